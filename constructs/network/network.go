@@ -1,0 +1,238 @@
+package network
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/naming"
+)
+
+// Subnet group names; other stacks select subnets by these.
+const (
+	PublicSubnetGroup = "Public"
+	AppSubnetGroup    = "App"
+	DataSubnetGroup   = "Data"
+)
+
+// Network is a three-tier VPC with the security groups of every tier.
+type Network struct {
+	constructs.Construct
+
+	// Vpc is the VPC; select subnets with PublicSubnets, AppSubnets and DataSubnets.
+	Vpc ec2.IVpc
+	// PublicSubnets hold the ALB and the NAT gateways.
+	PublicSubnets *ec2.SubnetSelection
+	// AppSubnets hold the Fargate tasks and the interface endpoints; they egress through NAT.
+	AppSubnets *ec2.SubnetSelection
+	// DataSubnets hold databases and caches; they have no route to the internet.
+	DataSubnets *ec2.SubnetSelection
+
+	// AlbSecurityGroup admits HTTPS from CloudFront's origin-facing prefix list only.
+	AlbSecurityGroup ec2.ISecurityGroup
+	// ServiceSecurityGroups maps a service name to its security group (service port from the ALB).
+	ServiceSecurityGroups map[string]ec2.ISecurityGroup
+	// DatabaseSecurityGroup admits the database port from the service security groups.
+	DatabaseSecurityGroup ec2.ISecurityGroup
+	// CacheSecurityGroup admits the cache port from the service security groups.
+	CacheSecurityGroup ec2.ISecurityGroup
+	// EndpointSecurityGroup admits HTTPS from the VPC to the interface endpoints.
+	EndpointSecurityGroup ec2.ISecurityGroup
+
+	// FlowLogGroup receives the VPC flow logs; FlowLogKey encrypts it.
+	FlowLogGroup logs.ILogGroup
+	FlowLogKey   kms.IKey
+}
+
+// NewNetwork builds the VPC and its security groups, or returns every problem with props.
+func NewNetwork(scope constructs.Construct, id string, props NetworkProps) (*Network, error) {
+	p := props.withDefaults()
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("network %s: invalid props:\n%w", id, err)
+	}
+
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	n := &Network{Construct: this, ServiceSecurityGroups: map[string]ec2.ISecurityGroup{}}
+	n.buildVpc(p)
+	n.buildFlowLogs(p)
+	n.buildEndpoints(p)
+	n.buildSecurityGroups(p)
+	nacl := n.buildDataNacl(p)
+	n.acceptByDesign(nacl)
+	n.dropRedundantDependsOn()
+	return n, nil
+}
+
+func (n *Network) buildVpc(p NetworkProps) {
+	azs := make([]*string, len(p.Zones))
+	for i, z := range p.Zones {
+		azs[i] = jsii.String(z.Name)
+	}
+	natCount := len(p.Zones)
+	natSubnets := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnetGroup)}
+	if p.NatGateways == NatSingle {
+		natCount = 1
+		natSubnets.AvailabilityZones = &[]*string{azs[0]}
+	}
+
+	n.Vpc = ec2.NewVpc(n.Construct, jsii.String("Vpc"), &ec2.VpcProps{
+		IpAddresses:       newFixedAddresses(p),
+		AvailabilityZones: &azs,
+		SubnetConfiguration: &[]*ec2.SubnetConfiguration{
+			// No public IPs on launch: only the NAT gateways (Elastic IPs) and the ALB live here.
+			{Name: jsii.String(PublicSubnetGroup), SubnetType: ec2.SubnetType_PUBLIC, MapPublicIpOnLaunch: jsii.Bool(false)},
+			{Name: jsii.String(AppSubnetGroup), SubnetType: ec2.SubnetType_PRIVATE_WITH_EGRESS},
+			{Name: jsii.String(DataSubnetGroup), SubnetType: ec2.SubnetType_PRIVATE_ISOLATED},
+		},
+		NatGateways:                  jsii.Number(float64(natCount)),
+		NatGatewaySubnets:            natSubnets,
+		RestrictDefaultSecurityGroup: jsii.Bool(true),
+		EnableDnsHostnames:           jsii.Bool(true),
+		EnableDnsSupport:             jsii.Bool(true),
+	})
+	n.PublicSubnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnetGroup)}
+	n.AppSubnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String(AppSubnetGroup)}
+	n.DataSubnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String(DataSubnetGroup)}
+}
+
+func (n *Network) buildFlowLogs(p NetworkProps) {
+	stack := awscdk.Stack_Of(n.Construct)
+	key := kms.NewKey(n.Construct, jsii.String("FlowLogKey"), &kms.KeyProps{
+		Description:       jsii.String("Encrypts the VPC flow-log group"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	// CloudWatch Logs encrypts with the key on the log group's behalf; scope the grant to this
+	// account's log groups in this region through the encryption context.
+	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchLogs"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{
+			"ArnLike": map[string]any{
+				"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", *stack.Partition(), *stack.Region(), *stack.Account()),
+			},
+		},
+	}), nil)
+	group := logs.NewLogGroup(n.Construct, jsii.String("FlowLogGroup"), &logs.LogGroupProps{
+		EncryptionKey: key,
+		Retention:     p.FlowLogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	// The delivery role's permissions live in a customer-managed policy scoped to this one log
+	// group (ec2.Vpc.addFlowLog would attach an inline policy, which NIST 800-53 rejects).
+	role := iam.NewRole(n.Construct, jsii.String("FlowLogRole"), &iam.RoleProps{
+		Description: jsii.String("Delivers this VPC's flow logs to its log group"),
+		AssumedBy: iam.NewServicePrincipal(jsii.String("vpc-flow-logs.amazonaws.com"), &iam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+		}),
+	})
+	iam.NewManagedPolicy(n.Construct, jsii.String("FlowLogPolicy"), &iam.ManagedPolicyProps{
+		Description: jsii.String("Write this VPC's flow logs to their log group"),
+		Roles:       &[]iam.IRole{role},
+		Statements: &[]iam.PolicyStatement{iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+			Resources: &[]*string{group.LogGroupArn()},
+		})},
+	})
+	ec2.NewCfnFlowLog(n.Construct, jsii.String("FlowLog"), &ec2.CfnFlowLogProps{
+		ResourceId:               n.Vpc.VpcId(),
+		ResourceType:             jsii.String("VPC"),
+		TrafficType:              jsii.String("ALL"),
+		LogDestinationType:       jsii.String("cloud-watch-logs"),
+		LogGroupName:             group.LogGroupName(),
+		DeliverLogsPermissionArn: role.RoleArn(),
+	})
+	n.FlowLogGroup, n.FlowLogKey = group, key
+}
+
+func (n *Network) buildEndpoints(p NetworkProps) {
+	private := &[]*ec2.SubnetSelection{n.AppSubnets, n.DataSubnets}
+	n.Vpc.AddGatewayEndpoint(jsii.String("S3Endpoint"), &ec2.GatewayVpcEndpointOptions{
+		Service: ec2.GatewayVpcEndpointAwsService_S3(), Subnets: private,
+	})
+	n.Vpc.AddGatewayEndpoint(jsii.String("DynamoDbEndpoint"), &ec2.GatewayVpcEndpointOptions{
+		Service: ec2.GatewayVpcEndpointAwsService_DYNAMODB(), Subnets: private,
+	})
+
+	sg := n.newSecurityGroup("EndpointSecurityGroup", "Interface VPC endpoints: HTTPS from inside the VPC")
+	sg.AddIngressRule(ec2.Peer_Ipv4(jsii.String(p.VpcCidr)), ec2.Port_Tcp(jsii.Number(443)),
+		jsii.String("HTTPS from the VPC"), nil)
+	n.EndpointSecurityGroup = sg
+	for _, name := range p.InterfaceEndpoints {
+		n.Vpc.AddInterfaceEndpoint(jsii.String(naming.Pascal(name)+"Endpoint"), &ec2.InterfaceVpcEndpointOptions{
+			Service:           ec2.NewInterfaceVpcEndpointAwsService(jsii.String(name), nil, nil, nil),
+			Subnets:           n.AppSubnets,
+			SecurityGroups:    &[]ec2.ISecurityGroup{sg},
+			PrivateDnsEnabled: jsii.Bool(true),
+			Open:              jsii.Bool(false),
+		})
+	}
+}
+
+func (n *Network) buildSecurityGroups(p NetworkProps) {
+	alb := n.newSecurityGroup("AlbSecurityGroup", "Public ALB: HTTPS from CloudFront origin-facing servers only")
+	alb.AddIngressRule(ec2.Peer_PrefixList(jsii.String(p.CloudFrontPrefixListId)), ec2.Port_Tcp(jsii.Number(443)),
+		jsii.String("HTTPS from CloudFront origin-facing servers"), nil)
+	db := n.newSecurityGroup("DatabaseSecurityGroup", "Databases: database port from the services only")
+	cache := n.newSecurityGroup("CacheSecurityGroup", "Caches: cache port from the services only")
+
+	for _, s := range p.Services {
+		sg := n.newSecurityGroup(naming.Pascal(s.Name)+"ServiceSecurityGroup", fmt.Sprintf("Service %s: port %d from the ALB only", s.Name, s.Port))
+		sg.Connections().AllowFrom(alb, ec2.Port_Tcp(jsii.Number(float64(s.Port))), jsii.String("From the ALB to service "+s.Name))
+		// Tasks call AWS APIs (through endpoints or NAT) and external HTTPS services only.
+		sg.AddEgressRule(ec2.Peer_AnyIpv4(), ec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS APIs and external services"), nil)
+		db.Connections().AllowFrom(sg, ec2.Port_Tcp(jsii.Number(float64(p.DatabasePort))), jsii.String("From service "+s.Name))
+		cache.Connections().AllowFrom(sg, ec2.Port_Tcp(jsii.Number(float64(p.CachePort))), jsii.String("From service "+s.Name))
+		n.ServiceSecurityGroups[s.Name] = sg
+	}
+	n.AlbSecurityGroup, n.DatabaseSecurityGroup, n.CacheSecurityGroup = alb, db, cache
+}
+
+// buildDataNacl lets the data subnets accept connections only on the database and cache ports,
+// from the app subnets and from each other (replication), plus return traffic on the Linux
+// ephemeral range — which starts above both default ports, so it opens no side door to them.
+func (n *Network) buildDataNacl(p NetworkProps) ec2.NetworkAcl {
+	nacl := ec2.NewNetworkAcl(n.Construct, jsii.String("DataNacl"), &ec2.NetworkAclProps{
+		Vpc: n.Vpc, SubnetSelection: n.DataSubnets,
+	})
+	entry := func(id string, rule int, cidr string, traffic ec2.AclTraffic, dir ec2.TrafficDirection) {
+		nacl.AddEntry(jsii.String(id), &ec2.CommonNetworkAclEntryOptions{
+			Cidr: ec2.AclCidr_Ipv4(jsii.String(cidr)), RuleNumber: jsii.Number(float64(rule)),
+			Traffic: traffic, Direction: dir, RuleAction: ec2.Action_ALLOW,
+		})
+	}
+	in, out := ec2.TrafficDirection_INGRESS, ec2.TrafficDirection_EGRESS
+	dbPort := ec2.AclTraffic_TcpPort(jsii.Number(float64(p.DatabasePort)))
+	cachePort := ec2.AclTraffic_TcpPort(jsii.Number(float64(p.CachePort)))
+	ephemeral := ec2.AclTraffic_TcpPortRange(jsii.Number(32768), jsii.Number(65535))
+	// Clients (Fargate, NAT'd ALB health checks) may pick any port from 1024 up.
+	responses := ec2.AclTraffic_TcpPortRange(jsii.Number(1024), jsii.Number(65535))
+	https := ec2.AclTraffic_TcpPort(jsii.Number(443))
+	for i, z := range p.Zones {
+		entry(fmt.Sprintf("DatabaseFromApp%d", i), 100+i, z.AppCidr, dbPort, in)
+		entry(fmt.Sprintf("CacheFromApp%d", i), 110+i, z.AppCidr, cachePort, in)
+		entry(fmt.Sprintf("ReplicationFromData%d", i), 120+i, z.DataCidr, responses, in)
+		entry(fmt.Sprintf("ReturnFromApp%d", i), 130+i, z.AppCidr, ephemeral, in)
+
+		entry(fmt.Sprintf("ResponsesToApp%d", i), 100+i, z.AppCidr, responses, out)
+		entry(fmt.Sprintf("ReplicationToData%d", i), 110+i, z.DataCidr, responses, out)
+		entry(fmt.Sprintf("EndpointsInApp%d", i), 120+i, z.AppCidr, https, out)
+	}
+	return nacl
+}
+
+func (n *Network) newSecurityGroup(id, description string) ec2.SecurityGroup {
+	return ec2.NewSecurityGroup(n.Construct, jsii.String(id), &ec2.SecurityGroupProps{
+		Vpc:              n.Vpc,
+		Description:      jsii.String(description),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+}

@@ -1,0 +1,217 @@
+package network
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func validProps() NetworkProps {
+	return NetworkProps{
+		VpcCidr: "10.9.0.0/16",
+		Zones: []Zone{
+			{Name: "us-east-1a", PublicCidr: "10.9.1.0/24", AppCidr: "10.9.10.0/24", DataCidr: "10.9.20.0/24"},
+			{Name: "us-east-1b", PublicCidr: "10.9.2.0/24", AppCidr: "10.9.11.0/24", DataCidr: "10.9.21.0/24"},
+		},
+		CloudFrontPrefixListId: "pl-3b927c52",
+	}
+}
+
+// synth builds a Network from props in a fresh stack and returns its template.
+func synth(t *testing.T, props NetworkProps) assertions.Template {
+	t.Helper()
+	var tpl assertions.Template
+	noPanic(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
+		})
+		stack.Node().SetContext(jsii.String("availability-zones:account=111111111111:region=us-east-1"),
+			jsii.Strings("us-east-1a", "us-east-1b", "us-east-1c"))
+		if _, err := NewNetwork(stack, "Network", props); err != nil {
+			t.Fatalf("NewNetwork: %v", err)
+		}
+		tpl = assertions.Template_FromStack(stack, nil)
+	})
+	return tpl
+}
+
+// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
+func noPanic(t *testing.T, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}
+
+func TestDefaultsAreSecure(t *testing.T) {
+	tpl := synth(t, validProps())
+	noPanic(t, func() {
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(2)) // one per AZ
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::InternetGateway"), jsii.Number(1))
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(2)) // S3 + DynamoDB gateways only
+		tpl.ResourceCountIs(jsii.String("Custom::VpcRestrictDefaultSG"), jsii.Number(1))
+		tpl.AllResourcesProperties(jsii.String("AWS::EC2::Subnet"), &map[string]any{"MapPublicIpOnLaunch": false})
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), &map[string]any{
+			"TrafficType": "ALL", "ResourceType": "VPC", "LogDestinationType": "cloud-watch-logs",
+		})
+		tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), &map[string]any{
+			"Properties":     map[string]any{"RetentionInDays": 365, "KmsKeyId": assertions.Match_AnyValue()},
+			"DeletionPolicy": "Retain",
+		})
+		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
+			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroupIngress"), &map[string]any{
+			"SourcePrefixListId": "pl-3b927c52", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp",
+		})
+		// The CloudFront prefix list is the only source that is not another security group.
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::SecurityGroupIngress"), &map[string]any{
+			"SourcePrefixListId": assertions.Match_AnyValue(),
+		}, jsii.Number(1))
+		// Every security group starts closed outbound.
+		tpl.AllResourcesProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
+			"SecurityGroupEgress": assertions.Match_AnyValue(),
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::NetworkAclEntry"), &map[string]any{
+			"CidrBlock": "10.9.10.0/24", "PortRange": map[string]any{"From": 5432, "To": 5432}, "Egress": false,
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::NetworkAclEntry"), &map[string]any{
+			"CidrBlock": "10.9.11.0/24", "PortRange": map[string]any{"From": 6379, "To": 6379}, "Egress": false,
+		})
+	})
+}
+
+func TestSubnetsGetExactlyTheCidrsGiven(t *testing.T) {
+	tpl := synth(t, validProps())
+	noPanic(t, func() {
+		for _, z := range validProps().Zones {
+			for _, c := range []string{z.PublicCidr, z.AppCidr, z.DataCidr} {
+				tpl.HasResourceProperties(jsii.String("AWS::EC2::Subnet"), &map[string]any{
+					"CidrBlock": c, "AvailabilityZone": z.Name,
+				})
+			}
+		}
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::Subnet"), jsii.Number(6))
+	})
+}
+
+func TestPropsChangeWhatTheySay(t *testing.T) {
+	p := validProps()
+	p.NatGateways = NatSingle
+	p.InterfaceEndpoints = []string{"ecr.api", "logs"}
+	p.FlowLogRetention = logs.RetentionDays_ONE_MONTH
+	p.CachePort = 6380
+	p.DatabasePort = 5433
+	p.Services = []ServicePort{{Name: "order", Port: 9090}}
+	tpl := synth(t, p)
+	noPanic(t, func() {
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(1))
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(4))
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), &map[string]any{
+			"VpcEndpointType": "Interface", "PrivateDnsEnabled": true,
+			"ServiceName": "com.amazonaws.us-east-1.ecr.api",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
+			"SecurityGroupIngress": []any{assertions.Match_ObjectLike(&map[string]any{
+				"CidrIp": "10.9.0.0/16", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp",
+			})},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
+		for _, port := range []int{9090, 5433, 6380} {
+			tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroupIngress"), &map[string]any{
+				"FromPort": port, "ToPort": port, "IpProtocol": "tcp",
+			})
+		}
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::NetworkAclEntry"), &map[string]any{
+			"PortRange": map[string]any{"From": 6380, "To": 6380}, "Egress": false,
+		})
+	})
+}
+
+func TestSingleNatServesEveryAppSubnetFromTheFirstAZ(t *testing.T) {
+	p := validProps()
+	p.NatGateways = NatSingle
+	tpl := synth(t, p)
+	var nats map[string]*map[string]any
+	noPanic(t, func() { nats = *tpl.FindResources(jsii.String("AWS::EC2::NatGateway"), nil) })
+	if len(nats) != 1 {
+		t.Fatalf("%d NAT gateways, want 1", len(nats))
+	}
+	for id := range nats {
+		noPanic(t, func() {
+			tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Route"), &map[string]any{
+				"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": map[string]any{"Ref": id},
+			}, jsii.Number(2))
+		})
+	}
+}
+
+func TestInvalidPropsAreRejectedTogether(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*NetworkProps)
+		want   string
+	}{
+		{"a malformed VPC CIDR", func(p *NetworkProps) { p.VpcCidr = "10.9.0.0" }, `VpcCidr "10.9.0.0" is not an IPv4 CIDR`},
+		{"a VPC larger than /16", func(p *NetworkProps) { p.VpcCidr = "10.0.0.0/8" }, "must be an IPv4 /16 to /24"},
+		{"a VPC smaller than /24", func(p *NetworkProps) { p.VpcCidr = "10.9.0.0/25" }, "must be an IPv4 /16 to /24"},
+		{"a VPC CIDR that is not a network address", func(p *NetworkProps) { p.VpcCidr = "10.9.1.0/16" }, "use 10.9.0.0/16"},
+		{"a single zone", func(p *NetworkProps) { p.Zones = p.Zones[:1] }, "Zones has 1 entries; 2 to 5 are allowed"},
+		{"six zones", func(p *NetworkProps) {
+			for i := 2; i < 6; i++ {
+				p.Zones = append(p.Zones, Zone{Name: fmt.Sprintf("us-east-1%c", 'a'+i),
+					PublicCidr: fmt.Sprintf("10.9.%d.0/24", 1+i), AppCidr: fmt.Sprintf("10.9.%d.0/24", 10+i), DataCidr: fmt.Sprintf("10.9.%d.0/24", 20+i)})
+			}
+		}, "Zones has 6 entries"},
+		{"a zone listed twice", func(p *NetworkProps) { p.Zones[1].Name = p.Zones[0].Name }, `Zones[1].Name "us-east-1a" is listed twice`},
+		{"a subnet outside the VPC", func(p *NetworkProps) { p.Zones[0].AppCidr = "10.8.10.0/24" }, `Zones[0].AppCidr "10.8.10.0/24" is outside VpcCidr`},
+		{"overlapping subnets", func(p *NetworkProps) { p.Zones[1].DataCidr = "10.9.20.128/25" }, `Zones[1].DataCidr "10.9.20.128/25" overlaps Zones[0].DataCidr`},
+		{"a subnet smaller than /28", func(p *NetworkProps) { p.Zones[0].PublicCidr = "10.9.1.0/29" }, "no smaller than /28"},
+		{"a bad prefix list id", func(p *NetworkProps) { p.CloudFrontPrefixListId = "sg-123" }, `CloudFrontPrefixListId "sg-123"`},
+		{"an unknown NAT mode", func(p *NetworkProps) { p.NatGateways = "none" }, `NatGateways "none" is not one of`},
+		{"a malformed endpoint name", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"ECR API"} }, `InterfaceEndpoints[0] "ECR API"`},
+		{"s3 as an interface endpoint", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"s3"} }, "always created as a gateway endpoint"},
+		{"an endpoint listed twice", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"logs", "logs"} }, `InterfaceEndpoints[1] "logs" is listed twice`},
+		{"a port out of range", func(p *NetworkProps) { p.CachePort = 70000 }, "CachePort 70000 is outside 1-65535"},
+		{"database and cache on one port", func(p *NetworkProps) { p.CachePort = 5432 }, "DatabasePort and CachePort are both 5432"},
+		{"a bad service name", func(p *NetworkProps) { p.Services = []ServicePort{{Name: "Order", Port: 8080}} }, `Services[0].Name "Order"`},
+		{"a service listed twice", func(p *NetworkProps) {
+			p.Services = []ServicePort{{Name: "order", Port: 8080}, {Name: "order", Port: 8081}}
+		}, `Services[1].Name "order" is listed twice`},
+		{"a service without a port", func(p *NetworkProps) { p.Services = []ServicePort{{Name: "order"}} }, "Services[0].Port 0 is outside"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := validProps()
+			c.mutate(&p)
+			err := p.withDefaults().validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	t.Run("NewNetwork returns every problem instead of panicking", func(t *testing.T) {
+		p := validProps()
+		p.VpcCidr, p.NatGateways = "nope", "both"
+		var err error
+		noPanic(t, func() {
+			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+			_, err = NewNetwork(awscdk.NewStack(app, jsii.String("Bad"), nil), "Network", p)
+		})
+		if err == nil || !strings.Contains(err.Error(), `VpcCidr "nope"`) || !strings.Contains(err.Error(), `NatGateways "both"`) {
+			t.Fatalf("error = %v, want both problems", err)
+		}
+	})
+}

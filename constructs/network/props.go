@@ -1,0 +1,198 @@
+// Package network provides Network, the three-tier VPC L3 of Stratus: public, private-app and
+// private-data subnets in every Availability Zone, NAT, VPC endpoints, flow logs, a data-tier
+// network ACL and the security groups of every tier.
+package network
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
+
+// NatMode says how many NAT gateways the VPC gets.
+type NatMode string
+
+const (
+	// NatPerAZ puts one NAT gateway in every AZ; each app subnet egresses through the NAT of its
+	// own AZ, so losing an AZ never cuts the others off the internet.
+	NatPerAZ NatMode = "per-az"
+	// NatSingle shares one NAT gateway (in the first AZ) between all app subnets: cheaper, for dev.
+	NatSingle NatMode = "single"
+)
+
+// Zone is one Availability Zone with the CIDRs of its three subnets.
+type Zone struct {
+	// Name is the AZ name, e.g. "us-east-1a".
+	Name string
+	// PublicCidr is the public subnet (ALB, NAT).
+	PublicCidr string
+	// AppCidr is the private-app subnet (Fargate tasks, interface endpoints).
+	AppCidr string
+	// DataCidr is the isolated private-data subnet (databases, caches).
+	DataCidr string
+}
+
+// ServicePort names one microservice and the port its containers listen on.
+type ServicePort struct {
+	// Name is the service name, e.g. "product"; it names the service's security group.
+	Name string
+	// Port is the container port the ALB forwards to.
+	Port int
+}
+
+// NetworkProps configures a Network.
+type NetworkProps struct {
+	// VpcCidr is the VPC's IPv4 CIDR, a /16 to /24.
+	VpcCidr string
+	// Zones lists the AZs (at least 2, at most 5) with their subnet CIDRs. The AZ names are used
+	// as they are: synth never looks AZs up, so it never needs credentials.
+	Zones []Zone
+	// CloudFrontPrefixListId is the id of the region's `com.amazonaws.global.cloudfront.origin-facing`
+	// managed prefix list; the ALB security group admits HTTPS from it only.
+	CloudFrontPrefixListId string
+
+	// NatGateways chooses one NAT per AZ or a single shared NAT.
+	// Default: NatPerAZ.
+	NatGateways NatMode
+	// InterfaceEndpoints lists interface endpoint service names (`com.amazonaws.<region>.<name>`),
+	// e.g. "ecr.api", "logs". They are placed in the app subnets with private DNS.
+	// Default: none (the S3 and DynamoDB gateway endpoints are always created).
+	InterfaceEndpoints []string
+	// FlowLogRetention is how long the flow-log group keeps records.
+	// Default: awslogs.RetentionDays_ONE_YEAR.
+	FlowLogRetention awslogs.RetentionDays
+	// Services gets one security group each, open on its port to the ALB security group only.
+	// Default: none.
+	Services []ServicePort
+	// DatabasePort is the port the database security group and the data-tier NACL admit.
+	// Default: 5432.
+	DatabasePort int
+	// CachePort is the port the cache security group and the data-tier NACL admit.
+	// Default: 6379.
+	CachePort int
+}
+
+// maxZones keeps the data-tier NACL within its default quota of 20 rules per direction
+// (4 inbound rules per AZ).
+const maxZones = 5
+
+var (
+	endpointName = regexp.MustCompile(`^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$`)
+	serviceName  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	prefixListID = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
+)
+
+// withDefaults returns a copy of p with every unset optional field given its documented default.
+func (p NetworkProps) withDefaults() NetworkProps {
+	if p.NatGateways == "" {
+		p.NatGateways = NatPerAZ
+	}
+	if p.FlowLogRetention == "" {
+		p.FlowLogRetention = awslogs.RetentionDays_ONE_YEAR
+	}
+	if p.DatabasePort == 0 {
+		p.DatabasePort = 5432
+	}
+	if p.CachePort == 0 {
+		p.CachePort = 6379
+	}
+	return p
+}
+
+// validate reports every problem of the (defaulted) props together.
+func (p NetworkProps) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	vpc, err := netip.ParsePrefix(p.VpcCidr)
+	switch {
+	case err != nil:
+		add("VpcCidr %q is not an IPv4 CIDR", p.VpcCidr)
+	case !vpc.Addr().Is4() || vpc.Bits() < 16 || vpc.Bits() > 24:
+		add("VpcCidr %q must be an IPv4 /16 to /24", p.VpcCidr)
+	case vpc.Masked() != vpc:
+		add("VpcCidr %q is not a network address (use %s)", p.VpcCidr, vpc.Masked())
+	}
+
+	if n := len(p.Zones); n < 2 || n > maxZones {
+		add("Zones has %d entries; 2 to %d are allowed (the ALB needs 2 AZs; the data NACL quota allows %d)", n, maxZones, maxZones)
+	}
+	var subnets []namedPrefix
+	seenZone := map[string]bool{}
+	for i, z := range p.Zones {
+		if z.Name == "" {
+			add("Zones[%d].Name is empty", i)
+		} else if seenZone[z.Name] {
+			add("Zones[%d].Name %q is listed twice", i, z.Name)
+		}
+		seenZone[z.Name] = true
+		for _, s := range []struct{ key, cidr string }{
+			{"PublicCidr", z.PublicCidr}, {"AppCidr", z.AppCidr}, {"DataCidr", z.DataCidr},
+		} {
+			key := fmt.Sprintf("Zones[%d].%s", i, s.key)
+			sn, err := netip.ParsePrefix(s.cidr)
+			if err != nil || !sn.Addr().Is4() || sn.Masked() != sn || sn.Bits() > 28 {
+				add("%s %q must be an IPv4 network CIDR no smaller than /28", key, s.cidr)
+				continue
+			}
+			if vpc.IsValid() && (sn.Bits() < vpc.Bits() || !vpc.Contains(sn.Addr())) {
+				add("%s %q is outside VpcCidr %q", key, s.cidr, p.VpcCidr)
+			}
+			for _, other := range subnets {
+				if other.prefix.Overlaps(sn) {
+					add("%s %q overlaps %s %q", key, s.cidr, other.key, other.prefix)
+				}
+			}
+			subnets = append(subnets, namedPrefix{key, sn})
+		}
+	}
+
+	if !prefixListID.MatchString(p.CloudFrontPrefixListId) {
+		add("CloudFrontPrefixListId %q is not a prefix list id (pl-…)", p.CloudFrontPrefixListId)
+	}
+	if p.NatGateways != NatPerAZ && p.NatGateways != NatSingle {
+		add("NatGateways %q is not one of %q, %q", p.NatGateways, NatPerAZ, NatSingle)
+	}
+	seenEndpoint := map[string]bool{}
+	for i, e := range p.InterfaceEndpoints {
+		switch {
+		case !endpointName.MatchString(e):
+			add("InterfaceEndpoints[%d] %q is not a service name such as \"ecr.api\"", i, e)
+		case e == "s3" || e == "dynamodb":
+			add("InterfaceEndpoints[%d] %q is always created as a gateway endpoint", i, e)
+		case seenEndpoint[e]:
+			add("InterfaceEndpoints[%d] %q is listed twice", i, e)
+		}
+		seenEndpoint[e] = true
+	}
+
+	checkPort := func(key string, port int) {
+		if port < 1 || port > 65535 {
+			add("%s %d is outside 1-65535", key, port)
+		}
+	}
+	checkPort("DatabasePort", p.DatabasePort)
+	checkPort("CachePort", p.CachePort)
+	if p.DatabasePort == p.CachePort {
+		add("DatabasePort and CachePort are both %d", p.CachePort)
+	}
+	seenService := map[string]bool{}
+	for i, s := range p.Services {
+		if !serviceName.MatchString(s.Name) {
+			add("Services[%d].Name %q must match %s", i, s.Name, serviceName)
+		} else if seenService[s.Name] {
+			add("Services[%d].Name %q is listed twice", i, s.Name)
+		}
+		seenService[s.Name] = true
+		checkPort(fmt.Sprintf("Services[%d].Port", i), s.Port)
+	}
+	return errors.Join(errs...)
+}
+
+type namedPrefix struct {
+	key    string
+	prefix netip.Prefix
+}
