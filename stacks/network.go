@@ -1,0 +1,76 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/network"
+)
+
+// NetworkStack holds one region's VPC and every tier's security groups. Later stacks in the
+// same region take what they need from Network (CDK turns the references into exports).
+type NetworkStack struct {
+	awscdk.Stack
+	Network *network.Network
+}
+
+// NewNetworkStack builds the Network stack of env in region.
+func NewNetworkStack(scope constructs.Construct, env *config.Environment, region config.Region) (*NetworkStack, error) {
+	facts, ok := config.LookupRegion(region.Name)
+	if !ok {
+		return nil, fmt.Errorf("%s: region %q has no known CloudFront prefix list", env.File, region.Name)
+	}
+	retention, err := retentionDays(env.Network.FlowLogRetentionDays)
+	if err != nil {
+		return nil, fmt.Errorf("%s: network.flowLogRetentionDays: %w", env.File, err)
+	}
+	stack := newStack(scope, "Network", env, region,
+		fmt.Sprintf("Stratus %s network in %s: three-tier VPC, endpoints, flow logs, tier security groups", env.Name, region.Name))
+
+	zones := make([]network.Zone, len(region.AvailabilityZones))
+	for i, az := range region.AvailabilityZones {
+		zones[i] = network.Zone{Name: az.Name, PublicCidr: az.PublicSubnet, AppCidr: az.AppSubnet, DataCidr: az.DataSubnet}
+	}
+	services := make([]network.ServicePort, len(env.Services))
+	for i, s := range env.Services {
+		services[i] = network.ServicePort{Name: s.Name, Port: s.Port}
+	}
+	net, err := network.NewNetwork(stack, "Network", network.NetworkProps{
+		VpcCidr:                region.CIDR,
+		Zones:                  zones,
+		CloudFrontPrefixListId: facts.CloudFrontOriginPrefixList,
+		NatGateways:            network.NatMode(env.Network.NatGateways),
+		InterfaceEndpoints:     env.Network.InterfaceEndpoints,
+		FlowLogRetention:       retention,
+		Services:               services,
+		DatabasePort:           config.DatabasePort,
+		CachePort:              env.Cache.Port,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)
+	}
+	return &NetworkStack{Stack: stack, Network: net}, nil
+}
+
+// retentionDays maps the day counts CloudWatch Logs accepts onto CDK's enum.
+func retentionDays(days int) (logs.RetentionDays, error) {
+	byDays := map[int]logs.RetentionDays{
+		1: logs.RetentionDays_ONE_DAY, 3: logs.RetentionDays_THREE_DAYS, 5: logs.RetentionDays_FIVE_DAYS,
+		7: logs.RetentionDays_ONE_WEEK, 14: logs.RetentionDays_TWO_WEEKS, 30: logs.RetentionDays_ONE_MONTH,
+		60: logs.RetentionDays_TWO_MONTHS, 90: logs.RetentionDays_THREE_MONTHS, 120: logs.RetentionDays_FOUR_MONTHS,
+		150: logs.RetentionDays_FIVE_MONTHS, 180: logs.RetentionDays_SIX_MONTHS, 365: logs.RetentionDays_ONE_YEAR,
+		400: logs.RetentionDays_THIRTEEN_MONTHS, 545: logs.RetentionDays_EIGHTEEN_MONTHS, 731: logs.RetentionDays_TWO_YEARS,
+		1096: logs.RetentionDays_THREE_YEARS, 1827: logs.RetentionDays_FIVE_YEARS, 2192: logs.RetentionDays_SIX_YEARS,
+		2557: logs.RetentionDays_SEVEN_YEARS, 2922: logs.RetentionDays_EIGHT_YEARS, 3288: logs.RetentionDays_NINE_YEARS,
+		3653: logs.RetentionDays_TEN_YEARS,
+	}
+	r, ok := byDays[days]
+	if !ok {
+		return "", fmt.Errorf("%d days is not a CloudWatch Logs retention", days)
+	}
+	return r, nil
+}
