@@ -1,0 +1,200 @@
+// Package gates reads a synthesized cloud assembly and lists what the quality gates reject:
+// cdk-nag findings, cfn-lint errors and warnings, and aws-cdk-lib's validation-report findings.
+package gates
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Finding is one problem a gate found, printable as one line.
+type Finding struct {
+	Gate   string // "cdk-nag", "cfn-lint", "validation"
+	Where  string // report or template file, relative to the assembly
+	Detail string
+}
+
+func (f Finding) String() string { return fmt.Sprintf("[%s] %s: %s", f.Gate, f.Where, f.Detail) }
+
+// NagPacks are the packs whose reports must exist for every stack.
+var NagPacks = []string{"AwsSolutions", "NIST.800.53.R5"}
+
+// Nag lists every non-compliant or unevaluable (UNKNOWN) cdk-nag report line under dir. It is an
+// error when no report exists for a pack: a missing report would otherwise read as a clean one.
+func Nag(dir string) ([]Finding, error) {
+	reports, err := find(dir, func(name string) bool { return strings.HasSuffix(name, "-NagReport.csv") })
+	if err != nil {
+		return nil, err
+	}
+	for _, pack := range NagPacks {
+		if !anyHasPrefix(reports, dir, pack+"-") {
+			return nil, fmt.Errorf("%s: no %s cdk-nag report: the pack was not applied", dir, pack)
+		}
+	}
+	var out []Finding
+	for _, report := range reports {
+		f, err := os.Open(report)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", report, err)
+		}
+		for _, row := range rows[min(1, len(rows)):] { // skip the header
+			if len(row) < 6 {
+				return nil, fmt.Errorf("%s: malformed line %q", report, row)
+			}
+			if compliance := row[2]; compliance == "Non-Compliant" || compliance == "UNKNOWN" {
+				out = append(out, Finding{"cdk-nag", rel(dir, report),
+					fmt.Sprintf("%s %s %s on %s: %s", row[4], row[0], compliance, row[1], firstLine(row[5]))})
+			}
+		}
+	}
+	return out, nil
+}
+
+// Validation lists every violation in the validation-report.json files under dir and fails
+// when there is none to read (validation turned off must not pass as clean).
+func Validation(dir string) ([]Finding, error) {
+	reports, err := find(dir, func(name string) bool { return name == "validation-report.json" })
+	if err != nil {
+		return nil, err
+	}
+	if len(reports) == 0 {
+		return nil, fmt.Errorf("%s: no validation-report.json: synthesize with CDK_VALIDATION unset or true", dir)
+	}
+	var out []Finding
+	for _, report := range reports {
+		data, err := os.ReadFile(report)
+		if err != nil {
+			return nil, err
+		}
+		var doc validationReport
+		if err := json.Unmarshal(data, &doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", report, err)
+		}
+		for _, plugin := range doc.PluginReports {
+			for _, v := range plugin.Violations {
+				var where []string
+				for _, r := range v.ViolatingConstructs {
+					where = append(where, r.ConstructPath)
+				}
+				out = append(out, Finding{"validation", rel(dir, report), fmt.Sprintf("%s %s %s: %s (%s)",
+					plugin.Summary.PluginName, v.Severity, v.RuleName, firstLine(v.Description), strings.Join(where, ", "))})
+			}
+		}
+	}
+	return out, nil
+}
+
+type validationReport struct {
+	PluginReports []struct {
+		Summary struct {
+			PluginName string `json:"pluginName"`
+		} `json:"summary"`
+		Violations []struct {
+			RuleName            string `json:"ruleName"`
+			Description         string `json:"description"`
+			Severity            string `json:"severity"`
+			ViolatingConstructs []struct {
+				ConstructPath string `json:"constructPath"`
+			} `json:"violatingConstructs"`
+		} `json:"violations"`
+	} `json:"pluginReports"`
+}
+
+// CfnLint runs cfn-lint over every template under dir (nested assembly-* folders included) and
+// lists each error and warning. Informational matches are not findings.
+func CfnLint(dir string) ([]Finding, error) {
+	templates, err := find(dir, func(name string) bool { return strings.HasSuffix(name, ".template.json") })
+	if err != nil {
+		return nil, err
+	}
+	if len(templates) == 0 {
+		return nil, fmt.Errorf("%s: no templates to lint", dir)
+	}
+	args := append([]string{"--format", "parseable", "--"}, templates...)
+	cmd := exec.Command("cfn-lint", args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return nil, fmt.Errorf("cfn-lint: %w (install it with `pip install cfn-lint`)", err)
+	}
+	if exit != nil && exit.ExitCode()&^(2|4|8) != 0 {
+		return nil, fmt.Errorf("cfn-lint failed (exit %d): %s", exit.ExitCode(), stderr.String())
+	}
+	var out []Finding
+	for _, line := range strings.Split(strings.TrimSpace(string(stdout)), "\n") {
+		// parseable: file:line:col:endline:endcol:rule:message
+		parts := strings.SplitN(line, ":", 7)
+		if len(parts) < 7 || strings.HasPrefix(parts[5], "I") {
+			continue
+		}
+		out = append(out, Finding{"cfn-lint", rel(dir, parts[0]), fmt.Sprintf("%s line %s: %s", parts[5], parts[1], parts[6])})
+	}
+	if exit != nil && exit.ExitCode()&(2|4) != 0 && len(out) == 0 {
+		return nil, fmt.Errorf("cfn-lint reported errors it did not print: %s", stderr.String())
+	}
+	return out, nil
+}
+
+// All runs every gate over dir.
+func All(dir string) ([]Finding, error) {
+	var all []Finding
+	for _, gate := range []func(string) ([]Finding, error){Nag, CfnLint, Validation} {
+		found, err := gate(dir)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, found...)
+	}
+	return all, nil
+}
+
+func find(dir string, match func(name string) bool) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && match(d.Name()) {
+			out = append(out, path)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+func anyHasPrefix(paths []string, dir, prefix string) bool {
+	for _, p := range paths {
+		if strings.HasPrefix(filepath.Base(p), prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func rel(dir, path string) string {
+	if r, err := filepath.Rel(dir, path); err == nil {
+		return r
+	}
+	return path
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}

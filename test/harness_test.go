@@ -1,0 +1,186 @@
+// Package test holds the app-level tests: assertions across the synthesized environments,
+// golden snapshots, the compliance gates and the config error paths.
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/stacks"
+)
+
+// repoRoot is the repository's root folder, found from this file so tests run from anywhere.
+var repoRoot = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(file))
+}()
+
+// Template is one synthesized stack, parsed.
+type Template struct {
+	StackName             string
+	Region                string
+	TerminationProtection bool
+	Path                  string
+	Resources             map[string]Resource
+	Outputs               map[string]any
+}
+
+// Resource is one CloudFormation resource of a Template.
+type Resource struct {
+	Type           string         `json:"Type"`
+	Properties     map[string]any `json:"Properties"`
+	DeletionPolicy string         `json:"DeletionPolicy"`
+	DependsOn      any            `json:"DependsOn"`
+}
+
+// Assembly is the shipped configs synthesized once per test binary.
+type Assembly struct {
+	Dir       string
+	Envs      map[string]*config.Environment
+	Templates map[string]*Template // by stack name, e.g. "Prod-Network-us-east-1"
+}
+
+var (
+	shippedOnce sync.Once
+	shipped     *Assembly
+	shippedErr  error
+)
+
+// Shipped synthesizes every environment in config/ once and shares the result.
+func Shipped(t testing.TB) *Assembly {
+	t.Helper()
+	shippedOnce.Do(func() {
+		envs, err := config.LoadDir(filepath.Join(repoRoot, "config"))
+		if err != nil {
+			shippedErr = err
+			return
+		}
+		shipped, shippedErr = Synth(envs)
+	})
+	if shippedErr != nil {
+		t.Fatalf("synthesizing the shipped configs: %v", shippedErr)
+	}
+	return shipped
+}
+
+// Synth builds an app holding envs, the way app.go does, into a fresh absolute outdir.
+func Synth(envs []*config.Environment) (a *Assembly, err error) {
+	defer recoverInto(&err)
+	dir, err := os.MkdirTemp("", "stratus-test-*")
+	if err != nil {
+		return nil, err
+	}
+	app := NewTestApp(dir)
+	a = &Assembly{Dir: dir, Envs: map[string]*config.Environment{}, Templates: map[string]*Template{}}
+	for _, env := range envs {
+		if _, err := stacks.NewEnvironmentStage(app, env); err != nil {
+			return nil, err
+		}
+		a.Envs[env.Name] = env
+	}
+	for _, s := range *app.Synth(nil).StacksRecursively() {
+		tpl, err := readTemplate(*s.TemplateFullPath())
+		if err != nil {
+			return nil, err
+		}
+		tpl.StackName, tpl.Region = *s.StackName(), *s.Environment().Region
+		tpl.TerminationProtection = s.TerminationProtection() != nil && *s.TerminationProtection()
+		a.Templates[tpl.StackName] = tpl
+	}
+	return a, nil
+}
+
+// NewTestApp is an app with cdk.json's context (the feature flags `cdk synth` sees) writing to dir.
+func NewTestApp(dir string) awscdk.App {
+	return awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
+}
+
+var cdkContext = func() map[string]any {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "cdk.json"))
+	if err != nil {
+		panic(err)
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		panic(fmt.Sprintf("cdk.json: %v", err))
+	}
+	return doc.Context
+}()
+
+func readTemplate(path string) (*Template, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	tpl := &Template{Path: path}
+	if err := json.Unmarshal(data, tpl); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tpl, nil
+}
+
+// Template returns the stack named name or stops the test.
+func (a *Assembly) Template(t testing.TB, name string) *Template {
+	t.Helper()
+	tpl, ok := a.Templates[name]
+	if !ok {
+		t.Fatalf("no stack %q; have %v", name, a.StackNames())
+	}
+	return tpl
+}
+
+// StackNames lists the stacks, sorted.
+func (a *Assembly) StackNames() []string {
+	var names []string
+	for n := range a.Templates {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// OfType returns the logical ids (sorted) and resources of one type.
+func (tpl *Template) OfType(typ string) ([]string, map[string]Resource) {
+	var ids []string
+	out := map[string]Resource{}
+	for id, r := range tpl.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+			out[id] = r
+		}
+	}
+	sort.Strings(ids)
+	return ids, out
+}
+
+// NoPanic runs f and turns a panic (a failed aws-cdk-lib assertion, a jsii error) into t.Fatalf,
+// so one failure does not kill the test binary and every later test still runs.
+func NoPanic(t testing.TB, f func()) {
+	t.Helper()
+	var err error
+	func() {
+		defer recoverInto(&err)
+		f()
+	}()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+}
+
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("panic: %v", r)
+	}
+}
