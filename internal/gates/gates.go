@@ -194,7 +194,9 @@ func rel(dir, path string) string {
 	return path
 }
 
+// firstLine keeps a finding to one readable line: the first line, without NIST control lists.
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	s, _, _ = strings.Cut(s, " - (Control IDs:")
 	return s
 }
