@@ -8,6 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/constructs/network"
 )
 
@@ -16,7 +17,14 @@ import (
 type NetworkStack struct {
 	awscdk.Stack
 	Network *network.Network
+	// SecretsKey encrypts the replicas of secrets created in the primary region (the CloudFront
+	// origin secret); its alias is SecretsKeyAlias(env) in every region, so the primary region
+	// names it by convention instead of through a cross-region reference.
+	SecretsKey *keys.RegionalKey
 }
+
+// SecretsKeyAlias is the alias (without "alias/") of every region's secrets key of env.
+func SecretsKeyAlias(env *config.Environment) string { return fmt.Sprintf("stratus/%s/secrets", env.Name) }
 
 // NewNetworkStack builds the Network stack of env in region.
 func NewNetworkStack(scope constructs.Construct, env *config.Environment, region config.Region) (*NetworkStack, error) {
@@ -53,7 +61,14 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)
 	}
-	return &NetworkStack{Stack: stack, Network: net}, nil
+	secretsKey, err := keys.NewRegionalKey(stack, "SecretsKey", keys.RegionalKeyProps{
+		Alias:       SecretsKeyAlias(env),
+		Description: fmt.Sprintf("Stratus %s: encrypts secrets replicated into %s", env.Name, region.Name),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)
+	}
+	return &NetworkStack{Stack: stack, Network: net, SecretsKey: secretsKey}, nil
 }
 
 // retentionDays maps the day counts CloudWatch Logs accepts onto CDK's enum.

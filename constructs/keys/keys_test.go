@@ -1,0 +1,79 @@
+package keys
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+func noPanic(t *testing.T, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}
+
+func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
+	noPanic(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
+		})
+		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
+		awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nil), nil)
+		k, err := NewRegionalKey(stack, "SecretsKey", RegionalKeyProps{Alias: "stratus/prod/secrets"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.AliasName != "alias/stratus/prod/secrets" {
+			t.Errorf("AliasName = %q", k.AliasName)
+		}
+		tpl := assertions.Template_FromStack(stack, nil)
+		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
+			"Properties":     map[string]any{"EnableKeyRotation": true},
+			"DeletionPolicy": "Retain",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::KMS::Alias"), &map[string]any{"AliasName": "alias/stratus/prod/secrets"})
+		tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
+			"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Sid": "AllowSecretsManagerInThisAccount",
+				"Condition": map[string]any{"StringEquals": map[string]any{
+					"kms:CallerAccount": "111111111111", "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com",
+				}},
+			})})},
+		})
+		ann := assertions.Annotations_FromStack(stack)
+		if found := ann.FindError(jsii.String("*"), assertions.Match_AnyValue()); len(*found) > 0 {
+			t.Errorf("errors: %v", (*found)[0].Entry.Data)
+		}
+		if found := ann.FindWarning(jsii.String("*"), assertions.Match_AnyValue()); len(*found) > 0 {
+			t.Errorf("warnings: %v", (*found)[0].Entry.Data)
+		}
+	})
+	if got := AliasArn("aws", "eu-west-1", "111111111111", "stratus/prod/secrets"); got != "arn:aws:kms:eu-west-1:111111111111:alias/stratus/prod/secrets" {
+		t.Errorf("AliasArn = %s", got)
+	}
+}
+
+func TestInvalidAliasesAreRejected(t *testing.T) {
+	for name, alias := range map[string]string{"an empty alias": "", "a space": "a b", "the aws/ prefix": "aws/secrets"} {
+		t.Run(name, func(t *testing.T) {
+			noPanic(t, func() {
+				app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+				_, err := NewRegionalKey(awscdk.NewStack(app, jsii.String("Test"), nil), "K", RegionalKeyProps{Alias: alias})
+				if err == nil || !strings.Contains(err.Error(), "Alias") {
+					t.Errorf("error = %v", err)
+				}
+			})
+		})
+	}
+}
