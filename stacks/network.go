@@ -24,7 +24,9 @@ type NetworkStack struct {
 }
 
 // SecretsKeyAlias is the alias (without "alias/") of every region's secrets key of env.
-func SecretsKeyAlias(env *config.Environment) string { return fmt.Sprintf("stratus/%s/secrets", env.Name) }
+func SecretsKeyAlias(env *config.Environment) string {
+	return fmt.Sprintf("stratus/%s/secrets", env.Name)
+}
 
 // NewNetworkStack builds the Network stack of env in region.
 func NewNetworkStack(scope constructs.Construct, env *config.Environment, region config.Region) (*NetworkStack, error) {
