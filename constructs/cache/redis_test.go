@@ -1,0 +1,603 @@
+package cache
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/gates"
+)
+
+const account = "111111111111"
+
+var (
+	dataSubnets = []string{"subnet-0a000000000000001", "subnet-0a000000000000002"}
+	appSubnets  = []string{"subnet-0b000000000000001", "subnet-0b000000000000002"}
+	cacheSG     = "sg-0c000000000000001"
+)
+
+// validProps returns the required props, with a VPC and security group imported into stack as
+// the Network stack would hand them over (no resources, so nag sees only the cache).
+func validProps(stack awscdk.Stack) RedisProps {
+	region := *stack.Region()
+	vpc := ec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &ec2.VpcAttributes{
+		VpcId:               jsii.String("vpc-0d000000000000001"),
+		AvailabilityZones:   jsii.Strings(region+"a", region+"b"),
+		PrivateSubnetIds:    jsii.Strings(appSubnets...),
+		PrivateSubnetNames:  jsii.Strings("App"),
+		IsolatedSubnetIds:   jsii.Strings(dataSubnets...),
+		IsolatedSubnetNames: jsii.Strings("Data"),
+	})
+	return RedisProps{
+		Vpc:           vpc,
+		Subnets:       &ec2.SubnetSelection{SubnetGroupName: jsii.String("Data")},
+		SecurityGroup: ec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("CacheSg"), jsii.String(cacheSG), nil),
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// The fixture synthesizes one app with a stack per scenario, once for the whole package: each
+// synth costs about a second, so every test reads templates from this one cloud assembly.
+type fixture struct {
+	outdir string
+	stacks map[string]awscdk.Stack
+	redis  map[string]*Redis
+	err    error
+}
+
+var (
+	fixtureOnce sync.Once
+	shared      fixture
+)
+
+const (
+	defaultStack   = "Default"
+	variantStack   = "Variant"
+	primaryStack   = "Primary"
+	secondaryStack = "Secondary"
+	secretName     = "stratus/prod/cache-auth"
+)
+
+func scenarios() map[string]struct {
+	region string
+	edit   func(*RedisProps)
+} {
+	globalID, _ := GlobalDatastoreID("us-east-1", "stratus")
+	return map[string]struct {
+		region string
+		edit   func(*RedisProps)
+	}{
+		defaultStack: {"us-east-1", func(*RedisProps) {}},
+		variantStack: {"us-east-1", func(p *RedisProps) {
+			p.Engine = EngineValkey
+			p.Replicas = ptr(0)
+			p.Port = 6380
+			p.NodeType = "cache.r6gd.xlarge"
+			p.SnapshotRetentionDays = 35
+			p.SnapshotWindow = "23:30-01:00" // crosses midnight
+			p.MaintenanceWindow = "sat:22:00-sat:23:15"
+			p.LogRetention = logs.RetentionDays_ONE_MONTH
+			p.Description = "Orders cache"
+		}},
+		primaryStack: {"us-east-1", func(p *RedisProps) {
+			p.GlobalDatastoreSuffix = "stratus"
+			p.AuthSecretName = secretName
+			p.AuthSecretReplicaRegions = []string{"eu-west-1"}
+		}},
+		secondaryStack: {"eu-west-1", func(p *RedisProps) {
+			p.GlobalDatastoreId = globalID
+			p.AuthSecretName = secretName
+		}},
+	}
+}
+
+func load(t *testing.T) *fixture {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		defer func() {
+			if msg := recover(); msg != nil {
+				shared.err = fmt.Errorf("synth panicked: %v", msg)
+			}
+		}()
+		dir, err := os.MkdirTemp("", "cache-test-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared = fixture{outdir: dir, stacks: map[string]awscdk.Stack{}, redis: map[string]*Redis{}}
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
+		awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("stratus"), nil)
+		for name, s := range scenarios() {
+			stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
+				Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(s.region)},
+			})
+			props := validProps(stack)
+			s.edit(&props)
+			r, err := NewRedis(stack, "Cache", props)
+			if err != nil {
+				shared.err = fmt.Errorf("%s: %w", name, err)
+				return
+			}
+			nag := &cdknag.NagPackProps{Reports: jsii.Bool(true)}
+			awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
+			awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+			shared.stacks[name], shared.redis[name] = stack, r
+		}
+		app.Synth(nil)
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return &shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.outdir != "" {
+		os.RemoveAll(shared.outdir)
+	}
+	os.Exit(code)
+}
+
+// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
+func noPanic(t *testing.T, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}
+
+func template(t *testing.T, name string) assertions.Template {
+	t.Helper()
+	f := load(t)
+	var tpl assertions.Template
+	noPanic(t, func() { tpl = assertions.Template_FromStack(f.stacks[name], nil) })
+	return tpl
+}
+
+// only returns the logical id and the plain JSON form of the single resource of type typ.
+func only(t *testing.T, tpl assertions.Template, typ string) (string, map[string]any) {
+	t.Helper()
+	var found map[string]*map[string]any
+	noPanic(t, func() { found = *tpl.FindResources(jsii.String(typ), nil) })
+	if len(found) != 1 {
+		t.Fatalf("%d resources of type %s, want 1", len(found), typ)
+	}
+	for id, r := range found {
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatal(err)
+		}
+		return id, out
+	}
+	panic("unreachable")
+}
+
+func properties(r map[string]any) map[string]any { return r["Properties"].(map[string]any) }
+
+func TestDefaultsAreSecure(t *testing.T) {
+	tpl := template(t, defaultStack)
+	keyID, _ := only(t, tpl, "AWS::KMS::Key")
+	secretID, secret := only(t, tpl, "AWS::SecretsManager::Secret")
+	_, pg := only(t, tpl, "AWS::ElastiCache::ParameterGroup")
+	subnetGroupID, sg := only(t, tpl, "AWS::ElastiCache::SubnetGroup")
+	_, group := only(t, tpl, "AWS::ElastiCache::ReplicationGroup")
+	keyArn := map[string]any{"Fn::GetAtt": []any{keyID, "Arn"}}
+
+	noPanic(t, func() {
+		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
+			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ReplicationGroup"), &map[string]any{
+			"Engine":                      "redis",
+			"EngineVersion":               "7.1",
+			"CacheNodeType":               "cache.r7g.large",
+			"Port":                        6379,
+			"ClusterMode":                 "disabled",
+			"NumCacheClusters":            2, // the primary and 1 replica
+			"MultiAZEnabled":              true,
+			"AutomaticFailoverEnabled":    true,
+			"AutoMinorVersionUpgrade":     true,
+			"AtRestEncryptionEnabled":     true,
+			"KmsKeyId":                    keyArn,
+			"TransitEncryptionEnabled":    true,
+			"TransitEncryptionMode":       "required",
+			"SecurityGroupIds":            []any{cacheSG},
+			"CacheSubnetGroupName":        map[string]any{"Ref": subnetGroupID},
+			"SnapshotRetentionLimit":      15,
+			"SnapshotWindow":              "05:00-06:00",
+			"PreferredMaintenanceWindow":  "sun:06:30-sun:07:30",
+			"ReplicationGroupDescription": "Stratus cache",
+			"Tags":                        []any{map[string]any{"Key": "project", "Value": "stratus"}},
+		})
+		tpl.HasResource(jsii.String("AWS::ElastiCache::ReplicationGroup"), &map[string]any{
+			"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
+			"KmsKeyId": keyArn,
+			"GenerateSecretString": map[string]any{
+				"PasswordLength": 64, "ExcludePunctuation": true, "IncludeSpace": false,
+			},
+		})
+		tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(2))
+		tpl.AllResources(jsii.String("AWS::Logs::LogGroup"), &map[string]any{
+			"Properties":     map[string]any{"RetentionInDays": 365, "KmsKeyId": keyArn},
+			"DeletionPolicy": "Retain",
+		})
+		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::GlobalReplicationGroup"), jsii.Number(0))
+	})
+
+	if secret["DeletionPolicy"] != "Retain" || secret["UpdateReplacePolicy"] != "Retain" {
+		t.Errorf("secret policies = %v/%v, want Retain/Retain", secret["DeletionPolicy"], secret["UpdateReplacePolicy"])
+	}
+	if fam := properties(pg)["CacheParameterGroupFamily"]; fam != "redis7" {
+		t.Errorf("parameter group family = %v, want redis7", fam)
+	}
+	if got := fmt.Sprint(properties(pg)["Properties"]); got != "map[cluster-enabled:no]" {
+		t.Errorf("parameters = %s, want cluster-enabled no only", got)
+	}
+	if got := fmt.Sprint(properties(sg)["SubnetIds"]); got != fmt.Sprint(dataSubnets) {
+		t.Errorf("subnet group subnets = %s, want the data subnets %v", got, dataSubnets)
+	}
+
+	// The AUTH token reaches the template only as a dynamic reference to the secret.
+	auth, _ := json.Marshal(properties(group)["AuthToken"])
+	want := fmt.Sprintf(`{"Fn::Join":["",["{{resolve:secretsmanager:",{"Ref":"%s"},":SecretString:::}}"]]}`, secretID)
+	if string(auth) != want {
+		t.Errorf("AuthToken = %s, want %s", auth, want)
+	}
+
+	// Slow and engine logs go as JSON to the two encrypted, retained groups.
+	var got []string
+	for _, c := range properties(group)["LogDeliveryConfigurations"].([]any) {
+		c := c.(map[string]any)
+		dest := c["DestinationDetails"].(map[string]any)["CloudWatchLogsDetails"].(map[string]any)["LogGroup"].(map[string]any)["Ref"]
+		got = append(got, fmt.Sprintf("%s %s %s %s", c["LogType"], c["LogFormat"], c["DestinationType"], dest))
+	}
+	slices.Sort(got)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "engine-log json cloudwatch-logs CacheEngineLogGroup") ||
+		!strings.HasPrefix(got[1], "slow-log json cloudwatch-logs CacheSlowLogGroup") {
+		t.Errorf("log delivery = %q, want engine-log and slow-log as JSON to their log groups", got)
+	}
+
+	r := load(t).redis[defaultStack]
+	if r.Port != 6379 || r.PrimaryEndpoint == nil || r.ReaderEndpoint == nil || r.AuthSecret == nil || r.Key == nil || r.GlobalDatastoreId != nil {
+		t.Errorf("exposed fields: port %v, endpoints %v/%v, secret %v, key %v, global %v", r.Port, r.PrimaryEndpoint, r.ReaderEndpoint, r.AuthSecret, r.Key, r.GlobalDatastoreId)
+	}
+}
+
+func TestPropsChangeWhatTheySay(t *testing.T) {
+	tpl := template(t, variantStack)
+	noPanic(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ReplicationGroup"), &map[string]any{
+			"Engine":                      "valkey",
+			"EngineVersion":               "8.0",
+			"CacheNodeType":               "cache.r6gd.xlarge",
+			"DataTieringEnabled":          true, // required by r6gd nodes
+			"Port":                        6380,
+			"NumCacheClusters":            1,
+			"MultiAZEnabled":              false,
+			"AutomaticFailoverEnabled":    false,
+			"SnapshotRetentionLimit":      35,
+			"SnapshotWindow":              "23:30-01:00",
+			"PreferredMaintenanceWindow":  "sat:22:00-sat:23:15",
+			"ReplicationGroupDescription": "Orders cache",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ParameterGroup"), &map[string]any{
+			"CacheParameterGroupFamily": "valkey8",
+		})
+		tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
+	})
+	if r := load(t).redis[variantStack]; r.Port != 6380 {
+		t.Errorf("Port = %v, want 6380", r.Port)
+	}
+}
+
+func TestGlobalDatastoreSuffixMakesThisGroupThePrimary(t *testing.T) {
+	tpl := template(t, primaryStack)
+	groupID, _ := only(t, tpl, "AWS::ElastiCache::ReplicationGroup")
+	noPanic(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::GlobalReplicationGroup"), &map[string]any{
+			"GlobalReplicationGroupIdSuffix": "stratus",
+			"Members": []any{map[string]any{
+				"ReplicationGroupId": map[string]any{"Ref": groupID}, "ReplicationGroupRegion": "us-east-1", "Role": "PRIMARY",
+			}},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
+			"Name": secretName, "ReplicaRegions": []any{map[string]any{"Region": "eu-west-1"}},
+		})
+		// The primary keeps every secure setting.
+		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ReplicationGroup"), &map[string]any{
+			"AtRestEncryptionEnabled": true, "TransitEncryptionEnabled": true, "AuthToken": assertions.Match_AnyValue(),
+			"GlobalReplicationGroupId": assertions.Match_Absent(),
+		})
+	})
+	if r := load(t).redis[primaryStack]; r.GlobalDatastoreId == nil {
+		t.Error("GlobalDatastoreId is nil on the primary")
+	}
+}
+
+func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
+	tpl := template(t, secondaryStack)
+	keyID, _ := only(t, tpl, "AWS::KMS::Key")
+	_, group := only(t, tpl, "AWS::ElastiCache::ReplicationGroup")
+	props := properties(group)
+	if props["GlobalReplicationGroupId"] != "ldgnf-stratus" {
+		t.Errorf("GlobalReplicationGroupId = %v, want ldgnf-stratus", props["GlobalReplicationGroupId"])
+	}
+	// What the primary decides and AWS refuses on a new secondary.
+	for _, inherited := range []string{
+		"Engine", "EngineVersion", "CacheNodeType", "CacheParameterGroupName", "ClusterMode", "NumNodeGroups",
+		"AtRestEncryptionEnabled", "TransitEncryptionEnabled", "TransitEncryptionMode", "AuthToken", "DataTieringEnabled",
+	} {
+		if v, ok := props[inherited]; ok {
+			t.Errorf("secondary sets %s = %v; it is inherited from the primary", inherited, v)
+		}
+	}
+	// What stays regional.
+	noPanic(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ReplicationGroup"), &map[string]any{
+			"KmsKeyId":               map[string]any{"Fn::GetAtt": []any{keyID, "Arn"}},
+			"SecurityGroupIds":       []any{cacheSG},
+			"NumCacheClusters":       2,
+			"MultiAZEnabled":         true,
+			"SnapshotRetentionLimit": 15,
+		})
+		tpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(0))
+		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::ParameterGroup"), jsii.Number(0))
+		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::GlobalReplicationGroup"), jsii.Number(0))
+		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::SubnetGroup"), jsii.Number(1))
+	})
+	r := load(t).redis[secondaryStack]
+	if r.AuthSecret == nil || !strings.Contains(*r.AuthSecret.SecretName(), secretName) {
+		t.Errorf("AuthSecret = %v, want the replica named %s", r.AuthSecret, secretName)
+	}
+}
+
+// TestNagFindsNothingUnsuppressed applies AwsSolutions and NIST 800-53 R5 to every scenario.
+func TestNagFindsNothingUnsuppressed(t *testing.T) {
+	f := load(t)
+	nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*|NIST.*"))
+	for name, stack := range f.stacks {
+		noPanic(t, func() {
+			a := assertions.Annotations_FromStack(stack)
+			for _, m := range append(*a.FindError(jsii.String("*"), nag), *a.FindWarning(jsii.String("*"), nag)...) {
+				t.Errorf("%s: %s: %v", name, *m.Id, m.Entry.Data)
+			}
+		})
+	}
+	// The CSV reports also list rules that could not be evaluated (UNKNOWN).
+	findings, err := gates.Nag(f.outdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, finding := range findings {
+		t.Error(finding)
+	}
+}
+
+// TestSuppressionsOnlyWhereRulesFire checks each suppression sits on its exact resource, with a
+// specific reason, and only in the scenario where its rule would fire.
+func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
+	want := map[string]map[string][]string{
+		defaultStack:   {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC5"}},
+		variantStack:   {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC4"}}, // valkey on 6380: no AEC5
+		primaryStack:   {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC5"}},
+		secondaryStack: {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC3", "AwsSolutions-AEC5", "AwsSolutions-AEC6"}},
+	}
+	for _, name := range []string{defaultStack, variantStack, primaryStack} {
+		want[name]["AWS::SecretsManager::Secret"] = []string{"AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"}
+	}
+	for name, byType := range want {
+		tpl := template(t, name)
+		var all map[string]any
+		noPanic(t, func() { all = *tpl.ToJSON() })
+		resources := all["Resources"].(map[string]any)
+		for id, r := range resources {
+			r := r.(map[string]any)
+			var ids []string
+			metadata, _ := r["Metadata"].(map[string]any)
+			if meta, ok := metadata["cdk_nag"].(map[string]any); ok {
+				for _, s := range meta["rules_to_suppress"].([]any) {
+					s := s.(map[string]any)
+					ids = append(ids, s["id"].(string))
+					if len(s["reason"].(string)) < 20 {
+						t.Errorf("%s %s: reason %q is too short", name, id, s["reason"])
+					}
+				}
+			}
+			slices.Sort(ids)
+			if exp := byType[r["Type"].(string)]; fmt.Sprint(ids) != fmt.Sprint(exp) {
+				t.Errorf("%s %s (%s) suppresses %v, want %v", name, id, r["Type"], ids, exp)
+			}
+		}
+	}
+}
+
+func TestCfnLintIsClean(t *testing.T) {
+	findings, err := gates.CfnLint(load(t).outdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		t.Error(f)
+	}
+}
+
+func TestGlobalDatastoreID(t *testing.T) {
+	for _, c := range []struct{ region, suffix, want, err string }{
+		{"us-east-1", "stratus", "ldgnf-stratus", ""},
+		{"eu-west-1", "stratus-prod", "gxeiz-stratus-prod", ""},
+		{"mars-north-1", "stratus", "", `no published Global Datastore id prefix for region "mars-north-1"`},
+		{"us-east-1", "Stratus_Prod", "", `suffix "Stratus_Prod" must be lowercase`},
+	} {
+		got, err := GlobalDatastoreID(c.region, c.suffix)
+		if got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("GlobalDatastoreID(%q, %q) = %q, %v; want %q, %q", c.region, c.suffix, got, err, c.want, c.err)
+		}
+	}
+}
+
+func TestInvalidPropsAreRejectedTogether(t *testing.T) {
+	// validate needs no synth: the required fields only have to be non-nil here.
+	required := requiredProps()
+	base := func() RedisProps { return required }
+	cases := []struct {
+		name   string
+		mutate func(*RedisProps)
+		want   string
+	}{
+		{"a missing VPC", func(p *RedisProps) { p.Vpc = nil }, "Vpc is required"},
+		{"missing subnets", func(p *RedisProps) { p.Subnets = nil }, "Subnets is required"},
+		{"a missing security group", func(p *RedisProps) { p.SecurityGroup = nil }, "SecurityGroup is required"},
+		{"an unknown engine", func(p *RedisProps) { p.Engine = "memcached" }, `Engine "memcached" is not one of "redis", "valkey"`},
+		{"a redis version too old for TLS mode and engine logs", func(p *RedisProps) { p.EngineVersion = "6.2" },
+			`EngineVersion "6.2" is not a supported redis version (allowed: 7.0, 7.1)`},
+		{"a valkey version given for redis", func(p *RedisProps) { p.EngineVersion = "8.0" }, `EngineVersion "8.0" is not a supported redis version`},
+		{"a redis version given for valkey", func(p *RedisProps) { p.Engine, p.EngineVersion = EngineValkey, "7.1" },
+			`EngineVersion "7.1" is not a supported valkey version (allowed: 7.2, 8.0, 8.1, 8.2)`},
+		{"a node type without the cache prefix", func(p *RedisProps) { p.NodeType = "r7g.large" },
+			`NodeType "r7g.large" is not of the form cache.<family>.<size>`},
+		{"a node type with a bad size", func(p *RedisProps) { p.NodeType = "cache.r7g.huge" }, `NodeType "cache.r7g.huge" is not of the form`},
+		{"negative replicas", func(p *RedisProps) { p.Replicas = ptr(-1) }, "Replicas -1 is outside 0-5"},
+		{"six replicas", func(p *RedisProps) { p.Replicas = ptr(6) }, "Replicas 6 is outside 0-5"},
+		{"a privileged port", func(p *RedisProps) { p.Port = 443 }, "Port 443 is outside 1024-65535"},
+		{"a port above 65535", func(p *RedisProps) { p.Port = 70000 }, "Port 70000 is outside 1024-65535"},
+		{"a retention below NIST's 15 days", func(p *RedisProps) { p.SnapshotRetentionDays = 7 },
+			"SnapshotRetentionDays 7 is outside 15-35 (NIST 800-53 R5 asks for at least 15 days"},
+		{"a retention above ElastiCache's 35 days", func(p *RedisProps) { p.SnapshotRetentionDays = 36 }, "SnapshotRetentionDays 36 is outside 15-35"},
+		{"a malformed snapshot window", func(p *RedisProps) { p.SnapshotWindow = "5:00-6:00" },
+			`SnapshotWindow "5:00-6:00" is not of the form hh24:mi-hh24:mi`},
+		{"a snapshot window under an hour", func(p *RedisProps) { p.SnapshotWindow = "05:00-05:59" },
+			`SnapshotWindow "05:00-05:59" lasts 59 minutes; it must last at least 60`},
+		{"an empty-length snapshot window", func(p *RedisProps) { p.SnapshotWindow = "05:00-05:00" }, "lasts 0 minutes"},
+		{"a malformed maintenance window", func(p *RedisProps) { p.MaintenanceWindow = "sunday:06:30-sunday:07:30" },
+			`MaintenanceWindow "sunday:06:30-sunday:07:30" is not of the form ddd:hh24:mi-ddd:hh24:mi`},
+		{"an upper-case maintenance day", func(p *RedisProps) { p.MaintenanceWindow = "Sun:06:30-Sun:07:30" }, "is not of the form ddd:hh24:mi"},
+		{"a maintenance window under an hour", func(p *RedisProps) { p.MaintenanceWindow = "sun:06:30-sun:07:00" },
+			`MaintenanceWindow "sun:06:30-sun:07:00" lasts 30 minutes; it must last at least 60`},
+		{"overlapping windows", func(p *RedisProps) { p.MaintenanceWindow = "wed:05:30-wed:06:30" },
+			`SnapshotWindow "05:00-06:00" overlaps MaintenanceWindow "wed:05:30-wed:06:30" on wed`},
+		{"windows overlapping across midnight and the week's end", func(p *RedisProps) {
+			p.SnapshotWindow, p.MaintenanceWindow = "23:30-00:30", "sat:22:00-sun:00:00"
+		}, `overlaps MaintenanceWindow "sat:22:00-sun:00:00" on sat`},
+		{"infinite log retention", func(p *RedisProps) { p.LogRetention = logs.RetentionDays_INFINITE }, "LogRetention INFINITE is not allowed"},
+		{"both global options at once", func(p *RedisProps) { p.GlobalDatastoreSuffix, p.GlobalDatastoreId = "stratus", "ldgnf-stratus" },
+			`GlobalDatastoreSuffix "stratus" and GlobalDatastoreId "ldgnf-stratus" are both set`},
+		{"a suffix with upper case and underscores", func(p *RedisProps) { p.GlobalDatastoreSuffix = "Stratus_Prod" },
+			`GlobalDatastoreSuffix "Stratus_Prod" must be lowercase letters, digits and single hyphens`},
+		{"a suffix ending in a hyphen", func(p *RedisProps) { p.GlobalDatastoreSuffix = "stratus-" }, `GlobalDatastoreSuffix "stratus-" must be`},
+		{"a suffix longer than 34 characters", func(p *RedisProps) { p.GlobalDatastoreSuffix = strings.Repeat("a", 35) }, "at most 34 characters"},
+		{"a burstable node type in a global datastore", func(p *RedisProps) { p.GlobalDatastoreSuffix, p.NodeType = "stratus", "cache.t4g.medium" },
+			`NodeType "cache.t4g.medium" cannot join a Global Datastore`},
+		{"a global datastore id without the region prefix", func(p *RedisProps) { p.GlobalDatastoreId, p.AuthSecretName = "stratus", "s" },
+			`GlobalDatastoreId "stratus" is not of the form <5-letter region prefix>-<suffix>`},
+		{"a secondary without the secret name", func(p *RedisProps) { p.GlobalDatastoreId = "ldgnf-stratus" }, "GlobalDatastoreId needs AuthSecretName"},
+		{"a secondary replicating a secret", func(p *RedisProps) {
+			p.GlobalDatastoreId, p.AuthSecretName, p.AuthSecretReplicaRegions = "ldgnf-stratus", "s", []string{"eu-west-1"}
+		}, "AuthSecretReplicaRegions is set on a secondary"},
+		{"a bad secret name", func(p *RedisProps) { p.AuthSecretName = "cache auth" }, `AuthSecretName "cache auth" must be 1-256 characters`},
+		{"replica regions without a secret name", func(p *RedisProps) { p.AuthSecretReplicaRegions = []string{"eu-west-1"} },
+			"AuthSecretReplicaRegions needs AuthSecretName"},
+		{"a malformed replica region", func(p *RedisProps) { p.AuthSecretName, p.AuthSecretReplicaRegions = "s", []string{"Ireland"} },
+			`AuthSecretReplicaRegions[0] "Ireland" is not a region name`},
+		{"a replica region listed twice", func(p *RedisProps) {
+			p.AuthSecretName, p.AuthSecretReplicaRegions = "s", []string{"eu-west-1", "eu-west-1"}
+		}, `AuthSecretReplicaRegions[1] "eu-west-1" is listed twice`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := base()
+			c.mutate(&p)
+			err := p.withDefaults().validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	t.Run("the defaults are valid", func(t *testing.T) {
+		if err := base().withDefaults().validate(); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	// Subnet problems only show once the selection is resolved in the VPC, in NewRedis.
+	for _, c := range []struct {
+		name    string
+		subnets *ec2.SubnetSelection
+		want    string
+	}{
+		{"subnets that select nothing", &ec2.SubnetSelection{SubnetGroupName: jsii.String("Nope")}, "Subnets selects no subnets of Vpc: There are no subnet groups with name 'Nope'"},
+		{"a single AZ with a replica", &ec2.SubnetSelection{SubnetGroupName: jsii.String("Data"), AvailabilityZones: jsii.Strings("us-east-1a")},
+			"Subnets spans 1 Availability Zone; Replicas 1 turns Multi-AZ on, which needs subnets in at least 2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var err error
+			noPanic(t, func() {
+				stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Subnets"), &awscdk.StackProps{
+					Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String("us-east-1")},
+				})
+				p := validProps(stack)
+				p.Subnets = c.subnets
+				_, err = NewRedis(stack, "Cache", p)
+			})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	t.Run("NewRedis returns every problem instead of panicking", func(t *testing.T) {
+		var err error
+		noPanic(t, func() {
+			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+			stack := awscdk.NewStack(app, jsii.String("Bad"), &awscdk.StackProps{
+				Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String("eu-west-1")},
+			})
+			p := validProps(stack)
+			p.Engine, p.Port = "memcached", 80
+			p.AuthSecretName, p.AuthSecretReplicaRegions = "s", []string{"eu-west-1"}
+			_, err = NewRedis(stack, "Cache", p)
+		})
+		for _, want := range []string{`Engine "memcached"`, "Port 80", `AuthSecretReplicaRegions lists "eu-west-1", the stack's own region`} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error = %v, want it to contain %q", err, want)
+			}
+		}
+	})
+}
+
+// requiredProps returns the required fields, imported into a stack that is never synthesized:
+// validate only needs them to exist.
+func requiredProps() RedisProps {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Validation"), nil)
+	return RedisProps{
+		Vpc: ec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &ec2.VpcAttributes{
+			VpcId: jsii.String("vpc-1"), AvailabilityZones: jsii.Strings("us-east-1a"),
+		}),
+		Subnets:       &ec2.SubnetSelection{},
+		SecurityGroup: ec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("Sg"), jsii.String(cacheSG), nil),
+	}
+}

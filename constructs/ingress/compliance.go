@@ -1,0 +1,53 @@
+package ingress
+
+import (
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// suppress records, on exactly one resource, cdk-nag findings kept on purpose.
+func suppress(resource constructs.IConstruct, reason string, ids ...string) {
+	rules := make([]*cdknag.NagPackSuppression, len(ids))
+	for i, id := range ids {
+		rules[i] = &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(resource, &rules, jsii.Bool(false))
+}
+
+// acceptByDesign records the findings the origin secret keeps on purpose.
+func (o *OriginSecret) acceptByDesign() {
+	suppress(o.Secret.Node().DefaultChild(),
+		"The origin secret is resolved by CloudFormation at deploy time into both CloudFront's custom origin header "+
+			"(Edge stack) and every regional ALB listener rule; an automatic rotation would change the value behind both "+
+			"without updating either, and every API request would get 403 until all stacks were redeployed. It is rotated "+
+			"as a planned change instead: a new value, then the Edge and App stacks redeployed in one window.",
+		"AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled")
+}
+
+// acceptByDesign records the findings the load balancer keeps on purpose.
+func (l *LoadBalancer) acceptByDesign(serverLogs s3.Bucket, http elbv2.ApplicationListener) {
+	const notReplicated = "Log buckets hold regional operational records of a regional ALB: every region of the " +
+		"environment has its own ALB and its own log buckets, versioned and retained, and cross-region replication " +
+		"would copy logs without restoring anything the region's loss takes away."
+	suppress(l.AccessLogBucket.Node().DefaultChild(),
+		"ALB access log delivery supports only SSE-S3 (AES256) on the destination bucket, not SSE-KMS.",
+		"NIST.800.53.R5-S3DefaultEncryptionKMS")
+	suppress(l.AccessLogBucket.Node().DefaultChild(), notReplicated, "NIST.800.53.R5-S3BucketReplicationEnabled")
+	suppress(serverLogs.Node().DefaultChild(),
+		"S3 server access log delivery supports only SSE-S3 (AES256) on the destination bucket, not SSE-KMS.",
+		"NIST.800.53.R5-S3DefaultEncryptionKMS")
+	suppress(serverLogs.Node().DefaultChild(), notReplicated, "NIST.800.53.R5-S3BucketReplicationEnabled")
+
+	suppress(l.LoadBalancer.Node().DefaultChild(),
+		"The WAF web ACL sits in front of this ALB at CloudFront (CLOUDFRONT scope, Edge stack); the ALB's security "+
+			"group admits only CloudFront's origin-facing prefix list, and every listener rule also requires CloudFront's "+
+			"secret origin header, so no request reaches a service without passing the WAF.",
+		"NIST.800.53.R5-ALBWAFEnabled")
+	suppress(http.Node().DefaultChild(),
+		"Port 80 only answers a permanent redirect to HTTPS 443 and serves no content, so it has no certificate to use; "+
+			"the security group does not even admit port 80.",
+		"NIST.800.53.R5-ELBv2ACMCertificateRequired")
+}

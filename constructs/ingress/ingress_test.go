@@ -1,0 +1,703 @@
+package ingress
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/gates"
+)
+
+const (
+	account    = "111111111111"
+	region     = "us-east-1"
+	zoneID     = "Z0123456789ABCDEFGHIJ"
+	zoneName   = "example.com"
+	secretID   = "stratus/test/origin-verify"
+	albGroupID = "sg-0123456789abcdef0"
+)
+
+var publicSubnets = []string{"subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"}
+
+// cdkContext is cdk.json's context, so tests see the feature flags `cdk synth` sees.
+var cdkContext = func() map[string]any {
+	_, file, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
+	if err != nil {
+		panic(err)
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		panic(fmt.Sprintf("cdk.json: %v", err))
+	}
+	return doc.Context
+}()
+
+// fixture is one synthesized test stack holding an OriginSecret and a LoadBalancer.
+type fixture struct {
+	dir    string
+	stack  awscdk.Stack
+	lb     *LoadBalancer
+	secret *OriginSecret
+	tpl    assertions.Template
+	raw    string // the template as JSON text
+}
+
+// scene holds the references a LoadBalancer needs, imported into a fresh stack the way the
+// stacks layer hands them over.
+type scene struct {
+	app   awscdk.App
+	stack awscdk.Stack
+	vpc   ec2.IVpc
+	sg    ec2.ISecurityGroup
+	zone  r53.IHostedZone
+}
+
+func newScene(dir string, withRegion bool) scene {
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
+	var env *awscdk.Environment
+	if withRegion {
+		env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
+	}
+	stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{Env: env})
+	if withRegion {
+		stack.Node().SetContext(jsii.String("availability-zones:account="+account+":region="+region),
+			jsii.Strings("us-east-1a", "us-east-1b"))
+	}
+	vpc := ec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &ec2.VpcAttributes{
+		VpcId:                     jsii.String("vpc-0123456789abcdef0"),
+		AvailabilityZones:         jsii.Strings("us-east-1a", "us-east-1b"),
+		PublicSubnetIds:           jsii.Strings(publicSubnets...),
+		PublicSubnetRouteTableIds: jsii.Strings("rtb-0aaaaaaaaaaaaaaaa", "rtb-0bbbbbbbbbbbbbbbb"),
+	})
+	// Mutable on purpose: any rule the construct tried to add would show up in the template.
+	sg := ec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("AlbSg"), jsii.String(albGroupID),
+		&ec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false), Mutable: jsii.Bool(true)})
+	zone := r53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &r53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(zoneID), ZoneName: jsii.String(zoneName),
+	})
+	return scene{app, stack, vpc, sg, zone}
+}
+
+func secretProps() OriginSecretProps {
+	return OriginSecretProps{Name: secretID, ReplicaRegions: []Replica{{Region: "eu-west-1"}}}
+}
+
+func lbProps(s scene) LoadBalancerProps {
+	return LoadBalancerProps{
+		Vpc:               s.vpc,
+		Subnets:           &ec2.SubnetSelection{SubnetType: ec2.SubnetType_PUBLIC},
+		SecurityGroup:     s.sg,
+		HostedZone:        s.zone,
+		CertificateNames:  []string{"origin.example.com", "us-east-1.origin.example.com"},
+		OriginHeaderValue: HeaderValue(secretID),
+		Targets: []Target{
+			{Name: "product", Port: 8080, PathPattern: "/api/product/*"},
+			{Name: "order", Port: 8081, PathPattern: "/api/order/*"},
+		},
+	}
+}
+
+// build synthesizes a stack with both constructs and both cdk-nag packs applied.
+func build(dir string, mutateSecret func(*OriginSecretProps, scene), mutateLB func(*LoadBalancerProps)) (f *fixture, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	s := newScene(dir, true)
+	sp, lp := secretProps(), lbProps(s)
+	if mutateSecret != nil {
+		mutateSecret(&sp, s)
+	}
+	if mutateLB != nil {
+		mutateLB(&lp)
+	}
+	secret, err := NewOriginSecret(s.stack, "OriginSecret", sp)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := NewLoadBalancer(s.stack, "Ingress", lp)
+	if err != nil {
+		return nil, err
+	}
+	// Same stack: the rules resolve the secret by name, so they must wait for it (the stacks
+	// layer does the same, or orders the stacks).
+	lb.Node().AddDependency(secret.Construct)
+
+	nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
+	awscdk.Aspects_Of(s.stack).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
+	awscdk.Aspects_Of(s.stack).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+
+	asm := s.app.Synth(nil)
+	data, err := os.ReadFile(filepath.Join(*asm.Directory(), *s.stack.TemplateFile()))
+	if err != nil {
+		return nil, err
+	}
+	return &fixture{dir: dir, stack: s.stack, lb: lb, secret: secret,
+		tpl: assertions.Template_FromStack(s.stack, nil), raw: string(data)}, nil
+}
+
+var (
+	root = func() string {
+		dir, err := os.MkdirTemp("", "ingress-test-*")
+		if err != nil {
+			panic(err)
+		}
+		return dir
+	}()
+	defaultsOnce, customOnce sync.Once
+	defaultsFix, customFix   *fixture
+	defaultsErr, customErr   error
+)
+
+// defaults is the stack built from the minimal valid props, synthesized once per test binary.
+func defaults(t *testing.T) *fixture {
+	t.Helper()
+	defaultsOnce.Do(func() { defaultsFix, defaultsErr = build(filepath.Join(root, "defaults"), nil, nil) })
+	if defaultsErr != nil {
+		t.Fatalf("synthesizing the defaults: %v", defaultsErr)
+	}
+	return defaultsFix
+}
+
+// custom sets every optional prop, synthesized once per test binary.
+func custom(t *testing.T) *fixture {
+	t.Helper()
+	customOnce.Do(func() {
+		customFix, customErr = build(filepath.Join(root, "custom"), func(p *OriginSecretProps, s scene) {
+			p.Key = kms.NewKey(s.stack, jsii.String("SharedKey"), &kms.KeyProps{
+				EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			})
+			p.ReplicaRegions = []Replica{
+				{Region: "eu-west-1", KmsKeyArn: "arn:aws:kms:eu-west-1:" + account + ":alias/stratus"},
+				{Region: "us-west-2"},
+			}
+		}, func(p *LoadBalancerProps) {
+			p.CertificateNames = []string{"api.example.com"}
+			p.OriginHeaderName = "X-Stratus-Origin"
+			p.AccessLogPrefix = "edge/alb"
+			p.AccessLogExpirationDays = 30
+			p.IdleTimeout = awscdk.Duration_Seconds(jsii.Number(120))
+			p.Targets = []Target{{Name: "user-api", Port: 9090, PathPattern: "/users/*", HealthCheckPath: "/ready", Priority: 7}}
+		})
+	})
+	if customErr != nil {
+		t.Fatalf("synthesizing the custom props: %v", customErr)
+	}
+	return customFix
+}
+
+// TestMain removes the synthesized assemblies afterwards; set KEEP_INGRESS_OUT=1 to inspect them.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if os.Getenv("KEEP_INGRESS_OUT") == "" {
+		os.RemoveAll(root)
+	}
+	os.Exit(code)
+}
+
+// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
+func noPanic(t *testing.T, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}
+
+// hasAttributes asserts that one resource of type lists every key/value pair in attribute
+// property prop, in any order.
+func hasAttributes(tpl assertions.Template, typ, prop string, kv ...string) {
+	var patterns []any
+	for i := 0; i < len(kv); i += 2 {
+		patterns = append(patterns, assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectEquals(&map[string]any{"Key": kv[i], "Value": kv[i+1]}),
+		}))
+	}
+	for _, p := range patterns {
+		tpl.HasResourceProperties(jsii.String(typ), &map[string]any{prop: p})
+	}
+}
+
+const (
+	albType = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+	albAttr = "LoadBalancerAttributes"
+)
+
+func TestLoadBalancerDefaultsAreSecure(t *testing.T) {
+	f := defaults(t)
+	noPanic(t, func() {
+		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), jsii.Number(1))
+		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), &map[string]any{
+			"Scheme":         "internet-facing",
+			"Type":           "application",
+			"Subnets":        publicSubnets,
+			"SecurityGroups": []any{albGroupID},
+		})
+		hasAttributes(f.tpl, albType, albAttr,
+			"deletion_protection.enabled", "true",
+			"load_balancing.cross_zone.enabled", "true",
+			"routing.http.drop_invalid_header_fields.enabled", "true",
+			"routing.http.desync_mitigation_mode", "strictest",
+			"idle_timeout.timeout_seconds", "60",
+			"access_logs.s3.enabled", "true",
+			"access_logs.s3.prefix", "alb",
+		)
+		// The ALB security group is the Network stack's: not one rule is added to it here.
+		f.tpl.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroup"), jsii.Number(0))
+		f.tpl.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroupIngress"), jsii.Number(0))
+		f.tpl.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroupEgress"), jsii.Number(0))
+	})
+}
+
+func TestListenersAnswerHttpsOnlyAndForbidByDefault(t *testing.T) {
+	f := defaults(t)
+	noPanic(t, func() {
+		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), jsii.Number(2))
+		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), &map[string]any{
+			"Port": 443, "Protocol": "HTTPS",
+			"SslPolicy":    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+			"Certificates": []any{map[string]any{"CertificateArn": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^IngressCertificate"))}}},
+			"DefaultActions": []any{map[string]any{
+				"Type": "fixed-response",
+				"FixedResponseConfig": map[string]any{
+					"StatusCode": "403", "ContentType": "text/plain", "MessageBody": "Forbidden",
+				},
+			}},
+		})
+		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), &map[string]any{
+			"Port": 80, "Protocol": "HTTP",
+			"DefaultActions": []any{map[string]any{
+				"Type": "redirect",
+				"RedirectConfig": map[string]any{
+					"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301",
+				},
+			}},
+		})
+	})
+}
+
+func TestEachTargetGetsAGuardedRuleAndAnIpTargetGroup(t *testing.T) {
+	f := defaults(t)
+	noPanic(t, func() {
+		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), jsii.Number(2))
+		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), jsii.Number(2))
+		for i, tg := range []struct {
+			name, path string
+			port       int
+		}{{"Product", "/api/product/*", 8080}, {"Order", "/api/order/*", 8081}} {
+			f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), &map[string]any{
+				"Priority": (i + 1) * 10,
+				"Conditions": []any{
+					map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{tg.path}}},
+					map[string]any{"Field": "http-header", "HttpHeaderConfig": map[string]any{
+						"HttpHeaderName": DefaultHeaderName, "Values": []any{*HeaderValue(secretID)},
+					}},
+				},
+				"Actions": []any{map[string]any{
+					"Type":           "forward",
+					"TargetGroupArn": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Ingress" + tg.name + "TargetGroup"))},
+				}},
+			})
+			f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), &map[string]any{
+				"TargetType": "ip", "Protocol": "HTTP", "Port": tg.port, "VpcId": "vpc-0123456789abcdef0",
+				"HealthCheckEnabled": true, "HealthCheckPath": "/health", "HealthCheckProtocol": "HTTP",
+				"Matcher":                    map[string]any{"HttpCode": "200"},
+				"HealthyThresholdCount":      2,
+				"UnhealthyThresholdCount":    3,
+				"HealthCheckIntervalSeconds": 15,
+				"HealthCheckTimeoutSeconds":  5,
+				"TargetGroupAttributes": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectEquals(&map[string]any{
+					"Key": "deregistration_delay.timeout_seconds", "Value": "30",
+				})}),
+			})
+		}
+	})
+	if got := len(f.lb.TargetGroups); got != 2 || f.lb.TargetGroups["product"] == nil || f.lb.TargetGroups["order"] == nil {
+		t.Fatalf("TargetGroups has %d entries, want product and order", got)
+	}
+}
+
+// The secret header value must reach the template only as the by-name dynamic reference.
+func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
+	want := "{{resolve:secretsmanager:" + secretID + ":SecretString:::}}"
+	if got := *HeaderValue(secretID); got != want {
+		t.Fatalf("HeaderValue = %q, want %q", got, want)
+	}
+	f := defaults(t)
+	var doc struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct {
+				Conditions []struct {
+					Field            string
+					HttpHeaderConfig *struct {
+						HttpHeaderName string
+						Values         []any
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(f.raw), &doc); err != nil {
+		t.Fatal(err)
+	}
+	headers := 0
+	for id, r := range doc.Resources {
+		for _, c := range r.Properties.Conditions {
+			if c.HttpHeaderConfig == nil {
+				continue
+			}
+			headers++
+			if len(c.HttpHeaderConfig.Values) != 1 || c.HttpHeaderConfig.Values[0] != want {
+				t.Errorf("%s: header values %v, want only %q", id, c.HttpHeaderConfig.Values, want)
+			}
+		}
+	}
+	if headers != 2 {
+		t.Errorf("%d http-header conditions, want one per target (2)", headers)
+	}
+	// Nothing else in the template resolves or embeds the secret.
+	if n := strings.Count(f.raw, "{{resolve:"); n != 2 {
+		t.Errorf("%d dynamic references in the template, want 2", n)
+	}
+	if strings.Contains(f.raw, "SecretStringValue") || strings.Contains(f.raw, `"SecretString":`) {
+		t.Error("the template carries a literal secret string")
+	}
+}
+
+func TestCertificateCoversTheOriginNamesByDns(t *testing.T) {
+	f := defaults(t)
+	noPanic(t, func() {
+		f.tpl.ResourceCountIs(jsii.String("AWS::CertificateManager::Certificate"), jsii.Number(1))
+		f.tpl.HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), &map[string]any{
+			"DomainName":              "origin.example.com",
+			"SubjectAlternativeNames": []any{"us-east-1.origin.example.com"},
+			"ValidationMethod":        "DNS",
+			"DomainValidationOptions": []any{
+				map[string]any{"DomainName": "origin.example.com", "HostedZoneId": zoneID},
+				map[string]any{"DomainName": "us-east-1.origin.example.com", "HostedZoneId": zoneID},
+			},
+			"KeyAlgorithm": "RSA_2048",
+			"CertificateTransparencyLoggingPreference": "ENABLED",
+		})
+	})
+}
+
+func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
+	f := defaults(t)
+	private := map[string]any{
+		"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{
+			map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}},
+		}},
+		"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+		"PublicAccessBlockConfiguration": map[string]any{
+			"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+		},
+		"OwnershipControls": map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}},
+		"LifecycleConfiguration": map[string]any{"Rules": []any{assertions.Match_ObjectLike(&map[string]any{
+			"Status": "Enabled", "ExpirationInDays": 365, "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 30},
+			"AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 7},
+			"Transitions": []any{
+				map[string]any{"StorageClass": "STANDARD_IA", "TransitionInDays": 30},
+				map[string]any{"StorageClass": "GLACIER", "TransitionInDays": 90},
+			},
+		})}},
+	}
+	noPanic(t, func() {
+		f.tpl.ResourceCountIs(jsii.String("AWS::S3::Bucket"), jsii.Number(2))
+		f.tpl.AllResources(jsii.String("AWS::S3::Bucket"), &map[string]any{
+			"Properties": assertions.Match_ObjectLike(&private), "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		})
+		// The ALB log bucket sends its own server access logs to the second bucket.
+		f.tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), &map[string]any{
+			"LoggingConfiguration": map[string]any{
+				"DestinationBucketName": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^IngressServerAccessLogBucket"))},
+				"LogFilePrefix":         "access-log-bucket/",
+			},
+		})
+		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), &map[string]any{
+			"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectEquals(&map[string]any{
+				"Key": "access_logs.s3.bucket", "Value": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^IngressAccessLogBucket"))},
+			})}),
+		})
+	})
+	// Both bucket policies deny plain HTTP and TLS below 1.2; the log bucket lets only ELB log
+	// delivery write, under the prefix.
+	var policies map[string]*map[string]any
+	noPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
+	if len(policies) != 2 {
+		t.Fatalf("%d bucket policies, want 2", len(policies))
+	}
+	for id, p := range policies {
+		text, _ := json.Marshal(p)
+		for _, want := range []string{`"aws:SecureTransport":"false"`, `"s3:TlsVersion":1.2`} {
+			if !strings.Contains(string(text), want) {
+				t.Errorf("%s lacks %s: %s", id, want, text)
+			}
+		}
+		if strings.HasPrefix(id, "IngressAccessLogBucket") && !strings.Contains(string(text), `/alb/AWSLogs/`+account+`/*`) {
+			t.Errorf("%s does not scope log delivery to alb/AWSLogs/%s/*: %s", id, account, text)
+		}
+	}
+}
+
+func TestOriginSecretIsGeneratedReplicatedAndRetained(t *testing.T) {
+	f := defaults(t)
+	noPanic(t, func() {
+		f.tpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1))
+		f.tpl.HasResource(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
+			"Properties": map[string]any{
+				"Name":        secretID,
+				"Description": assertions.Match_AnyValue(),
+				"GenerateSecretString": map[string]any{
+					"PasswordLength": 64, "ExcludePunctuation": true, "IncludeSpace": false,
+				},
+				"KmsKeyId":       map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^OriginSecretKey")), "Arn"}},
+				"ReplicaRegions": []any{map[string]any{"Region": "eu-west-1"}},
+			},
+			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		})
+		f.tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
+			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
+		})
+	})
+	if f.secret.Key == nil || f.secret.Secret == nil {
+		t.Fatal("OriginSecret does not expose Secret and Key")
+	}
+}
+
+func TestPropsChangeWhatTheySay(t *testing.T) {
+	f := custom(t)
+	noPanic(t, func() {
+		hasAttributes(f.tpl, albType, albAttr, "idle_timeout.timeout_seconds", "120", "access_logs.s3.prefix", "edge/alb")
+		f.tpl.HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), &map[string]any{
+			"DomainName": "api.example.com", "SubjectAlternativeNames": assertions.Match_Absent(),
+		})
+		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), jsii.Number(1))
+		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), &map[string]any{
+			"Priority": 7,
+			"Conditions": []any{
+				map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/users/*"}}},
+				map[string]any{"Field": "http-header", "HttpHeaderConfig": map[string]any{
+					"HttpHeaderName": "X-Stratus-Origin", "Values": []any{*HeaderValue(secretID)},
+				}},
+			},
+		})
+		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), &map[string]any{
+			"Port": 9090, "HealthCheckPath": "/ready",
+		})
+		// 30 days is too short for any storage-class move to pay off.
+		f.tpl.AllResourcesProperties(jsii.String("AWS::S3::Bucket"), &map[string]any{
+			"LifecycleConfiguration": map[string]any{"Rules": []any{assertions.Match_ObjectLike(&map[string]any{
+				"ExpirationInDays": 30, "Transitions": assertions.Match_Absent(),
+			})}},
+		})
+		// The given key replaces the created one; replicas carry their own keys.
+		f.tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(1))
+		f.tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
+			"KmsKeyId": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^SharedKey")), "Arn"}},
+			"ReplicaRegions": []any{
+				map[string]any{"Region": "eu-west-1", "KmsKeyId": "arn:aws:kms:eu-west-1:" + account + ":alias/stratus"},
+				map[string]any{"Region": "us-west-2"},
+			},
+		})
+	})
+	var policies map[string]*map[string]any
+	noPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
+	found := false
+	for _, p := range policies {
+		text, _ := json.Marshal(p)
+		found = found || strings.Contains(string(text), "/edge/alb/AWSLogs/"+account+"/*")
+	}
+	if !found {
+		t.Error("no bucket policy lets ELB write under edge/alb/AWSLogs/")
+	}
+	if f.lb.TargetGroups["user-api"] == nil {
+		t.Fatal("TargetGroups lacks user-api")
+	}
+}
+
+func TestLogsMoveToColderStorageOnlyWhenTheyStayLongEnough(t *testing.T) {
+	for days, want := range map[int]int{30: 0, 60: 0, 61: 1, 179: 1, 180: 2, 365: 2} {
+		got := 0
+		if r := logLifecycle(days); r.Transitions != nil {
+			got = len(*r.Transitions)
+		}
+		if got != want {
+			t.Errorf("logLifecycle(%d) has %d transitions, want %d", days, got, want)
+		}
+	}
+}
+
+func TestInvalidPropsAreRejectedTogether(t *testing.T) {
+	s := newScene(t.TempDir(), true)
+	lbCases := []struct {
+		name   string
+		mutate func(*LoadBalancerProps)
+		want   string
+	}{
+		{"no VPC", func(p *LoadBalancerProps) { p.Vpc = nil }, "Vpc is required"},
+		{"no subnets", func(p *LoadBalancerProps) { p.Subnets = nil }, "Subnets is required"},
+		{"no security group", func(p *LoadBalancerProps) { p.SecurityGroup = nil }, "SecurityGroup is required"},
+		{"no hosted zone", func(p *LoadBalancerProps) { p.HostedZone = nil }, "HostedZone is required"},
+		{"no certificate names", func(p *LoadBalancerProps) { p.CertificateNames = nil }, "CertificateNames is empty"},
+		{"an empty certificate name", func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.com", ""} }, "CertificateNames[1] is empty"},
+		{"an uppercase certificate name", func(p *LoadBalancerProps) { p.CertificateNames = []string{"Origin.example.com"} }, `CertificateNames[0] "Origin.example.com" is not a lowercase DNS name`},
+		{"a certificate name outside the zone", func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.org"} }, `CertificateNames[0] "origin.example.org" is outside the hosted zone "example.com"`},
+		{"a name that only ends like the zone", func(p *LoadBalancerProps) { p.CertificateNames = []string{"notexample.com"} }, "is outside the hosted zone"},
+		{"a certificate name listed twice", func(p *LoadBalancerProps) {
+			p.CertificateNames = []string{"origin.example.com", "origin.example.com"}
+		}, `CertificateNames[1] "origin.example.com" is listed twice`},
+		{"a domain name too long for the certificate", func(p *LoadBalancerProps) {
+			p.CertificateNames = []string{strings.Repeat("a", 60) + ".origin.example.com"}
+		}, "the certificate's domain name allows at most 64"},
+		{"no header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = nil }, "OriginHeaderValue is required"},
+		{"a literal header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = jsii.String("s3cr3t") }, "OriginHeaderValue is not a Secrets Manager dynamic reference"},
+		{"an SSM dynamic reference as header value", func(p *LoadBalancerProps) {
+			p.OriginHeaderValue = jsii.String("{{resolve:ssm:/stratus/origin}}")
+		}, "OriginHeaderValue is not a Secrets Manager dynamic reference"},
+		{"a token as header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = awscdk.Aws_STACK_NAME() }, "is a token; pass HeaderValue(secretName)"},
+		{"a malformed header name", func(p *LoadBalancerProps) { p.OriginHeaderName = "X Origin" }, `OriginHeaderName "X Origin" must be letters, digits and dashes`},
+		{"a header CloudFront cannot send", func(p *LoadBalancerProps) { p.OriginHeaderName = "X-Amz-Verify" }, "a header CloudFront cannot add"},
+		{"a log prefix with a leading slash", func(p *LoadBalancerProps) { p.AccessLogPrefix = "/alb" }, `AccessLogPrefix "/alb"`},
+		{"a log prefix holding AWSLogs", func(p *LoadBalancerProps) { p.AccessLogPrefix = "AWSLogs" }, `without "AWSLogs"`},
+		{"a negative log retention", func(p *LoadBalancerProps) { p.AccessLogExpirationDays = -1 }, "AccessLogExpirationDays -1 must be at least 1"},
+		{"an idle timeout over 4000 s", func(p *LoadBalancerProps) { p.IdleTimeout = awscdk.Duration_Hours(jsii.Number(2)) }, "IdleTimeout 7200 s"},
+		{"no targets", func(p *LoadBalancerProps) { p.Targets = nil }, "Targets is empty"},
+		{"a bad target name", func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, `Targets[0].Name "Product" must match`},
+		{"duplicate target names", func(p *LoadBalancerProps) { p.Targets[1].Name = "product" }, `Targets[1].Name "product" is already Targets[0].Name`},
+		{"target names that differ only in dashes", func(p *LoadBalancerProps) {
+			p.Targets[0].Name, p.Targets[1].Name = "user-api", "user--api"
+		}, `Targets[1].Name "user--api" is already Targets[0].Name`},
+		{"a port of zero", func(p *LoadBalancerProps) { p.Targets[0].Port = 0 }, "Targets[0].Port 0 is outside 1-65535"},
+		{"a port above 65535", func(p *LoadBalancerProps) { p.Targets[1].Port = 70000 }, "Targets[1].Port 70000 is outside 1-65535"},
+		{"a path pattern without a leading slash", func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "api/product/*" }, `Targets[0].PathPattern "api/product/*" must start with "/"`},
+		{"a path pattern with a space", func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "/api/my product/*" }, "Targets[0].PathPattern"},
+		{"duplicate path patterns", func(p *LoadBalancerProps) { p.Targets[1].PathPattern = "/api/product/*" }, `Targets[1].PathPattern "/api/product/*" is already Targets[0].PathPattern`},
+		{"a relative health check path", func(p *LoadBalancerProps) { p.Targets[0].HealthCheckPath = "health" }, `Targets[0].HealthCheckPath "health"`},
+		{"a priority out of range", func(p *LoadBalancerProps) { p.Targets[0].Priority = 50001 }, "Targets[0].Priority 50001 is outside 1-50000"},
+		{"a priority equal to a default one", func(p *LoadBalancerProps) { p.Targets[0].Priority = 20 }, "Targets[1].Priority 20 is already Targets[0].Priority"},
+	}
+	for _, c := range lbCases {
+		t.Run(c.name, func(t *testing.T) {
+			p := lbProps(s)
+			p.Targets = append([]Target(nil), p.Targets...)
+			c.mutate(&p)
+			var err error
+			noPanic(t, func() { err = p.withDefaults().validate(region) })
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Fatalf("the error repeats the secret: %v", err)
+			}
+		})
+	}
+
+	secretCases := []struct {
+		name   string
+		mutate func(*OriginSecretProps)
+		want   string
+	}{
+		{"an empty secret name", func(p *OriginSecretProps) { p.Name = "" }, `Name "" must match`},
+		{"a secret name with a space", func(p *OriginSecretProps) { p.Name = "stratus/prod origin" }, `Name "stratus/prod origin" must match`},
+		{"a replica in the stack's own region", func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: region}} }, `ReplicaRegions[0].Region "us-east-1" is the stack's own region`},
+		{"a malformed replica region", func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: "Ireland"}} }, `ReplicaRegions[0].Region "Ireland" is not a region name`},
+		{"a replica region listed twice", func(p *OriginSecretProps) {
+			p.ReplicaRegions = []Replica{{Region: "eu-west-1"}, {Region: "eu-west-1"}}
+		}, `ReplicaRegions[1].Region "eu-west-1" is listed twice`},
+		{"a replica key that is not an ARN", func(p *OriginSecretProps) {
+			p.ReplicaRegions = []Replica{{Region: "eu-west-1", KmsKeyArn: "alias/stratus"}}
+		}, `ReplicaRegions[0].KmsKeyArn "alias/stratus" is not a KMS key or alias ARN`},
+		{"a replica key in another region", func(p *OriginSecretProps) {
+			p.ReplicaRegions = []Replica{{Region: "eu-west-1", KmsKeyArn: "arn:aws:kms:us-west-2:111111111111:alias/stratus"}}
+		}, `is in us-west-2, not in the replica's region "eu-west-1"`},
+	}
+	for _, c := range secretCases {
+		t.Run(c.name, func(t *testing.T) {
+			p := secretProps()
+			c.mutate(&p)
+			if err := p.validate(region); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
+		s := newScene(t.TempDir(), false) // region-agnostic: access logs cannot be set up
+		p := lbProps(s)
+		p.Targets = nil
+		var lbErr, secretErr error
+		noPanic(t, func() {
+			_, lbErr = NewLoadBalancer(s.stack, "Ingress", p)
+			_, secretErr = NewOriginSecret(s.stack, "OriginSecret", OriginSecretProps{Name: "a b", ReplicaRegions: []Replica{{Region: "x"}}})
+		})
+		if lbErr == nil || !strings.Contains(lbErr.Error(), "no explicit region") || !strings.Contains(lbErr.Error(), "Targets is empty") {
+			t.Errorf("NewLoadBalancer error = %v, want both problems", lbErr)
+		}
+		if secretErr == nil || !strings.Contains(secretErr.Error(), `Name "a b"`) || !strings.Contains(secretErr.Error(), `Region "x"`) {
+			t.Errorf("NewOriginSecret error = %v, want both problems", secretErr)
+		}
+	})
+}
+
+// Both cdk-nag packs and CDK itself must have nothing to say about either stack.
+func TestNagAndAnnotationsAreClean(t *testing.T) {
+	for _, f := range []*fixture{defaults(t), custom(t)} {
+		var messages []string
+		noPanic(t, func() {
+			a := assertions.Annotations_FromStack(f.stack)
+			for _, m := range append(*a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
+				*a.FindWarning(jsii.String("*"), assertions.Match_AnyValue())...) {
+				messages = append(messages, fmt.Sprintf("%s %s: %v", m.Level, *m.Id, m.Entry.Data))
+			}
+		})
+		for _, m := range messages {
+			t.Error(m)
+		}
+		findings, err := gates.Nag(f.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range findings {
+			t.Error(x)
+		}
+	}
+}
+
+func TestCfnLintIsClean(t *testing.T) {
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Skip("cfn-lint is not on PATH")
+	}
+	defaults(t)
+	custom(t)
+	findings, err := gates.CfnLint(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range findings {
+		t.Error(x)
+	}
+}

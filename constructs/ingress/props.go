@@ -1,0 +1,318 @@
+// Package ingress provides the public entrance of a Stratus region: LoadBalancer, the
+// internet-facing ALB that answers only CloudFront, and OriginSecret, the shared secret CloudFront
+// sends in a custom header and the ALB checks.
+package ingress
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/naming"
+)
+
+// DefaultHeaderName is the custom header CloudFront adds to origin requests and the ALB checks.
+const DefaultHeaderName = "X-Origin-Verify"
+
+// Replica is one more region the origin secret is replicated to.
+type Replica struct {
+	// Region is the replica's region, e.g. "eu-west-1"; it must differ from the stack's region.
+	Region string
+	// KmsKeyArn is a customer key (or alias) ARN in Region that encrypts the replica, e.g.
+	// "arn:aws:kms:eu-west-1:111111111111:alias/stratus".
+	// Default: the region's AWS managed key aws/secretsmanager.
+	KmsKeyArn string
+}
+
+// OriginSecretProps configures an OriginSecret.
+type OriginSecretProps struct {
+	// Name is the secret's deterministic name, e.g. "stratus/prod/origin-verify". Other regions and
+	// the us-east-1 Edge stack reference the secret by this name (see HeaderValue), never by a
+	// cross-region reference.
+	Name string
+
+	// ReplicaRegions lists the other regions of the environment; each gets a read-only replica
+	// under the same name.
+	// Default: none.
+	ReplicaRegions []Replica
+	// Key encrypts the primary copy.
+	// Default: a new customer key with rotation on, retained on delete.
+	Key kms.IKey
+}
+
+// Target is one service behind the ALB.
+type Target struct {
+	// Name is the service name, e.g. "product"; it names the target group and the rule.
+	Name string
+	// Port is the container port the target group forwards to.
+	Port int
+	// PathPattern routes requests to the service, e.g. "/api/product/*".
+	PathPattern string
+	// HealthCheckPath is the path the ALB checks on every target.
+	// Default: "/health".
+	HealthCheckPath string
+	// Priority is the listener rule's priority (1-50000, unique; lower is evaluated first).
+	// Default: (position in Targets + 1) × 10, i.e. 10, 20, 30…
+	Priority int
+}
+
+// LoadBalancerProps configures a LoadBalancer.
+type LoadBalancerProps struct {
+	// Vpc is the VPC the ALB and its target groups live in.
+	Vpc ec2.IVpc
+	// Subnets selects the public subnets the ALB is placed in (at least 2 AZs).
+	Subnets *ec2.SubnetSelection
+	// SecurityGroup is the ALB security group from the Network stack; it already admits 443 from
+	// CloudFront's origin-facing prefix list only, and this construct adds no rule to it.
+	SecurityGroup ec2.ISecurityGroup
+	// HostedZone validates the certificate by DNS; import it by id and name
+	// (r53.HostedZone_FromHostedZoneAttributes), never look it up.
+	HostedZone r53.IHostedZone
+	// CertificateNames are the regional origin names the ALB answers, e.g. "origin.example.com" and
+	// "us-east-1.origin.example.com": the first is the certificate's domain name, the rest its
+	// subject alternative names. Each lies within HostedZone's name.
+	CertificateNames []string
+	// OriginHeaderValue is the secret header value as a Secrets Manager dynamic reference,
+	// normally HeaderValue(secretName): it must never be a literal in the template.
+	OriginHeaderValue *string
+	// Targets lists the services, one listener rule and one target group each.
+	Targets []Target
+
+	// OriginHeaderName is the header carrying the secret.
+	// Default: DefaultHeaderName ("X-Origin-Verify").
+	OriginHeaderName string
+	// AccessLogPrefix is the key prefix of the ALB access logs in their bucket.
+	// Default: "alb".
+	AccessLogPrefix string
+	// AccessLogExpirationDays is how long access logs (and the bucket's own server access logs)
+	// are kept. They move to Standard-IA after 30 days and to Glacier Flexible Retrieval after
+	// 90 days when kept long enough for the move to pay off; noncurrent versions expire after 30 days.
+	// Default: 365.
+	AccessLogExpirationDays int
+	// IdleTimeout is the ALB's connection idle timeout (1-4000 s).
+	// Default: 60 seconds.
+	IdleTimeout awscdk.Duration
+}
+
+// Defaults and AWS limits.
+const (
+	defaultHealthCheckPath   = "/health"
+	defaultAccessLogPrefix   = "alb"
+	defaultAccessLogDays     = 365
+	defaultIdleTimeoutSecond = 60
+	noncurrentVersionDays    = 30
+	maxRulePriority          = 50000
+	maxTargets               = 100 // rules per ALB (default quota, the defaults excluded)
+	maxCertificateNames      = 100 // ACM's hard limit of names per certificate
+	maxCommonNameLength      = 64  // ACM: the first name becomes the subject CN
+	maxHeaderNameLength      = 40  // ALB http-header condition
+)
+
+var (
+	secretName    = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	regionName    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
+	kmsArn        = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$`)
+	serviceName   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
+	healthPath    = regexp.MustCompile(`^/[\x21-\x7e]*$`)
+	headerName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
+	dnsName       = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	logPrefix     = regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`)
+	dynamicSecret = regexp.MustCompile(`^\{\{resolve:secretsmanager:[^{}]+\}\}$`)
+)
+
+// forbiddenHeaders are the names CloudFront refuses as custom origin headers (besides the
+// X-Amz- and X-Edge- prefixes), so the Edge stack could never send them.
+var forbiddenHeaders = map[string]bool{
+	"cache-control": true, "connection": true, "content-length": true, "cookie": true, "host": true,
+	"if-match": true, "if-modified-since": true, "if-none-match": true, "if-range": true,
+	"if-unmodified-since": true, "max-forwards": true, "pragma": true, "proxy-authorization": true,
+	"proxy-connection": true, "range": true, "request-range": true, "te": true, "trailer": true,
+	"transfer-encoding": true, "upgrade": true, "via": true, "x-real-ip": true,
+}
+
+// validate reports every problem of the (defaulted) props together. stackRegion is the region of
+// the stack the secret is created in, or "" when the stack is region-agnostic.
+func (p OriginSecretProps) validate(stackRegion string) error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if !secretName.MatchString(p.Name) {
+		add("Name %q must match %s (other stacks reference the secret by it)", p.Name, secretName)
+	}
+	seen := map[string]bool{}
+	for i, r := range p.ReplicaRegions {
+		key := fmt.Sprintf("ReplicaRegions[%d]", i)
+		switch {
+		case !regionName.MatchString(r.Region):
+			add("%s.Region %q is not a region name such as \"eu-west-1\"", key, r.Region)
+		case r.Region == stackRegion:
+			add("%s.Region %q is the stack's own region, which holds the primary secret", key, r.Region)
+		case seen[r.Region]:
+			add("%s.Region %q is listed twice", key, r.Region)
+		}
+		seen[r.Region] = true
+		if r.KmsKeyArn == "" {
+			continue
+		}
+		if m := kmsArn.FindStringSubmatch(r.KmsKeyArn); m == nil {
+			add("%s.KmsKeyArn %q is not a KMS key or alias ARN", key, r.KmsKeyArn)
+		} else if m[1] != r.Region {
+			add("%s.KmsKeyArn %q is in %s, not in the replica's region %q", key, r.KmsKeyArn, m[1], r.Region)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults returns a copy of p with every unset optional field given its documented default.
+func (p LoadBalancerProps) withDefaults() LoadBalancerProps {
+	if p.OriginHeaderName == "" {
+		p.OriginHeaderName = DefaultHeaderName
+	}
+	if p.AccessLogPrefix == "" {
+		p.AccessLogPrefix = defaultAccessLogPrefix
+	}
+	if p.AccessLogExpirationDays == 0 {
+		p.AccessLogExpirationDays = defaultAccessLogDays
+	}
+	if p.IdleTimeout == nil {
+		p.IdleTimeout = awscdk.Duration_Seconds(jsii.Number(defaultIdleTimeoutSecond))
+	}
+	targets := make([]Target, len(p.Targets))
+	for i, t := range p.Targets {
+		if t.HealthCheckPath == "" {
+			t.HealthCheckPath = defaultHealthCheckPath
+		}
+		if t.Priority == 0 {
+			t.Priority = (i + 1) * 10
+		}
+		targets[i] = t
+	}
+	p.Targets = targets
+	return p
+}
+
+// validate reports every problem of the (defaulted) props together. stackRegion is the region of
+// the stack the ALB is created in, or "" when the stack is region-agnostic.
+func (p LoadBalancerProps) validate(stackRegion string) error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if stackRegion == "" {
+		add("the stack has no explicit region; the access-log bucket policy names the region's ELB log-delivery principal")
+	}
+	if p.Vpc == nil {
+		add("Vpc is required")
+	}
+	if p.Subnets == nil {
+		add("Subnets is required (the public subnets)")
+	}
+	if p.SecurityGroup == nil {
+		add("SecurityGroup is required (the ALB security group from the Network stack)")
+	}
+
+	zone := ""
+	if p.HostedZone == nil {
+		add("HostedZone is required (imported by id and name) to validate the certificate")
+	} else if name := p.HostedZone.ZoneName(); name != nil && !*awscdk.Token_IsUnresolved(name) {
+		zone = strings.TrimSuffix(strings.ToLower(*name), ".")
+	}
+	switch n := len(p.CertificateNames); {
+	case n == 0:
+		add("CertificateNames is empty; give at least the regional origin name, e.g. \"origin.example.com\"")
+	case n > maxCertificateNames:
+		add("CertificateNames has %d names; ACM allows at most %d", n, maxCertificateNames)
+	case len(p.CertificateNames[0]) > maxCommonNameLength:
+		add("CertificateNames[0] %q has %d characters; the certificate's domain name allows at most %d (put longer names after it)",
+			p.CertificateNames[0], len(p.CertificateNames[0]), maxCommonNameLength)
+	}
+	seenName := map[string]bool{}
+	for i, name := range p.CertificateNames {
+		key := fmt.Sprintf("CertificateNames[%d]", i)
+		switch {
+		case name == "":
+			add("%s is empty", key)
+		case len(name) > 253 || !dnsName.MatchString(name):
+			add("%s %q is not a lowercase DNS name (a leading \"*.\" is allowed)", key, name)
+		case seenName[name]:
+			add("%s %q is listed twice", key, name)
+		case zone != "" && name != zone && !strings.HasSuffix(name, "."+zone):
+			add("%s %q is outside the hosted zone %q, so DNS validation cannot answer for it", key, name, zone)
+		}
+		seenName[name] = true
+	}
+
+	switch v := p.OriginHeaderValue; {
+	case v == nil || *v == "":
+		add("OriginHeaderValue is required: the secret as a dynamic reference, HeaderValue(secretName)")
+	case *awscdk.Token_IsUnresolved(v):
+		add("OriginHeaderValue %q is a token; pass HeaderValue(secretName) so every region and the Edge stack use the same by-name dynamic reference", *v)
+	case !dynamicSecret.MatchString(*v):
+		// Never echo the value: it may be the secret itself.
+		add("OriginHeaderValue is not a Secrets Manager dynamic reference such as %q; never pass the secret itself", *HeaderValue("stratus/prod/origin-verify"))
+	}
+	lower := strings.ToLower(p.OriginHeaderName)
+	switch {
+	case len(p.OriginHeaderName) > maxHeaderNameLength || !headerName.MatchString(p.OriginHeaderName):
+		add("OriginHeaderName %q must be letters, digits and dashes, at most %d characters", p.OriginHeaderName, maxHeaderNameLength)
+	case forbiddenHeaders[lower] || strings.HasPrefix(lower, "x-amz-") || strings.HasPrefix(lower, "x-edge-"):
+		add("OriginHeaderName %q is a header CloudFront cannot add to origin requests", p.OriginHeaderName)
+	}
+
+	if !logPrefix.MatchString(p.AccessLogPrefix) || strings.Contains(p.AccessLogPrefix, "AWSLogs") {
+		add("AccessLogPrefix %q must be S3-safe key segments without leading or trailing \"/\" and without \"AWSLogs\"", p.AccessLogPrefix)
+	}
+	if p.AccessLogExpirationDays < 1 {
+		add("AccessLogExpirationDays %d must be at least 1", p.AccessLogExpirationDays)
+	}
+	if s := *p.IdleTimeout.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)}); s != float64(int(s)) || s < 1 || s > 4000 {
+		add("IdleTimeout %v s must be a whole number of seconds from 1 to 4000", s)
+	}
+
+	switch n := len(p.Targets); {
+	case n == 0:
+		add("Targets is empty; the ALB needs at least one service to forward to")
+	case n > maxTargets:
+		add("Targets has %d services; an ALB allows %d listener rules", n, maxTargets)
+	}
+	seenTarget, seenPath, seenPriority := map[string]int{}, map[string]int{}, map[int]int{}
+	for i, t := range p.Targets {
+		key := fmt.Sprintf("Targets[%d]", i)
+		// Construct ids come from naming.Pascal, which folds "a-b" and "a--b" together.
+		if !serviceName.MatchString(t.Name) {
+			add("%s.Name %q must match %s", key, t.Name, serviceName)
+		} else if j, dup := seenTarget[naming.Pascal(t.Name)]; dup {
+			add("%s.Name %q is already Targets[%d].Name (or differs from it only in dashes)", key, t.Name, j)
+		} else {
+			seenTarget[naming.Pascal(t.Name)] = i
+		}
+		if t.Port < 1 || t.Port > 65535 {
+			add("%s.Port %d is outside 1-65535", key, t.Port)
+		}
+		if !pathPattern.MatchString(t.PathPattern) {
+			add("%s.PathPattern %q must start with \"/\", hold at most 128 characters from A-Za-z0-9_-.$/~\"'@:+&*?", key, t.PathPattern)
+		} else if j, dup := seenPath[t.PathPattern]; dup {
+			add("%s.PathPattern %q is already Targets[%d].PathPattern", key, t.PathPattern, j)
+		} else {
+			seenPath[t.PathPattern] = i
+		}
+		if len(t.HealthCheckPath) > 1024 || !healthPath.MatchString(t.HealthCheckPath) {
+			add("%s.HealthCheckPath %q must start with \"/\" and hold at most 1024 printable characters", key, t.HealthCheckPath)
+		}
+		if t.Priority < 1 || t.Priority > maxRulePriority {
+			add("%s.Priority %d is outside 1-%d", key, t.Priority, maxRulePriority)
+		} else if j, dup := seenPriority[t.Priority]; dup {
+			add("%s.Priority %d is already Targets[%d].Priority", key, t.Priority, j)
+		} else {
+			seenPriority[t.Priority] = i
+		}
+	}
+	return errors.Join(errs...)
+}

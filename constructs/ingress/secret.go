@@ -1,0 +1,86 @@
+package ingress
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/naming"
+)
+
+// secretLength is long enough that guessing is hopeless, alphanumeric so it travels in an HTTP
+// header untouched.
+const secretLength = 64
+
+// OriginSecret is the shared secret CloudFront sends in a custom header and the ALB checks,
+// generated in the primary region and replicated, under the same name, to the others.
+type OriginSecret struct {
+	constructs.Construct
+
+	// Secret is the primary copy. Reference its value with HeaderValue(name), not through Secret,
+	// so other regions and the Edge stack need no cross-region reference.
+	Secret sm.ISecret
+	// Key encrypts the primary copy (the given key, or the one created here).
+	Key kms.IKey
+}
+
+// HeaderValue returns the CloudFormation dynamic reference that resolves, at deploy time, to the
+// value of the secret named secretName in the stack's region (the primary or a replica). It is
+// a plain string, so the secret never appears in a template and no cross-region reference exists.
+func HeaderValue(secretName string) *string {
+	return jsii.String(fmt.Sprintf("{{resolve:secretsmanager:%s:SecretString:::}}", secretName))
+}
+
+// NewOriginSecret generates the origin secret and its replicas, or returns every problem with props.
+func NewOriginSecret(scope constructs.Construct, id string, props OriginSecretProps) (*OriginSecret, error) {
+	if err := props.validate(concreteRegion(scope)); err != nil {
+		return nil, fmt.Errorf("origin secret %s: invalid props:\n%w", id, err)
+	}
+
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	o := &OriginSecret{Construct: this, Key: props.Key}
+	if o.Key == nil {
+		o.Key = kms.NewKey(this, jsii.String("Key"), &kms.KeyProps{
+			Description:       jsii.String(fmt.Sprintf("Encrypts the origin secret %s", props.Name)),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		})
+	}
+
+	replicas := make([]*sm.ReplicaRegion, len(props.ReplicaRegions))
+	for i, r := range props.ReplicaRegions {
+		replica := &sm.ReplicaRegion{Region: jsii.String(r.Region)}
+		if r.KmsKeyArn != "" {
+			replica.EncryptionKey = kms.Key_FromKeyArn(this, jsii.String("ReplicaKey"+naming.Pascal(r.Region)), jsii.String(r.KmsKeyArn))
+		}
+		replicas[i] = replica
+	}
+
+	o.Secret = sm.NewSecret(this, jsii.String("Secret"), &sm.SecretProps{
+		SecretName:  jsii.String(props.Name),
+		Description: jsii.String("Shared secret CloudFront sends to the regional ALBs in a custom origin header; the ALBs answer 403 without it"),
+		GenerateSecretString: &sm.SecretStringGenerator{
+			PasswordLength:     jsii.Number(secretLength),
+			ExcludePunctuation: jsii.Bool(true),
+			IncludeSpace:       jsii.Bool(false),
+		},
+		EncryptionKey:  o.Key,
+		ReplicaRegions: &replicas,
+		RemovalPolicy:  awscdk.RemovalPolicy_RETAIN,
+	})
+	o.acceptByDesign()
+	return o, nil
+}
+
+// concreteRegion is the region of scope's stack, or "" when the stack is region-agnostic.
+func concreteRegion(scope constructs.Construct) string {
+	region := awscdk.Stack_Of(scope).Region()
+	if region == nil || *awscdk.Token_IsUnresolved(region) {
+		return ""
+	}
+	return *region
+}
