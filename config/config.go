@@ -46,6 +46,162 @@ const (
 	defaultFlowLogRetentionDays = 365
 )
 
+// DatabaseEngine is what a service keeps its data in.
+type DatabaseEngine string
+
+const (
+	// EngineAuroraPostgres gives the service an Aurora PostgreSQL cluster (the default).
+	EngineAuroraPostgres DatabaseEngine = "aurora-postgresql"
+	// EnginePostgres gives the service a single-instance RDS PostgreSQL database (seeds 000/004).
+	EnginePostgres DatabaseEngine = "postgres"
+	// EngineNone gives the service no database.
+	EngineNone DatabaseEngine = "none"
+)
+
+// databaseEngines lists the accepted DatabaseEngine values in the order messages show them.
+var databaseEngines = []DatabaseEngine{EngineAuroraPostgres, EnginePostgres, EngineNone}
+
+// RoutingMode is how Route 53 spreads origin.<domain> over the regions.
+type RoutingMode string
+
+const (
+	// RoutingLatency sends each viewer to the closest healthy region (active-active).
+	RoutingLatency RoutingMode = "latency"
+	// RoutingFailover sends everything to the primary region while it is healthy and to the
+	// others (which run app.warmCapacity) when it is not (active-warm).
+	RoutingFailover RoutingMode = "failover"
+)
+
+// routingModes lists the accepted RoutingMode values in the order messages show them.
+var routingModes = []RoutingMode{RoutingLatency, RoutingFailover}
+
+// GeoMode is what the WAF does with requests from the countries in waf.geo.countries.
+type GeoMode string
+
+const (
+	// GeoNone adds no geographic rule.
+	GeoNone GeoMode = "none"
+	// GeoBlock blocks requests from the listed countries.
+	GeoBlock GeoMode = "block"
+	// GeoAllow blocks requests from every country not listed.
+	GeoAllow GeoMode = "allow"
+)
+
+// geoModes lists the accepted GeoMode values in the order messages show them.
+var geoModes = []GeoMode{GeoNone, GeoBlock, GeoAllow}
+
+// Defaults of the data, app and edge keys (seed values where the seeds give one).
+const (
+	defaultServiceCpu          = 512
+	defaultServiceMemory       = 1024
+	defaultDesiredCount        = 2
+	defaultMinCount            = 2
+	defaultMaxCount            = 20
+	defaultCpuTarget           = 70
+	defaultMemoryTarget        = 75
+	defaultRequestsPerTarget   = 1000
+	defaultHealthCheckPath     = "/health"
+	defaultAuroraVersion       = "16.6"
+	defaultAuroraInstanceClass = "db.r6g.large"
+	defaultReaders             = 1
+	defaultBackupRetentionDays = 7
+	defaultBackupWindow        = "03:00-04:00"
+	defaultDBMaintenanceWindow = "sun:04:30-sun:05:30"
+	defaultRemovalPolicy       = "retain"
+	defaultSecondaryReaders    = 1
+	defaultPostgresVersion     = "16.8"
+	defaultPostgresClass       = "db.t3.medium"
+	defaultAllocatedStorageGiB = 100
+	defaultMaxStorageGiB       = 500
+	defaultCacheEngine         = "redis"
+	defaultCacheNodeType       = "cache.r7g.large"
+	defaultCacheReplicas       = 1
+	defaultSnapshotRetention   = 15
+	defaultSnapshotWindow      = "05:00-06:00"
+	defaultCacheMaintenance    = "sun:06:30-sun:07:30"
+	defaultLogRetentionDays    = 365
+	defaultHealthCheckInterval = 30
+	defaultFailureThreshold    = 3
+	defaultRecordTtlSeconds    = 60
+	defaultRateLimit           = 2000
+	defaultPriceClass          = "PriceClass_100"
+	// serverlessInstanceClass is what Database.InstanceClass holds when serverlessV2 is set: the
+	// instance class Aurora gives Serverless v2 instances.
+	serverlessInstanceClass = "db.serverless"
+)
+
+// defaultWarmCapacity is app.warmCapacity's default: what each service runs in the non-primary
+// regions under failover routing.
+var defaultWarmCapacity = Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}
+
+// fargateMemory maps each Fargate task CPU size (CPU units) to the memory sizes (MiB) Fargate
+// accepts with it.
+var fargateMemory = map[int][]int{
+	256:   {512, 1024, 2048},
+	512:   steps(1024, 4096, 1024),
+	1024:  steps(2048, 8192, 1024),
+	2048:  steps(4096, 16384, 1024),
+	4096:  steps(8192, 30720, 1024),
+	8192:  steps(16384, 61440, 4096),
+	16384: steps(32768, 122880, 8192),
+}
+
+// fargateCpus are the keys of fargateMemory, in the order messages show them.
+var fargateCpus = []int{256, 512, 1024, 2048, 4096, 8192, 16384}
+
+// steps returns from, from+step, … up to and including to.
+func steps(from, to, step int) []int {
+	var out []int
+	for x := from; x <= to; x += step {
+		out = append(out, x)
+	}
+	return out
+}
+
+// Engine versions Stratus accepts: the ones it has been checked against (and that aws-cdk-lib
+// names). Supporting another is adding it here.
+var (
+	auroraPostgresVersions = []string{"15.10", "15.12", "16.4", "16.6", "16.8", "17.4", "17.5"}
+	postgresVersions       = []string{"15.10", "15.12", "15.13", "16.6", "16.8", "16.9", "17.4", "17.5"}
+	cacheEngines           = []string{"redis", "valkey"}
+	cacheVersions          = map[string][]string{"redis": {"6.2", "7.0", "7.1"}, "valkey": {"7.2", "8.0", "8.1"}}
+	cacheDefaultVersion    = map[string]string{"redis": "7.1", "valkey": "8.0"}
+)
+
+// removalPolicies are the accepted database.removalPolicy values.
+var removalPolicies = []string{"retain", "snapshot"}
+
+// sidecarNames are the sidecars a service may list: adot is the AWS Distro for OpenTelemetry
+// collector (traces to X-Ray, and to app.otlp when set).
+var sidecarNames = []string{"adot"}
+
+// reservedEnvNames are the environment variables Stratus sets in every task itself; names
+// starting with reservedEnvPrefixes are reserved too (AWS and the ECS agent set those).
+var (
+	reservedEnvNames    = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
+	reservedEnvPrefixes = []string{"AWS_", "ECS_"}
+)
+
+// defaultRuleGroups are the AWS managed rule groups the WebACL always has; extraRuleGroups are
+// the ones waf.managedRuleGroups may add.
+var (
+	defaultRuleGroups = []string{
+		"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+		"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesSQLiRuleSet",
+	}
+	extraRuleGroups = []string{
+		"AWSManagedRulesAdminProtectionRuleSet", "AWSManagedRulesAnonymousIpList",
+		"AWSManagedRulesLinuxRuleSet", "AWSManagedRulesUnixRuleSet", "AWSManagedRulesPHPRuleSet",
+		"AWSManagedRulesWordPressRuleSet", "AWSManagedRulesWindowsRuleSet", "AWSManagedRulesBotControlRuleSet",
+	}
+)
+
+// priceClasses and geoRestrictionModes are the accepted CloudFront values.
+var (
+	priceClasses        = []string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}
+	geoRestrictionModes = []string{"none", "allowlist", "denylist"}
+)
+
 // DefaultInterfaceEndpoints are the interface VPC endpoints created when network.interfaceEndpoints
 // is absent: what Fargate tasks need to pull images, log, read secrets and trace without a NAT.
 // Treat it as read-only; Load copies it into each Environment.
@@ -94,8 +250,18 @@ type Environment struct {
 	Network Network
 	// Services (yaml "services") are the Fargate services, in file order.
 	Services []Service
-	// Cache (yaml "cache") configures the Redis replication group.
+	// Database (yaml "database") sizes and protects the services' databases.
+	Database Database
+	// Cache (yaml "cache") configures the Redis (or Valkey) replication group.
 	Cache Cache
+	// App (yaml "app") holds options shared by all services.
+	App App
+	// DNS (yaml "dns", required) names the hosted zone and how regions share traffic.
+	DNS DNS
+	// WAF (yaml "waf") configures the CloudFront WebACL.
+	WAF WAF
+	// CloudFront (yaml "cloudfront") configures the distribution and the frontend.
+	CloudFront CloudFront
 	// Tags (yaml "tags") are extra tags for every resource; "project" and "environment" are set
 	// by the app itself and so cannot be given here. Never nil.
 	Tags map[string]string
@@ -141,12 +307,225 @@ type Service struct {
 	Name string
 	// Port (yaml "port", default 8080) is the container port the ALB forwards to.
 	Port int
+	// Database (yaml "database", default aurora-postgresql) is the service's database engine.
+	// For a service that shares another's database it is the owner's engine.
+	Database DatabaseEngine
+	// ShareDatabaseWith (yaml "shareDatabaseWith", default "") names another service whose
+	// database this one uses instead of getting its own; that service owns a database (its
+	// engine is not none and it does not share itself).
+	ShareDatabaseWith string
+	// Image (yaml "image", required) is either a bare tag, meaning that tag in the service's own
+	// Stratus ECR repository, or a full reference registry/repository:tag or
+	// registry/repository@sha256:<64 hex>. It is a bare tag exactly when it contains none of
+	// "/", ":" and "@". Never the tag "latest": the repositories are immutable-tag.
+	Image string
+	// Cpu (yaml "cpu", default 512) is the task's CPU units.
+	Cpu int
+	// Memory (yaml "memory", default 1024) is the task's memory in MiB; (Cpu, Memory) is a
+	// combination Fargate accepts.
+	Memory int
+	// DesiredCount (yaml "desiredCount", default 2) is the task count at deployment.
+	DesiredCount int
+	// MinCount (yaml "minCount", default 2) is the autoscaling floor.
+	MinCount int
+	// MaxCount (yaml "maxCount", default 20) is the autoscaling ceiling;
+	// 1 <= MinCount <= DesiredCount <= MaxCount <= 1000.
+	MaxCount int
+	// CpuTarget (yaml "scaling.cpuTarget", default 70) is the target average CPU, percent.
+	CpuTarget int
+	// MemoryTarget (yaml "scaling.memoryTarget", default 75) is the target average memory, percent.
+	MemoryTarget int
+	// RequestsPerTarget (yaml "scaling.requestsPerTarget", default 1000) is the target ALB
+	// request count per task per minute.
+	RequestsPerTarget int
+	// PathPattern (yaml "pathPattern", default "/api/<name>/*") is the ALB (and CloudFront)
+	// path pattern routed to the service; unique across services.
+	PathPattern string
+	// HealthCheckPath (yaml "healthCheckPath", default "/health") is the target group's check.
+	HealthCheckPath string
+	// Environment (yaml "environment", default {}) holds plain environment variables for the
+	// container; names Stratus sets itself are reserved. Never nil.
+	Environment map[string]string
+	// Sidecars (yaml "sidecars", default []) are extra containers: "adot" is the OpenTelemetry
+	// collector. Never nil.
+	Sidecars []string
+	// ReadOnlyRootFilesystem (yaml "readOnlyRootFilesystem", default true) mounts the app
+	// container's root filesystem read-only.
+	ReadOnlyRootFilesystem bool
 }
 
-// Cache configures the Redis replication group.
+// ServerlessV2 is the capacity range of Aurora Serverless v2 instances, in ACUs.
+type ServerlessV2 struct {
+	// MinCapacity (yaml "minCapacity", required) is 0.5-256 in steps of 0.5.
+	MinCapacity float64
+	// MaxCapacity (yaml "maxCapacity", required) is 1-256 in steps of 0.5, at least MinCapacity.
+	MaxCapacity float64
+}
+
+// PostgresInstance sizes the single-instance RDS PostgreSQL databases (services with
+// database: postgres).
+type PostgresInstance struct {
+	// EngineVersion (yaml "engineVersion", default "16.8") is a known PostgreSQL 15+ version.
+	EngineVersion string
+	// InstanceClass (yaml "instanceClass", default "db.t3.medium") is the RDS instance class.
+	InstanceClass string
+	// AllocatedStorageGiB (yaml "allocatedStorageGiB", default 100) is the initial gp3 storage.
+	AllocatedStorageGiB int
+	// MaxAllocatedStorageGiB (yaml "maxAllocatedStorageGiB", default 500) caps storage
+	// autoscaling; at least AllocatedStorageGiB.
+	MaxAllocatedStorageGiB int
+	// MultiAZ (yaml "multiAz", default true) keeps a synchronous standby in another AZ.
+	MultiAZ bool
+}
+
+// Database sizes and protects the services' databases: Aurora PostgreSQL clusters, and the
+// single-instance RDS PostgreSQL databases under Postgres.
+type Database struct {
+	// EngineVersion (yaml "engineVersion", default "16.6") is a known Aurora PostgreSQL version.
+	EngineVersion string
+	// InstanceClass (yaml "instanceClass", default "db.r6g.large") is the writer's and readers'
+	// instance class. When ServerlessV2 is set it is "db.serverless" (and may not be given).
+	InstanceClass string
+	// Readers (yaml "readers", default 1) is the number of reader instances, 0-15.
+	Readers int
+	// ServerlessV2 (yaml "serverlessV2", default nil) makes the instances Serverless v2.
+	ServerlessV2 *ServerlessV2
+	// BackupRetentionDays (yaml "backupRetentionDays", default 7) is 1-35.
+	BackupRetentionDays int
+	// BackupWindow (yaml "backupWindow", default "03:00-04:00") is the daily UTC backup window,
+	// hh24:mi-hh24:mi, at least 30 minutes, not overlapping MaintenanceWindow.
+	BackupWindow string
+	// MaintenanceWindow (yaml "maintenanceWindow", default "sun:04:30-sun:05:30") is the weekly
+	// UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 30 minutes.
+	MaintenanceWindow string
+	// DeletionProtection (yaml "deletionProtection", default true) protects the databases.
+	DeletionProtection bool
+	// RemovalPolicy (yaml "removalPolicy", default "retain") is "retain" or "snapshot": what
+	// happens to a database when its stack deletes it.
+	RemovalPolicy string
+	// GlobalDatabase (yaml "globalDatabase", default false) makes each Aurora cluster a Global
+	// Database: primary in PrimaryRegion, a secondary cluster in each other region.
+	GlobalDatabase bool
+	// SecondaryReaders (yaml "secondaryReaders", default 1) is the reader count of each
+	// secondary cluster, 0-15 (0: headless). Only meaningful with GlobalDatabase.
+	SecondaryReaders int
+	// Postgres (yaml "postgres") sizes the single-instance RDS PostgreSQL databases.
+	Postgres PostgresInstance
+}
+
+// Cache configures the Redis (or Valkey) replication group.
 type Cache struct {
 	// Port (yaml "port", default 6379) is the port Redis listens on.
 	Port int
+	// Engine (yaml "engine", default "redis") is "redis" or "valkey".
+	Engine string
+	// EngineVersion (yaml "engineVersion", default "7.1" for redis, "8.0" for valkey).
+	EngineVersion string
+	// NodeType (yaml "nodeType", default "cache.r7g.large") is the ElastiCache node type.
+	NodeType string
+	// Replicas (yaml "replicas", default 1) is the number of replicas, 0-5 (0: no failover).
+	Replicas int
+	// SnapshotRetentionDays (yaml "snapshotRetentionDays", default 15) is 15-35: NIST 800-53
+	// (cdk-nag's ElastiCache backup rule) asks for at least 15 days of snapshots.
+	SnapshotRetentionDays int
+	// SnapshotWindow (yaml "snapshotWindow", default "05:00-06:00") is the daily UTC window,
+	// hh24:mi-hh24:mi, at least 60 minutes, not overlapping MaintenanceWindow.
+	SnapshotWindow string
+	// MaintenanceWindow (yaml "maintenanceWindow", default "sun:06:30-sun:07:30") is the weekly
+	// UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 60 minutes.
+	MaintenanceWindow string
+	// GlobalDatastore (yaml "globalDatastore", default false) replicates the cache to every
+	// other region; it needs at least two regions.
+	GlobalDatastore bool
+}
+
+// Otlp is an extra OpenTelemetry export of the adot sidecars, besides X-Ray.
+type Otlp struct {
+	// Endpoint (yaml "endpoint", required) is the https:// OTLP endpoint.
+	Endpoint string
+	// SecretName (yaml "secretName", required) names the Secrets Manager secret holding the
+	// endpoint's credentials.
+	SecretName string
+}
+
+// Capacity is a service's task counts: 1 <= MinCount <= DesiredCount <= MaxCount <= 1000.
+type Capacity struct {
+	DesiredCount, MinCount, MaxCount int
+}
+
+// App holds the options shared by all services.
+type App struct {
+	// LogRetentionDays (yaml "logRetentionDays", default 365) is the services' log retention,
+	// a value CloudWatch Logs accepts.
+	LogRetentionDays int
+	// Namespace (yaml "namespace", default "<name>.internal") is the Cloud Map private DNS
+	// namespace the services register in.
+	Namespace string
+	// ExecuteCommand (yaml "executeCommand", default false) enables ECS Exec into the tasks.
+	ExecuteCommand bool
+	// Otlp (yaml "otlp", default nil) adds an OTLP export to the adot sidecars.
+	Otlp *Otlp
+	// WarmCapacity (yaml "warmCapacity", default {1, 1, 4}) is what each service runs in the
+	// non-primary regions when DNS.Routing is failover (elsewhere it is unused).
+	WarmCapacity Capacity
+}
+
+// DNS names the public hosted zone and how regions share traffic.
+type DNS struct {
+	// Domain (yaml "domain", required) is the environment's domain, e.g. example.com; the API
+	// origin is origin.<Domain>.
+	Domain string
+	// HostedZoneId (yaml "hostedZoneId", required) is the id of the public hosted zone of Domain.
+	HostedZoneId string
+	// ViewerNames (yaml "viewerNames", default [Domain, "www."+Domain]) are the names
+	// CloudFront serves: Domain or subdomains of it, 1-10, distinct.
+	ViewerNames []string
+	// Routing (yaml "routing", default latency) is latency or failover.
+	Routing RoutingMode
+	// HealthCheckIntervalSeconds (yaml "healthCheck.intervalSeconds", default 30) is 10 or 30.
+	HealthCheckIntervalSeconds int
+	// HealthCheckFailureThreshold (yaml "healthCheck.failureThreshold", default 3) is 1-10.
+	HealthCheckFailureThreshold int
+	// RecordTtlSeconds (yaml "recordTtlSeconds", default 60) is the TTL of the non-alias
+	// records Stratus writes, 0-172800.
+	RecordTtlSeconds int
+}
+
+// WAF configures the CLOUDFRONT-scope WebACL.
+type WAF struct {
+	// RateLimit (yaml "rateLimit", default 2000) is the requests per 5 minutes per IP above
+	// which an IP is blocked.
+	RateLimit int
+	// ManagedRuleGroups (yaml "managedRuleGroups", default []) are AWS managed rule groups added
+	// to the four that are always on. Never nil.
+	ManagedRuleGroups []string
+	// CountOverrides (yaml "countOverrides", default []) are "<GroupName>:<RuleName>" rules of
+	// enabled groups set to COUNT instead of their action. Never nil.
+	CountOverrides []string
+	// GeoMode (yaml "geo.mode", default none) blocks or allows GeoCountries.
+	GeoMode GeoMode
+	// GeoCountries (yaml "geo.countries") are ISO 3166-1 alpha-2 codes. Never nil.
+	GeoCountries []string
+}
+
+// CloudFront configures the distribution and the static frontend.
+type CloudFront struct {
+	// PriceClass (yaml "priceClass", default "PriceClass_100").
+	PriceClass string
+	// GeoRestrictionMode (yaml "geoRestriction.mode", default "none") is none, allowlist or
+	// denylist.
+	GeoRestrictionMode string
+	// GeoRestrictionCountries (yaml "geoRestriction.countries") are ISO 3166-1 alpha-2 codes.
+	// Never nil.
+	GeoRestrictionCountries []string
+	// FrontendEnabled (yaml "frontend.enabled", default true) creates the frontend bucket and
+	// makes it the default origin.
+	FrontendEnabled bool
+	// FrontendSource (yaml "frontend.source", default "") is a folder, relative to the
+	// repository root, with a built frontend to upload; "" uploads nothing.
+	FrontendSource string
+	// ShieldAdvanced (yaml "shieldAdvanced", default false) adds Shield Advanced protections.
+	ShieldAdvanced bool
 }
 
 // Load reads and validates one file. Every problem found is returned together (errors.Join),

@@ -29,11 +29,38 @@ network:
 services:
   - name: web
     port: 8080
+    image: "1.0.0"
 cache:
   port: 6379
+dns:
+  domain: example.com
+  hostedZoneId: Z0123456789EXAMPLE
 tags:
   team: platform
 `
+
+// Edits that add to baseYAML. svc adds lines to the service web (4-space indent); section adds
+// a top-level section before dns; addRegion adds the region eu-west-1 (10.2.0.0/16).
+func svc(lines string) edit {
+	const web = "  - name: web\n    port: 8080\n    image: \"1.0.0\"\n"
+	return edit{web, web + lines}
+}
+
+func section(name, body string) edit { return edit{"dns:\n", name + ":\n" + body + "dns:\n"} }
+
+// inDNS adds lines to the dns section; inCache to the cache section.
+func inDNS(lines string) edit {
+	return edit{"  hostedZoneId: Z0123456789EXAMPLE\n", "  hostedZoneId: Z0123456789EXAMPLE\n" + lines}
+}
+
+func inCache(lines string) edit { return edit{"  port: 6379\n", "  port: 6379\n" + lines} }
+
+var addRegion = edit{"network:\n", "  - name: eu-west-1\n    cidr: 10.2.0.0/16\n    availabilityZones:\n      - name: eu-west-1a\n      - name: eu-west-1b\nnetwork:\n"}
+
+// service adds a service with image "1.0.0" and the given lines at the end of the services.
+func service(name, lines string) edit {
+	return edit{"cache:\n", "  - name: " + name + "\n    image: \"1.0.0\"\n" + lines + "cache:\n"}
+}
 
 // edit replaces old (which must occur exactly once in the document) with new.
 type edit struct{ old, new string }
@@ -73,7 +100,7 @@ func TestBaseDocumentIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("base document: %v", err)
 	}
-	if env.Name != "test" || env.Services[0].Port != 8080 || env.Tags["team"] != "platform" {
+	if env.Name != "test" || env.Services[0].Port != 8080 || env.Services[0].Image != "1.0.0" || env.DNS.Domain != "example.com" || env.Tags["team"] != "platform" {
 		t.Fatalf("base document decoded wrongly: %+v", env)
 	}
 }
@@ -99,8 +126,8 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:  "an unknown top-level key lists the top-level keys",
-			edits: []edit{{"cache:\n", "database:\n  port: 1\ncache:\n"}},
-			want:  []string{":16: database: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, cache, tags)"},
+			edits: []edit{{"cache:\n", "alarms:\n  email: ops@example.com\ncache:\n"}},
+			want:  []string{":17: alarms: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)"},
 		},
 		{
 			name:  "an unknown key in an availability zone lists the AZ keys",
@@ -120,7 +147,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a quoted port is a wrong type with a hint to remove the quotes",
 			edits: []edit{{"  port: 6379", `  port: "6379"`}},
-			want:  []string{`:17: cache.port: must be an integer, got a string "6379" (remove the quotes)`},
+			want:  []string{`:18: cache.port: must be an integer, got a string "6379" (remove the quotes)`},
 		},
 		{
 			name:  "an unquoted account number is a wrong type with a hint to quote it",
@@ -139,7 +166,7 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:  "a list given as a mapping is a wrong type",
-			edits: []edit{{"services:\n  - name: web\n    port: 8080\n", "services:\n  name: web\n"}},
+			edits: []edit{{"services:\n  - name: web\n    port: 8080\n    image: \"1.0.0\"\n", "services:\n  name: web\n"}},
 			want:  []string{":14: services: must be a sequence (a list of - items), got a mapping"},
 		},
 		{
@@ -179,17 +206,17 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a tag given twice is reported",
 			edits: []edit{{"  team: platform\n", "  team: platform\n  team: data\n"}},
-			want:  []string{`:20: tags["team"]: duplicate key (first given at line 19; each key may appear once)`},
+			want:  []string{`:24: tags["team"]: duplicate key (first given at line 23; each key may appear once)`},
 		},
 		{
 			name: "an empty file is reported",
 			doc:  ptr(""),
-			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions (required) and terminationProtection, network, services, cache, tags"},
+			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns (required) and terminationProtection, network, services, database, cache, app, waf, cloudfront, tags"},
 		},
 		{
 			name: "a file of only comments is reported as empty",
 			doc:  ptr("# nothing here yet\n"),
-			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions (required) and terminationProtection, network, services, cache, tags"},
+			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns (required) and terminationProtection, network, services, database, cache, app, waf, cloudfront, tags"},
 		},
 		{
 			name:  "a YAML syntax error is reported with its approximate line",
@@ -209,12 +236,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a second YAML document is reported",
 			edits: []edit{{"  team: platform\n", "  team: platform\n---\nname: other\n"}},
-			want:  []string{":20: a second YAML document starts here: a file holds exactly one environment"},
+			want:  []string{":24: a second YAML document starts here: a file holds exactly one environment"},
 		},
 		{
 			name:  "a tag value that is a number must be quoted",
 			edits: []edit{{"  team: platform\n", "  team: platform\n  cost-center: 4711\n"}},
-			want:  []string{`:20: tags["cost-center"]: must be a string, got an integer 4711 (quote it: "4711")`},
+			want:  []string{`:24: tags["cost-center"]: must be a string, got an integer 4711 (quote it: "4711")`},
 		},
 
 		// ---- CIDRs and subnets ----
@@ -400,7 +427,7 @@ func TestLoadErrors(t *testing.T) {
 		// ---- services and cache ----
 		{
 			name:  "a service name used twice is reported",
-			edits: []edit{{"    port: 8080\n", "    port: 8080\n  - name: web\n    port: 8081\n"}},
+			edits: []edit{service("web", "    port: 8081\n")},
 			want:  []string{`: services[1].name "web": duplicate of services[0].name (service names must be unique)`},
 		},
 		{
@@ -411,22 +438,22 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a service port above 65535 is rejected",
 			edits: []edit{{"    port: 8080", "    port: 65536"}},
-			want:  []string{": services[0].port 65536: out of range (allowed: 1-65535 except 80 and 443)"},
+			want:  []string{`: services[0].port 65536 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service port of 0 is rejected",
 			edits: []edit{{"    port: 8080", "    port: 0"}},
-			want:  []string{": services[0].port 0: out of range (allowed: 1-65535 except 80 and 443)"},
+			want:  []string{`: services[0].port 0 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service on the ALB's HTTPS port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 443"}},
-			want:  []string{": services[0].port 443: reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)"},
+			want:  []string{`: services[0].port 443 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service on the ALB's HTTP port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 80"}},
-			want:  []string{": services[0].port 80: reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)"},
+			want:  []string{`: services[0].port 80 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a cache port below 1024 is rejected",
@@ -441,12 +468,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a service port equal to the cache port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 6379"}},
-			want:  []string{": services[0].port 6379: equals cache.port 6379 (the app and cache security groups would share a port; pick another)"},
+			want:  []string{`: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
 		},
 		{
 			name:  "a service port equal to the default cache port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 6379"}, {"cache:\n  port: 6379\n", ""}},
-			want:  []string{": services[0].port 6379: equals cache.port 6379 (the app and cache security groups would share a port; pick another)"},
+			want:  []string{`: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
 		},
 
 		// ---- tags ----
@@ -484,6 +511,750 @@ func TestLoadErrors(t *testing.T) {
 			name:  "a tag value longer than 256 characters is rejected",
 			edits: []edit{{"  team: platform", "  team: " + strings.Repeat("v", 257)}},
 			want:  []string{`: tags["team"]: value must be 0-256 characters, got 257`},
+		},
+
+		// ---- services: database ----
+		{
+			name:  "an unknown service database engine lists the engines",
+			edits: []edit{svc("    database: mysql\n")},
+			want:  []string{`: services[0].database "mysql" (service "web"): unknown database engine (allowed: aurora-postgresql, postgres, none)`},
+		},
+		{
+			name:  "sharing the database of an unknown service lists the services",
+			edits: []edit{svc("    shareDatabaseWith: api\n"), service("order", "")},
+			want:  []string{`: services[0].shareDatabaseWith "api" (service "web"): no such service (services: web, order)`},
+		},
+		{
+			name:  "a service sharing its own database is rejected",
+			edits: []edit{svc("    shareDatabaseWith: web\n")},
+			want:  []string{`: services[0].shareDatabaseWith "web" (service "web"): names the service itself (name another service, whose database this one uses)`},
+		},
+		{
+			name:  "sharing the database of a service that shares one itself is rejected",
+			edits: []edit{service("order", "    shareDatabaseWith: web\n"), service("user", "    shareDatabaseWith: order\n")},
+			want:  []string{`: services[2].shareDatabaseWith "order" (service "user"): that service shares the database of "web" itself (name the owner of a database)`},
+		},
+		{
+			name:  "sharing the database of a service without a database is rejected",
+			edits: []edit{svc("    database: none\n"), service("order", "    shareDatabaseWith: web\n")},
+			want:  []string{`: services[1].shareDatabaseWith "web" (service "order"): that service has database none, so there is no database to share`},
+		},
+		{
+			name:  "a sharing service whose engine differs from the owner's is rejected",
+			edits: []edit{svc("    database: postgres\n"), service("order", "    database: aurora-postgresql\n    shareDatabaseWith: web\n")},
+			want:  []string{`: services[1].database "aurora-postgresql" (service "order"): differs from the database of "web", which it shares (postgres); remove database or make them equal`},
+		},
+
+		// ---- services: image ----
+		{
+			name:  "a service without an image is reported as required",
+			edits: []edit{{"    image: \"1.0.0\"\n", ""}},
+			want:  []string{`: services[0].image (service "web"): required: the image to run: a tag in the service's ECR repository (e.g. "1.4.2") or a full reference registry/repository:tag or registry/repository@sha256:<digest>`},
+		},
+		{
+			name:  "an image tag with a space is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: "1.0 beta"`}},
+			want:  []string{`: services[0].image "1.0 beta" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
+		},
+		{
+			name:  "an image tag starting with a dot is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: ".1"`}},
+			want:  []string{`: services[0].image ".1" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
+		},
+		{
+			name:  "the image tag latest is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: latest`}},
+			want:  []string{`: services[0].image "latest" (service "web"): the tag "latest" is not allowed: the service's ECR repository is immutable-tag, so pin a version (e.g. "1.4.2")`},
+		},
+		{
+			name:  "a full image reference without a tag or digest is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web`}},
+			want:  []string{`: services[0].image "123456789012.dkr.ecr.us-east-1.amazonaws.com/web" (service "web"): a full reference needs a tag or a digest (registry/repository:tag or registry/repository@sha256:<64 hex digits>; there is no implicit latest)`},
+		},
+		{
+			name:  "a full image reference with a malformed digest is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: public.ecr.aws/acme/web@sha256:abc123`}},
+			want:  []string{`: services[0].image "public.ecr.aws/acme/web@sha256:abc123" (service "web"): the digest "sha256:abc123" is not valid (allowed: sha256: followed by 64 lowercase hex digits)`},
+		},
+		{
+			name:  "a full image reference with the tag latest is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: docker.io/library/nginx:latest`}},
+			want:  []string{`: services[0].image "docker.io/library/nginx:latest" (service "web"): the tag "latest" is not allowed: it moves, so a deployment could not be repeated; pin a version or a digest`},
+		},
+		{
+			name:  "an image reference without a registry is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: "nginx:1.27"`}},
+			want:  []string{`: services[0].image "nginx:1.27" (service "web"): a full reference needs a registry and a repository (registry/repository:tag, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or docker.io/library/nginx:1.27); a bare tag has no : or @`},
+		},
+		{
+			name:  "an image reference whose first component is not a registry host is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: "bitnami/redis:7.2"`}},
+			want:  []string{`: services[0].image "bitnami/redis:7.2" (service "web"): "bitnami" is not a registry host: name the registry explicitly (e.g. docker.io/bitnami/redis:7.2)`},
+		},
+		{
+			name:  "an image reference with an uppercase repository is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: "ghcr.io/Acme/web:1.0"`}},
+			want:  []string{`: services[0].image "ghcr.io/Acme/web:1.0" (service "web"): the repository "Acme/web" is not valid (allowed: /-separated components of lowercase letters and digits, joined by . _ __ or -)`},
+		},
+
+		// ---- services: size, counts, scaling ----
+		{
+			name:  "a CPU size Fargate does not offer lists the sizes",
+			edits: []edit{svc("    cpu: 300\n")},
+			want:  []string{`: services[0].cpu 300 (service "web"): not a Fargate CPU size (allowed: 256, 512, 1024, 2048, 4096, 8192, 16384)`},
+		},
+		{
+			name:  "a memory size that does not fit the CPU names the file, the service and the memory allowed",
+			edits: []edit{service("order", "    memory: 3000\n")},
+			want:  []string{`: services[1].memory 3000 (service "order"): Fargate cpu 512 allows memory 1024, 2048, 3072, 4096`},
+		},
+		{
+			name:  "a memory size too small for a large CPU lists the memory allowed",
+			edits: []edit{svc("    cpu: 8192\n    memory: 8192\n")},
+			want:  []string{`: services[0].memory 8192 (service "web"): Fargate cpu 8192 allows memory 16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440`},
+		},
+		{
+			name:  "a memory size too large for a small CPU lists the memory allowed",
+			edits: []edit{svc("    cpu: 256\n    memory: 4096\n")},
+			want:  []string{`: services[0].memory 4096 (service "web"): Fargate cpu 256 allows memory 512, 1024, 2048`},
+		},
+		{
+			name:  "a CPU size given without memory reports that the default memory does not fit",
+			edits: []edit{svc("    cpu: 2048\n")},
+			want:  []string{`: services[0].cpu 2048 (service "web"): the default memory 1024 does not fit: Fargate cpu 2048 allows memory 4096, 5120, 6144, 7168, 8192, 9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384 (give memory)`},
+		},
+		{
+			name:  "a desired count below the default minimum is rejected",
+			edits: []edit{svc("    desiredCount: 1\n")},
+			want:  []string{`: services[0].desiredCount 1 (service "web"): below minCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+		},
+		{
+			name:  "a desired count above the maximum is rejected",
+			edits: []edit{svc("    desiredCount: 8\n    maxCount: 6\n")},
+			want:  []string{`: services[0].desiredCount 8 (service "web"): above maxCount 6 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+		},
+		{
+			name:  "a minimum above the maximum is rejected",
+			edits: []edit{svc("    desiredCount: 4\n    minCount: 5\n    maxCount: 3\n")},
+			want:  []string{`: services[0].minCount 5 (service "web"): above maxCount 3 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+		},
+		{
+			name:  "a minimum above the default desired count is reported on the minimum",
+			edits: []edit{svc("    minCount: 3\n")},
+			want:  []string{`: services[0].minCount 3 (service "web"): above desiredCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+		},
+		{
+			name:  "task counts of zero and above 1000 are out of range",
+			edits: []edit{svc("    desiredCount: 0\n    minCount: 0\n    maxCount: 1001\n")},
+			want: []string{
+				`: services[0].desiredCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+				`: services[0].minCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+				`: services[0].maxCount 1001 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+			},
+		},
+		{
+			name:  "scaling targets outside 1-100 percent are rejected",
+			edits: []edit{svc("    scaling:\n      cpuTarget: 0\n      memoryTarget: 101\n")},
+			want: []string{
+				`: services[0].scaling.cpuTarget 0 (service "web"): out of range (allowed: 1-100 percent)`,
+				`: services[0].scaling.memoryTarget 101 (service "web"): out of range (allowed: 1-100 percent)`,
+			},
+		},
+		{
+			name:  "a requests-per-target outside its range is rejected",
+			edits: []edit{svc("    scaling:\n      requestsPerTarget: 1000001\n")},
+			want:  []string{`: services[0].scaling.requestsPerTarget 1000001 (service "web"): out of range (allowed: 1-1000000 requests per task per minute)`},
+		},
+		{
+			name:  "an unknown scaling key lists the scaling keys",
+			edits: []edit{svc("    scaling:\n      cpu: 70\n")},
+			want:  []string{":18: services[0].scaling.cpu: unknown key (allowed: cpuTarget, memoryTarget, requestsPerTarget)"},
+		},
+
+		// ---- services: routing, health, environment, sidecars ----
+		{
+			name:  "a path pattern without a leading slash is rejected",
+			edits: []edit{svc("    pathPattern: api/web/*\n")},
+			want:  []string{`: services[0].pathPattern "api/web/*" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+		},
+		{
+			name:  "a path pattern with a character ALBs do not accept is rejected",
+			edits: []edit{svc("    pathPattern: \"/api/web/#\"\n")},
+			want:  []string{`: services[0].pathPattern "/api/web/#" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+		},
+		{
+			name:  "a path pattern longer than 128 characters is rejected",
+			edits: []edit{svc("    pathPattern: /" + strings.Repeat("a", 128) + "\n")},
+			want:  []string{`: services[0].pathPattern "/` + strings.Repeat("a", 128) + `" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+		},
+		{
+			name:  "two services on one path pattern are reported naming both services",
+			edits: []edit{svc("    pathPattern: /api/*\n"), service("order", "    pathPattern: /api/*\n")},
+			want:  []string{`: services[1].pathPattern "/api/*" (service "order"): same as services[0].pathPattern (service "web") (each service needs its own path pattern)`},
+		},
+		{
+			name:  "a path pattern equal to another service's default is reported naming both services",
+			edits: []edit{service("order", "    pathPattern: /api/web/*\n")},
+			want:  []string{`: services[1].pathPattern "/api/web/*" (service "order"): same as the default pathPattern of services[0] (service "web") (each service needs its own path pattern)`},
+		},
+		{
+			name:  "a health-check path without a leading slash is rejected",
+			edits: []edit{svc("    healthCheckPath: health\n")},
+			want:  []string{`: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`},
+		},
+		{
+			name:  "a health-check path with a wildcard or a space is rejected",
+			edits: []edit{svc("    healthCheckPath: /health/*\n"), service("order", "    healthCheckPath: /health check\n")},
+			want: []string{
+				`: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
+				`: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
+			},
+		},
+		{
+			name:  "an environment variable name in lowercase or starting with a digit is rejected",
+			edits: []edit{svc("    environment:\n      log_level: info\n      1ST: x\n")},
+			want: []string{
+				`: services[0].environment["1ST"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
+				`: services[0].environment["log_level"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
+			},
+		},
+		{
+			name:  "environment variables Stratus sets are reserved",
+			edits: []edit{svc("    environment:\n      DB_HOST: db\n      AWS_REGION: eu-west-1\n      ECS_ENABLE: \"true\"\n      REDIS_AUTH: x\n")},
+			want: []string{
+				`: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+			},
+		},
+		{
+			name:  "an environment variable value that is a number must be quoted",
+			edits: []edit{svc("    environment:\n      WORKERS: 4\n")},
+			want:  []string{`:18: services[0].environment["WORKERS"]: must be a string, got an integer 4 (quote it: "4")`},
+		},
+		{
+			name:  "an unknown sidecar lists the allowed sidecars",
+			edits: []edit{svc("    sidecars: [envoy]\n")},
+			want:  []string{`: services[0].sidecars[0] "envoy" (service "web"): unknown sidecar (allowed: adot)`},
+		},
+		{
+			name:  "a sidecar listed twice is reported",
+			edits: []edit{svc("    sidecars: [adot, adot]\n")},
+			want:  []string{`: services[0].sidecars[1] "adot" (service "web"): duplicate of services[0].sidecars[0] (list each sidecar once)`},
+		},
+		{
+			name:  "an unknown service key lists the service keys",
+			edits: []edit{svc("    replicas: 2\n")},
+			want:  []string{":17: services[0].replicas: unknown key (allowed: name, image, port, cpu, memory, desiredCount, minCount, maxCount, scaling, pathPattern, healthCheckPath, database, shareDatabaseWith, environment, sidecars, readOnlyRootFilesystem)"},
+		},
+
+		// ---- database ----
+		{
+			name:  "an unknown key in the database section lists its keys",
+			edits: []edit{section("database", "  size: large\n")},
+			want:  []string{":20: database.size: unknown key (allowed: engineVersion, instanceClass, readers, serverlessV2, backupRetentionDays, backupWindow, maintenanceWindow, deletionProtection, removalPolicy, globalDatabase, secondaryReaders, postgres)"},
+		},
+		{
+			name:  "an engine version written as a number must be quoted",
+			edits: []edit{section("database", "  engineVersion: 16.6\n")},
+			want:  []string{`:20: database.engineVersion: must be a string, got a number 16.6 (quote it: "16.6")`},
+		},
+		{
+			name:  "an unknown Aurora PostgreSQL version lists the known versions",
+			edits: []edit{section("database", "  engineVersion: \"14.9\"\n")},
+			want:  []string{`: database.engineVersion "14.9": not a supported Aurora PostgreSQL version (allowed: 15.10, 15.12, 16.4, 16.6, 16.8, 17.4, 17.5)`},
+		},
+		{
+			name:  "an Aurora instance class in the wrong format is rejected",
+			edits: []edit{section("database", "  instanceClass: r6g.large\n")},
+			want:  []string{`: database.instanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size>, e.g. db.r6g.large, db.t4g.medium, db.r7g.2xlarge)`},
+		},
+		{
+			name:  "db.serverless as an instance class points at serverlessV2",
+			edits: []edit{section("database", "  instanceClass: db.serverless\n")},
+			want:  []string{`: database.instanceClass "db.serverless": for Serverless v2 give database.serverlessV2 {minCapacity, maxCapacity} instead`},
+		},
+		{
+			name:  "more than 15 readers are rejected",
+			edits: []edit{section("database", "  readers: 16\n")},
+			want:  []string{": database.readers 16: out of range (allowed: 0-15)"},
+		},
+		{
+			name:  "a negative reader count is rejected",
+			edits: []edit{section("database", "  readers: -1\n")},
+			want:  []string{": database.readers -1: out of range (allowed: 0-15)"},
+		},
+		{
+			name:  "Serverless v2 capacities outside their bounds are rejected",
+			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.25\n    maxCapacity: 300\n")},
+			want: []string{
+				": database.serverlessV2.minCapacity 0.25: out of range (allowed: 0.5-256 ACUs in steps of 0.5)",
+				": database.serverlessV2.maxCapacity 300: out of range (allowed: 1-256 ACUs in steps of 0.5)",
+			},
+		},
+		{
+			name:  "a Serverless v2 maximum below 1 ACU is rejected",
+			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.5\n    maxCapacity: 0.5\n")},
+			want:  []string{": database.serverlessV2.maxCapacity 0.5: out of range (allowed: 1-256 ACUs in steps of 0.5)"},
+		},
+		{
+			name:  "a Serverless v2 minimum above the maximum is rejected",
+			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 8\n    maxCapacity: 4\n")},
+			want:  []string{": database.serverlessV2.minCapacity 8: above maxCapacity 4 (allowed: minCapacity <= maxCapacity)"},
+		},
+		{
+			name:  "Serverless v2 capacities that are not steps of 0.5 are rejected",
+			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.75\n    maxCapacity: 4.2\n")},
+			want: []string{
+				": database.serverlessV2.minCapacity 0.75: not a multiple of 0.5 (allowed: 0.5-256 ACUs in steps of 0.5)",
+				": database.serverlessV2.maxCapacity 4.2: not a multiple of 0.5 (allowed: 1-256 ACUs in steps of 0.5)",
+			},
+		},
+		{
+			name:  "serverlessV2 without its capacities reports both as required",
+			edits: []edit{section("database", "  serverlessV2: {}\n")},
+			want: []string{
+				": database.serverlessV2.minCapacity: required: the minimum capacity, 0.5-256 ACUs in steps of 0.5",
+				": database.serverlessV2.maxCapacity: required: the maximum capacity, 1-256 ACUs in steps of 0.5",
+			},
+		},
+		{
+			name:  "a quoted Serverless v2 capacity is a wrong type with a hint to remove the quotes",
+			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: \"0.5\"\n    maxCapacity: 4\n")},
+			want:  []string{`:21: database.serverlessV2.minCapacity: must be a number, got a string "0.5" (remove the quotes)`},
+		},
+		{
+			name:  "serverlessV2 together with an instance class is rejected",
+			edits: []edit{section("database", "  instanceClass: db.r6g.large\n  serverlessV2: {minCapacity: 0.5, maxCapacity: 4}\n")},
+			want:  []string{`: database.instanceClass "db.r6g.large": not allowed together with database.serverlessV2 (Serverless v2 instances have no instance class; remove one of the two)`},
+		},
+		{
+			name:  "a backup retention of 0 days is rejected",
+			edits: []edit{section("database", "  backupRetentionDays: 0\n")},
+			want:  []string{": database.backupRetentionDays 0: out of range (allowed: 1-35 days)"},
+		},
+		{
+			name:  "a backup retention above 35 days is rejected",
+			edits: []edit{section("database", "  backupRetentionDays: 36\n")},
+			want:  []string{": database.backupRetentionDays 36: out of range (allowed: 1-35 days)"},
+		},
+		{
+			name:  "a backup window in the wrong format is rejected",
+			edits: []edit{section("database", "  backupWindow: \"3:00-04:00\"\n")},
+			want:  []string{`: database.backupWindow "3:00-04:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
+		},
+		{
+			name:  "a backup window with an hour past 23 is rejected",
+			edits: []edit{section("database", "  backupWindow: \"23:30-24:00\"\n")},
+			want:  []string{`: database.backupWindow "23:30-24:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
+		},
+		{
+			name:  "a backup window shorter than 30 minutes is rejected",
+			edits: []edit{section("database", "  backupWindow: \"03:00-03:15\"\n")},
+			want:  []string{`: database.backupWindow "03:00-03:15": 15 minutes long (allowed: at least 30 minutes)`},
+		},
+		{
+			name:  "a backup window overlapping the default maintenance window is reported with the day",
+			edits: []edit{section("database", "  backupWindow: \"04:00-05:00\"\n")},
+			want:  []string{`: database.backupWindow "04:00-05:00": overlaps the default database.maintenanceWindow "sun:04:30-sun:05:30" on sun (the two windows must not overlap on any day)`},
+		},
+		{
+			name:  "a backup window wrapping midnight into a maintenance window is reported with the day",
+			edits: []edit{section("database", "  backupWindow: \"23:30-00:30\"\n  maintenanceWindow: \"tue:00:00-tue:01:00\"\n")},
+			want:  []string{`: database.backupWindow "23:30-00:30": overlaps database.maintenanceWindow "tue:00:00-tue:01:00" on tue (the two windows must not overlap on any day)`},
+		},
+		{
+			name:  "a maintenance window overlapping the default backup window is reported on the maintenance window",
+			edits: []edit{section("database", "  maintenanceWindow: \"wed:03:30-wed:04:30\"\n")},
+			want:  []string{`: database.maintenanceWindow "wed:03:30-wed:04:30": overlaps the default database.backupWindow "03:00-04:00" on wed (the two windows must not overlap on any day)`},
+		},
+		{
+			name:  "a maintenance window in the wrong format lists the days",
+			edits: []edit{section("database", "  maintenanceWindow: \"sunday:04:30-sunday:05:30\"\n")},
+			want:  []string{`: database.maintenanceWindow "sunday:04:30-sunday:05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue, wed, thu, fri, sat, sun, e.g. "sun:04:30-sun:05:30", at least 30 minutes)`},
+		},
+		{
+			name:  "a maintenance window shorter than 30 minutes is rejected",
+			edits: []edit{section("database", "  maintenanceWindow: \"sun:04:30-sun:04:45\"\n")},
+			want:  []string{`: database.maintenanceWindow "sun:04:30-sun:04:45": 15 minutes long (allowed: at least 30 minutes)`},
+		},
+		{
+			name:  "an unknown removal policy lists the allowed policies",
+			edits: []edit{section("database", "  removalPolicy: destroy\n")},
+			want:  []string{`: database.removalPolicy "destroy": unknown removal policy (allowed: retain, snapshot)`},
+		},
+		{
+			name:  "a Global Database with a single region is rejected",
+			edits: []edit{section("database", "  globalDatabase: true\n")},
+			want:  []string{": database.globalDatabase true: a Global Database needs a secondary region: add a second entry to regions"},
+		},
+		{
+			name:  "secondaryReaders without a Global Database is rejected",
+			edits: []edit{addRegion, section("database", "  secondaryReaders: 1\n")},
+			want:  []string{": database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)"},
+		},
+		{
+			name:  "secondaryReaders with a single region is rejected",
+			edits: []edit{section("database", "  secondaryReaders: 0\n")},
+			want:  []string{": database.secondaryReaders 0: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)"},
+		},
+		{
+			name:  "more than 15 secondary readers are rejected",
+			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 16\n")},
+			want:  []string{": database.secondaryReaders 16: out of range (allowed: 0-15; 0 makes the secondary clusters headless)"},
+		},
+		{
+			name:  "an unknown PostgreSQL version lists the known versions",
+			edits: []edit{section("database", "  postgres:\n    engineVersion: \"14.10\"\n")},
+			want:  []string{`: database.postgres.engineVersion "14.10": not a supported PostgreSQL version (allowed: 15.10, 15.12, 15.13, 16.6, 16.8, 16.9, 17.4, 17.5)`},
+		},
+		{
+			name:  "a PostgreSQL instance class in the wrong format is rejected",
+			edits: []edit{section("database", "  postgres:\n    instanceClass: t3.medium\n")},
+			want:  []string{`: database.postgres.instanceClass "t3.medium": not an RDS instance class (allowed: db.<family>.<size>, e.g. db.t3.medium, db.m6g.large, db.r6g.xlarge)`},
+		},
+		{
+			name:  "PostgreSQL storage below 20 GiB is rejected",
+			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 10\n")},
+			want:  []string{": database.postgres.allocatedStorageGiB 10: out of range (allowed: 20-65536 GiB)"},
+		},
+		{
+			name:  "a PostgreSQL storage maximum below the allocated storage is rejected",
+			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 200\n    maxAllocatedStorageGiB: 100\n")},
+			want:  []string{": database.postgres.maxAllocatedStorageGiB 100: below allocatedStorageGiB 200 (allowed: 200-65536 GiB; storage autoscaling never shrinks)"},
+		},
+		{
+			name:  "PostgreSQL storage above the default maximum asks for a maximum",
+			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 1000\n")},
+			want:  []string{": database.postgres.allocatedStorageGiB 1000: above maxAllocatedStorageGiB 500, the default (give maxAllocatedStorageGiB, 1000-65536)"},
+		},
+		{
+			name:  "a PostgreSQL storage maximum above 65536 GiB is rejected",
+			edits: []edit{section("database", "  postgres:\n    maxAllocatedStorageGiB: 70000\n")},
+			want:  []string{": database.postgres.maxAllocatedStorageGiB 70000: out of range (allowed: allocatedStorageGiB-65536 GiB)"},
+		},
+
+		// ---- cache ----
+		{
+			name:  "an unknown cache engine lists the engines",
+			edits: []edit{inCache("  engine: memcached\n")},
+			want:  []string{`: cache.engine "memcached": unknown cache engine (allowed: redis, valkey)`},
+		},
+		{
+			name:  "an unknown redis version lists the redis versions",
+			edits: []edit{inCache("  engineVersion: \"7.2\"\n")},
+			want:  []string{`: cache.engineVersion "7.2": not a supported redis version (allowed: 6.2, 7.0, 7.1)`},
+		},
+		{
+			name:  "a valkey version is checked against the valkey versions",
+			edits: []edit{inCache("  engine: valkey\n  engineVersion: \"7.1\"\n")},
+			want:  []string{`: cache.engineVersion "7.1": not a supported valkey version (allowed: 7.2, 8.0, 8.1)`},
+		},
+		{
+			name:  "a cache node type in the wrong format is rejected",
+			edits: []edit{inCache("  nodeType: r7g.large\n")},
+			want:  []string{`: cache.nodeType "r7g.large": not an ElastiCache node type (allowed: cache.<family>.<size>, e.g. cache.r7g.large, cache.t4g.micro)`},
+		},
+		{
+			name:  "more than 5 cache replicas are rejected",
+			edits: []edit{inCache("  replicas: 6\n")},
+			want:  []string{": cache.replicas 6: out of range (allowed: 0-5)"},
+		},
+		{
+			name:  "a snapshot retention outside 15-35 days is rejected",
+			edits: []edit{inCache("  snapshotRetentionDays: 14\n")},
+			want:  []string{": cache.snapshotRetentionDays 14: out of range (allowed: 15-35 days)"},
+		},
+		{
+			name:  "a snapshot window shorter than 60 minutes is rejected",
+			edits: []edit{inCache("  snapshotWindow: \"05:00-05:30\"\n")},
+			want:  []string{`: cache.snapshotWindow "05:00-05:30": 30 minutes long (allowed: at least 60 minutes)`},
+		},
+		{
+			name:  "a snapshot window overlapping the cache maintenance window is rejected",
+			edits: []edit{inCache("  snapshotWindow: \"06:00-07:00\"\n")},
+			want:  []string{`: cache.snapshotWindow "06:00-07:00": overlaps the default cache.maintenanceWindow "sun:06:30-sun:07:30" on sun (the two windows must not overlap on any day)`},
+		},
+		{
+			name:  "a cache maintenance window shorter than 60 minutes is rejected",
+			edits: []edit{inCache("  maintenanceWindow: \"sun:06:30-sun:07:00\"\n")},
+			want:  []string{`: cache.maintenanceWindow "sun:06:30-sun:07:00": 30 minutes long (allowed: at least 60 minutes)`},
+		},
+		{
+			name:  "a Global Datastore with a single region is rejected",
+			edits: []edit{inCache("  globalDatastore: true\n")},
+			want:  []string{": cache.globalDatastore true: a Global Datastore needs a secondary region: add a second entry to regions"},
+		},
+
+		// ---- app ----
+		{
+			name:  "an app log retention CloudWatch does not accept lists the accepted values",
+			edits: []edit{section("app", "  logRetentionDays: 100\n")},
+			want:  []string{": app.logRetentionDays 100: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)"},
+		},
+		{
+			name:  "a namespace with capitals is rejected with the lowercase form",
+			edits: []edit{section("app", "  namespace: Stratus.Internal\n")},
+			want:  []string{`: app.namespace "Stratus.Internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "stratus.internal"`},
+		},
+		{
+			name:  "a namespace with an underscore is rejected",
+			edits: []edit{section("app", "  namespace: my_app.internal\n")},
+			want:  []string{`: app.namespace "my_app.internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+		},
+		{
+			name:  "an OTLP endpoint that is not https is rejected",
+			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: http://collector.example.com:4318\n    secretName: otlp/grafana\n")},
+			want:  []string{`: app.otlp.endpoint "http://collector.example.com:4318": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+		},
+		{
+			name:  "an OTLP endpoint with credentials in it is rejected",
+			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://user:pass@otlp.example.com\n    secretName: otlp/grafana\n")},
+			want:  []string{`: app.otlp.endpoint "https://user:pass@otlp.example.com": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+		},
+		{
+			name:  "an OTLP secret name with a space is rejected",
+			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://otlp.example.com/otlp\n    secretName: grafana cloud\n")},
+			want:  []string{`: app.otlp.secretName "grafana cloud": not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)`},
+		},
+		{
+			name:  "otlp without endpoint and secret name reports both as required",
+			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp: {}\n")},
+			want: []string{
+				": app.otlp.endpoint: required: the https:// URL of the OTLP endpoint",
+				": app.otlp.secretName: required: the name of the Secrets Manager secret with the endpoint's credentials",
+			},
+		},
+		{
+			name:  "otlp without any service running the adot sidecar is rejected",
+			edits: []edit{section("app", "  otlp:\n    endpoint: https://otlp.example.com/otlp\n    secretName: otlp/grafana\n")},
+			want:  []string{": app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)"},
+		},
+		{
+			name:  "warmCapacity without failover routing is rejected",
+			edits: []edit{addRegion, section("app", "  warmCapacity: {desiredCount: 1, minCount: 1, maxCount: 2}\n")},
+			want:  []string{`: app.warmCapacity: only applies with dns.routing failover (it is what services run in the non-primary regions; dns.routing is "latency"): set dns.routing: failover or remove warmCapacity`},
+		},
+		{
+			name:  "warmCapacity follows the task count rules",
+			edits: []edit{addRegion, section("app", "  warmCapacity: {desiredCount: 5, minCount: 1}\n"), inDNS("  routing: failover\n")},
+			want:  []string{": app.warmCapacity.desiredCount 5: above maxCount 4, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)"},
+		},
+
+		// ---- dns ----
+		{
+			name:  "a file without dns is rejected",
+			edits: []edit{{"dns:\n  domain: example.com\n  hostedZoneId: Z0123456789EXAMPLE\n", ""}},
+			want:  []string{": dns: required: the public hosted zone: domain and hostedZoneId (e.g. dns: {domain: example.com, hostedZoneId: Z0123456789ABCDEFGHIJ})"},
+		},
+		{
+			name:  "dns without domain and hosted zone id reports both as required",
+			edits: []edit{{"dns:\n  domain: example.com\n  hostedZoneId: Z0123456789EXAMPLE\n", "dns: {}\n"}},
+			want: []string{
+				": dns.domain: required: the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)",
+				": dns.hostedZoneId: required: the id of the domain's public Route 53 hosted zone, e.g. Z0123456789ABCDEFGHIJ",
+			},
+		},
+		{
+			name:  "a domain with capitals is rejected with the lowercase form",
+			edits: []edit{{"domain: example.com", "domain: Example.com"}},
+			want:  []string{`: dns.domain "Example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
+		},
+		{
+			name:  "a domain with a trailing dot is rejected with the form to write",
+			edits: []edit{{"domain: example.com", "domain: example.com."}},
+			want:  []string{`: dns.domain "example.com.": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
+		},
+		{
+			name:  "a single-label domain is rejected",
+			edits: []edit{{"domain: example.com", "domain: localhost"}},
+			want:  []string{`: dns.domain "localhost": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+		},
+		{
+			name:  "a domain label starting with a hyphen is rejected",
+			edits: []edit{{"domain: example.com", "domain: -shop.example.com"}},
+			want:  []string{`: dns.domain "-shop.example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+		},
+		{
+			name:  "a hosted zone id in the wrong format is rejected",
+			edits: []edit{{"hostedZoneId: Z0123456789EXAMPLE", "hostedZoneId: z0123456789example"}},
+			want:  []string{`: dns.hostedZoneId "z0123456789example": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ)`},
+		},
+		{
+			name:  "a hosted zone id with the /hostedzone/ prefix is rejected with the bare id",
+			edits: []edit{{"hostedZoneId: Z0123456789EXAMPLE", "hostedZoneId: /hostedzone/Z0123456789EXAMPLE"}},
+			want:  []string{`: dns.hostedZoneId "/hostedzone/Z0123456789EXAMPLE": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ; write only the id "Z0123456789EXAMPLE")`},
+		},
+		{
+			name:  "a viewer name outside the domain is rejected",
+			edits: []edit{inDNS("  viewerNames: [example.com, shop.example.org, badexample.com]\n")},
+			want: []string{
+				`: dns.viewerNames[1] "shop.example.org": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
+				`: dns.viewerNames[2] "badexample.com": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
+			},
+		},
+		{
+			name:  "a viewer name listed twice is reported",
+			edits: []edit{inDNS("  viewerNames: [example.com, www.example.com, example.com]\n")},
+			want:  []string{`: dns.viewerNames[2] "example.com": duplicate of dns.viewerNames[0] (list each name once)`},
+		},
+		{
+			name:  "an empty viewer name list is rejected",
+			edits: []edit{inDNS("  viewerNames: []\n")},
+			want:  []string{": dns.viewerNames: has 0 names (allowed: 1-10 names, each dns.domain or a subdomain of it)"},
+		},
+		{
+			name:  "an unknown routing mode lists the modes",
+			edits: []edit{inDNS("  routing: weighted\n")},
+			want:  []string{`: dns.routing "weighted": unknown routing (allowed: latency, failover)`},
+		},
+		{
+			name:  "failover routing with a single region is rejected",
+			edits: []edit{inDNS("  routing: failover\n")},
+			want:  []string{`: dns.routing "failover": failover routing needs a secondary region: add a second entry to regions`},
+		},
+		{
+			name:  "a health-check interval other than 10 or 30 seconds is rejected",
+			edits: []edit{inDNS("  healthCheck:\n    intervalSeconds: 20\n")},
+			want:  []string{": dns.healthCheck.intervalSeconds 20: not an interval Route 53 health checks accept (allowed: 10, 30)"},
+		},
+		{
+			name:  "a health-check failure threshold above 10 is rejected",
+			edits: []edit{inDNS("  healthCheck:\n    failureThreshold: 11\n")},
+			want:  []string{": dns.healthCheck.failureThreshold 11: out of range (allowed: 1-10 failed checks)"},
+		},
+		{
+			name:  "a record TTL above two days is rejected",
+			edits: []edit{inDNS("  recordTtlSeconds: 172801\n")},
+			want:  []string{": dns.recordTtlSeconds 172801: out of range (allowed: 0-172800 seconds)"},
+		},
+
+		// ---- waf ----
+		{
+			name:  "a WAF rate limit below 100 is rejected",
+			edits: []edit{section("waf", "  rateLimit: 99\n")},
+			want:  []string{": waf.rateLimit 99: out of range (allowed: 100-2000000000 requests per 5 minutes per IP)"},
+		},
+		{
+			name:  "a WAF rate limit above 2000000000 is rejected",
+			edits: []edit{section("waf", "  rateLimit: 2000000001\n")},
+			want:  []string{": waf.rateLimit 2000000001: out of range (allowed: 100-2000000000 requests per 5 minutes per IP)"},
+		},
+		{
+			name:  "an unknown managed rule group lists the allowed groups",
+			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinux]\n")},
+			want:  []string{`: waf.managedRuleGroups[0] "AWSManagedRulesLinux": unknown managed rule group (allowed: AWSManagedRulesAdminProtectionRuleSet, AWSManagedRulesAnonymousIpList, AWSManagedRulesLinuxRuleSet, AWSManagedRulesUnixRuleSet, AWSManagedRulesPHPRuleSet, AWSManagedRulesWordPressRuleSet, AWSManagedRulesWindowsRuleSet, AWSManagedRulesBotControlRuleSet)`},
+		},
+		{
+			name:  "a default managed rule group listed again is rejected as always on",
+			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesSQLiRuleSet]\n")},
+			want:  []string{`: waf.managedRuleGroups[0] "AWSManagedRulesSQLiRuleSet": always on (Stratus always enables AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesAmazonIpReputationList, AWSManagedRulesSQLiRuleSet; list only extra groups)`},
+		},
+		{
+			name:  "a managed rule group listed twice is reported",
+			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinuxRuleSet, AWSManagedRulesLinuxRuleSet]\n")},
+			want:  []string{`: waf.managedRuleGroups[1] "AWSManagedRulesLinuxRuleSet": duplicate of waf.managedRuleGroups[0] (list each group once)`},
+		},
+		{
+			name:  "a count override without a group is rejected with the format",
+			edits: []edit{section("waf", "  countOverrides: [SizeRestrictions_BODY]\n")},
+			want:  []string{`: waf.countOverrides[0] "SizeRestrictions_BODY": must be <GroupName>:<RuleName> (e.g. "AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY")`},
+		},
+		{
+			name:  "a count override with a bad rule name is rejected",
+			edits: []edit{section("waf", "  countOverrides: [\"AWSManagedRulesCommonRuleSet:Size Restrictions\"]\n")},
+			want:  []string{`: waf.countOverrides[0] "AWSManagedRulesCommonRuleSet:Size Restrictions": rule name "Size Restrictions" is not valid (allowed: 1-128 characters of letters, digits, _ and -)`},
+		},
+		{
+			name:  "a count override of a group that is not enabled lists the enabled groups",
+			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesPHPRuleSet]\n  countOverrides: [AWSManagedRulesLinuxRuleSet:LFI_URIPATH]\n")},
+			want:  []string{`: waf.countOverrides[0] "AWSManagedRulesLinuxRuleSet:LFI_URIPATH": rule group "AWSManagedRulesLinuxRuleSet" is not enabled (enabled: AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesAmazonIpReputationList, AWSManagedRulesSQLiRuleSet, AWSManagedRulesPHPRuleSet)`},
+		},
+		{
+			name:  "an unknown WAF geo mode lists the modes",
+			edits: []edit{section("waf", "  geo:\n    mode: deny\n")},
+			want:  []string{`: waf.geo.mode "deny": unknown mode (allowed: none, block, allow)`},
+		},
+		{
+			name:  "country codes that are not ISO 3166-1 alpha-2 are rejected",
+			edits: []edit{section("waf", "  geo:\n    mode: block\n    countries: [UK, XX, usa, us, DE]\n")},
+			want: []string{
+				`: waf.geo.countries[0] "UK": not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)`,
+				`: waf.geo.countries[1] "XX": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
+				`: waf.geo.countries[2] "usa": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
+				`: waf.geo.countries[3] "us": country codes are uppercase: write "US"`,
+			},
+		},
+		{
+			name:  "a country listed twice is reported",
+			edits: []edit{section("waf", "  geo:\n    mode: allow\n    countries: [US, DE, US]\n")},
+			want:  []string{`: waf.geo.countries[2] "US": duplicate of waf.geo.countries[0] (list each country once)`},
+		},
+		{
+			name:  "countries with geo mode none are rejected",
+			edits: []edit{section("waf", "  geo:\n    countries: [US]\n")},
+			want:  []string{`: waf.geo.countries: only allowed when waf.geo.mode is block or allow (it is "none"): set the mode or remove the countries`},
+		},
+		{
+			name:  "geo mode block without countries is rejected",
+			edits: []edit{section("waf", "  geo:\n    mode: block\n")},
+			want:  []string{`: waf.geo.countries: required when waf.geo.mode is "block": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+		},
+		{
+			name:  "geo mode allow with an empty country list is rejected",
+			edits: []edit{section("waf", "  geo:\n    mode: allow\n    countries: []\n")},
+			want:  []string{`: waf.geo.countries: required when waf.geo.mode is "allow": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+		},
+
+		// ---- cloudfront ----
+		{
+			name:  "an unknown price class lists the price classes",
+			edits: []edit{section("cloudfront", "  priceClass: PriceClass_50\n")},
+			want:  []string{`: cloudfront.priceClass "PriceClass_50": unknown price class (allowed: PriceClass_100, PriceClass_200, PriceClass_All)`},
+		},
+		{
+			name:  "an unknown geo restriction mode lists the modes",
+			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: block\n    countries: [US]\n")},
+			want:  []string{`: cloudfront.geoRestriction.mode "block": unknown mode (allowed: none, allowlist, denylist)`},
+		},
+		{
+			name:  "geo restriction countries with mode none are rejected",
+			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: none\n    countries: [US]\n")},
+			want:  []string{`: cloudfront.geoRestriction.countries: only allowed when cloudfront.geoRestriction.mode is allowlist or denylist (it is "none"): set the mode or remove the countries`},
+		},
+		{
+			name:  "a geo restriction allowlist without countries is rejected",
+			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: allowlist\n")},
+			want:  []string{`: cloudfront.geoRestriction.countries: required when cloudfront.geoRestriction.mode is "allowlist": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+		},
+		{
+			name:  "geo restriction countries are checked against ISO 3166-1 alpha-2",
+			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: denylist\n    countries: [de, EU]\n")},
+			want: []string{
+				`: cloudfront.geoRestriction.countries[0] "de": country codes are uppercase: write "DE"`,
+				`: cloudfront.geoRestriction.countries[1] "EU": not an ISO 3166-1 alpha-2 country code (EU is reserved, not a country; list the member states)`,
+			},
+		},
+		{
+			name:  "an absolute frontend source is rejected",
+			edits: []edit{section("cloudfront", "  frontend:\n    source: /srv/www\n")},
+			want:  []string{`: cloudfront.frontend.source "/srv/www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
+		},
+		{
+			name:  "a frontend source leaving the repository is rejected",
+			edits: []edit{section("cloudfront", "  frontend:\n    source: frontend/../../www\n")},
+			want:  []string{`: cloudfront.frontend.source "frontend/../../www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
+		},
+		{
+			name:  "a frontend source with the frontend disabled is rejected",
+			edits: []edit{section("cloudfront", "  frontend:\n    enabled: false\n    source: frontend/dist\n")},
+			want:  []string{`: cloudfront.frontend.source "frontend/dist": only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)`},
+		},
+		{
+			name:  "an unknown frontend key lists the frontend keys",
+			edits: []edit{section("cloudfront", "  frontend:\n    bucket: www\n")},
+			want:  []string{":21: cloudfront.frontend.bucket: unknown key (allowed: enabled, source)"},
 		},
 	}
 
@@ -585,6 +1356,41 @@ func TestShippedFiles(t *testing.T) {
 			PublicSubnet: cidr(x, 1+i), AppSubnet: cidr(x, 10+i), DataSubnet: cidr(x, 20+i),
 		}
 	}
+	// services returns product, order and user as the seeds size them, changed by edit.
+	services := func(edit func(*Service)) []Service {
+		var out []Service
+		for _, name := range []string{"product", "order", "user"} {
+			s := Service{
+				Name: name, Port: 8080, Database: EngineAuroraPostgres, Image: "1.0.0",
+				Cpu: 512, Memory: 1024, DesiredCount: 2, MinCount: 2, MaxCount: 20,
+				CpuTarget: 70, MemoryTarget: 75, RequestsPerTarget: 1000,
+				PathPattern: "/api/" + name + "/*", HealthCheckPath: "/health",
+				Environment: map[string]string{}, Sidecars: []string{"adot"}, ReadOnlyRootFilesystem: true,
+			}
+			edit(&s)
+			out = append(out, s)
+		}
+		return out
+	}
+	seedDatabase := Database{
+		EngineVersion: "16.6", InstanceClass: "db.r6g.large", Readers: 1,
+		BackupRetentionDays: 35, BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30",
+		DeletionProtection: true, RemovalPolicy: "retain", GlobalDatabase: true, SecondaryReaders: 1,
+		Postgres: PostgresInstance{EngineVersion: "16.8", InstanceClass: "db.t3.medium", AllocatedStorageGiB: 100, MaxAllocatedStorageGiB: 500, MultiAZ: true},
+	}
+	seedCache := Cache{
+		Port: 6379, Engine: "redis", EngineVersion: "7.1", NodeType: "cache.r7g.large", Replicas: 1,
+		SnapshotRetentionDays: 15, SnapshotWindow: "05:00-06:00", MaintenanceWindow: "sun:06:30-sun:07:30",
+	}
+	dnsFor := func(domain, zone string) DNS {
+		return DNS{
+			Domain: domain, HostedZoneId: zone, ViewerNames: []string{domain, "www." + domain},
+			Routing: RoutingLatency, HealthCheckIntervalSeconds: 30, HealthCheckFailureThreshold: 3, RecordTtlSeconds: 60,
+		}
+	}
+	seedWAF := WAF{RateLimit: 2000, ManagedRuleGroups: []string{}, CountOverrides: []string{}, GeoMode: GeoNone, GeoCountries: []string{}}
+	seedCloudFront := CloudFront{PriceClass: "PriceClass_100", GeoRestrictionMode: "none", GeoRestrictionCountries: []string{}, FrontendEnabled: true}
+
 	wantProd := &Environment{
 		File: "prod.yaml", Name: "prod", Account: "111111111111", PrimaryRegion: "us-east-1",
 		TerminationProtection: true,
@@ -599,9 +1405,14 @@ func TestShippedFiles(t *testing.T) {
 			InterfaceEndpoints:   []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "ssm", "xray"},
 			FlowLogRetentionDays: 365,
 		},
-		Services: []Service{{"product", 8080}, {"order", 8080}, {"user", 8080}},
-		Cache:    Cache{Port: 6379},
-		Tags:     map[string]string{"cost-center": "platform-prod"},
+		Services:   services(func(*Service) {}),
+		Database:   seedDatabase,
+		Cache:      seedCache,
+		App:        App{LogRetentionDays: 365, Namespace: "prod.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
+		DNS:        dnsFor("stratus.example.com", "Z0123456789PRODEXAMPLE"),
+		WAF:        seedWAF,
+		CloudFront: seedCloudFront,
+		Tags:       map[string]string{"cost-center": "platform-prod"},
 	}
 	if !reflect.DeepEqual(prod, wantProd) {
 		t.Errorf("prod.yaml\n got %+v\nwant %+v", *prod, *wantProd)
@@ -611,6 +1422,8 @@ func TestShippedFiles(t *testing.T) {
 		t.Errorf("prod us-east-1c = %+v", got)
 	}
 
+	stagingDatabase := seedDatabase
+	stagingDatabase.BackupRetentionDays, stagingDatabase.GlobalDatabase = 14, false
 	wantStaging := &Environment{
 		File: "staging.yaml", Name: "staging", Account: "222222222222", PrimaryRegion: "us-east-1",
 		Regions: []Region{{Name: "us-east-1", CIDR: "10.11.0.0/16", AvailabilityZones: []AvailabilityZone{
@@ -623,31 +1436,51 @@ func TestShippedFiles(t *testing.T) {
 			InterfaceEndpoints:   DefaultInterfaceEndpoints,
 			FlowLogRetentionDays: 365,
 		},
-		Services: []Service{{"product", 8080}, {"order", 8080}, {"user", 8080}},
-		Cache:    Cache{Port: 6379},
-		Tags:     map[string]string{"cost-center": "platform-staging"},
+		Services:   services(func(*Service) {}),
+		Database:   stagingDatabase,
+		Cache:      seedCache,
+		App:        App{LogRetentionDays: 365, Namespace: "staging.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
+		DNS:        dnsFor("staging.stratus.example.com", "Z0123456789STAGINGEXAMPLE"),
+		WAF:        seedWAF,
+		CloudFront: seedCloudFront,
+		Tags:       map[string]string{"cost-center": "platform-staging"},
 	}
 	if !reflect.DeepEqual(staging, wantStaging) {
 		t.Errorf("staging.yaml\n got %+v\nwant %+v", *staging, *wantStaging)
 	}
 
-	if dev.Account != "333333333333" || dev.TerminationProtection {
-		t.Errorf("dev account/protection = %q/%v", dev.Account, dev.TerminationProtection)
+	devCache := seedCache
+	devCache.NodeType, devCache.Replicas = "cache.t4g.micro", 0
+	wantDev := &Environment{
+		File: "dev.yaml", Name: "dev", Account: "333333333333", PrimaryRegion: "us-east-1",
+		Regions: []Region{{Name: "us-east-1", CIDR: "10.21.0.0/16", AvailabilityZones: []AvailabilityZone{
+			{"us-east-1a", "10.21.1.0/24", "10.21.10.0/24", "10.21.20.0/24"},
+			{"us-east-1b", "10.21.2.0/24", "10.21.11.0/24", "10.21.21.0/24"},
+		}}},
+		Network: Network{
+			NatGateways:          NatSingle,
+			InterfaceEndpoints:   []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"},
+			FlowLogRetentionDays: 30,
+		},
+		Services: services(func(s *Service) {
+			s.Cpu, s.Memory, s.DesiredCount, s.MinCount, s.MaxCount, s.Sidecars = 256, 512, 1, 1, 2, []string{}
+		}),
+		Database: Database{
+			EngineVersion: "16.6", InstanceClass: "db.serverless", Readers: 0,
+			ServerlessV2:        &ServerlessV2{MinCapacity: 0.5, MaxCapacity: 4},
+			BackupRetentionDays: 7, BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30",
+			DeletionProtection: false, RemovalPolicy: "snapshot", SecondaryReaders: 1,
+			Postgres: seedDatabase.Postgres,
+		},
+		Cache:      devCache,
+		App:        App{LogRetentionDays: 30, Namespace: "dev.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
+		DNS:        dnsFor("dev.stratus.example.com", "Z0123456789DEVEXAMPLE"),
+		WAF:        seedWAF,
+		CloudFront: seedCloudFront,
+		Tags:       map[string]string{"cost-center": "platform-dev"},
 	}
-	if len(dev.Regions) != 1 || dev.Regions[0].CIDR != "10.21.0.0/16" || len(dev.Regions[0].AvailabilityZones) != 2 {
-		t.Fatalf("dev regions = %+v, want us-east-1 10.21.0.0/16 with 2 AZs", dev.Regions)
-	}
-	if got, want := dev.Regions[0].AvailabilityZones, []AvailabilityZone{
-		{"us-east-1a", "10.21.1.0/24", "10.21.10.0/24", "10.21.20.0/24"},
-		{"us-east-1b", "10.21.2.0/24", "10.21.11.0/24", "10.21.21.0/24"},
-	}; !slices.Equal(got, want) {
-		t.Errorf("dev AZs = %+v, want %+v", got, want)
-	}
-	if dev.Network.NatGateways != NatSingle || dev.Network.FlowLogRetentionDays != 30 {
-		t.Errorf("dev network = %+v, want single NAT and 30-day retention", dev.Network)
-	}
-	if got := []string{dev.Services[0].Name, dev.Services[1].Name, dev.Services[2].Name}; !slices.Equal(got, []string{"product", "order", "user"}) {
-		t.Errorf("dev services = %v", got)
+	if !reflect.DeepEqual(dev, wantDev) {
+		t.Errorf("dev.yaml\n got %+v\nwant %+v", *dev, *wantDev)
 	}
 }
 
@@ -667,6 +1500,10 @@ regions:
       - name: eu-west-1a
 services:
   - name: api
+    image: "2.3.4"
+dns:
+  domain: example.com
+  hostedZoneId: Z0123456789EXAMPLE
 `
 	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
 	if err != nil {
@@ -680,20 +1517,198 @@ services:
 	}; !slices.Equal(got, want) {
 		t.Errorf("derived subnets = %+v, want %+v", got, want)
 	}
-	if env.Services[0].Port != 8080 {
-		t.Errorf("service port = %d, want 8080", env.Services[0].Port)
-	}
 	want := Network{NatGateways: NatPerAZ, InterfaceEndpoints: DefaultInterfaceEndpoints, FlowLogRetentionDays: 365}
 	if !reflect.DeepEqual(env.Network, want) {
 		t.Errorf("network = %+v, want %+v", env.Network, want)
 	}
-	if env.Cache.Port != 6379 || env.TerminationProtection || env.Tags == nil || len(env.Tags) != 0 {
-		t.Errorf("cache/protection/tags = %d/%v/%v, want 6379/false/empty map", env.Cache.Port, env.TerminationProtection, env.Tags)
+	if env.TerminationProtection || env.Tags == nil || len(env.Tags) != 0 {
+		t.Errorf("protection/tags = %v/%v, want false/empty map", env.TerminationProtection, env.Tags)
+	}
+	wantService := Service{
+		Name: "api", Port: 8080, Database: EngineAuroraPostgres, Image: "2.3.4",
+		Cpu: 512, Memory: 1024, DesiredCount: 2, MinCount: 2, MaxCount: 20,
+		CpuTarget: 70, MemoryTarget: 75, RequestsPerTarget: 1000,
+		PathPattern: "/api/api/*", HealthCheckPath: "/health",
+		Environment: map[string]string{}, Sidecars: []string{}, ReadOnlyRootFilesystem: true,
+	}
+	if !reflect.DeepEqual(env.Services, []Service{wantService}) {
+		t.Errorf("service = %+v\nwant %+v", env.Services[0], wantService)
+	}
+	wantDatabase := Database{
+		EngineVersion: "16.6", InstanceClass: "db.r6g.large", Readers: 1,
+		BackupRetentionDays: 7, BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30",
+		DeletionProtection: true, RemovalPolicy: "retain", SecondaryReaders: 1,
+		Postgres: PostgresInstance{EngineVersion: "16.8", InstanceClass: "db.t3.medium", AllocatedStorageGiB: 100, MaxAllocatedStorageGiB: 500, MultiAZ: true},
+	}
+	if !reflect.DeepEqual(env.Database, wantDatabase) {
+		t.Errorf("database = %+v\nwant %+v", env.Database, wantDatabase)
+	}
+	wantCache := Cache{
+		Port: 6379, Engine: "redis", EngineVersion: "7.1", NodeType: "cache.r7g.large", Replicas: 1,
+		SnapshotRetentionDays: 15, SnapshotWindow: "05:00-06:00", MaintenanceWindow: "sun:06:30-sun:07:30",
+	}
+	if env.Cache != wantCache {
+		t.Errorf("cache = %+v\nwant %+v", env.Cache, wantCache)
+	}
+	wantApp := App{LogRetentionDays: 365, Namespace: "test.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}}
+	if env.App != wantApp {
+		t.Errorf("app = %+v\nwant %+v", env.App, wantApp)
+	}
+	wantDNS := DNS{
+		Domain: "example.com", HostedZoneId: "Z0123456789EXAMPLE", ViewerNames: []string{"example.com", "www.example.com"},
+		Routing: RoutingLatency, HealthCheckIntervalSeconds: 30, HealthCheckFailureThreshold: 3, RecordTtlSeconds: 60,
+	}
+	if !reflect.DeepEqual(env.DNS, wantDNS) {
+		t.Errorf("dns = %+v\nwant %+v", env.DNS, wantDNS)
+	}
+	wantWAF := WAF{RateLimit: 2000, ManagedRuleGroups: []string{}, CountOverrides: []string{}, GeoMode: GeoNone, GeoCountries: []string{}}
+	if !reflect.DeepEqual(env.WAF, wantWAF) {
+		t.Errorf("waf = %+v\nwant %+v", env.WAF, wantWAF)
+	}
+	wantCloudFront := CloudFront{PriceClass: "PriceClass_100", GeoRestrictionMode: "none", GeoRestrictionCountries: []string{}, FrontendEnabled: true}
+	if !reflect.DeepEqual(env.CloudFront, wantCloudFront) {
+		t.Errorf("cloudfront = %+v\nwant %+v", env.CloudFront, wantCloudFront)
 	}
 	// The default list is copied, so one environment cannot change another's (or the default).
 	env.Network.InterfaceEndpoints[0] = "changed"
 	if DefaultInterfaceEndpoints[0] != "ecr.api" {
 		t.Errorf("DefaultInterfaceEndpoints was modified through an Environment")
+	}
+}
+
+// TestValidValuesAreAccepted covers values at the edges of the rules, and what Load derives
+// from them.
+func TestValidValuesAreAccepted(t *testing.T) {
+	cases := []struct {
+		name  string
+		edits []edit
+		check func(t *testing.T, env *Environment)
+	}{
+		{
+			name: "a service sharing another's database takes the owner's engine",
+			edits: []edit{svc("    database: postgres\n"), service("order", "    shareDatabaseWith: web\n"),
+				service("user", "    shareDatabaseWith: web\n    database: postgres\n")},
+			check: func(t *testing.T, env *Environment) {
+				for i, want := range []DatabaseEngine{EnginePostgres, EnginePostgres, EnginePostgres} {
+					if got := env.Services[i].Database; got != want {
+						t.Errorf("services[%d].Database = %q, want %q", i, got, want)
+					}
+				}
+				if env.Services[1].ShareDatabaseWith != "web" || env.Services[0].ShareDatabaseWith != "" {
+					t.Errorf("shareDatabaseWith = %q, %q", env.Services[0].ShareDatabaseWith, env.Services[1].ShareDatabaseWith)
+				}
+			},
+		},
+		{
+			name: "full image references with a tag or a digest are accepted",
+			edits: []edit{{`image: "1.0.0"`, `image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1`},
+				service("order", "")},
+			check: func(t *testing.T, env *Environment) {
+				if env.Services[0].Image != "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1" {
+					t.Errorf("image = %q", env.Services[0].Image)
+				}
+			},
+		},
+		{
+			name:  "an image pinned by digest on a registry with a port is accepted",
+			edits: []edit{{`image: "1.0.0"`, `image: registry.example.com:5000/web@sha256:` + strings.Repeat("ab", 32)}},
+		},
+		{
+			name:  "every Fargate size of the table is accepted",
+			edits: []edit{svc("    cpu: 16384\n    memory: 122880\n"), service("a", "    cpu: 256\n    memory: 512\n"), service("b", "    cpu: 4096\n    memory: 30720\n")},
+		},
+		{
+			name:  "one task is a valid service size",
+			edits: []edit{svc("    desiredCount: 1\n    minCount: 1\n    maxCount: 1\n")},
+		},
+		{
+			name:  "a backup window may wrap midnight",
+			edits: []edit{section("database", "  backupWindow: \"23:30-00:30\"\n  maintenanceWindow: \"sat:22:00-sat:23:00\"\n")},
+			check: func(t *testing.T, env *Environment) {
+				if env.Database.BackupWindow != "23:30-00:30" {
+					t.Errorf("backupWindow = %q", env.Database.BackupWindow)
+				}
+			},
+		},
+		{
+			name:  "windows that touch do not overlap",
+			edits: []edit{section("database", "  backupWindow: \"04:00-04:30\"\n")},
+		},
+		{
+			name:  "Serverless v2 makes the instance class db.serverless",
+			edits: []edit{section("database", "  serverlessV2: {minCapacity: 0.5, maxCapacity: 256}\n")},
+			check: func(t *testing.T, env *Environment) {
+				if sv := env.Database.ServerlessV2; sv == nil || *sv != (ServerlessV2{0.5, 256}) || env.Database.InstanceClass != "db.serverless" {
+					t.Errorf("serverlessV2 = %+v, instanceClass %q", sv, env.Database.InstanceClass)
+				}
+			},
+		},
+		{
+			name:  "a Global Database with two regions and headless secondaries is accepted",
+			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 0\n"), inCache("  globalDatastore: true\n")},
+		},
+		{
+			name:  "valkey defaults to its own version",
+			edits: []edit{inCache("  engine: valkey\n")},
+			check: func(t *testing.T, env *Environment) {
+				if env.Cache.EngineVersion != "8.0" {
+					t.Errorf("valkey engineVersion = %q, want 8.0", env.Cache.EngineVersion)
+				}
+			},
+		},
+		{
+			name: "failover routing with warm capacity in two regions is accepted",
+			edits: []edit{addRegion, section("app", "  warmCapacity: {desiredCount: 2, minCount: 1, maxCount: 2}\n"),
+				inDNS("  routing: failover\n  healthCheck: {intervalSeconds: 10, failureThreshold: 1}\n  recordTtlSeconds: 0\n")},
+			check: func(t *testing.T, env *Environment) {
+				if env.DNS.Routing != RoutingFailover || env.App.WarmCapacity != (Capacity{2, 1, 2}) || env.DNS.HealthCheckIntervalSeconds != 10 {
+					t.Errorf("dns = %+v, warm = %+v", env.DNS, env.App.WarmCapacity)
+				}
+			},
+		},
+		{
+			name: "otlp with an adot sidecar is accepted",
+			edits: []edit{svc("    sidecars: [adot]\n    environment:\n      LOG_LEVEL: debug\n      _X: \"1\"\n"),
+				section("app", "  otlp:\n    endpoint: https://otlp-gateway.grafana.net/otlp\n    secretName: stratus/otlp-credentials\n")},
+			check: func(t *testing.T, env *Environment) {
+				if o := env.App.Otlp; o == nil || o.SecretName != "stratus/otlp-credentials" {
+					t.Errorf("otlp = %+v", o)
+				}
+				if got := env.Services[0].Environment; !reflect.DeepEqual(got, map[string]string{"LOG_LEVEL": "debug", "_X": "1"}) {
+					t.Errorf("environment = %v", got)
+				}
+			},
+		},
+		{
+			name:  "viewer names may be the domain and any subdomain",
+			edits: []edit{inDNS("  viewerNames: [app.example.com, a.b.example.com]\n")},
+			check: func(t *testing.T, env *Environment) {
+				if !slices.Equal(env.DNS.ViewerNames, []string{"app.example.com", "a.b.example.com"}) {
+					t.Errorf("viewerNames = %v", env.DNS.ViewerNames)
+				}
+			},
+		},
+		{
+			name: "country codes that YAML could misread, such as NO for Norway, are accepted",
+			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinuxRuleSet]\n  countOverrides: [AWSManagedRulesLinuxRuleSet:LFI_URIPATH, AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY]\n  geo:\n    mode: allow\n    countries: [NO, DE]\n"),
+				section("cloudfront", "  geoRestriction:\n    mode: denylist\n    countries: [KP]\n  frontend:\n    source: ./frontend/dist\n")},
+			check: func(t *testing.T, env *Environment) {
+				if !slices.Equal(env.WAF.GeoCountries, []string{"NO", "DE"}) {
+					t.Errorf("geo countries = %v", env.WAF.GeoCountries)
+				}
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env, err := Load(writeFile(t, t.TempDir(), "test.yaml", apply(t, baseYAML, tc.edits)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.check != nil {
+				tc.check(t, env)
+			}
+		})
 	}
 }
 
@@ -710,14 +1725,20 @@ func TestExplicitEmptyEndpointListMeansNone(t *testing.T) {
 
 func TestAnchorsAndAliasesAreFollowed(t *testing.T) {
 	doc := apply(t, baseYAML, []edit{
-		{"services:\n  - name: web\n    port: 8080\n", "services:\n  - name: web\n    port: &port 8081\n  - name: api\n    port: *port\n"},
+		{"services:\n  - name: web\n    port: 8080\n    image: \"1.0.0\"\n",
+			"services:\n  - name: web\n    port: &port 8081\n    image: &image \"1.0.0\"\n  - name: api\n    port: *port\n    image: *image\n"},
 	})
 	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := env.Services; !slices.Equal(got, []Service{{"web", 8081}, {"api", 8081}}) {
-		t.Errorf("services = %+v", got)
+	for i, want := range []struct {
+		name string
+		port int
+	}{{"web", 8081}, {"api", 8081}} {
+		if s := env.Services[i]; s.Name != want.name || s.Port != want.port || s.Image != "1.0.0" {
+			t.Errorf("services[%d] = %q %d %q, want %q %d", i, s.Name, s.Port, s.Image, want.name, want.port)
+		}
 	}
 }
 
@@ -785,7 +1806,7 @@ func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 	_, err := LoadDir(dir)
 	want := []string{
 		filepath.Join(dir, "staging.yaml") + `: name "stage": must equal the file name "staging" (rename the file or change the name)`,
-		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, cache, tags)",
+		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)",
 	}
 	if got := errorLines(err); !slices.Equal(got, want) {
 		t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -838,6 +1859,73 @@ func TestEndpointLists(t *testing.T) {
 	for _, e := range []string{"s3", "dynamodb"} {
 		if slices.Contains(SupportedInterfaceEndpoints, e) {
 			t.Errorf("%s must not be an interface endpoint: it is always a gateway endpoint", e)
+		}
+	}
+}
+
+func TestCountryCodes(t *testing.T) {
+	if len(countryCodes) != 249 {
+		t.Errorf("%d country codes, want the 249 assigned ISO 3166-1 alpha-2 codes", len(countryCodes))
+	}
+	if !slices.IsSorted(countryCodes) || len(slices.Compact(slices.Clone(countryCodes))) != len(countryCodes) {
+		t.Errorf("countryCodes is not sorted or has duplicates")
+	}
+	for _, c := range countryCodes {
+		if len(c) != 2 || strings.ToUpper(c) != c {
+			t.Errorf("country code %q is not two uppercase letters", c)
+		}
+	}
+	for _, c := range []string{"US", "GB", "DE", "NO", "SS", "BQ", "AX"} {
+		if !slices.Contains(countryCodes, c) {
+			t.Errorf("assigned code %s is missing", c)
+		}
+	}
+	for c := range countryHints {
+		if slices.Contains(countryCodes, c) {
+			t.Errorf("%s has a hint saying it is not assigned, but is in the table", c)
+		}
+	}
+}
+
+func TestFargateSizes(t *testing.T) {
+	// Memory choices per CPU size, from the Fargate task size table.
+	want := map[int]struct{ first, last, count int }{
+		256: {512, 2048, 3}, 512: {1024, 4096, 4}, 1024: {2048, 8192, 7}, 2048: {4096, 16384, 13},
+		4096: {8192, 30720, 23}, 8192: {16384, 61440, 12}, 16384: {32768, 122880, 12},
+	}
+	if len(fargateMemory) != len(want) || len(fargateCpus) != len(want) || !slices.IsSorted(fargateCpus) {
+		t.Fatalf("fargate tables have %d / %d CPU sizes, want %d", len(fargateMemory), len(fargateCpus), len(want))
+	}
+	for _, cpu := range fargateCpus {
+		m, w := fargateMemory[cpu], want[cpu]
+		if len(m) != w.count || m[0] != w.first || m[len(m)-1] != w.last {
+			t.Errorf("cpu %d allows %v, want %d values %d-%d", cpu, m, w.count, w.first, w.last)
+		}
+	}
+}
+
+func TestImageReferences(t *testing.T) {
+	ok := []string{
+		"1.4.2", "v2", "2024-06-01_build.7", strings.Repeat("a", 128),
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2",
+		"public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0",
+		"docker.io/library/nginx:1.27@sha256:" + strings.Repeat("0f", 32),
+		"localhost/web:dev", "registry.example.com:5000/team/web__x:1",
+	}
+	for _, img := range ok {
+		if msg := imageProblem(img); msg != "" {
+			t.Errorf("imageProblem(%q) = %q, want no problem", img, msg)
+		}
+	}
+	bad := []string{
+		"latest", strings.Repeat("a", 129), "-1", "1.0 beta", "nginx:1.27", "web@sha256:" + strings.Repeat("0f", 32),
+		"ecr.example.com/web", "ecr.example.com/web:", "ecr.example.com/Web:1", "ecr.example.com/web:latest",
+		"ecr.example.com/web@sha256:" + strings.Repeat("0F", 32), "ecr.example.com/web@md5:00",
+		"ecr.example.com//web:1", "-bad.example.com/web:1",
+	}
+	for _, img := range bad {
+		if imageProblem(img) == "" {
+			t.Errorf("imageProblem(%q) found nothing wrong", img)
 		}
 	}
 }
