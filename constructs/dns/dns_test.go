@@ -1,0 +1,525 @@
+package dns
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/gates"
+)
+
+const (
+	testAccount = "111111111111"
+	testZoneID  = "Z0123456789ABCDEFGHIJ"
+	albZoneID   = "Z35SXDOTRQ7X7K" // us-east-1's ALB zone
+)
+
+var cdkContext = func() map[string]any {
+	_, file, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
+	if err != nil {
+		panic(err)
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		panic(err)
+	}
+	return doc.Context
+}()
+
+// importZone and importAlb import once per stack and reuse the import after that.
+var (
+	zones = map[string]r53.IHostedZone{}
+	albs  = map[string]elbv2.IApplicationLoadBalancer{}
+)
+
+func importZone(scope awscdk.Stack) r53.IHostedZone {
+	key := *scope.Node().Path()
+	if z, ok := zones[key]; ok {
+		return z
+	}
+	zones[key] = r53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("Zone"), &r53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(testZoneID), ZoneName: jsii.String("example.com"),
+	})
+	return zones[key]
+}
+
+func importAlb(scope awscdk.Stack, region string) elbv2.IApplicationLoadBalancer {
+	key := *scope.Node().Path()
+	if lb, ok := albs[key]; ok {
+		return lb
+	}
+	albs[key] = elbv2.ApplicationLoadBalancer_FromApplicationLoadBalancerAttributes(scope, jsii.String("Alb"), &elbv2.ApplicationLoadBalancerAttributes{
+		LoadBalancerArn:                   jsii.String(fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/app/stratus/0123456789abcdef", region, testAccount)),
+		SecurityGroupId:                   jsii.String("sg-0123456789abcdef0"),
+		LoadBalancerDnsName:               jsii.String(fmt.Sprintf("stratus-123456.%s.elb.amazonaws.com", region)),
+		LoadBalancerCanonicalHostedZoneId: jsii.String(albZoneID),
+	})
+	return albs[key]
+}
+
+func originProps(stack awscdk.Stack, region, routing string, primary bool) OriginRecordProps {
+	return OriginRecordProps{
+		Zone: importZone(stack), Name: "origin.example.com", LoadBalancer: importAlb(stack, region),
+		HealthCheckFqdn: region + ".origin.example.com", Region: region, Routing: routing, Primary: primary,
+	}
+}
+
+// The stacks of the shared app.
+const (
+	apexStack      = "Apex"      // viewer names → CloudFront
+	latencyStack   = "Latency"   // us-east-1, latency routing, defaults
+	failoverStack  = "Failover"  // us-east-1, failover PRIMARY: same ids as latencyStack
+	secondaryStack = "Secondary" // eu-west-1, failover SECONDARY, every option changed
+)
+
+type synthesized struct {
+	dir       string
+	stacks    map[string]awscdk.Stack
+	templates map[string]map[string]resource
+}
+
+type resource struct {
+	Type       string         `json:"Type"`
+	Properties map[string]any `json:"Properties"`
+}
+
+var (
+	synthOnce sync.Once
+	synthRes  *synthesized
+	synthErr  error
+)
+
+// TestMain removes the shared output folder after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if synthRes != nil {
+		os.RemoveAll(synthRes.dir)
+	}
+	os.Exit(code)
+}
+
+func shared(t *testing.T) *synthesized {
+	t.Helper()
+	synthOnce.Do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				synthErr = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		dir, err := os.MkdirTemp("", "dns-test-*")
+		if err != nil {
+			synthErr = err
+			return
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
+		s := &synthesized{dir: dir, stacks: map[string]awscdk.Stack{}, templates: map[string]map[string]resource{}}
+		newStack := func(name, region string) awscdk.Stack {
+			stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
+				Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String(region)},
+			})
+			s.stacks[name] = stack
+			return stack
+		}
+		check := func(_ any, err error) {
+			if err != nil && synthErr == nil {
+				synthErr = err
+			}
+		}
+
+		apex := newStack(apexStack, "us-east-1")
+		check(NewApexRecords(apex, "Apex", ApexProps{
+			Zone: importZone(apex), Names: []string{"example.com", "www.example.com"},
+			Distribution: cf.Distribution_FromDistributionAttributes(apex, jsii.String("Distribution"), &cf.DistributionAttributes{
+				DomainName: jsii.String("d111111abcdef8.cloudfront.net"), DistributionId: jsii.String("E2QWRUHAPOMQZL"),
+			}),
+		}))
+		for name, routing := range map[string]string{latencyStack: RoutingLatency, failoverStack: RoutingFailover} {
+			stack := newStack(name, "us-east-1")
+			check(NewOriginRecord(stack, "Origin", originProps(stack, "us-east-1", routing, true)))
+			check(NewRegionalAlias(stack, "RegionalOrigin", RegionalAliasProps{
+				Zone: importZone(stack), Name: "us-east-1.origin.example.com", LoadBalancer: importAlb(stack, "us-east-1"),
+			}))
+		}
+		secondary := newStack(secondaryStack, "eu-west-1")
+		p := originProps(secondary, "eu-west-1", RoutingFailover, false)
+		p.HealthCheckPath, p.HealthCheckIntervalSeconds, p.FailureThreshold, p.Ipv6 = "/healthz", 10, 2, true
+		check(NewOriginRecord(secondary, "Origin", p))
+		if synthErr != nil {
+			return
+		}
+
+		nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
+		awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+		app.Synth(nil)
+		for name, stack := range s.stacks {
+			var doc struct{ Resources map[string]resource }
+			data, _ := json.Marshal(*assertions.Template_FromStack(stack, nil).ToJSON())
+			if err := json.Unmarshal(data, &doc); err != nil {
+				synthErr = err
+				return
+			}
+			s.templates[name] = doc.Resources
+		}
+		synthRes = s
+	})
+	if synthErr != nil {
+		t.Fatalf("synthesizing the test stacks: %v", synthErr)
+	}
+	return synthRes
+}
+
+func noPanic(t *testing.T, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}
+
+func ofType(t *testing.T, stack, typ string) map[string]resource {
+	t.Helper()
+	out := map[string]resource{}
+	for id, r := range shared(t).templates[stack] {
+		if r.Type == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+func asJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// recordsNamed returns the record sets of a stack with one name, by logical id.
+func recordsNamed(t *testing.T, stack, name string) map[string]resource {
+	t.Helper()
+	out := map[string]resource{}
+	for id, r := range ofType(t, stack, "AWS::Route53::RecordSet") {
+		if r.Properties["Name"] == name {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+func TestApexNamesGetAAndAaaaAliasesToCloudFront(t *testing.T) {
+	if n := len(ofType(t, apexStack, "AWS::Route53::RecordSet")); n != 4 {
+		t.Errorf("%d record sets, want 4 (A and AAAA for 2 names)", n)
+	}
+	for _, name := range []string{"example.com.", "www.example.com."} {
+		var types []string
+		for _, r := range recordsNamed(t, apexStack, name) {
+			types = append(types, r.Properties["Type"].(string))
+			if r.Properties["HostedZoneId"] != testZoneID || asJSON(r.Properties["AliasTarget"]) !=
+				`{"DNSName":"d111111abcdef8.cloudfront.net","HostedZoneId":{"Fn::FindInMap":["AWSCloudFrontPartitionHostedZoneIdMap",{"Ref":"AWS::Partition"},"zoneId"]}}` {
+				t.Errorf("%s %s = %s", name, r.Properties["Type"], asJSON(r.Properties))
+			}
+		}
+		sort.Strings(types)
+		if !reflect.DeepEqual(types, []string{"A", "AAAA"}) {
+			t.Errorf("%s has records %v, want A and AAAA", name, types)
+		}
+	}
+}
+
+func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
+	hcs := ofType(t, latencyStack, "AWS::Route53::HealthCheck")
+	if len(hcs) != 1 {
+		t.Fatalf("%d health checks, want 1", len(hcs))
+	}
+	var hcID string
+	for id, hc := range hcs {
+		hcID = id
+		want := `{"EnableSNI":true,"FailureThreshold":3,"FullyQualifiedDomainName":"us-east-1.origin.example.com",` +
+			`"MeasureLatency":true,"Port":443,"RequestInterval":30,"ResourcePath":"/health","Type":"HTTPS"}`
+		if got := asJSON(hc.Properties["HealthCheckConfig"]); got != want {
+			t.Errorf("HealthCheckConfig = %s\nwant %s", got, want)
+		}
+	}
+	records := recordsNamed(t, latencyStack, "origin.example.com.")
+	if len(records) != 1 {
+		t.Fatalf("%d origin records, want 1 (A only by default)", len(records))
+	}
+	for _, r := range records {
+		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":true,"HostedZoneId":"` + albZoneID + `"},` +
+			`"HealthCheckId":{"Fn::GetAtt":["` + hcID + `","HealthCheckId"]},"HostedZoneId":"` + testZoneID + `","Name":"origin.example.com.",` +
+			`"Region":"us-east-1","SetIdentifier":"us-east-1","Type":"A"}`
+		if got := asJSON(r.Properties); got != want {
+			t.Errorf("latency record = %s\nwant %s", got, want)
+		}
+	}
+}
+
+func TestFailoverRecordsArePrimaryInThePrimaryRegionAndSecondaryElsewhere(t *testing.T) {
+	for stack, want := range map[string]string{failoverStack: "PRIMARY", secondaryStack: "SECONDARY"} {
+		for _, r := range recordsNamed(t, stack, "origin.example.com.") {
+			if r.Properties["Failover"] != want || r.Properties["Region"] != nil || r.Properties["HealthCheckId"] == nil ||
+				get(r.Properties, "AliasTarget", "EvaluateTargetHealth") != true {
+				t.Errorf("%s %s record = %s, want Failover %s, no Region, health-checked", stack, r.Properties["Type"], asJSON(r.Properties), want)
+			}
+		}
+	}
+}
+
+func get(v any, path ...string) any {
+	for _, k := range path {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	return v
+}
+
+func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
+	var types []string
+	for _, r := range recordsNamed(t, secondaryStack, "origin.example.com.") {
+		types = append(types, r.Properties["Type"].(string))
+		if r.Properties["SetIdentifier"] != "eu-west-1" || !strings.HasPrefix(get(r.Properties, "AliasTarget", "DNSName").(string), "dualstack.stratus-123456.eu-west-1.") {
+			t.Errorf("secondary record = %s", asJSON(r.Properties))
+		}
+	}
+	sort.Strings(types)
+	if !reflect.DeepEqual(types, []string{"A", "AAAA"}) {
+		t.Errorf("Ipv6 records = %v, want A and AAAA", types)
+	}
+	for _, hc := range ofType(t, secondaryStack, "AWS::Route53::HealthCheck") {
+		c := hc.Properties["HealthCheckConfig"]
+		if get(c, "ResourcePath") != "/healthz" || get(c, "RequestInterval") != 10.0 || get(c, "FailureThreshold") != 2.0 ||
+			get(c, "FullyQualifiedDomainName") != "eu-west-1.origin.example.com" {
+			t.Errorf("secondary health check = %s", asJSON(c))
+		}
+	}
+}
+
+// TestSwitchingRoutingChangesOnlyTheRecordSets: from latency to failover, the same resources
+// exist with the same logical ids, the health check and the regional alias are untouched, and
+// the origin record changes only its routing properties.
+func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
+	latency, failover := shared(t).templates[latencyStack], shared(t).templates[failoverStack]
+	ids := func(rs map[string]resource) []string {
+		var out []string
+		for id, r := range rs {
+			out = append(out, id+" "+r.Type)
+		}
+		sort.Strings(out)
+		return out
+	}
+	if a, b := ids(latency), ids(failover); !reflect.DeepEqual(a, b) {
+		t.Fatalf("resources differ:\nlatency  %v\nfailover %v", a, b)
+	}
+	var changed []string
+	for id, l := range latency {
+		f := failover[id]
+		if reflect.DeepEqual(l.Properties, f.Properties) {
+			continue
+		}
+		changed = append(changed, id)
+		if l.Type != "AWS::Route53::RecordSet" {
+			t.Errorf("%s (%s) changed:\n%s\n%s", id, l.Type, asJSON(l.Properties), asJSON(f.Properties))
+			continue
+		}
+		for _, key := range unionKeys(l.Properties, f.Properties) {
+			if !reflect.DeepEqual(l.Properties[key], f.Properties[key]) && key != "Region" && key != "Failover" {
+				t.Errorf("%s: %s changed from %s to %s", id, key, asJSON(l.Properties[key]), asJSON(f.Properties[key]))
+			}
+		}
+		if l.Properties["Region"] != "us-east-1" || f.Properties["Failover"] != "PRIMARY" {
+			t.Errorf("%s: Region %v → Failover %v, want us-east-1 → PRIMARY", id, l.Properties["Region"], f.Properties["Failover"])
+		}
+	}
+	if len(changed) != 1 {
+		t.Errorf("changed resources %v, want only the origin record set", changed)
+	}
+}
+
+func unionKeys(a, b map[string]any) []string {
+	seen := map[string]bool{}
+	for k := range a {
+		seen[k] = true
+	}
+	for k := range b {
+		seen[k] = true
+	}
+	var out []string
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestRegionalAliasPointsAtThisRegionsAlbOnly(t *testing.T) {
+	records := recordsNamed(t, latencyStack, "us-east-1.origin.example.com.")
+	if len(records) != 1 {
+		t.Fatalf("%d regional records, want 1", len(records))
+	}
+	for _, r := range records {
+		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":false,"HostedZoneId":"` + albZoneID + `"},` +
+			`"HostedZoneId":"` + testZoneID + `","Name":"us-east-1.origin.example.com.","Type":"A"}`
+		if got := asJSON(r.Properties); got != want {
+			t.Errorf("regional alias = %s\nwant %s", got, want)
+		}
+	}
+}
+
+func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
+	s := shared(t)
+	for name, stack := range s.stacks {
+		noPanic(t, func() {
+			a := assertions.Annotations_FromStack(stack)
+			for kind, found := range map[string]*[]*cxapi.SynthesisMessage{
+				"error":   a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
+				"warning": a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
+			} {
+				for _, m := range *found {
+					t.Errorf("%s: %s at %s: %v", name, kind, *m.Id, m.Entry.Data)
+				}
+			}
+		})
+	}
+	findings, err := gates.Nag(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		t.Errorf("%s", f)
+	}
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Skip("cfn-lint is not on PATH")
+	}
+	lint, err := gates.CfnLint(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range lint {
+		t.Errorf("%s", f)
+	}
+}
+
+func TestInvalidPropsAreRejectedTogether(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(t.TempDir())})
+	stack := awscdk.NewStack(app, jsii.String("Scratch"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
+	})
+	var dist cf.IDistribution
+	noPanic(t, func() {
+		dist = cf.Distribution_FromDistributionAttributes(stack, jsii.String("Distribution"), &cf.DistributionAttributes{
+			DomainName: jsii.String("d111111abcdef8.cloudfront.net"), DistributionId: jsii.String("E2QWRUHAPOMQZL"),
+		})
+	})
+	valid := originProps(stack, "us-east-1", RoutingLatency, false)
+
+	origin := []struct {
+		name   string
+		mutate func(*OriginRecordProps)
+		want   string
+	}{
+		{"a missing zone", func(p *OriginRecordProps) { p.Zone = nil }, "Zone is required"},
+		{"an empty name", func(p *OriginRecordProps) { p.Name = "" }, `Name "" is not a lowercase DNS name`},
+		{"a name outside the zone", func(p *OriginRecordProps) { p.Name = "origin.example.org" }, `Name "origin.example.org" is not in the hosted zone "example.com"`},
+		{"a missing load balancer", func(p *OriginRecordProps) { p.LoadBalancer = nil }, "LoadBalancer is required"},
+		{"a malformed health-check name", func(p *OriginRecordProps) { p.HealthCheckFqdn = "https://x" }, `HealthCheckFqdn "https://x" is not a lowercase DNS name`},
+		{"the routed name as the health-check name", func(p *OriginRecordProps) { p.HealthCheckFqdn = p.Name }, "it must resolve to this region's ALB only"},
+		{"a malformed region", func(p *OriginRecordProps) { p.Region = "useast1" }, `Region "useast1" is not an AWS region name`},
+		{"a region other than the stack's", func(p *OriginRecordProps) { p.Region = "eu-west-1" }, `Region "eu-west-1" is not the stack's region "us-east-1"`},
+		{"an unknown routing mode", func(p *OriginRecordProps) { p.Routing = "weighted" }, `Routing "weighted" is not one of "latency", "failover"`},
+		{"an empty routing mode", func(p *OriginRecordProps) { p.Routing = "" }, `Routing "" is not one of`},
+		{"a health-check path without a slash", func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, `HealthCheckPath "health" is not a URL path`},
+		{"an interval other than 10 or 30", func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, "HealthCheckIntervalSeconds 20 is not 10 or 30"},
+		{"a failure threshold above 10", func(p *OriginRecordProps) { p.FailureThreshold = 11 }, "FailureThreshold 11 is outside 1-10"},
+		{"a negative failure threshold", func(p *OriginRecordProps) { p.FailureThreshold = -1 }, "FailureThreshold -1 is outside 1-10"},
+	}
+	for _, c := range origin {
+		t.Run("origin record: "+c.name, func(t *testing.T) {
+			p := valid
+			c.mutate(&p)
+			err := p.withDefaults().validate("us-east-1")
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	apex := []struct {
+		name   string
+		mutate func(*ApexProps)
+		want   string
+	}{
+		{"no names", func(p *ApexProps) { p.Names = nil }, "Names has 0 entries; 1 to 10 are allowed"},
+		{"a name outside the zone", func(p *ApexProps) { p.Names = []string{"example.net"} }, `Names[0] "example.net" is not in the hosted zone "example.com"`},
+		{"an uppercase name", func(p *ApexProps) { p.Names = []string{"WWW.example.com"} }, `Names[0] "WWW.example.com" is not a lowercase DNS name`},
+		{"a name listed twice", func(p *ApexProps) { p.Names = []string{"example.com", "example.com"} }, `Names[1] "example.com" is listed twice`},
+		{"a missing distribution", func(p *ApexProps) { p.Distribution = nil }, "Distribution is required"},
+		{"a missing zone", func(p *ApexProps) { p.Zone = nil }, "Zone is required"},
+	}
+	for _, c := range apex {
+		t.Run("apex records: "+c.name, func(t *testing.T) {
+			p := ApexProps{Zone: valid.Zone, Names: []string{"example.com", "www.example.com"}, Distribution: dist}
+			c.mutate(&p)
+			err := p.validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	t.Run("regional alias: a name outside the zone and no load balancer", func(t *testing.T) {
+		err := RegionalAliasProps{Zone: valid.Zone, Name: "us-east-1.origin.example.org"}.validate()
+		for _, want := range []string{`Name "us-east-1.origin.example.org" is not in the hosted zone`, "LoadBalancer is required"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error = %v, want it to contain %q", err, want)
+			}
+		}
+	})
+
+	t.Run("constructors return every problem instead of panicking", func(t *testing.T) {
+		var errs []error
+		noPanic(t, func() {
+			p := valid
+			p.Routing, p.HealthCheckIntervalSeconds = "geo", 5
+			_, err := NewOriginRecord(stack, "BadOrigin", p)
+			errs = append(errs, err)
+			_, err = NewApexRecords(stack, "BadApex", ApexProps{Zone: valid.Zone})
+			errs = append(errs, err)
+			_, err = NewRegionalAlias(stack, "BadAlias", RegionalAliasProps{Zone: valid.Zone, Name: "x"})
+			errs = append(errs, err)
+		})
+		for i, want := range [][]string{
+			{`Routing "geo"`, "HealthCheckIntervalSeconds 5"},
+			{"Names has 0 entries", "Distribution is required"},
+			{`Name "x"`, "LoadBalancer is required"},
+		} {
+			for _, w := range want {
+				if errs[i] == nil || !strings.Contains(errs[i].Error(), w) {
+					t.Errorf("error %d = %v, want it to contain %q", i, errs[i], w)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,204 @@
+// Package dns provides the Route 53 records of Stratus: the viewer names aliased to CloudFront
+// (ApexRecords, in the Edge stack), and in every region the health-checked `origin.<domain>`
+// record that CloudFront's API origin resolves through latency or failover routing
+// (OriginRecord) plus a plain per-region alias for the health check (RegionalAlias), both in the
+// regional App stacks. The hosted zone is always imported by id and name: nothing is looked up.
+package dns
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+)
+
+// Routing modes of OriginRecordProps.Routing.
+const (
+	// RoutingLatency answers with the healthy region closest (in latency) to the resolver:
+	// every region serves traffic (active-active).
+	RoutingLatency = "latency"
+	// RoutingFailover answers with the primary region while it is healthy and with a secondary
+	// one otherwise (active-warm).
+	RoutingFailover = "failover"
+)
+
+var (
+	hostname   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
+	regionName = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
+	urlPath    = regexp.MustCompile(`^/[A-Za-z0-9_\-.~/%?&=+:@!$'()*,;]{0,254}$`)
+)
+
+// ApexProps configures ApexRecords.
+type ApexProps struct {
+	// Zone is the public hosted zone, imported by id and name.
+	Zone r53.IHostedZone
+	// Names are the viewer names to alias to the distribution, e.g. ["example.com",
+	// "www.example.com"]; each gets an A and an AAAA alias record. 1 to 10, all in Zone.
+	Names []string
+	// Distribution is the CloudFront distribution serving Names.
+	Distribution cf.IDistribution
+}
+
+// OriginRecordProps configures one region's OriginRecord.
+type OriginRecordProps struct {
+	// Zone is the public hosted zone, imported by id and name.
+	Zone r53.IHostedZone
+	// Name is the API origin name every region shares, e.g. "origin.example.com"; in Zone.
+	Name string
+	// LoadBalancer is this region's public ALB: the alias target, with evaluate-target-health.
+	LoadBalancer elbv2.IApplicationLoadBalancer
+	// HealthCheckFqdn is a name that resolves to this region's ALB only and is on its
+	// certificate, e.g. "us-east-1.origin.example.com" (see RegionalAlias). It must differ from
+	// Name, which resolves to whichever region Route 53 picks.
+	HealthCheckFqdn string
+	// Region is this record's region, e.g. "eu-west-1": its latency region and its set
+	// identifier. It must be the stack's region when the stack has an explicit one.
+	Region string
+	// Routing is RoutingLatency or RoutingFailover; every region must use the same.
+	Routing string
+	// Primary marks the failover PRIMARY record (the primary region); other regions get
+	// SECONDARY. Ignored with latency routing.
+	Primary bool
+
+	// HealthCheckPath is the path Route 53 requests over HTTPS.
+	// Default: "/health".
+	HealthCheckPath string
+	// HealthCheckIntervalSeconds is 10 (fast, costs more) or 30.
+	// Default: 30.
+	HealthCheckIntervalSeconds int
+	// FailureThreshold is how many consecutive failed checks (1 to 10) mark the region unhealthy.
+	// Default: 3.
+	FailureThreshold int
+	// Ipv6 adds an AAAA alias with the same routing and health check, for a dual-stack ALB.
+	// Default: false (A only: the ALBs are IPv4, and CloudFront reaches origins over IPv4).
+	Ipv6 bool
+}
+
+// RegionalAliasProps configures a RegionalAlias.
+type RegionalAliasProps struct {
+	// Zone is the public hosted zone, imported by id and name.
+	Zone r53.IHostedZone
+	// Name is this region's own name, e.g. "us-east-1.origin.example.com"; in Zone.
+	Name string
+	// LoadBalancer is this region's public ALB.
+	LoadBalancer elbv2.IApplicationLoadBalancer
+}
+
+func (p ApexProps) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	zone := checkZone(add, "Zone", p.Zone)
+	if n := len(p.Names); n < 1 || n > 10 {
+		add("Names has %d entries; 1 to 10 are allowed", n)
+	}
+	seen := map[string]bool{}
+	for i, name := range p.Names {
+		checkName(add, fmt.Sprintf("Names[%d]", i), name, zone)
+		if seen[name] {
+			add("Names[%d] %q is listed twice", i, name)
+		}
+		seen[name] = true
+	}
+	if p.Distribution == nil {
+		add("Distribution is required")
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults returns a copy of p with every unset optional field given its documented default.
+func (p OriginRecordProps) withDefaults() OriginRecordProps {
+	if p.HealthCheckPath == "" {
+		p.HealthCheckPath = "/health"
+	}
+	if p.HealthCheckIntervalSeconds == 0 {
+		p.HealthCheckIntervalSeconds = 30
+	}
+	if p.FailureThreshold == 0 {
+		p.FailureThreshold = 3
+	}
+	return p
+}
+
+// validate reports every problem of the (defaulted) props together; stackRegion is the region
+// of the stack the record goes in, or "" when it is not known at synth time.
+func (p OriginRecordProps) validate(stackRegion string) error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	zone := checkZone(add, "Zone", p.Zone)
+	checkName(add, "Name", p.Name, zone)
+	if p.LoadBalancer == nil {
+		add("LoadBalancer is required")
+	}
+	switch {
+	case !hostname.MatchString(p.HealthCheckFqdn):
+		add("HealthCheckFqdn %q is not a lowercase DNS name such as \"us-east-1.origin.example.com\"", p.HealthCheckFqdn)
+	case p.HealthCheckFqdn == p.Name:
+		add("HealthCheckFqdn %q is the routed name itself; it must resolve to this region's ALB only", p.HealthCheckFqdn)
+	}
+	switch {
+	case !regionName.MatchString(p.Region):
+		add("Region %q is not an AWS region name such as \"eu-west-1\"", p.Region)
+	case stackRegion != "" && p.Region != stackRegion:
+		add("Region %q is not the stack's region %q: the record must live beside its ALB", p.Region, stackRegion)
+	}
+	if p.Routing != RoutingLatency && p.Routing != RoutingFailover {
+		add("Routing %q is not one of %q, %q", p.Routing, RoutingLatency, RoutingFailover)
+	}
+	if !urlPath.MatchString(p.HealthCheckPath) {
+		add("HealthCheckPath %q is not a URL path starting with \"/\" (at most 255 characters)", p.HealthCheckPath)
+	}
+	if p.HealthCheckIntervalSeconds != 10 && p.HealthCheckIntervalSeconds != 30 {
+		add("HealthCheckIntervalSeconds %d is not 10 or 30", p.HealthCheckIntervalSeconds)
+	}
+	if p.FailureThreshold < 1 || p.FailureThreshold > 10 {
+		add("FailureThreshold %d is outside 1-10", p.FailureThreshold)
+	}
+	return errors.Join(errs...)
+}
+
+func (p RegionalAliasProps) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	zone := checkZone(add, "Zone", p.Zone)
+	checkName(add, "Name", p.Name, zone)
+	if p.LoadBalancer == nil {
+		add("LoadBalancer is required")
+	}
+	return errors.Join(errs...)
+}
+
+// checkZone requires a zone and returns its name when known at synth time (imported zones'
+// names are), "" otherwise.
+func checkZone(add func(string, ...any), key string, zone r53.IHostedZone) string {
+	if zone == nil {
+		add("%s is required", key)
+		return ""
+	}
+	name := zone.ZoneName()
+	if name == nil || *awscdk.Token_IsUnresolved(name) {
+		return ""
+	}
+	return strings.TrimSuffix(strings.ToLower(*name), ".")
+}
+
+func checkName(add func(string, ...any), key, name, zone string) {
+	switch {
+	case !hostname.MatchString(name):
+		add("%s %q is not a lowercase DNS name such as \"origin.example.com\"", key, name)
+	case zone != "" && name != zone && !strings.HasSuffix(name, "."+zone):
+		add("%s %q is not in the hosted zone %q", key, name, zone)
+	}
+}
+
+// knownRegion is the stack's region, or "" for an environment-agnostic stack.
+func knownRegion(stack awscdk.Stack) string {
+	if r := stack.Region(); !*awscdk.Token_IsUnresolved(r) {
+		return *r
+	}
+	return ""
+}

@@ -1,0 +1,413 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	acm "github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsshield"
+	waf "github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Edge is the WAF-protected CloudFront front door with its certificate, frontend bucket and logs.
+type Edge struct {
+	constructs.Construct
+
+	// Distribution serves the viewer names; the DNS layer aliases them to it.
+	Distribution cf.IDistribution
+	// WebAcl is the CLOUDFRONT-scope web ACL attached to the distribution.
+	WebAcl waf.CfnWebACL
+	// Certificate covers the viewer names (us-east-1, DNS-validated).
+	Certificate acm.ICertificate
+	// FrontendBucket holds the static frontend; only the distribution can read it (OAC).
+	FrontendBucket s3.IBucket
+	// FrontendKey encrypts FrontendBucket.
+	FrontendKey kms.IKey
+	// LogBucket receives CloudFront standard logs (prefix "cloudfront/") and the frontend
+	// bucket's S3 access logs (prefix "s3-access/frontend/").
+	LogBucket s3.IBucket
+	// WafLogGroup receives the web ACL's logs ("aws-waf-logs-…"); LogKey encrypts it (and the
+	// frontend upload's Lambda log group).
+	WafLogGroup logs.ILogGroup
+	LogKey      kms.IKey
+	// ShieldProtections are the Shield Advanced protections (empty unless ShieldAdvanced).
+	ShieldProtections []awsshield.CfnProtection
+	// FrontendDeployment uploads FrontendSource (nil unless FrontendSource is set).
+	FrontendDeployment awss3deployment.BucketDeployment
+
+	deploymentPolicy iam.ManagedPolicy
+}
+
+// NewEdge builds the edge, or returns every problem with props.
+func NewEdge(scope constructs.Construct, id string, props EdgeProps) (*Edge, error) {
+	p := props.withDefaults()
+	if err := errors.Join(p.validate(), checkRegion(awscdk.Stack_Of(scope))); err != nil {
+		return nil, fmt.Errorf("edge %s: invalid props:\n%w", id, err)
+	}
+
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	e := &Edge{Construct: this}
+	names := e.resourceNames(p)
+	e.buildLogging(p, names)
+	e.buildWebAcl(p)
+	e.buildCertificate(p)
+	e.buildFrontendBucket()
+	e.buildDistribution(p)
+	e.buildShield(p, names)
+	e.buildDeployment(p, names)
+	e.acceptByDesign(p)
+	return e, nil
+}
+
+// physicalNames are the names this construct gives resources itself, so that policies can name
+// them exactly without a reference cycle. They derive from the construct path: unique per stack
+// and stable across deployments.
+type physicalNames struct {
+	base               string // the path with a hash, e.g. "Prod-Edge-Edge-1A2B3C4D"
+	wafLogGroup        string
+	deploymentLogGroup string
+}
+
+func (e *Edge) resourceNames(p EdgeProps) physicalNames {
+	base := *awscdk.Names_UniqueResourceName(e.Construct, &awscdk.UniqueResourceNameOptions{
+		MaxLength: jsii.Number(100), Separator: jsii.String("-"),
+	})
+	n := physicalNames{base: base, wafLogGroup: p.WafLogGroupName, deploymentLogGroup: "/stratus/edge/" + base + "/frontend-deployment"}
+	if n.wafLogGroup == "" {
+		n.wafLogGroup = "aws-waf-logs-" + base
+	}
+	return n
+}
+
+func (e *Edge) buildLogging(p EdgeProps, names physicalNames) {
+	stack := awscdk.Stack_Of(e.Construct)
+	groupArn := func(name string) *string {
+		return stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(name),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+	}
+	groups := []*string{groupArn(names.wafLogGroup)}
+	if p.FrontendSource != "" {
+		groups = append(groups, groupArn(names.deploymentLogGroup))
+	}
+
+	key := kms.NewKey(e.Construct, jsii.String("LogKey"), &kms.KeyProps{
+		Description:       jsii.String("Encrypts the edge's CloudWatch log groups (WAF logs)"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	// CloudWatch Logs encrypts on the log groups' behalf (WAF delivers through it); the
+	// encryption context pins the grant to this construct's log groups by name.
+	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchLogsForTheEdgeLogGroups"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": groups}},
+	}), nil)
+	e.LogKey = key
+
+	e.WafLogGroup = logs.NewLogGroup(e.Construct, jsii.String("WafLogGroup"), &logs.LogGroupProps{
+		LogGroupName:  jsii.String(names.wafLogGroup),
+		EncryptionKey: key,
+		Retention:     retention(p.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	// CloudFront standard logging writes through bucket ACLs, so ACLs stay enabled
+	// (BucketOwnerPreferred: the bucket owner still owns every object).
+	e.LogBucket = s3.NewBucket(e.Construct, jsii.String("LogBucket"), &s3.BucketProps{
+		Encryption:        s3.BucketEncryption_S3_MANAGED,
+		ObjectOwnership:   s3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		BlockPublicAccess: s3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		Versioned:         jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*s3.LifecycleRule{{
+			Id:                                  jsii.String("ExpireLogs"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(p.LogRetentionDays))),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+	})
+}
+
+func (e *Edge) buildCertificate(p EdgeProps) {
+	var sans *[]*string
+	if len(p.ViewerNames) > 1 {
+		sans = jsii.Strings(p.ViewerNames[1:]...)
+	}
+	e.Certificate = acm.NewCertificate(e.Construct, jsii.String("Certificate"), &acm.CertificateProps{
+		DomainName:              jsii.String(p.ViewerNames[0]),
+		SubjectAlternativeNames: sans,
+		Validation:              acm.CertificateValidation_FromDns(p.HostedZone),
+	})
+}
+
+func (e *Edge) buildFrontendBucket() {
+	key := kms.NewKey(e.Construct, jsii.String("FrontendKey"), &kms.KeyProps{
+		Description:       jsii.String("Encrypts the static frontend bucket"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	e.FrontendKey = key
+	e.FrontendBucket = s3.NewBucket(e.Construct, jsii.String("FrontendBucket"), &s3.BucketProps{
+		Encryption:             s3.BucketEncryption_KMS,
+		EncryptionKey:          key,
+		BucketKeyEnabled:       jsii.Bool(true), // one data key per bucket, not per object: far fewer KMS calls
+		ObjectOwnership:        s3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		BlockPublicAccess:      s3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:             jsii.Bool(true),
+		MinimumTLSVersion:      jsii.Number(1.2),
+		Versioned:              jsii.Bool(true),
+		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
+		ServerAccessLogsBucket: e.LogBucket,
+		ServerAccessLogsPrefix: jsii.String("s3-access/frontend/"),
+		LifecycleRules: &[]*s3.LifecycleRule{{
+			Id:                                  jsii.String("ExpireOldFrontendVersions"),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+	})
+}
+
+func (e *Edge) buildDistribution(p EdgeProps) {
+	headers := e.buildResponseHeadersPolicy(p)
+	api := awscloudfrontorigins.NewHttpOrigin(jsii.String(p.ApiOriginName), &awscloudfrontorigins.HttpOriginProps{
+		ProtocolPolicy:     cf.OriginProtocolPolicy_HTTPS_ONLY,
+		OriginSslProtocols: &[]cf.OriginSslPolicy{cf.OriginSslPolicy_TLS_V1_2},
+		CustomHeaders:      &map[string]*string{p.OriginHeaderName: p.OriginHeaderValue},
+	})
+	frontend := awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(e.FrontendBucket, nil)
+
+	var geo cf.GeoRestriction
+	switch p.GeoRestriction.Mode {
+	case GeoAllow:
+		geo = cf.GeoRestriction_Allowlist(*jsii.Strings(p.GeoRestriction.Countries...)...)
+	case GeoBlock:
+		geo = cf.GeoRestriction_Denylist(*jsii.Strings(p.GeoRestriction.Countries...)...)
+	}
+
+	// A single-page app owns its routes: they must reach index.html.
+	var errorResponses *[]*cf.ErrorResponse
+	var functions *[]*cf.FunctionAssociation
+	switch p.SpaFallback {
+	case SpaErrorResponses:
+		// A path S3 does not have (403 without s3:ListBucket, or 404) gets index.html and 200.
+		spa := func(status float64) *cf.ErrorResponse {
+			return &cf.ErrorResponse{
+				HttpStatus: jsii.Number(status), ResponseHttpStatus: jsii.Number(200),
+				ResponsePagePath: jsii.String("/index.html"), Ttl: awscdk.Duration_Seconds(jsii.Number(10)),
+			}
+		}
+		errorResponses = &[]*cf.ErrorResponse{spa(403), spa(404)}
+	case SpaRewriteFunction:
+		functions = &[]*cf.FunctionAssociation{{
+			EventType: cf.FunctionEventType_VIEWER_REQUEST,
+			Function: cf.NewFunction(e.Construct, jsii.String("SpaRewrite"), &cf.FunctionProps{
+				Comment: jsii.String("Serve index.html for the single-page app's routes"),
+				Runtime: cf.FunctionRuntime_JS_2_0(),
+				Code:    cf.FunctionCode_FromInline(jsii.String(spaRewriteCode)),
+			}),
+		}}
+	}
+
+	e.Distribution = cf.NewDistribution(e.Construct, jsii.String("Distribution"), &cf.DistributionProps{
+		Comment:                jsii.String(fmt.Sprintf("Stratus edge for %s", p.ViewerNames[0])),
+		DomainNames:            jsii.Strings(p.ViewerNames...),
+		Certificate:            e.Certificate,
+		MinimumProtocolVersion: cf.SecurityPolicyProtocol_TLS_V1_2_2021,
+		SslSupportMethod:       cf.SSLMethod_SNI,
+		HttpVersion:            cf.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:             jsii.Bool(true),
+		PriceClass:             priceClasses[p.PriceClass],
+		GeoRestriction:         geo,
+		WebAclId:               e.WebAcl.AttrArn(),
+		DefaultRootObject:      jsii.String("index.html"),
+		EnableLogging:          jsii.Bool(true),
+		LogBucket:              e.LogBucket,
+		LogFilePrefix:          jsii.String("cloudfront/"),
+		LogIncludesCookies:     jsii.Bool(false),
+		ErrorResponses:         errorResponses,
+		DefaultBehavior: &cf.BehaviorOptions{
+			Origin:                frontend,
+			ViewerProtocolPolicy:  cf.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:        cf.AllowedMethods_ALLOW_GET_HEAD_OPTIONS(),
+			CachePolicy:           cf.CachePolicy_CACHING_OPTIMIZED(),
+			ResponseHeadersPolicy: headers,
+			Compress:              jsii.Bool(true),
+			FunctionAssociations:  functions,
+		},
+		AdditionalBehaviors: &map[string]*cf.BehaviorOptions{
+			p.ApiPathPattern: {
+				Origin:                api,
+				ViewerProtocolPolicy:  cf.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+				AllowedMethods:        cf.AllowedMethods_ALLOW_ALL(),
+				CachePolicy:           cf.CachePolicy_CACHING_DISABLED(),
+				OriginRequestPolicy:   cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+				ResponseHeadersPolicy: headers,
+				Compress:              jsii.Bool(true),
+			},
+		},
+	})
+}
+
+// spaRewriteCode sends every path whose last segment has no file extension to /index.html;
+// files (/app.js, /logo.svg) pass through.
+const spaRewriteCode = `function handler(event) {
+  var request = event.request;
+  var last = request.uri.substring(request.uri.lastIndexOf('/') + 1);
+  if (last.indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}`
+
+func (e *Edge) buildResponseHeadersPolicy(p EdgeProps) cf.ResponseHeadersPolicy {
+	security := &cf.ResponseSecurityHeadersBehavior{
+		StrictTransportSecurity: &cf.ResponseHeadersStrictTransportSecurity{
+			AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)),
+			IncludeSubdomains:   jsii.Bool(true),
+			Preload:             jsii.Bool(true),
+			Override:            jsii.Bool(true),
+		},
+		ContentTypeOptions: &cf.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)},
+		FrameOptions:       &cf.ResponseHeadersFrameOptions{FrameOption: cf.HeadersFrameOption_DENY, Override: jsii.Bool(true)},
+		ReferrerPolicy: &cf.ResponseHeadersReferrerPolicy{
+			ReferrerPolicy: cf.HeadersReferrerPolicy_STRICT_ORIGIN_WHEN_CROSS_ORIGIN, Override: jsii.Bool(true),
+		},
+		XssProtection: &cf.ResponseHeadersXSSProtection{Protection: jsii.Bool(true), ModeBlock: jsii.Bool(true), Override: jsii.Bool(true)},
+	}
+	if p.ContentSecurityPolicy != "" {
+		security.ContentSecurityPolicy = &cf.ResponseHeadersContentSecurityPolicy{
+			ContentSecurityPolicy: jsii.String(p.ContentSecurityPolicy), Override: jsii.Bool(true),
+		}
+	}
+	return cf.NewResponseHeadersPolicy(e.Construct, jsii.String("SecurityHeaders"), &cf.ResponseHeadersPolicyProps{
+		Comment:                 jsii.String("Security headers on every response"),
+		SecurityHeadersBehavior: security,
+	})
+}
+
+func (e *Edge) buildShield(p EdgeProps, names physicalNames) {
+	if !p.ShieldAdvanced {
+		return
+	}
+	protect := func(id, label string, arn *string) {
+		e.ShieldProtections = append(e.ShieldProtections, awsshield.NewCfnProtection(e.Construct, jsii.String(id), &awsshield.CfnProtectionProps{
+			Name:        jsii.String(names.base + "-" + label),
+			ResourceArn: arn,
+		}))
+	}
+	protect("DistributionProtection", "distribution", e.Distribution.DistributionArn())
+	for i, arn := range p.ShieldResourceArns {
+		protect(fmt.Sprintf("ResourceProtection%d", i), fmt.Sprintf("resource-%d", i), jsii.String(arn))
+	}
+}
+
+func (e *Edge) buildDeployment(p EdgeProps, names physicalNames) {
+	if p.FrontendSource == "" {
+		return
+	}
+	logGroup := logs.NewLogGroup(e.Construct, jsii.String("FrontendDeploymentLogGroup"), &logs.LogGroupProps{
+		LogGroupName:  jsii.String(names.deploymentLogGroup),
+		EncryptionKey: e.LogKey,
+		Retention:     retention(p.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	// Absolute, because the jsii runtime resolves relative paths from its own working folder.
+	source, _ := filepath.Abs(p.FrontendSource)
+	asset := awss3assets.NewAsset(e.Construct, jsii.String("FrontendAsset"), &awss3assets.AssetProps{
+		Path: jsii.String(source),
+	})
+
+	// The upload handler's role gets exactly what `aws s3 sync` and the invalidation need, on these
+	// resources only, in a customer-managed policy. BucketDeployment is handed an immutable view
+	// of the role, so its own broader grants (s3:*Object*, cloudfront:* on "*", the AWS managed
+	// basic-execution policy) are never added.
+	role := iam.NewRole(e.Construct, jsii.String("FrontendDeploymentRole"), &iam.RoleProps{
+		Description: jsii.String("Uploads the built frontend to its bucket and invalidates the distribution"),
+		AssumedBy:   iam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+	})
+	stack := awscdk.Stack_Of(e.Construct)
+	groupArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(names.deploymentLogGroup),
+		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	statement := func(actions []string, resources ...*string) iam.PolicyStatement {
+		return iam.NewPolicyStatement(&iam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources})
+	}
+	policy := iam.NewManagedPolicy(e.Construct, jsii.String("FrontendDeploymentPolicy"), &iam.ManagedPolicyProps{
+		Description: jsii.String("Upload the built frontend and invalidate the distribution"),
+		Roles:       &[]iam.IRole{role},
+		Statements: &[]iam.PolicyStatement{
+			statement([]string{"s3:GetObject"}, asset.Bucket().ArnForObjects(asset.S3ObjectKey())),
+			statement([]string{"s3:ListBucket", "s3:GetBucketLocation"}, e.FrontendBucket.BucketArn()),
+			statement([]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, e.FrontendBucket.ArnForObjects(jsii.String("*"))),
+			statement([]string{"kms:Decrypt", "kms:GenerateDataKey"}, e.FrontendKey.KeyArn()),
+			statement([]string{"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"}, e.Distribution.DistributionArn()),
+			statement([]string{"logs:CreateLogStream"}, groupArn),
+			statement([]string{"logs:PutLogEvents"}, jsii.String(*groupArn+":log-stream:*")),
+		},
+	})
+	e.FrontendDeployment = awss3deployment.NewBucketDeployment(e.Construct, jsii.String("FrontendDeployment"), &awss3deployment.BucketDeploymentProps{
+		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Bucket(asset.Bucket(), asset.S3ObjectKey())},
+		DestinationBucket: e.FrontendBucket,
+		Distribution:      e.Distribution,
+		DistributionPaths: jsii.Strings("/*"),
+		Role:              role.WithoutPolicyUpdates(nil),
+		LogGroup:          logGroup,
+		Prune:             jsii.Bool(true),
+		RetainOnDelete:    jsii.Bool(true),
+	})
+	// The handler must not run before its permissions exist.
+	e.FrontendDeployment.Node().AddDependency(policy)
+	e.deploymentPolicy = policy
+	// The function references its role through Fn::GetAtt already; the extra DependsOn that
+	// aws-cdk-lib adds is redundant (cfn-lint W3005).
+	if handler := e.deploymentHandler(); handler != nil {
+		handler.AddDeletionOverride(jsii.String("DependsOn"))
+	}
+}
+
+// deploymentHandler is the Lambda function of BucketDeployment: a singleton that aws-cdk-lib
+// puts directly under the stack, named after its purpose.
+func (e *Edge) deploymentHandler() awscdk.CfnResource {
+	for _, child := range *awscdk.Stack_Of(e.Construct).Node().Children() {
+		c := child.(constructs.IConstruct)
+		if strings.HasPrefix(*c.Node().Id(), "Custom::CDKBucketDeployment") {
+			if fn, ok := c.Node().DefaultChild().(awscdk.CfnResource); ok {
+				return fn
+			}
+		}
+	}
+	return nil
+}
+
+// priceClasses maps the CloudFormation names PriceClass takes to the CDK enum.
+var priceClasses = map[string]cf.PriceClass{
+	"PriceClass_100": cf.PriceClass_PRICE_CLASS_100,
+	"PriceClass_200": cf.PriceClass_PRICE_CLASS_200,
+	"PriceClass_All": cf.PriceClass_PRICE_CLASS_ALL,
+}
+
+// retention turns a day count that validate() accepted into the CDK enum.
+func retention(days int) logs.RetentionDays {
+	return retentions[slices.Index(logRetentionDays, days)]
+}

@@ -1,0 +1,699 @@
+package edge
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/gates"
+)
+
+// resource is one resource of a synthesized template, decoded from JSON.
+type resource struct {
+	Type           string         `json:"Type"`
+	Properties     map[string]any `json:"Properties"`
+	DeletionPolicy string         `json:"DeletionPolicy"`
+	DependsOn      any            `json:"DependsOn"`
+}
+
+// ofType returns the resources of one type in the named stack's template, by logical id.
+func ofType(t *testing.T, stack, typ string) map[string]resource {
+	t.Helper()
+	var doc struct{ Resources map[string]resource }
+	noPanic(t, func() {
+		data, err := json.Marshal(*shared(t).templates[stack].ToJSON())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+	})
+	out := map[string]resource{}
+	for id, r := range doc.Resources {
+		if r.Type == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+// only returns the single resource of a type, or stops the test.
+func only(t *testing.T, stack, typ string) (string, resource) {
+	t.Helper()
+	found := ofType(t, stack, typ)
+	if len(found) != 1 {
+		t.Fatalf("%s: %d %s resources, want 1", stack, len(found), typ)
+	}
+	for id, r := range found {
+		return id, r
+	}
+	panic("unreachable")
+}
+
+// get walks a decoded JSON value along keys (strings for objects, ints for arrays).
+func get(v any, path ...any) any {
+	for _, k := range path {
+		switch key := k.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[key]
+		case int:
+			a, _ := v.([]any)
+			if key >= len(a) {
+				return nil
+			}
+			v = a[key]
+		}
+	}
+	return v
+}
+
+func asJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func ruleNames(rules []any) []string {
+	var names []string
+	for _, r := range rules {
+		names = append(names, get(r, "Name").(string))
+	}
+	return names
+}
+
+func findRule(t *testing.T, rules []any, name string) any {
+	t.Helper()
+	for _, r := range rules {
+		if get(r, "Name") == name {
+			return r
+		}
+	}
+	t.Fatalf("no rule %q in %v", name, ruleNames(rules))
+	return nil
+}
+
+func webAclRules(t *testing.T, stack string) (map[string]any, []any) {
+	t.Helper()
+	_, acl := only(t, stack, "AWS::WAFv2::WebACL")
+	return acl.Properties, acl.Properties["Rules"].([]any)
+}
+
+func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
+	props, rules := webAclRules(t, defaultsStack)
+	if props["Scope"] != "CLOUDFRONT" {
+		t.Errorf("Scope = %v, want CLOUDFRONT", props["Scope"])
+	}
+	if got := asJSON(props["DefaultAction"]); got != `{"Allow":{}}` {
+		t.Errorf("DefaultAction = %s", got)
+	}
+	want := []string{RateLimitRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup}
+	if got := ruleNames(rules); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rules = %v, want %v (rate, IP reputation, Common, KnownBadInputs, SQLi)", got, want)
+	}
+	var last float64 = -1
+	for _, r := range rules {
+		if p := get(r, "Priority").(float64); p <= last {
+			t.Errorf("rule %v priority %v is not above the previous rule's %v", get(r, "Name"), p, last)
+		} else {
+			last = p
+		}
+	}
+
+	rate := findRule(t, rules, RateLimitRule)
+	if got := asJSON(get(rate, "Statement", "RateBasedStatement")); got != `{"AggregateKeyType":"IP","EvaluationWindowSec":300,"Limit":2000}` {
+		t.Errorf("rate statement = %s", got)
+	}
+	if got := asJSON(get(rate, "Action")); got != `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"rate-limited","ResponseCode":429}}}` {
+		t.Errorf("rate action = %s", got)
+	}
+	for _, group := range DefaultManagedRuleGroups {
+		r := findRule(t, rules, group)
+		if got := asJSON(get(r, "Statement", "ManagedRuleGroupStatement")); got != `{"Name":"`+group+`","VendorName":"AWS"}` {
+			t.Errorf("%s statement = %s", group, got)
+		}
+		if got := asJSON(get(r, "OverrideAction")); got != `{"None":{}}` {
+			t.Errorf("%s OverrideAction = %s, want None (the group's own actions)", group, got)
+		}
+	}
+	bodies := props["CustomResponseBodies"].(map[string]any)
+	for _, key := range []string{blockedBody, rateLimitedBody} {
+		if get(bodies, key, "ContentType") != "APPLICATION_JSON" || get(bodies, key, "Content") == nil {
+			t.Errorf("custom response body %q = %s", key, asJSON(bodies[key]))
+		}
+	}
+}
+
+func TestEveryWebAclRuleHasMetricsAndSampledRequests(t *testing.T) {
+	for _, stack := range []string{defaultsStack, optionsStack, geoBlockStack} {
+		props, rules := webAclRules(t, stack)
+		for _, v := range append([]any{props}, rules...) {
+			if get(v, "VisibilityConfig", "CloudWatchMetricsEnabled") != true || get(v, "VisibilityConfig", "SampledRequestsEnabled") != true ||
+				get(v, "VisibilityConfig", "MetricName") == nil {
+				t.Errorf("%s: %v VisibilityConfig = %s", stack, get(v, "Name"), asJSON(get(v, "VisibilityConfig")))
+			}
+		}
+	}
+}
+
+func TestWebAclOptionsAddGroupsOverridesAndAnAllowList(t *testing.T) {
+	_, rules := webAclRules(t, optionsStack)
+	want := []string{RateLimitRule, GeoAllowRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup,
+		"AWSManagedRulesAnonymousIpList", "AWSManagedRulesBotControlRuleSet"}
+	if got := ruleNames(rules); !reflect.DeepEqual(got, want) {
+		t.Fatalf("rules = %v, want %v", got, want)
+	}
+	if got := get(findRule(t, rules, RateLimitRule), "Statement", "RateBasedStatement", "Limit"); got != 500.0 {
+		t.Errorf("rate limit = %v, want 500", got)
+	}
+	geo := findRule(t, rules, GeoAllowRule)
+	if got := asJSON(get(geo, "Statement")); got != `{"NotStatement":{"Statement":{"GeoMatchStatement":{"CountryCodes":["US","CA"]}}}}` {
+		t.Errorf("allow-list statement = %s, want NOT(geo match US, CA)", got)
+	}
+	if got := asJSON(get(geo, "Action")); got != `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"blocked","ResponseCode":403}}}` {
+		t.Errorf("geo action = %s", got)
+	}
+	common := get(findRule(t, rules, CommonGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides")
+	if got := asJSON(common); got != `[{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_BODY"},{"ActionToUse":{"Count":{}},"Name":"NoUserAgent_HEADER"}]` {
+		t.Errorf("Common overrides = %s", got)
+	}
+	anon := get(findRule(t, rules, "AWSManagedRulesAnonymousIpList"), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides")
+	if got := asJSON(anon); got != `[{"ActionToUse":{"Count":{}},"Name":"HostingProviderIPList"}]` {
+		t.Errorf("AnonymousIpList overrides = %s", got)
+	}
+	if got := get(findRule(t, rules, KnownBadInputsGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides"); got != nil {
+		t.Errorf("KnownBadInputs has overrides %s, want none", asJSON(got))
+	}
+	bot := get(findRule(t, rules, "AWSManagedRulesBotControlRuleSet"), "Statement", "ManagedRuleGroupStatement", "ManagedRuleGroupConfigs")
+	if got := asJSON(bot); got != `[{"AWSManagedRulesBotControlRuleSet":{"InspectionLevel":"COMMON"}}]` {
+		t.Errorf("Bot Control config = %s", got)
+	}
+}
+
+func TestGeoBlockModeBlocksTheListedCountries(t *testing.T) {
+	_, rules := webAclRules(t, geoBlockStack)
+	geo := findRule(t, rules, GeoBlockRule)
+	if got := asJSON(get(geo, "Statement")); got != `{"GeoMatchStatement":{"CountryCodes":["KP","IR"]}}` {
+		t.Errorf("block statement = %s", got)
+	}
+	if got := get(geo, "Action", "Block", "CustomResponse", "ResponseCode"); got != 403.0 {
+		t.Errorf("geo block response = %v, want 403", got)
+	}
+	_, dist := only(t, geoBlockStack, "AWS::CloudFront::Distribution")
+	if got := asJSON(get(dist.Properties, "DistributionConfig", "Restrictions")); got != `{"GeoRestriction":{"Locations":["RU"],"RestrictionType":"blacklist"}}` {
+		t.Errorf("CloudFront restriction = %s", got)
+	}
+}
+
+func TestSpaRewriteFunctionReplacesTheErrorResponses(t *testing.T) {
+	c := distributionConfig(t, geoBlockStack)
+	if c["CustomErrorResponses"] != nil {
+		t.Errorf("CustomErrorResponses = %s, want none with the rewrite function", asJSON(c["CustomErrorResponses"]))
+	}
+	fnID, fn := only(t, geoBlockStack, "AWS::CloudFront::Function")
+	if got := asJSON(get(c, "DefaultCacheBehavior", "FunctionAssociations")); got != `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]` {
+		t.Errorf("default FunctionAssociations = %s", got)
+	}
+	if got := get(c, "CacheBehaviors", 0, "FunctionAssociations"); got != nil {
+		t.Errorf("the API behavior has functions %s, want none", asJSON(got))
+	}
+	if get(fn.Properties, "FunctionConfig", "Runtime") != "cloudfront-js-2.0" || !strings.Contains(fn.Properties["FunctionCode"].(string), "/index.html") {
+		t.Errorf("function = %s", asJSON(fn.Properties))
+	}
+}
+
+func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
+	_, logging := only(t, defaultsStack, "AWS::WAFv2::LoggingConfiguration")
+	aclID, _ := only(t, defaultsStack, "AWS::WAFv2::WebACL")
+	groupID, group := only(t, defaultsStack, "AWS::Logs::LogGroup")
+	if got := asJSON(logging.Properties["ResourceArn"]); got != `{"Fn::GetAtt":["`+aclID+`","Arn"]}` {
+		t.Errorf("ResourceArn = %s", got)
+	}
+	if got := asJSON(logging.Properties["RedactedFields"]); got != `[{"SingleHeader":{"Name":"authorization"}},{"SingleHeader":{"Name":"cookie"}}]` {
+		t.Errorf("RedactedFields = %s", got)
+	}
+	// The destination is the group's ARN without the ":*" that Fn::GetAtt would add.
+	if got := asJSON(logging.Properties["LogDestinationConfigs"]); got != `[{"Fn::Join":["",["arn:aws:logs:us-east-1:111111111111:log-group:",{"Ref":"`+groupID+`"}]]}]` {
+		t.Errorf("LogDestinationConfigs = %s", got)
+	}
+	name, _ := group.Properties["LogGroupName"].(string)
+	if !strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-") {
+		t.Errorf("log group name %q, want aws-waf-logs-<unique>", name)
+	}
+	if group.Properties["KmsKeyId"] == nil || group.Properties["RetentionInDays"] != 365.0 || group.DeletionPolicy != "Retain" {
+		t.Errorf("log group = %s (%s), want KMS, 365 days, Retain", asJSON(group.Properties), group.DeletionPolicy)
+	}
+	noPanic(t, func() {
+		shared(t).templates[defaultsStack].HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
+			"EnableKeyRotation": true,
+			"KeyPolicy": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{
+					"Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
+					"Condition": map[string]any{"ArnEquals": map[string]any{
+						"kms:EncryptionContext:aws:logs:arn": []any{"arn:aws:logs:us-east-1:111111111111:log-group:" + name},
+					}},
+				}),
+			})}),
+		})
+	})
+
+	// A name from props is used as given.
+	_, opt := only(t, optionsStack, "AWS::WAFv2::LoggingConfiguration")
+	if !strings.Contains(asJSON(opt.Properties["LogDestinationConfigs"]), "log-group:") {
+		t.Errorf("options LogDestinationConfigs = %s", asJSON(opt.Properties["LogDestinationConfigs"]))
+	}
+	found := false
+	for _, g := range ofType(t, optionsStack, "AWS::Logs::LogGroup") {
+		if g.Properties["LogGroupName"] == "aws-waf-logs-stratus-test" && g.Properties["RetentionInDays"] == 90.0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no log group aws-waf-logs-stratus-test with 90 days retention in the options stack")
+	}
+}
+
+func TestCertificateCoversTheViewerNamesValidatedInTheZone(t *testing.T) {
+	_, cert := only(t, defaultsStack, "AWS::CertificateManager::Certificate")
+	p := cert.Properties
+	if p["DomainName"] != "example.com" || asJSON(p["SubjectAlternativeNames"]) != `["www.example.com"]` || p["ValidationMethod"] != "DNS" {
+		t.Errorf("certificate = %s", asJSON(p))
+	}
+	if got := asJSON(p["DomainValidationOptions"]); got != `[{"DomainName":"example.com","HostedZoneId":"`+testZoneID+`"},{"DomainName":"www.example.com","HostedZoneId":"`+testZoneID+`"}]` {
+		t.Errorf("DomainValidationOptions = %s", got)
+	}
+}
+
+func distributionConfig(t *testing.T, stack string) map[string]any {
+	t.Helper()
+	_, dist := only(t, stack, "AWS::CloudFront::Distribution")
+	return dist.Properties["DistributionConfig"].(map[string]any)
+}
+
+func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
+	c := distributionConfig(t, defaultsStack)
+	aclID, _ := only(t, defaultsStack, "AWS::WAFv2::WebACL")
+	certID, _ := only(t, defaultsStack, "AWS::CertificateManager::Certificate")
+	checks := map[string]string{
+		"Aliases":           `["example.com","www.example.com"]`,
+		"ViewerCertificate": `{"AcmCertificateArn":{"Ref":"` + certID + `"},"MinimumProtocolVersion":"TLSv1.2_2021","SslSupportMethod":"sni-only"}`,
+		"HttpVersion":       `"http2and3"`,
+		"IPV6Enabled":       `true`,
+		"WebACLId":          `{"Fn::GetAtt":["` + aclID + `","Arn"]}`,
+		"PriceClass":        `"PriceClass_100"`,
+		"DefaultRootObject": `"index.html"`,
+		"CustomErrorResponses": `[{"ErrorCachingMinTTL":10,"ErrorCode":403,"ResponseCode":200,"ResponsePagePath":"/index.html"},` +
+			`{"ErrorCachingMinTTL":10,"ErrorCode":404,"ResponseCode":200,"ResponsePagePath":"/index.html"}]`,
+	}
+	for key, want := range checks {
+		if got := asJSON(c[key]); got != want {
+			t.Errorf("%s = %s, want %s", key, got, want)
+		}
+	}
+	if c["Restrictions"] != nil {
+		t.Errorf("Restrictions = %s, want none by default", asJSON(c["Restrictions"]))
+	}
+	if got := asJSON(c["Logging"]); !strings.Contains(got, `"IncludeCookies":false`) || !strings.Contains(got, `"Prefix":"cloudfront/"`) ||
+		!strings.Contains(got, `LogBucket`) {
+		t.Errorf("Logging = %s", got)
+	}
+
+	behaviors := append([]any{c["DefaultCacheBehavior"]}, c["CacheBehaviors"].([]any)...)
+	for _, b := range behaviors {
+		if get(b, "ViewerProtocolPolicy") != "redirect-to-https" || get(b, "Compress") != true || get(b, "ResponseHeadersPolicyId") == nil {
+			t.Errorf("behavior %v = %s, want redirect-to-https, compressed, security headers", get(b, "PathPattern"), asJSON(b))
+		}
+	}
+}
+
+func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
+	c := distributionConfig(t, defaultsStack)
+	api := get(c, "CacheBehaviors", 0)
+	if len(c["CacheBehaviors"].([]any)) != 1 || get(api, "PathPattern") != "/api/*" {
+		t.Fatalf("CacheBehaviors = %s, want one for /api/*", asJSON(c["CacheBehaviors"]))
+	}
+	var cachingDisabled, allViewerExceptHost string
+	noPanic(t, func() {
+		cachingDisabled = *cf.CachePolicy_CACHING_DISABLED().CachePolicyId()
+		allViewerExceptHost = *cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER().OriginRequestPolicyId()
+	})
+	if get(api, "CachePolicyId") != cachingDisabled || get(api, "OriginRequestPolicyId") != allViewerExceptHost {
+		t.Errorf("API policies = %s", asJSON(api))
+	}
+	if got := asJSON(get(api, "AllowedMethods")); got != `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]` {
+		t.Errorf("API AllowedMethods = %s", got)
+	}
+	origins := map[string]any{}
+	for _, o := range c["Origins"].([]any) {
+		origins[get(o, "Id").(string)] = o
+	}
+	origin := origins[get(api, "TargetOriginId").(string)]
+	want := `{"CustomOriginConfig":{"OriginProtocolPolicy":"https-only","OriginSSLProtocols":["TLSv1.2"]},` +
+		`"DomainName":"origin.example.com","Id":"` + get(api, "TargetOriginId").(string) + `",` +
+		`"OriginCustomHeaders":[{"HeaderName":"X-Origin-Verify","HeaderValue":"` + testSecret + `"}]}`
+	if got := asJSON(origin); got != want {
+		t.Errorf("API origin = %s\nwant %s", got, want)
+	}
+
+	// The default behavior reads the bucket through Origin Access Control.
+	bucketID := ""
+	for id := range ofType(t, defaultsStack, "AWS::S3::Bucket") {
+		if strings.Contains(id, "FrontendBucket") {
+			bucketID = id
+		}
+	}
+	oacID, oac := only(t, defaultsStack, "AWS::CloudFront::OriginAccessControl")
+	if got := asJSON(oac.Properties["OriginAccessControlConfig"]); !strings.Contains(got, `"OriginAccessControlOriginType":"s3"`) || !strings.Contains(got, `"SigningBehavior":"always"`) {
+		t.Errorf("OAC = %s", got)
+	}
+	def := origins[get(c, "DefaultCacheBehavior", "TargetOriginId").(string)]
+	if asJSON(get(def, "DomainName")) != `{"Fn::GetAtt":["`+bucketID+`","RegionalDomainName"]}` ||
+		asJSON(get(def, "OriginAccessControlId")) != `{"Fn::GetAtt":["`+oacID+`","Id"]}` {
+		t.Errorf("default origin = %s", asJSON(def))
+	}
+}
+
+func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *testing.T) {
+	buckets := ofType(t, defaultsStack, "AWS::S3::Bucket")
+	var frontendID string
+	var frontend resource
+	for id, b := range buckets {
+		if strings.Contains(id, "FrontendBucket") {
+			frontendID, frontend = id, b
+		}
+	}
+	p := frontend.Properties
+	if asJSON(p["PublicAccessBlockConfiguration"]) != `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}` ||
+		get(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm") != "aws:kms" ||
+		get(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "KMSMasterKeyID") == nil ||
+		get(p, "VersioningConfiguration", "Status") != "Enabled" ||
+		get(p, "LoggingConfiguration", "LogFilePrefix") != "s3-access/frontend/" ||
+		get(p, "OwnershipControls", "Rules", 0, "ObjectOwnership") != "BucketOwnerEnforced" ||
+		frontend.DeletionPolicy != "Retain" {
+		t.Errorf("frontend bucket = %s (%s)", asJSON(p), frontend.DeletionPolicy)
+	}
+
+	distID, _ := only(t, defaultsStack, "AWS::CloudFront::Distribution")
+	sourceArn := `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":cloudfront::",{"Ref":"AWS::AccountId"},":distribution/",{"Ref":"` + distID + `"}]]}`
+	var allows, secureTransport int
+	for _, policy := range ofType(t, defaultsStack, "AWS::S3::BucketPolicy") {
+		if asJSON(policy.Properties["Bucket"]) != `{"Ref":"`+frontendID+`"}` {
+			continue
+		}
+		for _, s := range get(policy.Properties, "PolicyDocument", "Statement").([]any) {
+			switch get(s, "Effect") {
+			case "Allow":
+				allows++
+				if asJSON(get(s, "Principal")) != `{"Service":"cloudfront.amazonaws.com"}` || get(s, "Action") != "s3:GetObject" ||
+					asJSON(get(s, "Condition")) != `{"StringEquals":{"AWS:SourceArn":`+sourceArn+`}}` {
+					t.Errorf("bucket policy allows more than this distribution: %s", asJSON(s))
+				}
+			case "Deny":
+				if asJSON(get(s, "Condition")) == `{"Bool":{"aws:SecureTransport":"false"}}` {
+					secureTransport++
+				}
+			}
+		}
+	}
+	if allows != 1 || secureTransport != 1 {
+		t.Errorf("frontend bucket policy: %d allow statements, %d TLS-only denies; want 1 and 1", allows, secureTransport)
+	}
+}
+
+func TestLogBucketAcceptsCloudFrontLogsAndExpiresThem(t *testing.T) {
+	for stack, days := range map[string]float64{defaultsStack: 365, optionsStack: 90} {
+		for id, b := range ofType(t, stack, "AWS::S3::Bucket") {
+			if !strings.Contains(id, "LogBucket") {
+				continue
+			}
+			p := b.Properties
+			if get(p, "OwnershipControls", "Rules", 0, "ObjectOwnership") != "BucketOwnerPreferred" ||
+				get(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm") != "AES256" ||
+				get(p, "VersioningConfiguration", "Status") != "Enabled" ||
+				get(p, "PublicAccessBlockConfiguration", "BlockPublicAcls") != true ||
+				get(p, "LifecycleConfiguration", "Rules", 0, "ExpirationInDays") != days ||
+				b.DeletionPolicy != "Retain" {
+				t.Errorf("%s log bucket = %s (%s)", stack, asJSON(p), b.DeletionPolicy)
+			}
+		}
+	}
+}
+
+func TestResponseHeadersPolicySetsTheSecurityHeaders(t *testing.T) {
+	_, policy := only(t, defaultsStack, "AWS::CloudFront::ResponseHeadersPolicy")
+	want := `{"ContentTypeOptions":{"Override":true},"FrameOptions":{"FrameOption":"DENY","Override":true},` +
+		`"ReferrerPolicy":{"Override":true,"ReferrerPolicy":"strict-origin-when-cross-origin"},` +
+		`"StrictTransportSecurity":{"AccessControlMaxAgeSec":63072000,"IncludeSubdomains":true,"Override":true,"Preload":true},` +
+		`"XSSProtection":{"ModeBlock":true,"Override":true,"Protection":true}}`
+	if got := asJSON(get(policy.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig")); got != want {
+		t.Errorf("SecurityHeadersConfig = %s\nwant %s", got, want)
+	}
+	_, opt := only(t, optionsStack, "AWS::CloudFront::ResponseHeadersPolicy")
+	if got := asJSON(get(opt.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig", "ContentSecurityPolicy")); got != `{"ContentSecurityPolicy":"default-src 'self'","Override":true}` {
+		t.Errorf("CSP = %s", got)
+	}
+}
+
+func TestDistributionOptionsChangeWhatTheySay(t *testing.T) {
+	c := distributionConfig(t, optionsStack)
+	if c["PriceClass"] != "PriceClass_All" {
+		t.Errorf("PriceClass = %v", c["PriceClass"])
+	}
+	if got := asJSON(c["Restrictions"]); got != `{"GeoRestriction":{"Locations":["US","CA","GB"],"RestrictionType":"whitelist"}}` {
+		t.Errorf("Restrictions = %s", got)
+	}
+	if got := get(c, "CacheBehaviors", 0, "PathPattern"); got != "/v1/*" {
+		t.Errorf("API path = %v, want /v1/*", got)
+	}
+}
+
+func TestShieldAdvancedProtectsTheDistributionAndTheListedResources(t *testing.T) {
+	if n := len(ofType(t, defaultsStack, "AWS::Shield::Protection")); n != 0 {
+		t.Errorf("defaults have %d Shield protections, want 0 (Shield Advanced is opt-in)", n)
+	}
+	distID, _ := only(t, optionsStack, "AWS::CloudFront::Distribution")
+	var arns []string
+	for _, p := range ofType(t, optionsStack, "AWS::Shield::Protection") {
+		arns = append(arns, asJSON(p.Properties["ResourceArn"]))
+		if name, _ := p.Properties["Name"].(string); !strings.HasPrefix(name, "Options-Edge-") {
+			t.Errorf("protection name %q", name)
+		}
+	}
+	all := strings.Join(arns, "\n")
+	for _, want := range []string{
+		`"arn:aws:cloudfront::111111111111:distribution/",{"Ref":"` + distID + `"}`,
+		`arn:aws:route53:::hostedzone/` + testZoneID,
+		`"arn:aws:ec2:us-east-1:111111111111:eip-allocation/eipalloc-0123456789abcdef0"`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no protection for %s in\n%s", want, all)
+		}
+	}
+	if len(arns) != 3 {
+		t.Errorf("%d protections, want 3", len(arns))
+	}
+	_, alb := only(t, regionalStack, "AWS::Shield::Protection")
+	if alb.Properties["ResourceArn"] != testAlbArn || alb.Properties["Name"] != "stratus-prod-alb-eu-west-1" {
+		t.Errorf("ALB protection = %s", asJSON(alb.Properties))
+	}
+}
+
+func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
+	if n := len(ofType(t, defaultsStack, "Custom::CDKBucketDeployment")); n != 0 {
+		t.Errorf("defaults upload a frontend (%d deployments), want none", n)
+	}
+	_, dep := only(t, optionsStack, "Custom::CDKBucketDeployment")
+	if asJSON(dep.Properties["DistributionPaths"]) != `["/*"]` || dep.Properties["Prune"] != true {
+		t.Errorf("deployment = %s", asJSON(dep.Properties))
+	}
+	if n := len(ofType(t, optionsStack, "AWS::IAM::Policy")); n != 0 {
+		t.Errorf("%d inline IAM policies, want 0", n)
+	}
+	_, policy := only(t, optionsStack, "AWS::IAM::ManagedPolicy")
+	doc := asJSON(get(policy.Properties, "PolicyDocument", "Statement"))
+	for _, bad := range []string{`"Resource":"*"`, `s3:*`, `GetObject*`, `cloudfront:*`} {
+		if strings.Contains(doc, bad) {
+			t.Errorf("upload policy contains %s: %s", bad, doc)
+		}
+	}
+	for _, role := range ofType(t, optionsStack, "AWS::IAM::Role") {
+		if role.Properties["ManagedPolicyArns"] != nil {
+			t.Errorf("a role attaches AWS managed policies: %s", asJSON(role.Properties))
+		}
+	}
+	for id, fn := range ofType(t, optionsStack, "AWS::Lambda::Function") {
+		if fn.DependsOn != nil || get(fn.Properties, "LoggingConfig", "LogGroup") == nil {
+			t.Errorf("%s = %s (DependsOn %v), want its own log group and no redundant DependsOn", id, asJSON(fn.Properties), fn.DependsOn)
+		}
+	}
+}
+
+// TestNoFindingsFromCdkNagOrCfnLint holds every test stack to the app's gates: no error or
+// warning annotation (cdk-nag's or aws-cdk-lib's), no non-compliant nag report line, and no
+// cfn-lint error or warning.
+func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
+	s := shared(t)
+	for name, stack := range s.stacks {
+		noPanic(t, func() {
+			a := assertions.Annotations_FromStack(stack)
+			for kind, found := range map[string]*[]*cxapi.SynthesisMessage{
+				"error":   a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
+				"warning": a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
+			} {
+				for _, m := range *found {
+					t.Errorf("%s: %s at %s: %v", name, kind, *m.Id, m.Entry.Data)
+				}
+			}
+		})
+	}
+	findings, err := gates.Nag(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		t.Errorf("%s", f)
+	}
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Skip("cfn-lint is not on PATH")
+	}
+	lint, err := gates.CfnLint(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range lint {
+		t.Errorf("%s", f)
+	}
+}
+
+func TestInvalidPropsAreRejectedTogether(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(t.TempDir())})
+	stack := awscdk.NewStack(app, jsii.String("Scratch"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
+	})
+	zone := importZone(stack)
+	noIndex := t.TempDir()
+	if err := os.WriteFile(filepath.Join(noIndex, "app.js"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		mutate func(*EdgeProps)
+		want   string
+	}{
+		{"a missing hosted zone", func(p *EdgeProps) { p.HostedZone = nil }, "HostedZone is required"},
+		{"no viewer names", func(p *EdgeProps) { p.ViewerNames = nil }, "ViewerNames has 0 entries; 1 to 10"},
+		{"a viewer name that is not a DNS name", func(p *EdgeProps) { p.ViewerNames = []string{"Example.com"} }, `ViewerNames[0] "Example.com" is not a lowercase DNS name`},
+		{"a viewer name outside the zone", func(p *EdgeProps) { p.ViewerNames = []string{"example.org"} }, `ViewerNames[0] "example.org" is not in the hosted zone "example.com"`},
+		{"a viewer name listed twice", func(p *EdgeProps) { p.ViewerNames = []string{"example.com", "example.com"} }, `ViewerNames[1] "example.com" is listed twice`},
+		{"a malformed API origin name", func(p *EdgeProps) { p.ApiOriginName = "origin" }, `ApiOriginName "origin" is not a lowercase DNS name`},
+		{"the API origin as a viewer name", func(p *EdgeProps) { p.ApiOriginName = "www.example.com" }, "CloudFront would send API requests to itself"},
+		{"a malformed origin header name", func(p *EdgeProps) { p.OriginHeaderName = "X Origin" }, `OriginHeaderName "X Origin" is not an HTTP header name`},
+		{"a header CloudFront reserves", func(p *EdgeProps) { p.OriginHeaderName = "X-Amz-Secret" }, "does not allow as a custom origin header"},
+		{"a missing header value", func(p *EdgeProps) { p.OriginHeaderValue = nil }, "OriginHeaderValue is required"},
+		{"a literal header value", func(p *EdgeProps) { p.OriginHeaderValue = jsii.String("hunter2") }, "never a literal value"},
+		{"a path pattern without a slash", func(p *EdgeProps) { p.ApiPathPattern = "api/*" }, `ApiPathPattern "api/*" is not a CloudFront path pattern`},
+		{"a path pattern that replaces the default", func(p *EdgeProps) { p.ApiPathPattern = "/*" }, "would replace the default"},
+		{"a rate limit below 100", func(p *EdgeProps) { p.RateLimit = 99 }, "RateLimit 99 is outside 100-2000000000"},
+		{"a rate limit above 2 billion", func(p *EdgeProps) { p.RateLimit = 2_000_000_001 }, "RateLimit 2000000001 is outside"},
+		{"an unknown managed group", func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{"AWSManagedRulesMadeUp"} }, `ExtraManagedRuleGroups[0] "AWSManagedRulesMadeUp" is not one of`},
+		{"a default group repeated", func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{SQLiGroup} }, `ExtraManagedRuleGroups[0] "AWSManagedRulesSQLiRuleSet" is always on already`},
+		{"an extra group listed twice", func(p *EdgeProps) {
+			p.ExtraManagedRuleGroups = []string{"AWSManagedRulesLinuxRuleSet", "AWSManagedRulesLinuxRuleSet"}
+		}, `ExtraManagedRuleGroups[1] "AWSManagedRulesLinuxRuleSet" is listed twice`},
+		{"an override of a group that is not enabled", func(p *EdgeProps) {
+			p.CountOverrides = []RuleOverride{{Group: "AWSManagedRulesLinuxRuleSet", Rule: "LFI_URIPATH"}}
+		}, `CountOverrides[0].Group "AWSManagedRulesLinuxRuleSet" is not an enabled managed rule group`},
+		{"an override with a malformed rule name", func(p *EdgeProps) { p.CountOverrides = []RuleOverride{{Group: CommonGroup, Rule: "Size Restrictions"}} }, `CountOverrides[0].Rule "Size Restrictions" is not a rule name`},
+		{"an override listed twice", func(p *EdgeProps) {
+			p.CountOverrides = []RuleOverride{{Group: CommonGroup, Rule: "SizeRestrictions_BODY"}, {Group: CommonGroup, Rule: "SizeRestrictions_BODY"}}
+		}, "CountOverrides[1] AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY is listed twice"},
+		{"an unknown geo mode", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: "deny", Countries: []string{"US"}} }, `GeoMatch.Mode "deny" is not one of "none", "block", "allow"`},
+		{"a geo mode without countries", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoBlock} }, `GeoMatch.Countries is empty; mode "block" needs at least one country`},
+		{"countries without a geo mode", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Countries: []string{"US"}} }, `GeoMatch.Countries is set but GeoMatch.Mode is "none"`},
+		{"a lowercase country code", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoAllow, Countries: []string{"us"}} }, `GeoMatch.Countries[0] "us" is not an ISO 3166-1 alpha-2 code`},
+		{"a three-letter country code", func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoAllow, Countries: []string{"USA"}} }, `GeoRestriction.Countries[0] "USA" is not an ISO 3166-1 alpha-2 code`},
+		{"a country listed twice", func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoBlock, Countries: []string{"RU", "RU"}} }, `GeoRestriction.Countries[1] "RU" is listed twice`},
+		{"an unknown price class", func(p *EdgeProps) { p.PriceClass = "PriceClass_50" }, `PriceClass "PriceClass_50" is not one of PriceClass_100, PriceClass_200, PriceClass_All`},
+		{"Shield ARNs without Shield", func(p *EdgeProps) { p.ShieldResourceArns = []string{testAlbArn} }, "ShieldResourceArns is set but ShieldAdvanced is false"},
+		{"a Shield ARN that is not an ARN", func(p *EdgeProps) { p.ShieldAdvanced, p.ShieldResourceArns = true, []string{"eipalloc-123"} }, `ShieldResourceArns[0] "eipalloc-123" is not an ARN`},
+		{"a distribution as an extra Shield ARN", func(p *EdgeProps) {
+			p.ShieldAdvanced, p.ShieldResourceArns = true, []string{"arn:aws:cloudfront::111111111111:distribution/E2QWRUHAPOMQZL"}
+		}, "ShieldAdvanced protects this one already"},
+		{"a Shield ARN listed twice", func(p *EdgeProps) {
+			p.ShieldAdvanced, p.ShieldResourceArns = true, []string{testAlbArn, testAlbArn}
+		}, "ShieldResourceArns[1] " + `"` + testAlbArn + `"` + " is listed twice"},
+		{"a frontend folder that does not exist", func(p *EdgeProps) { p.FrontendSource = "/nonexistent/build" }, `FrontendSource "/nonexistent/build" is not a folder`},
+		{"a frontend folder without index.html", func(p *EdgeProps) { p.FrontendSource = noIndex }, "has no index.html"},
+		{"a retention CloudWatch Logs does not offer", func(p *EdgeProps) { p.LogRetentionDays = 100 }, "LogRetentionDays 100 is not a CloudWatch Logs retention period"},
+		{"a WAF log group without the required prefix", func(p *EdgeProps) { p.WafLogGroupName = "waf-logs" }, `WafLogGroupName "waf-logs" must start with "aws-waf-logs-"`},
+		{"an unknown SPA fallback", func(p *EdgeProps) { p.SpaFallback = "redirect" }, `SpaFallback "redirect" is not one of "error-responses", "function"`},
+		{"a content security policy over two lines", func(p *EdgeProps) { p.ContentSecurityPolicy = "default-src 'self';\nimg-src *" }, "ContentSecurityPolicy must be one line"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := validProps(zone)
+			c.mutate(&p)
+			err := p.withDefaults().validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	t.Run("valid props pass, with a token as the header value", func(t *testing.T) {
+		p := validProps(zone)
+		noPanic(t, func() {
+			p.OriginHeaderValue = awscdk.SecretValue_SecretsManager(jsii.String("stratus/origin"), nil).UnsafeUnwrap()
+		})
+		if err := p.withDefaults().validate(); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("NewEdge returns every problem instead of panicking, including the region", func(t *testing.T) {
+		p := validProps(zone)
+		p.RateLimit, p.PriceClass = 5, "cheap"
+		var err error
+		noPanic(t, func() {
+			eu := awscdk.NewStack(app, jsii.String("Europe"), &awscdk.StackProps{
+				Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("eu-west-1")},
+			})
+			_, err = NewEdge(eu, "Edge", p)
+		})
+		for _, want := range []string{"RateLimit 5", `PriceClass "cheap"`, `region is "eu-west-1"; Edge must be in a stack with the explicit region us-east-1`} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error = %v, want it to contain %q", err, want)
+			}
+		}
+		noPanic(t, func() { _, err = NewEdge(awscdk.NewStack(app, jsii.String("Agnostic"), nil), "Edge", validProps(zone)) })
+		if err == nil || !strings.Contains(err.Error(), "not set (environment-agnostic)") {
+			t.Errorf("error = %v, want the environment-agnostic stack rejected", err)
+		}
+	})
+
+	t.Run("NewShieldProtection rejects a bad name and a non-ARN", func(t *testing.T) {
+		var err error
+		noPanic(t, func() {
+			_, err = NewShieldProtection(stack, "Bad", ShieldProtectionProps{Name: "alb/eu", ResourceArn: jsii.String("my-alb")})
+		})
+		for _, want := range []string{`Name "alb/eu"`, `ResourceArn "my-alb" is not an ARN`} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error = %v, want it to contain %q", err, want)
+			}
+		}
+		noPanic(t, func() { _, err = NewShieldProtection(stack, "Missing", ShieldProtectionProps{Name: "alb"}) })
+		if err == nil || !strings.Contains(err.Error(), "ResourceArn is required") {
+			t.Errorf("error = %v, want ResourceArn is required", err)
+		}
+	})
+}

@@ -1,0 +1,195 @@
+package edge
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+const (
+	testAccount = "111111111111"
+	testZoneID  = "Z0123456789ABCDEFGHIJ"
+	testSecret  = "{{resolve:secretsmanager:stratus/test/origin-verify:SecretString:::}}"
+)
+
+var repoRoot = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}()
+
+// cdkContext is cdk.json's context: the feature flags `cdk synth` sees.
+var cdkContext = func() map[string]any {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "cdk.json"))
+	if err != nil {
+		panic(err)
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		panic(err)
+	}
+	return doc.Context
+}()
+
+// validProps are the required props only; zone must come from the stack the edge goes in.
+func validProps(zone r53.IHostedZone) EdgeProps {
+	return EdgeProps{
+		HostedZone:        zone,
+		ViewerNames:       []string{"example.com", "www.example.com"},
+		ApiOriginName:     "origin.example.com",
+		OriginHeaderName:  "X-Origin-Verify",
+		OriginHeaderValue: jsii.String(testSecret),
+	}
+}
+
+func importZone(stack awscdk.Stack) r53.IHostedZone {
+	return r53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &r53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(testZoneID), ZoneName: jsii.String("example.com"),
+	})
+}
+
+// optionProps turns every optional prop away from its default.
+func optionProps(zone r53.IHostedZone) EdgeProps {
+	p := validProps(zone)
+	p.ApiPathPattern = "/v1/*"
+	p.RateLimit = 500
+	p.ExtraManagedRuleGroups = []string{"AWSManagedRulesAnonymousIpList", "AWSManagedRulesBotControlRuleSet"}
+	p.CountOverrides = []RuleOverride{
+		{Group: CommonGroup, Rule: "SizeRestrictions_BODY"},
+		{Group: CommonGroup, Rule: "NoUserAgent_HEADER"},
+		{Group: "AWSManagedRulesAnonymousIpList", Rule: "HostingProviderIPList"},
+	}
+	p.GeoMatch = GeoMatch{Mode: GeoAllow, Countries: []string{"US", "CA"}}
+	p.GeoRestriction = GeoMatch{Mode: GeoAllow, Countries: []string{"US", "CA", "GB"}}
+	p.PriceClass = "PriceClass_All"
+	p.ShieldAdvanced = true
+	p.ShieldResourceArns = []string{
+		"arn:aws:route53:::hostedzone/" + testZoneID,
+		"arn:aws:ec2:us-east-1:111111111111:eip-allocation/eipalloc-0123456789abcdef0",
+	}
+	p.FrontendSource = "testdata/site" // relative: resolved from the working directory
+	p.LogRetentionDays = 90
+	p.WafLogGroupName = "aws-waf-logs-stratus-test"
+	p.ContentSecurityPolicy = "default-src 'self'"
+	return p
+}
+
+// synthesized is one app holding a stack per prop set, synthesized once for the whole package
+// with both cdk-nag packs applied.
+type synthesized struct {
+	dir       string
+	stacks    map[string]awscdk.Stack
+	edges     map[string]*Edge
+	templates map[string]assertions.Template
+}
+
+var (
+	synthOnce sync.Once
+	synthRes  *synthesized
+	synthErr  error
+)
+
+// The stacks of the shared app.
+const (
+	defaultsStack = "Defaults" // required props only
+	optionsStack  = "Options"  // every option changed (geo allow, Shield, upload…)
+	geoBlockStack = "GeoBlock" // geo block lists, SPA rewrite function
+	regionalStack = "Regional" // eu-west-1: NewShieldProtection for an ALB
+)
+
+const testAlbArn = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/stratus-prod/0123456789abcdef"
+
+// TestMain removes the shared output folder after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if synthRes != nil {
+		os.RemoveAll(synthRes.dir)
+	}
+	os.Exit(code)
+}
+
+func shared(t *testing.T) *synthesized {
+	t.Helper()
+	synthOnce.Do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				synthErr = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		dir, err := os.MkdirTemp("", "edge-test-*")
+		if err != nil {
+			synthErr = err
+			return
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
+		s := &synthesized{dir: dir, stacks: map[string]awscdk.Stack{}, edges: map[string]*Edge{}, templates: map[string]assertions.Template{}}
+		for name, props := range map[string]func(r53.IHostedZone) EdgeProps{
+			defaultsStack: validProps,
+			optionsStack:  optionProps,
+			geoBlockStack: func(z r53.IHostedZone) EdgeProps {
+				p := validProps(z)
+				p.GeoMatch = GeoMatch{Mode: GeoBlock, Countries: []string{"KP", "IR"}}
+				p.GeoRestriction = GeoMatch{Mode: GeoBlock, Countries: []string{"RU"}}
+				p.SpaFallback = SpaRewriteFunction
+				return p
+			},
+		} {
+			stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
+				Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
+			})
+			e, err := NewEdge(stack, "Edge", props(importZone(stack)))
+			if err != nil {
+				synthErr = fmt.Errorf("%s: %w", name, err)
+				return
+			}
+			s.stacks[name], s.edges[name] = stack, e
+		}
+		regional := awscdk.NewStack(app, jsii.String(regionalStack), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("eu-west-1")},
+		})
+		if _, err := NewShieldProtection(regional, "AlbProtection", ShieldProtectionProps{
+			Name: "stratus-prod-alb-eu-west-1", ResourceArn: jsii.String(testAlbArn),
+		}); err != nil {
+			synthErr = err
+			return
+		}
+		s.stacks[regionalStack] = regional
+
+		nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
+		awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+		app.Synth(nil)
+		for name, stack := range s.stacks {
+			s.templates[name] = assertions.Template_FromStack(stack, nil)
+		}
+		synthRes = s
+	})
+	if synthErr != nil {
+		t.Fatalf("synthesizing the test stacks: %v", synthErr)
+	}
+	return synthRes
+}
+
+// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
+func noPanic(t *testing.T, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}

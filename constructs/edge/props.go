@@ -1,0 +1,401 @@
+// Package edge provides Edge, the global front door of Stratus for the us-east-1 Edge stack: a
+// CLOUDFRONT-scope WAF web ACL with logging, the viewer certificate, the CloudFront distribution
+// (API origin `origin.<domain>` for /api/*, private S3 frontend through Origin Access Control as
+// the default), its log bucket, optional Shield Advanced protections and an optional upload of a
+// built frontend.
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+)
+
+// Geo modes of GeoMatch (the WAF rule) and of GeoRestriction (CloudFront's own restriction).
+const (
+	// GeoNone applies no geographic rule.
+	GeoNone = "none"
+	// GeoBlock blocks requests from the listed countries.
+	GeoBlock = "block"
+	// GeoAllow blocks requests from every country except the listed ones.
+	GeoAllow = "allow"
+)
+
+// SPA fallbacks of EdgeProps.SpaFallback.
+const (
+	// SpaErrorResponses answers 403 and 404 with /index.html and 200: distribution-wide custom
+	// error responses, so they also rewrite the API's 403/404 and, as CloudFront applies custom
+	// error pages to its own 403s, geo-restriction (and likely WAF) blocks.
+	SpaErrorResponses = "error-responses"
+	// SpaRewriteFunction rewrites extension-less paths of the default (frontend) behavior to
+	// /index.html with a CloudFront Function at viewer request; the API and blocks keep their
+	// own status codes.
+	SpaRewriteFunction = "function"
+)
+
+// The AWS managed rule groups every web ACL gets, in rule order after the rate and geo rules.
+const (
+	IPReputationGroup   = "AWSManagedRulesAmazonIpReputationList"
+	CommonGroup         = "AWSManagedRulesCommonRuleSet"
+	KnownBadInputsGroup = "AWSManagedRulesKnownBadInputsRuleSet"
+	SQLiGroup           = "AWSManagedRulesSQLiRuleSet"
+)
+
+// DefaultManagedRuleGroups are always on, in this order.
+var DefaultManagedRuleGroups = []string{IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup}
+
+// ExtraManagedRuleGroupNames are the AWS managed rule groups ExtraManagedRuleGroups may add: the
+// ones that need no group-specific configuration (Bot Control gets inspection level COMMON).
+var ExtraManagedRuleGroupNames = []string{
+	"AWSManagedRulesAdminProtectionRuleSet",
+	"AWSManagedRulesAnonymousIpList",
+	"AWSManagedRulesBotControlRuleSet",
+	"AWSManagedRulesLinuxRuleSet",
+	"AWSManagedRulesPHPRuleSet",
+	"AWSManagedRulesUnixRuleSet",
+	"AWSManagedRulesWindowsRuleSet",
+	"AWSManagedRulesWordPressRuleSet",
+}
+
+// PriceClasses are the CloudFront price classes PriceClass accepts.
+var PriceClasses = []string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}
+
+// logRetentionDays are the retention periods CloudWatch Logs accepts, in days.
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// retentions maps logRetentionDays (in order) to the CDK enum.
+var retentions = []logs.RetentionDays{
+	logs.RetentionDays_ONE_DAY, logs.RetentionDays_THREE_DAYS, logs.RetentionDays_FIVE_DAYS, logs.RetentionDays_ONE_WEEK,
+	logs.RetentionDays_TWO_WEEKS, logs.RetentionDays_ONE_MONTH, logs.RetentionDays_TWO_MONTHS, logs.RetentionDays_THREE_MONTHS,
+	logs.RetentionDays_FOUR_MONTHS, logs.RetentionDays_FIVE_MONTHS, logs.RetentionDays_SIX_MONTHS, logs.RetentionDays_ONE_YEAR,
+	logs.RetentionDays_THIRTEEN_MONTHS, logs.RetentionDays_EIGHTEEN_MONTHS, logs.RetentionDays_TWO_YEARS, logs.RetentionDays_THREE_YEARS,
+	logs.RetentionDays_FIVE_YEARS, logs.RetentionDays_SIX_YEARS, logs.RetentionDays_SEVEN_YEARS, logs.RetentionDays_EIGHT_YEARS,
+	logs.RetentionDays_NINE_YEARS, logs.RetentionDays_TEN_YEARS,
+}
+
+// GeoMatch is a list of countries and what to do with them.
+type GeoMatch struct {
+	// Mode is GeoNone, GeoBlock (block the listed countries) or GeoAllow (block all others).
+	// Default: GeoNone.
+	Mode string
+	// Countries are ISO 3166-1 alpha-2 codes, e.g. "US"; required unless Mode is GeoNone.
+	Countries []string
+}
+
+// RuleOverride puts one rule of one enabled managed rule group in COUNT mode.
+type RuleOverride struct {
+	// Group is the managed rule group's name, e.g. "AWSManagedRulesCommonRuleSet".
+	Group string
+	// Rule is the rule's name inside the group, e.g. "SizeRestrictions_BODY".
+	Rule string
+}
+
+// EdgeProps configures an Edge.
+type EdgeProps struct {
+	// HostedZone is the public zone of the domain, imported by id and name; the certificate is
+	// DNS-validated in it and every viewer name must be inside it.
+	HostedZone r53.IHostedZone
+	// ViewerNames are the names viewers use, e.g. ["example.com", "www.example.com"]: the
+	// certificate's names (the first is its subject) and the distribution's aliases. 1 to 10.
+	ViewerNames []string
+	// ApiOriginName is the API origin's DNS name, "origin.<domain>", which the regional Route 53
+	// latency or failover records resolve to a healthy regional ALB. No value crosses regions.
+	ApiOriginName string
+	// OriginHeaderName is the header CloudFront adds to every API origin request, e.g.
+	// "X-Origin-Verify"; the ALBs answer 403 without it.
+	OriginHeaderName string
+	// OriginHeaderValue is the header's value: a token or a
+	// `{{resolve:secretsmanager:<name>:SecretString:::}}` dynamic reference (by name, so it
+	// resolves to the us-east-1 replica). Never a literal.
+	OriginHeaderValue *string
+
+	// ApiPathPattern is the path pattern routed to the API origin.
+	// Default: "/api/*".
+	ApiPathPattern string
+	// RateLimit is the most requests one client IP may make in 5 minutes before it is blocked
+	// (429); 100 to 2,000,000,000.
+	// Default: 2000.
+	RateLimit int
+	// ExtraManagedRuleGroups adds AWS managed rule groups (from ExtraManagedRuleGroupNames) after
+	// the four always-on ones, in the order given. More than 1,500 WCU in total costs extra.
+	// Default: none.
+	ExtraManagedRuleGroups []string
+	// CountOverrides puts single rules of enabled managed groups in COUNT mode (e.g. a rule that
+	// blocks legitimate uploads while it is being tuned).
+	// Default: none.
+	CountOverrides []RuleOverride
+	// GeoMatch is the WAF geo rule: block the listed countries, or block all others.
+	// Default: GeoMatch{Mode: GeoNone}.
+	GeoMatch GeoMatch
+	// PriceClass is the distribution's price class, one of PriceClasses.
+	// Default: "PriceClass_100".
+	PriceClass string
+	// GeoRestriction is CloudFront's own restriction: GeoAllow is an allowlist, GeoBlock a
+	// denylist. CloudFront answers 403 to the others, on every behavior.
+	// Default: GeoMatch{Mode: GeoNone}.
+	GeoRestriction GeoMatch
+	// ShieldAdvanced creates an AWS::Shield::Protection for the distribution (and one per
+	// ShieldResourceArns entry). Needs an active Shield Advanced subscription, which costs
+	// USD 3,000 a month per organization.
+	// Default: false.
+	ShieldAdvanced bool
+	// ShieldResourceArns are further resources to protect from this stack, e.g. the hosted zone
+	// ("arn:aws:route53:::hostedzone/<id>"; a zone shared by several environments must be
+	// protected by one of them only), Elastic IPs or Global Accelerators. ALBs are protected from
+	// their own regional stack with NewShieldProtection: their ARNs end in a random id.
+	// Default: none.
+	ShieldResourceArns []string
+	// FrontendSource is a local folder (relative to the working directory, or absolute)
+	// holding a built frontend (with index.html) that an
+	// s3deployment.BucketDeployment uploads to the frontend bucket at deploy time, pruning old
+	// files and invalidating the distribution.
+	// Default: "" (nothing uploaded; the pipeline publishes the frontend).
+	FrontendSource string
+	// LogRetentionDays is how long WAF logs (and the upload's Lambda logs) are kept in CloudWatch
+	// Logs and how long CloudFront and S3 access logs are kept in the log bucket. One of the
+	// periods CloudWatch Logs accepts.
+	// Default: 365.
+	LogRetentionDays int
+	// WafLogGroupName names the WAF log group; WAF requires the "aws-waf-logs-" prefix.
+	// Default: "aws-waf-logs-" followed by a name unique to this construct's path.
+	WafLogGroupName string
+	// SpaFallback chooses how the single-page app's routes reach /index.html:
+	// SpaErrorResponses or SpaRewriteFunction.
+	// Default: SpaErrorResponses.
+	SpaFallback string
+	// ContentSecurityPolicy, when set, is sent as the Content-Security-Policy header on every
+	// response.
+	// Default: "" (no CSP: it depends on the frontend).
+	ContentSecurityPolicy string
+}
+
+var (
+	hostname      = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
+	headerName    = regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`)
+	ruleName      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	countryCode   = regexp.MustCompile(`^[A-Z]{2}$`)
+	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.*$/~"'@:+&?=]{1,254}$`)
+	logGroupName  = regexp.MustCompile(`^aws-waf-logs-[A-Za-z0-9_./#-]{1,499}$`)
+	arnPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$`)
+	secretRefHead = "{{resolve:secretsmanager:"
+)
+
+// forbiddenOriginHeaders are headers CloudFront does not let a distribution add to origin requests.
+var forbiddenOriginHeaders = []string{
+	"cache-control", "connection", "content-length", "cookie", "host", "if-match", "if-modified-since",
+	"if-none-match", "if-range", "if-unmodified-since", "max-forwards", "pragma", "proxy-authorization",
+	"proxy-connection", "range", "request-range", "te", "trailer", "transfer-encoding", "upgrade", "via",
+	"x-real-ip",
+}
+
+// withDefaults returns a copy of p with every unset optional field given its documented default.
+func (p EdgeProps) withDefaults() EdgeProps {
+	if p.ApiPathPattern == "" {
+		p.ApiPathPattern = "/api/*"
+	}
+	if p.RateLimit == 0 {
+		p.RateLimit = 2000
+	}
+	if p.GeoMatch.Mode == "" {
+		p.GeoMatch.Mode = GeoNone
+	}
+	if p.GeoRestriction.Mode == "" {
+		p.GeoRestriction.Mode = GeoNone
+	}
+	if p.PriceClass == "" {
+		p.PriceClass = "PriceClass_100"
+	}
+	if p.LogRetentionDays == 0 {
+		p.LogRetentionDays = 365
+	}
+	if p.SpaFallback == "" {
+		p.SpaFallback = SpaErrorResponses
+	}
+	return p
+}
+
+// validate reports every problem of the (defaulted) props together. WafLogGroupName is checked
+// only when set: its default is built from the construct path in NewEdge.
+func (p EdgeProps) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	zone := ""
+	if p.HostedZone == nil {
+		add("HostedZone is required")
+	} else if name := p.HostedZone.ZoneName(); name != nil && !unresolved(name) {
+		zone = strings.TrimSuffix(strings.ToLower(*name), ".")
+	}
+
+	if n := len(p.ViewerNames); n < 1 || n > 10 {
+		add("ViewerNames has %d entries; 1 to 10 are allowed (ACM's default quota of names per certificate)", n)
+	}
+	seen := map[string]bool{}
+	for i, name := range p.ViewerNames {
+		switch {
+		case !hostname.MatchString(name):
+			add("ViewerNames[%d] %q is not a lowercase DNS name such as \"www.example.com\"", i, name)
+		case zone != "" && !inZone(name, zone):
+			add("ViewerNames[%d] %q is not in the hosted zone %q", i, name, zone)
+		case seen[name]:
+			add("ViewerNames[%d] %q is listed twice", i, name)
+		}
+		seen[name] = true
+	}
+	switch {
+	case !hostname.MatchString(p.ApiOriginName):
+		add("ApiOriginName %q is not a lowercase DNS name such as \"origin.example.com\"", p.ApiOriginName)
+	case seen[p.ApiOriginName]:
+		add("ApiOriginName %q is also a viewer name: CloudFront would send API requests to itself", p.ApiOriginName)
+	}
+
+	lower := strings.ToLower(p.OriginHeaderName)
+	switch {
+	case !headerName.MatchString(p.OriginHeaderName):
+		add("OriginHeaderName %q is not an HTTP header name (letters, digits and dashes)", p.OriginHeaderName)
+	case slices.Contains(forbiddenOriginHeaders, lower) || strings.HasPrefix(lower, "x-amz-") || strings.HasPrefix(lower, "x-edge-"):
+		add("OriginHeaderName %q is a header CloudFront does not allow as a custom origin header", p.OriginHeaderName)
+	}
+	switch v := p.OriginHeaderValue; {
+	case v == nil || *v == "":
+		add("OriginHeaderValue is required: a {{resolve:secretsmanager:<name>:SecretString:::}} reference")
+	case unresolved(v):
+	case !strings.HasPrefix(*v, secretRefHead) || !strings.HasSuffix(*v, "}}"):
+		add("OriginHeaderValue must be a token or a {{resolve:secretsmanager:<name>:SecretString:::}} reference, never a literal value")
+	}
+
+	switch {
+	case !pathPattern.MatchString(p.ApiPathPattern):
+		add("ApiPathPattern %q is not a CloudFront path pattern starting with \"/\"", p.ApiPathPattern)
+	case p.ApiPathPattern == "/*":
+		add("ApiPathPattern %q would replace the default (frontend) behavior", p.ApiPathPattern)
+	}
+	if p.RateLimit < 100 || p.RateLimit > 2_000_000_000 {
+		add("RateLimit %d is outside 100-2000000000 requests per 5 minutes", p.RateLimit)
+	}
+
+	groups := slices.Clone(DefaultManagedRuleGroups)
+	for i, g := range p.ExtraManagedRuleGroups {
+		switch {
+		case slices.Contains(DefaultManagedRuleGroups, g):
+			add("ExtraManagedRuleGroups[%d] %q is always on already", i, g)
+		case !slices.Contains(ExtraManagedRuleGroupNames, g):
+			add("ExtraManagedRuleGroups[%d] %q is not one of %s", i, g, strings.Join(ExtraManagedRuleGroupNames, ", "))
+		case slices.Contains(groups, g):
+			add("ExtraManagedRuleGroups[%d] %q is listed twice", i, g)
+		}
+		groups = append(groups, g)
+	}
+	seenOverride := map[RuleOverride]bool{}
+	for i, o := range p.CountOverrides {
+		if !slices.Contains(groups, o.Group) {
+			add("CountOverrides[%d].Group %q is not an enabled managed rule group (%s)", i, o.Group, strings.Join(groups, ", "))
+		}
+		if !ruleName.MatchString(o.Rule) {
+			add("CountOverrides[%d].Rule %q is not a rule name (letters, digits, _ and -)", i, o.Rule)
+		}
+		if seenOverride[o] {
+			add("CountOverrides[%d] %s/%s is listed twice", i, o.Group, o.Rule)
+		}
+		seenOverride[o] = true
+	}
+
+	validateGeo(add, "GeoMatch", p.GeoMatch)
+	validateGeo(add, "GeoRestriction", p.GeoRestriction)
+	if !slices.Contains(PriceClasses, p.PriceClass) {
+		add("PriceClass %q is not one of %s", p.PriceClass, strings.Join(PriceClasses, ", "))
+	}
+
+	if len(p.ShieldResourceArns) > 0 && !p.ShieldAdvanced {
+		add("ShieldResourceArns is set but ShieldAdvanced is false")
+	}
+	seenArn := map[string]bool{}
+	for i, arn := range p.ShieldResourceArns {
+		switch {
+		case !arnPattern.MatchString(arn):
+			add("ShieldResourceArns[%d] %q is not an ARN", i, arn)
+		case strings.Contains(arn, ":cloudfront::"):
+			add("ShieldResourceArns[%d] %q is a CloudFront distribution: ShieldAdvanced protects this one already", i, arn)
+		case seenArn[arn]:
+			add("ShieldResourceArns[%d] %q is listed twice", i, arn)
+		}
+		seenArn[arn] = true
+	}
+
+	if p.FrontendSource != "" {
+		if info, err := os.Stat(p.FrontendSource); err != nil || !info.IsDir() {
+			add("FrontendSource %q is not a folder", p.FrontendSource)
+		} else if _, err := os.Stat(filepath.Join(p.FrontendSource, "index.html")); err != nil {
+			add("FrontendSource %q has no index.html (the default root object)", p.FrontendSource)
+		}
+	}
+	if !slices.Contains(logRetentionDays, p.LogRetentionDays) {
+		add("LogRetentionDays %d is not a CloudWatch Logs retention period (%v)", p.LogRetentionDays, logRetentionDays)
+	}
+	if p.WafLogGroupName != "" && !logGroupName.MatchString(p.WafLogGroupName) {
+		add("WafLogGroupName %q must start with \"aws-waf-logs-\" and use only letters, digits and _ . / # -", p.WafLogGroupName)
+	}
+	if p.SpaFallback != SpaErrorResponses && p.SpaFallback != SpaRewriteFunction {
+		add("SpaFallback %q is not one of %q, %q", p.SpaFallback, SpaErrorResponses, SpaRewriteFunction)
+	}
+	if strings.ContainsAny(p.ContentSecurityPolicy, "\r\n\"") {
+		add("ContentSecurityPolicy must be one line without double quotes")
+	}
+	return errors.Join(errs...)
+}
+
+func validateGeo(add func(string, ...any), key string, g GeoMatch) {
+	switch g.Mode {
+	case GeoNone:
+		if len(g.Countries) > 0 {
+			add("%s.Countries is set but %s.Mode is %q", key, key, GeoNone)
+		}
+		return
+	case GeoBlock, GeoAllow:
+		if len(g.Countries) == 0 {
+			add("%s.Countries is empty; mode %q needs at least one country", key, g.Mode)
+		}
+	default:
+		add("%s.Mode %q is not one of %q, %q, %q", key, g.Mode, GeoNone, GeoBlock, GeoAllow)
+	}
+	seen := map[string]bool{}
+	for i, c := range g.Countries {
+		switch {
+		case !countryCode.MatchString(c):
+			add("%s.Countries[%d] %q is not an ISO 3166-1 alpha-2 code such as \"US\"", key, i, c)
+		case seen[c]:
+			add("%s.Countries[%d] %q is listed twice", key, i, c)
+		}
+		seen[c] = true
+	}
+}
+
+func inZone(name, zone string) bool { return name == zone || strings.HasSuffix(name, "."+zone) }
+
+// checkRegion rejects a stack outside us-east-1: CloudFront only uses certificates from there
+// and CLOUDFRONT-scope web ACLs exist only there.
+func checkRegion(stack awscdk.Stack) error {
+	region := stack.Region()
+	if unresolved(region) || *region != "us-east-1" {
+		return fmt.Errorf("the stack's region is %s; Edge must be in a stack with the explicit region us-east-1 "+
+			"(CloudFront certificates and CLOUDFRONT-scope web ACLs live there)", describe(region))
+	}
+	return nil
+}
+
+func describe(s *string) string {
+	if unresolved(s) {
+		return "not set (environment-agnostic)"
+	}
+	return fmt.Sprintf("%q", *s)
+}
+
+func unresolved(s *string) bool { return *awscdk.Token_IsUnresolved(s) }
