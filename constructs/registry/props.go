@@ -1,0 +1,108 @@
+// Package registry provides Repository, the ECR repository L3 of Stratus (one per service: scan on
+// push, immutable tags, a customer KMS key, lifecycle rules, retained), and Replication, the
+// registry's cross-region replication of an environment's repositories.
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+)
+
+// RepositoryProps configures a Repository.
+type RepositoryProps struct {
+	// Name is the repository name, e.g. "prod/product": lowercase path segments of letters and
+	// digits joined by single '.', '_' or '-', separated by '/', 2 to 256 characters.
+	Name string
+
+	// KeepTaggedImages is how many tagged images the lifecycle policy keeps (the newest); older
+	// tagged images expire. Untagged images always expire 7 days after they are pushed.
+	// Default: 50.
+	KeepTaggedImages int
+	// Key encrypts the images.
+	// Default: a new customer managed key with rotation, retained on stack deletion.
+	Key kms.IKey
+}
+
+// ReplicationProps configures the registry's replication.
+type ReplicationProps struct {
+	// DestinationRegions are the regions (same account) every repository whose name starts with one
+	// of RepositoryPrefixes is replicated to, e.g. ["eu-west-1"]. Never the stack's own region.
+	DestinationRegions []string
+	// RepositoryPrefixes selects the repositories to replicate by name prefix, e.g. ["prod/"]: only
+	// this environment's repositories.
+	RepositoryPrefixes []string
+}
+
+// Limits of one replication configuration (ECR quotas).
+const (
+	maxDestinations = 25
+	maxFilters      = 100
+	untaggedDays    = 7
+)
+
+var (
+	// The repository name grammar ECR enforces.
+	repositoryName = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	// A prefix is the start of such a name: it may stop after a separator.
+	repositoryPrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
+	regionName       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+)
+
+// withDefaults returns a copy of p with every unset optional field given its documented default.
+func (p RepositoryProps) withDefaults() RepositoryProps {
+	if p.KeepTaggedImages == 0 {
+		p.KeepTaggedImages = 50
+	}
+	return p
+}
+
+// validate reports every problem of the (defaulted) props together.
+func (p RepositoryProps) validate() error {
+	var errs []error
+	if n := len(p.Name); n < 2 || n > 256 || !repositoryName.MatchString(p.Name) {
+		errs = append(errs, fmt.Errorf("Name %q is not a repository name: 2-256 characters, lowercase path "+
+			"segments of letters and digits joined by single '.', '_' or '-' and separated by '/' (e.g. \"prod/product\")", p.Name))
+	}
+	if p.KeepTaggedImages < 1 || p.KeepTaggedImages > 10000 {
+		errs = append(errs, fmt.Errorf("KeepTaggedImages %d is outside 1-10000", p.KeepTaggedImages))
+	}
+	return errors.Join(errs...)
+}
+
+// validate reports every problem of the props together.
+func (p ReplicationProps) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if n := len(p.DestinationRegions); n < 1 || n > maxDestinations {
+		add("DestinationRegions has %d entries; 1 to %d are allowed", n, maxDestinations)
+	}
+	seen := map[string]bool{}
+	for i, r := range p.DestinationRegions {
+		switch {
+		case !regionName.MatchString(r):
+			add("DestinationRegions[%d] %q is not a region name such as \"eu-west-1\"", i, r)
+		case seen[r]:
+			add("DestinationRegions[%d] %q is listed twice", i, r)
+		}
+		seen[r] = true
+	}
+
+	if n := len(p.RepositoryPrefixes); n < 1 || n > maxFilters {
+		add("RepositoryPrefixes has %d entries; 1 to %d are allowed (an empty list would replicate every repository in the registry)", n, maxFilters)
+	}
+	seen = map[string]bool{}
+	for i, f := range p.RepositoryPrefixes {
+		switch {
+		case len(f) < 2 || len(f) > 256 || !repositoryPrefix.MatchString(f):
+			add("RepositoryPrefixes[%d] %q is not a repository name prefix: 2-256 of a-z 0-9 . _ / -, starting with a letter or digit", i, f)
+		case seen[f]:
+			add("RepositoryPrefixes[%d] %q is listed twice", i, f)
+		}
+		seen[f] = true
+	}
+	return errors.Join(errs...)
+}

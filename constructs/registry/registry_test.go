@@ -1,0 +1,378 @@
+package registry
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// synthesized is the one app every test of this package reads: a stack with the defaults and
+// replication, and a stack where every optional prop is set.
+type synthesized struct {
+	dir              string
+	defaults, custom awscdk.Stack
+}
+
+var (
+	fixtureOnce sync.Once
+	fixture     *synthesized
+	fixtureErr  any
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixture != nil && os.Getenv("KEEP_SYNTH") == "" {
+		os.RemoveAll(fixture.dir)
+	}
+	os.Exit(code)
+}
+
+func synth(t *testing.T) *synthesized {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		defer func() { fixtureErr = recover() }()
+		dir, err := os.MkdirTemp("", "registry-test-*")
+		if err != nil {
+			panic(err)
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
+		s := &synthesized{dir: dir, defaults: newStack(app, "Defaults"), custom: newStack(app, "Custom")}
+
+		if _, err := NewRepository(s.defaults, "Product", RepositoryProps{Name: "prod/product"}); err != nil {
+			panic(err)
+		}
+		if _, err := NewReplication(s.defaults, "Replication", ReplicationProps{
+			DestinationRegions: []string{"eu-west-1", "us-west-2"}, RepositoryPrefixes: []string{"prod/"},
+		}); err != nil {
+			panic(err)
+		}
+		key := kms.NewKey(s.custom, jsii.String("SharedKey"), &kms.KeyProps{
+			EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		})
+		if _, err := NewRepository(s.custom, "Order", RepositoryProps{Name: "staging/order-api", KeepTaggedImages: 10, Key: key}); err != nil {
+			panic(err)
+		}
+		for _, stack := range []awscdk.Stack{s.defaults, s.custom} {
+			nag := &cdknag.NagPackProps{Verbose: jsii.Bool(true), Reports: jsii.Bool(true)}
+			awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
+			awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+		}
+		app.Synth(nil)
+		fixture = s
+	})
+	if fixtureErr != nil {
+		t.Fatalf("synthesizing the test app: %v", fixtureErr)
+	}
+	return fixture
+}
+
+func newStack(app awscdk.App, id string) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
+	})
+	stack.Node().SetContext(jsii.String("availability-zones:account=111111111111:region=us-east-1"),
+		jsii.Strings("us-east-1a", "us-east-1b", "us-east-1c"))
+	return stack
+}
+
+// cdkContext is cdk.json's context: the feature flags `cdk synth` runs with.
+var cdkContext = func() map[string]any {
+	_, file, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
+	if err != nil {
+		panic(err)
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		panic(err)
+	}
+	return doc.Context
+}()
+
+// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
+func noPanic(t *testing.T, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}
+
+func TestRepositoryDefaultsAreSecure(t *testing.T) {
+	tpl := assertions.Template_FromStack(synth(t).defaults, nil)
+	noPanic(t, func() {
+		tpl.ResourceCountIs(jsii.String("AWS::ECR::Repository"), jsii.Number(1))
+		tpl.HasResource(jsii.String("AWS::ECR::Repository"), &map[string]any{
+			"Properties": map[string]any{
+				"RepositoryName":             "prod/product",
+				"ImageScanningConfiguration": map[string]any{"ScanOnPush": true},
+				"ImageTagMutability":         "IMMUTABLE",
+				"EncryptionConfiguration": map[string]any{
+					"EncryptionType": "KMS",
+					"KmsKey":         map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^ProductKey")), "Arn"}},
+				},
+				"EmptyOnDelete":        false,
+				"RepositoryPolicyText": assertions.Match_Absent(),
+			},
+			"DeletionPolicy":      "Retain",
+			"UpdateReplacePolicy": "Retain",
+		})
+		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
+			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
+		})
+	})
+	rules := lifecycleRules(t, tpl)
+	want := []map[string]any{
+		{"rulePriority": 1.0, "selection": map[string]any{"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7.0}},
+		{"rulePriority": 2.0, "selection": map[string]any{"tagStatus": "tagged", "tagPatternList": []any{"*"}, "countType": "imageCountMoreThan", "countNumber": 50.0}},
+	}
+	checkRules(t, rules, want)
+}
+
+func TestReplicationCopiesThePrefixToEveryRegion(t *testing.T) {
+	tpl := assertions.Template_FromStack(synth(t).defaults, nil)
+	noPanic(t, func() {
+		tpl.ResourceCountIs(jsii.String("AWS::ECR::ReplicationConfiguration"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::ECR::ReplicationConfiguration"), &map[string]any{
+			"ReplicationConfiguration": map[string]any{"Rules": []any{map[string]any{
+				"Destinations": []any{
+					map[string]any{"Region": "eu-west-1", "RegistryId": "111111111111"},
+					map[string]any{"Region": "us-west-2", "RegistryId": "111111111111"},
+				},
+				"RepositoryFilters": []any{map[string]any{"Filter": "prod/", "FilterType": "PREFIX_MATCH"}},
+			}}},
+		})
+	})
+}
+
+func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
+	tpl := assertions.Template_FromStack(synth(t).custom, nil)
+	noPanic(t, func() {
+		// The given key encrypts the repository and no other key is created.
+		tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::ECR::Repository"), &map[string]any{
+			"RepositoryName": "staging/order-api",
+			"EncryptionConfiguration": map[string]any{
+				"EncryptionType": "KMS",
+				"KmsKey":         map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^SharedKey")), "Arn"}},
+			},
+		})
+	})
+	rules := lifecycleRules(t, tpl)
+	if len(rules) != 2 || rules[1]["selection"].(map[string]any)["countNumber"] != 10.0 {
+		t.Fatalf("lifecycle rules = %v, want the tagged rule to keep 10 images", rules)
+	}
+}
+
+// lifecycleRules parses the one repository's lifecycle policy text.
+func lifecycleRules(t *testing.T, tpl assertions.Template) []map[string]any {
+	t.Helper()
+	var repos map[string]*map[string]any
+	noPanic(t, func() { repos = *tpl.FindResources(jsii.String("AWS::ECR::Repository"), nil) })
+	for _, r := range repos {
+		props := (*r)["Properties"].(map[string]any)
+		text := props["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+		var doc struct {
+			Rules []map[string]any `json:"rules"`
+		}
+		if err := json.Unmarshal([]byte(text), &doc); err != nil {
+			t.Fatalf("lifecycle policy %q: %v", text, err)
+		}
+		return doc.Rules
+	}
+	t.Fatal("no repository")
+	return nil
+}
+
+func checkRules(t *testing.T, got []map[string]any, want []map[string]any) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d lifecycle rules, want %d: %v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if got[i]["rulePriority"] != w["rulePriority"] {
+			t.Errorf("rule %d priority = %v, want %v", i, got[i]["rulePriority"], w["rulePriority"])
+		}
+		if action := got[i]["action"].(map[string]any)["type"]; action != "expire" {
+			t.Errorf("rule %d action = %v, want expire", i, action)
+		}
+		sel := got[i]["selection"].(map[string]any)
+		for k, v := range w["selection"].(map[string]any) {
+			if gotJSON, wantJSON := jsonOf(sel[k]), jsonOf(v); gotJSON != wantJSON {
+				t.Errorf("rule %d selection.%s = %s, want %s", i, k, gotJSON, wantJSON)
+			}
+		}
+	}
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestInvalidPropsAreRejected(t *testing.T) {
+	repoCases := []struct {
+		name   string
+		mutate func(*RepositoryProps)
+		want   string
+	}{
+		{"an empty repository name", func(p *RepositoryProps) { p.Name = "" }, `Name "" is not a repository name`},
+		{"an uppercase repository name", func(p *RepositoryProps) { p.Name = "Prod/Product" }, `Name "Prod/Product" is not a repository name`},
+		{"a repository name with an empty segment", func(p *RepositoryProps) { p.Name = "prod//product" }, `Name "prod//product"`},
+		{"a repository name ending in a separator", func(p *RepositoryProps) { p.Name = "prod/" }, `Name "prod/"`},
+		{"a one-character repository name", func(p *RepositoryProps) { p.Name = "p" }, `Name "p"`},
+		{"a repository name over 256 characters", func(p *RepositoryProps) { p.Name = strings.Repeat("a", 257) }, "is not a repository name"},
+		{"a negative tagged-image count", func(p *RepositoryProps) { p.KeepTaggedImages = -1 }, "KeepTaggedImages -1 is outside 1-10000"},
+	}
+	for _, c := range repoCases {
+		t.Run(c.name, func(t *testing.T) {
+			p := RepositoryProps{Name: "prod/product"}
+			c.mutate(&p)
+			err := p.withDefaults().validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	replicationCases := []struct {
+		name   string
+		mutate func(*ReplicationProps)
+		want   string
+	}{
+		{"no destination region", func(p *ReplicationProps) { p.DestinationRegions = nil }, "DestinationRegions has 0 entries"},
+		{"a malformed region", func(p *ReplicationProps) { p.DestinationRegions = []string{"Europe"} }, `DestinationRegions[0] "Europe" is not a region name`},
+		{"a region listed twice", func(p *ReplicationProps) { p.DestinationRegions = []string{"eu-west-1", "eu-west-1"} }, `DestinationRegions[1] "eu-west-1" is listed twice`},
+		{"no repository prefix", func(p *ReplicationProps) { p.RepositoryPrefixes = nil }, "RepositoryPrefixes has 0 entries"},
+		{"a malformed prefix", func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"Prod/"} }, `RepositoryPrefixes[0] "Prod/" is not a repository name prefix`},
+		{"a prefix listed twice", func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"prod/", "prod/"} }, `RepositoryPrefixes[1] "prod/" is listed twice`},
+	}
+	for _, c := range replicationCases {
+		t.Run(c.name, func(t *testing.T) {
+			p := ReplicationProps{DestinationRegions: []string{"eu-west-1"}, RepositoryPrefixes: []string{"prod/"}}
+			c.mutate(&p)
+			err := p.validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+
+	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
+		var repoErr, replErr, selfErr error
+		noPanic(t, func() {
+			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+			stack := newStack(app, "Bad")
+			_, repoErr = NewRepository(stack, "Repo", RepositoryProps{Name: "Bad Name", KeepTaggedImages: -3})
+			_, replErr = NewReplication(stack, "Replication", ReplicationProps{})
+			_, selfErr = NewReplication(stack, "ToItself", ReplicationProps{
+				DestinationRegions: []string{"eu-west-1", "us-east-1"}, RepositoryPrefixes: []string{"prod/"},
+			})
+		})
+		for _, c := range []struct {
+			err  error
+			want []string
+		}{
+			{repoErr, []string{`Name "Bad Name"`, "KeepTaggedImages -3"}},
+			{replErr, []string{"DestinationRegions has 0 entries", "RepositoryPrefixes has 0 entries"}},
+			{selfErr, []string{`DestinationRegions lists "us-east-1", the stack's own region`}},
+		} {
+			for _, w := range c.want {
+				if c.err == nil || !strings.Contains(c.err.Error(), w) {
+					t.Errorf("error = %v, want it to contain %q", c.err, w)
+				}
+			}
+		}
+	})
+}
+
+func TestNagAndCdkAnnotationsAreClean(t *testing.T) {
+	s := synth(t)
+	for _, stack := range []awscdk.Stack{s.defaults, s.custom} {
+		annotations := assertions.Annotations_FromStack(stack)
+		for kind, find := range map[string]func(*string, any) *[]*cxapi.SynthesisMessage{
+			"error":   annotations.FindError,
+			"warning": annotations.FindWarning,
+		} {
+			for _, m := range *find(jsii.String("*"), assertions.Match_AnyValue()) {
+				t.Errorf("%s %s at %s: %v", *stack.StackName(), kind, *m.Id, m.Entry.Data)
+			}
+		}
+	}
+}
+
+// TestNagPacksRan guards the test above: an annotation-free stack proves nothing if the packs
+// never ran, so each pack's report must exist (with its header line at least; a pack with no
+// applicable rule writes nothing else).
+func TestNagPacksRan(t *testing.T) {
+	s := synth(t)
+	for _, stack := range []string{"Defaults", "Custom"} {
+		for _, pack := range []string{"AwsSolutions", "NIST.800.53.R5"} {
+			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
+			data, err := os.ReadFile(filepath.Join(s.dir, pack+"--"+stack+"-NagReport.csv"))
+			if err != nil || !strings.HasPrefix(string(data), "Rule ID,") {
+				t.Errorf("%s report of %s: %v (%d bytes)", pack, stack, err, len(data))
+			}
+		}
+	}
+}
+
+// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one: the
+// annotations always land there (@aws-cdk/core:annotationsInValidationReport), the CloudFormation
+// validator's findings too unless CDK_VALIDATION=false.
+func TestValidationReportIsClean(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(synth(t).dir, "validation-report.json"))
+	if os.IsNotExist(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report struct {
+		PluginReports []struct {
+			PluginName string           `json:"pluginName"`
+			Violations []map[string]any `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatal(err)
+	}
+	for _, plugin := range report.PluginReports {
+		for _, v := range plugin.Violations {
+			b, _ := json.Marshal(v)
+			t.Errorf("%s: %s", plugin.PluginName, b)
+		}
+	}
+}
+
+func TestCfnLintIsClean(t *testing.T) {
+	s := synth(t)
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Skip("cfn-lint is not on PATH")
+	}
+	templates, _ := filepath.Glob(filepath.Join(s.dir, "*.template.json"))
+	if len(templates) != 2 {
+		t.Fatalf("templates = %v, want 2", templates)
+	}
+	if out, err := exec.Command("cfn-lint", templates...).CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,577 @@
+// Package service provides Service, the Fargate microservice L3 of Stratus: a task definition
+// with separate least-privilege execution and task roles, encrypted logs, configuration in the
+// environment and credentials as ECS secrets, a rolling deployment guarded by the circuit
+// breaker, Cloud Map registration, registration in the ALB target group, target-tracking
+// autoscaling on CPU, memory and requests per target, and an optional ADOT collector sidecar.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// DefaultAdotImage is the pinned AWS Distro for OpenTelemetry collector the sidecar runs by default.
+const DefaultAdotImage = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.1"
+
+// ServiceProps configures a Service.
+type ServiceProps struct {
+	// Name is the service name, e.g. "product": [a-z][a-z0-9-]{0,30}. It names the main container,
+	// the Cloud Map record (<Name>.<namespace>) and the default log group.
+	Name string
+	// Cluster runs the service.
+	Cluster ecs.ICluster
+	// Namespace is the Cloud Map namespace the tasks register in (A records, TTL 10 s).
+	Namespace servicediscovery.INamespace
+	// Vpc is the cluster's VPC; Subnets are selected from it.
+	Vpc ec2.IVpc
+	// Subnets selects the private-app subnets the tasks run in. Tasks never get a public IP, and a
+	// selection that contains a public subnet is rejected.
+	Subnets *ec2.SubnetSelection
+	// SecurityGroup is the service's own security group (from the Network stack).
+	SecurityGroup ec2.ISecurityGroup
+	// Image is the main container's image, e.g. ecs.ContainerImage_FromEcrRepository(repo, tag)
+	// (which also grants the execution role the pull) or ecs.ContainerImage_FromRegistry(uri).
+	// It must be built for Architecture.
+	Image ecs.ContainerImage
+	// TargetGroup is the ALB target group (target type ip) the tasks register in.
+	TargetGroup elbv2.IApplicationTargetGroup
+	// LoadBalancerFullName is the full name of the ALB that forwards to TargetGroup
+	// ("app/<name>/<id>", elbv2.ApplicationLoadBalancer.LoadBalancerFullName()); with the target
+	// group's full name it labels the request-count scaling metric.
+	LoadBalancerFullName *string
+
+	// Cpu is the task's CPU units; with Memory it must be a pair Fargate offers.
+	// Default: 512.
+	Cpu int
+	// Memory is the task's memory in MiB.
+	// Default: 1024.
+	Memory int
+	// Architecture is the CPU architecture of the task; every image must be built for it.
+	// Default: ecs.CpuArchitecture_X86_64() (what CI runners and most base images build by default;
+	// choose ARM64 for Graviton pricing once the service's images are built for arm64).
+	Architecture ecs.CpuArchitecture
+	// Port is the TCP port the main container listens on; the ALB forwards to it.
+	// Default: 8080.
+	Port int
+	// StopTimeout is how long a container gets between SIGTERM and SIGKILL (at most 120 s on Fargate).
+	// Default: 30 seconds.
+	StopTimeout awscdk.Duration
+
+	// DesiredCount is the number of tasks the service starts with; CloudFormation resets the
+	// service to it on every update of the service resource, autoscaling moves it afterwards.
+	// Default: 2.
+	DesiredCount int
+	// MinCount is the fewest tasks autoscaling keeps.
+	// Default: 2.
+	MinCount int
+	// MaxCount is the most tasks autoscaling starts.
+	// Default: 20.
+	MaxCount int
+	// CpuTarget is the average CPU utilization (percent) autoscaling tracks.
+	// Default: 70.
+	CpuTarget int
+	// MemoryTarget is the average memory utilization (percent) autoscaling tracks.
+	// Default: 75.
+	MemoryTarget int
+	// RequestsPerTarget is the ALB requests per task autoscaling tracks (ALBRequestCountPerTarget,
+	// a per-minute sum).
+	// Default: 1000.
+	RequestsPerTarget int
+	// ScaleOutCooldown is the wait after a scale-out before the next one.
+	// Default: 60 seconds.
+	ScaleOutCooldown awscdk.Duration
+	// ScaleInCooldown is the wait after a scale-in before the next one: longer, so load spikes do
+	// not make the service flap.
+	// Default: 300 seconds.
+	ScaleInCooldown awscdk.Duration
+
+	// HealthCheckGracePeriod is how long ECS ignores failing ALB health checks of a new task.
+	// Default: 60 seconds.
+	HealthCheckGracePeriod awscdk.Duration
+	// MinHealthyPercent is the share of DesiredCount that must stay running during a deployment.
+	// Default: 100.
+	MinHealthyPercent int
+	// MaxHealthyPercent is the share of DesiredCount that may run during a deployment.
+	// Default: 200.
+	MaxHealthyPercent int
+
+	// Environment holds extra plain (non-secret) variables of the main container. Names that read
+	// like credentials (…PASSWORD, …SECRET, …TOKEN, …API_KEY …) are rejected: pass those in Secrets.
+	// Default: none.
+	Environment map[string]*string
+	// Secrets holds extra ECS secrets of the main container, by variable name: Secrets Manager
+	// secrets the execution role may then read (and decrypt with their key) to inject them.
+	// Default: none.
+	Secrets map[string]SecretVariable
+
+	// DatabaseHost is the database endpoint, set as DB_HOST (with DB_PORT, DB_USER and, when
+	// given, DB_NAME).
+	// Default: none (a service without a database; the other Database fields must then be unset).
+	DatabaseHost *string
+	// DatabasePort is set as DB_PORT.
+	// Default: 5432.
+	DatabasePort float64
+	// DatabaseName is set as DB_NAME.
+	// Default: none (DB_NAME unset).
+	DatabaseName string
+	// DatabaseUser is set as DB_USER and is the only database user the task role may connect as.
+	// Default: Name.
+	DatabaseUser string
+	// DatabaseSecret holds the database credentials; its "password" field becomes the ECS secret
+	// DB_PASSWORD, and the execution role may read exactly this secret (and decrypt with its key).
+	// Default: none.
+	DatabaseSecret sm.ISecret
+	// DatabaseResourceId is the Aurora cluster's DbClusterResourceId (or an instance's
+	// DbiResourceId); the task role may then rds-db:connect as DatabaseUser to it, and nothing else.
+	// Default: none (no IAM database authentication).
+	DatabaseResourceId *string
+
+	// RedisHost is the cache endpoint, set as REDIS_HOST (with REDIS_PORT).
+	// Default: none (a service without a cache).
+	RedisHost *string
+	// RedisPort is set as REDIS_PORT.
+	// Default: 6379.
+	RedisPort float64
+	// RedisAuthSecret holds the cache AUTH token, passed as the ECS secret REDIS_AUTH.
+	// Default: none.
+	RedisAuthSecret sm.ISecret
+	// RedisAuthField is the JSON field of RedisAuthSecret that holds the token.
+	// Default: "" (the whole secret string is the token).
+	RedisAuthField string
+
+	// ReadableSecrets are secrets the application itself reads at run time (e.g. to pick up a
+	// rotation without a restart): the task role may read exactly these.
+	// Default: none.
+	ReadableSecrets []sm.ISecret
+
+	// LogGroupName names the containers' log group. Two environments in one account and region
+	// need different names (the stacks layer passes "/ecs/<env>/<service>").
+	// Default: "/ecs/<Name>".
+	LogGroupName string
+	// LogRetention is how long the log group keeps logs (finite: NIST 800-53 wants one).
+	// Default: logs.RetentionDays_ONE_YEAR.
+	LogRetention logs.RetentionDays
+	// LogKey encrypts the log group; CloudWatch Logs must be allowed to use it for this group.
+	// Default: a new customer managed key with rotation, retained, whose policy lets CloudWatch
+	// Logs use it for this log group only (through the encryption context).
+	LogKey kms.IKey
+
+	// ReadOnlyRootFilesystem mounts the containers' root filesystem read-only; a writable scratch
+	// volume is mounted at /tmp of the main container. Set it to false explicitly to relax it.
+	// Default: true.
+	ReadOnlyRootFilesystem *bool
+	// User runs the main container's process, as "uid", "uid:gid" or a name.
+	// Default: "1000:1000" (non-root). A root user is rejected unless AllowRoot is true.
+	User string
+	// AllowRoot explicitly allows User to be root ("0", "root", "0:0" …).
+	// Default: false.
+	AllowRoot bool
+	// HealthCheck is the main container's Docker health check (the ALB health check always applies).
+	// Default: none (images need not ship a shell or curl).
+	HealthCheck *ecs.HealthCheck
+
+	// Adot adds an AWS Distro for OpenTelemetry collector sidecar.
+	// Default: nil (no sidecar, and no X-Ray permissions).
+	Adot *AdotSidecar
+}
+
+// SecretVariable is an ECS secret: a Secrets Manager secret, or one JSON field of it.
+type SecretVariable struct {
+	// Secret holds the value.
+	Secret sm.ISecret
+	// Field is the JSON field of Secret that holds the value.
+	// Default: "" (the whole secret string).
+	Field string
+}
+
+// AdotSidecar configures the ADOT collector sidecar. It receives OTLP on 127.0.0.1:4317 (gRPC)
+// and 127.0.0.1:4318 (HTTP) and exports traces to X-Ray and, when OtlpEndpoint is set, every
+// signal to that endpoint. The main container gets OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT
+// and OTEL_EXPORTER_OTLP_PROTOCOL pointing at it.
+type AdotSidecar struct {
+	// Image is the collector image.
+	// Default: ecs.ContainerImage_FromRegistry(DefaultAdotImage).
+	Image ecs.ContainerImage
+	// OtlpEndpoint is an https URL of an OTLP/HTTP receiver (e.g. Grafana Cloud's OTLP gateway).
+	// Default: "" (X-Ray only).
+	OtlpEndpoint string
+	// OtlpSecret holds the endpoint's Authorization header value (e.g. "Basic …"), passed to the
+	// collector as the ECS secret OTLP_AUTH_HEADER.
+	// Default: none (no Authorization header).
+	OtlpSecret sm.ISecret
+	// OtlpSecretField is the JSON field of OtlpSecret that holds the header value.
+	// Default: "" (the whole secret string).
+	OtlpSecretField string
+}
+
+var (
+	serviceName   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	variableName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	dbIdentifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
+	logGroupName  = regexp.MustCompile(`^[A-Za-z0-9_/.#-]{1,512}$`)
+	albFullName   = regexp.MustCompile(`^app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`)
+	resourceID    = regexp.MustCompile(`^(cluster|db)-[A-Z0-9]+$`)
+	jsonFieldName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+	// Words that mark a variable as a credential: it belongs in Secrets.
+	credentialWords = []string{"PASSWORD", "PASSWD", "PWD", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL", "CREDENTIALS", "PRIVATE", "APIKEY"}
+)
+
+// Variables the construct sets itself; Environment and Secrets may not use them.
+var (
+	databaseVariables = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"}
+	redisVariables    = []string{"REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
+	otelVariables     = []string{"OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL"}
+)
+
+// The collector listens on these ports of the task's shared network namespace.
+var collectorPorts = []int{4317, 4318}
+
+// fargateMemory lists, per CPU value, the memory sizes Fargate offers: from, to, step (MiB).
+var fargateMemory = map[int][3]int{
+	256:   {512, 2048, 0}, // 512, 1024, 2048
+	512:   {1024, 4096, 1024},
+	1024:  {2048, 8192, 1024},
+	2048:  {4096, 16384, 1024},
+	4096:  {8192, 30720, 1024},
+	8192:  {16384, 61440, 4096},
+	16384: {32768, 122880, 8192},
+}
+
+func fargatePairOK(cpu, memory int) bool {
+	r, ok := fargateMemory[cpu]
+	switch {
+	case !ok:
+		return false
+	case cpu == 256:
+		return memory == 512 || memory == 1024 || memory == 2048
+	default:
+		return memory >= r[0] && memory <= r[1] && (memory-r[0])%r[2] == 0
+	}
+}
+
+func fargateMemoryText(cpu int) string {
+	r := fargateMemory[cpu]
+	if cpu == 256 {
+		return "512, 1024 or 2048"
+	}
+	return fmt.Sprintf("%d to %d in steps of %d", r[0], r[1], r[2])
+}
+
+// finiteRetentions are the retention periods allowed: NIST 800-53 wants a set retention.
+var finiteRetentions = []logs.RetentionDays{
+	logs.RetentionDays_ONE_DAY, logs.RetentionDays_THREE_DAYS, logs.RetentionDays_FIVE_DAYS,
+	logs.RetentionDays_ONE_WEEK, logs.RetentionDays_TWO_WEEKS, logs.RetentionDays_ONE_MONTH,
+	logs.RetentionDays_TWO_MONTHS, logs.RetentionDays_THREE_MONTHS, logs.RetentionDays_FOUR_MONTHS,
+	logs.RetentionDays_FIVE_MONTHS, logs.RetentionDays_SIX_MONTHS, logs.RetentionDays_ONE_YEAR,
+	logs.RetentionDays_THIRTEEN_MONTHS, logs.RetentionDays_EIGHTEEN_MONTHS, logs.RetentionDays_TWO_YEARS,
+	logs.RetentionDays_THREE_YEARS, logs.RetentionDays_FIVE_YEARS, logs.RetentionDays_SIX_YEARS,
+	logs.RetentionDays_SEVEN_YEARS, logs.RetentionDays_EIGHT_YEARS, logs.RetentionDays_NINE_YEARS,
+	logs.RetentionDays_TEN_YEARS,
+}
+
+// withDefaults returns a copy of p with every unset optional field given its documented default.
+func (p ServiceProps) withDefaults() ServiceProps {
+	setInt := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	setInt(&p.Cpu, 512)
+	setInt(&p.Memory, 1024)
+	setInt(&p.Port, 8080)
+	setInt(&p.DesiredCount, 2)
+	setInt(&p.MinCount, 2)
+	setInt(&p.MaxCount, 20)
+	setInt(&p.CpuTarget, 70)
+	setInt(&p.MemoryTarget, 75)
+	setInt(&p.RequestsPerTarget, 1000)
+	setInt(&p.MinHealthyPercent, 100)
+	setInt(&p.MaxHealthyPercent, 200)
+	if p.Architecture == nil {
+		p.Architecture = ecs.CpuArchitecture_X86_64()
+	}
+	if p.StopTimeout == nil {
+		p.StopTimeout = awscdk.Duration_Seconds(jsii.Number(30))
+	}
+	if p.ScaleOutCooldown == nil {
+		p.ScaleOutCooldown = awscdk.Duration_Seconds(jsii.Number(60))
+	}
+	if p.ScaleInCooldown == nil {
+		p.ScaleInCooldown = awscdk.Duration_Seconds(jsii.Number(300))
+	}
+	if p.HealthCheckGracePeriod == nil {
+		p.HealthCheckGracePeriod = awscdk.Duration_Seconds(jsii.Number(60))
+	}
+	if p.DatabasePort == 0 {
+		p.DatabasePort = 5432
+	}
+	if p.DatabaseUser == "" {
+		p.DatabaseUser = p.Name
+	}
+	if p.RedisPort == 0 {
+		p.RedisPort = 6379
+	}
+	if p.LogGroupName == "" {
+		p.LogGroupName = "/ecs/" + p.Name
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = logs.RetentionDays_ONE_YEAR
+	}
+	if p.ReadOnlyRootFilesystem == nil {
+		p.ReadOnlyRootFilesystem = jsii.Bool(true)
+	}
+	if p.User == "" {
+		p.User = "1000:1000"
+	}
+	if p.Adot != nil {
+		adot := *p.Adot
+		if adot.Image == nil {
+			adot.Image = ecs.ContainerImage_FromRegistry(jsii.String(DefaultAdotImage), nil)
+		}
+		p.Adot = &adot
+	}
+	return p
+}
+
+// validate reports every problem of the (defaulted) props together.
+func (p ServiceProps) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if !serviceName.MatchString(p.Name) {
+		add("Name %q must match %s", p.Name, serviceName)
+	}
+	for _, r := range []struct {
+		name string
+		set  bool
+	}{
+		{"Cluster", p.Cluster != nil}, {"Namespace", p.Namespace != nil}, {"Vpc", p.Vpc != nil},
+		{"Subnets", p.Subnets != nil}, {"SecurityGroup", p.SecurityGroup != nil}, {"Image", p.Image != nil},
+		{"TargetGroup", p.TargetGroup != nil}, {"LoadBalancerFullName", p.LoadBalancerFullName != nil},
+	} {
+		if !r.set {
+			add("%s is required", r.name)
+		}
+	}
+	if n := p.LoadBalancerFullName; n != nil && !unresolved(n) && !albFullName.MatchString(*n) {
+		add("LoadBalancerFullName %q is not an ALB full name such as \"app/my-alb/0123456789abcdef\"", *n)
+	}
+
+	if _, ok := fargateMemory[p.Cpu]; !ok {
+		add("Cpu %d is not a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192 or 16384)", p.Cpu)
+	} else if !fargatePairOK(p.Cpu, p.Memory) {
+		add("Memory %d is not offered with Cpu %d on Fargate (allowed: %s MiB)", p.Memory, p.Cpu, fargateMemoryText(p.Cpu))
+	}
+	checkPort := func(key string, port float64) {
+		if port < 1 || port > 65535 || port != math.Trunc(port) {
+			add("%s %v is outside 1-65535", key, port)
+		}
+	}
+	checkPort("Port", float64(p.Port))
+	if p.Adot != nil && slices.Contains(collectorPorts, p.Port) {
+		add("Port %d is taken by the ADOT collector (it listens on 4317 and 4318 in the task)", p.Port)
+	}
+	p.checkDuration(add, "StopTimeout", p.StopTimeout, 2, 120)
+	p.checkDuration(add, "HealthCheckGracePeriod", p.HealthCheckGracePeriod, 0, 2147483647)
+	p.checkDuration(add, "ScaleOutCooldown", p.ScaleOutCooldown, 0, 86400)
+	p.checkDuration(add, "ScaleInCooldown", p.ScaleInCooldown, 0, 86400)
+
+	if p.MinCount < 1 {
+		add("MinCount %d must be at least 1", p.MinCount)
+	}
+	if p.MaxCount > 5000 {
+		add("MaxCount %d is above 5000, the Fargate tasks-per-service quota", p.MaxCount)
+	}
+	if p.MinCount > p.DesiredCount || p.DesiredCount > p.MaxCount {
+		add("MinCount %d, DesiredCount %d and MaxCount %d must satisfy MinCount <= DesiredCount <= MaxCount", p.MinCount, p.DesiredCount, p.MaxCount)
+	}
+	for _, t := range []struct {
+		key string
+		v   int
+	}{{"CpuTarget", p.CpuTarget}, {"MemoryTarget", p.MemoryTarget}} {
+		if t.v < 1 || t.v > 100 {
+			add("%s %d is outside 1-100 (percent)", t.key, t.v)
+		}
+	}
+	if p.RequestsPerTarget < 1 {
+		add("RequestsPerTarget %d must be at least 1", p.RequestsPerTarget)
+	}
+	if p.MinHealthyPercent < 0 || p.MinHealthyPercent > 100 {
+		add("MinHealthyPercent %d is outside 0-100", p.MinHealthyPercent)
+	}
+	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > 200 {
+		add("MaxHealthyPercent %d is outside 100-200", p.MaxHealthyPercent)
+	}
+	if p.MaxHealthyPercent <= p.MinHealthyPercent {
+		add("MaxHealthyPercent %d must be above MinHealthyPercent %d, or a rolling deployment cannot start a new task", p.MaxHealthyPercent, p.MinHealthyPercent)
+	}
+
+	p.validateVariables(add)
+
+	if p.DatabaseHost == nil {
+		for _, f := range []struct {
+			key string
+			set bool
+		}{
+			{"DatabaseName", p.DatabaseName != ""}, {"DatabaseSecret", p.DatabaseSecret != nil},
+			{"DatabaseResourceId", p.DatabaseResourceId != nil},
+		} {
+			if f.set {
+				add("%s is set but DatabaseHost is not", f.key)
+			}
+		}
+	}
+	checkPort("DatabasePort", p.DatabasePort)
+	if p.DatabaseName != "" && !dbIdentifier.MatchString(p.DatabaseName) {
+		add("DatabaseName %q must match %s", p.DatabaseName, dbIdentifier)
+	}
+	if !dbIdentifier.MatchString(p.DatabaseUser) {
+		add("DatabaseUser %q must match %s", p.DatabaseUser, dbIdentifier)
+	}
+	if id := p.DatabaseResourceId; id != nil && !unresolved(id) && !resourceID.MatchString(*id) {
+		add("DatabaseResourceId %q is not a DbClusterResourceId (cluster-…) or DbiResourceId (db-…)", *id)
+	}
+	if p.RedisHost == nil && (p.RedisAuthSecret != nil || p.RedisAuthField != "") {
+		add("RedisAuthSecret is set but RedisHost is not")
+	}
+	if p.RedisAuthSecret == nil && p.RedisAuthField != "" {
+		add("RedisAuthField %q is set but RedisAuthSecret is not", p.RedisAuthField)
+	}
+	if p.RedisAuthField != "" && !jsonFieldName.MatchString(p.RedisAuthField) {
+		add("RedisAuthField %q is not a JSON field name", p.RedisAuthField)
+	}
+	checkPort("RedisPort", p.RedisPort)
+	for i, s := range p.ReadableSecrets {
+		if s == nil {
+			add("ReadableSecrets[%d] is nil", i)
+		}
+	}
+
+	if !logGroupName.MatchString(p.LogGroupName) {
+		add("LogGroupName %q must be 1-512 of A-Z a-z 0-9 _ - / . #", p.LogGroupName)
+	}
+	if !slices.Contains(finiteRetentions, p.LogRetention) {
+		add("LogRetention %q is not a finite logs.RetentionDays value (ONE_DAY … TEN_YEARS)", p.LogRetention)
+	}
+	if p.User == "" || strings.ContainsAny(p.User, " \t") || strings.Count(p.User, ":") > 1 {
+		add("User %q is not \"uid\", \"uid:gid\", \"user\" or \"user:group\"", p.User)
+	} else if isRoot(p.User) && !p.AllowRoot {
+		add("User %q runs the container as root; set AllowRoot to allow it explicitly", p.User)
+	}
+
+	if a := p.Adot; a != nil {
+		if a.OtlpEndpoint != "" {
+			u, err := url.Parse(a.OtlpEndpoint)
+			if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+				add("Adot.OtlpEndpoint %q is not an https URL without credentials, query or fragment", a.OtlpEndpoint)
+			}
+		}
+		if a.OtlpSecret != nil && a.OtlpEndpoint == "" {
+			add("Adot.OtlpSecret is set but Adot.OtlpEndpoint is not")
+		}
+		if a.OtlpSecret == nil && a.OtlpSecretField != "" {
+			add("Adot.OtlpSecretField %q is set but Adot.OtlpSecret is not", a.OtlpSecretField)
+		}
+		if a.OtlpSecretField != "" && !jsonFieldName.MatchString(a.OtlpSecretField) {
+			add("Adot.OtlpSecretField %q is not a JSON field name", a.OtlpSecretField)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validateVariables checks the names of the extra environment variables and secrets: valid, not
+// one the construct sets, and no credential in the plain environment.
+func (p ServiceProps) validateVariables(add func(string, ...any)) {
+	reserved := slices.Concat(databaseVariables, redisVariables, otelVariables)
+	check := func(field, name string) {
+		switch {
+		case !variableName.MatchString(name):
+			add("%s[%q] is not a variable name ([A-Za-z_][A-Za-z0-9_]*)", field, name)
+		case slices.Contains(reserved, strings.ToUpper(name)):
+			add("%s[%q] is set by the construct itself (from the Database, Redis or Adot props)", field, name)
+		case strings.HasPrefix(strings.ToUpper(name), "ECS_"), strings.HasPrefix(strings.ToUpper(name), "AWS_"):
+			add("%s[%q]: the ECS_ and AWS_ prefixes are reserved for the platform", field, name)
+		}
+	}
+	for _, name := range sortedKeys(p.Environment) {
+		check("Environment", name)
+		if looksLikeCredential(name) {
+			add("Environment[%q] reads like a credential: pass it in Secrets (an ECS secret), never as a plain variable", name)
+		}
+		if p.Environment[name] == nil {
+			add("Environment[%q] is nil", name)
+		}
+	}
+	for _, name := range sortedKeys(p.Secrets) {
+		check("Secrets", name)
+		if p.Environment[name] != nil {
+			add("Secrets[%q] is also in Environment", name)
+		}
+		if p.Secrets[name].Secret == nil {
+			add("Secrets[%q].Secret is nil", name)
+		}
+		if f := p.Secrets[name].Field; f != "" && !jsonFieldName.MatchString(f) {
+			add("Secrets[%q].Field %q is not a JSON field name", name, f)
+		}
+	}
+}
+
+// checkDuration checks a resolved duration lies within [min, max] seconds, in whole seconds.
+func (p ServiceProps) checkDuration(add func(string, ...any), key string, d awscdk.Duration, min, max float64) {
+	if d == nil || *d.IsUnresolved() {
+		return
+	}
+	ms := *d.ToMilliseconds(nil)
+	if s := ms / 1000; s < min || s > max || s != math.Trunc(s) {
+		add("%s %s is outside %v-%v whole seconds", key, *d.ToHumanString(), min, max)
+	}
+}
+
+func looksLikeCredential(name string) bool {
+	upper := strings.ToUpper(name)
+	if strings.Contains(upper, "API_KEY") || strings.Contains(upper, "PRIVATE_KEY") || strings.Contains(upper, "ACCESS_KEY") {
+		return true
+	}
+	for _, word := range strings.Split(upper, "_") {
+		if slices.Contains(credentialWords, word) {
+			return true
+		}
+	}
+	return false
+}
+
+func isRoot(user string) bool {
+	for _, part := range strings.Split(user, ":") {
+		if part == "0" || strings.EqualFold(part, "root") {
+			return true
+		}
+	}
+	return false
+}
+
+func unresolved(s *string) bool { return *awscdk.Token_IsUnresolved(s) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

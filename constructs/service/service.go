@@ -1,0 +1,447 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	appscaling "github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Names inside the task.
+const (
+	collectorContainer = "adot-collector"
+	collectorUser      = "10001:10001" // the collector image's own non-root user
+	otlpAuthVariable   = "OTLP_AUTH_HEADER"
+	scratchVolume      = "tmp"
+)
+
+// Service is one Fargate microservice.
+type Service struct {
+	constructs.Construct
+
+	// Service is the ECS service.
+	Service ecs.FargateService
+	// TaskDefinition is the service's task definition.
+	TaskDefinition ecs.FargateTaskDefinition
+	// TaskRole is what the application's code may do. Grant more to it as usual (e.g.
+	// bucket.GrantRead(TaskRole)): at synth its grants move into a customer managed policy, so
+	// the role never has an inline policy.
+	TaskRole iam.IRole
+	// ExecutionRole is what ECS may do to start the task: pull the images, write the logs,
+	// read the secrets it injects.
+	ExecutionRole iam.IRole
+	// LogGroup receives every container's logs; LogKey encrypts it.
+	LogGroup logs.ILogGroup
+	LogKey   kms.IKey
+	// Container is the main (application) container.
+	Container ecs.ContainerDefinition
+	// Collector is the ADOT collector sidecar; nil without Adot.
+	Collector ecs.ContainerDefinition
+	// Scaling is the service's scalable task count (for scheduled actions or more policies).
+	Scaling appscaling.ScalableTarget
+
+	taskRole iam.Role
+}
+
+// NewService builds the service, or returns every problem with props.
+func NewService(scope constructs.Construct, id string, props ServiceProps) (*Service, error) {
+	p := props.withDefaults()
+	errs := []error{p.validate()}
+	var subnets *[]ec2.ISubnet
+	if p.Vpc != nil && p.Subnets != nil {
+		var err error
+		subnets, err = selectSubnets(p)
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("service %s: invalid props:\n%w", id, err)
+	}
+
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	s := &Service{Construct: this}
+	s.buildLogs(p)
+	s.buildRoles()
+	s.buildTaskDefinition(p)
+	s.grantTaskRole(p)
+	s.buildService(p, subnets)
+	s.buildScaling(p)
+	s.acceptByDesign()
+	return s, nil
+}
+
+// selectSubnets resolves the selection in the VPC and refuses public subnets.
+func selectSubnets(p ServiceProps) (subnets *[]ec2.ISubnet, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("Subnets selects nothing in Vpc: %v", r)
+		}
+	}()
+	selected := p.Vpc.SelectSubnets(p.Subnets)
+	switch {
+	case selected.Subnets == nil || len(*selected.Subnets) == 0:
+		return nil, fmt.Errorf("Subnets selects no subnet in Vpc")
+	case selected.HasPublic != nil && *selected.HasPublic:
+		return nil, fmt.Errorf("Subnets selects public subnets: tasks run in the private-app subnets")
+	}
+	return selected.Subnets, nil
+}
+
+func (s *Service) buildLogs(p ServiceProps) {
+	stack := awscdk.Stack_Of(s.Construct)
+	key := p.LogKey
+	if key == nil {
+		newKey := kms.NewKey(s.Construct, jsii.String("LogKey"), &kms.KeyProps{
+			Description:       jsii.String(fmt.Sprintf("Encrypts the log group %s", p.LogGroupName)),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		})
+		// CloudWatch Logs uses the key on the log group's behalf, for this one log group only.
+		newKey.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:        jsii.String("AllowCloudWatchLogs"),
+			Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
+			Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{
+				"ArnEquals": map[string]any{
+					"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", *stack.Partition(), *stack.Region(), *stack.Account(), p.LogGroupName),
+				},
+			},
+		}), nil)
+		key = newKey
+	}
+	s.LogKey = key
+	s.LogGroup = logs.NewLogGroup(s.Construct, jsii.String("LogGroup"), &logs.LogGroupProps{
+		LogGroupName:  jsii.String(p.LogGroupName),
+		EncryptionKey: key,
+		Retention:     p.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+}
+
+// buildRoles creates the two roles, each assumable by ECS tasks of this account and region only
+// (confused-deputy protection). Their grants end up in customer managed policies.
+func (s *Service) buildRoles() {
+	stack := awscdk.Stack_Of(s.Construct)
+	principal := func() iam.IPrincipal {
+		return iam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &iam.ServicePrincipalOpts{
+			Conditions: &map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+				"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ecs:%s:%s:*", *stack.Partition(), *stack.Region(), *stack.Account())},
+			},
+		})
+	}
+	execution := iam.NewRole(s.Construct, jsii.String("ExecutionRole"), &iam.RoleProps{
+		Description: jsii.String("ECS starts this service's tasks with it: image pull, logs, injected secrets"),
+		AssumedBy:   principal(),
+	})
+	task := iam.NewRole(s.Construct, jsii.String("TaskRole"), &iam.RoleProps{
+		Description: jsii.String("This service's application code runs with it"),
+		AssumedBy:   principal(),
+	})
+	managedGrants(execution, map[string]string{
+		"ecr:GetAuthorizationToken": "ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource \"*\"); " +
+			"it only issues the registry login token, and image pulls stay limited to the service's own repositories.",
+	})
+	managedGrants(task, nil)
+	s.ExecutionRole, s.TaskRole, s.taskRole = execution, task, task
+}
+
+func (s *Service) buildTaskDefinition(p ServiceProps) {
+	td := ecs.NewFargateTaskDefinition(s.Construct, jsii.String("TaskDefinition"), &ecs.FargateTaskDefinitionProps{
+		Cpu:            jsii.Number(float64(p.Cpu)),
+		MemoryLimitMiB: jsii.Number(float64(p.Memory)),
+		RuntimePlatform: &ecs.RuntimePlatform{
+			OperatingSystemFamily: ecs.OperatingSystemFamily_LINUX(),
+			CpuArchitecture:       p.Architecture,
+		},
+		ExecutionRole: s.ExecutionRole,
+		TaskRole:      s.TaskRole,
+	})
+	s.TaskDefinition = td
+	root := isRoot(p.User)
+
+	c := td.AddContainer(jsii.String(p.Name), &ecs.ContainerDefinitionOptions{
+		ContainerName: jsii.String(p.Name),
+		Image:         p.Image,
+		Essential:     jsii.Bool(true),
+		PortMappings: &[]*ecs.PortMapping{{
+			ContainerPort: jsii.Number(float64(p.Port)),
+			Protocol:      ecs.Protocol_TCP,
+		}},
+		Logging:                s.logDriver(p),
+		ReadonlyRootFilesystem: p.ReadOnlyRootFilesystem,
+		User:                   jsii.String(p.User),
+		Privileged:             jsii.Bool(false),
+		StopTimeout:            p.StopTimeout,
+		HealthCheck:            p.HealthCheck,
+		LinuxParameters:        s.linuxParameters("AppLinuxParameters", !root),
+	})
+	if *p.ReadOnlyRootFilesystem {
+		// A writable scratch directory on the task's ephemeral storage, so a read-only root is
+		// usable by runtimes that need a temp dir.
+		td.AddVolume(&ecs.Volume{Name: jsii.String(scratchVolume)})
+		c.AddMountPoints(&ecs.MountPoint{ContainerPath: jsii.String("/tmp"), SourceVolume: jsii.String(scratchVolume), ReadOnly: jsii.Bool(false)})
+	}
+
+	env, secrets := p.containerVariables()
+	for _, name := range sortedKeys(env) {
+		c.AddEnvironment(jsii.String(name), env[name])
+	}
+	for _, name := range sortedKeys(secrets) {
+		c.AddSecret(jsii.String(name), secrets[name])
+	}
+	s.Container = c
+
+	if p.Adot != nil {
+		s.Collector = s.buildCollector(p)
+		// Start the collector first; ECS then stops the application first, so its last spans
+		// still reach the collector.
+		c.AddContainerDependencies(&ecs.ContainerDependency{Container: s.Collector, Condition: ecs.ContainerDependencyCondition_START})
+	}
+}
+
+// containerVariables returns the main container's plain variables and ECS secrets.
+func (p ServiceProps) containerVariables() (map[string]*string, map[string]ecs.Secret) {
+	env := map[string]*string{}
+	for k, v := range p.Environment {
+		env[k] = v
+	}
+	secrets := map[string]ecs.Secret{}
+	for k, v := range p.Secrets {
+		secrets[k] = ecs.Secret_FromSecretsManager(v.Secret, optional(v.Field))
+	}
+	if p.DatabaseHost != nil {
+		env["DB_HOST"] = p.DatabaseHost
+		env["DB_PORT"] = jsii.String(strconv.FormatFloat(p.DatabasePort, 'f', -1, 64))
+		env["DB_USER"] = jsii.String(p.DatabaseUser)
+		if p.DatabaseName != "" {
+			env["DB_NAME"] = jsii.String(p.DatabaseName)
+		}
+		if p.DatabaseSecret != nil {
+			secrets["DB_PASSWORD"] = ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("password"))
+		}
+	}
+	if p.RedisHost != nil {
+		env["REDIS_HOST"] = p.RedisHost
+		env["REDIS_PORT"] = jsii.String(strconv.FormatFloat(p.RedisPort, 'f', -1, 64))
+		if p.RedisAuthSecret != nil {
+			secrets["REDIS_AUTH"] = ecs.Secret_FromSecretsManager(p.RedisAuthSecret, optional(p.RedisAuthField))
+		}
+	}
+	if p.Adot != nil {
+		env["OTEL_SERVICE_NAME"] = jsii.String(p.Name)
+		env["OTEL_EXPORTER_OTLP_ENDPOINT"] = jsii.String("http://127.0.0.1:4318")
+		env["OTEL_EXPORTER_OTLP_PROTOCOL"] = jsii.String("http/protobuf")
+	}
+	return env, secrets
+}
+
+func (s *Service) buildCollector(p ServiceProps) ecs.ContainerDefinition {
+	a := p.Adot
+	col := s.TaskDefinition.AddContainer(jsii.String("AdotCollector"), &ecs.ContainerDefinitionOptions{
+		ContainerName: jsii.String(collectorContainer),
+		Image:         a.Image,
+		// Telemetry must never take the service down: a failed collector loses traces, not requests.
+		Essential:              jsii.Bool(false),
+		MemoryReservationMiB:   jsii.Number(64),
+		Logging:                s.logDriver(p),
+		ReadonlyRootFilesystem: jsii.Bool(true),
+		User:                   jsii.String(collectorUser),
+		Privileged:             jsii.Bool(false),
+		StopTimeout:            p.StopTimeout,
+		LinuxParameters:        s.linuxParameters("CollectorLinuxParameters", true),
+	})
+	col.AddEnvironment(jsii.String("AOT_CONFIG_CONTENT"), collectorValue(collectorConfig(a.OtlpEndpoint, a.OtlpSecret != nil)))
+	if a.OtlpSecret != nil {
+		col.AddSecret(jsii.String(otlpAuthVariable), ecs.Secret_FromSecretsManager(a.OtlpSecret, optional(a.OtlpSecretField)))
+	}
+	return col
+}
+
+// logDriver sends a container's output to the service's log group. Non-blocking: a slow
+// CloudWatch Logs never stalls the application's writes (the buffer absorbs bursts).
+func (s *Service) logDriver(p ServiceProps) ecs.LogDriver {
+	return ecs.LogDrivers_AwsLogs(&ecs.AwsLogDriverProps{
+		LogGroup:      s.LogGroup,
+		StreamPrefix:  jsii.String(p.Name),
+		Mode:          ecs.AwsLogDriverMode_NON_BLOCKING,
+		MaxBufferSize: awscdk.Size_Mebibytes(jsii.Number(25)),
+	})
+}
+
+// linuxParameters runs an init process (signals reach the application, zombies are reaped) and,
+// for a non-root user, drops every Linux capability so a setuid binary cannot regain privileges.
+func (s *Service) linuxParameters(id string, dropAll bool) ecs.LinuxParameters {
+	lp := ecs.NewLinuxParameters(s.Construct, jsii.String(id), &ecs.LinuxParametersProps{InitProcessEnabled: jsii.Bool(true)})
+	if dropAll {
+		lp.DropCapabilities(ecs.Capability_ALL)
+	}
+	return lp
+}
+
+// grantTaskRole gives the application exactly what it uses.
+func (s *Service) grantTaskRole(p ServiceProps) {
+	stack := awscdk.Stack_Of(s.Construct)
+	if p.DatabaseResourceId != nil {
+		s.TaskRole.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Actions: jsii.Strings("rds-db:connect"),
+			Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("rds-db"), Resource: jsii.String("dbuser"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+				ResourceName: jsii.String(fmt.Sprintf("%s/%s", *p.DatabaseResourceId, p.DatabaseUser)),
+			})},
+		}))
+	}
+	for _, secret := range p.ReadableSecrets {
+		secret.GrantRead(s.TaskRole, nil)
+	}
+	grantDecryptViaSecretsManager(s.TaskRole, p.ReadableSecrets)
+	grantDecryptViaSecretsManager(s.ExecutionRole, p.injectedSecrets())
+	if p.Adot != nil {
+		// X-Ray's write and sampling APIs have no resource-level permissions: they live in a policy
+		// of their own, so the Resource "*" suppression covers exactly these actions.
+		policy := iam.NewManagedPolicy(s.taskRole, jsii.String("TracingPolicy"), &iam.ManagedPolicyProps{
+			Description: jsii.String(fmt.Sprintf("The ADOT collector of service %s sends traces to X-Ray", p.Name)),
+			Roles:       &[]iam.IRole{s.TaskRole},
+			Statements: &[]iam.PolicyStatement{iam.NewPolicyStatement(&iam.PolicyStatementProps{
+				Actions: jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+					"xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"),
+				Resources: jsii.Strings("*"),
+			})},
+		})
+		suppressTracingWildcard(policy)
+	}
+}
+
+func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
+	svc := ecs.NewFargateService(s.Construct, jsii.String("Service"), &ecs.FargateServiceProps{
+		Cluster:                     p.Cluster,
+		TaskDefinition:              s.TaskDefinition,
+		PlatformVersion:             ecs.FargatePlatformVersion_LATEST,
+		DesiredCount:                jsii.Number(float64(p.DesiredCount)),
+		MinHealthyPercent:           jsii.Number(float64(p.MinHealthyPercent)),
+		MaxHealthyPercent:           jsii.Number(float64(p.MaxHealthyPercent)),
+		HealthCheckGracePeriod:      p.HealthCheckGracePeriod,
+		DeploymentController:        &ecs.DeploymentController{Type: ecs.DeploymentControllerType_ECS},
+		DeploymentStrategy:          ecs.DeploymentStrategy_ROLLING,
+		CircuitBreaker:              &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		AvailabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing_ENABLED,
+		VpcSubnets:                  &ec2.SubnetSelection{Subnets: subnets},
+		SecurityGroups:              &[]ec2.ISecurityGroup{p.SecurityGroup},
+		AssignPublicIp:              jsii.Bool(false),
+		PropagateTags:               ecs.PropagatedTagSource_SERVICE,
+		EnableECSManagedTags:        jsii.Bool(true),
+		EnableExecuteCommand:        jsii.Bool(false),
+		CloudMapOptions: &ecs.CloudMapOptions{
+			CloudMapNamespace: p.Namespace,
+			Name:              jsii.String(p.Name),
+			DnsRecordType:     servicediscovery.DnsRecordType_A,
+			DnsTtl:            awscdk.Duration_Seconds(jsii.Number(10)),
+		},
+	})
+	svc.LoadBalancerTarget(&ecs.LoadBalancerTargetOptions{
+		ContainerName: jsii.String(p.Name), ContainerPort: jsii.Number(float64(p.Port)), Protocol: ecs.Protocol_TCP,
+	}).AttachToApplicationTargetGroup(p.TargetGroup)
+	// Tasks start only once both roles have their policies (CDK waits for the task role alone).
+	svc.Node().DefaultChild().Node().AddDependency(s.ExecutionRole, s.TaskRole)
+	s.Service = svc
+}
+
+// buildScaling tracks CPU, memory and ALB requests per task; the most demanding policy wins
+// scale-out, and scale-in happens only when every policy agrees.
+func (s *Service) buildScaling(p ServiceProps) {
+	stack := awscdk.Stack_Of(s.Construct)
+	// Application Auto Scaling's service-linked role for ECS, as ecs.BaseService.autoScaleTaskCount uses it.
+	role := iam.Role_FromRoleArn(s.Construct, jsii.String("ScalingRole"), stack.FormatArn(&awscdk.ArnComponents{
+		Region: jsii.String(""), Service: jsii.String("iam"),
+		Resource:     jsii.String("role/aws-service-role/ecs.application-autoscaling.amazonaws.com"),
+		ResourceName: jsii.String("AWSServiceRoleForApplicationAutoScaling_ECSService"),
+	}), nil)
+	target := appscaling.NewScalableTarget(s.Construct, jsii.String("Scaling"), &appscaling.ScalableTargetProps{
+		ServiceNamespace:  appscaling.ServiceNamespace_ECS,
+		ResourceId:        jsii.String(fmt.Sprintf("service/%s/%s", *p.Cluster.ClusterName(), *s.Service.ServiceName())),
+		ScalableDimension: jsii.String("ecs:service:DesiredCount"),
+		MinCapacity:       jsii.Number(float64(p.MinCount)),
+		MaxCapacity:       jsii.Number(float64(p.MaxCount)),
+		Role:              role,
+	})
+	track := func(id string, metric appscaling.PredefinedMetric, value int, label *string) {
+		target.ScaleToTrackMetric(jsii.String(id), &appscaling.BasicTargetTrackingScalingPolicyProps{
+			PredefinedMetric: metric,
+			ResourceLabel:    label,
+			TargetValue:      jsii.Number(float64(value)),
+			ScaleOutCooldown: p.ScaleOutCooldown,
+			ScaleInCooldown:  p.ScaleInCooldown,
+		})
+	}
+	track("CpuScaling", appscaling.PredefinedMetric_ECS_SERVICE_AVERAGE_CPU_UTILIZATION, p.CpuTarget, nil)
+	track("MemoryScaling", appscaling.PredefinedMetric_ECS_SERVICE_AVERAGE_MEMORY_UTILIZATION, p.MemoryTarget, nil)
+	// The label is "<ALB full name>/<target group full name>"; the target group's full name
+	// ("targetgroup/<name>/<id>") is the last field of its ARN.
+	tgFullName := awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), p.TargetGroup.TargetGroupArn(), jsii.Number(6)))
+	track("RequestCountScaling", appscaling.PredefinedMetric_ALB_REQUEST_COUNT_PER_TARGET, p.RequestsPerTarget,
+		jsii.String(fmt.Sprintf("%s/%s", *p.LoadBalancerFullName, *tgFullName)))
+	s.Scaling = target
+}
+
+// injectedSecrets are the Secrets Manager secrets ECS reads into the containers at task start.
+func (p ServiceProps) injectedSecrets() []sm.ISecret {
+	var out []sm.ISecret
+	for _, name := range sortedKeys(p.Secrets) {
+		out = append(out, p.Secrets[name].Secret)
+	}
+	if p.DatabaseHost != nil && p.DatabaseSecret != nil {
+		out = append(out, p.DatabaseSecret)
+	}
+	if p.RedisHost != nil && p.RedisAuthSecret != nil {
+		out = append(out, p.RedisAuthSecret)
+	}
+	if p.Adot != nil && p.Adot.OtlpSecret != nil {
+		out = append(out, p.Adot.OtlpSecret)
+	}
+	return out
+}
+
+// grantDecryptViaSecretsManager lets role decrypt with the customer keys of secrets, only
+// through Secrets Manager. The secrets' own grantRead grants this in the key's policy alone,
+// through a kms:ViaService principal that never reaches the role's identity policy: enough when
+// the key lives in the same stack, but a key in another stack (the Data stack) then trusts only
+// the account, and without this statement the read fails at task start.
+func grantDecryptViaSecretsManager(role iam.IRole, secrets []sm.ISecret) {
+	var keys []*string
+	seen := map[string]bool{}
+	for _, secret := range secrets {
+		if key := secret.EncryptionKey(); key != nil && !seen[*key.KeyArn()] {
+			seen[*key.KeyArn()] = true
+			keys = append(keys, key.KeyArn())
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	stack := awscdk.Stack_Of(role)
+	role.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Actions:   jsii.Strings("kms:Decrypt"),
+		Resources: &keys,
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("secretsmanager.%s.amazonaws.com", *stack.Region())},
+		},
+	}))
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return jsii.String(s)
+}
