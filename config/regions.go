@@ -60,3 +60,21 @@ func (f RegionFacts) hasAZ(az string) bool {
 	suffix, ok := strings.CutPrefix(az, f.Name)
 	return ok && len(suffix) == 1 && strings.Contains(f.AZLetters, suffix)
 }
+
+// Route53HealthCheckerRegions are the regions Stratus's Route 53 health checks run from (Route 53
+// needs at least three). Limiting them keeps the ALB's exception for the checkers small.
+var Route53HealthCheckerRegions = []string{"us-east-1", "us-west-2", "eu-west-1"}
+
+// Route53HealthCheckerCidrs are the source ranges of Route 53's health checkers in
+// Route53HealthCheckerRegions, as AWS publishes them (ip-ranges.json, service
+// ROUTE53_HEALTHCHECKS; "IP address ranges of Amazon Route 53 servers"): the two legacy /26 ranges
+// of each region plus 15.177.0.0/18, the block all checkers have used since 2019. The per-region
+// managed prefix list com.amazonaws.<region>.route53-healthchecks would track changes for us, but
+// its id differs per region and synth must not look it up. Review this list when AWS announces a
+// change of checker ranges.
+var Route53HealthCheckerCidrs = []string{
+	"15.177.0.0/18",
+	"107.23.255.0/26", "54.243.31.192/26", // us-east-1
+	"54.244.52.192/26", "54.245.168.0/26", // us-west-2
+	"54.228.16.0/26", "176.34.159.192/26", // eu-west-1
+}

@@ -76,6 +76,7 @@ func NewOriginRecord(scope constructs.Construct, id string, props OriginRecordPr
 			RequestInterval:          jsii.Number(float64(p.HealthCheckIntervalSeconds)),
 			FailureThreshold:         jsii.Number(float64(p.FailureThreshold)),
 			MeasureLatency:           jsii.Bool(true),
+			Regions:                  checkerRegions(p.CheckerRegions),
 		},
 		HealthCheckTags: &[]*r53.CfnHealthCheck_HealthCheckTagProperty{{
 			Key: jsii.String("Name"), Value: jsii.String(fmt.Sprintf("%s in %s", p.Name, p.Region)),
@@ -146,4 +147,12 @@ func albTarget(lb interface {
 		HostedZoneId:         lb.LoadBalancerCanonicalHostedZoneId(),
 		EvaluateTargetHealth: jsii.Bool(evaluateTargetHealth),
 	}
+}
+
+// checkerRegions is nil (Route 53's defaults) or the given regions.
+func checkerRegions(regions []string) *[]*string {
+	if len(regions) == 0 {
+		return nil
+	}
+	return jsii.Strings(regions...)
 }

@@ -163,6 +163,7 @@ func shared(t *testing.T) *synthesized {
 		secondary := newStack(secondaryStack, "eu-west-1")
 		p := originProps(secondary, "eu-west-1", RoutingFailover, false)
 		p.HealthCheckPath, p.HealthCheckIntervalSeconds, p.FailureThreshold, p.Ipv6 = "/healthz", 10, 2, true
+		p.CheckerRegions = []string{"us-east-1", "us-west-2", "eu-west-1"}
 		check(NewOriginRecord(secondary, "Origin", p))
 		if synthErr != nil {
 			return
@@ -311,7 +312,8 @@ func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
 	for _, hc := range ofType(t, secondaryStack, "AWS::Route53::HealthCheck") {
 		c := hc.Properties["HealthCheckConfig"]
 		if get(c, "ResourcePath") != "/healthz" || get(c, "RequestInterval") != 10.0 || get(c, "FailureThreshold") != 2.0 ||
-			get(c, "FullyQualifiedDomainName") != "eu-west-1.origin.example.com" {
+			get(c, "FullyQualifiedDomainName") != "eu-west-1.origin.example.com" ||
+			asJSON(get(c, "Regions")) != `["us-east-1","us-west-2","eu-west-1"]` {
 			t.Errorf("secondary health check = %s", asJSON(c))
 		}
 	}
@@ -454,6 +456,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{"an interval other than 10 or 30", func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, "HealthCheckIntervalSeconds 20 is not 10 or 30"},
 		{"a failure threshold above 10", func(p *OriginRecordProps) { p.FailureThreshold = 11 }, "FailureThreshold 11 is outside 1-10"},
 		{"a negative failure threshold", func(p *OriginRecordProps) { p.FailureThreshold = -1 }, "FailureThreshold -1 is outside 1-10"},
+		{"fewer than three checker regions", func(p *OriginRecordProps) { p.CheckerRegions = []string{"us-east-1", "eu-west-1"} }, "CheckerRegions has 2 entries; Route 53 needs at least 3"},
 	}
 	for _, c := range origin {
 		t.Run("origin record: "+c.name, func(t *testing.T) {

@@ -77,6 +77,10 @@ type OriginRecordProps struct {
 	// Ipv6 adds an AAAA alias with the same routing and health check, for a dual-stack ALB.
 	// Default: false (A only: the ALBs are IPv4, and CloudFront reaches origins over IPv4).
 	Ipv6 bool
+	// CheckerRegions limits the health check to Route 53 checkers in these regions (at least 3),
+	// so the ALB admits only their published ranges.
+	// Default: none (Route 53's default set of checker regions).
+	CheckerRegions []string
 }
 
 // RegionalAliasProps configures a RegionalAlias.
@@ -154,6 +158,9 @@ func (p OriginRecordProps) validate(stackRegion string) error {
 	}
 	if p.HealthCheckIntervalSeconds != 10 && p.HealthCheckIntervalSeconds != 30 {
 		add("HealthCheckIntervalSeconds %d is not 10 or 30", p.HealthCheckIntervalSeconds)
+	}
+	if n := len(p.CheckerRegions); n > 0 && n < 3 {
+		add("CheckerRegions has %d entries; Route 53 needs at least 3", n)
 	}
 	if p.FailureThreshold < 1 || p.FailureThreshold > 10 {
 		add("FailureThreshold %d is outside 1-10", p.FailureThreshold)

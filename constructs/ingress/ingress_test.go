@@ -196,6 +196,7 @@ func custom(t *testing.T) *fixture {
 			p.AccessLogExpirationDays = 30
 			p.IdleTimeout = awscdk.Duration_Seconds(jsii.Number(120))
 			p.Targets = []Target{{Name: "user-api", Port: 9090, PathPattern: "/users/*", HealthCheckPath: "/ready", Priority: 7}}
+			p.HealthCheckHost = "api.example.com"
 		})
 	})
 	if customErr != nil {
@@ -495,7 +496,15 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		f.tpl.HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), &map[string]any{
 			"DomainName": "api.example.com", "SubjectAlternativeNames": assertions.Match_Absent(),
 		})
-		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), jsii.Number(1))
+		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), jsii.Number(2))
+		// Route 53's checkers send no custom header: only this host and exact path pass without it.
+		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), &map[string]any{
+			"Priority": 1,
+			"Conditions": []any{
+				map[string]any{"Field": "host-header", "HostHeaderConfig": map[string]any{"Values": []any{"api.example.com"}}},
+				map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/ready"}}},
+			},
+		})
 		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), &map[string]any{
 			"Priority": 7,
 			"Conditions": []any{
@@ -586,6 +595,10 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{"a negative log retention", func(p *LoadBalancerProps) { p.AccessLogExpirationDays = -1 }, "AccessLogExpirationDays -1 must be at least 1"},
 		{"an idle timeout over 4000 s", func(p *LoadBalancerProps) { p.IdleTimeout = awscdk.Duration_Hours(jsii.Number(2)) }, "IdleTimeout 7200 s"},
 		{"no targets", func(p *LoadBalancerProps) { p.Targets = nil }, "Targets is empty"},
+		{"a health-check host without a certificate", func(p *LoadBalancerProps) { p.HealthCheckHost = "health.example.com" }, `HealthCheckHost "health.example.com" is not one of CertificateNames`},
+		{"a target on the health-check rule's priority", func(p *LoadBalancerProps) {
+			p.HealthCheckHost, p.Targets[0].Priority = p.CertificateNames[0], 1
+		}, "Targets[0].Priority 1 is reserved for the health-check rule"},
 		{"a bad target name", func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, `Targets[0].Name "Product" must match`},
 		{"duplicate target names", func(p *LoadBalancerProps) { p.Targets[1].Name = "product" }, `Targets[1].Name "product" is already Targets[0].Name`},
 		{"target names that differ only in dashes", func(p *LoadBalancerProps) {

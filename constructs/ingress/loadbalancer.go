@@ -203,4 +203,16 @@ func (l *LoadBalancer) buildTargets(p LoadBalancerProps) {
 		})
 		l.TargetGroups[t.Name] = group
 	}
+	if p.HealthCheckHost != "" {
+		first := p.Targets[0]
+		elbv2.NewApplicationListenerRule(l.Construct, jsii.String("HealthCheckRule"), &elbv2.ApplicationListenerRuleProps{
+			Listener: l.HttpsListener,
+			Priority: jsii.Number(healthCheckRulePriority),
+			Conditions: &[]elbv2.ListenerCondition{
+				elbv2.ListenerCondition_HostHeaders(jsii.Strings(p.HealthCheckHost)),
+				elbv2.ListenerCondition_PathPatterns(jsii.Strings(first.HealthCheckPath)),
+			},
+			Action: elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{l.TargetGroups[first.Name]}, nil),
+		})
+	}
 }

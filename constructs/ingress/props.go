@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -99,7 +100,16 @@ type LoadBalancerProps struct {
 	// IdleTimeout is the ALB's connection idle timeout (1-4000 s).
 	// Default: 60 seconds.
 	IdleTimeout awscdk.Duration
+	// HealthCheckHost, when set, lets requests for exactly this host and the first target's
+	// health-check path through without the origin header (rule priority 1), forwarded to the
+	// first target. Route 53 health checkers cannot send custom headers; give the region-only
+	// name (e.g. "us-east-1.origin.example.com"), which must be one of CertificateNames.
+	// Default: "" (every rule requires the origin header).
+	HealthCheckHost string
 }
+
+// healthCheckRulePriority is the priority of the header-less health-check rule; targets may not use it.
+const healthCheckRulePriority = 1
 
 // Defaults and AWS limits.
 const (
@@ -207,6 +217,16 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 
 	if stackRegion == "" {
 		add("the stack has no explicit region; the access-log bucket policy names the region's ELB log-delivery principal")
+	}
+	if p.HealthCheckHost != "" {
+		if !slices.Contains(p.CertificateNames, p.HealthCheckHost) {
+			add("HealthCheckHost %q is not one of CertificateNames", p.HealthCheckHost)
+		}
+		for i, t := range p.Targets {
+			if t.Priority == healthCheckRulePriority {
+				add("Targets[%d].Priority %d is reserved for the health-check rule", i, t.Priority)
+			}
+		}
 	}
 	if p.Vpc == nil {
 		add("Vpc is required")

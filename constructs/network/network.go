@@ -181,6 +181,10 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 	alb := n.newSecurityGroup("AlbSecurityGroup", "Public ALB: HTTPS from CloudFront origin-facing servers only")
 	alb.AddIngressRule(ec2.Peer_PrefixList(jsii.String(p.CloudFrontPrefixListId)), ec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("HTTPS from CloudFront origin-facing servers"), nil)
+	for _, cidr := range p.HealthCheckerCidrs {
+		alb.AddIngressRule(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_Tcp(jsii.Number(443)),
+			jsii.String("HTTPS from Route 53 health checkers (health-check rule only)"), nil)
+	}
 	db := n.newSecurityGroup("DatabaseSecurityGroup", "Databases: database port from the services only")
 	cache := n.newSecurityGroup("CacheSecurityGroup", "Caches: cache port from the services only")
 

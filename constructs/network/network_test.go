@@ -114,6 +114,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	p.CachePort = 6380
 	p.DatabasePort = 5433
 	p.Services = []ServicePort{{Name: "order", Port: 9090}}
+	p.HealthCheckerCidrs = []string{"15.177.0.0/18"}
 	tpl := synth(t, p)
 	noPanic(t, func() {
 		tpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(1))
@@ -128,6 +129,11 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 			})},
 		})
 		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
+			"SecurityGroupIngress": []any{assertions.Match_ObjectLike(&map[string]any{
+				"CidrIp": "15.177.0.0/18", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp",
+			})},
+		})
 		for _, port := range []int{9090, 5433, 6380} {
 			tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroupIngress"), &map[string]any{
 				"FromPort": port, "ToPort": port, "IpProtocol": "tcp",
@@ -190,6 +196,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			p.Services = []ServicePort{{Name: "order", Port: 8080}, {Name: "order", Port: 8081}}
 		}, `Services[1].Name "order" is listed twice`},
 		{"a service without a port", func(p *NetworkProps) { p.Services = []ServicePort{{Name: "order"}} }, "Services[0].Port 0 is outside"},
+		{"a health-checker range that is not a CIDR", func(p *NetworkProps) { p.HealthCheckerCidrs = []string{"0.0.0.0/0"} }, `HealthCheckerCidrs[0] "0.0.0.0/0" must be an IPv4 network CIDR of /8 or smaller`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -73,6 +73,11 @@ type NetworkProps struct {
 	// CachePort is the port the cache security group and the data-tier NACL admit.
 	// Default: 6379.
 	CachePort int
+	// HealthCheckerCidrs are public IPv4 ranges the ALB security group also admits on 443: the
+	// Route 53 health checkers, which cannot come through CloudFront. The ALB answers them only
+	// on its header-less health-check rule.
+	// Default: none.
+	HealthCheckerCidrs []string
 }
 
 // maxZones keeps the data-tier NACL within its default quota of 20 rules per direction
@@ -178,6 +183,12 @@ func (p NetworkProps) validate() error {
 	checkPort("CachePort", p.CachePort)
 	if p.DatabasePort == p.CachePort {
 		add("DatabasePort and CachePort are both %d", p.CachePort)
+	}
+	for i, c := range p.HealthCheckerCidrs {
+		pf, err := netip.ParsePrefix(c)
+		if err != nil || !pf.Addr().Is4() || pf.Masked() != pf || pf.Bits() < 8 {
+			add("HealthCheckerCidrs[%d] %q must be an IPv4 network CIDR of /8 or smaller", i, c)
+		}
 	}
 	seenService := map[string]bool{}
 	for i, s := range p.Services {
