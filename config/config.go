@@ -122,7 +122,6 @@ const (
 	defaultLogRetentionDays    = 365
 	defaultHealthCheckInterval = 30
 	defaultFailureThreshold    = 3
-	defaultRecordTtlSeconds    = 60
 	defaultRateLimit           = 2000
 	defaultPriceClass          = "PriceClass_100"
 	// serverlessInstanceClass is what Database.InstanceClass holds when serverlessV2 is set: the
@@ -486,9 +485,8 @@ type DNS struct {
 	HealthCheckIntervalSeconds int
 	// HealthCheckFailureThreshold (yaml "healthCheck.failureThreshold", default 3) is 1-10.
 	HealthCheckFailureThreshold int
-	// RecordTtlSeconds (yaml "recordTtlSeconds", default 60) is the TTL of the non-alias
-	// records Stratus writes, 0-172800.
-	RecordTtlSeconds int
+	// (No record TTL: every record Stratus writes is an alias, which answers with its target's
+	// TTL — 60 seconds for ALBs and CloudFront — and takes no TTL of its own.)
 }
 
 // WAF configures the CLOUDFRONT-scope WebACL.

@@ -1124,11 +1124,6 @@ func TestLoadErrors(t *testing.T) {
 			edits: []edit{inDNS("  healthCheck:\n    failureThreshold: 11\n")},
 			want:  []string{": dns.healthCheck.failureThreshold 11: out of range (allowed: 1-10 failed checks)"},
 		},
-		{
-			name:  "a record TTL above two days is rejected",
-			edits: []edit{inDNS("  recordTtlSeconds: 172801\n")},
-			want:  []string{": dns.recordTtlSeconds 172801: out of range (allowed: 0-172800 seconds)"},
-		},
 
 		// ---- waf ----
 		{
@@ -1385,7 +1380,7 @@ func TestShippedFiles(t *testing.T) {
 	dnsFor := func(domain, zone string) DNS {
 		return DNS{
 			Domain: domain, HostedZoneId: zone, ViewerNames: []string{domain, "www." + domain},
-			Routing: RoutingLatency, HealthCheckIntervalSeconds: 30, HealthCheckFailureThreshold: 3, RecordTtlSeconds: 60,
+			Routing: RoutingLatency, HealthCheckIntervalSeconds: 30, HealthCheckFailureThreshold: 3,
 		}
 	}
 	seedWAF := WAF{RateLimit: 2000, ManagedRuleGroups: []string{}, CountOverrides: []string{}, GeoMode: GeoNone, GeoCountries: []string{}}
@@ -1556,7 +1551,7 @@ dns:
 	}
 	wantDNS := DNS{
 		Domain: "example.com", HostedZoneId: "Z0123456789EXAMPLE", ViewerNames: []string{"example.com", "www.example.com"},
-		Routing: RoutingLatency, HealthCheckIntervalSeconds: 30, HealthCheckFailureThreshold: 3, RecordTtlSeconds: 60,
+		Routing: RoutingLatency, HealthCheckIntervalSeconds: 30, HealthCheckFailureThreshold: 3,
 	}
 	if !reflect.DeepEqual(env.DNS, wantDNS) {
 		t.Errorf("dns = %+v\nwant %+v", env.DNS, wantDNS)
@@ -1659,7 +1654,7 @@ func TestValidValuesAreAccepted(t *testing.T) {
 		{
 			name: "failover routing with warm capacity in two regions is accepted",
 			edits: []edit{addRegion, section("app", "  warmCapacity: {desiredCount: 2, minCount: 1, maxCount: 2}\n"),
-				inDNS("  routing: failover\n  healthCheck: {intervalSeconds: 10, failureThreshold: 1}\n  recordTtlSeconds: 0\n")},
+				inDNS("  routing: failover\n  healthCheck: {intervalSeconds: 10, failureThreshold: 1}\n")},
 			check: func(t *testing.T, env *Environment) {
 				if env.DNS.Routing != RoutingFailover || env.App.WarmCapacity != (Capacity{2, 1, 2}) || env.DNS.HealthCheckIntervalSeconds != 10 {
 					t.Errorf("dns = %+v, warm = %+v", env.DNS, env.App.WarmCapacity)

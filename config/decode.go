@@ -33,7 +33,7 @@ var (
 	appKeys        = []string{"logRetentionDays", "namespace", "executeCommand", "otlp", "warmCapacity"}
 	otlpKeys       = []string{"endpoint", "secretName"}
 	capacityKeys   = []string{"desiredCount", "minCount", "maxCount"}
-	dnsKeys        = []string{"domain", "hostedZoneId", "viewerNames", "routing", "healthCheck", "recordTtlSeconds"}
+	dnsKeys        = []string{"domain", "hostedZoneId", "viewerNames", "routing", "healthCheck"}
 	healthKeys     = []string{"intervalSeconds", "failureThreshold"}
 	wafKeys        = []string{"rateLimit", "managedRuleGroups", "countOverrides", "geo"}
 	geoKeys        = []string{"mode", "countries"}
@@ -443,7 +443,6 @@ func defaultDNS() DNS {
 		Routing:                     RoutingLatency,
 		HealthCheckIntervalSeconds:  defaultHealthCheckInterval,
 		HealthCheckFailureThreshold: defaultFailureThreshold,
-		RecordTtlSeconds:            defaultRecordTtlSeconds,
 	}
 }
 
@@ -470,7 +469,6 @@ func (d *decoder) dns(path string, n *yaml.Node, dn *DNS) {
 			d.setInt(p+".failureThreshold", hf["failureThreshold"], &dn.HealthCheckFailureThreshold)
 		}
 	}
-	d.setInt(path+".recordTtlSeconds", f["recordTtlSeconds"], &dn.RecordTtlSeconds)
 }
 
 func (d *decoder) waf(path string, n *yaml.Node, w *WAF) {

@@ -1035,7 +1035,6 @@ func (v *validator) dns() {
 		v.errorf("dns.healthCheck.intervalSeconds %d: not an interval Route 53 health checks accept (allowed: 10, 30)", dn.HealthCheckIntervalSeconds)
 	}
 	v.intRange("dns.healthCheck.failureThreshold", "", dn.HealthCheckFailureThreshold, 1, 10, "failed checks")
-	v.intRange("dns.recordTtlSeconds", "", dn.RecordTtlSeconds, 0, 172800, "seconds")
 }
 
 // ruleNameRE is the syntax of a rule name inside an AWS managed rule group.
