@@ -1,0 +1,256 @@
+package database
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
+	f := fixtures(t)
+	tpl := f.templates[stackPrimary]
+	keyID, _ := f.only(t, stackPrimary, "AWS::KMS::Key")
+	clusterID, cluster := f.only(t, stackPrimary, "AWS::RDS::DBCluster")
+	logsID, _ := f.only(t, stackPrimary, "AWS::Logs::LogGroup")
+	roleID, _ := f.only(t, stackPrimary, "AWS::IAM::Role")
+	key := getAtt(keyID, "Arn")
+	identifier := cluster["Properties"].(map[string]any)["DBClusterIdentifier"].(string)
+	if !rdsIdentifier.MatchString(identifier) || strings.Contains(identifier, "--") {
+		t.Errorf("derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
+	}
+
+	noPanic(t, func() {
+		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
+			"Properties":     map[string]any{"EnableKeyRotation": true},
+			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		})
+		tpl.HasResource(jsii.String("AWS::RDS::DBCluster"), &map[string]any{
+			"Properties": map[string]any{
+				"Engine": "aurora-postgresql", "EngineVersion": DefaultAuroraEngineVersion,
+				"StorageEncrypted": true, "KmsKeyId": key,
+				"EnableIAMDatabaseAuthentication": true,
+				"EnableCloudwatchLogsExports":     []any{"postgresql"},
+				"PerformanceInsightsEnabled":      true, "PerformanceInsightsKmsKeyId": key,
+				"DeletionProtection": true, "CopyTagsToSnapshot": true, "DeleteAutomatedBackups": false,
+				"BackupRetentionPeriod": 7, "PreferredBackupWindow": "03:00-04:00",
+				"PreferredMaintenanceWindow": "sun:04:30-sun:05:30",
+				"Port":                       5432, "DatabaseName": "orders",
+			},
+			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+			// RDS finds its log group already encrypted and with a retention.
+			"DependsOn": []any{logsID},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBClusterParameterGroup"), &map[string]any{
+			"Family": "aurora-postgresql16",
+			"Parameters": map[string]any{
+				"rds.force_ssl": "1", "log_connections": "1", "log_disconnections": "1", "log_min_duration_statement": "1000",
+			},
+		})
+		tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), &map[string]any{
+			"Properties": map[string]any{
+				"LogGroupName":    "/aws/rds/cluster/" + identifier + "/postgresql",
+				"RetentionInDays": 365, "KmsKeyId": key,
+			},
+			"DeletionPolicy": "Retain",
+		})
+		// Writer and reader: provisioned, private, monitored, Performance Insights with the key.
+		tpl.ResourceCountIs(jsii.String("AWS::RDS::DBInstance"), jsii.Number(2))
+		tpl.AllResources(jsii.String("AWS::RDS::DBInstance"), &map[string]any{
+			"Properties": map[string]any{
+				"DBClusterIdentifier": ref(clusterID), "DBInstanceClass": DefaultAuroraInstanceClass,
+				"PubliclyAccessible": false, "AutoMinorVersionUpgrade": true,
+				"EnablePerformanceInsights": true, "PerformanceInsightsKMSKeyId": key,
+				"MonitoringInterval": 60, "MonitoringRoleArn": getAtt(roleID, "Arn"),
+			},
+			// Members of a retained cluster stay with it; a replaced member never lingers.
+			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Delete",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), &map[string]any{
+			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Principal": map[string]any{"Service": "monitoring.rds.amazonaws.com"},
+			})}},
+		})
+		tpl.HasResource(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
+			"Properties": map[string]any{
+				"KmsKeyId": key,
+				"GenerateSecretString": assertions.Match_ObjectLike(&map[string]any{
+					"SecretStringTemplate": `{"username":"stratus_admin","dbname":"orders"}`,
+				}),
+			},
+			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::RotationSchedule"), &map[string]any{
+			"RotationRules": map[string]any{"ScheduleExpression": "rate(30 days)"},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::Serverless::Application"), &map[string]any{
+			"Parameters": assertions.Match_ObjectLike(&map[string]any{
+				"vpcSubnetIds": "subnet-0a0000000000000a1,subnet-0a0000000000000a2,subnet-0a0000000000000a3",
+				"kmsKeyArn":    key,
+			}),
+		})
+		tpl.ResourceCountIs(jsii.String("AWS::RDS::GlobalCluster"), jsii.Number(0))
+	})
+	if got := f.availabilityZones(t, stackPrimary); !reflect.DeepEqual(got, []string{"us-east-1a", "us-east-1b"}) {
+		t.Errorf("instance AZs = %v, want the writer and the reader in different AZs", got)
+	}
+	assertRotationNetworking(t, f, stackPrimary)
+
+	a := f.built[stackPrimary].(*AuroraPostgres)
+	if a.Port != 5432 || a.GlobalClusterIdentifier != "" || a.GlobalCluster != nil {
+		t.Errorf("Port = %v, GlobalClusterIdentifier = %q, GlobalCluster = %v", a.Port, a.GlobalClusterIdentifier, a.GlobalCluster)
+	}
+	for name, v := range map[string]*string{"Endpoint": a.Endpoint, "ReaderEndpoint": a.ReaderEndpoint,
+		"ClusterIdentifier": a.ClusterIdentifier, "ClusterResourceId": a.ClusterResourceId} {
+		if v == nil || *v == "" {
+			t.Errorf("%s is empty", name)
+		}
+	}
+	if a.Secret == nil || a.Key == nil || a.Cluster == nil || a.LogGroup == nil {
+		t.Error("Secret, Key, Cluster and LogGroup must be exposed")
+	}
+}
+
+// assertRotationNetworking checks the rotation function's security group: HTTPS out, 5432 to the
+// database security group, and the database admitting it on 5432 — with literal ports.
+func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
+	t.Helper()
+	dbSG, rotationSG := "", ""
+	for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
+		if strings.HasPrefix(r["Properties"].(map[string]any)["GroupDescription"].(string), "Master-secret rotation") {
+			rotationSG = id
+		} else {
+			dbSG = id
+		}
+	}
+	if dbSG == "" || rotationSG == "" {
+		t.Fatalf("want the database and the rotation security groups in %s", stack)
+	}
+	tpl := f.templates[stack]
+	noPanic(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
+			"GroupDescription": assertions.Match_StringLikeRegexp(jsii.String("^Master-secret rotation")),
+			"SecurityGroupEgress": []any{map[string]any{
+				"CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp",
+				"Description": assertions.Match_AnyValue(),
+			}},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroupEgress"), &map[string]any{
+			"GroupId": getAtt(rotationSG, "GroupId"), "DestinationSecurityGroupId": getAtt(dbSG, "GroupId"),
+			"FromPort": 5432, "ToPort": 5432, "IpProtocol": "tcp",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroupIngress"), &map[string]any{
+			"GroupId": getAtt(dbSG, "GroupId"), "SourceSecurityGroupId": getAtt(rotationSG, "GroupId"),
+			"FromPort": 5432, "ToPort": 5432, "IpProtocol": "tcp",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::Serverless::Application"), &map[string]any{
+			"Parameters": assertions.Match_ObjectLike(&map[string]any{"vpcSecurityGroupIds": getAtt(rotationSG, "GroupId")}),
+		})
+	})
+}
+
+func TestAuroraPostgresGlobalPrimaryWithLargerInstances(t *testing.T) {
+	f := fixtures(t)
+	tpl := f.templates[stackPrimaryGlobal]
+	clusterID, _ := f.only(t, stackPrimaryGlobal, "AWS::RDS::DBCluster")
+	noPanic(t, func() {
+		tpl.HasResource(jsii.String("AWS::RDS::GlobalCluster"), &map[string]any{
+			"Properties": map[string]any{
+				"GlobalClusterIdentifier":   "stratus-prod-orders",
+				"SourceDBClusterIdentifier": ref(clusterID),
+				"DeletionProtection":        true,
+			},
+			"DeletionPolicy": "Retain",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBCluster"), &map[string]any{
+			"BackupRetentionPeriod": 35, "PreferredBackupWindow": "02:00-02:30",
+		})
+		tpl.ResourceCountIs(jsii.String("AWS::RDS::DBInstance"), jsii.Number(3))
+		tpl.AllResourcesProperties(jsii.String("AWS::RDS::DBInstance"), &map[string]any{"DBInstanceClass": "db.r6g.xlarge"})
+		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBInstance"), &map[string]any{"PromotionTier": 0, "AvailabilityZone": "us-east-1a"})
+	})
+	if got := f.availabilityZones(t, stackPrimaryGlobal); !reflect.DeepEqual(got, []string{"us-east-1a", "us-east-1b", "us-east-1c"}) {
+		t.Errorf("instance AZs = %v, want one instance per AZ", got)
+	}
+	if a := f.built[stackPrimaryGlobal].(*AuroraPostgres); a.GlobalClusterIdentifier != "stratus-prod-orders" || a.GlobalCluster == nil {
+		t.Errorf("GlobalClusterIdentifier = %q, GlobalCluster = %v", a.GlobalClusterIdentifier, a.GlobalCluster)
+	}
+}
+
+func TestAuroraPostgresDevIsServerlessWriterOnlyAndSnapshotted(t *testing.T) {
+	f := fixtures(t)
+	tpl := f.templates[stackPrimaryDev]
+	noPanic(t, func() {
+		tpl.HasResource(jsii.String("AWS::RDS::DBCluster"), &map[string]any{
+			"Properties": map[string]any{
+				"DBClusterIdentifier":              "dev-orders",
+				"ServerlessV2ScalingConfiguration": map[string]any{"MinCapacity": 0.5, "MaxCapacity": 8},
+				"DeletionProtection":               false,
+				"EngineVersion":                    "17.4",
+				"PreferredMaintenanceWindow":       "mon:07:00-mon:08:00",
+			},
+			"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBClusterParameterGroup"), &map[string]any{"Family": "aurora-postgresql17"})
+		tpl.ResourceCountIs(jsii.String("AWS::RDS::DBInstance"), jsii.Number(1))
+		tpl.HasResource(jsii.String("AWS::RDS::DBInstance"), &map[string]any{
+			"Properties":     map[string]any{"DBInstanceClass": "db.serverless", "MonitoringInterval": 15},
+			"DeletionPolicy": "Delete",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{
+			"LogGroupName": "/aws/rds/cluster/dev-orders/postgresql", "RetentionInDays": 30,
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::RotationSchedule"), &map[string]any{
+			"RotationRules": map[string]any{"ScheduleExpression": "rate(7 days)"},
+		})
+		// The secret and the key outlive a snapshotted cluster: the snapshot needs them.
+		tpl.HasResource(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{"DeletionPolicy": "Retain"})
+		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{"DeletionPolicy": "Retain"})
+	})
+}
+
+// In the app the database security group lives in the Network stack. The rotation rules must
+// then live in the database's own stack, or the two stacks would reference each other.
+func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
+	f := fixtures(t)
+	noPanic(t, func() {
+		network := f.templates[stackNetwork]
+		network.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroupIngress"), jsii.Number(0))
+		network.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroupEgress"), jsii.Number(0))
+	})
+	for _, stack := range []string{stackPrimaryGlobal, stackInstanceVariant} {
+		rotationSG := ""
+		for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
+			if strings.HasPrefix(r["Properties"].(map[string]any)["GroupDescription"].(string), "Master-secret rotation") {
+				rotationSG = id
+			}
+		}
+		// The database security group arrives as a cross-stack reference (an import or, with
+		// weak references, Fn::GetStackOutput), never as a resource of this stack.
+		crossStack := func(v any) bool {
+			m, ok := v.(map[string]any)
+			return ok && (m["Fn::ImportValue"] != nil || m["Fn::GetStackOutput"] != nil)
+		}
+		ingress, egress := 0, 0
+		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupIngress") {
+			p := r["Properties"].(map[string]any)
+			if crossStack(p["GroupId"]) && reflect.DeepEqual(p["SourceSecurityGroupId"], getAtt(rotationSG, "GroupId")) &&
+				p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
+				ingress++
+			}
+		}
+		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupEgress") {
+			p := r["Properties"].(map[string]any)
+			if crossStack(p["DestinationSecurityGroupId"]) && reflect.DeepEqual(p["GroupId"], getAtt(rotationSG, "GroupId")) &&
+				p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
+				egress++
+			}
+		}
+		if ingress != 1 || egress != 1 {
+			t.Errorf("%s: %d ingress and %d egress rules for 5432 between the rotation group and the other stack's database group, want 1 each",
+				stack, ingress, egress)
+		}
+	}
+}

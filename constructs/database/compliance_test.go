@@ -1,0 +1,70 @@
+package database
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stratus-platform/stratus/internal/gates"
+)
+
+// nagFindingsOf lists everything cdk-nag reported against stack: error and warning annotations,
+// and non-compliant or unevaluable (UNKNOWN) lines of its CSV reports.
+func nagFindingsOf(t *testing.T, f *fixture, stack string) []string {
+	t.Helper()
+	found := f.nagAnnotations(stack)
+	report, err := gates.Nag(f.dir)
+	if err != nil {
+		t.Fatalf("reading the cdk-nag reports: %v", err)
+	}
+	for _, r := range report {
+		if strings.HasSuffix(r.Where, "-"+stack+"-NagReport.csv") {
+			found = append(found, r.String())
+		}
+	}
+	return found
+}
+
+func assertNagClean(t *testing.T, construct string) {
+	f := fixtures(t)
+	stacks := f.byConstruct[construct]
+	if len(stacks) == 0 {
+		t.Fatalf("no fixture stack for %s", construct)
+	}
+	for _, stack := range stacks {
+		for _, finding := range nagFindingsOf(t, f, stack) {
+			t.Errorf("%s: %s", stack, finding)
+		}
+	}
+}
+
+func TestAuroraPostgresIsNagClean(t *testing.T)   { assertNagClean(t, "AuroraPostgres") }
+func TestAuroraSecondaryIsNagClean(t *testing.T)  { assertNagClean(t, "AuroraSecondary") }
+func TestPostgresInstanceIsNagClean(t *testing.T) { assertNagClean(t, "PostgresInstance") }
+
+func TestNagChecksSeeFindingsWhenThereAreSome(t *testing.T) {
+	f := fixtures(t)
+	annotations := strings.Join(f.nagAnnotations(stackCanary), "\n")
+	for _, rule := range []string{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "NIST.800.53.R5-CloudWatchLogGroupRetentionPeriod"} {
+		if !strings.Contains(annotations, rule) {
+			t.Errorf("the canary's unencrypted, never-expiring log group should be reported as %s; annotations:\n%s", rule, annotations)
+		}
+	}
+	if len(nagFindingsOf(t, f, stackCanary)) < 4 { // 2 annotations + 2 report lines
+		t.Errorf("the CSV reports should list the canary's findings too: %v", nagFindingsOf(t, f, stackCanary))
+	}
+}
+
+func TestTemplatesPassCfnLint(t *testing.T) {
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Skip("cfn-lint is not on PATH (pip install cfn-lint)")
+	}
+	f := fixtures(t)
+	findings, err := gates.CfnLint(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, finding := range findings {
+		t.Error(finding)
+	}
+}

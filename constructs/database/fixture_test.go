@@ -1,0 +1,345 @@
+package database
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+const testAccount = "111111111111"
+
+// net is what the network layer would hand a database construct in one region.
+type net struct {
+	vpc             ec2.IVpc
+	data, app       *ec2.SubnetSelection
+	securityGroup   ec2.ISecurityGroup
+	availabilityZns []string
+}
+
+// newTestStack is a stack with explicit account/region, answered AZ lookups and an imported
+// three-tier VPC, so its template holds nothing but the construct under test and its database
+// security group.
+func newTestStack(app awscdk.App, name, region string) (awscdk.Stack, net) {
+	stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String(region)},
+	})
+	azs := []string{region + "a", region + "b", region + "c"}
+	stack.Node().SetContext(jsii.String(fmt.Sprintf("availability-zones:account=%s:region=%s", testAccount, region)), jsii.Strings(azs...))
+	vpc := ec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &ec2.VpcAttributes{
+		VpcId:                       jsii.String("vpc-0123456789abcdef0"),
+		VpcCidrBlock:                jsii.String("10.9.0.0/16"),
+		AvailabilityZones:           jsii.Strings(azs...),
+		PrivateSubnetIds:            jsii.Strings("subnet-0a0000000000000a1", "subnet-0a0000000000000a2", "subnet-0a0000000000000a3"),
+		PrivateSubnetRouteTableIds:  jsii.Strings("rtb-0a0000000000000a1", "rtb-0a0000000000000a2", "rtb-0a0000000000000a3"),
+		PrivateSubnetNames:          jsii.Strings("App"),
+		IsolatedSubnetIds:           jsii.Strings("subnet-0d0000000000000d1", "subnet-0d0000000000000d2", "subnet-0d0000000000000d3"),
+		IsolatedSubnetRouteTableIds: jsii.Strings("rtb-0d0000000000000d1", "rtb-0d0000000000000d2", "rtb-0d0000000000000d3"),
+		IsolatedSubnetNames:         jsii.Strings("Data"),
+	})
+	sg := ec2.NewSecurityGroup(stack, jsii.String("DatabaseSecurityGroup"), &ec2.SecurityGroupProps{
+		Vpc: vpc, Description: jsii.String("Databases: 5432 from the services only"), AllowAllOutbound: jsii.Bool(false),
+	})
+	return stack, net{
+		vpc:             vpc,
+		data:            &ec2.SubnetSelection{SubnetGroupName: jsii.String("Data")},
+		app:             &ec2.SubnetSelection{SubnetGroupName: jsii.String("App")},
+		securityGroup:   sg,
+		availabilityZns: azs,
+	}
+}
+
+func primaryProps(n net) AuroraPostgresProps {
+	return AuroraPostgresProps{
+		Vpc: n.vpc, Subnets: n.data, SecurityGroup: n.securityGroup, AvailabilityZones: slices.Clone(n.availabilityZns),
+		DatabaseName: "orders", RotationSubnets: n.app, Readers: 1,
+	}
+}
+
+func secondaryProps(n net) AuroraSecondaryProps {
+	return AuroraSecondaryProps{
+		Vpc: n.vpc, Subnets: n.data, SecurityGroup: n.securityGroup, AvailabilityZones: slices.Clone(n.availabilityZns),
+		GlobalClusterIdentifier: "stratus-prod-orders", Readers: 1,
+	}
+}
+
+func instanceProps(n net) PostgresInstanceProps {
+	return PostgresInstanceProps{
+		Vpc: n.vpc, Subnets: n.data, SecurityGroup: n.securityGroup, DatabaseName: "shop", RotationSubnets: n.app,
+	}
+}
+
+// fixture is one app holding every configuration the tests look at, synthesized once with both
+// cdk-nag packs applied: each synth costs about a second, so the tests share it.
+type fixture struct {
+	dir       string
+	assembly  cxapi.CloudAssembly
+	stacks    map[string]awscdk.Stack
+	templates map[string]assertions.Template
+	// byConstruct names the stacks of each construct, for the per-construct nag tests.
+	byConstruct map[string][]string
+	// built holds the construct of each stack (*AuroraPostgres, *AuroraSecondary, *PostgresInstance).
+	built map[string]any
+}
+
+// The stacks of the fixture. Each variant changes many props at once, away from their defaults,
+// so one synth shows what every prop does.
+const (
+	stackPrimary           = "Primary"           // AuroraPostgres defaults
+	stackPrimaryGlobal     = "PrimaryGlobal"     // prod: larger class, 2 readers, global, 35-day backups
+	stackPrimaryDev        = "PrimaryDev"        // dev: Serverless v2 writer only, snapshot, no deletion protection
+	stackSecondary         = "Secondary"         // AuroraSecondary defaults
+	stackSecondaryVariant  = "SecondaryVariant"  // Serverless v2 readers, snapshot, other windows
+	stackSecondaryHeadless = "SecondaryHeadless" // no readers, no deletion protection
+	stackInstance          = "Instance"          // PostgresInstance defaults
+	stackInstanceVariant   = "InstanceVariant"   // provisioned IOPS, single-AZ, snapshot, PG 17
+	// stackNetwork holds only a database security group, used by PrimaryGlobal and
+	// InstanceVariant as the real app does: from another stack.
+	stackNetwork = "Network"
+	// stackCanary holds a deliberately non-compliant log group: the nag tests prove on it that
+	// they do see findings, so a clean result means something.
+	stackCanary = "Canary"
+)
+
+var (
+	fixtureOnce sync.Once
+	shared      *fixture
+	sharedErr   error
+)
+
+// cdkContext is cdk.json's context (the feature flags `cdk synth` runs with), except that
+// annotations stay in the assembly, where the tests read them, and templates carry
+// AWS::CDK::Metadata as the CLI's do (cfn-lint recognizes CDK templates by it).
+func cdkContext() (map[string]any, error) {
+	_, file, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	doc.Context["@aws-cdk/core:annotationsInValidationReport"] = false
+	doc.Context["aws:cdk:version-reporting"] = true
+	return doc.Context, nil
+}
+
+func fixtures(t *testing.T) *fixture {
+	t.Helper()
+	fixtureOnce.Do(func() { shared, sharedErr = build() })
+	if sharedErr != nil {
+		t.Fatalf("building the fixture app: %v", sharedErr)
+	}
+	return shared
+}
+
+func build() (f *fixture, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	ctx, err := cdkContext()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "stratus-database-*")
+	if err != nil {
+		return nil, err
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &ctx})
+	f = &fixture{dir: dir, stacks: map[string]awscdk.Stack{}, templates: map[string]assertions.Template{}, byConstruct: map[string][]string{}, built: map[string]any{}}
+	add := func(construct, name, region string, build func(awscdk.Stack, net) error) error {
+		stack, n := newTestStack(app, name, region)
+		f.stacks[name] = stack
+		f.byConstruct[construct] = append(f.byConstruct[construct], name)
+		if err := build(stack, n); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
+	primary := func(mutate func(*AuroraPostgresProps)) func(awscdk.Stack, net) error {
+		return func(s awscdk.Stack, n net) error {
+			p := primaryProps(n)
+			mutate(&p)
+			c, err := NewAuroraPostgres(s, "Orders", p)
+			f.built[*s.StackName()] = c
+			return err
+		}
+	}
+	secondary := func(mutate func(*AuroraSecondaryProps)) func(awscdk.Stack, net) error {
+		return func(s awscdk.Stack, n net) error {
+			p := secondaryProps(n)
+			mutate(&p)
+			c, err := NewAuroraSecondary(s, "Orders", p)
+			f.built[*s.StackName()] = c
+			return err
+		}
+	}
+	instance := func(mutate func(*PostgresInstanceProps)) func(awscdk.Stack, net) error {
+		return func(s awscdk.Stack, n net) error {
+			p := instanceProps(n)
+			mutate(&p)
+			c, err := NewPostgresInstance(s, "Shop", p)
+			f.built[*s.StackName()] = c
+			return err
+		}
+	}
+	networkStack, _ := newTestStack(app, stackNetwork, "us-east-1")
+	f.stacks[stackNetwork] = networkStack
+	otherStackSG := networkStack.Node().FindChild(jsii.String("DatabaseSecurityGroup")).(ec2.ISecurityGroup)
+	for _, err := range []error{
+		add("AuroraPostgres", stackPrimary, "us-east-1", primary(func(*AuroraPostgresProps) {})),
+		add("AuroraPostgres", stackPrimaryGlobal, "us-east-1", primary(func(p *AuroraPostgresProps) {
+			p.InstanceClass, p.Readers, p.GlobalClusterIdentifier = "db.r6g.xlarge", 2, "stratus-prod-orders"
+			p.BackupRetentionDays, p.BackupWindow = 35, "02:00-02:30"
+			p.SecurityGroup = otherStackSG
+		})),
+		add("AuroraPostgres", stackPrimaryDev, "us-east-1", primary(func(p *AuroraPostgresProps) {
+			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 0.5, MaxACU: 8}, 0
+			p.RemovalPolicy, p.DeletionProtection = awscdk.RemovalPolicy_SNAPSHOT, jsii.Bool(false)
+			p.EngineVersion, p.MaintenanceWindow, p.MonitoringInterval = "17.4", "mon:07:00-mon:08:00", 15
+			p.LogRetention, p.RotationDays, p.ClusterIdentifier = logs.RetentionDays_ONE_MONTH, 7, "dev-orders"
+		})),
+		add("AuroraSecondary", stackSecondary, "eu-west-1", secondary(func(*AuroraSecondaryProps) {})),
+		add("AuroraSecondary", stackSecondaryVariant, "eu-west-1", secondary(func(p *AuroraSecondaryProps) {
+			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 1, MaxACU: 16}, 2
+			p.RemovalPolicy, p.BackupRetentionDays = awscdk.RemovalPolicy_SNAPSHOT, 35
+			p.BackupWindow, p.MaintenanceWindow, p.MonitoringInterval = "22:00-23:00", "sat:01:00-sat:02:00", 30
+		})),
+		add("AuroraSecondary", stackSecondaryHeadless, "eu-west-1", secondary(func(p *AuroraSecondaryProps) {
+			p.Readers, p.DeletionProtection, p.InstanceClass = 0, jsii.Bool(false), "db.r6g.2xlarge"
+		})),
+		add("PostgresInstance", stackInstance, "us-east-1", instance(func(*PostgresInstanceProps) {})),
+		add("PostgresInstance", stackInstanceVariant, "us-east-1", instance(func(p *PostgresInstanceProps) {
+			p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB, p.Iops = 400, 400, 12000
+			p.MultiAZ, p.RemovalPolicy, p.DeletionProtection = jsii.Bool(false), awscdk.RemovalPolicy_SNAPSHOT, jsii.Bool(false)
+			p.EngineVersion, p.InstanceClass, p.BackupRetentionDays = "17.5", "db.m6g.large", 14
+			p.InstanceIdentifier, p.RotationDays = "shop-db", 90
+			p.SecurityGroup = otherStackSG
+		})),
+		add("Canary", stackCanary, "us-east-1", func(s awscdk.Stack, _ net) error {
+			logs.NewLogGroup(s, jsii.String("PlainLogs"), &logs.LogGroupProps{Retention: logs.RetentionDays_INFINITE})
+			return nil
+		}),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
+	awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+	f.assembly = app.Synth(nil)
+	for name, s := range f.stacks {
+		f.templates[name] = assertions.Template_FromStack(s, nil)
+	}
+	return f, nil
+}
+
+var nagRule = regexp.MustCompile(`AwsSolutions-|NIST\.800\.53\.R5-|CdkNagValidationFailure`)
+
+// nagAnnotations lists the error and warning annotations cdk-nag left on a stack (what
+// assertions.Annotations would find, read from the one synth instead of synthesizing again).
+func (f *fixture) nagAnnotations(stack string) []string {
+	var out []string
+	for _, m := range *f.assembly.GetStackArtifact(f.stacks[stack].ArtifactId()).Messages() {
+		if m.Level != cxapi.SynthesisMessageLevel_ERROR && m.Level != cxapi.SynthesisMessageLevel_WARNING {
+			continue
+		}
+		if data := fmt.Sprint(m.Entry.Data); nagRule.MatchString(data) {
+			out = append(out, fmt.Sprintf("%s %s: %s", m.Level, *m.Id, data))
+		}
+	}
+	return out
+}
+
+// template returns a stack's template as plain JSON, for checks assertions cannot express.
+func (f *fixture) template(t *testing.T, stack string) map[string]any {
+	t.Helper()
+	var tpl map[string]any
+	noPanic(t, func() { tpl = *f.templates[stack].ToJSON() })
+	return tpl
+}
+
+// resources returns the resources of type in a stack's template, by logical id.
+func (f *fixture) resources(t *testing.T, stack, typ string) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for id, r := range f.template(t, stack)["Resources"].(map[string]any) {
+		if res := r.(map[string]any); res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
+func noPanic(t *testing.T, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if propsDir != "" {
+		os.RemoveAll(propsDir)
+	}
+	if shared != nil && os.Getenv("KEEP_CDK_OUT") == "" { // KEEP_CDK_OUT=1 keeps the assembly to inspect
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
+
+// only returns the logical id and body of the one resource of typ in stack.
+func (f *fixture) only(t *testing.T, stack, typ string) (string, map[string]any) {
+	t.Helper()
+	all := f.resources(t, stack, typ)
+	if len(all) != 1 {
+		t.Fatalf("%s has %d %s, want 1", stack, len(all), typ)
+	}
+	for id, r := range all {
+		return id, r
+	}
+	return "", nil
+}
+
+// getAtt and ref are the intrinsics a template uses to point at a resource.
+func getAtt(id, attr string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+func ref(id string) map[string]any          { return map[string]any{"Ref": id} }
+
+// availabilityZones lists the AvailabilityZone of every DB instance of stack.
+func (f *fixture) availabilityZones(t *testing.T, stack string) []string {
+	t.Helper()
+	var azs []string
+	for _, r := range f.resources(t, stack, "AWS::RDS::DBInstance") {
+		azs = append(azs, r["Properties"].(map[string]any)["AvailabilityZone"].(string))
+	}
+	sort.Strings(azs)
+	return azs
+}
