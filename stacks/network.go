@@ -59,6 +59,7 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 		Services:               services,
 		DatabasePort:           config.DatabasePort,
 		CachePort:              env.Cache.Port,
+		HealthCheckerCidrs:     config.Route53HealthCheckerCidrs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)

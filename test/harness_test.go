@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -183,4 +184,15 @@ func recoverInto(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("panic: %v", r)
 	}
+}
+
+// stacksOf returns the templates of one kind ("Data", "App", …), sorted by name.
+func (a *Assembly) stacksOf(kind string) []*Template {
+	var out []*Template
+	for _, name := range a.StackNames() {
+		if strings.Contains(name, "-"+kind+"-") {
+			out = append(out, a.Templates[name])
+		}
+	}
+	return out
 }

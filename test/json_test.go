@@ -1,6 +1,7 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -41,6 +42,9 @@ func ref(v any) string {
 func tags(r Resource) map[string]string {
 	out := map[string]string{}
 	list, _ := r.Properties["Tags"].([]any)
+	if r.Type == "AWS::Route53::HealthCheck" {
+		list, _ = r.Properties["HealthCheckTags"].([]any)
+	}
 	for _, item := range list {
 		m, _ := item.(map[string]any)
 		out[str(m["Key"])] = str(m["Value"])
@@ -96,4 +100,10 @@ func (tpl *Template) IngressRules() []IngressRule {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
+}
+
+// jsonOf is v as JSON, whole (compact truncates for messages).
+func jsonOf(v any) string {
+	data, _ := json.Marshal(v)
+	return string(data)
 }

@@ -21,8 +21,13 @@ func subnetPlan(tpl *Template) map[string]string {
 	return plan
 }
 
-func TestTheAppHoldsTheNetworkStacksOfEveryEnvironment(t *testing.T) {
-	want := []string{"Dev-Network-us-east-1", "Prod-Network-eu-west-1", "Prod-Network-us-east-1", "Staging-Network-us-east-1"}
+func TestTheAppHoldsEveryStackOfEveryEnvironment(t *testing.T) {
+	want := []string{
+		"Dev-App-us-east-1", "Dev-Data-us-east-1", "Dev-Edge-us-east-1", "Dev-Network-us-east-1",
+		"Prod-App-eu-west-1", "Prod-App-us-east-1", "Prod-Data-eu-west-1", "Prod-Data-us-east-1", "Prod-Edge-us-east-1",
+		"Prod-Network-eu-west-1", "Prod-Network-us-east-1",
+		"Staging-App-us-east-1", "Staging-Data-us-east-1", "Staging-Edge-us-east-1", "Staging-Network-us-east-1",
+	}
 	if got := Shipped(t).StackNames(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stacks = %v, want %v", got, want)
 	}
@@ -110,7 +115,8 @@ func routesBySubnet(tpl *Template) map[string]string {
 
 func TestRoutesKeepEachTierInItsLane(t *testing.T) {
 	a := Shipped(t)
-	for name, tpl := range a.Templates {
+	for _, tpl := range a.stacksOf("Network") {
+		name := tpl.StackName
 		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
 		routes := routesBySubnet(tpl)
 		_, nats := tpl.OfType("AWS::EC2::NatGateway")
@@ -153,7 +159,8 @@ func TestRoutesKeepEachTierInItsLane(t *testing.T) {
 
 func TestEndpointsFollowConfig(t *testing.T) {
 	a := Shipped(t)
-	for name, tpl := range a.Templates {
+	for _, tpl := range a.stacksOf("Network") {
+		name := tpl.StackName
 		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
 		_, eps := tpl.OfType("AWS::EC2::VPCEndpoint")
 		var gateways, interfaces []string
@@ -217,7 +224,8 @@ func serviceName(v any) string {
 
 func TestFlowLogsCaptureEverythingIntoAnEncryptedRetainedGroup(t *testing.T) {
 	a := Shipped(t)
-	for name, tpl := range a.Templates {
+	for _, tpl := range a.stacksOf("Network") {
+		name := tpl.StackName
 		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
 		_, flows := tpl.OfType("AWS::EC2::FlowLog")
 		_, groups := tpl.OfType("AWS::Logs::LogGroup")
@@ -249,7 +257,8 @@ func TestFlowLogsCaptureEverythingIntoAnEncryptedRetainedGroup(t *testing.T) {
 
 func TestDataTierNaclAdmitsOnlyAppAndDataSubnetsOnDataPorts(t *testing.T) {
 	a := Shipped(t)
-	for name, tpl := range a.Templates {
+	for _, tpl := range a.stacksOf("Network") {
+		name := tpl.StackName
 		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
 		region := env.Regions[0]
 		for _, r := range env.Regions {
@@ -302,7 +311,8 @@ func TestDataTierNaclAdmitsOnlyAppAndDataSubnetsOnDataPorts(t *testing.T) {
 
 func TestSecurityGroupsFormTheTierChain(t *testing.T) {
 	a := Shipped(t)
-	for name, tpl := range a.Templates {
+	for _, tpl := range a.stacksOf("Network") {
+		name := tpl.StackName
 		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
 		facts, _ := config.LookupRegion(tpl.Region)
 		alb := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkAlbSecurityGroup")
@@ -318,6 +328,10 @@ func TestSecurityGroupsFormTheTierChain(t *testing.T) {
 		}
 		var want []string
 		want = append(want, IngressRule{Group: alb, PrefixList: facts.CloudFrontOriginPrefixList, Protocol: "tcp", From: 443, To: 443}.String())
+		// Route 53's health checkers reach the ALB's header-less health-check rule (see ingress).
+		for _, cidr := range config.Route53HealthCheckerCidrs {
+			want = append(want, IngressRule{Group: alb, Cidr: cidr, Protocol: "tcp", From: 443, To: 443}.String())
+		}
 		for sg, svc := range services {
 			port := 0
 			for _, s := range env.Services {
@@ -381,7 +395,11 @@ func TestEveryTaggableResourceCarriesProjectAndEnvironment(t *testing.T) {
 	a := Shipped(t)
 	for name, tpl := range a.Templates {
 		env := strings.ToLower(strings.SplitN(name, "-", 2)[0])
-		for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup", "AWS::EC2::NatGateway", "AWS::KMS::Key", "AWS::Logs::LogGroup"} {
+		for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup", "AWS::EC2::NatGateway",
+			"AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret", "AWS::RDS::DBCluster", "AWS::RDS::DBInstance",
+			"AWS::ElastiCache::ReplicationGroup", "AWS::ECS::Cluster", "AWS::ECS::Service", "AWS::ECR::Repository",
+			"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::S3::Bucket",
+			"AWS::CloudFront::Distribution", "AWS::WAFv2::WebACL", "AWS::Route53::HealthCheck"} {
 			_, rs := tpl.OfType(typ)
 			for id, r := range rs {
 				tg := tags(r)

@@ -1,0 +1,329 @@
+package test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// appStacks are the staging and prod App stacks, where the seed 003 sizes apply.
+func appStacks(t *testing.T) []*Template {
+	a := Shipped(t)
+	var out []*Template
+	for _, tpl := range a.stacksOf("App") {
+		if !strings.HasPrefix(tpl.StackName, "Dev-") {
+			out = append(out, tpl)
+		}
+	}
+	if len(out) != 3 {
+		t.Fatalf("staging and prod have %d App stacks, want 3", len(out))
+	}
+	return out
+}
+
+func TestEachRegionRunsTheThreeServicesWithTheSeedSizes(t *testing.T) {
+	for _, tpl := range appStacks(t) {
+		_, services := tpl.OfType("AWS::ECS::Service")
+		_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
+		if len(services) != 3 || len(tasks) != 3 {
+			t.Fatalf("%s: %d services, %d task definitions, want 3", tpl.StackName, len(services), len(tasks))
+		}
+		for id, s := range services {
+			p := s.Properties
+			cb := get(p, "DeploymentConfiguration", "DeploymentCircuitBreaker")
+			if get(cb, "Enable") != true || get(cb, "Rollback") != true {
+				t.Errorf("%s/%s: circuit breaker %v", tpl.StackName, id, cb)
+			}
+			if num(get(p, "DeploymentConfiguration", "MinimumHealthyPercent")) != 100 || num(get(p, "DeploymentConfiguration", "MaximumPercent")) != 200 {
+				t.Errorf("%s/%s: healthy percents %v", tpl.StackName, id, p["DeploymentConfiguration"])
+			}
+			if str(get(p, "NetworkConfiguration", "AwsvpcConfiguration", "AssignPublicIp")) != "DISABLED" || p["ServiceRegistries"] == nil || p["HealthCheckGracePeriodSeconds"] == nil {
+				t.Errorf("%s/%s: public IP %v, Cloud Map %v, grace %v", tpl.StackName, id,
+					get(p, "NetworkConfiguration", "AwsvpcConfiguration", "AssignPublicIp"), p["ServiceRegistries"], p["HealthCheckGracePeriodSeconds"])
+			}
+		}
+		for id, td := range tasks {
+			p := td.Properties
+			if str(p["Cpu"]) != "512" || str(p["Memory"]) != "1024" || fmt.Sprint(p["RequiresCompatibilities"]) != "[FARGATE]" {
+				t.Errorf("%s/%s: cpu %v memory %v", tpl.StackName, id, p["Cpu"], p["Memory"])
+			}
+			if ref(p["TaskRoleArn"]) == ref(p["ExecutionRoleArn"]) {
+				t.Errorf("%s/%s: task and execution roles are the same", tpl.StackName, id)
+			}
+			app := appContainer(p)
+			if num(get(firstOf(app["PortMappings"]), "ContainerPort")) != 8080 || app["ReadonlyRootFilesystem"] != true || str(app["User"]) == "" || str(app["User"]) == "root" {
+				t.Errorf("%s/%s: container %s", tpl.StackName, id, compact(app))
+			}
+			if str(get(app, "LogConfiguration", "LogDriver")) != "awslogs" {
+				t.Errorf("%s/%s: logs %v", tpl.StackName, id, app["LogConfiguration"])
+			}
+		}
+	}
+}
+
+// appContainer is the service's own container (the one with port mappings).
+func appContainer(task map[string]any) map[string]any {
+	list, _ := task["ContainerDefinitions"].([]any)
+	for _, c := range list {
+		m, _ := c.(map[string]any)
+		if m["PortMappings"] != nil {
+			return m
+		}
+	}
+	return map[string]any{}
+}
+
+func firstOf(v any) any {
+	if l, ok := v.([]any); ok && len(l) > 0 {
+		return l[0]
+	}
+	return nil
+}
+
+func TestCredentialsAreEcsSecretsNeverEnvironment(t *testing.T) {
+	for _, tpl := range appStacks(t) {
+		_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
+		for id, td := range tasks {
+			app := appContainer(td.Properties)
+			env := map[string]bool{}
+			for _, e := range app["Environment"].([]any) {
+				env[str(get(e, "Name"))] = true
+			}
+			secrets := map[string]bool{}
+			list, _ := app["Secrets"].([]any)
+			for _, s := range list {
+				secrets[str(get(s, "Name"))] = true
+			}
+			for _, want := range []string{"DB_HOST", "REDIS_HOST"} {
+				if !env[want] {
+					t.Errorf("%s/%s: %s missing from the environment", tpl.StackName, id, want)
+				}
+			}
+			if !secrets["REDIS_AUTH"] {
+				t.Errorf("%s/%s: REDIS_AUTH is not an ECS secret", tpl.StackName, id)
+			}
+			if strings.HasSuffix(tpl.StackName, "us-east-1") && !secrets["DB_PASSWORD"] {
+				t.Errorf("%s/%s: DB_PASSWORD is not an ECS secret in the primary region", tpl.StackName, id)
+			}
+			for name := range env {
+				if strings.Contains(name, "PASSWORD") || strings.Contains(name, "AUTH") || strings.Contains(name, "SECRET") {
+					t.Errorf("%s/%s: credential %s in the plain environment", tpl.StackName, id, name)
+				}
+			}
+		}
+	}
+}
+
+func TestScalingFollowsTheSeed(t *testing.T) {
+	for _, tpl := range appStacks(t) {
+		_, targets := tpl.OfType("AWS::ApplicationAutoScaling::ScalableTarget")
+		_, policies := tpl.OfType("AWS::ApplicationAutoScaling::ScalingPolicy")
+		if len(targets) != 3 || len(policies) != 9 {
+			t.Fatalf("%s: %d scalable targets, %d policies, want 3 and 9", tpl.StackName, len(targets), len(policies))
+		}
+		for id, st := range targets {
+			if num(st.Properties["MinCapacity"]) != 2 || num(st.Properties["MaxCapacity"]) != 20 {
+				t.Errorf("%s/%s: capacity %v-%v", tpl.StackName, id, st.Properties["MinCapacity"], st.Properties["MaxCapacity"])
+			}
+		}
+		metrics := map[string]int{}
+		for _, p := range policies {
+			c := get(p.Properties, "TargetTrackingScalingPolicyConfiguration")
+			metric := str(get(c, "PredefinedMetricSpecification", "PredefinedMetricType"))
+			metrics[metric]++
+			if metric == "ECSServiceAverageCPUUtilization" && num(get(c, "TargetValue")) != 70 {
+				t.Errorf("%s: CPU target %v, want 70", tpl.StackName, get(c, "TargetValue"))
+			}
+		}
+		for _, m := range []string{"ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ALBRequestCountPerTarget"} {
+			if metrics[m] != 3 {
+				t.Errorf("%s: %d %s policies, want 3", tpl.StackName, metrics[m], m)
+			}
+		}
+	}
+}
+
+// TestRolesAreLeastPrivilege: no statement of any IAM policy grants every action, and a
+// statement on every resource holds only actions AWS offers no resource scoping for.
+func TestRolesAreLeastPrivilege(t *testing.T) {
+	unscopable := map[string]bool{
+		"ecr:GetAuthorizationToken": true, "xray:PutTraceSegments": true, "xray:PutTelemetryRecords": true,
+		"xray:GetSamplingRules": true, "xray:GetSamplingTargets": true, "xray:GetSamplingStatisticSummaries": true,
+	}
+	for _, name := range Shipped(t).StackNames() {
+		tpl := Shipped(t).Templates[name]
+		for id, r := range tpl.Resources {
+			if r.Type != "AWS::IAM::Policy" && r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Role" {
+				continue
+			}
+			for _, st := range statements(r) {
+				actions := stringList(get(st, "Action"))
+				for _, a := range actions {
+					if a == "*" || strings.HasSuffix(a, ":*") {
+						t.Errorf("%s/%s: statement grants %q", name, id, a)
+					}
+				}
+				if fmt.Sprint(stringList(get(st, "Resource"))) == "[*]" {
+					for _, a := range actions {
+						if !unscopable[a] {
+							t.Errorf("%s/%s: %s on Resource \"*\"", name, id, a)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func statements(r Resource) []any {
+	var out []any
+	add := func(doc any) {
+		list, _ := get(doc, "Statement").([]any)
+		out = append(out, list...)
+	}
+	add(r.Properties["PolicyDocument"])
+	if pols, ok := r.Properties["Policies"].([]any); ok {
+		for _, p := range pols {
+			add(get(p, "PolicyDocument"))
+		}
+	}
+	return out
+}
+
+func stringList(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, i := range x {
+			if s, ok := i.(string); ok {
+				out = append(out, s)
+			} else {
+				out = append(out, compact(i))
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func TestTheAlbAnswersOnlyHttpsWithTheOriginSecret(t *testing.T) {
+	a := Shipped(t)
+	for _, tpl := range appStacks(t) {
+		env := a.Envs[envOf(a, tpl.StackName)]
+		_, listeners := tpl.OfType("AWS::ElasticLoadBalancingV2::Listener")
+		_, rules := tpl.OfType("AWS::ElasticLoadBalancingV2::ListenerRule")
+		_, lbs := tpl.OfType("AWS::ElasticLoadBalancingV2::LoadBalancer")
+		if len(lbs) != 1 || len(listeners) != 2 {
+			t.Fatalf("%s: %d ALBs, %d listeners", tpl.StackName, len(lbs), len(listeners))
+		}
+		for _, lb := range lbs {
+			attrs := map[string]string{}
+			for _, at := range lb.Properties["LoadBalancerAttributes"].([]any) {
+				attrs[str(get(at, "Key"))] = str(get(at, "Value"))
+			}
+			for k, v := range map[string]string{"deletion_protection.enabled": "true", "routing.http.drop_invalid_header_fields.enabled": "true",
+				"access_logs.s3.enabled": "true", "routing.http.desync_mitigation_mode": "strictest"} {
+				if attrs[k] != v {
+					t.Errorf("%s: ALB %s = %q, want %q", tpl.StackName, k, attrs[k], v)
+				}
+			}
+			if str(lb.Properties["Scheme"]) != "internet-facing" {
+				t.Errorf("%s: scheme %v", tpl.StackName, lb.Properties["Scheme"])
+			}
+		}
+		for id, l := range listeners {
+			p := l.Properties
+			action := firstOf(p["DefaultActions"])
+			switch num(p["Port"]) {
+			case 443:
+				if !strings.HasPrefix(str(p["SslPolicy"]), "ELBSecurityPolicy-TLS13") || str(get(action, "FixedResponseConfig", "StatusCode")) != "403" {
+					t.Errorf("%s/%s: HTTPS listener policy %v, default %s", tpl.StackName, id, p["SslPolicy"], compact(action))
+				}
+			case 80:
+				if str(get(action, "Type")) != "redirect" || str(get(action, "RedirectConfig", "Protocol")) != "HTTPS" {
+					t.Errorf("%s/%s: HTTP listener does more than redirect: %s", tpl.StackName, id, compact(action))
+				}
+			default:
+				t.Errorf("%s/%s: unexpected listener port %v", tpl.StackName, id, p["Port"])
+			}
+		}
+		var paths []string
+		for id, r := range rules {
+			conds := jsonOf(r.Properties["Conditions"])
+			if num(r.Properties["Priority"]) == 1 { // the Route 53 health-check rule
+				if !strings.Contains(conds, `"host-header"`) || !strings.Contains(conds, ".origin."+env.DNS.Domain) {
+					t.Errorf("%s/%s: header-less rule not limited to the regional host: %s", tpl.StackName, id, conds)
+				}
+				continue
+			}
+			if !strings.Contains(conds, `"X-Origin-Verify"`) || !strings.Contains(conds, "{{resolve:secretsmanager:stratus/"+env.Name+"/origin-verify:SecretString:::}}") {
+				t.Errorf("%s/%s: rule without the origin secret header: %s", tpl.StackName, id, conds)
+			}
+			for _, c := range r.Properties["Conditions"].([]any) {
+				if str(get(c, "Field")) == "path-pattern" {
+					paths = append(paths, stringList(get(c, "PathPatternConfig", "Values"))...)
+				}
+			}
+		}
+		sort.Strings(paths)
+		if fmt.Sprint(paths) != "[/api/order/* /api/product/* /api/user/*]" {
+			t.Errorf("%s: service paths %v", tpl.StackName, paths)
+		}
+		_, groups := tpl.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
+		for id, g := range groups {
+			if str(g.Properties["TargetType"]) != "ip" || str(g.Properties["HealthCheckPath"]) != "/health" {
+				t.Errorf("%s/%s: target group %v %v", tpl.StackName, id, g.Properties["TargetType"], g.Properties["HealthCheckPath"])
+			}
+		}
+	}
+}
+
+func TestImagesComeFromScannedImmutableEncryptedRepositories(t *testing.T) {
+	a := Shipped(t)
+	for _, tpl := range a.stacksOf("App") {
+		_, repos := tpl.OfType("AWS::ECR::Repository")
+		if len(repos) != 3 {
+			t.Errorf("%s: %d repositories, want one per service", tpl.StackName, len(repos))
+		}
+		for id, r := range repos {
+			p := r.Properties
+			if get(p, "ImageScanningConfiguration", "ScanOnPush") != true || str(p["ImageTagMutability"]) != "IMMUTABLE" ||
+				str(get(p, "EncryptionConfiguration", "EncryptionType")) != "KMS" || p["LifecyclePolicy"] == nil {
+				t.Errorf("%s/%s: repository %s", tpl.StackName, id, compact(p))
+			}
+		}
+	}
+	primary := a.Template(t, "Prod-App-us-east-1")
+	_, replication := primary.OfType("AWS::ECR::ReplicationConfiguration")
+	if len(replication) != 1 || !strings.Contains(jsonOf(replication), `"eu-west-1"`) || !strings.Contains(jsonOf(replication), `"prod/"`) {
+		t.Errorf("prod primary replication = %s", jsonOf(replication))
+	}
+	if _, r := a.Template(t, "Prod-App-eu-west-1").OfType("AWS::ECR::ReplicationConfiguration"); len(r) != 0 {
+		t.Error("the secondary region must not configure replication")
+	}
+}
+
+func TestClustersHaveContainerInsightsAndANamespace(t *testing.T) {
+	a := Shipped(t)
+	for _, tpl := range a.stacksOf("App") {
+		env := a.Envs[envOf(a, tpl.StackName)]
+		_, clusters := tpl.OfType("AWS::ECS::Cluster")
+		_, namespaces := tpl.OfType("AWS::ServiceDiscovery::PrivateDnsNamespace")
+		if len(clusters) != 1 || len(namespaces) != 1 {
+			t.Fatalf("%s: %d clusters, %d namespaces", tpl.StackName, len(clusters), len(namespaces))
+		}
+		for _, c := range clusters {
+			if !strings.Contains(jsonOf(c.Properties["ClusterSettings"]), `"enhanced"`) {
+				t.Errorf("%s: cluster settings %s", tpl.StackName, jsonOf(c.Properties["ClusterSettings"]))
+			}
+		}
+		for _, n := range namespaces {
+			if str(n.Properties["Name"]) != env.App.Namespace {
+				t.Errorf("%s: namespace %v, want %s", tpl.StackName, n.Properties["Name"], env.App.Namespace)
+			}
+		}
+	}
+}
