@@ -47,13 +47,23 @@ func (e *buildError) Error() string { return e.err.Error() + ": " + e.output }
 // badProd writes the shipped prod.yaml with its eu-west-1 VPC moved onto us-east-1's CIDR.
 func badProd(t *testing.T) string {
 	t.Helper()
+	return prodWith(t, "10.2.", "10.1.")
+}
+
+// prodWith writes the shipped prod.yaml with each old string replaced by the new one that
+// follows it, into a new config folder, and returns the folder.
+func prodWith(t *testing.T, oldNew ...string) string {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repoRoot, "config", "prod.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.ReplaceAll(string(data), "10.2.", "10.1.")
-	if text == string(data) {
-		t.Fatal("prod.yaml no longer uses 10.2.0.0/16; update this test's mutation")
+	text := string(data)
+	for i := 0; i+1 < len(oldNew); i += 2 {
+		if !strings.Contains(text, oldNew[i]) {
+			t.Fatalf("prod.yaml no longer contains %q; update this test's mutation", oldNew[i])
+		}
+		text = strings.ReplaceAll(text, oldNew[i], oldNew[i+1])
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(text), 0o644); err != nil {
@@ -93,6 +103,12 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 		{"an environment without a file is named",
 			map[string]string{"env": "qa"},
 			[]string{"qa.yaml"}},
+		{"a task size Fargate does not offer names the service and the allowed memory",
+			map[string]string{"configDir": prodWith(t, "  - name: order\n", "  - name: order\n    cpu: 256\n    memory: 4096\n")},
+			[]string{"prod.yaml: services[1].memory 4096 (service \"order\"): Fargate cpu 256 allows memory 512, 1024, 2048"}},
+		{"two services on one path name both",
+			map[string]string{"configDir": prodWith(t, "  - name: user\n", "  - name: user\n    pathPattern: /api/product/*\n")},
+			[]string{`prod.yaml: services[2].pathPattern "/api/product/*" (service "user"): same as services[0].pathPattern (service "product")`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
