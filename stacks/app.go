@@ -157,7 +157,16 @@ func (a *AppStack) addService(env *config.Environment, region config.Region, net
 		props.Adot = &service.AdotSidecar{}
 		if o := env.App.Otlp; o != nil {
 			props.Adot.OtlpEndpoint = o.Endpoint
-			props.Adot.OtlpSecret = sm.Secret_FromSecretNameV2(a.Stack, jsii.String(naming.Pascal(s.Name)+"OtlpSecret"), jsii.String(o.SecretName))
+			// The operator creates the secret in every region under the region's secrets key
+			// (docs/config.md), so the execution role gets decrypt on exactly that key.
+			id := naming.Pascal(s.Name) + "OtlpSecret"
+			props.Adot.OtlpSecret = sm.Secret_FromSecretAttributes(a.Stack, jsii.String(id), &sm.SecretAttributes{
+				SecretPartialArn: a.Stack.FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"),
+					ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME, ResourceName: jsii.String(o.SecretName),
+				}),
+				EncryptionKey: a.localKey(id+"Key", net.SecretsKey.Key),
+			})
 		}
 	}
 	return service.NewService(a.Stack, naming.Pascal(s.Name)+"Service", props)
@@ -174,9 +183,14 @@ func (a *AppStack) localSecret(id string, secret sm.ISecret) sm.ISecret {
 	}
 	attrs := &sm.SecretAttributes{SecretCompleteArn: secret.SecretArn()}
 	if key := secret.EncryptionKey(); key != nil {
-		attrs.EncryptionKey = kms.Key_FromKeyArn(a.Stack, jsii.String(id+"Key"), key.KeyArn())
+		attrs.EncryptionKey = a.localKey(id+"Key", key)
 	}
 	return sm.Secret_FromSecretAttributes(a.Stack, jsii.String(id), attrs)
+}
+
+// localKey re-imports a key of another stack by ARN, for the same reason as localSecret.
+func (a *AppStack) localKey(id string, key kms.IKey) kms.IKey {
+	return kms.Key_FromKeyArn(a.Stack, jsii.String(id), key.KeyArn())
 }
 
 // addRecords publishes this region's ALB as origin.<domain> (latency or failover, health

@@ -2,9 +2,13 @@ package test
 
 import (
 	"fmt"
+	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/stratus-platform/stratus/config"
 )
 
 // appStacks are the staging and prod App stacks, where the seed 003 sizes apply.
@@ -324,6 +328,51 @@ func TestClustersHaveContainerInsightsAndANamespace(t *testing.T) {
 			if str(n.Properties["Name"]) != env.App.Namespace {
 				t.Errorf("%s: namespace %v, want %s", tpl.StackName, n.Properties["Name"], env.App.Namespace)
 			}
+		}
+	}
+}
+
+// TestTheOtlpSecretIsReadUnderTheRegionsSecretsKey: with app.otlp, the adot collectors get the
+// endpoint's credentials as an ECS secret, and the execution roles may read that secret and
+// decrypt with the region's secrets key (from the Network stack) through Secrets Manager only,
+// without the Network stack changing (its key policy gains no App role).
+func TestTheOtlpSecretIsReadUnderTheRegionsSecretsKey(t *testing.T) {
+	env, err := config.Load(filepath.Join(repoRoot, "config", "staging.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.App.Otlp = &config.Otlp{Endpoint: "https://otlp.example.com", SecretName: "stratus/staging/otlp"}
+	a, err := Synth([]*config.Environment{env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a.Template(t, "Staging-Network-us-east-1").Resources, Shipped(t).Template(t, "Staging-Network-us-east-1").Resources) {
+		t.Error("the OTLP secret changed the Network stack")
+	}
+	tpl := a.Template(t, "Staging-App-us-east-1")
+	reads, decrypts := 0, 0
+	for _, r := range tpl.Resources {
+		if r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		for _, st := range statements(r) {
+			actions, resources := fmt.Sprint(stringList(get(st, "Action"))), jsonOf(get(st, "Resource"))
+			if strings.Contains(actions, "secretsmanager:GetSecretValue") && strings.Contains(resources, ":secret:stratus/staging/otlp-??????") {
+				reads++
+			}
+			if actions == "[kms:Decrypt]" && strings.Contains(resources, "Fn::ImportValue") && strings.Contains(resources, "SecretsKey") &&
+				strings.Contains(jsonOf(get(st, "Condition")), "secretsmanager.us-east-1.amazonaws.com") {
+				decrypts++
+			}
+		}
+	}
+	if reads != len(env.Services) || decrypts < len(env.Services) {
+		t.Errorf("%d policies read the OTLP secret and %d decrypt with the imported secrets key via Secrets Manager, want %d each", reads, decrypts, len(env.Services))
+	}
+	_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
+	for id, task := range tasks {
+		if js := jsonOf(task.Properties["ContainerDefinitions"]); !strings.Contains(js, `"OTLP_AUTH_HEADER"`) || !strings.Contains(js, ":secret:stratus/staging/otlp") {
+			t.Errorf("%s: the collector does not get the OTLP secret: %s", id, js)
 		}
 	}
 }
