@@ -255,3 +255,62 @@ func TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity(t *testing.T
 		t.Errorf("failover roles = %v", roles)
 	}
 }
+
+// TestShieldAdvancedAndTheFrontendUploadAreOptIn: the shipped configs buy no Shield Advanced and
+// upload nothing; turning both on protects the distribution, the hosted zone and the ALB, and
+// uploads the folder into the frontend bucket with an invalidation.
+func TestShieldAdvancedAndTheFrontendUploadAreOptIn(t *testing.T) {
+	for _, name := range Shipped(t).StackNames() {
+		tpl := Shipped(t).Templates[name]
+		if ids, _ := tpl.OfType("AWS::Shield::Protection"); len(ids) > 0 {
+			t.Errorf("%s: Shield Advanced protections %v without the toggle", name, ids)
+		}
+		if ids, _ := tpl.OfType("Custom::CDKBucketDeployment"); len(ids) > 0 {
+			t.Errorf("%s: frontend upload %v without a source", name, ids)
+		}
+	}
+
+	env, err := config.Load(filepath.Join(repoRoot, "config", "staging.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := t.TempDir()
+	if err := os.WriteFile(filepath.Join(site, "index.html"), []byte("<!doctype html><title>Stratus</title>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env.CloudFront.ShieldAdvanced, env.CloudFront.FrontendSource = true, site
+	a, err := Synth([]*config.Environment{env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge, app := a.Template(t, "Staging-Edge-us-east-1"), a.Template(t, "Staging-App-us-east-1")
+	protected := map[string]bool{}
+	for _, tpl := range []*Template{edge, app} {
+		_, protections := tpl.OfType("AWS::Shield::Protection")
+		for _, p := range protections {
+			arn := jsonOf(p.Properties["ResourceArn"])
+			switch {
+			case strings.Contains(arn, "Distribution"):
+				protected["distribution"] = true
+			case strings.Contains(arn, "hostedzone/"+env.DNS.HostedZoneId):
+				protected["hosted zone"] = true
+			case strings.Contains(arn, "Ingress") && tpl == app:
+				protected["ALB"] = true
+			default:
+				t.Errorf("%s: unexpected Shield protection of %s", tpl.StackName, arn)
+			}
+		}
+	}
+	if len(protected) != 3 {
+		t.Errorf("Shield Advanced protects %v, want the distribution, the hosted zone and the ALB", protected)
+	}
+	_, uploads := edge.OfType("Custom::CDKBucketDeployment")
+	if len(uploads) != 1 {
+		t.Fatalf("%d frontend uploads, want 1", len(uploads))
+	}
+	for id, u := range uploads {
+		if !strings.Contains(jsonOf(u.Properties["DestinationBucketName"]), "Frontend") || compact(u.Properties["DistributionPaths"]) != `["/*"]` {
+			t.Errorf("%s: uploads to %s, invalidates %s", id, jsonOf(u.Properties["DestinationBucketName"]), compact(u.Properties["DistributionPaths"]))
+		}
+	}
+}
