@@ -12,13 +12,13 @@ CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(CONFIG_DIR),-c configDir=$(CONFIG_D
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: synth test vet unit gates lint bench clean deps
+.PHONY: synth seeds test vet unit gates lint bench clean deps
 
 synth: deps
 	rm -rf $(OUT)
 	CDK_VALIDATION=true $(CDK) synth --quiet --output $(OUT) $(CONTEXT)
 
-test: deps lint vet unit synth gates
+test: deps lint vet unit synth seeds gates
 
 deps: node_modules/.installed .make/go-modules
 
@@ -41,6 +41,12 @@ vet: deps
 
 unit: deps
 	CDK_VALIDATION=false go test ./...
+
+# The seed variants (config/examples) are shipped configs too: synthesized with validation into
+# $(OUT)/examples, where `make gates` checks them with everything else.
+seeds: deps
+	rm -rf $(OUT)/examples
+	CDK_VALIDATION=true $(CDK) synth --quiet --output $(OUT)/examples -c configDir=config/examples
 
 # cdk-nag reports, cfn-lint over every template, and the built-in validation reports of $(OUT).
 gates:

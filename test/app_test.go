@@ -155,8 +155,7 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 		"ecr:GetAuthorizationToken": true, "xray:PutTraceSegments": true, "xray:PutTelemetryRecords": true,
 		"xray:GetSamplingRules": true, "xray:GetSamplingTargets": true, "xray:GetSamplingStatisticSummaries": true,
 	}
-	for _, name := range Shipped(t).StackNames() {
-		tpl := Shipped(t).Templates[name]
+	for name, tpl := range everyTemplate(t) {
 		for id, r := range tpl.Resources {
 			if r.Type != "AWS::IAM::Policy" && r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Role" {
 				continue

@@ -225,8 +225,7 @@ func TestNothingStatefulIsSilentlyLost(t *testing.T) {
 		"AWS::RDS::DBInstance(standalone)":   {"Retain", "Snapshot"},
 	}
 	memberPolicy := map[string]string{"Retain": "Retain", "Snapshot": "Delete"}
-	for _, name := range Shipped(t).StackNames() {
-		tpl := Shipped(t).Templates[name]
+	for name, tpl := range everyTemplate(t) {
 		for id, r := range tpl.Resources {
 			typ := r.Type
 			if typ == "AWS::RDS::DBInstance" {

@@ -51,27 +51,35 @@ type Assembly struct {
 	Templates map[string]*Template // by stack name, e.g. "Prod-Network-us-east-1"
 }
 
-var (
-	shippedOnce sync.Once
-	shipped     *Assembly
-	shippedErr  error
-)
+// sharedSynth synthesizes the configs of one folder once per test binary.
+type sharedSynth struct {
+	once sync.Once
+	a    *Assembly
+	err  error
+}
+
+var shipped, seedVariants sharedSynth
 
 // Shipped synthesizes every environment in config/ once and shares the result.
-func Shipped(t testing.TB) *Assembly {
+func Shipped(t testing.TB) *Assembly { return shipped.get(t, "config") }
+
+// SeedVariants synthesizes the seed variants in config/examples once and shares the result.
+func SeedVariants(t testing.TB) *Assembly { return seedVariants.get(t, filepath.Join("config", "examples")) }
+
+func (s *sharedSynth) get(t testing.TB, dir string) *Assembly {
 	t.Helper()
-	shippedOnce.Do(func() {
-		envs, err := config.LoadDir(filepath.Join(repoRoot, "config"))
+	s.once.Do(func() {
+		envs, err := config.LoadDir(filepath.Join(repoRoot, dir))
 		if err != nil {
-			shippedErr = err
+			s.err = err
 			return
 		}
-		shipped, shippedErr = Synth(envs)
+		s.a, s.err = Synth(envs)
 	})
-	if shippedErr != nil {
-		t.Fatalf("synthesizing the shipped configs: %v", shippedErr)
+	if s.err != nil {
+		t.Fatalf("synthesizing the configs in %s: %v", dir, s.err)
 	}
-	return shipped
+	return s.a
 }
 
 // Synth builds an app holding envs, the way app.go does, into a fresh absolute outdir.
@@ -192,6 +200,18 @@ func (a *Assembly) stacksOf(kind string) []*Template {
 	for _, name := range a.StackNames() {
 		if strings.Contains(name, "-"+kind+"-") {
 			out = append(out, a.Templates[name])
+		}
+	}
+	return out
+}
+
+// everyTemplate returns the templates of the shipped environments and of the seed variants, by
+// stack name, for the rules that hold for every config.
+func everyTemplate(t testing.TB) map[string]*Template {
+	out := map[string]*Template{}
+	for _, a := range []*Assembly{Shipped(t), SeedVariants(t)} {
+		for name, tpl := range a.Templates {
+			out[name] = tpl
 		}
 	}
 	return out

@@ -358,7 +358,7 @@ func TestSecurityGroupsFormTheTierChain(t *testing.T) {
 }
 
 func TestNothingIsOpenToTheInternet(t *testing.T) {
-	for name, tpl := range Shipped(t).Templates {
+	for name, tpl := range everyTemplate(t) {
 		for _, r := range tpl.IngressRules() {
 			if r.Cidr == "0.0.0.0/0" || r.CidrV6 == "::/0" {
 				t.Errorf("%s: ingress from anywhere: %s", name, r)
@@ -380,7 +380,7 @@ func TestNothingIsOpenToTheInternet(t *testing.T) {
 }
 
 func TestNoTemplateUsesPlaceholderAvailabilityZones(t *testing.T) {
-	for name, tpl := range Shipped(t).Templates {
+	for name, tpl := range everyTemplate(t) {
 		data, err := os.ReadFile(tpl.Path)
 		if err != nil {
 			t.Fatal(err)
