@@ -64,7 +64,9 @@ var shipped, seedVariants sharedSynth
 func Shipped(t testing.TB) *Assembly { return shipped.get(t, "config") }
 
 // SeedVariants synthesizes the seed variants in config/examples once and shares the result.
-func SeedVariants(t testing.TB) *Assembly { return seedVariants.get(t, filepath.Join("config", "examples")) }
+func SeedVariants(t testing.TB) *Assembly {
+	return seedVariants.get(t, filepath.Join("config", "examples"))
+}
 
 func (s *sharedSynth) get(t testing.TB, dir string) *Assembly {
 	t.Helper()
