@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/stacks"
 )
 
@@ -116,19 +117,7 @@ func NewTestApp(dir string) awscdk.App {
 	return awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
 }
 
-var cdkContext = func() map[string]any {
-	data, err := os.ReadFile(filepath.Join(repoRoot, "cdk.json"))
-	if err != nil {
-		panic(err)
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		panic(fmt.Sprintf("cdk.json: %v", err))
-	}
-	return doc.Context
-}()
+var cdkContext = cdktest.Context()
 
 func readTemplate(path string) (*Template, error) {
 	data, err := os.ReadFile(path)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
 )
 
@@ -151,61 +152,27 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
-}
-
 func template(t *testing.T, name string) assertions.Template {
 	t.Helper()
 	f := load(t)
 	var tpl assertions.Template
-	noPanic(t, func() { tpl = assertions.Template_FromStack(f.stacks[name], nil) })
+	cdktest.NoPanic(t, func() { tpl = assertions.Template_FromStack(f.stacks[name], nil) })
 	return tpl
-}
-
-// only returns the logical id and the plain JSON form of the single resource of type typ.
-func only(t *testing.T, tpl assertions.Template, typ string) (string, map[string]any) {
-	t.Helper()
-	var found map[string]*map[string]any
-	noPanic(t, func() { found = *tpl.FindResources(jsii.String(typ), nil) })
-	if len(found) != 1 {
-		t.Fatalf("%d resources of type %s, want 1", len(found), typ)
-	}
-	for id, r := range found {
-		data, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out map[string]any
-		if err := json.Unmarshal(data, &out); err != nil {
-			t.Fatal(err)
-		}
-		return id, out
-	}
-	panic("unreachable")
 }
 
 func properties(r map[string]any) map[string]any { return r["Properties"].(map[string]any) }
 
 func TestDefaultsAreSecure(t *testing.T) {
 	tpl := template(t, defaultStack)
-	keyID, _ := only(t, tpl, "AWS::KMS::Key")
-	secretID, secret := only(t, tpl, "AWS::SecretsManager::Secret")
-	_, pg := only(t, tpl, "AWS::ElastiCache::ParameterGroup")
-	subnetGroupID, sg := only(t, tpl, "AWS::ElastiCache::SubnetGroup")
-	_, group := only(t, tpl, "AWS::ElastiCache::ReplicationGroup")
+	raw := cdktest.Template(t, load(t).stacks[defaultStack])
+	keyID, _ := cdktest.Only(t, raw, "AWS::KMS::Key")
+	secretID, secret := cdktest.Only(t, raw, "AWS::SecretsManager::Secret")
+	_, pg := cdktest.Only(t, raw, "AWS::ElastiCache::ParameterGroup")
+	subnetGroupID, sg := cdktest.Only(t, raw, "AWS::ElastiCache::SubnetGroup")
+	_, group := cdktest.Only(t, raw, "AWS::ElastiCache::ReplicationGroup")
 	keyArn := map[string]any{"Fn::GetAtt": []any{keyID, "Arn"}}
 
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
 		})
@@ -289,7 +256,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
 	tpl := template(t, variantStack)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ReplicationGroup"), &map[string]any{
 			"Engine":                      "valkey",
 			"EngineVersion":               "8.0",
@@ -316,8 +283,9 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 
 func TestGlobalDatastoreSuffixMakesThisGroupThePrimary(t *testing.T) {
 	tpl := template(t, primaryStack)
-	groupID, _ := only(t, tpl, "AWS::ElastiCache::ReplicationGroup")
-	noPanic(t, func() {
+	raw := cdktest.Template(t, load(t).stacks[primaryStack])
+	groupID, _ := cdktest.Only(t, raw, "AWS::ElastiCache::ReplicationGroup")
+	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::GlobalReplicationGroup"), &map[string]any{
 			"GlobalReplicationGroupIdSuffix": "stratus",
 			"Members": []any{map[string]any{
@@ -340,8 +308,9 @@ func TestGlobalDatastoreSuffixMakesThisGroupThePrimary(t *testing.T) {
 
 func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 	tpl := template(t, secondaryStack)
-	keyID, _ := only(t, tpl, "AWS::KMS::Key")
-	_, group := only(t, tpl, "AWS::ElastiCache::ReplicationGroup")
+	raw := cdktest.Template(t, load(t).stacks[secondaryStack])
+	keyID, _ := cdktest.Only(t, raw, "AWS::KMS::Key")
+	_, group := cdktest.Only(t, raw, "AWS::ElastiCache::ReplicationGroup")
 	props := properties(group)
 	if props["GlobalReplicationGroupId"] != "ldgnf-stratus" {
 		t.Errorf("GlobalReplicationGroupId = %v, want ldgnf-stratus", props["GlobalReplicationGroupId"])
@@ -356,7 +325,7 @@ func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 		}
 	}
 	// What stays regional.
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ReplicationGroup"), &map[string]any{
 			"KmsKeyId":               map[string]any{"Fn::GetAtt": []any{keyID, "Arn"}},
 			"SecurityGroupIds":       []any{cacheSG},
@@ -380,7 +349,7 @@ func TestNagFindsNothingUnsuppressed(t *testing.T) {
 	f := load(t)
 	nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*|NIST.*"))
 	for name, stack := range f.stacks {
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			a := assertions.Annotations_FromStack(stack)
 			for _, m := range append(*a.FindError(jsii.String("*"), nag), *a.FindWarning(jsii.String("*"), nag)...) {
 				t.Errorf("%s: %s: %v", name, *m.Id, m.Entry.Data)
@@ -388,13 +357,7 @@ func TestNagFindsNothingUnsuppressed(t *testing.T) {
 		})
 	}
 	// The CSV reports also list rules that could not be evaluated (UNKNOWN).
-	findings, err := gates.Nag(f.outdir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, finding := range findings {
-		t.Error(finding)
-	}
+	cdktest.NoFindings(t, gates.Nag, f.outdir)
 }
 
 // TestSuppressionsOnlyWhereRulesFire checks each suppression sits on its exact resource, with a
@@ -410,9 +373,7 @@ func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 		want[name]["AWS::SecretsManager::Secret"] = []string{"AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"}
 	}
 	for name, byType := range want {
-		tpl := template(t, name)
-		var all map[string]any
-		noPanic(t, func() { all = *tpl.ToJSON() })
+		all := cdktest.Template(t, load(t).stacks[name])
 		resources := all["Resources"].(map[string]any)
 		for id, r := range resources {
 			r := r.(map[string]any)
@@ -435,15 +396,7 @@ func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 	}
 }
 
-func TestCfnLintIsClean(t *testing.T) {
-	findings, err := gates.CfnLint(load(t).outdir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range findings {
-		t.Error(f)
-	}
-}
+func TestCfnLintIsClean(t *testing.T) { cdktest.NoFindings(t, gates.CfnLint, load(t).outdir) }
 
 func TestGlobalDatastoreID(t *testing.T) {
 	for _, c := range []struct{ region, suffix, want, err string }{
@@ -555,7 +508,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
-			noPanic(t, func() {
+			cdktest.NoPanic(t, func() {
 				stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Subnets"), &awscdk.StackProps{
 					Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String("us-east-1")},
 				})
@@ -571,7 +524,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 
 	t.Run("NewRedis returns every problem instead of panicking", func(t *testing.T) {
 		var err error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 			stack := awscdk.NewStack(app, jsii.String("Bad"), &awscdk.StackProps{
 				Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String("eu-west-1")},

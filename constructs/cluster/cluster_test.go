@@ -1,22 +1,17 @@
 package cluster
 
 import (
-	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 // synthesized is the one app every test of this package reads: a cluster with the defaults and
@@ -27,60 +22,30 @@ type synthesized struct {
 	defaultsOut, execOut *Cluster
 }
 
-var (
-	fixtureOnce sync.Once
-	fixture     *synthesized
-	fixtureErr  any
-)
+var fixture cdktest.Once[*synthesized]
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fixture != nil && os.Getenv("KEEP_SYNTH") == "" {
-		os.RemoveAll(fixture.dir)
-	}
+	fixture.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
 	os.Exit(code)
 }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()
-	fixtureOnce.Do(func() {
-		defer func() { fixtureErr = recover() }()
-		dir, err := os.MkdirTemp("", "cluster-test-*")
-		if err != nil {
-			panic(err)
-		}
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
-		s := &synthesized{dir: dir, defaults: newStack(app, "Defaults"), exec: newStack(app, "Exec")}
+	return fixture.Get(t, "cluster-test", func(app awscdk.App, dir string) (*synthesized, error) {
+		var err error
+		s := &synthesized{dir: dir, defaults: cdktest.NewStack(app, "Defaults", "us-east-1"), exec: cdktest.NewStack(app, "Exec", "us-east-1")}
 		if s.defaultsOut, err = NewCluster(s.defaults, "Cluster", ClusterProps{Vpc: importedVpc(s.defaults), NamespaceName: "prod.internal"}); err != nil {
-			panic(err)
+			return nil, err
 		}
 		if s.execOut, err = NewCluster(s.exec, "Cluster", ClusterProps{
 			Vpc: importedVpc(s.exec), NamespaceName: "staging.internal",
 			ExecuteCommand: true, LogRetention: logs.RetentionDays_ONE_MONTH,
 		}); err != nil {
-			panic(err)
+			return nil, err
 		}
-		for _, stack := range []awscdk.Stack{s.defaults, s.exec} {
-			nag := &cdknag.NagPackProps{Verbose: jsii.Bool(true), Reports: jsii.Bool(true)}
-			awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-			awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nag), nil)
-		}
-		app.Synth(nil)
-		fixture = s
+		return s, nil
 	})
-	if fixtureErr != nil {
-		t.Fatalf("synthesizing the test app: %v", fixtureErr)
-	}
-	return fixture
-}
-
-func newStack(app awscdk.App, id string) awscdk.Stack {
-	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
-	})
-	stack.Node().SetContext(jsii.String("availability-zones:account=111111111111:region=us-east-1"),
-		jsii.Strings("us-east-1a", "us-east-1b", "us-east-1c"))
-	return stack
 }
 
 // importedVpc stands in for the Network stack's VPC without adding resources (or findings) here.
@@ -93,39 +58,10 @@ func importedVpc(stack awscdk.Stack) ec2.IVpc {
 	})
 }
 
-// cdkContext is cdk.json's context: the feature flags `cdk synth` runs with.
-var cdkContext = func() map[string]any {
-	_, file, _, _ := runtime.Caller(0)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
-	if err != nil {
-		panic(err)
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		panic(err)
-	}
-	return doc.Context
-}()
-
-// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
-}
-
 func TestDefaultsAreSecure(t *testing.T) {
 	s := synth(t)
 	tpl := assertions.Template_FromStack(s.defaults, nil)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.ResourceCountIs(jsii.String("AWS::ECS::Cluster"), jsii.Number(1))
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::Cluster"), &map[string]any{
 			"ClusterSettings": []any{map[string]any{"Name": "containerInsights", "Value": "enhanced"}},
@@ -152,7 +88,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
 	s := synth(t)
 	tpl := assertions.Template_FromStack(s.exec, nil)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ServiceDiscovery::PrivateDnsNamespace"), &map[string]any{"Name": "staging.internal"})
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
@@ -220,9 +156,9 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 
 	t.Run("NewCluster returns every problem instead of panicking", func(t *testing.T) {
 		var err error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-			_, err = NewCluster(newStack(app, "Bad"), "Cluster", ClusterProps{NamespaceName: "Bad Name"})
+			_, err = NewCluster(cdktest.NewStack(app, "Bad", "us-east-1"), "Cluster", ClusterProps{NamespaceName: "Bad Name"})
 		})
 		if err == nil || !strings.Contains(err.Error(), "Vpc is required") || !strings.Contains(err.Error(), `NamespaceName "Bad Name"`) {
 			t.Fatalf("error = %v, want both problems", err)
@@ -232,73 +168,14 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 
 func TestNagAndCdkAnnotationsAreClean(t *testing.T) {
 	s := synth(t)
-	for _, stack := range []awscdk.Stack{s.defaults, s.exec} {
-		annotations := assertions.Annotations_FromStack(stack)
-		for kind, find := range map[string]func(*string, any) *[]*cxapi.SynthesisMessage{
-			"error":   annotations.FindError,
-			"warning": annotations.FindWarning,
-		} {
-			for _, m := range *find(jsii.String("*"), assertions.Match_AnyValue()) {
-				t.Errorf("%s %s at %s: %v", *stack.StackName(), kind, *m.Id, m.Entry.Data)
-			}
-		}
-	}
+	cdktest.NoAnnotations(t, s.defaults, s.exec)
 }
 
 // TestNagPacksRan guards the test above: an annotation-free stack proves nothing if the packs
-// never ran, so each pack's report must exist (with its header line at least; a pack with no
-// applicable rule writes nothing else).
-func TestNagPacksRan(t *testing.T) {
-	s := synth(t)
-	for _, stack := range []string{"Defaults", "Exec"} {
-		for _, pack := range []string{"AwsSolutions", "NIST.800.53.R5"} {
-			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
-			data, err := os.ReadFile(filepath.Join(s.dir, pack+"--"+stack+"-NagReport.csv"))
-			if err != nil || !strings.HasPrefix(string(data), "Rule ID,") {
-				t.Errorf("%s report of %s: %v (%d bytes)", pack, stack, err, len(data))
-			}
-		}
-	}
-}
+// never ran.
+func TestNagPacksRan(t *testing.T) { cdktest.NagPacksRan(t, synth(t).dir, "Defaults", "Exec") }
 
-// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one: the
-// annotations always land there (@aws-cdk/core:annotationsInValidationReport), the CloudFormation
-// validator's findings too unless CDK_VALIDATION=false.
-func TestValidationReportIsClean(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(synth(t).dir, "validation-report.json"))
-	if os.IsNotExist(err) {
-		return
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var report struct {
-		PluginReports []struct {
-			PluginName string           `json:"pluginName"`
-			Violations []map[string]any `json:"violations"`
-		} `json:"pluginReports"`
-	}
-	if err := json.Unmarshal(data, &report); err != nil {
-		t.Fatal(err)
-	}
-	for _, plugin := range report.PluginReports {
-		for _, v := range plugin.Violations {
-			b, _ := json.Marshal(v)
-			t.Errorf("%s: %s", plugin.PluginName, b)
-		}
-	}
-}
+// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one.
+func TestValidationReportIsClean(t *testing.T) { cdktest.ValidationReportClean(t, synth(t).dir) }
 
-func TestCfnLintIsClean(t *testing.T) {
-	s := synth(t)
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
-	templates, _ := filepath.Glob(filepath.Join(s.dir, "*.template.json"))
-	if len(templates) != 2 {
-		t.Fatalf("templates = %v, want 2", templates)
-	}
-	if out, err := exec.Command("cfn-lint", templates...).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
-}
+func TestCfnLintIsClean(t *testing.T) { cdktest.CfnLintClean(t, synth(t).dir, 2) }

@@ -69,15 +69,9 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 	engine := rds.DatabaseClusterEngine_AuroraPostgres(&rds.AuroraPostgresClusterEngineProps{
 		Version: auroraVersions[p.EngineVersion](),
 	})
-	params := rds.NewParameterGroup(this, jsii.String("ClusterParameters"), &rds.ParameterGroupProps{
-		Engine:        engine,
-		Description:   jsii.String("Stratus Aurora PostgreSQL " + identifier + ": TLS required, connection and slow-statement logging"),
-		Parameters:    jsiiMap(engineParameters(majorVersion(p.EngineVersion))),
-		RemovalPolicy: dependentPolicy(p.RemovalPolicy),
-	})
+	params := newParameterGroup(this, "ClusterParameters", engine, "Aurora PostgreSQL "+identifier, p.EngineVersion, p.RemovalPolicy)
 	secret := newSecret(this, key, p.DatabaseName)
-	role := newMonitoringRole(this)
-	role.ApplyRemovalPolicy(dependentPolicy(p.RemovalPolicy))
+	role := newMonitoringRole(this, p.RemovalPolicy)
 
 	// The writer takes the first AZ, reader i the AZ after the previous instance's.
 	writer := auroraInstance("Writer", p, key, spread(p.AvailabilityZones, 0, 0), false)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
@@ -22,7 +24,7 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 		t.Errorf("derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
 	}
 
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"Properties":     map[string]any{"EnableKeyRotation": true},
 			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
@@ -129,7 +131,7 @@ func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 		t.Fatalf("want the database and the rotation security groups in %s", stack)
 	}
 	tpl := f.templates[stack]
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
 			"GroupDescription": assertions.Match_StringLikeRegexp(jsii.String("^Master-secret rotation")),
 			"SecurityGroupEgress": []any{map[string]any{
@@ -155,7 +157,7 @@ func TestAuroraPostgresGlobalPrimaryWithLargerInstances(t *testing.T) {
 	f := fixtures(t)
 	tpl := f.templates[stackPrimaryGlobal]
 	clusterID, _ := f.only(t, stackPrimaryGlobal, "AWS::RDS::DBCluster")
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::RDS::GlobalCluster"), &map[string]any{
 			"Properties": map[string]any{
 				"GlobalClusterIdentifier":   "stratus-prod-orders",
@@ -182,7 +184,7 @@ func TestAuroraPostgresGlobalPrimaryWithLargerInstances(t *testing.T) {
 func TestAuroraPostgresDevIsServerlessWriterOnlyAndSnapshotted(t *testing.T) {
 	f := fixtures(t)
 	tpl := f.templates[stackPrimaryDev]
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::RDS::DBCluster"), &map[string]any{
 			"Properties": map[string]any{
 				"DBClusterIdentifier":              "dev-orders",
@@ -215,7 +217,7 @@ func TestAuroraPostgresDevIsServerlessWriterOnlyAndSnapshotted(t *testing.T) {
 // then live in the database's own stack, or the two stacks would reference each other.
 func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 	f := fixtures(t)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		network := f.templates[stackNetwork]
 		network.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroupIngress"), jsii.Number(0))
 		network.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroupEgress"), jsii.Number(0))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
 )
 
@@ -59,12 +60,5 @@ func TestTemplatesPassCfnLint(t *testing.T) {
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		t.Skip("cfn-lint is not on PATH (pip install cfn-lint)")
 	}
-	f := fixtures(t)
-	findings, err := gates.CfnLint(f.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, finding := range findings {
-		t.Error(finding)
-	}
+	cdktest.NoFindings(t, gates.CfnLint, fixtures(t).dir)
 }

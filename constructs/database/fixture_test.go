@@ -1,12 +1,9 @@
 package database
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -19,9 +16,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-)
 
-const testAccount = "111111111111"
+	"github.com/stratus-platform/stratus/internal/cdktest"
+)
 
 // net is what the network layer would hand a database construct in one region.
 type net struct {
@@ -35,11 +32,8 @@ type net struct {
 // three-tier VPC, so its template holds nothing but the construct under test and its database
 // security group.
 func newTestStack(app awscdk.App, name, region string) (awscdk.Stack, net) {
-	stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String(region)},
-	})
-	azs := []string{region + "a", region + "b", region + "c"}
-	stack.Node().SetContext(jsii.String(fmt.Sprintf("availability-zones:account=%s:region=%s", testAccount, region)), jsii.Strings(azs...))
+	stack := cdktest.NewStack(app, name, region)
+	azs := []string{region + "a", region + "b", region + "c"} // what NewStack answers the AZ lookup with
 	vpc := ec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &ec2.VpcAttributes{
 		VpcId:                       jsii.String("vpc-0123456789abcdef0"),
 		VpcCidrBlock:                jsii.String("10.9.0.0/16"),
@@ -124,21 +118,11 @@ var (
 // cdkContext is cdk.json's context (the feature flags `cdk synth` runs with), except that
 // annotations stay in the assembly, where the tests read them, and templates carry
 // AWS::CDK::Metadata as the CLI's do (cfn-lint recognizes CDK templates by it).
-func cdkContext() (map[string]any, error) {
-	_, file, _, _ := runtime.Caller(0)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
-	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("cdk.json: %w", err)
-	}
-	doc.Context["@aws-cdk/core:annotationsInValidationReport"] = false
-	doc.Context["aws:cdk:version-reporting"] = true
-	return doc.Context, nil
+func cdkContext() map[string]any {
+	ctx := cdktest.Context()
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	ctx["aws:cdk:version-reporting"] = true
+	return ctx
 }
 
 func fixtures(t *testing.T) *fixture {
@@ -156,10 +140,7 @@ func build() (f *fixture, err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	ctx, err := cdkContext()
-	if err != nil {
-		return nil, err
-	}
+	ctx := cdkContext()
 	dir, err := os.MkdirTemp("", "stratus-database-*")
 	if err != nil {
 		return nil, err
@@ -272,37 +253,10 @@ func (f *fixture) nagAnnotations(stack string) []string {
 	return out
 }
 
-// template returns a stack's template as plain JSON, for checks assertions cannot express.
-func (f *fixture) template(t *testing.T, stack string) map[string]any {
-	t.Helper()
-	var tpl map[string]any
-	noPanic(t, func() { tpl = *f.templates[stack].ToJSON() })
-	return tpl
-}
-
-// resources returns the resources of type in a stack's template, by logical id.
+// resources returns the resources of type typ in a stack's template, by logical id.
 func (f *fixture) resources(t *testing.T, stack, typ string) map[string]map[string]any {
 	t.Helper()
-	out := map[string]map[string]any{}
-	for id, r := range f.template(t, stack)["Resources"].(map[string]any) {
-		if res := r.(map[string]any); res["Type"] == typ {
-			out[id] = res
-		}
-	}
-	return out
-}
-
-// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
+	return cdktest.OfType(t, cdktest.Template(t, f.stacks[stack]), typ)
 }
 
 func TestMain(m *testing.M) {
@@ -319,14 +273,7 @@ func TestMain(m *testing.M) {
 // only returns the logical id and body of the one resource of typ in stack.
 func (f *fixture) only(t *testing.T, stack, typ string) (string, map[string]any) {
 	t.Helper()
-	all := f.resources(t, stack, typ)
-	if len(all) != 1 {
-		t.Fatalf("%s has %d %s, want 1", stack, len(all), typ)
-	}
-	for id, r := range all {
-		return id, r
-	}
-	return "", nil
+	return cdktest.Only(t, cdktest.Template(t, f.stacks[stack]), typ)
 }
 
 // getAtt and ref are the intrinsics a template uses to point at a resource.

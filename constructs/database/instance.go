@@ -65,15 +65,9 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 	engine := rds.DatabaseInstanceEngine_Postgres(&rds.PostgresInstanceEngineProps{
 		Version: instanceVersions[p.EngineVersion](),
 	})
-	params := rds.NewParameterGroup(this, jsii.String("Parameters"), &rds.ParameterGroupProps{
-		Engine:        engine,
-		Description:   jsii.String("Stratus PostgreSQL " + identifier + ": TLS required, connection and slow-statement logging"),
-		Parameters:    jsiiMap(engineParameters(majorVersion(p.EngineVersion))),
-		RemovalPolicy: dependentPolicy(p.RemovalPolicy),
-	})
+	params := newParameterGroup(this, "Parameters", engine, "PostgreSQL "+identifier, p.EngineVersion, p.RemovalPolicy)
 	secret := newSecret(this, key, p.DatabaseName)
-	role := newMonitoringRole(this)
-	role.ApplyRemovalPolicy(dependentPolicy(p.RemovalPolicy))
+	role := newMonitoringRole(this, p.RemovalPolicy)
 
 	instanceProps := &rds.DatabaseInstanceProps{
 		Engine:                          engine,

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
@@ -22,7 +24,7 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 		logGroups = append(logGroups, id)
 	}
 
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
 		})
@@ -80,7 +82,7 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 func TestPostgresInstancePropsChangeWhatTheySay(t *testing.T) {
 	f := fixtures(t)
 	tpl := f.templates[stackInstanceVariant]
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::RDS::DBInstance"), &map[string]any{
 			"Properties": map[string]any{
 				"DBInstanceIdentifier": "shop-db", "EngineVersion": "17.5", "DBInstanceClass": "db.m6g.large",

@@ -244,10 +244,8 @@ const (
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p AuroraPostgresProps) withDefaults() AuroraPostgresProps {
-	c := common{p.EngineVersion, p.InstanceClass, p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow,
-		p.DeletionProtection, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention, p.RotationDays}.withDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
-	p.EngineVersion, p.InstanceClass, p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow = c.engineVersion, c.instanceClass, c.backupRetentionDays, c.backupWindow, c.maintenanceWindow
-	p.DeletionProtection, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention, p.RotationDays = c.deletionProtection, c.removalPolicy, c.monitoringInterval, c.logRetention, c.rotationDays
+	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,
+		&p.DeletionProtection, &p.RemovalPolicy, &p.MonitoringInterval, &p.LogRetention, &p.RotationDays}.setDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
 	return p
 }
 
@@ -272,10 +270,8 @@ func (p AuroraPostgresProps) validate() error {
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p AuroraSecondaryProps) withDefaults() AuroraSecondaryProps {
-	c := common{p.EngineVersion, p.InstanceClass, p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow,
-		p.DeletionProtection, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention, 0}.withDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
-	p.EngineVersion, p.InstanceClass, p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow = c.engineVersion, c.instanceClass, c.backupRetentionDays, c.backupWindow, c.maintenanceWindow
-	p.DeletionProtection, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention = c.deletionProtection, c.removalPolicy, c.monitoringInterval, c.logRetention
+	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,
+		&p.DeletionProtection, &p.RemovalPolicy, &p.MonitoringInterval, &p.LogRetention, nil}.setDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
 	return p
 }
 
@@ -300,19 +296,11 @@ func (p AuroraSecondaryProps) validate() error {
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p PostgresInstanceProps) withDefaults() PostgresInstanceProps {
-	c := common{p.EngineVersion, p.InstanceClass, p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow,
-		p.DeletionProtection, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention, p.RotationDays}.withDefaults(DefaultInstanceEngineVersion, DefaultInstanceClass)
-	p.EngineVersion, p.InstanceClass, p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow = c.engineVersion, c.instanceClass, c.backupRetentionDays, c.backupWindow, c.maintenanceWindow
-	p.DeletionProtection, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention, p.RotationDays = c.deletionProtection, c.removalPolicy, c.monitoringInterval, c.logRetention, c.rotationDays
-	if p.AllocatedStorageGiB == 0 {
-		p.AllocatedStorageGiB = DefaultAllocatedStorageGiB
-	}
-	if p.MaxAllocatedStorageGiB == 0 {
-		p.MaxAllocatedStorageGiB = DefaultMaxAllocatedStorage
-	}
-	if p.MultiAZ == nil {
-		p.MultiAZ = ptr(true)
-	}
+	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,
+		&p.DeletionProtection, &p.RemovalPolicy, &p.MonitoringInterval, &p.LogRetention, &p.RotationDays}.setDefaults(DefaultInstanceEngineVersion, DefaultInstanceClass)
+	setDefault(&p.AllocatedStorageGiB, DefaultAllocatedStorageGiB)
+	setDefault(&p.MaxAllocatedStorageGiB, DefaultMaxAllocatedStorage)
+	setDefault(&p.MultiAZ, ptr(true))
 	return p
 }
 

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 var (
@@ -21,7 +23,7 @@ var (
 // validNet is a network for props tests: built once, never synthesized.
 func validNet(t *testing.T) (net, awscdk.Stack) {
 	t.Helper()
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		propsNetOnce.Do(func() {
 			dir, err := os.MkdirTemp("", "stratus-database-props-*")
 			if err != nil {
@@ -217,21 +219,21 @@ func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
 		p := primaryProps(n)
 		p.Readers, p.RemovalPolicy, p.GlobalClusterIdentifier = 99, awscdk.RemovalPolicy_DESTROY, "x--y"
 		var err error
-		noPanic(t, func() { _, err = NewAuroraPostgres(stack, "BadCluster", p) })
+		cdktest.NoPanic(t, func() { _, err = NewAuroraPostgres(stack, "BadCluster", p) })
 		check(t, err, "aurora postgres BadCluster: invalid props:", "Readers 99", "RemovalPolicy DESTROY", `GlobalClusterIdentifier "x--y"`)
 	})
 	t.Run("NewAuroraSecondary", func(t *testing.T) {
 		p := secondaryProps(n)
 		p.GlobalClusterIdentifier, p.EngineVersion = "", "9.6"
 		var err error
-		noPanic(t, func() { _, err = NewAuroraSecondary(stack, "BadSecondary", p) })
+		cdktest.NoPanic(t, func() { _, err = NewAuroraSecondary(stack, "BadSecondary", p) })
 		check(t, err, "aurora secondary BadSecondary: invalid props:", "GlobalClusterIdentifier is required", `EngineVersion "9.6"`)
 	})
 	t.Run("NewPostgresInstance", func(t *testing.T) {
 		p := instanceProps(n)
 		p.EngineVersion, p.Iops, p.Vpc = "13.4", 20000, nil
 		var err error
-		noPanic(t, func() { _, err = NewPostgresInstance(stack, "BadInstance", p) })
+		cdktest.NoPanic(t, func() { _, err = NewPostgresInstance(stack, "BadInstance", p) })
 		check(t, err, "postgres instance BadInstance: invalid props:", "PostgreSQL 15 or newer", "Iops needs", "Vpc is required")
 	})
 	if after := len(*stack.Node().Children()); after != before {

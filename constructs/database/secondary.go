@@ -69,7 +69,7 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 	})
 	subnets.ApplyRemovalPolicy(dependentPolicy(p.RemovalPolicy), nil)
 	params := rds.NewCfnDBClusterParameterGroup(this, jsii.String("ClusterParameters"), &rds.CfnDBClusterParameterGroupProps{
-		Description: jsii.String("Stratus Aurora PostgreSQL " + identifier + ": TLS required, connection and slow-statement logging"),
+		Description: jsii.String(parametersDescription("Aurora PostgreSQL " + identifier)),
 		Family:      jsii.String(fmt.Sprintf("%s%d", auroraEngine, major)),
 		Parameters:  jsiiMap(engineParameters(major)),
 	})
@@ -110,8 +110,7 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 	}
 
 	if p.Readers > 0 {
-		role := newMonitoringRole(this)
-		role.ApplyRemovalPolicy(dependentPolicy(p.RemovalPolicy))
+		role := newMonitoringRole(this, p.RemovalPolicy)
 		for i := 0; i < p.Readers; i++ {
 			instance := rds.NewCfnDBInstance(this, jsii.String(fmt.Sprintf("Reader%d", i+1)), &rds.CfnDBInstanceProps{
 				DbClusterIdentifier:                cluster.Ref(),

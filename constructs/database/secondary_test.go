@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
@@ -18,7 +20,7 @@ func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
 	key := getAtt(keyID, "Arn")
 	identifier := cluster["Properties"].(map[string]any)["DBClusterIdentifier"].(string)
 
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
 		})
@@ -78,7 +80,7 @@ func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
 func TestAuroraSecondaryServerlessReadersAndSnapshot(t *testing.T) {
 	f := fixtures(t)
 	tpl := f.templates[stackSecondaryVariant]
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::RDS::DBCluster"), &map[string]any{
 			"Properties": map[string]any{
 				"ServerlessV2ScalingConfiguration": map[string]any{"MinCapacity": 1, "MaxCapacity": 16},
@@ -101,7 +103,7 @@ func TestAuroraSecondaryServerlessReadersAndSnapshot(t *testing.T) {
 func TestAuroraSecondaryWithoutReadersIsHeadless(t *testing.T) {
 	f := fixtures(t)
 	tpl := f.templates[stackSecondaryHeadless]
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.ResourceCountIs(jsii.String("AWS::RDS::DBInstance"), jsii.Number(0))
 		tpl.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(0)) // no instance to monitor
 		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBCluster"), &map[string]any{

@@ -45,6 +45,23 @@ func engineParameters(major int) map[string]string {
 	return p
 }
 
+// newParameterGroup is the parameter group of a cluster or an instance (what names it, e.g.
+// "PostgreSQL <identifier>"): engineParameters for the major of engineVersion, kept as long as
+// the database (removal is the database's removal policy).
+func newParameterGroup(scope constructs.Construct, id string, engine rds.IEngine, what, engineVersion string, removal awscdk.RemovalPolicy) rds.ParameterGroup {
+	return rds.NewParameterGroup(scope, jsii.String(id), &rds.ParameterGroupProps{
+		Engine:        engine,
+		Description:   jsii.String(parametersDescription(what)),
+		Parameters:    jsiiMap(engineParameters(majorVersion(engineVersion))),
+		RemovalPolicy: dependentPolicy(removal),
+	})
+}
+
+// parametersDescription describes the parameter group of what (e.g. "PostgreSQL <identifier>").
+func parametersDescription(what string) string {
+	return "Stratus " + what + ": TLS required, connection and slow-statement logging"
+}
+
 func jsiiMap(m map[string]string) *map[string]*string {
 	out := make(map[string]*string, len(m))
 	for k, v := range m {
@@ -124,8 +141,9 @@ func dependOn(resource awscdk.CfnResource, groups []logs.LogGroup) {
 	}
 }
 
-// newMonitoringRole is the role RDS enhanced monitoring assumes to write OS metrics.
-func newMonitoringRole(scope constructs.Construct) iam.Role {
+// newMonitoringRole is the role RDS enhanced monitoring assumes to write OS metrics, kept as long
+// as the database (removal is the database's removal policy).
+func newMonitoringRole(scope constructs.Construct, removal awscdk.RemovalPolicy) iam.Role {
 	role := iam.NewRole(scope, jsii.String("MonitoringRole"), &iam.RoleProps{
 		Description: jsii.String("RDS enhanced monitoring writes this database's OS metrics to CloudWatch Logs"),
 		AssumedBy:   iam.NewServicePrincipal(jsii.String("monitoring.rds.amazonaws.com"), nil),
@@ -134,6 +152,7 @@ func newMonitoringRole(scope constructs.Construct) iam.Role {
 		},
 	})
 	suppressMonitoringPolicy(role)
+	role.ApplyRemovalPolicy(dependentPolicy(removal))
 	return role
 }
 

@@ -13,53 +13,42 @@ import (
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
 
-// common holds the optional settings the three constructs share, so their defaults are applied
-// in one place.
+// common points at the optional settings the three constructs share, so their defaults are
+// applied in one place; a nil field is a setting the construct does not have.
 type common struct {
-	engineVersion       string
-	instanceClass       string
-	backupRetentionDays int
-	backupWindow        string
-	maintenanceWindow   string
-	deletionProtection  *bool
-	removalPolicy       awscdk.RemovalPolicy
-	monitoringInterval  int
-	logRetention        logs.RetentionDays
-	rotationDays        int
+	engineVersion       *string
+	instanceClass       *string
+	backupRetentionDays *int
+	backupWindow        *string
+	maintenanceWindow   *string
+	deletionProtection  **bool
+	removalPolicy       *awscdk.RemovalPolicy
+	monitoringInterval  *int
+	logRetention        *logs.RetentionDays
+	rotationDays        *int
 }
 
-func (c common) withDefaults(engineVersion, instanceClass string) common {
-	if c.engineVersion == "" {
-		c.engineVersion = engineVersion
+// setDefaults gives every unset setting c points at its documented default; engineVersion and
+// instanceClass are the construct's own.
+func (c common) setDefaults(engineVersion, instanceClass string) {
+	setDefault(c.engineVersion, engineVersion)
+	setDefault(c.instanceClass, instanceClass)
+	setDefault(c.backupRetentionDays, DefaultBackupRetentionDays)
+	setDefault(c.backupWindow, DefaultBackupWindow)
+	setDefault(c.maintenanceWindow, DefaultMaintenanceWindow)
+	setDefault(c.deletionProtection, ptr(true))
+	setDefault(c.removalPolicy, awscdk.RemovalPolicy_RETAIN)
+	setDefault(c.monitoringInterval, DefaultMonitoringInterval)
+	setDefault(c.logRetention, logs.RetentionDays_ONE_YEAR)
+	setDefault(c.rotationDays, DefaultRotationDays)
+}
+
+// setDefault sets *field to value when field is there and *field is the zero value (unset).
+func setDefault[T comparable](field *T, value T) {
+	var unset T
+	if field != nil && *field == unset {
+		*field = value
 	}
-	if c.instanceClass == "" {
-		c.instanceClass = instanceClass
-	}
-	if c.backupRetentionDays == 0 {
-		c.backupRetentionDays = DefaultBackupRetentionDays
-	}
-	if c.backupWindow == "" {
-		c.backupWindow = DefaultBackupWindow
-	}
-	if c.maintenanceWindow == "" {
-		c.maintenanceWindow = DefaultMaintenanceWindow
-	}
-	if c.deletionProtection == nil {
-		c.deletionProtection = ptr(true)
-	}
-	if c.removalPolicy == "" {
-		c.removalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
-	if c.monitoringInterval == 0 {
-		c.monitoringInterval = DefaultMonitoringInterval
-	}
-	if c.logRetention == "" {
-		c.logRetention = logs.RetentionDays_ONE_YEAR
-	}
-	if c.rotationDays == 0 {
-		c.rotationDays = DefaultRotationDays
-	}
-	return c
 }
 
 var (

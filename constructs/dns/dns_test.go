@@ -3,26 +3,21 @@ package dns
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
-	"runtime"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/stratus-platform/stratus/internal/gates"
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 const (
@@ -31,20 +26,8 @@ const (
 	albZoneID   = "Z35SXDOTRQ7X7K" // us-east-1's ALB zone
 )
 
-var cdkContext = func() map[string]any {
-	_, file, _, _ := runtime.Caller(0)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
-	if err != nil {
-		panic(err)
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		panic(err)
-	}
-	return doc.Context
-}()
+// cdkContext is cdk.json's context: the feature flags `cdk synth` sees.
+var cdkContext = cdktest.Context()
 
 // importZone and importAlb import once per stack and reuse the import after that.
 var (
@@ -93,9 +76,8 @@ const (
 )
 
 type synthesized struct {
-	dir       string
-	stacks    map[string]awscdk.Stack
-	templates map[string]map[string]resource
+	dir    string
+	stacks map[string]awscdk.Stack
 }
 
 type resource struct {
@@ -103,36 +85,19 @@ type resource struct {
 	Properties map[string]any `json:"Properties"`
 }
 
-var (
-	synthOnce sync.Once
-	synthRes  *synthesized
-	synthErr  error
-)
+var fixture cdktest.Once[*synthesized]
 
 // TestMain removes the shared output folder after the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if synthRes != nil {
-		os.RemoveAll(synthRes.dir)
-	}
+	fixture.Remove()
 	os.Exit(code)
 }
 
 func shared(t *testing.T) *synthesized {
 	t.Helper()
-	synthOnce.Do(func() {
-		defer func() {
-			if r := recover(); r != nil {
-				synthErr = fmt.Errorf("panic: %v", r)
-			}
-		}()
-		dir, err := os.MkdirTemp("", "dns-test-*")
-		if err != nil {
-			synthErr = err
-			return
-		}
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
-		s := &synthesized{dir: dir, stacks: map[string]awscdk.Stack{}, templates: map[string]map[string]resource{}}
+	return fixture.Get(t, "dns-test", func(app awscdk.App, dir string) (*synthesized, error) {
+		s := &synthesized{dir: dir, stacks: map[string]awscdk.Stack{}}
 		newStack := func(name, region string) awscdk.Stack {
 			stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
 				Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String(region)},
@@ -140,9 +105,10 @@ func shared(t *testing.T) *synthesized {
 			s.stacks[name] = stack
 			return stack
 		}
-		check := func(_ any, err error) {
-			if err != nil && synthErr == nil {
-				synthErr = err
+		var err error
+		check := func(_ any, e error) {
+			if e != nil && err == nil {
+				err = e
 			}
 		}
 
@@ -165,52 +131,20 @@ func shared(t *testing.T) *synthesized {
 		p.HealthCheckPath, p.HealthCheckIntervalSeconds, p.FailureThreshold, p.Ipv6 = "/healthz", 10, 2, true
 		p.CheckerRegions = []string{"us-east-1", "us-west-2", "eu-west-1"}
 		check(NewOriginRecord(secondary, "Origin", p))
-		if synthErr != nil {
-			return
-		}
-
-		nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
-		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-		awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
-		app.Synth(nil)
-		for name, stack := range s.stacks {
-			var doc struct{ Resources map[string]resource }
-			data, _ := json.Marshal(*assertions.Template_FromStack(stack, nil).ToJSON())
-			if err := json.Unmarshal(data, &doc); err != nil {
-				synthErr = err
-				return
-			}
-			s.templates[name] = doc.Resources
-		}
-		synthRes = s
+		return s, err
 	})
-	if synthErr != nil {
-		t.Fatalf("synthesizing the test stacks: %v", synthErr)
-	}
-	return synthRes
 }
 
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
-}
-
+// ofType returns the resources of one type in the named stack's template, by logical id.
 func ofType(t *testing.T, stack, typ string) map[string]resource {
 	t.Helper()
-	out := map[string]resource{}
-	for id, r := range shared(t).templates[stack] {
-		if r.Type == typ {
-			out[id] = r
-		}
-	}
-	return out
+	return cdktest.Decode[map[string]resource](t, cdktest.OfType(t, cdktest.Template(t, shared(t).stacks[stack]), typ))
+}
+
+// resources returns every resource of the named stack's template, by logical id.
+func resources(t *testing.T, stack string) map[string]resource {
+	t.Helper()
+	return cdktest.Decode[map[string]resource](t, cdktest.Template(t, shared(t).stacks[stack])["Resources"])
 }
 
 func asJSON(v any) string {
@@ -323,7 +257,7 @@ func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
 // exist with the same logical ids, the health check and the regional alias are untouched, and
 // the origin record changes only its routing properties.
 func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
-	latency, failover := shared(t).templates[latencyStack], shared(t).templates[failoverStack]
+	latency, failover := resources(t, latencyStack), resources(t, failoverStack)
 	ids := func(rs map[string]resource) []string {
 		var out []string
 		for id, r := range rs {
@@ -392,36 +326,7 @@ func TestRegionalAliasPointsAtThisRegionsAlbOnly(t *testing.T) {
 
 func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 	s := shared(t)
-	for name, stack := range s.stacks {
-		noPanic(t, func() {
-			a := assertions.Annotations_FromStack(stack)
-			for kind, found := range map[string]*[]*cxapi.SynthesisMessage{
-				"error":   a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
-				"warning": a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
-			} {
-				for _, m := range *found {
-					t.Errorf("%s: %s at %s: %v", name, kind, *m.Id, m.Entry.Data)
-				}
-			}
-		})
-	}
-	findings, err := gates.Nag(s.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range findings {
-		t.Errorf("%s", f)
-	}
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
-	lint, err := gates.CfnLint(s.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range lint {
-		t.Errorf("%s", f)
-	}
+	cdktest.PassesGates(t, s.dir, slices.Collect(maps.Values(s.stacks))...)
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
@@ -430,7 +335,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
 	})
 	var dist cf.IDistribution
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		dist = cf.Distribution_FromDistributionAttributes(stack, jsii.String("Distribution"), &cf.DistributionAttributes{
 			DomainName: jsii.String("d111111abcdef8.cloudfront.net"), DistributionId: jsii.String("E2QWRUHAPOMQZL"),
 		})
@@ -503,7 +408,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 
 	t.Run("constructors return every problem instead of panicking", func(t *testing.T) {
 		var errs []error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			p := valid
 			p.Routing, p.HealthCheckIntervalSeconds = "geo", 5
 			_, err := NewOriginRecord(stack, "BadOrigin", p)

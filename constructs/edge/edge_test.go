@@ -2,20 +2,20 @@ package edge
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-platform/stratus/internal/gates"
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 // resource is one resource of a synthesized template, decoded from JSON.
@@ -29,23 +29,7 @@ type resource struct {
 // ofType returns the resources of one type in the named stack's template, by logical id.
 func ofType(t *testing.T, stack, typ string) map[string]resource {
 	t.Helper()
-	var doc struct{ Resources map[string]resource }
-	noPanic(t, func() {
-		data, err := json.Marshal(*shared(t).templates[stack].ToJSON())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(data, &doc); err != nil {
-			t.Fatal(err)
-		}
-	})
-	out := map[string]resource{}
-	for id, r := range doc.Resources {
-		if r.Type == typ {
-			out[id] = r
-		}
-	}
-	return out
+	return cdktest.Decode[map[string]resource](t, cdktest.OfType(t, cdktest.Template(t, shared(t).stacks[stack]), typ))
 }
 
 // only returns the single resource of a type, or stops the test.
@@ -253,8 +237,8 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 	if group.Properties["KmsKeyId"] == nil || group.Properties["RetentionInDays"] != 365.0 || group.DeletionPolicy != "Retain" {
 		t.Errorf("log group = %s (%s), want KMS, 365 days, Retain", asJSON(group.Properties), group.DeletionPolicy)
 	}
-	noPanic(t, func() {
-		shared(t).templates[defaultsStack].HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
+	cdktest.NoPanic(t, func() {
+		assertions.Template_FromStack(shared(t).stacks[defaultsStack], nil).HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"EnableKeyRotation": true,
 			"KeyPolicy": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 				assertions.Match_ObjectLike(&map[string]any{
@@ -343,7 +327,7 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 		t.Fatalf("CacheBehaviors = %s, want one for /api/*", asJSON(c["CacheBehaviors"]))
 	}
 	var cachingDisabled, allViewerExceptHost string
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		cachingDisabled = *cf.CachePolicy_CACHING_DISABLED().CachePolicyId()
 		allViewerExceptHost = *cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER().OriginRequestPolicyId()
 	})
@@ -543,36 +527,7 @@ func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
 // cfn-lint error or warning.
 func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 	s := shared(t)
-	for name, stack := range s.stacks {
-		noPanic(t, func() {
-			a := assertions.Annotations_FromStack(stack)
-			for kind, found := range map[string]*[]*cxapi.SynthesisMessage{
-				"error":   a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
-				"warning": a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
-			} {
-				for _, m := range *found {
-					t.Errorf("%s: %s at %s: %v", name, kind, *m.Id, m.Entry.Data)
-				}
-			}
-		})
-	}
-	findings, err := gates.Nag(s.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range findings {
-		t.Errorf("%s", f)
-	}
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
-	lint, err := gates.CfnLint(s.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range lint {
-		t.Errorf("%s", f)
-	}
+	cdktest.PassesGates(t, s.dir, slices.Collect(maps.Values(s.stacks))...)
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
@@ -652,7 +607,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 
 	t.Run("valid props pass, with a token as the header value", func(t *testing.T) {
 		p := validProps(zone)
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			p.OriginHeaderValue = awscdk.SecretValue_SecretsManager(jsii.String("stratus/origin"), nil).UnsafeUnwrap()
 		})
 		if err := p.withDefaults().validate(); err != nil {
@@ -664,7 +619,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		p := validProps(zone)
 		p.RateLimit, p.PriceClass = 5, "cheap"
 		var err error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			eu := awscdk.NewStack(app, jsii.String("Europe"), &awscdk.StackProps{
 				Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("eu-west-1")},
 			})
@@ -675,7 +630,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 				t.Errorf("error = %v, want it to contain %q", err, want)
 			}
 		}
-		noPanic(t, func() { _, err = NewEdge(awscdk.NewStack(app, jsii.String("Agnostic"), nil), "Edge", validProps(zone)) })
+		cdktest.NoPanic(t, func() { _, err = NewEdge(awscdk.NewStack(app, jsii.String("Agnostic"), nil), "Edge", validProps(zone)) })
 		if err == nil || !strings.Contains(err.Error(), "not set (environment-agnostic)") {
 			t.Errorf("error = %v, want the environment-agnostic stack rejected", err)
 		}
@@ -683,7 +638,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 
 	t.Run("NewShieldProtection rejects a bad name and a non-ARN", func(t *testing.T) {
 		var err error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			_, err = NewShieldProtection(stack, "Bad", ShieldProtectionProps{Name: "alb/eu", ResourceArn: jsii.String("my-alb")})
 		})
 		for _, want := range []string{`Name "alb/eu"`, `ResourceArn "my-alb" is not an ARN`} {
@@ -691,7 +646,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 				t.Errorf("error = %v, want it to contain %q", err, want)
 			}
 		}
-		noPanic(t, func() { _, err = NewShieldProtection(stack, "Missing", ShieldProtectionProps{Name: "alb"}) })
+		cdktest.NoPanic(t, func() { _, err = NewShieldProtection(stack, "Missing", ShieldProtectionProps{Name: "alb"}) })
 		if err == nil || !strings.Contains(err.Error(), "ResourceArn is required") {
 			t.Errorf("error = %v, want ResourceArn is required", err)
 		}

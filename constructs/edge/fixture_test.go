@@ -1,19 +1,15 @@
 package edge
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 const (
@@ -22,25 +18,8 @@ const (
 	testSecret  = "{{resolve:secretsmanager:stratus/test/origin-verify:SecretString:::}}"
 )
 
-var repoRoot = func() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}()
-
 // cdkContext is cdk.json's context: the feature flags `cdk synth` sees.
-var cdkContext = func() map[string]any {
-	data, err := os.ReadFile(filepath.Join(repoRoot, "cdk.json"))
-	if err != nil {
-		panic(err)
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		panic(err)
-	}
-	return doc.Context
-}()
+var cdkContext = cdktest.Context()
 
 // validProps are the required props only; zone must come from the stack the edge goes in.
 func validProps(zone r53.IHostedZone) EdgeProps {
@@ -88,17 +67,12 @@ func optionProps(zone r53.IHostedZone) EdgeProps {
 // synthesized is one app holding a stack per prop set, synthesized once for the whole package
 // with both cdk-nag packs applied.
 type synthesized struct {
-	dir       string
-	stacks    map[string]awscdk.Stack
-	edges     map[string]*Edge
-	templates map[string]assertions.Template
+	dir    string
+	stacks map[string]awscdk.Stack
+	edges  map[string]*Edge
 }
 
-var (
-	synthOnce sync.Once
-	synthRes  *synthesized
-	synthErr  error
-)
+var fixture cdktest.Once[*synthesized]
 
 // The stacks of the shared app.
 const (
@@ -113,27 +87,14 @@ const testAlbArn = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbala
 // TestMain removes the shared output folder after the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if synthRes != nil {
-		os.RemoveAll(synthRes.dir)
-	}
+	fixture.Remove()
 	os.Exit(code)
 }
 
 func shared(t *testing.T) *synthesized {
 	t.Helper()
-	synthOnce.Do(func() {
-		defer func() {
-			if r := recover(); r != nil {
-				synthErr = fmt.Errorf("panic: %v", r)
-			}
-		}()
-		dir, err := os.MkdirTemp("", "edge-test-*")
-		if err != nil {
-			synthErr = err
-			return
-		}
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
-		s := &synthesized{dir: dir, stacks: map[string]awscdk.Stack{}, edges: map[string]*Edge{}, templates: map[string]assertions.Template{}}
+	return fixture.Get(t, "edge-test", func(app awscdk.App, dir string) (*synthesized, error) {
+		s := &synthesized{dir: dir, stacks: map[string]awscdk.Stack{}, edges: map[string]*Edge{}}
 		for name, props := range map[string]func(r53.IHostedZone) EdgeProps{
 			defaultsStack: validProps,
 			optionsStack:  optionProps,
@@ -150,8 +111,7 @@ func shared(t *testing.T) *synthesized {
 			})
 			e, err := NewEdge(stack, "Edge", props(importZone(stack)))
 			if err != nil {
-				synthErr = fmt.Errorf("%s: %w", name, err)
-				return
+				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			s.stacks[name], s.edges[name] = stack, e
 		}
@@ -161,35 +121,9 @@ func shared(t *testing.T) *synthesized {
 		if _, err := NewShieldProtection(regional, "AlbProtection", ShieldProtectionProps{
 			Name: "stratus-prod-alb-eu-west-1", ResourceArn: jsii.String(testAlbArn),
 		}); err != nil {
-			synthErr = err
-			return
+			return nil, err
 		}
 		s.stacks[regionalStack] = regional
-
-		nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
-		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-		awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
-		app.Synth(nil)
-		for name, stack := range s.stacks {
-			s.templates[name] = assertions.Template_FromStack(stack, nil)
-		}
-		synthRes = s
+		return s, nil
 	})
-	if synthErr != nil {
-		t.Fatalf("synthesizing the test stacks: %v", synthErr)
-	}
-	return synthRes
-}
-
-// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
 }

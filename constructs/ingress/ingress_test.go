@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
 )
 
@@ -34,20 +34,7 @@ const (
 var publicSubnets = []string{"subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"}
 
 // cdkContext is cdk.json's context, so tests see the feature flags `cdk synth` sees.
-var cdkContext = func() map[string]any {
-	_, file, _, _ := runtime.Caller(0)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
-	if err != nil {
-		panic(err)
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		panic(fmt.Sprintf("cdk.json: %v", err))
-	}
-	return doc.Context
-}()
+var cdkContext = cdktest.Context()
 
 // fixture is one synthesized test stack holding an OriginSecret and a LoadBalancer.
 type fixture struct {
@@ -214,19 +201,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
-}
-
 // hasAttributes asserts that one resource of type lists every key/value pair in attribute
 // property prop, in any order.
 func hasAttributes(tpl assertions.Template, typ, prop string, kv ...string) {
@@ -248,7 +222,7 @@ const (
 
 func TestLoadBalancerDefaultsAreSecure(t *testing.T) {
 	f := defaults(t)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), jsii.Number(1))
 		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), &map[string]any{
 			"Scheme":         "internet-facing",
@@ -274,7 +248,7 @@ func TestLoadBalancerDefaultsAreSecure(t *testing.T) {
 
 func TestListenersAnswerHttpsOnlyAndForbidByDefault(t *testing.T) {
 	f := defaults(t)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), jsii.Number(2))
 		f.tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), &map[string]any{
 			"Port": 443, "Protocol": "HTTPS",
@@ -301,7 +275,7 @@ func TestListenersAnswerHttpsOnlyAndForbidByDefault(t *testing.T) {
 
 func TestEachTargetGetsAGuardedRuleAndAnIpTargetGroup(t *testing.T) {
 	f := defaults(t)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), jsii.Number(2))
 		f.tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), jsii.Number(2))
 		for i, tg := range []struct {
@@ -390,7 +364,7 @@ func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 
 func TestCertificateCoversTheOriginNamesByDns(t *testing.T) {
 	f := defaults(t)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		f.tpl.ResourceCountIs(jsii.String("AWS::CertificateManager::Certificate"), jsii.Number(1))
 		f.tpl.HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), &map[string]any{
 			"DomainName":              "origin.example.com",
@@ -426,7 +400,7 @@ func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
 			},
 		})}},
 	}
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		f.tpl.ResourceCountIs(jsii.String("AWS::S3::Bucket"), jsii.Number(2))
 		f.tpl.AllResources(jsii.String("AWS::S3::Bucket"), &map[string]any{
 			"Properties": assertions.Match_ObjectLike(&private), "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
@@ -447,7 +421,7 @@ func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
 	// Both bucket policies deny plain HTTP and TLS below 1.2; the log bucket lets only ELB log
 	// delivery write, under the prefix.
 	var policies map[string]*map[string]any
-	noPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
+	cdktest.NoPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
 	if len(policies) != 2 {
 		t.Fatalf("%d bucket policies, want 2", len(policies))
 	}
@@ -466,7 +440,7 @@ func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
 
 func TestOriginSecretIsGeneratedReplicatedAndRetained(t *testing.T) {
 	f := defaults(t)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		f.tpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1))
 		f.tpl.HasResource(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
 			"Properties": map[string]any{
@@ -491,7 +465,7 @@ func TestOriginSecretIsGeneratedReplicatedAndRetained(t *testing.T) {
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
 	f := custom(t)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		hasAttributes(f.tpl, albType, albAttr, "idle_timeout.timeout_seconds", "120", "access_logs.s3.prefix", "edge/alb")
 		f.tpl.HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), &map[string]any{
 			"DomainName": "api.example.com", "SubjectAlternativeNames": assertions.Match_Absent(),
@@ -534,7 +508,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		})
 	})
 	var policies map[string]*map[string]any
-	noPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
+	cdktest.NoPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
 	found := false
 	for _, p := range policies {
 		text, _ := json.Marshal(p)
@@ -619,7 +593,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			p.Targets = append([]Target(nil), p.Targets...)
 			c.mutate(&p)
 			var err error
-			noPanic(t, func() { err = p.withDefaults().validate(region) })
+			cdktest.NoPanic(t, func() { err = p.withDefaults().validate(region) })
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, c.want)
 			}
@@ -663,7 +637,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		p := lbProps(s)
 		p.Targets = nil
 		var lbErr, secretErr error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			_, lbErr = NewLoadBalancer(s.stack, "Ingress", p)
 			_, secretErr = NewOriginSecret(s.stack, "OriginSecret", OriginSecretProps{Name: "a b", ReplicaRegions: []Replica{{Region: "x"}}})
 		})
@@ -679,24 +653,8 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 // Both cdk-nag packs and CDK itself must have nothing to say about either stack.
 func TestNagAndAnnotationsAreClean(t *testing.T) {
 	for _, f := range []*fixture{defaults(t), custom(t)} {
-		var messages []string
-		noPanic(t, func() {
-			a := assertions.Annotations_FromStack(f.stack)
-			for _, m := range append(*a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
-				*a.FindWarning(jsii.String("*"), assertions.Match_AnyValue())...) {
-				messages = append(messages, fmt.Sprintf("%s %s: %v", m.Level, *m.Id, m.Entry.Data))
-			}
-		})
-		for _, m := range messages {
-			t.Error(m)
-		}
-		findings, err := gates.Nag(f.dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range findings {
-			t.Error(x)
-		}
+		cdktest.NoAnnotations(t, f.stack)
+		cdktest.NoFindings(t, gates.Nag, f.dir)
 	}
 }
 
@@ -706,11 +664,5 @@ func TestCfnLintIsClean(t *testing.T) {
 	}
 	defaults(t)
 	custom(t)
-	findings, err := gates.CfnLint(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, x := range findings {
-		t.Error(x)
-	}
+	cdktest.NoFindings(t, gates.CfnLint, root)
 }

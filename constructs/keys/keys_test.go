@@ -8,22 +8,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
-}
-
 func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
 			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
@@ -51,13 +41,7 @@ func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
 				}},
 			})})},
 		})
-		ann := assertions.Annotations_FromStack(stack)
-		if found := ann.FindError(jsii.String("*"), assertions.Match_AnyValue()); len(*found) > 0 {
-			t.Errorf("errors: %v", (*found)[0].Entry.Data)
-		}
-		if found := ann.FindWarning(jsii.String("*"), assertions.Match_AnyValue()); len(*found) > 0 {
-			t.Errorf("warnings: %v", (*found)[0].Entry.Data)
-		}
+		cdktest.NoAnnotations(t, stack)
 	})
 	if got := AliasArn("aws", "eu-west-1", "111111111111", "stratus/prod/secrets"); got != "arn:aws:kms:eu-west-1:111111111111:alias/stratus/prod/secrets" {
 		t.Errorf("AliasArn = %s", got)
@@ -67,7 +51,7 @@ func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
 func TestInvalidAliasesAreRejected(t *testing.T) {
 	for name, alias := range map[string]string{"an empty alias": "", "a space": "a b", "the aws/ prefix": "aws/secrets"} {
 		t.Run(name, func(t *testing.T) {
-			noPanic(t, func() {
+			cdktest.NoPanic(t, func() {
 				app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 				_, err := NewRegionalKey(awscdk.NewStack(app, jsii.String("Test"), nil), "K", RegionalKeyProps{Alias: alias})
 				if err == nil || !strings.Contains(err.Error(), "Alias") {

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 func validProps() NetworkProps {
@@ -26,13 +28,9 @@ func validProps() NetworkProps {
 func synth(t *testing.T, props NetworkProps) assertions.Template {
 	t.Helper()
 	var tpl assertions.Template
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
-			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
-		})
-		stack.Node().SetContext(jsii.String("availability-zones:account=111111111111:region=us-east-1"),
-			jsii.Strings("us-east-1a", "us-east-1b", "us-east-1c"))
+		stack := cdktest.NewStack(app, "Test", "us-east-1")
 		if _, err := NewNetwork(stack, "Network", props); err != nil {
 			t.Fatalf("NewNetwork: %v", err)
 		}
@@ -41,22 +39,9 @@ func synth(t *testing.T, props NetworkProps) assertions.Template {
 	return tpl
 }
 
-// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
-}
-
 func TestDefaultsAreSecure(t *testing.T) {
 	tpl := synth(t, validProps())
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(2)) // one per AZ
 		tpl.ResourceCountIs(jsii.String("AWS::EC2::InternetGateway"), jsii.Number(1))
 		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(2)) // S3 + DynamoDB gateways only
@@ -94,7 +79,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 
 func TestSubnetsGetExactlyTheCidrsGiven(t *testing.T) {
 	tpl := synth(t, validProps())
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		for _, z := range validProps().Zones {
 			for _, c := range []string{z.PublicCidr, z.AppCidr, z.DataCidr} {
 				tpl.HasResourceProperties(jsii.String("AWS::EC2::Subnet"), &map[string]any{
@@ -116,7 +101,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	p.Services = []ServicePort{{Name: "order", Port: 9090}}
 	p.HealthCheckerCidrs = []string{"15.177.0.0/18"}
 	tpl := synth(t, p)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(1))
 		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(4))
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), &map[string]any{
@@ -150,12 +135,12 @@ func TestSingleNatServesEveryAppSubnetFromTheFirstAZ(t *testing.T) {
 	p.NatGateways = NatSingle
 	tpl := synth(t, p)
 	var nats map[string]*map[string]any
-	noPanic(t, func() { nats = *tpl.FindResources(jsii.String("AWS::EC2::NatGateway"), nil) })
+	cdktest.NoPanic(t, func() { nats = *tpl.FindResources(jsii.String("AWS::EC2::NatGateway"), nil) })
 	if len(nats) != 1 {
 		t.Fatalf("%d NAT gateways, want 1", len(nats))
 	}
 	for id := range nats {
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Route"), &map[string]any{
 				"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": map[string]any{"Ref": id},
 			}, jsii.Number(2))
@@ -213,7 +198,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		p := validProps()
 		p.VpcCidr, p.NatGateways = "nope", "both"
 		var err error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 			_, err = NewNetwork(awscdk.NewStack(app, jsii.String("Bad"), nil), "Network", p)
 		})

@@ -3,19 +3,15 @@ package registry
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 // synthesized is the one app every test of this package reads: a stack with the defaults and
@@ -25,100 +21,40 @@ type synthesized struct {
 	defaults, custom awscdk.Stack
 }
 
-var (
-	fixtureOnce sync.Once
-	fixture     *synthesized
-	fixtureErr  any
-)
+var fixture cdktest.Once[*synthesized]
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fixture != nil && os.Getenv("KEEP_SYNTH") == "" {
-		os.RemoveAll(fixture.dir)
-	}
+	fixture.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
 	os.Exit(code)
 }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()
-	fixtureOnce.Do(func() {
-		defer func() { fixtureErr = recover() }()
-		dir, err := os.MkdirTemp("", "registry-test-*")
-		if err != nil {
-			panic(err)
-		}
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
-		s := &synthesized{dir: dir, defaults: newStack(app, "Defaults"), custom: newStack(app, "Custom")}
+	return fixture.Get(t, "registry-test", func(app awscdk.App, dir string) (*synthesized, error) {
+		s := &synthesized{dir: dir, defaults: cdktest.NewStack(app, "Defaults", "us-east-1"), custom: cdktest.NewStack(app, "Custom", "us-east-1")}
 
 		if _, err := NewRepository(s.defaults, "Product", RepositoryProps{Name: "prod/product"}); err != nil {
-			panic(err)
+			return nil, err
 		}
 		if _, err := NewReplication(s.defaults, "Replication", ReplicationProps{
 			DestinationRegions: []string{"eu-west-1", "us-west-2"}, RepositoryPrefixes: []string{"prod/"},
 		}); err != nil {
-			panic(err)
+			return nil, err
 		}
 		key := kms.NewKey(s.custom, jsii.String("SharedKey"), &kms.KeyProps{
 			EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
 		if _, err := NewRepository(s.custom, "Order", RepositoryProps{Name: "staging/order-api", KeepTaggedImages: 10, Key: key}); err != nil {
-			panic(err)
+			return nil, err
 		}
-		for _, stack := range []awscdk.Stack{s.defaults, s.custom} {
-			nag := &cdknag.NagPackProps{Verbose: jsii.Bool(true), Reports: jsii.Bool(true)}
-			awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-			awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nag), nil)
-		}
-		app.Synth(nil)
-		fixture = s
+		return s, nil
 	})
-	if fixtureErr != nil {
-		t.Fatalf("synthesizing the test app: %v", fixtureErr)
-	}
-	return fixture
-}
-
-func newStack(app awscdk.App, id string) awscdk.Stack {
-	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
-	})
-	stack.Node().SetContext(jsii.String("availability-zones:account=111111111111:region=us-east-1"),
-		jsii.Strings("us-east-1a", "us-east-1b", "us-east-1c"))
-	return stack
-}
-
-// cdkContext is cdk.json's context: the feature flags `cdk synth` runs with.
-var cdkContext = func() map[string]any {
-	_, file, _, _ := runtime.Caller(0)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
-	if err != nil {
-		panic(err)
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		panic(err)
-	}
-	return doc.Context
-}()
-
-// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
 }
 
 func TestRepositoryDefaultsAreSecure(t *testing.T) {
 	tpl := assertions.Template_FromStack(synth(t).defaults, nil)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.ResourceCountIs(jsii.String("AWS::ECR::Repository"), jsii.Number(1))
 		tpl.HasResource(jsii.String("AWS::ECR::Repository"), &map[string]any{
 			"Properties": map[string]any{
@@ -149,7 +85,7 @@ func TestRepositoryDefaultsAreSecure(t *testing.T) {
 
 func TestReplicationCopiesThePrefixToEveryRegion(t *testing.T) {
 	tpl := assertions.Template_FromStack(synth(t).defaults, nil)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.ResourceCountIs(jsii.String("AWS::ECR::ReplicationConfiguration"), jsii.Number(1))
 		tpl.HasResourceProperties(jsii.String("AWS::ECR::ReplicationConfiguration"), &map[string]any{
 			"ReplicationConfiguration": map[string]any{"Rules": []any{map[string]any{
@@ -165,7 +101,7 @@ func TestReplicationCopiesThePrefixToEveryRegion(t *testing.T) {
 
 func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
 	tpl := assertions.Template_FromStack(synth(t).custom, nil)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		// The given key encrypts the repository and no other key is created.
 		tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(1))
 		tpl.HasResourceProperties(jsii.String("AWS::ECR::Repository"), &map[string]any{
@@ -186,7 +122,7 @@ func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
 func lifecycleRules(t *testing.T, tpl assertions.Template) []map[string]any {
 	t.Helper()
 	var repos map[string]*map[string]any
-	noPanic(t, func() { repos = *tpl.FindResources(jsii.String("AWS::ECR::Repository"), nil) })
+	cdktest.NoPanic(t, func() { repos = *tpl.FindResources(jsii.String("AWS::ECR::Repository"), nil) })
 	for _, r := range repos {
 		props := (*r)["Properties"].(map[string]any)
 		text := props["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
@@ -278,9 +214,9 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 
 	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
 		var repoErr, replErr, selfErr error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-			stack := newStack(app, "Bad")
+			stack := cdktest.NewStack(app, "Bad", "us-east-1")
 			_, repoErr = NewRepository(stack, "Repo", RepositoryProps{Name: "Bad Name", KeepTaggedImages: -3})
 			_, replErr = NewReplication(stack, "Replication", ReplicationProps{})
 			_, selfErr = NewReplication(stack, "ToItself", ReplicationProps{
@@ -306,73 +242,14 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 
 func TestNagAndCdkAnnotationsAreClean(t *testing.T) {
 	s := synth(t)
-	for _, stack := range []awscdk.Stack{s.defaults, s.custom} {
-		annotations := assertions.Annotations_FromStack(stack)
-		for kind, find := range map[string]func(*string, any) *[]*cxapi.SynthesisMessage{
-			"error":   annotations.FindError,
-			"warning": annotations.FindWarning,
-		} {
-			for _, m := range *find(jsii.String("*"), assertions.Match_AnyValue()) {
-				t.Errorf("%s %s at %s: %v", *stack.StackName(), kind, *m.Id, m.Entry.Data)
-			}
-		}
-	}
+	cdktest.NoAnnotations(t, s.defaults, s.custom)
 }
 
 // TestNagPacksRan guards the test above: an annotation-free stack proves nothing if the packs
-// never ran, so each pack's report must exist (with its header line at least; a pack with no
-// applicable rule writes nothing else).
-func TestNagPacksRan(t *testing.T) {
-	s := synth(t)
-	for _, stack := range []string{"Defaults", "Custom"} {
-		for _, pack := range []string{"AwsSolutions", "NIST.800.53.R5"} {
-			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
-			data, err := os.ReadFile(filepath.Join(s.dir, pack+"--"+stack+"-NagReport.csv"))
-			if err != nil || !strings.HasPrefix(string(data), "Rule ID,") {
-				t.Errorf("%s report of %s: %v (%d bytes)", pack, stack, err, len(data))
-			}
-		}
-	}
-}
+// never ran.
+func TestNagPacksRan(t *testing.T) { cdktest.NagPacksRan(t, synth(t).dir, "Defaults", "Custom") }
 
-// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one: the
-// annotations always land there (@aws-cdk/core:annotationsInValidationReport), the CloudFormation
-// validator's findings too unless CDK_VALIDATION=false.
-func TestValidationReportIsClean(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(synth(t).dir, "validation-report.json"))
-	if os.IsNotExist(err) {
-		return
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var report struct {
-		PluginReports []struct {
-			PluginName string           `json:"pluginName"`
-			Violations []map[string]any `json:"violations"`
-		} `json:"pluginReports"`
-	}
-	if err := json.Unmarshal(data, &report); err != nil {
-		t.Fatal(err)
-	}
-	for _, plugin := range report.PluginReports {
-		for _, v := range plugin.Violations {
-			b, _ := json.Marshal(v)
-			t.Errorf("%s: %s", plugin.PluginName, b)
-		}
-	}
-}
+// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one.
+func TestValidationReportIsClean(t *testing.T) { cdktest.ValidationReportClean(t, synth(t).dir) }
 
-func TestCfnLintIsClean(t *testing.T) {
-	s := synth(t)
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
-	templates, _ := filepath.Glob(filepath.Join(s.dir, "*.template.json"))
-	if len(templates) != 2 {
-		t.Fatalf("templates = %v, want 2", templates)
-	}
-	if out, err := exec.Command("cfn-lint", templates...).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
-}
+func TestCfnLintIsClean(t *testing.T) { cdktest.CfnLintClean(t, synth(t).dir, 2) }

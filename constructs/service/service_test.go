@@ -3,12 +3,9 @@ package service
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -21,11 +18,11 @@ import (
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 const (
@@ -49,30 +46,18 @@ type synthesized struct {
 	minimalOut, fullOut    *Service
 }
 
-var (
-	fixtureOnce sync.Once
-	fixture     *synthesized
-	fixtureErr  any
-)
+var fixture cdktest.Once[*synthesized]
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fixture != nil && os.Getenv("KEEP_SYNTH") == "" {
-		os.RemoveAll(fixture.dir)
-	}
+	fixture.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
 	os.Exit(code)
 }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()
-	fixtureOnce.Do(func() {
-		defer func() { fixtureErr = recover() }()
-		dir, err := os.MkdirTemp("", "service-test-*")
-		if err != nil {
-			panic(err)
-		}
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
-		s := &synthesized{dir: dir, minimal: newStack(app, "Minimal"), full: newStack(app, "Full"), relaxed: newStack(app, "Relaxed")}
+	return fixture.Get(t, "service-test", func(app awscdk.App, dir string) (*synthesized, error) {
+		s := &synthesized{dir: dir, minimal: cdktest.NewStack(app, "Minimal", "us-east-1"), full: cdktest.NewStack(app, "Full", "us-east-1"), relaxed: cdktest.NewStack(app, "Relaxed", "us-east-1")}
 		must := func(svc *Service, err error) *Service {
 			if err != nil {
 				panic(err)
@@ -82,27 +67,8 @@ func synth(t *testing.T) *synthesized {
 		s.minimalOut = must(NewService(s.minimal, "Service", requiredProps(s.minimal)))
 		s.fullOut = must(NewService(s.full, "Service", fullProps(s.full)))
 		must(NewService(s.relaxed, "Service", relaxedProps(s.relaxed)))
-		for _, stack := range []awscdk.Stack{s.minimal, s.full, s.relaxed} {
-			nag := &cdknag.NagPackProps{Verbose: jsii.Bool(true), Reports: jsii.Bool(true)}
-			awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-			awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nag), nil)
-		}
-		app.Synth(nil)
-		fixture = s
+		return s, nil
 	})
-	if fixtureErr != nil {
-		t.Fatalf("synthesizing the test app: %v", fixtureErr)
-	}
-	return fixture
-}
-
-func newStack(app awscdk.App, id string) awscdk.Stack {
-	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String("us-east-1")},
-	})
-	stack.Node().SetContext(jsii.String("availability-zones:account=111111111111:region=us-east-1"),
-		jsii.Strings("us-east-1a", "us-east-1b", "us-east-1c"))
-	return stack
 }
 
 // requiredProps imports everything the service needs from other stacks, so the test stacks hold
@@ -203,35 +169,6 @@ func relaxedProps(stack awscdk.Stack) ServiceProps {
 	return p
 }
 
-// cdkContext is cdk.json's context: the feature flags `cdk synth` runs with.
-var cdkContext = func() map[string]any {
-	_, file, _, _ := runtime.Caller(0)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
-	if err != nil {
-		panic(err)
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		panic(err)
-	}
-	return doc.Context
-}()
-
-// noPanic turns a failed assertion (a panic) into a test failure so other tests still run.
-func noPanic(t *testing.T, f func()) {
-	t.Helper()
-	var msg any
-	func() {
-		defer func() { msg = recover() }()
-		f()
-	}()
-	if msg != nil {
-		t.Fatalf("%v", msg)
-	}
-}
-
 // template is a synthesized stack read as plain JSON, for checks the matchers cannot express.
 type template struct {
 	Resources map[string]struct {
@@ -324,7 +261,7 @@ func jsonOf(v any) string {
 func TestDefaultsAreSecure(t *testing.T) {
 	s := synth(t)
 	tpl := assertions.Template_FromStack(s.minimal, nil)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), &map[string]any{
 			"Cpu": "512", "Memory": "1024", "NetworkMode": "awsvpc", "RequiresCompatibilities": []any{"FARGATE"},
 			"RuntimePlatform":  map[string]any{"CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX"},
@@ -472,7 +409,7 @@ func asAny(s []string) any {
 func TestPropsChangeWhatTheySay(t *testing.T) {
 	s := synth(t)
 	tpl := assertions.Template_FromStack(s.full, nil)
-	noPanic(t, func() {
+	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), &map[string]any{"Cpu": "1024", "Memory": "4096"})
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), &map[string]any{
 			"DesiredCount": 3, "HealthCheckGracePeriodSeconds": 120,
@@ -846,16 +783,16 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 
 	t.Run("NewService returns every problem instead of panicking", func(t *testing.T) {
 		var errs []error
-		noPanic(t, func() {
+		cdktest.NoPanic(t, func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-			stack := newStack(app, "Bad")
+			stack := cdktest.NewStack(app, "Bad", "us-east-1")
 			p := requiredProps(stack)
 			p.Name, p.Cpu, p.Memory = "Bad_Name", 512, 512
 			p.Subnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String("Public")}
 			_, err := NewService(stack, "Bad", p)
 			errs = append(errs, err)
 			for _, group := range []string{"Public", "Nope"} {
-				p := requiredProps(newStack(app, "Bad"+group))
+				p := requiredProps(cdktest.NewStack(app, "Bad"+group, "us-east-1"))
 				p.Subnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String(group)}
 				_, err := NewService(stack, group, p)
 				errs = append(errs, err)
@@ -877,17 +814,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 
 func TestNagAndCdkAnnotationsAreClean(t *testing.T) {
 	s := synth(t)
-	for _, stack := range []awscdk.Stack{s.minimal, s.full, s.relaxed} {
-		annotations := assertions.Annotations_FromStack(stack)
-		for kind, find := range map[string]func(*string, any) *[]*cxapi.SynthesisMessage{
-			"error":   annotations.FindError,
-			"warning": annotations.FindWarning,
-		} {
-			for _, m := range *find(jsii.String("*"), assertions.Match_AnyValue()) {
-				t.Errorf("%s %s at %s: %v", *stack.StackName(), kind, *m.Id, m.Entry.Data)
-			}
-		}
-	}
+	cdktest.NoAnnotations(t, s.minimal, s.full, s.relaxed)
 }
 
 // TestNagPacksRan guards the test above: an annotation-free stack proves nothing if the packs
@@ -906,43 +833,7 @@ func TestNagPacksRan(t *testing.T) {
 	}
 }
 
-// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one: the
-// annotations always land there (@aws-cdk/core:annotationsInValidationReport), the CloudFormation
-// validator's findings too unless CDK_VALIDATION=false.
-func TestValidationReportIsClean(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(synth(t).dir, "validation-report.json"))
-	if os.IsNotExist(err) {
-		return
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var report struct {
-		PluginReports []struct {
-			PluginName string           `json:"pluginName"`
-			Violations []map[string]any `json:"violations"`
-		} `json:"pluginReports"`
-	}
-	if err := json.Unmarshal(data, &report); err != nil {
-		t.Fatal(err)
-	}
-	for _, plugin := range report.PluginReports {
-		for _, v := range plugin.Violations {
-			t.Errorf("%s: %v", plugin.PluginName, jsonOf(v))
-		}
-	}
-}
+// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one.
+func TestValidationReportIsClean(t *testing.T) { cdktest.ValidationReportClean(t, synth(t).dir) }
 
-func TestCfnLintIsClean(t *testing.T) {
-	s := synth(t)
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
-	templates, _ := filepath.Glob(filepath.Join(s.dir, "*.template.json"))
-	if len(templates) != 3 {
-		t.Fatalf("templates = %v, want 3", templates)
-	}
-	if out, err := exec.Command("cfn-lint", templates...).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
-}
+func TestCfnLintIsClean(t *testing.T) { cdktest.CfnLintClean(t, synth(t).dir, 3) }

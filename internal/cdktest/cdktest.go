@@ -1,0 +1,283 @@
+// Package cdktest holds what the construct packages' unit tests share: a guard that turns a jsii
+// panic into a test failure, cdk.json's feature flags, test stacks, a test app synthesized once
+// per package, a synthesized template read as plain JSON, and the checks every test app must
+// pass (annotations, cdk-nag reports, the validation report, cfn-lint). It is imported by _test
+// files only.
+package cdktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/gates"
+)
+
+// Account is the account of the test stacks NewStack makes.
+const Account = "111111111111"
+
+// NoPanic runs f and turns a panic (a failed assertions check, or any jsii error) into a fatal
+// test failure, so the other tests of the binary still run.
+func NoPanic(t testing.TB, f func()) {
+	t.Helper()
+	var msg any
+	func() {
+		defer func() { msg = recover() }()
+		f()
+	}()
+	if msg != nil {
+		t.Fatalf("%v", msg)
+	}
+}
+
+// Context returns a fresh copy of cdk.json's context: the feature flags `cdk synth` runs with.
+// It panics when cdk.json cannot be read, as a test app cannot be built without it.
+func Context() map[string]any {
+	_, file, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
+	if err != nil {
+		panic(err)
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		panic(fmt.Sprintf("cdk.json: %v", err))
+	}
+	return doc.Context
+}
+
+// NewStack adds a stack to app in Account and region, with the AZ lookup answered
+// (region+"a", "b", "c") so nothing needs credentials.
+func NewStack(app awscdk.App, id, region string) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(Account), Region: jsii.String(region)},
+	})
+	stack.Node().SetContext(jsii.String("availability-zones:account="+Account+":region="+region),
+		jsii.Strings(region+"a", region+"b", region+"c"))
+	return stack
+}
+
+// Once is the app the tests of a package share, built and synthesized once per test binary
+// (each synth costs seconds) into a temporary folder. The zero value is ready to use.
+type Once[T any] struct {
+	once sync.Once
+	dir  string
+	out  T
+	err  error
+}
+
+// Get builds the app on the first call and returns what build returned then. build gets a new app
+// with cdk.json's context and dir, its output folder; it adds the stacks and returns what the
+// tests read (and an error for a bad prop); it must not synthesize or read a template, or the app
+// would be synthesized without the packs. Get then applies both cdk-nag packs (verbose, with
+// reports) to every stack and synthesizes the app. An error or a panic fails every test that
+// calls Get.
+func (o *Once[T]) Get(t testing.TB, prefix string, build func(app awscdk.App, dir string) (T, error)) T {
+	t.Helper()
+	o.once.Do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				o.err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		if o.dir, o.err = os.MkdirTemp("", prefix+"-*"); o.err != nil {
+			return
+		}
+		ctx := Context()
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(o.dir)})
+		out, err := build(app, o.dir)
+		if err != nil {
+			o.err = err
+			return
+		}
+		nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
+		awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+		app.Synth(nil)
+		o.out = out
+	})
+	if o.err != nil {
+		t.Fatalf("synthesizing the test app: %v", o.err)
+	}
+	return o.out
+}
+
+// Remove deletes the app's folder, unless KEEP_SYNTH is set (to inspect it); TestMain calls it
+// after the tests.
+func (o *Once[T]) Remove() {
+	if o.dir != "" && os.Getenv("KEEP_SYNTH") == "" {
+		os.RemoveAll(o.dir)
+	}
+}
+
+// Template synthesizes stack's app (once: a synthesized app is reused) and returns the stack's
+// template as plain JSON, for checks the assertions matchers cannot express.
+func Template(t testing.TB, stack awscdk.Stack) map[string]any {
+	t.Helper()
+	var tpl map[string]any
+	NoPanic(t, func() { tpl = *assertions.Template_FromStack(stack, nil).ToJSON() })
+	return tpl
+}
+
+// OfType returns the resources of CloudFormation type typ in template, by logical id.
+func OfType(t testing.TB, template map[string]any, typ string) map[string]map[string]any {
+	t.Helper()
+	resources, ok := template["Resources"].(map[string]any)
+	if !ok {
+		t.Fatalf("the template has no Resources")
+	}
+	out := map[string]map[string]any{}
+	for id, r := range resources {
+		if res := r.(map[string]any); res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// Only returns the logical id and body of the one resource of type typ in template, and fails
+// the test when there is not exactly one.
+func Only(t testing.TB, template map[string]any, typ string) (string, map[string]any) {
+	t.Helper()
+	found := OfType(t, template, typ)
+	if len(found) != 1 {
+		t.Fatalf("%d %s resources, want 1", len(found), typ)
+	}
+	for id, r := range found {
+		return id, r
+	}
+	panic("unreachable")
+}
+
+// Decode converts decoded JSON (a template or part of one) into T, through a JSON round trip.
+func Decode[T any](t testing.TB, v any) T {
+	t.Helper()
+	var out T
+	data, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(data, &out)
+	}
+	if err != nil {
+		t.Fatalf("decoding into %T: %v", out, err)
+	}
+	return out
+}
+
+// NoAnnotations fails the test for each error or warning annotation on stacks (cdk-nag's
+// findings and aws-cdk-lib's own).
+func NoAnnotations(t testing.TB, stacks ...awscdk.Stack) {
+	t.Helper()
+	for _, stack := range stacks {
+		var found []*cxapi.SynthesisMessage
+		NoPanic(t, func() {
+			a := assertions.Annotations_FromStack(stack)
+			found = append(*a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
+				*a.FindWarning(jsii.String("*"), assertions.Match_AnyValue())...)
+		})
+		for _, m := range found {
+			t.Errorf("%s: %s at %s: %v", *stack.StackName(), m.Level, *m.Id, m.Entry.Data)
+		}
+	}
+}
+
+// NoFindings runs a quality gate (gates.Nag, gates.CfnLint, …) over the assembly in dir: an
+// error stops the test, each finding fails it.
+func NoFindings(t testing.TB, gate func(dir string) ([]gates.Finding, error), dir string) {
+	t.Helper()
+	findings, err := gate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		t.Error(f)
+	}
+}
+
+// PassesGates holds the app synthesized to dir to the app's quality gates: no error or warning
+// annotation on any of stacks, no cdk-nag report finding (gates.Nag) and no cfn-lint error or
+// warning (gates.CfnLint). Without cfn-lint on PATH the test is skipped after the other checks.
+func PassesGates(t testing.TB, dir string, stacks ...awscdk.Stack) {
+	t.Helper()
+	NoAnnotations(t, stacks...)
+	NoFindings(t, gates.Nag, dir)
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Skip("cfn-lint is not on PATH")
+	}
+	NoFindings(t, gates.CfnLint, dir)
+}
+
+// NagPacksRan checks that both cdk-nag packs wrote their report for each named stack of the
+// app synthesized to dir, with its header line at least (a pack with no applicable rule writes
+// nothing else): an annotation-free stack proves nothing if the packs never ran.
+func NagPacksRan(t testing.TB, dir string, stacks ...string) {
+	t.Helper()
+	for _, stack := range stacks {
+		for _, pack := range gates.NagPacks {
+			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
+			data, err := os.ReadFile(filepath.Join(dir, pack+"--"+stack+"-NagReport.csv"))
+			if err != nil || !strings.HasPrefix(string(data), "Rule ID,") {
+				t.Errorf("%s report of %s: %v (%d bytes)", pack, stack, err, len(data))
+			}
+		}
+	}
+}
+
+// ValidationReportClean fails the test for each violation in the validation report of the app
+// synthesized to dir, when synth wrote one: the annotations always land there
+// (@aws-cdk/core:annotationsInValidationReport), the CloudFormation validator's findings too
+// unless CDK_VALIDATION=false.
+func ValidationReportClean(t testing.TB, dir string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "validation-report.json"))
+	if os.IsNotExist(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report struct {
+		PluginReports []struct {
+			PluginName string           `json:"pluginName"`
+			Violations []map[string]any `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatal(err)
+	}
+	for _, plugin := range report.PluginReports {
+		for _, v := range plugin.Violations {
+			b, _ := json.Marshal(v)
+			t.Errorf("%s: %s", plugin.PluginName, b)
+		}
+	}
+}
+
+// CfnLintClean runs cfn-lint over the templates of the app synthesized to dir, which must number
+// templates, and fails the test on any error or warning. It skips the test when cfn-lint is not
+// on PATH.
+func CfnLintClean(t testing.TB, dir string, templates int) {
+	t.Helper()
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Skip("cfn-lint is not on PATH")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	if len(files) != templates {
+		t.Fatalf("templates = %v, want %d", files, templates)
+	}
+	if out, err := exec.Command("cfn-lint", files...).CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+}
