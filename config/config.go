@@ -177,7 +177,7 @@ var sidecarNames = []string{"adot"}
 // reservedEnvNames are the environment variables Stratus sets in every task itself; names
 // starting with reservedEnvPrefixes are reserved too (AWS and the ECS agent set those).
 var (
-	reservedEnvNames    = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
+	reservedEnvNames    = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_USER", "DB_PASSWORD", "REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
 	reservedEnvPrefixes = []string{"AWS_", "ECS_"}
 )
 

@@ -720,12 +720,13 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:  "environment variables Stratus sets are reserved",
-			edits: []edit{svc("    environment:\n      DB_HOST: db\n      AWS_REGION: eu-west-1\n      ECS_ENABLE: \"true\"\n      REDIS_AUTH: x\n")},
+			edits: []edit{svc("    environment:\n      DB_HOST: db\n      AWS_REGION: eu-west-1\n      ECS_ENABLE: \"true\"\n      REDIS_AUTH: x\n      DB_IAM_USER: me\n")},
 			want: []string{
-				`: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
 			},
 		},
 		{

@@ -107,8 +107,18 @@ func TestCredentialsAreEcsSecretsNeverEnvironment(t *testing.T) {
 			if !secrets["REDIS_AUTH"] {
 				t.Errorf("%s/%s: REDIS_AUTH is not an ECS secret", tpl.StackName, id)
 			}
-			if strings.HasSuffix(tpl.StackName, "us-east-1") && !secrets["DB_PASSWORD"] {
-				t.Errorf("%s/%s: DB_PASSWORD is not an ECS secret in the primary region", tpl.StackName, id)
+			// The primary region's writer takes the secret's user and password, a matching pair; a
+			// Global Database secondary is read-only and reached with IAM authentication as the
+			// service's own user.
+			primary := strings.HasSuffix(tpl.StackName, "us-east-1")
+			if primary && (!secrets["DB_USER"] || !secrets["DB_PASSWORD"] || env["DB_USER"]) {
+				t.Errorf("%s/%s: DB_USER and DB_PASSWORD are not both ECS secrets in the primary region", tpl.StackName, id)
+			}
+			if !primary && (secrets["DB_USER"] || secrets["DB_PASSWORD"] || !env["DB_USER"]) {
+				t.Errorf("%s/%s: a secondary region's service gets password credentials", tpl.StackName, id)
+			}
+			if !env["DB_IAM_USER"] {
+				t.Errorf("%s/%s: DB_IAM_USER missing from the environment", tpl.StackName, id)
 			}
 			for name := range env {
 				if strings.Contains(name, "PASSWORD") || strings.Contains(name, "AUTH") || strings.Contains(name, "SECRET") {

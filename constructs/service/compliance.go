@@ -17,8 +17,8 @@ import (
 func (s *Service) acceptByDesign() {
 	cdknag.NagSuppressions_AddResourceSuppressions(s.TaskDefinition.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-ECS2"),
-		Reason: jsii.String("The plain environment holds configuration only: endpoints, ports, names, the database user name " +
-			"(IAM authentication, no password) and the collector configuration. Every credential (DB_PASSWORD, REDIS_AUTH, " +
+		Reason: jsii.String("The plain environment holds configuration only: endpoints, ports, names, the IAM database user name " +
+			"(IAM authentication, no password) and the collector configuration. Every credential (DB_USER and DB_PASSWORD, REDIS_AUTH, " +
 			"OTLP_AUTH_HEADER and the Secrets prop) is an ECS secret read from Secrets Manager at task start, and the " +
 			"construct rejects Environment names that read like credentials."),
 	}}, jsii.Bool(false))

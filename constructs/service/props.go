@@ -120,8 +120,9 @@ type ServiceProps struct {
 	// Default: none.
 	Secrets map[string]SecretVariable
 
-	// DatabaseHost is the database endpoint, set as DB_HOST (with DB_PORT, DB_USER and, when
-	// given, DB_NAME).
+	// DatabaseHost is the database endpoint, set as DB_HOST (with DB_PORT, DB_USER, DB_IAM_USER
+	// and, when given, DB_NAME). The application connects as DB_USER with DB_PASSWORD when
+	// DB_PASSWORD is set, and otherwise as DB_USER with an IAM authentication token.
 	// Default: none (a service without a database; the other Database fields must then be unset).
 	DatabaseHost *string
 	// DatabasePort is set as DB_PORT.
@@ -130,12 +131,15 @@ type ServiceProps struct {
 	// DatabaseName is set as DB_NAME.
 	// Default: none (DB_NAME unset).
 	DatabaseName string
-	// DatabaseUser is set as DB_USER and is the only database user the task role may connect as.
+	// DatabaseUser is the only database user the task role may connect as with IAM
+	// authentication, set as DB_IAM_USER (and as DB_USER when there is no DatabaseSecret). The
+	// user must exist in the database with the rds_iam role.
 	// Default: Name.
 	DatabaseUser string
-	// DatabaseSecret holds the database credentials; its "password" field becomes the ECS secret
-	// DB_PASSWORD, and the execution role may read exactly this secret (and decrypt with its key).
-	// Default: none.
+	// DatabaseSecret holds the database credentials; its "username" and "password" fields become
+	// the ECS secrets DB_USER and DB_PASSWORD (a matching pair that follows rotation at each task
+	// start), and the execution role may read exactly this secret (and decrypt with its key).
+	// Default: none (DB_USER is DatabaseUser, for IAM authentication only).
 	DatabaseSecret sm.ISecret
 	// DatabaseResourceId is the Aurora cluster's DbClusterResourceId (or an instance's
 	// DbiResourceId); the task role may then rds-db:connect as DatabaseUser to it, and nothing else.
@@ -234,7 +238,7 @@ var (
 
 // Variables the construct sets itself; Environment and Secrets may not use them.
 var (
-	databaseVariables = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"}
+	databaseVariables = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_USER", "DB_PASSWORD"}
 	redisVariables    = []string{"REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
 	otelVariables     = []string{"OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL"}
 )

@@ -224,12 +224,15 @@ func (p ServiceProps) containerVariables() (map[string]*string, map[string]ecs.S
 	if p.DatabaseHost != nil {
 		env["DB_HOST"] = p.DatabaseHost
 		env["DB_PORT"] = jsii.String(strconv.FormatFloat(p.DatabasePort, 'f', -1, 64))
-		env["DB_USER"] = jsii.String(p.DatabaseUser)
+		env["DB_IAM_USER"] = jsii.String(p.DatabaseUser)
 		if p.DatabaseName != "" {
 			env["DB_NAME"] = jsii.String(p.DatabaseName)
 		}
 		if p.DatabaseSecret != nil {
+			secrets["DB_USER"] = ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("username"))
 			secrets["DB_PASSWORD"] = ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("password"))
+		} else {
+			env["DB_USER"] = jsii.String(p.DatabaseUser)
 		}
 	}
 	if p.RedisHost != nil {

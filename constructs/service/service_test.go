@@ -447,7 +447,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		env[kv["Name"].(string)] = jsonOf(kv["Value"])
 	}
 	for k, v := range map[string]string{
-		"DB_HOST": `"order.cluster-abc.us-east-1.rds.amazonaws.com"`, "DB_PORT": `"5433"`, "DB_NAME": `"orders"`, "DB_USER": `"order_svc"`,
+		"DB_HOST": `"order.cluster-abc.us-east-1.rds.amazonaws.com"`, "DB_PORT": `"5433"`, "DB_NAME": `"orders"`, "DB_IAM_USER": `"order_svc"`,
 		"REDIS_HOST": `"master.cache.abc.use1.cache.amazonaws.com"`, "REDIS_PORT": `"6380"`,
 		"FEATURE_FLAGS": `"checkout-v2"`, "LOG_LEVEL": `"info"`, "OTEL_SERVICE_NAME": `"order"`,
 		"OTEL_EXPORTER_OTLP_ENDPOINT": `"http://127.0.0.1:4318"`, "OTEL_EXPORTER_OTLP_PROTOCOL": `"http/protobuf"`,
@@ -461,7 +461,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	}
 	// Credentials are ECS secrets, never plain values.
 	wantSecrets := map[string]string{
-		"DB_PASSWORD": dbSecret + ":password::", "REDIS_AUTH": redisArn + ":token::", "PAYMENTS_API_KEY": apiKeyArn,
+		"DB_USER": dbSecret + ":username::", "DB_PASSWORD": dbSecret + ":password::", "REDIS_AUTH": redisArn + ":token::", "PAYMENTS_API_KEY": apiKeyArn,
 	}
 	for _, e := range asAnySlice(app["Secrets"]) {
 		kv := e.(map[string]any)
