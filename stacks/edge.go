@@ -27,9 +27,8 @@ type EdgeStack struct {
 // names — origin.<domain> for the API and the origin secret's name — so nothing crosses regions
 // as a reference and the regional stacks can change without a deadlock.
 func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*AppStack) (*EdgeStack, error) {
-	if !hasRegion(env, EdgeRegion) {
-		return nil, fmt.Errorf("%s: regions: the Edge stack runs in %s and reads the origin secret's replica there; add %s to regions",
-			env.File, EdgeRegion, EdgeRegion)
+	if err := checkEdgeRegion(env); err != nil {
+		return nil, err
 	}
 	stack := newStack(scope, "Edge", env, config.Region{Name: EdgeRegion},
 		fmt.Sprintf("Stratus %s edge: WAF, CloudFront, frontend bucket, apex records", env.Name))
@@ -72,6 +71,15 @@ func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*A
 		stack.AddStackDependency(app.Stack, nil) // CloudFront's origin answers only once the regional records exist
 	}
 	return &EdgeStack{Stack: stack, Edge: e}, nil
+}
+
+// checkEdgeRegion reports an environment without EdgeRegion among its regions.
+func checkEdgeRegion(env *config.Environment) error {
+	if !hasRegion(env, EdgeRegion) {
+		return fmt.Errorf("%s: regions: the Edge stack runs in %s and reads the origin secret's replica there; add %s to regions",
+			env.File, EdgeRegion, EdgeRegion)
+	}
+	return nil
 }
 
 func hasRegion(env *config.Environment, name string) bool {

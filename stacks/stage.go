@@ -60,6 +60,9 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 // others, which join its Global Databases) → App (every region) → Edge.
 func (s *EnvironmentStage) build() error {
 	env := s.Config
+	if err := checkEdgeRegion(env); err != nil {
+		return err // before anything is built: the stacks would not deploy anyway
+	}
 	var errs []error
 	for _, region := range env.Regions {
 		n, err := NewNetworkStack(s.Stage, env, region)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 var (
@@ -106,13 +108,21 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 		{"a task size Fargate does not offer names the service and the allowed memory",
 			map[string]string{"configDir": prodWith(t, "  - name: order\n", "  - name: order\n    cpu: 256\n    memory: 4096\n")},
 			[]string{"prod.yaml: services[1].memory 4096 (service \"order\"): Fargate cpu 256 allows memory 512, 1024, 2048"}},
+		{"an environment without us-east-1 has no home for its Edge stack",
+			map[string]string{"configDir": prodWith(t, "us-east-1", "us-east-2")},
+			[]string{"prod.yaml: regions: the Edge stack runs in us-east-1 and reads the origin secret's replica there; add us-east-1 to regions"}},
 		{"two services on one path name both",
 			map[string]string{"configDir": prodWith(t, "  - name: user\n", "  - name: user\n    pathPattern: /api/product/*\n")},
 			[]string{`prod.yaml: services[2].pathPattern "/api/product/*" (service "user"): same as services[0].pathPattern (service "product")`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ctx, _ := json.Marshal(c.context)
+			// The CLI passes cdk.json's context (the feature flags) along with -c values.
+			merged := cdktest.Context()
+			for k, v := range c.context {
+				merged[k] = v
+			}
+			ctx, _ := json.Marshal(merged)
 			cmd := exec.Command(bin)
 			cmd.Dir = repoRoot
 			cmd.Env = append(os.Environ(), "CDK_OUTDIR="+t.TempDir(), "CDK_CONTEXT_JSON="+string(ctx))
