@@ -91,7 +91,8 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 		targets[i] = ingress.Target{Name: s.Name, Port: s.Port, PathPattern: s.PathPattern, HealthCheckPath: s.HealthCheckPath}
 	}
 	if a.Ingress, err = ingress.NewLoadBalancer(stack, "Ingress", ingress.LoadBalancerProps{
-		Vpc: n.Vpc, Subnets: n.PublicSubnets, SecurityGroup: n.AlbSecurityGroup, HostedZone: zone,
+		Vpc: n.Vpc, Subnets: n.PublicSubnets, SecurityGroup: n.AlbSecurityGroup, HealthCheckSecurityGroup: n.HealthCheckSecurityGroup,
+		HostedZone:        zone,
 		CertificateNames:  []string{OriginName(env), RegionalOriginName(env, region.Name)},
 		OriginHeaderValue: ingress.HeaderValue(OriginSecretName(env)),
 		Targets:           targets,

@@ -316,6 +316,7 @@ func TestSecurityGroupsFormTheTierChain(t *testing.T) {
 		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
 		facts, _ := config.LookupRegion(tpl.Region)
 		alb := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkAlbSecurityGroup")
+		checkers := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkHealthCheckSecurityGroup")
 		db := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkDatabaseSecurityGroup")
 		cache := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkCacheSecurityGroup")
 		services := map[string]string{}
@@ -323,14 +324,15 @@ func TestSecurityGroupsFormTheTierChain(t *testing.T) {
 			prefix := "Network" + strings.ToUpper(s.Name[:1]) + s.Name[1:] + "ServiceSecurityGroup"
 			services[tpl.withPrefix("AWS::EC2::SecurityGroup", prefix)] = s.Name
 		}
-		if alb == "" || db == "" || cache == "" || len(services) != len(env.Services) || services[""] != "" {
-			t.Fatalf("%s: missing tier security groups: alb=%q db=%q cache=%q services=%v", name, alb, db, cache, services)
+		if alb == "" || checkers == "" || db == "" || cache == "" || len(services) != len(env.Services) || services[""] != "" {
+			t.Fatalf("%s: missing tier security groups: alb=%q checkers=%q db=%q cache=%q services=%v", name, alb, checkers, db, cache, services)
 		}
 		var want []string
 		want = append(want, IngressRule{Group: alb, PrefixList: facts.CloudFrontOriginPrefixList, Protocol: "tcp", From: 443, To: 443}.String())
-		// Route 53's health checkers reach the ALB's header-less health-check rule (see ingress).
+		// Route 53's health checkers reach the ALB's header-less health-check rule (see ingress)
+		// through a second ALB group.
 		for _, cidr := range config.Route53HealthCheckerCidrs {
-			want = append(want, IngressRule{Group: alb, Cidr: cidr, Protocol: "tcp", From: 443, To: 443}.String())
+			want = append(want, IngressRule{Group: checkers, Cidr: cidr, Protocol: "tcp", From: 443, To: 443}.String())
 		}
 		for sg, svc := range services {
 			port := 0
@@ -346,13 +348,35 @@ func TestSecurityGroupsFormTheTierChain(t *testing.T) {
 		}
 		var got []string
 		for _, r := range tpl.IngressRules() {
-			if r.Group == alb || r.Group == db || r.Group == cache || services[r.Group] != "" {
+			if r.Group == alb || r.Group == checkers || r.Group == db || r.Group == cache || services[r.Group] != "" {
 				got = append(got, r.String())
 			}
 		}
 		slices.Sort(want)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: tier ingress rules\n got  %v\n want %v", name, got, want)
+		}
+	}
+}
+
+// TestEverySecurityGroupFitsTheRuleQuota: a security group holds at most 60 inbound rules by
+// default, and a referenced managed prefix list counts as its maximum number of entries, 55 for
+// CloudFront's origin-facing list. Synth and cfn-lint cannot see this; CloudFormation fails on it.
+func TestEverySecurityGroupFitsTheRuleQuota(t *testing.T) {
+	const quota, cloudFrontWeight = 60, 55
+	for name, tpl := range everyTemplate(t) {
+		used := map[string]int{}
+		for _, r := range tpl.IngressRules() {
+			if r.PrefixList != "" {
+				used[r.Group] += cloudFrontWeight
+			} else {
+				used[r.Group]++
+			}
+		}
+		for group, n := range used {
+			if n > quota {
+				t.Errorf("%s: security group %s uses %d of %d inbound rules", name, group, n, quota)
+			}
 		}
 	}
 }

@@ -29,6 +29,8 @@ const (
 	zoneName   = "example.com"
 	secretID   = "stratus/test/origin-verify"
 	albGroupID = "sg-0123456789abcdef0"
+	// checkerGroupID is the custom fixture's HealthCheckSecurityGroup.
+	checkerGroupID = "sg-0fedcba9876543210"
 )
 
 var publicSubnets = []string{"subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"}
@@ -184,6 +186,8 @@ func custom(t *testing.T) *fixture {
 			p.IdleTimeout = awscdk.Duration_Seconds(jsii.Number(120))
 			p.Targets = []Target{{Name: "user-api", Port: 9090, PathPattern: "/users/*", HealthCheckPath: "/ready", Priority: 7}}
 			p.HealthCheckHost = "api.example.com"
+			p.HealthCheckSecurityGroup = ec2.SecurityGroup_FromSecurityGroupId(awscdk.Stack_Of(p.Vpc), jsii.String("CheckerSg"),
+				jsii.String(checkerGroupID), &ec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false), Mutable: jsii.Bool(true)})
 		})
 	})
 	if customErr != nil {
@@ -466,6 +470,9 @@ func TestOriginSecretIsGeneratedReplicatedAndRetained(t *testing.T) {
 func TestPropsChangeWhatTheySay(t *testing.T) {
 	f := custom(t)
 	cdktest.NoPanic(t, func() {
+		// The health-checker group joins the ALB group; neither gains a rule here.
+		f.tpl.HasResourceProperties(jsii.String(albType), &map[string]any{"SecurityGroups": []any{albGroupID, checkerGroupID}})
+		f.tpl.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroupIngress"), jsii.Number(0))
 		hasAttributes(f.tpl, albType, albAttr, "idle_timeout.timeout_seconds", "120", "access_logs.s3.prefix", "edge/alb")
 		f.tpl.HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), &map[string]any{
 			"DomainName": "api.example.com", "SubjectAlternativeNames": assertions.Match_Absent(),

@@ -129,6 +129,12 @@ func (l *LoadBalancer) buildLoadBalancer(p LoadBalancerProps) {
 		DesyncMitigationMode: elbv2.DesyncMitigationMode_STRICTEST,
 		IdleTimeout:          p.IdleTimeout,
 	})
+	if p.HealthCheckSecurityGroup != nil {
+		// On the ALB but not in its Connections: the checkers' group only admits, and targets keep
+		// trusting the ALB group alone (AddSecurityGroup would open every target to it too).
+		cfn := l.LoadBalancer.Node().DefaultChild().(elbv2.CfnLoadBalancer)
+		cfn.SetSecurityGroups(&[]*string{p.SecurityGroup.SecurityGroupId(), p.HealthCheckSecurityGroup.SecurityGroupId()})
+	}
 	l.LoadBalancer.LogAccessLogs(l.AccessLogBucket, jsii.String(p.AccessLogPrefix))
 }
 

@@ -73,6 +73,10 @@ type LoadBalancerProps struct {
 	// SecurityGroup is the ALB security group from the Network stack; it already admits 443 from
 	// CloudFront's origin-facing prefix list only, and this construct adds no rule to it.
 	SecurityGroup ec2.ISecurityGroup
+	// HealthCheckSecurityGroup is a second ALB security group from the Network stack, admitting
+	// the Route 53 health checkers that reach the HealthCheckHost rule.
+	// Default: none.
+	HealthCheckSecurityGroup ec2.ISecurityGroup
 	// HostedZone validates the certificate by DNS; import it by id and name
 	// (r53.HostedZone_FromHostedZoneAttributes), never look it up.
 	HostedZone r53.IHostedZone

@@ -36,6 +36,10 @@ type Network struct {
 
 	// AlbSecurityGroup admits HTTPS from CloudFront's origin-facing prefix list only.
 	AlbSecurityGroup ec2.ISecurityGroup
+	// HealthCheckSecurityGroup admits HTTPS from HealthCheckerCidrs; attach it to the ALB beside
+	// AlbSecurityGroup. It is a group of its own because CloudFront's prefix list counts as 55 of
+	// the 60 inbound rules a security group may hold. Nil without HealthCheckerCidrs.
+	HealthCheckSecurityGroup ec2.ISecurityGroup
 	// ServiceSecurityGroups maps a service name to its security group (service port from the ALB).
 	ServiceSecurityGroups map[string]ec2.ISecurityGroup
 	// DatabaseSecurityGroup admits the database port from the service security groups.
@@ -181,9 +185,13 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 	alb := n.newSecurityGroup("AlbSecurityGroup", "Public ALB: HTTPS from CloudFront origin-facing servers only")
 	alb.AddIngressRule(ec2.Peer_PrefixList(jsii.String(p.CloudFrontPrefixListId)), ec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("HTTPS from CloudFront origin-facing servers"), nil)
-	for _, cidr := range p.HealthCheckerCidrs {
-		alb.AddIngressRule(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_Tcp(jsii.Number(443)),
-			jsii.String("HTTPS from Route 53 health checkers (health-check rule only)"), nil)
+	if len(p.HealthCheckerCidrs) > 0 {
+		checkers := n.newSecurityGroup("HealthCheckSecurityGroup", "Public ALB: HTTPS from Route 53 health checkers (health-check rule only)")
+		for _, cidr := range p.HealthCheckerCidrs {
+			checkers.AddIngressRule(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_Tcp(jsii.Number(443)),
+				jsii.String("HTTPS from Route 53 health checkers (health-check rule only)"), nil)
+		}
+		n.HealthCheckSecurityGroup = checkers
 	}
 	db := n.newSecurityGroup("DatabaseSecurityGroup", "Databases: database port from the services only")
 	cache := n.newSecurityGroup("CacheSecurityGroup", "Caches: cache port from the services only")

@@ -73,9 +73,9 @@ type NetworkProps struct {
 	// CachePort is the port the cache security group and the data-tier NACL admit.
 	// Default: 6379.
 	CachePort int
-	// HealthCheckerCidrs are public IPv4 ranges the ALB security group also admits on 443: the
-	// Route 53 health checkers, which cannot come through CloudFront. The ALB answers them only
-	// on its header-less health-check rule.
+	// HealthCheckerCidrs are public IPv4 ranges admitted on 443 by HealthCheckSecurityGroup, a
+	// second ALB group: the Route 53 health checkers, which cannot come through CloudFront. The
+	// ALB answers them only on its header-less health-check rule.
 	// Default: none.
 	HealthCheckerCidrs []string
 }
