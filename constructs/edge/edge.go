@@ -66,7 +66,7 @@ func NewEdge(scope constructs.Construct, id string, props EdgeProps) (*Edge, err
 	e.buildWebAcl(p)
 	e.buildCertificate(p)
 	e.buildFrontendBucket()
-	e.buildDistribution(p)
+	e.buildDistribution(p, names)
 	e.buildShield(p, names)
 	e.buildDeployment(p, names)
 	e.acceptByDesign(p)
@@ -80,13 +80,24 @@ type physicalNames struct {
 	base               string // the path with a hash, e.g. "Prod-Edge-Edge-1A2B3C4D"
 	wafLogGroup        string
 	deploymentLogGroup string
+	spaRewriteFunction string // at most 64 characters (CloudFront Function names), same hash as base
 }
 
+// spaRewriteSuffix ends the SPA rewrite function's name.
+const spaRewriteSuffix = "-spa-rewrite"
+
 func (e *Edge) resourceNames(p EdgeProps) physicalNames {
-	base := *awscdk.Names_UniqueResourceName(e.Construct, &awscdk.UniqueResourceNameOptions{
-		MaxLength: jsii.Number(100), Separator: jsii.String("-"),
-	})
-	n := physicalNames{base: base, wafLogGroup: p.WafLogGroupName, deploymentLogGroup: "/stratus/edge/" + base + "/frontend-deployment"}
+	// Longer paths are shortened in the middle; the hash of the full path is always kept.
+	unique := func(maxLength int) string {
+		return *awscdk.Names_UniqueResourceName(e.Construct, &awscdk.UniqueResourceNameOptions{
+			MaxLength: jsii.Number(float64(maxLength)), Separator: jsii.String("-"),
+		})
+	}
+	base := unique(100)
+	n := physicalNames{
+		base: base, wafLogGroup: p.WafLogGroupName, deploymentLogGroup: "/stratus/edge/" + base + "/frontend-deployment",
+		spaRewriteFunction: unique(64-len(spaRewriteSuffix)) + spaRewriteSuffix,
+	}
 	if n.wafLogGroup == "" {
 		n.wafLogGroup = "aws-waf-logs-" + base
 	}
@@ -187,7 +198,7 @@ func (e *Edge) buildFrontendBucket() {
 	})
 }
 
-func (e *Edge) buildDistribution(p EdgeProps) {
+func (e *Edge) buildDistribution(p EdgeProps, names physicalNames) {
 	headers := e.buildResponseHeadersPolicy(p)
 	api := awscloudfrontorigins.NewHttpOrigin(jsii.String(p.ApiOriginName), &awscloudfrontorigins.HttpOriginProps{
 		ProtocolPolicy:     cf.OriginProtocolPolicy_HTTPS_ONLY,
@@ -204,29 +215,15 @@ func (e *Edge) buildDistribution(p EdgeProps) {
 		geo = cf.GeoRestriction_Denylist(*jsii.Strings(p.GeoRestriction.Countries...)...)
 	}
 
-	// A single-page app owns its routes: they must reach index.html.
-	var errorResponses *[]*cf.ErrorResponse
-	var functions *[]*cf.FunctionAssociation
-	switch p.SpaFallback {
-	case SpaErrorResponses:
-		// A path S3 does not have (403 without s3:ListBucket, or 404) gets index.html and 200.
-		spa := func(status float64) *cf.ErrorResponse {
-			return &cf.ErrorResponse{
-				HttpStatus: jsii.Number(status), ResponseHttpStatus: jsii.Number(200),
-				ResponsePagePath: jsii.String("/index.html"), Ttl: awscdk.Duration_Seconds(jsii.Number(10)),
-			}
-		}
-		errorResponses = &[]*cf.ErrorResponse{spa(403), spa(404)}
-	case SpaRewriteFunction:
-		functions = &[]*cf.FunctionAssociation{{
-			EventType: cf.FunctionEventType_VIEWER_REQUEST,
-			Function: cf.NewFunction(e.Construct, jsii.String("SpaRewrite"), &cf.FunctionProps{
-				Comment: jsii.String("Serve index.html for the single-page app's routes"),
-				Runtime: cf.FunctionRuntime_JS_2_0(),
-				Code:    cf.FunctionCode_FromInline(jsii.String(spaRewriteCode)),
-			}),
-		}}
-	}
+	// The single-page app's routes reach index.html through a function on the default (frontend)
+	// behavior only: distribution-wide custom error responses would also answer the API's
+	// 403/404 with the frontend's HTML and 200.
+	spaRewrite := cf.NewFunction(e.Construct, jsii.String("SpaRewrite"), &cf.FunctionProps{
+		FunctionName: jsii.String(names.spaRewriteFunction),
+		Comment:      jsii.String("Serve index.html for the single-page app's routes"),
+		Runtime:      cf.FunctionRuntime_JS_2_0(),
+		Code:         cf.FunctionCode_FromInline(jsii.String(spaRewriteCode)),
+	})
 
 	e.Distribution = cf.NewDistribution(e.Construct, jsii.String("Distribution"), &cf.DistributionProps{
 		Comment:                jsii.String(fmt.Sprintf("Stratus edge for %s", p.ViewerNames[0])),
@@ -244,7 +241,6 @@ func (e *Edge) buildDistribution(p EdgeProps) {
 		LogBucket:              e.LogBucket,
 		LogFilePrefix:          jsii.String("cloudfront/"),
 		LogIncludesCookies:     jsii.Bool(false),
-		ErrorResponses:         errorResponses,
 		DefaultBehavior: &cf.BehaviorOptions{
 			Origin:                frontend,
 			ViewerProtocolPolicy:  cf.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
@@ -252,7 +248,9 @@ func (e *Edge) buildDistribution(p EdgeProps) {
 			CachePolicy:           cf.CachePolicy_CACHING_OPTIMIZED(),
 			ResponseHeadersPolicy: headers,
 			Compress:              jsii.Bool(true),
-			FunctionAssociations:  functions,
+			FunctionAssociations: &[]*cf.FunctionAssociation{{
+				EventType: cf.FunctionEventType_VIEWER_REQUEST, Function: spaRewrite,
+			}},
 		},
 		AdditionalBehaviors: &map[string]*cf.BehaviorOptions{
 			p.ApiPathPattern: {
@@ -268,16 +266,21 @@ func (e *Edge) buildDistribution(p EdgeProps) {
 	})
 }
 
-// spaRewriteCode sends every path whose last segment has no file extension to /index.html;
-// files (/app.js, /logo.svg) pass through.
-const spaRewriteCode = `function handler(event) {
+// spaRewriteCode is the viewer-request handler of the default behavior (cloudfront-js-2.0). A URI
+// whose last segment has no "." (/, /orders/42) is a route of the app and gets /index.html; a
+// file (/assets/app.3f2a.js, /favicon.ico) passes through, so a missing one gets S3's 403 as is.
+const spaRewriteCode = `// Single-page app routes -> /index.html; files pass through (Stratus edge).
+function handler(event) {
   var request = event.request;
+  // The last path segment: "" for "/", "42" for "/orders/42", "app.js" for "/assets/app.js".
   var last = request.uri.substring(request.uri.lastIndexOf('/') + 1);
+  // No extension: a route the app handles in the browser.
   if (last.indexOf('.') === -1) {
     request.uri = '/index.html';
   }
   return request;
-}`
+}
+`
 
 func (e *Edge) buildResponseHeadersPolicy(p EdgeProps) cf.ResponseHeadersPolicy {
 	security := &cf.ResponseSecurityHeadersBehavior{

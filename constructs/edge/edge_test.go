@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
@@ -199,20 +202,122 @@ func TestGeoBlockModeBlocksTheListedCountries(t *testing.T) {
 	}
 }
 
-func TestSpaRewriteFunctionReplacesTheErrorResponses(t *testing.T) {
-	c := distributionConfig(t, geoBlockStack)
-	if c["CustomErrorResponses"] != nil {
-		t.Errorf("CustomErrorResponses = %s, want none with the rewrite function", asJSON(c["CustomErrorResponses"]))
+func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing.T) {
+	for _, stack := range []string{defaultsStack, optionsStack, geoBlockStack} {
+		c := distributionConfig(t, stack)
+		if c["CustomErrorResponses"] != nil {
+			t.Errorf("%s: CustomErrorResponses = %s, want none: they apply to the API behavior too", stack, asJSON(c["CustomErrorResponses"]))
+		}
+		fnID, fn := only(t, stack, "AWS::CloudFront::Function")
+		def := c["DefaultCacheBehavior"]
+		if got := asJSON(get(def, "FunctionAssociations")); got != `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]` {
+			t.Errorf("%s: default FunctionAssociations = %s, want exactly the SPA rewrite at viewer request", stack, got)
+		}
+		if got := get(def, "LambdaFunctionAssociations"); got != nil {
+			t.Errorf("%s: default LambdaFunctionAssociations = %s, want none", stack, asJSON(got))
+		}
+		behaviors, _ := c["CacheBehaviors"].([]any)
+		if len(behaviors) == 0 {
+			t.Errorf("%s: no API behavior", stack)
+		}
+		for _, b := range behaviors {
+			if get(b, "FunctionAssociations") != nil || get(b, "LambdaFunctionAssociations") != nil {
+				t.Errorf("%s: the %v behavior has functions %s, want responses passed through unchanged", stack, get(b, "PathPattern"), asJSON(b))
+			}
+		}
+
+		// JS 2.0, published to LIVE (what the distribution runs), with the rewrite.
+		code, _ := fn.Properties["FunctionCode"].(string)
+		if get(fn.Properties, "FunctionConfig", "Runtime") != "cloudfront-js-2.0" || fn.Properties["AutoPublish"] != true ||
+			!strings.Contains(code, "function handler(event)") || !strings.Contains(code, "request.uri = '/index.html'") {
+			t.Errorf("%s: function = %s", stack, asJSON(fn.Properties))
+		}
+		// Named like the construct's other resources: the WAF log group's unique part (same path
+		// hash) plus the suffix, within CloudFront's 64 characters.
+		name, _ := fn.Properties["Name"].(string)
+		if !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(name) || !strings.HasPrefix(name, stack+"-Edge-") || !strings.HasSuffix(name, spaRewriteSuffix) {
+			t.Errorf("%s: function name %q", stack, name)
+		}
+		if stack == defaultsStack {
+			_, group := only(t, stack, "AWS::Logs::LogGroup")
+			if want := strings.TrimPrefix(group.Properties["LogGroupName"].(string), "aws-waf-logs-") + spaRewriteSuffix; name != want {
+				t.Errorf("function name %q, want %q", name, want)
+			}
+		}
 	}
-	fnID, fn := only(t, geoBlockStack, "AWS::CloudFront::Function")
-	if got := asJSON(get(c, "DefaultCacheBehavior", "FunctionAssociations")); got != `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]` {
-		t.Errorf("default FunctionAssociations = %s", got)
+}
+
+func TestSpaRewriteFunctionNameStaysDeterministicAndWithin64Characters(t *testing.T) {
+	// The name an Edge with this id gets in a fresh app, in a stack with a long name.
+	name := func(id string) string {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(t.TempDir())})
+		stack := awscdk.NewStack(app, jsii.String("AVeryLongStackNameForAnEnvironmentWithAVeryLongName"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
+		})
+		return (&Edge{Construct: constructs.NewConstruct(stack, jsii.String(id))}).resourceNames(EdgeProps{}).spaRewriteFunction
 	}
-	if got := get(c, "CacheBehaviors", 0, "FunctionAssociations"); got != nil {
-		t.Errorf("the API behavior has functions %s, want none", asJSON(got))
+	var a, a2, b string
+	cdktest.NoPanic(t, func() {
+		a = name("AnEdgeConstructWhoseIdAloneIsLongerThanTheFunctionNameLimitOne")
+		a2 = name("AnEdgeConstructWhoseIdAloneIsLongerThanTheFunctionNameLimitOne")
+		b = name("AnEdgeConstructWhoseIdAloneIsLongerThanTheFunctionNameLimitTwo")
+	})
+	for _, n := range []string{a, b} {
+		if len(n) > 64 || !strings.HasSuffix(n, spaRewriteSuffix) || !regexp.MustCompile(`^[A-Za-z0-9-]+$`).MatchString(n) {
+			t.Errorf("function name %q (%d characters), want at most 64 of [A-Za-z0-9-] ending in %q", n, len(n), spaRewriteSuffix)
+		}
 	}
-	if get(fn.Properties, "FunctionConfig", "Runtime") != "cloudfront-js-2.0" || !strings.Contains(fn.Properties["FunctionCode"].(string), "/index.html") {
-		t.Errorf("function = %s", asJSON(fn.Properties))
+	if a != a2 || a == b {
+		t.Errorf("names %q, %q, %q: want the same path to give the same name and different paths different names", a, a2, b)
+	}
+}
+
+// TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles runs the synthesized function code with node
+// (its JavaScript is plain ES5, which both runtimes execute the same way).
+func TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not on PATH")
+	}
+	_, fn := only(t, defaultsStack, "AWS::CloudFront::Function")
+	want := map[string]string{
+		"/":                   "/index.html",
+		"/orders":             "/index.html",
+		"/orders/42":          "/index.html",
+		"/orders/42/":         "/index.html",
+		"/index.html":         "/index.html",
+		"/assets/app.js":      "/assets/app.js",
+		"/assets/app.3f2a.js": "/assets/app.3f2a.js",
+		"/favicon.ico":        "/favicon.ico",
+		"/missing.png":        "/missing.png", // a missing file stays a file: S3 answers 403
+	}
+	uris := slices.Sorted(maps.Keys(want))
+	script := fn.Properties["FunctionCode"].(string) + `
+var uris = JSON.parse(process.argv[2]);
+console.log(JSON.stringify(uris.map(function (uri) {
+  return handler({version: '1.0', context: {eventType: 'viewer-request'},
+    request: {method: 'GET', uri: uri, querystring: {}, headers: {}, cookies: {}}}).uri;
+})));
+`
+	file := filepath.Join(t.TempDir(), "spa-rewrite.js")
+	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd := exec.Command(node, file, asJSON(uris))
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, stderr.String())
+	}
+	var got []string
+	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(uris) {
+		t.Fatalf("node printed %q (%v), want %d URIs", out, err, len(uris))
+	}
+	for i, uri := range uris {
+		if got[i] != want[uri] {
+			t.Errorf("%s -> %s, want %s", uri, got[i], want[uri])
+		}
 	}
 }
 
@@ -296,8 +401,8 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 		"WebACLId":          `{"Fn::GetAtt":["` + aclID + `","Arn"]}`,
 		"PriceClass":        `"PriceClass_100"`,
 		"DefaultRootObject": `"index.html"`,
-		"CustomErrorResponses": `[{"ErrorCachingMinTTL":10,"ErrorCode":403,"ResponseCode":200,"ResponsePagePath":"/index.html"},` +
-			`{"ErrorCachingMinTTL":10,"ErrorCode":404,"ResponseCode":200,"ResponsePagePath":"/index.html"}]`,
+		// No distribution-wide error mapping: it would rewrite the API's 403/404 too.
+		"CustomErrorResponses": `null`,
 	}
 	for key, want := range checks {
 		if got := asJSON(c[key]); got != want {
@@ -591,7 +696,6 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{"a frontend folder without index.html", func(p *EdgeProps) { p.FrontendSource = noIndex }, "has no index.html"},
 		{"a retention CloudWatch Logs does not offer", func(p *EdgeProps) { p.LogRetentionDays = 100 }, "LogRetentionDays 100 is not a CloudWatch Logs retention period"},
 		{"a WAF log group without the required prefix", func(p *EdgeProps) { p.WafLogGroupName = "waf-logs" }, `WafLogGroupName "waf-logs" must start with "aws-waf-logs-"`},
-		{"an unknown SPA fallback", func(p *EdgeProps) { p.SpaFallback = "redirect" }, `SpaFallback "redirect" is not one of "error-responses", "function"`},
 		{"a content security policy over two lines", func(p *EdgeProps) { p.ContentSecurityPolicy = "default-src 'self';\nimg-src *" }, "ContentSecurityPolicy must be one line"},
 	}
 	for _, c := range cases {

@@ -78,7 +78,7 @@ var fixture cdktest.Once[*synthesized]
 const (
 	defaultsStack = "Defaults" // required props only
 	optionsStack  = "Options"  // every option changed (geo allow, Shield, upload…)
-	geoBlockStack = "GeoBlock" // geo block lists, SPA rewrite function
+	geoBlockStack = "GeoBlock" // geo block lists
 	regionalStack = "Regional" // eu-west-1: NewShieldProtection for an ALB
 )
 
@@ -102,7 +102,6 @@ func shared(t *testing.T) *synthesized {
 				p := validProps(z)
 				p.GeoMatch = GeoMatch{Mode: GeoBlock, Countries: []string{"KP", "IR"}}
 				p.GeoRestriction = GeoMatch{Mode: GeoBlock, Countries: []string{"RU"}}
-				p.SpaFallback = SpaRewriteFunction
 				return p
 			},
 		} {

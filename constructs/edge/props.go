@@ -3,6 +3,12 @@
 // (API origin `origin.<domain>` for /api/*, private S3 frontend through Origin Access Control as
 // the default), its log bucket, optional Shield Advanced protections and an optional upload of a
 // built frontend.
+//
+// The single-page app's routes reach /index.html through a CloudFront Function on the default
+// (frontend) behavior only, which rewrites paths without a file extension at viewer request. There
+// are no distribution-wide custom error responses: they would also turn the API's 403/404 (and
+// CloudFront's own geo-restriction 403) into 200 with the frontend's HTML. A missing file with an
+// extension gets S3's 403 as is (the distribution may read objects, not list the bucket).
 package edge
 
 import (
@@ -27,18 +33,6 @@ const (
 	GeoBlock = "block"
 	// GeoAllow blocks requests from every country except the listed ones.
 	GeoAllow = "allow"
-)
-
-// SPA fallbacks of EdgeProps.SpaFallback.
-const (
-	// SpaErrorResponses answers 403 and 404 with /index.html and 200: distribution-wide custom
-	// error responses, so they also rewrite the API's 403/404 and, as CloudFront applies custom
-	// error pages to its own 403s, geo-restriction (and likely WAF) blocks.
-	SpaErrorResponses = "error-responses"
-	// SpaRewriteFunction rewrites extension-less paths of the default (frontend) behavior to
-	// /index.html with a CloudFront Function at viewer request; the API and blocks keep their
-	// own status codes.
-	SpaRewriteFunction = "function"
 )
 
 // The AWS managed rule groups every web ACL gets, in rule order after the rate and geo rules.
@@ -167,10 +161,6 @@ type EdgeProps struct {
 	// WafLogGroupName names the WAF log group; WAF requires the "aws-waf-logs-" prefix.
 	// Default: "aws-waf-logs-" followed by a name unique to this construct's path.
 	WafLogGroupName string
-	// SpaFallback chooses how the single-page app's routes reach /index.html:
-	// SpaErrorResponses or SpaRewriteFunction.
-	// Default: SpaErrorResponses.
-	SpaFallback string
 	// ContentSecurityPolicy, when set, is sent as the Content-Security-Policy header on every
 	// response.
 	// Default: "" (no CSP: it depends on the frontend).
@@ -215,9 +205,6 @@ func (p EdgeProps) withDefaults() EdgeProps {
 	}
 	if p.LogRetentionDays == 0 {
 		p.LogRetentionDays = 365
-	}
-	if p.SpaFallback == "" {
-		p.SpaFallback = SpaErrorResponses
 	}
 	return p
 }
@@ -342,9 +329,6 @@ func (p EdgeProps) validate() error {
 	}
 	if p.WafLogGroupName != "" && !logGroupName.MatchString(p.WafLogGroupName) {
 		add("WafLogGroupName %q must start with \"aws-waf-logs-\" and use only letters, digits and _ . / # -", p.WafLogGroupName)
-	}
-	if p.SpaFallback != SpaErrorResponses && p.SpaFallback != SpaRewriteFunction {
-		add("SpaFallback %q is not one of %q, %q", p.SpaFallback, SpaErrorResponses, SpaRewriteFunction)
 	}
 	if strings.ContainsAny(p.ContentSecurityPolicy, "\r\n\"") {
 		add("ContentSecurityPolicy must be one line without double quotes")
