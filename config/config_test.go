@@ -55,6 +55,9 @@ func inDNS(lines string) edit {
 
 func inCache(lines string) edit { return edit{"  port: 6379\n", "  port: 6379\n" + lines} }
 
+// globalDB makes the services' Aurora clusters one Global Database, as several regions need.
+var globalDB = section("database", "  globalDatabase: true\n")
+
 var addRegion = edit{"network:\n", "  - name: eu-west-1\n    cidr: 10.2.0.0/16\n    availabilityZones:\n      - name: eu-west-1a\n      - name: eu-west-1b\nnetwork:\n"}
 
 // service adds a service with image "1.0.0" and the given lines at the end of the services.
@@ -326,12 +329,12 @@ func TestLoadErrors(t *testing.T) {
 		// ---- regions and AZs ----
 		{
 			name:  "two regions with overlapping CIDRs are reported on one line naming both keys",
-			edits: []edit{{"network:\n", "  - name: eu-west-1\n    cidr: 10.1.0.0/16\n    availabilityZones:\n      - name: eu-west-1a\n      - name: eu-west-1b\nnetwork:\n"}},
+			edits: []edit{{"network:\n", "  - name: eu-west-1\n    cidr: 10.1.0.0/16\n    availabilityZones:\n      - name: eu-west-1a\n      - name: eu-west-1b\nnetwork:\n"}, globalDB},
 			want:  []string{`: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`},
 		},
 		{
 			name:  "a region listed twice is reported",
-			edits: []edit{{"network:\n", "  - name: us-east-1\n    cidr: 10.2.0.0/16\n    availabilityZones:\n      - name: us-east-1a\n      - name: us-east-1b\nnetwork:\n"}},
+			edits: []edit{{"network:\n", "  - name: us-east-1\n    cidr: 10.2.0.0/16\n    availabilityZones:\n      - name: us-east-1a\n      - name: us-east-1b\nnetwork:\n"}, globalDB},
 			want:  []string{`: regions[1].name "us-east-1": duplicate of regions[0].name (each region may be listed once)`},
 		},
 		{
@@ -893,7 +896,25 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "secondaryReaders without a Global Database is rejected",
 			edits: []edit{addRegion, section("database", "  secondaryReaders: 1\n")},
-			want:  []string{": database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)"},
+			want: []string{
+				": database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)",
+				": database.globalDatabase false: services web run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)",
+			},
+		},
+		{
+			name:  "several regions without a Global Database are rejected",
+			edits: []edit{addRegion, service("api", "")},
+			want:  []string{": database.globalDatabase false: services web, api run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)"},
+		},
+		{
+			name:  "a single-instance RDS database in several regions is rejected",
+			edits: []edit{addRegion, globalDB, svc("    database: postgres\n")},
+			want:  []string{`: services[0].database "postgres" (service "web"): a single RDS PostgreSQL instance lives in one region, but the service runs in every region of the environment (allowed with several regions: aurora-postgresql with database.globalDatabase: true)`},
+		},
+		{
+			name:  "headless secondaries with latency routing are rejected",
+			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 0\n")},
+			want:  []string{": database.secondaryReaders 0: headless secondary clusters serve no queries, but with dns.routing latency the services of every region take traffic (allowed: 1-15, or dns.routing: failover, where the warm region waits for a reader to be added at failover)"},
 		},
 		{
 			name:  "secondaryReaders with a single region is rejected",
@@ -1034,12 +1055,12 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:  "warmCapacity without failover routing is rejected",
-			edits: []edit{addRegion, section("app", "  warmCapacity: {desiredCount: 1, minCount: 1, maxCount: 2}\n")},
+			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 1, minCount: 1, maxCount: 2}\n")},
 			want:  []string{`: app.warmCapacity: only applies with dns.routing failover (it is what services run in the non-primary regions; dns.routing is "latency"): set dns.routing: failover or remove warmCapacity`},
 		},
 		{
 			name:  "warmCapacity follows the task count rules",
-			edits: []edit{addRegion, section("app", "  warmCapacity: {desiredCount: 5, minCount: 1}\n"), inDNS("  routing: failover\n")},
+			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 5, minCount: 1}\n"), inDNS("  routing: failover\n")},
 			want:  []string{": app.warmCapacity.desiredCount 5: above maxCount 4, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)"},
 		},
 
@@ -1640,8 +1661,8 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			},
 		},
 		{
-			name:  "a Global Database with two regions and headless secondaries is accepted",
-			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 0\n"), inCache("  globalDatastore: true\n")},
+			name:  "a Global Database with two regions and headless secondaries under failover routing is accepted",
+			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 0\n"), inCache("  globalDatastore: true\n"), inDNS("  routing: failover\n")},
 		},
 		{
 			name:  "valkey defaults to its own version",
@@ -1654,7 +1675,7 @@ func TestValidValuesAreAccepted(t *testing.T) {
 		},
 		{
 			name: "failover routing with warm capacity in two regions is accepted",
-			edits: []edit{addRegion, section("app", "  warmCapacity: {desiredCount: 2, minCount: 1, maxCount: 2}\n"),
+			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 2, minCount: 1, maxCount: 2}\n"),
 				inDNS("  routing: failover\n  healthCheck: {intervalSeconds: 10, failureThreshold: 1}\n")},
 			check: func(t *testing.T, env *Environment) {
 				if env.DNS.Routing != RoutingFailover || env.App.WarmCapacity != (Capacity{2, 1, 2}) || env.DNS.HealthCheckIntervalSeconds != 10 {

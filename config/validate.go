@@ -54,6 +54,7 @@ func validate(env *Environment, d *decoder) {
 	v.cache()
 	v.app()
 	v.dns()
+	v.multiRegionData()
 	v.waf()
 	v.cloudfront()
 	v.tags()
@@ -788,6 +789,38 @@ func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) 
 
 // singleRegion reports whether the environment has exactly one usable region list entry (zero
 // means regions is missing or broken, which is reported under regions).
+// multiRegionData keeps an environment of several regions on one data set: every region runs
+// every service, so each service's database must be one Global Database, readable in every
+// region that takes traffic.
+func (v *validator) multiRegionData() {
+	if v.d.bad["regions"] || len(v.env.Regions) < 2 {
+		return
+	}
+	db := v.env.Database
+	var aurora []string
+	for i, s := range v.env.Services {
+		p := fmt.Sprintf("services[%d]", i)
+		if v.d.bad[p] || v.d.bad[p+".database"] || s.ShareDatabaseWith != "" {
+			continue
+		}
+		switch s.Database {
+		case EnginePostgres:
+			v.errorf(`%s.database %q (service %q): a single RDS PostgreSQL instance lives in one region, but the service runs in every region of the environment (allowed with several regions: aurora-postgresql with database.globalDatabase: true)`,
+				p, s.Database, s.Name)
+		case EngineAuroraPostgres:
+			aurora = append(aurora, s.Name)
+		}
+	}
+	if len(aurora) > 0 && !db.GlobalDatabase && !v.d.bad["database.globalDatabase"] {
+		v.errorf("database.globalDatabase false: services %s run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)",
+			strings.Join(aurora, ", "))
+	}
+	if db.GlobalDatabase && db.SecondaryReaders == 0 && v.d.present["database.secondaryReaders"] && v.env.DNS.Routing != RoutingFailover && !v.d.bad["dns.routing"] {
+		v.errorf("database.secondaryReaders 0: headless secondary clusters serve no queries, but with dns.routing %s the services of every region take traffic (allowed: 1-15, or dns.routing: failover, where the warm region waits for a reader to be added at failover)",
+			v.env.DNS.Routing)
+	}
+}
+
 func (v *validator) singleRegion() bool {
 	return !v.d.bad["regions"] && len(v.env.Regions) == 1
 }

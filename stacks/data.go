@@ -33,7 +33,7 @@ type DataStack struct {
 // ServiceDatabase is what a service needs of its database in one region.
 type ServiceDatabase struct {
 	// Host is the writer endpoint in the primary region; in a Global Database secondary region
-	// it is the cluster's (read-only until failover) reader endpoint.
+	// it is the cluster's reader endpoint, which forwards writes to the primary's writer.
 	Host *string
 	Port float64
 	Name string

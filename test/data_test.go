@@ -86,6 +86,11 @@ func TestProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings(t *testing.T) {
 			if g := str(p["GlobalClusterIdentifier"]); g != "" {
 				joined = append(joined, g)
 			}
+			// Latency routing sends writes to eu-west-1's services too; they reach the primary's
+			// writer through write forwarding.
+			if tpl == secondary && p["EnableGlobalWriteForwarding"] != true {
+				t.Errorf("%s/%s: write forwarding %v on a secondary that takes traffic", tpl.StackName, id, p["EnableGlobalWriteForwarding"])
+			}
 		}
 		if tpl == secondary {
 			sort.Strings(joined)

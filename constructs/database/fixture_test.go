@@ -204,6 +204,7 @@ func build() (f *fixture, err error) {
 			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 1, MaxACU: 16}, 2
 			p.RemovalPolicy, p.BackupRetentionDays = awscdk.RemovalPolicy_SNAPSHOT, 35
 			p.BackupWindow, p.MaintenanceWindow, p.MonitoringInterval = "22:00-23:00", "sat:01:00-sat:02:00", 30
+			p.WriteForwarding = jsii.Bool(false)
 		})),
 		add("AuroraSecondary", stackSecondaryHeadless, "eu-west-1", secondary(func(p *AuroraSecondaryProps) {
 			p.Readers, p.DeletionProtection, p.InstanceClass = 0, jsii.Bool(false), "db.r6g.2xlarge"

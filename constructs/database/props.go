@@ -158,6 +158,12 @@ type AuroraSecondaryProps struct {
 	// ClusterIdentifier names this cluster, as AuroraPostgresProps.ClusterIdentifier.
 	// Default: derived from the construct path.
 	ClusterIdentifier string
+	// WriteForwarding lets applications in this region write through the secondary: Aurora
+	// forwards the writes to the primary's writer (with the primary's durability and latency to
+	// it), so services in every region of an active-active environment can use their own region's
+	// endpoint. Turn it off only when this region's applications never write.
+	// Default: true.
+	WriteForwarding *bool
 }
 
 // PostgresInstanceProps configures a PostgresInstance.
@@ -272,6 +278,7 @@ func (p AuroraPostgresProps) validate() error {
 func (p AuroraSecondaryProps) withDefaults() AuroraSecondaryProps {
 	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,
 		&p.DeletionProtection, &p.RemovalPolicy, &p.MonitoringInterval, &p.LogRetention, nil}.setDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
+	setDefault(&p.WriteForwarding, ptr(true))
 	return p
 }
 

@@ -94,6 +94,7 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 		DeletionProtection:              p.DeletionProtection,
 		DeleteAutomatedBackups:          jsii.Bool(false),
 		CopyTagsToSnapshot:              jsii.Bool(true),
+		EnableGlobalWriteForwarding:     p.WriteForwarding,
 	}
 	class := p.InstanceClass
 	if sv2 := p.ServerlessV2; sv2 != nil {

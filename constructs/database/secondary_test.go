@@ -35,9 +35,10 @@ func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
 				"BackupRetentionPeriod": 7, "PreferredBackupWindow": "03:00-04:00",
 				"PreferredMaintenanceWindow": "sun:04:30-sun:05:30", "Port": 5432,
 				// A secondary inherits the primary's users and database.
-				"MasterUsername":     assertions.Match_Absent(),
-				"MasterUserPassword": assertions.Match_Absent(),
-				"DatabaseName":       assertions.Match_Absent(),
+				"EnableGlobalWriteForwarding": true,
+				"MasterUsername":              assertions.Match_Absent(),
+				"MasterUserPassword":          assertions.Match_Absent(),
+				"DatabaseName":                assertions.Match_Absent(),
 			},
 			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
 			"DependsOn": []any{logsID},
@@ -85,7 +86,8 @@ func TestAuroraSecondaryServerlessReadersAndSnapshot(t *testing.T) {
 			"Properties": map[string]any{
 				"ServerlessV2ScalingConfiguration": map[string]any{"MinCapacity": 1, "MaxCapacity": 16},
 				"BackupRetentionPeriod":            35, "PreferredBackupWindow": "22:00-23:00",
-				"PreferredMaintenanceWindow": "sat:01:00-sat:02:00",
+				"PreferredMaintenanceWindow":  "sat:01:00-sat:02:00",
+				"EnableGlobalWriteForwarding": false,
 			},
 			"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot",
 		})
