@@ -24,13 +24,14 @@ import (
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
-// AppStack holds one region's stateless tier: the ECS cluster and namespace, the ECR
-// repositories, the ALB, the Fargate services and the region's origin DNS records.
+// AppStack holds one region's stateless tier: the ECS cluster and namespace, the ALB,
+// the Fargate services and the region's origin DNS records.
 type AppStack struct {
 	awscdk.Stack
-	Cluster      *cluster.Cluster
-	Ingress      *ingress.LoadBalancer
-	Services     map[string]*service.Service
+	Cluster  *cluster.Cluster
+	Ingress  *ingress.LoadBalancer
+	Services map[string]*service.Service
+	// Repositories are the region's Registry stack's, which the services pull from.
 	Repositories map[string]*registry.Repository
 }
 
@@ -42,19 +43,16 @@ func RegionalOriginName(env *config.Environment, region string) string {
 	return region + ".origin." + env.DNS.Domain
 }
 
-// RepositoryName is the ECR repository of a service; the same name in every region.
-func RepositoryName(env *config.Environment, svc string) string { return env.Name + "/" + svc }
-
-// NewAppStack builds the App stack of env in region on the region's Network and Data stacks.
+// NewAppStack builds the App stack of env in region on the region's Network, Data and Registry
+// stacks.
 // primaryData is the primary region's Data stack, which holds the origin secret the ALB checks.
-func NewAppStack(scope constructs.Construct, env *config.Environment, region config.Region, net *NetworkStack, data, primaryData *DataStack) (*AppStack, error) {
+func NewAppStack(scope constructs.Construct, env *config.Environment, region config.Region, net *NetworkStack, data, primaryData *DataStack, reg *RegistryStack) (*AppStack, error) {
 	if len(env.Services) == 0 {
 		return nil, fmt.Errorf("%s: services: the App stack needs at least one service (the ALB routes to services)", env.File)
 	}
 	stack := newStack(scope, "App", env, region,
 		fmt.Sprintf("Stratus %s app tier in %s: ECS cluster, ALB, Fargate services, ECR, origin records", env.Name, region.Name))
-	a := &AppStack{Stack: stack, Services: map[string]*service.Service{}, Repositories: map[string]*registry.Repository{}}
-	primary := region.Name == env.PrimaryRegion
+	a := &AppStack{Stack: stack, Services: map[string]*service.Service{}, Repositories: reg.Repositories}
 	n := net.Network
 	where := fmt.Sprintf("%s: regions %s", env.File, region.Name)
 	wrap := func(what string, err error) error { return fmt.Errorf("%s: %s: %w", where, what, err) }
@@ -69,21 +67,6 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 		Vpc: n.Vpc, NamespaceName: env.App.Namespace, ExecuteCommand: env.App.ExecuteCommand, LogRetention: logRetention,
 	}); err != nil {
 		return nil, wrap("cluster", err)
-	}
-
-	for _, s := range env.Services {
-		repo, err := registry.NewRepository(stack, naming.Pascal(s.Name)+"Repository", registry.RepositoryProps{Name: RepositoryName(env, s.Name)})
-		if err != nil {
-			return nil, wrap("services "+s.Name, err)
-		}
-		a.Repositories[s.Name] = repo
-	}
-	if others := otherRegions(env); primary && len(others) > 0 {
-		if _, err := registry.NewReplication(stack, "ImageReplication", registry.ReplicationProps{
-			DestinationRegions: others, RepositoryPrefixes: []string{env.Name + "/"},
-		}); err != nil {
-			return nil, wrap("image replication", err)
-		}
 	}
 
 	targets := make([]ingress.Target, len(env.Services))

@@ -27,11 +27,12 @@ var untaggedTypes = []string{"AWS::ElasticLoadBalancingV2::Listener", "AWS::Elas
 type EnvironmentStage struct {
 	awscdk.Stage
 	Config *config.Environment
-	// Networks, Data and Apps map a region name to its stacks; Edge is in us-east-1.
-	Networks map[string]*NetworkStack
-	Data     map[string]*DataStack
-	Apps     map[string]*AppStack
-	Edge     *EdgeStack
+	// Networks, Data, Registries and Apps map a region name to its stacks; Edge is in us-east-1.
+	Networks   map[string]*NetworkStack
+	Data       map[string]*DataStack
+	Registries map[string]*RegistryStack
+	Apps       map[string]*AppStack
+	Edge       *EdgeStack
 }
 
 // NewEnvironmentStage builds the stage of env: Network, Data and App stacks in every region and
@@ -49,7 +50,7 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 	}
 
 	s := &EnvironmentStage{Stage: stage, Config: env, Networks: map[string]*NetworkStack{},
-		Data: map[string]*DataStack{}, Apps: map[string]*AppStack{}}
+		Data: map[string]*DataStack{}, Registries: map[string]*RegistryStack{}, Apps: map[string]*AppStack{}}
 	if err := s.build(); err != nil {
 		return nil, err
 	}
@@ -57,7 +58,8 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 }
 
 // build adds the stacks in dependency order: Network (every region) → Data (primary, then the
-// others, which join its Global Databases) → App (every region) → Edge.
+// others, which join its Global Databases) and Registry (others, then the primary, which
+// replicates into them) → App (every region) → Edge.
 func (s *EnvironmentStage) build() error {
 	env := s.Config
 	if err := checkEdgeRegion(env); err != nil {
@@ -96,9 +98,25 @@ func (s *EnvironmentStage) build() error {
 		s.Data[region.Name].AddStackDependency(primaryData.Stack, jsii.String("secondary clusters join the primary's global clusters"))
 	}
 
+	for _, region := range primary {
+		r, err := NewRegistryStack(s.Stage, env, region)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.Registries[region.Name] = r
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	for _, region := range primary[1:] {
+		s.Registries[env.PrimaryRegion].AddStackDependency(s.Registries[region.Name].Stack,
+			jsii.String("replication must find the repositories it replicates into"))
+	}
+
 	var apps []*AppStack
 	for _, region := range env.Regions {
-		a, err := NewAppStack(s.Stage, env, region, s.Networks[region.Name], s.Data[region.Name], primaryData)
+		a, err := NewAppStack(s.Stage, env, region, s.Networks[region.Name], s.Data[region.Name], primaryData, s.Registries[region.Name])
 		if err != nil {
 			errs = append(errs, err)
 			continue

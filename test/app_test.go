@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -294,9 +295,24 @@ func TestTheAlbAnswersOnlyHttpsWithTheOriginSecret(t *testing.T) {
 	}
 }
 
+// TestImagesComeFromScannedImmutableEncryptedRepositories: each region's Registry stack holds
+// the repositories, deploys before the App stack that pulls from them (so images can be pushed
+// first), and the primary's replication deploys after the repositories it replicates into.
 func TestImagesComeFromScannedImmutableEncryptedRepositories(t *testing.T) {
 	a := Shipped(t)
-	for _, tpl := range a.stacksOf("App") {
+	for _, app := range a.stacksOf("App") {
+		registry := strings.Replace(app.StackName, "-App-", "-Registry-", 1)
+		if !slices.Contains(app.DependsOn, registry) || !strings.Contains(jsonOf(app.Resources), `"Fn::ImportValue":"`+registry+":") {
+			t.Errorf("%s does not pull from %s (depends on %v)", app.StackName, registry, app.DependsOn)
+		}
+		if ids, _ := app.OfType("AWS::ECR::Repository"); len(ids) != 0 {
+			t.Errorf("%s: repositories %v belong in the Registry stack", app.StackName, ids)
+		}
+	}
+	if deps := a.Template(t, "Prod-Registry-us-east-1").DependsOn; !slices.Contains(deps, "Prod-Registry-eu-west-1") {
+		t.Errorf("the primary's replication deploys before the repositories it replicates into (depends on %v)", deps)
+	}
+	for _, tpl := range a.stacksOf("Registry") {
 		_, repos := tpl.OfType("AWS::ECR::Repository")
 		if len(repos) != 3 {
 			t.Errorf("%s: %d repositories, want one per service", tpl.StackName, len(repos))
@@ -309,12 +325,12 @@ func TestImagesComeFromScannedImmutableEncryptedRepositories(t *testing.T) {
 			}
 		}
 	}
-	primary := a.Template(t, "Prod-App-us-east-1")
+	primary := a.Template(t, "Prod-Registry-us-east-1")
 	_, replication := primary.OfType("AWS::ECR::ReplicationConfiguration")
 	if len(replication) != 1 || !strings.Contains(jsonOf(replication), `"eu-west-1"`) || !strings.Contains(jsonOf(replication), `"prod/"`) {
 		t.Errorf("prod primary replication = %s", jsonOf(replication))
 	}
-	if _, r := a.Template(t, "Prod-App-eu-west-1").OfType("AWS::ECR::ReplicationConfiguration"); len(r) != 0 {
+	if _, r := a.Template(t, "Prod-Registry-eu-west-1").OfType("AWS::ECR::ReplicationConfiguration"); len(r) != 0 {
 		t.Error("the secondary region must not configure replication")
 	}
 }

@@ -32,9 +32,11 @@ type Template struct {
 	StackName             string
 	Region                string
 	TerminationProtection bool
-	Path                  string
-	Resources             map[string]Resource
-	Outputs               map[string]any
+	// DependsOn names the stacks deployed before this one (the cloud assembly's dependencies).
+	DependsOn []string
+	Path      string
+	Resources map[string]Resource
+	Outputs   map[string]any
 }
 
 // Resource is one CloudFormation resource of a Template.
@@ -100,13 +102,24 @@ func Synth(envs []*config.Environment) (a *Assembly, err error) {
 		}
 		a.Envs[env.Name] = env
 	}
-	for _, s := range *app.Synth(nil).StacksRecursively() {
+	stackArtifacts := *app.Synth(nil).StacksRecursively()
+	names := map[string]string{} // artifact id -> stack name
+	for _, s := range stackArtifacts {
+		names[*s.Id()] = *s.StackName()
+	}
+	for _, s := range stackArtifacts {
 		tpl, err := readTemplate(*s.TemplateFullPath())
 		if err != nil {
 			return nil, err
 		}
 		tpl.StackName, tpl.Region = *s.StackName(), *s.Environment().Region
 		tpl.TerminationProtection = s.TerminationProtection() != nil && *s.TerminationProtection()
+		for _, d := range *s.Dependencies() {
+			if name, ok := names[*d.Id()]; ok {
+				tpl.DependsOn = append(tpl.DependsOn, name)
+			}
+		}
+		sort.Strings(tpl.DependsOn)
 		a.Templates[tpl.StackName] = tpl
 	}
 	return a, nil

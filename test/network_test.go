@@ -23,10 +23,10 @@ func subnetPlan(tpl *Template) map[string]string {
 
 func TestTheAppHoldsEveryStackOfEveryEnvironment(t *testing.T) {
 	want := []string{
-		"Dev-App-us-east-1", "Dev-Data-us-east-1", "Dev-Edge-us-east-1", "Dev-Network-us-east-1",
+		"Dev-App-us-east-1", "Dev-Data-us-east-1", "Dev-Edge-us-east-1", "Dev-Network-us-east-1", "Dev-Registry-us-east-1",
 		"Prod-App-eu-west-1", "Prod-App-us-east-1", "Prod-Data-eu-west-1", "Prod-Data-us-east-1", "Prod-Edge-us-east-1",
-		"Prod-Network-eu-west-1", "Prod-Network-us-east-1",
-		"Staging-App-us-east-1", "Staging-Data-us-east-1", "Staging-Edge-us-east-1", "Staging-Network-us-east-1",
+		"Prod-Network-eu-west-1", "Prod-Network-us-east-1", "Prod-Registry-eu-west-1", "Prod-Registry-us-east-1",
+		"Staging-App-us-east-1", "Staging-Data-us-east-1", "Staging-Edge-us-east-1", "Staging-Network-us-east-1", "Staging-Registry-us-east-1",
 	}
 	if got := Shipped(t).StackNames(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stacks = %v, want %v", got, want)

@@ -13,9 +13,9 @@ import (
 
 func TestSeedVariantsAreTheSeedsAndOnlyThem(t *testing.T) {
 	want := []string{
-		"Seed000-App-us-east-1", "Seed000-Data-us-east-1", "Seed000-Edge-us-east-1", "Seed000-Network-us-east-1",
+		"Seed000-App-us-east-1", "Seed000-Data-us-east-1", "Seed000-Edge-us-east-1", "Seed000-Network-us-east-1", "Seed000-Registry-us-east-1",
 		"Seed002-App-us-east-1", "Seed002-App-us-west-2", "Seed002-Data-us-east-1", "Seed002-Data-us-west-2",
-		"Seed002-Edge-us-east-1", "Seed002-Network-us-east-1", "Seed002-Network-us-west-2",
+		"Seed002-Edge-us-east-1", "Seed002-Network-us-east-1", "Seed002-Network-us-west-2", "Seed002-Registry-us-east-1", "Seed002-Registry-us-west-2",
 	}
 	if got := SeedVariants(t).StackNames(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stacks = %v, want %v", got, want)

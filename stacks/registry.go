@@ -1,0 +1,50 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/registry"
+	"github.com/stratus-platform/stratus/internal/naming"
+)
+
+// RegistryStack holds one region's ECR repositories, one per service, and in the primary region
+// the account's replication of the environment's images to the other regions. It is a stack of
+// its own so images can be pushed before any App stack exists: an App stack's services need
+// their image at creation, and a failed creation would roll back around retained repositories.
+type RegistryStack struct {
+	awscdk.Stack
+	// Repositories maps a service name to its repository.
+	Repositories map[string]*registry.Repository
+}
+
+// RepositoryName is the ECR repository of a service; the same name in every region.
+func RepositoryName(env *config.Environment, svc string) string { return env.Name + "/" + svc }
+
+// NewRegistryStack builds the Registry stack of env in region.
+func NewRegistryStack(scope constructs.Construct, env *config.Environment, region config.Region) (*RegistryStack, error) {
+	stack := newStack(scope, "Registry", env, region,
+		fmt.Sprintf("Stratus %s image registry in %s: ECR repositories and replication", env.Name, region.Name))
+	r := &RegistryStack{Stack: stack, Repositories: map[string]*registry.Repository{}}
+	where := fmt.Sprintf("%s: regions %s", env.File, region.Name)
+	for _, s := range env.Services {
+		repo, err := registry.NewRepository(stack, naming.Pascal(s.Name)+"Repository", registry.RepositoryProps{Name: RepositoryName(env, s.Name)})
+		if err != nil {
+			return nil, fmt.Errorf("%s: services %s: %w", where, s.Name, err)
+		}
+		r.Repositories[s.Name] = repo
+	}
+	// Replication creates a missing destination repository with ECR's defaults, so the primary
+	// configures it only after the other regions' Registry stacks exist (see the stage).
+	if others := otherRegions(env); region.Name == env.PrimaryRegion && len(others) > 0 {
+		if _, err := registry.NewReplication(stack, "ImageReplication", registry.ReplicationProps{
+			DestinationRegions: others, RepositoryPrefixes: []string{env.Name + "/"},
+		}); err != nil {
+			return nil, fmt.Errorf("%s: image replication: %w", where, err)
+		}
+	}
+	return r, nil
+}
