@@ -87,6 +87,7 @@ func firstOf(v any) any {
 }
 
 func TestCredentialsAreEcsSecretsNeverEnvironment(t *testing.T) {
+	a := Shipped(t)
 	for _, tpl := range appStacks(t) {
 		_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
 		for id, td := range tasks {
@@ -111,7 +112,7 @@ func TestCredentialsAreEcsSecretsNeverEnvironment(t *testing.T) {
 			// The primary region's writer takes the secret's user and password, a matching pair; a
 			// Global Database secondary is read-only and reached with IAM authentication as the
 			// service's own user.
-			primary := strings.HasSuffix(tpl.StackName, "us-east-1")
+			primary := tpl.Region == a.Envs[envOf(a, tpl.StackName)].PrimaryRegion
 			if primary && (!secrets["DB_USER"] || !secrets["DB_PASSWORD"] || env["DB_USER"]) {
 				t.Errorf("%s/%s: DB_USER and DB_PASSWORD are not both ECS secrets in the primary region", tpl.StackName, id)
 			}
@@ -178,7 +179,10 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 						t.Errorf("%s/%s: statement grants %q", name, id, a)
 					}
 				}
-				if fmt.Sprint(stringList(get(st, "Resource"))) == "[*]" {
+				if get(st, "NotAction") != nil || get(st, "NotResource") != nil {
+					t.Errorf("%s/%s: statement uses NotAction/NotResource: %s", name, id, compact(st))
+				}
+				if slices.Contains(stringList(get(st, "Resource")), "*") {
 					for _, a := range actions {
 						if !unscopable[a] {
 							t.Errorf("%s/%s: %s on Resource \"*\"", name, id, a)
@@ -268,8 +272,10 @@ func TestTheAlbAnswersOnlyHttpsWithTheOriginSecret(t *testing.T) {
 		for id, r := range rules {
 			conds := jsonOf(r.Properties["Conditions"])
 			if num(r.Properties["Priority"]) == 1 { // the Route 53 health-check rule
-				if !strings.Contains(conds, `"host-header"`) || !strings.Contains(conds, ".origin."+env.DNS.Domain) {
-					t.Errorf("%s/%s: header-less rule not limited to the regional host: %s", tpl.StackName, id, conds)
+				want := fmt.Sprintf(`[{"Field":"host-header","HostHeaderConfig":{"Values":["%s.origin.%s"]}},{"Field":"path-pattern","PathPatternConfig":{"Values":["%s"]}}]`,
+					tpl.Region, env.DNS.Domain, env.Services[0].HealthCheckPath)
+				if compact(r.Properties["Conditions"]) != want {
+					t.Errorf("%s/%s: header-less rule %s, want exactly the regional host and the health path %s", tpl.StackName, id, compact(r.Properties["Conditions"]), want)
 				}
 				continue
 			}
@@ -398,6 +404,57 @@ func TestTheOtlpSecretIsReadUnderTheRegionsSecretsKey(t *testing.T) {
 	for id, task := range tasks {
 		if js := jsonOf(task.Properties["ContainerDefinitions"]); !strings.Contains(js, `"OTLP_AUTH_HEADER"`) || !strings.Contains(js, ":secret:stratus/staging/otlp") {
 			t.Errorf("%s: the collector does not get the OTLP secret: %s", id, js)
+		}
+	}
+}
+
+// TestEachServiceReachesOnlyItsOwnDatabase: in every App stack, a service's DB_HOST, its
+// credentials and its rds-db:connect grant all name the database it owns (or the one it
+// shares), in its own region.
+func TestEachServiceReachesOnlyItsOwnDatabase(t *testing.T) {
+	for _, a := range []*Assembly{Shipped(t), SeedVariants(t)} {
+		for _, tpl := range a.stacksOf("App") {
+			env := a.Envs[envOf(a, tpl.StackName)]
+			data := strings.Replace(tpl.StackName, "-App-", "-Data-", 1)
+			containers := mainContainers(t, tpl)
+			for _, s := range env.Services {
+				owner := s.Name
+				if s.ShareDatabaseWith != "" {
+					owner = s.ShareDatabaseWith
+				}
+				// The Data stack's logical ids start with the owner's PascalCase name (…Database…).
+				db := `"Fn::ImportValue":"` + data + ":ExportsOutput"
+				prefix := strings.ToUpper(owner[:1]) + owner[1:] + "Database"
+				c := containers[s.Name]
+				host, user := jsonOf(c.env["DB_HOST"]), jsonOf(c.secrets["DB_PASSWORD"])+jsonOf(c.env["DB_USER"])
+				if !strings.Contains(host, db) || !strings.Contains(host, prefix) {
+					t.Errorf("%s: %s's DB_HOST %s is not %s's database in %s", tpl.StackName, s.Name, host, owner, data)
+				}
+				if c.secrets["DB_PASSWORD"] != nil && !strings.Contains(user, prefix) {
+					t.Errorf("%s: %s's DB_PASSWORD %s is not %s's secret", tpl.StackName, s.Name, user, owner)
+				}
+				connects := 0
+				for _, r := range tpl.Resources {
+					if r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Policy" {
+						continue
+					}
+					for _, st := range statements(r) {
+						if fmt.Sprint(stringList(get(st, "Action"))) != "[rds-db:connect]" {
+							continue
+						}
+						res := jsonOf(get(st, "Resource"))
+						if strings.Contains(res, ":dbuser:") && strings.Contains(res, "/"+s.Name+`"`) {
+							connects++
+							if !strings.Contains(res, db) || !strings.Contains(res, prefix) {
+								t.Errorf("%s: %s may connect to %s, not %s's database", tpl.StackName, s.Name, res, owner)
+							}
+						}
+					}
+				}
+				if s.Database != "none" && connects != 1 {
+					t.Errorf("%s: %d rds-db:connect grants for %s, want 1", tpl.StackName, connects, s.Name)
+				}
+			}
 		}
 	}
 }

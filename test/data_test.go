@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/stratus-platform/stratus/stacks"
 )
 
 // props walks a nested property path ("AliasTarget", "DNSName") of a JSON value.
@@ -21,7 +23,13 @@ func get(v any, path ...string) any {
 }
 
 func envOf(a *Assembly, stackName string) string {
-	return strings.ToLower(strings.SplitN(stackName, "-", 2)[0])
+	stage := strings.SplitN(stackName, "-", 2)[0]
+	for name := range a.Envs {
+		if stacks.StageID(name) == stage {
+			return name
+		}
+	}
+	return ""
 }
 
 func TestEveryRegionHasADataStackThatImportsTheNetwork(t *testing.T) {
@@ -30,8 +38,9 @@ func TestEveryRegionHasADataStackThatImportsTheNetwork(t *testing.T) {
 	var got []string
 	for _, tpl := range a.stacksOf("Data") {
 		got = append(got, tpl.StackName)
-		if !strings.Contains(jsonOf(tpl.Resources), `"Fn::ImportValue"`) {
-			t.Errorf("%s takes nothing from its Network stack through Fn::ImportValue", tpl.StackName)
+		network := strings.Replace(tpl.StackName, "-Data-", "-Network-", 1)
+		if !strings.Contains(jsonOf(tpl.Resources), `"Fn::ImportValue":"`+network+`:`) {
+			t.Errorf("%s takes nothing from %s through Fn::ImportValue", tpl.StackName, network)
 		}
 		if env := a.Envs[envOf(a, tpl.StackName)]; tpl.TerminationProtection != env.TerminationProtection {
 			t.Errorf("%s: termination protection %v", tpl.StackName, tpl.TerminationProtection)
@@ -193,7 +202,7 @@ func TestEveryRegionHasOneHardenedRedisReplicationGroup(t *testing.T) {
 		}
 		for id, g := range groups {
 			p := g.Properties
-			if p["AtRestEncryptionEnabled"] != true || p["TransitEncryptionEnabled"] != true || p["KmsKeyId"] == nil {
+			if p["AtRestEncryptionEnabled"] != true || p["TransitEncryptionEnabled"] != true || str(p["TransitEncryptionMode"]) != "required" || p["KmsKeyId"] == nil {
 				t.Errorf("%s/%s: encryption at rest %v, in transit %v, key %v", tpl.StackName, id, p["AtRestEncryptionEnabled"], p["TransitEncryptionEnabled"], p["KmsKeyId"])
 			}
 			if !strings.Contains(jsonOf(p["AuthToken"]), "{{resolve:secretsmanager:") {

@@ -107,6 +107,21 @@ func TestDistributionIsHttpsOnlyAndReachesTheApiByName(t *testing.T) {
 					t.Errorf("%s: behavior %v allows %v", tpl.StackName, get(b, "PathPattern"), get(b, "ViewerProtocolPolicy"))
 				}
 			}
+			// /api/* is never cached and forwards every viewer value but Host (AWS managed
+			// policies CachingDisabled and AllViewerExceptHostHeader).
+			const cachingDisabled, allViewerExceptHost = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+			apiBehaviors := 0
+			for _, b := range behaviors[1:] {
+				if str(get(b, "PathPattern")) == "/api/*" {
+					apiBehaviors++
+					if str(get(b, "CachePolicyId")) != cachingDisabled || str(get(b, "OriginRequestPolicyId")) != allViewerExceptHost {
+						t.Errorf("%s: /api/* cache policy %v, origin request policy %v", tpl.StackName, get(b, "CachePolicyId"), get(b, "OriginRequestPolicyId"))
+					}
+				}
+			}
+			if apiBehaviors != 1 || str(get(c, "PriceClass")) != env.CloudFront.PriceClass {
+				t.Errorf("%s: %d /api/* behaviors, price class %v (want %s)", tpl.StackName, apiBehaviors, get(c, "PriceClass"), env.CloudFront.PriceClass)
+			}
 			var api any
 			for _, o := range get(c, "Origins").([]any) {
 				if str(get(o, "DomainName")) == "origin."+env.DNS.Domain {
@@ -154,8 +169,21 @@ func TestViewerNamesAliasTheDistribution(t *testing.T) {
 			}
 		}
 		_, certs := tpl.OfType("AWS::CertificateManager::Certificate")
-		if js := jsonOf(certs); len(certs) != 1 || !strings.Contains(js, `"DNS"`) && !strings.Contains(js, "DomainValidationOptions") {
-			t.Errorf("%s: viewer certificate %s", tpl.StackName, js)
+		if len(certs) != 1 {
+			t.Fatalf("%s: %d certificates, want the viewer certificate", tpl.StackName, len(certs))
+		}
+		for id, c := range certs {
+			p := c.Properties
+			names := append([]string{str(p["DomainName"])}, stringList(p["SubjectAlternativeNames"])...)
+			validated := map[string]bool{}
+			for _, o := range asList(p["DomainValidationOptions"]) {
+				if str(get(o, "HostedZoneId")) == env.DNS.HostedZoneId {
+					validated[str(get(o, "DomainName"))] = true
+				}
+			}
+			if str(p["ValidationMethod"]) != "DNS" || !reflect.DeepEqual(names, env.DNS.ViewerNames) || len(validated) != len(names) {
+				t.Errorf("%s/%s: certificate for %v (want %v), validation %v in zone %v", tpl.StackName, id, names, env.DNS.ViewerNames, p["ValidationMethod"], validated)
+			}
 		}
 	}
 }

@@ -191,7 +191,7 @@ func TestEndpointsFollowConfig(t *testing.T) {
 		}
 		sg := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkEndpointSecurityGroup")
 		for _, r := range tpl.IngressRules() {
-			if r.Group == sg && (r.From != 443 || r.To != 443 || r.Cidr != env.Regions[0].CIDR && r.Cidr == "") {
+			if r.Group == sg && (r.From != 443 || r.To != 443 || r.Cidr != regionOf(env, tpl.Region).CIDR) {
 				t.Errorf("%s: endpoint security group rule %s; only 443 from the VPC is allowed", name, r)
 			}
 		}
@@ -438,4 +438,14 @@ func TestEveryTaggableResourceCarriesProjectAndEnvironment(t *testing.T) {
 			}
 		}
 	}
+}
+
+// regionOf returns the config of env's region name (zero if env has no such region).
+func regionOf(env *config.Environment, name string) config.Region {
+	for _, r := range env.Regions {
+		if r.Name == name {
+			return r
+		}
+	}
+	return config.Region{}
 }
