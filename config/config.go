@@ -602,10 +602,29 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 		}
 		envs = append(envs, env)
 	}
+	errs = append(errs, sharedAccounts(envs)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return envs, nil
+}
+
+// sharedAccounts reports environments that name the same account. Stratus gives every
+// environment an account of its own: the services' log groups (/ecs/<service>) and the ECR
+// replication configuration (one per account and region) are named account-wide.
+func sharedAccounts(envs []*Environment) []error {
+	var errs []error
+	first := map[string]*Environment{}
+	for _, env := range envs {
+		if other, ok := first[env.Account]; ok {
+			errs = append(errs, &problem{file: env.File, msg: fmt.Sprintf(
+				"account %q: already the account of %s (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)",
+				env.Account, filepath.Base(other.File))})
+			continue
+		}
+		first[env.Account] = env
+	}
+	return errs
 }
 
 // envNames returns the base names of the *.yaml files directly in dir, in LoadDir order.

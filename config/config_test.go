@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -1759,10 +1760,28 @@ func TestAnchorsAndAliasesAreFollowed(t *testing.T) {
 	}
 }
 
+// envYAML is baseYAML as environment name, in an account of its own (derived from the name).
+func envYAML(name string) string {
+	account := fmt.Sprintf("%012d", crc32.ChecksumIEEE([]byte(name)))
+	return strings.NewReplacer("name: test", "name: "+name, `account: "123456789012"`, `account: "`+account+`"`).Replace(baseYAML)
+}
+
+func TestEnvironmentsSharingAnAccountAreRejected(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dev.yaml", strings.Replace(baseYAML, "name: test", "name: dev", 1))
+	writeFile(t, dir, "staging.yaml", strings.Replace(baseYAML, "name: test", "name: staging", 1))
+	writeFile(t, dir, "prod.yaml", envYAML("prod"))
+	_, err := LoadDir(dir)
+	want := []string{filepath.Join(dir, "staging.yaml") + `: account "123456789012": already the account of dev.yaml (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)`}
+	if got := errorLines(err); !slices.Equal(got, want) {
+		t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestLoadDirOrdersDevStagingProdThenAlphabetically(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"zeta", "prod", "alpha", "staging", "dev"} {
-		writeFile(t, dir, n+".yaml", strings.Replace(baseYAML, "name: test", "name: "+n, 1))
+		writeFile(t, dir, n+".yaml", envYAML(n))
 	}
 	writeFile(t, dir, "notes.yml", "not: loaded\n") // only *.yaml counts
 	if err := os.Mkdir(filepath.Join(dir, "examples.yaml"), 0o755); err != nil {
@@ -1787,7 +1806,7 @@ func TestLoadDirOrdersDevStagingProdThenAlphabetically(t *testing.T) {
 func TestLoadDirWithNamesKeepsTheirOrder(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"prod", "dev"} {
-		writeFile(t, dir, n+".yaml", strings.Replace(baseYAML, "name: test", "name: "+n, 1))
+		writeFile(t, dir, n+".yaml", envYAML(n))
 	}
 	envs, err := LoadDir(dir, "prod", "dev")
 	if err != nil {
@@ -1800,8 +1819,8 @@ func TestLoadDirWithNamesKeepsTheirOrder(t *testing.T) {
 
 func TestLoadDirWithANameThatHasNoFile(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "dev.yaml", strings.Replace(baseYAML, "name: test", "name: dev", 1))
-	writeFile(t, dir, "prod.yaml", strings.Replace(baseYAML, "name: test", "name: prod", 1))
+	writeFile(t, dir, "dev.yaml", envYAML("dev"))
+	writeFile(t, dir, "prod.yaml", envYAML("prod"))
 	envs, err := LoadDir(dir, "dev", "qa")
 	if envs != nil {
 		t.Errorf("got environments together with an error")
@@ -1817,9 +1836,9 @@ func TestLoadDirWithANameThatHasNoFile(t *testing.T) {
 
 func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "dev.yaml", strings.Replace(baseYAML, "name: test", "name: dev", 1))
-	writeFile(t, dir, "prod.yaml", strings.Replace(baseYAML, "name: test", "name: prod\nregion: x", 1))
-	writeFile(t, dir, "staging.yaml", strings.Replace(baseYAML, "name: test", "name: stage", 1))
+	writeFile(t, dir, "dev.yaml", envYAML("dev"))
+	writeFile(t, dir, "prod.yaml", strings.Replace(envYAML("prod"), "name: prod", "name: prod\nregion: x", 1))
+	writeFile(t, dir, "staging.yaml", strings.Replace(envYAML("staging"), "name: staging", "name: stage", 1))
 	_, err := LoadDir(dir)
 	want := []string{
 		filepath.Join(dir, "staging.yaml") + `: name "stage": must equal the file name "staging" (rename the file or change the name)`,
