@@ -9,12 +9,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elasticache "github.com/aws/aws-cdk-go/awscdk/v2/awselasticache"
-	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/keys"
 )
 
 // Redis is an ElastiCache replication group (Redis OSS or Valkey, cluster mode off) with its
@@ -107,26 +108,11 @@ func selectSubnets(p RedisProps) (sel *ec2.SelectedSubnets, err error) {
 }
 
 func (r *Redis) buildKey() {
-	stack := awscdk.Stack_Of(r.Construct)
-	key := kms.NewKey(r.Construct, jsii.String("Key"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts the cache at rest, its AUTH-token secret and its log groups"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
+	key := keys.NewKey(r.Construct, "Key", "Encrypts the cache at rest, its AUTH-token secret and its log groups")
 	// ElastiCache and Secrets Manager use the key with the caller's permissions (the account
 	// statement of the default policy delegates those to IAM); CloudWatch Logs encrypts on the log
-	// groups' behalf and needs its own grant, scoped to this account's log groups in this region.
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogs"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{
-			"ArnLike": map[string]any{
-				"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", *stack.Partition(), *stack.Region(), *stack.Account()),
-			},
-		},
-	}), nil)
+	// groups' behalf and needs its own grant, here for this account's log groups in this region.
+	keys.AllowCloudWatchLogs(key)
 	r.Key = key
 }
 

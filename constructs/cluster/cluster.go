@@ -5,12 +5,13 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/keys"
 )
 
 // Cluster is one region's ECS cluster and its Cloud Map namespace.
@@ -59,26 +60,10 @@ func NewCluster(scope constructs.Construct, id string, props ClusterProps) (*Clu
 // buildExecuteCommand creates the key and log group of ECS Exec: sessions are encrypted end to
 // end with the key and every session's input and output is logged, encrypted, for audit.
 func (c *Cluster) buildExecuteCommand(p ClusterProps) *ecs.ExecuteCommandConfiguration {
-	stack := awscdk.Stack_Of(c.Construct)
-	key := kms.NewKey(c.Construct, jsii.String("ExecuteCommandKey"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts ECS Exec sessions and their log group"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
-	// CloudWatch Logs encrypts with the key on the log group's behalf; scope it to this account's
-	// log groups in this region through the encryption context (the group's own name is generated,
-	// and naming it in the key policy would make the key and the group depend on each other).
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogs"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{
-			"ArnLike": map[string]any{
-				"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", *stack.Partition(), *stack.Region(), *stack.Account()),
-			},
-		},
-	}), nil)
+	key := keys.NewKey(c.Construct, "ExecuteCommandKey", "Encrypts ECS Exec sessions and their log group")
+	// Any log group of this account and region: the group's own name is generated, and naming it
+	// in the key policy would make the key and the group depend on each other.
+	keys.AllowCloudWatchLogs(key)
 	group := logs.NewLogGroup(c.Construct, jsii.String("ExecuteCommandLogGroup"), &logs.LogGroupProps{
 		EncryptionKey: key,
 		Retention:     p.LogRetention,

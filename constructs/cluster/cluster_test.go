@@ -116,6 +116,8 @@ func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
 			"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
 				"Sid":       "AllowCloudWatchLogs",
 				"Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
+				"Action":    []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+				"Resource":  "*",
 				"Condition": map[string]any{"ArnLike": map[string]any{
 					"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:111111111111:log-group:*",
 				}},

@@ -13,6 +13,8 @@ import (
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/keys"
 )
 
 const (
@@ -87,29 +89,21 @@ func physicalName(scope constructs.Construct) string {
 	return id
 }
 
-// newKey creates the construct's own customer-managed key: rotated yearly, retained with the data
-// it protects. RDS, Performance Insights and Secrets Manager use it on behalf of the calling
+// newKey creates the construct's own customer-managed key (rotating, retained with the data it
+// protects). RDS, Performance Insights and Secrets Manager use it on behalf of the calling
 // principal (through grants and kms:ViaService), which the default account statement delegates
-// to IAM; CloudWatch Logs is a service principal and gets its own statement, limited to the
-// database's exported log groups by the encryption context.
+// to IAM; CloudWatch Logs gets its own statement, limited to the database's exported log groups.
+// logGroupNames must not be empty: no ARNs would widen the grant to every log group.
 func newKey(scope constructs.Construct, description string, logGroupNames []string) kms.Key {
-	stack := awscdk.Stack_Of(scope)
-	key := kms.NewKey(scope, jsii.String("Key"), &kms.KeyProps{
-		Description:       jsii.String(description),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
+	if len(logGroupNames) == 0 {
+		panic("database: newKey needs the exported log group names")
+	}
+	key := keys.NewKey(scope, "Key", description)
 	arns := make([]string, len(logGroupNames))
 	for i, name := range logGroupNames {
-		arns[i] = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", *stack.Partition(), *stack.Region(), *stack.Account(), name)
+		arns[i] = keys.LogGroupArn(scope, name)
 	}
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogsForTheDatabaseLogs"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": arns}},
-	}), nil)
+	keys.AllowCloudWatchLogs(key, arns...)
 	return key
 }
 

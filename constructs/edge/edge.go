@@ -21,6 +21,8 @@ import (
 	waf "github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/keys"
 )
 
 // Edge is the WAF-protected CloudFront front door with its certificate, frontend bucket and logs.
@@ -105,32 +107,15 @@ func (e *Edge) resourceNames(p EdgeProps) physicalNames {
 }
 
 func (e *Edge) buildLogging(p EdgeProps, names physicalNames) {
-	stack := awscdk.Stack_Of(e.Construct)
-	groupArn := func(name string) *string {
-		return stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(name),
-			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-		})
-	}
-	groups := []*string{groupArn(names.wafLogGroup)}
+	groups := []string{keys.LogGroupArn(e.Construct, names.wafLogGroup)}
 	if p.FrontendSource != "" {
-		groups = append(groups, groupArn(names.deploymentLogGroup))
+		groups = append(groups, keys.LogGroupArn(e.Construct, names.deploymentLogGroup))
 	}
 
-	key := kms.NewKey(e.Construct, jsii.String("LogKey"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts the edge's CloudWatch log groups (WAF logs)"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
-	// CloudWatch Logs encrypts on the log groups' behalf (WAF delivers through it); the
-	// encryption context pins the grant to this construct's log groups by name.
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogsForTheEdgeLogGroups"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": groups}},
-	}), nil)
+	key := keys.NewKey(e.Construct, "LogKey", "Encrypts the edge's CloudWatch log groups (WAF logs)")
+	// CloudWatch Logs encrypts on the log groups' behalf (WAF delivers through it); the grant is
+	// pinned to this construct's log groups by name.
+	keys.AllowCloudWatchLogs(key, groups...)
 	e.LogKey = key
 
 	e.WafLogGroup = logs.NewLogGroup(e.Construct, jsii.String("WafLogGroup"), &logs.LogGroupProps{

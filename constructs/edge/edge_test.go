@@ -347,9 +347,13 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 			"EnableKeyRotation": true,
 			"KeyPolicy": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 				assertions.Match_ObjectLike(&map[string]any{
+					"Sid":       "AllowCloudWatchLogs",
 					"Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
-					"Condition": map[string]any{"ArnEquals": map[string]any{
-						"kms:EncryptionContext:aws:logs:arn": []any{"arn:aws:logs:us-east-1:111111111111:log-group:" + name},
+					"Action":    []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+					"Resource":  "*",
+					// Exactly the WAF log group: no FrontendSource, so no deployment log group.
+					"Condition": map[string]any{"ArnLike": map[string]any{
+						"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:111111111111:log-group:" + name,
 					}},
 				}),
 			})}),

@@ -1,6 +1,7 @@
-// Package keys provides RegionalKey: a customer-managed KMS key, with a fixed alias, that other
-// regions of the same environment can name without a cross-region reference — e.g. as the key of
-// a Secrets Manager replica created from the primary region.
+// Package keys provides the platform's customer-managed KMS keys: NewKey (rotating, retained),
+// AllowCloudWatchLogs (the key-policy grant encrypted log groups need), and RegionalKey: a key,
+// with a fixed alias, that other regions of the same environment can name without a cross-region
+// reference — e.g. as the key of a Secrets Manager replica created from the primary region.
 package keys
 
 import (

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -107,24 +108,9 @@ func (n *Network) buildVpc(p NetworkProps) {
 
 func (n *Network) buildFlowLogs(p NetworkProps) {
 	stack := awscdk.Stack_Of(n.Construct)
-	key := kms.NewKey(n.Construct, jsii.String("FlowLogKey"), &kms.KeyProps{
-		Description:       jsii.String("Encrypts the VPC flow-log group"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
-	// CloudWatch Logs encrypts with the key on the log group's behalf; scope the grant to this
-	// account's log groups in this region through the encryption context.
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogs"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{
-			"ArnLike": map[string]any{
-				"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", *stack.Partition(), *stack.Region(), *stack.Account()),
-			},
-		},
-	}), nil)
+	key := keys.NewKey(n.Construct, "FlowLogKey", "Encrypts the VPC flow-log group")
+	// Any log group of this account and region: the group's name is generated.
+	keys.AllowCloudWatchLogs(key)
 	group := logs.NewLogGroup(n.Construct, jsii.String("FlowLogGroup"), &logs.LogGroupProps{
 		EncryptionKey: key,
 		Retention:     p.FlowLogRetention,

@@ -16,6 +16,8 @@ import (
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/keys"
 )
 
 // Names inside the task.
@@ -98,26 +100,11 @@ func selectSubnets(p ServiceProps) (subnets *[]ec2.ISubnet, err error) {
 }
 
 func (s *Service) buildLogs(p ServiceProps) {
-	stack := awscdk.Stack_Of(s.Construct)
 	key := p.LogKey
 	if key == nil {
-		newKey := kms.NewKey(s.Construct, jsii.String("LogKey"), &kms.KeyProps{
-			Description:       jsii.String(fmt.Sprintf("Encrypts the log group %s", p.LogGroupName)),
-			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-		})
+		newKey := keys.NewKey(s.Construct, "LogKey", "Encrypts the log group "+p.LogGroupName)
 		// CloudWatch Logs uses the key on the log group's behalf, for this one log group only.
-		newKey.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-			Sid:        jsii.String("AllowCloudWatchLogs"),
-			Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-			Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-			Resources:  jsii.Strings("*"),
-			Conditions: &map[string]any{
-				"ArnEquals": map[string]any{
-					"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", *stack.Partition(), *stack.Region(), *stack.Account(), p.LogGroupName),
-				},
-			},
-		}), nil)
+		keys.AllowCloudWatchLogs(newKey, keys.LogGroupArn(s.Construct, p.LogGroupName))
 		key = newKey
 	}
 	s.LogKey = key

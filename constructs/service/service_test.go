@@ -295,7 +295,8 @@ func TestDefaultsAreSecure(t *testing.T) {
 			"Properties": map[string]any{"EnableKeyRotation": true, "KeyPolicy": map[string]any{
 				"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
 					"Sid": "AllowCloudWatchLogs", "Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
-					"Condition": map[string]any{"ArnEquals": map[string]any{
+					"Action": []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"}, "Resource": "*",
+					"Condition": map[string]any{"ArnLike": map[string]any{
 						"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:111111111111:log-group:/ecs/product",
 					}},
 				})}),

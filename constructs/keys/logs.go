@@ -1,0 +1,59 @@
+package keys
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// NewKey creates a customer-managed key with yearly rotation, retained on stack deletion like the
+// data it protects.
+func NewKey(scope constructs.Construct, id, description string) kms.Key {
+	return kms.NewKey(scope, jsii.String(id), &kms.KeyProps{
+		Description:       jsii.String(description),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+}
+
+// LogGroupArn is the ARN of the log group called name (or an ArnLike pattern, e.g. "*") in the
+// account and region of scope's stack. Tokens work in name.
+func LogGroupArn(scope constructs.IConstruct, name string) string {
+	stack := awscdk.Stack_Of(scope)
+	return fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", *stack.Partition(), *stack.Region(), *stack.Account(), name)
+}
+
+// AllowCloudWatchLogs adds the key-policy statement "AllowCloudWatchLogs" that lets CloudWatch
+// Logs of the key's region use key for the log groups matching logGroupArns (exact ARNs or
+// ArnLike patterns, tokens allowed; see LogGroupArn). With no ARNs it allows every log group of
+// the key's account and region — for a log group whose generated name the key policy cannot
+// name without a dependency cycle.
+//
+// CloudWatch Logs is a service principal acting on the log group's behalf, so the account
+// statement of the default key policy does not cover it; the encryption context
+// (kms:EncryptionContext:aws:logs:arn) is what scopes the grant. It returns false, adding
+// nothing, when key is imported and its policy cannot be changed.
+func AllowCloudWatchLogs(key kms.IKey, logGroupArns ...string) bool {
+	stack := awscdk.Stack_Of(key)
+	var arns any
+	switch len(logGroupArns) {
+	case 0:
+		arns = LogGroupArn(key, "*")
+	case 1:
+		arns = logGroupArns[0]
+	default:
+		arns = logGroupArns
+	}
+	res := key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchLogs"),
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": arns}},
+	}), nil)
+	return res != nil && res.StatementAdded != nil && *res.StatementAdded
+}
