@@ -94,6 +94,9 @@ func Synth(envs []*config.Environment) (a *Assembly, err error) {
 	if err != nil {
 		return nil, err
 	}
+	synthDirs.Lock()
+	synthDirs.list = append(synthDirs.list, dir)
+	synthDirs.Unlock()
 	app := NewTestApp(dir)
 	a = &Assembly{Dir: dir, Envs: map[string]*config.Environment{}, Templates: map[string]*Template{}}
 	for _, env := range envs {
@@ -219,4 +222,21 @@ func everyTemplate(t testing.TB) map[string]*Template {
 		}
 	}
 	return out
+}
+
+// synthDirs are the cloud assemblies Synth wrote; TestMain removes them (set KEEP_SYNTH=1 to
+// inspect them).
+var synthDirs struct {
+	sync.Mutex
+	list []string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if os.Getenv("KEEP_SYNTH") == "" {
+		for _, dir := range synthDirs.list {
+			os.RemoveAll(dir)
+		}
+	}
+	os.Exit(code)
 }
