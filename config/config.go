@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // NatMode selects how many NAT gateways a region's VPC gets: one per AZ survives the loss of an
@@ -602,29 +604,57 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 		}
 		envs = append(envs, env)
 	}
-	errs = append(errs, sharedAccounts(envs)...)
+	errs = append(errs, sharedAccounts(dir, envs)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return envs, nil
 }
 
-// sharedAccounts reports environments that name the same account. Stratus gives every
-// environment an account of its own: the services' log groups (/ecs/<service>) and the ECR
-// replication configuration (one per account and region) are named account-wide.
-func sharedAccounts(envs []*Environment) []error {
-	var errs []error
-	first := map[string]*Environment{}
+// sharedAccounts reports environments that name the same account as another environment file
+// of dir, loaded or not (a deploy selects one environment, and its neighbours still share the
+// account). Stratus gives every environment an account of its own: the services' log groups
+// (/ecs/<service>) and the ECR replication configuration (one per account and region) are
+// named account-wide.
+func sharedAccounts(dir string, envs []*Environment) []error {
+	accounts := map[string]string{} // file name -> account
 	for _, env := range envs {
-		if other, ok := first[env.Account]; ok {
-			errs = append(errs, &problem{file: env.File, msg: fmt.Sprintf(
-				"account %q: already the account of %s (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)",
-				env.Account, filepath.Base(other.File))})
-			continue
+		accounts[filepath.Base(env.File)] = env.Account
+	}
+	names, _ := envNames(dir)
+	for _, n := range names {
+		if file := n + ".yaml"; accounts[file] == "" {
+			accounts[file] = peekAccount(filepath.Join(dir, file)) // "" for a file with problems of its own
 		}
-		first[env.Account] = env
+	}
+	var errs []error
+	for _, env := range envs {
+		for _, n := range names {
+			if other := n + ".yaml"; other != filepath.Base(env.File) && accounts[other] == env.Account {
+				errs = append(errs, &problem{file: env.File, msg: fmt.Sprintf(
+					"account %q: also the account of %s (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)",
+					env.Account, other)})
+				break
+			}
+		}
 	}
 	return errs
+}
+
+// peekAccount returns the account of an environment file without validating the rest of it, or
+// "" when the file cannot be read or parsed.
+func peekAccount(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var doc struct {
+		Account string `yaml:"account"`
+	}
+	if yaml.Unmarshal(data, &doc) != nil {
+		return ""
+	}
+	return doc.Account
 }
 
 // envNames returns the base names of the *.yaml files directly in dir, in LoadDir order.

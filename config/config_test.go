@@ -1771,10 +1771,23 @@ func TestEnvironmentsSharingAnAccountAreRejected(t *testing.T) {
 	writeFile(t, dir, "dev.yaml", strings.Replace(baseYAML, "name: test", "name: dev", 1))
 	writeFile(t, dir, "staging.yaml", strings.Replace(baseYAML, "name: test", "name: staging", 1))
 	writeFile(t, dir, "prod.yaml", envYAML("prod"))
-	_, err := LoadDir(dir)
-	want := []string{filepath.Join(dir, "staging.yaml") + `: account "123456789012": already the account of dev.yaml (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)`}
-	if got := errorLines(err); !slices.Equal(got, want) {
-		t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	const why = " (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)"
+	for _, c := range []struct {
+		names []string
+		want  []string
+	}{
+		{nil, []string{
+			filepath.Join(dir, "dev.yaml") + `: account "123456789012": also the account of staging.yaml` + why,
+			filepath.Join(dir, "staging.yaml") + `: account "123456789012": also the account of dev.yaml` + why,
+		}},
+		// Deploys select one environment: its neighbours in the folder still count.
+		{[]string{"staging"}, []string{filepath.Join(dir, "staging.yaml") + `: account "123456789012": also the account of dev.yaml` + why}},
+		{[]string{"prod"}, nil},
+	} {
+		_, err := LoadDir(dir, c.names...)
+		if got := errorLines(err); !slices.Equal(got, c.want) {
+			t.Errorf("LoadDir(%v): error lines differ\n got:\n%s\nwant:\n%s", c.names, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
 	}
 }
 

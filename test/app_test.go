@@ -418,6 +418,9 @@ func TestEachServiceReachesOnlyItsOwnDatabase(t *testing.T) {
 			data := strings.Replace(tpl.StackName, "-App-", "-Data-", 1)
 			containers := mainContainers(t, tpl)
 			for _, s := range env.Services {
+				if s.Database == config.EngineNone {
+					continue
+				}
 				owner := s.Name
 				if s.ShareDatabaseWith != "" {
 					owner = s.ShareDatabaseWith
@@ -432,6 +435,11 @@ func TestEachServiceReachesOnlyItsOwnDatabase(t *testing.T) {
 				}
 				if c.secrets["DB_PASSWORD"] != nil && !strings.Contains(user, prefix) {
 					t.Errorf("%s: %s's DB_PASSWORD %s is not %s's secret", tpl.StackName, s.Name, user, owner)
+				}
+				// User and password are one pair: the same secret's username and password fields.
+				if pw := jsonOf(c.secrets["DB_PASSWORD"]); pw != "null" &&
+					strings.Replace(jsonOf(c.secrets["DB_USER"]), ":username::", ":password::", 1) != pw {
+					t.Errorf("%s: %s's DB_USER %s and DB_PASSWORD %s are not one secret's pair", tpl.StackName, s.Name, jsonOf(c.secrets["DB_USER"]), pw)
 				}
 				connects := 0
 				for _, r := range tpl.Resources {
@@ -451,7 +459,7 @@ func TestEachServiceReachesOnlyItsOwnDatabase(t *testing.T) {
 						}
 					}
 				}
-				if s.Database != "none" && connects != 1 {
+				if connects != 1 {
 					t.Errorf("%s: %d rds-db:connect grants for %s, want 1", tpl.StackName, connects, s.Name)
 				}
 			}

@@ -165,7 +165,8 @@ type ServiceProps struct {
 	ReadableSecrets []sm.ISecret
 
 	// LogGroupName names the containers' log group. Two environments in one account and region
-	// need different names (the stacks layer passes "/ecs/<env>/<service>").
+	// need different names (Stratus's config gives every environment its own account instead, so
+	// the stacks keep the default).
 	// Default: "/ecs/<Name>".
 	LogGroupName string
 	// LogRetention is how long the log group keeps logs (finite: NIST 800-53 wants one).
