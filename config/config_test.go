@@ -339,6 +339,12 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`: regions[1].name "us-east-1": duplicate of regions[0].name (each region may be listed once)`},
 		},
 		{
+			name: "an environment without us-east-1 has no home for its Edge stack",
+			edits: []edit{{"  - name: us-east-1\n", "  - name: us-west-2\n"}, {"primaryRegion: us-east-1", "primaryRegion: us-west-2"},
+				{"      - name: us-east-1a\n      - name: us-east-1b\n", "      - name: us-west-2a\n      - name: us-west-2b\n"}},
+			want: []string{": regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-west-2)"},
+		},
+		{
 			name: "an unknown region lists the supported regions",
 			edits: []edit{{"  - name: us-east-1\n", "  - name: us-east-3\n"}, {"primaryRegion: us-east-1", "primaryRegion: us-east-3"},
 				{"      - name: us-east-1a\n      - name: us-east-1b\n", "      - name: us-east-3a\n      - name: us-east-3b\n"}},
@@ -1508,14 +1514,14 @@ func cidr(x, y int) string { return fmt.Sprintf("10.%d.%d.0/24", x, y) }
 func TestDefaultsAreApplied(t *testing.T) {
 	doc := `name: test
 account: "123456789012"
-primaryRegion: eu-west-1
+primaryRegion: us-east-1
 regions:
-  - name: eu-west-1
+  - name: us-east-1
     cidr: 10.7.0.0/16
     availabilityZones:
-      - name: eu-west-1b
-      - name: eu-west-1c
-      - name: eu-west-1a
+      - name: us-east-1b
+      - name: us-east-1c
+      - name: us-east-1a
 services:
   - name: api
     image: "2.3.4"
@@ -1529,9 +1535,9 @@ dns:
 	}
 	// Derived subnets follow list position, not the AZ letter.
 	if got, want := env.Regions[0].AvailabilityZones, []AvailabilityZone{
-		{"eu-west-1b", "10.7.1.0/24", "10.7.10.0/24", "10.7.20.0/24"},
-		{"eu-west-1c", "10.7.2.0/24", "10.7.11.0/24", "10.7.21.0/24"},
-		{"eu-west-1a", "10.7.3.0/24", "10.7.12.0/24", "10.7.22.0/24"},
+		{"us-east-1b", "10.7.1.0/24", "10.7.10.0/24", "10.7.20.0/24"},
+		{"us-east-1c", "10.7.2.0/24", "10.7.11.0/24", "10.7.21.0/24"},
+		{"us-east-1a", "10.7.3.0/24", "10.7.12.0/24", "10.7.22.0/24"},
 	}; !slices.Equal(got, want) {
 		t.Errorf("derived subnets = %+v, want %+v", got, want)
 	}

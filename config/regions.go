@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// EdgeRegion is where CloudFront's viewer certificate and CLOUDFRONT-scope WAF web ACLs must
+// live: every environment has it among its regions.
+const EdgeRegion = "us-east-1"
+
 // RegionFacts are AWS facts Stratus needs per supported region. They are kept in code, not looked
 // up, because synth must never need AWS credentials.
 type RegionFacts struct {

@@ -48,6 +48,7 @@ func validate(env *Environment, d *decoder) {
 	v.account()
 	v.regions()
 	v.primaryRegion()
+	v.edgeRegion()
 	v.network()
 	v.services()
 	v.database()
@@ -298,6 +299,25 @@ func (v *validator) primaryRegion() {
 		return // no usable region: that is reported under regions, not again here
 	}
 	v.errorf("primaryRegion %q: not one of the environment's regions (regions[].name: %s)", v.env.PrimaryRegion, strings.Join(names, ", "))
+}
+
+// edgeRegion requires EdgeRegion among the regions: the environment's Edge stack lives there
+// and reads the CloudFront origin secret's replica in that region.
+func (v *validator) edgeRegion() {
+	var names []string
+	for i, r := range v.env.Regions {
+		if _, known := LookupRegion(r.Name); !known || v.d.bad[fmt.Sprintf("regions[%d].name", i)] {
+			return // a region with a problem of its own may be the one meant
+		}
+		if r.Name == EdgeRegion {
+			return
+		}
+		names = append(names, r.Name)
+	}
+	if len(names) > 0 {
+		v.errorf("regions: %s is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: %s)",
+			EdgeRegion, strings.Join(names, ", "))
+	}
 }
 
 func (v *validator) network() {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -19,7 +18,6 @@ import (
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/edge"
 	"github.com/stratus-platform/stratus/constructs/ingress"
-	"github.com/stratus-platform/stratus/constructs/registry"
 	"github.com/stratus-platform/stratus/constructs/service"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -31,8 +29,8 @@ type AppStack struct {
 	Cluster  *cluster.Cluster
 	Ingress  *ingress.LoadBalancer
 	Services map[string]*service.Service
-	// Repositories are the region's Registry stack's, which the services pull from.
-	Repositories map[string]*registry.Repository
+	// Registry is the region's Registry stack, whose repositories the services pull from.
+	Registry *RegistryStack
 }
 
 // OriginName is the name CloudFront sends API requests to; each region publishes it.
@@ -52,7 +50,7 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	}
 	stack := newStack(scope, "App", env, region,
 		fmt.Sprintf("Stratus %s app tier in %s: ECS cluster, ALB, Fargate services, ECR, origin records", env.Name, region.Name))
-	a := &AppStack{Stack: stack, Services: map[string]*service.Service{}, Repositories: reg.Repositories}
+	a := &AppStack{Stack: stack, Services: map[string]*service.Service{}, Registry: reg}
 	n := net.Network
 	where := fmt.Sprintf("%s: regions %s", env.File, region.Name)
 	wrap := func(what string, err error) error { return fmt.Errorf("%s: %s: %w", where, what, err) }
@@ -114,7 +112,7 @@ func (a *AppStack) addService(env *config.Environment, region config.Region, net
 	}
 	var image ecs.ContainerImage
 	if isBareTag(s.Image) {
-		image = ecs.ContainerImage_FromEcrRepository(a.Repositories[s.Name].Repository, jsii.String(s.Image))
+		image = ecs.ContainerImage_FromEcrRepository(a.Registry.Repositories[s.Name].Repository, jsii.String(s.Image))
 	} else {
 		image = ecs.ContainerImage_FromRegistry(jsii.String(s.Image), nil)
 	}
@@ -131,11 +129,11 @@ func (a *AppStack) addService(env *config.Environment, region config.Region, net
 		CpuTarget: s.CpuTarget, MemoryTarget: s.MemoryTarget, RequestsPerTarget: s.RequestsPerTarget,
 		Environment: envVars, LogRetention: logRetention, ReadOnlyRootFilesystem: jsii.Bool(s.ReadOnlyRootFilesystem),
 		RedisHost: data.Cache.PrimaryEndpoint, RedisPort: data.Cache.Port,
-		RedisAuthSecret: a.localSecret(naming.Pascal(s.Name)+"RedisAuthSecret", data.Cache.AuthSecret),
+		RedisAuthSecret: data.Cache.AuthSecret,
 	}
 	if db := data.DatabaseFor(s); db != nil {
 		props.DatabaseHost, props.DatabasePort, props.DatabaseName = db.Host, db.Port, db.Name
-		props.DatabaseSecret, props.DatabaseResourceId = a.localSecret(naming.Pascal(s.Name)+"DatabaseSecret", db.Secret), db.ResourceId
+		props.DatabaseSecret, props.DatabaseResourceId = db.Secret, db.ResourceId
 	}
 	if slices.Contains(s.Sidecars, "adot") {
 		props.Adot = &service.AdotSidecar{}
@@ -149,32 +147,11 @@ func (a *AppStack) addService(env *config.Environment, region config.Region, net
 					Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"),
 					ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME, ResourceName: jsii.String(o.SecretName),
 				}),
-				EncryptionKey: a.localKey(id+"Key", net.SecretsKey.Key),
+				EncryptionKey: net.SecretsKey.Key,
 			})
 		}
 	}
 	return service.NewService(a.Stack, naming.Pascal(s.Name)+"Service", props)
-}
-
-// localSecret re-imports a secret of the Data stack, with its key, into this stack. Grants on the
-// Data stack's own objects would put this stack's role ARNs into the Data stack's key policies (a
-// kms:ViaService statement): a reference from Data back to App, which is a dependency cycle. On
-// the import, grants land in this stack's role policies only, where the service construct also
-// grants kms:Decrypt via Secrets Manager on the key. Returns nil for a nil secret.
-func (a *AppStack) localSecret(id string, secret sm.ISecret) sm.ISecret {
-	if secret == nil {
-		return nil
-	}
-	attrs := &sm.SecretAttributes{SecretCompleteArn: secret.SecretArn()}
-	if key := secret.EncryptionKey(); key != nil {
-		attrs.EncryptionKey = a.localKey(id+"Key", key)
-	}
-	return sm.Secret_FromSecretAttributes(a.Stack, jsii.String(id), attrs)
-}
-
-// localKey re-imports a key of another stack by ARN, for the same reason as localSecret.
-func (a *AppStack) localKey(id string, key kms.IKey) kms.IKey {
-	return kms.Key_FromKeyArn(a.Stack, jsii.String(id), key.KeyArn())
 }
 
 // addRecords publishes this region's ALB as origin.<domain> (latency or failover, health

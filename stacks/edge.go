@@ -13,9 +13,6 @@ import (
 	"github.com/stratus-platform/stratus/constructs/ingress"
 )
 
-// EdgeRegion is where CloudFront's certificate and CLOUDFRONT-scope WebACLs must live.
-const EdgeRegion = "us-east-1"
-
 // EdgeStack holds the environment's global entry point: WAF, certificate, CloudFront, the
 // frontend bucket and the apex records.
 type EdgeStack struct {
@@ -27,10 +24,7 @@ type EdgeStack struct {
 // names — origin.<domain> for the API and the origin secret's name — so nothing crosses regions
 // as a reference and the regional stacks can change without a deadlock.
 func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*AppStack) (*EdgeStack, error) {
-	if err := checkEdgeRegion(env); err != nil {
-		return nil, err
-	}
-	stack := newStack(scope, "Edge", env, config.Region{Name: EdgeRegion},
+	stack := newStack(scope, "Edge", env, config.Region{Name: config.EdgeRegion},
 		fmt.Sprintf("Stratus %s edge: WAF, CloudFront, frontend bucket, apex records", env.Name))
 	zone := importZone(stack, env)
 
@@ -71,22 +65,4 @@ func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*A
 		stack.AddStackDependency(app.Stack, nil) // CloudFront's origin answers only once the regional records exist
 	}
 	return &EdgeStack{Stack: stack, Edge: e}, nil
-}
-
-// checkEdgeRegion reports an environment without EdgeRegion among its regions.
-func checkEdgeRegion(env *config.Environment) error {
-	if !hasRegion(env, EdgeRegion) {
-		return fmt.Errorf("%s: regions: the Edge stack runs in %s and reads the origin secret's replica there; add %s to regions",
-			env.File, EdgeRegion, EdgeRegion)
-	}
-	return nil
-}
-
-func hasRegion(env *config.Environment, name string) bool {
-	for _, r := range env.Regions {
-		if r.Name == name {
-			return true
-		}
-	}
-	return false
 }

@@ -49,8 +49,7 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 		tags.Add(jsii.String(k), jsii.String(v), tagProps)
 	}
 
-	s := &EnvironmentStage{Stage: stage, Config: env, Networks: map[string]*NetworkStack{},
-		Data: map[string]*DataStack{}, Registries: map[string]*RegistryStack{}, Apps: map[string]*AppStack{}}
+	s := &EnvironmentStage{Stage: stage, Config: env}
 	if err := s.build(); err != nil {
 		return nil, err
 	}
@@ -62,33 +61,18 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 // replicates into them) → App (every region) → Edge.
 func (s *EnvironmentStage) build() error {
 	env := s.Config
-	if err := checkEdgeRegion(env); err != nil {
-		return err // before anything is built: the stacks would not deploy anyway
-	}
-	var errs []error
-	for _, region := range env.Regions {
-		n, err := NewNetworkStack(s.Stage, env, region)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		s.Networks[region.Name] = n
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	var err error
+	if s.Networks, err = perRegion(env.Regions, func(r config.Region) (*NetworkStack, error) {
+		return NewNetworkStack(s.Stage, env, r)
+	}); err != nil {
+		return err
 	}
 
 	primary := primaryFirst(env)
-	for _, region := range primary {
-		d, err := NewDataStack(s.Stage, env, region, s.Networks[region.Name])
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		s.Data[region.Name] = d
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if s.Data, err = perRegion(primary, func(r config.Region) (*DataStack, error) {
+		return NewDataStack(s.Stage, env, r, s.Networks[r.Name])
+	}); err != nil {
+		return err
 	}
 	primaryData := s.Data[env.PrimaryRegion]
 	for _, region := range primary[1:] {
@@ -98,38 +82,42 @@ func (s *EnvironmentStage) build() error {
 		s.Data[region.Name].AddStackDependency(primaryData.Stack, jsii.String("secondary clusters join the primary's global clusters"))
 	}
 
-	for _, region := range primary {
-		r, err := NewRegistryStack(s.Stage, env, region)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		s.Registries[region.Name] = r
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if s.Registries, err = perRegion(primary, func(r config.Region) (*RegistryStack, error) {
+		return NewRegistryStack(s.Stage, env, r)
+	}); err != nil {
+		return err
 	}
 	for _, region := range primary[1:] {
 		s.Registries[env.PrimaryRegion].AddStackDependency(s.Registries[region.Name].Stack,
 			jsii.String("replication must find the repositories it replicates into"))
 	}
 
-	var apps []*AppStack
-	for _, region := range env.Regions {
-		a, err := NewAppStack(s.Stage, env, region, s.Networks[region.Name], s.Data[region.Name], primaryData, s.Registries[region.Name])
+	if s.Apps, err = perRegion(env.Regions, func(r config.Region) (*AppStack, error) {
+		return NewAppStack(s.Stage, env, r, s.Networks[r.Name], s.Data[r.Name], primaryData, s.Registries[r.Name])
+	}); err != nil {
+		return err
+	}
+	apps := make([]*AppStack, len(env.Regions))
+	for i, r := range env.Regions {
+		apps[i] = s.Apps[r.Name]
+	}
+	s.Edge, err = NewEdgeStack(s.Stage, env, apps)
+	return err
+}
+
+// perRegion builds one stack per region, in order, and reports every region's problem together.
+func perRegion[T any](regions []config.Region, build func(config.Region) (T, error)) (map[string]T, error) {
+	out := make(map[string]T, len(regions))
+	var errs []error
+	for _, r := range regions {
+		v, err := build(r)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		s.Apps[region.Name] = a
-		apps = append(apps, a)
+		out[r.Name] = v
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	edgeStack, err := NewEdgeStack(s.Stage, env, apps)
-	s.Edge = edgeStack
-	return err
+	return out, errors.Join(errs...)
 }
 
 // primaryFirst returns env's regions with the primary region first.

@@ -2,7 +2,6 @@ package test
 
 import (
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -56,27 +55,17 @@ func TestEachRegionRunsTheThreeServicesWithTheSeedSizes(t *testing.T) {
 			if ref(p["TaskRoleArn"]) == ref(p["ExecutionRoleArn"]) {
 				t.Errorf("%s/%s: task and execution roles are the same", tpl.StackName, id)
 			}
-			app := appContainer(p)
+		}
+		for name, c := range mainContainers(t, tpl) {
+			app := c.def
 			if num(get(firstOf(app["PortMappings"]), "ContainerPort")) != 8080 || app["ReadonlyRootFilesystem"] != true || str(app["User"]) == "" || str(app["User"]) == "root" {
-				t.Errorf("%s/%s: container %s", tpl.StackName, id, compact(app))
+				t.Errorf("%s/%s: container %s", tpl.StackName, name, compact(app))
 			}
 			if str(get(app, "LogConfiguration", "LogDriver")) != "awslogs" {
-				t.Errorf("%s/%s: logs %v", tpl.StackName, id, app["LogConfiguration"])
+				t.Errorf("%s/%s: logs %v", tpl.StackName, name, app["LogConfiguration"])
 			}
 		}
 	}
-}
-
-// appContainer is the service's own container (the one with port mappings).
-func appContainer(task map[string]any) map[string]any {
-	list, _ := task["ContainerDefinitions"].([]any)
-	for _, c := range list {
-		m, _ := c.(map[string]any)
-		if m["PortMappings"] != nil {
-			return m
-		}
-	}
-	return map[string]any{}
 }
 
 func firstOf(v any) any {
@@ -87,39 +76,32 @@ func firstOf(v any) any {
 }
 
 func TestCredentialsAreEcsSecretsNeverEnvironment(t *testing.T) {
-	a := Shipped(t)
 	for _, tpl := range appStacks(t) {
-		_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
-		for id, td := range tasks {
-			app := appContainer(td.Properties)
-			env := map[string]bool{}
-			for _, e := range app["Environment"].([]any) {
-				env[str(get(e, "Name"))] = true
-			}
-			secrets := map[string]bool{}
-			list, _ := app["Secrets"].([]any)
-			for _, s := range list {
-				secrets[str(get(s, "Name"))] = true
-			}
+		containers := mainContainers(t, tpl)
+		if len(containers) != len(tpl.Env.Services) {
+			t.Fatalf("%s: %d service containers, want %d", tpl.StackName, len(containers), len(tpl.Env.Services))
+		}
+		for id, c := range containers {
+			env, secrets := c.env, c.secrets
 			for _, want := range []string{"DB_HOST", "REDIS_HOST"} {
-				if !env[want] {
+				if !has(env, want) {
 					t.Errorf("%s/%s: %s missing from the environment", tpl.StackName, id, want)
 				}
 			}
-			if !secrets["REDIS_AUTH"] {
+			if !has(secrets, "REDIS_AUTH") {
 				t.Errorf("%s/%s: REDIS_AUTH is not an ECS secret", tpl.StackName, id)
 			}
 			// The primary region's writer takes the secret's user and password, a matching pair; a
 			// Global Database secondary is read-only and reached with IAM authentication as the
 			// service's own user.
-			primary := tpl.Region == a.Envs[envOf(a, tpl.StackName)].PrimaryRegion
-			if primary && (!secrets["DB_USER"] || !secrets["DB_PASSWORD"] || env["DB_USER"]) {
+			primary := tpl.Region == tpl.Env.PrimaryRegion
+			if primary && (!has(secrets, "DB_USER") || !has(secrets, "DB_PASSWORD") || has(env, "DB_USER")) {
 				t.Errorf("%s/%s: DB_USER and DB_PASSWORD are not both ECS secrets in the primary region", tpl.StackName, id)
 			}
-			if !primary && (secrets["DB_USER"] || secrets["DB_PASSWORD"] || !env["DB_USER"]) {
+			if !primary && (has(secrets, "DB_USER") || has(secrets, "DB_PASSWORD") || !has(env, "DB_USER")) {
 				t.Errorf("%s/%s: a secondary region's service gets password credentials", tpl.StackName, id)
 			}
-			if !env["DB_IAM_USER"] {
+			if !has(env, "DB_IAM_USER") {
 				t.Errorf("%s/%s: DB_IAM_USER missing from the environment", tpl.StackName, id)
 			}
 			for name := range env {
@@ -228,9 +210,8 @@ func stringList(v any) []string {
 }
 
 func TestTheAlbAnswersOnlyHttpsWithTheOriginSecret(t *testing.T) {
-	a := Shipped(t)
 	for _, tpl := range appStacks(t) {
-		env := a.Envs[envOf(a, tpl.StackName)]
+		env := tpl.Env
 		_, listeners := tpl.OfType("AWS::ElasticLoadBalancingV2::Listener")
 		_, rules := tpl.OfType("AWS::ElasticLoadBalancingV2::ListenerRule")
 		_, lbs := tpl.OfType("AWS::ElasticLoadBalancingV2::LoadBalancer")
@@ -344,7 +325,7 @@ func TestImagesComeFromScannedImmutableEncryptedRepositories(t *testing.T) {
 func TestClustersHaveContainerInsightsAndANamespace(t *testing.T) {
 	a := Shipped(t)
 	for _, tpl := range a.stacksOf("App") {
-		env := a.Envs[envOf(a, tpl.StackName)]
+		env := tpl.Env
 		_, clusters := tpl.OfType("AWS::ECS::Cluster")
 		_, namespaces := tpl.OfType("AWS::ServiceDiscovery::PrivateDnsNamespace")
 		if len(clusters) != 1 || len(namespaces) != 1 {
@@ -368,15 +349,8 @@ func TestClustersHaveContainerInsightsAndANamespace(t *testing.T) {
 // decrypt with the region's secrets key (from the Network stack) through Secrets Manager only,
 // without the Network stack changing (its key policy gains no App role).
 func TestTheOtlpSecretIsReadUnderTheRegionsSecretsKey(t *testing.T) {
-	env, err := config.Load(filepath.Join(repoRoot, "config", "staging.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.App.Otlp = &config.Otlp{Endpoint: "https://otlp.example.com", SecretName: "stratus/staging/otlp"}
-	a, err := Synth([]*config.Environment{env})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := StagingWithOptions(t)
+	env := a.Envs["staging"]
 	if !reflect.DeepEqual(a.Template(t, "Staging-Network-us-east-1").Resources, Shipped(t).Template(t, "Staging-Network-us-east-1").Resources) {
 		t.Error("the OTLP secret changed the Network stack")
 	}
@@ -414,7 +388,7 @@ func TestTheOtlpSecretIsReadUnderTheRegionsSecretsKey(t *testing.T) {
 func TestEachServiceReachesOnlyItsOwnDatabase(t *testing.T) {
 	for _, a := range []*Assembly{Shipped(t), SeedVariants(t)} {
 		for _, tpl := range a.stacksOf("App") {
-			env := a.Envs[envOf(a, tpl.StackName)]
+			env := tpl.Env
 			data := strings.Replace(tpl.StackName, "-App-", "-Data-", 1)
 			containers := mainContainers(t, tpl)
 			for _, s := range env.Services {

@@ -110,7 +110,7 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 			[]string{"prod.yaml: services[1].memory 4096 (service \"order\"): Fargate cpu 256 allows memory 512, 1024, 2048"}},
 		{"an environment without us-east-1 has no home for its Edge stack",
 			map[string]string{"configDir": prodWith(t, "us-east-1", "us-east-2")},
-			[]string{"prod.yaml: regions: the Edge stack runs in us-east-1 and reads the origin secret's replica there; add us-east-1 to regions"}},
+			[]string{"prod.yaml: regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-east-2, eu-west-1)"}},
 		{"two services on one path name both",
 			map[string]string{"configDir": prodWith(t, "  - name: user\n", "  - name: user\n    pathPattern: /api/product/*\n")},
 			[]string{`prod.yaml: services[2].pathPattern "/api/product/*" (service "user"): same as services[0].pathPattern (service "product")`}},

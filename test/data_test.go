@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/stratus-platform/stratus/stacks"
 )
 
 // props walks a nested property path ("AliasTarget", "DNSName") of a JSON value.
@@ -22,16 +20,6 @@ func get(v any, path ...string) any {
 	return v
 }
 
-func envOf(a *Assembly, stackName string) string {
-	stage := strings.SplitN(stackName, "-", 2)[0]
-	for name := range a.Envs {
-		if stacks.StageID(name) == stage {
-			return name
-		}
-	}
-	return ""
-}
-
 func TestEveryRegionHasADataStackThatImportsTheNetwork(t *testing.T) {
 	a := Shipped(t)
 	want := []string{"Dev-Data-us-east-1", "Prod-Data-eu-west-1", "Prod-Data-us-east-1", "Staging-Data-us-east-1"}
@@ -42,7 +30,7 @@ func TestEveryRegionHasADataStackThatImportsTheNetwork(t *testing.T) {
 		if !strings.Contains(jsonOf(tpl.Resources), `"Fn::ImportValue":"`+network+`:`) {
 			t.Errorf("%s takes nothing from %s through Fn::ImportValue", tpl.StackName, network)
 		}
-		if env := a.Envs[envOf(a, tpl.StackName)]; tpl.TerminationProtection != env.TerminationProtection {
+		if env := tpl.Env; tpl.TerminationProtection != env.TerminationProtection {
 			t.Errorf("%s: termination protection %v", tpl.StackName, tpl.TerminationProtection)
 		}
 	}
@@ -195,7 +183,7 @@ func TestPrimarySecretsAreEncryptedRetainedAndRotated(t *testing.T) {
 func TestEveryRegionHasOneHardenedRedisReplicationGroup(t *testing.T) {
 	a := Shipped(t)
 	for _, tpl := range a.stacksOf("Data") {
-		env := a.Envs[envOf(a, tpl.StackName)]
+		env := tpl.Env
 		_, groups := tpl.OfType("AWS::ElastiCache::ReplicationGroup")
 		if len(groups) != 1 {
 			t.Fatalf("%s: %d replication groups, want 1", tpl.StackName, len(groups))

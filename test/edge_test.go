@@ -26,9 +26,8 @@ func edgeStacks(t *testing.T) []*Template {
 }
 
 func TestWebAclProtectsTheDistribution(t *testing.T) {
-	a := Shipped(t)
 	for _, tpl := range edgeStacks(t) {
-		env := a.Envs[envOf(a, tpl.StackName)]
+		env := tpl.Env
 		_, acls := tpl.OfType("AWS::WAFv2::WebACL")
 		if len(acls) != 1 {
 			t.Fatalf("%s: %d WebACLs", tpl.StackName, len(acls))
@@ -84,9 +83,8 @@ func TestWebAclProtectsTheDistribution(t *testing.T) {
 }
 
 func TestDistributionIsHttpsOnlyAndReachesTheApiByName(t *testing.T) {
-	a := Shipped(t)
 	for _, tpl := range edgeStacks(t) {
-		env := a.Envs[envOf(a, tpl.StackName)]
+		env := tpl.Env
 		_, dists := tpl.OfType("AWS::CloudFront::Distribution")
 		if len(dists) != 1 {
 			t.Fatalf("%s: %d distributions", tpl.StackName, len(dists))
@@ -153,9 +151,8 @@ func TestDistributionIsHttpsOnlyAndReachesTheApiByName(t *testing.T) {
 }
 
 func TestViewerNamesAliasTheDistribution(t *testing.T) {
-	a := Shipped(t)
 	for _, tpl := range edgeStacks(t) {
-		env := a.Envs[envOf(a, tpl.StackName)]
+		env := tpl.Env
 		_, records := tpl.OfType("AWS::Route53::RecordSet")
 		got := map[string]bool{}
 		for _, r := range records {
@@ -298,19 +295,8 @@ func TestShieldAdvancedAndTheFrontendUploadAreOptIn(t *testing.T) {
 		}
 	}
 
-	env, err := config.Load(filepath.Join(repoRoot, "config", "staging.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	site := t.TempDir()
-	if err := os.WriteFile(filepath.Join(site, "index.html"), []byte("<!doctype html><title>Stratus</title>"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env.CloudFront.ShieldAdvanced, env.CloudFront.FrontendSource = true, site
-	a, err := Synth([]*config.Environment{env})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := StagingWithOptions(t)
+	env := a.Envs["staging"]
 	edge, app := a.Template(t, "Staging-Edge-us-east-1"), a.Template(t, "Staging-App-us-east-1")
 	protected := map[string]bool{}
 	for _, tpl := range []*Template{edge, app} {

@@ -29,8 +29,10 @@ var repoRoot = func() string {
 
 // Template is one synthesized stack, parsed.
 type Template struct {
-	StackName             string
-	Region                string
+	StackName string
+	Region    string
+	// Env is the environment whose stage holds the stack.
+	Env                   *config.Environment
 	TerminationProtection bool
 	// DependsOn names the stacks deployed before this one (the cloud assembly's dependencies).
 	DependsOn []string
@@ -54,27 +56,54 @@ type Assembly struct {
 	Templates map[string]*Template // by stack name, e.g. "Prod-Network-us-east-1"
 }
 
-// sharedSynth synthesizes the configs of one folder once per test binary.
+// sharedSynth synthesizes a set of environments once per test binary.
 type sharedSynth struct {
 	once sync.Once
 	a    *Assembly
 	err  error
 }
 
-var shipped, seedVariants sharedSynth
+var shipped, seedVariants, stagingOptions sharedSynth
 
 // Shipped synthesizes every environment in config/ once and shares the result.
-func Shipped(t testing.TB) *Assembly { return shipped.get(t, "config") }
+func Shipped(t testing.TB) *Assembly { return shipped.get(t, "config", loadDir("config")) }
 
 // SeedVariants synthesizes the seed variants in config/examples once and shares the result.
 func SeedVariants(t testing.TB) *Assembly {
-	return seedVariants.get(t, filepath.Join("config", "examples"))
+	dir := filepath.Join("config", "examples")
+	return seedVariants.get(t, dir, loadDir(dir))
 }
 
-func (s *sharedSynth) get(t testing.TB, dir string) *Assembly {
+// StagingWithOptions is the shipped staging environment with every opt-in turned on (an OTLP
+// export, Shield Advanced, a frontend upload), synthesized once.
+func StagingWithOptions(t testing.TB) *Assembly {
+	return stagingOptions.get(t, "staging with every option", func() ([]*config.Environment, error) {
+		env, err := config.Load(filepath.Join(repoRoot, "config", "staging.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		site, err := os.MkdirTemp("", "stratus-test-site-*")
+		if err != nil {
+			return nil, err
+		}
+		synthDirs.add(site)
+		if err := os.WriteFile(filepath.Join(site, "index.html"), []byte("<!doctype html><title>Stratus</title>"), 0o644); err != nil {
+			return nil, err
+		}
+		env.App.Otlp = &config.Otlp{Endpoint: "https://otlp.example.com", SecretName: "stratus/staging/otlp"}
+		env.CloudFront.ShieldAdvanced, env.CloudFront.FrontendSource = true, site
+		return []*config.Environment{env}, nil
+	})
+}
+
+func loadDir(dir string) func() ([]*config.Environment, error) {
+	return func() ([]*config.Environment, error) { return config.LoadDir(filepath.Join(repoRoot, dir)) }
+}
+
+func (s *sharedSynth) get(t testing.TB, what string, load func() ([]*config.Environment, error)) *Assembly {
 	t.Helper()
 	s.once.Do(func() {
-		envs, err := config.LoadDir(filepath.Join(repoRoot, dir))
+		envs, err := load()
 		if err != nil {
 			s.err = err
 			return
@@ -82,7 +111,7 @@ func (s *sharedSynth) get(t testing.TB, dir string) *Assembly {
 		s.a, s.err = Synth(envs)
 	})
 	if s.err != nil {
-		t.Fatalf("synthesizing the configs in %s: %v", dir, s.err)
+		t.Fatalf("synthesizing %s: %v", what, s.err)
 	}
 	return s.a
 }
@@ -94,9 +123,7 @@ func Synth(envs []*config.Environment) (a *Assembly, err error) {
 	if err != nil {
 		return nil, err
 	}
-	synthDirs.Lock()
-	synthDirs.list = append(synthDirs.list, dir)
-	synthDirs.Unlock()
+	synthDirs.add(dir)
 	app := NewTestApp(dir)
 	a = &Assembly{Dir: dir, Envs: map[string]*config.Environment{}, Templates: map[string]*Template{}}
 	for _, env := range envs {
@@ -116,6 +143,11 @@ func Synth(envs []*config.Environment) (a *Assembly, err error) {
 			return nil, err
 		}
 		tpl.StackName, tpl.Region = *s.StackName(), *s.Environment().Region
+		for _, env := range envs {
+			if strings.HasPrefix(tpl.StackName, stacks.StageID(env.Name)+"-") {
+				tpl.Env = env
+			}
+		}
 		tpl.TerminationProtection = s.TerminationProtection() != nil && *s.TerminationProtection()
 		for _, d := range *s.Dependencies() {
 			if name, ok := names[*d.Id()]; ok {
@@ -224,11 +256,19 @@ func everyTemplate(t testing.TB) map[string]*Template {
 	return out
 }
 
-// synthDirs are the cloud assemblies Synth wrote; TestMain removes them (set KEEP_SYNTH=1 to
-// inspect them).
-var synthDirs struct {
+// synthDirs are the folders Synth and the fixtures wrote; TestMain removes them (set KEEP_SYNTH=1
+// to inspect them).
+var synthDirs dirList
+
+type dirList struct {
 	sync.Mutex
 	list []string
+}
+
+func (d *dirList) add(dir string) {
+	d.Lock()
+	defer d.Unlock()
+	d.list = append(d.list, dir)
 }
 
 func TestMain(m *testing.M) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"testing"
 )
 
 // Helpers to read CloudFormation JSON without a panic on an unexpected shape.
@@ -106,4 +107,47 @@ func (tpl *Template) IngressRules() []IngressRule {
 func jsonOf(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)
+}
+
+// container is a service's own container: its definition, and its environment and ECS secrets
+// by variable name.
+type container struct {
+	def     map[string]any
+	env     map[string]any
+	secrets map[string]any
+}
+
+// mainContainers returns each task's application container (the one with port mappings; the
+// ADOT collector has none) by container name, which is the service's name.
+func mainContainers(t *testing.T, tpl *Template) map[string]container {
+	t.Helper()
+	out := map[string]container{}
+	_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
+	for _, task := range tasks {
+		for _, d := range asList(task.Properties["ContainerDefinitions"]) {
+			def, _ := d.(map[string]any)
+			if def["PortMappings"] == nil {
+				continue
+			}
+			c := container{def: def, env: map[string]any{}, secrets: map[string]any{}}
+			for _, e := range asList(def["Environment"]) {
+				c.env[str(get(e, "Name"))] = get(e, "Value")
+			}
+			for _, s := range asList(def["Secrets"]) {
+				c.secrets[str(get(s, "Name"))] = get(s, "ValueFrom")
+			}
+			out[str(def["Name"])] = c
+		}
+	}
+	return out
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func has(m map[string]any, key string) bool {
+	_, ok := m[key]
+	return ok
 }

@@ -107,39 +107,3 @@ func TestSeed002IsActiveWarmWithReplicatedDatabases(t *testing.T) {
 		}
 	}
 }
-
-type container struct {
-	env     map[string]any
-	secrets map[string]any
-}
-
-// mainContainers returns each task's application container (named after its service) with its
-// environment and secrets by name.
-func mainContainers(t *testing.T, tpl *Template) map[string]container {
-	t.Helper()
-	out := map[string]container{}
-	_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
-	for _, task := range tasks {
-		defs, _ := task.Properties["ContainerDefinitions"].([]any)
-		for _, d := range defs {
-			name := str(get(d, "Name"))
-			if name == "" || strings.HasPrefix(name, "adot") {
-				continue
-			}
-			c := container{env: map[string]any{}, secrets: map[string]any{}}
-			for _, e := range asList(get(d, "Environment")) {
-				c.env[str(get(e, "Name"))] = get(e, "Value")
-			}
-			for _, s := range asList(get(d, "Secrets")) {
-				c.secrets[str(get(s, "Name"))] = get(s, "ValueFrom")
-			}
-			out[name] = c
-		}
-	}
-	return out
-}
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
-}

@@ -72,6 +72,7 @@ func NewService(scope constructs.Construct, id string, props ServiceProps) (*Ser
 
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	s := &Service{Construct: this}
+	p = s.localSecrets(p)
 	s.buildLogs(p)
 	s.buildRoles()
 	s.buildTaskDefinition(p)

@@ -838,3 +838,40 @@ func TestNagPacksRan(t *testing.T) {
 func TestValidationReportIsClean(t *testing.T) { cdktest.ValidationReportClean(t, synth(t).dir) }
 
 func TestCfnLintIsClean(t *testing.T) { cdktest.CfnLintClean(t, synth(t).dir, 3) }
+
+// TestSecretsOfAnotherStackAreGrantedInThisStackOnly: a database secret (with its key) made in a
+// Data stack that the service's stack imports from. The grants stay in the service's stack —
+// the Data stack's key policy must not name the service's roles, or the two stacks would depend
+// on each other — and the execution role decrypts with exactly that key via Secrets Manager.
+func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
+	ctx := cdktest.Context()
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+	data, appStack := cdktest.NewStack(app, "Data", "us-east-1"), cdktest.NewStack(app, "App", "us-east-1")
+	var dataTpl, appTpl map[string]any
+	cdktest.NoPanic(t, func() {
+		key := kms.NewKey(data, jsii.String("Key"), &kms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+		secret := sm.NewSecret(data, jsii.String("DbSecret"), &sm.SecretProps{EncryptionKey: key})
+		p := requiredProps(appStack)
+		p.DatabaseHost, p.DatabaseSecret = jsii.String("db.example.internal"), secret
+		if _, err := NewService(appStack, "Service", p); err != nil {
+			t.Fatal(err)
+		}
+		// Synthesis panics on a dependency cycle.
+		dataTpl, appTpl = cdktest.Template(t, data), cdktest.Template(t, appStack)
+	})
+	if js := jsonOf(dataTpl); strings.Contains(js, "Fn::ImportValue") || strings.Contains(js, "ExecutionRole") {
+		t.Errorf("the Data stack refers back to the service's stack: %s", js)
+	}
+	decrypts := 0
+	for _, r := range cdktest.OfType(t, appTpl, "AWS::IAM::ManagedPolicy") {
+		for _, st := range r["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			js := jsonOf(st)
+			if strings.Contains(js, `"kms:Decrypt"`) && strings.Contains(js, `"Fn::ImportValue":"Data:`) && strings.Contains(js, "secretsmanager.us-east-1.amazonaws.com") {
+				decrypts++
+			}
+		}
+	}
+	if decrypts != 1 {
+		t.Errorf("%d statements decrypt with the Data stack's key via Secrets Manager, want 1", decrypts)
+	}
+}
