@@ -5,22 +5,53 @@ ENV        ?=
 CONFIG_DIR ?=
 OUT        ?= cdk.out
 
+# pipefail: a synth piped through $(QUIET) still fails the target when the synth fails.
+SHELL       := bash
+.SHELLFLAGS := -o pipefail -ec
+
 # Never let npx fetch a CLI: the pinned one in package-lock.json is the only one that can read
 # this library's cloud assembly (npm's `latest` tag is a broken major).
 CDK     := npx --no-install cdk
 CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(CONFIG_DIR),-c configDir=$(CONFIG_DIR))
+# A synth writes here first and replaces $(OUT) only when it succeeded, so a bad config (or any
+# failed synth) leaves the previous assembly in place.
+STAGING := .make/synth
 
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# The Go app's jsii runtime (a Node child process) prints an 11-line banner when Node is past
+# jsii's support window; the variable silences it only for the major versions it lists (so the
+# old `=1` silenced nothing). Node 20 still runs everything here (deps checks for 20 or newer);
+# the CDK CLI prints no such banner itself.
+NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= $(NODE_MAJOR)
 
-.PHONY: synth seeds test vet unit gates lint bench clean deps
+# Two lines every successful synth prints that say nothing: jsii's runtime reaps its Node child
+# twice on shutdown and one waiter reports "waitid: no child processes" (without a newline, so it
+# ran into the next line), and the CLI asks for a top-level stack id, of which a Stage-only app
+# has none. The CLI's success line names the staging folder; it is told where the result goes.
+quiet = sed -u -e 's/Runtime process exited abnormally: waitid: no child processes//' \
+	-e '/^Supply a stack id () to display its template\.$$/d' -e 's|$(abspath $(STAGING))|$(abspath $(1))|'
+
+# synth writes, stamps and then moves a validated assembly into place: $(call synth,<out>,<context>).
+define synth
+	@rm -rf $(STAGING) && mkdir -p $(dir $(STAGING))
+	@echo 'CDK_VALIDATION=true $(CDK) synth --quiet --output $(STAGING)$(if $(strip $(2)), $(strip $(2)))   # then moved to $(1)'
+	@CDK_VALIDATION=true $(CDK) synth --quiet --output $(STAGING) $(2) 2>&1 | $(call quiet,$(1))
+	@go run ./tools/gates -stamp $(STAGING)
+	@rm -rf $(1) && mkdir -p $(dir $(1)) && mv $(STAGING) $(1)
+endef
+
+# synth and seeds share the staging folder, and seeds writes into what synth replaces.
+.NOTPARALLEL:
+
+.PHONY: synth seeds test vet unit sample gates lint bench clean deps
 
 synth: deps
-	rm -rf $(OUT)
-	CDK_VALIDATION=true $(CDK) synth --quiet --output $(OUT) $(CONTEXT)
+	$(call synth,$(OUT),$(CONTEXT))
 
-test: deps lint vet unit synth seeds gates
+test: deps lint vet unit sample synth seeds gates
 
 deps: node_modules/.installed .make/go-modules
+	@[ "$(NODE_MAJOR)" -ge 20 ] 2>/dev/null || { echo "Node.js 20 or newer is required (found: $$(node --version 2>&1))"; exit 1; }
 
 # npm ci installs the pinned CLI. Its init templates ship *.go files; the empty go.mod makes
 # node_modules its own module so `go test ./...` does not try to compile them.
@@ -42,14 +73,18 @@ vet: deps
 unit: deps
 	CDK_VALIDATION=false go test ./...
 
-# The seed variants (config/examples) are shipped configs too: synthesized with validation into
-# $(OUT)/examples, where `make gates` checks them with everything else.
-seeds: deps
-	rm -rf $(OUT)/examples
-	CDK_VALIDATION=true $(CDK) synth --quiet --output $(OUT)/examples -c configDir=config/examples
+# The sample service is a module of its own (its image builds from its folder alone).
+sample:
+	cd sample/service && go vet ./... && go test ./...
 
-# cdk-nag reports, cfn-lint over every template, and the built-in validation reports of $(OUT).
-gates:
+# The seed variants (config/examples) are shipped configs too: synthesized with validation into
+# $(OUT)/examples, where the gates check them with everything else.
+seeds: deps
+	$(call synth,$(OUT)/examples,-c configDir=config/examples)
+
+# cdk-nag reports, cfn-lint over every template, and the built-in validation reports of what this
+# run synthesized: gates reads no assembly that changed after make stamped it.
+gates: synth seeds
 	go run ./tools/gates $(OUT)
 
 bench: deps

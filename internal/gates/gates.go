@@ -150,8 +150,11 @@ func CfnLint(dir string) ([]Finding, error) {
 	return out, nil
 }
 
-// All runs every gate over dir.
+// All runs every gate over dir, once Fresh has confirmed that dir is what make synthesized.
 func All(dir string) ([]Finding, error) {
+	if err := Fresh(dir); err != nil {
+		return nil, err
+	}
 	var all []Finding
 	for _, gate := range []func(string) ([]Finding, error){Nag, CfnLint, Validation} {
 		found, err := gate(dir)

@@ -4,8 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const nagHeader = "Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info\n"
@@ -13,11 +15,14 @@ const nagHeader = "Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Ru
 func write(t *testing.T, dir, name, body string) {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+}
+
+func writeAll(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		write(t, dir, name, body)
 	}
 }
 
@@ -45,16 +50,24 @@ func TestNag(t *testing.T) {
 			"NIST.800.53.R5-Prod-Net-NagReport.csv": nagHeader +
 				`"NIST.800.53.R5-EC2RestrictedSSH","Prod/Net/Sg","UNKNOWN","N/A","Error","SSH - (Control IDs: AC-17b)"` + "\n",
 		}, []string{"NIST.800.53.R5-EC2RestrictedSSH UNKNOWN on Prod/Net/Sg: SSH"}, ""},
+		{"findings in a nested assembly count", map[string]string{
+			"AwsSolutions-Prod-Net-NagReport.csv":   clean,
+			"NIST.800.53.R5-Prod-Net-NagReport.csv": nagHeader,
+			"examples/assembly-Seed/AwsSolutions-Seed-App-NagReport.csv": nagHeader +
+				`"AwsSolutions-ECS2","Seed/App/Task","Non-Compliant","N/A","Error","env vars"` + "\n",
+		}, []string{"AwsSolutions-ECS2 Non-Compliant on Seed/App/Task"}, ""},
 		{"a missing pack is an error", map[string]string{
 			"AwsSolutions-Prod-Net-NagReport.csv": clean,
 		}, nil, "no NIST.800.53.R5 cdk-nag report"},
+		{"a malformed line is an error", map[string]string{
+			"AwsSolutions-Prod-Net-NagReport.csv":   nagHeader + `"AwsSolutions-VPC7","Prod/Net/Vpc"` + "\n",
+			"NIST.800.53.R5-Prod-Net-NagReport.csv": nagHeader,
+		}, nil, "AwsSolutions-Prod-Net-NagReport.csv"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for name, body := range c.files {
-				write(t, dir, name, body)
-			}
+			writeAll(t, dir, c.files)
 			found, err := Nag(dir)
 			checkFindings(t, found, err, c.want, c.wantErr)
 		})
@@ -73,6 +86,7 @@ func TestValidation(t *testing.T) {
 			{"ruleName":"Annotation::warning-annotation","description":"minHealthyPercent unset\nmore","severity":"warning",
 			 "violatingConstructs":[{"constructPath":"Prod/App/Service"}]}]}]}`,
 			[]string{"Construct Annotations warning Annotation::warning-annotation: minHealthyPercent unset (Prod/App/Service)"}, ""},
+		{"an unreadable report is an error", `{"pluginReports":`, nil, "validation-report.json"},
 		{"no report at all is an error", "", nil, "no validation-report.json"},
 	}
 	for _, c := range cases {
@@ -88,37 +102,114 @@ func TestValidation(t *testing.T) {
 }
 
 func TestCfnLintFindsErrorsInNestedAssemblies(t *testing.T) {
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Fatal("cfn-lint is required by `make test`: pip install cfn-lint")
-	}
+	_, err := exec.LookPath("cfn-lint")
+	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")
 	dir := t.TempDir()
 	write(t, dir, "Good.template.json", `{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}`)
 	write(t, dir, "assembly-Prod/Bad.template.json",
 		`{"Resources":{"Bucket":{"Type":"AWS::S3::Bucket","Properties":{"BucketNam":"x"}}}}`)
 	found, err := CfnLint(dir)
 	checkFindings(t, found, err, []string{"E3002"}, "")
-	if len(found) > 0 && found[0].Where != filepath.Join("assembly-Prod", "Bad.template.json") {
-		t.Errorf("finding names %q, want the nested template", found[0].Where)
+	assert.Equal(t, filepath.Join("assembly-Prod", "Bad.template.json"), found[0].Where)
+}
+
+func TestCfnLintNeedsTemplates(t *testing.T) {
+	_, err := CfnLint(t.TempDir())
+	assert.ErrorContains(t, err, "no templates to lint")
+}
+
+// cleanAssembly is a synthesized folder every gate passes, with a nested examples assembly.
+var cleanAssembly = map[string]string{
+	"AwsSolutions-Dev-Net-NagReport.csv":                         nagHeader,
+	"NIST.800.53.R5-Dev-Net-NagReport.csv":                       nagHeader,
+	"validation-report.json":                                     `{"pluginReports":[]}`,
+	"assembly-Dev/Dev-Net.template.json":                         `{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}`,
+	"examples/AwsSolutions-Seed-Net-NagReport.csv":               nagHeader,
+	"examples/NIST.800.53.R5-Seed-Net-NagReport.csv":             nagHeader,
+	"examples/validation-report.json":                            `{"pluginReports":[]}`,
+	"examples/assembly-Seed/Seed-Net.template.json":              `{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}`,
+	"examples/assembly-Seed/manifest.json":                       `{}`,
+	"examples/assembly-Seed/AwsSolutions-Seed-App-NagReport.csv": nagHeader,
+}
+
+// stamped writes cleanAssembly as make does: the examples folder stamped on its own, then the
+// top level.
+func stamped(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeAll(t, dir, cleanAssembly)
+	require.NoError(t, Stamp(filepath.Join(dir, "examples")))
+	require.NoError(t, Stamp(dir))
+	require.NoError(t, Fresh(dir), "a folder just stamped is fresh")
+	return dir
+}
+
+func TestFreshRefusesWhatMakeDidNotWrite(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(t *testing.T, dir string)
+		wantErr string
+	}{
+		{"a template rewritten by a plain synth", func(t *testing.T, dir string) {
+			write(t, dir, "assembly-Dev/Dev-Net.template.json", `{"Resources":{}}`)
+		}, "changed: assembly-Dev/Dev-Net.template.json"},
+		{"a stack added by a plain synth", func(t *testing.T, dir string) {
+			write(t, dir, "assembly-Qa/Qa-Net.template.json", `{"Resources":{}}`)
+		}, "added: assembly-Qa/Qa-Net.template.json"},
+		{"a report the new synth did not write", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, "validation-report.json")))
+		}, "removed: validation-report.json"},
+		{"stale seed output", func(t *testing.T, dir string) {
+			write(t, dir, "examples/assembly-Seed/Seed-Net.template.json", `{"Resources":{}}`)
+		}, "examples changed after make synthesized it (changed: assembly-Seed/Seed-Net.template.json)"},
+		{"seed output whose stamp was lost", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, "examples", StampFile)))
+		}, "added: examples/AwsSolutions-Seed-Net-NagReport.csv, examples/NIST.800.53.R5-Seed-Net-NagReport.csv, examples/assembly-Seed/AwsSolutions-Seed-App-NagReport.csv and 3 more"},
+		{"no stamp at all", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, StampFile)))
+		}, "no " + StampFile},
+		{"a broken stamp", func(t *testing.T, dir string) {
+			write(t, dir, StampFile, "{")
+		}, StampFile},
 	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := stamped(t)
+			c.change(t, dir)
+			assert.ErrorContains(t, Fresh(dir), c.wantErr)
+			_, err := All(dir)
+			assert.ErrorContains(t, err, c.wantErr, "All must refuse what Fresh refuses")
+		})
+	}
+}
+
+func TestAllChecksEveryGateOfAFreshAssembly(t *testing.T) {
+	_, err := exec.LookPath("cfn-lint")
+	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")
+	dir := stamped(t)
+	found, err := All(dir)
+	require.NoError(t, err)
+	assert.Empty(t, found)
+
+	// The same folder, with a finding in the seed output, stamped again as make would.
+	write(t, dir, "examples/validation-report.json", `{"pluginReports":[{"summary":{"pluginName":"cfn-validate"},"violations":[
+		{"ruleName":"R1","description":"bad","severity":"error","violatingConstructs":[{"constructPath":"Seed/Net/Topic"}]}]}]}`)
+	require.NoError(t, Stamp(filepath.Join(dir, "examples")))
+	found, err = All(dir)
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, "[validation] examples/validation-report.json: cfn-validate error R1: bad (Seed/Net/Topic)", found[0].String())
 }
 
 func checkFindings(t *testing.T, found []Finding, err error, want []string, wantErr string) {
 	t.Helper()
 	if wantErr != "" {
-		if err == nil || !strings.Contains(err.Error(), wantErr) {
-			t.Fatalf("error = %v, want %q", err, wantErr)
-		}
+		require.ErrorContains(t, err, wantErr)
 		return
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(found) != len(want) {
-		t.Fatalf("findings = %v, want %d", found, len(want))
-	}
+	require.NoError(t, err)
+	require.Len(t, found, len(want), "findings: %v", found)
 	for i, w := range want {
-		if !strings.Contains(found[i].String(), w) {
-			t.Errorf("finding %d = %q, want it to contain %q", i, found[i], w)
-		}
+		assert.Contains(t, found[i].String(), w, "finding %d", i)
 	}
 }

@@ -1,8 +1,13 @@
 // Command gates fails when the cloud assembly in its argument (default cdk.out) has any cdk-nag
-// finding, cfn-lint error or warning, or built-in validation finding, and lists them.
+// finding, cfn-lint error or warning, or built-in validation finding, and lists them. It reads
+// only an assembly that still holds what make synthesized (see gates.Fresh).
+//
+//	go run ./tools/gates [dir]          check dir
+//	go run ./tools/gates -stamp dir     record dir as synthesized by make (the Makefile's job)
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -10,9 +15,18 @@ import (
 )
 
 func main() {
+	stamp := flag.Bool("stamp", false, "record the folder's content as a validated make synth wrote it, and check nothing")
+	flag.Parse()
 	dir := "cdk.out"
-	if len(os.Args) > 1 {
-		dir = os.Args[1]
+	if flag.NArg() > 0 {
+		dir = flag.Arg(0)
+	}
+	if *stamp {
+		if err := gates.Stamp(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "gates:", err)
+			os.Exit(2)
+		}
+		return
 	}
 	findings, err := gates.All(dir)
 	for _, f := range findings {

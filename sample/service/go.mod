@@ -1,0 +1,3 @@
+module github.com/stratus-platform/stratus/sample/service
+
+go 1.25.0
