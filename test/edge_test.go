@@ -38,6 +38,7 @@ func checkWebAcl(c *C, a *Assembly) {
 			for _, r := range asList(p["Rules"]) {
 				if name := str(get(r, "Statement", "ManagedRuleGroupStatement", "Name")); name != "" {
 					groups = append(groups, name)
+					assert.NotNil(c, get(r, "OverrideAction", "None"), "%s: managed group %s does not act on its rules: %s", tpl.StackName, name, compact(get(r, "OverrideAction")))
 				}
 				if rb := get(r, "Statement", "RateBasedStatement"); rb != nil {
 					rates = append(rates, num(get(rb, "Limit")))
