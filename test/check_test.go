@@ -151,24 +151,22 @@ var assemblyChecks = []check{
 	{"the assembly carries no error or warning annotation", checkAnnotations},
 }
 
-// checkAnnotations reads what synth recorded in the cloud assembly itself: an error or warning
-// annotation in any stack's metadata fails, and so does any violation in the validation report.
-// The report exists only when the built-in validator ran, so with CDK_VALIDATION on (as in
-// `make synth`) it must exist; with CDK_VALIDATION=false the metadata still holds every
-// annotation.
+// checkAnnotations reads what synth recorded in the cloud assembly itself: any violation in the
+// validation report fails, and so does an error or warning annotation in a manifest's metadata
+// (where annotations go without @aws-cdk/core:annotationsInValidationReport). With CDK_VALIDATION
+// on the built-in validator always writes the report, so it must exist; with CDK_VALIDATION=false
+// (`make unit`) aws-cdk-lib writes it only when there are annotations to report.
 func checkAnnotations(c *C, a *Assembly) {
 	manifests, err := filepath.Glob(filepath.Join(a.Dir, "*", "manifest.json"))
 	require.NoError(c, err)
 	top := filepath.Join(a.Dir, "manifest.json")
 	manifests = append(manifests, top)
-	read := 0
 	for _, m := range manifests {
 		data, err := os.ReadFile(m)
 		if os.IsNotExist(err) && m != top {
 			continue
 		}
 		require.NoError(c, err)
-		read++
 		var manifest struct {
 			Artifacts map[string]struct {
 				Metadata map[string][]struct {
@@ -186,7 +184,6 @@ func checkAnnotations(c *C, a *Assembly) {
 			}
 		}
 	}
-	assert.Greater(c, read, 1, "%s: no nested assembly manifests under %s", a.Name, a.Dir)
 	data, err := os.ReadFile(filepath.Join(a.Dir, "validation-report.json"))
 	if os.IsNotExist(err) && os.Getenv("CDK_VALIDATION") == "false" {
 		return

@@ -48,3 +48,25 @@ func TestComplianceGateCatchesAnOpenSecurityGroup(t *testing.T) {
 	}
 	assert.Contains(t, all, "Open/WideOpen")
 }
+
+// TestTheAnnotationCheckCanFail: a warning annotation, synthesized without the built-in
+// validator as `make unit` runs, fails the assembly-level annotation check (aws-cdk-lib writes the
+// validation report for the annotations alone).
+func TestTheAnnotationCheckCanFail(t *testing.T) {
+	dir := t.TempDir()
+	var synthErr error
+	func() {
+		defer recoverInto(&synthErr)
+		app := NewTestApp(dir)
+		stack := awscdk.NewStack(app, jsii.String("Warned"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
+		})
+		awscdk.NewCfnWaitConditionHandle(stack, jsii.String("Handle"), nil)
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("stratus:test"), jsii.String("a warning the check must see"))
+		app.Synth(nil)
+	}()
+	require.NoError(t, synthErr)
+	failures := assemblyChecks[0].runOn(&Assembly{Name: "warned", Dir: dir})
+	assert.NotEmpty(t, failures)
+	assert.Contains(t, strings.Join(failures, "\n"), "a warning the check must see")
+}
