@@ -3,9 +3,11 @@ package test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,11 +95,12 @@ func TestAppLevelAssertions(t *testing.T) {
 	})
 }
 
-// forkAccounts and forkDomains rewrite the fixtures into a fork: every account and domain
-// changed, and a fourth environment qa copied from dev with its own account and domain.
+// A generated fork of the fixtures: every account, domain and hosted zone changed, and a fourth
+// environment qa copied from dev with its own account, domain, zone and address space.
 var (
-	accountLine = regexp.MustCompile(`(?m)^account: "\d{12}"`)
-	forkDomains = map[string]string{"dev": "dev.acme.test", "staging": "staging.acme.test", "prod": "www.acme.test", "qa": "qa.acme.test"}
+	accountLine    = regexp.MustCompile(`(?m)^account: "\d{12}"`)
+	hostedZoneLine = regexp.MustCompile(`(?m)^  hostedZoneId: \S+$`)
+	forkDomains    = map[string]string{"dev": "dev.acme.test", "staging": "staging.acme.test", "prod": "www.acme.test", "qa": "qa.acme.test"}
 )
 
 // writeFork writes the fork's configs into dir.
@@ -116,14 +119,16 @@ func writeFork(t testing.TB, dir string) {
 	qa := strings.Replace(texts["dev"], "name: dev\n", "name: qa\n", 1)
 	// qa gets its own address space, so nothing overlaps dev's.
 	texts["qa"] = strings.ReplaceAll(qa, "10.21.", "10.31.")
-	account := 900000000000
-	for name, text := range texts {
-		account++
+	names := slices.Sorted(maps.Keys(texts))
+	for i, name := range names {
+		text := texts[name]
+		account := 900000000001 + i
 		replaced := accountLine.ReplaceAllString(text, fmt.Sprintf(`account: "%d"`, account))
 		require.NotEqual(t, text, replaced, "%s.yaml has no account line to change", name)
 		domain := regexp.MustCompile(`(?m)^  domain: (\S+)$`).FindStringSubmatch(replaced)
 		require.Len(t, domain, 2, "%s.yaml has no dns.domain", name)
 		replaced = strings.ReplaceAll(replaced, domain[1], forkDomains[name])
+		replaced = hostedZoneLine.ReplaceAllString(replaced, "  hostedZoneId: Z0FORK"+strings.ToUpper(name))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(replaced), 0o644))
 	}
 }
@@ -140,10 +145,16 @@ func TestAGeneratedForkPassesTheSuite(t *testing.T) {
 		return config.LoadDir(dir)
 	})
 	require.Len(t, a.Envs, 4)
+	accounts := map[string]bool{}
 	for name, domain := range forkDomains {
 		require.Contains(t, a.Envs, name)
 		assert.Equal(t, domain, a.Envs[name].DNS.Domain)
+		accounts[a.Envs[name].Account] = true
 	}
+	for _, env := range Fixtures(t).Envs {
+		assert.NotContains(t, accounts, env.Account, "the fork keeps %s's account", env.Name)
+	}
+	assert.Len(t, accounts, 4, "one account per environment")
 	runSuite(t, a)
 }
 
