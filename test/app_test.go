@@ -75,6 +75,16 @@ func checkServices(c *C, a *Assembly) {
 	}
 }
 
+// ownerEngine is the engine of the database s uses (its own or the one it shares).
+func ownerEngine(env *config.Environment, s config.Service) config.DatabaseEngine {
+	for _, o := range env.Services {
+		if o.Name == s.ShareDatabaseWith {
+			return o.Database
+		}
+	}
+	return s.Database
+}
+
 func firstOf(v any) any {
 	if l := asList(v); len(l) > 0 {
 		return l[0]
@@ -86,7 +96,6 @@ func checkCredentials(c *C, a *Assembly) {
 	for _, tpl := range appStacks(c, a) {
 		containers := mainContainers(tpl)
 		require.NotEmpty(c, containers, "%s: no service containers", tpl.StackName)
-		primary := tpl.Region == tpl.Env.PrimaryRegion
 		for _, s := range tpl.Env.Services {
 			ct, id := containers[s.Name], tpl.StackName+"/"+s.Name
 			env, secrets := ct.env, ct.secrets
@@ -102,10 +111,9 @@ func checkCredentials(c *C, a *Assembly) {
 			}
 			assert.Contains(c, env, "DB_HOST", id)
 			assert.Contains(c, env, "DB_IAM_USER", id)
-			// The primary region's writer takes the secret's user and password, a matching pair; a
-			// Global Database secondary is read-only and reached with IAM authentication as the
-			// service's own user.
-			if primary {
+			// A writer takes the secret's user and password, a matching pair; a Global Database
+			// secondary is read-only and reached with IAM authentication as the service's own user.
+			if ownsWriter(tpl.Env, tpl.Region, ownerEngine(tpl.Env, s)) {
 				assert.Contains(c, secrets, "DB_USER", "%s: DB_USER is not an ECS secret", id)
 				assert.Contains(c, secrets, "DB_PASSWORD", "%s: DB_PASSWORD is not an ECS secret", id)
 				assert.NotContains(c, env, "DB_USER", id)

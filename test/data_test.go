@@ -45,6 +45,26 @@ func ownedDatabases(env *config.Environment, engine config.DatabaseEngine) []str
 	return out
 }
 
+// ownsWriter reports whether env's Data stack in region holds a writable database with a
+// password secret for a database of engine: every region for PostgreSQL instances and for Aurora
+// without a Global Database, only the primary region for a Global Database (its secondaries
+// are read-only and reached with IAM authentication).
+func ownsWriter(env *config.Environment, region string, engine config.DatabaseEngine) bool {
+	return engine == config.EnginePostgres || region == env.PrimaryRegion || !env.Database.GlobalDatabase
+}
+
+// regionDatabases counts the databases env's Data stack in region holds: all and with a writer.
+func regionDatabases(env *config.Environment, region string) (all, writers int) {
+	for _, e := range []config.DatabaseEngine{config.EngineAuroraPostgres, config.EnginePostgres} {
+		n := len(ownedDatabases(env, e))
+		all += n
+		if ownsWriter(env, region, e) {
+			writers += n
+		}
+	}
+	return all, writers
+}
+
 var deletionPolicy = map[string]string{"retain": "Retain", "snapshot": "Snapshot"}
 
 func checkDatabases(c *C, a *Assembly) {
@@ -68,7 +88,7 @@ func checkDatabases(c *C, a *Assembly) {
 			}
 			assert.Equal(c, []any{"postgresql"}, p["EnableCloudwatchLogsExports"], "%s/%s: log exports", tpl.StackName, id)
 			assert.Equal(c, deletionPolicy[db.RemovalPolicy], cl.DeletionPolicy, "%s/%s: DeletionPolicy", tpl.StackName, id)
-			if !primary {
+			if !ownsWriter(env, tpl.Region, config.EngineAuroraPostgres) {
 				assert.NotEmpty(c, str(p["GlobalClusterIdentifier"]), "%s/%s: a secondary cluster joins no Global Database", tpl.StackName, id)
 				assert.Nil(c, p["MasterUsername"], "%s/%s: a secondary cluster inherits its credentials", tpl.StackName, id)
 				if env.DNS.Routing == config.RoutingLatency {
@@ -79,8 +99,10 @@ func checkDatabases(c *C, a *Assembly) {
 			}
 		}
 		_, globals := tpl.OfType("AWS::RDS::GlobalCluster")
-		if primary && len(env.Regions) > 1 {
+		if primary && db.GlobalDatabase {
 			assert.Len(c, globals, len(aurora), "%s: Global Databases", tpl.StackName)
+		} else {
+			assert.Empty(c, globals, "%s: Global Databases", tpl.StackName)
 		}
 		standalone := 0
 		for id, i := range instances {
@@ -97,9 +119,7 @@ func checkDatabases(c *C, a *Assembly) {
 			assert.Equal(c, db.BackupRetentionDays, num(p["BackupRetentionPeriod"]), "%s/%s: backup retention", tpl.StackName, id)
 			assert.Equal(c, deletionPolicy[db.RemovalPolicy], i.DeletionPolicy, "%s/%s: DeletionPolicy", tpl.StackName, id)
 		}
-		if primary {
-			assert.Equal(c, len(postgres), standalone, "%s: PostgreSQL instances", tpl.StackName)
-		}
+		assert.Equal(c, len(postgres), standalone, "%s: PostgreSQL instances", tpl.StackName)
 	}
 }
 
@@ -107,6 +127,8 @@ func checkDatabases(c *C, a *Assembly) {
 // that sets rds.force_ssl.
 func checkForceTls(c *C, a *Assembly) {
 	for _, tpl := range dataStacks(c, a) {
+		checked := 0
+		want, _ := regionDatabases(tpl.Env, tpl.Region)
 		for id, r := range tpl.Resources {
 			var group string
 			switch {
@@ -117,22 +139,20 @@ func checkForceTls(c *C, a *Assembly) {
 			default:
 				continue
 			}
+			checked++
 			pg, ok := tpl.Resources[group]
 			if assert.True(c, ok, "%s/%s: no parameter group of this stack", tpl.StackName, id) {
 				assert.Equal(c, "1", str(get(pg.Properties, "Parameters", "rds.force_ssl")), "%s/%s: rds.force_ssl in %s", tpl.StackName, id, group)
 			}
 		}
+		assert.Equal(c, want, checked, "%s: databases", tpl.StackName)
 	}
 }
 
-// checkSecrets: in the primary region, every secret is retained under a customer key and each
-// database's secret is rotated (directly or through its attachment to the database).
+// checkSecrets: every secret is retained under a customer key and each writable database's
+// secret is rotated (directly or through its attachment to the database).
 func checkSecrets(c *C, a *Assembly) {
 	for _, tpl := range dataStacks(c, a) {
-		env := tpl.Env
-		if tpl.Region != env.PrimaryRegion {
-			continue
-		}
 		_, secrets := tpl.OfType("AWS::SecretsManager::Secret")
 		_, schedules := tpl.OfType("AWS::SecretsManager::RotationSchedule")
 		_, attachments := tpl.OfType("AWS::SecretsManager::SecretTargetAttachment")
@@ -153,8 +173,8 @@ func checkSecrets(c *C, a *Assembly) {
 				assert.True(c, rotated[id], "%s/%s: database secret without a rotation schedule", tpl.StackName, id)
 			}
 		}
-		owned := len(ownedDatabases(env, config.EngineAuroraPostgres)) + len(ownedDatabases(env, config.EnginePostgres))
-		assert.Equal(c, owned, dbSecrets, "%s: database secrets, one per database", tpl.StackName)
+		_, writers := regionDatabases(tpl.Env, tpl.Region)
+		assert.Equal(c, writers, dbSecrets, "%s: database secrets, one per writable database", tpl.StackName)
 	}
 }
 

@@ -391,9 +391,11 @@ func checkNoDefaultEgress(c *C, a *Assembly) {
 // list. Synth and cfn-lint cannot see this; CloudFormation fails on it.
 func checkRuleQuota(c *C, a *Assembly) {
 	const quota, cloudFrontWeight = 60, 55
+	rules := 0
 	for name, tpl := range a.Templates {
 		used := map[string]int{}
 		for _, r := range tpl.rules(false) {
+			rules++
 			if strings.HasPrefix(r.Peer, "pl-") {
 				used[r.Group] += cloudFrontWeight
 			} else {
@@ -404,10 +406,15 @@ func checkRuleQuota(c *C, a *Assembly) {
 			assert.LessOrEqual(c, n, quota, "%s: security group %s inbound rules", name, group)
 		}
 	}
+	assert.NotZero(c, rules, "%s: no inbound rules", a.Name)
 }
 
 func checkNothingOpen(c *C, a *Assembly) {
+	seen := map[string]int{}
 	for name, tpl := range a.Templates {
+		for _, r := range tpl.Resources {
+			seen[r.Type]++
+		}
 		for _, r := range tpl.rules(false) {
 			assert.NotContains(c, []string{"0.0.0.0/0", "::/0"}, r.Peer, "%s: ingress from anywhere: %s", name, r)
 		}
@@ -429,6 +436,9 @@ func checkNothingOpen(c *C, a *Assembly) {
 		for id, db := range dbs {
 			assert.Equal(c, false, db.Properties["PubliclyAccessible"], "%s/%s: PubliclyAccessible", name, id)
 		}
+	}
+	for _, typ := range []string{"AWS::EC2::SecurityGroup", "AWS::EC2::NetworkAclEntry", "AWS::EC2::Subnet", "AWS::ECS::Service"} {
+		assert.NotZero(c, seen[typ], "%s: no %s to check", a.Name, typ)
 	}
 }
 
