@@ -44,7 +44,7 @@ func (c *C) Helper() {}
 
 type stopCheck struct{}
 
-// run runs one assertion on a; a panic (a property of an unexpected shape) is one more failure.
+// runOn runs one assertion on a; a panic (a property of an unexpected shape) is one more failure.
 func (ch check) runOn(a *Assembly) (failures []string) {
 	c := &C{}
 	func() {
@@ -119,8 +119,10 @@ func writeFork(t testing.TB, dir string) {
 	qa := strings.Replace(texts["dev"], "name: dev\n", "name: qa\n", 1)
 	// qa gets its own address space, so nothing overlaps dev's.
 	texts["qa"] = strings.ReplaceAll(qa, "10.21.", "10.31.")
+	require.NotEqual(t, qa, texts["qa"], "dev.yaml no longer uses 10.21.0.0/16; update the fork")
 	names := slices.Sorted(maps.Keys(texts))
 	for i, name := range names {
+		require.Contains(t, forkDomains, name, "the fork needs a domain for %s", name)
 		text := texts[name]
 		account := 900000000001 + i
 		replaced := accountLine.ReplaceAllString(text, fmt.Sprintf(`account: "%d"`, account))
