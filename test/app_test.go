@@ -2,191 +2,219 @@ package test
 
 import (
 	"fmt"
-	"reflect"
+	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/naming"
+	"github.com/stratus-platform/stratus/stacks"
 )
 
-// appStacks are the staging and prod App stacks, where the seed 003 sizes apply.
-func appStacks(t *testing.T) []*Template {
-	a := Shipped(t)
-	var out []*Template
-	for _, tpl := range a.stacksOf("App") {
-		if !strings.HasPrefix(tpl.StackName, "Dev-") {
-			out = append(out, tpl)
-		}
-	}
-	if len(out) != 3 {
-		t.Fatalf("staging and prod have %d App stacks, want 3", len(out))
-	}
+var appStackChecks = []check{
+	{"services and tasks follow the config, as non-root read-only containers", checkServices},
+	{"credentials are ECS secrets, never environment", checkCredentials},
+	{"scaling follows the config", checkScaling},
+	{"roles are least privilege", checkLeastPrivilege},
+	{"the ALB answers only HTTPS with the origin secret", checkAlb},
+	{"images come from scanned immutable encrypted repositories", checkRegistries},
+	{"clusters have Container Insights and the namespace", checkClusters},
+	{"each service reaches only its own database", checkOwnDatabase},
+}
+
+// appStacks returns every App stack of a (every environment, every region).
+func appStacks(c *C, a *Assembly) []*Template {
+	out := a.stacksOf("App")
+	require.NotEmpty(c, out, "%s: no App stacks", a.Name)
 	return out
 }
 
-func TestEachRegionRunsTheThreeServicesWithTheSeedSizes(t *testing.T) {
-	for _, tpl := range appStacks(t) {
+// rootUser matches a container user that is root: by name or uid 0, with any group.
+var rootUser = regexp.MustCompile(`^(|root|0+)(:.*)?$`)
+
+func checkServices(c *C, a *Assembly) {
+	for _, tpl := range appStacks(c, a) {
+		env := tpl.Env
 		_, services := tpl.OfType("AWS::ECS::Service")
 		_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
-		if len(services) != 3 || len(tasks) != 3 {
-			t.Fatalf("%s: %d services, %d task definitions, want 3", tpl.StackName, len(services), len(tasks))
-		}
+		assert.Len(c, services, len(env.Services), "%s: services", tpl.StackName)
+		assert.Len(c, tasks, len(env.Services), "%s: task definitions", tpl.StackName)
 		for id, s := range services {
 			p := s.Properties
 			cb := get(p, "DeploymentConfiguration", "DeploymentCircuitBreaker")
-			if get(cb, "Enable") != true || get(cb, "Rollback") != true {
-				t.Errorf("%s/%s: circuit breaker %v", tpl.StackName, id, cb)
-			}
-			if num(get(p, "DeploymentConfiguration", "MinimumHealthyPercent")) != 100 || num(get(p, "DeploymentConfiguration", "MaximumPercent")) != 200 {
-				t.Errorf("%s/%s: healthy percents %v", tpl.StackName, id, p["DeploymentConfiguration"])
-			}
-			if str(get(p, "NetworkConfiguration", "AwsvpcConfiguration", "AssignPublicIp")) != "DISABLED" || p["ServiceRegistries"] == nil || p["HealthCheckGracePeriodSeconds"] == nil {
-				t.Errorf("%s/%s: public IP %v, Cloud Map %v, grace %v", tpl.StackName, id,
-					get(p, "NetworkConfiguration", "AwsvpcConfiguration", "AssignPublicIp"), p["ServiceRegistries"], p["HealthCheckGracePeriodSeconds"])
-			}
+			assert.Equal(c, map[string]any{"Enable": true, "Rollback": true}, cb, "%s/%s: circuit breaker", tpl.StackName, id)
+			assert.Equal(c, 100, num(get(p, "DeploymentConfiguration", "MinimumHealthyPercent")), "%s/%s: minimum healthy percent", tpl.StackName, id)
+			assert.Equal(c, 200, num(get(p, "DeploymentConfiguration", "MaximumPercent")), "%s/%s: maximum percent", tpl.StackName, id)
+			assert.NotNil(c, p["ServiceRegistries"], "%s/%s: Cloud Map registration", tpl.StackName, id)
+			assert.NotNil(c, p["HealthCheckGracePeriodSeconds"], "%s/%s: health check grace period", tpl.StackName, id)
 		}
 		for id, td := range tasks {
 			p := td.Properties
-			if str(p["Cpu"]) != "512" || str(p["Memory"]) != "1024" || fmt.Sprint(p["RequiresCompatibilities"]) != "[FARGATE]" {
-				t.Errorf("%s/%s: cpu %v memory %v", tpl.StackName, id, p["Cpu"], p["Memory"])
-			}
-			if ref(p["TaskRoleArn"]) == ref(p["ExecutionRoleArn"]) {
-				t.Errorf("%s/%s: task and execution roles are the same", tpl.StackName, id)
-			}
+			assert.Equal(c, []any{"FARGATE"}, p["RequiresCompatibilities"], "%s/%s: launch type", tpl.StackName, id)
+			assert.NotEqual(c, ref(p["TaskRoleArn"]), ref(p["ExecutionRoleArn"]), "%s/%s: task and execution roles are the same", tpl.StackName, id)
 		}
-		for name, c := range mainContainers(t, tpl) {
-			app := c.def
-			if num(get(firstOf(app["PortMappings"]), "ContainerPort")) != 8080 || app["ReadonlyRootFilesystem"] != true || str(app["User"]) == "" || str(app["User"]) == "root" {
-				t.Errorf("%s/%s: container %s", tpl.StackName, name, compact(app))
+		containers := mainContainers(tpl)
+		assert.Len(c, containers, len(env.Services), "%s: service containers", tpl.StackName)
+		for _, s := range env.Services {
+			ct, ok := containers[s.Name]
+			if !assert.True(c, ok, "%s: no container for service %s", tpl.StackName, s.Name) {
+				continue
 			}
-			if str(get(app, "LogConfiguration", "LogDriver")) != "awslogs" {
-				t.Errorf("%s/%s: logs %v", tpl.StackName, name, app["LogConfiguration"])
-			}
+			def, task := ct.def, ct.task.Properties
+			assert.Equal(c, fmt.Sprint(s.Cpu), str(task["Cpu"]), "%s/%s: cpu", tpl.StackName, s.Name)
+			assert.Equal(c, fmt.Sprint(s.Memory), str(task["Memory"]), "%s/%s: memory", tpl.StackName, s.Name)
+			assert.Equal(c, s.Port, num(get(firstOf(def["PortMappings"]), "ContainerPort")), "%s/%s: container port", tpl.StackName, s.Name)
+			assert.Equal(c, s.ReadOnlyRootFilesystem, def["ReadonlyRootFilesystem"] == true, "%s/%s: read-only root filesystem", tpl.StackName, s.Name)
+			assert.False(c, rootUser.MatchString(strings.ToLower(str(def["User"]))), "%s/%s: container runs as root (User %q)", tpl.StackName, s.Name, def["User"])
+			assert.Equal(c, "awslogs", str(get(def, "LogConfiguration", "LogDriver")), "%s/%s: log driver", tpl.StackName, s.Name)
 		}
 	}
 }
 
+// ownerEngine is the engine of the database s uses (its own or the one it shares).
+func ownerEngine(env *config.Environment, s config.Service) config.DatabaseEngine {
+	for _, o := range env.Services {
+		if o.Name == s.ShareDatabaseWith {
+			return o.Database
+		}
+	}
+	return s.Database
+}
+
 func firstOf(v any) any {
-	if l, ok := v.([]any); ok && len(l) > 0 {
+	if l := asList(v); len(l) > 0 {
 		return l[0]
 	}
 	return nil
 }
 
-func TestCredentialsAreEcsSecretsNeverEnvironment(t *testing.T) {
-	for _, tpl := range appStacks(t) {
-		containers := mainContainers(t, tpl)
-		if len(containers) != len(tpl.Env.Services) {
-			t.Fatalf("%s: %d service containers, want %d", tpl.StackName, len(containers), len(tpl.Env.Services))
-		}
-		for id, c := range containers {
-			env, secrets := c.env, c.secrets
-			for _, want := range []string{"DB_HOST", "REDIS_HOST"} {
-				if !has(env, want) {
-					t.Errorf("%s/%s: %s missing from the environment", tpl.StackName, id, want)
-				}
-			}
-			if !has(secrets, "REDIS_AUTH") {
-				t.Errorf("%s/%s: REDIS_AUTH is not an ECS secret", tpl.StackName, id)
-			}
-			// The primary region's writer takes the secret's user and password, a matching pair; a
-			// Global Database secondary is read-only and reached with IAM authentication as the
-			// service's own user.
-			primary := tpl.Region == tpl.Env.PrimaryRegion
-			if primary && (!has(secrets, "DB_USER") || !has(secrets, "DB_PASSWORD") || has(env, "DB_USER")) {
-				t.Errorf("%s/%s: DB_USER and DB_PASSWORD are not both ECS secrets in the primary region", tpl.StackName, id)
-			}
-			if !primary && (has(secrets, "DB_USER") || has(secrets, "DB_PASSWORD") || !has(env, "DB_USER")) {
-				t.Errorf("%s/%s: a secondary region's service gets password credentials", tpl.StackName, id)
-			}
-			if !has(env, "DB_IAM_USER") {
-				t.Errorf("%s/%s: DB_IAM_USER missing from the environment", tpl.StackName, id)
-			}
+func checkCredentials(c *C, a *Assembly) {
+	for _, tpl := range appStacks(c, a) {
+		containers := mainContainers(tpl)
+		require.NotEmpty(c, containers, "%s: no service containers", tpl.StackName)
+		for _, s := range tpl.Env.Services {
+			ct, id := containers[s.Name], tpl.StackName+"/"+s.Name
+			env, secrets := ct.env, ct.secrets
+			assert.Contains(c, env, "REDIS_HOST", id)
+			assert.Contains(c, secrets, "REDIS_AUTH", "%s: REDIS_AUTH is not an ECS secret", id)
 			for name := range env {
-				if strings.Contains(name, "PASSWORD") || strings.Contains(name, "AUTH") || strings.Contains(name, "SECRET") {
-					t.Errorf("%s/%s: credential %s in the plain environment", tpl.StackName, id, name)
+				for _, word := range []string{"PASSWORD", "AUTH", "SECRET"} {
+					assert.NotContains(c, name, word, "%s: credential %s in the plain environment", id, name)
 				}
 			}
-		}
-	}
-}
-
-func TestScalingFollowsTheSeed(t *testing.T) {
-	for _, tpl := range appStacks(t) {
-		_, targets := tpl.OfType("AWS::ApplicationAutoScaling::ScalableTarget")
-		_, policies := tpl.OfType("AWS::ApplicationAutoScaling::ScalingPolicy")
-		if len(targets) != 3 || len(policies) != 9 {
-			t.Fatalf("%s: %d scalable targets, %d policies, want 3 and 9", tpl.StackName, len(targets), len(policies))
-		}
-		for id, st := range targets {
-			if num(st.Properties["MinCapacity"]) != 2 || num(st.Properties["MaxCapacity"]) != 20 {
-				t.Errorf("%s/%s: capacity %v-%v", tpl.StackName, id, st.Properties["MinCapacity"], st.Properties["MaxCapacity"])
-			}
-		}
-		metrics := map[string]int{}
-		for _, p := range policies {
-			c := get(p.Properties, "TargetTrackingScalingPolicyConfiguration")
-			metric := str(get(c, "PredefinedMetricSpecification", "PredefinedMetricType"))
-			metrics[metric]++
-			if metric == "ECSServiceAverageCPUUtilization" && num(get(c, "TargetValue")) != 70 {
-				t.Errorf("%s: CPU target %v, want 70", tpl.StackName, get(c, "TargetValue"))
-			}
-		}
-		for _, m := range []string{"ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ALBRequestCountPerTarget"} {
-			if metrics[m] != 3 {
-				t.Errorf("%s: %d %s policies, want 3", tpl.StackName, metrics[m], m)
-			}
-		}
-	}
-}
-
-// TestRolesAreLeastPrivilege: no statement of any IAM policy grants every action, and a
-// statement on every resource holds only actions AWS offers no resource scoping for.
-func TestRolesAreLeastPrivilege(t *testing.T) {
-	unscopable := map[string]bool{
-		"ecr:GetAuthorizationToken": true, "xray:PutTraceSegments": true, "xray:PutTelemetryRecords": true,
-		"xray:GetSamplingRules": true, "xray:GetSamplingTargets": true, "xray:GetSamplingStatisticSummaries": true,
-	}
-	for name, tpl := range everyTemplate(t) {
-		for id, r := range tpl.Resources {
-			if r.Type != "AWS::IAM::Policy" && r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Role" {
+			if s.Database == config.EngineNone {
 				continue
 			}
+			assert.Contains(c, env, "DB_HOST", id)
+			assert.Contains(c, env, "DB_IAM_USER", id)
+			// A writer takes the secret's user and password, a matching pair; a Global Database
+			// secondary is read-only and reached with IAM authentication as the service's own user.
+			if ownsWriter(tpl.Env, tpl.Region, ownerEngine(tpl.Env, s)) {
+				assert.Contains(c, secrets, "DB_USER", "%s: DB_USER is not an ECS secret", id)
+				assert.Contains(c, secrets, "DB_PASSWORD", "%s: DB_PASSWORD is not an ECS secret", id)
+				assert.NotContains(c, env, "DB_USER", id)
+			} else {
+				assert.NotContains(c, secrets, "DB_PASSWORD", "%s: a secondary region's service gets password credentials", id)
+				assert.Contains(c, env, "DB_USER", id)
+			}
+		}
+	}
+}
+
+func checkScaling(c *C, a *Assembly) {
+	for _, tpl := range appStacks(c, a) {
+		env := tpl.Env
+		_, targets := tpl.OfType("AWS::ApplicationAutoScaling::ScalableTarget")
+		_, policies := tpl.OfType("AWS::ApplicationAutoScaling::ScalingPolicy")
+		require.Len(c, targets, len(env.Services), "%s: scalable targets", tpl.StackName)
+		require.Len(c, policies, 3*len(env.Services), "%s: scaling policies", tpl.StackName)
+		warm := env.DNS.Routing == config.RoutingFailover && tpl.Region != env.PrimaryRegion
+		var wantRanges, gotRanges []string
+		wantTargets := map[string][]int{}
+		for _, s := range env.Services {
+			lo, hi := s.MinCount, s.MaxCount
+			if warm {
+				lo, hi = env.App.WarmCapacity.MinCount, env.App.WarmCapacity.MaxCount
+			}
+			wantRanges = append(wantRanges, fmt.Sprintf("%d-%d", lo, hi))
+			wantTargets["ECSServiceAverageCPUUtilization"] = append(wantTargets["ECSServiceAverageCPUUtilization"], s.CpuTarget)
+			wantTargets["ECSServiceAverageMemoryUtilization"] = append(wantTargets["ECSServiceAverageMemoryUtilization"], s.MemoryTarget)
+			wantTargets["ALBRequestCountPerTarget"] = append(wantTargets["ALBRequestCountPerTarget"], s.RequestsPerTarget)
+		}
+		for _, st := range targets {
+			gotRanges = append(gotRanges, fmt.Sprintf("%d-%d", num(st.Properties["MinCapacity"]), num(st.Properties["MaxCapacity"])))
+		}
+		assert.ElementsMatch(c, wantRanges, gotRanges, "%s: capacity ranges (warm standby %v)", tpl.StackName, warm)
+		gotTargets := map[string][]int{}
+		for _, p := range policies {
+			cfg := get(p.Properties, "TargetTrackingScalingPolicyConfiguration")
+			metric := str(get(cfg, "PredefinedMetricSpecification", "PredefinedMetricType"))
+			gotTargets[metric] = append(gotTargets[metric], num(get(cfg, "TargetValue")))
+		}
+		for metric, want := range wantTargets {
+			assert.ElementsMatch(c, want, gotTargets[metric], "%s: %s targets", tpl.StackName, metric)
+		}
+	}
+}
+
+// unscopable are the actions AWS offers no resource scoping for: the only ones allowed on
+// Resource "*".
+var unscopable = []string{"ecr:GetAuthorizationToken", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+	"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"}
+
+// managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
+// builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that
+// locks down each VPC's default security group.
+var managedPolicies = []string{"service-role/AmazonRDSEnhancedMonitoringRole", "service-role/AWSLambdaBasicExecutionRole"}
+
+// checkLeastPrivilege: no IAM statement grants every action or uses NotAction/NotResource, a
+// statement on every resource holds only unscopable actions, and a role's managed policies are
+// this project's or on the allow-list.
+func checkLeastPrivilege(c *C, a *Assembly) {
+	statementsSeen := 0
+	for name, tpl := range a.Templates {
+		for id, r := range tpl.Resources {
+			switch r.Type {
+			case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role":
+			default:
+				continue
+			}
+			for _, arn := range asList(r.Properties["ManagedPolicyArns"]) {
+				if ref(arn) != "" { // this stack's own customer-managed policy, checked as a resource
+					continue
+				}
+				s := literal(arn)
+				policy, found := strings.CutPrefix(s[max(strings.Index(s, ":iam::aws:policy/"), 0):], ":iam::aws:policy/")
+				require.True(c, found, "%s/%s: managed policy %s is neither this stack's nor AWS's", name, id, jsonOf(arn))
+				assert.Contains(c, managedPolicies, policy, "%s/%s: AWS-managed policy %s is not on the allow-list", name, id, policy)
+			}
 			for _, st := range statements(r) {
+				statementsSeen++
 				actions := stringList(get(st, "Action"))
-				for _, a := range actions {
-					if a == "*" || strings.HasSuffix(a, ":*") {
-						t.Errorf("%s/%s: statement grants %q", name, id, a)
-					}
+				for _, act := range actions {
+					assert.False(c, act == "*" || strings.HasSuffix(act, ":*"), "%s/%s: statement grants %q", name, id, act)
 				}
-				if get(st, "NotAction") != nil || get(st, "NotResource") != nil {
-					t.Errorf("%s/%s: statement uses NotAction/NotResource: %s", name, id, compact(st))
-				}
+				assert.Nil(c, get(st, "NotAction"), "%s/%s: NotAction", name, id)
+				assert.Nil(c, get(st, "NotResource"), "%s/%s: NotResource", name, id)
 				if slices.Contains(stringList(get(st, "Resource")), "*") {
-					for _, a := range actions {
-						if !unscopable[a] {
-							t.Errorf("%s/%s: %s on Resource \"*\"", name, id, a)
-						}
+					for _, act := range actions {
+						assert.Contains(c, unscopable, act, "%s/%s: %s on Resource \"*\"", name, id, act)
 					}
 				}
 			}
 		}
 	}
+	assert.NotZero(c, statementsSeen, "%s: no IAM statements", a.Name)
 }
 
 func statements(r Resource) []any {
-	var out []any
-	add := func(doc any) {
-		list, _ := get(doc, "Statement").([]any)
-		out = append(out, list...)
-	}
-	add(r.Properties["PolicyDocument"])
-	if pols, ok := r.Properties["Policies"].([]any); ok {
-		for _, p := range pols {
-			add(get(p, "PolicyDocument"))
-		}
+	out := asList(get(r.Properties["PolicyDocument"], "Statement"))
+	for _, p := range asList(r.Properties["Policies"]) {
+		out = append(out, asList(get(p, "PolicyDocument", "Statement"))...)
 	}
 	return out
 }
@@ -201,7 +229,7 @@ func stringList(v any) []string {
 			if s, ok := i.(string); ok {
 				out = append(out, s)
 			} else {
-				out = append(out, compact(i))
+				out = append(out, jsonOf(i))
 			}
 		}
 		return out
@@ -209,137 +237,201 @@ func stringList(v any) []string {
 	return nil
 }
 
-func TestTheAlbAnswersOnlyHttpsWithTheOriginSecret(t *testing.T) {
-	for _, tpl := range appStacks(t) {
+func checkAlb(c *C, a *Assembly) {
+	for _, tpl := range appStacks(c, a) {
 		env := tpl.Env
 		_, listeners := tpl.OfType("AWS::ElasticLoadBalancingV2::Listener")
 		_, rules := tpl.OfType("AWS::ElasticLoadBalancingV2::ListenerRule")
 		_, lbs := tpl.OfType("AWS::ElasticLoadBalancingV2::LoadBalancer")
-		if len(lbs) != 1 || len(listeners) != 2 {
-			t.Fatalf("%s: %d ALBs, %d listeners", tpl.StackName, len(lbs), len(listeners))
-		}
+		require.Len(c, lbs, 1, "%s: ALBs", tpl.StackName)
+		require.Len(c, listeners, 2, "%s: listeners", tpl.StackName)
 		for _, lb := range lbs {
 			attrs := map[string]string{}
-			for _, at := range lb.Properties["LoadBalancerAttributes"].([]any) {
+			for _, at := range asList(lb.Properties["LoadBalancerAttributes"]) {
 				attrs[str(get(at, "Key"))] = str(get(at, "Value"))
 			}
 			for k, v := range map[string]string{"deletion_protection.enabled": "true", "routing.http.drop_invalid_header_fields.enabled": "true",
 				"access_logs.s3.enabled": "true", "routing.http.desync_mitigation_mode": "strictest"} {
-				if attrs[k] != v {
-					t.Errorf("%s: ALB %s = %q, want %q", tpl.StackName, k, attrs[k], v)
-				}
+				assert.Equal(c, v, attrs[k], "%s: ALB %s", tpl.StackName, k)
 			}
-			if str(lb.Properties["Scheme"]) != "internet-facing" {
-				t.Errorf("%s: scheme %v", tpl.StackName, lb.Properties["Scheme"])
-			}
+			assert.Equal(c, "internet-facing", str(lb.Properties["Scheme"]), "%s: scheme", tpl.StackName)
 		}
+		ports := []int{}
 		for id, l := range listeners {
 			p := l.Properties
 			action := firstOf(p["DefaultActions"])
+			ports = append(ports, num(p["Port"]))
 			switch num(p["Port"]) {
 			case 443:
-				if !strings.HasPrefix(str(p["SslPolicy"]), "ELBSecurityPolicy-TLS13") || str(get(action, "FixedResponseConfig", "StatusCode")) != "403" {
-					t.Errorf("%s/%s: HTTPS listener policy %v, default %s", tpl.StackName, id, p["SslPolicy"], compact(action))
-				}
+				assert.True(c, strings.HasPrefix(str(p["SslPolicy"]), "ELBSecurityPolicy-TLS13"), "%s/%s: HTTPS listener policy %v", tpl.StackName, id, p["SslPolicy"])
+				assert.Equal(c, "HTTPS", str(p["Protocol"]), "%s/%s: protocol", tpl.StackName, id)
+				assert.Equal(c, "403", str(get(action, "FixedResponseConfig", "StatusCode")), "%s/%s: default action %s", tpl.StackName, id, compact(action))
 			case 80:
-				if str(get(action, "Type")) != "redirect" || str(get(action, "RedirectConfig", "Protocol")) != "HTTPS" {
-					t.Errorf("%s/%s: HTTP listener does more than redirect: %s", tpl.StackName, id, compact(action))
-				}
-			default:
-				t.Errorf("%s/%s: unexpected listener port %v", tpl.StackName, id, p["Port"])
+				assert.Equal(c, "redirect", str(get(action, "Type")), "%s/%s: HTTP listener does more than redirect", tpl.StackName, id)
+				assert.Equal(c, "HTTPS", str(get(action, "RedirectConfig", "Protocol")), "%s/%s: redirect protocol", tpl.StackName, id)
 			}
 		}
-		var paths []string
+		assert.ElementsMatch(c, []int{80, 443}, ports, "%s: listener ports", tpl.StackName)
+		var paths, wantPaths []string
+		for _, s := range env.Services {
+			wantPaths = append(wantPaths, s.PathPattern)
+		}
+		healthRules := 0
 		for id, r := range rules {
-			conds := jsonOf(r.Properties["Conditions"])
+			conds := asList(r.Properties["Conditions"])
 			if num(r.Properties["Priority"]) == 1 { // the Route 53 health-check rule
-				want := fmt.Sprintf(`[{"Field":"host-header","HostHeaderConfig":{"Values":["%s.origin.%s"]}},{"Field":"path-pattern","PathPatternConfig":{"Values":["%s"]}}]`,
-					tpl.Region, env.DNS.Domain, env.Services[0].HealthCheckPath)
-				if compact(r.Properties["Conditions"]) != want {
-					t.Errorf("%s/%s: header-less rule %s, want exactly the regional host and the health path %s", tpl.StackName, id, compact(r.Properties["Conditions"]), want)
+				healthRules++
+				want := []any{
+					map[string]any{"Field": "host-header", "HostHeaderConfig": map[string]any{"Values": []any{stacks.RegionalOriginName(env, tpl.Region)}}},
+					map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{env.Services[0].HealthCheckPath}}},
 				}
+				assert.Equal(c, want, conds, "%s/%s: the header-less rule admits only the regional host and the health path", tpl.StackName, id)
 				continue
 			}
-			if !strings.Contains(conds, `"X-Origin-Verify"`) || !strings.Contains(conds, "{{resolve:secretsmanager:stratus/"+env.Name+"/origin-verify:SecretString:::}}") {
-				t.Errorf("%s/%s: rule without the origin secret header: %s", tpl.StackName, id, conds)
+			secret := false
+			for _, cond := range conds {
+				switch str(get(cond, "Field")) {
+				case "path-pattern":
+					paths = append(paths, stringList(get(cond, "PathPatternConfig", "Values"))...)
+				case "http-header":
+					secret = str(get(cond, "HttpHeaderConfig", "HttpHeaderName")) == "X-Origin-Verify" &&
+						slices.Contains(stringList(get(cond, "HttpHeaderConfig", "Values")), "{{resolve:secretsmanager:stratus/"+env.Name+"/origin-verify:SecretString:::}}")
+				}
 			}
-			for _, c := range r.Properties["Conditions"].([]any) {
-				if str(get(c, "Field")) == "path-pattern" {
-					paths = append(paths, stringList(get(c, "PathPatternConfig", "Values"))...)
+			assert.True(c, secret, "%s/%s: rule without the origin secret header: %s", tpl.StackName, id, compact(conds))
+		}
+		assert.Equal(c, 1, healthRules, "%s: health-check rules", tpl.StackName)
+		assert.ElementsMatch(c, wantPaths, paths, "%s: service paths", tpl.StackName)
+		_, groups := tpl.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
+		require.Len(c, groups, len(env.Services), "%s: target groups", tpl.StackName)
+		var health, wantHealth []string
+		for _, s := range env.Services {
+			wantHealth = append(wantHealth, s.HealthCheckPath)
+		}
+		for id, g := range groups {
+			assert.Equal(c, "ip", str(g.Properties["TargetType"]), "%s/%s: target type", tpl.StackName, id)
+			health = append(health, str(g.Properties["HealthCheckPath"]))
+		}
+		assert.ElementsMatch(c, wantHealth, health, "%s: target group health paths", tpl.StackName)
+	}
+}
+
+// checkRegistries: each region's Registry stack holds one repository per service, deploys before
+// the App stack that pulls from it (so images can be pushed first), and the primary replicates
+// into every other region after their repositories exist.
+func checkRegistries(c *C, a *Assembly) {
+	for _, app := range appStacks(c, a) {
+		registry := strings.Replace(app.StackName, "-App-", "-Registry-", 1)
+		assert.Contains(c, app.DependsOn, registry, "%s depends on", app.StackName)
+		assert.Contains(c, jsonOf(app.Resources), `"Fn::ImportValue":"`+registry+":", "%s does not pull from %s", app.StackName, registry)
+		ids, _ := app.OfType("AWS::ECR::Repository")
+		assert.Empty(c, ids, "%s: repositories belong in the Registry stack", app.StackName)
+	}
+	for _, tpl := range a.stacksOf("Registry") {
+		env := tpl.Env
+		_, repos := tpl.OfType("AWS::ECR::Repository")
+		assert.Len(c, repos, len(env.Services), "%s: one repository per service", tpl.StackName)
+		for id, r := range repos {
+			p := r.Properties
+			assert.Equal(c, true, get(p, "ImageScanningConfiguration", "ScanOnPush"), "%s/%s: scan on push", tpl.StackName, id)
+			assert.Equal(c, "IMMUTABLE", str(p["ImageTagMutability"]), "%s/%s: tag mutability", tpl.StackName, id)
+			assert.Equal(c, "KMS", str(get(p, "EncryptionConfiguration", "EncryptionType")), "%s/%s: encryption", tpl.StackName, id)
+			assert.NotNil(c, p["LifecyclePolicy"], "%s/%s: lifecycle policy", tpl.StackName, id)
+		}
+		_, replication := tpl.OfType("AWS::ECR::ReplicationConfiguration")
+		if tpl.Region != env.PrimaryRegion || len(env.Regions) == 1 {
+			assert.Empty(c, replication, "%s: only a primary with other regions replicates", tpl.StackName)
+			continue
+		}
+		if assert.Len(c, replication, 1, "%s: replication", tpl.StackName) {
+			js := jsonOf(replication)
+			assert.Contains(c, js, `"`+env.Name+`/"`, "%s: replication filter", tpl.StackName)
+			for _, r := range env.Regions {
+				if r.Name != env.PrimaryRegion {
+					assert.Contains(c, js, `"`+r.Name+`"`, "%s: replication destinations", tpl.StackName)
+					assert.Contains(c, tpl.DependsOn, stackName(env, "Registry", r.Name), "%s: replicates before the repositories exist", tpl.StackName)
 				}
 			}
 		}
-		sort.Strings(paths)
-		if fmt.Sprint(paths) != "[/api/order/* /api/product/* /api/user/*]" {
-			t.Errorf("%s: service paths %v", tpl.StackName, paths)
-		}
-		_, groups := tpl.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
-		for id, g := range groups {
-			if str(g.Properties["TargetType"]) != "ip" || str(g.Properties["HealthCheckPath"]) != "/health" {
-				t.Errorf("%s/%s: target group %v %v", tpl.StackName, id, g.Properties["TargetType"], g.Properties["HealthCheckPath"])
-			}
-		}
 	}
 }
 
-// TestImagesComeFromScannedImmutableEncryptedRepositories: each region's Registry stack holds
-// the repositories, deploys before the App stack that pulls from them (so images can be pushed
-// first), and the primary's replication deploys after the repositories it replicates into.
-func TestImagesComeFromScannedImmutableEncryptedRepositories(t *testing.T) {
-	a := Shipped(t)
-	for _, app := range a.stacksOf("App") {
-		registry := strings.Replace(app.StackName, "-App-", "-Registry-", 1)
-		if !slices.Contains(app.DependsOn, registry) || !strings.Contains(jsonOf(app.Resources), `"Fn::ImportValue":"`+registry+":") {
-			t.Errorf("%s does not pull from %s (depends on %v)", app.StackName, registry, app.DependsOn)
-		}
-		if ids, _ := app.OfType("AWS::ECR::Repository"); len(ids) != 0 {
-			t.Errorf("%s: repositories %v belong in the Registry stack", app.StackName, ids)
-		}
-	}
-	if deps := a.Template(t, "Prod-Registry-us-east-1").DependsOn; !slices.Contains(deps, "Prod-Registry-eu-west-1") {
-		t.Errorf("the primary's replication deploys before the repositories it replicates into (depends on %v)", deps)
-	}
-	for _, tpl := range a.stacksOf("Registry") {
-		_, repos := tpl.OfType("AWS::ECR::Repository")
-		if len(repos) != 3 {
-			t.Errorf("%s: %d repositories, want one per service", tpl.StackName, len(repos))
-		}
-		for id, r := range repos {
-			p := r.Properties
-			if get(p, "ImageScanningConfiguration", "ScanOnPush") != true || str(p["ImageTagMutability"]) != "IMMUTABLE" ||
-				str(get(p, "EncryptionConfiguration", "EncryptionType")) != "KMS" || p["LifecyclePolicy"] == nil {
-				t.Errorf("%s/%s: repository %s", tpl.StackName, id, compact(p))
-			}
-		}
-	}
-	primary := a.Template(t, "Prod-Registry-us-east-1")
-	_, replication := primary.OfType("AWS::ECR::ReplicationConfiguration")
-	if len(replication) != 1 || !strings.Contains(jsonOf(replication), `"eu-west-1"`) || !strings.Contains(jsonOf(replication), `"prod/"`) {
-		t.Errorf("prod primary replication = %s", jsonOf(replication))
-	}
-	if _, r := a.Template(t, "Prod-Registry-eu-west-1").OfType("AWS::ECR::ReplicationConfiguration"); len(r) != 0 {
-		t.Error("the secondary region must not configure replication")
-	}
-}
-
-func TestClustersHaveContainerInsightsAndANamespace(t *testing.T) {
-	a := Shipped(t)
-	for _, tpl := range a.stacksOf("App") {
-		env := tpl.Env
+func checkClusters(c *C, a *Assembly) {
+	for _, tpl := range appStacks(c, a) {
 		_, clusters := tpl.OfType("AWS::ECS::Cluster")
 		_, namespaces := tpl.OfType("AWS::ServiceDiscovery::PrivateDnsNamespace")
-		if len(clusters) != 1 || len(namespaces) != 1 {
-			t.Fatalf("%s: %d clusters, %d namespaces", tpl.StackName, len(clusters), len(namespaces))
-		}
-		for _, c := range clusters {
-			if !strings.Contains(jsonOf(c.Properties["ClusterSettings"]), `"enhanced"`) {
-				t.Errorf("%s: cluster settings %s", tpl.StackName, jsonOf(c.Properties["ClusterSettings"]))
-			}
+		require.Len(c, clusters, 1, "%s: clusters", tpl.StackName)
+		require.Len(c, namespaces, 1, "%s: namespaces", tpl.StackName)
+		for _, cl := range clusters {
+			assert.Contains(c, asList(cl.Properties["ClusterSettings"]), map[string]any{"Name": "containerInsights", "Value": "enhanced"}, "%s: cluster settings", tpl.StackName)
 		}
 		for _, n := range namespaces {
-			if str(n.Properties["Name"]) != env.App.Namespace {
-				t.Errorf("%s: namespace %v, want %s", tpl.StackName, n.Properties["Name"], env.App.Namespace)
+			assert.Equal(c, tpl.Env.App.Namespace, str(n.Properties["Name"]), "%s: namespace", tpl.StackName)
+		}
+	}
+}
+
+// checkOwnDatabase: in every App stack, a service's DB_HOST, its credentials and its
+// rds-db:connect grant all name the database it owns (or the one it shares), in its own region.
+func checkOwnDatabase(c *C, a *Assembly) {
+	for _, tpl := range appStacks(c, a) {
+		data := strings.Replace(tpl.StackName, "-App-", "-Data-", 1)
+		containers := mainContainers(tpl)
+		for _, s := range tpl.Env.Services {
+			if s.Database == config.EngineNone {
+				continue
 			}
+			owner := s.Name
+			if s.ShareDatabaseWith != "" {
+				owner = s.ShareDatabaseWith
+			}
+			// The Data stack's logical ids start with the owner's PascalCase name (…Database…).
+			db := `"Fn::ImportValue":"` + data + ":ExportsOutput"
+			prefix := naming.Pascal(owner) + "Database"
+			ct, id := containers[s.Name], tpl.StackName+"/"+s.Name
+			host := jsonOf(ct.env["DB_HOST"])
+			assert.Contains(c, host, db, "%s: DB_HOST is not from %s", id, data)
+			assert.Contains(c, host, prefix, "%s: DB_HOST is not %s's database", id, owner)
+			if pw := ct.secrets["DB_PASSWORD"]; pw != nil {
+				assert.Contains(c, jsonOf(pw), prefix, "%s: DB_PASSWORD is not %s's secret", id, owner)
+				// User and password are one pair: the same secret's username and password fields.
+				assert.Equal(c, jsonOf(pw), strings.Replace(jsonOf(ct.secrets["DB_USER"]), ":username::", ":password::", 1), "%s: DB_USER and DB_PASSWORD are not one secret's pair", id)
+			}
+			var connects []string
+			for _, r := range tpl.Resources {
+				if r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Policy" {
+					continue
+				}
+				for _, st := range statements(r) {
+					res := jsonOf(get(st, "Resource"))
+					if slices.Equal(stringList(get(st, "Action")), []string{"rds-db:connect"}) && strings.Contains(res, ":dbuser:") && strings.Contains(res, "/"+s.Name+`"`) {
+						connects = append(connects, res)
+					}
+				}
+			}
+			if assert.Len(c, connects, 1, "%s: rds-db:connect grants", id) {
+				assert.Contains(c, connects[0], db, "%s: connects outside %s", id, data)
+				assert.Contains(c, connects[0], prefix, "%s: connects to another database than %s's", id, owner)
+			}
+		}
+	}
+}
+
+// TestFixtureStagingAndProdRunTheSeedSizes pins seed 003's sizes on the fixtures.
+func TestFixtureStagingAndProdRunTheSeedSizes(t *testing.T) {
+	a := Fixtures(t)
+	for _, name := range []string{"Staging-App-us-east-1", "Prod-App-us-east-1", "Prod-App-eu-west-1"} {
+		tpl := a.Template(t, name)
+		_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
+		require.Len(t, tasks, 3, name)
+		for id, td := range tasks {
+			assert.Equal(t, "512", str(td.Properties["Cpu"]), "%s/%s", name, id)
+			assert.Equal(t, "1024", str(td.Properties["Memory"]), "%s/%s", name, id)
+		}
+		_, targets := tpl.OfType("AWS::ApplicationAutoScaling::ScalableTarget")
+		require.Len(t, targets, 3, name)
+		for id, st := range targets {
+			assert.Equal(t, []int{2, 20}, []int{num(st.Properties["MinCapacity"]), num(st.Properties["MaxCapacity"])}, "%s/%s", name, id)
 		}
 	}
 }
@@ -351,9 +443,8 @@ func TestClustersHaveContainerInsightsAndANamespace(t *testing.T) {
 func TestTheOtlpSecretIsReadUnderTheRegionsSecretsKey(t *testing.T) {
 	a := StagingWithOptions(t)
 	env := a.Envs["staging"]
-	if !reflect.DeepEqual(a.Template(t, "Staging-Network-us-east-1").Resources, Shipped(t).Template(t, "Staging-Network-us-east-1").Resources) {
-		t.Error("the OTLP secret changed the Network stack")
-	}
+	assert.Equal(t, Fixtures(t).Template(t, "Staging-Network-us-east-1").Resources, a.Template(t, "Staging-Network-us-east-1").Resources,
+		"the OTLP secret changed the Network stack")
 	tpl := a.Template(t, "Staging-App-us-east-1")
 	reads, decrypts := 0, 0
 	for _, r := range tpl.Resources {
@@ -361,82 +452,23 @@ func TestTheOtlpSecretIsReadUnderTheRegionsSecretsKey(t *testing.T) {
 			continue
 		}
 		for _, st := range statements(r) {
-			actions, resources := fmt.Sprint(stringList(get(st, "Action"))), jsonOf(get(st, "Resource"))
-			if strings.Contains(actions, "secretsmanager:GetSecretValue") && strings.Contains(resources, ":secret:stratus/staging/otlp-??????") {
+			actions, resources := stringList(get(st, "Action")), jsonOf(get(st, "Resource"))
+			if slices.Contains(actions, "secretsmanager:GetSecretValue") && strings.Contains(resources, ":secret:stratus/staging/otlp-??????") {
 				reads++
 			}
-			if actions == "[kms:Decrypt]" && strings.Contains(resources, "Fn::ImportValue") && strings.Contains(resources, "SecretsKey") &&
+			if slices.Equal(actions, []string{"kms:Decrypt"}) && strings.Contains(resources, "Fn::ImportValue") && strings.Contains(resources, "SecretsKey") &&
 				strings.Contains(jsonOf(get(st, "Condition")), "secretsmanager.us-east-1.amazonaws.com") {
 				decrypts++
 			}
 		}
 	}
-	if reads != len(env.Services) || decrypts < len(env.Services) {
-		t.Errorf("%d policies read the OTLP secret and %d decrypt with the imported secrets key via Secrets Manager, want %d each", reads, decrypts, len(env.Services))
-	}
+	assert.Equal(t, len(env.Services), reads, "policies reading the OTLP secret")
+	assert.GreaterOrEqual(t, decrypts, len(env.Services), "policies decrypting with the imported secrets key via Secrets Manager")
 	_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
+	require.NotEmpty(t, tasks)
 	for id, task := range tasks {
-		if js := jsonOf(task.Properties["ContainerDefinitions"]); !strings.Contains(js, `"OTLP_AUTH_HEADER"`) || !strings.Contains(js, ":secret:stratus/staging/otlp") {
-			t.Errorf("%s: the collector does not get the OTLP secret: %s", id, js)
-		}
-	}
-}
-
-// TestEachServiceReachesOnlyItsOwnDatabase: in every App stack, a service's DB_HOST, its
-// credentials and its rds-db:connect grant all name the database it owns (or the one it
-// shares), in its own region.
-func TestEachServiceReachesOnlyItsOwnDatabase(t *testing.T) {
-	for _, a := range []*Assembly{Shipped(t), SeedVariants(t)} {
-		for _, tpl := range a.stacksOf("App") {
-			env := tpl.Env
-			data := strings.Replace(tpl.StackName, "-App-", "-Data-", 1)
-			containers := mainContainers(t, tpl)
-			for _, s := range env.Services {
-				if s.Database == config.EngineNone {
-					continue
-				}
-				owner := s.Name
-				if s.ShareDatabaseWith != "" {
-					owner = s.ShareDatabaseWith
-				}
-				// The Data stack's logical ids start with the owner's PascalCase name (…Database…).
-				db := `"Fn::ImportValue":"` + data + ":ExportsOutput"
-				prefix := strings.ToUpper(owner[:1]) + owner[1:] + "Database"
-				c := containers[s.Name]
-				host, user := jsonOf(c.env["DB_HOST"]), jsonOf(c.secrets["DB_PASSWORD"])+jsonOf(c.env["DB_USER"])
-				if !strings.Contains(host, db) || !strings.Contains(host, prefix) {
-					t.Errorf("%s: %s's DB_HOST %s is not %s's database in %s", tpl.StackName, s.Name, host, owner, data)
-				}
-				if c.secrets["DB_PASSWORD"] != nil && !strings.Contains(user, prefix) {
-					t.Errorf("%s: %s's DB_PASSWORD %s is not %s's secret", tpl.StackName, s.Name, user, owner)
-				}
-				// User and password are one pair: the same secret's username and password fields.
-				if pw := jsonOf(c.secrets["DB_PASSWORD"]); pw != "null" &&
-					strings.Replace(jsonOf(c.secrets["DB_USER"]), ":username::", ":password::", 1) != pw {
-					t.Errorf("%s: %s's DB_USER %s and DB_PASSWORD %s are not one secret's pair", tpl.StackName, s.Name, jsonOf(c.secrets["DB_USER"]), pw)
-				}
-				connects := 0
-				for _, r := range tpl.Resources {
-					if r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Policy" {
-						continue
-					}
-					for _, st := range statements(r) {
-						if fmt.Sprint(stringList(get(st, "Action"))) != "[rds-db:connect]" {
-							continue
-						}
-						res := jsonOf(get(st, "Resource"))
-						if strings.Contains(res, ":dbuser:") && strings.Contains(res, "/"+s.Name+`"`) {
-							connects++
-							if !strings.Contains(res, db) || !strings.Contains(res, prefix) {
-								t.Errorf("%s: %s may connect to %s, not %s's database", tpl.StackName, s.Name, res, owner)
-							}
-						}
-					}
-				}
-				if connects != 1 {
-					t.Errorf("%s: %d rds-db:connect grants for %s, want 1", tpl.StackName, connects, s.Name)
-				}
-			}
-		}
+		js := jsonOf(task.Properties["ContainerDefinitions"])
+		assert.Contains(t, js, `"OTLP_AUTH_HEADER"`, id)
+		assert.Contains(t, js, ":secret:stratus/staging/otlp", id)
 	}
 }

@@ -7,10 +7,10 @@ import (
 	"github.com/stratus-platform/stratus/config"
 )
 
-// BenchmarkSynth measures building and synthesizing each shipped environment (without the
+// BenchmarkSynth measures building and synthesizing each fixture environment (without the
 // built-in validator, as the tests run): `make bench`.
 func BenchmarkSynth(b *testing.B) {
-	envs, err := config.LoadDir(filepath.Join(repoRoot, "config"))
+	envs, err := config.LoadDir(filepath.Join(repoRoot, fixtureDir))
 	if err != nil {
 		b.Fatal(err)
 	}

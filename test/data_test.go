@@ -1,155 +1,160 @@
 package test
 
 import (
-	"fmt"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/config"
 )
 
-// props walks a nested property path ("AliasTarget", "DNSName") of a JSON value.
-func get(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
+var dataChecks = []check{
+	{"every Data stack imports its region's Network stack", checkDataImportsNetwork},
+	{"databases are encrypted, protected and backed up as configured", checkDatabases},
+	{"every database forces TLS", checkForceTls},
+	{"database secrets are encrypted, retained and rotated", checkSecrets},
+	{"every region has one hardened cache", checkCaches},
+	{"nothing stateful is silently lost", checkNothingStatefulLost},
+	{"keys rotate and no key policy opens to everyone", checkKeys},
+	{"buckets block public access, encrypt and refuse plain HTTP", checkBuckets},
 }
 
-func TestEveryRegionHasADataStackThatImportsTheNetwork(t *testing.T) {
-	a := Shipped(t)
-	want := []string{"Dev-Data-us-east-1", "Prod-Data-eu-west-1", "Prod-Data-us-east-1", "Staging-Data-us-east-1"}
-	var got []string
-	for _, tpl := range a.stacksOf("Data") {
-		got = append(got, tpl.StackName)
+func dataStacks(c *C, a *Assembly) []*Template {
+	out := a.stacksOf("Data")
+	require.NotEmpty(c, out, "%s: no Data stacks", a.Name)
+	return out
+}
+
+func checkDataImportsNetwork(c *C, a *Assembly) {
+	for _, tpl := range dataStacks(c, a) {
 		network := strings.Replace(tpl.StackName, "-Data-", "-Network-", 1)
-		if !strings.Contains(jsonOf(tpl.Resources), `"Fn::ImportValue":"`+network+`:`) {
-			t.Errorf("%s takes nothing from %s through Fn::ImportValue", tpl.StackName, network)
-		}
-		if env := tpl.Env; tpl.TerminationProtection != env.TerminationProtection {
-			t.Errorf("%s: termination protection %v", tpl.StackName, tpl.TerminationProtection)
-		}
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("data stacks = %v, want %v", got, want)
+		assert.Contains(c, jsonOf(tpl.Resources), `"Fn::ImportValue":"`+network+`:`, "%s takes nothing from %s", tpl.StackName, network)
 	}
 }
 
-func TestProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings(t *testing.T) {
-	a := Shipped(t)
-	primary, secondary := a.Template(t, "Prod-Data-us-east-1"), a.Template(t, "Prod-Data-eu-west-1")
-
-	_, globals := primary.OfType("AWS::RDS::GlobalCluster")
-	var ids []string
-	for _, g := range globals {
-		ids = append(ids, str(g.Properties["GlobalClusterIdentifier"]))
-		if ref(g.Properties["SourceDBClusterIdentifier"]) == "" {
-			t.Errorf("global cluster %v has no source cluster in the primary stack", g.Properties)
+// ownedDatabases are the services of env that own a database of engine.
+func ownedDatabases(env *config.Environment, engine config.DatabaseEngine) []string {
+	var out []string
+	for _, s := range env.Services {
+		if s.Database == engine && s.ShareDatabaseWith == "" {
+			out = append(out, s.Name)
 		}
 	}
-	sort.Strings(ids)
-	if want := "[stratus-prod-order stratus-prod-product stratus-prod-user]"; fmt.Sprint(ids) != want {
-		t.Errorf("global clusters = %v, want %s", ids, want)
-	}
+	return out
+}
 
-	for _, tpl := range []*Template{primary, secondary} {
+// ownsWriter reports whether env's Data stack in region holds a writable database with a
+// password secret for a database of engine: every region for PostgreSQL instances and for Aurora
+// without a Global Database, only the primary region for a Global Database (its secondaries
+// are read-only and reached with IAM authentication).
+func ownsWriter(env *config.Environment, region string, engine config.DatabaseEngine) bool {
+	return engine == config.EnginePostgres || region == env.PrimaryRegion || !env.Database.GlobalDatabase
+}
+
+// regionDatabases counts the databases env's Data stack in region holds: all and with a writer.
+func regionDatabases(env *config.Environment, region string) (all, writers int) {
+	for _, e := range []config.DatabaseEngine{config.EngineAuroraPostgres, config.EnginePostgres} {
+		n := len(ownedDatabases(env, e))
+		all += n
+		if ownsWriter(env, region, e) {
+			writers += n
+		}
+	}
+	return all, writers
+}
+
+var deletionPolicy = map[string]string{"retain": "Retain", "snapshot": "Snapshot"}
+
+func checkDatabases(c *C, a *Assembly) {
+	for _, tpl := range dataStacks(c, a) {
+		env, db := tpl.Env, tpl.Env.Database
+		primary := tpl.Region == env.PrimaryRegion
 		_, clusters := tpl.OfType("AWS::RDS::DBCluster")
+		_, instances := tpl.OfType("AWS::RDS::DBInstance")
 		_, keys := tpl.OfType("AWS::KMS::Key")
-		if len(clusters) != 3 {
-			t.Fatalf("%s: %d Aurora clusters, want 3", tpl.StackName, len(clusters))
-		}
-		var joined []string
-		for id, c := range clusters {
-			p := c.Properties
-			if p["StorageEncrypted"] != true || keys[ref(p["KmsKeyId"])].Properties["EnableKeyRotation"] != true {
-				t.Errorf("%s/%s: storage not encrypted with a rotating key of this stack", tpl.StackName, id)
+		aurora, postgres := ownedDatabases(env, config.EngineAuroraPostgres), ownedDatabases(env, config.EnginePostgres)
+		assert.Len(c, clusters, len(aurora), "%s: Aurora clusters", tpl.StackName)
+		for id, cl := range clusters {
+			p := cl.Properties
+			assert.Equal(c, true, p["StorageEncrypted"], "%s/%s: storage encryption", tpl.StackName, id)
+			assert.Equal(c, true, keys[ref(p["KmsKeyId"])].Properties["EnableKeyRotation"], "%s/%s: not encrypted with a rotating key of this stack", tpl.StackName, id)
+			assert.Equal(c, db.DeletionProtection, p["DeletionProtection"], "%s/%s: deletion protection", tpl.StackName, id)
+			assert.Equal(c, true, p["EnableIAMDatabaseAuthentication"], "%s/%s: IAM authentication", tpl.StackName, id)
+			assert.Equal(c, db.BackupRetentionDays, num(p["BackupRetentionPeriod"]), "%s/%s: backup retention", tpl.StackName, id)
+			if db.BackupWindow != "" {
+				assert.Equal(c, db.BackupWindow, str(p["PreferredBackupWindow"]), "%s/%s: backup window", tpl.StackName, id)
 			}
-			if p["DeletionProtection"] != true || p["EnableIAMDatabaseAuthentication"] != true {
-				t.Errorf("%s/%s: deletion protection %v, IAM auth %v", tpl.StackName, id, p["DeletionProtection"], p["EnableIAMDatabaseAuthentication"])
-			}
-			if num(p["BackupRetentionPeriod"]) != 35 || str(p["PreferredBackupWindow"]) != "03:00-04:00" {
-				t.Errorf("%s/%s: backups %v days at %v, want 35 at 03:00-04:00", tpl.StackName, id, p["BackupRetentionPeriod"], p["PreferredBackupWindow"])
-			}
-			if fmt.Sprint(p["EnableCloudwatchLogsExports"]) != "[postgresql]" {
-				t.Errorf("%s/%s: log exports %v", tpl.StackName, id, p["EnableCloudwatchLogsExports"])
-			}
-			if c.DeletionPolicy != "Retain" && c.DeletionPolicy != "Snapshot" {
-				t.Errorf("%s/%s: DeletionPolicy %q", tpl.StackName, id, c.DeletionPolicy)
-			}
-			if g := str(p["GlobalClusterIdentifier"]); g != "" {
-				joined = append(joined, g)
-			}
-			// Latency routing sends writes to eu-west-1's services too; they reach the primary's
-			// writer through write forwarding.
-			if tpl == secondary && p["EnableGlobalWriteForwarding"] != true {
-				t.Errorf("%s/%s: write forwarding %v on a secondary that takes traffic", tpl.StackName, id, p["EnableGlobalWriteForwarding"])
+			assert.Equal(c, []any{"postgresql"}, p["EnableCloudwatchLogsExports"], "%s/%s: log exports", tpl.StackName, id)
+			assert.Equal(c, deletionPolicy[db.RemovalPolicy], cl.DeletionPolicy, "%s/%s: DeletionPolicy", tpl.StackName, id)
+			if !ownsWriter(env, tpl.Region, config.EngineAuroraPostgres) {
+				assert.NotEmpty(c, str(p["GlobalClusterIdentifier"]), "%s/%s: a secondary cluster joins no Global Database", tpl.StackName, id)
+				assert.Nil(c, p["MasterUsername"], "%s/%s: a secondary cluster inherits its credentials", tpl.StackName, id)
+				if env.DNS.Routing == config.RoutingLatency {
+					// Latency routing sends writes to every region's services; they reach the
+					// primary's writer through write forwarding.
+					assert.Equal(c, true, p["EnableGlobalWriteForwarding"], "%s/%s: write forwarding", tpl.StackName, id)
+				}
 			}
 		}
-		if tpl == secondary {
-			sort.Strings(joined)
-			if fmt.Sprint(joined) != "[stratus-prod-order stratus-prod-product stratus-prod-user]" {
-				t.Errorf("secondary clusters join %v", joined)
-			}
-			if strings.Contains(jsonOf(secondary.Resources), "MasterUsername") {
-				t.Errorf("a secondary cluster sets master credentials; it must inherit them")
-			}
+		_, globals := tpl.OfType("AWS::RDS::GlobalCluster")
+		if primary && db.GlobalDatabase {
+			assert.Len(c, globals, len(aurora), "%s: Global Databases", tpl.StackName)
+		} else {
+			assert.Empty(c, globals, "%s: Global Databases", tpl.StackName)
 		}
+		standalone := 0
+		for id, i := range instances {
+			p := i.Properties
+			assert.Equal(c, false, p["PubliclyAccessible"], "%s/%s: public", tpl.StackName, id)
+			if ref(p["DBClusterIdentifier"]) != "" {
+				continue
+			}
+			standalone++
+			assert.Equal(c, true, p["StorageEncrypted"], "%s/%s: storage encryption", tpl.StackName, id)
+			assert.NotNil(c, p["KmsKeyId"], "%s/%s: customer key", tpl.StackName, id)
+			assert.Equal(c, db.Postgres.MultiAZ, p["MultiAZ"], "%s/%s: Multi-AZ", tpl.StackName, id)
+			assert.Equal(c, db.DeletionProtection, p["DeletionProtection"], "%s/%s: deletion protection", tpl.StackName, id)
+			assert.Equal(c, db.BackupRetentionDays, num(p["BackupRetentionPeriod"]), "%s/%s: backup retention", tpl.StackName, id)
+			assert.Equal(c, deletionPolicy[db.RemovalPolicy], i.DeletionPolicy, "%s/%s: DeletionPolicy", tpl.StackName, id)
+		}
+		assert.Equal(c, len(postgres), standalone, "%s: PostgreSQL instances", tpl.StackName)
 	}
 }
 
-func TestProdAuroraInstancesAreTwoPrivateR6gLargeInDistinctZones(t *testing.T) {
-	a := Shipped(t)
-	tpl := a.Template(t, "Prod-Data-us-east-1")
-	_, instances := tpl.OfType("AWS::RDS::DBInstance")
-	byCluster := map[string][]Resource{}
-	for _, i := range instances {
-		byCluster[ref(i.Properties["DBClusterIdentifier"])] = append(byCluster[ref(i.Properties["DBClusterIdentifier"])], i)
-	}
-	if len(byCluster) != 3 {
-		t.Fatalf("instances belong to %d clusters, want 3", len(byCluster))
-	}
-	for cluster, list := range byCluster {
-		zones := map[string]bool{}
-		for _, i := range list {
-			zones[str(i.Properties["AvailabilityZone"])] = true
-			if str(i.Properties["DBInstanceClass"]) != "db.r6g.large" || i.Properties["PubliclyAccessible"] != false {
-				t.Errorf("%s: instance %v", cluster, i.Properties)
+// checkForceTls: every cluster and every standalone instance uses a parameter group of its stack
+// that sets rds.force_ssl.
+func checkForceTls(c *C, a *Assembly) {
+	for _, tpl := range dataStacks(c, a) {
+		checked := 0
+		want, _ := regionDatabases(tpl.Env, tpl.Region)
+		for id, r := range tpl.Resources {
+			var group string
+			switch {
+			case r.Type == "AWS::RDS::DBCluster":
+				group = ref(r.Properties["DBClusterParameterGroupName"])
+			case r.Type == "AWS::RDS::DBInstance" && r.Properties["DBClusterIdentifier"] == nil:
+				group = ref(r.Properties["DBParameterGroupName"])
+			default:
+				continue
 			}
-			if i.Properties["EnablePerformanceInsights"] != true || num(i.Properties["MonitoringInterval"]) != 60 {
-				t.Errorf("%s: instance without Performance Insights or enhanced monitoring", cluster)
+			checked++
+			pg, ok := tpl.Resources[group]
+			if assert.True(c, ok, "%s/%s: no parameter group of this stack", tpl.StackName, id) {
+				assert.Equal(c, "1", str(get(pg.Properties, "Parameters", "rds.force_ssl")), "%s/%s: rds.force_ssl in %s", tpl.StackName, id, group)
 			}
 		}
-		if len(list) != 2 || len(zones) != 2 {
-			t.Errorf("%s: %d instances in %d AZs, want a writer and a reader in two AZs", cluster, len(list), len(zones))
-		}
+		assert.Equal(c, want, checked, "%s: databases", tpl.StackName)
 	}
 }
 
-func TestClusterParametersForceTls(t *testing.T) {
-	for _, tpl := range Shipped(t).stacksOf("Data") {
-		_, groups := tpl.OfType("AWS::RDS::DBClusterParameterGroup")
-		if len(groups) == 0 {
-			t.Errorf("%s: no cluster parameter group", tpl.StackName)
-		}
-		for id, g := range groups {
-			if str(get(g.Properties, "Parameters", "rds.force_ssl")) != "1" {
-				t.Errorf("%s/%s: rds.force_ssl = %v", tpl.StackName, id, get(g.Properties, "Parameters", "rds.force_ssl"))
-			}
-		}
-	}
-}
-
-func TestPrimarySecretsAreEncryptedRetainedAndRotated(t *testing.T) {
-	a := Shipped(t)
-	for _, name := range []string{"Prod-Data-us-east-1", "Staging-Data-us-east-1", "Dev-Data-us-east-1"} {
-		tpl := a.Template(t, name)
+// checkSecrets: every secret is retained under a customer key and each writable database's
+// secret is rotated (directly or through its attachment to the database).
+func checkSecrets(c *C, a *Assembly) {
+	for _, tpl := range dataStacks(c, a) {
 		_, secrets := tpl.OfType("AWS::SecretsManager::Secret")
 		_, schedules := tpl.OfType("AWS::SecretsManager::RotationSchedule")
-		// A schedule rotates a secret directly or through its attachment to the database.
 		_, attachments := tpl.OfType("AWS::SecretsManager::SecretTargetAttachment")
 		rotated := map[string]bool{}
 		for _, s := range schedules {
@@ -161,60 +166,48 @@ func TestPrimarySecretsAreEncryptedRetainedAndRotated(t *testing.T) {
 		}
 		dbSecrets := 0
 		for id, s := range secrets {
-			if s.DeletionPolicy != "Retain" {
-				t.Errorf("%s/%s: secret DeletionPolicy %q, want Retain", name, id, s.DeletionPolicy)
-			}
-			if s.Properties["KmsKeyId"] == nil {
-				t.Errorf("%s/%s: secret without a customer key", name, id)
-			}
+			assert.Equal(c, "Retain", s.DeletionPolicy, "%s/%s: secret DeletionPolicy", tpl.StackName, id)
+			assert.NotNil(c, s.Properties["KmsKeyId"], "%s/%s: secret without a customer key", tpl.StackName, id)
 			if strings.Contains(id, "Database") {
 				dbSecrets++
-				if !rotated[id] {
-					t.Errorf("%s/%s: database secret without a rotation schedule", name, id)
-				}
+				assert.True(c, rotated[id], "%s/%s: database secret without a rotation schedule", tpl.StackName, id)
 			}
 		}
-		if dbSecrets != 3 {
-			t.Errorf("%s: %d database secrets, want one per service", name, dbSecrets)
-		}
+		_, writers := regionDatabases(tpl.Env, tpl.Region)
+		assert.Equal(c, writers, dbSecrets, "%s: database secrets, one per writable database", tpl.StackName)
 	}
 }
 
-func TestEveryRegionHasOneHardenedRedisReplicationGroup(t *testing.T) {
-	a := Shipped(t)
-	for _, tpl := range a.stacksOf("Data") {
+func checkCaches(c *C, a *Assembly) {
+	for _, tpl := range dataStacks(c, a) {
 		env := tpl.Env
 		_, groups := tpl.OfType("AWS::ElastiCache::ReplicationGroup")
-		if len(groups) != 1 {
-			t.Fatalf("%s: %d replication groups, want 1", tpl.StackName, len(groups))
-		}
+		require.Len(c, groups, 1, "%s: replication groups", tpl.StackName)
 		for id, g := range groups {
-			p := g.Properties
-			if p["AtRestEncryptionEnabled"] != true || p["TransitEncryptionEnabled"] != true || str(p["TransitEncryptionMode"]) != "required" || p["KmsKeyId"] == nil {
-				t.Errorf("%s/%s: encryption at rest %v, in transit %v, key %v", tpl.StackName, id, p["AtRestEncryptionEnabled"], p["TransitEncryptionEnabled"], p["KmsKeyId"])
-			}
-			if !strings.Contains(jsonOf(p["AuthToken"]), "{{resolve:secretsmanager:") {
-				t.Errorf("%s/%s: AuthToken is not a Secrets Manager dynamic reference: %s", tpl.StackName, id, jsonOf(p["AuthToken"]))
-			}
+			p, name := g.Properties, tpl.StackName+"/"+id
+			assert.Equal(c, true, p["AtRestEncryptionEnabled"], "%s: encryption at rest", name)
+			assert.Equal(c, true, p["TransitEncryptionEnabled"], "%s: encryption in transit", name)
+			assert.Equal(c, "required", str(p["TransitEncryptionMode"]), "%s: transit encryption mode", name)
+			assert.NotNil(c, p["KmsKeyId"], "%s: customer key", name)
+			assert.Contains(c, jsonOf(p["AuthToken"]), "{{resolve:secretsmanager:", "%s: AuthToken is not a Secrets Manager dynamic reference", name)
 			failover := env.Cache.Replicas > 0
-			if p["MultiAZEnabled"] != failover || p["AutomaticFailoverEnabled"] != failover {
-				t.Errorf("%s/%s: Multi-AZ %v, failover %v with %d replicas", tpl.StackName, id, p["MultiAZEnabled"], p["AutomaticFailoverEnabled"], env.Cache.Replicas)
-			}
-			if num(p["NumCacheClusters"]) != env.Cache.Replicas+1 || num(p["Port"]) != env.Cache.Port || str(p["Engine"]) != env.Cache.Engine {
-				t.Errorf("%s/%s: nodes %v port %v engine %v", tpl.StackName, id, p["NumCacheClusters"], p["Port"], p["Engine"])
-			}
-			if g.DeletionPolicy != "Snapshot" || p["LogDeliveryConfigurations"] == nil || num(p["SnapshotRetentionLimit"]) != env.Cache.SnapshotRetentionDays {
-				t.Errorf("%s/%s: DeletionPolicy %q, log delivery %v, snapshots %v", tpl.StackName, id, g.DeletionPolicy, p["LogDeliveryConfigurations"] != nil, p["SnapshotRetentionLimit"])
-			}
+			assert.Equal(c, failover, p["MultiAZEnabled"], "%s: Multi-AZ with %d replicas", name, env.Cache.Replicas)
+			assert.Equal(c, failover, p["AutomaticFailoverEnabled"], "%s: failover with %d replicas", name, env.Cache.Replicas)
+			assert.Equal(c, env.Cache.Replicas+1, num(p["NumCacheClusters"]), "%s: nodes", name)
+			assert.Equal(c, env.Cache.Port, num(p["Port"]), "%s: port", name)
+			assert.Equal(c, env.Cache.Engine, str(p["Engine"]), "%s: engine", name)
+			assert.Equal(c, "Snapshot", g.DeletionPolicy, "%s: DeletionPolicy", name)
+			assert.NotNil(c, p["LogDeliveryConfigurations"], "%s: log delivery", name)
+			assert.Equal(c, env.Cache.SnapshotRetentionDays, num(p["SnapshotRetentionLimit"]), "%s: snapshot retention", name)
 		}
 	}
 }
 
-// TestNothingStatefulIsSilentlyLost: every resource that holds data or protects it has a
-// DeletionPolicy that keeps it (Retain) or its data (Snapshot). An Aurora instance follows its
-// cluster: kept with a retained cluster (which stays usable), deleted with a snapshotted one
-// (CloudFormation cannot delete a cluster that still has instances).
-func TestNothingStatefulIsSilentlyLost(t *testing.T) {
+// checkNothingStatefulLost: every resource that holds data or protects it has a DeletionPolicy
+// that keeps it (Retain) or its data (Snapshot). An Aurora instance follows its cluster: kept
+// with a retained cluster (which stays usable), deleted with a snapshotted one (CloudFormation
+// cannot delete a cluster that still has instances).
+func checkNothingStatefulLost(c *C, a *Assembly) {
 	keep := map[string][]string{
 		"AWS::RDS::DBCluster":                {"Retain", "Snapshot"},
 		"AWS::RDS::GlobalCluster":            {"Retain"},
@@ -224,48 +217,132 @@ func TestNothingStatefulIsSilentlyLost(t *testing.T) {
 		"AWS::Logs::LogGroup":                {"Retain"},
 		"AWS::S3::Bucket":                    {"Retain"},
 		"AWS::ECR::Repository":               {"Retain"},
-		"AWS::RDS::DBInstance(standalone)":   {"Retain", "Snapshot"},
+		"AWS::RDS::DBInstance":               {"Retain", "Snapshot"},
 	}
 	memberPolicy := map[string]string{"Retain": "Retain", "Snapshot": "Delete"}
-	for name, tpl := range everyTemplate(t) {
+	stateful := 0
+	for name, tpl := range a.Templates {
 		for id, r := range tpl.Resources {
-			typ := r.Type
-			if typ == "AWS::RDS::DBInstance" {
-				typ += "(standalone)"
-				if c := ref(r.Properties["DBClusterIdentifier"]); c != "" {
-					cluster, ok := tpl.Resources[c]
-					if !ok {
-						t.Fatalf("%s/%s: DBClusterIdentifier %v is not a cluster of this stack", name, id, r.Properties["DBClusterIdentifier"])
-					}
-					if want := memberPolicy[cluster.DeletionPolicy]; r.DeletionPolicy != want {
-						t.Errorf("%s/%s: DeletionPolicy %q with cluster %s %q, want %q", name, id, r.DeletionPolicy, c, cluster.DeletionPolicy, want)
-					}
-					continue
+			if cid := ref(r.Properties["DBClusterIdentifier"]); r.Type == "AWS::RDS::DBInstance" && cid != "" {
+				cluster, ok := tpl.Resources[cid]
+				if assert.True(c, ok, "%s/%s: DBClusterIdentifier %s is not a cluster of this stack", name, id, cid) {
+					assert.Equal(c, memberPolicy[cluster.DeletionPolicy], r.DeletionPolicy, "%s/%s: DeletionPolicy with cluster %s %q", name, id, cid, cluster.DeletionPolicy)
 				}
+				continue
 			}
-			allowed, stateful := keep[typ]
-			if stateful && !slices.Contains(allowed, r.DeletionPolicy) {
-				t.Errorf("%s/%s (%s): DeletionPolicy %q, want one of %v", name, id, typ, r.DeletionPolicy, allowed)
+			if allowed, ok := keep[r.Type]; ok {
+				stateful++
+				assert.Contains(c, allowed, r.DeletionPolicy, "%s/%s (%s): DeletionPolicy", name, id, r.Type)
 			}
 		}
+	}
+	assert.NotZero(c, stateful, "%s: no stateful resources", a.Name)
+}
+
+// checkKeys: every customer key rotates, and no key policy statement allows everyone ("*")
+// without a condition.
+func checkKeys(c *C, a *Assembly) {
+	keys := 0
+	for name, tpl := range a.Templates {
+		_, ks := tpl.OfType("AWS::KMS::Key")
+		for id, k := range ks {
+			keys++
+			assert.Equal(c, true, k.Properties["EnableKeyRotation"], "%s/%s: key rotation", name, id)
+			for _, st := range asList(get(k.Properties["KeyPolicy"], "Statement")) {
+				principal := jsonOf(get(st, "Principal"))
+				everyone := principal == `"*"` || principal == `{"AWS":"*"}`
+				if everyone && str(get(st, "Effect")) == "Allow" {
+					assert.NotNil(c, get(st, "Condition"), "%s/%s: key policy allows everyone without a condition: %s", name, id, compact(st))
+				}
+			}
+		}
+	}
+	assert.NotZero(c, keys, "%s: no keys", a.Name)
+}
+
+// checkBuckets: every bucket blocks all public access, is encrypted, and its policy denies
+// requests without TLS.
+func checkBuckets(c *C, a *Assembly) {
+	buckets := 0
+	for name, tpl := range a.Templates {
+		_, bs := tpl.OfType("AWS::S3::Bucket")
+		_, policies := tpl.OfType("AWS::S3::BucketPolicy")
+		tlsOnly := map[string]bool{}
+		for _, p := range policies {
+			for _, st := range asList(get(p.Properties, "PolicyDocument", "Statement")) {
+				if str(get(st, "Effect")) == "Deny" && str(get(st, "Condition", "Bool", "aws:SecureTransport")) == "false" {
+					tlsOnly[ref(p.Properties["Bucket"])] = true
+				}
+			}
+		}
+		for id, b := range bs {
+			buckets++
+			block := map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}
+			assert.Equal(c, block, b.Properties["PublicAccessBlockConfiguration"], "%s/%s: public access block", name, id)
+			assert.NotEmpty(c, asList(get(b.Properties, "BucketEncryption", "ServerSideEncryptionConfiguration")), "%s/%s: encryption", name, id)
+			assert.True(c, tlsOnly[id], "%s/%s: no policy denies plain HTTP", name, id)
+		}
+	}
+	assert.NotZero(c, buckets, "%s: no buckets", a.Name)
+}
+
+// TestFixtureProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings pins the seed's prod data tier.
+func TestFixtureProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings(t *testing.T) {
+	a := Fixtures(t)
+	primary, secondary := a.Template(t, "Prod-Data-us-east-1"), a.Template(t, "Prod-Data-eu-west-1")
+	_, globals := primary.OfType("AWS::RDS::GlobalCluster")
+	var ids []string
+	for _, g := range globals {
+		ids = append(ids, str(g.Properties["GlobalClusterIdentifier"]))
+		assert.NotEmpty(t, ref(g.Properties["SourceDBClusterIdentifier"]), "global cluster without a source cluster in the primary stack")
+	}
+	want := []string{"stratus-prod-order", "stratus-prod-product", "stratus-prod-user"}
+	assert.ElementsMatch(t, want, ids)
+	for _, tpl := range []*Template{primary, secondary} {
+		_, clusters := tpl.OfType("AWS::RDS::DBCluster")
+		require.Len(t, clusters, 3, tpl.StackName)
+		var joined []string
+		for id, cl := range clusters {
+			assert.Equal(t, 35, num(cl.Properties["BackupRetentionPeriod"]), "%s/%s", tpl.StackName, id)
+			assert.Equal(t, "03:00-04:00", str(cl.Properties["PreferredBackupWindow"]), "%s/%s", tpl.StackName, id)
+			assert.Equal(t, true, cl.Properties["DeletionProtection"], "%s/%s", tpl.StackName, id)
+			joined = append(joined, str(cl.Properties["GlobalClusterIdentifier"]))
+		}
+		if tpl == secondary {
+			assert.ElementsMatch(t, want, joined)
+		}
+	}
+	_, instances := primary.OfType("AWS::RDS::DBInstance")
+	byCluster := map[string]map[string]bool{}
+	for _, i := range instances {
+		cl := ref(i.Properties["DBClusterIdentifier"])
+		if byCluster[cl] == nil {
+			byCluster[cl] = map[string]bool{}
+		}
+		byCluster[cl][str(i.Properties["AvailabilityZone"])] = true
+		assert.Equal(t, "db.r6g.large", str(i.Properties["DBInstanceClass"]))
+		assert.Equal(t, true, i.Properties["EnablePerformanceInsights"])
+		assert.Equal(t, 60, num(i.Properties["MonitoringInterval"]))
+	}
+	require.Len(t, byCluster, 3)
+	for cl, zones := range byCluster {
+		assert.Len(t, zones, 2, "%s: a writer and a reader in two AZs", cl)
 	}
 }
 
-func TestDevTradesProtectionForCost(t *testing.T) {
-	tpl := Shipped(t).Template(t, "Dev-Data-us-east-1")
+// TestFixtureDevTradesProtectionForCost pins dev's cheaper data tier.
+func TestFixtureDevTradesProtectionForCost(t *testing.T) {
+	tpl := Fixtures(t).Template(t, "Dev-Data-us-east-1")
 	_, clusters := tpl.OfType("AWS::RDS::DBCluster")
-	for id, c := range clusters {
-		if c.Properties["DeletionProtection"] != false || c.DeletionPolicy != "Snapshot" || c.Properties["ServerlessV2ScalingConfiguration"] == nil {
-			t.Errorf("%s: dev cluster deletion protection %v, policy %q, serverless %v", id, c.Properties["DeletionProtection"], c.DeletionPolicy, c.Properties["ServerlessV2ScalingConfiguration"])
-		}
+	require.Len(t, clusters, 3)
+	for id, cl := range clusters {
+		assert.Equal(t, false, cl.Properties["DeletionProtection"], id)
+		assert.Equal(t, "Snapshot", cl.DeletionPolicy, id)
+		assert.NotNil(t, cl.Properties["ServerlessV2ScalingConfiguration"], id)
 	}
 	_, instances := tpl.OfType("AWS::RDS::DBInstance")
-	if len(instances) != 3 {
-		t.Errorf("dev has %d instances, want one Serverless v2 writer per service", len(instances))
-	}
+	require.Len(t, instances, 3, "one Serverless v2 writer per service")
 	for id, i := range instances {
-		if str(i.Properties["DBInstanceClass"]) != "db.serverless" {
-			t.Errorf("%s: class %v", id, i.Properties["DBInstanceClass"])
-		}
+		assert.Equal(t, "db.serverless", str(i.Properties["DBInstanceClass"]), id)
 	}
 }

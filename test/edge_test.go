@@ -3,184 +3,156 @@ package test
 import (
 	"os"
 	"path/filepath"
-	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/stacks"
 )
 
-func edgeStacks(t *testing.T) []*Template {
-	a := Shipped(t)
+var edgeChecks = []check{
+	{"the WebACL protects the distribution", checkWebAcl},
+	{"the distribution is HTTPS only and reaches the API by name", checkDistribution},
+	{"viewer names alias the distribution", checkViewerNames},
+	{"each region publishes one health-checked origin record", checkOriginRecords},
+}
+
+func edgeStacks(c *C, a *Assembly) []*Template {
 	out := a.stacksOf("Edge")
-	if len(out) != 3 {
-		t.Fatalf("%d Edge stacks, want one per environment", len(out))
-	}
-	for _, tpl := range out {
-		if tpl.Region != "us-east-1" {
-			t.Errorf("%s is in %s; CloudFront's WebACL and certificate must be in us-east-1", tpl.StackName, tpl.Region)
-		}
-	}
+	require.Len(c, out, len(a.Envs), "%s: one Edge stack per environment", a.Name)
 	return out
 }
 
-func TestWebAclProtectsTheDistribution(t *testing.T) {
-	for _, tpl := range edgeStacks(t) {
+func checkWebAcl(c *C, a *Assembly) {
+	for _, tpl := range edgeStacks(c, a) {
 		env := tpl.Env
 		_, acls := tpl.OfType("AWS::WAFv2::WebACL")
-		if len(acls) != 1 {
-			t.Fatalf("%s: %d WebACLs", tpl.StackName, len(acls))
-		}
+		require.Len(c, acls, 1, "%s: WebACLs", tpl.StackName)
 		for _, acl := range acls {
 			p := acl.Properties
-			if str(p["Scope"]) != "CLOUDFRONT" {
-				t.Errorf("%s: WebACL scope %v", tpl.StackName, p["Scope"])
-			}
-			groups := map[string]bool{}
-			rate := 0
-			for _, r := range p["Rules"].([]any) {
+			assert.Equal(c, "CLOUDFRONT", str(p["Scope"]), "%s: WebACL scope", tpl.StackName)
+			groups, rates := []string{}, []int{}
+			for _, r := range asList(p["Rules"]) {
 				if name := str(get(r, "Statement", "ManagedRuleGroupStatement", "Name")); name != "" {
-					groups[name] = true
+					groups = append(groups, name)
+					assert.NotNil(c, get(r, "OverrideAction", "None"), "%s: managed group %s does not act on its rules: %s", tpl.StackName, name, compact(get(r, "OverrideAction")))
 				}
 				if rb := get(r, "Statement", "RateBasedStatement"); rb != nil {
-					rate = num(get(rb, "Limit"))
-					if str(get(rb, "AggregateKeyType")) != "IP" {
-						t.Errorf("%s: rate rule aggregates by %v", tpl.StackName, get(rb, "AggregateKeyType"))
-					}
+					rates = append(rates, num(get(rb, "Limit")))
+					assert.Equal(c, "IP", str(get(rb, "AggregateKeyType")), "%s: rate rule aggregation", tpl.StackName)
+					assert.NotNil(c, get(r, "Action", "Block"), "%s: the rate rule does not block: %s", tpl.StackName, compact(get(r, "Action")))
 				}
-				if get(r, "VisibilityConfig", "CloudWatchMetricsEnabled") != true {
-					t.Errorf("%s: rule %v without metrics", tpl.StackName, get(r, "Name"))
-				}
+				assert.Equal(c, true, get(r, "VisibilityConfig", "CloudWatchMetricsEnabled"), "%s: rule %v metrics", tpl.StackName, get(r, "Name"))
 			}
 			for _, g := range []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesSQLiRuleSet"} {
-				if !groups[g] {
-					t.Errorf("%s: managed group %s missing", tpl.StackName, g)
-				}
+				assert.Contains(c, groups, g, "%s: managed rule groups", tpl.StackName)
 			}
-			if rate != env.WAF.RateLimit {
-				t.Errorf("%s: rate limit %d, want %d", tpl.StackName, rate, env.WAF.RateLimit)
-			}
+			assert.Equal(c, []int{env.WAF.RateLimit}, rates, "%s: rate limits", tpl.StackName)
+			assert.NotNil(c, get(p, "DefaultAction", "Allow"), "%s: default action", tpl.StackName)
 		}
 		_, logging := tpl.OfType("AWS::WAFv2::LoggingConfiguration")
+		require.Len(c, logging, 1, "%s: WAF logging", tpl.StackName)
 		js := jsonOf(logging)
-		if len(logging) != 1 || !strings.Contains(js, `"authorization"`) || !strings.Contains(js, `"cookie"`) {
-			t.Errorf("%s: WAF logging %s", tpl.StackName, js)
-		}
+		assert.Contains(c, js, `"authorization"`, "%s: WAF logs redact the authorization header", tpl.StackName)
+		assert.Contains(c, js, `"cookie"`, "%s: WAF logs redact cookies", tpl.StackName)
 		for _, l := range logging {
 			// WAF accepts only destinations whose name starts with aws-waf-logs-.
 			dest := jsonOf(l.Properties["LogDestinationConfigs"])
+			assert.Contains(c, dest, "log-group:", "%s: WAF log destination is not a log group", tpl.StackName)
 			for id, g := range tpl.Resources {
-				if strings.Contains(dest, `"`+id+`"`) && !strings.HasPrefix(str(g.Properties["LogGroupName"]), "aws-waf-logs-") {
-					t.Errorf("%s: WAF logs to %s named %v, want aws-waf-logs-*", tpl.StackName, id, g.Properties["LogGroupName"])
+				if strings.Contains(dest, `"`+id+`"`) {
+					assert.True(c, strings.HasPrefix(str(g.Properties["LogGroupName"]), "aws-waf-logs-"), "%s: WAF logs to %s named %v", tpl.StackName, id, g.Properties["LogGroupName"])
 				}
-			}
-			if !strings.Contains(dest, "log-group:") {
-				t.Errorf("%s: WAF log destination %s is not a log group", tpl.StackName, dest)
 			}
 		}
 	}
 }
 
-func TestDistributionIsHttpsOnlyAndReachesTheApiByName(t *testing.T) {
-	for _, tpl := range edgeStacks(t) {
+// The AWS-managed CloudFront policies of /api/*: never cached, every viewer value but Host.
+const cachingDisabled, allViewerExceptHost = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+func checkDistribution(c *C, a *Assembly) {
+	for _, tpl := range edgeStacks(c, a) {
 		env := tpl.Env
 		_, dists := tpl.OfType("AWS::CloudFront::Distribution")
-		if len(dists) != 1 {
-			t.Fatalf("%s: %d distributions", tpl.StackName, len(dists))
-		}
+		require.Len(c, dists, 1, "%s: distributions", tpl.StackName)
 		for _, d := range dists {
-			c := get(d.Properties, "DistributionConfig")
-			vc := get(c, "ViewerCertificate")
-			if str(get(vc, "MinimumProtocolVersion")) != "TLSv1.2_2021" || str(get(vc, "SslSupportMethod")) != "sni-only" ||
-				str(get(c, "HttpVersion")) != "http2and3" || get(c, "IPV6Enabled") != true || get(c, "WebACLId") == nil || get(c, "Logging") == nil {
-				t.Errorf("%s: distribution settings %s", tpl.StackName, compact(c))
-			}
-			behaviors := []any{get(c, "DefaultCacheBehavior")}
-			if list, ok := get(c, "CacheBehaviors").([]any); ok {
-				behaviors = append(behaviors, list...)
-			}
+			cfg := get(d.Properties, "DistributionConfig")
+			assert.Equal(c, "TLSv1.2_2021", str(get(cfg, "ViewerCertificate", "MinimumProtocolVersion")), "%s: viewer TLS", tpl.StackName)
+			assert.Equal(c, "sni-only", str(get(cfg, "ViewerCertificate", "SslSupportMethod")), "%s: SNI", tpl.StackName)
+			assert.Equal(c, "http2and3", str(get(cfg, "HttpVersion")), "%s: HTTP version", tpl.StackName)
+			assert.Equal(c, true, get(cfg, "IPV6Enabled"), "%s: IPv6", tpl.StackName)
+			assert.NotNil(c, get(cfg, "WebACLId"), "%s: WebACL", tpl.StackName)
+			assert.NotNil(c, get(cfg, "Logging"), "%s: logging", tpl.StackName)
+			assert.Equal(c, env.CloudFront.PriceClass, str(get(cfg, "PriceClass")), "%s: price class", tpl.StackName)
+			behaviors := append([]any{get(cfg, "DefaultCacheBehavior")}, asList(get(cfg, "CacheBehaviors"))...)
+			api := 0
 			for _, b := range behaviors {
-				if str(get(b, "ViewerProtocolPolicy")) != "redirect-to-https" {
-					t.Errorf("%s: behavior %v allows %v", tpl.StackName, get(b, "PathPattern"), get(b, "ViewerProtocolPolicy"))
-				}
-			}
-			// /api/* is never cached and forwards every viewer value but Host (AWS managed
-			// policies CachingDisabled and AllViewerExceptHostHeader).
-			const cachingDisabled, allViewerExceptHost = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-			apiBehaviors := 0
-			for _, b := range behaviors[1:] {
+				assert.Equal(c, "redirect-to-https", str(get(b, "ViewerProtocolPolicy")), "%s: behavior %v", tpl.StackName, get(b, "PathPattern"))
 				if str(get(b, "PathPattern")) == "/api/*" {
-					apiBehaviors++
-					if str(get(b, "CachePolicyId")) != cachingDisabled || str(get(b, "OriginRequestPolicyId")) != allViewerExceptHost {
-						t.Errorf("%s: /api/* cache policy %v, origin request policy %v", tpl.StackName, get(b, "CachePolicyId"), get(b, "OriginRequestPolicyId"))
-					}
+					api++
+					assert.Equal(c, cachingDisabled, str(get(b, "CachePolicyId")), "%s: /api/* cache policy", tpl.StackName)
+					assert.Equal(c, allViewerExceptHost, str(get(b, "OriginRequestPolicyId")), "%s: /api/* origin request policy", tpl.StackName)
 				}
 			}
-			if apiBehaviors != 1 || str(get(c, "PriceClass")) != env.CloudFront.PriceClass {
-				t.Errorf("%s: %d /api/* behaviors, price class %v (want %s)", tpl.StackName, apiBehaviors, get(c, "PriceClass"), env.CloudFront.PriceClass)
-			}
-			var api any
-			for _, o := range get(c, "Origins").([]any) {
+			assert.Equal(c, 1, api, "%s: /api/* behaviors", tpl.StackName)
+			var origin any
+			for _, o := range asList(get(cfg, "Origins")) {
 				if str(get(o, "DomainName")) == "origin."+env.DNS.Domain {
-					api = o
-				} else if get(o, "S3OriginConfig") == nil || get(o, "OriginAccessControlId") == nil {
-					t.Errorf("%s: non-API origin without OAC: %s", tpl.StackName, compact(o))
+					origin = o
+					continue
 				}
+				assert.NotNil(c, get(o, "S3OriginConfig"), "%s: non-API origin %s", tpl.StackName, compact(o))
+				assert.NotNil(c, get(o, "OriginAccessControlId"), "%s: non-API origin without OAC", tpl.StackName)
 			}
-			if api == nil {
-				t.Fatalf("%s: no origin named origin.%s", tpl.StackName, env.DNS.Domain)
-			}
-			cp := get(api, "CustomOriginConfig")
-			if str(get(cp, "OriginProtocolPolicy")) != "https-only" || jsonOf(get(cp, "OriginSSLProtocols")) != `["TLSv1.2"]` {
-				t.Errorf("%s: API origin %s", tpl.StackName, compact(cp))
-			}
-			if h := jsonOf(get(api, "OriginCustomHeaders")); !strings.Contains(h, "X-Origin-Verify") || !strings.Contains(h, "{{resolve:secretsmanager:stratus/"+env.Name+"/origin-verify") {
-				t.Errorf("%s: API origin headers %s", tpl.StackName, h)
-			}
+			require.NotNil(c, origin, "%s: no origin named origin.%s", tpl.StackName, env.DNS.Domain)
+			assert.Equal(c, "https-only", str(get(origin, "CustomOriginConfig", "OriginProtocolPolicy")), "%s: API origin protocol", tpl.StackName)
+			assert.Equal(c, []any{"TLSv1.2"}, get(origin, "CustomOriginConfig", "OriginSSLProtocols"), "%s: API origin TLS", tpl.StackName)
+			headers := jsonOf(get(origin, "OriginCustomHeaders"))
+			assert.Contains(c, headers, "X-Origin-Verify", "%s: API origin headers", tpl.StackName)
+			assert.Contains(c, headers, "{{resolve:secretsmanager:stratus/"+env.Name+"/origin-verify", "%s: API origin headers", tpl.StackName)
 		}
 		_, rhp := tpl.OfType("AWS::CloudFront::ResponseHeadersPolicy")
-		if js := jsonOf(rhp); !strings.Contains(js, "StrictTransportSecurity") || !strings.Contains(js, "FrameOptions") || !strings.Contains(js, "ContentTypeOptions") || !strings.Contains(js, "ReferrerPolicy") {
-			t.Errorf("%s: response headers policy %s", tpl.StackName, compact(rhp))
+		js := jsonOf(rhp)
+		for _, h := range []string{"StrictTransportSecurity", "FrameOptions", "ContentTypeOptions", "ReferrerPolicy"} {
+			assert.Contains(c, js, h, "%s: response headers policy", tpl.StackName)
 		}
 		_, policies := tpl.OfType("AWS::S3::BucketPolicy")
-		if js := jsonOf(policies); !strings.Contains(js, "cloudfront.amazonaws.com") || !strings.Contains(js, "AWS:SourceArn") {
-			t.Errorf("%s: no bucket policy limits reads to the distribution", tpl.StackName)
-		}
+		assert.Contains(c, jsonOf(policies), "cloudfront.amazonaws.com", "%s: no bucket policy limits reads to the distribution", tpl.StackName)
+		assert.Contains(c, jsonOf(policies), "AWS:SourceArn", "%s: no bucket policy limits reads to the distribution", tpl.StackName)
 	}
 }
 
-func TestViewerNamesAliasTheDistribution(t *testing.T) {
-	for _, tpl := range edgeStacks(t) {
+func checkViewerNames(c *C, a *Assembly) {
+	for _, tpl := range edgeStacks(c, a) {
 		env := tpl.Env
 		_, records := tpl.OfType("AWS::Route53::RecordSet")
-		got := map[string]bool{}
+		got := []string{}
 		for _, r := range records {
 			if get(r.Properties, "AliasTarget") != nil {
-				got[strings.TrimSuffix(str(r.Properties["Name"]), ".")+"/"+str(r.Properties["Type"])] = true
+				got = append(got, strings.TrimSuffix(str(r.Properties["Name"]), ".")+"/"+str(r.Properties["Type"]))
 			}
 		}
+		require.NotEmpty(c, env.DNS.ViewerNames, "%s: no viewer names", tpl.StackName)
 		for _, n := range env.DNS.ViewerNames {
-			if !got[n+"/A"] || !got[n+"/AAAA"] {
-				t.Errorf("%s: %s lacks A and AAAA aliases (have %v)", tpl.StackName, n, got)
-			}
+			assert.Contains(c, got, n+"/A", "%s: viewer aliases", tpl.StackName)
+			assert.Contains(c, got, n+"/AAAA", "%s: viewer aliases", tpl.StackName)
 		}
 		_, certs := tpl.OfType("AWS::CertificateManager::Certificate")
-		if len(certs) != 1 {
-			t.Fatalf("%s: %d certificates, want the viewer certificate", tpl.StackName, len(certs))
-		}
-		for id, c := range certs {
-			p := c.Properties
-			names := append([]string{str(p["DomainName"])}, stringList(p["SubjectAlternativeNames"])...)
-			validated := map[string]bool{}
+		require.Len(c, certs, 1, "%s: the viewer certificate", tpl.StackName)
+		for id, cert := range certs {
+			p := cert.Properties
+			assert.Equal(c, "DNS", str(p["ValidationMethod"]), "%s/%s: validation", tpl.StackName, id)
+			assert.Equal(c, env.DNS.ViewerNames, append([]string{str(p["DomainName"])}, stringList(p["SubjectAlternativeNames"])...), "%s/%s: names", tpl.StackName, id)
+			var validated []string
 			for _, o := range asList(p["DomainValidationOptions"]) {
-				if str(get(o, "HostedZoneId")) == env.DNS.HostedZoneId {
-					validated[str(get(o, "DomainName"))] = true
-				}
+				assert.Equal(c, env.DNS.HostedZoneId, str(get(o, "HostedZoneId")), "%s/%s: validation zone", tpl.StackName, id)
+				validated = append(validated, str(get(o, "DomainName")))
 			}
-			if str(p["ValidationMethod"]) != "DNS" || !reflect.DeepEqual(names, env.DNS.ViewerNames) || len(validated) != len(names) {
-				t.Errorf("%s/%s: certificate for %v (want %v), validation %v in zone %v", tpl.StackName, id, names, env.DNS.ViewerNames, p["ValidationMethod"], validated)
-			}
+			assert.ElementsMatch(c, env.DNS.ViewerNames, validated, "%s/%s: validated names", tpl.StackName, id)
 		}
 	}
 }
@@ -197,134 +169,114 @@ func originRecords(tpl *Template, domain string) []Resource {
 	return out
 }
 
-func TestProdPublishesOneHealthCheckedOriginRecordPerRegion(t *testing.T) {
-	a := Shipped(t)
-	for _, region := range []string{"us-east-1", "eu-west-1"} {
-		tpl := a.Template(t, "Prod-App-"+region)
-		recs := originRecords(tpl, a.Envs["prod"].DNS.Domain)
+// checkOriginRecords: every App stack publishes origin.<domain> for its region, routed as the
+// config says and health-checked on the regional name with the configured interval and threshold.
+func checkOriginRecords(c *C, a *Assembly) {
+	for _, tpl := range appStacks(c, a) {
+		env := tpl.Env
+		recs := originRecords(tpl, env.DNS.Domain)
 		_, checks := tpl.OfType("AWS::Route53::HealthCheck")
-		if len(recs) != 1 || len(checks) != 1 {
-			t.Fatalf("%s: %d origin records, %d health checks", tpl.StackName, len(recs), len(checks))
-		}
+		require.Len(c, recs, 1, "%s: origin records", tpl.StackName)
+		require.Len(c, checks, 1, "%s: health checks", tpl.StackName)
 		r := recs[0].Properties
-		if str(r["Region"]) != region || str(r["SetIdentifier"]) != region || ref(r["HealthCheckId"]) == "" || get(r, "AliasTarget", "EvaluateTargetHealth") != true {
-			t.Errorf("%s: origin record %s", tpl.StackName, compact(r))
+		assert.Equal(c, tpl.Region, str(r["SetIdentifier"]), "%s: set identifier", tpl.StackName)
+		assert.NotEmpty(c, ref(r["HealthCheckId"]), "%s: the origin record is not health-checked", tpl.StackName)
+		assert.Equal(c, true, get(r, "AliasTarget", "EvaluateTargetHealth"), "%s: evaluate target health", tpl.StackName)
+		switch env.DNS.Routing {
+		case config.RoutingLatency:
+			assert.Equal(c, tpl.Region, str(r["Region"]), "%s: latency region", tpl.StackName)
+		case config.RoutingFailover:
+			role := map[bool]string{true: "PRIMARY", false: "SECONDARY"}[tpl.Region == env.PrimaryRegion]
+			assert.Equal(c, role, str(r["Failover"]), "%s: failover role", tpl.StackName)
 		}
 		for _, hc := range checks {
-			c := get(hc.Properties, "HealthCheckConfig")
-			if str(get(c, "Type")) != "HTTPS" || str(get(c, "ResourcePath")) != "/health" || str(get(c, "FullyQualifiedDomainName")) != region+".origin.stratus.example.com" ||
-				num(get(c, "RequestInterval")) != 30 || num(get(c, "FailureThreshold")) != 3 {
-				t.Errorf("%s: health check %s", tpl.StackName, compact(c))
-			}
+			cfg := get(hc.Properties, "HealthCheckConfig")
+			assert.Equal(c, "HTTPS", str(get(cfg, "Type")), "%s: health check type", tpl.StackName)
+			assert.Equal(c, env.Services[0].HealthCheckPath, str(get(cfg, "ResourcePath")), "%s: health check path", tpl.StackName)
+			assert.Equal(c, stacks.RegionalOriginName(env, tpl.Region), str(get(cfg, "FullyQualifiedDomainName")), "%s: health check name", tpl.StackName)
+			assert.Equal(c, env.DNS.HealthCheckIntervalSeconds, num(get(cfg, "RequestInterval")), "%s: health check interval", tpl.StackName)
+			assert.Equal(c, env.DNS.HealthCheckFailureThreshold, num(get(cfg, "FailureThreshold")), "%s: failure threshold", tpl.StackName)
 		}
 	}
 }
 
-// TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity synthesizes prod a second time
-// with routing: failover and compares every template with the shipped (latency) one.
+// TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity synthesizes the fixture prod a
+// second time with routing: failover and compares every template with the latency one.
 func TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity(t *testing.T) {
-	latency := Shipped(t)
-	data, err := os.ReadFile(filepath.Join(repoRoot, "config", "prod.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	latency := Fixtures(t)
+	data, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, "prod.yaml"))
+	require.NoError(t, err)
 	text := strings.Replace(string(data), "  routing: latency\n", "  routing: failover\n", 1)
-	if text == string(data) {
-		t.Fatal("prod.yaml does not say `  routing: latency`; update this test")
-	}
+	require.NotEqual(t, string(data), text, "prod.yaml does not say `  routing: latency`; update this test")
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(text), 0o644))
 	env, err := config.Load(filepath.Join(dir, "prod.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	failover, err := Synth([]*config.Environment{env})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	failover.Name = "prod with failover"
 	changed := map[string]bool{}
 	for name, after := range failover.Templates {
 		before := latency.Template(t, name)
+		assert.Len(t, after.Resources, len(before.Resources), "%s: resources with failover and with latency", name)
 		for id, r := range after.Resources {
-			if !reflect.DeepEqual(r, before.Resources[id]) {
+			if !assert.ObjectsAreEqual(r, before.Resources[id]) {
 				changed[name+" "+r.Type] = true
 			}
 		}
-		if len(after.Resources) != len(before.Resources) {
-			t.Errorf("%s: %d resources with failover, %d with latency", name, len(after.Resources), len(before.Resources))
-		}
 	}
 	var got []string
-	for c := range changed {
-		got = append(got, c)
+	for k := range changed {
+		got = append(got, k)
 	}
-	sort.Strings(got)
-	want := []string{
+	assert.ElementsMatch(t, []string{
 		"Prod-App-eu-west-1 AWS::ApplicationAutoScaling::ScalableTarget", // the warm region runs reduced
 		"Prod-App-eu-west-1 AWS::ECS::Service",
 		"Prod-App-eu-west-1 AWS::Route53::RecordSet",
 		"Prod-App-us-east-1 AWS::Route53::RecordSet",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("switching to failover changed\n %v\nwant\n %v", got, want)
-	}
-	roles := map[string]string{}
-	for _, region := range []string{"us-east-1", "eu-west-1"} {
-		for _, r := range originRecords(failover.Template(t, "Prod-App-"+region), env.DNS.Domain) {
-			roles[region] = str(r.Properties["Failover"])
-		}
-	}
-	if roles["us-east-1"] != "PRIMARY" || roles["eu-west-1"] != "SECONDARY" {
-		t.Errorf("failover roles = %v", roles)
+	}, got)
+	// The failover assembly passes the suite's record and scaling assertions too.
+	for _, ch := range []check{{"origin records", checkOriginRecords}, {"scaling", checkScaling}} {
+		assert.Empty(t, ch.runOn(failover), ch.name)
 	}
 }
 
-// TestShieldAdvancedAndTheFrontendUploadAreOptIn: the shipped configs buy no Shield Advanced and
-// upload nothing; turning both on protects the distribution, the hosted zone and the ALB, and
-// uploads the folder into the frontend bucket with an invalidation.
+// TestShieldAdvancedAndTheFrontendUploadAreOptIn: the fixtures buy no Shield Advanced and upload
+// nothing; turning both on protects the distribution, the hosted zone and the ALB, and uploads
+// the folder into the frontend bucket with an invalidation.
 func TestShieldAdvancedAndTheFrontendUploadAreOptIn(t *testing.T) {
-	for _, name := range Shipped(t).StackNames() {
-		tpl := Shipped(t).Templates[name]
-		if ids, _ := tpl.OfType("AWS::Shield::Protection"); len(ids) > 0 {
-			t.Errorf("%s: Shield Advanced protections %v without the toggle", name, ids)
-		}
-		if ids, _ := tpl.OfType("Custom::CDKBucketDeployment"); len(ids) > 0 {
-			t.Errorf("%s: frontend upload %v without a source", name, ids)
-		}
+	for name, tpl := range Fixtures(t).Templates {
+		ids, _ := tpl.OfType("AWS::Shield::Protection")
+		assert.Empty(t, ids, "%s: Shield Advanced protections without the toggle", name)
+		ids, _ = tpl.OfType("Custom::CDKBucketDeployment")
+		assert.Empty(t, ids, "%s: frontend upload without a source", name)
 	}
 
 	a := StagingWithOptions(t)
 	env := a.Envs["staging"]
 	edge, app := a.Template(t, "Staging-Edge-us-east-1"), a.Template(t, "Staging-App-us-east-1")
-	protected := map[string]bool{}
+	var protected []string
 	for _, tpl := range []*Template{edge, app} {
 		_, protections := tpl.OfType("AWS::Shield::Protection")
 		for _, p := range protections {
 			arn := jsonOf(p.Properties["ResourceArn"])
 			switch {
 			case strings.Contains(arn, "Distribution"):
-				protected["distribution"] = true
+				protected = append(protected, "distribution")
 			case strings.Contains(arn, "hostedzone/"+env.DNS.HostedZoneId):
-				protected["hosted zone"] = true
+				protected = append(protected, "hosted zone")
 			case strings.Contains(arn, "Ingress") && tpl == app:
-				protected["ALB"] = true
+				protected = append(protected, "ALB")
 			default:
 				t.Errorf("%s: unexpected Shield protection of %s", tpl.StackName, arn)
 			}
 		}
 	}
-	if len(protected) != 3 {
-		t.Errorf("Shield Advanced protects %v, want the distribution, the hosted zone and the ALB", protected)
-	}
+	assert.ElementsMatch(t, []string{"distribution", "hosted zone", "ALB"}, protected)
 	_, uploads := edge.OfType("Custom::CDKBucketDeployment")
-	if len(uploads) != 1 {
-		t.Fatalf("%d frontend uploads, want 1", len(uploads))
-	}
+	require.Len(t, uploads, 1, "frontend uploads")
 	for id, u := range uploads {
-		if !strings.Contains(jsonOf(u.Properties["DestinationBucketName"]), "Frontend") || compact(u.Properties["DistributionPaths"]) != `["/*"]` {
-			t.Errorf("%s: uploads to %s, invalidates %s", id, jsonOf(u.Properties["DestinationBucketName"]), compact(u.Properties["DistributionPaths"]))
-		}
+		assert.Contains(t, jsonOf(u.Properties["DestinationBucketName"]), "Frontend", id)
+		assert.Equal(t, []any{"/*"}, u.Properties["DistributionPaths"], id)
 	}
 }

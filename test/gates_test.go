@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/gates"
 	"github.com/stratus-platform/stratus/stacks"
@@ -32,21 +34,39 @@ func TestComplianceGateCatchesAnOpenSecurityGroup(t *testing.T) {
 		app.Synth(nil)
 	}()
 	// The nag errors surface as error annotations, which fail the synth itself too.
-	if synthErr == nil || !strings.Contains(synthErr.Error(), "ValidationFailed") {
-		t.Errorf("synth of an open security group did not fail validation: %v", synthErr)
-	}
+	require.Error(t, synthErr, "synth of an open security group did not fail validation")
+	assert.Contains(t, synthErr.Error(), "ValidationFailed")
 	findings, err := gates.Nag(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules []string
+	require.NoError(t, err)
+	var details []string
 	for _, f := range findings {
-		rules = append(rules, f.Detail)
+		details = append(details, f.Detail)
 	}
-	all := strings.Join(rules, "\n")
+	all := strings.Join(details, "\n")
 	for _, rule := range []string{"AwsSolutions-EC23", "NIST.800.53.R5-EC2RestrictedSSH"} {
-		if !strings.Contains(all, rule) || !strings.Contains(all, "Open/WideOpen") {
-			t.Errorf("the gate did not report %s on Open/WideOpen; findings:\n%s", rule, all)
-		}
+		assert.Contains(t, all, rule)
 	}
+	assert.Contains(t, all, "Open/WideOpen")
+}
+
+// TestTheAnnotationCheckCanFail: a warning annotation, synthesized without the built-in
+// validator as `make unit` runs, fails the assembly-level annotation check (aws-cdk-lib writes the
+// validation report for the annotations alone).
+func TestTheAnnotationCheckCanFail(t *testing.T) {
+	dir := t.TempDir()
+	var synthErr error
+	func() {
+		defer recoverInto(&synthErr)
+		app := NewTestApp(dir)
+		stack := awscdk.NewStack(app, jsii.String("Warned"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
+		})
+		awscdk.NewCfnWaitConditionHandle(stack, jsii.String("Handle"), nil)
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("stratus:test"), jsii.String("a warning the check must see"))
+		app.Synth(nil)
+	}()
+	require.NoError(t, synthErr)
+	failures := assemblyChecks[0].runOn(&Assembly{Name: "warned", Dir: dir})
+	assert.NotEmpty(t, failures)
+	assert.Contains(t, strings.Join(failures, "\n"), "a warning the check must see")
 }

@@ -5,102 +5,117 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"reflect"
-	"sort"
-	"strings"
+	"regexp"
+	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden templates under test/testdata")
+var update = flag.Bool("update", false, "rewrite the golden templates under test/testdata/golden")
 
-// TestGoldenTemplates compares every synthesized template with test/testdata/<stack>.template.json
-// resource by resource, so a failure names the resource that changed. Review a diff like code;
-// `go test ./test -run Golden -update` rewrites the files.
+// TestGoldenTemplates compares every template of the fixture configs and of the seed variants
+// with test/testdata/golden/<stack>.template.json, section entry by section entry, so a failure
+// names the stack and the resource that changed. Values a CDK upgrade changes without changing
+// the infrastructure are masked. Review a diff like code; `go test ./test -run Golden -update`
+// rewrites the files (and removes those of stacks that no longer exist).
 func TestGoldenTemplates(t *testing.T) {
-	a := Shipped(t)
-	for _, name := range a.StackNames() {
-		t.Run(name, func(t *testing.T) {
-			got, err := os.ReadFile(a.Templates[name].Path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", name+".template.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
+	dir := filepath.Join("testdata", "golden")
+	want := map[string]bool{}
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, name := range a.StackNames() {
+			want[name+".template.json"] = true
+			t.Run(name, func(t *testing.T) {
+				data, err := os.ReadFile(a.Templates[name].Path)
+				require.NoError(t, err)
+				got := masked(t, data)
+				path := filepath.Join(dir, name+".template.json")
+				if *update {
+					out, err := json.MarshalIndent(got, "", " ")
+					require.NoError(t, err)
+					require.NoError(t, os.WriteFile(path, append(out, '\n'), 0o644))
+					return
 				}
-				return
+				golden, err := os.ReadFile(path)
+				require.NoError(t, err, "run `go test ./test -run Golden -update` to create it")
+				compareTemplates(t, name, masked(t, golden), got)
+			})
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	require.NoError(t, err)
+	for _, f := range files {
+		if !want[filepath.Base(f)] {
+			if *update {
+				require.NoError(t, os.Remove(f))
+				continue
 			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run `go test ./test -run Golden -update` to create it)", err)
-			}
-			compareTemplates(t, decode(t, want), decode(t, got))
-		})
+			t.Errorf("%s is the golden of no stack (run with -update to remove it)", f)
+		}
 	}
 }
 
-func decode(t *testing.T, data []byte) map[string]any {
+// assetHash is the content hash aws-cdk-lib names an asset by.
+var assetHash = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+
+// masked decodes a template with its CDK-version-dependent values replaced: asset hashes, the
+// bootstrap version parameter and rule, and the runtime of the CDK's own handler Lambdas.
+func masked(t *testing.T, data []byte) map[string]any {
 	t.Helper()
 	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
+	require.NoError(t, json.Unmarshal(assetHash.ReplaceAll(data, []byte("<asset-hash>")), &doc))
+	if params, ok := doc["Parameters"].(map[string]any); ok && params["BootstrapVersion"] != nil {
+		params["BootstrapVersion"] = "<cdk-generated>"
+	}
+	if rules, ok := doc["Rules"].(map[string]any); ok && rules["CheckBootstrapVersion"] != nil {
+		rules["CheckBootstrapVersion"] = "<cdk-generated>"
+	}
+	resources, _ := doc["Resources"].(map[string]any)
+	for _, r := range resources {
+		p, _ := get(r, "Properties").(map[string]any)
+		if str(get(r, "Type")) == "AWS::Lambda::Function" && str(get(p, "Code", "S3Key")) != "" && p["Runtime"] != nil {
+			p["Runtime"] = "<cdk-generated>"
+		}
 	}
 	return doc
 }
 
-// compareTemplates reports each section entry (resource, output, parameter…) that was added,
-// removed or changed.
-func compareTemplates(t *testing.T, want, got map[string]any) {
+// compareTemplates reports each section entry (resource, output, parameter…) of stack that was
+// added, removed or changed, with a diff of the entry.
+func compareTemplates(t *testing.T, stack string, want, got map[string]any) {
 	t.Helper()
 	for _, section := range unionKeys(want, got) {
-		w, _ := want[section].(map[string]any)
-		g, _ := got[section].(map[string]any)
-		if w == nil || g == nil { // a scalar section such as Description, or one side lacks it
-			compareEntry(t, section, want, got)
+		w, wok := want[section].(map[string]any)
+		g, gok := got[section].(map[string]any)
+		if !wok || !gok { // a scalar section such as Description, or one side lacks it
+			assert.Equal(t, want[section], got[section], "%s: %s", stack, section)
 			continue
 		}
 		for _, k := range unionKeys(w, g) {
-			compareEntry(t, section+"."+k, w, g)
+			entry := stack + ": " + section + "." + k
+			switch we, inWant := w[k]; {
+			case !inWant:
+				t.Errorf("%s is new: %s", entry, compact(g[k]))
+			case g[k] == nil:
+				t.Errorf("%s was removed (was %s)", entry, compact(we))
+			default:
+				assert.Equal(t, we, g[k], entry)
+			}
 		}
-	}
-}
-
-func compareEntry(t *testing.T, name string, want, got map[string]any) {
-	t.Helper()
-	k := name[strings.LastIndex(name, ".")+1:]
-	w, inWant := want[k]
-	g, inGot := got[k]
-	switch {
-	case !inWant:
-		t.Errorf("%s is new: %s", name, compact(g))
-	case !inGot:
-		t.Errorf("%s was removed (was %s)", name, compact(w))
-	case !reflect.DeepEqual(w, g):
-		t.Errorf("%s changed:\n was %s\n now %s", name, compact(w), compact(g))
 	}
 }
 
 func unionKeys(a, b map[string]any) []string {
-	seen := map[string]bool{}
-	for k := range a {
-		seen[k] = true
-	}
-	for k := range b {
-		seen[k] = true
-	}
 	var keys []string
-	for k := range seen {
+	for k := range a {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
-	return keys
-}
-
-func compact(v any) string {
-	data, _ := json.Marshal(v)
-	if len(data) > 2000 {
-		return string(data[:2000]) + "…"
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
 	}
-	return string(data)
+	slices.Sort(keys)
+	return keys
 }

@@ -1,11 +1,15 @@
-// Package test holds the app-level tests: assertions across the synthesized environments,
-// golden snapshots, the compliance gates and the config error paths.
+// Package test holds the app-level tests: assertions across the synthesized environments (run on
+// the project's fixture configs, the seed variants, the user's config/ and a generated fork),
+// golden snapshots of the fixtures and seeds, a mutation suite proving the assertions can fail,
+// the compliance gates and the config error paths.
 package test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -15,6 +19,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/cdktest"
@@ -45,12 +50,13 @@ type Template struct {
 type Resource struct {
 	Type           string         `json:"Type"`
 	Properties     map[string]any `json:"Properties"`
-	DeletionPolicy string         `json:"DeletionPolicy"`
-	DependsOn      any            `json:"DependsOn"`
+	DeletionPolicy string         `json:"DeletionPolicy,omitempty"`
+	DependsOn      any            `json:"DependsOn,omitempty"`
 }
 
-// Assembly is the shipped configs synthesized once per test binary.
+// Assembly is a set of environments synthesized once per test binary.
 type Assembly struct {
+	Name      string // what was synthesized, for messages: "fixtures", "seed variants", …
 	Dir       string
 	Envs      map[string]*config.Environment
 	Templates map[string]*Template // by stack name, e.g. "Prod-Network-us-east-1"
@@ -63,22 +69,39 @@ type sharedSynth struct {
 	err  error
 }
 
-var shipped, seedVariants, stagingOptions sharedSynth
+var fixtures, seedVariants, userConfigs, fork, stagingOptions sharedSynth
 
-// Shipped synthesizes every environment in config/ once and shares the result.
-func Shipped(t testing.TB) *Assembly { return shipped.get(t, "config", loadDir("config")) }
+// fixtureDir holds the project's own copies of the shipped configs: the goldens and the
+// seed-specific assertions pin these, so a fork's edits to config/ keep the tests green.
+const fixtureDir = "test/testdata/config"
+
+// Fixtures synthesizes the fixture configs (test/testdata/config) once and shares the result.
+func Fixtures(t testing.TB) *Assembly {
+	return fixtures.get(t, "fixtures", loadDir(fixtureDir))
+}
 
 // SeedVariants synthesizes the seed variants in config/examples once and shares the result.
 func SeedVariants(t testing.TB) *Assembly {
-	dir := filepath.Join("config", "examples")
-	return seedVariants.get(t, dir, loadDir(dir))
+	return seedVariants.get(t, "seed variants", loadDir("config/examples"))
 }
 
-// StagingWithOptions is the shipped staging environment with every opt-in turned on (an OTLP
+// UserConfigs is config/ synthesized: whatever environments this checkout has. While config/
+// still equals the fixtures it is the fixtures' assembly, so the unchanged project synthesizes
+// them once.
+func UserConfigs(t testing.TB) *Assembly {
+	same, err := sameYAML(filepath.Join(repoRoot, "config"), filepath.Join(repoRoot, fixtureDir))
+	require.NoError(t, err)
+	if same {
+		return Fixtures(t)
+	}
+	return userConfigs.get(t, "config", loadDir("config"))
+}
+
+// StagingWithOptions is the fixture staging environment with every opt-in turned on (an OTLP
 // export, Shield Advanced, a frontend upload), synthesized once.
 func StagingWithOptions(t testing.TB) *Assembly {
 	return stagingOptions.get(t, "staging with every option", func() ([]*config.Environment, error) {
-		env, err := config.Load(filepath.Join(repoRoot, "config", "staging.yaml"))
+		env, err := config.Load(filepath.Join(repoRoot, fixtureDir, "staging.yaml"))
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +109,6 @@ func StagingWithOptions(t testing.TB) *Assembly {
 		if err != nil {
 			return nil, err
 		}
-		synthDirs.add(site)
 		if err := os.WriteFile(filepath.Join(site, "index.html"), []byte("<!doctype html><title>Stratus</title>"), 0o644); err != nil {
 			return nil, err
 		}
@@ -100,6 +122,36 @@ func loadDir(dir string) func() ([]*config.Environment, error) {
 	return func() ([]*config.Environment, error) { return config.LoadDir(filepath.Join(repoRoot, dir)) }
 }
 
+// sameYAML reports whether two folders hold the same *.yaml files, byte for byte.
+func sameYAML(a, b string) (bool, error) {
+	read := func(dir string) (map[string][]byte, error) {
+		files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		out := map[string][]byte{}
+		for _, f := range files {
+			data, rerr := os.ReadFile(f)
+			if rerr != nil {
+				return nil, rerr
+			}
+			out[filepath.Base(f)] = data
+		}
+		return out, err
+	}
+	x, err := read(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := read(b)
+	if err != nil || len(x) != len(y) {
+		return false, err
+	}
+	for name, data := range x {
+		if !bytes.Equal(data, y[name]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 func (s *sharedSynth) get(t testing.TB, what string, load func() ([]*config.Environment, error)) *Assembly {
 	t.Helper()
 	s.once.Do(func() {
@@ -109,21 +161,22 @@ func (s *sharedSynth) get(t testing.TB, what string, load func() ([]*config.Envi
 			return
 		}
 		s.a, s.err = Synth(envs)
+		if s.a != nil {
+			s.a.Name = what
+		}
 	})
-	if s.err != nil {
-		t.Fatalf("synthesizing %s: %v", what, s.err)
-	}
+	require.NoError(t, s.err, "synthesizing %s", what)
 	return s.a
 }
 
-// Synth builds an app holding envs, the way app.go does, into a fresh absolute outdir.
+// Synth builds an app holding envs, the way app.go does, into a fresh folder under the test
+// binary's temporary root (which TestMain removes).
 func Synth(envs []*config.Environment) (a *Assembly, err error) {
 	defer recoverInto(&err)
 	dir, err := os.MkdirTemp("", "stratus-test-*")
 	if err != nil {
 		return nil, err
 	}
-	synthDirs.add(dir)
 	app := NewTestApp(dir)
 	a = &Assembly{Dir: dir, Envs: map[string]*config.Environment{}, Templates: map[string]*Template{}}
 	for _, env := range envs {
@@ -180,12 +233,9 @@ func readTemplate(path string) (*Template, error) {
 }
 
 // Template returns the stack named name or stops the test.
-func (a *Assembly) Template(t testing.TB, name string) *Template {
-	t.Helper()
+func (a *Assembly) Template(t require.TestingT, name string) *Template {
 	tpl, ok := a.Templates[name]
-	if !ok {
-		t.Fatalf("no stack %q; have %v", name, a.StackNames())
-	}
+	require.True(t, ok, "%s: no stack %q; have %v", a.Name, name, a.StackNames())
 	return tpl
 }
 
@@ -197,6 +247,11 @@ func (a *Assembly) StackNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// stackName is the name of env's stack of kind ("Network", "App", …) in region.
+func stackName(env *config.Environment, kind, region string) string {
+	return stacks.StageID(env.Name) + "-" + kind + "-" + region
 }
 
 // OfType returns the logical ids (sorted) and resources of one type.
@@ -211,20 +266,6 @@ func (tpl *Template) OfType(typ string) ([]string, map[string]Resource) {
 	}
 	sort.Strings(ids)
 	return ids, out
-}
-
-// NoPanic runs f and turns a panic (a failed aws-cdk-lib assertion, a jsii error) into t.Fatalf,
-// so one failure does not kill the test binary and every later test still runs.
-func NoPanic(t testing.TB, f func()) {
-	t.Helper()
-	var err error
-	func() {
-		defer recoverInto(&err)
-		f()
-	}()
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
 }
 
 func recoverInto(err *error) {
@@ -244,39 +285,35 @@ func (a *Assembly) stacksOf(kind string) []*Template {
 	return out
 }
 
-// everyTemplate returns the templates of the shipped environments and of the seed variants, by
-// stack name, for the rules that hold for every config.
-func everyTemplate(t testing.TB) map[string]*Template {
-	out := map[string]*Template{}
-	for _, a := range []*Assembly{Shipped(t), SeedVariants(t)} {
-		for name, tpl := range a.Templates {
-			out[name] = tpl
-		}
+// requireTool fails the test, saying how to install it, when a tool `make test` needs is
+// missing: the one skip policy is no skip.
+func requireTool(t testing.TB, path, install string) {
+	t.Helper()
+	if filepath.IsAbs(path) {
+		_, err := os.Stat(path)
+		require.NoError(t, err, "%s is required by `make test`: %s", path, install)
+		return
 	}
-	return out
+	_, err := exec.LookPath(path)
+	require.NoError(t, err, "%s is required by `make test`: %s", path, install)
 }
 
-// synthDirs are the folders Synth and the fixtures wrote; TestMain removes them (set KEEP_SYNTH=1
-// to inspect them).
-var synthDirs dirList
-
-type dirList struct {
-	sync.Mutex
-	list []string
-}
-
-func (d *dirList) add(dir string) {
-	d.Lock()
-	defer d.Unlock()
-	d.list = append(d.list, dir)
-}
-
+// TestMain points the temporary folder at one root per test binary and removes it afterwards,
+// so nothing a test writes (assemblies, a compiled app, the jsii runtime) outlives the run.
+// KEEP_SYNTH=1 keeps it to inspect.
 func TestMain(m *testing.M) {
+	root, err := os.MkdirTemp("", "stratus-test-run-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("TMPDIR", root)
 	code := m.Run()
+	jsii.Close()
 	if os.Getenv("KEEP_SYNTH") == "" {
-		for _, dir := range synthDirs.list {
-			os.RemoveAll(dir)
-		}
+		os.RemoveAll(root)
+	} else {
+		fmt.Fprintln(os.Stderr, "kept the synthesized assemblies in", root)
 	}
 	os.Exit(code)
 }

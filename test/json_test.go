@@ -2,53 +2,76 @@ package test
 
 import (
 	"encoding/json"
-	"fmt"
-	"sort"
+	"strconv"
 	"strings"
-	"testing"
 )
 
-// Helpers to read CloudFormation JSON without a panic on an unexpected shape.
+// Helpers to read CloudFormation JSON without a panic on an unexpected shape: a missing or
+// mistyped property reads as a zero value, which an assertion then reports.
 
 func str(v any) string {
 	s, _ := v.(string)
 	return s
 }
 
+// num reads a number or a numeric string; anything else is -1, which no assertion expects.
 func num(v any) int {
 	switch n := v.(type) {
 	case float64:
 		return int(n)
 	case string:
-		var i int
-		fmt.Sscan(n, &i)
-		return i
+		if i, err := strconv.Atoi(n); err == nil {
+			return i
+		}
 	}
 	return -1
 }
 
+// get walks a nested property path ("AliasTarget", "DNSName") of a JSON value.
+func get(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
 // ref returns the logical id a {"Ref": id} or {"Fn::GetAtt": [id, attr]} points at, or "".
 func ref(v any) string {
-	m, _ := v.(map[string]any)
-	if id, ok := m["Ref"].(string); ok {
+	if id := str(get(v, "Ref")); id != "" {
 		return id
 	}
-	if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
-		return str(ga[0])
+	return str(firstOf(get(v, "Fn::GetAtt")))
+}
+
+// literal is the text of a string, an Fn::Sub template or an Fn::Join's literal parts.
+func literal(v any) string {
+	s := str(v) + str(get(v, "Fn::Sub"))
+	if join := asList(get(v, "Fn::Join")); len(join) == 2 {
+		for _, part := range asList(join[1]) {
+			s += str(part)
+		}
 	}
-	return ""
+	return s
 }
 
 // tags turns a resource's Tags list into a map.
 func tags(r Resource) map[string]string {
 	out := map[string]string{}
-	list, _ := r.Properties["Tags"].([]any)
+	list := asList(r.Properties["Tags"])
 	if r.Type == "AWS::Route53::HealthCheck" {
-		list, _ = r.Properties["HealthCheckTags"].([]any)
+		list = asList(r.Properties["HealthCheckTags"])
 	}
 	for _, item := range list {
-		m, _ := item.(map[string]any)
-		out[str(m["Key"])] = str(m["Value"])
+		out[str(get(item, "Key"))] = str(get(item, "Value"))
 	}
 	return out
 }
@@ -68,50 +91,24 @@ func (tpl *Template) withPrefix(typ, prefix string) string {
 	return found[0]
 }
 
-// IngressRule is one security-group ingress rule, inline or a separate resource.
-type IngressRule struct {
-	Group, SourceGroup, Cidr, CidrV6, PrefixList string
-	Protocol                                     string
-	From, To                                     int
-}
-
-func (r IngressRule) String() string {
-	src := r.SourceGroup + r.Cidr + r.CidrV6 + r.PrefixList
-	return fmt.Sprintf("%s <- %s %s %d-%d", r.Group, src, r.Protocol, r.From, r.To)
-}
-
-func (tpl *Template) IngressRules() []IngressRule {
-	var out []IngressRule
-	parse := func(group string, m map[string]any) IngressRule {
-		return IngressRule{Group: group, SourceGroup: ref(m["SourceSecurityGroupId"]), Cidr: str(m["CidrIp"]),
-			CidrV6: str(m["CidrIpv6"]), PrefixList: str(m["SourcePrefixListId"]), Protocol: str(m["IpProtocol"]),
-			From: num(m["FromPort"]), To: num(m["ToPort"])}
-	}
-	for id, r := range tpl.Resources {
-		switch r.Type {
-		case "AWS::EC2::SecurityGroup":
-			list, _ := r.Properties["SecurityGroupIngress"].([]any)
-			for _, item := range list {
-				m, _ := item.(map[string]any)
-				out = append(out, parse(id, m))
-			}
-		case "AWS::EC2::SecurityGroupIngress":
-			out = append(out, parse(ref(r.Properties["GroupId"]), r.Properties))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
-}
-
 // jsonOf is v as JSON, whole (compact truncates for messages).
 func jsonOf(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)
 }
 
-// container is a service's own container: its definition, and its environment and ECS secrets
-// by variable name.
+func compact(v any) string {
+	s := jsonOf(v)
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
+
+// container is a service's own container: its task, its definition, and its environment and
+// ECS secrets by variable name.
 type container struct {
+	task    Resource
 	def     map[string]any
 	env     map[string]any
 	secrets map[string]any
@@ -119,8 +116,7 @@ type container struct {
 
 // mainContainers returns each task's application container (the one with port mappings; the
 // ADOT collector has none) by container name, which is the service's name.
-func mainContainers(t *testing.T, tpl *Template) map[string]container {
-	t.Helper()
+func mainContainers(tpl *Template) map[string]container {
 	out := map[string]container{}
 	_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
 	for _, task := range tasks {
@@ -129,7 +125,7 @@ func mainContainers(t *testing.T, tpl *Template) map[string]container {
 			if def["PortMappings"] == nil {
 				continue
 			}
-			c := container{def: def, env: map[string]any{}, secrets: map[string]any{}}
+			c := container{task: task, def: def, env: map[string]any{}, secrets: map[string]any{}}
 			for _, e := range asList(def["Environment"]) {
 				c.env[str(get(e, "Name"))] = get(e, "Value")
 			}
@@ -140,14 +136,4 @@ func mainContainers(t *testing.T, tpl *Template) map[string]container {
 		}
 	}
 	return out
-}
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
-func has(m map[string]any, key string) bool {
-	_, ok := m[key]
-	return ok
 }

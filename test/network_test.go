@@ -2,14 +2,31 @@ package test
 
 import (
 	"fmt"
-	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
+
+var networkChecks = []check{
+	{"every environment has its stacks and only them", checkStacksFollowTheConfigs},
+	{"subnets, regions and termination protection follow the config", checkSubnetsFollowTheConfig},
+	{"routes keep each tier in its lane", checkRoutes},
+	{"endpoints follow the config", checkEndpoints},
+	{"flow logs capture everything into an encrypted retained group", checkFlowLogs},
+	{"the data NACL admits and sends only the data tier's traffic", checkDataNacl},
+	{"security groups form the tier chain, inbound and outbound", checkSecurityGroupChain},
+	{"no security group is left with the default egress", checkNoDefaultEgress},
+	{"every security group fits the rule quota", checkRuleQuota},
+	{"nothing is open to the internet", checkNothingOpen},
+	{"no template uses placeholder availability zones", checkNoDummyZones},
+	{"every taggable resource carries project, environment and config tags", checkTags},
+}
 
 // subnetPlan maps "<tier>/<az>" to the CIDR a template gives that subnet.
 func subnetPlan(tpl *Template) map[string]string {
@@ -21,65 +38,51 @@ func subnetPlan(tpl *Template) map[string]string {
 	return plan
 }
 
-func TestTheAppHoldsEveryStackOfEveryEnvironment(t *testing.T) {
-	want := []string{
-		"Dev-App-us-east-1", "Dev-Data-us-east-1", "Dev-Edge-us-east-1", "Dev-Network-us-east-1", "Dev-Registry-us-east-1",
-		"Prod-App-eu-west-1", "Prod-App-us-east-1", "Prod-Data-eu-west-1", "Prod-Data-us-east-1", "Prod-Edge-us-east-1",
-		"Prod-Network-eu-west-1", "Prod-Network-us-east-1", "Prod-Registry-eu-west-1", "Prod-Registry-us-east-1",
-		"Staging-App-us-east-1", "Staging-Data-us-east-1", "Staging-Edge-us-east-1", "Staging-Network-us-east-1", "Staging-Registry-us-east-1",
+// networkStacks returns the Network stacks with their environment's region config.
+func networkStacks(c *C, a *Assembly) map[*Template]config.Region {
+	out := map[*Template]config.Region{}
+	for _, tpl := range a.stacksOf("Network") {
+		out[tpl] = regionOf(tpl.Env, tpl.Region)
 	}
-	if got := Shipped(t).StackNames(); !reflect.DeepEqual(got, want) {
-		t.Fatalf("stacks = %v, want %v", got, want)
-	}
+	require.NotEmpty(c, out, "%s: no Network stacks", a.Name)
+	return out
 }
 
-func TestProdCarriesTheSeedAddressPlan(t *testing.T) {
-	a := Shipped(t)
-	for region, x := range map[string]int{"us-east-1": 1, "eu-west-1": 2} {
-		tpl := a.Template(t, "Prod-Network-"+region)
-		_, vpcs := tpl.OfType("AWS::EC2::VPC")
-		for _, v := range vpcs {
-			if got, want := str(v.Properties["CidrBlock"]), fmt.Sprintf("10.%d.0.0/16", x); got != want {
-				t.Errorf("%s VPC CIDR = %s, want %s", region, got, want)
-			}
-		}
-		want := map[string]string{}
-		for i, az := range []string{"a", "b", "c"} {
-			want["Public/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 1+i)
-			want["App/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 10+i)
-			want["Data/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 20+i)
-		}
-		if got := subnetPlan(tpl); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s subnets = %v, want %v", region, got, want)
-		}
-		if len(vpcs) != 1 {
-			t.Errorf("%s has %d VPCs", region, len(vpcs))
-		}
-	}
-}
-
-func TestEveryEnvironmentMatchesItsConfig(t *testing.T) {
-	a := Shipped(t)
+func checkStacksFollowTheConfigs(c *C, a *Assembly) {
+	require.NotEmpty(c, a.Envs, "%s: no environments", a.Name)
+	var want []string
 	for _, env := range a.Envs {
-		for _, region := range env.Regions {
-			tpl := a.Template(t, fmt.Sprintf("%s-Network-%s", strings.ToUpper(env.Name[:1])+env.Name[1:], region.Name))
-			want := map[string]string{}
-			for _, az := range region.AvailabilityZones {
-				want["Public/"+az.Name], want["App/"+az.Name], want["Data/"+az.Name] = az.PublicSubnet, az.AppSubnet, az.DataSubnet
-			}
-			if got := subnetPlan(tpl); !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: subnets = %v, want %v", tpl.StackName, got, want)
-			}
-			if tpl.TerminationProtection != env.TerminationProtection {
-				t.Errorf("%s: termination protection = %v, want %v", tpl.StackName, tpl.TerminationProtection, env.TerminationProtection)
-			}
-			if tpl.Region != region.Name {
-				t.Errorf("%s: region = %s", tpl.StackName, tpl.Region)
+		want = append(want, stackName(env, "Edge", "us-east-1"))
+		for _, r := range env.Regions {
+			for _, kind := range []string{"Network", "Data", "Registry", "App"} {
+				want = append(want, stackName(env, kind, r.Name))
 			}
 		}
 	}
-	if !a.Envs["prod"].TerminationProtection || a.Envs["dev"].TerminationProtection {
-		t.Error("prod must be termination-protected and dev must not")
+	assert.ElementsMatch(c, want, a.StackNames(), "%s: stacks", a.Name)
+	for _, tpl := range a.stacksOf("Edge") {
+		assert.Equal(c, "us-east-1", tpl.Region, "%s: CloudFront's WebACL and certificate must be in us-east-1", tpl.StackName)
+	}
+}
+
+func checkSubnetsFollowTheConfig(c *C, a *Assembly) {
+	for tpl, region := range networkStacks(c, a) {
+		want := map[string]string{}
+		for _, az := range region.AvailabilityZones {
+			want["Public/"+az.Name], want["App/"+az.Name], want["Data/"+az.Name] = az.PublicSubnet, az.AppSubnet, az.DataSubnet
+		}
+		assert.Equal(c, want, subnetPlan(tpl), "%s: subnets", tpl.StackName)
+		_, vpcs := tpl.OfType("AWS::EC2::VPC")
+		if assert.Len(c, vpcs, 1, "%s: VPCs", tpl.StackName) {
+			for _, v := range vpcs {
+				assert.Equal(c, region.CIDR, str(v.Properties["CidrBlock"]), "%s: VPC CIDR", tpl.StackName)
+			}
+		}
+	}
+	for _, tpl := range a.Templates {
+		if assert.NotNil(c, tpl.Env, "%s belongs to no environment", tpl.StackName) {
+			assert.Equal(c, tpl.Env.TerminationProtection, tpl.TerminationProtection, "%s: termination protection", tpl.StackName)
+		}
 	}
 }
 
@@ -113,103 +116,63 @@ func routesBySubnet(tpl *Template) map[string]string {
 	return out
 }
 
-func TestRoutesKeepEachTierInItsLane(t *testing.T) {
-	a := Shipped(t)
-	for _, tpl := range a.stacksOf("Network") {
-		name := tpl.StackName
-		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
+func checkRoutes(c *C, a *Assembly) {
+	for tpl, region := range networkStacks(c, a) {
+		env, name := tpl.Env, tpl.StackName
 		routes := routesBySubnet(tpl)
+		require.NotEmpty(c, routes, "%s: no subnets", name)
 		_, nats := tpl.OfType("AWS::EC2::NatGateway")
 		wantNats := 1
 		if env.Network.NatGateways == config.NatPerAZ {
-			wantNats = len(env.Regions[0].AvailabilityZones)
+			wantNats = len(region.AvailabilityZones)
 		}
-		if len(nats) != wantNats {
-			t.Errorf("%s: %d NAT gateways, want %d (%s)", name, len(nats), wantNats, env.Network.NatGateways)
-		}
+		assert.Len(c, nats, wantNats, "%s: NAT gateways (%s)", name, env.Network.NatGateways)
 		firstAZ := ""
-		for key, target := range routes {
-			tier, az, _ := strings.Cut(key, "/")
-			switch tier {
-			case "Public":
-				if target != "igw" {
-					t.Errorf("%s: %s routes 0.0.0.0/0 to %q, want the internet gateway", name, key, target)
+		for _, az := range region.AvailabilityZones {
+			assert.Equal(c, "igw", routes["Public/"+az.Name], "%s: public subnet in %s routes 0.0.0.0/0", name, az.Name)
+			assert.Equal(c, "", routes["Data/"+az.Name], "%s: data subnet in %s has a default route; it must be isolated", name, az.Name)
+			want, target := "nat:"+az.Name, routes["App/"+az.Name]
+			if env.Network.NatGateways == config.NatSingle {
+				if firstAZ == "" {
+					firstAZ = strings.TrimPrefix(target, "nat:")
 				}
-			case "App":
-				want := "nat:" + az
-				if env.Network.NatGateways == config.NatSingle {
-					if firstAZ == "" {
-						firstAZ = strings.TrimPrefix(target, "nat:")
-					}
-					want = "nat:" + firstAZ
-				}
-				if target != want || target == "nat:" {
-					t.Errorf("%s: %s routes 0.0.0.0/0 to %q, want %q", name, key, target, want)
-				}
-			case "Data":
-				if target != "" {
-					t.Errorf("%s: data subnet %s has a default route to %q; it must be isolated", name, key, target)
-				}
-			default:
-				t.Errorf("%s: unexpected subnet tier %q", name, tier)
+				want = "nat:" + firstAZ
 			}
+			assert.NotEqual(c, "nat:", target, "%s: app subnet in %s", name, az.Name)
+			assert.Equal(c, want, target, "%s: app subnet in %s routes 0.0.0.0/0", name, az.Name)
 		}
+		assert.Len(c, routes, 3*len(region.AvailabilityZones), "%s: subnets %v", name, routes)
 	}
 }
 
-func TestEndpointsFollowConfig(t *testing.T) {
-	a := Shipped(t)
-	for _, tpl := range a.stacksOf("Network") {
-		name := tpl.StackName
-		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
+func checkEndpoints(c *C, a *Assembly) {
+	for tpl, region := range networkStacks(c, a) {
+		env, name := tpl.Env, tpl.StackName
 		_, eps := tpl.OfType("AWS::EC2::VPCEndpoint")
-		var gateways, interfaces []string
+		gateways, interfaces := []string{}, []string{}
 		for _, e := range eps {
 			svc := serviceName(e.Properties["ServiceName"])
-			if str(e.Properties["VpcEndpointType"]) == "Interface" {
-				interfaces = append(interfaces, svc)
-				if e.Properties["PrivateDnsEnabled"] != true {
-					t.Errorf("%s: endpoint %s without private DNS", name, svc)
-				}
-				sgs, _ := e.Properties["SecurityGroupIds"].([]any)
-				if len(sgs) != 1 || !strings.HasPrefix(ref(sgs[0]), "NetworkEndpointSecurityGroup") {
-					t.Errorf("%s: endpoint %s security groups = %v", name, svc, sgs)
-				}
-			} else {
+			if str(e.Properties["VpcEndpointType"]) != "Interface" {
 				gateways = append(gateways, svc)
+				continue
+			}
+			interfaces = append(interfaces, svc)
+			assert.Equal(c, true, e.Properties["PrivateDnsEnabled"], "%s: endpoint %s private DNS", name, svc)
+			sgs := asList(e.Properties["SecurityGroupIds"])
+			if assert.Len(c, sgs, 1, "%s: endpoint %s security groups", name, svc) {
+				assert.True(c, strings.HasPrefix(ref(sgs[0]), "NetworkEndpointSecurityGroup"), "%s: endpoint %s in group %v", name, svc, sgs[0])
 			}
 		}
-		slices.Sort(gateways)
-		slices.Sort(interfaces)
-		want := slices.Clone(env.Network.InterfaceEndpoints)
-		slices.Sort(want)
-		if !reflect.DeepEqual(gateways, []string{"dynamodb", "s3"}) {
-			t.Errorf("%s: gateway endpoints = %v", name, gateways)
-		}
-		if !reflect.DeepEqual(interfaces, want) && !(len(interfaces) == 0 && len(want) == 0) {
-			t.Errorf("%s: interface endpoints = %v, want %v", name, interfaces, want)
-		}
-		sg := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkEndpointSecurityGroup")
-		for _, r := range tpl.IngressRules() {
-			if r.Group == sg && (r.From != 443 || r.To != 443 || r.Cidr != regionOf(env, tpl.Region).CIDR) {
-				t.Errorf("%s: endpoint security group rule %s; only 443 from the VPC is allowed", name, r)
-			}
-		}
+		assert.ElementsMatch(c, []string{"dynamodb", "s3"}, gateways, "%s: gateway endpoints", name)
+		assert.ElementsMatch(c, env.Network.InterfaceEndpoints, interfaces, "%s: interface endpoints", name)
+		_ = region
 	}
 }
 
 // serviceName reads "com.amazonaws.<region>.<name>" out of a literal or an Fn::Join.
 func serviceName(v any) string {
-	s := str(v)
-	m, _ := v.(map[string]any)
-	if join, ok := m["Fn::Join"].([]any); ok && len(join) == 2 {
-		parts, _ := join[1].([]any)
-		for _, p := range parts {
-			s += str(p)
-		}
-	}
-	i := strings.LastIndex(s, ".amazonaws.")
-	if i >= 0 {
+	s := literal(v)
+	if i := strings.LastIndex(s, ".amazonaws."); i >= 0 {
 		s = s[i+len(".amazonaws."):]
 	}
 	if j := strings.Index(s, "."); j >= 0 && strings.HasPrefix(s, "com") {
@@ -222,222 +185,294 @@ func serviceName(v any) string {
 	return strings.TrimPrefix(s, ".")
 }
 
-func TestFlowLogsCaptureEverythingIntoAnEncryptedRetainedGroup(t *testing.T) {
-	a := Shipped(t)
-	for _, tpl := range a.stacksOf("Network") {
-		name := tpl.StackName
-		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
+func checkFlowLogs(c *C, a *Assembly) {
+	for tpl := range networkStacks(c, a) {
+		env, name := tpl.Env, tpl.StackName
 		_, flows := tpl.OfType("AWS::EC2::FlowLog")
 		_, groups := tpl.OfType("AWS::Logs::LogGroup")
 		_, keys := tpl.OfType("AWS::KMS::Key")
-		if len(flows) != 1 {
-			t.Fatalf("%s: %d flow logs, want 1", name, len(flows))
-		}
+		require.Len(c, flows, 1, "%s: flow logs", name)
 		for _, f := range flows {
-			if str(f.Properties["TrafficType"]) != "ALL" || str(f.Properties["ResourceType"]) != "VPC" {
-				t.Errorf("%s: flow log %v", name, f.Properties)
-			}
+			assert.Equal(c, "ALL", str(f.Properties["TrafficType"]), "%s: flow log traffic", name)
+			assert.Equal(c, "VPC", str(f.Properties["ResourceType"]), "%s: flow log resource", name)
 			group, ok := groups[ref(f.Properties["LogGroupName"])]
-			if !ok {
-				t.Fatalf("%s: flow log writes to %v, not a log group of this stack", name, f.Properties["LogGroupName"])
-			}
-			if got := num(group.Properties["RetentionInDays"]); got != env.Network.FlowLogRetentionDays {
-				t.Errorf("%s: retention %d, want %d", name, got, env.Network.FlowLogRetentionDays)
-			}
+			require.True(c, ok, "%s: flow log writes to %v, not a log group of this stack", name, f.Properties["LogGroupName"])
+			assert.Equal(c, env.Network.FlowLogRetentionDays, num(group.Properties["RetentionInDays"]), "%s: flow log retention", name)
 			key, ok := keys[ref(group.Properties["KmsKeyId"])]
-			if !ok || key.Properties["EnableKeyRotation"] != true {
-				t.Errorf("%s: flow-log group must be encrypted with a rotating customer key, got %v", name, group.Properties["KmsKeyId"])
+			if assert.True(c, ok, "%s: flow-log group key %v is not a key of this stack", name, group.Properties["KmsKeyId"]) {
+				assert.Equal(c, true, key.Properties["EnableKeyRotation"], "%s: flow-log key rotation", name)
+				assert.Equal(c, "Retain", key.DeletionPolicy, "%s: flow-log key DeletionPolicy", name)
 			}
-			if group.DeletionPolicy != "Retain" || key.DeletionPolicy != "Retain" {
-				t.Errorf("%s: flow-log group and key must be retained (got %q, %q)", name, group.DeletionPolicy, key.DeletionPolicy)
-			}
+			assert.Equal(c, "Retain", group.DeletionPolicy, "%s: flow-log group DeletionPolicy", name)
 		}
 	}
 }
 
-func TestDataTierNaclAdmitsOnlyAppAndDataSubnetsOnDataPorts(t *testing.T) {
-	a := Shipped(t)
-	for _, tpl := range a.stacksOf("Network") {
-		name := tpl.StackName
-		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
-		region := env.Regions[0]
-		for _, r := range env.Regions {
-			if r.Name == tpl.Region {
-				region = r
-			}
-		}
-		app, data := map[string]bool{}, map[string]bool{}
-		for _, az := range region.AvailabilityZones {
-			app[az.AppSubnet], data[az.DataSubnet] = true, true
-		}
+// naclEntry is "<in|out> <cidr> <from>-<to>" of an allowed TCP NACL entry, or the whole entry
+// when it is anything else.
+func naclEntry(e Resource) string {
+	p := e.Properties
+	dir := "in"
+	if p["Egress"] == true {
+		dir = "out"
+	}
+	if str(p["RuleAction"]) != "allow" || num(p["Protocol"]) != 6 || p["Ipv6CidrBlock"] != nil {
+		return dir + " unexpected " + jsonOf(p)
+	}
+	return fmt.Sprintf("%s %s %d-%d", dir, str(p["CidrBlock"]), num(get(p, "PortRange", "From")), num(get(p, "PortRange", "To")))
+}
+
+// checkDataNacl: the data subnets' NACL admits the database and cache ports from the app
+// subnets, replication between data subnets and return traffic; it sends responses to the app
+// subnets, replication to the data subnets and HTTPS to the app subnets' endpoints. Nothing else,
+// in either direction.
+func checkDataNacl(c *C, a *Assembly) {
+	for tpl, region := range networkStacks(c, a) {
+		env, name := tpl.Env, tpl.StackName
 		nacls, _ := tpl.OfType("AWS::EC2::NetworkAcl")
-		if len(nacls) != 1 {
-			t.Fatalf("%s: %d network ACLs, want 1", name, len(nacls))
-		}
+		require.Len(c, nacls, 1, "%s: network ACLs", name)
 		_, assocs := tpl.OfType("AWS::EC2::SubnetNetworkAclAssociation")
 		_, subnets := tpl.OfType("AWS::EC2::Subnet")
-		if len(assocs) != len(region.AvailabilityZones) {
-			t.Errorf("%s: NACL associated with %d subnets", name, len(assocs))
-		}
+		assert.Len(c, assocs, len(region.AvailabilityZones), "%s: NACL associations", name)
 		for _, as := range assocs {
-			if s := subnets[ref(as.Properties["SubnetId"])]; tags(s)["aws-cdk:subnet-name"] != "Data" {
-				t.Errorf("%s: data NACL associated with a %s subnet", name, tags(s)["aws-cdk:subnet-name"])
-			}
-		}
-		_, entries := tpl.OfType("AWS::EC2::NetworkAclEntry")
-		ports := map[string]bool{}
-		for _, e := range entries {
-			if e.Properties["Egress"] == true {
-				continue
-			}
-			cidr := str(e.Properties["CidrBlock"])
-			pr, _ := e.Properties["PortRange"].(map[string]any)
-			from, to := num(pr["From"]), num(pr["To"])
-			allowed := (app[cidr] && from == to && (from == config.DatabasePort || from == env.Cache.Port)) ||
-				(app[cidr] && from == 32768 && to == 65535) ||
-				(data[cidr] && from == 1024 && to == 65535)
-			if !allowed || str(e.Properties["RuleAction"]) != "allow" || num(e.Properties["Protocol"]) != 6 {
-				t.Errorf("%s: unexpected inbound NACL entry %v", name, e.Properties)
-			}
-			if app[cidr] && from == to {
-				ports[fmt.Sprint(from)] = true
-			}
-		}
-		if !ports[fmt.Sprint(config.DatabasePort)] || !ports[fmt.Sprint(env.Cache.Port)] {
-			t.Errorf("%s: the app subnets must reach the database and cache ports, got %v", name, ports)
-		}
-	}
-}
-
-func TestSecurityGroupsFormTheTierChain(t *testing.T) {
-	a := Shipped(t)
-	for _, tpl := range a.stacksOf("Network") {
-		name := tpl.StackName
-		env := a.Envs[strings.ToLower(strings.SplitN(name, "-", 2)[0])]
-		facts, _ := config.LookupRegion(tpl.Region)
-		alb := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkAlbSecurityGroup")
-		checkers := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkHealthCheckSecurityGroup")
-		db := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkDatabaseSecurityGroup")
-		cache := tpl.withPrefix("AWS::EC2::SecurityGroup", "NetworkCacheSecurityGroup")
-		services := map[string]string{}
-		for _, s := range env.Services {
-			prefix := "Network" + strings.ToUpper(s.Name[:1]) + s.Name[1:] + "ServiceSecurityGroup"
-			services[tpl.withPrefix("AWS::EC2::SecurityGroup", prefix)] = s.Name
-		}
-		if alb == "" || checkers == "" || db == "" || cache == "" || len(services) != len(env.Services) || services[""] != "" {
-			t.Fatalf("%s: missing tier security groups: alb=%q checkers=%q db=%q cache=%q services=%v", name, alb, checkers, db, cache, services)
+			s := subnets[ref(as.Properties["SubnetId"])]
+			assert.Equal(c, "Data", tags(s)["aws-cdk:subnet-name"], "%s: data NACL associated with subnet %v", name, as.Properties["SubnetId"])
 		}
 		var want []string
-		want = append(want, IngressRule{Group: alb, PrefixList: facts.CloudFrontOriginPrefixList, Protocol: "tcp", From: 443, To: 443}.String())
-		// Route 53's health checkers reach the ALB's header-less health-check rule (see ingress)
-		// through a second ALB group.
-		for _, cidr := range config.Route53HealthCheckerCidrs {
-			want = append(want, IngressRule{Group: checkers, Cidr: cidr, Protocol: "tcp", From: 443, To: 443}.String())
+		for _, az := range region.AvailabilityZones {
+			app, data := az.AppSubnet, az.DataSubnet
+			want = append(want,
+				fmt.Sprintf("in %s %d-%d", app, config.DatabasePort, config.DatabasePort),
+				fmt.Sprintf("in %s %d-%d", app, env.Cache.Port, env.Cache.Port),
+				fmt.Sprintf("in %s 1024-65535", data),
+				fmt.Sprintf("in %s 32768-65535", app),
+				fmt.Sprintf("out %s 1024-65535", app),
+				fmt.Sprintf("out %s 1024-65535", data),
+				fmt.Sprintf("out %s 443-443", app))
 		}
-		for sg, svc := range services {
-			port := 0
-			for _, s := range env.Services {
-				if s.Name == svc {
-					port = s.Port
+		_, entries := tpl.OfType("AWS::EC2::NetworkAclEntry")
+		var got []string
+		for _, e := range entries {
+			got = append(got, naclEntry(e))
+		}
+		assert.ElementsMatch(c, want, got, "%s: data NACL entries", name)
+	}
+}
+
+// Rule is one security-group rule, inline or a separate resource: Peer is a security group's
+// logical id (or its import), a CIDR or a prefix list.
+type Rule struct {
+	Group, Peer, Protocol string
+	From, To              int
+}
+
+func (r Rule) String() string {
+	return fmt.Sprintf("%s %s %s %d-%d", r.Group, r.Peer, r.Protocol, r.From, r.To)
+}
+
+// peer names a rule's other side.
+func peer(m map[string]any, sgKey, prefixKey string) string {
+	if id := ref(m[sgKey]); id != "" {
+		return id
+	}
+	if imp := str(get(m[sgKey], "Fn::ImportValue")); imp != "" {
+		return "import:" + imp
+	}
+	return str(m["CidrIp"]) + str(m["CidrIpv6"]) + str(m[prefixKey])
+}
+
+func parseRule(group string, m map[string]any, sgKey, prefixKey string) Rule {
+	return Rule{Group: group, Peer: peer(m, sgKey, prefixKey), Protocol: str(m["IpProtocol"]), From: num(m["FromPort"]), To: num(m["ToPort"])}
+}
+
+// rules returns a template's ingress or egress rules (inline and separate), sorted.
+func (tpl *Template) rules(egress bool) []Rule {
+	inline, separate, sgKey, prefixKey := "SecurityGroupIngress", "AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId", "SourcePrefixListId"
+	if egress {
+		inline, separate, sgKey, prefixKey = "SecurityGroupEgress", "AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId", "DestinationPrefixListId"
+	}
+	var out []Rule
+	for id, r := range tpl.Resources {
+		switch r.Type {
+		case "AWS::EC2::SecurityGroup":
+			for _, item := range asList(r.Properties[inline]) {
+				m, _ := item.(map[string]any)
+				out = append(out, parseRule(id, m, sgKey, prefixKey))
+			}
+		case separate:
+			out = append(out, parseRule(ref(r.Properties["GroupId"]), r.Properties, sgKey, prefixKey))
+		}
+	}
+	slices.SortFunc(out, func(a, b Rule) int { return strings.Compare(a.String(), b.String()) })
+	return out
+}
+
+// noTraffic is aws-cdk-lib's egress placeholder that matches nothing: a group holding only it
+// sends nothing.
+var noTraffic = Rule{Peer: "255.255.255.255/32", Protocol: "icmp", From: 252, To: 86}
+
+func (tpl *Template) group(prefix string) string {
+	return tpl.withPrefix("AWS::EC2::SecurityGroup", prefix)
+}
+
+// checkSecurityGroupChain: the Network stack's groups hold exactly the tier chain. Inbound:
+// CloudFront to the ALB, Route 53's checkers to the checkers' group, the ALB to each service,
+// each service to the database and the cache, the VPC to the endpoints. Outbound: the ALB to each
+// service, each service to the database, the cache and HTTPS; nothing else.
+func checkSecurityGroupChain(c *C, a *Assembly) {
+	for tpl, region := range networkStacks(c, a) {
+		env, name := tpl.Env, tpl.StackName
+		facts, _ := config.LookupRegion(tpl.Region)
+		alb, checkers := tpl.group("NetworkAlbSecurityGroup"), tpl.group("NetworkHealthCheckSecurityGroup")
+		db, cache, endpoints := tpl.group("NetworkDatabaseSecurityGroup"), tpl.group("NetworkCacheSecurityGroup"), tpl.group("NetworkEndpointSecurityGroup")
+		tiers := map[string]bool{alb: true, checkers: true, db: true, cache: true, endpoints: true}
+		require.NotContains(c, tiers, "", "%s: missing tier security groups: alb=%q checkers=%q db=%q cache=%q endpoints=%q", name, alb, checkers, db, cache, endpoints)
+		in := []Rule{{alb, facts.CloudFrontOriginPrefixList, "tcp", 443, 443}, {endpoints, region.CIDR, "tcp", 443, 443}}
+		for _, cidr := range config.Route53HealthCheckerCidrs {
+			in = append(in, Rule{checkers, cidr, "tcp", 443, 443})
+		}
+		out := []Rule{}
+		for _, g := range []string{checkers, db, cache, endpoints} {
+			out = append(out, Rule{g, noTraffic.Peer, noTraffic.Protocol, noTraffic.From, noTraffic.To})
+		}
+		for _, s := range env.Services {
+			sg := tpl.group("Network" + naming.Pascal(s.Name) + "ServiceSecurityGroup")
+			require.NotEmpty(c, sg, "%s: no security group for service %s", name, s.Name)
+			tiers[sg] = true
+			in = append(in, Rule{sg, alb, "tcp", s.Port, s.Port},
+				Rule{db, sg, "tcp", config.DatabasePort, config.DatabasePort},
+				Rule{cache, sg, "tcp", env.Cache.Port, env.Cache.Port})
+			out = append(out, Rule{alb, sg, "tcp", s.Port, s.Port},
+				Rule{sg, "0.0.0.0/0", "tcp", 443, 443},
+				Rule{sg, db, "tcp", config.DatabasePort, config.DatabasePort},
+				Rule{sg, cache, "tcp", env.Cache.Port, env.Cache.Port})
+		}
+		for dir, want := range map[bool][]Rule{false: in, true: out} {
+			var got []Rule
+			for _, r := range tpl.rules(dir) {
+				if tiers[r.Group] {
+					got = append(got, r)
 				}
 			}
-			want = append(want,
-				IngressRule{Group: sg, SourceGroup: alb, Protocol: "tcp", From: port, To: port}.String(),
-				IngressRule{Group: db, SourceGroup: sg, Protocol: "tcp", From: config.DatabasePort, To: config.DatabasePort}.String(),
-				IngressRule{Group: cache, SourceGroup: sg, Protocol: "tcp", From: env.Cache.Port, To: env.Cache.Port}.String())
-		}
-		var got []string
-		for _, r := range tpl.IngressRules() {
-			if r.Group == alb || r.Group == checkers || r.Group == db || r.Group == cache || services[r.Group] != "" {
-				got = append(got, r.String())
-			}
-		}
-		slices.Sort(want)
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: tier ingress rules\n got  %v\n want %v", name, got, want)
+			assert.ElementsMatch(c, want, got, "%s: tier rules (egress %v)", name, dir)
 		}
 	}
 }
 
-// TestEverySecurityGroupFitsTheRuleQuota: a security group holds at most 60 inbound rules by
-// default, and a referenced managed prefix list counts as its maximum number of entries, 55 for
-// CloudFront's origin-facing list. Synth and cfn-lint cannot see this; CloudFormation fails on it.
-func TestEverySecurityGroupFitsTheRuleQuota(t *testing.T) {
+// checkNoDefaultEgress: a security group without an inline egress rule keeps EC2's default
+// allow-all egress unless a separate egress rule replaces it; every group of every stack sends
+// only where a rule says, and an HTTPS rule to anywhere is the only rule to a CIDR.
+func checkNoDefaultEgress(c *C, a *Assembly) {
+	groups := 0
+	for name, tpl := range a.Templates {
+		egress := map[string][]Rule{}
+		for _, r := range tpl.rules(true) {
+			egress[r.Group] = append(egress[r.Group], r)
+		}
+		_, sgs := tpl.OfType("AWS::EC2::SecurityGroup")
+		for id := range sgs {
+			groups++
+			assert.NotEmpty(c, egress[id], "%s/%s: no egress rule, so EC2's default sends everywhere", name, id)
+		}
+		for _, rules := range egress {
+			for _, r := range rules {
+				r.Group = ""
+				cidr := strings.Contains(r.Peer, "/") && !strings.HasPrefix(r.Peer, "import:")
+				ok := r == noTraffic || r == Rule{Peer: "0.0.0.0/0", Protocol: "tcp", From: 443, To: 443} || (!cidr && r.Protocol == "tcp" && r.From == r.To)
+				assert.True(c, ok, "%s: egress rule %s", name, r)
+			}
+		}
+	}
+	assert.NotZero(c, groups, "%s: no security groups", a.Name)
+}
+
+// checkRuleQuota: a security group holds at most 60 inbound rules by default, and a referenced
+// managed prefix list counts as its maximum number of entries, 55 for CloudFront's origin-facing
+// list. Synth and cfn-lint cannot see this; CloudFormation fails on it.
+func checkRuleQuota(c *C, a *Assembly) {
 	const quota, cloudFrontWeight = 60, 55
-	for name, tpl := range everyTemplate(t) {
+	rules := 0
+	for name, tpl := range a.Templates {
 		used := map[string]int{}
-		for _, r := range tpl.IngressRules() {
-			if r.PrefixList != "" {
+		for _, r := range tpl.rules(false) {
+			rules++
+			if strings.HasPrefix(r.Peer, "pl-") {
 				used[r.Group] += cloudFrontWeight
 			} else {
 				used[r.Group]++
 			}
 		}
 		for group, n := range used {
-			if n > quota {
-				t.Errorf("%s: security group %s uses %d of %d inbound rules", name, group, n, quota)
-			}
+			assert.LessOrEqual(c, n, quota, "%s: security group %s inbound rules", name, group)
 		}
 	}
+	assert.NotZero(c, rules, "%s: no inbound rules", a.Name)
 }
 
-func TestNothingIsOpenToTheInternet(t *testing.T) {
-	for name, tpl := range everyTemplate(t) {
-		for _, r := range tpl.IngressRules() {
-			if r.Cidr == "0.0.0.0/0" || r.CidrV6 == "::/0" {
-				t.Errorf("%s: ingress from anywhere: %s", name, r)
-			}
+func checkNothingOpen(c *C, a *Assembly) {
+	seen := map[string]int{}
+	for name, tpl := range a.Templates {
+		for _, r := range tpl.Resources {
+			seen[r.Type]++
+		}
+		for _, r := range tpl.rules(false) {
+			assert.NotContains(c, []string{"0.0.0.0/0", "::/0"}, r.Peer, "%s: ingress from anywhere: %s", name, r)
 		}
 		_, entries := tpl.OfType("AWS::EC2::NetworkAclEntry")
 		for id, e := range entries {
-			if e.Properties["Egress"] != true && (str(e.Properties["CidrBlock"]) == "0.0.0.0/0" || str(e.Properties["Ipv6CidrBlock"]) == "::/0") {
-				t.Errorf("%s: NACL entry %s admits the internet", name, id)
+			if e.Properties["Egress"] != true {
+				assert.NotContains(c, []string{"0.0.0.0/0", "::/0"}, str(e.Properties["CidrBlock"])+str(e.Properties["Ipv6CidrBlock"]), "%s: NACL entry %s admits the internet", name, id)
 			}
 		}
 		_, subnets := tpl.OfType("AWS::EC2::Subnet")
 		for id, s := range subnets {
-			if s.Properties["MapPublicIpOnLaunch"] == true {
-				t.Errorf("%s: subnet %s gives public IPs on launch", name, id)
-			}
+			assert.NotEqual(c, true, s.Properties["MapPublicIpOnLaunch"], "%s: subnet %s gives public IPs on launch", name, id)
 		}
+		_, services := tpl.OfType("AWS::ECS::Service")
+		for id, s := range services {
+			assert.Equal(c, "DISABLED", str(get(s.Properties, "NetworkConfiguration", "AwsvpcConfiguration", "AssignPublicIp")), "%s/%s: public IP", name, id)
+		}
+		_, dbs := tpl.OfType("AWS::RDS::DBInstance")
+		for id, db := range dbs {
+			assert.Equal(c, false, db.Properties["PubliclyAccessible"], "%s/%s: PubliclyAccessible", name, id)
+		}
+	}
+	for _, typ := range []string{"AWS::EC2::SecurityGroup", "AWS::EC2::NetworkAclEntry", "AWS::EC2::Subnet", "AWS::ECS::Service"} {
+		assert.NotZero(c, seen[typ], "%s: no %s to check", a.Name, typ)
 	}
 }
 
-func TestNoTemplateUsesPlaceholderAvailabilityZones(t *testing.T) {
-	for name, tpl := range everyTemplate(t) {
-		data, err := os.ReadFile(tpl.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(string(data), "dummy") {
-			t.Errorf("%s mentions a dummy AZ: the VPC must get its AZs from config", name)
-		}
-	}
-}
-
-func TestEveryTaggableResourceCarriesProjectAndEnvironment(t *testing.T) {
-	a := Shipped(t)
+func checkNoDummyZones(c *C, a *Assembly) {
 	for name, tpl := range a.Templates {
-		env := strings.ToLower(strings.SplitN(name, "-", 2)[0])
-		for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup", "AWS::EC2::NatGateway",
-			"AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret", "AWS::RDS::DBCluster", "AWS::RDS::DBInstance",
-			"AWS::ElastiCache::ReplicationGroup", "AWS::ECS::Cluster", "AWS::ECS::Service", "AWS::ECR::Repository",
-			"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::S3::Bucket",
-			"AWS::CloudFront::Distribution", "AWS::WAFv2::WebACL", "AWS::Route53::HealthCheck"} {
+		assert.NotContains(c, jsonOf(tpl.Resources), "dummy", "%s mentions a dummy AZ: the VPC must get its AZs from config", name)
+	}
+}
+
+var taggedTypes = []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup", "AWS::EC2::NatGateway",
+	"AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret", "AWS::RDS::DBCluster", "AWS::RDS::DBInstance",
+	"AWS::ElastiCache::ReplicationGroup", "AWS::ECS::Cluster", "AWS::ECS::Service", "AWS::ECR::Repository",
+	"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::S3::Bucket",
+	"AWS::CloudFront::Distribution", "AWS::WAFv2::WebACL", "AWS::Route53::HealthCheck"}
+
+func checkTags(c *C, a *Assembly) {
+	tagged := 0
+	for name, tpl := range a.Templates {
+		for _, typ := range taggedTypes {
 			_, rs := tpl.OfType(typ)
 			for id, r := range rs {
-				tg := tags(r)
-				if tg["project"] != "stratus" || tg["environment"] != env {
-					t.Errorf("%s: %s lacks project/environment tags: %v", name, id, tg)
+				tagged++
+				want := map[string]string{"project": "stratus", "environment": tpl.Env.Name}
+				for k, v := range tpl.Env.Tags {
+					want[k] = v
 				}
-				for k, v := range a.Envs[env].Tags {
-					if tg[k] != v {
-						t.Errorf("%s: %s lacks config tag %s=%s", name, id, k, v)
-					}
+				got := tags(r)
+				for k, v := range want {
+					assert.Equal(c, v, got[k], "%s/%s: tag %s", name, id, k)
 				}
 			}
 		}
 	}
+	assert.NotZero(c, tagged, "%s: no taggable resources", a.Name)
 }
 
 // regionOf returns the config of env's region name (zero if env has no such region).
@@ -448,4 +483,22 @@ func regionOf(env *config.Environment, name string) config.Region {
 		}
 	}
 	return config.Region{}
+}
+
+// TestFixtureProdCarriesTheSeedAddressPlan pins the seed's address plan on the fixture prod.
+func TestFixtureProdCarriesTheSeedAddressPlan(t *testing.T) {
+	a := Fixtures(t)
+	for region, x := range map[string]int{"us-east-1": 1, "eu-west-1": 2} {
+		tpl := a.Template(t, "Prod-Network-"+region)
+		want := map[string]string{}
+		for i, az := range []string{"a", "b", "c"} {
+			want["Public/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 1+i)
+			want["App/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 10+i)
+			want["Data/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 20+i)
+		}
+		assert.Equal(t, want, subnetPlan(tpl), region)
+		assert.Equal(t, fmt.Sprintf("10.%d.0.0/16", x), regionOf(a.Envs["prod"], region).CIDR)
+	}
+	assert.True(t, a.Envs["prod"].TerminationProtection, "prod is termination-protected")
+	assert.False(t, a.Envs["dev"].TerminationProtection, "dev is not")
 }

@@ -1,0 +1,249 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The mutation suite proves the app-level assertions can fail: each mutant is a one-property
+// change a regression could plausibly cause, applied to a copy of a synthesized assembly in
+// memory (no extra synth), and at least one assertion of appChecks (never the golden
+// comparison) must fail on it.
+
+// mutant changes one property of one stack of an assembly.
+type mutant struct {
+	name  string
+	seeds bool   // mutate the seed variants instead of the fixtures
+	stack string // the stack to change
+	// typ and prefix pick the resource: the first of type typ whose logical id starts with prefix.
+	typ, prefix string
+	apply       func(r *Resource, tpl *Template)
+}
+
+func set(path string, v any) func(r *Resource, _ *Template) {
+	return func(r *Resource, _ *Template) { setPath(r.Properties, path, v) }
+}
+
+// setPath sets a dot-separated path (list indexes as numbers) in a property map; v nil deletes.
+func setPath(m map[string]any, path string, v any) {
+	keys := strings.Split(path, ".")
+	var cur any = m
+	for _, k := range keys[:len(keys)-1] {
+		switch node := cur.(type) {
+		case map[string]any:
+			cur = node[k]
+		case []any:
+			var i int
+			fmt.Sscan(k, &i)
+			cur = node[i]
+		}
+	}
+	last := keys[len(keys)-1]
+	node := cur.(map[string]any)
+	if v == nil {
+		delete(node, last)
+		return
+	}
+	node[last] = v
+}
+
+var mutants = []mutant{
+	{"a database security group opens all egress to 0.0.0.0/0", false, "Prod-Network-us-east-1", "AWS::EC2::SecurityGroup", "NetworkDatabaseSecurityGroup",
+		set("SecurityGroupEgress", []any{map[string]any{"CidrIp": "0.0.0.0/0", "IpProtocol": "-1"}})},
+	{"a service's HTTPS egress widens to every port", false, "Staging-Network-us-east-1", "AWS::EC2::SecurityGroup", "NetworkOrderServiceSecurityGroup",
+		set("SecurityGroupEgress.0.ToPort", float64(65535))},
+	{"the cache group loses its no-traffic egress placeholder (EC2's default then sends everywhere)", false, "Dev-Network-us-east-1", "AWS::EC2::SecurityGroup", "NetworkCacheSecurityGroup",
+		set("SecurityGroupEgress", nil)},
+	{"the ALB admits 0.0.0.0/0 instead of CloudFront's prefix list", false, "Prod-Network-eu-west-1", "AWS::EC2::SecurityGroupIngress", "NetworkAlbSecurityGroupfrompl",
+		func(r *Resource, _ *Template) {
+			delete(r.Properties, "SourcePrefixListId")
+			r.Properties["CidrIp"] = "0.0.0.0/0"
+		}},
+	{"the endpoints' group admits HTTPS from anywhere", false, "Prod-Network-us-east-1", "AWS::EC2::SecurityGroup", "NetworkEndpointSecurityGroup",
+		set("SecurityGroupIngress.0.CidrIp", "0.0.0.0/0")},
+	{"a data NACL inbound entry widens to 0.0.0.0/0", false, "Prod-Network-us-east-1", "AWS::EC2::NetworkAclEntry", "NetworkDataNaclDatabaseFromApp0",
+		set("CidrBlock", "0.0.0.0/0")},
+	{"a data NACL outbound entry widens to every port", false, "Dev-Network-us-east-1", "AWS::EC2::NetworkAclEntry", "NetworkDataNaclEndpointsInApp0",
+		set("PortRange", map[string]any{"From": float64(0), "To": float64(65535)})},
+	{"a data subnet gains a default route to the internet gateway", false, "Staging-Network-us-east-1", "AWS::EC2::RouteTable", "NetworkVpcDataSubnet1RouteTable",
+		func(_ *Resource, tpl *Template) {
+			table := tpl.withPrefix("AWS::EC2::RouteTable", "NetworkVpcDataSubnet1RouteTable")
+			igw := tpl.withPrefix("AWS::EC2::InternetGateway", "NetworkVpcIGW")
+			tpl.Resources["MutantRoute"] = Resource{Type: "AWS::EC2::Route", Properties: map[string]any{
+				"RouteTableId": map[string]any{"Ref": table}, "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": map[string]any{"Ref": igw}}}
+		}},
+	{"an app subnet maps public IPs on launch", false, "Prod-Network-us-east-1", "AWS::EC2::Subnet", "NetworkVpcAppSubnet1Subnet",
+		set("MapPublicIpOnLaunch", true)},
+	{"flow logs capture accepted traffic only", false, "Prod-Network-us-east-1", "AWS::EC2::FlowLog", "NetworkFlowLog",
+		set("TrafficType", "ACCEPT")},
+	{"Aurora storage encryption is switched off", false, "Prod-Data-us-east-1", "AWS::RDS::DBCluster", "OrderDatabaseCluster",
+		set("StorageEncrypted", false)},
+	{"the PostgreSQL instance's storage encryption is switched off", true, "Seed000-Data-us-east-1", "AWS::RDS::DBInstance", "AppDatabaseInstance",
+		set("StorageEncrypted", false)},
+	{"rds.force_ssl is removed from a cluster parameter group", false, "Prod-Data-eu-west-1", "AWS::RDS::DBClusterParameterGroup", "UserDatabaseClusterParameters",
+		func(r *Resource, _ *Template) { delete(r.Properties["Parameters"].(map[string]any), "rds.force_ssl") }},
+	{"the cache's in-transit encryption is switched off", false, "Staging-Data-us-east-1", "AWS::ElastiCache::ReplicationGroup", "Cache",
+		set("TransitEncryptionEnabled", false)},
+	{"prod's deletion protection is removed", false, "Prod-Data-us-east-1", "AWS::RDS::DBCluster", "ProductDatabaseCluster",
+		set("DeletionProtection", false)},
+	{"a database's backup retention drops to one day", false, "Staging-Data-us-east-1", "AWS::RDS::DBCluster", "UserDatabaseCluster",
+		set("BackupRetentionPeriod", float64(1))},
+	{"a database key loses DeletionPolicy Retain", false, "Prod-Data-us-east-1", "AWS::KMS::Key", "OrderDatabaseKey",
+		func(r *Resource, _ *Template) { r.DeletionPolicy = "" }},
+	{"a database secret loses its rotation schedule", false, "Dev-Data-us-east-1", "AWS::SecretsManager::RotationSchedule", "ProductDatabaseSecretAttachmentRotationSchedule",
+		func(_ *Resource, tpl *Template) {
+			delete(tpl.Resources, tpl.withPrefix("AWS::SecretsManager::RotationSchedule", "ProductDatabaseSecretAttachmentRotationSchedule"))
+		}},
+	{"a key policy allows Principal \"*\"", false, "Prod-Data-us-east-1", "AWS::KMS::Key", "CacheKey",
+		func(r *Resource, _ *Template) {
+			doc := r.Properties["KeyPolicy"].(map[string]any)
+			doc["Statement"] = append(asList(doc["Statement"]), map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"})
+		}},
+	{"a task role gets the managed AdministratorAccess", false, "Dev-App-us-east-1", "AWS::IAM::Role", "OrderServiceTaskRole",
+		func(r *Resource, _ *Template) {
+			r.Properties["ManagedPolicyArns"] = append(asList(r.Properties["ManagedPolicyArns"]), "arn:aws:iam::aws:policy/AdministratorAccess")
+		}},
+	{"a scoped action is granted on Resource \"*\"", false, "Prod-App-us-east-1", "AWS::IAM::ManagedPolicy", "OrderServiceExecutionRolePolicy",
+		set("PolicyDocument.Statement.0.Resource", "*")},
+	{"a listener rule drops the origin-secret header condition", false, "Prod-App-us-east-1", "AWS::ElasticLoadBalancingV2::ListenerRule", "IngressOrderRule",
+		func(r *Resource, _ *Template) {
+			var kept []any
+			for _, cond := range asList(r.Properties["Conditions"]) {
+				if str(get(cond, "Field")) != "http-header" {
+					kept = append(kept, cond)
+				}
+			}
+			r.Properties["Conditions"] = kept
+		}},
+	{"the ALB's deletion protection is switched off", false, "Staging-App-us-east-1", "AWS::ElasticLoadBalancingV2::LoadBalancer", "IngressLoadBalancer",
+		func(r *Resource, _ *Template) {
+			for _, at := range asList(r.Properties["LoadBalancerAttributes"]) {
+				if str(get(at, "Key")) == "deletion_protection.enabled" {
+					at.(map[string]any)["Value"] = "false"
+				}
+			}
+		}},
+	{"the HTTPS listener falls back to a TLS 1.0 policy", false, "Prod-App-eu-west-1", "AWS::ElasticLoadBalancingV2::Listener", "IngressLoadBalancerHttps",
+		set("SslPolicy", "ELBSecurityPolicy-2016-08")},
+	{"a Route 53 health check interval changes", false, "Prod-App-us-east-1", "AWS::Route53::HealthCheck", "OriginRecordHealthCheck",
+		set("HealthCheckConfig.RequestInterval", float64(10))},
+	{"a service gets a public IP", false, "Dev-App-us-east-1", "AWS::ECS::Service", "UserService",
+		set("NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp", "ENABLED")},
+	{"a service's circuit breaker stops rolling back", false, "Staging-App-us-east-1", "AWS::ECS::Service", "ProductService",
+		set("DeploymentConfiguration.DeploymentCircuitBreaker.Rollback", false)},
+	{"a container runs as uid 0", false, "Dev-App-us-east-1", "AWS::ECS::TaskDefinition", "OrderServiceTaskDefinition",
+		set("ContainerDefinitions.0.User", "0:0")},
+	{"a container's root filesystem becomes writable", false, "Prod-App-eu-west-1", "AWS::ECS::TaskDefinition", "UserServiceTaskDefinition",
+		set("ContainerDefinitions.0.ReadonlyRootFilesystem", false)},
+	{"a service scales to a different maximum", false, "Prod-App-us-east-1", "AWS::ApplicationAutoScaling::ScalableTarget", "ProductServiceScaling",
+		set("MaxCapacity", float64(200))},
+	{"a log bucket's public access block is removed", false, "Prod-App-us-east-1", "AWS::S3::Bucket", "IngressAccessLogBucket",
+		set("PublicAccessBlockConfiguration", nil)},
+	{"a log bucket loses DeletionPolicy Retain", false, "Staging-App-us-east-1", "AWS::S3::Bucket", "IngressServerAccessLogBucket",
+		func(r *Resource, _ *Template) { r.DeletionPolicy = "Delete" }},
+	{"a repository accepts overwritten tags", false, "Prod-Registry-eu-west-1", "AWS::ECR::Repository", "",
+		set("ImageTagMutability", "MUTABLE")},
+	{"the WAF rate rule only counts", false, "Prod-Edge-us-east-1", "AWS::WAFv2::WebACL", "EdgeWebAcl",
+		set("Rules.0.Action", map[string]any{"Count": map[string]any{}})},
+	{"a WAF managed rule group only counts", false, "Dev-Edge-us-east-1", "AWS::WAFv2::WebACL", "EdgeWebAcl",
+		set("Rules.2.OverrideAction", map[string]any{"Count": map[string]any{}})},
+	{"the distribution serves plain HTTP", false, "Prod-Edge-us-east-1", "AWS::CloudFront::Distribution", "EdgeDistribution",
+		set("DistributionConfig.DefaultCacheBehavior.ViewerProtocolPolicy", "allow-all")},
+	{"the distribution accepts TLS 1.0 viewers", false, "Staging-Edge-us-east-1", "AWS::CloudFront::Distribution", "EdgeDistribution",
+		set("DistributionConfig.ViewerCertificate.MinimumProtocolVersion", "TLSv1")},
+	{"the API origin loses its secret header", true, "Seed002-Edge-us-east-1", "AWS::CloudFront::Distribution", "EdgeDistribution",
+		func(r *Resource, _ *Template) {
+			for _, o := range asList(get(r.Properties, "DistributionConfig", "Origins")) {
+				delete(o.(map[string]any), "OriginCustomHeaders")
+			}
+		}},
+}
+
+// mutated returns a copy of a whose stack is a deep copy with m applied; a itself is unchanged.
+func (m mutant) mutated(a *Assembly) (*Assembly, error) {
+	orig, ok := a.Templates[m.stack]
+	if !ok {
+		return nil, fmt.Errorf("no stack %s", m.stack)
+	}
+	tpl := *orig
+	data, err := json.Marshal(orig.Resources)
+	if err != nil {
+		return nil, err
+	}
+	tpl.Resources = nil
+	if err := json.Unmarshal(data, &tpl.Resources); err != nil {
+		return nil, err
+	}
+	id := tpl.withFirst(m.typ, m.prefix)
+	if id == "" {
+		return nil, fmt.Errorf("%s has no %s %s*", m.stack, m.typ, m.prefix)
+	}
+	r := tpl.Resources[id]
+	if err := applyMutant(m, &r, &tpl); err != nil {
+		return nil, err
+	}
+	if _, still := tpl.Resources[id]; still {
+		tpl.Resources[id] = r
+	}
+	out := *a
+	out.Name = a.Name + " mutated: " + m.name
+	out.Templates = maps.Clone(a.Templates)
+	out.Templates[m.stack] = &tpl
+	return &out, nil
+}
+
+// applyMutant applies m, turning a panic (a property of another shape than m expects) into an
+// error naming the mutant.
+func applyMutant(m mutant, r *Resource, tpl *Template) (err error) {
+	defer recoverInto(&err)
+	m.apply(r, tpl)
+	return nil
+}
+
+// withFirst returns the first logical id (sorted) of typ that starts with prefix, or "".
+func (tpl *Template) withFirst(typ, prefix string) string {
+	ids, _ := tpl.OfType(typ)
+	for _, id := range ids {
+		if strings.HasPrefix(id, prefix) {
+			return id
+		}
+	}
+	return ""
+}
+
+func TestMutantsAreCaught(t *testing.T) {
+	require.GreaterOrEqual(t, len(mutants), 25)
+	checks := appChecks()
+	base := map[bool]*Assembly{false: Fixtures(t), true: SeedVariants(t)}
+	// A failure on the real assembly would make every mutant look caught.
+	for _, a := range base {
+		for _, ch := range checks {
+			require.Empty(t, ch.runOn(a), "%s fails on %s itself", ch.name, a.Name)
+		}
+	}
+	caught := 0
+	for _, m := range mutants {
+		a, err := m.mutated(base[m.seeds])
+		if !assert.NoError(t, err, m.name) {
+			continue
+		}
+		var by []string
+		for _, ch := range checks {
+			if len(ch.runOn(a)) > 0 {
+				by = append(by, ch.name)
+			}
+		}
+		if assert.NotEmpty(t, by, "mutant not caught: %s (%s)", m.name, m.stack) {
+			caught++
+			t.Logf("caught %q by %s", m.name, strings.Join(by, "; "))
+		}
+	}
+	fmt.Printf("mutants: %d caught of %d\n", caught, len(mutants))
+	t.Logf("mutants: %d caught of %d", caught, len(mutants))
+}
