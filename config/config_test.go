@@ -124,8 +124,8 @@ func TestLoadErrors(t *testing.T) {
 			name:  "an unknown key is reported with its line and the allowed keys",
 			edits: []edit{{"    cidr: 10.1.0.0/16", "    cidrr: 10.1.0.0/16"}},
 			want: []string{
-				":6: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)",
-				": regions[0].cidr: required: the VPC's IPv4 CIDR, /16 to /24 (e.g. 10.1.0.0/16)",
+				`:6: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)`,
+				`:5: regions[0].cidr: required: the VPC's IPv4 CIDR, /16 to /24 (e.g. 10.1.0.0/16)`,
 			},
 		},
 		{
@@ -200,7 +200,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a service without a name is reported as required",
 			edits: []edit{{"  - name: web\n    port: 8080", "  - port: 8080"}},
-			want:  []string{": services[0].name: required: the service name, [a-z][a-z0-9-]{0,30}"},
+			want:  []string{`:14: services[0].name: required: the service name, [a-z][a-z0-9-]{0,30}`},
 		},
 		{
 			name:  "a key given twice in a mapping is reported with both lines",
@@ -225,12 +225,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a YAML syntax error is reported with its approximate line",
 			edits: []edit{{"  - name: web\n", "  - name: [web\n"}},
-			want:  []string{": YAML syntax error near line 13: did not find expected ',' or ']'"},
+			want:  []string{`:14: YAML syntax error: did not find expected ',' or ']'`},
 		},
 		{
 			name: "a YAML syntax error without a line is still reported",
 			doc:  ptr("name: a: b\n"),
-			want: []string{": YAML syntax error: mapping values are not allowed in this context"},
+			want: []string{`:1: YAML syntax error: mapping values are not allowed in this context`},
 		},
 		{
 			name: "a document that is not a mapping is reported",
@@ -252,428 +252,428 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a malformed VPC CIDR is reported",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.0/16"}},
-			want:  []string{`: regions[0].cidr "10.1.0/16": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
+			want:  []string{`:6: regions[0].cidr "10.1.0/16": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
 		},
 		{
 			name:  "an IPv6 VPC CIDR is rejected as not IPv4",
 			edits: []edit{{"cidr: 10.1.0.0/16", `cidr: "fd00::/16"`}},
-			want:  []string{`: regions[0].cidr "fd00::/16": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
+			want:  []string{`:6: regions[0].cidr "fd00::/16": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
 		},
 		{
 			name:  "a non-canonical VPC CIDR is reported with the canonical form",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.2.0/16"}},
-			want:  []string{`: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`},
+			want:  []string{`:6: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`},
 		},
 		{
 			name:  "a VPC larger than a /16 is rejected",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.0.0.0/8"}},
-			want:  []string{`: regions[0].cidr "10.0.0.0/8": prefix /8 out of range (allowed: /16 to /24)`},
+			want:  []string{`:6: regions[0].cidr "10.0.0.0/8": prefix /8 out of range (allowed: /16 to /24)`},
 		},
 		{
 			name: "a VPC smaller than a /24 is rejected",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.0.0/25"}, {"      - name: us-east-1a\n      - name: us-east-1b\n",
 				"      - name: us-east-1a\n        publicSubnet: 10.1.0.0/28\n        appSubnet: 10.1.0.16/28\n        dataSubnet: 10.1.0.32/28\n" +
 					"      - name: us-east-1b\n        publicSubnet: 10.1.0.48/28\n        appSubnet: 10.1.0.64/28\n        dataSubnet: 10.1.0.80/28\n"}},
-			want: []string{`: regions[0].cidr "10.1.0.0/25": prefix /25 out of range (allowed: /16 to /24)`},
+			want: []string{`:6: regions[0].cidr "10.1.0.0/25": prefix /25 out of range (allowed: /16 to /24)`},
 		},
 		{
 			name:  "subnets are required when the VPC is not a /16",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.0.0/20"}},
 			want: []string{
-				`: regions[0].availabilityZones[0]: publicSubnet, appSubnet and dataSubnet are required when cidr is not a /16 (regions[0].cidr is "10.1.0.0/20"; only a /16 gets derived subnets)`,
-				`: regions[0].availabilityZones[1]: publicSubnet, appSubnet and dataSubnet are required when cidr is not a /16 (regions[0].cidr is "10.1.0.0/20"; only a /16 gets derived subnets)`,
+				`:8: regions[0].availabilityZones[0]: publicSubnet, appSubnet and dataSubnet are required when cidr is not a /16 (regions[0].cidr is "10.1.0.0/20"; only a /16 gets derived subnets)`,
+				`:9: regions[0].availabilityZones[1]: publicSubnet, appSubnet and dataSubnet are required when cidr is not a /16 (regions[0].cidr is "10.1.0.0/20"; only a /16 gets derived subnets)`,
 			},
 		},
 		{
 			name:  "an AZ that gives only some of its subnets is reported",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n"}},
-			want:  []string{": regions[0].availabilityZones[0]: appSubnet, dataSubnet missing: give all three of publicSubnet, appSubnet, dataSubnet, or none to derive them from a /16 cidr"},
+			want:  []string{`:8: regions[0].availabilityZones[0]: appSubnet, dataSubnet missing: give all three of publicSubnet, appSubnet, dataSubnet, or none to derive them from a /16 cidr`},
 		},
 		{
 			name:  "a malformed subnet is reported",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.20.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].publicSubnet "10.1.1.0": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
+			want:  []string{`:9: regions[0].availabilityZones[0].publicSubnet "10.1.1.0": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
 		},
 		{
 			name:  "a non-canonical subnet is reported with the canonical form",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n        appSubnet: 10.1.10.7/24\n        dataSubnet: 10.1.20.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].appSubnet "10.1.10.7/24": not in canonical form: the network address of that /24 is 10.1.10.0 (write 10.1.10.0/24)`},
+			want:  []string{`:10: regions[0].availabilityZones[0].appSubnet "10.1.10.7/24": not in canonical form: the network address of that /24 is 10.1.10.0 (write 10.1.10.0/24)`},
 		},
 		{
 			name:  "a subnet smaller than a /28 is rejected",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.20.0/29\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].dataSubnet "10.1.20.0/29": prefix /29 out of range (allowed: /16 to /28)`},
+			want:  []string{`:11: regions[0].availabilityZones[0].dataSubnet "10.1.20.0/29": prefix /29 out of range (allowed: /16 to /28)`},
 		},
 		{
 			name:  "a subnet outside its VPC is reported",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.9.1.0/24\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.20.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].publicSubnet "10.9.1.0/24": outside the VPC regions[0].cidr "10.1.0.0/16"`},
+			want:  []string{`:9: regions[0].availabilityZones[0].publicSubnet "10.9.1.0/24": outside the VPC regions[0].cidr "10.1.0.0/16"`},
 		},
 		{
 			name:  "a subnet overlapping another subnet of the same AZ is reported",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n        appSubnet: 10.1.1.128/25\n        dataSubnet: 10.1.20.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].appSubnet "10.1.1.128/25" overlaps regions[0].availabilityZones[0].publicSubnet "10.1.1.0/24"`},
+			want:  []string{`:10: regions[0].availabilityZones[0].appSubnet "10.1.1.128/25" overlaps regions[0].availabilityZones[0].publicSubnet "10.1.1.0/24"`},
 		},
 		{
 			name: "a subnet overlapping an explicit subnet of another AZ is reported",
 			edits: []edit{{"      - name: us-east-1a\n      - name: us-east-1b\n",
 				"      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.20.0/24\n" +
 					"      - name: us-east-1b\n        publicSubnet: 10.1.2.0/24\n        appSubnet: 10.1.11.0/24\n        dataSubnet: 10.1.20.0/23\n"}},
-			want: []string{`: regions[0].availabilityZones[1].dataSubnet "10.1.20.0/23" overlaps regions[0].availabilityZones[0].dataSubnet "10.1.20.0/24"`},
+			want: []string{`:15: regions[0].availabilityZones[1].dataSubnet "10.1.20.0/23" overlaps regions[0].availabilityZones[0].dataSubnet "10.1.20.0/24"`},
 		},
 		{
 			name:  "a subnet overlapping a derived subnet of another AZ is reported",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1b\n        publicSubnet: 10.1.2.0/24\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.21.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[1].appSubnet "10.1.10.0/24" overlaps regions[0].availabilityZones[0].appSubnet (derived) "10.1.10.0/24"`},
+			want:  []string{`:11: regions[0].availabilityZones[1].appSubnet "10.1.10.0/24" overlaps regions[0].availabilityZones[0].appSubnet (derived) "10.1.10.0/24"`},
 		},
 
 		// ---- regions and AZs ----
 		{
 			name:  "two regions with overlapping CIDRs are reported on one line naming both keys",
 			edits: []edit{{"network:\n", "  - name: eu-west-1\n    cidr: 10.1.0.0/16\n    availabilityZones:\n      - name: eu-west-1a\n      - name: eu-west-1b\nnetwork:\n"}, globalDB},
-			want:  []string{`: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`},
+			want:  []string{`:11: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`},
 		},
 		{
 			name:  "a region listed twice is reported",
 			edits: []edit{{"network:\n", "  - name: us-east-1\n    cidr: 10.2.0.0/16\n    availabilityZones:\n      - name: us-east-1a\n      - name: us-east-1b\nnetwork:\n"}, globalDB},
-			want:  []string{`: regions[1].name "us-east-1": duplicate of regions[0].name (each region may be listed once)`},
+			want:  []string{`:10: regions[1].name "us-east-1": duplicate of regions[0].name (each region may be listed once)`},
 		},
 		{
 			name: "an environment without us-east-1 has no home for its Edge stack",
 			edits: []edit{{"  - name: us-east-1\n", "  - name: us-west-2\n"}, {"primaryRegion: us-east-1", "primaryRegion: us-west-2"},
 				{"      - name: us-east-1a\n      - name: us-east-1b\n", "      - name: us-west-2a\n      - name: us-west-2b\n"}},
-			want: []string{": regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-west-2)"},
+			want: []string{`:5: regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-west-2)`},
 		},
 		{
 			name: "an unknown region lists the supported regions",
 			edits: []edit{{"  - name: us-east-1\n", "  - name: us-east-3\n"}, {"primaryRegion: us-east-1", "primaryRegion: us-east-3"},
 				{"      - name: us-east-1a\n      - name: us-east-1b\n", "      - name: us-east-3a\n      - name: us-east-3b\n"}},
-			want: []string{`: regions[0].name "us-east-3": unknown region (supported: ap-southeast-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2)`},
+			want: []string{`:5: regions[0].name "us-east-3": unknown region (supported: ap-southeast-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2)`},
 		},
 		{
 			name:  "an AZ of another region is rejected",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: eu-west-1a\n"}},
-			want:  []string{`: regions[0].availabilityZones[1].name "eu-west-1a": not an availability zone of us-east-1 (allowed: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f)`},
+			want:  []string{`:9: regions[0].availabilityZones[1].name "eu-west-1a": not an availability zone of us-east-1 (allowed: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f)`},
 		},
 		{
 			name:  "an AZ letter the region does not have is rejected",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1z\n"}},
-			want:  []string{`: regions[0].availabilityZones[1].name "us-east-1z": not an availability zone of us-east-1 (allowed: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f)`},
+			want:  []string{`:9: regions[0].availabilityZones[1].name "us-east-1z": not an availability zone of us-east-1 (allowed: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f)`},
 		},
 		{
 			name:  "an AZ listed twice in a region is reported",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1b\n      - name: us-east-1a\n"}},
-			want:  []string{`: regions[0].availabilityZones[2].name "us-east-1a": duplicate of regions[0].availabilityZones[0].name (each AZ may be listed once)`},
+			want:  []string{`:10: regions[0].availabilityZones[2].name "us-east-1a": duplicate of regions[0].availabilityZones[0].name (each AZ may be listed once)`},
 		},
 		{
 			name:  "a region with a single AZ is rejected",
 			edits: []edit{{"      - name: us-east-1b\n", ""}},
-			want:  []string{": regions[0].availabilityZones: has 1 zone(s), at least 2 are required (the ALB and Multi-AZ databases need two AZs)"},
+			want:  []string{`:8: regions[0].availabilityZones: has 1 zone(s), at least 2 are required (the ALB and Multi-AZ databases need two AZs)`},
 		},
 		{
 			name:  "an empty region list is rejected",
 			edits: []edit{{"regions:\n  - name: us-east-1\n    cidr: 10.1.0.0/16\n    availabilityZones:\n      - name: us-east-1a\n      - name: us-east-1b\n", "regions: []\n"}},
-			want:  []string{": regions: at least one region is required (supported: ap-southeast-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2)"},
+			want:  []string{`:4: regions: at least one region is required (supported: ap-southeast-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2)`},
 		},
 		{
 			name:  "a primary region that is not among the regions is reported",
 			edits: []edit{{"primaryRegion: us-east-1", "primaryRegion: eu-west-1"}},
-			want:  []string{`: primaryRegion "eu-west-1": not one of the environment's regions (regions[].name: us-east-1)`},
+			want:  []string{`:3: primaryRegion "eu-west-1": not one of the environment's regions (regions[].name: us-east-1)`},
 		},
 
 		// ---- identity ----
 		{
 			name:  "an account that is not 12 digits is reported",
 			edits: []edit{{`account: "123456789012"`, `account: "12345"`}},
-			want:  []string{`: account "12345": must be exactly 12 digits (the AWS account id, quoted)`},
+			want:  []string{`:2: account "12345": must be exactly 12 digits (the AWS account id, quoted)`},
 		},
 		{
 			name:  "an environment name with capitals is rejected",
 			file:  "Test.yaml",
 			edits: []edit{{"name: test", "name: Test"}},
-			want:  []string{`: name "Test": must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19})`},
+			want:  []string{`:1: name "Test": must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19})`},
 		},
 		{
 			name:  "an environment name that differs from the file name is rejected",
 			edits: []edit{{"name: test", "name: prod"}},
-			want:  []string{`: name "prod": must equal the file name "test" (rename the file or change the name)`},
+			want:  []string{`:1: name "prod": must equal the file name "test" (rename the file or change the name)`},
 		},
 
 		// ---- network ----
 		{
 			name:  "an unknown NAT mode lists the allowed modes",
 			edits: []edit{{"natGateways: per-az", "natGateways: none"}},
-			want:  []string{`: network.natGateways "none": unknown NAT mode (allowed: per-az, single)`},
+			want:  []string{`:11: network.natGateways "none": unknown NAT mode (allowed: per-az, single)`},
 		},
 		{
 			name:  "an unknown interface endpoint lists the allowed names",
 			edits: []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [logs, ecr]\n"}},
-			want:  []string{`: network.interfaceEndpoints[1] "ecr": unknown interface endpoint (allowed: ` + strings.Join(SupportedInterfaceEndpoints, ", ") + ")"},
+			want:  []string{`:12: network.interfaceEndpoints[1] "ecr": unknown interface endpoint (allowed: application-autoscaling, autoscaling, cloudformation, cloudtrail, codebuild, codedeploy, codepipeline, config, ec2, ec2messages, ecr.api, ecr.dkr, ecs, ecs-agent, ecs-telemetry, elasticache, elasticfilesystem, elasticloadbalancing, events, execute-api, kinesis-firehose, kinesis-streams, kms, lambda, logs, monitoring, rds, rds-data, secretsmanager, servicediscovery, sns, sqs, ssm, ssmmessages, states, sts, xray)`},
 		},
 		{
 			name:  "a full endpoint service name is rejected with the short name suggested",
 			edits: []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [com.amazonaws.us-east-1.ecr.api]\n"}},
-			want:  []string{`: network.interfaceEndpoints[0] "com.amazonaws.us-east-1.ecr.api": unknown interface endpoint (write the short name "ecr.api"; allowed: ` + strings.Join(SupportedInterfaceEndpoints, ", ") + ")"},
+			want:  []string{`:12: network.interfaceEndpoints[0] "com.amazonaws.us-east-1.ecr.api": unknown interface endpoint (write the short name "ecr.api"; allowed: application-autoscaling, autoscaling, cloudformation, cloudtrail, codebuild, codedeploy, codepipeline, config, ec2, ec2messages, ecr.api, ecr.dkr, ecs, ecs-agent, ecs-telemetry, elasticache, elasticfilesystem, elasticloadbalancing, events, execute-api, kinesis-firehose, kinesis-streams, kms, lambda, logs, monitoring, rds, rds-data, secretsmanager, servicediscovery, sns, sqs, ssm, ssmmessages, states, sts, xray)`},
 		},
 		{
 			name:  "s3 and dynamodb as interface endpoints are rejected as gateway endpoints",
 			edits: []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [s3, logs, dynamodb]\n"}},
 			want: []string{
-				`: network.interfaceEndpoints[0] "s3": s3 is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints`,
-				`: network.interfaceEndpoints[2] "dynamodb": dynamodb is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints`,
+				`:12: network.interfaceEndpoints[0] "s3": s3 is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints`,
+				`:12: network.interfaceEndpoints[2] "dynamodb": dynamodb is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints`,
 			},
 		},
 		{
 			name:  "an interface endpoint listed twice is reported",
 			edits: []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [logs, kms, logs]\n"}},
-			want:  []string{`: network.interfaceEndpoints[2] "logs": duplicate of network.interfaceEndpoints[0] (list each endpoint once)`},
+			want:  []string{`:12: network.interfaceEndpoints[2] "logs": duplicate of network.interfaceEndpoints[0] (list each endpoint once)`},
 		},
 		{
 			name:  "a flow log retention CloudWatch does not accept lists the accepted values",
 			edits: []edit{{"flowLogRetentionDays: 365", "flowLogRetentionDays: 366"}},
-			want:  []string{": network.flowLogRetentionDays 366: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)"},
+			want:  []string{`:12: network.flowLogRetentionDays 366: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)`},
 		},
 
 		// ---- services and cache ----
 		{
 			name:  "a service name used twice is reported",
 			edits: []edit{service("web", "    port: 8081\n")},
-			want:  []string{`: services[1].name "web": duplicate of services[0].name (service names must be unique)`},
+			want:  []string{`:17: services[1].name "web": duplicate of services[0].name (service names must be unique)`},
 		},
 		{
 			name:  "a service name with capitals is rejected",
 			edits: []edit{{"  - name: web", "  - name: Web"}},
-			want:  []string{`: services[0].name "Web": must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})`},
+			want:  []string{`:14: services[0].name "Web": must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})`},
 		},
 		{
 			name:  "a service port above 65535 is rejected",
 			edits: []edit{{"    port: 8080", "    port: 65536"}},
-			want:  []string{`: services[0].port 65536 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
+			want:  []string{`:15: services[0].port 65536 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service port of 0 is rejected",
 			edits: []edit{{"    port: 8080", "    port: 0"}},
-			want:  []string{`: services[0].port 0 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
+			want:  []string{`:15: services[0].port 0 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service on the ALB's HTTPS port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 443"}},
-			want:  []string{`: services[0].port 443 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
+			want:  []string{`:15: services[0].port 443 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service on the ALB's HTTP port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 80"}},
-			want:  []string{`: services[0].port 80 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
+			want:  []string{`:15: services[0].port 80 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a cache port below 1024 is rejected",
 			edits: []edit{{"  port: 6379", "  port: 1023"}},
-			want:  []string{": cache.port 1023: out of range for ElastiCache (allowed: 1024-65535 except 5432)"},
+			want:  []string{`:18: cache.port 1023: out of range for ElastiCache (allowed: 1024-65535 except 5432)`},
 		},
 		{
 			name:  "a cache on the database port is rejected",
 			edits: []edit{{"  port: 6379", "  port: 5432"}},
-			want:  []string{": cache.port 5432: is the database port (allowed: 1024-65535 except 5432)"},
+			want:  []string{`:18: cache.port 5432: is the database port (allowed: 1024-65535 except 5432)`},
 		},
 		{
 			name:  "a service port equal to the cache port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 6379"}},
-			want:  []string{`: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
+			want:  []string{`:15: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
 		},
 		{
 			name:  "a service port equal to the default cache port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 6379"}, {"cache:\n  port: 6379\n", ""}},
-			want:  []string{`: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
+			want:  []string{`:15: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
 		},
 
 		// ---- tags ----
 		{
 			name:  "the reserved tag key project is rejected",
 			edits: []edit{{"  team: platform", "  project: stratus"}},
-			want:  []string{`: tags["project"]: reserved: the app sets the project and environment tags itself`},
+			want:  []string{`:23: tags["project"]: reserved: the app sets the project and environment tags itself`},
 		},
 		{
 			name:  "the reserved tag key environment is rejected whatever its case",
 			edits: []edit{{"  team: platform", "  Environment: prod"}},
-			want:  []string{`: tags["Environment"]: reserved: the app sets the project and environment tags itself`},
+			want:  []string{`:23: tags["Environment"]: reserved: the app sets the project and environment tags itself`},
 		},
 		{
 			name:  "a tag key starting with aws: is rejected",
 			edits: []edit{{"  team: platform", `  "aws:owner": me`}},
-			want:  []string{`: tags["aws:owner"]: keys starting with "aws:" are reserved by AWS`},
+			want:  []string{`:23: tags["aws:owner"]: keys starting with "aws:" are reserved by AWS`},
 		},
 		{
 			name:  "a tag key with a character AWS does not accept is rejected",
 			edits: []edit{{"  team: platform", `  "team*": platform`}},
-			want:  []string{`: tags["team*"]: key has characters AWS does not accept in tags (allowed: letters, digits, spaces and _ . : / = + - @)`},
+			want:  []string{`:23: tags["team*"]: key has characters AWS does not accept in tags (allowed: letters, digits, spaces and _ . : / = + - @)`},
 		},
 		{
 			name:  "an empty tag key is rejected",
 			edits: []edit{{"  team: platform", `  "": platform`}},
-			want:  []string{`: tags[""]: key must be 1-128 characters, got 0`},
+			want:  []string{`:23: tags[""]: key must be 1-128 characters, got 0`},
 		},
 		{
 			name:  "a tag key longer than 128 characters is rejected",
 			edits: []edit{{"  team: platform", "  " + strings.Repeat("k", 129) + ": platform"}},
-			want:  []string{`: tags["` + strings.Repeat("k", 129) + `"]: key must be 1-128 characters, got 129`},
+			want:  []string{`:23: tags["kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"]: key must be 1-128 characters, got 129`},
 		},
 		{
 			name:  "a tag value longer than 256 characters is rejected",
 			edits: []edit{{"  team: platform", "  team: " + strings.Repeat("v", 257)}},
-			want:  []string{`: tags["team"]: value must be 0-256 characters, got 257`},
+			want:  []string{`:23: tags["team"]: value must be 0-256 characters, got 257`},
 		},
 
 		// ---- services: database ----
 		{
 			name:  "an unknown service database engine lists the engines",
 			edits: []edit{svc("    database: mysql\n")},
-			want:  []string{`: services[0].database "mysql" (service "web"): unknown database engine (allowed: aurora-postgresql, postgres, none)`},
+			want:  []string{`:17: services[0].database "mysql" (service "web"): unknown database engine (allowed: aurora-postgresql, postgres, none)`},
 		},
 		{
 			name:  "sharing the database of an unknown service lists the services",
 			edits: []edit{svc("    shareDatabaseWith: api\n"), service("order", "")},
-			want:  []string{`: services[0].shareDatabaseWith "api" (service "web"): no such service (services: web, order)`},
+			want:  []string{`:17: services[0].shareDatabaseWith "api" (service "web"): no such service (services: web, order)`},
 		},
 		{
 			name:  "a service sharing its own database is rejected",
 			edits: []edit{svc("    shareDatabaseWith: web\n")},
-			want:  []string{`: services[0].shareDatabaseWith "web" (service "web"): names the service itself (name another service, whose database this one uses)`},
+			want:  []string{`:17: services[0].shareDatabaseWith "web" (service "web"): names the service itself (name another service, whose database this one uses)`},
 		},
 		{
 			name:  "sharing the database of a service that shares one itself is rejected",
 			edits: []edit{service("order", "    shareDatabaseWith: web\n"), service("user", "    shareDatabaseWith: order\n")},
-			want:  []string{`: services[2].shareDatabaseWith "order" (service "user"): that service shares the database of "web" itself (name the owner of a database)`},
+			want:  []string{`:22: services[2].shareDatabaseWith "order" (service "user"): that service shares the database of "web" itself (name the owner of a database)`},
 		},
 		{
 			name:  "sharing the database of a service without a database is rejected",
 			edits: []edit{svc("    database: none\n"), service("order", "    shareDatabaseWith: web\n")},
-			want:  []string{`: services[1].shareDatabaseWith "web" (service "order"): that service has database none, so there is no database to share`},
+			want:  []string{`:20: services[1].shareDatabaseWith "web" (service "order"): that service has database none, so there is no database to share`},
 		},
 		{
 			name:  "a sharing service whose engine differs from the owner's is rejected",
 			edits: []edit{svc("    database: postgres\n"), service("order", "    database: aurora-postgresql\n    shareDatabaseWith: web\n")},
-			want:  []string{`: services[1].database "aurora-postgresql" (service "order"): differs from the database of "web", which it shares (postgres); remove database or make them equal`},
+			want:  []string{`:20: services[1].database "aurora-postgresql" (service "order"): differs from the database of "web", which it shares (postgres); remove database or make them equal`},
 		},
 
 		// ---- services: image ----
 		{
 			name:  "a service without an image is reported as required",
 			edits: []edit{{"    image: \"1.0.0\"\n", ""}},
-			want:  []string{`: services[0].image (service "web"): required: the image to run: a tag in the service's ECR repository (e.g. "1.4.2") or a full reference registry/repository:tag or registry/repository@sha256:<digest>`},
+			want:  []string{`:14: services[0].image (service "web"): required: the image to run: a tag in the service's ECR repository (e.g. "1.4.2") or a full reference registry/repository:tag or registry/repository@sha256:<digest>`},
 		},
 		{
 			name:  "an image tag with a space is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "1.0 beta"`}},
-			want:  []string{`: services[0].image "1.0 beta" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
+			want:  []string{`:16: services[0].image "1.0 beta" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
 		},
 		{
 			name:  "an image tag starting with a dot is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: ".1"`}},
-			want:  []string{`: services[0].image ".1" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
+			want:  []string{`:16: services[0].image ".1" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
 		},
 		{
 			name:  "the image tag latest is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: latest`}},
-			want:  []string{`: services[0].image "latest" (service "web"): the tag "latest" is not allowed: the service's ECR repository is immutable-tag, so pin a version (e.g. "1.4.2")`},
+			want:  []string{`:16: services[0].image "latest" (service "web"): the tag "latest" is not allowed: the service's ECR repository is immutable-tag, so pin a version (e.g. "1.4.2")`},
 		},
 		{
 			name:  "a full image reference without a tag or digest is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web`}},
-			want:  []string{`: services[0].image "123456789012.dkr.ecr.us-east-1.amazonaws.com/web" (service "web"): a full reference needs a tag or a digest (registry/repository:tag or registry/repository@sha256:<64 hex digits>; there is no implicit latest)`},
+			want:  []string{`:16: services[0].image "123456789012.dkr.ecr.us-east-1.amazonaws.com/web" (service "web"): a full reference needs a tag or a digest (registry/repository:tag or registry/repository@sha256:<64 hex digits>; there is no implicit latest)`},
 		},
 		{
 			name:  "a full image reference with a malformed digest is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: public.ecr.aws/acme/web@sha256:abc123`}},
-			want:  []string{`: services[0].image "public.ecr.aws/acme/web@sha256:abc123" (service "web"): the digest "sha256:abc123" is not valid (allowed: sha256: followed by 64 lowercase hex digits)`},
+			want:  []string{`:16: services[0].image "public.ecr.aws/acme/web@sha256:abc123" (service "web"): the digest "sha256:abc123" is not valid (allowed: sha256: followed by 64 lowercase hex digits)`},
 		},
 		{
 			name:  "a full image reference with the tag latest is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: docker.io/library/nginx:latest`}},
-			want:  []string{`: services[0].image "docker.io/library/nginx:latest" (service "web"): the tag "latest" is not allowed: it moves, so a deployment could not be repeated; pin a version or a digest`},
+			want:  []string{`:16: services[0].image "docker.io/library/nginx:latest" (service "web"): the tag "latest" is not allowed: it moves, so a deployment could not be repeated; pin a version or a digest`},
 		},
 		{
 			name:  "an image reference without a registry is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "nginx:1.27"`}},
-			want:  []string{`: services[0].image "nginx:1.27" (service "web"): a full reference needs a registry and a repository (registry/repository:tag, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or docker.io/library/nginx:1.27); a bare tag has no : or @`},
+			want:  []string{`:16: services[0].image "nginx:1.27" (service "web"): a full reference needs a registry and a repository (registry/repository:tag, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or docker.io/library/nginx:1.27); a bare tag has no : or @`},
 		},
 		{
 			name:  "an image reference whose first component is not a registry host is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "bitnami/redis:7.2"`}},
-			want:  []string{`: services[0].image "bitnami/redis:7.2" (service "web"): "bitnami" is not a registry host: name the registry explicitly (e.g. docker.io/bitnami/redis:7.2)`},
+			want:  []string{`:16: services[0].image "bitnami/redis:7.2" (service "web"): "bitnami" is not a registry host: name the registry explicitly (e.g. docker.io/bitnami/redis:7.2)`},
 		},
 		{
 			name:  "an image reference with an uppercase repository is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "ghcr.io/Acme/web:1.0"`}},
-			want:  []string{`: services[0].image "ghcr.io/Acme/web:1.0" (service "web"): the repository "Acme/web" is not valid (allowed: /-separated components of lowercase letters and digits, joined by . _ __ or -)`},
+			want:  []string{`:16: services[0].image "ghcr.io/Acme/web:1.0" (service "web"): the repository "Acme/web" is not valid (allowed: /-separated components of lowercase letters and digits, joined by . _ __ or -)`},
 		},
 
 		// ---- services: size, counts, scaling ----
 		{
 			name:  "a CPU size Fargate does not offer lists the sizes",
 			edits: []edit{svc("    cpu: 300\n")},
-			want:  []string{`: services[0].cpu 300 (service "web"): not a Fargate CPU size (allowed: 256, 512, 1024, 2048, 4096, 8192, 16384)`},
+			want:  []string{`:17: services[0].cpu 300 (service "web"): not a Fargate CPU size (allowed: 256, 512, 1024, 2048, 4096, 8192, 16384)`},
 		},
 		{
 			name:  "a memory size that does not fit the CPU names the file, the service and the memory allowed",
 			edits: []edit{service("order", "    memory: 3000\n")},
-			want:  []string{`: services[1].memory 3000 (service "order"): Fargate cpu 512 allows memory 1024, 2048, 3072, 4096`},
+			want:  []string{`:19: services[1].memory 3000 (service "order"): Fargate cpu 512 allows memory 1024, 2048, 3072, 4096`},
 		},
 		{
 			name:  "a memory size too small for a large CPU lists the memory allowed",
 			edits: []edit{svc("    cpu: 8192\n    memory: 8192\n")},
-			want:  []string{`: services[0].memory 8192 (service "web"): Fargate cpu 8192 allows memory 16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440`},
+			want:  []string{`:18: services[0].memory 8192 (service "web"): Fargate cpu 8192 allows memory 16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440`},
 		},
 		{
 			name:  "a memory size too large for a small CPU lists the memory allowed",
 			edits: []edit{svc("    cpu: 256\n    memory: 4096\n")},
-			want:  []string{`: services[0].memory 4096 (service "web"): Fargate cpu 256 allows memory 512, 1024, 2048`},
+			want:  []string{`:18: services[0].memory 4096 (service "web"): Fargate cpu 256 allows memory 512, 1024, 2048`},
 		},
 		{
 			name:  "a CPU size given without memory reports that the default memory does not fit",
 			edits: []edit{svc("    cpu: 2048\n")},
-			want:  []string{`: services[0].cpu 2048 (service "web"): the default memory 1024 does not fit: Fargate cpu 2048 allows memory 4096, 5120, 6144, 7168, 8192, 9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384 (give memory)`},
+			want:  []string{`:17: services[0].cpu 2048 (service "web"): the default memory 1024 does not fit: Fargate cpu 2048 allows memory 4096, 5120, 6144, 7168, 8192, 9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384 (give memory)`},
 		},
 		{
 			name:  "a desired count below the default minimum is rejected",
 			edits: []edit{svc("    desiredCount: 1\n")},
-			want:  []string{`: services[0].desiredCount 1 (service "web"): below minCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+			want:  []string{`:17: services[0].desiredCount 1 (service "web"): below minCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 		{
 			name:  "a desired count above the maximum is rejected",
 			edits: []edit{svc("    desiredCount: 8\n    maxCount: 6\n")},
-			want:  []string{`: services[0].desiredCount 8 (service "web"): above maxCount 6 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+			want:  []string{`:17: services[0].desiredCount 8 (service "web"): above maxCount 6 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 		{
 			name:  "a minimum above the maximum is rejected",
 			edits: []edit{svc("    desiredCount: 4\n    minCount: 5\n    maxCount: 3\n")},
-			want:  []string{`: services[0].minCount 5 (service "web"): above maxCount 3 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+			want:  []string{`:18: services[0].minCount 5 (service "web"): above maxCount 3 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 		{
 			name:  "a minimum above the default desired count is reported on the minimum",
 			edits: []edit{svc("    minCount: 3\n")},
-			want:  []string{`: services[0].minCount 3 (service "web"): above desiredCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+			want:  []string{`:17: services[0].minCount 3 (service "web"): above desiredCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 		{
 			name:  "task counts of zero and above 1000 are out of range",
 			edits: []edit{svc("    desiredCount: 0\n    minCount: 0\n    maxCount: 1001\n")},
 			want: []string{
-				`: services[0].desiredCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
-				`: services[0].minCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
-				`: services[0].maxCount 1001 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+				`:17: services[0].desiredCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+				`:18: services[0].minCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+				`:19: services[0].maxCount 1001 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
 			},
 		},
 		{
 			name:  "scaling targets outside 1-100 percent are rejected",
 			edits: []edit{svc("    scaling:\n      cpuTarget: 0\n      memoryTarget: 101\n")},
 			want: []string{
-				`: services[0].scaling.cpuTarget 0 (service "web"): out of range (allowed: 1-100 percent)`,
-				`: services[0].scaling.memoryTarget 101 (service "web"): out of range (allowed: 1-100 percent)`,
+				`:18: services[0].scaling.cpuTarget 0 (service "web"): out of range (allowed: 1-100 percent)`,
+				`:19: services[0].scaling.memoryTarget 101 (service "web"): out of range (allowed: 1-100 percent)`,
 			},
 		},
 		{
 			name:  "a requests-per-target outside its range is rejected",
 			edits: []edit{svc("    scaling:\n      requestsPerTarget: 1000001\n")},
-			want:  []string{`: services[0].scaling.requestsPerTarget 1000001 (service "web"): out of range (allowed: 1-1000000 requests per task per minute)`},
+			want:  []string{`:18: services[0].scaling.requestsPerTarget 1000001 (service "web"): out of range (allowed: 1-1000000 requests per task per minute)`},
 		},
 		{
 			name:  "an unknown scaling key lists the scaling keys",
@@ -685,58 +685,58 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a path pattern without a leading slash is rejected",
 			edits: []edit{svc("    pathPattern: api/web/*\n")},
-			want:  []string{`: services[0].pathPattern "api/web/*" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "api/web/*" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
 		},
 		{
 			name:  "a path pattern with a character ALBs do not accept is rejected",
 			edits: []edit{svc("    pathPattern: \"/api/web/#\"\n")},
-			want:  []string{`: services[0].pathPattern "/api/web/#" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "/api/web/#" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
 		},
 		{
 			name:  "a path pattern longer than 128 characters is rejected",
 			edits: []edit{svc("    pathPattern: /" + strings.Repeat("a", 128) + "\n")},
-			want:  []string{`: services[0].pathPattern "/` + strings.Repeat("a", 128) + `" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
 		},
 		{
 			name:  "two services on one path pattern are reported naming both services",
 			edits: []edit{svc("    pathPattern: /api/*\n"), service("order", "    pathPattern: /api/*\n")},
-			want:  []string{`: services[1].pathPattern "/api/*" (service "order"): same as services[0].pathPattern (service "web") (each service needs its own path pattern)`},
+			want:  []string{`:20: services[1].pathPattern "/api/*" (service "order"): same as services[0].pathPattern (service "web") (each service needs its own path pattern)`},
 		},
 		{
 			name:  "a path pattern equal to another service's default is reported naming both services",
 			edits: []edit{service("order", "    pathPattern: /api/web/*\n")},
-			want:  []string{`: services[1].pathPattern "/api/web/*" (service "order"): same as the default pathPattern of services[0] (service "web") (each service needs its own path pattern)`},
+			want:  []string{`:19: services[1].pathPattern "/api/web/*" (service "order"): same as the default pathPattern of services[0] (service "web") (each service needs its own path pattern)`},
 		},
 		{
 			name:  "a health-check path without a leading slash is rejected",
 			edits: []edit{svc("    healthCheckPath: health\n")},
-			want:  []string{`: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`},
+			want:  []string{`:17: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`},
 		},
 		{
 			name:  "a health-check path with a wildcard or a space is rejected",
 			edits: []edit{svc("    healthCheckPath: /health/*\n"), service("order", "    healthCheckPath: /health check\n")},
 			want: []string{
-				`: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
-				`: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
+				`:17: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
 			},
 		},
 		{
 			name:  "an environment variable name in lowercase or starting with a digit is rejected",
 			edits: []edit{svc("    environment:\n      log_level: info\n      1ST: x\n")},
 			want: []string{
-				`: services[0].environment["1ST"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
-				`: services[0].environment["log_level"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
+				`:19: services[0].environment["1ST"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
+				`:18: services[0].environment["log_level"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
 			},
 		},
 		{
 			name:  "environment variables Stratus sets are reserved",
 			edits: []edit{svc("    environment:\n      DB_HOST: db\n      AWS_REGION: eu-west-1\n      ECS_ENABLE: \"true\"\n      REDIS_AUTH: x\n      DB_IAM_USER: me\n")},
 			want: []string{
-				`: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`:19: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:18: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:22: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:20: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:21: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
 			},
 		},
 		{
@@ -747,12 +747,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown sidecar lists the allowed sidecars",
 			edits: []edit{svc("    sidecars: [envoy]\n")},
-			want:  []string{`: services[0].sidecars[0] "envoy" (service "web"): unknown sidecar (allowed: adot)`},
+			want:  []string{`:17: services[0].sidecars[0] "envoy" (service "web"): unknown sidecar (allowed: adot)`},
 		},
 		{
 			name:  "a sidecar listed twice is reported",
 			edits: []edit{svc("    sidecars: [adot, adot]\n")},
-			want:  []string{`: services[0].sidecars[1] "adot" (service "web"): duplicate of services[0].sidecars[0] (list each sidecar once)`},
+			want:  []string{`:17: services[0].sidecars[1] "adot" (service "web"): duplicate of services[0].sidecars[0] (list each sidecar once)`},
 		},
 		{
 			name:  "an unknown service key lists the service keys",
@@ -774,60 +774,60 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown Aurora PostgreSQL version lists the known versions",
 			edits: []edit{section("database", "  engineVersion: \"14.9\"\n")},
-			want:  []string{`: database.engineVersion "14.9": not a supported Aurora PostgreSQL version (allowed: 15.10, 15.12, 16.4, 16.6, 16.8, 17.4, 17.5)`},
+			want:  []string{`:20: database.engineVersion "14.9": not a supported Aurora PostgreSQL version (allowed: 15.8, 15.10, 15.12, 15.13, 15.14, 15.15, 15.17, 16.4, 16.6, 16.8, 16.9, 16.10, 16.11, 16.13, 17.4, 17.5, 17.6, 17.7, 17.9)`},
 		},
 		{
 			name:  "an Aurora instance class in the wrong format is rejected",
 			edits: []edit{section("database", "  instanceClass: r6g.large\n")},
-			want:  []string{`: database.instanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size>, e.g. db.r6g.large, db.t4g.medium, db.r7g.2xlarge)`},
+			want:  []string{`:20: database.instanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. db.r6g.large))`},
 		},
 		{
 			name:  "db.serverless as an instance class points at serverlessV2",
 			edits: []edit{section("database", "  instanceClass: db.serverless\n")},
-			want:  []string{`: database.instanceClass "db.serverless": for Serverless v2 give database.serverlessV2 {minCapacity, maxCapacity} instead`},
+			want:  []string{`:20: database.instanceClass "db.serverless": for Serverless v2 give database.serverlessV2 {minCapacity, maxCapacity} instead`},
 		},
 		{
 			name:  "more than 15 readers are rejected",
 			edits: []edit{section("database", "  readers: 16\n")},
-			want:  []string{": database.readers 16: out of range (allowed: 0-15)"},
+			want:  []string{`:20: database.readers 16: out of range (allowed: 0-15)`},
 		},
 		{
 			name:  "a negative reader count is rejected",
 			edits: []edit{section("database", "  readers: -1\n")},
-			want:  []string{": database.readers -1: out of range (allowed: 0-15)"},
+			want:  []string{`:20: database.readers -1: out of range (allowed: 0-15)`},
 		},
 		{
 			name:  "Serverless v2 capacities outside their bounds are rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.25\n    maxCapacity: 300\n")},
 			want: []string{
-				": database.serverlessV2.minCapacity 0.25: out of range (allowed: 0.5-256 ACUs in steps of 0.5)",
-				": database.serverlessV2.maxCapacity 300: out of range (allowed: 1-256 ACUs in steps of 0.5)",
+				`:21: database.serverlessV2.minCapacity 0.25: out of range (allowed: 0.5-256 ACUs in steps of 0.5)`,
+				`:22: database.serverlessV2.maxCapacity 300: out of range (allowed: 1-256 ACUs in steps of 0.5)`,
 			},
 		},
 		{
 			name:  "a Serverless v2 maximum below 1 ACU is rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.5\n    maxCapacity: 0.5\n")},
-			want:  []string{": database.serverlessV2.maxCapacity 0.5: out of range (allowed: 1-256 ACUs in steps of 0.5)"},
+			want:  []string{`:22: database.serverlessV2.maxCapacity 0.5: out of range (allowed: 1-256 ACUs in steps of 0.5)`},
 		},
 		{
 			name:  "a Serverless v2 minimum above the maximum is rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 8\n    maxCapacity: 4\n")},
-			want:  []string{": database.serverlessV2.minCapacity 8: above maxCapacity 4 (allowed: minCapacity <= maxCapacity)"},
+			want:  []string{`:21: database.serverlessV2.minCapacity 8: above maxCapacity 4 (allowed: minCapacity <= maxCapacity)`},
 		},
 		{
 			name:  "Serverless v2 capacities that are not steps of 0.5 are rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.75\n    maxCapacity: 4.2\n")},
 			want: []string{
-				": database.serverlessV2.minCapacity 0.75: not a multiple of 0.5 (allowed: 0.5-256 ACUs in steps of 0.5)",
-				": database.serverlessV2.maxCapacity 4.2: not a multiple of 0.5 (allowed: 1-256 ACUs in steps of 0.5)",
+				`:21: database.serverlessV2.minCapacity 0.75: not a multiple of 0.5 (allowed: 0.5-256 ACUs in steps of 0.5)`,
+				`:22: database.serverlessV2.maxCapacity 4.2: not a multiple of 0.5 (allowed: 1-256 ACUs in steps of 0.5)`,
 			},
 		},
 		{
 			name:  "serverlessV2 without its capacities reports both as required",
 			edits: []edit{section("database", "  serverlessV2: {}\n")},
 			want: []string{
-				": database.serverlessV2.minCapacity: required: the minimum capacity, 0.5-256 ACUs in steps of 0.5",
-				": database.serverlessV2.maxCapacity: required: the maximum capacity, 1-256 ACUs in steps of 0.5",
+				`:20: database.serverlessV2.minCapacity: required: the minimum capacity, 0.5-256 ACUs in steps of 0.5`,
+				`:20: database.serverlessV2.maxCapacity: required: the maximum capacity, 1-256 ACUs in steps of 0.5`,
 			},
 		},
 		{
@@ -838,74 +838,74 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "serverlessV2 together with an instance class is rejected",
 			edits: []edit{section("database", "  instanceClass: db.r6g.large\n  serverlessV2: {minCapacity: 0.5, maxCapacity: 4}\n")},
-			want:  []string{`: database.instanceClass "db.r6g.large": not allowed together with database.serverlessV2 (Serverless v2 instances have no instance class; remove one of the two)`},
+			want:  []string{`:20: database.instanceClass "db.r6g.large": not allowed together with database.serverlessV2 (Serverless v2 instances have no instance class; remove one of the two)`},
 		},
 		{
 			name:  "a backup retention of 0 days is rejected",
 			edits: []edit{section("database", "  backupRetentionDays: 0\n")},
-			want:  []string{": database.backupRetentionDays 0: out of range (allowed: 1-35 days)"},
+			want:  []string{`:20: database.backupRetentionDays 0: out of range (allowed: 1-35 days)`},
 		},
 		{
 			name:  "a backup retention above 35 days is rejected",
 			edits: []edit{section("database", "  backupRetentionDays: 36\n")},
-			want:  []string{": database.backupRetentionDays 36: out of range (allowed: 1-35 days)"},
+			want:  []string{`:20: database.backupRetentionDays 36: out of range (allowed: 1-35 days)`},
 		},
 		{
 			name:  "a backup window in the wrong format is rejected",
 			edits: []edit{section("database", "  backupWindow: \"3:00-04:00\"\n")},
-			want:  []string{`: database.backupWindow "3:00-04:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
+			want:  []string{`:20: database.backupWindow "3:00-04:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
 		},
 		{
 			name:  "a backup window with an hour past 23 is rejected",
 			edits: []edit{section("database", "  backupWindow: \"23:30-24:00\"\n")},
-			want:  []string{`: database.backupWindow "23:30-24:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
+			want:  []string{`:20: database.backupWindow "23:30-24:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
 		},
 		{
 			name:  "a backup window shorter than 30 minutes is rejected",
 			edits: []edit{section("database", "  backupWindow: \"03:00-03:15\"\n")},
-			want:  []string{`: database.backupWindow "03:00-03:15": 15 minutes long (allowed: at least 30 minutes)`},
+			want:  []string{`:20: database.backupWindow "03:00-03:15": 15 minutes long (allowed: at least 30 minutes)`},
 		},
 		{
 			name:  "a backup window overlapping the default maintenance window is reported with the day",
 			edits: []edit{section("database", "  backupWindow: \"04:00-05:00\"\n")},
-			want:  []string{`: database.backupWindow "04:00-05:00": overlaps the default database.maintenanceWindow "sun:04:30-sun:05:30" on sun (the two windows must not overlap on any day)`},
+			want:  []string{`:20: database.backupWindow "04:00-05:00": overlaps the default database.maintenanceWindow "sun:04:30-sun:05:30" on sun (the two windows must not overlap on any day)`},
 		},
 		{
 			name:  "a backup window wrapping midnight into a maintenance window is reported with the day",
 			edits: []edit{section("database", "  backupWindow: \"23:30-00:30\"\n  maintenanceWindow: \"tue:00:00-tue:01:00\"\n")},
-			want:  []string{`: database.backupWindow "23:30-00:30": overlaps database.maintenanceWindow "tue:00:00-tue:01:00" on tue (the two windows must not overlap on any day)`},
+			want:  []string{`:20: database.backupWindow "23:30-00:30": overlaps database.maintenanceWindow "tue:00:00-tue:01:00" on tue (the two windows must not overlap on any day)`},
 		},
 		{
 			name:  "a maintenance window overlapping the default backup window is reported on the maintenance window",
 			edits: []edit{section("database", "  maintenanceWindow: \"wed:03:30-wed:04:30\"\n")},
-			want:  []string{`: database.maintenanceWindow "wed:03:30-wed:04:30": overlaps the default database.backupWindow "03:00-04:00" on wed (the two windows must not overlap on any day)`},
+			want:  []string{`:20: database.maintenanceWindow "wed:03:30-wed:04:30": overlaps the default database.backupWindow "03:00-04:00" on wed (the two windows must not overlap on any day)`},
 		},
 		{
 			name:  "a maintenance window in the wrong format lists the days",
 			edits: []edit{section("database", "  maintenanceWindow: \"sunday:04:30-sunday:05:30\"\n")},
-			want:  []string{`: database.maintenanceWindow "sunday:04:30-sunday:05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue, wed, thu, fri, sat, sun, e.g. "sun:04:30-sun:05:30", at least 30 minutes)`},
+			want:  []string{`:20: database.maintenanceWindow "sunday:04:30-sunday:05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue, wed, thu, fri, sat, sun, e.g. "sun:04:30-sun:05:30", at least 30 minutes)`},
 		},
 		{
 			name:  "a maintenance window shorter than 30 minutes is rejected",
 			edits: []edit{section("database", "  maintenanceWindow: \"sun:04:30-sun:04:45\"\n")},
-			want:  []string{`: database.maintenanceWindow "sun:04:30-sun:04:45": 15 minutes long (allowed: at least 30 minutes)`},
+			want:  []string{`:20: database.maintenanceWindow "sun:04:30-sun:04:45": 15 minutes long (allowed: at least 30 minutes)`},
 		},
 		{
 			name:  "an unknown removal policy lists the allowed policies",
 			edits: []edit{section("database", "  removalPolicy: destroy\n")},
-			want:  []string{`: database.removalPolicy "destroy": unknown removal policy (allowed: retain, snapshot)`},
+			want:  []string{`:20: database.removalPolicy "destroy": unknown removal policy (allowed: retain, snapshot)`},
 		},
 		{
 			name:  "a Global Database with a single region is rejected",
 			edits: []edit{section("database", "  globalDatabase: true\n")},
-			want:  []string{": database.globalDatabase true: a Global Database needs a secondary region: add a second entry to regions"},
+			want:  []string{`:20: database.globalDatabase true: a Global Database needs a secondary region: add a second entry to regions`},
 		},
 		{
 			name:  "secondaryReaders without a Global Database is rejected",
 			edits: []edit{addRegion, section("database", "  secondaryReaders: 1\n")},
 			want: []string{
-				": database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)",
-				": database.globalDatabase false: services web run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)",
+				`:25: database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)`,
+				`:25: database.globalDatabase false: services web run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)`,
 			},
 		},
 		{
@@ -916,159 +916,159 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a single-instance RDS database in several regions is rejected",
 			edits: []edit{addRegion, globalDB, svc("    database: postgres\n")},
-			want:  []string{`: services[0].database "postgres" (service "web"): a single RDS PostgreSQL instance lives in one region, but the service runs in every region of the environment (allowed with several regions: aurora-postgresql with database.globalDatabase: true)`},
+			want:  []string{`:22: services[0].database "postgres" (service "web"): a single RDS PostgreSQL instance lives in one region, but the service runs in every region of the environment (allowed with several regions: aurora-postgresql with database.globalDatabase: true)`},
 		},
 		{
 			name:  "headless secondaries with latency routing are rejected",
 			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 0\n")},
-			want:  []string{": database.secondaryReaders 0: headless secondary clusters serve no queries, but with dns.routing latency the services of every region take traffic (allowed: 1-15, or dns.routing: failover, where the warm region waits for a reader to be added at failover)"},
+			want:  []string{`:26: database.secondaryReaders 0: headless secondary clusters serve no queries, but with dns.routing latency the services of every region take traffic (allowed: 1-15, or dns.routing: failover, where the warm region waits for a reader to be added at failover)`},
 		},
 		{
 			name:  "secondaryReaders with a single region is rejected",
 			edits: []edit{section("database", "  secondaryReaders: 0\n")},
-			want:  []string{": database.secondaryReaders 0: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)"},
+			want:  []string{`:20: database.secondaryReaders 0: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)`},
 		},
 		{
 			name:  "more than 15 secondary readers are rejected",
 			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 16\n")},
-			want:  []string{": database.secondaryReaders 16: out of range (allowed: 0-15; 0 makes the secondary clusters headless)"},
+			want:  []string{`:26: database.secondaryReaders 16: out of range (allowed: 0-15; 0 makes the secondary clusters headless)`},
 		},
 		{
 			name:  "an unknown PostgreSQL version lists the known versions",
 			edits: []edit{section("database", "  postgres:\n    engineVersion: \"14.10\"\n")},
-			want:  []string{`: database.postgres.engineVersion "14.10": not a supported PostgreSQL version (allowed: 15.10, 15.12, 15.13, 16.6, 16.8, 16.9, 17.4, 17.5)`},
+			want:  []string{`:21: database.postgres.engineVersion "14.10": not a supported PostgreSQL version (allowed: 15.7, 15.8, 15.10, 15.12, 15.13, 15.14, 15.15, 15.16, 15.17, 16.3, 16.4, 16.6, 16.8, 16.9, 16.10, 16.11, 16.12, 16.13, 17.2, 17.4, 17.5, 17.6, 17.7, 17.8, 17.9, 18.1, 18.2, 18.3)`},
 		},
 		{
 			name:  "a PostgreSQL instance class in the wrong format is rejected",
 			edits: []edit{section("database", "  postgres:\n    instanceClass: t3.medium\n")},
-			want:  []string{`: database.postgres.instanceClass "t3.medium": not an RDS instance class (allowed: db.<family>.<size>, e.g. db.t3.medium, db.m6g.large, db.r6g.xlarge)`},
+			want:  []string{`:21: database.postgres.instanceClass "t3.medium": not an RDS instance class (allowed: db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. db.r6g.large))`},
 		},
 		{
 			name:  "PostgreSQL storage below 20 GiB is rejected",
 			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 10\n")},
-			want:  []string{": database.postgres.allocatedStorageGiB 10: out of range (allowed: 20-65536 GiB)"},
+			want:  []string{`:21: database.postgres.allocatedStorageGiB 10: out of range (allowed: 20-65536 GiB)`},
 		},
 		{
 			name:  "a PostgreSQL storage maximum below the allocated storage is rejected",
 			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 200\n    maxAllocatedStorageGiB: 100\n")},
-			want:  []string{": database.postgres.maxAllocatedStorageGiB 100: below allocatedStorageGiB 200 (allowed: 200-65536 GiB; storage autoscaling never shrinks)"},
+			want:  []string{`:22: database.postgres.maxAllocatedStorageGiB 100: too close to allocatedStorageGiB 200 (allowed: 200 (autoscaling off) or 220-65536 GiB, at least 10% above allocatedStorageGiB; storage autoscaling never shrinks)`},
 		},
 		{
 			name:  "PostgreSQL storage above the default maximum asks for a maximum",
 			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 1000\n")},
-			want:  []string{": database.postgres.allocatedStorageGiB 1000: above maxAllocatedStorageGiB 500, the default (give maxAllocatedStorageGiB, 1000-65536)"},
+			want:  []string{`:21: database.postgres.allocatedStorageGiB 1000: the default maxAllocatedStorageGiB 500 does not fit (give maxAllocatedStorageGiB, allowed: 1000 (autoscaling off) or 1100-65536 GiB, at least 10% above allocatedStorageGiB; storage autoscaling never shrinks)`},
 		},
 		{
 			name:  "a PostgreSQL storage maximum above 65536 GiB is rejected",
 			edits: []edit{section("database", "  postgres:\n    maxAllocatedStorageGiB: 70000\n")},
-			want:  []string{": database.postgres.maxAllocatedStorageGiB 70000: out of range (allowed: allocatedStorageGiB-65536 GiB)"},
+			want:  []string{`:21: database.postgres.maxAllocatedStorageGiB 70000: out of range (allowed: allocatedStorageGiB-65536 GiB)`},
 		},
 
 		// ---- cache ----
 		{
 			name:  "an unknown cache engine lists the engines",
 			edits: []edit{inCache("  engine: memcached\n")},
-			want:  []string{`: cache.engine "memcached": unknown cache engine (allowed: redis, valkey)`},
+			want:  []string{`:19: cache.engine "memcached": unknown cache engine (allowed: redis, valkey)`},
 		},
 		{
 			name:  "an unknown redis version lists the redis versions",
 			edits: []edit{inCache("  engineVersion: \"7.2\"\n")},
-			want:  []string{`: cache.engineVersion "7.2": not a supported redis version (allowed: 6.2, 7.0, 7.1)`},
+			want:  []string{`:19: cache.engineVersion "7.2": not a supported redis version (allowed: 7.0, 7.1)`},
 		},
 		{
 			name:  "a valkey version is checked against the valkey versions",
 			edits: []edit{inCache("  engine: valkey\n  engineVersion: \"7.1\"\n")},
-			want:  []string{`: cache.engineVersion "7.1": not a supported valkey version (allowed: 7.2, 8.0, 8.1)`},
+			want:  []string{`:20: cache.engineVersion "7.1": not a supported valkey version (allowed: 7.2, 8.0, 8.1, 8.2)`},
 		},
 		{
 			name:  "a cache node type in the wrong format is rejected",
 			edits: []edit{inCache("  nodeType: r7g.large\n")},
-			want:  []string{`: cache.nodeType "r7g.large": not an ElastiCache node type (allowed: cache.<family>.<size>, e.g. cache.r7g.large, cache.t4g.micro)`},
+			want:  []string{`:19: cache.nodeType "r7g.large": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. cache.r7g.large))`},
 		},
 		{
 			name:  "more than 5 cache replicas are rejected",
 			edits: []edit{inCache("  replicas: 6\n")},
-			want:  []string{": cache.replicas 6: out of range (allowed: 0-5)"},
+			want:  []string{`:19: cache.replicas 6: out of range (allowed: 0-5)`},
 		},
 		{
 			name:  "a snapshot retention outside 15-35 days is rejected",
 			edits: []edit{inCache("  snapshotRetentionDays: 14\n")},
-			want:  []string{": cache.snapshotRetentionDays 14: out of range (allowed: 15-35 days)"},
+			want:  []string{`:19: cache.snapshotRetentionDays 14: out of range (allowed: 15-35 days)`},
 		},
 		{
 			name:  "a snapshot window shorter than 60 minutes is rejected",
 			edits: []edit{inCache("  snapshotWindow: \"05:00-05:30\"\n")},
-			want:  []string{`: cache.snapshotWindow "05:00-05:30": 30 minutes long (allowed: at least 60 minutes)`},
+			want:  []string{`:19: cache.snapshotWindow "05:00-05:30": 30 minutes long (allowed: at least 60 minutes)`},
 		},
 		{
 			name:  "a snapshot window overlapping the cache maintenance window is rejected",
 			edits: []edit{inCache("  snapshotWindow: \"06:00-07:00\"\n")},
-			want:  []string{`: cache.snapshotWindow "06:00-07:00": overlaps the default cache.maintenanceWindow "sun:06:30-sun:07:30" on sun (the two windows must not overlap on any day)`},
+			want:  []string{`:19: cache.snapshotWindow "06:00-07:00": overlaps the default cache.maintenanceWindow "sun:06:30-sun:07:30" on sun (the two windows must not overlap on any day)`},
 		},
 		{
 			name:  "a cache maintenance window shorter than 60 minutes is rejected",
 			edits: []edit{inCache("  maintenanceWindow: \"sun:06:30-sun:07:00\"\n")},
-			want:  []string{`: cache.maintenanceWindow "sun:06:30-sun:07:00": 30 minutes long (allowed: at least 60 minutes)`},
+			want:  []string{`:19: cache.maintenanceWindow "sun:06:30-sun:07:00": 30 minutes long (allowed: at least 60 minutes)`},
 		},
 		{
 			name:  "a Global Datastore with a single region is rejected",
 			edits: []edit{inCache("  globalDatastore: true\n")},
-			want:  []string{": cache.globalDatastore true: a Global Datastore needs a secondary region: add a second entry to regions"},
+			want:  []string{`:19: cache.globalDatastore true: a Global Datastore needs a secondary region: add a second entry to regions`},
 		},
 
 		// ---- app ----
 		{
 			name:  "an app log retention CloudWatch does not accept lists the accepted values",
 			edits: []edit{section("app", "  logRetentionDays: 100\n")},
-			want:  []string{": app.logRetentionDays 100: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)"},
+			want:  []string{`:20: app.logRetentionDays 100: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)`},
 		},
 		{
 			name:  "a namespace with capitals is rejected with the lowercase form",
 			edits: []edit{section("app", "  namespace: Stratus.Internal\n")},
-			want:  []string{`: app.namespace "Stratus.Internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "stratus.internal"`},
+			want:  []string{`:20: app.namespace "Stratus.Internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "stratus.internal"`},
 		},
 		{
 			name:  "a namespace with an underscore is rejected",
 			edits: []edit{section("app", "  namespace: my_app.internal\n")},
-			want:  []string{`: app.namespace "my_app.internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+			want:  []string{`:20: app.namespace "my_app.internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
 		},
 		{
 			name:  "an OTLP endpoint that is not https is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: http://collector.example.com:4318\n    secretName: otlp/grafana\n")},
-			want:  []string{`: app.otlp.endpoint "http://collector.example.com:4318": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+			want:  []string{`:22: app.otlp.endpoint "http://collector.example.com:4318": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
 		},
 		{
 			name:  "an OTLP endpoint with credentials in it is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://user:pass@otlp.example.com\n    secretName: otlp/grafana\n")},
-			want:  []string{`: app.otlp.endpoint "https://user:pass@otlp.example.com": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+			want:  []string{`:22: app.otlp.endpoint "https://user:pass@otlp.example.com": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
 		},
 		{
 			name:  "an OTLP secret name with a space is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://otlp.example.com/otlp\n    secretName: grafana cloud\n")},
-			want:  []string{`: app.otlp.secretName "grafana cloud": not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)`},
+			want:  []string{`:23: app.otlp.secretName "grafana cloud": not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)`},
 		},
 		{
 			name:  "otlp without endpoint and secret name reports both as required",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp: {}\n")},
 			want: []string{
-				": app.otlp.endpoint: required: the https:// URL of the OTLP endpoint",
-				": app.otlp.secretName: required: the name of the Secrets Manager secret with the endpoint's credentials",
+				`:21: app.otlp.endpoint: required: the https:// URL of the OTLP endpoint`,
+				`:21: app.otlp.secretName: required: the name of the Secrets Manager secret with the endpoint's credentials`,
 			},
 		},
 		{
 			name:  "otlp without any service running the adot sidecar is rejected",
 			edits: []edit{section("app", "  otlp:\n    endpoint: https://otlp.example.com/otlp\n    secretName: otlp/grafana\n")},
-			want:  []string{": app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)"},
+			want:  []string{`:21: app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)`},
 		},
 		{
 			name:  "warmCapacity without failover routing is rejected",
 			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 1, minCount: 1, maxCount: 2}\n")},
-			want:  []string{`: app.warmCapacity: only applies with dns.routing failover (it is what services run in the non-primary regions; dns.routing is "latency"): set dns.routing: failover or remove warmCapacity`},
+			want:  []string{`:27: app.warmCapacity: only applies with dns.routing failover (it is what services run in the non-primary regions; dns.routing is "latency"): set dns.routing: failover or remove warmCapacity`},
 		},
 		{
 			name:  "warmCapacity follows the task count rules",
 			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 5, minCount: 1}\n"), inDNS("  routing: failover\n")},
-			want:  []string{": app.warmCapacity.desiredCount 5: above maxCount 4, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)"},
+			want:  []string{`:27: app.warmCapacity.desiredCount 5: above maxCount 4, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 
 		// ---- dns ----
@@ -1081,199 +1081,199 @@ func TestLoadErrors(t *testing.T) {
 			name:  "dns without domain and hosted zone id reports both as required",
 			edits: []edit{{"dns:\n  domain: example.com\n  hostedZoneId: Z0123456789EXAMPLE\n", "dns: {}\n"}},
 			want: []string{
-				": dns.domain: required: the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)",
-				": dns.hostedZoneId: required: the id of the domain's public Route 53 hosted zone, e.g. Z0123456789ABCDEFGHIJ",
+				`:19: dns.domain: required: the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)`,
+				`:19: dns.hostedZoneId: required: the id of the domain's public Route 53 hosted zone, e.g. Z0123456789ABCDEFGHIJ`,
 			},
 		},
 		{
 			name:  "a domain with capitals is rejected with the lowercase form",
 			edits: []edit{{"domain: example.com", "domain: Example.com"}},
-			want:  []string{`: dns.domain "Example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
+			want:  []string{`:20: dns.domain "Example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
 		},
 		{
 			name:  "a domain with a trailing dot is rejected with the form to write",
 			edits: []edit{{"domain: example.com", "domain: example.com."}},
-			want:  []string{`: dns.domain "example.com.": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
+			want:  []string{`:20: dns.domain "example.com.": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
 		},
 		{
 			name:  "a single-label domain is rejected",
 			edits: []edit{{"domain: example.com", "domain: localhost"}},
-			want:  []string{`: dns.domain "localhost": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+			want:  []string{`:20: dns.domain "localhost": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
 		},
 		{
 			name:  "a domain label starting with a hyphen is rejected",
 			edits: []edit{{"domain: example.com", "domain: -shop.example.com"}},
-			want:  []string{`: dns.domain "-shop.example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+			want:  []string{`:20: dns.domain "-shop.example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
 		},
 		{
 			name:  "a hosted zone id in the wrong format is rejected",
 			edits: []edit{{"hostedZoneId: Z0123456789EXAMPLE", "hostedZoneId: z0123456789example"}},
-			want:  []string{`: dns.hostedZoneId "z0123456789example": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ)`},
+			want:  []string{`:21: dns.hostedZoneId "z0123456789example": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ)`},
 		},
 		{
 			name:  "a hosted zone id with the /hostedzone/ prefix is rejected with the bare id",
 			edits: []edit{{"hostedZoneId: Z0123456789EXAMPLE", "hostedZoneId: /hostedzone/Z0123456789EXAMPLE"}},
-			want:  []string{`: dns.hostedZoneId "/hostedzone/Z0123456789EXAMPLE": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ; write only the id "Z0123456789EXAMPLE")`},
+			want:  []string{`:21: dns.hostedZoneId "/hostedzone/Z0123456789EXAMPLE": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ; write only the id "Z0123456789EXAMPLE")`},
 		},
 		{
 			name:  "a viewer name outside the domain is rejected",
 			edits: []edit{inDNS("  viewerNames: [example.com, shop.example.org, badexample.com]\n")},
 			want: []string{
-				`: dns.viewerNames[1] "shop.example.org": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
-				`: dns.viewerNames[2] "badexample.com": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
+				`:22: dns.viewerNames[1] "shop.example.org": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
+				`:22: dns.viewerNames[2] "badexample.com": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
 			},
 		},
 		{
 			name:  "a viewer name listed twice is reported",
 			edits: []edit{inDNS("  viewerNames: [example.com, www.example.com, example.com]\n")},
-			want:  []string{`: dns.viewerNames[2] "example.com": duplicate of dns.viewerNames[0] (list each name once)`},
+			want:  []string{`:22: dns.viewerNames[2] "example.com": duplicate of dns.viewerNames[0] (list each name once)`},
 		},
 		{
 			name:  "an empty viewer name list is rejected",
 			edits: []edit{inDNS("  viewerNames: []\n")},
-			want:  []string{": dns.viewerNames: has 0 names (allowed: 1-10 names, each dns.domain or a subdomain of it)"},
+			want:  []string{`:22: dns.viewerNames: has 0 names (allowed: 1-10 names, each dns.domain or a subdomain of it)`},
 		},
 		{
 			name:  "an unknown routing mode lists the modes",
 			edits: []edit{inDNS("  routing: weighted\n")},
-			want:  []string{`: dns.routing "weighted": unknown routing (allowed: latency, failover)`},
+			want:  []string{`:22: dns.routing "weighted": unknown routing (allowed: latency, failover)`},
 		},
 		{
 			name:  "failover routing with a single region is rejected",
 			edits: []edit{inDNS("  routing: failover\n")},
-			want:  []string{`: dns.routing "failover": failover routing needs a secondary region: add a second entry to regions`},
+			want:  []string{`:22: dns.routing "failover": failover routing needs a secondary region: add a second entry to regions`},
 		},
 		{
 			name:  "a health-check interval other than 10 or 30 seconds is rejected",
 			edits: []edit{inDNS("  healthCheck:\n    intervalSeconds: 20\n")},
-			want:  []string{": dns.healthCheck.intervalSeconds 20: not an interval Route 53 health checks accept (allowed: 10, 30)"},
+			want:  []string{`:23: dns.healthCheck.intervalSeconds 20: not an interval Route 53 health checks accept (allowed: 10, 30)`},
 		},
 		{
 			name:  "a health-check failure threshold above 10 is rejected",
 			edits: []edit{inDNS("  healthCheck:\n    failureThreshold: 11\n")},
-			want:  []string{": dns.healthCheck.failureThreshold 11: out of range (allowed: 1-10 failed checks)"},
+			want:  []string{`:23: dns.healthCheck.failureThreshold 11: out of range (allowed: 1-10 failed checks)`},
 		},
 
 		// ---- waf ----
 		{
-			name:  "a WAF rate limit below 100 is rejected",
-			edits: []edit{section("waf", "  rateLimit: 99\n")},
-			want:  []string{": waf.rateLimit 99: out of range (allowed: 100-2000000000 requests per 5 minutes per IP)"},
+			name:  "a WAF rate limit below 10 is rejected",
+			edits: []edit{section("waf", "  rateLimit: 9\n")},
+			want:  []string{":20: waf.rateLimit 9: out of range (allowed: 10-2000000000 requests per 5 minutes per IP)"},
 		},
 		{
 			name:  "a WAF rate limit above 2000000000 is rejected",
 			edits: []edit{section("waf", "  rateLimit: 2000000001\n")},
-			want:  []string{": waf.rateLimit 2000000001: out of range (allowed: 100-2000000000 requests per 5 minutes per IP)"},
+			want:  []string{`:20: waf.rateLimit 2000000001: out of range (allowed: 10-2000000000 requests per 5 minutes per IP)`},
 		},
 		{
 			name:  "an unknown managed rule group lists the allowed groups",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinux]\n")},
-			want:  []string{`: waf.managedRuleGroups[0] "AWSManagedRulesLinux": unknown managed rule group (allowed: AWSManagedRulesAdminProtectionRuleSet, AWSManagedRulesAnonymousIpList, AWSManagedRulesLinuxRuleSet, AWSManagedRulesUnixRuleSet, AWSManagedRulesPHPRuleSet, AWSManagedRulesWordPressRuleSet, AWSManagedRulesWindowsRuleSet, AWSManagedRulesBotControlRuleSet)`},
+			want:  []string{`:20: waf.managedRuleGroups[0] "AWSManagedRulesLinux": unknown managed rule group (allowed: AWSManagedRulesAdminProtectionRuleSet, AWSManagedRulesAnonymousIpList, AWSManagedRulesBotControlRuleSet, AWSManagedRulesLinuxRuleSet, AWSManagedRulesPHPRuleSet, AWSManagedRulesUnixRuleSet, AWSManagedRulesWindowsRuleSet, AWSManagedRulesWordPressRuleSet)`},
 		},
 		{
 			name:  "a default managed rule group listed again is rejected as always on",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesSQLiRuleSet]\n")},
-			want:  []string{`: waf.managedRuleGroups[0] "AWSManagedRulesSQLiRuleSet": always on (Stratus always enables AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesAmazonIpReputationList, AWSManagedRulesSQLiRuleSet; list only extra groups)`},
+			want:  []string{`:20: waf.managedRuleGroups[0] "AWSManagedRulesSQLiRuleSet": always on (Stratus always enables AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet; list only extra groups)`},
 		},
 		{
 			name:  "a managed rule group listed twice is reported",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinuxRuleSet, AWSManagedRulesLinuxRuleSet]\n")},
-			want:  []string{`: waf.managedRuleGroups[1] "AWSManagedRulesLinuxRuleSet": duplicate of waf.managedRuleGroups[0] (list each group once)`},
+			want:  []string{`:20: waf.managedRuleGroups[1] "AWSManagedRulesLinuxRuleSet": duplicate of waf.managedRuleGroups[0] (list each group once)`},
 		},
 		{
 			name:  "a count override without a group is rejected with the format",
 			edits: []edit{section("waf", "  countOverrides: [SizeRestrictions_BODY]\n")},
-			want:  []string{`: waf.countOverrides[0] "SizeRestrictions_BODY": must be <GroupName>:<RuleName> (e.g. "AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY")`},
+			want:  []string{`:20: waf.countOverrides[0] "SizeRestrictions_BODY": must be <GroupName>:<RuleName> (e.g. "AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY")`},
 		},
 		{
 			name:  "a count override with a bad rule name is rejected",
 			edits: []edit{section("waf", "  countOverrides: [\"AWSManagedRulesCommonRuleSet:Size Restrictions\"]\n")},
-			want:  []string{`: waf.countOverrides[0] "AWSManagedRulesCommonRuleSet:Size Restrictions": rule name "Size Restrictions" is not valid (allowed: 1-128 characters of letters, digits, _ and -)`},
+			want:  []string{`:20: waf.countOverrides[0] "AWSManagedRulesCommonRuleSet:Size Restrictions": rule name "Size Restrictions" is not valid (allowed: 1-128 characters of letters, digits, _ and -)`},
 		},
 		{
 			name:  "a count override of a group that is not enabled lists the enabled groups",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesPHPRuleSet]\n  countOverrides: [AWSManagedRulesLinuxRuleSet:LFI_URIPATH]\n")},
-			want:  []string{`: waf.countOverrides[0] "AWSManagedRulesLinuxRuleSet:LFI_URIPATH": rule group "AWSManagedRulesLinuxRuleSet" is not enabled (enabled: AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesAmazonIpReputationList, AWSManagedRulesSQLiRuleSet, AWSManagedRulesPHPRuleSet)`},
+			want:  []string{`:21: waf.countOverrides[0] "AWSManagedRulesLinuxRuleSet:LFI_URIPATH": rule group "AWSManagedRulesLinuxRuleSet" is not enabled (enabled: AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet, AWSManagedRulesPHPRuleSet)`},
 		},
 		{
 			name:  "an unknown WAF geo mode lists the modes",
 			edits: []edit{section("waf", "  geo:\n    mode: deny\n")},
-			want:  []string{`: waf.geo.mode "deny": unknown mode (allowed: none, block, allow)`},
+			want:  []string{`:21: waf.geo.mode "deny": unknown mode (allowed: none, block, allow)`},
 		},
 		{
 			name:  "country codes that are not ISO 3166-1 alpha-2 are rejected",
 			edits: []edit{section("waf", "  geo:\n    mode: block\n    countries: [UK, XX, usa, us, DE]\n")},
 			want: []string{
-				`: waf.geo.countries[0] "UK": not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)`,
-				`: waf.geo.countries[1] "XX": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
-				`: waf.geo.countries[2] "usa": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
-				`: waf.geo.countries[3] "us": country codes are uppercase: write "US"`,
+				`:22: waf.geo.countries[0] "UK": not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)`,
+				`:22: waf.geo.countries[1] "XX": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
+				`:22: waf.geo.countries[2] "usa": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
+				`:22: waf.geo.countries[3] "us": country codes are uppercase: write "US"`,
 			},
 		},
 		{
 			name:  "a country listed twice is reported",
 			edits: []edit{section("waf", "  geo:\n    mode: allow\n    countries: [US, DE, US]\n")},
-			want:  []string{`: waf.geo.countries[2] "US": duplicate of waf.geo.countries[0] (list each country once)`},
+			want:  []string{`:22: waf.geo.countries[2] "US": duplicate of waf.geo.countries[0] (list each country once)`},
 		},
 		{
 			name:  "countries with geo mode none are rejected",
 			edits: []edit{section("waf", "  geo:\n    countries: [US]\n")},
-			want:  []string{`: waf.geo.countries: only allowed when waf.geo.mode is block or allow (it is "none"): set the mode or remove the countries`},
+			want:  []string{`:21: waf.geo.countries: only allowed when waf.geo.mode is block or allow (it is "none"): set the mode or remove the countries`},
 		},
 		{
 			name:  "geo mode block without countries is rejected",
 			edits: []edit{section("waf", "  geo:\n    mode: block\n")},
-			want:  []string{`: waf.geo.countries: required when waf.geo.mode is "block": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+			want:  []string{`:21: waf.geo.countries: required when waf.geo.mode is "block": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
 		},
 		{
 			name:  "geo mode allow with an empty country list is rejected",
 			edits: []edit{section("waf", "  geo:\n    mode: allow\n    countries: []\n")},
-			want:  []string{`: waf.geo.countries: required when waf.geo.mode is "allow": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+			want:  []string{`:22: waf.geo.countries: required when waf.geo.mode is "allow": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
 		},
 
 		// ---- cloudfront ----
 		{
 			name:  "an unknown price class lists the price classes",
 			edits: []edit{section("cloudfront", "  priceClass: PriceClass_50\n")},
-			want:  []string{`: cloudfront.priceClass "PriceClass_50": unknown price class (allowed: PriceClass_100, PriceClass_200, PriceClass_All)`},
+			want:  []string{`:20: cloudfront.priceClass "PriceClass_50": unknown price class (allowed: PriceClass_100, PriceClass_200, PriceClass_All)`},
 		},
 		{
 			name:  "an unknown geo restriction mode lists the modes",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: block\n    countries: [US]\n")},
-			want:  []string{`: cloudfront.geoRestriction.mode "block": unknown mode (allowed: none, allowlist, denylist)`},
+			want:  []string{`:21: cloudfront.geoRestriction.mode "block": unknown mode (allowed: none, allowlist, denylist)`},
 		},
 		{
 			name:  "geo restriction countries with mode none are rejected",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: none\n    countries: [US]\n")},
-			want:  []string{`: cloudfront.geoRestriction.countries: only allowed when cloudfront.geoRestriction.mode is allowlist or denylist (it is "none"): set the mode or remove the countries`},
+			want:  []string{`:22: cloudfront.geoRestriction.countries: only allowed when cloudfront.geoRestriction.mode is allowlist or denylist (it is "none"): set the mode or remove the countries`},
 		},
 		{
 			name:  "a geo restriction allowlist without countries is rejected",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: allowlist\n")},
-			want:  []string{`: cloudfront.geoRestriction.countries: required when cloudfront.geoRestriction.mode is "allowlist": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+			want:  []string{`:21: cloudfront.geoRestriction.countries: required when cloudfront.geoRestriction.mode is "allowlist": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
 		},
 		{
 			name:  "geo restriction countries are checked against ISO 3166-1 alpha-2",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: denylist\n    countries: [de, EU]\n")},
 			want: []string{
-				`: cloudfront.geoRestriction.countries[0] "de": country codes are uppercase: write "DE"`,
-				`: cloudfront.geoRestriction.countries[1] "EU": not an ISO 3166-1 alpha-2 country code (EU is reserved, not a country; list the member states)`,
+				`:22: cloudfront.geoRestriction.countries[0] "de": country codes are uppercase: write "DE"`,
+				`:22: cloudfront.geoRestriction.countries[1] "EU": not an ISO 3166-1 alpha-2 country code (EU is reserved, not a country; list the member states)`,
 			},
 		},
 		{
 			name:  "an absolute frontend source is rejected",
 			edits: []edit{section("cloudfront", "  frontend:\n    source: /srv/www\n")},
-			want:  []string{`: cloudfront.frontend.source "/srv/www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
+			want:  []string{`:21: cloudfront.frontend.source "/srv/www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
 		},
 		{
 			name:  "a frontend source leaving the repository is rejected",
 			edits: []edit{section("cloudfront", "  frontend:\n    source: frontend/../../www\n")},
-			want:  []string{`: cloudfront.frontend.source "frontend/../../www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
+			want:  []string{`:21: cloudfront.frontend.source "frontend/../../www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
 		},
 		{
 			name:  "a frontend source with the frontend disabled is rejected",
 			edits: []edit{section("cloudfront", "  frontend:\n    enabled: false\n    source: frontend/dist\n")},
-			want:  []string{`: cloudfront.frontend.source "frontend/dist": only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)`},
+			want:  []string{`:22: cloudfront.frontend.source "frontend/dist": only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)`},
 		},
 		{
 			name:  "an unknown frontend key lists the frontend keys",
@@ -1327,10 +1327,10 @@ func TestLoadReportsEveryProblemInAFile(t *testing.T) {
 	want := []string{
 		p + ":7: regions[0].vpcName: unknown key (allowed: name, cidr, availabilityZones)",
 		p + `:16: services[0].port: must be an integer, got a string "abc"`,
-		p + `: account "1234": must be exactly 12 digits (the AWS account id, quoted)`,
-		p + `: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`,
-		p + `: network.natGateways "nat": unknown NAT mode (allowed: per-az, single)`,
-		p + ": cache.port 5432: is the database port (allowed: 1024-65535 except 5432)",
+		p + `:2: account "1234": must be exactly 12 digits (the AWS account id, quoted)`,
+		p + `:6: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`,
+		p + `:12: network.natGateways "nat": unknown NAT mode (allowed: per-az, single)`,
+		p + ":19: cache.port 5432: is the database port (allowed: 1024-65535 except 5432)",
 	}
 	if got := errorLines(err); !slices.Equal(got, want) {
 		t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -1860,7 +1860,7 @@ func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 	writeFile(t, dir, "staging.yaml", strings.Replace(envYAML("staging"), "name: staging", "name: stage", 1))
 	_, err := LoadDir(dir)
 	want := []string{
-		filepath.Join(dir, "staging.yaml") + `: name "stage": must equal the file name "staging" (rename the file or change the name)`,
+		filepath.Join(dir, "staging.yaml") + `:1: name "stage": must equal the file name "staging" (rename the file or change the name)`,
 		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)",
 	}
 	if got := errorLines(err); !slices.Equal(got, want) {
@@ -1896,43 +1896,6 @@ func TestRegionFacts(t *testing.T) {
 	}
 	if got, want := SupportedRegions(), []string{"ap-southeast-1", "eu-central-1", "eu-west-1", "eu-west-2", "us-east-1", "us-east-2", "us-west-2"}; !slices.Equal(got, want) {
 		t.Errorf("SupportedRegions() = %v, want %v", got, want)
-	}
-}
-
-func TestEndpointLists(t *testing.T) {
-	if !slices.IsSorted(SupportedInterfaceEndpoints) {
-		t.Errorf("SupportedInterfaceEndpoints is not sorted")
-	}
-	if got := len(slices.Compact(slices.Clone(SupportedInterfaceEndpoints))); got != len(SupportedInterfaceEndpoints) {
-		t.Errorf("SupportedInterfaceEndpoints has duplicates")
-	}
-	for _, e := range DefaultInterfaceEndpoints {
-		if !slices.Contains(SupportedInterfaceEndpoints, e) {
-			t.Errorf("default endpoint %q is not supported", e)
-		}
-	}
-	for _, e := range []string{"s3", "dynamodb"} {
-		if slices.Contains(SupportedInterfaceEndpoints, e) {
-			t.Errorf("%s must not be an interface endpoint: it is always a gateway endpoint", e)
-		}
-	}
-}
-
-
-func TestFargateSizes(t *testing.T) {
-	// Memory choices per CPU size, from the Fargate task size table.
-	want := map[int]struct{ first, last, count int }{
-		256: {512, 2048, 3}, 512: {1024, 4096, 4}, 1024: {2048, 8192, 7}, 2048: {4096, 16384, 13},
-		4096: {8192, 30720, 23}, 8192: {16384, 61440, 12}, 16384: {32768, 122880, 12},
-	}
-	if len(fargateMemory) != len(want) || len(fargateCpus) != len(want) || !slices.IsSorted(fargateCpus) {
-		t.Fatalf("fargate tables have %d / %d CPU sizes, want %d", len(fargateMemory), len(fargateCpus), len(want))
-	}
-	for _, cpu := range fargateCpus {
-		m, w := fargateMemory[cpu], want[cpu]
-		if len(m) != w.count || m[0] != w.first || m[len(m)-1] != w.last {
-			t.Errorf("cpu %d allows %v, want %d values %d-%d", cpu, m, w.count, w.first, w.last)
-		}
 	}
 }
 
