@@ -19,8 +19,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -414,6 +412,12 @@ type CloudFront struct {
 // problems with values and relations name the key path only. On any problem the Environment is
 // nil. A file that cannot be read yields an error that matches fs.ErrNotExist etc. via errors.Is.
 func Load(path string) (*Environment, error) {
+	env, _, err := load(path)
+	return env, err
+}
+
+// load is Load, also returning the decoder (for the lines of the keys) of a valid file.
+func load(path string) (*Environment, *decoder, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -421,16 +425,16 @@ func Load(path string) (*Environment, error) {
 		if errors.As(err, &pe) {
 			cause = pe.Err // the path is already the prefix of the message
 		}
-		return nil, &problem{file: path, msg: "cannot read: " + cause.Error(), err: err}
+		return nil, nil, &problem{file: path, msg: "cannot read: " + cause.Error(), err: err}
 	}
 	env, d := decode(path, data)
 	if env != nil { // nil: the document was unusable (syntax error, empty, not a mapping)
 		validate(env, d)
 	}
-	if len(d.problems) > 0 {
-		return nil, d.err()
+	if err := d.err(); err != nil {
+		return nil, nil, err
 	}
-	return env, nil
+	return env, d, nil
 }
 
 // LoadDir loads <dir>/<name>.yaml for each name; with no names, every *.yaml in dir
@@ -464,8 +468,9 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 	}
 
 	var envs []*Environment
+	decoders := map[*Environment]*decoder{}
 	for _, p := range paths {
-		env, err := Load(p)
+		env, d, err := load(p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				// Most likely a typo in -c env=<name>: say which environments do exist.
@@ -478,58 +483,61 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 			continue
 		}
 		envs = append(envs, env)
+		decoders[env] = d
 	}
-	errs = append(errs, sharedAccounts(dir, envs)...)
+	errs = append(errs, unshared(dir, envs, decoders)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return envs, nil
 }
 
-// sharedAccounts reports environments that name the same account as another environment file
-// of dir, loaded or not (a deploy selects one environment, and its neighbours still share the
-// account). Stratus gives every environment an account of its own: the services' log groups
-// (/ecs/<service>) and the ECR replication configuration (one per account and region) are
-// named account-wide.
-func sharedAccounts(dir string, envs []*Environment) []error {
-	accounts := map[string]string{} // file name -> account
-	for _, env := range envs {
-		accounts[filepath.Base(env.File)] = env.Account
-	}
+// Why values must differ between the environments of a folder.
+const (
+	whyAccount = "each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account"
+	whyName    = "each environment needs its own domain and viewer names: CloudFront alternate domain names are unique across AWS, so a copy would collide at deploy"
+)
+
+// unshared reports an account, dns.domain or viewer name that an environment shares with
+// another environment file of dir, loaded or not (a deploy selects one environment, and its
+// neighbours still count). Each is reported on the environment's own file and names the other.
+func unshared(dir string, envs []*Environment, decoders map[*Environment]*decoder) []error {
 	names, _ := envNames(dir)
+	all := map[string]*Environment{} // by file name; a neighbour with problems of its own is peeked at
+	for _, env := range envs {
+		all[filepath.Base(env.File)] = env
+	}
 	for _, n := range names {
-		if file := n + ".yaml"; accounts[file] == "" {
-			accounts[file] = peekAccount(filepath.Join(dir, file)) // "" for a file with problems of its own
+		if file := n + ".yaml"; all[file] == nil {
+			if data, err := os.ReadFile(filepath.Join(dir, file)); err == nil {
+				all[file], _ = decode(file, data)
+			}
 		}
 	}
 	var errs []error
 	for _, env := range envs {
-		for _, n := range names {
-			if other := n + ".yaml"; other != filepath.Base(env.File) && accounts[other] == env.Account {
-				errs = append(errs, &problem{file: env.File, msg: fmt.Sprintf(
-					"account %q: also the account of %s (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)",
-					env.Account, other)})
-				break
+		d := decoders[env]
+		clash := func(path, what, value, why string, same func(o *Environment) bool) bool {
+			for _, n := range names {
+				if o := all[n+".yaml"]; o != nil && o != env && n+".yaml" != filepath.Base(env.File) && same(o) {
+					errs = append(errs, &problem{file: env.File, line: d.lineOf(path),
+						msg: fmt.Sprintf("%s %q: also %s of %s (%s)", path, value, what, n+".yaml", why)})
+					return true
+				}
 			}
+			return false
+		}
+		clash("account", "the account", env.Account, whyAccount, func(o *Environment) bool { return o.Account == env.Account })
+		domain := clash("dns.domain", "the dns.domain", env.DNS.Domain, whyName, func(o *Environment) bool { return o.DNS.Domain == env.DNS.Domain })
+		if domain && !d.has("dns.viewerNames") {
+			continue // the default viewer names follow the domain, which is reported
+		}
+		for i, name := range env.DNS.ViewerNames {
+			clash(fmt.Sprintf("dns.viewerNames[%d]", i), "a viewer name", name, whyName,
+				func(o *Environment) bool { return slices.Contains(o.DNS.ViewerNames, name) })
 		}
 	}
 	return errs
-}
-
-// peekAccount returns the account of an environment file without validating the rest of it, or
-// "" when the file cannot be read or parsed.
-func peekAccount(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	var doc struct {
-		Account string `yaml:"account"`
-	}
-	if yaml.Unmarshal(data, &doc) != nil {
-		return ""
-	}
-	return doc.Account
 }
 
 // envNames returns the base names of the *.yaml files directly in dir, in LoadDir order.

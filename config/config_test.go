@@ -1,16 +1,16 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // baseYAML is a small valid environment the error cases mutate. Line numbers matter: the
@@ -72,9 +72,7 @@ type edit struct{ old, new string }
 func apply(t *testing.T, doc string, edits []edit) string {
 	t.Helper()
 	for _, e := range edits {
-		if n := strings.Count(doc, e.old); n != 1 {
-			t.Fatalf("edit %q matches %d times in the base document, want exactly once", e.old, n)
-		}
+		require.Equal(t, 1, strings.Count(doc, e.old), "edit %q must match the base document exactly once", e.old)
 		doc = strings.Replace(doc, e.old, e.new, 1)
 	}
 	return doc
@@ -84,9 +82,7 @@ func apply(t *testing.T, doc string, edits []edit) string {
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
 }
 
@@ -101,12 +97,12 @@ func errorLines(err error) []string {
 func TestBaseDocumentIsValid(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "test.yaml", baseYAML)
 	env, err := Load(p)
-	if err != nil {
-		t.Fatalf("base document: %v", err)
-	}
-	if env.Name != "test" || env.Services[0].Port != 8080 || env.Services[0].Image != "1.0.0" || env.DNS.Domain != "example.com" || env.Tags["team"] != "platform" {
-		t.Fatalf("base document decoded wrongly: %+v", env)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "test", env.Name)
+	assert.Equal(t, 8080, env.Services[0].Port)
+	assert.Equal(t, "1.0.0", env.Services[0].Image)
+	assert.Equal(t, "example.com", env.DNS.Domain)
+	assert.Equal(t, "platform", env.Tags["team"])
 }
 
 // TestLoadErrors: one case per rule. want holds every expected line of the error exactly, minus
@@ -248,6 +244,136 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:24: tags["cost-center"]: must be a string, got an integer 4711 (quote it: "4711")`},
 		},
 
+		// ---- limits that only a construct or AWS knew (issue 9) ----
+		{
+			name:  "a YAML syntax error points at the offending line, not the enclosing mapping",
+			edits: []edit{{"  port: 6379\n", "  port: 6379\n  - replicas\n"}},
+			want:  []string{`:19: YAML syntax error: did not find expected key`},
+		},
+		{
+			name:  "a tab in the indentation is reported on its line",
+			edits: []edit{{"  port: 6379\n", "  port: 6379\n\treplicas: 2\n"}},
+			want:  []string{`:19: YAML syntax error: found a tab character that violates indentation`},
+		},
+		{
+			name:  "a merge key that does not name a mapping is refused with one line",
+			edits: []edit{{"  port: 6379\n", "  port: 6379\n  <<: 5\n"}},
+			want:  []string{`:19: cache: a merge key (<<) takes an alias of a mapping (e.g. <<: *base), got an integer 5`},
+		},
+		{
+			name:  "a merged key is checked like a key of its own",
+			edits: []edit{{"network:\n", "x-base: &base\n  replicas: 9\nnetwork:\n"}, {"  port: 6379\n", "  port: 6379\n  <<: *base\n"}},
+			want: []string{
+				`:10: x-base: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)`,
+				`:11: cache.replicas 9: out of range (allowed: 0-5)`,
+			},
+		},
+		{
+			name:  "Redis 6.2 is not offered: it has no in-transit encryption mode",
+			edits: []edit{inCache("  engineVersion: \"6.2\"\n")},
+			want:  []string{`:19: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1)`},
+		},
+		{
+			name:  "an unquoted version that is not offered gets one line naming the allowed versions",
+			edits: []edit{inCache("  engineVersion: 6.2\n")},
+			want:  []string{`:19: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1) (and quote the value)`},
+		},
+		{
+			name:  "an unquoted version that is offered only needs its quotes",
+			edits: []edit{inCache("  engineVersion: 7.1\n")},
+			want:  []string{`:19: cache.engineVersion: must be a string, got a number 7.1 (quote it: "7.1")`},
+		},
+		{
+			name:  "a region with more zones than the network construct supports is rejected",
+			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1b\n      - name: us-east-1c\n      - name: us-east-1d\n      - name: us-east-1e\n      - name: us-east-1f\n"}},
+			want:  []string{`:7: regions[0].availabilityZones: has 6 zones, at most 5 are allowed (the data subnets' network ACL holds a rule per zone and tier within its quota)`},
+		},
+		{
+			name:  "a domain too long for the ALB certificate's first name is rejected",
+			edits: []edit{{"domain: example.com", "domain: " + strings.Repeat("a", 46) + ".example.com"}},
+			want:  []string{`:20: dns.domain "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com": 58 characters, too long for the ALB certificate, whose first name origin.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com may have at most 64 (allowed: at most 57 characters)`},
+		},
+		{
+			name:  "a first viewer name too long for the CloudFront certificate is rejected",
+			edits: []edit{inDNS("  viewerNames: [" + strings.Repeat("a", 53) + ".example.com, example.com]\n")},
+			want:  []string{`:22: dns.viewerNames[0] "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com": 65 characters; the first viewer name is the CloudFront certificate's domain name, which allows at most 64 (list a shorter name first)`},
+		},
+		{
+			name:  "a frontend folder that does not exist is rejected",
+			edits: []edit{section("cloudfront", "  frontend:\n    source: web/dist\n")},
+			want:  []string{`:21: cloudfront.frontend.source "web/dist": no such folder under the repository root, the folder holding cdk.json (build the frontend there first, or remove source)`},
+		},
+		{
+			name:  "a frontend folder without index.html is rejected",
+			edits: []edit{section("cloudfront", "  frontend:\n    source: frontend\n")},
+			want:  []string{`:21: cloudfront.frontend.source "frontend": the folder has no index.html, which CloudFront serves as the default root object`},
+		},
+		{
+			name:  "an image in another account's private ECR is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: 210987654321.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2`}},
+			want:  []string{`:16: services[0].image "210987654321.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2" (service "web"): a private ECR repository of account 210987654321, which the tasks of account 123456789012 cannot pull from (their execution role may pull only from the service's own Stratus repository): push the image there and give its tag, e.g. image: "1.4.2"`},
+		},
+		{
+			name:  "a service port the adot collector listens on is rejected",
+			edits: []edit{{"    port: 8080", "    port: 4317\n    sidecars: [adot]"}},
+			want:  []string{`:15: services[0].port 4317 (service "web"): the adot sidecar listens on 4317, 4318 in the same task (allowed with adot: 1-65535 except 80, 443, 4317 and 4318)`},
+		},
+		{
+			name:  "service names that differ only in dashes are rejected",
+			edits: []edit{service("a-b", ""), service("a--b", "")},
+			want:  []string{`:19: services[2].name "a--b": differs from services[1].name "a-b" only in dashes, and resource names drop dashes (rename one)`},
+		},
+		{
+			name:  "a service whose database name PostgreSQL reserves is rejected",
+			edits: []edit{service("postgres", "")},
+			want:  []string{`:17: services[1].name "postgres": its database would be named "postgres", which PostgreSQL or RDS reserves (reserved: postgres, rdsadmin, template0, template1; rename the service or set database: none)`},
+		},
+		{
+			name:  "more services than the ALB has listener rules for are rejected",
+			edits: []edit{service("last", ""), {"  - name: last\n", "HUNDRED  - name: last\n"}, {"HUNDRED", "  - name: s0\n    image: \"1.0.0\"\n  - name: s1\n    image: \"1.0.0\"\n  - name: s2\n    image: \"1.0.0\"\n  - name: s3\n    image: \"1.0.0\"\n  - name: s4\n    image: \"1.0.0\"\n  - name: s5\n    image: \"1.0.0\"\n  - name: s6\n    image: \"1.0.0\"\n  - name: s7\n    image: \"1.0.0\"\n  - name: s8\n    image: \"1.0.0\"\n  - name: s9\n    image: \"1.0.0\"\n  - name: s10\n    image: \"1.0.0\"\n  - name: s11\n    image: \"1.0.0\"\n  - name: s12\n    image: \"1.0.0\"\n  - name: s13\n    image: \"1.0.0\"\n  - name: s14\n    image: \"1.0.0\"\n  - name: s15\n    image: \"1.0.0\"\n  - name: s16\n    image: \"1.0.0\"\n  - name: s17\n    image: \"1.0.0\"\n  - name: s18\n    image: \"1.0.0\"\n  - name: s19\n    image: \"1.0.0\"\n  - name: s20\n    image: \"1.0.0\"\n  - name: s21\n    image: \"1.0.0\"\n  - name: s22\n    image: \"1.0.0\"\n  - name: s23\n    image: \"1.0.0\"\n  - name: s24\n    image: \"1.0.0\"\n  - name: s25\n    image: \"1.0.0\"\n  - name: s26\n    image: \"1.0.0\"\n  - name: s27\n    image: \"1.0.0\"\n  - name: s28\n    image: \"1.0.0\"\n  - name: s29\n    image: \"1.0.0\"\n  - name: s30\n    image: \"1.0.0\"\n  - name: s31\n    image: \"1.0.0\"\n  - name: s32\n    image: \"1.0.0\"\n  - name: s33\n    image: \"1.0.0\"\n  - name: s34\n    image: \"1.0.0\"\n  - name: s35\n    image: \"1.0.0\"\n  - name: s36\n    image: \"1.0.0\"\n  - name: s37\n    image: \"1.0.0\"\n  - name: s38\n    image: \"1.0.0\"\n  - name: s39\n    image: \"1.0.0\"\n  - name: s40\n    image: \"1.0.0\"\n  - name: s41\n    image: \"1.0.0\"\n  - name: s42\n    image: \"1.0.0\"\n  - name: s43\n    image: \"1.0.0\"\n  - name: s44\n    image: \"1.0.0\"\n  - name: s45\n    image: \"1.0.0\"\n  - name: s46\n    image: \"1.0.0\"\n  - name: s47\n    image: \"1.0.0\"\n  - name: s48\n    image: \"1.0.0\"\n  - name: s49\n    image: \"1.0.0\"\n  - name: s50\n    image: \"1.0.0\"\n  - name: s51\n    image: \"1.0.0\"\n  - name: s52\n    image: \"1.0.0\"\n  - name: s53\n    image: \"1.0.0\"\n  - name: s54\n    image: \"1.0.0\"\n  - name: s55\n    image: \"1.0.0\"\n  - name: s56\n    image: \"1.0.0\"\n  - name: s57\n    image: \"1.0.0\"\n  - name: s58\n    image: \"1.0.0\"\n  - name: s59\n    image: \"1.0.0\"\n  - name: s60\n    image: \"1.0.0\"\n  - name: s61\n    image: \"1.0.0\"\n  - name: s62\n    image: \"1.0.0\"\n  - name: s63\n    image: \"1.0.0\"\n  - name: s64\n    image: \"1.0.0\"\n  - name: s65\n    image: \"1.0.0\"\n  - name: s66\n    image: \"1.0.0\"\n  - name: s67\n    image: \"1.0.0\"\n  - name: s68\n    image: \"1.0.0\"\n  - name: s69\n    image: \"1.0.0\"\n  - name: s70\n    image: \"1.0.0\"\n  - name: s71\n    image: \"1.0.0\"\n  - name: s72\n    image: \"1.0.0\"\n  - name: s73\n    image: \"1.0.0\"\n  - name: s74\n    image: \"1.0.0\"\n  - name: s75\n    image: \"1.0.0\"\n  - name: s76\n    image: \"1.0.0\"\n  - name: s77\n    image: \"1.0.0\"\n  - name: s78\n    image: \"1.0.0\"\n  - name: s79\n    image: \"1.0.0\"\n  - name: s80\n    image: \"1.0.0\"\n  - name: s81\n    image: \"1.0.0\"\n  - name: s82\n    image: \"1.0.0\"\n  - name: s83\n    image: \"1.0.0\"\n  - name: s84\n    image: \"1.0.0\"\n  - name: s85\n    image: \"1.0.0\"\n  - name: s86\n    image: \"1.0.0\"\n  - name: s87\n    image: \"1.0.0\"\n  - name: s88\n    image: \"1.0.0\"\n  - name: s89\n    image: \"1.0.0\"\n  - name: s90\n    image: \"1.0.0\"\n  - name: s91\n    image: \"1.0.0\"\n  - name: s92\n    image: \"1.0.0\"\n  - name: s93\n    image: \"1.0.0\"\n  - name: s94\n    image: \"1.0.0\"\n  - name: s95\n    image: \"1.0.0\"\n  - name: s96\n    image: \"1.0.0\"\n  - name: s97\n    image: \"1.0.0\"\n  - name: s98\n    image: \"1.0.0\"\n  - name: s99\n    image: \"1.0.0\"\n"}},
+			want:  []string{`:13: services: has 102 services, at most 100 are allowed (each takes a listener rule of the ALB)`},
+		},
+		{
+			name:  "the first service's health path must suit the Route 53 health check",
+			edits: []edit{svc("    healthCheckPath: /health#ready\n")},
+			want:  []string{`:17: services[0].healthCheckPath "/health#ready" (service "web"): the first service's health path is also the Route 53 health check's, which allows only paths starting with "/", at most 255 characters of letters, digits and _ - . ~ / % ? & = + : @ ! $ ' ( ) * , ;`},
+		},
+		{
+			name:  "OTEL variables the service construct sets are reserved",
+			edits: []edit{svc("    environment:\n      OTEL_SERVICE_NAME: web\n")},
+			want:  []string{`:18: services[0].environment["OTEL_SERVICE_NAME"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`},
+		},
+		{
+			name:  "a variable that reads like a credential is rejected with advice in YAML terms",
+			edits: []edit{svc("    environment:\n      STRIPE_API_KEY: sk_live_x\n")},
+			want:  []string{`:18: services[0].environment["STRIPE_API_KEY"] (service "web"): reads like a credential, and plain environment values are readable in the task definition (keep the value in AWS Secrets Manager and read it at runtime; rename the variable if it holds no secret)`},
+		},
+		{
+			name:  "an instance class family Aurora does not offer is rejected",
+			edits: []edit{section("database", "  instanceClass: db.m6g.large\n")},
+			want:  []string{`:20: database.instanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes (allowed families: r*, x*, t*; e.g. db.r6g.large, db.t4g.medium)`},
+		},
+		{
+			name:  "a burstable Aurora class below medium is rejected",
+			edits: []edit{section("database", "  instanceClass: db.t3.micro\n")},
+			want:  []string{`:20: database.instanceClass "db.t3.micro": Aurora PostgreSQL offers burstable classes only at medium and large (e.g. db.t3.medium)`},
+		},
+		{
+			name:  "a storage ceiling less than 10% above the allocated storage is rejected",
+			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 100\n    maxAllocatedStorageGiB: 105\n")},
+			want:  []string{`:22: database.postgres.maxAllocatedStorageGiB 105: too close to allocatedStorageGiB 100 (allowed: 100 (autoscaling off) or 110-65536 GiB, at least 10% above allocatedStorageGiB; storage autoscaling never shrinks)`},
+		},
+		{
+			name:  "a burstable cache node cannot join a Global Datastore",
+			edits: []edit{addRegion, globalDB, inCache("  nodeType: cache.t4g.medium\n  globalDatastore: true\n")},
+			want:  []string{`:24: cache.nodeType "cache.t4g.medium": burstable (t) node types cannot join a Global Datastore (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)`},
+		},
+		{
+			name:  "a cache node size AWS does not have is rejected",
+			edits: []edit{inCache("  nodeType: cache.r7g.huge\n")},
+			want:  []string{`:19: cache.nodeType "cache.r7g.huge": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. cache.r7g.large))`},
+		},
+
 		// ---- CIDRs and subnets ----
 		{
 			name:  "a malformed VPC CIDR is reported",
@@ -342,7 +468,7 @@ func TestLoadErrors(t *testing.T) {
 			name: "an environment without us-east-1 has no home for its Edge stack",
 			edits: []edit{{"  - name: us-east-1\n", "  - name: us-west-2\n"}, {"primaryRegion: us-east-1", "primaryRegion: us-west-2"},
 				{"      - name: us-east-1a\n      - name: us-east-1b\n", "      - name: us-west-2a\n      - name: us-west-2b\n"}},
-			want: []string{`:5: regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-west-2)`},
+			want: []string{`:4: regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-west-2)`},
 		},
 		{
 			name: "an unknown region lists the supported regions",
@@ -368,7 +494,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a region with a single AZ is rejected",
 			edits: []edit{{"      - name: us-east-1b\n", ""}},
-			want:  []string{`:8: regions[0].availabilityZones: has 1 zone(s), at least 2 are required (the ALB and Multi-AZ databases need two AZs)`},
+			want:  []string{`:7: regions[0].availabilityZones: has 1 zone(s), at least 2 are required (the ALB and Multi-AZ databases need two AZs)`},
 		},
 		{
 			name:  "an empty region list is rejected",
@@ -905,7 +1031,7 @@ func TestLoadErrors(t *testing.T) {
 			edits: []edit{addRegion, section("database", "  secondaryReaders: 1\n")},
 			want: []string{
 				`:25: database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)`,
-				`:25: database.globalDatabase false: services web run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)`,
+				`:24: database.globalDatabase false: services web run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)`,
 			},
 		},
 		{
@@ -1058,7 +1184,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "otlp without any service running the adot sidecar is rejected",
 			edits: []edit{section("app", "  otlp:\n    endpoint: https://otlp.example.com/otlp\n    secretName: otlp/grafana\n")},
-			want:  []string{`:21: app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)`},
+			want:  []string{`:20: app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)`},
 		},
 		{
 			name:  "warmCapacity without failover routing is rejected",
@@ -1223,7 +1349,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "geo mode block without countries is rejected",
 			edits: []edit{section("waf", "  geo:\n    mode: block\n")},
-			want:  []string{`:21: waf.geo.countries: required when waf.geo.mode is "block": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+			want:  []string{`:20: waf.geo.countries: required when waf.geo.mode is "block": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
 		},
 		{
 			name:  "geo mode allow with an empty country list is rejected",
@@ -1250,7 +1376,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a geo restriction allowlist without countries is rejected",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: allowlist\n")},
-			want:  []string{`:21: cloudfront.geoRestriction.countries: required when cloudfront.geoRestriction.mode is "allowlist": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+			want:  []string{`:20: cloudfront.geoRestriction.countries: required when cloudfront.geoRestriction.mode is "allowlist": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
 		},
 		{
 			name:  "geo restriction countries are checked against ISO 3166-1 alpha-2",
@@ -1293,21 +1419,15 @@ func TestLoadErrors(t *testing.T) {
 			if file == "" {
 				file = "test.yaml"
 			}
-			p := writeFile(t, t.TempDir(), file, doc)
+			p := writeFile(t, repository(t), file, doc)
 			env, err := Load(p)
-			if err == nil {
-				t.Fatalf("Load succeeded, want errors:\n%s", strings.Join(tc.want, "\n"))
-			}
-			if env != nil {
-				t.Errorf("Load returned an Environment together with an error")
-			}
+			require.Error(t, err, "Load succeeded")
+			assert.Nil(t, env, "no Environment together with an error")
 			want := make([]string, len(tc.want))
 			for i, w := range tc.want {
 				want[i] = p + w
 			}
-			if got := errorLines(err); !slices.Equal(got, want) {
-				t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
+			assert.Equal(t, want, errorLines(err))
 		})
 	}
 }
@@ -1332,46 +1452,32 @@ func TestLoadReportsEveryProblemInAFile(t *testing.T) {
 		p + `:12: network.natGateways "nat": unknown NAT mode (allowed: per-az, single)`,
 		p + ":19: cache.port 5432: is the database port (allowed: 1024-65535 except 5432)",
 	}
-	if got := errorLines(err); !slices.Equal(got, want) {
-		t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	assert.Equal(t, want, errorLines(err))
 }
 
 func TestLoadMissingFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "nope.yaml")
 	_, err := Load(p)
-	if want := p + ": cannot read: no such file or directory"; err == nil || err.Error() != want {
-		t.Fatalf("got %v, want %s", err, want)
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("error does not match fs.ErrNotExist: %v", err)
-	}
+	require.EqualError(t, err, p+": cannot read: no such file or directory")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 func TestLoadUnreadableFile(t *testing.T) {
 	dir := t.TempDir() // a directory where a file is expected cannot be read as one
 	p := filepath.Join(dir, "dir.yaml")
-	if err := os.Mkdir(p, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Mkdir(p, 0o755))
 	_, err := Load(p)
-	if want := p + ": cannot read: is a directory"; err == nil || err.Error() != want {
-		t.Fatalf("got %v, want %s", err, want)
-	}
+	assert.EqualError(t, err, p+": cannot read: is a directory")
 }
 
 func TestShippedFiles(t *testing.T) {
 	envs, err := LoadDir(".")
-	if err != nil {
-		t.Fatalf("shipped configs do not load:\n%v", err)
-	}
+	require.NoError(t, err, "shipped configs load")
 	var names []string
 	for _, e := range envs {
 		names = append(names, e.Name)
 	}
-	if want := []string{"dev", "staging", "prod"}; !slices.Equal(names, want) {
-		t.Fatalf("environments %v, want %v", names, want)
-	}
+	require.Equal(t, []string{"dev", "staging", "prod"}, names)
 	dev, staging, prod := envs[0], envs[1], envs[2]
 
 	az := func(name string, x, i int) AvailabilityZone {
@@ -1438,13 +1544,10 @@ func TestShippedFiles(t *testing.T) {
 		CloudFront: seedCloudFront,
 		Tags:       map[string]string{"cost-center": "platform-prod"},
 	}
-	if !reflect.DeepEqual(prod, wantProd) {
-		t.Errorf("prod.yaml\n got %+v\nwant %+v", *prod, *wantProd)
-	}
+	assert.Equal(t, wantProd, prod)
 	// The seed's exact subnets, spelled out rather than computed, so a helper bug cannot hide.
-	if got := prod.Regions[0].AvailabilityZones[2]; got != (AvailabilityZone{"us-east-1c", "10.1.3.0/24", "10.1.12.0/24", "10.1.22.0/24"}) {
-		t.Errorf("prod us-east-1c = %+v", got)
-	}
+	assert.Equal(t, AvailabilityZone{Name: "us-east-1c", PublicSubnet: "10.1.3.0/24", AppSubnet: "10.1.12.0/24", DataSubnet: "10.1.22.0/24"},
+		prod.Regions[0].AvailabilityZones[2])
 
 	stagingDatabase := seedDatabase
 	stagingDatabase.BackupRetentionDays, stagingDatabase.GlobalDatabase = 14, false
@@ -1469,9 +1572,7 @@ func TestShippedFiles(t *testing.T) {
 		CloudFront: seedCloudFront,
 		Tags:       map[string]string{"cost-center": "platform-staging"},
 	}
-	if !reflect.DeepEqual(staging, wantStaging) {
-		t.Errorf("staging.yaml\n got %+v\nwant %+v", *staging, *wantStaging)
-	}
+	assert.Equal(t, wantStaging, staging)
 
 	devCache := seedCache
 	devCache.NodeType, devCache.Replicas = "cache.t4g.micro", 0
@@ -1503,9 +1604,7 @@ func TestShippedFiles(t *testing.T) {
 		CloudFront: seedCloudFront,
 		Tags:       map[string]string{"cost-center": "platform-dev"},
 	}
-	if !reflect.DeepEqual(dev, wantDev) {
-		t.Errorf("dev.yaml\n got %+v\nwant %+v", *dev, *wantDev)
-	}
+	assert.Equal(t, wantDev, dev)
 }
 
 // cidr returns 10.<x>.<y>.0/24.
@@ -1530,24 +1629,17 @@ dns:
   hostedZoneId: Z0123456789EXAMPLE
 `
 	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// Derived subnets follow list position, not the AZ letter.
-	if got, want := env.Regions[0].AvailabilityZones, []AvailabilityZone{
-		{"us-east-1b", "10.7.1.0/24", "10.7.10.0/24", "10.7.20.0/24"},
-		{"us-east-1c", "10.7.2.0/24", "10.7.11.0/24", "10.7.21.0/24"},
-		{"us-east-1a", "10.7.3.0/24", "10.7.12.0/24", "10.7.22.0/24"},
-	}; !slices.Equal(got, want) {
-		t.Errorf("derived subnets = %+v, want %+v", got, want)
-	}
+	assert.Equal(t, []AvailabilityZone{
+		{Name: "us-east-1b", PublicSubnet: "10.7.1.0/24", AppSubnet: "10.7.10.0/24", DataSubnet: "10.7.20.0/24"},
+		{Name: "us-east-1c", PublicSubnet: "10.7.2.0/24", AppSubnet: "10.7.11.0/24", DataSubnet: "10.7.21.0/24"},
+		{Name: "us-east-1a", PublicSubnet: "10.7.3.0/24", AppSubnet: "10.7.12.0/24", DataSubnet: "10.7.22.0/24"},
+	}, env.Regions[0].AvailabilityZones)
 	want := Network{NatGateways: NatPerAZ, InterfaceEndpoints: DefaultInterfaceEndpoints, FlowLogRetentionDays: 365}
-	if !reflect.DeepEqual(env.Network, want) {
-		t.Errorf("network = %+v, want %+v", env.Network, want)
-	}
-	if env.TerminationProtection || env.Tags == nil || len(env.Tags) != 0 {
-		t.Errorf("protection/tags = %v/%v, want false/empty map", env.TerminationProtection, env.Tags)
-	}
+	assert.Equal(t, want, env.Network)
+	assert.False(t, env.TerminationProtection)
+	assert.Equal(t, map[string]string{}, env.Tags)
 	wantService := Service{
 		Name: "api", Port: 8080, Database: EngineAuroraPostgres, Image: "2.3.4",
 		Cpu: 512, Memory: 1024, DesiredCount: 2, MinCount: 2, MaxCount: 20,
@@ -1555,49 +1647,33 @@ dns:
 		PathPattern: "/api/api/*", HealthCheckPath: "/health",
 		Environment: map[string]string{}, Sidecars: []string{}, ReadOnlyRootFilesystem: true,
 	}
-	if !reflect.DeepEqual(env.Services, []Service{wantService}) {
-		t.Errorf("service = %+v\nwant %+v", env.Services[0], wantService)
-	}
+	assert.Equal(t, []Service{wantService}, env.Services)
 	wantDatabase := Database{
 		EngineVersion: "16.6", InstanceClass: "db.r6g.large", Readers: 1,
 		BackupRetentionDays: 7, BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30",
 		DeletionProtection: true, RemovalPolicy: "retain", SecondaryReaders: 1,
 		Postgres: PostgresInstance{EngineVersion: "16.8", InstanceClass: "db.t3.medium", AllocatedStorageGiB: 100, MaxAllocatedStorageGiB: 500, MultiAZ: true},
 	}
-	if !reflect.DeepEqual(env.Database, wantDatabase) {
-		t.Errorf("database = %+v\nwant %+v", env.Database, wantDatabase)
-	}
+	assert.Equal(t, wantDatabase, env.Database)
 	wantCache := Cache{
 		Port: 6379, Engine: "redis", EngineVersion: "7.1", NodeType: "cache.r7g.large", Replicas: 1,
 		SnapshotRetentionDays: 15, SnapshotWindow: "05:00-06:00", MaintenanceWindow: "sun:06:30-sun:07:30",
 	}
-	if env.Cache != wantCache {
-		t.Errorf("cache = %+v\nwant %+v", env.Cache, wantCache)
-	}
+	assert.Equal(t, wantCache, env.Cache)
 	wantApp := App{LogRetentionDays: 365, Namespace: "test.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}}
-	if env.App != wantApp {
-		t.Errorf("app = %+v\nwant %+v", env.App, wantApp)
-	}
+	assert.Equal(t, wantApp, env.App)
 	wantDNS := DNS{
 		Domain: "example.com", HostedZoneId: "Z0123456789EXAMPLE", ViewerNames: []string{"example.com", "www.example.com"},
 		Routing: RoutingLatency, HealthCheckIntervalSeconds: 30, HealthCheckFailureThreshold: 3,
 	}
-	if !reflect.DeepEqual(env.DNS, wantDNS) {
-		t.Errorf("dns = %+v\nwant %+v", env.DNS, wantDNS)
-	}
+	assert.Equal(t, wantDNS, env.DNS)
 	wantWAF := WAF{RateLimit: 2000, ManagedRuleGroups: []string{}, CountOverrides: []string{}, GeoMode: GeoNone, GeoCountries: []string{}}
-	if !reflect.DeepEqual(env.WAF, wantWAF) {
-		t.Errorf("waf = %+v\nwant %+v", env.WAF, wantWAF)
-	}
+	assert.Equal(t, wantWAF, env.WAF)
 	wantCloudFront := CloudFront{PriceClass: "PriceClass_100", GeoRestrictionMode: "none", GeoRestrictionCountries: []string{}, FrontendEnabled: true}
-	if !reflect.DeepEqual(env.CloudFront, wantCloudFront) {
-		t.Errorf("cloudfront = %+v\nwant %+v", env.CloudFront, wantCloudFront)
-	}
+	assert.Equal(t, wantCloudFront, env.CloudFront)
 	// The default list is copied, so one environment cannot change another's (or the default).
 	env.Network.InterfaceEndpoints[0] = "changed"
-	if DefaultInterfaceEndpoints[0] != "ecr.api" {
-		t.Errorf("DefaultInterfaceEndpoints was modified through an Environment")
-	}
+	assert.Equal(t, "ecr.api", DefaultInterfaceEndpoints[0], "DefaultInterfaceEndpoints is not changed through an Environment")
 }
 
 // TestValidValuesAreAccepted covers values at the edges of the rules, and what Load derives
@@ -1613,14 +1689,11 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{svc("    database: postgres\n"), service("order", "    shareDatabaseWith: web\n"),
 				service("user", "    shareDatabaseWith: web\n    database: postgres\n")},
 			check: func(t *testing.T, env *Environment) {
-				for i, want := range []DatabaseEngine{EnginePostgres, EnginePostgres, EnginePostgres} {
-					if got := env.Services[i].Database; got != want {
-						t.Errorf("services[%d].Database = %q, want %q", i, got, want)
-					}
+				for i := range 3 {
+					assert.Equal(t, EnginePostgres, env.Services[i].Database, "services[%d]", i)
 				}
-				if env.Services[1].ShareDatabaseWith != "web" || env.Services[0].ShareDatabaseWith != "" {
-					t.Errorf("shareDatabaseWith = %q, %q", env.Services[0].ShareDatabaseWith, env.Services[1].ShareDatabaseWith)
-				}
+				assert.Equal(t, "", env.Services[0].ShareDatabaseWith)
+				assert.Equal(t, "web", env.Services[1].ShareDatabaseWith)
 			},
 		},
 		{
@@ -1628,9 +1701,7 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{{`image: "1.0.0"`, `image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1`},
 				service("order", "")},
 			check: func(t *testing.T, env *Environment) {
-				if env.Services[0].Image != "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1" {
-					t.Errorf("image = %q", env.Services[0].Image)
-				}
+				assert.Equal(t, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1", env.Services[0].Image)
 			},
 		},
 		{
@@ -1649,9 +1720,7 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			name:  "a backup window may wrap midnight",
 			edits: []edit{section("database", "  backupWindow: \"23:30-00:30\"\n  maintenanceWindow: \"sat:22:00-sat:23:00\"\n")},
 			check: func(t *testing.T, env *Environment) {
-				if env.Database.BackupWindow != "23:30-00:30" {
-					t.Errorf("backupWindow = %q", env.Database.BackupWindow)
-				}
+				assert.Equal(t, "23:30-00:30", env.Database.BackupWindow)
 			},
 		},
 		{
@@ -1662,9 +1731,8 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			name:  "Serverless v2 makes the instance class db.serverless",
 			edits: []edit{section("database", "  serverlessV2: {minCapacity: 0.5, maxCapacity: 256}\n")},
 			check: func(t *testing.T, env *Environment) {
-				if sv := env.Database.ServerlessV2; sv == nil || *sv != (ServerlessV2{0.5, 256}) || env.Database.InstanceClass != "db.serverless" {
-					t.Errorf("serverlessV2 = %+v, instanceClass %q", sv, env.Database.InstanceClass)
-				}
+				assert.Equal(t, &ServerlessV2{MinCapacity: 0.5, MaxCapacity: 256}, env.Database.ServerlessV2)
+				assert.Equal(t, "db.serverless", env.Database.InstanceClass)
 			},
 		},
 		{
@@ -1675,9 +1743,7 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			name:  "valkey defaults to its own version",
 			edits: []edit{inCache("  engine: valkey\n")},
 			check: func(t *testing.T, env *Environment) {
-				if env.Cache.EngineVersion != "8.0" {
-					t.Errorf("valkey engineVersion = %q, want 8.0", env.Cache.EngineVersion)
-				}
+				assert.Equal(t, "8.0", env.Cache.EngineVersion)
 			},
 		},
 		{
@@ -1685,9 +1751,9 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 2, minCount: 1, maxCount: 2}\n"),
 				inDNS("  routing: failover\n  healthCheck: {intervalSeconds: 10, failureThreshold: 1}\n")},
 			check: func(t *testing.T, env *Environment) {
-				if env.DNS.Routing != RoutingFailover || env.App.WarmCapacity != (Capacity{2, 1, 2}) || env.DNS.HealthCheckIntervalSeconds != 10 {
-					t.Errorf("dns = %+v, warm = %+v", env.DNS, env.App.WarmCapacity)
-				}
+				assert.Equal(t, RoutingFailover, env.DNS.Routing)
+				assert.Equal(t, Capacity{DesiredCount: 2, MinCount: 1, MaxCount: 2}, env.App.WarmCapacity)
+				assert.Equal(t, 10, env.DNS.HealthCheckIntervalSeconds)
 			},
 		},
 		{
@@ -1695,21 +1761,15 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{svc("    sidecars: [adot]\n    environment:\n      LOG_LEVEL: debug\n      _X: \"1\"\n"),
 				section("app", "  otlp:\n    endpoint: https://otlp-gateway.grafana.net/otlp\n    secretName: stratus/otlp-credentials\n")},
 			check: func(t *testing.T, env *Environment) {
-				if o := env.App.Otlp; o == nil || o.SecretName != "stratus/otlp-credentials" {
-					t.Errorf("otlp = %+v", o)
-				}
-				if got := env.Services[0].Environment; !reflect.DeepEqual(got, map[string]string{"LOG_LEVEL": "debug", "_X": "1"}) {
-					t.Errorf("environment = %v", got)
-				}
+				assert.Equal(t, &Otlp{Endpoint: "https://otlp-gateway.grafana.net/otlp", SecretName: "stratus/otlp-credentials"}, env.App.Otlp)
+				assert.Equal(t, map[string]string{"LOG_LEVEL": "debug", "_X": "1"}, env.Services[0].Environment)
 			},
 		},
 		{
 			name:  "viewer names may be the domain and any subdomain",
 			edits: []edit{inDNS("  viewerNames: [app.example.com, a.b.example.com]\n")},
 			check: func(t *testing.T, env *Environment) {
-				if !slices.Equal(env.DNS.ViewerNames, []string{"app.example.com", "a.b.example.com"}) {
-					t.Errorf("viewerNames = %v", env.DNS.ViewerNames)
-				}
+				assert.Equal(t, []string{"app.example.com", "a.b.example.com"}, env.DNS.ViewerNames)
 			},
 		},
 		{
@@ -1717,18 +1777,16 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinuxRuleSet]\n  countOverrides: [AWSManagedRulesLinuxRuleSet:LFI_URIPATH, AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY]\n  geo:\n    mode: allow\n    countries: [NO, DE]\n"),
 				section("cloudfront", "  geoRestriction:\n    mode: denylist\n    countries: [KP]\n  frontend:\n    source: ./frontend/dist\n")},
 			check: func(t *testing.T, env *Environment) {
-				if !slices.Equal(env.WAF.GeoCountries, []string{"NO", "DE"}) {
-					t.Errorf("geo countries = %v", env.WAF.GeoCountries)
-				}
+				assert.Equal(t, []string{"NO", "DE"}, env.WAF.GeoCountries)
+				assert.Equal(t, "./frontend/dist", env.CloudFront.FrontendSource)
 			},
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env, err := Load(writeFile(t, t.TempDir(), "test.yaml", apply(t, baseYAML, tc.edits)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			dir := repository(t)
+			env, err := Load(writeFile(t, dir, "test.yaml", apply(t, baseYAML, tc.edits)))
+			require.NoError(t, err)
 			if tc.check != nil {
 				tc.check(t, env)
 			}
@@ -1739,12 +1797,8 @@ func TestValidValuesAreAccepted(t *testing.T) {
 func TestExplicitEmptyEndpointListMeansNone(t *testing.T) {
 	doc := apply(t, baseYAML, []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: []\n"}})
 	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if env.Network.InterfaceEndpoints == nil || len(env.Network.InterfaceEndpoints) != 0 {
-		t.Errorf("interfaceEndpoints = %#v, want an empty, non-nil list", env.Network.InterfaceEndpoints)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{}, env.Network.InterfaceEndpoints, "an empty, non-nil list")
 }
 
 func TestAnchorsAndAliasesAreFollowed(t *testing.T) {
@@ -1753,47 +1807,113 @@ func TestAnchorsAndAliasesAreFollowed(t *testing.T) {
 			"services:\n  - name: web\n    port: &port 8081\n    image: &image \"1.0.0\"\n  - name: api\n    port: *port\n    image: *image\n"},
 	})
 	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range []struct {
-		name string
-		port int
-	}{{"web", 8081}, {"api", 8081}} {
-		if s := env.Services[i]; s.Name != want.name || s.Port != want.port || s.Image != "1.0.0" {
-			t.Errorf("services[%d] = %q %d %q, want %q %d", i, s.Name, s.Port, s.Image, want.name, want.port)
-		}
+	require.NoError(t, err)
+	require.Len(t, env.Services, 2)
+	for i, name := range []string{"web", "api"} {
+		assert.Equal(t, name, env.Services[i].Name)
+		assert.Equal(t, 8081, env.Services[i].Port)
+		assert.Equal(t, "1.0.0", env.Services[i].Image)
 	}
 }
 
-// envYAML is baseYAML as environment name, in an account of its own (derived from the name).
+func TestMergeKeysWork(t *testing.T) {
+	doc := apply(t, baseYAML, []edit{
+		{"services:\n  - name: web\n    port: 8080\n    image: \"1.0.0\"\n",
+			"services:\n  - &web\n    name: web\n    port: 8081\n    image: \"1.0.0\"\n    cpu: 1024\n    memory: 2048\n  - <<: *web\n    name: api\n    memory: 4096\n"},
+	})
+	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
+	require.NoError(t, err)
+	require.Len(t, env.Services, 2)
+	api := env.Services[1]
+	assert.Equal(t, "api", api.Name, "a key of the mapping itself wins over the merged one")
+	assert.Equal(t, 8081, api.Port)
+	assert.Equal(t, 1024, api.Cpu)
+	assert.Equal(t, 4096, api.Memory)
+	assert.Equal(t, "/api/api/*", api.PathPattern)
+}
+
+// envYAML is baseYAML as environment name, in an account of its own (derived from the name),
+// with the domain <name>.example.com.
 func envYAML(name string) string {
 	account := fmt.Sprintf("%012d", crc32.ChecksumIEEE([]byte(name)))
-	return strings.NewReplacer("name: test", "name: "+name, `account: "123456789012"`, `account: "`+account+`"`).Replace(baseYAML)
+	return strings.NewReplacer("name: test", "name: "+name, `account: "123456789012"`, `account: "`+account+`"`,
+		"domain: example.com", "domain: "+name+".example.com").Replace(baseYAML)
 }
 
-func TestEnvironmentsSharingAnAccountAreRejected(t *testing.T) {
+// repository returns a temporary folder laid out like the repository: a cdk.json, and a built
+// frontend under frontend/dist.
+func repository(t *testing.T) string {
 	dir := t.TempDir()
-	writeFile(t, dir, "dev.yaml", strings.Replace(baseYAML, "name: test", "name: dev", 1))
-	writeFile(t, dir, "staging.yaml", strings.Replace(baseYAML, "name: test", "name: staging", 1))
-	writeFile(t, dir, "prod.yaml", envYAML("prod"))
-	const why = " (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)"
-	for _, c := range []struct {
-		names []string
-		want  []string
+	writeFile(t, dir, "cdk.json", "{}")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "frontend", "dist"), 0o755))
+	writeFile(t, dir, "frontend/dist/index.html", "<!doctype html>")
+	return dir
+}
+
+func TestValuesSharedAcrossTheFolderAreRejectedNamingBothFiles(t *testing.T) {
+	const (
+		whyAccount = " (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)"
+		whyName    = " (each environment needs its own domain and viewer names: CloudFront alternate domain names are unique across AWS, so a copy would collide at deploy)"
+	)
+	// sharedAccount gives an environment file the account 123456789012.
+	sharedAccount := func(name string) string {
+		own := fmt.Sprintf(`account: "%012d"`, crc32.ChecksumIEEE([]byte(name)))
+		return strings.Replace(envYAML(name), own, `account: "123456789012"`, 1)
+	}
+	for _, tc := range []struct {
+		name         string
+		dev, staging string
+		selected     []string
+		want         []string // lines after the folder path
 	}{
-		{nil, []string{
-			filepath.Join(dir, "dev.yaml") + `: account "123456789012": also the account of staging.yaml` + why,
-			filepath.Join(dir, "staging.yaml") + `: account "123456789012": also the account of dev.yaml` + why,
-		}},
-		// Deploys select one environment: its neighbours in the folder still count.
-		{[]string{"staging"}, []string{filepath.Join(dir, "staging.yaml") + `: account "123456789012": also the account of dev.yaml` + why}},
-		{[]string{"prod"}, nil},
+		{
+			name: "an environment keeping another's account is reported on both files",
+			dev:  sharedAccount("dev"), staging: sharedAccount("staging"),
+			want: []string{
+				`/dev.yaml:2: account "123456789012": also the account of staging.yaml` + whyAccount,
+				`/staging.yaml:2: account "123456789012": also the account of dev.yaml` + whyAccount,
+			},
+		},
+		{
+			name: "a deploy selecting one environment still sees its neighbours",
+			dev:  sharedAccount("dev"), staging: sharedAccount("staging"), selected: []string{"staging"},
+			want: []string{`/staging.yaml:2: account "123456789012": also the account of dev.yaml` + whyAccount},
+		},
+		{
+			name: "an environment without a shared value loads beside the others",
+			dev:  sharedAccount("dev"), staging: sharedAccount("staging"), selected: []string{"prod"},
+		},
+		{
+			name: "a copied environment keeping another's domain is reported once per file",
+			dev:  envYAML("dev"), staging: strings.Replace(envYAML("staging"), "domain: staging.", "domain: dev.", 1),
+			want: []string{
+				`/dev.yaml:20: dns.domain "dev.example.com": also the dns.domain of staging.yaml` + whyName,
+				`/staging.yaml:20: dns.domain "dev.example.com": also the dns.domain of dev.yaml` + whyName,
+			},
+		},
+		{
+			name: "a viewer name of another environment is reported, given or derived from the domain",
+			dev: strings.Replace(envYAML("dev"), "  hostedZoneId: Z0123456789EXAMPLE\n",
+				"  hostedZoneId: Z0123456789EXAMPLE\n  viewerNames:\n    - dev.example.com\n    - staging.dev.example.com\n", 1),
+			staging: strings.Replace(envYAML("staging"), "domain: staging.", "domain: staging.dev.", 1),
+			want: []string{
+				`/dev.yaml:24: dns.viewerNames[1] "staging.dev.example.com": also a viewer name of staging.yaml` + whyName,
+				`/staging.yaml:19: dns.viewerNames[0] "staging.dev.example.com": also a viewer name of dev.yaml` + whyName,
+			},
+		},
 	} {
-		_, err := LoadDir(dir, c.names...)
-		if got := errorLines(err); !slices.Equal(got, c.want) {
-			t.Errorf("LoadDir(%v): error lines differ\n got:\n%s\nwant:\n%s", c.names, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "dev.yaml", tc.dev)
+			writeFile(t, dir, "staging.yaml", tc.staging)
+			writeFile(t, dir, "prod.yaml", envYAML("prod"))
+			_, err := LoadDir(dir, tc.selected...)
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, dir+w)
+			}
+			assert.Equal(t, want, errorLines(err))
+		})
 	}
 }
 
@@ -1802,24 +1922,16 @@ func TestLoadDirOrdersDevStagingProdThenAlphabetically(t *testing.T) {
 	for _, n := range []string{"zeta", "prod", "alpha", "staging", "dev"} {
 		writeFile(t, dir, n+".yaml", envYAML(n))
 	}
-	writeFile(t, dir, "notes.yml", "not: loaded\n") // only *.yaml counts
-	if err := os.Mkdir(filepath.Join(dir, "examples.yaml"), 0o755); err != nil {
-		t.Fatal(err) // a directory is skipped, and nothing below dir is read
-	}
+	writeFile(t, dir, "notes.yml", "not: loaded\n")                          // only *.yaml counts
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "examples.yaml"), 0o755)) // a directory is skipped, and nothing below dir is read
 	envs, err := LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got []string
 	for _, e := range envs {
 		got = append(got, e.Name)
 	}
-	if want := []string{"dev", "staging", "prod", "alpha", "zeta"}; !slices.Equal(got, want) {
-		t.Errorf("order = %v, want %v", got, want)
-	}
-	if want := filepath.Join(dir, "dev.yaml"); envs[0].File != want {
-		t.Errorf("File = %q, want %q", envs[0].File, want)
-	}
+	assert.Equal(t, []string{"dev", "staging", "prod", "alpha", "zeta"}, got)
+	assert.Equal(t, filepath.Join(dir, "dev.yaml"), envs[0].File)
 }
 
 func TestLoadDirWithNamesKeepsTheirOrder(t *testing.T) {
@@ -1828,12 +1940,10 @@ func TestLoadDirWithNamesKeepsTheirOrder(t *testing.T) {
 		writeFile(t, dir, n+".yaml", envYAML(n))
 	}
 	envs, err := LoadDir(dir, "prod", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(envs) != 2 || envs[0].Name != "prod" || envs[1].Name != "dev" {
-		t.Errorf("got %d environments, want prod then dev", len(envs))
-	}
+	require.NoError(t, err)
+	require.Len(t, envs, 2)
+	assert.Equal(t, "prod", envs[0].Name)
+	assert.Equal(t, "dev", envs[1].Name)
 }
 
 func TestLoadDirWithANameThatHasNoFile(t *testing.T) {
@@ -1841,16 +1951,9 @@ func TestLoadDirWithANameThatHasNoFile(t *testing.T) {
 	writeFile(t, dir, "dev.yaml", envYAML("dev"))
 	writeFile(t, dir, "prod.yaml", envYAML("prod"))
 	envs, err := LoadDir(dir, "dev", "qa")
-	if envs != nil {
-		t.Errorf("got environments together with an error")
-	}
-	want := filepath.Join(dir, "qa.yaml") + ": cannot read: no such environment file (environments in " + dir + ": dev, prod)"
-	if err == nil || err.Error() != want {
-		t.Fatalf("got %v\nwant %s", err, want)
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("error does not match fs.ErrNotExist")
-	}
+	assert.Nil(t, envs, "no environments together with an error")
+	require.EqualError(t, err, filepath.Join(dir, "qa.yaml")+": cannot read: no such environment file (environments in "+dir+": dev, prod)")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
@@ -1863,17 +1966,13 @@ func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 		filepath.Join(dir, "staging.yaml") + `:1: name "stage": must equal the file name "staging" (rename the file or change the name)`,
 		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)",
 	}
-	if got := errorLines(err); !slices.Equal(got, want) {
-		t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	assert.Equal(t, want, errorLines(err))
 }
 
 func TestLoadDirWithoutEnvironmentFiles(t *testing.T) {
 	dir := t.TempDir()
 	_, err := LoadDir(dir)
-	if want := dir + ": no environment files (*.yaml) found"; err == nil || err.Error() != want {
-		t.Errorf("got %v, want %s", err, want)
-	}
+	assert.EqualError(t, err, dir+": no environment files (*.yaml) found")
 }
 
 func TestRegionFacts(t *testing.T) {
@@ -1887,16 +1986,13 @@ func TestRegionFacts(t *testing.T) {
 		"ap-southeast-1": {Name: "ap-southeast-1", AZLetters: "abc", CloudFrontOriginPrefixList: "pl-31a34658"},
 	}
 	for name, w := range want {
-		if got, ok := LookupRegion(name); !ok || got != w {
-			t.Errorf("LookupRegion(%q) = %+v, %v; want %+v", name, got, ok, w)
-		}
+		got, ok := LookupRegion(name)
+		assert.True(t, ok, name)
+		assert.Equal(t, w, got)
 	}
-	if _, ok := LookupRegion("us-west-1"); ok {
-		t.Errorf("LookupRegion(us-west-1) found a region Stratus has no prefix list id for")
-	}
-	if got, want := SupportedRegions(), []string{"ap-southeast-1", "eu-central-1", "eu-west-1", "eu-west-2", "us-east-1", "us-east-2", "us-west-2"}; !slices.Equal(got, want) {
-		t.Errorf("SupportedRegions() = %v, want %v", got, want)
-	}
+	_, ok := LookupRegion("us-west-1")
+	assert.False(t, ok, "Stratus has no prefix list id for us-west-1")
+	assert.Equal(t, []string{"ap-southeast-1", "eu-central-1", "eu-west-1", "eu-west-2", "us-east-1", "us-east-2", "us-west-2"}, SupportedRegions())
 }
 
 func TestImageReferences(t *testing.T) {
@@ -1908,9 +2004,7 @@ func TestImageReferences(t *testing.T) {
 		"localhost/web:dev", "registry.example.com:5000/team/web__x:1",
 	}
 	for _, img := range ok {
-		if msg := imageProblem(img); msg != "" {
-			t.Errorf("imageProblem(%q) = %q, want no problem", img, msg)
-		}
+		assert.Empty(t, imageProblem(img), img)
 	}
 	bad := []string{
 		"latest", strings.Repeat("a", 129), "-1", "1.0 beta", "nginx:1.27", "web@sha256:" + strings.Repeat("0f", 32),
@@ -1919,8 +2013,6 @@ func TestImageReferences(t *testing.T) {
 		"ecr.example.com//web:1", "-bad.example.com/web:1",
 	}
 	for _, img := range bad {
-		if imageProblem(img) == "" {
-			t.Errorf("imageProblem(%q) found nothing wrong", img)
-		}
+		assert.NotEmpty(t, imageProblem(img), img)
 	}
 }

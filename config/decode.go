@@ -179,9 +179,11 @@ func (d *decoder) check(path string, n *yaml.Node, t reflect.Type) {
 		for _, kv := range d.pairs(path, n, func(k string) string { return join(path, k) }) {
 			if ft, ok := fields[kv.key]; ok {
 				d.check(join(path, kv.key), kv.value, ft)
+				if v := deref(kv.value); v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode {
+					d.lines[join(path, kv.key)] = kv.keyNode.Line // a block starts on the line after its key
+				}
 			} else {
 				d.errAt(kv.keyNode.Line, "%s: unknown key (allowed: %s)", join(path, kv.key), strings.Join(keys, ", "))
-				drop(n, kv.keyNode)
 			}
 		}
 	case reflect.Map:
@@ -304,7 +306,12 @@ func (d *decoder) pairs(path string, n *yaml.Node, child func(string) string) []
 		k, v := deref(n.Content[i]), n.Content[i+1]
 		switch {
 		case k.ShortTag() == "!!merge":
-			merged = append(merged, d.merge(path, v, child)...)
+			m, ok := d.merge(path, v, child)
+			merged = append(merged, m...)
+			if !ok { // yaml.v3 gives up on the whole document for a bad merge
+				drop(n, n.Content[i])
+				i -= 2
+			}
 		case k.Kind != yaml.ScalarNode:
 			d.errAt(k.Line, "%s: keys must be plain strings, got %s", displayPath(path), describe(k))
 			drop(n, n.Content[i])
@@ -312,7 +319,7 @@ func (d *decoder) pairs(path string, n *yaml.Node, child func(string) string) []
 		default:
 			if line, dup := first[k.Value]; dup {
 				d.errAt(k.Line, "%s: duplicate key (first given at line %d; each key may appear once)", child(k.Value), line)
-				drop(n, n.Content[i])
+				drop(n, n.Content[i]) // yaml.v3 would drop the whole mapping
 				i -= 2
 				continue
 			}
@@ -340,20 +347,24 @@ func drop(n *yaml.Node, k *yaml.Node) {
 }
 
 // merge returns the entries a "<<" key merges in: one mapping or a list of mappings.
-func (d *decoder) merge(path string, v *yaml.Node, child func(string) string) []pair {
+func (d *decoder) merge(path string, v *yaml.Node, child func(string) string) ([]pair, bool) {
 	v = deref(v)
 	if v.Kind == yaml.SequenceNode {
 		var out []pair
 		for _, item := range v.Content {
-			out = append(out, d.merge(path, item, child)...)
+			m, ok := d.merge(path, item, child)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, m...)
 		}
-		return out
+		return out, true
 	}
 	if v.Kind != yaml.MappingNode {
 		d.errAt(v.Line, "%s: a merge key (<<) takes an alias of a mapping (e.g. <<: *base), got %s", displayPath(path), describe(v))
-		return nil
+		return nil, false
 	}
-	return d.pairs(path, v, child)
+	return d.pairs(path, v, child), true
 }
 
 // wrongType reports that the value at path is not of the expected kind and marks it bad.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 var (
@@ -183,6 +185,8 @@ func (v *validator) zones(path string, r *Region, facts RegionFacts, known bool,
 	}
 	if n := len(r.AvailabilityZones); n < 2 {
 		v.errorf("%s: has %d zone(s), at least 2 are required (the ALB and Multi-AZ databases need two AZs)", azPath, n)
+	} else if n > limits.MaxZones {
+		v.errorf("%s: has %d zones, at most %d are allowed (the data subnets' network ACL holds a rule per zone and tier within its quota)", azPath, n, limits.MaxZones)
 	}
 	firstAZ := map[string]int{}
 	var subnets []subnet
@@ -369,7 +373,10 @@ func (v *validator) network() {
 
 func (v *validator) services() {
 	cachePortOK := !v.d.bad["cache"] && !v.d.bad["cache.port"]
-	first := map[string]int{}
+	first, folded := map[string]int{}, map[string]int{}
+	if n := len(v.env.Services); n > limits.MaxServices {
+		v.errorf("services: has %d services, at most %d are allowed (each takes a listener rule of the ALB)", n, limits.MaxServices)
+	}
 	for i := range v.env.Services {
 		s := &v.env.Services[i]
 		p := fmt.Sprintf("services[%d]", i)
@@ -377,13 +384,17 @@ func (v *validator) services() {
 			continue
 		}
 		if v.given(p+".name", "the service name, [a-z][a-z0-9-]{0,30}") {
-			switch j, dup := first[s.Name]; {
+			j, dup := first[s.Name]
+			k, folds := folded[naming.Pascal(s.Name)]
+			switch {
 			case !serviceNameRE.MatchString(s.Name):
 				v.errorf("%s.name %q: must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})", p, s.Name)
 			case dup:
 				v.errorf("%s.name %q: duplicate of services[%d].name (service names must be unique)", p, s.Name, j)
+			case folds:
+				v.errorf("%s.name %q: differs from services[%d].name %q only in dashes, and resource names drop dashes (rename one)", p, s.Name, k, v.env.Services[k].Name)
 			default:
-				first[s.Name] = i
+				first[s.Name], folded[naming.Pascal(s.Name)] = i, i
 			}
 		}
 		who := v.serviceLabel(p, s)
@@ -399,13 +410,20 @@ func (v *validator) services() {
 				p, s.PathPattern, who)
 			v.d.bad[p+".pathPattern"] = true // not compared with the other services' patterns
 		}
-		if v.given(p+".healthCheckPath", "") && !validHealthCheckPath(s.HealthCheckPath) {
-			v.errorf(`%s.healthCheckPath %q%s: not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
-				p, s.HealthCheckPath, who)
+		switch hp := s.HealthCheckPath; {
+		case !v.given(p+".healthCheckPath", ""):
+		case !validHealthCheckPath(hp):
+			v.errorf(`%s.healthCheckPath %q%s: not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`, p, hp, who)
+		case i == 0 && !limits.ValidRoute53Path(hp):
+			v.errorf("%s.healthCheckPath %q%s: the first service's health path is also the Route 53 health check's, which allows only paths %s", p, hp, who, limits.Route53PathRule)
 		}
 		if v.given(p+".database", "") && !slices.Contains(databaseEngines, s.Database) {
 			v.errorf("%s.database %q%s: unknown database engine (allowed: %s, %s, %s)", p, s.Database, who, EngineAuroraPostgres, EnginePostgres, EngineNone)
 			v.d.bad[p+".database"] = true
+		}
+		if db := strings.ReplaceAll(s.Name, "-", "_"); s.ShareDatabaseWith == "" && s.Database != EngineNone && slices.Contains(limits.ReservedDatabaseNames, db) {
+			v.errorf("%s.name %q: its database would be named %q, which PostgreSQL or RDS reserves (reserved: %s; rename the service or set database: none)",
+				p, s.Name, db, strings.Join(limits.ReservedDatabaseNames, ", "))
 		}
 		v.environment(p, who, s)
 		v.sidecars(p, who, s)
@@ -434,6 +452,8 @@ func (v *validator) servicePort(p, who string, s *Service, cachePortOK bool) {
 		v.errorf("%s.port %d%s: out of range (%s)", p, s.Port, who, allowed)
 	case s.Port == 80 || s.Port == 443:
 		v.errorf("%s.port %d%s: reserved for the ALB's listeners (%s)", p, s.Port, who, allowed)
+	case slices.Contains(limits.CollectorPorts, s.Port) && slices.Contains(s.Sidecars, "adot"):
+		v.errorf("%s.port %d%s: the adot sidecar listens on %s in the same task (allowed with adot: 1-65535 except 80, 443, 4317 and 4318)", p, s.Port, who, joinInts(limits.CollectorPorts))
 	case cachePortOK && s.Port == v.env.Cache.Port:
 		v.errorf("%s.port %d%s: equals cache.port %d (the app and cache security groups would share a port; pick another)", p, s.Port, who, v.env.Cache.Port)
 	}
@@ -460,9 +480,15 @@ func (v *validator) image(p, who string, s *Service) {
 	default:
 		if msg := imageProblem(s.Image); msg != "" {
 			v.errorf("%s %q%s: %s", kp, s.Image, who, msg)
+		} else if m := ecrRegistryRE.FindStringSubmatch(s.Image); m != nil && m[1] != v.env.Account && accountRE.MatchString(v.env.Account) {
+			v.errorf("%s %q%s: a private ECR repository of account %s, which the tasks of account %s cannot pull from (their execution role may pull only from the service's own Stratus repository): push the image there and give its tag, e.g. image: \"1.4.2\"",
+				kp, s.Image, who, m[1], v.env.Account)
 		}
 	}
 }
+
+// ecrRegistryRE matches a private ECR registry host and captures its account.
+var ecrRegistryRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/`)
 
 // imageProblem says what is wrong with an image reference, or "" when it is fine. A value with
 // none of "/", ":" and "@" is a bare tag in the service's own repository.
@@ -982,8 +1008,14 @@ func (v *validator) dns() {
 	dn := &v.env.DNS
 	domainOK := false
 	if v.given("dns.domain", "the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)") {
-		if domainOK = validDNSName(dn.Domain, 2); !domainOK {
+		switch origin := "origin." + dn.Domain; {
+		case !validDNSName(dn.Domain, 2):
 			v.errorf("dns.domain %q: not a domain name (allowed: at least two %s)%s", dn.Domain, dnsNameRule, lowercaseHint(dn.Domain, 2))
+		case len(origin) > limits.MaxCertificateCommonNameLength:
+			v.errorf("dns.domain %q: %d characters, too long for the ALB certificate, whose first name %s may have at most %d (allowed: at most %d characters)",
+				dn.Domain, len(dn.Domain), origin, limits.MaxCertificateCommonNameLength, limits.MaxCertificateCommonNameLength-len("origin."))
+		default:
+			domainOK = true
 		}
 	}
 	if v.given("dns.hostedZoneId", "the id of the domain's public Route 53 hosted zone, e.g. Z0123456789ABCDEFGHIJ") && !hostedZoneRE.MatchString(dn.HostedZoneId) {
@@ -1011,6 +1043,9 @@ func (v *validator) dns() {
 				v.errorf("%s %q: not a domain name (allowed: %s)%s", kp, name, dnsNameRule, lowercaseHint(name, 2))
 			case domainOK && name != dn.Domain && !strings.HasSuffix(name, "."+dn.Domain):
 				v.errorf("%s %q: outside the domain (allowed: dns.domain %q or a subdomain of it)", kp, name, dn.Domain)
+			case i == 0 && len(name) > limits.MaxCertificateCommonNameLength:
+				v.errorf("%s %q: %d characters; the first viewer name is the CloudFront certificate's domain name, which allows at most %d (list a shorter name first)",
+					kp, name, len(name), limits.MaxCertificateCommonNameLength)
 			}
 			if !dup {
 				first[name] = i
@@ -1143,8 +1178,33 @@ func (v *validator) cloudfront() {
 			v.errorf("%s %q: must be a folder path relative to the repository root, without \"..\" (e.g. \"frontend/dist\")", sp, src)
 		case !c.FrontendEnabled && !v.d.bad["cloudfront.frontend.enabled"]:
 			v.errorf("%s %q: only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)", sp, src)
+		default:
+			dir := filepath.Join(repositoryRoot(v.env.File), src)
+			if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+				v.errorf("%s %q: no such folder under the repository root, the folder holding cdk.json (build the frontend there first, or remove source)", sp, src)
+			} else if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
+				v.errorf("%s %q: the folder has no index.html, which CloudFront serves as the default root object", sp, src)
+			}
 		}
 	}
+}
+
+// repositoryRoot is the folder holding cdk.json above an environment file: cdk runs the app
+// there, so the Edge stack resolves frontend.source against it. Without one, the working
+// directory.
+func repositoryRoot(file string) string {
+	dir, err := filepath.Abs(filepath.Dir(file))
+	for err == nil {
+		if _, serr := os.Stat(filepath.Join(dir, "cdk.json")); serr == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "."
 }
 
 // validRelativeDir reports whether s is a non-empty relative path that stays inside its root.
