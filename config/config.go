@@ -142,18 +142,18 @@ type Environment struct {
 // Region is one region's VPC layout. Subnets are always filled in after Load, derived or not.
 type Region struct {
 	// Name (yaml "name") is a supported region (see SupportedRegions).
-	Name string `yaml:"name"`
+	Name string `yaml:"name" jsonschema:"required"`
 	// CIDR (yaml "cidr") is the VPC's IPv4 block in canonical form, /16 to /24.
-	CIDR string `yaml:"cidr"`
+	CIDR string `yaml:"cidr" jsonschema:"required"`
 	// AvailabilityZones (yaml "availabilityZones", at least 2) are explicit so synth never needs
 	// AWS credentials or context lookups, and never emits dummy AZs.
-	AvailabilityZones []AvailabilityZone `yaml:"availabilityZones"`
+	AvailabilityZones []AvailabilityZone `yaml:"availabilityZones" jsonschema:"required"`
 }
 
 // AvailabilityZone is one AZ of a region with its three tier subnets.
 type AvailabilityZone struct {
 	// Name (yaml "name") is the AZ name, e.g. us-east-1a.
-	Name string `yaml:"name"`
+	Name string `yaml:"name" jsonschema:"required"`
 	// PublicSubnet (yaml "publicSubnet") holds the ALB and NAT gateway.
 	PublicSubnet string `yaml:"publicSubnet"`
 	// AppSubnet (yaml "appSubnet") holds the Fargate tasks; egress via the NAT.
@@ -229,9 +229,9 @@ type Service struct {
 // ServerlessV2 is the capacity range of Aurora Serverless v2 instances, in ACUs.
 type ServerlessV2 struct {
 	// MinCapacity (yaml "minCapacity", required) is 0.5-256 in steps of 0.5.
-	MinCapacity float64 `yaml:"minCapacity"`
+	MinCapacity float64 `yaml:"minCapacity" jsonschema:"required"`
 	// MaxCapacity (yaml "maxCapacity", required) is 1-256 in steps of 0.5, at least MinCapacity.
-	MaxCapacity float64 `yaml:"maxCapacity"`
+	MaxCapacity float64 `yaml:"maxCapacity" jsonschema:"required"`
 }
 
 // PostgresInstance sizes the single-instance RDS PostgreSQL databases (services with
@@ -314,10 +314,10 @@ type Cache struct {
 // Otlp is an extra OpenTelemetry export of the adot sidecars, besides X-Ray.
 type Otlp struct {
 	// Endpoint (yaml "endpoint", required) is the https:// OTLP endpoint.
-	Endpoint string `yaml:"endpoint"`
+	Endpoint string `yaml:"endpoint" jsonschema:"required"`
 	// SecretName (yaml "secretName", required) names the Secrets Manager secret holding the
 	// endpoint's credentials.
-	SecretName string `yaml:"secretName"`
+	SecretName string `yaml:"secretName" jsonschema:"required"`
 }
 
 // Capacity is a service's task counts: 1 <= MinCount <= DesiredCount <= MaxCount <= 1000.

@@ -720,7 +720,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an image reference without a registry is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "nginx:1.27"`}},
-			want:  []string{`:16: services[0].image "nginx:1.27" (service "web"): a full reference needs a registry and a repository (registry/repository:tag, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or docker.io/library/nginx:1.27); a bare tag has no : or @`},
+			want:  []string{`:16: services[0].image "nginx:1.27" (service "web"): a full reference needs a registry and a repository (registry/repository:tag, e.g. public.ecr.aws/nginx/nginx:1.27 or docker.io/library/nginx:1.27); a bare tag has no : or @`},
 		},
 		{
 			name:  "an image reference whose first component is not a registry host is rejected",

@@ -11,85 +11,85 @@ import (
 // Environment's types use those types directly; the others (services, dns, waf, cloudfront)
 // nest keys the Environment keeps flat, and are mapped by environment.
 type File struct {
-	Name                  string            `yaml:"name" json:"name"`
-	Account               string            `yaml:"account" json:"account"`
-	PrimaryRegion         string            `yaml:"primaryRegion" json:"primaryRegion"`
-	TerminationProtection bool              `yaml:"terminationProtection" json:"terminationProtection,omitempty"`
-	Regions               []Region          `yaml:"regions" json:"regions"`
-	Network               Network           `yaml:"network" json:"network,omitempty"`
-	Services              []FileService     `yaml:"services" json:"services,omitempty"`
-	Database              Database          `yaml:"database" json:"database,omitempty"`
-	Cache                 Cache             `yaml:"cache" json:"cache,omitempty"`
-	App                   App               `yaml:"app" json:"app,omitempty"`
-	DNS                   FileDNS           `yaml:"dns" json:"dns"`
-	WAF                   FileWAF           `yaml:"waf" json:"waf,omitempty"`
-	CloudFront            FileCloudFront    `yaml:"cloudfront" json:"cloudfront,omitempty"`
-	Tags                  map[string]string `yaml:"tags" json:"tags,omitempty"`
+	Name                  string            `yaml:"name" jsonschema:"required"`
+	Account               string            `yaml:"account" jsonschema:"required"`
+	PrimaryRegion         string            `yaml:"primaryRegion" jsonschema:"required"`
+	TerminationProtection bool              `yaml:"terminationProtection"`
+	Regions               []Region          `yaml:"regions" jsonschema:"required"`
+	Network               Network           `yaml:"network"`
+	Services              []FileService     `yaml:"services"`
+	Database              Database          `yaml:"database"`
+	Cache                 Cache             `yaml:"cache"`
+	App                   App               `yaml:"app"`
+	DNS                   FileDNS           `yaml:"dns" jsonschema:"required"`
+	WAF                   FileWAF           `yaml:"waf"`
+	CloudFront            FileCloudFront    `yaml:"cloudfront"`
+	Tags                  map[string]string `yaml:"tags"`
 }
 
 // FileService is one entry of services. Pointers tell an absent key (the default applies) from
 // a given one; the defaults are in service.
 type FileService struct {
-	Name                   string            `yaml:"name" json:"name"`
-	Image                  string            `yaml:"image" json:"image"`
-	Port                   *int              `yaml:"port" json:"port,omitempty"`
-	Cpu                    *int              `yaml:"cpu" json:"cpu,omitempty"`
-	Memory                 *int              `yaml:"memory" json:"memory,omitempty"`
-	DesiredCount           *int              `yaml:"desiredCount" json:"desiredCount,omitempty"`
-	MinCount               *int              `yaml:"minCount" json:"minCount,omitempty"`
-	MaxCount               *int              `yaml:"maxCount" json:"maxCount,omitempty"`
-	Scaling                FileScaling       `yaml:"scaling" json:"scaling,omitempty"`
-	PathPattern            *string           `yaml:"pathPattern" json:"pathPattern,omitempty"`
-	HealthCheckPath        *string           `yaml:"healthCheckPath" json:"healthCheckPath,omitempty"`
-	Database               *DatabaseEngine   `yaml:"database" json:"database,omitempty"`
-	ShareDatabaseWith      string            `yaml:"shareDatabaseWith" json:"shareDatabaseWith,omitempty"`
-	Environment            map[string]string `yaml:"environment" json:"environment,omitempty"`
-	Sidecars               []string          `yaml:"sidecars" json:"sidecars,omitempty"`
-	ReadOnlyRootFilesystem *bool             `yaml:"readOnlyRootFilesystem" json:"readOnlyRootFilesystem,omitempty"`
+	Name                   string            `yaml:"name" jsonschema:"required"`
+	Image                  string            `yaml:"image" jsonschema:"required"`
+	Port                   *int              `yaml:"port"`
+	Cpu                    *int              `yaml:"cpu"`
+	Memory                 *int              `yaml:"memory"`
+	DesiredCount           *int              `yaml:"desiredCount"`
+	MinCount               *int              `yaml:"minCount"`
+	MaxCount               *int              `yaml:"maxCount"`
+	Scaling                FileScaling       `yaml:"scaling"`
+	PathPattern            *string           `yaml:"pathPattern"`
+	HealthCheckPath        *string           `yaml:"healthCheckPath"`
+	Database               *DatabaseEngine   `yaml:"database"`
+	ShareDatabaseWith      string            `yaml:"shareDatabaseWith"`
+	Environment            map[string]string `yaml:"environment"`
+	Sidecars               []string          `yaml:"sidecars"`
+	ReadOnlyRootFilesystem *bool             `yaml:"readOnlyRootFilesystem"`
 }
 
 // FileScaling is services[].scaling.
 type FileScaling struct {
-	CpuTarget         *int `yaml:"cpuTarget" json:"cpuTarget,omitempty"`
-	MemoryTarget      *int `yaml:"memoryTarget" json:"memoryTarget,omitempty"`
-	RequestsPerTarget *int `yaml:"requestsPerTarget" json:"requestsPerTarget,omitempty"`
+	CpuTarget         *int `yaml:"cpuTarget"`
+	MemoryTarget      *int `yaml:"memoryTarget"`
+	RequestsPerTarget *int `yaml:"requestsPerTarget"`
 }
 
 // FileDNS is the dns section.
 type FileDNS struct {
-	Domain       string      `yaml:"domain" json:"domain"`
-	HostedZoneId string      `yaml:"hostedZoneId" json:"hostedZoneId"`
-	ViewerNames  []string    `yaml:"viewerNames" json:"viewerNames,omitempty"`
-	Routing      RoutingMode `yaml:"routing" json:"routing,omitempty"`
+	Domain       string      `yaml:"domain" jsonschema:"required"`
+	HostedZoneId string      `yaml:"hostedZoneId" jsonschema:"required"`
+	ViewerNames  []string    `yaml:"viewerNames"`
+	Routing      RoutingMode `yaml:"routing"`
 	HealthCheck  struct {
-		IntervalSeconds  int `yaml:"intervalSeconds" json:"intervalSeconds,omitempty"`
-		FailureThreshold int `yaml:"failureThreshold" json:"failureThreshold,omitempty"`
-	} `yaml:"healthCheck" json:"healthCheck,omitempty"`
+		IntervalSeconds  int `yaml:"intervalSeconds"`
+		FailureThreshold int `yaml:"failureThreshold"`
+	} `yaml:"healthCheck"`
 }
 
 // FileGeo is waf.geo and cloudfront.geoRestriction.
 type FileGeo struct {
-	Mode      string   `yaml:"mode" json:"mode,omitempty"`
-	Countries []string `yaml:"countries" json:"countries,omitempty"`
+	Mode      string   `yaml:"mode"`
+	Countries []string `yaml:"countries"`
 }
 
 // FileWAF is the waf section.
 type FileWAF struct {
-	RateLimit         int      `yaml:"rateLimit" json:"rateLimit,omitempty"`
-	ManagedRuleGroups []string `yaml:"managedRuleGroups" json:"managedRuleGroups,omitempty"`
-	CountOverrides    []string `yaml:"countOverrides" json:"countOverrides,omitempty"`
-	Geo               FileGeo  `yaml:"geo" json:"geo,omitempty"`
+	RateLimit         int      `yaml:"rateLimit"`
+	ManagedRuleGroups []string `yaml:"managedRuleGroups"`
+	CountOverrides    []string `yaml:"countOverrides"`
+	Geo               FileGeo  `yaml:"geo"`
 }
 
 // FileCloudFront is the cloudfront section.
 type FileCloudFront struct {
-	PriceClass     string  `yaml:"priceClass" json:"priceClass,omitempty"`
-	GeoRestriction FileGeo `yaml:"geoRestriction" json:"geoRestriction,omitempty"`
+	PriceClass     string  `yaml:"priceClass"`
+	GeoRestriction FileGeo `yaml:"geoRestriction"`
 	Frontend       struct {
-		Enabled bool   `yaml:"enabled" json:"enabled,omitempty"`
-		Source  string `yaml:"source" json:"source,omitempty"`
-	} `yaml:"frontend" json:"frontend,omitempty"`
-	ShieldAdvanced bool `yaml:"shieldAdvanced" json:"shieldAdvanced,omitempty"`
+		Enabled bool   `yaml:"enabled"`
+		Source  string `yaml:"source"`
+	} `yaml:"frontend"`
+	ShieldAdvanced bool `yaml:"shieldAdvanced"`
 }
 
 // defaultFile is what an empty file decodes to: every section default that does not depend on

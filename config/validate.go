@@ -511,7 +511,7 @@ func imageProblem(img string) string {
 	registry, repo, ok := strings.Cut(name, "/")
 	switch {
 	case !ok:
-		return "a full reference needs a registry and a repository (registry/repository:tag, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or docker.io/library/nginx:1.27); a bare tag has no : or @"
+		return "a full reference needs a registry and a repository (registry/repository:tag, e.g. public.ecr.aws/nginx/nginx:1.27 or docker.io/library/nginx:1.27); a bare tag has no : or @"
 	case !registryRE.MatchString(registry) || !(strings.ContainsAny(registry, ".:") || registry == "localhost"):
 		return fmt.Sprintf("%q is not a registry host: name the registry explicitly (e.g. docker.io/%s)", registry, strings.TrimPrefix(img, "docker.io/"))
 	}
