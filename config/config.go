@@ -4,10 +4,11 @@
 // It deliberately knows nothing of CDK or jsii: a bad file must end in a plain, precise error
 // message (file, key path, bad value, what is allowed), never in a panic from the CDK runtime.
 //
-// Loading happens in two passes. decode.go walks the YAML node tree strictly (unknown keys,
-// wrong types and duplicate keys are errors, reported with their line), then validate.go checks
-// the values and their relations (CIDR layout, regions, ports, names). Both passes keep going
-// after a problem, so one run reports everything wrong with a file.
+// Loading happens in two passes. decode.go decodes the file with yaml.v3 into the tagged structs
+// of file.go (unknown keys, wrong types and duplicate keys are errors) and keeps the line of every
+// key path; validate.go then checks the values and their relations (CIDR layout, regions, ports,
+// names) against internal/limits. Both passes keep going after a problem, so one run reports
+// everything wrong with a file, each problem once, with its line.
 package config
 
 import (
@@ -404,13 +405,12 @@ type CloudFront struct {
 // Load reads and validates one file. Every problem found is returned together (errors.Join),
 // one per line, each line starting with the file path as given, for example
 //
-//	config/prod.yaml:14: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)
-//	config/prod.yaml: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"
+//	config/prod.yaml:24: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)
+//	config/prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"
 //
-// Problems in the YAML structure (unknown key, wrong type, duplicate key) carry the line number
-// after the path; syntax errors say "near line N" (the YAML parser's lines are approximate);
-// problems with values and relations name the key path only. On any problem the Environment is
-// nil. A file that cannot be read yields an error that matches fs.ErrNotExist etc. via errors.Is.
+// The line is where the key path's value is (for a missing key, where its mapping is; a missing
+// top-level key has none). On any problem the Environment is nil. A file that cannot be read
+// yields an error that matches fs.ErrNotExist etc. via errors.Is.
 func Load(path string) (*Environment, error) {
 	env, _, err := load(path)
 	return env, err

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // baseYAML is a small valid environment the error cases mutate. Line numbers matter: the
@@ -2014,5 +2016,51 @@ func TestImageReferences(t *testing.T) {
 	}
 	for _, img := range bad {
 		assert.NotEmpty(t, imageProblem(img), img)
+	}
+}
+
+// TestEveryAllowedValueIsAccepted feeds each value internal/limits allows through Load: what the
+// docs and the schema list must load.
+func TestEveryAllowedValueIsAccepted(t *testing.T) {
+	type value struct {
+		name  string
+		edits []edit
+	}
+	var values []value
+	add := func(name string, edits ...edit) { values = append(values, value{name, edits}) }
+	for _, cpu := range limits.FargateCPUs {
+		for _, mem := range limits.FargateMemory(cpu) {
+			add(fmt.Sprintf("Fargate %d/%d", cpu, mem), svc(fmt.Sprintf("    cpu: %d\n    memory: %d\n", cpu, mem)))
+		}
+	}
+	for _, v := range limits.AuroraPostgresVersions {
+		add("Aurora PostgreSQL "+v, section("database", fmt.Sprintf("  engineVersion: %q\n", v)))
+	}
+	for _, v := range limits.PostgresVersions {
+		add("RDS PostgreSQL "+v, section("database", fmt.Sprintf("  postgres:\n    engineVersion: %q\n", v)))
+	}
+	for _, engine := range limits.CacheEngines {
+		for _, v := range limits.CacheEngineVersions[engine] {
+			add(engine+" "+v, inCache(fmt.Sprintf("  engine: %s\n  engineVersion: %q\n", engine, v)))
+		}
+	}
+	for _, days := range limits.LogRetentionDays {
+		add(fmt.Sprintf("log retention %d", days), section("app", fmt.Sprintf("  logRetentionDays: %d\n", days)),
+			edit{"  flowLogRetentionDays: 365", fmt.Sprintf("  flowLogRetentionDays: %d", days)})
+	}
+	for _, pc := range limits.PriceClasses {
+		add(pc, section("cloudfront", "  priceClass: "+pc+"\n"))
+	}
+	add("every extra managed rule group", section("waf", "  managedRuleGroups: ["+strings.Join(limits.ExtraManagedRuleGroups, ", ")+"]\n"))
+	add("every interface endpoint", edit{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [" + strings.Join(limits.InterfaceEndpoints, ", ") + "]\n"})
+	add("the lowest WAF rate limit", section("waf", fmt.Sprintf("  rateLimit: %d\n", limits.MinWAFRateLimit)))
+	add("the highest WAF rate limit", section("waf", fmt.Sprintf("  rateLimit: %d\n", limits.MaxWAFRateLimit)))
+	add("five zones", edit{"      - name: us-east-1b\n", "      - name: us-east-1b\n      - name: us-east-1c\n      - name: us-east-1d\n      - name: us-east-1e\n"})
+	add("a 57-character domain", edit{"domain: example.com", "domain: " + strings.Repeat("a", 45) + ".example.com"})
+	for _, v := range values {
+		t.Run(v.name, func(t *testing.T) {
+			_, err := Load(writeFile(t, t.TempDir(), "test.yaml", apply(t, baseYAML, v.edits)))
+			assert.NoError(t, err)
+		})
 	}
 }

@@ -339,9 +339,7 @@ func (v *validator) edgeRegion() {
 
 func (v *validator) network() {
 	nw := &v.env.Network
-	if v.given("network.natGateways", "") && !slices.Contains(natModes, nw.NatGateways) {
-		v.errorf("network.natGateways %q: unknown NAT mode (allowed: %s, %s)", nw.NatGateways, NatPerAZ, NatSingle)
-	}
+	oneOf(v, "network.natGateways", nw.NatGateways, natModes, "unknown NAT mode")
 	if v.given("network.interfaceEndpoints", "") {
 		first := map[string]int{}
 		for i, name := range nw.InterfaceEndpoints {
@@ -448,9 +446,9 @@ func (v *validator) servicePort(p, who string, s *Service, cachePortOK bool) {
 	}
 	const allowed = "allowed: 1-65535 except 80 and 443"
 	switch {
-	case s.Port < 1 || s.Port > 65535:
+	case s.Port < limits.MinPort || s.Port > limits.MaxPort:
 		v.errorf("%s.port %d%s: out of range (%s)", p, s.Port, who, allowed)
-	case s.Port == 80 || s.Port == 443:
+	case slices.Contains(limits.ListenerPorts, s.Port):
 		v.errorf("%s.port %d%s: reserved for the ALB's listeners (%s)", p, s.Port, who, allowed)
 	case slices.Contains(limits.CollectorPorts, s.Port) && slices.Contains(s.Sidecars, "adot"):
 		v.errorf("%s.port %d%s: the adot sidecar listens on %s in the same task (allowed with adot: 1-65535 except 80, 443, 4317 and 4318)", p, s.Port, who, joinInts(limits.CollectorPorts))
@@ -562,7 +560,7 @@ func (v *validator) counts(p, who string, c Capacity) {
 		switch x := value[k]; {
 		case v.d.bad[kp]:
 			ok = false
-		case x < 1 || x > 1000:
+		case x < limits.MinTaskCount || x > limits.MaxTaskCount:
 			v.errorf("%s %d%s: out of range (allowed: %s)", kp, x, who, rule)
 			ok = false
 		}
@@ -1052,18 +1050,11 @@ func (v *validator) dns() {
 			}
 		}
 	}
-	if v.given("dns.routing", "") {
-		switch {
-		case !slices.Contains(routingModes, dn.Routing):
-			v.errorf("dns.routing %q: unknown routing (allowed: %s, %s)", dn.Routing, RoutingLatency, RoutingFailover)
-		case dn.Routing == RoutingFailover && v.singleRegion():
-			v.errorf("dns.routing %q: failover routing needs a secondary region: add a second entry to regions", dn.Routing)
-		}
+	if oneOf(v, "dns.routing", dn.Routing, routingModes, "unknown routing") && v.d.has("dns.routing") && dn.Routing == RoutingFailover && v.singleRegion() {
+		v.errorf("dns.routing %q: failover routing needs a secondary region: add a second entry to regions", dn.Routing)
 	}
-	if v.given("dns.healthCheck.intervalSeconds", "") && dn.HealthCheckIntervalSeconds != 10 && dn.HealthCheckIntervalSeconds != 30 {
-		v.errorf("dns.healthCheck.intervalSeconds %d: not an interval Route 53 health checks accept (allowed: 10, 30)", dn.HealthCheckIntervalSeconds)
-	}
-	v.intRange("dns.healthCheck.failureThreshold", "", dn.HealthCheckFailureThreshold, 1, 10, "failed checks")
+	oneOf(v, "dns.healthCheck.intervalSeconds", dn.HealthCheckIntervalSeconds, limits.HealthCheckIntervals, "not an interval Route 53 health checks accept")
+	v.intRange("dns.healthCheck.failureThreshold", "", dn.HealthCheckFailureThreshold, limits.MinHealthCheckFailures, limits.MaxHealthCheckFailures, "failed checks")
 }
 
 // ruleNameRE is the syntax of a rule name inside an AWS managed rule group.
