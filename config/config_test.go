@@ -2064,3 +2064,14 @@ func TestEveryAllowedValueIsAccepted(t *testing.T) {
 		})
 	}
 }
+
+func TestFrontendDirIsResolvedAgainstTheRepositoryRoot(t *testing.T) {
+	dir := repository(t)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "config"), 0o755))
+	doc := apply(t, baseYAML, []edit{section("cloudfront", "  frontend:\n    source: frontend/dist\n")})
+	env, err := Load(writeFile(t, dir, "config/test.yaml", doc))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "frontend", "dist"), FrontendDir(env))
+	env.CloudFront.FrontendSource = ""
+	assert.Empty(t, FrontendDir(env))
+}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -26,13 +25,6 @@ var (
 	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 	// tagCharsRE is the character set AWS accepts in tag keys and values across services.
 	tagCharsRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-)
-
-// Prefix lengths AWS accepts for a VPC are /16–/28; Stratus narrows the VPC to /16–/24 so
-// there is always room for three tiers of subnets in at least two AZs.
-const (
-	minVPCBits, maxVPCBits       = 16, 24
-	minSubnetBits, maxSubnetBits = 16, 28
 )
 
 // reservedTagKeys are set by the app on every resource; letting a file set them too would make
@@ -160,7 +152,7 @@ func (v *validator) regions() {
 		}
 		var cidr netip.Prefix
 		if v.given(path+".cidr", "the VPC's IPv4 CIDR, /16 to /24 (e.g. 10.1.0.0/16)") {
-			if p, ok := v.prefix(path+".cidr", r.CIDR, minVPCBits, maxVPCBits); ok {
+			if p, ok := v.prefix(path+".cidr", r.CIDR, limits.MinVPCPrefixBits, limits.MaxVPCPrefixBits); ok {
 				cidr = p
 				vpcs = append(vpcs, vpc{path + ".cidr", p})
 			}
@@ -267,7 +259,7 @@ func (v *validator) azSubnets(regionPath, p string, j int, az *AvailabilityZone,
 			continue
 		}
 		s := *values[i]
-		pfx, ok := v.prefix(kp, s, minSubnetBits, maxSubnetBits)
+		pfx, ok := v.prefix(kp, s, limits.MinSubnetPrefixBits, limits.MaxSubnetPrefixBits)
 		if !ok {
 			continue
 		}
@@ -341,13 +333,12 @@ func (v *validator) network() {
 	nw := &v.env.Network
 	oneOf(v, "network.natGateways", nw.NatGateways, natModes, "unknown NAT mode")
 	if v.given("network.interfaceEndpoints", "") {
-		first := map[string]int{}
 		for i, name := range nw.InterfaceEndpoints {
 			p := fmt.Sprintf("network.interfaceEndpoints[%d]", i)
 			if v.d.bad[p] {
 				continue
 			}
-			switch j, dup := first[name]; {
+			switch j, dup := earlier(nw.InterfaceEndpoints, i); {
 			case dup:
 				v.errorf("%s %q: duplicate of network.interfaceEndpoints[%d] (list each endpoint once)", p, name, j)
 			case slices.Contains(limits.GatewayEndpoints, name):
@@ -360,9 +351,6 @@ func (v *validator) network() {
 					hint = fmt.Sprintf("write the short name %q; ", parts[3])
 				}
 				v.errorf("%s %q: unknown interface endpoint (%sallowed: %s)", p, name, hint, strings.Join(SupportedInterfaceEndpoints, ", "))
-			}
-			if _, dup := first[name]; !dup {
-				first[name] = i
 			}
 		}
 	}
@@ -594,6 +582,12 @@ func (v *validator) counts(p, who string, c Capacity) {
 	}
 }
 
+// earlier returns the index of the first entry of xs equal to xs[i], and whether it is before i.
+func earlier[T comparable](xs []T, i int) (int, bool) {
+	j := slices.Index(xs, xs[i])
+	return j, j < i
+}
+
 // oneOf reports a given value of path that is not among allowed, saying what it is not; it
 // returns whether the value is usable.
 func oneOf[T comparable](v *validator, path string, x T, allowed []T, what string) bool {
@@ -686,21 +680,17 @@ func (v *validator) environment(p, who string, s *Service) {
 }
 
 func (v *validator) sidecars(p, who string, s *Service) {
-	first := map[string]int{}
 	for i, name := range s.Sidecars {
 		kp := fmt.Sprintf("%s.sidecars[%d]", p, i)
 		if v.d.bad[kp] {
 			continue
 		}
-		j, dup := first[name]
+		j, dup := earlier(s.Sidecars, i)
 		switch {
 		case dup:
 			v.errorf("%s %q%s: duplicate of %s.sidecars[%d] (list each sidecar once)", kp, name, who, p, j)
 		case !slices.Contains(sidecarNames, name):
 			v.errorf("%s %q%s: unknown sidecar (allowed: %s)", kp, name, who, strings.Join(sidecarNames, ", "))
-		}
-		if !dup {
-			first[name] = i
 		}
 	}
 }
@@ -1027,13 +1017,12 @@ func (v *validator) dns() {
 		if n := len(dn.ViewerNames); n < 1 || n > 10 {
 			v.errorf("dns.viewerNames: has %d names (allowed: 1-10 names, each dns.domain or a subdomain of it)", n)
 		}
-		first := map[string]int{}
 		for i, name := range dn.ViewerNames {
 			kp := fmt.Sprintf("dns.viewerNames[%d]", i)
 			if v.d.bad[kp] {
 				continue
 			}
-			j, dup := first[name]
+			j, dup := earlier(dn.ViewerNames, i)
 			switch {
 			case dup:
 				v.errorf("%s %q: duplicate of dns.viewerNames[%d] (list each name once)", kp, name, j)
@@ -1044,9 +1033,6 @@ func (v *validator) dns() {
 			case i == 0 && len(name) > limits.MaxCertificateCommonNameLength:
 				v.errorf("%s %q: %d characters; the first viewer name is the CloudFront certificate's domain name, which allows at most %d (list a shorter name first)",
 					kp, name, len(name), limits.MaxCertificateCommonNameLength)
-			}
-			if !dup {
-				first[name] = i
 			}
 		}
 	}
@@ -1064,13 +1050,12 @@ func (v *validator) waf() {
 	w := &v.env.WAF
 	v.intRange("waf.rateLimit", "", w.RateLimit, limits.MinWAFRateLimit, limits.MaxWAFRateLimit, "requests per 5 minutes per IP")
 	enabled := slices.Clone(limits.DefaultManagedRuleGroups)
-	first := map[string]int{}
 	for i, g := range w.ManagedRuleGroups {
 		kp := fmt.Sprintf("waf.managedRuleGroups[%d]", i)
 		if v.d.bad[kp] {
 			continue
 		}
-		j, dup := first[g]
+		j, dup := earlier(w.ManagedRuleGroups, i)
 		switch {
 		case dup:
 			v.errorf("%s %q: duplicate of waf.managedRuleGroups[%d] (list each group once)", kp, g, j)
@@ -1081,19 +1066,15 @@ func (v *validator) waf() {
 		default:
 			enabled = append(enabled, g)
 		}
-		if !dup {
-			first[g] = i
-		}
 	}
 	groupsOK := !v.d.bad["waf.managedRuleGroups"]
-	seen := map[string]int{}
 	for i, o := range w.CountOverrides {
 		kp := fmt.Sprintf("waf.countOverrides[%d]", i)
 		if v.d.bad[kp] {
 			continue
 		}
 		group, rule, ok := strings.Cut(o, ":")
-		j, dup := seen[o]
+		j, dup := earlier(w.CountOverrides, i)
 		switch {
 		case dup:
 			v.errorf("%s %q: duplicate of waf.countOverrides[%d] (list each rule once)", kp, o, j)
@@ -1103,9 +1084,6 @@ func (v *validator) waf() {
 			v.errorf("%s %q: rule name %q is not valid (allowed: 1-128 characters of letters, digits, _ and -)", kp, o, rule)
 		case groupsOK && !slices.Contains(enabled, group):
 			v.errorf("%s %q: rule group %q is not enabled (enabled: %s)", kp, o, group, strings.Join(enabled, ", "))
-		}
-		if !dup {
-			seen[o] = i
 		}
 	}
 	modes := make([]string, len(geoModes))
@@ -1134,13 +1112,12 @@ func (v *validator) geo(p, mode string, modes, countries []string) {
 		v.errorf("%s: required when %s is %q: at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]", cp, mp, mode)
 		return
 	}
-	first := map[string]int{}
 	for i, c := range countries {
 		kp := fmt.Sprintf("%s[%d]", cp, i)
 		if v.d.bad[kp] {
 			continue
 		}
-		j, dup := first[c]
+		j, dup := earlier(countries, i)
 		switch up := strings.ToUpper(c); {
 		case dup:
 			v.errorf("%s %q: duplicate of %s[%d] (list each country once)", kp, c, cp, j)
@@ -1151,9 +1128,6 @@ func (v *validator) geo(p, mode string, modes, countries []string) {
 			v.errorf("%s %q: not an ISO 3166-1 alpha-2 country code (%s)", kp, c, limits.CountryHints[up])
 		default:
 			v.errorf("%s %q: not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)", kp, c)
-		}
-		if !dup {
-			first[c] = i
 		}
 	}
 }
@@ -1170,7 +1144,7 @@ func (v *validator) cloudfront() {
 		case !c.FrontendEnabled && !v.d.bad["cloudfront.frontend.enabled"]:
 			v.errorf("%s %q: only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)", sp, src)
 		default:
-			dir := filepath.Join(repositoryRoot(v.env.File), src)
+			dir := FrontendDir(v.env)
 			if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 				v.errorf("%s %q: no such folder under the repository root, the folder holding cdk.json (build the frontend there first, or remove source)", sp, src)
 			} else if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
@@ -1178,6 +1152,17 @@ func (v *validator) cloudfront() {
 			}
 		}
 	}
+}
+
+// FrontendDir is the folder the Edge stack uploads: cloudfront.frontend.source resolved against
+// the repository root, as Load checked it; "" when there is none. Pass it to the construct
+// rather than the source, which is relative to the repository root and not to the working
+// directory of a test.
+func FrontendDir(env *Environment) string {
+	if env.CloudFront.FrontendSource == "" {
+		return ""
+	}
+	return filepath.Join(repositoryRoot(env.File), env.CloudFront.FrontendSource)
 }
 
 // repositoryRoot is the folder holding cdk.json above an environment file: cdk runs the app
@@ -1213,11 +1198,7 @@ func validRelativeDir(s string) bool {
 }
 
 func (v *validator) tags() {
-	keys := make([]string, 0, len(v.env.Tags))
-	for k := range v.env.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(v.env.Tags))
 	const chars = "letters, digits, spaces and _ . : / = + - @"
 	for _, k := range keys {
 		val := v.env.Tags[k]
