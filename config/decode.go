@@ -108,8 +108,9 @@ func decode(file string, data []byte) (*Environment, *decoder) {
 	d.check("", root, reflect.TypeFor[File]())
 	delete(d.lines, "") // the document itself is no key
 
-	// check has blanked the malformed values and dropped unknown and repeated keys; decode what
-	// is left, so that a bad entry of a list does not shift the entries after it.
+	// check has blanked the malformed values and dropped repeated keys and bad merges; decode
+	// what is left, so that a bad entry of a list does not shift the entries after it (yaml.v3
+	// drops a list entry it cannot decode).
 	if len(d.problems) > 0 {
 		if patched, err := yaml.Marshal(&doc); err == nil {
 			data = patched
