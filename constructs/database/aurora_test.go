@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -100,19 +102,19 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 	}
 	assertRotationNetworking(t, f, stackPrimary)
 
-	a := f.built[stackPrimary].(*AuroraPostgres)
-	if a.Port != 5432 || a.GlobalClusterIdentifier != "" || a.GlobalCluster != nil {
-		t.Errorf("Port = %v, GlobalClusterIdentifier = %q, GlobalCluster = %v", a.Port, a.GlobalClusterIdentifier, a.GlobalCluster)
-	}
+	a, ok := f.built[stackPrimary].(*AuroraPostgres)
+	require.True(t, ok, "the Primary stack holds an *AuroraPostgres")
+	assert.Empty(t, a.GlobalClusterIdentifier)
+	assert.Nil(t, a.GlobalCluster)
 	for name, v := range map[string]*string{"Endpoint": a.Endpoint, "ReaderEndpoint": a.ReaderEndpoint,
 		"ClusterIdentifier": a.ClusterIdentifier, "ClusterResourceId": a.ClusterResourceId} {
-		if v == nil || *v == "" {
-			t.Errorf("%s is empty", name)
-		}
+		assert.NotEmpty(t, cdktest.Str(v), name)
 	}
-	if a.Secret == nil || a.Key == nil || a.Cluster == nil || a.LogGroup == nil {
-		t.Error("Secret, Key, Cluster and LogGroup must be exposed")
-	}
+	assert.NotNil(t, a.Secret, "Secret")
+	assert.NotNil(t, a.Key, "Key")
+	assert.NotNil(t, a.Cluster, "Cluster")
+	assert.NotNil(t, a.LogGroup, "LogGroup")
+	assertConnection(t, a.Connection, a.Endpoint, "orders", a.Secret, a.ClusterResourceId)
 }
 
 // assertRotationNetworking checks the rotation function's security group: HTTPS out, 5432 to the

@@ -60,14 +60,14 @@ func newTestStack(app awscdk.App, name, region string) (awscdk.Stack, net) {
 func primaryProps(n net) AuroraPostgresProps {
 	return AuroraPostgresProps{
 		Vpc: n.vpc, Subnets: n.data, SecurityGroup: n.securityGroup, AvailabilityZones: slices.Clone(n.availabilityZns),
-		DatabaseName: "orders", RotationSubnets: n.app, Readers: 1,
+		DatabaseName: "orders", RotationSubnets: n.app,
 	}
 }
 
 func secondaryProps(n net) AuroraSecondaryProps {
 	return AuroraSecondaryProps{
 		Vpc: n.vpc, Subnets: n.data, SecurityGroup: n.securityGroup, AvailabilityZones: slices.Clone(n.availabilityZns),
-		GlobalClusterIdentifier: "stratus-prod-orders", Readers: 1,
+		GlobalClusterIdentifier: "stratus-prod-orders", DatabaseName: "orders",
 	}
 }
 
@@ -189,25 +189,25 @@ func build() (f *fixture, err error) {
 	for _, err := range []error{
 		add("AuroraPostgres", stackPrimary, "us-east-1", primary(func(*AuroraPostgresProps) {})),
 		add("AuroraPostgres", stackPrimaryGlobal, "us-east-1", primary(func(p *AuroraPostgresProps) {
-			p.InstanceClass, p.Readers, p.GlobalClusterIdentifier = "db.r6g.xlarge", 2, "stratus-prod-orders"
+			p.InstanceClass, p.Readers, p.GlobalClusterIdentifier = "db.r6g.xlarge", ptr(2), "stratus-prod-orders"
 			p.BackupRetentionDays, p.BackupWindow = 35, "02:00-02:30"
 			p.SecurityGroup = otherStackSG
 		})),
 		add("AuroraPostgres", stackPrimaryDev, "us-east-1", primary(func(p *AuroraPostgresProps) {
-			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 0.5, MaxACU: 8}, 0
+			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 0.5, MaxACU: 8}, ptr(0)
 			p.RemovalPolicy, p.DeletionProtection = awscdk.RemovalPolicy_SNAPSHOT, jsii.Bool(false)
 			p.EngineVersion, p.MaintenanceWindow, p.MonitoringInterval = "17.4", "mon:07:00-mon:08:00", 15
 			p.LogRetention, p.RotationDays, p.ClusterIdentifier = logs.RetentionDays_ONE_MONTH, 7, "dev-orders"
 		})),
 		add("AuroraSecondary", stackSecondary, "eu-west-1", secondary(func(*AuroraSecondaryProps) {})),
 		add("AuroraSecondary", stackSecondaryVariant, "eu-west-1", secondary(func(p *AuroraSecondaryProps) {
-			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 1, MaxACU: 16}, 2
+			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 1, MaxACU: 16}, ptr(2)
 			p.RemovalPolicy, p.BackupRetentionDays = awscdk.RemovalPolicy_SNAPSHOT, 35
 			p.BackupWindow, p.MaintenanceWindow, p.MonitoringInterval = "22:00-23:00", "sat:01:00-sat:02:00", 30
 			p.WriteForwarding = jsii.Bool(false)
 		})),
 		add("AuroraSecondary", stackSecondaryHeadless, "eu-west-1", secondary(func(p *AuroraSecondaryProps) {
-			p.Readers, p.DeletionProtection, p.InstanceClass = 0, jsii.Bool(false), "db.r6g.2xlarge"
+			p.Readers, p.DeletionProtection, p.InstanceClass = ptr(0), jsii.Bool(false), "db.r6g.2xlarge"
 		})),
 		add("PostgresInstance", stackInstance, "us-east-1", instance(func(*PostgresInstanceProps) {})),
 		add("PostgresInstance", stackInstanceVariant, "us-east-1", instance(func(p *PostgresInstanceProps) {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -81,15 +83,16 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 	})
 	assertRotationNetworking(t, f, stackInstance)
 
-	d := f.built[stackInstance].(*PostgresInstance)
-	if d.Port != 5432 || d.Secret == nil || d.Key == nil || d.Instance == nil || len(d.LogGroups) != 2 {
-		t.Errorf("Port = %v, Secret, Key, Instance and 2 LogGroups must be exposed", d.Port)
-	}
+	d, ok := f.built[stackInstance].(*PostgresInstance)
+	require.True(t, ok, "the Instance stack holds a *PostgresInstance")
+	assert.NotNil(t, d.Secret, "Secret")
+	assert.NotNil(t, d.Key, "Key")
+	assert.NotNil(t, d.Instance, "Instance")
+	assert.Len(t, d.LogGroups, 2)
 	for name, v := range map[string]*string{"Endpoint": d.Endpoint, "ResourceId": d.ResourceId, "InstanceIdentifier": d.InstanceIdentifier} {
-		if v == nil || *v == "" {
-			t.Errorf("%s is empty", name)
-		}
+		assert.NotEmpty(t, cdktest.Str(v), name)
 	}
+	assertConnection(t, d.Connection, d.Endpoint, "shop", d.Secret, d.ResourceId)
 }
 
 func TestPostgresInstancePropsChangeWhatTheySay(t *testing.T) {

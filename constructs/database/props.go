@@ -48,11 +48,11 @@ type AuroraPostgresProps struct {
 	// when ServerlessV2 is set.
 	// Default: "db.r6g.large".
 	InstanceClass string
-	// Readers is the number of reader instances, 0 to 15. A reader is the writer's failover
-	// target, so production wants at least 1; 0 is a writer-only cluster (dev).
-	// Default: none — the zero value is taken literally as 0 readers, because Go cannot tell an
-	// unset int from a deliberate 0. Set it explicitly (the platform's value is 1 or more).
-	Readers int
+	// Readers is the number of reader instances, 0 to 15 (a pointer: 0 is a real choice). A
+	// reader is the writer's failover target, so production wants at least 1; 0 is a writer-only
+	// cluster (dev).
+	// Default: 1.
+	Readers *int
 	// ServerlessV2, when set, makes the writer and every reader Aurora Serverless v2 instances
 	// (db.serverless) scaling within this range.
 	// Default: nil (provisioned instances of InstanceClass).
@@ -117,6 +117,9 @@ type AuroraSecondaryProps struct {
 	// GlobalClusterIdentifier is the global cluster this cluster joins (the primary's
 	// AuroraPostgresProps.GlobalClusterIdentifier).
 	GlobalClusterIdentifier string
+	// DatabaseName is the database the primary created ([a-z][a-z0-9_]{0,62}); a secondary
+	// replicates it and names it in its Connection.
+	DatabaseName string
 
 	// EngineVersion is the Aurora PostgreSQL version. It must equal the primary's: a global
 	// database runs one engine version everywhere.
@@ -126,10 +129,11 @@ type AuroraSecondaryProps struct {
 	// is set.
 	// Default: "db.r6g.large".
 	InstanceClass string
-	// Readers is the number of reader instances, 0 to 15. 0 makes a headless secondary: storage
-	// replicates, no instance runs (no compute cost; add readers before failing over to it).
-	// Default: none — the zero value is taken literally (headless), as for AuroraPostgresProps.
-	Readers int
+	// Readers is the number of reader instances, 0 to 15 (a pointer: 0 is a real choice). 0
+	// makes a headless secondary: storage replicates, no instance runs (no compute cost; add
+	// readers before failing over to it).
+	// Default: 1.
+	Readers *int
 	// ServerlessV2, when set, makes the readers Aurora Serverless v2 instances in this range.
 	// Default: nil (provisioned instances of InstanceClass).
 	ServerlessV2 *ServerlessV2Capacity
@@ -244,6 +248,7 @@ const (
 	DefaultMaintenanceWindow     = "sun:04:30-sun:05:30"
 	DefaultMonitoringInterval    = 60
 	DefaultRotationDays          = 30
+	DefaultReaders               = 1
 	DefaultAllocatedStorageGiB   = 100
 	DefaultMaxAllocatedStorage   = 500
 )
@@ -252,6 +257,7 @@ const (
 func (p AuroraPostgresProps) withDefaults() AuroraPostgresProps {
 	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,
 		&p.DeletionProtection, &p.RemovalPolicy, &p.MonitoringInterval, &p.LogRetention, &p.RotationDays}.setDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
+	setDefault(&p.Readers, ptr(DefaultReaders))
 	return p
 }
 
@@ -262,7 +268,7 @@ func (p AuroraPostgresProps) validate() error {
 	v.availabilityZones(p.AvailabilityZones)
 	v.databaseName(p.DatabaseName)
 	v.auroraEngineVersion(p.EngineVersion)
-	v.auroraCompute(p.InstanceClass, p.Readers, p.ServerlessV2)
+	v.auroraCompute(p.InstanceClass, *p.Readers, p.ServerlessV2)
 	v.common(p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention)
 	v.rotation(p.RotationDays, p.RotationSubnets)
 	if p.GlobalClusterIdentifier != "" {
@@ -279,6 +285,7 @@ func (p AuroraSecondaryProps) withDefaults() AuroraSecondaryProps {
 	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,
 		&p.DeletionProtection, &p.RemovalPolicy, &p.MonitoringInterval, &p.LogRetention, nil}.setDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
 	setDefault(&p.WriteForwarding, ptr(true))
+	setDefault(&p.Readers, ptr(DefaultReaders))
 	return p
 }
 
@@ -292,8 +299,9 @@ func (p AuroraSecondaryProps) validate() error {
 	} else {
 		v.identifier("GlobalClusterIdentifier", p.GlobalClusterIdentifier, globalIdentifier)
 	}
+	v.databaseName(p.DatabaseName)
 	v.auroraEngineVersion(p.EngineVersion)
-	v.auroraCompute(p.InstanceClass, p.Readers, p.ServerlessV2)
+	v.auroraCompute(p.InstanceClass, *p.Readers, p.ServerlessV2)
 	v.common(p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention)
 	if p.ClusterIdentifier != "" {
 		v.identifier("ClusterIdentifier", p.ClusterIdentifier, rdsIdentifier)

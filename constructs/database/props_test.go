@@ -86,8 +86,8 @@ func TestAuroraPostgresRejectsInvalidProps(t *testing.T) {
 			`InstanceClass "r6g.large" must look like db.<family>.<size>`},
 		{"db.serverless without a capacity range", func(p *P) { p.InstanceClass = "db.serverless" },
 			`InstanceClass "db.serverless": set ServerlessV2 (MinACU, MaxACU)`},
-		{"more than 15 readers", func(p *P) { p.Readers = 16 }, "Readers 16 is outside 0-15"},
-		{"a negative reader count", func(p *P) { p.Readers = -1 }, "Readers -1 is outside 0-15"},
+		{"more than 15 readers", func(p *P) { p.Readers = ptr(16) }, "Readers 16 is outside 0-15"},
+		{"a negative reader count", func(p *P) { p.Readers = ptr(-1) }, "Readers -1 is outside 0-15"},
 		{"a serverless minimum below half an ACU", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 0, MaxACU: 4} },
 			"ServerlessV2.MinACU 0 must be 0.5 to 256 in steps of 0.5"},
 		{"a serverless maximum above 256 ACU", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 1, MaxACU: 300} },
@@ -145,7 +145,7 @@ func TestAuroraSecondaryRejectsInvalidProps(t *testing.T) {
 		{"a single availability zone", func(p *P) { p.AvailabilityZones = []string{"eu-west-1a"} }, "AvailabilityZones has 1 entries"},
 		{"an unknown engine version", func(p *P) { p.EngineVersion = "15" }, `EngineVersion "15" is not a supported Aurora PostgreSQL version; allowed:`},
 		{"a malformed instance class", func(p *P) { p.InstanceClass = "db.r6g" }, `InstanceClass "db.r6g" must look like db.<family>.<size>`},
-		{"more than 15 readers", func(p *P) { p.Readers = 20 }, "Readers 20 is outside 0-15"},
+		{"more than 15 readers", func(p *P) { p.Readers = ptr(20) }, "Readers 20 is outside 0-15"},
 		{"a serverless minimum above the maximum", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 2, MaxACU: 1} },
 			"ServerlessV2.MinACU 2 is above ServerlessV2.MaxACU 1"},
 		{"a backup retention above 35 days", func(p *P) { p.BackupRetentionDays = 40 }, "BackupRetentionDays 40 is outside 1-35"},
@@ -217,7 +217,7 @@ func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
 	}
 	t.Run("NewAuroraPostgres", func(t *testing.T) {
 		p := primaryProps(n)
-		p.Readers, p.RemovalPolicy, p.GlobalClusterIdentifier = 99, awscdk.RemovalPolicy_DESTROY, "x--y"
+		p.Readers, p.RemovalPolicy, p.GlobalClusterIdentifier = ptr(99), awscdk.RemovalPolicy_DESTROY, "x--y"
 		var err error
 		cdktest.NoPanic(t, func() { _, err = NewAuroraPostgres(stack, "BadCluster", p) })
 		check(t, err, "aurora postgres BadCluster: invalid props:", "Readers 99", "RemovalPolicy DESTROY", `GlobalClusterIdentifier "x--y"`)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -66,16 +68,16 @@ func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
 		})
 	})
 
-	s := f.built[stackSecondary].(*AuroraSecondary)
-	if s.Port != 5432 || s.GlobalClusterIdentifier != "stratus-prod-orders" || len(s.Instances) != 1 {
-		t.Errorf("Port = %v, GlobalClusterIdentifier = %q, %d instances", s.Port, s.GlobalClusterIdentifier, len(s.Instances))
-	}
+	s, ok := f.built[stackSecondary].(*AuroraSecondary)
+	require.True(t, ok, "the Secondary stack holds an *AuroraSecondary")
+	assert.Equal(t, "stratus-prod-orders", s.GlobalClusterIdentifier)
+	assert.Len(t, s.Instances, 1)
 	for name, v := range map[string]*string{"Endpoint": s.Endpoint, "ReaderEndpoint": s.ReaderEndpoint,
 		"ClusterIdentifier": s.ClusterIdentifier, "ClusterResourceId": s.ClusterResourceId} {
-		if v == nil || *v == "" {
-			t.Errorf("%s is empty", name)
-		}
+		assert.NotEmpty(t, cdktest.Str(v), name)
 	}
+	// Clients of a secondary use the reader endpoint (writes are forwarded) and IAM only.
+	assertConnection(t, s.Connection, s.ReaderEndpoint, "orders", nil, s.ClusterResourceId)
 }
 
 func TestAuroraSecondaryServerlessReadersAndSnapshot(t *testing.T) {

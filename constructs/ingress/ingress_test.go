@@ -175,7 +175,7 @@ func custom(t *testing.T) *fixture {
 				EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 			})
 			p.ReplicaRegions = []Replica{
-				{Region: "eu-west-1", KmsKeyArn: "arn:aws:kms:eu-west-1:" + account + ":alias/stratus"},
+				{Region: "eu-west-1", Key: kms.Key_FromKeyArn(s.stack, jsii.String("ReplicaKey"), jsii.String("arn:aws:kms:eu-west-1:"+account+":alias/stratus"))},
 				{Region: "us-west-2"},
 			}
 		}, func(p *LoadBalancerProps) {
@@ -622,12 +622,11 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{"a replica region listed twice", func(p *OriginSecretProps) {
 			p.ReplicaRegions = []Replica{{Region: "eu-west-1"}, {Region: "eu-west-1"}}
 		}, `ReplicaRegions[1].Region "eu-west-1" is listed twice`},
-		{"a replica key that is not an ARN", func(p *OriginSecretProps) {
-			p.ReplicaRegions = []Replica{{Region: "eu-west-1", KmsKeyArn: "alias/stratus"}}
-		}, `ReplicaRegions[0].KmsKeyArn "alias/stratus" is not a KMS key or alias ARN`},
 		{"a replica key in another region", func(p *OriginSecretProps) {
-			p.ReplicaRegions = []Replica{{Region: "eu-west-1", KmsKeyArn: "arn:aws:kms:us-west-2:111111111111:alias/stratus"}}
-		}, `is in us-west-2, not in the replica's region "eu-west-1"`},
+			key := kms.Key_FromKeyArn(cdktest.NewStack(cdktest.NewApp(t), "Keys", region), jsii.String("Key"),
+				jsii.String("arn:aws:kms:us-west-2:111111111111:alias/stratus"))
+			p.ReplicaRegions = []Replica{{Region: "eu-west-1", Key: key}}
+		}, `ReplicaRegions[0].Key arn:aws:kms:us-west-2:111111111111:alias/stratus is in us-west-2, not in the replica's region "eu-west-1"`},
 	}
 	for _, c := range secretCases {
 		t.Run(c.name, func(t *testing.T) {

@@ -26,10 +26,10 @@ const DefaultHeaderName = "X-Origin-Verify"
 type Replica struct {
 	// Region is the replica's region, e.g. "eu-west-1"; it must differ from the stack's region.
 	Region string
-	// KmsKeyArn is a customer key (or alias) ARN in Region that encrypts the replica, e.g.
-	// "arn:aws:kms:eu-west-1:111111111111:alias/stratus".
+	// Key is a customer key in Region that encrypts the replica. A key of another region is
+	// imported by ARN (kms.Key_FromKeyArn, an alias ARN works), since no stack can hold it.
 	// Default: the region's AWS managed key aws/secretsmanager.
-	KmsKeyArn string
+	Key kms.IKey
 }
 
 // OriginSecretProps configures an OriginSecret.
@@ -132,7 +132,6 @@ const (
 var (
 	secretName    = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	regionName    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
-	kmsArn        = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$`)
 	serviceName   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
 	healthPath    = regexp.MustCompile(`^/[\x21-\x7e]*$`)
@@ -173,13 +172,11 @@ func (p OriginSecretProps) validate(stackRegion string) error {
 			add("%s.Region %q is listed twice", key, r.Region)
 		}
 		seen[r.Region] = true
-		if r.KmsKeyArn == "" {
+		if r.Key == nil {
 			continue
 		}
-		if m := kmsArn.FindStringSubmatch(r.KmsKeyArn); m == nil {
-			add("%s.KmsKeyArn %q is not a KMS key or alias ARN", key, r.KmsKeyArn)
-		} else if m[1] != r.Region {
-			add("%s.KmsKeyArn %q is in %s, not in the replica's region %q", key, r.KmsKeyArn, m[1], r.Region)
+		if kr := r.Key.Env().Region; kr != nil && !*awscdk.Token_IsUnresolved(kr) && *kr != r.Region {
+			add("%s.Key %s is in %s, not in the replica's region %q", key, *r.Key.KeyArn(), *kr, r.Region)
 		}
 	}
 	return errors.Join(errs...)

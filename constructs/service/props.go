@@ -24,6 +24,8 @@ import (
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/database"
 )
 
 // DefaultAdotImage is the pinned AWS Distro for OpenTelemetry collector the sidecar runs by default.
@@ -51,10 +53,9 @@ type ServiceProps struct {
 	Image ecs.ContainerImage
 	// TargetGroup is the ALB target group (target type ip) the tasks register in.
 	TargetGroup elbv2.IApplicationTargetGroup
-	// LoadBalancerFullName is the full name of the ALB that forwards to TargetGroup
-	// ("app/<name>/<id>", elbv2.ApplicationLoadBalancer.LoadBalancerFullName()); with the target
-	// group's full name it labels the request-count scaling metric.
-	LoadBalancerFullName *string
+	// LoadBalancer is the ALB that forwards to TargetGroup; its full name and the target group's
+	// label the request-count scaling metric.
+	LoadBalancer elbv2.IApplicationLoadBalancer
 
 	// Cpu is the task's CPU units; with Memory it must be a pair Fargate offers.
 	// Default: 512.
@@ -104,9 +105,10 @@ type ServiceProps struct {
 	// HealthCheckGracePeriod is how long ECS ignores failing ALB health checks of a new task.
 	// Default: 60 seconds.
 	HealthCheckGracePeriod awscdk.Duration
-	// MinHealthyPercent is the share of DesiredCount that must stay running during a deployment.
+	// MinHealthyPercent is the share of DesiredCount that must stay running during a deployment,
+	// 0 to 100 (a pointer: 0, stop every old task first, is a real choice).
 	// Default: 100.
-	MinHealthyPercent int
+	MinHealthyPercent *int
 	// MaxHealthyPercent is the share of DesiredCount that may run during a deployment.
 	// Default: 200.
 	MaxHealthyPercent int
@@ -120,31 +122,18 @@ type ServiceProps struct {
 	// Default: none.
 	Secrets map[string]SecretVariable
 
-	// DatabaseHost is the database endpoint, set as DB_HOST (with DB_PORT, DB_USER, DB_IAM_USER
-	// and, when given, DB_NAME). The application connects as DB_USER with DB_PASSWORD when
-	// DB_PASSWORD is set, and otherwise as DB_USER with an IAM authentication token.
-	// Default: none (a service without a database; the other Database fields must then be unset).
-	DatabaseHost *string
-	// DatabasePort is set as DB_PORT.
-	// Default: 5432.
-	DatabasePort float64
-	// DatabaseName is set as DB_NAME.
-	// Default: none (DB_NAME unset).
-	DatabaseName string
+	// Database is the database the service uses, as a database construct returns it. Its host,
+	// port and name become DB_HOST, DB_PORT and DB_NAME; the task role may rds-db:connect as
+	// DatabaseUser (set as DB_IAM_USER) to it and nothing else. With a Secret, its "username" and
+	// "password" fields become the ECS secrets DB_USER and DB_PASSWORD (a matching pair that
+	// follows rotation at each task start) and the execution role may read exactly that secret;
+	// without one, DB_USER is DatabaseUser and the application authenticates with IAM tokens.
+	// Default: nil (a service without a database).
+	Database *database.Connection
 	// DatabaseUser is the only database user the task role may connect as with IAM
-	// authentication, set as DB_IAM_USER (and as DB_USER when there is no DatabaseSecret). The
-	// user must exist in the database with the rds_iam role.
+	// authentication. The user must exist in the database with the rds_iam role.
 	// Default: Name.
 	DatabaseUser string
-	// DatabaseSecret holds the database credentials; its "username" and "password" fields become
-	// the ECS secrets DB_USER and DB_PASSWORD (a matching pair that follows rotation at each task
-	// start), and the execution role may read exactly this secret (and decrypt with its key).
-	// Default: none (DB_USER is DatabaseUser, for IAM authentication only).
-	DatabaseSecret sm.ISecret
-	// DatabaseResourceId is the Aurora cluster's DbClusterResourceId (or an instance's
-	// DbiResourceId); the task role may then rds-db:connect as DatabaseUser to it, and nothing else.
-	// Default: none (no IAM database authentication).
-	DatabaseResourceId *string
 
 	// RedisHost is the cache endpoint, set as REDIS_HOST (with REDIS_PORT).
 	// Default: none (a service without a cache).
@@ -230,7 +219,6 @@ var (
 	variableName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	dbIdentifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
 	logGroupName  = regexp.MustCompile(`^[A-Za-z0-9_/.#-]{1,512}$`)
-	albFullName   = regexp.MustCompile(`^app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`)
 	resourceID    = regexp.MustCompile(`^(cluster|db)-[A-Z0-9]+$`)
 	jsonFieldName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 	// Words that mark a variable as a credential: it belongs in Secrets.
@@ -306,7 +294,6 @@ func (p ServiceProps) withDefaults() ServiceProps {
 	setInt(&p.CpuTarget, 70)
 	setInt(&p.MemoryTarget, 75)
 	setInt(&p.RequestsPerTarget, 1000)
-	setInt(&p.MinHealthyPercent, 100)
 	setInt(&p.MaxHealthyPercent, 200)
 	if p.Architecture == nil {
 		p.Architecture = ecs.CpuArchitecture_X86_64()
@@ -323,8 +310,8 @@ func (p ServiceProps) withDefaults() ServiceProps {
 	if p.HealthCheckGracePeriod == nil {
 		p.HealthCheckGracePeriod = awscdk.Duration_Seconds(jsii.Number(60))
 	}
-	if p.DatabasePort == 0 {
-		p.DatabasePort = 5432
+	if p.MinHealthyPercent == nil {
+		p.MinHealthyPercent = ptr(100)
 	}
 	if p.DatabaseUser == "" {
 		p.DatabaseUser = p.Name
@@ -368,14 +355,11 @@ func (p ServiceProps) validate() error {
 	}{
 		{"Cluster", p.Cluster != nil}, {"Namespace", p.Namespace != nil}, {"Vpc", p.Vpc != nil},
 		{"Subnets", p.Subnets != nil}, {"SecurityGroup", p.SecurityGroup != nil}, {"Image", p.Image != nil},
-		{"TargetGroup", p.TargetGroup != nil}, {"LoadBalancerFullName", p.LoadBalancerFullName != nil},
+		{"TargetGroup", p.TargetGroup != nil}, {"LoadBalancer", p.LoadBalancer != nil},
 	} {
 		if !r.set {
 			add("%s is required", r.name)
 		}
-	}
-	if n := p.LoadBalancerFullName; n != nil && !unresolved(n) && !albFullName.MatchString(*n) {
-		add("LoadBalancerFullName %q is not an ALB full name such as \"app/my-alb/0123456789abcdef\"", *n)
 	}
 
 	if _, ok := fargateMemory[p.Cpu]; !ok {
@@ -417,40 +401,35 @@ func (p ServiceProps) validate() error {
 	if p.RequestsPerTarget < 1 {
 		add("RequestsPerTarget %d must be at least 1", p.RequestsPerTarget)
 	}
-	if p.MinHealthyPercent < 0 || p.MinHealthyPercent > 100 {
-		add("MinHealthyPercent %d is outside 0-100", p.MinHealthyPercent)
+	if m := *p.MinHealthyPercent; m < 0 || m > 100 {
+		add("MinHealthyPercent %d is outside 0-100", m)
 	}
 	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > 200 {
 		add("MaxHealthyPercent %d is outside 100-200", p.MaxHealthyPercent)
 	}
-	if p.MaxHealthyPercent <= p.MinHealthyPercent {
-		add("MaxHealthyPercent %d must be above MinHealthyPercent %d, or a rolling deployment cannot start a new task", p.MaxHealthyPercent, p.MinHealthyPercent)
+	if p.MaxHealthyPercent <= *p.MinHealthyPercent {
+		add("MaxHealthyPercent %d must be above MinHealthyPercent %d, or a rolling deployment cannot start a new task", p.MaxHealthyPercent, *p.MinHealthyPercent)
 	}
 
 	p.validateVariables(add)
 
-	if p.DatabaseHost == nil {
-		for _, f := range []struct {
-			key string
-			set bool
-		}{
-			{"DatabaseName", p.DatabaseName != ""}, {"DatabaseSecret", p.DatabaseSecret != nil},
-			{"DatabaseResourceId", p.DatabaseResourceId != nil},
-		} {
-			if f.set {
-				add("%s is set but DatabaseHost is not", f.key)
-			}
+	if db := p.Database; db != nil {
+		if db.Host == nil || *db.Host == "" {
+			add("Database.Host is required")
 		}
-	}
-	checkPort("DatabasePort", p.DatabasePort)
-	if p.DatabaseName != "" && !dbIdentifier.MatchString(p.DatabaseName) {
-		add("DatabaseName %q must match %s", p.DatabaseName, dbIdentifier)
+		checkPort("Database.Port", float64(db.Port))
+		if db.DatabaseName != "" && !dbIdentifier.MatchString(db.DatabaseName) {
+			add("Database.DatabaseName %q must match %s", db.DatabaseName, dbIdentifier)
+		}
+		switch id := db.ResourceId; {
+		case id == nil:
+			add("Database.ResourceId is required: the task role connects with IAM authentication")
+		case !unresolved(id) && !resourceID.MatchString(*id):
+			add("Database.ResourceId %q is not a DbClusterResourceId (cluster-…) or DbiResourceId (db-…)", *id)
+		}
 	}
 	if !dbIdentifier.MatchString(p.DatabaseUser) {
 		add("DatabaseUser %q must match %s", p.DatabaseUser, dbIdentifier)
-	}
-	if id := p.DatabaseResourceId; id != nil && !unresolved(id) && !resourceID.MatchString(*id) {
-		add("DatabaseResourceId %q is not a DbClusterResourceId (cluster-…) or DbiResourceId (db-…)", *id)
 	}
 	if p.RedisHost == nil && (p.RedisAuthSecret != nil || p.RedisAuthField != "") {
 		add("RedisAuthSecret is set but RedisHost is not")
@@ -580,3 +559,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+func ptr[T any](v T) *T { return &v }

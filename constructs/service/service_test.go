@@ -22,13 +22,21 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
+
+// connection is a valid database connection, changed by mutate.
+func connection(mutate func(*database.Connection)) *database.Connection {
+	c := &database.Connection{Host: jsii.String("db.example.internal"), Port: database.Port, DatabaseName: "orders", ResourceId: jsii.String("cluster-ABCDEFGHIJ")}
+	mutate(c)
+	return c
+}
 
 const (
 	account   = "111111111111"
 	tgArn     = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/prod-product/0123456789abcdef"
-	albName   = "app/prod-alb/0123456789abcdef"
+	albArn    = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/prod-alb/0123456789abcdef"
 	dbSecret  = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/order/db-AbCdEf"
 	dbKey     = "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555"
 	redisArn  = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/cache/auth-GhIjKl"
@@ -87,7 +95,7 @@ func requiredProps(stack awscdk.Stack) ServiceProps {
 	})
 	tg := elbv2.ApplicationTargetGroup_FromTargetGroupAttributes(imports, jsii.String("Tg"), &elbv2.TargetGroupAttributes{
 		TargetGroupArn:   jsii.String(tgArn),
-		LoadBalancerArns: jsii.String("arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/" + albName),
+		LoadBalancerArns: jsii.String(albArn),
 	})
 	// The app's target group is a concrete one, whose listener opens the service security group;
 	// this imported stand-in cannot, and says so. (aws-cdk-lib 2.270 honours an acknowledgement
@@ -109,8 +117,10 @@ func requiredProps(stack awscdk.Stack) ServiceProps {
 			&ec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)}),
 		Image: ecs.ContainerImage_FromEcrRepository(
 			ecr.Repository_FromRepositoryName(imports, jsii.String("Repo"), jsii.String("prod/product")), jsii.String("1.4.2")),
-		TargetGroup:          tg,
-		LoadBalancerFullName: jsii.String(albName),
+		TargetGroup: tg,
+		LoadBalancer: elbv2.ApplicationLoadBalancer_FromApplicationLoadBalancerAttributes(imports, jsii.String("Alb"), &elbv2.ApplicationLoadBalancerAttributes{
+			LoadBalancerArn: jsii.String(albArn), SecurityGroupId: jsii.String("sg-0fedcba9876543210"),
+		}),
 	}
 }
 
@@ -131,16 +141,15 @@ func fullProps(stack awscdk.Stack) ServiceProps {
 	p.ScaleOutCooldown = awscdk.Duration_Seconds(jsii.Number(30))
 	p.ScaleInCooldown = awscdk.Duration_Minutes(jsii.Number(10))
 	p.HealthCheckGracePeriod = awscdk.Duration_Seconds(jsii.Number(120))
-	p.MinHealthyPercent, p.MaxHealthyPercent = 50, 150
+	p.MinHealthyPercent, p.MaxHealthyPercent = ptr(50), 150
 	p.StopTimeout = awscdk.Duration_Seconds(jsii.Number(60))
 	p.Environment = map[string]*string{"FEATURE_FLAGS": jsii.String("checkout-v2"), "LOG_LEVEL": jsii.String("info")}
 	p.Secrets = map[string]SecretVariable{"PAYMENTS_API_KEY": {Secret: importedSecret(stack, "ApiKey", apiKeyArn, "")}}
-	p.DatabaseHost = jsii.String("order.cluster-abc.us-east-1.rds.amazonaws.com")
-	p.DatabasePort = 5433
-	p.DatabaseName = "orders"
+	p.Database = &database.Connection{
+		Host: jsii.String("order.cluster-abc.us-east-1.rds.amazonaws.com"), Port: 5433, DatabaseName: "orders",
+		Secret: importedSecret(stack, "DbSecret", dbSecret, dbKey), ResourceId: jsii.String("cluster-ABCDEFGHIJKLMNOP"),
+	}
 	p.DatabaseUser = "order_svc"
-	p.DatabaseSecret = importedSecret(stack, "DbSecret", dbSecret, dbKey)
-	p.DatabaseResourceId = jsii.String("cluster-ABCDEFGHIJKLMNOP")
 	p.RedisHost = jsii.String("master.cache.abc.use1.cache.amazonaws.com")
 	p.RedisPort = 6380
 	p.RedisAuthSecret = importedSecret(stack, "RedisAuth", redisArn, "")
@@ -696,13 +705,15 @@ func TestFargateTable(t *testing.T) {
 func TestInvalidPropsAreRejected(t *testing.T) {
 	s := synth(t)
 	otherTg := elbv2.ApplicationTargetGroup_FromTargetGroupAttributes(s.minimal, jsii.String("OtherTg"), &elbv2.TargetGroupAttributes{TargetGroupArn: jsii.String(tgArn)})
+	otherAlb := elbv2.ApplicationLoadBalancer_FromApplicationLoadBalancerAttributes(s.minimal, jsii.String("OtherAlb"),
+		&elbv2.ApplicationLoadBalancerAttributes{LoadBalancerArn: jsii.String(albArn), SecurityGroupId: jsii.String("sg-0fedcba9876543210")})
 	base := func() ServiceProps {
 		p := ServiceProps{
 			Name: "product", Cluster: s.minimalOut.Service.Cluster(), Namespace: s.minimalOut.Service.CloudMapService().Namespace(),
 			Vpc: s.minimalOut.Service.Cluster().Vpc(), Subnets: &ec2.SubnetSelection{SubnetGroupName: jsii.String("App")},
 			SecurityGroup: (*s.minimalOut.Service.Connections().SecurityGroups())[0], Image: ecs.ContainerImage_FromRegistry(jsii.String("x"), nil),
-			TargetGroup:          otherTg,
-			LoadBalancerFullName: jsii.String(albName),
+			TargetGroup:  otherTg,
+			LoadBalancer: otherAlb,
 		}
 		return p
 	}
@@ -717,10 +728,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{"a missing cluster", func(p *ServiceProps) { p.Cluster = nil }, "Cluster is required"},
 		{"a missing namespace", func(p *ServiceProps) { p.Namespace = nil }, "Namespace is required"},
 		{"a missing target group", func(p *ServiceProps) { p.TargetGroup = nil }, "TargetGroup is required"},
-		{"a missing load balancer name", func(p *ServiceProps) { p.LoadBalancerFullName = nil }, "LoadBalancerFullName is required"},
-		{"a load balancer ARN instead of its full name", func(p *ServiceProps) {
-			p.LoadBalancerFullName = jsii.String("arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/" + albName)
-		}, "is not an ALB full name"},
+		{"a missing load balancer", func(p *ServiceProps) { p.LoadBalancer = nil }, "LoadBalancer is required"},
 		{"a CPU value Fargate does not offer", func(p *ServiceProps) { p.Cpu = 768 }, "Cpu 768 is not a Fargate CPU value"},
 		{"too little memory for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 1024, 1024 }, "Memory 1024 is not offered with Cpu 1024 on Fargate (allowed: 2048 to 8192 in steps of 1024 MiB)"},
 		{"memory off the step for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 8192, 18432 }, "Memory 18432 is not offered with Cpu 8192"},
@@ -735,7 +743,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{"a CPU target above 100", func(p *ServiceProps) { p.CpuTarget = 101 }, "CpuTarget 101 is outside 1-100"},
 		{"a negative memory target", func(p *ServiceProps) { p.MemoryTarget = -5 }, "MemoryTarget -5 is outside 1-100"},
 		{"a negative request target", func(p *ServiceProps) { p.RequestsPerTarget = -1 }, "RequestsPerTarget -1 must be at least 1"},
-		{"a minimum healthy percent above 100", func(p *ServiceProps) { p.MinHealthyPercent = 120 }, "MinHealthyPercent 120 is outside 0-100"},
+		{"a minimum healthy percent above 100", func(p *ServiceProps) { p.MinHealthyPercent = ptr(120) }, "MinHealthyPercent 120 is outside 0-100"},
 		{"a maximum healthy percent above 200", func(p *ServiceProps) { p.MaxHealthyPercent = 250 }, "MaxHealthyPercent 250 is outside 100-200"},
 		{"healthy percents that block a rolling deployment", func(p *ServiceProps) { p.MaxHealthyPercent = 100 }, "MaxHealthyPercent 100 must be above MinHealthyPercent 100"},
 		{"a credential in the plain environment", func(p *ServiceProps) { p.Environment = map[string]*string{"DB_PASSWORD_FALLBACK": jsii.String("x")} }, `Environment["DB_PASSWORD_FALLBACK"] reads like a credential`},
@@ -747,13 +755,19 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			p.Environment = map[string]*string{"SIGNING": jsii.String("x")}
 			p.Secrets = map[string]SecretVariable{"SIGNING": {Secret: secret}}
 		}, `Secrets["SIGNING"] is also in Environment`},
-		{"a database secret without a database", func(p *ServiceProps) { p.DatabaseSecret = secret }, "DatabaseSecret is set but DatabaseHost is not"},
-		{"a database resource id without a database", func(p *ServiceProps) { p.DatabaseResourceId = jsii.String("cluster-ABC") }, "DatabaseResourceId is set but DatabaseHost is not"},
+		{"a database without a host", func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.Host = nil }) }, "Database.Host is required"},
+		{"a database without a resource id", func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.ResourceId = nil }) },
+			"Database.ResourceId is required: the task role connects with IAM authentication"},
 		{"a malformed database resource id", func(p *ServiceProps) {
-			p.DatabaseHost, p.DatabaseResourceId = jsii.String("db"), jsii.String("my-cluster")
-		}, `DatabaseResourceId "my-cluster" is not a DbClusterResourceId`},
+			p.Database = connection(func(c *database.Connection) { c.ResourceId = jsii.String("my-cluster") })
+		}, `Database.ResourceId "my-cluster" is not a DbClusterResourceId`},
+		{"a malformed database name", func(p *ServiceProps) {
+			p.Database = connection(func(c *database.Connection) { c.DatabaseName = "or ders" })
+		},
+			`Database.DatabaseName "or ders" must match`},
+		{"a database port out of range", func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.Port = 65536 }) },
+			"Database.Port 65536 is outside 1-65535"},
 		{"a database user with a space", func(p *ServiceProps) { p.DatabaseUser = "order svc" }, `DatabaseUser "order svc" must match`},
-		{"a database port out of range", func(p *ServiceProps) { p.DatabasePort = 65536 }, "DatabasePort 65536 is outside 1-65535"},
 		{"a cache secret without a cache", func(p *ServiceProps) { p.RedisAuthSecret = secret }, "RedisAuthSecret is set but RedisHost is not"},
 		{"a cache port out of range", func(p *ServiceProps) { p.RedisPort = -1 }, "RedisPort -1 is outside 1-65535"},
 		{"a log group name with a space", func(p *ServiceProps) { p.LogGroupName = "/ecs/my service" }, `LogGroupName "/ecs/my service"`},
@@ -852,7 +866,7 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 		key := kms.NewKey(data, jsii.String("Key"), &kms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		secret := sm.NewSecret(data, jsii.String("DbSecret"), &sm.SecretProps{EncryptionKey: key})
 		p := requiredProps(appStack)
-		p.DatabaseHost, p.DatabaseSecret = jsii.String("db.example.internal"), secret
+		p.Database = &database.Connection{Host: jsii.String("db.example.internal"), Port: database.Port, Secret: secret, ResourceId: jsii.String("cluster-ABCDEFGHIJ")}
 		if _, err := NewService(appStack, "Service", p); err != nil {
 			t.Fatal(err)
 		}

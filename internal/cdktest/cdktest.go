@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +58,13 @@ func Context() map[string]any {
 		panic(fmt.Sprintf("cdk.json: %v", err))
 	}
 	return doc.Context
+}
+
+// NewApp is an app with cdk.json's context that synthesizes into a temporary folder of t.
+func NewApp(t testing.TB) awscdk.App {
+	t.Helper()
+	ctx := Context()
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
 }
 
 // NewStack adds a stack to app in Account and region, with the AZ lookup answered
@@ -141,11 +149,58 @@ func OfType(t testing.TB, template map[string]any, typ string) map[string]map[st
 	}
 	out := map[string]map[string]any{}
 	for id, r := range resources {
-		if res := r.(map[string]any); res["Type"] == typ {
+		if res, ok := r.(map[string]any); ok && res["Type"] == typ {
 			out[id] = res
 		}
 	}
 	return out
+}
+
+// Path walks decoded JSON (a template or part of one) down keys, each a map key or, for a
+// list, a decimal index, and returns what it finds there as T. A missing key or a value of
+// another type fails the test with the path, instead of panicking on an unchecked assertion.
+func Path[T any](t testing.TB, v any, keys ...string) T {
+	t.Helper()
+	cur := v
+	for i, k := range keys {
+		switch node := cur.(type) {
+		case map[string]any:
+			next, ok := node[k]
+			if !ok {
+				t.Fatalf("%s: no key %q (keys: %v)", strings.Join(keys[:i+1], "."), k, sortedKeys(node))
+			}
+			cur = next
+		case []any:
+			var n int
+			if _, err := fmt.Sscan(k, &n); err != nil || n < 0 || n >= len(node) {
+				t.Fatalf("%s: no index %q in a list of %d", strings.Join(keys[:i+1], "."), k, len(node))
+			}
+			cur = node[n]
+		default:
+			t.Fatalf("%s: %T is neither a map nor a list", strings.Join(keys[:i], "."), cur)
+		}
+	}
+	out, ok := cur.(T)
+	if !ok {
+		var want T
+		t.Fatalf("%s: %T, want %T", strings.Join(keys, "."), cur, want)
+	}
+	return out
+}
+
+// Props returns the Properties of a template resource (as OfType and Only return them).
+func Props(t testing.TB, resource map[string]any) map[string]any {
+	t.Helper()
+	return Path[map[string]any](t, resource, "Properties")
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Only returns the logical id and body of the one resource of type typ in template, and fails
@@ -280,4 +335,12 @@ func CfnLintClean(t testing.TB, dir string, templates int) {
 	if out, err := exec.Command("cfn-lint", files...).CombinedOutput(); err != nil {
 		t.Fatalf("cfn-lint: %v\n%s", err, out)
 	}
+}
+
+// Str is the value of a jsii string, "" for nil.
+func Str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
