@@ -1878,13 +1878,13 @@ func TestLoadDirWithoutEnvironmentFiles(t *testing.T) {
 
 func TestRegionFacts(t *testing.T) {
 	want := map[string]RegionFacts{
-		"us-east-1":      {"us-east-1", "abcdef", "pl-3b927c52"},
-		"us-east-2":      {"us-east-2", "abc", "pl-b6a144df"},
-		"us-west-2":      {"us-west-2", "abcd", "pl-82a045eb"},
-		"eu-west-1":      {"eu-west-1", "abc", "pl-4fa04526"},
-		"eu-west-2":      {"eu-west-2", "abc", "pl-93a247fa"},
-		"eu-central-1":   {"eu-central-1", "abc", "pl-a3a144ca"},
-		"ap-southeast-1": {"ap-southeast-1", "abc", "pl-31a34658"},
+		"us-east-1":      {Name: "us-east-1", AZLetters: "abcdef", CloudFrontOriginPrefixList: "pl-3b927c52"},
+		"us-east-2":      {Name: "us-east-2", AZLetters: "abc", CloudFrontOriginPrefixList: "pl-b6a144df"},
+		"us-west-2":      {Name: "us-west-2", AZLetters: "abcd", CloudFrontOriginPrefixList: "pl-82a045eb"},
+		"eu-west-1":      {Name: "eu-west-1", AZLetters: "abc", CloudFrontOriginPrefixList: "pl-4fa04526"},
+		"eu-west-2":      {Name: "eu-west-2", AZLetters: "abc", CloudFrontOriginPrefixList: "pl-93a247fa"},
+		"eu-central-1":   {Name: "eu-central-1", AZLetters: "abc", CloudFrontOriginPrefixList: "pl-a3a144ca"},
+		"ap-southeast-1": {Name: "ap-southeast-1", AZLetters: "abc", CloudFrontOriginPrefixList: "pl-31a34658"},
 	}
 	for name, w := range want {
 		if got, ok := LookupRegion(name); !ok || got != w {
@@ -1918,29 +1918,6 @@ func TestEndpointLists(t *testing.T) {
 	}
 }
 
-func TestCountryCodes(t *testing.T) {
-	if len(countryCodes) != 249 {
-		t.Errorf("%d country codes, want the 249 assigned ISO 3166-1 alpha-2 codes", len(countryCodes))
-	}
-	if !slices.IsSorted(countryCodes) || len(slices.Compact(slices.Clone(countryCodes))) != len(countryCodes) {
-		t.Errorf("countryCodes is not sorted or has duplicates")
-	}
-	for _, c := range countryCodes {
-		if len(c) != 2 || strings.ToUpper(c) != c {
-			t.Errorf("country code %q is not two uppercase letters", c)
-		}
-	}
-	for _, c := range []string{"US", "GB", "DE", "NO", "SS", "BQ", "AX"} {
-		if !slices.Contains(countryCodes, c) {
-			t.Errorf("assigned code %s is missing", c)
-		}
-	}
-	for c := range countryHints {
-		if slices.Contains(countryCodes, c) {
-			t.Errorf("%s has a hint saying it is not assigned, but is in the table", c)
-		}
-	}
-}
 
 func TestFargateSizes(t *testing.T) {
 	// Memory choices per CPU size, from the Fargate task size table.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 var (
@@ -184,8 +186,8 @@ func (v *validator) zones(path string, r *Region, facts RegionFacts, known bool,
 				v.errorf("%s.name %q: duplicate of %s[%d].name (each AZ may be listed once)", p, az.Name, azPath, k)
 			} else {
 				firstAZ[az.Name] = j
-				if known && !facts.hasAZ(az.Name) {
-					v.errorf("%s.name %q: not an availability zone of %s (allowed: %s)", p, az.Name, r.Name, strings.Join(facts.azNames(), ", "))
+				if known && !facts.HasAZ(az.Name) {
+					v.errorf("%s.name %q: not an availability zone of %s (allowed: %s)", p, az.Name, r.Name, strings.Join(facts.AZNames(), ", "))
 				}
 			}
 		}
@@ -1177,11 +1179,11 @@ func (v *validator) geo(p, mode string, modes, countries []string) {
 		switch up := strings.ToUpper(c); {
 		case dup:
 			v.errorf("%s %q: duplicate of %s[%d] (list each country once)", kp, c, cp, j)
-		case slices.Contains(countryCodes, c):
-		case up != c && slices.Contains(countryCodes, up):
+		case slices.Contains(limits.CountryCodes, c):
+		case up != c && slices.Contains(limits.CountryCodes, up):
 			v.errorf("%s %q: country codes are uppercase: write %q", kp, c, up)
-		case countryHints[up] != "":
-			v.errorf("%s %q: not an ISO 3166-1 alpha-2 country code (%s)", kp, c, countryHints[up])
+		case limits.CountryHints[up] != "":
+			v.errorf("%s %q: not an ISO 3166-1 alpha-2 country code (%s)", kp, c, limits.CountryHints[up])
 		default:
 			v.errorf("%s %q: not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)", kp, c)
 		}

@@ -1,9 +1,9 @@
-package config
+package limits
 
-// countryCodes are the 249 officially assigned ISO 3166-1 alpha-2 country codes, sorted, grouped
+// CountryCodes are the 249 officially assigned ISO 3166-1 alpha-2 country codes, sorted, grouped
 // by first letter. WAF geo match statements and CloudFront geo restrictions take these codes.
 // Reserved and user-assigned codes (UK, EU, XK, XX …) are not in the list.
-var countryCodes = []string{
+var CountryCodes = []string{
 	"AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
 	"BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ",
 	"CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ",
@@ -31,8 +31,8 @@ var countryCodes = []string{
 	"ZA", "ZM", "ZW",
 }
 
-// countryHints explains common codes that look right but are not assigned.
-var countryHints = map[string]string{
+// CountryHints explains common codes that look right but are not assigned.
+var CountryHints = map[string]string{
 	"UK": "the United Kingdom is GB",
 	"EU": "EU is reserved, not a country; list the member states",
 	"XK": "XK (Kosovo) is user-assigned, not an ISO 3166-1 code",

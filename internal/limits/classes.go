@@ -1,0 +1,63 @@
+package limits
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Instance classes and node types are <prefix>.<family>.<size>: the family is letters, a
+// generation digit and optional attribute letters (r6g, r6gd, x2iedn, t4g), the size one AWS
+// names. The pattern is the shape every RDS and ElastiCache class has; what a given engine
+// offers is narrowed by AuroraInstanceClassProblem and GlobalDatastoreNodeType.
+var (
+	classSize       = `(micro|small|medium|large|[0-9]*xlarge|metal)`
+	dbClassRE       = regexp.MustCompile(`^db\.([a-z]+[0-9]+[a-z-]*)\.` + classSize + `$`)
+	cacheNodeTypeRE = regexp.MustCompile(`^cache\.([a-z]+[0-9]+[a-z-]*)\.` + classSize + `$`)
+)
+
+// InstanceClassRule and CacheNodeTypeRule describe the accepted shapes, for messages and docs.
+const (
+	InstanceClassRule = "db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. db.r6g.large)"
+	CacheNodeTypeRule = "cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. cache.r7g.large)"
+	// ServerlessInstanceClass is the class Aurora gives Serverless v2 instances.
+	ServerlessInstanceClass = "db.serverless"
+)
+
+// ValidInstanceClass reports whether s has the shape of an RDS instance class.
+func ValidInstanceClass(s string) bool { return dbClassRE.MatchString(s) }
+
+// ValidCacheNodeType reports whether s has the shape of an ElastiCache node type.
+func ValidCacheNodeType(s string) bool { return cacheNodeTypeRE.MatchString(s) }
+
+// CacheNodeFamily returns the family of a node type ("r7g" of cache.r7g.large), or "".
+func CacheNodeFamily(s string) string {
+	if m := cacheNodeTypeRE.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// GlobalDatastoreNodeType reports whether a (valid) node type can join a Global Datastore:
+// burstable t families cannot.
+func GlobalDatastoreNodeType(s string) bool {
+	f := CacheNodeFamily(s)
+	return f != "" && !strings.HasPrefix(f, "t")
+}
+
+// AuroraInstanceClassProblem says why a (well-formed) class is not one Aurora PostgreSQL
+// offers, or "" when it is: Aurora runs memory-optimised (r, x) and burstable (t) classes only,
+// and burstable ones only at medium and large.
+func AuroraInstanceClassProblem(class string) string {
+	m := dbClassRE.FindStringSubmatch(class)
+	if m == nil {
+		return "not an RDS instance class (allowed: " + InstanceClassRule + ")"
+	}
+	family, size := m[1], m[2]
+	switch {
+	case !strings.HasPrefix(family, "r") && !strings.HasPrefix(family, "x") && !strings.HasPrefix(family, "t"):
+		return "Aurora PostgreSQL offers no " + family + " classes (allowed families: r*, x*, t*; e.g. db.r6g.large, db.t4g.medium)"
+	case strings.HasPrefix(family, "t") && size != "medium" && size != "large":
+		return "Aurora PostgreSQL offers burstable classes only at medium and large (e.g. db." + family + ".medium)"
+	}
+	return ""
+}

@@ -1,0 +1,151 @@
+package limits
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFargateMemoryListsTheSizesAWSDocuments(t *testing.T) {
+	assert.Equal(t, []int{512, 1024, 2048}, FargateMemory(256))
+	assert.Equal(t, []int{1024, 2048, 3072, 4096}, FargateMemory(512))
+	assert.Len(t, FargateMemory(16384), 12, "32-120 GiB in 8 GiB steps")
+	assert.Nil(t, FargateMemory(300))
+	assert.True(t, ValidFargateSize(4096, 30720))
+	assert.False(t, ValidFargateSize(4096, 31744))
+	for _, cpu := range FargateCPUs {
+		assert.NotEmpty(t, FargateMemory(cpu), "cpu %d", cpu)
+	}
+	m := FargateMemory(256)
+	m[0] = 1
+	assert.Equal(t, 512, FargateMemory(256)[0], "callers get a copy")
+}
+
+func TestVersionListsAreSortedUniqueAndHoldTheDefaults(t *testing.T) {
+	lists := map[string][]string{"aurora": AuroraPostgresVersions, "postgres": PostgresVersions}
+	for engine, vs := range CacheEngineVersions {
+		lists[engine] = vs
+	}
+	for name, vs := range lists {
+		assert.True(t, slices.IsSortedFunc(vs, CompareVersions), "%s is in version order", name)
+		assert.Len(t, slices.Compact(slices.Clone(vs)), len(vs), "%s has no duplicates", name)
+	}
+	assert.Contains(t, AuroraPostgresVersions, DefaultAuroraPostgresVersion)
+	assert.Contains(t, PostgresVersions, DefaultPostgresVersion)
+	for _, engine := range CacheEngines {
+		assert.Contains(t, CacheEngineVersions[engine], CacheDefaultVersions[engine], engine)
+	}
+}
+
+func TestCacheParameterGroupFamilies(t *testing.T) {
+	for _, tc := range []struct{ engine, version, family string }{
+		{"redis", "7.0", "redis7"}, {"redis", "7.1", "redis7"}, {"valkey", "7.2", "valkey7"}, {"valkey", "8.2", "valkey8"},
+	} {
+		f, ok := CacheParameterGroupFamily(tc.engine, tc.version)
+		assert.True(t, ok, tc.version)
+		assert.Equal(t, tc.family, f)
+	}
+	_, ok := CacheParameterGroupFamily("redis", "6.2")
+	assert.False(t, ok, "Redis 6.2 has no TransitEncryptionMode")
+}
+
+func TestInstanceClassesAndNodeTypes(t *testing.T) {
+	for _, c := range []string{"db.r6g.large", "db.t4g.medium", "db.r7g.2xlarge", "db.x2g.metal", "db.r6gd.xlarge"} {
+		assert.True(t, ValidInstanceClass(c), c)
+		assert.Empty(t, AuroraInstanceClassProblem(c), c)
+	}
+	for _, c := range []string{"db.r6g", "r6g.large", "db.r6g.huge", "db.R6G.large", "cache.r7g.large"} {
+		assert.False(t, ValidInstanceClass(c), c)
+	}
+	assert.Contains(t, AuroraInstanceClassProblem("db.m6g.large"), "offers no m6g classes")
+	assert.Contains(t, AuroraInstanceClassProblem("db.t3.micro"), "only at medium and large")
+	assert.Contains(t, AuroraInstanceClassProblem("db.r6g"), "not an RDS instance class")
+
+	assert.True(t, ValidCacheNodeType("cache.t4g.micro"))
+	assert.False(t, ValidCacheNodeType("cache.r7g.giant"))
+	assert.Equal(t, "r6gd", CacheNodeFamily("cache.r6gd.xlarge"))
+	assert.True(t, GlobalDatastoreNodeType("cache.r7g.large"))
+	assert.False(t, GlobalDatastoreNodeType("cache.t4g.small"))
+}
+
+func TestWindows(t *testing.T) {
+	w, err := ParseDailyWindow("23:30-00:30", 60)
+	require.NoError(t, err)
+	assert.Equal(t, Window{Start: 23*60 + 30, Length: 60}, w)
+
+	_, err = ParseDailyWindow("03:00-03:20", 30)
+	assert.EqualError(t, err, "20 minutes long (allowed: at least 30 minutes)")
+	_, err = ParseDailyWindow("3:00-4:00", 30)
+	assert.ErrorContains(t, err, "not a daily window")
+
+	wk, err := ParseWeeklyWindow("sun:23:30-mon:00:30", 30)
+	require.NoError(t, err)
+	assert.Equal(t, Window{Start: 6*MinutesPerDay + 23*60 + 30, Length: 60, Weekly: true}, wk)
+	_, err = ParseWeeklyWindow("Sun:04:30-sun:05:30", 30)
+	assert.ErrorContains(t, err, "not a weekly window")
+
+	daily, _ := ParseDailyWindow(DefaultBackupWindow, 30)
+	weekly, _ := ParseWeeklyWindow(DefaultDatabaseMaintenance, 30)
+	_, overlap := DailyOverlapsWeekly(daily, weekly)
+	assert.False(t, overlap, "the database defaults do not overlap")
+	daily, _ = ParseDailyWindow(DefaultCacheSnapshotWindow, 60)
+	weekly, _ = ParseWeeklyWindow(DefaultCacheMaintenanceWindow, 60)
+	_, overlap = DailyOverlapsWeekly(daily, weekly)
+	assert.False(t, overlap, "the cache defaults do not overlap")
+
+	daily, _ = ParseDailyWindow("23:00-01:00", 30)
+	weekly, _ = ParseWeeklyWindow("sun:00:30-sun:01:30", 30)
+	day, overlap := DailyOverlapsWeekly(daily, weekly)
+	assert.True(t, overlap)
+	assert.Equal(t, "sun", day, "the first shared minute is Sunday 00:30")
+	weekly, _ = ParseWeeklyWindow("wed:22:00-thu:02:00", 30)
+	day, overlap = DailyOverlapsWeekly(daily, weekly)
+	assert.True(t, overlap)
+	assert.Equal(t, "wed", day)
+}
+
+func TestEnvironmentNames(t *testing.T) {
+	for _, n := range []string{"DB_HOST", "REDIS_AUTH", "OTEL_SERVICE_NAME", "AWS_REGION", "ECS_ANYTHING", "otel_service_name"} {
+		assert.True(t, ReservedEnvName(n), n)
+	}
+	assert.False(t, ReservedEnvName("LOG_LEVEL"))
+	for _, n := range []string{"DB_PASSWORD2_X_TOKEN", "STRIPE_API_KEY", "GITHUB_TOKEN", "MY_SECRET"} {
+		assert.True(t, LooksLikeCredential(n), n)
+	}
+	for _, n := range []string{"LOG_LEVEL", "TOKENIZER_MODE", "FEATURE_FLAGS"} {
+		assert.False(t, LooksLikeCredential(n), n)
+	}
+}
+
+func TestStorageCeiling(t *testing.T) {
+	assert.Equal(t, 110, MinMaxAllocatedStorageGiB(100))
+	assert.Equal(t, 24, MinMaxAllocatedStorageGiB(21), "23.1 rounded up")
+}
+
+func TestEndpointsRegionsAndCountries(t *testing.T) {
+	assert.True(t, slices.IsSorted(InterfaceEndpoints))
+	for _, e := range DefaultInterfaceEndpoints {
+		assert.Contains(t, InterfaceEndpoints, e)
+	}
+	for _, e := range GatewayEndpoints {
+		assert.NotContains(t, InterfaceEndpoints, e, "always a gateway endpoint")
+	}
+	assert.Contains(t, Regions(), EdgeRegion)
+	for _, r := range Regions() {
+		f, ok := LookupRegion(r)
+		require.True(t, ok)
+		assert.GreaterOrEqual(t, len(f.AZNames()), MinZones, r)
+		assert.True(t, f.HasAZ(r+"a"))
+		assert.True(t, strings.HasPrefix(f.CloudFrontOriginPrefixList, "pl-"))
+	}
+	assert.Len(t, CountryCodes, 249)
+	assert.True(t, slices.IsSorted(CountryCodes))
+	assert.Len(t, slices.Compact(slices.Clone(CountryCodes)), len(CountryCodes))
+	for c := range CountryHints {
+		assert.NotContains(t, CountryCodes, c)
+	}
+	assert.Equal(t, 10, MinWAFRateLimit, "AWS lowered the rate-based rule minimum to 10 in 2024")
+}

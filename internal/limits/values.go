@@ -1,0 +1,170 @@
+package limits
+
+import (
+	"slices"
+	"strings"
+)
+
+// LogRetentionDays are the only retention periods (days) CloudWatch Logs accepts. Stratus never
+// keeps logs forever (NIST 800-53 asks for an explicit retention).
+var LogRetentionDays = []int{
+	1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+}
+
+// DefaultLogRetentionDays is the retention of every Stratus log group unless configured.
+const DefaultLogRetentionDays = 365
+
+// Environment variables of the service containers.
+var (
+	// DatabaseEnvNames are set by the service construct from the service's database.
+	DatabaseEnvNames = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_USER", "DB_PASSWORD"}
+	// CacheEnvNames are set by the service construct from the cache.
+	CacheEnvNames = []string{"REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
+	// OtelEnvNames are set by the service construct when the adot sidecar runs.
+	OtelEnvNames = []string{"OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL"}
+	// ReservedEnvNames are every name the platform sets itself (the three lists above).
+	ReservedEnvNames = slices.Concat(DatabaseEnvNames, CacheEnvNames, OtelEnvNames)
+	// ReservedEnvPrefixes are reserved for AWS and the ECS agent.
+	ReservedEnvPrefixes = []string{"AWS_", "ECS_"}
+	// CredentialWords mark a variable name as a credential when they are one of its
+	// _-separated words; CredentialParts when they appear anywhere in it.
+	CredentialWords = []string{"PASSWORD", "PASSWD", "PWD", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL", "CREDENTIALS", "PRIVATE", "APIKEY"}
+	CredentialParts = []string{"API_KEY", "PRIVATE_KEY", "ACCESS_KEY"}
+)
+
+// ReservedEnvName reports whether the platform sets name itself (compared case-insensitively).
+func ReservedEnvName(name string) bool {
+	upper := strings.ToUpper(name)
+	if slices.Contains(ReservedEnvNames, upper) {
+		return true
+	}
+	for _, p := range ReservedEnvPrefixes {
+		if strings.HasPrefix(upper, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// LooksLikeCredential reports whether a variable name reads like a credential, which must never
+// travel as a plain environment variable (it would show in the task definition).
+func LooksLikeCredential(name string) bool {
+	upper := strings.ToUpper(name)
+	for _, p := range CredentialParts {
+		if strings.Contains(upper, p) {
+			return true
+		}
+	}
+	for _, w := range strings.Split(upper, "_") {
+		if slices.Contains(CredentialWords, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ports.
+const (
+	// DatabasePort is the PostgreSQL port of every Stratus database (fixed: NACLs and security
+	// groups of the data tier are built around it).
+	DatabasePort = 5432
+	// MinPort and MaxPort bound any TCP port.
+	MinPort, MaxPort = 1, 65535
+	// MinCachePort is the lowest port ElastiCache accepts.
+	MinCachePort = 1024
+	// DefaultServicePort and DefaultCachePort apply when no port is given.
+	DefaultServicePort = 8080
+	DefaultCachePort   = 6379
+)
+
+var (
+	// ListenerPorts are the ALB's listener ports; a container may not use them.
+	ListenerPorts = []int{80, 443}
+	// CollectorPorts are where the adot sidecar listens inside the task (OTLP gRPC and HTTP); a
+	// service running adot may not use them.
+	CollectorPorts = []int{4317, 4318}
+)
+
+// Task counts and scaling.
+const (
+	MinTaskCount, MaxTaskCount = 1, 1000
+	MaxServices                = 100 // listener rules per ALB (default quota), one per service
+)
+
+// Aurora and RDS.
+const (
+	MinReaders, MaxReaders                   = 0, 15
+	MinBackupRetentionDays                   = 1
+	MaxBackupRetentionDays                   = 35
+	MinServerlessACU, MaxServerlessACU       = 0.5, 256.0
+	MinServerlessMaxACU                      = 1.0
+	ServerlessACUStep                        = 0.5
+	MinAllocatedStorageGiB                   = 20
+	MaxAllocatedStorageGiB                   = 65536
+	MinSnapshotRetentionDays                 = 15 // NIST 800-53 (cdk-nag's ElastiCache backup rule)
+	MaxSnapshotRetentionDays                 = 35
+	MinCacheReplicas, MaxCacheReplicas       = 0, 5
+	MinHealthCheckFailures                   = 1
+	MaxHealthCheckFailures                   = 10
+	MaxHealthCheckPathLength                 = 255 // Route 53 ResourcePath
+	MaxTargetHealthCheckPathLength           = 1024
+	MaxPathPatternLength                     = 128
+	MinZones, MaxZones                       = 2, 5 // the ALB needs 2 AZs; the data NACL rule quota allows 5
+	MinViewerNames, MaxViewerNames           = 1, 10
+	MaxCertificateNames                      = 100
+	MaxCertificateCommonNameLength           = 64 // ACM: the first name of a certificate is its subject CN
+	MinWAFRateLimit, MaxWAFRateLimit         = 10, 2_000_000_000
+	DefaultWAFRateLimit                      = 2000
+	MinVPCPrefixBits, MaxVPCPrefixBits       = 16, 24 // AWS allows /28; /24 keeps room for 3 tiers in 2+ AZs
+	MinSubnetPrefixBits, MaxSubnetPrefixBits = 16, 28
+)
+
+// MinMaxAllocatedStorageGiB is the smallest storage-autoscaling ceiling RDS accepts above
+// allocated GiB: at least 10% more (a ceiling equal to allocated turns autoscaling off).
+func MinMaxAllocatedStorageGiB(allocated int) int { return (allocated*11 + 9) / 10 }
+
+// HealthCheckIntervals are the Route 53 health-check intervals (seconds).
+var HealthCheckIntervals = []int{10, 30}
+
+// WAF managed rule groups.
+var (
+	// DefaultManagedRuleGroups are always on, in this order.
+	DefaultManagedRuleGroups = []string{
+		"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
+		"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet",
+	}
+	// ExtraManagedRuleGroups are the groups waf.managedRuleGroups may add: those that need no
+	// group-specific configuration.
+	ExtraManagedRuleGroups = []string{
+		"AWSManagedRulesAdminProtectionRuleSet", "AWSManagedRulesAnonymousIpList",
+		"AWSManagedRulesBotControlRuleSet", "AWSManagedRulesLinuxRuleSet", "AWSManagedRulesPHPRuleSet",
+		"AWSManagedRulesUnixRuleSet", "AWSManagedRulesWindowsRuleSet", "AWSManagedRulesWordPressRuleSet",
+	}
+)
+
+// CloudFront.
+var (
+	// PriceClasses are the CloudFront price classes.
+	PriceClasses = []string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}
+	// DefaultPriceClass is used when none is given.
+	DefaultPriceClass = "PriceClass_100"
+)
+
+// VPC endpoints.
+var (
+	// DefaultInterfaceEndpoints are created when none are configured: what Fargate tasks need to
+	// pull images, log, read secrets and trace without a NAT.
+	DefaultInterfaceEndpoints = []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "ssm", "xray"}
+	// InterfaceEndpoints are the accepted interface endpoint names (sorted): each is a real
+	// service com.amazonaws.<region>.<name>. The list is short on purpose so a typo fails early.
+	InterfaceEndpoints = []string{
+		"application-autoscaling", "autoscaling", "cloudformation", "cloudtrail", "codebuild",
+		"codedeploy", "codepipeline", "config", "ec2", "ec2messages", "ecr.api", "ecr.dkr", "ecs",
+		"ecs-agent", "ecs-telemetry", "elasticache", "elasticfilesystem", "elasticloadbalancing",
+		"events", "execute-api", "kinesis-firehose", "kinesis-streams", "kms", "lambda", "logs",
+		"monitoring", "rds", "rds-data", "secretsmanager", "servicediscovery", "sns", "sqs", "ssm",
+		"ssmmessages", "states", "sts", "xray",
+	}
+	// GatewayEndpoints are always created as (free) gateway endpoints.
+	GatewayEndpoints = []string{"dynamodb", "s3"}
+)

@@ -1,0 +1,90 @@
+package limits
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+)
+
+// Weekdays are the day names of weekly windows, in the order the week is counted (from Monday).
+var Weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// MinutesPerDay and MinutesPerWeek are the lengths of the circular clocks windows live on.
+const MinutesPerDay, MinutesPerWeek = 24 * 60, 7 * 24 * 60
+
+// Minimum window lengths, in minutes: RDS asks for 30, ElastiCache for 60.
+const (
+	MinDatabaseWindowMinutes = 30
+	MinCacheWindowMinutes    = 60
+)
+
+// Default windows (UTC) of the database and the cache; they do not overlap each other.
+const (
+	DefaultBackupWindow           = "03:00-04:00"
+	DefaultDatabaseMaintenance    = "sun:04:30-sun:05:30"
+	DefaultCacheSnapshotWindow    = "05:00-06:00"
+	DefaultCacheMaintenanceWindow = "sun:06:30-sun:07:30"
+)
+
+// DailyWindowRule and WeeklyWindowRule describe the window syntaxes, for messages and docs.
+const (
+	DailyWindowRule  = `hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00"`
+	WeeklyWindowRule = `ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue, wed, thu, fri, sat, sun, e.g. "sun:04:30-sun:05:30"`
+)
+
+// Window is a span on a circular clock: Start minutes after midnight (daily) or after Monday
+// 00:00 (weekly), Length minutes long. A window may wrap midnight or the end of the week.
+type Window struct {
+	Start, Length int
+	// Weekly is true for a ddd:hh24:mi-ddd:hh24:mi window.
+	Weekly bool
+}
+
+var (
+	dailyRE  = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$`)
+	weeklyRE = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):([0-5][0-9])-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):([0-5][0-9])$`)
+)
+
+// ParseDailyWindow parses hh24:mi-hh24:mi (UTC) and checks it lasts at least minMinutes.
+func ParseDailyWindow(s string, minMinutes int) (Window, error) {
+	m := dailyRE.FindStringSubmatch(s)
+	if m == nil {
+		return Window{}, fmt.Errorf("not a daily window (allowed: %s, at least %d minutes)", DailyWindowRule, minMinutes)
+	}
+	start, end := atoi(m[1])*60+atoi(m[2]), atoi(m[3])*60+atoi(m[4])
+	return checkLength(Window{Start: start, Length: (end - start + MinutesPerDay) % MinutesPerDay}, minMinutes)
+}
+
+// ParseWeeklyWindow parses ddd:hh24:mi-ddd:hh24:mi (UTC, lowercase days) and checks it lasts at
+// least minMinutes.
+func ParseWeeklyWindow(s string, minMinutes int) (Window, error) {
+	m := weeklyRE.FindStringSubmatch(s)
+	if m == nil {
+		return Window{}, fmt.Errorf("not a weekly window (allowed: %s, at least %d minutes)", WeeklyWindowRule, minMinutes)
+	}
+	start := slices.Index(Weekdays, m[1])*MinutesPerDay + atoi(m[2])*60 + atoi(m[3])
+	end := slices.Index(Weekdays, m[4])*MinutesPerDay + atoi(m[5])*60 + atoi(m[6])
+	return checkLength(Window{Start: start, Length: (end - start + MinutesPerWeek) % MinutesPerWeek, Weekly: true}, minMinutes)
+}
+
+func checkLength(w Window, minMinutes int) (Window, error) {
+	if w.Length < minMinutes {
+		return Window{}, fmt.Errorf("%d minutes long (allowed: at least %d minutes)", w.Length, minMinutes)
+	}
+	return w, nil
+}
+
+// DailyOverlapsWeekly reports whether a daily window, repeated every day, meets a weekly window
+// (both half-open), and on which weekday ("mon"…"sun") the first shared minute falls.
+func DailyOverlapsWeekly(daily, weekly Window) (string, bool) {
+	for day := range 7 {
+		s := day*MinutesPerDay + daily.Start
+		switch {
+		case (weekly.Start-s+MinutesPerWeek)%MinutesPerWeek < daily.Length:
+			return Weekdays[weekly.Start/MinutesPerDay], true
+		case (s-weekly.Start+MinutesPerWeek)%MinutesPerWeek < weekly.Length:
+			return Weekdays[s%MinutesPerWeek/MinutesPerDay], true
+		}
+	}
+	return "", false
+}
