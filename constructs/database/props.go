@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // ServerlessV2Capacity is the Aurora Serverless v2 capacity range of every instance of a cluster,
@@ -237,20 +239,24 @@ type PostgresInstanceProps struct {
 	InstanceIdentifier string
 }
 
+// Default engine versions, from limits.
+var (
+	DefaultAuroraEngineVersion   = limits.DefaultAuroraPostgresVersion
+	DefaultInstanceEngineVersion = limits.DefaultPostgresVersion
+)
+
 // Defaults shared by the three constructs.
 const (
-	DefaultAuroraEngineVersion   = "16.6"
-	DefaultInstanceEngineVersion = "16.8"
-	DefaultAuroraInstanceClass   = "db.r6g.large"
-	DefaultInstanceClass         = "db.t3.medium"
-	DefaultBackupRetentionDays   = 7
-	DefaultBackupWindow          = "03:00-04:00"
-	DefaultMaintenanceWindow     = "sun:04:30-sun:05:30"
-	DefaultMonitoringInterval    = 60
-	DefaultRotationDays          = 30
-	DefaultReaders               = 1
-	DefaultAllocatedStorageGiB   = 100
-	DefaultMaxAllocatedStorage   = 500
+	DefaultAuroraInstanceClass = "db.r6g.large"
+	DefaultInstanceClass       = "db.t3.medium"
+	DefaultBackupRetentionDays = 7
+	DefaultBackupWindow        = limits.DefaultBackupWindow
+	DefaultMaintenanceWindow   = limits.DefaultDatabaseMaintenance
+	DefaultMonitoringInterval  = 60
+	DefaultRotationDays        = 30
+	DefaultReaders             = 1
+	DefaultAllocatedStorageGiB = 100
+	DefaultMaxAllocatedStorage = 500
 )
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -44,22 +46,21 @@ type invalid[P any] struct {
 	want   string
 }
 
+// checkInvalid requires valid() to pass and each case's mutation of a fresh valid() to fail
+// with its message (fresh, so a case that edits a slice in place cannot leak into the next).
 func checkInvalid[P interface {
 	withDefaults() P
 	validate() error
-}](t *testing.T, valid P, cases []invalid[P]) {
+}](t *testing.T, valid func() P, cases []invalid[P]) {
 	t.Helper()
-	if err := valid.withDefaults().validate(); err != nil {
-		t.Fatalf("the valid props are rejected: %v", err)
-	}
+	require.NoError(t, valid().withDefaults().validate(), "the valid props")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := valid
+			p := valid()
 			c.mutate(&p)
 			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v\nwant it to contain %q", err, c.want)
-			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
 		})
 	}
 }
@@ -67,7 +68,7 @@ func checkInvalid[P interface {
 func TestAuroraPostgresRejectsInvalidProps(t *testing.T) {
 	n, _ := validNet(t)
 	type P = AuroraPostgresProps
-	checkInvalid(t, primaryProps(n), []invalid[P]{
+	checkInvalid(t, func() P { return primaryProps(n) }, []invalid[P]{
 		{"a missing VPC", func(p *P) { p.Vpc = nil }, "Vpc is required"},
 		{"missing subnets", func(p *P) { p.Subnets = nil }, "Subnets is required"},
 		{"a missing security group", func(p *P) { p.SecurityGroup = nil }, "SecurityGroup is required"},
@@ -82,8 +83,10 @@ func TestAuroraPostgresRejectsInvalidProps(t *testing.T) {
 		{"an unknown engine version", func(p *P) { p.EngineVersion = "16.99" },
 			`EngineVersion "16.99" is not a supported Aurora PostgreSQL version; allowed: 15.8, 15.10, 15.12`},
 		{"an engine version no longer supported", func(p *P) { p.EngineVersion = "13.9" }, `EngineVersion "13.9" is not a supported`},
+		{"an instance class Aurora does not offer", func(p *P) { p.InstanceClass = "db.m6g.large" },
+			`InstanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes`},
 		{"an instance class without the db. prefix", func(p *P) { p.InstanceClass = "r6g.large" },
-			`InstanceClass "r6g.large" must look like db.<family>.<size>`},
+			`InstanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size>`},
 		{"db.serverless without a capacity range", func(p *P) { p.InstanceClass = "db.serverless" },
 			`InstanceClass "db.serverless": set ServerlessV2 (MinACU, MaxACU)`},
 		{"more than 15 readers", func(p *P) { p.Readers = ptr(16) }, "Readers 16 is outside 0-15"},
@@ -98,28 +101,28 @@ func TestAuroraPostgresRejectsInvalidProps(t *testing.T) {
 			"ServerlessV2.MinACU 8 is above ServerlessV2.MaxACU 4"},
 		{"a backup retention above 35 days", func(p *P) { p.BackupRetentionDays = 36 }, "BackupRetentionDays 36 is outside 1-35"},
 		{"a negative backup retention", func(p *P) { p.BackupRetentionDays = -1 }, "BackupRetentionDays -1 is outside 1-35"},
-		{"a backup window without an end", func(p *P) { p.BackupWindow = "03:00" }, `BackupWindow "03:00" must be hh24:mi-hh24:mi in UTC`},
-		{"a backup window with an impossible time", func(p *P) { p.BackupWindow = "24:00-24:45" }, `BackupWindow "24:00-24:45" has a time outside 00:00-23:59`},
+		{"a backup window without an end", func(p *P) { p.BackupWindow = "03:00" }, `BackupWindow "03:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC`},
+		{"a backup window with an impossible time", func(p *P) { p.BackupWindow = "24:00-24:45" }, `BackupWindow "24:00-24:45": not a daily window`},
 		{"a backup window shorter than 30 minutes", func(p *P) { p.BackupWindow = "03:00-03:15" },
-			`BackupWindow "03:00-03:15" is 15 minutes; at least 30 are required`},
+			`BackupWindow "03:00-03:15": 15 minutes long (allowed: at least 30 minutes)`},
 		{"a backup window overlapping the maintenance window", func(p *P) { p.BackupWindow = "04:00-05:00" },
 			`BackupWindow "04:00-05:00" overlaps MaintenanceWindow "sun:04:30-sun:05:30"`},
 		{"a backup window crossing midnight into the maintenance window", func(p *P) {
 			p.BackupWindow, p.MaintenanceWindow = "23:30-00:30", "mon:00:15-mon:01:00"
 		}, `BackupWindow "23:30-00:30" overlaps MaintenanceWindow "mon:00:15-mon:01:00"`},
 		{"a malformed maintenance window", func(p *P) { p.MaintenanceWindow = "sunday 04:30-05:30" },
-			`MaintenanceWindow "sunday 04:30-05:30" must be ddd:hh24:mi-ddd:hh24:mi in UTC`},
+			`MaintenanceWindow "sunday 04:30-05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC`},
 		{"a maintenance window on an unknown day", func(p *P) { p.MaintenanceWindow = "sun:04:30-son:05:30" },
-			`MaintenanceWindow "sun:04:30-son:05:30" needs days mon-sun and times 00:00-23:59`},
+			`MaintenanceWindow "sun:04:30-son:05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue`},
 		{"a maintenance window shorter than 30 minutes", func(p *P) { p.MaintenanceWindow = "sun:04:30-sun:04:50" },
-			`MaintenanceWindow "sun:04:30-sun:04:50" is 20 minutes; at least 30 are required`},
+			`MaintenanceWindow "sun:04:30-sun:04:50": 20 minutes long (allowed: at least 30 minutes)`},
 		{"the DESTROY removal policy", func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY },
 			"RemovalPolicy DESTROY would delete the data with the stack; allowed: RETAIN, SNAPSHOT"},
 		{"a removal policy other than RETAIN or SNAPSHOT", func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE },
 			`RemovalPolicy "RETAIN_ON_UPDATE_OR_DELETE" is not allowed; allowed: RETAIN, SNAPSHOT`},
 		{"a monitoring interval RDS does not offer", func(p *P) { p.MonitoringInterval = 45 },
 			"MonitoringInterval 45 is not one of 1, 5, 10, 15, 30, 60 (seconds)"},
-		{"logs kept forever", func(p *P) { p.LogRetention = logs.RetentionDays_INFINITE }, "LogRetention INFINITE keeps database logs forever"},
+		{"logs kept forever", func(p *P) { p.LogRetention = logs.RetentionDays_INFINITE }, `LogRetention "INFINITE" is not a finite logs.RetentionDays value`},
 		{"a rotation period above a year", func(p *P) { p.RotationDays = 366 }, "RotationDays 366 is outside 1-365"},
 		{"no subnets for the rotation function", func(p *P) { p.RotationSubnets = nil }, "RotationSubnets is required"},
 		{"a global identifier starting with a digit", func(p *P) { p.GlobalClusterIdentifier = "1orders" },
@@ -138,16 +141,17 @@ func TestAuroraPostgresRejectsInvalidProps(t *testing.T) {
 func TestAuroraSecondaryRejectsInvalidProps(t *testing.T) {
 	n, _ := validNet(t)
 	type P = AuroraSecondaryProps
-	checkInvalid(t, secondaryProps(n), []invalid[P]{
+	checkInvalid(t, func() P { return secondaryProps(n) }, []invalid[P]{
 		{"no global cluster to join", func(p *P) { p.GlobalClusterIdentifier = "" }, "GlobalClusterIdentifier is required"},
 		{"a malformed global identifier", func(p *P) { p.GlobalClusterIdentifier = "orders_global" },
 			`GlobalClusterIdentifier "orders_global" must match`},
 		{"a single availability zone", func(p *P) { p.AvailabilityZones = []string{"eu-west-1a"} }, "AvailabilityZones has 1 entries"},
 		{"an unknown engine version", func(p *P) { p.EngineVersion = "15" }, `EngineVersion "15" is not a supported Aurora PostgreSQL version; allowed:`},
-		{"a malformed instance class", func(p *P) { p.InstanceClass = "db.r6g" }, `InstanceClass "db.r6g" must look like db.<family>.<size>`},
+		{"a malformed instance class", func(p *P) { p.InstanceClass = "db.r6g" }, `InstanceClass "db.r6g": not an RDS instance class`},
 		{"more than 15 readers", func(p *P) { p.Readers = ptr(20) }, "Readers 20 is outside 0-15"},
 		{"a serverless minimum above the maximum", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 2, MaxACU: 1} },
 			"ServerlessV2.MinACU 2 is above ServerlessV2.MaxACU 1"},
+		{"a database name with a hyphen", func(p *P) { p.DatabaseName = "or-ders" }, `DatabaseName "or-ders" must match`},
 		{"a backup retention above 35 days", func(p *P) { p.BackupRetentionDays = 40 }, "BackupRetentionDays 40 is outside 1-35"},
 		{"a backup window overlapping the maintenance window", func(p *P) {
 			p.BackupWindow, p.MaintenanceWindow = "05:00-06:00", "tue:05:59-tue:06:30"
@@ -161,11 +165,11 @@ func TestAuroraSecondaryRejectsInvalidProps(t *testing.T) {
 func TestPostgresInstanceRejectsInvalidProps(t *testing.T) {
 	n, _ := validNet(t)
 	type P = PostgresInstanceProps
-	checkInvalid(t, instanceProps(n), []invalid[P]{
+	checkInvalid(t, func() P { return instanceProps(n) }, []invalid[P]{
 		{"PostgreSQL 14", func(p *P) { p.EngineVersion = "14.12" },
 			`EngineVersion "14.12": PostgreSQL 15 or newer is required; allowed: 15.7, 15.8, 15.10`},
 		{"an unknown engine version", func(p *P) { p.EngineVersion = "16.99" }, `EngineVersion "16.99" is not a supported PostgreSQL version; allowed:`},
-		{"an Aurora-only instance class", func(p *P) { p.InstanceClass = "db.serverless" }, `InstanceClass "db.serverless" must look like db.<family>.<size>`},
+		{"an Aurora-only instance class", func(p *P) { p.InstanceClass = "db.serverless" }, `InstanceClass "db.serverless" is not an RDS instance class (allowed: db.<family>.<size>`},
 		{"storage below 20 GiB", func(p *P) { p.AllocatedStorageGiB = 10 }, "AllocatedStorageGiB 10 is outside 20-65536"},
 		{"storage above 64 TiB", func(p *P) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 70000, 70000 }, "AllocatedStorageGiB 70000 is outside 20-65536"},
 		{"an autoscaling ceiling below the storage", func(p *P) { p.MaxAllocatedStorageGiB = 50 },
@@ -177,8 +181,8 @@ func TestPostgresInstanceRejectsInvalidProps(t *testing.T) {
 		{"provisioned IOPS below the gp3 range", func(p *P) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB, p.Iops = 400, 1000, 3000 },
 			"Iops 3000 is outside 12000-64000"},
 		{"a backup retention above 35 days", func(p *P) { p.BackupRetentionDays = 36 }, "BackupRetentionDays 36 is outside 1-35"},
-		{"a backup window shorter than 30 minutes", func(p *P) { p.BackupWindow = "01:00-01:29" }, "is 29 minutes; at least 30 are required"},
-		{"a maintenance window without days", func(p *P) { p.MaintenanceWindow = "04:30-05:30" }, `MaintenanceWindow "04:30-05:30" must be ddd:hh24:mi-ddd:hh24:mi`},
+		{"a backup window shorter than 30 minutes", func(p *P) { p.BackupWindow = "01:00-01:29" }, `BackupWindow "01:00-01:29": 29 minutes long (allowed: at least 30 minutes)`},
+		{"a maintenance window without days", func(p *P) { p.MaintenanceWindow = "04:30-05:30" }, `MaintenanceWindow "04:30-05:30": not a weekly window`},
 		{"the DESTROY removal policy", func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY }, "RemovalPolicy DESTROY"},
 		{"a monitoring interval RDS does not offer", func(p *P) { p.MonitoringInterval = 120 }, "MonitoringInterval 120 is not one of"},
 		{"a rotation period below a day", func(p *P) { p.RotationDays = -5 }, "RotationDays -5 is outside 1-365"},
@@ -192,13 +196,9 @@ func TestBackupWindowsThatOnlyTouchTheMaintenanceWindowAreAccepted(t *testing.T)
 	n, _ := validNet(t)
 	p := instanceProps(n)
 	p.BackupWindow, p.MaintenanceWindow = "03:00-04:30", "sun:04:30-sun:05:30"
-	if err := p.withDefaults().validate(); err != nil {
-		t.Fatalf("adjacent windows rejected: %v", err)
-	}
-	p.BackupWindow, p.MaintenanceWindow = "22:00-23:00", "sat:23:30-sun:00:30" // a window across the week's end
-	if err := p.withDefaults().validate(); err != nil {
-		t.Fatalf("a maintenance window across midnight rejected: %v", err)
-	}
+	assert.NoError(t, p.withDefaults().validate(), "adjacent windows")
+	p.BackupWindow, p.MaintenanceWindow = "22:00-23:00", "sun:23:30-mon:00:30" // a window across the week's end
+	assert.NoError(t, p.withDefaults().validate(), "a maintenance window across the week's end")
 }
 
 func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
@@ -206,13 +206,9 @@ func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
 	before := len(*stack.Node().Children())
 	check := func(t *testing.T, err error, prefix string, want ...string) {
 		t.Helper()
-		if err == nil {
-			t.Fatal("no error")
-		}
+		require.Error(t, err)
 		for _, w := range append([]string{prefix}, want...) {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("error = %v\nwant it to contain %q", err, w)
-			}
+			assert.Contains(t, err.Error(), w)
 		}
 	}
 	t.Run("NewAuroraPostgres", func(t *testing.T) {
@@ -236,7 +232,5 @@ func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
 		cdktest.NoPanic(t, func() { _, err = NewPostgresInstance(stack, "BadInstance", p) })
 		check(t, err, "postgres instance BadInstance: invalid props:", "PostgreSQL 15 or newer", "Iops needs", "Vpc is required")
 	})
-	if after := len(*stack.Node().Children()); after != before {
-		t.Errorf("rejected props still added %d constructs to the stack", after-before)
-	}
+	assert.Len(t, *stack.Node().Children(), before, "rejected props add no construct to the stack")
 }

@@ -8,6 +8,8 @@ import (
 	rds "github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // AuroraSecondary is a secondary cluster of an existing Aurora Global Database, in another
@@ -55,7 +57,7 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 	if identifier == "" {
 		identifier = physicalName(this)
 	}
-	major := majorVersion(p.EngineVersion)
+	major := limits.MajorVersion(p.EngineVersion)
 
 	key := newKey(this, "Aurora PostgreSQL secondary cluster "+identifier+": storage, Performance Insights and logs",
 		[]string{logGroupName("cluster", identifier, "postgresql")})

@@ -26,6 +26,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/database"
+	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // DefaultAdotImage is the pinned AWS Distro for OpenTelemetry collector the sidecar runs by default.
@@ -221,62 +223,8 @@ var (
 	logGroupName  = regexp.MustCompile(`^[A-Za-z0-9_/.#-]{1,512}$`)
 	resourceID    = regexp.MustCompile(`^(cluster|db)-[A-Z0-9]+$`)
 	jsonFieldName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
-	// Words that mark a variable as a credential: it belongs in Secrets.
-	credentialWords = []string{"PASSWORD", "PASSWD", "PWD", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL", "CREDENTIALS", "PRIVATE", "APIKEY"}
+
 )
-
-// Variables the construct sets itself; Environment and Secrets may not use them.
-var (
-	databaseVariables = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_USER", "DB_PASSWORD"}
-	redisVariables    = []string{"REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
-	otelVariables     = []string{"OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL"}
-)
-
-// The collector listens on these ports of the task's shared network namespace.
-var collectorPorts = []int{4317, 4318}
-
-// fargateMemory lists, per CPU value, the memory sizes Fargate offers: from, to, step (MiB).
-var fargateMemory = map[int][3]int{
-	256:   {512, 2048, 0}, // 512, 1024, 2048
-	512:   {1024, 4096, 1024},
-	1024:  {2048, 8192, 1024},
-	2048:  {4096, 16384, 1024},
-	4096:  {8192, 30720, 1024},
-	8192:  {16384, 61440, 4096},
-	16384: {32768, 122880, 8192},
-}
-
-func fargatePairOK(cpu, memory int) bool {
-	r, ok := fargateMemory[cpu]
-	switch {
-	case !ok:
-		return false
-	case cpu == 256:
-		return memory == 512 || memory == 1024 || memory == 2048
-	default:
-		return memory >= r[0] && memory <= r[1] && (memory-r[0])%r[2] == 0
-	}
-}
-
-func fargateMemoryText(cpu int) string {
-	r := fargateMemory[cpu]
-	if cpu == 256 {
-		return "512, 1024 or 2048"
-	}
-	return fmt.Sprintf("%d to %d in steps of %d", r[0], r[1], r[2])
-}
-
-// finiteRetentions are the retention periods allowed: NIST 800-53 wants a set retention.
-var finiteRetentions = []logs.RetentionDays{
-	logs.RetentionDays_ONE_DAY, logs.RetentionDays_THREE_DAYS, logs.RetentionDays_FIVE_DAYS,
-	logs.RetentionDays_ONE_WEEK, logs.RetentionDays_TWO_WEEKS, logs.RetentionDays_ONE_MONTH,
-	logs.RetentionDays_TWO_MONTHS, logs.RetentionDays_THREE_MONTHS, logs.RetentionDays_FOUR_MONTHS,
-	logs.RetentionDays_FIVE_MONTHS, logs.RetentionDays_SIX_MONTHS, logs.RetentionDays_ONE_YEAR,
-	logs.RetentionDays_THIRTEEN_MONTHS, logs.RetentionDays_EIGHTEEN_MONTHS, logs.RetentionDays_TWO_YEARS,
-	logs.RetentionDays_THREE_YEARS, logs.RetentionDays_FIVE_YEARS, logs.RetentionDays_SIX_YEARS,
-	logs.RetentionDays_SEVEN_YEARS, logs.RetentionDays_EIGHT_YEARS, logs.RetentionDays_NINE_YEARS,
-	logs.RetentionDays_TEN_YEARS,
-}
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p ServiceProps) withDefaults() ServiceProps {
@@ -287,7 +235,7 @@ func (p ServiceProps) withDefaults() ServiceProps {
 	}
 	setInt(&p.Cpu, 512)
 	setInt(&p.Memory, 1024)
-	setInt(&p.Port, 8080)
+	setInt(&p.Port, limits.DefaultServicePort)
 	setInt(&p.DesiredCount, 2)
 	setInt(&p.MinCount, 2)
 	setInt(&p.MaxCount, 20)
@@ -317,13 +265,13 @@ func (p ServiceProps) withDefaults() ServiceProps {
 		p.DatabaseUser = p.Name
 	}
 	if p.RedisPort == 0 {
-		p.RedisPort = 6379
+		p.RedisPort = limits.DefaultCachePort
 	}
 	if p.LogGroupName == "" {
 		p.LogGroupName = "/ecs/" + p.Name
 	}
 	if p.LogRetention == "" {
-		p.LogRetention = logs.RetentionDays_ONE_YEAR
+		p.LogRetention = retention.Default
 	}
 	if p.ReadOnlyRootFilesystem == nil {
 		p.ReadOnlyRootFilesystem = jsii.Bool(true)
@@ -362,19 +310,19 @@ func (p ServiceProps) validate() error {
 		}
 	}
 
-	if _, ok := fargateMemory[p.Cpu]; !ok {
-		add("Cpu %d is not a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192 or 16384)", p.Cpu)
-	} else if !fargatePairOK(p.Cpu, p.Memory) {
-		add("Memory %d is not offered with Cpu %d on Fargate (allowed: %s MiB)", p.Memory, p.Cpu, fargateMemoryText(p.Cpu))
+	if !slices.Contains(limits.FargateCPUs, p.Cpu) {
+		add("Cpu %d is not a Fargate CPU value (allowed: %v)", p.Cpu, limits.FargateCPUs)
+	} else if !limits.ValidFargateSize(p.Cpu, p.Memory) {
+		add("Memory %d is not offered with Cpu %d on Fargate (allowed: %v MiB)", p.Memory, p.Cpu, limits.FargateMemory(p.Cpu))
 	}
 	checkPort := func(key string, port float64) {
-		if port < 1 || port > 65535 || port != math.Trunc(port) {
-			add("%s %v is outside 1-65535", key, port)
+		if port < limits.MinPort || port > limits.MaxPort || port != math.Trunc(port) {
+			add("%s %v is outside %d-%d", key, port, limits.MinPort, limits.MaxPort)
 		}
 	}
 	checkPort("Port", float64(p.Port))
-	if p.Adot != nil && slices.Contains(collectorPorts, p.Port) {
-		add("Port %d is taken by the ADOT collector (it listens on 4317 and 4318 in the task)", p.Port)
+	if p.Adot != nil && slices.Contains(limits.CollectorPorts, p.Port) {
+		add("Port %d is taken by the ADOT collector (it listens on %v in the task)", p.Port, limits.CollectorPorts)
 	}
 	p.checkDuration(add, "StopTimeout", p.StopTimeout, 2, 120)
 	p.checkDuration(add, "HealthCheckGracePeriod", p.HealthCheckGracePeriod, 0, 2147483647)
@@ -384,8 +332,8 @@ func (p ServiceProps) validate() error {
 	if p.MinCount < 1 {
 		add("MinCount %d must be at least 1", p.MinCount)
 	}
-	if p.MaxCount > 5000 {
-		add("MaxCount %d is above 5000, the Fargate tasks-per-service quota", p.MaxCount)
+	if p.MaxCount > limits.MaxTaskCount {
+		add("MaxCount %d is above %d tasks per service", p.MaxCount, limits.MaxTaskCount)
 	}
 	if p.MinCount > p.DesiredCount || p.DesiredCount > p.MaxCount {
 		add("MinCount %d, DesiredCount %d and MaxCount %d must satisfy MinCount <= DesiredCount <= MaxCount", p.MinCount, p.DesiredCount, p.MaxCount)
@@ -450,8 +398,8 @@ func (p ServiceProps) validate() error {
 	if !logGroupName.MatchString(p.LogGroupName) {
 		add("LogGroupName %q must be 1-512 of A-Z a-z 0-9 _ - / . #", p.LogGroupName)
 	}
-	if !slices.Contains(finiteRetentions, p.LogRetention) {
-		add("LogRetention %q is not a finite logs.RetentionDays value (ONE_DAY … TEN_YEARS)", p.LogRetention)
+	if err := retention.Check("LogRetention", p.LogRetention); err != nil {
+		errs = append(errs, err)
 	}
 	if p.User == "" || strings.ContainsAny(p.User, " \t") || strings.Count(p.User, ":") > 1 {
 		add("User %q is not \"uid\", \"uid:gid\", \"user\" or \"user:group\"", p.User)
@@ -482,20 +430,19 @@ func (p ServiceProps) validate() error {
 // validateVariables checks the names of the extra environment variables and secrets: valid, not
 // one the construct sets, and no credential in the plain environment.
 func (p ServiceProps) validateVariables(add func(string, ...any)) {
-	reserved := slices.Concat(databaseVariables, redisVariables, otelVariables)
 	check := func(field, name string) {
 		switch {
 		case !variableName.MatchString(name):
 			add("%s[%q] is not a variable name ([A-Za-z_][A-Za-z0-9_]*)", field, name)
-		case slices.Contains(reserved, strings.ToUpper(name)):
+		case slices.Contains(limits.ReservedEnvNames, strings.ToUpper(name)):
 			add("%s[%q] is set by the construct itself (from the Database, Redis or Adot props)", field, name)
-		case strings.HasPrefix(strings.ToUpper(name), "ECS_"), strings.HasPrefix(strings.ToUpper(name), "AWS_"):
-			add("%s[%q]: the ECS_ and AWS_ prefixes are reserved for the platform", field, name)
+		case limits.ReservedEnvName(name):
+			add("%s[%q]: the prefixes %v are reserved for the platform", field, name, limits.ReservedEnvPrefixes)
 		}
 	}
 	for _, name := range sortedKeys(p.Environment) {
 		check("Environment", name)
-		if looksLikeCredential(name) {
+		if limits.LooksLikeCredential(name) {
 			add("Environment[%q] reads like a credential: pass it in Secrets (an ECS secret), never as a plain variable", name)
 		}
 		if p.Environment[name] == nil {
@@ -525,19 +472,6 @@ func (p ServiceProps) checkDuration(add func(string, ...any), key string, d awsc
 	if s := ms / 1000; s < min || s > max || s != math.Trunc(s) {
 		add("%s %s is outside %v-%v whole seconds", key, *d.ToHumanString(), min, max)
 	}
-}
-
-func looksLikeCredential(name string) bool {
-	upper := strings.ToUpper(name)
-	if strings.Contains(upper, "API_KEY") || strings.Contains(upper, "PRIVATE_KEY") || strings.Contains(upper, "ACCESS_KEY") {
-		return true
-	}
-	for _, word := range strings.Split(upper, "_") {
-		if slices.Contains(credentialWords, word) {
-			return true
-		}
-	}
-	return false
 }
 
 func isRoot(user string) bool {

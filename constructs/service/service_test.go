@@ -685,23 +685,6 @@ func TestSuppressionsAreExact(t *testing.T) {
 	}
 }
 
-func TestFargateTable(t *testing.T) {
-	ok := [][2]int{{256, 512}, {256, 2048}, {512, 1024}, {512, 4096}, {1024, 8192}, {2048, 16384}, {4096, 30720},
-		{8192, 16384}, {8192, 61440}, {16384, 32768}, {16384, 122880}}
-	bad := [][2]int{{256, 1536}, {256, 4096}, {512, 512}, {512, 1536}, {1024, 1024}, {4096, 31744}, {8192, 20000},
-		{8192, 17408}, {16384, 40000}, {300, 1024}}
-	for _, c := range ok {
-		if !fargatePairOK(c[0], c[1]) {
-			t.Errorf("cpu %d memory %d rejected", c[0], c[1])
-		}
-	}
-	for _, c := range bad {
-		if fargatePairOK(c[0], c[1]) {
-			t.Errorf("cpu %d memory %d accepted", c[0], c[1])
-		}
-	}
-}
-
 func TestInvalidPropsAreRejected(t *testing.T) {
 	s := synth(t)
 	otherTg := elbv2.ApplicationTargetGroup_FromTargetGroupAttributes(s.minimal, jsii.String("OtherTg"), &elbv2.TargetGroupAttributes{TargetGroupArn: jsii.String(tgArn)})
@@ -730,16 +713,16 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{"a missing target group", func(p *ServiceProps) { p.TargetGroup = nil }, "TargetGroup is required"},
 		{"a missing load balancer", func(p *ServiceProps) { p.LoadBalancer = nil }, "LoadBalancer is required"},
 		{"a CPU value Fargate does not offer", func(p *ServiceProps) { p.Cpu = 768 }, "Cpu 768 is not a Fargate CPU value"},
-		{"too little memory for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 1024, 1024 }, "Memory 1024 is not offered with Cpu 1024 on Fargate (allowed: 2048 to 8192 in steps of 1024 MiB)"},
+		{"too little memory for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 1024, 1024 }, "Memory 1024 is not offered with Cpu 1024 on Fargate (allowed: [2048 3072 4096 5120 6144 7168 8192] MiB)"},
 		{"memory off the step for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 8192, 18432 }, "Memory 18432 is not offered with Cpu 8192"},
-		{"too much memory for the smallest CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 256, 4096 }, "(allowed: 512, 1024 or 2048 MiB)"},
+		{"too much memory for the smallest CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 256, 4096 }, "(allowed: [512 1024 2048] MiB)"},
 		{"a port out of range", func(p *ServiceProps) { p.Port = 70000 }, "Port 70000 is outside 1-65535"},
 		{"the collector's port with the sidecar on", func(p *ServiceProps) { p.Port, p.Adot = 4317, &AdotSidecar{} }, "Port 4317 is taken by the ADOT collector"},
 		{"a stop timeout over Fargate's limit", func(p *ServiceProps) { p.StopTimeout = awscdk.Duration_Minutes(jsii.Number(3)) }, "StopTimeout 3 minutes is outside 2-120"},
 		{"a minimum above the desired count", func(p *ServiceProps) { p.MinCount, p.DesiredCount = 3, 2 }, "MinCount 3, DesiredCount 2 and MaxCount 20 must satisfy"},
 		{"a desired count above the maximum", func(p *ServiceProps) { p.DesiredCount, p.MaxCount = 30, 20 }, "DesiredCount 30 and MaxCount 20"},
 		{"a minimum of zero tasks", func(p *ServiceProps) { p.MinCount = -1 }, "MinCount -1 must be at least 1"},
-		{"a maximum above the tasks-per-service quota", func(p *ServiceProps) { p.MaxCount = 6000 }, "MaxCount 6000 is above 5000"},
+		{"a maximum above the tasks-per-service quota", func(p *ServiceProps) { p.MaxCount = 6000 }, "MaxCount 6000 is above 1000 tasks per service"},
 		{"a CPU target above 100", func(p *ServiceProps) { p.CpuTarget = 101 }, "CpuTarget 101 is outside 1-100"},
 		{"a negative memory target", func(p *ServiceProps) { p.MemoryTarget = -5 }, "MemoryTarget -5 is outside 1-100"},
 		{"a negative request target", func(p *ServiceProps) { p.RequestsPerTarget = -1 }, "RequestsPerTarget -1 must be at least 1"},
@@ -750,7 +733,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{"an API key in the plain environment", func(p *ServiceProps) { p.Environment = map[string]*string{"STRIPE_API_KEY": jsii.String("x")} }, `Environment["STRIPE_API_KEY"] reads like a credential`},
 		{"a variable the construct sets", func(p *ServiceProps) { p.Environment = map[string]*string{"DB_HOST": jsii.String("x")} }, `Environment["DB_HOST"] is set by the construct itself`},
 		{"a malformed variable name", func(p *ServiceProps) { p.Environment = map[string]*string{"1X": jsii.String("x")} }, `Environment["1X"] is not a variable name`},
-		{"a platform-reserved variable", func(p *ServiceProps) { p.Environment = map[string]*string{"AWS_REGION": jsii.String("x")} }, `Environment["AWS_REGION"]: the ECS_ and AWS_ prefixes are reserved`},
+		{"a platform-reserved variable", func(p *ServiceProps) { p.Environment = map[string]*string{"AWS_REGION": jsii.String("x")} }, `Environment["AWS_REGION"]: the prefixes [AWS_ ECS_] are reserved`},
 		{"a secret also in the environment", func(p *ServiceProps) {
 			p.Environment = map[string]*string{"SIGNING": jsii.String("x")}
 			p.Secrets = map[string]SecretVariable{"SIGNING": {Secret: secret}}
