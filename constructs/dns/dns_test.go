@@ -358,7 +358,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{"an unknown routing mode", func(p *OriginRecordProps) { p.Routing = "weighted" }, `Routing "weighted" is not one of "latency", "failover"`},
 		{"an empty routing mode", func(p *OriginRecordProps) { p.Routing = "" }, `Routing "" is not one of`},
 		{"a health-check path without a slash", func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, `HealthCheckPath "health" is not a URL path`},
-		{"an interval other than 10 or 30", func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, "HealthCheckIntervalSeconds 20 is not 10 or 30"},
+		{"an interval other than 10 or 30", func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, "HealthCheckIntervalSeconds 20 is not one of [10 30]"},
 		{"a failure threshold above 10", func(p *OriginRecordProps) { p.FailureThreshold = 11 }, "FailureThreshold 11 is outside 1-10"},
 		{"a negative failure threshold", func(p *OriginRecordProps) { p.FailureThreshold = -1 }, "FailureThreshold -1 is outside 1-10"},
 		{"fewer than three checker regions", func(p *OriginRecordProps) { p.CheckerRegions = []string{"us-east-1", "eu-west-1"} }, "CheckerRegions has 2 entries; Route 53 needs at least 3"},

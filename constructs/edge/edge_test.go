@@ -667,7 +667,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{"a literal header value", func(p *EdgeProps) { p.OriginHeaderValue = jsii.String("hunter2") }, "never a literal value"},
 		{"a path pattern without a slash", func(p *EdgeProps) { p.ApiPathPattern = "api/*" }, `ApiPathPattern "api/*" is not a CloudFront path pattern`},
 		{"a path pattern that replaces the default", func(p *EdgeProps) { p.ApiPathPattern = "/*" }, "would replace the default"},
-		{"a rate limit below 100", func(p *EdgeProps) { p.RateLimit = 99 }, "RateLimit 99 is outside 100-2000000000"},
+		{"a rate limit below WAF's minimum of 10", func(p *EdgeProps) { p.RateLimit = 9 }, "RateLimit 9 is outside 10-2000000000"},
 		{"a rate limit above 2 billion", func(p *EdgeProps) { p.RateLimit = 2_000_000_001 }, "RateLimit 2000000001 is outside"},
 		{"an unknown managed group", func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{"AWSManagedRulesMadeUp"} }, `ExtraManagedRuleGroups[0] "AWSManagedRulesMadeUp" is not one of`},
 		{"a default group repeated", func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{SQLiGroup} }, `ExtraManagedRuleGroups[0] "AWSManagedRulesSQLiRuleSet" is always on already`},
@@ -698,7 +698,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		}, "ShieldResourceArns[1] " + `"` + testAlbArn + `"` + " is listed twice"},
 		{"a frontend folder that does not exist", func(p *EdgeProps) { p.FrontendSource = "/nonexistent/build" }, `FrontendSource "/nonexistent/build" is not a folder`},
 		{"a frontend folder without index.html", func(p *EdgeProps) { p.FrontendSource = noIndex }, "has no index.html"},
-		{"a retention CloudWatch Logs does not offer", func(p *EdgeProps) { p.LogRetentionDays = 100 }, "LogRetentionDays 100 is not a CloudWatch Logs retention period"},
+		{"a retention CloudWatch Logs does not offer", func(p *EdgeProps) { p.LogRetentionDays = 100 }, "LogRetentionDays: 100 days is not a CloudWatch Logs retention (allowed: [1 3 5"},
 		{"a WAF log group without the required prefix", func(p *EdgeProps) { p.WafLogGroupName = "waf-logs" }, `WafLogGroupName "waf-logs" must start with "aws-waf-logs-"`},
 		{"a content security policy over two lines", func(p *EdgeProps) { p.ContentSecurityPolicy = "default-src 'self';\nimg-src *" }, "ContentSecurityPolicy must be one line"},
 	}

@@ -16,6 +16,7 @@ import (
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -123,10 +124,10 @@ const (
 	defaultIdleTimeoutSecond = 60
 	noncurrentVersionDays    = 30
 	maxRulePriority          = 50000
-	maxTargets               = 100 // rules per ALB (default quota, the defaults excluded)
-	maxCertificateNames      = 100 // ACM's hard limit of names per certificate
-	maxCommonNameLength      = 64  // ACM: the first name becomes the subject CN
-	maxHeaderNameLength      = 40  // ALB http-header condition
+	maxTargets               = limits.MaxServices
+	maxCertificateNames      = limits.MaxCertificateNames
+	maxCommonNameLength      = limits.MaxCertificateCommonNameLength
+	maxHeaderNameLength      = 40 // ALB http-header condition
 )
 
 var (
@@ -314,8 +315,8 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		} else {
 			seenTarget[naming.Pascal(t.Name)] = i
 		}
-		if t.Port < 1 || t.Port > 65535 {
-			add("%s.Port %d is outside 1-65535", key, t.Port)
+		if t.Port < limits.MinPort || t.Port > limits.MaxPort {
+			add("%s.Port %d is outside %d-%d", key, t.Port, limits.MinPort, limits.MaxPort)
 		}
 		if !pathPattern.MatchString(t.PathPattern) {
 			add("%s.PathPattern %q must start with \"/\", hold at most 128 characters from A-Za-z0-9_-.$/~\"'@:+&*?", key, t.PathPattern)
@@ -324,8 +325,8 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		} else {
 			seenPath[t.PathPattern] = i
 		}
-		if len(t.HealthCheckPath) > 1024 || !healthPath.MatchString(t.HealthCheckPath) {
-			add("%s.HealthCheckPath %q must start with \"/\" and hold at most 1024 printable characters", key, t.HealthCheckPath)
+		if len(t.HealthCheckPath) > limits.MaxTargetHealthCheckPathLength || !healthPath.MatchString(t.HealthCheckPath) {
+			add("%s.HealthCheckPath %q must start with \"/\" and hold at most %d printable characters", key, t.HealthCheckPath, limits.MaxTargetHealthCheckPathLength)
 		}
 		if t.Priority < 1 || t.Priority > maxRulePriority {
 			add("%s.Priority %d is outside 1-%d", key, t.Priority, maxRulePriority)

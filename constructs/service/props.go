@@ -223,7 +223,6 @@ var (
 	logGroupName  = regexp.MustCompile(`^[A-Za-z0-9_/.#-]{1,512}$`)
 	resourceID    = regexp.MustCompile(`^(cluster|db)-[A-Z0-9]+$`)
 	jsonFieldName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
-
 )
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
