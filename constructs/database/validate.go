@@ -119,14 +119,20 @@ func (v *problems) databaseName(name string) {
 }
 
 func (v *problems) auroraEngineVersion(version string) {
-	if !slices.Contains(limits.AuroraPostgresVersions, version) {
+	switch _, mapped := auroraVersions[version]; {
+	case !slices.Contains(limits.AuroraPostgresVersions, version):
 		v.add("EngineVersion %q is not a supported Aurora PostgreSQL version; allowed: %s", version, strings.Join(limits.AuroraPostgresVersions, ", "))
+	case !mapped:
+		v.add("EngineVersion %q has no aws-cdk-lib value in this construct (a limits version the construct does not map)", version)
 	}
 }
 
 func (v *problems) instanceEngineVersion(version string) {
 	allowed := strings.Join(limits.PostgresVersions, ", ")
+	_, mapped := instanceVersions[version]
 	switch m := limits.MajorVersion(version); {
+	case slices.Contains(limits.PostgresVersions, version) && !mapped:
+		v.add("EngineVersion %q has no aws-cdk-lib value in this construct (a limits version the construct does not map)", version)
 	case slices.Contains(limits.PostgresVersions, version):
 	case m > 0 && m < limits.MajorVersion(limits.PostgresVersions[0]):
 		v.add("EngineVersion %q: PostgreSQL %d or newer is required; allowed: %s", version, limits.MajorVersion(limits.PostgresVersions[0]), allowed)

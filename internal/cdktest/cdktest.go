@@ -19,7 +19,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -76,6 +78,34 @@ func NewStack(app awscdk.App, id, region string) awscdk.Stack {
 	stack.Node().SetContext(jsii.String("availability-zones:account="+Account+":region="+region),
 		jsii.Strings(region+"a", region+"b", region+"c"))
 	return stack
+}
+
+// ImportedVpc imports (never creates) a three-tier VPC into scope, with the subnet groups the
+// network construct names: Public, App (private with egress) and Data (isolated), one subnet
+// each in region a, b and c. Constructs built on it add only their own resources to a template.
+func ImportedVpc(scope constructs.Construct, region string) ec2.IVpc {
+	ids := func(prefix string) *[]*string {
+		return jsii.Strings(prefix+"0000000000000a1", prefix+"0000000000000a2", prefix+"0000000000000a3")
+	}
+	return ec2.Vpc_FromVpcAttributes(scope, jsii.String("Vpc"), &ec2.VpcAttributes{
+		VpcId:                       jsii.String("vpc-0123456789abcdef0"),
+		VpcCidrBlock:                jsii.String("10.9.0.0/16"),
+		AvailabilityZones:           jsii.Strings(region+"a", region+"b", region+"c"),
+		PublicSubnetIds:             ids("subnet-0p"),
+		PublicSubnetRouteTableIds:   ids("rtb-0p"),
+		PublicSubnetNames:           jsii.Strings("Public"),
+		PrivateSubnetIds:            ids("subnet-0a"),
+		PrivateSubnetRouteTableIds:  ids("rtb-0a"),
+		PrivateSubnetNames:          jsii.Strings("App"),
+		IsolatedSubnetIds:           ids("subnet-0d"),
+		IsolatedSubnetRouteTableIds: ids("rtb-0d"),
+		IsolatedSubnetNames:         jsii.Strings("Data"),
+	})
+}
+
+// Subnets selects a subnet group of ImportedVpc (or of the network construct) by name.
+func Subnets(group string) *ec2.SubnetSelection {
+	return &ec2.SubnetSelection{SubnetGroupName: jsii.String(group)}
 }
 
 // Once is the app the tests of a package share, built and synthesized once per test binary
