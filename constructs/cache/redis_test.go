@@ -15,6 +15,8 @@ import (
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
@@ -484,16 +486,12 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			p := base()
 			c.mutate(&p)
 			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 
 	t.Run("the defaults are valid", func(t *testing.T) {
-		if err := base().withDefaults().validate(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, base().withDefaults().validate())
 	})
 
 	// Subnet problems only show once the selection is resolved in the VPC, in NewRedis.
@@ -516,9 +514,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 				p.Subnets = c.subnets
 				_, err = NewRedis(stack, "Cache", p)
 			})
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 
@@ -535,9 +531,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			_, err = NewRedis(stack, "Cache", p)
 		})
 		for _, want := range []string{`Engine "memcached"`, "Port 80", `AuthSecretReplicaRegions lists "eu-west-1", the stack's own region`} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %v, want it to contain %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 	})
 }

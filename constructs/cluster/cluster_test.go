@@ -10,6 +10,7 @@ import (
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -150,9 +151,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			p := ClusterProps{Vpc: synth(t).defaultsOut.Cluster.Vpc(), NamespaceName: "prod.internal"}
 			c.mutate(&p)
 			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
 )
@@ -15,9 +17,7 @@ func nagFindingsOf(t *testing.T, f *fixture, stack string) []string {
 	t.Helper()
 	found := f.nagAnnotations(stack)
 	report, err := gates.Nag(f.dir)
-	if err != nil {
-		t.Fatalf("reading the cdk-nag reports: %v", err)
-	}
+	require.NoError(t, err)
 	for _, r := range report {
 		if strings.HasSuffix(r.Where, "-"+stack+"-NagReport.csv") {
 			found = append(found, r.String())

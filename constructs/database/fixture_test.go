@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -128,9 +129,7 @@ func cdkContext() map[string]any {
 func fixtures(t *testing.T) *fixture {
 	t.Helper()
 	fixtureOnce.Do(func() { shared, sharedErr = build() })
-	if sharedErr != nil {
-		t.Fatalf("building the fixture app: %v", sharedErr)
-	}
+	require.NoError(t, sharedErr)
 	return shared
 }
 

@@ -16,6 +16,8 @@ import (
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -186,9 +188,7 @@ func TestApexNamesGetAAndAaaaAliasesToCloudFront(t *testing.T) {
 
 func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 	hcs := ofType(t, latencyStack, "AWS::Route53::HealthCheck")
-	if len(hcs) != 1 {
-		t.Fatalf("%d health checks, want 1", len(hcs))
-	}
+	require.Len(t, hcs, 1)
 	var hcID string
 	for id, hc := range hcs {
 		hcID = id
@@ -199,9 +199,7 @@ func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 		}
 	}
 	records := recordsNamed(t, latencyStack, "origin.example.com.")
-	if len(records) != 1 {
-		t.Fatalf("%d origin records, want 1 (A only by default)", len(records))
-	}
+	require.Len(t, records, 1)
 	for _, r := range records {
 		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":true,"HostedZoneId":"` + albZoneID + `"},` +
 			`"HealthCheckId":{"Fn::GetAtt":["` + hcID + `","HealthCheckId"]},"HostedZoneId":"` + testZoneID + `","Name":"origin.example.com.",` +
@@ -289,9 +287,7 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 			t.Errorf("%s: Region %v → Failover %v, want us-east-1 → PRIMARY", id, l.Properties["Region"], f.Properties["Failover"])
 		}
 	}
-	if len(changed) != 1 {
-		t.Errorf("changed resources %v, want only the origin record set", changed)
-	}
+	assert.Len(t, changed, 1)
 }
 
 func unionKeys(a, b map[string]any) []string {
@@ -312,9 +308,7 @@ func unionKeys(a, b map[string]any) []string {
 
 func TestRegionalAliasPointsAtThisRegionsAlbOnly(t *testing.T) {
 	records := recordsNamed(t, latencyStack, "us-east-1.origin.example.com.")
-	if len(records) != 1 {
-		t.Fatalf("%d regional records, want 1", len(records))
-	}
+	require.Len(t, records, 1)
 	for _, r := range records {
 		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":false,"HostedZoneId":"` + albZoneID + `"},` +
 			`"HostedZoneId":"` + testZoneID + `","Name":"us-east-1.origin.example.com.","Type":"A"}`
@@ -368,9 +362,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			p := valid
 			c.mutate(&p)
 			err := p.withDefaults().validate("us-east-1")
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 
@@ -391,18 +383,14 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			p := ApexProps{Zone: valid.Zone, Names: []string{"example.com", "www.example.com"}, Distribution: dist}
 			c.mutate(&p)
 			err := p.validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 
 	t.Run("regional alias: a name outside the zone and no load balancer", func(t *testing.T) {
 		err := RegionalAliasProps{Zone: valid.Zone, Name: "us-east-1.origin.example.org"}.validate()
 		for _, want := range []string{`Name "us-east-1.origin.example.org" is not in the hosted zone`, "LoadBalancer is required"} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %v, want it to contain %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 	})
 

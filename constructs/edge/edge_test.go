@@ -17,6 +17,8 @@ import (
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -39,9 +41,7 @@ func ofType(t *testing.T, stack, typ string) map[string]resource {
 func only(t *testing.T, stack, typ string) (string, resource) {
 	t.Helper()
 	found := ofType(t, stack, typ)
-	if len(found) != 1 {
-		t.Fatalf("%s: %d %s resources, want 1", stack, len(found), typ)
-	}
+	require.Len(t, found, 1)
 	for id, r := range found {
 		return id, r
 	}
@@ -300,9 +300,7 @@ console.log(JSON.stringify(uris.map(function (uri) {
 })));
 `
 	file := filepath.Join(t.TempDir(), "spa-rewrite.js")
-	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, []byte(script), 0o644))
 	var stderr strings.Builder
 	cmd := exec.Command(node, file, asJSON(uris))
 	cmd.Stderr = &stderr
@@ -592,9 +590,7 @@ func TestShieldAdvancedProtectsTheDistributionAndTheListedResources(t *testing.T
 			t.Errorf("no protection for %s in\n%s", want, all)
 		}
 	}
-	if len(arns) != 3 {
-		t.Errorf("%d protections, want 3", len(arns))
-	}
+	assert.Len(t, arns, 3)
 	_, alb := only(t, regionalStack, "AWS::Shield::Protection")
 	if alb.Properties["ResourceArn"] != testAlbArn || alb.Properties["Name"] != "stratus-prod-alb-eu-west-1" {
 		t.Errorf("ALB protection = %s", asJSON(alb.Properties))
@@ -646,9 +642,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	})
 	zone := importZone(stack)
 	noIndex := t.TempDir()
-	if err := os.WriteFile(filepath.Join(noIndex, "app.js"), []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(noIndex, "app.js"), []byte("x"), 0o644))
 	cases := []struct {
 		name   string
 		mutate func(*EdgeProps)
@@ -707,9 +701,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			p := validProps(zone)
 			c.mutate(&p)
 			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 
@@ -718,9 +710,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		cdktest.NoPanic(t, func() {
 			p.OriginHeaderValue = awscdk.SecretValue_SecretsManager(jsii.String("stratus/origin"), nil).UnsafeUnwrap()
 		})
-		if err := p.withDefaults().validate(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, p.withDefaults().validate())
 	})
 
 	t.Run("NewEdge returns every problem instead of panicking, including the region", func(t *testing.T) {
@@ -734,9 +724,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			_, err = NewEdge(eu, "Edge", p)
 		})
 		for _, want := range []string{"RateLimit 5", `PriceClass "cheap"`, `region is "eu-west-1"; Edge must be in a stack with the explicit region us-east-1`} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %v, want it to contain %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 		cdktest.NoPanic(t, func() { _, err = NewEdge(awscdk.NewStack(app, jsii.String("Agnostic"), nil), "Edge", validProps(zone)) })
 		if err == nil || !strings.Contains(err.Error(), "not set (environment-agnostic)") {
@@ -750,13 +738,9 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			_, err = NewShieldProtection(stack, "Bad", ShieldProtectionProps{Name: "alb/eu", ResourceArn: jsii.String("my-alb")})
 		})
 		for _, want := range []string{`Name "alb/eu"`, `ResourceArn "my-alb" is not an ARN`} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %v, want it to contain %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 		cdktest.NoPanic(t, func() { _, err = NewShieldProtection(stack, "Missing", ShieldProtectionProps{Name: "alb"}) })
-		if err == nil || !strings.Contains(err.Error(), "ResourceArn is required") {
-			t.Errorf("error = %v, want ResourceArn is required", err)
-		}
+		assert.ErrorContains(t, err, "ResourceArn is required")
 	})
 }

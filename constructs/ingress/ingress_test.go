@@ -17,6 +17,7 @@ import (
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
@@ -160,9 +161,7 @@ var (
 func defaults(t *testing.T) *fixture {
 	t.Helper()
 	defaultsOnce.Do(func() { defaultsFix, defaultsErr = build(filepath.Join(root, "defaults"), nil, nil) })
-	if defaultsErr != nil {
-		t.Fatalf("synthesizing the defaults: %v", defaultsErr)
-	}
+	require.NoError(t, defaultsErr)
 	return defaultsFix
 }
 
@@ -190,9 +189,7 @@ func custom(t *testing.T) *fixture {
 				jsii.String(checkerGroupID), &ec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false), Mutable: jsii.Bool(true)})
 		})
 	})
-	if customErr != nil {
-		t.Fatalf("synthesizing the custom props: %v", customErr)
-	}
+	require.NoError(t, customErr)
 	return customFix
 }
 
@@ -339,9 +336,7 @@ func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(f.raw), &doc); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal([]byte(f.raw), &doc))
 	headers := 0
 	for id, r := range doc.Resources {
 		for _, c := range r.Properties.Conditions {
@@ -426,9 +421,7 @@ func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
 	// delivery write, under the prefix.
 	var policies map[string]*map[string]any
 	cdktest.NoPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
-	if len(policies) != 2 {
-		t.Fatalf("%d bucket policies, want 2", len(policies))
-	}
+	require.Len(t, policies, 2)
 	for id, p := range policies {
 		text, _ := json.Marshal(p)
 		for _, want := range []string{`"aws:SecureTransport":"false"`, `"s3:TlsVersion":1.2`} {
@@ -601,9 +594,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			c.mutate(&p)
 			var err error
 			cdktest.NoPanic(t, func() { err = p.withDefaults().validate(region) })
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 			if strings.Contains(err.Error(), "s3cr3t") {
 				t.Fatalf("the error repeats the secret: %v", err)
 			}
@@ -632,9 +623,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := secretProps()
 			c.mutate(&p)
-			if err := p.validate(region); err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, p.validate(region), c.want)
 		})
 	}
 

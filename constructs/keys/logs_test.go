@@ -11,6 +11,7 @@ import (
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -30,9 +31,7 @@ func logsStatement(t *testing.T, stack awscdk.Stack) map[string]any {
 			found = append(found, st)
 		}
 	}
-	if len(found) != 1 {
-		t.Fatalf("%d AllowCloudWatchLogs statements, want 1", len(found))
-	}
+	require.Len(t, found, 1)
 	return found[0]
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -183,9 +184,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			p := RepositoryProps{Name: "prod/product"}
 			c.mutate(&p)
 			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 
@@ -206,9 +205,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			p := ReplicationProps{DestinationRegions: []string{"eu-west-1"}, RepositoryPrefixes: []string{"prod/"}}
 			c.mutate(&p)
 			err := p.validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 

@@ -20,6 +20,8 @@ import (
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/stratus-platform/stratus/constructs/database"
@@ -191,13 +193,9 @@ type template struct {
 func readTemplate(t *testing.T, stack awscdk.Stack) *template {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(synth(t).dir, *stack.StackName()+".template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var tpl template
-	if err := json.Unmarshal(data, &tpl); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(data, &tpl))
 	return &tpl
 }
 
@@ -210,9 +208,7 @@ func (tpl *template) only(t *testing.T, typ string) (string, map[string]any) {
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) != 1 {
-		t.Fatalf("%d %s resources, want 1: %v", len(ids), typ, ids)
-	}
+	require.Len(t, ids, 1)
 	return ids[0], tpl.Resources[ids[0]].Properties
 }
 
@@ -375,9 +371,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 		t.Errorf("task role policies = %v, want none", got)
 	}
 	exec := raw.policiesOf("ServiceExecutionRole")
-	if len(exec) != 1 {
-		t.Fatalf("execution role policies = %v, want one", exec)
-	}
+	require.Len(t, exec, 1)
 	var actions []string
 	for _, statements := range exec {
 		for _, st := range statements {
@@ -466,9 +460,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 			t.Errorf("Environment %s = %s, want %s", k, env[k], v)
 		}
 	}
-	if len(env) != 11 {
-		t.Errorf("Environment = %v, want exactly 11 variables", env)
-	}
+	assert.Len(t, env, 11)
 	// Credentials are ECS secrets, never plain values.
 	wantSecrets := map[string]string{
 		"DB_USER": dbSecret + ":username::", "DB_PASSWORD": dbSecret + ":password::", "REDIS_AUTH": redisArn + ":token::", "PAYMENTS_API_KEY": apiKeyArn,
@@ -484,9 +476,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 			t.Errorf("%s is both a secret and a plain variable", name)
 		}
 	}
-	if len(wantSecrets) != 0 {
-		t.Errorf("missing secrets %v", wantSecrets)
-	}
+	assert.Len(t, wantSecrets, 0)
 	if got := jsonOf(app["DependsOn"]); got != `[{"Condition":"START","ContainerName":"adot-collector"}]` {
 		t.Errorf("main container DependsOn = %s", got)
 	}
@@ -590,9 +580,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 func collectorConfigOf(t *testing.T, col map[string]any) map[string]any {
 	t.Helper()
 	env := asAnySlice(col["Environment"])
-	if len(env) != 1 {
-		t.Fatalf("collector Environment = %v, want AOT_CONFIG_CONTENT only", env)
-	}
+	require.Len(t, env, 1)
 	sub, ok := env[0].(map[string]any)["Value"].(map[string]any)["Fn::Sub"].(string)
 	if !ok {
 		t.Fatalf("AOT_CONFIG_CONTENT = %v, want an Fn::Sub string", env[0])
@@ -680,9 +668,7 @@ func TestSuppressionsAreExact(t *testing.T) {
 			}
 		}
 	}
-	if len(found) != 2 {
-		t.Errorf("suppressions = %v, want ECS2 on the task definition and IAM5 on the two policies", found)
-	}
+	assert.Len(t, found, 2)
 }
 
 func TestInvalidPropsAreRejected(t *testing.T) {
@@ -767,16 +753,12 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			p := base()
 			c.mutate(&p)
 			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 
 	t.Run("the valid base props pass", func(t *testing.T) {
-		if err := base().withDefaults().validate(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, base().withDefaults().validate())
 	})
 
 	t.Run("NewService returns every problem instead of panicking", func(t *testing.T) {
