@@ -162,8 +162,6 @@ func template(t *testing.T, name string) assertions.Template {
 	return tpl
 }
 
-func properties(r map[string]any) map[string]any { return r["Properties"].(map[string]any) }
-
 func TestDefaultsAreSecure(t *testing.T) {
 	tpl := template(t, defaultStack)
 	raw := cdktest.Template(t, load(t).stacks[defaultStack])
@@ -220,18 +218,18 @@ func TestDefaultsAreSecure(t *testing.T) {
 	if secret["DeletionPolicy"] != "Retain" || secret["UpdateReplacePolicy"] != "Retain" {
 		t.Errorf("secret policies = %v/%v, want Retain/Retain", secret["DeletionPolicy"], secret["UpdateReplacePolicy"])
 	}
-	if fam := properties(pg)["CacheParameterGroupFamily"]; fam != "redis7" {
+	if fam := cdktest.Props(t, pg)["CacheParameterGroupFamily"]; fam != "redis7" {
 		t.Errorf("parameter group family = %v, want redis7", fam)
 	}
-	if got := fmt.Sprint(properties(pg)["Properties"]); got != "map[cluster-enabled:no]" {
+	if got := fmt.Sprint(cdktest.Props(t, pg)["Properties"]); got != "map[cluster-enabled:no]" {
 		t.Errorf("parameters = %s, want cluster-enabled no only", got)
 	}
-	if got := fmt.Sprint(properties(sg)["SubnetIds"]); got != fmt.Sprint(dataSubnets) {
+	if got := fmt.Sprint(cdktest.Props(t, sg)["SubnetIds"]); got != fmt.Sprint(dataSubnets) {
 		t.Errorf("subnet group subnets = %s, want the data subnets %v", got, dataSubnets)
 	}
 
 	// The AUTH token reaches the template only as a dynamic reference to the secret.
-	auth, _ := json.Marshal(properties(group)["AuthToken"])
+	auth, _ := json.Marshal(cdktest.Props(t, group)["AuthToken"])
 	want := fmt.Sprintf(`{"Fn::Join":["",["{{resolve:secretsmanager:",{"Ref":"%s"},":SecretString:::}}"]]}`, secretID)
 	if string(auth) != want {
 		t.Errorf("AuthToken = %s, want %s", auth, want)
@@ -239,9 +237,9 @@ func TestDefaultsAreSecure(t *testing.T) {
 
 	// Slow and engine logs go as JSON to the two encrypted, retained groups.
 	var got []string
-	for _, c := range properties(group)["LogDeliveryConfigurations"].([]any) {
-		c := c.(map[string]any)
-		dest := c["DestinationDetails"].(map[string]any)["CloudWatchLogsDetails"].(map[string]any)["LogGroup"].(map[string]any)["Ref"]
+	for _, c := range cdktest.As[[]any](t, cdktest.Props(t, group)["LogDeliveryConfigurations"]) {
+		c := cdktest.As[map[string]any](t, c)
+		dest := cdktest.As[map[string]any](t, cdktest.As[map[string]any](t, cdktest.As[map[string]any](t, c["DestinationDetails"])["CloudWatchLogsDetails"])["LogGroup"])["Ref"]
 		got = append(got, fmt.Sprintf("%s %s %s %s", c["LogType"], c["LogFormat"], c["DestinationType"], dest))
 	}
 	slices.Sort(got)
@@ -313,7 +311,7 @@ func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 	raw := cdktest.Template(t, load(t).stacks[secondaryStack])
 	keyID, _ := cdktest.Only(t, raw, "AWS::KMS::Key")
 	_, group := cdktest.Only(t, raw, "AWS::ElastiCache::ReplicationGroup")
-	props := properties(group)
+	props := cdktest.Props(t, group)
 	if props["GlobalReplicationGroupId"] != "ldgnf-stratus" {
 		t.Errorf("GlobalReplicationGroupId = %v, want ldgnf-stratus", props["GlobalReplicationGroupId"])
 	}
@@ -376,22 +374,22 @@ func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 	}
 	for name, byType := range want {
 		all := cdktest.Template(t, load(t).stacks[name])
-		resources := all["Resources"].(map[string]any)
+		resources := cdktest.As[map[string]any](t, all["Resources"])
 		for id, r := range resources {
-			r := r.(map[string]any)
+			r := cdktest.As[map[string]any](t, r)
 			var ids []string
 			metadata, _ := r["Metadata"].(map[string]any)
 			if meta, ok := metadata["cdk_nag"].(map[string]any); ok {
-				for _, s := range meta["rules_to_suppress"].([]any) {
-					s := s.(map[string]any)
-					ids = append(ids, s["id"].(string))
-					if len(s["reason"].(string)) < 20 {
+				for _, s := range cdktest.As[[]any](t, meta["rules_to_suppress"]) {
+					s := cdktest.As[map[string]any](t, s)
+					ids = append(ids, cdktest.As[string](t, s["id"]))
+					if len(cdktest.As[string](t, s["reason"])) < 20 {
 						t.Errorf("%s %s: reason %q is too short", name, id, s["reason"])
 					}
 				}
 			}
 			slices.Sort(ids)
-			if exp := byType[r["Type"].(string)]; fmt.Sprint(ids) != fmt.Sprint(exp) {
+			if exp := byType[cdktest.As[string](t, r["Type"])]; fmt.Sprint(ids) != fmt.Sprint(exp) {
 				t.Errorf("%s %s (%s) suppresses %v, want %v", name, id, r["Type"], ids, exp)
 			}
 		}

@@ -21,7 +21,7 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 	logsID, _ := f.only(t, stackPrimary, "AWS::Logs::LogGroup")
 	roleID, _ := f.only(t, stackPrimary, "AWS::IAM::Role")
 	key := getAtt(keyID, "Arn")
-	identifier := cluster["Properties"].(map[string]any)["DBClusterIdentifier"].(string)
+	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
 	if !rdsIdentifier.MatchString(identifier) || strings.Contains(identifier, "--") {
 		t.Errorf("derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
 	}
@@ -123,7 +123,7 @@ func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 	t.Helper()
 	dbSG, rotationSG := "", ""
 	for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
-		if strings.HasPrefix(r["Properties"].(map[string]any)["GroupDescription"].(string), "Master-secret rotation") {
+		if strings.HasPrefix(cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["GroupDescription"]), "Master-secret rotation") {
 			rotationSG = id
 		} else {
 			dbSG = id
@@ -227,7 +227,7 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 	for _, stack := range []string{stackPrimaryGlobal, stackInstanceVariant} {
 		rotationSG := ""
 		for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
-			if strings.HasPrefix(r["Properties"].(map[string]any)["GroupDescription"].(string), "Master-secret rotation") {
+			if strings.HasPrefix(cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["GroupDescription"]), "Master-secret rotation") {
 				rotationSG = id
 			}
 		}
@@ -239,14 +239,14 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 		}
 		ingress, egress := 0, 0
 		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupIngress") {
-			p := r["Properties"].(map[string]any)
+			p := cdktest.As[map[string]any](t, r["Properties"])
 			if crossStack(p["GroupId"]) && reflect.DeepEqual(p["SourceSecurityGroupId"], getAtt(rotationSG, "GroupId")) &&
 				p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
 				ingress++
 			}
 		}
 		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupEgress") {
-			p := r["Properties"].(map[string]any)
+			p := cdktest.As[map[string]any](t, r["Properties"])
 			if crossStack(p["DestinationSecurityGroupId"]) && reflect.DeepEqual(p["GroupId"], getAtt(rotationSG, "GroupId")) &&
 				p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
 				egress++

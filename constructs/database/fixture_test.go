@@ -285,7 +285,7 @@ func (f *fixture) availabilityZones(t *testing.T, stack string) []string {
 	t.Helper()
 	var azs []string
 	for _, r := range f.resources(t, stack, "AWS::RDS::DBInstance") {
-		azs = append(azs, r["Properties"].(map[string]any)["AvailabilityZone"].(string))
+		azs = append(azs, cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["AvailabilityZone"]))
 	}
 	sort.Strings(azs)
 	return azs

@@ -20,7 +20,7 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 	roleID, _ := f.only(t, stackInstance, "AWS::IAM::Role")
 	_, instance := f.only(t, stackInstance, "AWS::RDS::DBInstance")
 	key := getAtt(keyID, "Arn")
-	identifier := instance["Properties"].(map[string]any)["DBInstanceIdentifier"].(string)
+	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, instance["Properties"])["DBInstanceIdentifier"])
 	var logGroups []any // DependsOn lists them sorted
 	for _, id := range slices.Sorted(maps.Keys(f.resources(t, stackInstance, "AWS::Logs::LogGroup"))) {
 		logGroups = append(logGroups, id)

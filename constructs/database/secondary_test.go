@@ -20,7 +20,7 @@ func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
 	logsID, _ := f.only(t, stackSecondary, "AWS::Logs::LogGroup")
 	roleID, _ := f.only(t, stackSecondary, "AWS::IAM::Role")
 	key := getAtt(keyID, "Arn")
-	identifier := cluster["Properties"].(map[string]any)["DBClusterIdentifier"].(string)
+	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
 
 	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{

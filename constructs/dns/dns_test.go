@@ -173,7 +173,7 @@ func TestApexNamesGetAAndAaaaAliasesToCloudFront(t *testing.T) {
 	for _, name := range []string{"example.com.", "www.example.com."} {
 		var types []string
 		for _, r := range recordsNamed(t, apexStack, name) {
-			types = append(types, r.Properties["Type"].(string))
+			types = append(types, cdktest.As[string](t, r.Properties["Type"]))
 			if r.Properties["HostedZoneId"] != testZoneID || asJSON(r.Properties["AliasTarget"]) !=
 				`{"DNSName":"d111111abcdef8.cloudfront.net","HostedZoneId":{"Fn::FindInMap":["AWSCloudFrontPartitionHostedZoneIdMap",{"Ref":"AWS::Partition"},"zoneId"]}}` {
 				t.Errorf("%s %s = %s", name, r.Properties["Type"], asJSON(r.Properties))
@@ -232,8 +232,8 @@ func get(v any, path ...string) any {
 func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
 	var types []string
 	for _, r := range recordsNamed(t, secondaryStack, "origin.example.com.") {
-		types = append(types, r.Properties["Type"].(string))
-		if r.Properties["SetIdentifier"] != "eu-west-1" || !strings.HasPrefix(get(r.Properties, "AliasTarget", "DNSName").(string), "dualstack.stratus-123456.eu-west-1.") {
+		types = append(types, cdktest.As[string](t, r.Properties["Type"]))
+		if r.Properties["SetIdentifier"] != "eu-west-1" || !strings.HasPrefix(cdktest.As[string](t, get(r.Properties, "AliasTarget", "DNSName")), "dualstack.stratus-123456.eu-west-1.") {
 			t.Errorf("secondary record = %s", asJSON(r.Properties))
 		}
 	}

@@ -71,10 +71,10 @@ func asJSON(v any) string {
 	return string(b)
 }
 
-func ruleNames(rules []any) []string {
+func ruleNames(t *testing.T, rules []any) []string {
 	var names []string
 	for _, r := range rules {
-		names = append(names, get(r, "Name").(string))
+		names = append(names, cdktest.As[string](t, get(r, "Name")))
 	}
 	return names
 }
@@ -86,14 +86,14 @@ func findRule(t *testing.T, rules []any, name string) any {
 			return r
 		}
 	}
-	t.Fatalf("no rule %q in %v", name, ruleNames(rules))
+	t.Fatalf("no rule %q in %v", name, ruleNames(t, rules))
 	return nil
 }
 
 func webAclRules(t *testing.T, stack string) (map[string]any, []any) {
 	t.Helper()
 	_, acl := only(t, stack, "AWS::WAFv2::WebACL")
-	return acl.Properties, acl.Properties["Rules"].([]any)
+	return acl.Properties, cdktest.As[[]any](t, acl.Properties["Rules"])
 }
 
 func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
@@ -105,12 +105,12 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 		t.Errorf("DefaultAction = %s", got)
 	}
 	want := []string{RateLimitRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup}
-	if got := ruleNames(rules); !reflect.DeepEqual(got, want) {
+	if got := ruleNames(t, rules); !reflect.DeepEqual(got, want) {
 		t.Fatalf("rules = %v, want %v (rate, IP reputation, Common, KnownBadInputs, SQLi)", got, want)
 	}
 	var last float64 = -1
 	for _, r := range rules {
-		if p := get(r, "Priority").(float64); p <= last {
+		if p := cdktest.As[float64](t, get(r, "Priority")); p <= last {
 			t.Errorf("rule %v priority %v is not above the previous rule's %v", get(r, "Name"), p, last)
 		} else {
 			last = p
@@ -133,7 +133,7 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 			t.Errorf("%s OverrideAction = %s, want None (the group's own actions)", group, got)
 		}
 	}
-	bodies := props["CustomResponseBodies"].(map[string]any)
+	bodies := cdktest.As[map[string]any](t, props["CustomResponseBodies"])
 	for _, key := range []string{blockedBody, rateLimitedBody} {
 		if get(bodies, key, "ContentType") != "APPLICATION_JSON" || get(bodies, key, "Content") == nil {
 			t.Errorf("custom response body %q = %s", key, asJSON(bodies[key]))
@@ -157,7 +157,7 @@ func TestWebAclOptionsAddGroupsOverridesAndAnAllowList(t *testing.T) {
 	_, rules := webAclRules(t, optionsStack)
 	want := []string{RateLimitRule, GeoAllowRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup,
 		"AWSManagedRulesAnonymousIpList", "AWSManagedRulesBotControlRuleSet"}
-	if got := ruleNames(rules); !reflect.DeepEqual(got, want) {
+	if got := ruleNames(t, rules); !reflect.DeepEqual(got, want) {
 		t.Fatalf("rules = %v, want %v", got, want)
 	}
 	if got := get(findRule(t, rules, RateLimitRule), "Statement", "RateBasedStatement", "Limit"); got != 500.0 {
@@ -240,7 +240,7 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 		}
 		if stack == defaultsStack {
 			_, group := only(t, stack, "AWS::Logs::LogGroup")
-			if want := strings.TrimPrefix(group.Properties["LogGroupName"].(string), "aws-waf-logs-") + spaRewriteSuffix; name != want {
+			if want := strings.TrimPrefix(cdktest.As[string](t, group.Properties["LogGroupName"]), "aws-waf-logs-") + spaRewriteSuffix; name != want {
 				t.Errorf("function name %q, want %q", name, want)
 			}
 		}
@@ -292,7 +292,7 @@ func TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles(t *testing.T) {
 		"/missing.png":        "/missing.png", // a missing file stays a file: S3 answers 403
 	}
 	uris := slices.Sorted(maps.Keys(want))
-	script := fn.Properties["FunctionCode"].(string) + `
+	script := cdktest.As[string](t, fn.Properties["FunctionCode"]) + `
 var uris = JSON.parse(process.argv[2]);
 console.log(JSON.stringify(uris.map(function (uri) {
   return handler({version: '1.0', context: {eventType: 'viewer-request'},
@@ -388,7 +388,7 @@ func TestCertificateCoversTheViewerNamesValidatedInTheZone(t *testing.T) {
 func distributionConfig(t *testing.T, stack string) map[string]any {
 	t.Helper()
 	_, dist := only(t, stack, "AWS::CloudFront::Distribution")
-	return dist.Properties["DistributionConfig"].(map[string]any)
+	return cdktest.As[map[string]any](t, dist.Properties["DistributionConfig"])
 }
 
 func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
@@ -419,7 +419,7 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 		t.Errorf("Logging = %s", got)
 	}
 
-	behaviors := append([]any{c["DefaultCacheBehavior"]}, c["CacheBehaviors"].([]any)...)
+	behaviors := append([]any{c["DefaultCacheBehavior"]}, cdktest.As[[]any](t, c["CacheBehaviors"])...)
 	for _, b := range behaviors {
 		if get(b, "ViewerProtocolPolicy") != "redirect-to-https" || get(b, "Compress") != true || get(b, "ResponseHeadersPolicyId") == nil {
 			t.Errorf("behavior %v = %s, want redirect-to-https, compressed, security headers", get(b, "PathPattern"), asJSON(b))
@@ -430,7 +430,7 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	c := distributionConfig(t, defaultsStack)
 	api := get(c, "CacheBehaviors", 0)
-	if len(c["CacheBehaviors"].([]any)) != 1 || get(api, "PathPattern") != "/api/*" {
+	if len(cdktest.As[[]any](t, c["CacheBehaviors"])) != 1 || get(api, "PathPattern") != "/api/*" {
 		t.Fatalf("CacheBehaviors = %s, want one for /api/*", asJSON(c["CacheBehaviors"]))
 	}
 	var cachingDisabled, allViewerExceptHost string
@@ -445,12 +445,12 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 		t.Errorf("API AllowedMethods = %s", got)
 	}
 	origins := map[string]any{}
-	for _, o := range c["Origins"].([]any) {
-		origins[get(o, "Id").(string)] = o
+	for _, o := range cdktest.As[[]any](t, c["Origins"]) {
+		origins[cdktest.As[string](t, get(o, "Id"))] = o
 	}
-	origin := origins[get(api, "TargetOriginId").(string)]
+	origin := origins[cdktest.As[string](t, get(api, "TargetOriginId"))]
 	want := `{"CustomOriginConfig":{"OriginProtocolPolicy":"https-only","OriginSSLProtocols":["TLSv1.2"]},` +
-		`"DomainName":"origin.example.com","Id":"` + get(api, "TargetOriginId").(string) + `",` +
+		`"DomainName":"origin.example.com","Id":"` + cdktest.As[string](t, get(api, "TargetOriginId")) + `",` +
 		`"OriginCustomHeaders":[{"HeaderName":"X-Origin-Verify","HeaderValue":"` + testSecret + `"}]}`
 	if got := asJSON(origin); got != want {
 		t.Errorf("API origin = %s\nwant %s", got, want)
@@ -467,7 +467,7 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	if got := asJSON(oac.Properties["OriginAccessControlConfig"]); !strings.Contains(got, `"OriginAccessControlOriginType":"s3"`) || !strings.Contains(got, `"SigningBehavior":"always"`) {
 		t.Errorf("OAC = %s", got)
 	}
-	def := origins[get(c, "DefaultCacheBehavior", "TargetOriginId").(string)]
+	def := origins[cdktest.As[string](t, get(c, "DefaultCacheBehavior", "TargetOriginId"))]
 	if asJSON(get(def, "DomainName")) != `{"Fn::GetAtt":["`+bucketID+`","RegionalDomainName"]}` ||
 		asJSON(get(def, "OriginAccessControlId")) != `{"Fn::GetAtt":["`+oacID+`","Id"]}` {
 		t.Errorf("default origin = %s", asJSON(def))
@@ -501,7 +501,7 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 		if asJSON(policy.Properties["Bucket"]) != `{"Ref":"`+frontendID+`"}` {
 			continue
 		}
-		for _, s := range get(policy.Properties, "PolicyDocument", "Statement").([]any) {
+		for _, s := range cdktest.As[[]any](t, get(policy.Properties, "PolicyDocument", "Statement")) {
 			switch get(s, "Effect") {
 			case "Allow":
 				allows++

@@ -24,10 +24,10 @@ var logsActions = []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:Ge
 func logsStatement(t *testing.T, stack awscdk.Stack) map[string]any {
 	t.Helper()
 	_, key := cdktest.Only(t, cdktest.Template(t, stack), "AWS::KMS::Key")
-	props := key["Properties"].(map[string]any)
+	props := cdktest.As[map[string]any](t, key["Properties"])
 	var found []map[string]any
-	for _, s := range props["KeyPolicy"].(map[string]any)["Statement"].([]any) {
-		if st := s.(map[string]any); st["Sid"] == "AllowCloudWatchLogs" {
+	for _, s := range cdktest.As[[]any](t, cdktest.As[map[string]any](t, props["KeyPolicy"])["Statement"]) {
+		if st := cdktest.As[map[string]any](t, s); st["Sid"] == "AllowCloudWatchLogs" {
 			found = append(found, st)
 		}
 	}

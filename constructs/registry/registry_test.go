@@ -114,7 +114,7 @@ func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
 		})
 	})
 	rules := lifecycleRules(t, tpl)
-	if len(rules) != 2 || rules[1]["selection"].(map[string]any)["countNumber"] != 10.0 {
+	if len(rules) != 2 || cdktest.As[map[string]any](t, rules[1]["selection"])["countNumber"] != 10.0 {
 		t.Fatalf("lifecycle rules = %v, want the tagged rule to keep 10 images", rules)
 	}
 }
@@ -125,8 +125,8 @@ func lifecycleRules(t *testing.T, tpl assertions.Template) []map[string]any {
 	var repos map[string]*map[string]any
 	cdktest.NoPanic(t, func() { repos = *tpl.FindResources(jsii.String("AWS::ECR::Repository"), nil) })
 	for _, r := range repos {
-		props := (*r)["Properties"].(map[string]any)
-		text := props["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+		props := cdktest.As[map[string]any](t, (*r)["Properties"])
+		text := cdktest.As[string](t, cdktest.As[map[string]any](t, props["LifecyclePolicy"])["LifecyclePolicyText"])
 		var doc struct {
 			Rules []map[string]any `json:"rules"`
 		}
@@ -148,11 +148,11 @@ func checkRules(t *testing.T, got []map[string]any, want []map[string]any) {
 		if got[i]["rulePriority"] != w["rulePriority"] {
 			t.Errorf("rule %d priority = %v, want %v", i, got[i]["rulePriority"], w["rulePriority"])
 		}
-		if action := got[i]["action"].(map[string]any)["type"]; action != "expire" {
+		if action := cdktest.As[map[string]any](t, got[i]["action"])["type"]; action != "expire" {
 			t.Errorf("rule %d action = %v, want expire", i, action)
 		}
-		sel := got[i]["selection"].(map[string]any)
-		for k, v := range w["selection"].(map[string]any) {
+		sel := cdktest.As[map[string]any](t, got[i]["selection"])
+		for k, v := range cdktest.As[map[string]any](t, w["selection"]) {
 			if gotJSON, wantJSON := jsonOf(sel[k]), jsonOf(v); gotJSON != wantJSON {
 				t.Errorf("rule %d selection.%s = %s, want %s", i, k, gotJSON, wantJSON)
 			}

@@ -214,7 +214,7 @@ func (tpl *template) only(t *testing.T, typ string) (string, map[string]any) {
 
 // policiesOf returns the statements of every managed policy attached to the role with the
 // given logical id prefix, by policy logical id.
-func (tpl *template) policiesOf(rolePrefix string) map[string][]map[string]any {
+func (tpl *template) policiesOf(t *testing.T, rolePrefix string) map[string][]map[string]any {
 	out := map[string][]map[string]any{}
 	for id, r := range tpl.Resources {
 		if r.Type != "AWS::IAM::ManagedPolicy" {
@@ -222,10 +222,10 @@ func (tpl *template) policiesOf(rolePrefix string) map[string][]map[string]any {
 		}
 		roles, _ := r.Properties["Roles"].([]any)
 		for _, role := range roles {
-			if ref, _ := role.(map[string]any)["Ref"].(string); strings.HasPrefix(ref, rolePrefix) {
-				doc := r.Properties["PolicyDocument"].(map[string]any)
-				for _, st := range doc["Statement"].([]any) {
-					out[id] = append(out[id], st.(map[string]any))
+			if ref, _ := cdktest.As[map[string]any](t, role)["Ref"].(string); strings.HasPrefix(ref, rolePrefix) {
+				doc := cdktest.As[map[string]any](t, r.Properties["PolicyDocument"])
+				for _, st := range cdktest.As[[]any](t, doc["Statement"]) {
+					out[id] = append(out[id], cdktest.As[map[string]any](t, st))
 				}
 			}
 		}
@@ -237,17 +237,17 @@ func containers(t *testing.T, tpl *template) map[string]map[string]any {
 	t.Helper()
 	_, td := tpl.only(t, "AWS::ECS::TaskDefinition")
 	out := map[string]map[string]any{}
-	for _, c := range td["ContainerDefinitions"].([]any) {
-		cd := c.(map[string]any)
-		out[cd["Name"].(string)] = cd
+	for _, c := range cdktest.As[[]any](t, td["ContainerDefinitions"]) {
+		cd := cdktest.As[map[string]any](t, c)
+		out[cdktest.As[string](t, cd["Name"])] = cd
 	}
 	return out
 }
 
-func names(list any) []string {
+func names(t *testing.T, list any) []string {
 	var out []string
 	for _, e := range asAnySlice(list) {
-		out = append(out, e.(map[string]any)["Name"].(string))
+		out = append(out, cdktest.As[string](t, cdktest.As[map[string]any](t, e)["Name"]))
 	}
 	sort.Strings(out)
 	return out
@@ -367,10 +367,10 @@ func TestDefaultsAreSecure(t *testing.T) {
 
 	raw := readTemplate(t, s.minimal)
 	// The task role has nothing to do without a database, secrets or a sidecar.
-	if got := raw.policiesOf("ServiceTaskRole"); len(got) != 0 {
+	if got := raw.policiesOf(t, "ServiceTaskRole"); len(got) != 0 {
 		t.Errorf("task role policies = %v, want none", got)
 	}
-	exec := raw.policiesOf("ServiceExecutionRole")
+	exec := raw.policiesOf(t, "ServiceExecutionRole")
 	require.Len(t, exec, 1)
 	var actions []string
 	for _, statements := range exec {
@@ -442,13 +442,13 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	if got := jsonOf(app["PortMappings"]); got != `[{"ContainerPort":9090,"Protocol":"tcp"}]` {
 		t.Errorf("PortMappings = %s", got)
 	}
-	if app["StopTimeout"] != 60.0 || jsonOf(app["HealthCheck"].(map[string]any)["Command"]) != `["CMD","/app/healthcheck"]` {
+	if app["StopTimeout"] != 60.0 || jsonOf(cdktest.As[map[string]any](t, app["HealthCheck"])["Command"]) != `["CMD","/app/healthcheck"]` {
 		t.Errorf("StopTimeout %v, HealthCheck %v", app["StopTimeout"], app["HealthCheck"])
 	}
 	env := map[string]string{}
 	for _, e := range asAnySlice(app["Environment"]) {
-		kv := e.(map[string]any)
-		env[kv["Name"].(string)] = jsonOf(kv["Value"])
+		kv := cdktest.As[map[string]any](t, e)
+		env[cdktest.As[string](t, kv["Name"])] = jsonOf(kv["Value"])
 	}
 	for k, v := range map[string]string{
 		"DB_HOST": `"order.cluster-abc.us-east-1.rds.amazonaws.com"`, "DB_PORT": `"5433"`, "DB_NAME": `"orders"`, "DB_IAM_USER": `"order_svc"`,
@@ -466,8 +466,8 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		"DB_USER": dbSecret + ":username::", "DB_PASSWORD": dbSecret + ":password::", "REDIS_AUTH": redisArn + ":token::", "PAYMENTS_API_KEY": apiKeyArn,
 	}
 	for _, e := range asAnySlice(app["Secrets"]) {
-		kv := e.(map[string]any)
-		name := kv["Name"].(string)
+		kv := cdktest.As[map[string]any](t, e)
+		name := cdktest.As[string](t, kv["Name"])
 		if wantSecrets[name] != kv["ValueFrom"] {
 			t.Errorf("secret %s from %v, want %s", name, kv["ValueFrom"], wantSecrets[name])
 		}
@@ -488,20 +488,20 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	if got := jsonOf(col["Secrets"]); got != jsonOf([]any{map[string]any{"Name": "OTLP_AUTH_HEADER", "ValueFrom": otlpArn + ":header::"}}) {
 		t.Errorf("collector Secrets = %s", got)
 	}
-	if got := names(col["Environment"]); jsonOf(got) != `["AOT_CONFIG_CONTENT"]` {
+	if got := names(t, col["Environment"]); jsonOf(got) != `["AOT_CONFIG_CONTENT"]` {
 		t.Errorf("collector Environment = %v, want AOT_CONFIG_CONTENT only", got)
 	}
 	// The configuration reaches the template through Fn::Sub, which fills in the region and
 	// hands the collector its escaped ${env:…} references unescaped.
 	cfg := collectorConfigOf(t, col)
-	if region := cfg["exporters"].(map[string]any)["awsxray"].(map[string]any)["region"]; region != "us-east-1" {
+	if region := cdktest.Path[string](t, cfg, "exporters", "awsxray", "region"); region != "us-east-1" {
 		t.Errorf("awsxray region = %v", region)
 	}
-	pipelines := cfg["service"].(map[string]any)["pipelines"].(map[string]any)
-	if got := jsonOf(pipelines["traces"].(map[string]any)["exporters"]); got != `["awsxray","otlphttp"]` {
+	pipelines := cdktest.Path[map[string]any](t, cfg, "service", "pipelines")
+	if got := jsonOf(cdktest.As[map[string]any](t, pipelines["traces"])["exporters"]); got != `["awsxray","otlphttp"]` {
 		t.Errorf("trace exporters = %s", got)
 	}
-	otlp := cfg["exporters"].(map[string]any)["otlphttp"].(map[string]any)
+	otlp := cdktest.Path[map[string]any](t, cfg, "exporters", "otlphttp")
 	if otlp["endpoint"] != "https://otlp-gateway-prod-us-east-0.grafana.net/otlp" ||
 		jsonOf(otlp["headers"]) != `{"Authorization":"${env:OTLP_AUTH_HEADER}"}` {
 		t.Errorf("otlphttp exporter = %v", otlp)
@@ -511,7 +511,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	}
 
 	// The task role: rds-db:connect as its own user, read of its own secret, X-Ray writes; nothing else.
-	task := raw.policiesOf("ServiceTaskRole")
+	task := raw.policiesOf(t, "ServiceTaskRole")
 	var tracing, grants []map[string]any
 	for id, statements := range task {
 		if strings.Contains(id, "TracingPolicy") {
@@ -556,7 +556,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 
 	// The execution role reads exactly the secrets it injects (and decrypts the database secret's key).
 	execResources := map[string]bool{}
-	for _, statements := range raw.policiesOf("ServiceExecutionRole") {
+	for _, statements := range raw.policiesOf(t, "ServiceExecutionRole") {
 		for _, st := range statements {
 			if contains(st["Action"], "secretsmanager:GetSecretValue") || contains(st["Action"], "kms:Decrypt") {
 				for _, r := range asStrings(st["Resource"]) {
@@ -581,7 +581,7 @@ func collectorConfigOf(t *testing.T, col map[string]any) map[string]any {
 	t.Helper()
 	env := asAnySlice(col["Environment"])
 	require.Len(t, env, 1)
-	sub, ok := env[0].(map[string]any)["Value"].(map[string]any)["Fn::Sub"].(string)
+	sub, ok := cdktest.Path[map[string]any](t, env[0], "Value")["Fn::Sub"].(string)
 	if !ok {
 		t.Fatalf("AOT_CONFIG_CONTENT = %v, want an Fn::Sub string", env[0])
 	}
@@ -610,7 +610,7 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 	if app["ReadonlyRootFilesystem"] != false || app["User"] != "0" || app["MountPoints"] != nil {
 		t.Errorf("container = %v, want a writable root filesystem, user 0 and no scratch mount", app)
 	}
-	if lp := app["LinuxParameters"].(map[string]any); lp["InitProcessEnabled"] != true || strings.Contains(jsonOf(lp), "Drop") {
+	if lp := cdktest.As[map[string]any](t, app["LinuxParameters"]); lp["InitProcessEnabled"] != true || strings.Contains(jsonOf(lp), "Drop") {
 		t.Errorf("LinuxParameters = %v, want an init process and capabilities kept for root", lp)
 	}
 	keyID, _ := raw.only(t, "AWS::KMS::Key")
@@ -625,14 +625,14 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 	if got := jsonOf(cfg["exporters"]); got != `{"awsxray":{"region":"us-east-1"}}` || col["Secrets"] != nil {
 		t.Errorf("collector exporters = %s, secrets %v: want X-Ray only", got, col["Secrets"])
 	}
-	if got := jsonOf(cfg["service"].(map[string]any)["pipelines"]); got != `{"traces":{"exporters":["awsxray"],"processors":["memory_limiter","batch"],"receivers":["otlp"]}}` {
+	if got := jsonOf(cdktest.As[map[string]any](t, cfg["service"])["pipelines"]); got != `{"traces":{"exporters":["awsxray"],"processors":["memory_limiter","batch"],"receivers":["otlp"]}}` {
 		t.Errorf("pipelines = %s, want traces to X-Ray only", got)
 	}
 	if col["Image"] != DefaultAdotImage {
 		t.Errorf("collector image = %v, want %s", col["Image"], DefaultAdotImage)
 	}
 	// An image outside ECR needs no registry token: no Resource "*" and no suppression.
-	for id, statements := range raw.policiesOf("ServiceExecutionRole") {
+	for id, statements := range raw.policiesOf(t, "ServiceExecutionRole") {
 		for _, st := range statements {
 			if contains(st["Resource"], "*") {
 				t.Errorf("execution policy %s has Resource \"*\": %v", id, st)
@@ -650,8 +650,8 @@ func TestSuppressionsAreExact(t *testing.T) {
 	for id, r := range raw.Resources {
 		md, _ := r.Metadata["cdk_nag"].(map[string]any)
 		for _, rule := range asAnySlice(md["rules_to_suppress"]) {
-			rule := rule.(map[string]any)
-			key := r.Type + " " + rule["id"].(string)
+			rule := cdktest.As[map[string]any](t, rule)
+			key := r.Type + " " + cdktest.As[string](t, rule["id"])
 			found[key] = true
 			switch key {
 			case "AWS::ECS::TaskDefinition AwsSolutions-ECS2":
@@ -659,7 +659,7 @@ func TestSuppressionsAreExact(t *testing.T) {
 				if jsonOf(rule["applies_to"]) != `["Resource::*"]` {
 					t.Errorf("%s: IAM5 applies to %v, want Resource::* only", id, rule["applies_to"])
 				}
-				reason := rule["reason"].(string)
+				reason := cdktest.As[string](t, rule["reason"])
 				if !strings.Contains(reason, "ecr:GetAuthorizationToken") && !strings.Contains(reason, "xray:PutTraceSegments") {
 					t.Errorf("%s: IAM5 reason %q names neither wildcard", id, reason)
 				}
@@ -843,7 +843,7 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 	}
 	decrypts := 0
 	for _, r := range cdktest.OfType(t, appTpl, "AWS::IAM::ManagedPolicy") {
-		for _, st := range r["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		for _, st := range cdktest.Path[[]any](t, r, "Properties", "PolicyDocument", "Statement") {
 			js := jsonOf(st)
 			if strings.Contains(js, `"kms:Decrypt"`) && strings.Contains(js, `"Fn::ImportValue":"Data:`) && strings.Contains(js, "secretsmanager.us-east-1.amazonaws.com") {
 				decrypts++

@@ -374,3 +374,13 @@ func Str(s *string) string {
 	}
 	return *s
 }
+
+// As is v as T, or a test failure naming both types: the checked form of v.(T) for decoded JSON.
+func As[T any](t testing.TB, v any) T {
+	t.Helper()
+	out, ok := v.(T)
+	if !ok {
+		t.Fatalf("%T (%v), want %T", v, v, out)
+	}
+	return out
+}
