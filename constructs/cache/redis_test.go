@@ -237,6 +237,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 
 	// Slow and engine logs go as JSON to the two encrypted, retained groups.
 	var got []string
+	require.NotEmpty(t, cdktest.As[[]any](t, cdktest.Props(t, group)["LogDeliveryConfigurations"]))
 	for _, c := range cdktest.As[[]any](t, cdktest.Props(t, group)["LogDeliveryConfigurations"]) {
 		c := cdktest.As[map[string]any](t, c)
 		dest := cdktest.As[map[string]any](t, cdktest.As[map[string]any](t, cdktest.As[map[string]any](t, c["DestinationDetails"])["CloudWatchLogsDetails"])["LogGroup"])["Ref"]
@@ -375,6 +376,7 @@ func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 	for name, byType := range want {
 		all := cdktest.Template(t, load(t).stacks[name])
 		resources := cdktest.As[map[string]any](t, all["Resources"])
+		require.NotEmpty(t, resources)
 		for id, r := range resources {
 			r := cdktest.As[map[string]any](t, r)
 			var ids []string

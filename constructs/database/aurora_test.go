@@ -122,6 +122,7 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 	t.Helper()
 	dbSG, rotationSG := "", ""
+	require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroup"))
 	for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
 		if strings.HasPrefix(cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["GroupDescription"]), "Master-secret rotation") {
 			rotationSG = id
@@ -226,6 +227,7 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 	})
 	for _, stack := range []string{stackPrimaryGlobal, stackInstanceVariant} {
 		rotationSG := ""
+		require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroup"))
 		for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
 			if strings.HasPrefix(cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["GroupDescription"]), "Master-secret rotation") {
 				rotationSG = id
@@ -238,6 +240,7 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 			return ok && (m["Fn::ImportValue"] != nil || m["Fn::GetStackOutput"] != nil)
 		}
 		ingress, egress := 0, 0
+		require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroupIngress"))
 		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupIngress") {
 			p := cdktest.As[map[string]any](t, r["Properties"])
 			if crossStack(p["GroupId"]) && reflect.DeepEqual(p["SourceSecurityGroupId"], getAtt(rotationSG, "GroupId")) &&
@@ -245,6 +248,7 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 				ingress++
 			}
 		}
+		require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroupEgress"))
 		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupEgress") {
 			p := cdktest.As[map[string]any](t, r["Properties"])
 			if crossStack(p["DestinationSecurityGroupId"]) && reflect.DeepEqual(p["GroupId"], getAtt(rotationSG, "GroupId")) &&

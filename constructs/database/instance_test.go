@@ -22,6 +22,7 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 	key := getAtt(keyID, "Arn")
 	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, instance["Properties"])["DBInstanceIdentifier"])
 	var logGroups []any // DependsOn lists them sorted
+	require.NotEmpty(t, f.resources(t, stackInstance, "AWS::Logs::LogGroup"))
 	for _, id := range slices.Sorted(maps.Keys(f.resources(t, stackInstance, "AWS::Logs::LogGroup"))) {
 		logGroups = append(logGroups, id)
 	}

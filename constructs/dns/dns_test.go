@@ -190,6 +190,7 @@ func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 	hcs := ofType(t, latencyStack, "AWS::Route53::HealthCheck")
 	require.Len(t, hcs, 1)
 	var hcID string
+	require.NotEmpty(t, hcs)
 	for id, hc := range hcs {
 		hcID = id
 		want := `{"EnableSNI":true,"FailureThreshold":3,"FullyQualifiedDomainName":"us-east-1.origin.example.com",` +
@@ -200,6 +201,7 @@ func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 	}
 	records := recordsNamed(t, latencyStack, "origin.example.com.")
 	require.Len(t, records, 1)
+	require.NotEmpty(t, records)
 	for _, r := range records {
 		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":true,"HostedZoneId":"` + albZoneID + `"},` +
 			`"HealthCheckId":{"Fn::GetAtt":["` + hcID + `","HealthCheckId"]},"HostedZoneId":"` + testZoneID + `","Name":"origin.example.com.",` +
@@ -258,6 +260,7 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 	latency, failover := resources(t, latencyStack), resources(t, failoverStack)
 	ids := func(rs map[string]resource) []string {
 		var out []string
+		require.NotEmpty(t, rs)
 		for id, r := range rs {
 			out = append(out, id+" "+r.Type)
 		}
@@ -268,6 +271,7 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 		t.Fatalf("resources differ:\nlatency  %v\nfailover %v", a, b)
 	}
 	var changed []string
+	require.NotEmpty(t, latency)
 	for id, l := range latency {
 		f := failover[id]
 		if reflect.DeepEqual(l.Properties, f.Properties) {
@@ -309,6 +313,7 @@ func unionKeys(a, b map[string]any) []string {
 func TestRegionalAliasPointsAtThisRegionsAlbOnly(t *testing.T) {
 	records := recordsNamed(t, latencyStack, "us-east-1.origin.example.com.")
 	require.Len(t, records, 1)
+	require.NotEmpty(t, records)
 	for _, r := range records {
 		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":false,"HostedZoneId":"` + albZoneID + `"},` +
 			`"HostedZoneId":"` + testZoneID + `","Name":"us-east-1.origin.example.com.","Type":"A"}`

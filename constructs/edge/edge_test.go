@@ -109,6 +109,7 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 		t.Fatalf("rules = %v, want %v (rate, IP reputation, Common, KnownBadInputs, SQLi)", got, want)
 	}
 	var last float64 = -1
+	require.NotEmpty(t, rules)
 	for _, r := range rules {
 		if p := cdktest.As[float64](t, get(r, "Priority")); p <= last {
 			t.Errorf("rule %v priority %v is not above the previous rule's %v", get(r, "Name"), p, last)
@@ -220,6 +221,7 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 		if len(behaviors) == 0 {
 			t.Errorf("%s: no API behavior", stack)
 		}
+		require.NotEmpty(t, behaviors)
 		for _, b := range behaviors {
 			if get(b, "FunctionAssociations") != nil || get(b, "LambdaFunctionAssociations") != nil {
 				t.Errorf("%s: the %v behavior has functions %s, want responses passed through unchanged", stack, get(b, "PathPattern"), asJSON(b))
@@ -420,6 +422,7 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 	}
 
 	behaviors := append([]any{c["DefaultCacheBehavior"]}, cdktest.As[[]any](t, c["CacheBehaviors"])...)
+	require.NotEmpty(t, behaviors)
 	for _, b := range behaviors {
 		if get(b, "ViewerProtocolPolicy") != "redirect-to-https" || get(b, "Compress") != true || get(b, "ResponseHeadersPolicyId") == nil {
 			t.Errorf("behavior %v = %s, want redirect-to-https, compressed, security headers", get(b, "PathPattern"), asJSON(b))
@@ -445,6 +448,7 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 		t.Errorf("API AllowedMethods = %s", got)
 	}
 	origins := map[string]any{}
+	require.NotEmpty(t, cdktest.As[[]any](t, c["Origins"]))
 	for _, o := range cdktest.As[[]any](t, c["Origins"]) {
 		origins[cdktest.As[string](t, get(o, "Id"))] = o
 	}
@@ -478,6 +482,7 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 	buckets := ofType(t, defaultsStack, "AWS::S3::Bucket")
 	var frontendID string
 	var frontend resource
+	require.NotEmpty(t, buckets)
 	for id, b := range buckets {
 		if strings.Contains(id, "FrontendBucket") {
 			frontendID, frontend = id, b
@@ -501,6 +506,7 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 		if asJSON(policy.Properties["Bucket"]) != `{"Ref":"`+frontendID+`"}` {
 			continue
 		}
+		require.NotEmpty(t, cdktest.As[[]any](t, get(policy.Properties, "PolicyDocument", "Statement")))
 		for _, s := range cdktest.As[[]any](t, get(policy.Properties, "PolicyDocument", "Statement")) {
 			switch get(s, "Effect") {
 			case "Allow":

@@ -338,6 +338,7 @@ func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(f.raw), &doc))
 	headers := 0
+	require.NotEmpty(t, doc.Resources)
 	for id, r := range doc.Resources {
 		for _, c := range r.Properties.Conditions {
 			if c.HttpHeaderConfig == nil {
@@ -422,6 +423,7 @@ func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
 	var policies map[string]*map[string]any
 	cdktest.NoPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
 	require.Len(t, policies, 2)
+	require.NotEmpty(t, policies)
 	for id, p := range policies {
 		text, _ := json.Marshal(p)
 		for _, want := range []string{`"aws:SecureTransport":"false"`, `"s3:TlsVersion":1.2`} {
@@ -510,6 +512,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	var policies map[string]*map[string]any
 	cdktest.NoPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
 	found := false
+	require.NotEmpty(t, policies)
 	for _, p := range policies {
 		text, _ := json.Marshal(p)
 		found = found || strings.Contains(string(text), "/edge/alb/AWSLogs/"+account+"/*")

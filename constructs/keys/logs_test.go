@@ -26,6 +26,7 @@ func logsStatement(t *testing.T, stack awscdk.Stack) map[string]any {
 	_, key := cdktest.Only(t, cdktest.Template(t, stack), "AWS::KMS::Key")
 	props := cdktest.As[map[string]any](t, key["Properties"])
 	var found []map[string]any
+	require.NotEmpty(t, cdktest.As[[]any](t, cdktest.As[map[string]any](t, props["KeyPolicy"])["Statement"]))
 	for _, s := range cdktest.As[[]any](t, cdktest.As[map[string]any](t, props["KeyPolicy"])["Statement"]) {
 		if st := cdktest.As[map[string]any](t, s); st["Sid"] == "AllowCloudWatchLogs" {
 			found = append(found, st)

@@ -373,6 +373,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 	exec := raw.policiesOf(t, "ServiceExecutionRole")
 	require.Len(t, exec, 1)
 	var actions []string
+	require.NotEmpty(t, exec)
 	for _, statements := range exec {
 		for _, st := range statements {
 			for _, a := range asStrings(st["Action"]) {
@@ -513,6 +514,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	// The task role: rds-db:connect as its own user, read of its own secret, X-Ray writes; nothing else.
 	task := raw.policiesOf(t, "ServiceTaskRole")
 	var tracing, grants []map[string]any
+	require.NotEmpty(t, task)
 	for id, statements := range task {
 		if strings.Contains(id, "TracingPolicy") {
 			tracing = statements
@@ -556,6 +558,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 
 	// The execution role reads exactly the secrets it injects (and decrypts the database secret's key).
 	execResources := map[string]bool{}
+	require.NotEmpty(t, raw.policiesOf(t, "ServiceExecutionRole"))
 	for _, statements := range raw.policiesOf(t, "ServiceExecutionRole") {
 		for _, st := range statements {
 			if contains(st["Action"], "secretsmanager:GetSecretValue") || contains(st["Action"], "kms:Decrypt") {
@@ -632,6 +635,7 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 		t.Errorf("collector image = %v, want %s", col["Image"], DefaultAdotImage)
 	}
 	// An image outside ECR needs no registry token: no Resource "*" and no suppression.
+	require.NotEmpty(t, raw.policiesOf(t, "ServiceExecutionRole"))
 	for id, statements := range raw.policiesOf(t, "ServiceExecutionRole") {
 		for _, st := range statements {
 			if contains(st["Resource"], "*") {
