@@ -10,7 +10,6 @@ import (
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -131,29 +130,20 @@ func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
 }
 
 func TestInvalidPropsAreRejected(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(*ClusterProps)
-		want   string
-	}{
-		{"a missing VPC", func(p *ClusterProps) { p.Vpc = nil }, "Vpc is required"},
-		{"an empty namespace name", func(p *ClusterProps) { p.NamespaceName = "" }, `NamespaceName "" is not a DNS name`},
-		{"an uppercase namespace name", func(p *ClusterProps) { p.NamespaceName = "Prod.internal" }, `NamespaceName "Prod.internal"`},
-		{"a namespace name with an empty label", func(p *ClusterProps) { p.NamespaceName = "prod..internal" }, `NamespaceName "prod..internal"`},
-		{"a namespace name with a trailing dot", func(p *ClusterProps) { p.NamespaceName = "prod.internal." }, `NamespaceName "prod.internal."`},
-		{"a namespace label starting with a hyphen", func(p *ClusterProps) { p.NamespaceName = "-prod.internal" }, `NamespaceName "-prod.internal"`},
-		{"a namespace label over 63 characters", func(p *ClusterProps) { p.NamespaceName = strings.Repeat("a", 64) + ".internal" }, "is not a DNS name"},
-		{"infinite log retention", func(p *ClusterProps) { p.LogRetention = logs.RetentionDays_INFINITE }, `LogRetention "INFINITE" is not a finite`},
-		{"an unknown log retention", func(p *ClusterProps) { p.LogRetention = "FOREVER" }, `LogRetention "FOREVER"`},
+	cases := []cdktest.Invalid[ClusterProps]{
+		{Name: "a missing VPC", Mutate: func(p *ClusterProps) { p.Vpc = nil }, Want: "Vpc is required"},
+		{Name: "an empty namespace name", Mutate: func(p *ClusterProps) { p.NamespaceName = "" }, Want: `NamespaceName "" is not a DNS name`},
+		{Name: "an uppercase namespace name", Mutate: func(p *ClusterProps) { p.NamespaceName = "Prod.internal" }, Want: `NamespaceName "Prod.internal"`},
+		{Name: "a namespace name with an empty label", Mutate: func(p *ClusterProps) { p.NamespaceName = "prod..internal" }, Want: `NamespaceName "prod..internal"`},
+		{Name: "a namespace name with a trailing dot", Mutate: func(p *ClusterProps) { p.NamespaceName = "prod.internal." }, Want: `NamespaceName "prod.internal."`},
+		{Name: "a namespace label starting with a hyphen", Mutate: func(p *ClusterProps) { p.NamespaceName = "-prod.internal" }, Want: `NamespaceName "-prod.internal"`},
+		{Name: "a namespace label over 63 characters", Mutate: func(p *ClusterProps) { p.NamespaceName = strings.Repeat("a", 64) + ".internal" }, Want: "is not a DNS name"},
+		{Name: "infinite log retention", Mutate: func(p *ClusterProps) { p.LogRetention = logs.RetentionDays_INFINITE }, Want: `LogRetention "INFINITE" is not a finite`},
+		{Name: "an unknown log retention", Mutate: func(p *ClusterProps) { p.LogRetention = "FOREVER" }, Want: `LogRetention "FOREVER"`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := ClusterProps{Vpc: synth(t).defaultsOut.Cluster.Vpc(), NamespaceName: "prod.internal"}
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			require.ErrorContains(t, err, c.want)
-		})
-	}
+	vpc := synth(t).defaultsOut.Cluster.Vpc()
+	cdktest.Rejects(t, func() ClusterProps { return ClusterProps{Vpc: vpc, NamespaceName: "prod.internal"} },
+		func(p ClusterProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("NewCluster returns every problem instead of panicking", func(t *testing.T) {
 		var err error

@@ -341,56 +341,41 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	})
 	valid := originProps(stack, "us-east-1", RoutingLatency, false)
 
-	origin := []struct {
-		name   string
-		mutate func(*OriginRecordProps)
-		want   string
-	}{
-		{"a missing zone", func(p *OriginRecordProps) { p.Zone = nil }, "Zone is required"},
-		{"an empty name", func(p *OriginRecordProps) { p.Name = "" }, `Name "" is not a lowercase DNS name`},
-		{"a name outside the zone", func(p *OriginRecordProps) { p.Name = "origin.example.org" }, `Name "origin.example.org" is not in the hosted zone "example.com"`},
-		{"a missing load balancer", func(p *OriginRecordProps) { p.LoadBalancer = nil }, "LoadBalancer is required"},
-		{"a malformed health-check name", func(p *OriginRecordProps) { p.HealthCheckFqdn = "https://x" }, `HealthCheckFqdn "https://x" is not a lowercase DNS name`},
-		{"the routed name as the health-check name", func(p *OriginRecordProps) { p.HealthCheckFqdn = p.Name }, "it must resolve to this region's ALB only"},
-		{"a malformed region", func(p *OriginRecordProps) { p.Region = "useast1" }, `Region "useast1" is not an AWS region name`},
-		{"a region other than the stack's", func(p *OriginRecordProps) { p.Region = "eu-west-1" }, `Region "eu-west-1" is not the stack's region "us-east-1"`},
-		{"an unknown routing mode", func(p *OriginRecordProps) { p.Routing = "weighted" }, `Routing "weighted" is not one of "latency", "failover"`},
-		{"an empty routing mode", func(p *OriginRecordProps) { p.Routing = "" }, `Routing "" is not one of`},
-		{"a health-check path without a slash", func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, `HealthCheckPath "health" is not a URL path`},
-		{"an interval other than 10 or 30", func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, "HealthCheckIntervalSeconds 20 is not one of [10 30]"},
-		{"a failure threshold above 10", func(p *OriginRecordProps) { p.FailureThreshold = 11 }, "FailureThreshold 11 is outside 1-10"},
-		{"a negative failure threshold", func(p *OriginRecordProps) { p.FailureThreshold = -1 }, "FailureThreshold -1 is outside 1-10"},
-		{"fewer than three checker regions", func(p *OriginRecordProps) { p.CheckerRegions = []string{"us-east-1", "eu-west-1"} }, "CheckerRegions has 2 entries; Route 53 needs at least 3"},
+	origin := []cdktest.Invalid[OriginRecordProps]{
+		{Name: "a missing zone", Mutate: func(p *OriginRecordProps) { p.Zone = nil }, Want: "Zone is required"},
+		{Name: "an empty name", Mutate: func(p *OriginRecordProps) { p.Name = "" }, Want: `Name "" is not a lowercase DNS name`},
+		{Name: "a name outside the zone", Mutate: func(p *OriginRecordProps) { p.Name = "origin.example.org" }, Want: `Name "origin.example.org" is not in the hosted zone "example.com"`},
+		{Name: "a missing load balancer", Mutate: func(p *OriginRecordProps) { p.LoadBalancer = nil }, Want: "LoadBalancer is required"},
+		{Name: "a malformed health-check name", Mutate: func(p *OriginRecordProps) { p.HealthCheckFqdn = "https://x" }, Want: `HealthCheckFqdn "https://x" is not a lowercase DNS name`},
+		{Name: "the routed name as the health-check name", Mutate: func(p *OriginRecordProps) { p.HealthCheckFqdn = p.Name }, Want: "it must resolve to this region's ALB only"},
+		{Name: "a malformed region", Mutate: func(p *OriginRecordProps) { p.Region = "useast1" }, Want: `Region "useast1" is not an AWS region name`},
+		{Name: "a region other than the stack's", Mutate: func(p *OriginRecordProps) { p.Region = "eu-west-1" }, Want: `Region "eu-west-1" is not the stack's region "us-east-1"`},
+		{Name: "an unknown routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "weighted" }, Want: `Routing "weighted" is not one of "latency", "failover"`},
+		{Name: "an empty routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "" }, Want: `Routing "" is not one of`},
+		{Name: "a health-check path without a slash", Mutate: func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, Want: `HealthCheckPath "health" is not a URL path`},
+		{Name: "an interval other than 10 or 30", Mutate: func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, Want: "HealthCheckIntervalSeconds 20 is not one of [10 30]"},
+		{Name: "a failure threshold above 10", Mutate: func(p *OriginRecordProps) { p.FailureThreshold = 11 }, Want: "FailureThreshold 11 is outside 1-10"},
+		{Name: "a negative failure threshold", Mutate: func(p *OriginRecordProps) { p.FailureThreshold = -1 }, Want: "FailureThreshold -1 is outside 1-10"},
+		{Name: "fewer than three checker regions", Mutate: func(p *OriginRecordProps) { p.CheckerRegions = []string{"us-east-1", "eu-west-1"} }, Want: "CheckerRegions has 2 entries; Route 53 needs at least 3"},
 	}
-	for _, c := range origin {
-		t.Run("origin record: "+c.name, func(t *testing.T) {
-			p := valid
-			c.mutate(&p)
-			err := p.withDefaults().validate("us-east-1")
-			require.ErrorContains(t, err, c.want)
-		})
-	}
+	t.Run("origin record", func(t *testing.T) {
+		cdktest.Rejects(t, func() OriginRecordProps { return valid },
+			func(p OriginRecordProps) error { return p.withDefaults().validate("us-east-1") }, origin)
+	})
 
-	apex := []struct {
-		name   string
-		mutate func(*ApexProps)
-		want   string
-	}{
-		{"no names", func(p *ApexProps) { p.Names = nil }, "Names has 0 entries; 1 to 10 are allowed"},
-		{"a name outside the zone", func(p *ApexProps) { p.Names = []string{"example.net"} }, `Names[0] "example.net" is not in the hosted zone "example.com"`},
-		{"an uppercase name", func(p *ApexProps) { p.Names = []string{"WWW.example.com"} }, `Names[0] "WWW.example.com" is not a lowercase DNS name`},
-		{"a name listed twice", func(p *ApexProps) { p.Names = []string{"example.com", "example.com"} }, `Names[1] "example.com" is listed twice`},
-		{"a missing distribution", func(p *ApexProps) { p.Distribution = nil }, "Distribution is required"},
-		{"a missing zone", func(p *ApexProps) { p.Zone = nil }, "Zone is required"},
+	apex := []cdktest.Invalid[ApexProps]{
+		{Name: "no names", Mutate: func(p *ApexProps) { p.Names = nil }, Want: "Names has 0 entries; 1 to 10 are allowed"},
+		{Name: "a name outside the zone", Mutate: func(p *ApexProps) { p.Names = []string{"example.net"} }, Want: `Names[0] "example.net" is not in the hosted zone "example.com"`},
+		{Name: "an uppercase name", Mutate: func(p *ApexProps) { p.Names = []string{"WWW.example.com"} }, Want: `Names[0] "WWW.example.com" is not a lowercase DNS name`},
+		{Name: "a name listed twice", Mutate: func(p *ApexProps) { p.Names = []string{"example.com", "example.com"} }, Want: `Names[1] "example.com" is listed twice`},
+		{Name: "a missing distribution", Mutate: func(p *ApexProps) { p.Distribution = nil }, Want: "Distribution is required"},
+		{Name: "a missing zone", Mutate: func(p *ApexProps) { p.Zone = nil }, Want: "Zone is required"},
 	}
-	for _, c := range apex {
-		t.Run("apex records: "+c.name, func(t *testing.T) {
-			p := ApexProps{Zone: valid.Zone, Names: []string{"example.com", "www.example.com"}, Distribution: dist}
-			c.mutate(&p)
-			err := p.validate()
-			require.ErrorContains(t, err, c.want)
-		})
-	}
+	t.Run("apex records", func(t *testing.T) {
+		cdktest.Rejects(t, func() ApexProps {
+			return ApexProps{Zone: valid.Zone, Names: []string{"example.com", "www.example.com"}, Distribution: dist}
+		}, ApexProps.validate, apex)
+	})
 
 	t.Run("regional alias: a name outside the zone and no load balancer", func(t *testing.T) {
 		err := RegionalAliasProps{Zone: valid.Zone, Name: "us-east-1.origin.example.org"}.validate()

@@ -649,67 +649,56 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	zone := importZone(stack)
 	noIndex := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(noIndex, "app.js"), []byte("x"), 0o644))
-	cases := []struct {
-		name   string
-		mutate func(*EdgeProps)
-		want   string
-	}{
-		{"a missing hosted zone", func(p *EdgeProps) { p.HostedZone = nil }, "HostedZone is required"},
-		{"no viewer names", func(p *EdgeProps) { p.ViewerNames = nil }, "ViewerNames has 0 entries; 1 to 10"},
-		{"a viewer name that is not a DNS name", func(p *EdgeProps) { p.ViewerNames = []string{"Example.com"} }, `ViewerNames[0] "Example.com" is not a lowercase DNS name`},
-		{"a viewer name outside the zone", func(p *EdgeProps) { p.ViewerNames = []string{"example.org"} }, `ViewerNames[0] "example.org" is not in the hosted zone "example.com"`},
-		{"a viewer name listed twice", func(p *EdgeProps) { p.ViewerNames = []string{"example.com", "example.com"} }, `ViewerNames[1] "example.com" is listed twice`},
-		{"a malformed API origin name", func(p *EdgeProps) { p.ApiOriginName = "origin" }, `ApiOriginName "origin" is not a lowercase DNS name`},
-		{"the API origin as a viewer name", func(p *EdgeProps) { p.ApiOriginName = "www.example.com" }, "CloudFront would send API requests to itself"},
-		{"a malformed origin header name", func(p *EdgeProps) { p.OriginHeaderName = "X Origin" }, `OriginHeaderName "X Origin" is not an HTTP header name`},
-		{"a header CloudFront reserves", func(p *EdgeProps) { p.OriginHeaderName = "X-Amz-Secret" }, "does not allow as a custom origin header"},
-		{"a missing header value", func(p *EdgeProps) { p.OriginHeaderValue = nil }, "OriginHeaderValue is required"},
-		{"a literal header value", func(p *EdgeProps) { p.OriginHeaderValue = jsii.String("hunter2") }, "never a literal value"},
-		{"a path pattern without a slash", func(p *EdgeProps) { p.ApiPathPattern = "api/*" }, `ApiPathPattern "api/*" is not a CloudFront path pattern`},
-		{"a path pattern that replaces the default", func(p *EdgeProps) { p.ApiPathPattern = "/*" }, "would replace the default"},
-		{"a rate limit below WAF's minimum of 10", func(p *EdgeProps) { p.RateLimit = 9 }, "RateLimit 9 is outside 10-2000000000"},
-		{"a rate limit above 2 billion", func(p *EdgeProps) { p.RateLimit = 2_000_000_001 }, "RateLimit 2000000001 is outside"},
-		{"an unknown managed group", func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{"AWSManagedRulesMadeUp"} }, `ExtraManagedRuleGroups[0] "AWSManagedRulesMadeUp" is not one of`},
-		{"a default group repeated", func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{SQLiGroup} }, `ExtraManagedRuleGroups[0] "AWSManagedRulesSQLiRuleSet" is always on already`},
-		{"an extra group listed twice", func(p *EdgeProps) {
+	cases := []cdktest.Invalid[EdgeProps]{
+		{Name: "a missing hosted zone", Mutate: func(p *EdgeProps) { p.HostedZone = nil }, Want: "HostedZone is required"},
+		{Name: "no viewer names", Mutate: func(p *EdgeProps) { p.ViewerNames = nil }, Want: "ViewerNames has 0 entries; 1 to 10"},
+		{Name: "a viewer name that is not a DNS name", Mutate: func(p *EdgeProps) { p.ViewerNames = []string{"Example.com"} }, Want: `ViewerNames[0] "Example.com" is not a lowercase DNS name`},
+		{Name: "a viewer name outside the zone", Mutate: func(p *EdgeProps) { p.ViewerNames = []string{"example.org"} }, Want: `ViewerNames[0] "example.org" is not in the hosted zone "example.com"`},
+		{Name: "a viewer name listed twice", Mutate: func(p *EdgeProps) { p.ViewerNames = []string{"example.com", "example.com"} }, Want: `ViewerNames[1] "example.com" is listed twice`},
+		{Name: "a malformed API origin name", Mutate: func(p *EdgeProps) { p.ApiOriginName = "origin" }, Want: `ApiOriginName "origin" is not a lowercase DNS name`},
+		{Name: "the API origin as a viewer name", Mutate: func(p *EdgeProps) { p.ApiOriginName = "www.example.com" }, Want: "CloudFront would send API requests to itself"},
+		{Name: "a malformed origin header name", Mutate: func(p *EdgeProps) { p.OriginHeaderName = "X Origin" }, Want: `OriginHeaderName "X Origin" is not an HTTP header name`},
+		{Name: "a header CloudFront reserves", Mutate: func(p *EdgeProps) { p.OriginHeaderName = "X-Amz-Secret" }, Want: "does not allow as a custom origin header"},
+		{Name: "a missing header value", Mutate: func(p *EdgeProps) { p.OriginHeaderValue = nil }, Want: "OriginHeaderValue is required"},
+		{Name: "a literal header value", Mutate: func(p *EdgeProps) { p.OriginHeaderValue = jsii.String("hunter2") }, Want: "never a literal value"},
+		{Name: "a path pattern without a slash", Mutate: func(p *EdgeProps) { p.ApiPathPattern = "api/*" }, Want: `ApiPathPattern "api/*" is not a CloudFront path pattern`},
+		{Name: "a path pattern that replaces the default", Mutate: func(p *EdgeProps) { p.ApiPathPattern = "/*" }, Want: "would replace the default"},
+		{Name: "a rate limit below WAF's minimum of 10", Mutate: func(p *EdgeProps) { p.RateLimit = 9 }, Want: "RateLimit 9 is outside 10-2000000000"},
+		{Name: "a rate limit above 2 billion", Mutate: func(p *EdgeProps) { p.RateLimit = 2_000_000_001 }, Want: "RateLimit 2000000001 is outside"},
+		{Name: "an unknown managed group", Mutate: func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{"AWSManagedRulesMadeUp"} }, Want: `ExtraManagedRuleGroups[0] "AWSManagedRulesMadeUp" is not one of`},
+		{Name: "a default group repeated", Mutate: func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{SQLiGroup} }, Want: `ExtraManagedRuleGroups[0] "AWSManagedRulesSQLiRuleSet" is always on already`},
+		{Name: "an extra group listed twice", Mutate: func(p *EdgeProps) {
 			p.ExtraManagedRuleGroups = []string{"AWSManagedRulesLinuxRuleSet", "AWSManagedRulesLinuxRuleSet"}
-		}, `ExtraManagedRuleGroups[1] "AWSManagedRulesLinuxRuleSet" is listed twice`},
-		{"an override of a group that is not enabled", func(p *EdgeProps) {
+		}, Want: `ExtraManagedRuleGroups[1] "AWSManagedRulesLinuxRuleSet" is listed twice`},
+		{Name: "an override of a group that is not enabled", Mutate: func(p *EdgeProps) {
 			p.CountOverrides = []RuleOverride{{Group: "AWSManagedRulesLinuxRuleSet", Rule: "LFI_URIPATH"}}
-		}, `CountOverrides[0].Group "AWSManagedRulesLinuxRuleSet" is not an enabled managed rule group`},
-		{"an override with a malformed rule name", func(p *EdgeProps) { p.CountOverrides = []RuleOverride{{Group: CommonGroup, Rule: "Size Restrictions"}} }, `CountOverrides[0].Rule "Size Restrictions" is not a rule name`},
-		{"an override listed twice", func(p *EdgeProps) {
+		}, Want: `CountOverrides[0].Group "AWSManagedRulesLinuxRuleSet" is not an enabled managed rule group`},
+		{Name: "an override with a malformed rule name", Mutate: func(p *EdgeProps) { p.CountOverrides = []RuleOverride{{Group: CommonGroup, Rule: "Size Restrictions"}} }, Want: `CountOverrides[0].Rule "Size Restrictions" is not a rule name`},
+		{Name: "an override listed twice", Mutate: func(p *EdgeProps) {
 			p.CountOverrides = []RuleOverride{{Group: CommonGroup, Rule: "SizeRestrictions_BODY"}, {Group: CommonGroup, Rule: "SizeRestrictions_BODY"}}
-		}, "CountOverrides[1] AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY is listed twice"},
-		{"an unknown geo mode", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: "deny", Countries: []string{"US"}} }, `GeoMatch.Mode "deny" is not one of "none", "block", "allow"`},
-		{"a geo mode without countries", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoBlock} }, `GeoMatch.Countries is empty; mode "block" needs at least one country`},
-		{"countries without a geo mode", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Countries: []string{"US"}} }, `GeoMatch.Countries is set but GeoMatch.Mode is "none"`},
-		{"a lowercase country code", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoAllow, Countries: []string{"us"}} }, `GeoMatch.Countries[0] "us" is not an ISO 3166-1 alpha-2 code`},
-		{"a three-letter country code", func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoAllow, Countries: []string{"USA"}} }, `GeoRestriction.Countries[0] "USA" is not an ISO 3166-1 alpha-2 code`},
-		{"a country listed twice", func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoBlock, Countries: []string{"RU", "RU"}} }, `GeoRestriction.Countries[1] "RU" is listed twice`},
-		{"an unknown price class", func(p *EdgeProps) { p.PriceClass = "PriceClass_50" }, `PriceClass "PriceClass_50" is not one of PriceClass_100, PriceClass_200, PriceClass_All`},
-		{"Shield ARNs without Shield", func(p *EdgeProps) { p.ShieldResourceArns = []string{testAlbArn} }, "ShieldResourceArns is set but ShieldAdvanced is false"},
-		{"a Shield ARN that is not an ARN", func(p *EdgeProps) { p.ShieldAdvanced, p.ShieldResourceArns = true, []string{"eipalloc-123"} }, `ShieldResourceArns[0] "eipalloc-123" is not an ARN`},
-		{"a distribution as an extra Shield ARN", func(p *EdgeProps) {
+		}, Want: "CountOverrides[1] AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY is listed twice"},
+		{Name: "an unknown geo mode", Mutate: func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: "deny", Countries: []string{"US"}} }, Want: `GeoMatch.Mode "deny" is not one of "none", "block", "allow"`},
+		{Name: "a geo mode without countries", Mutate: func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoBlock} }, Want: `GeoMatch.Countries is empty; mode "block" needs at least one country`},
+		{Name: "countries without a geo mode", Mutate: func(p *EdgeProps) { p.GeoMatch = GeoMatch{Countries: []string{"US"}} }, Want: `GeoMatch.Countries is set but GeoMatch.Mode is "none"`},
+		{Name: "a lowercase country code", Mutate: func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoAllow, Countries: []string{"us"}} }, Want: `GeoMatch.Countries[0] "us" is not an ISO 3166-1 alpha-2 code`},
+		{Name: "a three-letter country code", Mutate: func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoAllow, Countries: []string{"USA"}} }, Want: `GeoRestriction.Countries[0] "USA" is not an ISO 3166-1 alpha-2 code`},
+		{Name: "a country listed twice", Mutate: func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoBlock, Countries: []string{"RU", "RU"}} }, Want: `GeoRestriction.Countries[1] "RU" is listed twice`},
+		{Name: "an unknown price class", Mutate: func(p *EdgeProps) { p.PriceClass = "PriceClass_50" }, Want: `PriceClass "PriceClass_50" is not one of PriceClass_100, PriceClass_200, PriceClass_All`},
+		{Name: "Shield ARNs without Shield", Mutate: func(p *EdgeProps) { p.ShieldResourceArns = []string{testAlbArn} }, Want: "ShieldResourceArns is set but ShieldAdvanced is false"},
+		{Name: "a Shield ARN that is not an ARN", Mutate: func(p *EdgeProps) { p.ShieldAdvanced, p.ShieldResourceArns = true, []string{"eipalloc-123"} }, Want: `ShieldResourceArns[0] "eipalloc-123" is not an ARN`},
+		{Name: "a distribution as an extra Shield ARN", Mutate: func(p *EdgeProps) {
 			p.ShieldAdvanced, p.ShieldResourceArns = true, []string{"arn:aws:cloudfront::111111111111:distribution/E2QWRUHAPOMQZL"}
-		}, "ShieldAdvanced protects this one already"},
-		{"a Shield ARN listed twice", func(p *EdgeProps) {
+		}, Want: "ShieldAdvanced protects this one already"},
+		{Name: "a Shield ARN listed twice", Mutate: func(p *EdgeProps) {
 			p.ShieldAdvanced, p.ShieldResourceArns = true, []string{testAlbArn, testAlbArn}
-		}, "ShieldResourceArns[1] " + `"` + testAlbArn + `"` + " is listed twice"},
-		{"a frontend folder that does not exist", func(p *EdgeProps) { p.FrontendSource = "/nonexistent/build" }, `FrontendSource "/nonexistent/build" is not a folder`},
-		{"a frontend folder without index.html", func(p *EdgeProps) { p.FrontendSource = noIndex }, "has no index.html"},
-		{"a retention CloudWatch Logs does not offer", func(p *EdgeProps) { p.LogRetentionDays = 100 }, "LogRetentionDays: 100 days is not a CloudWatch Logs retention (allowed: [1 3 5"},
-		{"a WAF log group without the required prefix", func(p *EdgeProps) { p.WafLogGroupName = "waf-logs" }, `WafLogGroupName "waf-logs" must start with "aws-waf-logs-"`},
-		{"a content security policy over two lines", func(p *EdgeProps) { p.ContentSecurityPolicy = "default-src 'self';\nimg-src *" }, "ContentSecurityPolicy must be one line"},
+		}, Want: "ShieldResourceArns[1] " + `"` + testAlbArn + `"` + " is listed twice"},
+		{Name: "a frontend folder that does not exist", Mutate: func(p *EdgeProps) { p.FrontendSource = "/nonexistent/build" }, Want: `FrontendSource "/nonexistent/build" is not a folder`},
+		{Name: "a frontend folder without index.html", Mutate: func(p *EdgeProps) { p.FrontendSource = noIndex }, Want: "has no index.html"},
+		{Name: "a retention CloudWatch Logs does not offer", Mutate: func(p *EdgeProps) { p.LogRetentionDays = 100 }, Want: "LogRetentionDays: 100 days is not a CloudWatch Logs retention (allowed: [1 3 5"},
+		{Name: "a WAF log group without the required prefix", Mutate: func(p *EdgeProps) { p.WafLogGroupName = "waf-logs" }, Want: `WafLogGroupName "waf-logs" must start with "aws-waf-logs-"`},
+		{Name: "a content security policy over two lines", Mutate: func(p *EdgeProps) { p.ContentSecurityPolicy = "default-src 'self';\nimg-src *" }, Want: "ContentSecurityPolicy must be one line"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := validProps(zone)
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			require.ErrorContains(t, err, c.want)
-		})
-	}
+	cdktest.Rejects(t, func() EdgeProps { return validProps(zone) }, func(p EdgeProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("valid props pass, with a token as the header value", func(t *testing.T) {
 		p := validProps(zone)

@@ -539,96 +539,81 @@ func TestLogsMoveToColderStorageOnlyWhenTheyStayLongEnough(t *testing.T) {
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	s := newScene(t.TempDir(), true)
-	lbCases := []struct {
-		name   string
-		mutate func(*LoadBalancerProps)
-		want   string
-	}{
-		{"no VPC", func(p *LoadBalancerProps) { p.Vpc = nil }, "Vpc is required"},
-		{"no subnets", func(p *LoadBalancerProps) { p.Subnets = nil }, "Subnets is required"},
-		{"no security group", func(p *LoadBalancerProps) { p.SecurityGroup = nil }, "SecurityGroup is required"},
-		{"no hosted zone", func(p *LoadBalancerProps) { p.HostedZone = nil }, "HostedZone is required"},
-		{"no certificate names", func(p *LoadBalancerProps) { p.CertificateNames = nil }, "CertificateNames is empty"},
-		{"an empty certificate name", func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.com", ""} }, "CertificateNames[1] is empty"},
-		{"an uppercase certificate name", func(p *LoadBalancerProps) { p.CertificateNames = []string{"Origin.example.com"} }, `CertificateNames[0] "Origin.example.com" is not a lowercase DNS name`},
-		{"a certificate name outside the zone", func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.org"} }, `CertificateNames[0] "origin.example.org" is outside the hosted zone "example.com"`},
-		{"a name that only ends like the zone", func(p *LoadBalancerProps) { p.CertificateNames = []string{"notexample.com"} }, "is outside the hosted zone"},
-		{"a certificate name listed twice", func(p *LoadBalancerProps) {
+	lbCases := []cdktest.Invalid[LoadBalancerProps]{
+		{Name: "no VPC", Mutate: func(p *LoadBalancerProps) { p.Vpc = nil }, Want: "Vpc is required"},
+		{Name: "no subnets", Mutate: func(p *LoadBalancerProps) { p.Subnets = nil }, Want: "Subnets is required"},
+		{Name: "no security group", Mutate: func(p *LoadBalancerProps) { p.SecurityGroup = nil }, Want: "SecurityGroup is required"},
+		{Name: "no hosted zone", Mutate: func(p *LoadBalancerProps) { p.HostedZone = nil }, Want: "HostedZone is required"},
+		{Name: "no certificate names", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = nil }, Want: "CertificateNames is empty"},
+		{Name: "an empty certificate name", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.com", ""} }, Want: "CertificateNames[1] is empty"},
+		{Name: "an uppercase certificate name", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = []string{"Origin.example.com"} }, Want: `CertificateNames[0] "Origin.example.com" is not a lowercase DNS name`},
+		{Name: "a certificate name outside the zone", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.org"} }, Want: `CertificateNames[0] "origin.example.org" is outside the hosted zone "example.com"`},
+		{Name: "a name that only ends like the zone", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = []string{"notexample.com"} }, Want: "is outside the hosted zone"},
+		{Name: "a certificate name listed twice", Mutate: func(p *LoadBalancerProps) {
 			p.CertificateNames = []string{"origin.example.com", "origin.example.com"}
-		}, `CertificateNames[1] "origin.example.com" is listed twice`},
-		{"a domain name too long for the certificate", func(p *LoadBalancerProps) {
+		}, Want: `CertificateNames[1] "origin.example.com" is listed twice`},
+		{Name: "a domain name too long for the certificate", Mutate: func(p *LoadBalancerProps) {
 			p.CertificateNames = []string{strings.Repeat("a", 60) + ".origin.example.com"}
-		}, "the certificate's domain name allows at most 64"},
-		{"no header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = nil }, "OriginHeaderValue is required"},
-		{"a literal header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = jsii.String("s3cr3t") }, "OriginHeaderValue is not a Secrets Manager dynamic reference"},
-		{"an SSM dynamic reference as header value", func(p *LoadBalancerProps) {
+		}, Want: "the certificate's domain name allows at most 64"},
+		{Name: "no header value", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderValue = nil }, Want: "OriginHeaderValue is required"},
+		{Name: "a literal header value", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderValue = jsii.String("s3cr3t") }, Want: "OriginHeaderValue is not a Secrets Manager dynamic reference"},
+		{Name: "an SSM dynamic reference as header value", Mutate: func(p *LoadBalancerProps) {
 			p.OriginHeaderValue = jsii.String("{{resolve:ssm:/stratus/origin}}")
-		}, "OriginHeaderValue is not a Secrets Manager dynamic reference"},
-		{"a token as header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = awscdk.Aws_STACK_NAME() }, "is a token; pass HeaderValue(secretName)"},
-		{"a malformed header name", func(p *LoadBalancerProps) { p.OriginHeaderName = "X Origin" }, `OriginHeaderName "X Origin" must be letters, digits and dashes`},
-		{"a header CloudFront cannot send", func(p *LoadBalancerProps) { p.OriginHeaderName = "X-Amz-Verify" }, "a header CloudFront cannot add"},
-		{"a log prefix with a leading slash", func(p *LoadBalancerProps) { p.AccessLogPrefix = "/alb" }, `AccessLogPrefix "/alb"`},
-		{"a log prefix holding AWSLogs", func(p *LoadBalancerProps) { p.AccessLogPrefix = "AWSLogs" }, `without "AWSLogs"`},
-		{"a negative log retention", func(p *LoadBalancerProps) { p.AccessLogExpirationDays = -1 }, "AccessLogExpirationDays -1 must be at least 1"},
-		{"an idle timeout over 4000 s", func(p *LoadBalancerProps) { p.IdleTimeout = awscdk.Duration_Hours(jsii.Number(2)) }, "IdleTimeout 7200 s"},
-		{"no targets", func(p *LoadBalancerProps) { p.Targets = nil }, "Targets is empty"},
-		{"a health-check host without a certificate", func(p *LoadBalancerProps) { p.HealthCheckHost = "health.example.com" }, `HealthCheckHost "health.example.com" is not one of CertificateNames`},
-		{"a target on the health-check rule's priority", func(p *LoadBalancerProps) {
+		}, Want: "OriginHeaderValue is not a Secrets Manager dynamic reference"},
+		{Name: "a token as header value", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderValue = awscdk.Aws_STACK_NAME() }, Want: "is a token; pass HeaderValue(secretName)"},
+		{Name: "a malformed header name", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderName = "X Origin" }, Want: `OriginHeaderName "X Origin" must be letters, digits and dashes`},
+		{Name: "a header CloudFront cannot send", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderName = "X-Amz-Verify" }, Want: "a header CloudFront cannot add"},
+		{Name: "a log prefix with a leading slash", Mutate: func(p *LoadBalancerProps) { p.AccessLogPrefix = "/alb" }, Want: `AccessLogPrefix "/alb"`},
+		{Name: "a log prefix holding AWSLogs", Mutate: func(p *LoadBalancerProps) { p.AccessLogPrefix = "AWSLogs" }, Want: `without "AWSLogs"`},
+		{Name: "a negative log retention", Mutate: func(p *LoadBalancerProps) { p.AccessLogExpirationDays = -1 }, Want: "AccessLogExpirationDays -1 must be at least 1"},
+		{Name: "an idle timeout over 4000 s", Mutate: func(p *LoadBalancerProps) { p.IdleTimeout = awscdk.Duration_Hours(jsii.Number(2)) }, Want: "IdleTimeout 7200 s"},
+		{Name: "no targets", Mutate: func(p *LoadBalancerProps) { p.Targets = nil }, Want: "Targets is empty"},
+		{Name: "a health-check host without a certificate", Mutate: func(p *LoadBalancerProps) { p.HealthCheckHost = "health.example.com" }, Want: `HealthCheckHost "health.example.com" is not one of CertificateNames`},
+		{Name: "a target on the health-check rule's priority", Mutate: func(p *LoadBalancerProps) {
 			p.HealthCheckHost, p.Targets[0].Priority = p.CertificateNames[0], 1
-		}, "Targets[0].Priority 1 is reserved for the health-check rule"},
-		{"a bad target name", func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, `Targets[0].Name "Product" must match`},
-		{"duplicate target names", func(p *LoadBalancerProps) { p.Targets[1].Name = "product" }, `Targets[1].Name "product" is already Targets[0].Name`},
-		{"target names that differ only in dashes", func(p *LoadBalancerProps) {
+		}, Want: "Targets[0].Priority 1 is reserved for the health-check rule"},
+		{Name: "a bad target name", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, Want: `Targets[0].Name "Product" must match`},
+		{Name: "duplicate target names", Mutate: func(p *LoadBalancerProps) { p.Targets[1].Name = "product" }, Want: `Targets[1].Name "product" is already Targets[0].Name`},
+		{Name: "target names that differ only in dashes", Mutate: func(p *LoadBalancerProps) {
 			p.Targets[0].Name, p.Targets[1].Name = "user-api", "user--api"
-		}, `Targets[1].Name "user--api" is already Targets[0].Name`},
-		{"a port of zero", func(p *LoadBalancerProps) { p.Targets[0].Port = 0 }, "Targets[0].Port 0 is outside 1-65535"},
-		{"a port above 65535", func(p *LoadBalancerProps) { p.Targets[1].Port = 70000 }, "Targets[1].Port 70000 is outside 1-65535"},
-		{"a path pattern without a leading slash", func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "api/product/*" }, `Targets[0].PathPattern "api/product/*" must start with "/"`},
-		{"a path pattern with a space", func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "/api/my product/*" }, "Targets[0].PathPattern"},
-		{"duplicate path patterns", func(p *LoadBalancerProps) { p.Targets[1].PathPattern = "/api/product/*" }, `Targets[1].PathPattern "/api/product/*" is already Targets[0].PathPattern`},
-		{"a relative health check path", func(p *LoadBalancerProps) { p.Targets[0].HealthCheckPath = "health" }, `Targets[0].HealthCheckPath "health"`},
-		{"a priority out of range", func(p *LoadBalancerProps) { p.Targets[0].Priority = 50001 }, "Targets[0].Priority 50001 is outside 1-50000"},
-		{"a priority equal to a default one", func(p *LoadBalancerProps) { p.Targets[0].Priority = 20 }, "Targets[1].Priority 20 is already Targets[0].Priority"},
+		}, Want: `Targets[1].Name "user--api" is already Targets[0].Name`},
+		{Name: "a port of zero", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Port = 0 }, Want: "Targets[0].Port 0 is outside 1-65535"},
+		{Name: "a port above 65535", Mutate: func(p *LoadBalancerProps) { p.Targets[1].Port = 70000 }, Want: "Targets[1].Port 70000 is outside 1-65535"},
+		{Name: "a path pattern without a leading slash", Mutate: func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "api/product/*" }, Want: `Targets[0].PathPattern "api/product/*" must start with "/"`},
+		{Name: "a path pattern with a space", Mutate: func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "/api/my product/*" }, Want: "Targets[0].PathPattern"},
+		{Name: "duplicate path patterns", Mutate: func(p *LoadBalancerProps) { p.Targets[1].PathPattern = "/api/product/*" }, Want: `Targets[1].PathPattern "/api/product/*" is already Targets[0].PathPattern`},
+		{Name: "a relative health check path", Mutate: func(p *LoadBalancerProps) { p.Targets[0].HealthCheckPath = "health" }, Want: `Targets[0].HealthCheckPath "health"`},
+		{Name: "a priority out of range", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Priority = 50001 }, Want: "Targets[0].Priority 50001 is outside 1-50000"},
+		{Name: "a priority equal to a default one", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Priority = 20 }, Want: "Targets[1].Priority 20 is already Targets[0].Priority"},
 	}
-	for _, c := range lbCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := lbProps(s)
-			p.Targets = append([]Target(nil), p.Targets...)
-			c.mutate(&p)
-			var err error
-			cdktest.NoPanic(t, func() { err = p.withDefaults().validate(region) })
-			require.ErrorContains(t, err, c.want)
-			if strings.Contains(err.Error(), "s3cr3t") {
-				t.Fatalf("the error repeats the secret: %v", err)
-			}
-		})
-	}
+	cdktest.Rejects(t, func() LoadBalancerProps {
+		p := lbProps(s)
+		p.Targets = append([]Target(nil), p.Targets...)
+		return p
+	}, func(p LoadBalancerProps) error {
+		var err error
+		cdktest.NoPanic(t, func() { err = p.withDefaults().validate(region) })
+		if err != nil && strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("the error repeats the secret: %v", err)
+		}
+		return err
+	}, lbCases)
 
-	secretCases := []struct {
-		name   string
-		mutate func(*OriginSecretProps)
-		want   string
-	}{
-		{"an empty secret name", func(p *OriginSecretProps) { p.Name = "" }, `Name "" must match`},
-		{"a secret name with a space", func(p *OriginSecretProps) { p.Name = "stratus/prod origin" }, `Name "stratus/prod origin" must match`},
-		{"a replica in the stack's own region", func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: region}} }, `ReplicaRegions[0].Region "us-east-1" is the stack's own region`},
-		{"a malformed replica region", func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: "Ireland"}} }, `ReplicaRegions[0].Region "Ireland" is not a region name`},
-		{"a replica region listed twice", func(p *OriginSecretProps) {
+	secretCases := []cdktest.Invalid[OriginSecretProps]{
+		{Name: "an empty secret name", Mutate: func(p *OriginSecretProps) { p.Name = "" }, Want: `Name "" must match`},
+		{Name: "a secret name with a space", Mutate: func(p *OriginSecretProps) { p.Name = "stratus/prod origin" }, Want: `Name "stratus/prod origin" must match`},
+		{Name: "a replica in the stack's own region", Mutate: func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: region}} }, Want: `ReplicaRegions[0].Region "us-east-1" is the stack's own region`},
+		{Name: "a malformed replica region", Mutate: func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: "Ireland"}} }, Want: `ReplicaRegions[0].Region "Ireland" is not a region name`},
+		{Name: "a replica region listed twice", Mutate: func(p *OriginSecretProps) {
 			p.ReplicaRegions = []Replica{{Region: "eu-west-1"}, {Region: "eu-west-1"}}
-		}, `ReplicaRegions[1].Region "eu-west-1" is listed twice`},
-		{"a replica key in another region", func(p *OriginSecretProps) {
+		}, Want: `ReplicaRegions[1].Region "eu-west-1" is listed twice`},
+		{Name: "a replica key in another region", Mutate: func(p *OriginSecretProps) {
 			key := kms.Key_FromKeyArn(cdktest.NewStack(cdktest.NewApp(t), "Keys", region), jsii.String("Key"),
 				jsii.String("arn:aws:kms:us-west-2:111111111111:alias/stratus"))
 			p.ReplicaRegions = []Replica{{Region: "eu-west-1", Key: key}}
-		}, `ReplicaRegions[0].Key arn:aws:kms:us-west-2:111111111111:alias/stratus is in us-west-2, not in the replica's region "eu-west-1"`},
+		}, Want: `ReplicaRegions[0].Key arn:aws:kms:us-west-2:111111111111:alias/stratus is in us-west-2, not in the replica's region "eu-west-1"`},
 	}
-	for _, c := range secretCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := secretProps()
-			c.mutate(&p)
-			require.ErrorContains(t, p.validate(region), c.want)
-		})
-	}
+	cdktest.Rejects(t, secretProps, func(p OriginSecretProps) error { return p.validate(region) }, secretCases)
 
 	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
 		s := newScene(t.TempDir(), false) // region-agnostic: access logs cannot be set up

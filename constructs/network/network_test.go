@@ -158,49 +158,37 @@ func TestSingleNatServesEveryAppSubnetFromTheFirstAZ(t *testing.T) {
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(*NetworkProps)
-		want   string
-	}{
-		{"a malformed VPC CIDR", func(p *NetworkProps) { p.VpcCidr = "10.9.0.0" }, `VpcCidr "10.9.0.0" is not an IPv4 CIDR`},
-		{"a VPC larger than /16", func(p *NetworkProps) { p.VpcCidr = "10.0.0.0/8" }, "must be an IPv4 /16 to /24"},
-		{"a VPC smaller than /24", func(p *NetworkProps) { p.VpcCidr = "10.9.0.0/25" }, "must be an IPv4 /16 to /24"},
-		{"a VPC CIDR that is not a network address", func(p *NetworkProps) { p.VpcCidr = "10.9.1.0/16" }, "use 10.9.0.0/16"},
-		{"a single zone", func(p *NetworkProps) { p.Zones = p.Zones[:1] }, "Zones has 1 entries; 2 to 5 are allowed"},
-		{"six zones", func(p *NetworkProps) {
+	cases := []cdktest.Invalid[NetworkProps]{
+		{Name: "a malformed VPC CIDR", Mutate: func(p *NetworkProps) { p.VpcCidr = "10.9.0.0" }, Want: `VpcCidr "10.9.0.0" is not an IPv4 CIDR`},
+		{Name: "a VPC larger than /16", Mutate: func(p *NetworkProps) { p.VpcCidr = "10.0.0.0/8" }, Want: "must be an IPv4 /16 to /24"},
+		{Name: "a VPC smaller than /24", Mutate: func(p *NetworkProps) { p.VpcCidr = "10.9.0.0/25" }, Want: "must be an IPv4 /16 to /24"},
+		{Name: "a VPC CIDR that is not a network address", Mutate: func(p *NetworkProps) { p.VpcCidr = "10.9.1.0/16" }, Want: "use 10.9.0.0/16"},
+		{Name: "a single zone", Mutate: func(p *NetworkProps) { p.Zones = p.Zones[:1] }, Want: "Zones has 1 entries; 2 to 5 are allowed"},
+		{Name: "six zones", Mutate: func(p *NetworkProps) {
 			for i := 2; i < 6; i++ {
 				p.Zones = append(p.Zones, Zone{Name: fmt.Sprintf("us-east-1%c", 'a'+i),
 					PublicCidr: fmt.Sprintf("10.9.%d.0/24", 1+i), AppCidr: fmt.Sprintf("10.9.%d.0/24", 10+i), DataCidr: fmt.Sprintf("10.9.%d.0/24", 20+i)})
 			}
-		}, "Zones has 6 entries"},
-		{"a zone listed twice", func(p *NetworkProps) { p.Zones[1].Name = p.Zones[0].Name }, `Zones[1].Name "us-east-1a" is listed twice`},
-		{"a subnet outside the VPC", func(p *NetworkProps) { p.Zones[0].AppCidr = "10.8.10.0/24" }, `Zones[0].AppCidr "10.8.10.0/24" is outside VpcCidr`},
-		{"overlapping subnets", func(p *NetworkProps) { p.Zones[1].DataCidr = "10.9.20.128/25" }, `Zones[1].DataCidr "10.9.20.128/25" overlaps Zones[0].DataCidr`},
-		{"a subnet smaller than /28", func(p *NetworkProps) { p.Zones[0].PublicCidr = "10.9.1.0/29" }, "no smaller than /28"},
-		{"a bad prefix list id", func(p *NetworkProps) { p.CloudFrontPrefixListId = "sg-123" }, `CloudFrontPrefixListId "sg-123"`},
-		{"an unknown NAT mode", func(p *NetworkProps) { p.NatGateways = "none" }, `NatGateways "none" is not one of`},
-		{"a malformed endpoint name", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"ECR API"} }, `InterfaceEndpoints[0] "ECR API"`},
-		{"s3 as an interface endpoint", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"s3"} }, "always created as a gateway endpoint"},
-		{"an endpoint listed twice", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"logs", "logs"} }, `InterfaceEndpoints[1] "logs" is listed twice`},
-		{"a port out of range", func(p *NetworkProps) { p.CachePort = 70000 }, "CachePort 70000 is outside 1-65535"},
-		{"database and cache on one port", func(p *NetworkProps) { p.CachePort = 5432 }, "DatabasePort and CachePort are both 5432"},
-		{"a bad service name", func(p *NetworkProps) { p.Services = []ServicePort{{Name: "Order", Port: 8080}} }, `Services[0].Name "Order"`},
-		{"a service listed twice", func(p *NetworkProps) {
+		}, Want: "Zones has 6 entries"},
+		{Name: "a zone listed twice", Mutate: func(p *NetworkProps) { p.Zones[1].Name = p.Zones[0].Name }, Want: `Zones[1].Name "us-east-1a" is listed twice`},
+		{Name: "a subnet outside the VPC", Mutate: func(p *NetworkProps) { p.Zones[0].AppCidr = "10.8.10.0/24" }, Want: `Zones[0].AppCidr "10.8.10.0/24" is outside VpcCidr`},
+		{Name: "overlapping subnets", Mutate: func(p *NetworkProps) { p.Zones[1].DataCidr = "10.9.20.128/25" }, Want: `Zones[1].DataCidr "10.9.20.128/25" overlaps Zones[0].DataCidr`},
+		{Name: "a subnet smaller than /28", Mutate: func(p *NetworkProps) { p.Zones[0].PublicCidr = "10.9.1.0/29" }, Want: "no smaller than /28"},
+		{Name: "a bad prefix list id", Mutate: func(p *NetworkProps) { p.CloudFrontPrefixListId = "sg-123" }, Want: `CloudFrontPrefixListId "sg-123"`},
+		{Name: "an unknown NAT mode", Mutate: func(p *NetworkProps) { p.NatGateways = "none" }, Want: `NatGateways "none" is not one of`},
+		{Name: "a malformed endpoint name", Mutate: func(p *NetworkProps) { p.InterfaceEndpoints = []string{"ECR API"} }, Want: `InterfaceEndpoints[0] "ECR API"`},
+		{Name: "s3 as an interface endpoint", Mutate: func(p *NetworkProps) { p.InterfaceEndpoints = []string{"s3"} }, Want: "always created as a gateway endpoint"},
+		{Name: "an endpoint listed twice", Mutate: func(p *NetworkProps) { p.InterfaceEndpoints = []string{"logs", "logs"} }, Want: `InterfaceEndpoints[1] "logs" is listed twice`},
+		{Name: "a port out of range", Mutate: func(p *NetworkProps) { p.CachePort = 70000 }, Want: "CachePort 70000 is outside 1-65535"},
+		{Name: "database and cache on one port", Mutate: func(p *NetworkProps) { p.CachePort = 5432 }, Want: "DatabasePort and CachePort are both 5432"},
+		{Name: "a bad service name", Mutate: func(p *NetworkProps) { p.Services = []ServicePort{{Name: "Order", Port: 8080}} }, Want: `Services[0].Name "Order"`},
+		{Name: "a service listed twice", Mutate: func(p *NetworkProps) {
 			p.Services = []ServicePort{{Name: "order", Port: 8080}, {Name: "order", Port: 8081}}
-		}, `Services[1].Name "order" is listed twice`},
-		{"a service without a port", func(p *NetworkProps) { p.Services = []ServicePort{{Name: "order"}} }, "Services[0].Port 0 is outside"},
-		{"a health-checker range that is not a CIDR", func(p *NetworkProps) { p.HealthCheckerCidrs = []string{"0.0.0.0/0"} }, `HealthCheckerCidrs[0] "0.0.0.0/0" must be an IPv4 network CIDR of /8 or smaller`},
+		}, Want: `Services[1].Name "order" is listed twice`},
+		{Name: "a service without a port", Mutate: func(p *NetworkProps) { p.Services = []ServicePort{{Name: "order"}} }, Want: "Services[0].Port 0 is outside"},
+		{Name: "a health-checker range that is not a CIDR", Mutate: func(p *NetworkProps) { p.HealthCheckerCidrs = []string{"0.0.0.0/0"} }, Want: `HealthCheckerCidrs[0] "0.0.0.0/0" must be an IPv4 network CIDR of /8 or smaller`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := validProps()
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), c.want)
-		})
-	}
+	cdktest.Rejects(t, validProps, func(p NetworkProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("NewNetwork returns every problem instead of panicking", func(t *testing.T) {
 		p := validProps()

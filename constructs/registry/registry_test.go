@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -166,48 +165,29 @@ func jsonOf(v any) string {
 }
 
 func TestInvalidPropsAreRejected(t *testing.T) {
-	repoCases := []struct {
-		name   string
-		mutate func(*RepositoryProps)
-		want   string
-	}{
-		{"an empty repository name", func(p *RepositoryProps) { p.Name = "" }, `Name "" is not a repository name`},
-		{"an uppercase repository name", func(p *RepositoryProps) { p.Name = "Prod/Product" }, `Name "Prod/Product" is not a repository name`},
-		{"a repository name with an empty segment", func(p *RepositoryProps) { p.Name = "prod//product" }, `Name "prod//product"`},
-		{"a repository name ending in a separator", func(p *RepositoryProps) { p.Name = "prod/" }, `Name "prod/"`},
-		{"a one-character repository name", func(p *RepositoryProps) { p.Name = "p" }, `Name "p"`},
-		{"a repository name over 256 characters", func(p *RepositoryProps) { p.Name = strings.Repeat("a", 257) }, "is not a repository name"},
-		{"a negative tagged-image count", func(p *RepositoryProps) { p.KeepTaggedImages = -1 }, "KeepTaggedImages -1 is outside 1-10000"},
+	repoCases := []cdktest.Invalid[RepositoryProps]{
+		{Name: "an empty repository name", Mutate: func(p *RepositoryProps) { p.Name = "" }, Want: `Name "" is not a repository name`},
+		{Name: "an uppercase repository name", Mutate: func(p *RepositoryProps) { p.Name = "Prod/Product" }, Want: `Name "Prod/Product" is not a repository name`},
+		{Name: "a repository name with an empty segment", Mutate: func(p *RepositoryProps) { p.Name = "prod//product" }, Want: `Name "prod//product"`},
+		{Name: "a repository name ending in a separator", Mutate: func(p *RepositoryProps) { p.Name = "prod/" }, Want: `Name "prod/"`},
+		{Name: "a one-character repository name", Mutate: func(p *RepositoryProps) { p.Name = "p" }, Want: `Name "p"`},
+		{Name: "a repository name over 256 characters", Mutate: func(p *RepositoryProps) { p.Name = strings.Repeat("a", 257) }, Want: "is not a repository name"},
+		{Name: "a negative tagged-image count", Mutate: func(p *RepositoryProps) { p.KeepTaggedImages = -1 }, Want: "KeepTaggedImages -1 is outside 1-10000"},
 	}
-	for _, c := range repoCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := RepositoryProps{Name: "prod/product"}
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			require.ErrorContains(t, err, c.want)
-		})
-	}
+	cdktest.Rejects(t, func() RepositoryProps { return RepositoryProps{Name: "prod/product"} },
+		func(p RepositoryProps) error { return p.withDefaults().validate() }, repoCases)
 
-	replicationCases := []struct {
-		name   string
-		mutate func(*ReplicationProps)
-		want   string
-	}{
-		{"no destination region", func(p *ReplicationProps) { p.DestinationRegions = nil }, "DestinationRegions has 0 entries"},
-		{"a malformed region", func(p *ReplicationProps) { p.DestinationRegions = []string{"Europe"} }, `DestinationRegions[0] "Europe" is not a region name`},
-		{"a region listed twice", func(p *ReplicationProps) { p.DestinationRegions = []string{"eu-west-1", "eu-west-1"} }, `DestinationRegions[1] "eu-west-1" is listed twice`},
-		{"no repository prefix", func(p *ReplicationProps) { p.RepositoryPrefixes = nil }, "RepositoryPrefixes has 0 entries"},
-		{"a malformed prefix", func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"Prod/"} }, `RepositoryPrefixes[0] "Prod/" is not a repository name prefix`},
-		{"a prefix listed twice", func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"prod/", "prod/"} }, `RepositoryPrefixes[1] "prod/" is listed twice`},
+	replicationCases := []cdktest.Invalid[ReplicationProps]{
+		{Name: "no destination region", Mutate: func(p *ReplicationProps) { p.DestinationRegions = nil }, Want: "DestinationRegions has 0 entries"},
+		{Name: "a malformed region", Mutate: func(p *ReplicationProps) { p.DestinationRegions = []string{"Europe"} }, Want: `DestinationRegions[0] "Europe" is not a region name`},
+		{Name: "a region listed twice", Mutate: func(p *ReplicationProps) { p.DestinationRegions = []string{"eu-west-1", "eu-west-1"} }, Want: `DestinationRegions[1] "eu-west-1" is listed twice`},
+		{Name: "no repository prefix", Mutate: func(p *ReplicationProps) { p.RepositoryPrefixes = nil }, Want: "RepositoryPrefixes has 0 entries"},
+		{Name: "a malformed prefix", Mutate: func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"Prod/"} }, Want: `RepositoryPrefixes[0] "Prod/" is not a repository name prefix`},
+		{Name: "a prefix listed twice", Mutate: func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"prod/", "prod/"} }, Want: `RepositoryPrefixes[1] "prod/" is listed twice`},
 	}
-	for _, c := range replicationCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := ReplicationProps{DestinationRegions: []string{"eu-west-1"}, RepositoryPrefixes: []string{"prod/"}}
-			c.mutate(&p)
-			err := p.validate()
-			require.ErrorContains(t, err, c.want)
-		})
-	}
+	cdktest.Rejects(t, func() ReplicationProps {
+		return ReplicationProps{DestinationRegions: []string{"eu-west-1"}, RepositoryPrefixes: []string{"prod/"}}
+	}, ReplicationProps.validate, replicationCases)
 
 	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
 		var repoErr, replErr, selfErr error

@@ -691,75 +691,64 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		return p
 	}
 	secret := importedSecret(s.minimal, "AnySecret", dbSecret, "")
-	cases := []struct {
-		name   string
-		mutate func(*ServiceProps)
-		want   string
-	}{
-		{"an uppercase name", func(p *ServiceProps) { p.Name = "Product" }, `Name "Product" must match`},
-		{"a name over 31 characters", func(p *ServiceProps) { p.Name = strings.Repeat("a", 32) }, "must match"},
-		{"a missing cluster", func(p *ServiceProps) { p.Cluster = nil }, "Cluster is required"},
-		{"a missing namespace", func(p *ServiceProps) { p.Namespace = nil }, "Namespace is required"},
-		{"a missing target group", func(p *ServiceProps) { p.TargetGroup = nil }, "TargetGroup is required"},
-		{"a missing load balancer", func(p *ServiceProps) { p.LoadBalancer = nil }, "LoadBalancer is required"},
-		{"a CPU value Fargate does not offer", func(p *ServiceProps) { p.Cpu = 768 }, "Cpu 768 is not a Fargate CPU value"},
-		{"too little memory for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 1024, 1024 }, "Memory 1024 is not offered with Cpu 1024 on Fargate (allowed: [2048 3072 4096 5120 6144 7168 8192] MiB)"},
-		{"memory off the step for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 8192, 18432 }, "Memory 18432 is not offered with Cpu 8192"},
-		{"too much memory for the smallest CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 256, 4096 }, "(allowed: [512 1024 2048] MiB)"},
-		{"a port out of range", func(p *ServiceProps) { p.Port = 70000 }, "Port 70000 is outside 1-65535"},
-		{"the collector's port with the sidecar on", func(p *ServiceProps) { p.Port, p.Adot = 4317, &AdotSidecar{} }, "Port 4317 is taken by the ADOT collector"},
-		{"a stop timeout over Fargate's limit", func(p *ServiceProps) { p.StopTimeout = awscdk.Duration_Minutes(jsii.Number(3)) }, "StopTimeout 3 minutes is outside 2-120"},
-		{"a minimum above the desired count", func(p *ServiceProps) { p.MinCount, p.DesiredCount = 3, 2 }, "MinCount 3, DesiredCount 2 and MaxCount 20 must satisfy"},
-		{"a desired count above the maximum", func(p *ServiceProps) { p.DesiredCount, p.MaxCount = 30, 20 }, "DesiredCount 30 and MaxCount 20"},
-		{"a minimum of zero tasks", func(p *ServiceProps) { p.MinCount = -1 }, "MinCount -1 must be at least 1"},
-		{"a maximum above the tasks-per-service quota", func(p *ServiceProps) { p.MaxCount = 6000 }, "MaxCount 6000 is above 1000 tasks per service"},
-		{"a CPU target above 100", func(p *ServiceProps) { p.CpuTarget = 101 }, "CpuTarget 101 is outside 1-100"},
-		{"a negative memory target", func(p *ServiceProps) { p.MemoryTarget = -5 }, "MemoryTarget -5 is outside 1-100"},
-		{"a negative request target", func(p *ServiceProps) { p.RequestsPerTarget = -1 }, "RequestsPerTarget -1 must be at least 1"},
-		{"a minimum healthy percent above 100", func(p *ServiceProps) { p.MinHealthyPercent = ptr(120) }, "MinHealthyPercent 120 is outside 0-100"},
-		{"a maximum healthy percent above 200", func(p *ServiceProps) { p.MaxHealthyPercent = 250 }, "MaxHealthyPercent 250 is outside 100-200"},
-		{"healthy percents that block a rolling deployment", func(p *ServiceProps) { p.MaxHealthyPercent = 100 }, "MaxHealthyPercent 100 must be above MinHealthyPercent 100"},
-		{"a credential in the plain environment", func(p *ServiceProps) { p.Environment = map[string]*string{"DB_PASSWORD_FALLBACK": jsii.String("x")} }, `Environment["DB_PASSWORD_FALLBACK"] reads like a credential`},
-		{"an API key in the plain environment", func(p *ServiceProps) { p.Environment = map[string]*string{"STRIPE_API_KEY": jsii.String("x")} }, `Environment["STRIPE_API_KEY"] reads like a credential`},
-		{"a variable the construct sets", func(p *ServiceProps) { p.Environment = map[string]*string{"DB_HOST": jsii.String("x")} }, `Environment["DB_HOST"] is set by the construct itself`},
-		{"a malformed variable name", func(p *ServiceProps) { p.Environment = map[string]*string{"1X": jsii.String("x")} }, `Environment["1X"] is not a variable name`},
-		{"a platform-reserved variable", func(p *ServiceProps) { p.Environment = map[string]*string{"AWS_REGION": jsii.String("x")} }, `Environment["AWS_REGION"]: the prefixes [AWS_ ECS_] are reserved`},
-		{"a secret also in the environment", func(p *ServiceProps) {
+	cases := []cdktest.Invalid[ServiceProps]{
+		{Name: "an uppercase name", Mutate: func(p *ServiceProps) { p.Name = "Product" }, Want: `Name "Product" must match`},
+		{Name: "a name over 31 characters", Mutate: func(p *ServiceProps) { p.Name = strings.Repeat("a", 32) }, Want: "must match"},
+		{Name: "a missing cluster", Mutate: func(p *ServiceProps) { p.Cluster = nil }, Want: "Cluster is required"},
+		{Name: "a missing namespace", Mutate: func(p *ServiceProps) { p.Namespace = nil }, Want: "Namespace is required"},
+		{Name: "a missing target group", Mutate: func(p *ServiceProps) { p.TargetGroup = nil }, Want: "TargetGroup is required"},
+		{Name: "a missing load balancer", Mutate: func(p *ServiceProps) { p.LoadBalancer = nil }, Want: "LoadBalancer is required"},
+		{Name: "a CPU value Fargate does not offer", Mutate: func(p *ServiceProps) { p.Cpu = 768 }, Want: "Cpu 768 is not a Fargate CPU value"},
+		{Name: "too little memory for the CPU", Mutate: func(p *ServiceProps) { p.Cpu, p.Memory = 1024, 1024 }, Want: "Memory 1024 is not offered with Cpu 1024 on Fargate (allowed: [2048 3072 4096 5120 6144 7168 8192] MiB)"},
+		{Name: "memory off the step for the CPU", Mutate: func(p *ServiceProps) { p.Cpu, p.Memory = 8192, 18432 }, Want: "Memory 18432 is not offered with Cpu 8192"},
+		{Name: "too much memory for the smallest CPU", Mutate: func(p *ServiceProps) { p.Cpu, p.Memory = 256, 4096 }, Want: "(allowed: [512 1024 2048] MiB)"},
+		{Name: "a port out of range", Mutate: func(p *ServiceProps) { p.Port = 70000 }, Want: "Port 70000 is outside 1-65535"},
+		{Name: "the collector's port with the sidecar on", Mutate: func(p *ServiceProps) { p.Port, p.Adot = 4317, &AdotSidecar{} }, Want: "Port 4317 is taken by the ADOT collector"},
+		{Name: "a stop timeout over Fargate's limit", Mutate: func(p *ServiceProps) { p.StopTimeout = awscdk.Duration_Minutes(jsii.Number(3)) }, Want: "StopTimeout 3 minutes is outside 2-120"},
+		{Name: "a minimum above the desired count", Mutate: func(p *ServiceProps) { p.MinCount, p.DesiredCount = 3, 2 }, Want: "MinCount 3, DesiredCount 2 and MaxCount 20 must satisfy"},
+		{Name: "a desired count above the maximum", Mutate: func(p *ServiceProps) { p.DesiredCount, p.MaxCount = 30, 20 }, Want: "DesiredCount 30 and MaxCount 20"},
+		{Name: "a minimum of zero tasks", Mutate: func(p *ServiceProps) { p.MinCount = -1 }, Want: "MinCount -1 must be at least 1"},
+		{Name: "a maximum above the tasks-per-service quota", Mutate: func(p *ServiceProps) { p.MaxCount = 6000 }, Want: "MaxCount 6000 is above 1000 tasks per service"},
+		{Name: "a CPU target above 100", Mutate: func(p *ServiceProps) { p.CpuTarget = 101 }, Want: "CpuTarget 101 is outside 1-100"},
+		{Name: "a negative memory target", Mutate: func(p *ServiceProps) { p.MemoryTarget = -5 }, Want: "MemoryTarget -5 is outside 1-100"},
+		{Name: "a negative request target", Mutate: func(p *ServiceProps) { p.RequestsPerTarget = -1 }, Want: "RequestsPerTarget -1 must be at least 1"},
+		{Name: "a minimum healthy percent above 100", Mutate: func(p *ServiceProps) { p.MinHealthyPercent = ptr(120) }, Want: "MinHealthyPercent 120 is outside 0-100"},
+		{Name: "a maximum healthy percent above 200", Mutate: func(p *ServiceProps) { p.MaxHealthyPercent = 250 }, Want: "MaxHealthyPercent 250 is outside 100-200"},
+		{Name: "healthy percents that block a rolling deployment", Mutate: func(p *ServiceProps) { p.MaxHealthyPercent = 100 }, Want: "MaxHealthyPercent 100 must be above MinHealthyPercent 100"},
+		{Name: "a credential in the plain environment", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"DB_PASSWORD_FALLBACK": jsii.String("x")} }, Want: `Environment["DB_PASSWORD_FALLBACK"] reads like a credential`},
+		{Name: "an API key in the plain environment", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"STRIPE_API_KEY": jsii.String("x")} }, Want: `Environment["STRIPE_API_KEY"] reads like a credential`},
+		{Name: "a variable the construct sets", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"DB_HOST": jsii.String("x")} }, Want: `Environment["DB_HOST"] is set by the construct itself`},
+		{Name: "a malformed variable name", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"1X": jsii.String("x")} }, Want: `Environment["1X"] is not a variable name`},
+		{Name: "a platform-reserved variable", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"AWS_REGION": jsii.String("x")} }, Want: `Environment["AWS_REGION"]: the prefixes [AWS_ ECS_] are reserved`},
+		{Name: "a secret also in the environment", Mutate: func(p *ServiceProps) {
 			p.Environment = map[string]*string{"SIGNING": jsii.String("x")}
 			p.Secrets = map[string]SecretVariable{"SIGNING": {Secret: secret}}
-		}, `Secrets["SIGNING"] is also in Environment`},
-		{"a database without a host", func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.Host = nil }) }, "Database.Host is required"},
-		{"a database without a resource id", func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.ResourceId = nil }) },
-			"Database.ResourceId is required: the task role connects with IAM authentication"},
-		{"a malformed database resource id", func(p *ServiceProps) {
+		}, Want: `Secrets["SIGNING"] is also in Environment`},
+		{Name: "a database without a host", Mutate: func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.Host = nil }) }, Want: "Database.Host is required"},
+		{Name: "a database without a resource id", Mutate: func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.ResourceId = nil }) },
+			Want: "Database.ResourceId is required: the task role connects with IAM authentication"},
+		{Name: "a malformed database resource id", Mutate: func(p *ServiceProps) {
 			p.Database = connection(func(c *database.Connection) { c.ResourceId = jsii.String("my-cluster") })
-		}, `Database.ResourceId "my-cluster" is not a DbClusterResourceId`},
-		{"a malformed database name", func(p *ServiceProps) {
+		}, Want: `Database.ResourceId "my-cluster" is not a DbClusterResourceId`},
+		{Name: "a malformed database name", Mutate: func(p *ServiceProps) {
 			p.Database = connection(func(c *database.Connection) { c.DatabaseName = "or ders" })
 		},
-			`Database.DatabaseName "or ders" must match`},
-		{"a database port out of range", func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.Port = 65536 }) },
-			"Database.Port 65536 is outside 1-65535"},
-		{"a database user with a space", func(p *ServiceProps) { p.DatabaseUser = "order svc" }, `DatabaseUser "order svc" must match`},
-		{"a cache secret without a cache", func(p *ServiceProps) { p.RedisAuthSecret = secret }, "RedisAuthSecret is set but RedisHost is not"},
-		{"a cache port out of range", func(p *ServiceProps) { p.RedisPort = -1 }, "RedisPort -1 is outside 1-65535"},
-		{"a log group name with a space", func(p *ServiceProps) { p.LogGroupName = "/ecs/my service" }, `LogGroupName "/ecs/my service"`},
-		{"infinite log retention", func(p *ServiceProps) { p.LogRetention = logs.RetentionDays_INFINITE }, `LogRetention "INFINITE" is not a finite`},
-		{"root without AllowRoot", func(p *ServiceProps) { p.User = "root" }, `User "root" runs the container as root; set AllowRoot`},
-		{"the root group without AllowRoot", func(p *ServiceProps) { p.User = "1000:0" }, `User "1000:0" runs the container as root`},
-		{"a malformed user", func(p *ServiceProps) { p.User = "1000:1000:1000" }, `User "1000:1000:1000" is not`},
-		{"a plain-http OTLP endpoint", func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "http://collector:4318"} }, `Adot.OtlpEndpoint "http://collector:4318" is not an https URL`},
-		{"an OTLP endpoint with credentials", func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "https://u:p@otlp.example.com"} }, "is not an https URL without credentials"},
-		{"an OTLP secret without an endpoint", func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpSecret: secret} }, "Adot.OtlpSecret is set but Adot.OtlpEndpoint is not"},
+			Want: `Database.DatabaseName "or ders" must match`},
+		{Name: "a database port out of range", Mutate: func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.Port = 65536 }) },
+			Want: "Database.Port 65536 is outside 1-65535"},
+		{Name: "a database user with a space", Mutate: func(p *ServiceProps) { p.DatabaseUser = "order svc" }, Want: `DatabaseUser "order svc" must match`},
+		{Name: "a cache secret without a cache", Mutate: func(p *ServiceProps) { p.RedisAuthSecret = secret }, Want: "RedisAuthSecret is set but RedisHost is not"},
+		{Name: "a cache port out of range", Mutate: func(p *ServiceProps) { p.RedisPort = -1 }, Want: "RedisPort -1 is outside 1-65535"},
+		{Name: "a log group name with a space", Mutate: func(p *ServiceProps) { p.LogGroupName = "/ecs/my service" }, Want: `LogGroupName "/ecs/my service"`},
+		{Name: "infinite log retention", Mutate: func(p *ServiceProps) { p.LogRetention = logs.RetentionDays_INFINITE }, Want: `LogRetention "INFINITE" is not a finite`},
+		{Name: "root without AllowRoot", Mutate: func(p *ServiceProps) { p.User = "root" }, Want: `User "root" runs the container as root; set AllowRoot`},
+		{Name: "the root group without AllowRoot", Mutate: func(p *ServiceProps) { p.User = "1000:0" }, Want: `User "1000:0" runs the container as root`},
+		{Name: "a malformed user", Mutate: func(p *ServiceProps) { p.User = "1000:1000:1000" }, Want: `User "1000:1000:1000" is not`},
+		{Name: "a plain-http OTLP endpoint", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "http://collector:4318"} }, Want: `Adot.OtlpEndpoint "http://collector:4318" is not an https URL`},
+		{Name: "an OTLP endpoint with credentials", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "https://u:p@otlp.example.com"} }, Want: "is not an https URL without credentials"},
+		{Name: "an OTLP secret without an endpoint", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpSecret: secret} }, Want: "Adot.OtlpSecret is set but Adot.OtlpEndpoint is not"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := base()
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			require.ErrorContains(t, err, c.want)
-		})
-	}
+	cdktest.Rejects(t, base, func(p ServiceProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("the valid base props pass", func(t *testing.T) {
 		require.NoError(t, base().withDefaults().validate())

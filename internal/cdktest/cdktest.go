@@ -384,3 +384,34 @@ func As[T any](t testing.TB, v any) T {
 	}
 	return out
 }
+
+// Invalid is one broken prop of a props table: a sentence naming it, the change that breaks a
+// valid P, and what the error must contain.
+type Invalid[P any] struct {
+	Name   string
+	Mutate func(*P)
+	Want   string
+}
+
+// Rejects requires validate to accept valid() and, for each case, to reject its mutation of a
+// fresh valid() with an error containing Want (fresh, so a case that edits a slice in place
+// cannot leak into the next).
+func Rejects[P any](t *testing.T, valid func() P, validate func(P) error, cases []Invalid[P]) {
+	t.Helper()
+	if err := validate(valid()); err != nil {
+		t.Fatalf("the valid props are rejected: %v", err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			p := valid()
+			c.Mutate(&p)
+			err := validate(p)
+			if err == nil {
+				t.Fatalf("accepted; want an error containing %q", c.Want)
+			}
+			if !strings.Contains(err.Error(), c.Want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, c.Want)
+			}
+		})
+	}
+}
