@@ -157,16 +157,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 	})
 }
 
-func TestNagAndCdkAnnotationsAreClean(t *testing.T) {
+func TestPassesTheGates(t *testing.T) {
 	s := synth(t)
-	cdktest.NoAnnotations(t, s.defaults, s.exec)
+	cdktest.Gates(t, s.dir, s.defaults, s.exec)
 }
-
-// TestNagPacksRan guards the test above: an annotation-free stack proves nothing if the packs
-// never ran.
-func TestNagPacksRan(t *testing.T) { cdktest.NagPacksRan(t, synth(t).dir, "Defaults", "Exec") }
-
-// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one.
-func TestValidationReportIsClean(t *testing.T) { cdktest.ValidationReportClean(t, synth(t).dir) }
-
-func TestCfnLintIsClean(t *testing.T) { cdktest.CfnLintClean(t, synth(t).dir, 2) }

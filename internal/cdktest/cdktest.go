@@ -293,14 +293,12 @@ func NoFindings(t testing.TB, gate func(dir string) ([]gates.Finding, error), di
 
 // PassesGates holds the app synthesized to dir to the app's quality gates: no error or warning
 // annotation on any of stacks, no cdk-nag report finding (gates.Nag) and no cfn-lint error or
-// warning (gates.CfnLint). Without cfn-lint on PATH the test is skipped after the other checks.
+// warning (gates.CfnLint). Without cfn-lint on PATH the test fails (the README installs it).
 func PassesGates(t testing.TB, dir string, stacks ...awscdk.Stack) {
 	t.Helper()
 	NoAnnotations(t, stacks...)
 	NoFindings(t, gates.Nag, dir)
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
+	requireCfnLint(t)
 	NoFindings(t, gates.CfnLint, dir)
 }
 
@@ -351,13 +349,10 @@ func ValidationReportClean(t testing.TB, dir string) {
 }
 
 // CfnLintClean runs cfn-lint over the templates of the app synthesized to dir, which must number
-// templates, and fails the test on any error or warning. It skips the test when cfn-lint is not
-// on PATH.
+// templates, and fails the test on any error or warning, or when cfn-lint is not on PATH.
 func CfnLintClean(t testing.TB, dir string, templates int) {
 	t.Helper()
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
+	requireCfnLint(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	if len(files) != templates {
 		t.Fatalf("templates = %v, want %d", files, templates)
@@ -413,5 +408,29 @@ func Rejects[P any](t *testing.T, valid func() P, validate func(P) error, cases 
 				t.Errorf("error = %v\nwant it to contain %q", err, c.Want)
 			}
 		})
+	}
+}
+
+// Gates runs, as subtests, every check a construct package's test app must pass: no error or
+// warning annotation on stacks, both cdk-nag packs ran on each of them, the validation report
+// is clean, and cfn-lint finds nothing in the templates synthesized to dir.
+func Gates(t *testing.T, dir string, stacks ...awscdk.Stack) {
+	t.Helper()
+	names := make([]string, len(stacks))
+	for i, s := range stacks {
+		names[i] = *s.StackName()
+	}
+	t.Run("no error or warning annotation", func(t *testing.T) { NoAnnotations(t, stacks...) })
+	t.Run("both cdk-nag packs ran", func(t *testing.T) { NagPacksRan(t, dir, names...) })
+	t.Run("the validation report is clean", func(t *testing.T) { ValidationReportClean(t, dir) })
+	t.Run("cfn-lint is clean", func(t *testing.T) { CfnLintClean(t, dir, len(stacks)) })
+}
+
+// requireCfnLint stops the test when cfn-lint is missing: a gate that cannot run must not pass
+// by skipping.
+func requireCfnLint(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Fatal("cfn-lint is not on PATH: install it as the README says (pip install cfn-lint)")
 	}
 }
