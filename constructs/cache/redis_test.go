@@ -221,12 +221,8 @@ func TestDefaultsAreSecure(t *testing.T) {
 	if fam := cdktest.Props(t, pg)["CacheParameterGroupFamily"]; fam != "redis7" {
 		t.Errorf("parameter group family = %v, want redis7", fam)
 	}
-	if got := fmt.Sprint(cdktest.Props(t, pg)["Properties"]); got != "map[cluster-enabled:no]" {
-		t.Errorf("parameters = %s, want cluster-enabled no only", got)
-	}
-	if got := fmt.Sprint(cdktest.Props(t, sg)["SubnetIds"]); got != fmt.Sprint(dataSubnets) {
-		t.Errorf("subnet group subnets = %s, want the data subnets %v", got, dataSubnets)
-	}
+	assert.Equal(t, "map[cluster-enabled:no]", fmt.Sprint(cdktest.Props(t, pg)["Properties"]))
+	assert.Equal(t, fmt.Sprint(dataSubnets), fmt.Sprint(cdktest.Props(t, sg)["SubnetIds"]))
 
 	// The AUTH token reaches the template only as a dynamic reference to the secret.
 	auth, _ := json.Marshal(cdktest.Props(t, group)["AuthToken"])

@@ -195,9 +195,7 @@ func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 		hcID = id
 		want := `{"EnableSNI":true,"FailureThreshold":3,"FullyQualifiedDomainName":"us-east-1.origin.example.com",` +
 			`"MeasureLatency":true,"Port":443,"RequestInterval":30,"ResourcePath":"/health","Type":"HTTPS"}`
-		if got := asJSON(hc.Properties["HealthCheckConfig"]); got != want {
-			t.Errorf("HealthCheckConfig = %s\nwant %s", got, want)
-		}
+		assert.Equal(t, want, asJSON(hc.Properties["HealthCheckConfig"]))
 	}
 	records := recordsNamed(t, latencyStack, "origin.example.com.")
 	require.Len(t, records, 1)
@@ -206,9 +204,7 @@ func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":true,"HostedZoneId":"` + albZoneID + `"},` +
 			`"HealthCheckId":{"Fn::GetAtt":["` + hcID + `","HealthCheckId"]},"HostedZoneId":"` + testZoneID + `","Name":"origin.example.com.",` +
 			`"Region":"us-east-1","SetIdentifier":"us-east-1","Type":"A"}`
-		if got := asJSON(r.Properties); got != want {
-			t.Errorf("latency record = %s\nwant %s", got, want)
-		}
+		assert.Equal(t, want, asJSON(r.Properties))
 	}
 }
 
@@ -317,9 +313,7 @@ func TestRegionalAliasPointsAtThisRegionsAlbOnly(t *testing.T) {
 	for _, r := range records {
 		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":false,"HostedZoneId":"` + albZoneID + `"},` +
 			`"HostedZoneId":"` + testZoneID + `","Name":"us-east-1.origin.example.com.","Type":"A"}`
-		if got := asJSON(r.Properties); got != want {
-			t.Errorf("regional alias = %s\nwant %s", got, want)
-		}
+		assert.Equal(t, want, asJSON(r.Properties))
 	}
 }
 

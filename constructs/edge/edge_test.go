@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -105,9 +104,7 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 		t.Errorf("DefaultAction = %s", got)
 	}
 	want := []string{RateLimitRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup}
-	if got := ruleNames(t, rules); !reflect.DeepEqual(got, want) {
-		t.Fatalf("rules = %v, want %v (rate, IP reputation, Common, KnownBadInputs, SQLi)", got, want)
-	}
+	require.Equal(t, want, ruleNames(t, rules))
 	var last float64 = -1
 	require.NotEmpty(t, rules)
 	for _, r := range rules {
@@ -158,12 +155,8 @@ func TestWebAclOptionsAddGroupsOverridesAndAnAllowList(t *testing.T) {
 	_, rules := webAclRules(t, optionsStack)
 	want := []string{RateLimitRule, GeoAllowRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup,
 		"AWSManagedRulesAnonymousIpList", "AWSManagedRulesBotControlRuleSet"}
-	if got := ruleNames(t, rules); !reflect.DeepEqual(got, want) {
-		t.Fatalf("rules = %v, want %v", got, want)
-	}
-	if got := get(findRule(t, rules, RateLimitRule), "Statement", "RateBasedStatement", "Limit"); got != 500.0 {
-		t.Errorf("rate limit = %v, want 500", got)
-	}
+	require.Equal(t, want, ruleNames(t, rules))
+	assert.Equal(t, 500.0, get(findRule(t, rules, RateLimitRule), "Statement", "RateBasedStatement", "Limit"))
 	geo := findRule(t, rules, GeoAllowRule)
 	if got := asJSON(get(geo, "Statement")); got != `{"NotStatement":{"Statement":{"GeoMatchStatement":{"CountryCodes":["US","CA"]}}}}` {
 		t.Errorf("allow-list statement = %s, want NOT(geo match US, CA)", got)
@@ -179,9 +172,7 @@ func TestWebAclOptionsAddGroupsOverridesAndAnAllowList(t *testing.T) {
 	if got := asJSON(anon); got != `[{"ActionToUse":{"Count":{}},"Name":"HostingProviderIPList"}]` {
 		t.Errorf("AnonymousIpList overrides = %s", got)
 	}
-	if got := get(findRule(t, rules, KnownBadInputsGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides"); got != nil {
-		t.Errorf("KnownBadInputs has overrides %s, want none", asJSON(got))
-	}
+	assert.Equal(t, nil, get(findRule(t, rules, KnownBadInputsGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides"))
 	bot := get(findRule(t, rules, "AWSManagedRulesBotControlRuleSet"), "Statement", "ManagedRuleGroupStatement", "ManagedRuleGroupConfigs")
 	if got := asJSON(bot); got != `[{"AWSManagedRulesBotControlRuleSet":{"InspectionLevel":"COMMON"}}]` {
 		t.Errorf("Bot Control config = %s", got)
@@ -194,9 +185,7 @@ func TestGeoBlockModeBlocksTheListedCountries(t *testing.T) {
 	if got := asJSON(get(geo, "Statement")); got != `{"GeoMatchStatement":{"CountryCodes":["KP","IR"]}}` {
 		t.Errorf("block statement = %s", got)
 	}
-	if got := get(geo, "Action", "Block", "CustomResponse", "ResponseCode"); got != 403.0 {
-		t.Errorf("geo block response = %v, want 403", got)
-	}
+	assert.Equal(t, 403.0, get(geo, "Action", "Block", "CustomResponse", "ResponseCode"))
 	_, dist := only(t, geoBlockStack, "AWS::CloudFront::Distribution")
 	if got := asJSON(get(dist.Properties, "DistributionConfig", "Restrictions")); got != `{"GeoRestriction":{"Locations":["RU"],"RestrictionType":"blacklist"}}` {
 		t.Errorf("CloudFront restriction = %s", got)
@@ -214,9 +203,7 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 		if got := asJSON(get(def, "FunctionAssociations")); got != `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]` {
 			t.Errorf("%s: default FunctionAssociations = %s, want exactly the SPA rewrite at viewer request", stack, got)
 		}
-		if got := get(def, "LambdaFunctionAssociations"); got != nil {
-			t.Errorf("%s: default LambdaFunctionAssociations = %s, want none", stack, asJSON(got))
-		}
+		assert.Equal(t, nil, get(def, "LambdaFunctionAssociations"))
 		behaviors, _ := c["CacheBehaviors"].([]any)
 		if len(behaviors) == 0 {
 			t.Errorf("%s: no API behavior", stack)
@@ -409,9 +396,7 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 		"CustomErrorResponses": `null`,
 	}
 	for key, want := range checks {
-		if got := asJSON(c[key]); got != want {
-			t.Errorf("%s = %s, want %s", key, got, want)
-		}
+		assert.Equal(t, want, asJSON(c[key]))
 	}
 	if c["Restrictions"] != nil {
 		t.Errorf("Restrictions = %s, want none by default", asJSON(c["Restrictions"]))
@@ -444,9 +429,7 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	if get(api, "CachePolicyId") != cachingDisabled || get(api, "OriginRequestPolicyId") != allViewerExceptHost {
 		t.Errorf("API policies = %s", asJSON(api))
 	}
-	if got := asJSON(get(api, "AllowedMethods")); got != `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]` {
-		t.Errorf("API AllowedMethods = %s", got)
-	}
+	assert.Equal(t, `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]`, asJSON(get(api, "AllowedMethods")))
 	origins := map[string]any{}
 	require.NotEmpty(t, cdktest.As[[]any](t, c["Origins"]))
 	for _, o := range cdktest.As[[]any](t, c["Origins"]) {
@@ -456,9 +439,7 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	want := `{"CustomOriginConfig":{"OriginProtocolPolicy":"https-only","OriginSSLProtocols":["TLSv1.2"]},` +
 		`"DomainName":"origin.example.com","Id":"` + cdktest.As[string](t, get(api, "TargetOriginId")) + `",` +
 		`"OriginCustomHeaders":[{"HeaderName":"X-Origin-Verify","HeaderValue":"` + testSecret + `"}]}`
-	if got := asJSON(origin); got != want {
-		t.Errorf("API origin = %s\nwant %s", got, want)
-	}
+	assert.Equal(t, want, asJSON(origin))
 
 	// The default behavior reads the bucket through Origin Access Control.
 	bucketID := ""
@@ -552,9 +533,7 @@ func TestResponseHeadersPolicySetsTheSecurityHeaders(t *testing.T) {
 		`"ReferrerPolicy":{"Override":true,"ReferrerPolicy":"strict-origin-when-cross-origin"},` +
 		`"StrictTransportSecurity":{"AccessControlMaxAgeSec":63072000,"IncludeSubdomains":true,"Override":true,"Preload":true},` +
 		`"XSSProtection":{"ModeBlock":true,"Override":true,"Protection":true}}`
-	if got := asJSON(get(policy.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig")); got != want {
-		t.Errorf("SecurityHeadersConfig = %s\nwant %s", got, want)
-	}
+	assert.Equal(t, want, asJSON(get(policy.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig")))
 	_, opt := only(t, optionsStack, "AWS::CloudFront::ResponseHeadersPolicy")
 	if got := asJSON(get(opt.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig", "ContentSecurityPolicy")); got != `{"ContentSecurityPolicy":"default-src 'self'","Override":true}` {
 		t.Errorf("CSP = %s", got)
@@ -569,9 +548,7 @@ func TestDistributionOptionsChangeWhatTheySay(t *testing.T) {
 	if got := asJSON(c["Restrictions"]); got != `{"GeoRestriction":{"Locations":["US","CA","GB"],"RestrictionType":"whitelist"}}` {
 		t.Errorf("Restrictions = %s", got)
 	}
-	if got := get(c, "CacheBehaviors", 0, "PathPattern"); got != "/v1/*" {
-		t.Errorf("API path = %v, want /v1/*", got)
-	}
+	assert.Equal(t, "/v1/*", get(c, "CacheBehaviors", 0, "PathPattern"))
 }
 
 func TestShieldAdvancedProtectsTheDistributionAndTheListedResources(t *testing.T) {

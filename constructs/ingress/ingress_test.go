@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -310,17 +312,15 @@ func TestEachTargetGetsAGuardedRuleAndAnIpTargetGroup(t *testing.T) {
 			})
 		}
 	})
-	if got := len(f.lb.TargetGroups); got != 2 || f.lb.TargetGroups["product"] == nil || f.lb.TargetGroups["order"] == nil {
-		t.Fatalf("TargetGroups has %d entries, want product and order", got)
-	}
+	require.Len(t, f.lb.TargetGroups, 2)
+	assert.NotNil(t, f.lb.TargetGroups["product"])
+	assert.NotNil(t, f.lb.TargetGroups["order"])
 }
 
 // The secret header value must reach the template only as the by-name dynamic reference.
 func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 	want := "{{resolve:secretsmanager:" + secretID + ":SecretString:::}}"
-	if got := *HeaderValue(secretID); got != want {
-		t.Fatalf("HeaderValue = %q, want %q", got, want)
-	}
+	require.Equal(t, want, *HeaderValue(secretID))
 	f := defaults(t)
 	var doc struct {
 		Resources map[string]struct {

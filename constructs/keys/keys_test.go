@@ -42,9 +42,7 @@ func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
 		})
 		cdktest.NoAnnotations(t, stack)
 	})
-	if got := AliasArn("aws", "eu-west-1", "111111111111", "stratus/prod/secrets"); got != "arn:aws:kms:eu-west-1:111111111111:alias/stratus/prod/secrets" {
-		t.Errorf("AliasArn = %s", got)
-	}
+	assert.Equal(t, "arn:aws:kms:eu-west-1:111111111111:alias/stratus/prod/secrets", AliasArn("aws", "eu-west-1", "111111111111", "stratus/prod/secrets"))
 }
 
 func TestInvalidAliasesAreRejected(t *testing.T) {

@@ -499,9 +499,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		t.Errorf("awsxray region = %v", region)
 	}
 	pipelines := cdktest.Path[map[string]any](t, cfg, "service", "pipelines")
-	if got := jsonOf(cdktest.As[map[string]any](t, pipelines["traces"])["exporters"]); got != `["awsxray","otlphttp"]` {
-		t.Errorf("trace exporters = %s", got)
-	}
+	assert.Equal(t, `["awsxray","otlphttp"]`, jsonOf(cdktest.As[map[string]any](t, pipelines["traces"])["exporters"]))
 	otlp := cdktest.Path[map[string]any](t, cfg, "exporters", "otlphttp")
 	if otlp["endpoint"] != "https://otlp-gateway-prod-us-east-0.grafana.net/otlp" ||
 		jsonOf(otlp["headers"]) != `{"Authorization":"${env:OTLP_AUTH_HEADER}"}` {
