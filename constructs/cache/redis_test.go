@@ -309,9 +309,7 @@ func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 	keyID, _ := cdktest.Only(t, raw, "AWS::KMS::Key")
 	_, group := cdktest.Only(t, raw, "AWS::ElastiCache::ReplicationGroup")
 	props := cdktest.Props(t, group)
-	if props["GlobalReplicationGroupId"] != "ldgnf-stratus" {
-		t.Errorf("GlobalReplicationGroupId = %v, want ldgnf-stratus", props["GlobalReplicationGroupId"])
-	}
+	assert.Equal(t, "ldgnf-stratus", props["GlobalReplicationGroupId"])
 	// What the primary decides and AWS refuses on a new secondary.
 	for _, inherited := range []string{
 		"Engine", "EngineVersion", "CacheNodeType", "CacheParameterGroupName", "ClusterMode", "NumNodeGroups",

@@ -97,12 +97,8 @@ func webAclRules(t *testing.T, stack string) (map[string]any, []any) {
 
 func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 	props, rules := webAclRules(t, defaultsStack)
-	if props["Scope"] != "CLOUDFRONT" {
-		t.Errorf("Scope = %v, want CLOUDFRONT", props["Scope"])
-	}
-	if got := asJSON(props["DefaultAction"]); got != `{"Allow":{}}` {
-		t.Errorf("DefaultAction = %s", got)
-	}
+	assert.Equal(t, "CLOUDFRONT", props["Scope"])
+	assert.Equal(t, `{"Allow":{}}`, asJSON(props["DefaultAction"]))
 	want := []string{RateLimitRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup}
 	require.Equal(t, want, ruleNames(t, rules))
 	var last float64 = -1
@@ -116,20 +112,12 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 	}
 
 	rate := findRule(t, rules, RateLimitRule)
-	if got := asJSON(get(rate, "Statement", "RateBasedStatement")); got != `{"AggregateKeyType":"IP","EvaluationWindowSec":300,"Limit":2000}` {
-		t.Errorf("rate statement = %s", got)
-	}
-	if got := asJSON(get(rate, "Action")); got != `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"rate-limited","ResponseCode":429}}}` {
-		t.Errorf("rate action = %s", got)
-	}
+	assert.Equal(t, `{"AggregateKeyType":"IP","EvaluationWindowSec":300,"Limit":2000}`, asJSON(get(rate, "Statement", "RateBasedStatement")))
+	assert.Equal(t, `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"rate-limited","ResponseCode":429}}}`, asJSON(get(rate, "Action")))
 	for _, group := range DefaultManagedRuleGroups {
 		r := findRule(t, rules, group)
-		if got := asJSON(get(r, "Statement", "ManagedRuleGroupStatement")); got != `{"Name":"`+group+`","VendorName":"AWS"}` {
-			t.Errorf("%s statement = %s", group, got)
-		}
-		if got := asJSON(get(r, "OverrideAction")); got != `{"None":{}}` {
-			t.Errorf("%s OverrideAction = %s, want None (the group's own actions)", group, got)
-		}
+		assert.Equal(t, `{"Name":"`+group+`","VendorName":"AWS"}`, asJSON(get(r, "Statement", "ManagedRuleGroupStatement")))
+		assert.Equal(t, `{"None":{}}`, asJSON(get(r, "OverrideAction")))
 	}
 	bodies := cdktest.As[map[string]any](t, props["CustomResponseBodies"])
 	for _, key := range []string{blockedBody, rateLimitedBody} {
@@ -158,38 +146,24 @@ func TestWebAclOptionsAddGroupsOverridesAndAnAllowList(t *testing.T) {
 	require.Equal(t, want, ruleNames(t, rules))
 	assert.Equal(t, 500.0, get(findRule(t, rules, RateLimitRule), "Statement", "RateBasedStatement", "Limit"))
 	geo := findRule(t, rules, GeoAllowRule)
-	if got := asJSON(get(geo, "Statement")); got != `{"NotStatement":{"Statement":{"GeoMatchStatement":{"CountryCodes":["US","CA"]}}}}` {
-		t.Errorf("allow-list statement = %s, want NOT(geo match US, CA)", got)
-	}
-	if got := asJSON(get(geo, "Action")); got != `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"blocked","ResponseCode":403}}}` {
-		t.Errorf("geo action = %s", got)
-	}
+	assert.Equal(t, `{"NotStatement":{"Statement":{"GeoMatchStatement":{"CountryCodes":["US","CA"]}}}}`, asJSON(get(geo, "Statement")))
+	assert.Equal(t, `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"blocked","ResponseCode":403}}}`, asJSON(get(geo, "Action")))
 	common := get(findRule(t, rules, CommonGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides")
-	if got := asJSON(common); got != `[{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_BODY"},{"ActionToUse":{"Count":{}},"Name":"NoUserAgent_HEADER"}]` {
-		t.Errorf("Common overrides = %s", got)
-	}
+	assert.Equal(t, `[{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_BODY"},{"ActionToUse":{"Count":{}},"Name":"NoUserAgent_HEADER"}]`, asJSON(common))
 	anon := get(findRule(t, rules, "AWSManagedRulesAnonymousIpList"), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides")
-	if got := asJSON(anon); got != `[{"ActionToUse":{"Count":{}},"Name":"HostingProviderIPList"}]` {
-		t.Errorf("AnonymousIpList overrides = %s", got)
-	}
+	assert.Equal(t, `[{"ActionToUse":{"Count":{}},"Name":"HostingProviderIPList"}]`, asJSON(anon))
 	assert.Equal(t, nil, get(findRule(t, rules, KnownBadInputsGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides"))
 	bot := get(findRule(t, rules, "AWSManagedRulesBotControlRuleSet"), "Statement", "ManagedRuleGroupStatement", "ManagedRuleGroupConfigs")
-	if got := asJSON(bot); got != `[{"AWSManagedRulesBotControlRuleSet":{"InspectionLevel":"COMMON"}}]` {
-		t.Errorf("Bot Control config = %s", got)
-	}
+	assert.Equal(t, `[{"AWSManagedRulesBotControlRuleSet":{"InspectionLevel":"COMMON"}}]`, asJSON(bot))
 }
 
 func TestGeoBlockModeBlocksTheListedCountries(t *testing.T) {
 	_, rules := webAclRules(t, geoBlockStack)
 	geo := findRule(t, rules, GeoBlockRule)
-	if got := asJSON(get(geo, "Statement")); got != `{"GeoMatchStatement":{"CountryCodes":["KP","IR"]}}` {
-		t.Errorf("block statement = %s", got)
-	}
+	assert.Equal(t, `{"GeoMatchStatement":{"CountryCodes":["KP","IR"]}}`, asJSON(get(geo, "Statement")))
 	assert.Equal(t, 403.0, get(geo, "Action", "Block", "CustomResponse", "ResponseCode"))
 	_, dist := only(t, geoBlockStack, "AWS::CloudFront::Distribution")
-	if got := asJSON(get(dist.Properties, "DistributionConfig", "Restrictions")); got != `{"GeoRestriction":{"Locations":["RU"],"RestrictionType":"blacklist"}}` {
-		t.Errorf("CloudFront restriction = %s", got)
-	}
+	assert.Equal(t, `{"GeoRestriction":{"Locations":["RU"],"RestrictionType":"blacklist"}}`, asJSON(get(dist.Properties, "DistributionConfig", "Restrictions")))
 }
 
 func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing.T) {
@@ -200,9 +174,7 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 		}
 		fnID, fn := only(t, stack, "AWS::CloudFront::Function")
 		def := c["DefaultCacheBehavior"]
-		if got := asJSON(get(def, "FunctionAssociations")); got != `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]` {
-			t.Errorf("%s: default FunctionAssociations = %s, want exactly the SPA rewrite at viewer request", stack, got)
-		}
+		assert.Equal(t, `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]`, asJSON(get(def, "FunctionAssociations")))
 		assert.Equal(t, nil, get(def, "LambdaFunctionAssociations"))
 		behaviors, _ := c["CacheBehaviors"].([]any)
 		if len(behaviors) == 0 {
@@ -312,16 +284,10 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 	_, logging := only(t, defaultsStack, "AWS::WAFv2::LoggingConfiguration")
 	aclID, _ := only(t, defaultsStack, "AWS::WAFv2::WebACL")
 	groupID, group := only(t, defaultsStack, "AWS::Logs::LogGroup")
-	if got := asJSON(logging.Properties["ResourceArn"]); got != `{"Fn::GetAtt":["`+aclID+`","Arn"]}` {
-		t.Errorf("ResourceArn = %s", got)
-	}
-	if got := asJSON(logging.Properties["RedactedFields"]); got != `[{"SingleHeader":{"Name":"authorization"}},{"SingleHeader":{"Name":"cookie"}}]` {
-		t.Errorf("RedactedFields = %s", got)
-	}
+	assert.Equal(t, `{"Fn::GetAtt":["`+aclID+`","Arn"]}`, asJSON(logging.Properties["ResourceArn"]))
+	assert.Equal(t, `[{"SingleHeader":{"Name":"authorization"}},{"SingleHeader":{"Name":"cookie"}}]`, asJSON(logging.Properties["RedactedFields"]))
 	// The destination is the group's ARN without the ":*" that Fn::GetAtt would add.
-	if got := asJSON(logging.Properties["LogDestinationConfigs"]); got != `[{"Fn::Join":["",["arn:aws:logs:us-east-1:111111111111:log-group:",{"Ref":"`+groupID+`"}]]}]` {
-		t.Errorf("LogDestinationConfigs = %s", got)
-	}
+	assert.Equal(t, `[{"Fn::Join":["",["arn:aws:logs:us-east-1:111111111111:log-group:",{"Ref":"`+groupID+`"}]]}]`, asJSON(logging.Properties["LogDestinationConfigs"]))
 	name, _ := group.Properties["LogGroupName"].(string)
 	if !strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-") {
 		t.Errorf("log group name %q, want aws-waf-logs-<unique>", name)
@@ -369,9 +335,7 @@ func TestCertificateCoversTheViewerNamesValidatedInTheZone(t *testing.T) {
 	if p["DomainName"] != "example.com" || asJSON(p["SubjectAlternativeNames"]) != `["www.example.com"]` || p["ValidationMethod"] != "DNS" {
 		t.Errorf("certificate = %s", asJSON(p))
 	}
-	if got := asJSON(p["DomainValidationOptions"]); got != `[{"DomainName":"example.com","HostedZoneId":"`+testZoneID+`"},{"DomainName":"www.example.com","HostedZoneId":"`+testZoneID+`"}]` {
-		t.Errorf("DomainValidationOptions = %s", got)
-	}
+	assert.Equal(t, `[{"DomainName":"example.com","HostedZoneId":"`+testZoneID+`"},{"DomainName":"www.example.com","HostedZoneId":"`+testZoneID+`"}]`, asJSON(p["DomainValidationOptions"]))
 }
 
 func distributionConfig(t *testing.T, stack string) map[string]any {
@@ -535,19 +499,13 @@ func TestResponseHeadersPolicySetsTheSecurityHeaders(t *testing.T) {
 		`"XSSProtection":{"ModeBlock":true,"Override":true,"Protection":true}}`
 	assert.Equal(t, want, asJSON(get(policy.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig")))
 	_, opt := only(t, optionsStack, "AWS::CloudFront::ResponseHeadersPolicy")
-	if got := asJSON(get(opt.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig", "ContentSecurityPolicy")); got != `{"ContentSecurityPolicy":"default-src 'self'","Override":true}` {
-		t.Errorf("CSP = %s", got)
-	}
+	assert.Equal(t, `{"ContentSecurityPolicy":"default-src 'self'","Override":true}`, asJSON(get(opt.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig", "ContentSecurityPolicy")))
 }
 
 func TestDistributionOptionsChangeWhatTheySay(t *testing.T) {
 	c := distributionConfig(t, optionsStack)
-	if c["PriceClass"] != "PriceClass_All" {
-		t.Errorf("PriceClass = %v", c["PriceClass"])
-	}
-	if got := asJSON(c["Restrictions"]); got != `{"GeoRestriction":{"Locations":["US","CA","GB"],"RestrictionType":"whitelist"}}` {
-		t.Errorf("Restrictions = %s", got)
-	}
+	assert.Equal(t, "PriceClass_All", c["PriceClass"])
+	assert.Equal(t, `{"GeoRestriction":{"Locations":["US","CA","GB"],"RestrictionType":"whitelist"}}`, asJSON(c["Restrictions"]))
 	assert.Equal(t, "/v1/*", get(c, "CacheBehaviors", 0, "PathPattern"))
 }
 

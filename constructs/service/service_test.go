@@ -440,9 +440,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	if app == nil || col == nil {
 		t.Fatalf("containers = %v, want order and adot-collector", cs)
 	}
-	if got := jsonOf(app["PortMappings"]); got != `[{"ContainerPort":9090,"Protocol":"tcp"}]` {
-		t.Errorf("PortMappings = %s", got)
-	}
+	assert.Equal(t, `[{"ContainerPort":9090,"Protocol":"tcp"}]`, jsonOf(app["PortMappings"]))
 	if app["StopTimeout"] != 60.0 || jsonOf(cdktest.As[map[string]any](t, app["HealthCheck"])["Command"]) != `["CMD","/app/healthcheck"]` {
 		t.Errorf("StopTimeout %v, HealthCheck %v", app["StopTimeout"], app["HealthCheck"])
 	}
@@ -478,17 +476,13 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		}
 	}
 	assert.Len(t, wantSecrets, 0)
-	if got := jsonOf(app["DependsOn"]); got != `[{"Condition":"START","ContainerName":"adot-collector"}]` {
-		t.Errorf("main container DependsOn = %s", got)
-	}
+	assert.Equal(t, `[{"Condition":"START","ContainerName":"adot-collector"}]`, jsonOf(app["DependsOn"]))
 
 	// The collector sidecar.
 	if col["Essential"] != false || col["User"] != "10001:10001" || col["ReadonlyRootFilesystem"] != true || col["Privileged"] != false {
 		t.Errorf("collector container = %v", col)
 	}
-	if got := jsonOf(col["Secrets"]); got != jsonOf([]any{map[string]any{"Name": "OTLP_AUTH_HEADER", "ValueFrom": otlpArn + ":header::"}}) {
-		t.Errorf("collector Secrets = %s", got)
-	}
+	assert.Equal(t, jsonOf([]any{map[string]any{"Name": "OTLP_AUTH_HEADER", "ValueFrom": otlpArn + ":header::"}}), jsonOf(col["Secrets"]))
 	if got := names(t, col["Environment"]); jsonOf(got) != `["AOT_CONFIG_CONTENT"]` {
 		t.Errorf("collector Environment = %v, want AOT_CONFIG_CONTENT only", got)
 	}
@@ -505,9 +499,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		jsonOf(otlp["headers"]) != `{"Authorization":"${env:OTLP_AUTH_HEADER}"}` {
 		t.Errorf("otlphttp exporter = %v", otlp)
 	}
-	if got := jsonOf(cfg["receivers"]); got != `{"otlp":{"protocols":{"grpc":{"endpoint":"127.0.0.1:4317"},"http":{"endpoint":"127.0.0.1:4318"}}}}` {
-		t.Errorf("receivers = %s", got)
-	}
+	assert.Equal(t, `{"otlp":{"protocols":{"grpc":{"endpoint":"127.0.0.1:4317"},"http":{"endpoint":"127.0.0.1:4318"}}}}`, jsonOf(cfg["receivers"]))
 
 	// The task role: rds-db:connect as its own user, read of its own secret, X-Ray writes; nothing else.
 	task := raw.policiesOf(t, "ServiceTaskRole")
@@ -601,9 +593,7 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 	s := synth(t)
 	raw := readTemplate(t, s.relaxed)
 	_, td := raw.only(t, "AWS::ECS::TaskDefinition")
-	if got := jsonOf(td["RuntimePlatform"]); got != `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}` {
-		t.Errorf("RuntimePlatform = %s", got)
-	}
+	assert.Equal(t, `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}`, jsonOf(td["RuntimePlatform"]))
 	if td["Volumes"] != nil {
 		t.Errorf("Volumes = %v, want none with a writable root filesystem", td["Volumes"])
 	}
@@ -626,9 +616,7 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 	if got := jsonOf(cfg["exporters"]); got != `{"awsxray":{"region":"us-east-1"}}` || col["Secrets"] != nil {
 		t.Errorf("collector exporters = %s, secrets %v: want X-Ray only", got, col["Secrets"])
 	}
-	if got := jsonOf(cdktest.As[map[string]any](t, cfg["service"])["pipelines"]); got != `{"traces":{"exporters":["awsxray"],"processors":["memory_limiter","batch"],"receivers":["otlp"]}}` {
-		t.Errorf("pipelines = %s, want traces to X-Ray only", got)
-	}
+	assert.Equal(t, `{"traces":{"exporters":["awsxray"],"processors":["memory_limiter","batch"],"receivers":["otlp"]}}`, jsonOf(cdktest.As[map[string]any](t, cfg["service"])["pipelines"]))
 	if col["Image"] != DefaultAdotImage {
 		t.Errorf("collector image = %v, want %s", col["Image"], DefaultAdotImage)
 	}
