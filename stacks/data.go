@@ -128,32 +128,27 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 		serverless = &database.ServerlessV2Capacity{MinACU: db.ServerlessV2.MinCapacity, MaxACU: db.ServerlessV2.MaxCapacity}
 		instanceClass = "" // the construct uses db.serverless
 	}
+	props := database.AuroraPostgresProps{
+		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
+		AvailabilityZones: azs, DatabaseName: name,
+		EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
+		Readers: &db.Readers, BackupRetentionDays: db.BackupRetentionDays,
+		BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
+		DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
+	}
+	if db.GlobalDatabase {
+		props.GlobalClusterIdentifier = GlobalClusterID(env, s.Name)
+	}
 	if db.GlobalDatabase && !primary {
-		sec, err := database.NewAuroraSecondary(stack, id, database.AuroraSecondaryProps{
-			Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, AvailabilityZones: azs,
-			GlobalClusterIdentifier: GlobalClusterID(env, s.Name), DatabaseName: name,
-			EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
-			Readers: &db.SecondaryReaders, BackupRetentionDays: db.BackupRetentionDays,
-			BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
-			DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
-		})
+		secondary := props.SecondaryProps()
+		secondary.Readers = &db.SecondaryReaders
+		sec, err := database.NewAuroraSecondary(stack, id, secondary)
 		if err != nil {
 			return nil, err
 		}
 		return sec.Connection, nil
 	}
-	global := ""
-	if db.GlobalDatabase {
-		global = GlobalClusterID(env, s.Name)
-	}
-	c, err := database.NewAuroraPostgres(stack, id, database.AuroraPostgresProps{
-		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
-		AvailabilityZones: azs, DatabaseName: name, GlobalClusterIdentifier: global,
-		EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
-		Readers: &db.Readers, BackupRetentionDays: db.BackupRetentionDays,
-		BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
-		DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
-	})
+	c, err := database.NewAuroraPostgres(stack, id, props)
 	if err != nil {
 		return nil, err
 	}

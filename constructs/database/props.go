@@ -259,6 +259,21 @@ const (
 	DefaultMaxAllocatedStorage = 500
 )
 
+// SecondaryProps returns the props of a secondary cluster that joins the Global Database p is
+// the primary of, with p's engine, compute, backup, window, protection, monitoring and log
+// settings (a Global Database runs one engine version everywhere). Vpc, Subnets,
+// SecurityGroup and AvailabilityZones are p's too: set this region's before use.
+func (p AuroraPostgresProps) SecondaryProps() AuroraSecondaryProps {
+	return AuroraSecondaryProps{
+		Vpc: p.Vpc, Subnets: p.Subnets, SecurityGroup: p.SecurityGroup, AvailabilityZones: p.AvailabilityZones,
+		GlobalClusterIdentifier: p.GlobalClusterIdentifier, DatabaseName: p.DatabaseName,
+		EngineVersion: p.EngineVersion, InstanceClass: p.InstanceClass, Readers: p.Readers, ServerlessV2: p.ServerlessV2,
+		BackupRetentionDays: p.BackupRetentionDays, BackupWindow: p.BackupWindow, MaintenanceWindow: p.MaintenanceWindow,
+		DeletionProtection: p.DeletionProtection, RemovalPolicy: p.RemovalPolicy, MonitoringInterval: p.MonitoringInterval,
+		LogRetention: p.LogRetention,
+	}
+}
+
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p AuroraPostgresProps) withDefaults() AuroraPostgresProps {
 	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,

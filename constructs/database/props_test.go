@@ -208,3 +208,19 @@ func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
 	})
 	assert.Len(t, *stack.Node().Children(), before, "rejected props add no construct to the stack")
 }
+
+func TestSecondaryPropsFollowThePrimary(t *testing.T) {
+	n, _ := validNet(t)
+	p := primaryProps(n)
+	p.GlobalClusterIdentifier, p.EngineVersion, p.ServerlessV2 = "stratus-prod-orders", "17.4", &ServerlessV2Capacity{MinACU: 1, MaxACU: 8}
+	p.BackupRetentionDays, p.BackupWindow, p.DeletionProtection = 14, "01:00-02:00", jsii.Bool(false)
+	s := p.SecondaryProps()
+	assert.Equal(t, p.GlobalClusterIdentifier, s.GlobalClusterIdentifier)
+	assert.Equal(t, p.DatabaseName, s.DatabaseName)
+	assert.Equal(t, p.EngineVersion, s.EngineVersion, "a Global Database runs one engine version")
+	assert.Equal(t, p.ServerlessV2, s.ServerlessV2)
+	assert.Equal(t, p.BackupRetentionDays, s.BackupRetentionDays)
+	assert.Equal(t, p.BackupWindow, s.BackupWindow)
+	assert.Equal(t, p.DeletionProtection, s.DeletionProtection)
+	assert.NoError(t, s.withDefaults().validate())
+}
