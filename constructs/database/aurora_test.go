@@ -179,9 +179,9 @@ func TestAuroraPostgresGlobalPrimaryWithLargerInstances(t *testing.T) {
 	if got := f.availabilityZones(t, stackPrimaryGlobal); !reflect.DeepEqual(got, []string{"us-east-1a", "us-east-1b", "us-east-1c"}) {
 		t.Errorf("instance AZs = %v, want one instance per AZ", got)
 	}
-	if a := f.built[stackPrimaryGlobal].(*AuroraPostgres); a.GlobalClusterIdentifier != "stratus-prod-orders" || a.GlobalCluster == nil {
-		t.Errorf("GlobalClusterIdentifier = %q, GlobalCluster = %v", a.GlobalClusterIdentifier, a.GlobalCluster)
-	}
+	a := cdktest.As[*AuroraPostgres](t, f.built[stackPrimaryGlobal])
+	assert.Equal(t, "stratus-prod-orders", a.GlobalClusterIdentifier)
+	assert.NotNil(t, a.GlobalCluster)
 }
 
 func TestAuroraPostgresDevIsServerlessWriterOnlyAndSnapshotted(t *testing.T) {

@@ -184,7 +184,10 @@ func build() (f *fixture, err error) {
 	}
 	networkStack, _ := newTestStack(app, stackNetwork, "us-east-1")
 	f.stacks[stackNetwork] = networkStack
-	otherStackSG := networkStack.Node().FindChild(jsii.String("DatabaseSecurityGroup")).(ec2.ISecurityGroup)
+	otherStackSG, ok := networkStack.Node().FindChild(jsii.String("DatabaseSecurityGroup")).(ec2.ISecurityGroup)
+	if !ok {
+		return nil, fmt.Errorf("the Network stack has no DatabaseSecurityGroup")
+	}
 	for _, err := range []error{
 		add("AuroraPostgres", stackPrimary, "us-east-1", primary(func(*AuroraPostgresProps) {})),
 		add("AuroraPostgres", stackPrimaryGlobal, "us-east-1", primary(func(p *AuroraPostgresProps) {

@@ -114,7 +114,5 @@ func TestAuroraSecondaryWithoutReadersIsHeadless(t *testing.T) {
 			"DeletionProtection": false, "GlobalClusterIdentifier": "stratus-prod-orders",
 		})
 	})
-	if s := f.built[stackSecondaryHeadless].(*AuroraSecondary); len(s.Instances) != 0 {
-		t.Errorf("%d instances, want none", len(s.Instances))
-	}
+	assert.Empty(t, cdktest.As[*AuroraSecondary](t, f.built[stackSecondaryHeadless]).Instances)
 }
