@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,8 +14,6 @@ import (
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -110,42 +107,32 @@ const (
 	stackCanary = "Canary"
 )
 
-var (
-	fixtureOnce sync.Once
-	shared      *fixture
-	sharedErr   error
-)
-
-// cdkContext is cdk.json's context (the feature flags `cdk synth` runs with), except that
-// annotations stay in the assembly, where the tests read them, and templates carry
-// AWS::CDK::Metadata as the CLI's do (cfn-lint recognizes CDK templates by it).
-func cdkContext() map[string]any {
-	ctx := cdktest.Context()
+// once is the fixture app. Its context is cdk.json's, except that annotations stay in the
+// assembly, where the tests read them, and templates carry AWS::CDK::Metadata as the CLI's do
+// (cfn-lint recognizes CDK templates by it).
+var once = cdktest.Once[*fixture]{Tweak: func(ctx map[string]any) {
 	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
 	ctx["aws:cdk:version-reporting"] = true
-	return ctx
-}
+}}
 
+// fixtures returns the synthesized fixture, reading its assembly and templates on first use.
 func fixtures(t *testing.T) *fixture {
 	t.Helper()
-	fixtureOnce.Do(func() { shared, sharedErr = build() })
-	require.NoError(t, sharedErr)
-	return shared
+	f := once.Get(t, "stratus-database", build)
+	if f.assembly == nil {
+		cdktest.NoPanic(t, func() {
+			f.assembly = cxapi.NewCloudAssembly(jsii.String(f.dir), nil)
+			for name, s := range f.stacks {
+				f.templates[name] = assertions.Template_FromStack(s, nil)
+			}
+		})
+	}
+	return f
 }
 
-func build() (f *fixture, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	ctx := cdkContext()
-	dir, err := os.MkdirTemp("", "stratus-database-*")
-	if err != nil {
-		return nil, err
-	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &ctx})
-	f = &fixture{dir: dir, stacks: map[string]awscdk.Stack{}, templates: map[string]assertions.Template{}, byConstruct: map[string][]string{}, built: map[string]any{}}
+// build adds the fixture's stacks to app; cdktest.Once applies the cdk-nag packs and synthesizes.
+func build(app awscdk.App, dir string) (*fixture, error) {
+	f := &fixture{dir: dir, stacks: map[string]awscdk.Stack{}, templates: map[string]assertions.Template{}, byConstruct: map[string][]string{}, built: map[string]any{}}
 	add := func(construct, name, region string, build func(awscdk.Stack, net) error) error {
 		stack, n := newTestStack(app, name, region)
 		f.stacks[name] = stack
@@ -228,14 +215,6 @@ func build() (f *fixture, err error) {
 			return nil, err
 		}
 	}
-
-	nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-	awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
-	f.assembly = app.Synth(nil)
-	for name, s := range f.stacks {
-		f.templates[name] = assertions.Template_FromStack(s, nil)
-	}
 	return f, nil
 }
 
@@ -267,9 +246,7 @@ func TestMain(m *testing.M) {
 	if propsDir != "" {
 		os.RemoveAll(propsDir)
 	}
-	if shared != nil && os.Getenv("KEEP_CDK_OUT") == "" { // KEEP_CDK_OUT=1 keeps the assembly to inspect
-		os.RemoveAll(shared.dir)
-	}
+	once.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
 	os.Exit(code)
 }
 

@@ -111,6 +111,9 @@ func Subnets(group string) *ec2.SubnetSelection {
 // Once is the app the tests of a package share, built and synthesized once per test binary
 // (each synth costs seconds) into a temporary folder. The zero value is ready to use.
 type Once[T any] struct {
+	// Tweak, when set, changes the app's context (a copy of cdk.json's) before build runs.
+	Tweak func(ctx map[string]any)
+
 	once sync.Once
 	dir  string
 	out  T
@@ -135,6 +138,9 @@ func (o *Once[T]) Get(t testing.TB, prefix string, build func(app awscdk.App, di
 			return
 		}
 		ctx := Context()
+		if o.Tweak != nil {
+			o.Tweak(ctx)
+		}
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(o.dir)})
 		out, err := build(app, o.dir)
 		if err != nil {
