@@ -325,14 +325,18 @@ func NagPacksRan(t testing.TB, dir string, stacks ...string) {
 }
 
 // ValidationReportClean fails the test for each violation in the validation report of the app
-// synthesized to dir, when synth wrote one: the annotations always land there
-// (@aws-cdk/core:annotationsInValidationReport), the CloudFormation validator's findings too
-// unless CDK_VALIDATION=false.
+// synthesized to dir: the annotations land there (@aws-cdk/core:annotationsInValidationReport),
+// and the CloudFormation validator's findings. With CDK_VALIDATION=false the validator does not
+// run and synth writes no report; the test then says so by skipping (NoAnnotations still checks
+// the annotations). Otherwise a missing report fails: the check must not pass unread.
 func ValidationReportClean(t testing.TB, dir string) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "validation-report.json"))
 	if os.IsNotExist(err) {
-		return
+		if os.Getenv("CDK_VALIDATION") == "false" {
+			t.Skip("CDK_VALIDATION=false: the validator did not run and wrote no report")
+		}
+		t.Fatalf("%s has no validation-report.json although the validator ran", dir)
 	}
 	if err != nil {
 		t.Fatal(err)
