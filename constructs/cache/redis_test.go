@@ -140,9 +140,7 @@ func load(t *testing.T) *fixture {
 		}
 		app.Synth(nil)
 	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
+	require.Nil(t, shared.err)
 	return &shared
 }
 
@@ -215,9 +213,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::GlobalReplicationGroup"), jsii.Number(0))
 	})
 
-	if secret["DeletionPolicy"] != "Retain" || secret["UpdateReplacePolicy"] != "Retain" {
-		t.Errorf("secret policies = %v/%v, want Retain/Retain", secret["DeletionPolicy"], secret["UpdateReplacePolicy"])
-	}
+	assert.False(t, secret["DeletionPolicy"] != "Retain" || secret["UpdateReplacePolicy"] != "Retain", "secret policies = %v/%v, want Retain/Retain", secret["DeletionPolicy"], secret["UpdateReplacePolicy"])
 	if fam := cdktest.Props(t, pg)["CacheParameterGroupFamily"]; fam != "redis7" {
 		t.Errorf("parameter group family = %v, want redis7", fam)
 	}
@@ -227,9 +223,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 	// The AUTH token reaches the template only as a dynamic reference to the secret.
 	auth, _ := json.Marshal(cdktest.Props(t, group)["AuthToken"])
 	want := fmt.Sprintf(`{"Fn::Join":["",["{{resolve:secretsmanager:",{"Ref":"%s"},":SecretString:::}}"]]}`, secretID)
-	if string(auth) != want {
-		t.Errorf("AuthToken = %s, want %s", auth, want)
-	}
+	assert.Equal(t, want, string(auth), "AuthToken = %s, want %s", auth, want)
 
 	// Slow and engine logs go as JSON to the two encrypted, retained groups.
 	var got []string
@@ -246,9 +240,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 	}
 
 	r := load(t).redis[defaultStack]
-	if r.Port != 6379 || r.PrimaryEndpoint == nil || r.ReaderEndpoint == nil || r.AuthSecret == nil || r.Key == nil || r.GlobalDatastoreId != nil {
-		t.Errorf("exposed fields: port %v, endpoints %v/%v, secret %v, key %v, global %v", r.Port, r.PrimaryEndpoint, r.ReaderEndpoint, r.AuthSecret, r.Key, r.GlobalDatastoreId)
-	}
+	assert.False(t, r.Port != 6379 || r.PrimaryEndpoint == nil || r.ReaderEndpoint == nil || r.AuthSecret == nil || r.Key == nil || r.GlobalDatastoreId != nil, "exposed fields: port %v, endpoints %v/%v, secret %v, key %v, global %v", r.Port, r.PrimaryEndpoint, r.ReaderEndpoint, r.AuthSecret, r.Key, r.GlobalDatastoreId)
 }
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
@@ -334,9 +326,7 @@ func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::SubnetGroup"), jsii.Number(1))
 	})
 	r := load(t).redis[secondaryStack]
-	if r.AuthSecret == nil || !strings.Contains(*r.AuthSecret.SecretName(), secretName) {
-		t.Errorf("AuthSecret = %v, want the replica named %s", r.AuthSecret, secretName)
-	}
+	assert.False(t, r.AuthSecret == nil || !strings.Contains(*r.AuthSecret.SecretName(), secretName), "AuthSecret = %v, want the replica named %s", r.AuthSecret, secretName)
 }
 
 // TestNagFindsNothingUnsuppressed applies AwsSolutions and NIST 800-53 R5 to every scenario.
@@ -379,9 +369,7 @@ func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 				for _, s := range cdktest.As[[]any](t, meta["rules_to_suppress"]) {
 					s := cdktest.As[map[string]any](t, s)
 					ids = append(ids, cdktest.As[string](t, s["id"]))
-					if len(cdktest.As[string](t, s["reason"])) < 20 {
-						t.Errorf("%s %s: reason %q is too short", name, id, s["reason"])
-					}
+					assert.False(t, len(cdktest.As[string](t, s["reason"])) < 20, "%s %s: reason %q is too short", name, id, s["reason"])
 				}
 			}
 			slices.Sort(ids)
@@ -402,9 +390,7 @@ func TestGlobalDatastoreID(t *testing.T) {
 		{"us-east-1", "Stratus_Prod", "", `suffix "Stratus_Prod" must be lowercase`},
 	} {
 		got, err := GlobalDatastoreID(c.region, c.suffix)
-		if got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
-			t.Errorf("GlobalDatastoreID(%q, %q) = %q, %v; want %q, %q", c.region, c.suffix, got, err, c.want, c.err)
-		}
+		assert.False(t, got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)), "GlobalDatastoreID(%q, %q) = %q, %v; want %q, %q", c.region, c.suffix, got, err, c.want, c.err)
 	}
 }
 

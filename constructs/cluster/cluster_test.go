@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/stretchr/testify/assert"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -77,12 +81,8 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(0))
 		tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(0))
 	})
-	if s.defaultsOut.ExecuteCommandKey != nil || s.defaultsOut.ExecuteCommandLogGroup != nil {
-		t.Error("ExecuteCommandKey and ExecuteCommandLogGroup must be nil when ExecuteCommand is off")
-	}
-	if s.defaultsOut.Cluster == nil || s.defaultsOut.Namespace == nil {
-		t.Error("Cluster and Namespace must be set")
-	}
+	assert.False(t, s.defaultsOut.ExecuteCommandKey != nil || s.defaultsOut.ExecuteCommandLogGroup != nil, "ExecuteCommandKey and ExecuteCommandLogGroup must be nil when ExecuteCommand is off")
+	assert.False(t, s.defaultsOut.Cluster == nil || s.defaultsOut.Namespace == nil, "Cluster and Namespace must be set")
 }
 
 func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
@@ -124,9 +124,7 @@ func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
 			})})},
 		})
 	})
-	if s.execOut.ExecuteCommandKey == nil || s.execOut.ExecuteCommandLogGroup == nil {
-		t.Error("ExecuteCommandKey and ExecuteCommandLogGroup must be set when ExecuteCommand is on")
-	}
+	assert.False(t, s.execOut.ExecuteCommandKey == nil || s.execOut.ExecuteCommandLogGroup == nil, "ExecuteCommandKey and ExecuteCommandLogGroup must be set when ExecuteCommand is on")
 }
 
 func TestInvalidPropsAreRejected(t *testing.T) {
@@ -151,9 +149,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 			_, err = NewCluster(cdktest.NewStack(app, "Bad", "us-east-1"), "Cluster", ClusterProps{NamespaceName: "Bad Name"})
 		})
-		if err == nil || !strings.Contains(err.Error(), "Vpc is required") || !strings.Contains(err.Error(), `NamespaceName "Bad Name"`) {
-			t.Fatalf("error = %v, want both problems", err)
-		}
+		require.False(t, err == nil || !strings.Contains(err.Error(), "Vpc is required") || !strings.Contains(err.Error(), `NamespaceName "Bad Name"`), "error = %v, want both problems", err)
 	})
 }
 

@@ -22,9 +22,7 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 	roleID, _ := f.only(t, stackPrimary, "AWS::IAM::Role")
 	key := getAtt(keyID, "Arn")
 	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
-	if !rdsIdentifier.MatchString(identifier) || strings.Contains(identifier, "--") {
-		t.Errorf("derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
-	}
+	assert.False(t, !rdsIdentifier.MatchString(identifier) || strings.Contains(identifier, "--"), "derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
 
 	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
@@ -130,9 +128,7 @@ func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 			dbSG = id
 		}
 	}
-	if dbSG == "" || rotationSG == "" {
-		t.Fatalf("want the database and the rotation security groups in %s", stack)
-	}
+	require.False(t, dbSG == "" || rotationSG == "", "want the database and the rotation security groups in %s", stack)
 	tpl := f.templates[stack]
 	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{

@@ -180,9 +180,7 @@ func TestApexNamesGetAAndAaaaAliasesToCloudFront(t *testing.T) {
 			}
 		}
 		sort.Strings(types)
-		if !reflect.DeepEqual(types, []string{"A", "AAAA"}) {
-			t.Errorf("%s has records %v, want A and AAAA", name, types)
-		}
+		assert.False(t, !reflect.DeepEqual(types, []string{"A", "AAAA"}), "%s has records %v, want A and AAAA", name, types)
 	}
 }
 
@@ -231,14 +229,10 @@ func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
 	var types []string
 	for _, r := range recordsNamed(t, secondaryStack, "origin.example.com.") {
 		types = append(types, cdktest.As[string](t, r.Properties["Type"]))
-		if r.Properties["SetIdentifier"] != "eu-west-1" || !strings.HasPrefix(cdktest.As[string](t, get(r.Properties, "AliasTarget", "DNSName")), "dualstack.stratus-123456.eu-west-1.") {
-			t.Errorf("secondary record = %s", asJSON(r.Properties))
-		}
+		assert.False(t, r.Properties["SetIdentifier"] != "eu-west-1" || !strings.HasPrefix(cdktest.As[string](t, get(r.Properties, "AliasTarget", "DNSName")), "dualstack.stratus-123456.eu-west-1."), "secondary record = %s", asJSON(r.Properties))
 	}
 	sort.Strings(types)
-	if !reflect.DeepEqual(types, []string{"A", "AAAA"}) {
-		t.Errorf("Ipv6 records = %v, want A and AAAA", types)
-	}
+	assert.False(t, !reflect.DeepEqual(types, []string{"A", "AAAA"}), "Ipv6 records = %v, want A and AAAA", types)
 	for _, hc := range ofType(t, secondaryStack, "AWS::Route53::HealthCheck") {
 		c := hc.Properties["HealthCheckConfig"]
 		if get(c, "ResourcePath") != "/healthz" || get(c, "RequestInterval") != 10.0 || get(c, "FailureThreshold") != 2.0 ||
@@ -279,13 +273,9 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 			continue
 		}
 		for _, key := range unionKeys(l.Properties, f.Properties) {
-			if !reflect.DeepEqual(l.Properties[key], f.Properties[key]) && key != "Region" && key != "Failover" {
-				t.Errorf("%s: %s changed from %s to %s", id, key, asJSON(l.Properties[key]), asJSON(f.Properties[key]))
-			}
+			assert.False(t, !reflect.DeepEqual(l.Properties[key], f.Properties[key]) && key != "Region" && key != "Failover", "%s: %s changed from %s to %s", id, key, asJSON(l.Properties[key]), asJSON(f.Properties[key]))
 		}
-		if l.Properties["Region"] != "us-east-1" || f.Properties["Failover"] != "PRIMARY" {
-			t.Errorf("%s: Region %v → Failover %v, want us-east-1 → PRIMARY", id, l.Properties["Region"], f.Properties["Failover"])
-		}
+		assert.False(t, l.Properties["Region"] != "us-east-1" || f.Properties["Failover"] != "PRIMARY", "%s: Region %v → Failover %v, want us-east-1 → PRIMARY", id, l.Properties["Region"], f.Properties["Failover"])
 	}
 	assert.Len(t, changed, 1)
 }
@@ -396,9 +386,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			{`Name "x"`, "LoadBalancer is required"},
 		} {
 			for _, w := range want {
-				if errs[i] == nil || !strings.Contains(errs[i].Error(), w) {
-					t.Errorf("error %d = %v, want it to contain %q", i, errs[i], w)
-				}
+				assert.False(t, errs[i] == nil || !strings.Contains(errs[i].Error(), w), "error %d = %v, want it to contain %q", i, errs[i], w)
 			}
 		}
 	})

@@ -121,9 +121,7 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 	}
 	bodies := cdktest.As[map[string]any](t, props["CustomResponseBodies"])
 	for _, key := range []string{blockedBody, rateLimitedBody} {
-		if get(bodies, key, "ContentType") != "APPLICATION_JSON" || get(bodies, key, "Content") == nil {
-			t.Errorf("custom response body %q = %s", key, asJSON(bodies[key]))
-		}
+		assert.False(t, get(bodies, key, "ContentType") != "APPLICATION_JSON" || get(bodies, key, "Content") == nil, "custom response body %q = %s", key, asJSON(bodies[key]))
 	}
 }
 
@@ -169,22 +167,16 @@ func TestGeoBlockModeBlocksTheListedCountries(t *testing.T) {
 func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing.T) {
 	for _, stack := range []string{defaultsStack, optionsStack, geoBlockStack} {
 		c := distributionConfig(t, stack)
-		if c["CustomErrorResponses"] != nil {
-			t.Errorf("%s: CustomErrorResponses = %s, want none: they apply to the API behavior too", stack, asJSON(c["CustomErrorResponses"]))
-		}
+		assert.Nil(t, c["CustomErrorResponses"])
 		fnID, fn := only(t, stack, "AWS::CloudFront::Function")
 		def := c["DefaultCacheBehavior"]
 		assert.Equal(t, `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]`, asJSON(get(def, "FunctionAssociations")))
 		assert.Equal(t, nil, get(def, "LambdaFunctionAssociations"))
 		behaviors, _ := c["CacheBehaviors"].([]any)
-		if len(behaviors) == 0 {
-			t.Errorf("%s: no API behavior", stack)
-		}
+		assert.NotEmpty(t, behaviors)
 		require.NotEmpty(t, behaviors)
 		for _, b := range behaviors {
-			if get(b, "FunctionAssociations") != nil || get(b, "LambdaFunctionAssociations") != nil {
-				t.Errorf("%s: the %v behavior has functions %s, want responses passed through unchanged", stack, get(b, "PathPattern"), asJSON(b))
-			}
+			assert.False(t, get(b, "FunctionAssociations") != nil || get(b, "LambdaFunctionAssociations") != nil, "%s: the %v behavior has functions %s, want responses passed through unchanged", stack, get(b, "PathPattern"), asJSON(b))
 		}
 
 		// JS 2.0, published to LIVE (what the distribution runs), with the rewrite.
@@ -196,9 +188,7 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 		// Named like the construct's other resources: the WAF log group's unique part (same path
 		// hash) plus the suffix, within CloudFront's 64 characters.
 		name, _ := fn.Properties["Name"].(string)
-		if !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(name) || !strings.HasPrefix(name, stack+"-Edge-") || !strings.HasSuffix(name, spaRewriteSuffix) {
-			t.Errorf("%s: function name %q", stack, name)
-		}
+		assert.False(t, !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(name) || !strings.HasPrefix(name, stack+"-Edge-") || !strings.HasSuffix(name, spaRewriteSuffix), "%s: function name %q", stack, name)
 		if stack == defaultsStack {
 			_, group := only(t, stack, "AWS::Logs::LogGroup")
 			if want := strings.TrimPrefix(cdktest.As[string](t, group.Properties["LogGroupName"]), "aws-waf-logs-") + spaRewriteSuffix; name != want {
@@ -224,13 +214,9 @@ func TestSpaRewriteFunctionNameStaysDeterministicAndWithin64Characters(t *testin
 		b = name("AnEdgeConstructWhoseIdAloneIsLongerThanTheFunctionNameLimitTwo")
 	})
 	for _, n := range []string{a, b} {
-		if len(n) > 64 || !strings.HasSuffix(n, spaRewriteSuffix) || !regexp.MustCompile(`^[A-Za-z0-9-]+$`).MatchString(n) {
-			t.Errorf("function name %q (%d characters), want at most 64 of [A-Za-z0-9-] ending in %q", n, len(n), spaRewriteSuffix)
-		}
+		assert.False(t, len(n) > 64 || !strings.HasSuffix(n, spaRewriteSuffix) || !regexp.MustCompile(`^[A-Za-z0-9-]+$`).MatchString(n), "function name %q (%d characters), want at most 64 of [A-Za-z0-9-] ending in %q", n, len(n), spaRewriteSuffix)
 	}
-	if a != a2 || a == b {
-		t.Errorf("names %q, %q, %q: want the same path to give the same name and different paths different names", a, a2, b)
-	}
+	assert.False(t, a != a2 || a == b, "names %q, %q, %q: want the same path to give the same name and different paths different names", a, a2, b)
 }
 
 // TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles runs the synthesized function code with node
@@ -266,17 +252,13 @@ console.log(JSON.stringify(uris.map(function (uri) {
 	cmd := exec.Command(node, file, asJSON(uris))
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
+	require.Nil(t, err)
 	var got []string
 	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(uris) {
 		t.Fatalf("node printed %q (%v), want %d URIs", out, err, len(uris))
 	}
 	for i, uri := range uris {
-		if got[i] != want[uri] {
-			t.Errorf("%s -> %s, want %s", uri, got[i], want[uri])
-		}
+		assert.False(t, got[i] != want[uri], "%s -> %s, want %s", uri, got[i], want[uri])
 	}
 }
 
@@ -289,12 +271,8 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 	// The destination is the group's ARN without the ":*" that Fn::GetAtt would add.
 	assert.Equal(t, `[{"Fn::Join":["",["arn:aws:logs:us-east-1:111111111111:log-group:",{"Ref":"`+groupID+`"}]]}]`, asJSON(logging.Properties["LogDestinationConfigs"]))
 	name, _ := group.Properties["LogGroupName"].(string)
-	if !strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-") {
-		t.Errorf("log group name %q, want aws-waf-logs-<unique>", name)
-	}
-	if group.Properties["KmsKeyId"] == nil || group.Properties["RetentionInDays"] != 365.0 || group.DeletionPolicy != "Retain" {
-		t.Errorf("log group = %s (%s), want KMS, 365 days, Retain", asJSON(group.Properties), group.DeletionPolicy)
-	}
+	assert.False(t, !strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-"), "log group name %q, want aws-waf-logs-<unique>", name)
+	assert.False(t, group.Properties["KmsKeyId"] == nil || group.Properties["RetentionInDays"] != 365.0 || group.DeletionPolicy != "Retain", "log group = %s (%s), want KMS, 365 days, Retain", asJSON(group.Properties), group.DeletionPolicy)
 	cdktest.NoPanic(t, func() {
 		assertions.Template_FromStack(shared(t).stacks[defaultsStack], nil).HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"EnableKeyRotation": true,
@@ -315,26 +293,20 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 
 	// A name from props is used as given.
 	_, opt := only(t, optionsStack, "AWS::WAFv2::LoggingConfiguration")
-	if !strings.Contains(asJSON(opt.Properties["LogDestinationConfigs"]), "log-group:") {
-		t.Errorf("options LogDestinationConfigs = %s", asJSON(opt.Properties["LogDestinationConfigs"]))
-	}
+	assert.Contains(t, asJSON(opt.Properties["LogDestinationConfigs"]), "log-group:")
 	found := false
 	for _, g := range ofType(t, optionsStack, "AWS::Logs::LogGroup") {
 		if g.Properties["LogGroupName"] == "aws-waf-logs-stratus-test" && g.Properties["RetentionInDays"] == 90.0 {
 			found = true
 		}
 	}
-	if !found {
-		t.Error("no log group aws-waf-logs-stratus-test with 90 days retention in the options stack")
-	}
+	assert.True(t, found, "no log group aws-waf-logs-stratus-test with 90 days retention in the options stack")
 }
 
 func TestCertificateCoversTheViewerNamesValidatedInTheZone(t *testing.T) {
 	_, cert := only(t, defaultsStack, "AWS::CertificateManager::Certificate")
 	p := cert.Properties
-	if p["DomainName"] != "example.com" || asJSON(p["SubjectAlternativeNames"]) != `["www.example.com"]` || p["ValidationMethod"] != "DNS" {
-		t.Errorf("certificate = %s", asJSON(p))
-	}
+	assert.False(t, p["DomainName"] != "example.com" || asJSON(p["SubjectAlternativeNames"]) != `["www.example.com"]` || p["ValidationMethod"] != "DNS", "certificate = %s", asJSON(p))
 	assert.Equal(t, `[{"DomainName":"example.com","HostedZoneId":"`+testZoneID+`"},{"DomainName":"www.example.com","HostedZoneId":"`+testZoneID+`"}]`, asJSON(p["DomainValidationOptions"]))
 }
 
@@ -362,9 +334,7 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 	for key, want := range checks {
 		assert.Equal(t, want, asJSON(c[key]))
 	}
-	if c["Restrictions"] != nil {
-		t.Errorf("Restrictions = %s, want none by default", asJSON(c["Restrictions"]))
-	}
+	assert.Nil(t, c["Restrictions"])
 	if got := asJSON(c["Logging"]); !strings.Contains(got, `"IncludeCookies":false`) || !strings.Contains(got, `"Prefix":"cloudfront/"`) ||
 		!strings.Contains(got, `LogBucket`) {
 		t.Errorf("Logging = %s", got)
@@ -373,26 +343,20 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 	behaviors := append([]any{c["DefaultCacheBehavior"]}, cdktest.As[[]any](t, c["CacheBehaviors"])...)
 	require.NotEmpty(t, behaviors)
 	for _, b := range behaviors {
-		if get(b, "ViewerProtocolPolicy") != "redirect-to-https" || get(b, "Compress") != true || get(b, "ResponseHeadersPolicyId") == nil {
-			t.Errorf("behavior %v = %s, want redirect-to-https, compressed, security headers", get(b, "PathPattern"), asJSON(b))
-		}
+		assert.False(t, get(b, "ViewerProtocolPolicy") != "redirect-to-https" || get(b, "Compress") != true || get(b, "ResponseHeadersPolicyId") == nil, "behavior %v = %s, want redirect-to-https, compressed, security headers", get(b, "PathPattern"), asJSON(b))
 	}
 }
 
 func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	c := distributionConfig(t, defaultsStack)
 	api := get(c, "CacheBehaviors", 0)
-	if len(cdktest.As[[]any](t, c["CacheBehaviors"])) != 1 || get(api, "PathPattern") != "/api/*" {
-		t.Fatalf("CacheBehaviors = %s, want one for /api/*", asJSON(c["CacheBehaviors"]))
-	}
+	require.False(t, len(cdktest.As[[]any](t, c["CacheBehaviors"])) != 1 || get(api, "PathPattern") != "/api/*", "CacheBehaviors = %s, want one for /api/*", asJSON(c["CacheBehaviors"]))
 	var cachingDisabled, allViewerExceptHost string
 	cdktest.NoPanic(t, func() {
 		cachingDisabled = *cf.CachePolicy_CACHING_DISABLED().CachePolicyId()
 		allViewerExceptHost = *cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER().OriginRequestPolicyId()
 	})
-	if get(api, "CachePolicyId") != cachingDisabled || get(api, "OriginRequestPolicyId") != allViewerExceptHost {
-		t.Errorf("API policies = %s", asJSON(api))
-	}
+	assert.False(t, get(api, "CachePolicyId") != cachingDisabled || get(api, "OriginRequestPolicyId") != allViewerExceptHost, "API policies = %s", asJSON(api))
 	assert.Equal(t, `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]`, asJSON(get(api, "AllowedMethods")))
 	origins := map[string]any{}
 	require.NotEmpty(t, cdktest.As[[]any](t, c["Origins"]))
@@ -467,9 +431,7 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 			}
 		}
 	}
-	if allows != 1 || secureTransport != 1 {
-		t.Errorf("frontend bucket policy: %d allow statements, %d TLS-only denies; want 1 and 1", allows, secureTransport)
-	}
+	assert.False(t, allows != 1 || secureTransport != 1, "frontend bucket policy: %d allow statements, %d TLS-only denies; want 1 and 1", allows, secureTransport)
 }
 
 func TestLogBucketAcceptsCloudFrontLogsAndExpiresThem(t *testing.T) {
@@ -527,15 +489,11 @@ func TestShieldAdvancedProtectsTheDistributionAndTheListedResources(t *testing.T
 		`arn:aws:route53:::hostedzone/` + testZoneID,
 		`"arn:aws:ec2:us-east-1:111111111111:eip-allocation/eipalloc-0123456789abcdef0"`,
 	} {
-		if !strings.Contains(all, want) {
-			t.Errorf("no protection for %s in\n%s", want, all)
-		}
+		assert.Contains(t, all, want)
 	}
 	assert.Len(t, arns, 3)
 	_, alb := only(t, regionalStack, "AWS::Shield::Protection")
-	if alb.Properties["ResourceArn"] != testAlbArn || alb.Properties["Name"] != "stratus-prod-alb-eu-west-1" {
-		t.Errorf("ALB protection = %s", asJSON(alb.Properties))
-	}
+	assert.False(t, alb.Properties["ResourceArn"] != testAlbArn || alb.Properties["Name"] != "stratus-prod-alb-eu-west-1", "ALB protection = %s", asJSON(alb.Properties))
 }
 
 func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
@@ -543,28 +501,20 @@ func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
 		t.Errorf("defaults upload a frontend (%d deployments), want none", n)
 	}
 	_, dep := only(t, optionsStack, "Custom::CDKBucketDeployment")
-	if asJSON(dep.Properties["DistributionPaths"]) != `["/*"]` || dep.Properties["Prune"] != true {
-		t.Errorf("deployment = %s", asJSON(dep.Properties))
-	}
+	assert.False(t, asJSON(dep.Properties["DistributionPaths"]) != `["/*"]` || dep.Properties["Prune"] != true, "deployment = %s", asJSON(dep.Properties))
 	if n := len(ofType(t, optionsStack, "AWS::IAM::Policy")); n != 0 {
 		t.Errorf("%d inline IAM policies, want 0", n)
 	}
 	_, policy := only(t, optionsStack, "AWS::IAM::ManagedPolicy")
 	doc := asJSON(get(policy.Properties, "PolicyDocument", "Statement"))
 	for _, bad := range []string{`"Resource":"*"`, `s3:*`, `GetObject*`, `cloudfront:*`} {
-		if strings.Contains(doc, bad) {
-			t.Errorf("upload policy contains %s: %s", bad, doc)
-		}
+		assert.NotContains(t, doc, bad)
 	}
 	for _, role := range ofType(t, optionsStack, "AWS::IAM::Role") {
-		if role.Properties["ManagedPolicyArns"] != nil {
-			t.Errorf("a role attaches AWS managed policies: %s", asJSON(role.Properties))
-		}
+		assert.Nil(t, role.Properties["ManagedPolicyArns"])
 	}
 	for id, fn := range ofType(t, optionsStack, "AWS::Lambda::Function") {
-		if fn.DependsOn != nil || get(fn.Properties, "LoggingConfig", "LogGroup") == nil {
-			t.Errorf("%s = %s (DependsOn %v), want its own log group and no redundant DependsOn", id, asJSON(fn.Properties), fn.DependsOn)
-		}
+		assert.False(t, fn.DependsOn != nil || get(fn.Properties, "LoggingConfig", "LogGroup") == nil, "%s = %s (DependsOn %v), want its own log group and no redundant DependsOn", id, asJSON(fn.Properties), fn.DependsOn)
 	}
 }
 
@@ -657,9 +607,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			assert.ErrorContains(t, err, want)
 		}
 		cdktest.NoPanic(t, func() { _, err = NewEdge(awscdk.NewStack(app, jsii.String("Agnostic"), nil), "Edge", validProps(zone)) })
-		if err == nil || !strings.Contains(err.Error(), "not set (environment-agnostic)") {
-			t.Errorf("error = %v, want the environment-agnostic stack rejected", err)
-		}
+		assert.False(t, err == nil || !strings.Contains(err.Error(), "not set (environment-agnostic)"), "error = %v, want the environment-agnostic stack rejected", err)
 	})
 
 	t.Run("NewShieldProtection rejects a bad name and a non-ARN", func(t *testing.T) {

@@ -345,21 +345,15 @@ func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 				continue
 			}
 			headers++
-			if len(c.HttpHeaderConfig.Values) != 1 || c.HttpHeaderConfig.Values[0] != want {
-				t.Errorf("%s: header values %v, want only %q", id, c.HttpHeaderConfig.Values, want)
-			}
+			assert.False(t, len(c.HttpHeaderConfig.Values) != 1 || c.HttpHeaderConfig.Values[0] != want, "%s: header values %v, want only %q", id, c.HttpHeaderConfig.Values, want)
 		}
 	}
-	if headers != 2 {
-		t.Errorf("%d http-header conditions, want one per target (2)", headers)
-	}
+	assert.Equal(t, 2, headers, "%d http-header conditions, want one per target (2)", headers)
 	// Nothing else in the template resolves or embeds the secret.
 	if n := strings.Count(f.raw, "{{resolve:"); n != 2 {
 		t.Errorf("%d dynamic references in the template, want 2", n)
 	}
-	if strings.Contains(f.raw, "SecretStringValue") || strings.Contains(f.raw, `"SecretString":`) {
-		t.Error("the template carries a literal secret string")
-	}
+	assert.False(t, strings.Contains(f.raw, "SecretStringValue") || strings.Contains(f.raw, `"SecretString":`), "the template carries a literal secret string")
 }
 
 func TestCertificateCoversTheOriginNamesByDns(t *testing.T) {
@@ -427,13 +421,9 @@ func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
 	for id, p := range policies {
 		text, _ := json.Marshal(p)
 		for _, want := range []string{`"aws:SecureTransport":"false"`, `"s3:TlsVersion":1.2`} {
-			if !strings.Contains(string(text), want) {
-				t.Errorf("%s lacks %s: %s", id, want, text)
-			}
+			assert.Contains(t, string(text), want)
 		}
-		if strings.HasPrefix(id, "IngressAccessLogBucket") && !strings.Contains(string(text), `/alb/AWSLogs/`+account+`/*`) {
-			t.Errorf("%s does not scope log delivery to alb/AWSLogs/%s/*: %s", id, account, text)
-		}
+		assert.False(t, strings.HasPrefix(id, "IngressAccessLogBucket") && !strings.Contains(string(text), `/alb/AWSLogs/`+account+`/*`), "%s does not scope log delivery to alb/AWSLogs/%s/*: %s", id, account, text)
 	}
 }
 
@@ -457,9 +447,7 @@ func TestOriginSecretIsGeneratedReplicatedAndRetained(t *testing.T) {
 			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
 		})
 	})
-	if f.secret.Key == nil || f.secret.Secret == nil {
-		t.Fatal("OriginSecret does not expose Secret and Key")
-	}
+	require.False(t, f.secret.Key == nil || f.secret.Secret == nil, "OriginSecret does not expose Secret and Key")
 }
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
@@ -517,12 +505,8 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		text, _ := json.Marshal(p)
 		found = found || strings.Contains(string(text), "/edge/alb/AWSLogs/"+account+"/*")
 	}
-	if !found {
-		t.Error("no bucket policy lets ELB write under edge/alb/AWSLogs/")
-	}
-	if f.lb.TargetGroups["user-api"] == nil {
-		t.Fatal("TargetGroups lacks user-api")
-	}
+	assert.True(t, found, "no bucket policy lets ELB write under edge/alb/AWSLogs/")
+	require.False(t, f.lb.TargetGroups["user-api"] == nil, "TargetGroups lacks user-api")
 }
 
 func TestLogsMoveToColderStorageOnlyWhenTheyStayLongEnough(t *testing.T) {
@@ -531,9 +515,7 @@ func TestLogsMoveToColderStorageOnlyWhenTheyStayLongEnough(t *testing.T) {
 		if r := logLifecycle(days); r.Transitions != nil {
 			got = len(*r.Transitions)
 		}
-		if got != want {
-			t.Errorf("logLifecycle(%d) has %d transitions, want %d", days, got, want)
-		}
+		assert.Equal(t, want, got, "logLifecycle(%d) has %d transitions, want %d", days, got, want)
 	}
 }
 
@@ -593,9 +575,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	}, func(p LoadBalancerProps) error {
 		var err error
 		cdktest.NoPanic(t, func() { err = p.withDefaults().validate(region) })
-		if err != nil && strings.Contains(err.Error(), "s3cr3t") {
-			t.Errorf("the error repeats the secret: %v", err)
-		}
+		assert.False(t, err != nil && strings.Contains(err.Error(), "s3cr3t"), "the error repeats the secret: %v", err)
 		return err
 	}, lbCases)
 
@@ -624,12 +604,8 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			_, lbErr = NewLoadBalancer(s.stack, "Ingress", p)
 			_, secretErr = NewOriginSecret(s.stack, "OriginSecret", OriginSecretProps{Name: "a b", ReplicaRegions: []Replica{{Region: "x"}}})
 		})
-		if lbErr == nil || !strings.Contains(lbErr.Error(), "no explicit region") || !strings.Contains(lbErr.Error(), "Targets is empty") {
-			t.Errorf("NewLoadBalancer error = %v, want both problems", lbErr)
-		}
-		if secretErr == nil || !strings.Contains(secretErr.Error(), `Name "a b"`) || !strings.Contains(secretErr.Error(), `Region "x"`) {
-			t.Errorf("NewOriginSecret error = %v, want both problems", secretErr)
-		}
+		assert.False(t, lbErr == nil || !strings.Contains(lbErr.Error(), "no explicit region") || !strings.Contains(lbErr.Error(), "Targets is empty"), "NewLoadBalancer error = %v, want both problems", lbErr)
+		assert.False(t, secretErr == nil || !strings.Contains(secretErr.Error(), `Name "a b"`) || !strings.Contains(secretErr.Error(), `Region "x"`), "NewOriginSecret error = %v, want both problems", secretErr)
 	})
 }
 

@@ -23,9 +23,7 @@ func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
 		awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nil), nil)
 		k, err := NewRegionalKey(stack, "SecretsKey", RegionalKeyProps{Alias: "stratus/prod/secrets"})
 		require.NoError(t, err)
-		if k.AliasName != "alias/stratus/prod/secrets" {
-			t.Errorf("AliasName = %q", k.AliasName)
-		}
+		assert.Equal(t, "alias/stratus/prod/secrets", k.AliasName, "AliasName = %q", k.AliasName)
 		tpl := assertions.Template_FromStack(stack, nil)
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"Properties":     map[string]any{"EnableKeyRotation": true},

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -83,9 +85,7 @@ func TestAllowCloudWatchLogsWithoutArnsCoversTheAccountsLogGroupsInTheRegion(t *
 		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
 		awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nil), nil)
 		key := NewKey(stack, "LogKey", "Encrypts the test log group")
-		if !AllowCloudWatchLogs(key) {
-			t.Error("AllowCloudWatchLogs on a new key returned false")
-		}
+		assert.False(t, !AllowCloudWatchLogs(key), "AllowCloudWatchLogs on a new key returned false")
 		logs.NewLogGroup(stack, jsii.String("Group"), &logs.LogGroupProps{
 			EncryptionKey: key, Retention: logs.RetentionDays_ONE_YEAR, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
@@ -150,8 +150,6 @@ func TestAllowCloudWatchLogsCannotChangeAnImportedKey(t *testing.T) {
 		stack := cdktest.NewStack(app, "Test", "us-east-1")
 		imported := kms.Key_FromKeyArn(stack, jsii.String("Imported"),
 			jsii.String("arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000"))
-		if AllowCloudWatchLogs(imported) {
-			t.Error("AllowCloudWatchLogs on an imported key returned true")
-		}
+		assert.False(t, AllowCloudWatchLogs(imported), "AllowCloudWatchLogs on an imported key returned true")
 	})
 }

@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/stretchr/testify/assert"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -113,9 +117,7 @@ func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
 		})
 	})
 	rules := lifecycleRules(t, tpl)
-	if len(rules) != 2 || cdktest.As[map[string]any](t, rules[1]["selection"])["countNumber"] != 10.0 {
-		t.Fatalf("lifecycle rules = %v, want the tagged rule to keep 10 images", rules)
-	}
+	require.False(t, len(rules) != 2 || cdktest.As[map[string]any](t, rules[1]["selection"])["countNumber"] != 10.0, "lifecycle rules = %v, want the tagged rule to keep 10 images", rules)
 }
 
 // lifecycleRules parses the one repository's lifecycle policy text.
@@ -140,13 +142,9 @@ func lifecycleRules(t *testing.T, tpl assertions.Template) []map[string]any {
 
 func checkRules(t *testing.T, got []map[string]any, want []map[string]any) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%d lifecycle rules, want %d: %v", len(got), len(want), got)
-	}
+	require.False(t, len(got) != len(want), "%d lifecycle rules, want %d: %v", len(got), len(want), got)
 	for i, w := range want {
-		if got[i]["rulePriority"] != w["rulePriority"] {
-			t.Errorf("rule %d priority = %v, want %v", i, got[i]["rulePriority"], w["rulePriority"])
-		}
+		assert.False(t, got[i]["rulePriority"] != w["rulePriority"], "rule %d priority = %v, want %v", i, got[i]["rulePriority"], w["rulePriority"])
 		if action := cdktest.As[map[string]any](t, got[i]["action"])["type"]; action != "expire" {
 			t.Errorf("rule %d action = %v, want expire", i, action)
 		}
@@ -209,9 +207,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			{selfErr, []string{`DestinationRegions lists "us-east-1", the stack's own region`}},
 		} {
 			for _, w := range c.want {
-				if c.err == nil || !strings.Contains(c.err.Error(), w) {
-					t.Errorf("error = %v, want it to contain %q", c.err, w)
-				}
+				assert.False(t, c.err == nil || !strings.Contains(c.err.Error(), w), "error = %v, want it to contain %q", c.err, w)
 			}
 		}
 	})

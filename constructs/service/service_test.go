@@ -379,23 +379,17 @@ func TestDefaultsAreSecure(t *testing.T) {
 			for _, a := range asStrings(st["Action"]) {
 				actions = append(actions, a)
 			}
-			if contains(st["Resource"], "*") && jsonOf(st["Action"]) != `"ecr:GetAuthorizationToken"` {
-				t.Errorf("execution role statement %v has Resource \"*\"; only ecr:GetAuthorizationToken may", st)
-			}
+			assert.False(t, contains(st["Resource"], "*") && jsonOf(st["Action"]) != `"ecr:GetAuthorizationToken"`, "execution role statement %v has Resource \"*\"; only ecr:GetAuthorizationToken may", st)
 		}
 	}
 	sort.Strings(actions)
 	want := []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetAuthorizationToken",
 		"ecr:GetDownloadUrlForLayer", "logs:CreateLogStream", "logs:PutLogEvents"}
-	if jsonOf(actions) != jsonOf(want) {
-		t.Errorf("execution role actions = %v, want %v", actions, want)
-	}
+	assert.False(t, jsonOf(actions) != jsonOf(want), "execution role actions = %v, want %v", actions, want)
 	// The service waits for both roles and their policies.
 	serviceID, _ := raw.only(t, "AWS::ECS::Service")
 	for policyID := range exec {
-		if !contains(asAny(raw.Resources[serviceID].DependsOn), policyID) {
-			t.Errorf("service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, policyID)
-		}
+		assert.False(t, !contains(asAny(raw.Resources[serviceID].DependsOn), policyID), "service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, policyID)
 	}
 	if s.minimalOut.Collector != nil || s.minimalOut.TaskRole == nil || s.minimalOut.ExecutionRole == nil ||
 		s.minimalOut.LogGroup == nil || s.minimalOut.LogKey == nil || s.minimalOut.Scaling == nil || s.minimalOut.Container == nil {
@@ -437,13 +431,9 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	raw := readTemplate(t, s.full)
 	cs := containers(t, raw)
 	app, col := cs["order"], cs["adot-collector"]
-	if app == nil || col == nil {
-		t.Fatalf("containers = %v, want order and adot-collector", cs)
-	}
+	require.False(t, app == nil || col == nil, "containers = %v, want order and adot-collector", cs)
 	assert.Equal(t, `[{"ContainerPort":9090,"Protocol":"tcp"}]`, jsonOf(app["PortMappings"]))
-	if app["StopTimeout"] != 60.0 || jsonOf(cdktest.As[map[string]any](t, app["HealthCheck"])["Command"]) != `["CMD","/app/healthcheck"]` {
-		t.Errorf("StopTimeout %v, HealthCheck %v", app["StopTimeout"], app["HealthCheck"])
-	}
+	assert.False(t, app["StopTimeout"] != 60.0 || jsonOf(cdktest.As[map[string]any](t, app["HealthCheck"])["Command"]) != `["CMD","/app/healthcheck"]`, "StopTimeout %v, HealthCheck %v", app["StopTimeout"], app["HealthCheck"])
 	env := map[string]string{}
 	for _, e := range asAnySlice(app["Environment"]) {
 		kv := cdktest.As[map[string]any](t, e)
@@ -455,9 +445,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		"FEATURE_FLAGS": `"checkout-v2"`, "LOG_LEVEL": `"info"`, "OTEL_SERVICE_NAME": `"order"`,
 		"OTEL_EXPORTER_OTLP_ENDPOINT": `"http://127.0.0.1:4318"`, "OTEL_EXPORTER_OTLP_PROTOCOL": `"http/protobuf"`,
 	} {
-		if env[k] != v {
-			t.Errorf("Environment %s = %s, want %s", k, env[k], v)
-		}
+		assert.Equal(t, v, env[k], "Environment %s = %s, want %s", k, env[k], v)
 	}
 	assert.Len(t, env, 11)
 	// Credentials are ECS secrets, never plain values.
@@ -467,9 +455,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	for _, e := range asAnySlice(app["Secrets"]) {
 		kv := cdktest.As[map[string]any](t, e)
 		name := cdktest.As[string](t, kv["Name"])
-		if wantSecrets[name] != kv["ValueFrom"] {
-			t.Errorf("secret %s from %v, want %s", name, kv["ValueFrom"], wantSecrets[name])
-		}
+		assert.False(t, wantSecrets[name] != kv["ValueFrom"], "secret %s from %v, want %s", name, kv["ValueFrom"], wantSecrets[name])
 		delete(wantSecrets, name)
 		if _, plain := env[name]; plain {
 			t.Errorf("%s is both a secret and a plain variable", name)
@@ -479,9 +465,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	assert.Equal(t, `[{"Condition":"START","ContainerName":"adot-collector"}]`, jsonOf(app["DependsOn"]))
 
 	// The collector sidecar.
-	if col["Essential"] != false || col["User"] != "10001:10001" || col["ReadonlyRootFilesystem"] != true || col["Privileged"] != false {
-		t.Errorf("collector container = %v", col)
-	}
+	assert.False(t, col["Essential"] != false || col["User"] != "10001:10001" || col["ReadonlyRootFilesystem"] != true || col["Privileged"] != false, "collector container = %v", col)
 	assert.Equal(t, jsonOf([]any{map[string]any{"Name": "OTLP_AUTH_HEADER", "ValueFrom": otlpArn + ":header::"}}), jsonOf(col["Secrets"]))
 	if got := names(t, col["Environment"]); jsonOf(got) != `["AOT_CONFIG_CONTENT"]` {
 		t.Errorf("collector Environment = %v, want AOT_CONFIG_CONTENT only", got)
@@ -522,9 +506,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	resources := map[string][]string{}
 	for _, st := range grants {
 		for _, a := range asStrings(st["Action"]) {
-			if strings.Contains(a, "*") {
-				t.Errorf("task role action %q has a wildcard", a)
-			}
+			assert.NotContains(t, a, "*")
 			resources[a] = append(resources[a], jsonOf(st["Resource"]))
 		}
 	}
@@ -534,16 +516,12 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		"secretsmanager:DescribeSecret": {`"` + readArn + `"`},
 		"kms:Decrypt":                   {`"` + readKey + `"`},
 	}
-	if jsonOf(resources) != jsonOf(wantTask) {
-		t.Errorf("task role grants = %v\nwant %v", resources, wantTask)
-	}
+	assert.False(t, jsonOf(resources) != jsonOf(wantTask), "task role grants = %v\nwant %v", resources, wantTask)
 
 	// The service starts only once every policy of both roles is attached.
 	serviceID, _ := raw.only(t, "AWS::ECS::Service")
 	for id, r := range raw.Resources {
-		if r.Type == "AWS::IAM::ManagedPolicy" && !contains(asAny(raw.Resources[serviceID].DependsOn), id) {
-			t.Errorf("service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, id)
-		}
+		assert.False(t, r.Type == "AWS::IAM::ManagedPolicy" && !contains(asAny(raw.Resources[serviceID].DependsOn), id), "service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, id)
 	}
 
 	// The execution role reads exactly the secrets it injects (and decrypts the database secret's key).
@@ -559,13 +537,9 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		}
 	}
 	for _, want := range []string{dbSecret, redisArn, otlpArn, apiKeyArn, dbKey} {
-		if !execResources[want] {
-			t.Errorf("execution role cannot read %s (reads %v)", want, execResources)
-		}
+		assert.False(t, !execResources[want], "execution role cannot read %s (reads %v)", want, execResources)
 	}
-	if len(execResources) != 5 || execResources[readArn] {
-		t.Errorf("execution role reads %v, want exactly the 4 injected secrets and the database key", execResources)
-	}
+	assert.False(t, len(execResources) != 5 || execResources[readArn], "execution role reads %v, want exactly the 4 injected secrets and the database key", execResources)
 }
 
 // collectorConfigOf evaluates the Fn::Sub of a collector's AOT_CONFIG_CONTENT the way
@@ -575,13 +549,9 @@ func collectorConfigOf(t *testing.T, col map[string]any) map[string]any {
 	env := asAnySlice(col["Environment"])
 	require.Len(t, env, 1)
 	sub, ok := cdktest.Path[map[string]any](t, env[0], "Value")["Fn::Sub"].(string)
-	if !ok {
-		t.Fatalf("AOT_CONFIG_CONTENT = %v, want an Fn::Sub string", env[0])
-	}
+	require.True(t, ok, "AOT_CONFIG_CONTENT = %v, want an Fn::Sub string", env[0])
 	text := strings.ReplaceAll(sub, "${AWS::Region}", "us-east-1")
-	if strings.Contains(strings.ReplaceAll(text, "${!", ""), "${") {
-		t.Fatalf("AOT_CONFIG_CONTENT has an unescaped ${…} besides the region: %s", sub)
-	}
+	require.NotContains(t, strings.ReplaceAll(text, "${!", ""), "${")
 	var cfg map[string]any
 	if err := yaml.Unmarshal([]byte(strings.ReplaceAll(text, "${!", "${")), &cfg); err != nil {
 		t.Fatalf("AOT_CONFIG_CONTENT: %v\n%s", err, text)
@@ -594,13 +564,9 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 	raw := readTemplate(t, s.relaxed)
 	_, td := raw.only(t, "AWS::ECS::TaskDefinition")
 	assert.Equal(t, `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}`, jsonOf(td["RuntimePlatform"]))
-	if td["Volumes"] != nil {
-		t.Errorf("Volumes = %v, want none with a writable root filesystem", td["Volumes"])
-	}
+	assert.Nil(t, td["Volumes"])
 	app := containers(t, raw)["cart"]
-	if app["ReadonlyRootFilesystem"] != false || app["User"] != "0" || app["MountPoints"] != nil {
-		t.Errorf("container = %v, want a writable root filesystem, user 0 and no scratch mount", app)
-	}
+	assert.False(t, app["ReadonlyRootFilesystem"] != false || app["User"] != "0" || app["MountPoints"] != nil, "container = %v, want a writable root filesystem, user 0 and no scratch mount", app)
 	if lp := cdktest.As[map[string]any](t, app["LinuxParameters"]); lp["InitProcessEnabled"] != true || strings.Contains(jsonOf(lp), "Drop") {
 		t.Errorf("LinuxParameters = %v, want an init process and capabilities kept for root", lp)
 	}
@@ -617,16 +583,12 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 		t.Errorf("collector exporters = %s, secrets %v: want X-Ray only", got, col["Secrets"])
 	}
 	assert.Equal(t, `{"traces":{"exporters":["awsxray"],"processors":["memory_limiter","batch"],"receivers":["otlp"]}}`, jsonOf(cdktest.As[map[string]any](t, cfg["service"])["pipelines"]))
-	if col["Image"] != DefaultAdotImage {
-		t.Errorf("collector image = %v, want %s", col["Image"], DefaultAdotImage)
-	}
+	assert.Equal(t, DefaultAdotImage, col["Image"], "collector image = %v, want %s", col["Image"], DefaultAdotImage)
 	// An image outside ECR needs no registry token: no Resource "*" and no suppression.
 	require.NotEmpty(t, raw.policiesOf(t, "ServiceExecutionRole"))
 	for id, statements := range raw.policiesOf(t, "ServiceExecutionRole") {
 		for _, st := range statements {
-			if contains(st["Resource"], "*") {
-				t.Errorf("execution policy %s has Resource \"*\": %v", id, st)
-			}
+			assert.False(t, contains(st["Resource"], "*"), "execution policy %s has Resource \"*\": %v", id, st)
 		}
 		if md := raw.Resources[id].Metadata; strings.Contains(jsonOf(md), "IAM5") {
 			t.Errorf("execution policy %s carries an IAM5 suppression without a wildcard: %v", id, md)
@@ -646,13 +608,10 @@ func TestSuppressionsAreExact(t *testing.T) {
 			switch key {
 			case "AWS::ECS::TaskDefinition AwsSolutions-ECS2":
 			case "AWS::IAM::ManagedPolicy AwsSolutions-IAM5":
-				if jsonOf(rule["applies_to"]) != `["Resource::*"]` {
-					t.Errorf("%s: IAM5 applies to %v, want Resource::* only", id, rule["applies_to"])
-				}
+				assert.Equal(t, `["Resource::*"]`, jsonOf(rule["applies_to"]), "%s: IAM5 applies to %v, want Resource::* only", id, rule["applies_to"])
 				reason := cdktest.As[string](t, rule["reason"])
-				if !strings.Contains(reason, "ecr:GetAuthorizationToken") && !strings.Contains(reason, "xray:PutTraceSegments") {
-					t.Errorf("%s: IAM5 reason %q names neither wildcard", id, reason)
-				}
+				assert.True(t, strings.Contains(reason, "ecr:GetAuthorizationToken") || strings.Contains(reason, "xray:PutTraceSegments"),
+					"%s: IAM5 reason %q names neither wildcard", id, reason)
 			default:
 				t.Errorf("%s: unexpected suppression %s", id, key)
 			}
@@ -763,9 +722,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			{"Subnets selects nothing in Vpc"},
 		} {
 			for _, w := range want {
-				if errs[i] == nil || !strings.Contains(errs[i].Error(), w) {
-					t.Errorf("error = %v, want it to contain %q", errs[i], w)
-				}
+				assert.False(t, errs[i] == nil || !strings.Contains(errs[i].Error(), w), "error = %v, want it to contain %q", errs[i], w)
 			}
 		}
 	})
@@ -785,9 +742,7 @@ func TestNagPacksEvaluatedTheServiceRules(t *testing.T) {
 			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
 			data, err := os.ReadFile(filepath.Join(s.dir, pack+"--"+stack+"-NagReport.csv"))
 			rule := map[string]string{"AwsSolutions": `"AwsSolutions-ECS2",`, "NIST.800.53.R5": `"NIST.800.53.R5-IAMNoInlinePolicy",`}[pack]
-			if err != nil || !strings.Contains(string(data), rule) {
-				t.Errorf("%s report of %s: %v (%d bytes), want the ECS and IAM rules evaluated", pack, stack, err, len(data))
-			}
+			assert.False(t, err != nil || !strings.Contains(string(data), rule), "%s report of %s: %v (%d bytes), want the ECS and IAM rules evaluated", pack, stack, err, len(data))
 		}
 	}
 }
@@ -824,7 +779,5 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 			}
 		}
 	}
-	if decrypts != 1 {
-		t.Errorf("%d statements decrypt with the Data stack's key via Secrets Manager, want 1", decrypts)
-	}
+	assert.Equal(t, 1, decrypts, "%d statements decrypt with the Data stack's key via Secrets Manager, want 1", decrypts)
 }
