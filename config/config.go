@@ -4,10 +4,11 @@
 // It deliberately knows nothing of CDK or jsii: a bad file must end in a plain, precise error
 // message (file, key path, bad value, what is allowed), never in a panic from the CDK runtime.
 //
-// Loading happens in two passes. decode.go walks the YAML node tree strictly (unknown keys,
-// wrong types and duplicate keys are errors, reported with their line), then validate.go checks
-// the values and their relations (CIDR layout, regions, ports, names). Both passes keep going
-// after a problem, so one run reports everything wrong with a file.
+// Loading happens in two passes. decode.go decodes the file with yaml.v3 into the tagged structs
+// of file.go (unknown keys, wrong types and duplicate keys are errors) and keeps the line of every
+// key path; validate.go then checks the values and their relations (CIDR layout, regions, ports,
+// names) against internal/limits. Both passes keep going after a problem, so one run reports
+// everything wrong with a file, each problem once, with its line.
 package config
 
 import (
@@ -19,7 +20,7 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // NatMode selects how many NAT gateways a region's VPC gets: one per AZ survives the loss of an
@@ -39,14 +40,7 @@ var natModes = []NatMode{NatPerAZ, NatSingle}
 // DatabasePort is the PostgreSQL port every Stratus database listens on. It is fixed (not
 // configurable) because NACLs and security groups for the data tier are built around it, and it
 // is exported so the cache port and other layers can avoid colliding with it.
-const DatabasePort = 5432
-
-// Defaults applied when a key is absent. They are the seed documents' values.
-const (
-	defaultServicePort          = 8080
-	defaultCachePort            = 6379
-	defaultFlowLogRetentionDays = 365
-)
+const DatabasePort = limits.DatabasePort
 
 // DatabaseEngine is what a service keeps its data in.
 type DatabaseEngine string
@@ -92,83 +86,6 @@ const (
 // geoModes lists the accepted GeoMode values in the order messages show them.
 var geoModes = []GeoMode{GeoNone, GeoBlock, GeoAllow}
 
-// Defaults of the data, app and edge keys (seed values where the seeds give one).
-const (
-	defaultServiceCpu          = 512
-	defaultServiceMemory       = 1024
-	defaultDesiredCount        = 2
-	defaultMinCount            = 2
-	defaultMaxCount            = 20
-	defaultCpuTarget           = 70
-	defaultMemoryTarget        = 75
-	defaultRequestsPerTarget   = 1000
-	defaultHealthCheckPath     = "/health"
-	defaultAuroraVersion       = "16.6"
-	defaultAuroraInstanceClass = "db.r6g.large"
-	defaultReaders             = 1
-	defaultBackupRetentionDays = 7
-	defaultBackupWindow        = "03:00-04:00"
-	defaultDBMaintenanceWindow = "sun:04:30-sun:05:30"
-	defaultRemovalPolicy       = "retain"
-	defaultSecondaryReaders    = 1
-	defaultPostgresVersion     = "16.8"
-	defaultPostgresClass       = "db.t3.medium"
-	defaultAllocatedStorageGiB = 100
-	defaultMaxStorageGiB       = 500
-	defaultCacheEngine         = "redis"
-	defaultCacheNodeType       = "cache.r7g.large"
-	defaultCacheReplicas       = 1
-	defaultSnapshotRetention   = 15
-	defaultSnapshotWindow      = "05:00-06:00"
-	defaultCacheMaintenance    = "sun:06:30-sun:07:30"
-	defaultLogRetentionDays    = 365
-	defaultHealthCheckInterval = 30
-	defaultFailureThreshold    = 3
-	defaultRateLimit           = 2000
-	defaultPriceClass          = "PriceClass_100"
-	// serverlessInstanceClass is what Database.InstanceClass holds when serverlessV2 is set: the
-	// instance class Aurora gives Serverless v2 instances.
-	serverlessInstanceClass = "db.serverless"
-)
-
-// defaultWarmCapacity is app.warmCapacity's default: what each service runs in the non-primary
-// regions under failover routing.
-var defaultWarmCapacity = Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}
-
-// fargateMemory maps each Fargate task CPU size (CPU units) to the memory sizes (MiB) Fargate
-// accepts with it.
-var fargateMemory = map[int][]int{
-	256:   {512, 1024, 2048},
-	512:   steps(1024, 4096, 1024),
-	1024:  steps(2048, 8192, 1024),
-	2048:  steps(4096, 16384, 1024),
-	4096:  steps(8192, 30720, 1024),
-	8192:  steps(16384, 61440, 4096),
-	16384: steps(32768, 122880, 8192),
-}
-
-// fargateCpus are the keys of fargateMemory, in the order messages show them.
-var fargateCpus = []int{256, 512, 1024, 2048, 4096, 8192, 16384}
-
-// steps returns from, from+step, … up to and including to.
-func steps(from, to, step int) []int {
-	var out []int
-	for x := from; x <= to; x += step {
-		out = append(out, x)
-	}
-	return out
-}
-
-// Engine versions Stratus accepts: the ones it has been checked against (and that aws-cdk-lib
-// names). Supporting another is adding it here.
-var (
-	auroraPostgresVersions = []string{"15.10", "15.12", "16.4", "16.6", "16.8", "17.4", "17.5"}
-	postgresVersions       = []string{"15.10", "15.12", "15.13", "16.6", "16.8", "16.9", "17.4", "17.5"}
-	cacheEngines           = []string{"redis", "valkey"}
-	cacheVersions          = map[string][]string{"redis": {"6.2", "7.0", "7.1"}, "valkey": {"7.2", "8.0", "8.1"}}
-	cacheDefaultVersion    = map[string]string{"redis": "7.1", "valkey": "8.0"}
-)
-
 // removalPolicies are the accepted database.removalPolicy values.
 var removalPolicies = []string{"retain", "snapshot"}
 
@@ -176,61 +93,16 @@ var removalPolicies = []string{"retain", "snapshot"}
 // collector (traces to X-Ray, and to app.otlp when set).
 var sidecarNames = []string{"adot"}
 
-// reservedEnvNames are the environment variables Stratus sets in every task itself; names
-// starting with reservedEnvPrefixes are reserved too (AWS and the ECS agent set those).
-var (
-	reservedEnvNames    = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_USER", "DB_PASSWORD", "REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
-	reservedEnvPrefixes = []string{"AWS_", "ECS_"}
-)
-
-// defaultRuleGroups are the AWS managed rule groups the WebACL always has; extraRuleGroups are
-// the ones waf.managedRuleGroups may add.
-var (
-	defaultRuleGroups = []string{
-		"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-		"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesSQLiRuleSet",
-	}
-	extraRuleGroups = []string{
-		"AWSManagedRulesAdminProtectionRuleSet", "AWSManagedRulesAnonymousIpList",
-		"AWSManagedRulesLinuxRuleSet", "AWSManagedRulesUnixRuleSet", "AWSManagedRulesPHPRuleSet",
-		"AWSManagedRulesWordPressRuleSet", "AWSManagedRulesWindowsRuleSet", "AWSManagedRulesBotControlRuleSet",
-	}
-)
-
-// priceClasses and geoRestrictionModes are the accepted CloudFront values.
-var (
-	priceClasses        = []string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}
-	geoRestrictionModes = []string{"none", "allowlist", "denylist"}
-)
+// geoRestrictionModes are the accepted cloudfront.geoRestriction.mode values.
+var geoRestrictionModes = []string{"none", "allowlist", "denylist"}
 
 // DefaultInterfaceEndpoints are the interface VPC endpoints created when network.interfaceEndpoints
-// is absent: what Fargate tasks need to pull images, log, read secrets and trace without a NAT.
-// Treat it as read-only; Load copies it into each Environment.
-var DefaultInterfaceEndpoints = []string{
-	"ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "ssm", "xray",
-}
-
-// SupportedInterfaceEndpoints are the names accepted in network.interfaceEndpoints (sorted). Each
-// is a real AWS interface endpoint service com.amazonaws.<region>.<name>; the list is kept short
-// on purpose so a typo is caught at load time instead of failing a deployment. s3 and dynamodb
-// are absent on purpose: Stratus always creates them as (free) gateway endpoints.
-var SupportedInterfaceEndpoints = []string{
-	"application-autoscaling", "autoscaling", "cloudformation", "cloudtrail", "codebuild",
-	"codedeploy", "codepipeline", "config", "ec2", "ec2messages", "ecr.api", "ecr.dkr", "ecs",
-	"ecs-agent", "ecs-telemetry", "elasticache", "elasticfilesystem", "elasticloadbalancing",
-	"events", "execute-api", "kinesis-firehose", "kinesis-streams", "kms", "lambda", "logs",
-	"monitoring", "rds", "rds-data", "secretsmanager", "servicediscovery", "sns", "sqs", "ssm",
-	"ssmmessages", "states", "sts", "xray",
-}
-
-// gatewayEndpoints are services Stratus always reaches through gateway endpoints; naming them as
-// interface endpoints is a mistake that gets its own explanation.
-var gatewayEndpoints = []string{"dynamodb", "s3"}
-
-// flowLogRetentionValues are the only retention periods (days) CloudWatch Logs accepts.
-var flowLogRetentionValues = []int{
-	1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-}
+// is absent, and SupportedInterfaceEndpoints the names it accepts (limits' lists). Treat them as
+// read-only; Load copies them into each Environment.
+var (
+	DefaultInterfaceEndpoints   = limits.DefaultInterfaceEndpoints
+	SupportedInterfaceEndpoints = limits.InterfaceEndpoints
+)
 
 // Environment is one validated config/<env>.yaml with defaults applied.
 type Environment struct {
@@ -271,35 +143,35 @@ type Environment struct {
 // Region is one region's VPC layout. Subnets are always filled in after Load, derived or not.
 type Region struct {
 	// Name (yaml "name") is a supported region (see SupportedRegions).
-	Name string
+	Name string `yaml:"name" jsonschema:"required"`
 	// CIDR (yaml "cidr") is the VPC's IPv4 block in canonical form, /16 to /24.
-	CIDR string
+	CIDR string `yaml:"cidr" jsonschema:"required"`
 	// AvailabilityZones (yaml "availabilityZones", at least 2) are explicit so synth never needs
 	// AWS credentials or context lookups, and never emits dummy AZs.
-	AvailabilityZones []AvailabilityZone
+	AvailabilityZones []AvailabilityZone `yaml:"availabilityZones" jsonschema:"required"`
 }
 
 // AvailabilityZone is one AZ of a region with its three tier subnets.
 type AvailabilityZone struct {
 	// Name (yaml "name") is the AZ name, e.g. us-east-1a.
-	Name string
+	Name string `yaml:"name" jsonschema:"required"`
 	// PublicSubnet (yaml "publicSubnet") holds the ALB and NAT gateway.
-	PublicSubnet string
+	PublicSubnet string `yaml:"publicSubnet"`
 	// AppSubnet (yaml "appSubnet") holds the Fargate tasks; egress via the NAT.
-	AppSubnet string
+	AppSubnet string `yaml:"appSubnet"`
 	// DataSubnet (yaml "dataSubnet") holds databases and caches; no route to the internet.
-	DataSubnet string
+	DataSubnet string `yaml:"dataSubnet"`
 }
 
 // Network holds the VPC options that apply to every region of an environment.
 type Network struct {
 	// NatGateways (yaml "natGateways", default per-az) is the NAT layout.
-	NatGateways NatMode
+	NatGateways NatMode `yaml:"natGateways"`
 	// InterfaceEndpoints (yaml "interfaceEndpoints", default DefaultInterfaceEndpoints) are the
 	// interface endpoints to create; empty (from an explicit []) means none. Never nil.
-	InterfaceEndpoints []string
+	InterfaceEndpoints []string `yaml:"interfaceEndpoints"`
 	// FlowLogRetentionDays (yaml "flowLogRetentionDays", default 365) is the flow-log retention.
-	FlowLogRetentionDays int
+	FlowLogRetentionDays int `yaml:"flowLogRetentionDays"`
 }
 
 // Service is one Fargate service.
@@ -358,117 +230,119 @@ type Service struct {
 // ServerlessV2 is the capacity range of Aurora Serverless v2 instances, in ACUs.
 type ServerlessV2 struct {
 	// MinCapacity (yaml "minCapacity", required) is 0.5-256 in steps of 0.5.
-	MinCapacity float64
+	MinCapacity float64 `yaml:"minCapacity" jsonschema:"required"`
 	// MaxCapacity (yaml "maxCapacity", required) is 1-256 in steps of 0.5, at least MinCapacity.
-	MaxCapacity float64
+	MaxCapacity float64 `yaml:"maxCapacity" jsonschema:"required"`
 }
 
 // PostgresInstance sizes the single-instance RDS PostgreSQL databases (services with
 // database: postgres).
 type PostgresInstance struct {
 	// EngineVersion (yaml "engineVersion", default "16.8") is a known PostgreSQL 15+ version.
-	EngineVersion string
+	EngineVersion string `yaml:"engineVersion"`
 	// InstanceClass (yaml "instanceClass", default "db.t3.medium") is the RDS instance class.
-	InstanceClass string
+	InstanceClass string `yaml:"instanceClass"`
 	// AllocatedStorageGiB (yaml "allocatedStorageGiB", default 100) is the initial gp3 storage.
-	AllocatedStorageGiB int
+	AllocatedStorageGiB int `yaml:"allocatedStorageGiB"`
 	// MaxAllocatedStorageGiB (yaml "maxAllocatedStorageGiB", default 500) caps storage
 	// autoscaling; at least AllocatedStorageGiB.
-	MaxAllocatedStorageGiB int
+	MaxAllocatedStorageGiB int `yaml:"maxAllocatedStorageGiB"`
 	// MultiAZ (yaml "multiAz", default true) keeps a synchronous standby in another AZ.
-	MultiAZ bool
+	MultiAZ bool `yaml:"multiAz"`
 }
 
 // Database sizes and protects the services' databases: Aurora PostgreSQL clusters, and the
 // single-instance RDS PostgreSQL databases under Postgres.
 type Database struct {
 	// EngineVersion (yaml "engineVersion", default "16.6") is a known Aurora PostgreSQL version.
-	EngineVersion string
+	EngineVersion string `yaml:"engineVersion"`
 	// InstanceClass (yaml "instanceClass", default "db.r6g.large") is the writer's and readers'
 	// instance class. When ServerlessV2 is set it is "db.serverless" (and may not be given).
-	InstanceClass string
+	InstanceClass string `yaml:"instanceClass"`
 	// Readers (yaml "readers", default 1) is the number of reader instances, 0-15.
-	Readers int
+	Readers int `yaml:"readers"`
 	// ServerlessV2 (yaml "serverlessV2", default nil) makes the instances Serverless v2.
-	ServerlessV2 *ServerlessV2
+	ServerlessV2 *ServerlessV2 `yaml:"serverlessV2"`
 	// BackupRetentionDays (yaml "backupRetentionDays", default 7) is 1-35.
-	BackupRetentionDays int
+	BackupRetentionDays int `yaml:"backupRetentionDays"`
 	// BackupWindow (yaml "backupWindow", default "03:00-04:00") is the daily UTC backup window,
 	// hh24:mi-hh24:mi, at least 30 minutes, not overlapping MaintenanceWindow.
-	BackupWindow string
+	BackupWindow string `yaml:"backupWindow"`
 	// MaintenanceWindow (yaml "maintenanceWindow", default "sun:04:30-sun:05:30") is the weekly
 	// UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 30 minutes.
-	MaintenanceWindow string
+	MaintenanceWindow string `yaml:"maintenanceWindow"`
 	// DeletionProtection (yaml "deletionProtection", default true) protects the databases.
-	DeletionProtection bool
+	DeletionProtection bool `yaml:"deletionProtection"`
 	// RemovalPolicy (yaml "removalPolicy", default "retain") is "retain" or "snapshot": what
 	// happens to a database when its stack deletes it.
-	RemovalPolicy string
+	RemovalPolicy string `yaml:"removalPolicy"`
 	// GlobalDatabase (yaml "globalDatabase", default false) makes each Aurora cluster a Global
 	// Database: primary in PrimaryRegion, a secondary cluster in each other region.
-	GlobalDatabase bool
+	GlobalDatabase bool `yaml:"globalDatabase"`
 	// SecondaryReaders (yaml "secondaryReaders", default 1) is the reader count of each
 	// secondary cluster, 0-15 (0: headless). Only meaningful with GlobalDatabase.
-	SecondaryReaders int
+	SecondaryReaders int `yaml:"secondaryReaders"`
 	// Postgres (yaml "postgres") sizes the single-instance RDS PostgreSQL databases.
-	Postgres PostgresInstance
+	Postgres PostgresInstance `yaml:"postgres"`
 }
 
 // Cache configures the Redis (or Valkey) replication group.
 type Cache struct {
 	// Port (yaml "port", default 6379) is the port Redis listens on.
-	Port int
+	Port int `yaml:"port"`
 	// Engine (yaml "engine", default "redis") is "redis" or "valkey".
-	Engine string
+	Engine string `yaml:"engine"`
 	// EngineVersion (yaml "engineVersion", default "7.1" for redis, "8.0" for valkey).
-	EngineVersion string
+	EngineVersion string `yaml:"engineVersion"`
 	// NodeType (yaml "nodeType", default "cache.r7g.large") is the ElastiCache node type.
-	NodeType string
+	NodeType string `yaml:"nodeType"`
 	// Replicas (yaml "replicas", default 1) is the number of replicas, 0-5 (0: no failover).
-	Replicas int
+	Replicas int `yaml:"replicas"`
 	// SnapshotRetentionDays (yaml "snapshotRetentionDays", default 15) is 15-35: NIST 800-53
 	// (cdk-nag's ElastiCache backup rule) asks for at least 15 days of snapshots.
-	SnapshotRetentionDays int
+	SnapshotRetentionDays int `yaml:"snapshotRetentionDays"`
 	// SnapshotWindow (yaml "snapshotWindow", default "05:00-06:00") is the daily UTC window,
 	// hh24:mi-hh24:mi, at least 60 minutes, not overlapping MaintenanceWindow.
-	SnapshotWindow string
+	SnapshotWindow string `yaml:"snapshotWindow"`
 	// MaintenanceWindow (yaml "maintenanceWindow", default "sun:06:30-sun:07:30") is the weekly
 	// UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 60 minutes.
-	MaintenanceWindow string
+	MaintenanceWindow string `yaml:"maintenanceWindow"`
 	// GlobalDatastore (yaml "globalDatastore", default false) replicates the cache to every
 	// other region; it needs at least two regions.
-	GlobalDatastore bool
+	GlobalDatastore bool `yaml:"globalDatastore"`
 }
 
 // Otlp is an extra OpenTelemetry export of the adot sidecars, besides X-Ray.
 type Otlp struct {
 	// Endpoint (yaml "endpoint", required) is the https:// OTLP endpoint.
-	Endpoint string
+	Endpoint string `yaml:"endpoint" jsonschema:"required"`
 	// SecretName (yaml "secretName", required) names the Secrets Manager secret holding the
 	// endpoint's credentials.
-	SecretName string
+	SecretName string `yaml:"secretName" jsonschema:"required"`
 }
 
 // Capacity is a service's task counts: 1 <= MinCount <= DesiredCount <= MaxCount <= 1000.
 type Capacity struct {
-	DesiredCount, MinCount, MaxCount int
+	DesiredCount int `yaml:"desiredCount"`
+	MinCount     int `yaml:"minCount"`
+	MaxCount     int `yaml:"maxCount"`
 }
 
 // App holds the options shared by all services.
 type App struct {
 	// LogRetentionDays (yaml "logRetentionDays", default 365) is the services' log retention,
 	// a value CloudWatch Logs accepts.
-	LogRetentionDays int
+	LogRetentionDays int `yaml:"logRetentionDays"`
 	// Namespace (yaml "namespace", default "<name>.internal") is the Cloud Map private DNS
 	// namespace the services register in.
-	Namespace string
+	Namespace string `yaml:"namespace"`
 	// ExecuteCommand (yaml "executeCommand", default false) enables ECS Exec into the tasks.
-	ExecuteCommand bool
+	ExecuteCommand bool `yaml:"executeCommand"`
 	// Otlp (yaml "otlp", default nil) adds an OTLP export to the adot sidecars.
-	Otlp *Otlp
+	Otlp *Otlp `yaml:"otlp"`
 	// WarmCapacity (yaml "warmCapacity", default {1, 1, 4}) is what each service runs in the
 	// non-primary regions when DNS.Routing is failover (elsewhere it is unused).
-	WarmCapacity Capacity
+	WarmCapacity Capacity `yaml:"warmCapacity"`
 }
 
 // DNS names the public hosted zone and how regions share traffic.
@@ -531,14 +405,19 @@ type CloudFront struct {
 // Load reads and validates one file. Every problem found is returned together (errors.Join),
 // one per line, each line starting with the file path as given, for example
 //
-//	config/prod.yaml:14: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)
-//	config/prod.yaml: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"
+//	config/prod.yaml:24: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)
+//	config/prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"
 //
-// Problems in the YAML structure (unknown key, wrong type, duplicate key) carry the line number
-// after the path; syntax errors say "near line N" (the YAML parser's lines are approximate);
-// problems with values and relations name the key path only. On any problem the Environment is
-// nil. A file that cannot be read yields an error that matches fs.ErrNotExist etc. via errors.Is.
+// The line is where the key path's value is (for a missing key, where its mapping is; a missing
+// top-level key has none). On any problem the Environment is nil. A file that cannot be read
+// yields an error that matches fs.ErrNotExist etc. via errors.Is.
 func Load(path string) (*Environment, error) {
+	env, _, err := load(path)
+	return env, err
+}
+
+// load is Load, also returning the decoder (for the lines of the keys) of a valid file.
+func load(path string) (*Environment, *decoder, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -546,16 +425,16 @@ func Load(path string) (*Environment, error) {
 		if errors.As(err, &pe) {
 			cause = pe.Err // the path is already the prefix of the message
 		}
-		return nil, &problem{file: path, msg: "cannot read: " + cause.Error(), err: err}
+		return nil, nil, &problem{file: path, msg: "cannot read: " + cause.Error(), err: err}
 	}
 	env, d := decode(path, data)
 	if env != nil { // nil: the document was unusable (syntax error, empty, not a mapping)
 		validate(env, d)
 	}
-	if len(d.problems) > 0 {
-		return nil, d.err()
+	if err := d.err(); err != nil {
+		return nil, nil, err
 	}
-	return env, nil
+	return env, d, nil
 }
 
 // LoadDir loads <dir>/<name>.yaml for each name; with no names, every *.yaml in dir
@@ -589,8 +468,9 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 	}
 
 	var envs []*Environment
+	decoders := map[*Environment]*decoder{}
 	for _, p := range paths {
-		env, err := Load(p)
+		env, d, err := load(p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				// Most likely a typo in -c env=<name>: say which environments do exist.
@@ -603,58 +483,61 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 			continue
 		}
 		envs = append(envs, env)
+		decoders[env] = d
 	}
-	errs = append(errs, sharedAccounts(dir, envs)...)
+	errs = append(errs, unshared(dir, envs, decoders)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return envs, nil
 }
 
-// sharedAccounts reports environments that name the same account as another environment file
-// of dir, loaded or not (a deploy selects one environment, and its neighbours still share the
-// account). Stratus gives every environment an account of its own: the services' log groups
-// (/ecs/<service>) and the ECR replication configuration (one per account and region) are
-// named account-wide.
-func sharedAccounts(dir string, envs []*Environment) []error {
-	accounts := map[string]string{} // file name -> account
-	for _, env := range envs {
-		accounts[filepath.Base(env.File)] = env.Account
-	}
+// Why values must differ between the environments of a folder.
+const (
+	whyAccount = "each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account"
+	whyName    = "each environment needs its own domain and viewer names: CloudFront alternate domain names are unique across AWS, so a copy would collide at deploy"
+)
+
+// unshared reports an account, dns.domain or viewer name that an environment shares with
+// another environment file of dir, loaded or not (a deploy selects one environment, and its
+// neighbours still count). Each is reported on the environment's own file and names the other.
+func unshared(dir string, envs []*Environment, decoders map[*Environment]*decoder) []error {
 	names, _ := envNames(dir)
+	all := map[string]*Environment{} // by file name; a neighbour with problems of its own is peeked at
+	for _, env := range envs {
+		all[filepath.Base(env.File)] = env
+	}
 	for _, n := range names {
-		if file := n + ".yaml"; accounts[file] == "" {
-			accounts[file] = peekAccount(filepath.Join(dir, file)) // "" for a file with problems of its own
+		if file := n + ".yaml"; all[file] == nil {
+			if data, err := os.ReadFile(filepath.Join(dir, file)); err == nil {
+				all[file], _ = decode(file, data)
+			}
 		}
 	}
 	var errs []error
 	for _, env := range envs {
-		for _, n := range names {
-			if other := n + ".yaml"; other != filepath.Base(env.File) && accounts[other] == env.Account {
-				errs = append(errs, &problem{file: env.File, msg: fmt.Sprintf(
-					"account %q: also the account of %s (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)",
-					env.Account, other)})
-				break
+		d := decoders[env]
+		clash := func(path, what, value, why string, same func(o *Environment) bool) bool {
+			for _, n := range names {
+				if o := all[n+".yaml"]; o != nil && o != env && n+".yaml" != filepath.Base(env.File) && same(o) {
+					errs = append(errs, &problem{file: env.File, line: d.lineOf(path),
+						msg: fmt.Sprintf("%s %q: also %s of %s (%s)", path, value, what, n+".yaml", why)})
+					return true
+				}
 			}
+			return false
+		}
+		clash("account", "the account", env.Account, whyAccount, func(o *Environment) bool { return o.Account == env.Account })
+		domain := clash("dns.domain", "the dns.domain", env.DNS.Domain, whyName, func(o *Environment) bool { return o.DNS.Domain == env.DNS.Domain })
+		if domain && !d.has("dns.viewerNames") {
+			continue // the default viewer names follow the domain, which is reported
+		}
+		for i, name := range env.DNS.ViewerNames {
+			clash(fmt.Sprintf("dns.viewerNames[%d]", i), "a viewer name", name, whyName,
+				func(o *Environment) bool { return slices.Contains(o.DNS.ViewerNames, name) })
 		}
 	}
 	return errs
-}
-
-// peekAccount returns the account of an environment file without validating the rest of it, or
-// "" when the file cannot be read or parsed.
-func peekAccount(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	var doc struct {
-		Account string `yaml:"account"`
-	}
-	if yaml.Unmarshal(data, &doc) != nil {
-		return ""
-	}
-	return doc.Account
 }
 
 // envNames returns the base names of the *.yaml files directly in dir, in LoadDir order.

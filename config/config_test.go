@@ -1,16 +1,18 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // baseYAML is a small valid environment the error cases mutate. Line numbers matter: the
@@ -72,9 +74,7 @@ type edit struct{ old, new string }
 func apply(t *testing.T, doc string, edits []edit) string {
 	t.Helper()
 	for _, e := range edits {
-		if n := strings.Count(doc, e.old); n != 1 {
-			t.Fatalf("edit %q matches %d times in the base document, want exactly once", e.old, n)
-		}
+		require.Equal(t, 1, strings.Count(doc, e.old), "edit %q must match the base document exactly once", e.old)
 		doc = strings.Replace(doc, e.old, e.new, 1)
 	}
 	return doc
@@ -84,9 +84,7 @@ func apply(t *testing.T, doc string, edits []edit) string {
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
 }
 
@@ -101,12 +99,12 @@ func errorLines(err error) []string {
 func TestBaseDocumentIsValid(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "test.yaml", baseYAML)
 	env, err := Load(p)
-	if err != nil {
-		t.Fatalf("base document: %v", err)
-	}
-	if env.Name != "test" || env.Services[0].Port != 8080 || env.Services[0].Image != "1.0.0" || env.DNS.Domain != "example.com" || env.Tags["team"] != "platform" {
-		t.Fatalf("base document decoded wrongly: %+v", env)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "test", env.Name)
+	assert.Equal(t, 8080, env.Services[0].Port)
+	assert.Equal(t, "1.0.0", env.Services[0].Image)
+	assert.Equal(t, "example.com", env.DNS.Domain)
+	assert.Equal(t, "platform", env.Tags["team"])
 }
 
 // TestLoadErrors: one case per rule. want holds every expected line of the error exactly, minus
@@ -124,8 +122,8 @@ func TestLoadErrors(t *testing.T) {
 			name:  "an unknown key is reported with its line and the allowed keys",
 			edits: []edit{{"    cidr: 10.1.0.0/16", "    cidrr: 10.1.0.0/16"}},
 			want: []string{
-				":6: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)",
-				": regions[0].cidr: required: the VPC's IPv4 CIDR, /16 to /24 (e.g. 10.1.0.0/16)",
+				`:6: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)`,
+				`:5: regions[0].cidr: required: the VPC's IPv4 CIDR, /16 to /24 (e.g. 10.1.0.0/16)`,
 			},
 		},
 		{
@@ -200,7 +198,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a service without a name is reported as required",
 			edits: []edit{{"  - name: web\n    port: 8080", "  - port: 8080"}},
-			want:  []string{": services[0].name: required: the service name, [a-z][a-z0-9-]{0,30}"},
+			want:  []string{`:14: services[0].name: required: the service name, [a-z][a-z0-9-]{0,30}`},
 		},
 		{
 			name:  "a key given twice in a mapping is reported with both lines",
@@ -225,12 +223,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a YAML syntax error is reported with its approximate line",
 			edits: []edit{{"  - name: web\n", "  - name: [web\n"}},
-			want:  []string{": YAML syntax error near line 13: did not find expected ',' or ']'"},
+			want:  []string{`:14: YAML syntax error: did not find expected ',' or ']'`},
 		},
 		{
 			name: "a YAML syntax error without a line is still reported",
 			doc:  ptr("name: a: b\n"),
-			want: []string{": YAML syntax error: mapping values are not allowed in this context"},
+			want: []string{`:1: YAML syntax error: mapping values are not allowed in this context`},
 		},
 		{
 			name: "a document that is not a mapping is reported",
@@ -248,432 +246,562 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:24: tags["cost-center"]: must be a string, got an integer 4711 (quote it: "4711")`},
 		},
 
+		// ---- limits that only a construct or AWS knew (issue 9) ----
+		{
+			name:  "a YAML syntax error points at the offending line, not the enclosing mapping",
+			edits: []edit{{"  port: 6379\n", "  port: 6379\n  - replicas\n"}},
+			want:  []string{`:19: YAML syntax error: did not find expected key`},
+		},
+		{
+			name:  "a tab in the indentation is reported on its line",
+			edits: []edit{{"  port: 6379\n", "  port: 6379\n\treplicas: 2\n"}},
+			want:  []string{`:19: YAML syntax error: found a tab character that violates indentation`},
+		},
+		{
+			name:  "a merge key that does not name a mapping is refused with one line",
+			edits: []edit{{"  port: 6379\n", "  port: 6379\n  <<: 5\n"}},
+			want:  []string{`:19: cache: a merge key (<<) takes an alias of a mapping (e.g. <<: *base), got an integer 5`},
+		},
+		{
+			name:  "a merged key is checked like a key of its own",
+			edits: []edit{{"network:\n", "x-base: &base\n  replicas: 9\nnetwork:\n"}, {"  port: 6379\n", "  port: 6379\n  <<: *base\n"}},
+			want: []string{
+				`:10: x-base: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)`,
+				`:11: cache.replicas 9: out of range (allowed: 0-5)`,
+			},
+		},
+		{
+			name:  "Redis 6.2 is not offered: it has no in-transit encryption mode",
+			edits: []edit{inCache("  engineVersion: \"6.2\"\n")},
+			want:  []string{`:19: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1)`},
+		},
+		{
+			name:  "an unquoted version that is not offered gets one line naming the allowed versions",
+			edits: []edit{inCache("  engineVersion: 6.2\n")},
+			want:  []string{`:19: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1) (and quote the value)`},
+		},
+		{
+			name:  "an unquoted version that is offered only needs its quotes",
+			edits: []edit{inCache("  engineVersion: 7.1\n")},
+			want:  []string{`:19: cache.engineVersion: must be a string, got a number 7.1 (quote it: "7.1")`},
+		},
+		{
+			name:  "a region with more zones than the network construct supports is rejected",
+			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1b\n      - name: us-east-1c\n      - name: us-east-1d\n      - name: us-east-1e\n      - name: us-east-1f\n"}},
+			want:  []string{`:7: regions[0].availabilityZones: has 6 zones, at most 5 are allowed (the data subnets' network ACL holds a rule per zone and tier within its quota)`},
+		},
+		{
+			name:  "a domain too long for the ALB certificate's first name is rejected",
+			edits: []edit{{"domain: example.com", "domain: " + strings.Repeat("a", 46) + ".example.com"}},
+			want:  []string{`:20: dns.domain "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com": 58 characters, too long for the ALB certificate, whose first name origin.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com may have at most 64 (allowed: at most 57 characters)`},
+		},
+		{
+			name:  "a first viewer name too long for the CloudFront certificate is rejected",
+			edits: []edit{inDNS("  viewerNames: [" + strings.Repeat("a", 53) + ".example.com, example.com]\n")},
+			want:  []string{`:22: dns.viewerNames[0] "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com": 65 characters; the first viewer name is the CloudFront certificate's domain name, which allows at most 64 (list a shorter name first)`},
+		},
+		{
+			name:  "a frontend folder that does not exist is rejected",
+			edits: []edit{section("cloudfront", "  frontend:\n    source: web/dist\n")},
+			want:  []string{`:21: cloudfront.frontend.source "web/dist": no such folder under the repository root, the folder holding cdk.json (build the frontend there first, or remove source)`},
+		},
+		{
+			name:  "a frontend folder without index.html is rejected",
+			edits: []edit{section("cloudfront", "  frontend:\n    source: frontend\n")},
+			want:  []string{`:21: cloudfront.frontend.source "frontend": the folder has no index.html, which CloudFront serves as the default root object`},
+		},
+		{
+			name:  "an image in another account's private ECR is rejected",
+			edits: []edit{{`image: "1.0.0"`, `image: 210987654321.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2`}},
+			want:  []string{`:16: services[0].image "210987654321.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2" (service "web"): a private ECR repository of account 210987654321, which the tasks of account 123456789012 cannot pull from (their execution role may pull only from the service's own Stratus repository): push the image there and give its tag, e.g. image: "1.4.2"`},
+		},
+		{
+			name:  "a service port the adot collector listens on is rejected",
+			edits: []edit{{"    port: 8080", "    port: 4317\n    sidecars: [adot]"}},
+			want:  []string{`:15: services[0].port 4317 (service "web"): the adot sidecar listens on 4317, 4318 in the same task (allowed with adot: 1-65535 except 80, 443, 4317 and 4318)`},
+		},
+		{
+			name:  "service names that differ only in dashes are rejected",
+			edits: []edit{service("a-b", ""), service("a--b", "")},
+			want:  []string{`:19: services[2].name "a--b": differs from services[1].name "a-b" only in dashes, and resource names drop dashes (rename one)`},
+		},
+		{
+			name:  "a service whose database name PostgreSQL reserves is rejected",
+			edits: []edit{service("postgres", "")},
+			want:  []string{`:17: services[1].name "postgres": its database would be named "postgres", which PostgreSQL or RDS reserves (reserved: postgres, rdsadmin, template0, template1; rename the service or set database: none)`},
+		},
+		{
+			name:  "more services than the ALB has listener rules for are rejected",
+			edits: []edit{service("last", ""), {"  - name: last\n", "HUNDRED  - name: last\n"}, {"HUNDRED", "  - name: s0\n    image: \"1.0.0\"\n  - name: s1\n    image: \"1.0.0\"\n  - name: s2\n    image: \"1.0.0\"\n  - name: s3\n    image: \"1.0.0\"\n  - name: s4\n    image: \"1.0.0\"\n  - name: s5\n    image: \"1.0.0\"\n  - name: s6\n    image: \"1.0.0\"\n  - name: s7\n    image: \"1.0.0\"\n  - name: s8\n    image: \"1.0.0\"\n  - name: s9\n    image: \"1.0.0\"\n  - name: s10\n    image: \"1.0.0\"\n  - name: s11\n    image: \"1.0.0\"\n  - name: s12\n    image: \"1.0.0\"\n  - name: s13\n    image: \"1.0.0\"\n  - name: s14\n    image: \"1.0.0\"\n  - name: s15\n    image: \"1.0.0\"\n  - name: s16\n    image: \"1.0.0\"\n  - name: s17\n    image: \"1.0.0\"\n  - name: s18\n    image: \"1.0.0\"\n  - name: s19\n    image: \"1.0.0\"\n  - name: s20\n    image: \"1.0.0\"\n  - name: s21\n    image: \"1.0.0\"\n  - name: s22\n    image: \"1.0.0\"\n  - name: s23\n    image: \"1.0.0\"\n  - name: s24\n    image: \"1.0.0\"\n  - name: s25\n    image: \"1.0.0\"\n  - name: s26\n    image: \"1.0.0\"\n  - name: s27\n    image: \"1.0.0\"\n  - name: s28\n    image: \"1.0.0\"\n  - name: s29\n    image: \"1.0.0\"\n  - name: s30\n    image: \"1.0.0\"\n  - name: s31\n    image: \"1.0.0\"\n  - name: s32\n    image: \"1.0.0\"\n  - name: s33\n    image: \"1.0.0\"\n  - name: s34\n    image: \"1.0.0\"\n  - name: s35\n    image: \"1.0.0\"\n  - name: s36\n    image: \"1.0.0\"\n  - name: s37\n    image: \"1.0.0\"\n  - name: s38\n    image: \"1.0.0\"\n  - name: s39\n    image: \"1.0.0\"\n  - name: s40\n    image: \"1.0.0\"\n  - name: s41\n    image: \"1.0.0\"\n  - name: s42\n    image: \"1.0.0\"\n  - name: s43\n    image: \"1.0.0\"\n  - name: s44\n    image: \"1.0.0\"\n  - name: s45\n    image: \"1.0.0\"\n  - name: s46\n    image: \"1.0.0\"\n  - name: s47\n    image: \"1.0.0\"\n  - name: s48\n    image: \"1.0.0\"\n  - name: s49\n    image: \"1.0.0\"\n  - name: s50\n    image: \"1.0.0\"\n  - name: s51\n    image: \"1.0.0\"\n  - name: s52\n    image: \"1.0.0\"\n  - name: s53\n    image: \"1.0.0\"\n  - name: s54\n    image: \"1.0.0\"\n  - name: s55\n    image: \"1.0.0\"\n  - name: s56\n    image: \"1.0.0\"\n  - name: s57\n    image: \"1.0.0\"\n  - name: s58\n    image: \"1.0.0\"\n  - name: s59\n    image: \"1.0.0\"\n  - name: s60\n    image: \"1.0.0\"\n  - name: s61\n    image: \"1.0.0\"\n  - name: s62\n    image: \"1.0.0\"\n  - name: s63\n    image: \"1.0.0\"\n  - name: s64\n    image: \"1.0.0\"\n  - name: s65\n    image: \"1.0.0\"\n  - name: s66\n    image: \"1.0.0\"\n  - name: s67\n    image: \"1.0.0\"\n  - name: s68\n    image: \"1.0.0\"\n  - name: s69\n    image: \"1.0.0\"\n  - name: s70\n    image: \"1.0.0\"\n  - name: s71\n    image: \"1.0.0\"\n  - name: s72\n    image: \"1.0.0\"\n  - name: s73\n    image: \"1.0.0\"\n  - name: s74\n    image: \"1.0.0\"\n  - name: s75\n    image: \"1.0.0\"\n  - name: s76\n    image: \"1.0.0\"\n  - name: s77\n    image: \"1.0.0\"\n  - name: s78\n    image: \"1.0.0\"\n  - name: s79\n    image: \"1.0.0\"\n  - name: s80\n    image: \"1.0.0\"\n  - name: s81\n    image: \"1.0.0\"\n  - name: s82\n    image: \"1.0.0\"\n  - name: s83\n    image: \"1.0.0\"\n  - name: s84\n    image: \"1.0.0\"\n  - name: s85\n    image: \"1.0.0\"\n  - name: s86\n    image: \"1.0.0\"\n  - name: s87\n    image: \"1.0.0\"\n  - name: s88\n    image: \"1.0.0\"\n  - name: s89\n    image: \"1.0.0\"\n  - name: s90\n    image: \"1.0.0\"\n  - name: s91\n    image: \"1.0.0\"\n  - name: s92\n    image: \"1.0.0\"\n  - name: s93\n    image: \"1.0.0\"\n  - name: s94\n    image: \"1.0.0\"\n  - name: s95\n    image: \"1.0.0\"\n  - name: s96\n    image: \"1.0.0\"\n  - name: s97\n    image: \"1.0.0\"\n  - name: s98\n    image: \"1.0.0\"\n  - name: s99\n    image: \"1.0.0\"\n"}},
+			want:  []string{`:13: services: has 102 services, at most 100 are allowed (each takes a listener rule of the ALB)`},
+		},
+		{
+			name:  "the first service's health path must suit the Route 53 health check",
+			edits: []edit{svc("    healthCheckPath: /health#ready\n")},
+			want:  []string{`:17: services[0].healthCheckPath "/health#ready" (service "web"): the first service's health path is also the Route 53 health check's, which allows only paths starting with "/", at most 255 characters of letters, digits and _ - . ~ / % ? & = + : @ ! $ ' ( ) * , ;`},
+		},
+		{
+			name:  "OTEL variables the service construct sets are reserved",
+			edits: []edit{svc("    environment:\n      OTEL_SERVICE_NAME: web\n")},
+			want:  []string{`:18: services[0].environment["OTEL_SERVICE_NAME"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`},
+		},
+		{
+			name:  "a variable that reads like a credential is rejected with advice in YAML terms",
+			edits: []edit{svc("    environment:\n      STRIPE_API_KEY: sk_live_x\n")},
+			want:  []string{`:18: services[0].environment["STRIPE_API_KEY"] (service "web"): reads like a credential, and plain environment values are readable in the task definition (keep the value in AWS Secrets Manager and read it at runtime; rename the variable if it holds no secret)`},
+		},
+		{
+			name:  "an instance class family Aurora does not offer is rejected",
+			edits: []edit{section("database", "  instanceClass: db.m6g.large\n")},
+			want:  []string{`:20: database.instanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes (allowed families: r*, x*, t*; e.g. db.r6g.large, db.t4g.medium)`},
+		},
+		{
+			name:  "a burstable Aurora class below medium is rejected",
+			edits: []edit{section("database", "  instanceClass: db.t3.micro\n")},
+			want:  []string{`:20: database.instanceClass "db.t3.micro": Aurora PostgreSQL offers burstable classes only at medium and large (e.g. db.t3.medium)`},
+		},
+		{
+			name:  "a storage ceiling less than 10% above the allocated storage is rejected",
+			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 100\n    maxAllocatedStorageGiB: 105\n")},
+			want:  []string{`:22: database.postgres.maxAllocatedStorageGiB 105: too close to allocatedStorageGiB 100 (allowed: 100 (autoscaling off) or 110-65536 GiB, at least 10% above allocatedStorageGiB; storage autoscaling never shrinks)`},
+		},
+		{
+			name:  "a burstable cache node cannot join a Global Datastore",
+			edits: []edit{addRegion, globalDB, inCache("  nodeType: cache.t4g.medium\n  globalDatastore: true\n")},
+			want:  []string{`:24: cache.nodeType "cache.t4g.medium": burstable (t) node types cannot join a Global Datastore (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)`},
+		},
+		{
+			name:  "a cache node size AWS does not have is rejected",
+			edits: []edit{inCache("  nodeType: cache.r7g.huge\n")},
+			want:  []string{`:19: cache.nodeType "cache.r7g.huge": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. cache.r7g.large))`},
+		},
+
 		// ---- CIDRs and subnets ----
 		{
 			name:  "a malformed VPC CIDR is reported",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.0/16"}},
-			want:  []string{`: regions[0].cidr "10.1.0/16": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
+			want:  []string{`:6: regions[0].cidr "10.1.0/16": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
 		},
 		{
 			name:  "an IPv6 VPC CIDR is rejected as not IPv4",
 			edits: []edit{{"cidr: 10.1.0.0/16", `cidr: "fd00::/16"`}},
-			want:  []string{`: regions[0].cidr "fd00::/16": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
+			want:  []string{`:6: regions[0].cidr "fd00::/16": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
 		},
 		{
 			name:  "a non-canonical VPC CIDR is reported with the canonical form",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.2.0/16"}},
-			want:  []string{`: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`},
+			want:  []string{`:6: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`},
 		},
 		{
 			name:  "a VPC larger than a /16 is rejected",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.0.0.0/8"}},
-			want:  []string{`: regions[0].cidr "10.0.0.0/8": prefix /8 out of range (allowed: /16 to /24)`},
+			want:  []string{`:6: regions[0].cidr "10.0.0.0/8": prefix /8 out of range (allowed: /16 to /24)`},
 		},
 		{
 			name: "a VPC smaller than a /24 is rejected",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.0.0/25"}, {"      - name: us-east-1a\n      - name: us-east-1b\n",
 				"      - name: us-east-1a\n        publicSubnet: 10.1.0.0/28\n        appSubnet: 10.1.0.16/28\n        dataSubnet: 10.1.0.32/28\n" +
 					"      - name: us-east-1b\n        publicSubnet: 10.1.0.48/28\n        appSubnet: 10.1.0.64/28\n        dataSubnet: 10.1.0.80/28\n"}},
-			want: []string{`: regions[0].cidr "10.1.0.0/25": prefix /25 out of range (allowed: /16 to /24)`},
+			want: []string{`:6: regions[0].cidr "10.1.0.0/25": prefix /25 out of range (allowed: /16 to /24)`},
 		},
 		{
 			name:  "subnets are required when the VPC is not a /16",
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.0.0/20"}},
 			want: []string{
-				`: regions[0].availabilityZones[0]: publicSubnet, appSubnet and dataSubnet are required when cidr is not a /16 (regions[0].cidr is "10.1.0.0/20"; only a /16 gets derived subnets)`,
-				`: regions[0].availabilityZones[1]: publicSubnet, appSubnet and dataSubnet are required when cidr is not a /16 (regions[0].cidr is "10.1.0.0/20"; only a /16 gets derived subnets)`,
+				`:8: regions[0].availabilityZones[0]: publicSubnet, appSubnet and dataSubnet are required when cidr is not a /16 (regions[0].cidr is "10.1.0.0/20"; only a /16 gets derived subnets)`,
+				`:9: regions[0].availabilityZones[1]: publicSubnet, appSubnet and dataSubnet are required when cidr is not a /16 (regions[0].cidr is "10.1.0.0/20"; only a /16 gets derived subnets)`,
 			},
 		},
 		{
 			name:  "an AZ that gives only some of its subnets is reported",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n"}},
-			want:  []string{": regions[0].availabilityZones[0]: appSubnet, dataSubnet missing: give all three of publicSubnet, appSubnet, dataSubnet, or none to derive them from a /16 cidr"},
+			want:  []string{`:8: regions[0].availabilityZones[0]: appSubnet, dataSubnet missing: give all three of publicSubnet, appSubnet, dataSubnet, or none to derive them from a /16 cidr`},
 		},
 		{
 			name:  "a malformed subnet is reported",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.20.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].publicSubnet "10.1.1.0": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
+			want:  []string{`:9: regions[0].availabilityZones[0].publicSubnet "10.1.1.0": not an IPv4 CIDR (expected a.b.c.d/n, e.g. 10.1.0.0/16)`},
 		},
 		{
 			name:  "a non-canonical subnet is reported with the canonical form",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n        appSubnet: 10.1.10.7/24\n        dataSubnet: 10.1.20.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].appSubnet "10.1.10.7/24": not in canonical form: the network address of that /24 is 10.1.10.0 (write 10.1.10.0/24)`},
+			want:  []string{`:10: regions[0].availabilityZones[0].appSubnet "10.1.10.7/24": not in canonical form: the network address of that /24 is 10.1.10.0 (write 10.1.10.0/24)`},
 		},
 		{
 			name:  "a subnet smaller than a /28 is rejected",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.20.0/29\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].dataSubnet "10.1.20.0/29": prefix /29 out of range (allowed: /16 to /28)`},
+			want:  []string{`:11: regions[0].availabilityZones[0].dataSubnet "10.1.20.0/29": prefix /29 out of range (allowed: /16 to /28)`},
 		},
 		{
 			name:  "a subnet outside its VPC is reported",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.9.1.0/24\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.20.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].publicSubnet "10.9.1.0/24": outside the VPC regions[0].cidr "10.1.0.0/16"`},
+			want:  []string{`:9: regions[0].availabilityZones[0].publicSubnet "10.9.1.0/24": outside the VPC regions[0].cidr "10.1.0.0/16"`},
 		},
 		{
 			name:  "a subnet overlapping another subnet of the same AZ is reported",
 			edits: []edit{{"      - name: us-east-1a\n", "      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n        appSubnet: 10.1.1.128/25\n        dataSubnet: 10.1.20.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[0].appSubnet "10.1.1.128/25" overlaps regions[0].availabilityZones[0].publicSubnet "10.1.1.0/24"`},
+			want:  []string{`:10: regions[0].availabilityZones[0].appSubnet "10.1.1.128/25" overlaps regions[0].availabilityZones[0].publicSubnet "10.1.1.0/24"`},
 		},
 		{
 			name: "a subnet overlapping an explicit subnet of another AZ is reported",
 			edits: []edit{{"      - name: us-east-1a\n      - name: us-east-1b\n",
 				"      - name: us-east-1a\n        publicSubnet: 10.1.1.0/24\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.20.0/24\n" +
 					"      - name: us-east-1b\n        publicSubnet: 10.1.2.0/24\n        appSubnet: 10.1.11.0/24\n        dataSubnet: 10.1.20.0/23\n"}},
-			want: []string{`: regions[0].availabilityZones[1].dataSubnet "10.1.20.0/23" overlaps regions[0].availabilityZones[0].dataSubnet "10.1.20.0/24"`},
+			want: []string{`:15: regions[0].availabilityZones[1].dataSubnet "10.1.20.0/23" overlaps regions[0].availabilityZones[0].dataSubnet "10.1.20.0/24"`},
 		},
 		{
 			name:  "a subnet overlapping a derived subnet of another AZ is reported",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1b\n        publicSubnet: 10.1.2.0/24\n        appSubnet: 10.1.10.0/24\n        dataSubnet: 10.1.21.0/24\n"}},
-			want:  []string{`: regions[0].availabilityZones[1].appSubnet "10.1.10.0/24" overlaps regions[0].availabilityZones[0].appSubnet (derived) "10.1.10.0/24"`},
+			want:  []string{`:11: regions[0].availabilityZones[1].appSubnet "10.1.10.0/24" overlaps regions[0].availabilityZones[0].appSubnet (derived) "10.1.10.0/24"`},
 		},
 
 		// ---- regions and AZs ----
 		{
 			name:  "two regions with overlapping CIDRs are reported on one line naming both keys",
 			edits: []edit{{"network:\n", "  - name: eu-west-1\n    cidr: 10.1.0.0/16\n    availabilityZones:\n      - name: eu-west-1a\n      - name: eu-west-1b\nnetwork:\n"}, globalDB},
-			want:  []string{`: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`},
+			want:  []string{`:11: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`},
 		},
 		{
 			name:  "a region listed twice is reported",
 			edits: []edit{{"network:\n", "  - name: us-east-1\n    cidr: 10.2.0.0/16\n    availabilityZones:\n      - name: us-east-1a\n      - name: us-east-1b\nnetwork:\n"}, globalDB},
-			want:  []string{`: regions[1].name "us-east-1": duplicate of regions[0].name (each region may be listed once)`},
+			want:  []string{`:10: regions[1].name "us-east-1": duplicate of regions[0].name (each region may be listed once)`},
 		},
 		{
 			name: "an environment without us-east-1 has no home for its Edge stack",
 			edits: []edit{{"  - name: us-east-1\n", "  - name: us-west-2\n"}, {"primaryRegion: us-east-1", "primaryRegion: us-west-2"},
 				{"      - name: us-east-1a\n      - name: us-east-1b\n", "      - name: us-west-2a\n      - name: us-west-2b\n"}},
-			want: []string{": regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-west-2)"},
+			want: []string{`:4: regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-west-2)`},
 		},
 		{
 			name: "an unknown region lists the supported regions",
 			edits: []edit{{"  - name: us-east-1\n", "  - name: us-east-3\n"}, {"primaryRegion: us-east-1", "primaryRegion: us-east-3"},
 				{"      - name: us-east-1a\n      - name: us-east-1b\n", "      - name: us-east-3a\n      - name: us-east-3b\n"}},
-			want: []string{`: regions[0].name "us-east-3": unknown region (supported: ap-southeast-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2)`},
+			want: []string{`:5: regions[0].name "us-east-3": unknown region (supported: ap-southeast-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2)`},
 		},
 		{
 			name:  "an AZ of another region is rejected",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: eu-west-1a\n"}},
-			want:  []string{`: regions[0].availabilityZones[1].name "eu-west-1a": not an availability zone of us-east-1 (allowed: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f)`},
+			want:  []string{`:9: regions[0].availabilityZones[1].name "eu-west-1a": not an availability zone of us-east-1 (allowed: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f)`},
 		},
 		{
 			name:  "an AZ letter the region does not have is rejected",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1z\n"}},
-			want:  []string{`: regions[0].availabilityZones[1].name "us-east-1z": not an availability zone of us-east-1 (allowed: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f)`},
+			want:  []string{`:9: regions[0].availabilityZones[1].name "us-east-1z": not an availability zone of us-east-1 (allowed: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f)`},
 		},
 		{
 			name:  "an AZ listed twice in a region is reported",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1b\n      - name: us-east-1a\n"}},
-			want:  []string{`: regions[0].availabilityZones[2].name "us-east-1a": duplicate of regions[0].availabilityZones[0].name (each AZ may be listed once)`},
+			want:  []string{`:10: regions[0].availabilityZones[2].name "us-east-1a": duplicate of regions[0].availabilityZones[0].name (each AZ may be listed once)`},
 		},
 		{
 			name:  "a region with a single AZ is rejected",
 			edits: []edit{{"      - name: us-east-1b\n", ""}},
-			want:  []string{": regions[0].availabilityZones: has 1 zone(s), at least 2 are required (the ALB and Multi-AZ databases need two AZs)"},
+			want:  []string{`:7: regions[0].availabilityZones: has 1 zone(s), at least 2 are required (the ALB and Multi-AZ databases need two AZs)`},
 		},
 		{
 			name:  "an empty region list is rejected",
 			edits: []edit{{"regions:\n  - name: us-east-1\n    cidr: 10.1.0.0/16\n    availabilityZones:\n      - name: us-east-1a\n      - name: us-east-1b\n", "regions: []\n"}},
-			want:  []string{": regions: at least one region is required (supported: ap-southeast-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2)"},
+			want:  []string{`:4: regions: at least one region is required (supported: ap-southeast-1, eu-central-1, eu-west-1, eu-west-2, us-east-1, us-east-2, us-west-2)`},
 		},
 		{
 			name:  "a primary region that is not among the regions is reported",
 			edits: []edit{{"primaryRegion: us-east-1", "primaryRegion: eu-west-1"}},
-			want:  []string{`: primaryRegion "eu-west-1": not one of the environment's regions (regions[].name: us-east-1)`},
+			want:  []string{`:3: primaryRegion "eu-west-1": not one of the environment's regions (regions[].name: us-east-1)`},
 		},
 
 		// ---- identity ----
 		{
 			name:  "an account that is not 12 digits is reported",
 			edits: []edit{{`account: "123456789012"`, `account: "12345"`}},
-			want:  []string{`: account "12345": must be exactly 12 digits (the AWS account id, quoted)`},
+			want:  []string{`:2: account "12345": must be exactly 12 digits (the AWS account id, quoted)`},
 		},
 		{
 			name:  "an environment name with capitals is rejected",
 			file:  "Test.yaml",
 			edits: []edit{{"name: test", "name: Test"}},
-			want:  []string{`: name "Test": must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19})`},
+			want:  []string{`:1: name "Test": must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19})`},
 		},
 		{
 			name:  "an environment name that differs from the file name is rejected",
 			edits: []edit{{"name: test", "name: prod"}},
-			want:  []string{`: name "prod": must equal the file name "test" (rename the file or change the name)`},
+			want:  []string{`:1: name "prod": must equal the file name "test" (rename the file or change the name)`},
 		},
 
 		// ---- network ----
 		{
 			name:  "an unknown NAT mode lists the allowed modes",
 			edits: []edit{{"natGateways: per-az", "natGateways: none"}},
-			want:  []string{`: network.natGateways "none": unknown NAT mode (allowed: per-az, single)`},
+			want:  []string{`:11: network.natGateways "none": unknown NAT mode (allowed: per-az, single)`},
 		},
 		{
 			name:  "an unknown interface endpoint lists the allowed names",
 			edits: []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [logs, ecr]\n"}},
-			want:  []string{`: network.interfaceEndpoints[1] "ecr": unknown interface endpoint (allowed: ` + strings.Join(SupportedInterfaceEndpoints, ", ") + ")"},
+			want:  []string{`:12: network.interfaceEndpoints[1] "ecr": unknown interface endpoint (allowed: application-autoscaling, autoscaling, cloudformation, cloudtrail, codebuild, codedeploy, codepipeline, config, ec2, ec2messages, ecr.api, ecr.dkr, ecs, ecs-agent, ecs-telemetry, elasticache, elasticfilesystem, elasticloadbalancing, events, execute-api, kinesis-firehose, kinesis-streams, kms, lambda, logs, monitoring, rds, rds-data, secretsmanager, servicediscovery, sns, sqs, ssm, ssmmessages, states, sts, xray)`},
 		},
 		{
 			name:  "a full endpoint service name is rejected with the short name suggested",
 			edits: []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [com.amazonaws.us-east-1.ecr.api]\n"}},
-			want:  []string{`: network.interfaceEndpoints[0] "com.amazonaws.us-east-1.ecr.api": unknown interface endpoint (write the short name "ecr.api"; allowed: ` + strings.Join(SupportedInterfaceEndpoints, ", ") + ")"},
+			want:  []string{`:12: network.interfaceEndpoints[0] "com.amazonaws.us-east-1.ecr.api": unknown interface endpoint (write the short name "ecr.api"; allowed: application-autoscaling, autoscaling, cloudformation, cloudtrail, codebuild, codedeploy, codepipeline, config, ec2, ec2messages, ecr.api, ecr.dkr, ecs, ecs-agent, ecs-telemetry, elasticache, elasticfilesystem, elasticloadbalancing, events, execute-api, kinesis-firehose, kinesis-streams, kms, lambda, logs, monitoring, rds, rds-data, secretsmanager, servicediscovery, sns, sqs, ssm, ssmmessages, states, sts, xray)`},
 		},
 		{
 			name:  "s3 and dynamodb as interface endpoints are rejected as gateway endpoints",
 			edits: []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [s3, logs, dynamodb]\n"}},
 			want: []string{
-				`: network.interfaceEndpoints[0] "s3": s3 is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints`,
-				`: network.interfaceEndpoints[2] "dynamodb": dynamodb is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints`,
+				`:12: network.interfaceEndpoints[0] "s3": s3 is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints`,
+				`:12: network.interfaceEndpoints[2] "dynamodb": dynamodb is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints`,
 			},
 		},
 		{
 			name:  "an interface endpoint listed twice is reported",
 			edits: []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [logs, kms, logs]\n"}},
-			want:  []string{`: network.interfaceEndpoints[2] "logs": duplicate of network.interfaceEndpoints[0] (list each endpoint once)`},
+			want:  []string{`:12: network.interfaceEndpoints[2] "logs": duplicate of network.interfaceEndpoints[0] (list each endpoint once)`},
 		},
 		{
 			name:  "a flow log retention CloudWatch does not accept lists the accepted values",
 			edits: []edit{{"flowLogRetentionDays: 365", "flowLogRetentionDays: 366"}},
-			want:  []string{": network.flowLogRetentionDays 366: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)"},
+			want:  []string{`:12: network.flowLogRetentionDays 366: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)`},
 		},
 
 		// ---- services and cache ----
 		{
 			name:  "a service name used twice is reported",
 			edits: []edit{service("web", "    port: 8081\n")},
-			want:  []string{`: services[1].name "web": duplicate of services[0].name (service names must be unique)`},
+			want:  []string{`:17: services[1].name "web": duplicate of services[0].name (service names must be unique)`},
 		},
 		{
 			name:  "a service name with capitals is rejected",
 			edits: []edit{{"  - name: web", "  - name: Web"}},
-			want:  []string{`: services[0].name "Web": must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})`},
+			want:  []string{`:14: services[0].name "Web": must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})`},
 		},
 		{
 			name:  "a service port above 65535 is rejected",
 			edits: []edit{{"    port: 8080", "    port: 65536"}},
-			want:  []string{`: services[0].port 65536 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
+			want:  []string{`:15: services[0].port 65536 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service port of 0 is rejected",
 			edits: []edit{{"    port: 8080", "    port: 0"}},
-			want:  []string{`: services[0].port 0 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
+			want:  []string{`:15: services[0].port 0 (service "web"): out of range (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service on the ALB's HTTPS port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 443"}},
-			want:  []string{`: services[0].port 443 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
+			want:  []string{`:15: services[0].port 443 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a service on the ALB's HTTP port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 80"}},
-			want:  []string{`: services[0].port 80 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
+			want:  []string{`:15: services[0].port 80 (service "web"): reserved for the ALB's listeners (allowed: 1-65535 except 80 and 443)`},
 		},
 		{
 			name:  "a cache port below 1024 is rejected",
 			edits: []edit{{"  port: 6379", "  port: 1023"}},
-			want:  []string{": cache.port 1023: out of range for ElastiCache (allowed: 1024-65535 except 5432)"},
+			want:  []string{`:18: cache.port 1023: out of range for ElastiCache (allowed: 1024-65535 except 5432)`},
 		},
 		{
 			name:  "a cache on the database port is rejected",
 			edits: []edit{{"  port: 6379", "  port: 5432"}},
-			want:  []string{": cache.port 5432: is the database port (allowed: 1024-65535 except 5432)"},
+			want:  []string{`:18: cache.port 5432: is the database port (allowed: 1024-65535 except 5432)`},
 		},
 		{
 			name:  "a service port equal to the cache port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 6379"}},
-			want:  []string{`: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
+			want:  []string{`:15: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
 		},
 		{
 			name:  "a service port equal to the default cache port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 6379"}, {"cache:\n  port: 6379\n", ""}},
-			want:  []string{`: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
+			want:  []string{`:15: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
 		},
 
 		// ---- tags ----
 		{
 			name:  "the reserved tag key project is rejected",
 			edits: []edit{{"  team: platform", "  project: stratus"}},
-			want:  []string{`: tags["project"]: reserved: the app sets the project and environment tags itself`},
+			want:  []string{`:23: tags["project"]: reserved: the app sets the project and environment tags itself`},
 		},
 		{
 			name:  "the reserved tag key environment is rejected whatever its case",
 			edits: []edit{{"  team: platform", "  Environment: prod"}},
-			want:  []string{`: tags["Environment"]: reserved: the app sets the project and environment tags itself`},
+			want:  []string{`:23: tags["Environment"]: reserved: the app sets the project and environment tags itself`},
 		},
 		{
 			name:  "a tag key starting with aws: is rejected",
 			edits: []edit{{"  team: platform", `  "aws:owner": me`}},
-			want:  []string{`: tags["aws:owner"]: keys starting with "aws:" are reserved by AWS`},
+			want:  []string{`:23: tags["aws:owner"]: keys starting with "aws:" are reserved by AWS`},
 		},
 		{
 			name:  "a tag key with a character AWS does not accept is rejected",
 			edits: []edit{{"  team: platform", `  "team*": platform`}},
-			want:  []string{`: tags["team*"]: key has characters AWS does not accept in tags (allowed: letters, digits, spaces and _ . : / = + - @)`},
+			want:  []string{`:23: tags["team*"]: key has characters AWS does not accept in tags (allowed: letters, digits, spaces and _ . : / = + - @)`},
 		},
 		{
 			name:  "an empty tag key is rejected",
 			edits: []edit{{"  team: platform", `  "": platform`}},
-			want:  []string{`: tags[""]: key must be 1-128 characters, got 0`},
+			want:  []string{`:23: tags[""]: key must be 1-128 characters, got 0`},
 		},
 		{
 			name:  "a tag key longer than 128 characters is rejected",
 			edits: []edit{{"  team: platform", "  " + strings.Repeat("k", 129) + ": platform"}},
-			want:  []string{`: tags["` + strings.Repeat("k", 129) + `"]: key must be 1-128 characters, got 129`},
+			want:  []string{`:23: tags["kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"]: key must be 1-128 characters, got 129`},
 		},
 		{
 			name:  "a tag value longer than 256 characters is rejected",
 			edits: []edit{{"  team: platform", "  team: " + strings.Repeat("v", 257)}},
-			want:  []string{`: tags["team"]: value must be 0-256 characters, got 257`},
+			want:  []string{`:23: tags["team"]: value must be 0-256 characters, got 257`},
 		},
 
 		// ---- services: database ----
 		{
 			name:  "an unknown service database engine lists the engines",
 			edits: []edit{svc("    database: mysql\n")},
-			want:  []string{`: services[0].database "mysql" (service "web"): unknown database engine (allowed: aurora-postgresql, postgres, none)`},
+			want:  []string{`:17: services[0].database "mysql" (service "web"): unknown database engine (allowed: aurora-postgresql, postgres, none)`},
 		},
 		{
 			name:  "sharing the database of an unknown service lists the services",
 			edits: []edit{svc("    shareDatabaseWith: api\n"), service("order", "")},
-			want:  []string{`: services[0].shareDatabaseWith "api" (service "web"): no such service (services: web, order)`},
+			want:  []string{`:17: services[0].shareDatabaseWith "api" (service "web"): no such service (services: web, order)`},
 		},
 		{
 			name:  "a service sharing its own database is rejected",
 			edits: []edit{svc("    shareDatabaseWith: web\n")},
-			want:  []string{`: services[0].shareDatabaseWith "web" (service "web"): names the service itself (name another service, whose database this one uses)`},
+			want:  []string{`:17: services[0].shareDatabaseWith "web" (service "web"): names the service itself (name another service, whose database this one uses)`},
 		},
 		{
 			name:  "sharing the database of a service that shares one itself is rejected",
 			edits: []edit{service("order", "    shareDatabaseWith: web\n"), service("user", "    shareDatabaseWith: order\n")},
-			want:  []string{`: services[2].shareDatabaseWith "order" (service "user"): that service shares the database of "web" itself (name the owner of a database)`},
+			want:  []string{`:22: services[2].shareDatabaseWith "order" (service "user"): that service shares the database of "web" itself (name the owner of a database)`},
 		},
 		{
 			name:  "sharing the database of a service without a database is rejected",
 			edits: []edit{svc("    database: none\n"), service("order", "    shareDatabaseWith: web\n")},
-			want:  []string{`: services[1].shareDatabaseWith "web" (service "order"): that service has database none, so there is no database to share`},
+			want:  []string{`:20: services[1].shareDatabaseWith "web" (service "order"): that service has database none, so there is no database to share`},
 		},
 		{
 			name:  "a sharing service whose engine differs from the owner's is rejected",
 			edits: []edit{svc("    database: postgres\n"), service("order", "    database: aurora-postgresql\n    shareDatabaseWith: web\n")},
-			want:  []string{`: services[1].database "aurora-postgresql" (service "order"): differs from the database of "web", which it shares (postgres); remove database or make them equal`},
+			want:  []string{`:20: services[1].database "aurora-postgresql" (service "order"): differs from the database of "web", which it shares (postgres); remove database or make them equal`},
 		},
 
 		// ---- services: image ----
 		{
 			name:  "a service without an image is reported as required",
 			edits: []edit{{"    image: \"1.0.0\"\n", ""}},
-			want:  []string{`: services[0].image (service "web"): required: the image to run: a tag in the service's ECR repository (e.g. "1.4.2") or a full reference registry/repository:tag or registry/repository@sha256:<digest>`},
+			want:  []string{`:14: services[0].image (service "web"): required: the image to run: a tag in the service's ECR repository (e.g. "1.4.2") or a full reference registry/repository:tag or registry/repository@sha256:<digest>`},
 		},
 		{
 			name:  "an image tag with a space is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "1.0 beta"`}},
-			want:  []string{`: services[0].image "1.0 beta" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
+			want:  []string{`:16: services[0].image "1.0 beta" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
 		},
 		{
 			name:  "an image tag starting with a dot is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: ".1"`}},
-			want:  []string{`: services[0].image ".1" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
+			want:  []string{`:16: services[0].image ".1" (service "web"): not a valid image tag (allowed: 1-128 characters of letters, digits, _ . and -, not starting with . or -; or a full reference registry/repository:tag)`},
 		},
 		{
 			name:  "the image tag latest is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: latest`}},
-			want:  []string{`: services[0].image "latest" (service "web"): the tag "latest" is not allowed: the service's ECR repository is immutable-tag, so pin a version (e.g. "1.4.2")`},
+			want:  []string{`:16: services[0].image "latest" (service "web"): the tag "latest" is not allowed: the service's ECR repository is immutable-tag, so pin a version (e.g. "1.4.2")`},
 		},
 		{
 			name:  "a full image reference without a tag or digest is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web`}},
-			want:  []string{`: services[0].image "123456789012.dkr.ecr.us-east-1.amazonaws.com/web" (service "web"): a full reference needs a tag or a digest (registry/repository:tag or registry/repository@sha256:<64 hex digits>; there is no implicit latest)`},
+			want:  []string{`:16: services[0].image "123456789012.dkr.ecr.us-east-1.amazonaws.com/web" (service "web"): a full reference needs a tag or a digest (registry/repository:tag or registry/repository@sha256:<64 hex digits>; there is no implicit latest)`},
 		},
 		{
 			name:  "a full image reference with a malformed digest is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: public.ecr.aws/acme/web@sha256:abc123`}},
-			want:  []string{`: services[0].image "public.ecr.aws/acme/web@sha256:abc123" (service "web"): the digest "sha256:abc123" is not valid (allowed: sha256: followed by 64 lowercase hex digits)`},
+			want:  []string{`:16: services[0].image "public.ecr.aws/acme/web@sha256:abc123" (service "web"): the digest "sha256:abc123" is not valid (allowed: sha256: followed by 64 lowercase hex digits)`},
 		},
 		{
 			name:  "a full image reference with the tag latest is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: docker.io/library/nginx:latest`}},
-			want:  []string{`: services[0].image "docker.io/library/nginx:latest" (service "web"): the tag "latest" is not allowed: it moves, so a deployment could not be repeated; pin a version or a digest`},
+			want:  []string{`:16: services[0].image "docker.io/library/nginx:latest" (service "web"): the tag "latest" is not allowed: it moves, so a deployment could not be repeated; pin a version or a digest`},
 		},
 		{
 			name:  "an image reference without a registry is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "nginx:1.27"`}},
-			want:  []string{`: services[0].image "nginx:1.27" (service "web"): a full reference needs a registry and a repository (registry/repository:tag, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or docker.io/library/nginx:1.27); a bare tag has no : or @`},
+			want:  []string{`:16: services[0].image "nginx:1.27" (service "web"): a full reference needs a registry and a repository (registry/repository:tag, e.g. public.ecr.aws/nginx/nginx:1.27 or docker.io/library/nginx:1.27); a bare tag has no : or @`},
 		},
 		{
 			name:  "an image reference whose first component is not a registry host is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "bitnami/redis:7.2"`}},
-			want:  []string{`: services[0].image "bitnami/redis:7.2" (service "web"): "bitnami" is not a registry host: name the registry explicitly (e.g. docker.io/bitnami/redis:7.2)`},
+			want:  []string{`:16: services[0].image "bitnami/redis:7.2" (service "web"): "bitnami" is not a registry host: name the registry explicitly (e.g. docker.io/bitnami/redis:7.2)`},
 		},
 		{
 			name:  "an image reference with an uppercase repository is rejected",
 			edits: []edit{{`image: "1.0.0"`, `image: "ghcr.io/Acme/web:1.0"`}},
-			want:  []string{`: services[0].image "ghcr.io/Acme/web:1.0" (service "web"): the repository "Acme/web" is not valid (allowed: /-separated components of lowercase letters and digits, joined by . _ __ or -)`},
+			want:  []string{`:16: services[0].image "ghcr.io/Acme/web:1.0" (service "web"): the repository "Acme/web" is not valid (allowed: /-separated components of lowercase letters and digits, joined by . _ __ or -)`},
 		},
 
 		// ---- services: size, counts, scaling ----
 		{
 			name:  "a CPU size Fargate does not offer lists the sizes",
 			edits: []edit{svc("    cpu: 300\n")},
-			want:  []string{`: services[0].cpu 300 (service "web"): not a Fargate CPU size (allowed: 256, 512, 1024, 2048, 4096, 8192, 16384)`},
+			want:  []string{`:17: services[0].cpu 300 (service "web"): not a Fargate CPU size (allowed: 256, 512, 1024, 2048, 4096, 8192, 16384)`},
 		},
 		{
 			name:  "a memory size that does not fit the CPU names the file, the service and the memory allowed",
 			edits: []edit{service("order", "    memory: 3000\n")},
-			want:  []string{`: services[1].memory 3000 (service "order"): Fargate cpu 512 allows memory 1024, 2048, 3072, 4096`},
+			want:  []string{`:19: services[1].memory 3000 (service "order"): Fargate cpu 512 allows memory 1024, 2048, 3072, 4096`},
 		},
 		{
 			name:  "a memory size too small for a large CPU lists the memory allowed",
 			edits: []edit{svc("    cpu: 8192\n    memory: 8192\n")},
-			want:  []string{`: services[0].memory 8192 (service "web"): Fargate cpu 8192 allows memory 16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440`},
+			want:  []string{`:18: services[0].memory 8192 (service "web"): Fargate cpu 8192 allows memory 16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440`},
 		},
 		{
 			name:  "a memory size too large for a small CPU lists the memory allowed",
 			edits: []edit{svc("    cpu: 256\n    memory: 4096\n")},
-			want:  []string{`: services[0].memory 4096 (service "web"): Fargate cpu 256 allows memory 512, 1024, 2048`},
+			want:  []string{`:18: services[0].memory 4096 (service "web"): Fargate cpu 256 allows memory 512, 1024, 2048`},
 		},
 		{
 			name:  "a CPU size given without memory reports that the default memory does not fit",
 			edits: []edit{svc("    cpu: 2048\n")},
-			want:  []string{`: services[0].cpu 2048 (service "web"): the default memory 1024 does not fit: Fargate cpu 2048 allows memory 4096, 5120, 6144, 7168, 8192, 9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384 (give memory)`},
+			want:  []string{`:17: services[0].cpu 2048 (service "web"): the default memory 1024 does not fit: Fargate cpu 2048 allows memory 4096, 5120, 6144, 7168, 8192, 9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384 (give memory)`},
 		},
 		{
 			name:  "a desired count below the default minimum is rejected",
 			edits: []edit{svc("    desiredCount: 1\n")},
-			want:  []string{`: services[0].desiredCount 1 (service "web"): below minCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+			want:  []string{`:17: services[0].desiredCount 1 (service "web"): below minCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 		{
 			name:  "a desired count above the maximum is rejected",
 			edits: []edit{svc("    desiredCount: 8\n    maxCount: 6\n")},
-			want:  []string{`: services[0].desiredCount 8 (service "web"): above maxCount 6 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+			want:  []string{`:17: services[0].desiredCount 8 (service "web"): above maxCount 6 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 		{
 			name:  "a minimum above the maximum is rejected",
 			edits: []edit{svc("    desiredCount: 4\n    minCount: 5\n    maxCount: 3\n")},
-			want:  []string{`: services[0].minCount 5 (service "web"): above maxCount 3 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+			want:  []string{`:18: services[0].minCount 5 (service "web"): above maxCount 3 (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 		{
 			name:  "a minimum above the default desired count is reported on the minimum",
 			edits: []edit{svc("    minCount: 3\n")},
-			want:  []string{`: services[0].minCount 3 (service "web"): above desiredCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
+			want:  []string{`:17: services[0].minCount 3 (service "web"): above desiredCount 2, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 		{
 			name:  "task counts of zero and above 1000 are out of range",
 			edits: []edit{svc("    desiredCount: 0\n    minCount: 0\n    maxCount: 1001\n")},
 			want: []string{
-				`: services[0].desiredCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
-				`: services[0].minCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
-				`: services[0].maxCount 1001 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+				`:17: services[0].desiredCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+				`:18: services[0].minCount 0 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
+				`:19: services[0].maxCount 1001 (service "web"): out of range (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`,
 			},
 		},
 		{
 			name:  "scaling targets outside 1-100 percent are rejected",
 			edits: []edit{svc("    scaling:\n      cpuTarget: 0\n      memoryTarget: 101\n")},
 			want: []string{
-				`: services[0].scaling.cpuTarget 0 (service "web"): out of range (allowed: 1-100 percent)`,
-				`: services[0].scaling.memoryTarget 101 (service "web"): out of range (allowed: 1-100 percent)`,
+				`:18: services[0].scaling.cpuTarget 0 (service "web"): out of range (allowed: 1-100 percent)`,
+				`:19: services[0].scaling.memoryTarget 101 (service "web"): out of range (allowed: 1-100 percent)`,
 			},
 		},
 		{
 			name:  "a requests-per-target outside its range is rejected",
 			edits: []edit{svc("    scaling:\n      requestsPerTarget: 1000001\n")},
-			want:  []string{`: services[0].scaling.requestsPerTarget 1000001 (service "web"): out of range (allowed: 1-1000000 requests per task per minute)`},
+			want:  []string{`:18: services[0].scaling.requestsPerTarget 1000001 (service "web"): out of range (allowed: 1-1000000 requests per task per minute)`},
 		},
 		{
 			name:  "an unknown scaling key lists the scaling keys",
@@ -685,58 +813,58 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a path pattern without a leading slash is rejected",
 			edits: []edit{svc("    pathPattern: api/web/*\n")},
-			want:  []string{`: services[0].pathPattern "api/web/*" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "api/web/*" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
 		},
 		{
 			name:  "a path pattern with a character ALBs do not accept is rejected",
 			edits: []edit{svc("    pathPattern: \"/api/web/#\"\n")},
-			want:  []string{`: services[0].pathPattern "/api/web/#" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "/api/web/#" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
 		},
 		{
 			name:  "a path pattern longer than 128 characters is rejected",
 			edits: []edit{svc("    pathPattern: /" + strings.Repeat("a", 128) + "\n")},
-			want:  []string{`: services[0].pathPattern "/` + strings.Repeat("a", 128) + `" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
 		},
 		{
 			name:  "two services on one path pattern are reported naming both services",
 			edits: []edit{svc("    pathPattern: /api/*\n"), service("order", "    pathPattern: /api/*\n")},
-			want:  []string{`: services[1].pathPattern "/api/*" (service "order"): same as services[0].pathPattern (service "web") (each service needs its own path pattern)`},
+			want:  []string{`:20: services[1].pathPattern "/api/*" (service "order"): same as services[0].pathPattern (service "web") (each service needs its own path pattern)`},
 		},
 		{
 			name:  "a path pattern equal to another service's default is reported naming both services",
 			edits: []edit{service("order", "    pathPattern: /api/web/*\n")},
-			want:  []string{`: services[1].pathPattern "/api/web/*" (service "order"): same as the default pathPattern of services[0] (service "web") (each service needs its own path pattern)`},
+			want:  []string{`:19: services[1].pathPattern "/api/web/*" (service "order"): same as the default pathPattern of services[0] (service "web") (each service needs its own path pattern)`},
 		},
 		{
 			name:  "a health-check path without a leading slash is rejected",
 			edits: []edit{svc("    healthCheckPath: health\n")},
-			want:  []string{`: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`},
+			want:  []string{`:17: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`},
 		},
 		{
 			name:  "a health-check path with a wildcard or a space is rejected",
 			edits: []edit{svc("    healthCheckPath: /health/*\n"), service("order", "    healthCheckPath: /health check\n")},
 			want: []string{
-				`: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
-				`: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
+				`:17: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
 			},
 		},
 		{
 			name:  "an environment variable name in lowercase or starting with a digit is rejected",
 			edits: []edit{svc("    environment:\n      log_level: info\n      1ST: x\n")},
 			want: []string{
-				`: services[0].environment["1ST"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
-				`: services[0].environment["log_level"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
+				`:19: services[0].environment["1ST"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
+				`:18: services[0].environment["log_level"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
 			},
 		},
 		{
 			name:  "environment variables Stratus sets are reserved",
 			edits: []edit{svc("    environment:\n      DB_HOST: db\n      AWS_REGION: eu-west-1\n      ECS_ENABLE: \"true\"\n      REDIS_AUTH: x\n      DB_IAM_USER: me\n")},
 			want: []string{
-				`: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
-				`: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH and AWS_*, ECS_* itself`,
+				`:19: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:18: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:22: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:20: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:21: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
 			},
 		},
 		{
@@ -747,12 +875,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown sidecar lists the allowed sidecars",
 			edits: []edit{svc("    sidecars: [envoy]\n")},
-			want:  []string{`: services[0].sidecars[0] "envoy" (service "web"): unknown sidecar (allowed: adot)`},
+			want:  []string{`:17: services[0].sidecars[0] "envoy" (service "web"): unknown sidecar (allowed: adot)`},
 		},
 		{
 			name:  "a sidecar listed twice is reported",
 			edits: []edit{svc("    sidecars: [adot, adot]\n")},
-			want:  []string{`: services[0].sidecars[1] "adot" (service "web"): duplicate of services[0].sidecars[0] (list each sidecar once)`},
+			want:  []string{`:17: services[0].sidecars[1] "adot" (service "web"): duplicate of services[0].sidecars[0] (list each sidecar once)`},
 		},
 		{
 			name:  "an unknown service key lists the service keys",
@@ -774,60 +902,60 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown Aurora PostgreSQL version lists the known versions",
 			edits: []edit{section("database", "  engineVersion: \"14.9\"\n")},
-			want:  []string{`: database.engineVersion "14.9": not a supported Aurora PostgreSQL version (allowed: 15.10, 15.12, 16.4, 16.6, 16.8, 17.4, 17.5)`},
+			want:  []string{`:20: database.engineVersion "14.9": not a supported Aurora PostgreSQL version (allowed: 15.8, 15.10, 15.12, 15.13, 15.14, 15.15, 15.17, 16.4, 16.6, 16.8, 16.9, 16.10, 16.11, 16.13, 17.4, 17.5, 17.6, 17.7, 17.9)`},
 		},
 		{
 			name:  "an Aurora instance class in the wrong format is rejected",
 			edits: []edit{section("database", "  instanceClass: r6g.large\n")},
-			want:  []string{`: database.instanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size>, e.g. db.r6g.large, db.t4g.medium, db.r7g.2xlarge)`},
+			want:  []string{`:20: database.instanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. db.r6g.large))`},
 		},
 		{
 			name:  "db.serverless as an instance class points at serverlessV2",
 			edits: []edit{section("database", "  instanceClass: db.serverless\n")},
-			want:  []string{`: database.instanceClass "db.serverless": for Serverless v2 give database.serverlessV2 {minCapacity, maxCapacity} instead`},
+			want:  []string{`:20: database.instanceClass "db.serverless": for Serverless v2 give database.serverlessV2 {minCapacity, maxCapacity} instead`},
 		},
 		{
 			name:  "more than 15 readers are rejected",
 			edits: []edit{section("database", "  readers: 16\n")},
-			want:  []string{": database.readers 16: out of range (allowed: 0-15)"},
+			want:  []string{`:20: database.readers 16: out of range (allowed: 0-15)`},
 		},
 		{
 			name:  "a negative reader count is rejected",
 			edits: []edit{section("database", "  readers: -1\n")},
-			want:  []string{": database.readers -1: out of range (allowed: 0-15)"},
+			want:  []string{`:20: database.readers -1: out of range (allowed: 0-15)`},
 		},
 		{
 			name:  "Serverless v2 capacities outside their bounds are rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.25\n    maxCapacity: 300\n")},
 			want: []string{
-				": database.serverlessV2.minCapacity 0.25: out of range (allowed: 0.5-256 ACUs in steps of 0.5)",
-				": database.serverlessV2.maxCapacity 300: out of range (allowed: 1-256 ACUs in steps of 0.5)",
+				`:21: database.serverlessV2.minCapacity 0.25: out of range (allowed: 0.5-256 ACUs in steps of 0.5)`,
+				`:22: database.serverlessV2.maxCapacity 300: out of range (allowed: 1-256 ACUs in steps of 0.5)`,
 			},
 		},
 		{
 			name:  "a Serverless v2 maximum below 1 ACU is rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.5\n    maxCapacity: 0.5\n")},
-			want:  []string{": database.serverlessV2.maxCapacity 0.5: out of range (allowed: 1-256 ACUs in steps of 0.5)"},
+			want:  []string{`:22: database.serverlessV2.maxCapacity 0.5: out of range (allowed: 1-256 ACUs in steps of 0.5)`},
 		},
 		{
 			name:  "a Serverless v2 minimum above the maximum is rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 8\n    maxCapacity: 4\n")},
-			want:  []string{": database.serverlessV2.minCapacity 8: above maxCapacity 4 (allowed: minCapacity <= maxCapacity)"},
+			want:  []string{`:21: database.serverlessV2.minCapacity 8: above maxCapacity 4 (allowed: minCapacity <= maxCapacity)`},
 		},
 		{
 			name:  "Serverless v2 capacities that are not steps of 0.5 are rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.75\n    maxCapacity: 4.2\n")},
 			want: []string{
-				": database.serverlessV2.minCapacity 0.75: not a multiple of 0.5 (allowed: 0.5-256 ACUs in steps of 0.5)",
-				": database.serverlessV2.maxCapacity 4.2: not a multiple of 0.5 (allowed: 1-256 ACUs in steps of 0.5)",
+				`:21: database.serverlessV2.minCapacity 0.75: not a multiple of 0.5 (allowed: 0.5-256 ACUs in steps of 0.5)`,
+				`:22: database.serverlessV2.maxCapacity 4.2: not a multiple of 0.5 (allowed: 1-256 ACUs in steps of 0.5)`,
 			},
 		},
 		{
 			name:  "serverlessV2 without its capacities reports both as required",
 			edits: []edit{section("database", "  serverlessV2: {}\n")},
 			want: []string{
-				": database.serverlessV2.minCapacity: required: the minimum capacity, 0.5-256 ACUs in steps of 0.5",
-				": database.serverlessV2.maxCapacity: required: the maximum capacity, 1-256 ACUs in steps of 0.5",
+				`:20: database.serverlessV2.minCapacity: required: the minimum capacity, 0.5-256 ACUs in steps of 0.5`,
+				`:20: database.serverlessV2.maxCapacity: required: the maximum capacity, 1-256 ACUs in steps of 0.5`,
 			},
 		},
 		{
@@ -838,74 +966,74 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "serverlessV2 together with an instance class is rejected",
 			edits: []edit{section("database", "  instanceClass: db.r6g.large\n  serverlessV2: {minCapacity: 0.5, maxCapacity: 4}\n")},
-			want:  []string{`: database.instanceClass "db.r6g.large": not allowed together with database.serverlessV2 (Serverless v2 instances have no instance class; remove one of the two)`},
+			want:  []string{`:20: database.instanceClass "db.r6g.large": not allowed together with database.serverlessV2 (Serverless v2 instances have no instance class; remove one of the two)`},
 		},
 		{
 			name:  "a backup retention of 0 days is rejected",
 			edits: []edit{section("database", "  backupRetentionDays: 0\n")},
-			want:  []string{": database.backupRetentionDays 0: out of range (allowed: 1-35 days)"},
+			want:  []string{`:20: database.backupRetentionDays 0: out of range (allowed: 1-35 days)`},
 		},
 		{
 			name:  "a backup retention above 35 days is rejected",
 			edits: []edit{section("database", "  backupRetentionDays: 36\n")},
-			want:  []string{": database.backupRetentionDays 36: out of range (allowed: 1-35 days)"},
+			want:  []string{`:20: database.backupRetentionDays 36: out of range (allowed: 1-35 days)`},
 		},
 		{
 			name:  "a backup window in the wrong format is rejected",
 			edits: []edit{section("database", "  backupWindow: \"3:00-04:00\"\n")},
-			want:  []string{`: database.backupWindow "3:00-04:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
+			want:  []string{`:20: database.backupWindow "3:00-04:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
 		},
 		{
 			name:  "a backup window with an hour past 23 is rejected",
 			edits: []edit{section("database", "  backupWindow: \"23:30-24:00\"\n")},
-			want:  []string{`: database.backupWindow "23:30-24:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
+			want:  []string{`:20: database.backupWindow "23:30-24:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00", at least 30 minutes)`},
 		},
 		{
 			name:  "a backup window shorter than 30 minutes is rejected",
 			edits: []edit{section("database", "  backupWindow: \"03:00-03:15\"\n")},
-			want:  []string{`: database.backupWindow "03:00-03:15": 15 minutes long (allowed: at least 30 minutes)`},
+			want:  []string{`:20: database.backupWindow "03:00-03:15": 15 minutes long (allowed: at least 30 minutes)`},
 		},
 		{
 			name:  "a backup window overlapping the default maintenance window is reported with the day",
 			edits: []edit{section("database", "  backupWindow: \"04:00-05:00\"\n")},
-			want:  []string{`: database.backupWindow "04:00-05:00": overlaps the default database.maintenanceWindow "sun:04:30-sun:05:30" on sun (the two windows must not overlap on any day)`},
+			want:  []string{`:20: database.backupWindow "04:00-05:00": overlaps the default database.maintenanceWindow "sun:04:30-sun:05:30" on sun (the two windows must not overlap on any day)`},
 		},
 		{
 			name:  "a backup window wrapping midnight into a maintenance window is reported with the day",
 			edits: []edit{section("database", "  backupWindow: \"23:30-00:30\"\n  maintenanceWindow: \"tue:00:00-tue:01:00\"\n")},
-			want:  []string{`: database.backupWindow "23:30-00:30": overlaps database.maintenanceWindow "tue:00:00-tue:01:00" on tue (the two windows must not overlap on any day)`},
+			want:  []string{`:20: database.backupWindow "23:30-00:30": overlaps database.maintenanceWindow "tue:00:00-tue:01:00" on tue (the two windows must not overlap on any day)`},
 		},
 		{
 			name:  "a maintenance window overlapping the default backup window is reported on the maintenance window",
 			edits: []edit{section("database", "  maintenanceWindow: \"wed:03:30-wed:04:30\"\n")},
-			want:  []string{`: database.maintenanceWindow "wed:03:30-wed:04:30": overlaps the default database.backupWindow "03:00-04:00" on wed (the two windows must not overlap on any day)`},
+			want:  []string{`:20: database.maintenanceWindow "wed:03:30-wed:04:30": overlaps the default database.backupWindow "03:00-04:00" on wed (the two windows must not overlap on any day)`},
 		},
 		{
 			name:  "a maintenance window in the wrong format lists the days",
 			edits: []edit{section("database", "  maintenanceWindow: \"sunday:04:30-sunday:05:30\"\n")},
-			want:  []string{`: database.maintenanceWindow "sunday:04:30-sunday:05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue, wed, thu, fri, sat, sun, e.g. "sun:04:30-sun:05:30", at least 30 minutes)`},
+			want:  []string{`:20: database.maintenanceWindow "sunday:04:30-sunday:05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue, wed, thu, fri, sat, sun, e.g. "sun:04:30-sun:05:30", at least 30 minutes)`},
 		},
 		{
 			name:  "a maintenance window shorter than 30 minutes is rejected",
 			edits: []edit{section("database", "  maintenanceWindow: \"sun:04:30-sun:04:45\"\n")},
-			want:  []string{`: database.maintenanceWindow "sun:04:30-sun:04:45": 15 minutes long (allowed: at least 30 minutes)`},
+			want:  []string{`:20: database.maintenanceWindow "sun:04:30-sun:04:45": 15 minutes long (allowed: at least 30 minutes)`},
 		},
 		{
 			name:  "an unknown removal policy lists the allowed policies",
 			edits: []edit{section("database", "  removalPolicy: destroy\n")},
-			want:  []string{`: database.removalPolicy "destroy": unknown removal policy (allowed: retain, snapshot)`},
+			want:  []string{`:20: database.removalPolicy "destroy": unknown removal policy (allowed: retain, snapshot)`},
 		},
 		{
 			name:  "a Global Database with a single region is rejected",
 			edits: []edit{section("database", "  globalDatabase: true\n")},
-			want:  []string{": database.globalDatabase true: a Global Database needs a secondary region: add a second entry to regions"},
+			want:  []string{`:20: database.globalDatabase true: a Global Database needs a secondary region: add a second entry to regions`},
 		},
 		{
 			name:  "secondaryReaders without a Global Database is rejected",
 			edits: []edit{addRegion, section("database", "  secondaryReaders: 1\n")},
 			want: []string{
-				": database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)",
-				": database.globalDatabase false: services web run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)",
+				`:25: database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)`,
+				`:24: database.globalDatabase false: services web run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)`,
 			},
 		},
 		{
@@ -916,159 +1044,159 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a single-instance RDS database in several regions is rejected",
 			edits: []edit{addRegion, globalDB, svc("    database: postgres\n")},
-			want:  []string{`: services[0].database "postgres" (service "web"): a single RDS PostgreSQL instance lives in one region, but the service runs in every region of the environment (allowed with several regions: aurora-postgresql with database.globalDatabase: true)`},
+			want:  []string{`:22: services[0].database "postgres" (service "web"): a single RDS PostgreSQL instance lives in one region, but the service runs in every region of the environment (allowed with several regions: aurora-postgresql with database.globalDatabase: true)`},
 		},
 		{
 			name:  "headless secondaries with latency routing are rejected",
 			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 0\n")},
-			want:  []string{": database.secondaryReaders 0: headless secondary clusters serve no queries, but with dns.routing latency the services of every region take traffic (allowed: 1-15, or dns.routing: failover, where the warm region waits for a reader to be added at failover)"},
+			want:  []string{`:26: database.secondaryReaders 0: headless secondary clusters serve no queries, but with dns.routing latency the services of every region take traffic (allowed: 1-15, or dns.routing: failover, where the warm region waits for a reader to be added at failover)`},
 		},
 		{
 			name:  "secondaryReaders with a single region is rejected",
 			edits: []edit{section("database", "  secondaryReaders: 0\n")},
-			want:  []string{": database.secondaryReaders 0: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)"},
+			want:  []string{`:20: database.secondaryReaders 0: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)`},
 		},
 		{
 			name:  "more than 15 secondary readers are rejected",
 			edits: []edit{addRegion, section("database", "  globalDatabase: true\n  secondaryReaders: 16\n")},
-			want:  []string{": database.secondaryReaders 16: out of range (allowed: 0-15; 0 makes the secondary clusters headless)"},
+			want:  []string{`:26: database.secondaryReaders 16: out of range (allowed: 0-15; 0 makes the secondary clusters headless)`},
 		},
 		{
 			name:  "an unknown PostgreSQL version lists the known versions",
 			edits: []edit{section("database", "  postgres:\n    engineVersion: \"14.10\"\n")},
-			want:  []string{`: database.postgres.engineVersion "14.10": not a supported PostgreSQL version (allowed: 15.10, 15.12, 15.13, 16.6, 16.8, 16.9, 17.4, 17.5)`},
+			want:  []string{`:21: database.postgres.engineVersion "14.10": not a supported PostgreSQL version (allowed: 15.7, 15.8, 15.10, 15.12, 15.13, 15.14, 15.15, 15.16, 15.17, 16.3, 16.4, 16.6, 16.8, 16.9, 16.10, 16.11, 16.12, 16.13, 17.2, 17.4, 17.5, 17.6, 17.7, 17.8, 17.9, 18.1, 18.2, 18.3)`},
 		},
 		{
 			name:  "a PostgreSQL instance class in the wrong format is rejected",
 			edits: []edit{section("database", "  postgres:\n    instanceClass: t3.medium\n")},
-			want:  []string{`: database.postgres.instanceClass "t3.medium": not an RDS instance class (allowed: db.<family>.<size>, e.g. db.t3.medium, db.m6g.large, db.r6g.xlarge)`},
+			want:  []string{`:21: database.postgres.instanceClass "t3.medium": not an RDS instance class (allowed: db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. db.r6g.large))`},
 		},
 		{
 			name:  "PostgreSQL storage below 20 GiB is rejected",
 			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 10\n")},
-			want:  []string{": database.postgres.allocatedStorageGiB 10: out of range (allowed: 20-65536 GiB)"},
+			want:  []string{`:21: database.postgres.allocatedStorageGiB 10: out of range (allowed: 20-65536 GiB)`},
 		},
 		{
 			name:  "a PostgreSQL storage maximum below the allocated storage is rejected",
 			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 200\n    maxAllocatedStorageGiB: 100\n")},
-			want:  []string{": database.postgres.maxAllocatedStorageGiB 100: below allocatedStorageGiB 200 (allowed: 200-65536 GiB; storage autoscaling never shrinks)"},
+			want:  []string{`:22: database.postgres.maxAllocatedStorageGiB 100: too close to allocatedStorageGiB 200 (allowed: 200 (autoscaling off) or 220-65536 GiB, at least 10% above allocatedStorageGiB; storage autoscaling never shrinks)`},
 		},
 		{
 			name:  "PostgreSQL storage above the default maximum asks for a maximum",
 			edits: []edit{section("database", "  postgres:\n    allocatedStorageGiB: 1000\n")},
-			want:  []string{": database.postgres.allocatedStorageGiB 1000: above maxAllocatedStorageGiB 500, the default (give maxAllocatedStorageGiB, 1000-65536)"},
+			want:  []string{`:21: database.postgres.allocatedStorageGiB 1000: the default maxAllocatedStorageGiB 500 does not fit (give maxAllocatedStorageGiB, allowed: 1000 (autoscaling off) or 1100-65536 GiB, at least 10% above allocatedStorageGiB; storage autoscaling never shrinks)`},
 		},
 		{
 			name:  "a PostgreSQL storage maximum above 65536 GiB is rejected",
 			edits: []edit{section("database", "  postgres:\n    maxAllocatedStorageGiB: 70000\n")},
-			want:  []string{": database.postgres.maxAllocatedStorageGiB 70000: out of range (allowed: allocatedStorageGiB-65536 GiB)"},
+			want:  []string{`:21: database.postgres.maxAllocatedStorageGiB 70000: out of range (allowed: allocatedStorageGiB-65536 GiB)`},
 		},
 
 		// ---- cache ----
 		{
 			name:  "an unknown cache engine lists the engines",
 			edits: []edit{inCache("  engine: memcached\n")},
-			want:  []string{`: cache.engine "memcached": unknown cache engine (allowed: redis, valkey)`},
+			want:  []string{`:19: cache.engine "memcached": unknown cache engine (allowed: redis, valkey)`},
 		},
 		{
 			name:  "an unknown redis version lists the redis versions",
 			edits: []edit{inCache("  engineVersion: \"7.2\"\n")},
-			want:  []string{`: cache.engineVersion "7.2": not a supported redis version (allowed: 6.2, 7.0, 7.1)`},
+			want:  []string{`:19: cache.engineVersion "7.2": not a supported redis version (allowed: 7.0, 7.1)`},
 		},
 		{
 			name:  "a valkey version is checked against the valkey versions",
 			edits: []edit{inCache("  engine: valkey\n  engineVersion: \"7.1\"\n")},
-			want:  []string{`: cache.engineVersion "7.1": not a supported valkey version (allowed: 7.2, 8.0, 8.1)`},
+			want:  []string{`:20: cache.engineVersion "7.1": not a supported valkey version (allowed: 7.2, 8.0, 8.1, 8.2)`},
 		},
 		{
 			name:  "a cache node type in the wrong format is rejected",
 			edits: []edit{inCache("  nodeType: r7g.large\n")},
-			want:  []string{`: cache.nodeType "r7g.large": not an ElastiCache node type (allowed: cache.<family>.<size>, e.g. cache.r7g.large, cache.t4g.micro)`},
+			want:  []string{`:19: cache.nodeType "r7g.large": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. cache.r7g.large))`},
 		},
 		{
 			name:  "more than 5 cache replicas are rejected",
 			edits: []edit{inCache("  replicas: 6\n")},
-			want:  []string{": cache.replicas 6: out of range (allowed: 0-5)"},
+			want:  []string{`:19: cache.replicas 6: out of range (allowed: 0-5)`},
 		},
 		{
 			name:  "a snapshot retention outside 15-35 days is rejected",
 			edits: []edit{inCache("  snapshotRetentionDays: 14\n")},
-			want:  []string{": cache.snapshotRetentionDays 14: out of range (allowed: 15-35 days)"},
+			want:  []string{`:19: cache.snapshotRetentionDays 14: out of range (allowed: 15-35 days)`},
 		},
 		{
 			name:  "a snapshot window shorter than 60 minutes is rejected",
 			edits: []edit{inCache("  snapshotWindow: \"05:00-05:30\"\n")},
-			want:  []string{`: cache.snapshotWindow "05:00-05:30": 30 minutes long (allowed: at least 60 minutes)`},
+			want:  []string{`:19: cache.snapshotWindow "05:00-05:30": 30 minutes long (allowed: at least 60 minutes)`},
 		},
 		{
 			name:  "a snapshot window overlapping the cache maintenance window is rejected",
 			edits: []edit{inCache("  snapshotWindow: \"06:00-07:00\"\n")},
-			want:  []string{`: cache.snapshotWindow "06:00-07:00": overlaps the default cache.maintenanceWindow "sun:06:30-sun:07:30" on sun (the two windows must not overlap on any day)`},
+			want:  []string{`:19: cache.snapshotWindow "06:00-07:00": overlaps the default cache.maintenanceWindow "sun:06:30-sun:07:30" on sun (the two windows must not overlap on any day)`},
 		},
 		{
 			name:  "a cache maintenance window shorter than 60 minutes is rejected",
 			edits: []edit{inCache("  maintenanceWindow: \"sun:06:30-sun:07:00\"\n")},
-			want:  []string{`: cache.maintenanceWindow "sun:06:30-sun:07:00": 30 minutes long (allowed: at least 60 minutes)`},
+			want:  []string{`:19: cache.maintenanceWindow "sun:06:30-sun:07:00": 30 minutes long (allowed: at least 60 minutes)`},
 		},
 		{
 			name:  "a Global Datastore with a single region is rejected",
 			edits: []edit{inCache("  globalDatastore: true\n")},
-			want:  []string{": cache.globalDatastore true: a Global Datastore needs a secondary region: add a second entry to regions"},
+			want:  []string{`:19: cache.globalDatastore true: a Global Datastore needs a secondary region: add a second entry to regions`},
 		},
 
 		// ---- app ----
 		{
 			name:  "an app log retention CloudWatch does not accept lists the accepted values",
 			edits: []edit{section("app", "  logRetentionDays: 100\n")},
-			want:  []string{": app.logRetentionDays 100: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)"},
+			want:  []string{`:20: app.logRetentionDays 100: not a retention CloudWatch Logs accepts (allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)`},
 		},
 		{
 			name:  "a namespace with capitals is rejected with the lowercase form",
 			edits: []edit{section("app", "  namespace: Stratus.Internal\n")},
-			want:  []string{`: app.namespace "Stratus.Internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "stratus.internal"`},
+			want:  []string{`:20: app.namespace "Stratus.Internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "stratus.internal"`},
 		},
 		{
 			name:  "a namespace with an underscore is rejected",
 			edits: []edit{section("app", "  namespace: my_app.internal\n")},
-			want:  []string{`: app.namespace "my_app.internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+			want:  []string{`:20: app.namespace "my_app.internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
 		},
 		{
 			name:  "an OTLP endpoint that is not https is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: http://collector.example.com:4318\n    secretName: otlp/grafana\n")},
-			want:  []string{`: app.otlp.endpoint "http://collector.example.com:4318": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+			want:  []string{`:22: app.otlp.endpoint "http://collector.example.com:4318": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
 		},
 		{
 			name:  "an OTLP endpoint with credentials in it is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://user:pass@otlp.example.com\n    secretName: otlp/grafana\n")},
-			want:  []string{`: app.otlp.endpoint "https://user:pass@otlp.example.com": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+			want:  []string{`:22: app.otlp.endpoint "https://user:pass@otlp.example.com": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
 		},
 		{
 			name:  "an OTLP secret name with a space is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://otlp.example.com/otlp\n    secretName: grafana cloud\n")},
-			want:  []string{`: app.otlp.secretName "grafana cloud": not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)`},
+			want:  []string{`:23: app.otlp.secretName "grafana cloud": not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)`},
 		},
 		{
 			name:  "otlp without endpoint and secret name reports both as required",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp: {}\n")},
 			want: []string{
-				": app.otlp.endpoint: required: the https:// URL of the OTLP endpoint",
-				": app.otlp.secretName: required: the name of the Secrets Manager secret with the endpoint's credentials",
+				`:21: app.otlp.endpoint: required: the https:// URL of the OTLP endpoint`,
+				`:21: app.otlp.secretName: required: the name of the Secrets Manager secret with the endpoint's credentials`,
 			},
 		},
 		{
 			name:  "otlp without any service running the adot sidecar is rejected",
 			edits: []edit{section("app", "  otlp:\n    endpoint: https://otlp.example.com/otlp\n    secretName: otlp/grafana\n")},
-			want:  []string{": app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)"},
+			want:  []string{`:20: app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)`},
 		},
 		{
 			name:  "warmCapacity without failover routing is rejected",
 			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 1, minCount: 1, maxCount: 2}\n")},
-			want:  []string{`: app.warmCapacity: only applies with dns.routing failover (it is what services run in the non-primary regions; dns.routing is "latency"): set dns.routing: failover or remove warmCapacity`},
+			want:  []string{`:27: app.warmCapacity: only applies with dns.routing failover (it is what services run in the non-primary regions; dns.routing is "latency"): set dns.routing: failover or remove warmCapacity`},
 		},
 		{
 			name:  "warmCapacity follows the task count rules",
 			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 5, minCount: 1}\n"), inDNS("  routing: failover\n")},
-			want:  []string{": app.warmCapacity.desiredCount 5: above maxCount 4, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)"},
+			want:  []string{`:27: app.warmCapacity.desiredCount 5: above maxCount 4, the default (allowed: 1 <= minCount <= desiredCount <= maxCount <= 1000)`},
 		},
 
 		// ---- dns ----
@@ -1081,199 +1209,199 @@ func TestLoadErrors(t *testing.T) {
 			name:  "dns without domain and hosted zone id reports both as required",
 			edits: []edit{{"dns:\n  domain: example.com\n  hostedZoneId: Z0123456789EXAMPLE\n", "dns: {}\n"}},
 			want: []string{
-				": dns.domain: required: the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)",
-				": dns.hostedZoneId: required: the id of the domain's public Route 53 hosted zone, e.g. Z0123456789ABCDEFGHIJ",
+				`:19: dns.domain: required: the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)`,
+				`:19: dns.hostedZoneId: required: the id of the domain's public Route 53 hosted zone, e.g. Z0123456789ABCDEFGHIJ`,
 			},
 		},
 		{
 			name:  "a domain with capitals is rejected with the lowercase form",
 			edits: []edit{{"domain: example.com", "domain: Example.com"}},
-			want:  []string{`: dns.domain "Example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
+			want:  []string{`:20: dns.domain "Example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
 		},
 		{
 			name:  "a domain with a trailing dot is rejected with the form to write",
 			edits: []edit{{"domain: example.com", "domain: example.com."}},
-			want:  []string{`: dns.domain "example.com.": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
+			want:  []string{`:20: dns.domain "example.com.": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
 		},
 		{
 			name:  "a single-label domain is rejected",
 			edits: []edit{{"domain: example.com", "domain: localhost"}},
-			want:  []string{`: dns.domain "localhost": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+			want:  []string{`:20: dns.domain "localhost": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
 		},
 		{
 			name:  "a domain label starting with a hyphen is rejected",
 			edits: []edit{{"domain: example.com", "domain: -shop.example.com"}},
-			want:  []string{`: dns.domain "-shop.example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+			want:  []string{`:20: dns.domain "-shop.example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
 		},
 		{
 			name:  "a hosted zone id in the wrong format is rejected",
 			edits: []edit{{"hostedZoneId: Z0123456789EXAMPLE", "hostedZoneId: z0123456789example"}},
-			want:  []string{`: dns.hostedZoneId "z0123456789example": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ)`},
+			want:  []string{`:21: dns.hostedZoneId "z0123456789example": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ)`},
 		},
 		{
 			name:  "a hosted zone id with the /hostedzone/ prefix is rejected with the bare id",
 			edits: []edit{{"hostedZoneId: Z0123456789EXAMPLE", "hostedZoneId: /hostedzone/Z0123456789EXAMPLE"}},
-			want:  []string{`: dns.hostedZoneId "/hostedzone/Z0123456789EXAMPLE": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ; write only the id "Z0123456789EXAMPLE")`},
+			want:  []string{`:21: dns.hostedZoneId "/hostedzone/Z0123456789EXAMPLE": not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ; write only the id "Z0123456789EXAMPLE")`},
 		},
 		{
 			name:  "a viewer name outside the domain is rejected",
 			edits: []edit{inDNS("  viewerNames: [example.com, shop.example.org, badexample.com]\n")},
 			want: []string{
-				`: dns.viewerNames[1] "shop.example.org": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
-				`: dns.viewerNames[2] "badexample.com": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
+				`:22: dns.viewerNames[1] "shop.example.org": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
+				`:22: dns.viewerNames[2] "badexample.com": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
 			},
 		},
 		{
 			name:  "a viewer name listed twice is reported",
 			edits: []edit{inDNS("  viewerNames: [example.com, www.example.com, example.com]\n")},
-			want:  []string{`: dns.viewerNames[2] "example.com": duplicate of dns.viewerNames[0] (list each name once)`},
+			want:  []string{`:22: dns.viewerNames[2] "example.com": duplicate of dns.viewerNames[0] (list each name once)`},
 		},
 		{
 			name:  "an empty viewer name list is rejected",
 			edits: []edit{inDNS("  viewerNames: []\n")},
-			want:  []string{": dns.viewerNames: has 0 names (allowed: 1-10 names, each dns.domain or a subdomain of it)"},
+			want:  []string{`:22: dns.viewerNames: has 0 names (allowed: 1-10 names, each dns.domain or a subdomain of it)`},
 		},
 		{
 			name:  "an unknown routing mode lists the modes",
 			edits: []edit{inDNS("  routing: weighted\n")},
-			want:  []string{`: dns.routing "weighted": unknown routing (allowed: latency, failover)`},
+			want:  []string{`:22: dns.routing "weighted": unknown routing (allowed: latency, failover)`},
 		},
 		{
 			name:  "failover routing with a single region is rejected",
 			edits: []edit{inDNS("  routing: failover\n")},
-			want:  []string{`: dns.routing "failover": failover routing needs a secondary region: add a second entry to regions`},
+			want:  []string{`:22: dns.routing "failover": failover routing needs a secondary region: add a second entry to regions`},
 		},
 		{
 			name:  "a health-check interval other than 10 or 30 seconds is rejected",
 			edits: []edit{inDNS("  healthCheck:\n    intervalSeconds: 20\n")},
-			want:  []string{": dns.healthCheck.intervalSeconds 20: not an interval Route 53 health checks accept (allowed: 10, 30)"},
+			want:  []string{`:23: dns.healthCheck.intervalSeconds 20: not an interval Route 53 health checks accept (allowed: 10, 30)`},
 		},
 		{
 			name:  "a health-check failure threshold above 10 is rejected",
 			edits: []edit{inDNS("  healthCheck:\n    failureThreshold: 11\n")},
-			want:  []string{": dns.healthCheck.failureThreshold 11: out of range (allowed: 1-10 failed checks)"},
+			want:  []string{`:23: dns.healthCheck.failureThreshold 11: out of range (allowed: 1-10 failed checks)`},
 		},
 
 		// ---- waf ----
 		{
-			name:  "a WAF rate limit below 100 is rejected",
-			edits: []edit{section("waf", "  rateLimit: 99\n")},
-			want:  []string{": waf.rateLimit 99: out of range (allowed: 100-2000000000 requests per 5 minutes per IP)"},
+			name:  "a WAF rate limit below 10 is rejected",
+			edits: []edit{section("waf", "  rateLimit: 9\n")},
+			want:  []string{":20: waf.rateLimit 9: out of range (allowed: 10-2000000000 requests per 5 minutes per IP)"},
 		},
 		{
 			name:  "a WAF rate limit above 2000000000 is rejected",
 			edits: []edit{section("waf", "  rateLimit: 2000000001\n")},
-			want:  []string{": waf.rateLimit 2000000001: out of range (allowed: 100-2000000000 requests per 5 minutes per IP)"},
+			want:  []string{`:20: waf.rateLimit 2000000001: out of range (allowed: 10-2000000000 requests per 5 minutes per IP)`},
 		},
 		{
 			name:  "an unknown managed rule group lists the allowed groups",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinux]\n")},
-			want:  []string{`: waf.managedRuleGroups[0] "AWSManagedRulesLinux": unknown managed rule group (allowed: AWSManagedRulesAdminProtectionRuleSet, AWSManagedRulesAnonymousIpList, AWSManagedRulesLinuxRuleSet, AWSManagedRulesUnixRuleSet, AWSManagedRulesPHPRuleSet, AWSManagedRulesWordPressRuleSet, AWSManagedRulesWindowsRuleSet, AWSManagedRulesBotControlRuleSet)`},
+			want:  []string{`:20: waf.managedRuleGroups[0] "AWSManagedRulesLinux": unknown managed rule group (allowed: AWSManagedRulesAdminProtectionRuleSet, AWSManagedRulesAnonymousIpList, AWSManagedRulesBotControlRuleSet, AWSManagedRulesLinuxRuleSet, AWSManagedRulesPHPRuleSet, AWSManagedRulesUnixRuleSet, AWSManagedRulesWindowsRuleSet, AWSManagedRulesWordPressRuleSet)`},
 		},
 		{
 			name:  "a default managed rule group listed again is rejected as always on",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesSQLiRuleSet]\n")},
-			want:  []string{`: waf.managedRuleGroups[0] "AWSManagedRulesSQLiRuleSet": always on (Stratus always enables AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesAmazonIpReputationList, AWSManagedRulesSQLiRuleSet; list only extra groups)`},
+			want:  []string{`:20: waf.managedRuleGroups[0] "AWSManagedRulesSQLiRuleSet": always on (Stratus always enables AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet; list only extra groups)`},
 		},
 		{
 			name:  "a managed rule group listed twice is reported",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinuxRuleSet, AWSManagedRulesLinuxRuleSet]\n")},
-			want:  []string{`: waf.managedRuleGroups[1] "AWSManagedRulesLinuxRuleSet": duplicate of waf.managedRuleGroups[0] (list each group once)`},
+			want:  []string{`:20: waf.managedRuleGroups[1] "AWSManagedRulesLinuxRuleSet": duplicate of waf.managedRuleGroups[0] (list each group once)`},
 		},
 		{
 			name:  "a count override without a group is rejected with the format",
 			edits: []edit{section("waf", "  countOverrides: [SizeRestrictions_BODY]\n")},
-			want:  []string{`: waf.countOverrides[0] "SizeRestrictions_BODY": must be <GroupName>:<RuleName> (e.g. "AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY")`},
+			want:  []string{`:20: waf.countOverrides[0] "SizeRestrictions_BODY": must be <GroupName>:<RuleName> (e.g. "AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY")`},
 		},
 		{
 			name:  "a count override with a bad rule name is rejected",
 			edits: []edit{section("waf", "  countOverrides: [\"AWSManagedRulesCommonRuleSet:Size Restrictions\"]\n")},
-			want:  []string{`: waf.countOverrides[0] "AWSManagedRulesCommonRuleSet:Size Restrictions": rule name "Size Restrictions" is not valid (allowed: 1-128 characters of letters, digits, _ and -)`},
+			want:  []string{`:20: waf.countOverrides[0] "AWSManagedRulesCommonRuleSet:Size Restrictions": rule name "Size Restrictions" is not valid (allowed: 1-128 characters of letters, digits, _ and -)`},
 		},
 		{
 			name:  "a count override of a group that is not enabled lists the enabled groups",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesPHPRuleSet]\n  countOverrides: [AWSManagedRulesLinuxRuleSet:LFI_URIPATH]\n")},
-			want:  []string{`: waf.countOverrides[0] "AWSManagedRulesLinuxRuleSet:LFI_URIPATH": rule group "AWSManagedRulesLinuxRuleSet" is not enabled (enabled: AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesAmazonIpReputationList, AWSManagedRulesSQLiRuleSet, AWSManagedRulesPHPRuleSet)`},
+			want:  []string{`:21: waf.countOverrides[0] "AWSManagedRulesLinuxRuleSet:LFI_URIPATH": rule group "AWSManagedRulesLinuxRuleSet" is not enabled (enabled: AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet, AWSManagedRulesPHPRuleSet)`},
 		},
 		{
 			name:  "an unknown WAF geo mode lists the modes",
 			edits: []edit{section("waf", "  geo:\n    mode: deny\n")},
-			want:  []string{`: waf.geo.mode "deny": unknown mode (allowed: none, block, allow)`},
+			want:  []string{`:21: waf.geo.mode "deny": unknown mode (allowed: none, block, allow)`},
 		},
 		{
 			name:  "country codes that are not ISO 3166-1 alpha-2 are rejected",
 			edits: []edit{section("waf", "  geo:\n    mode: block\n    countries: [UK, XX, usa, us, DE]\n")},
 			want: []string{
-				`: waf.geo.countries[0] "UK": not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)`,
-				`: waf.geo.countries[1] "XX": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
-				`: waf.geo.countries[2] "usa": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
-				`: waf.geo.countries[3] "us": country codes are uppercase: write "US"`,
+				`:22: waf.geo.countries[0] "UK": not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)`,
+				`:22: waf.geo.countries[1] "XX": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
+				`:22: waf.geo.countries[2] "usa": not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)`,
+				`:22: waf.geo.countries[3] "us": country codes are uppercase: write "US"`,
 			},
 		},
 		{
 			name:  "a country listed twice is reported",
 			edits: []edit{section("waf", "  geo:\n    mode: allow\n    countries: [US, DE, US]\n")},
-			want:  []string{`: waf.geo.countries[2] "US": duplicate of waf.geo.countries[0] (list each country once)`},
+			want:  []string{`:22: waf.geo.countries[2] "US": duplicate of waf.geo.countries[0] (list each country once)`},
 		},
 		{
 			name:  "countries with geo mode none are rejected",
 			edits: []edit{section("waf", "  geo:\n    countries: [US]\n")},
-			want:  []string{`: waf.geo.countries: only allowed when waf.geo.mode is block or allow (it is "none"): set the mode or remove the countries`},
+			want:  []string{`:21: waf.geo.countries: only allowed when waf.geo.mode is block or allow (it is "none"): set the mode or remove the countries`},
 		},
 		{
 			name:  "geo mode block without countries is rejected",
 			edits: []edit{section("waf", "  geo:\n    mode: block\n")},
-			want:  []string{`: waf.geo.countries: required when waf.geo.mode is "block": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+			want:  []string{`:20: waf.geo.countries: required when waf.geo.mode is "block": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
 		},
 		{
 			name:  "geo mode allow with an empty country list is rejected",
 			edits: []edit{section("waf", "  geo:\n    mode: allow\n    countries: []\n")},
-			want:  []string{`: waf.geo.countries: required when waf.geo.mode is "allow": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+			want:  []string{`:22: waf.geo.countries: required when waf.geo.mode is "allow": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
 		},
 
 		// ---- cloudfront ----
 		{
 			name:  "an unknown price class lists the price classes",
 			edits: []edit{section("cloudfront", "  priceClass: PriceClass_50\n")},
-			want:  []string{`: cloudfront.priceClass "PriceClass_50": unknown price class (allowed: PriceClass_100, PriceClass_200, PriceClass_All)`},
+			want:  []string{`:20: cloudfront.priceClass "PriceClass_50": unknown price class (allowed: PriceClass_100, PriceClass_200, PriceClass_All)`},
 		},
 		{
 			name:  "an unknown geo restriction mode lists the modes",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: block\n    countries: [US]\n")},
-			want:  []string{`: cloudfront.geoRestriction.mode "block": unknown mode (allowed: none, allowlist, denylist)`},
+			want:  []string{`:21: cloudfront.geoRestriction.mode "block": unknown mode (allowed: none, allowlist, denylist)`},
 		},
 		{
 			name:  "geo restriction countries with mode none are rejected",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: none\n    countries: [US]\n")},
-			want:  []string{`: cloudfront.geoRestriction.countries: only allowed when cloudfront.geoRestriction.mode is allowlist or denylist (it is "none"): set the mode or remove the countries`},
+			want:  []string{`:22: cloudfront.geoRestriction.countries: only allowed when cloudfront.geoRestriction.mode is allowlist or denylist (it is "none"): set the mode or remove the countries`},
 		},
 		{
 			name:  "a geo restriction allowlist without countries is rejected",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: allowlist\n")},
-			want:  []string{`: cloudfront.geoRestriction.countries: required when cloudfront.geoRestriction.mode is "allowlist": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
+			want:  []string{`:20: cloudfront.geoRestriction.countries: required when cloudfront.geoRestriction.mode is "allowlist": at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]`},
 		},
 		{
 			name:  "geo restriction countries are checked against ISO 3166-1 alpha-2",
 			edits: []edit{section("cloudfront", "  geoRestriction:\n    mode: denylist\n    countries: [de, EU]\n")},
 			want: []string{
-				`: cloudfront.geoRestriction.countries[0] "de": country codes are uppercase: write "DE"`,
-				`: cloudfront.geoRestriction.countries[1] "EU": not an ISO 3166-1 alpha-2 country code (EU is reserved, not a country; list the member states)`,
+				`:22: cloudfront.geoRestriction.countries[0] "de": country codes are uppercase: write "DE"`,
+				`:22: cloudfront.geoRestriction.countries[1] "EU": not an ISO 3166-1 alpha-2 country code (EU is reserved, not a country; list the member states)`,
 			},
 		},
 		{
 			name:  "an absolute frontend source is rejected",
 			edits: []edit{section("cloudfront", "  frontend:\n    source: /srv/www\n")},
-			want:  []string{`: cloudfront.frontend.source "/srv/www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
+			want:  []string{`:21: cloudfront.frontend.source "/srv/www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
 		},
 		{
 			name:  "a frontend source leaving the repository is rejected",
 			edits: []edit{section("cloudfront", "  frontend:\n    source: frontend/../../www\n")},
-			want:  []string{`: cloudfront.frontend.source "frontend/../../www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
+			want:  []string{`:21: cloudfront.frontend.source "frontend/../../www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
 		},
 		{
 			name:  "a frontend source with the frontend disabled is rejected",
 			edits: []edit{section("cloudfront", "  frontend:\n    enabled: false\n    source: frontend/dist\n")},
-			want:  []string{`: cloudfront.frontend.source "frontend/dist": only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)`},
+			want:  []string{`:22: cloudfront.frontend.source "frontend/dist": only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)`},
 		},
 		{
 			name:  "an unknown frontend key lists the frontend keys",
@@ -1293,21 +1421,15 @@ func TestLoadErrors(t *testing.T) {
 			if file == "" {
 				file = "test.yaml"
 			}
-			p := writeFile(t, t.TempDir(), file, doc)
+			p := writeFile(t, repository(t), file, doc)
 			env, err := Load(p)
-			if err == nil {
-				t.Fatalf("Load succeeded, want errors:\n%s", strings.Join(tc.want, "\n"))
-			}
-			if env != nil {
-				t.Errorf("Load returned an Environment together with an error")
-			}
+			require.Error(t, err, "Load succeeded")
+			assert.Nil(t, env, "no Environment together with an error")
 			want := make([]string, len(tc.want))
 			for i, w := range tc.want {
 				want[i] = p + w
 			}
-			if got := errorLines(err); !slices.Equal(got, want) {
-				t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
+			assert.Equal(t, want, errorLines(err))
 		})
 	}
 }
@@ -1327,51 +1449,37 @@ func TestLoadReportsEveryProblemInAFile(t *testing.T) {
 	want := []string{
 		p + ":7: regions[0].vpcName: unknown key (allowed: name, cidr, availabilityZones)",
 		p + `:16: services[0].port: must be an integer, got a string "abc"`,
-		p + `: account "1234": must be exactly 12 digits (the AWS account id, quoted)`,
-		p + `: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`,
-		p + `: network.natGateways "nat": unknown NAT mode (allowed: per-az, single)`,
-		p + ": cache.port 5432: is the database port (allowed: 1024-65535 except 5432)",
+		p + `:2: account "1234": must be exactly 12 digits (the AWS account id, quoted)`,
+		p + `:6: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`,
+		p + `:12: network.natGateways "nat": unknown NAT mode (allowed: per-az, single)`,
+		p + ":19: cache.port 5432: is the database port (allowed: 1024-65535 except 5432)",
 	}
-	if got := errorLines(err); !slices.Equal(got, want) {
-		t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	assert.Equal(t, want, errorLines(err))
 }
 
 func TestLoadMissingFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "nope.yaml")
 	_, err := Load(p)
-	if want := p + ": cannot read: no such file or directory"; err == nil || err.Error() != want {
-		t.Fatalf("got %v, want %s", err, want)
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("error does not match fs.ErrNotExist: %v", err)
-	}
+	require.EqualError(t, err, p+": cannot read: no such file or directory")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 func TestLoadUnreadableFile(t *testing.T) {
 	dir := t.TempDir() // a directory where a file is expected cannot be read as one
 	p := filepath.Join(dir, "dir.yaml")
-	if err := os.Mkdir(p, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Mkdir(p, 0o755))
 	_, err := Load(p)
-	if want := p + ": cannot read: is a directory"; err == nil || err.Error() != want {
-		t.Fatalf("got %v, want %s", err, want)
-	}
+	assert.EqualError(t, err, p+": cannot read: is a directory")
 }
 
 func TestShippedFiles(t *testing.T) {
 	envs, err := LoadDir(".")
-	if err != nil {
-		t.Fatalf("shipped configs do not load:\n%v", err)
-	}
+	require.NoError(t, err, "shipped configs load")
 	var names []string
 	for _, e := range envs {
 		names = append(names, e.Name)
 	}
-	if want := []string{"dev", "staging", "prod"}; !slices.Equal(names, want) {
-		t.Fatalf("environments %v, want %v", names, want)
-	}
+	require.Equal(t, []string{"dev", "staging", "prod"}, names)
 	dev, staging, prod := envs[0], envs[1], envs[2]
 
 	az := func(name string, x, i int) AvailabilityZone {
@@ -1438,13 +1546,10 @@ func TestShippedFiles(t *testing.T) {
 		CloudFront: seedCloudFront,
 		Tags:       map[string]string{"cost-center": "platform-prod"},
 	}
-	if !reflect.DeepEqual(prod, wantProd) {
-		t.Errorf("prod.yaml\n got %+v\nwant %+v", *prod, *wantProd)
-	}
+	assert.Equal(t, wantProd, prod)
 	// The seed's exact subnets, spelled out rather than computed, so a helper bug cannot hide.
-	if got := prod.Regions[0].AvailabilityZones[2]; got != (AvailabilityZone{"us-east-1c", "10.1.3.0/24", "10.1.12.0/24", "10.1.22.0/24"}) {
-		t.Errorf("prod us-east-1c = %+v", got)
-	}
+	assert.Equal(t, AvailabilityZone{Name: "us-east-1c", PublicSubnet: "10.1.3.0/24", AppSubnet: "10.1.12.0/24", DataSubnet: "10.1.22.0/24"},
+		prod.Regions[0].AvailabilityZones[2])
 
 	stagingDatabase := seedDatabase
 	stagingDatabase.BackupRetentionDays, stagingDatabase.GlobalDatabase = 14, false
@@ -1469,9 +1574,7 @@ func TestShippedFiles(t *testing.T) {
 		CloudFront: seedCloudFront,
 		Tags:       map[string]string{"cost-center": "platform-staging"},
 	}
-	if !reflect.DeepEqual(staging, wantStaging) {
-		t.Errorf("staging.yaml\n got %+v\nwant %+v", *staging, *wantStaging)
-	}
+	assert.Equal(t, wantStaging, staging)
 
 	devCache := seedCache
 	devCache.NodeType, devCache.Replicas = "cache.t4g.micro", 0
@@ -1503,9 +1606,7 @@ func TestShippedFiles(t *testing.T) {
 		CloudFront: seedCloudFront,
 		Tags:       map[string]string{"cost-center": "platform-dev"},
 	}
-	if !reflect.DeepEqual(dev, wantDev) {
-		t.Errorf("dev.yaml\n got %+v\nwant %+v", *dev, *wantDev)
-	}
+	assert.Equal(t, wantDev, dev)
 }
 
 // cidr returns 10.<x>.<y>.0/24.
@@ -1530,24 +1631,17 @@ dns:
   hostedZoneId: Z0123456789EXAMPLE
 `
 	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// Derived subnets follow list position, not the AZ letter.
-	if got, want := env.Regions[0].AvailabilityZones, []AvailabilityZone{
-		{"us-east-1b", "10.7.1.0/24", "10.7.10.0/24", "10.7.20.0/24"},
-		{"us-east-1c", "10.7.2.0/24", "10.7.11.0/24", "10.7.21.0/24"},
-		{"us-east-1a", "10.7.3.0/24", "10.7.12.0/24", "10.7.22.0/24"},
-	}; !slices.Equal(got, want) {
-		t.Errorf("derived subnets = %+v, want %+v", got, want)
-	}
+	assert.Equal(t, []AvailabilityZone{
+		{Name: "us-east-1b", PublicSubnet: "10.7.1.0/24", AppSubnet: "10.7.10.0/24", DataSubnet: "10.7.20.0/24"},
+		{Name: "us-east-1c", PublicSubnet: "10.7.2.0/24", AppSubnet: "10.7.11.0/24", DataSubnet: "10.7.21.0/24"},
+		{Name: "us-east-1a", PublicSubnet: "10.7.3.0/24", AppSubnet: "10.7.12.0/24", DataSubnet: "10.7.22.0/24"},
+	}, env.Regions[0].AvailabilityZones)
 	want := Network{NatGateways: NatPerAZ, InterfaceEndpoints: DefaultInterfaceEndpoints, FlowLogRetentionDays: 365}
-	if !reflect.DeepEqual(env.Network, want) {
-		t.Errorf("network = %+v, want %+v", env.Network, want)
-	}
-	if env.TerminationProtection || env.Tags == nil || len(env.Tags) != 0 {
-		t.Errorf("protection/tags = %v/%v, want false/empty map", env.TerminationProtection, env.Tags)
-	}
+	assert.Equal(t, want, env.Network)
+	assert.False(t, env.TerminationProtection)
+	assert.Equal(t, map[string]string{}, env.Tags)
 	wantService := Service{
 		Name: "api", Port: 8080, Database: EngineAuroraPostgres, Image: "2.3.4",
 		Cpu: 512, Memory: 1024, DesiredCount: 2, MinCount: 2, MaxCount: 20,
@@ -1555,49 +1649,33 @@ dns:
 		PathPattern: "/api/api/*", HealthCheckPath: "/health",
 		Environment: map[string]string{}, Sidecars: []string{}, ReadOnlyRootFilesystem: true,
 	}
-	if !reflect.DeepEqual(env.Services, []Service{wantService}) {
-		t.Errorf("service = %+v\nwant %+v", env.Services[0], wantService)
-	}
+	assert.Equal(t, []Service{wantService}, env.Services)
 	wantDatabase := Database{
 		EngineVersion: "16.6", InstanceClass: "db.r6g.large", Readers: 1,
 		BackupRetentionDays: 7, BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30",
 		DeletionProtection: true, RemovalPolicy: "retain", SecondaryReaders: 1,
 		Postgres: PostgresInstance{EngineVersion: "16.8", InstanceClass: "db.t3.medium", AllocatedStorageGiB: 100, MaxAllocatedStorageGiB: 500, MultiAZ: true},
 	}
-	if !reflect.DeepEqual(env.Database, wantDatabase) {
-		t.Errorf("database = %+v\nwant %+v", env.Database, wantDatabase)
-	}
+	assert.Equal(t, wantDatabase, env.Database)
 	wantCache := Cache{
 		Port: 6379, Engine: "redis", EngineVersion: "7.1", NodeType: "cache.r7g.large", Replicas: 1,
 		SnapshotRetentionDays: 15, SnapshotWindow: "05:00-06:00", MaintenanceWindow: "sun:06:30-sun:07:30",
 	}
-	if env.Cache != wantCache {
-		t.Errorf("cache = %+v\nwant %+v", env.Cache, wantCache)
-	}
+	assert.Equal(t, wantCache, env.Cache)
 	wantApp := App{LogRetentionDays: 365, Namespace: "test.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}}
-	if env.App != wantApp {
-		t.Errorf("app = %+v\nwant %+v", env.App, wantApp)
-	}
+	assert.Equal(t, wantApp, env.App)
 	wantDNS := DNS{
 		Domain: "example.com", HostedZoneId: "Z0123456789EXAMPLE", ViewerNames: []string{"example.com", "www.example.com"},
 		Routing: RoutingLatency, HealthCheckIntervalSeconds: 30, HealthCheckFailureThreshold: 3,
 	}
-	if !reflect.DeepEqual(env.DNS, wantDNS) {
-		t.Errorf("dns = %+v\nwant %+v", env.DNS, wantDNS)
-	}
+	assert.Equal(t, wantDNS, env.DNS)
 	wantWAF := WAF{RateLimit: 2000, ManagedRuleGroups: []string{}, CountOverrides: []string{}, GeoMode: GeoNone, GeoCountries: []string{}}
-	if !reflect.DeepEqual(env.WAF, wantWAF) {
-		t.Errorf("waf = %+v\nwant %+v", env.WAF, wantWAF)
-	}
+	assert.Equal(t, wantWAF, env.WAF)
 	wantCloudFront := CloudFront{PriceClass: "PriceClass_100", GeoRestrictionMode: "none", GeoRestrictionCountries: []string{}, FrontendEnabled: true}
-	if !reflect.DeepEqual(env.CloudFront, wantCloudFront) {
-		t.Errorf("cloudfront = %+v\nwant %+v", env.CloudFront, wantCloudFront)
-	}
+	assert.Equal(t, wantCloudFront, env.CloudFront)
 	// The default list is copied, so one environment cannot change another's (or the default).
 	env.Network.InterfaceEndpoints[0] = "changed"
-	if DefaultInterfaceEndpoints[0] != "ecr.api" {
-		t.Errorf("DefaultInterfaceEndpoints was modified through an Environment")
-	}
+	assert.Equal(t, "ecr.api", DefaultInterfaceEndpoints[0], "DefaultInterfaceEndpoints is not changed through an Environment")
 }
 
 // TestValidValuesAreAccepted covers values at the edges of the rules, and what Load derives
@@ -1613,14 +1691,11 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{svc("    database: postgres\n"), service("order", "    shareDatabaseWith: web\n"),
 				service("user", "    shareDatabaseWith: web\n    database: postgres\n")},
 			check: func(t *testing.T, env *Environment) {
-				for i, want := range []DatabaseEngine{EnginePostgres, EnginePostgres, EnginePostgres} {
-					if got := env.Services[i].Database; got != want {
-						t.Errorf("services[%d].Database = %q, want %q", i, got, want)
-					}
+				for i := range 3 {
+					assert.Equal(t, EnginePostgres, env.Services[i].Database, "services[%d]", i)
 				}
-				if env.Services[1].ShareDatabaseWith != "web" || env.Services[0].ShareDatabaseWith != "" {
-					t.Errorf("shareDatabaseWith = %q, %q", env.Services[0].ShareDatabaseWith, env.Services[1].ShareDatabaseWith)
-				}
+				assert.Equal(t, "", env.Services[0].ShareDatabaseWith)
+				assert.Equal(t, "web", env.Services[1].ShareDatabaseWith)
 			},
 		},
 		{
@@ -1628,9 +1703,7 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{{`image: "1.0.0"`, `image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1`},
 				service("order", "")},
 			check: func(t *testing.T, env *Environment) {
-				if env.Services[0].Image != "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1" {
-					t.Errorf("image = %q", env.Services[0].Image)
-				}
+				assert.Equal(t, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1", env.Services[0].Image)
 			},
 		},
 		{
@@ -1649,9 +1722,7 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			name:  "a backup window may wrap midnight",
 			edits: []edit{section("database", "  backupWindow: \"23:30-00:30\"\n  maintenanceWindow: \"sat:22:00-sat:23:00\"\n")},
 			check: func(t *testing.T, env *Environment) {
-				if env.Database.BackupWindow != "23:30-00:30" {
-					t.Errorf("backupWindow = %q", env.Database.BackupWindow)
-				}
+				assert.Equal(t, "23:30-00:30", env.Database.BackupWindow)
 			},
 		},
 		{
@@ -1662,9 +1733,8 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			name:  "Serverless v2 makes the instance class db.serverless",
 			edits: []edit{section("database", "  serverlessV2: {minCapacity: 0.5, maxCapacity: 256}\n")},
 			check: func(t *testing.T, env *Environment) {
-				if sv := env.Database.ServerlessV2; sv == nil || *sv != (ServerlessV2{0.5, 256}) || env.Database.InstanceClass != "db.serverless" {
-					t.Errorf("serverlessV2 = %+v, instanceClass %q", sv, env.Database.InstanceClass)
-				}
+				assert.Equal(t, &ServerlessV2{MinCapacity: 0.5, MaxCapacity: 256}, env.Database.ServerlessV2)
+				assert.Equal(t, "db.serverless", env.Database.InstanceClass)
 			},
 		},
 		{
@@ -1675,9 +1745,7 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			name:  "valkey defaults to its own version",
 			edits: []edit{inCache("  engine: valkey\n")},
 			check: func(t *testing.T, env *Environment) {
-				if env.Cache.EngineVersion != "8.0" {
-					t.Errorf("valkey engineVersion = %q, want 8.0", env.Cache.EngineVersion)
-				}
+				assert.Equal(t, "8.0", env.Cache.EngineVersion)
 			},
 		},
 		{
@@ -1685,9 +1753,9 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{addRegion, globalDB, section("app", "  warmCapacity: {desiredCount: 2, minCount: 1, maxCount: 2}\n"),
 				inDNS("  routing: failover\n  healthCheck: {intervalSeconds: 10, failureThreshold: 1}\n")},
 			check: func(t *testing.T, env *Environment) {
-				if env.DNS.Routing != RoutingFailover || env.App.WarmCapacity != (Capacity{2, 1, 2}) || env.DNS.HealthCheckIntervalSeconds != 10 {
-					t.Errorf("dns = %+v, warm = %+v", env.DNS, env.App.WarmCapacity)
-				}
+				assert.Equal(t, RoutingFailover, env.DNS.Routing)
+				assert.Equal(t, Capacity{DesiredCount: 2, MinCount: 1, MaxCount: 2}, env.App.WarmCapacity)
+				assert.Equal(t, 10, env.DNS.HealthCheckIntervalSeconds)
 			},
 		},
 		{
@@ -1695,21 +1763,15 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{svc("    sidecars: [adot]\n    environment:\n      LOG_LEVEL: debug\n      _X: \"1\"\n"),
 				section("app", "  otlp:\n    endpoint: https://otlp-gateway.grafana.net/otlp\n    secretName: stratus/otlp-credentials\n")},
 			check: func(t *testing.T, env *Environment) {
-				if o := env.App.Otlp; o == nil || o.SecretName != "stratus/otlp-credentials" {
-					t.Errorf("otlp = %+v", o)
-				}
-				if got := env.Services[0].Environment; !reflect.DeepEqual(got, map[string]string{"LOG_LEVEL": "debug", "_X": "1"}) {
-					t.Errorf("environment = %v", got)
-				}
+				assert.Equal(t, &Otlp{Endpoint: "https://otlp-gateway.grafana.net/otlp", SecretName: "stratus/otlp-credentials"}, env.App.Otlp)
+				assert.Equal(t, map[string]string{"LOG_LEVEL": "debug", "_X": "1"}, env.Services[0].Environment)
 			},
 		},
 		{
 			name:  "viewer names may be the domain and any subdomain",
 			edits: []edit{inDNS("  viewerNames: [app.example.com, a.b.example.com]\n")},
 			check: func(t *testing.T, env *Environment) {
-				if !slices.Equal(env.DNS.ViewerNames, []string{"app.example.com", "a.b.example.com"}) {
-					t.Errorf("viewerNames = %v", env.DNS.ViewerNames)
-				}
+				assert.Equal(t, []string{"app.example.com", "a.b.example.com"}, env.DNS.ViewerNames)
 			},
 		},
 		{
@@ -1717,18 +1779,16 @@ func TestValidValuesAreAccepted(t *testing.T) {
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinuxRuleSet]\n  countOverrides: [AWSManagedRulesLinuxRuleSet:LFI_URIPATH, AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY]\n  geo:\n    mode: allow\n    countries: [NO, DE]\n"),
 				section("cloudfront", "  geoRestriction:\n    mode: denylist\n    countries: [KP]\n  frontend:\n    source: ./frontend/dist\n")},
 			check: func(t *testing.T, env *Environment) {
-				if !slices.Equal(env.WAF.GeoCountries, []string{"NO", "DE"}) {
-					t.Errorf("geo countries = %v", env.WAF.GeoCountries)
-				}
+				assert.Equal(t, []string{"NO", "DE"}, env.WAF.GeoCountries)
+				assert.Equal(t, "./frontend/dist", env.CloudFront.FrontendSource)
 			},
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env, err := Load(writeFile(t, t.TempDir(), "test.yaml", apply(t, baseYAML, tc.edits)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			dir := repository(t)
+			env, err := Load(writeFile(t, dir, "test.yaml", apply(t, baseYAML, tc.edits)))
+			require.NoError(t, err)
 			if tc.check != nil {
 				tc.check(t, env)
 			}
@@ -1739,12 +1799,8 @@ func TestValidValuesAreAccepted(t *testing.T) {
 func TestExplicitEmptyEndpointListMeansNone(t *testing.T) {
 	doc := apply(t, baseYAML, []edit{{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: []\n"}})
 	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if env.Network.InterfaceEndpoints == nil || len(env.Network.InterfaceEndpoints) != 0 {
-		t.Errorf("interfaceEndpoints = %#v, want an empty, non-nil list", env.Network.InterfaceEndpoints)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{}, env.Network.InterfaceEndpoints, "an empty, non-nil list")
 }
 
 func TestAnchorsAndAliasesAreFollowed(t *testing.T) {
@@ -1753,47 +1809,113 @@ func TestAnchorsAndAliasesAreFollowed(t *testing.T) {
 			"services:\n  - name: web\n    port: &port 8081\n    image: &image \"1.0.0\"\n  - name: api\n    port: *port\n    image: *image\n"},
 	})
 	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range []struct {
-		name string
-		port int
-	}{{"web", 8081}, {"api", 8081}} {
-		if s := env.Services[i]; s.Name != want.name || s.Port != want.port || s.Image != "1.0.0" {
-			t.Errorf("services[%d] = %q %d %q, want %q %d", i, s.Name, s.Port, s.Image, want.name, want.port)
-		}
+	require.NoError(t, err)
+	require.Len(t, env.Services, 2)
+	for i, name := range []string{"web", "api"} {
+		assert.Equal(t, name, env.Services[i].Name)
+		assert.Equal(t, 8081, env.Services[i].Port)
+		assert.Equal(t, "1.0.0", env.Services[i].Image)
 	}
 }
 
-// envYAML is baseYAML as environment name, in an account of its own (derived from the name).
+func TestMergeKeysWork(t *testing.T) {
+	doc := apply(t, baseYAML, []edit{
+		{"services:\n  - name: web\n    port: 8080\n    image: \"1.0.0\"\n",
+			"services:\n  - &web\n    name: web\n    port: 8081\n    image: \"1.0.0\"\n    cpu: 1024\n    memory: 2048\n  - <<: *web\n    name: api\n    memory: 4096\n"},
+	})
+	env, err := Load(writeFile(t, t.TempDir(), "test.yaml", doc))
+	require.NoError(t, err)
+	require.Len(t, env.Services, 2)
+	api := env.Services[1]
+	assert.Equal(t, "api", api.Name, "a key of the mapping itself wins over the merged one")
+	assert.Equal(t, 8081, api.Port)
+	assert.Equal(t, 1024, api.Cpu)
+	assert.Equal(t, 4096, api.Memory)
+	assert.Equal(t, "/api/api/*", api.PathPattern)
+}
+
+// envYAML is baseYAML as environment name, in an account of its own (derived from the name),
+// with the domain <name>.example.com.
 func envYAML(name string) string {
 	account := fmt.Sprintf("%012d", crc32.ChecksumIEEE([]byte(name)))
-	return strings.NewReplacer("name: test", "name: "+name, `account: "123456789012"`, `account: "`+account+`"`).Replace(baseYAML)
+	return strings.NewReplacer("name: test", "name: "+name, `account: "123456789012"`, `account: "`+account+`"`,
+		"domain: example.com", "domain: "+name+".example.com").Replace(baseYAML)
 }
 
-func TestEnvironmentsSharingAnAccountAreRejected(t *testing.T) {
+// repository returns a temporary folder laid out like the repository: a cdk.json, and a built
+// frontend under frontend/dist.
+func repository(t *testing.T) string {
 	dir := t.TempDir()
-	writeFile(t, dir, "dev.yaml", strings.Replace(baseYAML, "name: test", "name: dev", 1))
-	writeFile(t, dir, "staging.yaml", strings.Replace(baseYAML, "name: test", "name: staging", 1))
-	writeFile(t, dir, "prod.yaml", envYAML("prod"))
-	const why = " (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)"
-	for _, c := range []struct {
-		names []string
-		want  []string
+	writeFile(t, dir, "cdk.json", "{}")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "frontend", "dist"), 0o755))
+	writeFile(t, dir, "frontend/dist/index.html", "<!doctype html>")
+	return dir
+}
+
+func TestValuesSharedAcrossTheFolderAreRejectedNamingBothFiles(t *testing.T) {
+	const (
+		whyAccount = " (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)"
+		whyName    = " (each environment needs its own domain and viewer names: CloudFront alternate domain names are unique across AWS, so a copy would collide at deploy)"
+	)
+	// sharedAccount gives an environment file the account 123456789012.
+	sharedAccount := func(name string) string {
+		own := fmt.Sprintf(`account: "%012d"`, crc32.ChecksumIEEE([]byte(name)))
+		return strings.Replace(envYAML(name), own, `account: "123456789012"`, 1)
+	}
+	for _, tc := range []struct {
+		name         string
+		dev, staging string
+		selected     []string
+		want         []string // lines after the folder path
 	}{
-		{nil, []string{
-			filepath.Join(dir, "dev.yaml") + `: account "123456789012": also the account of staging.yaml` + why,
-			filepath.Join(dir, "staging.yaml") + `: account "123456789012": also the account of dev.yaml` + why,
-		}},
-		// Deploys select one environment: its neighbours in the folder still count.
-		{[]string{"staging"}, []string{filepath.Join(dir, "staging.yaml") + `: account "123456789012": also the account of dev.yaml` + why}},
-		{[]string{"prod"}, nil},
+		{
+			name: "an environment keeping another's account is reported on both files",
+			dev:  sharedAccount("dev"), staging: sharedAccount("staging"),
+			want: []string{
+				`/dev.yaml:2: account "123456789012": also the account of staging.yaml` + whyAccount,
+				`/staging.yaml:2: account "123456789012": also the account of dev.yaml` + whyAccount,
+			},
+		},
+		{
+			name: "a deploy selecting one environment still sees its neighbours",
+			dev:  sharedAccount("dev"), staging: sharedAccount("staging"), selected: []string{"staging"},
+			want: []string{`/staging.yaml:2: account "123456789012": also the account of dev.yaml` + whyAccount},
+		},
+		{
+			name: "an environment without a shared value loads beside the others",
+			dev:  sharedAccount("dev"), staging: sharedAccount("staging"), selected: []string{"prod"},
+		},
+		{
+			name: "a copied environment keeping another's domain is reported once per file",
+			dev:  envYAML("dev"), staging: strings.Replace(envYAML("staging"), "domain: staging.", "domain: dev.", 1),
+			want: []string{
+				`/dev.yaml:20: dns.domain "dev.example.com": also the dns.domain of staging.yaml` + whyName,
+				`/staging.yaml:20: dns.domain "dev.example.com": also the dns.domain of dev.yaml` + whyName,
+			},
+		},
+		{
+			name: "a viewer name of another environment is reported, given or derived from the domain",
+			dev: strings.Replace(envYAML("dev"), "  hostedZoneId: Z0123456789EXAMPLE\n",
+				"  hostedZoneId: Z0123456789EXAMPLE\n  viewerNames:\n    - dev.example.com\n    - staging.dev.example.com\n", 1),
+			staging: strings.Replace(envYAML("staging"), "domain: staging.", "domain: staging.dev.", 1),
+			want: []string{
+				`/dev.yaml:24: dns.viewerNames[1] "staging.dev.example.com": also a viewer name of staging.yaml` + whyName,
+				`/staging.yaml:19: dns.viewerNames[0] "staging.dev.example.com": also a viewer name of dev.yaml` + whyName,
+			},
+		},
 	} {
-		_, err := LoadDir(dir, c.names...)
-		if got := errorLines(err); !slices.Equal(got, c.want) {
-			t.Errorf("LoadDir(%v): error lines differ\n got:\n%s\nwant:\n%s", c.names, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "dev.yaml", tc.dev)
+			writeFile(t, dir, "staging.yaml", tc.staging)
+			writeFile(t, dir, "prod.yaml", envYAML("prod"))
+			_, err := LoadDir(dir, tc.selected...)
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, dir+w)
+			}
+			assert.Equal(t, want, errorLines(err))
+		})
 	}
 }
 
@@ -1802,24 +1924,16 @@ func TestLoadDirOrdersDevStagingProdThenAlphabetically(t *testing.T) {
 	for _, n := range []string{"zeta", "prod", "alpha", "staging", "dev"} {
 		writeFile(t, dir, n+".yaml", envYAML(n))
 	}
-	writeFile(t, dir, "notes.yml", "not: loaded\n") // only *.yaml counts
-	if err := os.Mkdir(filepath.Join(dir, "examples.yaml"), 0o755); err != nil {
-		t.Fatal(err) // a directory is skipped, and nothing below dir is read
-	}
+	writeFile(t, dir, "notes.yml", "not: loaded\n")                          // only *.yaml counts
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "examples.yaml"), 0o755)) // a directory is skipped, and nothing below dir is read
 	envs, err := LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got []string
 	for _, e := range envs {
 		got = append(got, e.Name)
 	}
-	if want := []string{"dev", "staging", "prod", "alpha", "zeta"}; !slices.Equal(got, want) {
-		t.Errorf("order = %v, want %v", got, want)
-	}
-	if want := filepath.Join(dir, "dev.yaml"); envs[0].File != want {
-		t.Errorf("File = %q, want %q", envs[0].File, want)
-	}
+	assert.Equal(t, []string{"dev", "staging", "prod", "alpha", "zeta"}, got)
+	assert.Equal(t, filepath.Join(dir, "dev.yaml"), envs[0].File)
 }
 
 func TestLoadDirWithNamesKeepsTheirOrder(t *testing.T) {
@@ -1828,12 +1942,10 @@ func TestLoadDirWithNamesKeepsTheirOrder(t *testing.T) {
 		writeFile(t, dir, n+".yaml", envYAML(n))
 	}
 	envs, err := LoadDir(dir, "prod", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(envs) != 2 || envs[0].Name != "prod" || envs[1].Name != "dev" {
-		t.Errorf("got %d environments, want prod then dev", len(envs))
-	}
+	require.NoError(t, err)
+	require.Len(t, envs, 2)
+	assert.Equal(t, "prod", envs[0].Name)
+	assert.Equal(t, "dev", envs[1].Name)
 }
 
 func TestLoadDirWithANameThatHasNoFile(t *testing.T) {
@@ -1841,16 +1953,9 @@ func TestLoadDirWithANameThatHasNoFile(t *testing.T) {
 	writeFile(t, dir, "dev.yaml", envYAML("dev"))
 	writeFile(t, dir, "prod.yaml", envYAML("prod"))
 	envs, err := LoadDir(dir, "dev", "qa")
-	if envs != nil {
-		t.Errorf("got environments together with an error")
-	}
-	want := filepath.Join(dir, "qa.yaml") + ": cannot read: no such environment file (environments in " + dir + ": dev, prod)"
-	if err == nil || err.Error() != want {
-		t.Fatalf("got %v\nwant %s", err, want)
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("error does not match fs.ErrNotExist")
-	}
+	assert.Nil(t, envs, "no environments together with an error")
+	require.EqualError(t, err, filepath.Join(dir, "qa.yaml")+": cannot read: no such environment file (environments in "+dir+": dev, prod)")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
@@ -1860,20 +1965,16 @@ func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 	writeFile(t, dir, "staging.yaml", strings.Replace(envYAML("staging"), "name: staging", "name: stage", 1))
 	_, err := LoadDir(dir)
 	want := []string{
-		filepath.Join(dir, "staging.yaml") + `: name "stage": must equal the file name "staging" (rename the file or change the name)`,
+		filepath.Join(dir, "staging.yaml") + `:1: name "stage": must equal the file name "staging" (rename the file or change the name)`,
 		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)",
 	}
-	if got := errorLines(err); !slices.Equal(got, want) {
-		t.Errorf("error lines differ\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	assert.Equal(t, want, errorLines(err))
 }
 
 func TestLoadDirWithoutEnvironmentFiles(t *testing.T) {
 	dir := t.TempDir()
 	_, err := LoadDir(dir)
-	if want := dir + ": no environment files (*.yaml) found"; err == nil || err.Error() != want {
-		t.Errorf("got %v, want %s", err, want)
-	}
+	assert.EqualError(t, err, dir+": no environment files (*.yaml) found")
 }
 
 func TestRegionFacts(t *testing.T) {
@@ -1887,53 +1988,13 @@ func TestRegionFacts(t *testing.T) {
 		"ap-southeast-1": {Name: "ap-southeast-1", AZLetters: "abc", CloudFrontOriginPrefixList: "pl-31a34658"},
 	}
 	for name, w := range want {
-		if got, ok := LookupRegion(name); !ok || got != w {
-			t.Errorf("LookupRegion(%q) = %+v, %v; want %+v", name, got, ok, w)
-		}
+		got, ok := LookupRegion(name)
+		assert.True(t, ok, name)
+		assert.Equal(t, w, got)
 	}
-	if _, ok := LookupRegion("us-west-1"); ok {
-		t.Errorf("LookupRegion(us-west-1) found a region Stratus has no prefix list id for")
-	}
-	if got, want := SupportedRegions(), []string{"ap-southeast-1", "eu-central-1", "eu-west-1", "eu-west-2", "us-east-1", "us-east-2", "us-west-2"}; !slices.Equal(got, want) {
-		t.Errorf("SupportedRegions() = %v, want %v", got, want)
-	}
-}
-
-func TestEndpointLists(t *testing.T) {
-	if !slices.IsSorted(SupportedInterfaceEndpoints) {
-		t.Errorf("SupportedInterfaceEndpoints is not sorted")
-	}
-	if got := len(slices.Compact(slices.Clone(SupportedInterfaceEndpoints))); got != len(SupportedInterfaceEndpoints) {
-		t.Errorf("SupportedInterfaceEndpoints has duplicates")
-	}
-	for _, e := range DefaultInterfaceEndpoints {
-		if !slices.Contains(SupportedInterfaceEndpoints, e) {
-			t.Errorf("default endpoint %q is not supported", e)
-		}
-	}
-	for _, e := range []string{"s3", "dynamodb"} {
-		if slices.Contains(SupportedInterfaceEndpoints, e) {
-			t.Errorf("%s must not be an interface endpoint: it is always a gateway endpoint", e)
-		}
-	}
-}
-
-
-func TestFargateSizes(t *testing.T) {
-	// Memory choices per CPU size, from the Fargate task size table.
-	want := map[int]struct{ first, last, count int }{
-		256: {512, 2048, 3}, 512: {1024, 4096, 4}, 1024: {2048, 8192, 7}, 2048: {4096, 16384, 13},
-		4096: {8192, 30720, 23}, 8192: {16384, 61440, 12}, 16384: {32768, 122880, 12},
-	}
-	if len(fargateMemory) != len(want) || len(fargateCpus) != len(want) || !slices.IsSorted(fargateCpus) {
-		t.Fatalf("fargate tables have %d / %d CPU sizes, want %d", len(fargateMemory), len(fargateCpus), len(want))
-	}
-	for _, cpu := range fargateCpus {
-		m, w := fargateMemory[cpu], want[cpu]
-		if len(m) != w.count || m[0] != w.first || m[len(m)-1] != w.last {
-			t.Errorf("cpu %d allows %v, want %d values %d-%d", cpu, m, w.count, w.first, w.last)
-		}
-	}
+	_, ok := LookupRegion("us-west-1")
+	assert.False(t, ok, "Stratus has no prefix list id for us-west-1")
+	assert.Equal(t, []string{"ap-southeast-1", "eu-central-1", "eu-west-1", "eu-west-2", "us-east-1", "us-east-2", "us-west-2"}, SupportedRegions())
 }
 
 func TestImageReferences(t *testing.T) {
@@ -1945,9 +2006,7 @@ func TestImageReferences(t *testing.T) {
 		"localhost/web:dev", "registry.example.com:5000/team/web__x:1",
 	}
 	for _, img := range ok {
-		if msg := imageProblem(img); msg != "" {
-			t.Errorf("imageProblem(%q) = %q, want no problem", img, msg)
-		}
+		assert.Empty(t, imageProblem(img), img)
 	}
 	bad := []string{
 		"latest", strings.Repeat("a", 129), "-1", "1.0 beta", "nginx:1.27", "web@sha256:" + strings.Repeat("0f", 32),
@@ -1956,8 +2015,63 @@ func TestImageReferences(t *testing.T) {
 		"ecr.example.com//web:1", "-bad.example.com/web:1",
 	}
 	for _, img := range bad {
-		if imageProblem(img) == "" {
-			t.Errorf("imageProblem(%q) found nothing wrong", img)
+		assert.NotEmpty(t, imageProblem(img), img)
+	}
+}
+
+// TestEveryAllowedValueIsAccepted feeds each value internal/limits allows through Load: what the
+// docs and the schema list must load.
+func TestEveryAllowedValueIsAccepted(t *testing.T) {
+	type value struct {
+		name  string
+		edits []edit
+	}
+	var values []value
+	add := func(name string, edits ...edit) { values = append(values, value{name, edits}) }
+	for _, cpu := range limits.FargateCPUs {
+		for _, mem := range limits.FargateMemory(cpu) {
+			add(fmt.Sprintf("Fargate %d/%d", cpu, mem), svc(fmt.Sprintf("    cpu: %d\n    memory: %d\n", cpu, mem)))
 		}
 	}
+	for _, v := range limits.AuroraPostgresVersions {
+		add("Aurora PostgreSQL "+v, section("database", fmt.Sprintf("  engineVersion: %q\n", v)))
+	}
+	for _, v := range limits.PostgresVersions {
+		add("RDS PostgreSQL "+v, section("database", fmt.Sprintf("  postgres:\n    engineVersion: %q\n", v)))
+	}
+	for _, engine := range limits.CacheEngines {
+		for _, v := range limits.CacheEngineVersions[engine] {
+			add(engine+" "+v, inCache(fmt.Sprintf("  engine: %s\n  engineVersion: %q\n", engine, v)))
+		}
+	}
+	for _, days := range limits.LogRetentionDays {
+		add(fmt.Sprintf("log retention %d", days), section("app", fmt.Sprintf("  logRetentionDays: %d\n", days)),
+			edit{"  flowLogRetentionDays: 365", fmt.Sprintf("  flowLogRetentionDays: %d", days)})
+	}
+	for _, pc := range limits.PriceClasses {
+		add(pc, section("cloudfront", "  priceClass: "+pc+"\n"))
+	}
+	add("every extra managed rule group", section("waf", "  managedRuleGroups: ["+strings.Join(limits.ExtraManagedRuleGroups, ", ")+"]\n"))
+	add("every interface endpoint", edit{"  natGateways: per-az\n", "  natGateways: per-az\n  interfaceEndpoints: [" + strings.Join(limits.InterfaceEndpoints, ", ") + "]\n"})
+	add("the lowest WAF rate limit", section("waf", fmt.Sprintf("  rateLimit: %d\n", limits.MinWAFRateLimit)))
+	add("the highest WAF rate limit", section("waf", fmt.Sprintf("  rateLimit: %d\n", limits.MaxWAFRateLimit)))
+	add("five zones", edit{"      - name: us-east-1b\n", "      - name: us-east-1b\n      - name: us-east-1c\n      - name: us-east-1d\n      - name: us-east-1e\n"})
+	add("a 57-character domain", edit{"domain: example.com", "domain: " + strings.Repeat("a", 45) + ".example.com"})
+	for _, v := range values {
+		t.Run(v.name, func(t *testing.T) {
+			_, err := Load(writeFile(t, t.TempDir(), "test.yaml", apply(t, baseYAML, v.edits)))
+			assert.NoError(t, err)
+		})
+	}
+}
+
+func TestFrontendDirIsResolvedAgainstTheRepositoryRoot(t *testing.T) {
+	dir := repository(t)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "config"), 0o755))
+	doc := apply(t, baseYAML, []edit{section("cloudfront", "  frontend:\n    source: frontend/dist\n")})
+	env, err := Load(writeFile(t, dir, "config/test.yaml", doc))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "frontend", "dist"), FrontendDir(env))
+	env.CloudFront.FrontendSource = ""
+	assert.Empty(t, FrontendDir(env))
 }

@@ -2,19 +2,21 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 var (
@@ -23,13 +25,6 @@ var (
 	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 	// tagCharsRE is the character set AWS accepts in tag keys and values across services.
 	tagCharsRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-)
-
-// Prefix lengths AWS accepts for a VPC are /16–/28; Stratus narrows the VPC to /16–/24 so
-// there is always room for three tiers of subnets in at least two AZs.
-const (
-	minVPCBits, maxVPCBits       = 16, 24
-	minSubnetBits, maxSubnetBits = 16, 28
 )
 
 // reservedTagKeys are set by the app on every resource; letting a file set them too would make
@@ -63,9 +58,19 @@ func validate(env *Environment, d *decoder) {
 	v.tags()
 }
 
-// errorf records a value problem. It has no line: the key path locates it, and relations such as
-// an overlap have no single line.
-func (v *validator) errorf(format string, args ...any) { v.d.errAt(0, format, args...) }
+// errorf records a value problem. Its message starts with the key path, which gives the line:
+// the key's own, or that of the nearest enclosing key the file gives. A value written unquoted
+// where a string belongs was reported as such; that report gives way to this one, which adds
+// the hint.
+func (v *validator) errorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	path := keyPath(msg)
+	if i, ok := v.d.unquoted[path]; ok {
+		v.d.problems[i] = nil
+		msg += " (and quote the value)"
+	}
+	v.d.errAt(v.d.lineOf(path), "%s", msg)
+}
 
 // given reports whether the key at path has a usable value. An absent required key is reported
 // with what it should hold; a key whose value already failed to decode is not reported again.
@@ -73,7 +78,7 @@ func (v *validator) given(path, required string) bool {
 	switch {
 	case v.d.bad[path]:
 		return false
-	case v.d.present[path]:
+	case v.d.has(path):
 		return true
 	case required != "":
 		v.errorf("%s: required: %s", path, required)
@@ -147,7 +152,7 @@ func (v *validator) regions() {
 		}
 		var cidr netip.Prefix
 		if v.given(path+".cidr", "the VPC's IPv4 CIDR, /16 to /24 (e.g. 10.1.0.0/16)") {
-			if p, ok := v.prefix(path+".cidr", r.CIDR, minVPCBits, maxVPCBits); ok {
+			if p, ok := v.prefix(path+".cidr", r.CIDR, limits.MinVPCPrefixBits, limits.MaxVPCPrefixBits); ok {
 				cidr = p
 				vpcs = append(vpcs, vpc{path + ".cidr", p})
 			}
@@ -172,6 +177,8 @@ func (v *validator) zones(path string, r *Region, facts RegionFacts, known bool,
 	}
 	if n := len(r.AvailabilityZones); n < 2 {
 		v.errorf("%s: has %d zone(s), at least 2 are required (the ALB and Multi-AZ databases need two AZs)", azPath, n)
+	} else if n > limits.MaxZones {
+		v.errorf("%s: has %d zones, at most %d are allowed (the data subnets' network ACL holds a rule per zone and tier within its quota)", azPath, n, limits.MaxZones)
 	}
 	firstAZ := map[string]int{}
 	var subnets []subnet
@@ -213,12 +220,12 @@ func (s subnet) label() string {
 // azSubnets checks (or derives) the three subnets of the AZ at key path p, index j of the region
 // at regionPath, and returns the valid ones.
 func (v *validator) azSubnets(regionPath, p string, j int, az *AvailabilityZone, cidr netip.Prefix) []subnet {
-	keys := azKeys[1:] // publicSubnet, appSubnet, dataSubnet
+	keys := []string{"publicSubnet", "appSubnet", "dataSubnet"}
 	values := []*string{&az.PublicSubnet, &az.AppSubnet, &az.DataSubnet}
 	thirdOctet := []int{1 + j, 10 + j, 20 + j} // the seed layout: 10.x.1-3, 10.x.10-12, 10.x.20-22
 	var given, missing []string
 	for _, k := range keys {
-		if v.d.present[p+"."+k] {
+		if v.d.has(p + "." + k) {
 			given = append(given, k)
 		} else {
 			missing = append(missing, k)
@@ -248,11 +255,11 @@ func (v *validator) azSubnets(regionPath, p string, j int, az *AvailabilityZone,
 	}
 	for i, k := range keys {
 		kp := p + "." + k
-		if !v.d.present[kp] || v.d.bad[kp] {
+		if !v.d.has(kp) || v.d.bad[kp] {
 			continue
 		}
 		s := *values[i]
-		pfx, ok := v.prefix(kp, s, minSubnetBits, maxSubnetBits)
+		pfx, ok := v.prefix(kp, s, limits.MinSubnetPrefixBits, limits.MaxSubnetPrefixBits)
 		if !ok {
 			continue
 		}
@@ -324,20 +331,17 @@ func (v *validator) edgeRegion() {
 
 func (v *validator) network() {
 	nw := &v.env.Network
-	if v.given("network.natGateways", "") && !slices.Contains(natModes, nw.NatGateways) {
-		v.errorf("network.natGateways %q: unknown NAT mode (allowed: %s, %s)", nw.NatGateways, NatPerAZ, NatSingle)
-	}
+	oneOf(v, "network.natGateways", nw.NatGateways, natModes, "unknown NAT mode")
 	if v.given("network.interfaceEndpoints", "") {
-		first := map[string]int{}
 		for i, name := range nw.InterfaceEndpoints {
 			p := fmt.Sprintf("network.interfaceEndpoints[%d]", i)
 			if v.d.bad[p] {
 				continue
 			}
-			switch j, dup := first[name]; {
+			switch j, dup := earlier(nw.InterfaceEndpoints, i); {
 			case dup:
 				v.errorf("%s %q: duplicate of network.interfaceEndpoints[%d] (list each endpoint once)", p, name, j)
-			case slices.Contains(gatewayEndpoints, name):
+			case slices.Contains(limits.GatewayEndpoints, name):
 				v.errorf("%s %q: %s is a gateway endpoint, which Stratus always creates; remove it from interfaceEndpoints", p, name, name)
 			case !slices.Contains(SupportedInterfaceEndpoints, name):
 				hint := ""
@@ -348,19 +352,17 @@ func (v *validator) network() {
 				}
 				v.errorf("%s %q: unknown interface endpoint (%sallowed: %s)", p, name, hint, strings.Join(SupportedInterfaceEndpoints, ", "))
 			}
-			if _, dup := first[name]; !dup {
-				first[name] = i
-			}
 		}
 	}
-	if v.given("network.flowLogRetentionDays", "") && !slices.Contains(flowLogRetentionValues, nw.FlowLogRetentionDays) {
-		v.errorf("network.flowLogRetentionDays %d: not a retention CloudWatch Logs accepts (allowed: %s)", nw.FlowLogRetentionDays, joinInts(flowLogRetentionValues))
-	}
+	oneOf(v, "network.flowLogRetentionDays", nw.FlowLogRetentionDays, limits.LogRetentionDays, "not a retention CloudWatch Logs accepts")
 }
 
 func (v *validator) services() {
 	cachePortOK := !v.d.bad["cache"] && !v.d.bad["cache.port"]
-	first := map[string]int{}
+	first, folded := map[string]int{}, map[string]int{}
+	if n := len(v.env.Services); n > limits.MaxServices {
+		v.errorf("services: has %d services, at most %d are allowed (each takes a listener rule of the ALB)", n, limits.MaxServices)
+	}
 	for i := range v.env.Services {
 		s := &v.env.Services[i]
 		p := fmt.Sprintf("services[%d]", i)
@@ -368,13 +370,17 @@ func (v *validator) services() {
 			continue
 		}
 		if v.given(p+".name", "the service name, [a-z][a-z0-9-]{0,30}") {
-			switch j, dup := first[s.Name]; {
+			j, dup := first[s.Name]
+			k, folds := folded[naming.Pascal(s.Name)]
+			switch {
 			case !serviceNameRE.MatchString(s.Name):
 				v.errorf("%s.name %q: must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})", p, s.Name)
 			case dup:
 				v.errorf("%s.name %q: duplicate of services[%d].name (service names must be unique)", p, s.Name, j)
+			case folds:
+				v.errorf("%s.name %q: differs from services[%d].name %q only in dashes, and resource names drop dashes (rename one)", p, s.Name, k, v.env.Services[k].Name)
 			default:
-				first[s.Name] = i
+				first[s.Name], folded[naming.Pascal(s.Name)] = i, i
 			}
 		}
 		who := v.serviceLabel(p, s)
@@ -390,13 +396,20 @@ func (v *validator) services() {
 				p, s.PathPattern, who)
 			v.d.bad[p+".pathPattern"] = true // not compared with the other services' patterns
 		}
-		if v.given(p+".healthCheckPath", "") && !validHealthCheckPath(s.HealthCheckPath) {
-			v.errorf(`%s.healthCheckPath %q%s: not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
-				p, s.HealthCheckPath, who)
+		switch hp := s.HealthCheckPath; {
+		case !v.given(p+".healthCheckPath", ""):
+		case !validHealthCheckPath(hp):
+			v.errorf(`%s.healthCheckPath %q%s: not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`, p, hp, who)
+		case i == 0 && !limits.ValidRoute53Path(hp):
+			v.errorf("%s.healthCheckPath %q%s: the first service's health path is also the Route 53 health check's, which allows only paths %s", p, hp, who, limits.Route53PathRule)
 		}
 		if v.given(p+".database", "") && !slices.Contains(databaseEngines, s.Database) {
 			v.errorf("%s.database %q%s: unknown database engine (allowed: %s, %s, %s)", p, s.Database, who, EngineAuroraPostgres, EnginePostgres, EngineNone)
 			v.d.bad[p+".database"] = true
+		}
+		if db := strings.ReplaceAll(s.Name, "-", "_"); s.ShareDatabaseWith == "" && s.Database != EngineNone && slices.Contains(limits.ReservedDatabaseNames, db) {
+			v.errorf("%s.name %q: its database would be named %q, which PostgreSQL or RDS reserves (reserved: %s; rename the service or set database: none)",
+				p, s.Name, db, strings.Join(limits.ReservedDatabaseNames, ", "))
 		}
 		v.environment(p, who, s)
 		v.sidecars(p, who, s)
@@ -409,7 +422,7 @@ func (v *validator) services() {
 // its messages (a key path alone does not say which service services[3] is), or "" when the
 // service has no usable name.
 func (v *validator) serviceLabel(p string, s *Service) string {
-	if !v.d.present[p+".name"] || v.d.bad[p+".name"] {
+	if !v.d.has(p+".name") || v.d.bad[p+".name"] {
 		return ""
 	}
 	return fmt.Sprintf(" (service %q)", s.Name)
@@ -421,10 +434,12 @@ func (v *validator) servicePort(p, who string, s *Service, cachePortOK bool) {
 	}
 	const allowed = "allowed: 1-65535 except 80 and 443"
 	switch {
-	case s.Port < 1 || s.Port > 65535:
+	case s.Port < limits.MinPort || s.Port > limits.MaxPort:
 		v.errorf("%s.port %d%s: out of range (%s)", p, s.Port, who, allowed)
-	case s.Port == 80 || s.Port == 443:
+	case slices.Contains(limits.ListenerPorts, s.Port):
 		v.errorf("%s.port %d%s: reserved for the ALB's listeners (%s)", p, s.Port, who, allowed)
+	case slices.Contains(limits.CollectorPorts, s.Port) && slices.Contains(s.Sidecars, "adot"):
+		v.errorf("%s.port %d%s: the adot sidecar listens on %s in the same task (allowed with adot: 1-65535 except 80, 443, 4317 and 4318)", p, s.Port, who, joinInts(limits.CollectorPorts))
 	case cachePortOK && s.Port == v.env.Cache.Port:
 		v.errorf("%s.port %d%s: equals cache.port %d (the app and cache security groups would share a port; pick another)", p, s.Port, who, v.env.Cache.Port)
 	}
@@ -446,14 +461,20 @@ func (v *validator) image(p, who string, s *Service) {
 	kp := p + ".image"
 	switch {
 	case v.d.bad[kp]:
-	case !v.d.present[kp]:
+	case !v.d.has(kp):
 		v.errorf("%s%s: required: %s", kp, who, imageRequired)
 	default:
 		if msg := imageProblem(s.Image); msg != "" {
 			v.errorf("%s %q%s: %s", kp, s.Image, who, msg)
+		} else if m := ecrRegistryRE.FindStringSubmatch(s.Image); m != nil && m[1] != v.env.Account && accountRE.MatchString(v.env.Account) {
+			v.errorf("%s %q%s: a private ECR repository of account %s, which the tasks of account %s cannot pull from (their execution role may pull only from the service's own Stratus repository): push the image there and give its tag, e.g. image: \"1.4.2\"",
+				kp, s.Image, who, m[1], v.env.Account)
 		}
 	}
 }
+
+// ecrRegistryRE matches a private ECR registry host and captures its account.
+var ecrRegistryRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/`)
 
 // imageProblem says what is wrong with an image reference, or "" when it is fine. A value with
 // none of "/", ":" and "@" is a bare tag in the service's own repository.
@@ -476,7 +497,7 @@ func imageProblem(img string) string {
 	registry, repo, ok := strings.Cut(name, "/")
 	switch {
 	case !ok:
-		return "a full reference needs a registry and a repository (registry/repository:tag, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or docker.io/library/nginx:1.27); a bare tag has no : or @"
+		return "a full reference needs a registry and a repository (registry/repository:tag, e.g. public.ecr.aws/nginx/nginx:1.27 or docker.io/library/nginx:1.27); a bare tag has no : or @"
 	case !registryRE.MatchString(registry) || !(strings.ContainsAny(registry, ".:") || registry == "localhost"):
 		return fmt.Sprintf("%q is not a registry host: name the registry explicitly (e.g. docker.io/%s)", registry, strings.TrimPrefix(img, "docker.io/"))
 	}
@@ -503,12 +524,12 @@ func (v *validator) fargateSize(p, who string, s *Service) {
 	if v.d.bad[p+".cpu"] || v.d.bad[p+".memory"] {
 		return
 	}
-	mems, ok := fargateMemory[s.Cpu]
+	mems := limits.FargateMemory(s.Cpu)
 	switch {
-	case !ok:
-		v.errorf("%s.cpu %d%s: not a Fargate CPU size (allowed: %s)", p, s.Cpu, who, joinInts(fargateCpus))
+	case mems == nil:
+		v.errorf("%s.cpu %d%s: not a Fargate CPU size (allowed: %s)", p, s.Cpu, who, joinInts(limits.FargateCPUs))
 	case slices.Contains(mems, s.Memory):
-	case v.d.present[p+".memory"]:
+	case v.d.has(p + ".memory"):
 		v.errorf("%s.memory %d%s: Fargate cpu %d allows memory %s", p, s.Memory, who, s.Cpu, joinInts(mems))
 	default:
 		v.errorf("%s.cpu %d%s: the default memory %d does not fit: Fargate cpu %d allows memory %s (give memory)", p, s.Cpu, who, s.Memory, s.Cpu, joinInts(mems))
@@ -522,12 +543,12 @@ func (v *validator) counts(p, who string, c Capacity) {
 	const rule = "1 <= minCount <= desiredCount <= maxCount <= 1000"
 	value := map[string]int{"desiredCount": c.DesiredCount, "minCount": c.MinCount, "maxCount": c.MaxCount}
 	ok := true
-	for _, k := range capacityKeys {
+	for _, k := range []string{"desiredCount", "minCount", "maxCount"} {
 		kp := p + "." + k
 		switch x := value[k]; {
 		case v.d.bad[kp]:
 			ok = false
-		case x < 1 || x > 1000:
+		case x < limits.MinTaskCount || x > limits.MaxTaskCount:
 			v.errorf("%s %d%s: out of range (allowed: %s)", kp, x, who, rule)
 			ok = false
 		}
@@ -542,11 +563,11 @@ func (v *validator) counts(p, who string, c Capacity) {
 		if value[a] > value[b] {
 			rel, inv = "above", "below"
 		}
-		if !v.d.present[p+"."+a] {
+		if !v.d.has(p + "." + a) {
 			a, b, rel = b, a, inv
 		}
 		other := fmt.Sprintf("%s %d", b, value[b])
-		if !v.d.present[p+"."+b] {
+		if !v.d.has(p + "." + b) {
 			other += ", the default"
 		}
 		v.errorf("%s.%s %d%s: %s %s (allowed: %s)", p, a, value[a], who, rel, other, rule)
@@ -561,15 +582,43 @@ func (v *validator) counts(p, who string, c Capacity) {
 	}
 }
 
+// earlier returns the index of the first entry of xs equal to xs[i], and whether it is before i.
+func earlier[T comparable](xs []T, i int) (int, bool) {
+	j := slices.Index(xs, xs[i])
+	return j, j < i
+}
+
+// oneOf reports a given value of path that is not among allowed, saying what it is not; it
+// returns whether the value is usable.
+func oneOf[T comparable](v *validator, path string, x T, allowed []T, what string) bool {
+	if v.d.bad[path] {
+		return false
+	}
+	if !v.d.has(path) || slices.Contains(allowed, x) {
+		return true
+	}
+	list := make([]string, len(allowed))
+	for i, a := range allowed {
+		list[i] = fmt.Sprint(a)
+	}
+	v.errorf("%s %#v: %s (allowed: %s)", path, x, what, strings.Join(list, ", "))
+	return false
+}
+
 // intRange reports a given integer outside lo..hi; unit (may be "") follows the range.
-func (v *validator) intRange(path, who string, x, lo, hi int, unit string) {
-	if !v.given(path, "") || (x >= lo && x <= hi) {
-		return
+// It returns whether the value is usable.
+func (v *validator) intRange(path, who string, x, lo, hi int, unit string) bool {
+	if v.d.bad[path] {
+		return false
+	}
+	if !v.d.has(path) || (x >= lo && x <= hi) {
+		return true
 	}
 	if unit != "" {
 		unit = " " + unit
 	}
 	v.errorf("%s %d%s: out of range (allowed: %d-%d%s)", path, x, who, lo, hi, unit)
+	return false
 }
 
 // pathPatternRE is the character set of ALB path-pattern conditions.
@@ -589,7 +638,7 @@ func (v *validator) pathPatterns(first map[string]int) {
 	for i := range v.env.Services {
 		s := &v.env.Services[i]
 		p := fmt.Sprintf("services[%d]", i)
-		given := v.d.present[p+".pathPattern"]
+		given := v.d.has(p + ".pathPattern")
 		if v.d.bad[p] || v.d.bad[p+".pathPattern"] || (!given && first[s.Name] != i) || s.PathPattern == "" {
 			continue
 		}
@@ -604,7 +653,7 @@ func (v *validator) pathPatterns(first map[string]int) {
 		}
 		pa, pb := fmt.Sprintf("services[%d]", a), fmt.Sprintf("services[%d]", b)
 		other := pb + ".pathPattern"
-		if !v.d.present[other] {
+		if !v.d.has(other) {
 			other = "the default pathPattern of " + pb
 		}
 		v.errorf("%s.pathPattern %q%s: same as %s%s (each service needs its own path pattern)",
@@ -616,47 +665,32 @@ func (v *validator) pathPatterns(first map[string]int) {
 var envVarNameRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,254}$`)
 
 func (v *validator) environment(p, who string, s *Service) {
-	names := make([]string, 0, len(s.Environment))
-	for k := range s.Environment {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		kp := fmt.Sprintf("%s.environment[%q]", p, k)
 		switch {
 		case !envVarNameRE.MatchString(k):
 			v.errorf("%s%s: not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)", kp, who)
-		case slices.Contains(reservedEnvNames, k) || hasAnyPrefix(k, reservedEnvPrefixes):
-			v.errorf("%s%s: reserved: Stratus sets %s and AWS_*, ECS_* itself", kp, who, strings.Join(reservedEnvNames, ", "))
+		case limits.ReservedEnvName(k):
+			v.errorf("%s%s: reserved: Stratus sets %s itself, and names starting with %s are reserved for AWS and ECS (rename the variable)",
+				kp, who, strings.Join(limits.ReservedEnvNames, ", "), strings.Join(limits.ReservedEnvPrefixes, ", "))
+		case limits.LooksLikeCredential(k):
+			v.errorf("%s%s: reads like a credential, and plain environment values are readable in the task definition (keep the value in AWS Secrets Manager and read it at runtime; rename the variable if it holds no secret)", kp, who)
 		}
 	}
-}
-
-func hasAnyPrefix(s string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func (v *validator) sidecars(p, who string, s *Service) {
-	first := map[string]int{}
 	for i, name := range s.Sidecars {
 		kp := fmt.Sprintf("%s.sidecars[%d]", p, i)
 		if v.d.bad[kp] {
 			continue
 		}
-		j, dup := first[name]
+		j, dup := earlier(s.Sidecars, i)
 		switch {
 		case dup:
 			v.errorf("%s %q%s: duplicate of %s.sidecars[%d] (list each sidecar once)", kp, name, who, p, j)
 		case !slices.Contains(sidecarNames, name):
 			v.errorf("%s %q%s: unknown sidecar (allowed: %s)", kp, name, who, strings.Join(sidecarNames, ", "))
-		}
-		if !dup {
-			first[name] = i
 		}
 	}
 }
@@ -690,13 +724,13 @@ func (v *validator) sharedDatabases(first map[string]int) {
 			v.errorf("%s %q%s: no such service (services: %s)", kp, s.ShareDatabaseWith, who, strings.Join(names, ", "))
 		case v.d.bad[pj+".shareDatabaseWith"]:
 			// the owner's own shareDatabaseWith is malformed and has been reported
-		case v.d.present[pj+".shareDatabaseWith"]:
+		case v.d.has(pj + ".shareDatabaseWith"):
 			v.errorf("%s %q%s: that service shares the database of %q itself (name the owner of a database)", kp, s.ShareDatabaseWith, who, owner.ShareDatabaseWith)
 		case v.d.bad[pj+".database"]:
 			// the owner's engine is wrong and has been reported
 		case owner.Database == EngineNone:
 			v.errorf("%s %q%s: that service has database none, so there is no database to share", kp, s.ShareDatabaseWith, who)
-		case !v.d.present[p+".database"]:
+		case !v.d.has(p + ".database"):
 			s.Database = owner.Database
 		case !v.d.bad[p+".database"] && s.Database != owner.Database:
 			v.errorf("%s.database %q%s: differs from the database of %q, which it shares (%s); remove database or make them equal",
@@ -707,34 +741,30 @@ func (v *validator) sharedDatabases(first map[string]int) {
 
 func (v *validator) database() {
 	db := &v.env.Database
-	if v.given("database.engineVersion", "") && !slices.Contains(auroraPostgresVersions, db.EngineVersion) {
-		v.errorf("database.engineVersion %q: not a supported Aurora PostgreSQL version (allowed: %s)", db.EngineVersion, strings.Join(auroraPostgresVersions, ", "))
-	}
+	oneOf(v, "database.engineVersion", db.EngineVersion, limits.AuroraPostgresVersions, "not a supported Aurora PostgreSQL version")
 	if v.given("database.instanceClass", "") {
 		switch {
 		case db.ServerlessV2 != nil:
 			v.errorf("database.instanceClass %q: not allowed together with database.serverlessV2 (Serverless v2 instances have no instance class; remove one of the two)", db.InstanceClass)
-		case db.InstanceClass == serverlessInstanceClass:
+		case db.InstanceClass == limits.ServerlessInstanceClass:
 			v.errorf("database.instanceClass %q: for Serverless v2 give database.serverlessV2 {minCapacity, maxCapacity} instead", db.InstanceClass)
-		default:
-			v.instanceClass("database.instanceClass", db.InstanceClass, "db.r6g.large, db.t4g.medium, db.r7g.2xlarge")
+		case limits.AuroraInstanceClassProblem(db.InstanceClass) != "":
+			v.errorf("database.instanceClass %q: %s", db.InstanceClass, limits.AuroraInstanceClassProblem(db.InstanceClass))
 		}
 	}
-	v.intRange("database.readers", "", db.Readers, 0, 15, "")
+	v.intRange("database.readers", "", db.Readers, limits.MinReaders, limits.MaxReaders, "")
 	if sv := db.ServerlessV2; sv != nil {
 		v.serverlessV2(sv)
 	}
-	v.intRange("database.backupRetentionDays", "", db.BackupRetentionDays, 1, 35, "days")
-	v.windows("database.backupWindow", db.BackupWindow, "database.maintenanceWindow", db.MaintenanceWindow, 30)
-	if v.given("database.removalPolicy", "") && !slices.Contains(removalPolicies, db.RemovalPolicy) {
-		v.errorf("database.removalPolicy %q: unknown removal policy (allowed: %s)", db.RemovalPolicy, strings.Join(removalPolicies, ", "))
-	}
+	v.intRange("database.backupRetentionDays", "", db.BackupRetentionDays, limits.MinBackupRetentionDays, limits.MaxBackupRetentionDays, "days")
+	v.windows("database.backupWindow", db.BackupWindow, "database.maintenanceWindow", db.MaintenanceWindow, limits.MinDatabaseWindowMinutes)
+	oneOf(v, "database.removalPolicy", db.RemovalPolicy, removalPolicies, "unknown removal policy")
 	if v.given("database.globalDatabase", "") && db.GlobalDatabase && v.singleRegion() {
 		v.errorf("database.globalDatabase true: a Global Database needs a secondary region: add a second entry to regions")
 	}
 	if v.given("database.secondaryReaders", "") {
 		switch {
-		case db.SecondaryReaders < 0 || db.SecondaryReaders > 15:
+		case db.SecondaryReaders < limits.MinReaders || db.SecondaryReaders > limits.MaxReaders:
 			v.errorf("database.secondaryReaders %d: out of range (allowed: 0-15; 0 makes the secondary clusters headless)", db.SecondaryReaders)
 		case !db.GlobalDatabase && !v.d.bad["database.globalDatabase"]:
 			v.errorf("database.secondaryReaders %d: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)", db.SecondaryReaders)
@@ -742,43 +772,26 @@ func (v *validator) database() {
 	}
 
 	pg := &db.Postgres
-	if v.given("database.postgres.engineVersion", "") && !slices.Contains(postgresVersions, pg.EngineVersion) {
-		v.errorf("database.postgres.engineVersion %q: not a supported PostgreSQL version (allowed: %s)", pg.EngineVersion, strings.Join(postgresVersions, ", "))
-	}
-	if v.given("database.postgres.instanceClass", "") {
-		v.instanceClass("database.postgres.instanceClass", pg.InstanceClass, "db.t3.medium, db.m6g.large, db.r6g.xlarge")
+	oneOf(v, "database.postgres.engineVersion", pg.EngineVersion, limits.PostgresVersions, "not a supported PostgreSQL version")
+	if v.given("database.postgres.instanceClass", "") && !limits.ValidInstanceClass(pg.InstanceClass) {
+		v.errorf("database.postgres.instanceClass %q: not an RDS instance class (allowed: %s)", pg.InstanceClass, limits.InstanceClassRule)
 	}
 	const (
 		alloc    = "database.postgres.allocatedStorageGiB"
 		maxAlloc = "database.postgres.maxAllocatedStorageGiB"
 	)
-	allocOK := !v.d.bad[alloc]
-	if v.given(alloc, "") && (pg.AllocatedStorageGiB < 20 || pg.AllocatedStorageGiB > 65536) {
-		v.errorf("%s %d: out of range (allowed: 20-65536 GiB)", alloc, pg.AllocatedStorageGiB)
-		allocOK = false
-	}
+	allocOK := v.intRange(alloc, "", pg.AllocatedStorageGiB, limits.MinAllocatedStorageGiB, limits.MaxAllocatedStorageGiB, "GiB")
+	a, m, minMax := pg.AllocatedStorageGiB, pg.MaxAllocatedStorageGiB, limits.MinMaxAllocatedStorageGiB(pg.AllocatedStorageGiB)
+	rule := fmt.Sprintf("allowed: %d (autoscaling off) or %d-%d GiB, at least 10%% above allocatedStorageGiB; storage autoscaling never shrinks", a, minMax, limits.MaxAllocatedStorageGiB)
 	switch {
 	case v.d.bad[maxAlloc]:
-	case pg.MaxAllocatedStorageGiB > 65536:
-		v.errorf("%s %d: out of range (allowed: allocatedStorageGiB-65536 GiB)", maxAlloc, pg.MaxAllocatedStorageGiB)
-	case !allocOK || pg.MaxAllocatedStorageGiB >= pg.AllocatedStorageGiB:
-	case v.d.present[maxAlloc]:
-		v.errorf("%s %d: below allocatedStorageGiB %d (allowed: %d-65536 GiB; storage autoscaling never shrinks)",
-			maxAlloc, pg.MaxAllocatedStorageGiB, pg.AllocatedStorageGiB, pg.AllocatedStorageGiB)
+	case m > limits.MaxAllocatedStorageGiB:
+		v.errorf("%s %d: out of range (allowed: allocatedStorageGiB-65536 GiB)", maxAlloc, m)
+	case !allocOK || m == a || m >= minMax:
+	case v.d.has(maxAlloc):
+		v.errorf("%s %d: too close to allocatedStorageGiB %d (%s)", maxAlloc, m, a, rule)
 	default:
-		v.errorf("%s %d: above maxAllocatedStorageGiB %d, the default (give maxAllocatedStorageGiB, %d-65536)",
-			alloc, pg.AllocatedStorageGiB, pg.MaxAllocatedStorageGiB, pg.AllocatedStorageGiB)
-	}
-}
-
-var (
-	dbInstanceClassRE = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	cacheNodeTypeRE   = regexp.MustCompile(`^cache\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-)
-
-func (v *validator) instanceClass(path, class, examples string) {
-	if !dbInstanceClassRE.MatchString(class) {
-		v.errorf("%s %q: not an RDS instance class (allowed: db.<family>.<size>, e.g. %s)", path, class, examples)
+		v.errorf("%s %d: the default maxAllocatedStorageGiB %d does not fit (give maxAllocatedStorageGiB, %s)", alloc, a, m, rule)
 	}
 }
 
@@ -837,7 +850,7 @@ func (v *validator) multiRegionData() {
 		v.errorf("database.globalDatabase false: services %s run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)",
 			strings.Join(aurora, ", "))
 	}
-	if db.GlobalDatabase && db.SecondaryReaders == 0 && v.d.present["database.secondaryReaders"] && v.env.DNS.Routing != RoutingFailover && !v.d.bad["dns.routing"] {
+	if db.GlobalDatabase && db.SecondaryReaders == 0 && v.d.has("database.secondaryReaders") && v.env.DNS.Routing != RoutingFailover && !v.d.bad["dns.routing"] {
 		v.errorf("database.secondaryReaders 0: headless secondary clusters serve no queries, but with dns.routing %s the services of every region take traffic (allowed: 1-15, or dns.routing: failover, where the warm region waits for a reader to be added at failover)",
 			v.env.DNS.Routing)
 	}
@@ -847,117 +860,59 @@ func (v *validator) singleRegion() bool {
 	return !v.d.bad["regions"] && len(v.env.Regions) == 1
 }
 
-var (
-	dailyWindowRE  = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$`)
-	weeklyWindowRE = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):([0-5][0-9])-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):([0-5][0-9])$`)
-	weekdays       = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-)
-
-const minutesPerDay, minutesPerWeek = 24 * 60, 7 * 24 * 60
-
-// dailyWindow parses hh24:mi-hh24:mi into its start (minutes after midnight) and length; a
-// window may wrap midnight.
-func dailyWindow(s string) (start, length int, ok bool) {
-	m := dailyWindowRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, 0, false
-	}
-	start, end := atoi(m[1])*60+atoi(m[2]), atoi(m[3])*60+atoi(m[4])
-	return start, (end - start + minutesPerDay) % minutesPerDay, true
-}
-
-// weeklyWindow parses ddd:hh24:mi-ddd:hh24:mi into its start (minutes after Monday 00:00) and
-// length; a window may wrap the end of the week.
-func weeklyWindow(s string) (start, length int, ok bool) {
-	m := weeklyWindowRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, 0, false
-	}
-	start = slices.Index(weekdays, m[1])*minutesPerDay + atoi(m[2])*60 + atoi(m[3])
-	end := slices.Index(weekdays, m[4])*minutesPerDay + atoi(m[5])*60 + atoi(m[6])
-	return start, (end - start + minutesPerWeek) % minutesPerWeek, true
-}
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
-}
-
 // windows checks a daily window (backups, snapshots) and a weekly maintenance window: their
 // syntax, a minimum length each, and that the daily window meets the weekly one on no day.
 func (v *validator) windows(dailyPath, daily, weeklyPath, weekly string, minMinutes int) {
-	dStart, dLen, dOK := dailyWindow(daily)
-	if v.d.bad[dailyPath] {
-		dOK = false
-	} else if !dOK {
-		v.errorf("%s %q: not a daily window (allowed: hh24:mi-hh24:mi in UTC, e.g. \"03:00-04:00\", at least %d minutes)", dailyPath, daily, minMinutes)
-	} else if dLen < minMinutes {
-		v.errorf("%s %q: %d minutes long (allowed: at least %d minutes)", dailyPath, daily, dLen, minMinutes)
-		dOK = false
-	}
-	wStart, wLen, wOK := weeklyWindow(weekly)
-	if v.d.bad[weeklyPath] {
-		wOK = false
-	} else if !wOK {
-		v.errorf("%s %q: not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of %s, e.g. \"sun:04:30-sun:05:30\", at least %d minutes)",
-			weeklyPath, weekly, strings.Join(weekdays, ", "), minMinutes)
-	} else if wLen < minMinutes {
-		v.errorf("%s %q: %d minutes long (allowed: at least %d minutes)", weeklyPath, weekly, wLen, minMinutes)
-		wOK = false
-	}
-	if !dOK || !wOK {
-		return
-	}
-	var inWeekly [minutesPerWeek]bool
-	for m := range wLen {
-		inWeekly[(wStart+m)%minutesPerWeek] = true
-	}
-	for day := range 7 {
-		for m := range dLen {
-			at := (day*minutesPerDay + dStart + m) % minutesPerWeek
-			if !inWeekly[at] {
-				continue
-			}
-			a, av, b, bv := dailyPath, daily, weeklyPath, weekly
-			if !v.d.present[dailyPath] {
-				a, av, b, bv = weeklyPath, weekly, dailyPath, daily
-			}
-			other := fmt.Sprintf("%s %q", b, bv)
-			if !v.d.present[b] {
-				other = "the default " + other
-			}
-			v.errorf("%s %q: overlaps %s on %s (the two windows must not overlap on any day)", a, av, other, weekdays[at/minutesPerDay])
-			return
+	parse := func(path, s string, f func(string, int) (limits.Window, error)) (limits.Window, bool) {
+		if v.d.bad[path] {
+			return limits.Window{}, false
 		}
+		w, err := f(s, minMinutes)
+		if err != nil {
+			v.errorf("%s %q: %v", path, s, err)
+		}
+		return w, err == nil
+	}
+	dw, dOK := parse(dailyPath, daily, limits.ParseDailyWindow)
+	ww, wOK := parse(weeklyPath, weekly, limits.ParseWeeklyWindow)
+	if day, overlap := limits.DailyOverlapsWeekly(dw, ww); dOK && wOK && overlap {
+		a, av, b, bv := dailyPath, daily, weeklyPath, weekly
+		if !v.d.has(dailyPath) {
+			a, av, b, bv = weeklyPath, weekly, dailyPath, daily
+		}
+		other := fmt.Sprintf("%s %q", b, bv)
+		if !v.d.has(b) {
+			other = "the default " + other
+		}
+		v.errorf("%s %q: overlaps %s on %s (the two windows must not overlap on any day)", a, av, other, day)
 	}
 }
 
 func (v *validator) cache() {
 	c := &v.env.Cache
 	if !v.d.bad["cache.port"] {
-		port := c.Port
-		allowed := fmt.Sprintf("allowed: 1024-65535 except %d", DatabasePort)
-		switch {
-		case port < 1024 || port > 65535:
+		allowed := fmt.Sprintf("allowed: %d-%d except %d", limits.MinCachePort, limits.MaxPort, DatabasePort)
+		switch port := c.Port; {
+		case port < limits.MinCachePort || port > limits.MaxPort:
 			v.errorf("cache.port %d: out of range for ElastiCache (%s)", port, allowed)
 		case port == DatabasePort:
 			v.errorf("cache.port %d: is the database port (%s)", port, allowed)
 		}
 	}
-	engineOK := !v.d.bad["cache.engine"]
-	if v.given("cache.engine", "") && !slices.Contains(cacheEngines, c.Engine) {
-		v.errorf("cache.engine %q: unknown cache engine (allowed: %s)", c.Engine, strings.Join(cacheEngines, ", "))
-		engineOK = false
+	if oneOf(v, "cache.engine", c.Engine, limits.CacheEngines, "unknown cache engine") {
+		oneOf(v, "cache.engineVersion", c.EngineVersion, limits.CacheEngineVersions[c.Engine], "not a supported "+c.Engine+" version")
 	}
-	if engineOK && !v.d.bad["cache.engineVersion"] && !slices.Contains(cacheVersions[c.Engine], c.EngineVersion) {
-		v.errorf("cache.engineVersion %q: not a supported %s version (allowed: %s)", c.EngineVersion, c.Engine, strings.Join(cacheVersions[c.Engine], ", "))
+	if v.given("cache.nodeType", "") {
+		switch {
+		case !limits.ValidCacheNodeType(c.NodeType):
+			v.errorf("cache.nodeType %q: not an ElastiCache node type (allowed: %s)", c.NodeType, limits.CacheNodeTypeRule)
+		case c.GlobalDatastore && !limits.GlobalDatastoreNodeType(c.NodeType):
+			v.errorf("cache.nodeType %q: burstable (t) node types cannot join a Global Datastore (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)", c.NodeType)
+		}
 	}
-	if v.given("cache.nodeType", "") && !cacheNodeTypeRE.MatchString(c.NodeType) {
-		v.errorf("cache.nodeType %q: not an ElastiCache node type (allowed: cache.<family>.<size>, e.g. cache.r7g.large, cache.t4g.micro)", c.NodeType)
-	}
-	v.intRange("cache.replicas", "", c.Replicas, 0, 5, "")
-	v.intRange("cache.snapshotRetentionDays", "", c.SnapshotRetentionDays, 15, 35, "days")
-	v.windows("cache.snapshotWindow", c.SnapshotWindow, "cache.maintenanceWindow", c.MaintenanceWindow, 60)
+	v.intRange("cache.replicas", "", c.Replicas, limits.MinCacheReplicas, limits.MaxCacheReplicas, "")
+	v.intRange("cache.snapshotRetentionDays", "", c.SnapshotRetentionDays, limits.MinSnapshotRetentionDays, limits.MaxSnapshotRetentionDays, "days")
+	v.windows("cache.snapshotWindow", c.SnapshotWindow, "cache.maintenanceWindow", c.MaintenanceWindow, limits.MinCacheWindowMinutes)
 	if v.given("cache.globalDatastore", "") && c.GlobalDatastore && v.singleRegion() {
 		v.errorf("cache.globalDatastore true: a Global Datastore needs a secondary region: add a second entry to regions")
 	}
@@ -968,9 +923,7 @@ var secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 
 func (v *validator) app() {
 	a := &v.env.App
-	if v.given("app.logRetentionDays", "") && !slices.Contains(flowLogRetentionValues, a.LogRetentionDays) {
-		v.errorf("app.logRetentionDays %d: not a retention CloudWatch Logs accepts (allowed: %s)", a.LogRetentionDays, joinInts(flowLogRetentionValues))
-	}
+	oneOf(v, "app.logRetentionDays", a.LogRetentionDays, limits.LogRetentionDays, "not a retention CloudWatch Logs accepts")
 	if v.given("app.namespace", "") && !validDNSName(a.Namespace, 1) {
 		v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, dnsNameRule, lowercaseHint(a.Namespace, 1))
 	}
@@ -988,7 +941,7 @@ func (v *validator) app() {
 		}
 	}
 	const wp = "app.warmCapacity"
-	if v.d.present[wp] && !v.d.bad[wp] {
+	if v.d.has(wp) && !v.d.bad[wp] {
 		v.counts(wp, "", a.WarmCapacity)
 		routingOK := !v.d.bad["dns"] && !v.d.bad["dns.routing"] && slices.Contains(routingModes, v.env.DNS.Routing)
 		if routingOK && v.env.DNS.Routing != RoutingFailover {
@@ -1043,8 +996,14 @@ func (v *validator) dns() {
 	dn := &v.env.DNS
 	domainOK := false
 	if v.given("dns.domain", "the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)") {
-		if domainOK = validDNSName(dn.Domain, 2); !domainOK {
+		switch origin := "origin." + dn.Domain; {
+		case !validDNSName(dn.Domain, 2):
 			v.errorf("dns.domain %q: not a domain name (allowed: at least two %s)%s", dn.Domain, dnsNameRule, lowercaseHint(dn.Domain, 2))
+		case len(origin) > limits.MaxCertificateCommonNameLength:
+			v.errorf("dns.domain %q: %d characters, too long for the ALB certificate, whose first name %s may have at most %d (allowed: at most %d characters)",
+				dn.Domain, len(dn.Domain), origin, limits.MaxCertificateCommonNameLength, limits.MaxCertificateCommonNameLength-len("origin."))
+		default:
+			domainOK = true
 		}
 	}
 	if v.given("dns.hostedZoneId", "the id of the domain's public Route 53 hosted zone, e.g. Z0123456789ABCDEFGHIJ") && !hostedZoneRE.MatchString(dn.HostedZoneId) {
@@ -1058,13 +1017,12 @@ func (v *validator) dns() {
 		if n := len(dn.ViewerNames); n < 1 || n > 10 {
 			v.errorf("dns.viewerNames: has %d names (allowed: 1-10 names, each dns.domain or a subdomain of it)", n)
 		}
-		first := map[string]int{}
 		for i, name := range dn.ViewerNames {
 			kp := fmt.Sprintf("dns.viewerNames[%d]", i)
 			if v.d.bad[kp] {
 				continue
 			}
-			j, dup := first[name]
+			j, dup := earlier(dn.ViewerNames, i)
 			switch {
 			case dup:
 				v.errorf("%s %q: duplicate of dns.viewerNames[%d] (list each name once)", kp, name, j)
@@ -1072,24 +1030,17 @@ func (v *validator) dns() {
 				v.errorf("%s %q: not a domain name (allowed: %s)%s", kp, name, dnsNameRule, lowercaseHint(name, 2))
 			case domainOK && name != dn.Domain && !strings.HasSuffix(name, "."+dn.Domain):
 				v.errorf("%s %q: outside the domain (allowed: dns.domain %q or a subdomain of it)", kp, name, dn.Domain)
-			}
-			if !dup {
-				first[name] = i
+			case i == 0 && len(name) > limits.MaxCertificateCommonNameLength:
+				v.errorf("%s %q: %d characters; the first viewer name is the CloudFront certificate's domain name, which allows at most %d (list a shorter name first)",
+					kp, name, len(name), limits.MaxCertificateCommonNameLength)
 			}
 		}
 	}
-	if v.given("dns.routing", "") {
-		switch {
-		case !slices.Contains(routingModes, dn.Routing):
-			v.errorf("dns.routing %q: unknown routing (allowed: %s, %s)", dn.Routing, RoutingLatency, RoutingFailover)
-		case dn.Routing == RoutingFailover && v.singleRegion():
-			v.errorf("dns.routing %q: failover routing needs a secondary region: add a second entry to regions", dn.Routing)
-		}
+	if oneOf(v, "dns.routing", dn.Routing, routingModes, "unknown routing") && v.d.has("dns.routing") && dn.Routing == RoutingFailover && v.singleRegion() {
+		v.errorf("dns.routing %q: failover routing needs a secondary region: add a second entry to regions", dn.Routing)
 	}
-	if v.given("dns.healthCheck.intervalSeconds", "") && dn.HealthCheckIntervalSeconds != 10 && dn.HealthCheckIntervalSeconds != 30 {
-		v.errorf("dns.healthCheck.intervalSeconds %d: not an interval Route 53 health checks accept (allowed: 10, 30)", dn.HealthCheckIntervalSeconds)
-	}
-	v.intRange("dns.healthCheck.failureThreshold", "", dn.HealthCheckFailureThreshold, 1, 10, "failed checks")
+	oneOf(v, "dns.healthCheck.intervalSeconds", dn.HealthCheckIntervalSeconds, limits.HealthCheckIntervals, "not an interval Route 53 health checks accept")
+	v.intRange("dns.healthCheck.failureThreshold", "", dn.HealthCheckFailureThreshold, limits.MinHealthCheckFailures, limits.MaxHealthCheckFailures, "failed checks")
 }
 
 // ruleNameRE is the syntax of a rule name inside an AWS managed rule group.
@@ -1097,38 +1048,33 @@ var ruleNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 func (v *validator) waf() {
 	w := &v.env.WAF
-	v.intRange("waf.rateLimit", "", w.RateLimit, 100, 2000000000, "requests per 5 minutes per IP")
-	enabled := slices.Clone(defaultRuleGroups)
-	first := map[string]int{}
+	v.intRange("waf.rateLimit", "", w.RateLimit, limits.MinWAFRateLimit, limits.MaxWAFRateLimit, "requests per 5 minutes per IP")
+	enabled := slices.Clone(limits.DefaultManagedRuleGroups)
 	for i, g := range w.ManagedRuleGroups {
 		kp := fmt.Sprintf("waf.managedRuleGroups[%d]", i)
 		if v.d.bad[kp] {
 			continue
 		}
-		j, dup := first[g]
+		j, dup := earlier(w.ManagedRuleGroups, i)
 		switch {
 		case dup:
 			v.errorf("%s %q: duplicate of waf.managedRuleGroups[%d] (list each group once)", kp, g, j)
-		case slices.Contains(defaultRuleGroups, g):
-			v.errorf("%s %q: always on (Stratus always enables %s; list only extra groups)", kp, g, strings.Join(defaultRuleGroups, ", "))
-		case !slices.Contains(extraRuleGroups, g):
-			v.errorf("%s %q: unknown managed rule group (allowed: %s)", kp, g, strings.Join(extraRuleGroups, ", "))
+		case slices.Contains(limits.DefaultManagedRuleGroups, g):
+			v.errorf("%s %q: always on (Stratus always enables %s; list only extra groups)", kp, g, strings.Join(limits.DefaultManagedRuleGroups, ", "))
+		case !slices.Contains(limits.ExtraManagedRuleGroups, g):
+			v.errorf("%s %q: unknown managed rule group (allowed: %s)", kp, g, strings.Join(limits.ExtraManagedRuleGroups, ", "))
 		default:
 			enabled = append(enabled, g)
 		}
-		if !dup {
-			first[g] = i
-		}
 	}
 	groupsOK := !v.d.bad["waf.managedRuleGroups"]
-	seen := map[string]int{}
 	for i, o := range w.CountOverrides {
 		kp := fmt.Sprintf("waf.countOverrides[%d]", i)
 		if v.d.bad[kp] {
 			continue
 		}
 		group, rule, ok := strings.Cut(o, ":")
-		j, dup := seen[o]
+		j, dup := earlier(w.CountOverrides, i)
 		switch {
 		case dup:
 			v.errorf("%s %q: duplicate of waf.countOverrides[%d] (list each rule once)", kp, o, j)
@@ -1138,9 +1084,6 @@ func (v *validator) waf() {
 			v.errorf("%s %q: rule name %q is not valid (allowed: 1-128 characters of letters, digits, _ and -)", kp, o, rule)
 		case groupsOK && !slices.Contains(enabled, group):
 			v.errorf("%s %q: rule group %q is not enabled (enabled: %s)", kp, o, group, strings.Join(enabled, ", "))
-		}
-		if !dup {
-			seen[o] = i
 		}
 	}
 	modes := make([]string, len(geoModes))
@@ -1169,13 +1112,12 @@ func (v *validator) geo(p, mode string, modes, countries []string) {
 		v.errorf("%s: required when %s is %q: at least one ISO 3166-1 alpha-2 country code, e.g. [US, DE]", cp, mp, mode)
 		return
 	}
-	first := map[string]int{}
 	for i, c := range countries {
 		kp := fmt.Sprintf("%s[%d]", cp, i)
 		if v.d.bad[kp] {
 			continue
 		}
-		j, dup := first[c]
+		j, dup := earlier(countries, i)
 		switch up := strings.ToUpper(c); {
 		case dup:
 			v.errorf("%s %q: duplicate of %s[%d] (list each country once)", kp, c, cp, j)
@@ -1187,17 +1129,12 @@ func (v *validator) geo(p, mode string, modes, countries []string) {
 		default:
 			v.errorf("%s %q: not an ISO 3166-1 alpha-2 country code (two uppercase letters of an assigned code, e.g. US, DE, GB, JP)", kp, c)
 		}
-		if !dup {
-			first[c] = i
-		}
 	}
 }
 
 func (v *validator) cloudfront() {
 	c := &v.env.CloudFront
-	if v.given("cloudfront.priceClass", "") && !slices.Contains(priceClasses, c.PriceClass) {
-		v.errorf("cloudfront.priceClass %q: unknown price class (allowed: %s)", c.PriceClass, strings.Join(priceClasses, ", "))
-	}
+	oneOf(v, "cloudfront.priceClass", c.PriceClass, limits.PriceClasses, "unknown price class")
 	v.geo("cloudfront.geoRestriction", c.GeoRestrictionMode, geoRestrictionModes, c.GeoRestrictionCountries)
 	const sp = "cloudfront.frontend.source"
 	if v.given(sp, "") {
@@ -1206,8 +1143,44 @@ func (v *validator) cloudfront() {
 			v.errorf("%s %q: must be a folder path relative to the repository root, without \"..\" (e.g. \"frontend/dist\")", sp, src)
 		case !c.FrontendEnabled && !v.d.bad["cloudfront.frontend.enabled"]:
 			v.errorf("%s %q: only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)", sp, src)
+		default:
+			dir := FrontendDir(v.env)
+			if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+				v.errorf("%s %q: no such folder under the repository root, the folder holding cdk.json (build the frontend there first, or remove source)", sp, src)
+			} else if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
+				v.errorf("%s %q: the folder has no index.html, which CloudFront serves as the default root object", sp, src)
+			}
 		}
 	}
+}
+
+// FrontendDir is the folder the Edge stack uploads: cloudfront.frontend.source resolved against
+// the repository root, as Load checked it; "" when there is none. Pass it to the construct
+// rather than the source, which is relative to the repository root and not to the working
+// directory of a test.
+func FrontendDir(env *Environment) string {
+	if env.CloudFront.FrontendSource == "" {
+		return ""
+	}
+	return filepath.Join(repositoryRoot(env.File), env.CloudFront.FrontendSource)
+}
+
+// repositoryRoot is the folder holding cdk.json above an environment file: cdk runs the app
+// there, so the Edge stack resolves frontend.source against it. Without one, the working
+// directory.
+func repositoryRoot(file string) string {
+	dir, err := filepath.Abs(filepath.Dir(file))
+	for err == nil {
+		if _, serr := os.Stat(filepath.Join(dir, "cdk.json")); serr == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "."
 }
 
 // validRelativeDir reports whether s is a non-empty relative path that stays inside its root.
@@ -1225,11 +1198,7 @@ func validRelativeDir(s string) bool {
 }
 
 func (v *validator) tags() {
-	keys := make([]string, 0, len(v.env.Tags))
-	for k := range v.env.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(v.env.Tags))
 	const chars = "letters, digits, spaces and _ . : / = + - @"
 	for _, k := range keys {
 		val := v.env.Tags[k]

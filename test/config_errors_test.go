@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
@@ -33,9 +36,7 @@ func buildApp(t *testing.T) string {
 			appBinaryErr = &buildError{err, string(out)}
 		}
 	})
-	if appBinaryErr != nil {
-		t.Fatal(appBinaryErr)
-	}
+	require.NoError(t, appBinaryErr)
 	return appBinary
 }
 
@@ -57,38 +58,38 @@ func badProd(t *testing.T) string {
 func prodWith(t *testing.T, oldNew ...string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repoRoot, "config", "prod.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	text := string(data)
 	for i := 0; i+1 < len(oldNew); i += 2 {
-		if !strings.Contains(text, oldNew[i]) {
-			t.Fatalf("prod.yaml no longer contains %q; update this test's mutation", oldNew[i])
-		}
+		require.Contains(t, text, oldNew[i], "prod.yaml changed; update this test's mutation")
 		text = strings.ReplaceAll(text, oldNew[i], oldNew[i+1])
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(text), 0o644))
 	return dir
 }
 
-// assertCleanFailure checks a failed run: non-zero exit, the expected lines, no stack trace.
+// withCopy adds to the folder a copy of its prod.yaml as name.yaml in an account of its own:
+// a new environment made by copying, which keeps prod's domain.
+func withCopy(t *testing.T, dir, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "prod.yaml"))
+	require.NoError(t, err)
+	text := strings.NewReplacer("name: prod\n", "name: "+name+"\n", `account: "111111111111"`, `account: "444444444444"`).Replace(string(data))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(text), 0o644))
+	return dir
+}
+
+// assertCleanFailure checks a failed run: non-zero exit, each expected line exactly once, no
+// stack trace.
 func assertCleanFailure(t *testing.T, err error, stderr string, want ...string) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("the app succeeded; stderr:\n%s", stderr)
-	}
+	require.Error(t, err, "the app succeeded; stderr:\n%s", stderr)
 	for _, w := range want {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("stderr lacks %q:\n%s", w, stderr)
-		}
+		assert.Equal(t, 1, strings.Count(stderr, w), "stderr holds %q once:\n%s", w, stderr)
 	}
 	for _, trace := range []string{"goroutine ", "panic:", "jsii", "at Object.", ".go:"} {
-		if strings.Contains(stderr, trace) {
-			t.Errorf("stderr shows a stack trace (%q):\n%s", trace, stderr)
-		}
+		assert.NotContains(t, stderr, trace, "stderr shows no stack trace")
 	}
 }
 
@@ -99,21 +100,37 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 		context map[string]string
 		want    []string
 	}{
-		{"overlapping region CIDRs name the file and both keys",
+		{"overlapping region CIDRs name the file, the line and both keys",
 			map[string]string{"configDir": badProd(t)},
-			[]string{`prod.yaml: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`}},
+			[]string{`prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`}},
 		{"an environment without a file is named",
 			map[string]string{"env": "qa"},
-			[]string{"qa.yaml"}},
+			[]string{"qa.yaml: cannot read: no such environment file"}},
 		{"a task size Fargate does not offer names the service and the allowed memory",
 			map[string]string{"configDir": prodWith(t, "  - name: order\n", "  - name: order\n    cpu: 256\n    memory: 4096\n")},
-			[]string{"prod.yaml: services[1].memory 4096 (service \"order\"): Fargate cpu 256 allows memory 512, 1024, 2048"}},
+			[]string{"prod.yaml:113: services[1].memory 4096 (service \"order\"): Fargate cpu 256 allows memory 512, 1024, 2048"}},
 		{"an environment without us-east-1 has no home for its Edge stack",
 			map[string]string{"configDir": prodWith(t, "us-east-1", "us-east-2")},
-			[]string{"prod.yaml: regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-east-2, eu-west-1)"}},
+			[]string{"prod.yaml:22: regions: us-east-1 is required: the Edge stack (WAF, CloudFront certificate) runs there and reads the origin secret's replica there (regions[].name: us-east-2, eu-west-1)"}},
 		{"two services on one path name both",
 			map[string]string{"configDir": prodWith(t, "  - name: user\n", "  - name: user\n    pathPattern: /api/product/*\n")},
-			[]string{`prod.yaml: services[2].pathPattern "/api/product/*" (service "user"): same as services[0].pathPattern (service "product")`}},
+			[]string{`prod.yaml:115: services[2].pathPattern "/api/product/*" (service "user"): same as services[0].pathPattern (service "product")`}},
+		// The drift cases of issue 9: config, not a construct, rejects them, once, in YAML terms.
+		{"Redis 6.2 fails config once, with the versions the cache construct builds",
+			map[string]string{"configDir": prodWith(t, "cache:\n", "cache:\n  engineVersion: \"6.2\"\n")},
+			[]string{`prod.yaml:150: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1)`}},
+		{"an unquoted 6.2 is one problem that names the allowed versions",
+			map[string]string{"configDir": prodWith(t, "cache:\n", "cache:\n  engineVersion: 6.2\n")},
+			[]string{`prod.yaml:150: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1) (and quote the value)`}},
+		{"OTEL_SERVICE_NAME fails config with advice in YAML terms",
+			map[string]string{"configDir": prodWith(t, "  - name: order\n", "  - name: order\n    environment:\n      OTEL_SERVICE_NAME: order\n")},
+			[]string{`prod.yaml:113: services[1].environment["OTEL_SERVICE_NAME"] (service "order"): reserved: Stratus sets`, "(rename the variable)"}},
+		{"an image in another account's private ECR fails config",
+			map[string]string{"configDir": prodWith(t, "  - name: order\n    image: \"1.0.0\"\n", "  - name: order\n    image: 999999999999.dkr.ecr.us-east-1.amazonaws.com/order:1.0.0\n")},
+			[]string{`prod.yaml:112: services[1].image "999999999999.dkr.ecr.us-east-1.amazonaws.com/order:1.0.0" (service "order"): a private ECR repository of account 999999999999`}},
+		{"a copied environment keeping prod's domain names both files",
+			map[string]string{"configDir": withCopy(t, prodWith(t), "qa"), "env": "qa"},
+			[]string{`qa.yaml:185: dns.domain "stratus.example.com": also the dns.domain of prod.yaml`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -122,14 +139,14 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 			for k, v := range c.context {
 				merged[k] = v
 			}
-			ctx, _ := json.Marshal(merged)
+			ctx, err := json.Marshal(merged)
+			require.NoError(t, err)
 			cmd := exec.Command(bin)
 			cmd.Dir = repoRoot
 			cmd.Env = append(os.Environ(), "CDK_OUTDIR="+t.TempDir(), "CDK_CONTEXT_JSON="+string(ctx))
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
-			err := cmd.Run()
-			assertCleanFailure(t, err, stderr.String(), c.want...)
+			assertCleanFailure(t, cmd.Run(), stderr.String(), c.want...)
 		})
 	}
 }
@@ -146,6 +163,5 @@ func TestCdkSynthRejectsABadConfig(t *testing.T) {
 	cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	err := cmd.Run()
-	assertCleanFailure(t, err, stderr.String(), `prod.yaml: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`)
+	assertCleanFailure(t, cmd.Run(), stderr.String(), `prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`)
 }

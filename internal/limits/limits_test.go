@@ -24,6 +24,20 @@ func TestFargateMemoryListsTheSizesAWSDocuments(t *testing.T) {
 	assert.Equal(t, 512, FargateMemory(256)[0], "callers get a copy")
 }
 
+func TestFargateMemoryFollowsTheTaskSizeTable(t *testing.T) {
+	for _, tc := range []struct{ cpu, first, last, count int }{
+		{256, 512, 2048, 3}, {512, 1024, 4096, 4}, {1024, 2048, 8192, 7}, {2048, 4096, 16384, 13},
+		{4096, 8192, 30720, 23}, {8192, 16384, 61440, 12}, {16384, 32768, 122880, 12},
+	} {
+		m := FargateMemory(tc.cpu)
+		require.Len(t, m, tc.count, "cpu %d", tc.cpu)
+		assert.Equal(t, tc.first, m[0], "cpu %d", tc.cpu)
+		assert.Equal(t, tc.last, m[len(m)-1], "cpu %d", tc.cpu)
+	}
+	assert.Len(t, FargateCPUs, 7)
+	assert.True(t, slices.IsSorted(FargateCPUs))
+}
+
 func TestVersionListsAreSortedUniqueAndHoldTheDefaults(t *testing.T) {
 	lists := map[string][]string{"aurora": AuroraPostgresVersions, "postgres": PostgresVersions}
 	for engine, vs := range CacheEngineVersions {

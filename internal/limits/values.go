@@ -1,6 +1,7 @@
 package limits
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -168,3 +169,16 @@ var (
 	// GatewayEndpoints are always created as (free) gateway endpoints.
 	GatewayEndpoints = []string{"dynamodb", "s3"}
 )
+
+// ReservedDatabaseNames exist in every PostgreSQL server or belong to RDS; a service's database
+// is named after the service (dashes as underscores), so these service names cannot own one.
+var ReservedDatabaseNames = []string{"postgres", "rdsadmin", "template0", "template1"}
+
+// route53PathRE is the resource path a Route 53 HTTPS health check accepts.
+var route53PathRE = regexp.MustCompile(`^/[A-Za-z0-9_\-.~/%?&=+:@!$'()*,;]{0,254}$`)
+
+// Route53PathRule describes ValidRoute53Path, for messages and docs.
+const Route53PathRule = `starting with "/", at most 255 characters of letters, digits and _ - . ~ / % ? & = + : @ ! $ ' ( ) * , ;`
+
+// ValidRoute53Path reports whether s is a path Route 53 health checks accept.
+func ValidRoute53Path(s string) bool { return route53PathRE.MatchString(s) }
