@@ -64,9 +64,6 @@ var (
 	rdsIdentifier = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 )
 
-// reservedDatabaseNames exist in every PostgreSQL server or belong to RDS.
-var reservedDatabaseNames = map[string]bool{"postgres": true, "template0": true, "template1": true, "rdsadmin": true}
-
 // monitoringIntervals are the enhanced-monitoring granularities RDS accepts (0, off, is not offered).
 var monitoringIntervals = []int{1, 5, 10, 15, 30, 60}
 
@@ -113,7 +110,7 @@ func (v *problems) databaseName(name string) {
 	switch {
 	case !databaseNamePattern.MatchString(name):
 		v.add("DatabaseName %q must match [a-z][a-z0-9_]{0,62}", name)
-	case reservedDatabaseNames[name]:
+	case slices.Contains(limits.ReservedDatabaseNames, name):
 		v.add("DatabaseName %q is reserved; choose another name", name)
 	}
 }

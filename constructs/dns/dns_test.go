@@ -336,7 +336,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a region other than the stack's", Mutate: func(p *OriginRecordProps) { p.Region = "eu-west-1" }, Want: `Region "eu-west-1" is not the stack's region "us-east-1"`},
 		{Name: "an unknown routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "weighted" }, Want: `Routing "weighted" is not one of "latency", "failover"`},
 		{Name: "an empty routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "" }, Want: `Routing "" is not one of`},
-		{Name: "a health-check path without a slash", Mutate: func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, Want: `HealthCheckPath "health" is not a URL path`},
+		{Name: "a health-check path without a slash", Mutate: func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, Want: `HealthCheckPath "health" is not a Route 53 health-check path (allowed: starting with "/"`},
 		{Name: "an interval other than 10 or 30", Mutate: func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, Want: "HealthCheckIntervalSeconds 20 is not one of [10 30]"},
 		{Name: "a failure threshold above 10", Mutate: func(p *OriginRecordProps) { p.FailureThreshold = 11 }, Want: "FailureThreshold 11 is outside 1-10"},
 		{Name: "a negative failure threshold", Mutate: func(p *OriginRecordProps) { p.FailureThreshold = -1 }, Want: "FailureThreshold -1 is outside 1-10"},

@@ -33,7 +33,6 @@ const (
 var (
 	hostname   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
 	regionName = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
-	urlPath    = regexp.MustCompile(`^/[A-Za-z0-9_\-.~/%?&=+:@!$'()*,;]{0,254}$`)
 )
 
 // ApexProps configures ApexRecords.
@@ -156,8 +155,8 @@ func (p OriginRecordProps) validate(stackRegion string) error {
 	if p.Routing != RoutingLatency && p.Routing != RoutingFailover {
 		add("Routing %q is not one of %q, %q", p.Routing, RoutingLatency, RoutingFailover)
 	}
-	if !urlPath.MatchString(p.HealthCheckPath) {
-		add("HealthCheckPath %q is not a URL path starting with \"/\" (at most 255 characters)", p.HealthCheckPath)
+	if !limits.ValidRoute53Path(p.HealthCheckPath) {
+		add("HealthCheckPath %q is not a Route 53 health-check path (allowed: %s)", p.HealthCheckPath, limits.Route53PathRule)
 	}
 	if !slices.Contains(limits.HealthCheckIntervals, p.HealthCheckIntervalSeconds) {
 		add("HealthCheckIntervalSeconds %d is not one of %v", p.HealthCheckIntervalSeconds, limits.HealthCheckIntervals)
