@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -89,12 +88,8 @@ type resource struct {
 
 var fixture cdktest.Once[*synthesized]
 
-// TestMain removes the shared output folder after the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	fixture.Remove()
-	os.Exit(code)
-}
+// TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func shared(t *testing.T) *synthesized {
 	t.Helper()
@@ -313,10 +308,7 @@ func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(t.TempDir())})
-	stack := awscdk.NewStack(app, jsii.String("Scratch"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
-	})
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Scratch", "us-east-1")
 	var dist cf.IDistribution
 	cdktest.NoPanic(t, func() {
 		dist = cf.Distribution_FromDistributionAttributes(stack, jsii.String("Distribution"), &cf.DistributionAttributes{

@@ -527,10 +527,8 @@ func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(t.TempDir())})
-	stack := awscdk.NewStack(app, jsii.String("Scratch"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
-	})
+	app := cdktest.NewApp(t)
+	stack := cdktest.NewStack(app, "Scratch", "us-east-1")
 	zone := importZone(stack)
 	noIndex := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(noIndex, "app.js"), []byte("x"), 0o644))
@@ -598,9 +596,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		p.RateLimit, p.PriceClass = 5, "cheap"
 		var err error
 		cdktest.NoPanic(t, func() {
-			eu := awscdk.NewStack(app, jsii.String("Europe"), &awscdk.StackProps{
-				Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("eu-west-1")},
-			})
+			eu := cdktest.NewStack(app, "Europe", "eu-west-1")
 			_, err = NewEdge(eu, "Edge", p)
 		})
 		for _, want := range []string{"RateLimit 5", `PriceClass "cheap"`, `region is "eu-west-1"; Edge must be in a stack with the explicit region us-east-1`} {

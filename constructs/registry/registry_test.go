@@ -2,7 +2,6 @@ package registry
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -27,11 +26,8 @@ type synthesized struct {
 
 var fixture cdktest.Once[*synthesized]
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	fixture.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
-	os.Exit(code)
-}
+// TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()

@@ -58,11 +58,8 @@ type synthesized struct {
 
 var fixture cdktest.Once[*synthesized]
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	fixture.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
-	os.Exit(code)
-}
+// TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()

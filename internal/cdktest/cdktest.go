@@ -444,3 +444,11 @@ func requireCfnLint(t testing.TB) {
 		t.Fatal("cfn-lint is not on PATH: install it as the README says (pip install cfn-lint)")
 	}
 }
+
+// Main is a package's TestMain for a package with one shared app: it runs the tests, removes the
+// app's folder (unless KEEP_SYNTH is set) and exits with the tests' code.
+func (o *Once[T]) Main(m *testing.M) {
+	code := m.Run()
+	o.Remove()
+	os.Exit(code)
+}
