@@ -123,17 +123,13 @@ func (a *AppStack) addService(env *config.Environment, region config.Region, net
 	props := service.ServiceProps{
 		Name: s.Name, Cluster: a.Cluster.Cluster, Namespace: a.Cluster.Namespace,
 		Vpc: net.Network.Vpc, Subnets: net.Network.AppSubnets, SecurityGroup: net.Network.ServiceSecurityGroups[s.Name],
-		Image: image, TargetGroup: a.Ingress.TargetGroups[s.Name], LoadBalancerFullName: a.Ingress.LoadBalancer.LoadBalancerFullName(),
+		Image: image, TargetGroup: a.Ingress.TargetGroups[s.Name], LoadBalancer: a.Ingress.LoadBalancer,
 		Cpu: s.Cpu, Memory: s.Memory, Port: s.Port,
 		DesiredCount: capacity.DesiredCount, MinCount: capacity.MinCount, MaxCount: capacity.MaxCount,
 		CpuTarget: s.CpuTarget, MemoryTarget: s.MemoryTarget, RequestsPerTarget: s.RequestsPerTarget,
 		Environment: envVars, LogRetention: logRetention, ReadOnlyRootFilesystem: jsii.Bool(s.ReadOnlyRootFilesystem),
 		RedisHost: data.Cache.PrimaryEndpoint, RedisPort: data.Cache.Port,
-		RedisAuthSecret: data.Cache.AuthSecret,
-	}
-	if db := data.DatabaseFor(s); db != nil {
-		props.DatabaseHost, props.DatabasePort, props.DatabaseName = db.Host, db.Port, db.Name
-		props.DatabaseSecret, props.DatabaseResourceId = db.Secret, db.ResourceId
+		RedisAuthSecret: data.Cache.AuthSecret, Database: data.DatabaseFor(s),
 	}
 	if slices.Contains(s.Sidecars, "adot") {
 		props.Adot = &service.AdotSidecar{}

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -15,6 +15,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/constructs/ingress"
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/constructs/network"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -23,29 +24,16 @@ import (
 // stateless tier can be destroyed and rebuilt without touching data.
 type DataStack struct {
 	awscdk.Stack
-	// Databases maps a service that owns a database to it; see DatabaseFor for sharers.
-	Databases map[string]*ServiceDatabase
+	// Databases maps a service that owns a database to its connection (whichever construct
+	// built it); see DatabaseFor for sharers.
+	Databases map[string]*database.Connection
 	Cache     *cache.Redis
 	// OriginSecret is the CloudFront origin secret, created in the primary region only.
 	OriginSecret *ingress.OriginSecret
 }
 
-// ServiceDatabase is what a service needs of its database in one region.
-type ServiceDatabase struct {
-	// Host is the writer endpoint in the primary region; in a Global Database secondary region
-	// it is the cluster's reader endpoint, which forwards writes to the primary's writer.
-	Host *string
-	Port float64
-	Name string
-	// Secret holds the master credentials; nil in secondary regions (services there use IAM
-	// database authentication).
-	Secret sm.ISecret
-	// ResourceId is the cluster's or instance's resource id, for rds-db:connect ARNs.
-	ResourceId *string
-}
-
 // DatabaseFor returns the database service s uses (its own or the one it shares), or nil.
-func (d *DataStack) DatabaseFor(s config.Service) *ServiceDatabase {
+func (d *DataStack) DatabaseFor(s config.Service) *database.Connection {
 	owner := s.Name
 	if s.ShareDatabaseWith != "" {
 		owner = s.ShareDatabaseWith
@@ -74,7 +62,7 @@ func CacheAuthSecretName(env *config.Environment) string {
 func NewDataStack(scope constructs.Construct, env *config.Environment, region config.Region, net *NetworkStack) (*DataStack, error) {
 	stack := newStack(scope, "Data", env, region,
 		fmt.Sprintf("Stratus %s data in %s: databases, cache, keys and secrets", env.Name, region.Name))
-	d := &DataStack{Stack: stack, Databases: map[string]*ServiceDatabase{}}
+	d := &DataStack{Stack: stack, Databases: map[string]*database.Connection{}}
 	primary := region.Name == env.PrimaryRegion
 	n := net.Network
 	azs := make([]string, len(region.AvailabilityZones))
@@ -82,75 +70,19 @@ func NewDataStack(scope constructs.Construct, env *config.Environment, region co
 		azs[i] = az.Name
 	}
 	where := fmt.Sprintf("%s: regions %s", env.File, region.Name)
-	db := env.Database
-	removal := awscdk.RemovalPolicy_RETAIN
-	if db.RemovalPolicy == "snapshot" {
-		removal = awscdk.RemovalPolicy_SNAPSHOT
-	}
 	logRetention, err := retentionDays(env.App.LogRetentionDays)
 	if err != nil {
 		return nil, fmt.Errorf("%s: app.logRetentionDays: %w", env.File, err)
 	}
-	var serverless *database.ServerlessV2Capacity
-	if db.ServerlessV2 != nil {
-		serverless = &database.ServerlessV2Capacity{MinACU: db.ServerlessV2.MinCapacity, MaxACU: db.ServerlessV2.MaxCapacity}
-	}
-	instanceClass := db.InstanceClass
-	if serverless != nil {
-		instanceClass = "" // the construct uses db.serverless
-	}
-
 	for _, s := range env.Services {
 		if s.ShareDatabaseWith != "" || s.Database == config.EngineNone {
 			continue
 		}
-		id := naming.Pascal(s.Name) + "Database"
-		dbName := strings.ReplaceAll(s.Name, "-", "_")
-		switch {
-		case s.Database == config.EnginePostgres:
-			inst, err := database.NewPostgresInstance(stack, id, database.PostgresInstanceProps{
-				Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
-				DatabaseName: dbName, EngineVersion: db.Postgres.EngineVersion, InstanceClass: db.Postgres.InstanceClass,
-				AllocatedStorageGiB: db.Postgres.AllocatedStorageGiB, MaxAllocatedStorageGiB: db.Postgres.MaxAllocatedStorageGiB,
-				MultiAZ: jsii.Bool(db.Postgres.MultiAZ), BackupRetentionDays: db.BackupRetentionDays,
-				BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
-				DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("%s: services %s: %w", where, s.Name, err)
-			}
-			d.Databases[s.Name] = &ServiceDatabase{Host: inst.Endpoint, Port: inst.Port, Name: dbName, Secret: inst.Secret, ResourceId: inst.ResourceId}
-		case db.GlobalDatabase && !primary:
-			sec, err := database.NewAuroraSecondary(stack, id, database.AuroraSecondaryProps{
-				Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, AvailabilityZones: azs,
-				GlobalClusterIdentifier: GlobalClusterID(env, s.Name),
-				EngineVersion:           db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
-				Readers: db.SecondaryReaders, BackupRetentionDays: db.BackupRetentionDays,
-				BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
-				DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("%s: services %s: %w", where, s.Name, err)
-			}
-			d.Databases[s.Name] = &ServiceDatabase{Host: sec.ReaderEndpoint, Port: sec.Port, Name: dbName, ResourceId: sec.ClusterResourceId}
-		default:
-			global := ""
-			if db.GlobalDatabase {
-				global = GlobalClusterID(env, s.Name)
-			}
-			c, err := database.NewAuroraPostgres(stack, id, database.AuroraPostgresProps{
-				Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
-				AvailabilityZones: azs, DatabaseName: dbName, GlobalClusterIdentifier: global,
-				EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
-				Readers: db.Readers, BackupRetentionDays: db.BackupRetentionDays,
-				BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
-				DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("%s: services %s: %w", where, s.Name, err)
-			}
-			d.Databases[s.Name] = &ServiceDatabase{Host: c.Endpoint, Port: c.Port, Name: dbName, Secret: c.Secret, ResourceId: c.ClusterResourceId}
+		conn, err := newDatabase(stack, env, s, primary, n, azs, logRetention)
+		if err != nil {
+			return nil, fmt.Errorf("%s: services %s: %w", where, s.Name, err)
 		}
+		d.Databases[s.Name] = conn
 	}
 
 	if err := d.addCache(env, region, net, logRetention); err != nil {
@@ -162,6 +94,65 @@ func NewDataStack(scope constructs.Construct, env *config.Environment, region co
 		}
 	}
 	return d, nil
+}
+
+// newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
+// Global Database secondary outside the primary region). Whichever it is, the services get its
+// connection.
+func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, primary bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, error) {
+	db := env.Database
+	id := naming.Pascal(s.Name) + "Database"
+	name := strings.ReplaceAll(s.Name, "-", "_")
+	removal := awscdk.RemovalPolicy_RETAIN
+	if db.RemovalPolicy == "snapshot" {
+		removal = awscdk.RemovalPolicy_SNAPSHOT
+	}
+	if s.Database == config.EnginePostgres {
+		inst, err := database.NewPostgresInstance(stack, id, database.PostgresInstanceProps{
+			Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
+			DatabaseName: name, EngineVersion: db.Postgres.EngineVersion, InstanceClass: db.Postgres.InstanceClass,
+			AllocatedStorageGiB: db.Postgres.AllocatedStorageGiB, MaxAllocatedStorageGiB: db.Postgres.MaxAllocatedStorageGiB,
+			MultiAZ: jsii.Bool(db.Postgres.MultiAZ), BackupRetentionDays: db.BackupRetentionDays,
+			BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
+			DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return inst.Connection, nil
+	}
+
+	var serverless *database.ServerlessV2Capacity
+	instanceClass := db.InstanceClass
+	if db.ServerlessV2 != nil {
+		serverless = &database.ServerlessV2Capacity{MinACU: db.ServerlessV2.MinCapacity, MaxACU: db.ServerlessV2.MaxCapacity}
+		instanceClass = "" // the construct uses db.serverless
+	}
+	props := database.AuroraPostgresProps{
+		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
+		AvailabilityZones: azs, DatabaseName: name,
+		EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
+		Readers: &db.Readers, BackupRetentionDays: db.BackupRetentionDays,
+		BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
+		DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
+	}
+	if db.GlobalDatabase {
+		props.GlobalClusterIdentifier = GlobalClusterID(env, s.Name)
+	}
+	if db.GlobalDatabase && !primary {
+		secondary := props.SecondaryProps()
+		secondary.Readers = &db.SecondaryReaders
+		sec, err := database.NewAuroraSecondary(stack, id, secondary)
+		if err != nil {
+			return nil, err
+		}
+		return sec.Connection, nil
+	}
+	c, err := database.NewAuroraPostgres(stack, id, props)
+	if err != nil {
+		return nil, err
+	}
+	return c.Connection, nil
 }
 
 func (d *DataStack) addCache(env *config.Environment, region config.Region, net *NetworkStack, logRetention logs.RetentionDays) error {
@@ -196,9 +187,10 @@ func (d *DataStack) addCache(env *config.Environment, region config.Region, net 
 func (d *DataStack) addOriginSecret(env *config.Environment) error {
 	var replicas []ingress.Replica
 	for _, r := range otherRegions(env) {
-		replicas = append(replicas, ingress.Replica{
-			Region: r, KmsKeyArn: keys.AliasArn("aws", r, env.Account, SecretsKeyAlias(env)),
-		})
+		// The key lives in r's Network stack; the primary names it by its alias, by convention.
+		key := kms.Key_FromKeyArn(d.Stack, jsii.String("OriginSecretReplicaKey"+naming.Pascal(r)),
+			jsii.String(keys.AliasArn("aws", r, env.Account, SecretsKeyAlias(env))))
+		replicas = append(replicas, ingress.Replica{Region: r, Key: key})
 	}
 	s, err := ingress.NewOriginSecret(d.Stack, "OriginSecret", ingress.OriginSecretProps{
 		Name: OriginSecretName(env), ReplicaRegions: replicas,

@@ -10,6 +10,7 @@ import (
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/constructs/network"
+	"github.com/stratus-platform/stratus/constructs/retention"
 )
 
 // NetworkStack holds one region's VPC and every tier's security groups. Later stacks in the
@@ -74,21 +75,5 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 	return &NetworkStack{Stack: stack, Network: net, SecretsKey: secretsKey}, nil
 }
 
-// retentionDays maps the day counts CloudWatch Logs accepts onto CDK's enum.
-func retentionDays(days int) (logs.RetentionDays, error) {
-	byDays := map[int]logs.RetentionDays{
-		1: logs.RetentionDays_ONE_DAY, 3: logs.RetentionDays_THREE_DAYS, 5: logs.RetentionDays_FIVE_DAYS,
-		7: logs.RetentionDays_ONE_WEEK, 14: logs.RetentionDays_TWO_WEEKS, 30: logs.RetentionDays_ONE_MONTH,
-		60: logs.RetentionDays_TWO_MONTHS, 90: logs.RetentionDays_THREE_MONTHS, 120: logs.RetentionDays_FOUR_MONTHS,
-		150: logs.RetentionDays_FIVE_MONTHS, 180: logs.RetentionDays_SIX_MONTHS, 365: logs.RetentionDays_ONE_YEAR,
-		400: logs.RetentionDays_THIRTEEN_MONTHS, 545: logs.RetentionDays_EIGHTEEN_MONTHS, 731: logs.RetentionDays_TWO_YEARS,
-		1096: logs.RetentionDays_THREE_YEARS, 1827: logs.RetentionDays_FIVE_YEARS, 2192: logs.RetentionDays_SIX_YEARS,
-		2557: logs.RetentionDays_SEVEN_YEARS, 2922: logs.RetentionDays_EIGHT_YEARS, 3288: logs.RetentionDays_NINE_YEARS,
-		3653: logs.RetentionDays_TEN_YEARS,
-	}
-	r, ok := byDays[days]
-	if !ok {
-		return "", fmt.Errorf("%d days is not a CloudWatch Logs retention", days)
-	}
-	return r, nil
-}
+// retentionDays maps a day count of config onto CDK's enum.
+func retentionDays(days int) (logs.RetentionDays, error) { return retention.FromDays(days) }

@@ -6,6 +6,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // acceptByDesign records, on the exact resources, the cdk-nag findings this design keeps on
@@ -15,7 +17,7 @@ func (r *Redis) acceptByDesign(p RedisProps) {
 	var onGroup []*cdknag.NagPackSuppression
 
 	// AEC5 flags port 6379 when the engine is redis or unset (a secondary inherits its engine).
-	if p.Port == redisDefaultPort && (p.Engine == EngineRedis || p.secondary()) {
+	if p.Port == limits.DefaultCachePort && (p.Engine == EngineRedis || p.secondary()) {
 		onGroup = append(onGroup, suppression("AwsSolutions-AEC5",
 			"The cache listens on Redis's default port 6379 because the platform's seed designs and every client "+
 				"configuration specify it; the cache's only security group admits the port from the services alone, and every "+

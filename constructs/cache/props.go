@@ -20,14 +20,17 @@ import (
 
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
-// Engines Redis accepts.
+// Engines Redis accepts (limits.CacheEngines).
 const (
 	// EngineRedis is Redis OSS.
-	EngineRedis = "redis"
+	EngineRedis = limits.CacheEngineRedis
 	// EngineValkey is Valkey, the open-source fork of Redis that ElastiCache also runs.
-	EngineValkey = "valkey"
+	EngineValkey = limits.CacheEngineValkey
 )
 
 // RedisProps configures a Redis replication group.
@@ -43,9 +46,9 @@ type RedisProps struct {
 	// Engine is "redis" (Redis OSS) or "valkey".
 	// Default: "redis". Ignored on a Global Datastore secondary (inherited from the primary).
 	Engine string
-	// EngineVersion is the engine's major.minor version: redis 7.0 or 7.1; valkey 7.2, 8.0, 8.1
-	// or 8.2 (older Redis lacks TransitEncryptionMode and engine-log delivery). The parameter-group
-	// family follows it (redis7, valkey7, valkey8).
+	// EngineVersion is the engine's major.minor version, one of limits.CacheEngineVersions
+	// (redis 7.0 or 7.1; valkey 7.2, 8.0, 8.1 or 8.2: older Redis lacks TransitEncryptionMode and
+	// engine-log delivery). The parameter-group family follows it (redis7, valkey7, valkey8).
 	// Default: "7.1" for redis, "8.0" for valkey. Ignored on a secondary.
 	EngineVersion string
 	// NodeType is the node type, cache.<family>.<size>. r6gd (data-tiering) types turn data
@@ -115,22 +118,12 @@ type RedisProps struct {
 
 // Secure defaults, in one place.
 const (
-	defaultEngine          = EngineRedis
 	defaultNodeType        = "cache.r7g.large"
 	defaultReplicas        = 1
-	defaultPort            = 6379
-	defaultRetentionDays   = 15
-	defaultSnapshotWindow  = "05:00-06:00"
-	defaultMaintenance     = "sun:06:30-sun:07:30"
-	defaultLogRetention    = logs.RetentionDays_ONE_YEAR
+	defaultRetentionDays   = limits.MinSnapshotRetentionDays
 	defaultDescription     = "Stratus cache"
 	authTokenLength        = 64
-	minSnapshotRetention   = 15
-	maxSnapshotRetention   = 35
-	maxReplicas            = 5
-	minWindowMinutes       = 60
 	maxGlobalSuffixLength  = 34 // the 5-letter region prefix and a hyphen fill the id up to 40
-	redisDefaultPort       = 6379
 	transitEncryptionMode  = "required"
 	clusterModeDisabled    = "disabled"
 	globalPrimaryRole      = "PRIMARY"
@@ -140,38 +133,20 @@ const (
 	parameterClusterModeNo = "no"
 )
 
-// engineSpec lists the versions this construct accepts for an engine and each version's
-// parameter-group family. Versions older than these lack TransitEncryptionMode or engine logs.
-type engineSpec struct {
-	defaultVersion string
-	families       map[string]string
-}
-
-var engines = map[string]engineSpec{
-	EngineRedis:  {"7.1", map[string]string{"7.0": "redis7", "7.1": "redis7"}},
-	EngineValkey: {"8.0", map[string]string{"7.2": "valkey7", "8.0": "valkey8", "8.1": "valkey8", "8.2": "valkey8"}},
-}
-
 var (
-	nodeTypePattern     = regexp.MustCompile(`^cache\.([a-z]+[0-9]+[a-z]*)\.(micro|small|medium|large|[0-9]*xlarge|metal)$`)
 	globalSuffixPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 	globalIDPattern     = regexp.MustCompile(`^[a-z]{5}-[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 	secretNamePattern   = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,256}$`)
 	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	snapshotPattern     = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$`)
-	maintenancePattern  = regexp.MustCompile(`^(sun|mon|tue|wed|thu|fri|sat):([01][0-9]|2[0-3]):([0-5][0-9])-(sun|mon|tue|wed|thu|fri|sat):([01][0-9]|2[0-3]):([0-5][0-9])$`)
-	weekdays            = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 )
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p RedisProps) withDefaults() RedisProps {
 	if p.Engine == "" {
-		p.Engine = defaultEngine
+		p.Engine = limits.DefaultCacheEngine
 	}
 	if p.EngineVersion == "" {
-		if spec, ok := engines[p.Engine]; ok {
-			p.EngineVersion = spec.defaultVersion
-		}
+		p.EngineVersion = limits.CacheDefaultVersions[p.Engine]
 	}
 	if p.NodeType == "" {
 		p.NodeType = defaultNodeType
@@ -181,19 +156,19 @@ func (p RedisProps) withDefaults() RedisProps {
 		p.Replicas = &n
 	}
 	if p.Port == 0 {
-		p.Port = defaultPort
+		p.Port = limits.DefaultCachePort
 	}
 	if p.SnapshotRetentionDays == 0 {
 		p.SnapshotRetentionDays = defaultRetentionDays
 	}
 	if p.SnapshotWindow == "" {
-		p.SnapshotWindow = defaultSnapshotWindow
+		p.SnapshotWindow = limits.DefaultCacheSnapshotWindow
 	}
 	if p.MaintenanceWindow == "" {
-		p.MaintenanceWindow = defaultMaintenance
+		p.MaintenanceWindow = limits.DefaultCacheMaintenanceWindow
 	}
 	if p.LogRetention == "" {
-		p.LogRetention = defaultLogRetention
+		p.LogRetention = retention.Default
 	}
 	if p.Description == "" {
 		p.Description = defaultDescription
@@ -205,12 +180,14 @@ func (p RedisProps) withDefaults() RedisProps {
 func (p RedisProps) secondary() bool { return p.GlobalDatastoreId != "" }
 
 // family is the parameter-group family of the (valid) engine and version.
-func (p RedisProps) family() string { return engines[p.Engine].families[p.EngineVersion] }
+func (p RedisProps) family() string {
+	f, _ := limits.CacheParameterGroupFamily(p.Engine, p.EngineVersion)
+	return f
+}
 
 // dataTiering reports whether NodeType is a data-tiering (r6gd-style) type.
 func (p RedisProps) dataTiering() bool {
-	m := nodeTypePattern.FindStringSubmatch(p.NodeType)
-	return m != nil && strings.HasSuffix(m[1], "gd")
+	return strings.HasSuffix(limits.CacheNodeFamily(p.NodeType), "gd")
 }
 
 // validate reports every problem of the (defaulted) props together.
@@ -228,39 +205,40 @@ func (p RedisProps) validate() error {
 		add("SecurityGroup is required (the cache security group)")
 	}
 
-	if spec, ok := engines[p.Engine]; !ok {
-		add("Engine %q is not one of %q, %q", p.Engine, EngineRedis, EngineValkey)
-	} else if _, ok := spec.families[p.EngineVersion]; !ok {
-		add("EngineVersion %q is not a supported %s version (allowed: %s)", p.EngineVersion, p.Engine, strings.Join(versions(spec), ", "))
+	if versions, ok := limits.CacheEngineVersions[p.Engine]; !ok {
+		add("Engine %q is not one of %q", p.Engine, limits.CacheEngines)
+	} else if !slices.Contains(versions, p.EngineVersion) {
+		add("EngineVersion %q is not a supported %s version (allowed: %s)", p.EngineVersion, p.Engine, strings.Join(versions, ", "))
 	}
-	m := nodeTypePattern.FindStringSubmatch(p.NodeType)
-	if m == nil {
-		add("NodeType %q is not of the form cache.<family>.<size>, e.g. %q", p.NodeType, defaultNodeType)
+	if !limits.ValidCacheNodeType(p.NodeType) {
+		add("NodeType %q is not a node type (allowed: %s)", p.NodeType, limits.CacheNodeTypeRule)
 	}
-	if r := *p.Replicas; r < 0 || r > maxReplicas {
-		add("Replicas %d is outside 0-%d", r, maxReplicas)
+	if r := *p.Replicas; r < limits.MinCacheReplicas || r > limits.MaxCacheReplicas {
+		add("Replicas %d is outside %d-%d", r, limits.MinCacheReplicas, limits.MaxCacheReplicas)
 	}
-	if p.Port < 1024 || p.Port > 65535 {
-		add("Port %d is outside 1024-65535", p.Port)
+	if p.Port < limits.MinCachePort || p.Port > limits.MaxPort {
+		add("Port %d is outside %d-%d", p.Port, limits.MinCachePort, limits.MaxPort)
 	}
-	if d := p.SnapshotRetentionDays; d < minSnapshotRetention || d > maxSnapshotRetention {
+	if d := p.SnapshotRetentionDays; d < limits.MinSnapshotRetentionDays || d > limits.MaxSnapshotRetentionDays {
 		add("SnapshotRetentionDays %d is outside %d-%d (NIST 800-53 R5 asks for at least %d days of automatic backups; ElastiCache keeps at most %d)",
-			d, minSnapshotRetention, maxSnapshotRetention, minSnapshotRetention, maxSnapshotRetention)
+			d, limits.MinSnapshotRetentionDays, limits.MaxSnapshotRetentionDays, limits.MinSnapshotRetentionDays, limits.MaxSnapshotRetentionDays)
 	}
-	snapStart, snapLen, snapErr := parseSnapshotWindow(p.SnapshotWindow)
+	snapshot, snapErr := limits.ParseDailyWindow(p.SnapshotWindow, limits.MinCacheWindowMinutes)
 	if snapErr != nil {
-		add("SnapshotWindow %q %v", p.SnapshotWindow, snapErr)
+		add("SnapshotWindow %q: %v", p.SnapshotWindow, snapErr)
 	}
-	mainStart, mainLen, mainErr := parseMaintenanceWindow(p.MaintenanceWindow)
+	maintenance, mainErr := limits.ParseWeeklyWindow(p.MaintenanceWindow, limits.MinCacheWindowMinutes)
 	if mainErr != nil {
-		add("MaintenanceWindow %q %v", p.MaintenanceWindow, mainErr)
+		add("MaintenanceWindow %q: %v", p.MaintenanceWindow, mainErr)
 	}
-	if snapErr == nil && mainErr == nil && windowsOverlap(snapStart, snapLen, mainStart, mainLen) {
-		add("SnapshotWindow %q overlaps MaintenanceWindow %q on %s (ElastiCache rejects overlapping windows)",
-			p.SnapshotWindow, p.MaintenanceWindow, weekdays[mainStart/minutesPerDay])
+	if snapErr == nil && mainErr == nil {
+		if day, overlap := limits.DailyOverlapsWeekly(snapshot, maintenance); overlap {
+			add("SnapshotWindow %q overlaps MaintenanceWindow %q on %s (ElastiCache rejects overlapping windows)",
+				p.SnapshotWindow, p.MaintenanceWindow, day)
+		}
 	}
-	if p.LogRetention == logs.RetentionDays_INFINITE {
-		add("LogRetention INFINITE is not allowed: give the log groups an explicit retention (NIST 800-53 R5)")
+	if err := retention.Check("LogRetention", p.LogRetention); err != nil {
+		errs = append(errs, err)
 	}
 
 	switch {
@@ -272,7 +250,7 @@ func (p RedisProps) validate() error {
 			add("GlobalDatastoreSuffix %q must be lowercase letters, digits and single hyphens, start with a letter and end with a letter or digit, at most %d characters",
 				p.GlobalDatastoreSuffix, maxGlobalSuffixLength)
 		}
-		if m != nil && strings.HasPrefix(m[1], "t") {
+		if limits.ValidCacheNodeType(p.NodeType) && !limits.GlobalDatastoreNodeType(p.NodeType) {
 			add("NodeType %q cannot join a Global Datastore (burstable t families are not supported; use e.g. %q)", p.NodeType, defaultNodeType)
 		}
 	case p.GlobalDatastoreId != "":
@@ -302,67 +280,4 @@ func (p RedisProps) validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func versions(spec engineSpec) []string {
-	out := make([]string, 0, len(spec.families))
-	for v := range spec.families {
-		out = append(out, v)
-	}
-	slices.Sort(out)
-	return out
-}
-
-const (
-	minutesPerDay  = 24 * 60
-	minutesPerWeek = 7 * minutesPerDay
-)
-
-// parseSnapshotWindow returns the start (minute of the day) and length in minutes of a daily
-// hh24:mi-hh24:mi window; a window may cross midnight.
-func parseSnapshotWindow(w string) (start, length int, err error) {
-	m := snapshotPattern.FindStringSubmatch(w)
-	if m == nil {
-		return 0, 0, errors.New("is not of the form hh24:mi-hh24:mi (UTC), e.g. \"05:00-06:00\"")
-	}
-	start, end := clock(m[1], m[2]), clock(m[3], m[4])
-	length = (end - start + minutesPerDay) % minutesPerDay
-	if length < minWindowMinutes {
-		return 0, 0, fmt.Errorf("lasts %d minutes; it must last at least %d", length, minWindowMinutes)
-	}
-	return start, length, nil
-}
-
-// parseMaintenanceWindow returns the start (minute of the week from Sunday 00:00) and length in
-// minutes of a weekly ddd:hh24:mi-ddd:hh24:mi window; a window may cross Saturday night.
-func parseMaintenanceWindow(w string) (start, length int, err error) {
-	m := maintenancePattern.FindStringSubmatch(w)
-	if m == nil {
-		return 0, 0, errors.New("is not of the form ddd:hh24:mi-ddd:hh24:mi (UTC, ddd is sun…sat), e.g. \"sun:06:30-sun:07:30\"")
-	}
-	start = slices.Index(weekdays, m[1])*minutesPerDay + clock(m[2], m[3])
-	end := slices.Index(weekdays, m[4])*minutesPerDay + clock(m[5], m[6])
-	length = (end - start + minutesPerWeek) % minutesPerWeek
-	if length < minWindowMinutes {
-		return 0, 0, fmt.Errorf("lasts %d minutes; it must last at least %d", length, minWindowMinutes)
-	}
-	return start, length, nil
-}
-
-func clock(hh, mm string) int {
-	var h, m int
-	fmt.Sscanf(hh+" "+mm, "%d %d", &h, &m)
-	return h*60 + m
-}
-
-// windowsOverlap reports whether the daily snapshot window, repeated on each day of the week,
-// overlaps the weekly maintenance window (both half-open, on a circular week).
-func windowsOverlap(snapStart, snapLen, mainStart, mainLen int) bool {
-	for day := range 7 {
-		s := day*minutesPerDay + snapStart
-		if (mainStart-s+minutesPerWeek)%minutesPerWeek < snapLen || (s-mainStart+minutesPerWeek)%minutesPerWeek < mainLen {
-			return true
-		}
-	}
-	return false
 }

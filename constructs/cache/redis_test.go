@@ -15,6 +15,8 @@ import (
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
@@ -138,9 +140,7 @@ func load(t *testing.T) *fixture {
 		}
 		app.Synth(nil)
 	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
+	require.Nil(t, shared.err)
 	return &shared
 }
 
@@ -159,8 +159,6 @@ func template(t *testing.T, name string) assertions.Template {
 	cdktest.NoPanic(t, func() { tpl = assertions.Template_FromStack(f.stacks[name], nil) })
 	return tpl
 }
-
-func properties(r map[string]any) map[string]any { return r["Properties"].(map[string]any) }
 
 func TestDefaultsAreSecure(t *testing.T) {
 	tpl := template(t, defaultStack)
@@ -215,31 +213,24 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::GlobalReplicationGroup"), jsii.Number(0))
 	})
 
-	if secret["DeletionPolicy"] != "Retain" || secret["UpdateReplacePolicy"] != "Retain" {
-		t.Errorf("secret policies = %v/%v, want Retain/Retain", secret["DeletionPolicy"], secret["UpdateReplacePolicy"])
-	}
-	if fam := properties(pg)["CacheParameterGroupFamily"]; fam != "redis7" {
+	assert.False(t, secret["DeletionPolicy"] != "Retain" || secret["UpdateReplacePolicy"] != "Retain", "secret policies = %v/%v, want Retain/Retain", secret["DeletionPolicy"], secret["UpdateReplacePolicy"])
+	if fam := cdktest.Props(t, pg)["CacheParameterGroupFamily"]; fam != "redis7" {
 		t.Errorf("parameter group family = %v, want redis7", fam)
 	}
-	if got := fmt.Sprint(properties(pg)["Properties"]); got != "map[cluster-enabled:no]" {
-		t.Errorf("parameters = %s, want cluster-enabled no only", got)
-	}
-	if got := fmt.Sprint(properties(sg)["SubnetIds"]); got != fmt.Sprint(dataSubnets) {
-		t.Errorf("subnet group subnets = %s, want the data subnets %v", got, dataSubnets)
-	}
+	assert.Equal(t, "map[cluster-enabled:no]", fmt.Sprint(cdktest.Props(t, pg)["Properties"]))
+	assert.Equal(t, fmt.Sprint(dataSubnets), fmt.Sprint(cdktest.Props(t, sg)["SubnetIds"]))
 
 	// The AUTH token reaches the template only as a dynamic reference to the secret.
-	auth, _ := json.Marshal(properties(group)["AuthToken"])
+	auth, _ := json.Marshal(cdktest.Props(t, group)["AuthToken"])
 	want := fmt.Sprintf(`{"Fn::Join":["",["{{resolve:secretsmanager:",{"Ref":"%s"},":SecretString:::}}"]]}`, secretID)
-	if string(auth) != want {
-		t.Errorf("AuthToken = %s, want %s", auth, want)
-	}
+	assert.Equal(t, want, string(auth), "AuthToken = %s, want %s", auth, want)
 
 	// Slow and engine logs go as JSON to the two encrypted, retained groups.
 	var got []string
-	for _, c := range properties(group)["LogDeliveryConfigurations"].([]any) {
-		c := c.(map[string]any)
-		dest := c["DestinationDetails"].(map[string]any)["CloudWatchLogsDetails"].(map[string]any)["LogGroup"].(map[string]any)["Ref"]
+	require.NotEmpty(t, cdktest.As[[]any](t, cdktest.Props(t, group)["LogDeliveryConfigurations"]))
+	for _, c := range cdktest.As[[]any](t, cdktest.Props(t, group)["LogDeliveryConfigurations"]) {
+		c := cdktest.As[map[string]any](t, c)
+		dest := cdktest.As[map[string]any](t, cdktest.As[map[string]any](t, cdktest.As[map[string]any](t, c["DestinationDetails"])["CloudWatchLogsDetails"])["LogGroup"])["Ref"]
 		got = append(got, fmt.Sprintf("%s %s %s %s", c["LogType"], c["LogFormat"], c["DestinationType"], dest))
 	}
 	slices.Sort(got)
@@ -249,9 +240,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 	}
 
 	r := load(t).redis[defaultStack]
-	if r.Port != 6379 || r.PrimaryEndpoint == nil || r.ReaderEndpoint == nil || r.AuthSecret == nil || r.Key == nil || r.GlobalDatastoreId != nil {
-		t.Errorf("exposed fields: port %v, endpoints %v/%v, secret %v, key %v, global %v", r.Port, r.PrimaryEndpoint, r.ReaderEndpoint, r.AuthSecret, r.Key, r.GlobalDatastoreId)
-	}
+	assert.False(t, r.Port != 6379 || r.PrimaryEndpoint == nil || r.ReaderEndpoint == nil || r.AuthSecret == nil || r.Key == nil || r.GlobalDatastoreId != nil, "exposed fields: port %v, endpoints %v/%v, secret %v, key %v, global %v", r.Port, r.PrimaryEndpoint, r.ReaderEndpoint, r.AuthSecret, r.Key, r.GlobalDatastoreId)
 }
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
@@ -311,10 +300,8 @@ func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 	raw := cdktest.Template(t, load(t).stacks[secondaryStack])
 	keyID, _ := cdktest.Only(t, raw, "AWS::KMS::Key")
 	_, group := cdktest.Only(t, raw, "AWS::ElastiCache::ReplicationGroup")
-	props := properties(group)
-	if props["GlobalReplicationGroupId"] != "ldgnf-stratus" {
-		t.Errorf("GlobalReplicationGroupId = %v, want ldgnf-stratus", props["GlobalReplicationGroupId"])
-	}
+	props := cdktest.Props(t, group)
+	assert.Equal(t, "ldgnf-stratus", props["GlobalReplicationGroupId"])
 	// What the primary decides and AWS refuses on a new secondary.
 	for _, inherited := range []string{
 		"Engine", "EngineVersion", "CacheNodeType", "CacheParameterGroupName", "ClusterMode", "NumNodeGroups",
@@ -339,9 +326,7 @@ func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::SubnetGroup"), jsii.Number(1))
 	})
 	r := load(t).redis[secondaryStack]
-	if r.AuthSecret == nil || !strings.Contains(*r.AuthSecret.SecretName(), secretName) {
-		t.Errorf("AuthSecret = %v, want the replica named %s", r.AuthSecret, secretName)
-	}
+	assert.False(t, r.AuthSecret == nil || !strings.Contains(*r.AuthSecret.SecretName(), secretName), "AuthSecret = %v, want the replica named %s", r.AuthSecret, secretName)
 }
 
 // TestNagFindsNothingUnsuppressed applies AwsSolutions and NIST 800-53 R5 to every scenario.
@@ -374,22 +359,21 @@ func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 	}
 	for name, byType := range want {
 		all := cdktest.Template(t, load(t).stacks[name])
-		resources := all["Resources"].(map[string]any)
+		resources := cdktest.As[map[string]any](t, all["Resources"])
+		require.NotEmpty(t, resources)
 		for id, r := range resources {
-			r := r.(map[string]any)
+			r := cdktest.As[map[string]any](t, r)
 			var ids []string
 			metadata, _ := r["Metadata"].(map[string]any)
 			if meta, ok := metadata["cdk_nag"].(map[string]any); ok {
-				for _, s := range meta["rules_to_suppress"].([]any) {
-					s := s.(map[string]any)
-					ids = append(ids, s["id"].(string))
-					if len(s["reason"].(string)) < 20 {
-						t.Errorf("%s %s: reason %q is too short", name, id, s["reason"])
-					}
+				for _, s := range cdktest.As[[]any](t, meta["rules_to_suppress"]) {
+					s := cdktest.As[map[string]any](t, s)
+					ids = append(ids, cdktest.As[string](t, s["id"]))
+					assert.False(t, len(cdktest.As[string](t, s["reason"])) < 20, "%s %s: reason %q is too short", name, id, s["reason"])
 				}
 			}
 			slices.Sort(ids)
-			if exp := byType[r["Type"].(string)]; fmt.Sprint(ids) != fmt.Sprint(exp) {
+			if exp := byType[cdktest.As[string](t, r["Type"])]; fmt.Sprint(ids) != fmt.Sprint(exp) {
 				t.Errorf("%s %s (%s) suppresses %v, want %v", name, id, r["Type"], ids, exp)
 			}
 		}
@@ -406,9 +390,7 @@ func TestGlobalDatastoreID(t *testing.T) {
 		{"us-east-1", "Stratus_Prod", "", `suffix "Stratus_Prod" must be lowercase`},
 	} {
 		got, err := GlobalDatastoreID(c.region, c.suffix)
-		if got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
-			t.Errorf("GlobalDatastoreID(%q, %q) = %q, %v; want %q, %q", c.region, c.suffix, got, err, c.want, c.err)
-		}
+		assert.False(t, got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)), "GlobalDatastoreID(%q, %q) = %q, %v; want %q, %q", c.region, c.suffix, got, err, c.want, c.err)
 	}
 }
 
@@ -416,84 +398,69 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	// validate needs no synth: the required fields only have to be non-nil here.
 	required := requiredProps()
 	base := func() RedisProps { return required }
-	cases := []struct {
-		name   string
-		mutate func(*RedisProps)
-		want   string
-	}{
-		{"a missing VPC", func(p *RedisProps) { p.Vpc = nil }, "Vpc is required"},
-		{"missing subnets", func(p *RedisProps) { p.Subnets = nil }, "Subnets is required"},
-		{"a missing security group", func(p *RedisProps) { p.SecurityGroup = nil }, "SecurityGroup is required"},
-		{"an unknown engine", func(p *RedisProps) { p.Engine = "memcached" }, `Engine "memcached" is not one of "redis", "valkey"`},
-		{"a redis version too old for TLS mode and engine logs", func(p *RedisProps) { p.EngineVersion = "6.2" },
-			`EngineVersion "6.2" is not a supported redis version (allowed: 7.0, 7.1)`},
-		{"a valkey version given for redis", func(p *RedisProps) { p.EngineVersion = "8.0" }, `EngineVersion "8.0" is not a supported redis version`},
-		{"a redis version given for valkey", func(p *RedisProps) { p.Engine, p.EngineVersion = EngineValkey, "7.1" },
-			`EngineVersion "7.1" is not a supported valkey version (allowed: 7.2, 8.0, 8.1, 8.2)`},
-		{"a node type without the cache prefix", func(p *RedisProps) { p.NodeType = "r7g.large" },
-			`NodeType "r7g.large" is not of the form cache.<family>.<size>`},
-		{"a node type with a bad size", func(p *RedisProps) { p.NodeType = "cache.r7g.huge" }, `NodeType "cache.r7g.huge" is not of the form`},
-		{"negative replicas", func(p *RedisProps) { p.Replicas = ptr(-1) }, "Replicas -1 is outside 0-5"},
-		{"six replicas", func(p *RedisProps) { p.Replicas = ptr(6) }, "Replicas 6 is outside 0-5"},
-		{"a privileged port", func(p *RedisProps) { p.Port = 443 }, "Port 443 is outside 1024-65535"},
-		{"a port above 65535", func(p *RedisProps) { p.Port = 70000 }, "Port 70000 is outside 1024-65535"},
-		{"a retention below NIST's 15 days", func(p *RedisProps) { p.SnapshotRetentionDays = 7 },
-			"SnapshotRetentionDays 7 is outside 15-35 (NIST 800-53 R5 asks for at least 15 days"},
-		{"a retention above ElastiCache's 35 days", func(p *RedisProps) { p.SnapshotRetentionDays = 36 }, "SnapshotRetentionDays 36 is outside 15-35"},
-		{"a malformed snapshot window", func(p *RedisProps) { p.SnapshotWindow = "5:00-6:00" },
-			`SnapshotWindow "5:00-6:00" is not of the form hh24:mi-hh24:mi`},
-		{"a snapshot window under an hour", func(p *RedisProps) { p.SnapshotWindow = "05:00-05:59" },
-			`SnapshotWindow "05:00-05:59" lasts 59 minutes; it must last at least 60`},
-		{"an empty-length snapshot window", func(p *RedisProps) { p.SnapshotWindow = "05:00-05:00" }, "lasts 0 minutes"},
-		{"a malformed maintenance window", func(p *RedisProps) { p.MaintenanceWindow = "sunday:06:30-sunday:07:30" },
-			`MaintenanceWindow "sunday:06:30-sunday:07:30" is not of the form ddd:hh24:mi-ddd:hh24:mi`},
-		{"an upper-case maintenance day", func(p *RedisProps) { p.MaintenanceWindow = "Sun:06:30-Sun:07:30" }, "is not of the form ddd:hh24:mi"},
-		{"a maintenance window under an hour", func(p *RedisProps) { p.MaintenanceWindow = "sun:06:30-sun:07:00" },
-			`MaintenanceWindow "sun:06:30-sun:07:00" lasts 30 minutes; it must last at least 60`},
-		{"overlapping windows", func(p *RedisProps) { p.MaintenanceWindow = "wed:05:30-wed:06:30" },
-			`SnapshotWindow "05:00-06:00" overlaps MaintenanceWindow "wed:05:30-wed:06:30" on wed`},
-		{"windows overlapping across midnight and the week's end", func(p *RedisProps) {
+	cases := []cdktest.Invalid[RedisProps]{
+		{Name: "a missing VPC", Mutate: func(p *RedisProps) { p.Vpc = nil }, Want: "Vpc is required"},
+		{Name: "missing subnets", Mutate: func(p *RedisProps) { p.Subnets = nil }, Want: "Subnets is required"},
+		{Name: "a missing security group", Mutate: func(p *RedisProps) { p.SecurityGroup = nil }, Want: "SecurityGroup is required"},
+		{Name: "an unknown engine", Mutate: func(p *RedisProps) { p.Engine = "memcached" }, Want: `Engine "memcached" is not one of ["redis" "valkey"]`},
+		{Name: "a redis version too old for TLS mode and engine logs", Mutate: func(p *RedisProps) { p.EngineVersion = "6.2" },
+			Want: `EngineVersion "6.2" is not a supported redis version (allowed: 7.0, 7.1)`},
+		{Name: "a valkey version given for redis", Mutate: func(p *RedisProps) { p.EngineVersion = "8.0" }, Want: `EngineVersion "8.0" is not a supported redis version`},
+		{Name: "a redis version given for valkey", Mutate: func(p *RedisProps) { p.Engine, p.EngineVersion = EngineValkey, "7.1" },
+			Want: `EngineVersion "7.1" is not a supported valkey version (allowed: 7.2, 8.0, 8.1, 8.2)`},
+		{Name: "a node type without the cache prefix", Mutate: func(p *RedisProps) { p.NodeType = "r7g.large" },
+			Want: `NodeType "r7g.large" is not a node type (allowed: cache.<family>.<size>`},
+		{Name: "a node type with a bad size", Mutate: func(p *RedisProps) { p.NodeType = "cache.r7g.huge" }, Want: `NodeType "cache.r7g.huge" is not a node type`},
+		{Name: "negative replicas", Mutate: func(p *RedisProps) { p.Replicas = ptr(-1) }, Want: "Replicas -1 is outside 0-5"},
+		{Name: "six replicas", Mutate: func(p *RedisProps) { p.Replicas = ptr(6) }, Want: "Replicas 6 is outside 0-5"},
+		{Name: "a privileged port", Mutate: func(p *RedisProps) { p.Port = 443 }, Want: "Port 443 is outside 1024-65535"},
+		{Name: "a port above 65535", Mutate: func(p *RedisProps) { p.Port = 70000 }, Want: "Port 70000 is outside 1024-65535"},
+		{Name: "a retention below NIST's 15 days", Mutate: func(p *RedisProps) { p.SnapshotRetentionDays = 7 },
+			Want: "SnapshotRetentionDays 7 is outside 15-35 (NIST 800-53 R5 asks for at least 15 days"},
+		{Name: "a retention above ElastiCache's 35 days", Mutate: func(p *RedisProps) { p.SnapshotRetentionDays = 36 }, Want: "SnapshotRetentionDays 36 is outside 15-35"},
+		{Name: "a malformed snapshot window", Mutate: func(p *RedisProps) { p.SnapshotWindow = "5:00-6:00" },
+			Want: `SnapshotWindow "5:00-6:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC`},
+		{Name: "a snapshot window under an hour", Mutate: func(p *RedisProps) { p.SnapshotWindow = "05:00-05:59" },
+			Want: `SnapshotWindow "05:00-05:59": 59 minutes long (allowed: at least 60 minutes)`},
+		{Name: "an empty-length snapshot window", Mutate: func(p *RedisProps) { p.SnapshotWindow = "05:00-05:00" }, Want: `SnapshotWindow "05:00-05:00": 0 minutes long`},
+		{Name: "a malformed maintenance window", Mutate: func(p *RedisProps) { p.MaintenanceWindow = "sunday:06:30-sunday:07:30" },
+			Want: `MaintenanceWindow "sunday:06:30-sunday:07:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi`},
+		{Name: "an upper-case maintenance day", Mutate: func(p *RedisProps) { p.MaintenanceWindow = "Sun:06:30-Sun:07:30" }, Want: `MaintenanceWindow "Sun:06:30-Sun:07:30": not a weekly window`},
+		{Name: "a maintenance window under an hour", Mutate: func(p *RedisProps) { p.MaintenanceWindow = "sun:06:30-sun:07:00" },
+			Want: `MaintenanceWindow "sun:06:30-sun:07:00": 30 minutes long (allowed: at least 60 minutes)`},
+		{Name: "overlapping windows", Mutate: func(p *RedisProps) { p.MaintenanceWindow = "wed:05:30-wed:06:30" },
+			Want: `SnapshotWindow "05:00-06:00" overlaps MaintenanceWindow "wed:05:30-wed:06:30" on wed`},
+		{Name: "windows overlapping across midnight and the week's end", Mutate: func(p *RedisProps) {
 			p.SnapshotWindow, p.MaintenanceWindow = "23:30-00:30", "sat:22:00-sun:00:00"
-		}, `overlaps MaintenanceWindow "sat:22:00-sun:00:00" on sat`},
-		{"infinite log retention", func(p *RedisProps) { p.LogRetention = logs.RetentionDays_INFINITE }, "LogRetention INFINITE is not allowed"},
-		{"both global options at once", func(p *RedisProps) { p.GlobalDatastoreSuffix, p.GlobalDatastoreId = "stratus", "ldgnf-stratus" },
-			`GlobalDatastoreSuffix "stratus" and GlobalDatastoreId "ldgnf-stratus" are both set`},
-		{"a suffix with upper case and underscores", func(p *RedisProps) { p.GlobalDatastoreSuffix = "Stratus_Prod" },
-			`GlobalDatastoreSuffix "Stratus_Prod" must be lowercase letters, digits and single hyphens`},
-		{"a suffix ending in a hyphen", func(p *RedisProps) { p.GlobalDatastoreSuffix = "stratus-" }, `GlobalDatastoreSuffix "stratus-" must be`},
-		{"a suffix longer than 34 characters", func(p *RedisProps) { p.GlobalDatastoreSuffix = strings.Repeat("a", 35) }, "at most 34 characters"},
-		{"a burstable node type in a global datastore", func(p *RedisProps) { p.GlobalDatastoreSuffix, p.NodeType = "stratus", "cache.t4g.medium" },
-			`NodeType "cache.t4g.medium" cannot join a Global Datastore`},
-		{"a global datastore id without the region prefix", func(p *RedisProps) { p.GlobalDatastoreId, p.AuthSecretName = "stratus", "s" },
-			`GlobalDatastoreId "stratus" is not of the form <5-letter region prefix>-<suffix>`},
-		{"a secondary without the secret name", func(p *RedisProps) { p.GlobalDatastoreId = "ldgnf-stratus" }, "GlobalDatastoreId needs AuthSecretName"},
-		{"a secondary replicating a secret", func(p *RedisProps) {
+		}, Want: `overlaps MaintenanceWindow "sat:22:00-sun:00:00" on sat`},
+		{Name: "infinite log retention", Mutate: func(p *RedisProps) { p.LogRetention = logs.RetentionDays_INFINITE }, Want: `LogRetention "INFINITE" is not a finite logs.RetentionDays value`},
+		{Name: "both global options at once", Mutate: func(p *RedisProps) { p.GlobalDatastoreSuffix, p.GlobalDatastoreId = "stratus", "ldgnf-stratus" },
+			Want: `GlobalDatastoreSuffix "stratus" and GlobalDatastoreId "ldgnf-stratus" are both set`},
+		{Name: "a suffix with upper case and underscores", Mutate: func(p *RedisProps) { p.GlobalDatastoreSuffix = "Stratus_Prod" },
+			Want: `GlobalDatastoreSuffix "Stratus_Prod" must be lowercase letters, digits and single hyphens`},
+		{Name: "a suffix ending in a hyphen", Mutate: func(p *RedisProps) { p.GlobalDatastoreSuffix = "stratus-" }, Want: `GlobalDatastoreSuffix "stratus-" must be`},
+		{Name: "a suffix longer than 34 characters", Mutate: func(p *RedisProps) { p.GlobalDatastoreSuffix = strings.Repeat("a", 35) }, Want: "at most 34 characters"},
+		{Name: "a burstable node type in a global datastore", Mutate: func(p *RedisProps) { p.GlobalDatastoreSuffix, p.NodeType = "stratus", "cache.t4g.medium" },
+			Want: `NodeType "cache.t4g.medium" cannot join a Global Datastore`},
+		{Name: "a global datastore id without the region prefix", Mutate: func(p *RedisProps) { p.GlobalDatastoreId, p.AuthSecretName = "stratus", "s" },
+			Want: `GlobalDatastoreId "stratus" is not of the form <5-letter region prefix>-<suffix>`},
+		{Name: "a secondary without the secret name", Mutate: func(p *RedisProps) { p.GlobalDatastoreId = "ldgnf-stratus" }, Want: "GlobalDatastoreId needs AuthSecretName"},
+		{Name: "a secondary replicating a secret", Mutate: func(p *RedisProps) {
 			p.GlobalDatastoreId, p.AuthSecretName, p.AuthSecretReplicaRegions = "ldgnf-stratus", "s", []string{"eu-west-1"}
-		}, "AuthSecretReplicaRegions is set on a secondary"},
-		{"a bad secret name", func(p *RedisProps) { p.AuthSecretName = "cache auth" }, `AuthSecretName "cache auth" must be 1-256 characters`},
-		{"replica regions without a secret name", func(p *RedisProps) { p.AuthSecretReplicaRegions = []string{"eu-west-1"} },
-			"AuthSecretReplicaRegions needs AuthSecretName"},
-		{"a malformed replica region", func(p *RedisProps) { p.AuthSecretName, p.AuthSecretReplicaRegions = "s", []string{"Ireland"} },
-			`AuthSecretReplicaRegions[0] "Ireland" is not a region name`},
-		{"a replica region listed twice", func(p *RedisProps) {
+		}, Want: "AuthSecretReplicaRegions is set on a secondary"},
+		{Name: "a bad secret name", Mutate: func(p *RedisProps) { p.AuthSecretName = "cache auth" }, Want: `AuthSecretName "cache auth" must be 1-256 characters`},
+		{Name: "replica regions without a secret name", Mutate: func(p *RedisProps) { p.AuthSecretReplicaRegions = []string{"eu-west-1"} },
+			Want: "AuthSecretReplicaRegions needs AuthSecretName"},
+		{Name: "a malformed replica region", Mutate: func(p *RedisProps) { p.AuthSecretName, p.AuthSecretReplicaRegions = "s", []string{"Ireland"} },
+			Want: `AuthSecretReplicaRegions[0] "Ireland" is not a region name`},
+		{Name: "a replica region listed twice", Mutate: func(p *RedisProps) {
 			p.AuthSecretName, p.AuthSecretReplicaRegions = "s", []string{"eu-west-1", "eu-west-1"}
-		}, `AuthSecretReplicaRegions[1] "eu-west-1" is listed twice`},
+		}, Want: `AuthSecretReplicaRegions[1] "eu-west-1" is listed twice`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := base()
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	cdktest.Rejects(t, base, func(p RedisProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("the defaults are valid", func(t *testing.T) {
-		if err := base().withDefaults().validate(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, base().withDefaults().validate())
 	})
 
 	// Subnet problems only show once the selection is resolved in the VPC, in NewRedis.
@@ -516,9 +483,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 				p.Subnets = c.subnets
 				_, err = NewRedis(stack, "Cache", p)
 			})
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 
@@ -535,9 +500,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			_, err = NewRedis(stack, "Cache", p)
 		})
 		for _, want := range []string{`Engine "memcached"`, "Port 80", `AuthSecretReplicaRegions lists "eu-west-1", the stack's own region`} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %v, want it to contain %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 	})
 }

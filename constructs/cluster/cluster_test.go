@@ -1,9 +1,12 @@
 package cluster
 
 import (
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -24,11 +27,8 @@ type synthesized struct {
 
 var fixture cdktest.Once[*synthesized]
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	fixture.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
-	os.Exit(code)
-}
+// TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()
@@ -77,12 +77,8 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(0))
 		tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(0))
 	})
-	if s.defaultsOut.ExecuteCommandKey != nil || s.defaultsOut.ExecuteCommandLogGroup != nil {
-		t.Error("ExecuteCommandKey and ExecuteCommandLogGroup must be nil when ExecuteCommand is off")
-	}
-	if s.defaultsOut.Cluster == nil || s.defaultsOut.Namespace == nil {
-		t.Error("Cluster and Namespace must be set")
-	}
+	assert.False(t, s.defaultsOut.ExecuteCommandKey != nil || s.defaultsOut.ExecuteCommandLogGroup != nil, "ExecuteCommandKey and ExecuteCommandLogGroup must be nil when ExecuteCommand is off")
+	assert.False(t, s.defaultsOut.Cluster == nil || s.defaultsOut.Namespace == nil, "Cluster and Namespace must be set")
 }
 
 func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
@@ -124,37 +120,24 @@ func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
 			})})},
 		})
 	})
-	if s.execOut.ExecuteCommandKey == nil || s.execOut.ExecuteCommandLogGroup == nil {
-		t.Error("ExecuteCommandKey and ExecuteCommandLogGroup must be set when ExecuteCommand is on")
-	}
+	assert.False(t, s.execOut.ExecuteCommandKey == nil || s.execOut.ExecuteCommandLogGroup == nil, "ExecuteCommandKey and ExecuteCommandLogGroup must be set when ExecuteCommand is on")
 }
 
 func TestInvalidPropsAreRejected(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(*ClusterProps)
-		want   string
-	}{
-		{"a missing VPC", func(p *ClusterProps) { p.Vpc = nil }, "Vpc is required"},
-		{"an empty namespace name", func(p *ClusterProps) { p.NamespaceName = "" }, `NamespaceName "" is not a DNS name`},
-		{"an uppercase namespace name", func(p *ClusterProps) { p.NamespaceName = "Prod.internal" }, `NamespaceName "Prod.internal"`},
-		{"a namespace name with an empty label", func(p *ClusterProps) { p.NamespaceName = "prod..internal" }, `NamespaceName "prod..internal"`},
-		{"a namespace name with a trailing dot", func(p *ClusterProps) { p.NamespaceName = "prod.internal." }, `NamespaceName "prod.internal."`},
-		{"a namespace label starting with a hyphen", func(p *ClusterProps) { p.NamespaceName = "-prod.internal" }, `NamespaceName "-prod.internal"`},
-		{"a namespace label over 63 characters", func(p *ClusterProps) { p.NamespaceName = strings.Repeat("a", 64) + ".internal" }, "is not a DNS name"},
-		{"infinite log retention", func(p *ClusterProps) { p.LogRetention = logs.RetentionDays_INFINITE }, `LogRetention "INFINITE" is not a finite`},
-		{"an unknown log retention", func(p *ClusterProps) { p.LogRetention = "FOREVER" }, `LogRetention "FOREVER"`},
+	cases := []cdktest.Invalid[ClusterProps]{
+		{Name: "a missing VPC", Mutate: func(p *ClusterProps) { p.Vpc = nil }, Want: "Vpc is required"},
+		{Name: "an empty namespace name", Mutate: func(p *ClusterProps) { p.NamespaceName = "" }, Want: `NamespaceName "" is not a DNS name`},
+		{Name: "an uppercase namespace name", Mutate: func(p *ClusterProps) { p.NamespaceName = "Prod.internal" }, Want: `NamespaceName "Prod.internal"`},
+		{Name: "a namespace name with an empty label", Mutate: func(p *ClusterProps) { p.NamespaceName = "prod..internal" }, Want: `NamespaceName "prod..internal"`},
+		{Name: "a namespace name with a trailing dot", Mutate: func(p *ClusterProps) { p.NamespaceName = "prod.internal." }, Want: `NamespaceName "prod.internal."`},
+		{Name: "a namespace label starting with a hyphen", Mutate: func(p *ClusterProps) { p.NamespaceName = "-prod.internal" }, Want: `NamespaceName "-prod.internal"`},
+		{Name: "a namespace label over 63 characters", Mutate: func(p *ClusterProps) { p.NamespaceName = strings.Repeat("a", 64) + ".internal" }, Want: "is not a DNS name"},
+		{Name: "infinite log retention", Mutate: func(p *ClusterProps) { p.LogRetention = logs.RetentionDays_INFINITE }, Want: `LogRetention "INFINITE" is not a finite`},
+		{Name: "an unknown log retention", Mutate: func(p *ClusterProps) { p.LogRetention = "FOREVER" }, Want: `LogRetention "FOREVER"`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := ClusterProps{Vpc: synth(t).defaultsOut.Cluster.Vpc(), NamespaceName: "prod.internal"}
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	vpc := synth(t).defaultsOut.Cluster.Vpc()
+	cdktest.Rejects(t, func() ClusterProps { return ClusterProps{Vpc: vpc, NamespaceName: "prod.internal"} },
+		func(p ClusterProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("NewCluster returns every problem instead of panicking", func(t *testing.T) {
 		var err error
@@ -162,22 +145,11 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 			_, err = NewCluster(cdktest.NewStack(app, "Bad", "us-east-1"), "Cluster", ClusterProps{NamespaceName: "Bad Name"})
 		})
-		if err == nil || !strings.Contains(err.Error(), "Vpc is required") || !strings.Contains(err.Error(), `NamespaceName "Bad Name"`) {
-			t.Fatalf("error = %v, want both problems", err)
-		}
+		require.False(t, err == nil || !strings.Contains(err.Error(), "Vpc is required") || !strings.Contains(err.Error(), `NamespaceName "Bad Name"`), "error = %v, want both problems", err)
 	})
 }
 
-func TestNagAndCdkAnnotationsAreClean(t *testing.T) {
+func TestPassesTheGates(t *testing.T) {
 	s := synth(t)
-	cdktest.NoAnnotations(t, s.defaults, s.exec)
+	cdktest.Gates(t, s.dir, s.defaults, s.exec)
 }
-
-// TestNagPacksRan guards the test above: an annotation-free stack proves nothing if the packs
-// never ran.
-func TestNagPacksRan(t *testing.T) { cdktest.NagPacksRan(t, synth(t).dir, "Defaults", "Exec") }
-
-// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one.
-func TestValidationReportIsClean(t *testing.T) { cdktest.ValidationReportClean(t, synth(t).dir) }
-
-func TestCfnLintIsClean(t *testing.T) { cdktest.CfnLintClean(t, synth(t).dir, 2) }

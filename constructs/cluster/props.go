@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/stratus-platform/stratus/constructs/retention"
 )
 
 // ClusterProps configures a Cluster.
@@ -32,23 +33,10 @@ type ClusterProps struct {
 
 var namespaceName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-// finiteRetentions are the retention periods allowed: NIST 800-53 wants a set retention, so
-// INFINITE is not among them.
-var finiteRetentions = []logs.RetentionDays{
-	logs.RetentionDays_ONE_DAY, logs.RetentionDays_THREE_DAYS, logs.RetentionDays_FIVE_DAYS,
-	logs.RetentionDays_ONE_WEEK, logs.RetentionDays_TWO_WEEKS, logs.RetentionDays_ONE_MONTH,
-	logs.RetentionDays_TWO_MONTHS, logs.RetentionDays_THREE_MONTHS, logs.RetentionDays_FOUR_MONTHS,
-	logs.RetentionDays_FIVE_MONTHS, logs.RetentionDays_SIX_MONTHS, logs.RetentionDays_ONE_YEAR,
-	logs.RetentionDays_THIRTEEN_MONTHS, logs.RetentionDays_EIGHTEEN_MONTHS, logs.RetentionDays_TWO_YEARS,
-	logs.RetentionDays_THREE_YEARS, logs.RetentionDays_FIVE_YEARS, logs.RetentionDays_SIX_YEARS,
-	logs.RetentionDays_SEVEN_YEARS, logs.RetentionDays_EIGHT_YEARS, logs.RetentionDays_NINE_YEARS,
-	logs.RetentionDays_TEN_YEARS,
-}
-
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p ClusterProps) withDefaults() ClusterProps {
 	if p.LogRetention == "" {
-		p.LogRetention = logs.RetentionDays_ONE_YEAR
+		p.LogRetention = retention.Default
 	}
 	return p
 }
@@ -64,8 +52,8 @@ func (p ClusterProps) validate() error {
 		add("NamespaceName %q is not a DNS name: lowercase labels of a-z, 0-9 and inner '-' (1-63 characters each) "+
 			"joined by '.', at most 253 characters, e.g. \"prod.internal\"", p.NamespaceName)
 	}
-	if !slices.Contains(finiteRetentions, p.LogRetention) {
-		add("LogRetention %q is not a finite logs.RetentionDays value (ONE_DAY … TEN_YEARS)", p.LogRetention)
+	if err := retention.Check("LogRetention", p.LogRetention); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

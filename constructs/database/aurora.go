@@ -25,8 +25,9 @@ type AuroraPostgres struct {
 	// ReaderEndpoint is the hostname that balances connections over the readers (the writer when
 	// there is none).
 	ReaderEndpoint *string
-	// Port is the PostgreSQL port, 5432.
-	Port float64
+	// Connection is how clients reach the cluster: the writer endpoint, the master secret and
+	// IAM authentication (GrantConnect).
+	Connection *Connection
 	// Secret holds the master credentials (username, password, host, port, dbname), encrypted with
 	// Key, rotated every RotationDays and retained.
 	Secret sm.ISecret
@@ -57,7 +58,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 	}
 
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	a := &AuroraPostgres{Construct: this, Port: Port, GlobalClusterIdentifier: p.GlobalClusterIdentifier}
+	a := &AuroraPostgres{Construct: this, GlobalClusterIdentifier: p.GlobalClusterIdentifier}
 	identifier := p.ClusterIdentifier
 	if identifier == "" {
 		identifier = physicalName(this)
@@ -75,7 +76,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 
 	// The writer takes the first AZ, reader i the AZ after the previous instance's.
 	writer := auroraInstance("Writer", p, key, spread(p.AvailabilityZones, 0, 0), false)
-	readers := make([]rds.IClusterInstance, p.Readers)
+	readers := make([]rds.IClusterInstance, *p.Readers)
 	for i := range readers {
 		readers[i] = auroraInstance(fmt.Sprintf("Reader%d", i+1), p, key, spread(p.AvailabilityZones, i, 1), true)
 	}
@@ -121,7 +122,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 	if !*p.DeletionProtection {
 		suppressDeletionProtectionOff(cfnCluster, string(p.RemovalPolicy))
 	}
-	for _, id := range append([]string{"Writer"}, readerIDs(p.Readers)...) {
+	for _, id := range append([]string{"Writer"}, readerIDs(*p.Readers)...) {
 		member := cluster.Node().FindChild(jsii.String(id)).Node().DefaultChild().(awscdk.CfnResource)
 		memberPolicies(member, p.RemovalPolicy)
 		suppressClusterMemberBackupPlan(member, p.BackupRetentionDays)
@@ -145,6 +146,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 	a.ReaderEndpoint = cluster.ClusterReadEndpoint().Hostname()
 	a.ClusterIdentifier = cluster.ClusterIdentifier()
 	a.ClusterResourceId = cluster.ClusterResourceIdentifier()
+	a.Connection = &Connection{Host: a.Endpoint, Port: Port, DatabaseName: p.DatabaseName, Secret: a.Secret, ResourceId: a.ClusterResourceId}
 	return a, nil
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -19,10 +21,8 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 	logsID, _ := f.only(t, stackPrimary, "AWS::Logs::LogGroup")
 	roleID, _ := f.only(t, stackPrimary, "AWS::IAM::Role")
 	key := getAtt(keyID, "Arn")
-	identifier := cluster["Properties"].(map[string]any)["DBClusterIdentifier"].(string)
-	if !rdsIdentifier.MatchString(identifier) || strings.Contains(identifier, "--") {
-		t.Errorf("derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
-	}
+	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
+	assert.False(t, !rdsIdentifier.MatchString(identifier) || strings.Contains(identifier, "--"), "derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
 
 	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
@@ -100,19 +100,19 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 	}
 	assertRotationNetworking(t, f, stackPrimary)
 
-	a := f.built[stackPrimary].(*AuroraPostgres)
-	if a.Port != 5432 || a.GlobalClusterIdentifier != "" || a.GlobalCluster != nil {
-		t.Errorf("Port = %v, GlobalClusterIdentifier = %q, GlobalCluster = %v", a.Port, a.GlobalClusterIdentifier, a.GlobalCluster)
-	}
+	a, ok := f.built[stackPrimary].(*AuroraPostgres)
+	require.True(t, ok, "the Primary stack holds an *AuroraPostgres")
+	assert.Empty(t, a.GlobalClusterIdentifier)
+	assert.Nil(t, a.GlobalCluster)
 	for name, v := range map[string]*string{"Endpoint": a.Endpoint, "ReaderEndpoint": a.ReaderEndpoint,
 		"ClusterIdentifier": a.ClusterIdentifier, "ClusterResourceId": a.ClusterResourceId} {
-		if v == nil || *v == "" {
-			t.Errorf("%s is empty", name)
-		}
+		assert.NotEmpty(t, cdktest.Str(v), name)
 	}
-	if a.Secret == nil || a.Key == nil || a.Cluster == nil || a.LogGroup == nil {
-		t.Error("Secret, Key, Cluster and LogGroup must be exposed")
-	}
+	assert.NotNil(t, a.Secret, "Secret")
+	assert.NotNil(t, a.Key, "Key")
+	assert.NotNil(t, a.Cluster, "Cluster")
+	assert.NotNil(t, a.LogGroup, "LogGroup")
+	assertConnection(t, a.Connection, a.Endpoint, "orders", a.Secret, a.ClusterResourceId)
 }
 
 // assertRotationNetworking checks the rotation function's security group: HTTPS out, 5432 to the
@@ -120,16 +120,15 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 	t.Helper()
 	dbSG, rotationSG := "", ""
+	require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroup"))
 	for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
-		if strings.HasPrefix(r["Properties"].(map[string]any)["GroupDescription"].(string), "Master-secret rotation") {
+		if strings.HasPrefix(cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["GroupDescription"]), "Master-secret rotation") {
 			rotationSG = id
 		} else {
 			dbSG = id
 		}
 	}
-	if dbSG == "" || rotationSG == "" {
-		t.Fatalf("want the database and the rotation security groups in %s", stack)
-	}
+	require.False(t, dbSG == "" || rotationSG == "", "want the database and the rotation security groups in %s", stack)
 	tpl := f.templates[stack]
 	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
@@ -176,9 +175,9 @@ func TestAuroraPostgresGlobalPrimaryWithLargerInstances(t *testing.T) {
 	if got := f.availabilityZones(t, stackPrimaryGlobal); !reflect.DeepEqual(got, []string{"us-east-1a", "us-east-1b", "us-east-1c"}) {
 		t.Errorf("instance AZs = %v, want one instance per AZ", got)
 	}
-	if a := f.built[stackPrimaryGlobal].(*AuroraPostgres); a.GlobalClusterIdentifier != "stratus-prod-orders" || a.GlobalCluster == nil {
-		t.Errorf("GlobalClusterIdentifier = %q, GlobalCluster = %v", a.GlobalClusterIdentifier, a.GlobalCluster)
-	}
+	a := cdktest.As[*AuroraPostgres](t, f.built[stackPrimaryGlobal])
+	assert.Equal(t, "stratus-prod-orders", a.GlobalClusterIdentifier)
+	assert.NotNil(t, a.GlobalCluster)
 }
 
 func TestAuroraPostgresDevIsServerlessWriterOnlyAndSnapshotted(t *testing.T) {
@@ -224,8 +223,9 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 	})
 	for _, stack := range []string{stackPrimaryGlobal, stackInstanceVariant} {
 		rotationSG := ""
+		require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroup"))
 		for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
-			if strings.HasPrefix(r["Properties"].(map[string]any)["GroupDescription"].(string), "Master-secret rotation") {
+			if strings.HasPrefix(cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["GroupDescription"]), "Master-secret rotation") {
 				rotationSG = id
 			}
 		}
@@ -236,15 +236,17 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 			return ok && (m["Fn::ImportValue"] != nil || m["Fn::GetStackOutput"] != nil)
 		}
 		ingress, egress := 0, 0
+		require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroupIngress"))
 		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupIngress") {
-			p := r["Properties"].(map[string]any)
+			p := cdktest.As[map[string]any](t, r["Properties"])
 			if crossStack(p["GroupId"]) && reflect.DeepEqual(p["SourceSecurityGroupId"], getAtt(rotationSG, "GroupId")) &&
 				p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
 				ingress++
 			}
 		}
+		require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroupEgress"))
 		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupEgress") {
-			p := r["Properties"].(map[string]any)
+			p := cdktest.As[map[string]any](t, r["Properties"])
 			if crossStack(p["DestinationSecurityGroupId"]) && reflect.DeepEqual(p["GroupId"], getAtt(rotationSG, "GroupId")) &&
 				p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
 				egress++

@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
+	"github.com/stretchr/testify/require"
+
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
 )
@@ -15,9 +19,7 @@ func nagFindingsOf(t *testing.T, f *fixture, stack string) []string {
 	t.Helper()
 	found := f.nagAnnotations(stack)
 	report, err := gates.Nag(f.dir)
-	if err != nil {
-		t.Fatalf("reading the cdk-nag reports: %v", err)
-	}
+	require.NoError(t, err)
 	for _, r := range report {
 		if strings.HasSuffix(r.Where, "-"+stack+"-NagReport.csv") {
 			found = append(found, r.String())
@@ -29,9 +31,7 @@ func nagFindingsOf(t *testing.T, f *fixture, stack string) []string {
 func assertNagClean(t *testing.T, construct string) {
 	f := fixtures(t)
 	stacks := f.byConstruct[construct]
-	if len(stacks) == 0 {
-		t.Fatalf("no fixture stack for %s", construct)
-	}
+	require.NotEmpty(t, stacks)
 	for _, stack := range stacks {
 		for _, finding := range nagFindingsOf(t, f, stack) {
 			t.Errorf("%s: %s", stack, finding)
@@ -47,9 +47,7 @@ func TestNagChecksSeeFindingsWhenThereAreSome(t *testing.T) {
 	f := fixtures(t)
 	annotations := strings.Join(f.nagAnnotations(stackCanary), "\n")
 	for _, rule := range []string{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "NIST.800.53.R5-CloudWatchLogGroupRetentionPeriod"} {
-		if !strings.Contains(annotations, rule) {
-			t.Errorf("the canary's unencrypted, never-expiring log group should be reported as %s; annotations:\n%s", rule, annotations)
-		}
+		assert.Contains(t, annotations, rule)
 	}
 	if len(nagFindingsOf(t, f, stackCanary)) < 4 { // 2 annotations + 2 report lines
 		t.Errorf("the CSV reports should list the canary's findings too: %v", nagFindingsOf(t, f, stackCanary))

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,7 +14,6 @@ import (
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -60,14 +58,14 @@ func newTestStack(app awscdk.App, name, region string) (awscdk.Stack, net) {
 func primaryProps(n net) AuroraPostgresProps {
 	return AuroraPostgresProps{
 		Vpc: n.vpc, Subnets: n.data, SecurityGroup: n.securityGroup, AvailabilityZones: slices.Clone(n.availabilityZns),
-		DatabaseName: "orders", RotationSubnets: n.app, Readers: 1,
+		DatabaseName: "orders", RotationSubnets: n.app,
 	}
 }
 
 func secondaryProps(n net) AuroraSecondaryProps {
 	return AuroraSecondaryProps{
 		Vpc: n.vpc, Subnets: n.data, SecurityGroup: n.securityGroup, AvailabilityZones: slices.Clone(n.availabilityZns),
-		GlobalClusterIdentifier: "stratus-prod-orders", Readers: 1,
+		GlobalClusterIdentifier: "stratus-prod-orders", DatabaseName: "orders",
 	}
 }
 
@@ -109,44 +107,32 @@ const (
 	stackCanary = "Canary"
 )
 
-var (
-	fixtureOnce sync.Once
-	shared      *fixture
-	sharedErr   error
-)
-
-// cdkContext is cdk.json's context (the feature flags `cdk synth` runs with), except that
-// annotations stay in the assembly, where the tests read them, and templates carry
-// AWS::CDK::Metadata as the CLI's do (cfn-lint recognizes CDK templates by it).
-func cdkContext() map[string]any {
-	ctx := cdktest.Context()
+// once is the fixture app. Its context is cdk.json's, except that annotations stay in the
+// assembly, where the tests read them, and templates carry AWS::CDK::Metadata as the CLI's do
+// (cfn-lint recognizes CDK templates by it).
+var once = cdktest.Once[*fixture]{Tweak: func(ctx map[string]any) {
 	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
 	ctx["aws:cdk:version-reporting"] = true
-	return ctx
-}
+}}
 
+// fixtures returns the synthesized fixture, reading its assembly and templates on first use.
 func fixtures(t *testing.T) *fixture {
 	t.Helper()
-	fixtureOnce.Do(func() { shared, sharedErr = build() })
-	if sharedErr != nil {
-		t.Fatalf("building the fixture app: %v", sharedErr)
+	f := once.Get(t, "stratus-database", build)
+	if f.assembly == nil {
+		cdktest.NoPanic(t, func() {
+			f.assembly = cxapi.NewCloudAssembly(jsii.String(f.dir), nil)
+			for name, s := range f.stacks {
+				f.templates[name] = assertions.Template_FromStack(s, nil)
+			}
+		})
 	}
-	return shared
+	return f
 }
 
-func build() (f *fixture, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	ctx := cdkContext()
-	dir, err := os.MkdirTemp("", "stratus-database-*")
-	if err != nil {
-		return nil, err
-	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &ctx})
-	f = &fixture{dir: dir, stacks: map[string]awscdk.Stack{}, templates: map[string]assertions.Template{}, byConstruct: map[string][]string{}, built: map[string]any{}}
+// build adds the fixture's stacks to app; cdktest.Once applies the cdk-nag packs and synthesizes.
+func build(app awscdk.App, dir string) (*fixture, error) {
+	f := &fixture{dir: dir, stacks: map[string]awscdk.Stack{}, templates: map[string]assertions.Template{}, byConstruct: map[string][]string{}, built: map[string]any{}}
 	add := func(construct, name, region string, build func(awscdk.Stack, net) error) error {
 		stack, n := newTestStack(app, name, region)
 		f.stacks[name] = stack
@@ -185,29 +171,32 @@ func build() (f *fixture, err error) {
 	}
 	networkStack, _ := newTestStack(app, stackNetwork, "us-east-1")
 	f.stacks[stackNetwork] = networkStack
-	otherStackSG := networkStack.Node().FindChild(jsii.String("DatabaseSecurityGroup")).(ec2.ISecurityGroup)
+	otherStackSG, ok := networkStack.Node().FindChild(jsii.String("DatabaseSecurityGroup")).(ec2.ISecurityGroup)
+	if !ok {
+		return nil, fmt.Errorf("the Network stack has no DatabaseSecurityGroup")
+	}
 	for _, err := range []error{
 		add("AuroraPostgres", stackPrimary, "us-east-1", primary(func(*AuroraPostgresProps) {})),
 		add("AuroraPostgres", stackPrimaryGlobal, "us-east-1", primary(func(p *AuroraPostgresProps) {
-			p.InstanceClass, p.Readers, p.GlobalClusterIdentifier = "db.r6g.xlarge", 2, "stratus-prod-orders"
+			p.InstanceClass, p.Readers, p.GlobalClusterIdentifier = "db.r6g.xlarge", ptr(2), "stratus-prod-orders"
 			p.BackupRetentionDays, p.BackupWindow = 35, "02:00-02:30"
 			p.SecurityGroup = otherStackSG
 		})),
 		add("AuroraPostgres", stackPrimaryDev, "us-east-1", primary(func(p *AuroraPostgresProps) {
-			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 0.5, MaxACU: 8}, 0
+			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 0.5, MaxACU: 8}, ptr(0)
 			p.RemovalPolicy, p.DeletionProtection = awscdk.RemovalPolicy_SNAPSHOT, jsii.Bool(false)
 			p.EngineVersion, p.MaintenanceWindow, p.MonitoringInterval = "17.4", "mon:07:00-mon:08:00", 15
 			p.LogRetention, p.RotationDays, p.ClusterIdentifier = logs.RetentionDays_ONE_MONTH, 7, "dev-orders"
 		})),
 		add("AuroraSecondary", stackSecondary, "eu-west-1", secondary(func(*AuroraSecondaryProps) {})),
 		add("AuroraSecondary", stackSecondaryVariant, "eu-west-1", secondary(func(p *AuroraSecondaryProps) {
-			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 1, MaxACU: 16}, 2
+			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 1, MaxACU: 16}, ptr(2)
 			p.RemovalPolicy, p.BackupRetentionDays = awscdk.RemovalPolicy_SNAPSHOT, 35
 			p.BackupWindow, p.MaintenanceWindow, p.MonitoringInterval = "22:00-23:00", "sat:01:00-sat:02:00", 30
 			p.WriteForwarding = jsii.Bool(false)
 		})),
 		add("AuroraSecondary", stackSecondaryHeadless, "eu-west-1", secondary(func(p *AuroraSecondaryProps) {
-			p.Readers, p.DeletionProtection, p.InstanceClass = 0, jsii.Bool(false), "db.r6g.2xlarge"
+			p.Readers, p.DeletionProtection, p.InstanceClass = ptr(0), jsii.Bool(false), "db.r6g.2xlarge"
 		})),
 		add("PostgresInstance", stackInstance, "us-east-1", instance(func(*PostgresInstanceProps) {})),
 		add("PostgresInstance", stackInstanceVariant, "us-east-1", instance(func(p *PostgresInstanceProps) {
@@ -225,14 +214,6 @@ func build() (f *fixture, err error) {
 		if err != nil {
 			return nil, err
 		}
-	}
-
-	nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-	awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
-	f.assembly = app.Synth(nil)
-	for name, s := range f.stacks {
-		f.templates[name] = assertions.Template_FromStack(s, nil)
 	}
 	return f, nil
 }
@@ -265,9 +246,7 @@ func TestMain(m *testing.M) {
 	if propsDir != "" {
 		os.RemoveAll(propsDir)
 	}
-	if shared != nil && os.Getenv("KEEP_CDK_OUT") == "" { // KEEP_CDK_OUT=1 keeps the assembly to inspect
-		os.RemoveAll(shared.dir)
-	}
+	once.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
 	os.Exit(code)
 }
 
@@ -286,7 +265,7 @@ func (f *fixture) availabilityZones(t *testing.T, stack string) []string {
 	t.Helper()
 	var azs []string
 	for _, r := range f.resources(t, stack, "AWS::RDS::DBInstance") {
-		azs = append(azs, r["Properties"].(map[string]any)["AvailabilityZone"].(string))
+		azs = append(azs, cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["AvailabilityZone"]))
 	}
 	sort.Strings(azs)
 	return azs

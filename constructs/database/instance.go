@@ -21,8 +21,9 @@ type PostgresInstance struct {
 	Instance rds.DatabaseInstance
 	// Endpoint is the instance endpoint's hostname (it follows a Multi-AZ failover).
 	Endpoint *string
-	// Port is the PostgreSQL port, 5432.
-	Port float64
+	// Connection is how clients reach the instance: its endpoint, the master secret and IAM
+	// authentication (GrantConnect).
+	Connection *Connection
 	// Secret holds the master credentials (username, password, host, port, dbname), encrypted with
 	// Key, rotated every RotationDays and retained.
 	Secret sm.ISecret
@@ -50,7 +51,7 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 	}
 
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	d := &PostgresInstance{Construct: this, Port: Port}
+	d := &PostgresInstance{Construct: this}
 	identifier := p.InstanceIdentifier
 	if identifier == "" {
 		identifier = physicalName(this)
@@ -130,5 +131,6 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 	d.Endpoint = instance.DbInstanceEndpointAddress()
 	d.InstanceIdentifier = instance.InstanceIdentifier()
 	d.ResourceId = instance.InstanceResourceId()
+	d.Connection = &Connection{Host: d.Endpoint, Port: Port, DatabaseName: p.DatabaseName, Secret: d.Secret, ResourceId: d.ResourceId}
 	return d, nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -18,8 +20,9 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 	roleID, _ := f.only(t, stackInstance, "AWS::IAM::Role")
 	_, instance := f.only(t, stackInstance, "AWS::RDS::DBInstance")
 	key := getAtt(keyID, "Arn")
-	identifier := instance["Properties"].(map[string]any)["DBInstanceIdentifier"].(string)
+	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, instance["Properties"])["DBInstanceIdentifier"])
 	var logGroups []any // DependsOn lists them sorted
+	require.NotEmpty(t, f.resources(t, stackInstance, "AWS::Logs::LogGroup"))
 	for _, id := range slices.Sorted(maps.Keys(f.resources(t, stackInstance, "AWS::Logs::LogGroup"))) {
 		logGroups = append(logGroups, id)
 	}
@@ -81,15 +84,16 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 	})
 	assertRotationNetworking(t, f, stackInstance)
 
-	d := f.built[stackInstance].(*PostgresInstance)
-	if d.Port != 5432 || d.Secret == nil || d.Key == nil || d.Instance == nil || len(d.LogGroups) != 2 {
-		t.Errorf("Port = %v, Secret, Key, Instance and 2 LogGroups must be exposed", d.Port)
-	}
+	d, ok := f.built[stackInstance].(*PostgresInstance)
+	require.True(t, ok, "the Instance stack holds a *PostgresInstance")
+	assert.NotNil(t, d.Secret, "Secret")
+	assert.NotNil(t, d.Key, "Key")
+	assert.NotNil(t, d.Instance, "Instance")
+	assert.Len(t, d.LogGroups, 2)
 	for name, v := range map[string]*string{"Endpoint": d.Endpoint, "ResourceId": d.ResourceId, "InstanceIdentifier": d.InstanceIdentifier} {
-		if v == nil || *v == "" {
-			t.Errorf("%s is empty", name)
-		}
+		assert.NotEmpty(t, cdktest.Str(v), name)
 	}
+	assertConnection(t, d.Connection, d.Endpoint, "shop", d.Secret, d.ResourceId)
 }
 
 func TestPostgresInstancePropsChangeWhatTheySay(t *testing.T) {

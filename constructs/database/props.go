@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // ServerlessV2Capacity is the Aurora Serverless v2 capacity range of every instance of a cluster,
@@ -48,11 +50,11 @@ type AuroraPostgresProps struct {
 	// when ServerlessV2 is set.
 	// Default: "db.r6g.large".
 	InstanceClass string
-	// Readers is the number of reader instances, 0 to 15. A reader is the writer's failover
-	// target, so production wants at least 1; 0 is a writer-only cluster (dev).
-	// Default: none — the zero value is taken literally as 0 readers, because Go cannot tell an
-	// unset int from a deliberate 0. Set it explicitly (the platform's value is 1 or more).
-	Readers int
+	// Readers is the number of reader instances, 0 to 15 (a pointer: 0 is a real choice). A
+	// reader is the writer's failover target, so production wants at least 1; 0 is a writer-only
+	// cluster (dev).
+	// Default: 1.
+	Readers *int
 	// ServerlessV2, when set, makes the writer and every reader Aurora Serverless v2 instances
 	// (db.serverless) scaling within this range.
 	// Default: nil (provisioned instances of InstanceClass).
@@ -117,6 +119,9 @@ type AuroraSecondaryProps struct {
 	// GlobalClusterIdentifier is the global cluster this cluster joins (the primary's
 	// AuroraPostgresProps.GlobalClusterIdentifier).
 	GlobalClusterIdentifier string
+	// DatabaseName is the database the primary created ([a-z][a-z0-9_]{0,62}); a secondary
+	// replicates it and names it in its Connection.
+	DatabaseName string
 
 	// EngineVersion is the Aurora PostgreSQL version. It must equal the primary's: a global
 	// database runs one engine version everywhere.
@@ -126,10 +131,11 @@ type AuroraSecondaryProps struct {
 	// is set.
 	// Default: "db.r6g.large".
 	InstanceClass string
-	// Readers is the number of reader instances, 0 to 15. 0 makes a headless secondary: storage
-	// replicates, no instance runs (no compute cost; add readers before failing over to it).
-	// Default: none — the zero value is taken literally (headless), as for AuroraPostgresProps.
-	Readers int
+	// Readers is the number of reader instances, 0 to 15 (a pointer: 0 is a real choice). 0
+	// makes a headless secondary: storage replicates, no instance runs (no compute cost; add
+	// readers before failing over to it).
+	// Default: 1.
+	Readers *int
 	// ServerlessV2, when set, makes the readers Aurora Serverless v2 instances in this range.
 	// Default: nil (provisioned instances of InstanceClass).
 	ServerlessV2 *ServerlessV2Capacity
@@ -233,25 +239,46 @@ type PostgresInstanceProps struct {
 	InstanceIdentifier string
 }
 
+// Default engine versions, from limits.
+var (
+	DefaultAuroraEngineVersion   = limits.DefaultAuroraPostgresVersion
+	DefaultInstanceEngineVersion = limits.DefaultPostgresVersion
+)
+
 // Defaults shared by the three constructs.
 const (
-	DefaultAuroraEngineVersion   = "16.6"
-	DefaultInstanceEngineVersion = "16.8"
-	DefaultAuroraInstanceClass   = "db.r6g.large"
-	DefaultInstanceClass         = "db.t3.medium"
-	DefaultBackupRetentionDays   = 7
-	DefaultBackupWindow          = "03:00-04:00"
-	DefaultMaintenanceWindow     = "sun:04:30-sun:05:30"
-	DefaultMonitoringInterval    = 60
-	DefaultRotationDays          = 30
-	DefaultAllocatedStorageGiB   = 100
-	DefaultMaxAllocatedStorage   = 500
+	DefaultAuroraInstanceClass = "db.r6g.large"
+	DefaultInstanceClass       = "db.t3.medium"
+	DefaultBackupRetentionDays = 7
+	DefaultBackupWindow        = limits.DefaultBackupWindow
+	DefaultMaintenanceWindow   = limits.DefaultDatabaseMaintenance
+	DefaultMonitoringInterval  = 60
+	DefaultRotationDays        = 30
+	DefaultReaders             = 1
+	DefaultAllocatedStorageGiB = 100
+	DefaultMaxAllocatedStorage = 500
 )
+
+// SecondaryProps returns the props of a secondary cluster that joins the Global Database p is
+// the primary of, with p's engine, compute, backup, window, protection, monitoring and log
+// settings (a Global Database runs one engine version everywhere). Vpc, Subnets,
+// SecurityGroup and AvailabilityZones are p's too: set this region's before use.
+func (p AuroraPostgresProps) SecondaryProps() AuroraSecondaryProps {
+	return AuroraSecondaryProps{
+		Vpc: p.Vpc, Subnets: p.Subnets, SecurityGroup: p.SecurityGroup, AvailabilityZones: p.AvailabilityZones,
+		GlobalClusterIdentifier: p.GlobalClusterIdentifier, DatabaseName: p.DatabaseName,
+		EngineVersion: p.EngineVersion, InstanceClass: p.InstanceClass, Readers: p.Readers, ServerlessV2: p.ServerlessV2,
+		BackupRetentionDays: p.BackupRetentionDays, BackupWindow: p.BackupWindow, MaintenanceWindow: p.MaintenanceWindow,
+		DeletionProtection: p.DeletionProtection, RemovalPolicy: p.RemovalPolicy, MonitoringInterval: p.MonitoringInterval,
+		LogRetention: p.LogRetention,
+	}
+}
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p AuroraPostgresProps) withDefaults() AuroraPostgresProps {
 	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,
 		&p.DeletionProtection, &p.RemovalPolicy, &p.MonitoringInterval, &p.LogRetention, &p.RotationDays}.setDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
+	setDefault(&p.Readers, ptr(DefaultReaders))
 	return p
 }
 
@@ -262,7 +289,7 @@ func (p AuroraPostgresProps) validate() error {
 	v.availabilityZones(p.AvailabilityZones)
 	v.databaseName(p.DatabaseName)
 	v.auroraEngineVersion(p.EngineVersion)
-	v.auroraCompute(p.InstanceClass, p.Readers, p.ServerlessV2)
+	v.auroraCompute(p.InstanceClass, *p.Readers, p.ServerlessV2)
 	v.common(p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention)
 	v.rotation(p.RotationDays, p.RotationSubnets)
 	if p.GlobalClusterIdentifier != "" {
@@ -279,6 +306,7 @@ func (p AuroraSecondaryProps) withDefaults() AuroraSecondaryProps {
 	common{&p.EngineVersion, &p.InstanceClass, &p.BackupRetentionDays, &p.BackupWindow, &p.MaintenanceWindow,
 		&p.DeletionProtection, &p.RemovalPolicy, &p.MonitoringInterval, &p.LogRetention, nil}.setDefaults(DefaultAuroraEngineVersion, DefaultAuroraInstanceClass)
 	setDefault(&p.WriteForwarding, ptr(true))
+	setDefault(&p.Readers, ptr(DefaultReaders))
 	return p
 }
 
@@ -292,8 +320,9 @@ func (p AuroraSecondaryProps) validate() error {
 	} else {
 		v.identifier("GlobalClusterIdentifier", p.GlobalClusterIdentifier, globalIdentifier)
 	}
+	v.databaseName(p.DatabaseName)
 	v.auroraEngineVersion(p.EngineVersion)
-	v.auroraCompute(p.InstanceClass, p.Readers, p.ServerlessV2)
+	v.auroraCompute(p.InstanceClass, *p.Readers, p.ServerlessV2)
 	v.common(p.BackupRetentionDays, p.BackupWindow, p.MaintenanceWindow, p.RemovalPolicy, p.MonitoringInterval, p.LogRetention)
 	if p.ClusterIdentifier != "" {
 		v.identifier("ClusterIdentifier", p.ClusterIdentifier, rdsIdentifier)

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -37,154 +39,130 @@ func validNet(t *testing.T) (net, awscdk.Stack) {
 	return propsNet, propsStack
 }
 
-// invalid is one broken prop and what the error must say about it.
-type invalid[P any] struct {
-	name   string
-	mutate func(*P)
-	want   string
-}
-
-func checkInvalid[P interface {
-	withDefaults() P
-	validate() error
-}](t *testing.T, valid P, cases []invalid[P]) {
-	t.Helper()
-	if err := valid.withDefaults().validate(); err != nil {
-		t.Fatalf("the valid props are rejected: %v", err)
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := valid
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v\nwant it to contain %q", err, c.want)
-			}
-		})
-	}
-}
-
 func TestAuroraPostgresRejectsInvalidProps(t *testing.T) {
 	n, _ := validNet(t)
 	type P = AuroraPostgresProps
-	checkInvalid(t, primaryProps(n), []invalid[P]{
-		{"a missing VPC", func(p *P) { p.Vpc = nil }, "Vpc is required"},
-		{"missing subnets", func(p *P) { p.Subnets = nil }, "Subnets is required"},
-		{"a missing security group", func(p *P) { p.SecurityGroup = nil }, "SecurityGroup is required"},
-		{"a single availability zone", func(p *P) { p.AvailabilityZones = p.AvailabilityZones[:1] },
-			"AvailabilityZones has 1 entries; at least 2 are required"},
-		{"an availability zone listed twice", func(p *P) { p.AvailabilityZones[1] = p.AvailabilityZones[0] },
-			`AvailabilityZones[1] "us-east-1a" is listed twice`},
-		{"an availability zone id instead of a name", func(p *P) { p.AvailabilityZones = []string{"use1-az1", "use1-az2"} },
-			`AvailabilityZones[0] "use1-az1" is not an AZ name`},
-		{"a database name with capitals", func(p *P) { p.DatabaseName = "Orders" }, `DatabaseName "Orders" must match [a-z][a-z0-9_]{0,62}`},
-		{"a database name PostgreSQL reserves", func(p *P) { p.DatabaseName = "template1" }, `DatabaseName "template1" is reserved`},
-		{"an unknown engine version", func(p *P) { p.EngineVersion = "16.99" },
-			`EngineVersion "16.99" is not a supported Aurora PostgreSQL version; allowed: 15.8, 15.10, 15.12`},
-		{"an engine version no longer supported", func(p *P) { p.EngineVersion = "13.9" }, `EngineVersion "13.9" is not a supported`},
-		{"an instance class without the db. prefix", func(p *P) { p.InstanceClass = "r6g.large" },
-			`InstanceClass "r6g.large" must look like db.<family>.<size>`},
-		{"db.serverless without a capacity range", func(p *P) { p.InstanceClass = "db.serverless" },
-			`InstanceClass "db.serverless": set ServerlessV2 (MinACU, MaxACU)`},
-		{"more than 15 readers", func(p *P) { p.Readers = 16 }, "Readers 16 is outside 0-15"},
-		{"a negative reader count", func(p *P) { p.Readers = -1 }, "Readers -1 is outside 0-15"},
-		{"a serverless minimum below half an ACU", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 0, MaxACU: 4} },
-			"ServerlessV2.MinACU 0 must be 0.5 to 256 in steps of 0.5"},
-		{"a serverless maximum above 256 ACU", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 1, MaxACU: 300} },
-			"ServerlessV2.MaxACU 300 must be 1 to 256 in steps of 0.5"},
-		{"a serverless capacity off the half-ACU steps", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 1.25, MaxACU: 4} },
-			"ServerlessV2.MinACU 1.25 must be 0.5 to 256 in steps of 0.5"},
-		{"a serverless minimum above the maximum", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 8, MaxACU: 4} },
-			"ServerlessV2.MinACU 8 is above ServerlessV2.MaxACU 4"},
-		{"a backup retention above 35 days", func(p *P) { p.BackupRetentionDays = 36 }, "BackupRetentionDays 36 is outside 1-35"},
-		{"a negative backup retention", func(p *P) { p.BackupRetentionDays = -1 }, "BackupRetentionDays -1 is outside 1-35"},
-		{"a backup window without an end", func(p *P) { p.BackupWindow = "03:00" }, `BackupWindow "03:00" must be hh24:mi-hh24:mi in UTC`},
-		{"a backup window with an impossible time", func(p *P) { p.BackupWindow = "24:00-24:45" }, `BackupWindow "24:00-24:45" has a time outside 00:00-23:59`},
-		{"a backup window shorter than 30 minutes", func(p *P) { p.BackupWindow = "03:00-03:15" },
-			`BackupWindow "03:00-03:15" is 15 minutes; at least 30 are required`},
-		{"a backup window overlapping the maintenance window", func(p *P) { p.BackupWindow = "04:00-05:00" },
-			`BackupWindow "04:00-05:00" overlaps MaintenanceWindow "sun:04:30-sun:05:30"`},
-		{"a backup window crossing midnight into the maintenance window", func(p *P) {
+	cdktest.Rejects(t, func() P { return primaryProps(n) }, func(p P) error { return p.withDefaults().validate() }, []cdktest.Invalid[P]{
+		{Name: "a missing VPC", Mutate: func(p *P) { p.Vpc = nil }, Want: "Vpc is required"},
+		{Name: "missing subnets", Mutate: func(p *P) { p.Subnets = nil }, Want: "Subnets is required"},
+		{Name: "a missing security group", Mutate: func(p *P) { p.SecurityGroup = nil }, Want: "SecurityGroup is required"},
+		{Name: "a single availability zone", Mutate: func(p *P) { p.AvailabilityZones = p.AvailabilityZones[:1] },
+			Want: "AvailabilityZones has 1 entries; at least 2 are required"},
+		{Name: "an availability zone listed twice", Mutate: func(p *P) { p.AvailabilityZones[1] = p.AvailabilityZones[0] },
+			Want: `AvailabilityZones[1] "us-east-1a" is listed twice`},
+		{Name: "an availability zone id instead of a name", Mutate: func(p *P) { p.AvailabilityZones = []string{"use1-az1", "use1-az2"} },
+			Want: `AvailabilityZones[0] "use1-az1" is not an AZ name`},
+		{Name: "a database name with capitals", Mutate: func(p *P) { p.DatabaseName = "Orders" }, Want: `DatabaseName "Orders" must match [a-z][a-z0-9_]{0,62}`},
+		{Name: "a database name PostgreSQL reserves", Mutate: func(p *P) { p.DatabaseName = "template1" }, Want: `DatabaseName "template1" is reserved`},
+		{Name: "an unknown engine version", Mutate: func(p *P) { p.EngineVersion = "16.99" },
+			Want: `EngineVersion "16.99" is not a supported Aurora PostgreSQL version; allowed: 15.8, 15.10, 15.12`},
+		{Name: "an engine version no longer supported", Mutate: func(p *P) { p.EngineVersion = "13.9" }, Want: `EngineVersion "13.9" is not a supported`},
+		{Name: "an instance class Aurora does not offer", Mutate: func(p *P) { p.InstanceClass = "db.m6g.large" },
+			Want: `InstanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes`},
+		{Name: "an instance class without the db. prefix", Mutate: func(p *P) { p.InstanceClass = "r6g.large" },
+			Want: `InstanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size>`},
+		{Name: "db.serverless without a capacity range", Mutate: func(p *P) { p.InstanceClass = "db.serverless" },
+			Want: `InstanceClass "db.serverless": set ServerlessV2 (MinACU, MaxACU)`},
+		{Name: "more than 15 readers", Mutate: func(p *P) { p.Readers = ptr(16) }, Want: "Readers 16 is outside 0-15"},
+		{Name: "a negative reader count", Mutate: func(p *P) { p.Readers = ptr(-1) }, Want: "Readers -1 is outside 0-15"},
+		{Name: "a serverless minimum below half an ACU", Mutate: func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 0, MaxACU: 4} },
+			Want: "ServerlessV2.MinACU 0 must be 0.5 to 256 in steps of 0.5"},
+		{Name: "a serverless maximum above 256 ACU", Mutate: func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 1, MaxACU: 300} },
+			Want: "ServerlessV2.MaxACU 300 must be 1 to 256 in steps of 0.5"},
+		{Name: "a serverless capacity off the half-ACU steps", Mutate: func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 1.25, MaxACU: 4} },
+			Want: "ServerlessV2.MinACU 1.25 must be 0.5 to 256 in steps of 0.5"},
+		{Name: "a serverless minimum above the maximum", Mutate: func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 8, MaxACU: 4} },
+			Want: "ServerlessV2.MinACU 8 is above ServerlessV2.MaxACU 4"},
+		{Name: "a backup retention above 35 days", Mutate: func(p *P) { p.BackupRetentionDays = 36 }, Want: "BackupRetentionDays 36 is outside 1-35"},
+		{Name: "a negative backup retention", Mutate: func(p *P) { p.BackupRetentionDays = -1 }, Want: "BackupRetentionDays -1 is outside 1-35"},
+		{Name: "a backup window without an end", Mutate: func(p *P) { p.BackupWindow = "03:00" }, Want: `BackupWindow "03:00": not a daily window (allowed: hh24:mi-hh24:mi in UTC`},
+		{Name: "a backup window with an impossible time", Mutate: func(p *P) { p.BackupWindow = "24:00-24:45" }, Want: `BackupWindow "24:00-24:45": not a daily window`},
+		{Name: "a backup window shorter than 30 minutes", Mutate: func(p *P) { p.BackupWindow = "03:00-03:15" },
+			Want: `BackupWindow "03:00-03:15": 15 minutes long (allowed: at least 30 minutes)`},
+		{Name: "a backup window overlapping the maintenance window", Mutate: func(p *P) { p.BackupWindow = "04:00-05:00" },
+			Want: `BackupWindow "04:00-05:00" overlaps MaintenanceWindow "sun:04:30-sun:05:30"`},
+		{Name: "a backup window crossing midnight into the maintenance window", Mutate: func(p *P) {
 			p.BackupWindow, p.MaintenanceWindow = "23:30-00:30", "mon:00:15-mon:01:00"
-		}, `BackupWindow "23:30-00:30" overlaps MaintenanceWindow "mon:00:15-mon:01:00"`},
-		{"a malformed maintenance window", func(p *P) { p.MaintenanceWindow = "sunday 04:30-05:30" },
-			`MaintenanceWindow "sunday 04:30-05:30" must be ddd:hh24:mi-ddd:hh24:mi in UTC`},
-		{"a maintenance window on an unknown day", func(p *P) { p.MaintenanceWindow = "sun:04:30-son:05:30" },
-			`MaintenanceWindow "sun:04:30-son:05:30" needs days mon-sun and times 00:00-23:59`},
-		{"a maintenance window shorter than 30 minutes", func(p *P) { p.MaintenanceWindow = "sun:04:30-sun:04:50" },
-			`MaintenanceWindow "sun:04:30-sun:04:50" is 20 minutes; at least 30 are required`},
-		{"the DESTROY removal policy", func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY },
-			"RemovalPolicy DESTROY would delete the data with the stack; allowed: RETAIN, SNAPSHOT"},
-		{"a removal policy other than RETAIN or SNAPSHOT", func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE },
-			`RemovalPolicy "RETAIN_ON_UPDATE_OR_DELETE" is not allowed; allowed: RETAIN, SNAPSHOT`},
-		{"a monitoring interval RDS does not offer", func(p *P) { p.MonitoringInterval = 45 },
-			"MonitoringInterval 45 is not one of 1, 5, 10, 15, 30, 60 (seconds)"},
-		{"logs kept forever", func(p *P) { p.LogRetention = logs.RetentionDays_INFINITE }, "LogRetention INFINITE keeps database logs forever"},
-		{"a rotation period above a year", func(p *P) { p.RotationDays = 366 }, "RotationDays 366 is outside 1-365"},
-		{"no subnets for the rotation function", func(p *P) { p.RotationSubnets = nil }, "RotationSubnets is required"},
-		{"a global identifier starting with a digit", func(p *P) { p.GlobalClusterIdentifier = "1orders" },
-			`GlobalClusterIdentifier "1orders" must match ^[a-zA-Z][a-zA-Z0-9-]{0,62}$`},
-		{"a global identifier with a trailing hyphen", func(p *P) { p.GlobalClusterIdentifier = "orders-" },
-			`GlobalClusterIdentifier "orders-" must not end with a hyphen or contain two hyphens in a row`},
-		{"a global identifier with two hyphens in a row", func(p *P) { p.GlobalClusterIdentifier = "stratus--orders" },
-			`GlobalClusterIdentifier "stratus--orders" must not end with a hyphen`},
-		{"a global identifier longer than 63 characters", func(p *P) { p.GlobalClusterIdentifier = "a" + strings.Repeat("b", 63) },
-			"GlobalClusterIdentifier \"abbbb"},
-		{"a cluster identifier with capitals", func(p *P) { p.ClusterIdentifier = "Orders" },
-			`ClusterIdentifier "Orders" must match ^[a-z][a-z0-9-]{0,62}$`},
+		}, Want: `BackupWindow "23:30-00:30" overlaps MaintenanceWindow "mon:00:15-mon:01:00"`},
+		{Name: "a malformed maintenance window", Mutate: func(p *P) { p.MaintenanceWindow = "sunday 04:30-05:30" },
+			Want: `MaintenanceWindow "sunday 04:30-05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC`},
+		{Name: "a maintenance window on an unknown day", Mutate: func(p *P) { p.MaintenanceWindow = "sun:04:30-son:05:30" },
+			Want: `MaintenanceWindow "sun:04:30-son:05:30": not a weekly window (allowed: ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue`},
+		{Name: "a maintenance window shorter than 30 minutes", Mutate: func(p *P) { p.MaintenanceWindow = "sun:04:30-sun:04:50" },
+			Want: `MaintenanceWindow "sun:04:30-sun:04:50": 20 minutes long (allowed: at least 30 minutes)`},
+		{Name: "the DESTROY removal policy", Mutate: func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY },
+			Want: "RemovalPolicy DESTROY would delete the data with the stack; allowed: RETAIN, SNAPSHOT"},
+		{Name: "a removal policy other than RETAIN or SNAPSHOT", Mutate: func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE },
+			Want: `RemovalPolicy "RETAIN_ON_UPDATE_OR_DELETE" is not allowed; allowed: RETAIN, SNAPSHOT`},
+		{Name: "a monitoring interval RDS does not offer", Mutate: func(p *P) { p.MonitoringInterval = 45 },
+			Want: "MonitoringInterval 45 is not one of 1, 5, 10, 15, 30, 60 (seconds)"},
+		{Name: "logs kept forever", Mutate: func(p *P) { p.LogRetention = logs.RetentionDays_INFINITE }, Want: `LogRetention "INFINITE" is not a finite logs.RetentionDays value`},
+		{Name: "a rotation period above a year", Mutate: func(p *P) { p.RotationDays = 366 }, Want: "RotationDays 366 is outside 1-365"},
+		{Name: "no subnets for the rotation function", Mutate: func(p *P) { p.RotationSubnets = nil }, Want: "RotationSubnets is required"},
+		{Name: "a global identifier starting with a digit", Mutate: func(p *P) { p.GlobalClusterIdentifier = "1orders" },
+			Want: `GlobalClusterIdentifier "1orders" must match ^[a-zA-Z][a-zA-Z0-9-]{0,62}$`},
+		{Name: "a global identifier with a trailing hyphen", Mutate: func(p *P) { p.GlobalClusterIdentifier = "orders-" },
+			Want: `GlobalClusterIdentifier "orders-" must not end with a hyphen or contain two hyphens in a row`},
+		{Name: "a global identifier with two hyphens in a row", Mutate: func(p *P) { p.GlobalClusterIdentifier = "stratus--orders" },
+			Want: `GlobalClusterIdentifier "stratus--orders" must not end with a hyphen`},
+		{Name: "a global identifier longer than 63 characters", Mutate: func(p *P) { p.GlobalClusterIdentifier = "a" + strings.Repeat("b", 63) },
+			Want: "GlobalClusterIdentifier \"abbbb"},
+		{Name: "a cluster identifier with capitals", Mutate: func(p *P) { p.ClusterIdentifier = "Orders" },
+			Want: `ClusterIdentifier "Orders" must match ^[a-z][a-z0-9-]{0,62}$`},
 	})
 }
 
 func TestAuroraSecondaryRejectsInvalidProps(t *testing.T) {
 	n, _ := validNet(t)
 	type P = AuroraSecondaryProps
-	checkInvalid(t, secondaryProps(n), []invalid[P]{
-		{"no global cluster to join", func(p *P) { p.GlobalClusterIdentifier = "" }, "GlobalClusterIdentifier is required"},
-		{"a malformed global identifier", func(p *P) { p.GlobalClusterIdentifier = "orders_global" },
-			`GlobalClusterIdentifier "orders_global" must match`},
-		{"a single availability zone", func(p *P) { p.AvailabilityZones = []string{"eu-west-1a"} }, "AvailabilityZones has 1 entries"},
-		{"an unknown engine version", func(p *P) { p.EngineVersion = "15" }, `EngineVersion "15" is not a supported Aurora PostgreSQL version; allowed:`},
-		{"a malformed instance class", func(p *P) { p.InstanceClass = "db.r6g" }, `InstanceClass "db.r6g" must look like db.<family>.<size>`},
-		{"more than 15 readers", func(p *P) { p.Readers = 20 }, "Readers 20 is outside 0-15"},
-		{"a serverless minimum above the maximum", func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 2, MaxACU: 1} },
-			"ServerlessV2.MinACU 2 is above ServerlessV2.MaxACU 1"},
-		{"a backup retention above 35 days", func(p *P) { p.BackupRetentionDays = 40 }, "BackupRetentionDays 40 is outside 1-35"},
-		{"a backup window overlapping the maintenance window", func(p *P) {
+	cdktest.Rejects(t, func() P { return secondaryProps(n) }, func(p P) error { return p.withDefaults().validate() }, []cdktest.Invalid[P]{
+		{Name: "no global cluster to join", Mutate: func(p *P) { p.GlobalClusterIdentifier = "" }, Want: "GlobalClusterIdentifier is required"},
+		{Name: "a malformed global identifier", Mutate: func(p *P) { p.GlobalClusterIdentifier = "orders_global" },
+			Want: `GlobalClusterIdentifier "orders_global" must match`},
+		{Name: "a single availability zone", Mutate: func(p *P) { p.AvailabilityZones = []string{"eu-west-1a"} }, Want: "AvailabilityZones has 1 entries"},
+		{Name: "an unknown engine version", Mutate: func(p *P) { p.EngineVersion = "15" }, Want: `EngineVersion "15" is not a supported Aurora PostgreSQL version; allowed:`},
+		{Name: "a malformed instance class", Mutate: func(p *P) { p.InstanceClass = "db.r6g" }, Want: `InstanceClass "db.r6g": not an RDS instance class`},
+		{Name: "more than 15 readers", Mutate: func(p *P) { p.Readers = ptr(20) }, Want: "Readers 20 is outside 0-15"},
+		{Name: "a serverless minimum above the maximum", Mutate: func(p *P) { p.ServerlessV2 = &ServerlessV2Capacity{MinACU: 2, MaxACU: 1} },
+			Want: "ServerlessV2.MinACU 2 is above ServerlessV2.MaxACU 1"},
+		{Name: "a database name with a hyphen", Mutate: func(p *P) { p.DatabaseName = "or-ders" }, Want: `DatabaseName "or-ders" must match`},
+		{Name: "a backup retention above 35 days", Mutate: func(p *P) { p.BackupRetentionDays = 40 }, Want: "BackupRetentionDays 40 is outside 1-35"},
+		{Name: "a backup window overlapping the maintenance window", Mutate: func(p *P) {
 			p.BackupWindow, p.MaintenanceWindow = "05:00-06:00", "tue:05:59-tue:06:30"
-		}, "overlaps MaintenanceWindow"},
-		{"the DESTROY removal policy", func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY }, "RemovalPolicy DESTROY"},
-		{"a monitoring interval RDS does not offer", func(p *P) { p.MonitoringInterval = 2 }, "MonitoringInterval 2 is not one of"},
-		{"a cluster identifier ending in a hyphen", func(p *P) { p.ClusterIdentifier = "orders-eu-" }, `ClusterIdentifier "orders-eu-" must not end with a hyphen`},
+		}, Want: "overlaps MaintenanceWindow"},
+		{Name: "the DESTROY removal policy", Mutate: func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY }, Want: "RemovalPolicy DESTROY"},
+		{Name: "a monitoring interval RDS does not offer", Mutate: func(p *P) { p.MonitoringInterval = 2 }, Want: "MonitoringInterval 2 is not one of"},
+		{Name: "a cluster identifier ending in a hyphen", Mutate: func(p *P) { p.ClusterIdentifier = "orders-eu-" }, Want: `ClusterIdentifier "orders-eu-" must not end with a hyphen`},
 	})
 }
 
 func TestPostgresInstanceRejectsInvalidProps(t *testing.T) {
 	n, _ := validNet(t)
 	type P = PostgresInstanceProps
-	checkInvalid(t, instanceProps(n), []invalid[P]{
-		{"PostgreSQL 14", func(p *P) { p.EngineVersion = "14.12" },
-			`EngineVersion "14.12": PostgreSQL 15 or newer is required; allowed: 15.7, 15.8, 15.10`},
-		{"an unknown engine version", func(p *P) { p.EngineVersion = "16.99" }, `EngineVersion "16.99" is not a supported PostgreSQL version; allowed:`},
-		{"an Aurora-only instance class", func(p *P) { p.InstanceClass = "db.serverless" }, `InstanceClass "db.serverless" must look like db.<family>.<size>`},
-		{"storage below 20 GiB", func(p *P) { p.AllocatedStorageGiB = 10 }, "AllocatedStorageGiB 10 is outside 20-65536"},
-		{"storage above 64 TiB", func(p *P) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 70000, 70000 }, "AllocatedStorageGiB 70000 is outside 20-65536"},
-		{"an autoscaling ceiling below the storage", func(p *P) { p.MaxAllocatedStorageGiB = 50 },
-			"MaxAllocatedStorageGiB 50 must be 100 (autoscaling off) or 110 to 65536 (at least 10% above AllocatedStorageGiB)"},
-		{"an autoscaling ceiling less than 10% above the storage", func(p *P) { p.MaxAllocatedStorageGiB = 105 }, "MaxAllocatedStorageGiB 105 must be"},
-		{"an autoscaling ceiling above 64 TiB", func(p *P) { p.MaxAllocatedStorageGiB = 70000 }, "MaxAllocatedStorageGiB 70000 must be"},
-		{"provisioned IOPS below 400 GiB", func(p *P) { p.Iops = 12000 },
-			"Iops needs AllocatedStorageGiB of at least 400 (gp3 below 400 GiB has a fixed 3000 IOPS baseline), got 100"},
-		{"provisioned IOPS below the gp3 range", func(p *P) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB, p.Iops = 400, 1000, 3000 },
-			"Iops 3000 is outside 12000-64000"},
-		{"a backup retention above 35 days", func(p *P) { p.BackupRetentionDays = 36 }, "BackupRetentionDays 36 is outside 1-35"},
-		{"a backup window shorter than 30 minutes", func(p *P) { p.BackupWindow = "01:00-01:29" }, "is 29 minutes; at least 30 are required"},
-		{"a maintenance window without days", func(p *P) { p.MaintenanceWindow = "04:30-05:30" }, `MaintenanceWindow "04:30-05:30" must be ddd:hh24:mi-ddd:hh24:mi`},
-		{"the DESTROY removal policy", func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY }, "RemovalPolicy DESTROY"},
-		{"a monitoring interval RDS does not offer", func(p *P) { p.MonitoringInterval = 120 }, "MonitoringInterval 120 is not one of"},
-		{"a rotation period below a day", func(p *P) { p.RotationDays = -5 }, "RotationDays -5 is outside 1-365"},
-		{"no subnets for the rotation function", func(p *P) { p.RotationSubnets = nil }, "RotationSubnets is required"},
-		{"a database name starting with a digit", func(p *P) { p.DatabaseName = "1shop" }, `DatabaseName "1shop" must match`},
-		{"an instance identifier with two hyphens in a row", func(p *P) { p.InstanceIdentifier = "shop--db" }, `InstanceIdentifier "shop--db" must not end with a hyphen or contain two hyphens`},
+	cdktest.Rejects(t, func() P { return instanceProps(n) }, func(p P) error { return p.withDefaults().validate() }, []cdktest.Invalid[P]{
+		{Name: "PostgreSQL 14", Mutate: func(p *P) { p.EngineVersion = "14.12" },
+			Want: `EngineVersion "14.12": PostgreSQL 15 or newer is required; allowed: 15.7, 15.8, 15.10`},
+		{Name: "an unknown engine version", Mutate: func(p *P) { p.EngineVersion = "16.99" }, Want: `EngineVersion "16.99" is not a supported PostgreSQL version; allowed:`},
+		{Name: "an Aurora-only instance class", Mutate: func(p *P) { p.InstanceClass = "db.serverless" }, Want: `InstanceClass "db.serverless" is not an RDS instance class (allowed: db.<family>.<size>`},
+		{Name: "storage below 20 GiB", Mutate: func(p *P) { p.AllocatedStorageGiB = 10 }, Want: "AllocatedStorageGiB 10 is outside 20-65536"},
+		{Name: "storage above 64 TiB", Mutate: func(p *P) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 70000, 70000 }, Want: "AllocatedStorageGiB 70000 is outside 20-65536"},
+		{Name: "an autoscaling ceiling below the storage", Mutate: func(p *P) { p.MaxAllocatedStorageGiB = 50 },
+			Want: "MaxAllocatedStorageGiB 50 must be 100 (autoscaling off) or 110 to 65536 (at least 10% above AllocatedStorageGiB)"},
+		{Name: "an autoscaling ceiling less than 10% above the storage", Mutate: func(p *P) { p.MaxAllocatedStorageGiB = 105 }, Want: "MaxAllocatedStorageGiB 105 must be"},
+		{Name: "an autoscaling ceiling above 64 TiB", Mutate: func(p *P) { p.MaxAllocatedStorageGiB = 70000 }, Want: "MaxAllocatedStorageGiB 70000 must be"},
+		{Name: "provisioned IOPS below 400 GiB", Mutate: func(p *P) { p.Iops = 12000 },
+			Want: "Iops needs AllocatedStorageGiB of at least 400 (gp3 below 400 GiB has a fixed 3000 IOPS baseline), got 100"},
+		{Name: "provisioned IOPS below the gp3 range", Mutate: func(p *P) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB, p.Iops = 400, 1000, 3000 },
+			Want: "Iops 3000 is outside 12000-64000"},
+		{Name: "a backup retention above 35 days", Mutate: func(p *P) { p.BackupRetentionDays = 36 }, Want: "BackupRetentionDays 36 is outside 1-35"},
+		{Name: "a backup window shorter than 30 minutes", Mutate: func(p *P) { p.BackupWindow = "01:00-01:29" }, Want: `BackupWindow "01:00-01:29": 29 minutes long (allowed: at least 30 minutes)`},
+		{Name: "a maintenance window without days", Mutate: func(p *P) { p.MaintenanceWindow = "04:30-05:30" }, Want: `MaintenanceWindow "04:30-05:30": not a weekly window`},
+		{Name: "the DESTROY removal policy", Mutate: func(p *P) { p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY }, Want: "RemovalPolicy DESTROY"},
+		{Name: "a monitoring interval RDS does not offer", Mutate: func(p *P) { p.MonitoringInterval = 120 }, Want: "MonitoringInterval 120 is not one of"},
+		{Name: "a rotation period below a day", Mutate: func(p *P) { p.RotationDays = -5 }, Want: "RotationDays -5 is outside 1-365"},
+		{Name: "no subnets for the rotation function", Mutate: func(p *P) { p.RotationSubnets = nil }, Want: "RotationSubnets is required"},
+		{Name: "a database name starting with a digit", Mutate: func(p *P) { p.DatabaseName = "1shop" }, Want: `DatabaseName "1shop" must match`},
+		{Name: "an instance identifier with two hyphens in a row", Mutate: func(p *P) { p.InstanceIdentifier = "shop--db" }, Want: `InstanceIdentifier "shop--db" must not end with a hyphen or contain two hyphens`},
 	})
 }
 
@@ -192,13 +170,9 @@ func TestBackupWindowsThatOnlyTouchTheMaintenanceWindowAreAccepted(t *testing.T)
 	n, _ := validNet(t)
 	p := instanceProps(n)
 	p.BackupWindow, p.MaintenanceWindow = "03:00-04:30", "sun:04:30-sun:05:30"
-	if err := p.withDefaults().validate(); err != nil {
-		t.Fatalf("adjacent windows rejected: %v", err)
-	}
-	p.BackupWindow, p.MaintenanceWindow = "22:00-23:00", "sat:23:30-sun:00:30" // a window across the week's end
-	if err := p.withDefaults().validate(); err != nil {
-		t.Fatalf("a maintenance window across midnight rejected: %v", err)
-	}
+	assert.NoError(t, p.withDefaults().validate(), "adjacent windows")
+	p.BackupWindow, p.MaintenanceWindow = "22:00-23:00", "sun:23:30-mon:00:30" // a window across the week's end
+	assert.NoError(t, p.withDefaults().validate(), "a maintenance window across the week's end")
 }
 
 func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
@@ -206,18 +180,14 @@ func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
 	before := len(*stack.Node().Children())
 	check := func(t *testing.T, err error, prefix string, want ...string) {
 		t.Helper()
-		if err == nil {
-			t.Fatal("no error")
-		}
+		require.Error(t, err)
 		for _, w := range append([]string{prefix}, want...) {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("error = %v\nwant it to contain %q", err, w)
-			}
+			assert.Contains(t, err.Error(), w)
 		}
 	}
 	t.Run("NewAuroraPostgres", func(t *testing.T) {
 		p := primaryProps(n)
-		p.Readers, p.RemovalPolicy, p.GlobalClusterIdentifier = 99, awscdk.RemovalPolicy_DESTROY, "x--y"
+		p.Readers, p.RemovalPolicy, p.GlobalClusterIdentifier = ptr(99), awscdk.RemovalPolicy_DESTROY, "x--y"
 		var err error
 		cdktest.NoPanic(t, func() { _, err = NewAuroraPostgres(stack, "BadCluster", p) })
 		check(t, err, "aurora postgres BadCluster: invalid props:", "Readers 99", "RemovalPolicy DESTROY", `GlobalClusterIdentifier "x--y"`)
@@ -236,7 +206,21 @@ func TestConstructorsReturnEveryProblemInsteadOfPanicking(t *testing.T) {
 		cdktest.NoPanic(t, func() { _, err = NewPostgresInstance(stack, "BadInstance", p) })
 		check(t, err, "postgres instance BadInstance: invalid props:", "PostgreSQL 15 or newer", "Iops needs", "Vpc is required")
 	})
-	if after := len(*stack.Node().Children()); after != before {
-		t.Errorf("rejected props still added %d constructs to the stack", after-before)
-	}
+	assert.Len(t, *stack.Node().Children(), before, "rejected props add no construct to the stack")
+}
+
+func TestSecondaryPropsFollowThePrimary(t *testing.T) {
+	n, _ := validNet(t)
+	p := primaryProps(n)
+	p.GlobalClusterIdentifier, p.EngineVersion, p.ServerlessV2 = "stratus-prod-orders", "17.4", &ServerlessV2Capacity{MinACU: 1, MaxACU: 8}
+	p.BackupRetentionDays, p.BackupWindow, p.DeletionProtection = 14, "01:00-02:00", jsii.Bool(false)
+	s := p.SecondaryProps()
+	assert.Equal(t, p.GlobalClusterIdentifier, s.GlobalClusterIdentifier)
+	assert.Equal(t, p.DatabaseName, s.DatabaseName)
+	assert.Equal(t, p.EngineVersion, s.EngineVersion, "a Global Database runs one engine version")
+	assert.Equal(t, p.ServerlessV2, s.ServerlessV2)
+	assert.Equal(t, p.BackupRetentionDays, s.BackupRetentionDays)
+	assert.Equal(t, p.BackupWindow, s.BackupWindow)
+	assert.Equal(t, p.DeletionProtection, s.DeletionProtection)
+	assert.NoError(t, s.withDefaults().validate())
 }

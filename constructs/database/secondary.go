@@ -8,6 +8,8 @@ import (
 	rds "github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // AuroraSecondary is a secondary cluster of an existing Aurora Global Database, in another
@@ -25,8 +27,10 @@ type AuroraSecondary struct {
 	Endpoint *string
 	// ReaderEndpoint balances connections over this region's readers.
 	ReaderEndpoint *string
-	// Port is the PostgreSQL port, 5432.
-	Port float64
+	// Connection is how this region's clients reach the database: the reader endpoint (writes
+	// are forwarded to the primary when WriteForwarding is on), no secret (IAM authentication
+	// with GrantConnect).
+	Connection *Connection
 	// Key is this region's customer-managed key: storage, Performance Insights and logs.
 	Key kms.IKey
 	// ClusterIdentifier is the DB cluster identifier (a Ref).
@@ -48,12 +52,12 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 	}
 
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	s := &AuroraSecondary{Construct: this, Port: Port, GlobalClusterIdentifier: p.GlobalClusterIdentifier}
+	s := &AuroraSecondary{Construct: this, GlobalClusterIdentifier: p.GlobalClusterIdentifier}
 	identifier := p.ClusterIdentifier
 	if identifier == "" {
 		identifier = physicalName(this)
 	}
-	major := majorVersion(p.EngineVersion)
+	major := limits.MajorVersion(p.EngineVersion)
 
 	key := newKey(this, "Aurora PostgreSQL secondary cluster "+identifier+": storage, Performance Insights and logs",
 		[]string{logGroupName("cluster", identifier, "postgresql")})
@@ -110,9 +114,9 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 		suppressDeletionProtectionOff(cluster, string(p.RemovalPolicy))
 	}
 
-	if p.Readers > 0 {
+	if *p.Readers > 0 {
 		role := newMonitoringRole(this, p.RemovalPolicy)
-		for i := 0; i < p.Readers; i++ {
+		for i := 0; i < *p.Readers; i++ {
 			instance := rds.NewCfnDBInstance(this, jsii.String(fmt.Sprintf("Reader%d", i+1)), &rds.CfnDBInstanceProps{
 				DbClusterIdentifier:                cluster.Ref(),
 				Engine:                             jsii.String(auroraEngine),
@@ -141,5 +145,6 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 	s.ReaderEndpoint = cluster.AttrReadEndpointAddress()
 	s.ClusterIdentifier = cluster.Ref()
 	s.ClusterResourceId = cluster.AttrDbClusterResourceId()
+	s.Connection = &Connection{Host: s.ReaderEndpoint, Port: Port, DatabaseName: p.DatabaseName, ResourceId: s.ClusterResourceId}
 	return s, nil
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -18,7 +20,7 @@ func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
 	logsID, _ := f.only(t, stackSecondary, "AWS::Logs::LogGroup")
 	roleID, _ := f.only(t, stackSecondary, "AWS::IAM::Role")
 	key := getAtt(keyID, "Arn")
-	identifier := cluster["Properties"].(map[string]any)["DBClusterIdentifier"].(string)
+	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
 
 	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
@@ -66,16 +68,16 @@ func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
 		})
 	})
 
-	s := f.built[stackSecondary].(*AuroraSecondary)
-	if s.Port != 5432 || s.GlobalClusterIdentifier != "stratus-prod-orders" || len(s.Instances) != 1 {
-		t.Errorf("Port = %v, GlobalClusterIdentifier = %q, %d instances", s.Port, s.GlobalClusterIdentifier, len(s.Instances))
-	}
+	s, ok := f.built[stackSecondary].(*AuroraSecondary)
+	require.True(t, ok, "the Secondary stack holds an *AuroraSecondary")
+	assert.Equal(t, "stratus-prod-orders", s.GlobalClusterIdentifier)
+	assert.Len(t, s.Instances, 1)
 	for name, v := range map[string]*string{"Endpoint": s.Endpoint, "ReaderEndpoint": s.ReaderEndpoint,
 		"ClusterIdentifier": s.ClusterIdentifier, "ClusterResourceId": s.ClusterResourceId} {
-		if v == nil || *v == "" {
-			t.Errorf("%s is empty", name)
-		}
+		assert.NotEmpty(t, cdktest.Str(v), name)
 	}
+	// Clients of a secondary use the reader endpoint (writes are forwarded) and IAM only.
+	assertConnection(t, s.Connection, s.ReaderEndpoint, "orders", nil, s.ClusterResourceId)
 }
 
 func TestAuroraSecondaryServerlessReadersAndSnapshot(t *testing.T) {
@@ -112,7 +114,5 @@ func TestAuroraSecondaryWithoutReadersIsHeadless(t *testing.T) {
 			"DeletionProtection": false, "GlobalClusterIdentifier": "stratus-prod-orders",
 		})
 	})
-	if s := f.built[stackSecondaryHeadless].(*AuroraSecondary); len(s.Instances) != 0 {
-		t.Errorf("%d instances, want none", len(s.Instances))
-	}
+	assert.Empty(t, cdktest.As[*AuroraSecondary](t, f.built[stackSecondaryHeadless]).Instances)
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/limits"
+
 	"github.com/stratus-platform/stratus/constructs/keys"
 )
 
@@ -54,7 +56,7 @@ func newParameterGroup(scope constructs.Construct, id string, engine rds.IEngine
 	return rds.NewParameterGroup(scope, jsii.String(id), &rds.ParameterGroupProps{
 		Engine:        engine,
 		Description:   jsii.String(parametersDescription(what)),
-		Parameters:    jsiiMap(engineParameters(majorVersion(engineVersion))),
+		Parameters:    jsiiMap(engineParameters(limits.MajorVersion(engineVersion))),
 		RemovalPolicy: dependentPolicy(removal),
 	})
 }

@@ -1,17 +1,12 @@
 package database
 
 import (
-	"sort"
-	"strconv"
-	"strings"
-
 	rds "github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 )
 
-// auroraVersions are the Aurora PostgreSQL versions EngineVersion accepts: those aws-cdk-lib
-// v2.270 defines and has not deprecated as "no longer supported by Amazon RDS", 15 and newer.
-// The library's own values are used (not AuroraPostgresEngineVersion_Of) so its feature flags
-// for each version stay right.
+// auroraVersions maps each version of limits.AuroraPostgresVersions (what EngineVersion accepts)
+// to aws-cdk-lib's own value, not AuroraPostgresEngineVersion_Of, so the library's feature flags
+// for each version stay right. A test keeps the keys equal to the limits list.
 var auroraVersions = map[string]func() rds.AuroraPostgresEngineVersion{
 	"15.8": rds.AuroraPostgresEngineVersion_VER_15_8, "15.10": rds.AuroraPostgresEngineVersion_VER_15_10,
 	"15.12": rds.AuroraPostgresEngineVersion_VER_15_12, "15.13": rds.AuroraPostgresEngineVersion_VER_15_13,
@@ -26,8 +21,9 @@ var auroraVersions = map[string]func() rds.AuroraPostgresEngineVersion{
 	"17.9": rds.AuroraPostgresEngineVersion_VER_17_9,
 }
 
-// instanceVersions are the RDS for PostgreSQL versions PostgresInstanceProps.EngineVersion
-// accepts: PostgreSQL 15 and newer that aws-cdk-lib v2.270 defines and has not deprecated.
+// instanceVersions maps each version of limits.PostgresVersions (what
+// PostgresInstanceProps.EngineVersion accepts) to aws-cdk-lib's own value; a test keeps the keys
+// equal to the limits list.
 var instanceVersions = map[string]func() rds.PostgresEngineVersion{
 	"15.7": rds.PostgresEngineVersion_VER_15_7, "15.8": rds.PostgresEngineVersion_VER_15_8,
 	"15.10": rds.PostgresEngineVersion_VER_15_10, "15.12": rds.PostgresEngineVersion_VER_15_12,
@@ -45,34 +41,4 @@ var instanceVersions = map[string]func() rds.PostgresEngineVersion{
 	"17.9": rds.PostgresEngineVersion_VER_17_9,
 	"18.1": rds.PostgresEngineVersion_VER_18_1, "18.2": rds.PostgresEngineVersion_VER_18_2,
 	"18.3": rds.PostgresEngineVersion_VER_18_3,
-}
-
-// majorVersion is the major of "16.6" (16), or 0 when v does not start with a number.
-func majorVersion(v string) int {
-	major, _, _ := strings.Cut(v, ".")
-	n, err := strconv.Atoi(major)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
-// versionList lists the keys of a version table in version order, for error messages.
-func versionList[T any](table map[string]T) string {
-	keys := make([]string, 0, len(table))
-	for k := range table {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		mi, mj := majorVersion(keys[i]), majorVersion(keys[j])
-		if mi != mj {
-			return mi < mj
-		}
-		_, a, _ := strings.Cut(keys[i], ".")
-		_, b, _ := strings.Cut(keys[j], ".")
-		x, _ := strconv.Atoi(a)
-		y, _ := strconv.Atoi(b)
-		return x < y
-	})
-	return strings.Join(keys, ", ")
 }

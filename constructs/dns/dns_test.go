@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -16,6 +15,8 @@ import (
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -87,12 +88,8 @@ type resource struct {
 
 var fixture cdktest.Once[*synthesized]
 
-// TestMain removes the shared output folder after the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	fixture.Remove()
-	os.Exit(code)
-}
+// TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func shared(t *testing.T) *synthesized {
 	t.Helper()
@@ -171,44 +168,36 @@ func TestApexNamesGetAAndAaaaAliasesToCloudFront(t *testing.T) {
 	for _, name := range []string{"example.com.", "www.example.com."} {
 		var types []string
 		for _, r := range recordsNamed(t, apexStack, name) {
-			types = append(types, r.Properties["Type"].(string))
+			types = append(types, cdktest.As[string](t, r.Properties["Type"]))
 			if r.Properties["HostedZoneId"] != testZoneID || asJSON(r.Properties["AliasTarget"]) !=
 				`{"DNSName":"d111111abcdef8.cloudfront.net","HostedZoneId":{"Fn::FindInMap":["AWSCloudFrontPartitionHostedZoneIdMap",{"Ref":"AWS::Partition"},"zoneId"]}}` {
 				t.Errorf("%s %s = %s", name, r.Properties["Type"], asJSON(r.Properties))
 			}
 		}
 		sort.Strings(types)
-		if !reflect.DeepEqual(types, []string{"A", "AAAA"}) {
-			t.Errorf("%s has records %v, want A and AAAA", name, types)
-		}
+		assert.False(t, !reflect.DeepEqual(types, []string{"A", "AAAA"}), "%s has records %v, want A and AAAA", name, types)
 	}
 }
 
 func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 	hcs := ofType(t, latencyStack, "AWS::Route53::HealthCheck")
-	if len(hcs) != 1 {
-		t.Fatalf("%d health checks, want 1", len(hcs))
-	}
+	require.Len(t, hcs, 1)
 	var hcID string
+	require.NotEmpty(t, hcs)
 	for id, hc := range hcs {
 		hcID = id
 		want := `{"EnableSNI":true,"FailureThreshold":3,"FullyQualifiedDomainName":"us-east-1.origin.example.com",` +
 			`"MeasureLatency":true,"Port":443,"RequestInterval":30,"ResourcePath":"/health","Type":"HTTPS"}`
-		if got := asJSON(hc.Properties["HealthCheckConfig"]); got != want {
-			t.Errorf("HealthCheckConfig = %s\nwant %s", got, want)
-		}
+		assert.Equal(t, want, asJSON(hc.Properties["HealthCheckConfig"]))
 	}
 	records := recordsNamed(t, latencyStack, "origin.example.com.")
-	if len(records) != 1 {
-		t.Fatalf("%d origin records, want 1 (A only by default)", len(records))
-	}
+	require.Len(t, records, 1)
+	require.NotEmpty(t, records)
 	for _, r := range records {
 		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":true,"HostedZoneId":"` + albZoneID + `"},` +
 			`"HealthCheckId":{"Fn::GetAtt":["` + hcID + `","HealthCheckId"]},"HostedZoneId":"` + testZoneID + `","Name":"origin.example.com.",` +
 			`"Region":"us-east-1","SetIdentifier":"us-east-1","Type":"A"}`
-		if got := asJSON(r.Properties); got != want {
-			t.Errorf("latency record = %s\nwant %s", got, want)
-		}
+		assert.Equal(t, want, asJSON(r.Properties))
 	}
 }
 
@@ -234,15 +223,11 @@ func get(v any, path ...string) any {
 func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
 	var types []string
 	for _, r := range recordsNamed(t, secondaryStack, "origin.example.com.") {
-		types = append(types, r.Properties["Type"].(string))
-		if r.Properties["SetIdentifier"] != "eu-west-1" || !strings.HasPrefix(get(r.Properties, "AliasTarget", "DNSName").(string), "dualstack.stratus-123456.eu-west-1.") {
-			t.Errorf("secondary record = %s", asJSON(r.Properties))
-		}
+		types = append(types, cdktest.As[string](t, r.Properties["Type"]))
+		assert.False(t, r.Properties["SetIdentifier"] != "eu-west-1" || !strings.HasPrefix(cdktest.As[string](t, get(r.Properties, "AliasTarget", "DNSName")), "dualstack.stratus-123456.eu-west-1."), "secondary record = %s", asJSON(r.Properties))
 	}
 	sort.Strings(types)
-	if !reflect.DeepEqual(types, []string{"A", "AAAA"}) {
-		t.Errorf("Ipv6 records = %v, want A and AAAA", types)
-	}
+	assert.False(t, !reflect.DeepEqual(types, []string{"A", "AAAA"}), "Ipv6 records = %v, want A and AAAA", types)
 	for _, hc := range ofType(t, secondaryStack, "AWS::Route53::HealthCheck") {
 		c := hc.Properties["HealthCheckConfig"]
 		if get(c, "ResourcePath") != "/healthz" || get(c, "RequestInterval") != 10.0 || get(c, "FailureThreshold") != 2.0 ||
@@ -260,6 +245,7 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 	latency, failover := resources(t, latencyStack), resources(t, failoverStack)
 	ids := func(rs map[string]resource) []string {
 		var out []string
+		require.NotEmpty(t, rs)
 		for id, r := range rs {
 			out = append(out, id+" "+r.Type)
 		}
@@ -270,6 +256,7 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 		t.Fatalf("resources differ:\nlatency  %v\nfailover %v", a, b)
 	}
 	var changed []string
+	require.NotEmpty(t, latency)
 	for id, l := range latency {
 		f := failover[id]
 		if reflect.DeepEqual(l.Properties, f.Properties) {
@@ -281,17 +268,11 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 			continue
 		}
 		for _, key := range unionKeys(l.Properties, f.Properties) {
-			if !reflect.DeepEqual(l.Properties[key], f.Properties[key]) && key != "Region" && key != "Failover" {
-				t.Errorf("%s: %s changed from %s to %s", id, key, asJSON(l.Properties[key]), asJSON(f.Properties[key]))
-			}
+			assert.False(t, !reflect.DeepEqual(l.Properties[key], f.Properties[key]) && key != "Region" && key != "Failover", "%s: %s changed from %s to %s", id, key, asJSON(l.Properties[key]), asJSON(f.Properties[key]))
 		}
-		if l.Properties["Region"] != "us-east-1" || f.Properties["Failover"] != "PRIMARY" {
-			t.Errorf("%s: Region %v → Failover %v, want us-east-1 → PRIMARY", id, l.Properties["Region"], f.Properties["Failover"])
-		}
+		assert.False(t, l.Properties["Region"] != "us-east-1" || f.Properties["Failover"] != "PRIMARY", "%s: Region %v → Failover %v, want us-east-1 → PRIMARY", id, l.Properties["Region"], f.Properties["Failover"])
 	}
-	if len(changed) != 1 {
-		t.Errorf("changed resources %v, want only the origin record set", changed)
-	}
+	assert.Len(t, changed, 1)
 }
 
 func unionKeys(a, b map[string]any) []string {
@@ -312,15 +293,12 @@ func unionKeys(a, b map[string]any) []string {
 
 func TestRegionalAliasPointsAtThisRegionsAlbOnly(t *testing.T) {
 	records := recordsNamed(t, latencyStack, "us-east-1.origin.example.com.")
-	if len(records) != 1 {
-		t.Fatalf("%d regional records, want 1", len(records))
-	}
+	require.Len(t, records, 1)
+	require.NotEmpty(t, records)
 	for _, r := range records {
 		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":false,"HostedZoneId":"` + albZoneID + `"},` +
 			`"HostedZoneId":"` + testZoneID + `","Name":"us-east-1.origin.example.com.","Type":"A"}`
-		if got := asJSON(r.Properties); got != want {
-			t.Errorf("regional alias = %s\nwant %s", got, want)
-		}
+		assert.Equal(t, want, asJSON(r.Properties))
 	}
 }
 
@@ -330,10 +308,7 @@ func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(t.TempDir())})
-	stack := awscdk.NewStack(app, jsii.String("Scratch"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
-	})
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Scratch", "us-east-1")
 	var dist cf.IDistribution
 	cdktest.NoPanic(t, func() {
 		dist = cf.Distribution_FromDistributionAttributes(stack, jsii.String("Distribution"), &cf.DistributionAttributes{
@@ -342,67 +317,46 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	})
 	valid := originProps(stack, "us-east-1", RoutingLatency, false)
 
-	origin := []struct {
-		name   string
-		mutate func(*OriginRecordProps)
-		want   string
-	}{
-		{"a missing zone", func(p *OriginRecordProps) { p.Zone = nil }, "Zone is required"},
-		{"an empty name", func(p *OriginRecordProps) { p.Name = "" }, `Name "" is not a lowercase DNS name`},
-		{"a name outside the zone", func(p *OriginRecordProps) { p.Name = "origin.example.org" }, `Name "origin.example.org" is not in the hosted zone "example.com"`},
-		{"a missing load balancer", func(p *OriginRecordProps) { p.LoadBalancer = nil }, "LoadBalancer is required"},
-		{"a malformed health-check name", func(p *OriginRecordProps) { p.HealthCheckFqdn = "https://x" }, `HealthCheckFqdn "https://x" is not a lowercase DNS name`},
-		{"the routed name as the health-check name", func(p *OriginRecordProps) { p.HealthCheckFqdn = p.Name }, "it must resolve to this region's ALB only"},
-		{"a malformed region", func(p *OriginRecordProps) { p.Region = "useast1" }, `Region "useast1" is not an AWS region name`},
-		{"a region other than the stack's", func(p *OriginRecordProps) { p.Region = "eu-west-1" }, `Region "eu-west-1" is not the stack's region "us-east-1"`},
-		{"an unknown routing mode", func(p *OriginRecordProps) { p.Routing = "weighted" }, `Routing "weighted" is not one of "latency", "failover"`},
-		{"an empty routing mode", func(p *OriginRecordProps) { p.Routing = "" }, `Routing "" is not one of`},
-		{"a health-check path without a slash", func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, `HealthCheckPath "health" is not a URL path`},
-		{"an interval other than 10 or 30", func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, "HealthCheckIntervalSeconds 20 is not 10 or 30"},
-		{"a failure threshold above 10", func(p *OriginRecordProps) { p.FailureThreshold = 11 }, "FailureThreshold 11 is outside 1-10"},
-		{"a negative failure threshold", func(p *OriginRecordProps) { p.FailureThreshold = -1 }, "FailureThreshold -1 is outside 1-10"},
-		{"fewer than three checker regions", func(p *OriginRecordProps) { p.CheckerRegions = []string{"us-east-1", "eu-west-1"} }, "CheckerRegions has 2 entries; Route 53 needs at least 3"},
+	origin := []cdktest.Invalid[OriginRecordProps]{
+		{Name: "a missing zone", Mutate: func(p *OriginRecordProps) { p.Zone = nil }, Want: "Zone is required"},
+		{Name: "an empty name", Mutate: func(p *OriginRecordProps) { p.Name = "" }, Want: `Name "" is not a lowercase DNS name`},
+		{Name: "a name outside the zone", Mutate: func(p *OriginRecordProps) { p.Name = "origin.example.org" }, Want: `Name "origin.example.org" is not in the hosted zone "example.com"`},
+		{Name: "a missing load balancer", Mutate: func(p *OriginRecordProps) { p.LoadBalancer = nil }, Want: "LoadBalancer is required"},
+		{Name: "a malformed health-check name", Mutate: func(p *OriginRecordProps) { p.HealthCheckFqdn = "https://x" }, Want: `HealthCheckFqdn "https://x" is not a lowercase DNS name`},
+		{Name: "the routed name as the health-check name", Mutate: func(p *OriginRecordProps) { p.HealthCheckFqdn = p.Name }, Want: "it must resolve to this region's ALB only"},
+		{Name: "a malformed region", Mutate: func(p *OriginRecordProps) { p.Region = "useast1" }, Want: `Region "useast1" is not an AWS region name`},
+		{Name: "a region other than the stack's", Mutate: func(p *OriginRecordProps) { p.Region = "eu-west-1" }, Want: `Region "eu-west-1" is not the stack's region "us-east-1"`},
+		{Name: "an unknown routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "weighted" }, Want: `Routing "weighted" is not one of "latency", "failover"`},
+		{Name: "an empty routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "" }, Want: `Routing "" is not one of`},
+		{Name: "a health-check path without a slash", Mutate: func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, Want: `HealthCheckPath "health" is not a Route 53 health-check path (allowed: starting with "/"`},
+		{Name: "an interval other than 10 or 30", Mutate: func(p *OriginRecordProps) { p.HealthCheckIntervalSeconds = 20 }, Want: "HealthCheckIntervalSeconds 20 is not one of [10 30]"},
+		{Name: "a failure threshold above 10", Mutate: func(p *OriginRecordProps) { p.FailureThreshold = 11 }, Want: "FailureThreshold 11 is outside 1-10"},
+		{Name: "a negative failure threshold", Mutate: func(p *OriginRecordProps) { p.FailureThreshold = -1 }, Want: "FailureThreshold -1 is outside 1-10"},
+		{Name: "fewer than three checker regions", Mutate: func(p *OriginRecordProps) { p.CheckerRegions = []string{"us-east-1", "eu-west-1"} }, Want: "CheckerRegions has 2 entries; Route 53 needs at least 3"},
 	}
-	for _, c := range origin {
-		t.Run("origin record: "+c.name, func(t *testing.T) {
-			p := valid
-			c.mutate(&p)
-			err := p.withDefaults().validate("us-east-1")
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	t.Run("origin record", func(t *testing.T) {
+		cdktest.Rejects(t, func() OriginRecordProps { return valid },
+			func(p OriginRecordProps) error { return p.withDefaults().validate("us-east-1") }, origin)
+	})
 
-	apex := []struct {
-		name   string
-		mutate func(*ApexProps)
-		want   string
-	}{
-		{"no names", func(p *ApexProps) { p.Names = nil }, "Names has 0 entries; 1 to 10 are allowed"},
-		{"a name outside the zone", func(p *ApexProps) { p.Names = []string{"example.net"} }, `Names[0] "example.net" is not in the hosted zone "example.com"`},
-		{"an uppercase name", func(p *ApexProps) { p.Names = []string{"WWW.example.com"} }, `Names[0] "WWW.example.com" is not a lowercase DNS name`},
-		{"a name listed twice", func(p *ApexProps) { p.Names = []string{"example.com", "example.com"} }, `Names[1] "example.com" is listed twice`},
-		{"a missing distribution", func(p *ApexProps) { p.Distribution = nil }, "Distribution is required"},
-		{"a missing zone", func(p *ApexProps) { p.Zone = nil }, "Zone is required"},
+	apex := []cdktest.Invalid[ApexProps]{
+		{Name: "no names", Mutate: func(p *ApexProps) { p.Names = nil }, Want: "Names has 0 entries; 1 to 10 are allowed"},
+		{Name: "a name outside the zone", Mutate: func(p *ApexProps) { p.Names = []string{"example.net"} }, Want: `Names[0] "example.net" is not in the hosted zone "example.com"`},
+		{Name: "an uppercase name", Mutate: func(p *ApexProps) { p.Names = []string{"WWW.example.com"} }, Want: `Names[0] "WWW.example.com" is not a lowercase DNS name`},
+		{Name: "a name listed twice", Mutate: func(p *ApexProps) { p.Names = []string{"example.com", "example.com"} }, Want: `Names[1] "example.com" is listed twice`},
+		{Name: "a missing distribution", Mutate: func(p *ApexProps) { p.Distribution = nil }, Want: "Distribution is required"},
+		{Name: "a missing zone", Mutate: func(p *ApexProps) { p.Zone = nil }, Want: "Zone is required"},
 	}
-	for _, c := range apex {
-		t.Run("apex records: "+c.name, func(t *testing.T) {
-			p := ApexProps{Zone: valid.Zone, Names: []string{"example.com", "www.example.com"}, Distribution: dist}
-			c.mutate(&p)
-			err := p.validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	t.Run("apex records", func(t *testing.T) {
+		cdktest.Rejects(t, func() ApexProps {
+			return ApexProps{Zone: valid.Zone, Names: []string{"example.com", "www.example.com"}, Distribution: dist}
+		}, ApexProps.validate, apex)
+	})
 
 	t.Run("regional alias: a name outside the zone and no load balancer", func(t *testing.T) {
 		err := RegionalAliasProps{Zone: valid.Zone, Name: "us-east-1.origin.example.org"}.validate()
 		for _, want := range []string{`Name "us-east-1.origin.example.org" is not in the hosted zone`, "LoadBalancer is required"} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %v, want it to contain %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 	})
 
@@ -424,9 +378,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			{`Name "x"`, "LoadBalancer is required"},
 		} {
 			for _, w := range want {
-				if errs[i] == nil || !strings.Contains(errs[i].Error(), w) {
-					t.Errorf("error %d = %v, want it to contain %q", i, errs[i], w)
-				}
+				assert.False(t, errs[i] == nil || !strings.Contains(errs[i].Error(), w), "error %d = %v, want it to contain %q", i, errs[i], w)
 			}
 		}
 	})

@@ -9,12 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // Routing modes of OriginRecordProps.Routing.
@@ -30,7 +33,6 @@ const (
 var (
 	hostname   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
 	regionName = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
-	urlPath    = regexp.MustCompile(`^/[A-Za-z0-9_\-.~/%?&=+:@!$'()*,;]{0,254}$`)
 )
 
 // ApexProps configures ApexRecords.
@@ -97,8 +99,8 @@ func (p ApexProps) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	zone := checkZone(add, "Zone", p.Zone)
-	if n := len(p.Names); n < 1 || n > 10 {
-		add("Names has %d entries; 1 to 10 are allowed", n)
+	if n := len(p.Names); n < limits.MinViewerNames || n > limits.MaxViewerNames {
+		add("Names has %d entries; %d to %d are allowed", n, limits.MinViewerNames, limits.MaxViewerNames)
 	}
 	seen := map[string]bool{}
 	for i, name := range p.Names {
@@ -153,17 +155,17 @@ func (p OriginRecordProps) validate(stackRegion string) error {
 	if p.Routing != RoutingLatency && p.Routing != RoutingFailover {
 		add("Routing %q is not one of %q, %q", p.Routing, RoutingLatency, RoutingFailover)
 	}
-	if !urlPath.MatchString(p.HealthCheckPath) {
-		add("HealthCheckPath %q is not a URL path starting with \"/\" (at most 255 characters)", p.HealthCheckPath)
+	if !limits.ValidRoute53Path(p.HealthCheckPath) {
+		add("HealthCheckPath %q is not a Route 53 health-check path (allowed: %s)", p.HealthCheckPath, limits.Route53PathRule)
 	}
-	if p.HealthCheckIntervalSeconds != 10 && p.HealthCheckIntervalSeconds != 30 {
-		add("HealthCheckIntervalSeconds %d is not 10 or 30", p.HealthCheckIntervalSeconds)
+	if !slices.Contains(limits.HealthCheckIntervals, p.HealthCheckIntervalSeconds) {
+		add("HealthCheckIntervalSeconds %d is not one of %v", p.HealthCheckIntervalSeconds, limits.HealthCheckIntervals)
 	}
 	if n := len(p.CheckerRegions); n > 0 && n < 3 {
 		add("CheckerRegions has %d entries; Route 53 needs at least 3", n)
 	}
-	if p.FailureThreshold < 1 || p.FailureThreshold > 10 {
-		add("FailureThreshold %d is outside 1-10", p.FailureThreshold)
+	if p.FailureThreshold < limits.MinHealthCheckFailures || p.FailureThreshold > limits.MaxHealthCheckFailures {
+		add("FailureThreshold %d is outside %d-%d", p.FailureThreshold, limits.MinHealthCheckFailures, limits.MaxHealthCheckFailures)
 	}
 	return errors.Join(errs...)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -21,6 +20,8 @@ import (
 	waf "github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/retention"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
 )
@@ -121,7 +122,7 @@ func (e *Edge) buildLogging(p EdgeProps, names physicalNames) {
 	e.WafLogGroup = logs.NewLogGroup(e.Construct, jsii.String("WafLogGroup"), &logs.LogGroupProps{
 		LogGroupName:  jsii.String(names.wafLogGroup),
 		EncryptionKey: key,
-		Retention:     retention(p.LogRetentionDays),
+		Retention:     logRetention(p.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 
@@ -316,7 +317,7 @@ func (e *Edge) buildDeployment(p EdgeProps, names physicalNames) {
 	logGroup := logs.NewLogGroup(e.Construct, jsii.String("FrontendDeploymentLogGroup"), &logs.LogGroupProps{
 		LogGroupName:  jsii.String(names.deploymentLogGroup),
 		EncryptionKey: e.LogKey,
-		Retention:     retention(p.LogRetentionDays),
+		Retention:     logRetention(p.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	// Absolute, because the jsii runtime resolves relative paths from its own working folder.
@@ -395,7 +396,8 @@ var priceClasses = map[string]cf.PriceClass{
 	"PriceClass_All": cf.PriceClass_PRICE_CLASS_ALL,
 }
 
-// retention turns a day count that validate() accepted into the CDK enum.
-func retention(days int) logs.RetentionDays {
-	return retentions[slices.Index(logRetentionDays, days)]
+// logRetention turns a day count that validate() accepted into the CDK enum.
+func logRetention(days int) logs.RetentionDays {
+	r, _ := retention.FromDays(days)
+	return r
 }

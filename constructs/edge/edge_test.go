@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +16,8 @@ import (
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -39,9 +40,7 @@ func ofType(t *testing.T, stack, typ string) map[string]resource {
 func only(t *testing.T, stack, typ string) (string, resource) {
 	t.Helper()
 	found := ofType(t, stack, typ)
-	if len(found) != 1 {
-		t.Fatalf("%s: %d %s resources, want 1", stack, len(found), typ)
-	}
+	require.Len(t, found, 1)
 	for id, r := range found {
 		return id, r
 	}
@@ -71,10 +70,10 @@ func asJSON(v any) string {
 	return string(b)
 }
 
-func ruleNames(rules []any) []string {
+func ruleNames(t *testing.T, rules []any) []string {
 	var names []string
 	for _, r := range rules {
-		names = append(names, get(r, "Name").(string))
+		names = append(names, cdktest.As[string](t, get(r, "Name")))
 	}
 	return names
 }
@@ -86,31 +85,26 @@ func findRule(t *testing.T, rules []any, name string) any {
 			return r
 		}
 	}
-	t.Fatalf("no rule %q in %v", name, ruleNames(rules))
+	t.Fatalf("no rule %q in %v", name, ruleNames(t, rules))
 	return nil
 }
 
 func webAclRules(t *testing.T, stack string) (map[string]any, []any) {
 	t.Helper()
 	_, acl := only(t, stack, "AWS::WAFv2::WebACL")
-	return acl.Properties, acl.Properties["Rules"].([]any)
+	return acl.Properties, cdktest.As[[]any](t, acl.Properties["Rules"])
 }
 
 func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 	props, rules := webAclRules(t, defaultsStack)
-	if props["Scope"] != "CLOUDFRONT" {
-		t.Errorf("Scope = %v, want CLOUDFRONT", props["Scope"])
-	}
-	if got := asJSON(props["DefaultAction"]); got != `{"Allow":{}}` {
-		t.Errorf("DefaultAction = %s", got)
-	}
+	assert.Equal(t, "CLOUDFRONT", props["Scope"])
+	assert.Equal(t, `{"Allow":{}}`, asJSON(props["DefaultAction"]))
 	want := []string{RateLimitRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup}
-	if got := ruleNames(rules); !reflect.DeepEqual(got, want) {
-		t.Fatalf("rules = %v, want %v (rate, IP reputation, Common, KnownBadInputs, SQLi)", got, want)
-	}
+	require.Equal(t, want, ruleNames(t, rules))
 	var last float64 = -1
+	require.NotEmpty(t, rules)
 	for _, r := range rules {
-		if p := get(r, "Priority").(float64); p <= last {
+		if p := cdktest.As[float64](t, get(r, "Priority")); p <= last {
 			t.Errorf("rule %v priority %v is not above the previous rule's %v", get(r, "Name"), p, last)
 		} else {
 			last = p
@@ -118,26 +112,16 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 	}
 
 	rate := findRule(t, rules, RateLimitRule)
-	if got := asJSON(get(rate, "Statement", "RateBasedStatement")); got != `{"AggregateKeyType":"IP","EvaluationWindowSec":300,"Limit":2000}` {
-		t.Errorf("rate statement = %s", got)
-	}
-	if got := asJSON(get(rate, "Action")); got != `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"rate-limited","ResponseCode":429}}}` {
-		t.Errorf("rate action = %s", got)
-	}
+	assert.Equal(t, `{"AggregateKeyType":"IP","EvaluationWindowSec":300,"Limit":2000}`, asJSON(get(rate, "Statement", "RateBasedStatement")))
+	assert.Equal(t, `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"rate-limited","ResponseCode":429}}}`, asJSON(get(rate, "Action")))
 	for _, group := range DefaultManagedRuleGroups {
 		r := findRule(t, rules, group)
-		if got := asJSON(get(r, "Statement", "ManagedRuleGroupStatement")); got != `{"Name":"`+group+`","VendorName":"AWS"}` {
-			t.Errorf("%s statement = %s", group, got)
-		}
-		if got := asJSON(get(r, "OverrideAction")); got != `{"None":{}}` {
-			t.Errorf("%s OverrideAction = %s, want None (the group's own actions)", group, got)
-		}
+		assert.Equal(t, `{"Name":"`+group+`","VendorName":"AWS"}`, asJSON(get(r, "Statement", "ManagedRuleGroupStatement")))
+		assert.Equal(t, `{"None":{}}`, asJSON(get(r, "OverrideAction")))
 	}
-	bodies := props["CustomResponseBodies"].(map[string]any)
+	bodies := cdktest.As[map[string]any](t, props["CustomResponseBodies"])
 	for _, key := range []string{blockedBody, rateLimitedBody} {
-		if get(bodies, key, "ContentType") != "APPLICATION_JSON" || get(bodies, key, "Content") == nil {
-			t.Errorf("custom response body %q = %s", key, asJSON(bodies[key]))
-		}
+		assert.False(t, get(bodies, key, "ContentType") != "APPLICATION_JSON" || get(bodies, key, "Content") == nil, "custom response body %q = %s", key, asJSON(bodies[key]))
 	}
 }
 
@@ -157,73 +141,42 @@ func TestWebAclOptionsAddGroupsOverridesAndAnAllowList(t *testing.T) {
 	_, rules := webAclRules(t, optionsStack)
 	want := []string{RateLimitRule, GeoAllowRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup,
 		"AWSManagedRulesAnonymousIpList", "AWSManagedRulesBotControlRuleSet"}
-	if got := ruleNames(rules); !reflect.DeepEqual(got, want) {
-		t.Fatalf("rules = %v, want %v", got, want)
-	}
-	if got := get(findRule(t, rules, RateLimitRule), "Statement", "RateBasedStatement", "Limit"); got != 500.0 {
-		t.Errorf("rate limit = %v, want 500", got)
-	}
+	require.Equal(t, want, ruleNames(t, rules))
+	assert.Equal(t, 500.0, get(findRule(t, rules, RateLimitRule), "Statement", "RateBasedStatement", "Limit"))
 	geo := findRule(t, rules, GeoAllowRule)
-	if got := asJSON(get(geo, "Statement")); got != `{"NotStatement":{"Statement":{"GeoMatchStatement":{"CountryCodes":["US","CA"]}}}}` {
-		t.Errorf("allow-list statement = %s, want NOT(geo match US, CA)", got)
-	}
-	if got := asJSON(get(geo, "Action")); got != `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"blocked","ResponseCode":403}}}` {
-		t.Errorf("geo action = %s", got)
-	}
+	assert.Equal(t, `{"NotStatement":{"Statement":{"GeoMatchStatement":{"CountryCodes":["US","CA"]}}}}`, asJSON(get(geo, "Statement")))
+	assert.Equal(t, `{"Block":{"CustomResponse":{"CustomResponseBodyKey":"blocked","ResponseCode":403}}}`, asJSON(get(geo, "Action")))
 	common := get(findRule(t, rules, CommonGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides")
-	if got := asJSON(common); got != `[{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_BODY"},{"ActionToUse":{"Count":{}},"Name":"NoUserAgent_HEADER"}]` {
-		t.Errorf("Common overrides = %s", got)
-	}
+	assert.Equal(t, `[{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_BODY"},{"ActionToUse":{"Count":{}},"Name":"NoUserAgent_HEADER"}]`, asJSON(common))
 	anon := get(findRule(t, rules, "AWSManagedRulesAnonymousIpList"), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides")
-	if got := asJSON(anon); got != `[{"ActionToUse":{"Count":{}},"Name":"HostingProviderIPList"}]` {
-		t.Errorf("AnonymousIpList overrides = %s", got)
-	}
-	if got := get(findRule(t, rules, KnownBadInputsGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides"); got != nil {
-		t.Errorf("KnownBadInputs has overrides %s, want none", asJSON(got))
-	}
+	assert.Equal(t, `[{"ActionToUse":{"Count":{}},"Name":"HostingProviderIPList"}]`, asJSON(anon))
+	assert.Equal(t, nil, get(findRule(t, rules, KnownBadInputsGroup), "Statement", "ManagedRuleGroupStatement", "RuleActionOverrides"))
 	bot := get(findRule(t, rules, "AWSManagedRulesBotControlRuleSet"), "Statement", "ManagedRuleGroupStatement", "ManagedRuleGroupConfigs")
-	if got := asJSON(bot); got != `[{"AWSManagedRulesBotControlRuleSet":{"InspectionLevel":"COMMON"}}]` {
-		t.Errorf("Bot Control config = %s", got)
-	}
+	assert.Equal(t, `[{"AWSManagedRulesBotControlRuleSet":{"InspectionLevel":"COMMON"}}]`, asJSON(bot))
 }
 
 func TestGeoBlockModeBlocksTheListedCountries(t *testing.T) {
 	_, rules := webAclRules(t, geoBlockStack)
 	geo := findRule(t, rules, GeoBlockRule)
-	if got := asJSON(get(geo, "Statement")); got != `{"GeoMatchStatement":{"CountryCodes":["KP","IR"]}}` {
-		t.Errorf("block statement = %s", got)
-	}
-	if got := get(geo, "Action", "Block", "CustomResponse", "ResponseCode"); got != 403.0 {
-		t.Errorf("geo block response = %v, want 403", got)
-	}
+	assert.Equal(t, `{"GeoMatchStatement":{"CountryCodes":["KP","IR"]}}`, asJSON(get(geo, "Statement")))
+	assert.Equal(t, 403.0, get(geo, "Action", "Block", "CustomResponse", "ResponseCode"))
 	_, dist := only(t, geoBlockStack, "AWS::CloudFront::Distribution")
-	if got := asJSON(get(dist.Properties, "DistributionConfig", "Restrictions")); got != `{"GeoRestriction":{"Locations":["RU"],"RestrictionType":"blacklist"}}` {
-		t.Errorf("CloudFront restriction = %s", got)
-	}
+	assert.Equal(t, `{"GeoRestriction":{"Locations":["RU"],"RestrictionType":"blacklist"}}`, asJSON(get(dist.Properties, "DistributionConfig", "Restrictions")))
 }
 
 func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing.T) {
 	for _, stack := range []string{defaultsStack, optionsStack, geoBlockStack} {
 		c := distributionConfig(t, stack)
-		if c["CustomErrorResponses"] != nil {
-			t.Errorf("%s: CustomErrorResponses = %s, want none: they apply to the API behavior too", stack, asJSON(c["CustomErrorResponses"]))
-		}
+		assert.Nil(t, c["CustomErrorResponses"])
 		fnID, fn := only(t, stack, "AWS::CloudFront::Function")
 		def := c["DefaultCacheBehavior"]
-		if got := asJSON(get(def, "FunctionAssociations")); got != `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]` {
-			t.Errorf("%s: default FunctionAssociations = %s, want exactly the SPA rewrite at viewer request", stack, got)
-		}
-		if got := get(def, "LambdaFunctionAssociations"); got != nil {
-			t.Errorf("%s: default LambdaFunctionAssociations = %s, want none", stack, asJSON(got))
-		}
+		assert.Equal(t, `[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["`+fnID+`","FunctionARN"]}}]`, asJSON(get(def, "FunctionAssociations")))
+		assert.Equal(t, nil, get(def, "LambdaFunctionAssociations"))
 		behaviors, _ := c["CacheBehaviors"].([]any)
-		if len(behaviors) == 0 {
-			t.Errorf("%s: no API behavior", stack)
-		}
+		assert.NotEmpty(t, behaviors)
+		require.NotEmpty(t, behaviors)
 		for _, b := range behaviors {
-			if get(b, "FunctionAssociations") != nil || get(b, "LambdaFunctionAssociations") != nil {
-				t.Errorf("%s: the %v behavior has functions %s, want responses passed through unchanged", stack, get(b, "PathPattern"), asJSON(b))
-			}
+			assert.False(t, get(b, "FunctionAssociations") != nil || get(b, "LambdaFunctionAssociations") != nil, "%s: the %v behavior has functions %s, want responses passed through unchanged", stack, get(b, "PathPattern"), asJSON(b))
 		}
 
 		// JS 2.0, published to LIVE (what the distribution runs), with the rewrite.
@@ -235,12 +188,10 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 		// Named like the construct's other resources: the WAF log group's unique part (same path
 		// hash) plus the suffix, within CloudFront's 64 characters.
 		name, _ := fn.Properties["Name"].(string)
-		if !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(name) || !strings.HasPrefix(name, stack+"-Edge-") || !strings.HasSuffix(name, spaRewriteSuffix) {
-			t.Errorf("%s: function name %q", stack, name)
-		}
+		assert.False(t, !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(name) || !strings.HasPrefix(name, stack+"-Edge-") || !strings.HasSuffix(name, spaRewriteSuffix), "%s: function name %q", stack, name)
 		if stack == defaultsStack {
 			_, group := only(t, stack, "AWS::Logs::LogGroup")
-			if want := strings.TrimPrefix(group.Properties["LogGroupName"].(string), "aws-waf-logs-") + spaRewriteSuffix; name != want {
+			if want := strings.TrimPrefix(cdktest.As[string](t, group.Properties["LogGroupName"]), "aws-waf-logs-") + spaRewriteSuffix; name != want {
 				t.Errorf("function name %q, want %q", name, want)
 			}
 		}
@@ -263,13 +214,9 @@ func TestSpaRewriteFunctionNameStaysDeterministicAndWithin64Characters(t *testin
 		b = name("AnEdgeConstructWhoseIdAloneIsLongerThanTheFunctionNameLimitTwo")
 	})
 	for _, n := range []string{a, b} {
-		if len(n) > 64 || !strings.HasSuffix(n, spaRewriteSuffix) || !regexp.MustCompile(`^[A-Za-z0-9-]+$`).MatchString(n) {
-			t.Errorf("function name %q (%d characters), want at most 64 of [A-Za-z0-9-] ending in %q", n, len(n), spaRewriteSuffix)
-		}
+		assert.False(t, len(n) > 64 || !strings.HasSuffix(n, spaRewriteSuffix) || !regexp.MustCompile(`^[A-Za-z0-9-]+$`).MatchString(n), "function name %q (%d characters), want at most 64 of [A-Za-z0-9-] ending in %q", n, len(n), spaRewriteSuffix)
 	}
-	if a != a2 || a == b {
-		t.Errorf("names %q, %q, %q: want the same path to give the same name and different paths different names", a, a2, b)
-	}
+	assert.False(t, a != a2 || a == b, "names %q, %q, %q: want the same path to give the same name and different paths different names", a, a2, b)
 }
 
 // TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles runs the synthesized function code with node
@@ -292,7 +239,7 @@ func TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles(t *testing.T) {
 		"/missing.png":        "/missing.png", // a missing file stays a file: S3 answers 403
 	}
 	uris := slices.Sorted(maps.Keys(want))
-	script := fn.Properties["FunctionCode"].(string) + `
+	script := cdktest.As[string](t, fn.Properties["FunctionCode"]) + `
 var uris = JSON.parse(process.argv[2]);
 console.log(JSON.stringify(uris.map(function (uri) {
   return handler({version: '1.0', context: {eventType: 'viewer-request'},
@@ -300,24 +247,18 @@ console.log(JSON.stringify(uris.map(function (uri) {
 })));
 `
 	file := filepath.Join(t.TempDir(), "spa-rewrite.js")
-	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, []byte(script), 0o644))
 	var stderr strings.Builder
 	cmd := exec.Command(node, file, asJSON(uris))
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
+	require.Nil(t, err)
 	var got []string
 	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(uris) {
 		t.Fatalf("node printed %q (%v), want %d URIs", out, err, len(uris))
 	}
 	for i, uri := range uris {
-		if got[i] != want[uri] {
-			t.Errorf("%s -> %s, want %s", uri, got[i], want[uri])
-		}
+		assert.False(t, got[i] != want[uri], "%s -> %s, want %s", uri, got[i], want[uri])
 	}
 }
 
@@ -325,23 +266,13 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 	_, logging := only(t, defaultsStack, "AWS::WAFv2::LoggingConfiguration")
 	aclID, _ := only(t, defaultsStack, "AWS::WAFv2::WebACL")
 	groupID, group := only(t, defaultsStack, "AWS::Logs::LogGroup")
-	if got := asJSON(logging.Properties["ResourceArn"]); got != `{"Fn::GetAtt":["`+aclID+`","Arn"]}` {
-		t.Errorf("ResourceArn = %s", got)
-	}
-	if got := asJSON(logging.Properties["RedactedFields"]); got != `[{"SingleHeader":{"Name":"authorization"}},{"SingleHeader":{"Name":"cookie"}}]` {
-		t.Errorf("RedactedFields = %s", got)
-	}
+	assert.Equal(t, `{"Fn::GetAtt":["`+aclID+`","Arn"]}`, asJSON(logging.Properties["ResourceArn"]))
+	assert.Equal(t, `[{"SingleHeader":{"Name":"authorization"}},{"SingleHeader":{"Name":"cookie"}}]`, asJSON(logging.Properties["RedactedFields"]))
 	// The destination is the group's ARN without the ":*" that Fn::GetAtt would add.
-	if got := asJSON(logging.Properties["LogDestinationConfigs"]); got != `[{"Fn::Join":["",["arn:aws:logs:us-east-1:111111111111:log-group:",{"Ref":"`+groupID+`"}]]}]` {
-		t.Errorf("LogDestinationConfigs = %s", got)
-	}
+	assert.Equal(t, `[{"Fn::Join":["",["arn:aws:logs:us-east-1:111111111111:log-group:",{"Ref":"`+groupID+`"}]]}]`, asJSON(logging.Properties["LogDestinationConfigs"]))
 	name, _ := group.Properties["LogGroupName"].(string)
-	if !strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-") {
-		t.Errorf("log group name %q, want aws-waf-logs-<unique>", name)
-	}
-	if group.Properties["KmsKeyId"] == nil || group.Properties["RetentionInDays"] != 365.0 || group.DeletionPolicy != "Retain" {
-		t.Errorf("log group = %s (%s), want KMS, 365 days, Retain", asJSON(group.Properties), group.DeletionPolicy)
-	}
+	assert.False(t, !strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-"), "log group name %q, want aws-waf-logs-<unique>", name)
+	assert.False(t, group.Properties["KmsKeyId"] == nil || group.Properties["RetentionInDays"] != 365.0 || group.DeletionPolicy != "Retain", "log group = %s (%s), want KMS, 365 days, Retain", asJSON(group.Properties), group.DeletionPolicy)
 	cdktest.NoPanic(t, func() {
 		assertions.Template_FromStack(shared(t).stacks[defaultsStack], nil).HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"EnableKeyRotation": true,
@@ -362,35 +293,27 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 
 	// A name from props is used as given.
 	_, opt := only(t, optionsStack, "AWS::WAFv2::LoggingConfiguration")
-	if !strings.Contains(asJSON(opt.Properties["LogDestinationConfigs"]), "log-group:") {
-		t.Errorf("options LogDestinationConfigs = %s", asJSON(opt.Properties["LogDestinationConfigs"]))
-	}
+	assert.Contains(t, asJSON(opt.Properties["LogDestinationConfigs"]), "log-group:")
 	found := false
 	for _, g := range ofType(t, optionsStack, "AWS::Logs::LogGroup") {
 		if g.Properties["LogGroupName"] == "aws-waf-logs-stratus-test" && g.Properties["RetentionInDays"] == 90.0 {
 			found = true
 		}
 	}
-	if !found {
-		t.Error("no log group aws-waf-logs-stratus-test with 90 days retention in the options stack")
-	}
+	assert.True(t, found, "no log group aws-waf-logs-stratus-test with 90 days retention in the options stack")
 }
 
 func TestCertificateCoversTheViewerNamesValidatedInTheZone(t *testing.T) {
 	_, cert := only(t, defaultsStack, "AWS::CertificateManager::Certificate")
 	p := cert.Properties
-	if p["DomainName"] != "example.com" || asJSON(p["SubjectAlternativeNames"]) != `["www.example.com"]` || p["ValidationMethod"] != "DNS" {
-		t.Errorf("certificate = %s", asJSON(p))
-	}
-	if got := asJSON(p["DomainValidationOptions"]); got != `[{"DomainName":"example.com","HostedZoneId":"`+testZoneID+`"},{"DomainName":"www.example.com","HostedZoneId":"`+testZoneID+`"}]` {
-		t.Errorf("DomainValidationOptions = %s", got)
-	}
+	assert.False(t, p["DomainName"] != "example.com" || asJSON(p["SubjectAlternativeNames"]) != `["www.example.com"]` || p["ValidationMethod"] != "DNS", "certificate = %s", asJSON(p))
+	assert.Equal(t, `[{"DomainName":"example.com","HostedZoneId":"`+testZoneID+`"},{"DomainName":"www.example.com","HostedZoneId":"`+testZoneID+`"}]`, asJSON(p["DomainValidationOptions"]))
 }
 
 func distributionConfig(t *testing.T, stack string) map[string]any {
 	t.Helper()
 	_, dist := only(t, stack, "AWS::CloudFront::Distribution")
-	return dist.Properties["DistributionConfig"].(map[string]any)
+	return cdktest.As[map[string]any](t, dist.Properties["DistributionConfig"])
 }
 
 func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
@@ -409,54 +332,42 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 		"CustomErrorResponses": `null`,
 	}
 	for key, want := range checks {
-		if got := asJSON(c[key]); got != want {
-			t.Errorf("%s = %s, want %s", key, got, want)
-		}
+		assert.Equal(t, want, asJSON(c[key]))
 	}
-	if c["Restrictions"] != nil {
-		t.Errorf("Restrictions = %s, want none by default", asJSON(c["Restrictions"]))
-	}
+	assert.Nil(t, c["Restrictions"])
 	if got := asJSON(c["Logging"]); !strings.Contains(got, `"IncludeCookies":false`) || !strings.Contains(got, `"Prefix":"cloudfront/"`) ||
 		!strings.Contains(got, `LogBucket`) {
 		t.Errorf("Logging = %s", got)
 	}
 
-	behaviors := append([]any{c["DefaultCacheBehavior"]}, c["CacheBehaviors"].([]any)...)
+	behaviors := append([]any{c["DefaultCacheBehavior"]}, cdktest.As[[]any](t, c["CacheBehaviors"])...)
+	require.NotEmpty(t, behaviors)
 	for _, b := range behaviors {
-		if get(b, "ViewerProtocolPolicy") != "redirect-to-https" || get(b, "Compress") != true || get(b, "ResponseHeadersPolicyId") == nil {
-			t.Errorf("behavior %v = %s, want redirect-to-https, compressed, security headers", get(b, "PathPattern"), asJSON(b))
-		}
+		assert.False(t, get(b, "ViewerProtocolPolicy") != "redirect-to-https" || get(b, "Compress") != true || get(b, "ResponseHeadersPolicyId") == nil, "behavior %v = %s, want redirect-to-https, compressed, security headers", get(b, "PathPattern"), asJSON(b))
 	}
 }
 
 func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	c := distributionConfig(t, defaultsStack)
 	api := get(c, "CacheBehaviors", 0)
-	if len(c["CacheBehaviors"].([]any)) != 1 || get(api, "PathPattern") != "/api/*" {
-		t.Fatalf("CacheBehaviors = %s, want one for /api/*", asJSON(c["CacheBehaviors"]))
-	}
+	require.False(t, len(cdktest.As[[]any](t, c["CacheBehaviors"])) != 1 || get(api, "PathPattern") != "/api/*", "CacheBehaviors = %s, want one for /api/*", asJSON(c["CacheBehaviors"]))
 	var cachingDisabled, allViewerExceptHost string
 	cdktest.NoPanic(t, func() {
 		cachingDisabled = *cf.CachePolicy_CACHING_DISABLED().CachePolicyId()
 		allViewerExceptHost = *cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER().OriginRequestPolicyId()
 	})
-	if get(api, "CachePolicyId") != cachingDisabled || get(api, "OriginRequestPolicyId") != allViewerExceptHost {
-		t.Errorf("API policies = %s", asJSON(api))
-	}
-	if got := asJSON(get(api, "AllowedMethods")); got != `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]` {
-		t.Errorf("API AllowedMethods = %s", got)
-	}
+	assert.False(t, get(api, "CachePolicyId") != cachingDisabled || get(api, "OriginRequestPolicyId") != allViewerExceptHost, "API policies = %s", asJSON(api))
+	assert.Equal(t, `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]`, asJSON(get(api, "AllowedMethods")))
 	origins := map[string]any{}
-	for _, o := range c["Origins"].([]any) {
-		origins[get(o, "Id").(string)] = o
+	require.NotEmpty(t, cdktest.As[[]any](t, c["Origins"]))
+	for _, o := range cdktest.As[[]any](t, c["Origins"]) {
+		origins[cdktest.As[string](t, get(o, "Id"))] = o
 	}
-	origin := origins[get(api, "TargetOriginId").(string)]
+	origin := origins[cdktest.As[string](t, get(api, "TargetOriginId"))]
 	want := `{"CustomOriginConfig":{"OriginProtocolPolicy":"https-only","OriginSSLProtocols":["TLSv1.2"]},` +
-		`"DomainName":"origin.example.com","Id":"` + get(api, "TargetOriginId").(string) + `",` +
+		`"DomainName":"origin.example.com","Id":"` + cdktest.As[string](t, get(api, "TargetOriginId")) + `",` +
 		`"OriginCustomHeaders":[{"HeaderName":"X-Origin-Verify","HeaderValue":"` + testSecret + `"}]}`
-	if got := asJSON(origin); got != want {
-		t.Errorf("API origin = %s\nwant %s", got, want)
-	}
+	assert.Equal(t, want, asJSON(origin))
 
 	// The default behavior reads the bucket through Origin Access Control.
 	bucketID := ""
@@ -469,7 +380,7 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	if got := asJSON(oac.Properties["OriginAccessControlConfig"]); !strings.Contains(got, `"OriginAccessControlOriginType":"s3"`) || !strings.Contains(got, `"SigningBehavior":"always"`) {
 		t.Errorf("OAC = %s", got)
 	}
-	def := origins[get(c, "DefaultCacheBehavior", "TargetOriginId").(string)]
+	def := origins[cdktest.As[string](t, get(c, "DefaultCacheBehavior", "TargetOriginId"))]
 	if asJSON(get(def, "DomainName")) != `{"Fn::GetAtt":["`+bucketID+`","RegionalDomainName"]}` ||
 		asJSON(get(def, "OriginAccessControlId")) != `{"Fn::GetAtt":["`+oacID+`","Id"]}` {
 		t.Errorf("default origin = %s", asJSON(def))
@@ -480,6 +391,7 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 	buckets := ofType(t, defaultsStack, "AWS::S3::Bucket")
 	var frontendID string
 	var frontend resource
+	require.NotEmpty(t, buckets)
 	for id, b := range buckets {
 		if strings.Contains(id, "FrontendBucket") {
 			frontendID, frontend = id, b
@@ -503,7 +415,8 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 		if asJSON(policy.Properties["Bucket"]) != `{"Ref":"`+frontendID+`"}` {
 			continue
 		}
-		for _, s := range get(policy.Properties, "PolicyDocument", "Statement").([]any) {
+		require.NotEmpty(t, cdktest.As[[]any](t, get(policy.Properties, "PolicyDocument", "Statement")))
+		for _, s := range cdktest.As[[]any](t, get(policy.Properties, "PolicyDocument", "Statement")) {
 			switch get(s, "Effect") {
 			case "Allow":
 				allows++
@@ -518,9 +431,7 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 			}
 		}
 	}
-	if allows != 1 || secureTransport != 1 {
-		t.Errorf("frontend bucket policy: %d allow statements, %d TLS-only denies; want 1 and 1", allows, secureTransport)
-	}
+	assert.False(t, allows != 1 || secureTransport != 1, "frontend bucket policy: %d allow statements, %d TLS-only denies; want 1 and 1", allows, secureTransport)
 }
 
 func TestLogBucketAcceptsCloudFrontLogsAndExpiresThem(t *testing.T) {
@@ -548,26 +459,16 @@ func TestResponseHeadersPolicySetsTheSecurityHeaders(t *testing.T) {
 		`"ReferrerPolicy":{"Override":true,"ReferrerPolicy":"strict-origin-when-cross-origin"},` +
 		`"StrictTransportSecurity":{"AccessControlMaxAgeSec":63072000,"IncludeSubdomains":true,"Override":true,"Preload":true},` +
 		`"XSSProtection":{"ModeBlock":true,"Override":true,"Protection":true}}`
-	if got := asJSON(get(policy.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig")); got != want {
-		t.Errorf("SecurityHeadersConfig = %s\nwant %s", got, want)
-	}
+	assert.Equal(t, want, asJSON(get(policy.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig")))
 	_, opt := only(t, optionsStack, "AWS::CloudFront::ResponseHeadersPolicy")
-	if got := asJSON(get(opt.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig", "ContentSecurityPolicy")); got != `{"ContentSecurityPolicy":"default-src 'self'","Override":true}` {
-		t.Errorf("CSP = %s", got)
-	}
+	assert.Equal(t, `{"ContentSecurityPolicy":"default-src 'self'","Override":true}`, asJSON(get(opt.Properties, "ResponseHeadersPolicyConfig", "SecurityHeadersConfig", "ContentSecurityPolicy")))
 }
 
 func TestDistributionOptionsChangeWhatTheySay(t *testing.T) {
 	c := distributionConfig(t, optionsStack)
-	if c["PriceClass"] != "PriceClass_All" {
-		t.Errorf("PriceClass = %v", c["PriceClass"])
-	}
-	if got := asJSON(c["Restrictions"]); got != `{"GeoRestriction":{"Locations":["US","CA","GB"],"RestrictionType":"whitelist"}}` {
-		t.Errorf("Restrictions = %s", got)
-	}
-	if got := get(c, "CacheBehaviors", 0, "PathPattern"); got != "/v1/*" {
-		t.Errorf("API path = %v, want /v1/*", got)
-	}
+	assert.Equal(t, "PriceClass_All", c["PriceClass"])
+	assert.Equal(t, `{"GeoRestriction":{"Locations":["US","CA","GB"],"RestrictionType":"whitelist"}}`, asJSON(c["Restrictions"]))
+	assert.Equal(t, "/v1/*", get(c, "CacheBehaviors", 0, "PathPattern"))
 }
 
 func TestShieldAdvancedProtectsTheDistributionAndTheListedResources(t *testing.T) {
@@ -588,17 +489,11 @@ func TestShieldAdvancedProtectsTheDistributionAndTheListedResources(t *testing.T
 		`arn:aws:route53:::hostedzone/` + testZoneID,
 		`"arn:aws:ec2:us-east-1:111111111111:eip-allocation/eipalloc-0123456789abcdef0"`,
 	} {
-		if !strings.Contains(all, want) {
-			t.Errorf("no protection for %s in\n%s", want, all)
-		}
+		assert.Contains(t, all, want)
 	}
-	if len(arns) != 3 {
-		t.Errorf("%d protections, want 3", len(arns))
-	}
+	assert.Len(t, arns, 3)
 	_, alb := only(t, regionalStack, "AWS::Shield::Protection")
-	if alb.Properties["ResourceArn"] != testAlbArn || alb.Properties["Name"] != "stratus-prod-alb-eu-west-1" {
-		t.Errorf("ALB protection = %s", asJSON(alb.Properties))
-	}
+	assert.False(t, alb.Properties["ResourceArn"] != testAlbArn || alb.Properties["Name"] != "stratus-prod-alb-eu-west-1", "ALB protection = %s", asJSON(alb.Properties))
 }
 
 func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
@@ -606,28 +501,20 @@ func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
 		t.Errorf("defaults upload a frontend (%d deployments), want none", n)
 	}
 	_, dep := only(t, optionsStack, "Custom::CDKBucketDeployment")
-	if asJSON(dep.Properties["DistributionPaths"]) != `["/*"]` || dep.Properties["Prune"] != true {
-		t.Errorf("deployment = %s", asJSON(dep.Properties))
-	}
+	assert.False(t, asJSON(dep.Properties["DistributionPaths"]) != `["/*"]` || dep.Properties["Prune"] != true, "deployment = %s", asJSON(dep.Properties))
 	if n := len(ofType(t, optionsStack, "AWS::IAM::Policy")); n != 0 {
 		t.Errorf("%d inline IAM policies, want 0", n)
 	}
 	_, policy := only(t, optionsStack, "AWS::IAM::ManagedPolicy")
 	doc := asJSON(get(policy.Properties, "PolicyDocument", "Statement"))
 	for _, bad := range []string{`"Resource":"*"`, `s3:*`, `GetObject*`, `cloudfront:*`} {
-		if strings.Contains(doc, bad) {
-			t.Errorf("upload policy contains %s: %s", bad, doc)
-		}
+		assert.NotContains(t, doc, bad)
 	}
 	for _, role := range ofType(t, optionsStack, "AWS::IAM::Role") {
-		if role.Properties["ManagedPolicyArns"] != nil {
-			t.Errorf("a role attaches AWS managed policies: %s", asJSON(role.Properties))
-		}
+		assert.Nil(t, role.Properties["ManagedPolicyArns"])
 	}
 	for id, fn := range ofType(t, optionsStack, "AWS::Lambda::Function") {
-		if fn.DependsOn != nil || get(fn.Properties, "LoggingConfig", "LogGroup") == nil {
-			t.Errorf("%s = %s (DependsOn %v), want its own log group and no redundant DependsOn", id, asJSON(fn.Properties), fn.DependsOn)
-		}
+		assert.False(t, fn.DependsOn != nil || get(fn.Properties, "LoggingConfig", "LogGroup") == nil, "%s = %s (DependsOn %v), want its own log group and no redundant DependsOn", id, asJSON(fn.Properties), fn.DependsOn)
 	}
 }
 
@@ -640,87 +527,68 @@ func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(t.TempDir())})
-	stack := awscdk.NewStack(app, jsii.String("Scratch"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("us-east-1")},
-	})
+	app := cdktest.NewApp(t)
+	stack := cdktest.NewStack(app, "Scratch", "us-east-1")
 	zone := importZone(stack)
 	noIndex := t.TempDir()
-	if err := os.WriteFile(filepath.Join(noIndex, "app.js"), []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cases := []struct {
-		name   string
-		mutate func(*EdgeProps)
-		want   string
-	}{
-		{"a missing hosted zone", func(p *EdgeProps) { p.HostedZone = nil }, "HostedZone is required"},
-		{"no viewer names", func(p *EdgeProps) { p.ViewerNames = nil }, "ViewerNames has 0 entries; 1 to 10"},
-		{"a viewer name that is not a DNS name", func(p *EdgeProps) { p.ViewerNames = []string{"Example.com"} }, `ViewerNames[0] "Example.com" is not a lowercase DNS name`},
-		{"a viewer name outside the zone", func(p *EdgeProps) { p.ViewerNames = []string{"example.org"} }, `ViewerNames[0] "example.org" is not in the hosted zone "example.com"`},
-		{"a viewer name listed twice", func(p *EdgeProps) { p.ViewerNames = []string{"example.com", "example.com"} }, `ViewerNames[1] "example.com" is listed twice`},
-		{"a malformed API origin name", func(p *EdgeProps) { p.ApiOriginName = "origin" }, `ApiOriginName "origin" is not a lowercase DNS name`},
-		{"the API origin as a viewer name", func(p *EdgeProps) { p.ApiOriginName = "www.example.com" }, "CloudFront would send API requests to itself"},
-		{"a malformed origin header name", func(p *EdgeProps) { p.OriginHeaderName = "X Origin" }, `OriginHeaderName "X Origin" is not an HTTP header name`},
-		{"a header CloudFront reserves", func(p *EdgeProps) { p.OriginHeaderName = "X-Amz-Secret" }, "does not allow as a custom origin header"},
-		{"a missing header value", func(p *EdgeProps) { p.OriginHeaderValue = nil }, "OriginHeaderValue is required"},
-		{"a literal header value", func(p *EdgeProps) { p.OriginHeaderValue = jsii.String("hunter2") }, "never a literal value"},
-		{"a path pattern without a slash", func(p *EdgeProps) { p.ApiPathPattern = "api/*" }, `ApiPathPattern "api/*" is not a CloudFront path pattern`},
-		{"a path pattern that replaces the default", func(p *EdgeProps) { p.ApiPathPattern = "/*" }, "would replace the default"},
-		{"a rate limit below 100", func(p *EdgeProps) { p.RateLimit = 99 }, "RateLimit 99 is outside 100-2000000000"},
-		{"a rate limit above 2 billion", func(p *EdgeProps) { p.RateLimit = 2_000_000_001 }, "RateLimit 2000000001 is outside"},
-		{"an unknown managed group", func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{"AWSManagedRulesMadeUp"} }, `ExtraManagedRuleGroups[0] "AWSManagedRulesMadeUp" is not one of`},
-		{"a default group repeated", func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{SQLiGroup} }, `ExtraManagedRuleGroups[0] "AWSManagedRulesSQLiRuleSet" is always on already`},
-		{"an extra group listed twice", func(p *EdgeProps) {
+	require.NoError(t, os.WriteFile(filepath.Join(noIndex, "app.js"), []byte("x"), 0o644))
+	cases := []cdktest.Invalid[EdgeProps]{
+		{Name: "a missing hosted zone", Mutate: func(p *EdgeProps) { p.HostedZone = nil }, Want: "HostedZone is required"},
+		{Name: "no viewer names", Mutate: func(p *EdgeProps) { p.ViewerNames = nil }, Want: "ViewerNames has 0 entries; 1 to 10"},
+		{Name: "a viewer name that is not a DNS name", Mutate: func(p *EdgeProps) { p.ViewerNames = []string{"Example.com"} }, Want: `ViewerNames[0] "Example.com" is not a lowercase DNS name`},
+		{Name: "a viewer name outside the zone", Mutate: func(p *EdgeProps) { p.ViewerNames = []string{"example.org"} }, Want: `ViewerNames[0] "example.org" is not in the hosted zone "example.com"`},
+		{Name: "a viewer name listed twice", Mutate: func(p *EdgeProps) { p.ViewerNames = []string{"example.com", "example.com"} }, Want: `ViewerNames[1] "example.com" is listed twice`},
+		{Name: "a malformed API origin name", Mutate: func(p *EdgeProps) { p.ApiOriginName = "origin" }, Want: `ApiOriginName "origin" is not a lowercase DNS name`},
+		{Name: "the API origin as a viewer name", Mutate: func(p *EdgeProps) { p.ApiOriginName = "www.example.com" }, Want: "CloudFront would send API requests to itself"},
+		{Name: "a malformed origin header name", Mutate: func(p *EdgeProps) { p.OriginHeaderName = "X Origin" }, Want: `OriginHeaderName "X Origin" is not an HTTP header name`},
+		{Name: "a header CloudFront reserves", Mutate: func(p *EdgeProps) { p.OriginHeaderName = "X-Amz-Secret" }, Want: "does not allow as a custom origin header"},
+		{Name: "a missing header value", Mutate: func(p *EdgeProps) { p.OriginHeaderValue = nil }, Want: "OriginHeaderValue is required"},
+		{Name: "a literal header value", Mutate: func(p *EdgeProps) { p.OriginHeaderValue = jsii.String("hunter2") }, Want: "never a literal value"},
+		{Name: "a path pattern without a slash", Mutate: func(p *EdgeProps) { p.ApiPathPattern = "api/*" }, Want: `ApiPathPattern "api/*" is not a CloudFront path pattern`},
+		{Name: "a path pattern that replaces the default", Mutate: func(p *EdgeProps) { p.ApiPathPattern = "/*" }, Want: "would replace the default"},
+		{Name: "a rate limit below WAF's minimum of 10", Mutate: func(p *EdgeProps) { p.RateLimit = 9 }, Want: "RateLimit 9 is outside 10-2000000000"},
+		{Name: "a rate limit above 2 billion", Mutate: func(p *EdgeProps) { p.RateLimit = 2_000_000_001 }, Want: "RateLimit 2000000001 is outside"},
+		{Name: "an unknown managed group", Mutate: func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{"AWSManagedRulesMadeUp"} }, Want: `ExtraManagedRuleGroups[0] "AWSManagedRulesMadeUp" is not one of`},
+		{Name: "a default group repeated", Mutate: func(p *EdgeProps) { p.ExtraManagedRuleGroups = []string{SQLiGroup} }, Want: `ExtraManagedRuleGroups[0] "AWSManagedRulesSQLiRuleSet" is always on already`},
+		{Name: "an extra group listed twice", Mutate: func(p *EdgeProps) {
 			p.ExtraManagedRuleGroups = []string{"AWSManagedRulesLinuxRuleSet", "AWSManagedRulesLinuxRuleSet"}
-		}, `ExtraManagedRuleGroups[1] "AWSManagedRulesLinuxRuleSet" is listed twice`},
-		{"an override of a group that is not enabled", func(p *EdgeProps) {
+		}, Want: `ExtraManagedRuleGroups[1] "AWSManagedRulesLinuxRuleSet" is listed twice`},
+		{Name: "an override of a group that is not enabled", Mutate: func(p *EdgeProps) {
 			p.CountOverrides = []RuleOverride{{Group: "AWSManagedRulesLinuxRuleSet", Rule: "LFI_URIPATH"}}
-		}, `CountOverrides[0].Group "AWSManagedRulesLinuxRuleSet" is not an enabled managed rule group`},
-		{"an override with a malformed rule name", func(p *EdgeProps) { p.CountOverrides = []RuleOverride{{Group: CommonGroup, Rule: "Size Restrictions"}} }, `CountOverrides[0].Rule "Size Restrictions" is not a rule name`},
-		{"an override listed twice", func(p *EdgeProps) {
+		}, Want: `CountOverrides[0].Group "AWSManagedRulesLinuxRuleSet" is not an enabled managed rule group`},
+		{Name: "an override with a malformed rule name", Mutate: func(p *EdgeProps) { p.CountOverrides = []RuleOverride{{Group: CommonGroup, Rule: "Size Restrictions"}} }, Want: `CountOverrides[0].Rule "Size Restrictions" is not a rule name`},
+		{Name: "an override listed twice", Mutate: func(p *EdgeProps) {
 			p.CountOverrides = []RuleOverride{{Group: CommonGroup, Rule: "SizeRestrictions_BODY"}, {Group: CommonGroup, Rule: "SizeRestrictions_BODY"}}
-		}, "CountOverrides[1] AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY is listed twice"},
-		{"an unknown geo mode", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: "deny", Countries: []string{"US"}} }, `GeoMatch.Mode "deny" is not one of "none", "block", "allow"`},
-		{"a geo mode without countries", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoBlock} }, `GeoMatch.Countries is empty; mode "block" needs at least one country`},
-		{"countries without a geo mode", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Countries: []string{"US"}} }, `GeoMatch.Countries is set but GeoMatch.Mode is "none"`},
-		{"a lowercase country code", func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoAllow, Countries: []string{"us"}} }, `GeoMatch.Countries[0] "us" is not an ISO 3166-1 alpha-2 code`},
-		{"a three-letter country code", func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoAllow, Countries: []string{"USA"}} }, `GeoRestriction.Countries[0] "USA" is not an ISO 3166-1 alpha-2 code`},
-		{"a country listed twice", func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoBlock, Countries: []string{"RU", "RU"}} }, `GeoRestriction.Countries[1] "RU" is listed twice`},
-		{"an unknown price class", func(p *EdgeProps) { p.PriceClass = "PriceClass_50" }, `PriceClass "PriceClass_50" is not one of PriceClass_100, PriceClass_200, PriceClass_All`},
-		{"Shield ARNs without Shield", func(p *EdgeProps) { p.ShieldResourceArns = []string{testAlbArn} }, "ShieldResourceArns is set but ShieldAdvanced is false"},
-		{"a Shield ARN that is not an ARN", func(p *EdgeProps) { p.ShieldAdvanced, p.ShieldResourceArns = true, []string{"eipalloc-123"} }, `ShieldResourceArns[0] "eipalloc-123" is not an ARN`},
-		{"a distribution as an extra Shield ARN", func(p *EdgeProps) {
+		}, Want: "CountOverrides[1] AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY is listed twice"},
+		{Name: "an unknown geo mode", Mutate: func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: "deny", Countries: []string{"US"}} }, Want: `GeoMatch.Mode "deny" is not one of "none", "block", "allow"`},
+		{Name: "a geo mode without countries", Mutate: func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoBlock} }, Want: `GeoMatch.Countries is empty; mode "block" needs at least one country`},
+		{Name: "countries without a geo mode", Mutate: func(p *EdgeProps) { p.GeoMatch = GeoMatch{Countries: []string{"US"}} }, Want: `GeoMatch.Countries is set but GeoMatch.Mode is "none"`},
+		{Name: "a lowercase country code", Mutate: func(p *EdgeProps) { p.GeoMatch = GeoMatch{Mode: GeoAllow, Countries: []string{"us"}} }, Want: `GeoMatch.Countries[0] "us" is not an ISO 3166-1 alpha-2 code`},
+		{Name: "a three-letter country code", Mutate: func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoAllow, Countries: []string{"USA"}} }, Want: `GeoRestriction.Countries[0] "USA" is not an ISO 3166-1 alpha-2 code`},
+		{Name: "a country listed twice", Mutate: func(p *EdgeProps) { p.GeoRestriction = GeoMatch{Mode: GeoBlock, Countries: []string{"RU", "RU"}} }, Want: `GeoRestriction.Countries[1] "RU" is listed twice`},
+		{Name: "an unknown price class", Mutate: func(p *EdgeProps) { p.PriceClass = "PriceClass_50" }, Want: `PriceClass "PriceClass_50" is not one of PriceClass_100, PriceClass_200, PriceClass_All`},
+		{Name: "Shield ARNs without Shield", Mutate: func(p *EdgeProps) { p.ShieldResourceArns = []string{testAlbArn} }, Want: "ShieldResourceArns is set but ShieldAdvanced is false"},
+		{Name: "a Shield ARN that is not an ARN", Mutate: func(p *EdgeProps) { p.ShieldAdvanced, p.ShieldResourceArns = true, []string{"eipalloc-123"} }, Want: `ShieldResourceArns[0] "eipalloc-123" is not an ARN`},
+		{Name: "a distribution as an extra Shield ARN", Mutate: func(p *EdgeProps) {
 			p.ShieldAdvanced, p.ShieldResourceArns = true, []string{"arn:aws:cloudfront::111111111111:distribution/E2QWRUHAPOMQZL"}
-		}, "ShieldAdvanced protects this one already"},
-		{"a Shield ARN listed twice", func(p *EdgeProps) {
+		}, Want: "ShieldAdvanced protects this one already"},
+		{Name: "a Shield ARN listed twice", Mutate: func(p *EdgeProps) {
 			p.ShieldAdvanced, p.ShieldResourceArns = true, []string{testAlbArn, testAlbArn}
-		}, "ShieldResourceArns[1] " + `"` + testAlbArn + `"` + " is listed twice"},
-		{"a frontend folder that does not exist", func(p *EdgeProps) { p.FrontendSource = "/nonexistent/build" }, `FrontendSource "/nonexistent/build" is not a folder`},
-		{"a frontend folder without index.html", func(p *EdgeProps) { p.FrontendSource = noIndex }, "has no index.html"},
-		{"a retention CloudWatch Logs does not offer", func(p *EdgeProps) { p.LogRetentionDays = 100 }, "LogRetentionDays 100 is not a CloudWatch Logs retention period"},
-		{"a WAF log group without the required prefix", func(p *EdgeProps) { p.WafLogGroupName = "waf-logs" }, `WafLogGroupName "waf-logs" must start with "aws-waf-logs-"`},
-		{"a content security policy over two lines", func(p *EdgeProps) { p.ContentSecurityPolicy = "default-src 'self';\nimg-src *" }, "ContentSecurityPolicy must be one line"},
+		}, Want: "ShieldResourceArns[1] " + `"` + testAlbArn + `"` + " is listed twice"},
+		{Name: "a frontend folder that does not exist", Mutate: func(p *EdgeProps) { p.FrontendSource = "/nonexistent/build" }, Want: `FrontendSource "/nonexistent/build" is not a folder`},
+		{Name: "a frontend folder without index.html", Mutate: func(p *EdgeProps) { p.FrontendSource = noIndex }, Want: "has no index.html"},
+		{Name: "a retention CloudWatch Logs does not offer", Mutate: func(p *EdgeProps) { p.LogRetentionDays = 100 }, Want: "LogRetentionDays: 100 days is not a CloudWatch Logs retention (allowed: [1 3 5"},
+		{Name: "a WAF log group without the required prefix", Mutate: func(p *EdgeProps) { p.WafLogGroupName = "waf-logs" }, Want: `WafLogGroupName "waf-logs" must start with "aws-waf-logs-"`},
+		{Name: "a content security policy over two lines", Mutate: func(p *EdgeProps) { p.ContentSecurityPolicy = "default-src 'self';\nimg-src *" }, Want: "ContentSecurityPolicy must be one line"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := validProps(zone)
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	cdktest.Rejects(t, func() EdgeProps { return validProps(zone) }, func(p EdgeProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("valid props pass, with a token as the header value", func(t *testing.T) {
 		p := validProps(zone)
 		cdktest.NoPanic(t, func() {
 			p.OriginHeaderValue = awscdk.SecretValue_SecretsManager(jsii.String("stratus/origin"), nil).UnsafeUnwrap()
 		})
-		if err := p.withDefaults().validate(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, p.withDefaults().validate())
 	})
 
 	t.Run("NewEdge returns every problem instead of panicking, including the region", func(t *testing.T) {
@@ -728,20 +596,14 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		p.RateLimit, p.PriceClass = 5, "cheap"
 		var err error
 		cdktest.NoPanic(t, func() {
-			eu := awscdk.NewStack(app, jsii.String("Europe"), &awscdk.StackProps{
-				Env: &awscdk.Environment{Account: jsii.String(testAccount), Region: jsii.String("eu-west-1")},
-			})
+			eu := cdktest.NewStack(app, "Europe", "eu-west-1")
 			_, err = NewEdge(eu, "Edge", p)
 		})
 		for _, want := range []string{"RateLimit 5", `PriceClass "cheap"`, `region is "eu-west-1"; Edge must be in a stack with the explicit region us-east-1`} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %v, want it to contain %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 		cdktest.NoPanic(t, func() { _, err = NewEdge(awscdk.NewStack(app, jsii.String("Agnostic"), nil), "Edge", validProps(zone)) })
-		if err == nil || !strings.Contains(err.Error(), "not set (environment-agnostic)") {
-			t.Errorf("error = %v, want the environment-agnostic stack rejected", err)
-		}
+		assert.False(t, err == nil || !strings.Contains(err.Error(), "not set (environment-agnostic)"), "error = %v, want the environment-agnostic stack rejected", err)
 	})
 
 	t.Run("NewShieldProtection rejects a bad name and a non-ARN", func(t *testing.T) {
@@ -750,13 +612,9 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			_, err = NewShieldProtection(stack, "Bad", ShieldProtectionProps{Name: "alb/eu", ResourceArn: jsii.String("my-alb")})
 		})
 		for _, want := range []string{`Name "alb/eu"`, `ResourceArn "my-alb" is not an ARN`} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %v, want it to contain %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 		cdktest.NoPanic(t, func() { _, err = NewShieldProtection(stack, "Missing", ShieldProtectionProps{Name: "alb"}) })
-		if err == nil || !strings.Contains(err.Error(), "ResourceArn is required") {
-			t.Errorf("error = %v, want ResourceArn is required", err)
-		}
+		assert.ErrorContains(t, err, "ResourceArn is required")
 	})
 }

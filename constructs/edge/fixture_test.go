@@ -2,7 +2,6 @@ package edge
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -84,12 +83,8 @@ const (
 
 const testAlbArn = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/stratus-prod/0123456789abcdef"
 
-// TestMain removes the shared output folder after the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	fixture.Remove()
-	os.Exit(code)
-}
+// TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func shared(t *testing.T) *synthesized {
 	t.Helper()

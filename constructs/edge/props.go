@@ -21,8 +21,10 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+
+	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // Geo modes of GeoMatch (the WAF rule) and of GeoRestriction (CloudFront's own restriction).
@@ -35,45 +37,24 @@ const (
 	GeoAllow = "allow"
 )
 
-// The AWS managed rule groups every web ACL gets, in rule order after the rate and geo rules.
-const (
-	IPReputationGroup   = "AWSManagedRulesAmazonIpReputationList"
-	CommonGroup         = "AWSManagedRulesCommonRuleSet"
-	KnownBadInputsGroup = "AWSManagedRulesKnownBadInputsRuleSet"
-	SQLiGroup           = "AWSManagedRulesSQLiRuleSet"
-)
+// DefaultManagedRuleGroups are the AWS managed rule groups every web ACL gets, in rule order
+// after the rate and geo rules (limits.DefaultManagedRuleGroups).
+var DefaultManagedRuleGroups = limits.DefaultManagedRuleGroups
 
-// DefaultManagedRuleGroups are always on, in this order.
-var DefaultManagedRuleGroups = []string{IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup}
+// The always-on groups by name, in DefaultManagedRuleGroups order.
+var (
+	IPReputationGroup   = DefaultManagedRuleGroups[0]
+	CommonGroup         = DefaultManagedRuleGroups[1]
+	KnownBadInputsGroup = DefaultManagedRuleGroups[2]
+	SQLiGroup           = DefaultManagedRuleGroups[3]
+)
 
 // ExtraManagedRuleGroupNames are the AWS managed rule groups ExtraManagedRuleGroups may add: the
 // ones that need no group-specific configuration (Bot Control gets inspection level COMMON).
-var ExtraManagedRuleGroupNames = []string{
-	"AWSManagedRulesAdminProtectionRuleSet",
-	"AWSManagedRulesAnonymousIpList",
-	"AWSManagedRulesBotControlRuleSet",
-	"AWSManagedRulesLinuxRuleSet",
-	"AWSManagedRulesPHPRuleSet",
-	"AWSManagedRulesUnixRuleSet",
-	"AWSManagedRulesWindowsRuleSet",
-	"AWSManagedRulesWordPressRuleSet",
-}
+var ExtraManagedRuleGroupNames = limits.ExtraManagedRuleGroups
 
 // PriceClasses are the CloudFront price classes PriceClass accepts.
-var PriceClasses = []string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}
-
-// logRetentionDays are the retention periods CloudWatch Logs accepts, in days.
-var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
-// retentions maps logRetentionDays (in order) to the CDK enum.
-var retentions = []logs.RetentionDays{
-	logs.RetentionDays_ONE_DAY, logs.RetentionDays_THREE_DAYS, logs.RetentionDays_FIVE_DAYS, logs.RetentionDays_ONE_WEEK,
-	logs.RetentionDays_TWO_WEEKS, logs.RetentionDays_ONE_MONTH, logs.RetentionDays_TWO_MONTHS, logs.RetentionDays_THREE_MONTHS,
-	logs.RetentionDays_FOUR_MONTHS, logs.RetentionDays_FIVE_MONTHS, logs.RetentionDays_SIX_MONTHS, logs.RetentionDays_ONE_YEAR,
-	logs.RetentionDays_THIRTEEN_MONTHS, logs.RetentionDays_EIGHTEEN_MONTHS, logs.RetentionDays_TWO_YEARS, logs.RetentionDays_THREE_YEARS,
-	logs.RetentionDays_FIVE_YEARS, logs.RetentionDays_SIX_YEARS, logs.RetentionDays_SEVEN_YEARS, logs.RetentionDays_EIGHT_YEARS,
-	logs.RetentionDays_NINE_YEARS, logs.RetentionDays_TEN_YEARS,
-}
+var PriceClasses = limits.PriceClasses
 
 // GeoMatch is a list of countries and what to do with them.
 type GeoMatch struct {
@@ -115,7 +96,7 @@ type EdgeProps struct {
 	// Default: "/api/*".
 	ApiPathPattern string
 	// RateLimit is the most requests one client IP may make in 5 minutes before it is blocked
-	// (429); 100 to 2,000,000,000.
+	// (429); limits.MinWAFRateLimit (10) to limits.MaxWAFRateLimit (2,000,000,000).
 	// Default: 2000.
 	RateLimit int
 	// ExtraManagedRuleGroups adds AWS managed rule groups (from ExtraManagedRuleGroupNames) after
@@ -192,7 +173,7 @@ func (p EdgeProps) withDefaults() EdgeProps {
 		p.ApiPathPattern = "/api/*"
 	}
 	if p.RateLimit == 0 {
-		p.RateLimit = 2000
+		p.RateLimit = limits.DefaultWAFRateLimit
 	}
 	if p.GeoMatch.Mode == "" {
 		p.GeoMatch.Mode = GeoNone
@@ -201,10 +182,10 @@ func (p EdgeProps) withDefaults() EdgeProps {
 		p.GeoRestriction.Mode = GeoNone
 	}
 	if p.PriceClass == "" {
-		p.PriceClass = "PriceClass_100"
+		p.PriceClass = limits.DefaultPriceClass
 	}
 	if p.LogRetentionDays == 0 {
-		p.LogRetentionDays = 365
+		p.LogRetentionDays = limits.DefaultLogRetentionDays
 	}
 	return p
 }
@@ -222,8 +203,8 @@ func (p EdgeProps) validate() error {
 		zone = strings.TrimSuffix(strings.ToLower(*name), ".")
 	}
 
-	if n := len(p.ViewerNames); n < 1 || n > 10 {
-		add("ViewerNames has %d entries; 1 to 10 are allowed (ACM's default quota of names per certificate)", n)
+	if n := len(p.ViewerNames); n < limits.MinViewerNames || n > limits.MaxViewerNames {
+		add("ViewerNames has %d entries; %d to %d are allowed (ACM's default quota of names per certificate)", n, limits.MinViewerNames, limits.MaxViewerNames)
 	}
 	seen := map[string]bool{}
 	for i, name := range p.ViewerNames {
@@ -265,8 +246,8 @@ func (p EdgeProps) validate() error {
 	case p.ApiPathPattern == "/*":
 		add("ApiPathPattern %q would replace the default (frontend) behavior", p.ApiPathPattern)
 	}
-	if p.RateLimit < 100 || p.RateLimit > 2_000_000_000 {
-		add("RateLimit %d is outside 100-2000000000 requests per 5 minutes", p.RateLimit)
+	if p.RateLimit < limits.MinWAFRateLimit || p.RateLimit > limits.MaxWAFRateLimit {
+		add("RateLimit %d is outside %d-%d requests per 5 minutes", p.RateLimit, limits.MinWAFRateLimit, limits.MaxWAFRateLimit)
 	}
 
 	groups := slices.Clone(DefaultManagedRuleGroups)
@@ -324,8 +305,8 @@ func (p EdgeProps) validate() error {
 			add("FrontendSource %q has no index.html (the default root object)", p.FrontendSource)
 		}
 	}
-	if !slices.Contains(logRetentionDays, p.LogRetentionDays) {
-		add("LogRetentionDays %d is not a CloudWatch Logs retention period (%v)", p.LogRetentionDays, logRetentionDays)
+	if _, err := retention.FromDays(p.LogRetentionDays); err != nil {
+		add("LogRetentionDays: %v", err)
 	}
 	if p.WafLogGroupName != "" && !logGroupName.MatchString(p.WafLogGroupName) {
 		add("WafLogGroupName %q must start with \"aws-waf-logs-\" and use only letters, digits and _ . / # -", p.WafLogGroupName)

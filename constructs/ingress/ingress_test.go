@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -17,6 +19,7 @@ import (
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
@@ -160,9 +163,7 @@ var (
 func defaults(t *testing.T) *fixture {
 	t.Helper()
 	defaultsOnce.Do(func() { defaultsFix, defaultsErr = build(filepath.Join(root, "defaults"), nil, nil) })
-	if defaultsErr != nil {
-		t.Fatalf("synthesizing the defaults: %v", defaultsErr)
-	}
+	require.NoError(t, defaultsErr)
 	return defaultsFix
 }
 
@@ -175,7 +176,7 @@ func custom(t *testing.T) *fixture {
 				EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 			})
 			p.ReplicaRegions = []Replica{
-				{Region: "eu-west-1", KmsKeyArn: "arn:aws:kms:eu-west-1:" + account + ":alias/stratus"},
+				{Region: "eu-west-1", Key: kms.Key_FromKeyArn(s.stack, jsii.String("ReplicaKey"), jsii.String("arn:aws:kms:eu-west-1:"+account+":alias/stratus"))},
 				{Region: "us-west-2"},
 			}
 		}, func(p *LoadBalancerProps) {
@@ -190,9 +191,7 @@ func custom(t *testing.T) *fixture {
 				jsii.String(checkerGroupID), &ec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false), Mutable: jsii.Bool(true)})
 		})
 	})
-	if customErr != nil {
-		t.Fatalf("synthesizing the custom props: %v", customErr)
-	}
+	require.NoError(t, customErr)
 	return customFix
 }
 
@@ -313,17 +312,15 @@ func TestEachTargetGetsAGuardedRuleAndAnIpTargetGroup(t *testing.T) {
 			})
 		}
 	})
-	if got := len(f.lb.TargetGroups); got != 2 || f.lb.TargetGroups["product"] == nil || f.lb.TargetGroups["order"] == nil {
-		t.Fatalf("TargetGroups has %d entries, want product and order", got)
-	}
+	require.Len(t, f.lb.TargetGroups, 2)
+	assert.NotNil(t, f.lb.TargetGroups["product"])
+	assert.NotNil(t, f.lb.TargetGroups["order"])
 }
 
 // The secret header value must reach the template only as the by-name dynamic reference.
 func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 	want := "{{resolve:secretsmanager:" + secretID + ":SecretString:::}}"
-	if got := *HeaderValue(secretID); got != want {
-		t.Fatalf("HeaderValue = %q, want %q", got, want)
-	}
+	require.Equal(t, want, *HeaderValue(secretID))
 	f := defaults(t)
 	var doc struct {
 		Resources map[string]struct {
@@ -339,31 +336,24 @@ func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(f.raw), &doc); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal([]byte(f.raw), &doc))
 	headers := 0
+	require.NotEmpty(t, doc.Resources)
 	for id, r := range doc.Resources {
 		for _, c := range r.Properties.Conditions {
 			if c.HttpHeaderConfig == nil {
 				continue
 			}
 			headers++
-			if len(c.HttpHeaderConfig.Values) != 1 || c.HttpHeaderConfig.Values[0] != want {
-				t.Errorf("%s: header values %v, want only %q", id, c.HttpHeaderConfig.Values, want)
-			}
+			assert.False(t, len(c.HttpHeaderConfig.Values) != 1 || c.HttpHeaderConfig.Values[0] != want, "%s: header values %v, want only %q", id, c.HttpHeaderConfig.Values, want)
 		}
 	}
-	if headers != 2 {
-		t.Errorf("%d http-header conditions, want one per target (2)", headers)
-	}
+	assert.Equal(t, 2, headers, "%d http-header conditions, want one per target (2)", headers)
 	// Nothing else in the template resolves or embeds the secret.
 	if n := strings.Count(f.raw, "{{resolve:"); n != 2 {
 		t.Errorf("%d dynamic references in the template, want 2", n)
 	}
-	if strings.Contains(f.raw, "SecretStringValue") || strings.Contains(f.raw, `"SecretString":`) {
-		t.Error("the template carries a literal secret string")
-	}
+	assert.False(t, strings.Contains(f.raw, "SecretStringValue") || strings.Contains(f.raw, `"SecretString":`), "the template carries a literal secret string")
 }
 
 func TestCertificateCoversTheOriginNamesByDns(t *testing.T) {
@@ -426,19 +416,14 @@ func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
 	// delivery write, under the prefix.
 	var policies map[string]*map[string]any
 	cdktest.NoPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
-	if len(policies) != 2 {
-		t.Fatalf("%d bucket policies, want 2", len(policies))
-	}
+	require.Len(t, policies, 2)
+	require.NotEmpty(t, policies)
 	for id, p := range policies {
 		text, _ := json.Marshal(p)
 		for _, want := range []string{`"aws:SecureTransport":"false"`, `"s3:TlsVersion":1.2`} {
-			if !strings.Contains(string(text), want) {
-				t.Errorf("%s lacks %s: %s", id, want, text)
-			}
+			assert.Contains(t, string(text), want)
 		}
-		if strings.HasPrefix(id, "IngressAccessLogBucket") && !strings.Contains(string(text), `/alb/AWSLogs/`+account+`/*`) {
-			t.Errorf("%s does not scope log delivery to alb/AWSLogs/%s/*: %s", id, account, text)
-		}
+		assert.False(t, strings.HasPrefix(id, "IngressAccessLogBucket") && !strings.Contains(string(text), `/alb/AWSLogs/`+account+`/*`), "%s does not scope log delivery to alb/AWSLogs/%s/*: %s", id, account, text)
 	}
 }
 
@@ -462,9 +447,7 @@ func TestOriginSecretIsGeneratedReplicatedAndRetained(t *testing.T) {
 			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
 		})
 	})
-	if f.secret.Key == nil || f.secret.Secret == nil {
-		t.Fatal("OriginSecret does not expose Secret and Key")
-	}
+	require.False(t, f.secret.Key == nil || f.secret.Secret == nil, "OriginSecret does not expose Secret and Key")
 }
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
@@ -517,16 +500,13 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	var policies map[string]*map[string]any
 	cdktest.NoPanic(t, func() { policies = *f.tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), nil) })
 	found := false
+	require.NotEmpty(t, policies)
 	for _, p := range policies {
 		text, _ := json.Marshal(p)
 		found = found || strings.Contains(string(text), "/edge/alb/AWSLogs/"+account+"/*")
 	}
-	if !found {
-		t.Error("no bucket policy lets ELB write under edge/alb/AWSLogs/")
-	}
-	if f.lb.TargetGroups["user-api"] == nil {
-		t.Fatal("TargetGroups lacks user-api")
-	}
+	assert.True(t, found, "no bucket policy lets ELB write under edge/alb/AWSLogs/")
+	require.False(t, f.lb.TargetGroups["user-api"] == nil, "TargetGroups lacks user-api")
 }
 
 func TestLogsMoveToColderStorageOnlyWhenTheyStayLongEnough(t *testing.T) {
@@ -535,109 +515,85 @@ func TestLogsMoveToColderStorageOnlyWhenTheyStayLongEnough(t *testing.T) {
 		if r := logLifecycle(days); r.Transitions != nil {
 			got = len(*r.Transitions)
 		}
-		if got != want {
-			t.Errorf("logLifecycle(%d) has %d transitions, want %d", days, got, want)
-		}
+		assert.Equal(t, want, got, "logLifecycle(%d) has %d transitions, want %d", days, got, want)
 	}
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	s := newScene(t.TempDir(), true)
-	lbCases := []struct {
-		name   string
-		mutate func(*LoadBalancerProps)
-		want   string
-	}{
-		{"no VPC", func(p *LoadBalancerProps) { p.Vpc = nil }, "Vpc is required"},
-		{"no subnets", func(p *LoadBalancerProps) { p.Subnets = nil }, "Subnets is required"},
-		{"no security group", func(p *LoadBalancerProps) { p.SecurityGroup = nil }, "SecurityGroup is required"},
-		{"no hosted zone", func(p *LoadBalancerProps) { p.HostedZone = nil }, "HostedZone is required"},
-		{"no certificate names", func(p *LoadBalancerProps) { p.CertificateNames = nil }, "CertificateNames is empty"},
-		{"an empty certificate name", func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.com", ""} }, "CertificateNames[1] is empty"},
-		{"an uppercase certificate name", func(p *LoadBalancerProps) { p.CertificateNames = []string{"Origin.example.com"} }, `CertificateNames[0] "Origin.example.com" is not a lowercase DNS name`},
-		{"a certificate name outside the zone", func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.org"} }, `CertificateNames[0] "origin.example.org" is outside the hosted zone "example.com"`},
-		{"a name that only ends like the zone", func(p *LoadBalancerProps) { p.CertificateNames = []string{"notexample.com"} }, "is outside the hosted zone"},
-		{"a certificate name listed twice", func(p *LoadBalancerProps) {
+	lbCases := []cdktest.Invalid[LoadBalancerProps]{
+		{Name: "no VPC", Mutate: func(p *LoadBalancerProps) { p.Vpc = nil }, Want: "Vpc is required"},
+		{Name: "no subnets", Mutate: func(p *LoadBalancerProps) { p.Subnets = nil }, Want: "Subnets is required"},
+		{Name: "no security group", Mutate: func(p *LoadBalancerProps) { p.SecurityGroup = nil }, Want: "SecurityGroup is required"},
+		{Name: "no hosted zone", Mutate: func(p *LoadBalancerProps) { p.HostedZone = nil }, Want: "HostedZone is required"},
+		{Name: "no certificate names", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = nil }, Want: "CertificateNames is empty"},
+		{Name: "an empty certificate name", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.com", ""} }, Want: "CertificateNames[1] is empty"},
+		{Name: "an uppercase certificate name", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = []string{"Origin.example.com"} }, Want: `CertificateNames[0] "Origin.example.com" is not a lowercase DNS name`},
+		{Name: "a certificate name outside the zone", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = []string{"origin.example.org"} }, Want: `CertificateNames[0] "origin.example.org" is outside the hosted zone "example.com"`},
+		{Name: "a name that only ends like the zone", Mutate: func(p *LoadBalancerProps) { p.CertificateNames = []string{"notexample.com"} }, Want: "is outside the hosted zone"},
+		{Name: "a certificate name listed twice", Mutate: func(p *LoadBalancerProps) {
 			p.CertificateNames = []string{"origin.example.com", "origin.example.com"}
-		}, `CertificateNames[1] "origin.example.com" is listed twice`},
-		{"a domain name too long for the certificate", func(p *LoadBalancerProps) {
+		}, Want: `CertificateNames[1] "origin.example.com" is listed twice`},
+		{Name: "a domain name too long for the certificate", Mutate: func(p *LoadBalancerProps) {
 			p.CertificateNames = []string{strings.Repeat("a", 60) + ".origin.example.com"}
-		}, "the certificate's domain name allows at most 64"},
-		{"no header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = nil }, "OriginHeaderValue is required"},
-		{"a literal header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = jsii.String("s3cr3t") }, "OriginHeaderValue is not a Secrets Manager dynamic reference"},
-		{"an SSM dynamic reference as header value", func(p *LoadBalancerProps) {
+		}, Want: "the certificate's domain name allows at most 64"},
+		{Name: "no header value", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderValue = nil }, Want: "OriginHeaderValue is required"},
+		{Name: "a literal header value", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderValue = jsii.String("s3cr3t") }, Want: "OriginHeaderValue is not a Secrets Manager dynamic reference"},
+		{Name: "an SSM dynamic reference as header value", Mutate: func(p *LoadBalancerProps) {
 			p.OriginHeaderValue = jsii.String("{{resolve:ssm:/stratus/origin}}")
-		}, "OriginHeaderValue is not a Secrets Manager dynamic reference"},
-		{"a token as header value", func(p *LoadBalancerProps) { p.OriginHeaderValue = awscdk.Aws_STACK_NAME() }, "is a token; pass HeaderValue(secretName)"},
-		{"a malformed header name", func(p *LoadBalancerProps) { p.OriginHeaderName = "X Origin" }, `OriginHeaderName "X Origin" must be letters, digits and dashes`},
-		{"a header CloudFront cannot send", func(p *LoadBalancerProps) { p.OriginHeaderName = "X-Amz-Verify" }, "a header CloudFront cannot add"},
-		{"a log prefix with a leading slash", func(p *LoadBalancerProps) { p.AccessLogPrefix = "/alb" }, `AccessLogPrefix "/alb"`},
-		{"a log prefix holding AWSLogs", func(p *LoadBalancerProps) { p.AccessLogPrefix = "AWSLogs" }, `without "AWSLogs"`},
-		{"a negative log retention", func(p *LoadBalancerProps) { p.AccessLogExpirationDays = -1 }, "AccessLogExpirationDays -1 must be at least 1"},
-		{"an idle timeout over 4000 s", func(p *LoadBalancerProps) { p.IdleTimeout = awscdk.Duration_Hours(jsii.Number(2)) }, "IdleTimeout 7200 s"},
-		{"no targets", func(p *LoadBalancerProps) { p.Targets = nil }, "Targets is empty"},
-		{"a health-check host without a certificate", func(p *LoadBalancerProps) { p.HealthCheckHost = "health.example.com" }, `HealthCheckHost "health.example.com" is not one of CertificateNames`},
-		{"a target on the health-check rule's priority", func(p *LoadBalancerProps) {
+		}, Want: "OriginHeaderValue is not a Secrets Manager dynamic reference"},
+		{Name: "a token as header value", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderValue = awscdk.Aws_STACK_NAME() }, Want: "is a token; pass HeaderValue(secretName)"},
+		{Name: "a malformed header name", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderName = "X Origin" }, Want: `OriginHeaderName "X Origin" must be letters, digits and dashes`},
+		{Name: "a header CloudFront cannot send", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderName = "X-Amz-Verify" }, Want: "a header CloudFront cannot add"},
+		{Name: "a log prefix with a leading slash", Mutate: func(p *LoadBalancerProps) { p.AccessLogPrefix = "/alb" }, Want: `AccessLogPrefix "/alb"`},
+		{Name: "a log prefix holding AWSLogs", Mutate: func(p *LoadBalancerProps) { p.AccessLogPrefix = "AWSLogs" }, Want: `without "AWSLogs"`},
+		{Name: "a negative log retention", Mutate: func(p *LoadBalancerProps) { p.AccessLogExpirationDays = -1 }, Want: "AccessLogExpirationDays -1 must be at least 1"},
+		{Name: "an idle timeout over 4000 s", Mutate: func(p *LoadBalancerProps) { p.IdleTimeout = awscdk.Duration_Hours(jsii.Number(2)) }, Want: "IdleTimeout 7200 s"},
+		{Name: "no targets", Mutate: func(p *LoadBalancerProps) { p.Targets = nil }, Want: "Targets is empty"},
+		{Name: "a health-check host without a certificate", Mutate: func(p *LoadBalancerProps) { p.HealthCheckHost = "health.example.com" }, Want: `HealthCheckHost "health.example.com" is not one of CertificateNames`},
+		{Name: "a target on the health-check rule's priority", Mutate: func(p *LoadBalancerProps) {
 			p.HealthCheckHost, p.Targets[0].Priority = p.CertificateNames[0], 1
-		}, "Targets[0].Priority 1 is reserved for the health-check rule"},
-		{"a bad target name", func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, `Targets[0].Name "Product" must match`},
-		{"duplicate target names", func(p *LoadBalancerProps) { p.Targets[1].Name = "product" }, `Targets[1].Name "product" is already Targets[0].Name`},
-		{"target names that differ only in dashes", func(p *LoadBalancerProps) {
+		}, Want: "Targets[0].Priority 1 is reserved for the health-check rule"},
+		{Name: "a bad target name", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, Want: `Targets[0].Name "Product" must match`},
+		{Name: "duplicate target names", Mutate: func(p *LoadBalancerProps) { p.Targets[1].Name = "product" }, Want: `Targets[1].Name "product" is already Targets[0].Name`},
+		{Name: "target names that differ only in dashes", Mutate: func(p *LoadBalancerProps) {
 			p.Targets[0].Name, p.Targets[1].Name = "user-api", "user--api"
-		}, `Targets[1].Name "user--api" is already Targets[0].Name`},
-		{"a port of zero", func(p *LoadBalancerProps) { p.Targets[0].Port = 0 }, "Targets[0].Port 0 is outside 1-65535"},
-		{"a port above 65535", func(p *LoadBalancerProps) { p.Targets[1].Port = 70000 }, "Targets[1].Port 70000 is outside 1-65535"},
-		{"a path pattern without a leading slash", func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "api/product/*" }, `Targets[0].PathPattern "api/product/*" must start with "/"`},
-		{"a path pattern with a space", func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "/api/my product/*" }, "Targets[0].PathPattern"},
-		{"duplicate path patterns", func(p *LoadBalancerProps) { p.Targets[1].PathPattern = "/api/product/*" }, `Targets[1].PathPattern "/api/product/*" is already Targets[0].PathPattern`},
-		{"a relative health check path", func(p *LoadBalancerProps) { p.Targets[0].HealthCheckPath = "health" }, `Targets[0].HealthCheckPath "health"`},
-		{"a priority out of range", func(p *LoadBalancerProps) { p.Targets[0].Priority = 50001 }, "Targets[0].Priority 50001 is outside 1-50000"},
-		{"a priority equal to a default one", func(p *LoadBalancerProps) { p.Targets[0].Priority = 20 }, "Targets[1].Priority 20 is already Targets[0].Priority"},
+		}, Want: `Targets[1].Name "user--api" is already Targets[0].Name`},
+		{Name: "a port of zero", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Port = 0 }, Want: "Targets[0].Port 0 is outside 1-65535"},
+		{Name: "a port above 65535", Mutate: func(p *LoadBalancerProps) { p.Targets[1].Port = 70000 }, Want: "Targets[1].Port 70000 is outside 1-65535"},
+		{Name: "a path pattern without a leading slash", Mutate: func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "api/product/*" }, Want: `Targets[0].PathPattern "api/product/*" must start with "/"`},
+		{Name: "a path pattern with a space", Mutate: func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "/api/my product/*" }, Want: "Targets[0].PathPattern"},
+		{Name: "duplicate path patterns", Mutate: func(p *LoadBalancerProps) { p.Targets[1].PathPattern = "/api/product/*" }, Want: `Targets[1].PathPattern "/api/product/*" is already Targets[0].PathPattern`},
+		{Name: "a relative health check path", Mutate: func(p *LoadBalancerProps) { p.Targets[0].HealthCheckPath = "health" }, Want: `Targets[0].HealthCheckPath "health"`},
+		{Name: "a priority out of range", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Priority = 50001 }, Want: "Targets[0].Priority 50001 is outside 1-50000"},
+		{Name: "a priority equal to a default one", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Priority = 20 }, Want: "Targets[1].Priority 20 is already Targets[0].Priority"},
 	}
-	for _, c := range lbCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := lbProps(s)
-			p.Targets = append([]Target(nil), p.Targets...)
-			c.mutate(&p)
-			var err error
-			cdktest.NoPanic(t, func() { err = p.withDefaults().validate(region) })
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-			if strings.Contains(err.Error(), "s3cr3t") {
-				t.Fatalf("the error repeats the secret: %v", err)
-			}
-		})
-	}
+	cdktest.Rejects(t, func() LoadBalancerProps {
+		p := lbProps(s)
+		p.Targets = append([]Target(nil), p.Targets...)
+		return p
+	}, func(p LoadBalancerProps) error {
+		var err error
+		cdktest.NoPanic(t, func() { err = p.withDefaults().validate(region) })
+		assert.False(t, err != nil && strings.Contains(err.Error(), "s3cr3t"), "the error repeats the secret: %v", err)
+		return err
+	}, lbCases)
 
-	secretCases := []struct {
-		name   string
-		mutate func(*OriginSecretProps)
-		want   string
-	}{
-		{"an empty secret name", func(p *OriginSecretProps) { p.Name = "" }, `Name "" must match`},
-		{"a secret name with a space", func(p *OriginSecretProps) { p.Name = "stratus/prod origin" }, `Name "stratus/prod origin" must match`},
-		{"a replica in the stack's own region", func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: region}} }, `ReplicaRegions[0].Region "us-east-1" is the stack's own region`},
-		{"a malformed replica region", func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: "Ireland"}} }, `ReplicaRegions[0].Region "Ireland" is not a region name`},
-		{"a replica region listed twice", func(p *OriginSecretProps) {
+	secretCases := []cdktest.Invalid[OriginSecretProps]{
+		{Name: "an empty secret name", Mutate: func(p *OriginSecretProps) { p.Name = "" }, Want: `Name "" must match`},
+		{Name: "a secret name with a space", Mutate: func(p *OriginSecretProps) { p.Name = "stratus/prod origin" }, Want: `Name "stratus/prod origin" must match`},
+		{Name: "a replica in the stack's own region", Mutate: func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: region}} }, Want: `ReplicaRegions[0].Region "us-east-1" is the stack's own region`},
+		{Name: "a malformed replica region", Mutate: func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: "Ireland"}} }, Want: `ReplicaRegions[0].Region "Ireland" is not a region name`},
+		{Name: "a replica region listed twice", Mutate: func(p *OriginSecretProps) {
 			p.ReplicaRegions = []Replica{{Region: "eu-west-1"}, {Region: "eu-west-1"}}
-		}, `ReplicaRegions[1].Region "eu-west-1" is listed twice`},
-		{"a replica key that is not an ARN", func(p *OriginSecretProps) {
-			p.ReplicaRegions = []Replica{{Region: "eu-west-1", KmsKeyArn: "alias/stratus"}}
-		}, `ReplicaRegions[0].KmsKeyArn "alias/stratus" is not a KMS key or alias ARN`},
-		{"a replica key in another region", func(p *OriginSecretProps) {
-			p.ReplicaRegions = []Replica{{Region: "eu-west-1", KmsKeyArn: "arn:aws:kms:us-west-2:111111111111:alias/stratus"}}
-		}, `is in us-west-2, not in the replica's region "eu-west-1"`},
+		}, Want: `ReplicaRegions[1].Region "eu-west-1" is listed twice`},
+		{Name: "a replica key in another region", Mutate: func(p *OriginSecretProps) {
+			key := kms.Key_FromKeyArn(cdktest.NewStack(cdktest.NewApp(t), "Keys", region), jsii.String("Key"),
+				jsii.String("arn:aws:kms:us-west-2:111111111111:alias/stratus"))
+			p.ReplicaRegions = []Replica{{Region: "eu-west-1", Key: key}}
+		}, Want: `ReplicaRegions[0].Key arn:aws:kms:us-west-2:111111111111:alias/stratus is in us-west-2, not in the replica's region "eu-west-1"`},
 	}
-	for _, c := range secretCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := secretProps()
-			c.mutate(&p)
-			if err := p.validate(region); err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	cdktest.Rejects(t, secretProps, func(p OriginSecretProps) error { return p.validate(region) }, secretCases)
 
 	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
 		s := newScene(t.TempDir(), false) // region-agnostic: access logs cannot be set up
@@ -648,12 +604,8 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			_, lbErr = NewLoadBalancer(s.stack, "Ingress", p)
 			_, secretErr = NewOriginSecret(s.stack, "OriginSecret", OriginSecretProps{Name: "a b", ReplicaRegions: []Replica{{Region: "x"}}})
 		})
-		if lbErr == nil || !strings.Contains(lbErr.Error(), "no explicit region") || !strings.Contains(lbErr.Error(), "Targets is empty") {
-			t.Errorf("NewLoadBalancer error = %v, want both problems", lbErr)
-		}
-		if secretErr == nil || !strings.Contains(secretErr.Error(), `Name "a b"`) || !strings.Contains(secretErr.Error(), `Region "x"`) {
-			t.Errorf("NewOriginSecret error = %v, want both problems", secretErr)
-		}
+		assert.False(t, lbErr == nil || !strings.Contains(lbErr.Error(), "no explicit region") || !strings.Contains(lbErr.Error(), "Targets is empty"), "NewLoadBalancer error = %v, want both problems", lbErr)
+		assert.False(t, secretErr == nil || !strings.Contains(secretErr.Error(), `Name "a b"`) || !strings.Contains(secretErr.Error(), `Region "x"`), "NewOriginSecret error = %v, want both problems", secretErr)
 	})
 }
 

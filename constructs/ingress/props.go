@@ -16,6 +16,7 @@ import (
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -26,10 +27,10 @@ const DefaultHeaderName = "X-Origin-Verify"
 type Replica struct {
 	// Region is the replica's region, e.g. "eu-west-1"; it must differ from the stack's region.
 	Region string
-	// KmsKeyArn is a customer key (or alias) ARN in Region that encrypts the replica, e.g.
-	// "arn:aws:kms:eu-west-1:111111111111:alias/stratus".
+	// Key is a customer key in Region that encrypts the replica. A key of another region is
+	// imported by ARN (kms.Key_FromKeyArn, an alias ARN works), since no stack can hold it.
 	// Default: the region's AWS managed key aws/secretsmanager.
-	KmsKeyArn string
+	Key kms.IKey
 }
 
 // OriginSecretProps configures an OriginSecret.
@@ -123,16 +124,15 @@ const (
 	defaultIdleTimeoutSecond = 60
 	noncurrentVersionDays    = 30
 	maxRulePriority          = 50000
-	maxTargets               = 100 // rules per ALB (default quota, the defaults excluded)
-	maxCertificateNames      = 100 // ACM's hard limit of names per certificate
-	maxCommonNameLength      = 64  // ACM: the first name becomes the subject CN
-	maxHeaderNameLength      = 40  // ALB http-header condition
+	maxTargets               = limits.MaxServices
+	maxCertificateNames      = limits.MaxCertificateNames
+	maxCommonNameLength      = limits.MaxCertificateCommonNameLength
+	maxHeaderNameLength      = 40 // ALB http-header condition
 )
 
 var (
 	secretName    = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	regionName    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
-	kmsArn        = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$`)
 	serviceName   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
 	healthPath    = regexp.MustCompile(`^/[\x21-\x7e]*$`)
@@ -173,13 +173,11 @@ func (p OriginSecretProps) validate(stackRegion string) error {
 			add("%s.Region %q is listed twice", key, r.Region)
 		}
 		seen[r.Region] = true
-		if r.KmsKeyArn == "" {
+		if r.Key == nil {
 			continue
 		}
-		if m := kmsArn.FindStringSubmatch(r.KmsKeyArn); m == nil {
-			add("%s.KmsKeyArn %q is not a KMS key or alias ARN", key, r.KmsKeyArn)
-		} else if m[1] != r.Region {
-			add("%s.KmsKeyArn %q is in %s, not in the replica's region %q", key, r.KmsKeyArn, m[1], r.Region)
+		if kr := r.Key.Env().Region; kr != nil && !*awscdk.Token_IsUnresolved(kr) && *kr != r.Region {
+			add("%s.Key %s is in %s, not in the replica's region %q", key, *r.Key.KeyArn(), *kr, r.Region)
 		}
 	}
 	return errors.Join(errs...)
@@ -317,8 +315,8 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		} else {
 			seenTarget[naming.Pascal(t.Name)] = i
 		}
-		if t.Port < 1 || t.Port > 65535 {
-			add("%s.Port %d is outside 1-65535", key, t.Port)
+		if t.Port < limits.MinPort || t.Port > limits.MaxPort {
+			add("%s.Port %d is outside %d-%d", key, t.Port, limits.MinPort, limits.MaxPort)
 		}
 		if !pathPattern.MatchString(t.PathPattern) {
 			add("%s.PathPattern %q must start with \"/\", hold at most 128 characters from A-Za-z0-9_-.$/~\"'@:+&*?", key, t.PathPattern)
@@ -327,8 +325,8 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		} else {
 			seenPath[t.PathPattern] = i
 		}
-		if len(t.HealthCheckPath) > 1024 || !healthPath.MatchString(t.HealthCheckPath) {
-			add("%s.HealthCheckPath %q must start with \"/\" and hold at most 1024 printable characters", key, t.HealthCheckPath)
+		if len(t.HealthCheckPath) > limits.MaxTargetHealthCheckPathLength || !healthPath.MatchString(t.HealthCheckPath) {
+			add("%s.HealthCheckPath %q must start with \"/\" and hold at most %d printable characters", key, t.HealthCheckPath, limits.MaxTargetHealthCheckPathLength)
 		}
 		if t.Priority < 1 || t.Priority > maxRulePriority {
 			add("%s.Priority %d is outside 1-%d", key, t.Priority, maxRulePriority)

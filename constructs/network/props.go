@@ -8,8 +8,13 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // NatMode says how many NAT gateways the VPC gets.
@@ -80,12 +85,7 @@ type NetworkProps struct {
 	HealthCheckerCidrs []string
 }
 
-// maxZones keeps the data-tier NACL within its default quota of 20 rules per direction
-// (4 inbound rules per AZ).
-const maxZones = 5
-
 var (
-	endpointName = regexp.MustCompile(`^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$`)
 	serviceName  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 	prefixListID = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
 )
@@ -96,13 +96,13 @@ func (p NetworkProps) withDefaults() NetworkProps {
 		p.NatGateways = NatPerAZ
 	}
 	if p.FlowLogRetention == "" {
-		p.FlowLogRetention = awslogs.RetentionDays_ONE_YEAR
+		p.FlowLogRetention = retention.Default
 	}
 	if p.DatabasePort == 0 {
-		p.DatabasePort = 5432
+		p.DatabasePort = limits.DatabasePort
 	}
 	if p.CachePort == 0 {
-		p.CachePort = 6379
+		p.CachePort = limits.DefaultCachePort
 	}
 	return p
 }
@@ -116,14 +116,14 @@ func (p NetworkProps) validate() error {
 	switch {
 	case err != nil:
 		add("VpcCidr %q is not an IPv4 CIDR", p.VpcCidr)
-	case !vpc.Addr().Is4() || vpc.Bits() < 16 || vpc.Bits() > 24:
-		add("VpcCidr %q must be an IPv4 /16 to /24", p.VpcCidr)
+	case !vpc.Addr().Is4() || vpc.Bits() < limits.MinVPCPrefixBits || vpc.Bits() > limits.MaxVPCPrefixBits:
+		add("VpcCidr %q must be an IPv4 /%d to /%d", p.VpcCidr, limits.MinVPCPrefixBits, limits.MaxVPCPrefixBits)
 	case vpc.Masked() != vpc:
 		add("VpcCidr %q is not a network address (use %s)", p.VpcCidr, vpc.Masked())
 	}
 
-	if n := len(p.Zones); n < 2 || n > maxZones {
-		add("Zones has %d entries; 2 to %d are allowed (the ALB needs 2 AZs; the data NACL quota allows %d)", n, maxZones, maxZones)
+	if n := len(p.Zones); n < limits.MinZones || n > limits.MaxZones {
+		add("Zones has %d entries; %d to %d are allowed (the ALB needs 2 AZs; the data NACL quota allows %d)", n, limits.MinZones, limits.MaxZones, limits.MaxZones)
 	}
 	var subnets []namedPrefix
 	seenZone := map[string]bool{}
@@ -139,8 +139,8 @@ func (p NetworkProps) validate() error {
 		} {
 			key := fmt.Sprintf("Zones[%d].%s", i, s.key)
 			sn, err := netip.ParsePrefix(s.cidr)
-			if err != nil || !sn.Addr().Is4() || sn.Masked() != sn || sn.Bits() > 28 {
-				add("%s %q must be an IPv4 network CIDR no smaller than /28", key, s.cidr)
+			if err != nil || !sn.Addr().Is4() || sn.Masked() != sn || sn.Bits() > limits.MaxSubnetPrefixBits {
+				add("%s %q must be an IPv4 network CIDR no smaller than /%d", key, s.cidr, limits.MaxSubnetPrefixBits)
 				continue
 			}
 			if vpc.IsValid() && (sn.Bits() < vpc.Bits() || !vpc.Contains(sn.Addr())) {
@@ -164,10 +164,10 @@ func (p NetworkProps) validate() error {
 	seenEndpoint := map[string]bool{}
 	for i, e := range p.InterfaceEndpoints {
 		switch {
-		case !endpointName.MatchString(e):
-			add("InterfaceEndpoints[%d] %q is not a service name such as \"ecr.api\"", i, e)
-		case e == "s3" || e == "dynamodb":
+		case slices.Contains(limits.GatewayEndpoints, e):
 			add("InterfaceEndpoints[%d] %q is always created as a gateway endpoint", i, e)
+		case !slices.Contains(limits.InterfaceEndpoints, e):
+			add("InterfaceEndpoints[%d] %q is not an interface endpoint Stratus knows (allowed: %s)", i, e, strings.Join(limits.InterfaceEndpoints, ", "))
 		case seenEndpoint[e]:
 			add("InterfaceEndpoints[%d] %q is listed twice", i, e)
 		}
@@ -175,14 +175,17 @@ func (p NetworkProps) validate() error {
 	}
 
 	checkPort := func(key string, port int) {
-		if port < 1 || port > 65535 {
-			add("%s %d is outside 1-65535", key, port)
+		if port < limits.MinPort || port > limits.MaxPort {
+			add("%s %d is outside %d-%d", key, port, limits.MinPort, limits.MaxPort)
 		}
 	}
 	checkPort("DatabasePort", p.DatabasePort)
 	checkPort("CachePort", p.CachePort)
 	if p.DatabasePort == p.CachePort {
 		add("DatabasePort and CachePort are both %d", p.CachePort)
+	}
+	if err := retention.Check("FlowLogRetention", p.FlowLogRetention); err != nil {
+		errs = append(errs, err)
 	}
 	for i, c := range p.HealthCheckerCidrs {
 		pf, err := netip.ParsePrefix(c)

@@ -2,9 +2,12 @@ package registry
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -23,11 +26,8 @@ type synthesized struct {
 
 var fixture cdktest.Once[*synthesized]
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	fixture.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
-	os.Exit(code)
-}
+// TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()
@@ -113,9 +113,7 @@ func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
 		})
 	})
 	rules := lifecycleRules(t, tpl)
-	if len(rules) != 2 || rules[1]["selection"].(map[string]any)["countNumber"] != 10.0 {
-		t.Fatalf("lifecycle rules = %v, want the tagged rule to keep 10 images", rules)
-	}
+	require.False(t, len(rules) != 2 || cdktest.As[map[string]any](t, rules[1]["selection"])["countNumber"] != 10.0, "lifecycle rules = %v, want the tagged rule to keep 10 images", rules)
 }
 
 // lifecycleRules parses the one repository's lifecycle policy text.
@@ -124,8 +122,8 @@ func lifecycleRules(t *testing.T, tpl assertions.Template) []map[string]any {
 	var repos map[string]*map[string]any
 	cdktest.NoPanic(t, func() { repos = *tpl.FindResources(jsii.String("AWS::ECR::Repository"), nil) })
 	for _, r := range repos {
-		props := (*r)["Properties"].(map[string]any)
-		text := props["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+		props := cdktest.As[map[string]any](t, (*r)["Properties"])
+		text := cdktest.As[string](t, cdktest.As[map[string]any](t, props["LifecyclePolicy"])["LifecyclePolicyText"])
 		var doc struct {
 			Rules []map[string]any `json:"rules"`
 		}
@@ -140,18 +138,14 @@ func lifecycleRules(t *testing.T, tpl assertions.Template) []map[string]any {
 
 func checkRules(t *testing.T, got []map[string]any, want []map[string]any) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%d lifecycle rules, want %d: %v", len(got), len(want), got)
-	}
+	require.False(t, len(got) != len(want), "%d lifecycle rules, want %d: %v", len(got), len(want), got)
 	for i, w := range want {
-		if got[i]["rulePriority"] != w["rulePriority"] {
-			t.Errorf("rule %d priority = %v, want %v", i, got[i]["rulePriority"], w["rulePriority"])
-		}
-		if action := got[i]["action"].(map[string]any)["type"]; action != "expire" {
+		assert.False(t, got[i]["rulePriority"] != w["rulePriority"], "rule %d priority = %v, want %v", i, got[i]["rulePriority"], w["rulePriority"])
+		if action := cdktest.As[map[string]any](t, got[i]["action"])["type"]; action != "expire" {
 			t.Errorf("rule %d action = %v, want expire", i, action)
 		}
-		sel := got[i]["selection"].(map[string]any)
-		for k, v := range w["selection"].(map[string]any) {
+		sel := cdktest.As[map[string]any](t, got[i]["selection"])
+		for k, v := range cdktest.As[map[string]any](t, w["selection"]) {
 			if gotJSON, wantJSON := jsonOf(sel[k]), jsonOf(v); gotJSON != wantJSON {
 				t.Errorf("rule %d selection.%s = %s, want %s", i, k, gotJSON, wantJSON)
 			}
@@ -165,52 +159,29 @@ func jsonOf(v any) string {
 }
 
 func TestInvalidPropsAreRejected(t *testing.T) {
-	repoCases := []struct {
-		name   string
-		mutate func(*RepositoryProps)
-		want   string
-	}{
-		{"an empty repository name", func(p *RepositoryProps) { p.Name = "" }, `Name "" is not a repository name`},
-		{"an uppercase repository name", func(p *RepositoryProps) { p.Name = "Prod/Product" }, `Name "Prod/Product" is not a repository name`},
-		{"a repository name with an empty segment", func(p *RepositoryProps) { p.Name = "prod//product" }, `Name "prod//product"`},
-		{"a repository name ending in a separator", func(p *RepositoryProps) { p.Name = "prod/" }, `Name "prod/"`},
-		{"a one-character repository name", func(p *RepositoryProps) { p.Name = "p" }, `Name "p"`},
-		{"a repository name over 256 characters", func(p *RepositoryProps) { p.Name = strings.Repeat("a", 257) }, "is not a repository name"},
-		{"a negative tagged-image count", func(p *RepositoryProps) { p.KeepTaggedImages = -1 }, "KeepTaggedImages -1 is outside 1-10000"},
+	repoCases := []cdktest.Invalid[RepositoryProps]{
+		{Name: "an empty repository name", Mutate: func(p *RepositoryProps) { p.Name = "" }, Want: `Name "" is not a repository name`},
+		{Name: "an uppercase repository name", Mutate: func(p *RepositoryProps) { p.Name = "Prod/Product" }, Want: `Name "Prod/Product" is not a repository name`},
+		{Name: "a repository name with an empty segment", Mutate: func(p *RepositoryProps) { p.Name = "prod//product" }, Want: `Name "prod//product"`},
+		{Name: "a repository name ending in a separator", Mutate: func(p *RepositoryProps) { p.Name = "prod/" }, Want: `Name "prod/"`},
+		{Name: "a one-character repository name", Mutate: func(p *RepositoryProps) { p.Name = "p" }, Want: `Name "p"`},
+		{Name: "a repository name over 256 characters", Mutate: func(p *RepositoryProps) { p.Name = strings.Repeat("a", 257) }, Want: "is not a repository name"},
+		{Name: "a negative tagged-image count", Mutate: func(p *RepositoryProps) { p.KeepTaggedImages = -1 }, Want: "KeepTaggedImages -1 is outside 1-10000"},
 	}
-	for _, c := range repoCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := RepositoryProps{Name: "prod/product"}
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	cdktest.Rejects(t, func() RepositoryProps { return RepositoryProps{Name: "prod/product"} },
+		func(p RepositoryProps) error { return p.withDefaults().validate() }, repoCases)
 
-	replicationCases := []struct {
-		name   string
-		mutate func(*ReplicationProps)
-		want   string
-	}{
-		{"no destination region", func(p *ReplicationProps) { p.DestinationRegions = nil }, "DestinationRegions has 0 entries"},
-		{"a malformed region", func(p *ReplicationProps) { p.DestinationRegions = []string{"Europe"} }, `DestinationRegions[0] "Europe" is not a region name`},
-		{"a region listed twice", func(p *ReplicationProps) { p.DestinationRegions = []string{"eu-west-1", "eu-west-1"} }, `DestinationRegions[1] "eu-west-1" is listed twice`},
-		{"no repository prefix", func(p *ReplicationProps) { p.RepositoryPrefixes = nil }, "RepositoryPrefixes has 0 entries"},
-		{"a malformed prefix", func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"Prod/"} }, `RepositoryPrefixes[0] "Prod/" is not a repository name prefix`},
-		{"a prefix listed twice", func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"prod/", "prod/"} }, `RepositoryPrefixes[1] "prod/" is listed twice`},
+	replicationCases := []cdktest.Invalid[ReplicationProps]{
+		{Name: "no destination region", Mutate: func(p *ReplicationProps) { p.DestinationRegions = nil }, Want: "DestinationRegions has 0 entries"},
+		{Name: "a malformed region", Mutate: func(p *ReplicationProps) { p.DestinationRegions = []string{"Europe"} }, Want: `DestinationRegions[0] "Europe" is not a region name`},
+		{Name: "a region listed twice", Mutate: func(p *ReplicationProps) { p.DestinationRegions = []string{"eu-west-1", "eu-west-1"} }, Want: `DestinationRegions[1] "eu-west-1" is listed twice`},
+		{Name: "no repository prefix", Mutate: func(p *ReplicationProps) { p.RepositoryPrefixes = nil }, Want: "RepositoryPrefixes has 0 entries"},
+		{Name: "a malformed prefix", Mutate: func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"Prod/"} }, Want: `RepositoryPrefixes[0] "Prod/" is not a repository name prefix`},
+		{Name: "a prefix listed twice", Mutate: func(p *ReplicationProps) { p.RepositoryPrefixes = []string{"prod/", "prod/"} }, Want: `RepositoryPrefixes[1] "prod/" is listed twice`},
 	}
-	for _, c := range replicationCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := ReplicationProps{DestinationRegions: []string{"eu-west-1"}, RepositoryPrefixes: []string{"prod/"}}
-			c.mutate(&p)
-			err := p.validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	cdktest.Rejects(t, func() ReplicationProps {
+		return ReplicationProps{DestinationRegions: []string{"eu-west-1"}, RepositoryPrefixes: []string{"prod/"}}
+	}, ReplicationProps.validate, replicationCases)
 
 	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
 		var repoErr, replErr, selfErr error
@@ -232,24 +203,13 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			{selfErr, []string{`DestinationRegions lists "us-east-1", the stack's own region`}},
 		} {
 			for _, w := range c.want {
-				if c.err == nil || !strings.Contains(c.err.Error(), w) {
-					t.Errorf("error = %v, want it to contain %q", c.err, w)
-				}
+				assert.False(t, c.err == nil || !strings.Contains(c.err.Error(), w), "error = %v, want it to contain %q", c.err, w)
 			}
 		}
 	})
 }
 
-func TestNagAndCdkAnnotationsAreClean(t *testing.T) {
+func TestPassesTheGates(t *testing.T) {
 	s := synth(t)
-	cdktest.NoAnnotations(t, s.defaults, s.custom)
+	cdktest.Gates(t, s.dir, s.defaults, s.custom)
 }
-
-// TestNagPacksRan guards the test above: an annotation-free stack proves nothing if the packs
-// never ran.
-func TestNagPacksRan(t *testing.T) { cdktest.NagPacksRan(t, synth(t).dir, "Defaults", "Custom") }
-
-// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one.
-func TestValidationReportIsClean(t *testing.T) { cdktest.ValidationReportClean(t, synth(t).dir) }
-
-func TestCfnLintIsClean(t *testing.T) { cdktest.CfnLintClean(t, synth(t).dir, 2) }

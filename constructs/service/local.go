@@ -32,7 +32,11 @@ func (s *Service) localSecrets(p ServiceProps) ServiceProps {
 		}
 		return sm.Secret_FromSecretAttributes(s.Construct, jsii.String(id), attrs)
 	}
-	p.DatabaseSecret = local("LocalDatabaseSecret", p.DatabaseSecret)
+	if p.Database != nil {
+		db := *p.Database
+		db.Secret = local("LocalDatabaseSecret", db.Secret)
+		p.Database = &db
+	}
 	p.RedisAuthSecret = local("LocalRedisAuthSecret", p.RedisAuthSecret)
 	if p.Adot != nil {
 		adot := *p.Adot

@@ -24,6 +24,10 @@ import (
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/database"
+	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // DefaultAdotImage is the pinned AWS Distro for OpenTelemetry collector the sidecar runs by default.
@@ -51,10 +55,9 @@ type ServiceProps struct {
 	Image ecs.ContainerImage
 	// TargetGroup is the ALB target group (target type ip) the tasks register in.
 	TargetGroup elbv2.IApplicationTargetGroup
-	// LoadBalancerFullName is the full name of the ALB that forwards to TargetGroup
-	// ("app/<name>/<id>", elbv2.ApplicationLoadBalancer.LoadBalancerFullName()); with the target
-	// group's full name it labels the request-count scaling metric.
-	LoadBalancerFullName *string
+	// LoadBalancer is the ALB that forwards to TargetGroup; its full name and the target group's
+	// label the request-count scaling metric.
+	LoadBalancer elbv2.IApplicationLoadBalancer
 
 	// Cpu is the task's CPU units; with Memory it must be a pair Fargate offers.
 	// Default: 512.
@@ -104,9 +107,10 @@ type ServiceProps struct {
 	// HealthCheckGracePeriod is how long ECS ignores failing ALB health checks of a new task.
 	// Default: 60 seconds.
 	HealthCheckGracePeriod awscdk.Duration
-	// MinHealthyPercent is the share of DesiredCount that must stay running during a deployment.
+	// MinHealthyPercent is the share of DesiredCount that must stay running during a deployment,
+	// 0 to 100 (a pointer: 0, stop every old task first, is a real choice).
 	// Default: 100.
-	MinHealthyPercent int
+	MinHealthyPercent *int
 	// MaxHealthyPercent is the share of DesiredCount that may run during a deployment.
 	// Default: 200.
 	MaxHealthyPercent int
@@ -120,31 +124,18 @@ type ServiceProps struct {
 	// Default: none.
 	Secrets map[string]SecretVariable
 
-	// DatabaseHost is the database endpoint, set as DB_HOST (with DB_PORT, DB_USER, DB_IAM_USER
-	// and, when given, DB_NAME). The application connects as DB_USER with DB_PASSWORD when
-	// DB_PASSWORD is set, and otherwise as DB_USER with an IAM authentication token.
-	// Default: none (a service without a database; the other Database fields must then be unset).
-	DatabaseHost *string
-	// DatabasePort is set as DB_PORT.
-	// Default: 5432.
-	DatabasePort float64
-	// DatabaseName is set as DB_NAME.
-	// Default: none (DB_NAME unset).
-	DatabaseName string
+	// Database is the database the service uses, as a database construct returns it. Its host,
+	// port and name become DB_HOST, DB_PORT and DB_NAME; the task role may rds-db:connect as
+	// DatabaseUser (set as DB_IAM_USER) to it and nothing else. With a Secret, its "username" and
+	// "password" fields become the ECS secrets DB_USER and DB_PASSWORD (a matching pair that
+	// follows rotation at each task start) and the execution role may read exactly that secret;
+	// without one, DB_USER is DatabaseUser and the application authenticates with IAM tokens.
+	// Default: nil (a service without a database).
+	Database *database.Connection
 	// DatabaseUser is the only database user the task role may connect as with IAM
-	// authentication, set as DB_IAM_USER (and as DB_USER when there is no DatabaseSecret). The
-	// user must exist in the database with the rds_iam role.
+	// authentication. The user must exist in the database with the rds_iam role.
 	// Default: Name.
 	DatabaseUser string
-	// DatabaseSecret holds the database credentials; its "username" and "password" fields become
-	// the ECS secrets DB_USER and DB_PASSWORD (a matching pair that follows rotation at each task
-	// start), and the execution role may read exactly this secret (and decrypt with its key).
-	// Default: none (DB_USER is DatabaseUser, for IAM authentication only).
-	DatabaseSecret sm.ISecret
-	// DatabaseResourceId is the Aurora cluster's DbClusterResourceId (or an instance's
-	// DbiResourceId); the task role may then rds-db:connect as DatabaseUser to it, and nothing else.
-	// Default: none (no IAM database authentication).
-	DatabaseResourceId *string
 
 	// RedisHost is the cache endpoint, set as REDIS_HOST (with REDIS_PORT).
 	// Default: none (a service without a cache).
@@ -230,65 +221,9 @@ var (
 	variableName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	dbIdentifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
 	logGroupName  = regexp.MustCompile(`^[A-Za-z0-9_/.#-]{1,512}$`)
-	albFullName   = regexp.MustCompile(`^app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`)
 	resourceID    = regexp.MustCompile(`^(cluster|db)-[A-Z0-9]+$`)
 	jsonFieldName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
-	// Words that mark a variable as a credential: it belongs in Secrets.
-	credentialWords = []string{"PASSWORD", "PASSWD", "PWD", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL", "CREDENTIALS", "PRIVATE", "APIKEY"}
 )
-
-// Variables the construct sets itself; Environment and Secrets may not use them.
-var (
-	databaseVariables = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_USER", "DB_PASSWORD"}
-	redisVariables    = []string{"REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
-	otelVariables     = []string{"OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL"}
-)
-
-// The collector listens on these ports of the task's shared network namespace.
-var collectorPorts = []int{4317, 4318}
-
-// fargateMemory lists, per CPU value, the memory sizes Fargate offers: from, to, step (MiB).
-var fargateMemory = map[int][3]int{
-	256:   {512, 2048, 0}, // 512, 1024, 2048
-	512:   {1024, 4096, 1024},
-	1024:  {2048, 8192, 1024},
-	2048:  {4096, 16384, 1024},
-	4096:  {8192, 30720, 1024},
-	8192:  {16384, 61440, 4096},
-	16384: {32768, 122880, 8192},
-}
-
-func fargatePairOK(cpu, memory int) bool {
-	r, ok := fargateMemory[cpu]
-	switch {
-	case !ok:
-		return false
-	case cpu == 256:
-		return memory == 512 || memory == 1024 || memory == 2048
-	default:
-		return memory >= r[0] && memory <= r[1] && (memory-r[0])%r[2] == 0
-	}
-}
-
-func fargateMemoryText(cpu int) string {
-	r := fargateMemory[cpu]
-	if cpu == 256 {
-		return "512, 1024 or 2048"
-	}
-	return fmt.Sprintf("%d to %d in steps of %d", r[0], r[1], r[2])
-}
-
-// finiteRetentions are the retention periods allowed: NIST 800-53 wants a set retention.
-var finiteRetentions = []logs.RetentionDays{
-	logs.RetentionDays_ONE_DAY, logs.RetentionDays_THREE_DAYS, logs.RetentionDays_FIVE_DAYS,
-	logs.RetentionDays_ONE_WEEK, logs.RetentionDays_TWO_WEEKS, logs.RetentionDays_ONE_MONTH,
-	logs.RetentionDays_TWO_MONTHS, logs.RetentionDays_THREE_MONTHS, logs.RetentionDays_FOUR_MONTHS,
-	logs.RetentionDays_FIVE_MONTHS, logs.RetentionDays_SIX_MONTHS, logs.RetentionDays_ONE_YEAR,
-	logs.RetentionDays_THIRTEEN_MONTHS, logs.RetentionDays_EIGHTEEN_MONTHS, logs.RetentionDays_TWO_YEARS,
-	logs.RetentionDays_THREE_YEARS, logs.RetentionDays_FIVE_YEARS, logs.RetentionDays_SIX_YEARS,
-	logs.RetentionDays_SEVEN_YEARS, logs.RetentionDays_EIGHT_YEARS, logs.RetentionDays_NINE_YEARS,
-	logs.RetentionDays_TEN_YEARS,
-}
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p ServiceProps) withDefaults() ServiceProps {
@@ -299,14 +234,13 @@ func (p ServiceProps) withDefaults() ServiceProps {
 	}
 	setInt(&p.Cpu, 512)
 	setInt(&p.Memory, 1024)
-	setInt(&p.Port, 8080)
+	setInt(&p.Port, limits.DefaultServicePort)
 	setInt(&p.DesiredCount, 2)
 	setInt(&p.MinCount, 2)
 	setInt(&p.MaxCount, 20)
 	setInt(&p.CpuTarget, 70)
 	setInt(&p.MemoryTarget, 75)
 	setInt(&p.RequestsPerTarget, 1000)
-	setInt(&p.MinHealthyPercent, 100)
 	setInt(&p.MaxHealthyPercent, 200)
 	if p.Architecture == nil {
 		p.Architecture = ecs.CpuArchitecture_X86_64()
@@ -323,20 +257,20 @@ func (p ServiceProps) withDefaults() ServiceProps {
 	if p.HealthCheckGracePeriod == nil {
 		p.HealthCheckGracePeriod = awscdk.Duration_Seconds(jsii.Number(60))
 	}
-	if p.DatabasePort == 0 {
-		p.DatabasePort = 5432
+	if p.MinHealthyPercent == nil {
+		p.MinHealthyPercent = ptr(100)
 	}
 	if p.DatabaseUser == "" {
 		p.DatabaseUser = p.Name
 	}
 	if p.RedisPort == 0 {
-		p.RedisPort = 6379
+		p.RedisPort = limits.DefaultCachePort
 	}
 	if p.LogGroupName == "" {
 		p.LogGroupName = "/ecs/" + p.Name
 	}
 	if p.LogRetention == "" {
-		p.LogRetention = logs.RetentionDays_ONE_YEAR
+		p.LogRetention = retention.Default
 	}
 	if p.ReadOnlyRootFilesystem == nil {
 		p.ReadOnlyRootFilesystem = jsii.Bool(true)
@@ -368,29 +302,26 @@ func (p ServiceProps) validate() error {
 	}{
 		{"Cluster", p.Cluster != nil}, {"Namespace", p.Namespace != nil}, {"Vpc", p.Vpc != nil},
 		{"Subnets", p.Subnets != nil}, {"SecurityGroup", p.SecurityGroup != nil}, {"Image", p.Image != nil},
-		{"TargetGroup", p.TargetGroup != nil}, {"LoadBalancerFullName", p.LoadBalancerFullName != nil},
+		{"TargetGroup", p.TargetGroup != nil}, {"LoadBalancer", p.LoadBalancer != nil},
 	} {
 		if !r.set {
 			add("%s is required", r.name)
 		}
 	}
-	if n := p.LoadBalancerFullName; n != nil && !unresolved(n) && !albFullName.MatchString(*n) {
-		add("LoadBalancerFullName %q is not an ALB full name such as \"app/my-alb/0123456789abcdef\"", *n)
-	}
 
-	if _, ok := fargateMemory[p.Cpu]; !ok {
-		add("Cpu %d is not a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192 or 16384)", p.Cpu)
-	} else if !fargatePairOK(p.Cpu, p.Memory) {
-		add("Memory %d is not offered with Cpu %d on Fargate (allowed: %s MiB)", p.Memory, p.Cpu, fargateMemoryText(p.Cpu))
+	if !slices.Contains(limits.FargateCPUs, p.Cpu) {
+		add("Cpu %d is not a Fargate CPU value (allowed: %v)", p.Cpu, limits.FargateCPUs)
+	} else if !limits.ValidFargateSize(p.Cpu, p.Memory) {
+		add("Memory %d is not offered with Cpu %d on Fargate (allowed: %v MiB)", p.Memory, p.Cpu, limits.FargateMemory(p.Cpu))
 	}
 	checkPort := func(key string, port float64) {
-		if port < 1 || port > 65535 || port != math.Trunc(port) {
-			add("%s %v is outside 1-65535", key, port)
+		if port < limits.MinPort || port > limits.MaxPort || port != math.Trunc(port) {
+			add("%s %v is outside %d-%d", key, port, limits.MinPort, limits.MaxPort)
 		}
 	}
 	checkPort("Port", float64(p.Port))
-	if p.Adot != nil && slices.Contains(collectorPorts, p.Port) {
-		add("Port %d is taken by the ADOT collector (it listens on 4317 and 4318 in the task)", p.Port)
+	if p.Adot != nil && slices.Contains(limits.CollectorPorts, p.Port) {
+		add("Port %d is taken by the ADOT collector (it listens on %v in the task)", p.Port, limits.CollectorPorts)
 	}
 	p.checkDuration(add, "StopTimeout", p.StopTimeout, 2, 120)
 	p.checkDuration(add, "HealthCheckGracePeriod", p.HealthCheckGracePeriod, 0, 2147483647)
@@ -400,8 +331,8 @@ func (p ServiceProps) validate() error {
 	if p.MinCount < 1 {
 		add("MinCount %d must be at least 1", p.MinCount)
 	}
-	if p.MaxCount > 5000 {
-		add("MaxCount %d is above 5000, the Fargate tasks-per-service quota", p.MaxCount)
+	if p.MaxCount > limits.MaxTaskCount {
+		add("MaxCount %d is above %d tasks per service", p.MaxCount, limits.MaxTaskCount)
 	}
 	if p.MinCount > p.DesiredCount || p.DesiredCount > p.MaxCount {
 		add("MinCount %d, DesiredCount %d and MaxCount %d must satisfy MinCount <= DesiredCount <= MaxCount", p.MinCount, p.DesiredCount, p.MaxCount)
@@ -417,40 +348,35 @@ func (p ServiceProps) validate() error {
 	if p.RequestsPerTarget < 1 {
 		add("RequestsPerTarget %d must be at least 1", p.RequestsPerTarget)
 	}
-	if p.MinHealthyPercent < 0 || p.MinHealthyPercent > 100 {
-		add("MinHealthyPercent %d is outside 0-100", p.MinHealthyPercent)
+	if m := *p.MinHealthyPercent; m < 0 || m > 100 {
+		add("MinHealthyPercent %d is outside 0-100", m)
 	}
 	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > 200 {
 		add("MaxHealthyPercent %d is outside 100-200", p.MaxHealthyPercent)
 	}
-	if p.MaxHealthyPercent <= p.MinHealthyPercent {
-		add("MaxHealthyPercent %d must be above MinHealthyPercent %d, or a rolling deployment cannot start a new task", p.MaxHealthyPercent, p.MinHealthyPercent)
+	if p.MaxHealthyPercent <= *p.MinHealthyPercent {
+		add("MaxHealthyPercent %d must be above MinHealthyPercent %d, or a rolling deployment cannot start a new task", p.MaxHealthyPercent, *p.MinHealthyPercent)
 	}
 
 	p.validateVariables(add)
 
-	if p.DatabaseHost == nil {
-		for _, f := range []struct {
-			key string
-			set bool
-		}{
-			{"DatabaseName", p.DatabaseName != ""}, {"DatabaseSecret", p.DatabaseSecret != nil},
-			{"DatabaseResourceId", p.DatabaseResourceId != nil},
-		} {
-			if f.set {
-				add("%s is set but DatabaseHost is not", f.key)
-			}
+	if db := p.Database; db != nil {
+		if db.Host == nil || *db.Host == "" {
+			add("Database.Host is required")
 		}
-	}
-	checkPort("DatabasePort", p.DatabasePort)
-	if p.DatabaseName != "" && !dbIdentifier.MatchString(p.DatabaseName) {
-		add("DatabaseName %q must match %s", p.DatabaseName, dbIdentifier)
+		checkPort("Database.Port", float64(db.Port))
+		if db.DatabaseName != "" && !dbIdentifier.MatchString(db.DatabaseName) {
+			add("Database.DatabaseName %q must match %s", db.DatabaseName, dbIdentifier)
+		}
+		switch id := db.ResourceId; {
+		case id == nil:
+			add("Database.ResourceId is required: the task role connects with IAM authentication")
+		case !unresolved(id) && !resourceID.MatchString(*id):
+			add("Database.ResourceId %q is not a DbClusterResourceId (cluster-…) or DbiResourceId (db-…)", *id)
+		}
 	}
 	if !dbIdentifier.MatchString(p.DatabaseUser) {
 		add("DatabaseUser %q must match %s", p.DatabaseUser, dbIdentifier)
-	}
-	if id := p.DatabaseResourceId; id != nil && !unresolved(id) && !resourceID.MatchString(*id) {
-		add("DatabaseResourceId %q is not a DbClusterResourceId (cluster-…) or DbiResourceId (db-…)", *id)
 	}
 	if p.RedisHost == nil && (p.RedisAuthSecret != nil || p.RedisAuthField != "") {
 		add("RedisAuthSecret is set but RedisHost is not")
@@ -471,8 +397,8 @@ func (p ServiceProps) validate() error {
 	if !logGroupName.MatchString(p.LogGroupName) {
 		add("LogGroupName %q must be 1-512 of A-Z a-z 0-9 _ - / . #", p.LogGroupName)
 	}
-	if !slices.Contains(finiteRetentions, p.LogRetention) {
-		add("LogRetention %q is not a finite logs.RetentionDays value (ONE_DAY … TEN_YEARS)", p.LogRetention)
+	if err := retention.Check("LogRetention", p.LogRetention); err != nil {
+		errs = append(errs, err)
 	}
 	if p.User == "" || strings.ContainsAny(p.User, " \t") || strings.Count(p.User, ":") > 1 {
 		add("User %q is not \"uid\", \"uid:gid\", \"user\" or \"user:group\"", p.User)
@@ -503,20 +429,19 @@ func (p ServiceProps) validate() error {
 // validateVariables checks the names of the extra environment variables and secrets: valid, not
 // one the construct sets, and no credential in the plain environment.
 func (p ServiceProps) validateVariables(add func(string, ...any)) {
-	reserved := slices.Concat(databaseVariables, redisVariables, otelVariables)
 	check := func(field, name string) {
 		switch {
 		case !variableName.MatchString(name):
 			add("%s[%q] is not a variable name ([A-Za-z_][A-Za-z0-9_]*)", field, name)
-		case slices.Contains(reserved, strings.ToUpper(name)):
+		case slices.Contains(limits.ReservedEnvNames, strings.ToUpper(name)):
 			add("%s[%q] is set by the construct itself (from the Database, Redis or Adot props)", field, name)
-		case strings.HasPrefix(strings.ToUpper(name), "ECS_"), strings.HasPrefix(strings.ToUpper(name), "AWS_"):
-			add("%s[%q]: the ECS_ and AWS_ prefixes are reserved for the platform", field, name)
+		case limits.ReservedEnvName(name):
+			add("%s[%q]: the prefixes %v are reserved for the platform", field, name, limits.ReservedEnvPrefixes)
 		}
 	}
 	for _, name := range sortedKeys(p.Environment) {
 		check("Environment", name)
-		if looksLikeCredential(name) {
+		if limits.LooksLikeCredential(name) {
 			add("Environment[%q] reads like a credential: pass it in Secrets (an ECS secret), never as a plain variable", name)
 		}
 		if p.Environment[name] == nil {
@@ -548,19 +473,6 @@ func (p ServiceProps) checkDuration(add func(string, ...any), key string, d awsc
 	}
 }
 
-func looksLikeCredential(name string) bool {
-	upper := strings.ToUpper(name)
-	if strings.Contains(upper, "API_KEY") || strings.Contains(upper, "PRIVATE_KEY") || strings.Contains(upper, "ACCESS_KEY") {
-		return true
-	}
-	for _, word := range strings.Split(upper, "_") {
-		if slices.Contains(credentialWords, word) {
-			return true
-		}
-	}
-	return false
-}
-
 func isRoot(user string) bool {
 	for _, part := range strings.Split(user, ":") {
 		if part == "0" || strings.EqualFold(part, "root") {
@@ -580,3 +492,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+func ptr[T any](v T) *T { return &v }

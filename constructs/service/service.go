@@ -9,6 +9,7 @@ import (
 	appscaling "github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -209,16 +210,16 @@ func (p ServiceProps) containerVariables() (map[string]*string, map[string]ecs.S
 	for k, v := range p.Secrets {
 		secrets[k] = ecs.Secret_FromSecretsManager(v.Secret, optional(v.Field))
 	}
-	if p.DatabaseHost != nil {
-		env["DB_HOST"] = p.DatabaseHost
-		env["DB_PORT"] = jsii.String(strconv.FormatFloat(p.DatabasePort, 'f', -1, 64))
+	if db := p.Database; db != nil {
+		env["DB_HOST"] = db.Host
+		env["DB_PORT"] = jsii.String(strconv.Itoa(db.Port))
 		env["DB_IAM_USER"] = jsii.String(p.DatabaseUser)
-		if p.DatabaseName != "" {
-			env["DB_NAME"] = jsii.String(p.DatabaseName)
+		if db.DatabaseName != "" {
+			env["DB_NAME"] = jsii.String(db.DatabaseName)
 		}
-		if p.DatabaseSecret != nil {
-			secrets["DB_USER"] = ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("username"))
-			secrets["DB_PASSWORD"] = ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("password"))
+		if db.Secret != nil {
+			secrets["DB_USER"] = ecs.Secret_FromSecretsManager(db.Secret, jsii.String("username"))
+			secrets["DB_PASSWORD"] = ecs.Secret_FromSecretsManager(db.Secret, jsii.String("password"))
 		} else {
 			env["DB_USER"] = jsii.String(p.DatabaseUser)
 		}
@@ -283,15 +284,8 @@ func (s *Service) linuxParameters(id string, dropAll bool) ecs.LinuxParameters {
 
 // grantTaskRole gives the application exactly what it uses.
 func (s *Service) grantTaskRole(p ServiceProps) {
-	stack := awscdk.Stack_Of(s.Construct)
-	if p.DatabaseResourceId != nil {
-		s.TaskRole.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-			Actions: jsii.Strings("rds-db:connect"),
-			Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("rds-db"), Resource: jsii.String("dbuser"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-				ResourceName: jsii.String(fmt.Sprintf("%s/%s", *p.DatabaseResourceId, p.DatabaseUser)),
-			})},
-		}))
+	if p.Database != nil {
+		p.Database.GrantConnect(s.TaskRole, p.DatabaseUser)
 	}
 	for _, secret := range p.ReadableSecrets {
 		secret.GrantRead(s.TaskRole, nil)
@@ -320,7 +314,7 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 		TaskDefinition:              s.TaskDefinition,
 		PlatformVersion:             ecs.FargatePlatformVersion_LATEST,
 		DesiredCount:                jsii.Number(float64(p.DesiredCount)),
-		MinHealthyPercent:           jsii.Number(float64(p.MinHealthyPercent)),
+		MinHealthyPercent:           jsii.Number(float64(*p.MinHealthyPercent)),
 		MaxHealthyPercent:           jsii.Number(float64(p.MaxHealthyPercent)),
 		HealthCheckGracePeriod:      p.HealthCheckGracePeriod,
 		DeploymentController:        &ecs.DeploymentController{Type: ecs.DeploymentControllerType_ECS},
@@ -381,8 +375,17 @@ func (s *Service) buildScaling(p ServiceProps) {
 	// ("targetgroup/<name>/<id>") is the last field of its ARN.
 	tgFullName := awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), p.TargetGroup.TargetGroupArn(), jsii.Number(6)))
 	track("RequestCountScaling", appscaling.PredefinedMetric_ALB_REQUEST_COUNT_PER_TARGET, p.RequestsPerTarget,
-		jsii.String(fmt.Sprintf("%s/%s", *p.LoadBalancerFullName, *tgFullName)))
+		jsii.String(fmt.Sprintf("%s/%s", *loadBalancerFullName(p.LoadBalancer), *tgFullName)))
 	s.Scaling = target
+}
+
+// loadBalancerFullName is "app/<name>/<id>": the ALB's own attribute when it has one (an ALB of
+// this app), or else the part of its ARN after "loadbalancer/" (an imported ALB).
+func loadBalancerFullName(lb elbv2.IApplicationLoadBalancer) *string {
+	if named, ok := lb.(interface{ LoadBalancerFullName() *string }); ok {
+		return named.LoadBalancerFullName()
+	}
+	return awscdk.Fn_Select(jsii.Number(1), awscdk.Fn_Split(jsii.String("loadbalancer/"), lb.LoadBalancerArn(), jsii.Number(2)))
 }
 
 // injectedSecrets are the Secrets Manager secrets ECS reads into the containers at task start.
@@ -391,8 +394,8 @@ func (p ServiceProps) injectedSecrets() []sm.ISecret {
 	for _, name := range sortedKeys(p.Secrets) {
 		out = append(out, p.Secrets[name].Secret)
 	}
-	if p.DatabaseHost != nil && p.DatabaseSecret != nil {
-		out = append(out, p.DatabaseSecret)
+	if p.Database != nil && p.Database.Secret != nil {
+		out = append(out, p.Database.Secret)
 	}
 	if p.RedisHost != nil && p.RedisAuthSecret != nil {
 		out = append(out, p.RedisAuthSecret)

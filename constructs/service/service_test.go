@@ -20,15 +20,25 @@ import (
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
+
+// connection is a valid database connection, changed by mutate.
+func connection(mutate func(*database.Connection)) *database.Connection {
+	c := &database.Connection{Host: jsii.String("db.example.internal"), Port: database.Port, DatabaseName: "orders", ResourceId: jsii.String("cluster-ABCDEFGHIJ")}
+	mutate(c)
+	return c
+}
 
 const (
 	account   = "111111111111"
 	tgArn     = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/prod-product/0123456789abcdef"
-	albName   = "app/prod-alb/0123456789abcdef"
+	albArn    = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/prod-alb/0123456789abcdef"
 	dbSecret  = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/order/db-AbCdEf"
 	dbKey     = "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555"
 	redisArn  = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/cache/auth-GhIjKl"
@@ -48,11 +58,8 @@ type synthesized struct {
 
 var fixture cdktest.Once[*synthesized]
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	fixture.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
-	os.Exit(code)
-}
+// TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()
@@ -87,7 +94,7 @@ func requiredProps(stack awscdk.Stack) ServiceProps {
 	})
 	tg := elbv2.ApplicationTargetGroup_FromTargetGroupAttributes(imports, jsii.String("Tg"), &elbv2.TargetGroupAttributes{
 		TargetGroupArn:   jsii.String(tgArn),
-		LoadBalancerArns: jsii.String("arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/" + albName),
+		LoadBalancerArns: jsii.String(albArn),
 	})
 	// The app's target group is a concrete one, whose listener opens the service security group;
 	// this imported stand-in cannot, and says so. (aws-cdk-lib 2.270 honours an acknowledgement
@@ -109,8 +116,10 @@ func requiredProps(stack awscdk.Stack) ServiceProps {
 			&ec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)}),
 		Image: ecs.ContainerImage_FromEcrRepository(
 			ecr.Repository_FromRepositoryName(imports, jsii.String("Repo"), jsii.String("prod/product")), jsii.String("1.4.2")),
-		TargetGroup:          tg,
-		LoadBalancerFullName: jsii.String(albName),
+		TargetGroup: tg,
+		LoadBalancer: elbv2.ApplicationLoadBalancer_FromApplicationLoadBalancerAttributes(imports, jsii.String("Alb"), &elbv2.ApplicationLoadBalancerAttributes{
+			LoadBalancerArn: jsii.String(albArn), SecurityGroupId: jsii.String("sg-0fedcba9876543210"),
+		}),
 	}
 }
 
@@ -131,16 +140,15 @@ func fullProps(stack awscdk.Stack) ServiceProps {
 	p.ScaleOutCooldown = awscdk.Duration_Seconds(jsii.Number(30))
 	p.ScaleInCooldown = awscdk.Duration_Minutes(jsii.Number(10))
 	p.HealthCheckGracePeriod = awscdk.Duration_Seconds(jsii.Number(120))
-	p.MinHealthyPercent, p.MaxHealthyPercent = 50, 150
+	p.MinHealthyPercent, p.MaxHealthyPercent = ptr(50), 150
 	p.StopTimeout = awscdk.Duration_Seconds(jsii.Number(60))
 	p.Environment = map[string]*string{"FEATURE_FLAGS": jsii.String("checkout-v2"), "LOG_LEVEL": jsii.String("info")}
 	p.Secrets = map[string]SecretVariable{"PAYMENTS_API_KEY": {Secret: importedSecret(stack, "ApiKey", apiKeyArn, "")}}
-	p.DatabaseHost = jsii.String("order.cluster-abc.us-east-1.rds.amazonaws.com")
-	p.DatabasePort = 5433
-	p.DatabaseName = "orders"
+	p.Database = &database.Connection{
+		Host: jsii.String("order.cluster-abc.us-east-1.rds.amazonaws.com"), Port: 5433, DatabaseName: "orders",
+		Secret: importedSecret(stack, "DbSecret", dbSecret, dbKey), ResourceId: jsii.String("cluster-ABCDEFGHIJKLMNOP"),
+	}
 	p.DatabaseUser = "order_svc"
-	p.DatabaseSecret = importedSecret(stack, "DbSecret", dbSecret, dbKey)
-	p.DatabaseResourceId = jsii.String("cluster-ABCDEFGHIJKLMNOP")
 	p.RedisHost = jsii.String("master.cache.abc.use1.cache.amazonaws.com")
 	p.RedisPort = 6380
 	p.RedisAuthSecret = importedSecret(stack, "RedisAuth", redisArn, "")
@@ -182,13 +190,9 @@ type template struct {
 func readTemplate(t *testing.T, stack awscdk.Stack) *template {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(synth(t).dir, *stack.StackName()+".template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var tpl template
-	if err := json.Unmarshal(data, &tpl); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(data, &tpl))
 	return &tpl
 }
 
@@ -201,15 +205,13 @@ func (tpl *template) only(t *testing.T, typ string) (string, map[string]any) {
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) != 1 {
-		t.Fatalf("%d %s resources, want 1: %v", len(ids), typ, ids)
-	}
+	require.Len(t, ids, 1)
 	return ids[0], tpl.Resources[ids[0]].Properties
 }
 
 // policiesOf returns the statements of every managed policy attached to the role with the
 // given logical id prefix, by policy logical id.
-func (tpl *template) policiesOf(rolePrefix string) map[string][]map[string]any {
+func (tpl *template) policiesOf(t *testing.T, rolePrefix string) map[string][]map[string]any {
 	out := map[string][]map[string]any{}
 	for id, r := range tpl.Resources {
 		if r.Type != "AWS::IAM::ManagedPolicy" {
@@ -217,10 +219,10 @@ func (tpl *template) policiesOf(rolePrefix string) map[string][]map[string]any {
 		}
 		roles, _ := r.Properties["Roles"].([]any)
 		for _, role := range roles {
-			if ref, _ := role.(map[string]any)["Ref"].(string); strings.HasPrefix(ref, rolePrefix) {
-				doc := r.Properties["PolicyDocument"].(map[string]any)
-				for _, st := range doc["Statement"].([]any) {
-					out[id] = append(out[id], st.(map[string]any))
+			if ref, _ := cdktest.As[map[string]any](t, role)["Ref"].(string); strings.HasPrefix(ref, rolePrefix) {
+				doc := cdktest.As[map[string]any](t, r.Properties["PolicyDocument"])
+				for _, st := range cdktest.As[[]any](t, doc["Statement"]) {
+					out[id] = append(out[id], cdktest.As[map[string]any](t, st))
 				}
 			}
 		}
@@ -232,17 +234,17 @@ func containers(t *testing.T, tpl *template) map[string]map[string]any {
 	t.Helper()
 	_, td := tpl.only(t, "AWS::ECS::TaskDefinition")
 	out := map[string]map[string]any{}
-	for _, c := range td["ContainerDefinitions"].([]any) {
-		cd := c.(map[string]any)
-		out[cd["Name"].(string)] = cd
+	for _, c := range cdktest.As[[]any](t, td["ContainerDefinitions"]) {
+		cd := cdktest.As[map[string]any](t, c)
+		out[cdktest.As[string](t, cd["Name"])] = cd
 	}
 	return out
 }
 
-func names(list any) []string {
+func names(t *testing.T, list any) []string {
 	var out []string
 	for _, e := range asAnySlice(list) {
-		out = append(out, e.(map[string]any)["Name"].(string))
+		out = append(out, cdktest.As[string](t, cdktest.As[map[string]any](t, e)["Name"]))
 	}
 	sort.Strings(out)
 	return out
@@ -362,36 +364,29 @@ func TestDefaultsAreSecure(t *testing.T) {
 
 	raw := readTemplate(t, s.minimal)
 	// The task role has nothing to do without a database, secrets or a sidecar.
-	if got := raw.policiesOf("ServiceTaskRole"); len(got) != 0 {
+	if got := raw.policiesOf(t, "ServiceTaskRole"); len(got) != 0 {
 		t.Errorf("task role policies = %v, want none", got)
 	}
-	exec := raw.policiesOf("ServiceExecutionRole")
-	if len(exec) != 1 {
-		t.Fatalf("execution role policies = %v, want one", exec)
-	}
+	exec := raw.policiesOf(t, "ServiceExecutionRole")
+	require.Len(t, exec, 1)
 	var actions []string
+	require.NotEmpty(t, exec)
 	for _, statements := range exec {
 		for _, st := range statements {
 			for _, a := range asStrings(st["Action"]) {
 				actions = append(actions, a)
 			}
-			if contains(st["Resource"], "*") && jsonOf(st["Action"]) != `"ecr:GetAuthorizationToken"` {
-				t.Errorf("execution role statement %v has Resource \"*\"; only ecr:GetAuthorizationToken may", st)
-			}
+			assert.False(t, contains(st["Resource"], "*") && jsonOf(st["Action"]) != `"ecr:GetAuthorizationToken"`, "execution role statement %v has Resource \"*\"; only ecr:GetAuthorizationToken may", st)
 		}
 	}
 	sort.Strings(actions)
 	want := []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetAuthorizationToken",
 		"ecr:GetDownloadUrlForLayer", "logs:CreateLogStream", "logs:PutLogEvents"}
-	if jsonOf(actions) != jsonOf(want) {
-		t.Errorf("execution role actions = %v, want %v", actions, want)
-	}
+	assert.False(t, jsonOf(actions) != jsonOf(want), "execution role actions = %v, want %v", actions, want)
 	// The service waits for both roles and their policies.
 	serviceID, _ := raw.only(t, "AWS::ECS::Service")
 	for policyID := range exec {
-		if !contains(asAny(raw.Resources[serviceID].DependsOn), policyID) {
-			t.Errorf("service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, policyID)
-		}
+		assert.False(t, !contains(asAny(raw.Resources[serviceID].DependsOn), policyID), "service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, policyID)
 	}
 	if s.minimalOut.Collector != nil || s.minimalOut.TaskRole == nil || s.minimalOut.ExecutionRole == nil ||
 		s.minimalOut.LogGroup == nil || s.minimalOut.LogKey == nil || s.minimalOut.Scaling == nil || s.minimalOut.Container == nil {
@@ -433,19 +428,13 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	raw := readTemplate(t, s.full)
 	cs := containers(t, raw)
 	app, col := cs["order"], cs["adot-collector"]
-	if app == nil || col == nil {
-		t.Fatalf("containers = %v, want order and adot-collector", cs)
-	}
-	if got := jsonOf(app["PortMappings"]); got != `[{"ContainerPort":9090,"Protocol":"tcp"}]` {
-		t.Errorf("PortMappings = %s", got)
-	}
-	if app["StopTimeout"] != 60.0 || jsonOf(app["HealthCheck"].(map[string]any)["Command"]) != `["CMD","/app/healthcheck"]` {
-		t.Errorf("StopTimeout %v, HealthCheck %v", app["StopTimeout"], app["HealthCheck"])
-	}
+	require.False(t, app == nil || col == nil, "containers = %v, want order and adot-collector", cs)
+	assert.Equal(t, `[{"ContainerPort":9090,"Protocol":"tcp"}]`, jsonOf(app["PortMappings"]))
+	assert.False(t, app["StopTimeout"] != 60.0 || jsonOf(cdktest.As[map[string]any](t, app["HealthCheck"])["Command"]) != `["CMD","/app/healthcheck"]`, "StopTimeout %v, HealthCheck %v", app["StopTimeout"], app["HealthCheck"])
 	env := map[string]string{}
 	for _, e := range asAnySlice(app["Environment"]) {
-		kv := e.(map[string]any)
-		env[kv["Name"].(string)] = jsonOf(kv["Value"])
+		kv := cdktest.As[map[string]any](t, e)
+		env[cdktest.As[string](t, kv["Name"])] = jsonOf(kv["Value"])
 	}
 	for k, v := range map[string]string{
 		"DB_HOST": `"order.cluster-abc.us-east-1.rds.amazonaws.com"`, "DB_PORT": `"5433"`, "DB_NAME": `"orders"`, "DB_IAM_USER": `"order_svc"`,
@@ -453,67 +442,50 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		"FEATURE_FLAGS": `"checkout-v2"`, "LOG_LEVEL": `"info"`, "OTEL_SERVICE_NAME": `"order"`,
 		"OTEL_EXPORTER_OTLP_ENDPOINT": `"http://127.0.0.1:4318"`, "OTEL_EXPORTER_OTLP_PROTOCOL": `"http/protobuf"`,
 	} {
-		if env[k] != v {
-			t.Errorf("Environment %s = %s, want %s", k, env[k], v)
-		}
+		assert.Equal(t, v, env[k], "Environment %s = %s, want %s", k, env[k], v)
 	}
-	if len(env) != 11 {
-		t.Errorf("Environment = %v, want exactly 11 variables", env)
-	}
+	assert.Len(t, env, 11)
 	// Credentials are ECS secrets, never plain values.
 	wantSecrets := map[string]string{
 		"DB_USER": dbSecret + ":username::", "DB_PASSWORD": dbSecret + ":password::", "REDIS_AUTH": redisArn + ":token::", "PAYMENTS_API_KEY": apiKeyArn,
 	}
 	for _, e := range asAnySlice(app["Secrets"]) {
-		kv := e.(map[string]any)
-		name := kv["Name"].(string)
-		if wantSecrets[name] != kv["ValueFrom"] {
-			t.Errorf("secret %s from %v, want %s", name, kv["ValueFrom"], wantSecrets[name])
-		}
+		kv := cdktest.As[map[string]any](t, e)
+		name := cdktest.As[string](t, kv["Name"])
+		assert.False(t, wantSecrets[name] != kv["ValueFrom"], "secret %s from %v, want %s", name, kv["ValueFrom"], wantSecrets[name])
 		delete(wantSecrets, name)
 		if _, plain := env[name]; plain {
 			t.Errorf("%s is both a secret and a plain variable", name)
 		}
 	}
-	if len(wantSecrets) != 0 {
-		t.Errorf("missing secrets %v", wantSecrets)
-	}
-	if got := jsonOf(app["DependsOn"]); got != `[{"Condition":"START","ContainerName":"adot-collector"}]` {
-		t.Errorf("main container DependsOn = %s", got)
-	}
+	assert.Len(t, wantSecrets, 0)
+	assert.Equal(t, `[{"Condition":"START","ContainerName":"adot-collector"}]`, jsonOf(app["DependsOn"]))
 
 	// The collector sidecar.
-	if col["Essential"] != false || col["User"] != "10001:10001" || col["ReadonlyRootFilesystem"] != true || col["Privileged"] != false {
-		t.Errorf("collector container = %v", col)
-	}
-	if got := jsonOf(col["Secrets"]); got != jsonOf([]any{map[string]any{"Name": "OTLP_AUTH_HEADER", "ValueFrom": otlpArn + ":header::"}}) {
-		t.Errorf("collector Secrets = %s", got)
-	}
-	if got := names(col["Environment"]); jsonOf(got) != `["AOT_CONFIG_CONTENT"]` {
+	assert.False(t, col["Essential"] != false || col["User"] != "10001:10001" || col["ReadonlyRootFilesystem"] != true || col["Privileged"] != false, "collector container = %v", col)
+	assert.Equal(t, jsonOf([]any{map[string]any{"Name": "OTLP_AUTH_HEADER", "ValueFrom": otlpArn + ":header::"}}), jsonOf(col["Secrets"]))
+	if got := names(t, col["Environment"]); jsonOf(got) != `["AOT_CONFIG_CONTENT"]` {
 		t.Errorf("collector Environment = %v, want AOT_CONFIG_CONTENT only", got)
 	}
 	// The configuration reaches the template through Fn::Sub, which fills in the region and
 	// hands the collector its escaped ${env:…} references unescaped.
 	cfg := collectorConfigOf(t, col)
-	if region := cfg["exporters"].(map[string]any)["awsxray"].(map[string]any)["region"]; region != "us-east-1" {
+	if region := cdktest.Path[string](t, cfg, "exporters", "awsxray", "region"); region != "us-east-1" {
 		t.Errorf("awsxray region = %v", region)
 	}
-	pipelines := cfg["service"].(map[string]any)["pipelines"].(map[string]any)
-	if got := jsonOf(pipelines["traces"].(map[string]any)["exporters"]); got != `["awsxray","otlphttp"]` {
-		t.Errorf("trace exporters = %s", got)
-	}
-	otlp := cfg["exporters"].(map[string]any)["otlphttp"].(map[string]any)
+	pipelines := cdktest.Path[map[string]any](t, cfg, "service", "pipelines")
+	assert.Equal(t, `["awsxray","otlphttp"]`, jsonOf(cdktest.As[map[string]any](t, pipelines["traces"])["exporters"]))
+	otlp := cdktest.Path[map[string]any](t, cfg, "exporters", "otlphttp")
 	if otlp["endpoint"] != "https://otlp-gateway-prod-us-east-0.grafana.net/otlp" ||
 		jsonOf(otlp["headers"]) != `{"Authorization":"${env:OTLP_AUTH_HEADER}"}` {
 		t.Errorf("otlphttp exporter = %v", otlp)
 	}
-	if got := jsonOf(cfg["receivers"]); got != `{"otlp":{"protocols":{"grpc":{"endpoint":"127.0.0.1:4317"},"http":{"endpoint":"127.0.0.1:4318"}}}}` {
-		t.Errorf("receivers = %s", got)
-	}
+	assert.Equal(t, `{"otlp":{"protocols":{"grpc":{"endpoint":"127.0.0.1:4317"},"http":{"endpoint":"127.0.0.1:4318"}}}}`, jsonOf(cfg["receivers"]))
 
 	// The task role: rds-db:connect as its own user, read of its own secret, X-Ray writes; nothing else.
-	task := raw.policiesOf("ServiceTaskRole")
+	task := raw.policiesOf(t, "ServiceTaskRole")
 	var tracing, grants []map[string]any
+	require.NotEmpty(t, task)
 	for id, statements := range task {
 		if strings.Contains(id, "TracingPolicy") {
 			tracing = statements
@@ -531,9 +503,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	resources := map[string][]string{}
 	for _, st := range grants {
 		for _, a := range asStrings(st["Action"]) {
-			if strings.Contains(a, "*") {
-				t.Errorf("task role action %q has a wildcard", a)
-			}
+			assert.NotContains(t, a, "*")
 			resources[a] = append(resources[a], jsonOf(st["Resource"]))
 		}
 	}
@@ -543,21 +513,18 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		"secretsmanager:DescribeSecret": {`"` + readArn + `"`},
 		"kms:Decrypt":                   {`"` + readKey + `"`},
 	}
-	if jsonOf(resources) != jsonOf(wantTask) {
-		t.Errorf("task role grants = %v\nwant %v", resources, wantTask)
-	}
+	assert.False(t, jsonOf(resources) != jsonOf(wantTask), "task role grants = %v\nwant %v", resources, wantTask)
 
 	// The service starts only once every policy of both roles is attached.
 	serviceID, _ := raw.only(t, "AWS::ECS::Service")
 	for id, r := range raw.Resources {
-		if r.Type == "AWS::IAM::ManagedPolicy" && !contains(asAny(raw.Resources[serviceID].DependsOn), id) {
-			t.Errorf("service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, id)
-		}
+		assert.False(t, r.Type == "AWS::IAM::ManagedPolicy" && !contains(asAny(raw.Resources[serviceID].DependsOn), id), "service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, id)
 	}
 
 	// The execution role reads exactly the secrets it injects (and decrypts the database secret's key).
 	execResources := map[string]bool{}
-	for _, statements := range raw.policiesOf("ServiceExecutionRole") {
+	require.NotEmpty(t, raw.policiesOf(t, "ServiceExecutionRole"))
+	for _, statements := range raw.policiesOf(t, "ServiceExecutionRole") {
 		for _, st := range statements {
 			if contains(st["Action"], "secretsmanager:GetSecretValue") || contains(st["Action"], "kms:Decrypt") {
 				for _, r := range asStrings(st["Resource"]) {
@@ -567,13 +534,9 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		}
 	}
 	for _, want := range []string{dbSecret, redisArn, otlpArn, apiKeyArn, dbKey} {
-		if !execResources[want] {
-			t.Errorf("execution role cannot read %s (reads %v)", want, execResources)
-		}
+		assert.False(t, !execResources[want], "execution role cannot read %s (reads %v)", want, execResources)
 	}
-	if len(execResources) != 5 || execResources[readArn] {
-		t.Errorf("execution role reads %v, want exactly the 4 injected secrets and the database key", execResources)
-	}
+	assert.False(t, len(execResources) != 5 || execResources[readArn], "execution role reads %v, want exactly the 4 injected secrets and the database key", execResources)
 }
 
 // collectorConfigOf evaluates the Fn::Sub of a collector's AOT_CONFIG_CONTENT the way
@@ -581,17 +544,11 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 func collectorConfigOf(t *testing.T, col map[string]any) map[string]any {
 	t.Helper()
 	env := asAnySlice(col["Environment"])
-	if len(env) != 1 {
-		t.Fatalf("collector Environment = %v, want AOT_CONFIG_CONTENT only", env)
-	}
-	sub, ok := env[0].(map[string]any)["Value"].(map[string]any)["Fn::Sub"].(string)
-	if !ok {
-		t.Fatalf("AOT_CONFIG_CONTENT = %v, want an Fn::Sub string", env[0])
-	}
+	require.Len(t, env, 1)
+	sub, ok := cdktest.Path[map[string]any](t, env[0], "Value")["Fn::Sub"].(string)
+	require.True(t, ok, "AOT_CONFIG_CONTENT = %v, want an Fn::Sub string", env[0])
 	text := strings.ReplaceAll(sub, "${AWS::Region}", "us-east-1")
-	if strings.Contains(strings.ReplaceAll(text, "${!", ""), "${") {
-		t.Fatalf("AOT_CONFIG_CONTENT has an unescaped ${…} besides the region: %s", sub)
-	}
+	require.NotContains(t, strings.ReplaceAll(text, "${!", ""), "${")
 	var cfg map[string]any
 	if err := yaml.Unmarshal([]byte(strings.ReplaceAll(text, "${!", "${")), &cfg); err != nil {
 		t.Fatalf("AOT_CONFIG_CONTENT: %v\n%s", err, text)
@@ -603,17 +560,11 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 	s := synth(t)
 	raw := readTemplate(t, s.relaxed)
 	_, td := raw.only(t, "AWS::ECS::TaskDefinition")
-	if got := jsonOf(td["RuntimePlatform"]); got != `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}` {
-		t.Errorf("RuntimePlatform = %s", got)
-	}
-	if td["Volumes"] != nil {
-		t.Errorf("Volumes = %v, want none with a writable root filesystem", td["Volumes"])
-	}
+	assert.Equal(t, `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}`, jsonOf(td["RuntimePlatform"]))
+	assert.Nil(t, td["Volumes"])
 	app := containers(t, raw)["cart"]
-	if app["ReadonlyRootFilesystem"] != false || app["User"] != "0" || app["MountPoints"] != nil {
-		t.Errorf("container = %v, want a writable root filesystem, user 0 and no scratch mount", app)
-	}
-	if lp := app["LinuxParameters"].(map[string]any); lp["InitProcessEnabled"] != true || strings.Contains(jsonOf(lp), "Drop") {
+	assert.False(t, app["ReadonlyRootFilesystem"] != false || app["User"] != "0" || app["MountPoints"] != nil, "container = %v, want a writable root filesystem, user 0 and no scratch mount", app)
+	if lp := cdktest.As[map[string]any](t, app["LinuxParameters"]); lp["InitProcessEnabled"] != true || strings.Contains(jsonOf(lp), "Drop") {
 		t.Errorf("LinuxParameters = %v, want an init process and capabilities kept for root", lp)
 	}
 	keyID, _ := raw.only(t, "AWS::KMS::Key")
@@ -628,18 +579,13 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 	if got := jsonOf(cfg["exporters"]); got != `{"awsxray":{"region":"us-east-1"}}` || col["Secrets"] != nil {
 		t.Errorf("collector exporters = %s, secrets %v: want X-Ray only", got, col["Secrets"])
 	}
-	if got := jsonOf(cfg["service"].(map[string]any)["pipelines"]); got != `{"traces":{"exporters":["awsxray"],"processors":["memory_limiter","batch"],"receivers":["otlp"]}}` {
-		t.Errorf("pipelines = %s, want traces to X-Ray only", got)
-	}
-	if col["Image"] != DefaultAdotImage {
-		t.Errorf("collector image = %v, want %s", col["Image"], DefaultAdotImage)
-	}
+	assert.Equal(t, `{"traces":{"exporters":["awsxray"],"processors":["memory_limiter","batch"],"receivers":["otlp"]}}`, jsonOf(cdktest.As[map[string]any](t, cfg["service"])["pipelines"]))
+	assert.Equal(t, DefaultAdotImage, col["Image"], "collector image = %v, want %s", col["Image"], DefaultAdotImage)
 	// An image outside ECR needs no registry token: no Resource "*" and no suppression.
-	for id, statements := range raw.policiesOf("ServiceExecutionRole") {
+	require.NotEmpty(t, raw.policiesOf(t, "ServiceExecutionRole"))
+	for id, statements := range raw.policiesOf(t, "ServiceExecutionRole") {
 		for _, st := range statements {
-			if contains(st["Resource"], "*") {
-				t.Errorf("execution policy %s has Resource \"*\": %v", id, st)
-			}
+			assert.False(t, contains(st["Resource"], "*"), "execution policy %s has Resource \"*\": %v", id, st)
 		}
 		if md := raw.Resources[id].Metadata; strings.Contains(jsonOf(md), "IAM5") {
 			t.Errorf("execution policy %s carries an IAM5 suppression without a wildcard: %v", id, md)
@@ -653,133 +599,101 @@ func TestSuppressionsAreExact(t *testing.T) {
 	for id, r := range raw.Resources {
 		md, _ := r.Metadata["cdk_nag"].(map[string]any)
 		for _, rule := range asAnySlice(md["rules_to_suppress"]) {
-			rule := rule.(map[string]any)
-			key := r.Type + " " + rule["id"].(string)
+			rule := cdktest.As[map[string]any](t, rule)
+			key := r.Type + " " + cdktest.As[string](t, rule["id"])
 			found[key] = true
 			switch key {
 			case "AWS::ECS::TaskDefinition AwsSolutions-ECS2":
 			case "AWS::IAM::ManagedPolicy AwsSolutions-IAM5":
-				if jsonOf(rule["applies_to"]) != `["Resource::*"]` {
-					t.Errorf("%s: IAM5 applies to %v, want Resource::* only", id, rule["applies_to"])
-				}
-				reason := rule["reason"].(string)
-				if !strings.Contains(reason, "ecr:GetAuthorizationToken") && !strings.Contains(reason, "xray:PutTraceSegments") {
-					t.Errorf("%s: IAM5 reason %q names neither wildcard", id, reason)
-				}
+				assert.Equal(t, `["Resource::*"]`, jsonOf(rule["applies_to"]), "%s: IAM5 applies to %v, want Resource::* only", id, rule["applies_to"])
+				reason := cdktest.As[string](t, rule["reason"])
+				assert.True(t, strings.Contains(reason, "ecr:GetAuthorizationToken") || strings.Contains(reason, "xray:PutTraceSegments"),
+					"%s: IAM5 reason %q names neither wildcard", id, reason)
 			default:
 				t.Errorf("%s: unexpected suppression %s", id, key)
 			}
 		}
 	}
-	if len(found) != 2 {
-		t.Errorf("suppressions = %v, want ECS2 on the task definition and IAM5 on the two policies", found)
-	}
-}
-
-func TestFargateTable(t *testing.T) {
-	ok := [][2]int{{256, 512}, {256, 2048}, {512, 1024}, {512, 4096}, {1024, 8192}, {2048, 16384}, {4096, 30720},
-		{8192, 16384}, {8192, 61440}, {16384, 32768}, {16384, 122880}}
-	bad := [][2]int{{256, 1536}, {256, 4096}, {512, 512}, {512, 1536}, {1024, 1024}, {4096, 31744}, {8192, 20000},
-		{8192, 17408}, {16384, 40000}, {300, 1024}}
-	for _, c := range ok {
-		if !fargatePairOK(c[0], c[1]) {
-			t.Errorf("cpu %d memory %d rejected", c[0], c[1])
-		}
-	}
-	for _, c := range bad {
-		if fargatePairOK(c[0], c[1]) {
-			t.Errorf("cpu %d memory %d accepted", c[0], c[1])
-		}
-	}
+	assert.Len(t, found, 2)
 }
 
 func TestInvalidPropsAreRejected(t *testing.T) {
 	s := synth(t)
 	otherTg := elbv2.ApplicationTargetGroup_FromTargetGroupAttributes(s.minimal, jsii.String("OtherTg"), &elbv2.TargetGroupAttributes{TargetGroupArn: jsii.String(tgArn)})
+	otherAlb := elbv2.ApplicationLoadBalancer_FromApplicationLoadBalancerAttributes(s.minimal, jsii.String("OtherAlb"),
+		&elbv2.ApplicationLoadBalancerAttributes{LoadBalancerArn: jsii.String(albArn), SecurityGroupId: jsii.String("sg-0fedcba9876543210")})
 	base := func() ServiceProps {
 		p := ServiceProps{
 			Name: "product", Cluster: s.minimalOut.Service.Cluster(), Namespace: s.minimalOut.Service.CloudMapService().Namespace(),
 			Vpc: s.minimalOut.Service.Cluster().Vpc(), Subnets: &ec2.SubnetSelection{SubnetGroupName: jsii.String("App")},
 			SecurityGroup: (*s.minimalOut.Service.Connections().SecurityGroups())[0], Image: ecs.ContainerImage_FromRegistry(jsii.String("x"), nil),
-			TargetGroup:          otherTg,
-			LoadBalancerFullName: jsii.String(albName),
+			TargetGroup:  otherTg,
+			LoadBalancer: otherAlb,
 		}
 		return p
 	}
 	secret := importedSecret(s.minimal, "AnySecret", dbSecret, "")
-	cases := []struct {
-		name   string
-		mutate func(*ServiceProps)
-		want   string
-	}{
-		{"an uppercase name", func(p *ServiceProps) { p.Name = "Product" }, `Name "Product" must match`},
-		{"a name over 31 characters", func(p *ServiceProps) { p.Name = strings.Repeat("a", 32) }, "must match"},
-		{"a missing cluster", func(p *ServiceProps) { p.Cluster = nil }, "Cluster is required"},
-		{"a missing namespace", func(p *ServiceProps) { p.Namespace = nil }, "Namespace is required"},
-		{"a missing target group", func(p *ServiceProps) { p.TargetGroup = nil }, "TargetGroup is required"},
-		{"a missing load balancer name", func(p *ServiceProps) { p.LoadBalancerFullName = nil }, "LoadBalancerFullName is required"},
-		{"a load balancer ARN instead of its full name", func(p *ServiceProps) {
-			p.LoadBalancerFullName = jsii.String("arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/" + albName)
-		}, "is not an ALB full name"},
-		{"a CPU value Fargate does not offer", func(p *ServiceProps) { p.Cpu = 768 }, "Cpu 768 is not a Fargate CPU value"},
-		{"too little memory for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 1024, 1024 }, "Memory 1024 is not offered with Cpu 1024 on Fargate (allowed: 2048 to 8192 in steps of 1024 MiB)"},
-		{"memory off the step for the CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 8192, 18432 }, "Memory 18432 is not offered with Cpu 8192"},
-		{"too much memory for the smallest CPU", func(p *ServiceProps) { p.Cpu, p.Memory = 256, 4096 }, "(allowed: 512, 1024 or 2048 MiB)"},
-		{"a port out of range", func(p *ServiceProps) { p.Port = 70000 }, "Port 70000 is outside 1-65535"},
-		{"the collector's port with the sidecar on", func(p *ServiceProps) { p.Port, p.Adot = 4317, &AdotSidecar{} }, "Port 4317 is taken by the ADOT collector"},
-		{"a stop timeout over Fargate's limit", func(p *ServiceProps) { p.StopTimeout = awscdk.Duration_Minutes(jsii.Number(3)) }, "StopTimeout 3 minutes is outside 2-120"},
-		{"a minimum above the desired count", func(p *ServiceProps) { p.MinCount, p.DesiredCount = 3, 2 }, "MinCount 3, DesiredCount 2 and MaxCount 20 must satisfy"},
-		{"a desired count above the maximum", func(p *ServiceProps) { p.DesiredCount, p.MaxCount = 30, 20 }, "DesiredCount 30 and MaxCount 20"},
-		{"a minimum of zero tasks", func(p *ServiceProps) { p.MinCount = -1 }, "MinCount -1 must be at least 1"},
-		{"a maximum above the tasks-per-service quota", func(p *ServiceProps) { p.MaxCount = 6000 }, "MaxCount 6000 is above 5000"},
-		{"a CPU target above 100", func(p *ServiceProps) { p.CpuTarget = 101 }, "CpuTarget 101 is outside 1-100"},
-		{"a negative memory target", func(p *ServiceProps) { p.MemoryTarget = -5 }, "MemoryTarget -5 is outside 1-100"},
-		{"a negative request target", func(p *ServiceProps) { p.RequestsPerTarget = -1 }, "RequestsPerTarget -1 must be at least 1"},
-		{"a minimum healthy percent above 100", func(p *ServiceProps) { p.MinHealthyPercent = 120 }, "MinHealthyPercent 120 is outside 0-100"},
-		{"a maximum healthy percent above 200", func(p *ServiceProps) { p.MaxHealthyPercent = 250 }, "MaxHealthyPercent 250 is outside 100-200"},
-		{"healthy percents that block a rolling deployment", func(p *ServiceProps) { p.MaxHealthyPercent = 100 }, "MaxHealthyPercent 100 must be above MinHealthyPercent 100"},
-		{"a credential in the plain environment", func(p *ServiceProps) { p.Environment = map[string]*string{"DB_PASSWORD_FALLBACK": jsii.String("x")} }, `Environment["DB_PASSWORD_FALLBACK"] reads like a credential`},
-		{"an API key in the plain environment", func(p *ServiceProps) { p.Environment = map[string]*string{"STRIPE_API_KEY": jsii.String("x")} }, `Environment["STRIPE_API_KEY"] reads like a credential`},
-		{"a variable the construct sets", func(p *ServiceProps) { p.Environment = map[string]*string{"DB_HOST": jsii.String("x")} }, `Environment["DB_HOST"] is set by the construct itself`},
-		{"a malformed variable name", func(p *ServiceProps) { p.Environment = map[string]*string{"1X": jsii.String("x")} }, `Environment["1X"] is not a variable name`},
-		{"a platform-reserved variable", func(p *ServiceProps) { p.Environment = map[string]*string{"AWS_REGION": jsii.String("x")} }, `Environment["AWS_REGION"]: the ECS_ and AWS_ prefixes are reserved`},
-		{"a secret also in the environment", func(p *ServiceProps) {
+	cases := []cdktest.Invalid[ServiceProps]{
+		{Name: "an uppercase name", Mutate: func(p *ServiceProps) { p.Name = "Product" }, Want: `Name "Product" must match`},
+		{Name: "a name over 31 characters", Mutate: func(p *ServiceProps) { p.Name = strings.Repeat("a", 32) }, Want: "must match"},
+		{Name: "a missing cluster", Mutate: func(p *ServiceProps) { p.Cluster = nil }, Want: "Cluster is required"},
+		{Name: "a missing namespace", Mutate: func(p *ServiceProps) { p.Namespace = nil }, Want: "Namespace is required"},
+		{Name: "a missing target group", Mutate: func(p *ServiceProps) { p.TargetGroup = nil }, Want: "TargetGroup is required"},
+		{Name: "a missing load balancer", Mutate: func(p *ServiceProps) { p.LoadBalancer = nil }, Want: "LoadBalancer is required"},
+		{Name: "a CPU value Fargate does not offer", Mutate: func(p *ServiceProps) { p.Cpu = 768 }, Want: "Cpu 768 is not a Fargate CPU value"},
+		{Name: "too little memory for the CPU", Mutate: func(p *ServiceProps) { p.Cpu, p.Memory = 1024, 1024 }, Want: "Memory 1024 is not offered with Cpu 1024 on Fargate (allowed: [2048 3072 4096 5120 6144 7168 8192] MiB)"},
+		{Name: "memory off the step for the CPU", Mutate: func(p *ServiceProps) { p.Cpu, p.Memory = 8192, 18432 }, Want: "Memory 18432 is not offered with Cpu 8192"},
+		{Name: "too much memory for the smallest CPU", Mutate: func(p *ServiceProps) { p.Cpu, p.Memory = 256, 4096 }, Want: "(allowed: [512 1024 2048] MiB)"},
+		{Name: "a port out of range", Mutate: func(p *ServiceProps) { p.Port = 70000 }, Want: "Port 70000 is outside 1-65535"},
+		{Name: "the collector's port with the sidecar on", Mutate: func(p *ServiceProps) { p.Port, p.Adot = 4317, &AdotSidecar{} }, Want: "Port 4317 is taken by the ADOT collector"},
+		{Name: "a stop timeout over Fargate's limit", Mutate: func(p *ServiceProps) { p.StopTimeout = awscdk.Duration_Minutes(jsii.Number(3)) }, Want: "StopTimeout 3 minutes is outside 2-120"},
+		{Name: "a minimum above the desired count", Mutate: func(p *ServiceProps) { p.MinCount, p.DesiredCount = 3, 2 }, Want: "MinCount 3, DesiredCount 2 and MaxCount 20 must satisfy"},
+		{Name: "a desired count above the maximum", Mutate: func(p *ServiceProps) { p.DesiredCount, p.MaxCount = 30, 20 }, Want: "DesiredCount 30 and MaxCount 20"},
+		{Name: "a minimum of zero tasks", Mutate: func(p *ServiceProps) { p.MinCount = -1 }, Want: "MinCount -1 must be at least 1"},
+		{Name: "a maximum above the tasks-per-service quota", Mutate: func(p *ServiceProps) { p.MaxCount = 6000 }, Want: "MaxCount 6000 is above 1000 tasks per service"},
+		{Name: "a CPU target above 100", Mutate: func(p *ServiceProps) { p.CpuTarget = 101 }, Want: "CpuTarget 101 is outside 1-100"},
+		{Name: "a negative memory target", Mutate: func(p *ServiceProps) { p.MemoryTarget = -5 }, Want: "MemoryTarget -5 is outside 1-100"},
+		{Name: "a negative request target", Mutate: func(p *ServiceProps) { p.RequestsPerTarget = -1 }, Want: "RequestsPerTarget -1 must be at least 1"},
+		{Name: "a minimum healthy percent above 100", Mutate: func(p *ServiceProps) { p.MinHealthyPercent = ptr(120) }, Want: "MinHealthyPercent 120 is outside 0-100"},
+		{Name: "a maximum healthy percent above 200", Mutate: func(p *ServiceProps) { p.MaxHealthyPercent = 250 }, Want: "MaxHealthyPercent 250 is outside 100-200"},
+		{Name: "healthy percents that block a rolling deployment", Mutate: func(p *ServiceProps) { p.MaxHealthyPercent = 100 }, Want: "MaxHealthyPercent 100 must be above MinHealthyPercent 100"},
+		{Name: "a credential in the plain environment", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"DB_PASSWORD_FALLBACK": jsii.String("x")} }, Want: `Environment["DB_PASSWORD_FALLBACK"] reads like a credential`},
+		{Name: "an API key in the plain environment", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"STRIPE_API_KEY": jsii.String("x")} }, Want: `Environment["STRIPE_API_KEY"] reads like a credential`},
+		{Name: "a variable the construct sets", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"DB_HOST": jsii.String("x")} }, Want: `Environment["DB_HOST"] is set by the construct itself`},
+		{Name: "a malformed variable name", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"1X": jsii.String("x")} }, Want: `Environment["1X"] is not a variable name`},
+		{Name: "a platform-reserved variable", Mutate: func(p *ServiceProps) { p.Environment = map[string]*string{"AWS_REGION": jsii.String("x")} }, Want: `Environment["AWS_REGION"]: the prefixes [AWS_ ECS_] are reserved`},
+		{Name: "a secret also in the environment", Mutate: func(p *ServiceProps) {
 			p.Environment = map[string]*string{"SIGNING": jsii.String("x")}
 			p.Secrets = map[string]SecretVariable{"SIGNING": {Secret: secret}}
-		}, `Secrets["SIGNING"] is also in Environment`},
-		{"a database secret without a database", func(p *ServiceProps) { p.DatabaseSecret = secret }, "DatabaseSecret is set but DatabaseHost is not"},
-		{"a database resource id without a database", func(p *ServiceProps) { p.DatabaseResourceId = jsii.String("cluster-ABC") }, "DatabaseResourceId is set but DatabaseHost is not"},
-		{"a malformed database resource id", func(p *ServiceProps) {
-			p.DatabaseHost, p.DatabaseResourceId = jsii.String("db"), jsii.String("my-cluster")
-		}, `DatabaseResourceId "my-cluster" is not a DbClusterResourceId`},
-		{"a database user with a space", func(p *ServiceProps) { p.DatabaseUser = "order svc" }, `DatabaseUser "order svc" must match`},
-		{"a database port out of range", func(p *ServiceProps) { p.DatabasePort = 65536 }, "DatabasePort 65536 is outside 1-65535"},
-		{"a cache secret without a cache", func(p *ServiceProps) { p.RedisAuthSecret = secret }, "RedisAuthSecret is set but RedisHost is not"},
-		{"a cache port out of range", func(p *ServiceProps) { p.RedisPort = -1 }, "RedisPort -1 is outside 1-65535"},
-		{"a log group name with a space", func(p *ServiceProps) { p.LogGroupName = "/ecs/my service" }, `LogGroupName "/ecs/my service"`},
-		{"infinite log retention", func(p *ServiceProps) { p.LogRetention = logs.RetentionDays_INFINITE }, `LogRetention "INFINITE" is not a finite`},
-		{"root without AllowRoot", func(p *ServiceProps) { p.User = "root" }, `User "root" runs the container as root; set AllowRoot`},
-		{"the root group without AllowRoot", func(p *ServiceProps) { p.User = "1000:0" }, `User "1000:0" runs the container as root`},
-		{"a malformed user", func(p *ServiceProps) { p.User = "1000:1000:1000" }, `User "1000:1000:1000" is not`},
-		{"a plain-http OTLP endpoint", func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "http://collector:4318"} }, `Adot.OtlpEndpoint "http://collector:4318" is not an https URL`},
-		{"an OTLP endpoint with credentials", func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "https://u:p@otlp.example.com"} }, "is not an https URL without credentials"},
-		{"an OTLP secret without an endpoint", func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpSecret: secret} }, "Adot.OtlpSecret is set but Adot.OtlpEndpoint is not"},
+		}, Want: `Secrets["SIGNING"] is also in Environment`},
+		{Name: "a database without a host", Mutate: func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.Host = nil }) }, Want: "Database.Host is required"},
+		{Name: "a database without a resource id", Mutate: func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.ResourceId = nil }) },
+			Want: "Database.ResourceId is required: the task role connects with IAM authentication"},
+		{Name: "a malformed database resource id", Mutate: func(p *ServiceProps) {
+			p.Database = connection(func(c *database.Connection) { c.ResourceId = jsii.String("my-cluster") })
+		}, Want: `Database.ResourceId "my-cluster" is not a DbClusterResourceId`},
+		{Name: "a malformed database name", Mutate: func(p *ServiceProps) {
+			p.Database = connection(func(c *database.Connection) { c.DatabaseName = "or ders" })
+		},
+			Want: `Database.DatabaseName "or ders" must match`},
+		{Name: "a database port out of range", Mutate: func(p *ServiceProps) { p.Database = connection(func(c *database.Connection) { c.Port = 65536 }) },
+			Want: "Database.Port 65536 is outside 1-65535"},
+		{Name: "a database user with a space", Mutate: func(p *ServiceProps) { p.DatabaseUser = "order svc" }, Want: `DatabaseUser "order svc" must match`},
+		{Name: "a cache secret without a cache", Mutate: func(p *ServiceProps) { p.RedisAuthSecret = secret }, Want: "RedisAuthSecret is set but RedisHost is not"},
+		{Name: "a cache port out of range", Mutate: func(p *ServiceProps) { p.RedisPort = -1 }, Want: "RedisPort -1 is outside 1-65535"},
+		{Name: "a log group name with a space", Mutate: func(p *ServiceProps) { p.LogGroupName = "/ecs/my service" }, Want: `LogGroupName "/ecs/my service"`},
+		{Name: "infinite log retention", Mutate: func(p *ServiceProps) { p.LogRetention = logs.RetentionDays_INFINITE }, Want: `LogRetention "INFINITE" is not a finite`},
+		{Name: "root without AllowRoot", Mutate: func(p *ServiceProps) { p.User = "root" }, Want: `User "root" runs the container as root; set AllowRoot`},
+		{Name: "the root group without AllowRoot", Mutate: func(p *ServiceProps) { p.User = "1000:0" }, Want: `User "1000:0" runs the container as root`},
+		{Name: "a malformed user", Mutate: func(p *ServiceProps) { p.User = "1000:1000:1000" }, Want: `User "1000:1000:1000" is not`},
+		{Name: "a plain-http OTLP endpoint", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "http://collector:4318"} }, Want: `Adot.OtlpEndpoint "http://collector:4318" is not an https URL`},
+		{Name: "an OTLP endpoint with credentials", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "https://u:p@otlp.example.com"} }, Want: "is not an https URL without credentials"},
+		{Name: "an OTLP secret without an endpoint", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpSecret: secret} }, Want: "Adot.OtlpSecret is set but Adot.OtlpEndpoint is not"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := base()
-			c.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, c.want)
-			}
-		})
-	}
+	cdktest.Rejects(t, base, func(p ServiceProps) error { return p.withDefaults().validate() }, cases)
 
 	t.Run("the valid base props pass", func(t *testing.T) {
-		if err := base().withDefaults().validate(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, base().withDefaults().validate())
 	})
 
 	t.Run("NewService returns every problem instead of panicking", func(t *testing.T) {
@@ -805,39 +719,30 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			{"Subnets selects nothing in Vpc"},
 		} {
 			for _, w := range want {
-				if errs[i] == nil || !strings.Contains(errs[i].Error(), w) {
-					t.Errorf("error = %v, want it to contain %q", errs[i], w)
-				}
+				assert.False(t, errs[i] == nil || !strings.Contains(errs[i].Error(), w), "error = %v, want it to contain %q", errs[i], w)
 			}
 		}
 	})
 }
 
-func TestNagAndCdkAnnotationsAreClean(t *testing.T) {
+func TestPassesTheGates(t *testing.T) {
 	s := synth(t)
-	cdktest.NoAnnotations(t, s.minimal, s.full, s.relaxed)
+	cdktest.Gates(t, s.dir, s.minimal, s.full, s.relaxed)
 }
 
-// TestNagPacksRan guards the test above: an annotation-free stack proves nothing if the packs
-// never ran, so each pack's report must exist.
-func TestNagPacksRan(t *testing.T) {
+// TestNagPacksEvaluatedTheServiceRules: beyond running, the packs evaluated the ECS and IAM rules
+// this construct's suppressions and policies are about.
+func TestNagPacksEvaluatedTheServiceRules(t *testing.T) {
 	s := synth(t)
 	for _, stack := range []string{"Minimal", "Full", "Relaxed"} {
 		for _, pack := range []string{"AwsSolutions", "NIST.800.53.R5"} {
 			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
 			data, err := os.ReadFile(filepath.Join(s.dir, pack+"--"+stack+"-NagReport.csv"))
 			rule := map[string]string{"AwsSolutions": `"AwsSolutions-ECS2",`, "NIST.800.53.R5": `"NIST.800.53.R5-IAMNoInlinePolicy",`}[pack]
-			if err != nil || !strings.Contains(string(data), rule) {
-				t.Errorf("%s report of %s: %v (%d bytes), want the ECS and IAM rules evaluated", pack, stack, err, len(data))
-			}
+			assert.False(t, err != nil || !strings.Contains(string(data), rule), "%s report of %s: %v (%d bytes), want the ECS and IAM rules evaluated", pack, stack, err, len(data))
 		}
 	}
 }
-
-// TestValidationReportIsClean reads aws-cdk-lib's validation report when synth wrote one.
-func TestValidationReportIsClean(t *testing.T) { cdktest.ValidationReportClean(t, synth(t).dir) }
-
-func TestCfnLintIsClean(t *testing.T) { cdktest.CfnLintClean(t, synth(t).dir, 3) }
 
 // TestSecretsOfAnotherStackAreGrantedInThisStackOnly: a database secret (with its key) made in a
 // Data stack that the service's stack imports from. The grants stay in the service's stack —
@@ -852,7 +757,7 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 		key := kms.NewKey(data, jsii.String("Key"), &kms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		secret := sm.NewSecret(data, jsii.String("DbSecret"), &sm.SecretProps{EncryptionKey: key})
 		p := requiredProps(appStack)
-		p.DatabaseHost, p.DatabaseSecret = jsii.String("db.example.internal"), secret
+		p.Database = &database.Connection{Host: jsii.String("db.example.internal"), Port: database.Port, Secret: secret, ResourceId: jsii.String("cluster-ABCDEFGHIJ")}
 		if _, err := NewService(appStack, "Service", p); err != nil {
 			t.Fatal(err)
 		}
@@ -864,14 +769,12 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 	}
 	decrypts := 0
 	for _, r := range cdktest.OfType(t, appTpl, "AWS::IAM::ManagedPolicy") {
-		for _, st := range r["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		for _, st := range cdktest.Path[[]any](t, r, "Properties", "PolicyDocument", "Statement") {
 			js := jsonOf(st)
 			if strings.Contains(js, `"kms:Decrypt"`) && strings.Contains(js, `"Fn::ImportValue":"Data:`) && strings.Contains(js, "secretsmanager.us-east-1.amazonaws.com") {
 				decrypts++
 			}
 		}
 	}
-	if decrypts != 1 {
-		t.Errorf("%d statements decrypt with the Data stack's key via Secrets Manager, want 1", decrypts)
-	}
+	assert.Equal(t, 1, decrypts, "%d statements decrypt with the Data stack's key via Secrets Manager, want 1", decrypts)
 }

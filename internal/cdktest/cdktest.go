@@ -12,13 +12,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -59,6 +62,13 @@ func Context() map[string]any {
 	return doc.Context
 }
 
+// NewApp is an app with cdk.json's context that synthesizes into a temporary folder of t.
+func NewApp(t testing.TB) awscdk.App {
+	t.Helper()
+	ctx := Context()
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+}
+
 // NewStack adds a stack to app in Account and region, with the AZ lookup answered
 // (region+"a", "b", "c") so nothing needs credentials.
 func NewStack(app awscdk.App, id, region string) awscdk.Stack {
@@ -70,9 +80,40 @@ func NewStack(app awscdk.App, id, region string) awscdk.Stack {
 	return stack
 }
 
+// ImportedVpc imports (never creates) a three-tier VPC into scope, with the subnet groups the
+// network construct names: Public, App (private with egress) and Data (isolated), one subnet
+// each in region a, b and c. Constructs built on it add only their own resources to a template.
+func ImportedVpc(scope constructs.Construct, region string) ec2.IVpc {
+	ids := func(prefix string) *[]*string {
+		return jsii.Strings(prefix+"0000000000000a1", prefix+"0000000000000a2", prefix+"0000000000000a3")
+	}
+	return ec2.Vpc_FromVpcAttributes(scope, jsii.String("Vpc"), &ec2.VpcAttributes{
+		VpcId:                       jsii.String("vpc-0123456789abcdef0"),
+		VpcCidrBlock:                jsii.String("10.9.0.0/16"),
+		AvailabilityZones:           jsii.Strings(region+"a", region+"b", region+"c"),
+		PublicSubnetIds:             ids("subnet-0p"),
+		PublicSubnetRouteTableIds:   ids("rtb-0p"),
+		PublicSubnetNames:           jsii.Strings("Public"),
+		PrivateSubnetIds:            ids("subnet-0a"),
+		PrivateSubnetRouteTableIds:  ids("rtb-0a"),
+		PrivateSubnetNames:          jsii.Strings("App"),
+		IsolatedSubnetIds:           ids("subnet-0d"),
+		IsolatedSubnetRouteTableIds: ids("rtb-0d"),
+		IsolatedSubnetNames:         jsii.Strings("Data"),
+	})
+}
+
+// Subnets selects a subnet group of ImportedVpc (or of the network construct) by name.
+func Subnets(group string) *ec2.SubnetSelection {
+	return &ec2.SubnetSelection{SubnetGroupName: jsii.String(group)}
+}
+
 // Once is the app the tests of a package share, built and synthesized once per test binary
 // (each synth costs seconds) into a temporary folder. The zero value is ready to use.
 type Once[T any] struct {
+	// Tweak, when set, changes the app's context (a copy of cdk.json's) before build runs.
+	Tweak func(ctx map[string]any)
+
 	once sync.Once
 	dir  string
 	out  T
@@ -97,6 +138,9 @@ func (o *Once[T]) Get(t testing.TB, prefix string, build func(app awscdk.App, di
 			return
 		}
 		ctx := Context()
+		if o.Tweak != nil {
+			o.Tweak(ctx)
+		}
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(o.dir)})
 		out, err := build(app, o.dir)
 		if err != nil {
@@ -141,11 +185,58 @@ func OfType(t testing.TB, template map[string]any, typ string) map[string]map[st
 	}
 	out := map[string]map[string]any{}
 	for id, r := range resources {
-		if res := r.(map[string]any); res["Type"] == typ {
+		if res, ok := r.(map[string]any); ok && res["Type"] == typ {
 			out[id] = res
 		}
 	}
 	return out
+}
+
+// Path walks decoded JSON (a template or part of one) down keys, each a map key or, for a
+// list, a decimal index, and returns what it finds there as T. A missing key or a value of
+// another type fails the test with the path, instead of panicking on an unchecked assertion.
+func Path[T any](t testing.TB, v any, keys ...string) T {
+	t.Helper()
+	cur := v
+	for i, k := range keys {
+		switch node := cur.(type) {
+		case map[string]any:
+			next, ok := node[k]
+			if !ok {
+				t.Fatalf("%s: no key %q (keys: %v)", strings.Join(keys[:i+1], "."), k, sortedKeys(node))
+			}
+			cur = next
+		case []any:
+			var n int
+			if _, err := fmt.Sscan(k, &n); err != nil || n < 0 || n >= len(node) {
+				t.Fatalf("%s: no index %q in a list of %d", strings.Join(keys[:i+1], "."), k, len(node))
+			}
+			cur = node[n]
+		default:
+			t.Fatalf("%s: %T is neither a map nor a list", strings.Join(keys[:i], "."), cur)
+		}
+	}
+	out, ok := cur.(T)
+	if !ok {
+		var want T
+		t.Fatalf("%s: %T, want %T", strings.Join(keys, "."), cur, want)
+	}
+	return out
+}
+
+// Props returns the Properties of a template resource (as OfType and Only return them).
+func Props(t testing.TB, resource map[string]any) map[string]any {
+	t.Helper()
+	return Path[map[string]any](t, resource, "Properties")
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Only returns the logical id and body of the one resource of type typ in template, and fails
@@ -208,14 +299,12 @@ func NoFindings(t testing.TB, gate func(dir string) ([]gates.Finding, error), di
 
 // PassesGates holds the app synthesized to dir to the app's quality gates: no error or warning
 // annotation on any of stacks, no cdk-nag report finding (gates.Nag) and no cfn-lint error or
-// warning (gates.CfnLint). Without cfn-lint on PATH the test is skipped after the other checks.
+// warning (gates.CfnLint). Without cfn-lint on PATH the test fails (the README installs it).
 func PassesGates(t testing.TB, dir string, stacks ...awscdk.Stack) {
 	t.Helper()
 	NoAnnotations(t, stacks...)
 	NoFindings(t, gates.Nag, dir)
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
+	requireCfnLint(t)
 	NoFindings(t, gates.CfnLint, dir)
 }
 
@@ -236,14 +325,18 @@ func NagPacksRan(t testing.TB, dir string, stacks ...string) {
 }
 
 // ValidationReportClean fails the test for each violation in the validation report of the app
-// synthesized to dir, when synth wrote one: the annotations always land there
-// (@aws-cdk/core:annotationsInValidationReport), the CloudFormation validator's findings too
-// unless CDK_VALIDATION=false.
+// synthesized to dir: the annotations land there (@aws-cdk/core:annotationsInValidationReport),
+// and the CloudFormation validator's findings. With CDK_VALIDATION=false the validator does not
+// run and synth writes no report; the test then says so by skipping (NoAnnotations still checks
+// the annotations). Otherwise a missing report fails: the check must not pass unread.
 func ValidationReportClean(t testing.TB, dir string) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "validation-report.json"))
 	if os.IsNotExist(err) {
-		return
+		if os.Getenv("CDK_VALIDATION") == "false" {
+			t.Skip("CDK_VALIDATION=false: the validator did not run and wrote no report")
+		}
+		t.Fatalf("%s has no validation-report.json although the validator ran", dir)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -266,13 +359,10 @@ func ValidationReportClean(t testing.TB, dir string) {
 }
 
 // CfnLintClean runs cfn-lint over the templates of the app synthesized to dir, which must number
-// templates, and fails the test on any error or warning. It skips the test when cfn-lint is not
-// on PATH.
+// templates, and fails the test on any error or warning, or when cfn-lint is not on PATH.
 func CfnLintClean(t testing.TB, dir string, templates int) {
 	t.Helper()
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
+	requireCfnLint(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	if len(files) != templates {
 		t.Fatalf("templates = %v, want %d", files, templates)
@@ -280,4 +370,85 @@ func CfnLintClean(t testing.TB, dir string, templates int) {
 	if out, err := exec.Command("cfn-lint", files...).CombinedOutput(); err != nil {
 		t.Fatalf("cfn-lint: %v\n%s", err, out)
 	}
+}
+
+// Str is the value of a jsii string, "" for nil.
+func Str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// As is v as T, or a test failure naming both types: the checked form of v.(T) for decoded JSON.
+func As[T any](t testing.TB, v any) T {
+	t.Helper()
+	out, ok := v.(T)
+	if !ok {
+		t.Fatalf("%T (%v), want %T", v, v, out)
+	}
+	return out
+}
+
+// Invalid is one broken prop of a props table: a sentence naming it, the change that breaks a
+// valid P, and what the error must contain.
+type Invalid[P any] struct {
+	Name   string
+	Mutate func(*P)
+	Want   string
+}
+
+// Rejects requires validate to accept valid() and, for each case, to reject its mutation of a
+// fresh valid() with an error containing Want (fresh, so a case that edits a slice in place
+// cannot leak into the next).
+func Rejects[P any](t *testing.T, valid func() P, validate func(P) error, cases []Invalid[P]) {
+	t.Helper()
+	if err := validate(valid()); err != nil {
+		t.Fatalf("the valid props are rejected: %v", err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			p := valid()
+			c.Mutate(&p)
+			err := validate(p)
+			if err == nil {
+				t.Fatalf("accepted; want an error containing %q", c.Want)
+			}
+			if !strings.Contains(err.Error(), c.Want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, c.Want)
+			}
+		})
+	}
+}
+
+// Gates runs, as subtests, every check a construct package's test app must pass: no error or
+// warning annotation on stacks, both cdk-nag packs ran on each of them, the validation report
+// is clean, and cfn-lint finds nothing in the templates synthesized to dir.
+func Gates(t *testing.T, dir string, stacks ...awscdk.Stack) {
+	t.Helper()
+	names := make([]string, len(stacks))
+	for i, s := range stacks {
+		names[i] = *s.StackName()
+	}
+	t.Run("no error or warning annotation", func(t *testing.T) { NoAnnotations(t, stacks...) })
+	t.Run("both cdk-nag packs ran", func(t *testing.T) { NagPacksRan(t, dir, names...) })
+	t.Run("the validation report is clean", func(t *testing.T) { ValidationReportClean(t, dir) })
+	t.Run("cfn-lint is clean", func(t *testing.T) { CfnLintClean(t, dir, len(stacks)) })
+}
+
+// requireCfnLint stops the test when cfn-lint is missing: a gate that cannot run must not pass
+// by skipping.
+func requireCfnLint(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		t.Fatal("cfn-lint is not on PATH: install it as the README says (pip install cfn-lint)")
+	}
+}
+
+// Main is a package's TestMain for a package with one shared app: it runs the tests, removes the
+// app's folder (unless KEEP_SYNTH is set) and exits with the tests' code.
+func (o *Once[T]) Main(m *testing.M) {
+	code := m.Run()
+	o.Remove()
+	os.Exit(code)
 }

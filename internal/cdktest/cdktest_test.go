@@ -2,8 +2,10 @@ package cdktest
 
 import (
 	"fmt"
-	"reflect"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // recorder is a testing.TB whose Fatalf records the failure instead of stopping the test.
@@ -17,42 +19,69 @@ func (r *recorder) Fatalf(format string, args ...any) {
 	r.failures = append(r.failures, fmt.Sprintf(format, args...))
 }
 
+// recorded runs f against a recorder and returns its failures; f's own code after a recorded
+// Fatalf may panic on the zero value it got, which counts as stopped.
+func recorded(t *testing.T, f func(tb testing.TB)) []string {
+	r := &recorder{TB: t}
+	func() {
+		defer func() { _ = recover() }()
+		f(r)
+	}()
+	return r.failures
+}
+
 func TestNoPanicTurnsAPanicIntoOneFailure(t *testing.T) {
 	r := &recorder{TB: t}
 	NoPanic(r, func() { panic("Template has 0 resources with type AWS::KMS::Key") })
-	if !reflect.DeepEqual(r.failures, []string{"Template has 0 resources with type AWS::KMS::Key"}) {
-		t.Errorf("failures = %q", r.failures)
-	}
+	assert.Equal(t, []string{"Template has 0 resources with type AWS::KMS::Key"}, r.failures)
 	ran := false
 	NoPanic(r, func() { ran = true })
-	if !ran || len(r.failures) != 1 {
-		t.Errorf("a passing check: ran %v, failures %q", ran, r.failures)
-	}
+	assert.True(t, ran, "a passing check runs")
+	assert.Len(t, r.failures, 1, "a passing check adds no failure")
 }
 
 var template = map[string]any{"Resources": map[string]any{
-	"KeyA":   map[string]any{"Type": "AWS::KMS::Key", "Properties": map[string]any{"EnableKeyRotation": true}},
+	"KeyA":   map[string]any{"Type": "AWS::KMS::Key", "Properties": map[string]any{"EnableKeyRotation": true, "Aliases": []any{"alias/a"}}},
 	"KeyB":   map[string]any{"Type": "AWS::KMS::Key"},
 	"Bucket": map[string]any{"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"},
 }}
 
 func TestOfTypeAndOnlySelectByType(t *testing.T) {
-	if got := OfType(t, template, "AWS::KMS::Key"); len(got) != 2 || got["KeyA"]["Properties"] == nil || got["KeyB"] == nil {
-		t.Errorf("OfType = %v, want KeyA and KeyB", got)
+	keys := OfType(t, template, "AWS::KMS::Key")
+	require.Len(t, keys, 2)
+	assert.NotNil(t, keys["KeyA"]["Properties"])
+	assert.NotNil(t, keys["KeyB"])
+	assert.Empty(t, OfType(t, template, "AWS::SQS::Queue"))
+	id, r := Only(t, template, "AWS::S3::Bucket")
+	assert.Equal(t, "Bucket", id)
+	assert.Equal(t, "Retain", r["DeletionPolicy"])
+	assert.Equal(t, []string{"2 AWS::KMS::Key resources, want 1"},
+		recorded(t, func(tb testing.TB) { Only(tb, template, "AWS::KMS::Key") }))
+}
+
+func TestPathAndAsCheckEveryStep(t *testing.T) {
+	key := OfType(t, template, "AWS::KMS::Key")["KeyA"]
+	assert.Equal(t, true, Path[bool](t, key, "Properties", "EnableKeyRotation"))
+	assert.Equal(t, "alias/a", Path[string](t, key, "Properties", "Aliases", "0"))
+	assert.Equal(t, true, Props(t, key)["EnableKeyRotation"])
+	assert.Equal(t, "x", As[string](t, any("x")))
+	cases := []struct {
+		name string
+		f    func(tb testing.TB)
+		want string
+	}{
+		{"a missing key", func(tb testing.TB) { Path[bool](tb, key, "Properties", "Enabled") }, `Properties.Enabled: no key "Enabled"`},
+		{"an index past the end", func(tb testing.TB) { Path[string](tb, key, "Properties", "Aliases", "1") }, `Properties.Aliases.1: no index "1" in a list of 1`},
+		{"a value of another type", func(tb testing.TB) { Path[string](tb, key, "Properties", "EnableKeyRotation") }, "Properties.EnableKeyRotation: bool, want string"},
+		{"a step into a scalar", func(tb testing.TB) { Path[any](tb, key, "Type", "x") }, "Type: string is neither a map nor a list"},
+		{"an assertion to the wrong type", func(tb testing.TB) { As[map[string]any](tb, []any{}) }, "[]interface {} ([]), want map[string]interface {}"},
 	}
-	if got := OfType(t, template, "AWS::SQS::Queue"); len(got) != 0 {
-		t.Errorf("OfType = %v, want none", got)
-	}
-	if id, r := Only(t, template, "AWS::S3::Bucket"); id != "Bucket" || r["DeletionPolicy"] != "Retain" {
-		t.Errorf("Only = %s %v", id, r)
-	}
-	r := &recorder{TB: t}
-	func() {
-		defer func() { _ = recover() }() // Only goes on after the recorded Fatalf
-		Only(r, template, "AWS::KMS::Key")
-	}()
-	if len(r.failures) == 0 || r.failures[0] != "2 AWS::KMS::Key resources, want 1" {
-		t.Errorf("failures = %q", r.failures)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			failures := recorded(t, c.f)
+			require.NotEmpty(t, failures)
+			assert.Contains(t, failures[0], c.want)
+		})
 	}
 }
 
@@ -62,18 +91,18 @@ func TestDecodeFillsATypedValue(t *testing.T) {
 		DeletionPolicy string
 	}
 	got := Decode[map[string]resource](t, OfType(t, template, "AWS::S3::Bucket"))
-	if want := map[string]resource{"Bucket": {"AWS::S3::Bucket", "Retain"}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("Decode = %v, want %v", got, want)
-	}
+	assert.Equal(t, map[string]resource{"Bucket": {"AWS::S3::Bucket", "Retain"}}, got)
 }
 
 func TestContextIsCdkJSONsAndFreshEachTime(t *testing.T) {
 	a, b := Context(), Context()
-	if len(a) == 0 {
-		t.Fatal("cdk.json has no context")
-	}
+	require.NotEmpty(t, a, "cdk.json has a context")
 	a["x"] = true
-	if _, ok := b["x"]; ok {
-		t.Error("Context returns a shared map")
-	}
+	assert.NotContains(t, b, "x", "Context returns a fresh map")
+}
+
+func TestStrReadsNilAsEmpty(t *testing.T) {
+	s := "a"
+	assert.Equal(t, "a", Str(&s))
+	assert.Equal(t, "", Str(nil))
 }

@@ -1,13 +1,15 @@
 package naming
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
 
 func TestPascal(t *testing.T) {
 	for in, want := range map[string]string{
 		"prod": "Prod", "order-api": "OrderApi", "ecr.api": "EcrApi", "a--b": "AB", "": "",
 	} {
-		if got := Pascal(in); got != want {
-			t.Errorf("Pascal(%q) = %q, want %q", in, got, want)
-		}
+		assert.Equal(t, want, Pascal(in))
 	}
 }
