@@ -80,8 +80,12 @@ lint:
 vet: deps
 	go vet ./...
 
+# go test shows a passing package's output only with -v; the log keeps it, so make prints each
+# package's verdict and the mutation suite's tally, and everything when a test fails.
 unit: deps
-	CDK_VALIDATION=false go test ./...
+	@echo 'CDK_VALIDATION=false go test -v ./...'
+	@mkdir -p .make && CDK_VALIDATION=false go test -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
+	@grep -E '^(ok|FAIL|\?) |^mutants: ' .make/unit.log
 
 # The sample service is a module of its own (its image builds from its folder alone).
 sample:

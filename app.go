@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -23,8 +24,23 @@ func main() {
 }
 
 // run returns the exit code, so the deferred jsii.Close still runs before os.Exit.
-func run() int {
-	defer jsii.Close()
+func run() (code int) {
+	defer closeRuntime()
+	defer func() {
+		// aws-cdk-lib reports what it refuses during synth (a stack over a CloudFormation limit, a
+		// construct rejecting its props) by throwing; jsii turns that into a Go panic carrying a
+		// JavaScript stack trace. The user needs the message, not the trace. A Go runtime error
+		// is a bug in Stratus itself and keeps its trace.
+		r := recover()
+		if r == nil {
+			return
+		}
+		if _, bug := r.(runtime.Error); bug {
+			panic(r)
+		}
+		fmt.Fprintln(os.Stderr, "synth failed:", synthMessage(r))
+		code = 1
+	}()
 	app := awscdk.NewApp(nil)
 
 	dir := contextString(app, "configDir", "config")
@@ -58,6 +74,33 @@ func build(app awscdk.App, dir string, names []string) error {
 		stacks.ApplyCompliance(stage.Stage)
 	}
 	return errors.Join(errs...)
+}
+
+// synthMessage is what aws-cdk-lib threw, without the JavaScript stack trace jsii appends and
+// without jsii's own wrapping.
+func synthMessage(thrown any) string {
+	var lines []string
+	for _, line := range strings.Split(fmt.Sprint(thrown), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "at ") || strings.HasPrefix(trimmed, "@jsii/kernel") {
+			break
+		}
+		if trimmed != "" {
+			lines = append(lines, trimmed)
+		}
+	}
+	return strings.TrimPrefix(strings.Join(lines, " "), "Error: ")
+}
+
+// closeRuntime stops the jsii runtime. On shutdown jsii waits for its Node process twice and the
+// loser prints "Runtime process exited abnormally: waitid: no child processes" (without a
+// newline) from a goroutine; by then everything of use has been written, so stderr goes to
+// /dev/null first.
+func closeRuntime() {
+	if devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		os.Stderr = devNull
+	}
+	jsii.Close()
 }
 
 func contextString(app awscdk.App, key, fallback string) string {

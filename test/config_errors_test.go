@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,17 +48,17 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + ": " + e.output }
 
-// badProd writes the shipped prod.yaml with its eu-west-1 VPC moved onto us-east-1's CIDR.
+// badProd writes the fixture prod.yaml (test/testdata/config, a copy of the shipped one) with its eu-west-1 VPC moved onto us-east-1's CIDR.
 func badProd(t *testing.T) string {
 	t.Helper()
 	return prodWith(t, "10.2.", "10.1.")
 }
 
-// prodWith writes the shipped prod.yaml with each old string replaced by the new one that
+// prodWith writes the fixture prod.yaml with each old string replaced by the new one that
 // follows it, into a new config folder, and returns the folder.
 func prodWith(t *testing.T, oldNew ...string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot, "config", "prod.yaml"))
+	data, err := os.ReadFile(filepath.Join(repoRoot, "test", "testdata", "config", "prod.yaml"))
 	require.NoError(t, err)
 	text := string(data)
 	for i := 0; i+1 < len(oldNew); i += 2 {
@@ -104,8 +105,8 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 			map[string]string{"configDir": badProd(t)},
 			[]string{`prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`}},
 		{"an environment without a file is named",
-			map[string]string{"env": "qa"},
-			[]string{"qa.yaml: cannot read: no such environment file"}},
+			map[string]string{"env": "no-such-env"},
+			[]string{"no-such-env.yaml: cannot read: no such environment file"}},
 		{"a task size Fargate does not offer names the service and the allowed memory",
 			map[string]string{"configDir": prodWith(t, "  - name: order\n", "  - name: order\n    cpu: 256\n    memory: 4096\n")},
 			[]string{"prod.yaml:113: services[1].memory 4096 (service \"order\"): Fargate cpu 256 allows memory 512, 1024, 2048"}},
@@ -130,7 +131,7 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 			[]string{`prod.yaml:112: services[1].image "999999999999.dkr.ecr.us-east-1.amazonaws.com/order:1.0.0" (service "order"): a private ECR repository of account 999999999999`}},
 		{"a copied environment keeping prod's domain names both files",
 			map[string]string{"configDir": withCopy(t, prodWith(t), "qa"), "env": "qa"},
-			[]string{`qa.yaml:185: dns.domain "stratus.example.com": also the dns.domain of prod.yaml`}},
+			[]string{`qa.yaml:187: dns.domain "stratus.example.com": also the dns.domain of prod.yaml`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,13 +156,35 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 // runs app.go through cdk.json.
 func TestCdkSynthRejectsABadConfig(t *testing.T) {
 	cli := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
-	if _, err := os.Stat(cli); err != nil {
-		t.Skip("the pinned CDK CLI is not installed; `make synth` installs it")
-	}
+	requireTool(t, cli, "`make synth` installs the pinned CDK CLI (npm ci)")
 	cmd := exec.Command(cli, "synth", "--quiet", "-c", "configDir="+badProd(t), "--output", t.TempDir())
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	assertCleanFailure(t, cmd.Run(), stderr.String(), `prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`)
+}
+
+// TestASynthTimeErrorIsOneCleanLine feeds the app a config that config accepts but
+// CloudFormation cannot take: 40 services in one region put the App stack over the
+// 500-resource limit, which aws-cdk-lib throws at synth. The user gets its message and the
+// stack's path, not a Go panic with a JavaScript stack trace.
+func TestASynthTimeErrorIsOneCleanLine(t *testing.T) {
+	bin := buildApp(t)
+	var extra strings.Builder
+	for i := 1; i <= 37; i++ {
+		fmt.Fprintf(&extra, "  - name: extra%02d\n    image: \"1.0.0\"\n    database: none\n", i)
+	}
+	dir := prodWith(t, "  - name: order\n", extra.String()+"  - name: order\n")
+	merged := cdktest.Context()
+	merged["configDir"] = dir
+	ctx, err := json.Marshal(merged)
+	require.NoError(t, err)
+	cmd := exec.Command(bin)
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "CDK_VALIDATION=false", "CDK_OUTDIR="+t.TempDir(), "CDK_CONTEXT_JSON="+string(ctx))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	assertCleanFailure(t, cmd.Run(), stderr.String(), "synth failed:", "Prod/App-us-east-1")
+	assert.Contains(t, stderr.String(), "is greater than allowed maximum of 500")
 }
