@@ -24,12 +24,10 @@ STAGING := .make/synth
 NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= $(NODE_MAJOR)
 
-# Two lines every successful synth prints that say nothing: jsii's runtime reaps its Node child
-# twice on shutdown and one waiter reports "waitid: no child processes" (without a newline, so it
-# ran into the next line), and the CLI asks for a top-level stack id, of which a Stage-only app
-# has none. The CLI's success line names the staging folder; it is told where the result goes.
-quiet = sed -u -e 's/Runtime process exited abnormally: waitid: no child processes//' \
-	-e '/^Supply a stack id () to display its template\.$$/d' -e 's|$(abspath $(STAGING))|$(abspath $(1))|'
+# The CLI asks for a top-level stack id after every synth, of which a Stage-only app has none; and
+# its success line names the staging folder, so it is told where the result goes. (jsii's
+# "waitid: no child processes" shutdown noise is silenced in app.go itself.)
+quiet = sed -u -e '/^Supply a stack id () to display its template\.$$/d' -e 's|$(abspath $(STAGING))|$(abspath $(1))|'
 
 # synth writes, stamps and then moves a validated assembly into place: $(call synth,<out>,<context>).
 define synth
