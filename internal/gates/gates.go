@@ -173,10 +173,10 @@ type lintMatch struct {
 	}
 }
 
-// tagsUnknownToCfnLint lists the resource types whose top-level Tags property the CloudFormation
-// resource specification (and so aws-cdk-lib since 2.276) has but cfn-lint 1.51.0's schemas lack:
-// it reports E3002 for Tags the templates rightly carry. Drop a type once the pinned cfn-lint is a
-// release whose schema knows its Tags (then cfn-lint reports no E3002 for it without this list).
+// tagsUnknownToCfnLint lists the resource types whose top-level Tags property CloudFormation's
+// resource specification (and so aws-cdk-lib 2.277, unlike 2.270) has but cfn-lint 1.51.0's
+// schemas lack, so it reports E3002 for Tags the templates rightly carry. Drop a type once the
+// pinned cfn-lint is a release whose schema knows its Tags.
 var tagsUnknownToCfnLint = map[string]bool{
 	"AWS::ApplicationAutoScaling::ScalableTarget": true,
 	"AWS::ElastiCache::GlobalReplicationGroup":    true,
