@@ -62,7 +62,7 @@ func TestTheAnnotationCheckCanFail(t *testing.T) {
 			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
 		})
 		awscdk.NewCfnWaitConditionHandle(stack, jsii.String("Handle"), nil)
-		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("stratus:test"), jsii.String("a warning the check must see"))
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("stratus:test"), jsii.String("a warning the check must see"), nil)
 		app.Synth(nil)
 	}()
 	require.NoError(t, synthErr)

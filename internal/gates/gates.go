@@ -114,7 +114,8 @@ type validationReport struct {
 }
 
 // CfnLint runs cfn-lint over every template under dir (nested assembly-* folders included) and
-// lists each error and warning. Informational matches are not findings.
+// lists each error and warning. Informational matches are not findings, nor are the known schema
+// gaps of the pinned cfn-lint (see schemaGap).
 func CfnLint(dir string) ([]Finding, error) {
 	templates, err := find(dir, func(name string) bool { return strings.HasSuffix(name, ".template.json") })
 	if err != nil {
@@ -123,7 +124,7 @@ func CfnLint(dir string) ([]Finding, error) {
 	if len(templates) == 0 {
 		return nil, fmt.Errorf("%s: no templates to lint", dir)
 	}
-	args := append([]string{"--format", "parseable", "--"}, templates...)
+	args := append([]string{"--format", "json", "--"}, templates...)
 	cmd := exec.Command("cfn-lint", args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -135,19 +136,86 @@ func CfnLint(dir string) ([]Finding, error) {
 	if exit != nil && exit.ExitCode()&^(2|4|8) != 0 {
 		return nil, fmt.Errorf("cfn-lint failed (exit %d): %s", exit.ExitCode(), stderr.String())
 	}
-	var out []Finding
-	for _, line := range strings.Split(strings.TrimSpace(string(stdout)), "\n") {
-		// parseable: file:line:col:endline:endcol:rule:message
-		parts := strings.SplitN(line, ":", 7)
-		if len(parts) < 7 || strings.HasPrefix(parts[5], "I") {
-			continue
-		}
-		out = append(out, Finding{"cfn-lint", rel(dir, parts[0]), fmt.Sprintf("%s line %s: %s", parts[5], parts[1], parts[6])})
+	var matches []lintMatch
+	if err := json.Unmarshal(stdout, &matches); err != nil {
+		return nil, fmt.Errorf("cfn-lint: unreadable output: %w: %s", err, stderr.String())
 	}
-	if exit != nil && exit.ExitCode()&(2|4) != 0 && len(out) == 0 {
+	if exit != nil && exit.ExitCode()&(2|4) != 0 && len(matches) == 0 {
 		return nil, fmt.Errorf("cfn-lint reported errors it did not print: %s", stderr.String())
 	}
+	types := resourceTypes{}
+	var out []Finding
+	for _, m := range matches {
+		if strings.HasPrefix(m.Rule.ID, "I") {
+			continue
+		}
+		if gap, err := schemaGap(m, types); err != nil {
+			return nil, err
+		} else if gap {
+			continue
+		}
+		out = append(out, Finding{"cfn-lint", rel(dir, m.Filename),
+			fmt.Sprintf("%s line %d: %s", m.Rule.ID, m.Location.Start.LineNumber, m.Message)})
+	}
 	return out, nil
+}
+
+// lintMatch is one entry of cfn-lint's --format json output.
+type lintMatch struct {
+	Filename string
+	Message  string
+	Rule     struct {
+		ID string `json:"Id"`
+	}
+	Location struct {
+		Path  []any
+		Start struct{ LineNumber int }
+	}
+}
+
+// tagsUnknownToCfnLint lists the resource types whose top-level Tags property CloudFormation's
+// resource specification (and so aws-cdk-lib 2.277, unlike 2.270) has but cfn-lint 1.51.0's
+// schemas lack, so it reports E3002 for Tags the templates rightly carry. Drop a type once the
+// pinned cfn-lint is a release whose schema knows its Tags.
+var tagsUnknownToCfnLint = map[string]bool{
+	"AWS::ApplicationAutoScaling::ScalableTarget": true,
+	"AWS::ElastiCache::GlobalReplicationGroup":    true,
+}
+
+// schemaGap reports whether m is exactly a known gap: E3002 rejecting the top-level Tags property
+// of a resource whose type is in tagsUnknownToCfnLint. Any other E3002 is a finding.
+func schemaGap(m lintMatch, types resourceTypes) (bool, error) {
+	p := m.Location.Path
+	if m.Rule.ID != "E3002" || len(p) != 4 || p[0] != "Resources" || p[2] != "Properties" || p[3] != "Tags" ||
+		m.Message != "Additional properties are not allowed ('Tags' was unexpected)" {
+		return false, nil
+	}
+	id, _ := p[1].(string)
+	typ, err := types.of(m.Filename, id)
+	return tagsUnknownToCfnLint[typ], err
+}
+
+// resourceTypes caches the Type of every resource of each template read, by file and logical id.
+type resourceTypes map[string]map[string]string
+
+func (r resourceTypes) of(file, id string) (string, error) {
+	if _, ok := r[file]; !ok {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		var t struct {
+			Resources map[string]struct{ Type string }
+		}
+		if err := json.Unmarshal(data, &t); err != nil {
+			return "", fmt.Errorf("%s: %w", file, err)
+		}
+		r[file] = map[string]string{}
+		for id, res := range t.Resources {
+			r[file][id] = res.Type
+		}
+	}
+	return r[file][id], nil
 }
 
 // All runs every gate over dir, once Fresh has confirmed that dir is what make synthesized.

@@ -113,6 +113,40 @@ func TestCfnLintFindsErrorsInNestedAssemblies(t *testing.T) {
 	assert.Equal(t, filepath.Join("assembly-Prod", "Bad.template.json"), found[0].Where)
 }
 
+// scalableTarget is a valid ECS scalable target with extra properties spliced in.
+func scalableTarget(service, extra string) string {
+	return `{"Type":"AWS::ApplicationAutoScaling::ScalableTarget","Properties":{"MaxCapacity":2,"MinCapacity":1,
+		"ResourceId":"service/c/` + service + `","ScalableDimension":"ecs:service:DesiredCount","ServiceNamespace":"ecs",` + extra + `}}`
+}
+
+func TestCfnLintExcludesOnlyTheKnownTagsGaps(t *testing.T) {
+	_, err := exec.LookPath("cfn-lint")
+	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")
+	tags := `"Tags":[{"Key":"project","Value":"stratus"}]`
+	dir := t.TempDir()
+	// The two gaps: top-level Tags on these two types is what aws-cdk-lib renders.
+	write(t, dir, "assembly-Prod/Gaps.template.json", `{"Resources":{
+		"Target":`+scalableTarget("a", tags)+`,
+		"Global":{"Type":"AWS::ElastiCache::GlobalReplicationGroup","Properties":{
+			"Members":[{"ReplicationGroupId":"rg","Role":"PRIMARY"}],`+tags+`}}}}`)
+	// Every other E3002 stays a finding: another property of the same type, Tags nested below the
+	// top level, and Tags on a type not in the list.
+	write(t, dir, "assembly-Prod/Others.template.json", `{"Resources":{
+		"Misspelt":`+scalableTarget("b", `"Tagz":[]`)+`,
+		"Nested":`+scalableTarget("c", `"ScheduledActions":[{"ScheduledActionName":"a","Schedule":"rate(1 day)",`+tags+`}]`)+`,
+		"Policy":{"Type":"AWS::ApplicationAutoScaling::ScalingPolicy","Properties":{"PolicyName":"p",
+			"PolicyType":"StepScaling","ScalingTargetId":"t",`+tags+`}}}}`)
+	found, err := CfnLint(dir)
+	checkFindings(t, found, err, []string{
+		"E3002 line 3: Additional properties are not allowed ('Tagz' was unexpected)",
+		"E3002 line 5: Additional properties are not allowed ('Tags' was unexpected)",
+		"E3002 line 7: Additional properties are not allowed ('Tags' was unexpected)",
+	}, "")
+	for _, f := range found {
+		assert.Equal(t, filepath.Join("assembly-Prod", "Others.template.json"), f.Where)
+	}
+}
+
 func TestCfnLintNeedsTemplates(t *testing.T) {
 	_, err := CfnLint(t.TempDir())
 	assert.ErrorContains(t, err, "no templates to lint")
