@@ -213,10 +213,9 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::GlobalReplicationGroup"), jsii.Number(0))
 	})
 
-	assert.False(t, secret["DeletionPolicy"] != "Retain" || secret["UpdateReplacePolicy"] != "Retain", "secret policies = %v/%v, want Retain/Retain", secret["DeletionPolicy"], secret["UpdateReplacePolicy"])
-	if fam := cdktest.Props(t, pg)["CacheParameterGroupFamily"]; fam != "redis7" {
-		t.Errorf("parameter group family = %v, want redis7", fam)
-	}
+	assert.Equal(t, "Retain", secret["DeletionPolicy"], "secret DeletionPolicy")
+	assert.Equal(t, "Retain", secret["UpdateReplacePolicy"], "secret UpdateReplacePolicy")
+	assert.Equal(t, "redis7", cdktest.Props(t, pg)["CacheParameterGroupFamily"], "parameter group family")
 	assert.Equal(t, "map[cluster-enabled:no]", fmt.Sprint(cdktest.Props(t, pg)["Properties"]))
 	assert.Equal(t, fmt.Sprint(dataSubnets), fmt.Sprint(cdktest.Props(t, sg)["SubnetIds"]))
 
@@ -234,10 +233,9 @@ func TestDefaultsAreSecure(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %s %s %s", c["LogType"], c["LogFormat"], c["DestinationType"], dest))
 	}
 	slices.Sort(got)
-	if len(got) != 2 || !strings.HasPrefix(got[0], "engine-log json cloudwatch-logs CacheEngineLogGroup") ||
-		!strings.HasPrefix(got[1], "slow-log json cloudwatch-logs CacheSlowLogGroup") {
-		t.Errorf("log delivery = %q, want engine-log and slow-log as JSON to their log groups", got)
-	}
+	require.Len(t, got, 2, "log delivery = %q, want engine-log and slow-log", got)
+	assert.True(t, strings.HasPrefix(got[0], "engine-log json cloudwatch-logs CacheEngineLogGroup"), "log delivery %q, want the engine log as JSON to its group", got[0])
+	assert.True(t, strings.HasPrefix(got[1], "slow-log json cloudwatch-logs CacheSlowLogGroup"), "log delivery %q, want the slow log as JSON to its group", got[1])
 
 	r := load(t).redis[defaultStack]
 	assert.False(t, r.Port != 6379 || r.PrimaryEndpoint == nil || r.ReaderEndpoint == nil || r.AuthSecret == nil || r.Key == nil || r.GlobalDatastoreId != nil, "exposed fields: port %v, endpoints %v/%v, secret %v, key %v, global %v", r.Port, r.PrimaryEndpoint, r.ReaderEndpoint, r.AuthSecret, r.Key, r.GlobalDatastoreId)
@@ -265,9 +263,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		})
 		tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
 	})
-	if r := load(t).redis[variantStack]; r.Port != 6380 {
-		t.Errorf("Port = %v, want 6380", r.Port)
-	}
+	assert.Equal(t, 6380.0, load(t).redis[variantStack].Port)
 }
 
 func TestGlobalDatastoreSuffixMakesThisGroupThePrimary(t *testing.T) {
@@ -290,9 +286,7 @@ func TestGlobalDatastoreSuffixMakesThisGroupThePrimary(t *testing.T) {
 			"GlobalReplicationGroupId": assertions.Match_Absent(),
 		})
 	})
-	if r := load(t).redis[primaryStack]; r.GlobalDatastoreId == nil {
-		t.Error("GlobalDatastoreId is nil on the primary")
-	}
+	assert.NotNil(t, load(t).redis[primaryStack].GlobalDatastoreId, "GlobalDatastoreId on the primary")
 }
 
 func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
@@ -307,9 +301,7 @@ func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 		"Engine", "EngineVersion", "CacheNodeType", "CacheParameterGroupName", "ClusterMode", "NumNodeGroups",
 		"AtRestEncryptionEnabled", "TransitEncryptionEnabled", "TransitEncryptionMode", "AuthToken", "DataTieringEnabled",
 	} {
-		if v, ok := props[inherited]; ok {
-			t.Errorf("secondary sets %s = %v; it is inherited from the primary", inherited, v)
-		}
+		assert.NotContains(t, props, inherited, "the secondary sets %s; it is inherited from the primary", inherited)
 	}
 	// What stays regional.
 	cdktest.NoPanic(t, func() {
@@ -336,9 +328,11 @@ func TestNagFindsNothingUnsuppressed(t *testing.T) {
 	for name, stack := range f.stacks {
 		cdktest.NoPanic(t, func() {
 			a := assertions.Annotations_FromStack(stack)
+			var findings []string
 			for _, m := range append(*a.FindError(jsii.String("*"), nag), *a.FindWarning(jsii.String("*"), nag)...) {
-				t.Errorf("%s: %s: %v", name, *m.Id, m.Entry.Data)
+				findings = append(findings, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
 			}
+			assert.Empty(t, findings, name)
 		})
 	}
 	// The CSV reports also list rules that could not be evaluated (UNKNOWN).
@@ -373,9 +367,8 @@ func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 				}
 			}
 			slices.Sort(ids)
-			if exp := byType[cdktest.As[string](t, r["Type"])]; fmt.Sprint(ids) != fmt.Sprint(exp) {
-				t.Errorf("%s %s (%s) suppresses %v, want %v", name, id, r["Type"], ids, exp)
-			}
+			assert.ElementsMatch(t, byType[cdktest.As[string](t, r["Type"])], ids, "%s %s (%s) suppressions", name, id, r["Type"])
+
 		}
 	}
 }

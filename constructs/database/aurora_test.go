@@ -95,9 +95,7 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 		})
 		tpl.ResourceCountIs(jsii.String("AWS::RDS::GlobalCluster"), jsii.Number(0))
 	})
-	if got := f.availabilityZones(t, stackPrimary); !reflect.DeepEqual(got, []string{"us-east-1a", "us-east-1b"}) {
-		t.Errorf("instance AZs = %v, want the writer and the reader in different AZs", got)
-	}
+	assert.Equal(t, []string{"us-east-1a", "us-east-1b"}, f.availabilityZones(t, stackPrimary), "instance AZs: the writer and the reader in different AZs")
 	assertRotationNetworking(t, f, stackPrimary)
 
 	a, ok := f.built[stackPrimary].(*AuroraPostgres)
@@ -172,9 +170,8 @@ func TestAuroraPostgresGlobalPrimaryWithLargerInstances(t *testing.T) {
 		tpl.AllResourcesProperties(jsii.String("AWS::RDS::DBInstance"), &map[string]any{"DBInstanceClass": "db.r6g.xlarge"})
 		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBInstance"), &map[string]any{"PromotionTier": 0, "AvailabilityZone": "us-east-1a"})
 	})
-	if got := f.availabilityZones(t, stackPrimaryGlobal); !reflect.DeepEqual(got, []string{"us-east-1a", "us-east-1b", "us-east-1c"}) {
-		t.Errorf("instance AZs = %v, want one instance per AZ", got)
-	}
+	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, f.availabilityZones(t, stackPrimaryGlobal), "instance AZs: one instance per AZ")
+
 	a := cdktest.As[*AuroraPostgres](t, f.built[stackPrimaryGlobal])
 	assert.Equal(t, "stratus-prod-orders", a.GlobalClusterIdentifier)
 	assert.NotNil(t, a.GlobalCluster)
@@ -235,26 +232,23 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 			m, ok := v.(map[string]any)
 			return ok && (m["Fn::ImportValue"] != nil || m["Fn::GetStackOutput"] != nil)
 		}
-		ingress, egress := 0, 0
-		require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroupIngress"))
-		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupIngress") {
-			p := cdktest.As[map[string]any](t, r["Properties"])
-			if crossStack(p["GroupId"]) && reflect.DeepEqual(p["SourceSecurityGroupId"], getAtt(rotationSG, "GroupId")) &&
-				p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
-				ingress++
+		// rules counts the 5432 rules of typ whose crossKey is the other stack's database
+		// group and whose rotationKey is the rotation group.
+		rules := func(typ, crossKey, rotationKey string) int {
+			n := 0
+			require.NotEmpty(t, f.resources(t, stack, typ))
+			for _, r := range f.resources(t, stack, typ) {
+				p := cdktest.As[map[string]any](t, r["Properties"])
+				if crossStack(p[crossKey]) && reflect.DeepEqual(p[rotationKey], getAtt(rotationSG, "GroupId")) &&
+					p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
+					n++
+				}
 			}
+			return n
 		}
-		require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroupEgress"))
-		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupEgress") {
-			p := cdktest.As[map[string]any](t, r["Properties"])
-			if crossStack(p["DestinationSecurityGroupId"]) && reflect.DeepEqual(p["GroupId"], getAtt(rotationSG, "GroupId")) &&
-				p["FromPort"] == float64(5432) && p["ToPort"] == float64(5432) {
-				egress++
-			}
-		}
-		if ingress != 1 || egress != 1 {
-			t.Errorf("%s: %d ingress and %d egress rules for 5432 between the rotation group and the other stack's database group, want 1 each",
-				stack, ingress, egress)
-		}
+		assert.Equal(t, 1, rules("AWS::EC2::SecurityGroupIngress", "GroupId", "SourceSecurityGroupId"),
+			"%s: ingress rules for 5432 from the rotation group to the other stack's database group", stack)
+		assert.Equal(t, 1, rules("AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId", "GroupId"),
+			"%s: egress rules for 5432 from the rotation group to the other stack's database group", stack)
 	}
 }

@@ -1,7 +1,6 @@
 package database
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -99,9 +98,8 @@ func TestAuroraSecondaryServerlessReadersAndSnapshot(t *testing.T) {
 			"DeletionPolicy": "Delete",
 		})
 	})
-	if got := f.availabilityZones(t, stackSecondaryVariant); !reflect.DeepEqual(got, []string{"eu-west-1a", "eu-west-1b"}) {
-		t.Errorf("reader AZs = %v, want distinct AZs", got)
-	}
+	assert.Equal(t, []string{"eu-west-1a", "eu-west-1b"}, f.availabilityZones(t, stackSecondaryVariant), "reader AZs: distinct AZs")
+
 }
 
 func TestAuroraSecondaryWithoutReadersIsHeadless(t *testing.T) {

@@ -162,20 +162,17 @@ func recordsNamed(t *testing.T, stack, name string) map[string]resource {
 }
 
 func TestApexNamesGetAAndAaaaAliasesToCloudFront(t *testing.T) {
-	if n := len(ofType(t, apexStack, "AWS::Route53::RecordSet")); n != 4 {
-		t.Errorf("%d record sets, want 4 (A and AAAA for 2 names)", n)
-	}
+	assert.Len(t, ofType(t, apexStack, "AWS::Route53::RecordSet"), 4, "record sets: A and AAAA for 2 names")
 	for _, name := range []string{"example.com.", "www.example.com."} {
 		var types []string
 		for _, r := range recordsNamed(t, apexStack, name) {
 			types = append(types, cdktest.As[string](t, r.Properties["Type"]))
-			if r.Properties["HostedZoneId"] != testZoneID || asJSON(r.Properties["AliasTarget"]) !=
-				`{"DNSName":"d111111abcdef8.cloudfront.net","HostedZoneId":{"Fn::FindInMap":["AWSCloudFrontPartitionHostedZoneIdMap",{"Ref":"AWS::Partition"},"zoneId"]}}` {
-				t.Errorf("%s %s = %s", name, r.Properties["Type"], asJSON(r.Properties))
-			}
+			assert.Equal(t, testZoneID, r.Properties["HostedZoneId"], "%s %s", name, r.Properties["Type"])
+			assert.Equal(t, `{"DNSName":"d111111abcdef8.cloudfront.net","HostedZoneId":{"Fn::FindInMap":["AWSCloudFrontPartitionHostedZoneIdMap",{"Ref":"AWS::Partition"},"zoneId"]}}`,
+				asJSON(r.Properties["AliasTarget"]), "%s %s", name, r.Properties["Type"])
 		}
 		sort.Strings(types)
-		assert.False(t, !reflect.DeepEqual(types, []string{"A", "AAAA"}), "%s has records %v, want A and AAAA", name, types)
+		assert.Equal(t, []string{"A", "AAAA"}, types, "records of %s", name)
 	}
 }
 
@@ -203,11 +200,14 @@ func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 
 func TestFailoverRecordsArePrimaryInThePrimaryRegionAndSecondaryElsewhere(t *testing.T) {
 	for stack, want := range map[string]string{failoverStack: "PRIMARY", secondaryStack: "SECONDARY"} {
-		for _, r := range recordsNamed(t, stack, "origin.example.com.") {
-			if r.Properties["Failover"] != want || r.Properties["Region"] != nil || r.Properties["HealthCheckId"] == nil ||
-				get(r.Properties, "AliasTarget", "EvaluateTargetHealth") != true {
-				t.Errorf("%s %s record = %s, want Failover %s, no Region, health-checked", stack, r.Properties["Type"], asJSON(r.Properties), want)
-			}
+		records := recordsNamed(t, stack, "origin.example.com.")
+		require.NotEmpty(t, records, stack)
+		for _, r := range records {
+			what := fmt.Sprintf("%s %s record = %s", stack, r.Properties["Type"], asJSON(r.Properties))
+			assert.Equal(t, want, r.Properties["Failover"], what)
+			assert.Nil(t, r.Properties["Region"], what)
+			assert.NotNil(t, r.Properties["HealthCheckId"], what)
+			assert.Equal(t, true, get(r.Properties, "AliasTarget", "EvaluateTargetHealth"), what)
 		}
 	}
 }
@@ -224,17 +224,21 @@ func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
 	var types []string
 	for _, r := range recordsNamed(t, secondaryStack, "origin.example.com.") {
 		types = append(types, cdktest.As[string](t, r.Properties["Type"]))
-		assert.False(t, r.Properties["SetIdentifier"] != "eu-west-1" || !strings.HasPrefix(cdktest.As[string](t, get(r.Properties, "AliasTarget", "DNSName")), "dualstack.stratus-123456.eu-west-1."), "secondary record = %s", asJSON(r.Properties))
+		assert.Equal(t, "eu-west-1", r.Properties["SetIdentifier"], "secondary record = %s", asJSON(r.Properties))
+		assert.True(t, strings.HasPrefix(cdktest.As[string](t, get(r.Properties, "AliasTarget", "DNSName")), "dualstack.stratus-123456.eu-west-1."), "secondary record = %s", asJSON(r.Properties))
 	}
 	sort.Strings(types)
-	assert.False(t, !reflect.DeepEqual(types, []string{"A", "AAAA"}), "Ipv6 records = %v, want A and AAAA", types)
-	for _, hc := range ofType(t, secondaryStack, "AWS::Route53::HealthCheck") {
+	assert.Equal(t, []string{"A", "AAAA"}, types, "Ipv6 records")
+	hcs := ofType(t, secondaryStack, "AWS::Route53::HealthCheck")
+	require.NotEmpty(t, hcs)
+	for _, hc := range hcs {
 		c := hc.Properties["HealthCheckConfig"]
-		if get(c, "ResourcePath") != "/healthz" || get(c, "RequestInterval") != 10.0 || get(c, "FailureThreshold") != 2.0 ||
-			get(c, "FullyQualifiedDomainName") != "eu-west-1.origin.example.com" ||
-			asJSON(get(c, "Regions")) != `["us-east-1","us-west-2","eu-west-1"]` {
-			t.Errorf("secondary health check = %s", asJSON(c))
-		}
+		what := "secondary health check = " + asJSON(c)
+		assert.Equal(t, "/healthz", get(c, "ResourcePath"), what)
+		assert.Equal(t, 10.0, get(c, "RequestInterval"), what)
+		assert.Equal(t, 2.0, get(c, "FailureThreshold"), what)
+		assert.Equal(t, "eu-west-1.origin.example.com", get(c, "FullyQualifiedDomainName"), what)
+		assert.Equal(t, `["us-east-1","us-west-2","eu-west-1"]`, asJSON(get(c, "Regions")), what)
 	}
 }
 
@@ -252,9 +256,7 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	if a, b := ids(latency), ids(failover); !reflect.DeepEqual(a, b) {
-		t.Fatalf("resources differ:\nlatency  %v\nfailover %v", a, b)
-	}
+	require.Equal(t, ids(latency), ids(failover), "resources of the latency and the failover stacks")
 	var changed []string
 	require.NotEmpty(t, latency)
 	for id, l := range latency {
@@ -263,14 +265,17 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 			continue
 		}
 		changed = append(changed, id)
-		if l.Type != "AWS::Route53::RecordSet" {
-			t.Errorf("%s (%s) changed:\n%s\n%s", id, l.Type, asJSON(l.Properties), asJSON(f.Properties))
+		if !assert.Equal(t, "AWS::Route53::RecordSet", l.Type, "%s changed:\n%s\n%s", id, asJSON(l.Properties), asJSON(f.Properties)) {
 			continue
 		}
 		for _, key := range unionKeys(l.Properties, f.Properties) {
-			assert.False(t, !reflect.DeepEqual(l.Properties[key], f.Properties[key]) && key != "Region" && key != "Failover", "%s: %s changed from %s to %s", id, key, asJSON(l.Properties[key]), asJSON(f.Properties[key]))
+			if key != "Region" && key != "Failover" {
+				assert.Equal(t, l.Properties[key], f.Properties[key], "%s: %s changed", id, key)
+			}
 		}
-		assert.False(t, l.Properties["Region"] != "us-east-1" || f.Properties["Failover"] != "PRIMARY", "%s: Region %v → Failover %v, want us-east-1 → PRIMARY", id, l.Properties["Region"], f.Properties["Failover"])
+		assert.Equal(t, "us-east-1", l.Properties["Region"], "%s: latency Region", id)
+		assert.Equal(t, "PRIMARY", f.Properties["Failover"], "%s: failover routing", id)
+
 	}
 	assert.Len(t, changed, 1)
 }

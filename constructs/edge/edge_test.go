@@ -2,6 +2,7 @@ package edge
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -85,7 +86,7 @@ func findRule(t *testing.T, rules []any, name string) any {
 			return r
 		}
 	}
-	t.Fatalf("no rule %q in %v", name, ruleNames(t, rules))
+	require.Failf(t, "no such WAF rule", "no rule %q in %v", name, ruleNames(t, rules))
 	return nil
 }
 
@@ -101,15 +102,13 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 	assert.Equal(t, `{"Allow":{}}`, asJSON(props["DefaultAction"]))
 	want := []string{RateLimitRule, IPReputationGroup, CommonGroup, KnownBadInputsGroup, SQLiGroup}
 	require.Equal(t, want, ruleNames(t, rules))
-	var last float64 = -1
+	var priorities []float64
 	require.NotEmpty(t, rules)
 	for _, r := range rules {
-		if p := cdktest.As[float64](t, get(r, "Priority")); p <= last {
-			t.Errorf("rule %v priority %v is not above the previous rule's %v", get(r, "Name"), p, last)
-		} else {
-			last = p
-		}
+		priorities = append(priorities, cdktest.As[float64](t, get(r, "Priority")))
 	}
+	assert.GreaterOrEqual(t, priorities[0], 0.0, "first rule priority")
+	assert.IsIncreasing(t, priorities, "rule priorities of %v", want)
 
 	rate := findRule(t, rules, RateLimitRule)
 	assert.Equal(t, `{"AggregateKeyType":"IP","EvaluationWindowSec":300,"Limit":2000}`, asJSON(get(rate, "Statement", "RateBasedStatement")))
@@ -121,7 +120,8 @@ func TestWebAclHasTheRateRuleAndTheFourManagedGroupsInOrder(t *testing.T) {
 	}
 	bodies := cdktest.As[map[string]any](t, props["CustomResponseBodies"])
 	for _, key := range []string{blockedBody, rateLimitedBody} {
-		assert.False(t, get(bodies, key, "ContentType") != "APPLICATION_JSON" || get(bodies, key, "Content") == nil, "custom response body %q = %s", key, asJSON(bodies[key]))
+		assert.Equal(t, "APPLICATION_JSON", get(bodies, key, "ContentType"), "custom response body %q", key)
+		assert.NotNil(t, get(bodies, key, "Content"), "custom response body %q", key)
 	}
 }
 
@@ -129,10 +129,11 @@ func TestEveryWebAclRuleHasMetricsAndSampledRequests(t *testing.T) {
 	for _, stack := range []string{defaultsStack, optionsStack, geoBlockStack} {
 		props, rules := webAclRules(t, stack)
 		for _, v := range append([]any{props}, rules...) {
-			if get(v, "VisibilityConfig", "CloudWatchMetricsEnabled") != true || get(v, "VisibilityConfig", "SampledRequestsEnabled") != true ||
-				get(v, "VisibilityConfig", "MetricName") == nil {
-				t.Errorf("%s: %v VisibilityConfig = %s", stack, get(v, "Name"), asJSON(get(v, "VisibilityConfig")))
-			}
+			vc := get(v, "VisibilityConfig")
+			what := fmt.Sprintf("%s: %v VisibilityConfig = %s", stack, get(v, "Name"), asJSON(vc))
+			assert.Equal(t, true, get(vc, "CloudWatchMetricsEnabled"), what)
+			assert.Equal(t, true, get(vc, "SampledRequestsEnabled"), what)
+			assert.NotNil(t, get(vc, "MetricName"), what)
 		}
 	}
 }
@@ -181,19 +182,20 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 
 		// JS 2.0, published to LIVE (what the distribution runs), with the rewrite.
 		code, _ := fn.Properties["FunctionCode"].(string)
-		if get(fn.Properties, "FunctionConfig", "Runtime") != "cloudfront-js-2.0" || fn.Properties["AutoPublish"] != true ||
-			!strings.Contains(code, "function handler(event)") || !strings.Contains(code, "request.uri = '/index.html'") {
-			t.Errorf("%s: function = %s", stack, asJSON(fn.Properties))
-		}
+		assert.Equal(t, "cloudfront-js-2.0", get(fn.Properties, "FunctionConfig", "Runtime"), stack)
+		assert.Equal(t, true, fn.Properties["AutoPublish"], stack)
+		assert.Contains(t, code, "function handler(event)", stack)
+		assert.Contains(t, code, "request.uri = '/index.html'", stack)
 		// Named like the construct's other resources: the WAF log group's unique part (same path
 		// hash) plus the suffix, within CloudFront's 64 characters.
 		name, _ := fn.Properties["Name"].(string)
-		assert.False(t, !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(name) || !strings.HasPrefix(name, stack+"-Edge-") || !strings.HasSuffix(name, spaRewriteSuffix), "%s: function name %q", stack, name)
+		assert.Regexp(t, `^[A-Za-z0-9_-]{1,64}$`, name, "%s: function name", stack)
+		assert.True(t, strings.HasPrefix(name, stack+"-Edge-"), "%s: function name %q, want the prefix %s-Edge-", stack, name, stack)
+		assert.True(t, strings.HasSuffix(name, spaRewriteSuffix), "%s: function name %q, want the suffix %s", stack, name, spaRewriteSuffix)
 		if stack == defaultsStack {
 			_, group := only(t, stack, "AWS::Logs::LogGroup")
-			if want := strings.TrimPrefix(cdktest.As[string](t, group.Properties["LogGroupName"]), "aws-waf-logs-") + spaRewriteSuffix; name != want {
-				t.Errorf("function name %q, want %q", name, want)
-			}
+			want := strings.TrimPrefix(cdktest.As[string](t, group.Properties["LogGroupName"]), "aws-waf-logs-") + spaRewriteSuffix
+			assert.Equal(t, want, name, "function name")
 		}
 	}
 }
@@ -254,11 +256,10 @@ console.log(JSON.stringify(uris.map(function (uri) {
 	out, err := cmd.Output()
 	require.Nil(t, err)
 	var got []string
-	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(uris) {
-		t.Fatalf("node printed %q (%v), want %d URIs", out, err, len(uris))
-	}
+	require.NoError(t, json.Unmarshal(out, &got), "node printed %q", out)
+	require.Len(t, got, len(uris), "node printed %q", out)
 	for i, uri := range uris {
-		assert.False(t, got[i] != want[uri], "%s -> %s, want %s", uri, got[i], want[uri])
+		assert.Equal(t, want[uri], got[i], uri)
 	}
 }
 
@@ -335,9 +336,9 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 		assert.Equal(t, want, asJSON(c[key]))
 	}
 	assert.Nil(t, c["Restrictions"])
-	if got := asJSON(c["Logging"]); !strings.Contains(got, `"IncludeCookies":false`) || !strings.Contains(got, `"Prefix":"cloudfront/"`) ||
-		!strings.Contains(got, `LogBucket`) {
-		t.Errorf("Logging = %s", got)
+	logging := asJSON(c["Logging"])
+	for _, part := range []string{`"IncludeCookies":false`, `"Prefix":"cloudfront/"`, `LogBucket`} {
+		assert.Contains(t, logging, part, "Logging")
 	}
 
 	behaviors := append([]any{c["DefaultCacheBehavior"]}, cdktest.As[[]any](t, c["CacheBehaviors"])...)
@@ -377,14 +378,12 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 		}
 	}
 	oacID, oac := only(t, defaultsStack, "AWS::CloudFront::OriginAccessControl")
-	if got := asJSON(oac.Properties["OriginAccessControlConfig"]); !strings.Contains(got, `"OriginAccessControlOriginType":"s3"`) || !strings.Contains(got, `"SigningBehavior":"always"`) {
-		t.Errorf("OAC = %s", got)
-	}
+	oacConfig := asJSON(oac.Properties["OriginAccessControlConfig"])
+	assert.Contains(t, oacConfig, `"OriginAccessControlOriginType":"s3"`, "OAC")
+	assert.Contains(t, oacConfig, `"SigningBehavior":"always"`, "OAC")
 	def := origins[cdktest.As[string](t, get(c, "DefaultCacheBehavior", "TargetOriginId"))]
-	if asJSON(get(def, "DomainName")) != `{"Fn::GetAtt":["`+bucketID+`","RegionalDomainName"]}` ||
-		asJSON(get(def, "OriginAccessControlId")) != `{"Fn::GetAtt":["`+oacID+`","Id"]}` {
-		t.Errorf("default origin = %s", asJSON(def))
-	}
+	assert.Equal(t, `{"Fn::GetAtt":["`+bucketID+`","RegionalDomainName"]}`, asJSON(get(def, "DomainName")), "default origin")
+	assert.Equal(t, `{"Fn::GetAtt":["`+oacID+`","Id"]}`, asJSON(get(def, "OriginAccessControlId")), "default origin")
 }
 
 func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *testing.T) {
@@ -398,15 +397,14 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 		}
 	}
 	p := frontend.Properties
-	if asJSON(p["PublicAccessBlockConfiguration"]) != `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}` ||
-		get(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm") != "aws:kms" ||
-		get(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "KMSMasterKeyID") == nil ||
-		get(p, "VersioningConfiguration", "Status") != "Enabled" ||
-		get(p, "LoggingConfiguration", "LogFilePrefix") != "s3-access/frontend/" ||
-		get(p, "OwnershipControls", "Rules", 0, "ObjectOwnership") != "BucketOwnerEnforced" ||
-		frontend.DeletionPolicy != "Retain" {
-		t.Errorf("frontend bucket = %s (%s)", asJSON(p), frontend.DeletionPolicy)
-	}
+	sse := get(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault")
+	assert.Equal(t, `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}`, asJSON(p["PublicAccessBlockConfiguration"]), "frontend bucket")
+	assert.Equal(t, "aws:kms", get(sse, "SSEAlgorithm"), "frontend bucket encryption")
+	assert.NotNil(t, get(sse, "KMSMasterKeyID"), "frontend bucket key")
+	assert.Equal(t, "Enabled", get(p, "VersioningConfiguration", "Status"), "frontend bucket versioning")
+	assert.Equal(t, "s3-access/frontend/", get(p, "LoggingConfiguration", "LogFilePrefix"), "frontend bucket access logs")
+	assert.Equal(t, "BucketOwnerEnforced", get(p, "OwnershipControls", "Rules", 0, "ObjectOwnership"), "frontend bucket ownership")
+	assert.Equal(t, "Retain", frontend.DeletionPolicy, "frontend bucket")
 
 	distID, _ := only(t, defaultsStack, "AWS::CloudFront::Distribution")
 	sourceArn := `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":cloudfront::",{"Ref":"AWS::AccountId"},":distribution/",{"Ref":"` + distID + `"}]]}`
@@ -420,10 +418,10 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 			switch get(s, "Effect") {
 			case "Allow":
 				allows++
-				if asJSON(get(s, "Principal")) != `{"Service":"cloudfront.amazonaws.com"}` || get(s, "Action") != "s3:GetObject" ||
-					asJSON(get(s, "Condition")) != `{"StringEquals":{"AWS:SourceArn":`+sourceArn+`}}` {
-					t.Errorf("bucket policy allows more than this distribution: %s", asJSON(s))
-				}
+				// Anything else would allow more than this distribution.
+				assert.Equal(t, `{"Service":"cloudfront.amazonaws.com"}`, asJSON(get(s, "Principal")), "bucket policy Allow")
+				assert.Equal(t, "s3:GetObject", get(s, "Action"), "bucket policy Allow")
+				assert.Equal(t, `{"StringEquals":{"AWS:SourceArn":`+sourceArn+`}}`, asJSON(get(s, "Condition")), "bucket policy Allow")
 			case "Deny":
 				if asJSON(get(s, "Condition")) == `{"Bool":{"aws:SecureTransport":"false"}}` {
 					secureTransport++
@@ -431,7 +429,8 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 			}
 		}
 	}
-	assert.False(t, allows != 1 || secureTransport != 1, "frontend bucket policy: %d allow statements, %d TLS-only denies; want 1 and 1", allows, secureTransport)
+	assert.Equal(t, 1, allows, "frontend bucket policy: Allow statements")
+	assert.Equal(t, 1, secureTransport, "frontend bucket policy: TLS-only Deny statements")
 }
 
 func TestLogBucketAcceptsCloudFrontLogsAndExpiresThem(t *testing.T) {
@@ -441,14 +440,13 @@ func TestLogBucketAcceptsCloudFrontLogsAndExpiresThem(t *testing.T) {
 				continue
 			}
 			p := b.Properties
-			if get(p, "OwnershipControls", "Rules", 0, "ObjectOwnership") != "BucketOwnerPreferred" ||
-				get(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm") != "AES256" ||
-				get(p, "VersioningConfiguration", "Status") != "Enabled" ||
-				get(p, "PublicAccessBlockConfiguration", "BlockPublicAcls") != true ||
-				get(p, "LifecycleConfiguration", "Rules", 0, "ExpirationInDays") != days ||
-				b.DeletionPolicy != "Retain" {
-				t.Errorf("%s log bucket = %s (%s)", stack, asJSON(p), b.DeletionPolicy)
-			}
+			what := stack + " log bucket " + id
+			assert.Equal(t, "BucketOwnerPreferred", get(p, "OwnershipControls", "Rules", 0, "ObjectOwnership"), what)
+			assert.Equal(t, "AES256", get(p, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "SSEAlgorithm"), what)
+			assert.Equal(t, "Enabled", get(p, "VersioningConfiguration", "Status"), what)
+			assert.Equal(t, true, get(p, "PublicAccessBlockConfiguration", "BlockPublicAcls"), what)
+			assert.Equal(t, days, get(p, "LifecycleConfiguration", "Rules", 0, "ExpirationInDays"), what)
+			assert.Equal(t, "Retain", b.DeletionPolicy, what)
 		}
 	}
 }
@@ -472,16 +470,13 @@ func TestDistributionOptionsChangeWhatTheySay(t *testing.T) {
 }
 
 func TestShieldAdvancedProtectsTheDistributionAndTheListedResources(t *testing.T) {
-	if n := len(ofType(t, defaultsStack, "AWS::Shield::Protection")); n != 0 {
-		t.Errorf("defaults have %d Shield protections, want 0 (Shield Advanced is opt-in)", n)
-	}
+	assert.Empty(t, ofType(t, defaultsStack, "AWS::Shield::Protection"), "Shield protections by default: Shield Advanced is opt-in")
 	distID, _ := only(t, optionsStack, "AWS::CloudFront::Distribution")
 	var arns []string
 	for _, p := range ofType(t, optionsStack, "AWS::Shield::Protection") {
 		arns = append(arns, asJSON(p.Properties["ResourceArn"]))
-		if name, _ := p.Properties["Name"].(string); !strings.HasPrefix(name, "Options-Edge-") {
-			t.Errorf("protection name %q", name)
-		}
+		name, _ := p.Properties["Name"].(string)
+		assert.True(t, strings.HasPrefix(name, "Options-Edge-"), "protection name %q, want the prefix Options-Edge-", name)
 	}
 	all := strings.Join(arns, "\n")
 	for _, want := range []string{
@@ -493,18 +488,17 @@ func TestShieldAdvancedProtectsTheDistributionAndTheListedResources(t *testing.T
 	}
 	assert.Len(t, arns, 3)
 	_, alb := only(t, regionalStack, "AWS::Shield::Protection")
-	assert.False(t, alb.Properties["ResourceArn"] != testAlbArn || alb.Properties["Name"] != "stratus-prod-alb-eu-west-1", "ALB protection = %s", asJSON(alb.Properties))
+	assert.Equal(t, testAlbArn, alb.Properties["ResourceArn"], "ALB protection")
+	assert.Equal(t, "stratus-prod-alb-eu-west-1", alb.Properties["Name"], "ALB protection")
 }
 
 func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
-	if n := len(ofType(t, defaultsStack, "Custom::CDKBucketDeployment")); n != 0 {
-		t.Errorf("defaults upload a frontend (%d deployments), want none", n)
-	}
+	assert.Empty(t, ofType(t, defaultsStack, "Custom::CDKBucketDeployment"), "the defaults upload no frontend")
 	_, dep := only(t, optionsStack, "Custom::CDKBucketDeployment")
-	assert.False(t, asJSON(dep.Properties["DistributionPaths"]) != `["/*"]` || dep.Properties["Prune"] != true, "deployment = %s", asJSON(dep.Properties))
-	if n := len(ofType(t, optionsStack, "AWS::IAM::Policy")); n != 0 {
-		t.Errorf("%d inline IAM policies, want 0", n)
-	}
+	assert.Equal(t, `["/*"]`, asJSON(dep.Properties["DistributionPaths"]), "deployment")
+	assert.Equal(t, true, dep.Properties["Prune"], "deployment")
+	assert.Empty(t, ofType(t, optionsStack, "AWS::IAM::Policy"), "inline IAM policies")
+
 	_, policy := only(t, optionsStack, "AWS::IAM::ManagedPolicy")
 	doc := asJSON(get(policy.Properties, "PolicyDocument", "Statement"))
 	for _, bad := range []string{`"Resource":"*"`, `s3:*`, `GetObject*`, `cloudfront:*`} {

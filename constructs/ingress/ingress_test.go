@@ -350,9 +350,8 @@ func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 	}
 	assert.Equal(t, 2, headers, "%d http-header conditions, want one per target (2)", headers)
 	// Nothing else in the template resolves or embeds the secret.
-	if n := strings.Count(f.raw, "{{resolve:"); n != 2 {
-		t.Errorf("%d dynamic references in the template, want 2", n)
-	}
+	assert.Equal(t, 2, strings.Count(f.raw, "{{resolve:"), "dynamic references in the template")
+
 	assert.False(t, strings.Contains(f.raw, "SecretStringValue") || strings.Contains(f.raw, `"SecretString":`), "the template carries a literal secret string")
 }
 

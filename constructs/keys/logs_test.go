@@ -1,8 +1,6 @@
 package keys
 
 import (
-	"encoding/json"
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,11 +55,8 @@ func wantStatement(principal, arns any) map[string]any {
 
 func sameJSON(t *testing.T, what string, got, want any) {
 	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		g, _ := json.Marshal(got)
-		w, _ := json.Marshal(want)
-		t.Errorf("%s =\n%s\nwant\n%s", what, g, w)
-	}
+	assert.Equal(t, want, got, what)
+
 }
 
 func TestNewKeyRotatesAndIsRetained(t *testing.T) {

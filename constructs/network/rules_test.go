@@ -54,7 +54,8 @@ func egressByGroup(t *testing.T, template map[string]any) map[string][]string {
 		case rule["DestinationSecurityGroupId"] != nil:
 			to = groupOf(rule["DestinationSecurityGroupId"])
 		default:
-			t.Fatalf("egress rule without a destination: %v", rule)
+			require.Failf(t, "egress rule without a destination", "%v", rule)
+
 		}
 		return fmt.Sprintf("%v %v-%v to %s", rule["IpProtocol"], rule["FromPort"], rule["ToPort"], to)
 	}

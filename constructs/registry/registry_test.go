@@ -113,7 +113,8 @@ func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
 		})
 	})
 	rules := lifecycleRules(t, tpl)
-	require.False(t, len(rules) != 2 || cdktest.As[map[string]any](t, rules[1]["selection"])["countNumber"] != 10.0, "lifecycle rules = %v, want the tagged rule to keep 10 images", rules)
+	require.Len(t, rules, 2, "lifecycle rules")
+	require.Equal(t, 10.0, cdktest.As[map[string]any](t, rules[1]["selection"])["countNumber"], "the tagged rule keeps 10 images: %v", rules)
 }
 
 // lifecycleRules parses the one repository's lifecycle policy text.
@@ -121,36 +122,31 @@ func lifecycleRules(t *testing.T, tpl assertions.Template) []map[string]any {
 	t.Helper()
 	var repos map[string]*map[string]any
 	cdktest.NoPanic(t, func() { repos = *tpl.FindResources(jsii.String("AWS::ECR::Repository"), nil) })
+	require.NotEmpty(t, repos, "no repository")
 	for _, r := range repos {
 		props := cdktest.As[map[string]any](t, (*r)["Properties"])
 		text := cdktest.As[string](t, cdktest.As[map[string]any](t, props["LifecyclePolicy"])["LifecyclePolicyText"])
 		var doc struct {
 			Rules []map[string]any `json:"rules"`
 		}
-		if err := json.Unmarshal([]byte(text), &doc); err != nil {
-			t.Fatalf("lifecycle policy %q: %v", text, err)
-		}
+		require.NoError(t, json.Unmarshal([]byte(text), &doc), "lifecycle policy %q", text)
 		return doc.Rules
 	}
-	t.Fatal("no repository")
 	return nil
 }
 
 func checkRules(t *testing.T, got []map[string]any, want []map[string]any) {
 	t.Helper()
-	require.False(t, len(got) != len(want), "%d lifecycle rules, want %d: %v", len(got), len(want), got)
+	require.Len(t, got, len(want), "lifecycle rules: %v", got)
 	for i, w := range want {
-		assert.False(t, got[i]["rulePriority"] != w["rulePriority"], "rule %d priority = %v, want %v", i, got[i]["rulePriority"], w["rulePriority"])
-		if action := cdktest.As[map[string]any](t, got[i]["action"])["type"]; action != "expire" {
-			t.Errorf("rule %d action = %v, want expire", i, action)
-		}
+		assert.Equal(t, w["rulePriority"], got[i]["rulePriority"], "rule %d priority", i)
+		assert.Equal(t, "expire", cdktest.As[map[string]any](t, got[i]["action"])["type"], "rule %d action", i)
 		sel := cdktest.As[map[string]any](t, got[i]["selection"])
 		for k, v := range cdktest.As[map[string]any](t, w["selection"]) {
-			if gotJSON, wantJSON := jsonOf(sel[k]), jsonOf(v); gotJSON != wantJSON {
-				t.Errorf("rule %d selection.%s = %s, want %s", i, k, gotJSON, wantJSON)
-			}
+			assert.Equal(t, jsonOf(v), jsonOf(sel[k]), "rule %d selection.%s", i, k)
 		}
 	}
+
 }
 
 func jsonOf(v any) string {

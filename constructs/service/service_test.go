@@ -364,9 +364,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 
 	raw := readTemplate(t, s.minimal)
 	// The task role has nothing to do without a database, secrets or a sidecar.
-	if got := raw.policiesOf(t, "ServiceTaskRole"); len(got) != 0 {
-		t.Errorf("task role policies = %v, want none", got)
-	}
+	assert.Empty(t, raw.policiesOf(t, "ServiceTaskRole"), "task role policies")
 	exec := raw.policiesOf(t, "ServiceExecutionRole")
 	require.Len(t, exec, 1)
 	var actions []string
@@ -382,24 +380,18 @@ func TestDefaultsAreSecure(t *testing.T) {
 	sort.Strings(actions)
 	want := []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetAuthorizationToken",
 		"ecr:GetDownloadUrlForLayer", "logs:CreateLogStream", "logs:PutLogEvents"}
-	assert.False(t, jsonOf(actions) != jsonOf(want), "execution role actions = %v, want %v", actions, want)
+	assert.Equal(t, want, actions, "execution role actions")
 	// The service waits for both roles and their policies.
 	serviceID, _ := raw.only(t, "AWS::ECS::Service")
 	for policyID := range exec {
-		assert.False(t, !contains(asAny(raw.Resources[serviceID].DependsOn), policyID), "service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, policyID)
+		assert.Contains(t, raw.Resources[serviceID].DependsOn, policyID, "service DependsOn")
 	}
-	if s.minimalOut.Collector != nil || s.minimalOut.TaskRole == nil || s.minimalOut.ExecutionRole == nil ||
-		s.minimalOut.LogGroup == nil || s.minimalOut.LogKey == nil || s.minimalOut.Scaling == nil || s.minimalOut.Container == nil {
-		t.Error("exported fields: Collector must be nil without Adot, every other one set")
+	out := s.minimalOut
+	assert.Nil(t, out.Collector, "Collector without Adot")
+	for name, field := range map[string]any{"TaskRole": out.TaskRole, "ExecutionRole": out.ExecutionRole, "LogGroup": out.LogGroup,
+		"LogKey": out.LogKey, "Scaling": out.Scaling, "Container": out.Container} {
+		assert.NotNil(t, field, "exported field %s", name)
 	}
-}
-
-func asAny(s []string) any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
@@ -452,34 +444,29 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	for _, e := range asAnySlice(app["Secrets"]) {
 		kv := cdktest.As[map[string]any](t, e)
 		name := cdktest.As[string](t, kv["Name"])
-		assert.False(t, wantSecrets[name] != kv["ValueFrom"], "secret %s from %v, want %s", name, kv["ValueFrom"], wantSecrets[name])
+		assert.Equal(t, wantSecrets[name], kv["ValueFrom"], "secret %s", name)
 		delete(wantSecrets, name)
-		if _, plain := env[name]; plain {
-			t.Errorf("%s is both a secret and a plain variable", name)
-		}
+		assert.NotContains(t, env, name, "%s is both a secret and a plain variable", name)
 	}
 	assert.Len(t, wantSecrets, 0)
 	assert.Equal(t, `[{"Condition":"START","ContainerName":"adot-collector"}]`, jsonOf(app["DependsOn"]))
 
 	// The collector sidecar.
-	assert.False(t, col["Essential"] != false || col["User"] != "10001:10001" || col["ReadonlyRootFilesystem"] != true || col["Privileged"] != false, "collector container = %v", col)
+	assert.Equal(t, false, col["Essential"], "collector container")
+	assert.Equal(t, "10001:10001", col["User"], "collector container")
+	assert.Equal(t, true, col["ReadonlyRootFilesystem"], "collector container")
+	assert.Equal(t, false, col["Privileged"], "collector container")
 	assert.Equal(t, jsonOf([]any{map[string]any{"Name": "OTLP_AUTH_HEADER", "ValueFrom": otlpArn + ":header::"}}), jsonOf(col["Secrets"]))
-	if got := names(t, col["Environment"]); jsonOf(got) != `["AOT_CONFIG_CONTENT"]` {
-		t.Errorf("collector Environment = %v, want AOT_CONFIG_CONTENT only", got)
-	}
+	assert.Equal(t, `["AOT_CONFIG_CONTENT"]`, jsonOf(names(t, col["Environment"])), "collector Environment")
 	// The configuration reaches the template through Fn::Sub, which fills in the region and
 	// hands the collector its escaped ${env:…} references unescaped.
 	cfg := collectorConfigOf(t, col)
-	if region := cdktest.Path[string](t, cfg, "exporters", "awsxray", "region"); region != "us-east-1" {
-		t.Errorf("awsxray region = %v", region)
-	}
+	assert.Equal(t, "us-east-1", cdktest.Path[string](t, cfg, "exporters", "awsxray", "region"), "awsxray region")
 	pipelines := cdktest.Path[map[string]any](t, cfg, "service", "pipelines")
 	assert.Equal(t, `["awsxray","otlphttp"]`, jsonOf(cdktest.As[map[string]any](t, pipelines["traces"])["exporters"]))
 	otlp := cdktest.Path[map[string]any](t, cfg, "exporters", "otlphttp")
-	if otlp["endpoint"] != "https://otlp-gateway-prod-us-east-0.grafana.net/otlp" ||
-		jsonOf(otlp["headers"]) != `{"Authorization":"${env:OTLP_AUTH_HEADER}"}` {
-		t.Errorf("otlphttp exporter = %v", otlp)
-	}
+	assert.Equal(t, "https://otlp-gateway-prod-us-east-0.grafana.net/otlp", otlp["endpoint"], "otlphttp exporter")
+	assert.Equal(t, `{"Authorization":"${env:OTLP_AUTH_HEADER}"}`, jsonOf(otlp["headers"]), "otlphttp exporter")
 	assert.Equal(t, `{"otlp":{"protocols":{"grpc":{"endpoint":"127.0.0.1:4317"},"http":{"endpoint":"127.0.0.1:4318"}}}}`, jsonOf(cfg["receivers"]))
 
 	// The task role: rds-db:connect as its own user, read of its own secret, X-Ray writes; nothing else.
@@ -493,13 +480,11 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 			grants = append(grants, statements...)
 		}
 	}
-	if got := jsonOf(tracing); got != jsonOf([]any{map[string]any{
+	assert.Equal(t, jsonOf([]any{map[string]any{
 		"Action": []any{"xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets",
 			"xray:PutTelemetryRecords", "xray:PutTraceSegments"},
 		"Effect": "Allow", "Resource": "*",
-	}}) {
-		t.Errorf("tracing policy = %s", got)
-	}
+	}}), jsonOf(tracing), "tracing policy")
 	resources := map[string][]string{}
 	for _, st := range grants {
 		for _, a := range asStrings(st["Action"]) {
@@ -513,12 +498,14 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		"secretsmanager:DescribeSecret": {`"` + readArn + `"`},
 		"kms:Decrypt":                   {`"` + readKey + `"`},
 	}
-	assert.False(t, jsonOf(resources) != jsonOf(wantTask), "task role grants = %v\nwant %v", resources, wantTask)
+	assert.Equal(t, jsonOf(wantTask), jsonOf(resources), "task role grants")
 
 	// The service starts only once every policy of both roles is attached.
 	serviceID, _ := raw.only(t, "AWS::ECS::Service")
 	for id, r := range raw.Resources {
-		assert.False(t, r.Type == "AWS::IAM::ManagedPolicy" && !contains(asAny(raw.Resources[serviceID].DependsOn), id), "service DependsOn %v, want %s", raw.Resources[serviceID].DependsOn, id)
+		if r.Type == "AWS::IAM::ManagedPolicy" {
+			assert.Contains(t, raw.Resources[serviceID].DependsOn, id, "service DependsOn")
+		}
 	}
 
 	// The execution role reads exactly the secrets it injects (and decrypts the database secret's key).
@@ -550,9 +537,7 @@ func collectorConfigOf(t *testing.T, col map[string]any) map[string]any {
 	text := strings.ReplaceAll(sub, "${AWS::Region}", "us-east-1")
 	require.NotContains(t, strings.ReplaceAll(text, "${!", ""), "${")
 	var cfg map[string]any
-	if err := yaml.Unmarshal([]byte(strings.ReplaceAll(text, "${!", "${")), &cfg); err != nil {
-		t.Fatalf("AOT_CONFIG_CONTENT: %v\n%s", err, text)
-	}
+	require.NoError(t, yaml.Unmarshal([]byte(strings.ReplaceAll(text, "${!", "${")), &cfg), "AOT_CONFIG_CONTENT:\n%s", text)
 	return cfg
 }
 
@@ -563,22 +548,24 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 	assert.Equal(t, `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}`, jsonOf(td["RuntimePlatform"]))
 	assert.Nil(t, td["Volumes"])
 	app := containers(t, raw)["cart"]
-	assert.False(t, app["ReadonlyRootFilesystem"] != false || app["User"] != "0" || app["MountPoints"] != nil, "container = %v, want a writable root filesystem, user 0 and no scratch mount", app)
-	if lp := cdktest.As[map[string]any](t, app["LinuxParameters"]); lp["InitProcessEnabled"] != true || strings.Contains(jsonOf(lp), "Drop") {
-		t.Errorf("LinuxParameters = %v, want an init process and capabilities kept for root", lp)
-	}
+	// A writable root filesystem, user 0 and no scratch mount.
+	assert.Equal(t, false, app["ReadonlyRootFilesystem"], "container")
+	assert.Equal(t, "0", app["User"], "container")
+	assert.Nil(t, app["MountPoints"], "container")
+	// An init process, and capabilities kept for root.
+	lp := cdktest.As[map[string]any](t, app["LinuxParameters"])
+	assert.Equal(t, true, lp["InitProcessEnabled"], "LinuxParameters")
+	assert.NotContains(t, jsonOf(lp), "Drop", "LinuxParameters")
 	keyID, _ := raw.only(t, "AWS::KMS::Key")
 	_, group := raw.only(t, "AWS::Logs::LogGroup")
-	if group["LogGroupName"] != "/ecs/prod/cart" || jsonOf(group["KmsKeyId"]) != jsonOf(map[string]any{"Fn::GetAtt": []any{keyID, "Arn"}}) ||
-		!strings.HasPrefix(keyID, "SharedLogKey") {
-		t.Errorf("log group = %v, want /ecs/prod/cart encrypted with the given key", group)
-	}
+	assert.Equal(t, "/ecs/prod/cart", group["LogGroupName"])
+	assert.Equal(t, jsonOf(map[string]any{"Fn::GetAtt": []any{keyID, "Arn"}}), jsonOf(group["KmsKeyId"]), "log group key")
+	assert.True(t, strings.HasPrefix(keyID, "SharedLogKey"), "log group key %s, want the given SharedLogKey", keyID)
 	// X-Ray only: no OTLP exporter, no secret.
 	col := containers(t, raw)["adot-collector"]
 	cfg := collectorConfigOf(t, col)
-	if got := jsonOf(cfg["exporters"]); got != `{"awsxray":{"region":"us-east-1"}}` || col["Secrets"] != nil {
-		t.Errorf("collector exporters = %s, secrets %v: want X-Ray only", got, col["Secrets"])
-	}
+	assert.Equal(t, `{"awsxray":{"region":"us-east-1"}}`, jsonOf(cfg["exporters"]), "collector exporters")
+	assert.Nil(t, col["Secrets"], "collector secrets")
 	assert.Equal(t, `{"traces":{"exporters":["awsxray"],"processors":["memory_limiter","batch"],"receivers":["otlp"]}}`, jsonOf(cdktest.As[map[string]any](t, cfg["service"])["pipelines"]))
 	assert.Equal(t, DefaultAdotImage, col["Image"], "collector image = %v, want %s", col["Image"], DefaultAdotImage)
 	// An image outside ECR needs no registry token: no Resource "*" and no suppression.
@@ -587,9 +574,7 @@ func TestHardeningCanBeRelaxedExplicitly(t *testing.T) {
 		for _, st := range statements {
 			assert.False(t, contains(st["Resource"], "*"), "execution policy %s has Resource \"*\": %v", id, st)
 		}
-		if md := raw.Resources[id].Metadata; strings.Contains(jsonOf(md), "IAM5") {
-			t.Errorf("execution policy %s carries an IAM5 suppression without a wildcard: %v", id, md)
-		}
+		assert.NotContains(t, jsonOf(raw.Resources[id].Metadata), "IAM5", "execution policy %s carries an IAM5 suppression without a wildcard", id)
 	}
 }
 
@@ -610,7 +595,7 @@ func TestSuppressionsAreExact(t *testing.T) {
 				assert.True(t, strings.Contains(reason, "ecr:GetAuthorizationToken") || strings.Contains(reason, "xray:PutTraceSegments"),
 					"%s: IAM5 reason %q names neither wildcard", id, reason)
 			default:
-				t.Errorf("%s: unexpected suppression %s", id, key)
+				assert.Failf(t, "unexpected suppression", "%s: %s", id, key)
 			}
 		}
 	}
@@ -758,15 +743,16 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 		secret := sm.NewSecret(data, jsii.String("DbSecret"), &sm.SecretProps{EncryptionKey: key})
 		p := requiredProps(appStack)
 		p.Database = &database.Connection{Host: jsii.String("db.example.internal"), Port: database.Port, Secret: secret, ResourceId: jsii.String("cluster-ABCDEFGHIJ")}
-		if _, err := NewService(appStack, "Service", p); err != nil {
-			t.Fatal(err)
-		}
+		_, err := NewService(appStack, "Service", p)
+		require.NoError(t, err)
 		// Synthesis panics on a dependency cycle.
 		dataTpl, appTpl = cdktest.Template(t, data), cdktest.Template(t, appStack)
 	})
-	if js := jsonOf(dataTpl); strings.Contains(js, "Fn::ImportValue") || strings.Contains(js, "ExecutionRole") {
-		t.Errorf("the Data stack refers back to the service's stack: %s", js)
-	}
+	// The Data stack never refers back to the service's stack.
+	dataJSON := jsonOf(dataTpl)
+	assert.NotContains(t, dataJSON, "Fn::ImportValue", "Data stack")
+	assert.NotContains(t, dataJSON, "ExecutionRole", "Data stack")
+
 	decrypts := 0
 	for _, r := range cdktest.OfType(t, appTpl, "AWS::IAM::ManagedPolicy") {
 		for _, st := range cdktest.Path[[]any](t, r, "Properties", "PolicyDocument", "Statement") {
