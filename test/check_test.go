@@ -73,10 +73,9 @@ func appChecks() []check {
 func runSuite(t *testing.T, a *Assembly) {
 	for _, ch := range appChecks() {
 		t.Run(ch.name, func(t *testing.T) {
-			for _, f := range ch.runOn(a) {
-				t.Error(f)
-			}
+			assert.Empty(t, ch.runOn(a))
 		})
+
 	}
 }
 

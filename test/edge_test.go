@@ -268,7 +268,8 @@ func TestShieldAdvancedAndTheFrontendUploadAreOptIn(t *testing.T) {
 			case strings.Contains(arn, "Ingress") && tpl == app:
 				protected = append(protected, "ALB")
 			default:
-				t.Errorf("%s: unexpected Shield protection of %s", tpl.StackName, arn)
+				assert.Failf(t, "unexpected Shield protection", "%s: %s", tpl.StackName, arn)
+
 			}
 		}
 	}

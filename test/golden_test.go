@@ -45,15 +45,17 @@ func TestGoldenTemplates(t *testing.T) {
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	require.NoError(t, err)
+	var stale []string
 	for _, f := range files {
 		if !want[filepath.Base(f)] {
 			if *update {
 				require.NoError(t, os.Remove(f))
 				continue
 			}
-			t.Errorf("%s is the golden of no stack (run with -update to remove it)", f)
+			stale = append(stale, f)
 		}
 	}
+	assert.Empty(t, stale, "goldens of no stack (run with -update to remove them)")
 }
 
 // assetHash is the content hash aws-cdk-lib names an asset by.
@@ -94,14 +96,12 @@ func compareTemplates(t *testing.T, stack string, want, got map[string]any) {
 		}
 		for _, k := range unionKeys(w, g) {
 			entry := stack + ": " + section + "." + k
-			switch we, inWant := w[k]; {
-			case !inWant:
-				t.Errorf("%s is new: %s", entry, compact(g[k]))
-			case g[k] == nil:
-				t.Errorf("%s was removed (was %s)", entry, compact(we))
-			default:
+			we, inWant := w[k]
+			if assert.True(t, inWant, "%s is new: %s", entry, compact(g[k])) &&
+				assert.NotNil(t, g[k], "%s was removed (was %s)", entry, compact(we)) {
 				assert.Equal(t, we, g[k], entry)
 			}
+
 		}
 	}
 }
