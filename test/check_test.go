@@ -75,7 +75,6 @@ func runSuite(t *testing.T, a *Assembly) {
 		t.Run(ch.name, func(t *testing.T) {
 			assert.Empty(t, ch.runOn(a))
 		})
-
 	}
 }
 

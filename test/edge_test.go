@@ -269,7 +269,6 @@ func TestShieldAdvancedAndTheFrontendUploadAreOptIn(t *testing.T) {
 				protected = append(protected, "ALB")
 			default:
 				assert.Failf(t, "unexpected Shield protection", "%s: %s", tpl.StackName, arn)
-
 			}
 		}
 	}

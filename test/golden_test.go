@@ -101,7 +101,6 @@ func compareTemplates(t *testing.T, stack string, want, got map[string]any) {
 				assert.NotNil(t, g[k], "%s was removed (was %s)", entry, compact(we)) {
 				assert.Equal(t, we, g[k], entry)
 			}
-
 		}
 	}
 }

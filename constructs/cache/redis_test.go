@@ -368,7 +368,6 @@ func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 			}
 			slices.Sort(ids)
 			assert.ElementsMatch(t, byType[cdktest.As[string](t, r["Type"])], ids, "%s %s (%s) suppressions", name, id, r["Type"])
-
 		}
 	}
 }

@@ -171,7 +171,6 @@ func TestAuroraPostgresGlobalPrimaryWithLargerInstances(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBInstance"), &map[string]any{"PromotionTier": 0, "AvailabilityZone": "us-east-1a"})
 	})
 	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, f.availabilityZones(t, stackPrimaryGlobal), "instance AZs: one instance per AZ")
-
 	a := cdktest.As[*AuroraPostgres](t, f.built[stackPrimaryGlobal])
 	assert.Equal(t, "stratus-prod-orders", a.GlobalClusterIdentifier)
 	assert.NotNil(t, a.GlobalCluster)

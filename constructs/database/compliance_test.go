@@ -49,7 +49,6 @@ func TestNagChecksSeeFindingsWhenThereAreSome(t *testing.T) {
 	}
 	// 2 annotations + 2 report lines.
 	assert.GreaterOrEqual(t, len(nagFindingsOf(t, f, stackCanary)), 4, "the CSV reports should list the canary's findings too: %v", nagFindingsOf(t, f, stackCanary))
-
 }
 
 func TestTemplatesPassCfnLint(t *testing.T) {

@@ -70,16 +70,12 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 		})
 		// CloudWatch Logs may use the key for exactly the two exported log groups.
 		tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
-			"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
-				"Sid":       "AllowCloudWatchLogs",
-				"Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
-				"Action":    []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
-				"Resource":  "*",
-				"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": []any{
+			"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", []any{
 					"arn:aws:logs:us-east-1:111111111111:log-group:/aws/rds/instance/" + identifier + "/postgresql",
 					"arn:aws:logs:us-east-1:111111111111:log-group:/aws/rds/instance/" + identifier + "/upgrade",
-				}}},
-			})})},
+				}),
+			})},
 		})
 	})
 	assertRotationNetworking(t, f, stackInstance)

@@ -99,7 +99,6 @@ func TestAuroraSecondaryServerlessReadersAndSnapshot(t *testing.T) {
 		})
 	})
 	assert.Equal(t, []string{"eu-west-1a", "eu-west-1b"}, f.availabilityZones(t, stackSecondaryVariant), "reader AZs: distinct AZs")
-
 }
 
 func TestAuroraSecondaryWithoutReadersIsHeadless(t *testing.T) {

@@ -275,7 +275,6 @@ func TestSwitchingRoutingChangesOnlyTheRecordSets(t *testing.T) {
 		}
 		assert.Equal(t, "us-east-1", l.Properties["Region"], "%s: latency Region", id)
 		assert.Equal(t, "PRIMARY", f.Properties["Failover"], "%s: failover routing", id)
-
 	}
 	assert.Len(t, changed, 1)
 }

@@ -278,16 +278,8 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 		assertions.Template_FromStack(shared(t).stacks[defaultsStack], nil).HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"EnableKeyRotation": true,
 			"KeyPolicy": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
-				assertions.Match_ObjectLike(&map[string]any{
-					"Sid":       "AllowCloudWatchLogs",
-					"Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
-					"Action":    []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
-					"Resource":  "*",
-					// Exactly the WAF log group: no FrontendSource, so no deployment log group.
-					"Condition": map[string]any{"ArnLike": map[string]any{
-						"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:111111111111:log-group:" + name,
-					}},
-				}),
+				// Exactly the WAF log group: no FrontendSource, so no deployment log group.
+				cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", "arn:aws:logs:us-east-1:111111111111:log-group:"+name),
 			})}),
 		})
 	})
@@ -498,7 +490,6 @@ func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
 	assert.Equal(t, `["/*"]`, asJSON(dep.Properties["DistributionPaths"]), "deployment")
 	assert.Equal(t, true, dep.Properties["Prune"], "deployment")
 	assert.Empty(t, ofType(t, optionsStack, "AWS::IAM::Policy"), "inline IAM policies")
-
 	_, policy := only(t, optionsStack, "AWS::IAM::ManagedPolicy")
 	doc := asJSON(get(policy.Properties, "PolicyDocument", "Statement"))
 	for _, bad := range []string{`"Resource":"*"`, `s3:*`, `GetObject*`, `cloudfront:*`} {

@@ -351,7 +351,6 @@ func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 	assert.Equal(t, 2, headers, "%d http-header conditions, want one per target (2)", headers)
 	// Nothing else in the template resolves or embeds the secret.
 	assert.Equal(t, 2, strings.Count(f.raw, "{{resolve:"), "dynamic references in the template")
-
 	assert.False(t, strings.Contains(f.raw, "SecretStringValue") || strings.Contains(f.raw, `"SecretString":`), "the template carries a literal secret string")
 }
 

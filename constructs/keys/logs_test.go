@@ -16,9 +16,6 @@ import (
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
-// logsActions are the statement's actions as synthesized (cdk.json's minimizePolicies sorts them).
-var logsActions = []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
-
 // logsStatement returns the AllowCloudWatchLogs statement of the only key in stack, failing the
 // test unless there is exactly one.
 func logsStatement(t *testing.T, stack awscdk.Stack) map[string]any {
@@ -36,32 +33,9 @@ func logsStatement(t *testing.T, stack awscdk.Stack) map[string]any {
 	return found[0]
 }
 
-// newApp is an app with cdk.json's feature flags, as `cdk synth` runs it.
-func newApp(t *testing.T) awscdk.App {
-	ctx := cdktest.Context()
-	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
-}
-
-func wantStatement(principal, arns any) map[string]any {
-	return map[string]any{
-		"Sid":       "AllowCloudWatchLogs",
-		"Effect":    "Allow",
-		"Principal": map[string]any{"Service": principal},
-		"Action":    logsActions,
-		"Resource":  "*",
-		"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": arns}},
-	}
-}
-
-func sameJSON(t *testing.T, what string, got, want any) {
-	t.Helper()
-	assert.Equal(t, want, got, what)
-
-}
-
 func TestNewKeyRotatesAndIsRetained(t *testing.T) {
 	cdktest.NoPanic(t, func() {
-		app := newApp(t)
+		app := cdktest.NewApp(t)
 		stack := cdktest.NewStack(app, "Test", "eu-west-1")
 		NewKey(stack, "LogKey", "Encrypts the test log group")
 		assertions.Template_FromStack(stack, nil).HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
@@ -75,7 +49,7 @@ func TestNewKeyRotatesAndIsRetained(t *testing.T) {
 func TestAllowCloudWatchLogsWithoutArnsCoversTheAccountsLogGroupsInTheRegion(t *testing.T) {
 	var stack awscdk.Stack
 	cdktest.NoPanic(t, func() {
-		app := newApp(t)
+		app := cdktest.NewApp(t)
 		stack = cdktest.NewStack(app, "Test", "eu-west-1")
 		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
 		awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nil), nil)
@@ -85,8 +59,8 @@ func TestAllowCloudWatchLogsWithoutArnsCoversTheAccountsLogGroupsInTheRegion(t *
 			EncryptionKey: key, Retention: logs.RetentionDays_ONE_YEAR, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		})
 	})
-	sameJSON(t, "statement", logsStatement(t, stack),
-		wantStatement("logs.eu-west-1.amazonaws.com", "arn:aws:logs:eu-west-1:111111111111:log-group:*"))
+	assert.Equal(t, cdktest.LogsKeyStatement("logs.eu-west-1.amazonaws.com", "arn:aws:logs:eu-west-1:111111111111:log-group:*"),
+		logsStatement(t, stack))
 	cdktest.NoAnnotations(t, stack)
 }
 
@@ -110,7 +84,7 @@ func TestAllowCloudWatchLogsKeepsExplicitArnsExact(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var stack awscdk.Stack
 			cdktest.NoPanic(t, func() {
-				app := newApp(t)
+				app := cdktest.NewApp(t)
 				stack = cdktest.NewStack(app, "Test", "us-east-1")
 				key := NewKey(stack, "LogKey", "Encrypts the test log groups")
 				arns := make([]string, len(tc.names))
@@ -119,7 +93,7 @@ func TestAllowCloudWatchLogsKeepsExplicitArnsExact(t *testing.T) {
 				}
 				AllowCloudWatchLogs(key, arns...)
 			})
-			sameJSON(t, "statement", logsStatement(t, stack), wantStatement("logs.us-east-1.amazonaws.com", tc.want))
+			assert.Equal(t, cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", tc.want), logsStatement(t, stack))
 		})
 	}
 }
@@ -127,21 +101,21 @@ func TestAllowCloudWatchLogsKeepsExplicitArnsExact(t *testing.T) {
 func TestAllowCloudWatchLogsResolvesTokensOfAnEnvironmentAgnosticStack(t *testing.T) {
 	var stack awscdk.Stack
 	cdktest.NoPanic(t, func() {
-		app := newApp(t)
+		app := cdktest.NewApp(t)
 		stack = awscdk.NewStack(app, jsii.String("Test"), nil)
 		AllowCloudWatchLogs(NewKey(stack, "LogKey", "Encrypts the test log groups"))
 	})
 	join := func(parts ...any) any { return map[string]any{"Fn::Join": []any{"", parts}} }
 	ref := func(p string) any { return map[string]any{"Ref": "AWS::" + p} }
-	sameJSON(t, "statement", logsStatement(t, stack), wantStatement(
+	assert.Equal(t, cdktest.LogsKeyStatement(
 		join("logs.", ref("Region"), ".amazonaws.com"),
 		join("arn:", ref("Partition"), ":logs:", ref("Region"), ":", ref("AccountId"), ":log-group:*"),
-	))
+	), logsStatement(t, stack))
 }
 
 func TestAllowCloudWatchLogsCannotChangeAnImportedKey(t *testing.T) {
 	cdktest.NoPanic(t, func() {
-		app := newApp(t)
+		app := cdktest.NewApp(t)
 		stack := cdktest.NewStack(app, "Test", "us-east-1")
 		imported := kms.Key_FromKeyArn(stack, jsii.String("Imported"),
 			jsii.String("arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000"))

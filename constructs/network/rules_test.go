@@ -55,7 +55,6 @@ func egressByGroup(t *testing.T, template map[string]any) map[string][]string {
 			to = groupOf(rule["DestinationSecurityGroupId"])
 		default:
 			require.Failf(t, "egress rule without a destination", "%v", rule)
-
 		}
 		return fmt.Sprintf("%v %v-%v to %s", rule["IpProtocol"], rule["FromPort"], rule["ToPort"], to)
 	}

@@ -146,7 +146,6 @@ func checkRules(t *testing.T, got []map[string]any, want []map[string]any) {
 			assert.Equal(t, jsonOf(v), jsonOf(sel[k]), "rule %d selection.%s", i, k)
 		}
 	}
-
 }
 
 func jsonOf(v any) string {

@@ -295,13 +295,9 @@ func TestDefaultsAreSecure(t *testing.T) {
 		})
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"Properties": map[string]any{"EnableKeyRotation": true, "KeyPolicy": map[string]any{
-				"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
-					"Sid": "AllowCloudWatchLogs", "Principal": map[string]any{"Service": "logs.us-east-1.amazonaws.com"},
-					"Action": []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"}, "Resource": "*",
-					"Condition": map[string]any{"ArnLike": map[string]any{
-						"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:111111111111:log-group:/ecs/product",
-					}},
-				})}),
+				"Statement": assertions.Match_ArrayWith(&[]any{
+					cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", "arn:aws:logs:us-east-1:111111111111:log-group:/ecs/product"),
+				}),
 			}},
 			"DeletionPolicy": "Retain",
 		})
@@ -734,8 +730,7 @@ func TestNagPacksEvaluatedTheServiceRules(t *testing.T) {
 // the Data stack's key policy must not name the service's roles, or the two stacks would depend
 // on each other — and the execution role decrypts with exactly that key via Secrets Manager.
 func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
-	ctx := cdktest.Context()
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+	app := cdktest.NewApp(t)
 	data, appStack := cdktest.NewStack(app, "Data", "us-east-1"), cdktest.NewStack(app, "App", "us-east-1")
 	var dataTpl, appTpl map[string]any
 	cdktest.NoPanic(t, func() {
@@ -752,7 +747,6 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 	dataJSON := jsonOf(dataTpl)
 	assert.NotContains(t, dataJSON, "Fn::ImportValue", "Data stack")
 	assert.NotContains(t, dataJSON, "ExecutionRole", "Data stack")
-
 	decrypts := 0
 	for _, r := range cdktest.OfType(t, appTpl, "AWS::IAM::ManagedPolicy") {
 		for _, st := range cdktest.Path[[]any](t, r, "Properties", "PolicyDocument", "Statement") {

@@ -80,6 +80,21 @@ func NewStack(app awscdk.App, id, region string) awscdk.Stack {
 	return stack
 }
 
+// LogsKeyStatement is the key-policy statement keys.AllowCloudWatchLogs adds, as synthesized:
+// CloudWatch Logs (principal, e.g. logs.us-east-1.amazonaws.com) may use the key for the log
+// groups arns (one ARN pattern or a list). Actions are sorted, as cdk.json's minimizePolicies
+// writes them.
+func LogsKeyStatement(principal, arns any) map[string]any {
+	return map[string]any{
+		"Sid":       "AllowCloudWatchLogs",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": principal},
+		"Action":    []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+		"Resource":  "*",
+		"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": arns}},
+	}
+}
+
 // ImportedVpc imports (never creates) a three-tier VPC into scope, with the subnet groups the
 // network construct names: Public, App (private with egress) and Data (isolated), one subnet
 // each in region a, b and c. Constructs built on it add only their own resources to a template.
