@@ -26,18 +26,11 @@ var appStackChecks = []check{
 	{"each service reaches only its own database", checkOwnDatabase},
 }
 
-// appStacks returns every App stack of a (every environment, every region).
-func appStacks(c *C, a *Assembly) []*Template {
-	out := a.stacksOf("App")
-	require.NotEmpty(c, out, "%s: no App stacks", a.Name)
-	return out
-}
-
 // rootUser matches a container user that is root: by name or uid 0, with any group.
 var rootUser = regexp.MustCompile(`^(|root|0+)(:.*)?$`)
 
 func checkServices(c *C, a *Assembly) {
-	for _, tpl := range appStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "App") {
 		env := tpl.Env
 		_, services := tpl.OfType("AWS::ECS::Service")
 		_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
@@ -93,7 +86,7 @@ func firstOf(v any) any {
 }
 
 func checkCredentials(c *C, a *Assembly) {
-	for _, tpl := range appStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "App") {
 		containers := mainContainers(tpl)
 		require.NotEmpty(c, containers, "%s: no service containers", tpl.StackName)
 		for _, s := range tpl.Env.Services {
@@ -126,7 +119,7 @@ func checkCredentials(c *C, a *Assembly) {
 }
 
 func checkScaling(c *C, a *Assembly) {
-	for _, tpl := range appStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "App") {
 		env := tpl.Env
 		_, targets := tpl.OfType("AWS::ApplicationAutoScaling::ScalableTarget")
 		_, policies := tpl.OfType("AWS::ApplicationAutoScaling::ScalingPolicy")
@@ -238,7 +231,7 @@ func stringList(v any) []string {
 }
 
 func checkAlb(c *C, a *Assembly) {
-	for _, tpl := range appStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "App") {
 		env := tpl.Env
 		_, listeners := tpl.OfType("AWS::ElasticLoadBalancingV2::Listener")
 		_, rules := tpl.OfType("AWS::ElasticLoadBalancingV2::ListenerRule")
@@ -320,7 +313,7 @@ func checkAlb(c *C, a *Assembly) {
 // the App stack that pulls from it (so images can be pushed first), and the primary replicates
 // into every other region after their repositories exist.
 func checkRegistries(c *C, a *Assembly) {
-	for _, app := range appStacks(c, a) {
+	for _, app := range requireStacks(c, a, "App") {
 		registry := strings.Replace(app.StackName, "-App-", "-Registry-", 1)
 		assert.Contains(c, app.DependsOn, registry, "%s depends on", app.StackName)
 		assert.Contains(c, jsonOf(app.Resources), `"Fn::ImportValue":"`+registry+":", "%s does not pull from %s", app.StackName, registry)
@@ -357,7 +350,7 @@ func checkRegistries(c *C, a *Assembly) {
 }
 
 func checkClusters(c *C, a *Assembly) {
-	for _, tpl := range appStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "App") {
 		_, clusters := tpl.OfType("AWS::ECS::Cluster")
 		_, namespaces := tpl.OfType("AWS::ServiceDiscovery::PrivateDnsNamespace")
 		require.Len(c, clusters, 1, "%s: clusters", tpl.StackName)
@@ -374,7 +367,7 @@ func checkClusters(c *C, a *Assembly) {
 // checkOwnDatabase: in every App stack, a service's DB_HOST, its credentials and its
 // rds-db:connect grant all name the database it owns (or the one it shares), in its own region.
 func checkOwnDatabase(c *C, a *Assembly) {
-	for _, tpl := range appStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "App") {
 		data := strings.Replace(tpl.StackName, "-App-", "-Data-", 1)
 		containers := mainContainers(tpl)
 		for _, s := range tpl.Env.Services {

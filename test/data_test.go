@@ -21,14 +21,8 @@ var dataChecks = []check{
 	{"buckets block public access, encrypt and refuse plain HTTP", checkBuckets},
 }
 
-func dataStacks(c *C, a *Assembly) []*Template {
-	out := a.stacksOf("Data")
-	require.NotEmpty(c, out, "%s: no Data stacks", a.Name)
-	return out
-}
-
 func checkDataImportsNetwork(c *C, a *Assembly) {
-	for _, tpl := range dataStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "Data") {
 		network := strings.Replace(tpl.StackName, "-Data-", "-Network-", 1)
 		assert.Contains(c, jsonOf(tpl.Resources), `"Fn::ImportValue":"`+network+`:`, "%s takes nothing from %s", tpl.StackName, network)
 	}
@@ -68,7 +62,7 @@ func regionDatabases(env *config.Environment, region string) (all, writers int) 
 var deletionPolicy = map[string]string{"retain": "Retain", "snapshot": "Snapshot"}
 
 func checkDatabases(c *C, a *Assembly) {
-	for _, tpl := range dataStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "Data") {
 		env, db := tpl.Env, tpl.Env.Database
 		primary := tpl.Region == env.PrimaryRegion
 		_, clusters := tpl.OfType("AWS::RDS::DBCluster")
@@ -126,7 +120,7 @@ func checkDatabases(c *C, a *Assembly) {
 // checkForceTls: every cluster and every standalone instance uses a parameter group of its stack
 // that sets rds.force_ssl.
 func checkForceTls(c *C, a *Assembly) {
-	for _, tpl := range dataStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "Data") {
 		checked := 0
 		want, _ := regionDatabases(tpl.Env, tpl.Region)
 		for id, r := range tpl.Resources {
@@ -152,7 +146,7 @@ func checkForceTls(c *C, a *Assembly) {
 // checkSecrets: every secret is retained under a customer key and each writable database's
 // secret is rotated (directly or through its attachment to the database).
 func checkSecrets(c *C, a *Assembly) {
-	for _, tpl := range dataStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "Data") {
 		_, secrets := tpl.OfType("AWS::SecretsManager::Secret")
 		_, schedules := tpl.OfType("AWS::SecretsManager::RotationSchedule")
 		_, attachments := tpl.OfType("AWS::SecretsManager::SecretTargetAttachment")
@@ -179,7 +173,7 @@ func checkSecrets(c *C, a *Assembly) {
 }
 
 func checkCaches(c *C, a *Assembly) {
-	for _, tpl := range dataStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "Data") {
 		env := tpl.Env
 		_, groups := tpl.OfType("AWS::ElastiCache::ReplicationGroup")
 		require.Len(c, groups, 1, "%s: replication groups", tpl.StackName)

@@ -172,7 +172,7 @@ func originRecords(tpl *Template, domain string) []Resource {
 // checkOriginRecords: every App stack publishes origin.<domain> for its region, routed as the
 // config says and health-checked on the regional name with the configured interval and threshold.
 func checkOriginRecords(c *C, a *Assembly) {
-	for _, tpl := range appStacks(c, a) {
+	for _, tpl := range requireStacks(c, a, "App") {
 		env := tpl.Env
 		recs := originRecords(tpl, env.DNS.Domain)
 		_, checks := tpl.OfType("AWS::Route53::HealthCheck")

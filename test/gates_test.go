@@ -18,21 +18,14 @@ import (
 // open to the internet on SSH, synthesized with the app's compliance packs, is reported.
 func TestComplianceGateCatchesAnOpenSecurityGroup(t *testing.T) {
 	dir := t.TempDir()
-	var synthErr error
-	func() {
-		defer recoverInto(&synthErr)
-		app := NewTestApp(dir)
-		stack := awscdk.NewStack(app, jsii.String("Open"), &awscdk.StackProps{
-			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
-		})
+	synthErr := synthOneStack(dir, "Open", func(app awscdk.App, stack awscdk.Stack) {
 		vpc := ec2.Vpc_FromVpcAttributes(stack, jsii.String("Vpc"), &ec2.VpcAttributes{
 			VpcId: jsii.String("vpc-12345678"), AvailabilityZones: jsii.Strings("us-east-1a"),
 		})
 		sg := ec2.NewSecurityGroup(stack, jsii.String("WideOpen"), &ec2.SecurityGroupProps{Vpc: vpc})
 		sg.AddIngressRule(ec2.Peer_AnyIpv4(), ec2.Port_Tcp(jsii.Number(22)), jsii.String("ssh from anywhere"), nil)
 		stacks.ApplyCompliance(app)
-		app.Synth(nil)
-	}()
+	})
 	// The nag errors surface as error annotations, which fail the synth itself too.
 	require.Error(t, synthErr, "synth of an open security group did not fail validation")
 	assert.Contains(t, synthErr.Error(), "ValidationFailed")
@@ -54,19 +47,25 @@ func TestComplianceGateCatchesAnOpenSecurityGroup(t *testing.T) {
 // validation report for the annotations alone).
 func TestTheAnnotationCheckCanFail(t *testing.T) {
 	dir := t.TempDir()
-	var synthErr error
-	func() {
-		defer recoverInto(&synthErr)
-		app := NewTestApp(dir)
-		stack := awscdk.NewStack(app, jsii.String("Warned"), &awscdk.StackProps{
-			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
-		})
+	require.NoError(t, synthOneStack(dir, "Warned", func(_ awscdk.App, stack awscdk.Stack) {
 		awscdk.NewCfnWaitConditionHandle(stack, jsii.String("Handle"), nil)
 		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("stratus:test"), jsii.String("a warning the check must see"), nil)
-		app.Synth(nil)
-	}()
-	require.NoError(t, synthErr)
+	}))
 	failures := assemblyChecks[0].runOn(&Assembly{Name: "warned", Dir: dir})
 	assert.NotEmpty(t, failures)
 	assert.Contains(t, strings.Join(failures, "\n"), "a warning the check must see")
+}
+
+// synthOneStack synthesizes into dir a test app with one stack, id, in the test account and
+// us-east-1, after build has filled it (and changed the app if it needs to). A panic, such as
+// a validation failure, comes back as the error.
+func synthOneStack(dir, id string, build func(app awscdk.App, stack awscdk.Stack)) (err error) {
+	defer recoverInto(&err)
+	app := NewTestApp(dir)
+	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
+	})
+	build(app, stack)
+	app.Synth(nil)
+	return nil
 }

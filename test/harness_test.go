@@ -285,6 +285,14 @@ func (a *Assembly) stacksOf(kind string) []*Template {
 	return out
 }
 
+// requireStacks returns every kind stack of a (every environment, every region) and fails c
+// when there is none.
+func requireStacks(c *C, a *Assembly, kind string) []*Template {
+	out := a.stacksOf(kind)
+	require.NotEmpty(c, out, "%s: no %s stacks", a.Name, kind)
+	return out
+}
+
 // requireTool fails the test, saying how to install it, when a tool `make test` needs is
 // missing: the one skip policy is no skip.
 func requireTool(t testing.TB, path, install string) {

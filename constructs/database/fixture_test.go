@@ -13,6 +13,7 @@ import (
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
@@ -142,33 +143,9 @@ func build(app awscdk.App, dir string) (*fixture, error) {
 		}
 		return nil
 	}
-	primary := func(mutate func(*AuroraPostgresProps)) func(awscdk.Stack, net) error {
-		return func(s awscdk.Stack, n net) error {
-			p := primaryProps(n)
-			mutate(&p)
-			c, err := NewAuroraPostgres(s, "Orders", p)
-			f.built[*s.StackName()] = c
-			return err
-		}
-	}
-	secondary := func(mutate func(*AuroraSecondaryProps)) func(awscdk.Stack, net) error {
-		return func(s awscdk.Stack, n net) error {
-			p := secondaryProps(n)
-			mutate(&p)
-			c, err := NewAuroraSecondary(s, "Orders", p)
-			f.built[*s.StackName()] = c
-			return err
-		}
-	}
-	instance := func(mutate func(*PostgresInstanceProps)) func(awscdk.Stack, net) error {
-		return func(s awscdk.Stack, n net) error {
-			p := instanceProps(n)
-			mutate(&p)
-			c, err := NewPostgresInstance(s, "Shop", p)
-			f.built[*s.StackName()] = c
-			return err
-		}
-	}
+	primary := builder(f.built, primaryProps, NewAuroraPostgres, "Orders")
+	secondary := builder(f.built, secondaryProps, NewAuroraSecondary, "Orders")
+	instance := builder(f.built, instanceProps, NewPostgresInstance, "Shop")
 	networkStack, _ := newTestStack(app, stackNetwork, "us-east-1")
 	f.stacks[stackNetwork] = networkStack
 	otherStackSG, ok := networkStack.Node().FindChild(jsii.String("DatabaseSecurityGroup")).(ec2.ISecurityGroup)
@@ -269,4 +246,18 @@ func (f *fixture) availabilityZones(t *testing.T, stack string) []string {
 	}
 	sort.Strings(azs)
 	return azs
+}
+
+// builder returns, for a change to the props, the step that builds one construct with id in a
+// stack: base props for the stack's network, changed by mutate, made by newC and recorded in built.
+func builder[P, C any](built map[string]any, base func(net) P, newC func(constructs.Construct, string, P) (C, error), id string) func(mutate func(*P)) func(awscdk.Stack, net) error {
+	return func(mutate func(*P)) func(awscdk.Stack, net) error {
+		return func(s awscdk.Stack, n net) error {
+			p := base(n)
+			mutate(&p)
+			c, err := newC(s, id, p)
+			built[*s.StackName()] = c
+			return err
+		}
+	}
 }
