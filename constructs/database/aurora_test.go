@@ -16,12 +16,7 @@ import (
 func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 	f := fixtures(t)
 	tpl := f.templates[stackPrimary]
-	keyID, _ := f.only(t, stackPrimary, "AWS::KMS::Key")
-	clusterID, cluster := f.only(t, stackPrimary, "AWS::RDS::DBCluster")
-	logsID, _ := f.only(t, stackPrimary, "AWS::Logs::LogGroup")
-	roleID, _ := f.only(t, stackPrimary, "AWS::IAM::Role")
-	key := getAtt(keyID, "Arn")
-	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
+	clusterID, logsID, roleID, key, identifier := f.auroraParts(t, stackPrimary)
 	assert.False(t, !rdsIdentifier.MatchString(identifier) || strings.Contains(identifier, "--"), "derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
 
 	cdktest.NoPanic(t, func() {

@@ -234,6 +234,18 @@ func (f *fixture) only(t *testing.T, stack, typ string) (string, map[string]any)
 }
 
 // getAtt and ref are the intrinsics a template uses to point at a resource.
+// auroraParts returns what the defaults tests of an Aurora stack refer to: the logical ids of its
+// one cluster, log group and monitoring role, the ARN of its one key, and the cluster identifier.
+func (f *fixture) auroraParts(t *testing.T, stack string) (clusterID, logsID, roleID string, key map[string]any, identifier string) {
+	t.Helper()
+	keyID, _ := f.only(t, stack, "AWS::KMS::Key")
+	clusterID, cluster := f.only(t, stack, "AWS::RDS::DBCluster")
+	logsID, _ = f.only(t, stack, "AWS::Logs::LogGroup")
+	roleID, _ = f.only(t, stack, "AWS::IAM::Role")
+	identifier = cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
+	return clusterID, logsID, roleID, getAtt(keyID, "Arn"), identifier
+}
+
 func getAtt(id, attr string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
 func ref(id string) map[string]any          { return map[string]any{"Ref": id} }
 

@@ -14,12 +14,7 @@ import (
 func TestAuroraSecondaryDefaultsAreSecure(t *testing.T) {
 	f := fixtures(t)
 	tpl := f.templates[stackSecondary]
-	keyID, _ := f.only(t, stackSecondary, "AWS::KMS::Key")
-	clusterID, cluster := f.only(t, stackSecondary, "AWS::RDS::DBCluster")
-	logsID, _ := f.only(t, stackSecondary, "AWS::Logs::LogGroup")
-	roleID, _ := f.only(t, stackSecondary, "AWS::IAM::Role")
-	key := getAtt(keyID, "Arn")
-	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
+	clusterID, logsID, roleID, key, identifier := f.auroraParts(t, stackSecondary)
 
 	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
