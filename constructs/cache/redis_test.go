@@ -238,7 +238,12 @@ func TestDefaultsAreSecure(t *testing.T) {
 	assert.True(t, strings.HasPrefix(got[1], "slow-log json cloudwatch-logs CacheSlowLogGroup"), "log delivery %q, want the slow log as JSON to its group", got[1])
 
 	r := load(t).redis[defaultStack]
-	assert.False(t, r.Port != 6379 || r.PrimaryEndpoint == nil || r.ReaderEndpoint == nil || r.AuthSecret == nil || r.Key == nil || r.GlobalDatastoreId != nil, "exposed fields: port %v, endpoints %v/%v, secret %v, key %v, global %v", r.Port, r.PrimaryEndpoint, r.ReaderEndpoint, r.AuthSecret, r.Key, r.GlobalDatastoreId)
+	assert.Equal(t, 6379.0, r.Port)
+	assert.NotNil(t, r.PrimaryEndpoint, "PrimaryEndpoint")
+	assert.NotNil(t, r.ReaderEndpoint, "ReaderEndpoint")
+	assert.NotNil(t, r.AuthSecret, "AuthSecret")
+	assert.NotNil(t, r.Key, "Key")
+	assert.Nil(t, r.GlobalDatastoreId, "GlobalDatastoreId without a Global Datastore")
 }
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
@@ -318,7 +323,8 @@ func TestGlobalDatastoreIdMakesThisGroupASecondary(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::ElastiCache::SubnetGroup"), jsii.Number(1))
 	})
 	r := load(t).redis[secondaryStack]
-	assert.False(t, r.AuthSecret == nil || !strings.Contains(*r.AuthSecret.SecretName(), secretName), "AuthSecret = %v, want the replica named %s", r.AuthSecret, secretName)
+	require.NotNil(t, r.AuthSecret, "AuthSecret")
+	assert.Contains(t, *r.AuthSecret.SecretName(), secretName, "AuthSecret: the replica")
 }
 
 // TestNagFindsNothingUnsuppressed applies AwsSolutions and NIST 800-53 R5 to every scenario.
@@ -382,7 +388,12 @@ func TestGlobalDatastoreID(t *testing.T) {
 		{"us-east-1", "Stratus_Prod", "", `suffix "Stratus_Prod" must be lowercase`},
 	} {
 		got, err := GlobalDatastoreID(c.region, c.suffix)
-		assert.False(t, got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)), "GlobalDatastoreID(%q, %q) = %q, %v; want %q, %q", c.region, c.suffix, got, err, c.want, c.err)
+		assert.Equal(t, c.want, got, "GlobalDatastoreID(%q, %q)", c.region, c.suffix)
+		if c.err == "" {
+			assert.NoError(t, err, "GlobalDatastoreID(%q, %q)", c.region, c.suffix)
+		} else {
+			assert.ErrorContains(t, err, c.err, "GlobalDatastoreID(%q, %q)", c.region, c.suffix)
+		}
 	}
 }
 

@@ -77,8 +77,10 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(0))
 		tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(0))
 	})
-	assert.False(t, s.defaultsOut.ExecuteCommandKey != nil || s.defaultsOut.ExecuteCommandLogGroup != nil, "ExecuteCommandKey and ExecuteCommandLogGroup must be nil when ExecuteCommand is off")
-	assert.False(t, s.defaultsOut.Cluster == nil || s.defaultsOut.Namespace == nil, "Cluster and Namespace must be set")
+	assert.Nil(t, s.defaultsOut.ExecuteCommandKey, "ExecuteCommandKey with ExecuteCommand off")
+	assert.Nil(t, s.defaultsOut.ExecuteCommandLogGroup, "ExecuteCommandLogGroup with ExecuteCommand off")
+	assert.NotNil(t, s.defaultsOut.Cluster, "Cluster")
+	assert.NotNil(t, s.defaultsOut.Namespace, "Namespace")
 }
 
 func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
@@ -114,7 +116,8 @@ func TestExecuteCommandIsEncryptedAndLogged(t *testing.T) {
 			})},
 		})
 	})
-	assert.False(t, s.execOut.ExecuteCommandKey == nil || s.execOut.ExecuteCommandLogGroup == nil, "ExecuteCommandKey and ExecuteCommandLogGroup must be set when ExecuteCommand is on")
+	assert.NotNil(t, s.execOut.ExecuteCommandKey, "ExecuteCommandKey with ExecuteCommand on")
+	assert.NotNil(t, s.execOut.ExecuteCommandLogGroup, "ExecuteCommandLogGroup with ExecuteCommand on")
 }
 
 func TestInvalidPropsAreRejected(t *testing.T) {
@@ -139,7 +142,8 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 			_, err = NewCluster(cdktest.NewStack(app, "Bad", "us-east-1"), "Cluster", ClusterProps{NamespaceName: "Bad Name"})
 		})
-		require.False(t, err == nil || !strings.Contains(err.Error(), "Vpc is required") || !strings.Contains(err.Error(), `NamespaceName "Bad Name"`), "error = %v, want both problems", err)
+		require.ErrorContains(t, err, "Vpc is required")
+		require.ErrorContains(t, err, `NamespaceName "Bad Name"`)
 	})
 }
 

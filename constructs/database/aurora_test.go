@@ -17,7 +17,8 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 	f := fixtures(t)
 	tpl := f.templates[stackPrimary]
 	clusterID, logsID, roleID, key, identifier := f.auroraParts(t, stackPrimary)
-	assert.False(t, !rdsIdentifier.MatchString(identifier) || strings.Contains(identifier, "--"), "derived DBClusterIdentifier %q is not a valid RDS identifier", identifier)
+	assert.Regexp(t, rdsIdentifier, identifier, "derived DBClusterIdentifier")
+	assert.NotContains(t, identifier, "--", "derived DBClusterIdentifier")
 
 	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::KMS::Key"), &map[string]any{
@@ -121,7 +122,8 @@ func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 			dbSG = id
 		}
 	}
-	require.False(t, dbSG == "" || rotationSG == "", "want the database and the rotation security groups in %s", stack)
+	require.NotEmpty(t, dbSG, "the database security group in %s", stack)
+	require.NotEmpty(t, rotationSG, "the rotation security group in %s", stack)
 	tpl := f.templates[stack]
 	cdktest.NoPanic(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{

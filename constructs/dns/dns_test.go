@@ -382,7 +382,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			{`Name "x"`, "LoadBalancer is required"},
 		} {
 			for _, w := range want {
-				assert.False(t, errs[i] == nil || !strings.Contains(errs[i].Error(), w), "error %d = %v, want it to contain %q", i, errs[i], w)
+				assert.ErrorContains(t, errs[i], w, "error %d", i)
 			}
 		}
 	})

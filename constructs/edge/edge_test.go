@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -177,7 +176,9 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 		assert.NotEmpty(t, behaviors)
 		require.NotEmpty(t, behaviors)
 		for _, b := range behaviors {
-			assert.False(t, get(b, "FunctionAssociations") != nil || get(b, "LambdaFunctionAssociations") != nil, "%s: the %v behavior has functions %s, want responses passed through unchanged", stack, get(b, "PathPattern"), asJSON(b))
+			// Responses pass through unchanged.
+			assert.Nil(t, get(b, "FunctionAssociations"), "%s: the %v behavior", stack, get(b, "PathPattern"))
+			assert.Nil(t, get(b, "LambdaFunctionAssociations"), "%s: the %v behavior", stack, get(b, "PathPattern"))
 		}
 
 		// JS 2.0, published to LIVE (what the distribution runs), with the rewrite.
@@ -216,9 +217,12 @@ func TestSpaRewriteFunctionNameStaysDeterministicAndWithin64Characters(t *testin
 		b = name("AnEdgeConstructWhoseIdAloneIsLongerThanTheFunctionNameLimitTwo")
 	})
 	for _, n := range []string{a, b} {
-		assert.False(t, len(n) > 64 || !strings.HasSuffix(n, spaRewriteSuffix) || !regexp.MustCompile(`^[A-Za-z0-9-]+$`).MatchString(n), "function name %q (%d characters), want at most 64 of [A-Za-z0-9-] ending in %q", n, len(n), spaRewriteSuffix)
+		assert.LessOrEqual(t, len(n), 64, "function name %q", n)
+		assert.Regexp(t, `^[A-Za-z0-9-]+$`, n, "function name")
+		assert.True(t, strings.HasSuffix(n, spaRewriteSuffix), "function name %q, want the suffix %q", n, spaRewriteSuffix)
 	}
-	assert.False(t, a != a2 || a == b, "names %q, %q, %q: want the same path to give the same name and different paths different names", a, a2, b)
+	assert.Equal(t, a, a2, "the same path gives the same name")
+	assert.NotEqual(t, a, b, "different paths give different names")
 }
 
 // TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles runs the synthesized function code with node
@@ -272,8 +276,10 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 	// The destination is the group's ARN without the ":*" that Fn::GetAtt would add.
 	assert.Equal(t, `[{"Fn::Join":["",["arn:aws:logs:us-east-1:111111111111:log-group:",{"Ref":"`+groupID+`"}]]}]`, asJSON(logging.Properties["LogDestinationConfigs"]))
 	name, _ := group.Properties["LogGroupName"].(string)
-	assert.False(t, !strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-"), "log group name %q, want aws-waf-logs-<unique>", name)
-	assert.False(t, group.Properties["KmsKeyId"] == nil || group.Properties["RetentionInDays"] != 365.0 || group.DeletionPolicy != "Retain", "log group = %s (%s), want KMS, 365 days, Retain", asJSON(group.Properties), group.DeletionPolicy)
+	assert.True(t, strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-"), "log group name %q, want aws-waf-logs-<unique>", name)
+	assert.NotNil(t, group.Properties["KmsKeyId"], "WAF log group key")
+	assert.Equal(t, 365.0, group.Properties["RetentionInDays"], "WAF log group retention")
+	assert.Equal(t, "Retain", group.DeletionPolicy, "WAF log group")
 	cdktest.NoPanic(t, func() {
 		assertions.Template_FromStack(shared(t).stacks[defaultsStack], nil).HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"EnableKeyRotation": true,
@@ -299,7 +305,9 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 func TestCertificateCoversTheViewerNamesValidatedInTheZone(t *testing.T) {
 	_, cert := only(t, defaultsStack, "AWS::CertificateManager::Certificate")
 	p := cert.Properties
-	assert.False(t, p["DomainName"] != "example.com" || asJSON(p["SubjectAlternativeNames"]) != `["www.example.com"]` || p["ValidationMethod"] != "DNS", "certificate = %s", asJSON(p))
+	assert.Equal(t, "example.com", p["DomainName"], "certificate")
+	assert.Equal(t, `["www.example.com"]`, asJSON(p["SubjectAlternativeNames"]), "certificate")
+	assert.Equal(t, "DNS", p["ValidationMethod"], "certificate")
 	assert.Equal(t, `[{"DomainName":"example.com","HostedZoneId":"`+testZoneID+`"},{"DomainName":"www.example.com","HostedZoneId":"`+testZoneID+`"}]`, asJSON(p["DomainValidationOptions"]))
 }
 
@@ -336,20 +344,25 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 	behaviors := append([]any{c["DefaultCacheBehavior"]}, cdktest.As[[]any](t, c["CacheBehaviors"])...)
 	require.NotEmpty(t, behaviors)
 	for _, b := range behaviors {
-		assert.False(t, get(b, "ViewerProtocolPolicy") != "redirect-to-https" || get(b, "Compress") != true || get(b, "ResponseHeadersPolicyId") == nil, "behavior %v = %s, want redirect-to-https, compressed, security headers", get(b, "PathPattern"), asJSON(b))
+		what := fmt.Sprintf("behavior %v", get(b, "PathPattern"))
+		assert.Equal(t, "redirect-to-https", get(b, "ViewerProtocolPolicy"), what)
+		assert.Equal(t, true, get(b, "Compress"), what)
+		assert.NotNil(t, get(b, "ResponseHeadersPolicyId"), "%s: security headers", what)
 	}
 }
 
 func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	c := distributionConfig(t, defaultsStack)
 	api := get(c, "CacheBehaviors", 0)
-	require.False(t, len(cdktest.As[[]any](t, c["CacheBehaviors"])) != 1 || get(api, "PathPattern") != "/api/*", "CacheBehaviors = %s, want one for /api/*", asJSON(c["CacheBehaviors"]))
+	require.Len(t, cdktest.As[[]any](t, c["CacheBehaviors"]), 1, "CacheBehaviors")
+	require.Equal(t, "/api/*", get(api, "PathPattern"), "CacheBehaviors")
 	var cachingDisabled, allViewerExceptHost string
 	cdktest.NoPanic(t, func() {
 		cachingDisabled = *cf.CachePolicy_CACHING_DISABLED().CachePolicyId()
 		allViewerExceptHost = *cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER().OriginRequestPolicyId()
 	})
-	assert.False(t, get(api, "CachePolicyId") != cachingDisabled || get(api, "OriginRequestPolicyId") != allViewerExceptHost, "API policies = %s", asJSON(api))
+	assert.Equal(t, cachingDisabled, get(api, "CachePolicyId"), "API cache policy")
+	assert.Equal(t, allViewerExceptHost, get(api, "OriginRequestPolicyId"), "API origin request policy")
 	assert.Equal(t, `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]`, asJSON(get(api, "AllowedMethods")))
 	origins := map[string]any{}
 	require.NotEmpty(t, cdktest.As[[]any](t, c["Origins"]))
@@ -499,7 +512,9 @@ func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
 		assert.Nil(t, role.Properties["ManagedPolicyArns"])
 	}
 	for id, fn := range ofType(t, optionsStack, "AWS::Lambda::Function") {
-		assert.False(t, fn.DependsOn != nil || get(fn.Properties, "LoggingConfig", "LogGroup") == nil, "%s = %s (DependsOn %v), want its own log group and no redundant DependsOn", id, asJSON(fn.Properties), fn.DependsOn)
+		// Its own log group, and no redundant DependsOn.
+		assert.Nil(t, fn.DependsOn, id)
+		assert.NotNil(t, get(fn.Properties, "LoggingConfig", "LogGroup"), "%s log group", id)
 	}
 }
 
@@ -588,7 +603,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			assert.ErrorContains(t, err, want)
 		}
 		cdktest.NoPanic(t, func() { _, err = NewEdge(awscdk.NewStack(app, jsii.String("Agnostic"), nil), "Edge", validProps(zone)) })
-		assert.False(t, err == nil || !strings.Contains(err.Error(), "not set (environment-agnostic)"), "error = %v, want the environment-agnostic stack rejected", err)
+		assert.ErrorContains(t, err, "not set (environment-agnostic)", "the environment-agnostic stack is rejected")
 	})
 
 	t.Run("NewShieldProtection rejects a bad name and a non-ARN", func(t *testing.T) {

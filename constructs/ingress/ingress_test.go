@@ -345,13 +345,15 @@ func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 				continue
 			}
 			headers++
-			assert.False(t, len(c.HttpHeaderConfig.Values) != 1 || c.HttpHeaderConfig.Values[0] != want, "%s: header values %v, want only %q", id, c.HttpHeaderConfig.Values, want)
+			assert.Equal(t, []any{want}, c.HttpHeaderConfig.Values, "%s: header values", id)
 		}
 	}
 	assert.Equal(t, 2, headers, "%d http-header conditions, want one per target (2)", headers)
 	// Nothing else in the template resolves or embeds the secret.
 	assert.Equal(t, 2, strings.Count(f.raw, "{{resolve:"), "dynamic references in the template")
-	assert.False(t, strings.Contains(f.raw, "SecretStringValue") || strings.Contains(f.raw, `"SecretString":`), "the template carries a literal secret string")
+	// The template carries no literal secret string.
+	assert.NotContains(t, f.raw, "SecretStringValue")
+	assert.NotContains(t, f.raw, `"SecretString":`)
 }
 
 func TestCertificateCoversTheOriginNamesByDns(t *testing.T) {
@@ -421,7 +423,9 @@ func TestAccessLogBucketIsPrivateTlsOnlyVersionedAndExpiring(t *testing.T) {
 		for _, want := range []string{`"aws:SecureTransport":"false"`, `"s3:TlsVersion":1.2`} {
 			assert.Contains(t, string(text), want)
 		}
-		assert.False(t, strings.HasPrefix(id, "IngressAccessLogBucket") && !strings.Contains(string(text), `/alb/AWSLogs/`+account+`/*`), "%s does not scope log delivery to alb/AWSLogs/%s/*: %s", id, account, text)
+		if strings.HasPrefix(id, "IngressAccessLogBucket") {
+			assert.Contains(t, string(text), `/alb/AWSLogs/`+account+`/*`, "%s scopes log delivery", id)
+		}
 	}
 }
 
@@ -445,7 +449,8 @@ func TestOriginSecretIsGeneratedReplicatedAndRetained(t *testing.T) {
 			"Properties": map[string]any{"EnableKeyRotation": true}, "DeletionPolicy": "Retain",
 		})
 	})
-	require.False(t, f.secret.Key == nil || f.secret.Secret == nil, "OriginSecret does not expose Secret and Key")
+	require.NotNil(t, f.secret.Key, "OriginSecret exposes Key")
+	require.NotNil(t, f.secret.Secret, "OriginSecret exposes Secret")
 }
 
 func TestPropsChangeWhatTheySay(t *testing.T) {
@@ -504,7 +509,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		found = found || strings.Contains(string(text), "/edge/alb/AWSLogs/"+account+"/*")
 	}
 	assert.True(t, found, "no bucket policy lets ELB write under edge/alb/AWSLogs/")
-	require.False(t, f.lb.TargetGroups["user-api"] == nil, "TargetGroups lacks user-api")
+	require.NotNil(t, f.lb.TargetGroups["user-api"], "TargetGroups[user-api]")
 }
 
 func TestLogsMoveToColderStorageOnlyWhenTheyStayLongEnough(t *testing.T) {
@@ -573,7 +578,9 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	}, func(p LoadBalancerProps) error {
 		var err error
 		cdktest.NoPanic(t, func() { err = p.withDefaults().validate(region) })
-		assert.False(t, err != nil && strings.Contains(err.Error(), "s3cr3t"), "the error repeats the secret: %v", err)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "s3cr3t", "the error repeats the secret")
+		}
 		return err
 	}, lbCases)
 
@@ -602,8 +609,10 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			_, lbErr = NewLoadBalancer(s.stack, "Ingress", p)
 			_, secretErr = NewOriginSecret(s.stack, "OriginSecret", OriginSecretProps{Name: "a b", ReplicaRegions: []Replica{{Region: "x"}}})
 		})
-		assert.False(t, lbErr == nil || !strings.Contains(lbErr.Error(), "no explicit region") || !strings.Contains(lbErr.Error(), "Targets is empty"), "NewLoadBalancer error = %v, want both problems", lbErr)
-		assert.False(t, secretErr == nil || !strings.Contains(secretErr.Error(), `Name "a b"`) || !strings.Contains(secretErr.Error(), `Region "x"`), "NewOriginSecret error = %v, want both problems", secretErr)
+		assert.ErrorContains(t, lbErr, "no explicit region", "NewLoadBalancer")
+		assert.ErrorContains(t, lbErr, "Targets is empty", "NewLoadBalancer")
+		assert.ErrorContains(t, secretErr, `Name "a b"`, "NewOriginSecret")
+		assert.ErrorContains(t, secretErr, `Region "x"`, "NewOriginSecret")
 	})
 }
 

@@ -198,7 +198,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			{selfErr, []string{`DestinationRegions lists "us-east-1", the stack's own region`}},
 		} {
 			for _, w := range c.want {
-				assert.False(t, c.err == nil || !strings.Contains(c.err.Error(), w), "error = %v, want it to contain %q", c.err, w)
+				assert.ErrorContains(t, c.err, w)
 			}
 		}
 	})

@@ -370,7 +370,9 @@ func TestDefaultsAreSecure(t *testing.T) {
 			for _, a := range asStrings(st["Action"]) {
 				actions = append(actions, a)
 			}
-			assert.False(t, contains(st["Resource"], "*") && jsonOf(st["Action"]) != `"ecr:GetAuthorizationToken"`, "execution role statement %v has Resource \"*\"; only ecr:GetAuthorizationToken may", st)
+			if contains(st["Resource"], "*") {
+				assert.Equal(t, `"ecr:GetAuthorizationToken"`, jsonOf(st["Action"]), "execution role statement with Resource \"*\": only ecr:GetAuthorizationToken may have it")
+			}
 		}
 	}
 	sort.Strings(actions)
@@ -416,9 +418,11 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	raw := readTemplate(t, s.full)
 	cs := containers(t, raw)
 	app, col := cs["order"], cs["adot-collector"]
-	require.False(t, app == nil || col == nil, "containers = %v, want order and adot-collector", cs)
+	require.NotNil(t, app, "the order container in %v", cs)
+	require.NotNil(t, col, "the adot-collector container in %v", cs)
 	assert.Equal(t, `[{"ContainerPort":9090,"Protocol":"tcp"}]`, jsonOf(app["PortMappings"]))
-	assert.False(t, app["StopTimeout"] != 60.0 || jsonOf(cdktest.As[map[string]any](t, app["HealthCheck"])["Command"]) != `["CMD","/app/healthcheck"]`, "StopTimeout %v, HealthCheck %v", app["StopTimeout"], app["HealthCheck"])
+	assert.Equal(t, 60.0, app["StopTimeout"])
+	assert.Equal(t, `["CMD","/app/healthcheck"]`, jsonOf(cdktest.As[map[string]any](t, app["HealthCheck"])["Command"]), "HealthCheck")
 	env := map[string]string{}
 	for _, e := range asAnySlice(app["Environment"]) {
 		kv := cdktest.As[map[string]any](t, e)
@@ -516,10 +520,12 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 			}
 		}
 	}
+	// Exactly the 4 injected secrets and the database key.
 	for _, want := range []string{dbSecret, redisArn, otlpArn, apiKeyArn, dbKey} {
-		assert.False(t, !execResources[want], "execution role cannot read %s (reads %v)", want, execResources)
+		assert.Contains(t, execResources, want, "execution role reads")
 	}
-	assert.False(t, len(execResources) != 5 || execResources[readArn], "execution role reads %v, want exactly the 4 injected secrets and the database key", execResources)
+	assert.Len(t, execResources, 5, "execution role reads")
+	assert.NotContains(t, execResources, readArn, "execution role reads")
 }
 
 // collectorConfigOf evaluates the Fn::Sub of a collector's AOT_CONFIG_CONTENT the way
@@ -700,7 +706,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			{"Subnets selects nothing in Vpc"},
 		} {
 			for _, w := range want {
-				assert.False(t, errs[i] == nil || !strings.Contains(errs[i].Error(), w), "error = %v, want it to contain %q", errs[i], w)
+				assert.ErrorContains(t, errs[i], w)
 			}
 		}
 	})
@@ -720,7 +726,9 @@ func TestNagPacksEvaluatedTheServiceRules(t *testing.T) {
 			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
 			data, err := os.ReadFile(filepath.Join(s.dir, pack+"--"+stack+"-NagReport.csv"))
 			rule := map[string]string{"AwsSolutions": `"AwsSolutions-ECS2",`, "NIST.800.53.R5": `"NIST.800.53.R5-IAMNoInlinePolicy",`}[pack]
-			assert.False(t, err != nil || !strings.Contains(string(data), rule), "%s report of %s: %v (%d bytes), want the ECS and IAM rules evaluated", pack, stack, err, len(data))
+			if assert.NoError(t, err, "%s report of %s", pack, stack) {
+				assert.Contains(t, string(data), rule, "%s report of %s: the ECS and IAM rules evaluated", pack, stack)
+			}
 		}
 	}
 }
