@@ -24,6 +24,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/gates"
 )
@@ -293,9 +295,11 @@ func NoAnnotations(t testing.TB, stacks ...awscdk.Stack) {
 			found = append(*a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
 				*a.FindWarning(jsii.String("*"), assertions.Match_AnyValue())...)
 		})
+		var messages []string
 		for _, m := range found {
-			t.Errorf("%s: %s at %s: %v", *stack.StackName(), m.Level, *m.Id, m.Entry.Data)
+			messages = append(messages, fmt.Sprintf("%s at %s: %v", m.Level, *m.Id, m.Entry.Data))
 		}
+		assert.Empty(t, messages, "annotations of %s", *stack.StackName())
 	}
 }
 
@@ -304,12 +308,8 @@ func NoAnnotations(t testing.TB, stacks ...awscdk.Stack) {
 func NoFindings(t testing.TB, gate func(dir string) ([]gates.Finding, error), dir string) {
 	t.Helper()
 	findings, err := gate(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range findings {
-		t.Error(f)
-	}
+	require.NoError(t, err)
+	assert.Empty(t, findings)
 }
 
 // PassesGates holds the app synthesized to dir to the app's quality gates: no error or warning
@@ -332,8 +332,8 @@ func NagPacksRan(t testing.TB, dir string, stacks ...string) {
 		for _, pack := range gates.NagPacks {
 			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
 			data, err := os.ReadFile(filepath.Join(dir, pack+"--"+stack+"-NagReport.csv"))
-			if err != nil || !strings.HasPrefix(string(data), "Rule ID,") {
-				t.Errorf("%s report of %s: %v (%d bytes)", pack, stack, err, len(data))
+			if assert.NoError(t, err, "%s report of %s", pack, stack) {
+				assert.True(t, strings.HasPrefix(string(data), "Rule ID,"), "%s report of %s starts %.40q, want its header line", pack, stack, data)
 			}
 		}
 	}
@@ -353,24 +353,22 @@ func ValidationReportClean(t testing.TB, dir string) {
 		}
 		t.Fatalf("%s has no validation-report.json although the validator ran", dir)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var report struct {
 		PluginReports []struct {
 			PluginName string           `json:"pluginName"`
 			Violations []map[string]any `json:"violations"`
 		} `json:"pluginReports"`
 	}
-	if err := json.Unmarshal(data, &report); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(data, &report))
+	var violations []string
 	for _, plugin := range report.PluginReports {
 		for _, v := range plugin.Violations {
 			b, _ := json.Marshal(v)
-			t.Errorf("%s: %s", plugin.PluginName, b)
+			violations = append(violations, plugin.PluginName+": "+string(b))
 		}
 	}
+	assert.Empty(t, violations, "validation report")
 }
 
 // CfnLintClean runs cfn-lint over the templates of the app synthesized to dir, which must number
@@ -379,12 +377,9 @@ func CfnLintClean(t testing.TB, dir string, templates int) {
 	t.Helper()
 	requireCfnLint(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
-	if len(files) != templates {
-		t.Fatalf("templates = %v, want %d", files, templates)
-	}
-	if out, err := exec.Command("cfn-lint", files...).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
+	require.Len(t, files, templates, "templates")
+	out, err := exec.Command("cfn-lint", files...).CombinedOutput()
+	require.NoError(t, err, "cfn-lint:\n%s", out)
 }
 
 // Str is the value of a jsii string, "" for nil.
@@ -418,20 +413,12 @@ type Invalid[P any] struct {
 // cannot leak into the next).
 func Rejects[P any](t *testing.T, valid func() P, validate func(P) error, cases []Invalid[P]) {
 	t.Helper()
-	if err := validate(valid()); err != nil {
-		t.Fatalf("the valid props are rejected: %v", err)
-	}
+	require.NoError(t, validate(valid()), "the valid props are rejected")
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			p := valid()
 			c.Mutate(&p)
-			err := validate(p)
-			if err == nil {
-				t.Fatalf("accepted; want an error containing %q", c.Want)
-			}
-			if !strings.Contains(err.Error(), c.Want) {
-				t.Errorf("error = %v\nwant it to contain %q", err, c.Want)
-			}
+			assert.ErrorContains(t, validate(p), c.Want)
 		})
 	}
 }
