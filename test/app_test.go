@@ -189,7 +189,8 @@ func checkLeastPrivilege(c *C, a *Assembly) {
 				statementsSeen++
 				actions := stringList(get(st, "Action"))
 				for _, act := range actions {
-					assert.False(c, act == "*" || strings.HasSuffix(act, ":*"), "%s/%s: statement grants %q", name, id, act)
+					assert.NotEqual(c, "*", act, "%s/%s: statement grants every action", name, id)
+					assert.False(c, strings.HasSuffix(act, ":*"), "%s/%s: statement grants %q", name, id, act)
 				}
 				assert.Nil(c, get(st, "NotAction"), "%s/%s: NotAction", name, id)
 				assert.Nil(c, get(st, "NotResource"), "%s/%s: NotResource", name, id)
