@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 // The app-level assertions are functions over a parsed Assembly that report failures to a C
@@ -195,19 +196,6 @@ func checkAnnotations(c *C, a *Assembly) {
 			}
 		}
 	}
-	data, err := os.ReadFile(filepath.Join(a.Dir, "validation-report.json"))
-	if os.IsNotExist(err) && os.Getenv("CDK_VALIDATION") == "false" {
-		return
-	}
-	require.NoError(c, err, "%s: the built-in validator ran (CDK_VALIDATION is not false) but wrote no report", a.Name)
-	var report struct {
-		PluginReports []struct {
-			PluginName string           `json:"pluginName"`
-			Violations []map[string]any `json:"violations"`
-		} `json:"pluginReports"`
-	}
-	require.NoError(c, json.Unmarshal(data, &report))
-	for _, plugin := range report.PluginReports {
-		assert.Empty(c, plugin.Violations, "%s: %s violations", a.Name, plugin.PluginName)
-	}
+	violations, _ := cdktest.ValidationViolations(c, a.Dir)
+	assert.Empty(c, violations, "%s: validation report", a.Name)
 }

@@ -341,34 +341,42 @@ func NagPacksRan(t testing.TB, dir string, stacks ...string) {
 
 // ValidationReportClean fails the test for each violation in the validation report of the app
 // synthesized to dir: the annotations land there (@aws-cdk/core:annotationsInValidationReport),
-// and the CloudFormation validator's findings. With CDK_VALIDATION=false the validator does not
-// run and synth writes no report; the test then says so by skipping (NoAnnotations still checks
-// the annotations). Otherwise a missing report fails: the check must not pass unread.
+// and the CloudFormation validator's findings. Without a report (CDK_VALIDATION=false and no
+// annotation) the test says so by skipping; NoAnnotations still checks the annotations.
 func ValidationReportClean(t testing.TB, dir string) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "validation-report.json"))
-	if os.IsNotExist(err) {
-		if os.Getenv("CDK_VALIDATION") == "false" {
-			t.Skip("CDK_VALIDATION=false: the validator did not run and wrote no report")
-		}
-		t.Fatalf("%s has no validation-report.json although the validator ran", dir)
+	violations, found := ValidationViolations(t, dir)
+	if !found {
+		t.Skip("CDK_VALIDATION=false: the validator did not run and wrote no report")
 	}
-	require.NoError(t, err)
+	assert.Empty(t, violations, "validation report")
+}
+
+// ValidationViolations returns the violations in the validation report of the app synthesized
+// to dir, each as "<plugin>: <violation JSON>", and whether there is a report. The report may be
+// missing only with CDK_VALIDATION=false, where the validator does not run and aws-cdk-lib
+// writes it for annotations alone; otherwise a missing report fails t, so that no check passes
+// unread.
+func ValidationViolations(t require.TestingT, dir string) (violations []string, found bool) {
+	data, err := os.ReadFile(filepath.Join(dir, "validation-report.json"))
+	if os.IsNotExist(err) && os.Getenv("CDK_VALIDATION") == "false" {
+		return nil, false
+	}
+	require.NoError(t, err, "%s: the validator ran (CDK_VALIDATION is not false) but wrote no report", dir)
 	var report struct {
 		PluginReports []struct {
 			PluginName string           `json:"pluginName"`
 			Violations []map[string]any `json:"violations"`
 		} `json:"pluginReports"`
 	}
-	require.NoError(t, json.Unmarshal(data, &report))
-	var violations []string
+	require.NoError(t, json.Unmarshal(data, &report), "%s: validation-report.json", dir)
 	for _, plugin := range report.PluginReports {
 		for _, v := range plugin.Violations {
 			b, _ := json.Marshal(v)
 			violations = append(violations, plugin.PluginName+": "+string(b))
 		}
 	}
-	assert.Empty(t, violations, "validation report")
+	return violations, true
 }
 
 // CfnLintClean runs cfn-lint over the templates of the app synthesized to dir, which must number
