@@ -145,11 +145,11 @@ func load(t *testing.T) *fixture {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared.outdir != "" {
-		os.RemoveAll(shared.outdir)
-	}
-	os.Exit(code)
+	cdktest.Main(m, func() {
+		if shared.outdir != "" {
+			os.RemoveAll(shared.outdir)
+		}
+	})
 }
 
 func template(t *testing.T, name string) assertions.Template {

@@ -286,3 +286,6 @@ func addRecords(t *testing.T, app awscdk.App, count built) {
 		count["health-check settings"]++
 	}
 }
+
+// TestMain stops the jsii runtime after the tests, so its temp folder goes with it.
+func TestMain(m *testing.M) { cdktest.Main(m) }

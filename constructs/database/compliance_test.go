@@ -1,7 +1,6 @@
 package database
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -52,8 +51,6 @@ func TestNagChecksSeeFindingsWhenThereAreSome(t *testing.T) {
 }
 
 func TestTemplatesPassCfnLint(t *testing.T) {
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH (pip install cfn-lint)")
-	}
+	cdktest.RequireTool(t, "cfn-lint", "pip install cfn-lint, as the README says")
 	cdktest.NoFindings(t, gates.CfnLint, fixtures(t).dir)
 }

@@ -219,12 +219,11 @@ func (f *fixture) resources(t *testing.T, stack, typ string) map[string]map[stri
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if propsDir != "" {
-		os.RemoveAll(propsDir)
-	}
-	once.Remove() // KEEP_SYNTH=1 keeps the assembly to inspect
-	os.Exit(code)
+	cdktest.Main(m, func() {
+		if propsDir != "" {
+			os.RemoveAll(propsDir)
+		}
+	}, once.Remove) // KEEP_SYNTH=1 keeps the assembly to inspect
 }
 
 // only returns the logical id and body of the one resource of typ in stack.

@@ -228,10 +228,9 @@ func TestSpaRewriteFunctionNameStaysDeterministicAndWithin64Characters(t *testin
 // TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles runs the synthesized function code with node
 // (its JavaScript is plain ES5, which both runtimes execute the same way).
 func TestSpaRewriteFunctionRewritesRoutesAndKeepsFiles(t *testing.T) {
+	cdktest.RequireTool(t, "node", "Node.js 20 or newer, as the README says")
 	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not on PATH")
-	}
+	require.NoError(t, err)
 	_, fn := only(t, defaultsStack, "AWS::CloudFront::Function")
 	want := map[string]string{
 		"/":                   "/index.html",

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -197,11 +196,11 @@ func custom(t *testing.T) *fixture {
 
 // TestMain removes the synthesized assemblies afterwards; set KEEP_INGRESS_OUT=1 to inspect them.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if os.Getenv("KEEP_INGRESS_OUT") == "" {
-		os.RemoveAll(root)
-	}
-	os.Exit(code)
+	cdktest.Main(m, func() {
+		if os.Getenv("KEEP_INGRESS_OUT") == "" {
+			os.RemoveAll(root)
+		}
+	})
 }
 
 // hasAttributes asserts that one resource of type lists every key/value pair in attribute
@@ -625,9 +624,7 @@ func TestNagAndAnnotationsAreClean(t *testing.T) {
 }
 
 func TestCfnLintIsClean(t *testing.T) {
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Skip("cfn-lint is not on PATH")
-	}
+	cdktest.RequireTool(t, "cfn-lint", "pip install cfn-lint, as the README says")
 	defaults(t)
 	custom(t)
 	cdktest.NoFindings(t, gates.CfnLint, root)

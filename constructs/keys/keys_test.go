@@ -54,3 +54,6 @@ func TestInvalidAliasesAreRejected(t *testing.T) {
 		})
 	}
 }
+
+// TestMain stops the jsii runtime after the tests, so its temp folder goes with it.
+func TestMain(m *testing.M) { cdktest.Main(m) }

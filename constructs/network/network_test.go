@@ -203,3 +203,6 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		assert.Contains(t, err.Error(), `NatGateways "both"`)
 	})
 }
+
+// TestMain stops the jsii runtime after the tests, so its temp folder goes with it.
+func TestMain(m *testing.M) { cdktest.Main(m) }

@@ -9,8 +9,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
+
+// TestMain stops the jsii runtime after the tests, so its temp folder goes with it.
+func TestMain(m *testing.M) { cdktest.Main(m) }
 
 func TestEveryLimitsRetentionHasItsEnumValue(t *testing.T) {
 	require.NotEmpty(t, limits.LogRetentionDays)

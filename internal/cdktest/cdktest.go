@@ -450,15 +450,30 @@ func Gates(t *testing.T, dir string, stacks ...awscdk.Stack) {
 // by skipping.
 func requireCfnLint(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Fatal("cfn-lint is not on PATH: install it as the README says (pip install cfn-lint)")
+	RequireTool(t, "cfn-lint", "pip install cfn-lint, as the README says")
+}
+
+// RequireTool fails the test, naming how to install it, when tool is not on PATH: `make test`
+// runs every check, so a missing tool is an error to fix, never a silent skip.
+func RequireTool(t testing.TB, tool, install string) {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		t.Fatalf("%s is required by the tests and is not on PATH: %s", tool, install)
 	}
 }
 
 // Main is a package's TestMain for a package with one shared app: it runs the tests, removes the
 // app's folder (unless KEEP_SYNTH is set) and exits with the tests' code.
-func (o *Once[T]) Main(m *testing.M) {
+func (o *Once[T]) Main(m *testing.M) { Main(m, o.Remove) }
+
+// Main is every CDK test package's TestMain: it runs the tests and the cleanups, then stops the
+// jsii runtime before exiting. Only jsii.Close removes the runtime's folder in the temp folder, so
+// a test binary that exits without it leaves one behind on every run.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
-	o.Remove()
+	for _, cleanup := range cleanups {
+		cleanup()
+	}
+	jsii.Close()
 	os.Exit(code)
 }

@@ -106,3 +106,6 @@ func TestStrReadsNilAsEmpty(t *testing.T) {
 	assert.Equal(t, "a", Str(&s))
 	assert.Equal(t, "", Str(nil))
 }
+
+// TestMain stops the jsii runtime after the tests, so its temp folder goes with it.
+func TestMain(m *testing.M) { Main(m) }
