@@ -21,8 +21,10 @@ var dataChecks = []check{
 	{"buckets block public access, encrypt and refuse plain HTTP", checkBuckets},
 }
 
+// dataStacks returns every region's stateful tier: its Data stack with its ServiceData stacks
+// merged in (see regionView).
 func dataStacks(c *C, a *Assembly) []*Template {
-	out := a.stacksOf("Data")
+	out := a.regionView(c, "Data", "ServiceData")
 	require.NotEmpty(c, out, "%s: no Data stacks", a.Name)
 	return out
 }
@@ -289,7 +291,7 @@ func checkBuckets(c *C, a *Assembly) {
 // TestFixtureProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings pins the seed's prod data tier.
 func TestFixtureProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings(t *testing.T) {
 	a := Fixtures(t)
-	primary, secondary := a.Template(t, "Prod-Data-us-east-1"), a.Template(t, "Prod-Data-eu-west-1")
+	primary, secondary := a.Tier(t, "Prod-Data-us-east-1"), a.Tier(t, "Prod-Data-eu-west-1")
 	_, globals := primary.OfType("AWS::RDS::GlobalCluster")
 	var ids []string
 	for _, g := range globals {
@@ -332,7 +334,7 @@ func TestFixtureProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings(t *testing
 
 // TestFixtureDevTradesProtectionForCost pins dev's cheaper data tier.
 func TestFixtureDevTradesProtectionForCost(t *testing.T) {
-	tpl := Fixtures(t).Template(t, "Dev-Data-us-east-1")
+	tpl := Fixtures(t).Tier(t, "Dev-Data-us-east-1")
 	_, clusters := tpl.OfType("AWS::RDS::DBCluster")
 	require.Len(t, clusters, 3)
 	for id, cl := range clusters {
