@@ -16,29 +16,36 @@ import (
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
-var (
-	appBinaryOnce sync.Once
-	appBinary     string
-	appBinaryErr  error
-)
+// binary is a command of this module compiled once per test binary.
+type binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var appBinary, emptyAppBinary binary
 
 // buildApp compiles app.go once per test binary.
-func buildApp(t *testing.T) string {
+func buildApp(t testing.TB) string { return appBinary.build(t, ".", "stratus") }
+
+// build compiles the package in dir (relative to the repository) into a temporary folder.
+func (b *binary) build(t testing.TB, dir, name string) string {
 	t.Helper()
-	appBinaryOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "stratus-app-*")
+	b.once.Do(func() {
+		tmp, err := os.MkdirTemp("", "stratus-"+name+"-*")
 		if err != nil {
-			appBinaryErr = err
+			b.err = err
 			return
 		}
-		appBinary = filepath.Join(dir, "stratus")
-		out, err := exec.Command("go", "build", "-o", appBinary, repoRoot).CombinedOutput()
-		if err != nil {
-			appBinaryErr = &buildError{err, string(out)}
+		b.path = filepath.Join(tmp, name)
+		cmd := exec.Command("go", "build", "-o", b.path, "./"+dir)
+		cmd.Dir = repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = &buildError{err, string(out)}
 		}
 	})
-	require.NoError(t, appBinaryErr)
-	return appBinary
+	require.NoError(t, b.err)
+	return b.path
 }
 
 type buildError struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,6 +163,24 @@ var mutants = []mutant{
 			for _, o := range asList(get(r.Properties, "DistributionConfig", "Origins")) {
 				delete(o.(map[string]any), "OriginCustomHeaders")
 			}
+		}},
+	{"a secondary database stops waiting for the primary's global cluster", false, "Prod-ServiceData-order-eu-west-1", "AWS::RDS::DBCluster", "OrderDatabase",
+		func(_ *Resource, tpl *Template) {
+			tpl.DependsOn = slices.DeleteFunc(slices.Clone(tpl.DependsOn), func(d string) bool { return d == "Prod-ServiceData-order-us-east-1" })
+		}},
+	{"a service's ECS service lands in the shared App stack", false, "Staging-App-us-east-1", "AWS::ECS::Cluster", "",
+		func(_ *Resource, tpl *Template) {
+			tpl.Resources["MutantService"] = Resource{Type: "AWS::ECS::Service", Properties: map[string]any{}}
+		}},
+	{"a Service stack waits for the Edge stack: a fifth deploy layer", false, "Prod-Service-product-eu-west-1", "AWS::ECS::Service", "ProductService",
+		func(_ *Resource, tpl *Template) {
+			tpl.DependsOn = append(slices.Clone(tpl.DependsOn), "Prod-Edge-us-east-1")
+		}},
+	{"a per-service logical id stops deriving from its service's name", false, "Dev-Service-user-us-east-1", "AWS::Logs::LogGroup", "UserService",
+		func(r *Resource, tpl *Template) {
+			id := tpl.withFirst("AWS::Logs::LogGroup", "UserService")
+			tpl.Resources["ServiceLogs"] = *r
+			delete(tpl.Resources, id)
 		}},
 }
 
