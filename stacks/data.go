@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -12,33 +11,20 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/cache"
-	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/constructs/ingress"
 	"github.com/stratus-platform/stratus/constructs/keys"
-	"github.com/stratus-platform/stratus/constructs/network"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
-// DataStack holds one region's stateful resources: the services' databases, the cache and, in
-// the primary region, the CloudFront origin secret. It is separate from the App stack so the
-// stateless tier can be destroyed and rebuilt without touching data.
+// DataStack holds one region's shared stateful resources: the cache and, in the primary region,
+// the CloudFront origin secret. The services' databases are in ServiceData stacks. Both are
+// separate from the App and Service stacks so the stateless tier can be destroyed and rebuilt
+// without touching data.
 type DataStack struct {
 	awscdk.Stack
-	// Databases maps a service that owns a database to its connection (whichever construct
-	// built it); see DatabaseFor for sharers.
-	Databases map[string]*database.Connection
-	Cache     *cache.Redis
+	Cache *cache.Redis
 	// OriginSecret is the CloudFront origin secret, created in the primary region only.
 	OriginSecret *ingress.OriginSecret
-}
-
-// DatabaseFor returns the database service s uses (its own or the one it shares), or nil.
-func (d *DataStack) DatabaseFor(s config.Service) *database.Connection {
-	owner := s.Name
-	if s.ShareDatabaseWith != "" {
-		owner = s.ShareDatabaseWith
-	}
-	return d.Databases[owner]
 }
 
 // Deterministic names other regions use instead of cross-region references.
@@ -61,30 +47,14 @@ func CacheAuthSecretName(env *config.Environment) string {
 // NewDataStack builds the Data stack of env in region on top of its Network stack.
 func NewDataStack(scope constructs.Construct, env *config.Environment, region config.Region, net *NetworkStack) (*DataStack, error) {
 	stack := newStack(scope, "Data", env, region,
-		fmt.Sprintf("Stratus %s data in %s: databases, cache, keys and secrets", env.Name, region.Name))
-	d := &DataStack{Stack: stack, Databases: map[string]*database.Connection{}}
+		fmt.Sprintf("Stratus %s shared data in %s: cache, keys and secrets", env.Name, region.Name))
+	d := &DataStack{Stack: stack}
 	primary := region.Name == env.PrimaryRegion
-	n := net.Network
-	azs := make([]string, len(region.AvailabilityZones))
-	for i, az := range region.AvailabilityZones {
-		azs[i] = az.Name
-	}
 	where := fmt.Sprintf("%s: regions %s", env.File, region.Name)
 	logRetention, err := retentionDays(env.App.LogRetentionDays)
 	if err != nil {
 		return nil, fmt.Errorf("%s: app.logRetentionDays: %w", env.File, err)
 	}
-	for _, s := range env.Services {
-		if s.ShareDatabaseWith != "" || s.Database == config.EngineNone {
-			continue
-		}
-		conn, err := newDatabase(stack, env, s, primary, n, azs, logRetention)
-		if err != nil {
-			return nil, fmt.Errorf("%s: services %s: %w", where, s.Name, err)
-		}
-		d.Databases[s.Name] = conn
-	}
-
 	if err := d.addCache(env, region, net, logRetention); err != nil {
 		return nil, fmt.Errorf("%s: cache: %w", where, err)
 	}
@@ -94,65 +64,6 @@ func NewDataStack(scope constructs.Construct, env *config.Environment, region co
 		}
 	}
 	return d, nil
-}
-
-// newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
-// Global Database secondary outside the primary region). Whichever it is, the services get its
-// connection.
-func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, primary bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, error) {
-	db := env.Database
-	id := naming.Pascal(s.Name) + "Database"
-	name := strings.ReplaceAll(s.Name, "-", "_")
-	removal := awscdk.RemovalPolicy_RETAIN
-	if db.RemovalPolicy == "snapshot" {
-		removal = awscdk.RemovalPolicy_SNAPSHOT
-	}
-	if s.Database == config.EnginePostgres {
-		inst, err := database.NewPostgresInstance(stack, id, database.PostgresInstanceProps{
-			Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
-			DatabaseName: name, EngineVersion: db.Postgres.EngineVersion, InstanceClass: db.Postgres.InstanceClass,
-			AllocatedStorageGiB: db.Postgres.AllocatedStorageGiB, MaxAllocatedStorageGiB: db.Postgres.MaxAllocatedStorageGiB,
-			MultiAZ: jsii.Bool(db.Postgres.MultiAZ), BackupRetentionDays: db.BackupRetentionDays,
-			BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
-			DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
-		})
-		if err != nil {
-			return nil, err
-		}
-		return inst.Connection, nil
-	}
-
-	var serverless *database.ServerlessV2Capacity
-	instanceClass := db.InstanceClass
-	if db.ServerlessV2 != nil {
-		serverless = &database.ServerlessV2Capacity{MinACU: db.ServerlessV2.MinCapacity, MaxACU: db.ServerlessV2.MaxCapacity}
-		instanceClass = "" // the construct uses db.serverless
-	}
-	props := database.AuroraPostgresProps{
-		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
-		AvailabilityZones: azs, DatabaseName: name,
-		EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
-		Readers: &db.Readers, BackupRetentionDays: db.BackupRetentionDays,
-		BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
-		DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
-	}
-	if db.GlobalDatabase {
-		props.GlobalClusterIdentifier = GlobalClusterID(env, s.Name)
-	}
-	if db.GlobalDatabase && !primary {
-		secondary := props.SecondaryProps()
-		secondary.Readers = &db.SecondaryReaders
-		sec, err := database.NewAuroraSecondary(stack, id, secondary)
-		if err != nil {
-			return nil, err
-		}
-		return sec.Connection, nil
-	}
-	c, err := database.NewAuroraPostgres(stack, id, props)
-	if err != nil {
-		return nil, err
-	}
-	return c.Connection, nil
 }
 
 func (d *DataStack) addCache(env *config.Environment, region config.Region, net *NetworkStack, logRetention logs.RetentionDays) error {

@@ -27,12 +27,17 @@ var untaggedTypes = []string{"AWS::ElasticLoadBalancingV2::Listener", "AWS::Elas
 type EnvironmentStage struct {
 	awscdk.Stage
 	Config *config.Environment
-	// Networks, Data, Registries and Apps map a region name to its stacks; Edge is in us-east-1.
+	// Networks, Data, Registries and Apps map a region name to its shared stacks; Edge is in
+	// us-east-1.
 	Networks   map[string]*NetworkStack
 	Data       map[string]*DataStack
 	Registries map[string]*RegistryStack
 	Apps       map[string]*AppStack
-	Edge       *EdgeStack
+	// ServiceData maps a region to the ServiceData stacks of the services owning a database;
+	// Services maps a region to every service's Service stack. Both are keyed by service name.
+	ServiceData map[string]map[string]*ServiceDataStack
+	Services    map[string]map[string]*ServiceStack
+	Edge        *EdgeStack
 }
 
 // NewEnvironmentStage builds the stage of env: Network, Data and App stacks in every region and
@@ -56,9 +61,19 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 	return s, nil
 }
 
-// build adds the stacks in dependency order: Network (every region) → Data (primary, then the
-// others, which join its Global Databases) and Registry (others, then the primary, which
-// replicates into them) → App (every region) → Edge.
+// build adds the stacks in dependency order. Four serial layers at most, whatever the number of
+// services or regions:
+//
+//  1. Network (every region).
+//  2. Data, ServiceData and Registry: the primary region's Data first, then the others (their
+//     caches join its Global Datastore); each ServiceData stack in the primary region first, then
+//     the same service's in the others (they join its Global Database); Registry in the others,
+//     then the primary, which replicates into them.
+//  3. App (every region; it reads the primary's origin secret by name).
+//  4. Service stacks (every service of every region, in parallel) and Edge (after the App stacks).
+//
+// Counting stacks, the longest chain is Network → primary Data → secondary Data → Service, or
+// Network → primary ServiceData → secondary ServiceData → Service: still four.
 func (s *EnvironmentStage) build() error {
 	env := s.Config
 	var err error
@@ -77,9 +92,16 @@ func (s *EnvironmentStage) build() error {
 	primaryData := s.Data[env.PrimaryRegion]
 	for _, region := range primary[1:] {
 		// The primary's secret replicas use this region's secrets key (Network stack); this
-		// region's secondary clusters join the primary's global clusters.
+		// region's cache joins the primary's Global Datastore.
 		primaryData.AddStackDependency(s.Networks[region.Name].Stack, jsii.String("secret replicas use its secrets key"))
-		s.Data[region.Name].AddStackDependency(primaryData.Stack, jsii.String("secondary clusters join the primary's global clusters"))
+		s.Data[region.Name].AddStackDependency(primaryData.Stack, jsii.String("the cache joins the primary's Global Datastore"))
+	}
+
+	s.ServiceData = map[string]map[string]*ServiceDataStack{}
+	for _, r := range primary { // the secondaries wait for the primary's stacks
+		if s.ServiceData[r.Name], err = s.buildServiceData(r); err != nil {
+			return err
+		}
 	}
 
 	if s.Registries, err = perRegion(primary, func(r config.Region) (*RegistryStack, error) {
@@ -93,16 +115,66 @@ func (s *EnvironmentStage) build() error {
 	}
 
 	if s.Apps, err = perRegion(env.Regions, func(r config.Region) (*AppStack, error) {
-		return NewAppStack(s.Stage, env, r, s.Networks[r.Name], s.Data[r.Name], primaryData, s.Registries[r.Name])
+		return NewAppStack(s.Stage, env, r, s.Networks[r.Name], primaryData)
 	}); err != nil {
 		return err
 	}
+
+	if s.Services, err = perRegion(env.Regions, func(r config.Region) (map[string]*ServiceStack, error) {
+		return s.buildServices(r)
+	}); err != nil {
+		return err
+	}
+
 	apps := make([]*AppStack, len(env.Regions))
 	for i, r := range env.Regions {
 		apps[i] = s.Apps[r.Name]
 	}
 	s.Edge, err = NewEdgeStack(s.Stage, env, apps)
 	return err
+}
+
+// buildServiceData adds region's ServiceData stacks, one per database-owning service. Outside
+// the primary region each waits for the same service's stack in the primary region, where a
+// Global Database's global cluster is created. The primary region is built first (primaryFirst).
+func (s *EnvironmentStage) buildServiceData(region config.Region) (map[string]*ServiceDataStack, error) {
+	env := s.Config
+	out := map[string]*ServiceDataStack{}
+	var errs []error
+	for _, svc := range env.Services {
+		if !ownsDatabase(svc) {
+			continue
+		}
+		st, err := NewServiceDataStack(s.Stage, env, region, svc, s.Networks[region.Name])
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if region.Name != env.PrimaryRegion {
+			if p := s.ServiceData[env.PrimaryRegion][svc.Name]; p != nil {
+				st.AddStackDependency(p.Stack, jsii.String("a secondary cluster joins the primary's global cluster"))
+			}
+		}
+		out[svc.Name] = st
+	}
+	return out, errors.Join(errs...)
+}
+
+// buildServices adds region's Service stacks, one per service.
+func (s *EnvironmentStage) buildServices(region config.Region) (map[string]*ServiceStack, error) {
+	env := s.Config
+	rs := RegionStacks{Network: s.Networks[region.Name], Data: s.Data[region.Name], Registry: s.Registries[region.Name], App: s.Apps[region.Name]}
+	out := map[string]*ServiceStack{}
+	var errs []error
+	for _, svc := range env.Services {
+		st, err := NewServiceStack(s.Stage, env, region, svc, rs, s.ServiceData[region.Name][databaseOwner(svc)])
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out[svc.Name] = st
+	}
+	return out, errors.Join(errs...)
 }
 
 // perRegion builds one stack per region, in order, and reports every region's problem together.

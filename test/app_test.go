@@ -365,11 +365,11 @@ func checkClusters(c *C, a *Assembly) {
 	}
 }
 
-// checkOwnDatabase: in every App stack, a service's DB_HOST, its credentials and its
-// rds-db:connect grant all name the database it owns (or the one it shares), in its own region.
+// checkOwnDatabase: in every region, a service's DB_HOST, its credentials and its
+// rds-db:connect grant all name the database it owns (or the one it shares), from that
+// database's ServiceData stack in its own region.
 func checkOwnDatabase(c *C, a *Assembly) {
 	for _, tpl := range requireStacks(c, a, "App") {
-		data := strings.Replace(tpl.StackName, "-App-", "-Data-", 1)
 		containers := mainContainers(tpl)
 		for _, s := range tpl.Env.Services {
 			if s.Database == config.EngineNone {
@@ -379,7 +379,8 @@ func checkOwnDatabase(c *C, a *Assembly) {
 			if s.ShareDatabaseWith != "" {
 				owner = s.ShareDatabaseWith
 			}
-			// The Data stack's logical ids start with the owner's PascalCase name (…Database…).
+			// The ServiceData stack's logical ids start with the owner's PascalCase name (…Database…).
+			data := stackName(tpl.Env, stacks.ServiceDataStackKind(owner), tpl.Region)
 			db := `"Fn::ImportValue":"` + data + ":ExportsOutput"
 			prefix := naming.Pascal(owner) + "Database"
 			ct, id := containers[s.Name], tpl.StackName+"/"+s.Name
@@ -415,7 +416,7 @@ func checkOwnDatabase(c *C, a *Assembly) {
 func TestFixtureStagingAndProdRunTheSeedSizes(t *testing.T) {
 	a := Fixtures(t)
 	for _, name := range []string{"Staging-App-us-east-1", "Prod-App-us-east-1", "Prod-App-eu-west-1"} {
-		tpl := a.Template(t, name)
+		tpl := a.Tier(t, name)
 		_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
 		require.Len(t, tasks, 3, name)
 		for id, td := range tasks {
@@ -439,7 +440,7 @@ func TestTheOtlpSecretIsReadUnderTheRegionsSecretsKey(t *testing.T) {
 	env := a.Envs["staging"]
 	assert.Equal(t, Fixtures(t).Template(t, "Staging-Network-us-east-1").Resources, a.Template(t, "Staging-Network-us-east-1").Resources,
 		"the OTLP secret changed the Network stack")
-	tpl := a.Template(t, "Staging-App-us-east-1")
+	tpl := a.Tier(t, "Staging-App-us-east-1")
 	reads, decrypts := 0, 0
 	for _, r := range tpl.Resources {
 		if r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Policy" {

@@ -1,26 +1,144 @@
 package test
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
-// BenchmarkSynth measures building and synthesizing each fixture environment (without the
-// built-in validator, as the tests run): `make bench`.
+// benchRow is one line of `make bench`'s summary.
+type benchRow struct {
+	name    string
+	perOp   time.Duration
+	largest stackSize // by resources
+	biggest stackSize // by template bytes
+}
+
+// BenchmarkSynth is `make bench`: in one run, the synth time of each shipped environment
+// (config/), of prod's layout with 3, 10 and 40 services in each of its two regions (the marginal
+// cost of a service follows), and of the whole app as `cdk synth` runs it against an empty app.
+// In-process synths build and synthesize without the compliance packs, as the tests do; the
+// app and the empty app are whole processes (jsii runtime start included), the app with its
+// compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
+// app/empty pair, which is measured both ways.
 func BenchmarkSynth(b *testing.B) {
-	envs, err := config.LoadDir(filepath.Join(repoRoot, fixtureDir))
+	envs, err := config.LoadDir(filepath.Join(repoRoot, "config"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, env := range envs {
-		b.Run(env.Name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := Synth([]*config.Environment{env}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+	// The first synth of a process also loads aws-cdk-lib's modules into the jsii runtime; done
+	// once untimed, so no row pays for it.
+	if _, err := Synth(envs[:1]); err != nil {
+		b.Fatal(err)
 	}
+	var rows []benchRow
+	for _, env := range envs {
+		rows = append(rows, benchInProcess(b, "env="+env.Name, []*config.Environment{env}))
+	}
+	dir := b.TempDir()
+	sizes := []int{3, 10, scaleServices}
+	scale := map[int]benchRow{}
+	for _, n := range sizes {
+		env, err := loadScale(dir, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		scale[n] = benchInProcess(b, fmt.Sprintf("services=%dx2", n), []*config.Environment{env})
+		rows = append(rows, scale[n])
+	}
+
+	bin := buildApp(b)
+	empty := emptyAppBinary.build(b, "test/emptyapp", "emptyapp")
+	process := map[string]time.Duration{}
+	for _, validation := range []string{"false", "true"} {
+		for name, path := range map[string]string{"app": bin, "empty": empty} {
+			key := name + "/validation=" + validation
+			process[key] = benchProcess(b, key, path, validation)
+		}
+	}
+
+	out := &strings.Builder{}
+	fmt.Fprintf(out, "\n%-22s %10s %28s %30s\n", "synth", "time", "most resources", "largest template")
+	for _, r := range rows {
+		fmt.Fprintf(out, "%-22s %9.2fs %28s %30s\n", r.name, r.perOp.Seconds(),
+			fmt.Sprintf("%d (%s)", r.largest.resources, shortName(r.largest.name)),
+			fmt.Sprintf("%.0f KB (%s)", float64(r.biggest.bytes)/1024, shortName(r.biggest.name)))
+	}
+	for i := 1; i < len(sizes); i++ {
+		lo, hi := sizes[i-1], sizes[i]
+		per := (scale[hi].perOp - scale[lo].perOp) / time.Duration(hi-lo)
+		fmt.Fprintf(out, "marginal cost of a service (both regions), %d→%d services: %d ms\n", lo, hi, per.Milliseconds())
+	}
+	for _, v := range []string{"false", "true"} {
+		app, floor := process["app/validation="+v], process["empty/validation="+v]
+		fmt.Fprintf(out, "whole app (validation %s): %.2fs, empty app %.2fs: %.2f×\n", v, app.Seconds(), floor.Seconds(), app.Seconds()/floor.Seconds())
+	}
+	fmt.Print(out.String())
+}
+
+// shortName drops the stage from a stack name for the table.
+func shortName(stack string) string {
+	_, rest, _ := strings.Cut(stack, "-")
+	return rest
+}
+
+// benchInProcess times Synth of envs and reports the largest stack it made.
+func benchInProcess(b *testing.B, name string, envs []*config.Environment) benchRow {
+	row := benchRow{name: name}
+	b.Run(name, func(b *testing.B) {
+		var a *Assembly
+		n, start := 0, time.Now()
+		for b.Loop() {
+			var err error
+			if a, err = Synth(envs); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		row.perOp = time.Since(start) / time.Duration(n)
+		var err error
+		if row.largest, row.biggest, err = a.largest(); err != nil {
+			b.Fatal(err)
+		}
+		os.RemoveAll(a.Dir)
+		b.ReportMetric(float64(row.largest.resources), "max-resources")
+		b.ReportMetric(float64(row.biggest.bytes)/1024, "max-KB")
+	})
+	return row
+}
+
+// benchProcess times runs of a compiled app with cdk.json's context, as `cdk synth` starts it.
+func benchProcess(b *testing.B, name, path, validation string) time.Duration {
+	ctx, err := json.Marshal(cdktest.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var per time.Duration
+	b.Run(name, func(b *testing.B) {
+		n, start := 0, time.Now()
+		for b.Loop() {
+			outdir, err := os.MkdirTemp("", "stratus-bench-*")
+			if err != nil {
+				b.Fatal(err)
+			}
+			cmd := exec.Command(path)
+			cmd.Dir = repoRoot
+			cmd.Env = append(os.Environ(), "CDK_VALIDATION="+validation, "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+string(ctx))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%s: %v\n%s", name, err, out)
+			}
+			n++
+			os.RemoveAll(outdir)
+		}
+		per = time.Since(start) / time.Duration(n)
+	})
+	return per
 }

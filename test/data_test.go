@@ -283,7 +283,7 @@ func checkBuckets(c *C, a *Assembly) {
 // TestFixtureProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings pins the seed's prod data tier.
 func TestFixtureProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings(t *testing.T) {
 	a := Fixtures(t)
-	primary, secondary := a.Template(t, "Prod-Data-us-east-1"), a.Template(t, "Prod-Data-eu-west-1")
+	primary, secondary := a.Tier(t, "Prod-Data-us-east-1"), a.Tier(t, "Prod-Data-eu-west-1")
 	_, globals := primary.OfType("AWS::RDS::GlobalCluster")
 	var ids []string
 	for _, g := range globals {
@@ -326,7 +326,7 @@ func TestFixtureProdRunsThreeGlobalAuroraDatabasesWithTheSeedSettings(t *testing
 
 // TestFixtureDevTradesProtectionForCost pins dev's cheaper data tier.
 func TestFixtureDevTradesProtectionForCost(t *testing.T) {
-	tpl := Fixtures(t).Template(t, "Dev-Data-us-east-1")
+	tpl := Fixtures(t).Tier(t, "Dev-Data-us-east-1")
 	_, clusters := tpl.OfType("AWS::RDS::DBCluster")
 	require.Len(t, clusters, 3)
 	for id, cl := range clusters {

@@ -221,7 +221,7 @@ func TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity(t *testing.T
 		assert.Len(t, after.Resources, len(before.Resources), "%s: resources with failover and with latency", name)
 		for id, r := range after.Resources {
 			if !assert.ObjectsAreEqual(r, before.Resources[id]) {
-				changed[name+" "+r.Type] = true
+				changed[tierName(after)+" "+r.Type] = true
 			}
 		}
 	}
@@ -239,6 +239,17 @@ func TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity(t *testing.T
 	for _, ch := range []check{{"origin records", checkOriginRecords}, {"scaling", checkScaling}} {
 		assert.Empty(t, ch.runOn(failover), ch.name)
 	}
+}
+
+// tierName names a stack by its region's tier: a Service stack by its App stack, a ServiceData
+// stack by its Data stack, any other by itself.
+func tierName(tpl *Template) string {
+	for part, kind := range map[string]string{"Service": "App", "ServiceData": "Data"} {
+		if strings.HasPrefix(tpl.StackName, stacks.StageID(tpl.Env.Name)+"-"+part+"-") {
+			return stackName(tpl.Env, kind, tpl.Region)
+		}
+	}
+	return tpl.StackName
 }
 
 // TestShieldAdvancedAndTheFrontendUploadAreOptIn: the fixtures buy no Shield Advanced and upload

@@ -8,10 +8,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -288,8 +290,69 @@ func (a *Assembly) stacksOf(kind string) []*Template {
 // requireStacks returns every kind stack of a (every environment, every region) and fails c
 // when there is none.
 func requireStacks(c *C, a *Assembly, kind string) []*Template {
-	out := a.stacksOf(kind)
+	var out []*Template
+	switch kind {
+	case "App":
+		out = a.regionView(c, "App", "Service")
+	case "Data":
+		out = a.regionView(c, "Data", "ServiceData")
+	default:
+		out = a.stacksOf(kind)
+	}
 	require.NotEmpty(c, out, "%s: no %s stacks", a.Name, kind)
+	return out
+}
+
+// regionView is one region's tier as a single template: the shared stack of kind with every
+// per-service stack of partKind in the same environment and region merged in ("App" with the
+// "Service-<name>" stacks, "Data" with the "ServiceData-<name>" stacks). The tier's assertions
+// then hold whatever the layout: built fresh on every call, so a mutant applied to any of the
+// stacks shows. A logical id in two merged stacks fails the check: ids are per service.
+func (a *Assembly) regionView(t require.TestingT, kind, partKind string) []*Template {
+	var out []*Template
+	for _, shared := range a.stacksOf(kind) {
+		out = append(out, a.merge(t, shared, partKind))
+	}
+	return out
+}
+
+// Tier is the region view (see regionView) of the App or Data stack named name.
+func (a *Assembly) Tier(t require.TestingT, name string) *Template {
+	shared := a.Template(t, name)
+	if strings.Contains(name, "-Data-") {
+		return a.merge(t, shared, "ServiceData")
+	}
+	require.Contains(t, name, "-App-", "Tier: %s is neither an App nor a Data stack", name)
+	return a.merge(t, shared, "Service")
+}
+
+func (a *Assembly) merge(t require.TestingT, shared *Template, partKind string) *Template {
+	view := *shared
+	view.Resources, view.Outputs = maps.Clone(shared.Resources), maps.Clone(shared.Outputs)
+	view.DependsOn = slices.Clone(shared.DependsOn)
+	for _, part := range a.partsOf(shared, partKind) {
+		for id, r := range part.Resources {
+			_, dup := view.Resources[id]
+			require.False(t, dup, "%s: logical id %s is also in %s", part.StackName, id, shared.StackName)
+			view.Resources[id] = r
+		}
+		maps.Copy(view.Outputs, part.Outputs)
+		view.DependsOn = append(view.DependsOn, part.DependsOn...)
+	}
+	return &view
+}
+
+// partsOf returns the per-service stacks of partKind ("Service", "ServiceData") beside shared:
+// same environment, same region.
+func (a *Assembly) partsOf(shared *Template, partKind string) []*Template {
+	prefix := stacks.StageID(shared.Env.Name) + "-" + partKind + "-"
+	var out []*Template
+	for _, name := range a.StackNames() {
+		tpl := a.Templates[name]
+		if strings.HasPrefix(name, prefix) && strings.HasSuffix(name, "-"+shared.Region) && tpl.Region == shared.Region {
+			out = append(out, tpl)
+		}
+	}
 	return out
 }
 

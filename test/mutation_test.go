@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,21 +83,21 @@ var mutants = []mutant{
 		set("MapPublicIpOnLaunch", true)},
 	{"flow logs capture accepted traffic only", false, "Prod-Network-us-east-1", "AWS::EC2::FlowLog", "NetworkFlowLog",
 		set("TrafficType", "ACCEPT")},
-	{"Aurora storage encryption is switched off", false, "Prod-Data-us-east-1", "AWS::RDS::DBCluster", "OrderDatabaseCluster",
+	{"Aurora storage encryption is switched off", false, "Prod-ServiceData-order-us-east-1", "AWS::RDS::DBCluster", "OrderDatabaseCluster",
 		set("StorageEncrypted", false)},
-	{"the PostgreSQL instance's storage encryption is switched off", true, "Seed000-Data-us-east-1", "AWS::RDS::DBInstance", "AppDatabaseInstance",
+	{"the PostgreSQL instance's storage encryption is switched off", true, "Seed000-ServiceData-app-us-east-1", "AWS::RDS::DBInstance", "AppDatabaseInstance",
 		set("StorageEncrypted", false)},
-	{"rds.force_ssl is removed from a cluster parameter group", false, "Prod-Data-eu-west-1", "AWS::RDS::DBClusterParameterGroup", "UserDatabaseClusterParameters",
+	{"rds.force_ssl is removed from a cluster parameter group", false, "Prod-ServiceData-user-eu-west-1", "AWS::RDS::DBClusterParameterGroup", "UserDatabaseClusterParameters",
 		func(r *Resource, _ *Template) { delete(r.Properties["Parameters"].(map[string]any), "rds.force_ssl") }},
 	{"the cache's in-transit encryption is switched off", false, "Staging-Data-us-east-1", "AWS::ElastiCache::ReplicationGroup", "Cache",
 		set("TransitEncryptionEnabled", false)},
-	{"prod's deletion protection is removed", false, "Prod-Data-us-east-1", "AWS::RDS::DBCluster", "ProductDatabaseCluster",
+	{"prod's deletion protection is removed", false, "Prod-ServiceData-product-us-east-1", "AWS::RDS::DBCluster", "ProductDatabaseCluster",
 		set("DeletionProtection", false)},
-	{"a database's backup retention drops to one day", false, "Staging-Data-us-east-1", "AWS::RDS::DBCluster", "UserDatabaseCluster",
+	{"a database's backup retention drops to one day", false, "Staging-ServiceData-user-us-east-1", "AWS::RDS::DBCluster", "UserDatabaseCluster",
 		set("BackupRetentionPeriod", float64(1))},
-	{"a database key loses DeletionPolicy Retain", false, "Prod-Data-us-east-1", "AWS::KMS::Key", "OrderDatabaseKey",
+	{"a database key loses DeletionPolicy Retain", false, "Prod-ServiceData-order-us-east-1", "AWS::KMS::Key", "OrderDatabaseKey",
 		func(r *Resource, _ *Template) { r.DeletionPolicy = "" }},
-	{"a database secret loses its rotation schedule", false, "Dev-Data-us-east-1", "AWS::SecretsManager::RotationSchedule", "ProductDatabaseSecretAttachmentRotationSchedule",
+	{"a database secret loses its rotation schedule", false, "Dev-ServiceData-product-us-east-1", "AWS::SecretsManager::RotationSchedule", "ProductDatabaseSecretAttachmentRotationSchedule",
 		func(_ *Resource, tpl *Template) {
 			delete(tpl.Resources, tpl.withPrefix("AWS::SecretsManager::RotationSchedule", "ProductDatabaseSecretAttachmentRotationSchedule"))
 		}},
@@ -105,11 +106,11 @@ var mutants = []mutant{
 			doc := r.Properties["KeyPolicy"].(map[string]any)
 			doc["Statement"] = append(asList(doc["Statement"]), map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"})
 		}},
-	{"a task role gets the managed AdministratorAccess", false, "Dev-App-us-east-1", "AWS::IAM::Role", "OrderServiceTaskRole",
+	{"a task role gets the managed AdministratorAccess", false, "Dev-Service-order-us-east-1", "AWS::IAM::Role", "OrderServiceTaskRole",
 		func(r *Resource, _ *Template) {
 			r.Properties["ManagedPolicyArns"] = append(asList(r.Properties["ManagedPolicyArns"]), "arn:aws:iam::aws:policy/AdministratorAccess")
 		}},
-	{"a scoped action is granted on Resource \"*\"", false, "Prod-App-us-east-1", "AWS::IAM::ManagedPolicy", "OrderServiceExecutionRolePolicy",
+	{"a scoped action is granted on Resource \"*\"", false, "Prod-Service-order-us-east-1", "AWS::IAM::ManagedPolicy", "OrderServiceExecutionRolePolicy",
 		set("PolicyDocument.Statement.0.Resource", "*")},
 	{"a listener rule drops the origin-secret header condition", false, "Prod-App-us-east-1", "AWS::ElasticLoadBalancingV2::ListenerRule", "IngressOrderRule",
 		func(r *Resource, _ *Template) {
@@ -133,15 +134,15 @@ var mutants = []mutant{
 		set("SslPolicy", "ELBSecurityPolicy-2016-08")},
 	{"a Route 53 health check interval changes", false, "Prod-App-us-east-1", "AWS::Route53::HealthCheck", "OriginRecordHealthCheck",
 		set("HealthCheckConfig.RequestInterval", float64(10))},
-	{"a service gets a public IP", false, "Dev-App-us-east-1", "AWS::ECS::Service", "UserService",
+	{"a service gets a public IP", false, "Dev-Service-user-us-east-1", "AWS::ECS::Service", "UserService",
 		set("NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp", "ENABLED")},
-	{"a service's circuit breaker stops rolling back", false, "Staging-App-us-east-1", "AWS::ECS::Service", "ProductService",
+	{"a service's circuit breaker stops rolling back", false, "Staging-Service-product-us-east-1", "AWS::ECS::Service", "ProductService",
 		set("DeploymentConfiguration.DeploymentCircuitBreaker.Rollback", false)},
-	{"a container runs as uid 0", false, "Dev-App-us-east-1", "AWS::ECS::TaskDefinition", "OrderServiceTaskDefinition",
+	{"a container runs as uid 0", false, "Dev-Service-order-us-east-1", "AWS::ECS::TaskDefinition", "OrderServiceTaskDefinition",
 		set("ContainerDefinitions.0.User", "0:0")},
-	{"a container's root filesystem becomes writable", false, "Prod-App-eu-west-1", "AWS::ECS::TaskDefinition", "UserServiceTaskDefinition",
+	{"a container's root filesystem becomes writable", false, "Prod-Service-user-eu-west-1", "AWS::ECS::TaskDefinition", "UserServiceTaskDefinition",
 		set("ContainerDefinitions.0.ReadonlyRootFilesystem", false)},
-	{"a service scales to a different maximum", false, "Prod-App-us-east-1", "AWS::ApplicationAutoScaling::ScalableTarget", "ProductServiceScaling",
+	{"a service scales to a different maximum", false, "Prod-Service-product-us-east-1", "AWS::ApplicationAutoScaling::ScalableTarget", "ProductServiceScaling",
 		set("MaxCapacity", float64(200))},
 	{"a log bucket's public access block is removed", false, "Prod-App-us-east-1", "AWS::S3::Bucket", "IngressAccessLogBucket",
 		set("PublicAccessBlockConfiguration", nil)},
@@ -162,6 +163,24 @@ var mutants = []mutant{
 			for _, o := range asList(get(r.Properties, "DistributionConfig", "Origins")) {
 				delete(o.(map[string]any), "OriginCustomHeaders")
 			}
+		}},
+	{"a secondary database stops waiting for the primary's global cluster", false, "Prod-ServiceData-order-eu-west-1", "AWS::RDS::DBCluster", "OrderDatabase",
+		func(_ *Resource, tpl *Template) {
+			tpl.DependsOn = slices.DeleteFunc(slices.Clone(tpl.DependsOn), func(d string) bool { return d == "Prod-ServiceData-order-us-east-1" })
+		}},
+	{"a service's ECS service lands in the shared App stack", false, "Staging-App-us-east-1", "AWS::ECS::Cluster", "",
+		func(_ *Resource, tpl *Template) {
+			tpl.Resources["MutantService"] = Resource{Type: "AWS::ECS::Service", Properties: map[string]any{}}
+		}},
+	{"a Service stack waits for the Edge stack: a fifth deploy layer", false, "Prod-Service-product-eu-west-1", "AWS::ECS::Service", "ProductService",
+		func(_ *Resource, tpl *Template) {
+			tpl.DependsOn = append(slices.Clone(tpl.DependsOn), "Prod-Edge-us-east-1")
+		}},
+	{"a per-service logical id stops deriving from its service's name", false, "Dev-Service-user-us-east-1", "AWS::Logs::LogGroup", "UserService",
+		func(r *Resource, tpl *Template) {
+			id := tpl.withFirst("AWS::Logs::LogGroup", "UserService")
+			tpl.Resources["ServiceLogs"] = *r
+			delete(tpl.Resources, id)
 		}},
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/naming"
+	"github.com/stratus-platform/stratus/stacks"
 )
 
 var networkChecks = []check{
@@ -56,6 +57,12 @@ func checkStacksFollowTheConfigs(c *C, a *Assembly) {
 		for _, r := range env.Regions {
 			for _, kind := range []string{"Network", "Data", "Registry", "App"} {
 				want = append(want, stackName(env, kind, r.Name))
+			}
+			for _, s := range env.Services {
+				want = append(want, stackName(env, stacks.ServiceStackKind(s.Name), r.Name))
+				if s.ShareDatabaseWith == "" && s.Database != config.EngineNone {
+					want = append(want, stackName(env, stacks.ServiceDataStackKind(s.Name), r.Name))
+				}
 			}
 		}
 	}

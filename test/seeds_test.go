@@ -22,7 +22,7 @@ func TestSeed000IsOneRegionOnAMultiAzPostgresInstance(t *testing.T) {
 	nats, _ := net.OfType("AWS::EC2::NatGateway")
 	assert.Len(t, nats, 2, "one NAT gateway per AZ")
 
-	data := a.Template(t, "Seed000-Data-us-east-1")
+	data := a.Tier(t, "Seed000-Data-us-east-1")
 	clusters, _ := data.OfType("AWS::RDS::DBCluster")
 	assert.Empty(t, clusters, "no Aurora clusters")
 	_, instances := data.OfType("AWS::RDS::DBInstance")
@@ -44,7 +44,7 @@ func TestSeed000IsOneRegionOnAMultiAzPostgresInstance(t *testing.T) {
 		assert.Equal(t, true, g.Properties["AutomaticFailoverEnabled"], id)
 	}
 
-	containers := mainContainers(a.Template(t, "Seed000-App-us-east-1"))
+	containers := mainContainers(a.Tier(t, "Seed000-App-us-east-1"))
 	require.Len(t, containers, 1, "the one service")
 	require.Contains(t, containers, "app")
 	assert.Contains(t, jsonOf(containers["app"].env["DB_HOST"]), instanceID, "DB_HOST is the instance")
@@ -52,7 +52,7 @@ func TestSeed000IsOneRegionOnAMultiAzPostgresInstance(t *testing.T) {
 
 func TestSeed002IsActiveWarmWithReplicatedDatabases(t *testing.T) {
 	a := SeedVariants(t)
-	primary, warm := a.Template(t, "Seed002-App-us-east-1"), a.Template(t, "Seed002-App-us-west-2")
+	primary, warm := a.Tier(t, "Seed002-App-us-east-1"), a.Tier(t, "Seed002-App-us-west-2")
 	for tpl, role := range map[*Template]string{primary: "PRIMARY", warm: "SECONDARY"} {
 		recs := originRecords(tpl, "dr.example.com")
 		require.Len(t, recs, 1, tpl.StackName)
@@ -66,8 +66,8 @@ func TestSeed002IsActiveWarmWithReplicatedDatabases(t *testing.T) {
 	}
 
 	// Two databases (reporting shares checkout's), each a Global Database across both regions.
-	_, globals := a.Template(t, "Seed002-Data-us-east-1").OfType("AWS::RDS::GlobalCluster")
-	_, secondaries := a.Template(t, "Seed002-Data-us-west-2").OfType("AWS::RDS::DBCluster")
+	_, globals := a.Tier(t, "Seed002-Data-us-east-1").OfType("AWS::RDS::GlobalCluster")
+	_, secondaries := a.Tier(t, "Seed002-Data-us-west-2").OfType("AWS::RDS::DBCluster")
 	assert.Len(t, globals, 2)
 	assert.Len(t, secondaries, 2)
 	for _, tpl := range []*Template{primary, warm} {

@@ -1,0 +1,120 @@
+package stacks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/database"
+	"github.com/stratus-platform/stratus/constructs/network"
+	"github.com/stratus-platform/stratus/internal/naming"
+)
+
+// ServiceDataStack holds the database one service owns in one region (an RDS instance or an
+// Aurora cluster, with its key, secret and rotation). It is stateful and so never shares a stack
+// with the service itself: the Service stack can be destroyed and rebuilt without touching data.
+// One stack per database keeps the shared Data stack's size independent of the number of services.
+type ServiceDataStack struct {
+	awscdk.Stack
+	Connection *database.Connection
+}
+
+// ServiceDataStackKind is the stack kind of the database service name owns:
+// "<Stage>-ServiceData-<name>-<region>".
+func ServiceDataStackKind(name string) string { return "ServiceData-" + name }
+
+// NewServiceDataStack builds the ServiceData stack of the database s owns in region.
+func NewServiceDataStack(scope constructs.Construct, env *config.Environment, region config.Region, s config.Service, net *NetworkStack) (*ServiceDataStack, error) {
+	stack := newStack(scope, ServiceDataStackKind(s.Name), env, region,
+		fmt.Sprintf("Stratus %s database of %s in %s: database, key, secret and rotation", env.Name, s.Name, region.Name))
+	logRetention, err := retentionDays(env.App.LogRetentionDays)
+	if err != nil {
+		return nil, fmt.Errorf("%s: app.logRetentionDays: %w", env.File, err)
+	}
+	azs := make([]string, len(region.AvailabilityZones))
+	for i, az := range region.AvailabilityZones {
+		azs[i] = az.Name
+	}
+	conn, err := newDatabase(stack, env, s, region.Name == env.PrimaryRegion, net.Network, azs, logRetention)
+	if err != nil {
+		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
+	}
+	return &ServiceDataStack{Stack: stack, Connection: conn}, nil
+}
+
+// ownsDatabase reports whether s has a database of its own (not shared, not none).
+func ownsDatabase(s config.Service) bool {
+	return s.ShareDatabaseWith == "" && s.Database != config.EngineNone
+}
+
+// databaseOwner is the service whose database s uses: s itself or the one it shares.
+func databaseOwner(s config.Service) string {
+	if s.ShareDatabaseWith != "" {
+		return s.ShareDatabaseWith
+	}
+	return s.Name
+}
+
+// newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
+// Global Database secondary outside the primary region). Whichever it is, the services get its
+// connection.
+func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, primary bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, error) {
+	db := env.Database
+	id := naming.Pascal(s.Name) + "Database"
+	name := strings.ReplaceAll(s.Name, "-", "_")
+	removal := awscdk.RemovalPolicy_RETAIN
+	if db.RemovalPolicy == "snapshot" {
+		removal = awscdk.RemovalPolicy_SNAPSHOT
+	}
+	if s.Database == config.EnginePostgres {
+		inst, err := database.NewPostgresInstance(stack, id, database.PostgresInstanceProps{
+			Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
+			DatabaseName: name, EngineVersion: db.Postgres.EngineVersion, InstanceClass: db.Postgres.InstanceClass,
+			AllocatedStorageGiB: db.Postgres.AllocatedStorageGiB, MaxAllocatedStorageGiB: db.Postgres.MaxAllocatedStorageGiB,
+			MultiAZ: jsii.Bool(db.Postgres.MultiAZ), BackupRetentionDays: db.BackupRetentionDays,
+			BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
+			DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return inst.Connection, nil
+	}
+
+	var serverless *database.ServerlessV2Capacity
+	instanceClass := db.InstanceClass
+	if db.ServerlessV2 != nil {
+		serverless = &database.ServerlessV2Capacity{MinACU: db.ServerlessV2.MinCapacity, MaxACU: db.ServerlessV2.MaxCapacity}
+		instanceClass = "" // the construct uses db.serverless
+	}
+	props := database.AuroraPostgresProps{
+		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
+		AvailabilityZones: azs, DatabaseName: name,
+		EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
+		Readers: &db.Readers, BackupRetentionDays: db.BackupRetentionDays,
+		BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
+		DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
+	}
+	if db.GlobalDatabase {
+		props.GlobalClusterIdentifier = GlobalClusterID(env, s.Name)
+	}
+	if db.GlobalDatabase && !primary {
+		secondary := props.SecondaryProps()
+		secondary.Readers = &db.SecondaryReaders
+		sec, err := database.NewAuroraSecondary(stack, id, secondary)
+		if err != nil {
+			return nil, err
+		}
+		return sec.Connection, nil
+	}
+	c, err := database.NewAuroraPostgres(stack, id, props)
+	if err != nil {
+		return nil, err
+	}
+	return c.Connection, nil
+}
