@@ -11,8 +11,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Finding is one problem a gate found, printable as one line.
@@ -124,6 +126,59 @@ func CfnLint(dir string) ([]Finding, error) {
 	if len(templates) == 0 {
 		return nil, fmt.Errorf("%s: no templates to lint", dir)
 	}
+	matches, err := lintConcurrently(templates)
+	if err != nil {
+		return nil, err
+	}
+	types := resourceTypes{}
+	var out []Finding
+	for _, m := range matches {
+		if strings.HasPrefix(m.Rule.ID, "I") {
+			continue
+		}
+		if gap, err := schemaGap(m, types); err != nil {
+			return nil, err
+		} else if gap {
+			continue
+		}
+		out = append(out, Finding{"cfn-lint", rel(dir, m.Filename),
+			fmt.Sprintf("%s line %d: %s", m.Rule.ID, m.Location.Start.LineNumber, m.Message)})
+	}
+	return out, nil
+}
+
+// lintConcurrently lints the templates in one cfn-lint process per CPU: cfn-lint is
+// single-threaded and most of a gates run is spent in it. Matches come back in template order.
+func lintConcurrently(templates []string) ([]lintMatch, error) {
+	n := min(runtime.NumCPU(), len(templates))
+	chunks := make([][]string, n)
+	for i, tpl := range templates {
+		chunks[i%n] = append(chunks[i%n], tpl)
+	}
+	results := make([][]lintMatch, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, chunk := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = lint(chunk)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var matches []lintMatch
+	for _, r := range results {
+		matches = append(matches, r...)
+	}
+	sort.SliceStable(matches, func(i, j int) bool { return matches[i].Filename < matches[j].Filename })
+	return matches, nil
+}
+
+// lint runs one cfn-lint process over templates and returns its matches.
+func lint(templates []string) ([]lintMatch, error) {
 	args := append([]string{"--format", "json", "--"}, templates...)
 	cmd := exec.Command("cfn-lint", args...)
 	var stderr strings.Builder
@@ -143,21 +198,7 @@ func CfnLint(dir string) ([]Finding, error) {
 	if exit != nil && exit.ExitCode()&(2|4) != 0 && len(matches) == 0 {
 		return nil, fmt.Errorf("cfn-lint reported errors it did not print: %s", stderr.String())
 	}
-	types := resourceTypes{}
-	var out []Finding
-	for _, m := range matches {
-		if strings.HasPrefix(m.Rule.ID, "I") {
-			continue
-		}
-		if gap, err := schemaGap(m, types); err != nil {
-			return nil, err
-		} else if gap {
-			continue
-		}
-		out = append(out, Finding{"cfn-lint", rel(dir, m.Filename),
-			fmt.Sprintf("%s line %d: %s", m.Rule.ID, m.Location.Start.LineNumber, m.Message)})
-	}
-	return out, nil
+	return matches, nil
 }
 
 // lintMatch is one entry of cfn-lint's --format json output.
