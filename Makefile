@@ -13,9 +13,9 @@ SHELL       := bash
 # this library's cloud assembly (npm's `latest` tag is a broken major).
 CDK     := npx --no-install cdk
 CONTEXT := $(if $(ENV),-c env=$(ENV)) $(if $(CONFIG_DIR),-c configDir=$(CONFIG_DIR))
-# A synth writes here first and replaces $(OUT) only when it succeeded, so a bad config (or any
-# failed synth) leaves the previous assembly in place.
-STAGING := .make/synth
+# A synth writes into a staging folder of its own first and replaces its output only when it
+# succeeded, so a bad config (or any failed synth) leaves the previous assembly in place.
+staging = .make/stage-$(subst /,_,$(1))
 
 # The Go app's jsii runtime (a Node child process) prints an 11-line banner when Node is past
 # jsii's support window; the variable silences it only for the major versions it lists (so the
@@ -27,26 +27,37 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= $(NODE_MAJOR)
 # The CLI asks for a top-level stack id after every synth, of which a Stage-only app has none; and
 # its success line names the staging folder, so it is told where the result goes. (jsii's
 # "waitid: no child processes" shutdown noise is silenced in app.go itself.)
-quiet = sed -u -e '/^Supply a stack id () to display its template\.$$/d' -e 's|$(abspath $(STAGING))|$(abspath $(1))|'
+quiet = sed -u -e '/^Supply a stack id () to display its template\.$$/d' -e 's|$(abspath $(call staging,$(1)))|$(abspath $(1))|'
 
-# synth writes, stamps and then moves a validated assembly into place: $(call synth,<out>,<context>).
-define synth
-	@rm -rf $(STAGING) && mkdir -p $(dir $(STAGING))
-	@echo 'CDK_VALIDATION=true $(CDK) synth --quiet --output $(STAGING)$(if $(strip $(2)), $(strip $(2)))   # then moved to $(1)'
-	@CDK_VALIDATION=true $(CDK) synth --quiet --output $(STAGING) $(2) 2>&1 | $(call quiet,$(1))
-	@go run ./tools/gates -stamp $(STAGING)
-	@rm -rf $(1) && mkdir -p $(dir $(1)) && mv $(STAGING) $(1)
-endef
+# stage synthesizes with validation into the staging folder of <out> and stamps it; place then
+# moves it into <out>: $(call stage,<out>,<context>), $(call place,<out>). Each is one shell line,
+# so `make test` can run two stages side by side.
+stage = rm -rf $(call staging,$(1)) && mkdir -p .make && \
+	echo 'CDK_VALIDATION=true $(CDK) synth --quiet --output $(call staging,$(1))$(if $(strip $(2)), $(strip $(2)))   \# then moved to $(1)' && \
+	CDK_VALIDATION=true $(CDK) synth --quiet --output $(call staging,$(1)) $(2) 2>&1 | $(call quiet,$(1)) && \
+	go run ./tools/gates -stamp $(call staging,$(1))
+place = rm -rf $(1) && mkdir -p $(dir $(1)) && mv $(call staging,$(1)) $(1)
 
-# synth and seeds share the staging folder, and seeds writes into what synth replaces.
+# seeds writes into what synth replaces: one at a time (make test stages both side by side).
 .NOTPARALLEL:
 
-.PHONY: synth seeds test vet unit sample gates lint bench clean deps
+.PHONY: synth seeds assemblies test vet unit sample gates lint bench clean deps
 
 synth: deps
-	$(call synth,$(OUT),$(CONTEXT))
+	@$(call stage,$(OUT),$(CONTEXT))
+	@$(call place,$(OUT))
 
-test: deps lint vet unit sample synth seeds gates
+# make test's synth of config/ and config/examples: the two staged side by side (each is mostly one
+# Node process), then placed, so the gates read exactly what this run made.
+test: deps lint vet unit sample assemblies
+	go run ./tools/gates $(OUT)
+
+assemblies: deps
+	@( $(call stage,$(OUT),$(CONTEXT)) ) & app=$$!; \
+	( $(call stage,$(OUT)/examples,-c configDir=config/examples) ) & seeds=$$!; \
+	status=0; wait $$app || status=1; wait $$seeds || status=1; exit $$status
+	@$(call place,$(OUT))
+	@$(call place,$(OUT)/examples)
 
 deps: node_modules/.installed .make/go-modules
 	@[ "$(NODE_MAJOR)" -ge 20 ] 2>/dev/null || { echo "Node.js 20 or newer is required (found: $$(node --version 2>&1))"; exit 1; }
@@ -92,7 +103,8 @@ sample:
 # The seed variants (config/examples) are shipped configs too: synthesized with validation into
 # $(OUT)/examples, where the gates check them with everything else.
 seeds: deps
-	$(call synth,$(OUT)/examples,-c configDir=config/examples)
+	@$(call stage,$(OUT)/examples,-c configDir=config/examples)
+	@$(call place,$(OUT)/examples)
 
 # cdk-nag reports, cfn-lint over every template, and the built-in validation reports of what this
 # run synthesized: gates reads no assembly that changed after make stamped it.
