@@ -9,13 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/thrown"
 	"github.com/stratus-platform/stratus/stacks"
 )
 
@@ -24,36 +24,30 @@ func main() {
 }
 
 // run returns the exit code, so the deferred jsii.Close still runs before os.Exit.
-func run() (code int) {
+func run() int {
 	defer closeRuntime()
-	defer func() {
-		// aws-cdk-lib reports what it refuses during synth (a stack over a CloudFormation limit, a
-		// construct rejecting its props) by throwing; jsii turns that into a Go panic carrying a
-		// JavaScript stack trace. The user needs the message, not the trace. A Go runtime error
-		// is a bug in Stratus itself and keeps its trace.
-		r := recover()
-		if r == nil {
-			return
+	var bad error
+	// Whatever aws-cdk-lib throws while building or synthesizing (a stack over a CloudFormation
+	// limit, a construct refusing its props) reaches the user as one line, not a stack trace.
+	if err := thrown.Catch(func() {
+		app := awscdk.NewApp(nil)
+		dir := contextString(app, "configDir", "config")
+		var names []string
+		if env := contextString(app, "env", ""); env != "" {
+			names = strings.Split(env, ",")
 		}
-		if _, bug := r.(runtime.Error); bug {
-			panic(r)
+		if bad = build(app, dir, names); bad == nil {
+			app.Synth(nil)
 		}
-		fmt.Fprintln(os.Stderr, "synth failed:", synthMessage(r))
-		code = 1
-	}()
-	app := awscdk.NewApp(nil)
-
-	dir := contextString(app, "configDir", "config")
-	var names []string
-	if env := contextString(app, "env", ""); env != "" {
-		names = strings.Split(env, ",")
-	}
-	if err := build(app, dir, names); err != nil {
-		// Bad input is the user's to fix: print what is wrong, one problem per line, no trace.
-		fmt.Fprintln(os.Stderr, err)
+	}); err != nil {
+		fmt.Fprintln(os.Stderr, "synth failed:", err)
 		return 1
 	}
-	app.Synth(nil)
+	if bad != nil {
+		// Bad input is the user's to fix: print what is wrong, one problem per line, no trace.
+		fmt.Fprintln(os.Stderr, bad)
+		return 1
+	}
 	return 0
 }
 
@@ -74,22 +68,6 @@ func build(app awscdk.App, dir string, names []string) error {
 		stacks.ApplyCompliance(stage.Stage)
 	}
 	return errors.Join(errs...)
-}
-
-// synthMessage is what aws-cdk-lib threw, without the JavaScript stack trace jsii appends and
-// without jsii's own wrapping.
-func synthMessage(thrown any) string {
-	var lines []string
-	for _, line := range strings.Split(fmt.Sprint(thrown), "\n") {
-		trimmed := strings.TrimSpace(line)
-		if strings.HasPrefix(trimmed, "at ") || strings.HasPrefix(trimmed, "@jsii/kernel") {
-			break
-		}
-		if trimmed != "" {
-			lines = append(lines, trimmed)
-		}
-	}
-	return strings.TrimPrefix(strings.Join(lines, " "), "Error: ")
 }
 
 // closeRuntime stops the jsii runtime. On shutdown jsii waits for its Node process twice and the

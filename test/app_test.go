@@ -26,8 +26,9 @@ var appStackChecks = []check{
 	{"each service reaches only its own database", checkOwnDatabase},
 }
 
-// rootUser matches a container user that is root: by name or uid 0, with any group.
-var rootUser = regexp.MustCompile(`^(|root|0+)(:.*)?$`)
+// rootUser matches a container user that is root, by name or uid 0 with any group, or any user
+// in group 0 (root).
+var rootUser = regexp.MustCompile(`^(|root|0+)(:.*)?$|:(root|0+)$`)
 
 func checkServices(c *C, a *Assembly) {
 	for _, tpl := range requireStacks(c, a, "App") {
@@ -316,8 +317,11 @@ func checkAlb(c *C, a *Assembly) {
 func checkRegistries(c *C, a *Assembly) {
 	for _, app := range requireStacks(c, a, "App") {
 		registry := strings.Replace(app.StackName, "-App-", "-Registry-", 1)
-		assert.Contains(c, app.DependsOn, registry, "%s depends on", app.StackName)
-		assert.Contains(c, jsonOf(app.Resources), `"Fn::ImportValue":"`+registry+":", "%s does not pull from %s", app.StackName, registry)
+		// Only a bare tag pulls from the Registry stack; a full reference (docker.io/…) does not.
+		if slices.ContainsFunc(app.Env.Services, func(s config.Service) bool { return !strings.ContainsAny(s.Image, "/:@") }) {
+			assert.Contains(c, app.DependsOn, registry, "%s depends on", app.StackName)
+			assert.Contains(c, jsonOf(app.Resources), `"Fn::ImportValue":"`+registry+":", "%s does not pull from %s", app.StackName, registry)
+		}
 		ids, _ := app.OfType("AWS::ECR::Repository")
 		assert.Empty(c, ids, "%s: repositories belong in the Registry stack", app.StackName)
 	}

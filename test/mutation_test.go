@@ -140,6 +140,8 @@ var mutants = []mutant{
 		set("DeploymentConfiguration.DeploymentCircuitBreaker.Rollback", false)},
 	{"a container runs as uid 0", false, "Dev-Service-order-us-east-1", "AWS::ECS::TaskDefinition", "OrderServiceTaskDefinition",
 		set("ContainerDefinitions.0.User", "0:0")},
+	{"a container runs in the root group", false, "Staging-Service-user-us-east-1", "AWS::ECS::TaskDefinition", "UserServiceTaskDefinition",
+		set("ContainerDefinitions.0.User", "1000:0")},
 	{"a container's root filesystem becomes writable", false, "Prod-Service-user-eu-west-1", "AWS::ECS::TaskDefinition", "UserServiceTaskDefinition",
 		set("ContainerDefinitions.0.ReadonlyRootFilesystem", false)},
 	{"a service scales to a different maximum", false, "Prod-Service-product-us-east-1", "AWS::ApplicationAutoScaling::ScalableTarget", "ProductServiceScaling",
