@@ -73,10 +73,11 @@ node_modules/.installed: package.json package-lock.json
 	go mod download
 	mkdir -p .make && touch $@
 
-# gofmt, and every relative link of the docs names a file inside this repository.
+# gofmt, and every relative link of the docs (README, docs/, the sample) names a file inside this
+# repository.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	@status=0; for f in README.md docs/*.md; do \
+	@status=0; for f in README.md docs/*.md sample/service/*.md; do \
 	  for link in $$(grep -o ']([^)#]*' "$$f" | cut -c3- | grep -v '^[a-z]*:'); do \
 	    target=$$(realpath -m "$$(dirname "$$f")/$$link"); \
 	    case "$$target" in \

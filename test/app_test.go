@@ -416,7 +416,8 @@ func checkOwnDatabase(c *C, a *Assembly) {
 	}
 }
 
-// TestFixtureStagingAndProdRunTheSeedSizes pins seed 003's sizes on the fixtures.
+// TestFixtureStagingAndProdRunTheSeedSizes pins the platform's default service size on the
+// fixtures: 512 CPU units, 1024 MiB, scaling 2-20 (the defaults in docs/config.md).
 func TestFixtureStagingAndProdRunTheSeedSizes(t *testing.T) {
 	a := Fixtures(t)
 	for _, name := range []string{"Staging-App-us-east-1", "Prod-App-us-east-1", "Prod-App-eu-west-1"} {
