@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/stratus-platform/stratus/internal/limits"
@@ -20,9 +19,8 @@ import (
 )
 
 var (
-	envNameRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
-	accountRE     = regexp.MustCompile(`^[0-9]{12}$`)
-	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	envNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	// tagCharsRE is the character set AWS accepts in tag keys and values across services.
 	tagCharsRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
@@ -360,8 +358,9 @@ func (v *validator) network() {
 func (v *validator) services() {
 	cachePortOK := !v.d.bad["cache"] && !v.d.bad["cache.port"]
 	first, folded := map[string]int{}, map[string]int{}
-	if n := len(v.env.Services); n > limits.MaxServices {
-		v.errorf("services: has %d services, at most %d are allowed (each takes a listener rule of the ALB)", n, limits.MaxServices)
+	allowed := fmt.Sprintf("%d-%d services per environment", limits.MinServices, limits.MaxServices)
+	if n := len(v.env.Services); v.given("services", allowed) && (n < limits.MinServices || n > limits.MaxServices) {
+		v.errorf("services: has %d services (allowed: %s)", n, allowed)
 	}
 	for i := range v.env.Services {
 		s := &v.env.Services[i]
@@ -369,12 +368,12 @@ func (v *validator) services() {
 		if v.d.bad[p] {
 			continue
 		}
-		if v.given(p+".name", "the service name, [a-z][a-z0-9-]{0,30}") {
+		if v.given(p+".name", "the service name, "+limits.ServiceNameRule) {
 			j, dup := first[s.Name]
 			k, folds := folded[naming.Pascal(s.Name)]
 			switch {
-			case !serviceNameRE.MatchString(s.Name):
-				v.errorf("%s.name %q: must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})", p, s.Name)
+			case !limits.ValidServiceName(s.Name):
+				v.errorf("%s.name %q: must be %s", p, s.Name, limits.ServiceNameRule)
 			case dup:
 				v.errorf("%s.name %q: duplicate of services[%d].name (service names must be unique)", p, s.Name, j)
 			case folds:
@@ -388,18 +387,17 @@ func (v *validator) services() {
 		v.image(p, who, s)
 		v.fargateSize(p, who, s)
 		v.counts(p, who, Capacity{DesiredCount: s.DesiredCount, MinCount: s.MinCount, MaxCount: s.MaxCount})
-		v.intRange(p+".scaling.cpuTarget", who, s.CpuTarget, 1, 100, "percent")
-		v.intRange(p+".scaling.memoryTarget", who, s.MemoryTarget, 1, 100, "percent")
-		v.intRange(p+".scaling.requestsPerTarget", who, s.RequestsPerTarget, 1, 1000000, "requests per task per minute")
-		if v.given(p+".pathPattern", "") && !validPathPattern(s.PathPattern) {
-			v.errorf(`%s.pathPattern %q%s: not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`,
-				p, s.PathPattern, who)
+		v.intRange(p+".scaling.cpuTarget", who, s.CpuTarget, limits.MinTargetPercent, limits.MaxTargetPercent, "percent")
+		v.intRange(p+".scaling.memoryTarget", who, s.MemoryTarget, limits.MinTargetPercent, limits.MaxTargetPercent, "percent")
+		v.intRange(p+".scaling.requestsPerTarget", who, s.RequestsPerTarget, limits.MinRequestsPerTarget, limits.MaxRequestsPerTarget, "requests per task per minute")
+		if v.given(p+".pathPattern", "") && !limits.ValidPathPattern(s.PathPattern) {
+			v.errorf("%s.pathPattern %q%s: not an ALB path pattern (allowed: %s)", p, s.PathPattern, who, limits.PathPatternRule)
 			v.d.bad[p+".pathPattern"] = true // not compared with the other services' patterns
 		}
 		switch hp := s.HealthCheckPath; {
 		case !v.given(p+".healthCheckPath", ""):
-		case !validHealthCheckPath(hp):
-			v.errorf(`%s.healthCheckPath %q%s: not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`, p, hp, who)
+		case !limits.ValidHealthCheckPath(hp):
+			v.errorf("%s.healthCheckPath %q%s: not a health-check path (allowed: %s)", p, hp, who, limits.HealthCheckPathRule)
 		case i == 0 && !limits.ValidRoute53Path(hp):
 			v.errorf("%s.healthCheckPath %q%s: the first service's health path is also the Route 53 health check's, which allows only paths %s", p, hp, who, limits.Route53PathRule)
 		}
@@ -621,16 +619,6 @@ func (v *validator) intRange(path, who string, x, lo, hi int, unit string) bool 
 	return false
 }
 
-// pathPatternRE is the character set of ALB path-pattern conditions.
-var pathPatternRE = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
-
-func validPathPattern(s string) bool { return pathPatternRE.MatchString(s) }
-
-func validHealthCheckPath(s string) bool {
-	return strings.HasPrefix(s, "/") && len(s) <= 1024 && !strings.Contains(s, "*") &&
-		!strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
-}
-
 // pathPatterns reports two services routed by the same path pattern. first maps the usable
 // service names to their index; a service without one has no usable default pattern.
 func (v *validator) pathPatterns(first map[string]int) {
@@ -820,7 +808,8 @@ func (v *validator) serverlessV2(sv *ServerlessV2) {
 	}
 }
 
-func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+// formatFloat prints whole numbers as integers (2000000000, never 2e+09).
+func formatFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // singleRegion reports whether the environment has exactly one usable region list entry (zero
 // means regions is missing or broken, which is reported under regions).
@@ -918,14 +907,11 @@ func (v *validator) cache() {
 	}
 }
 
-// secretNameRE is the Secrets Manager secret name syntax.
-var secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
-
 func (v *validator) app() {
 	a := &v.env.App
 	oneOf(v, "app.logRetentionDays", a.LogRetentionDays, limits.LogRetentionDays, "not a retention CloudWatch Logs accepts")
-	if v.given("app.namespace", "") && !validDNSName(a.Namespace, 1) {
-		v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, dnsNameRule, lowercaseHint(a.Namespace, 1))
+	if v.given("app.namespace", "") && !limits.ValidDNSName(a.Namespace, 1) {
+		v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, limits.DNSNameRule, lowercaseHint(a.Namespace, false))
 	}
 	if o := a.Otlp; o != nil {
 		if v.given("app.otlp.endpoint", "the https:// URL of the OTLP endpoint") {
@@ -933,7 +919,7 @@ func (v *validator) app() {
 				v.errorf("app.otlp.endpoint %q: must be an https:// URL without credentials (e.g. \"https://otlp.example.com/otlp\"; credentials belong in the secret)", o.Endpoint)
 			}
 		}
-		if v.given("app.otlp.secretName", "the name of the Secrets Manager secret with the endpoint's credentials") && !secretNameRE.MatchString(o.SecretName) {
+		if v.given("app.otlp.secretName", "the name of the Secrets Manager secret with the endpoint's credentials") && !limits.ValidSecretName(o.SecretName) {
 			v.errorf("app.otlp.secretName %q: not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)", o.SecretName)
 		}
 		if !v.anyServiceRuns("adot") {
@@ -960,30 +946,19 @@ func (v *validator) anyServiceRuns(sidecar string) bool {
 	return false
 }
 
-var (
-	dnsLabelRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	hostedZoneRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-)
+var hostedZoneRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 
-const dnsNameRule = "lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot"
-
-// validDNSName reports whether s is a lowercase DNS name of at least minLabels labels.
-func validDNSName(s string, minLabels int) bool {
-	labels := strings.Split(s, ".")
-	if len(s) > 253 || len(labels) < minLabels {
-		return false
+// validName checks a namespace (domain false: any DNS name) or a domain name.
+func validName(s string, domain bool) bool {
+	if domain {
+		return limits.ValidDomainName(s)
 	}
-	for _, l := range labels {
-		if !dnsLabelRE.MatchString(l) {
-			return false
-		}
-	}
-	return true
+	return limits.ValidDNSName(s, 1)
 }
 
 // lowercaseHint suggests the fix for a DNS name that is only wrong in case or by a trailing dot.
-func lowercaseHint(s string, minLabels int) string {
-	if fixed := strings.TrimSuffix(strings.ToLower(s), "."); fixed != s && validDNSName(fixed, minLabels) {
+func lowercaseHint(s string, domain bool) string {
+	if fixed := strings.TrimSuffix(strings.ToLower(s), "."); fixed != s && validName(fixed, domain) {
 		return fmt.Sprintf("; write %q", fixed)
 	}
 	return ""
@@ -997,8 +972,8 @@ func (v *validator) dns() {
 	domainOK := false
 	if v.given("dns.domain", "the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)") {
 		switch origin := "origin." + dn.Domain; {
-		case !validDNSName(dn.Domain, 2):
-			v.errorf("dns.domain %q: not a domain name (allowed: at least two %s)%s", dn.Domain, dnsNameRule, lowercaseHint(dn.Domain, 2))
+		case !limits.ValidDomainName(dn.Domain):
+			v.errorf("dns.domain %q: not a domain name (allowed: %s)%s", dn.Domain, limits.DomainNameRule, lowercaseHint(dn.Domain, true))
 		case len(origin) > limits.MaxCertificateCommonNameLength:
 			v.errorf("dns.domain %q: %d characters, too long for the ALB certificate, whose first name %s may have at most %d (allowed: at most %d characters)",
 				dn.Domain, len(dn.Domain), origin, limits.MaxCertificateCommonNameLength, limits.MaxCertificateCommonNameLength-len("origin."))
@@ -1026,8 +1001,8 @@ func (v *validator) dns() {
 			switch {
 			case dup:
 				v.errorf("%s %q: duplicate of dns.viewerNames[%d] (list each name once)", kp, name, j)
-			case !validDNSName(name, 2):
-				v.errorf("%s %q: not a domain name (allowed: %s)%s", kp, name, dnsNameRule, lowercaseHint(name, 2))
+			case !limits.ValidDomainName(name):
+				v.errorf("%s %q: not a domain name (allowed: %s)%s", kp, name, limits.DomainNameRule, lowercaseHint(name, true))
 			case domainOK && name != dn.Domain && !strings.HasSuffix(name, "."+dn.Domain):
 				v.errorf("%s %q: outside the domain (allowed: dns.domain %q or a subdomain of it)", kp, name, dn.Domain)
 			case i == 0 && len(name) > limits.MaxCertificateCommonNameLength:

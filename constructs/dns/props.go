@@ -31,7 +31,6 @@ const (
 )
 
 var (
-	hostname   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
 	regionName = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
 )
 
@@ -141,7 +140,7 @@ func (p OriginRecordProps) validate(stackRegion string) error {
 		add("LoadBalancer is required")
 	}
 	switch {
-	case !hostname.MatchString(p.HealthCheckFqdn):
+	case !limits.ValidDomainName(p.HealthCheckFqdn):
 		add("HealthCheckFqdn %q is not a lowercase DNS name such as \"us-east-1.origin.example.com\"", p.HealthCheckFqdn)
 	case p.HealthCheckFqdn == p.Name:
 		add("HealthCheckFqdn %q is the routed name itself; it must resolve to this region's ALB only", p.HealthCheckFqdn)
@@ -197,7 +196,7 @@ func checkZone(add func(string, ...any), key string, zone r53.IHostedZone) strin
 
 func checkName(add func(string, ...any), key, name, zone string) {
 	switch {
-	case !hostname.MatchString(name):
+	case !limits.ValidDomainName(name):
 		add("%s %q is not a lowercase DNS name such as \"origin.example.com\"", key, name)
 	case zone != "" && name != zone && !strings.HasSuffix(name, "."+zone):
 		add("%s %q is not in the hosted zone %q", key, name, zone)

@@ -149,7 +149,6 @@ type EdgeProps struct {
 }
 
 var (
-	hostname      = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
 	headerName    = regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`)
 	ruleName      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	countryCode   = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -209,7 +208,7 @@ func (p EdgeProps) validate() error {
 	seen := map[string]bool{}
 	for i, name := range p.ViewerNames {
 		switch {
-		case !hostname.MatchString(name):
+		case !limits.ValidDomainName(name):
 			add("ViewerNames[%d] %q is not a lowercase DNS name such as \"www.example.com\"", i, name)
 		case zone != "" && !inZone(name, zone):
 			add("ViewerNames[%d] %q is not in the hosted zone %q", i, name, zone)
@@ -219,7 +218,7 @@ func (p EdgeProps) validate() error {
 		seen[name] = true
 	}
 	switch {
-	case !hostname.MatchString(p.ApiOriginName):
+	case !limits.ValidDomainName(p.ApiOriginName):
 		add("ApiOriginName %q is not a lowercase DNS name such as \"origin.example.com\"", p.ApiOriginName)
 	case seen[p.ApiOriginName]:
 		add("ApiOriginName %q is also a viewer name: CloudFront would send API requests to itself", p.ApiOriginName)

@@ -131,11 +131,7 @@ const (
 )
 
 var (
-	secretName    = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	regionName    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
-	serviceName   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
-	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
-	healthPath    = regexp.MustCompile(`^/[\x21-\x7e]*$`)
 	headerName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
 	dnsName       = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	logPrefix     = regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`)
@@ -158,8 +154,8 @@ func (p OriginSecretProps) validate(stackRegion string) error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	if !secretName.MatchString(p.Name) {
-		add("Name %q must match %s (other stacks reference the secret by it)", p.Name, secretName)
+	if !limits.ValidSecretName(p.Name) {
+		add("Name %q must be %s (other stacks reference the secret by it)", p.Name, limits.SecretNameRule)
 	}
 	seen := map[string]bool{}
 	for i, r := range p.ReplicaRegions {
@@ -302,14 +298,14 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 	case n == 0:
 		add("Targets is empty; the ALB needs at least one service to forward to")
 	case n > maxTargets:
-		add("Targets has %d services; an ALB allows %d listener rules", n, maxTargets)
+		add("Targets has %d services; at most %d are allowed per environment", n, maxTargets)
 	}
 	seenTarget, seenPath, seenPriority := map[string]int{}, map[string]int{}, map[int]int{}
 	for i, t := range p.Targets {
 		key := fmt.Sprintf("Targets[%d]", i)
 		// Construct ids come from naming.Pascal, which folds "a-b" and "a--b" together.
-		if !serviceName.MatchString(t.Name) {
-			add("%s.Name %q must match %s", key, t.Name, serviceName)
+		if !limits.ValidServiceName(t.Name) {
+			add("%s.Name %q must be %s", key, t.Name, limits.ServiceNameRule)
 		} else if j, dup := seenTarget[naming.Pascal(t.Name)]; dup {
 			add("%s.Name %q is already Targets[%d].Name (or differs from it only in dashes)", key, t.Name, j)
 		} else {
@@ -318,15 +314,15 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		if t.Port < limits.MinPort || t.Port > limits.MaxPort {
 			add("%s.Port %d is outside %d-%d", key, t.Port, limits.MinPort, limits.MaxPort)
 		}
-		if !pathPattern.MatchString(t.PathPattern) {
-			add("%s.PathPattern %q must start with \"/\", hold at most 128 characters from A-Za-z0-9_-.$/~\"'@:+&*?", key, t.PathPattern)
+		if !limits.ValidPathPattern(t.PathPattern) {
+			add("%s.PathPattern %q is not an ALB path pattern (allowed: %s)", key, t.PathPattern, limits.PathPatternRule)
 		} else if j, dup := seenPath[t.PathPattern]; dup {
 			add("%s.PathPattern %q is already Targets[%d].PathPattern", key, t.PathPattern, j)
 		} else {
 			seenPath[t.PathPattern] = i
 		}
-		if len(t.HealthCheckPath) > limits.MaxTargetHealthCheckPathLength || !healthPath.MatchString(t.HealthCheckPath) {
-			add("%s.HealthCheckPath %q must start with \"/\" and hold at most %d printable characters", key, t.HealthCheckPath, limits.MaxTargetHealthCheckPathLength)
+		if !limits.ValidHealthCheckPath(t.HealthCheckPath) {
+			add("%s.HealthCheckPath %q is not a health-check path (allowed: %s)", key, t.HealthCheckPath, limits.HealthCheckPathRule)
 		}
 		if t.Priority < 1 || t.Priority > maxRulePriority {
 			add("%s.Priority %d is outside 1-%d", key, t.Priority, maxRulePriority)

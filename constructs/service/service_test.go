@@ -621,8 +621,8 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 	}
 	secret := importedSecret(s.minimal, "AnySecret", dbSecret, "")
 	cases := []cdktest.Invalid[ServiceProps]{
-		{Name: "an uppercase name", Mutate: func(p *ServiceProps) { p.Name = "Product" }, Want: `Name "Product" must match`},
-		{Name: "a name over 31 characters", Mutate: func(p *ServiceProps) { p.Name = strings.Repeat("a", 32) }, Want: "must match"},
+		{Name: "an uppercase name", Mutate: func(p *ServiceProps) { p.Name = "Product" }, Want: `Name "Product" must be a lowercase letter`},
+		{Name: "a name over 31 characters", Mutate: func(p *ServiceProps) { p.Name = strings.Repeat("a", 32) }, Want: "must be a lowercase letter"},
 		{Name: "a missing cluster", Mutate: func(p *ServiceProps) { p.Cluster = nil }, Want: "Cluster is required"},
 		{Name: "a missing namespace", Mutate: func(p *ServiceProps) { p.Namespace = nil }, Want: "Namespace is required"},
 		{Name: "a missing target group", Mutate: func(p *ServiceProps) { p.TargetGroup = nil }, Want: "TargetGroup is required"},
@@ -640,7 +640,8 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{Name: "a maximum above the tasks-per-service quota", Mutate: func(p *ServiceProps) { p.MaxCount = 6000 }, Want: "MaxCount 6000 is above 1000 tasks per service"},
 		{Name: "a CPU target above 100", Mutate: func(p *ServiceProps) { p.CpuTarget = 101 }, Want: "CpuTarget 101 is outside 1-100"},
 		{Name: "a negative memory target", Mutate: func(p *ServiceProps) { p.MemoryTarget = -5 }, Want: "MemoryTarget -5 is outside 1-100"},
-		{Name: "a negative request target", Mutate: func(p *ServiceProps) { p.RequestsPerTarget = -1 }, Want: "RequestsPerTarget -1 must be at least 1"},
+		{Name: "a negative request target", Mutate: func(p *ServiceProps) { p.RequestsPerTarget = -1 }, Want: "RequestsPerTarget -1 is outside 1-1000000"},
+		{Name: "a request target above AWS's maximum", Mutate: func(p *ServiceProps) { p.RequestsPerTarget = 1_000_001 }, Want: "RequestsPerTarget 1000001 is outside 1-1000000"},
 		{Name: "a minimum healthy percent above 100", Mutate: func(p *ServiceProps) { p.MinHealthyPercent = ptr(120) }, Want: "MinHealthyPercent 120 is outside 0-100"},
 		{Name: "a maximum healthy percent above 200", Mutate: func(p *ServiceProps) { p.MaxHealthyPercent = 250 }, Want: "MaxHealthyPercent 250 is outside 100-200"},
 		{Name: "healthy percents that block a rolling deployment", Mutate: func(p *ServiceProps) { p.MaxHealthyPercent = 100 }, Want: "MaxHealthyPercent 100 must be above MinHealthyPercent 100"},
