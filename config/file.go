@@ -186,7 +186,7 @@ func (s FileService) service() Service {
 		DesiredCount: or(s.DesiredCount, limits.DefaultDesiredCount), MinCount: or(s.MinCount, limits.DefaultMinCount),
 		MaxCount: or(s.MaxCount, limits.DefaultMaxCount), CpuTarget: or(s.Scaling.CpuTarget, limits.DefaultCpuTarget),
 		MemoryTarget: or(s.Scaling.MemoryTarget, limits.DefaultMemoryTarget), RequestsPerTarget: or(s.Scaling.RequestsPerTarget, limits.DefaultRequestsPerTarget),
-		PathPattern: or(s.PathPattern, ""), HealthCheckPath: or(s.HealthCheckPath, "/health"),
+		PathPattern: or(s.PathPattern, ""), HealthCheckPath: or(s.HealthCheckPath, limits.DefaultHealthCheckPath),
 		Environment: s.Environment, Sidecars: s.Sidecars, ReadOnlyRootFilesystem: or(s.ReadOnlyRootFilesystem, true),
 	}
 	if s.PathPattern == nil && s.Name != "" {

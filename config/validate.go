@@ -910,8 +910,8 @@ func (v *validator) cache() {
 func (v *validator) app() {
 	a := &v.env.App
 	oneOf(v, "app.logRetentionDays", a.LogRetentionDays, limits.LogRetentionDays, "not a retention CloudWatch Logs accepts")
-	if v.given("app.namespace", "") && !limits.ValidDNSName(a.Namespace, 1) {
-		v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, limits.DNSNameRule, lowercaseHint(a.Namespace, false))
+	if v.given("app.namespace", "") && !validNamespace(a.Namespace) {
+		v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, limits.DNSNameRule, lowercaseHint(a.Namespace, validNamespace))
 	}
 	if o := a.Otlp; o != nil {
 		if v.given("app.otlp.endpoint", "the https:// URL of the OTLP endpoint") {
@@ -948,17 +948,11 @@ func (v *validator) anyServiceRuns(sidecar string) bool {
 
 var hostedZoneRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 
-// validName checks a namespace (domain false: any DNS name) or a domain name.
-func validName(s string, domain bool) bool {
-	if domain {
-		return limits.ValidDomainName(s)
-	}
-	return limits.ValidDNSName(s, 1)
-}
+func validNamespace(s string) bool { return limits.ValidDNSName(s, 1) }
 
 // lowercaseHint suggests the fix for a DNS name that is only wrong in case or by a trailing dot.
-func lowercaseHint(s string, domain bool) string {
-	if fixed := strings.TrimSuffix(strings.ToLower(s), "."); fixed != s && validName(fixed, domain) {
+func lowercaseHint(s string, valid func(string) bool) string {
+	if fixed := strings.TrimSuffix(strings.ToLower(s), "."); fixed != s && valid(fixed) {
 		return fmt.Sprintf("; write %q", fixed)
 	}
 	return ""
@@ -973,7 +967,7 @@ func (v *validator) dns() {
 	if v.given("dns.domain", "the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)") {
 		switch origin := "origin." + dn.Domain; {
 		case !limits.ValidDomainName(dn.Domain):
-			v.errorf("dns.domain %q: not a domain name (allowed: %s)%s", dn.Domain, limits.DomainNameRule, lowercaseHint(dn.Domain, true))
+			v.errorf("dns.domain %q: not a domain name (allowed: %s)%s", dn.Domain, limits.DomainNameRule, lowercaseHint(dn.Domain, limits.ValidDomainName))
 		case len(origin) > limits.MaxCertificateCommonNameLength:
 			v.errorf("dns.domain %q: %d characters, too long for the ALB certificate, whose first name %s may have at most %d (allowed: at most %d characters)",
 				dn.Domain, len(dn.Domain), origin, limits.MaxCertificateCommonNameLength, limits.MaxCertificateCommonNameLength-len("origin."))
@@ -1002,7 +996,7 @@ func (v *validator) dns() {
 			case dup:
 				v.errorf("%s %q: duplicate of dns.viewerNames[%d] (list each name once)", kp, name, j)
 			case !limits.ValidDomainName(name):
-				v.errorf("%s %q: not a domain name (allowed: %s)%s", kp, name, limits.DomainNameRule, lowercaseHint(name, true))
+				v.errorf("%s %q: not a domain name (allowed: %s)%s", kp, name, limits.DomainNameRule, lowercaseHint(name, limits.ValidDomainName))
 			case domainOK && name != dn.Domain && !strings.HasSuffix(name, "."+dn.Domain):
 				v.errorf("%s %q: outside the domain (allowed: dns.domain %q or a subdomain of it)", kp, name, dn.Domain)
 			case i == 0 && len(name) > limits.MaxCertificateCommonNameLength:
@@ -1017,9 +1011,6 @@ func (v *validator) dns() {
 	oneOf(v, "dns.healthCheck.intervalSeconds", dn.HealthCheckIntervalSeconds, limits.HealthCheckIntervals, "not an interval Route 53 health checks accept")
 	v.intRange("dns.healthCheck.failureThreshold", "", dn.HealthCheckFailureThreshold, limits.MinHealthCheckFailures, limits.MaxHealthCheckFailures, "failed checks")
 }
-
-// ruleNameRE is the syntax of a rule name inside an AWS managed rule group.
-var ruleNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 func (v *validator) waf() {
 	w := &v.env.WAF
@@ -1055,8 +1046,8 @@ func (v *validator) waf() {
 			v.errorf("%s %q: duplicate of waf.countOverrides[%d] (list each rule once)", kp, o, j)
 		case !ok || group == "" || strings.Contains(rule, ":"):
 			v.errorf("%s %q: must be <GroupName>:<RuleName> (e.g. \"AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY\")", kp, o)
-		case !ruleNameRE.MatchString(rule):
-			v.errorf("%s %q: rule name %q is not valid (allowed: 1-128 characters of letters, digits, _ and -)", kp, o, rule)
+		case !limits.ValidRuleName(rule):
+			v.errorf("%s %q: rule name %q is not valid (allowed: %s)", kp, o, rule, limits.RuleNameRule)
 		case groupsOK && !slices.Contains(enabled, group):
 			v.errorf("%s %q: rule group %q is not enabled (enabled: %s)", kp, o, group, strings.Join(enabled, ", "))
 		}

@@ -8,7 +8,6 @@ package dns
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -28,10 +27,6 @@ const (
 	// RoutingFailover answers with the primary region while it is healthy and with a secondary
 	// one otherwise (active-warm).
 	RoutingFailover = "failover"
-)
-
-var (
-	regionName = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
 )
 
 // ApexProps configures ApexRecords.
@@ -118,7 +113,7 @@ func (p ApexProps) validate() error {
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p OriginRecordProps) withDefaults() OriginRecordProps {
 	if p.HealthCheckPath == "" {
-		p.HealthCheckPath = "/health"
+		p.HealthCheckPath = limits.DefaultHealthCheckPath
 	}
 	if p.HealthCheckIntervalSeconds == 0 {
 		p.HealthCheckIntervalSeconds = 30
@@ -146,7 +141,7 @@ func (p OriginRecordProps) validate(stackRegion string) error {
 		add("HealthCheckFqdn %q is the routed name itself; it must resolve to this region's ALB only", p.HealthCheckFqdn)
 	}
 	switch {
-	case !regionName.MatchString(p.Region):
+	case !limits.ValidRegionName(p.Region):
 		add("Region %q is not an AWS region name such as \"eu-west-1\"", p.Region)
 	case stackRegion != "" && p.Region != stackRegion:
 		add("Region %q is not the stack's region %q: the record must live beside its ALB", p.Region, stackRegion)

@@ -150,7 +150,6 @@ type EdgeProps struct {
 
 var (
 	headerName    = regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`)
-	ruleName      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	countryCode   = regexp.MustCompile(`^[A-Z]{2}$`)
 	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.*$/~"'@:+&?=]{1,254}$`)
 	logGroupName  = regexp.MustCompile(`^aws-waf-logs-[A-Za-z0-9_./#-]{1,499}$`)
@@ -266,7 +265,7 @@ func (p EdgeProps) validate() error {
 		if !slices.Contains(groups, o.Group) {
 			add("CountOverrides[%d].Group %q is not an enabled managed rule group (%s)", i, o.Group, strings.Join(groups, ", "))
 		}
-		if !ruleName.MatchString(o.Rule) {
+		if !limits.ValidRuleName(o.Rule) {
 			add("CountOverrides[%d].Rule %q is not a rule name (letters, digits, _ and -)", i, o.Rule)
 		}
 		if seenOverride[o] {

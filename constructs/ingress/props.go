@@ -118,22 +118,16 @@ const healthCheckRulePriority = 1
 
 // Defaults and AWS limits.
 const (
-	defaultHealthCheckPath   = "/health"
 	defaultAccessLogPrefix   = "alb"
 	defaultAccessLogDays     = 365
 	defaultIdleTimeoutSecond = 60
 	noncurrentVersionDays    = 30
 	maxRulePriority          = 50000
-	maxTargets               = limits.MaxServices
-	maxCertificateNames      = limits.MaxCertificateNames
-	maxCommonNameLength      = limits.MaxCertificateCommonNameLength
 	maxHeaderNameLength      = 40 // ALB http-header condition
 )
 
 var (
-	regionName    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
 	headerName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
-	dnsName       = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	logPrefix     = regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`)
 	dynamicSecret = regexp.MustCompile(`^\{\{resolve:secretsmanager:[^{}]+\}\}$`)
 )
@@ -161,7 +155,7 @@ func (p OriginSecretProps) validate(stackRegion string) error {
 	for i, r := range p.ReplicaRegions {
 		key := fmt.Sprintf("ReplicaRegions[%d]", i)
 		switch {
-		case !regionName.MatchString(r.Region):
+		case !limits.ValidRegionName(r.Region):
 			add("%s.Region %q is not a region name such as \"eu-west-1\"", key, r.Region)
 		case r.Region == stackRegion:
 			add("%s.Region %q is the stack's own region, which holds the primary secret", key, r.Region)
@@ -196,7 +190,7 @@ func (p LoadBalancerProps) withDefaults() LoadBalancerProps {
 	targets := make([]Target, len(p.Targets))
 	for i, t := range p.Targets {
 		if t.HealthCheckPath == "" {
-			t.HealthCheckPath = defaultHealthCheckPath
+			t.HealthCheckPath = limits.DefaultHealthCheckPath
 		}
 		if t.Priority == 0 {
 			t.Priority = (i + 1) * 10
@@ -245,11 +239,11 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 	switch n := len(p.CertificateNames); {
 	case n == 0:
 		add("CertificateNames is empty; give at least the regional origin name, e.g. \"origin.example.com\"")
-	case n > maxCertificateNames:
-		add("CertificateNames has %d names; ACM allows at most %d", n, maxCertificateNames)
-	case len(p.CertificateNames[0]) > maxCommonNameLength:
+	case n > limits.MaxCertificateNames:
+		add("CertificateNames has %d names; ACM allows at most %d", n, limits.MaxCertificateNames)
+	case len(p.CertificateNames[0]) > limits.MaxCertificateCommonNameLength:
 		add("CertificateNames[0] %q has %d characters; the certificate's domain name allows at most %d (put longer names after it)",
-			p.CertificateNames[0], len(p.CertificateNames[0]), maxCommonNameLength)
+			p.CertificateNames[0], len(p.CertificateNames[0]), limits.MaxCertificateCommonNameLength)
 	}
 	seenName := map[string]bool{}
 	for i, name := range p.CertificateNames {
@@ -257,7 +251,7 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		switch {
 		case name == "":
 			add("%s is empty", key)
-		case len(name) > 253 || !dnsName.MatchString(name):
+		case !limits.ValidDNSName(strings.TrimPrefix(name, "*."), 2):
 			add("%s %q is not a lowercase DNS name (a leading \"*.\" is allowed)", key, name)
 		case seenName[name]:
 			add("%s %q is listed twice", key, name)
@@ -297,8 +291,8 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 	switch n := len(p.Targets); {
 	case n == 0:
 		add("Targets is empty; the ALB needs at least one service to forward to")
-	case n > maxTargets:
-		add("Targets has %d services; at most %d are allowed per environment", n, maxTargets)
+	case n > limits.MaxServices:
+		add("Targets has %d services; at most %d are allowed per environment", n, limits.MaxServices)
 	}
 	seenTarget, seenPath, seenPriority := map[string]int{}, map[string]int{}, map[int]int{}
 	for i, t := range p.Targets {
