@@ -226,21 +226,19 @@ var (
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p ServiceProps) withDefaults() ServiceProps {
-	setInt := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
+	for _, d := range []struct {
+		v *int
+		d int
+	}{
+		{&p.Cpu, limits.DefaultServiceCpu}, {&p.Memory, limits.DefaultServiceMemory}, {&p.Port, limits.DefaultServicePort},
+		{&p.DesiredCount, limits.DefaultDesiredCount}, {&p.MinCount, limits.DefaultMinCount}, {&p.MaxCount, limits.DefaultMaxCount},
+		{&p.CpuTarget, limits.DefaultCpuTarget}, {&p.MemoryTarget, limits.DefaultMemoryTarget},
+		{&p.RequestsPerTarget, limits.DefaultRequestsPerTarget}, {&p.MaxHealthyPercent, 200},
+	} {
+		if *d.v == 0 {
+			*d.v = d.d
 		}
 	}
-	setInt(&p.Cpu, limits.DefaultServiceCpu)
-	setInt(&p.Memory, limits.DefaultServiceMemory)
-	setInt(&p.Port, limits.DefaultServicePort)
-	setInt(&p.DesiredCount, limits.DefaultDesiredCount)
-	setInt(&p.MinCount, limits.DefaultMinCount)
-	setInt(&p.MaxCount, limits.DefaultMaxCount)
-	setInt(&p.CpuTarget, limits.DefaultCpuTarget)
-	setInt(&p.MemoryTarget, limits.DefaultMemoryTarget)
-	setInt(&p.RequestsPerTarget, limits.DefaultRequestsPerTarget)
-	setInt(&p.MaxHealthyPercent, 200)
 	if p.Architecture == nil {
 		p.Architecture = ecs.CpuArchitecture_X86_64()
 	}
