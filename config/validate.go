@@ -538,7 +538,7 @@ func (v *validator) fargateSize(p, who string, s *Service) {
 // 1 <= minCount <= desiredCount <= maxCount <= 1000. A broken order is reported once, on a key
 // the file gives.
 func (v *validator) counts(p, who string, c Capacity) {
-	const rule = "1 <= minCount <= desiredCount <= maxCount <= 1000"
+	rule := fmt.Sprintf("%d <= minCount <= desiredCount <= maxCount <= %d", limits.MinTaskCount, limits.MaxTaskCount)
 	value := map[string]int{"desiredCount": c.DesiredCount, "minCount": c.MinCount, "maxCount": c.MaxCount}
 	ok := true
 	for _, k := range []string{"desiredCount", "minCount", "maxCount"} {

@@ -325,12 +325,6 @@ func (p ServiceProps) validate() error {
 	p.checkDuration(add, "ScaleOutCooldown", p.ScaleOutCooldown, 0, 86400)
 	p.checkDuration(add, "ScaleInCooldown", p.ScaleInCooldown, 0, 86400)
 
-	if p.MinCount < 1 {
-		add("MinCount %d must be at least 1", p.MinCount)
-	}
-	if p.MaxCount > limits.MaxTaskCount {
-		add("MaxCount %d is above %d tasks per service", p.MaxCount, limits.MaxTaskCount)
-	}
 	if p.MinCount > p.DesiredCount || p.DesiredCount > p.MaxCount {
 		add("MinCount %d, DesiredCount %d and MaxCount %d must satisfy MinCount <= DesiredCount <= MaxCount", p.MinCount, p.DesiredCount, p.MaxCount)
 	}
@@ -338,6 +332,8 @@ func (p ServiceProps) validate() error {
 		key       string
 		v, lo, hi int
 	}{
+		{"MinCount", p.MinCount, limits.MinTaskCount, limits.MaxTaskCount},
+		{"MaxCount", p.MaxCount, limits.MinTaskCount, limits.MaxTaskCount},
 		{"CpuTarget", p.CpuTarget, limits.MinTargetPercent, limits.MaxTargetPercent},
 		{"MemoryTarget", p.MemoryTarget, limits.MinTargetPercent, limits.MaxTargetPercent},
 		{"RequestsPerTarget", p.RequestsPerTarget, limits.MinRequestsPerTarget, limits.MaxRequestsPerTarget},
