@@ -785,24 +785,22 @@ func (v *validator) database() {
 
 func (v *validator) serverlessV2(sv *ServerlessV2) {
 	const p = "database.serverlessV2"
-	check := func(key string, x, lo float64, required string) bool {
-		kp := p + "." + key
-		if !v.given(kp, required) {
-			return false
-		}
-		rule := fmt.Sprintf("allowed: %s-256 ACUs in steps of 0.5", formatFloat(lo))
+	step := formatFloat(limits.ServerlessACUStep)
+	check := func(key string, x, lo float64, what string) bool {
+		kp, rule := p+"."+key, fmt.Sprintf("%s-%s ACUs in steps of %s", formatFloat(lo), formatFloat(limits.MaxServerlessACU), step)
 		switch {
-		case x < lo || x > 256:
-			v.errorf("%s %s: out of range (%s)", kp, formatFloat(x), rule)
-		case math.Mod(x*2, 1) != 0:
-			v.errorf("%s %s: not a multiple of 0.5 (%s)", kp, formatFloat(x), rule)
+		case !v.given(kp, "the "+what+" capacity, "+rule):
+		case x < lo || x > limits.MaxServerlessACU:
+			v.errorf("%s %s: out of range (allowed: %s)", kp, formatFloat(x), rule)
+		case math.Mod(x, limits.ServerlessACUStep) != 0:
+			v.errorf("%s %s: not a multiple of %s (allowed: %s)", kp, formatFloat(x), step, rule)
 		default:
 			return true
 		}
 		return false
 	}
-	minOK := check("minCapacity", sv.MinCapacity, 0.5, "the minimum capacity, 0.5-256 ACUs in steps of 0.5")
-	maxOK := check("maxCapacity", sv.MaxCapacity, 1, "the maximum capacity, 1-256 ACUs in steps of 0.5")
+	minOK := check("minCapacity", sv.MinCapacity, limits.MinServerlessACU, "minimum")
+	maxOK := check("maxCapacity", sv.MaxCapacity, limits.MinServerlessMaxACU, "maximum")
 	if minOK && maxOK && sv.MinCapacity > sv.MaxCapacity {
 		v.errorf("%s.minCapacity %s: above maxCapacity %s (allowed: minCapacity <= maxCapacity)", p, formatFloat(sv.MinCapacity), formatFloat(sv.MaxCapacity))
 	}
