@@ -774,7 +774,7 @@ func (v *validator) database() {
 	switch {
 	case v.d.bad[maxAlloc]:
 	case m > limits.MaxAllocatedStorageGiB:
-		v.errorf("%s %d: out of range (allowed: allocatedStorageGiB-65536 GiB)", maxAlloc, m)
+		v.errorf("%s %d: out of range (allowed: allocatedStorageGiB-%d GiB)", maxAlloc, m, limits.MaxAllocatedStorageGiB)
 	case !allocOK || m == a || m >= minMax:
 	case v.d.has(maxAlloc):
 		v.errorf("%s %d: too close to allocatedStorageGiB %d (%s)", maxAlloc, m, a, rule)
@@ -918,7 +918,7 @@ func (v *validator) app() {
 			}
 		}
 		if v.given("app.otlp.secretName", "the name of the Secrets Manager secret with the endpoint's credentials") && !limits.ValidSecretName(o.SecretName) {
-			v.errorf("app.otlp.secretName %q: not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)", o.SecretName)
+			v.errorf("app.otlp.secretName %q: not a Secrets Manager secret name (allowed: %s)", o.SecretName, limits.SecretNameRule)
 		}
 		if !v.anyServiceRuns("adot") {
 			v.errorf("app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)")
@@ -981,8 +981,8 @@ func (v *validator) dns() {
 		v.errorf("dns.hostedZoneId %q: not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ%s)", dn.HostedZoneId, hint)
 	}
 	if v.given("dns.viewerNames", "") {
-		if n := len(dn.ViewerNames); n < 1 || n > 10 {
-			v.errorf("dns.viewerNames: has %d names (allowed: 1-10 names, each dns.domain or a subdomain of it)", n)
+		if n := len(dn.ViewerNames); n < limits.MinViewerNames || n > limits.MaxViewerNames {
+			v.errorf("dns.viewerNames: has %d names (allowed: %d-%d names, each dns.domain or a subdomain of it)", n, limits.MinViewerNames, limits.MaxViewerNames)
 		}
 		for i, name := range dn.ViewerNames {
 			kp := fmt.Sprintf("dns.viewerNames[%d]", i)
