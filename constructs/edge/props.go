@@ -149,21 +149,12 @@ type EdgeProps struct {
 }
 
 var (
-	headerName    = regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`)
 	countryCode   = regexp.MustCompile(`^[A-Z]{2}$`)
 	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.*$/~"'@:+&?=]{1,254}$`)
 	logGroupName  = regexp.MustCompile(`^aws-waf-logs-[A-Za-z0-9_./#-]{1,499}$`)
 	arnPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$`)
 	secretRefHead = "{{resolve:secretsmanager:"
 )
-
-// forbiddenOriginHeaders are headers CloudFront does not let a distribution add to origin requests.
-var forbiddenOriginHeaders = []string{
-	"cache-control", "connection", "content-length", "cookie", "host", "if-match", "if-modified-since",
-	"if-none-match", "if-range", "if-unmodified-since", "max-forwards", "pragma", "proxy-authorization",
-	"proxy-connection", "range", "request-range", "te", "trailer", "transfer-encoding", "upgrade", "via",
-	"x-real-ip",
-}
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p EdgeProps) withDefaults() EdgeProps {
@@ -223,12 +214,8 @@ func (p EdgeProps) validate() error {
 		add("ApiOriginName %q is also a viewer name: CloudFront would send API requests to itself", p.ApiOriginName)
 	}
 
-	lower := strings.ToLower(p.OriginHeaderName)
-	switch {
-	case !headerName.MatchString(p.OriginHeaderName):
-		add("OriginHeaderName %q is not an HTTP header name (letters, digits and dashes)", p.OriginHeaderName)
-	case slices.Contains(forbiddenOriginHeaders, lower) || strings.HasPrefix(lower, "x-amz-") || strings.HasPrefix(lower, "x-edge-"):
-		add("OriginHeaderName %q is a header CloudFront does not allow as a custom origin header", p.OriginHeaderName)
+	if !limits.ValidOriginHeaderName(p.OriginHeaderName) {
+		add("OriginHeaderName %q is not an origin header name (allowed: %s)", p.OriginHeaderName, limits.OriginHeaderNameRule)
 	}
 	switch v := p.OriginHeaderValue; {
 	case v == nil || *v == "":

@@ -123,24 +123,12 @@ const (
 	defaultIdleTimeoutSecond = 60
 	noncurrentVersionDays    = 30
 	maxRulePriority          = 50000
-	maxHeaderNameLength      = 40 // ALB http-header condition
 )
 
 var (
-	headerName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
 	logPrefix     = regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`)
 	dynamicSecret = regexp.MustCompile(`^\{\{resolve:secretsmanager:[^{}]+\}\}$`)
 )
-
-// forbiddenHeaders are the names CloudFront refuses as custom origin headers (besides the
-// X-Amz- and X-Edge- prefixes), so the Edge stack could never send them.
-var forbiddenHeaders = map[string]bool{
-	"cache-control": true, "connection": true, "content-length": true, "cookie": true, "host": true,
-	"if-match": true, "if-modified-since": true, "if-none-match": true, "if-range": true,
-	"if-unmodified-since": true, "max-forwards": true, "pragma": true, "proxy-authorization": true,
-	"proxy-connection": true, "range": true, "request-range": true, "te": true, "trailer": true,
-	"transfer-encoding": true, "upgrade": true, "via": true, "x-real-ip": true,
-}
 
 // validate reports every problem of the (defaulted) props together. stackRegion is the region of
 // the stack the secret is created in, or "" when the stack is region-agnostic.
@@ -270,12 +258,8 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		// Never echo the value: it may be the secret itself.
 		add("OriginHeaderValue is not a Secrets Manager dynamic reference such as %q; never pass the secret itself", *HeaderValue("stratus/prod/origin-verify"))
 	}
-	lower := strings.ToLower(p.OriginHeaderName)
-	switch {
-	case len(p.OriginHeaderName) > maxHeaderNameLength || !headerName.MatchString(p.OriginHeaderName):
-		add("OriginHeaderName %q must be letters, digits and dashes, at most %d characters", p.OriginHeaderName, maxHeaderNameLength)
-	case forbiddenHeaders[lower] || strings.HasPrefix(lower, "x-amz-") || strings.HasPrefix(lower, "x-edge-"):
-		add("OriginHeaderName %q is a header CloudFront cannot add to origin requests", p.OriginHeaderName)
+	if !limits.ValidOriginHeaderName(p.OriginHeaderName) {
+		add("OriginHeaderName %q is not an origin header name (allowed: %s)", p.OriginHeaderName, limits.OriginHeaderNameRule)
 	}
 
 	if !logPrefix.MatchString(p.AccessLogPrefix) || strings.Contains(p.AccessLogPrefix, "AWSLogs") {

@@ -2,6 +2,7 @@ package limits
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -61,4 +62,25 @@ func ValidDNSName(s string, minLabels int) bool {
 func ValidDomainName(s string) bool {
 	tld := s[strings.LastIndex(s, ".")+1:]
 	return ValidDNSName(s, 2) && len(tld) >= 2 && tld[0] >= 'a' && tld[0] <= 'z'
+}
+
+// The origin-verify header: CloudFront adds it to origin requests and the ALB rules match it.
+var (
+	originHeaderNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,39}$`) // an ALB http-header condition allows 40
+	// cloudFrontReservedHeaders cannot be custom origin headers (nor can X-Amz-* and X-Edge-*).
+	cloudFrontReservedHeaders = []string{
+		"cache-control", "connection", "content-length", "cookie", "host", "if-match", "if-modified-since",
+		"if-none-match", "if-range", "if-unmodified-since", "max-forwards", "pragma", "proxy-authorization",
+		"proxy-connection", "range", "request-range", "te", "trailer", "transfer-encoding", "upgrade", "via", "x-real-ip",
+	}
+)
+
+// OriginHeaderNameRule describes ValidOriginHeaderName.
+const OriginHeaderNameRule = "1-40 letters, digits and dashes starting with a letter or digit, not a header CloudFront reserves (e.g. Host, X-Amz-*, X-Edge-*)"
+
+// ValidOriginHeaderName reports whether name can be the origin-verify header.
+func ValidOriginHeaderName(name string) bool {
+	lower := strings.ToLower(name)
+	return originHeaderNameRE.MatchString(name) && !slices.Contains(cloudFrontReservedHeaders, lower) &&
+		!strings.HasPrefix(lower, "x-amz-") && !strings.HasPrefix(lower, "x-edge-")
 }
