@@ -149,7 +149,6 @@ type EdgeProps struct {
 }
 
 var (
-	countryCode   = regexp.MustCompile(`^[A-Z]{2}$`)
 	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.*$/~"'@:+&?=]{1,254}$`)
 	logGroupName  = regexp.MustCompile(`^aws-waf-logs-[A-Za-z0-9_./#-]{1,499}$`)
 	arnPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$`)
@@ -319,8 +318,8 @@ func validateGeo(add func(string, ...any), key string, g GeoMatch) {
 	seen := map[string]bool{}
 	for i, c := range g.Countries {
 		switch {
-		case !countryCode.MatchString(c):
-			add("%s.Countries[%d] %q is not an ISO 3166-1 alpha-2 code such as \"US\"", key, i, c)
+		case !slices.Contains(limits.CountryCodes, c):
+			add("%s.Countries[%d] %q is not an assigned ISO 3166-1 alpha-2 code such as \"US\"", key, i, c)
 		case seen[c]:
 			add("%s.Countries[%d] %q is listed twice", key, i, c)
 		}
