@@ -42,7 +42,7 @@ func Ranges() map[string][2]float64 {
 	counts := [2]float64{limits.MinTaskCount, limits.MaxTaskCount}
 	return map[string][2]float64{
 		"regions[].availabilityZones[#]":           {limits.MinZones, limits.MaxZones},
-		"services[#]":                              {0, limits.MaxServices},
+		"services[#]":                              {limits.MinServices, limits.MaxServices},
 		"services[].port":                          {limits.MinPort, limits.MaxPort},
 		"services[].desiredCount":                  counts,
 		"services[].minCount":                      counts,

@@ -198,7 +198,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a service without a name is reported as required",
 			edits: []edit{{"  - name: web\n    port: 8080", "  - port: 8080"}},
-			want:  []string{`:14: services[0].name: required: the service name, [a-z][a-z0-9-]{0,30}`},
+			want:  []string{`:14: services[0].name: required: the service name, a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})`},
 		},
 		{
 			name:  "a key given twice in a mapping is reported with both lines",
@@ -331,9 +331,27 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:17: services[1].name "postgres": its database would be named "postgres", which PostgreSQL or RDS reserves (reserved: postgres, rdsadmin, template0, template1; rename the service or set database: none)`},
 		},
 		{
-			name:  "more services than the ALB has listener rules for are rejected",
-			edits: []edit{service("last", ""), {"  - name: last\n", "HUNDRED  - name: last\n"}, {"HUNDRED", "  - name: s0\n    image: \"1.0.0\"\n  - name: s1\n    image: \"1.0.0\"\n  - name: s2\n    image: \"1.0.0\"\n  - name: s3\n    image: \"1.0.0\"\n  - name: s4\n    image: \"1.0.0\"\n  - name: s5\n    image: \"1.0.0\"\n  - name: s6\n    image: \"1.0.0\"\n  - name: s7\n    image: \"1.0.0\"\n  - name: s8\n    image: \"1.0.0\"\n  - name: s9\n    image: \"1.0.0\"\n  - name: s10\n    image: \"1.0.0\"\n  - name: s11\n    image: \"1.0.0\"\n  - name: s12\n    image: \"1.0.0\"\n  - name: s13\n    image: \"1.0.0\"\n  - name: s14\n    image: \"1.0.0\"\n  - name: s15\n    image: \"1.0.0\"\n  - name: s16\n    image: \"1.0.0\"\n  - name: s17\n    image: \"1.0.0\"\n  - name: s18\n    image: \"1.0.0\"\n  - name: s19\n    image: \"1.0.0\"\n  - name: s20\n    image: \"1.0.0\"\n  - name: s21\n    image: \"1.0.0\"\n  - name: s22\n    image: \"1.0.0\"\n  - name: s23\n    image: \"1.0.0\"\n  - name: s24\n    image: \"1.0.0\"\n  - name: s25\n    image: \"1.0.0\"\n  - name: s26\n    image: \"1.0.0\"\n  - name: s27\n    image: \"1.0.0\"\n  - name: s28\n    image: \"1.0.0\"\n  - name: s29\n    image: \"1.0.0\"\n  - name: s30\n    image: \"1.0.0\"\n  - name: s31\n    image: \"1.0.0\"\n  - name: s32\n    image: \"1.0.0\"\n  - name: s33\n    image: \"1.0.0\"\n  - name: s34\n    image: \"1.0.0\"\n  - name: s35\n    image: \"1.0.0\"\n  - name: s36\n    image: \"1.0.0\"\n  - name: s37\n    image: \"1.0.0\"\n  - name: s38\n    image: \"1.0.0\"\n  - name: s39\n    image: \"1.0.0\"\n  - name: s40\n    image: \"1.0.0\"\n  - name: s41\n    image: \"1.0.0\"\n  - name: s42\n    image: \"1.0.0\"\n  - name: s43\n    image: \"1.0.0\"\n  - name: s44\n    image: \"1.0.0\"\n  - name: s45\n    image: \"1.0.0\"\n  - name: s46\n    image: \"1.0.0\"\n  - name: s47\n    image: \"1.0.0\"\n  - name: s48\n    image: \"1.0.0\"\n  - name: s49\n    image: \"1.0.0\"\n  - name: s50\n    image: \"1.0.0\"\n  - name: s51\n    image: \"1.0.0\"\n  - name: s52\n    image: \"1.0.0\"\n  - name: s53\n    image: \"1.0.0\"\n  - name: s54\n    image: \"1.0.0\"\n  - name: s55\n    image: \"1.0.0\"\n  - name: s56\n    image: \"1.0.0\"\n  - name: s57\n    image: \"1.0.0\"\n  - name: s58\n    image: \"1.0.0\"\n  - name: s59\n    image: \"1.0.0\"\n  - name: s60\n    image: \"1.0.0\"\n  - name: s61\n    image: \"1.0.0\"\n  - name: s62\n    image: \"1.0.0\"\n  - name: s63\n    image: \"1.0.0\"\n  - name: s64\n    image: \"1.0.0\"\n  - name: s65\n    image: \"1.0.0\"\n  - name: s66\n    image: \"1.0.0\"\n  - name: s67\n    image: \"1.0.0\"\n  - name: s68\n    image: \"1.0.0\"\n  - name: s69\n    image: \"1.0.0\"\n  - name: s70\n    image: \"1.0.0\"\n  - name: s71\n    image: \"1.0.0\"\n  - name: s72\n    image: \"1.0.0\"\n  - name: s73\n    image: \"1.0.0\"\n  - name: s74\n    image: \"1.0.0\"\n  - name: s75\n    image: \"1.0.0\"\n  - name: s76\n    image: \"1.0.0\"\n  - name: s77\n    image: \"1.0.0\"\n  - name: s78\n    image: \"1.0.0\"\n  - name: s79\n    image: \"1.0.0\"\n  - name: s80\n    image: \"1.0.0\"\n  - name: s81\n    image: \"1.0.0\"\n  - name: s82\n    image: \"1.0.0\"\n  - name: s83\n    image: \"1.0.0\"\n  - name: s84\n    image: \"1.0.0\"\n  - name: s85\n    image: \"1.0.0\"\n  - name: s86\n    image: \"1.0.0\"\n  - name: s87\n    image: \"1.0.0\"\n  - name: s88\n    image: \"1.0.0\"\n  - name: s89\n    image: \"1.0.0\"\n  - name: s90\n    image: \"1.0.0\"\n  - name: s91\n    image: \"1.0.0\"\n  - name: s92\n    image: \"1.0.0\"\n  - name: s93\n    image: \"1.0.0\"\n  - name: s94\n    image: \"1.0.0\"\n  - name: s95\n    image: \"1.0.0\"\n  - name: s96\n    image: \"1.0.0\"\n  - name: s97\n    image: \"1.0.0\"\n  - name: s98\n    image: \"1.0.0\"\n  - name: s99\n    image: \"1.0.0\"\n"}},
-			want:  []string{`:13: services: has 102 services, at most 100 are allowed (each takes a listener rule of the ALB)`},
+			name:  "more services than a Network stack holds are rejected",
+			edits: []edit{service("s49", services(49))}, // with web: 51
+			want:  []string{`:13: services: has 51 services (allowed: 1-50 services per environment)`},
+		},
+		{
+			name:  "an empty service list is rejected",
+			edits: []edit{{"  - name: web\n    port: 8080\n    image: \"1.0.0\"\n", ""}, {"services:\n", "services: []\n"}},
+			want:  []string{`:13: services: has 0 services (allowed: 1-50 services per environment)`},
+		},
+		{
+			name:  "a file without services is rejected",
+			edits: []edit{{"services:\n  - name: web\n    port: 8080\n    image: \"1.0.0\"\n", ""}},
+			want:  []string{`: services: required: 1-50 services per environment`},
+		},
+		{
+			name:  "a health-check path with non-ASCII characters is rejected",
+			edits: []edit{svc("    healthCheckPath: /santé\n"), service("order", "    healthCheckPath: /santé\n")},
+			want: []string{
+				`:17: services[0].healthCheckPath "/santé" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/santé" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
+			},
 		},
 		{
 			name:  "the first service's health path must suit the Route 53 health check",
@@ -646,6 +664,11 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:23: tags["kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"]: key must be 1-128 characters, got 129`},
 		},
 		{
+			name:  "a tag value with a character AWS does not accept is rejected",
+			edits: []edit{{"  team: platform", `  team: "platform;ops"`}},
+			want:  []string{`:23: tags["team"] "platform;ops": value has characters AWS does not accept in tags (allowed: letters, digits, spaces and _ . : / = + - @)`},
+		},
+		{
 			name:  "a tag value longer than 256 characters is rejected",
 			edits: []edit{{"  team: platform", "  team: " + strings.Repeat("v", 257)}},
 			want:  []string{`:23: tags["team"]: value must be 0-256 characters, got 257`},
@@ -838,14 +861,14 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a health-check path without a leading slash is rejected",
 			edits: []edit{svc("    healthCheckPath: health\n")},
-			want:  []string{`:17: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`},
+			want:  []string{`:17: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`},
 		},
 		{
 			name:  "a health-check path with a wildcard or a space is rejected",
 			edits: []edit{svc("    healthCheckPath: /health/*\n"), service("order", "    healthCheckPath: /health check\n")},
 			want: []string{
-				`:17: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
-				`:20: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`,
+				`:17: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
 			},
 		},
 		{
@@ -1214,24 +1237,34 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name:  "a domain whose last label is one character is rejected",
+			edits: []edit{{"  domain: example.com", "  domain: stratus.x"}},
+			want:  []string{`:20: dns.domain "stratus.x": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot; the last label starts with a letter and has at least 2 characters)`},
+		},
+		{
+			name:  "a domain whose last label starts with a digit is rejected",
+			edits: []edit{{"  domain: example.com", "  domain: stratus.9z"}},
+			want:  []string{`:20: dns.domain "stratus.9z": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot; the last label starts with a letter and has at least 2 characters)`},
+		},
+		{
 			name:  "a domain with capitals is rejected with the lowercase form",
 			edits: []edit{{"domain: example.com", "domain: Example.com"}},
-			want:  []string{`:20: dns.domain "Example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
+			want:  []string{`:20: dns.domain "Example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot; the last label starts with a letter and has at least 2 characters); write "example.com"`},
 		},
 		{
 			name:  "a domain with a trailing dot is rejected with the form to write",
 			edits: []edit{{"domain: example.com", "domain: example.com."}},
-			want:  []string{`:20: dns.domain "example.com.": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot); write "example.com"`},
+			want:  []string{`:20: dns.domain "example.com.": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot; the last label starts with a letter and has at least 2 characters); write "example.com"`},
 		},
 		{
 			name:  "a single-label domain is rejected",
 			edits: []edit{{"domain: example.com", "domain: localhost"}},
-			want:  []string{`:20: dns.domain "localhost": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+			want:  []string{`:20: dns.domain "localhost": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot; the last label starts with a letter and has at least 2 characters)`},
 		},
 		{
 			name:  "a domain label starting with a hyphen is rejected",
 			edits: []edit{{"domain: example.com", "domain: -shop.example.com"}},
-			want:  []string{`:20: dns.domain "-shop.example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
+			want:  []string{`:20: dns.domain "-shop.example.com": not a domain name (allowed: at least two lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot; the last label starts with a letter and has at least 2 characters)`},
 		},
 		{
 			name:  "a hosted zone id in the wrong format is rejected",
@@ -1307,6 +1340,11 @@ func TestLoadErrors(t *testing.T) {
 			name:  "a managed rule group listed twice is reported",
 			edits: []edit{section("waf", "  managedRuleGroups: [AWSManagedRulesLinuxRuleSet, AWSManagedRulesLinuxRuleSet]\n")},
 			want:  []string{`:20: waf.managedRuleGroups[1] "AWSManagedRulesLinuxRuleSet": duplicate of waf.managedRuleGroups[0] (list each group once)`},
+		},
+		{
+			name:  "a WAF rule counted twice is rejected",
+			edits: []edit{section("waf", "  countOverrides: [AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY, AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY]\n")},
+			want:  []string{`:20: waf.countOverrides[1] "AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY": duplicate of waf.countOverrides[0] (list each rule once)`},
 		},
 		{
 			name:  "a count override without a group is rejected with the format",
@@ -1472,12 +1510,28 @@ func TestLoadUnreadableFile(t *testing.T) {
 	assert.EqualError(t, err, p+": cannot read: is a directory")
 }
 
+// fixtureDir holds the project's copies of the seed configs: tests pin their values there, so a
+// fork may edit config/ freely.
+const fixtureDir = "../test/testdata/config"
+
+// TestShippedFiles checks only what holds for any fork's config/: every file loads, and each
+// names itself after its file (the schema line and schema validity: tools/configschema).
 func TestShippedFiles(t *testing.T) {
 	envs, err := LoadDir(".")
-	require.NoError(t, err, "shipped configs load")
+	require.NoError(t, err, "config/*.yaml load")
+	require.NotEmpty(t, envs)
+	for _, e := range envs {
+		assert.Equal(t, strings.TrimSuffix(filepath.Base(e.File), ".yaml"), e.Name)
+	}
+}
+
+func TestFixtureFiles(t *testing.T) {
+	envs, err := LoadDir(fixtureDir)
+	require.NoError(t, err, "fixture configs load")
 	var names []string
 	for _, e := range envs {
 		names = append(names, e.Name)
+		e.File = filepath.Base(e.File)
 	}
 	require.Equal(t, []string{"dev", "staging", "prod"}, names)
 	dev, staging, prod := envs[0], envs[1], envs[2]
@@ -2074,4 +2128,13 @@ func TestFrontendDirIsResolvedAgainstTheRepositoryRoot(t *testing.T) {
 	assert.Equal(t, filepath.Join(dir, "frontend", "dist"), FrontendDir(env))
 	env.CloudFront.FrontendSource = ""
 	assert.Empty(t, FrontendDir(env))
+}
+
+// services is the YAML of n more services, s0 to s<n-1>.
+func services(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  - name: s%d\n    image: \"1.0.0\"\n", i)
+	}
+	return b.String()
 }

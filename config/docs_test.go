@@ -55,3 +55,13 @@ func TestDocsLinkNothingOutsideTheRepository(t *testing.T) {
 		assert.NotRegexp(t, `^(https?:|//|/|\.\./\.\.)`, link[1], "docs/config.md links only into the repository")
 	}
 }
+
+func TestAllowedRangesPrintNumbersInFull(t *testing.T) {
+	for key := range Ranges() {
+		text, ok := AllowedText(key)
+		require.True(t, ok, key)
+		assert.NotContains(t, text, "e+", "%s: %s (integers print as integers, not in exponent form)", key, text)
+	}
+	text, _ := AllowedText("waf.rateLimit")
+	assert.Equal(t, "10–2000000000", text)
+}

@@ -182,11 +182,11 @@ func (s FileService) service() Service {
 	out := Service{
 		Name: s.Name, Image: s.Image, ShareDatabaseWith: s.ShareDatabaseWith,
 		Port: or(s.Port, limits.DefaultServicePort), Database: or(s.Database, EngineAuroraPostgres),
-		Cpu: or(s.Cpu, 512), Memory: or(s.Memory, 1024),
-		DesiredCount: or(s.DesiredCount, 2), MinCount: or(s.MinCount, 2), MaxCount: or(s.MaxCount, 20),
-		CpuTarget: or(s.Scaling.CpuTarget, 70), MemoryTarget: or(s.Scaling.MemoryTarget, 75),
-		RequestsPerTarget: or(s.Scaling.RequestsPerTarget, 1000),
-		PathPattern:       or(s.PathPattern, ""), HealthCheckPath: or(s.HealthCheckPath, "/health"),
+		Cpu: or(s.Cpu, limits.DefaultServiceCpu), Memory: or(s.Memory, limits.DefaultServiceMemory),
+		DesiredCount: or(s.DesiredCount, limits.DefaultDesiredCount), MinCount: or(s.MinCount, limits.DefaultMinCount),
+		MaxCount: or(s.MaxCount, limits.DefaultMaxCount), CpuTarget: or(s.Scaling.CpuTarget, limits.DefaultCpuTarget),
+		MemoryTarget: or(s.Scaling.MemoryTarget, limits.DefaultMemoryTarget), RequestsPerTarget: or(s.Scaling.RequestsPerTarget, limits.DefaultRequestsPerTarget),
+		PathPattern: or(s.PathPattern, ""), HealthCheckPath: or(s.HealthCheckPath, limits.DefaultHealthCheckPath),
 		Environment: s.Environment, Sidecars: s.Sidecars, ReadOnlyRootFilesystem: or(s.ReadOnlyRootFilesystem, true),
 	}
 	if s.PathPattern == nil && s.Name != "" {

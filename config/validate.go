@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/stratus-platform/stratus/internal/limits"
@@ -20,9 +19,8 @@ import (
 )
 
 var (
-	envNameRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
-	accountRE     = regexp.MustCompile(`^[0-9]{12}$`)
-	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	envNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	// tagCharsRE is the character set AWS accepts in tag keys and values across services.
 	tagCharsRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
@@ -360,8 +358,9 @@ func (v *validator) network() {
 func (v *validator) services() {
 	cachePortOK := !v.d.bad["cache"] && !v.d.bad["cache.port"]
 	first, folded := map[string]int{}, map[string]int{}
-	if n := len(v.env.Services); n > limits.MaxServices {
-		v.errorf("services: has %d services, at most %d are allowed (each takes a listener rule of the ALB)", n, limits.MaxServices)
+	allowed := fmt.Sprintf("%d-%d services per environment", limits.MinServices, limits.MaxServices)
+	if n := len(v.env.Services); v.given("services", allowed) && (n < limits.MinServices || n > limits.MaxServices) {
+		v.errorf("services: has %d services (allowed: %s)", n, allowed)
 	}
 	for i := range v.env.Services {
 		s := &v.env.Services[i]
@@ -369,12 +368,12 @@ func (v *validator) services() {
 		if v.d.bad[p] {
 			continue
 		}
-		if v.given(p+".name", "the service name, [a-z][a-z0-9-]{0,30}") {
+		if v.given(p+".name", "the service name, "+limits.ServiceNameRule) {
 			j, dup := first[s.Name]
 			k, folds := folded[naming.Pascal(s.Name)]
 			switch {
-			case !serviceNameRE.MatchString(s.Name):
-				v.errorf("%s.name %q: must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})", p, s.Name)
+			case !limits.ValidServiceName(s.Name):
+				v.errorf("%s.name %q: must be %s", p, s.Name, limits.ServiceNameRule)
 			case dup:
 				v.errorf("%s.name %q: duplicate of services[%d].name (service names must be unique)", p, s.Name, j)
 			case folds:
@@ -388,18 +387,17 @@ func (v *validator) services() {
 		v.image(p, who, s)
 		v.fargateSize(p, who, s)
 		v.counts(p, who, Capacity{DesiredCount: s.DesiredCount, MinCount: s.MinCount, MaxCount: s.MaxCount})
-		v.intRange(p+".scaling.cpuTarget", who, s.CpuTarget, 1, 100, "percent")
-		v.intRange(p+".scaling.memoryTarget", who, s.MemoryTarget, 1, 100, "percent")
-		v.intRange(p+".scaling.requestsPerTarget", who, s.RequestsPerTarget, 1, 1000000, "requests per task per minute")
-		if v.given(p+".pathPattern", "") && !validPathPattern(s.PathPattern) {
-			v.errorf(`%s.pathPattern %q%s: not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`,
-				p, s.PathPattern, who)
+		v.intRange(p+".scaling.cpuTarget", who, s.CpuTarget, limits.MinTargetPercent, limits.MaxTargetPercent, "percent")
+		v.intRange(p+".scaling.memoryTarget", who, s.MemoryTarget, limits.MinTargetPercent, limits.MaxTargetPercent, "percent")
+		v.intRange(p+".scaling.requestsPerTarget", who, s.RequestsPerTarget, limits.MinRequestsPerTarget, limits.MaxRequestsPerTarget, "requests per task per minute")
+		if v.given(p+".pathPattern", "") && !limits.ValidPathPattern(s.PathPattern) {
+			v.errorf("%s.pathPattern %q%s: not an ALB path pattern (allowed: %s)", p, s.PathPattern, who, limits.PathPatternRule)
 			v.d.bad[p+".pathPattern"] = true // not compared with the other services' patterns
 		}
 		switch hp := s.HealthCheckPath; {
 		case !v.given(p+".healthCheckPath", ""):
-		case !validHealthCheckPath(hp):
-			v.errorf(`%s.healthCheckPath %q%s: not a health-check path (allowed: starting with "/", at most 1024 characters, no spaces or "*"; e.g. "/health")`, p, hp, who)
+		case !limits.ValidHealthCheckPath(hp):
+			v.errorf("%s.healthCheckPath %q%s: not a health-check path (allowed: %s)", p, hp, who, limits.HealthCheckPathRule)
 		case i == 0 && !limits.ValidRoute53Path(hp):
 			v.errorf("%s.healthCheckPath %q%s: the first service's health path is also the Route 53 health check's, which allows only paths %s", p, hp, who, limits.Route53PathRule)
 		}
@@ -540,7 +538,7 @@ func (v *validator) fargateSize(p, who string, s *Service) {
 // 1 <= minCount <= desiredCount <= maxCount <= 1000. A broken order is reported once, on a key
 // the file gives.
 func (v *validator) counts(p, who string, c Capacity) {
-	const rule = "1 <= minCount <= desiredCount <= maxCount <= 1000"
+	rule := fmt.Sprintf("%d <= minCount <= desiredCount <= maxCount <= %d", limits.MinTaskCount, limits.MaxTaskCount)
 	value := map[string]int{"desiredCount": c.DesiredCount, "minCount": c.MinCount, "maxCount": c.MaxCount}
 	ok := true
 	for _, k := range []string{"desiredCount", "minCount", "maxCount"} {
@@ -619,16 +617,6 @@ func (v *validator) intRange(path, who string, x, lo, hi int, unit string) bool 
 	}
 	v.errorf("%s %d%s: out of range (allowed: %d-%d%s)", path, x, who, lo, hi, unit)
 	return false
-}
-
-// pathPatternRE is the character set of ALB path-pattern conditions.
-var pathPatternRE = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
-
-func validPathPattern(s string) bool { return pathPatternRE.MatchString(s) }
-
-func validHealthCheckPath(s string) bool {
-	return strings.HasPrefix(s, "/") && len(s) <= 1024 && !strings.Contains(s, "*") &&
-		!strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // pathPatterns reports two services routed by the same path pattern. first maps the usable
@@ -786,7 +774,7 @@ func (v *validator) database() {
 	switch {
 	case v.d.bad[maxAlloc]:
 	case m > limits.MaxAllocatedStorageGiB:
-		v.errorf("%s %d: out of range (allowed: allocatedStorageGiB-65536 GiB)", maxAlloc, m)
+		v.errorf("%s %d: out of range (allowed: allocatedStorageGiB-%d GiB)", maxAlloc, m, limits.MaxAllocatedStorageGiB)
 	case !allocOK || m == a || m >= minMax:
 	case v.d.has(maxAlloc):
 		v.errorf("%s %d: too close to allocatedStorageGiB %d (%s)", maxAlloc, m, a, rule)
@@ -797,30 +785,29 @@ func (v *validator) database() {
 
 func (v *validator) serverlessV2(sv *ServerlessV2) {
 	const p = "database.serverlessV2"
-	check := func(key string, x, lo float64, required string) bool {
-		kp := p + "." + key
-		if !v.given(kp, required) {
-			return false
-		}
-		rule := fmt.Sprintf("allowed: %s-256 ACUs in steps of 0.5", formatFloat(lo))
+	step := formatFloat(limits.ServerlessACUStep)
+	check := func(key string, x, lo float64, what string) bool {
+		kp, rule := p+"."+key, fmt.Sprintf("%s-%s ACUs in steps of %s", formatFloat(lo), formatFloat(limits.MaxServerlessACU), step)
 		switch {
-		case x < lo || x > 256:
-			v.errorf("%s %s: out of range (%s)", kp, formatFloat(x), rule)
-		case math.Mod(x*2, 1) != 0:
-			v.errorf("%s %s: not a multiple of 0.5 (%s)", kp, formatFloat(x), rule)
+		case !v.given(kp, "the "+what+" capacity, "+rule):
+		case x < lo || x > limits.MaxServerlessACU:
+			v.errorf("%s %s: out of range (allowed: %s)", kp, formatFloat(x), rule)
+		case math.Mod(x, limits.ServerlessACUStep) != 0:
+			v.errorf("%s %s: not a multiple of %s (allowed: %s)", kp, formatFloat(x), step, rule)
 		default:
 			return true
 		}
 		return false
 	}
-	minOK := check("minCapacity", sv.MinCapacity, 0.5, "the minimum capacity, 0.5-256 ACUs in steps of 0.5")
-	maxOK := check("maxCapacity", sv.MaxCapacity, 1, "the maximum capacity, 1-256 ACUs in steps of 0.5")
+	minOK := check("minCapacity", sv.MinCapacity, limits.MinServerlessACU, "minimum")
+	maxOK := check("maxCapacity", sv.MaxCapacity, limits.MinServerlessMaxACU, "maximum")
 	if minOK && maxOK && sv.MinCapacity > sv.MaxCapacity {
 		v.errorf("%s.minCapacity %s: above maxCapacity %s (allowed: minCapacity <= maxCapacity)", p, formatFloat(sv.MinCapacity), formatFloat(sv.MaxCapacity))
 	}
 }
 
-func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+// formatFloat prints whole numbers as integers (2000000000, never 2e+09).
+func formatFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // singleRegion reports whether the environment has exactly one usable region list entry (zero
 // means regions is missing or broken, which is reported under regions).
@@ -918,14 +905,11 @@ func (v *validator) cache() {
 	}
 }
 
-// secretNameRE is the Secrets Manager secret name syntax.
-var secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
-
 func (v *validator) app() {
 	a := &v.env.App
 	oneOf(v, "app.logRetentionDays", a.LogRetentionDays, limits.LogRetentionDays, "not a retention CloudWatch Logs accepts")
-	if v.given("app.namespace", "") && !validDNSName(a.Namespace, 1) {
-		v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, dnsNameRule, lowercaseHint(a.Namespace, 1))
+	if v.given("app.namespace", "") && !validNamespace(a.Namespace) {
+		v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, limits.DNSNameRule, lowercaseHint(a.Namespace, validNamespace))
 	}
 	if o := a.Otlp; o != nil {
 		if v.given("app.otlp.endpoint", "the https:// URL of the OTLP endpoint") {
@@ -933,8 +917,8 @@ func (v *validator) app() {
 				v.errorf("app.otlp.endpoint %q: must be an https:// URL without credentials (e.g. \"https://otlp.example.com/otlp\"; credentials belong in the secret)", o.Endpoint)
 			}
 		}
-		if v.given("app.otlp.secretName", "the name of the Secrets Manager secret with the endpoint's credentials") && !secretNameRE.MatchString(o.SecretName) {
-			v.errorf("app.otlp.secretName %q: not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)", o.SecretName)
+		if v.given("app.otlp.secretName", "the name of the Secrets Manager secret with the endpoint's credentials") && !limits.ValidSecretName(o.SecretName) {
+			v.errorf("app.otlp.secretName %q: not a Secrets Manager secret name (allowed: %s)", o.SecretName, limits.SecretNameRule)
 		}
 		if !v.anyServiceRuns("adot") {
 			v.errorf("app.otlp: no service runs the adot sidecar, which makes the OTLP export (add adot to a service's sidecars, or remove otlp)")
@@ -960,30 +944,13 @@ func (v *validator) anyServiceRuns(sidecar string) bool {
 	return false
 }
 
-var (
-	dnsLabelRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	hostedZoneRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-)
+var hostedZoneRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 
-const dnsNameRule = "lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot"
-
-// validDNSName reports whether s is a lowercase DNS name of at least minLabels labels.
-func validDNSName(s string, minLabels int) bool {
-	labels := strings.Split(s, ".")
-	if len(s) > 253 || len(labels) < minLabels {
-		return false
-	}
-	for _, l := range labels {
-		if !dnsLabelRE.MatchString(l) {
-			return false
-		}
-	}
-	return true
-}
+func validNamespace(s string) bool { return limits.ValidDNSName(s, 1) }
 
 // lowercaseHint suggests the fix for a DNS name that is only wrong in case or by a trailing dot.
-func lowercaseHint(s string, minLabels int) string {
-	if fixed := strings.TrimSuffix(strings.ToLower(s), "."); fixed != s && validDNSName(fixed, minLabels) {
+func lowercaseHint(s string, valid func(string) bool) string {
+	if fixed := strings.TrimSuffix(strings.ToLower(s), "."); fixed != s && valid(fixed) {
 		return fmt.Sprintf("; write %q", fixed)
 	}
 	return ""
@@ -997,8 +964,8 @@ func (v *validator) dns() {
 	domainOK := false
 	if v.given("dns.domain", "the environment's domain name, e.g. example.com (CloudFront serves it, the API origin is origin.<domain>)") {
 		switch origin := "origin." + dn.Domain; {
-		case !validDNSName(dn.Domain, 2):
-			v.errorf("dns.domain %q: not a domain name (allowed: at least two %s)%s", dn.Domain, dnsNameRule, lowercaseHint(dn.Domain, 2))
+		case !limits.ValidDomainName(dn.Domain):
+			v.errorf("dns.domain %q: not a domain name (allowed: %s)%s", dn.Domain, limits.DomainNameRule, lowercaseHint(dn.Domain, limits.ValidDomainName))
 		case len(origin) > limits.MaxCertificateCommonNameLength:
 			v.errorf("dns.domain %q: %d characters, too long for the ALB certificate, whose first name %s may have at most %d (allowed: at most %d characters)",
 				dn.Domain, len(dn.Domain), origin, limits.MaxCertificateCommonNameLength, limits.MaxCertificateCommonNameLength-len("origin."))
@@ -1014,8 +981,8 @@ func (v *validator) dns() {
 		v.errorf("dns.hostedZoneId %q: not a Route 53 hosted zone id (allowed: Z followed by 1-31 uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ%s)", dn.HostedZoneId, hint)
 	}
 	if v.given("dns.viewerNames", "") {
-		if n := len(dn.ViewerNames); n < 1 || n > 10 {
-			v.errorf("dns.viewerNames: has %d names (allowed: 1-10 names, each dns.domain or a subdomain of it)", n)
+		if n := len(dn.ViewerNames); n < limits.MinViewerNames || n > limits.MaxViewerNames {
+			v.errorf("dns.viewerNames: has %d names (allowed: %d-%d names, each dns.domain or a subdomain of it)", n, limits.MinViewerNames, limits.MaxViewerNames)
 		}
 		for i, name := range dn.ViewerNames {
 			kp := fmt.Sprintf("dns.viewerNames[%d]", i)
@@ -1026,8 +993,8 @@ func (v *validator) dns() {
 			switch {
 			case dup:
 				v.errorf("%s %q: duplicate of dns.viewerNames[%d] (list each name once)", kp, name, j)
-			case !validDNSName(name, 2):
-				v.errorf("%s %q: not a domain name (allowed: %s)%s", kp, name, dnsNameRule, lowercaseHint(name, 2))
+			case !limits.ValidDomainName(name):
+				v.errorf("%s %q: not a domain name (allowed: %s)%s", kp, name, limits.DomainNameRule, lowercaseHint(name, limits.ValidDomainName))
 			case domainOK && name != dn.Domain && !strings.HasSuffix(name, "."+dn.Domain):
 				v.errorf("%s %q: outside the domain (allowed: dns.domain %q or a subdomain of it)", kp, name, dn.Domain)
 			case i == 0 && len(name) > limits.MaxCertificateCommonNameLength:
@@ -1042,9 +1009,6 @@ func (v *validator) dns() {
 	oneOf(v, "dns.healthCheck.intervalSeconds", dn.HealthCheckIntervalSeconds, limits.HealthCheckIntervals, "not an interval Route 53 health checks accept")
 	v.intRange("dns.healthCheck.failureThreshold", "", dn.HealthCheckFailureThreshold, limits.MinHealthCheckFailures, limits.MaxHealthCheckFailures, "failed checks")
 }
-
-// ruleNameRE is the syntax of a rule name inside an AWS managed rule group.
-var ruleNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 func (v *validator) waf() {
 	w := &v.env.WAF
@@ -1080,8 +1044,8 @@ func (v *validator) waf() {
 			v.errorf("%s %q: duplicate of waf.countOverrides[%d] (list each rule once)", kp, o, j)
 		case !ok || group == "" || strings.Contains(rule, ":"):
 			v.errorf("%s %q: must be <GroupName>:<RuleName> (e.g. \"AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY\")", kp, o)
-		case !ruleNameRE.MatchString(rule):
-			v.errorf("%s %q: rule name %q is not valid (allowed: 1-128 characters of letters, digits, _ and -)", kp, o, rule)
+		case !limits.ValidRuleName(rule):
+			v.errorf("%s %q: rule name %q is not valid (allowed: %s)", kp, o, rule, limits.RuleNameRule)
 		case groupsOK && !slices.Contains(enabled, group):
 			v.errorf("%s %q: rule group %q is not enabled (enabled: %s)", kp, o, group, strings.Join(enabled, ", "))
 		}

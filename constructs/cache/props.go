@@ -136,8 +136,6 @@ const (
 var (
 	globalSuffixPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 	globalIDPattern     = regexp.MustCompile(`^[a-z]{5}-[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-	secretNamePattern   = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,256}$`)
-	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 )
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
@@ -265,15 +263,15 @@ func (p RedisProps) validate() error {
 		}
 	}
 
-	if p.AuthSecretName != "" && !secretNamePattern.MatchString(p.AuthSecretName) {
-		add("AuthSecretName %q must be 1-256 characters of letters, digits and /_+=.@-", p.AuthSecretName)
+	if p.AuthSecretName != "" && !limits.ValidSecretName(p.AuthSecretName) {
+		add("AuthSecretName %q must be %s", p.AuthSecretName, limits.SecretNameRule)
 	}
 	if len(p.AuthSecretReplicaRegions) > 0 && p.AuthSecretName == "" {
 		add("AuthSecretReplicaRegions needs AuthSecretName: secondaries find the replica by name")
 	}
 	for i, r := range p.AuthSecretReplicaRegions {
 		switch {
-		case !regionPattern.MatchString(r):
+		case !limits.ValidRegionName(r):
 			add("AuthSecretReplicaRegions[%d] %q is not a region name such as \"eu-west-1\"", i, r)
 		case slices.Index(p.AuthSecretReplicaRegions, r) < i:
 			add("AuthSecretReplicaRegions[%d] %q is listed twice", i, r)

@@ -451,7 +451,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a secondary replicating a secret", Mutate: func(p *RedisProps) {
 			p.GlobalDatastoreId, p.AuthSecretName, p.AuthSecretReplicaRegions = "ldgnf-stratus", "s", []string{"eu-west-1"}
 		}, Want: "AuthSecretReplicaRegions is set on a secondary"},
-		{Name: "a bad secret name", Mutate: func(p *RedisProps) { p.AuthSecretName = "cache auth" }, Want: `AuthSecretName "cache auth" must be 1-256 characters`},
+		{Name: "a bad secret name", Mutate: func(p *RedisProps) { p.AuthSecretName = "cache auth" }, Want: `AuthSecretName "cache auth" must be 1-512 characters`},
 		{Name: "replica regions without a secret name", Mutate: func(p *RedisProps) { p.AuthSecretReplicaRegions = []string{"eu-west-1"} },
 			Want: "AuthSecretReplicaRegions needs AuthSecretName"},
 		{Name: "a malformed replica region", Mutate: func(p *RedisProps) { p.AuthSecretName, p.AuthSecretReplicaRegions = "s", []string{"Ireland"} },

@@ -6,12 +6,12 @@ package cluster
 import (
 	"errors"
 	"fmt"
-	"regexp"
 
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // ClusterProps configures a Cluster.
@@ -31,8 +31,6 @@ type ClusterProps struct {
 	LogRetention logs.RetentionDays
 }
 
-var namespaceName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p ClusterProps) withDefaults() ClusterProps {
 	if p.LogRetention == "" {
@@ -48,9 +46,8 @@ func (p ClusterProps) validate() error {
 	if p.Vpc == nil {
 		add("Vpc is required")
 	}
-	if len(p.NamespaceName) > 253 || !namespaceName.MatchString(p.NamespaceName) {
-		add("NamespaceName %q is not a DNS name: lowercase labels of a-z, 0-9 and inner '-' (1-63 characters each) "+
-			"joined by '.', at most 253 characters, e.g. \"prod.internal\"", p.NamespaceName)
+	if !limits.ValidDNSName(p.NamespaceName, 1) {
+		add("NamespaceName %q is not a DNS name (allowed: %s; e.g. \"prod.internal\")", p.NamespaceName, limits.DNSNameRule)
 	}
 	if err := retention.Check("LogRetention", p.LogRetention); err != nil {
 		errs = append(errs, err)

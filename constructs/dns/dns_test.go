@@ -347,6 +347,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "no names", Mutate: func(p *ApexProps) { p.Names = nil }, Want: "Names has 0 entries; 1 to 10 are allowed"},
 		{Name: "a name outside the zone", Mutate: func(p *ApexProps) { p.Names = []string{"example.net"} }, Want: `Names[0] "example.net" is not in the hosted zone "example.com"`},
 		{Name: "an uppercase name", Mutate: func(p *ApexProps) { p.Names = []string{"WWW.example.com"} }, Want: `Names[0] "WWW.example.com" is not a lowercase DNS name`},
+		{Name: "a one-letter top-level domain", Mutate: func(p *ApexProps) { p.Names = []string{"stratus.x"} }, Want: `Names[0] "stratus.x" is not a lowercase DNS name`},
 		{Name: "a name listed twice", Mutate: func(p *ApexProps) { p.Names = []string{"example.com", "example.com"} }, Want: `Names[1] "example.com" is listed twice`},
 		{Name: "a missing distribution", Mutate: func(p *ApexProps) { p.Distribution = nil }, Want: "Distribution is required"},
 		{Name: "a missing zone", Mutate: func(p *ApexProps) { p.Zone = nil }, Want: "Zone is required"},

@@ -8,7 +8,6 @@ package dns
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -28,11 +27,6 @@ const (
 	// RoutingFailover answers with the primary region while it is healthy and with a secondary
 	// one otherwise (active-warm).
 	RoutingFailover = "failover"
-)
-
-var (
-	hostname   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
-	regionName = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
 )
 
 // ApexProps configures ApexRecords.
@@ -119,7 +113,7 @@ func (p ApexProps) validate() error {
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p OriginRecordProps) withDefaults() OriginRecordProps {
 	if p.HealthCheckPath == "" {
-		p.HealthCheckPath = "/health"
+		p.HealthCheckPath = limits.DefaultHealthCheckPath
 	}
 	if p.HealthCheckIntervalSeconds == 0 {
 		p.HealthCheckIntervalSeconds = 30
@@ -141,13 +135,13 @@ func (p OriginRecordProps) validate(stackRegion string) error {
 		add("LoadBalancer is required")
 	}
 	switch {
-	case !hostname.MatchString(p.HealthCheckFqdn):
+	case !limits.ValidDomainName(p.HealthCheckFqdn):
 		add("HealthCheckFqdn %q is not a lowercase DNS name such as \"us-east-1.origin.example.com\"", p.HealthCheckFqdn)
 	case p.HealthCheckFqdn == p.Name:
 		add("HealthCheckFqdn %q is the routed name itself; it must resolve to this region's ALB only", p.HealthCheckFqdn)
 	}
 	switch {
-	case !regionName.MatchString(p.Region):
+	case !limits.ValidRegionName(p.Region):
 		add("Region %q is not an AWS region name such as \"eu-west-1\"", p.Region)
 	case stackRegion != "" && p.Region != stackRegion:
 		add("Region %q is not the stack's region %q: the record must live beside its ALB", p.Region, stackRegion)
@@ -197,7 +191,7 @@ func checkZone(add func(string, ...any), key string, zone r53.IHostedZone) strin
 
 func checkName(add func(string, ...any), key, name, zone string) {
 	switch {
-	case !hostname.MatchString(name):
+	case !limits.ValidDomainName(name):
 		add("%s %q is not a lowercase DNS name such as \"origin.example.com\"", key, name)
 	case zone != "" && name != zone && !strings.HasSuffix(name, "."+zone):
 		add("%s %q is not in the hosted zone %q", key, name, zone)

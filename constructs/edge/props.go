@@ -149,23 +149,11 @@ type EdgeProps struct {
 }
 
 var (
-	hostname      = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
-	headerName    = regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`)
-	ruleName      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	countryCode   = regexp.MustCompile(`^[A-Z]{2}$`)
 	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.*$/~"'@:+&?=]{1,254}$`)
 	logGroupName  = regexp.MustCompile(`^aws-waf-logs-[A-Za-z0-9_./#-]{1,499}$`)
 	arnPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$`)
 	secretRefHead = "{{resolve:secretsmanager:"
 )
-
-// forbiddenOriginHeaders are headers CloudFront does not let a distribution add to origin requests.
-var forbiddenOriginHeaders = []string{
-	"cache-control", "connection", "content-length", "cookie", "host", "if-match", "if-modified-since",
-	"if-none-match", "if-range", "if-unmodified-since", "max-forwards", "pragma", "proxy-authorization",
-	"proxy-connection", "range", "request-range", "te", "trailer", "transfer-encoding", "upgrade", "via",
-	"x-real-ip",
-}
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p EdgeProps) withDefaults() EdgeProps {
@@ -209,7 +197,7 @@ func (p EdgeProps) validate() error {
 	seen := map[string]bool{}
 	for i, name := range p.ViewerNames {
 		switch {
-		case !hostname.MatchString(name):
+		case !limits.ValidDomainName(name):
 			add("ViewerNames[%d] %q is not a lowercase DNS name such as \"www.example.com\"", i, name)
 		case zone != "" && !inZone(name, zone):
 			add("ViewerNames[%d] %q is not in the hosted zone %q", i, name, zone)
@@ -219,18 +207,14 @@ func (p EdgeProps) validate() error {
 		seen[name] = true
 	}
 	switch {
-	case !hostname.MatchString(p.ApiOriginName):
+	case !limits.ValidDomainName(p.ApiOriginName):
 		add("ApiOriginName %q is not a lowercase DNS name such as \"origin.example.com\"", p.ApiOriginName)
 	case seen[p.ApiOriginName]:
 		add("ApiOriginName %q is also a viewer name: CloudFront would send API requests to itself", p.ApiOriginName)
 	}
 
-	lower := strings.ToLower(p.OriginHeaderName)
-	switch {
-	case !headerName.MatchString(p.OriginHeaderName):
-		add("OriginHeaderName %q is not an HTTP header name (letters, digits and dashes)", p.OriginHeaderName)
-	case slices.Contains(forbiddenOriginHeaders, lower) || strings.HasPrefix(lower, "x-amz-") || strings.HasPrefix(lower, "x-edge-"):
-		add("OriginHeaderName %q is a header CloudFront does not allow as a custom origin header", p.OriginHeaderName)
+	if !limits.ValidOriginHeaderName(p.OriginHeaderName) {
+		add("OriginHeaderName %q is not an origin header name (allowed: %s)", p.OriginHeaderName, limits.OriginHeaderNameRule)
 	}
 	switch v := p.OriginHeaderValue; {
 	case v == nil || *v == "":
@@ -267,7 +251,7 @@ func (p EdgeProps) validate() error {
 		if !slices.Contains(groups, o.Group) {
 			add("CountOverrides[%d].Group %q is not an enabled managed rule group (%s)", i, o.Group, strings.Join(groups, ", "))
 		}
-		if !ruleName.MatchString(o.Rule) {
+		if !limits.ValidRuleName(o.Rule) {
 			add("CountOverrides[%d].Rule %q is not a rule name (letters, digits, _ and -)", i, o.Rule)
 		}
 		if seenOverride[o] {
@@ -334,8 +318,8 @@ func validateGeo(add func(string, ...any), key string, g GeoMatch) {
 	seen := map[string]bool{}
 	for i, c := range g.Countries {
 		switch {
-		case !countryCode.MatchString(c):
-			add("%s.Countries[%d] %q is not an ISO 3166-1 alpha-2 code such as \"US\"", key, i, c)
+		case !slices.Contains(limits.CountryCodes, c):
+			add("%s.Countries[%d] %q is not an assigned ISO 3166-1 alpha-2 code such as \"US\"", key, i, c)
 		case seen[c]:
 			add("%s.Countries[%d] %q is listed twice", key, i, c)
 		}

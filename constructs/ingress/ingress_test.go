@@ -545,8 +545,8 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 			p.OriginHeaderValue = jsii.String("{{resolve:ssm:/stratus/origin}}")
 		}, Want: "OriginHeaderValue is not a Secrets Manager dynamic reference"},
 		{Name: "a token as header value", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderValue = awscdk.Aws_STACK_NAME() }, Want: "is a token; pass HeaderValue(secretName)"},
-		{Name: "a malformed header name", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderName = "X Origin" }, Want: `OriginHeaderName "X Origin" must be letters, digits and dashes`},
-		{Name: "a header CloudFront cannot send", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderName = "X-Amz-Verify" }, Want: "a header CloudFront cannot add"},
+		{Name: "a malformed header name", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderName = "X Origin" }, Want: `OriginHeaderName "X Origin" is not an origin header name (allowed: 1-40 letters`},
+		{Name: "a header CloudFront cannot send", Mutate: func(p *LoadBalancerProps) { p.OriginHeaderName = "X-Amz-Verify" }, Want: `OriginHeaderName "X-Amz-Verify" is not an origin header name`},
 		{Name: "a log prefix with a leading slash", Mutate: func(p *LoadBalancerProps) { p.AccessLogPrefix = "/alb" }, Want: `AccessLogPrefix "/alb"`},
 		{Name: "a log prefix holding AWSLogs", Mutate: func(p *LoadBalancerProps) { p.AccessLogPrefix = "AWSLogs" }, Want: `without "AWSLogs"`},
 		{Name: "a negative log retention", Mutate: func(p *LoadBalancerProps) { p.AccessLogExpirationDays = -1 }, Want: "AccessLogExpirationDays -1 must be at least 1"},
@@ -556,17 +556,19 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a target on the health-check rule's priority", Mutate: func(p *LoadBalancerProps) {
 			p.HealthCheckHost, p.Targets[0].Priority = p.CertificateNames[0], 1
 		}, Want: "Targets[0].Priority 1 is reserved for the health-check rule"},
-		{Name: "a bad target name", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, Want: `Targets[0].Name "Product" must match`},
+		{Name: "a bad target name", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, Want: `Targets[0].Name "Product" must be a lowercase letter`},
 		{Name: "duplicate target names", Mutate: func(p *LoadBalancerProps) { p.Targets[1].Name = "product" }, Want: `Targets[1].Name "product" is already Targets[0].Name`},
 		{Name: "target names that differ only in dashes", Mutate: func(p *LoadBalancerProps) {
 			p.Targets[0].Name, p.Targets[1].Name = "user-api", "user--api"
 		}, Want: `Targets[1].Name "user--api" is already Targets[0].Name`},
 		{Name: "a port of zero", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Port = 0 }, Want: "Targets[0].Port 0 is outside 1-65535"},
 		{Name: "a port above 65535", Mutate: func(p *LoadBalancerProps) { p.Targets[1].Port = 70000 }, Want: "Targets[1].Port 70000 is outside 1-65535"},
-		{Name: "a path pattern without a leading slash", Mutate: func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "api/product/*" }, Want: `Targets[0].PathPattern "api/product/*" must start with "/"`},
+		{Name: "a path pattern without a leading slash", Mutate: func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "api/product/*" }, Want: `Targets[0].PathPattern "api/product/*" is not an ALB path pattern (allowed: starting with "/"`},
 		{Name: "a path pattern with a space", Mutate: func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "/api/my product/*" }, Want: "Targets[0].PathPattern"},
 		{Name: "duplicate path patterns", Mutate: func(p *LoadBalancerProps) { p.Targets[1].PathPattern = "/api/product/*" }, Want: `Targets[1].PathPattern "/api/product/*" is already Targets[0].PathPattern`},
 		{Name: "a relative health check path", Mutate: func(p *LoadBalancerProps) { p.Targets[0].HealthCheckPath = "health" }, Want: `Targets[0].HealthCheckPath "health"`},
+		{Name: "a health check path with non-ASCII characters", Mutate: func(p *LoadBalancerProps) { p.Targets[0].HealthCheckPath = "/santé" }, Want: `Targets[0].HealthCheckPath "/santé" is not a health-check path (allowed: starting with "/", at most 1024 printable ASCII`},
+		{Name: "a health check path with a wildcard", Mutate: func(p *LoadBalancerProps) { p.Targets[0].HealthCheckPath = "/health/*" }, Want: `Targets[0].HealthCheckPath "/health/*" is not a health-check path`},
 		{Name: "a priority out of range", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Priority = 50001 }, Want: "Targets[0].Priority 50001 is outside 1-50000"},
 		{Name: "a priority equal to a default one", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Priority = 20 }, Want: "Targets[1].Priority 20 is already Targets[0].Priority"},
 	}
@@ -584,8 +586,8 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	}, lbCases)
 
 	secretCases := []cdktest.Invalid[OriginSecretProps]{
-		{Name: "an empty secret name", Mutate: func(p *OriginSecretProps) { p.Name = "" }, Want: `Name "" must match`},
-		{Name: "a secret name with a space", Mutate: func(p *OriginSecretProps) { p.Name = "stratus/prod origin" }, Want: `Name "stratus/prod origin" must match`},
+		{Name: "an empty secret name", Mutate: func(p *OriginSecretProps) { p.Name = "" }, Want: `Name "" must be 1-512 characters`},
+		{Name: "a secret name with a space", Mutate: func(p *OriginSecretProps) { p.Name = "stratus/prod origin" }, Want: `Name "stratus/prod origin" must be 1-512 characters`},
 		{Name: "a replica in the stack's own region", Mutate: func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: region}} }, Want: `ReplicaRegions[0].Region "us-east-1" is the stack's own region`},
 		{Name: "a malformed replica region", Mutate: func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: "Ireland"}} }, Want: `ReplicaRegions[0].Region "Ireland" is not a region name`},
 		{Name: "a replica region listed twice", Mutate: func(p *OriginSecretProps) {

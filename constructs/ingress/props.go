@@ -118,39 +118,17 @@ const healthCheckRulePriority = 1
 
 // Defaults and AWS limits.
 const (
-	defaultHealthCheckPath   = "/health"
 	defaultAccessLogPrefix   = "alb"
 	defaultAccessLogDays     = 365
 	defaultIdleTimeoutSecond = 60
 	noncurrentVersionDays    = 30
 	maxRulePriority          = 50000
-	maxTargets               = limits.MaxServices
-	maxCertificateNames      = limits.MaxCertificateNames
-	maxCommonNameLength      = limits.MaxCertificateCommonNameLength
-	maxHeaderNameLength      = 40 // ALB http-header condition
 )
 
 var (
-	secretName    = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
-	regionName    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
-	serviceName   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
-	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
-	healthPath    = regexp.MustCompile(`^/[\x21-\x7e]*$`)
-	headerName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
-	dnsName       = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	logPrefix     = regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`)
 	dynamicSecret = regexp.MustCompile(`^\{\{resolve:secretsmanager:[^{}]+\}\}$`)
 )
-
-// forbiddenHeaders are the names CloudFront refuses as custom origin headers (besides the
-// X-Amz- and X-Edge- prefixes), so the Edge stack could never send them.
-var forbiddenHeaders = map[string]bool{
-	"cache-control": true, "connection": true, "content-length": true, "cookie": true, "host": true,
-	"if-match": true, "if-modified-since": true, "if-none-match": true, "if-range": true,
-	"if-unmodified-since": true, "max-forwards": true, "pragma": true, "proxy-authorization": true,
-	"proxy-connection": true, "range": true, "request-range": true, "te": true, "trailer": true,
-	"transfer-encoding": true, "upgrade": true, "via": true, "x-real-ip": true,
-}
 
 // validate reports every problem of the (defaulted) props together. stackRegion is the region of
 // the stack the secret is created in, or "" when the stack is region-agnostic.
@@ -158,14 +136,14 @@ func (p OriginSecretProps) validate(stackRegion string) error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	if !secretName.MatchString(p.Name) {
-		add("Name %q must match %s (other stacks reference the secret by it)", p.Name, secretName)
+	if !limits.ValidSecretName(p.Name) {
+		add("Name %q must be %s (other stacks reference the secret by it)", p.Name, limits.SecretNameRule)
 	}
 	seen := map[string]bool{}
 	for i, r := range p.ReplicaRegions {
 		key := fmt.Sprintf("ReplicaRegions[%d]", i)
 		switch {
-		case !regionName.MatchString(r.Region):
+		case !limits.ValidRegionName(r.Region):
 			add("%s.Region %q is not a region name such as \"eu-west-1\"", key, r.Region)
 		case r.Region == stackRegion:
 			add("%s.Region %q is the stack's own region, which holds the primary secret", key, r.Region)
@@ -200,7 +178,7 @@ func (p LoadBalancerProps) withDefaults() LoadBalancerProps {
 	targets := make([]Target, len(p.Targets))
 	for i, t := range p.Targets {
 		if t.HealthCheckPath == "" {
-			t.HealthCheckPath = defaultHealthCheckPath
+			t.HealthCheckPath = limits.DefaultHealthCheckPath
 		}
 		if t.Priority == 0 {
 			t.Priority = (i + 1) * 10
@@ -249,11 +227,11 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 	switch n := len(p.CertificateNames); {
 	case n == 0:
 		add("CertificateNames is empty; give at least the regional origin name, e.g. \"origin.example.com\"")
-	case n > maxCertificateNames:
-		add("CertificateNames has %d names; ACM allows at most %d", n, maxCertificateNames)
-	case len(p.CertificateNames[0]) > maxCommonNameLength:
+	case n > limits.MaxCertificateNames:
+		add("CertificateNames has %d names; ACM allows at most %d", n, limits.MaxCertificateNames)
+	case len(p.CertificateNames[0]) > limits.MaxCertificateCommonNameLength:
 		add("CertificateNames[0] %q has %d characters; the certificate's domain name allows at most %d (put longer names after it)",
-			p.CertificateNames[0], len(p.CertificateNames[0]), maxCommonNameLength)
+			p.CertificateNames[0], len(p.CertificateNames[0]), limits.MaxCertificateCommonNameLength)
 	}
 	seenName := map[string]bool{}
 	for i, name := range p.CertificateNames {
@@ -261,7 +239,7 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		switch {
 		case name == "":
 			add("%s is empty", key)
-		case len(name) > 253 || !dnsName.MatchString(name):
+		case !limits.ValidDNSName(strings.TrimPrefix(name, "*."), 2):
 			add("%s %q is not a lowercase DNS name (a leading \"*.\" is allowed)", key, name)
 		case seenName[name]:
 			add("%s %q is listed twice", key, name)
@@ -280,12 +258,8 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		// Never echo the value: it may be the secret itself.
 		add("OriginHeaderValue is not a Secrets Manager dynamic reference such as %q; never pass the secret itself", *HeaderValue("stratus/prod/origin-verify"))
 	}
-	lower := strings.ToLower(p.OriginHeaderName)
-	switch {
-	case len(p.OriginHeaderName) > maxHeaderNameLength || !headerName.MatchString(p.OriginHeaderName):
-		add("OriginHeaderName %q must be letters, digits and dashes, at most %d characters", p.OriginHeaderName, maxHeaderNameLength)
-	case forbiddenHeaders[lower] || strings.HasPrefix(lower, "x-amz-") || strings.HasPrefix(lower, "x-edge-"):
-		add("OriginHeaderName %q is a header CloudFront cannot add to origin requests", p.OriginHeaderName)
+	if !limits.ValidOriginHeaderName(p.OriginHeaderName) {
+		add("OriginHeaderName %q is not an origin header name (allowed: %s)", p.OriginHeaderName, limits.OriginHeaderNameRule)
 	}
 
 	if !logPrefix.MatchString(p.AccessLogPrefix) || strings.Contains(p.AccessLogPrefix, "AWSLogs") {
@@ -301,15 +275,15 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 	switch n := len(p.Targets); {
 	case n == 0:
 		add("Targets is empty; the ALB needs at least one service to forward to")
-	case n > maxTargets:
-		add("Targets has %d services; an ALB allows %d listener rules", n, maxTargets)
+	case n > limits.MaxServices:
+		add("Targets has %d services; at most %d are allowed per environment", n, limits.MaxServices)
 	}
 	seenTarget, seenPath, seenPriority := map[string]int{}, map[string]int{}, map[int]int{}
 	for i, t := range p.Targets {
 		key := fmt.Sprintf("Targets[%d]", i)
 		// Construct ids come from naming.Pascal, which folds "a-b" and "a--b" together.
-		if !serviceName.MatchString(t.Name) {
-			add("%s.Name %q must match %s", key, t.Name, serviceName)
+		if !limits.ValidServiceName(t.Name) {
+			add("%s.Name %q must be %s", key, t.Name, limits.ServiceNameRule)
 		} else if j, dup := seenTarget[naming.Pascal(t.Name)]; dup {
 			add("%s.Name %q is already Targets[%d].Name (or differs from it only in dashes)", key, t.Name, j)
 		} else {
@@ -318,15 +292,15 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 		if t.Port < limits.MinPort || t.Port > limits.MaxPort {
 			add("%s.Port %d is outside %d-%d", key, t.Port, limits.MinPort, limits.MaxPort)
 		}
-		if !pathPattern.MatchString(t.PathPattern) {
-			add("%s.PathPattern %q must start with \"/\", hold at most 128 characters from A-Za-z0-9_-.$/~\"'@:+&*?", key, t.PathPattern)
+		if !limits.ValidPathPattern(t.PathPattern) {
+			add("%s.PathPattern %q is not an ALB path pattern (allowed: %s)", key, t.PathPattern, limits.PathPatternRule)
 		} else if j, dup := seenPath[t.PathPattern]; dup {
 			add("%s.PathPattern %q is already Targets[%d].PathPattern", key, t.PathPattern, j)
 		} else {
 			seenPath[t.PathPattern] = i
 		}
-		if len(t.HealthCheckPath) > limits.MaxTargetHealthCheckPathLength || !healthPath.MatchString(t.HealthCheckPath) {
-			add("%s.HealthCheckPath %q must start with \"/\" and hold at most %d printable characters", key, t.HealthCheckPath, limits.MaxTargetHealthCheckPathLength)
+		if !limits.ValidHealthCheckPath(t.HealthCheckPath) {
+			add("%s.HealthCheckPath %q is not a health-check path (allowed: %s)", key, t.HealthCheckPath, limits.HealthCheckPathRule)
 		}
 		if t.Priority < 1 || t.Priority > maxRulePriority {
 			add("%s.Priority %d is outside 1-%d", key, t.Priority, maxRulePriority)

@@ -86,7 +86,6 @@ type NetworkProps struct {
 }
 
 var (
-	serviceName  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 	prefixListID = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
 )
 
@@ -195,8 +194,8 @@ func (p NetworkProps) validate() error {
 	}
 	seenService := map[string]bool{}
 	for i, s := range p.Services {
-		if !serviceName.MatchString(s.Name) {
-			add("Services[%d].Name %q must match %s", i, s.Name, serviceName)
+		if !limits.ValidServiceName(s.Name) {
+			add("Services[%d].Name %q must be %s", i, s.Name, limits.ServiceNameRule)
 		} else if seenService[s.Name] {
 			add("Services[%d].Name %q is listed twice", i, s.Name)
 		}

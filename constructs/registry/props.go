@@ -9,6 +9,8 @@ import (
 	"regexp"
 
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // RepositoryProps configures a Repository.
@@ -48,7 +50,6 @@ var (
 	repositoryName = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	// A prefix is the start of such a name: it may stop after a separator.
 	repositoryPrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
-	regionName       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 )
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
@@ -83,7 +84,7 @@ func (p ReplicationProps) validate() error {
 	seen := map[string]bool{}
 	for i, r := range p.DestinationRegions {
 		switch {
-		case !regionName.MatchString(r):
+		case !limits.ValidRegionName(r):
 			add("DestinationRegions[%d] %q is not a region name such as \"eu-west-1\"", i, r)
 		case seen[r]:
 			add("DestinationRegions[%d] %q is listed twice", i, r)

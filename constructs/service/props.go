@@ -217,7 +217,6 @@ type AdotSidecar struct {
 }
 
 var (
-	serviceName   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 	variableName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	dbIdentifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
 	logGroupName  = regexp.MustCompile(`^[A-Za-z0-9_/.#-]{1,512}$`)
@@ -227,21 +226,19 @@ var (
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p ServiceProps) withDefaults() ServiceProps {
-	setInt := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
+	for _, d := range []struct {
+		v *int
+		d int
+	}{
+		{&p.Cpu, limits.DefaultServiceCpu}, {&p.Memory, limits.DefaultServiceMemory}, {&p.Port, limits.DefaultServicePort},
+		{&p.DesiredCount, limits.DefaultDesiredCount}, {&p.MinCount, limits.DefaultMinCount}, {&p.MaxCount, limits.DefaultMaxCount},
+		{&p.CpuTarget, limits.DefaultCpuTarget}, {&p.MemoryTarget, limits.DefaultMemoryTarget},
+		{&p.RequestsPerTarget, limits.DefaultRequestsPerTarget}, {&p.MaxHealthyPercent, 200},
+	} {
+		if *d.v == 0 {
+			*d.v = d.d
 		}
 	}
-	setInt(&p.Cpu, 512)
-	setInt(&p.Memory, 1024)
-	setInt(&p.Port, limits.DefaultServicePort)
-	setInt(&p.DesiredCount, 2)
-	setInt(&p.MinCount, 2)
-	setInt(&p.MaxCount, 20)
-	setInt(&p.CpuTarget, 70)
-	setInt(&p.MemoryTarget, 75)
-	setInt(&p.RequestsPerTarget, 1000)
-	setInt(&p.MaxHealthyPercent, 200)
 	if p.Architecture == nil {
 		p.Architecture = ecs.CpuArchitecture_X86_64()
 	}
@@ -293,8 +290,8 @@ func (p ServiceProps) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	if !serviceName.MatchString(p.Name) {
-		add("Name %q must match %s", p.Name, serviceName)
+	if !limits.ValidServiceName(p.Name) {
+		add("Name %q must be %s", p.Name, limits.ServiceNameRule)
 	}
 	for _, r := range []struct {
 		name string
@@ -328,25 +325,22 @@ func (p ServiceProps) validate() error {
 	p.checkDuration(add, "ScaleOutCooldown", p.ScaleOutCooldown, 0, 86400)
 	p.checkDuration(add, "ScaleInCooldown", p.ScaleInCooldown, 0, 86400)
 
-	if p.MinCount < 1 {
-		add("MinCount %d must be at least 1", p.MinCount)
-	}
-	if p.MaxCount > limits.MaxTaskCount {
-		add("MaxCount %d is above %d tasks per service", p.MaxCount, limits.MaxTaskCount)
-	}
 	if p.MinCount > p.DesiredCount || p.DesiredCount > p.MaxCount {
 		add("MinCount %d, DesiredCount %d and MaxCount %d must satisfy MinCount <= DesiredCount <= MaxCount", p.MinCount, p.DesiredCount, p.MaxCount)
 	}
 	for _, t := range []struct {
-		key string
-		v   int
-	}{{"CpuTarget", p.CpuTarget}, {"MemoryTarget", p.MemoryTarget}} {
-		if t.v < 1 || t.v > 100 {
-			add("%s %d is outside 1-100 (percent)", t.key, t.v)
+		key       string
+		v, lo, hi int
+	}{
+		{"MinCount", p.MinCount, limits.MinTaskCount, limits.MaxTaskCount},
+		{"MaxCount", p.MaxCount, limits.MinTaskCount, limits.MaxTaskCount},
+		{"CpuTarget", p.CpuTarget, limits.MinTargetPercent, limits.MaxTargetPercent},
+		{"MemoryTarget", p.MemoryTarget, limits.MinTargetPercent, limits.MaxTargetPercent},
+		{"RequestsPerTarget", p.RequestsPerTarget, limits.MinRequestsPerTarget, limits.MaxRequestsPerTarget},
+	} {
+		if t.v < t.lo || t.v > t.hi {
+			add("%s %d is outside %d-%d", t.key, t.v, t.lo, t.hi)
 		}
-	}
-	if p.RequestsPerTarget < 1 {
-		add("RequestsPerTarget %d must be at least 1", p.RequestsPerTarget)
 	}
 	if m := *p.MinHealthyPercent; m < 0 || m > 100 {
 		add("MinHealthyPercent %d is outside 0-100", m)

@@ -621,8 +621,8 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 	}
 	secret := importedSecret(s.minimal, "AnySecret", dbSecret, "")
 	cases := []cdktest.Invalid[ServiceProps]{
-		{Name: "an uppercase name", Mutate: func(p *ServiceProps) { p.Name = "Product" }, Want: `Name "Product" must match`},
-		{Name: "a name over 31 characters", Mutate: func(p *ServiceProps) { p.Name = strings.Repeat("a", 32) }, Want: "must match"},
+		{Name: "an uppercase name", Mutate: func(p *ServiceProps) { p.Name = "Product" }, Want: `Name "Product" must be a lowercase letter`},
+		{Name: "a name over 31 characters", Mutate: func(p *ServiceProps) { p.Name = strings.Repeat("a", 32) }, Want: "must be a lowercase letter"},
 		{Name: "a missing cluster", Mutate: func(p *ServiceProps) { p.Cluster = nil }, Want: "Cluster is required"},
 		{Name: "a missing namespace", Mutate: func(p *ServiceProps) { p.Namespace = nil }, Want: "Namespace is required"},
 		{Name: "a missing target group", Mutate: func(p *ServiceProps) { p.TargetGroup = nil }, Want: "TargetGroup is required"},
@@ -636,11 +636,12 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{Name: "a stop timeout over Fargate's limit", Mutate: func(p *ServiceProps) { p.StopTimeout = awscdk.Duration_Minutes(jsii.Number(3)) }, Want: "StopTimeout 3 minutes is outside 2-120"},
 		{Name: "a minimum above the desired count", Mutate: func(p *ServiceProps) { p.MinCount, p.DesiredCount = 3, 2 }, Want: "MinCount 3, DesiredCount 2 and MaxCount 20 must satisfy"},
 		{Name: "a desired count above the maximum", Mutate: func(p *ServiceProps) { p.DesiredCount, p.MaxCount = 30, 20 }, Want: "DesiredCount 30 and MaxCount 20"},
-		{Name: "a minimum of zero tasks", Mutate: func(p *ServiceProps) { p.MinCount = -1 }, Want: "MinCount -1 must be at least 1"},
-		{Name: "a maximum above the tasks-per-service quota", Mutate: func(p *ServiceProps) { p.MaxCount = 6000 }, Want: "MaxCount 6000 is above 1000 tasks per service"},
+		{Name: "a minimum of zero tasks", Mutate: func(p *ServiceProps) { p.MinCount = -1 }, Want: "MinCount -1 is outside 1-1000"},
+		{Name: "a maximum above the tasks-per-service quota", Mutate: func(p *ServiceProps) { p.MaxCount = 6000 }, Want: "MaxCount 6000 is outside 1-1000"},
 		{Name: "a CPU target above 100", Mutate: func(p *ServiceProps) { p.CpuTarget = 101 }, Want: "CpuTarget 101 is outside 1-100"},
 		{Name: "a negative memory target", Mutate: func(p *ServiceProps) { p.MemoryTarget = -5 }, Want: "MemoryTarget -5 is outside 1-100"},
-		{Name: "a negative request target", Mutate: func(p *ServiceProps) { p.RequestsPerTarget = -1 }, Want: "RequestsPerTarget -1 must be at least 1"},
+		{Name: "a negative request target", Mutate: func(p *ServiceProps) { p.RequestsPerTarget = -1 }, Want: "RequestsPerTarget -1 is outside 1-1000000"},
+		{Name: "a request target above AWS's maximum", Mutate: func(p *ServiceProps) { p.RequestsPerTarget = 1_000_001 }, Want: "RequestsPerTarget 1000001 is outside 1-1000000"},
 		{Name: "a minimum healthy percent above 100", Mutate: func(p *ServiceProps) { p.MinHealthyPercent = ptr(120) }, Want: "MinHealthyPercent 120 is outside 0-100"},
 		{Name: "a maximum healthy percent above 200", Mutate: func(p *ServiceProps) { p.MaxHealthyPercent = 250 }, Want: "MaxHealthyPercent 250 is outside 100-200"},
 		{Name: "healthy percents that block a rolling deployment", Mutate: func(p *ServiceProps) { p.MaxHealthyPercent = 100 }, Want: "MaxHealthyPercent 100 must be above MinHealthyPercent 100"},

@@ -89,7 +89,20 @@ var (
 // Task counts and scaling.
 const (
 	MinTaskCount, MaxTaskCount = 1, 1000
-	MaxServices                = 100 // listener rules per ALB (default quota), one per service
+	// MaxServices bounds services per environment. Each service adds about 7 resources (its
+	// security group and rules) to its region's Network stack, which passes CloudFormation's
+	// 500-resource limit near 57 services; 50 leaves headroom (the ALB's 100 rules are not the limit).
+	MinServices, MaxServices                   = 1, 50
+	MinTargetPercent, MaxTargetPercent         = 1, 100 // scaling cpu and memory targets
+	MinRequestsPerTarget, MaxRequestsPerTarget = 1, 1_000_000
+)
+
+// Service defaults, applied by config and by the service construct alike.
+const (
+	DefaultServiceCpu, DefaultServiceMemory               = 512, 1024
+	DefaultDesiredCount, DefaultMinCount, DefaultMaxCount = 2, 2, 20
+	DefaultCpuTarget, DefaultMemoryTarget                 = 70, 75
+	DefaultRequestsPerTarget                              = 1000
 )
 
 // Aurora and RDS.
