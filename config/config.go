@@ -48,7 +48,7 @@ type DatabaseEngine string
 const (
 	// EngineAuroraPostgres gives the service an Aurora PostgreSQL cluster (the default).
 	EngineAuroraPostgres DatabaseEngine = "aurora-postgresql"
-	// EnginePostgres gives the service a single-instance RDS PostgreSQL database (seeds 000/004).
+	// EnginePostgres gives the service a single-instance RDS PostgreSQL database (as in config/examples/seed-000.yaml).
 	EnginePostgres DatabaseEngine = "postgres"
 	// EngineNone gives the service no database.
 	EngineNone DatabaseEngine = "none"

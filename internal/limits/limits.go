@@ -47,7 +47,7 @@ func steps(from, to, step int) []int {
 	return out
 }
 
-// Engine versions: the union of what AWS offers and the CDK (aws-cdk-lib v2.270) names without
+// Engine versions: the union of what AWS offers and the CDK (aws-cdk-lib v2.277) names without
 // deprecation, from 15 on. The constructs map each to the library's own version value; a version
 // here that a construct cannot map is a bug caught by the constructs' tests.
 var (
