@@ -227,6 +227,28 @@ type Service struct {
 	ReadOnlyRootFilesystem bool
 }
 
+// PullsOwnRepository reports whether the service's image is a bare tag, a tag of the service's
+// own Stratus ECR repository (Registry stack), rather than a full image reference.
+func (s Service) PullsOwnRepository() bool { return isBareTag(s.Image) }
+
+// OwnsDatabase reports whether the service has a database of its own: not shared, not none.
+func (s Service) OwnsDatabase() bool { return s.ShareDatabaseWith == "" && s.Database != EngineNone }
+
+// DatabaseOwner names the service whose database s uses: s itself, or the one it shares.
+func (s Service) DatabaseOwner() string {
+	if s.ShareDatabaseWith != "" {
+		return s.ShareDatabaseWith
+	}
+	return s.Name
+}
+
+// DatabaseName is the PostgreSQL database a service that owns one gets: its name with "_" for
+// "-" (a hyphen needs quoting in SQL).
+func (s Service) DatabaseName() string { return strings.ReplaceAll(s.Name, "-", "_") }
+
+// isBareTag: an image reference with none of "/", ":" and "@" is a bare tag.
+func isBareTag(image string) bool { return !strings.ContainsAny(image, "/:@") }
+
 // ServerlessV2 is the capacity range of Aurora Serverless v2 instances, in ACUs.
 type ServerlessV2 struct {
 	// MinCapacity (yaml "minCapacity", required) is 0.5-256 in steps of 0.5.

@@ -405,7 +405,7 @@ func (v *validator) services() {
 			v.errorf("%s.database %q%s: unknown database engine (allowed: %s, %s, %s)", p, s.Database, who, EngineAuroraPostgres, EnginePostgres, EngineNone)
 			v.d.bad[p+".database"] = true
 		}
-		if db := strings.ReplaceAll(s.Name, "-", "_"); s.ShareDatabaseWith == "" && s.Database != EngineNone && slices.Contains(limits.ReservedDatabaseNames, db) {
+		if db := s.DatabaseName(); s.OwnsDatabase() && slices.Contains(limits.ReservedDatabaseNames, db) {
 			v.errorf("%s.name %q: its database would be named %q, which PostgreSQL or RDS reserves (reserved: %s; rename the service or set database: none)",
 				p, s.Name, db, strings.Join(limits.ReservedDatabaseNames, ", "))
 		}
@@ -478,7 +478,7 @@ var ecrRegistryRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.[a-z0-
 // none of "/", ":" and "@" is a bare tag in the service's own repository.
 func imageProblem(img string) string {
 	const tagRule = "1-128 characters of letters, digits, _ . and -, not starting with . or -"
-	if !strings.ContainsAny(img, "/:@") {
+	if isBareTag(img) {
 		switch {
 		case img == "latest":
 			return `the tag "latest" is not allowed: the service's ECR repository is immutable-tag, so pin a version (e.g. "1.4.2")`

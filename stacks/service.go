@@ -3,7 +3,6 @@ package stacks
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -46,7 +45,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 		capacity = env.App.WarmCapacity // the warm standby runs reduced until it takes over
 	}
 	var image ecs.ContainerImage
-	if isBareTag(s.Image) {
+	if s.PullsOwnRepository() {
 		image = ecs.ContainerImage_FromEcrRepository(rs.Registry.Repositories[s.Name].Repository, jsii.String(s.Image))
 	} else {
 		image = ecs.ContainerImage_FromRegistry(jsii.String(s.Image), nil)
@@ -93,7 +92,3 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	}
 	return &ServiceStack{Stack: stack, Service: svc}, nil
 }
-
-// isBareTag reports whether a service image is a tag of the service's own repository (see
-// config.Service.Image).
-func isBareTag(image string) bool { return !strings.ContainsAny(image, "/:@") }

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -47,26 +46,13 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 	return &ServiceDataStack{Stack: stack, Connection: conn}, nil
 }
 
-// ownsDatabase reports whether s has a database of its own (not shared, not none).
-func ownsDatabase(s config.Service) bool {
-	return s.ShareDatabaseWith == "" && s.Database != config.EngineNone
-}
-
-// databaseOwner is the service whose database s uses: s itself or the one it shares.
-func databaseOwner(s config.Service) string {
-	if s.ShareDatabaseWith != "" {
-		return s.ShareDatabaseWith
-	}
-	return s.Name
-}
-
 // newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
 // Global Database secondary outside the primary region). Whichever it is, the services get its
 // connection.
 func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, primary bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, error) {
 	db := env.Database
 	id := naming.Pascal(s.Name) + "Database"
-	name := strings.ReplaceAll(s.Name, "-", "_")
+	name := s.DatabaseName()
 	removal := awscdk.RemovalPolicy_RETAIN
 	if db.RemovalPolicy == "snapshot" {
 		removal = awscdk.RemovalPolicy_SNAPSHOT

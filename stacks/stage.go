@@ -120,9 +120,7 @@ func (s *EnvironmentStage) build() error {
 		return err
 	}
 
-	if s.Services, err = perRegion(env.Regions, func(r config.Region) (map[string]*ServiceStack, error) {
-		return s.buildServices(r)
-	}); err != nil {
+	if s.Services, err = perRegion(env.Regions, s.buildServices); err != nil {
 		return err
 	}
 
@@ -142,7 +140,7 @@ func (s *EnvironmentStage) buildServiceData(region config.Region) (map[string]*S
 	out := map[string]*ServiceDataStack{}
 	var errs []error
 	for _, svc := range env.Services {
-		if !ownsDatabase(svc) {
+		if !svc.OwnsDatabase() {
 			continue
 		}
 		st, err := NewServiceDataStack(s.Stage, env, region, svc, s.Networks[region.Name])
@@ -167,7 +165,7 @@ func (s *EnvironmentStage) buildServices(region config.Region) (map[string]*Serv
 	out := map[string]*ServiceStack{}
 	var errs []error
 	for _, svc := range env.Services {
-		st, err := NewServiceStack(s.Stage, env, region, svc, rs, s.ServiceData[region.Name][databaseOwner(svc)])
+		st, err := NewServiceStack(s.Stage, env, region, svc, rs, s.ServiceData[region.Name][svc.DatabaseOwner()])
 		if err != nil {
 			errs = append(errs, err)
 			continue

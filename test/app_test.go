@@ -318,7 +318,7 @@ func checkRegistries(c *C, a *Assembly) {
 	for _, app := range requireStacks(c, a, "App") {
 		registry := strings.Replace(app.StackName, "-App-", "-Registry-", 1)
 		// Only a bare tag pulls from the Registry stack; a full reference (docker.io/…) does not.
-		if slices.ContainsFunc(app.Env.Services, func(s config.Service) bool { return !strings.ContainsAny(s.Image, "/:@") }) {
+		if slices.ContainsFunc(app.Env.Services, config.Service.PullsOwnRepository) {
 			assert.Contains(c, app.DependsOn, registry, "%s depends on", app.StackName)
 			assert.Contains(c, jsonOf(app.Resources), `"Fn::ImportValue":"`+registry+":", "%s does not pull from %s", app.StackName, registry)
 		}
@@ -379,10 +379,7 @@ func checkOwnDatabase(c *C, a *Assembly) {
 			if s.Database == config.EngineNone {
 				continue
 			}
-			owner := s.Name
-			if s.ShareDatabaseWith != "" {
-				owner = s.ShareDatabaseWith
-			}
+			owner := s.DatabaseOwner()
 			// The ServiceData stack's logical ids start with the owner's PascalCase name (…Database…).
 			data := stackName(tpl.Env, stacks.ServiceDataStackKind(owner), tpl.Region)
 			db := `"Fn::ImportValue":"` + data + ":ExportsOutput"

@@ -32,7 +32,7 @@ func checkDataImportsNetwork(c *C, a *Assembly) {
 func ownedDatabases(env *config.Environment, engine config.DatabaseEngine) []string {
 	var out []string
 	for _, s := range env.Services {
-		if s.Database == engine && s.ShareDatabaseWith == "" {
+		if s.Database == engine && s.OwnsDatabase() {
 			out = append(out, s.Name)
 		}
 	}

@@ -47,17 +47,13 @@ func checkServiceLayout(c *C, a *Assembly) {
 					assert.Empty(c, ids, "%s: stateful %s in a stateless stack", svc.StackName, typ)
 				}
 				assert.Contains(c, svc.DependsOn, app.StackName, "%s depends on", svc.StackName)
-				if !strings.ContainsAny(s.Image, "/:@") { // a bare tag pulls from the Registry stack
+				if s.PullsOwnRepository() {
 					assert.Contains(c, svc.DependsOn, stackName(env, "Registry", r.Name), "%s depends on", svc.StackName)
 				}
-				owner := s.Name
-				if s.ShareDatabaseWith != "" {
-					owner = s.ShareDatabaseWith
-				}
 				if s.Database != config.EngineNone {
-					assert.Contains(c, svc.DependsOn, stackName(env, stacks.ServiceDataStackKind(owner), r.Name), "%s depends on its database's stack", svc.StackName)
+					assert.Contains(c, svc.DependsOn, stackName(env, stacks.ServiceDataStackKind(s.DatabaseOwner()), r.Name), "%s depends on its database's stack", svc.StackName)
 				}
-				if s.ShareDatabaseWith != "" || s.Database == config.EngineNone {
+				if !s.OwnsDatabase() {
 					continue
 				}
 				db := a.Template(c, stackName(env, stacks.ServiceDataStackKind(s.Name), r.Name))
@@ -83,7 +79,7 @@ func checkServiceIdsIndependent(c *C, a *Assembly) {
 		for _, r := range env.Regions {
 			for _, s := range env.Services {
 				kinds := []string{stacks.ServiceStackKind(s.Name)}
-				if s.ShareDatabaseWith == "" && s.Database != config.EngineNone {
+				if s.OwnsDatabase() {
 					kinds = append(kinds, stacks.ServiceDataStackKind(s.Name))
 				}
 				for _, kind := range kinds {

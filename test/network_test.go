@@ -60,7 +60,7 @@ func checkStacksFollowTheConfigs(c *C, a *Assembly) {
 			}
 			for _, s := range env.Services {
 				want = append(want, stackName(env, stacks.ServiceStackKind(s.Name), r.Name))
-				if s.ShareDatabaseWith == "" && s.Database != config.EngineNone {
+				if s.OwnsDatabase() {
 					want = append(want, stackName(env, stacks.ServiceDataStackKind(s.Name), r.Name))
 				}
 			}

@@ -345,8 +345,7 @@ func NagPacksRan(t testing.TB, dir string, stacks ...string) {
 // missing report fails too (ValidationViolations).
 func ValidationReportClean(t testing.TB, dir string) {
 	t.Helper()
-	violations, found := ValidationViolations(t, dir)
-	assert.True(t, found, "%s: the validator ran and wrote no validation-report.json", dir)
+	violations, _ := ValidationViolations(t, dir) // fails t itself when the report is missing
 	assert.Empty(t, violations, "validation report")
 }
 
