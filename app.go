@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/thrown"
 	"github.com/stratus-platform/stratus/stacks"
 )
@@ -26,17 +27,19 @@ func main() {
 // run returns the exit code, so the deferred jsii.Close still runs before os.Exit.
 func run() int {
 	defer closeRuntime()
+	// The config is loaded and checked before the jsii runtime starts, so bad input fails in
+	// milliseconds: the user's to fix, one problem per line, no trace.
+	envs, err := loadConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	var bad error
 	// Whatever aws-cdk-lib throws while building or synthesizing (a stack over a CloudFormation
 	// limit, a construct refusing its props) reaches the user as one line, not a stack trace.
 	if err := thrown.Catch(func() {
 		app := awscdk.NewApp(nil)
-		dir := contextString(app, "configDir", "config")
-		var names []string
-		if env := contextString(app, "env", ""); env != "" {
-			names = strings.Split(env, ",")
-		}
-		if bad = build(app, dir, names); bad == nil {
+		if bad = build(app, envs); bad == nil {
 			app.Synth(nil)
 		}
 	}); err != nil {
@@ -44,19 +47,28 @@ func run() int {
 		return 1
 	}
 	if bad != nil {
-		// Bad input is the user's to fix: print what is wrong, one problem per line, no trace.
 		fmt.Fprintln(os.Stderr, bad)
 		return 1
 	}
 	return 0
 }
 
-// build loads the selected environment configs and adds their stages and the compliance packs.
-func build(app awscdk.App, dir string, names []string) error {
-	envs, err := config.LoadDir(dir, names...)
+// loadConfig loads the environments the context selects: configDir (default config) and env
+// (comma-separated names; default every file in the folder).
+func loadConfig() ([]*config.Environment, error) {
+	ctx, err := clicontext.Read()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var names []string
+	if env := ctx.String("env", ""); env != "" {
+		names = strings.Split(env, ",")
+	}
+	return config.LoadDir(ctx.String("configDir", "config"), names...)
+}
+
+// build adds the stages of envs and their compliance packs.
+func build(app awscdk.App, envs []*config.Environment) error {
 	var errs []error
 	for _, env := range envs {
 		stage, err := stacks.NewEnvironmentStage(app, env)
@@ -79,11 +91,4 @@ func closeRuntime() {
 		os.Stderr = devNull
 	}
 	jsii.Close()
-}
-
-func contextString(app awscdk.App, key, fallback string) string {
-	if v, ok := app.Node().TryGetContext(jsii.String(key)).(string); ok && v != "" {
-		return v
-	}
-	return fallback
 }

@@ -28,20 +28,25 @@ var appBinary, emptyAppBinary binary
 // buildApp compiles app.go once per test binary.
 func buildApp(t testing.TB) string { return appBinary.build(t, ".", "stratus") }
 
-// build compiles the package in dir (relative to the repository) into a temporary folder.
+// build compiles the package in dir (relative to the repository) once and returns its path.
+// `go run -exec echo` prints where the go command keeps the executable in its build cache
+// instead of running it: the same cached binary `cdk synth` (go run . in cdk.json) runs, so the
+// link, the slowest step, happens once for the tests and the CLI alike.
 func (b *binary) build(t testing.TB, dir, name string) string {
 	t.Helper()
 	b.once.Do(func() {
-		tmp, err := os.MkdirTemp("", "stratus-"+name+"-*")
+		cmd := exec.Command("go", "run", "-exec", "echo", "./"+dir)
+		cmd.Dir = repoRoot
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
 		if err != nil {
-			b.err = err
+			b.err = &buildError{err, stderr.String()}
 			return
 		}
-		b.path = filepath.Join(tmp, name)
-		cmd := exec.Command("go", "build", "-o", b.path, "./"+dir)
-		cmd.Dir = repoRoot
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.err = &buildError{err, string(out)}
+		b.path = strings.TrimSpace(string(out))
+		if filepath.Base(b.path) != name {
+			b.err = fmt.Errorf("go run -exec echo ./%s printed %q, not an executable's path", dir, out)
 		}
 	})
 	require.NoError(t, b.err)

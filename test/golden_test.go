@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -73,6 +74,7 @@ func masked(t *testing.T, data []byte) map[string]any {
 	if rules, ok := doc["Rules"].(map[string]any); ok && rules["CheckBootstrapVersion"] != nil {
 		rules["CheckBootstrapVersion"] = "<cdk-generated>"
 	}
+	withoutCliMetadata(doc)
 	resources, _ := doc["Resources"].(map[string]any)
 	for _, r := range resources {
 		p, _ := get(r, "Properties").(map[string]any)
@@ -81,6 +83,33 @@ func masked(t *testing.T, data []byte) map[string]any {
 		}
 	}
 	return doc
+}
+
+// withoutCliMetadata removes from a decoded template what only the CDK CLI's synth adds (its
+// version reporting: the CDKMetadata resource and the condition it may carry; and each
+// resource's construct path and asset location), so that a template reads the same whether the tests synthesized it
+// or make test's `cdk synth` did (the harness shares the latter's assembly).
+func withoutCliMetadata(doc map[string]any) {
+	resources, _ := doc["Resources"].(map[string]any)
+	delete(resources, "CDKMetadata")
+	if conditions, ok := doc["Conditions"].(map[string]any); ok {
+		delete(conditions, "CDKMetadataAvailable")
+		if len(conditions) == 0 {
+			delete(doc, "Conditions")
+		}
+	}
+	for _, r := range resources {
+		if m, ok := get(r, "Metadata").(map[string]any); ok {
+			for key := range m {
+				if key == "aws:cdk:path" || strings.HasPrefix(key, "aws:asset:") {
+					delete(m, key)
+				}
+			}
+			if len(m) == 0 {
+				delete(r.(map[string]any), "Metadata")
+			}
+		}
+	}
 }
 
 // compareTemplates reports each section entry (resource, output, parameter…) of stack that was

@@ -25,6 +25,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/gates"
 	"github.com/stratus-platform/stratus/stacks"
 )
 
@@ -79,12 +80,16 @@ const fixtureDir = "test/testdata/config"
 
 // Fixtures synthesizes the fixture configs (test/testdata/config) once and shares the result.
 func Fixtures(t testing.TB) *Assembly {
-	return fixtures.get(t, "fixtures", loadDir(fixtureDir))
+	dir := ""
+	if same, err := sameYAML(filepath.Join(repoRoot, "config"), filepath.Join(repoRoot, fixtureDir)); err == nil && same {
+		dir = shared(t, "config") // config/ is the fixtures: make test's assembly of it is theirs
+	}
+	return fixtures.getOrRead(t, "fixtures", dir, loadDir(fixtureDir))
 }
 
 // SeedVariants synthesizes the seed variants in config/examples once and shares the result.
 func SeedVariants(t testing.TB) *Assembly {
-	return seedVariants.get(t, "seed variants", loadDir("config/examples"))
+	return seedVariants.getOrRead(t, "seed variants", shared(t, "config/examples"), loadDir("config/examples"))
 }
 
 // UserConfigs is config/ synthesized: whatever environments this checkout has. While config/
@@ -96,7 +101,7 @@ func UserConfigs(t testing.TB) *Assembly {
 	if same {
 		return Fixtures(t)
 	}
-	return userConfigs.get(t, "config", loadDir("config"))
+	return userConfigs.getOrRead(t, "config", shared(t, "config"), loadDir("config"))
 }
 
 // StagingWithOptions is the fixture staging environment with every opt-in turned on (an OTLP
@@ -155,6 +160,11 @@ func sameYAML(a, b string) (bool, error) {
 }
 
 func (s *sharedSynth) get(t testing.TB, what string, load func() ([]*config.Environment, error)) *Assembly {
+	return s.getOrRead(t, what, "", load)
+}
+
+// getOrRead is get, reading the assembly in sharedDir instead of synthesizing when it is not "".
+func (s *sharedSynth) getOrRead(t testing.TB, what, sharedDir string, load func() ([]*config.Environment, error)) *Assembly {
 	t.Helper()
 	s.once.Do(func() {
 		envs, err := load()
@@ -162,7 +172,11 @@ func (s *sharedSynth) get(t testing.TB, what string, load func() ([]*config.Envi
 			s.err = err
 			return
 		}
-		s.a, s.err = Synth(envs)
+		if sharedDir != "" {
+			s.a, s.err = ReadAssembly(sharedDir, envs)
+		} else {
+			s.a, s.err = Synth(envs)
+		}
 		if s.a != nil {
 			s.a.Name = what
 		}
@@ -180,37 +194,114 @@ func Synth(envs []*config.Environment) (a *Assembly, err error) {
 		return nil, err
 	}
 	app := NewTestApp(dir)
-	a = &Assembly{Dir: dir, Envs: map[string]*config.Environment{}, Templates: map[string]*Template{}}
 	for _, env := range envs {
 		if _, err := stacks.NewEnvironmentStage(app, env); err != nil {
 			return nil, err
 		}
+	}
+	app.Synth(nil)
+	return ReadAssembly(dir, envs)
+}
+
+// sharedAssemblyEnv names the folder of the assembly `make test` has just synthesized, with
+// validation, from config/ (and config/examples into its examples/ folder) before it runs the
+// unit tests. The harness reads it instead of synthesizing the same configs again; without the
+// variable (a plain `go test`) every assembly is synthesized here.
+const sharedAssemblyEnv = "STRATUS_SHARED_ASSEMBLY"
+
+// shared returns the stamped assembly of make test holding the configs in configDir (config or
+// config/examples), or "" when there is none to share.
+func shared(t testing.TB, configDir string) string {
+	root := os.Getenv(sharedAssemblyEnv)
+	if root == "" {
+		return ""
+	}
+	if !filepath.IsAbs(root) {
+		root = filepath.Join(repoRoot, root)
+	}
+	dir := root
+	if configDir != "config" {
+		dir = filepath.Join(root, strings.TrimPrefix(configDir, "config/"))
+	}
+	// Only what make stamped right after synthesizing it, unchanged since, stands in for a synth.
+	require.NoError(t, gates.Fresh(dir), "%s=%s", sharedAssemblyEnv, root)
+	return dir
+}
+
+// ReadAssembly reads the stacks of envs from the cloud assembly in dir: the top manifest's
+// nested assemblies (one per stage) and their stack artifacts, as plain JSON.
+func ReadAssembly(dir string, envs []*config.Environment) (*Assembly, error) {
+	a := &Assembly{Dir: dir, Envs: map[string]*config.Environment{}, Templates: map[string]*Template{}}
+	for _, env := range envs {
 		a.Envs[env.Name] = env
 	}
-	stackArtifacts := *app.Synth(nil).StacksRecursively()
-	names := map[string]string{} // artifact id -> stack name
-	for _, s := range stackArtifacts {
-		names[*s.Id()] = *s.StackName()
+	type artifact struct {
+		Type         string   `json:"type"`
+		Environment  string   `json:"environment"`
+		Dependencies []string `json:"dependencies"`
+		Properties   struct {
+			DirectoryName         string `json:"directoryName"`
+			TemplateFile          string `json:"templateFile"`
+			StackName             string `json:"stackName"`
+			TerminationProtection bool   `json:"terminationProtection"`
+		} `json:"properties"`
 	}
-	for _, s := range stackArtifacts {
-		tpl, err := readTemplate(*s.TemplateFullPath())
+	read := func(dir string) (map[string]artifact, error) {
+		var m struct {
+			Artifacts map[string]artifact `json:"artifacts"`
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 		if err != nil {
 			return nil, err
 		}
-		tpl.StackName, tpl.Region = *s.StackName(), *s.Environment().Region
-		for _, env := range envs {
-			if strings.HasPrefix(tpl.StackName, stacks.StageID(env.Name)+"-") {
-				tpl.Env = env
+		return m.Artifacts, json.Unmarshal(data, &m)
+	}
+	top, err := read(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, nested := range top {
+		if nested.Type != "cdk:cloud-assembly" {
+			continue
+		}
+		stageDir := filepath.Join(dir, nested.Properties.DirectoryName)
+		artifacts, err := read(stageDir)
+		if err != nil {
+			return nil, err
+		}
+		names := map[string]string{} // artifact id -> stack name
+		for id, s := range artifacts {
+			if s.Type == "aws:cloudformation:stack" {
+				names[id] = s.Properties.StackName
 			}
 		}
-		tpl.TerminationProtection = s.TerminationProtection() != nil && *s.TerminationProtection()
-		for _, d := range *s.Dependencies() {
-			if name, ok := names[*d.Id()]; ok {
-				tpl.DependsOn = append(tpl.DependsOn, name)
+		for _, s := range artifacts {
+			if s.Type != "aws:cloudformation:stack" {
+				continue
 			}
+			tpl, err := readTemplate(filepath.Join(stageDir, s.Properties.TemplateFile))
+			if err != nil {
+				return nil, err
+			}
+			tpl.StackName = s.Properties.StackName
+			tpl.Region = s.Environment[strings.LastIndex(s.Environment, "/")+1:]
+			for _, env := range envs {
+				if strings.HasPrefix(tpl.StackName, stacks.StageID(env.Name)+"-") {
+					tpl.Env = env
+				}
+			}
+			tpl.TerminationProtection = s.Properties.TerminationProtection
+			for _, d := range s.Dependencies {
+				if name, ok := names[d]; ok {
+					tpl.DependsOn = append(tpl.DependsOn, name)
+				}
+			}
+			sort.Strings(tpl.DependsOn)
+			a.Templates[tpl.StackName] = tpl
 		}
-		sort.Strings(tpl.DependsOn)
-		a.Templates[tpl.StackName] = tpl
+	}
+	if len(a.Templates) == 0 {
+		return nil, fmt.Errorf("%s: the assembly holds no stack", dir)
 	}
 	return a, nil
 }
@@ -231,6 +322,7 @@ func readTemplate(path string) (*Template, error) {
 	if err := json.Unmarshal(data, tpl); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	delete(tpl.Resources, "CDKMetadata") // the CLI's version reporting (see withoutCliMetadata)
 	return tpl, nil
 }
 

@@ -1,0 +1,56 @@
+// Package clicontext reads the context the CDK CLI hands an app (cdk.json's context and every
+// `-c key=value`) straight from the process environment, without the jsii runtime.
+//
+// The app reads its configDir and env keys this way so that it can load and validate the config
+// before it starts the runtime: a bad file then fails in milliseconds rather than after a Node
+// process has loaded aws-cdk-lib. aws-cdk-lib's App reads the same two sources.
+package clicontext
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+)
+
+const (
+	// Env is the variable holding the context as a JSON object.
+	Env = "CDK_CONTEXT_JSON"
+	// OverflowEnv names a JSON file with the keys that did not fit into Env (the CLI splits the
+	// context when the environment would pass the operating system's size limit).
+	OverflowEnv = "CONTEXT_OVERFLOW_LOCATION_ENV"
+)
+
+// Context is the CLI's context: the keys of Env and of the overflow file.
+type Context map[string]any
+
+// Read returns the context of this process's environment; it is empty when the app was not
+// started by the CLI and no variable is set.
+func Read() (Context, error) {
+	ctx := Context{}
+	if raw := os.Getenv(Env); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &ctx); err != nil {
+			return nil, fmt.Errorf("%s: not a JSON object: %w", Env, err)
+		}
+	}
+	if file := os.Getenv(OverflowEnv); file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", OverflowEnv, err)
+		}
+		overflow := Context{}
+		if err := json.Unmarshal(data, &overflow); err != nil {
+			return nil, fmt.Errorf("%s (%s): not a JSON object: %w", OverflowEnv, file, err)
+		}
+		maps.Copy(ctx, overflow)
+	}
+	return ctx, nil
+}
+
+// String is the key's value when it is a non-empty string, else fallback.
+func (c Context) String(key, fallback string) string {
+	if v, ok := c[key].(string); ok && v != "" {
+		return v
+	}
+	return fallback
+}
