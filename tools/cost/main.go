@@ -70,7 +70,11 @@ func generate(dirs []string, out, readme string) (gendoc.Files, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		text, err := gendoc.Splice(string(b), "cost", summary(estimates))
+		rel, err := filepath.Rel(filepath.Dir(readme), out)
+		if err != nil {
+			return nil, "", err
+		}
+		text, err := gendoc.Splice(string(b), "cost", summary(estimates, filepath.ToSlash(rel)))
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %w", readme, err)
 		}

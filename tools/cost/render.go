@@ -26,7 +26,7 @@ assumed in the price table (each row says its assumption); scale it to your traf
 above the desired counts, data transfer between regions and AZs, and support plans are not included.
 
 `, strings.Join(sources, ", "), p.HoursPerMonth, p.Currency, p.Taken)
-	b.WriteString(summary(estimates))
+	b.WriteString(summary(estimates, ""))
 	for _, e := range estimates {
 		fmt.Fprintf(&b, "\n## %s\n\n", e.Env)
 		b.WriteString("| region | fixed | usage (assumed) | total |\n|---|--:|--:|--:|\n")
@@ -48,13 +48,14 @@ above the desired counts, data transfer between regions and AZs, and support pla
 	return b.String()
 }
 
-// summary is the table of every environment's totals, also shown in the README.
-func summary(estimates []*Estimate) string {
+// summary is the table of every environment's totals, also shown in the README; link leads to
+// the document holding the itemized estimates ("" when the table is in it).
+func summary(estimates []*Estimate, link string) string {
 	var b strings.Builder
 	b.WriteString("| environment | regions | fixed per month | with assumed usage |\n|---|---|--:|--:|\n")
 	for _, e := range estimates {
 		f, u := total(e.Fixed, ""), total(e.Usage, "")
-		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s |\n", e.Env, e.Env, strings.Join(e.Regions, ", "), money(f), money(f+u))
+		fmt.Fprintf(&b, "| [%s](%s#%s) | %s | %s | %s |\n", e.Env, link, e.Env, strings.Join(e.Regions, ", "), money(f), money(f+u))
 	}
 	return b.String()
 }
