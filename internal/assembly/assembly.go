@@ -172,31 +172,41 @@ func readStacks(dir string, m *manifest) (*Stage, error) {
 		if i := strings.LastIndex(name, "/"); i >= 0 {
 			name = name[i+1:]
 		}
-		st := &Stack{ArtifactID: id, Name: name, Account: account, Region: region, outputs: map[string]any{}}
+		st, err := ReadStack(filepath.Join(dir, a.Properties.TemplateFile), name, account, region)
+		if err != nil {
+			return nil, err
+		}
+		st.ArtifactID = id
 		for _, d := range a.Dependencies {
 			if isStack[d] {
 				st.DependsOn = append(st.DependsOn, d)
-			}
-		}
-		var t template
-		if err := readJSON(filepath.Join(dir, a.Properties.TemplateFile), &t); err != nil {
-			return nil, err
-		}
-		for _, lid := range sortedKeys(t.Resources) {
-			r := t.Resources[lid]
-			st.Resources = append(st.Resources, &Resource{Stack: st, LogicalID: lid, Type: r.Type, Properties: r.Properties})
-		}
-		for _, o := range t.Outputs {
-			if o.Export != nil {
-				if n, ok := o.Export.Name.(string); ok {
-					st.outputs[n] = o.Value
-				}
 			}
 		}
 		stage.Stacks = append(stage.Stacks, st)
 	}
 	sort.SliceStable(stage.Stacks, func(i, j int) bool { return stage.Stacks[i].Name < stage.Stacks[j].Name })
 	return stage, nil
+}
+
+// ReadStack reads one template as the stack name in account and region.
+func ReadStack(path, name, account, region string) (*Stack, error) {
+	var t template
+	if err := readJSON(path, &t); err != nil {
+		return nil, err
+	}
+	st := &Stack{ArtifactID: name, Name: name, Account: account, Region: region, outputs: map[string]any{}}
+	for _, lid := range sortedKeys(t.Resources) {
+		r := t.Resources[lid]
+		st.Resources = append(st.Resources, &Resource{Stack: st, LogicalID: lid, Type: r.Type, Properties: r.Properties})
+	}
+	for _, o := range t.Outputs {
+		if o.Export != nil {
+			if n, ok := o.Export.Name.(string); ok {
+				st.outputs[n] = o.Value
+			}
+		}
+	}
+	return st, nil
 }
 
 func parseEnvironment(env string) (account, region string, ok bool) {
