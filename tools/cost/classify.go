@@ -53,6 +53,9 @@ var priced = map[string]pricer{
 	"AWS::Config::ConfigRule":                    usage("AWS Config rule evaluations", "config-evaluation", "configEvaluations", "%g evaluations per rule"),
 	"AWS::Backup::BackupPlan":                    usage("AWS Backup storage", "backup-gb", "backupGB", "%g GB per backup plan"),
 	"AWS::CloudTrail::Trail":                     usage("CloudTrail data events (the first copy of management events is free)", "cloudtrail-data-events-100k", "cloudtrailDataEvents100k", "%g × 100,000 data events per trail"),
+	"AWS::KMS::ReplicaKey":                       fixed("KMS multi-Region replica key", "kms-key-month", false),
+	"AWS::Synthetics::Canary":                    canary,
+	"AWS::CodePipeline::Pipeline":                pipeline,
 	"AWS::SQS::Queue":                            usage("SQS requests", "sqs-million", "sqsRequestsMillion", "%g million requests per queue"),
 	"AWS::SNS::Topic":                            usage("SNS publishes", "sns-million", "snsPublishesMillion", "%g million publishes per topic"),
 }
@@ -423,4 +426,27 @@ func tasks(n float64) string {
 		return "1 task"
 	}
 	return fmt.Sprintf("%g tasks", n)
+}
+
+// canary prices a Synthetics canary's runs from its schedule, "rate(<n> minute[s]|hour[s])".
+func canary(r *assembly.Resource, c *pricing) []line {
+	var n float64
+	var unit string
+	if _, err := fmt.Sscanf(r.Str("Schedule", "Expression"), "rate(%g %s", &n, &unit); err != nil || n <= 0 {
+		c.fail(fmt.Errorf("%s: schedule %q is not rate(<n> minutes|hours)", r, r.Str("Schedule", "Expression")))
+		return nil
+	}
+	minutes := n
+	if strings.HasPrefix(unit, "hour") {
+		minutes = n * 60
+	}
+	return []line{{what: fmt.Sprintf("Synthetics canary every %g minutes", minutes), key: "canary-run", qty: c.hours * 60 / minutes}}
+}
+
+// pipeline prices a V1 pipeline per month; V2 pipelines are billed per action minute (usage).
+func pipeline(r *assembly.Resource, _ *pricing) []line {
+	if r.Str("PipelineType") == "V1" {
+		return []line{{what: "CodePipeline V1 pipeline", key: "codepipeline-v1-month", qty: 1}}
+	}
+	return nil
 }

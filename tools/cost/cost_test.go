@@ -263,3 +263,54 @@ func TestMoneyAndQuantities(t *testing.T) {
 	assert.Equal(t, "182.5", quantity(item{count: 1, qty: 182.5, per: 182.5}))
 	assert.False(t, math.IsNaN(total(nil, "")))
 }
+
+// The pricers of types the shipped configs do not use yet (EC2 tiers, canaries, RDS instances,
+// Serverless v2, Valkey) read their sizes from the template.
+func TestPricersReadSizesFromTheTemplate(t *testing.T) {
+	template := `{"Resources": {
+	  "Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {"InstanceType": "t3.small",
+	    "BlockDeviceMappings": [{"Ebs": {"VolumeSize": 30, "VolumeType": "gp3"}}]}}},
+	  "Asg": {"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": {"MinSize": "2", "MaxSize": "4", "LaunchTemplate": {"LaunchTemplateId": {"Ref": "Lt"}}}},
+	  "Canary": {"Type": "AWS::Synthetics::Canary", "Properties": {"Schedule": {"Expression": "rate(5 minutes)"}}},
+	  "Pipeline": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {"PipelineType": "V1"}},
+	  "PipelineV2": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {"PipelineType": "V2"}},
+	  "Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {"Engine": "valkey", "CacheNodeType": "cache.r7g.large", "NumNodeGroups": 2, "ReplicasPerNodeGroup": 1}},
+	  "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "postgres", "DBInstanceClass": "db.t3.medium", "MultiAZ": true, "AllocatedStorage": "100"}},
+	  "Serverless": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine": "aurora-postgresql", "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4}}},
+	  "Writer": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "aurora-postgresql", "DBInstanceClass": "db.serverless", "DBClusterIdentifier": {"Ref": "Serverless"}}},
+	  "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Metrics": [{"MetricStat": {}}, {"MetricStat": {}}, {"Expression": "m1+m2"}]}},
+	  "FastAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Period": 10}}
+	}}`
+	path := filepath.Join(t.TempDir(), "t.template.json")
+	require.NoError(t, os.WriteFile(path, []byte(template), 0o644))
+	st, err := assembly.ReadStack(path, "Tier-us-east-1", "123456789012", "us-east-1")
+	require.NoError(t, err)
+	e, err := estimate(&assembly.Stage{ID: "T", Env: "t", Stacks: []*assembly.Stack{st}}, prices(t))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		what string
+		want float64
+	}{
+		{"EC2 t3.small", 2 * 730 * 0.0208},
+		{"EBS gp3", 2 * 30 * 0.08},
+		{"Synthetics canary every 5 minutes", 730 * 12 * 0.0012},
+		{"CodePipeline V1 pipeline", 1},
+		{"ElastiCache valkey cache.r7g.large", 4 * 730 * 0.1752},
+		{"RDS postgres db.t3.medium Multi-AZ", 2 * 730 * 0.072},
+		{"RDS storage", 2 * 100 * 0.115},
+		{"Aurora Serverless v2 instance at its minimum 0.5 ACU", 0.5 * 730 * 0.12},
+		{"CloudWatch alarm metrics", 2 * 0.10},
+		{"CloudWatch alarm metrics (high resolution)", 0.30},
+	} {
+		assert.InDelta(t, c.want, monthly(t, e.Fixed, "us-east-1", c.what), 1e-9, c.what)
+	}
+	assert.Len(t, e.Fixed, 10, "a V2 pipeline has no fixed price")
+
+	bad := strings.Replace(template, "rate(5 minutes)", "cron(0 * * * ? *)", 1)
+	require.NoError(t, os.WriteFile(path, []byte(bad), 0o644))
+	st, err = assembly.ReadStack(path, "Tier-us-east-1", "123456789012", "us-east-1")
+	require.NoError(t, err)
+	_, err = estimate(&assembly.Stage{ID: "T", Env: "t", Stacks: []*assembly.Stack{st}}, prices(t))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `Tier-us-east-1/Canary (AWS::Synthetics::Canary): schedule "cron(0 * * * ? *)" is not rate(<n> minutes|hours)`)
+}

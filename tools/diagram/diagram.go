@@ -53,6 +53,10 @@ var kinds = map[string]kind{
 	"AWS::CloudWatch::Alarm":                     {label: "CloudWatch alarm", aggregate: true},
 	"AWS::CloudWatch::CompositeAlarm":            {label: "CloudWatch composite alarm", aggregate: true},
 	"AWS::CloudWatch::Dashboard":                 {label: "CloudWatch dashboard"},
+	"AWS::Synthetics::Canary":                    {label: "Synthetics canary"},
+	"AWS::GuardDuty::Detector":                   {label: "GuardDuty"},
+	"AWS::SecurityHub::Hub":                      {label: "Security Hub"},
+	"AWS::AccessAnalyzer::Analyzer":              {label: "IAM Access Analyzer"},
 	"AWS::SNS::Topic":                            {label: "SNS topic"},
 	"AWS::SQS::Queue":                            {label: "SQS queue"},
 	"AWS::Cognito::UserPool":                     {label: "Cognito user pool"},
@@ -75,7 +79,10 @@ var hidden = []string{
 	"AWS::CloudFront::Function", "AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::*Policy",
 	"AWS::WAFv2::LoggingConfiguration", "AWS::WAFv2::WebACLAssociation", "AWS::S3::BucketPolicy",
 	"AWS::Route53::RecordSet*", "AWS::SNS::*Policy", "AWS::SNS::Subscription", "AWS::SQS::QueuePolicy",
-	"AWS::Backup::BackupSelection",
+	"AWS::Backup::BackupSelection", "AWS::Backup::BackupVaultPolicy", "AWS::Events::*", "AWS::RAM::*",
+	"AWS::Config::DeliveryChannel", "AWS::Cognito::UserPool?*", "AWS::AutoScaling::ScalingPolicy",
+	"AWS::AutoScaling::LifecycleHook", "AWS::AutoScaling::ScheduledAction", "AWS::CloudWatch::AnomalyDetector",
+	"AWS::WAFv2::IPSet", "AWS::WAFv2::RegexPatternSet", "AWS::CodeStarConnections::*", "AWS::XRay::*",
 }
 
 // through are the types a connection may pass through: a load balancer reaches its services
@@ -95,6 +102,7 @@ var through = map[string]bool{
 	"AWS::EC2::TransitGatewayVpcAttachment":         true,
 	"AWS::EC2::TransitGatewayPeeringAttachment":     true,
 	"AWS::EC2::TransitGatewayRouteTableAssociation": true,
+	"AWS::SNS::Subscription":                        true,
 }
 
 // link is a connection worth drawing: from a resource of one type to one of another, found
@@ -118,7 +126,14 @@ var links = []link{
 	{from: "AWS::ECS::Service", to: "AWS::ElastiCache::ReplicationGroup"},
 	{from: "AWS::ECS::Service", to: "AWS::SQS::Queue"},
 	{from: "AWS::ECS::Service", to: "AWS::SNS::Topic"},
+	{from: "AWS::ElasticLoadBalancingV2::LoadBalancer", to: "AWS::Cognito::UserPool", label: "authenticates"},
+	{from: "AWS::AutoScaling::AutoScalingGroup", to: "AWS::RDS::DBCluster"},
+	{from: "AWS::AutoScaling::AutoScalingGroup", to: "AWS::RDS::DBInstance"},
+	{from: "AWS::AutoScaling::AutoScalingGroup", to: "AWS::ElastiCache::ReplicationGroup"},
+	{from: "AWS::AutoScaling::AutoScalingGroup", to: "AWS::SQS::Queue"},
+	{from: "AWS::AutoScaling::AutoScalingGroup", to: "AWS::SNS::Topic"},
 	{from: "AWS::SNS::Topic", to: "AWS::SQS::Queue"},
+	{from: "AWS::CloudWatch::Alarm", to: "AWS::SNS::Topic", label: "notifies"},
 	{from: "AWS::RDS::DBCluster", to: "AWS::RDS::DBCluster", label: "replicates", dotted: true},
 	{from: "AWS::RDS::DBInstance", to: "AWS::RDS::DBInstance", label: "replicates", dotted: true},
 	{from: "AWS::ElastiCache::ReplicationGroup", to: "AWS::ElastiCache::ReplicationGroup", label: "replicates", dotted: true},
