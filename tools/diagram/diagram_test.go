@@ -86,3 +86,21 @@ func TestReadmeNeedsMarkersAndTheEnvironment(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `no environment "prod"`)
 }
+
+// A link names drawn types and passes through hidden ones only: a typo in a type name would
+// otherwise silently drop a connection.
+func TestTypeTablesAgree(t *testing.T) {
+	for _, l := range links {
+		assert.Contains(t, kinds, l.from, "link from")
+		assert.Contains(t, kinds, l.to, "link to")
+	}
+	for typ := range through {
+		assert.True(t, hiddenType(typ), "%s is passed through, so it is not drawn", typ)
+	}
+	for from, to := range regionLinks {
+		assert.True(t, hiddenType(from), from)
+		assert.Contains(t, kinds, to)
+	}
+	assert.False(t, hiddenType("AWS::Example::Thing"), "unknown types are drawn")
+	assert.True(t, hiddenType("AWS::IAM::Role"))
+}
