@@ -107,6 +107,10 @@ func Read(dir string) ([]*Stage, error) {
 		return nil, err
 	}
 	if len(top.Stacks) > 0 {
+		top.Env = envName(top)
+		if top.Env == "" {
+			top.Env = "app"
+		}
 		stages = append(stages, top)
 	}
 	for _, id := range sortedKeys(m.Artifacts) {

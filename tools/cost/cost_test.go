@@ -204,18 +204,24 @@ func TestClassificationIsExplicit(t *testing.T) {
 	assert.Equal(t, "IAM is free", reason)
 }
 
-func TestCheckFailsOnAStaleEstimate(t *testing.T) {
-	dir := t.TempDir()
-	stages := filepath.Join(dir, "cdk.out")
+// pricedFixture copies the fixture without the secondary region's stack (and so without its
+// made-up resource type) and returns the copy's folder.
+func pricedFixture(t *testing.T) string {
+	t.Helper()
+	stages := filepath.Join(t.TempDir(), "cdk.out")
 	copyDir(t, fixture, stages)
 	require.NoError(t, os.Remove(filepath.Join(stages, "assembly-Test", "TestDataeuwest1.template.json")))
-	// Without the secondary region's stack (and its unclassified resource) the fixture prices.
 	manifest := filepath.Join(stages, "assembly-Test", "manifest.json")
 	b, err := os.ReadFile(manifest)
 	require.NoError(t, err)
 	b = regexp.MustCompile(`(?s)"TestDataeuwest1": \{.*?"type": "aws:cloudformation:stack"\n  \},`).ReplaceAll(b, nil)
 	require.NoError(t, os.WriteFile(manifest, b, 0o644))
+	return stages
+}
 
+func TestCheckFailsOnAStaleEstimate(t *testing.T) {
+	stages := pricedFixture(t)
+	dir := t.TempDir()
 	out, readme := filepath.Join(dir, "cost.md"), filepath.Join(dir, "README.md")
 	require.NoError(t, os.WriteFile(readme, []byte("<!-- begin cost -->\n<!-- end cost -->\n"), 0o644))
 	files, doc, err := generate([]string{stages}, out, readme)
@@ -313,4 +319,13 @@ func TestPricersReadSizesFromTheTemplate(t *testing.T) {
 	_, err = estimate(&assembly.Stage{ID: "T", Env: "t", Stacks: []*assembly.Stack{st}}, prices(t))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `Tier-us-east-1/Canary (AWS::Synthetics::Canary): schedule "cron(0 * * * ? *)" is not rate(<n> minutes|hours)`)
+}
+
+func TestAnEnvironmentTwiceIsAnError(t *testing.T) {
+	dir := pricedFixture(t)
+	_, _, err := generate([]string{dir}, filepath.Join(t.TempDir(), "cost.md"), "")
+	require.NoError(t, err)
+	_, _, err = generate([]string{dir, dir}, filepath.Join(t.TempDir(), "cost.md"), "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `a second environment named "test"`)
 }

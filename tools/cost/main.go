@@ -49,12 +49,17 @@ func generate(dirs []string, out, readme string) (gendoc.Files, string, error) {
 	}
 	var estimates []*Estimate
 	var sources []string
+	seen := map[string]bool{}
 	for _, dir := range dirs {
 		stages, err := assembly.Read(dir)
 		if err != nil {
 			return nil, "", err
 		}
 		for _, s := range stages {
+			if seen[s.Env] {
+				return nil, "", fmt.Errorf("%s: a second environment named %q (each needs its own estimate)", dir, s.Env)
+			}
+			seen[s.Env] = true
 			e, err := estimate(s, p)
 			if err != nil {
 				return nil, "", err

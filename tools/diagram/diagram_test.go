@@ -104,3 +104,9 @@ func TestTypeTablesAgree(t *testing.T) {
 	assert.False(t, hiddenType("AWS::Example::Thing"), "unknown types are drawn")
 	assert.True(t, hiddenType("AWS::IAM::Role"))
 }
+
+func TestAnEnvironmentTwiceIsAnError(t *testing.T) {
+	err := run([]string{fixture, fixture}, t.TempDir(), "", "test", false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `a second environment named "test"`)
+}
