@@ -445,8 +445,13 @@ func alarm(r *assembly.Resource, _ *pricing) []line {
 	if list, _ := r.Prop("Metrics").([]any); len(list) > 0 {
 		metrics = 0
 		for _, m := range list {
-			if _, ok := m.(map[string]any)["MetricStat"]; ok {
+			entry, _ := m.(map[string]any)
+			if _, ok := entry["MetricStat"]; ok {
 				metrics++
+			}
+			// An anomaly detection band bills as the two metrics of its bounds.
+			if e, _ := entry["Expression"].(string); strings.Contains(e, "ANOMALY_DETECTION_BAND") {
+				metrics += 2
 			}
 		}
 	}

@@ -285,7 +285,8 @@ func TestPricersReadSizesFromTheTemplate(t *testing.T) {
 	  "Serverless": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine": "aurora-postgresql", "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4}}},
 	  "Writer": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "aurora-postgresql", "DBInstanceClass": "db.serverless", "DBClusterIdentifier": {"Ref": "Serverless"}}},
 	  "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Metrics": [{"MetricStat": {}}, {"MetricStat": {}}, {"Expression": "m1+m2"}]}},
-	  "FastAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Period": 10}}
+	  "FastAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Period": 10}},
+	  "AnomalyAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"ThresholdMetricId": "ad1", "Metrics": [{"Id": "m1", "MetricStat": {}}, {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"}]}}
 	}}`
 	path := filepath.Join(t.TempDir(), "t.template.json")
 	require.NoError(t, os.WriteFile(path, []byte(template), 0o644))
@@ -305,7 +306,7 @@ func TestPricersReadSizesFromTheTemplate(t *testing.T) {
 		{"RDS postgres db.t3.medium Multi-AZ", 2 * 730 * 0.072},
 		{"RDS storage", 2 * 100 * 0.115},
 		{"Aurora Serverless v2 instance at its minimum 0.5 ACU", 0.5 * 730 * 0.12},
-		{"CloudWatch alarm metrics", 2 * 0.10},
+		{"CloudWatch alarm metrics", (2 + 3) * 0.10}, // two metrics of the math alarm, three of the anomaly band
 		{"CloudWatch alarm metrics (high resolution)", 0.30},
 	} {
 		assert.InDelta(t, c.want, monthly(t, e.Fixed, "us-east-1", c.what), 1e-9, c.what)
