@@ -14,9 +14,10 @@ func render(estimates []*Estimate, p *Prices, sources []string) string {
 
 What each shipped environment and seed example costs per month (%g hours), in %s, from the resources
 its templates declare and the list prices in [tools/cost/prices.yaml](../tools/cost/prices.yaml),
-taken %s for us-east-1, eu-west-1 and us-west-2. They are public on-demand list prices written
-down from the AWS pricing pages as known on that date (not fetched from the Price List API), before
-free tiers, savings plans, reserved capacity, support and tax. Global services (CloudFront, Route 53,
+dated %s, for us-east-1, eu-west-1 and us-west-2. They are public on-demand list prices as their
+author knew them on that date, written down without querying the AWS Price List API: check the
+rows that matter to you before relying on a figure. They are before free tiers, savings plans,
+reserved capacity, support and tax. Global services (CloudFront, Route 53,
 WAF for CloudFront) are listed as "global" at us-east-1 prices.
 
 **Fixed** is what the environment costs idle: hourly and monthly prices of what it runs (NAT
