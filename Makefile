@@ -45,7 +45,7 @@ place = if diff -rq -x examples $(call staging,$(1)) $(1) >/dev/null 2>&1; then 
 # seeds writes into what synth replaces: one at a time (make test stages both side by side).
 .NOTPARALLEL:
 
-.PHONY: synth seeds assemblies test vet unit sample gates lint bench clean deps
+.PHONY: synth seeds assemblies test vet unit sample gates lint bench clean deps diagram cost
 
 synth: deps
 	@$(call stage,$(OUT),$(CONTEXT))
@@ -55,6 +55,8 @@ synth: deps
 # Node process), then placed, so the unit tests and the gates read exactly what this run made.
 test: deps lint vet assemblies unit sample
 	go run ./tools/gates $(OUT)
+	$(if $(ENV)$(CONFIG_DIR),@echo 'diagram and cost not checked: the committed outputs cover all shipped configs',go run ./tools/diagram -check $(ASSEMBLIES))
+	$(if $(ENV)$(CONFIG_DIR),@true,go run ./tools/cost -check $(ASSEMBLIES))
 
 assemblies: deps
 	@( $(call stage,$(OUT),$(CONTEXT)) ) & app=$$!; \
@@ -119,6 +121,17 @@ seeds: deps
 # run synthesized: gates reads no assembly that changed after make stamped it.
 gates: synth seeds
 	go run ./tools/gates $(OUT)
+
+# The architecture diagrams (docs/diagrams, the README's prod diagram) and the monthly cost estimate
+# (docs/cost.md, the README's summary) are generated from the synthesized assemblies, offline:
+# `make diagram cost` after `make synth` (the seed examples are synthesized when missing).
+# make test fails when a committed output is stale.
+ASSEMBLIES = $(OUT) $(OUT)/examples
+
+diagram cost:
+	@[ -e $(OUT)/manifest.json ] || { echo "$(OUT): no cloud assembly; run make synth first"; exit 1; }
+	@[ -e $(OUT)/examples/manifest.json ] || $(MAKE) --no-print-directory seeds
+	go run ./tools/$@ $(ASSEMBLIES)
 
 bench: deps
 	CDK_VALIDATION=false go test -run '^$$' -bench . -benchtime 3x ./test
