@@ -122,6 +122,12 @@ const (
 // of 60; Stratus offers the usual ones.
 var AlarmPeriodSeconds = []int{60, 300, 900, 3600}
 
+// belowAlarms breach when their statistic falls below the threshold.
+var belowAlarms = []string{"databaseFreeableMemory", "databaseFreeStorage", "healthCheckFailed"}
+
+// Below reports whether a breaches below its threshold (otherwise at or above it).
+func (a Alarm) Below() bool { return slices.Contains(belowAlarms, a.Name) }
+
 // AlarmNames returns the catalog's names in order.
 func AlarmNames() []string {
 	out := make([]string, len(Alarms))
@@ -150,10 +156,12 @@ var Runbooks = []string{
 // instance class ("db.r6g.large"): LEAST(memory/9531392, 5000), the parameter groups' default
 // formula. It returns 0 for a class whose memory it cannot tell (serverless, unknown families).
 func DatabaseMaxConnections(class string) int {
-	mib := classMemoryMiB(class)
-	if mib == 0 {
-		return 0
-	}
+	return MaxConnectionsForMemory(classMemoryMiB(class))
+}
+
+// MaxConnectionsForMemory is the default max_connections of an instance with mib MiB of memory
+// (Aurora Serverless v2: 2048 MiB per ACU of its maximum capacity), or 0 for 0.
+func MaxConnectionsForMemory(mib int) int {
 	return min(int(float64(mib)*1024*1024/9531392), 5000)
 }
 
