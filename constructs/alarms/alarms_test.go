@@ -68,8 +68,8 @@ func TestAlarmsNotifyNameTheirRunbookAndCompose(t *testing.T) {
 			"Threshold":          85,
 			"ComparisonOperator": "GreaterThanOrEqualToThreshold",
 			"EvaluationPeriods":  5, "DatapointsToAlarm": 5,
-			"TreatMissingData":   "notBreaching",
-			"AlarmActions":       []any{topicRef}, "OKActions": []any{topicRef},
+			"TreatMissingData": "notBreaching",
+			"AlarmActions":     []any{topicRef}, "OKActions": []any{topicRef},
 		})
 		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
 			"AlarmName": "stratus-prod-us-east-1-api-memoryLow", "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "ignore",
