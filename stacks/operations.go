@@ -19,6 +19,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/edge"
 	"github.com/stratus-platform/stratus/constructs/slo"
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 // This file wires observability (config's observability section) into the alerting, alarms,
@@ -160,7 +161,7 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 		return metric("ECS/ContainerInsights", metricName, "Average", p, map[string]*string{"ClusterName": clusterName, "ServiceName": serviceName})
 	}
 	prefix := AlarmPrefix(env, region, name)
-	a, err := newAlarms(stack, env, "Alarms", alarms.AlarmsProps{
+	a, err := newAlarms(stack, env, naming.Pascal(name)+"Alarms", alarms.AlarmsProps{
 		Prefix: prefix,
 		Specs: []alarms.Spec{
 			spec(env, "target5xxRate", 1, func(p awscdk.Duration) cw.IMetric {
@@ -184,7 +185,7 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 	}
 	o := &ServiceObservability{Alarms: a}
 	objectives := env.Observability.SLO
-	if o.Availability, err = newSLO(stack, env, "AvailabilitySlo", slo.SLOProps{
+	if o.Availability, err = newSLO(stack, env, naming.Pascal(name)+"AvailabilitySlo", slo.SLOProps{
 		Name: prefix + "-availability", Objective: objectives.Availability, Runbook: limits.FastBurn.Runbook,
 		Indicator: slo.Ratio{Bad: fiveXX(alarms.Period(60)), Total: requests(alarms.Period(60))},
 		What:      name + " availability (responses that are not target 5xx)",
@@ -192,7 +193,7 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 		return nil, err
 	}
 	bound := float64(objectives.LatencyThresholdMs) / 1000
-	if o.Latency, err = newSLO(stack, env, "LatencySlo", slo.SLOProps{
+	if o.Latency, err = newSLO(stack, env, naming.Pascal(name)+"LatencySlo", slo.SLOProps{
 		Name: prefix + "-latency", Objective: objectives.Latency, Runbook: limits.LatencyRunbook,
 		Indicator: slo.Rank{Metric: m.TargetResponseTime(opts(*cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound)), alarms.Period(60)))},
 		What:      fmt.Sprintf("%s latency (responses within %d ms)", name, objectives.LatencyThresholdMs),
@@ -247,7 +248,7 @@ func databaseAlarms(stack awscdk.Stack, env *config.Environment, region, owner s
 	if db.Secondary {
 		specs = append(specs, spec(env, "globalDatabaseLag", 1, rds("AuroraGlobalDBReplicationLag", "Maximum")))
 	}
-	return newAlarms(stack, env, "DatabaseAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region, owner), Specs: specs}, action)
+	return newAlarms(stack, env, naming.Pascal(owner)+"DatabaseAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region, owner), Specs: specs}, action)
 }
 
 // maxConnections is the default max_connections of env's database instances: the instance
