@@ -188,3 +188,10 @@ func TestDatabaseMaxConnections(t *testing.T) {
 		assert.Equal(t, want, DatabaseMaxConnections(class), class)
 	}
 }
+
+func TestBelowAlarmsAreTheOnesWhoseWhatSaysBelow(t *testing.T) {
+	for _, a := range Alarms {
+		assert.Equal(t, strings.Contains(a.What, "below Threshold"), a.Below(), a.Name)
+	}
+	assert.Equal(t, 225, MaxConnectionsForMemory(2048), "1 ACU of Serverless v2")
+}
