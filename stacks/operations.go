@@ -119,11 +119,10 @@ func natAlarms(stack awscdk.Stack, env *config.Environment, region string, ids [
 // others (the NAT alarms).
 func loadBalancerAlarms(stack awscdk.Stack, env *config.Environment, region string, lb elbv2.ApplicationLoadBalancer, others []cw.IAlarm, action cw.IAlarmAction) (*alarms.Alarms, error) {
 	m := lb.Metrics()
-	stat := &cw.MetricOptions{Statistic: jsii.String("Sum")}
+	// The load balancer's counts, summed over each period.
 	with := func(f func(*cw.MetricOptions) cw.Metric) func(awscdk.Duration) cw.IMetric {
-		return func(p awscdk.Duration) cw.IMetric { return f(&cw.MetricOptions{Statistic: stat.Statistic, Period: p}) }
+		return func(p awscdk.Duration) cw.IMetric { return f(&cw.MetricOptions{Statistic: jsii.String("Sum"), Period: p}) }
 	}
-	members := []string{"elb5xx", "rejectedConnections"}
 	return newAlarms(stack, env, "LoadBalancerAlarms", alarms.AlarmsProps{
 		Prefix: AlarmPrefix(env, region),
 		Specs: []alarms.Spec{
@@ -132,7 +131,7 @@ func loadBalancerAlarms(stack awscdk.Stack, env *config.Environment, region stri
 			spec(env, "tlsNegotiationErrors", 1, with(m.ClientTlsNegotiationErrorCount)),
 		},
 		Composite: &alarms.Composite{
-			Name: limits.RegionUnhealthy.Name, Members: members, Others: others,
+			Name: limits.RegionUnhealthy.Name, Members: []string{"elb5xx", "rejectedConnections"}, Others: others,
 			Severity: limits.RegionUnhealthy.Severity, Runbook: limits.RegionUnhealthy.Runbook, What: limits.RegionUnhealthy.What + " in " + region,
 		},
 	}, action)
