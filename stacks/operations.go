@@ -121,7 +121,9 @@ func loadBalancerAlarms(stack awscdk.Stack, env *config.Environment, region stri
 	m := lb.Metrics()
 	// The load balancer's counts, summed over each period.
 	with := func(f func(*cw.MetricOptions) cw.Metric) func(awscdk.Duration) cw.IMetric {
-		return func(p awscdk.Duration) cw.IMetric { return f(&cw.MetricOptions{Statistic: jsii.String("Sum"), Period: p}) }
+		return func(p awscdk.Duration) cw.IMetric {
+			return f(&cw.MetricOptions{Statistic: jsii.String("Sum"), Period: p})
+		}
 	}
 	return newAlarms(stack, env, "LoadBalancerAlarms", alarms.AlarmsProps{
 		Prefix: AlarmPrefix(env, region),
