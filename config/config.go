@@ -138,6 +138,8 @@ type Environment struct {
 	// Tags (yaml "tags") are extra tags for every resource; "project" and "environment" are set
 	// by the app itself and so cannot be given here. Never nil.
 	Tags map[string]string
+	// Observability (yaml "observability") configures alarms, notifications and SLOs.
+	Observability Observability
 }
 
 // Region is one region's VPC layout. Subnets are always filled in after Load, derived or not.

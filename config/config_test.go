@@ -129,7 +129,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown top-level key lists the top-level keys",
 			edits: []edit{{"cache:\n", "alarms:\n  email: ops@example.com\ncache:\n"}},
-			want:  []string{":17: alarms: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)"},
+			want:  []string{":17: alarms: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags, observability)"},
 		},
 		{
 			name:  "an unknown key in an availability zone lists the AZ keys",
@@ -266,7 +266,7 @@ func TestLoadErrors(t *testing.T) {
 			name:  "a merged key is checked like a key of its own",
 			edits: []edit{{"network:\n", "x-base: &base\n  replicas: 9\nnetwork:\n"}, {"  port: 6379\n", "  port: 6379\n  <<: *base\n"}},
 			want: []string{
-				`:10: x-base: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)`,
+				`:10: x-base: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags, observability)`,
 				`:11: cache.replicas 9: out of range (allowed: 0-5)`,
 			},
 		},
@@ -1591,14 +1591,15 @@ func TestFixtureFiles(t *testing.T) {
 			InterfaceEndpoints:   []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "ssm", "xray"},
 			FlowLogRetentionDays: 365,
 		},
-		Services:   services(func(*Service) {}),
-		Database:   seedDatabase,
-		Cache:      seedCache,
-		App:        App{LogRetentionDays: 365, Namespace: "prod.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
-		DNS:        dnsFor("stratus.example.com", "Z0123456789PRODEXAMPLE"),
-		WAF:        seedWAF,
-		CloudFront: seedCloudFront,
-		Tags:       map[string]string{"cost-center": "platform-prod"},
+		Services:      services(func(*Service) {}),
+		Database:      seedDatabase,
+		Cache:         seedCache,
+		App:           App{LogRetentionDays: 365, Namespace: "prod.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
+		DNS:           dnsFor("stratus.example.com", "Z0123456789PRODEXAMPLE"),
+		WAF:           seedWAF,
+		CloudFront:    seedCloudFront,
+		Tags:          map[string]string{"cost-center": "platform-prod"},
+		Observability: defaultObservability(),
 	}
 	assert.Equal(t, wantProd, prod)
 	// The seed's exact subnets, spelled out rather than computed, so a helper bug cannot hide.
@@ -1619,14 +1620,15 @@ func TestFixtureFiles(t *testing.T) {
 			InterfaceEndpoints:   DefaultInterfaceEndpoints,
 			FlowLogRetentionDays: 365,
 		},
-		Services:   services(func(*Service) {}),
-		Database:   stagingDatabase,
-		Cache:      seedCache,
-		App:        App{LogRetentionDays: 365, Namespace: "staging.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
-		DNS:        dnsFor("staging.stratus.example.com", "Z0123456789STAGINGEXAMPLE"),
-		WAF:        seedWAF,
-		CloudFront: seedCloudFront,
-		Tags:       map[string]string{"cost-center": "platform-staging"},
+		Services:      services(func(*Service) {}),
+		Database:      stagingDatabase,
+		Cache:         seedCache,
+		App:           App{LogRetentionDays: 365, Namespace: "staging.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
+		DNS:           dnsFor("staging.stratus.example.com", "Z0123456789STAGINGEXAMPLE"),
+		WAF:           seedWAF,
+		CloudFront:    seedCloudFront,
+		Tags:          map[string]string{"cost-center": "platform-staging"},
+		Observability: defaultObservability(),
 	}
 	assert.Equal(t, wantStaging, staging)
 
@@ -1653,12 +1655,13 @@ func TestFixtureFiles(t *testing.T) {
 			DeletionProtection: false, RemovalPolicy: "snapshot", SecondaryReaders: 1,
 			Postgres: seedDatabase.Postgres,
 		},
-		Cache:      devCache,
-		App:        App{LogRetentionDays: 30, Namespace: "dev.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
-		DNS:        dnsFor("dev.stratus.example.com", "Z0123456789DEVEXAMPLE"),
-		WAF:        seedWAF,
-		CloudFront: seedCloudFront,
-		Tags:       map[string]string{"cost-center": "platform-dev"},
+		Cache:         devCache,
+		App:           App{LogRetentionDays: 30, Namespace: "dev.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
+		DNS:           dnsFor("dev.stratus.example.com", "Z0123456789DEVEXAMPLE"),
+		WAF:           seedWAF,
+		CloudFront:    seedCloudFront,
+		Tags:          map[string]string{"cost-center": "platform-dev"},
+		Observability: defaultObservability(),
 	}
 	assert.Equal(t, wantDev, dev)
 }
@@ -2020,7 +2023,7 @@ func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 	_, err := LoadDir(dir)
 	want := []string{
 		filepath.Join(dir, "staging.yaml") + `:1: name "stage": must equal the file name "staging" (rename the file or change the name)`,
-		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags)",
+		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags, observability)",
 	}
 	assert.Equal(t, want, errorLines(err))
 }

@@ -25,6 +25,7 @@ type File struct {
 	WAF                   FileWAF           `yaml:"waf"`
 	CloudFront            FileCloudFront    `yaml:"cloudfront"`
 	Tags                  map[string]string `yaml:"tags"`
+	Observability         Observability     `yaml:"observability"`
 }
 
 // FileService is one entry of services. Pointers tell an absent key (the default applies) from
@@ -121,6 +122,7 @@ func defaultFile() *File {
 		CloudFront: FileCloudFront{PriceClass: limits.DefaultPriceClass, GeoRestriction: FileGeo{Mode: "none", Countries: []string{}}},
 		Tags:       map[string]string{},
 	}
+	f.Observability = defaultObservability()
 	f.DNS.HealthCheck.IntervalSeconds, f.DNS.HealthCheck.FailureThreshold = 30, 3
 	f.CloudFront.Frontend.Enabled = true
 	return f
@@ -141,7 +143,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 	env := &Environment{
 		File: file, Name: f.Name, Account: f.Account, PrimaryRegion: f.PrimaryRegion,
 		TerminationProtection: f.TerminationProtection, Regions: f.Regions, Network: f.Network,
-		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags,
+		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability,
 		DNS: DNS{
 			Domain: f.DNS.Domain, HostedZoneId: f.DNS.HostedZoneId, ViewerNames: f.DNS.ViewerNames, Routing: f.DNS.Routing,
 			HealthCheckIntervalSeconds: f.DNS.HealthCheck.IntervalSeconds, HealthCheckFailureThreshold: f.DNS.HealthCheck.FailureThreshold,

@@ -54,6 +54,7 @@ func validate(env *Environment, d *decoder) {
 	v.waf()
 	v.cloudfront()
 	v.tags()
+	v.observability()
 }
 
 // errorf records a value problem. Its message starts with the key path, which gives the line:

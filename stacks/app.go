@@ -25,6 +25,10 @@ type AppStack struct {
 	Ingress *ingress.LoadBalancer
 	// LogRetention is the retention of the region's log groups (app.logRetentionDays).
 	LogRetention logs.RetentionDays
+	// Origin is the region's origin record and health check.
+	Origin *dns.OriginRecord
+	// Observed is the region's load balancer alarms and composite (operations.go).
+	Observed RegionAlarms
 }
 
 // OriginName is the name CloudFront sends API requests to; each region publishes it.
@@ -88,6 +92,9 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 			return nil, wrap("shield", err)
 		}
 	}
+	if a.Observed, err = observeApp(a, env, region.Name, net.Observed); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -99,7 +106,8 @@ func (a *AppStack) addRecords(env *config.Environment, region config.Region, zon
 	}); err != nil {
 		return err
 	}
-	_, err := dns.NewOriginRecord(a.Stack, "OriginRecord", dns.OriginRecordProps{
+	var err error
+	a.Origin, err = dns.NewOriginRecord(a.Stack, "OriginRecord", dns.OriginRecordProps{
 		Zone: zone, Name: OriginName(env), LoadBalancer: a.Ingress.LoadBalancer,
 		HealthCheckFqdn: RegionalOriginName(env, region.Name), Region: region.Name,
 		Routing: string(env.DNS.Routing), Primary: region.Name == env.PrimaryRegion,

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/alarms"
 	"github.com/stratus-platform/stratus/constructs/cache"
 	"github.com/stratus-platform/stratus/constructs/ingress"
 	"github.com/stratus-platform/stratus/constructs/keys"
@@ -25,6 +26,8 @@ type DataStack struct {
 	Cache *cache.Redis
 	// OriginSecret is the CloudFront origin secret, created in the primary region only.
 	OriginSecret *ingress.OriginSecret
+	// CacheAlarms watch the cache (operations.go).
+	CacheAlarms *alarms.Alarms
 }
 
 // Deterministic names other regions use instead of cross-region references.
@@ -62,6 +65,9 @@ func NewDataStack(scope constructs.Construct, env *config.Environment, region co
 		if err := d.addOriginSecret(env); err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
+	}
+	if d.CacheAlarms, err = cacheAlarms(stack, env, region.Name, d.Cache.ReplicationGroup.Ref(), net.Observed.Topic.Action); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

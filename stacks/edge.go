@@ -8,6 +8,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/alarms"
+	"github.com/stratus-platform/stratus/constructs/alerting"
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/edge"
 	"github.com/stratus-platform/stratus/constructs/ingress"
@@ -18,6 +20,9 @@ import (
 type EdgeStack struct {
 	awscdk.Stack
 	Edge *edge.Edge
+	// Topic and Alarms are the edge's alarm topic and alarms (operations.go).
+	Topic  *alerting.Topic
+	Alarms *alarms.Alarms
 }
 
 // NewEdgeStack builds the Edge stack of env in us-east-1. It reaches the regions only through
@@ -64,5 +69,9 @@ func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*A
 	for _, app := range apps {
 		stack.AddStackDependency(app.Stack, nil) // CloudFront's origin answers only once the regional records exist
 	}
-	return &EdgeStack{Stack: stack, Edge: e}, nil
+	es := &EdgeStack{Stack: stack, Edge: e}
+	if es.Topic, es.Alarms, err = observeEdge(stack, env, e); err != nil {
+		return nil, err
+	}
+	return es, nil
 }

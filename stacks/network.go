@@ -22,6 +22,8 @@ type NetworkStack struct {
 	// origin secret); its alias is SecretsKeyAlias(env) in every region, so the primary region
 	// names it by convention instead of through a cross-region reference.
 	SecretsKey *keys.RegionalKey
+	// Observed is the region's alarm topic and NAT alarms (operations.go).
+	Observed RegionTopic
 }
 
 // SecretsKeyAlias is the alias (without "alias/") of every region's secrets key of env.
@@ -72,7 +74,11 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)
 	}
-	return &NetworkStack{Stack: stack, Network: net, SecretsKey: secretsKey}, nil
+	ns := &NetworkStack{Stack: stack, Network: net, SecretsKey: secretsKey}
+	if ns.Observed, err = observeNetwork(stack, env, region.Name, net.Vpc); err != nil {
+		return nil, err
+	}
+	return ns, nil
 }
 
 // retentionDays maps a day count of config onto CDK's enum.

@@ -22,6 +22,8 @@ import (
 type ServiceStack struct {
 	awscdk.Stack
 	Service *service.Service
+	// Observed is the service's alarms (reusable, e.g. as ECS deployment alarms) and SLOs.
+	Observed *ServiceObservability
 }
 
 // ServiceStackKind is the stack kind of service name: its stacks are "<Stage>-Service-<name>-<region>".
@@ -90,5 +92,10 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
 	}
-	return &ServiceStack{Stack: stack, Service: svc}, nil
+	observed, err := serviceAlarms(stack, env, region.Name, s.Name, app.Ingress.TargetGroups[s.Name], svc.Service.MetricCpuUtilization,
+		svc.Service.MetricMemoryUtilization, app.Cluster.Cluster.ClusterName(), svc.Service.ServiceName(), net.Observed.Topic.Action)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceStack{Stack: stack, Service: svc, Observed: observed}, nil
 }

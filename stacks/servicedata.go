@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/alarms"
 	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/constructs/network"
 	"github.com/stratus-platform/stratus/internal/naming"
@@ -21,6 +22,8 @@ import (
 type ServiceDataStack struct {
 	awscdk.Stack
 	Connection *database.Connection
+	// Alarms watch the database (operations.go).
+	Alarms *alarms.Alarms
 }
 
 // ServiceDataStackKind is the stack kind of the database service name owns:
@@ -39,17 +42,21 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 	for i, az := range region.AvailabilityZones {
 		azs[i] = az.Name
 	}
-	conn, err := newDatabase(stack, env, s, region.Name == env.PrimaryRegion, net.Network, azs, logRetention)
+	conn, target, err := newDatabase(stack, env, s, region.Name == env.PrimaryRegion, net.Network, azs, logRetention)
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
 	}
-	return &ServiceDataStack{Stack: stack, Connection: conn}, nil
+	a, err := databaseAlarms(stack, env, region.Name, s.Name, target, net.Observed.Topic.Action)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceDataStack{Stack: stack, Connection: conn, Alarms: a}, nil
 }
 
 // newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
 // Global Database secondary outside the primary region). Whichever it is, the services get its
 // connection.
-func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, primary bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, error) {
+func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, primary bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, databaseTarget, error) {
 	db := env.Database
 	id := naming.Pascal(s.Name) + "Database"
 	name := s.DatabaseName()
@@ -67,9 +74,9 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 			DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
 		})
 		if err != nil {
-			return nil, err
+			return nil, databaseTarget{}, err
 		}
-		return inst.Connection, nil
+		return inst.Connection, databaseTarget{Dimension: "DBInstanceIdentifier", Identifier: inst.InstanceIdentifier, Instance: true}, nil
 	}
 
 	var serverless *database.ServerlessV2Capacity
@@ -94,13 +101,13 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 		secondary.Readers = &db.SecondaryReaders
 		sec, err := database.NewAuroraSecondary(stack, id, secondary)
 		if err != nil {
-			return nil, err
+			return nil, databaseTarget{}, err
 		}
-		return sec.Connection, nil
+		return sec.Connection, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: sec.ClusterIdentifier, Readers: db.SecondaryReaders, Secondary: true}, nil
 	}
 	c, err := database.NewAuroraPostgres(stack, id, props)
 	if err != nil {
-		return nil, err
+		return nil, databaseTarget{}, err
 	}
-	return c.Connection, nil
+	return c.Connection, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers}, nil
 }

@@ -21,6 +21,9 @@ const (
 	rateLimitedBody = "rate-limited"
 )
 
+// WebAclMetricName is the web ACL's CloudWatch metric name: the WebACL dimension of its metrics.
+const WebAclMetricName = "EdgeWebAcl"
+
 // RedactedHeaders are the request headers WAF logs never contain.
 var RedactedHeaders = []string{"authorization", "cookie"}
 
@@ -86,7 +89,7 @@ func (e *Edge) buildWebAcl(p EdgeProps) {
 		Scope:            jsii.String("CLOUDFRONT"),
 		Description:      jsii.String("Stratus edge: rate limit, geo rule and AWS managed rule groups"),
 		DefaultAction:    &waf.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
-		VisibilityConfig: visibility("EdgeWebAcl"),
+		VisibilityConfig: visibility(WebAclMetricName),
 		CustomResponseBodies: map[string]any{
 			blockedBody: &waf.CfnWebACL_CustomResponseBodyProperty{
 				ContentType: jsii.String("APPLICATION_JSON"), Content: jsii.String(`{"message":"Request blocked."}`),

@@ -163,3 +163,35 @@ func TestEndpointsRegionsAndCountries(t *testing.T) {
 	}
 	assert.Equal(t, 10, MinWAFRateLimit, "AWS lowered the rate-based rule minimum to 10 in 2024")
 }
+
+func TestAlarmCatalog(t *testing.T) {
+	seen := map[string]bool{}
+	for _, a := range Alarms {
+		assert.False(t, seen[a.Name], "%s twice", a.Name)
+		seen[a.Name] = true
+		assert.Contains(t, Runbooks, a.Runbook, a.Name)
+		assert.Contains(t, AlarmPeriodSeconds, a.PeriodSeconds, a.Name)
+		assert.Contains(t, []string{MissingNotBreaching, MissingIgnore}, a.MissingData, "%s: an idle environment must not alarm", a.Name)
+		assert.LessOrEqual(t, a.Periods, MaxAlarmPeriods, a.Name)
+	}
+	a, ok := LookupAlarm("cacheCpu")
+	assert.True(t, ok)
+	assert.Equal(t, "cache", a.Tier)
+	_, ok = LookupAlarm("nope")
+	assert.False(t, ok)
+}
+
+func TestDatabaseMaxConnections(t *testing.T) {
+	for class, want := range map[string]int{
+		"db.r6g.large": 1802, "db.r6g.2xlarge": 5000, "db.t3.medium": 450, "db.m5.large": 901, "db.serverless": 0, "db.r6g.bigger": 0, "cache.r6g.large": 0,
+	} {
+		assert.Equal(t, want, DatabaseMaxConnections(class), class)
+	}
+}
+
+func TestBelowAlarmsAreTheOnesWhoseWhatSaysBelow(t *testing.T) {
+	for _, a := range Alarms {
+		assert.Equal(t, strings.Contains(a.What, "below Threshold"), a.Below(), a.Name)
+	}
+	assert.Equal(t, 225, MaxConnectionsForMemory(2048), "1 ACU of Serverless v2")
+}

@@ -1,0 +1,235 @@
+// Package slo provides SLO: a service-level objective over an Indicator, with multi-window,
+// multi-burn-rate alarms built from metric math (so they work for any service and language):
+//
+//   - fast burn: the error ratio is at least 14.4 times the budget over 1 hour AND over 5
+//     minutes (2 % of a 30-day budget in an hour): pages;
+//   - slow burn: at least 6 times over 6 hours AND over 30 minutes (5 % in six hours): tickets.
+//
+// The long window makes the alarm significant, the short one makes it reset soon after the
+// burn stops. Each window is an alarm without actions; the composite of a pair notifies.
+package slo
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/constructs/alarms"
+	"github.com/stratus-platform/stratus/internal/limits"
+)
+
+// Indicator gives the share of bad events (0 to 1) over a window as a metric-math expression.
+type Indicator interface {
+	ErrorRatio(window awscdk.Duration) cw.IMetric
+}
+
+// Ratio is an Indicator of two counts: Bad events out of Total (e.g. target 5xx responses out
+// of requests). Both are summed over the window; no traffic gives no data (not an error).
+type Ratio struct {
+	Bad, Total cw.Metric
+}
+
+// ErrorRatio implements Indicator.
+func (r Ratio) ErrorRatio(window awscdk.Duration) cw.IMetric {
+	return cw.NewMathExpression(&cw.MathExpressionProps{
+		Expression:   jsii.String("FILL(bad, 0) / total"),
+		UsingMetrics: &map[string]cw.IMetric{"bad": over(r.Bad, window), "total": over(r.Total, window)},
+		Period:       window,
+		Label:        jsii.String("error ratio"),
+	})
+}
+
+// Rank is an Indicator of a percentile-rank statistic: Metric's statistic is "PR(:x)", the
+// percentage of requests at or under x (e.g. of TargetResponseTime); the rest are bad.
+type Rank struct {
+	Metric cw.Metric
+}
+
+// ErrorRatio implements Indicator.
+func (r Rank) ErrorRatio(window awscdk.Duration) cw.IMetric {
+	return cw.NewMathExpression(&cw.MathExpressionProps{
+		Expression:   jsii.String("(100 - good) / 100"),
+		UsingMetrics: &map[string]cw.IMetric{"good": over(r.Metric, window)},
+		Period:       window,
+		Label:        jsii.String("error ratio"),
+	})
+}
+
+// SLOProps configures an SLO.
+type SLOProps struct {
+	// Name starts the alarm names, e.g. "stratus-prod-us-east-1-checkout-availability": 1-200
+	// letters, digits, . _ and -.
+	Name string
+	// Indicator measures the bad share.
+	Indicator Indicator
+	// Objective is the good share in percent, limits.MinSLOObjective-limits.MaxSLOObjective.
+	// Default: limits.DefaultSLOObjective (99.9).
+	Objective float64
+	// WindowDays is the period the budget is spent over (for BudgetRemaining).
+	// Default: limits.DefaultSLOWindowDays (30).
+	WindowDays int
+	// Action receives the burn alarms' ALARM and OK transitions.
+	Action cw.IAlarmAction
+	// Runbook is the runbook's file name (limits.Runbooks); RunbookBase as in alarms.AlarmsProps.
+	Runbook     string
+	RunbookBase string
+	// What names the objective in descriptions, e.g. "checkout availability (non-5xx)".
+	What string
+}
+
+// SLO is the objective's burn alarms and its remaining budget.
+type SLO struct {
+	constructs.Construct
+	// FastBurn pages, SlowBurn tickets; each is ALARM when both of its windows are.
+	FastBurn, SlowBurn cw.CompositeAlarm
+	// Windows are the four window alarms (no actions), by window: "1h", "5m", "6h", "30m".
+	Windows map[string]cw.Alarm
+	// BudgetRemaining is the error budget left over WindowDays, in percent (negative when
+	// spent), for dashboards.
+	BudgetRemaining cw.IMetric
+}
+
+var (
+	nameRE  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,200}$`)
+	idChars = regexp.MustCompile(`[^a-z0-9]+`)
+)
+
+func (p *SLOProps) defaults() {
+	if p.Objective == 0 {
+		p.Objective = limits.DefaultSLOObjective
+	}
+	if p.WindowDays == 0 {
+		p.WindowDays = limits.DefaultSLOWindowDays
+	}
+}
+
+// Validate returns every problem with p (after defaults).
+func (p SLOProps) Validate() error {
+	p.defaults()
+	var errs []error
+	if !nameRE.MatchString(p.Name) {
+		errs = append(errs, fmt.Errorf("Name %q must be 1-200 letters, digits, . _ and -", p.Name))
+	}
+	if p.Indicator == nil {
+		errs = append(errs, errors.New("Indicator is required"))
+	}
+	if p.Action == nil {
+		errs = append(errs, errors.New("Action is required"))
+	}
+	if p.Objective < limits.MinSLOObjective || p.Objective > limits.MaxSLOObjective {
+		errs = append(errs, fmt.Errorf("Objective %g must be %g-%g percent", p.Objective, limits.MinSLOObjective, limits.MaxSLOObjective))
+	}
+	if p.WindowDays < limits.MinSLOWindowDays || p.WindowDays > limits.MaxSLOWindowDays {
+		errs = append(errs, fmt.Errorf("WindowDays %d must be %d-%d", p.WindowDays, limits.MinSLOWindowDays, limits.MaxSLOWindowDays))
+	}
+	if !slices.Contains(limits.Runbooks, p.Runbook) {
+		errs = append(errs, fmt.Errorf("Runbook %q must be one of %s", p.Runbook, strings.Join(limits.Runbooks, ", ")))
+	}
+	if p.What == "" {
+		errs = append(errs, errors.New("What is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// burn is one multi-window alarm pair.
+type burn struct {
+	id, long, short string
+	longS, shortS   int
+	factor          float64
+	severity        string
+}
+
+var burns = []burn{
+	{"FastBurn", "1h", "5m", limits.FastBurnLongWindow, limits.FastBurnShortWindow, limits.FastBurnFactor, limits.SeverityPage},
+	{"SlowBurn", "6h", "30m", limits.SlowBurnLongWindow, limits.SlowBurnShortWindow, limits.SlowBurnFactor, limits.SeverityTicket},
+}
+
+// NewSLO creates the window alarms, the two burn composites and the budget metric, or returns
+// every problem with props.
+func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error) {
+	if err := props.Validate(); err != nil {
+		return nil, fmt.Errorf("slo %s: invalid props:\n%w", id, err)
+	}
+	props.defaults()
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	s := &SLO{Construct: this, Windows: map[string]cw.Alarm{}}
+	budget := 1 - props.Objective/100
+	var composites []cw.CompositeAlarm
+	for _, b := range burns {
+		threshold := b.factor * budget
+		window := func(label string, seconds int) cw.Alarm {
+			a := cw.NewAlarm(this, jsii.String(b.id+label), &cw.AlarmProps{
+				AlarmName: jsii.String(fmt.Sprintf("%s-burn-%s", props.Name, label)),
+				AlarmDescription: jsii.String(fmt.Sprintf("Window of %s-%s: error ratio over %s at or above %g times the budget (%g). No actions: the composite notifies.",
+					props.Name, strings.ToLower(b.id[:1])+b.id[1:], label, b.factor, budget)),
+				Metric:             props.Indicator.ErrorRatio(awscdk.Duration_Seconds(jsii.Number(float64(seconds)))),
+				Threshold:          jsii.Number(threshold),
+				ComparisonOperator: cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+				EvaluationPeriods:  jsii.Number(1),
+				TreatMissingData:   cw.TreatMissingData_NOT_BREACHING, // no traffic burns no budget
+			})
+			// The window is half of a pair: its own notifications would page on every 5-minute
+			// spike, which is what the pair exists to prevent.
+			cdknag.NagSuppressions_AddResourceSuppressions(a, &[]*cdknag.NagPackSuppression{{
+				Id: jsii.String("NIST.800.53.R5-CloudWatchAlarmAction"),
+				Reason: jsii.String("A burn-rate window alarm is one half of a multi-window pair; the composite alarm over the pair " +
+					"has the alarm and OK actions. Actions on each window would notify on every short spike the pair exists to filter out."),
+			}}, jsii.Bool(false))
+			s.Windows[label] = a
+			return a
+		}
+		long, short := window(b.long, b.longS), window(b.short, b.shortS)
+		what := fmt.Sprintf("%s (objective %g %%) is burning its error budget %g times too fast over %s and %s", props.What, props.Objective, b.factor, b.long, b.short)
+		composites = append(composites, alarms.NewComposite(this, b.id, fmt.Sprintf("%s-%s", props.Name, strings.ToLower(b.id[:1])+b.id[1:]),
+			alarms.Description(b.severity, what, props.RunbookBase, props.Runbook),
+			cw.AlarmRule_AllOf(cw.AlarmRule_FromAlarm(long, cw.AlarmState_ALARM), cw.AlarmRule_FromAlarm(short, cw.AlarmState_ALARM)),
+			props.Action))
+	}
+	s.FastBurn, s.SlowBurn = composites[0], composites[1]
+	s.BudgetRemaining = BudgetRemaining(props.Indicator, props.Objective, props.WindowDays, props.What)
+	return s, nil
+}
+
+// BudgetRemaining is the error budget of an objective (percent) over windowDays left, in percent
+// (negative when overspent), for dashboards; label names the objective.
+func BudgetRemaining(ind Indicator, objective float64, windowDays int, label string) cw.IMetric {
+	window := awscdk.Duration_Days(jsii.Number(float64(windowDays)))
+	// The id is the label's: two budgets in one widget must not share their metric ids.
+	id := "ratio_" + strings.Trim(idChars.ReplaceAllString(strings.ToLower(label), "_"), "_")
+	return cw.NewMathExpression(&cw.MathExpressionProps{
+		Expression:   jsii.String(fmt.Sprintf("100 * (1 - FILL(%s, 0) / %g)", id, 1-objective/100)),
+		UsingMetrics: &map[string]cw.IMetric{id: ind.ErrorRatio(window)},
+		Label:        jsii.String(label + ": error budget remaining (%)"),
+		Period:       window,
+	})
+}
+
+// Percent is an Indicator of a metric that is already a bad share in percent (e.g. CloudFront's
+// 5xxErrorRate); its average over the window is taken as the ratio.
+type Percent struct {
+	Metric cw.Metric
+}
+
+// ErrorRatio implements Indicator.
+func (r Percent) ErrorRatio(window awscdk.Duration) cw.IMetric {
+	return cw.NewMathExpression(&cw.MathExpressionProps{
+		Expression:   jsii.String("bad / 100"),
+		UsingMetrics: &map[string]cw.IMetric{"bad": over(r.Metric, window)},
+		Period:       window,
+		Label:        jsii.String("error ratio"),
+	})
+}
+
+// over is m with period window: an expression's metrics share its period (CloudWatch would
+// override theirs, and CDK warns when it does).
+func over(m cw.Metric, window awscdk.Duration) cw.Metric {
+	return m.With(&cw.MetricOptions{Period: window})
+}

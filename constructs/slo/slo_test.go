@@ -1,0 +1,115 @@
+package slo
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/constructs/alerting"
+	"github.com/stratus-platform/stratus/internal/cdktest"
+)
+
+type synthesized struct {
+	dir   string
+	stack awscdk.Stack
+	slo   *SLO
+}
+
+var fixture cdktest.Once[*synthesized]
+
+func TestMain(m *testing.M) { fixture.Main(m) }
+
+func count(name string) cw.Metric {
+	return cw.NewMetric(&cw.MetricProps{Namespace: jsii.String("AWS/ApplicationELB"), MetricName: jsii.String(name), Statistic: jsii.String("Sum"),
+		DimensionsMap: &map[string]*string{"TargetGroup": jsii.String("targetgroup/api/0123")}})
+}
+
+func synth(t *testing.T) *synthesized {
+	t.Helper()
+	return fixture.Get(t, "slo-test", func(app awscdk.App, dir string) (*synthesized, error) {
+		s := &synthesized{dir: dir, stack: cdktest.NewStack(app, "Slo", "us-east-1")}
+		topic, err := alerting.NewTopic(s.stack, "Topic", alerting.TopicProps{Name: "alarms"})
+		if err != nil {
+			return nil, err
+		}
+		s.slo, err = NewSLO(s.stack, "Availability", SLOProps{
+			Name: "stratus-prod-us-east-1-api-availability", Action: topic.Action, Runbook: "service-5xx.md", What: "api availability",
+			Indicator: Ratio{Bad: count("HTTPCode_Target_5XX_Count"), Total: count("RequestCount")},
+		})
+		return s, err
+	})
+}
+
+func TestBurnRateAlarmsUseBothWindows(t *testing.T) {
+	s := synth(t)
+	tpl := cdktest.Template(t, s.stack)
+	windows := map[string][2]float64{} // alarm name → period of its expression, threshold
+	for _, a := range cdktest.OfType(t, tpl, "AWS::CloudWatch::Alarm") {
+		p := cdktest.Props(t, a)
+		assert.Nil(t, p["AlarmActions"], "a window alarm has no actions: its composite notifies")
+		assert.Equal(t, "notBreaching", p["TreatMissingData"], "no traffic burns no budget")
+		for _, q := range cdktest.As[[]any](t, p["Metrics"]) {
+			if e, ok := cdktest.As[map[string]any](t, q)["Expression"]; ok {
+				assert.Equal(t, "FILL(bad, 0) / total", e)
+			} else if stat, ok := cdktest.As[map[string]any](t, q)["MetricStat"]; ok {
+				windows[cdktest.As[string](t, p["AlarmName"])] = [2]float64{cdktest.As[float64](t, cdktest.As[map[string]any](t, stat)["Period"]), cdktest.As[float64](t, p["Threshold"])}
+			}
+		}
+	}
+	const prefix = "stratus-prod-us-east-1-api-availability-burn-"
+	assert.Equal(t, map[string][2]float64{
+		prefix + "1h": {3600, 14.4 * 0.001}, prefix + "5m": {300, 14.4 * 0.001},
+		prefix + "6h": {21600, 6 * 0.001}, prefix + "30m": {1800, 6 * 0.001},
+	}, roundAll(windows))
+	composites := cdktest.OfType(t, tpl, "AWS::CloudWatch::CompositeAlarm")
+	require.Len(t, composites, 2)
+	for _, c := range composites {
+		p := cdktest.Props(t, c)
+		rule := fmt.Sprint(p["AlarmRule"])
+		assert.Contains(t, rule, " AND ", "both windows must burn")
+		assert.NotEmpty(t, p["AlarmActions"])
+		assert.NotEmpty(t, p["OKActions"])
+	}
+	cdktest.NoPanic(t, func() {
+		assertions.Template_FromStack(s.stack, nil).HasResourceProperties(jsii.String("AWS::CloudWatch::CompositeAlarm"), &map[string]any{
+			"AlarmName":        "stratus-prod-us-east-1-api-availability-fastBurn",
+			"AlarmDescription": assertions.Match_StringLikeRegexp(jsii.String(`^\[page\] api availability \(objective 99.9 %\) is burning .* 14.4 times .* over 1h and 5m\. Runbook: runbooks/service-5xx\.md$`)),
+		})
+	})
+	assert.Len(t, s.slo.Windows, 4)
+	cdktest.Gates(t, s.dir, s.stack)
+}
+
+// roundAll rounds thresholds to dodge float noise (14.4 × 0.001).
+func roundAll(m map[string][2]float64) map[string][2]float64 {
+	out := map[string][2]float64{}
+	for k, v := range m {
+		out[k] = [2]float64{v[0], float64(int(v[1]*1e6+0.5)) / 1e6}
+	}
+	return out
+}
+
+func TestSLOPropsAreValidated(t *testing.T) {
+	var r Ratio
+	cdktest.NoPanic(t, func() { r = Ratio{Bad: count("a"), Total: count("b")} })
+	valid := func() SLOProps {
+		return SLOProps{Name: "n", Indicator: r, Action: stubAction{}, Runbook: "latency-burn.md", What: "w"}
+	}
+	cdktest.Rejects(t, valid, SLOProps.Validate, []cdktest.Invalid[SLOProps]{
+		{Name: "a name with a space", Mutate: func(p *SLOProps) { p.Name = "a b" }, Want: `Name "a b"`},
+		{Name: "no indicator", Mutate: func(p *SLOProps) { p.Indicator = nil }, Want: "Indicator is required"},
+		{Name: "no action", Mutate: func(p *SLOProps) { p.Action = nil }, Want: "Action is required"},
+		{Name: "an objective of 100 %", Mutate: func(p *SLOProps) { p.Objective = 100 }, Want: "Objective 100 must be 90-99.999 percent"},
+		{Name: "a window of a year", Mutate: func(p *SLOProps) { p.WindowDays = 365 }, Want: "WindowDays 365 must be 7-90"},
+		{Name: "an unknown runbook", Mutate: func(p *SLOProps) { p.Runbook = "x.md" }, Want: `Runbook "x.md"`},
+		{Name: "no what", Mutate: func(p *SLOProps) { p.What = "" }, Want: "What is required"},
+	})
+}
+
+type stubAction struct{ cw.IAlarmAction }

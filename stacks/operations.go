@@ -1,0 +1,537 @@
+package stacks
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/alarms"
+	"github.com/stratus-platform/stratus/constructs/alerting"
+	"github.com/stratus-platform/stratus/constructs/dashboard"
+	"github.com/stratus-platform/stratus/constructs/edge"
+	"github.com/stratus-platform/stratus/constructs/slo"
+	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
+)
+
+// This file wires observability (config's observability section) into the alerting, alarms,
+// slo and dashboard constructs. Placement keeps the layer count: the topic of a region is in
+// its Network stack (layer 1, which every other stack of the region already builds on); each
+// tier's alarms are in the stack owning the tier's resources; the region's composite and
+// dashboard are in its App stack; the edge's topic, alarms and the global dashboard are in the
+// Edge stack.
+
+// TopicName is the alarm topic of env in region ("edge" for the Edge stack's).
+func TopicName(env *config.Environment, region string) string {
+	return fmt.Sprintf("stratus-%s-%s-alarms", env.Name, region)
+}
+
+// AlarmPrefix starts the names of region's alarms of env; a service's and a database's add the
+// service's name: "stratus-prod-us-east-1-checkout-target5xxRate".
+func AlarmPrefix(env *config.Environment, region string, service ...string) string {
+	return strings.Join(append([]string{"stratus", env.Name, region}, service...), "-")
+}
+
+// newTopic creates the alarm topic called TopicName(env, region) in stack.
+func newTopic(stack awscdk.Stack, env *config.Environment, region string) (*alerting.Topic, error) {
+	n := env.Observability.Notifications
+	props := alerting.TopicProps{Name: TopicName(env, region), Emails: n.Emails, HTTPSEndpoints: n.HTTPSEndpoints}
+	if n.Slack != nil {
+		props.Slack = &alerting.Slack{WorkspaceID: n.Slack.WorkspaceID, ChannelID: n.Slack.ChannelID}
+	}
+	t, err := alerting.NewTopic(stack, "AlarmTopic", props)
+	if err != nil {
+		return nil, fmt.Errorf("%s: observability.notifications: %w", env.File, err)
+	}
+	return t, nil
+}
+
+// spec is the catalog alarm name as env configures it, over the metric metric builds for the
+// alarm's period; scale converts the configured threshold into the metric's unit.
+func spec(env *config.Environment, name string, scale float64, metric func(period awscdk.Duration) cw.IMetric) alarms.Spec {
+	a := env.Observability.Alarm(name)
+	return alarms.Spec{
+		Name: name, Metric: metric(alarms.Period(a.PeriodSeconds)), Threshold: a.Threshold * scale, Below: a.Below(),
+		Periods: a.Periods, MissingData: a.MissingData, Severity: a.Severity, Runbook: a.Runbook,
+		What: strings.ReplaceAll(a.What, "Threshold", strconv.FormatFloat(a.Threshold, 'f', -1, 64)) + fmt.Sprintf(" for %d periods of %d s", a.Periods, a.PeriodSeconds),
+	}
+}
+
+// newAlarms creates a set in stack and reports a problem with the file's name.
+func newAlarms(stack awscdk.Stack, env *config.Environment, id string, props alarms.AlarmsProps, action cw.IAlarmAction) (*alarms.Alarms, error) {
+	props.Action, props.RunbookBase = action, env.Observability.RunbookBaseURL
+	a, err := alarms.NewAlarms(stack, id, props)
+	if err != nil {
+		return nil, fmt.Errorf("%s: observability: %w", env.File, err)
+	}
+	return a, nil
+}
+
+// metric is a plain CloudWatch metric.
+func metric(namespace, name, stat string, period awscdk.Duration, dims map[string]*string) cw.Metric {
+	return cw.NewMetric(&cw.MetricProps{
+		Namespace: jsii.String(namespace), MetricName: jsii.String(name), Statistic: jsii.String(stat),
+		Period: period, DimensionsMap: &dims,
+	})
+}
+
+// expression is metric math over the named metrics.
+func expression(expr, label string, period awscdk.Duration, using map[string]cw.IMetric) cw.IMetric {
+	return cw.NewMathExpression(&cw.MathExpressionProps{
+		Expression: jsii.String(expr), UsingMetrics: &using, Period: period, Label: jsii.String(label),
+	})
+}
+
+// natAlarms watches the region's NAT gateways (none without NAT gateways).
+func natAlarms(stack awscdk.Stack, env *config.Environment, region string, ids []*string, action cw.IAlarmAction) (*alarms.Alarms, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sum := func(name string) func(awscdk.Duration) cw.IMetric {
+		return func(p awscdk.Duration) cw.IMetric {
+			using := map[string]cw.IMetric{}
+			terms := make([]string, len(ids))
+			for i, id := range ids {
+				terms[i] = fmt.Sprintf("FILL(m%d, 0)", i)
+				using[fmt.Sprintf("m%d", i)] = metric("AWS/NATGateway", name, "Sum", p, map[string]*string{"NatGatewayId": id})
+			}
+			return expression(strings.Join(terms, " + "), name+" (all NAT gateways)", p, using)
+		}
+	}
+	return newAlarms(stack, env, "NatAlarms", alarms.AlarmsProps{
+		Prefix: AlarmPrefix(env, region),
+		Specs: []alarms.Spec{
+			spec(env, "natPortAllocation", 1, sum("ErrorPortAllocation")),
+			spec(env, "natPacketDrops", 1, sum("PacketsDropCount")),
+		},
+	}, action)
+}
+
+// loadBalancerAlarms watches the region's ALB and adds the region's composite over them and
+// others (the NAT alarms).
+func loadBalancerAlarms(stack awscdk.Stack, env *config.Environment, region string, lb elbv2.ApplicationLoadBalancer, others []cw.IAlarm, action cw.IAlarmAction) (*alarms.Alarms, error) {
+	m := lb.Metrics()
+	// The load balancer's counts, summed over each period.
+	with := func(f func(*cw.MetricOptions) cw.Metric) func(awscdk.Duration) cw.IMetric {
+		return func(p awscdk.Duration) cw.IMetric {
+			return f(&cw.MetricOptions{Statistic: jsii.String("Sum"), Period: p})
+		}
+	}
+	return newAlarms(stack, env, "LoadBalancerAlarms", alarms.AlarmsProps{
+		Prefix: AlarmPrefix(env, region),
+		Specs: []alarms.Spec{
+			spec(env, "elb5xx", 1, with(func(o *cw.MetricOptions) cw.Metric { return m.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, o) })),
+			spec(env, "rejectedConnections", 1, with(m.RejectedConnectionCount)),
+			spec(env, "tlsNegotiationErrors", 1, with(m.ClientTlsNegotiationErrorCount)),
+		},
+		Composite: &alarms.Composite{
+			Name: limits.RegionUnhealthy.Name, Members: []string{"elb5xx", "rejectedConnections"}, Others: others,
+			Severity: limits.RegionUnhealthy.Severity, Runbook: limits.RegionUnhealthy.Runbook, What: limits.RegionUnhealthy.What + " in " + region,
+		},
+	}, action)
+}
+
+// ServiceObservability is one service's alarms and SLOs. Alarms.Alarms maps the catalog's
+// service alarm names (limits.Alarms, tier "service") to the alarms; Alarms.Composite is the
+// "service unhealthy" composite.
+type ServiceObservability struct {
+	Alarms       *alarms.Alarms
+	Availability *slo.SLO
+	Latency      *slo.SLO
+}
+
+// serviceAlarms watches service name's target group and ECS service and adds its SLOs.
+func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name string, tg elbv2.ApplicationTargetGroup, cpu, memory func(*cw.MetricOptions) cw.Metric, clusterName, serviceName *string, action cw.IAlarmAction) (*ServiceObservability, error) {
+	m := tg.Metrics()
+	opts := func(stat string, p awscdk.Duration) *cw.MetricOptions {
+		return &cw.MetricOptions{Statistic: jsii.String(stat), Period: p}
+	}
+	fiveXX := func(p awscdk.Duration) cw.Metric {
+		return m.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, opts("Sum", p))
+	}
+	requests := func(p awscdk.Duration) cw.Metric { return m.RequestCount(opts("Sum", p)) }
+	tasks := func(metricName string, p awscdk.Duration) cw.IMetric {
+		return metric("ECS/ContainerInsights", metricName, "Average", p, map[string]*string{"ClusterName": clusterName, "ServiceName": serviceName})
+	}
+	prefix := AlarmPrefix(env, region, name)
+	a, err := newAlarms(stack, env, naming.Pascal(name)+"Alarms", alarms.AlarmsProps{
+		Prefix: prefix,
+		Specs: []alarms.Spec{
+			spec(env, "target5xxRate", 1, func(p awscdk.Duration) cw.IMetric {
+				return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]cw.IMetric{"errors": fiveXX(p), "requests": requests(p)})
+			}),
+			spec(env, "p99ResponseTime", 1, func(p awscdk.Duration) cw.IMetric { return m.TargetResponseTime(opts("p99", p)) }),
+			spec(env, "unhealthyTargets", 1, func(p awscdk.Duration) cw.IMetric { return m.UnhealthyHostCount(opts("Maximum", p)) }),
+			spec(env, "tasksBelowDesired", 1, func(p awscdk.Duration) cw.IMetric {
+				return expression("desired - running", "tasks below desired", p, map[string]cw.IMetric{"desired": tasks("DesiredTaskCount", p), "running": tasks("RunningTaskCount", p)})
+			}),
+			spec(env, "serviceCpuHigh", 1, func(p awscdk.Duration) cw.IMetric { return cpu(opts("Average", p)) }),
+			spec(env, "serviceMemoryHigh", 1, func(p awscdk.Duration) cw.IMetric { return memory(opts("Average", p)) }),
+		},
+		Composite: &alarms.Composite{
+			Name: limits.ServiceUnhealthy.Name, Members: []string{"target5xxRate", "unhealthyTargets", "tasksBelowDesired"},
+			Severity: limits.ServiceUnhealthy.Severity, Runbook: limits.ServiceUnhealthy.Runbook, What: name + ": " + limits.ServiceUnhealthy.What,
+		},
+	}, action)
+	if err != nil {
+		return nil, err
+	}
+	o := &ServiceObservability{Alarms: a}
+	objectives := env.Observability.SLO
+	if o.Availability, err = newSLO(stack, env, naming.Pascal(name)+"AvailabilitySlo", slo.SLOProps{
+		Name: prefix + "-availability", Objective: objectives.Availability, Runbook: limits.FastBurn.Runbook,
+		Indicator: slo.Ratio{Bad: fiveXX(alarms.Period(60)), Total: requests(alarms.Period(60))},
+		What:      name + " availability (responses that are not target 5xx)",
+	}, action); err != nil {
+		return nil, err
+	}
+	bound := float64(objectives.LatencyThresholdMs) / 1000
+	if o.Latency, err = newSLO(stack, env, naming.Pascal(name)+"LatencySlo", slo.SLOProps{
+		Name: prefix + "-latency", Objective: objectives.Latency, Runbook: limits.LatencyRunbook,
+		Indicator: slo.Rank{Metric: m.TargetResponseTime(opts(*cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound)), alarms.Period(60)))},
+		What:      fmt.Sprintf("%s latency (responses within %d ms)", name, objectives.LatencyThresholdMs),
+	}, action); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func newSLO(stack awscdk.Stack, env *config.Environment, id string, props slo.SLOProps, action cw.IAlarmAction) (*slo.SLO, error) {
+	props.Action, props.RunbookBase, props.WindowDays = action, env.Observability.RunbookBaseURL, env.Observability.SLO.WindowDays
+	s, err := slo.NewSLO(stack, id, props)
+	if err != nil {
+		return nil, fmt.Errorf("%s: observability.slo: %w", env.File, err)
+	}
+	return s, nil
+}
+
+// databaseTarget is what the database alarms watch: a cluster or an instance.
+type databaseTarget struct {
+	// Dimensions name it: DBClusterIdentifier or DBInstanceIdentifier.
+	Dimension  string
+	Identifier *string
+	// Instance is true for an RDS instance (free storage), false for Aurora (replica and
+	// Global Database lag).
+	Instance bool
+	// Readers is the number of readers in this region; Secondary is a Global Database secondary.
+	Readers   int
+	Secondary bool
+}
+
+// databaseAlarms watches the database service owner owns in region.
+func databaseAlarms(stack awscdk.Stack, env *config.Environment, region, owner string, db databaseTarget, action cw.IAlarmAction) (*alarms.Alarms, error) {
+	rds := func(name, stat string) func(awscdk.Duration) cw.IMetric {
+		return func(p awscdk.Duration) cw.IMetric {
+			return metric("AWS/RDS", name, stat, p, map[string]*string{db.Dimension: db.Identifier})
+		}
+	}
+	const mib, gib = 1 << 20, 1 << 30
+	specs := []alarms.Spec{
+		spec(env, "databaseCpu", 1, rds("CPUUtilization", "Average")),
+		spec(env, "databaseFreeableMemory", mib, rds("FreeableMemory", "Minimum")),
+		spec(env, "databaseConnections", float64(maxConnections(env, db.Instance))/100, rds("DatabaseConnections", "Maximum")),
+		spec(env, "databaseDeadlocks", 1.0/60, rds("Deadlocks", "Average")), // Deadlocks is per second
+	}
+	if db.Instance {
+		specs = append(specs, spec(env, "databaseFreeStorage", gib, rds("FreeStorageSpace", "Minimum")))
+	}
+	if !db.Instance && db.Readers > 0 {
+		specs = append(specs, spec(env, "databaseReplicaLag", 1, rds("AuroraReplicaLagMaximum", "Maximum")))
+	}
+	if db.Secondary {
+		specs = append(specs, spec(env, "globalDatabaseLag", 1, rds("AuroraGlobalDBReplicationLag", "Maximum")))
+	}
+	return newAlarms(stack, env, naming.Pascal(owner)+"DatabaseAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region, owner), Specs: specs}, action)
+}
+
+// maxConnections is the default max_connections of env's database instances: the instance
+// class's, or for Aurora Serverless v2 that of its maximum capacity (2 GiB per ACU).
+func maxConnections(env *config.Environment, instance bool) int {
+	db := env.Database
+	if instance {
+		return limits.DatabaseMaxConnections(db.Postgres.InstanceClass)
+	}
+	if db.ServerlessV2 != nil {
+		return limits.MaxConnectionsForMemory(int(db.ServerlessV2.MaxCapacity * 2048))
+	}
+	if n := limits.DatabaseMaxConnections(db.InstanceClass); n > 0 {
+		return n
+	}
+	return 5000 // an unknown class: the formula's ceiling
+}
+
+// cacheAlarms watches the region's replication group: its primary node, and the first replica's
+// replication lag when there are replicas.
+func cacheAlarms(stack awscdk.Stack, env *config.Environment, region string, groupID *string, action cw.IAlarmAction) (*alarms.Alarms, error) {
+	node := func(n int, name, stat string) func(awscdk.Duration) cw.IMetric {
+		id := awscdk.Fn_Join(jsii.String(""), &[]*string{groupID, jsii.String(fmt.Sprintf("-%03d", n))})
+		return func(p awscdk.Duration) cw.IMetric {
+			return metric("AWS/ElastiCache", name, stat, p, map[string]*string{"CacheClusterId": id})
+		}
+	}
+	specs := []alarms.Spec{
+		spec(env, "cacheCpu", 1, node(1, "EngineCPUUtilization", "Average")),
+		spec(env, "cacheMemory", 1, node(1, "DatabaseMemoryUsagePercentage", "Maximum")),
+		spec(env, "cacheEvictions", 1, node(1, "Evictions", "Sum")),
+	}
+	if env.Cache.Replicas > 0 {
+		specs = append(specs, spec(env, "cacheReplicationLag", 1, node(2, "ReplicationLag", "Maximum")))
+	}
+	return newAlarms(stack, env, "CacheAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region), Specs: specs}, action)
+}
+
+// healthCheckAlarm watches region's Route 53 health check. Route 53 publishes its metrics in
+// us-east-1 only and an alarm cannot read another region's metrics, so only a region that is
+// us-east-1 gets one (see docs/operations.md).
+func healthCheckAlarm(stack awscdk.Stack, env *config.Environment, region string, healthCheckID *string, action cw.IAlarmAction) (*alarms.Alarms, error) {
+	return newAlarms(stack, env, "HealthCheckAlarm", alarms.AlarmsProps{
+		Prefix: AlarmPrefix(env, region),
+		Specs: []alarms.Spec{spec(env, "healthCheckFailed", 1, func(p awscdk.Duration) cw.IMetric {
+			return metric("AWS/Route53", "HealthCheckStatus", "Minimum", p, map[string]*string{"HealthCheckId": healthCheckID})
+		})},
+	}, action)
+}
+
+// edgeMetrics are the metrics of the edge's distribution and web ACL.
+type edgeMetrics struct {
+	distributionID *string
+	webACLMetric   string
+}
+
+func (e edgeMetrics) cloudFront(name, stat string, p awscdk.Duration) cw.Metric {
+	return metric("AWS/CloudFront", name, stat, p, map[string]*string{"DistributionId": e.distributionID, "Region": jsii.String("Global")})
+}
+
+func (e edgeMetrics) waf(name string, p awscdk.Duration) cw.Metric {
+	return metric("AWS/WAFV2", name, "Sum", p, map[string]*string{"WebACL": jsii.String(e.webACLMetric), "Rule": jsii.String("ALL")})
+}
+
+// edgeAlarms watches CloudFront and the web ACL.
+func edgeAlarms(stack awscdk.Stack, env *config.Environment, e edgeMetrics, action cw.IAlarmAction) (*alarms.Alarms, error) {
+	return newAlarms(stack, env, "EdgeAlarms", alarms.AlarmsProps{
+		Prefix: AlarmPrefix(env, "edge"),
+		Specs: []alarms.Spec{
+			spec(env, "cloudFront5xxRate", 1, func(p awscdk.Duration) cw.IMetric { return e.cloudFront("5xxErrorRate", "Average", p) }),
+			spec(env, "originLatency", 1, func(p awscdk.Duration) cw.IMetric { return e.cloudFront("OriginLatency", "p99", p) }),
+			spec(env, "wafBlockedSpike", 1, func(p awscdk.Duration) cw.IMetric { return e.waf("BlockedRequests", p) }),
+		},
+	}, action)
+}
+
+// DashboardName is the dashboard of env in region ("global" for the Edge stack's).
+func DashboardName(env *config.Environment, region string) string {
+	return fmt.Sprintf("stratus-%s-%s", env.Name, region)
+}
+
+// alarmByName references an alarm (or composite) of env's account in region by name: the
+// dashboards show alarms of stacks they cannot reference without adding a layer or crossing
+// regions, and alarm names are fixed (AlarmPrefix).
+func alarmByName(stack awscdk.Stack, region, name string) cw.IAlarm {
+	arn := fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", *stack.Partition(), region, *stack.Account(), name)
+	return cw.Alarm_FromAlarmArn(stack, jsii.String("Ref-"+name), jsii.String(arn))
+}
+
+// regionAlarmNames are the paging alarms of env in region, and the database and cache alarms,
+// by name: what the dashboards show as alarm states.
+func regionAlarmNames(env *config.Environment, region string) (paging, data []string) {
+	paging = append(paging, AlarmPrefix(env, region)+"-"+limits.RegionUnhealthy.Name)
+	if region == config.EdgeRegion {
+		paging = append(paging, AlarmPrefix(env, region)+"-healthCheckFailed")
+	}
+	for _, s := range env.Services {
+		p := AlarmPrefix(env, region, s.Name)
+		paging = append(paging, p+"-"+limits.ServiceUnhealthy.Name, p+"-availability-fastBurn", p+"-latency-fastBurn")
+		if s.OwnsDatabase() {
+			data = append(data, p+"-databaseCpu", p+"-databaseConnections", p+"-databaseFreeableMemory")
+			if env.Database.GlobalDatabase && region != env.PrimaryRegion && s.Database == config.EngineAuroraPostgres {
+				data = append(data, p+"-globalDatabaseLag")
+			}
+		}
+	}
+	data = append(data, AlarmPrefix(env, region)+"-cacheCpu", AlarmPrefix(env, region)+"-cacheMemory")
+	return paging, data
+}
+
+// alarmWidgets shows the named alarms of region, at most 100 per widget (CloudWatch's limit).
+func alarmWidgets(stack awscdk.Stack, region, title string, names []string, width int) []dashboard.Widget {
+	var out []dashboard.Widget
+	for start := 0; start < len(names); start += 100 {
+		end := min(start+100, len(names))
+		w := dashboard.Widget{Title: title, Width: width}
+		for _, n := range names[start:end] {
+			w.Alarms = append(w.Alarms, alarmByName(stack, region, n))
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// regionDashboard is env's dashboard of region, in its App stack: per service requests, errors,
+// latency, healthy tasks and SLO budgets (from the target groups), the load balancer, the NAT
+// gateways, and the states of the region's paging, database and cache alarms.
+func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs []*string) error {
+	lb := a.Ingress.LoadBalancer.Metrics()
+	minute := alarms.Period(60)
+	sum := &cw.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}
+	var services []dashboard.Row
+	objectives := env.Observability.SLO
+	for _, s := range env.Services {
+		tg := a.Ingress.TargetGroups[s.Name].Metrics()
+		opts := func(stat string) *cw.MetricOptions {
+			return &cw.MetricOptions{Statistic: jsii.String(stat), Period: minute}
+		}
+		bound := float64(objectives.LatencyThresholdMs) / 1000
+		services = append(services, dashboard.Row{Title: "Service " + s.Name, Widgets: []dashboard.Widget{
+			{Title: "Requests and target 5xx", Left: []cw.IMetric{tg.RequestCount(sum)}, Right: []cw.IMetric{tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, sum)}, Width: 6},
+			{Title: "Response time p50 / p99 (s)", Left: []cw.IMetric{tg.TargetResponseTime(opts("p50")), tg.TargetResponseTime(opts("p99"))}, Width: 6},
+			{Title: "Healthy / unhealthy tasks", Left: []cw.IMetric{tg.HealthyHostCount(opts("Minimum")), tg.UnhealthyHostCount(opts("Maximum"))}, Width: 6},
+			{Title: "Error budget remaining (%)", WholeRange: true, Width: 6, Values: []cw.IMetric{
+				slo.BudgetRemaining(slo.Ratio{Bad: tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, sum), Total: tg.RequestCount(sum)}, objectives.Availability, objectives.WindowDays, "availability"),
+				slo.BudgetRemaining(slo.Rank{Metric: tg.TargetResponseTime(opts(*cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound))))}, objectives.Latency, objectives.WindowDays, "latency"),
+			}},
+		}})
+	}
+	paging, data := regionAlarmNames(env, region)
+	rows := []dashboard.Row{{Title: "Alarms", Widgets: append(alarmWidgets(a.Stack, region, "Paging alarms", paging, 12), alarmWidgets(a.Stack, region, "Database and cache", data, 12)...)}}
+	rows = append(rows, services...)
+	rows = append(rows, dashboard.Row{Title: "Load balancer", Widgets: []dashboard.Widget{
+		{Title: "Requests", Left: []cw.IMetric{lb.RequestCount(sum)}, Width: 6},
+		{Title: "ELB 5xx", Left: []cw.IMetric{lb.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, sum)}, Width: 6},
+		{Title: "Rejected connections", Left: []cw.IMetric{lb.RejectedConnectionCount(sum)}, Width: 6},
+		{Title: "Client TLS negotiation errors", Left: []cw.IMetric{lb.ClientTlsNegotiationErrorCount(sum)}, Width: 6},
+	}})
+	if len(natIDs) > 0 {
+		var ports, drops []cw.IMetric
+		for _, id := range natIDs {
+			dims := map[string]*string{"NatGatewayId": id}
+			ports = append(ports, metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", minute, dims))
+			drops = append(drops, metric("AWS/NATGateway", "PacketsDropCount", "Sum", minute, dims))
+		}
+		rows = append(rows, dashboard.Row{Title: "NAT gateways", Widgets: []dashboard.Widget{
+			{Title: "Port-allocation errors", Left: ports, Width: 12}, {Title: "Dropped packets", Left: drops, Width: 12},
+		}})
+	}
+	if _, err := dashboard.NewDashboard(a.Stack, "Dashboard", dashboard.DashboardProps{Name: DashboardName(env, region), Rows: rows}); err != nil {
+		return fmt.Errorf("%s: observability: %w", env.File, err)
+	}
+	return nil
+}
+
+// globalDashboard is env's global dashboard, in the Edge stack: CloudFront, the web ACL, the
+// edge's error budget, and each region's paging alarms (health check, Global Database lag,
+// region and services) side by side, with a link to each region's dashboard.
+func globalDashboard(stack awscdk.Stack, env *config.Environment, e edgeMetrics) error {
+	minute := alarms.Period(60)
+	objectives := env.Observability.SLO
+	width := max(6, 24/len(env.Regions))
+	var links []string
+	var regions []dashboard.Widget
+	for _, r := range env.Regions {
+		paging, data := regionAlarmNames(env, r.Name)
+		regions = append(regions, alarmWidgets(stack, r.Name, r.Name, append(paging, data...), width)...)
+		links = append(links, fmt.Sprintf("[%[1]s](https://console.aws.amazon.com/cloudwatch/home?region=%[1]s#dashboards:name=%[2]s)", r.Name, DashboardName(env, r.Name)))
+	}
+	rows := []dashboard.Row{
+		{Title: "Regions side by side — region dashboards: " + strings.Join(links, " · "), Widgets: regions},
+		{Title: "CloudFront", Widgets: []dashboard.Widget{
+			{Title: "Requests", Left: []cw.IMetric{e.cloudFront("Requests", "Sum", minute)}, Width: 6},
+			{Title: "Error rates (%)", Left: []cw.IMetric{e.cloudFront("5xxErrorRate", "Average", minute), e.cloudFront("4xxErrorRate", "Average", minute)}, Width: 6},
+			{Title: "Origin latency p99 (ms)", Left: []cw.IMetric{e.cloudFront("OriginLatency", "p99", minute)}, Width: 6},
+			{Title: "Edge error budget remaining (%)", WholeRange: true, Width: 6, Values: []cw.IMetric{
+				slo.BudgetRemaining(slo.Percent{Metric: e.cloudFront("5xxErrorRate", "Average", minute)}, objectives.Availability, objectives.WindowDays, "edge availability"),
+			}},
+		}},
+		{Title: "WAF", Widgets: []dashboard.Widget{
+			{Title: "Allowed / blocked requests", Left: []cw.IMetric{e.waf("AllowedRequests", minute)}, Right: []cw.IMetric{e.waf("BlockedRequests", minute)}, Width: 12},
+			{Title: "Counted requests", Left: []cw.IMetric{e.waf("CountedRequests", minute)}, Width: 12},
+		}},
+	}
+	if _, err := dashboard.NewDashboard(stack, "GlobalDashboard", dashboard.DashboardProps{Name: DashboardName(env, "global"), Rows: rows}); err != nil {
+		return fmt.Errorf("%s: observability: %w", env.File, err)
+	}
+	return nil
+}
+
+// RegionTopic is a region's alarm topic and the NAT alarms, made in its Network stack.
+type RegionTopic struct {
+	Topic *alerting.Topic
+	// NatAlarms is nil without NAT gateways; NatGatewayIDs are theirs.
+	NatAlarms     *alarms.Alarms
+	NatGatewayIDs []*string
+}
+
+// observeNetwork creates region's topic and NAT alarms in its Network stack.
+func observeNetwork(stack awscdk.Stack, env *config.Environment, region string, vpc ec2.IVpc) (RegionTopic, error) {
+	t, err := newTopic(stack, env, region)
+	if err != nil {
+		return RegionTopic{}, err
+	}
+	out := RegionTopic{Topic: t}
+	for _, subnet := range *vpc.PublicSubnets() {
+		if nat, ok := subnet.Node().TryFindChild(jsii.String("NATGateway")).(ec2.CfnNatGateway); ok {
+			out.NatGatewayIDs = append(out.NatGatewayIDs, nat.Ref())
+		}
+	}
+	out.NatAlarms, err = natAlarms(stack, env, region, out.NatGatewayIDs, t.Action)
+	return out, err
+}
+
+// RegionAlarms are the alarms of a region's App stack.
+type RegionAlarms struct {
+	// LoadBalancer holds the ALB alarms and the "region unhealthy" composite (its Composite).
+	LoadBalancer *alarms.Alarms
+	// HealthCheck is the Route 53 health check's alarm, in us-east-1 only (else nil).
+	HealthCheck *alarms.Alarms
+}
+
+// observeApp creates region's load balancer alarms, its composite, the health check alarm
+// (us-east-1) and the region's dashboard in its App stack.
+func observeApp(a *AppStack, env *config.Environment, region string, net RegionTopic) (RegionAlarms, error) {
+	var out RegionAlarms
+	var others []cw.IAlarm
+	if net.NatAlarms != nil {
+		others = append(others, net.NatAlarms.Alarms["natPortAllocation"])
+	}
+	var err error
+	if out.LoadBalancer, err = loadBalancerAlarms(a.Stack, env, region, a.Ingress.LoadBalancer, others, net.Topic.Action); err != nil {
+		return out, err
+	}
+	if region == config.EdgeRegion {
+		if out.HealthCheck, err = healthCheckAlarm(a.Stack, env, region, a.Origin.HealthCheck.AttrHealthCheckId(), net.Topic.Action); err != nil {
+			return out, err
+		}
+	}
+	return out, regionDashboard(a, env, region, net.NatGatewayIDs)
+}
+
+// observeEdge creates the edge's topic, its alarms and the global dashboard in the Edge stack,
+// and turns on the distribution's additional metrics, without which CloudFront publishes no
+// origin latency.
+func observeEdge(stack awscdk.Stack, env *config.Environment, e *edge.Edge) (*alerting.Topic, *alarms.Alarms, error) {
+	t, err := newTopic(stack, env, "edge")
+	if err != nil {
+		return nil, nil, err
+	}
+	cf.NewCfnMonitoringSubscription(stack, jsii.String("DistributionMetrics"), &cf.CfnMonitoringSubscriptionProps{
+		DistributionId: e.Distribution.DistributionId(),
+		MonitoringSubscription: &cf.CfnMonitoringSubscription_MonitoringSubscriptionProperty{
+			RealtimeMetricsSubscriptionConfig: &cf.CfnMonitoringSubscription_RealtimeMetricsSubscriptionConfigProperty{
+				RealtimeMetricsSubscriptionStatus: jsii.String("Enabled"),
+			},
+		},
+	})
+	m := edgeMetrics{distributionID: e.Distribution.DistributionId(), webACLMetric: edge.WebAclMetricName}
+	a, err := edgeAlarms(stack, env, m, t.Action)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, a, globalDashboard(stack, env, m)
+}

@@ -1,0 +1,397 @@
+package test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/alarms"
+	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/stacks"
+)
+
+// alarm is one CloudWatch alarm or composite alarm of an assembly.
+type alarm struct {
+	stack, id string
+	composite bool
+	props     map[string]any
+}
+
+func (a alarm) name() string { return fmt.Sprint(a.props["AlarmName"]) }
+
+// alarmsOf lists the alarms of env's stacks in a, by alarm name.
+func alarmsOf(t *testing.T, a *Assembly, env string) map[string]alarm {
+	out := map[string]alarm{}
+	for _, name := range a.StackNames() {
+		tpl := a.Templates[name]
+		if tpl.Env.Name != env {
+			continue
+		}
+		for id, r := range tpl.Resources {
+			if r.Type == "AWS::CloudWatch::Alarm" || r.Type == "AWS::CloudWatch::CompositeAlarm" {
+				al := alarm{stack: name, id: id, composite: r.Type == "AWS::CloudWatch::CompositeAlarm", props: r.Properties}
+				require.NotContains(t, out, al.name(), "alarm names are unique per account and region")
+				out[al.name()] = al
+			}
+		}
+	}
+	return out
+}
+
+// notifies reports whether the alarm sends both ALARM and OK to its region's topic (an import of
+// the Network stack's AlarmTopic, or the Edge stack's own).
+func (a alarm) notifies() bool {
+	actions, ok := jsonOf(a.props["AlarmActions"]), jsonOf(a.props["OKActions"])
+	return actions == ok && strings.Contains(actions, "AlarmTopic")
+}
+
+// TestEveryProdServiceHasItsAlarmsWiredToTheTopic: each prod service, in every region, has every
+// service-tier alarm of the catalog, its "service unhealthy" composite and its two SLOs' burn
+// alarms, each sending ALARM and OK to the region's topic; every tier's alarms exist and notify.
+func TestEveryProdServiceHasItsAlarmsWiredToTheTopic(t *testing.T) {
+	a := Fixtures(t)
+	env := a.Envs["prod"]
+	all := alarmsOf(t, a, "prod")
+	for _, r := range env.Regions {
+		want := []string{stacks.AlarmPrefix(env, r.Name) + "-" + limits.RegionUnhealthy.Name}
+		for _, tier := range limits.Alarms {
+			switch tier.Tier {
+			case "loadBalancer", "network", "cache":
+				if tier.Name != "cacheReplicationLag" || env.Cache.Replicas > 0 {
+					want = append(want, stacks.AlarmPrefix(env, r.Name)+"-"+tier.Name)
+				}
+			}
+		}
+		for _, s := range env.Services {
+			p := stacks.AlarmPrefix(env, r.Name, s.Name)
+			want = append(want, p+"-"+limits.ServiceUnhealthy.Name)
+			for _, slo := range []string{"availability", "latency"} {
+				want = append(want, p+"-"+slo+"-fastBurn", p+"-"+slo+"-slowBurn")
+			}
+			for _, tier := range limits.Alarms {
+				if tier.Tier == "service" {
+					want = append(want, p+"-"+tier.Name)
+				}
+			}
+			if s.OwnsDatabase() {
+				want = append(want, p+"-databaseCpu", p+"-databaseFreeableMemory", p+"-databaseConnections", p+"-databaseDeadlocks", p+"-databaseReplicaLag")
+				if r.Name != env.PrimaryRegion {
+					want = append(want, p+"-globalDatabaseLag")
+				}
+			}
+		}
+		for _, name := range want {
+			al, ok := all[name]
+			if assert.True(t, ok, "missing alarm %s", name) {
+				assert.True(t, al.notifies(), "%s (%s) does not send ALARM and OK to the topic", name, al.stack)
+				assert.Contains(t, al.stack, r.Name, name)
+			}
+		}
+	}
+	for _, name := range []string{"cloudFront5xxRate", "originLatency", "wafBlockedSpike"} {
+		al, ok := all[stacks.AlarmPrefix(env, "edge")+"-"+name]
+		if assert.True(t, ok, name) {
+			assert.True(t, al.notifies(), name)
+			assert.Equal(t, "Prod-Edge-us-east-1", al.stack)
+		}
+	}
+	hc, ok := all[stacks.AlarmPrefix(env, config.EdgeRegion)+"-healthCheckFailed"]
+	if assert.True(t, ok) {
+		assert.True(t, hc.notifies())
+	}
+	// Every alarm with actions notifies both transitions; only burn-rate windows have none.
+	for name, al := range all {
+		if al.props["AlarmActions"] == nil {
+			assert.Regexp(t, `-burn-(1h|5m|6h|30m)$`, name, "an alarm without actions that is not a burn-rate window")
+			continue
+		}
+		assert.True(t, al.notifies(), name)
+	}
+}
+
+// TestEveryTopicIsKMSEncryptedAndTLSOnly: one topic per environment and region plus one for the
+// edge, each encrypted with a customer-managed key and denying non-TLS requests.
+func TestEveryTopicIsKMSEncryptedAndTLSOnly(t *testing.T) {
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, env := range a.Envs {
+			var names []string
+			for _, r := range env.Regions {
+				names = append(names, stacks.TopicName(env, r.Name))
+			}
+			names = append(names, stacks.TopicName(env, "edge"))
+			var found []string
+			for _, name := range a.StackNames() {
+				tpl := a.Templates[name]
+				if tpl.Env.Name != env.Name {
+					continue
+				}
+				_, topics := tpl.OfType("AWS::SNS::Topic")
+				for id, topic := range topics {
+					found = append(found, fmt.Sprint(topic.Properties["TopicName"]))
+					key := get(topic.Properties, "KmsMasterKeyId", "Fn::GetAtt")
+					if assert.NotNil(t, key, "%s/%s is not encrypted with a key of the stack", name, id) {
+						assert.Equal(t, "AWS::KMS::Key", tpl.Resources[fmt.Sprint(key.([]any)[0])].Type, "%s/%s", name, id)
+					}
+				}
+				_, policies := tpl.OfType("AWS::SNS::TopicPolicy")
+				for id, p := range policies {
+					assert.Contains(t, jsonOf(p.Properties), `"aws:SecureTransport":"false"`, "%s/%s", name, id)
+				}
+				assert.Len(t, policies, len(topics), name)
+			}
+			assert.ElementsMatch(t, names, found, "%s: %s", a.Name, env.Name)
+		}
+	}
+}
+
+// TestBurnRateAlarmsUseBothWindows: every burn composite is the AND of a long and a short window
+// alarm, 1 h and 5 min at 14.4 times the budget (fast, pages) or 6 h and 30 min at 6 times
+// (slow, tickets), evaluated by metric math.
+func TestBurnRateAlarmsUseBothWindows(t *testing.T) {
+	a := Fixtures(t)
+	for _, env := range []string{"dev", "prod"} {
+		all := alarmsOf(t, a, env)
+		burns := 0
+		for name, c := range all {
+			kind := ""
+			switch {
+			case strings.HasSuffix(name, "-fastBurn"):
+				kind = "fast"
+			case strings.HasSuffix(name, "-slowBurn"):
+				kind = "slow"
+			default:
+				continue
+			}
+			burns++
+			require.True(t, c.composite, name)
+			base := strings.TrimSuffix(strings.TrimSuffix(name, "-fastBurn"), "-slowBurn") + "-burn-"
+			windows := map[string][]string{"fast": {"1h", "5m"}, "slow": {"6h", "30m"}}[kind]
+			periods := map[string]float64{"1h": 3600, "5m": 300, "6h": 21600, "30m": 1800}
+			factor := map[string]float64{"fast": limits.FastBurnFactor, "slow": limits.SlowBurnFactor}[kind]
+			rule := jsonOf(c.props["AlarmRule"])
+			assert.Contains(t, rule, ") AND ALARM(", name)
+			for _, w := range windows {
+				win, ok := all[base+w]
+				if !assert.True(t, ok, "%s: no %s window", name, w) {
+					continue
+				}
+				assert.Contains(t, rule, win.id, "%s: the rule does not name its %s window", name, w)
+				metrics := jsonOf(win.props["Metrics"])
+				assert.Contains(t, metrics, `"Expression"`, "%s: metric math", name)
+				assert.Contains(t, metrics, fmt.Sprintf(`"Period":%g`, periods[w]), "%s %s", name, w)
+				objective := a.Envs[env].Observability.SLO.Availability
+				if strings.Contains(name, "-latency-") {
+					objective = a.Envs[env].Observability.SLO.Latency
+				}
+				assert.InDelta(t, factor*(1-objective/100), win.props["Threshold"], 1e-9, "%s %s", name, w)
+			}
+			severity := map[string]string{"fast": "[page]", "slow": "[ticket]"}[kind]
+			assert.True(t, strings.HasPrefix(fmt.Sprint(c.props["AlarmDescription"]), severity), "%s: %v", name, c.props["AlarmDescription"])
+		}
+		assert.Equal(t, 4*len(a.Envs[env].Services)*len(a.Envs[env].Regions), burns, "%s: two SLOs × two burn alarms per service and region", env)
+	}
+}
+
+// TestNoDevAlarmPagesOnMissingData: an idle dev environment sends no data, so no alarm of dev
+// may treat missing data as breaching (or leave it at CloudFormation's default, missing).
+func TestNoDevAlarmPagesOnMissingData(t *testing.T) {
+	all := alarmsOf(t, Fixtures(t), "dev")
+	require.NotEmpty(t, all)
+	for name, al := range all {
+		if al.composite {
+			continue // a composite has no data of its own: it follows its members
+		}
+		assert.Contains(t, []any{limits.MissingNotBreaching, limits.MissingIgnore}, al.props["TreatMissingData"], name)
+	}
+}
+
+// TestDashboardsPerRegionAndGlobal: each environment has one dashboard per region (in its App
+// stack) and one global (Edge stack); every metric dimension is a reference to a resource of the
+// app or a fixed name the app sets, and every alarm a dashboard shows exists in the app.
+func TestDashboardsPerRegionAndGlobal(t *testing.T) {
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, env := range a.Envs {
+			all := alarmsOf(t, a, env.Name)
+			want := map[string]string{stacks.DashboardName(env, "global"): stackName(env, "Edge", config.EdgeRegion)}
+			for _, r := range env.Regions {
+				want[stacks.DashboardName(env, r.Name)] = stackName(env, "App", r.Name)
+			}
+			got := map[string]string{}
+			for _, name := range a.StackNames() {
+				tpl := a.Templates[name]
+				if tpl.Env.Name != env.Name {
+					continue
+				}
+				_, dashboards := tpl.OfType("AWS::CloudWatch::Dashboard")
+				for _, d := range dashboards {
+					dn := fmt.Sprint(d.Properties["DashboardName"])
+					got[dn] = name
+					checkDashboard(t, tpl, a.StackNames(), dn, d.Properties["DashboardBody"], all)
+				}
+			}
+			assert.Equal(t, want, got, "%s: %s", a.Name, env.Name)
+		}
+	}
+}
+
+// fixedDimensions are the dimension values the app sets by name: the web ACL's metric name, the
+// "all rules" and CloudFront's global region.
+var fixedDimensions = []string{"EdgeWebAcl", "ALL", "Global"}
+
+var (
+	alarmArnRE = regexp.MustCompile(`:alarm:([A-Za-z0-9._-]+)`)
+	// metricRE is a dashboard metric: ["namespace","name","dimension","value",…
+	metricRE = regexp.MustCompile(`\["(AWS/[A-Za-z0-9/]+|ECS/ContainerInsights)","[A-Za-z0-9_]+",((?:"[^"]*",?)+)`)
+)
+
+func checkDashboard(t *testing.T, tpl *Template, stacksOfApp []string, name string, body any, all map[string]alarm) {
+	parts, ok := get(body, "Fn::Join").([]any)
+	require.True(t, ok, "%s: the body is a join", name)
+	pieces := parts[1].([]any)
+	literal := ""
+	for i, p := range pieces {
+		s, isString := p.(string)
+		if isString {
+			literal += s
+			continue
+		}
+		// A token: references to resources of this stack, imports from stacks of the app, or
+		// pseudo parameters, however CloudFormation functions combine them.
+		refs := 0
+		walkRefs(p, func(kind, target string) {
+			refs++
+			switch kind {
+			case "Ref":
+				if !strings.HasPrefix(target, "AWS::") {
+					assert.Contains(t, tpl.Resources, target, "%s: piece %d refers to a resource not in the stack", name, i)
+				}
+			case "Fn::GetAtt":
+				assert.Contains(t, tpl.Resources, target, "%s: piece %d", name, i)
+			case "Fn::ImportValue":
+				stack, _, _ := strings.Cut(target, ":")
+				assert.Contains(t, stacksOfApp, stack, "%s: piece %d imports from outside the app", name, i)
+			}
+		})
+		assert.Positive(t, refs, "%s: piece %d is a token without a reference: %s", name, i, jsonOf(p))
+		literal += "<token>"
+	}
+	shown := alarmArnRE.FindAllStringSubmatch(literal, -1)
+	assert.NotEmpty(t, shown, "%s shows no alarm", name)
+	for _, m := range shown {
+		assert.Contains(t, all, m[1], "%s shows an alarm the app does not create", name)
+	}
+	// Literal dimension values must be a token or a fixed name; "[ns, metric, dim, value, …]".
+	metrics := metricRE.FindAllStringSubmatch(literal, -1)
+	assert.Greater(t, len(metrics), 3, "%s: too few metrics found", name)
+	for _, m := range metrics {
+		dims := strings.Split(strings.TrimSuffix(m[2], ","), ",")
+		for j := 1; j < len(dims); j += 2 {
+			v := strings.Trim(dims[j], `"`)
+			assert.True(t, strings.Contains(v, "<token>") || slices.Contains(fixedDimensions, v), "%s: %s dimension %s = %q is neither a resource of the app nor a fixed name", name, m[1], dims[j-1], v)
+		}
+	}
+}
+
+// TestRunbooks: every alarm that notifies names a runbook that exists in runbooks/, every
+// runbook is named by an alarm, and every runbook has the five sections, a command and a
+// dashboard to open.
+func TestRunbooks(t *testing.T) {
+	dir := filepath.Join(repoRoot, "runbooks")
+	files, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	require.NoError(t, err)
+	have := map[string]bool{}
+	for _, f := range files {
+		if filepath.Base(f) != "README.md" {
+			have[filepath.Base(f)] = true
+		}
+	}
+	assert.ElementsMatch(t, limits.Runbooks, keys(have), "limits.Runbooks lists the runbooks folder")
+	named := map[string]bool{}
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, env := range a.Envs {
+			for name, al := range alarmsOf(t, a, env.Name) {
+				if al.props["AlarmActions"] == nil {
+					continue // a burn-rate window: its composite names the runbook
+				}
+				book := alarms.RunbookOf(fmt.Sprint(al.props["AlarmDescription"]))
+				if assert.NotEmpty(t, book, "%s names no runbook: %v", name, al.props["AlarmDescription"]) {
+					assert.True(t, have[book], "%s points to runbooks/%s, which does not exist", name, book)
+					named[book] = true
+				}
+			}
+		}
+	}
+	for book := range have {
+		assert.True(t, named[book], "runbooks/%s is named by no alarm", book)
+		data, err := os.ReadFile(filepath.Join(dir, book))
+		require.NoError(t, err)
+		text := string(data)
+		for _, section := range []string{"## Detection", "## Triage", "## Mitigation", "## Resolution", "## Post-mortem"} {
+			assert.Contains(t, text, "\n"+section+"\n", "runbooks/%s", book)
+		}
+		assert.Contains(t, text, "`aws ", "runbooks/%s has no command", book)
+		assert.Regexp(t, "stratus-<env>-(<region>|global|<warm region>)", text, "runbooks/%s names no dashboard", book)
+	}
+}
+
+// walkRefs calls f with every Ref, Fn::GetAtt (its resource) and Fn::ImportValue (its export
+// name) in v.
+func walkRefs(v any, f func(kind, target string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, inner := range x {
+			switch k {
+			case "Ref":
+				f(k, fmt.Sprint(inner))
+			case "Fn::GetAtt":
+				f(k, fmt.Sprint(inner.([]any)[0]))
+			case "Fn::ImportValue":
+				f(k, fmt.Sprint(inner))
+			default:
+				walkRefs(inner, f)
+			}
+		}
+	case []any:
+		for _, inner := range x {
+			walkRefs(inner, f)
+		}
+	}
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestTheSeedExportsTracesOverOtlp: seed-002 (a shipped example) sends its collectors' traces to
+// an OTLP endpoint with the credential from Secrets Manager: every task definition's collector
+// gets the endpoint in its configuration and the header as an ECS secret.
+func TestTheSeedExportsTracesOverOtlp(t *testing.T) {
+	a := SeedVariants(t)
+	env := a.Envs["seed-002"]
+	require.NotNil(t, env.App.Otlp, "seed-002 sets app.otlp")
+	for _, r := range env.Regions {
+		for _, s := range env.Services {
+			tpl := a.Template(t, stackName(env, stacks.ServiceStackKind(s.Name), r.Name))
+			_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
+			require.Len(t, tasks, 1)
+			for id, task := range tasks {
+				js := jsonOf(task.Properties["ContainerDefinitions"])
+				assert.Contains(t, js, env.App.Otlp.Endpoint, "%s/%s: the collector exports to the endpoint", tpl.StackName, id)
+				assert.Contains(t, js, `"OTLP_AUTH_HEADER"`, id)
+				assert.Contains(t, js, ":secret:"+env.App.Otlp.SecretName, "%s/%s: the header comes from Secrets Manager", tpl.StackName, id)
+			}
+		}
+	}
+}
