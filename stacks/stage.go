@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -53,6 +54,10 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 	for k, v := range env.Tags {
 		tags.Add(jsii.String(k), jsii.String(v), tagProps)
 	}
+
+	// Every customer key of the stage: grants only for AWS resources, administered only by the
+	// deploying role.
+	keys.Guard(stage, nil)
 
 	s := &EnvironmentStage{Stage: stage, Config: env}
 	if err := s.build(); err != nil {
