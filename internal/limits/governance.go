@@ -17,6 +17,8 @@ const (
 	MaxDeniedCidrs = 10
 	// DenyRuleBase is the first NACL rule number of a deny list; allows start above it.
 	DenyRuleBase = 1
+	// DenyListAllowRule is the allow-all rule behind the denies.
+	DenyListAllowRule = 100
 )
 
 // Audit and backup bounds.
