@@ -51,8 +51,8 @@ func TestPlanBacksUpTaggedResourcesDailyAndMonthlyWithCopies(t *testing.T) {
 	cdktest.NoPanic(t, func() {
 		tpl.HasResource(jsii.String("AWS::Backup::BackupVault"), &map[string]any{
 			"Properties": map[string]any{
-				"BackupVaultName":  "stratus-prod-us-east-1",
-				"EncryptionKeyArn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^BackupKey")), "Arn"}},
+				"BackupVaultName":   "stratus-prod-us-east-1",
+				"EncryptionKeyArn":  map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^BackupKey")), "Arn"}},
 				"LockConfiguration": map[string]any{"MinRetentionDays": 35},
 			},
 			"DeletionPolicy": "Retain",
