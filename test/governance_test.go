@@ -373,3 +373,44 @@ func isDenyListNacl(tpl *Template, nacl string) bool {
 	}
 	return denies == 2*len(tpl.Env.Network.DeniedCidrs)
 }
+
+// governanceMutants join the mutation suite: each governance check must catch a plausible
+// regression of what it guards.
+var governanceMutants = []mutant{
+	{"the trail stops validating log files", false, "Prod-Governance-us-east-1", "AWS::CloudTrail::Trail", "Trail",
+		set("EnableLogFileValidation", false)},
+	{"the trail stops logging S3 data events", false, "Prod-Governance-us-east-1", "AWS::CloudTrail::Trail", "Trail",
+		set("AdvancedEventSelectors", []any{map[string]any{"FieldSelectors": []any{map[string]any{"Field": "eventCategory", "Equals": []any{"Management"}}}}})},
+	{"the trail bucket loses its Object Lock", false, "Prod-Governance-us-east-1", "AWS::S3::Bucket", "TrailArchive7",
+		set("ObjectLockConfiguration", nil)},
+	{"the primary region's recorder stops recording IAM", false, "Prod-Governance-us-east-1", "AWS::Config::ConfigurationRecorder", "Config",
+		set("RecordingGroup.IncludeGlobalResourceTypes", false)},
+	{"a promised Config rule disappears", false, "Staging-Governance-us-east-1", "AWS::Config::ConfigRule", "ConfigRDS",
+		func(_ *Resource, tpl *Template) {
+			delete(tpl.Resources, tpl.withFirst("AWS::Config::ConfigRule", "ConfigRDS"))
+		}},
+	{"daily recovery points expire early", false, "Prod-Governance-us-east-1", "AWS::Backup::BackupPlan", "Backup",
+		set("BackupPlan.BackupPlanRule.0.Lifecycle.DeleteAfterDays", float64(7))},
+	{"monthly recovery points are no longer copied to the other region", false, "Prod-Governance-us-east-1", "AWS::Backup::BackupPlan", "Backup",
+		set("BackupPlan.BackupPlanRule.1.CopyActions", nil)},
+	{"the DR vault loses its lock", false, "Prod-Governance-eu-west-1", "AWS::Backup::BackupVault", "Backup",
+		set("LockConfiguration", nil)},
+	{"a database drops out of the backup plan", false, "Prod-ServiceData-order-us-east-1", "AWS::RDS::DBCluster", "OrderDatabaseCluster",
+		set("Tags", nil)},
+	{"a key lets grants go to any principal", false, "Prod-Data-us-east-1", "AWS::KMS::Key", "",
+		func(r *Resource, _ *Template) {
+			var kept []any
+			for _, st := range asList(get(r.Properties, "KeyPolicy", "Statement")) {
+				if str(get(st, "Sid")) != keys.GrantsForAWSResourcesSid {
+					kept = append(kept, st)
+				}
+			}
+			setPath(r.Properties, "KeyPolicy.Statement", kept)
+		}},
+	{"the application container loses its hard memory limit", false, "Dev-Service-order-us-east-1", "AWS::ECS::TaskDefinition", "",
+		set("ContainerDefinitions.0.Memory", nil)},
+	{"a deny-list entry allows its range", false, "Staging-Network-us-east-1", "AWS::EC2::NetworkAclEntry", "NetworkPublicNaclDenyIn0",
+		set("RuleAction", "allow")},
+}
+
+func init() { mutants = append(mutants, governanceMutants...) }
