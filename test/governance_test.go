@@ -328,34 +328,45 @@ func checkDenyLists(c *C, a *Assembly) {
 
 var governanceOff sharedSynth
 
-// TestGovernanceSwitchesOff synthesizes the fixture dev environment with the trail, AWS Config
-// and AWS Backup switched off (an account under an organization trail and Control Tower) and a
-// deny list on, and runs the governance checks on it.
+// TestGovernanceSwitchesOff synthesizes the fixture environments as accounts under an
+// organization trail and Control Tower would run them: trail and AWS Config off everywhere,
+// backups off in dev and staging, and prod's backups on without a vault lock; dev gains a deny
+// list and staging loses its own. The governance checks hold there too.
 func TestGovernanceSwitchesOff(t *testing.T) {
 	a := governanceOff.get(t, "governance off", func() ([]*config.Environment, error) {
-		env, err := config.Load(filepath.Join(repoRoot, fixtureDir, "dev.yaml"))
-		if err != nil {
-			return nil, err
+		var envs []*config.Environment
+		for _, name := range []string{"dev", "staging", "prod"} {
+			env, err := config.Load(filepath.Join(repoRoot, fixtureDir, name+".yaml"))
+			if err != nil {
+				return nil, err
+			}
+			g := &env.Governance
+			g.CloudTrail.Enabled, g.AwsConfig.Enabled = false, false
+			g.Backup.Enabled, g.Backup.VaultLockDays = name == "prod", 0
+			env.Network.DeniedCidrs = map[string][]string{"dev": {"203.0.113.0/24"}, "staging": {}, "prod": {"198.51.100.0/24"}}[name]
+			envs = append(envs, env)
 		}
-		env.Governance.CloudTrail.Enabled, env.Governance.AwsConfig.Enabled, env.Governance.Backup.Enabled = false, false, false
-		env.Network.DeniedCidrs = []string{"203.0.113.0/24"}
-		return []*config.Environment{env}, nil
+		return envs, nil
 	})
 	for _, ch := range governanceChecks {
 		t.Run(ch.name, func(t *testing.T) { assert.Empty(t, ch.runOn(a)) })
 	}
+	var governance []string
 	for _, name := range a.StackNames() {
-		assert.NotContains(t, name, "-Governance-", "nothing is switched on: no Governance stack")
+		if strings.Contains(name, "-Governance-") {
+			governance = append(governance, name)
+		}
 	}
-	tagged := 0
+	assert.Equal(t, []string{"Prod-Governance-eu-west-1", "Prod-Governance-us-east-1"}, governance, "only prod's backups are on")
+	tagged := map[string]int{}
 	for _, tpl := range a.Templates {
 		for _, r := range tpl.Resources {
 			if _, ok := tags(r)[stacks.BackupTagKey]; ok {
-				tagged++
+				tagged[tpl.Env.Name]++
 			}
 		}
 	}
-	assert.Zero(t, tagged, "no backup plan, no backup tags")
+	assert.Equal(t, map[string]int{"prod": 3}, tagged, "backup tags on prod's three primary clusters only")
 }
 
 // isDenyListNacl reports whether nacl is a public or app subnet NACL whose first rules deny the
