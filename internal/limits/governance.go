@@ -41,12 +41,6 @@ const (
 	DefaultVaultDailyDays   = 35
 	DefaultVaultMonthlyDays = 365
 
-	// MinVaultLockDays..MaxVaultLockDays bound the vault lock's minimum retention.
-	MinVaultLockDays = 1
+	// MaxVaultLockDays bounds the vault lock's minimum retention (0 is no lock).
 	MaxVaultLockDays = 36500
-
-	// MinRotationDays..MaxRotationDays bound how often a rotated secret changes.
-	MinRotationDays     = 1
-	MaxRotationDays     = 365
-	DefaultRotationDays = 30
 )
