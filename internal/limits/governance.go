@@ -11,9 +11,9 @@ const (
 
 // Subnet deny lists: NACL rule numbers 1..MaxDeniedCidrs carry the denies, ahead of every allow.
 const (
-	// MaxDeniedCidrs is how many CIDRs one deny list may hold. A NACL takes 20 rules per
-	// direction by default; the data-tier NACL already uses most of its quota, so the deny list
-	// leaves room for the allow rules.
+	// MaxDeniedCidrs is how many CIDRs one deny list may hold: a NACL takes 20 rules per
+	// direction by default, and each deny-list NACL also needs its allow-all rule; ten leaves
+	// headroom for rules an operator adds by hand in an incident.
 	MaxDeniedCidrs = 10
 	// DenyRuleBase is the first NACL rule number of a deny list; allows start above it.
 	DenyRuleBase = 1
@@ -35,8 +35,7 @@ const (
 	// MinVaultDailyDays..MaxVaultRetentionDays bound AWS Backup retention.
 	MinVaultDailyDays     = 1
 	MaxVaultRetentionDays = 36500
-	// MinBackupMonthlyRetentionDays: a monthly recovery point kept less than a month is pointless,
-	// and AWS Backup needs 90 days when it moves points to cold storage.
+	// MinVaultMonthlyDays: a monthly recovery point kept less than a month is pointless.
 	MinVaultMonthlyDays     = 30
 	DefaultVaultDailyDays   = 35
 	DefaultVaultMonthlyDays = 365
