@@ -135,6 +135,8 @@ type Environment struct {
 	WAF WAF
 	// CloudFront (yaml "cloudfront") configures the distribution and the frontend.
 	CloudFront CloudFront
+	// Governance (yaml "governance") is the audit trail, AWS Config and AWS Backup setup.
+	Governance Governance
 	// Tags (yaml "tags") are extra tags for every resource; "project" and "environment" are set
 	// by the app itself and so cannot be given here. Never nil.
 	Tags map[string]string
@@ -174,6 +176,9 @@ type Network struct {
 	InterfaceEndpoints []string `yaml:"interfaceEndpoints"`
 	// FlowLogRetentionDays (yaml "flowLogRetentionDays", default 365) is the flow-log retention.
 	FlowLogRetentionDays int `yaml:"flowLogRetentionDays"`
+	// DeniedCidrs (yaml "deniedCidrs", default []) are IPv4 ranges the public and app subnets
+	// deny both ways (NACLs); see governance.go. Never nil.
+	DeniedCidrs []string `yaml:"deniedCidrs"`
 }
 
 // Service is one Fargate service.

@@ -129,7 +129,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown top-level key lists the top-level keys",
 			edits: []edit{{"cache:\n", "alarms:\n  email: ops@example.com\ncache:\n"}},
-			want:  []string{":17: alarms: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags, observability)"},
+			want:  []string{":17: alarms: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, tags, observability)"},
 		},
 		{
 			name:  "an unknown key in an availability zone lists the AZ keys",
@@ -266,7 +266,7 @@ func TestLoadErrors(t *testing.T) {
 			name:  "a merged key is checked like a key of its own",
 			edits: []edit{{"network:\n", "x-base: &base\n  replicas: 9\nnetwork:\n"}, {"  port: 6379\n", "  port: 6379\n  <<: *base\n"}},
 			want: []string{
-				`:10: x-base: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags, observability)`,
+				`:10: x-base: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, tags, observability)`,
 				`:11: cache.replicas 9: out of range (allowed: 0-5)`,
 			},
 		},
@@ -1590,14 +1590,20 @@ func TestFixtureFiles(t *testing.T) {
 			NatGateways:          NatPerAZ,
 			InterfaceEndpoints:   []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "ssm", "xray"},
 			FlowLogRetentionDays: 365,
+			DeniedCidrs:          []string{},
 		},
-		Services:      services(func(*Service) {}),
-		Database:      seedDatabase,
-		Cache:         seedCache,
-		App:           App{LogRetentionDays: 365, Namespace: "prod.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
-		DNS:           dnsFor("stratus.example.com", "Z0123456789PRODEXAMPLE"),
-		WAF:           seedWAF,
-		CloudFront:    seedCloudFront,
+		Services:   services(func(*Service) {}),
+		Database:   seedDatabase,
+		Cache:      seedCache,
+		App:        App{LogRetentionDays: 365, Namespace: "prod.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
+		DNS:        dnsFor("stratus.example.com", "Z0123456789PRODEXAMPLE"),
+		WAF:        seedWAF,
+		CloudFront: seedCloudFront,
+		Governance: Governance{
+			CloudTrail: CloudTrail{Enabled: true, RetentionDays: 365, ObjectLockDays: 365, LogRetentionDays: 365},
+			AwsConfig:  AwsConfig{Enabled: true, RetentionDays: 365},
+			Backup:     Backup{Enabled: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365, VaultLockDays: 35},
+		},
 		Tags:          map[string]string{"cost-center": "platform-prod"},
 		Observability: defaultObservability(),
 	}
@@ -1608,6 +1614,8 @@ func TestFixtureFiles(t *testing.T) {
 
 	stagingDatabase := seedDatabase
 	stagingDatabase.BackupRetentionDays, stagingDatabase.GlobalDatabase = 14, false
+	stagingGovernance := defaultGovernance()
+	stagingGovernance.Backup.DrRegion = "us-west-2"
 	wantStaging := &Environment{
 		File: "staging.yaml", Name: "staging", Account: "222222222222", PrimaryRegion: "us-east-1",
 		Regions: []Region{{Name: "us-east-1", CIDR: "10.11.0.0/16", AvailabilityZones: []AvailabilityZone{
@@ -1619,6 +1627,7 @@ func TestFixtureFiles(t *testing.T) {
 			NatGateways:          NatPerAZ,
 			InterfaceEndpoints:   DefaultInterfaceEndpoints,
 			FlowLogRetentionDays: 365,
+			DeniedCidrs:          []string{"192.0.2.0/24", "198.51.100.0/24"},
 		},
 		Services:      services(func(*Service) {}),
 		Database:      stagingDatabase,
@@ -1627,6 +1636,7 @@ func TestFixtureFiles(t *testing.T) {
 		DNS:           dnsFor("staging.stratus.example.com", "Z0123456789STAGINGEXAMPLE"),
 		WAF:           seedWAF,
 		CloudFront:    seedCloudFront,
+		Governance:    stagingGovernance,
 		Tags:          map[string]string{"cost-center": "platform-staging"},
 		Observability: defaultObservability(),
 	}
@@ -1634,6 +1644,8 @@ func TestFixtureFiles(t *testing.T) {
 
 	devCache := seedCache
 	devCache.NodeType, devCache.Replicas = "cache.t4g.micro", 0
+	devGovernance := defaultGovernance()
+	devGovernance.Backup.DailyRetentionDays, devGovernance.Backup.MonthlyRetentionDays = 7, 30
 	wantDev := &Environment{
 		File: "dev.yaml", Name: "dev", Account: "333333333333", PrimaryRegion: "us-east-1",
 		Regions: []Region{{Name: "us-east-1", CIDR: "10.21.0.0/16", AvailabilityZones: []AvailabilityZone{
@@ -1644,6 +1656,7 @@ func TestFixtureFiles(t *testing.T) {
 			NatGateways:          NatSingle,
 			InterfaceEndpoints:   []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"},
 			FlowLogRetentionDays: 30,
+			DeniedCidrs:          []string{},
 		},
 		Services: services(func(s *Service) {
 			s.Cpu, s.Memory, s.DesiredCount, s.MinCount, s.MaxCount, s.Sidecars = 256, 512, 1, 1, 2, []string{}
@@ -1660,6 +1673,7 @@ func TestFixtureFiles(t *testing.T) {
 		DNS:           dnsFor("dev.stratus.example.com", "Z0123456789DEVEXAMPLE"),
 		WAF:           seedWAF,
 		CloudFront:    seedCloudFront,
+		Governance:    devGovernance,
 		Tags:          map[string]string{"cost-center": "platform-dev"},
 		Observability: defaultObservability(),
 	}
@@ -1695,8 +1709,13 @@ dns:
 		{Name: "us-east-1c", PublicSubnet: "10.7.2.0/24", AppSubnet: "10.7.11.0/24", DataSubnet: "10.7.21.0/24"},
 		{Name: "us-east-1a", PublicSubnet: "10.7.3.0/24", AppSubnet: "10.7.12.0/24", DataSubnet: "10.7.22.0/24"},
 	}, env.Regions[0].AvailabilityZones)
-	want := Network{NatGateways: NatPerAZ, InterfaceEndpoints: DefaultInterfaceEndpoints, FlowLogRetentionDays: 365}
+	want := Network{NatGateways: NatPerAZ, InterfaceEndpoints: DefaultInterfaceEndpoints, FlowLogRetentionDays: 365, DeniedCidrs: []string{}}
 	assert.Equal(t, want, env.Network)
+	assert.Equal(t, Governance{
+		CloudTrail: CloudTrail{Enabled: true, RetentionDays: 365, LogRetentionDays: 365},
+		AwsConfig:  AwsConfig{Enabled: true, RetentionDays: 365},
+		Backup:     Backup{Enabled: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365},
+	}, env.Governance, "every switch on, no locks, no DR region")
 	assert.False(t, env.TerminationProtection)
 	assert.Equal(t, map[string]string{}, env.Tags)
 	wantService := Service{
@@ -2023,7 +2042,7 @@ func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 	_, err := LoadDir(dir)
 	want := []string{
 		filepath.Join(dir, "staging.yaml") + `:1: name "stage": must equal the file name "staging" (rename the file or change the name)`,
-		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, tags, observability)",
+		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, tags, observability)",
 	}
 	assert.Equal(t, want, errorLines(err))
 }

@@ -24,6 +24,7 @@ type File struct {
 	DNS                   FileDNS           `yaml:"dns" jsonschema:"required"`
 	WAF                   FileWAF           `yaml:"waf"`
 	CloudFront            FileCloudFront    `yaml:"cloudfront"`
+	Governance            Governance        `yaml:"governance"`
 	Tags                  map[string]string `yaml:"tags"`
 	Observability         Observability     `yaml:"observability"`
 }
@@ -101,7 +102,9 @@ func defaultFile() *File {
 			NatGateways:          NatPerAZ,
 			InterfaceEndpoints:   slices.Clone(DefaultInterfaceEndpoints),
 			FlowLogRetentionDays: limits.DefaultLogRetentionDays,
+			DeniedCidrs:          []string{},
 		},
+		Governance: defaultGovernance(),
 		Database: Database{
 			EngineVersion: limits.DefaultAuroraPostgresVersion, InstanceClass: "db.r6g.large", Readers: 1,
 			BackupRetentionDays: 7, BackupWindow: limits.DefaultBackupWindow, MaintenanceWindow: limits.DefaultDatabaseMaintenance,
@@ -143,7 +146,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 	env := &Environment{
 		File: file, Name: f.Name, Account: f.Account, PrimaryRegion: f.PrimaryRegion,
 		TerminationProtection: f.TerminationProtection, Regions: f.Regions, Network: f.Network,
-		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability,
+		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability, Governance: f.Governance,
 		DNS: DNS{
 			Domain: f.DNS.Domain, HostedZoneId: f.DNS.HostedZoneId, ViewerNames: f.DNS.ViewerNames, Routing: f.DNS.Routing,
 			HealthCheckIntervalSeconds: f.DNS.HealthCheck.IntervalSeconds, HealthCheckFailureThreshold: f.DNS.HealthCheck.FailureThreshold,

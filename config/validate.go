@@ -53,6 +53,7 @@ func validate(env *Environment, d *decoder) {
 	v.multiRegionData()
 	v.waf()
 	v.cloudfront()
+	v.governance()
 	v.tags()
 	v.observability()
 }

@@ -63,6 +63,7 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 		DatabasePort:           config.DatabasePort,
 		CachePort:              env.Cache.Port,
 		HealthCheckerCidrs:     config.Route53HealthCheckerCidrs,
+		DeniedCidrs:            env.Network.DeniedCidrs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)

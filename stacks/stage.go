@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -38,6 +39,9 @@ type EnvironmentStage struct {
 	ServiceData map[string]map[string]*ServiceDataStack
 	Services    map[string]map[string]*ServiceStack
 	Edge        *EdgeStack
+	// Governance maps a region (the environment's, and its backup DR region) to its Governance
+	// stack; a region where everything is switched off has none.
+	Governance map[string]*GovernanceStack
 }
 
 // NewEnvironmentStage builds the stage of env: Network, Data and App stacks in every region and
@@ -53,6 +57,10 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 	for k, v := range env.Tags {
 		tags.Add(jsii.String(k), jsii.String(v), tagProps)
 	}
+
+	// Every customer key of the stage: grants only for AWS resources, administered only by the
+	// deploying role.
+	keys.Guard(stage, nil)
 
 	s := &EnvironmentStage{Stage: stage, Config: env}
 	if err := s.build(); err != nil {
@@ -80,6 +88,10 @@ func (s *EnvironmentStage) build() error {
 	if s.Networks, err = perRegion(env.Regions, func(r config.Region) (*NetworkStack, error) {
 		return NewNetworkStack(s.Stage, env, r)
 	}); err != nil {
+		return err
+	}
+
+	if err := s.buildGovernance(); err != nil {
 		return err
 	}
 
@@ -132,6 +144,22 @@ func (s *EnvironmentStage) build() error {
 	return err
 }
 
+// buildGovernance adds the Governance stacks: every region's and the backup DR region's. They
+// stand alone (layer 1).
+func (s *EnvironmentStage) buildGovernance() error {
+	s.Governance = map[string]*GovernanceStack{}
+	var errs []error
+	for _, region := range s.Config.BackupRegions() {
+		st, err := NewGovernanceStack(s.Stage, s.Config, region)
+		if err != nil {
+			errs = append(errs, err)
+		} else if st != nil {
+			s.Governance[region] = st
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // buildServiceData adds region's ServiceData stacks, one per database-owning service. Outside
 // the primary region each waits for the same service's stack in the primary region, where a
 // Global Database's global cluster is created. The primary region is built first (primaryFirst).
@@ -148,6 +176,7 @@ func (s *EnvironmentStage) buildServiceData(region config.Region) (map[string]*S
 			errs = append(errs, err)
 			continue
 		}
+		tagForBackup(st.Stack, env, region.Name, svc)
 		if region.Name != env.PrimaryRegion {
 			if p := s.ServiceData[env.PrimaryRegion][svc.Name]; p != nil {
 				st.AddStackDependency(p.Stack, jsii.String("a secondary cluster joins the primary's global cluster"))

@@ -163,7 +163,10 @@ var unscopable = []string{"ecr:GetAuthorizationToken", "xray:PutTraceSegments", 
 // managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that
 // locks down each VPC's default security group.
-var managedPolicies = []string{"service-role/AmazonRDSEnhancedMonitoringRole", "service-role/AWSLambdaBasicExecutionRole"}
+var managedPolicies = []string{"service-role/AmazonRDSEnhancedMonitoringRole", "service-role/AWSLambdaBasicExecutionRole",
+	// AWS Config's recorder role and AWS Backup's selection role (issue 15): AWS keeps them in step
+	// with every resource type those services record, back up and restore.
+	"service-role/AWS_ConfigRole", "service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores"}
 
 // checkLeastPrivilege: no IAM statement grants every action or uses NotAction/NotResource, a
 // statement on every resource holds only unscopable actions, and a role's managed policies are

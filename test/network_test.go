@@ -54,6 +54,7 @@ func checkStacksFollowTheConfigs(c *C, a *Assembly) {
 	var want []string
 	for _, env := range a.Envs {
 		want = append(want, stackName(env, "Edge", "us-east-1"))
+		want = append(want, governanceStackNames(env)...)
 		for _, r := range env.Regions {
 			for _, kind := range []string{"Network", "Data", "Registry", "App"} {
 				want = append(want, stackName(env, kind, r.Name))
@@ -236,9 +237,10 @@ func naclEntry(e Resource) string {
 func checkDataNacl(c *C, a *Assembly) {
 	for tpl, region := range networkStacks(c, a) {
 		env, name := tpl.Env, tpl.StackName
-		nacls, _ := tpl.OfType("AWS::EC2::NetworkAcl")
-		require.Len(c, nacls, 1, "%s: network ACLs", name)
-		_, assocs := tpl.OfType("AWS::EC2::SubnetNetworkAclAssociation")
+		// The data tier's NACL; the deny-list NACLs of the other tiers are governance checks'.
+		dataNacl := tpl.withPrefix("AWS::EC2::NetworkAcl", "NetworkDataNacl")
+		require.NotEmpty(c, dataNacl, "%s: one data-tier network ACL", name)
+		_, assocs := naclParts(tpl, "AWS::EC2::SubnetNetworkAclAssociation", dataNacl)
 		_, subnets := tpl.OfType("AWS::EC2::Subnet")
 		assert.Len(c, assocs, len(region.AvailabilityZones), "%s: NACL associations", name)
 		for _, as := range assocs {
@@ -257,7 +259,7 @@ func checkDataNacl(c *C, a *Assembly) {
 				fmt.Sprintf("out %s 1024-65535", data),
 				fmt.Sprintf("out %s 443-443", app))
 		}
-		_, entries := tpl.OfType("AWS::EC2::NetworkAclEntry")
+		_, entries := naclParts(tpl, "AWS::EC2::NetworkAclEntry", dataNacl)
 		var got []string
 		for _, e := range entries {
 			got = append(got, naclEntry(e))
@@ -427,7 +429,9 @@ func checkNothingOpen(c *C, a *Assembly) {
 		}
 		_, entries := tpl.OfType("AWS::EC2::NetworkAclEntry")
 		for id, e := range entries {
-			if e.Properties["Egress"] != true {
+			// A deny-list NACL (network.deniedCidrs) replaces the default NACL of the public and
+			// app subnets and, behind its denies, allows what that did; checkDenyLists holds it.
+			if e.Properties["Egress"] != true && !isDenyListNacl(tpl, ref(e.Properties["NetworkAclId"])) {
 				assert.NotContains(c, []string{"0.0.0.0/0", "::/0"}, str(e.Properties["CidrBlock"])+str(e.Properties["Ipv6CidrBlock"]), "%s: NACL entry %s admits the internet", name, id)
 			}
 		}

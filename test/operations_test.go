@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -313,7 +314,7 @@ func TestRunbooks(t *testing.T) {
 			have[filepath.Base(f)] = true
 		}
 	}
-	assert.ElementsMatch(t, limits.Runbooks, keys(have), "limits.Runbooks lists the runbooks folder")
+	assert.ElementsMatch(t, limits.Runbooks, slices.Collect(maps.Keys(have)), "limits.Runbooks lists the runbooks folder")
 	named := map[string]bool{}
 	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
 		for _, env := range a.Envs {
@@ -364,14 +365,6 @@ func walkRefs(v any, f func(kind, target string)) {
 			walkRefs(inner, f)
 		}
 	}
-}
-
-func keys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // TestTheSeedExportsTracesOverOtlp: seed-002 (a shipped example) sends its collectors' traces to

@@ -10,8 +10,10 @@ import (
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -70,6 +72,7 @@ func NewNetwork(scope constructs.Construct, id string, props NetworkProps) (*Net
 	n.buildSecurityGroups(p)
 	nacl := n.buildDataNacl(p)
 	n.acceptByDesign(nacl)
+	n.buildDenyNacls(p)
 	n.dropRedundantDependsOn()
 	return n, nil
 }
@@ -225,6 +228,41 @@ func (n *Network) buildDataNacl(p NetworkProps) ec2.NetworkAcl {
 		entry(fmt.Sprintf("EndpointsInApp%d", i), 120+i, z.AppCidr, https, out)
 	}
 	return nacl
+}
+
+// buildDenyNacls gives the public and app subnets a NACL each that denies p.DeniedCidrs in both
+// directions (rules from limits.DenyRuleBase, evaluated first) and then allows everything, as the
+// default NACL they replace did: the security groups stay the primary control.
+func (n *Network) buildDenyNacls(p NetworkProps) {
+	if len(p.DeniedCidrs) == 0 {
+		return
+	}
+	for _, tier := range []struct {
+		id      string
+		subnets *ec2.SubnetSelection
+	}{{"PublicNacl", n.PublicSubnets}, {"AppNacl", n.AppSubnets}} {
+		nacl := ec2.NewNetworkAcl(n.Construct, jsii.String(tier.id), &ec2.NetworkAclProps{Vpc: n.Vpc, SubnetSelection: tier.subnets})
+		for _, dir := range []struct {
+			name string
+			dir  ec2.TrafficDirection
+		}{{"In", ec2.TrafficDirection_INGRESS}, {"Out", ec2.TrafficDirection_EGRESS}} {
+			for i, c := range p.DeniedCidrs {
+				nacl.AddEntry(jsii.String(fmt.Sprintf("Deny%s%d", dir.name, i)), &ec2.CommonNetworkAclEntryOptions{
+					Cidr: ec2.AclCidr_Ipv4(jsii.String(c)), RuleNumber: jsii.Number(float64(limits.DenyRuleBase + i)),
+					Traffic: ec2.AclTraffic_AllTraffic(), Direction: dir.dir, RuleAction: ec2.Action_DENY,
+				})
+			}
+			nacl.AddEntry(jsii.String("Allow"+dir.name), &ec2.CommonNetworkAclEntryOptions{
+				Cidr: ec2.AclCidr_AnyIpv4(), RuleNumber: jsii.Number(limits.DenyListAllowRule),
+				Traffic: ec2.AclTraffic_AllTraffic(), Direction: dir.dir, RuleAction: ec2.Action_ALLOW,
+			})
+		}
+		cdknag.NagSuppressions_AddResourceSuppressions(nacl, &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-VPC3"),
+			Reason: jsii.String("This NACL exists only to enforce the configured deny list (network.deniedCidrs) on the " +
+				"public and app subnets; it otherwise allows what the default NACL did, and security groups stay the primary control."),
+		}}, jsii.Bool(true))
+	}
 }
 
 func (n *Network) newSecurityGroup(id, description string) ec2.SecurityGroup {

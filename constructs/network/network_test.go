@@ -187,6 +187,16 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		}, Want: `Services[1].Name "order" is listed twice`},
 		{Name: "a service without a port", Mutate: func(p *NetworkProps) { p.Services = []ServicePort{{Name: "order"}} }, Want: "Services[0].Port 0 is outside"},
 		{Name: "a health-checker range that is not a CIDR", Mutate: func(p *NetworkProps) { p.HealthCheckerCidrs = []string{"0.0.0.0/0"} }, Want: `HealthCheckerCidrs[0] "0.0.0.0/0" must be an IPv4 network CIDR of /8 or smaller`},
+		{Name: "a denied range that is not a CIDR", Mutate: func(p *NetworkProps) { p.DeniedCidrs = []string{"203.0.113.7"} }, Want: `DeniedCidrs[0] "203.0.113.7" must be an IPv4 network CIDR`},
+		{Name: "a denied host address with a prefix", Mutate: func(p *NetworkProps) { p.DeniedCidrs = []string{"203.0.113.7/24"} }, Want: `DeniedCidrs[0] "203.0.113.7/24" must be an IPv4 network CIDR`},
+		{Name: "denying everything", Mutate: func(p *NetworkProps) { p.DeniedCidrs = []string{"0.0.0.0/0"} }, Want: `DeniedCidrs[0] "0.0.0.0/0" would deny every address`},
+		{Name: "denying the VPC itself", Mutate: func(p *NetworkProps) { p.DeniedCidrs = []string{"10.0.0.0/8"} }, Want: `DeniedCidrs[0] "10.0.0.0/8" overlaps VpcCidr "10.9.0.0/16"`},
+		{Name: "a denied range twice", Mutate: func(p *NetworkProps) { p.DeniedCidrs = []string{"198.51.100.0/24", "198.51.100.0/24"} }, Want: `DeniedCidrs[1] "198.51.100.0/24" is listed twice`},
+		{Name: "too many denied ranges", Mutate: func(p *NetworkProps) {
+			for i := range 11 {
+				p.DeniedCidrs = append(p.DeniedCidrs, fmt.Sprintf("198.51.%d.0/24", i))
+			}
+		}, Want: "DeniedCidrs has 11 entries; at most 10 are allowed"},
 	}
 	cdktest.Rejects(t, validProps, func(p NetworkProps) error { return p.withDefaults().validate() }, cases)
 

@@ -83,6 +83,11 @@ type NetworkProps struct {
 	// ALB answers them only on its header-less health-check rule.
 	// Default: none.
 	HealthCheckerCidrs []string
+	// DeniedCidrs are IPv4 ranges the public and app subnets may neither receive from nor send
+	// to, enforced by a NACL on each tier (deny rules ahead of an allow-all). They may not
+	// overlap the VPC or be 0.0.0.0/0. The data tier keeps its own allow-list NACL.
+	// Default: none (the public and app subnets keep the VPC's default NACL).
+	DeniedCidrs []string
 }
 
 var (
@@ -191,6 +196,24 @@ func (p NetworkProps) validate() error {
 		if err != nil || !pf.Addr().Is4() || pf.Masked() != pf || pf.Bits() < 8 {
 			add("HealthCheckerCidrs[%d] %q must be an IPv4 network CIDR of /8 or smaller", i, c)
 		}
+	}
+	if n := len(p.DeniedCidrs); n > limits.MaxDeniedCidrs {
+		add("DeniedCidrs has %d entries; at most %d are allowed", n, limits.MaxDeniedCidrs)
+	}
+	seenDenied := map[netip.Prefix]bool{}
+	for i, c := range p.DeniedCidrs {
+		pf, err := netip.ParsePrefix(c)
+		switch {
+		case err != nil || !pf.Addr().Is4() || pf.Masked() != pf:
+			add("DeniedCidrs[%d] %q must be an IPv4 network CIDR, e.g. 203.0.113.0/24", i, c)
+		case pf.Bits() == 0:
+			add("DeniedCidrs[%d] %q would deny every address", i, c)
+		case vpc.IsValid() && pf.Overlaps(vpc):
+			add("DeniedCidrs[%d] %q overlaps VpcCidr %q", i, c, p.VpcCidr)
+		case seenDenied[pf]:
+			add("DeniedCidrs[%d] %q is listed twice", i, c)
+		}
+		seenDenied[pf] = true
 	}
 	seenService := map[string]bool{}
 	for i, s := range p.Services {

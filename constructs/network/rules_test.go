@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -137,4 +138,57 @@ func TestDataNaclAdmitsExactlyItsTraffic(t *testing.T) {
 		"110 10.9.20.0/24 1024-65535 allow", "111 10.9.21.0/24 1024-65535 allow", // replication inside the data tier
 		"120 10.9.10.0/24 443-443 allow", "121 10.9.11.0/24 443-443 allow", // interface endpoints in the app subnets
 	}, naclEntries(t, tpl, true), "outbound: nothing leaves for the internet or the public subnets")
+}
+
+func TestDenyListGuardsThePublicAndAppSubnets(t *testing.T) {
+	t.Run("without a deny list the public and app subnets keep the default NACL", func(t *testing.T) {
+		tpl := synthJSON(t, validProps())
+		assert.Len(t, cdktest.OfType(t, tpl, "AWS::EC2::NetworkAcl"), 1, "only the data-tier NACL")
+		assert.Len(t, cdktest.OfType(t, tpl, "AWS::EC2::SubnetNetworkAclAssociation"), 2, "the data subnets only")
+	})
+
+	p := validProps()
+	p.DeniedCidrs = []string{"203.0.113.0/24", "198.51.100.7/32"}
+	tpl := synthJSON(t, p)
+	acls := cdktest.OfType(t, tpl, "AWS::EC2::NetworkAcl")
+	require.Len(t, acls, 3, "data, public and app NACLs")
+	entries := map[string][]string{} // by NACL logical id
+	for _, e := range cdktest.OfType(t, tpl, "AWS::EC2::NetworkAclEntry") {
+		p := cdktest.Props(t, e)
+		acl := cdktest.Path[string](t, p, "NetworkAclId", "Ref")
+		dir := "in"
+		if cdktest.Path[bool](t, p, "Egress") {
+			dir = "out"
+		}
+		entries[acl] = append(entries[acl], fmt.Sprintf("%s %v %v %v %v", dir, p["RuleNumber"], p["CidrBlock"], p["Protocol"], p["RuleAction"]))
+	}
+	associated := map[string][]string{}
+	for _, a := range cdktest.OfType(t, tpl, "AWS::EC2::SubnetNetworkAclAssociation") {
+		acl := cdktest.Path[string](t, cdktest.Props(t, a), "NetworkAclId", "Ref")
+		associated[acl] = append(associated[acl], cdktest.Path[string](t, cdktest.Props(t, a), "SubnetId", "Ref"))
+	}
+	guarded := 0
+	for id := range acls {
+		if !strings.Contains(id, "PublicNacl") && !strings.Contains(id, "AppNacl") {
+			assert.Contains(t, id, "DataNacl")
+			assert.Len(t, entries[id], 14, "the data-tier NACL is unchanged")
+			continue
+		}
+		guarded++
+		got := entries[id]
+		sort.Strings(got)
+		assert.Equal(t, []string{
+			"in 1 203.0.113.0/24 -1 deny", "in 100 0.0.0.0/0 -1 allow", "in 2 198.51.100.7/32 -1 deny",
+			"out 1 203.0.113.0/24 -1 deny", "out 100 0.0.0.0/0 -1 allow", "out 2 198.51.100.7/32 -1 deny",
+		}, got, "NACL %s: the denies come first, then what the default NACL allowed", id)
+		require.Len(t, associated[id], 2, "NACL %s covers both zones' subnets", id)
+		tier := "PublicSubnet"
+		if strings.Contains(id, "AppNacl") {
+			tier = "AppSubnet"
+		}
+		for _, subnet := range associated[id] {
+			assert.Contains(t, subnet, tier, "NACL %s guards its own tier", id)
+		}
+	}
+	assert.Equal(t, 2, guarded)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // Names inside the task.
@@ -164,6 +165,8 @@ func (s *Service) buildTaskDefinition(p ServiceProps) {
 		ContainerName: jsii.String(p.Name),
 		Image:         p.Image,
 		Essential:     jsii.Bool(true),
+		// A hard limit on every container: the application gets what the sidecar cannot take.
+		MemoryLimitMiB: jsii.Number(float64(p.appMemory())),
 		PortMappings: &[]*ecs.PortMapping{{
 			ContainerPort: jsii.Number(float64(p.Port)),
 			Protocol:      ecs.Protocol_TCP,
@@ -198,6 +201,15 @@ func (s *Service) buildTaskDefinition(p ServiceProps) {
 		// still reach the collector.
 		c.AddContainerDependencies(&ecs.ContainerDependency{Container: s.Collector, Condition: ecs.ContainerDependencyCondition_START})
 	}
+}
+
+// appMemory is the application container's hard memory limit (MiB): the task's memory less the
+// sidecar's hard limit.
+func (p ServiceProps) appMemory() int {
+	if p.Adot != nil {
+		return p.Memory - limits.CollectorMemoryMiB
+	}
+	return p.Memory
 }
 
 // containerVariables returns the main container's plain variables and ECS secrets.
@@ -246,7 +258,8 @@ func (s *Service) buildCollector(p ServiceProps) ecs.ContainerDefinition {
 		Image:         a.Image,
 		// Telemetry must never take the service down: a failed collector loses traces, not requests.
 		Essential:              jsii.Bool(false),
-		MemoryReservationMiB:   jsii.Number(64),
+		MemoryReservationMiB:   jsii.Number(limits.CollectorMemoryReservationMiB),
+		MemoryLimitMiB:         jsii.Number(limits.CollectorMemoryMiB),
 		Logging:                s.logDriver(p),
 		ReadonlyRootFilesystem: jsii.Bool(true),
 		User:                   jsii.String(collectorUser),

@@ -26,6 +26,7 @@ import (
 
 	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // connection is a valid database connection, changed by mutate.
@@ -271,7 +272,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 			"TaskRoleArn":      map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^ServiceTaskRole")), "Arn"}},
 			"Volumes":          []any{map[string]any{"Name": "tmp"}},
 			"ContainerDefinitions": []any{map[string]any{
-				"Name": "product", "Essential": true, "Privileged": false,
+				"Name": "product", "Essential": true, "Privileged": false, "Memory": 1024, // the whole task: no sidecar
 				"Image":                  assertions.Match_AnyValue(),
 				"PortMappings":           []any{map[string]any{"ContainerPort": 8080, "Protocol": "tcp"}},
 				"ReadonlyRootFilesystem": true, "User": "1000:1000", "StopTimeout": 30,
@@ -450,6 +451,11 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	}
 	assert.Len(t, wantSecrets, 0)
 	assert.Equal(t, `[{"Condition":"START","ContainerName":"adot-collector"}]`, jsonOf(app["DependsOn"]))
+
+	// Every container has a hard memory limit; together they fill the task.
+	assert.Equal(t, float64(4096-limits.CollectorMemoryMiB), app["Memory"], "application container hard limit")
+	assert.Equal(t, float64(limits.CollectorMemoryMiB), col["Memory"], "collector hard limit")
+	assert.Equal(t, float64(limits.CollectorMemoryReservationMiB), col["MemoryReservation"], "collector reservation")
 
 	// The collector sidecar.
 	assert.Equal(t, false, col["Essential"], "collector container")

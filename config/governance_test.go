@@ -1,0 +1,121 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/limits"
+)
+
+// denied gives baseYAML's network a deniedCidrs list (line 13).
+func denied(list string) edit {
+	return edit{"  flowLogRetentionDays: 365\n", "  flowLogRetentionDays: 365\n  deniedCidrs: " + list + "\n"}
+}
+
+// loadProblems loads baseYAML with edits and returns its error lines without the file name.
+func loadProblems(t *testing.T, edits ...edit) []string {
+	t.Helper()
+	p := writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, edits))
+	env, err := Load(p)
+	require.Error(t, err, "Load succeeded")
+	assert.Nil(t, env)
+	lines := errorLines(err)
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, p)
+	}
+	return lines
+}
+
+func TestGovernanceBadInputIsRejected(t *testing.T) {
+	// governance: is inserted at line 19; its keys follow.
+	cases := []struct {
+		name  string
+		edits []edit
+		want  []string
+	}{
+		{"a trail retention too short", []edit{section("governance", "  cloudTrail:\n    retentionDays: 30\n")},
+			[]string{":21: governance.cloudTrail.retentionDays 30: out of range (allowed: 90-3653 days)"}},
+		{"Object Lock longer than the retention", []edit{section("governance", "  cloudTrail:\n    retentionDays: 365\n    objectLockDays: 400\n")},
+			[]string{":22: governance.cloudTrail.objectLockDays 400: longer than governance.cloudTrail.retentionDays 365 (a locked log file cannot expire; allowed: 0-365)"}},
+		{"a negative Object Lock", []edit{section("governance", "  cloudTrail:\n    objectLockDays: -1\n")},
+			[]string{":21: governance.cloudTrail.objectLockDays -1: out of range (allowed: 0-3653 days; 0 turns Object Lock off)"}},
+		{"a log retention CloudWatch refuses", []edit{section("governance", "  cloudTrail:\n    logRetentionDays: 100\n")},
+			[]string{":21: governance.cloudTrail.logRetentionDays 100: not a retention CloudWatch Logs accepts (allowed: " + joinInts(limits.LogRetentionDays) + ")"}},
+		{"a switch that is not a bool", []edit{section("governance", "  cloudTrail:\n    enabled: maybe\n")},
+			[]string{":21: governance.cloudTrail.enabled: must be a boolean (true or false), got a string \"maybe\""}},
+		{"an unknown governance key", []edit{section("governance", "  guardDuty: true\n")},
+			[]string{":20: governance.guardDuty: unknown key (allowed: cloudTrail, awsConfig, backup)"}},
+		{"a Config retention too long", []edit{section("governance", "  awsConfig:\n    retentionDays: 4000\n")},
+			[]string{":21: governance.awsConfig.retentionDays 4000: out of range (allowed: 90-3653 days)"}},
+		{"no daily retention", []edit{section("governance", "  backup:\n    dailyRetentionDays: 0\n")},
+			[]string{":21: governance.backup.dailyRetentionDays 0: out of range (allowed: 1-36500 days)"}},
+		{"a monthly retention under a month", []edit{section("governance", "  backup:\n    monthlyRetentionDays: 7\n")},
+			[]string{":21: governance.backup.monthlyRetentionDays 7: out of range (allowed: 30-36500 days)"}},
+		{"a vault lock longer than a retention", []edit{section("governance", "  backup:\n    dailyRetentionDays: 7\n    vaultLockDays: 30\n")},
+			[]string{":22: governance.backup.vaultLockDays 30: longer than the shortest retention, 7 days (the vault would refuse those recovery points; allowed: 0-7)"}},
+		{"a DR region that is the environment's own", []edit{section("governance", "  backup:\n    drRegion: us-east-1\n")},
+			[]string{`:21: governance.backup.drRegion "us-east-1": the environment's own region; a copy must go to another region`}},
+		{"an unknown DR region", []edit{section("governance", "  backup:\n    drRegion: mars-1\n")},
+			[]string{`:21: governance.backup.drRegion "mars-1": unknown region (allowed: ` + strings.Join(SupportedRegions(), ", ") + ")"}},
+		{"a DR region in a multi-region environment", []edit{
+			{"network:\n", "  - name: eu-west-1\n    cidr: 10.2.0.0/16\n    availabilityZones:\n      - name: eu-west-1a\n      - name: eu-west-1b\nnetwork:\n"},
+			section("governance", "  backup:\n    drRegion: us-west-2\n"), {"cache:\n", "database:\n  globalDatabase: true\ncache:\n"}},
+			[]string{`:28: governance.backup.drRegion "us-west-2": only for a single-region environment; with several regions each copies its recovery points to another of regions[] (remove drRegion)`}},
+		{"a denied range that is not a CIDR", []edit{denied("[203.0.113.9]")},
+			[]string{`:13: network.deniedCidrs[0] "203.0.113.9": not an IPv4 network CIDR (e.g. 203.0.113.0/24)`}},
+		{"a denied host with a network prefix", []edit{denied("[203.0.113.9/24]")},
+			[]string{`:13: network.deniedCidrs[0] "203.0.113.9/24": not an IPv4 network CIDR (e.g. 203.0.113.0/24)`}},
+		{"an IPv6 range", []edit{denied("[\"2001:db8::/32\"]")},
+			[]string{`:13: network.deniedCidrs[0] "2001:db8::/32": not an IPv4 network CIDR (e.g. 203.0.113.0/24)`}},
+		{"denying everything", []edit{denied("[0.0.0.0/0]")},
+			[]string{`:13: network.deniedCidrs[0] "0.0.0.0/0": would deny every address (list the ranges to block)`}},
+		{"denying the VPC", []edit{denied("[10.1.8.0/22]")},
+			[]string{`:13: network.deniedCidrs[0] "10.1.8.0/22": overlaps the VPC of us-east-1 (10.1.0.0/16); a deny list blocks outside ranges only`}},
+		{"a range twice", []edit{denied("[192.0.2.0/24, 192.0.2.0/24]")},
+			[]string{`:13: network.deniedCidrs[1] "192.0.2.0/24": duplicate of network.deniedCidrs[0]`}},
+		{"too many ranges", []edit{denied("[" + ranges(11) + "]")},
+			[]string{":13: network.deniedCidrs: 11 entries; at most 10 are allowed (a NACL holds 20 rules per direction)"}},
+		{"a range that is not a string", []edit{denied("{a: b}")},
+			[]string{":13: network.deniedCidrs: must be a sequence (a list of - items), got a mapping"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, loadProblems(t, tc.edits...))
+		})
+	}
+}
+
+func TestGovernanceSwitchesAndCopyRegions(t *testing.T) {
+	p := writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, []edit{
+		section("governance", "  cloudTrail:\n    enabled: false\n  awsConfig:\n    enabled: false\n  backup:\n    enabled: false\n    drRegion: eu-west-1\n"),
+		denied("[192.0.2.0/24]"),
+	}))
+	env, err := Load(p)
+	require.NoError(t, err)
+	assert.False(t, env.Governance.CloudTrail.Enabled)
+	assert.False(t, env.Governance.AwsConfig.Enabled)
+	assert.False(t, env.Governance.Backup.Enabled)
+	assert.Equal(t, []string{"192.0.2.0/24"}, env.Network.DeniedCidrs)
+	assert.Equal(t, "eu-west-1", env.BackupCopyRegion("us-east-1"), "a single region copies to drRegion")
+	assert.Equal(t, []string{"us-east-1", "eu-west-1"}, env.BackupRegions())
+
+	multi := &Environment{PrimaryRegion: "us-east-1", Regions: []Region{{Name: "us-east-1"}, {Name: "eu-west-1"}, {Name: "us-west-2"}}}
+	assert.Equal(t, "eu-west-1", multi.BackupCopyRegion("us-east-1"), "the primary copies to the first other region")
+	assert.Equal(t, "us-east-1", multi.BackupCopyRegion("us-west-2"), "a secondary copies to the primary")
+	assert.Equal(t, []string{"us-east-1", "eu-west-1", "us-west-2"}, multi.BackupRegions())
+	single := &Environment{PrimaryRegion: "us-east-1", Regions: []Region{{Name: "us-east-1"}}}
+	assert.Equal(t, "", single.BackupCopyRegion("us-east-1"), "no DR region: no copy")
+}
+
+// ranges lists n distinct documentation-free /24s outside 10.0.0.0/8.
+func ranges(n int) string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("172.16.%d.0/24", i)
+	}
+	return strings.Join(out, ", ")
+}

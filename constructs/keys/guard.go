@@ -1,0 +1,93 @@
+package keys
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AdminActions are the key-administration actions only the key's administrator may call. Use of
+// the key (Encrypt, Decrypt, CreateGrant for AWS resources, RetireGrant) is not among them.
+var AdminActions = []string{
+	"kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
+	"kms:PutKeyPolicy", "kms:UpdateKeyDescription",
+	"kms:EnableKey", "kms:DisableKey", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:RotateKeyOnDemand",
+	"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+	"kms:TagResource", "kms:UntagResource", "kms:RevokeGrant",
+	"kms:ImportKeyMaterial", "kms:DeleteImportedKeyMaterial", "kms:ReplicateKey", "kms:UpdatePrimaryRegion",
+}
+
+// Sids of the statements Guard adds to every key policy.
+const (
+	GrantsForAWSResourcesSid = "DenyGrantsExceptForAWSResources"
+	AdministratorOnlySid     = "DenyAdministrationExceptByDeployingRole"
+)
+
+// DeployingRoleArn is the ARN of the role CloudFormation deploys stack's resources with: the
+// CDK bootstrap's cfn-exec role of the stack's account and region (qualifier from the
+// "@aws-cdk/core:bootstrapQualifier" context, else the default one).
+func DeployingRoleArn(stack awscdk.Stack) string {
+	qualifier := *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()
+	if q, ok := stack.Node().TryGetContext(jsii.String("@aws-cdk/core:bootstrapQualifier")).(string); ok && q != "" {
+		qualifier = q
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-cfn-exec-role-%s-%s",
+		*stack.Partition(), *stack.Account(), qualifier, *stack.Account(), *stack.Region())
+}
+
+// Guard adds two deny statements to the policy of every customer-managed key under scope (found
+// at synth, so keys created by any construct are covered):
+//
+//   - nobody may create a grant that is not for an AWS resource (kms:GrantIsForAWSResource), so a
+//     principal allowed to use the key cannot hand it on to another principal;
+//   - nobody but adminRoleArn(stack) — by default DeployingRoleArn — may administer the key
+//     (AdminActions), whatever IAM policy says.
+//
+// An imported key (whose policy this app does not own) is left alone.
+func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) {
+	if adminRoleArn == nil {
+		adminRoleArn = DeployingRoleArn
+	}
+	awscdk.Aspects_Of(scope).Add(&guard{admin: adminRoleArn, seen: map[string]bool{}},
+		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+}
+
+type guard struct {
+	admin func(awscdk.Stack) string
+	seen  map[string]bool
+}
+
+// Visit implements awscdk.IAspect.
+func (g *guard) Visit(node constructs.IConstruct) {
+	key, ok := node.(kms.Key)
+	if !ok || g.seen[*node.Node().Path()] {
+		return
+	}
+	g.seen[*node.Node().Path()] = true
+	GuardKey(key, g.admin(awscdk.Stack_Of(key)))
+}
+
+// GuardKey adds Guard's two statements to key's policy, with adminRoleArn as the only
+// administrator.
+func GuardKey(key kms.IKey, adminRoleArn string) {
+	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String(GrantsForAWSResourcesSid),
+		Effect:     iam.Effect_DENY,
+		Principals: &[]iam.IPrincipal{iam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}},
+	}), nil)
+	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String(AdministratorOnlySid),
+		Effect:     iam.Effect_DENY,
+		Principals: &[]iam.IPrincipal{iam.NewAnyPrincipal()},
+		Actions:    jsii.Strings(AdminActions...),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": adminRoleArn}},
+	}), nil)
+}

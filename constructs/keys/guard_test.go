@@ -1,0 +1,72 @@
+package keys
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
+)
+
+func TestGuardDeniesForeignGrantsAndAdministrationOnEveryKey(t *testing.T) {
+	cdktest.NoPanic(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
+		})
+		NewKey(stack, "Plain", "a key")
+		_, err := NewRegionalKey(stack, "Regional", RegionalKeyProps{Alias: "stratus/dev/secrets"})
+		require.NoError(t, err)
+		// A key made by another construct deep in the tree, and an imported key.
+		kms.NewKey(awscdk.NewStack(app, jsii.String("Other"), nil), jsii.String("Deep"), nil)
+		kms.Key_FromKeyArn(stack, jsii.String("Imported"), jsii.String("arn:aws:kms:eu-west-1:111111111111:key/abc"))
+		Guard(app, nil)
+
+		keysFound := cdktest.OfType(t, cdktest.Template(t, stack), "AWS::KMS::Key")
+		require.Len(t, keysFound, 2)
+		for _, k := range keysFound {
+			statements := cdktest.Path[[]any](t, k, "Properties", "KeyPolicy", "Statement")
+			bySid := map[string]map[string]any{}
+			for _, s := range statements {
+				st := cdktest.As[map[string]any](t, s)
+				if sid, ok := st["Sid"].(string); ok {
+					bySid[sid] = st
+				}
+			}
+			grants, admin := bySid[GrantsForAWSResourcesSid], bySid[AdministratorOnlySid]
+			require.NotNil(t, grants, "statement %s in %v", GrantsForAWSResourcesSid, statements)
+			require.NotNil(t, admin, "statement %s in %v", AdministratorOnlySid, statements)
+			assert.Equal(t, "Deny", grants["Effect"])
+			assert.Equal(t, "kms:CreateGrant", grants["Action"])
+			assert.Equal(t, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}}, grants["Condition"])
+			assert.Equal(t, "Deny", admin["Effect"])
+			assert.ElementsMatch(t, AdminActions, admin["Action"])
+			assert.NotContains(t, admin["Action"], "kms:CreateGrant", "using the key is not administering it")
+			arn := cdktest.Path[map[string]any](t, admin, "Condition", "ArnNotEquals")["aws:PrincipalArn"]
+			assert.Equal(t, map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"},
+				":iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-eu-west-1"}}}, arn)
+		}
+		other := cdktest.Template(t, app.Node().FindChild(jsii.String("Other")).(awscdk.Stack))
+		_, deep := cdktest.Only(t, other, "AWS::KMS::Key")
+		sids := []any{}
+		for _, s := range cdktest.Path[[]any](t, deep, "Properties", "KeyPolicy", "Statement") {
+			sids = append(sids, cdktest.As[map[string]any](t, s)["Sid"])
+		}
+		assert.Subset(t, sids, []any{GrantsForAWSResourcesSid, AdministratorOnlySid}, "a key of another construct and stack is guarded too")
+	})
+}
+
+func TestDeployingRoleFollowsTheBootstrapQualifier(t *testing.T) {
+	cdktest.NoPanic(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()),
+			Context: &map[string]any{"@aws-cdk/core:bootstrapQualifier": "custom123"}})
+		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
+		})
+		assert.Contains(t, DeployingRoleArn(stack), ":iam::222222222222:role/cdk-custom123-cfn-exec-role-222222222222-us-west-2")
+	})
+}
