@@ -2,10 +2,10 @@ package test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
