@@ -83,7 +83,7 @@ node_modules/.installed: package.json package-lock.json
 # repository.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	@status=0; for f in README.md docs/*.md sample/service/*.md; do \
+	@status=0; for f in README.md docs/*.md docs/*/*.md runbooks/*.md runbooks/*/*.md sample/service/*.md; do \
 	  for link in $$(grep -o ']([^)#]*' "$$f" | cut -c3- | grep -v '^[a-z]*:'); do \
 	    target=$$(realpath -m "$$(dirname "$$f")/$$link"); \
 	    case "$$target" in \
