@@ -46,6 +46,7 @@ var priced = map[string]pricer{
 	"AWS::CloudWatch::Alarm":                     alarm,
 	"AWS::CloudWatch::CompositeAlarm":            fixed("CloudWatch composite alarm", "composite-alarm-month", false),
 	"AWS::CloudWatch::Dashboard":                 fixed("CloudWatch dashboard", "dashboard-month", false),
+	"AWS::CloudFront::MonitoringSubscription":    global(fixed("CloudFront additional metrics (origin latency and more)", "cloudfront-additional-metrics-month", false)),
 	"AWS::Logs::LogGroup":                        usage("CloudWatch Logs ingestion", "logs-ingest-gb", "logsGB", "%g GB per log group"),
 	"AWS::S3::Bucket":                            usage("S3 storage", "s3-gb", "s3GB", "%g GB per bucket"),
 	"AWS::ECR::Repository":                       usage("ECR image storage", "ecr-gb", "ecrGB", "%g GB per repository"),
