@@ -16,6 +16,8 @@ func Allowed() map[string][]any {
 		"network.natGateways":                   anys(natModes),
 		"network.interfaceEndpoints[]":          anys(limits.InterfaceEndpoints),
 		"network.flowLogRetentionDays":          anys(limits.LogRetentionDays),
+		"compute":                               anys(computeModes),
+		"tiers.database":                        anys(tierDatabases),
 		"services[].cpu":                        anys(limits.FargateCPUs),
 		"services[].database":                   anys(databaseEngines),
 		"services[].sidecars[]":                 anys(sidecarNames),
@@ -40,6 +42,7 @@ func Allowed() map[string][]any {
 // their bounds, from internal/limits.
 func Ranges() map[string][2]float64 {
 	counts := [2]float64{limits.MinTaskCount, limits.MaxTaskCount}
+	tierCounts := [2]float64{limits.MinTierInstances, limits.MaxTierInstances}
 	return map[string][2]float64{
 		"regions[].availabilityZones[#]":           {limits.MinZones, limits.MaxZones},
 		"services[#]":                              {limits.MinServices, limits.MaxServices},
@@ -63,6 +66,12 @@ func Ranges() map[string][2]float64 {
 		"dns.viewerNames[#]":                       {limits.MinViewerNames, limits.MaxViewerNames},
 		"dns.healthCheck.failureThreshold":         {limits.MinHealthCheckFailures, limits.MaxHealthCheckFailures},
 		"waf.rateLimit":                            {limits.MinWAFRateLimit, limits.MaxWAFRateLimit},
+		"tiers.web.minCount":                       tierCounts,
+		"tiers.web.desiredCount":                   tierCounts,
+		"tiers.web.maxCount":                       tierCounts,
+		"tiers.app.minCount":                       tierCounts,
+		"tiers.app.desiredCount":                   tierCounts,
+		"tiers.app.maxCount":                       tierCounts,
 	}
 }
 

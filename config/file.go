@@ -25,6 +25,8 @@ type File struct {
 	WAF                   FileWAF           `yaml:"waf"`
 	CloudFront            FileCloudFront    `yaml:"cloudfront"`
 	Tags                  map[string]string `yaml:"tags"`
+	Compute               Compute           `yaml:"compute"`
+	Tiers                 Tiers             `yaml:"tiers"`
 }
 
 // FileService is one entry of services. Pointers tell an absent key (the default applies) from
@@ -96,6 +98,7 @@ type FileCloudFront struct {
 // another key. Keys given in the file overwrite these values.
 func defaultFile() *File {
 	f := &File{
+		Compute: ComputeFargate, Tiers: defaultTiers(),
 		Network: Network{
 			NatGateways:          NatPerAZ,
 			InterfaceEndpoints:   slices.Clone(DefaultInterfaceEndpoints),
@@ -141,7 +144,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 	env := &Environment{
 		File: file, Name: f.Name, Account: f.Account, PrimaryRegion: f.PrimaryRegion,
 		TerminationProtection: f.TerminationProtection, Regions: f.Regions, Network: f.Network,
-		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags,
+		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Compute: f.Compute, Tiers: f.Tiers,
 		DNS: DNS{
 			Domain: f.DNS.Domain, HostedZoneId: f.DNS.HostedZoneId, ViewerNames: f.DNS.ViewerNames, Routing: f.DNS.Routing,
 			HealthCheckIntervalSeconds: f.DNS.HealthCheck.IntervalSeconds, HealthCheckFailureThreshold: f.DNS.HealthCheck.FailureThreshold,
@@ -162,6 +165,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 			env.Services[i] = s.service()
 		}
 	}
+	tierDefaults(env, present)
 	if !present("app.namespace") && env.Name != "" {
 		env.App.Namespace = env.Name + ".internal"
 	}
