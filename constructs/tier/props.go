@@ -62,6 +62,11 @@ type TierProps struct {
 	// is set up: it installs and starts the application. Changing it starts an instance refresh.
 	// Default: "" (nothing beyond the agent).
 	UserData string
+	// Environment is written to /etc/stratus/app.env (NAME=value lines, values may be tokens such
+	// as a database endpoint) before UserData runs, for the application to read. Never put a
+	// credential here: user data is readable by anyone who may describe the launch template.
+	// Default: none.
+	Environment map[string]string
 	// VolumeGiB is the size of the encrypted gp3 root volume.
 	// Default: 20.
 	VolumeGiB int
@@ -84,7 +89,10 @@ type TierProps struct {
 	Notifications sns.ITopic
 }
 
-var tierName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+var (
+	tierName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	envName  = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,254}$`)
+)
 
 func (p TierProps) withDefaults() TierProps {
 	if p.DesiredCount == 0 {
@@ -140,6 +148,11 @@ func (p TierProps) validate() error {
 	}
 	if !limits.ValidHealthCheckPath(p.HealthCheckPath) {
 		add("HealthCheckPath %q is not a health-check path (allowed: %s)", p.HealthCheckPath, limits.HealthCheckPathRule)
+	}
+	for name := range p.Environment {
+		if !envName.MatchString(name) {
+			add("Environment name %q must match %s", name, envName)
+		}
 	}
 	if n := len(p.UserData); n > limits.MaxConfigUserDataBytes {
 		add("UserData has %d bytes; at most %d are allowed (EC2 takes %d, the agent set-up uses the rest)", n, limits.MaxConfigUserDataBytes, limits.MaxUserDataBytes)

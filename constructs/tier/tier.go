@@ -2,7 +2,9 @@ package tier
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -143,14 +145,37 @@ func (t *Tier) buildRole() {
 				Resources:  jsii.Strings("*"),
 				Conditions: &map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": MetricNamespace}},
 			}),
-			iam.NewPolicyStatement(&iam.PolicyStatementProps{
-				Sid:       jsii.String("SignalHealthy"),
-				Actions:   jsii.Strings("cloudformation:SignalResource"),
-				Resources: &[]*string{awscdk.Stack_Of(t.Construct).StackId()},
-			}),
 		},
 	})
 	t.acceptWildcards(policy)
+	// Grants to the role (cfn-signal's, and whatever the caller grants the application) would
+	// land in an inline DefaultPolicy, which NIST 800-53 refuses; move them at synth.
+	awscdk.Aspects_Of(t.Role).Add(&grantMover{role: t.Role}, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+}
+
+// grantMover moves the role's DefaultPolicy, once, into a customer managed policy with the same
+// document (a statement added after the move still lands in it).
+type grantMover struct {
+	role iam.Role
+	done bool
+}
+
+// Visit implements awscdk.IAspect; it acts on the role itself.
+func (g *grantMover) Visit(node constructs.IConstruct) {
+	if g.done || *node.Node().Path() != *g.role.Node().Path() {
+		return
+	}
+	defaultPolicy, ok := g.role.Node().TryFindChild(jsii.String("DefaultPolicy")).(iam.Policy)
+	if !ok {
+		return
+	}
+	g.done = true
+	iam.NewManagedPolicy(g.role, jsii.String("Grants"), &iam.ManagedPolicyProps{
+		Description: jsii.String("Grants to " + *g.role.Node().Path()),
+		Document:    defaultPolicy.Document(),
+		Roles:       &[]iam.IRole{g.role},
+	})
+	g.role.Node().TryRemoveChild(jsii.String("DefaultPolicy"))
 }
 
 func (t *Tier) buildLaunchTemplate(p TierProps) {
@@ -164,6 +189,7 @@ func (t *Tier) buildLaunchTemplate(p TierProps) {
 	}
 	userData := ec2.UserData_ForLinux(nil)
 	userData.AddCommands(*jsii.Strings(agentSetup(p.Name, *t.LogGroup.LogGroupName())...)...)
+	userData.AddCommands(jsii.String(envFile(p.Environment)))
 	if strings.TrimSpace(p.UserData) != "" {
 		userData.AddCommands(jsii.String(p.UserData))
 	}
@@ -216,6 +242,16 @@ func signal(p TierProps, stackName, groupID, region string) []string {
 	}
 }
 
+// envFile writes env, sorted, to /etc/stratus/app.env.
+func envFile(env map[string]string) string {
+	names := slices.Sorted(maps.Keys(env))
+	lines := make([]string, len(names))
+	for i, n := range names {
+		lines[i] = n + "=" + env[n]
+	}
+	return "mkdir -p /etc/stratus\ncat > /etc/stratus/app.env <<'ENV'\n" + strings.Join(lines, "\n") + "\nENV"
+}
+
 func (t *Tier) buildGroup(p TierProps) {
 	warmup := awscdk.Duration_Seconds(jsii.Number(warmupSeconds))
 	t.AutoScalingGroup = autoscaling.NewAutoScalingGroup(t.Construct, jsii.String("Group"), &autoscaling.AutoScalingGroupProps{
@@ -249,8 +285,6 @@ func (t *Tier) buildGroup(p TierProps) {
 	// Set on the resource, not the L2 prop, which only warns that a deployment resets it: that
 	// is the intent here, as config states the size at deployment.
 	cfn.SetDesiredCapacity(jsii.String(fmt.Sprint(p.DesiredCount)))
-	// Signals grants SignalResource in an inline policy; the managed policy holds it instead.
-	t.Role.Node().TryRemoveChild(jsii.String("DefaultPolicy"))
 	stack := awscdk.Stack_Of(t.Construct)
 	t.LaunchTemplate.UserData().AddCommands(*jsii.Strings(signal(p, *stack.StackName(), *stack.GetLogicalId(cfn), *stack.Region())...)...)
 	if len(p.TargetGroups) > 0 {

@@ -1,6 +1,7 @@
 package tier
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -46,6 +47,7 @@ func synth(t *testing.T) *synthesized {
 		if s.web, err = NewTier(s.stack, "Web", TierProps{
 			Name: "web", Vpc: vpc, Subnets: cdktest.Subnets("App"), InstanceType: "t3.small", Port: 3000,
 			MinCount: 2, MaxCount: 4, UserData: "echo web > /var/log/stratus/web.log",
+			Environment:  map[string]string{"API_URL": "http://app.internal:5000", "STAGE": "test"},
 			TargetGroups: []elbv2.IApplicationTargetGroup{s.public}, Notifications: events.Topic,
 		}); err != nil {
 			return nil, err
@@ -215,6 +217,40 @@ func TestPropsRejected(t *testing.T) {
 			p.Internal = &InternalEntry{AccessLogBucket: s3.Bucket_FromBucketName(stack, jsii.String("B1"), jsii.String("stratus-test-logs"))}
 		}, Want: "Internal.Clients is empty"},
 		{Name: "internal without logs", Mutate: func(p *TierProps) { p.Internal = &InternalEntry{Clients: []ec2.ISecurityGroup{nil}} }, Want: "Internal.AccessLogBucket is required"},
+		{Name: "environment name", Mutate: func(p *TierProps) { p.Environment = map[string]string{"db-host": "x"} }, Want: `Environment name "db-host"`},
 		{Name: "notifications", Mutate: func(p *TierProps) { p.Notifications = nil }, Want: "Notifications is required"},
 	})
+}
+
+func TestUserDataSetsUpTheAgentEnvironmentAndSignal(t *testing.T) {
+	s := synth(t)
+	_, templates := groupsAndTemplates(t, s)
+	var web string
+	for _, lt := range templates {
+		data := cdktest.Path[map[string]any](t, lt, "Properties", "LaunchTemplateData")
+		if data["InstanceType"] == "t3.small" {
+			web = jsonText(data["UserData"])
+		}
+	}
+	require.NotEmpty(t, web)
+	for _, want := range []string{
+		"dnf install -y amazon-cloudwatch-agent aws-cfn-bootstrap",
+		"API_URL=http://app.internal:5000\\nSTAGE=test",
+		"echo web > /var/log/stratus/web.log",
+		"http://127.0.0.1:3000/health",
+		"/opt/aws/bin/cfn-signal",
+	} {
+		assert.Contains(t, web, want)
+	}
+	assert.Less(t, strings.Index(web, "amazon-cloudwatch-agent-ctl"), strings.Index(web, "echo web"), "the agent runs before the application's user data")
+	assert.Less(t, strings.Index(web, "echo web"), strings.Index(web, "cfn-signal"), "the signal comes last")
+}
+
+// jsonText is v as JSON, with <, > and & as they are.
+func jsonText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return b.String()
 }
