@@ -38,6 +38,9 @@ type EnvironmentStage struct {
 	ServiceData map[string]map[string]*ServiceDataStack
 	Services    map[string]map[string]*ServiceStack
 	Edge        *EdgeStack
+	// Tiers maps a region to its Tiers stack (compute: ec2 only; the app tier's database is the
+	// ServiceData stack of "app").
+	Tiers map[string]*TiersStack
 }
 
 // NewEnvironmentStage builds the stage of env: Network, Data and App stacks in every region and
@@ -102,14 +105,20 @@ func (s *EnvironmentStage) build() error {
 		if s.ServiceData[r.Name], err = s.buildServiceData(r); err != nil {
 			return err
 		}
+		if err := s.buildTierData(r); err != nil {
+			return err
+		}
 	}
 
+	if env.RunsTiers() {
+		primary = nil // EC2 tiers pull no images: no Registry stacks
+	}
 	if s.Registries, err = perRegion(primary, func(r config.Region) (*RegistryStack, error) {
 		return NewRegistryStack(s.Stage, env, r)
 	}); err != nil {
 		return err
 	}
-	for _, region := range primary[1:] {
+	for _, region := range primary[min(1, len(primary)):] {
 		s.Registries[env.PrimaryRegion].AddStackDependency(s.Registries[region.Name].Stack,
 			jsii.String("replication must find the repositories it replicates into"))
 	}
@@ -121,6 +130,9 @@ func (s *EnvironmentStage) build() error {
 	}
 
 	if s.Services, err = perRegion(env.Regions, s.buildServices); err != nil {
+		return err
+	}
+	if err := s.buildTiers(); err != nil {
 		return err
 	}
 
