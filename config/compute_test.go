@@ -38,8 +38,8 @@ func TestTiersLoadWithDefaults(t *testing.T) {
 	assert.True(t, env.RunsTiers())
 	assert.Empty(t, env.Services)
 	assert.Equal(t, Tiers{
-		Web: Tier{InstanceType: "t3.small", Port: 3000, MinCount: 2, DesiredCount: 2, MaxCount: 4, CpuTarget: 60, HealthCheckPath: "/health", VolumeGiB: 20},
-		App: Tier{InstanceType: "t3.medium", Port: 5001, MinCount: 3, DesiredCount: 3, MaxCount: 6, CpuTarget: 60, HealthCheckPath: "/health", VolumeGiB: 20, UserData: "echo hi\n"},
+		Web:      Tier{InstanceType: "t3.small", Port: 3000, MinCount: 2, DesiredCount: 2, MaxCount: 4, CpuTarget: 60, HealthCheckPath: "/health", VolumeGiB: 20},
+		App:      Tier{InstanceType: "t3.medium", Port: 5001, MinCount: 3, DesiredCount: 3, MaxCount: 6, CpuTarget: 60, HealthCheckPath: "/health", VolumeGiB: 20, UserData: "echo hi\n"},
 		Database: EnginePostgres,
 	}, env.Tiers, "desiredCount follows minCount")
 

@@ -85,6 +85,11 @@ type TierProps struct {
 	// Default: nil (no internal ALB). TargetGroups or Internal must give the tier a load
 	// balancer: the group's health checks are the load balancer's.
 	Internal *InternalEntry
+	// SecurityGroup is the instances' group, for a caller that must name it before the tier
+	// exists (as a client of another tier); the tier adds its rules to it. Create it without
+	// outbound rules (AllowAllOutbound false).
+	// Default: a new group.
+	SecurityGroup ec2.SecurityGroup
 	// Notifications receives the group's launch and termination events (encrypted, TLS-only).
 	Notifications sns.ITopic
 }

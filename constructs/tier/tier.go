@@ -75,11 +75,10 @@ func NewTier(scope constructs.Construct, id string, props TierProps) (*Tier, err
 	t := &Tier{Construct: this}
 	t.buildKeyAndLogs(p)
 	t.buildRole()
-	t.SecurityGroup = ec2.NewSecurityGroup(this, jsii.String("SecurityGroup"), &ec2.SecurityGroupProps{
-		Vpc:              p.Vpc,
-		Description:      jsii.String(fmt.Sprintf("Tier %s: port %d from its load balancers only", p.Name, p.Port)),
-		AllowAllOutbound: jsii.Bool(false),
-	})
+	t.SecurityGroup = p.SecurityGroup
+	if t.SecurityGroup == nil {
+		t.SecurityGroup = NewSecurityGroup(this, "SecurityGroup", p.Vpc, p.Name, p.Port)
+	}
 	// Session Manager, CloudWatch, the package repositories: all HTTPS.
 	t.SecurityGroup.AddEgressRule(ec2.Peer_AnyIpv4(), ec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS APIs and package repositories"), nil)
 	t.buildLaunchTemplate(p)
@@ -209,6 +208,16 @@ func (t *Tier) buildLaunchTemplate(p TierProps) {
 				VolumeType: ec2.EbsDeviceVolumeType_GP3, Encrypted: jsii.Bool(true), KmsKey: t.Key, DeleteOnTermination: jsii.Bool(true),
 			}),
 		}},
+	})
+}
+
+// NewSecurityGroup is the group a tier's instances get by default: no rules but what the tier
+// adds (port from its load balancers, HTTPS out).
+func NewSecurityGroup(scope constructs.Construct, id string, vpc ec2.IVpc, tier string, port int) ec2.SecurityGroup {
+	return ec2.NewSecurityGroup(scope, jsii.String(id), &ec2.SecurityGroupProps{
+		Vpc:              vpc,
+		Description:      jsii.String(fmt.Sprintf("Tier %s: port %d from its load balancers only", tier, port)),
+		AllowAllOutbound: jsii.Bool(false),
 	})
 }
 
