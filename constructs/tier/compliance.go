@@ -20,10 +20,11 @@ func suppress(resource constructs.IConstruct, reason string, ids ...string) {
 func (t *Tier) acceptWildcards(policy iam.ManagedPolicy) {
 	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("ssm:UpdateInstanceInformation, the ssmmessages and ec2messages actions (the Session Manager agent) " +
-			"and cloudwatch:PutMetricData support no resource-level permissions, so AWS requires Resource \"*\"; " +
+		Reason: jsii.String("The ssmmessages and ec2messages actions (the Session Manager agent) and cloudwatch:PutMetricData " +
+			"support no resource-level permissions, so AWS requires Resource \"*\"; ssm:UpdateInstanceInformation is limited to " +
+			"this account's and region's instances (ec2 instance/*); " +
 			"PutMetricData is limited to the tiers' namespace by the cloudwatch:namespace condition."),
-		AppliesTo: &[]any{jsii.String("Resource::*")},
+		AppliesTo: &[]any{jsii.String("Resource::*"), &cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ec2:[^:]+:[^:]+:instance\/\*$/g`)}},
 	}}, jsii.Bool(true))
 }
 

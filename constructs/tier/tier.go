@@ -125,9 +125,15 @@ func (t *Tier) buildRole() {
 		Roles:       &[]iam.IRole{t.Role},
 		Statements: &[]iam.PolicyStatement{
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{
+				Sid:     jsii.String("SessionManagerRegistration"),
+				Actions: jsii.Strings("ssm:UpdateInstanceInformation"),
+				Resources: &[]*string{awscdk.Stack_Of(t.Construct).FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("ec2"), Resource: jsii.String("instance"), ResourceName: jsii.String("*"),
+				})},
+			}),
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{
 				Sid: jsii.String("SessionManager"),
-				Actions: jsii.Strings("ssm:UpdateInstanceInformation",
-					"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+				Actions: jsii.Strings("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
 					"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
 					"ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
 					"ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"),
