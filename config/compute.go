@@ -38,6 +38,9 @@ type Tiers struct {
 	// Database (yaml "tiers.database", default postgres) is the app tier's database: an RDS
 	// PostgreSQL instance sized by database.postgres, or none.
 	Database DatabaseEngine `yaml:"database"`
+	// ReleaseBucket (yaml "tiers.releaseBucket", default "") is an S3 bucket the instances of
+	// both tiers may read objects from (s3:GetObject), where userData fetches releases.
+	ReleaseBucket string `yaml:"releaseBucket"`
 }
 
 // Tier is one EC2 tier.
@@ -120,6 +123,9 @@ func (v *validator) compute() {
 		return
 	}
 	oneOf(v, "tiers.database", v.env.Tiers.Database, tierDatabases, "unknown tier database")
+	if b := v.env.Tiers.ReleaseBucket; v.given("tiers.releaseBucket", "") && !limits.ValidBucketName(b) {
+		v.errorf("tiers.releaseBucket %q: not an S3 bucket name (allowed: %s)", b, limits.BucketNameRule)
+	}
 	for _, name := range limits.TierNames {
 		v.tier("tiers."+name, v.env.tierMap()[name])
 	}

@@ -68,6 +68,8 @@ func TestTierErrors(t *testing.T) {
 			[]string{`:18: compute "ec2": EC2 tiers run in one region (the environment has 2; use compute: fargate for several)`}},
 		{"unknown tier database", []edit{ec2, inTiers("  database: aurora-postgresql\n")},
 			[]string{`:15: tiers.database "aurora-postgresql": unknown tier database (allowed: postgres, none)`}},
+		{"bad release bucket", []edit{ec2, inTiers("  releaseBucket: My_Releases\n")},
+			[]string{`:15: tiers.releaseBucket "My_Releases": not an S3 bucket name (allowed: 3-63 lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit)`}},
 		{"missing instance type", []edit{ec2, {"    instanceType: t3.medium\n", "    port: 5000\n"}},
 			[]string{":17: tiers.app.instanceType: required: an EC2 instance type, <family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. t3.small, m7i.large)"}},
 		{"bad instance type", []edit{ec2, {"instanceType: t3.small", "instanceType: db.t3.small"}},

@@ -104,7 +104,7 @@ func NewTiersStack(scope constructs.Construct, env *config.Environment, region c
 			Name: name, Vpc: n.Vpc, Subnets: subnets, InstanceType: c.InstanceType, Port: c.Port,
 			MinCount: c.MinCount, DesiredCount: c.DesiredCount, MaxCount: c.MaxCount, CpuTarget: c.CpuTarget,
 			HealthCheckPath: c.HealthCheckPath, UserData: c.UserData, VolumeGiB: c.VolumeGiB,
-			LogRetention: logRetention, Notifications: t.Events.Topic,
+			LogRetention: logRetention, Notifications: t.Events.Topic, ReleaseBucket: env.Tiers.ReleaseBucket,
 		}
 	}
 	appProps := props("app", a, n.AppSubnets)

@@ -26,9 +26,9 @@ func TestSeed003IsTheEc2Platform(t *testing.T) {
 		p := g.Properties
 		assert.Equal(t, []string{"2", "2", "4"}, []string{str(p["MinSize"]), str(p["DesiredCapacity"]), str(p["MaxSize"])}, "%s: min, desired, max", id)
 	}
-	_, policies := tiers.OfType("AWS::AutoScaling::ScalingPolicy")
-	require.Len(t, policies, 2)
-	for id, p := range policies {
+	_, scaling := tiers.OfType("AWS::AutoScaling::ScalingPolicy")
+	require.Len(t, scaling, 2)
+	for id, p := range scaling {
 		assert.Equal(t, 60, num(get(p.Properties, "TargetTrackingConfiguration", "TargetValue")), "%s: 60 %% CPU", id)
 	}
 
@@ -70,6 +70,9 @@ func TestSeed003IsTheEc2Platform(t *testing.T) {
 			assert.Contains(t, userData, "DB_SECRET_ARN=")
 		}
 	}
+
+	_, policies := tiers.OfType("AWS::IAM::ManagedPolicy")
+	assert.Contains(t, jsonOf(policies), `"arn:aws:s3:::seed-003-releases/*"`, "the instances may read their releases")
 
 	// api.<domain> is a CloudFront name: its /api/* reaches the ALB with the origin header.
 	edge := a.Template(t, "Seed003-Edge-us-east-1")

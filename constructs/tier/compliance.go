@@ -1,6 +1,8 @@
 package tier
 
 import (
+	"regexp"
+
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -16,8 +18,16 @@ func suppress(resource constructs.IConstruct, reason string, ids ...string) {
 	cdknag.NagSuppressions_AddResourceSuppressions(resource, &rules, jsii.Bool(false))
 }
 
-// acceptWildcards names the two Resource "*" statements of the instance policy.
-func (t *Tier) acceptWildcards(policy iam.ManagedPolicy) {
+// acceptWildcards names the wildcards of the instance policy: the Resource "*" statements, the
+// account's instances, and the objects of the release bucket.
+func (t *Tier) acceptWildcards(policy iam.ManagedPolicy, releaseBucket string) {
+	if releaseBucket != "" {
+		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("The instances read their application's releases: any object of the one release bucket the tier names, read-only."),
+			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:s3:::` + regexp.QuoteMeta(releaseBucket) + `\/\*$/g`)}},
+		}}, jsii.Bool(true))
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("The ssmmessages and ec2messages actions (the Session Manager agent) and cloudwatch:PutMetricData " +

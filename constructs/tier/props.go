@@ -67,6 +67,10 @@ type TierProps struct {
 	// credential here: user data is readable by anyone who may describe the launch template.
 	// Default: none.
 	Environment map[string]string
+	// ReleaseBucket names an S3 bucket whose objects the instances may read (s3:GetObject), for
+	// UserData to fetch the application's release from.
+	// Default: "" (none).
+	ReleaseBucket string
 	// VolumeGiB is the size of the encrypted gp3 root volume.
 	// Default: 20.
 	VolumeGiB int
@@ -158,6 +162,9 @@ func (p TierProps) validate() error {
 		if !envName.MatchString(name) {
 			add("Environment name %q must match %s", name, envName)
 		}
+	}
+	if p.ReleaseBucket != "" && !limits.ValidBucketName(p.ReleaseBucket) {
+		add("ReleaseBucket %q is not an S3 bucket name (%s)", p.ReleaseBucket, limits.BucketNameRule)
 	}
 	if n := len(p.UserData); n > limits.MaxConfigUserDataBytes {
 		add("UserData has %d bytes; at most %d are allowed (EC2 takes %d, the agent set-up uses the rest)", n, limits.MaxConfigUserDataBytes, limits.MaxUserDataBytes)

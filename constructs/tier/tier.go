@@ -74,7 +74,7 @@ func NewTier(scope constructs.Construct, id string, props TierProps) (*Tier, err
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	t := &Tier{Construct: this}
 	t.buildKeyAndLogs(p)
-	t.buildRole()
+	t.buildRole(p)
 	t.SecurityGroup = p.SecurityGroup
 	if t.SecurityGroup == nil {
 		t.SecurityGroup = NewSecurityGroup(this, "SecurityGroup", p.Vpc, p.Name, p.Port)
@@ -115,7 +115,7 @@ func (t *Tier) buildKeyAndLogs(p TierProps) {
 
 // buildRole gives the instances Session Manager, their log group and the agent's metric
 // namespace, in a customer managed policy (no inline policy, no AWS managed policy).
-func (t *Tier) buildRole() {
+func (t *Tier) buildRole(p TierProps) {
 	t.Role = iam.NewRole(t.Construct, jsii.String("InstanceRole"), &iam.RoleProps{
 		AssumedBy:   iam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 		Description: jsii.String("Stratus tier instances: Session Manager, CloudWatch agent"),
@@ -152,7 +152,14 @@ func (t *Tier) buildRole() {
 			}),
 		},
 	})
-	t.acceptWildcards(policy)
+	if p.ReleaseBucket != "" {
+		policy.AddStatements(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:       jsii.String("ReadReleases"),
+			Actions:   jsii.Strings("s3:GetObject"),
+			Resources: jsii.Strings(fmt.Sprintf("arn:%s:s3:::%s/*", *awscdk.Stack_Of(t.Construct).Partition(), p.ReleaseBucket)),
+		}))
+	}
+	t.acceptWildcards(policy, p.ReleaseBucket)
 	// Grants to the role (cfn-signal's, and whatever the caller grants the application) would
 	// land in an inline DefaultPolicy, which NIST 800-53 refuses; move them at synth.
 	awscdk.Aspects_Of(t.Role).Add(&grantMover{role: t.Role}, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})

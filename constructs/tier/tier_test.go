@@ -55,7 +55,7 @@ func synth(t *testing.T) *synthesized {
 		logs := s3.Bucket_FromBucketName(s.stack, jsii.String("Logs"), jsii.String("stratus-test-alb-logs"))
 		s.app, err = NewTier(s.stack, "App", TierProps{
 			Name: "app", Vpc: vpc, Subnets: cdktest.Subnets("App"), InstanceType: "t4g.medium", Port: 5000,
-			MinCount: 2, DesiredCount: 3, MaxCount: 6, CpuTarget: 50, VolumeGiB: 40,
+			MinCount: 2, DesiredCount: 3, MaxCount: 6, CpuTarget: 50, VolumeGiB: 40, ReleaseBucket: "stratus-test-releases",
 			Internal:      &InternalEntry{Clients: []ec2.ISecurityGroup{s.web.SecurityGroup}, AccessLogBucket: logs},
 			Notifications: events.Topic,
 		})
@@ -218,6 +218,7 @@ func TestPropsRejected(t *testing.T) {
 		}, Want: "Internal.Clients is empty"},
 		{Name: "internal without logs", Mutate: func(p *TierProps) { p.Internal = &InternalEntry{Clients: []ec2.ISecurityGroup{nil}} }, Want: "Internal.AccessLogBucket is required"},
 		{Name: "environment name", Mutate: func(p *TierProps) { p.Environment = map[string]string{"db-host": "x"} }, Want: `Environment name "db-host"`},
+		{Name: "release bucket", Mutate: func(p *TierProps) { p.ReleaseBucket = "Releases" }, Want: `ReleaseBucket "Releases"`},
 		{Name: "notifications", Mutate: func(p *TierProps) { p.Notifications = nil }, Want: "Notifications is required"},
 	})
 }

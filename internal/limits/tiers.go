@@ -19,6 +19,17 @@ const (
 	MaxUserDataBytes, MaxConfigUserDataBytes = 16384, 12288
 )
 
+// bucketNameRE is an S3 bucket name of a general purpose bucket: 3-63 lowercase letters, digits,
+// hyphens and dots, starting and ending with a letter or digit (the IP-address and
+// reserved-prefix rules aside).
+var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// BucketNameRule describes an accepted bucket name, for messages and docs.
+const BucketNameRule = "3-63 lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit"
+
+// ValidBucketName reports whether s has the shape of an S3 bucket name.
+func ValidBucketName(s string) bool { return bucketNameRE.MatchString(s) }
+
 // TierNames are the tiers of compute: ec2, in request order: CloudFront → web → internal ALB → app.
 var TierNames = []string{"web", "app"}
 
