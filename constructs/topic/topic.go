@@ -80,8 +80,10 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 		tp.TopicName = jsii.String(props.TopicName)
 	}
 	t.Topic = sns.NewTopic(this, jsii.String("Topic"), tp)
+	// Exact actions, no wildcards: SNS encrypts each message with a data key.
 	for _, g := range props.Publishers {
-		t.Topic.GrantPublish(g)
+		iam.Grant_AddToPrincipal(&iam.GrantOnPrincipalOptions{Grantee: g, Actions: jsii.Strings("sns:Publish"), ResourceArns: &[]*string{t.Topic.TopicArn()}})
+		iam.Grant_AddToPrincipal(&iam.GrantOnPrincipalOptions{Grantee: g, Actions: jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"), ResourceArns: &[]*string{t.Key.KeyArn()}})
 	}
 	return t, nil
 }
