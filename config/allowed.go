@@ -18,6 +18,7 @@ func Allowed() map[string][]any {
 		"network.flowLogRetentionDays":          anys(limits.LogRetentionDays),
 		"compute":                               anys(computeModes),
 		"tiers.database":                        anys(tierDatabases),
+		"users.mfa":                             anys(limits.MfaModes),
 		"services[].cpu":                        anys(limits.FargateCPUs),
 		"services[].database":                   anys(databaseEngines),
 		"services[].sidecars[]":                 anys(sidecarNames),

@@ -27,6 +27,9 @@ type File struct {
 	Tags                  map[string]string `yaml:"tags"`
 	Compute               Compute           `yaml:"compute"`
 	Tiers                 Tiers             `yaml:"tiers"`
+	Users                 *Users            `yaml:"users"`
+	Queues                []Queue           `yaml:"queues"`
+	Topics                []Topic           `yaml:"topics"`
 }
 
 // FileService is one entry of services. Pointers tell an absent key (the default applies) from
@@ -145,6 +148,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 		File: file, Name: f.Name, Account: f.Account, PrimaryRegion: f.PrimaryRegion,
 		TerminationProtection: f.TerminationProtection, Regions: f.Regions, Network: f.Network,
 		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Compute: f.Compute, Tiers: f.Tiers,
+		Users: f.Users, Queues: f.Queues, Topics: f.Topics,
 		DNS: DNS{
 			Domain: f.DNS.Domain, HostedZoneId: f.DNS.HostedZoneId, ViewerNames: f.DNS.ViewerNames, Routing: f.DNS.Routing,
 			HealthCheckIntervalSeconds: f.DNS.HealthCheck.IntervalSeconds, HealthCheckFailureThreshold: f.DNS.HealthCheck.FailureThreshold,
@@ -166,6 +170,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 		}
 	}
 	tierDefaults(env, present)
+	defer messagingDefaults(env, present) // after the viewer names' default
 	if !present("app.namespace") && env.Name != "" {
 		env.App.Namespace = env.Name + ".internal"
 	}

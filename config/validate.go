@@ -46,6 +46,7 @@ func validate(env *Environment, d *decoder) {
 	v.edgeRegion()
 	v.network()
 	v.compute()
+	v.messaging()
 	v.services()
 	v.database()
 	v.cache()
