@@ -41,6 +41,8 @@ type EnvironmentStage struct {
 	// Tiers maps a region to its Tiers stack (compute: ec2 only; the app tier's database is the
 	// ServiceData stack of "app").
 	Tiers map[string]*TiersStack
+	// Integration maps a region to its Integration stack (users, queues, topics), when config has any.
+	Integration map[string]*IntegrationStack
 }
 
 // NewEnvironmentStage builds the stage of env: Network, Data and App stacks in every region and
@@ -133,6 +135,9 @@ func (s *EnvironmentStage) build() error {
 		return err
 	}
 	if err := s.buildTiers(); err != nil {
+		return err
+	}
+	if err := s.buildIntegration(); err != nil {
 		return err
 	}
 

@@ -81,4 +81,49 @@ func TestSeed003IsTheEc2Platform(t *testing.T) {
 	for _, d := range dists {
 		assert.Contains(t, asList(get(d.Properties, "DistributionConfig", "Aliases")), "api.tiers.example.com")
 	}
+
+	// Cognito, SQS with its dead-letter queue, SNS: each granted to exactly the tier config names.
+	integ := a.Template(t, "Seed003-Integration-us-east-1")
+	_, pools := integ.OfType("AWS::Cognito::UserPool")
+	require.Len(t, pools, 1)
+	for _, p := range pools {
+		assert.Equal(t, "OPTIONAL", str(p.Properties["MfaConfiguration"]))
+		assert.Equal(t, 12, num(get(p.Properties, "Policies", "PasswordPolicy", "MinimumLength")))
+		assert.Equal(t, "ENFORCED", str(get(p.Properties, "UserPoolAddOns", "AdvancedSecurityMode")), "threat protection")
+	}
+	_, clients := integ.OfType("AWS::Cognito::UserPoolClient")
+	require.Len(t, clients, 1)
+	for _, c := range clients {
+		assert.Equal(t, false, c.Properties["GenerateSecret"], "a public SPA client (PKCE)")
+		assert.Equal(t, []any{"https://tiers.example.com/"}, c.Properties["CallbackURLs"])
+	}
+	_, domains := integ.OfType("AWS::Cognito::UserPoolDomain")
+	require.Len(t, domains, 1)
+	_, queues := integ.OfType("AWS::SQS::Queue")
+	byName := map[string]Resource{}
+	for _, q := range queues {
+		byName[str(q.Properties["QueueName"])] = q
+		assert.NotEmpty(t, ref(q.Properties["KmsMasterKeyId"]), "%s: customer key", str(q.Properties["QueueName"]))
+	}
+	require.Contains(t, byName, "stratus-seed-003-orders")
+	require.Contains(t, byName, "stratus-seed-003-orders-dlq")
+	assert.Equal(t, 5, num(get(byName["stratus-seed-003-orders"].Properties, "RedrivePolicy", "maxReceiveCount")))
+	_, topics := integ.OfType("AWS::SNS::Topic")
+	require.Len(t, topics, 1)
+	for _, tp := range topics {
+		assert.Equal(t, "stratus-seed-003-notifications", str(tp.Properties["TopicName"]))
+		assert.NotEmpty(t, ref(tp.Properties["KmsMasterKeyId"]))
+	}
+	// Grants: the web tier sends orders, the app tier consumes them and publishes notifications.
+	grants := map[string]string{}
+	_, all := tiers.OfType("AWS::IAM::ManagedPolicy")
+	for id, p := range all {
+		grants[tierOf(id)] += jsonOf(p.Properties["PolicyDocument"])
+	}
+	assert.Contains(t, grants["web"], "sqs:SendMessage")
+	assert.NotContains(t, grants["web"], "sqs:ReceiveMessage")
+	assert.NotContains(t, grants["web"], "sns:Publish")
+	assert.Contains(t, grants["app"], "sqs:ReceiveMessage")
+	assert.NotContains(t, grants["app"], "sqs:SendMessage")
+	assert.Contains(t, grants["app"], "sns:Publish")
 }

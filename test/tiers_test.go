@@ -24,10 +24,14 @@ var tierUnscopable = []string{
 
 // regionStackKinds are the shared stacks env has in every region.
 func regionStackKinds(env *config.Environment) []string {
+	kinds := []string{"Network", "Data", "Registry", "App"}
 	if env.RunsTiers() {
-		return []string{"Network", "Data", "App", "Tiers"}
+		kinds = []string{"Network", "Data", "App", "Tiers"}
 	}
-	return []string{"Network", "Data", "Registry", "App"}
+	if env.HasIntegration() {
+		kinds = append(kinds, "Integration")
+	}
+	return kinds
 }
 
 // databaseOwners are the owners of env's databases, each with a ServiceData stack: the services
