@@ -77,6 +77,10 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 //  3. App (every region; it reads the primary's origin secret by name).
 //  4. Service stacks (every service of every region, in parallel) and Edge (after the App stacks).
 //
+// With compute: ec2 there are no Registry or Service stacks: ServiceData-app (the app tier's
+// database) sits in layer 2 and the Tiers stack in layer 4. An Integration stack (users, queues,
+// topics) depends on nothing; the Service and Tiers stacks it grants to follow it.
+//
 // Counting stacks, the longest chain is Network → primary Data → secondary Data → Service, or
 // Network → primary ServiceData → secondary ServiceData → Service: still four.
 func (s *EnvironmentStage) build() error {
