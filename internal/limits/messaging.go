@@ -23,10 +23,13 @@ var MfaModes = []string{"optional", "required"}
 // (<prefix>.auth.<region>.amazoncognito.com): 1-63 lowercase letters, digits and hyphens, not
 // starting or ending with a hyphen, and not containing "aws", "amazon" or "cognito".
 func ValidCognitoDomainPrefix(s string) bool {
-	return cognitoPrefixRE.MatchString(s) && !regexp.MustCompile(`aws|amazon|cognito`).MatchString(s)
+	return cognitoPrefixRE.MatchString(s) && !cognitoReservedRE.MatchString(s)
 }
 
-var cognitoPrefixRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+var (
+	cognitoPrefixRE   = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+	cognitoReservedRE = regexp.MustCompile(`aws|amazon|cognito`)
+)
 
 // CognitoDomainPrefixRule describes an accepted prefix, for messages and docs.
 const CognitoDomainPrefixRule = `1-63 lowercase letters, digits and hyphens, no leading or trailing hyphen, without "aws", "amazon" or "cognito"`
