@@ -35,6 +35,9 @@ func Allowed() map[string][]any {
 		"cloudfront.geoRestriction.countries[]":  anys(limits.CountryCodes),
 		"governance.cloudTrail.logRetentionDays": anys(limits.LogRetentionDays),
 		"governance.backup.drRegion":             anys(SupportedRegions()),
+		"compute":                                anys(computeModes),
+		"tiers.database":                         anys(tierDatabases),
+		"users.mfa":                              anys(limits.MfaModes),
 	}
 }
 
@@ -42,6 +45,7 @@ func Allowed() map[string][]any {
 // their bounds, from internal/limits.
 func Ranges() map[string][2]float64 {
 	counts := [2]float64{limits.MinTaskCount, limits.MaxTaskCount}
+	tierCounts := [2]float64{limits.MinTierInstances, limits.MaxTierInstances}
 	return map[string][2]float64{
 		"regions[].availabilityZones[#]":           {limits.MinZones, limits.MaxZones},
 		"services[#]":                              {limits.MinServices, limits.MaxServices},
@@ -72,6 +76,12 @@ func Ranges() map[string][2]float64 {
 		"governance.backup.dailyRetentionDays":     {limits.MinVaultDailyDays, limits.MaxVaultRetentionDays},
 		"governance.backup.monthlyRetentionDays":   {limits.MinVaultMonthlyDays, limits.MaxVaultRetentionDays},
 		"governance.backup.vaultLockDays":          {0, limits.MaxVaultLockDays},
+		"tiers.web.minCount":                       tierCounts,
+		"tiers.web.desiredCount":                   tierCounts,
+		"tiers.web.maxCount":                       tierCounts,
+		"tiers.app.minCount":                       tierCounts,
+		"tiers.app.desiredCount":                   tierCounts,
+		"tiers.app.maxCount":                       tierCounts,
 	}
 }
 

@@ -121,6 +121,15 @@ type Environment struct {
 	Regions []Region
 	// Network (yaml "network") holds VPC-wide options shared by all regions.
 	Network Network
+	// Compute (yaml "compute", default fargate) chooses Fargate services or EC2 tiers.
+	Compute Compute
+	// Tiers (yaml "tiers") are the EC2 tiers, read when Compute is ComputeEC2 (see compute.go).
+	Tiers Tiers
+	// Users (yaml "users", default none), Queues (yaml "queues") and Topics (yaml "topics") are
+	// the Cognito user pool, SQS queues and SNS topics (see messaging.go).
+	Users  *Users
+	Queues []Queue
+	Topics []Topic
 	// Services (yaml "services") are the Fargate services, in file order.
 	Services []Service
 	// Database (yaml "database") sizes and protects the services' databases.

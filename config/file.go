@@ -27,6 +27,11 @@ type File struct {
 	Governance            Governance        `yaml:"governance"`
 	Tags                  map[string]string `yaml:"tags"`
 	Observability         Observability     `yaml:"observability"`
+	Compute               Compute           `yaml:"compute"`
+	Tiers                 Tiers             `yaml:"tiers"`
+	Users                 *Users            `yaml:"users"`
+	Queues                []Queue           `yaml:"queues"`
+	Topics                []Topic           `yaml:"topics"`
 }
 
 // FileService is one entry of services. Pointers tell an absent key (the default applies) from
@@ -98,6 +103,7 @@ type FileCloudFront struct {
 // another key. Keys given in the file overwrite these values.
 func defaultFile() *File {
 	f := &File{
+		Compute: ComputeFargate, Tiers: defaultTiers(),
 		Network: Network{
 			NatGateways:          NatPerAZ,
 			InterfaceEndpoints:   slices.Clone(DefaultInterfaceEndpoints),
@@ -147,6 +153,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 		File: file, Name: f.Name, Account: f.Account, PrimaryRegion: f.PrimaryRegion,
 		TerminationProtection: f.TerminationProtection, Regions: f.Regions, Network: f.Network,
 		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability, Governance: f.Governance,
+		Compute: f.Compute, Tiers: f.Tiers, Users: f.Users, Queues: f.Queues, Topics: f.Topics,
 		DNS: DNS{
 			Domain: f.DNS.Domain, HostedZoneId: f.DNS.HostedZoneId, ViewerNames: f.DNS.ViewerNames, Routing: f.DNS.Routing,
 			HealthCheckIntervalSeconds: f.DNS.HealthCheck.IntervalSeconds, HealthCheckFailureThreshold: f.DNS.HealthCheck.FailureThreshold,
@@ -167,6 +174,8 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 			env.Services[i] = s.service()
 		}
 	}
+	tierDefaults(env, present)
+	defer messagingDefaults(env, present) // after the viewer names' default
 	if !present("app.namespace") && env.Name != "" {
 		env.App.Namespace = env.Name + ".internal"
 	}

@@ -45,6 +45,8 @@ func validate(env *Environment, d *decoder) {
 	v.primaryRegion()
 	v.edgeRegion()
 	v.network()
+	v.compute()
+	v.messaging()
 	v.services()
 	v.database()
 	v.cache()
@@ -361,6 +363,9 @@ func (v *validator) services() {
 	cachePortOK := !v.d.bad["cache"] && !v.d.bad["cache.port"]
 	first, folded := map[string]int{}, map[string]int{}
 	allowed := fmt.Sprintf("%d-%d services per environment", limits.MinServices, limits.MaxServices)
+	if v.env.RunsTiers() {
+		return // compute reports services given with tiers
+	}
 	if n := len(v.env.Services); v.given("services", allowed) && (n < limits.MinServices || n > limits.MaxServices) {
 		v.errorf("services: has %d services (allowed: %s)", n, allowed)
 	}

@@ -42,7 +42,7 @@ func RegionalOriginName(env *config.Environment, region string) string {
 // NewAppStack builds the App stack of env in region on the region's Network stack.
 // primaryData is the primary region's Data stack, which holds the origin secret the ALB checks.
 func NewAppStack(scope constructs.Construct, env *config.Environment, region config.Region, net *NetworkStack, primaryData *DataStack) (*AppStack, error) {
-	if len(env.Services) == 0 {
+	if len(env.Services) == 0 && !env.RunsTiers() {
 		return nil, fmt.Errorf("%s: services: the App stack needs at least one service (the ALB routes to services)", env.File)
 	}
 	stack := newStack(scope, "App", env, region,
@@ -59,16 +59,15 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	a.LogRetention = logRetention
 	zone := importZone(stack, env)
 
-	if a.Cluster, err = cluster.NewCluster(stack, "Cluster", cluster.ClusterProps{
-		Vpc: n.Vpc, NamespaceName: env.App.Namespace, ExecuteCommand: env.App.ExecuteCommand, LogRetention: logRetention,
-	}); err != nil {
-		return nil, wrap("cluster", err)
+	if !env.RunsTiers() { // EC2 tiers need no ECS cluster
+		if a.Cluster, err = cluster.NewCluster(stack, "Cluster", cluster.ClusterProps{
+			Vpc: n.Vpc, NamespaceName: env.App.Namespace, ExecuteCommand: env.App.ExecuteCommand, LogRetention: logRetention,
+		}); err != nil {
+			return nil, wrap("cluster", err)
+		}
 	}
 
-	targets := make([]ingress.Target, len(env.Services))
-	for i, s := range env.Services {
-		targets[i] = ingress.Target{Name: s.Name, Port: s.Port, PathPattern: s.PathPattern, HealthCheckPath: s.HealthCheckPath}
-	}
+	targets := ingressTargets(env)
 	if a.Ingress, err = ingress.NewLoadBalancer(stack, "Ingress", ingress.LoadBalancerProps{
 		Vpc: n.Vpc, Subnets: n.PublicSubnets, SecurityGroup: n.AlbSecurityGroup, HealthCheckSecurityGroup: n.HealthCheckSecurityGroup,
 		HostedZone:        zone,
@@ -82,7 +81,7 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	// The listener rules read the origin secret by name, which CloudFormation cannot see.
 	stack.AddStackDependency(primaryData.Stack, jsii.String("the ALB rules resolve the origin secret (or its replica) by name"))
 
-	if err := a.addRecords(env, region, zone); err != nil {
+	if err := a.addRecords(env, region, zone, targets); err != nil {
 		return nil, wrap("dns", err)
 	}
 	if env.CloudFront.ShieldAdvanced {
@@ -100,7 +99,7 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 
 // addRecords publishes this region's ALB as origin.<domain> (latency or failover, health
 // checked) and as <region>.origin.<domain>, the name the health check and the certificate use.
-func (a *AppStack) addRecords(env *config.Environment, region config.Region, zone r53.IHostedZone) error {
+func (a *AppStack) addRecords(env *config.Environment, region config.Region, zone r53.IHostedZone, targets []ingress.Target) error {
 	if _, err := dns.NewRegionalAlias(a.Stack, "RegionalOriginAlias", dns.RegionalAliasProps{
 		Zone: zone, Name: RegionalOriginName(env, region.Name), LoadBalancer: a.Ingress.LoadBalancer,
 	}); err != nil {
@@ -112,7 +111,7 @@ func (a *AppStack) addRecords(env *config.Environment, region config.Region, zon
 		HealthCheckFqdn: RegionalOriginName(env, region.Name), Region: region.Name,
 		Routing: string(env.DNS.Routing), Primary: region.Name == env.PrimaryRegion,
 		HealthCheckIntervalSeconds: env.DNS.HealthCheckIntervalSeconds, FailureThreshold: env.DNS.HealthCheckFailureThreshold,
-		HealthCheckPath: env.Services[0].HealthCheckPath, CheckerRegions: config.Route53HealthCheckerRegions,
+		HealthCheckPath: targets[0].HealthCheckPath, CheckerRegions: config.Route53HealthCheckerRegions,
 	})
 	return err
 }

@@ -42,6 +42,11 @@ type EnvironmentStage struct {
 	// Governance maps a region (the environment's, and its backup DR region) to its Governance
 	// stack; a region where everything is switched off has none.
 	Governance map[string]*GovernanceStack
+	// Tiers maps a region to its Tiers stack (compute: ec2 only; the app tier's database is the
+	// ServiceData stack of "app").
+	Tiers map[string]*TiersStack
+	// Integration maps a region to its Integration stack (users, queues, topics), when config has any.
+	Integration map[string]*IntegrationStack
 }
 
 // NewEnvironmentStage builds the stage of env: Network, Data and App stacks in every region and
@@ -80,6 +85,10 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 //  3. App (every region; it reads the primary's origin secret by name).
 //  4. Service stacks (every service of every region, in parallel) and Edge (after the App stacks).
 //
+// With compute: ec2 there are no Registry or Service stacks: ServiceData-app (the app tier's
+// database) sits in layer 2 and the Tiers stack in layer 4. An Integration stack (users, queues,
+// topics) depends on nothing; the Service and Tiers stacks it grants to follow it.
+//
 // Counting stacks, the longest chain is Network → primary Data → secondary Data → Service, or
 // Network → primary ServiceData → secondary ServiceData → Service: still four.
 func (s *EnvironmentStage) build() error {
@@ -114,14 +123,20 @@ func (s *EnvironmentStage) build() error {
 		if s.ServiceData[r.Name], err = s.buildServiceData(r); err != nil {
 			return err
 		}
+		if err := s.buildTierData(r); err != nil {
+			return err
+		}
 	}
 
+	if env.RunsTiers() {
+		primary = nil // EC2 tiers pull no images: no Registry stacks
+	}
 	if s.Registries, err = perRegion(primary, func(r config.Region) (*RegistryStack, error) {
 		return NewRegistryStack(s.Stage, env, r)
 	}); err != nil {
 		return err
 	}
-	for _, region := range primary[1:] {
+	for _, region := range primary[min(1, len(primary)):] {
 		s.Registries[env.PrimaryRegion].AddStackDependency(s.Registries[region.Name].Stack,
 			jsii.String("replication must find the repositories it replicates into"))
 	}
@@ -133,6 +148,12 @@ func (s *EnvironmentStage) build() error {
 	}
 
 	if s.Services, err = perRegion(env.Regions, s.buildServices); err != nil {
+		return err
+	}
+	if err := s.buildTiers(); err != nil {
+		return err
+	}
+	if err := s.buildIntegration(); err != nil {
 		return err
 	}
 

@@ -88,6 +88,9 @@ func firstOf(v any) any {
 
 func checkCredentials(c *C, a *Assembly) {
 	for _, tpl := range requireStacks(c, a, "App") {
+		if tpl.Env.RunsTiers() {
+			continue // no containers; the tiers' environment holds no credential (checkTiers)
+		}
 		containers := mainContainers(tpl)
 		require.NotEmpty(c, containers, "%s: no service containers", tpl.StackName)
 		for _, s := range tpl.Env.Services {
@@ -157,8 +160,8 @@ func checkScaling(c *C, a *Assembly) {
 
 // unscopable are the actions AWS offers no resource scoping for: the only ones allowed on
 // Resource "*".
-var unscopable = []string{"ecr:GetAuthorizationToken", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-	"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"}
+var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+	"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"}, tierUnscopable...)
 
 // managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that
@@ -271,7 +274,7 @@ func checkAlb(c *C, a *Assembly) {
 		}
 		assert.ElementsMatch(c, []int{80, 443}, ports, "%s: listener ports", tpl.StackName)
 		var paths, wantPaths []string
-		for _, s := range env.Services {
+		for _, s := range publicTargets(env) {
 			wantPaths = append(wantPaths, s.PathPattern)
 		}
 		healthRules := 0
@@ -281,7 +284,7 @@ func checkAlb(c *C, a *Assembly) {
 				healthRules++
 				want := []any{
 					map[string]any{"Field": "host-header", "HostHeaderConfig": map[string]any{"Values": []any{stacks.RegionalOriginName(env, tpl.Region)}}},
-					map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{env.Services[0].HealthCheckPath}}},
+					map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{publicTargets(env)[0].HealthCheckPath}}},
 				}
 				assert.Equal(c, want, conds, "%s/%s: the header-less rule admits only the regional host and the health path", tpl.StackName, id)
 				continue
@@ -301,13 +304,13 @@ func checkAlb(c *C, a *Assembly) {
 		assert.Equal(c, 1, healthRules, "%s: health-check rules", tpl.StackName)
 		assert.ElementsMatch(c, wantPaths, paths, "%s: service paths", tpl.StackName)
 		_, groups := tpl.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
-		require.Len(c, groups, len(env.Services), "%s: target groups", tpl.StackName)
+		require.Len(c, groups, len(publicTargets(env)), "%s: target groups", tpl.StackName)
 		var health, wantHealth []string
-		for _, s := range env.Services {
+		for _, s := range publicTargets(env) {
 			wantHealth = append(wantHealth, s.HealthCheckPath)
 		}
 		for id, g := range groups {
-			assert.Equal(c, "ip", str(g.Properties["TargetType"]), "%s/%s: target type", tpl.StackName, id)
+			assert.Equal(c, publicTargetType(env), str(g.Properties["TargetType"]), "%s/%s: target type", tpl.StackName, id)
 			health = append(health, str(g.Properties["HealthCheckPath"]))
 		}
 		assert.ElementsMatch(c, wantHealth, health, "%s: target group health paths", tpl.StackName)
@@ -359,6 +362,10 @@ func checkRegistries(c *C, a *Assembly) {
 
 func checkClusters(c *C, a *Assembly) {
 	for _, tpl := range requireStacks(c, a, "App") {
+		if tpl.Env.RunsTiers() {
+			assert.NotContains(c, jsonOf(tpl.Resources), "AWS::ECS::Cluster", "%s: EC2 tiers need no cluster", tpl.StackName)
+			continue
+		}
 		_, clusters := tpl.OfType("AWS::ECS::Cluster")
 		_, namespaces := tpl.OfType("AWS::ServiceDiscovery::PrivateDnsNamespace")
 		require.Len(c, clusters, 1, "%s: clusters", tpl.StackName)

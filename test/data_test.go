@@ -31,7 +31,7 @@ func checkDataImportsNetwork(c *C, a *Assembly) {
 // ownedDatabases are the services of env that own a database of engine.
 func ownedDatabases(env *config.Environment, engine config.DatabaseEngine) []string {
 	var out []string
-	for _, s := range env.Services {
+	for _, s := range databaseOwners(env) {
 		if s.Database == engine && s.OwnsDatabase() {
 			out = append(out, s.Name)
 		}

@@ -192,7 +192,7 @@ func checkOriginRecords(c *C, a *Assembly) {
 		for _, hc := range checks {
 			cfg := get(hc.Properties, "HealthCheckConfig")
 			assert.Equal(c, "HTTPS", str(get(cfg, "Type")), "%s: health check type", tpl.StackName)
-			assert.Equal(c, env.Services[0].HealthCheckPath, str(get(cfg, "ResourcePath")), "%s: health check path", tpl.StackName)
+			assert.Equal(c, publicTargets(env)[0].HealthCheckPath, str(get(cfg, "ResourcePath")), "%s: health check path", tpl.StackName)
 			assert.Equal(c, stacks.RegionalOriginName(env, tpl.Region), str(get(cfg, "FullyQualifiedDomainName")), "%s: health check name", tpl.StackName)
 			assert.Equal(c, env.DNS.HealthCheckIntervalSeconds, num(get(cfg, "RequestInterval")), "%s: health check interval", tpl.StackName)
 			assert.Equal(c, env.DNS.HealthCheckFailureThreshold, num(get(cfg, "FailureThreshold")), "%s: failure threshold", tpl.StackName)

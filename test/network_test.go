@@ -56,14 +56,14 @@ func checkStacksFollowTheConfigs(c *C, a *Assembly) {
 		want = append(want, stackName(env, "Edge", "us-east-1"))
 		want = append(want, governanceStackNames(env)...)
 		for _, r := range env.Regions {
-			for _, kind := range []string{"Network", "Data", "Registry", "App"} {
+			for _, kind := range regionStackKinds(env) {
 				want = append(want, stackName(env, kind, r.Name))
 			}
 			for _, s := range env.Services {
 				want = append(want, stackName(env, stacks.ServiceStackKind(s.Name), r.Name))
-				if s.OwnsDatabase() {
-					want = append(want, stackName(env, stacks.ServiceDataStackKind(s.Name), r.Name))
-				}
+			}
+			for _, s := range databaseOwners(env) {
+				want = append(want, stackName(env, stacks.ServiceDataStackKind(s.Name), r.Name))
 			}
 		}
 	}
@@ -355,6 +355,9 @@ func checkSecurityGroupChain(c *C, a *Assembly) {
 				Rule{sg, "0.0.0.0/0", "tcp", 443, 443},
 				Rule{sg, db, "tcp", config.DatabasePort, config.DatabasePort},
 				Rule{sg, cache, "tcp", env.Cache.Port, env.Cache.Port})
+		}
+		if env.RunsTiers() { // the ALB's rules to the web tier are the Tiers stack's (checkTierChain)
+			out = append(out, Rule{alb, noTraffic.Peer, noTraffic.Protocol, noTraffic.From, noTraffic.To})
 		}
 		for dir, want := range map[bool][]Rule{false: in, true: out} {
 			var got []Rule

@@ -38,7 +38,7 @@ type LoadBalancer struct {
 	LoadBalancer elbv2.ApplicationLoadBalancer
 	// HttpsListener listens on 443; its default action is a fixed 403.
 	HttpsListener elbv2.ApplicationListener
-	// TargetGroups maps a Target.Name to its IP target group; attach the service's tasks to it.
+	// TargetGroups maps a Target.Name to its target group (ip, or instance with Target.Instances).
 	TargetGroups map[string]elbv2.ApplicationTargetGroup
 	// Certificate is the DNS-validated certificate for CertificateNames.
 	Certificate acm.ICertificate
@@ -181,9 +181,13 @@ func (l *LoadBalancer) buildListeners(p LoadBalancerProps) elbv2.ApplicationList
 func (l *LoadBalancer) buildTargets(p LoadBalancerProps) {
 	for _, t := range p.Targets {
 		id := naming.Pascal(t.Name)
+		targetType := elbv2.TargetType_IP
+		if t.Instances {
+			targetType = elbv2.TargetType_INSTANCE
+		}
 		group := elbv2.NewApplicationTargetGroup(l.Construct, jsii.String(id+"TargetGroup"), &elbv2.ApplicationTargetGroupProps{
 			Vpc:                 p.Vpc,
-			TargetType:          elbv2.TargetType_IP,
+			TargetType:          targetType,
 			Protocol:            elbv2.ApplicationProtocol_HTTP,
 			Port:                jsii.Number(float64(t.Port)),
 			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(deregistrationDelay)),

@@ -60,6 +60,10 @@ type Target struct {
 	// HealthCheckPath is the path the ALB checks on every target.
 	// Default: "/health".
 	HealthCheckPath string
+	// Instances makes the target group's target type instance (an Auto Scaling group registers
+	// with it) instead of ip (Fargate tasks).
+	// Default: false.
+	Instances bool
 	// Priority is the listener rule's priority (1-50000, unique; lower is evaluated first).
 	// Default: (position in Targets + 1) × 10, i.e. 10, 20, 30…
 	Priority int

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/limits"
+)
+
+// messagingSection adds sections before dns (line 19 of baseYAML, where they start).
+func messagingSection(body string) edit { return edit{"dns:\n", body + "dns:\n"} }
+
+const validMessaging = "users:\n  domainPrefix: test-users\nqueues:\n  - name: orders\n    producers: [web]\n    consumers: [web]\ntopics:\n  - name: events\n    publishers: [web]\n"
+
+func TestMessagingLoadsWithDefaults(t *testing.T) {
+	env, err := loadDoc(t, apply(t, baseYAML, []edit{messagingSection(validMessaging)}))
+	require.NoError(t, err)
+	assert.Equal(t, &Users{DomainPrefix: "test-users", Mfa: "optional", PasswordMinLength: 12, CallbackUrls: []string{"https://example.com/"}}, env.Users)
+	assert.Equal(t, []Queue{{Name: "orders", MaxReceiveCount: 5, VisibilityTimeoutSeconds: 30, Producers: []string{"web"}, Consumers: []string{"web"}}}, env.Queues)
+	assert.Equal(t, []Topic{{Name: "events", Publishers: []string{"web"}}}, env.Topics)
+	assert.True(t, env.HasIntegration())
+
+	plain, err := loadDoc(t, baseYAML)
+	require.NoError(t, err)
+	assert.False(t, plain.HasIntegration())
+}
+
+// TestMessagingErrors: one case per rule of users, queues and topics.
+func TestMessagingErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		edits []edit
+		want  []string
+	}{
+		{"users without a domain prefix", []edit{messagingSection("users:\n  mfa: required\n")},
+			[]string{`:19: users.domainPrefix: required: the hosted sign-in's prefix, 1-63 lowercase letters, digits and hyphens, no leading or trailing hyphen, without "aws", "amazon" or "cognito"`}},
+		{"a reserved domain prefix", []edit{messagingSection("users:\n  domainPrefix: my-cognito\n")},
+			[]string{`:20: users.domainPrefix "my-cognito": not a Cognito domain prefix (allowed: 1-63 lowercase letters, digits and hyphens, no leading or trailing hyphen, without "aws", "amazon" or "cognito")`}},
+		{"unknown MFA mode", []edit{messagingSection("users:\n  domainPrefix: u\n  mfa: sms\n")},
+			[]string{`:21: users.mfa "sms": unknown MFA mode (allowed: optional, required)`}},
+		{"short passwords", []edit{messagingSection("users:\n  domainPrefix: u\n  passwordMinLength: 6\n")},
+			[]string{":21: users.passwordMinLength 6: out of range (allowed: 8-99 characters)"}},
+		{"plain http callback", []edit{messagingSection("users:\n  domainPrefix: u\n  callbackUrls: [\"http://example.com/\"]\n")},
+			[]string{`:21: users.callbackUrls[0] "http://example.com/": not an https URL without a fragment (http only for localhost)`}},
+		{"queue without a name", []edit{messagingSection("queues:\n  - maxReceiveCount: 3\n")},
+			[]string{":20: queues[0].name: required: " + limits.ServiceNameRule}},
+		{"bad queue name", []edit{messagingSection("queues:\n  - name: Orders\n")},
+			[]string{`:20: queues[0].name "Orders": must be ` + limits.ServiceNameRule}},
+		{"duplicate queue", []edit{messagingSection("queues:\n  - name: orders\n  - name: orders\n")},
+			[]string{`:21: queues[1].name "orders": duplicate of queues[0].name`}},
+		{"max receives", []edit{messagingSection("queues:\n  - name: orders\n    maxReceiveCount: 0\n")},
+			[]string{":21: queues[0].maxReceiveCount 0: out of range (allowed: 1-1000 receives)"}},
+		{"visibility timeout", []edit{messagingSection("queues:\n  - name: orders\n    visibilityTimeoutSeconds: 50000\n")},
+			[]string{":21: queues[0].visibilityTimeoutSeconds 50000: out of range (allowed: 0-43200 seconds)"}},
+		{"unknown consumer", []edit{messagingSection("queues:\n  - name: orders\n    consumers: [billing]\n")},
+			[]string{`:21: queues[0].consumers[0] "billing": not a service of this environment (allowed: web)`}},
+		{"producer twice", []edit{messagingSection("queues:\n  - name: orders\n    producers: [web, web]\n")},
+			[]string{`:21: queues[0].producers[1] "web": listed twice`}},
+		{"duplicate topic", []edit{messagingSection("topics:\n  - name: events\n  - name: events\n")},
+			[]string{`:21: topics[1].name "events": duplicate of topics[0].name`}},
+		{"unknown publisher tier", []edit{ec2, messagingSection("topics:\n  - name: events\n    publishers: [worker]\n")},
+			[]string{`:23: topics[0].publishers[0] "worker": not a tier of this environment (allowed: web, app)`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, tc.edits))
+			env, err := Load(p)
+			require.Error(t, err, "Load succeeded")
+			assert.Nil(t, env)
+			want := make([]string, len(tc.want))
+			for i, w := range tc.want {
+				want[i] = p + w
+			}
+			assert.Equal(t, want, errorLines(err))
+		})
+	}
+}

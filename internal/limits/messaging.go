@@ -1,0 +1,35 @@
+package limits
+
+import "regexp"
+
+// SQS queues (queues[]).
+const (
+	MinMaxReceiveCount, MaxMaxReceiveCount = 1, 1000
+	DefaultMaxReceiveCount                 = 5
+	MaxVisibilityTimeoutSeconds            = 43200 // 12 hours
+	DefaultVisibilityTimeoutSeconds        = 30
+)
+
+// Cognito user pools (users).
+const (
+	MinPasswordLength, MaxPasswordLength = 8, 99
+	DefaultPasswordLength                = 12
+)
+
+// MfaModes are the accepted users.mfa values.
+var MfaModes = []string{"optional", "required"}
+
+// ValidCognitoDomainPrefix reports whether s can prefix a Cognito hosted domain
+// (<prefix>.auth.<region>.amazoncognito.com): 1-63 lowercase letters, digits and hyphens, not
+// starting or ending with a hyphen, and not containing "aws", "amazon" or "cognito".
+func ValidCognitoDomainPrefix(s string) bool {
+	return cognitoPrefixRE.MatchString(s) && !cognitoReservedRE.MatchString(s)
+}
+
+var (
+	cognitoPrefixRE   = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+	cognitoReservedRE = regexp.MustCompile(`aws|amazon|cognito`)
+)
+
+// CognitoDomainPrefixRule describes an accepted prefix, for messages and docs.
+const CognitoDomainPrefixRule = `1-63 lowercase letters, digits and hyphens, no leading or trailing hyphen, without "aws", "amazon" or "cognito"`
