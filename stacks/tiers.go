@@ -54,6 +54,7 @@ func (s *EnvironmentStage) buildTierData(region config.Region) error {
 	if err != nil {
 		return err
 	}
+	tagForBackup(st.Stack, s.Config, region.Name, appTierDatabase)
 	s.ServiceData[region.Name][appTierDatabase.Name] = st
 	return nil
 }
