@@ -57,17 +57,45 @@ func build(app awscdk.App, dir string, names []string) error {
 	if err != nil {
 		return err
 	}
+	delivery, err := config.LoadDelivery(dir)
+	if err != nil {
+		return err
+	}
 	var errs []error
+	byName := map[string]*stacks.EnvironmentStage{}
 	for _, env := range envs {
 		stage, err := stacks.NewEnvironmentStage(app, env)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		// Aspects do not cross Stage boundaries, so each stage gets the packs itself.
+		// Aspects do not cross Stage boundaries, so each stage gets the packs itself (and before
+		// the pipeline adds it: adding a stage synthesizes it).
 		stacks.ApplyCompliance(stage.Stage)
+		byName[env.Name] = stage
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil || delivery == nil {
+		return err
+	}
+	return addPipeline(app, delivery, byName)
+}
+
+// addPipeline adds the Pipeline stack when every environment it deploys is in the app (a
+// selection with -c env leaves it out), deploying the very stages the CLI deploys.
+func addPipeline(app awscdk.App, delivery *config.Delivery, byName map[string]*stacks.EnvironmentStage) error {
+	stages := make([]*stacks.EnvironmentStage, 0, len(delivery.Environments))
+	for _, name := range delivery.Environments {
+		if byName[name] == nil {
+			return nil
+		}
+		stages = append(stages, byName[name])
+	}
+	if _, err := stacks.NewPipelineStack(app, delivery, stages); err != nil {
+		return err
+	}
+	// The pipeline's stack and its cross-region support stacks are the app's own stacks.
+	stacks.ApplyCompliance(app)
+	return nil
 }
 
 // closeRuntime stops the jsii runtime. On shutdown jsii waits for its Node process twice and the

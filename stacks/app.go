@@ -25,6 +25,9 @@ type AppStack struct {
 	Ingress *ingress.LoadBalancer
 	// LogRetention is the retention of the region's log groups (app.logRetentionDays).
 	LogRetention logs.RetentionDays
+	// HealthCheckID (output OriginHealthCheckId) is the Route 53 health check of the region's
+	// origin health path; the pipeline's smoke test reads its status.
+	HealthCheckID awscdk.CfnOutput
 }
 
 // OriginName is the name CloudFront sends API requests to; each region publishes it.
@@ -99,14 +102,22 @@ func (a *AppStack) addRecords(env *config.Environment, region config.Region, zon
 	}); err != nil {
 		return err
 	}
-	_, err := dns.NewOriginRecord(a.Stack, "OriginRecord", dns.OriginRecordProps{
+	record, err := dns.NewOriginRecord(a.Stack, "OriginRecord", dns.OriginRecordProps{
 		Zone: zone, Name: OriginName(env), LoadBalancer: a.Ingress.LoadBalancer,
 		HealthCheckFqdn: RegionalOriginName(env, region.Name), Region: region.Name,
 		Routing: string(env.DNS.Routing), Primary: region.Name == env.PrimaryRegion,
 		HealthCheckIntervalSeconds: env.DNS.HealthCheckIntervalSeconds, FailureThreshold: env.DNS.HealthCheckFailureThreshold,
 		HealthCheckPath: env.Services[0].HealthCheckPath, CheckerRegions: config.Route53HealthCheckerRegions,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	a.HealthCheckID = awscdk.NewCfnOutput(a.Stack, jsii.String("OriginHealthCheckId"), &awscdk.CfnOutputProps{
+		Value: record.HealthCheck.AttrHealthCheckId(),
+		Description: jsii.String(fmt.Sprintf("Route 53 health check of https://%s%s",
+			RegionalOriginName(env, region.Name), env.Services[0].HealthCheckPath)),
+	})
+	return nil
 }
 
 // importZone references the environment's hosted zone by id and name: no lookup, no credentials.

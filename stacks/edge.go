@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/dns"
@@ -18,6 +19,9 @@ import (
 type EdgeStack struct {
 	awscdk.Stack
 	Edge *edge.Edge
+	// EntryURL (output EntryUrl) is the environment's public entry, https://<first viewer name>/;
+	// the pipeline's smoke test requests it.
+	EntryURL awscdk.CfnOutput
 }
 
 // NewEdgeStack builds the Edge stack of env in us-east-1. It reaches the regions only through
@@ -64,5 +68,9 @@ func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*A
 	for _, app := range apps {
 		stack.AddStackDependency(app.Stack, nil) // CloudFront's origin answers only once the regional records exist
 	}
-	return &EdgeStack{Stack: stack, Edge: e}, nil
+	entry := awscdk.NewCfnOutput(stack, jsii.String("EntryUrl"), &awscdk.CfnOutputProps{
+		Value:       jsii.String("https://" + env.DNS.ViewerNames[0] + "/"),
+		Description: jsii.String("The public entry: CloudFront under the first viewer name"),
+	})
+	return &EdgeStack{Stack: stack, Edge: e, EntryURL: entry}, nil
 }

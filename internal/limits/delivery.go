@@ -29,6 +29,9 @@ const (
 	NodeMajor   = "22"
 	// CfnLintVersion is the cfn-lint the gates are pinned to.
 	CfnLintVersion = "1.51.0"
+	// CdkCliVersion is package.json's pinned CDK CLI, which the pipeline's self-mutation and
+	// asset steps install (npm's latest tag cannot read this library's cloud assembly).
+	CdkCliVersion = "2.1148.1"
 )
 
 // ValidBranch reports whether name is a branch the pipeline accepts.
