@@ -1,4 +1,5 @@
-// Command stratus synthesizes the Stratus platform: one Stage per environment config.
+// Command stratus synthesizes the Stratus platform: one Stage per environment config, and the
+// Stratus-Pipeline stack when the config folder holds delivery.yaml (docs/pipeline.md).
 //
 //	npx cdk synth                      every config/<env>.yaml
 //	npx cdk synth -c env=prod          one environment (comma-separate several)
@@ -53,12 +54,9 @@ func run() int {
 
 // build loads the selected environment configs and adds their stages and the compliance packs.
 func build(app awscdk.App, dir string, names []string) error {
-	envs, err := config.LoadDir(dir, names...)
-	if err != nil {
-		return err
-	}
-	delivery, err := config.LoadDelivery(dir)
-	if err != nil {
+	envs, envErr := config.LoadDir(dir, names...)
+	delivery, deliveryErr := config.LoadDelivery(dir)
+	if err := errors.Join(envErr, deliveryErr); err != nil {
 		return err
 	}
 	var errs []error
@@ -77,25 +75,8 @@ func build(app awscdk.App, dir string, names []string) error {
 	if err := errors.Join(errs...); err != nil || delivery == nil {
 		return err
 	}
-	return addPipeline(app, delivery, byName)
-}
-
-// addPipeline adds the Pipeline stack when every environment it deploys is in the app (a
-// selection with -c env leaves it out), deploying the very stages the CLI deploys.
-func addPipeline(app awscdk.App, delivery *config.Delivery, byName map[string]*stacks.EnvironmentStage) error {
-	stages := make([]*stacks.EnvironmentStage, 0, len(delivery.Environments))
-	for _, name := range delivery.Environments {
-		if byName[name] == nil {
-			return nil
-		}
-		stages = append(stages, byName[name])
-	}
-	if _, err := stacks.NewPipelineStack(app, delivery, stages); err != nil {
-		return err
-	}
-	// The pipeline's stack and its cross-region support stacks are the app's own stacks.
-	stacks.ApplyCompliance(app)
-	return nil
+	_, err := stacks.AddPipeline(app, delivery, byName)
+	return err
 }
 
 // closeRuntime stops the jsii runtime. On shutdown jsii waits for its Node process twice and the

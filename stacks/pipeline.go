@@ -21,6 +21,25 @@ type PipelineStack struct {
 	Pipeline *pipeline.Pipeline
 }
 
+// AddPipeline adds the Pipeline stack of delivery to app when every environment it deploys has
+// its stage (by name) in stages — a selection with -c env leaves it out (nil, nil) — and the
+// compliance packs to the app's own stacks: the pipeline's and its cross-region support stacks.
+func AddPipeline(app awscdk.App, delivery *config.Delivery, stages map[string]*EnvironmentStage) (*PipelineStack, error) {
+	ordered := make([]*EnvironmentStage, 0, len(delivery.Environments))
+	for _, name := range delivery.Environments {
+		if stages[name] == nil {
+			return nil, nil
+		}
+		ordered = append(ordered, stages[name])
+	}
+	p, err := NewPipelineStack(app, delivery, ordered)
+	if err != nil {
+		return nil, err
+	}
+	ApplyCompliance(app)
+	return p, nil
+}
+
 // NewPipelineStack builds the Pipeline stack of delivery, a direct child of app, deploying
 // stages (the CLI's own EnvironmentStage objects, compliance packs already applied) in the
 // delivery order. Every environment but the last is smoke-tested before the next one starts.

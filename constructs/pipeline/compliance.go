@@ -44,7 +44,7 @@ var roleWildcards = map[string][]struct{ appliesTo, reason string }{
 		{"Resource::*", "kms:Decrypt/DescribeKey/Encrypt/GenerateDataKey*/ReEncrypt* for the cross-region " +
 			"replication keys, which the support stacks in the other regions create and the pipeline stack can only " +
 			"name by alias."},
-		{`/^Resource::arn:aws:s3:::[a-z0-9-]+-support-[a-z0-9]+\/\*$/`,
+		{`/^Resource::arn:aws:s3:::[a-z0-9-]+-support-[a-z0-9-]+\/\*$/`,
 			"Every object of a cross-region replication bucket (named by its support stack), which holds nothing " +
 				"but this pipeline's artifacts on their way to that region's deploy actions."},
 	},
