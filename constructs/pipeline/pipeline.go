@@ -100,9 +100,11 @@ func NewPipeline(scope constructs.Construct, id string, props PipelineProps) (*P
 		EnableKeyRotation: jsii.Bool(true),
 		ArtifactBucket:    p.ArtifactBucket,
 		CliVersion:        jsii.String(props.CliVersion),
-		CodeBuildDefaults: p.buildDefaults(codebuild.ComputeType_SMALL),
+		CodeBuildDefaults: p.buildDefaults(),
 		// The synth step runs every test and two validated synths: the largest machine pays off.
-		SynthCodeBuildDefaults:       p.buildDefaults(codebuild.ComputeType_LARGE),
+		SynthCodeBuildDefaults: &pipelines.CodeBuildOptions{
+			BuildEnvironment: &codebuild.BuildEnvironment{ComputeType: codebuild.ComputeType_LARGE},
+		},
 		DockerEnabledForSynth:        jsii.Bool(false),
 		DockerEnabledForSelfMutation: jsii.Bool(false),
 	})
@@ -111,11 +113,11 @@ func NewPipeline(scope constructs.Construct, id string, props PipelineProps) (*P
 
 // buildDefaults is every CodeBuild project's environment: the pinned toolchain, no privileged
 // mode (no step builds an image), and a local cache of Go's and npm's downloads and builds.
-func (p *Pipeline) buildDefaults(size codebuild.ComputeType) *pipelines.CodeBuildOptions {
+func (p *Pipeline) buildDefaults() *pipelines.CodeBuildOptions {
 	return &pipelines.CodeBuildOptions{
 		BuildEnvironment: &codebuild.BuildEnvironment{
 			BuildImage:  codebuild.LinuxBuildImage_AMAZON_LINUX_2023_5(),
-			ComputeType: size,
+			ComputeType: codebuild.ComputeType_SMALL,
 			Privileged:  jsii.Bool(false),
 			EnvironmentVariables: &map[string]*codebuild.BuildEnvironmentVariable{
 				"GOTOOLCHAIN": {Value: jsii.String(p.props.GoToolchain)},
