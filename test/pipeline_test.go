@@ -430,6 +430,16 @@ func TestTheSynthStepRunsTheGates(t *testing.T) {
 	assert.Contains(t, synth, `"make test"`)
 	assert.Contains(t, synth, "cfn-lint=="+limits.CfnLintVersion)
 	assert.Contains(t, synth, `"base-directory": "cdk.out"`)
+	for id, r := range projects {
+		spec := cdktest.Path[string](t, r.Properties, "Source", "BuildSpec")
+		assert.NotContains(t, spec, "@latest", "%s installs pinned tools only", id)
+		if strings.Contains(id, "Asset") {
+			assert.Contains(t, spec, "cdk-assets@"+limits.CdkAssetsVersion, id)
+		}
+		if strings.Contains(id, "SelfMutation") {
+			assert.Contains(t, spec, "aws-cdk@"+limits.CdkCliVersion, id)
+		}
+	}
 }
 
 func TestThePipelineIsCompliant(t *testing.T) {

@@ -92,15 +92,16 @@ func NewPipeline(scope constructs.Construct, id string, props PipelineProps) (*P
 		PrimaryOutputDirectory: jsii.String("cdk.out"),
 	})
 	p.CodePipeline = pipelines.NewCodePipeline(this, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
-		PipelineName:      jsii.String(props.PipelineName),
-		PipelineType:      codepipeline.PipelineType_V2,
-		Synth:             synth,
-		SelfMutation:      jsii.Bool(true),
-		CrossAccountKeys:  jsii.Bool(true),
-		EnableKeyRotation: jsii.Bool(true),
-		ArtifactBucket:    p.ArtifactBucket,
-		CliVersion:        jsii.String(props.CliVersion),
-		CodeBuildDefaults: p.buildDefaults(),
+		PipelineName:        jsii.String(props.PipelineName),
+		PipelineType:        codepipeline.PipelineType_V2,
+		Synth:               synth,
+		SelfMutation:        jsii.Bool(true),
+		CrossAccountKeys:    jsii.Bool(true),
+		EnableKeyRotation:   jsii.Bool(true),
+		ArtifactBucket:      p.ArtifactBucket,
+		CliVersion:          jsii.String(props.CliVersion),
+		CdkAssetsCliVersion: jsii.String(props.AssetsCliVersion),
+		CodeBuildDefaults:   p.buildDefaults(),
 		// The synth step runs every test and two validated synths: the largest machine pays off.
 		SynthCodeBuildDefaults: &pipelines.CodeBuildOptions{
 			BuildEnvironment: &codebuild.BuildEnvironment{ComputeType: codebuild.ComputeType_LARGE},

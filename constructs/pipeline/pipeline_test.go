@@ -34,6 +34,7 @@ func TestNewPipelineRejectsBadProps(t *testing.T) {
 		{Name: "toolchain", Mutate: func(p *PipelineProps) { p.GoToolchain = "1.26" }, Want: `GoToolchain "1.26" must name a Go release`},
 		{Name: "node", Mutate: func(p *PipelineProps) { p.NodeVersion = "lts" }, Want: `NodeVersion "lts" must be a Node.js major version`},
 		{Name: "cli", Mutate: func(p *PipelineProps) { p.CliVersion = "latest" }, Want: `CliVersion "latest" must be an exact version`},
+		{Name: "cdk-assets", Mutate: func(p *PipelineProps) { p.AssetsCliVersion = "latest" }, Want: `AssetsCliVersion "latest" must be an exact version`},
 		{Name: "cfn-lint", Mutate: func(p *PipelineProps) { p.CfnLintVersion = "1" }, Want: `CfnLintVersion "1" must be an exact version`},
 		{Name: "no address", Mutate: func(p *PipelineProps) { p.NotificationEmails = nil }, Want: "NotificationEmails has 0 addresses (allowed: 1-10)"},
 		{Name: "bad address", Mutate: func(p *PipelineProps) { p.NotificationEmails = []string{"team"} }, Want: `NotificationEmails[0] "team" is not an e-mail address`},
@@ -50,6 +51,7 @@ func TestPropsDefaults(t *testing.T) {
 	assert.Equal(t, limits.GoToolchain, p.GoToolchain)
 	assert.Equal(t, limits.NodeMajor, p.NodeVersion)
 	assert.Equal(t, limits.CdkCliVersion, p.CliVersion)
+	assert.Equal(t, limits.CdkAssetsVersion, p.AssetsCliVersion)
 }
 
 func TestEnvironmentOptionsRejectBadInput(t *testing.T) {

@@ -49,6 +49,9 @@ type PipelineProps struct {
 	// CliVersion is the CDK CLI the self-mutation and asset steps install.
 	// Default: limits.CdkCliVersion.
 	CliVersion string
+	// AssetsCliVersion is the cdk-assets the Assets stage installs.
+	// Default: limits.CdkAssetsVersion.
+	AssetsCliVersion string
 	// NotificationEmails receive pending approvals and failed runs (1 to limits.MaxNotify).
 	NotificationEmails []string
 }
@@ -85,6 +88,7 @@ func (p PipelineProps) withDefaults() PipelineProps {
 	def(&p.NodeVersion, limits.NodeMajor)
 	def(&p.CfnLintVersion, limits.CfnLintVersion)
 	def(&p.CliVersion, limits.CdkCliVersion)
+	def(&p.AssetsCliVersion, limits.CdkAssetsVersion)
 	if len(p.SynthCommands) == 0 {
 		p.SynthCommands = []string{"make test"}
 	}
@@ -112,7 +116,7 @@ func (p PipelineProps) validate() error {
 	if !major.MatchString(p.NodeVersion) {
 		add("NodeVersion %q must be a Node.js major version, e.g. 22", p.NodeVersion)
 	}
-	for key, v := range map[string]string{"CfnLintVersion": p.CfnLintVersion, "CliVersion": p.CliVersion} {
+	for key, v := range map[string]string{"CfnLintVersion": p.CfnLintVersion, "CliVersion": p.CliVersion, "AssetsCliVersion": p.AssetsCliVersion} {
 		if !semver.MatchString(v) {
 			add("%s %q must be an exact version, e.g. 1.2.3", key, v)
 		}

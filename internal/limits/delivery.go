@@ -32,6 +32,9 @@ const (
 	// CdkCliVersion is package.json's pinned CDK CLI, which the pipeline's self-mutation and
 	// asset steps install (npm's latest tag cannot read this library's cloud assembly).
 	CdkCliVersion = "2.1148.1"
+	// CdkAssetsVersion is the cdk-assets the pipeline's Assets stage installs (CDK Pipelines'
+	// default is npm's latest tag, which would change under a running pipeline).
+	CdkAssetsVersion = "4.7.3"
 )
 
 // ValidBranch reports whether name is a branch the pipeline accepts.
