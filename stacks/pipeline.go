@@ -77,13 +77,19 @@ func NewPipelineStack(app constructs.Construct, delivery *config.Delivery, stage
 	return &PipelineStack{Stack: stack, Pipeline: p}, nil
 }
 
-// smokeScript requests the public entry, then waits until every region's Route 53 health check
-// (the origin health path, https://<region>.origin.<domain><path>) passes from every checker.
-// The origins admit only CloudFront and Route 53's checkers, so the checks' verdicts, read in
-// the target account through its CDK lookup role (ReadOnlyAccess), are how a build sees them.
+// smokeScript requests the public entry until CloudFront answers it over TLS with a status
+// below 500 (an environment without a frontend upload answers / with S3's 403), then waits until
+// every region's Route 53 health check (the origin health path,
+// https://<region>.origin.<domain><path>) passes from every checker. The origins admit only
+// CloudFront and Route 53's checkers, so the checks' verdicts, read in the target account
+// through its CDK lookup role (ReadOnlyAccess), are how a build sees them.
 const smokeScript = `set -eu
-curl --fail --silent --show-error --location --retry 10 --retry-delay 15 --retry-all-errors -o /dev/null "$ENTRY_URL"
-echo "entry $ENTRY_URL answers"
+for attempt in $(seq 1 10); do
+  code=$(curl --silent --show-error --location -o /dev/null -w '%{http_code}' "$ENTRY_URL") || code=000
+  case "$code" in 000|5*) sleep 15 ;; *) break ;; esac
+done
+case "$code" in 000|5*) echo "entry $ENTRY_URL fails: HTTP $code"; exit 1 ;; esac
+echo "entry $ENTRY_URL answers: HTTP $code"
 aws configure set profile.target.role_arn "$SMOKE_ROLE_ARN"
 aws configure set profile.target.credential_source EcsContainer
 for var in $(env | sed -n 's/^\(HEALTH_CHECK_[A-Z0-9_]*\)=.*/\1/p'); do
