@@ -1,4 +1,5 @@
-// Command stratus synthesizes the Stratus platform: one Stage per environment config.
+// Command stratus synthesizes the Stratus platform: one Stage per environment config, and the
+// Stratus-Pipeline stack when the config folder holds delivery.yaml (docs/pipeline.md).
 //
 //	npx cdk synth                      every config/<env>.yaml
 //	npx cdk synth -c env=prod          one environment (comma-separate several)
@@ -29,7 +30,7 @@ func run() int {
 	defer closeRuntime()
 	// The config is loaded and checked before the jsii runtime starts, so bad input fails in
 	// milliseconds: the user's to fix, one problem per line, no trace.
-	envs, err := loadConfig()
+	envs, delivery, err := loadConfig()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -39,7 +40,7 @@ func run() int {
 	// limit, a construct refusing its props) reaches the user as one line, not a stack trace.
 	if err := thrown.Catch(func() {
 		app := awscdk.NewApp(nil)
-		if bad = build(app, envs); bad == nil {
+		if bad = build(app, envs, delivery); bad == nil {
 			app.Synth(nil)
 		}
 	}); err != nil {
@@ -53,33 +54,48 @@ func run() int {
 	return 0
 }
 
-// loadConfig loads the environments the context selects: configDir (default config) and env
-// (comma-separated names; default every file in the folder).
-func loadConfig() ([]*config.Environment, error) {
+// loadConfig loads the environments the context selects, configDir (default config) and env
+// (comma-separated names; default every file in the folder), and the folder's delivery file (nil
+// when there is none).
+func loadConfig() ([]*config.Environment, *config.Delivery, error) {
 	ctx, err := clicontext.Read()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var names []string
 	if env := ctx.String("env", ""); env != "" {
 		names = strings.Split(env, ",")
 	}
-	return config.LoadDir(ctx.String("configDir", "config"), names...)
+	dir := ctx.String("configDir", "config")
+	envs, envErr := config.LoadDir(dir, names...)
+	delivery, deliveryErr := config.LoadDelivery(dir)
+	if err := errors.Join(envErr, deliveryErr); err != nil {
+		return nil, nil, err
+	}
+	return envs, delivery, nil
 }
 
-// build adds the stages of envs and their compliance packs.
-func build(app awscdk.App, envs []*config.Environment) error {
+// build adds the stages of envs with their compliance packs, and the pipeline when there is a
+// delivery file.
+func build(app awscdk.App, envs []*config.Environment, delivery *config.Delivery) error {
 	var errs []error
+	byName := map[string]*stacks.EnvironmentStage{}
 	for _, env := range envs {
 		stage, err := stacks.NewEnvironmentStage(app, env)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		// Aspects do not cross Stage boundaries, so each stage gets the packs itself.
+		// Aspects do not cross Stage boundaries, so each stage gets the packs itself (and before
+		// the pipeline adds it: adding a stage synthesizes it).
 		stacks.ApplyCompliance(stage.Stage)
+		byName[env.Name] = stage
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil || delivery == nil {
+		return err
+	}
+	_, err := stacks.AddPipeline(app, delivery, byName)
+	return err
 }
 
 // closeRuntime stops the jsii runtime. On shutdown jsii waits for its Node process twice and the

@@ -586,8 +586,8 @@ func envNames(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") {
-			continue
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") || e.Name() == DeliveryFile {
+			continue // the delivery file configures the pipeline, not an environment
 		}
 		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
 	}

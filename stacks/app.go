@@ -29,6 +29,9 @@ type AppStack struct {
 	Origin *dns.OriginRecord
 	// Observed is the region's load balancer alarms and composite (operations.go).
 	Observed RegionAlarms
+	// HealthCheckID (output OriginHealthCheckId) is the Route 53 health check of the region's
+	// origin health path; the pipeline's smoke test reads its status.
+	HealthCheckID awscdk.CfnOutput
 }
 
 // OriginName is the name CloudFront sends API requests to; each region publishes it.
@@ -113,7 +116,15 @@ func (a *AppStack) addRecords(env *config.Environment, region config.Region, zon
 		HealthCheckIntervalSeconds: env.DNS.HealthCheckIntervalSeconds, FailureThreshold: env.DNS.HealthCheckFailureThreshold,
 		HealthCheckPath: targets[0].HealthCheckPath, CheckerRegions: config.Route53HealthCheckerRegions,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	a.HealthCheckID = awscdk.NewCfnOutput(a.Stack, jsii.String("OriginHealthCheckId"), &awscdk.CfnOutputProps{
+		Value: a.Origin.HealthCheck.AttrHealthCheckId(),
+		Description: jsii.String(fmt.Sprintf("Route 53 health check of https://%s%s",
+			RegionalOriginName(env, region.Name), targets[0].HealthCheckPath)),
+	})
+	return nil
 }
 
 // importZone references the environment's hosted zone by id and name: no lookup, no credentials.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/alarms"
@@ -23,6 +24,9 @@ type EdgeStack struct {
 	// Topic and Alarms are the edge's alarm topic and alarms (operations.go).
 	Topic  *alerting.Topic
 	Alarms *alarms.Alarms
+	// EntryURL (output EntryUrl) is the environment's public entry, https://<first viewer name>/;
+	// the pipeline's smoke test requests it.
+	EntryURL awscdk.CfnOutput
 }
 
 // NewEdgeStack builds the Edge stack of env in us-east-1. It reaches the regions only through
@@ -69,7 +73,11 @@ func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*A
 	for _, app := range apps {
 		stack.AddStackDependency(app.Stack, nil) // CloudFront's origin answers only once the regional records exist
 	}
-	es := &EdgeStack{Stack: stack, Edge: e}
+	entry := awscdk.NewCfnOutput(stack, jsii.String("EntryUrl"), &awscdk.CfnOutputProps{
+		Value:       jsii.String("https://" + env.DNS.ViewerNames[0] + "/"),
+		Description: jsii.String("The public entry: CloudFront under the first viewer name"),
+	})
+	es := &EdgeStack{Stack: stack, Edge: e, EntryURL: entry}
 	if es.Topic, es.Alarms, err = observeEdge(stack, env, e); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,192 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Reasons for the cdk-nag findings the pipeline keeps on purpose.
+const (
+	notReplicated = "The bucket holds only this pipeline's run artifacts (or their access logs), which any run " +
+		"recreates from the repository; replicating them to another region would protect nothing the repository " +
+		"does not already hold."
+	sseS3Only = "S3 server access log delivery supports only SSE-S3 (AES256) on the destination bucket, not SSE-KMS."
+)
+
+// wildcards are the IAM wildcards aws-cdk-lib's pipelines and grants write into the pipeline's
+// roles, each matched exactly (cdk-nag appliesTo regexes) with the reason it is needed.
+var wildcards = []struct{ pattern, reason string }{
+	{`/^Action::s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*$/`,
+		"aws-cdk-lib's read/write grants on the pipeline's own artifact and replication buckets: each action " +
+			"wildcard is one family (e.g. GetObject* = object, version, ACL and tag reads), on those buckets only."},
+	{`/^Resource::<[A-Za-z0-9]*Artifacts[A-F0-9]{8}\.Arn>\/\*$/`,
+		"Every object of the pipeline's artifact bucket, which holds nothing but this pipeline's artifacts."},
+	{`/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/`,
+		"aws-cdk-lib's encrypt/decrypt grants on the pipeline key and its cross-region replication keys: " +
+			"GenerateDataKey* and ReEncrypt* are the families SSE-KMS writes and SNS publishing need."},
+	{`/^Resource::arn:aws:logs:[a-z0-9-]+:[0-9]{12}:log-group:\/aws\/codebuild\/<[A-Za-z0-9]+>:\*$/`,
+		"The CodeBuild project's own log group (/aws/codebuild/<project>) and its log streams."},
+	{`/^Resource::arn:aws:codebuild:[a-z0-9-]+:[0-9]{12}:report-group\/<[A-Za-z0-9]+>-\*$/`,
+		"The CodeBuild project's own report groups, which CodeBuild names <project>-<report>."},
+}
+
+// roleWildcards are the broader wildcards of single roles, by the role's path under the
+// pipeline construct.
+var roleWildcards = map[string][]struct{ appliesTo, reason string }{
+	"Pipeline/Pipeline/Role": {
+		{"Resource::*", "kms:Decrypt/DescribeKey/Encrypt/GenerateDataKey*/ReEncrypt* for the cross-region " +
+			"replication keys, which the support stacks in the other regions create and the pipeline stack can only " +
+			"name by alias."},
+		{`/^Resource::arn:aws:s3:::[a-z0-9-]+-support-[a-z0-9-]+\/\*$/`,
+			"Every object of a cross-region replication bucket (named by its support stack), which holds nothing " +
+				"but this pipeline's artifacts on their way to that region's deploy actions."},
+	},
+	"Pipeline/UpdatePipeline/SelfMutation/Role": {
+		{"Resource::*", "cloudformation:DescribeStacks and s3:ListBucket: `cdk deploy` of the pipeline stack reads " +
+			"the bootstrap stack's outputs and finds its asset bucket, whose names it learns only at run time."},
+		{"Resource::arn:*:iam::<AWS::AccountId>:role/*", "sts:AssumeRole on the tooling account's CDK bootstrap " +
+			"roles only: the statement's iam:ResourceTag/aws-cdk:bootstrap-role condition admits the deploy, " +
+			"file-publishing and image-publishing roles and nothing else."},
+	},
+	"Pipeline/Assets/FileRole": {
+		{"Resource::*", "codebuild:StartBuild/BatchGetBuilds/StopBuild of the asset-publishing projects, which " +
+			"CDK Pipelines creates per asset after this shared role."},
+		{"Resource::arn:aws:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/*", "The log groups " +
+			"of the asset-publishing projects that share this role, one per asset, named after their projects."},
+		{"Resource::arn:aws:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/*", "The report groups of " +
+			"the asset-publishing projects that share this role."},
+	},
+}
+
+// suppress records, on one resource (and what it holds when children), findings kept on purpose.
+func suppress(c constructs.IConstruct, children bool, reason string, ids ...string) {
+	rules := make([]*cdknag.NagPackSuppression, len(ids))
+	for i, id := range ids {
+		rules[i] = &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &rules, jsii.Bool(children))
+}
+
+// acceptByDesign moves every role's inline grants into a managed policy and records the
+// findings kept on purpose. Build calls it once everything exists.
+func (p *Pipeline) acceptByDesign() {
+	account, region := *awscdk.Stack_Of(p.Construct).Account(), *awscdk.Stack_Of(p.Construct).Region()
+	policyIDs := map[string]string{} // role path -> its grants' logical id
+	for _, c := range *p.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if role, ok := c.(iam.Role); ok {
+			policyIDs[*role.Node().Path()] = managedGrants(role)
+		}
+	}
+	// The pipeline waits for its role's policy; the role itself it already references (RoleArn),
+	// and the extra DependsOn aws-cdk-lib adds for it is cfn-lint's W3005.
+	if id := policyIDs[*p.CodePipeline.Pipeline().Role().Node().Path()]; id != "" {
+		cfnPipeline := p.CodePipeline.Pipeline().Node().DefaultChild().(awscdk.CfnResource)
+		cfnPipeline.AddOverride(jsii.String("DependsOn"), []string{id})
+	}
+
+	var rules []*cdknag.NagPackSuppression
+	for _, w := range wildcards {
+		rules = append(rules, &cdknag.NagPackSuppression{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(w.reason),
+			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(w.pattern)}}})
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(p.Construct, &rules, jsii.Bool(true))
+	for path, list := range roleWildcards {
+		role := p.Node().TryFindChild(jsii.String(strings.Split(path, "/")[0]))
+		for _, id := range strings.Split(path, "/")[1:] {
+			if role != nil {
+				role = role.Node().TryFindChild(jsii.String(id))
+			}
+		}
+		if role == nil {
+			continue // e.g. no Assets stage
+		}
+		var rs []*cdknag.NagPackSuppression
+		for _, w := range list {
+			at := strings.NewReplacer("<AWS::AccountId>", account, "<AWS::Region>", region).Replace(w.appliesTo)
+			var applies any = jsii.String(at)
+			if strings.HasPrefix(at, "/") {
+				applies = &cdknag.RegexAppliesTo{Regex: jsii.String(at)}
+			}
+			rs = append(rs, &cdknag.NagPackSuppression{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(w.reason),
+				AppliesTo: &[]any{applies}})
+		}
+		cdknag.NagSuppressions_AddResourceSuppressions(role, &rs, jsii.Bool(true))
+	}
+
+	suppress(p.ArtifactBucket.Node().DefaultChild(), false, notReplicated, "NIST.800.53.R5-S3BucketReplicationEnabled")
+	suppress(p.AccessLogs.Node().DefaultChild(), false, notReplicated, "NIST.800.53.R5-S3BucketReplicationEnabled")
+	suppress(p.AccessLogs.Node().DefaultChild(), false, sseS3Only, "NIST.800.53.R5-S3DefaultEncryptionKMS")
+	p.hardenSupportStacks()
+}
+
+// hardenSupportStacks versions and access-logs the replication bucket of every cross-region
+// support stack aws-cdk-lib's CodePipeline added to the app (one per other region it deploys
+// to), into a log bucket of the same stack.
+func (p *Pipeline) hardenSupportStacks() {
+	for _, c := range *awscdk.Stage_Of(p.Construct).Node().Children() {
+		if !strings.HasPrefix(*c.Node().Id(), "cross-region-stack-") {
+			continue
+		}
+		stack := awscdk.Stack_Of(c)
+		cfn, ok := c.Node().TryFindChild(jsii.String("Default")).Node().TryFindChild(jsii.String("CrossRegionCodePipelineReplicationBucket")).Node().DefaultChild().(s3.CfnBucket)
+		if !ok {
+			continue
+		}
+		logs := s3.NewBucket(stack, jsii.String("AccessLogs"), &s3.BucketProps{
+			Encryption: s3.BucketEncryption_S3_MANAGED, EnforceSSL: jsii.Bool(true), MinimumTLSVersion: jsii.Number(1.2),
+			Versioned: jsii.Bool(true), BlockPublicAccess: s3.BlockPublicAccess_BLOCK_ALL(),
+			ObjectOwnership: s3.ObjectOwnership_BUCKET_OWNER_ENFORCED, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			LifecycleRules: lifecycle(),
+		})
+		logs.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:        jsii.String("S3ServerAccessLogs"),
+			Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("s3:PutObject"),
+			Resources:  jsii.Strings(*logs.ArnForObjects(jsii.String("replication/*"))),
+			Conditions: &map[string]any{
+				"ArnLike":      map[string]any{"aws:SourceArn": cfn.AttrArn()},
+				"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			},
+		}))
+		cfn.SetLoggingConfiguration(&s3.CfnBucket_LoggingConfigurationProperty{
+			DestinationBucketName: logs.BucketName(), LogFilePrefix: jsii.String("replication/"),
+		})
+		cfn.SetVersioningConfiguration(&s3.CfnBucket_VersioningConfigurationProperty{Status: jsii.String("Enabled")})
+		cfn.SetLifecycleConfiguration(&s3.CfnBucket_LifecycleConfigurationProperty{Rules: &[]any{
+			&s3.CfnBucket_RuleProperty{Status: jsii.String("Enabled"), ExpirationInDays: jsii.Number(artifactDays),
+				NoncurrentVersionExpiration: &s3.CfnBucket_NoncurrentVersionExpirationProperty{NoncurrentDays: jsii.Number(30)}},
+		}})
+		suppress(cfn, false, notReplicated, "NIST.800.53.R5-S3BucketReplicationEnabled")
+
+		suppress(logs.Node().DefaultChild(), false, notReplicated, "NIST.800.53.R5-S3BucketReplicationEnabled")
+		suppress(logs.Node().DefaultChild(), false, sseS3Only, "NIST.800.53.R5-S3DefaultEncryptionKMS")
+	}
+}
+
+// managedGrants moves role's DefaultPolicy, where aws-cdk-lib's grants collect, into a customer
+// managed policy under the role (NIST 800-53 IAMNoInlinePolicy). The managed policy shares the
+// policy document, so a grant added later still lands in it, and it takes over the inline
+// policy's logical id (returned), so the DependsOn that grants gave other resources still name it.
+func managedGrants(role iam.Role) string {
+	policy, ok := role.Node().TryFindChild(jsii.String("DefaultPolicy")).(iam.Policy)
+	if !ok {
+		return ""
+	}
+	stack := awscdk.Stack_Of(role)
+	logicalID := stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))
+	managed := iam.NewManagedPolicy(role, jsii.String("Policy"), &iam.ManagedPolicyProps{
+		Description: jsii.String(fmt.Sprintf("Grants of %s", *role.Node().Path())),
+		Document:    policy.Document(),
+		Roles:       &[]iam.IRole{role},
+	})
+	managed.Node().DefaultChild().(awscdk.CfnElement).OverrideLogicalId(logicalID)
+	role.Node().TryRemoveChild(jsii.String("DefaultPolicy"))
+	return *logicalID
+}

@@ -1,0 +1,550 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/stacks"
+)
+
+// pipelineApp is the fixture folder built as app.go builds it (every stage with the compliance
+// packs, then the Pipeline stack from delivery.yaml) and synthesized once.
+type pipelineApp struct {
+	dir      string
+	delivery *config.Delivery
+	stack    *stacks.PipelineStack
+	support  []awscdk.Stack
+	pipeline map[string]any // the AWS::CodePipeline::Pipeline's Properties
+}
+
+var (
+	pipelineOnce sync.Once
+	pipelineOut  *pipelineApp
+	pipelineErr  error
+)
+
+// buildLikeApp adds dir's environments and, with a delivery file, the pipeline to app, as
+// app.go's build does.
+func buildLikeApp(app awscdk.App, dir string) (*config.Delivery, *stacks.PipelineStack, error) {
+	envs, err := config.LoadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	delivery, err := config.LoadDelivery(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	byName := map[string]*stacks.EnvironmentStage{}
+	for _, env := range envs {
+		stage, err := stacks.NewEnvironmentStage(app, env)
+		if err != nil {
+			return nil, nil, err
+		}
+		stacks.ApplyCompliance(stage.Stage)
+		byName[env.Name] = stage
+	}
+	if delivery == nil {
+		return nil, nil, nil
+	}
+	p, err := stacks.AddPipeline(app, delivery, byName)
+	return delivery, p, err
+}
+
+// cliApp is an app as `cdk synth` runs one: cdk.json's context and what the CLI turns on, the
+// construct paths and the CDKMetadata resource (by which cfn-lint recognises a CDK template).
+func cliApp(dir string) awscdk.App {
+	ctx := cdktest.Context()
+	ctx["aws:cdk:enable-path-metadata"], ctx["aws:cdk:version-reporting"] = true, true
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
+}
+
+// withoutDelivery copies the fixture configs except delivery.yaml into a new folder.
+func withoutDelivery(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "stratus-nodelivery-*")
+	require.NoError(t, err)
+	files, err := filepath.Glob(filepath.Join(repoRoot, fixtureDir, "*.yaml"))
+	require.NoError(t, err)
+	for _, f := range files {
+		if filepath.Base(f) == config.DeliveryFile {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644))
+	}
+	return dir
+}
+
+var (
+	cliOnce sync.Once
+	cliDir  string
+	cliErr  error
+)
+
+// CLIWithoutDelivery is the fixtures without their delivery file, synthesized as `cdk synth`
+// does (cliApp), once: what `cdk deploy` deploys.
+func CLIWithoutDelivery(t testing.TB) string {
+	t.Helper()
+	cliOnce.Do(func() {
+		defer recoverInto(&cliErr)
+		configs := withoutDelivery(t)
+		if cliDir, cliErr = os.MkdirTemp("", "stratus-cli-*"); cliErr != nil {
+			return
+		}
+		app := cliApp(cliDir)
+		if _, _, cliErr = buildLikeApp(app, configs); cliErr == nil {
+			app.Synth(nil)
+		}
+	})
+	require.NoError(t, cliErr)
+	return cliDir
+}
+
+func Pipeline(t testing.TB) *pipelineApp {
+	t.Helper()
+	pipelineOnce.Do(func() {
+		defer recoverInto(&pipelineErr)
+		dir, err := os.MkdirTemp("", "stratus-pipeline-*")
+		if err != nil {
+			pipelineErr = err
+			return
+		}
+		app := cliApp(dir)
+		delivery, stack, err := buildLikeApp(app, filepath.Join(repoRoot, fixtureDir))
+		if err != nil {
+			pipelineErr = err
+			return
+		}
+		app.Synth(nil)
+		out := &pipelineApp{dir: dir, delivery: delivery, stack: stack}
+		for _, c := range *app.Node().Children() {
+			if s, ok := c.(awscdk.Stack); ok && *s.StackName() != stacks.PipelineStackName {
+				out.support = append(out.support, s)
+			}
+		}
+		tpl, err := readTemplate(filepath.Join(dir, stacks.PipelineStackName+".template.json"))
+		if err != nil {
+			pipelineErr = err
+			return
+		}
+		for _, r := range tpl.Resources {
+			if r.Type == "AWS::CodePipeline::Pipeline" {
+				out.pipeline = r.Properties
+			}
+		}
+		pipelineOut = out
+	})
+	require.NoError(t, pipelineErr, "synthesizing the fixtures with their delivery file")
+	require.NotNil(t, pipelineOut.stack, "the fixtures' delivery file adds the pipeline")
+	return pipelineOut
+}
+
+// action is one action of the synthesized pipeline.
+type action struct {
+	Name         string `json:"Name"`
+	RunOrder     int    `json:"RunOrder"`
+	Region       string `json:"Region"`
+	ActionTypeID struct {
+		Category string `json:"Category"`
+		Provider string `json:"Provider"`
+	} `json:"ActionTypeId"`
+	Configuration map[string]any `json:"Configuration"`
+}
+
+type pipelineStage struct {
+	Name    string   `json:"Name"`
+	Actions []action `json:"Actions"`
+}
+
+func (p *pipelineApp) stages(t *testing.T) []pipelineStage {
+	t.Helper()
+	return cdktest.Decode[[]pipelineStage](t, p.pipeline["Stages"])
+}
+
+func (p *pipelineApp) stage(t *testing.T, name string) pipelineStage {
+	t.Helper()
+	for _, s := range p.stages(t) {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("the pipeline has no stage %s", name)
+	return pipelineStage{}
+}
+
+// deploys are the stage's CloudFormation actions that execute a change set.
+func (s pipelineStage) deploys() []action { return s.cloudFormation(".Deploy") }
+
+// prepares are the stage's CloudFormation actions that create a change set from a template.
+func (s pipelineStage) prepares() []action { return s.cloudFormation(".Prepare") }
+
+func (s pipelineStage) cloudFormation(suffix string) []action {
+	var out []action
+	for _, a := range s.Actions {
+		if a.ActionTypeID.Provider == "CloudFormation" && strings.HasSuffix(a.Name, suffix) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func TestPipelineStagesInOrder(t *testing.T) {
+	p := Pipeline(t)
+	var names []string
+	for _, s := range p.stages(t) {
+		names = append(names, s.Name)
+	}
+	want := []string{"Source", "Build", "UpdatePipeline", "Assets"}
+	for _, env := range p.delivery.Environments {
+		want = append(want, stacks.StageID(env))
+	}
+	assert.Equal(t, want, names)
+	assert.Equal(t, "V2", p.pipeline["PipelineType"])
+	source := p.stage(t, "Source").Actions
+	require.Len(t, source, 1)
+	assert.Equal(t, "CodeStarSourceConnection", source[0].ActionTypeID.Provider)
+	assert.Equal(t, p.delivery.Source.ConnectionArn, source[0].Configuration["ConnectionArn"])
+	assert.Equal(t, p.delivery.Source.Repository, source[0].Configuration["FullRepositoryId"])
+	assert.Equal(t, p.delivery.Source.Branch, source[0].Configuration["BranchName"])
+}
+
+func TestApprovalBeforeEveryProdDeploy(t *testing.T) {
+	p := Pipeline(t)
+	for _, env := range p.delivery.Environments {
+		s := p.stage(t, stacks.StageID(env))
+		var approvals []action
+		for _, a := range s.Actions {
+			if a.ActionTypeID.Category == "Approval" {
+				approvals = append(approvals, a)
+			}
+		}
+		if !p.delivery.NeedsApproval(env) {
+			assert.Empty(t, approvals, "%s deploys without an approval", env)
+			continue
+		}
+		require.Len(t, approvals, 1, "%s waits for one approval", env)
+		require.NotEmpty(t, s.deploys())
+		for _, d := range s.deploys() {
+			assert.Less(t, approvals[0].RunOrder, d.RunOrder, "%s: %s runs after the approval", env, d.Name)
+		}
+		for _, a := range s.Actions {
+			if a.ActionTypeID.Provider == "CloudFormation" {
+				assert.Less(t, approvals[0].RunOrder, a.RunOrder, "%s: even the change sets (%s) wait", env, a.Name)
+			}
+		}
+		assert.NotNil(t, approvals[0].Configuration["NotificationArn"], "the approval notifies the topic")
+	}
+	assert.True(t, p.delivery.NeedsApproval("prod"))
+}
+
+func TestSmokeTestAfterEachNonProdEnvironment(t *testing.T) {
+	p := Pipeline(t)
+	envs := p.delivery.Environments
+	for i, env := range envs {
+		s := p.stage(t, stacks.StageID(env))
+		var smoke []action
+		for _, a := range s.Actions {
+			if a.Name == "SmokeTest" {
+				smoke = append(smoke, a)
+			}
+		}
+		if i == len(envs)-1 {
+			assert.Empty(t, smoke, "%s is the last environment: nothing to promote to", env)
+			continue
+		}
+		require.Len(t, smoke, 1, "%s is smoke-tested", env)
+		for _, d := range s.deploys() {
+			assert.Greater(t, smoke[0].RunOrder, d.RunOrder, "%s: the smoke test runs after %s", env, d.Name)
+		}
+		// It reads the Edge stack's entry and every region's health check from stack outputs.
+		vars := cdktest.As[string](t, smoke[0].Configuration["EnvironmentVariables"])
+		assert.Contains(t, vars, `"name":"ENTRY_URL"`)
+		assert.Contains(t, vars, "EntryUrl}")
+		for _, r := range Fixtures(t).Envs[env].Regions {
+			assert.Contains(t, vars, `"name":"HEALTH_CHECK_`+strings.ToUpper(strings.ReplaceAll(r.Name, "-", "_"))+`"`)
+		}
+		assert.Contains(t, vars, "OriginHealthCheckId}")
+	}
+}
+
+func TestBothProdRegionsAreDeployed(t *testing.T) {
+	p := Pipeline(t)
+	prod := Fixtures(t).Envs["prod"]
+	require.Len(t, prod.Regions, 2)
+	deployed := map[string]bool{}
+	for _, d := range p.stage(t, "Prod").deploys() {
+		deployed[cdktest.As[string](t, d.Configuration["StackName"])] = true
+	}
+	for _, name := range Fixtures(t).StackNames() {
+		if strings.HasPrefix(name, "Prod-") {
+			assert.True(t, deployed[name], "the pipeline deploys %s", name)
+		}
+	}
+	regions := map[string]bool{}
+	for _, d := range p.stage(t, "Prod").deploys() {
+		region := d.Region
+		if region == "" {
+			region = p.delivery.Region // an action without Region runs in the pipeline's region
+		}
+		regions[region] = true
+	}
+	for _, r := range prod.Regions {
+		assert.True(t, regions[r.Name], "prod deploys to %s", r.Name)
+	}
+}
+
+// TestStacksAreDeployedInDependencyOrder: within each environment a stack's change set runs only
+// after every stack it depends on deployed, and independent stacks share a run order.
+func TestStacksAreDeployedInDependencyOrder(t *testing.T) {
+	p := Pipeline(t)
+	fixtures := Fixtures(t)
+	for _, env := range p.delivery.Environments {
+		order := map[string]int{}
+		for _, d := range p.stage(t, stacks.StageID(env)).deploys() {
+			order[cdktest.As[string](t, d.Configuration["StackName"])] = d.RunOrder
+		}
+		for name, run := range order {
+			for _, dep := range fixtures.Template(t, name).DependsOn {
+				assert.Less(t, order[dep], run, "%s deploys after %s", name, dep)
+			}
+		}
+		runs := map[int]int{}
+		for _, run := range order {
+			runs[run]++
+		}
+		assert.Less(t, len(runs), len(order), "%s: some stacks deploy side by side", env)
+	}
+}
+
+// TestThePipelineDeploysTheCLIsTemplates: every template a deploy action names is, byte for
+// byte, the template `cdk deploy` deploys for that stack (the same configs synthesized without a
+// delivery file), at the same place in the cloud assembly, and every stack of those
+// environments is deployed.
+func TestThePipelineDeploysTheCLIsTemplates(t *testing.T) {
+	p := Pipeline(t)
+	cli := CLIWithoutDelivery(t)
+	deployed := map[string]bool{}
+	for _, env := range p.delivery.Environments {
+		for _, d := range p.stage(t, stacks.StageID(env)).prepares() {
+			artifact, path, ok := strings.Cut(cdktest.As[string](t, d.Configuration["TemplatePath"]), "::")
+			require.True(t, ok)
+			assert.Equal(t, "Synth_Output", artifact, "the template comes from the synth step's cloud assembly")
+			deployed[cdktest.As[string](t, d.Configuration["StackName"])] = true
+			got, err := os.ReadFile(filepath.Join(p.dir, path))
+			require.NoError(t, err)
+			want, err := os.ReadFile(filepath.Join(cli, path))
+			require.NoError(t, err, "the CLI's assembly has %s", path)
+			assert.True(t, string(got) == string(want), "%s differs from the CLI's", path)
+		}
+	}
+	require.NotEmpty(t, deployed)
+	for _, name := range Fixtures(t).StackNames() {
+		assert.True(t, deployed[name], "the pipeline deploys %s", name)
+	}
+}
+
+func TestPipelineEncryptionAndBuilds(t *testing.T) {
+	p := Pipeline(t)
+	tpl, err := readTemplate(filepath.Join(p.dir, stacks.PipelineStackName+".template.json"))
+	require.NoError(t, err)
+	keys, keyRes := tpl.OfType("AWS::KMS::Key")
+	require.Len(t, keys, 1, "one pipeline key")
+	assert.Equal(t, true, keyRes[keys[0]].Properties["EnableKeyRotation"])
+	keyRef := map[string]any{"Fn::GetAtt": []any{keys[0], "Arn"}}
+
+	for _, s := range cdktest.As[[]any](t, p.pipeline["ArtifactStores"]) {
+		st := cdktest.As[map[string]any](t, cdktest.As[map[string]any](t, s)["ArtifactStore"])
+		assert.Equal(t, "KMS", cdktest.Path[string](t, st, "EncryptionKey", "Type"), "artifacts in %v are KMS-encrypted", s)
+	}
+
+	ids, buckets := tpl.OfType("AWS::S3::Bucket")
+	var artifactsID string
+	for _, id := range ids {
+		if strings.Contains(id, "Artifacts") {
+			artifactsID = id
+		}
+	}
+	require.NotEmpty(t, artifactsID)
+	artifacts := buckets[artifactsID].Properties
+	assert.Equal(t, "aws:kms", cdktest.Path[string](t, artifacts, "BucketEncryption", "ServerSideEncryptionConfiguration", "0", "ServerSideEncryptionByDefault", "SSEAlgorithm"))
+	assert.Equal(t, "Enabled", cdktest.Path[string](t, artifacts, "VersioningConfiguration", "Status"))
+	tlsOnly := false
+	_, policies := tpl.OfType("AWS::S3::BucketPolicy")
+	for _, pol := range policies {
+		if ref, _ := pol.Properties["Bucket"].(map[string]any); ref["Ref"] == artifactsID {
+			raw, _ := json.Marshal(pol.Properties)
+			tlsOnly = strings.Contains(string(raw), `"aws:SecureTransport":"false"`)
+		}
+	}
+	assert.True(t, tlsOnly, "the artifact bucket refuses requests without TLS")
+
+	projects, byID := tpl.OfType("AWS::CodeBuild::Project")
+	require.NotEmpty(t, projects)
+	for _, id := range projects {
+		props := byID[id].Properties
+		assert.Equal(t, keyRef, props["EncryptionKey"], "%s is encrypted with the pipeline key", id)
+		assert.Equal(t, false, cdktest.Path[bool](t, props, "Environment", "PrivilegedMode"), "%s runs unprivileged", id)
+		assert.Equal(t, "LOCAL", cdktest.Path[string](t, props, "Cache", "Type"), "%s caches", id)
+		spec := cdktest.Path[string](t, props, "Source", "BuildSpec")
+		assert.Contains(t, spec, `"nodejs": "`+limits.NodeMajor+`"`, "%s pins Node", id)
+		raw, _ := json.Marshal(props["Environment"])
+		assert.Contains(t, string(raw), limits.GoToolchain, "%s pins Go", id)
+	}
+	topics, topic := tpl.OfType("AWS::SNS::Topic")
+	require.Len(t, topics, 1)
+	assert.Equal(t, keyRef, topic[topics[0]].Properties["KmsMasterKeyId"])
+	_, subs := tpl.OfType("AWS::SNS::Subscription")
+	var emails []string
+	for _, s := range subs {
+		emails = append(emails, cdktest.As[string](t, s.Properties["Endpoint"]))
+	}
+	assert.ElementsMatch(t, p.delivery.Notify, emails)
+}
+
+func TestTheSynthStepRunsTheGates(t *testing.T) {
+	p := Pipeline(t)
+	tpl, err := readTemplate(filepath.Join(p.dir, stacks.PipelineStackName+".template.json"))
+	require.NoError(t, err)
+	_, projects := tpl.OfType("AWS::CodeBuild::Project")
+	var synth string
+	for id, r := range projects {
+		if strings.Contains(id, "Synth") {
+			synth = cdktest.Path[string](t, r.Properties, "Source", "BuildSpec")
+		}
+	}
+	require.NotEmpty(t, synth)
+	assert.Contains(t, synth, `"make test"`)
+	assert.Contains(t, synth, "cfn-lint=="+limits.CfnLintVersion)
+	assert.Contains(t, synth, `"base-directory": "cdk.out"`)
+	for id, r := range projects {
+		spec := cdktest.Path[string](t, r.Properties, "Source", "BuildSpec")
+		assert.NotContains(t, spec, "@latest", "%s installs pinned tools only", id)
+		if strings.Contains(id, "Asset") {
+			assert.Contains(t, spec, "cdk-assets@"+limits.CdkAssetsVersion, id)
+		}
+		if strings.Contains(id, "SelfMutation") {
+			assert.Contains(t, spec, "aws-cdk@"+limits.CdkCliVersion, id)
+		}
+	}
+}
+
+func TestThePipelineIsCompliant(t *testing.T) {
+	p := Pipeline(t)
+	all := append([]awscdk.Stack{p.stack.Stack}, p.support...)
+	require.Len(t, p.support, 1, "prod's eu-west-1 needs one cross-region support stack")
+	cdktest.NoAnnotations(t, all...)
+	var names []string
+	for _, s := range all {
+		names = append(names, *s.StackName())
+	}
+	cdktest.NagPacksRan(t, p.dir, names...)
+	cdktest.CfnLintClean(t, p.dir, len(all))
+}
+
+// TestPipelineGolden compares the pipeline's stacks with test/testdata/golden/pipeline.
+func TestPipelineGolden(t *testing.T) {
+	p := Pipeline(t)
+	dir := filepath.Join("testdata", "golden", "pipeline")
+	files, err := filepath.Glob(filepath.Join(p.dir, "*.template.json"))
+	require.NoError(t, err)
+	require.Len(t, files, 1+len(p.support))
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			got := withoutVersionReport(masked(t, data))
+			path := filepath.Join(dir, name)
+			if *update {
+				out, err := json.MarshalIndent(got, "", " ")
+				require.NoError(t, err)
+				require.NoError(t, os.MkdirAll(dir, 0o755))
+				require.NoError(t, os.WriteFile(path, append(out, '\n'), 0o644))
+				return
+			}
+			golden, err := os.ReadFile(path)
+			require.NoError(t, err, "run `go test ./test -run PipelineGolden -update` to create it")
+			compareTemplates(t, name, withoutVersionReport(masked(t, golden)), got)
+		})
+	}
+}
+
+// withoutVersionReport drops the CDKMetadata resource (and its condition), whose analytics
+// blob changes with every aws-cdk-lib release.
+func withoutVersionReport(doc map[string]any) map[string]any {
+	if r, ok := doc["Resources"].(map[string]any); ok {
+		delete(r, "CDKMetadata")
+	}
+	if c, ok := doc["Conditions"].(map[string]any); ok {
+		delete(c, "CDKMetadataAvailable")
+		if len(c) == 0 {
+			delete(doc, "Conditions")
+		}
+	}
+	return doc
+}
+
+// TestNoDeliveryFileNoPipeline: without delivery.yaml the app holds the environment stages and
+// nothing else, as before the pipeline existed.
+func TestNoDeliveryFileNoPipeline(t *testing.T) {
+	dir := CLIWithoutDelivery(t)
+	templates, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	require.NoError(t, err)
+	assert.Empty(t, templates, "no stack beside the stages")
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type string `json:"type"`
+		} `json:"artifacts"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &manifest))
+	var nested []string
+	for id, a := range manifest.Artifacts {
+		if a.Type == "cdk:cloud-assembly" {
+			nested = append(nested, id)
+		}
+	}
+	assert.ElementsMatch(t, []string{"assembly-Dev", "assembly-Staging", "assembly-Prod"}, nested)
+	d, err := config.LoadDelivery(withoutDelivery(t))
+	assert.NoError(t, err)
+	assert.Nil(t, d)
+}
+
+// TestASelectionLeavesThePipelineOut: `-c env=prod` builds prod alone, and the pipeline, which
+// needs every environment it deploys, is left out rather than half-built.
+func TestASelectionLeavesThePipelineOut(t *testing.T) {
+	delivery, err := config.LoadDelivery(filepath.Join(repoRoot, fixtureDir))
+	require.NoError(t, err)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	stack, err := stacks.AddPipeline(app, delivery, map[string]*stacks.EnvironmentStage{"prod": {}})
+	assert.NoError(t, err)
+	assert.Nil(t, stack)
+	assert.Empty(t, *app.Node().Children())
+}
+
+// TestPipelineCLIVersionIsPackageJSONs: the pipeline installs the CLI package.json pins.
+func TestPipelineCLIVersionIsPackageJSONs(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "package.json"))
+	require.NoError(t, err)
+	var pkg struct {
+		DevDependencies map[string]string `json:"devDependencies"`
+	}
+	require.NoError(t, json.Unmarshal(data, &pkg))
+	assert.Equal(t, pkg.DevDependencies["aws-cdk"], limits.CdkCliVersion)
+	assert.True(t, slices.Contains([]string{"20", "22", "24"}, limits.NodeMajor), "a Node major the README supports")
+}
