@@ -44,13 +44,34 @@ func (b *binary) build(t testing.TB, dir, name string) string {
 			b.err = &buildError{err, stderr.String()}
 			return
 		}
-		b.path = strings.TrimSpace(string(out))
-		if filepath.Base(b.path) != name {
+		cached := strings.TrimSpace(string(out))
+		if filepath.Base(cached) != name {
 			b.err = fmt.Errorf("go run -exec echo ./%s printed %q, not an executable's path", dir, out)
+			return
+		}
+		// A link of its own: another go command (a helper's build, cdk synth) may replace or
+		// trim the cache entry while the tests run it.
+		tmp, err := os.MkdirTemp("", "stratus-"+name+"-*")
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.path = filepath.Join(tmp, name)
+		if err := os.Link(cached, b.path); err != nil {
+			b.err = copyFile(cached, b.path)
 		}
 	})
 	require.NoError(t, b.err)
 	return b.path
+}
+
+// copyFile copies an executable from src to dst.
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o755)
 }
 
 type buildError struct {
