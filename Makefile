@@ -24,10 +24,10 @@ staging = .make/stage-$(subst /,_,$(1))
 NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= $(NODE_MAJOR)
 
-# The CLI asks for a top-level stack id after every synth, of which a Stage-only app has none; and
-# its success line names the staging folder, so it is told where the result goes. (jsii's
-# "waitid: no child processes" shutdown noise is silenced in app.go itself.)
-quiet = sed -u -e '/^Supply a stack id () to display its template\.$$/d' -e 's|$(abspath $(call staging,$(1)))|$(abspath $(1))|'
+# The CLI asks for a top-level stack id after every synth (the stages hold every stack but the
+# pipeline's); and its success line names the staging folder, so it is told where the result
+# goes. (jsii's "waitid: no child processes" shutdown noise is silenced in app.go itself.)
+quiet = sed -u -e '/^Supply a stack id (.*) to display its template\.$$/d' -e 's|$(abspath $(call staging,$(1)))|$(abspath $(1))|'
 
 # stage synthesizes with validation into the staging folder of <out> and stamps it; place then
 # moves it into <out>: $(call stage,<out>,<context>), $(call place,<out>). Each is one shell line,

@@ -65,11 +65,12 @@ var priced = map[string]pricer{
 // with the reason. A type in neither list fails the estimate, so a new resource type is priced
 // or explicitly let go, never silently left out.
 var unpriced = map[string]string{
-	"AWS::CDK::Metadata":                               "CDK bookkeeping",
-	"AWS::IAM::*":                                      "IAM is free",
-	"Custom::*":                                        "custom resources run a Lambda function at deployment only",
-	"AWS::Lambda::Function":                            "billed per request and duration; these functions run at deployment or rotation only",
-	"AWS::Lambda::Permission":                          "free",
+	"AWS::CDK::Metadata":      "CDK bookkeeping",
+	"AWS::IAM::*":             "IAM is free",
+	"Custom::*":               "custom resources run a Lambda function at deployment only",
+	"AWS::Lambda::Function":   "billed per request and duration; these functions run at deployment or rotation only",
+	"AWS::Lambda::Permission": "free",
+	"AWS::CodeStarNotifications::NotificationRule":     "free (the SNS topic it publishes to is priced)",
 	"AWS::Serverless::Application":                     "an application of Lambda functions (secret rotation): billed per request and duration",
 	"AWS::ApplicationAutoScaling::ScalableTarget":      "free",
 	"AWS::ApplicationAutoScaling::ScalingPolicy":       "free",
