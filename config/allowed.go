@@ -72,6 +72,8 @@ func Ranges() map[string][2]float64 {
 		"governance.backup.dailyRetentionDays":     {limits.MinVaultDailyDays, limits.MaxVaultRetentionDays},
 		"governance.backup.monthlyRetentionDays":   {limits.MinVaultMonthlyDays, limits.MaxVaultRetentionDays},
 		"governance.backup.vaultLockDays":          {0, limits.MaxVaultLockDays},
+		"governance.rotation.originSecretDays":     {limits.MinRotationDays, limits.MaxRotationDays},
+		"governance.rotation.cacheTokenDays":       {limits.MinRotationDays, limits.MaxRotationDays},
 	}
 }
 
