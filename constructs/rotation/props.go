@@ -65,7 +65,6 @@ type RotatorProps struct {
 }
 
 var (
-	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 	tagRE    = regexp.MustCompile(`^[\w .:/=+\-@]{1,256}$`)
 )
 
@@ -89,7 +88,7 @@ func (p RotatorProps) validate() error {
 		add("Regions needs at least one region")
 	}
 	for _, r := range p.Regions {
-		if !regionRE.MatchString(r) {
+		if !limits.ValidRegionName(r) {
 			add("Regions: %q is not a region name", r)
 		}
 	}

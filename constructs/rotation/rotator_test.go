@@ -129,16 +129,16 @@ func TestRejectsBadProps(t *testing.T) {
 			TagValue: "stratus/dev/origin-verify", HeaderName: "X-Origin-Verify"}
 	}
 	cdktest.Rejects(t, valid, RotatorProps.validate, []cdktest.Invalid[RotatorProps]{
-		{"unknown kind", func(p *RotatorProps) { p.Kind = "db" }, `Kind "db" must be "origin" or "cache"`},
-		{"no secret", func(p *RotatorProps) { p.Secret = nil }, "Secret is required"},
-		{"no key", func(p *RotatorProps) { p.SecretKey = nil }, "SecretKey is required"},
-		{"zero days", func(p *RotatorProps) { p.Days = 0 }, "Days 0 must be 1-365"},
-		{"too many days", func(p *RotatorProps) { p.Days = 366 }, "Days 366 must be 1-365"},
-		{"no regions", func(p *RotatorProps) { p.Regions = nil }, "Regions needs at least one region"},
-		{"bad region", func(p *RotatorProps) { p.Regions = []string{"Europe"} }, `"Europe" is not a region name`},
-		{"bad tag", func(p *RotatorProps) { p.TagValue = "" }, "TagValue"},
-		{"origin without header", func(p *RotatorProps) { p.HeaderName = "" }, "HeaderName is required"},
-		{"cache without group", func(p *RotatorProps) { p.Kind = Cache }, "ReplicationGroupID is required"},
+		{Name: "unknown kind", Mutate: func(p *RotatorProps) { p.Kind = "db" }, Want: `Kind "db" must be "origin" or "cache"`},
+		{Name: "no secret", Mutate: func(p *RotatorProps) { p.Secret = nil }, Want: "Secret is required"},
+		{Name: "no key", Mutate: func(p *RotatorProps) { p.SecretKey = nil }, Want: "SecretKey is required"},
+		{Name: "zero days", Mutate: func(p *RotatorProps) { p.Days = 0 }, Want: "Days 0 must be 1-365"},
+		{Name: "too many days", Mutate: func(p *RotatorProps) { p.Days = 366 }, Want: "Days 366 must be 1-365"},
+		{Name: "no regions", Mutate: func(p *RotatorProps) { p.Regions = nil }, Want: "Regions needs at least one region"},
+		{Name: "bad region", Mutate: func(p *RotatorProps) { p.Regions = []string{"Europe"} }, Want: `"Europe" is not a region name`},
+		{Name: "bad tag", Mutate: func(p *RotatorProps) { p.TagValue = "" }, Want: "TagValue"},
+		{Name: "origin without header", Mutate: func(p *RotatorProps) { p.HeaderName = "" }, Want: "HeaderName is required"},
+		{Name: "cache without group", Mutate: func(p *RotatorProps) { p.Kind = Cache }, Want: "ReplicationGroupID is required"},
 	})
 	_, err := NewRotator(stack, "R", RotatorProps{})
 	require.Error(t, err)
