@@ -63,7 +63,7 @@ func (r *Rotator) buildRole(p RotatorProps) (iam.Role, iam.ManagedPolicy) {
 		Roles:       &[]iam.IRole{role},
 		Statements:  &statements,
 	})
-	suppress(policy, "Describe calls of Elastic Load Balancing, tag:GetResources and secretsmanager:GetRandomPassword "+
+	suppress(policy.Node().DefaultChild(), "Describe calls of Elastic Load Balancing, tag:GetResources and secretsmanager:GetRandomPassword "+
 		"have no resource-level permissions; the rules, distributions and ECS services it changes are found by tag at "+
 		"rotation time (their ids are in other stacks and regions) and are limited to this account, the environment's "+
 		"regions and their resource type.", "AwsSolutions-IAM5")
@@ -72,14 +72,15 @@ func (r *Rotator) buildRole(p RotatorProps) (iam.Role, iam.ManagedPolicy) {
 
 // acceptByDesign records the findings the function keeps on purpose.
 func (r *Rotator) acceptByDesign() {
-	suppress(r.Function, "python3.14 is the newest Python runtime Lambda and CloudFormation accept (the "+
+	fn := r.Function.Node().DefaultChild()
+	suppress(fn, "python3.14 is the newest Python runtime Lambda and CloudFormation accept (the "+
 		"AWS::Lambda::Function schema cfn-lint checks lists nothing later); the CDK library already names python3.15, "+
 		"which cannot be deployed yet.", "AwsSolutions-L1")
-	suppress(r.Function, "The function calls only AWS APIs (Secrets Manager, Elastic Load Balancing, CloudFront, "+
+	suppress(fn, "The function calls only AWS APIs (Secrets Manager, Elastic Load Balancing, CloudFront, "+
 		"ElastiCache, ECS, Resource Groups Tagging), several in other regions and some without VPC endpoints; it never "+
 		"connects to a resource inside the VPC, so placing it there would add NAT traffic and no protection.",
 		"NIST.800.53.R5-LambdaInsideVPC")
-	suppress(r.Function, "Secrets Manager invokes the function synchronously for each rotation step and retries a "+
+	suppress(fn, "Secrets Manager invokes the function synchronously for each rotation step and retries a "+
 		"failed rotation itself; a dead-letter queue would hold nothing, and every error raises the rotation alarm.",
 		"NIST.800.53.R5-LambdaDLQ")
 }
@@ -89,5 +90,5 @@ func suppress(resource constructs.IConstruct, reason string, ids ...string) {
 	for i, id := range ids {
 		rules[i] = &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(resource, &rules, jsii.Bool(true))
+	cdknag.NagSuppressions_AddResourceSuppressions(resource, &rules, jsii.Bool(false))
 }

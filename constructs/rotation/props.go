@@ -65,7 +65,7 @@ type RotatorProps struct {
 }
 
 var (
-	tagRE    = regexp.MustCompile(`^[\w .:/=+\-@]{1,256}$`)
+	tagRE = regexp.MustCompile(`^[\w .:/=+\-@]{1,256}$`)
 )
 
 // validate returns every problem with p.
