@@ -94,7 +94,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
 	}
 	// Its tasks read the cache AUTH token at start: the token's rotation redeploys it by this tag.
-	cache.Tag(svc.Service, CacheAuthSecretName(env))
+	cache.Tag(svc.Service.Node().DefaultChild(), CacheAuthSecretName(env))
 	observed, err := serviceAlarms(stack, env, region.Name, s.Name, app.Ingress.TargetGroups[s.Name], svc.Service.MetricCpuUtilization,
 		svc.Service.MetricMemoryUtilization, app.Cluster.Cluster.ClusterName(), svc.Service.ServiceName(), net.Observed.Topic.Action)
 	if err != nil {

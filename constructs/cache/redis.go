@@ -86,7 +86,7 @@ func NewRedis(scope constructs.Construct, id string, props RedisProps) (*Redis, 
 	return r, nil
 }
 
-// Tag marks an ECS service (or any resource) as a reader of the AUTH token whose rotation has
+// Tag marks an ECS service (its CfnService, so the task definition stays untagged) as a reader of the AUTH token whose rotation has
 // RotationTagValue value, so the rotation redeploys it.
 func Tag(resource constructs.IConstruct, value string) {
 	awscdk.Tags_Of(resource).Add(jsii.String(rotation.CacheTagKey), jsii.String(value), nil)

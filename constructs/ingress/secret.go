@@ -31,8 +31,9 @@ type OriginSecret struct {
 	Rotation *rotation.Rotator
 }
 
-// Tag marks resource (an ALB or a CloudFront distribution) as one that uses the origin secret
-// named secretName, so the secret's rotation finds and updates it.
+// Tag marks resource (the CfnLoadBalancer of an ALB or the CfnDistribution of a CloudFront
+// distribution: tagging the L2 would tag its listeners too, which take no tags) as one that uses
+// the origin secret named secretName, so the secret's rotation finds and updates it.
 func Tag(resource constructs.IConstruct, secretName string) {
 	awscdk.Tags_Of(resource).Add(jsii.String(rotation.OriginTagKey), jsii.String(secretName), nil)
 }
