@@ -114,7 +114,7 @@ sample:
 # The secret rotation functions are Python (run by Lambda from their folder, no build step); their
 # unit tests use in-memory fakes of the AWS APIs.
 rotation:
-	cd constructs/rotation && python3 -m unittest discover -s tests -t tests
+	cd constructs/rotation && python3 -B -m unittest discover -s tests -t tests
 
 # The seed variants (config/examples) are shipped configs too: synthesized with validation into
 # $(OUT)/examples, where the gates check them with everything else.

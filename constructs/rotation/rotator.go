@@ -10,6 +10,7 @@ import (
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	lambda "github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -66,9 +67,12 @@ func NewRotator(scope constructs.Construct, id string, props RotatorProps) (*Rot
 		Runtime:      lambda.Runtime_PYTHON_3_14(),
 		Architecture: lambda.Architecture_ARM_64(),
 		Handler:      jsii.String(handler),
-		Code:         lambda.Code_FromAsset(jsii.String(handlerDir()), nil),
-		Timeout:      awscdk.Duration_Minutes(jsii.Number(timeoutMinutes)),
-		MemorySize:   jsii.Number(256),
+		// Bytecode a local test run may leave would change the asset's hash from machine to machine.
+		Code: lambda.Code_FromAsset(jsii.String(handlerDir()), &awss3assets.AssetOptions{
+			Exclude: jsii.Strings("__pycache__", "*.pyc"),
+		}),
+		Timeout:    awscdk.Duration_Minutes(jsii.Number(timeoutMinutes)),
+		MemorySize: jsii.Number(256),
 		// One rotation at a time: Secrets Manager never runs two for a secret, and nothing else may call it.
 		ReservedConcurrentExecutions: jsii.Number(1),
 		Environment:                  &env,
