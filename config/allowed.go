@@ -82,6 +82,8 @@ func Ranges() map[string][2]float64 {
 		"tiers.app.minCount":                       tierCounts,
 		"tiers.app.desiredCount":                   tierCounts,
 		"tiers.app.maxCount":                       tierCounts,
+		"governance.rotation.originSecretDays":     {limits.MinRotationDays, limits.MaxRotationDays},
+		"governance.rotation.cacheTokenDays":       {limits.MinRotationDays, limits.MaxRotationDays},
 	}
 }
 

@@ -1603,6 +1603,7 @@ func TestFixtureFiles(t *testing.T) {
 			CloudTrail: CloudTrail{Enabled: true, RetentionDays: 365, ObjectLockDays: 365, LogRetentionDays: 365},
 			AwsConfig:  AwsConfig{Enabled: true, RetentionDays: 365},
 			Backup:     Backup{Enabled: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365, VaultLockDays: 35},
+			Rotation:   Rotation{OriginSecretDays: 30, CacheTokenDays: 30},
 		},
 		Tags:          map[string]string{"cost-center": "platform-prod"},
 		Observability: defaultObservability(),
@@ -1718,6 +1719,7 @@ dns:
 		CloudTrail: CloudTrail{Enabled: true, RetentionDays: 365, LogRetentionDays: 365},
 		AwsConfig:  AwsConfig{Enabled: true, RetentionDays: 365},
 		Backup:     Backup{Enabled: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365},
+		Rotation:   Rotation{OriginSecretDays: 30, CacheTokenDays: 30},
 	}, env.Governance, "every switch on, no locks, no DR region")
 	assert.False(t, env.TerminationProtection)
 	assert.Equal(t, map[string]string{}, env.Tags)

@@ -18,6 +18,18 @@ type Governance struct {
 	AwsConfig AwsConfig `yaml:"awsConfig"`
 	// Backup (yaml "backup") is the AWS Backup plan of the databases.
 	Backup Backup `yaml:"backup"`
+	// Rotation (yaml "rotation") is how often the platform's own secrets rotate.
+	Rotation Rotation `yaml:"rotation"`
+}
+
+// Rotation sets the rotation periods of the secrets whose value also lives outside Secrets
+// Manager (the database master secrets rotate with their databases' settings).
+type Rotation struct {
+	// OriginSecretDays (yaml "originSecretDays", default 30) rotates the CloudFront origin secret.
+	OriginSecretDays int `yaml:"originSecretDays"`
+	// CacheTokenDays (yaml "cacheTokenDays", default 30) rotates the cache AUTH token; the
+	// previous token stays valid until the next rotation starts.
+	CacheTokenDays int `yaml:"cacheTokenDays"`
 }
 
 // CloudTrail configures the one multi-region trail of the environment's account.
@@ -68,6 +80,7 @@ func defaultGovernance() Governance {
 		CloudTrail: CloudTrail{Enabled: true, RetentionDays: limits.DefaultTrailRetentionDays, LogRetentionDays: limits.DefaultLogRetentionDays},
 		AwsConfig:  AwsConfig{Enabled: true, RetentionDays: limits.DefaultTrailRetentionDays},
 		Backup:     Backup{Enabled: true, DailyRetentionDays: limits.DefaultVaultDailyDays, MonthlyRetentionDays: limits.DefaultVaultMonthlyDays},
+		Rotation:   Rotation{OriginSecretDays: limits.DefaultRotationDays, CacheTokenDays: limits.DefaultRotationDays},
 	}
 }
 
@@ -123,6 +136,8 @@ func (v *validator) governance() {
 			backup, b.VaultLockDays, min(b.DailyRetentionDays, b.MonthlyRetentionDays), min(b.DailyRetentionDays, b.MonthlyRetentionDays))
 	}
 	v.drRegion(backup + "drRegion")
+	v.intRange("governance.rotation.originSecretDays", "", g.Rotation.OriginSecretDays, limits.MinRotationDays, limits.MaxRotationDays, "days")
+	v.intRange("governance.rotation.cacheTokenDays", "", g.Rotation.CacheTokenDays, limits.MinRotationDays, limits.MaxRotationDays, "days")
 	v.deniedCidrs()
 }
 

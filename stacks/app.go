@@ -81,6 +81,8 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	}); err != nil {
 		return nil, wrap("ingress", err)
 	}
+	// The origin secret's rotation finds the ALB (and its rules) by this tag.
+	ingress.Tag(a.Ingress.LoadBalancer.Node().DefaultChild(), OriginSecretName(env))
 	// The listener rules read the origin secret by name, which CloudFormation cannot see.
 	stack.AddStackDependency(primaryData.Stack, jsii.String("the ALB rules resolve the origin secret (or its replica) by name"))
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -14,6 +15,8 @@ import (
 	"github.com/stratus-platform/stratus/constructs/cache"
 	"github.com/stratus-platform/stratus/constructs/ingress"
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/constructs/rotation"
+	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -28,6 +31,8 @@ type DataStack struct {
 	OriginSecret *ingress.OriginSecret
 	// CacheAlarms watch the cache (operations.go).
 	CacheAlarms *alarms.Alarms
+	// RotationAlarms watch the secret rotations made here (nil when none is).
+	RotationAlarms *alarms.Alarms
 }
 
 // Deterministic names other regions use instead of cross-region references.
@@ -69,6 +74,9 @@ func NewDataStack(scope constructs.Construct, env *config.Environment, region co
 	if d.CacheAlarms, err = cacheAlarms(stack, env, region.Name, d.Cache.ReplicationGroup.Ref(), net.Observed.Topic.Action); err != nil {
 		return nil, err
 	}
+	if d.RotationAlarms, err = rotationAlarms(d, env, region.Name, net.Observed.Topic.Action); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -80,6 +88,10 @@ func (d *DataStack) addCache(env *config.Environment, region config.Region, net 
 		Port: c.Port, SnapshotRetentionDays: c.SnapshotRetentionDays, SnapshotWindow: c.SnapshotWindow,
 		MaintenanceWindow: c.MaintenanceWindow, Description: fmt.Sprintf("Stratus %s cache", env.Name), LogRetention: logRetention,
 	}
+	// The tag value is the same in every region; each region's rotation redeploys only its own
+	// region's services, or, for a Global Datastore's shared token, every region's.
+	props.RotationTagValue = CacheAuthSecretName(env)
+	props.RotationDays = env.Governance.Rotation.CacheTokenDays
 	if c.GlobalDatastore {
 		suffix := fmt.Sprintf("stratus-%s", env.Name)
 		props.AuthSecretName = CacheAuthSecretName(env)
@@ -92,6 +104,7 @@ func (d *DataStack) addCache(env *config.Environment, region config.Region, net 
 				return err
 			}
 			props.GlobalDatastoreId = id
+			props.RotationDays, props.RotationTagValue = 0, "" // the primary's rotation covers the shared token
 		}
 	}
 	r, err := cache.NewRedis(d.Stack, "Cache", props)
@@ -111,6 +124,7 @@ func (d *DataStack) addOriginSecret(env *config.Environment) error {
 	}
 	s, err := ingress.NewOriginSecret(d.Stack, "OriginSecret", ingress.OriginSecretProps{
 		Name: OriginSecretName(env), ReplicaRegions: replicas,
+		RotationDays: env.Governance.Rotation.OriginSecretDays, HeaderName: ingress.DefaultHeaderName,
 	})
 	d.OriginSecret = s
 	return err
@@ -125,4 +139,27 @@ func otherRegions(env *config.Environment) []string {
 		}
 	}
 	return out
+}
+
+// rotationAlarms alarm when a rotation function made in d fails (an error in any step).
+func rotationAlarms(d *DataStack, env *config.Environment, region string, action cw.IAlarmAction) (*alarms.Alarms, error) {
+	var specs []alarms.Spec
+	add := func(name, what string, r *rotation.Rotator) {
+		if r == nil {
+			return
+		}
+		specs = append(specs, alarms.Spec{
+			Name: name, Metric: r.Function.MetricErrors(&cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+			Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching, Severity: limits.SeverityTicket,
+			Runbook: "secret-rotation.md", What: what + " failed a step (Errors of its rotation function at or above 1 in 5 minutes)",
+		})
+	}
+	add("cacheTokenRotationFailed", "The cache AUTH token rotation", d.Cache.Rotation)
+	if d.OriginSecret != nil {
+		add("originSecretRotationFailed", "The CloudFront origin secret rotation", d.OriginSecret.Rotation)
+	}
+	if len(specs) == 0 {
+		return nil, nil
+	}
+	return newAlarms(d.Stack, env, "RotationAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region), Specs: specs}, action)
 }

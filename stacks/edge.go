@@ -65,6 +65,8 @@ func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*A
 	if err != nil {
 		return nil, fmt.Errorf("%s: edge: %w", env.File, err)
 	}
+	// The origin secret's rotation finds the distribution by this tag.
+	ingress.Tag(e.Distribution.Node().DefaultChild(), OriginSecretName(env))
 	if _, err := dns.NewApexRecords(stack, "ViewerRecords", dns.ApexProps{
 		Zone: zone, Names: env.DNS.ViewerNames, Distribution: e.Distribution,
 	}); err != nil {

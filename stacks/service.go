@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/cache"
 	"github.com/stratus-platform/stratus/constructs/service"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -92,6 +93,8 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
 	}
+	// Its tasks read the cache AUTH token at start: the token's rotation redeploys it by this tag.
+	cache.Tag(svc.Service.Node().DefaultChild(), CacheAuthSecretName(env))
 	observed, err := serviceAlarms(stack, env, region.Name, s.Name, app.Ingress.TargetGroups[s.Name], svc.Service.MetricCpuUtilization,
 		svc.Service.MetricMemoryUtilization, app.Cluster.Cluster.ClusterName(), svc.Service.ServiceName(), net.Observed.Topic.Action)
 	if err != nil {

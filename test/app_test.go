@@ -161,7 +161,10 @@ func checkScaling(c *C, a *Assembly) {
 // unscopable are the actions AWS offers no resource scoping for: the only ones allowed on
 // Resource "*".
 var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-	"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"}, tierUnscopable...)
+	"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries",
+	// The secret rotations (constructs/rotation) look resources up by tag and read listener rules.
+	"tag:GetResources", "secretsmanager:GetRandomPassword",
+	"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"}, tierUnscopable...)
 
 // managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that

@@ -2,6 +2,7 @@ package test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/audit"
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/constructs/rotation"
 	"github.com/stratus-platform/stratus/stacks"
 )
 
@@ -26,6 +28,7 @@ var governanceChecks = []check{
 	{"every customer key denies foreign grants and administration by others", checkKeyPolicies},
 	{"every container has a hard memory limit within its task's", checkContainerMemory},
 	{"the public and app subnets deny the configured ranges", checkDenyLists},
+	{"the origin secret and the cache token rotate on schedule, alarmed, and find what they update by tag", checkRotation},
 }
 
 // governanceStackNames are the Governance stacks env must have.
@@ -425,3 +428,86 @@ var governanceMutants = []mutant{
 }
 
 func init() { mutants = append(mutants, governanceMutants...) }
+
+// rotatedSecrets are the logical-id prefixes of the secrets constructs/rotation rotates.
+var rotatedSecrets = map[string]bool{"OriginSecret": true, "CacheAuthSecret": true}
+
+// checkRotation: the primary region rotates the origin secret, every region owning a cache token
+// (all without a Global Datastore, its primary with one) rotates it, each with a function with
+// reserved concurrency and an alarm to the region's topic, and no secret keeps the no-rotation
+// suppression; the ALBs, the distribution and the services carry the tags the functions look for.
+func checkRotation(c *C, a *Assembly) {
+	for _, tpl := range requireStacks(c, a, "Data") {
+		env, rot := tpl.Env, tpl.Env.Governance.Rotation
+		want := map[string]string{}
+		if tpl.Region == env.PrimaryRegion {
+			want["OriginSecret"] = fmt.Sprintf("rate(%d days)", rot.OriginSecretDays)
+		}
+		if !env.Cache.GlobalDatastore || tpl.Region == env.PrimaryRegion {
+			want["CacheAuthSecret"] = fmt.Sprintf("rate(%d days)", rot.CacheTokenDays)
+		}
+		got := map[string]string{}
+		_, schedules := tpl.OfType("AWS::SecretsManager::RotationSchedule")
+		for _, s := range schedules {
+			secret := ref(s.Properties["SecretId"])
+			owner := ""
+			for o := range rotatedSecrets {
+				if strings.HasPrefix(secret, o) {
+					owner = o
+				}
+			}
+			if owner == "" {
+				continue // a database master secret: hosted rotation, checked with the databases
+			}
+			got[owner] = str(get(s.Properties["RotationRules"], "ScheduleExpression"))
+			assert.Equal(c, false, s.Properties["RotateImmediatelyOnUpdate"], "%s: %s must not rotate at deploy", tpl.StackName, secret)
+		}
+		assert.Equal(c, want, got, "%s: rotation schedules", tpl.StackName)
+
+		_, functions := tpl.OfType("AWS::Lambda::Function")
+		rotators := 0
+		for id, f := range functions {
+			if strings.HasPrefix(id, "OriginSecretRotation") || strings.HasPrefix(id, "CacheRotation") {
+				rotators++
+				assert.EqualValues(c, 1, f.Properties["ReservedConcurrentExecutions"], "%s: %s", tpl.StackName, id)
+				assert.Nil(c, f.Properties["VpcConfig"], "%s: %s needs no VPC", tpl.StackName, id)
+			}
+		}
+		assert.Equal(c, len(want), rotators, "%s: one rotation function per schedule", tpl.StackName)
+
+		_, alarms := tpl.OfType("AWS::CloudWatch::Alarm")
+		alarmed := 0
+		for _, al := range alarms {
+			if strings.HasSuffix(str(al.Properties["AlarmName"]), "RotationFailed") {
+				alarmed++
+				assert.NotEmpty(c, asList(al.Properties["AlarmActions"]), "%s: a rotation alarm notifies the topic", tpl.StackName)
+				assert.Contains(c, str(al.Properties["AlarmDescription"]), "secret-rotation.md")
+			}
+		}
+		assert.Equal(c, len(want), alarmed, "%s: one alarm per rotation", tpl.StackName)
+
+		raw, err := os.ReadFile(tpl.Path)
+		require.NoError(c, err)
+		assert.NotContains(c, string(raw), "AwsSolutions-SMG4", "%s: a rotated secret needs no rotation suppression", tpl.StackName)
+		assert.NotContains(c, string(raw), "SecretsManagerRotationEnabled", tpl.StackName)
+	}
+	for _, tpl := range requireStacks(c, a, "App") {
+		_, lbs := tpl.OfType("AWS::ElasticLoadBalancingV2::LoadBalancer")
+		for id, lb := range lbs {
+			assert.Equal(c, stacks.OriginSecretName(tpl.Env), tags(lb)[rotation.OriginTagKey], "%s: %s", tpl.StackName, id)
+		}
+	}
+	for _, tpl := range requireStacks(c, a, "Edge") {
+		_, dists := tpl.OfType("AWS::CloudFront::Distribution")
+		require.Len(c, dists, 1, tpl.StackName)
+		for _, d := range dists {
+			assert.Equal(c, stacks.OriginSecretName(tpl.Env), tags(d)[rotation.OriginTagKey], tpl.StackName)
+		}
+	}
+	for _, tpl := range requireStacks(c, a, "Service") {
+		_, services := tpl.OfType("AWS::ECS::Service")
+		for id, svc := range services {
+			assert.Equal(c, stacks.CacheAuthSecretName(tpl.Env), tags(svc)[rotation.CacheTagKey], "%s: %s", tpl.StackName, id)
+		}
+	}
+}

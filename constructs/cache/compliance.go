@@ -40,8 +40,8 @@ func (r *Redis) acceptByDesign(p RedisProps) {
 		cdknag.NagSuppressions_AddResourceSuppressions(group, &onGroup, jsii.Bool(false))
 	}
 
-	if !p.secondary() {
-		reason := "No managed rotation function exists for ElastiCache AUTH tokens (AWS's ElastiCache rotation template " +
+	if !p.secondary() && p.RotationDays == 0 {
+		reason := "RotationDays is 0: the owner chose not to rotate this token automatically. No managed rotation function exists for ElastiCache AUTH tokens (AWS's ElastiCache rotation template " +
 			"rotates RBAC user passwords), and rotating the secret alone would lock clients out because the token also " +
 			"lives in the replication group. The token is rotated " +
 			"by the documented operator procedure (new secret value, ModifyReplicationGroup with AuthTokenUpdateStrategy " +

@@ -114,6 +114,18 @@ type RedisProps struct {
 	// primary's stack, which deploys first. Not allowed on a secondary.
 	// Default: none.
 	AuthSecretReplicaRegions []string
+
+	// RotationDays rotates the AUTH token every that many days (limits.MinRotationDays to
+	// MaxRotationDays) with a constructs/rotation function: ROTATE to a new token, redeploy the ECS
+	// services tagged rotation.CacheTagKey=RotationTagValue (in this region and the replica
+	// regions) so their tasks read it, and SET at the start of the next rotation. Not on a
+	// secondary, which has no token of its own. 0 never rotates it.
+	// Default: 0.
+	RotationDays int
+	// RotationTagValue is the tag value of the services the rotation redeploys (see Tag);
+	// required with RotationDays.
+	// Default: "".
+	RotationTagValue string
 }
 
 // Secure defaults, in one place.
@@ -263,6 +275,16 @@ func (p RedisProps) validate() error {
 		}
 	}
 
+	if p.RotationDays != 0 {
+		switch {
+		case p.secondary():
+			add("RotationDays is set on a secondary (GlobalDatastoreId): the primary's rotation rotates the shared token")
+		case p.RotationDays < limits.MinRotationDays || p.RotationDays > limits.MaxRotationDays:
+			add("RotationDays %d must be 0 (no rotation) or %d-%d", p.RotationDays, limits.MinRotationDays, limits.MaxRotationDays)
+		case p.RotationTagValue == "":
+			add("RotationTagValue is required with RotationDays: it names the services the rotation redeploys")
+		}
+	}
 	if p.AuthSecretName != "" && !limits.ValidSecretName(p.AuthSecretName) {
 		add("AuthSecretName %q must be %s", p.AuthSecretName, limits.SecretNameRule)
 	}

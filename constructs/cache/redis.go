@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/constructs/rotation"
 )
 
 // Redis is an ElastiCache replication group (Redis OSS or Valkey, cluster mode off) with its
@@ -35,6 +36,9 @@ type Redis struct {
 	// AuthSecret holds the AUTH token as a plain string. On a secondary it is the replica (in this
 	// region) of the primary's secret, found by RedisProps.AuthSecretName.
 	AuthSecret sm.ISecret
+	// Rotation rotates the AUTH token, or is nil (RotationDays 0, or a secondary); alarm on its
+	// function's errors.
+	Rotation *rotation.Rotator
 	// Key encrypts the cache at rest, the AUTH-token secret and the log groups.
 	Key kms.IKey
 	// SlowLogGroup and EngineLogGroup receive the engine's slow log and engine log (JSON).
@@ -67,8 +71,25 @@ func NewRedis(scope constructs.Construct, id string, props RedisProps) (*Redis, 
 	if p.GlobalDatastoreSuffix != "" {
 		r.buildGlobalDatastore(p)
 	}
+	if p.RotationDays > 0 {
+		regions := append([]string{*awscdk.Stack_Of(scope).Region()}, p.AuthSecretReplicaRegions...)
+		rot, err := rotation.NewRotator(r.Construct, "Rotation", rotation.RotatorProps{
+			Kind: rotation.Cache, Secret: r.AuthSecret, SecretKey: r.Key, Days: p.RotationDays, Regions: regions,
+			TagValue: p.RotationTagValue, ReplicationGroupID: r.ReplicationGroup.Ref(), LogRetention: p.LogRetention,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cache %s: %w", id, err)
+		}
+		r.Rotation = rot
+	}
 	r.acceptByDesign(p)
 	return r, nil
+}
+
+// Tag marks an ECS service (its CfnService, so the task definition stays untagged) as a reader of the AUTH token whose rotation has
+// RotationTagValue value, so the rotation redeploys it.
+func Tag(resource constructs.IConstruct, value string) {
+	awscdk.Tags_Of(resource).Add(jsii.String(rotation.CacheTagKey), jsii.String(value), nil)
 }
 
 // checkReplicaRegions rejects a replica of the AUTH-token secret in the stack's own region, which

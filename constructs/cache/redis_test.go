@@ -98,6 +98,7 @@ func scenarios() map[string]struct {
 			p.GlobalDatastoreSuffix = "stratus"
 			p.AuthSecretName = secretName
 			p.AuthSecretReplicaRegions = []string{"eu-west-1"}
+			p.RotationDays, p.RotationTagValue = 14, secretName
 		}},
 		secondaryStack: {"eu-west-1", func(p *RedisProps) {
 			p.GlobalDatastoreId = globalID
@@ -349,12 +350,16 @@ func TestNagFindsNothingUnsuppressed(t *testing.T) {
 // specific reason, and only in the scenario where its rule would fire.
 func TestSuppressionsOnlyWhereRulesFire(t *testing.T) {
 	want := map[string]map[string][]string{
-		defaultStack:   {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC5"}},
-		variantStack:   {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC4"}}, // valkey on 6380: no AEC5
-		primaryStack:   {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC5"}},
+		defaultStack: {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC5"}},
+		variantStack: {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC4"}}, // valkey on 6380: no AEC5
+		primaryStack: {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC5"},
+			// Its rotation function's (constructs/rotation).
+			"AWS::Lambda::Function":   {"AwsSolutions-L1", "NIST.800.53.R5-LambdaDLQ", "NIST.800.53.R5-LambdaInsideVPC"},
+			"AWS::IAM::ManagedPolicy": {"AwsSolutions-IAM5"}},
 		secondaryStack: {"AWS::ElastiCache::ReplicationGroup": {"AwsSolutions-AEC3", "AwsSolutions-AEC5", "AwsSolutions-AEC6"}},
 	}
-	for _, name := range []string{defaultStack, variantStack, primaryStack} {
+	// The primary rotates its token (RotationDays): no rotation finding to suppress there.
+	for _, name := range []string{defaultStack, variantStack} {
 		want[name]["AWS::SecretsManager::Secret"] = []string{"AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"}
 	}
 	for name, byType := range want {
@@ -451,6 +456,12 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a secondary replicating a secret", Mutate: func(p *RedisProps) {
 			p.GlobalDatastoreId, p.AuthSecretName, p.AuthSecretReplicaRegions = "ldgnf-stratus", "s", []string{"eu-west-1"}
 		}, Want: "AuthSecretReplicaRegions is set on a secondary"},
+		{Name: "a rotation period over a year", Mutate: func(p *RedisProps) { p.RotationDays, p.RotationTagValue = 366, "t" },
+			Want: "RotationDays 366 must be 0 (no rotation) or 1-365"},
+		{Name: "a rotation without a tag value", Mutate: func(p *RedisProps) { p.RotationDays = 30 }, Want: "RotationTagValue is required with RotationDays"},
+		{Name: "a rotation on a secondary", Mutate: func(p *RedisProps) {
+			p.GlobalDatastoreId, p.AuthSecretName, p.RotationDays, p.RotationTagValue = "ldgnf-stratus", "s", 30, "t"
+		}, Want: "RotationDays is set on a secondary"},
 		{Name: "a bad secret name", Mutate: func(p *RedisProps) { p.AuthSecretName = "cache auth" }, Want: `AuthSecretName "cache auth" must be 1-512 characters`},
 		{Name: "replica regions without a secret name", Mutate: func(p *RedisProps) { p.AuthSecretReplicaRegions = []string{"eu-west-1"} },
 			Want: "AuthSecretReplicaRegions needs AuthSecretName"},
@@ -519,4 +530,24 @@ func requiredProps() RedisProps {
 		Subnets:       &ec2.SubnetSelection{},
 		SecurityGroup: ec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("Sg"), jsii.String(cacheSG), nil),
 	}
+}
+
+func TestThePrimaryRotatesItsTokenAcrossItsRegions(t *testing.T) {
+	f := load(t)
+	assert.Nil(t, f.redis[defaultStack].Rotation)
+	assert.Nil(t, f.redis[secondaryStack].Rotation)
+	require.NotNil(t, f.redis[primaryStack].Rotation)
+	tpl := template(t, primaryStack)
+	cdktest.NoPanic(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::RotationSchedule"), &map[string]any{
+			"RotationRules": map[string]any{"ScheduleExpression": "rate(14 days)"}, "RotateImmediatelyOnUpdate": false,
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+			"Handler": "cache.handler",
+			"Environment": map[string]any{"Variables": map[string]any{
+				"REGIONS": "us-east-1,eu-west-1", "TAG_VALUE": secretName, "TAG_KEY": "stratus:cache-secret",
+				"REPLICATION_GROUP_ID": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^CacheReplicationGroup"))},
+			}},
+		})
+	})
 }

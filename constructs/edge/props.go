@@ -89,7 +89,9 @@ type EdgeProps struct {
 	OriginHeaderName string
 	// OriginHeaderValue is the header's value: a token or a
 	// `{{resolve:secretsmanager:<name>:SecretString:::}}` dynamic reference (by name, so it
-	// resolves to the us-east-1 replica). Never a literal.
+	// resolves to the us-east-1 replica). Never a literal. When the secret rotates
+	// (constructs/rotation), its function rewrites the header on the live distribution, which it
+	// finds by tag (ingress.Tag); a later deploy resolves the then-current value again.
 	OriginHeaderValue *string
 
 	// ApiPathPattern is the path pattern routed to the API origin.

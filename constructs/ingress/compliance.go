@@ -17,13 +17,12 @@ func suppress(resource constructs.IConstruct, reason string, ids ...string) {
 	cdknag.NagSuppressions_AddResourceSuppressions(resource, &rules, jsii.Bool(false))
 }
 
-// acceptByDesign records the findings the origin secret keeps on purpose.
+// acceptByDesign records the findings an origin secret without RotationDays keeps on purpose.
 func (o *OriginSecret) acceptByDesign() {
 	suppress(o.Secret.Node().DefaultChild(),
-		"The origin secret is resolved by CloudFormation at deploy time into both CloudFront's custom origin header "+
-			"(Edge stack) and every regional ALB listener rule; an automatic rotation would change the value behind both "+
-			"without updating either, and every API request would get 403 until all stacks were redeployed. It is rotated "+
-			"as a planned change instead: a new value, then the Edge and App stacks redeployed in one window.",
+		"RotationDays is 0: the owner chose not to rotate this origin secret automatically. Its value lives in "+
+			"CloudFront's origin header and every ALB listener rule, so rotating the secret alone would refuse every "+
+			"request; it is rotated as a planned change instead (a new value, then the Edge and App stacks redeployed).",
 		"AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled")
 }
 

@@ -178,6 +178,8 @@ func custom(t *testing.T) *fixture {
 				{Region: "eu-west-1", Key: kms.Key_FromKeyArn(s.stack, jsii.String("ReplicaKey"), jsii.String("arn:aws:kms:eu-west-1:"+account+":alias/stratus"))},
 				{Region: "us-west-2"},
 			}
+			p.RotationDays = 7
+			p.HeaderName = "X-Stratus-Origin"
 		}, func(p *LoadBalancerProps) {
 			p.CertificateNames = []string{"api.example.com"}
 			p.OriginHeaderName = "X-Stratus-Origin"
@@ -590,6 +592,8 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a secret name with a space", Mutate: func(p *OriginSecretProps) { p.Name = "stratus/prod origin" }, Want: `Name "stratus/prod origin" must be 1-512 characters`},
 		{Name: "a replica in the stack's own region", Mutate: func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: region}} }, Want: `ReplicaRegions[0].Region "us-east-1" is the stack's own region`},
 		{Name: "a malformed replica region", Mutate: func(p *OriginSecretProps) { p.ReplicaRegions = []Replica{{Region: "Ireland"}} }, Want: `ReplicaRegions[0].Region "Ireland" is not a region name`},
+		{Name: "a rotation period over a year", Mutate: func(p *OriginSecretProps) { p.RotationDays = 400 }, Want: "RotationDays 400 must be 0 (no rotation) or 1-365"},
+		{Name: "a negative rotation period", Mutate: func(p *OriginSecretProps) { p.RotationDays = -1 }, Want: "RotationDays -1 must be 0"},
 		{Name: "a replica region listed twice", Mutate: func(p *OriginSecretProps) {
 			p.ReplicaRegions = []Replica{{Region: "eu-west-1"}, {Region: "eu-west-1"}}
 		}, Want: `ReplicaRegions[1].Region "eu-west-1" is listed twice`},
@@ -630,4 +634,26 @@ func TestCfnLintIsClean(t *testing.T) {
 	defaults(t)
 	custom(t)
 	cdktest.NoFindings(t, gates.CfnLint, root)
+}
+
+func TestOriginSecretRotatesOnlyWhenAsked(t *testing.T) {
+	d, c := defaults(t), custom(t)
+	assert.Nil(t, d.secret.Rotation)
+	assert.Contains(t, d.raw, "AwsSolutions-SMG4", "an unrotated secret keeps its reasoned suppression")
+	assert.NotContains(t, d.raw, "AWS::SecretsManager::RotationSchedule")
+
+	require.NotNil(t, c.secret.Rotation)
+	assert.NotContains(t, c.raw, "AwsSolutions-SMG4", "a rotated secret needs no suppression")
+	cdktest.NoPanic(t, func() {
+		c.tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::RotationSchedule"), &map[string]any{
+			"RotationRules": map[string]any{"ScheduleExpression": "rate(7 days)"}, "RotateImmediatelyOnUpdate": false,
+		})
+		c.tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+			"Handler": "origin.handler",
+			"Environment": map[string]any{"Variables": map[string]any{
+				"REGIONS": "us-east-1,eu-west-1,us-west-2", "HEADER_NAME": "X-Stratus-Origin", "TAG_VALUE": secretID,
+				"TAG_KEY": "stratus:origin-secret",
+			}},
+		})
+	})
 }

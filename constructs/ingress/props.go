@@ -44,9 +44,19 @@ type OriginSecretProps struct {
 	// under the same name.
 	// Default: none.
 	ReplicaRegions []Replica
-	// Key encrypts the primary copy.
+	// Key encrypts the primary copy (and, with RotationDays, the rotation's logs: its policy must
+	// then let CloudWatch Logs use it).
 	// Default: a new customer key with rotation on, retained on delete.
 	Key kms.IKey
+	// RotationDays rotates the secret every that many days (limits.MinRotationDays to
+	// MaxRotationDays) with a constructs/rotation function, which updates the ALB listener rules
+	// and CloudFront distributions tagged rotation.OriginTagKey=Name (see Tag) in this region and
+	// every replica region; 0 never rotates it.
+	// Default: 0.
+	RotationDays int
+	// HeaderName is the header CloudFront sends the secret in; the rotation looks for it.
+	// Default: DefaultHeaderName.
+	HeaderName string
 }
 
 // Target is one service behind the ALB.
@@ -142,6 +152,9 @@ func (p OriginSecretProps) validate(stackRegion string) error {
 
 	if !limits.ValidSecretName(p.Name) {
 		add("Name %q must be %s (other stacks reference the secret by it)", p.Name, limits.SecretNameRule)
+	}
+	if p.RotationDays != 0 && (p.RotationDays < limits.MinRotationDays || p.RotationDays > limits.MaxRotationDays) {
+		add("RotationDays %d must be 0 (no rotation) or %d-%d", p.RotationDays, limits.MinRotationDays, limits.MaxRotationDays)
 	}
 	seen := map[string]bool{}
 	for i, r := range p.ReplicaRegions {

@@ -8,6 +8,9 @@ import (
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/constructs/rotation"
 )
 
 // secretLength is long enough that guessing is hopeless, alphanumeric so it travels in an HTTP
@@ -24,6 +27,15 @@ type OriginSecret struct {
 	Secret sm.ISecret
 	// Key encrypts the primary copy (the given key, or the one created here).
 	Key kms.IKey
+	// Rotation rotates the secret, or is nil when RotationDays is 0; alarm on its function's errors.
+	Rotation *rotation.Rotator
+}
+
+// Tag marks resource (the CfnLoadBalancer of an ALB or the CfnDistribution of a CloudFront
+// distribution: tagging the L2 would tag its listeners too, which take no tags) as one that uses
+// the origin secret named secretName, so the secret's rotation finds and updates it.
+func Tag(resource constructs.IConstruct, secretName string) {
+	awscdk.Tags_Of(resource).Add(jsii.String(rotation.OriginTagKey), jsii.String(secretName), nil)
 }
 
 // HeaderValue returns the CloudFormation dynamic reference that resolves, at deploy time, to the
@@ -66,7 +78,28 @@ func NewOriginSecret(scope constructs.Construct, id string, props OriginSecretPr
 		ReplicaRegions: &replicas,
 		RemovalPolicy:  awscdk.RemovalPolicy_RETAIN,
 	})
-	o.acceptByDesign()
+	if props.RotationDays > 0 {
+		regions := []string{concreteRegion(scope)}
+		for _, r := range props.ReplicaRegions {
+			regions = append(regions, r.Region)
+		}
+		// The rotation's log group is encrypted with the secret's key (a given key must already allow it).
+		keys.AllowCloudWatchLogs(o.Key)
+		header := props.HeaderName
+		if header == "" {
+			header = DefaultHeaderName
+		}
+		r, err := rotation.NewRotator(this, "Rotation", rotation.RotatorProps{
+			Kind: rotation.Origin, Secret: o.Secret, SecretKey: o.Key, Days: props.RotationDays, Regions: regions,
+			TagValue: props.Name, HeaderName: header,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("origin secret %s: %w", id, err)
+		}
+		o.Rotation = r
+	} else {
+		o.acceptByDesign()
+	}
 	return o, nil
 }
 
