@@ -109,7 +109,9 @@ func Read(dir string) ([]*Stage, error) {
 	if len(top.Stacks) > 0 {
 		top.Env = envName(top)
 		if top.Env == "" {
-			top.Env = "app"
+			// The app's own stacks (no stage, no environment tag) are the platform pipeline's,
+			// in the tooling account delivery.yaml names.
+			top.Env = "delivery"
 		}
 		stages = append(stages, top)
 	}
