@@ -42,7 +42,8 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 	for i, az := range region.AvailabilityZones {
 		azs[i] = az.Name
 	}
-	conn, target, err := newDatabase(stack, env, s, region.Name == env.PrimaryRegion, net.Network, azs, logRetention)
+	// The cluster's shape follows the home region, never primaryRegion: see HomeRegion.
+	conn, target, err := newDatabase(stack, env, s, region.Name == HomeRegion(env), net.Network, azs, logRetention)
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
 	}
@@ -54,9 +55,9 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 }
 
 // newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
-// Global Database secondary outside the primary region). Whichever it is, the services get its
-// connection.
-func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, primary bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, databaseTarget, error) {
+// Global Database secondary outside the home region, whichever region writes today). Whichever
+// it is, the services get its connection.
+func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, home bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, databaseTarget, error) {
 	db := env.Database
 	id := naming.Pascal(s.Name) + "Database"
 	name := s.DatabaseName()
@@ -96,7 +97,7 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	if db.GlobalDatabase {
 		props.GlobalClusterIdentifier = GlobalClusterID(env, s.Name)
 	}
-	if db.GlobalDatabase && !primary {
+	if db.GlobalDatabase && !home {
 		secondary := props.SecondaryProps()
 		secondary.Readers = &db.SecondaryReaders
 		sec, err := database.NewAuroraSecondary(stack, id, secondary)
