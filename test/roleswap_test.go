@@ -126,6 +126,7 @@ func TestRoleSwapReplacesNoStatefulResource(t *testing.T) {
 				require.NoError(t, err)
 				got := statefulResources(swapped, env.Name)
 				assertSameStateful(t, want, got)
+				assertHostsFollowWriter(t, swapped, env)
 			})
 		}
 	}
@@ -153,4 +154,30 @@ func assertSameStateful(t *testing.T, before, after map[string]statefulResource)
 		_, ok := before[k]
 		assert.True(t, ok, "%s (%s) is new: CloudFormation would create it (its name may already exist)", k, a.typ)
 	}
+}
+
+// assertHostsFollowWriter checks that the deploy after a role change moves DB_HOST: the cluster
+// (writer) endpoint in primaryRegion, the reader endpoint (write forwarding) elsewhere.
+func assertHostsFollowWriter(t *testing.T, a *Assembly, env *config.Environment) {
+	t.Helper()
+	checked := 0
+	for name, tpl := range a.Templates {
+		if tpl.Env == nil || tpl.Env.Name != env.Name {
+			continue
+		}
+		for svc, c := range mainContainers(tpl) {
+			host := jsonOf(c.env["DB_HOST"])
+			if c.env["DB_HOST"] == nil {
+				continue
+			}
+			checked++
+			if tpl.Region == env.PrimaryRegion {
+				assert.Contains(t, host, "EndpointAddress", "%s %s: DB_HOST is the writer", name, svc)
+				assert.NotContains(t, host, "ReadEndpoint", "%s %s: DB_HOST is the writer", name, svc)
+			} else {
+				assert.Contains(t, host, "ReadEndpointAddress", "%s %s: DB_HOST is the local reader", name, svc)
+			}
+		}
+	}
+	assert.Positive(t, checked, "no service with a database to check")
 }
