@@ -45,7 +45,7 @@ place = if diff -rq -x examples $(call staging,$(1)) $(1) >/dev/null 2>&1; then 
 # seeds writes into what synth replaces: one at a time (make test stages both side by side).
 .NOTPARALLEL:
 
-.PHONY: synth seeds assemblies test vet unit sample gates lint bench clean deps diagram cost
+.PHONY: synth seeds assemblies test vet unit pyunit sample gates lint bench clean deps diagram cost
 
 synth: deps
 	@$(call stage,$(OUT),$(CONTEXT))
@@ -53,7 +53,7 @@ synth: deps
 
 # make test's synth of config/ and config/examples: the two staged side by side (each is mostly one
 # Node process), then placed, so the unit tests and the gates read exactly what this run made.
-test: deps lint vet assemblies unit sample
+test: deps lint vet assemblies unit pyunit sample
 	go run ./tools/gates $(OUT)
 	$(if $(ENV)$(CONFIG_DIR),@echo 'diagram and cost not checked: the committed outputs cover all shipped configs',go run ./tools/diagram -check $(ASSEMBLIES))
 	$(if $(ENV)$(CONFIG_DIR),@true,go run ./tools/cost -check $(ASSEMBLIES))
@@ -106,6 +106,11 @@ unit: deps
 	@echo '$(share)CDK_VALIDATION=false go test -v ./...'
 	@mkdir -p .make && $(share)CDK_VALIDATION=false go test -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
 	@grep -E '^(ok|FAIL|\?) |^mutants: ' .make/unit.log
+
+# The Python handlers of custom resources (the database users function): their own unit tests,
+# with fakes for the AWS APIs, on the machine's python3 (no packages needed).
+pyunit:
+	cd constructs/database/users && python3 -B -m unittest -q
 
 # The sample service is a module of its own (its image builds from its folder alone).
 sample:
