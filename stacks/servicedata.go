@@ -97,6 +97,9 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	if db.GlobalDatabase {
 		props.GlobalClusterIdentifier = GlobalClusterID(env, s.Name)
 	}
+	// Every client authenticates with IAM, in every region: the home cluster creates their users
+	// (they replicate to the secondaries with the data) and hands out no master secret.
+	props.Users = databaseUsers(env, s.Name)
 	if db.GlobalDatabase && !r.home {
 		secondary := props.SecondaryProps()
 		secondary.Readers = &db.SecondaryReaders
@@ -110,6 +113,10 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	if err != nil {
 		return nil, databaseTarget{}, err
 	}
+	// Service stacks deployed before IAM authentication import the master secret and its key:
+	// the exports stay, or deploying this stack first would delete exports still in use.
+	stack.ExportValue(c.Secret.SecretArn(), nil)
+	stack.ExportValue(c.Key.KeyArn(), nil)
 	conn := c.Connection
 	if db.GlobalDatabase {
 		conn = followWriter(stack, conn, r, c.Endpoint, c.ReaderEndpoint)
@@ -136,4 +143,17 @@ func followWriter(stack awscdk.Stack, conn *database.Connection, r role, writer,
 		out.Host = writer
 	}
 	return &out
+}
+
+// databaseUsers are the database users of owner's database: the services that use it (itself
+// and those sharing it), each connecting as its own name (the service construct's default
+// DatabaseUser).
+func databaseUsers(env *config.Environment, owner string) []string {
+	var users []string
+	for _, svc := range env.Services {
+		if svc.Database != config.EngineNone && svc.DatabaseOwner() == owner {
+			users = append(users, svc.Name)
+		}
+	}
+	return users
 }

@@ -41,7 +41,7 @@ func addUsers(scope constructs.Construct, cluster rds.DatabaseCluster, key kms.I
 		LogGroupName:  jsii.String(usersLogGroupName(identifier)),
 		EncryptionKey: key,
 		Retention:     p.LogRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY, // deploy-time logs, no data
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN, // kept like every log: what ran against the database
 	})
 	sg := ec2.NewSecurityGroup(this, jsii.String("SecurityGroup"), &ec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
