@@ -108,10 +108,10 @@ func addUsers(scope constructs.Construct, cluster rds.DatabaseCluster, key kms.I
 	})
 	// The Data API needs the writer instance, not only the cluster the ARN already orders.
 	res := cr.Node().DefaultChild().(awscdk.CfnResource)
-	for _, id := range []string{"Writer"} {
-		res.AddDependency(cluster.Node().FindChild(jsii.String(id)).Node().DefaultChild().(awscdk.CfnResource))
-	}
-	res.AddDependency(policy.Node().DefaultChild().(awscdk.CfnResource))
+	res.AddResourceDependency(cluster.Node().FindChild(jsii.String("Writer")).Node().DefaultChild().(awscdk.CfnResource),
+		jsii.String("the Data API runs the SQL on the writer instance"))
+	res.AddResourceDependency(policy.Node().DefaultChild().(awscdk.CfnResource),
+		jsii.String("the function needs its grants when CloudFormation invokes it"))
 	suppressUsersFunction(fn, role)
 	return cr, nil
 }
