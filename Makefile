@@ -45,7 +45,7 @@ place = if diff -rq -x examples $(call staging,$(1)) $(1) >/dev/null 2>&1; then 
 # seeds writes into what synth replaces: one at a time (make test stages both side by side).
 .NOTPARALLEL:
 
-.PHONY: synth seeds assemblies test vet unit sample rotation gates lint bench clean deps diagram cost
+.PHONY: synth seeds assemblies test vet unit python sample gates lint bench clean deps diagram cost
 
 synth: deps
 	@$(call stage,$(OUT),$(CONTEXT))
@@ -53,7 +53,7 @@ synth: deps
 
 # make test's synth of config/ and config/examples: the two staged side by side (each is mostly one
 # Node process), then placed, so the unit tests and the gates read exactly what this run made.
-test: deps lint vet assemblies unit sample rotation
+test: deps lint vet assemblies unit python sample
 	go run ./tools/gates $(OUT)
 	$(if $(ENV)$(CONFIG_DIR),@echo 'diagram and cost not checked: the committed outputs cover all shipped configs',go run ./tools/diagram -check $(ASSEMBLIES))
 	$(if $(ENV)$(CONFIG_DIR),@true,go run ./tools/cost -check $(ASSEMBLIES))
@@ -107,14 +107,16 @@ unit: deps
 	@mkdir -p .make && $(share)CDK_VALIDATION=false go test -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
 	@grep -E '^(ok|FAIL|\?) |^mutants: ' .make/unit.log
 
+# The Lambda handlers are Python, deployed from their folders with no build step: the database
+# users function and the secret rotations. Their unit tests use in-memory fakes of the AWS APIs
+# and the machine's python3 (no packages needed).
+python:
+	cd constructs/database/users && python3 -B -m unittest -q
+	cd constructs/rotation && python3 -B -m unittest discover -q -s tests -t tests
+
 # The sample service is a module of its own (its image builds from its folder alone).
 sample:
 	cd sample/service && go vet ./... && go test ./...
-
-# The secret rotation functions are Python (run by Lambda from their folder, no build step); their
-# unit tests use in-memory fakes of the AWS APIs.
-rotation:
-	cd constructs/rotation && python3 -B -m unittest discover -s tests -t tests
 
 # The seed variants (config/examples) are shipped configs too: synthesized with validation into
 # $(OUT)/examples, where the gates check them with everything else.

@@ -20,20 +20,33 @@ import (
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
-// DataStack holds one region's shared stateful resources: the cache and, in the primary region,
-// the CloudFront origin secret. The services' databases are in ServiceData stacks. Both are
+// DataStack holds one region's shared stateful resources: the cache and, in the home region
+// (HomeRegion), the CloudFront origin secret. The services' databases are in ServiceData stacks. Both are
 // separate from the App and Service stacks so the stateless tier can be destroyed and rebuilt
 // without touching data.
 type DataStack struct {
 	awscdk.Stack
 	Cache *cache.Redis
-	// OriginSecret is the CloudFront origin secret, created in the primary region only.
+	// OriginSecret is the CloudFront origin secret, created in the home region only.
 	OriginSecret *ingress.OriginSecret
 	// CacheAlarms watch the cache (operations.go).
 	CacheAlarms *alarms.Alarms
 	// RotationAlarms watch the secret rotations made here (nil when none is).
 	RotationAlarms *alarms.Alarms
 }
+
+// HomeRegion is the region that owns an environment's cross-region resources for their whole
+// life: the Aurora global clusters (and the clusters that created them, with the master
+// secrets), the cache's Global Datastore and the CloudFront origin secret. It is the first
+// region listed under `regions`, not primaryRegion: after a switchover or failover AWS has moved
+// the writer, and the templates must keep describing the resources where they were created —
+// a home that followed primaryRegion would make CloudFormation create, in the new writer region,
+// a global cluster, a Global Datastore and a secret whose names already exist there. Which
+// region writes is an AWS runtime fact the services follow through the global writer endpoint
+// (docs/multi-region.md); primaryRegion only chooses where DNS failover sends traffic and
+// which region runs at full capacity. Reordering `regions` moves the home: never do it on a
+// deployed environment.
+func HomeRegion(env *config.Environment) string { return env.Regions[0].Name }
 
 // Deterministic names other regions use instead of cross-region references.
 
@@ -57,7 +70,7 @@ func NewDataStack(scope constructs.Construct, env *config.Environment, region co
 	stack := newStack(scope, "Data", env, region,
 		fmt.Sprintf("Stratus %s shared data in %s: cache, keys and secrets", env.Name, region.Name))
 	d := &DataStack{Stack: stack}
-	primary := region.Name == env.PrimaryRegion
+	home := region.Name == HomeRegion(env)
 	where := fmt.Sprintf("%s: regions %s", env.File, region.Name)
 	logRetention, err := retentionDays(env.App.LogRetentionDays)
 	if err != nil {
@@ -66,7 +79,7 @@ func NewDataStack(scope constructs.Construct, env *config.Environment, region co
 	if err := d.addCache(env, region, net, logRetention); err != nil {
 		return nil, fmt.Errorf("%s: cache: %w", where, err)
 	}
-	if primary {
+	if home {
 		if err := d.addOriginSecret(env); err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -95,11 +108,13 @@ func (d *DataStack) addCache(env *config.Environment, region config.Region, net 
 	if c.GlobalDatastore {
 		suffix := fmt.Sprintf("stratus-%s", env.Name)
 		props.AuthSecretName = CacheAuthSecretName(env)
-		if region.Name == env.PrimaryRegion {
+		// The home region created the Global Datastore and keeps owning it (and its id prefix)
+		// after a failover promotes another region's cache.
+		if region.Name == HomeRegion(env) {
 			props.GlobalDatastoreSuffix = suffix
 			props.AuthSecretReplicaRegions = otherRegions(env)
 		} else {
-			id, err := cache.GlobalDatastoreID(env.PrimaryRegion, suffix)
+			id, err := cache.GlobalDatastoreID(HomeRegion(env), suffix)
 			if err != nil {
 				return err
 			}
@@ -130,11 +145,11 @@ func (d *DataStack) addOriginSecret(env *config.Environment) error {
 	return err
 }
 
-// otherRegions lists env's regions other than the primary, in config order.
+// otherRegions lists env's regions other than the home region, in config order.
 func otherRegions(env *config.Environment) []string {
 	var out []string
 	for _, r := range env.Regions {
-		if r.Name != env.PrimaryRegion {
+		if r.Name != HomeRegion(env) {
 			out = append(out, r.Name)
 		}
 	}

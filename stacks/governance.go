@@ -39,8 +39,11 @@ func VaultName(env *config.Environment, region string) string {
 func NewGovernanceStack(scope constructs.Construct, env *config.Environment, region string) (*GovernanceStack, error) {
 	g := env.Governance
 	primary := region == env.PrimaryRegion
+	// The account trail and the recording of global resources stay where they were created,
+	// whichever region writes today (HomeRegion): moving them would recreate named resources.
+	home := region == HomeRegion(env)
 	ownRegion := slices.ContainsFunc(env.Regions, func(r config.Region) bool { return r.Name == region })
-	if !g.Backup.Enabled && (!ownRegion || !g.AwsConfig.Enabled && !(primary && g.CloudTrail.Enabled)) {
+	if !g.Backup.Enabled && (!ownRegion || !g.AwsConfig.Enabled && !(home && g.CloudTrail.Enabled)) {
 		return nil, nil
 	}
 	stack := newStack(scope, "Governance", env, config.Region{Name: region},
@@ -48,7 +51,7 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 	out := &GovernanceStack{Stack: stack}
 	wrap := func(err error) error { return fmt.Errorf("%s: governance (%s): %w", env.File, region, err) }
 	var err error
-	if primary && g.CloudTrail.Enabled {
+	if home && g.CloudTrail.Enabled {
 		logRetention, err := retentionDays(g.CloudTrail.LogRetentionDays)
 		if err != nil {
 			return nil, wrap(err)
@@ -62,7 +65,7 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 	}
 	if ownRegion && g.AwsConfig.Enabled {
 		if out.Recorder, err = audit.NewRecorder(stack, "Config", audit.RecorderProps{
-			IncludeGlobalResourceTypes: primary, RetentionDays: g.AwsConfig.RetentionDays, RuleNamePrefix: "stratus-" + env.Name + "-",
+			IncludeGlobalResourceTypes: home, RetentionDays: g.AwsConfig.RetentionDays, RuleNamePrefix: "stratus-" + env.Name + "-",
 		}); err != nil {
 			return nil, wrap(err)
 		}

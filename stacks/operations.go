@@ -351,7 +351,7 @@ func regionAlarmNames(env *config.Environment, region string) (paging, data []st
 		paging = append(paging, p+"-"+limits.ServiceUnhealthy.Name, p+"-availability-fastBurn", p+"-latency-fastBurn")
 		if s.OwnsDatabase() {
 			data = append(data, p+"-databaseCpu", p+"-databaseConnections", p+"-databaseFreeableMemory")
-			if env.Database.GlobalDatabase && region != env.PrimaryRegion && s.Database == config.EngineAuroraPostgres {
+			if env.Database.GlobalDatabase && region != HomeRegion(env) && s.Database == config.EngineAuroraPostgres {
 				data = append(data, p+"-globalDatabaseLag")
 			}
 		}

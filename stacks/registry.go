@@ -39,7 +39,7 @@ func NewRegistryStack(scope constructs.Construct, env *config.Environment, regio
 	}
 	// Replication creates a missing destination repository with ECR's defaults, so the primary
 	// configures it only after the other regions' Registry stacks exist (see the stage).
-	if others := otherRegions(env); region.Name == env.PrimaryRegion && len(others) > 0 {
+	if others := otherRegions(env); region.Name == HomeRegion(env) && len(others) > 0 {
 		if _, err := registry.NewReplication(stack, "ImageReplication", registry.ReplicationProps{
 			DestinationRegions: others, RepositoryPrefixes: []string{env.Name + "/"},
 		}); err != nil {

@@ -42,7 +42,8 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 	for i, az := range region.AvailabilityZones {
 		azs[i] = az.Name
 	}
-	conn, target, err := newDatabase(stack, env, s, region.Name == env.PrimaryRegion, net.Network, azs, logRetention)
+	// The cluster's shape follows the home region, never primaryRegion: see HomeRegion.
+	conn, target, err := newDatabase(stack, env, s, role{home: region.Name == HomeRegion(env), primary: region.Name == env.PrimaryRegion}, net.Network, azs, logRetention)
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
 	}
@@ -54,9 +55,9 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 }
 
 // newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
-// Global Database secondary outside the primary region). Whichever it is, the services get its
-// connection.
-func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, primary bool, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, databaseTarget, error) {
+// Global Database secondary outside the home region, whichever region writes today). Whichever
+// it is, the services get its connection.
+func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, r role, n *network.Network, azs []string, logRetention logs.RetentionDays) (*database.Connection, databaseTarget, error) {
 	db := env.Database
 	id := naming.Pascal(s.Name) + "Database"
 	name := s.DatabaseName()
@@ -96,18 +97,63 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	if db.GlobalDatabase {
 		props.GlobalClusterIdentifier = GlobalClusterID(env, s.Name)
 	}
-	if db.GlobalDatabase && !primary {
+	// Every client authenticates with IAM, in every region: the home cluster creates their users
+	// (they replicate to the secondaries with the data) and hands out no master secret.
+	props.Users = databaseUsers(env, s.Name)
+	if db.GlobalDatabase && !r.home {
 		secondary := props.SecondaryProps()
 		secondary.Readers = &db.SecondaryReaders
 		sec, err := database.NewAuroraSecondary(stack, id, secondary)
 		if err != nil {
 			return nil, databaseTarget{}, err
 		}
-		return sec.Connection, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: sec.ClusterIdentifier, Readers: db.SecondaryReaders, Secondary: true}, nil
+		return followWriter(stack, sec.Connection, r, sec.Endpoint, sec.ReaderEndpoint), databaseTarget{Dimension: "DBClusterIdentifier", Identifier: sec.ClusterIdentifier, Readers: db.SecondaryReaders, Secondary: true}, nil
 	}
 	c, err := database.NewAuroraPostgres(stack, id, props)
 	if err != nil {
 		return nil, databaseTarget{}, err
 	}
-	return c.Connection, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers}, nil
+	// Service stacks deployed before IAM authentication import the master secret and its key:
+	// the exports stay, or deploying this stack first would delete exports still in use.
+	stack.ExportValue(c.Secret.SecretArn(), nil)
+	stack.ExportValue(c.Key.KeyArn(), nil)
+	conn := c.Connection
+	if db.GlobalDatabase {
+		conn = followWriter(stack, conn, r, c.Endpoint, c.ReaderEndpoint)
+	}
+	return conn, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers}, nil
+}
+
+// role is what a region is to a Global Database: its home (where the global cluster and the
+// master secret were created, fixed: HomeRegion) and whether it is primaryRegion (where the
+// writer is after the last switchover or failover the configuration records).
+type role struct{ home, primary bool }
+
+// followWriter points a Global Database member's clients at the endpoint that takes their
+// writes in the region's current role: the cluster (writer) endpoint where primaryRegion is,
+// the reader endpoint elsewhere (writes are forwarded to the writer where write forwarding is
+// on; see docs/multi-region.md). Both hostnames are exported whatever the role, so the deploy
+// after a role change switches the services' DB_HOST without deleting an export still in use.
+func followWriter(stack awscdk.Stack, conn *database.Connection, r role, writer, reader *string) *database.Connection {
+	stack.ExportValue(writer, nil)
+	stack.ExportValue(reader, nil)
+	out := *conn
+	out.Host = reader
+	if r.primary {
+		out.Host = writer
+	}
+	return &out
+}
+
+// databaseUsers are the database users of owner's database: the services that use it (itself
+// and those sharing it), each connecting as its own name (the service construct's default
+// DatabaseUser).
+func databaseUsers(env *config.Environment, owner string) []string {
+	var users []string
+	for _, svc := range env.Services {
+		if svc.Database != config.EngineNone && svc.DatabaseOwner() == owner {
+			users = append(users, svc.Name)
+		}
+	}
+	return users
 }

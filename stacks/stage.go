@@ -104,13 +104,13 @@ func (s *EnvironmentStage) build() error {
 		return err
 	}
 
-	primary := primaryFirst(env)
+	primary := homeFirst(env)
 	if s.Data, err = perRegion(primary, func(r config.Region) (*DataStack, error) {
 		return NewDataStack(s.Stage, env, r, s.Networks[r.Name])
 	}); err != nil {
 		return err
 	}
-	primaryData := s.Data[env.PrimaryRegion]
+	primaryData := s.Data[HomeRegion(env)] // the home region's: see HomeRegion
 	for _, region := range primary[1:] {
 		// The primary's secret replicas use this region's secrets key (Network stack); this
 		// region's cache joins the primary's Global Datastore.
@@ -137,7 +137,7 @@ func (s *EnvironmentStage) build() error {
 		return err
 	}
 	for _, region := range primary[min(1, len(primary)):] {
-		s.Registries[env.PrimaryRegion].AddStackDependency(s.Registries[region.Name].Stack,
+		s.Registries[HomeRegion(env)].AddStackDependency(s.Registries[region.Name].Stack,
 			jsii.String("replication must find the repositories it replicates into"))
 	}
 
@@ -183,7 +183,7 @@ func (s *EnvironmentStage) buildGovernance() error {
 
 // buildServiceData adds region's ServiceData stacks, one per database-owning service. Outside
 // the primary region each waits for the same service's stack in the primary region, where a
-// Global Database's global cluster is created. The primary region is built first (primaryFirst).
+// Global Database's global cluster is created. The home region is built first (homeFirst).
 func (s *EnvironmentStage) buildServiceData(region config.Region) (map[string]*ServiceDataStack, error) {
 	env := s.Config
 	out := map[string]*ServiceDataStack{}
@@ -198,8 +198,8 @@ func (s *EnvironmentStage) buildServiceData(region config.Region) (map[string]*S
 			continue
 		}
 		tagForBackup(st.Stack, env, region.Name, svc)
-		if region.Name != env.PrimaryRegion {
-			if p := s.ServiceData[env.PrimaryRegion][svc.Name]; p != nil {
+		if region.Name != HomeRegion(env) {
+			if p := s.ServiceData[HomeRegion(env)][svc.Name]; p != nil {
 				st.AddStackDependency(p.Stack, jsii.String("a secondary cluster joins the primary's global cluster"))
 			}
 		}
@@ -240,18 +240,8 @@ func perRegion[T any](regions []config.Region, build func(config.Region) (T, err
 	return out, errors.Join(errs...)
 }
 
-// primaryFirst returns env's regions with the primary region first.
-func primaryFirst(env *config.Environment) []config.Region {
-	out := make([]config.Region, 0, len(env.Regions))
-	for _, r := range env.Regions {
-		if r.Name == env.PrimaryRegion {
-			out = append([]config.Region{r}, out...)
-		} else {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+// homeFirst returns env's regions with the home region (HomeRegion, the first listed) first.
+func homeFirst(env *config.Environment) []config.Region { return env.Regions }
 
 // StageID turns "prod" into "Prod"; stack names then read "Prod-Network-us-east-1".
 func StageID(envName string) string { return naming.Pascal(envName) }

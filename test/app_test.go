@@ -108,14 +108,16 @@ func checkCredentials(c *C, a *Assembly) {
 			}
 			assert.Contains(c, env, "DB_HOST", id)
 			assert.Contains(c, env, "DB_IAM_USER", id)
-			// A writer takes the secret's user and password, a matching pair; a Global Database
-			// secondary is read-only and reached with IAM authentication as the service's own user.
-			if ownsWriter(tpl.Env, tpl.Region, ownerEngine(tpl.Env, s)) {
+			// An RDS instance gives its services the secret's user and password, a matching pair;
+			// Aurora, in every region, is reached with IAM authentication as the service's own user
+			// (created by the platform), and the master secret never reaches a service.
+			if ownerEngine(tpl.Env, s) == config.EnginePostgres {
 				assert.Contains(c, secrets, "DB_USER", "%s: DB_USER is not an ECS secret", id)
 				assert.Contains(c, secrets, "DB_PASSWORD", "%s: DB_PASSWORD is not an ECS secret", id)
 				assert.NotContains(c, env, "DB_USER", id)
 			} else {
-				assert.NotContains(c, secrets, "DB_PASSWORD", "%s: a secondary region's service gets password credentials", id)
+				assert.NotContains(c, secrets, "DB_PASSWORD", "%s: an Aurora client gets password credentials", id)
+				assert.NotContains(c, secrets, "DB_USER", "%s: an Aurora client gets the master user", id)
 				assert.Contains(c, env, "DB_USER", id)
 			}
 		}
@@ -172,7 +174,9 @@ var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegm
 var managedPolicies = []string{"service-role/AmazonRDSEnhancedMonitoringRole", "service-role/AWSLambdaBasicExecutionRole",
 	// AWS Config's recorder role and AWS Backup's selection role (issue 15): AWS keeps them in step
 	// with every resource type those services record, back up and restore.
-	"service-role/AWS_ConfigRole", "service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores"}
+	"service-role/AWS_ConfigRole", "service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores",
+	// The database users function (issue 16) attaches to the VPC and writes its logs.
+	"service-role/AWSLambdaVPCAccessExecutionRole"}
 
 // checkLeastPrivilege: no IAM statement grants every action or uses NotAction/NotResource, a
 // statement on every resource holds only unscopable actions, and a role's managed policies are

@@ -44,7 +44,9 @@ func ownedDatabases(env *config.Environment, engine config.DatabaseEngine) []str
 // without a Global Database, only the primary region for a Global Database (its secondaries
 // are read-only and reached with IAM authentication).
 func ownsWriter(env *config.Environment, region string, engine config.DatabaseEngine) bool {
-	return engine == config.EnginePostgres || region == env.PrimaryRegion || !env.Database.GlobalDatabase
+	// The home region (the first listed) holds each global cluster's original writer, whichever
+	// region writes today (stacks.HomeRegion).
+	return engine == config.EnginePostgres || region == env.Regions[0].Name || !env.Database.GlobalDatabase
 }
 
 // regionDatabases counts the databases env's Data stack in region holds: all and with a writer.

@@ -48,6 +48,9 @@ type AuroraPostgres struct {
 	LogGroup logs.ILogGroup
 	// RotationSecurityGroup is the secret-rotation function's security group.
 	RotationSecurityGroup ec2.ISecurityGroup
+	// Users is the custom resource that creates Props.Users, or nil without users; clients
+	// that connect at start-up should depend on it.
+	Users awscdk.CustomResource
 }
 
 // NewAuroraPostgres builds the cluster, or returns every problem with props.
@@ -64,8 +67,11 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 		identifier = physicalName(this)
 	}
 
-	key := newKey(this, "Aurora PostgreSQL cluster "+identifier+": storage, Performance Insights, master secret and logs",
-		[]string{logGroupName("cluster", identifier, "postgresql")})
+	logNames := []string{logGroupName("cluster", identifier, "postgresql")}
+	if len(p.Users) > 0 {
+		logNames = append(logNames, usersLogGroupName(identifier))
+	}
+	key := newKey(this, "Aurora PostgreSQL cluster "+identifier+": storage, Performance Insights, master secret and logs", logNames)
 	groups := newLogGroups(this, "cluster", identifier, []string{"postgresql"}, key, p.LogRetention)
 	engine := rds.DatabaseClusterEngine_AuroraPostgres(&rds.AuroraPostgresClusterEngineProps{
 		Version: auroraVersions[p.EngineVersion](),
@@ -110,6 +116,8 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 		RemovalPolicy:              p.RemovalPolicy,
 		Writer:                     writer,
 		Readers:                    &readers,
+		// The users custom resource runs its SQL through the Data API.
+		EnableDataApi: jsii.Bool(len(p.Users) > 0),
 	}
 	if sv2 := p.ServerlessV2; sv2 != nil {
 		clusterProps.ServerlessV2MinCapacity = jsii.Number(sv2.MinACU)
@@ -147,6 +155,14 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 	a.ClusterIdentifier = cluster.ClusterIdentifier()
 	a.ClusterResourceId = cluster.ClusterResourceIdentifier()
 	a.Connection = &Connection{Host: a.Endpoint, Port: Port, DatabaseName: p.DatabaseName, Secret: a.Secret, ResourceId: a.ClusterResourceId}
+	if len(p.Users) > 0 {
+		users, err := addUsers(this, cluster, key, identifier, p)
+		if err != nil {
+			return nil, fmt.Errorf("aurora postgres %s: users function: %w", id, err)
+		}
+		a.Users = users
+		a.Connection.Secret = nil // clients authenticate with IAM as their user
+	}
 	return a, nil
 }
 

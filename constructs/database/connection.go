@@ -21,8 +21,9 @@ type Connection struct {
 	Port int
 	// DatabaseName is the database to connect to.
 	DatabaseName string
-	// Secret holds the master credentials ("username", "password", …); nil where the database
-	// has none of its own (an Aurora secondary: clients there authenticate with IAM).
+	// Secret holds the master credentials ("username", "password", …); nil where clients
+	// authenticate with IAM: an Aurora secondary (no credentials of its own) and an Aurora
+	// cluster that creates its clients' users (AuroraPostgresProps.Users).
 	Secret sm.ISecret
 	// ResourceId is the DbClusterResourceId or DbiResourceId that rds-db:connect ARNs name.
 	ResourceId *string

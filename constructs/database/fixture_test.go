@@ -98,6 +98,7 @@ const (
 	stackSecondary         = "Secondary"         // AuroraSecondary defaults
 	stackSecondaryVariant  = "SecondaryVariant"  // Serverless v2 readers, snapshot, other windows
 	stackSecondaryHeadless = "SecondaryHeadless" // no readers, no deletion protection
+	stackPrimaryUsers      = "PrimaryUsers"      // a Global Database primary creating its IAM users
 	stackInstance          = "Instance"          // PostgresInstance defaults
 	stackInstanceVariant   = "InstanceVariant"   // provisioned IOPS, single-AZ, snapshot, PG 17
 	// stackNetwork holds only a database security group, used by PrimaryGlobal and
@@ -158,6 +159,9 @@ func build(app awscdk.App, dir string) (*fixture, error) {
 			p.InstanceClass, p.Readers, p.GlobalClusterIdentifier = "db.r6g.xlarge", ptr(2), "stratus-prod-orders"
 			p.BackupRetentionDays, p.BackupWindow = 35, "02:00-02:30"
 			p.SecurityGroup = otherStackSG
+		})),
+		add("AuroraPostgres", stackPrimaryUsers, "us-east-1", primary(func(p *AuroraPostgresProps) {
+			p.GlobalClusterIdentifier, p.Users = "stratus-prod-orders", []string{"orders", "billing-api"}
 		})),
 		add("AuroraPostgres", stackPrimaryDev, "us-east-1", primary(func(p *AuroraPostgresProps) {
 			p.ServerlessV2, p.Readers = &ServerlessV2Capacity{MinACU: 0.5, MaxACU: 8}, ptr(0)

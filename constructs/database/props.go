@@ -102,6 +102,14 @@ type AuroraPostgresProps struct {
 	// against replacing a database by accident.
 	// Default: derived from the construct path (unique per stack and id), e.g. "primary-orders-518256e4" for id "Orders" in stack "Primary".
 	ClusterIdentifier string
+	// Users are the database users ([a-z][a-z0-9_-]{0,62}) the construct creates at deploy time
+	// for its clients: LOGIN roles with rds_iam (IAM authentication only, no password) that may
+	// use and create objects in the database's public schema. A custom resource runs the
+	// statements through the RDS Data API (enabled on the cluster for it) with the master
+	// secret; they are idempotent, and users are never dropped. With users, Connection carries
+	// no secret: clients authenticate with IAM, in every region of a Global Database alike.
+	// Default: none (clients get the master secret in Connection).
+	Users []string
 }
 
 // AuroraSecondaryProps configures an AuroraSecondary cluster. The primary's stack must deploy
@@ -297,6 +305,11 @@ func (p AuroraPostgresProps) validate() error {
 	}
 	if p.ClusterIdentifier != "" {
 		v.identifier("ClusterIdentifier", p.ClusterIdentifier, rdsIdentifier)
+	}
+	for _, u := range p.Users {
+		if !userPattern.MatchString(u) {
+			v.add("Users: %q must match %s", u, userPattern)
+		}
 	}
 	return v.err()
 }

@@ -62,6 +62,9 @@ var (
 	// rdsIdentifier is a cluster or instance identifier as RDS stores it (lowercase), which is
 	// also how it appears in the names of the exported log groups.
 	rdsIdentifier = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	// userPattern is a database user the users function accepts: service and database names,
+	// nothing a quoted SQL identifier or literal would need to escape (the function checks it too).
+	userPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 )
 
 // monitoringIntervals are the enhanced-monitoring granularities RDS accepts (0, off, is not offered).
