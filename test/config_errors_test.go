@@ -49,17 +49,15 @@ func (b *binary) build(t testing.TB, dir, name string) string {
 			b.err = fmt.Errorf("go run -exec echo ./%s printed %q, not an executable's path", dir, out)
 			return
 		}
-		// A link of its own: another go command (a helper's build, cdk synth) may replace or
-		// trim the cache entry while the tests run it.
+		// A copy of its own (not a link to the same file): another go command (cdk synth, a
+		// parallel build) may rewrite or trim the cache entry while the tests run it.
 		tmp, err := os.MkdirTemp("", "stratus-"+name+"-*")
 		if err != nil {
 			b.err = err
 			return
 		}
 		b.path = filepath.Join(tmp, name)
-		if err := os.Link(cached, b.path); err != nil {
-			b.err = copyFile(cached, b.path)
-		}
+		b.err = copyFile(cached, b.path)
 	})
 	require.NoError(t, b.err)
 	return b.path
@@ -120,7 +118,7 @@ func assertCleanFailure(t *testing.T, err error, stderr string, want ...string) 
 	t.Helper()
 	require.Error(t, err, "the app succeeded; stderr:\n%s", stderr)
 	for _, w := range want {
-		assert.Equal(t, 1, strings.Count(stderr, w), "stderr holds %q once:\n%s", w, stderr)
+		assert.Equal(t, 1, strings.Count(stderr, w), "stderr holds %q once (the app ended with %v):\n%s", w, err, stderr)
 	}
 	for _, trace := range []string{"goroutine ", "panic:", "jsii", "at Object.", ".go:"} {
 		assert.NotContains(t, stderr, trace, "stderr shows no stack trace")
