@@ -36,10 +36,11 @@ stage = rm -rf $(call staging,$(1)) && mkdir -p .make && \
 	echo 'CDK_VALIDATION=true $(CDK) synth --quiet --output $(call staging,$(1))$(if $(strip $(2)), $(strip $(2)))   \# then moved to $(1)' && \
 	CDK_VALIDATION=true $(CDK) synth --quiet --output $(call staging,$(1)) $(2) 2>&1 | $(call quiet,$(1)) && \
 	go run ./tools/gates -stamp $(call staging,$(1))
-# When the new output equals what is in place, file for file (cdk.out/examples apart: it is placed
-# on its own), the old folder stays with its file times, so Go's test cache still knows the
-# assembly the tests read.
-place = if diff -rq -x examples $(call staging,$(1)) $(1) >/dev/null 2>&1; then rm -rf $(call staging,$(1)); \
+# When the new stamp equals the one in place and the folder in place still holds what that stamp
+# recorded (the same files, byte for byte, but for jsii's temporary folder in creation traces), the
+# old folder stays with its file times, so Go's test cache still knows the assembly the tests read.
+place = if cmp -s $(call staging,$(1))/stratus-stamp.json $(1)/stratus-stamp.json && go run ./tools/gates -fresh $(1) 2>/dev/null; \
+	then rm -rf $(call staging,$(1)); \
 	else rm -rf $(1) && mkdir -p $(dir $(1)) && mv $(call staging,$(1)) $(1); fi
 
 # seeds writes into what synth replaces: one at a time (make test stages both side by side).

@@ -217,6 +217,23 @@ func TestFreshRefusesWhatMakeDidNotWrite(t *testing.T) {
 	}
 }
 
+// TestFreshIgnoresOnlyJsiisTemporaryFolder: two synths of the same code differ in the creation
+// traces of the stacks' metadata files, which name jsii's random temporary folder; that alone is
+// no change, anything else in those files is.
+func TestFreshIgnoresOnlyJsiisTemporaryFolder(t *testing.T) {
+	trace := func(kernel, line string) string {
+		return `{"/Dev/Net/Vpc":[{"type":"aws:cdk:creationStack","data":[".../tmp/jsii-kernel-` + kernel + `/node_modules/aws-cdk-lib/aws-ec2/lib/vpc.js:1:` + line + `"]}]}`
+	}
+	dir := stamped(t)
+	write(t, dir, "assembly-Dev/DevNet.metadata.json", trace("9is7Mu", "291"))
+	require.NoError(t, Stamp(dir))
+
+	write(t, dir, "assembly-Dev/DevNet.metadata.json", trace("hAWRHp", "291"))
+	assert.NoError(t, Fresh(dir), "another synth's temporary folder is no change")
+	write(t, dir, "assembly-Dev/DevNet.metadata.json", trace("hAWRHp", "229"))
+	assert.ErrorContains(t, Fresh(dir), "changed: assembly-Dev/DevNet.metadata.json")
+}
+
 func TestAllChecksEveryGateOfAFreshAssembly(t *testing.T) {
 	_, err := exec.LookPath("cfn-lint")
 	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")

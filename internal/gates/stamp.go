@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -90,12 +91,20 @@ func contents(dir string) (files map[string]string, nested []string, err error) 
 		if err != nil {
 			return err
 		}
+		if strings.HasSuffix(path, ".metadata.json") {
+			// Creation traces name the jsii runtime's random temporary folder: two synths of the
+			// same code differ only there, and that must not count as a change.
+			data = jsiiKernel.ReplaceAll(data, []byte("jsii-kernel"))
+		}
 		sum := sha256.Sum256(data)
 		files[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
 		return nil
 	})
 	return files, nested, err
 }
+
+// jsiiKernel is the jsii runtime's temporary folder name in a creation trace.
+var jsiiKernel = regexp.MustCompile(`jsii-kernel-[A-Za-z0-9]+`)
 
 // compare describes how got differs from want, naming a few files of each kind; "" when equal.
 func compare(want, got map[string]string) string {

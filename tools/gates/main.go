@@ -4,6 +4,7 @@
 //
 //	go run ./tools/gates [dir]          check dir
 //	go run ./tools/gates -stamp dir     record dir as synthesized by make (the Makefile's job)
+//	go run ./tools/gates -fresh dir     only check that dir still holds what its stamp recorded
 package main
 
 import (
@@ -16,10 +17,18 @@ import (
 
 func main() {
 	stamp := flag.Bool("stamp", false, "record the folder's content as a validated make synth wrote it, and check nothing")
+	fresh := flag.Bool("fresh", false, "only check that the folder still holds what its stamp recorded")
 	flag.Parse()
 	dir := "cdk.out"
 	if flag.NArg() > 0 {
 		dir = flag.Arg(0)
+	}
+	if *fresh {
+		if err := gates.Fresh(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "gates:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *stamp {
 		if err := gates.Stamp(dir); err != nil {
