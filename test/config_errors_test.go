@@ -29,47 +29,27 @@ var appBinary, emptyAppBinary binary
 func buildApp(t testing.TB) string { return appBinary.build(t, ".", "stratus") }
 
 // build compiles the package in dir (relative to the repository) once and returns its path.
-// `go run -exec echo` prints where the go command keeps the executable in its build cache
-// instead of running it: the same cached binary `cdk synth` (go run . in cdk.json) runs, so the
-// link, the slowest step, happens once for the tests and the CLI alike.
+// `go run -exec cp <pkg> <dest>` makes the go command "run" the executable as `cp <exe> <dest>`:
+// a copy of its own, taken before go run removes a temporary build, and when `cdk synth` (go run .
+// in cdk.json) has run the same code, straight from the go command's cache, so the link, the
+// slowest step, happens once for the CLI and the tests alike.
 func (b *binary) build(t testing.TB, dir, name string) string {
 	t.Helper()
 	b.once.Do(func() {
-		cmd := exec.Command("go", "run", "-exec", "echo", "./"+dir)
-		cmd.Dir = repoRoot
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			b.err = &buildError{err, stderr.String()}
-			return
-		}
-		cached := strings.TrimSpace(string(out))
-		if filepath.Base(cached) != name {
-			b.err = fmt.Errorf("go run -exec echo ./%s printed %q, not an executable's path", dir, out)
-			return
-		}
-		// A copy of its own (not a link to the same file): another go command (cdk synth, a
-		// parallel build) may rewrite or trim the cache entry while the tests run it.
 		tmp, err := os.MkdirTemp("", "stratus-"+name+"-*")
 		if err != nil {
 			b.err = err
 			return
 		}
 		b.path = filepath.Join(tmp, name)
-		b.err = copyFile(cached, b.path)
+		cmd := exec.Command("go", "run", "-exec", "cp", "./"+dir, b.path)
+		cmd.Dir = repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = &buildError{err, string(out)}
+		}
 	})
 	require.NoError(t, b.err)
 	return b.path
-}
-
-// copyFile copies an executable from src to dst.
-func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, data, 0o755)
 }
 
 type buildError struct {
