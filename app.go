@@ -40,7 +40,7 @@ func run() int {
 	// limit, a construct refusing its props) reaches the user as one line, not a stack trace.
 	if err := thrown.Catch(func() {
 		app := awscdk.NewApp(nil)
-		if bad = build(app, envs, delivery); bad == nil {
+		if _, bad = stacks.Build(app, envs, delivery); bad == nil {
 			app.Synth(nil)
 		}
 	}); err != nil {
@@ -73,29 +73,6 @@ func loadConfig() ([]*config.Environment, *config.Delivery, error) {
 		return nil, nil, err
 	}
 	return envs, delivery, nil
-}
-
-// build adds the stages of envs with their compliance packs, and the pipeline when there is a
-// delivery file.
-func build(app awscdk.App, envs []*config.Environment, delivery *config.Delivery) error {
-	var errs []error
-	byName := map[string]*stacks.EnvironmentStage{}
-	for _, env := range envs {
-		stage, err := stacks.NewEnvironmentStage(app, env)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		// Aspects do not cross Stage boundaries, so each stage gets the packs itself (and before
-		// the pipeline adds it: adding a stage synthesizes it).
-		stacks.ApplyCompliance(stage.Stage)
-		byName[env.Name] = stage
-	}
-	if err := errors.Join(errs...); err != nil || delivery == nil {
-		return err
-	}
-	_, err := stacks.AddPipeline(app, delivery, byName)
-	return err
 }
 
 // closeRuntime stops the jsii runtime. On shutdown jsii waits for its Node process twice and the

@@ -51,11 +51,7 @@ func TestTiersLoadWithDefaults(t *testing.T) {
 
 // TestTierErrors: one case per rule of compute and tiers.
 func TestTierErrors(t *testing.T) {
-	cases := []struct {
-		name  string
-		edits []edit
-		want  []string
-	}{
+	cases := []badInput{
 		{"unknown compute", []edit{{baseServices, "compute: lambda\n" + baseServices}},
 			[]string{`:13: compute "lambda": unknown compute (allowed: fargate, ec2)`}},
 		{"tiers without ec2", []edit{{baseServices, "tiers:\n  web:\n    instanceType: t3.small\n" + baseServices}},
@@ -95,17 +91,5 @@ func TestTierErrors(t *testing.T) {
 		{"unknown tier key", []edit{ec2, inWeb("    image: ami-123\n")},
 			[]string{":17: tiers.web.image: unknown key (allowed: instanceType, port, minCount, desiredCount, maxCount, cpuTarget, healthCheckPath, volumeGiB, userData)"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p := writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, tc.edits))
-			env, err := Load(p)
-			require.Error(t, err, "Load succeeded")
-			assert.Nil(t, env)
-			want := make([]string, len(tc.want))
-			for i, w := range tc.want {
-				want[i] = p + w
-			}
-			assert.Equal(t, want, errorLines(err))
-		})
-	}
+	assertRejected(t, cases)
 }

@@ -1459,15 +1459,38 @@ func TestLoadErrors(t *testing.T) {
 			if file == "" {
 				file = "test.yaml"
 			}
-			p := writeFile(t, repository(t), file, doc)
-			env, err := Load(p)
-			require.Error(t, err, "Load succeeded")
-			assert.Nil(t, env, "no Environment together with an error")
-			want := make([]string, len(tc.want))
-			for i, w := range tc.want {
-				want[i] = p + w
-			}
-			assert.Equal(t, want, errorLines(err))
+			assertLoadFails(t, writeFile(t, repository(t), file, doc), tc.want)
+		})
+	}
+}
+
+// assertLoadFails loads the file p and requires exactly the error lines want, each after p.
+func assertLoadFails(t *testing.T, p string, want []string) {
+	t.Helper()
+	env, err := Load(p)
+	require.Error(t, err, "Load succeeded")
+	assert.Nil(t, env, "no Environment together with an error")
+	lines := make([]string, len(want))
+	for i, w := range want {
+		lines[i] = p + w
+	}
+	assert.Equal(t, lines, errorLines(err))
+}
+
+// badInput is one case of a section's bad-input table: edits of the base document and the error
+// lines Load must print for it (each after the file's path).
+type badInput struct {
+	name  string
+	edits []edit
+	want  []string
+}
+
+// assertRejected runs a bad-input table against the base document.
+func assertRejected(t *testing.T, cases []badInput) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assertLoadFails(t, writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, tc.edits)), tc.want)
 		})
 	}
 }

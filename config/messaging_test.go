@@ -29,11 +29,7 @@ func TestMessagingLoadsWithDefaults(t *testing.T) {
 
 // TestMessagingErrors: one case per rule of users, queues and topics.
 func TestMessagingErrors(t *testing.T) {
-	cases := []struct {
-		name  string
-		edits []edit
-		want  []string
-	}{
+	cases := []badInput{
 		{"users without a domain prefix", []edit{messagingSection("users:\n  mfa: required\n")},
 			[]string{`:19: users.domainPrefix: required: the hosted sign-in's prefix, 1-63 lowercase letters, digits and hyphens, no leading or trailing hyphen, without "aws", "amazon" or "cognito"`}},
 		{"a reserved domain prefix", []edit{messagingSection("users:\n  domainPrefix: my-cognito\n")},
@@ -63,17 +59,5 @@ func TestMessagingErrors(t *testing.T) {
 		{"unknown publisher tier", []edit{ec2, messagingSection("topics:\n  - name: events\n    publishers: [worker]\n")},
 			[]string{`:23: topics[0].publishers[0] "worker": not a tier of this environment (allowed: web, app)`}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p := writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, tc.edits))
-			env, err := Load(p)
-			require.Error(t, err, "Load succeeded")
-			assert.Nil(t, env)
-			want := make([]string, len(tc.want))
-			for i, w := range tc.want {
-				want[i] = p + w
-			}
-			assert.Equal(t, want, errorLines(err))
-		})
-	}
+	assertRejected(t, cases)
 }

@@ -16,11 +16,7 @@ func obs(body string) []edit { return []edit{section("observability", body)} }
 
 // TestObservabilityErrors has one bad input per rule of config/observability.go.
 func TestObservabilityErrors(t *testing.T) {
-	cases := []struct {
-		name  string
-		edits []edit
-		want  []string
-	}{
+	cases := []badInput{
 		{"a runbook base URL that is not https", obs("  runbookBaseUrl: http://wiki.example.com/runbooks\n"),
 			[]string{`:20: observability.runbookBaseUrl "http://wiki.example.com/runbooks": must be an https:// URL without credentials (e.g. "https://github.com/acme/stratus/blob/main/runbooks")`}},
 		{"an e-mail without a domain", obs("  notifications:\n    emails: [oncall]\n"),
@@ -65,19 +61,7 @@ func TestObservabilityErrors(t *testing.T) {
 		{"an unknown override key", obs("  alarms:\n    cacheCpu: {limit: 3}\n"),
 			[]string{`:21: observability.alarms["cacheCpu"].limit: unknown key (allowed: threshold, periods, periodSeconds, missingData)`}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p := writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, tc.edits))
-			env, err := Load(p)
-			require.Error(t, err, "Load succeeded")
-			assert.Nil(t, env)
-			want := make([]string, len(tc.want))
-			for i, w := range tc.want {
-				want[i] = p + w
-			}
-			assert.Equal(t, want, errorLines(err))
-		})
-	}
+	assertRejected(t, cases)
 }
 
 // manyEmails lists n distinct addresses.

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,6 +20,29 @@ const PipelineStackName = "Stratus-Pipeline"
 type PipelineStack struct {
 	awscdk.Stack
 	Pipeline *pipeline.Pipeline
+}
+
+// Build adds to app what `cdk synth` deploys: the stage of every environment of envs with the
+// compliance packs, then, with a delivery file, the Pipeline stack (nil without one or when a
+// selection leaves an environment it deploys out).
+func Build(app awscdk.App, envs []*config.Environment, delivery *config.Delivery) (*PipelineStack, error) {
+	var errs []error
+	byName := map[string]*EnvironmentStage{}
+	for _, env := range envs {
+		stage, err := NewEnvironmentStage(app, env)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		// Aspects do not cross Stage boundaries, so each stage gets the packs itself (and before
+		// the pipeline adds it: adding a stage synthesizes it).
+		ApplyCompliance(stage.Stage)
+		byName[env.Name] = stage
+	}
+	if err := errors.Join(errs...); err != nil || delivery == nil {
+		return nil, err
+	}
+	return AddPipeline(app, delivery, byName)
 }
 
 // AddPipeline adds the Pipeline stack of delivery to app when every environment it deploys has

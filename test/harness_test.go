@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/assembly"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
 	"github.com/stratus-platform/stratus/stacks"
@@ -228,77 +229,41 @@ func shared(t testing.TB, configDir string) string {
 	return dir
 }
 
-// ReadAssembly reads the stacks of envs from the cloud assembly in dir: the top manifest's
-// nested assemblies (one per stage) and their stack artifacts, as plain JSON.
+// ReadAssembly reads the stacks of envs from the cloud assembly in dir (its manifests through
+// internal/assembly, the templates into Template).
 func ReadAssembly(dir string, envs []*config.Environment) (*Assembly, error) {
 	a := &Assembly{Dir: dir, Envs: map[string]*config.Environment{}, Templates: map[string]*Template{}}
 	for _, env := range envs {
 		a.Envs[env.Name] = env
 	}
-	type artifact struct {
-		Type         string   `json:"type"`
-		Environment  string   `json:"environment"`
-		Dependencies []string `json:"dependencies"`
-		Properties   struct {
-			DirectoryName         string `json:"directoryName"`
-			TemplateFile          string `json:"templateFile"`
-			StackName             string `json:"stackName"`
-			TerminationProtection bool   `json:"terminationProtection"`
-		} `json:"properties"`
-	}
-	read := func(dir string) (map[string]artifact, error) {
-		var m struct {
-			Artifacts map[string]artifact `json:"artifacts"`
-		}
-		data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-		if err != nil {
-			return nil, err
-		}
-		return m.Artifacts, json.Unmarshal(data, &m)
-	}
-	top, err := read(dir)
+	artifacts, err := assembly.Artifacts(dir)
 	if err != nil {
 		return nil, err
 	}
-	for _, nested := range top {
-		if nested.Type != "cdk:cloud-assembly" {
-			continue
+	names := map[string]string{} // artifact id -> stack name
+	for _, s := range artifacts {
+		names[s.ID] = s.StackName
+	}
+	for _, s := range artifacts {
+		var owner *config.Environment
+		for _, env := range envs {
+			if strings.HasPrefix(s.StackName, stacks.StageID(env.Name)+"-") {
+				owner = env
+			}
 		}
-		stageDir := filepath.Join(dir, nested.Properties.DirectoryName)
-		artifacts, err := read(stageDir)
+		if owner == nil {
+			continue // not an environment's stack: the pipeline's, in make test's shared assembly
+		}
+		tpl, err := readTemplate(s.TemplatePath)
 		if err != nil {
 			return nil, err
 		}
-		names := map[string]string{} // artifact id -> stack name
-		for id, s := range artifacts {
-			if s.Type == "aws:cloudformation:stack" {
-				names[id] = s.Properties.StackName
-			}
+		tpl.StackName, tpl.Region, tpl.TerminationProtection, tpl.Env = s.StackName, s.Region, s.TerminationProtection, owner
+		for _, d := range s.DependsOn {
+			tpl.DependsOn = append(tpl.DependsOn, names[d])
 		}
-		for _, s := range artifacts {
-			if s.Type != "aws:cloudformation:stack" {
-				continue
-			}
-			tpl, err := readTemplate(filepath.Join(stageDir, s.Properties.TemplateFile))
-			if err != nil {
-				return nil, err
-			}
-			tpl.StackName = s.Properties.StackName
-			tpl.Region = s.Environment[strings.LastIndex(s.Environment, "/")+1:]
-			for _, env := range envs {
-				if strings.HasPrefix(tpl.StackName, stacks.StageID(env.Name)+"-") {
-					tpl.Env = env
-				}
-			}
-			tpl.TerminationProtection = s.Properties.TerminationProtection
-			for _, d := range s.Dependencies {
-				if name, ok := names[d]; ok {
-					tpl.DependsOn = append(tpl.DependsOn, name)
-				}
-			}
-			sort.Strings(tpl.DependsOn)
-			a.Templates[tpl.StackName] = tpl
-		}
+		sort.Strings(tpl.DependsOn)
+		a.Templates[tpl.StackName] = tpl
 	}
 	if len(a.Templates) == 0 {
 		return nil, fmt.Errorf("%s: the assembly holds no stack", dir)

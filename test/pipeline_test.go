@@ -36,8 +36,8 @@ var (
 	pipelineErr  error
 )
 
-// buildLikeApp adds dir's environments and, with a delivery file, the pipeline to app, as
-// app.go's build does.
+// buildLikeApp loads dir's environments and delivery file and builds them into app with
+// stacks.Build, as app.go does.
 func buildLikeApp(app awscdk.App, dir string) (*config.Delivery, *stacks.PipelineStack, error) {
 	envs, err := config.LoadDir(dir)
 	if err != nil {
@@ -47,19 +47,7 @@ func buildLikeApp(app awscdk.App, dir string) (*config.Delivery, *stacks.Pipelin
 	if err != nil {
 		return nil, nil, err
 	}
-	byName := map[string]*stacks.EnvironmentStage{}
-	for _, env := range envs {
-		stage, err := stacks.NewEnvironmentStage(app, env)
-		if err != nil {
-			return nil, nil, err
-		}
-		stacks.ApplyCompliance(stage.Stage)
-		byName[env.Name] = stage
-	}
-	if delivery == nil {
-		return nil, nil, nil
-	}
-	p, err := stacks.AddPipeline(app, delivery, byName)
+	p, err := stacks.Build(app, envs, delivery)
 	return delivery, p, err
 }
 

@@ -75,8 +75,10 @@ type manifest struct {
 		DisplayName  string   `json:"displayName"`
 		Dependencies []string `json:"dependencies"`
 		Properties   struct {
-			TemplateFile  string `json:"templateFile"`
-			DirectoryName string `json:"directoryName"`
+			TemplateFile          string `json:"templateFile"`
+			DirectoryName         string `json:"directoryName"`
+			StackName             string `json:"stackName"`
+			TerminationProtection bool   `json:"terminationProtection"`
 		} `json:"properties"`
 	} `json:"artifacts"`
 }
@@ -159,12 +161,47 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-func readStacks(dir string, m *manifest) (*Stage, error) {
-	stage := &Stage{}
+// Artifact is one stack of a cloud assembly as its manifest describes it (no template read).
+type Artifact struct {
+	ID                    string // the artifact id, e.g. "ProdNetworkuseast1BC4B5C78"
+	StackName             string // the deployed name, e.g. "Prod-Network-us-east-1"
+	Name                  string // display name without the stage, e.g. "Network-us-east-1"
+	Account, Region       string
+	TemplatePath          string
+	TerminationProtection bool
+	DependsOn             []string // artifact ids of the stacks this one deploys after
+}
+
+// Artifacts lists the stacks of the assembly in dir and of its nested (stage) assemblies, each
+// folder's sorted by artifact id.
+func Artifacts(dir string) ([]Artifact, error) {
+	m, err := readManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	out, err := stackArtifacts(dir, m)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range sortedKeys(m.Artifacts) {
+		if a := m.Artifacts[id]; a.Type == "cdk:cloud-assembly" {
+			nested, err := Artifacts(filepath.Join(dir, a.Properties.DirectoryName))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, nested...)
+		}
+	}
+	return out, nil
+}
+
+// stackArtifacts lists the stack artifacts of the one manifest m of dir, sorted by id.
+func stackArtifacts(dir string, m *manifest) ([]Artifact, error) {
 	isStack := map[string]bool{}
 	for id, a := range m.Artifacts {
 		isStack[id] = a.Type == "aws:cloudformation:stack"
 	}
+	var out []Artifact
 	for _, id := range sortedKeys(m.Artifacts) {
 		a := m.Artifacts[id]
 		if !isStack[id] {
@@ -178,16 +215,30 @@ func readStacks(dir string, m *manifest) (*Stage, error) {
 		if i := strings.LastIndex(name, "/"); i >= 0 {
 			name = name[i+1:]
 		}
-		st, err := ReadStack(filepath.Join(dir, a.Properties.TemplateFile), name, account, region)
+		art := Artifact{ID: id, StackName: a.Properties.StackName, Name: name, Account: account, Region: region,
+			TemplatePath: filepath.Join(dir, a.Properties.TemplateFile), TerminationProtection: a.Properties.TerminationProtection}
+		for _, d := range a.Dependencies {
+			if isStack[d] {
+				art.DependsOn = append(art.DependsOn, d)
+			}
+		}
+		out = append(out, art)
+	}
+	return out, nil
+}
+
+func readStacks(dir string, m *manifest) (*Stage, error) {
+	artifacts, err := stackArtifacts(dir, m)
+	if err != nil {
+		return nil, err
+	}
+	stage := &Stage{}
+	for _, a := range artifacts {
+		st, err := ReadStack(a.TemplatePath, a.Name, a.Account, a.Region)
 		if err != nil {
 			return nil, err
 		}
-		st.ArtifactID = id
-		for _, d := range a.Dependencies {
-			if isStack[d] {
-				st.DependsOn = append(st.DependsOn, d)
-			}
-		}
+		st.ArtifactID, st.DependsOn = a.ID, a.DependsOn
 		stage.Stacks = append(stage.Stacks, st)
 	}
 	sort.SliceStable(stage.Stacks, func(i, j int) bool { return stage.Stacks[i].Name < stage.Stacks[j].Name })
