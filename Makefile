@@ -43,6 +43,14 @@ place = if cmp -s $(call staging,$(1))/stratus-stamp.json $(1)/stratus-stamp.jso
 	then rm -rf $(call staging,$(1)); \
 	else rm -rf $(1) && mkdir -p $(dir $(1)) && mv $(call staging,$(1)) $(1); fi
 
+# cfn-lint's verdict on a template depends only on the template and cfn-lint's version: make keeps
+# it by content in .make/cfn-lint/<version> (internal/gates), so a test or gate re-lints only the
+# templates that changed. Asked once per make run that lints, and only then (it costs a second).
+ifneq ($(filter test unit gates,$(MAKECMDGOALS)),)
+CFNLINT_VERSION := $(shell cfn-lint --version 2>/dev/null | tr -c 'A-Za-z0-9.\n' '-')
+endif
+lintcache = $(if $(CFNLINT_VERSION),STRATUS_CFNLINT_CACHE=$(CURDIR)/.make/cfn-lint/$(CFNLINT_VERSION) )
+
 # seeds writes into what synth replaces: one at a time (make test stages both side by side).
 .NOTPARALLEL:
 
@@ -55,7 +63,7 @@ synth: deps
 # make test's synth of config/ and config/examples: the two staged side by side (each is mostly one
 # Node process), then placed, so the unit tests and the gates read exactly what this run made.
 test: deps lint vet assemblies unit python sample
-	go run ./tools/gates $(OUT)
+	$(lintcache)go run ./tools/gates $(OUT)
 	$(if $(ENV)$(CONFIG_DIR),@echo 'diagram and cost not checked: the committed outputs cover all shipped configs',go run ./tools/diagram -check $(ASSEMBLIES))
 	$(if $(ENV)$(CONFIG_DIR),@true,go run ./tools/cost -check $(ASSEMBLIES))
 
@@ -104,8 +112,8 @@ vet: deps
 # `go test ./...`, or a make test of a subset (ENV, CONFIG_DIR), synthesizes its own.
 share = $(if $(filter test,$(MAKECMDGOALS)),$(if $(strip $(ENV)$(CONFIG_DIR)),,STRATUS_SHARED_ASSEMBLY=$(OUT) ))
 unit: deps
-	@echo '$(share)CDK_VALIDATION=false go test -v ./...'
-	@mkdir -p .make && $(share)CDK_VALIDATION=false go test -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
+	@echo '$(share)$(lintcache)CDK_VALIDATION=false go test -v ./...'
+	@mkdir -p .make && $(share)$(lintcache)CDK_VALIDATION=false go test -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
 	@grep -E '^(ok|FAIL|\?) |^mutants: ' .make/unit.log
 
 # The Lambda handlers are Python, deployed from their folders with no build step: the database
@@ -128,7 +136,7 @@ seeds: deps
 # cdk-nag reports, cfn-lint over every template, and the built-in validation reports of what this
 # run synthesized: gates reads no assembly that changed after make stamped it.
 gates: synth seeds
-	go run ./tools/gates $(OUT)
+	$(lintcache)go run ./tools/gates $(OUT)
 
 # The architecture diagrams (docs/diagrams, the README's prod diagram) and the monthly cost estimate
 # (docs/cost.md, the README's summary) are generated from the synthesized assemblies, offline:

@@ -63,14 +63,13 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 		tags.Add(jsii.String(k), jsii.String(v), tagProps)
 	}
 
-	// Every customer key of the stage: grants only for AWS resources, administered only by the
-	// deploying role.
-	keys.Guard(stage, nil)
-
 	s := &EnvironmentStage{Stage: stage, Config: env}
 	if err := s.build(); err != nil {
 		return nil, err
 	}
+	// Every customer key of the stage: grants only for AWS resources, administered only by the
+	// deploying role.
+	keys.Guard(stage, nil)
 	return s, nil
 }
 

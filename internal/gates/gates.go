@@ -149,8 +149,49 @@ func CfnLint(dir string) ([]Finding, error) {
 
 // lintConcurrently lints the templates in one cfn-lint process per CPU: cfn-lint is
 // single-threaded and most of a gates run is spent in it. Matches come back in template order.
+// Templates whose verdict is in the lint cache (LintCacheEnv) are not linted again.
 func lintConcurrently(templates []string) ([]lintMatch, error) {
+	cache := newLintCache()
+	var todo []string
+	var found []lintMatch
+	for _, tpl := range templates {
+		if m, ok := cache.get(tpl); ok {
+			found = append(found, m...)
+		} else {
+			todo = append(todo, tpl)
+		}
+	}
+	linted, err := lintInChunks(todo)
+	if err != nil {
+		return nil, err
+	}
+	cache.put(todo, linted)
+	all := append(found, linted...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Filename < all[j].Filename })
+	return all, nil
+}
+
+// CfnLintFiles lints the given templates (through the lint cache) and returns every match,
+// informational ones included, as "file line N: rule: message" lines: what a construct test
+// holds to nothing.
+func CfnLintFiles(templates []string) ([]string, error) {
+	matches, err := lintConcurrently(templates)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(matches))
+	for i, m := range matches {
+		out[i] = fmt.Sprintf("%s line %d: %s: %s", m.Filename, m.Location.Start.LineNumber, m.Rule.ID, m.Message)
+	}
+	return out, nil
+}
+
+// lintInChunks lints templates in one cfn-lint process per CPU.
+func lintInChunks(templates []string) ([]lintMatch, error) {
 	n := min(runtime.NumCPU(), len(templates))
+	if n == 0 {
+		return nil, nil
+	}
 	chunks := make([][]string, n)
 	for i, tpl := range templates {
 		chunks[i%n] = append(chunks[i%n], tpl)
@@ -173,7 +214,6 @@ func lintConcurrently(templates []string) ([]lintMatch, error) {
 	for _, r := range results {
 		matches = append(matches, r...)
 	}
-	sort.SliceStable(matches, func(i, j int) bool { return matches[i].Filename < matches[j].Filename })
 	return matches, nil
 }
 

@@ -113,6 +113,38 @@ func TestCfnLintFindsErrorsInNestedAssemblies(t *testing.T) {
 	assert.Equal(t, filepath.Join("assembly-Prod", "Bad.template.json"), found[0].Where)
 }
 
+func TestCfnLintKeepsEachVerdictByTemplateContent(t *testing.T) {
+	_, err := exec.LookPath("cfn-lint")
+	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")
+	t.Setenv(LintCacheEnv, t.TempDir())
+	dir := t.TempDir()
+	good := `{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}`
+	bad := `{"Resources":{"Bucket":{"Type":"AWS::S3::Bucket","Properties":{"BucketNam":"x"}}}}`
+	write(t, dir, "Good.template.json", good)
+	write(t, dir, "Bad.template.json", bad)
+	found, err := CfnLint(dir)
+	checkFindings(t, found, err, []string{"E3002 line 1"}, "")
+
+	// Without cfn-lint, the verdicts come from the cache, findings included, under the
+	// template's current name.
+	t.Setenv("PATH", "")
+	require.NoError(t, os.Rename(filepath.Join(dir, "Bad.template.json"), filepath.Join(dir, "Renamed.template.json")))
+	found, err = CfnLint(dir)
+	checkFindings(t, found, err, []string{"E3002 line 1"}, "")
+	assert.Equal(t, "Renamed.template.json", found[0].Where)
+
+	// A template whose content changed is linted again (and here cannot be).
+	write(t, dir, "Good.template.json", good+"\n")
+	_, err = CfnLint(dir)
+	assert.ErrorContains(t, err, "cfn-lint")
+
+	// Without the cache folder nothing is remembered.
+	write(t, dir, "Good.template.json", good)
+	t.Setenv(LintCacheEnv, "")
+	_, err = CfnLint(dir)
+	assert.ErrorContains(t, err, "cfn-lint")
+}
+
 // scalableTarget is a valid ECS scalable target with extra properties spliced in.
 func scalableTarget(service, extra string) string {
 	return `{"Type":"AWS::ApplicationAutoScaling::ScalableTarget","Properties":{"MaxCapacity":2,"MinCapacity":1,

@@ -1,0 +1,91 @@
+package gates
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+)
+
+// LintCacheEnv names the folder where cfn-lint's verdict on each template is kept, by the
+// template's content. make sets it to a folder per cfn-lint version (.make/cfn-lint/<version>),
+// so a template linted once by that version is not linted again: most of a make test re-lints
+// templates that did not change, and a cfn-lint start alone costs seconds of CPU. Unset (a plain
+// go test or go run), every template is linted.
+const LintCacheEnv = "STRATUS_CFNLINT_CACHE"
+
+// lintCache holds cfn-lint's matches per template content in dir ("" disables it).
+type lintCache struct{ dir string }
+
+func newLintCache() lintCache { return lintCache{dir: os.Getenv(LintCacheEnv)} }
+
+// key is the entry of a template: the hash of the arguments lint passes and its content.
+func (c lintCache) key(template string) (string, error) {
+	data, err := os.ReadFile(template)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write([]byte(lintArgsVersion + "\x00"))
+	h.Write(data)
+	return filepath.Join(c.dir, hex.EncodeToString(h.Sum(nil))+".json"), nil
+}
+
+// lintArgsVersion changes whenever lint's cfn-lint arguments do, so no entry outlives them.
+const lintArgsVersion = "--format json"
+
+// get returns the matches recorded for template, with its current file name, and whether there
+// was an entry.
+func (c lintCache) get(template string) ([]lintMatch, bool) {
+	if c.dir == "" {
+		return nil, false
+	}
+	entry, err := c.key(template)
+	if err != nil {
+		return nil, false
+	}
+	data, err := os.ReadFile(entry)
+	if err != nil {
+		return nil, false
+	}
+	var matches []lintMatch
+	if json.Unmarshal(data, &matches) != nil {
+		return nil, false
+	}
+	for i := range matches {
+		matches[i].Filename = template
+	}
+	return matches, true
+}
+
+// put records the matches of templates, just linted. An entry that cannot be written is only a
+// lost saving.
+func (c lintCache) put(templates []string, matches []lintMatch) {
+	if c.dir == "" || os.MkdirAll(c.dir, 0o755) != nil {
+		return
+	}
+	byFile := map[string][]lintMatch{}
+	for _, m := range matches {
+		byFile[m.Filename] = append(byFile[m.Filename], m)
+	}
+	for _, tpl := range templates {
+		entry, err := c.key(tpl)
+		if err != nil {
+			continue
+		}
+		data, err := json.Marshal(append([]lintMatch{}, byFile[tpl]...))
+		if err != nil {
+			continue
+		}
+		// Written aside and renamed: test packages run in parallel and may record the same entry.
+		tmp, err := os.CreateTemp(c.dir, "entry-*")
+		if err != nil {
+			continue
+		}
+		_, werr := tmp.Write(data)
+		if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), entry) != nil {
+			os.Remove(tmp.Name())
+		}
+	}
+}
