@@ -59,7 +59,8 @@ type grantMover struct {
 
 // Visit implements awscdk.IAspect; it acts once, on the role itself.
 func (g *grantMover) Visit(node constructs.IConstruct) {
-	if g.done || *node.Node().Path() != g.path {
+	// The type check is local; a path costs two calls into the jsii runtime, so only a role pays it.
+	if _, isRole := node.(iam.Role); g.done || !isRole || *node.Node().Path() != g.path {
 		return
 	}
 	child := g.role.Node().TryFindChild(jsii.String("DefaultPolicy"))
