@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -117,7 +118,9 @@ func apiMetrics(apiID *string, route string) requestMetrics {
 		requests: func(p awscdk.Duration) cw.Metric { return m("Count", "Sum", p) },
 		// IntegrationLatency is the service's own time (like the ALB's target response time), in ms.
 		latency: func(stat string, p awscdk.Duration) cw.IMetric {
-			return expression("latency / 1000", "integration latency "+stat+" (s)", p, map[string]cw.IMetric{"latency": m("IntegrationLatency", stat, p)})
+			// One id per statistic: a widget may show several.
+			id := "latency_" + strings.ReplaceAll(stat, ".", "_")
+			return expression(id+" / 1000", "integration latency "+stat+" (s)", p, map[string]cw.IMetric{id: m("IntegrationLatency", stat, p)})
 		},
 		within: func(bound float64, p awscdk.Duration) cw.Metric {
 			return m("IntegrationLatency", *cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound*1000)), p)

@@ -150,19 +150,25 @@ func (a *HttpApi) buildAuthorizer(p HttpApiProps) {
 		AssumedBy:   iam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("Reads the CloudFront origin secret and writes the authorizer's logs"),
 	})
-	logGroup.GrantWrite(role)
-	role.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Actions: jsii.Strings("secretsmanager:GetSecretValue"),
-		// Secrets Manager appends six random characters to a secret's ARN.
-		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"),
-			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME, ResourceName: jsii.String(p.OriginSecretName + "-??????"),
-		})),
-	}))
-	role.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Actions: jsii.Strings("kms:Decrypt"), Resources: jsii.Strings(*p.OriginSecretKey.KeyArn()),
-		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("secretsmanager.%s.amazonaws.com", *stack.Region())}},
-	}))
+	allow := func(actions []string, resource *string, conditions *map[string]any) iam.PolicyStatement {
+		return iam.NewPolicyStatement(&iam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &[]*string{resource}, Conditions: conditions})
+	}
+	viaSecretsManager := &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("secretsmanager.%s.amazonaws.com", *stack.Region())}}
+	policy := iam.NewManagedPolicy(a.Construct, jsii.String("AuthorizerPolicy"), &iam.ManagedPolicyProps{
+		Description: jsii.String("What the HTTP API's origin authorizer calls"),
+		Roles:       &[]iam.IRole{role},
+		Statements: &[]iam.PolicyStatement{
+			allow([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup.LogGroupArn(), nil),
+			// Secrets Manager appends six random characters to a secret's ARN.
+			allow([]string{"secretsmanager:GetSecretValue"}, stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME, ResourceName: jsii.String(p.OriginSecretName + "-??????"),
+			}), nil),
+			allow([]string{"kms:Decrypt"}, p.OriginSecretKey.KeyArn(), viaSecretsManager),
+			// The function's environment is encrypted with the log key.
+			allow([]string{"kms:Decrypt"}, a.LogKey.KeyArn(), nil),
+		},
+	})
 
 	env := map[string]*string{
 		"SECRET_NAME": jsii.String(p.OriginSecretName), "HEADER_NAME": jsii.String(p.OriginHeaderName),
@@ -187,8 +193,12 @@ func (a *HttpApi) buildAuthorizer(p HttpApiProps) {
 		Environment:                  &env,
 		EnvironmentEncryption:        a.LogKey,
 		LogGroup:                     logGroup,
-		Role:                         role,
+		// The managed policy above is the whole grant: CDK's own grants would add an inline policy.
+		Role: role.WithoutPolicyUpdates(&iam.WithoutPolicyUpdatesOptions{AddGrantsToResources: jsii.Bool(false)}),
 	})
+	// What the function needs in place before it runs is the policy (the role is implied by its ARN).
+	a.Function.Node().DefaultChild().(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"),
+		[]any{stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))})
 	a.Function.AddPermission(jsii.String("InvokeByApi"), &lambda.Permission{
 		Principal: iam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
 		SourceArn: stack.FormatArn(&awscdk.ArnComponents{
@@ -267,9 +277,9 @@ func (a *HttpApi) buildStage(p HttpApiProps) {
 	})
 	// Route settings name routes by key: the routes must exist first.
 	for _, r := range a.Routes {
-		a.Stage.AddDependency(r)
+		a.Stage.Node().AddDependency(r)
 	}
-	a.Stage.AddDependency(a.HealthRoute)
+	a.Stage.Node().AddDependency(a.HealthRoute)
 }
 
 // buildDomains creates the certificate and the two regional custom domains mapped to the stage.
@@ -287,10 +297,9 @@ func (a *HttpApi) buildDomains(p HttpApiProps) {
 				SecurityPolicy: jsii.String("TLS_1_2"),
 			}},
 		})
-		m := apigw.NewCfnApiMapping(a.Construct, jsii.String(id+"Mapping"), &apigw.CfnApiMappingProps{
+		apigw.NewCfnApiMapping(a.Construct, jsii.String(id+"Mapping"), &apigw.CfnApiMappingProps{
 			ApiId: a.Api.Ref(), DomainName: d.Ref(), Stage: a.Stage.Ref(),
 		})
-		m.AddDependency(a.Stage)
 		return d
 	}
 	a.OriginDomain = domain("OriginDomain", p.OriginName)
