@@ -185,7 +185,7 @@ func (a *HttpApi) buildAuthorizer(p HttpApiProps) {
 		Architecture: lambda.Architecture_ARM_64(),
 		Handler:      jsii.String("origin.handler"),
 		Code: lambda.Code_FromAsset(jsii.String(handlerDir()), &awss3assets.AssetOptions{
-			Exclude: jsii.Strings("__pycache__", "*.pyc", "test_*"),
+			Exclude: jsii.Strings("__pycache__", "*.pyc"),
 		}),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(10)),
 		MemorySize:                   jsii.Number(256),
@@ -262,9 +262,14 @@ func (a *HttpApi) buildStage(p HttpApiProps) {
 			ThrottlingBurstLimit:   jsii.Number(float64(p.BurstLimit)),
 		}
 	}
-	perRoute := map[string]any{healthRouteKey(p): settings()}
+	// RouteSettings is a plain JSON object to CloudFormation: its keys are written out here (a
+	// typed property struct inside it would be serialized with jsii's lowercase names).
+	plain := map[string]any{
+		"DetailedMetricsEnabled": true, "ThrottlingRateLimit": p.RateLimit, "ThrottlingBurstLimit": p.BurstLimit,
+	}
+	perRoute := map[string]any{healthRouteKey(p): plain}
 	for _, key := range a.RouteKeys {
-		perRoute[key] = settings()
+		perRoute[key] = plain
 	}
 	a.Stage = apigw.NewCfnStage(a.Construct, jsii.String("Stage"), &apigw.CfnStageProps{
 		ApiId: a.Api.Ref(), StageName: jsii.String(StageName), AutoDeploy: jsii.Bool(true),

@@ -19,6 +19,7 @@ import time
 import urllib.request
 
 import boto3
+from botocore.exceptions import ClientError
 
 SECRET_NAME = os.environ["SECRET_NAME"]
 HEADER = os.environ["HEADER_NAME"].lower()
@@ -31,7 +32,7 @@ SECRET_TTL = 60  # seconds a fetched secret value is reused
 KEYS_TTL = 3600  # seconds the issuer's signing keys are reused
 SHA256_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 
-_secrets = boto3.client("secretsmanager")
+_clients = {}  # made on first use, so tests can put a fake in
 _values = {"at": 0.0, "set": []}
 _keys = {"at": 0.0, "by_kid": {}}
 
@@ -64,13 +65,22 @@ def origin_ok(value):
     now = time.time()
     if now - _values["at"] > SECRET_TTL:
         found = []
+        secrets = secrets_client()
         for stage in ("AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"):
             try:
-                found.append(_secrets.get_secret_value(SecretId=SECRET_NAME, VersionStage=stage)["SecretString"])
-            except _secrets.exceptions.ResourceNotFoundException:
-                pass  # no pending or previous version
+                found.append(secrets.get_secret_value(SecretId=SECRET_NAME, VersionStage=stage)["SecretString"])
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                    raise
+                # no pending or previous version
         _values.update(at=now, set=found)
     return any(hmac.compare_digest(value, v) for v in _values["set"])
+
+
+def secrets_client():
+    if "secretsmanager" not in _clients:
+        _clients["secretsmanager"] = boto3.client("secretsmanager")
+    return _clients["secretsmanager"]
 
 
 def b64(part):
@@ -109,7 +119,7 @@ def token_ok(authorization):
     except (ValueError, KeyError, OSError):
         return False
     now = time.time()
-    audience = claims.get("aud", claims.get("client_id"))
+    audience = claims.get("aud") or claims.get("client_id")
     audiences = set(audience) if isinstance(audience, list) else {audience}
     return (
         claims.get("iss") == ISSUER
