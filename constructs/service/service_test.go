@@ -633,6 +633,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{Name: "a missing namespace", Mutate: func(p *ServiceProps) { p.Namespace = nil }, Want: "Namespace is required"},
 		{Name: "a missing target group", Mutate: func(p *ServiceProps) { p.TargetGroup = nil }, Want: "TargetGroup is required (or Discovery)"},
 		{Name: "a missing load balancer", Mutate: func(p *ServiceProps) { p.LoadBalancer = nil }, Want: "LoadBalancer is required (or Discovery)"},
+		{Name: "an HTTP API's discovery beside an ALB target", Mutate: func(p *ServiceProps) { p.Discovery = s.minimalOut.Service.CloudMapService() }, Want: "Discovery is set together with TargetGroup or LoadBalancer"},
 		{Name: "a CPU value Fargate does not offer", Mutate: func(p *ServiceProps) { p.Cpu = 768 }, Want: "Cpu 768 is not a Fargate CPU value"},
 		{Name: "too little memory for the CPU", Mutate: func(p *ServiceProps) { p.Cpu, p.Memory = 1024, 1024 }, Want: "Memory 1024 is not offered with Cpu 1024 on Fargate (allowed: [2048 3072 4096 5120 6144 7168 8192] MiB)"},
 		{Name: "memory off the step for the CPU", Mutate: func(p *ServiceProps) { p.Cpu, p.Memory = 8192, 18432 }, Want: "Memory 18432 is not offered with Cpu 8192"},
