@@ -108,8 +108,9 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	return a, nil
 }
 
-// addRecords publishes this region's ALB as origin.<domain> (latency or failover, health
-// checked) and as <region>.origin.<domain>, the name the health check and the certificate use.
+// addRecords publishes this region's ALB (or API: apimode.go) as origin.<domain> (latency or
+// failover, health checked on healthPath) and as <region>.origin.<domain>, the name the health
+// check and the certificate use.
 func (a *AppStack) addRecords(env *config.Environment, region config.Region, zone r53.IHostedZone, healthPath string) error {
 	lb, target := a.aliasTarget(true)
 	if _, err := dns.NewRegionalAlias(a.Stack, "RegionalOriginAlias", dns.RegionalAliasProps{

@@ -61,8 +61,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	props := service.ServiceProps{
 		Name: s.Name, Cluster: app.Cluster.Cluster, Namespace: app.Cluster.Namespace,
 		Vpc: net.Network.Vpc, Subnets: net.Network.AppSubnets, SecurityGroup: net.Network.ServiceSecurityGroups[s.Name],
-		Image: image,
-		Cpu:   s.Cpu, Memory: s.Memory, Port: s.Port,
+		Image: image, Cpu: s.Cpu, Memory: s.Memory, Port: s.Port,
 		DesiredCount: capacity.DesiredCount, MinCount: capacity.MinCount, MaxCount: capacity.MaxCount,
 		CpuTarget: s.CpuTarget, MemoryTarget: s.MemoryTarget, RequestsPerTarget: s.RequestsPerTarget,
 		Environment: envVars, LogRetention: app.LogRetention, ReadOnlyRootFilesystem: jsii.Bool(s.ReadOnlyRootFilesystem),
