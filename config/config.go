@@ -146,6 +146,8 @@ type Environment struct {
 	CloudFront CloudFront
 	// Governance (yaml "governance") is the audit trail, AWS Config and AWS Backup setup.
 	Governance Governance
+	// Ingress (yaml "ingress") is the ALB (default) or an API Gateway HTTP API (see ingress.go).
+	Ingress Ingress
 	// Tags (yaml "tags") are extra tags for every resource; "project" and "environment" are set
 	// by the app itself and so cannot be given here. Never nil.
 	Tags map[string]string

@@ -25,6 +25,7 @@ type File struct {
 	WAF                   FileWAF           `yaml:"waf"`
 	CloudFront            FileCloudFront    `yaml:"cloudfront"`
 	Governance            Governance        `yaml:"governance"`
+	Ingress               Ingress           `yaml:"ingress"`
 	Tags                  map[string]string `yaml:"tags"`
 	Observability         Observability     `yaml:"observability"`
 	Compute               Compute           `yaml:"compute"`
@@ -111,6 +112,7 @@ func defaultFile() *File {
 			DeniedCidrs:          []string{},
 		},
 		Governance: defaultGovernance(),
+		Ingress:    defaultIngress(),
 		Database: Database{
 			EngineVersion: limits.DefaultAuroraPostgresVersion, InstanceClass: "db.r6g.large", Readers: 1,
 			BackupRetentionDays: 7, BackupWindow: limits.DefaultBackupWindow, MaintenanceWindow: limits.DefaultDatabaseMaintenance,
@@ -153,6 +155,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 		File: file, Name: f.Name, Account: f.Account, PrimaryRegion: f.PrimaryRegion,
 		TerminationProtection: f.TerminationProtection, Regions: f.Regions, Network: f.Network,
 		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability, Governance: f.Governance,
+		Ingress: f.Ingress,
 		Compute: f.Compute, Tiers: f.Tiers, Users: f.Users, Queues: f.Queues, Topics: f.Topics,
 		DNS: DNS{
 			Domain: f.DNS.Domain, HostedZoneId: f.DNS.HostedZoneId, ViewerNames: f.DNS.ViewerNames, Routing: f.DNS.Routing,

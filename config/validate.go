@@ -55,6 +55,7 @@ func validate(env *Environment, d *decoder) {
 	v.multiRegionData()
 	v.waf()
 	v.cloudfront()
+	v.ingress()
 	v.governance()
 	v.tags()
 	v.observability()

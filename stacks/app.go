@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/apigateway"
 	"github.com/stratus-platform/stratus/constructs/cluster"
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/edge"
@@ -23,6 +24,8 @@ type AppStack struct {
 	awscdk.Stack
 	Cluster *cluster.Cluster
 	Ingress *ingress.LoadBalancer
+	// Api replaces Ingress (then nil) with ingress.mode api (apimode.go).
+	Api *apigateway.HttpApi
 	// LogRetention is the retention of the region's log groups (app.logRetentionDays).
 	LogRetention logs.RetentionDays
 	// Origin is the region's origin record and health check.
@@ -70,6 +73,9 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 		}
 	}
 
+	if env.UsesAPI() {
+		return a.apiMode(env, region, net, zone, primaryData)
+	}
 	targets := ingressTargets(env)
 	if a.Ingress, err = ingress.NewLoadBalancer(stack, "Ingress", ingress.LoadBalancerProps{
 		Vpc: n.Vpc, Subnets: n.PublicSubnets, SecurityGroup: n.AlbSecurityGroup, HealthCheckSecurityGroup: n.HealthCheckSecurityGroup,
@@ -86,7 +92,7 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	// The listener rules read the origin secret by name, which CloudFormation cannot see.
 	stack.AddStackDependency(primaryData.Stack, jsii.String("the ALB rules resolve the origin secret (or its replica) by name"))
 
-	if err := a.addRecords(env, region, zone, targets); err != nil {
+	if err := a.addRecords(env, region, zone, targets[0].HealthCheckPath); err != nil {
 		return nil, wrap("dns", err)
 	}
 	if env.CloudFront.ShieldAdvanced {
@@ -102,21 +108,24 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	return a, nil
 }
 
-// addRecords publishes this region's ALB as origin.<domain> (latency or failover, health
-// checked) and as <region>.origin.<domain>, the name the health check and the certificate use.
-func (a *AppStack) addRecords(env *config.Environment, region config.Region, zone r53.IHostedZone, targets []ingress.Target) error {
+// addRecords publishes this region's ALB (or API: apimode.go) as origin.<domain> (latency or
+// failover, health checked on healthPath) and as <region>.origin.<domain>, the name the health
+// check and the certificate use.
+func (a *AppStack) addRecords(env *config.Environment, region config.Region, zone r53.IHostedZone, healthPath string) error {
+	lb, target := a.aliasTarget(true)
 	if _, err := dns.NewRegionalAlias(a.Stack, "RegionalOriginAlias", dns.RegionalAliasProps{
-		Zone: zone, Name: RegionalOriginName(env, region.Name), LoadBalancer: a.Ingress.LoadBalancer,
+		Zone: zone, Name: RegionalOriginName(env, region.Name), LoadBalancer: lb, Target: target,
 	}); err != nil {
 		return err
 	}
 	var err error
+	lb, target = a.aliasTarget(false)
 	a.Origin, err = dns.NewOriginRecord(a.Stack, "OriginRecord", dns.OriginRecordProps{
-		Zone: zone, Name: OriginName(env), LoadBalancer: a.Ingress.LoadBalancer,
+		Zone: zone, Name: OriginName(env), LoadBalancer: lb, Target: target,
 		HealthCheckFqdn: RegionalOriginName(env, region.Name), Region: region.Name,
 		Routing: string(env.DNS.Routing), Primary: region.Name == env.PrimaryRegion,
 		HealthCheckIntervalSeconds: env.DNS.HealthCheckIntervalSeconds, FailureThreshold: env.DNS.HealthCheckFailureThreshold,
-		HealthCheckPath: targets[0].HealthCheckPath, CheckerRegions: config.Route53HealthCheckerRegions,
+		HealthCheckPath: healthPath, CheckerRegions: config.Route53HealthCheckerRegions,
 	})
 	if err != nil {
 		return err
@@ -124,7 +133,7 @@ func (a *AppStack) addRecords(env *config.Environment, region config.Region, zon
 	a.HealthCheckID = awscdk.NewCfnOutput(a.Stack, jsii.String("OriginHealthCheckId"), &awscdk.CfnOutputProps{
 		Value: a.Origin.HealthCheck.AttrHealthCheckId(),
 		Description: jsii.String(fmt.Sprintf("Route 53 health check of https://%s%s",
-			RegionalOriginName(env, region.Name), targets[0].HealthCheckPath)),
+			RegionalOriginName(env, region.Name), healthPath)),
 	})
 	return nil
 }

@@ -148,36 +148,72 @@ type ServiceObservability struct {
 	Latency      *slo.SLO
 }
 
-// serviceAlarms watches service name's target group and ECS service and adds its SLOs.
-func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name string, tg elbv2.ApplicationTargetGroup, cpu, memory func(*cw.MetricOptions) cw.Metric, clusterName, serviceName *string, action cw.IAlarmAction) (*ServiceObservability, error) {
+// requestMetrics are what a service's alarms, SLOs and dashboard row read of its requests: its
+// ALB target group's (targetGroupMetrics) or, in API mode, its HTTP API route's (apiRouteMetrics).
+type requestMetrics struct {
+	// errors and requests count 5xx responses and all requests (Sum).
+	errors, requests func(p awscdk.Duration) cw.Metric
+	// latency is a statistic of the response time in seconds (the catalog's unit).
+	latency func(stat string, p awscdk.Duration) cw.IMetric
+	// within is the latency SLO's metric: the percentile rank of responses within bound seconds.
+	within func(bound float64, p awscdk.Duration) cw.Metric
+	// healthy and unhealthy count targets; nil where there is no target health (API mode).
+	healthy, unhealthy func(stat string, p awscdk.Duration) cw.IMetric
+}
+
+// targetGroupMetrics reads a target group's metrics.
+func targetGroupMetrics(tg elbv2.ApplicationTargetGroup) requestMetrics {
 	m := tg.Metrics()
 	opts := func(stat string, p awscdk.Duration) *cw.MetricOptions {
 		return &cw.MetricOptions{Statistic: jsii.String(stat), Period: p}
 	}
-	fiveXX := func(p awscdk.Duration) cw.Metric {
-		return m.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, opts("Sum", p))
+	return requestMetrics{
+		errors: func(p awscdk.Duration) cw.Metric {
+			return m.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, opts("Sum", p))
+		},
+		requests: func(p awscdk.Duration) cw.Metric { return m.RequestCount(opts("Sum", p)) },
+		latency:  func(stat string, p awscdk.Duration) cw.IMetric { return m.TargetResponseTime(opts(stat, p)) },
+		within: func(bound float64, p awscdk.Duration) cw.Metric {
+			return m.TargetResponseTime(opts(*cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound)), p))
+		},
+		healthy:   func(stat string, p awscdk.Duration) cw.IMetric { return m.HealthyHostCount(opts(stat, p)) },
+		unhealthy: func(stat string, p awscdk.Duration) cw.IMetric { return m.UnhealthyHostCount(opts(stat, p)) },
 	}
-	requests := func(p awscdk.Duration) cw.Metric { return m.RequestCount(opts("Sum", p)) }
+}
+
+// serviceAlarms watches service name's requests (m) and ECS service and adds its SLOs.
+func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name string, m requestMetrics, cpu, memory func(*cw.MetricOptions) cw.Metric, clusterName, serviceName *string, action cw.IAlarmAction) (*ServiceObservability, error) {
+	opts := func(stat string, p awscdk.Duration) *cw.MetricOptions {
+		return &cw.MetricOptions{Statistic: jsii.String(stat), Period: p}
+	}
+	fiveXX, requests := m.errors, m.requests
 	tasks := func(metricName string, p awscdk.Duration) cw.IMetric {
 		return metric("ECS/ContainerInsights", metricName, "Average", p, map[string]*string{"ClusterName": clusterName, "ServiceName": serviceName})
 	}
 	prefix := AlarmPrefix(env, region, name)
+	specs := []alarms.Spec{
+		spec(env, "target5xxRate", 1, func(p awscdk.Duration) cw.IMetric {
+			return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]cw.IMetric{"errors": fiveXX(p), "requests": requests(p)})
+		}),
+		spec(env, "p99ResponseTime", 1, func(p awscdk.Duration) cw.IMetric { return m.latency("p99", p) }),
+	}
+	members := []string{"target5xxRate", "tasksBelowDesired"}
+	if m.unhealthy != nil { // an HTTP API's Cloud Map targets report no health metric
+		specs = append(specs, spec(env, "unhealthyTargets", 1, func(p awscdk.Duration) cw.IMetric { return m.unhealthy("Maximum", p) }))
+		members = []string{"target5xxRate", "unhealthyTargets", "tasksBelowDesired"}
+	}
+	specs = append(specs,
+		spec(env, "tasksBelowDesired", 1, func(p awscdk.Duration) cw.IMetric {
+			return expression("desired - running", "tasks below desired", p, map[string]cw.IMetric{"desired": tasks("DesiredTaskCount", p), "running": tasks("RunningTaskCount", p)})
+		}),
+		spec(env, "serviceCpuHigh", 1, func(p awscdk.Duration) cw.IMetric { return cpu(opts("Average", p)) }),
+		spec(env, "serviceMemoryHigh", 1, func(p awscdk.Duration) cw.IMetric { return memory(opts("Average", p)) }),
+	)
 	a, err := newAlarms(stack, env, naming.Pascal(name)+"Alarms", alarms.AlarmsProps{
 		Prefix: prefix,
-		Specs: []alarms.Spec{
-			spec(env, "target5xxRate", 1, func(p awscdk.Duration) cw.IMetric {
-				return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]cw.IMetric{"errors": fiveXX(p), "requests": requests(p)})
-			}),
-			spec(env, "p99ResponseTime", 1, func(p awscdk.Duration) cw.IMetric { return m.TargetResponseTime(opts("p99", p)) }),
-			spec(env, "unhealthyTargets", 1, func(p awscdk.Duration) cw.IMetric { return m.UnhealthyHostCount(opts("Maximum", p)) }),
-			spec(env, "tasksBelowDesired", 1, func(p awscdk.Duration) cw.IMetric {
-				return expression("desired - running", "tasks below desired", p, map[string]cw.IMetric{"desired": tasks("DesiredTaskCount", p), "running": tasks("RunningTaskCount", p)})
-			}),
-			spec(env, "serviceCpuHigh", 1, func(p awscdk.Duration) cw.IMetric { return cpu(opts("Average", p)) }),
-			spec(env, "serviceMemoryHigh", 1, func(p awscdk.Duration) cw.IMetric { return memory(opts("Average", p)) }),
-		},
+		Specs:  specs,
 		Composite: &alarms.Composite{
-			Name: limits.ServiceUnhealthy.Name, Members: []string{"target5xxRate", "unhealthyTargets", "tasksBelowDesired"},
+			Name: limits.ServiceUnhealthy.Name, Members: members,
 			Severity: limits.ServiceUnhealthy.Severity, Runbook: limits.ServiceUnhealthy.Runbook, What: name + ": " + limits.ServiceUnhealthy.What,
 		},
 	}, action)
@@ -196,7 +232,7 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 	bound := float64(objectives.LatencyThresholdMs) / 1000
 	if o.Latency, err = newSLO(stack, env, naming.Pascal(name)+"LatencySlo", slo.SLOProps{
 		Name: prefix + "-latency", Objective: objectives.Latency, Runbook: limits.LatencyRunbook,
-		Indicator: slo.Rank{Metric: m.TargetResponseTime(opts(*cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound)), alarms.Period(60)))},
+		Indicator: slo.Rank{Metric: m.within(bound, alarms.Period(60))},
 		What:      fmt.Sprintf("%s latency (responses within %d ms)", name, objectives.LatencyThresholdMs),
 	}, action); err != nil {
 		return nil, err
@@ -378,36 +414,30 @@ func alarmWidgets(stack awscdk.Stack, region, title string, names []string, widt
 // latency, healthy tasks and SLO budgets (from the target groups), the load balancer, the NAT
 // gateways, and the states of the region's paging, database and cache alarms.
 func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs []*string) error {
-	lb := a.Ingress.LoadBalancer.Metrics()
 	minute := alarms.Period(60)
 	sum := &cw.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}
 	var services []dashboard.Row
 	objectives := env.Observability.SLO
 	for _, s := range env.Services {
-		tg := a.Ingress.TargetGroups[s.Name].Metrics()
-		opts := func(stat string) *cw.MetricOptions {
-			return &cw.MetricOptions{Statistic: jsii.String(stat), Period: minute}
-		}
+		m := a.requestMetrics(s.Name)
 		bound := float64(objectives.LatencyThresholdMs) / 1000
-		services = append(services, dashboard.Row{Title: "Service " + s.Name, Widgets: []dashboard.Widget{
-			{Title: "Requests and target 5xx", Left: []cw.IMetric{tg.RequestCount(sum)}, Right: []cw.IMetric{tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, sum)}, Width: 6},
-			{Title: "Response time p50 / p99 (s)", Left: []cw.IMetric{tg.TargetResponseTime(opts("p50")), tg.TargetResponseTime(opts("p99"))}, Width: 6},
-			{Title: "Healthy / unhealthy tasks", Left: []cw.IMetric{tg.HealthyHostCount(opts("Minimum")), tg.UnhealthyHostCount(opts("Maximum"))}, Width: 6},
-			{Title: "Error budget remaining (%)", WholeRange: true, Width: 6, Values: []cw.IMetric{
-				slo.BudgetRemaining(slo.Ratio{Bad: tg.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, sum), Total: tg.RequestCount(sum)}, objectives.Availability, objectives.WindowDays, "availability"),
-				slo.BudgetRemaining(slo.Rank{Metric: tg.TargetResponseTime(opts(*cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound))))}, objectives.Latency, objectives.WindowDays, "latency"),
-			}},
+		widgets := []dashboard.Widget{
+			{Title: "Requests and target 5xx", Left: []cw.IMetric{m.requests(minute)}, Right: []cw.IMetric{m.errors(minute)}, Width: 6},
+			{Title: "Response time p50 / p99 (s)", Left: []cw.IMetric{m.latency("p50", minute), m.latency("p99", minute)}, Width: 6},
+		}
+		if m.healthy != nil {
+			widgets = append(widgets, dashboard.Widget{Title: "Healthy / unhealthy tasks", Left: []cw.IMetric{m.healthy("Minimum", minute), m.unhealthy("Maximum", minute)}, Width: 6})
+		}
+		widgets = append(widgets, dashboard.Widget{Title: "Error budget remaining (%)", WholeRange: true, Width: 6, Values: []cw.IMetric{
+			slo.BudgetRemaining(slo.Ratio{Bad: m.errors(minute), Total: m.requests(minute)}, objectives.Availability, objectives.WindowDays, "availability"),
+			slo.BudgetRemaining(slo.Rank{Metric: m.within(bound, minute)}, objectives.Latency, objectives.WindowDays, "latency"),
 		}})
+		services = append(services, dashboard.Row{Title: "Service " + s.Name, Widgets: widgets})
 	}
 	paging, data := regionAlarmNames(env, region)
 	rows := []dashboard.Row{{Title: "Alarms", Widgets: append(alarmWidgets(a.Stack, region, "Paging alarms", paging, 12), alarmWidgets(a.Stack, region, "Database and cache", data, 12)...)}}
 	rows = append(rows, services...)
-	rows = append(rows, dashboard.Row{Title: "Load balancer", Widgets: []dashboard.Widget{
-		{Title: "Requests", Left: []cw.IMetric{lb.RequestCount(sum)}, Width: 6},
-		{Title: "ELB 5xx", Left: []cw.IMetric{lb.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, sum)}, Width: 6},
-		{Title: "Rejected connections", Left: []cw.IMetric{lb.RejectedConnectionCount(sum)}, Width: 6},
-		{Title: "Client TLS negotiation errors", Left: []cw.IMetric{lb.ClientTlsNegotiationErrorCount(sum)}, Width: 6},
-	}})
+	rows = append(rows, a.entranceRow(sum))
 	if len(natIDs) > 0 {
 		var ports, drops []cw.IMetric
 		for _, id := range natIDs {
@@ -501,7 +531,12 @@ func observeApp(a *AppStack, env *config.Environment, region string, net RegionT
 		others = append(others, net.NatAlarms.Alarms["natPortAllocation"])
 	}
 	var err error
-	if out.LoadBalancer, err = loadBalancerAlarms(a.Stack, env, region, a.Ingress.LoadBalancer, others, net.Topic.Action); err != nil {
+	if a.Api != nil {
+		out.LoadBalancer, err = apiAlarms(a, env, region, others, net.Topic.Action)
+	} else {
+		out.LoadBalancer, err = loadBalancerAlarms(a.Stack, env, region, a.Ingress.LoadBalancer, others, net.Topic.Action)
+	}
+	if err != nil {
 		return out, err
 	}
 	if region == config.EdgeRegion {

@@ -61,13 +61,13 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	props := service.ServiceProps{
 		Name: s.Name, Cluster: app.Cluster.Cluster, Namespace: app.Cluster.Namespace,
 		Vpc: net.Network.Vpc, Subnets: net.Network.AppSubnets, SecurityGroup: net.Network.ServiceSecurityGroups[s.Name],
-		Image: image, TargetGroup: app.Ingress.TargetGroups[s.Name], LoadBalancer: app.Ingress.LoadBalancer,
-		Cpu: s.Cpu, Memory: s.Memory, Port: s.Port,
+		Image: image, Cpu: s.Cpu, Memory: s.Memory, Port: s.Port,
 		DesiredCount: capacity.DesiredCount, MinCount: capacity.MinCount, MaxCount: capacity.MaxCount,
 		CpuTarget: s.CpuTarget, MemoryTarget: s.MemoryTarget, RequestsPerTarget: s.RequestsPerTarget,
 		Environment: envVars, LogRetention: app.LogRetention, ReadOnlyRootFilesystem: jsii.Bool(s.ReadOnlyRootFilesystem),
 		RedisHost: data.Cache.PrimaryEndpoint, RedisPort: data.Cache.Port, RedisAuthSecret: data.Cache.AuthSecret,
 	}
+	app.entrance(&props, s.Name)
 	if db != nil {
 		props.Database = db.Connection
 	}
@@ -95,7 +95,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	}
 	// Its tasks read the cache AUTH token at start: the token's rotation redeploys it by this tag.
 	cache.Tag(svc.Service.Node().DefaultChild(), CacheAuthSecretName(env))
-	observed, err := serviceAlarms(stack, env, region.Name, s.Name, app.Ingress.TargetGroups[s.Name], svc.Service.MetricCpuUtilization,
+	observed, err := serviceAlarms(stack, env, region.Name, s.Name, app.requestMetrics(s.Name), svc.Service.MetricCpuUtilization,
 		svc.Service.MetricMemoryUtilization, app.Cluster.Cluster.ClusterName(), svc.Service.ServiceName(), net.Observed.Topic.Action)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	targets "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -88,7 +89,7 @@ func NewOriginRecord(scope constructs.Construct, id string, props OriginRecordPr
 			HostedZoneId: p.Zone.HostedZoneId(),
 			Name:         jsii.String(p.Name + "."),
 			Type:         jsii.String(recordType),
-			AliasTarget:  albTarget(p.LoadBalancer, true),
+			AliasTarget:  aliasTarget(p.LoadBalancer, p.Target, true),
 			// Both the ALB's own target health and the end-to-end HTTPS check must pass.
 			HealthCheckId: o.HealthCheck.AttrHealthCheckId(),
 			SetIdentifier: jsii.String(p.Region),
@@ -131,9 +132,19 @@ func NewRegionalAlias(scope constructs.Construct, id string, props RegionalAlias
 		Name:         jsii.String(props.Name + "."),
 		Type:         jsii.String("A"),
 		// No target health here: the health check must see this region's real state.
-		AliasTarget: albTarget(props.LoadBalancer, false),
+		AliasTarget: aliasTarget(props.LoadBalancer, props.Target, false),
 	})
 	return &RegionalAlias{Construct: this, Record: record}, nil
+}
+
+// aliasTarget is target when given, else the ALB's alias.
+func aliasTarget(lb elbv2.IApplicationLoadBalancer, target *AliasTarget, evaluateTargetHealth bool) *r53.CfnRecordSet_AliasTargetProperty {
+	if target != nil {
+		return &r53.CfnRecordSet_AliasTargetProperty{
+			DnsName: target.DnsName, HostedZoneId: target.HostedZoneId, EvaluateTargetHealth: jsii.Bool(evaluateTargetHealth),
+		}
+	}
+	return albTarget(lb, evaluateTargetHealth)
 }
 
 // albTarget aliases an ALB the way aws-cdk-lib's LoadBalancerTarget does ("dualstack." answers

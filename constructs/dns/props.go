@@ -48,6 +48,8 @@ type OriginRecordProps struct {
 	Name string
 	// LoadBalancer is this region's public ALB: the alias target, with evaluate-target-health.
 	LoadBalancer elbv2.IApplicationLoadBalancer
+	// Target is the alias target instead of LoadBalancer (e.g. an API Gateway regional domain).
+	Target *AliasTarget
 	// HealthCheckFqdn is a name that resolves to this region's ALB only and is on its
 	// certificate, e.g. "us-east-1.origin.example.com" (see RegionalAlias). It must differ from
 	// Name, which resolves to whichever region Route 53 picks.
@@ -87,6 +89,13 @@ type RegionalAliasProps struct {
 	Name string
 	// LoadBalancer is this region's public ALB.
 	LoadBalancer elbv2.IApplicationLoadBalancer
+	// Target is the alias target instead of LoadBalancer (e.g. an API Gateway regional domain).
+	Target *AliasTarget
+}
+
+// AliasTarget is an alias target other than an ALB: a DNS name and its canonical hosted zone.
+type AliasTarget struct {
+	DnsName, HostedZoneId *string
 }
 
 func (p ApexProps) validate() error {
@@ -131,8 +140,8 @@ func (p OriginRecordProps) validate(stackRegion string) error {
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	zone := checkZone(add, "Zone", p.Zone)
 	checkName(add, "Name", p.Name, zone)
-	if p.LoadBalancer == nil {
-		add("LoadBalancer is required")
+	if (p.LoadBalancer == nil) == (p.Target == nil) {
+		add("LoadBalancer is required (or Target, not both)")
 	}
 	switch {
 	case !limits.ValidDomainName(p.HealthCheckFqdn):
@@ -169,8 +178,8 @@ func (p RegionalAliasProps) validate() error {
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	zone := checkZone(add, "Zone", p.Zone)
 	checkName(add, "Name", p.Name, zone)
-	if p.LoadBalancer == nil {
-		add("LoadBalancer is required")
+	if (p.LoadBalancer == nil) == (p.Target == nil) {
+		add("LoadBalancer is required (or Target, not both)")
 	}
 	return errors.Join(errs...)
 }

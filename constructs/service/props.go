@@ -58,6 +58,12 @@ type ServiceProps struct {
 	// LoadBalancer is the ALB that forwards to TargetGroup; its full name and the target group's
 	// label the request-count scaling metric.
 	LoadBalancer elbv2.IApplicationLoadBalancer
+	// Discovery, for a service behind an API Gateway HTTP API instead of an ALB, is the Cloud
+	// Map service (SRV records: address and port) the tasks register in instead of one of their
+	// own in Namespace. TargetGroup and LoadBalancer must then be nil, and autoscaling tracks CPU
+	// and memory only (request counts per target are an ALB metric).
+	// Default: nil (an ALB target).
+	Discovery servicediscovery.IService
 
 	// Cpu is the task's CPU units; with Memory it must be a pair Fargate offers.
 	// Default: 512.
@@ -299,12 +305,12 @@ func (p ServiceProps) validate() error {
 	}{
 		{"Cluster", p.Cluster != nil}, {"Namespace", p.Namespace != nil}, {"Vpc", p.Vpc != nil},
 		{"Subnets", p.Subnets != nil}, {"SecurityGroup", p.SecurityGroup != nil}, {"Image", p.Image != nil},
-		{"TargetGroup", p.TargetGroup != nil}, {"LoadBalancer", p.LoadBalancer != nil},
 	} {
 		if !r.set {
 			add("%s is required", r.name)
 		}
 	}
+	p.checkEntrance(add)
 
 	if !slices.Contains(limits.FargateCPUs, p.Cpu) {
 		add("Cpu %d is not a Fargate CPU value (allowed: %v)", p.Cpu, limits.FargateCPUs)

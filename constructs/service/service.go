@@ -14,7 +14,6 @@ import (
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -340,16 +339,15 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 		PropagateTags:               ecs.PropagatedTagSource_SERVICE,
 		EnableECSManagedTags:        jsii.Bool(true),
 		EnableExecuteCommand:        jsii.Bool(false),
-		CloudMapOptions: &ecs.CloudMapOptions{
-			CloudMapNamespace: p.Namespace,
-			Name:              jsii.String(p.Name),
-			DnsRecordType:     servicediscovery.DnsRecordType_A,
-			DnsTtl:            awscdk.Duration_Seconds(jsii.Number(10)),
-		},
+		CloudMapOptions:             p.cloudMap(),
 	})
-	svc.LoadBalancerTarget(&ecs.LoadBalancerTargetOptions{
-		ContainerName: jsii.String(p.Name), ContainerPort: jsii.Number(float64(p.Port)), Protocol: ecs.Protocol_TCP,
-	}).AttachToApplicationTargetGroup(p.TargetGroup)
+	if p.Discovery != nil {
+		s.attachDiscovery(svc, p)
+	} else {
+		svc.LoadBalancerTarget(&ecs.LoadBalancerTargetOptions{
+			ContainerName: jsii.String(p.Name), ContainerPort: jsii.Number(float64(p.Port)), Protocol: ecs.Protocol_TCP,
+		}).AttachToApplicationTargetGroup(p.TargetGroup)
+	}
 	// Tasks start only once both roles have their policies (CDK waits for the task role alone).
 	svc.Node().DefaultChild().Node().AddDependency(s.ExecutionRole, s.TaskRole)
 	s.Service = svc
@@ -384,6 +382,10 @@ func (s *Service) buildScaling(p ServiceProps) {
 	}
 	track("CpuScaling", appscaling.PredefinedMetric_ECS_SERVICE_AVERAGE_CPU_UTILIZATION, p.CpuTarget, nil)
 	track("MemoryScaling", appscaling.PredefinedMetric_ECS_SERVICE_AVERAGE_MEMORY_UTILIZATION, p.MemoryTarget, nil)
+	if p.Discovery != nil {
+		s.Scaling = target
+		return
+	}
 	// The label is "<ALB full name>/<target group full name>"; the target group's full name
 	// ("targetgroup/<name>/<id>") is the last field of its ARN.
 	tgFullName := awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), p.TargetGroup.TargetGroupArn(), jsii.Number(6)))
