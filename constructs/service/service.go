@@ -170,6 +170,7 @@ func (s *Service) buildTaskDefinition(p ServiceProps) {
 		PortMappings: &[]*ecs.PortMapping{{
 			ContainerPort: jsii.Number(float64(p.Port)),
 			Protocol:      ecs.Protocol_TCP,
+			Name:          p.portMappingName(), AppProtocol: p.appProtocol(),
 		}},
 		Logging:                s.logDriver(p),
 		ReadonlyRootFilesystem: p.ReadOnlyRootFilesystem,
@@ -340,6 +341,7 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 		PropagateTags:               ecs.PropagatedTagSource_SERVICE,
 		EnableECSManagedTags:        jsii.Bool(true),
 		EnableExecuteCommand:        jsii.Bool(false),
+		ServiceConnectConfiguration: s.connectConfiguration(p),
 		CloudMapOptions: &ecs.CloudMapOptions{
 			CloudMapNamespace: p.Namespace,
 			Name:              jsii.String(p.Name),
