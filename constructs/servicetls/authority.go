@@ -117,7 +117,7 @@ func (a *Authority) buildRole() {
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("ECS names the secrets that hold the Service Connect certificates' private keys ecs-sc!<generated>; " +
 			"the prefix in this account and region is the narrowest ARN that matches them (creation also requires ECS's own tags)."),
-		AppliesTo: &[]any{jsii.String(fmt.Sprintf("Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:%s*", secretPrefix))},
+		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:ecs-sc!\*$/g`)}},
 	}}, jsii.Bool(true))
 	a.Role = role
 }
