@@ -9,7 +9,6 @@ import (
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
 )
@@ -113,11 +112,6 @@ func (a *Authority) buildRole() {
 			statement([]string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyPair"}, []*string{a.Key.KeyArn()}, nil),
 		},
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("ECS names the secrets that hold the Service Connect certificates' private keys ecs-sc!<generated>; " +
-			"the prefix in this account and region is the narrowest ARN that matches them (creation also requires ECS's own tags)."),
-		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:ecs-sc!\*$/g`)}},
-	}}, jsii.Bool(true))
+	acceptByDesign(policy)
 	a.Role = role
 }

@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // AuthorityProps configures an Authority.
 type AuthorityProps struct {
 	// CommonName is the CA certificate's subject common name, e.g. "Stratus prod services
-	// us-east-1"; 1-64 characters.
+	// us-east-1"; 1-64 characters (limits.MaxCaSubjectLength).
 	CommonName string
 	// Organization is the CA certificate's subject organization.
 	// Default: "Stratus".
@@ -40,14 +42,14 @@ func (p AuthorityProps) withDefaults() AuthorityProps {
 func (p AuthorityProps) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if n := utf8.RuneCountInString(p.CommonName); n < 1 || n > 64 {
-		add("CommonName %q must be 1-64 characters", p.CommonName)
+	if n := utf8.RuneCountInString(p.CommonName); n < 1 || n > limits.MaxCaSubjectLength {
+		add("CommonName %q must be 1-%d characters", p.CommonName, limits.MaxCaSubjectLength)
 	}
-	if n := utf8.RuneCountInString(p.Organization); n > 64 {
-		add("Organization %q must be at most 64 characters", p.Organization)
+	if n := utf8.RuneCountInString(p.Organization); n > limits.MaxCaSubjectLength {
+		add("Organization %q must be at most %d characters", p.Organization, limits.MaxCaSubjectLength)
 	}
-	if p.ValidityYears < 1 || p.ValidityYears > 30 {
-		add("ValidityYears %d is outside 1-30", p.ValidityYears)
+	if p.ValidityYears < 1 || p.ValidityYears > limits.MaxCaValidityYears {
+		add("ValidityYears %d is outside 1-%d", p.ValidityYears, limits.MaxCaValidityYears)
 	}
 	return errors.Join(errs...)
 }

@@ -9,9 +9,8 @@ const (
 	// ServiceConnectLogPrefix is the stream prefix of the Service Connect proxy's logs in the
 	// service's log group.
 	ServiceConnectLogPrefix = "service-connect"
-	// PrivateCaShortLivedMonthlyUSD is AWS Private CA's monthly fee for one CA in short-lived
-	// certificate mode (us-east-1 list price); PrivateCaShortLivedCertUSD is the price of one
-	// short-lived certificate (the first 1,000 a month; cheaper above).
-	PrivateCaShortLivedMonthlyUSD = 50.0
-	PrivateCaShortLivedCertUSD    = 0.058
+	// MaxCaSubjectLength bounds a CA subject's common name and organization (X.509 upper bounds).
+	MaxCaSubjectLength = 64
+	// MaxCaValidityYears bounds the validity of the Service Connect CA's own certificate.
+	MaxCaValidityYears = 30
 )
