@@ -243,6 +243,8 @@ type Service struct {
 	// ReadOnlyRootFilesystem (yaml "readOnlyRootFilesystem", default true) mounts the app
 	// container's root filesystem read-only.
 	ReadOnlyRootFilesystem bool
+	// Calls (yaml "calls", default none) names the services this one calls (see calls.go).
+	Calls []string
 }
 
 // PullsOwnRepository reports whether the service's image is a bare tag, a tag of the service's
@@ -380,6 +382,8 @@ type App struct {
 	ExecuteCommand bool `yaml:"executeCommand"`
 	// Otlp (yaml "otlp", default nil) adds an OTLP export to the adot sidecars.
 	Otlp *Otlp `yaml:"otlp"`
+	// ServiceConnect (yaml "serviceConnect") configures the service-to-service calls (calls.go).
+	ServiceConnect ServiceConnect `yaml:"serviceConnect"`
 	// WarmCapacity (yaml "warmCapacity", default {1, 1, 4}) is what each service runs in the
 	// non-primary regions when DNS.Routing is failover (elsewhere it is unused).
 	WarmCapacity Capacity `yaml:"warmCapacity"`

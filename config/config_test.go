@@ -908,7 +908,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown service key lists the service keys",
 			edits: []edit{svc("    replicas: 2\n")},
-			want:  []string{":17: services[0].replicas: unknown key (allowed: name, image, port, cpu, memory, desiredCount, minCount, maxCount, scaling, pathPattern, healthCheckPath, database, shareDatabaseWith, environment, sidecars, readOnlyRootFilesystem)"},
+			want:  []string{":17: services[0].replicas: unknown key (allowed: name, image, port, cpu, memory, desiredCount, minCount, maxCount, scaling, pathPattern, healthCheckPath, database, shareDatabaseWith, environment, sidecars, readOnlyRootFilesystem, calls)"},
 		},
 
 		// ---- database ----

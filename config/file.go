@@ -54,6 +54,7 @@ type FileService struct {
 	Environment            map[string]string `yaml:"environment"`
 	Sidecars               []string          `yaml:"sidecars"`
 	ReadOnlyRootFilesystem *bool             `yaml:"readOnlyRootFilesystem"`
+	Calls                  []string          `yaml:"calls"`
 }
 
 // FileScaling is services[].scaling.
@@ -178,6 +179,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 		}
 	}
 	tierDefaults(env, present)
+	callsDefaults(env, f)
 	defer messagingDefaults(env, present) // after the viewer names' default
 	if !present("app.namespace") && env.Name != "" {
 		env.App.Namespace = env.Name + ".internal"

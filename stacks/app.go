@@ -15,6 +15,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/edge"
 	"github.com/stratus-platform/stratus/constructs/ingress"
+	"github.com/stratus-platform/stratus/constructs/servicetls"
 )
 
 // AppStack holds one region's shared stateless tier: the ECS cluster and namespace, the ALB with
@@ -26,6 +27,8 @@ type AppStack struct {
 	Ingress *ingress.LoadBalancer
 	// Api replaces Ingress (then nil) with ingress.mode api (apimode.go).
 	Api *apigateway.HttpApi
+	// ServiceTls issues the Service Connect TLS certificates (app.serviceConnect.tls); nil when off.
+	ServiceTls *servicetls.Authority
 	// LogRetention is the retention of the region's log groups (app.logRetentionDays).
 	LogRetention logs.RetentionDays
 	// Origin is the region's origin record and health check.
@@ -68,8 +71,12 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	if !env.RunsTiers() { // EC2 tiers need no ECS cluster
 		if a.Cluster, err = cluster.NewCluster(stack, "Cluster", cluster.ClusterProps{
 			Vpc: n.Vpc, NamespaceName: env.App.Namespace, ExecuteCommand: env.App.ExecuteCommand, LogRetention: logRetention,
+			ServiceConnectNamespaceName: connectNamespaceName(env),
 		}); err != nil {
 			return nil, wrap("cluster", err)
+		}
+		if a.ServiceTls, err = newServiceTls(stack, env, region); err != nil {
+			return nil, wrap("service TLS", err)
 		}
 	}
 

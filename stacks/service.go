@@ -71,6 +71,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	if db != nil {
 		props.Database = db.Connection
 	}
+	props.Connect = serviceConnect(env, s, app)
 	if slices.Contains(s.Sidecars, "adot") {
 		props.Adot = &service.AdotSidecar{}
 		if o := env.App.Otlp; o != nil {

@@ -184,6 +184,16 @@ var mutants = []mutant{
 			tpl.Resources["ServiceLogs"] = *r
 			delete(tpl.Resources, id)
 		}},
+	{"a declared call is admitted on the app's plain port instead of the TLS proxy's", true, "Seed002-Network-us-east-1", "AWS::EC2::SecurityGroupIngress",
+		"NetworkCatalogServiceSecurityGroupfromSeed002Networkuseast1NetworkCheckoutServiceSecurityGroup",
+		func(r *Resource, _ *Template) {
+			r.Properties["FromPort"], r.Properties["ToPort"] = float64(8080), float64(8080)
+		}},
+	{"a call's path is opened the other way round (callee to caller)", true, "Seed002-Network-us-west-2", "AWS::EC2::SecurityGroupIngress",
+		"NetworkCatalogServiceSecurityGroupfromSeed002Networkuswest2NetworkCheckoutServiceSecurityGroup",
+		func(r *Resource, _ *Template) {
+			r.Properties["GroupId"], r.Properties["SourceSecurityGroupId"] = r.Properties["SourceSecurityGroupId"], r.Properties["GroupId"]
+		}},
 }
 
 // mutated returns a copy of a whose stack is a deep copy with m applied; a itself is unchanged.

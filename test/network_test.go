@@ -356,6 +356,10 @@ func checkSecurityGroupChain(c *C, a *Assembly) {
 				Rule{sg, db, "tcp", config.DatabasePort, config.DatabasePort},
 				Rule{sg, cache, "tcp", env.Cache.Port, env.Cache.Port})
 		}
+		for _, call := range declaredCalls(env) { // services[].calls: exactly these paths between services
+			callee, caller := tpl.group("Network"+naming.Pascal(call.Callee)+"ServiceSecurityGroup"), tpl.group("Network"+naming.Pascal(call.Caller)+"ServiceSecurityGroup")
+			in, out = append(in, Rule{callee, caller, "tcp", call.Port, call.Port}), append(out, Rule{caller, callee, "tcp", call.Port, call.Port})
+		}
 		if env.RunsTiers() { // the ALB's rules to the web tier are the Tiers stack's (checkTierChain)
 			out = append(out, Rule{alb, noTraffic.Peer, noTraffic.Protocol, noTraffic.From, noTraffic.To})
 		}

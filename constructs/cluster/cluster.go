@@ -28,6 +28,9 @@ type Cluster struct {
 	// ExecuteCommandLogGroup receives the session logs; a task role needs to write to it. Nil when
 	// ExecuteCommand is off.
 	ExecuteCommandLogGroup logs.ILogGroup
+	// ServiceConnectNamespace is the HTTP namespace of ECS Service Connect; nil without
+	// ServiceConnectNamespaceName.
+	ServiceConnectNamespace servicediscovery.IHttpNamespace
 }
 
 // NewCluster builds the cluster and the namespace, or returns every problem with props.
@@ -54,6 +57,7 @@ func NewCluster(scope constructs.Construct, id string, props ClusterProps) (*Clu
 		Vpc:         p.Vpc,
 		Description: jsii.String("Service discovery for the services of this region's cluster"),
 	})
+	c.buildServiceConnectNamespace(p)
 	return c, nil
 }
 

@@ -21,6 +21,10 @@ type ClusterProps struct {
 	// NamespaceName is the Cloud Map private DNS namespace created in Vpc, e.g. "prod.internal";
 	// services register as <service>.<NamespaceName>.
 	NamespaceName string
+	// ServiceConnectNamespaceName, when set, creates a Cloud Map HTTP namespace of that name for
+	// ECS Service Connect (see connect.go).
+	// Default: "" (no Service Connect namespace).
+	ServiceConnectNamespaceName string
 
 	// ExecuteCommand turns on ECS Exec support in the cluster: sessions encrypted with
 	// ExecuteCommandKey and every session logged to a KMS-encrypted, retained log group.
@@ -48,6 +52,9 @@ func (p ClusterProps) validate() error {
 	}
 	if !limits.ValidDNSName(p.NamespaceName, 1) {
 		add("NamespaceName %q is not a DNS name (allowed: %s; e.g. \"prod.internal\")", p.NamespaceName, limits.DNSNameRule)
+	}
+	if n := p.ServiceConnectNamespaceName; n != "" && (!limits.ValidDNSName(n, 1) || n == p.NamespaceName) {
+		add("ServiceConnectNamespaceName %q must be a DNS name other than NamespaceName (allowed: %s)", n, limits.DNSNameRule)
 	}
 	if err := retention.Check("LogRetention", p.LogRetention); err != nil {
 		errs = append(errs, err)

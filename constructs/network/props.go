@@ -72,6 +72,11 @@ type NetworkProps struct {
 	// Services gets one security group each, open on its port to the ALB security group only.
 	// Default: none.
 	Services []ServicePort
+	// Calls are the service-to-service paths the service groups admit, each exactly one rule
+	// pair: the callee's group admits the caller's group on Port, and the caller's group may
+	// send there (see Call).
+	// Default: none (services reach no other service).
+	Calls []Call
 	// DatabasePort is the port the database security group and the data-tier NACL admit.
 	// Default: 5432.
 	DatabasePort int
@@ -225,6 +230,7 @@ func (p NetworkProps) validate() error {
 		seenService[s.Name] = true
 		checkPort(fmt.Sprintf("Services[%d].Port", i), s.Port)
 	}
+	errs = append(errs, p.callProblems(seenService)...)
 	return errors.Join(errs...)
 }
 

@@ -191,6 +191,11 @@ type ServiceProps struct {
 	// Adot adds an AWS Distro for OpenTelemetry collector sidecar.
 	// Default: nil (no sidecar, and no X-Ray permissions).
 	Adot *AdotSidecar
+
+	// Connect joins the service to ECS Service Connect, as a client of the services it calls
+	// and, when others call it, as a server (see Connect).
+	// Default: nil (no Service Connect).
+	Connect *Connect
 }
 
 // SecretVariable is an ECS secret: a Secrets Manager secret, or one JSON field of it.
@@ -359,6 +364,7 @@ func (p ServiceProps) validate() error {
 	}
 
 	p.validateVariables(add)
+	p.validateConnect(add)
 
 	if db := p.Database; db != nil {
 		if db.Host == nil || *db.Host == "" {

@@ -169,6 +169,7 @@ func (s *Service) buildTaskDefinition(p ServiceProps) {
 		PortMappings: &[]*ecs.PortMapping{{
 			ContainerPort: jsii.Number(float64(p.Port)),
 			Protocol:      ecs.Protocol_TCP,
+			Name:          p.portMappingName(), AppProtocol: p.appProtocol(),
 		}},
 		Logging:                s.logDriver(p),
 		ReadonlyRootFilesystem: p.ReadOnlyRootFilesystem,
@@ -339,6 +340,7 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 		PropagateTags:               ecs.PropagatedTagSource_SERVICE,
 		EnableECSManagedTags:        jsii.Bool(true),
 		EnableExecuteCommand:        jsii.Bool(false),
+		ServiceConnectConfiguration: s.connectConfiguration(p),
 		CloudMapOptions:             p.cloudMap(),
 	})
 	if p.Discovery != nil {

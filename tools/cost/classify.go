@@ -60,6 +60,7 @@ var priced = map[string]pricer{
 	"AWS::SQS::Queue":                            usage("SQS requests", "sqs-million", "sqsRequestsMillion", "%g million requests per queue"),
 	"AWS::SNS::Topic":                            usage("SNS publishes", "sns-million", "snsPublishesMillion", "%g million publishes per topic"),
 	"AWS::ApiGatewayV2::Api":                     usage("API Gateway HTTP API requests", "httpapi-million", "httpApiRequestsMillion", "%g million requests per API"),
+	"AWS::ACMPCA::CertificateAuthority":          privateCA,
 }
 
 // unpriced lists the resource types (patterns as in path.Match) that carry no price of their own,
@@ -105,6 +106,9 @@ var unpriced = map[string]string{
 	"AWS::EC2::LaunchTemplate":                         "free; the instances launched from it are priced",
 	"AWS::ECR::ReplicationConfiguration":               "replication is billed as data transfer (usage)",
 	"AWS::ECS::Cluster":                                "free; its services' tasks are priced",
+	"AWS::ACMPCA::Certificate":                         "the CA's own certificate: no fee (the certificates it issues are priced with the CA)",
+	"AWS::ACMPCA::CertificateAuthorityActivation":      "free; the CA is priced",
+	"AWS::ServiceDiscovery::HttpNamespace":             "free: an HTTP namespace has no hosted zone (Cloud Map bills registered instances, see its services)",
 	"AWS::ECS::ClusterCapacityProviderAssociations":    "free",
 	"AWS::ECS::TaskDefinition":                         "free; its service's tasks are priced",
 	"AWS::ElastiCache::ParameterGroup":                 "free",
@@ -499,4 +503,18 @@ func pipeline(r *assembly.Resource, _ *pricing) []line {
 		return []line{{what: "CodePipeline V1 pipeline", key: "codepipeline-v1-month", qty: 1}}
 	}
 	return nil
+}
+
+// privateCA is an AWS Private CA: its monthly fee and the certificates it issues, both priced by
+// its mode (Service Connect TLS uses short-lived certificate mode).
+func privateCA(r *assembly.Resource, c *pricing) []line {
+	mode, key := "general-purpose", "pca-general"
+	if r.Str("UsageMode") == "SHORT_LIVED_CERTIFICATE" {
+		mode, key = "short-lived certificate", "pca-short-lived"
+	}
+	n := c.assume("pcaCertificates")
+	return []line{
+		{what: "AWS Private CA (" + mode + " mode)", key: key + "-month", qty: 1},
+		{what: "AWS Private CA certificates (" + mode + " mode)", key: key + "-certificate", qty: n, assumption: fmt.Sprintf("%g certificates per CA", n)},
+	}
 }

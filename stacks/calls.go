@@ -1,0 +1,60 @@
+package stacks
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/network"
+	"github.com/stratus-platform/stratus/constructs/service"
+	"github.com/stratus-platform/stratus/constructs/servicetls"
+)
+
+// networkCalls are the declared calls of env (services[].calls) as security-group paths, on the
+// port each callee admits its callers on.
+func networkCalls(env *config.Environment) []network.Call {
+	var out []network.Call
+	for _, caller := range env.Services {
+		for _, name := range caller.Calls {
+			i := slices.IndexFunc(env.Services, func(s config.Service) bool { return s.Name == name })
+			out = append(out, network.Call{Caller: caller.Name, Callee: name, Port: env.CallPort(env.Services[i])})
+		}
+	}
+	return out
+}
+
+// connectNamespaceName names the region's Service Connect namespace, or is "" when no service
+// calls another (no namespace, no proxies).
+func connectNamespaceName(env *config.Environment) string {
+	if !env.HasCalls() {
+		return ""
+	}
+	return "connect." + env.App.Namespace
+}
+
+// serviceConnect places s in Service Connect: a client when it calls, a server when it is
+// called (with TLS when app.serviceConnect.tls is on), nil when neither.
+func serviceConnect(env *config.Environment, s config.Service, app *AppStack) *service.Connect {
+	called := env.IsCalled(s.Name)
+	if len(s.Calls) == 0 && !called {
+		return nil
+	}
+	c := &service.Connect{Namespace: app.Cluster.ServiceConnectNamespace, Server: called}
+	if called && app.ServiceTls != nil {
+		t := app.ServiceTls
+		c.Tls = &service.ConnectTls{AuthorityArn: t.AuthorityArn(), Key: t.Key, Role: t.Role}
+	}
+	return c
+}
+
+// newServiceTls builds the region's Service Connect CA when app.serviceConnect.tls is on.
+func newServiceTls(stack awscdk.Stack, env *config.Environment, region config.Region) (*servicetls.Authority, error) {
+	if !env.App.ServiceConnect.Tls {
+		return nil, nil
+	}
+	return servicetls.NewAuthority(stack, "ServiceTls", servicetls.AuthorityProps{
+		CommonName: fmt.Sprintf("Stratus %s services %s", env.Name, region.Name),
+	})
+}
