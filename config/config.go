@@ -241,6 +241,8 @@ type Service struct {
 	// ReadOnlyRootFilesystem (yaml "readOnlyRootFilesystem", default true) mounts the app
 	// container's root filesystem read-only.
 	ReadOnlyRootFilesystem bool
+	// Deployment (yaml "deployment", default app.deployment's) is how ECS releases the service.
+	Deployment Deployment
 }
 
 // PullsOwnRepository reports whether the service's image is a bare tag, a tag of the service's
@@ -376,6 +378,8 @@ type App struct {
 	Namespace string `yaml:"namespace"`
 	// ExecuteCommand (yaml "executeCommand", default false) enables ECS Exec into the tasks.
 	ExecuteCommand bool `yaml:"executeCommand"`
+	// Deployment (yaml "deployment", default rolling) is every service's default deployment.
+	Deployment *DeploySettings `yaml:"deployment"`
 	// Otlp (yaml "otlp", default nil) adds an OTLP export to the adot sidecars.
 	Otlp *Otlp `yaml:"otlp"`
 	// WarmCapacity (yaml "warmCapacity", default {1, 1, 4}) is what each service runs in the

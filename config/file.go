@@ -53,6 +53,7 @@ type FileService struct {
 	Environment            map[string]string `yaml:"environment"`
 	Sidecars               []string          `yaml:"sidecars"`
 	ReadOnlyRootFilesystem *bool             `yaml:"readOnlyRootFilesystem"`
+	Deployment             *DeploySettings   `yaml:"deployment"`
 }
 
 // FileScaling is services[].scaling.
@@ -175,6 +176,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 		}
 	}
 	tierDefaults(env, present)
+	deploymentDefaults(env, f.Services)
 	defer messagingDefaults(env, present) // after the viewer names' default
 	if !present("app.namespace") && env.Name != "" {
 		env.App.Namespace = env.Name + ".internal"

@@ -48,6 +48,7 @@ func validate(env *Environment, d *decoder) {
 	v.compute()
 	v.messaging()
 	v.services()
+	v.deployments()
 	v.database()
 	v.cache()
 	v.app()
