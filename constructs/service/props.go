@@ -58,6 +58,10 @@ type ServiceProps struct {
 	// LoadBalancer is the ALB that forwards to TargetGroup; its full name and the target group's
 	// label the request-count scaling metric.
 	LoadBalancer elbv2.IApplicationLoadBalancer
+	// Deployment is how ECS releases a new task definition (deployment.go).
+	// Default: rolling, with the circuit breaker and no alarms.
+	Deployment *Deployment
+	deployment Deployment // Deployment with its defaults
 
 	// Cpu is the task's CPU units; with Memory it must be a pair Fargate offers.
 	// Default: 512.
@@ -239,6 +243,7 @@ func (p ServiceProps) withDefaults() ServiceProps {
 			*d.v = d.d
 		}
 	}
+	p.deployment = deploymentWithDefaults(p.Deployment)
 	if p.Architecture == nil {
 		p.Architecture = ecs.CpuArchitecture_X86_64()
 	}
@@ -353,6 +358,9 @@ func (p ServiceProps) validate() error {
 	}
 
 	p.validateVariables(add)
+	if err := p.deployment.validate(); err != nil {
+		errs = append(errs, err)
+	}
 
 	if db := p.Database; db != nil {
 		if db.Host == nil || *db.Host == "" {
