@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -40,16 +39,18 @@ type Deployment struct {
 	// StepMinutes is the wait after each traffic step (0-1440; canary, linear).
 	// Default: limits.DefaultStepMinutes.
 	StepMinutes *int
-	// AlternateTargetGroup receives the new tasks (blue-green, canary, linear; required there):
-	// TargetGroup's twin.
-	AlternateTargetGroup elbv2.IApplicationTargetGroup
-	// ProductionRule forwards production traffic to TargetGroup and AlternateTargetGroup,
-	// weighted; ECS moves the weights (blue-green, canary, linear; required there).
-	ProductionRule elbv2.ApplicationListenerRule
-	// TestRule forwards test traffic the same way; ECS points it at the new tasks first, for
-	// pre-traffic checks.
+	// AlternateTargetGroupArn is the group the new tasks start behind (blue-green, canary,
+	// linear; required there): TargetGroup's twin, on the same load balancer.
+	AlternateTargetGroupArn *string
+	// ProductionRuleArn is the listener rule that forwards production traffic to TargetGroup
+	// and the alternate group, weighted; ECS moves the weights (blue-green, canary, linear;
+	// required there). ARNs rather than objects, so a stacks layer can hand them over in one
+	// export.
+	ProductionRuleArn *string
+	// TestRuleArn is a rule forwarding test traffic the same way; ECS points it at the new
+	// tasks first, for pre-traffic checks.
 	// Default: none.
-	TestRule elbv2.ApplicationListenerRule
+	TestRuleArn *string
 	// AlarmNames are the service's deployment alarms, by name: they usually watch this
 	// service's own metrics, so a reference to them would be a dependency cycle. ECS rolls back
 	// when one is in ALARM during the deployment or its bake time.
@@ -106,14 +107,14 @@ func (d Deployment) validate() error {
 		add("LinearStepPercent %v is outside %v-%v or not a multiple of 0.1", d.LinearStepPercent, limits.MinLinearStepPercent, limits.MaxLinearStepPercent)
 	}
 	if d.shifts() {
-		if d.AlternateTargetGroup == nil {
-			add("AlternateTargetGroup is required with Strategy %s", d.Strategy)
+		if d.AlternateTargetGroupArn == nil {
+			add("AlternateTargetGroupArn is required with Strategy %s", d.Strategy)
 		}
-		if d.ProductionRule == nil {
-			add("ProductionRule is required with Strategy %s", d.Strategy)
+		if d.ProductionRuleArn == nil {
+			add("ProductionRuleArn is required with Strategy %s", d.Strategy)
 		}
-	} else if d.AlternateTargetGroup != nil || d.ProductionRule != nil || d.TestRule != nil {
-		add("AlternateTargetGroup, ProductionRule and TestRule apply only to blue-green, canary and linear, not %s", d.Strategy)
+	} else if d.AlternateTargetGroupArn != nil || d.ProductionRuleArn != nil || d.TestRuleArn != nil {
+		add("AlternateTargetGroupArn, ProductionRuleArn and TestRuleArn apply only to blue-green, canary and linear, not %s", d.Strategy)
 	}
 	for i, name := range d.AlarmNames {
 		if !alarmName(name) || slices.Contains(d.AlarmNames[:i], name) {
@@ -144,13 +145,15 @@ func (d Deployment) applyTo(props *ecs.FargateServiceProps) {
 	}
 }
 
-// alternateTarget is the service's blue/green wiring, or nil for rolling. ECS acts on the load
-// balancer with InfrastructureRole, which may change exactly the two rules and register tasks
-// in exactly the two groups.
-func (s *Service) alternateTarget(p ServiceProps) ecs.IAlternateTarget {
+// addAlternate wires the service's blue/green load balancer configuration (nothing for
+// rolling). ECS acts on the load balancer with InfrastructureRole, which may change exactly the
+// service's rules and register tasks in exactly its two groups. Set on the CloudFormation
+// service directly: aws-cdk-lib's AlternateTarget wants rule objects, which a service in
+// another stack than its rules can only get through one export each.
+func (s *Service) addAlternate(p ServiceProps, svc ecs.FargateService) {
 	d := p.deployment
 	if !d.shifts() {
-		return nil
+		return
 	}
 	stack := awscdk.Stack_Of(s.Construct)
 	role := iam.NewRole(s.Construct, jsii.String("InfrastructureRole"), &iam.RoleProps{
@@ -159,15 +162,13 @@ func (s *Service) alternateTarget(p ServiceProps) ecs.IAlternateTarget {
 			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
 		}),
 	})
-	rules := []*string{d.ProductionRule.ListenerRuleArn()}
-	opts := &ecs.AlternateTargetProps{
-		AlternateTargetGroup: d.AlternateTargetGroup,
-		ProductionListener:   ecs.ListenerRuleConfiguration_ApplicationListenerRule(d.ProductionRule),
-		Role:                 role,
+	rules := []*string{d.ProductionRuleArn}
+	advanced := map[string]any{
+		"AlternateTargetGroupArn": d.AlternateTargetGroupArn, "ProductionListenerRule": d.ProductionRuleArn, "RoleArn": role.RoleArn(),
 	}
-	if d.TestRule != nil {
-		rules = append(rules, d.TestRule.ListenerRuleArn())
-		opts.TestListener = ecs.ListenerRuleConfiguration_ApplicationListenerRule(d.TestRule)
+	if d.TestRuleArn != nil {
+		rules = append(rules, d.TestRuleArn)
+		advanced["TestListenerRule"] = d.TestRuleArn
 	}
 	policy := iam.NewManagedPolicy(role, jsii.String("Policy"), &iam.ManagedPolicyProps{
 		Description: jsii.String(fmt.Sprintf("ECS moves the traffic of service %s between its two target groups", p.Name)),
@@ -180,7 +181,7 @@ func (s *Service) alternateTarget(p ServiceProps) ecs.IAlternateTarget {
 			}),
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{
 				Actions:   jsii.Strings("elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"),
-				Resources: &[]*string{p.TargetGroup.TargetGroupArn(), d.AlternateTargetGroup.TargetGroupArn()},
+				Resources: &[]*string{p.TargetGroup.TargetGroupArn(), d.AlternateTargetGroupArn},
 			}),
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{
 				Actions: jsii.Strings("elasticloadbalancing:ModifyRule"), Resources: &rules,
@@ -190,8 +191,12 @@ func (s *Service) alternateTarget(p ServiceProps) ecs.IAlternateTarget {
 	suppress(policy.Node().DefaultChild(), "Elastic Load Balancing's Describe actions have no resource-level permissions "+
 		"(AWS requires Resource \"*\"); they only read. Every action that changes something is limited to this service's "+
 		"two target groups and its listener rules.", "AwsSolutions-IAM5")
+	cfn := svc.Node().DefaultChild().(ecs.CfnService)
+	cfn.AddPropertyOverride(jsii.String("LoadBalancers.0.AdvancedConfiguration"), advanced)
+	// ECS uses the role as soon as the service exists: wait for its policy (its Arn already
+	// orders the role itself).
+	cfn.Node().AddDependency(policy)
 	s.InfrastructureRole = role
-	return ecs.NewAlternateTarget(jsii.String("Alternate"), opts)
 }
 
 // suppress records a cdk-nag finding kept on purpose, on exactly one resource.

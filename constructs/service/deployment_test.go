@@ -6,8 +6,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,7 +16,6 @@ import (
 
 const (
 	altArn      = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/prod-product-alt/fedcba9876543210"
-	listenerArn = "arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/prod-alb/0123456789abcdef/0011223344556677"
 )
 
 var deploymentAlarms = []string{"stratus-prod-us-east-1-product-target5xxRate", "stratus-prod-us-east-1-product-p99ResponseTime"}
@@ -32,32 +29,18 @@ type strategies struct {
 
 var strategyFixture cdktest.Once[*strategies]
 
-// shifting is requiredProps with d, the alternate group and rules made in the stack (an ECS
-// production rule must be a concrete rule).
+const (
+	productionRuleArn = "arn:aws:elasticloadbalancing:us-east-1:111111111111:listener-rule/app/prod-alb/0123456789abcdef/0011223344556677/1111111111111111"
+	testRuleArn       = "arn:aws:elasticloadbalancing:us-east-1:111111111111:listener-rule/app/prod-alb/0123456789abcdef/0011223344556677/2222222222222222"
+)
+
+// shifting is requiredProps with d and the alternate group and rules (as the App stack hands
+// them over: ARNs).
 func shifting(stack awscdk.Stack, d Deployment, test bool) ServiceProps {
 	p := requiredProps(stack)
-	listener := elbv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("Listener"), &elbv2.ApplicationListenerAttributes{
-		ListenerArn: jsii.String(listenerArn), DefaultPort: jsii.Number(443),
-		SecurityGroup: ec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("AlbSg"), jsii.String("sg-0fedcba9876543210"),
-			&ec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)}),
-	})
-	alt := elbv2.ApplicationTargetGroup_FromTargetGroupAttributes(stack, jsii.String("AltTg"), &elbv2.TargetGroupAttributes{
-		TargetGroupArn: jsii.String(altArn), LoadBalancerArns: jsii.String(albArn),
-	})
-	rule := func(id string, priority float64) elbv2.ApplicationListenerRule {
-		return elbv2.NewApplicationListenerRule(stack, jsii.String(id), &elbv2.ApplicationListenerRuleProps{
-			Listener: listener, Priority: jsii.Number(priority),
-			Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings("/api/product/*"))},
-			Action: elbv2.ListenerAction_WeightedForward(&[]*elbv2.WeightedTargetGroup{
-				{TargetGroup: p.TargetGroup, Weight: jsii.Number(100)}, {TargetGroup: alt, Weight: jsii.Number(0)},
-			}, nil),
-		})
-	}
-	awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@aws-cdk/aws-elbv2:albTargetGroupCannotRegisterListener"),
-		jsii.String("test fixture: the App stack's rules forward to the groups"))
-	d.AlternateTargetGroup, d.ProductionRule = alt, rule("ProductionRule", 10)
+	d.AlternateTargetGroupArn, d.ProductionRuleArn = jsii.String(altArn), jsii.String(productionRuleArn)
 	if test {
-		d.TestRule = rule("TestRule", 11)
+		d.TestRuleArn = jsii.String(testRuleArn)
 	}
 	p.Deployment = &d
 	return p
@@ -114,8 +97,8 @@ func TestCanaryShiftsTenPercentThenAllWithAlarmRollback(t *testing.T) {
 	require.Len(t, lbs, 1)
 	assert.Equal(t, map[string]any{
 		"AlternateTargetGroupArn": altArn,
-		"ProductionListenerRule":  map[string]any{"Ref": logicalID(t, s.canary, "ProductionRule")},
-		"TestListenerRule":        map[string]any{"Ref": logicalID(t, s.canary, "TestRule")},
+		"ProductionListenerRule":  productionRuleArn,
+		"TestListenerRule":        testRuleArn,
 		"RoleArn":                 map[string]any{"Fn::GetAtt": []any{logicalID(t, s.canary, "ServiceInfrastructureRole"), "Arn"}},
 	}, lbs[0].(map[string]any)["AdvancedConfiguration"])
 	assert.Equal(t, tgArn, lbs[0].(map[string]any)["TargetGroupArn"], "the tasks start behind the primary group")
@@ -171,9 +154,7 @@ func TestInfrastructureRoleIsLeastPrivilege(t *testing.T) {
 					"elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"}},
 				map[string]any{"Effect": "Allow", "Resource": []any{altArn, tgArn}, // (sorted by CDK)
 					"Action": []any{"elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:RegisterTargets"}},
-				map[string]any{"Effect": "Allow", "Action": "elasticloadbalancing:ModifyRule", "Resource": []any{
-					map[string]any{"Ref": logicalID(t, s.canary, "ProductionRule")}, map[string]any{"Ref": logicalID(t, s.canary, "TestRule")},
-				}},
+				map[string]any{"Effect": "Allow", "Action": "elasticloadbalancing:ModifyRule", "Resource": []any{productionRuleArn, testRuleArn}},
 			}},
 		})
 	})
@@ -193,8 +174,8 @@ func TestInvalidDeploymentsAreRejected(t *testing.T) {
 		{Name: "a linear step off the 0.1 grid", Mutate: func(p *ServiceProps) { p.Deployment.LinearStepPercent = 10.05 }, Want: "Deployment.LinearStepPercent 10.05"},
 		{Name: "a bake time over a day", Mutate: func(p *ServiceProps) { p.Deployment.BakeMinutes = ptr(1441) }, Want: "Deployment.BakeMinutes 1441 is outside 0-1440"},
 		{Name: "a negative step time", Mutate: func(p *ServiceProps) { p.Deployment.StepMinutes = ptr(-1) }, Want: "Deployment.StepMinutes -1 is outside 0-1440"},
-		{Name: "canary without an alternate group", Mutate: func(p *ServiceProps) { p.Deployment.AlternateTargetGroup = nil }, Want: "Deployment.AlternateTargetGroup is required with Strategy canary"},
-		{Name: "canary without a production rule", Mutate: func(p *ServiceProps) { p.Deployment.ProductionRule = nil }, Want: "Deployment.ProductionRule is required with Strategy canary"},
+		{Name: "canary without an alternate group", Mutate: func(p *ServiceProps) { p.Deployment.AlternateTargetGroupArn = nil }, Want: "Deployment.AlternateTargetGroupArn is required with Strategy canary"},
+		{Name: "canary without a production rule", Mutate: func(p *ServiceProps) { p.Deployment.ProductionRuleArn = nil }, Want: "Deployment.ProductionRuleArn is required with Strategy canary"},
 		{Name: "rolling with an alternate group", Mutate: func(p *ServiceProps) { p.Deployment.Strategy = limits.StrategyRolling }, Want: "apply only to blue-green, canary and linear, not rolling"},
 		{Name: "an empty alarm name", Mutate: func(p *ServiceProps) { p.Deployment.AlarmNames = []string{""} }, Want: `Deployment.AlarmNames[0] ""`},
 		{Name: "an alarm named twice", Mutate: func(p *ServiceProps) { p.Deployment.AlarmNames = []string{"a", "a"} }, Want: `Deployment.AlarmNames[1] "a" is not a distinct`},

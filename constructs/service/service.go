@@ -352,13 +352,10 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 	svc := ecs.NewFargateService(s.Construct, jsii.String("Service"), props)
 	svc.LoadBalancerTarget(&ecs.LoadBalancerTargetOptions{
 		ContainerName: jsii.String(p.Name), ContainerPort: jsii.Number(float64(p.Port)), Protocol: ecs.Protocol_TCP,
-		AlternateTarget: s.alternateTarget(p),
 	}).AttachToApplicationTargetGroup(p.TargetGroup)
+	s.addAlternate(p, svc)
 	// Tasks start only once both roles have their policies (CDK waits for the task role alone).
 	svc.Node().DefaultChild().Node().AddDependency(s.ExecutionRole, s.TaskRole)
-	if s.InfrastructureRole != nil { // the same for ECS's role (its Arn already orders the role itself)
-		svc.Node().DefaultChild().Node().AddDependency(s.InfrastructureRole.Node().FindChild(jsii.String("Policy")))
-	}
 	s.Service = svc
 }
 
