@@ -103,6 +103,16 @@ func (v *validator) deployments() {
 			v.deployment(p+".deployment", v.serviceLabel(p, &v.env.Services[i]), v.env.Services[i].Deployment)
 		}
 	}
+	// The first service's ECS test rule is the Route 53 health check's rule on the ALB.
+	if len(v.env.Services) > 0 && v.env.Services[0].Deployment.TestListener {
+		path := "services[0].deployment.testListener"
+		if !v.d.has(path) {
+			path = "app.deployment.testListener"
+		}
+		if !v.d.bad[path] {
+			v.errorf("%s: the first service cannot have a test listener: its ECS test rule is the Route 53 health check's rule (set testListener on later services only)", path)
+		}
+	}
 }
 
 // deployment checks the keys the block at p gives against d, the resolved deployment they

@@ -24,14 +24,14 @@ func TestDeploymentDefaultsToRollingAndFollowsApp(t *testing.T) {
 		env.Services[0].Deployment, "without app.deployment every service rolls")
 
 	doc := apply(t, baseYAML, append(appDeployment("    strategy: canary\n    canaryPercent: 20\n"),
-		edit{"services:\n", "services:\n  - name: api\n    image: \"1.0.0\"\n    deployment:\n      strategy: linear\n      linearStepPercent: 25.5\n      stepMinutes: 2\n      testListener: true\n"}))
+		edit{"    image: \"1.0.0\"\n", "    image: \"1.0.0\"\n  - name: api\n    image: \"1.0.0\"\n    deployment:\n      strategy: linear\n      linearStepPercent: 25.5\n      stepMinutes: 2\n      testListener: true\n"}))
 	env, err = loadDoc(t, doc)
 	require.NoError(t, err)
 	assert.Equal(t, Deployment{Strategy: "linear", BakeMinutes: 10, CanaryPercent: 20, LinearStepPercent: 25.5, StepMinutes: 2, TestListener: true},
-		env.Services[0].Deployment, "a service's keys win over app.deployment's")
+		env.Services[1].Deployment, "a service's keys win over app.deployment's")
 	assert.Equal(t, Deployment{Strategy: "canary", BakeMinutes: 10, CanaryPercent: 20, LinearStepPercent: 10, StepMinutes: 5},
-		env.Services[1].Deployment, "a service without deployment takes app.deployment")
-	assert.True(t, env.Services[1].Deployment.ShiftsTraffic())
+		env.Services[0].Deployment, "a service without deployment takes app.deployment")
+	assert.True(t, env.Services[0].Deployment.ShiftsTraffic())
 }
 
 // prodDeployment is what config/prod.yaml's app.deployment resolves to.
@@ -89,6 +89,10 @@ func TestDeploymentErrors(t *testing.T) {
 			[]string{`:19: services[0].deployment.stepMinutes` + web + `: does not apply to strategy blue-green (allowed with: canary, linear)`}},
 		{"a test listener with rolling", appDeployment("    testListener: true\n"),
 			[]string{`:21: app.deployment.testListener: does not apply to strategy rolling (allowed with: blue-green, canary, linear)`}},
+		{"a test listener on the first service", inWebDeployment("      strategy: canary\n      testListener: true\n"),
+			[]string{`:19: services[0].deployment.testListener: the first service cannot have a test listener: its ECS test rule is the Route 53 health check's rule (set testListener on later services only)`}},
+		{"a test listener for every service", appDeployment("    strategy: blue-green\n    testListener: true\n"),
+			[]string{`:22: app.deployment.testListener: the first service cannot have a test listener: its ECS test rule is the Route 53 health check's rule (set testListener on later services only)`}},
 		{"a strategy that is not a string", inWebDeployment("      strategy: [canary]\n"),
 			[]string{`:18: services[0].deployment.strategy: must be a string, got a sequence`}},
 		{"an unknown key", inWebDeployment("      percent: 10\n"),

@@ -149,8 +149,8 @@ type ServiceObservability struct {
 }
 
 // serviceAlarms watches service name's target group and ECS service and adds its SLOs.
-func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name string, tg elbv2.ApplicationTargetGroup, cpu, memory func(*cw.MetricOptions) cw.Metric, clusterName, serviceName *string, action cw.IAlarmAction) (*ServiceObservability, error) {
-	m := tg.Metrics()
+func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name string, groups targetMetrics, cpu, memory func(*cw.MetricOptions) cw.Metric, clusterName, serviceName *string, action cw.IAlarmAction) (*ServiceObservability, error) {
+	m := groups.primary.Metrics()
 	opts := func(stat string, p awscdk.Duration) *cw.MetricOptions {
 		return &cw.MetricOptions{Statistic: jsii.String(stat), Period: p}
 	}
@@ -165,10 +165,9 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 	a, err := newAlarms(stack, env, naming.Pascal(name)+"Alarms", alarms.AlarmsProps{
 		Prefix: prefix,
 		Specs: []alarms.Spec{
-			spec(env, "target5xxRate", 1, func(p awscdk.Duration) cw.IMetric {
-				return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]cw.IMetric{"errors": fiveXX(p), "requests": requests(p)})
-			}),
-			spec(env, "p99ResponseTime", 1, func(p awscdk.Duration) cw.IMetric { return m.TargetResponseTime(opts("p99", p)) }),
+			// Both over every group of the service: they are its deployment alarms.
+			spec(env, "target5xxRate", 1, groups.errorRate),
+			spec(env, "p99ResponseTime", 1, groups.p99),
 			spec(env, "unhealthyTargets", 1, func(p awscdk.Duration) cw.IMetric { return m.UnhealthyHostCount(opts("Maximum", p)) }),
 			spec(env, "tasksBelowDesired", 1, func(p awscdk.Duration) cw.IMetric {
 				return expression("desired - running", "tasks below desired", p, map[string]cw.IMetric{"desired": tasks("DesiredTaskCount", p), "running": tasks("RunningTaskCount", p)})

@@ -43,3 +43,7 @@ func ValidTrafficPercent(p, lo, hi float64) bool {
 	tenths := p * 10
 	return p >= lo && p <= hi && math.Abs(tenths-math.Round(tenths)) < 1e-9
 }
+
+// DeploymentAlarms are the catalog alarms (Alarms) of a service that mean "this release is
+// bad": ECS rolls a deployment back when one of them goes off during it or its bake time.
+var DeploymentAlarms = []string{"target5xxRate", "p99ResponseTime", "tasksBelowDesired"}
