@@ -15,7 +15,7 @@ import (
 )
 
 const (
-	altArn      = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/prod-product-alt/fedcba9876543210"
+	altArn = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/prod-product-alt/fedcba9876543210"
 )
 
 var deploymentAlarms = []string{"stratus-prod-us-east-1-product-target5xxRate", "stratus-prod-us-east-1-product-p99ResponseTime"}
