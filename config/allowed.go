@@ -39,6 +39,7 @@ func Allowed() map[string][]any {
 		"compute":                                anys(computeModes),
 		"tiers.database":                         anys(tierDatabases),
 		"users.mfa":                              anys(limits.MfaModes),
+		"services[].deployment.strategy":         anys(limits.Strategies),
 	}
 }
 
@@ -88,6 +89,10 @@ func Ranges() map[string][2]float64 {
 		"tiers.app.maxCount":                       tierCounts,
 		"governance.rotation.originSecretDays":     {limits.MinRotationDays, limits.MaxRotationDays},
 		"governance.rotation.cacheTokenDays":       {limits.MinRotationDays, limits.MaxRotationDays},
+		"services[].deployment.bakeMinutes":        {limits.MinBakeMinutes, limits.MaxBakeMinutes},
+		"services[].deployment.stepMinutes":        {limits.MinStepMinutes, limits.MaxStepMinutes},
+		"services[].deployment.canaryPercent":      {limits.MinCanaryPercent, limits.MaxCanaryPercent},
+		"services[].deployment.linearStepPercent":  {limits.MinLinearStepPercent, limits.MaxLinearStepPercent},
 	}
 }
 

@@ -245,6 +245,8 @@ type Service struct {
 	ReadOnlyRootFilesystem bool
 	// Calls (yaml "calls", default none) names the services this one calls (see calls.go).
 	Calls []string
+	// Deployment (yaml "deployment", default app.deployment's) is how ECS releases the service.
+	Deployment Deployment
 }
 
 // PullsOwnRepository reports whether the service's image is a bare tag, a tag of the service's
@@ -380,6 +382,8 @@ type App struct {
 	Namespace string `yaml:"namespace"`
 	// ExecuteCommand (yaml "executeCommand", default false) enables ECS Exec into the tasks.
 	ExecuteCommand bool `yaml:"executeCommand"`
+	// Deployment (yaml "deployment", default rolling) is every service's default deployment.
+	Deployment *DeploySettings `yaml:"deployment"`
 	// Otlp (yaml "otlp", default nil) adds an OTLP export to the adot sidecars.
 	Otlp *Otlp `yaml:"otlp"`
 	// ServiceConnect (yaml "serviceConnect") configures the service-to-service calls (calls.go).

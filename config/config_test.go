@@ -908,7 +908,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown service key lists the service keys",
 			edits: []edit{svc("    replicas: 2\n")},
-			want:  []string{":17: services[0].replicas: unknown key (allowed: name, image, port, cpu, memory, desiredCount, minCount, maxCount, scaling, pathPattern, healthCheckPath, database, shareDatabaseWith, environment, sidecars, readOnlyRootFilesystem, calls)"},
+			want:  []string{":17: services[0].replicas: unknown key (allowed: name, image, port, cpu, memory, desiredCount, minCount, maxCount, scaling, pathPattern, healthCheckPath, database, shareDatabaseWith, environment, sidecars, readOnlyRootFilesystem, calls, deployment)"},
 		},
 
 		// ---- database ----
@@ -1575,6 +1575,7 @@ func TestFixtureFiles(t *testing.T) {
 				CpuTarget: 70, MemoryTarget: 75, RequestsPerTarget: 1000,
 				PathPattern: "/api/" + name + "/*", HealthCheckPath: "/health",
 				Environment: map[string]string{}, Sidecars: []string{"adot"}, ReadOnlyRootFilesystem: true,
+				Deployment: defaultDeployment(),
 			}
 			edit(&s)
 			out = append(out, s)
@@ -1615,10 +1616,11 @@ func TestFixtureFiles(t *testing.T) {
 			FlowLogRetentionDays: 365,
 			DeniedCidrs:          []string{},
 		},
-		Services:   services(func(*Service) {}),
-		Database:   seedDatabase,
-		Cache:      seedCache,
-		App:        App{LogRetentionDays: 365, Namespace: "prod.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4}},
+		Services: services(func(s *Service) { s.Deployment = prodDeployment }),
+		Database: seedDatabase,
+		Cache:    seedCache,
+		App: App{LogRetentionDays: 365, Namespace: "prod.internal", WarmCapacity: Capacity{DesiredCount: 1, MinCount: 1, MaxCount: 4},
+			Deployment: &DeploySettings{Strategy: ptr("canary"), CanaryPercent: new(10.0), StepMinutes: new(5), BakeMinutes: new(10)}},
 		DNS:        dnsFor("stratus.example.com", "Z0123456789PRODEXAMPLE"),
 		WAF:        seedWAF,
 		CloudFront: seedCloudFront,
@@ -1755,6 +1757,7 @@ dns:
 		CpuTarget: 70, MemoryTarget: 75, RequestsPerTarget: 1000,
 		PathPattern: "/api/api/*", HealthCheckPath: "/health",
 		Environment: map[string]string{}, Sidecars: []string{}, ReadOnlyRootFilesystem: true,
+		Deployment: defaultDeployment(),
 	}
 	assert.Equal(t, []Service{wantService}, env.Services)
 	wantDatabase := Database{

@@ -55,6 +55,7 @@ type FileService struct {
 	Sidecars               []string          `yaml:"sidecars"`
 	ReadOnlyRootFilesystem *bool             `yaml:"readOnlyRootFilesystem"`
 	Calls                  []string          `yaml:"calls"`
+	Deployment             *DeploySettings   `yaml:"deployment"`
 }
 
 // FileScaling is services[].scaling.
@@ -180,6 +181,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 	}
 	tierDefaults(env, present)
 	callsDefaults(env, f)
+	deploymentDefaults(env, f.Services)
 	defer messagingDefaults(env, present) // after the viewer names' default
 	if !present("app.namespace") && env.Name != "" {
 		env.App.Namespace = env.Name + ".internal"

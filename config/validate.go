@@ -49,6 +49,7 @@ func validate(env *Environment, d *decoder) {
 	v.messaging()
 	v.services()
 	v.calls()
+	v.deployments()
 	v.database()
 	v.cache()
 	v.app()

@@ -91,9 +91,12 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 		OriginHeaderValue: ingress.HeaderValue(OriginSecretName(env)),
 		Targets:           targets,
 		HealthCheckHost:   RegionalOriginName(env, region.Name),
+		// Pre-traffic checks (services[].deployment.testListener) reach the ALB from the NAT gateways.
+		TestListenerSources: testListenerSources(env, n.Vpc),
 	}); err != nil {
 		return nil, wrap("ingress", err)
 	}
+	exportDeployments(a, env)
 	// The origin secret's rotation finds the ALB (and its rules) by this tag.
 	ingress.Tag(a.Ingress.LoadBalancer.Node().DefaultChild(), OriginSecretName(env))
 	// The listener rules read the origin secret by name, which CloudFormation cannot see.

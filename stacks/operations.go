@@ -159,6 +159,10 @@ type requestMetrics struct {
 	within func(bound float64, p awscdk.Duration) cw.Metric
 	// healthy and unhealthy count targets; nil where there is no target health (API mode).
 	healthy, unhealthy func(stat string, p awscdk.Duration) cw.IMetric
+	// errorRate and p99, when set, replace the 5xx rate and p99 alarms' metrics: over both
+	// target groups of a service that releases by blue/green, canary or linear (deployment.go),
+	// since those alarms are its deployment alarms and the new tasks sit behind the alternate.
+	errorRate, p99 func(p awscdk.Duration) cw.IMetric
 }
 
 // targetGroupMetrics reads a target group's metrics.
@@ -191,11 +195,19 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 		return metric("ECS/ContainerInsights", metricName, "Average", p, map[string]*string{"ClusterName": clusterName, "ServiceName": serviceName})
 	}
 	prefix := AlarmPrefix(env, region, name)
-	specs := []alarms.Spec{
-		spec(env, "target5xxRate", 1, func(p awscdk.Duration) cw.IMetric {
+	errorRate, p99 := m.errorRate, m.p99
+	if errorRate == nil {
+		errorRate = func(p awscdk.Duration) cw.IMetric {
 			return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]cw.IMetric{"errors": fiveXX(p), "requests": requests(p)})
-		}),
-		spec(env, "p99ResponseTime", 1, func(p awscdk.Duration) cw.IMetric { return m.latency("p99", p) }),
+		}
+	}
+	if p99 == nil {
+		p99 = func(p awscdk.Duration) cw.IMetric { return m.latency("p99", p) }
+	}
+	specs := []alarms.Spec{
+		// Both are deployment alarms too (deployment.go).
+		spec(env, "target5xxRate", 1, errorRate),
+		spec(env, "p99ResponseTime", 1, p99),
 	}
 	members := []string{"target5xxRate", "tasksBelowDesired"}
 	if m.unhealthy != nil { // an HTTP API's Cloud Map targets report no health metric

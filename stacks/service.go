@@ -58,6 +58,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 		envVars[k] = jsii.String(v)
 	}
 	net, data, app := rs.Network, rs.Data, rs.App
+	wiring := importDeployment(app, s.Name)
 	props := service.ServiceProps{
 		Name: s.Name, Cluster: app.Cluster.Cluster, Namespace: app.Cluster.Namespace,
 		Vpc: net.Network.Vpc, Subnets: net.Network.AppSubnets, SecurityGroup: net.Network.ServiceSecurityGroups[s.Name],
@@ -66,6 +67,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 		CpuTarget: s.CpuTarget, MemoryTarget: s.MemoryTarget, RequestsPerTarget: s.RequestsPerTarget,
 		Environment: envVars, LogRetention: app.LogRetention, ReadOnlyRootFilesystem: jsii.Bool(s.ReadOnlyRootFilesystem),
 		RedisHost: data.Cache.PrimaryEndpoint, RedisPort: data.Cache.Port, RedisAuthSecret: data.Cache.AuthSecret,
+		Deployment: serviceDeployment(env, region.Name, s, wiring),
 	}
 	app.entrance(&props, s.Name)
 	if db != nil {
@@ -96,7 +98,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	}
 	// Its tasks read the cache AUTH token at start: the token's rotation redeploys it by this tag.
 	cache.Tag(svc.Service.Node().DefaultChild(), CacheAuthSecretName(env))
-	observed, err := serviceAlarms(stack, env, region.Name, s.Name, app.requestMetrics(s.Name), svc.Service.MetricCpuUtilization,
+	observed, err := serviceAlarms(stack, env, region.Name, s.Name, serviceRequestMetrics(app, s.Name, wiring), svc.Service.MetricCpuUtilization,
 		svc.Service.MetricMemoryUtilization, app.Cluster.Cluster.ClusterName(), svc.Service.ServiceName(), net.Observed.Topic.Action)
 	if err != nil {
 		return nil, err

@@ -40,7 +40,8 @@ func ingressTargets(env *config.Environment) []ingress.Target {
 	}
 	targets := make([]ingress.Target, len(env.Services))
 	for i, s := range env.Services {
-		targets[i] = ingress.Target{Name: s.Name, Port: s.Port, PathPattern: s.PathPattern, HealthCheckPath: s.HealthCheckPath}
+		targets[i] = ingress.Target{Name: s.Name, Port: s.Port, PathPattern: s.PathPattern, HealthCheckPath: s.HealthCheckPath,
+			Alternate: true, TestListener: s.Deployment.TestListener} // deployment.go
 	}
 	return targets
 }

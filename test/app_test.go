@@ -172,7 +172,9 @@ var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegm
 	"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries",
 	// The secret rotations (constructs/rotation) look resources up by tag and read listener rules.
 	"tag:GetResources", "secretsmanager:GetRandomPassword",
-	"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"}, tierUnscopable...)
+	"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
+	// ECS's blue/green infrastructure role reads the groups it moves traffic between.
+	"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"}, tierUnscopable...)
 
 // managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that
@@ -320,10 +322,14 @@ func checkAlb(c *C, a *Assembly) {
 		assert.Equal(c, 1, healthRules, "%s: health-check rules", tpl.StackName)
 		assert.ElementsMatch(c, wantPaths, paths, "%s: service paths", tpl.StackName)
 		_, groups := tpl.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
-		require.Len(c, groups, len(publicTargets(env)), "%s: target groups", tpl.StackName)
+		// An ECS service has a second, alternate group for blue/green deployments.
+		perTarget := map[bool]int{true: 1, false: 2}[env.RunsTiers()]
+		require.Len(c, groups, perTarget*len(publicTargets(env)), "%s: target groups", tpl.StackName)
 		var health, wantHealth []string
 		for _, s := range publicTargets(env) {
-			wantHealth = append(wantHealth, s.HealthCheckPath)
+			for range perTarget {
+				wantHealth = append(wantHealth, s.HealthCheckPath)
+			}
 		}
 		for id, g := range groups {
 			assert.Equal(c, publicTargetType(env), str(g.Properties["TargetType"]), "%s/%s: target type", tpl.StackName, id)

@@ -145,7 +145,7 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 			[]string{`prod.yaml:75: services: has 51 services (allowed: 1-50 services per environment)`}},
 		{"a copied environment keeping prod's domain names both files",
 			map[string]string{"configDir": withCopy(t, prodWith(t), "qa"), "env": "qa"},
-			[]string{`qa.yaml:187: dns.domain "stratus.example.com": also the dns.domain of prod.yaml`}},
+			[]string{`qa.yaml:195: dns.domain "stratus.example.com": also the dns.domain of prod.yaml`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	acm "github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	lambda "github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -40,10 +41,24 @@ type LoadBalancer struct {
 	HttpsListener elbv2.ApplicationListener
 	// TargetGroups maps a Target.Name to its target group (ip, or instance with Target.Instances).
 	TargetGroups map[string]elbv2.ApplicationTargetGroup
+	// AlternateTargetGroups maps the name of a Target with Alternate to its second target group.
+	AlternateTargetGroups map[string]elbv2.ApplicationTargetGroup
+	// ProductionRules maps a Target.Name to its listener rule on HttpsListener: ECS's production
+	// rule for a Target with Alternate.
+	ProductionRules map[string]elbv2.ApplicationListenerRule
+	// TestRules maps the name of a Target with Alternate to the rule ECS uses as its test rule:
+	// its rule on TestListener (Target.TestListener), or for the first target the health-check
+	// rule (HealthCheckHost). A target without one is absent.
+	TestRules map[string]elbv2.ApplicationListenerRule
+	// TestListener is the HTTPS listener on limits.TestListenerPort; nil unless a Target has
+	// TestListener.
+	TestListener elbv2.ApplicationListener
 	// Certificate is the DNS-validated certificate for CertificateNames.
 	Certificate acm.ICertificate
 	// AccessLogBucket receives the ALB access logs (SSE-S3).
 	AccessLogBucket s3.IBucket
+
+	guard lambda.Function
 }
 
 // NewLoadBalancer builds the ALB, its certificate, listeners, rules, target groups and log
@@ -55,7 +70,10 @@ func NewLoadBalancer(scope constructs.Construct, id string, props LoadBalancerPr
 	}
 
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	l := &LoadBalancer{Construct: this, TargetGroups: map[string]elbv2.ApplicationTargetGroup{}}
+	l := &LoadBalancer{
+		Construct: this, TargetGroups: map[string]elbv2.ApplicationTargetGroup{}, AlternateTargetGroups: map[string]elbv2.ApplicationTargetGroup{},
+		ProductionRules: map[string]elbv2.ApplicationListenerRule{}, TestRules: map[string]elbv2.ApplicationListenerRule{},
+	}
 	serverLogs := l.buildLogBuckets(p)
 	l.buildLoadBalancer(p)
 	l.buildCertificate(p)
@@ -181,48 +199,67 @@ func (l *LoadBalancer) buildListeners(p LoadBalancerProps) elbv2.ApplicationList
 func (l *LoadBalancer) buildTargets(p LoadBalancerProps) {
 	for _, t := range p.Targets {
 		id := naming.Pascal(t.Name)
-		targetType := elbv2.TargetType_IP
-		if t.Instances {
-			targetType = elbv2.TargetType_INSTANCE
+		group := newTargetGroup(l.Construct, id+"TargetGroup", p, t)
+		l.TargetGroups[t.Name] = group
+		if t.Alternate {
+			l.AlternateTargetGroups[t.Name] = newTargetGroup(l.Construct, id+"AlternateTargetGroup", p, t)
 		}
-		group := elbv2.NewApplicationTargetGroup(l.Construct, jsii.String(id+"TargetGroup"), &elbv2.ApplicationTargetGroupProps{
-			Vpc:                 p.Vpc,
-			TargetType:          targetType,
-			Protocol:            elbv2.ApplicationProtocol_HTTP,
-			Port:                jsii.Number(float64(t.Port)),
-			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(deregistrationDelay)),
-			HealthCheck: &elbv2.HealthCheck{
-				Enabled:                 jsii.Bool(true),
-				Path:                    jsii.String(t.HealthCheckPath),
-				Protocol:                elbv2.Protocol_HTTP,
-				HealthyHttpCodes:        jsii.String("200"),
-				HealthyThresholdCount:   jsii.Number(healthyThreshold),
-				UnhealthyThresholdCount: jsii.Number(unhealthyThreshold),
-				Interval:                awscdk.Duration_Seconds(jsii.Number(healthCheckInterval)),
-				Timeout:                 awscdk.Duration_Seconds(jsii.Number(healthCheckTimeout)),
-			},
-		})
-		elbv2.NewApplicationListenerRule(l.Construct, jsii.String(id+"Rule"), &elbv2.ApplicationListenerRuleProps{
+		rule := elbv2.NewApplicationListenerRule(l.Construct, jsii.String(id+"Rule"), &elbv2.ApplicationListenerRuleProps{
 			Listener: l.HttpsListener,
 			Priority: jsii.Number(float64(t.Priority)),
 			Conditions: &[]elbv2.ListenerCondition{
 				elbv2.ListenerCondition_PathPatterns(jsii.Strings(t.PathPattern)),
 				elbv2.ListenerCondition_HttpHeader(jsii.String(p.OriginHeaderName), &[]*string{p.OriginHeaderValue}),
 			},
-			Action: elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{group}, nil),
+			Action: l.forward(t),
 		})
-		l.TargetGroups[t.Name] = group
+		l.ProductionRules[t.Name] = rule
+		if t.Alternate {
+			l.guardWeights(t, rule)
+		}
 	}
+	l.addTestRules(p)
 	if p.HealthCheckHost != "" {
 		first := p.Targets[0]
-		elbv2.NewApplicationListenerRule(l.Construct, jsii.String("HealthCheckRule"), &elbv2.ApplicationListenerRuleProps{
+		rule := elbv2.NewApplicationListenerRule(l.Construct, jsii.String("HealthCheckRule"), &elbv2.ApplicationListenerRuleProps{
 			Listener: l.HttpsListener,
 			Priority: jsii.Number(healthCheckRulePriority),
 			Conditions: &[]elbv2.ListenerCondition{
 				elbv2.ListenerCondition_HostHeaders(jsii.Strings(p.HealthCheckHost)),
 				elbv2.ListenerCondition_PathPatterns(jsii.Strings(first.HealthCheckPath)),
 			},
-			Action: elbv2.ListenerAction_Forward(&[]elbv2.IApplicationTargetGroup{l.TargetGroups[first.Name]}, nil),
+			Action: l.forward(first),
 		})
+		if first.Alternate {
+			// ECS moves the first service's tasks between its two groups; as the service's ECS test
+			// rule, this rule follows them (see TestRules).
+			l.TestRules[first.Name] = rule
+			l.guardWeights(first, rule)
+		}
 	}
+}
+
+// newTargetGroup is one target's (or its alternate's) target group.
+func newTargetGroup(scope constructs.Construct, id string, p LoadBalancerProps, t Target) elbv2.ApplicationTargetGroup {
+	targetType := elbv2.TargetType_IP
+	if t.Instances {
+		targetType = elbv2.TargetType_INSTANCE
+	}
+	return elbv2.NewApplicationTargetGroup(scope, jsii.String(id), &elbv2.ApplicationTargetGroupProps{
+		Vpc:                 p.Vpc,
+		TargetType:          targetType,
+		Protocol:            elbv2.ApplicationProtocol_HTTP,
+		Port:                jsii.Number(float64(t.Port)),
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(deregistrationDelay)),
+		HealthCheck: &elbv2.HealthCheck{
+			Enabled:                 jsii.Bool(true),
+			Path:                    jsii.String(t.HealthCheckPath),
+			Protocol:                elbv2.Protocol_HTTP,
+			HealthyHttpCodes:        jsii.String("200"),
+			HealthyThresholdCount:   jsii.Number(healthyThreshold),
+			UnhealthyThresholdCount: jsii.Number(unhealthyThreshold),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(healthCheckInterval)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(healthCheckTimeout)),
+		},
+	})
 }

@@ -77,6 +77,18 @@ type Target struct {
 	// Priority is the listener rule's priority (1-50000, unique; lower is evaluated first).
 	// Default: (position in Targets + 1) × 10, i.e. 10, 20, 30…
 	Priority int
+	// Alternate adds a second, equal target group and makes the target's rules forward to both,
+	// weighted 100 (first) and 0 (alternate): the shape ECS blue/green, canary and linear
+	// deployments need, which ECS then reweights. A deploy-time guard (see guard.go) keeps
+	// CloudFormation from resetting ECS's weights. Only for ip targets.
+	// Default: false.
+	Alternate bool
+	// TestListener adds a rule on the test listener (port limits.TestListenerPort) forwarding
+	// the same way, ECS's test rule for pre-traffic checks. Needs Alternate and
+	// TestListenerSources; not for the first target with HealthCheckHost, whose test rule is
+	// the health-check rule.
+	// Default: false.
+	TestListener bool
 }
 
 // LoadBalancerProps configures a LoadBalancer.
@@ -125,6 +137,11 @@ type LoadBalancerProps struct {
 	// name (e.g. "us-east-1.origin.example.com"), which must be one of CertificateNames.
 	// Default: "" (every rule requires the origin header).
 	HealthCheckHost string
+	// TestListenerSources are the IPv4 CIDRs (tokens allowed) admitted to the test listener, e.g.
+	// the region's NAT gateway addresses as /32: requests from inside the VPC reach the
+	// internet-facing ALB through them. Rules are added to SecurityGroup in this stack.
+	// Default: none (required with a Target with TestListener).
+	TestListenerSources []*string
 }
 
 // healthCheckRulePriority is the priority of the header-less health-check rule; targets may not use it.
@@ -327,5 +344,6 @@ func (p LoadBalancerProps) validate(stackRegion string) error {
 			seenPriority[t.Priority] = i
 		}
 	}
+	errs = append(errs, p.validateAlternates()...)
 	return errors.Join(errs...)
 }

@@ -64,6 +64,10 @@ type ServiceProps struct {
 	// and memory only (request counts per target are an ALB metric).
 	// Default: nil (an ALB target).
 	Discovery servicediscovery.IService
+	// Deployment is how ECS releases a new task definition (deployment.go).
+	// Default: rolling, with the circuit breaker and no alarms.
+	Deployment *Deployment
+	deployment Deployment // Deployment with its defaults
 
 	// Cpu is the task's CPU units; with Memory it must be a pair Fargate offers.
 	// Default: 512.
@@ -250,6 +254,7 @@ func (p ServiceProps) withDefaults() ServiceProps {
 			*d.v = d.d
 		}
 	}
+	p.deployment = deploymentWithDefaults(p.Deployment)
 	if p.Architecture == nil {
 		p.Architecture = ecs.CpuArchitecture_X86_64()
 	}
@@ -365,6 +370,9 @@ func (p ServiceProps) validate() error {
 
 	p.validateVariables(add)
 	p.validateConnect(add)
+	if err := p.deployment.validate(); err != nil {
+		errs = append(errs, err)
+	}
 
 	if db := p.Database; db != nil {
 		if db.Host == nil || *db.Host == "" {

@@ -53,6 +53,8 @@ type Service struct {
 	Collector ecs.ContainerDefinition
 	// Scaling is the service's scalable task count (for scheduled actions or more policies).
 	Scaling appscaling.ScalableTarget
+	// InfrastructureRole is what ECS moves blue/green traffic with; nil for rolling.
+	InfrastructureRole iam.IRole
 
 	taskRole iam.Role
 }
@@ -322,7 +324,7 @@ func (s *Service) grantTaskRole(p ServiceProps) {
 }
 
 func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
-	svc := ecs.NewFargateService(s.Construct, jsii.String("Service"), &ecs.FargateServiceProps{
+	props := &ecs.FargateServiceProps{
 		Cluster:                     p.Cluster,
 		TaskDefinition:              s.TaskDefinition,
 		PlatformVersion:             ecs.FargatePlatformVersion_LATEST,
@@ -331,7 +333,6 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 		MaxHealthyPercent:           jsii.Number(float64(p.MaxHealthyPercent)),
 		HealthCheckGracePeriod:      p.HealthCheckGracePeriod,
 		DeploymentController:        &ecs.DeploymentController{Type: ecs.DeploymentControllerType_ECS},
-		DeploymentStrategy:          ecs.DeploymentStrategy_ROLLING,
 		CircuitBreaker:              &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		AvailabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing_ENABLED,
 		VpcSubnets:                  &ec2.SubnetSelection{Subnets: subnets},
@@ -342,13 +343,16 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 		EnableExecuteCommand:        jsii.Bool(false),
 		ServiceConnectConfiguration: s.connectConfiguration(p),
 		CloudMapOptions:             p.cloudMap(),
-	})
+	}
+	p.deployment.applyTo(props)
+	svc := ecs.NewFargateService(s.Construct, jsii.String("Service"), props)
 	if p.Discovery != nil {
 		s.attachDiscovery(svc, p)
 	} else {
 		svc.LoadBalancerTarget(&ecs.LoadBalancerTargetOptions{
 			ContainerName: jsii.String(p.Name), ContainerPort: jsii.Number(float64(p.Port)), Protocol: ecs.Protocol_TCP,
 		}).AttachToApplicationTargetGroup(p.TargetGroup)
+		s.addAlternate(p, svc)
 	}
 	// Tasks start only once both roles have their policies (CDK waits for the task role alone).
 	svc.Node().DefaultChild().Node().AddDependency(s.ExecutionRole, s.TaskRole)

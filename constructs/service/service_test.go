@@ -60,7 +60,7 @@ type synthesized struct {
 var fixture cdktest.Once[*synthesized]
 
 // TestMain removes the shared app's folder after the tests (KEEP_SYNTH=1 keeps it).
-func TestMain(m *testing.M) { fixture.Main(m) }
+func TestMain(m *testing.M) { cdktest.Main(m, func() { fixture.Remove(); strategyFixture.Remove() }) }
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()

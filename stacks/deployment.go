@@ -1,0 +1,190 @@
+package stacks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/service"
+	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
+)
+
+// This file wires services[].deployment into the service construct and the App stack's
+// ingress. Every ECS service has an alternate target group and weighted rules whatever its
+// strategy, so changing a strategy never touches the App stack's rules.
+
+// DeploymentAlarmNames are the names of service's deployment alarms in region: the operations
+// alarms limits.DeploymentAlarms, named as serviceAlarms names them. Names, not references:
+// the alarms watch the service, so the service referring to them would be a cycle.
+func DeploymentAlarmNames(env *config.Environment, region, name string) []string {
+	out := make([]string, len(limits.DeploymentAlarms))
+	for i, alarm := range limits.DeploymentAlarms {
+		out[i] = AlarmPrefix(env, region, name) + "-" + alarm
+	}
+	return out
+}
+
+// serviceDeployment is s's deployment in region; wiring are the App stack's ARNs for it.
+func serviceDeployment(env *config.Environment, region string, s config.Service, wiring deploymentWiring) *service.Deployment {
+	d := s.Deployment
+	out := &service.Deployment{
+		Strategy: d.Strategy, BakeMinutes: &d.BakeMinutes, StepMinutes: &d.StepMinutes,
+		CanaryPercent: d.CanaryPercent, LinearStepPercent: d.LinearStepPercent,
+		AlarmNames: DeploymentAlarmNames(env, region, s.Name),
+	}
+	if d.ShiftsTraffic() {
+		out.AlternateTargetGroupArn, out.ProductionRuleArn, out.TestRuleArn = wiring.alternate, wiring.production, wiring.test
+	}
+	return out
+}
+
+// deploymentWiring is an ECS service's alternate group and ECS-managed rules, as ARNs.
+type deploymentWiring struct{ alternate, production, test *string }
+
+// deploymentExport names the App stack's export of service name's wiring.
+func deploymentExport(app *AppStack, name string) string {
+	return fmt.Sprintf("%s:Deployment-%s", *app.Stack.StackName(), name)
+}
+
+// exportDeployments gives every ECS service's wiring as one export, "alternate|production|test"
+// (test "-" without a test rule): one export per service instead of three keeps a region with
+// many services inside CloudFormation's 200 outputs per stack.
+func exportDeployments(a *AppStack, env *config.Environment) {
+	in := a.Ingress
+	for _, s := range env.Services {
+		alt, ok := in.AlternateTargetGroups[s.Name]
+		if !ok {
+			continue
+		}
+		test := jsii.String("-")
+		if rule, ok := in.TestRules[s.Name]; ok {
+			test = rule.ListenerRuleArn()
+		}
+		awscdk.NewCfnOutput(a.Stack, jsii.String("Deployment"+naming.Pascal(s.Name)), &awscdk.CfnOutputProps{
+			Description: jsii.String(fmt.Sprintf("Service %s's alternate target group and ECS-managed rules (alternate|production|test)", s.Name)),
+			Value:       awscdk.Fn_Join(jsii.String("|"), &[]*string{alt.TargetGroupArn(), in.ProductionRules[s.Name].ListenerRuleArn(), test}),
+			ExportName:  jsii.String(deploymentExport(a, s.Name)),
+		})
+	}
+}
+
+// importDeployment reads service name's wiring in its Service stack.
+func importDeployment(app *AppStack, name string) deploymentWiring {
+	if app.Ingress == nil {
+		return deploymentWiring{} // an HTTP API: services roll (config allows nothing else)
+	}
+	parts := awscdk.Fn_Split(jsii.String("|"), awscdk.Fn_ImportValue(jsii.String(deploymentExport(app, name))), jsii.Number(3))
+	w := deploymentWiring{alternate: (*parts)[0], production: (*parts)[1]}
+	if _, ok := app.Ingress.TestRules[name]; ok {
+		w.test = (*parts)[2]
+	}
+	return w
+}
+
+// testListenerSources are the region's NAT gateway addresses when a service has a test
+// listener: checks run from inside the VPC reach the internet-facing ALB through them.
+func testListenerSources(env *config.Environment, vpc ec2.IVpc) []*string {
+	wanted := false
+	for _, s := range env.Services {
+		wanted = wanted || (s.Deployment.TestListener && s.Deployment.ShiftsTraffic())
+	}
+	if !wanted {
+		return nil
+	}
+	var out []*string
+	for _, subnet := range *vpc.PublicSubnets() {
+		if eip, ok := subnet.Node().TryFindChild(jsii.String("EIP")).(ec2.CfnEIP); ok {
+			out = append(out, awscdk.Fn_Join(jsii.String(""), &[]*string{eip.AttrPublicIp(), jsii.String("/32")}))
+		}
+	}
+	return out
+}
+
+// targetMetrics are a service's target-group metrics summed (or, for percentiles, maximized)
+// over its primary and alternate groups: during a blue/green, canary or linear deployment the
+// new tasks are behind the alternate group, and an alarm on one group would not see them. The
+// alternate's metrics take its full name from its ARN (no export of its own).
+type targetMetrics struct {
+	primary       elbv2.ApplicationTargetGroup
+	alternateName *string // "targetgroup/<name>/<id>", or nil
+}
+
+// serviceRequestMetrics are what service name's alarms read of its requests (app.requestMetrics);
+// with an alternate target group (wiring), its 5xx rate and p99 cover both groups.
+func serviceRequestMetrics(app *AppStack, name string, wiring deploymentWiring) requestMetrics {
+	m := app.requestMetrics(name)
+	if app.Ingress == nil || wiring.alternate == nil {
+		return m
+	}
+	groups := targetMetrics{primary: app.Ingress.TargetGroups[name],
+		alternateName: awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), wiring.alternate, nil))}
+	m.errorRate, m.p99 = groups.errorRate, groups.p99
+	return m
+}
+
+func (m targetMetrics) each(prefix, label string, p awscdk.Duration, combine func(terms []string) string, metric func(elbv2.IApplicationTargetGroupMetrics, *cw.MetricOptions) cw.Metric, stat string) cw.IMetric {
+	primary := metric(m.primary.Metrics(), &cw.MetricOptions{Statistic: jsii.String(stat), Period: p})
+	if m.alternateName == nil {
+		return primary
+	}
+	dims := map[string]*string{"TargetGroup": m.alternateName}
+	for k, v := range *primary.Dimensions() {
+		if k == "LoadBalancer" {
+			dims[k] = asString(v)
+		}
+	}
+	alternate := primary.With(&cw.MetricOptions{DimensionsMap: &dims})
+	// Ids unique across the nested expressions of one alarm.
+	using := map[string]cw.IMetric{prefix + "0": primary, prefix + "1": alternate}
+	return expression(combine([]string{prefix + "0", prefix + "1"}), label, p, using)
+}
+
+// asString is a dimension value as jsii returns it.
+func asString(v any) *string {
+	switch s := v.(type) {
+	case *string:
+		return s
+	case string:
+		return &s
+	}
+	panic(fmt.Sprintf("stacks: dimension value %v is not a string", v))
+}
+
+func fill(terms []string) []string {
+	out := make([]string, len(terms))
+	for i, t := range terms {
+		out[i] = "FILL(" + t + ", 0)"
+	}
+	return out
+}
+
+func sum(terms []string) string { return strings.Join(fill(terms), " + ") }
+
+// fiveXX and requests are counts over every group; p99 is the slowest group's p99.
+func (m targetMetrics) fiveXX(p awscdk.Duration) cw.IMetric {
+	return m.each("e", "target 5xx (all groups)", p, sum, func(g elbv2.IApplicationTargetGroupMetrics, o *cw.MetricOptions) cw.Metric {
+		return g.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, o)
+	}, "Sum")
+}
+
+func (m targetMetrics) requests(p awscdk.Duration) cw.IMetric {
+	return m.each("r", "requests (all groups)", p, sum, elbv2.IApplicationTargetGroupMetrics.RequestCount, "Sum")
+}
+
+func (m targetMetrics) p99(p awscdk.Duration) cw.IMetric {
+	return m.each("t", "p99 response time (slowest group)", p, func(terms []string) string {
+		return "MAX([" + strings.Join(fill(terms), ", ") + "])"
+	}, elbv2.IApplicationTargetGroupMetrics.TargetResponseTime, "p99")
+}
+
+// errorRate is 100 × 5xx ÷ requests over every group, with no value while nothing is served.
+func (m targetMetrics) errorRate(p awscdk.Duration) cw.IMetric {
+	return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]cw.IMetric{"errors": m.fiveXX(p), "requests": m.requests(p)})
+}
