@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -469,17 +468,12 @@ type RegionTopic struct {
 }
 
 // observeNetwork creates region's topic and NAT alarms in its Network stack.
-func observeNetwork(stack awscdk.Stack, env *config.Environment, region string, vpc ec2.IVpc) (RegionTopic, error) {
+func observeNetwork(stack awscdk.Stack, env *config.Environment, region string, natIDs []*string) (RegionTopic, error) {
 	t, err := newTopic(stack, env, region)
 	if err != nil {
 		return RegionTopic{}, err
 	}
-	out := RegionTopic{Topic: t}
-	for _, subnet := range *vpc.PublicSubnets() {
-		if nat, ok := subnet.Node().TryFindChild(jsii.String("NATGateway")).(ec2.CfnNatGateway); ok {
-			out.NatGatewayIDs = append(out.NatGatewayIDs, nat.Ref())
-		}
-	}
+	out := RegionTopic{Topic: t, NatGatewayIDs: natIDs}
 	out.NatAlarms, err = natAlarms(stack, env, region, out.NatGatewayIDs, t.Action)
 	return out, err
 }
