@@ -84,6 +84,8 @@ func Ranges() map[string][2]float64 {
 		"tiers.app.maxCount":                       tierCounts,
 		"governance.rotation.originSecretDays":     {limits.MinRotationDays, limits.MaxRotationDays},
 		"governance.rotation.cacheTokenDays":       {limits.MinRotationDays, limits.MaxRotationDays},
+
+		"regionSwitch.recoveryTimeObjectiveMinutes": {limits.MinRecoveryTimeObjectiveMinutes, limits.MaxRecoveryTimeObjectiveMinutes},
 	}
 }
 

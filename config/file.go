@@ -27,6 +27,7 @@ type File struct {
 	Governance            Governance        `yaml:"governance"`
 	Tags                  map[string]string `yaml:"tags"`
 	Observability         Observability     `yaml:"observability"`
+	RegionSwitch          RegionSwitch      `yaml:"regionSwitch"`
 	Compute               Compute           `yaml:"compute"`
 	Tiers                 Tiers             `yaml:"tiers"`
 	Users                 *Users            `yaml:"users"`
@@ -132,6 +133,7 @@ func defaultFile() *File {
 		Tags:       map[string]string{},
 	}
 	f.Observability = defaultObservability()
+	f.RegionSwitch = defaultRegionSwitch()
 	f.DNS.HealthCheck.IntervalSeconds, f.DNS.HealthCheck.FailureThreshold = 30, 3
 	f.CloudFront.Frontend.Enabled = true
 	return f
@@ -152,7 +154,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 	env := &Environment{
 		File: file, Name: f.Name, Account: f.Account, PrimaryRegion: f.PrimaryRegion,
 		TerminationProtection: f.TerminationProtection, Regions: f.Regions, Network: f.Network,
-		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability, Governance: f.Governance,
+		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability, Governance: f.Governance, RegionSwitch: f.RegionSwitch,
 		Compute: f.Compute, Tiers: f.Tiers, Users: f.Users, Queues: f.Queues, Topics: f.Topics,
 		DNS: DNS{
 			Domain: f.DNS.Domain, HostedZoneId: f.DNS.HostedZoneId, ViewerNames: f.DNS.ViewerNames, Routing: f.DNS.Routing,
