@@ -59,6 +59,7 @@ var priced = map[string]pricer{
 	"AWS::CodePipeline::Pipeline":                pipeline,
 	"AWS::SQS::Queue":                            usage("SQS requests", "sqs-million", "sqsRequestsMillion", "%g million requests per queue"),
 	"AWS::SNS::Topic":                            usage("SNS publishes", "sns-million", "snsPublishesMillion", "%g million publishes per topic"),
+	"AWS::ARCRegionSwitch::Plan":                 global(fixed("ARC Region switch plan", "arc-region-switch-plan-month", false)),
 }
 
 // unpriced lists the resource types (patterns as in path.Match) that carry no price of their own,
