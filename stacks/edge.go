@@ -16,6 +16,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/edge"
 	"github.com/stratus-platform/stratus/constructs/ingress"
+	"github.com/stratus-platform/stratus/constructs/regionswitch"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -37,6 +38,8 @@ type EdgeStack struct {
 	Topic             *alerting.Topic
 	Alarms            *alarms.Alarms
 	HealthCheckAlarms map[string]*alarms.Alarms
+	// RegionSwitch is the environment's ARC Region switch plan (nil without one; regionswitch.go).
+	RegionSwitch *regionswitch.Plan
 	// EntryURL (output EntryUrl) is the environment's public entry, https://<first viewer name>/;
 	// the pipeline's smoke test requests it.
 	EntryURL awscdk.CfnOutput

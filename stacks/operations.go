@@ -295,11 +295,14 @@ func healthCheckAlarms(stack awscdk.Stack, env *config.Environment, origins map[
 	out := map[string]*alarms.Alarms{}
 	for _, r := range env.Regions {
 		id := origins[r.Name].HealthCheck.AttrHealthCheckId()
+		s := spec(env, "healthCheckFailed", 1, func(p awscdk.Duration) cw.IMetric {
+			return metric("AWS/Route53", "HealthCheckStatus", "Minimum", p, map[string]*string{"HealthCheckId": id})
+		})
+		if env.HasRegionSwitch() {
+			s.Runbook = limits.RegionSwitchRunbook // the Region switch plan watches (and may trigger on) it
+		}
 		a, err := newAlarms(stack, env, "HealthCheckAlarm"+naming.Pascal(r.Name), alarms.AlarmsProps{
-			Prefix: AlarmPrefix(env, r.Name),
-			Specs: []alarms.Spec{spec(env, "healthCheckFailed", 1, func(p awscdk.Duration) cw.IMetric {
-				return metric("AWS/Route53", "HealthCheckStatus", "Minimum", p, map[string]*string{"HealthCheckId": id})
-			})},
+			Prefix: AlarmPrefix(env, r.Name), Specs: []alarms.Spec{s},
 		}, action)
 		if err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/alarms"
+	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 	"github.com/stratus-platform/stratus/stacks"
 )
@@ -88,7 +89,9 @@ func TestEveryRegionsHealthCheckAlarmsInUsEast1(t *testing.T) {
 				assert.Equal(t, edge.StackName, al.stack, name)
 				assert.True(t, al.notifies(), "%s does not notify", name)
 				assert.Contains(t, jsonOf(al.props["AlarmActions"]), "AlarmTopic", name)
-				assert.Equal(t, "health-check-failover.md", alarms.RunbookOf(fmt.Sprint(al.props["AlarmDescription"])), name)
+				// With a Region switch plan, the alarm is the plan's and names the DR runbook.
+				book := map[bool]string{false: "health-check-failover.md", true: limits.RegionSwitchRunbook}[env.HasRegionSwitch()]
+				assert.Equal(t, book, alarms.RunbookOf(fmt.Sprint(al.props["AlarmDescription"])), name)
 				assert.Equal(t, "HealthCheckStatus", al.props["MetricName"], name)
 				dims := jsonOf(al.props["Dimensions"])
 				check := ""
