@@ -1,7 +1,9 @@
 package config
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/stratus-platform/stratus/internal/limits"
@@ -26,6 +28,12 @@ type RegionSwitch struct {
 	// Triggers (yaml "triggers", default false) lets the plan start itself: the activate
 	// workflow of a region when the other region's Route 53 health check alarm is in ALARM.
 	Triggers bool `yaml:"triggers"`
+	// HealthCheckIDs (yaml "healthCheckIds", default {}) maps each of the two regions to the
+	// Route 53 health check the plan created for its origin record (`aws arc-region-switch
+	// list-route53-health-checks`). Given, each region's origin.<domain> record follows that
+	// check as well as its HTTPS check, so the plan's Route 53 step moves traffic. Both regions
+	// or none.
+	HealthCheckIDs map[string]string `yaml:"healthCheckIds"`
 }
 
 // defaultRegionSwitch is on, with approval and without triggers.
@@ -50,6 +58,7 @@ func (v *validator) regionSwitch() {
 	}
 	v.intRange(p+"recoveryTimeObjectiveMinutes", "", rs.RecoveryTimeObjectiveMinutes,
 		limits.MinRecoveryTimeObjectiveMinutes, limits.MaxRecoveryTimeObjectiveMinutes, "minutes")
+	v.planHealthChecks(p + "healthCheckIds")
 	if !v.given(p+"approvalRoleArn", "") {
 		return
 	}
@@ -61,5 +70,37 @@ func (v *validator) regionSwitch() {
 	case accountRE.MatchString(v.env.Account) && strings.Split(rs.ApprovalRoleArn, ":")[4] != v.env.Account:
 		v.errorf("%sapprovalRoleArn %q: in account %s, not the environment's %s (allowed: a role of the environment's account)",
 			p, rs.ApprovalRoleArn, strings.Split(rs.ApprovalRoleArn, ":")[4], v.env.Account)
+	}
+}
+
+var healthCheckIDRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// planHealthChecks checks regionSwitch.healthCheckIds: one Route 53 health check id per region
+// of a plan.
+func (v *validator) planHealthChecks(path string) {
+	ids := v.env.RegionSwitch.HealthCheckIDs
+	if v.d.bad[path] || len(ids) == 0 {
+		return
+	}
+	if !v.env.HasRegionSwitch() {
+		v.errorf("%s: only with a Region switch plan (two regions and regionSwitch.enabled)", path)
+		return
+	}
+	var regions []string
+	for _, r := range v.env.Regions {
+		regions = append(regions, r.Name)
+	}
+	for _, r := range regions {
+		if _, ok := ids[r]; !ok {
+			v.errorf("%s: no health check for %s (allowed: one for each of %s, or none)", path, r, strings.Join(regions, ", "))
+		}
+	}
+	for _, region := range slices.Sorted(maps.Keys(ids)) {
+		switch id := ids[region]; {
+		case !slices.Contains(regions, region):
+			v.errorf("%s.%s: not a region of the environment (allowed: %s)", path, region, strings.Join(regions, ", "))
+		case !healthCheckIDRE.MatchString(id):
+			v.errorf("%s.%s %q: not a Route 53 health check id (a lowercase UUID such as \"abcdef01-2345-6789-abcd-ef0123456789\")", path, region, id)
+		}
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// planCheck stands for a health check id a Region switch plan created.
+const planCheck = "0123abcd-4567-89ab-cdef-0123456789ab"
+
 func TestRegionSwitchBadInputIsRejected(t *testing.T) {
 	// regionSwitch: is inserted at line 19; its keys follow.
 	cases := []struct {
@@ -29,7 +32,15 @@ func TestRegionSwitchBadInputIsRejected(t *testing.T) {
 		{"triggers that are not a bool", []edit{section("regionSwitch", "  triggers: sometimes\n")},
 			[]string{`:20: regionSwitch.triggers: must be a boolean (true or false), got a string "sometimes"`}},
 		{"an unknown key", []edit{section("regionSwitch", "  routingControl: true\n")},
-			[]string{":20: regionSwitch.routingControl: unknown key (allowed: enabled, recoveryTimeObjectiveMinutes, approval, approvalRoleArn, triggers)"}},
+			[]string{":20: regionSwitch.routingControl: unknown key (allowed: enabled, recoveryTimeObjectiveMinutes, approval, approvalRoleArn, triggers, healthCheckIds)"}},
+		{"plan health checks without a plan", []edit{section("regionSwitch", "  healthCheckIds: {us-east-1: "+planCheck+"}\n")},
+			[]string{":20: regionSwitch.healthCheckIds: only with a Region switch plan (two regions and regionSwitch.enabled)"}},
+		{"a plan health check for one region only", []edit{addRegion, globalDB, section("regionSwitch", "  healthCheckIds: {us-east-1: "+planCheck+"}\n")},
+			[]string{":27: regionSwitch.healthCheckIds: no health check for eu-west-1 (allowed: one for each of us-east-1, eu-west-1, or none)"}},
+		{"a plan health check of another region", []edit{addRegion, globalDB, section("regionSwitch", "  healthCheckIds:\n    us-east-1: "+planCheck+"\n    eu-west-1: "+planCheck+"\n    us-west-2: "+planCheck+"\n")},
+			[]string{":27: regionSwitch.healthCheckIds.us-west-2: not a region of the environment (allowed: us-east-1, eu-west-1)"}},
+		{"a plan health check that is not an id", []edit{addRegion, globalDB, section("regionSwitch", "  healthCheckIds:\n    us-east-1: "+planCheck+"\n    eu-west-1: hc-1\n")},
+			[]string{`:27: regionSwitch.healthCheckIds.eu-west-1 "hc-1": not a Route 53 health check id (a lowercase UUID such as "abcdef01-2345-6789-abcd-ef0123456789")`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -119,6 +119,8 @@ func (es *EdgeStack) addOrigins(env *config.Environment, zone r53.IHostedZone) e
 			Routing: string(env.DNS.Routing), Primary: r.Name == env.PrimaryRegion,
 			HealthCheckIntervalSeconds: env.DNS.HealthCheckIntervalSeconds, FailureThreshold: env.DNS.HealthCheckFailureThreshold,
 			HealthCheckPath: path, CheckerRegions: config.Route53HealthCheckerRegions,
+			// The Region switch plan's own check of this record set, once configured.
+			AlsoHealthCheckID: env.RegionSwitch.HealthCheckIDs[r.Name],
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: regions %s: dns: %w", env.File, r.Name, err))

@@ -47,6 +47,8 @@ type OriginRecord struct {
 
 	// HealthCheck requests https://<RegionalName><HealthCheckPath> from Route 53's checkers.
 	HealthCheck r53.CfnHealthCheck
+	// Combined is the calculated check the records use with AlsoHealthCheckID (else nil).
+	Combined r53.CfnHealthCheck
 	// Record is the A alias to the regional name; Ipv6Record the AAAA alias (nil unless Ipv6).
 	Record     r53.CfnRecordSet
 	Ipv6Record r53.CfnRecordSet
@@ -85,6 +87,21 @@ func NewOriginRecord(scope constructs.Construct, id string, props OriginRecordPr
 		}},
 	})
 
+	recordCheck := o.HealthCheck.AttrHealthCheckId()
+	if p.AlsoHealthCheckID != "" {
+		o.Combined = r53.NewCfnHealthCheck(this, jsii.String("Combined"), &r53.CfnHealthCheckProps{
+			HealthCheckConfig: &r53.CfnHealthCheck_HealthCheckConfigProperty{
+				Type:              jsii.String("CALCULATED"),
+				ChildHealthChecks: &[]*string{recordCheck, jsii.String(p.AlsoHealthCheckID)},
+				HealthThreshold:   jsii.Number(2), // both
+			},
+			HealthCheckTags: &[]*r53.CfnHealthCheck_HealthCheckTagProperty{{
+				Key: jsii.String("Name"), Value: jsii.String(fmt.Sprintf("%s in %s (HTTPS and %s)", p.Name, p.Region, p.AlsoHealthCheckID)),
+			}},
+		})
+		recordCheck = o.Combined.AttrHealthCheckId()
+	}
+
 	record := func(id, recordType string) r53.CfnRecordSet {
 		props := &r53.CfnRecordSetProps{
 			HostedZoneId: p.Zone.HostedZoneId(),
@@ -96,7 +113,7 @@ func NewOriginRecord(scope constructs.Construct, id string, props OriginRecordPr
 				// today: it does not evaluate its target) would count too if it ever had one.
 				EvaluateTargetHealth: jsii.Bool(true),
 			},
-			HealthCheckId: o.HealthCheck.AttrHealthCheckId(),
+			HealthCheckId: recordCheck,
 			SetIdentifier: jsii.String(p.Region),
 		}
 		switch p.Routing {

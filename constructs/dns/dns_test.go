@@ -24,6 +24,8 @@ const (
 	testAccount = "111111111111"
 	testZoneID  = "Z0123456789ABCDEFGHIJ"
 	albZoneID   = "Z35SXDOTRQ7X7K" // us-east-1's ALB zone
+	// planCheckID stands for a health check a Region switch plan created.
+	planCheckID = "abcdef01-2345-6789-abcd-ef0123456789"
 )
 
 // cdkContext is cdk.json's context: the feature flags `cdk synth` sees.
@@ -127,6 +129,7 @@ func shared(t *testing.T) *synthesized {
 		p := originProps(secondary, "eu-west-1", RoutingFailover, false)
 		p.HealthCheckPath, p.HealthCheckIntervalSeconds, p.FailureThreshold, p.Ipv6 = "/healthz", 10, 2, true
 		p.CheckerRegions = []string{"us-east-1", "us-west-2", "eu-west-1"}
+		p.AlsoHealthCheckID = planCheckID
 		check(NewOriginRecord(secondary, "Origin", p))
 		return s, err
 	})
@@ -231,15 +234,38 @@ func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
 	sort.Strings(types)
 	assert.Equal(t, []string{"A", "AAAA"}, types, "Ipv6 records")
 	hcs := ofType(t, secondaryStack, "AWS::Route53::HealthCheck")
-	require.NotEmpty(t, hcs)
+	require.Len(t, hcs, 2, "the HTTPS check and the calculated one")
 	for _, hc := range hcs {
 		c := hc.Properties["HealthCheckConfig"]
+		if get(c, "Type") == "CALCULATED" {
+			continue // TestAlsoHealthCheckMakesTheRecordsNeedBoth
+		}
 		what := "secondary health check = " + asJSON(c)
 		assert.Equal(t, "/healthz", get(c, "ResourcePath"), what)
 		assert.Equal(t, 10.0, get(c, "RequestInterval"), what)
 		assert.Equal(t, 2.0, get(c, "FailureThreshold"), what)
 		assert.Equal(t, "eu-west-1.origin.example.com", get(c, "FullyQualifiedDomainName"), what)
 		assert.Equal(t, `["us-east-1","us-west-2","eu-west-1"]`, asJSON(get(c, "Regions")), what)
+	}
+}
+
+// TestAlsoHealthCheckMakesTheRecordsNeedBoth: with AlsoHealthCheckID the records use a
+// calculated check healthy only when the HTTPS check and the other one both are.
+func TestAlsoHealthCheckMakesTheRecordsNeedBoth(t *testing.T) {
+	byType := map[string]string{}
+	hcs := ofType(t, secondaryStack, "AWS::Route53::HealthCheck")
+	for id, hc := range hcs {
+		byType[fmt.Sprint(get(hc.Properties["HealthCheckConfig"], "Type"))] = id
+	}
+	https, combined := byType["HTTPS"], byType["CALCULATED"]
+	require.NotEmpty(t, https)
+	require.NotEmpty(t, combined)
+	assert.Equal(t, `{"ChildHealthChecks":[{"Fn::GetAtt":["`+https+`","HealthCheckId"]},"`+planCheckID+`"],"HealthThreshold":2,"Type":"CALCULATED"}`,
+		asJSON(hcs[combined].Properties["HealthCheckConfig"]))
+	records := recordsNamed(t, secondaryStack, "origin.example.com.")
+	require.NotEmpty(t, records)
+	for _, r := range records {
+		assert.Equal(t, `{"Fn::GetAtt":["`+combined+`","HealthCheckId"]}`, asJSON(r.Properties["HealthCheckId"]))
 	}
 }
 
@@ -330,6 +356,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "the routed name as the regional name", Mutate: func(p *OriginRecordProps) { p.RegionalName = p.Name }, Want: "it must resolve to this region's origin only"},
 		{Name: "a regional name in another zone", Mutate: func(p *OriginRecordProps) { p.RegionalName = "us-east-1.origin.example.org" }, Want: `RegionalName "us-east-1.origin.example.org" is not in the hosted zone "example.com"`},
 		{Name: "a malformed region", Mutate: func(p *OriginRecordProps) { p.Region = "useast1" }, Want: `Region "useast1" is not an AWS region name`},
+		{Name: "a second health check that is not an id", Mutate: func(p *OriginRecordProps) { p.AlsoHealthCheckID = "hc-1" }, Want: `AlsoHealthCheckID "hc-1" is not a Route 53 health check id`},
 		{Name: "an unknown routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "weighted" }, Want: `Routing "weighted" is not one of "latency", "failover"`},
 		{Name: "an empty routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "" }, Want: `Routing "" is not one of`},
 		{Name: "a health-check path without a slash", Mutate: func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, Want: `HealthCheckPath "health" is not a Route 53 health-check path (allowed: starting with "/"`},

@@ -9,6 +9,7 @@ package dns
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -73,6 +74,11 @@ type OriginRecordProps struct {
 	// Ipv6 adds an AAAA alias with the same routing and health check, for a dual-stack ALB.
 	// Default: false (A only: the ALBs are IPv4, and CloudFront reaches origins over IPv4).
 	Ipv6 bool
+	// AlsoHealthCheckID is a health check the record must pass too, e.g. one an ARC Region
+	// switch plan created for this record set: the record then uses a calculated health check
+	// that is healthy only when both are. HealthCheck stays the HTTPS check.
+	// Default: "" (the record uses the HTTPS check alone).
+	AlsoHealthCheckID string
 	// CheckerRegions limits the health check to Route 53 checkers in these regions (at least 3),
 	// so the ALB admits only their published ranges.
 	// Default: none (Route 53's default set of checker regions).
@@ -110,6 +116,9 @@ func (p ApexProps) validate() error {
 	return errors.Join(errs...)
 }
 
+// healthCheckIDRE is a Route 53 health check id.
+var healthCheckIDRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p OriginRecordProps) withDefaults() OriginRecordProps {
 	if p.HealthCheckPath == "" {
@@ -137,6 +146,9 @@ func (p OriginRecordProps) validate() error {
 		add("RegionalName %q is the routed name itself; it must resolve to this region's origin only", p.RegionalName)
 	case zone != "" && !strings.HasSuffix(p.RegionalName, "."+zone):
 		add("RegionalName %q is not in the hosted zone %q: the records alias it in their own zone", p.RegionalName, zone)
+	}
+	if p.AlsoHealthCheckID != "" && !healthCheckIDRE.MatchString(p.AlsoHealthCheckID) {
+		add("AlsoHealthCheckID %q is not a Route 53 health check id (a UUID such as \"abcdef01-2345-6789-abcd-ef0123456789\")", p.AlsoHealthCheckID)
 	}
 	if !limits.ValidRegionName(p.Region) {
 		add("Region %q is not an AWS region name such as \"eu-west-1\"", p.Region)
