@@ -2,6 +2,8 @@ package test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -147,4 +149,40 @@ func TestThePlanRoleIsManagedAndScoped(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, rds, "one statement switches the databases")
+}
+
+// TestPlanHealthChecksAreCombinedWithTheHTTPSChecks synthesizes the fixture prod with
+// regionSwitch.healthCheckIds: each origin record then uses a calculated check needing its
+// region's HTTPS check and the plan's check, while the health-check alarms still watch the HTTPS
+// checks.
+func TestPlanHealthChecksAreCombinedWithTheHTTPSChecks(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, "prod.yaml"))
+	require.NoError(t, err)
+	ids := map[string]string{"us-east-1": "0123abcd-4567-89ab-cdef-0123456789ab", "eu-west-1": "89abcdef-0123-4567-89ab-cdef01234567"}
+	text := string(data) + "regionSwitch:\n  healthCheckIds:\n    us-east-1: " + ids["us-east-1"] + "\n    eu-west-1: " + ids["eu-west-1"] + "\n"
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(text), 0o644))
+	env, err := config.Load(filepath.Join(dir, "prod.yaml"))
+	require.NoError(t, err)
+	a, err := Synth([]*config.Environment{env})
+	require.NoError(t, err)
+	edge := a.Template(t, stackName(env, "Edge", config.EdgeRegion))
+	_, checks := edge.OfType("AWS::Route53::HealthCheck")
+	require.Len(t, checks, 4, "an HTTPS and a calculated check per region")
+	for _, r := range env.Regions {
+		recs := originRecords(edge, env.DNS.Domain, r.Name)
+		require.Len(t, recs, 1, r.Name)
+		combined := checks[ref(recs[0].Properties["HealthCheckId"])]
+		cfg := get(combined.Properties, "HealthCheckConfig")
+		require.Equal(t, "CALCULATED", str(get(cfg, "Type")), r.Name)
+		assert.Equal(t, 2, num(get(cfg, "HealthThreshold")), r.Name)
+		children := asList(get(cfg, "ChildHealthChecks"))
+		require.Len(t, children, 2, r.Name)
+		https := checks[ref(children[0])]
+		assert.Equal(t, stacks.RegionalOriginName(env, r.Name), str(get(https.Properties, "HealthCheckConfig", "FullyQualifiedDomainName")), r.Name)
+		assert.Equal(t, ids[r.Name], str(children[1]), "%s: the plan's check", r.Name)
+		// The alarm watches the HTTPS check, not the calculated one.
+		alarm := alarmsOf(t, a, env.Name)[stacks.HealthCheckAlarmName(env, r.Name)]
+		assert.Equal(t, ref(children[0]), ref(get(asList(alarm.props["Dimensions"])[0], "Value")), r.Name)
+	}
 }
