@@ -23,8 +23,17 @@ import (
 //   - The health checks and their alarms it watches are already in that stack, and it adds no
 //     deployment layer.
 
-// PlanName is the Region switch plan of env.
-func PlanName(env *config.Environment) string { return "stratus-" + env.Name }
+// PlanName is the Region switch plan of env: "stratus-<env>-aa" (latency routing, activeActive)
+// or "-ap" (failover, activePassive). The name, the approach, the regions and the primary region
+// cannot change without replacing the plan, and a named resource cannot be replaced under the
+// same name: the approach is in the name so switching dns.routing creates the new plan before
+// deleting the old one.
+func PlanName(env *config.Environment) string {
+	if env.DNS.Routing == config.RoutingFailover {
+		return "stratus-" + env.Name + "-ap"
+	}
+	return "stratus-" + env.Name + "-aa"
+}
 
 // ApproverRoleName is the role the platform creates to approve the plan's steps.
 func ApproverRoleName(env *config.Environment) string {
@@ -48,7 +57,9 @@ func (s *EnvironmentStage) addRegionSwitch() error {
 		approach = regionswitch.ActivePassive
 	}
 	props := regionswitch.PlanProps{
-		Name: PlanName(env), Regions: regions, PrimaryRegion: env.PrimaryRegion, Approach: approach,
+		// The home region, not primaryRegion: the plan's primary region cannot change without a
+		// replacement, and primaryRegion changes after every switchover.
+		Name: PlanName(env), Regions: regions, PrimaryRegion: HomeRegion(env), Approach: approach,
 		Description:                  fmt.Sprintf("Stratus %s: move the writers and the traffic between %s and %s", env.Name, regions[0], regions[1]),
 		RecoveryTimeObjectiveMinutes: env.RegionSwitch.RecoveryTimeObjectiveMinutes,
 		HostedZoneID:                 env.DNS.HostedZoneId, RecordName: OriginName(env), SetIdentifiers: sets,

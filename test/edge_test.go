@@ -235,6 +235,11 @@ func TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity(t *testing.T
 		"Prod-App-eu-west-1 AWS::ApplicationAutoScaling::ScalableTarget", // the warm region runs reduced
 		"Prod-App-eu-west-1 AWS::ECS::Service",
 		"Prod-Edge-us-east-1 AWS::Route53::RecordSet",
+		// The routing decides the plan's recovery approach, hence its name, which its roles'
+		// description and policies name.
+		"Prod-Edge-us-east-1 AWS::ARCRegionSwitch::Plan",
+		"Prod-Edge-us-east-1 AWS::IAM::Role",
+		"Prod-Edge-us-east-1 AWS::IAM::ManagedPolicy",
 	}, got)
 	// The failover assembly passes the suite's record and scaling assertions too.
 	for _, ch := range []check{{"origin records", checkOriginRecords}, {"scaling", checkScaling}} {

@@ -68,7 +68,7 @@ func TestThePlanSwitchesEveryGlobalDatabaseAndTheOriginRecords(t *testing.T) {
 			body := jsonOf(p)
 			assert.Equal(t, approach, p["RecoveryApproach"], name)
 			assert.Equal(t, stacks.PlanName(env), p["Name"])
-			assert.Equal(t, env.PrimaryRegion, p["PrimaryRegion"])
+			assert.Equal(t, stacks.HomeRegion(env), p["PrimaryRegion"], "fixed: primaryRegion changes after a switchover")
 			assert.Equal(t, float64(env.RegionSwitch.RecoveryTimeObjectiveMinutes), p["RecoveryTimeObjectiveMinutes"])
 			assert.NotContains(t, body, "Fn::ImportValue", "%s: the plan imports nothing", name)
 			for _, svc := range env.Services {
