@@ -93,6 +93,8 @@ func Ranges() map[string][2]float64 {
 		"services[].deployment.stepMinutes":        {limits.MinStepMinutes, limits.MaxStepMinutes},
 		"services[].deployment.canaryPercent":      {limits.MinCanaryPercent, limits.MaxCanaryPercent},
 		"services[].deployment.linearStepPercent":  {limits.MinLinearStepPercent, limits.MaxLinearStepPercent},
+
+		"regionSwitch.recoveryTimeObjectiveMinutes": {limits.MinRecoveryTimeObjectiveMinutes, limits.MaxRecoveryTimeObjectiveMinutes},
 	}
 }
 

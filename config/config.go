@@ -153,6 +153,8 @@ type Environment struct {
 	Tags map[string]string
 	// Observability (yaml "observability") configures alarms, notifications and SLOs.
 	Observability Observability
+	// RegionSwitch (yaml "regionSwitch") is the ARC Region switch plan of a two-region environment.
+	RegionSwitch RegionSwitch
 }
 
 // Region is one region's VPC layout. Subnets are always filled in after Load, derived or not.

@@ -129,7 +129,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an unknown top-level key lists the top-level keys",
 			edits: []edit{{"cache:\n", "alarms:\n  email: ops@example.com\ncache:\n"}},
-			want:  []string{":17: alarms: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, ingress, tags, observability, compute, tiers, users, queues, topics)"},
+			want:  []string{":17: alarms: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics)"},
 		},
 		{
 			name:  "an unknown key in an availability zone lists the AZ keys",
@@ -266,7 +266,7 @@ func TestLoadErrors(t *testing.T) {
 			name:  "a merged key is checked like a key of its own",
 			edits: []edit{{"network:\n", "x-base: &base\n  replicas: 9\nnetwork:\n"}, {"  port: 6379\n", "  port: 6379\n  <<: *base\n"}},
 			want: []string{
-				`:10: x-base: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, ingress, tags, observability, compute, tiers, users, queues, topics)`,
+				`:10: x-base: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics)`,
 				`:11: cache.replicas 9: out of range (allowed: 0-5)`,
 			},
 		},
@@ -1633,6 +1633,7 @@ func TestFixtureFiles(t *testing.T) {
 		Ingress:       defaultIngress(),
 		Tags:          map[string]string{"cost-center": "platform-prod"},
 		Observability: defaultObservability(),
+		RegionSwitch:  defaultRegionSwitch(),
 		Compute:       ComputeFargate,
 	}
 	assert.Equal(t, wantProd, prod)
@@ -1666,6 +1667,7 @@ func TestFixtureFiles(t *testing.T) {
 		CloudFront:    seedCloudFront,
 		Governance:    stagingGovernance,
 		Ingress:       defaultIngress(),
+		RegionSwitch:  defaultRegionSwitch(),
 		Tags:          map[string]string{"cost-center": "platform-staging"},
 		Observability: defaultObservability(),
 		Compute:       ComputeFargate,
@@ -1705,6 +1707,7 @@ func TestFixtureFiles(t *testing.T) {
 		CloudFront:    seedCloudFront,
 		Governance:    devGovernance,
 		Ingress:       defaultIngress(),
+		RegionSwitch:  defaultRegionSwitch(),
 		Tags:          map[string]string{"cost-center": "platform-dev"},
 		Observability: defaultObservability(),
 		Compute:       ComputeFargate,
@@ -2076,7 +2079,7 @@ func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 	_, err := LoadDir(dir)
 	want := []string{
 		filepath.Join(dir, "staging.yaml") + `:1: name "stage": must equal the file name "staging" (rename the file or change the name)`,
-		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, ingress, tags, observability, compute, tiers, users, queues, topics)",
+		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics)",
 	}
 	assert.Equal(t, want, errorLines(err))
 }

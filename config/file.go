@@ -28,6 +28,7 @@ type File struct {
 	Ingress               Ingress           `yaml:"ingress"`
 	Tags                  map[string]string `yaml:"tags"`
 	Observability         Observability     `yaml:"observability"`
+	RegionSwitch          RegionSwitch      `yaml:"regionSwitch"`
 	Compute               Compute           `yaml:"compute"`
 	Tiers                 Tiers             `yaml:"tiers"`
 	Users                 *Users            `yaml:"users"`
@@ -136,6 +137,7 @@ func defaultFile() *File {
 		Tags:       map[string]string{},
 	}
 	f.Observability = defaultObservability()
+	f.RegionSwitch = defaultRegionSwitch()
 	f.DNS.HealthCheck.IntervalSeconds, f.DNS.HealthCheck.FailureThreshold = 30, 3
 	f.CloudFront.Frontend.Enabled = true
 	return f
@@ -156,7 +158,7 @@ func (f *File) environment(file string, present func(string) bool) *Environment 
 	env := &Environment{
 		File: file, Name: f.Name, Account: f.Account, PrimaryRegion: f.PrimaryRegion,
 		TerminationProtection: f.TerminationProtection, Regions: f.Regions, Network: f.Network,
-		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability, Governance: f.Governance,
+		Database: f.Database, Cache: f.Cache, App: f.App, Tags: f.Tags, Observability: f.Observability, Governance: f.Governance, RegionSwitch: f.RegionSwitch,
 		Ingress: f.Ingress,
 		Compute: f.Compute, Tiers: f.Tiers, Users: f.Users, Queues: f.Queues, Topics: f.Topics,
 		DNS: DNS{

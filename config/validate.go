@@ -61,6 +61,7 @@ func validate(env *Environment, d *decoder) {
 	v.governance()
 	v.tags()
 	v.observability()
+	v.regionSwitch()
 }
 
 // errorf records a value problem. Its message starts with the key path, which gives the line:

@@ -27,7 +27,7 @@ func (a *AppStack) apiMode(env *config.Environment, region config.Region, net *N
 	if err := a.addApi(env, region, net, zone, primaryData); err != nil {
 		return nil, fmt.Errorf("%s: ingress: %w", where, err)
 	}
-	if err := a.addRecords(env, region, zone, env.Services[0].HealthCheckPath); err != nil {
+	if err := a.addRecords(env, region, zone); err != nil {
 		return nil, fmt.Errorf("%s: dns: %w", where, err)
 	}
 	var err error
@@ -72,16 +72,15 @@ func (a *AppStack) addApi(env *config.Environment, region config.Region, net *Ne
 	return nil
 }
 
-// aliasTarget is the alias of the region's entrance for name: the ALB (nil target), or the API's
-// custom domain of that name.
-func (a *AppStack) aliasTarget(regional bool) (elbv2.IApplicationLoadBalancer, *dns.AliasTarget) {
+// aliasTarget is what <region>.origin.<domain> aliases: the ALB (nil target), or the API's
+// regional custom domain.
+func (a *AppStack) aliasTarget() (elbv2.IApplicationLoadBalancer, *dns.AliasTarget) {
 	if a.Api == nil {
 		return a.Ingress.LoadBalancer, nil
 	}
-	d := a.Api.OriginDomain
-	if regional {
-		d = a.Api.RegionalDomain
-	}
+	// The regional name's own domain; origin.<domain> (the Edge stack's records, CloudFront's
+	// Host) has a custom domain on the API too, which API Gateway picks by Host.
+	d := a.Api.RegionalDomain
 	return nil, &dns.AliasTarget{DnsName: d.AttrRegionalDomainName(), HostedZoneId: d.AttrRegionalHostedZoneId()}
 }
 

@@ -19,8 +19,9 @@ import (
 )
 
 // AppStack holds one region's shared stateless tier: the ECS cluster and namespace, the ALB with
-// every service's target group and listener rule, and the region's origin DNS records. The
-// services themselves are in Service stacks (see ServiceStack).
+// every service's target group and listener rule, and the region's own origin name
+// (<region>.origin.<domain>). The shared origin record with its health check is in the Edge
+// stack. The services themselves are in Service stacks (see ServiceStack).
 type AppStack struct {
 	awscdk.Stack
 	Cluster *cluster.Cluster
@@ -31,13 +32,8 @@ type AppStack struct {
 	ServiceTls *servicetls.Authority
 	// LogRetention is the retention of the region's log groups (app.logRetentionDays).
 	LogRetention logs.RetentionDays
-	// Origin is the region's origin record and health check.
-	Origin *dns.OriginRecord
 	// Observed is the region's load balancer alarms and composite (operations.go).
 	Observed RegionAlarms
-	// HealthCheckID (output OriginHealthCheckId) is the Route 53 health check of the region's
-	// origin health path; the pipeline's smoke test reads its status.
-	HealthCheckID awscdk.CfnOutput
 }
 
 // OriginName is the name CloudFront sends API requests to; each region publishes it.
@@ -102,7 +98,7 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	// The listener rules read the origin secret by name, which CloudFormation cannot see.
 	stack.AddStackDependency(primaryData.Stack, jsii.String("the ALB rules resolve the origin secret (or its replica) by name"))
 
-	if err := a.addRecords(env, region, zone, targets[0].HealthCheckPath); err != nil {
+	if err := a.addRecords(env, region, zone); err != nil {
 		return nil, wrap("dns", err)
 	}
 	if env.CloudFront.ShieldAdvanced {
@@ -118,34 +114,14 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	return a, nil
 }
 
-// addRecords publishes this region's ALB (or API: apimode.go) as origin.<domain> (latency or
-// failover, health checked on healthPath) and as <region>.origin.<domain>, the name the health
-// check and the certificate use.
-func (a *AppStack) addRecords(env *config.Environment, region config.Region, zone r53.IHostedZone, healthPath string) error {
-	lb, target := a.aliasTarget(true)
-	if _, err := dns.NewRegionalAlias(a.Stack, "RegionalOriginAlias", dns.RegionalAliasProps{
+// addRecords publishes this region's ALB (or API: apimode.go) as <region>.origin.<domain>: the
+// name the certificate, the health check and the Edge stack's origin.<domain> records use.
+func (a *AppStack) addRecords(env *config.Environment, region config.Region, zone r53.IHostedZone) error {
+	lb, target := a.aliasTarget()
+	_, err := dns.NewRegionalAlias(a.Stack, "RegionalOriginAlias", dns.RegionalAliasProps{
 		Zone: zone, Name: RegionalOriginName(env, region.Name), LoadBalancer: lb, Target: target,
-	}); err != nil {
-		return err
-	}
-	var err error
-	lb, target = a.aliasTarget(false)
-	a.Origin, err = dns.NewOriginRecord(a.Stack, "OriginRecord", dns.OriginRecordProps{
-		Zone: zone, Name: OriginName(env), LoadBalancer: lb, Target: target,
-		HealthCheckFqdn: RegionalOriginName(env, region.Name), Region: region.Name,
-		Routing: string(env.DNS.Routing), Primary: region.Name == env.PrimaryRegion,
-		HealthCheckIntervalSeconds: env.DNS.HealthCheckIntervalSeconds, FailureThreshold: env.DNS.HealthCheckFailureThreshold,
-		HealthCheckPath: healthPath, CheckerRegions: config.Route53HealthCheckerRegions,
 	})
-	if err != nil {
-		return err
-	}
-	a.HealthCheckID = awscdk.NewCfnOutput(a.Stack, jsii.String("OriginHealthCheckId"), &awscdk.CfnOutputProps{
-		Value: a.Origin.HealthCheck.AttrHealthCheckId(),
-		Description: jsii.String(fmt.Sprintf("Route 53 health check of https://%s%s",
-			RegionalOriginName(env, region.Name), healthPath)),
-	})
-	return nil
+	return err
 }
 
 // importZone references the environment's hosted zone by id and name: no lookup, no credentials.

@@ -77,7 +77,7 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)
 	}
 	ns := &NetworkStack{Stack: stack, Network: net, SecretsKey: secretsKey}
-	if ns.Observed, err = observeNetwork(stack, env, region.Name, net.Vpc); err != nil {
+	if ns.Observed, err = observeNetwork(stack, env, region.Name, net.NatGatewayIDs); err != nil {
 		return nil, err
 	}
 	return ns, nil

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/alarms"
 	"github.com/stratus-platform/stratus/constructs/alerting"
 	"github.com/stratus-platform/stratus/constructs/dashboard"
+	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/edge"
 	"github.com/stratus-platform/stratus/constructs/slo"
 	"github.com/stratus-platform/stratus/internal/limits"
@@ -336,16 +336,33 @@ func cacheAlarms(stack awscdk.Stack, env *config.Environment, region string, gro
 	return newAlarms(stack, env, "CacheAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region), Specs: specs}, action)
 }
 
-// healthCheckAlarm watches region's Route 53 health check. Route 53 publishes its metrics in
-// us-east-1 only and an alarm cannot read another region's metrics, so only a region that is
-// us-east-1 gets one (see docs/operations.md).
-func healthCheckAlarm(stack awscdk.Stack, env *config.Environment, region string, healthCheckID *string, action cw.IAlarmAction) (*alarms.Alarms, error) {
-	return newAlarms(stack, env, "HealthCheckAlarm", alarms.AlarmsProps{
-		Prefix: AlarmPrefix(env, region),
-		Specs: []alarms.Spec{spec(env, "healthCheckFailed", 1, func(p awscdk.Duration) cw.IMetric {
-			return metric("AWS/Route53", "HealthCheckStatus", "Minimum", p, map[string]*string{"HealthCheckId": healthCheckID})
-		})},
-	}, action)
+// healthCheckAlarms watch every region's Route 53 health check from the Edge stack: Route 53
+// publishes HealthCheckStatus in us-east-1 only, and an alarm reads its own region's metrics.
+// They go to the edge topic; each is named after its region ("stratus-prod-eu-west-1-healthCheckFailed").
+func healthCheckAlarms(stack awscdk.Stack, env *config.Environment, origins map[string]*dns.OriginRecord, action cw.IAlarmAction) (map[string]*alarms.Alarms, error) {
+	out := map[string]*alarms.Alarms{}
+	for _, r := range env.Regions {
+		id := origins[r.Name].HealthCheck.AttrHealthCheckId()
+		s := spec(env, "healthCheckFailed", 1, func(p awscdk.Duration) cw.IMetric {
+			return metric("AWS/Route53", "HealthCheckStatus", "Minimum", p, map[string]*string{"HealthCheckId": id})
+		})
+		if env.HasRegionSwitch() {
+			s.Runbook = limits.RegionSwitchRunbook // the Region switch plan watches (and may trigger on) it
+		}
+		a, err := newAlarms(stack, env, "HealthCheckAlarm"+naming.Pascal(r.Name), alarms.AlarmsProps{
+			Prefix: AlarmPrefix(env, r.Name), Specs: []alarms.Spec{s},
+		}, action)
+		if err != nil {
+			return nil, err
+		}
+		out[r.Name] = a
+	}
+	return out, nil
+}
+
+// HealthCheckAlarmName is the name of region's health check alarm, in us-east-1.
+func HealthCheckAlarmName(env *config.Environment, region string) string {
+	return AlarmPrefix(env, region) + "-healthCheckFailed"
 }
 
 // edgeMetrics are the metrics of the edge's distribution and web ACL.
@@ -391,9 +408,6 @@ func alarmByName(stack awscdk.Stack, region, name string) cw.IAlarm {
 // by name: what the dashboards show as alarm states.
 func regionAlarmNames(env *config.Environment, region string) (paging, data []string) {
 	paging = append(paging, AlarmPrefix(env, region)+"-"+limits.RegionUnhealthy.Name)
-	if region == config.EdgeRegion {
-		paging = append(paging, AlarmPrefix(env, region)+"-healthCheckFailed")
-	}
 	for _, s := range env.Services {
 		p := AlarmPrefix(env, region, s.Name)
 		paging = append(paging, p+"-"+limits.ServiceUnhealthy.Name, p+"-availability-fastBurn", p+"-latency-fastBurn")
@@ -467,22 +481,30 @@ func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs
 	return nil
 }
 
-// globalDashboard is env's global dashboard, in the Edge stack: CloudFront, the web ACL, the
-// edge's error budget, and each region's paging alarms (health check, Global Database lag,
-// region and services) side by side, with a link to each region's dashboard.
-func globalDashboard(stack awscdk.Stack, env *config.Environment, e edgeMetrics) error {
+// globalDashboard is env's global dashboard, in the Edge stack: each region's load balancer
+// traffic and paging alarms (region, services, Global Database lag) side by side with a link to
+// each region's dashboard, every region's Route 53 health check, CloudFront, the web ACL and the
+// edge's error budget.
+func globalDashboard(es *EdgeStack, env *config.Environment, e edgeMetrics) error {
 	minute := alarms.Period(60)
 	objectives := env.Observability.SLO
 	width := max(6, 24/len(env.Regions))
 	var links []string
-	var regions []dashboard.Widget
+	var traffic, regions, checks []dashboard.Widget
+	var status []cw.IMetric
 	for _, r := range env.Regions {
+		traffic = append(traffic, regionTraffic(r.Name, width))
 		paging, data := regionAlarmNames(env, r.Name)
-		regions = append(regions, alarmWidgets(stack, r.Name, r.Name, append(paging, data...), width)...)
+		regions = append(regions, alarmWidgets(es.Stack, r.Name, r.Name, append(paging, data...), width)...)
 		links = append(links, fmt.Sprintf("[%[1]s](https://console.aws.amazon.com/cloudwatch/home?region=%[1]s#dashboards:name=%[2]s)", r.Name, DashboardName(env, r.Name)))
+		status = append(status, metric("AWS/Route53", "HealthCheckStatus", "Minimum", minute,
+			map[string]*string{"HealthCheckId": es.Origins[r.Name].HealthCheck.AttrHealthCheckId()}).With(&cw.MetricOptions{Label: jsii.String(r.Name)}))
+		checks = append(checks, dashboard.Widget{Title: "Health check " + r.Name, Width: max(2, 12/len(env.Regions)), Alarms: []cw.IAlarm{es.HealthCheckAlarms[r.Name].Alarms["healthCheckFailed"]}})
 	}
 	rows := []dashboard.Row{
-		{Title: "Regions side by side — region dashboards: " + strings.Join(links, " · "), Widgets: regions},
+		{Title: "Regions side by side — region dashboards: " + strings.Join(links, " · "), Widgets: append(traffic, regions...)},
+		{Title: "Route 53 health checks (origin.<domain> routing)", Widgets: append(checks,
+			dashboard.Widget{Title: "Health check status (1 = healthy)", Left: status, Width: 12})},
 		{Title: "CloudFront", Widgets: []dashboard.Widget{
 			{Title: "Requests", Left: []cw.IMetric{e.cloudFront("Requests", "Sum", minute)}, Width: 6},
 			{Title: "Error rates (%)", Left: []cw.IMetric{e.cloudFront("5xxErrorRate", "Average", minute), e.cloudFront("4xxErrorRate", "Average", minute)}, Width: 6},
@@ -496,10 +518,32 @@ func globalDashboard(stack awscdk.Stack, env *config.Environment, e edgeMetrics)
 			{Title: "Counted requests", Left: []cw.IMetric{e.waf("CountedRequests", minute)}, Width: 12},
 		}},
 	}
-	if _, err := dashboard.NewDashboard(stack, "GlobalDashboard", dashboard.DashboardProps{Name: DashboardName(env, "global"), Rows: rows}); err != nil {
+	if _, err := dashboard.NewDashboard(es.Stack, "GlobalDashboard", dashboard.DashboardProps{Name: DashboardName(env, "global"), Rows: rows}); err != nil {
 		return fmt.Errorf("%s: observability: %w", env.File, err)
 	}
 	return nil
+}
+
+// regionTraffic graphs region's load balancer requests and 5xx (left) and p99 response time
+// (right). The load balancers' names are generated in the region's App stack, which the Edge
+// stack may not reference across regions, so each line is a SEARCH evaluated in the region over
+// the account's load balancers there: the environment's own (one environment per account).
+func regionTraffic(region string, width int) dashboard.Widget {
+	search := func(fn, name, stat, label string) cw.IMetric {
+		return cw.NewMathExpression(&cw.MathExpressionProps{
+			Expression: jsii.String(fmt.Sprintf(`%s(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="%s"', '%s', 60))`, fn, name, stat)),
+			Label:      jsii.String(label), Period: alarms.Period(60), SearchRegion: jsii.String(region),
+		})
+	}
+	return dashboard.Widget{
+		Title: region + ": requests, 5xx, p99 response time (s)", Width: width,
+		Left: []cw.IMetric{
+			search("SUM", "RequestCount", "Sum", "requests"),
+			search("SUM", "HTTPCode_ELB_5XX_Count", "Sum", "ELB 5xx"),
+			search("SUM", "HTTPCode_Target_5XX_Count", "Sum", "target 5xx"),
+		},
+		Right: []cw.IMetric{search("MAX", "TargetResponseTime", "p99", "p99 response time")},
+	}
 }
 
 // RegionTopic is a region's alarm topic and the NAT alarms, made in its Network stack.
@@ -511,17 +555,12 @@ type RegionTopic struct {
 }
 
 // observeNetwork creates region's topic and NAT alarms in its Network stack.
-func observeNetwork(stack awscdk.Stack, env *config.Environment, region string, vpc ec2.IVpc) (RegionTopic, error) {
+func observeNetwork(stack awscdk.Stack, env *config.Environment, region string, natIDs []*string) (RegionTopic, error) {
 	t, err := newTopic(stack, env, region)
 	if err != nil {
 		return RegionTopic{}, err
 	}
-	out := RegionTopic{Topic: t}
-	for _, subnet := range *vpc.PublicSubnets() {
-		if nat, ok := subnet.Node().TryFindChild(jsii.String("NATGateway")).(ec2.CfnNatGateway); ok {
-			out.NatGatewayIDs = append(out.NatGatewayIDs, nat.Ref())
-		}
-	}
+	out := RegionTopic{Topic: t, NatGatewayIDs: natIDs}
 	out.NatAlarms, err = natAlarms(stack, env, region, out.NatGatewayIDs, t.Action)
 	return out, err
 }
@@ -530,12 +569,10 @@ func observeNetwork(stack awscdk.Stack, env *config.Environment, region string, 
 type RegionAlarms struct {
 	// LoadBalancer holds the ALB alarms and the "region unhealthy" composite (its Composite).
 	LoadBalancer *alarms.Alarms
-	// HealthCheck is the Route 53 health check's alarm, in us-east-1 only (else nil).
-	HealthCheck *alarms.Alarms
 }
 
-// observeApp creates region's load balancer alarms, its composite, the health check alarm
-// (us-east-1) and the region's dashboard in its App stack.
+// observeApp creates region's load balancer alarms, its composite and the region's dashboard in
+// its App stack. The region's health check alarm is in the Edge stack (healthCheckAlarms).
 func observeApp(a *AppStack, env *config.Environment, region string, net RegionTopic) (RegionAlarms, error) {
 	var out RegionAlarms
 	var others []cw.IAlarm
@@ -551,22 +588,19 @@ func observeApp(a *AppStack, env *config.Environment, region string, net RegionT
 	if err != nil {
 		return out, err
 	}
-	if region == config.EdgeRegion {
-		if out.HealthCheck, err = healthCheckAlarm(a.Stack, env, region, a.Origin.HealthCheck.AttrHealthCheckId(), net.Topic.Action); err != nil {
-			return out, err
-		}
-	}
 	return out, regionDashboard(a, env, region, net.NatGatewayIDs)
 }
 
-// observeEdge creates the edge's topic, its alarms and the global dashboard in the Edge stack,
-// and turns on the distribution's additional metrics, without which CloudFront publishes no
-// origin latency.
-func observeEdge(stack awscdk.Stack, env *config.Environment, e *edge.Edge) (*alerting.Topic, *alarms.Alarms, error) {
+// observeEdge creates the edge's topic, its alarms, every region's health check alarm and the
+// global dashboard in the Edge stack, and turns on the distribution's additional metrics,
+// without which CloudFront publishes no origin latency.
+func observeEdge(es *EdgeStack, env *config.Environment) error {
+	stack, e := es.Stack, es.Edge
 	t, err := newTopic(stack, env, "edge")
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
+	es.Topic = t
 	cf.NewCfnMonitoringSubscription(stack, jsii.String("DistributionMetrics"), &cf.CfnMonitoringSubscriptionProps{
 		DistributionId: e.Distribution.DistributionId(),
 		MonitoringSubscription: &cf.CfnMonitoringSubscription_MonitoringSubscriptionProperty{
@@ -576,9 +610,11 @@ func observeEdge(stack awscdk.Stack, env *config.Environment, e *edge.Edge) (*al
 		},
 	})
 	m := edgeMetrics{distributionID: e.Distribution.DistributionId(), webACLMetric: edge.WebAclMetricName}
-	a, err := edgeAlarms(stack, env, m, t.Action)
-	if err != nil {
-		return nil, nil, err
+	if es.Alarms, err = edgeAlarms(stack, env, m, t.Action); err != nil {
+		return err
 	}
-	return t, a, globalDashboard(stack, env, m)
+	if es.HealthCheckAlarms, err = healthCheckAlarms(stack, env, es.Origins, t.Action); err != nil {
+		return err
+	}
+	return globalDashboard(es, env, m)
 }

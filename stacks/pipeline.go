@@ -127,13 +127,13 @@ for var in $(env | sed -n 's/^\(HEALTH_CHECK_[A-Z0-9_]*\)=.*/\1/p'); do
   echo "$var ($id) is healthy"
 done`
 
-// smokeTest is stage's smoke test: its script, the outputs it reads (the Edge stack's entry
-// and every region's origin health check) and the target-account role it reads them with.
+// smokeTest is stage's smoke test: its script, the outputs it reads (all the Edge stack's: the
+// entry and every region's origin health check) and the target-account role it reads them with.
 func smokeTest(stage *EnvironmentStage) ([]string, map[string]awscdk.CfnOutput, []string) {
 	env := stage.Config
 	outputs := map[string]awscdk.CfnOutput{"ENTRY_URL": stage.Edge.EntryURL}
 	for _, r := range env.Regions {
-		outputs["HEALTH_CHECK_"+strings.ToUpper(strings.ReplaceAll(r.Name, "-", "_"))] = stage.Apps[r.Name].HealthCheckID
+		outputs["HEALTH_CHECK_"+strings.ToUpper(strings.ReplaceAll(r.Name, "-", "_"))] = stage.Edge.HealthCheckIDs[r.Name]
 	}
 	// The bootstrap's lookup role (trusted by the tooling account through `cdk bootstrap --trust`).
 	role := fmt.Sprintf("arn:aws:iam::%s:role/cdk-%s-lookup-role-%s-%s",

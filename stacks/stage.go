@@ -160,8 +160,10 @@ func (s *EnvironmentStage) build() error {
 	for i, r := range env.Regions {
 		apps[i] = s.Apps[r.Name]
 	}
-	s.Edge, err = NewEdgeStack(s.Stage, env, apps)
-	return err
+	if s.Edge, err = NewEdgeStack(s.Stage, env, apps); err != nil {
+		return err
+	}
+	return s.addRegionSwitch()
 }
 
 // buildGovernance adds the Governance stacks: every region's and the backup DR region's. They

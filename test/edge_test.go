@@ -157,45 +157,47 @@ func checkViewerNames(c *C, a *Assembly) {
 	}
 }
 
-// originRecords returns the origin.<domain> record sets of an App stack.
-func originRecords(tpl *Template, domain string) []Resource {
+// originRecords returns the origin.<domain> record sets of a stack for one region (its set
+// identifier).
+func originRecords(tpl *Template, domain, region string) []Resource {
 	_, records := tpl.OfType("AWS::Route53::RecordSet")
 	var out []Resource
 	for _, r := range records {
-		if str(r.Properties["Name"]) == "origin."+domain+"." {
+		if str(r.Properties["Name"]) == "origin."+domain+"." && str(r.Properties["SetIdentifier"]) == region {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-// checkOriginRecords: every App stack publishes origin.<domain> for its region, routed as the
+// checkOriginRecords: the Edge stack publishes origin.<domain> for every region, routed as the
 // config says and health-checked on the regional name with the configured interval and threshold.
 func checkOriginRecords(c *C, a *Assembly) {
-	for _, tpl := range requireStacks(c, a, "App") {
+	for _, tpl := range requireStacks(c, a, "Edge") {
 		env := tpl.Env
-		recs := originRecords(tpl, env.DNS.Domain)
 		_, checks := tpl.OfType("AWS::Route53::HealthCheck")
-		require.Len(c, recs, 1, "%s: origin records", tpl.StackName)
-		require.Len(c, checks, 1, "%s: health checks", tpl.StackName)
-		r := recs[0].Properties
-		assert.Equal(c, tpl.Region, str(r["SetIdentifier"]), "%s: set identifier", tpl.StackName)
-		assert.NotEmpty(c, ref(r["HealthCheckId"]), "%s: the origin record is not health-checked", tpl.StackName)
-		assert.Equal(c, true, get(r, "AliasTarget", "EvaluateTargetHealth"), "%s: evaluate target health", tpl.StackName)
-		switch env.DNS.Routing {
-		case config.RoutingLatency:
-			assert.Equal(c, tpl.Region, str(r["Region"]), "%s: latency region", tpl.StackName)
-		case config.RoutingFailover:
-			role := map[bool]string{true: "PRIMARY", false: "SECONDARY"}[tpl.Region == env.PrimaryRegion]
-			assert.Equal(c, role, str(r["Failover"]), "%s: failover role", tpl.StackName)
-		}
-		for _, hc := range checks {
+		require.Len(c, checks, len(env.Regions), "%s: health checks", tpl.StackName)
+		for _, region := range env.Regions {
+			what := tpl.StackName + " " + region.Name
+			recs := originRecords(tpl, env.DNS.Domain, region.Name)
+			require.Len(c, recs, 1, "%s: origin records", what)
+			r := recs[0].Properties
+			assert.Equal(c, true, get(r, "AliasTarget", "EvaluateTargetHealth"), "%s: evaluate target health", what)
+			switch env.DNS.Routing {
+			case config.RoutingLatency:
+				assert.Equal(c, region.Name, str(r["Region"]), "%s: latency region", what)
+			case config.RoutingFailover:
+				role := map[bool]string{true: "PRIMARY", false: "SECONDARY"}[region.Name == env.PrimaryRegion]
+				assert.Equal(c, role, str(r["Failover"]), "%s: failover role", what)
+			}
+			hc, ok := checks[ref(r["HealthCheckId"])]
+			require.True(c, ok, "%s: the origin record is not health-checked by a check of the stack", what)
 			cfg := get(hc.Properties, "HealthCheckConfig")
-			assert.Equal(c, "HTTPS", str(get(cfg, "Type")), "%s: health check type", tpl.StackName)
-			assert.Equal(c, publicTargets(env)[0].HealthCheckPath, str(get(cfg, "ResourcePath")), "%s: health check path", tpl.StackName)
-			assert.Equal(c, stacks.RegionalOriginName(env, tpl.Region), str(get(cfg, "FullyQualifiedDomainName")), "%s: health check name", tpl.StackName)
-			assert.Equal(c, env.DNS.HealthCheckIntervalSeconds, num(get(cfg, "RequestInterval")), "%s: health check interval", tpl.StackName)
-			assert.Equal(c, env.DNS.HealthCheckFailureThreshold, num(get(cfg, "FailureThreshold")), "%s: failure threshold", tpl.StackName)
+			assert.Equal(c, "HTTPS", str(get(cfg, "Type")), "%s: health check type", what)
+			assert.Equal(c, publicTargets(env)[0].HealthCheckPath, str(get(cfg, "ResourcePath")), "%s: health check path", what)
+			assert.Equal(c, stacks.RegionalOriginName(env, region.Name), str(get(cfg, "FullyQualifiedDomainName")), "%s: health check name", what)
+			assert.Equal(c, env.DNS.HealthCheckIntervalSeconds, num(get(cfg, "RequestInterval")), "%s: health check interval", what)
+			assert.Equal(c, env.DNS.HealthCheckFailureThreshold, num(get(cfg, "FailureThreshold")), "%s: failure threshold", what)
 		}
 	}
 }
@@ -232,8 +234,12 @@ func TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity(t *testing.T
 	assert.ElementsMatch(t, []string{
 		"Prod-App-eu-west-1 AWS::ApplicationAutoScaling::ScalableTarget", // the warm region runs reduced
 		"Prod-App-eu-west-1 AWS::ECS::Service",
-		"Prod-App-eu-west-1 AWS::Route53::RecordSet",
-		"Prod-App-us-east-1 AWS::Route53::RecordSet",
+		"Prod-Edge-us-east-1 AWS::Route53::RecordSet",
+		// The routing decides the plan's recovery approach, hence its name, which its roles'
+		// description and policies name.
+		"Prod-Edge-us-east-1 AWS::ARCRegionSwitch::Plan",
+		"Prod-Edge-us-east-1 AWS::IAM::Role",
+		"Prod-Edge-us-east-1 AWS::IAM::ManagedPolicy",
 	}, got)
 	// The failover assembly passes the suite's record and scaling assertions too.
 	for _, ch := range []check{{"origin records", checkOriginRecords}, {"scaling", checkScaling}} {

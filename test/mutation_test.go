@@ -132,7 +132,7 @@ var mutants = []mutant{
 		}},
 	{"the HTTPS listener falls back to a TLS 1.0 policy", false, "Prod-App-eu-west-1", "AWS::ElasticLoadBalancingV2::Listener", "IngressLoadBalancerHttps",
 		set("SslPolicy", "ELBSecurityPolicy-2016-08")},
-	{"a Route 53 health check interval changes", false, "Prod-App-us-east-1", "AWS::Route53::HealthCheck", "OriginRecordHealthCheck",
+	{"a Route 53 health check interval changes", false, "Prod-Edge-us-east-1", "AWS::Route53::HealthCheck", "OriginRecordUsEast1HealthCheck",
 		set("HealthCheckConfig.RequestInterval", float64(10))},
 	{"a service gets a public IP", false, "Dev-Service-user-us-east-1", "AWS::ECS::Service", "UserService",
 		set("NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp", "ENABLED")},

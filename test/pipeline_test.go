@@ -265,7 +265,7 @@ func TestSmokeTestAfterEachNonProdEnvironment(t *testing.T) {
 		for _, r := range Fixtures(t).Envs[env].Regions {
 			assert.Contains(t, vars, `"name":"HEALTH_CHECK_`+strings.ToUpper(strings.ReplaceAll(r.Name, "-", "_"))+`"`)
 		}
-		assert.Contains(t, vars, "OriginHealthCheckId}")
+		assert.Regexp(t, `Edge[a-z0-9]+[0-9A-F]{8}\.OriginHealthCheckId[A-Za-z0-9]+}`, vars)
 	}
 }
 

@@ -59,6 +59,9 @@ var replacementProperties = map[string][]string{
 	"AWS::S3::Bucket":             {"BucketName", "ObjectLockEnabled"},
 	"AWS::ECR::Repository":        {"RepositoryName"},
 	"AWS::Logs::LogGroup":         {"LogGroupName", "KmsKeyId"},
+
+	// The Region switch plan is named: its create-only properties must not follow primaryRegion.
+	"AWS::ARCRegionSwitch::Plan": {"Name", "PrimaryRegion", "RecoveryApproach", "Regions"},
 }
 
 type statefulResource struct {

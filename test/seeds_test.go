@@ -53,11 +53,12 @@ func TestSeed000IsOneRegionOnAMultiAzPostgresInstance(t *testing.T) {
 func TestSeed002IsActiveWarmWithReplicatedDatabases(t *testing.T) {
 	a := SeedVariants(t)
 	primary, warm := a.Tier(t, "Seed002-App-us-east-1"), a.Tier(t, "Seed002-App-us-west-2")
-	for tpl, role := range map[*Template]string{primary: "PRIMARY", warm: "SECONDARY"} {
-		recs := originRecords(tpl, "dr.example.com")
-		require.Len(t, recs, 1, tpl.StackName)
-		assert.Equal(t, role, str(recs[0].Properties["Failover"]), tpl.StackName)
-		assert.NotNil(t, recs[0].Properties["HealthCheckId"], tpl.StackName)
+	edge := a.Template(t, "Seed002-Edge-us-east-1")
+	for region, role := range map[string]string{"us-east-1": "PRIMARY", "us-west-2": "SECONDARY"} {
+		recs := originRecords(edge, "dr.example.com", region)
+		require.Len(t, recs, 1, region)
+		assert.Equal(t, role, str(recs[0].Properties["Failover"]), region)
+		assert.NotNil(t, recs[0].Properties["HealthCheckId"], region)
 	}
 	_, targets := warm.OfType("AWS::ApplicationAutoScaling::ScalableTarget")
 	require.NotEmpty(t, targets)

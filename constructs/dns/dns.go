@@ -3,7 +3,6 @@ package dns
 import (
 	"fmt"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	targets "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
@@ -47,21 +46,26 @@ func NewApexRecords(scope constructs.Construct, id string, props ApexProps) (*Ap
 type OriginRecord struct {
 	constructs.Construct
 
-	// HealthCheck requests https://<HealthCheckFqdn><HealthCheckPath> from Route 53's checkers.
+	// HealthCheck requests https://<RegionalName><HealthCheckPath> from Route 53's checkers.
 	HealthCheck r53.CfnHealthCheck
-	// Record is the A alias to the ALB; Ipv6Record the AAAA alias (nil unless Ipv6).
+	// Combined is the calculated check the records use with AlsoHealthCheckID (else nil).
+	Combined r53.CfnHealthCheck
+	// Record is the A alias to the regional name; Ipv6Record the AAAA alias (nil unless Ipv6).
 	Record     r53.CfnRecordSet
 	Ipv6Record r53.CfnRecordSet
 }
 
 // NewOriginRecord creates the region's health check and its latency or failover alias record(s)
-// for the origin name, or returns every problem with props.
+// for the origin name, or returns every problem with props. The records alias the region's own
+// name in the same zone, so they can live in any stack and region (Stratus keeps every region's
+// in us-east-1, where Route 53 publishes health-check metrics) without referencing the region's
+// load balancer.
 //
 // Only the record sets depend on Routing: switching between latency and failover keeps every
 // resource and the health check as they are and changes the records' Region/Failover.
 func NewOriginRecord(scope constructs.Construct, id string, props OriginRecordProps) (*OriginRecord, error) {
 	p := props.withDefaults()
-	if err := p.validate(knownRegion(awscdk.Stack_Of(scope))); err != nil {
+	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("origin record %s: invalid props:\n%w", id, err)
 	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
@@ -70,7 +74,7 @@ func NewOriginRecord(scope constructs.Construct, id string, props OriginRecordPr
 	o.HealthCheck = r53.NewCfnHealthCheck(this, jsii.String("HealthCheck"), &r53.CfnHealthCheckProps{
 		HealthCheckConfig: &r53.CfnHealthCheck_HealthCheckConfigProperty{
 			Type:                     jsii.String("HTTPS"),
-			FullyQualifiedDomainName: jsii.String(p.HealthCheckFqdn),
+			FullyQualifiedDomainName: jsii.String(p.RegionalName),
 			Port:                     jsii.Number(443),
 			ResourcePath:             jsii.String(p.HealthCheckPath),
 			EnableSni:                jsii.Bool(true),
@@ -84,14 +88,33 @@ func NewOriginRecord(scope constructs.Construct, id string, props OriginRecordPr
 		}},
 	})
 
+	recordCheck := o.HealthCheck.AttrHealthCheckId()
+	if p.AlsoHealthCheckID != "" {
+		o.Combined = r53.NewCfnHealthCheck(this, jsii.String("Combined"), &r53.CfnHealthCheckProps{
+			HealthCheckConfig: &r53.CfnHealthCheck_HealthCheckConfigProperty{
+				Type:              jsii.String("CALCULATED"),
+				ChildHealthChecks: &[]*string{recordCheck, jsii.String(p.AlsoHealthCheckID)},
+				HealthThreshold:   jsii.Number(2), // both
+			},
+			HealthCheckTags: &[]*r53.CfnHealthCheck_HealthCheckTagProperty{{
+				Key: jsii.String("Name"), Value: jsii.String(fmt.Sprintf("%s in %s (HTTPS and %s)", p.Name, p.Region, p.AlsoHealthCheckID)),
+			}},
+		})
+		recordCheck = o.Combined.AttrHealthCheckId()
+	}
+
 	record := func(id, recordType string) r53.CfnRecordSet {
 		props := &r53.CfnRecordSetProps{
 			HostedZoneId: p.Zone.HostedZoneId(),
 			Name:         jsii.String(p.Name + "."),
 			Type:         jsii.String(recordType),
-			AliasTarget:  aliasTarget(p.LoadBalancer, p.Target, true),
-			// Both the ALB's own target health and the end-to-end HTTPS check must pass.
-			HealthCheckId: o.HealthCheck.AttrHealthCheckId(),
+			AliasTarget: &r53.CfnRecordSet_AliasTargetProperty{
+				DnsName: jsii.String(p.RegionalName + "."), HostedZoneId: p.Zone.HostedZoneId(),
+				// The end-to-end HTTPS check decides; the regional record's own health (none
+				// today: it does not evaluate its target) would count too if it ever had one.
+				EvaluateTargetHealth: jsii.Bool(true),
+			},
+			HealthCheckId: recordCheck,
 			SetIdentifier: jsii.String(p.Region),
 		}
 		switch p.Routing {

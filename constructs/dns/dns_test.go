@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -25,6 +24,8 @@ const (
 	testAccount = "111111111111"
 	testZoneID  = "Z0123456789ABCDEFGHIJ"
 	albZoneID   = "Z35SXDOTRQ7X7K" // us-east-1's ALB zone
+	// planCheckID stands for a health check a Region switch plan created.
+	planCheckID = "abcdef01-2345-6789-abcd-ef0123456789"
 )
 
 // cdkContext is cdk.json's context: the feature flags `cdk synth` sees.
@@ -63,8 +64,8 @@ func importAlb(scope awscdk.Stack, region string) elbv2.IApplicationLoadBalancer
 
 func originProps(stack awscdk.Stack, region, routing string, primary bool) OriginRecordProps {
 	return OriginRecordProps{
-		Zone: importZone(stack), Name: "origin.example.com", LoadBalancer: importAlb(stack, region),
-		HealthCheckFqdn: region + ".origin.example.com", Region: region, Routing: routing, Primary: primary,
+		Zone: importZone(stack), Name: "origin.example.com",
+		RegionalName: region + ".origin.example.com", Region: region, Routing: routing, Primary: primary,
 	}
 }
 
@@ -73,7 +74,7 @@ const (
 	apexStack      = "Apex"      // viewer names → CloudFront
 	latencyStack   = "Latency"   // us-east-1, latency routing, defaults
 	failoverStack  = "Failover"  // us-east-1, failover PRIMARY: same ids as latencyStack
-	secondaryStack = "Secondary" // eu-west-1, failover SECONDARY, every option changed
+	secondaryStack = "Secondary" // us-east-1, eu-west-1's failover SECONDARY, every option changed
 )
 
 type synthesized struct {
@@ -123,10 +124,12 @@ func shared(t *testing.T) *synthesized {
 				Zone: importZone(stack), Name: "us-east-1.origin.example.com", LoadBalancer: importAlb(stack, "us-east-1"),
 			}))
 		}
-		secondary := newStack(secondaryStack, "eu-west-1")
+		// Another region's record: it aliases a name, so it lives in any region.
+		secondary := newStack(secondaryStack, "us-east-1")
 		p := originProps(secondary, "eu-west-1", RoutingFailover, false)
 		p.HealthCheckPath, p.HealthCheckIntervalSeconds, p.FailureThreshold, p.Ipv6 = "/healthz", 10, 2, true
 		p.CheckerRegions = []string{"us-east-1", "us-west-2", "eu-west-1"}
+		p.AlsoHealthCheckID = planCheckID
 		check(NewOriginRecord(secondary, "Origin", p))
 		return s, err
 	})
@@ -176,7 +179,7 @@ func TestApexNamesGetAAndAaaaAliasesToCloudFront(t *testing.T) {
 	}
 }
 
-func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
+func TestLatencyRecordAliasesTheRegionalNameWithTheHealthCheck(t *testing.T) {
 	hcs := ofType(t, latencyStack, "AWS::Route53::HealthCheck")
 	require.Len(t, hcs, 1)
 	var hcID string
@@ -191,7 +194,7 @@ func TestLatencyRecordAliasesTheAlbWithTheHealthCheck(t *testing.T) {
 	require.Len(t, records, 1)
 	require.NotEmpty(t, records)
 	for _, r := range records {
-		want := `{"AliasTarget":{"DNSName":"dualstack.stratus-123456.us-east-1.elb.amazonaws.com","EvaluateTargetHealth":true,"HostedZoneId":"` + albZoneID + `"},` +
+		want := `{"AliasTarget":{"DNSName":"us-east-1.origin.example.com.","EvaluateTargetHealth":true,"HostedZoneId":"` + testZoneID + `"},` +
 			`"HealthCheckId":{"Fn::GetAtt":["` + hcID + `","HealthCheckId"]},"HostedZoneId":"` + testZoneID + `","Name":"origin.example.com.",` +
 			`"Region":"us-east-1","SetIdentifier":"us-east-1","Type":"A"}`
 		assert.Equal(t, want, asJSON(r.Properties))
@@ -225,20 +228,44 @@ func TestOriginRecordOptionsChangeWhatTheySay(t *testing.T) {
 	for _, r := range recordsNamed(t, secondaryStack, "origin.example.com.") {
 		types = append(types, cdktest.As[string](t, r.Properties["Type"]))
 		assert.Equal(t, "eu-west-1", r.Properties["SetIdentifier"], "secondary record = %s", asJSON(r.Properties))
-		assert.True(t, strings.HasPrefix(cdktest.As[string](t, get(r.Properties, "AliasTarget", "DNSName")), "dualstack.stratus-123456.eu-west-1."), "secondary record = %s", asJSON(r.Properties))
+		assert.Equal(t, "eu-west-1.origin.example.com.", get(r.Properties, "AliasTarget", "DNSName"), "secondary record = %s", asJSON(r.Properties))
+		assert.Equal(t, testZoneID, get(r.Properties, "AliasTarget", "HostedZoneId"), "secondary record = %s", asJSON(r.Properties))
 	}
 	sort.Strings(types)
 	assert.Equal(t, []string{"A", "AAAA"}, types, "Ipv6 records")
 	hcs := ofType(t, secondaryStack, "AWS::Route53::HealthCheck")
-	require.NotEmpty(t, hcs)
+	require.Len(t, hcs, 2, "the HTTPS check and the calculated one")
 	for _, hc := range hcs {
 		c := hc.Properties["HealthCheckConfig"]
+		if get(c, "Type") == "CALCULATED" {
+			continue // TestAlsoHealthCheckMakesTheRecordsNeedBoth
+		}
 		what := "secondary health check = " + asJSON(c)
 		assert.Equal(t, "/healthz", get(c, "ResourcePath"), what)
 		assert.Equal(t, 10.0, get(c, "RequestInterval"), what)
 		assert.Equal(t, 2.0, get(c, "FailureThreshold"), what)
 		assert.Equal(t, "eu-west-1.origin.example.com", get(c, "FullyQualifiedDomainName"), what)
 		assert.Equal(t, `["us-east-1","us-west-2","eu-west-1"]`, asJSON(get(c, "Regions")), what)
+	}
+}
+
+// TestAlsoHealthCheckMakesTheRecordsNeedBoth: with AlsoHealthCheckID the records use a
+// calculated check healthy only when the HTTPS check and the other one both are.
+func TestAlsoHealthCheckMakesTheRecordsNeedBoth(t *testing.T) {
+	byType := map[string]string{}
+	hcs := ofType(t, secondaryStack, "AWS::Route53::HealthCheck")
+	for id, hc := range hcs {
+		byType[fmt.Sprint(get(hc.Properties["HealthCheckConfig"], "Type"))] = id
+	}
+	https, combined := byType["HTTPS"], byType["CALCULATED"]
+	require.NotEmpty(t, https)
+	require.NotEmpty(t, combined)
+	assert.Equal(t, `{"ChildHealthChecks":[{"Fn::GetAtt":["`+https+`","HealthCheckId"]},"`+planCheckID+`"],"HealthThreshold":2,"Type":"CALCULATED"}`,
+		asJSON(hcs[combined].Properties["HealthCheckConfig"]))
+	records := recordsNamed(t, secondaryStack, "origin.example.com.")
+	require.NotEmpty(t, records)
+	for _, r := range records {
+		assert.Equal(t, `{"Fn::GetAtt":["`+combined+`","HealthCheckId"]}`, asJSON(r.Properties["HealthCheckId"]))
 	}
 }
 
@@ -325,11 +352,11 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a missing zone", Mutate: func(p *OriginRecordProps) { p.Zone = nil }, Want: "Zone is required"},
 		{Name: "an empty name", Mutate: func(p *OriginRecordProps) { p.Name = "" }, Want: `Name "" is not a lowercase DNS name`},
 		{Name: "a name outside the zone", Mutate: func(p *OriginRecordProps) { p.Name = "origin.example.org" }, Want: `Name "origin.example.org" is not in the hosted zone "example.com"`},
-		{Name: "a missing load balancer", Mutate: func(p *OriginRecordProps) { p.LoadBalancer = nil }, Want: "LoadBalancer is required"},
-		{Name: "a malformed health-check name", Mutate: func(p *OriginRecordProps) { p.HealthCheckFqdn = "https://x" }, Want: `HealthCheckFqdn "https://x" is not a lowercase DNS name`},
-		{Name: "the routed name as the health-check name", Mutate: func(p *OriginRecordProps) { p.HealthCheckFqdn = p.Name }, Want: "it must resolve to this region's ALB only"},
+		{Name: "a malformed regional name", Mutate: func(p *OriginRecordProps) { p.RegionalName = "https://x" }, Want: `RegionalName "https://x" is not a lowercase DNS name`},
+		{Name: "the routed name as the regional name", Mutate: func(p *OriginRecordProps) { p.RegionalName = p.Name }, Want: "it must resolve to this region's origin only"},
+		{Name: "a regional name in another zone", Mutate: func(p *OriginRecordProps) { p.RegionalName = "us-east-1.origin.example.org" }, Want: `RegionalName "us-east-1.origin.example.org" is not in the hosted zone "example.com"`},
 		{Name: "a malformed region", Mutate: func(p *OriginRecordProps) { p.Region = "useast1" }, Want: `Region "useast1" is not an AWS region name`},
-		{Name: "a region other than the stack's", Mutate: func(p *OriginRecordProps) { p.Region = "eu-west-1" }, Want: `Region "eu-west-1" is not the stack's region "us-east-1"`},
+		{Name: "a second health check that is not an id", Mutate: func(p *OriginRecordProps) { p.AlsoHealthCheckID = "hc-1" }, Want: `AlsoHealthCheckID "hc-1" is not a Route 53 health check id`},
 		{Name: "an unknown routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "weighted" }, Want: `Routing "weighted" is not one of "latency", "failover"`},
 		{Name: "an empty routing mode", Mutate: func(p *OriginRecordProps) { p.Routing = "" }, Want: `Routing "" is not one of`},
 		{Name: "a health-check path without a slash", Mutate: func(p *OriginRecordProps) { p.HealthCheckPath = "health" }, Want: `HealthCheckPath "health" is not a Route 53 health-check path (allowed: starting with "/"`},
@@ -340,7 +367,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 	}
 	t.Run("origin record", func(t *testing.T) {
 		cdktest.Rejects(t, func() OriginRecordProps { return valid },
-			func(p OriginRecordProps) error { return p.withDefaults().validate("us-east-1") }, origin)
+			func(p OriginRecordProps) error { return p.withDefaults().validate() }, origin)
 	})
 
 	apex := []cdktest.Invalid[ApexProps]{

@@ -1,13 +1,15 @@
 // Package dns provides the Route 53 records of Stratus: the viewer names aliased to CloudFront
 // (ApexRecords, in the Edge stack), and in every region the health-checked `origin.<domain>`
 // record that CloudFront's API origin resolves through latency or failover routing
-// (OriginRecord) plus a plain per-region alias for the health check (RegionalAlias), both in the
-// regional App stacks. The hosted zone is always imported by id and name: nothing is looked up.
+// (OriginRecord, every region's in the us-east-1 Edge stack beside its health check) aliasing
+// a plain per-region name (RegionalAlias, in the region's App stack). The hosted zone is always
+// imported by id and name: nothing is looked up.
 package dns
 
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -46,16 +48,13 @@ type OriginRecordProps struct {
 	Zone r53.IHostedZone
 	// Name is the API origin name every region shares, e.g. "origin.example.com"; in Zone.
 	Name string
-	// LoadBalancer is this region's public ALB: the alias target, with evaluate-target-health.
-	LoadBalancer elbv2.IApplicationLoadBalancer
-	// Target is the alias target instead of LoadBalancer (e.g. an API Gateway regional domain).
-	Target *AliasTarget
-	// HealthCheckFqdn is a name that resolves to this region's ALB only and is on its
-	// certificate, e.g. "us-east-1.origin.example.com" (see RegionalAlias). It must differ from
-	// Name, which resolves to whichever region Route 53 picks.
-	HealthCheckFqdn string
-	// Region is this record's region, e.g. "eu-west-1": its latency region and its set
-	// identifier. It must be the stack's region when the stack has an explicit one.
+	// RegionalName is a name in Zone that resolves to this region's origin only and is on its
+	// certificate, e.g. "us-east-1.origin.example.com" (see RegionalAlias): the records' alias
+	// target and the health check's host. It must differ from Name, which resolves to whichever
+	// region Route 53 picks. With Ipv6 it must have an AAAA record too.
+	RegionalName string
+	// Region is the region the record answers for, e.g. "eu-west-1": its latency region and its
+	// set identifier. The record itself may live in any stack (see NewOriginRecord).
 	Region string
 	// Routing is RoutingLatency or RoutingFailover; every region must use the same.
 	Routing string
@@ -75,6 +74,11 @@ type OriginRecordProps struct {
 	// Ipv6 adds an AAAA alias with the same routing and health check, for a dual-stack ALB.
 	// Default: false (A only: the ALBs are IPv4, and CloudFront reaches origins over IPv4).
 	Ipv6 bool
+	// AlsoHealthCheckID is a health check the record must pass too, e.g. one an ARC Region
+	// switch plan created for this record set: the record then uses a calculated health check
+	// that is healthy only when both are. HealthCheck stays the HTTPS check.
+	// Default: "" (the record uses the HTTPS check alone).
+	AlsoHealthCheckID string
 	// CheckerRegions limits the health check to Route 53 checkers in these regions (at least 3),
 	// so the ALB admits only their published ranges.
 	// Default: none (Route 53's default set of checker regions).
@@ -119,6 +123,9 @@ func (p ApexProps) validate() error {
 	return errors.Join(errs...)
 }
 
+// healthCheckIDRE is a Route 53 health check id.
+var healthCheckIDRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p OriginRecordProps) withDefaults() OriginRecordProps {
 	if p.HealthCheckPath == "" {
@@ -133,27 +140,25 @@ func (p OriginRecordProps) withDefaults() OriginRecordProps {
 	return p
 }
 
-// validate reports every problem of the (defaulted) props together; stackRegion is the region
-// of the stack the record goes in, or "" when it is not known at synth time.
-func (p OriginRecordProps) validate(stackRegion string) error {
+// validate reports every problem of the (defaulted) props together.
+func (p OriginRecordProps) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	zone := checkZone(add, "Zone", p.Zone)
 	checkName(add, "Name", p.Name, zone)
-	if (p.LoadBalancer == nil) == (p.Target == nil) {
-		add("LoadBalancer is required (or Target, not both)")
-	}
 	switch {
-	case !limits.ValidDomainName(p.HealthCheckFqdn):
-		add("HealthCheckFqdn %q is not a lowercase DNS name such as \"us-east-1.origin.example.com\"", p.HealthCheckFqdn)
-	case p.HealthCheckFqdn == p.Name:
-		add("HealthCheckFqdn %q is the routed name itself; it must resolve to this region's ALB only", p.HealthCheckFqdn)
+	case !limits.ValidDomainName(p.RegionalName):
+		add("RegionalName %q is not a lowercase DNS name such as \"us-east-1.origin.example.com\"", p.RegionalName)
+	case p.RegionalName == p.Name:
+		add("RegionalName %q is the routed name itself; it must resolve to this region's origin only", p.RegionalName)
+	case zone != "" && !strings.HasSuffix(p.RegionalName, "."+zone):
+		add("RegionalName %q is not in the hosted zone %q: the records alias it in their own zone", p.RegionalName, zone)
 	}
-	switch {
-	case !limits.ValidRegionName(p.Region):
+	if p.AlsoHealthCheckID != "" && !healthCheckIDRE.MatchString(p.AlsoHealthCheckID) {
+		add("AlsoHealthCheckID %q is not a Route 53 health check id (a UUID such as \"abcdef01-2345-6789-abcd-ef0123456789\")", p.AlsoHealthCheckID)
+	}
+	if !limits.ValidRegionName(p.Region) {
 		add("Region %q is not an AWS region name such as \"eu-west-1\"", p.Region)
-	case stackRegion != "" && p.Region != stackRegion:
-		add("Region %q is not the stack's region %q: the record must live beside its ALB", p.Region, stackRegion)
 	}
 	if p.Routing != RoutingLatency && p.Routing != RoutingFailover {
 		add("Routing %q is not one of %q, %q", p.Routing, RoutingLatency, RoutingFailover)
@@ -205,12 +210,4 @@ func checkName(add func(string, ...any), key, name, zone string) {
 	case zone != "" && name != zone && !strings.HasSuffix(name, "."+zone):
 		add("%s %q is not in the hosted zone %q", key, name, zone)
 	}
-}
-
-// knownRegion is the stack's region, or "" for an environment-agnostic stack.
-func knownRegion(stack awscdk.Stack) string {
-	if r := stack.Region(); !*awscdk.Token_IsUnresolved(r) {
-		return *r
-	}
-	return ""
 }

@@ -52,6 +52,10 @@ type Network struct {
 	// EndpointSecurityGroup admits HTTPS from the VPC to the interface endpoints.
 	EndpointSecurityGroup ec2.ISecurityGroup
 
+	// NatGatewayIDs are the VPC's NAT gateways (one per AZ, or one with NatSingle), for
+	// alarms and dashboards.
+	NatGatewayIDs []*string
+
 	// FlowLogGroup receives the VPC flow logs; FlowLogKey encrypts it.
 	FlowLogGroup logs.ILogGroup
 	FlowLogKey   kms.IKey
@@ -85,6 +89,8 @@ func (n *Network) buildVpc(p NetworkProps) {
 	}
 	natCount := len(p.Zones)
 	natSubnets := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnetGroup)}
+	// ec2.Vpc's default provider, made here so its gateways can be listed after the VPC exists.
+	nat := ec2.NatProvider_Gateway(nil)
 	if p.NatGateways == NatSingle {
 		natCount = 1
 		natSubnets.AvailabilityZones = &[]*string{azs[0]}
@@ -101,10 +107,14 @@ func (n *Network) buildVpc(p NetworkProps) {
 		},
 		NatGateways:                  jsii.Number(float64(natCount)),
 		NatGatewaySubnets:            natSubnets,
+		NatGatewayProvider:           nat,
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
 		EnableDnsHostnames:           jsii.Bool(true),
 		EnableDnsSupport:             jsii.Bool(true),
 	})
+	for _, g := range *nat.ConfiguredGateways() {
+		n.NatGatewayIDs = append(n.NatGatewayIDs, g.GatewayId)
+	}
 	n.PublicSubnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnetGroup)}
 	n.AppSubnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String(AppSubnetGroup)}
 	n.DataSubnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String(DataSubnetGroup)}

@@ -150,7 +150,7 @@ func LookupAlarm(name string) (Alarm, bool) {
 var Runbooks = []string{
 	"region-unhealthy.md", "service-5xx.md", "latency-burn.md", "database-failover.md", "cache-failover.md",
 	"deployment-rollback.md", "waf-block-spike.md", "nat-exhaustion.md", "health-check-failover.md",
-	"secret-rotation.md",
+	"secret-rotation.md", RegionSwitchRunbook,
 }
 
 // DatabaseMaxConnections estimates PostgreSQL's default max_connections on RDS and Aurora for

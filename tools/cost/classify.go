@@ -61,6 +61,7 @@ var priced = map[string]pricer{
 	"AWS::SNS::Topic":                            usage("SNS publishes", "sns-million", "snsPublishesMillion", "%g million publishes per topic"),
 	"AWS::ApiGatewayV2::Api":                     usage("API Gateway HTTP API requests", "httpapi-million", "httpApiRequestsMillion", "%g million requests per API"),
 	"AWS::ACMPCA::CertificateAuthority":          privateCA,
+	"AWS::ARCRegionSwitch::Plan":                 global(fixed("ARC Region switch plan", "arc-region-switch-plan-month", false)),
 }
 
 // unpriced lists the resource types (patterns as in path.Match) that carry no price of their own,
