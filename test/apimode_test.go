@@ -105,8 +105,18 @@ func TestSeed001ApiIsThrottledLoggedAndNamed(t *testing.T) {
 		aliases[str(r.Properties["Name"])] = jsonOf(get(r.Properties, "AliasTarget", "DNSName"))
 	}
 	assert.Contains(t, aliases["us-east-1.origin.private.example.com."], "ApiRegionalDomain", "the regional name is the API's regional domain")
-	assert.Contains(t, aliases["origin.private.example.com."], "ApiOriginDomain")
-	_, checks := app.OfType("AWS::Route53::HealthCheck")
+	assert.NotContains(t, aliases, "origin.private.example.com.", "the routed name lives in the Edge stack")
+
+	// The Edge stack routes origin.<domain> to the regional name, health checked on the first
+	// service's health path; API Gateway answers origin.<domain> by its own custom domain.
+	edge := SeedVariants(t).Template(t, "Seed001-Edge-us-east-1")
+	_, edgeRecords := edge.OfType("AWS::Route53::RecordSet")
+	routed := map[string]string{}
+	for _, r := range edgeRecords {
+		routed[str(r.Properties["Name"])] = jsonOf(get(r.Properties, "AliasTarget", "DNSName"))
+	}
+	assert.Equal(t, `"us-east-1.origin.private.example.com."`, routed["origin.private.example.com."])
+	_, checks := edge.OfType("AWS::Route53::HealthCheck")
 	require.Len(t, checks, 1)
 	for _, c := range checks {
 		assert.Equal(t, "/health", str(get(c.Properties, "HealthCheckConfig", "ResourcePath")))
