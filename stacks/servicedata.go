@@ -120,6 +120,7 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	conn := c.Connection
 	if db.GlobalDatabase {
 		conn = followWriter(stack, conn, r, c.Endpoint, c.ReaderEndpoint)
+		conn.WriterHost = publishGlobalWriter(stack, env, s.Name, c) // transit.go
 	}
 	return conn, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers}, nil
 }
@@ -138,7 +139,7 @@ func followWriter(stack awscdk.Stack, conn *database.Connection, r role, writer,
 	stack.ExportValue(writer, nil)
 	stack.ExportValue(reader, nil)
 	out := *conn
-	out.Host = reader
+	out.Host, out.ReaderHost = reader, reader
 	if r.primary {
 		out.Host = writer
 	}

@@ -166,7 +166,9 @@ var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegm
 	"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries",
 	// The secret rotations (constructs/rotation) look resources up by tag and read listener rules.
 	"tag:GetResources", "secretsmanager:GetRandomPassword",
-	"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"}, tierUnscopable...)
+	"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
+	// The transit gateway peering accepter waits for its attachment (constructs/transitgateway).
+	"ec2:DescribeTransitGatewayPeeringAttachments"}, tierUnscopable...)
 
 // managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that

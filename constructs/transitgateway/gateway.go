@@ -10,6 +10,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+// SubnetGroup names the attachment subnets (their aws-cdk:subnet-name tag), beside the VPC's
+// Public, App and Data groups.
+const SubnetGroup = "Transit"
+
 // TransitGateway is one region's gateway, its route table and VPC attachment, and the VPC routes
 // to the peer regions through it.
 type TransitGateway struct {
@@ -69,7 +73,9 @@ func NewTransitGateway(scope constructs.Construct, id string, props TransitGatew
 			VpcId: p.Vpc.VpcId(), CidrBlock: jsii.String(s.Cidr), AvailabilityZone: jsii.String(s.Zone),
 			MapPublicIpOnLaunch: jsii.Bool(false),
 		})
-		awscdk.Tags_Of(sn).Add(jsii.String("Name"), jsii.String(fmt.Sprintf("%s/TransitGateway%d", *awscdk.Stack_Of(this).StackName(), i)), nil)
+		// Named like the VPC's own subnet groups, so tools that list subnets by group see it.
+		awscdk.Tags_Of(sn).Add(jsii.String("aws-cdk:subnet-name"), jsii.String(SubnetGroup), nil)
+		awscdk.Tags_Of(sn).Add(jsii.String("Name"), jsii.String(fmt.Sprintf("%s/%s%d", *awscdk.Stack_Of(this).StackName(), SubnetGroup, i)), nil)
 		ec2.NewCfnSubnetRouteTableAssociation(this, jsii.String(fmt.Sprintf("Subnet%dRouteTable", i)), &ec2.CfnSubnetRouteTableAssociationProps{
 			SubnetId: sn.AttrSubnetId(), RouteTableId: subnetTable.AttrRouteTableId(),
 		})

@@ -16,7 +16,6 @@ import (
 	lambda "github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
-	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	cr "github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -136,9 +135,23 @@ type PeeringAccepterProps struct {
 	TransitGatewayId, RouteTableId *string
 	// Peers are the requesters whose attachments this region accepts.
 	Peers []Accepted
+	// RemoteHostnames are hostnames published in another region's SSM parameters to read here
+	// (e.g. an Aurora global writer endpoint), by a key of the caller's.
+	// Default: none.
+	RemoteHostnames []RemoteHostname
 	// Function places the accepting custom resource.
 	Function FunctionProps
 }
+
+// RemoteHostname is a hostname another region publishes in an SSM parameter.
+type RemoteHostname struct {
+	// Key names it in PeeringAccepter.Hostnames (and its construct id): letters and digits.
+	Key string
+	// Region and Parameter say where it is published.
+	Region, Parameter string
+}
+
+var hostnameKey = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 
 // PeeringAccepter accepts each peer's attachment (a custom resource: CloudFormation has no
 // resource for it) and routes the peer's block through it once it is available.
@@ -146,6 +159,8 @@ type PeeringAccepter struct {
 	constructs.Construct
 	// AttachmentIds maps a requester region to its accepted attachment's id.
 	AttachmentIds map[string]*string
+	// Hostnames maps each RemoteHostnames key to the hostname read at deploy time.
+	Hostnames map[string]*string
 }
 
 // NewPeeringAccepter builds the accepters of props, or returns every problem with them.
@@ -166,15 +181,28 @@ func NewPeeringAccepter(scope constructs.Construct, id string, props PeeringAcce
 		cidrs = append(cidrs, p.Cidr)
 	}
 	errs = append(errs, checkPeerCidrs("Peers[].Cidr", cidrs, netipNone)...)
+	keys := map[string]bool{}
+	for i, h := range props.RemoteHostnames {
+		key := fmt.Sprintf("RemoteHostnames[%d]", i)
+		if !hostnameKey.MatchString(h.Key) || keys[h.Key] {
+			errs = append(errs, fmt.Errorf("%s.Key %q must be letters and digits, once", key, h.Key))
+		}
+		keys[h.Key] = true
+		errs = append(errs, checkPeer(key, h.Region, map[string]bool{})...)
+		errs = append(errs, checkParameter(key+".Parameter", h.Parameter)...)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("peering accepter %s: invalid props:\n%w", id, err)
 	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	out := &PeeringAccepter{Construct: this, AttachmentIds: map[string]*string{}}
+	out := &PeeringAccepter{Construct: this, AttachmentIds: map[string]*string{}, Hostnames: map[string]*string{}}
 	stack := awscdk.Stack_Of(this)
 	var reads []*string
 	for _, p := range props.Peers {
 		reads = append(reads, parameterArn(stack, p.Region, p.AttachmentParameter))
+	}
+	for _, h := range props.RemoteHostnames {
+		reads = append(reads, parameterArn(stack, h.Region, h.Parameter))
 	}
 	provider := newProvider(this, f, []iam.PolicyStatement{
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{Actions: jsii.Strings("ssm:GetParameter"), Resources: &reads}),
@@ -203,6 +231,14 @@ func NewPeeringAccepter(scope constructs.Construct, id string, props PeeringAcce
 		routes = append(routes, Route{Name: p.Region, AttachmentId: attachmentId, Cidr: p.Cidr})
 	}
 	addRoutes(this, props.RouteTableId, routes)
+	for _, h := range props.RemoteHostnames {
+		value := awscdk.NewCustomResource(this, jsii.String("Hostname-"+h.Key), &awscdk.CustomResourceProps{
+			ServiceToken: provider.ServiceToken(),
+			ResourceType: jsii.String("Custom::RemoteParameter"),
+			Properties:   &map[string]any{"ParameterRegion": h.Region, "ParameterName": h.Parameter, "Kind": "hostname"},
+		})
+		out.Hostnames[h.Key] = value.GetAttString(jsii.String("Value"))
+	}
 	return out, nil
 }
 
@@ -347,17 +383,17 @@ func newProvider(scope constructs.Construct, f FunctionProps, statements []iam.P
 		OnEventHandler:    onEvent,
 		IsCompleteHandler: isComplete,
 		// An accepted peering is usually available within 2-5 minutes.
-		QueryInterval:                    awscdk.Duration_Seconds(jsii.Number(20)),
-		TotalTimeout:                     awscdk.Duration_Minutes(jsii.Number(30)),
-		LogGroup:                         group,
-		Vpc:                              f.Vpc,
-		VpcSubnets:                       f.Subnets,
-		SecurityGroups:                   &[]ec2.ISecurityGroup{sg},
-		DisableWaiterStateMachineLogging: jsii.Bool(false),
-		WaiterStateMachineLogOptions: &cr.LogOptions{
-			Destination: group, Level: sfn.LogLevel_ALL, IncludeExecutionData: jsii.Bool(false),
-		},
-		ProviderFunctionEnvEncryption: key,
+		QueryInterval:  awscdk.Duration_Seconds(jsii.Number(20)),
+		TotalTimeout:   awscdk.Duration_Minutes(jsii.Number(30)),
+		LogGroup:       group,
+		Vpc:            f.Vpc,
+		VpcSubnets:     f.Subnets,
+		SecurityGroups: &[]ec2.ISecurityGroup{sg},
+		// The waiter only polls the is-complete function, which logs every poll's outcome into
+		// the encrypted group; logging the state machine too would need log-delivery grants on
+		// every resource ("*").
+		DisableWaiterStateMachineLogging: jsii.Bool(true),
+		ProviderFunctionEnvEncryption:    key,
 	})
 	suppressFramework(provider)
 	dropRoleDependsOn(provider)

@@ -3,7 +3,7 @@
 Two resource types share this handler:
 
 - Custom::RemoteParameter reads an SSM parameter in another region (the peer gateway's id, or
-  a peering attachment's id). CloudFormation references stay within a region, so each region
+  an Aurora global writer endpoint). CloudFormation references stay within a region, so each region
   publishes what the others need under a deterministic parameter name.
 - Custom::TransitGatewayPeeringAccepter accepts, in its own region, the peering attachment
   another region requested, and reports complete once the attachment is `available`. There is
@@ -17,6 +17,8 @@ import re
 
 ATTACHMENT = re.compile(r"^tgw-attach-[0-9a-f]{8,17}$")
 GATEWAY = re.compile(r"^tgw-[0-9a-f]{8,17}$")
+HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+KINDS = {"gateway": GATEWAY, "attachment": ATTACHMENT, "hostname": HOSTNAME}
 
 # Attachment states that will never become available without a new request.
 DEAD = ("rejected", "rejecting", "failed", "failing", "deleted", "deleting")
@@ -45,8 +47,7 @@ def on_event(event, clients):
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
     ssm = clients("ssm", props["ParameterRegion"])
     if event["ResourceType"] == "Custom::RemoteParameter":
-        pattern = ATTACHMENT if props.get("Kind") == "attachment" else GATEWAY
-        value = remote_value(ssm, props["ParameterName"], pattern)
+        value = remote_value(ssm, props["ParameterName"], KINDS[props["Kind"]])
         return {"PhysicalResourceId": value, "Data": {"Value": value}}
     attachment_id = remote_value(ssm, props["ParameterName"], ATTACHMENT)
     ec2 = clients("ec2", None)

@@ -58,7 +58,7 @@ class RemoteParameter(unittest.TestCase):
     def test_reads_the_gateway_id_in_the_parameter_region(self):
         name = "/stratus/prod/transit-gateway/id"
         clients = Clients(FakeSSM({name: GATEWAY}))
-        out = index.on_event(event("Custom::RemoteParameter", ParameterName=name, ParameterRegion="eu-west-1"), clients)
+        out = index.on_event(event("Custom::RemoteParameter", ParameterName=name, ParameterRegion="eu-west-1", Kind="gateway"), clients)
         self.assertEqual({"PhysicalResourceId": GATEWAY, "Data": {"Value": GATEWAY}}, out)
         self.assertEqual([("ssm", "eu-west-1")], clients.calls)
         self.assertEqual({"IsComplete": True}, index.is_complete(event("Custom::RemoteParameter"), clients))
@@ -67,7 +67,17 @@ class RemoteParameter(unittest.TestCase):
         name = "/stratus/prod/transit-gateway/id"
         clients = Clients(FakeSSM({name: ATTACHMENT}))
         with self.assertRaisesRegex(ValueError, "not an id of the expected kind"):
-            index.on_event(event("Custom::RemoteParameter", ParameterName=name), clients)
+            index.on_event(event("Custom::RemoteParameter", ParameterName=name, Kind="gateway"), clients)
+
+    def test_reads_a_writer_endpoint(self):
+        name = "/stratus/prod/database/order/global-writer-endpoint"
+        host = "stratus-prod-order.global-abc123.global.rds.amazonaws.com"
+        clients = Clients(FakeSSM({name: host}))
+        out = index.on_event(event("Custom::RemoteParameter", ParameterName=name, Kind="hostname"), clients)
+        self.assertEqual(host, out["Data"]["Value"])
+        clients = Clients(FakeSSM({name: "not a host; rm -rf"}))
+        with self.assertRaisesRegex(ValueError, "not an id of the expected kind"):
+            index.on_event(event("Custom::RemoteParameter", ParameterName=name, Kind="hostname"), clients)
 
 
 class Accepter(unittest.TestCase):
