@@ -523,6 +523,7 @@ func TestFixtureProdCarriesTheSeedAddressPlan(t *testing.T) {
 			want["Public/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 1+i)
 			want["App/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 10+i)
 			want["Data/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 20+i)
+			want["Transit/"+region+az] = fmt.Sprintf("10.%d.30.%d/28", x, 16*i) // seed 004's transit gateway
 		}
 		assert.Equal(t, want, subnetPlan(tpl), region)
 		assert.Equal(t, fmt.Sprintf("10.%d.0.0/16", x), regionOf(a.Envs["prod"], region).CIDR)

@@ -8,7 +8,9 @@ import (
 	"slices"
 
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // Peer is another region of the environment, reached over a transit gateway.
@@ -60,19 +62,21 @@ func (n *Network) AdmitPeers(databasePort int, peers []Peer) error {
 		return fmt.Errorf("network: invalid peers:\n%w", err)
 	}
 	port := ec2.Port_Tcp(jsii.Number(float64(databasePort)))
+	var entries []constructs.IConstruct
 	k := 0
 	for _, p := range peers {
 		for _, c := range p.AppCidrs {
 			n.DatabaseSecurityGroup.AddIngressRule(ec2.Peer_Ipv4(jsii.String(c)), port,
 				jsii.String(fmt.Sprintf("From the app subnet %s of %s over the transit gateway", c, p.Name)), nil)
-			nacl.AddEntry(jsii.String(fmt.Sprintf("DatabaseFromPeerApp%d", k)), &ec2.CommonNetworkAclEntryOptions{
+			in := nacl.AddEntry(jsii.String(fmt.Sprintf("DatabaseFromPeerApp%d", k)), &ec2.CommonNetworkAclEntryOptions{
 				Cidr: ec2.AclCidr_Ipv4(jsii.String(c)), RuleNumber: jsii.Number(float64(peerIngressRuleBase + k)),
 				Traffic: ec2.AclTraffic_TcpPort(jsii.Number(float64(databasePort))), Direction: ec2.TrafficDirection_INGRESS, RuleAction: ec2.Action_ALLOW,
 			})
-			nacl.AddEntry(jsii.String(fmt.Sprintf("ResponsesToPeerApp%d", k)), &ec2.CommonNetworkAclEntryOptions{
+			out := nacl.AddEntry(jsii.String(fmt.Sprintf("ResponsesToPeerApp%d", k)), &ec2.CommonNetworkAclEntryOptions{
 				Cidr: ec2.AclCidr_Ipv4(jsii.String(c)), RuleNumber: jsii.Number(float64(peerEgressRuleBase + k)),
 				Traffic: ec2.AclTraffic_TcpPortRange(jsii.Number(1024), jsii.Number(65535)), Direction: ec2.TrafficDirection_EGRESS, RuleAction: ec2.Action_ALLOW,
 			})
+			entries = append(entries, in, out)
 			k++
 		}
 		for _, c := range p.DataCidrs {
@@ -81,6 +85,13 @@ func (n *Network) AdmitPeers(databasePort int, peers []Peer) error {
 					jsii.String(fmt.Sprintf("To the databases in the data subnet %s of %s over the transit gateway", c, p.Name)), nil)
 			}
 		}
+	}
+	for _, e := range entries {
+		cdknag.NagSuppressions_AddResourceSuppressions(e, &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-VPC3"),
+			Reason: jsii.String("The data-tier NACL is deliberate defense in depth around the isolated data subnets: this entry " +
+				"admits the database port from (or answers) one app subnet of a peered region, the only cross-region flow."),
+		}}, jsii.Bool(true))
 	}
 	return nil
 }

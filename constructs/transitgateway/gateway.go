@@ -62,11 +62,10 @@ func NewTransitGateway(scope constructs.Construct, id string, props TransitGatew
 	})
 	t.RouteTableId = table.AttrTransitGatewayRouteTableId()
 
-	// The attachment subnets hold only the gateway's interfaces. Their route table has just the
-	// local route, and they keep the VPC's default (open) network ACL as AWS advises for
-	// attachment subnets: the flows are filtered where the workloads are (data-tier NACL and
-	// security groups).
-	subnetTable := ec2.NewCfnRouteTable(this, jsii.String("SubnetRouteTable"), &ec2.CfnRouteTableProps{VpcId: p.Vpc.VpcId()})
+	// The attachment subnets hold only the gateway's interfaces. They keep the VPC's main route
+	// table (the local route alone; CDK's subnets all have tables of their own) and its default,
+	// open network ACL, as AWS advises for attachment subnets: the flows are filtered where the
+	// workloads are (data-tier NACL and security groups).
 	subnetIds := make([]*string, len(p.AttachmentSubnets))
 	for i, s := range p.AttachmentSubnets {
 		sn := ec2.NewCfnSubnet(this, jsii.String(fmt.Sprintf("Subnet%d", i)), &ec2.CfnSubnetProps{
@@ -76,9 +75,6 @@ func NewTransitGateway(scope constructs.Construct, id string, props TransitGatew
 		// Named like the VPC's own subnet groups, so tools that list subnets by group see it.
 		awscdk.Tags_Of(sn).Add(jsii.String("aws-cdk:subnet-name"), jsii.String(SubnetGroup), nil)
 		awscdk.Tags_Of(sn).Add(jsii.String("Name"), jsii.String(fmt.Sprintf("%s/%s%d", *awscdk.Stack_Of(this).StackName(), SubnetGroup, i)), nil)
-		ec2.NewCfnSubnetRouteTableAssociation(this, jsii.String(fmt.Sprintf("Subnet%dRouteTable", i)), &ec2.CfnSubnetRouteTableAssociationProps{
-			SubnetId: sn.AttrSubnetId(), RouteTableId: subnetTable.AttrRouteTableId(),
-		})
 		t.Subnets = append(t.Subnets, sn)
 		subnetIds[i] = sn.AttrSubnetId()
 	}
