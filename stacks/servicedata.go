@@ -120,7 +120,6 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	conn := c.Connection
 	if db.GlobalDatabase {
 		conn = followWriter(stack, conn, r, c.Endpoint, c.ReaderEndpoint)
-		conn.WriterHost = publishGlobalWriter(stack, env, s.Name, c) // transit.go
 	}
 	return conn, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers}, nil
 }

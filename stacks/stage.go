@@ -94,7 +94,8 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 // Counting stacks, the longest chain is Network → primary Data → secondary Data → Service, or
 // Network → primary ServiceData → secondary ServiceData → Service: still four. With
 // network.transitGateway, TransitPeering (2), TransitAccept (3) and TransitRoutes (4) peer the
-// regions; a Service stack outside the home region follows its region's TransitAccept (transit.go).
+// regions; a Service stack follows its region's TransitAccept (or, in the home region,
+// TransitEndpoints: layer 3), where the global writer endpoints are read (transit.go).
 func (s *EnvironmentStage) build() error {
 	env := s.Config
 	var err error

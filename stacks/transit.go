@@ -5,11 +5,9 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
-	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/constructs/network"
 	"github.com/stratus-platform/stratus/constructs/transitgateway"
 	"github.com/stratus-platform/stratus/internal/naming"
@@ -18,8 +16,8 @@ import (
 // The transit gateways of an environment (network.transitGateway) peer every pair of regions.
 // CloudFormation references stay within a region, so what one region needs of another travels
 // through SSM parameters with deterministic names, read at deploy time by a custom resource in
-// the reading region: the gateway ids, the requested attachment ids and the Aurora global
-// writer endpoints. Each pair is peered in three deploy steps, each a stack of its own:
+// the reading region: the gateway ids and the requested attachment ids. The Aurora global
+// writer endpoints are read the same way, from RDS (DescribeGlobalClusters in the home region). Each pair is peered in three deploy steps, each a stack of its own:
 //
 //  1. Network (layer 1): every region's gateway, its VPC attachment and routes, and the rules
 //     of the cross-region database path; it publishes the gateway id.
@@ -30,9 +28,9 @@ import (
 //  4. TransitRoutes-<r> (layer 4): the requester routes the accepter's block through it; an
 //     attachment pending acceptance takes no route or association.
 //
-// A chain is at most four stacks long whatever the number of regions; nothing else waits for
-// these stacks but the Service stacks outside the home region, which take the global writer
-// endpoint from their region's TransitAccept stack (layer 3).
+// A chain is at most four stacks long whatever the number of regions. The Service stacks take
+// the global writer endpoints from their region's TransitAccept stack, or in the home region
+// from TransitEndpoints (layer 3, after the home ServiceData stacks).
 
 // TransitStacks are an environment's peering stacks, by region; a region that takes no part
 // in a step has no stack of it.
@@ -40,8 +38,11 @@ type TransitStacks struct {
 	Peering map[string]awscdk.Stack
 	Accept  map[string]awscdk.Stack
 	Routes  map[string]awscdk.Stack
-	// WriterHosts maps a region outside the home region to the global writer endpoints it read,
-	// by the name of the service owning the database.
+	// Endpoints is the home region's TransitEndpoints stack (layer 3): the global writer
+	// endpoints its services use; the other regions read theirs in TransitAccept.
+	Endpoints awscdk.Stack
+	// WriterHosts maps a region to the global writer endpoints read there, by the name of the
+	// service owning the database.
 	WriterHosts map[string]map[string]*string
 }
 
@@ -54,12 +55,6 @@ func TransitGatewayParameter(env *config.Environment) string {
 // the attachment requested to accepter.
 func PeeringAttachmentParameter(env *config.Environment, accepter string) string {
 	return fmt.Sprintf("/stratus/%s/transit-gateway/peering/%s", env.Name, accepter)
-}
-
-// GlobalWriterParameter is the SSM parameter, in the home region, holding the global writer
-// endpoint of the Global Database service owns.
-func GlobalWriterParameter(env *config.Environment, service string) string {
-	return fmt.Sprintf("/stratus/%s/database/%s/global-writer-endpoint", env.Name, service)
 }
 
 // addTransitGateway gives the Network stack of region its transit gateway and opens the
@@ -104,20 +99,38 @@ func addTransitGateway(stack awscdk.Stack, env *config.Environment, region confi
 	return tgw, nil
 }
 
-// publishGlobalWriter publishes, when env peers its regions, the global writer endpoint of the
-// Global Database c (in the home region) for the other regions, and returns it for this
-// region's services; nil otherwise.
-func publishGlobalWriter(stack awscdk.Stack, env *config.Environment, service string, c *database.AuroraPostgres) *string {
-	endpoint := c.GlobalWriterEndpoint()
-	if !env.TransitGatewayOn() || endpoint == nil {
+// globalWriters are the Global Databases whose writer endpoint the services read, each keyed by
+// its owner's Pascal name; reader (when not nil) is made to wait for the home ServiceData stack
+// that creates each global cluster.
+func (s *EnvironmentStage) globalWriters(reader awscdk.Stack) []transitgateway.GlobalWriter {
+	env := s.Config
+	var out []transitgateway.GlobalWriter
+	if !env.Database.GlobalDatabase {
 		return nil
 	}
-	ssm.NewStringParameter(stack, jsii.String(naming.Pascal(service)+"GlobalWriterEndpoint"), &ssm.StringParameterProps{
-		ParameterName: jsii.String(GlobalWriterParameter(env, service)),
-		StringValue:   endpoint,
-		Description:   jsii.String("Global writer endpoint of " + service + "'s Aurora Global Database, read by the other regions"),
-	})
-	return endpoint
+	home := HomeRegion(env)
+	for _, svc := range env.Services {
+		owner := s.ServiceData[home][svc.Name]
+		if owner == nil || svc.Database != config.EngineAuroraPostgres {
+			continue
+		}
+		out = append(out, transitgateway.GlobalWriter{Key: naming.Pascal(svc.Name), Region: home, GlobalClusterIdentifier: GlobalClusterID(env, svc.Name)})
+		if reader != nil {
+			reader.AddStackDependency(owner.Stack, jsii.String("reads the writer endpoint of the global cluster that stack creates"))
+		}
+	}
+	return out
+}
+
+// byService maps hostnames keyed by a service's Pascal name back to the service's name.
+func (s *EnvironmentStage) byService(hosts map[string]*string) map[string]*string {
+	out := map[string]*string{}
+	for _, svc := range s.Config.Services {
+		if h, ok := hosts[naming.Pascal(svc.Name)]; ok {
+			out[svc.Name] = h
+		}
+	}
+	return out
 }
 
 // buildTransit adds the peering stacks of env (see the top of this file).
@@ -145,7 +158,7 @@ func (s *EnvironmentStage) buildTransit() error {
 		for _, p := range env.Regions[i+1:] {
 			peers = append(peers, transitgateway.Requested{Region: p.Name, Account: env.Account,
 				GatewayParameter: TransitGatewayParameter(env), AttachmentParameter: PeeringAttachmentParameter(env, p.Name)})
-			stack.AddDependency(s.Networks[p.Name].Stack, jsii.String("reads the peer gateway's id, published by its Network stack"))
+			stack.AddStackDependency(s.Networks[p.Name].Stack, jsii.String("reads the peer gateway's id, published by its Network stack"))
 		}
 		req, err := transitgateway.NewPeeringRequest(stack, "Peering", transitgateway.PeeringRequestProps{
 			TransitGatewayId: s.Networks[r.Name].TransitGateway.GatewayId, Peers: peers, Function: function(r),
@@ -156,7 +169,6 @@ func (s *EnvironmentStage) buildTransit() error {
 		}
 		s.Transit.Peering[r.Name], requests[r.Name] = stack, req
 	}
-	home := HomeRegion(env)
 	for j, r := range env.Regions[1:] {
 		stack := newStack(s.Stage, "TransitAccept", env, r,
 			fmt.Sprintf("Stratus %s transit gateway peerings accepted in %s, their routes, the global writer endpoints", env.Name, r.Name))
@@ -164,32 +176,33 @@ func (s *EnvironmentStage) buildTransit() error {
 		for _, p := range env.Regions[:j+1] {
 			peers = append(peers, transitgateway.Accepted{Region: p.Name, AttachmentParameter: PeeringAttachmentParameter(env, r.Name), Cidr: p.CIDR})
 			if st := s.Transit.Peering[p.Name]; st != nil {
-				stack.AddDependency(st, jsii.String("accepts the attachment that stack requests"))
+				stack.AddStackDependency(st, jsii.String("accepts the attachment that stack requests"))
 			}
 		}
-		var hosts []transitgateway.RemoteHostname
-		for _, svc := range env.Services {
-			if owner := s.ServiceData[home][svc.Name]; owner != nil && env.Database.GlobalDatabase && svc.Database == config.EngineAuroraPostgres {
-				hosts = append(hosts, transitgateway.RemoteHostname{Key: naming.Pascal(svc.Name), Region: home, Parameter: GlobalWriterParameter(env, svc.Name)})
-				stack.AddDependency(owner.Stack, jsii.String("reads the global writer endpoint that stack publishes"))
-			}
-		}
+		writers := s.globalWriters(stack)
 		tgw := s.Networks[r.Name].TransitGateway
 		acc, err := transitgateway.NewPeeringAccepter(stack, "Peering", transitgateway.PeeringAccepterProps{
-			TransitGatewayId: tgw.GatewayId, RouteTableId: tgw.RouteTableId, Peers: peers, RemoteHostnames: hosts, Function: function(r),
+			TransitGatewayId: tgw.GatewayId, RouteTableId: tgw.RouteTableId, Peers: peers, GlobalWriters: writers, Function: function(r),
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: network.transitGateway (%s): %w", env.File, r.Name, err))
 			continue
 		}
 		s.Transit.Accept[r.Name] = stack
-		s.Transit.WriterHosts[r.Name] = map[string]*string{}
-		for _, h := range hosts {
-			for _, svc := range env.Services {
-				if naming.Pascal(svc.Name) == h.Key {
-					s.Transit.WriterHosts[r.Name][svc.Name] = acc.Hostnames[h.Key]
-				}
-			}
+		s.Transit.WriterHosts[r.Name] = s.byService(acc.Hostnames)
+	}
+	if writers := s.globalWriters(nil); len(writers) > 0 {
+		// The home region accepts no peering: its services' endpoints get a stack of their own.
+		r := env.Regions[0]
+		stack := newStack(s.Stage, "TransitEndpoints", env, r,
+			fmt.Sprintf("Stratus %s global writer endpoints of the Aurora Global Databases, read in %s", env.Name, r.Name))
+		s.globalWriters(stack) // the dependencies
+		ends, err := transitgateway.NewGlobalWriterEndpoints(stack, "Writers", transitgateway.GlobalWriterEndpointsProps{Writers: writers, Function: function(r)})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: network.transitGateway (%s): %w", env.File, r.Name, err))
+		} else {
+			s.Transit.Endpoints = stack
+			s.Transit.WriterHosts[r.Name] = s.byService(ends.Hostnames)
 		}
 	}
 	for i, r := range env.Regions[:len(env.Regions)-1] {
@@ -203,7 +216,7 @@ func (s *EnvironmentStage) buildTransit() error {
 		for _, p := range env.Regions[i+1:] {
 			routes = append(routes, transitgateway.Route{Name: p.Name, AttachmentId: req.AttachmentIds[p.Name], Cidr: p.CIDR})
 			if st := s.Transit.Accept[p.Name]; st != nil {
-				stack.AddDependency(st, jsii.String("an attachment takes routes once the peer accepted it"))
+				stack.AddStackDependency(st, jsii.String("an attachment takes routes once the peer accepted it"))
 			}
 		}
 		if _, err := transitgateway.NewPeeringRoutes(stack, "Routes", transitgateway.PeeringRoutesProps{

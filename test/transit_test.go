@@ -45,6 +45,9 @@ func transitStackNames(env *config.Environment) []string {
 			out = append(out, stackName(env, "TransitAccept", r.Name))
 		}
 	}
+	if env.Database.GlobalDatabase && len(databaseOwners(env)) > 0 {
+		out = append(out, stackName(env, "TransitEndpoints", env.Regions[0].Name))
+	}
 	return out
 }
 
@@ -292,13 +295,20 @@ func checkWriterHosts(c *C, a *Assembly) {
 					owner = s.DatabaseOwner()
 				}
 			}
+			reader := "TransitAccept"
 			if tpl.Region == stacks.HomeRegion(env) {
-				assert.Contains(c, writer, "GlobalEndpointAddress", "%s %s: DB_WRITER_HOST is the global writer endpoint", tpl.StackName, svc)
-				assert.Contains(c, writer, stacks.ServiceDataStackKind(owner), "%s %s", tpl.StackName, svc)
-			} else {
-				assert.Contains(c, writer, "TransitAccept", "%s %s: DB_WRITER_HOST is read in this region", tpl.StackName, svc)
-				assert.Contains(c, writer, "Hostname"+naming.Pascal(owner), "%s %s", tpl.StackName, svc)
+				reader = "TransitEndpoints"
 			}
+			assert.Contains(c, writer, stackName(env, reader, tpl.Region)+":", "%s %s: DB_WRITER_HOST is read in this region", tpl.StackName, svc)
+			assert.Contains(c, writer, "Writer"+naming.Pascal(owner), "%s %s: DB_WRITER_HOST is %s's global writer endpoint", tpl.StackName, svc, owner)
+			lookups := 0
+			for _, r := range a.Templates[stackName(env, reader, tpl.Region)].Resources {
+				if r.Type == "Custom::GlobalWriterEndpoint" && str(r.Properties["GlobalClusterIdentifier"]) == stacks.GlobalClusterID(env, owner) {
+					lookups++
+					assert.Equal(c, stacks.HomeRegion(env), str(r.Properties["ClusterRegion"]), "%s: the global cluster is read where it was created", reader)
+				}
+			}
+			assert.Equal(c, 1, lookups, "%s %s: one deploy-time read of %s", tpl.StackName, svc, stacks.GlobalClusterID(env, owner))
 			assert.False(c, strings.Contains(writer, "ReadEndpoint"), "%s %s: DB_WRITER_HOST is a reader", tpl.StackName, svc)
 		}
 	}

@@ -135,20 +135,20 @@ type PeeringAccepterProps struct {
 	TransitGatewayId, RouteTableId *string
 	// Peers are the requesters whose attachments this region accepts.
 	Peers []Accepted
-	// RemoteHostnames are hostnames published in another region's SSM parameters to read here
-	// (e.g. an Aurora global writer endpoint), by a key of the caller's.
+	// GlobalWriters are Aurora global clusters whose writer endpoint to read here.
 	// Default: none.
-	RemoteHostnames []RemoteHostname
+	GlobalWriters []GlobalWriter
 	// Function places the accepting custom resource.
 	Function FunctionProps
 }
 
-// RemoteHostname is a hostname another region publishes in an SSM parameter.
-type RemoteHostname struct {
-	// Key names it in PeeringAccepter.Hostnames (and its construct id): letters and digits.
+// GlobalWriter is an Aurora global cluster whose writer endpoint is read at deploy time: its
+// name exists only once the global cluster does, in another region's stack.
+type GlobalWriter struct {
+	// Key names it in Hostnames (and its construct id): letters and digits.
 	Key string
-	// Region and Parameter say where it is published.
-	Region, Parameter string
+	// Region is where the global cluster was created; GlobalClusterIdentifier names it.
+	Region, GlobalClusterIdentifier string
 }
 
 var hostnameKey = regexp.MustCompile(`^[A-Za-z0-9]+$`)
@@ -159,7 +159,7 @@ type PeeringAccepter struct {
 	constructs.Construct
 	// AttachmentIds maps a requester region to its accepted attachment's id.
 	AttachmentIds map[string]*string
-	// Hostnames maps each RemoteHostnames key to the hostname read at deploy time.
+	// Hostnames maps each GlobalWriters key to the writer endpoint read at deploy time.
 	Hostnames map[string]*string
 }
 
@@ -181,16 +181,7 @@ func NewPeeringAccepter(scope constructs.Construct, id string, props PeeringAcce
 		cidrs = append(cidrs, p.Cidr)
 	}
 	errs = append(errs, checkPeerCidrs("Peers[].Cidr", cidrs, netipNone)...)
-	keys := map[string]bool{}
-	for i, h := range props.RemoteHostnames {
-		key := fmt.Sprintf("RemoteHostnames[%d]", i)
-		if !hostnameKey.MatchString(h.Key) || keys[h.Key] {
-			errs = append(errs, fmt.Errorf("%s.Key %q must be letters and digits, once", key, h.Key))
-		}
-		keys[h.Key] = true
-		errs = append(errs, checkPeer(key, h.Region, map[string]bool{})...)
-		errs = append(errs, checkParameter(key+".Parameter", h.Parameter)...)
-	}
+	errs = append(errs, checkWriters(props.GlobalWriters)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("peering accepter %s: invalid props:\n%w", id, err)
 	}
@@ -201,10 +192,7 @@ func NewPeeringAccepter(scope constructs.Construct, id string, props PeeringAcce
 	for _, p := range props.Peers {
 		reads = append(reads, parameterArn(stack, p.Region, p.AttachmentParameter))
 	}
-	for _, h := range props.RemoteHostnames {
-		reads = append(reads, parameterArn(stack, h.Region, h.Parameter))
-	}
-	provider := newProvider(this, f, []iam.PolicyStatement{
+	provider := newProvider(this, f, append(writerGrants(stack, props.GlobalWriters),
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{Actions: jsii.Strings("ssm:GetParameter"), Resources: &reads}),
 		// Accepting names the attachment, whose id exists only once the peer requested it.
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{
@@ -216,7 +204,7 @@ func NewPeeringAccepter(scope constructs.Construct, id string, props PeeringAcce
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{
 			Actions: jsii.Strings("ec2:DescribeTransitGatewayPeeringAttachments"), Resources: jsii.Strings("*"),
 		}),
-	})
+	))
 	var routes []Route
 	for _, p := range props.Peers {
 		accept := awscdk.NewCustomResource(this, jsii.String("Accept-"+p.Region), &awscdk.CustomResourceProps{
@@ -231,15 +219,82 @@ func NewPeeringAccepter(scope constructs.Construct, id string, props PeeringAcce
 		routes = append(routes, Route{Name: p.Region, AttachmentId: attachmentId, Cidr: p.Cidr})
 	}
 	addRoutes(this, props.RouteTableId, routes)
-	for _, h := range props.RemoteHostnames {
-		value := awscdk.NewCustomResource(this, jsii.String("Hostname-"+h.Key), &awscdk.CustomResourceProps{
-			ServiceToken: provider.ServiceToken(),
-			ResourceType: jsii.String("Custom::RemoteParameter"),
-			Properties:   &map[string]any{"ParameterRegion": h.Region, "ParameterName": h.Parameter, "Kind": "hostname"},
-		})
-		out.Hostnames[h.Key] = value.GetAttString(jsii.String("Value"))
-	}
+	out.Hostnames = addWriterLookups(this, provider, props.GlobalWriters)
 	return out, nil
+}
+
+// GlobalWriterEndpointsProps configures GlobalWriterEndpoints.
+type GlobalWriterEndpointsProps struct {
+	// Writers are the global clusters to read.
+	Writers []GlobalWriter
+	// Function places the reading custom resource.
+	Function FunctionProps
+}
+
+// GlobalWriterEndpoints reads global writer endpoints at deploy time where no accepter does it
+// (the home region, which accepts no peering).
+type GlobalWriterEndpoints struct {
+	constructs.Construct
+	// Hostnames maps each Writers key to its writer endpoint.
+	Hostnames map[string]*string
+}
+
+// NewGlobalWriterEndpoints builds the reads of props, or returns every problem with them.
+func NewGlobalWriterEndpoints(scope constructs.Construct, id string, props GlobalWriterEndpointsProps) (*GlobalWriterEndpoints, error) {
+	f := props.Function.withDefaults()
+	errs := append(f.validate(), checkWriters(props.Writers)...)
+	if len(props.Writers) == 0 {
+		errs = append(errs, errors.New("Writers is empty"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("global writer endpoints %s: invalid props:\n%w", id, err)
+	}
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	provider := newProvider(this, f, writerGrants(awscdk.Stack_Of(this), props.Writers))
+	return &GlobalWriterEndpoints{Construct: this, Hostnames: addWriterLookups(this, provider, props.Writers)}, nil
+}
+
+func checkWriters(writers []GlobalWriter) []error {
+	var errs []error
+	keys := map[string]bool{}
+	for i, w := range writers {
+		key := fmt.Sprintf("GlobalWriters[%d]", i)
+		if !hostnameKey.MatchString(w.Key) || keys[w.Key] {
+			errs = append(errs, fmt.Errorf("%s.Key %q must be letters and digits, once", key, w.Key))
+		}
+		keys[w.Key] = true
+		errs = append(errs, checkPeer(key, w.Region, map[string]bool{})...)
+		if w.GlobalClusterIdentifier == "" {
+			errs = append(errs, fmt.Errorf("%s.GlobalClusterIdentifier is empty", key))
+		}
+	}
+	return errs
+}
+
+// writerGrants let the function describe exactly the global clusters of writers (a global
+// cluster's ARN names no region).
+func writerGrants(stack awscdk.Stack, writers []GlobalWriter) []iam.PolicyStatement {
+	if len(writers) == 0 {
+		return nil
+	}
+	var arns []*string
+	for _, w := range writers {
+		arns = append(arns, jsii.String(fmt.Sprintf("arn:%s:rds::%s:global-cluster:%s", *stack.Partition(), *stack.Account(), w.GlobalClusterIdentifier)))
+	}
+	return []iam.PolicyStatement{iam.NewPolicyStatement(&iam.PolicyStatementProps{Actions: jsii.Strings("rds:DescribeGlobalClusters"), Resources: &arns})}
+}
+
+func addWriterLookups(scope constructs.Construct, provider cr.Provider, writers []GlobalWriter) map[string]*string {
+	out := map[string]*string{}
+	for _, w := range writers {
+		value := awscdk.NewCustomResource(scope, jsii.String("Writer-"+w.Key), &awscdk.CustomResourceProps{
+			ServiceToken: provider.ServiceToken(),
+			ResourceType: jsii.String("Custom::GlobalWriterEndpoint"),
+			Properties:   &map[string]any{"ClusterRegion": w.Region, "GlobalClusterIdentifier": w.GlobalClusterIdentifier},
+		})
+		out[w.Key] = value.GetAttString(jsii.String("Value"))
+	}
+	return out
 }
 
 // Route sends a peer's block through its (available) peering attachment.

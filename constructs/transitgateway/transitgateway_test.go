@@ -85,9 +85,9 @@ func synth(t *testing.T) *synthesized {
 		}
 		_, err = NewPeeringAccepter(s.acceptance, "Peering", PeeringAccepterProps{
 			TransitGatewayId: peer.GatewayId, RouteTableId: peer.RouteTableId,
-			Peers:           []Accepted{{Region: "us-east-1", AttachmentParameter: "/stratus/test/transit-gateway/peering/eu-west-1", Cidr: homeCidr}},
-			RemoteHostnames: []RemoteHostname{{Key: "order", Region: "us-east-1", Parameter: "/stratus/test/database/order/global-writer-endpoint"}},
-			Function:        functionProps(cdktest.ImportedVpc(s.acceptance, "eu-west-1")),
+			Peers:         []Accepted{{Region: "us-east-1", AttachmentParameter: "/stratus/test/transit-gateway/peering/eu-west-1", Cidr: homeCidr}},
+			GlobalWriters: []GlobalWriter{{Key: "order", Region: "us-east-1", GlobalClusterIdentifier: "stratus-test-order"}},
+			Function:      functionProps(cdktest.ImportedVpc(s.acceptance, "eu-west-1")),
 		})
 		return s, err
 	})
@@ -193,11 +193,11 @@ func TestThePeerAcceptsAndWaitsThenRoutes(t *testing.T) {
 	assert.Equal(t, homeCidr, rp["DestinationCidrBlock"])
 	assert.Equal(t, []any{acceptID, "AttachmentId"}, cdktest.Path[[]any](t, rp, "TransitGatewayAttachmentId", "Fn::GetAtt"),
 		"the route waits for the accepter, which completes only once the attachment is available")
-	remote := cdktest.OfType(t, tpl, "Custom::RemoteParameter")
-	require.Len(t, remote, 1)
-	for _, r := range remote {
-		assert.Equal(t, map[string]any{"ServiceToken": cdktest.Props(t, accept)["ServiceToken"], "ParameterRegion": "us-east-1",
-			"ParameterName": "/stratus/test/database/order/global-writer-endpoint", "Kind": "hostname"}, cdktest.Props(t, r))
+	writers := cdktest.OfType(t, tpl, "Custom::GlobalWriterEndpoint")
+	require.Len(t, writers, 1)
+	for _, r := range writers {
+		assert.Equal(t, map[string]any{"ServiceToken": cdktest.Props(t, accept)["ServiceToken"], "ClusterRegion": "us-east-1",
+			"GlobalClusterIdentifier": "stratus-test-order"}, cdktest.Props(t, r))
 	}
 	_, assoc := cdktest.Only(t, tpl, "AWS::EC2::TransitGatewayRouteTableAssociation")
 	assert.Equal(t, acceptID, cdktest.Path[string](t, cdktest.Props(t, assoc), "TransitGatewayAttachmentId", "Fn::GetAtt", "0"))
@@ -216,7 +216,7 @@ func TestThePeerAcceptsAndWaitsThenRoutes(t *testing.T) {
 	policy := policyText(t, tpl)
 	assert.Contains(t, policy, "ec2:AcceptTransitGatewayPeeringAttachment")
 	assert.Contains(t, policy, "arn:aws:ssm:us-east-1:111111111111:parameter/stratus/test/transit-gateway/peering/eu-west-1")
-	assert.Contains(t, policy, "arn:aws:ssm:us-east-1:111111111111:parameter/stratus/test/database/order/global-writer-endpoint")
+	assert.Contains(t, policy, `"Action":"rds:DescribeGlobalClusters","Effect":"Allow","Resource":"arn:aws:rds::111111111111:global-cluster:stratus-test-order"`)
 	for _, g := range cdktest.OfType(t, tpl, "AWS::Logs::LogGroup") {
 		assert.NotNil(t, cdktest.Props(t, g)["KmsKeyId"], "the functions' logs are encrypted")
 	}

@@ -2,9 +2,11 @@
 
 Two resource types share this handler:
 
-- Custom::RemoteParameter reads an SSM parameter in another region (the peer gateway's id, or
-  an Aurora global writer endpoint). CloudFormation references stay within a region, so each region
+- Custom::RemoteParameter reads an SSM parameter in another region (the peer gateway's id, a
+  peering attachment's id, or a hostname). CloudFormation references stay within a region, so each region
   publishes what the others need under a deterministic parameter name.
+- Custom::GlobalWriterEndpoint reads an Aurora global cluster's writer endpoint (its name is
+  known only once the global cluster exists, in the home region).
 - Custom::TransitGatewayPeeringAccepter accepts, in its own region, the peering attachment
   another region requested, and reports complete once the attachment is `available`. There is
   no CloudFormation resource that accepts a peering.
@@ -45,6 +47,13 @@ def on_event(event, clients):
     props = event["ResourceProperties"]
     if event["RequestType"] == "Delete":
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    if event["ResourceType"] == "Custom::GlobalWriterEndpoint":
+        rds = clients("rds", props["ClusterRegion"])
+        found = rds.describe_global_clusters(GlobalClusterIdentifier=props["GlobalClusterIdentifier"])["GlobalClusters"]
+        value = found[0].get("Endpoint", "") if found else ""
+        if not HOSTNAME.match(value):
+            raise ValueError(f"global cluster {props['GlobalClusterIdentifier']} has no writer endpoint yet ({value!r})")
+        return {"PhysicalResourceId": value, "Data": {"Value": value}}
     ssm = clients("ssm", props["ParameterRegion"])
     if event["ResourceType"] == "Custom::RemoteParameter":
         value = remote_value(ssm, props["ParameterName"], KINDS[props["Kind"]])
@@ -62,7 +71,7 @@ def on_event(event, clients):
 
 def is_complete(event, clients):
     """Complete once the accepted attachment is available; a remote parameter is at once."""
-    if event["RequestType"] == "Delete" or event["ResourceType"] == "Custom::RemoteParameter":
+    if event["RequestType"] == "Delete" or event["ResourceType"] != "Custom::TransitGatewayPeeringAccepter":
         return {"IsComplete": True}
     attachment_id = event["PhysicalResourceId"]
     ec2 = clients("ec2", None)

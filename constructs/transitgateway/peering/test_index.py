@@ -69,6 +69,34 @@ class RemoteParameter(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "not an id of the expected kind"):
             index.on_event(event("Custom::RemoteParameter", ParameterName=name, Kind="gateway"), clients)
 
+    def test_reads_a_global_writer_endpoint_in_the_home_region(self):
+        host = "stratus-prod-order.global-abc123.global.rds.amazonaws.com"
+
+        class FakeRDS:
+            def __init__(self):
+                self.asked = []
+
+            def describe_global_clusters(self, GlobalClusterIdentifier):
+                self.asked.append(GlobalClusterIdentifier)
+                return {"GlobalClusters": [{"GlobalClusterIdentifier": GlobalClusterIdentifier, "Endpoint": host}]}
+
+        rds = FakeRDS()
+        calls = []
+
+        def clients(service, region):
+            calls.append((service, region))
+            return rds
+
+        ev = {"RequestType": "Create", "ResourceType": "Custom::GlobalWriterEndpoint",
+              "ResourceProperties": {"ClusterRegion": "us-east-1", "GlobalClusterIdentifier": "stratus-prod-order"}}
+        self.assertEqual({"PhysicalResourceId": host, "Data": {"Value": host}}, index.on_event(ev, clients))
+        self.assertEqual([("rds", "us-east-1")], calls)
+        self.assertEqual(["stratus-prod-order"], rds.asked)
+        self.assertEqual({"IsComplete": True}, index.is_complete(ev, clients))
+        host = ""
+        with self.assertRaisesRegex(ValueError, "has no writer endpoint yet"):
+            index.on_event(ev, clients)
+
     def test_reads_a_writer_endpoint(self):
         name = "/stratus/prod/database/order/global-writer-endpoint"
         host = "stratus-prod-order.global-abc123.global.rds.amazonaws.com"
