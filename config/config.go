@@ -192,6 +192,8 @@ type Network struct {
 	// DeniedCidrs (yaml "deniedCidrs", default []) are IPv4 ranges the public and app subnets
 	// deny both ways (NACLs); see governance.go. Never nil.
 	DeniedCidrs []string `yaml:"deniedCidrs"`
+	// TransitGateway (yaml "transitGateway", default off) peers the regions (transitgateway.go).
+	TransitGateway TransitGateway `yaml:"transitGateway"`
 }
 
 // Service is one Fargate service.

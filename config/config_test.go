@@ -361,7 +361,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "OTEL variables the service construct sets are reserved",
 			edits: []edit{svc("    environment:\n      OTEL_SERVICE_NAME: web\n")},
-			want:  []string{`:18: services[0].environment["OTEL_SERVICE_NAME"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`},
+			want:  []string{`:18: services[0].environment["OTEL_SERVICE_NAME"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`},
 		},
 		{
 			name:  "a variable that reads like a credential is rejected with advice in YAML terms",
@@ -883,11 +883,11 @@ func TestLoadErrors(t *testing.T) {
 			name:  "environment variables Stratus sets are reserved",
 			edits: []edit{svc("    environment:\n      DB_HOST: db\n      AWS_REGION: eu-west-1\n      ECS_ENABLE: \"true\"\n      REDIS_AUTH: x\n      DB_IAM_USER: me\n")},
 			want: []string{
-				`:19: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
-				`:18: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
-				`:22: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
-				`:20: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
-				`:21: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:19: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:18: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:22: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:20: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:21: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
 			},
 		},
 		{
@@ -1615,6 +1615,10 @@ func TestFixtureFiles(t *testing.T) {
 			InterfaceEndpoints:   []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "ssm", "xray"},
 			FlowLogRetentionDays: 365,
 			DeniedCidrs:          []string{},
+			TransitGateway: TransitGateway{Enabled: true, Regions: []TransitGatewayRegion{ // seed 004: peered regions
+				{Name: "us-east-1", Asn: 64512, AttachmentSubnets: []string{"10.1.30.0/28", "10.1.30.16/28", "10.1.30.32/28"}},
+				{Name: "eu-west-1", Asn: 64513, AttachmentSubnets: []string{"10.2.30.0/28", "10.2.30.16/28", "10.2.30.32/28"}},
+			}},
 		},
 		Services: services(func(s *Service) { s.Deployment = prodDeployment }),
 		Database: seedDatabase,

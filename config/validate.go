@@ -361,6 +361,7 @@ func (v *validator) network() {
 		}
 	}
 	oneOf(v, "network.flowLogRetentionDays", nw.FlowLogRetentionDays, limits.LogRetentionDays, "not a retention CloudWatch Logs accepts")
+	v.transitGateway()
 }
 
 func (v *validator) services() {

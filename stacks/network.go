@@ -11,6 +11,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/constructs/network"
 	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/constructs/transitgateway"
 )
 
 // NetworkStack holds one region's VPC and every tier's security groups. Later stacks in the
@@ -24,6 +25,8 @@ type NetworkStack struct {
 	SecretsKey *keys.RegionalKey
 	// Observed is the region's alarm topic and NAT alarms (operations.go).
 	Observed RegionTopic
+	// TransitGateway is the region's transit gateway (transit.go), nil when the regions are not peered.
+	TransitGateway *transitgateway.TransitGateway
 }
 
 // SecretsKeyAlias is the alias (without "alias/") of every region's secrets key of env.
@@ -77,6 +80,9 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)
 	}
 	ns := &NetworkStack{Stack: stack, Network: net, SecretsKey: secretsKey}
+	if ns.TransitGateway, err = addTransitGateway(stack, env, region, net); err != nil {
+		return nil, err
+	}
 	if ns.Observed, err = observeNetwork(stack, env, region.Name, net.NatGatewayIDs); err != nil {
 		return nil, err
 	}

@@ -36,6 +36,9 @@ type RegionStacks struct {
 	Data     *DataStack
 	Registry *RegistryStack
 	App      *AppStack
+	// WriterHosts are the global writer endpoints read in this region (transit.go), by the name
+	// of the service owning the database; nil in the home region, whose databases carry them.
+	WriterHosts map[string]*string
 }
 
 // NewServiceStack builds the Service stack of s in region on the region's shared stacks; db is
@@ -72,6 +75,11 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	app.entrance(&props, s.Name)
 	if db != nil {
 		props.Database = db.Connection
+		if w := rs.WriterHosts[s.DatabaseOwner()]; w != nil {
+			conn := *db.Connection
+			conn.WriterHost = w // DB_WRITER_HOST: over the transit gateway to the current writer
+			props.Database = &conn
+		}
 	}
 	props.Connect = serviceConnect(env, s, app)
 	if slices.Contains(s.Sidecars, "adot") {

@@ -138,7 +138,7 @@ func followWriter(stack awscdk.Stack, conn *database.Connection, r role, writer,
 	stack.ExportValue(writer, nil)
 	stack.ExportValue(reader, nil)
 	out := *conn
-	out.Host = reader
+	out.Host, out.ReaderHost = reader, reader
 	if r.primary {
 		out.Host = writer
 	}

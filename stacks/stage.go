@@ -47,6 +47,8 @@ type EnvironmentStage struct {
 	Tiers map[string]*TiersStack
 	// Integration maps a region to its Integration stack (users, queues, topics), when config has any.
 	Integration map[string]*IntegrationStack
+	// Transit holds the transit gateway peering stacks (transit.go).
+	Transit *TransitStacks
 }
 
 // NewEnvironmentStage builds the stage of env: Network, Data and App stacks in every region and
@@ -89,7 +91,10 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 // topics) depends on nothing; the Service and Tiers stacks it grants to follow it.
 //
 // Counting stacks, the longest chain is Network → primary Data → secondary Data → Service, or
-// Network → primary ServiceData → secondary ServiceData → Service: still four.
+// Network → primary ServiceData → secondary ServiceData → Service: still four. With
+// network.transitGateway, TransitPeering (2), TransitAccept (3) and TransitRoutes (4) peer the
+// regions; a Service stack follows its region's TransitAccept (or, in the home region,
+// TransitEndpoints: layer 3), where the global writer endpoints are read (transit.go).
 func (s *EnvironmentStage) build() error {
 	env := s.Config
 	var err error
@@ -125,6 +130,10 @@ func (s *EnvironmentStage) build() error {
 		if err := s.buildTierData(r); err != nil {
 			return err
 		}
+	}
+
+	if err := s.buildTransit(); err != nil { // after ServiceData: it reads the global writer endpoints
+		return err
 	}
 
 	if env.RunsTiers() {
@@ -212,7 +221,8 @@ func (s *EnvironmentStage) buildServiceData(region config.Region) (map[string]*S
 // buildServices adds region's Service stacks, one per service.
 func (s *EnvironmentStage) buildServices(region config.Region) (map[string]*ServiceStack, error) {
 	env := s.Config
-	rs := RegionStacks{Network: s.Networks[region.Name], Data: s.Data[region.Name], Registry: s.Registries[region.Name], App: s.Apps[region.Name]}
+	rs := RegionStacks{Network: s.Networks[region.Name], Data: s.Data[region.Name], Registry: s.Registries[region.Name], App: s.Apps[region.Name],
+		WriterHosts: s.Transit.WriterHosts[region.Name]}
 	out := map[string]*ServiceStack{}
 	var errs []error
 	for _, svc := range env.Services {

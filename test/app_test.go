@@ -174,7 +174,9 @@ var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegm
 	"tag:GetResources", "secretsmanager:GetRandomPassword",
 	"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
 	// ECS's blue/green infrastructure role reads the groups it moves traffic between.
-	"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"}, tierUnscopable...)
+	"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
+	// The transit gateway peering accepter waits for its attachment (constructs/transitgateway).
+	"ec2:DescribeTransitGatewayPeeringAttachments"}, tierUnscopable...)
 
 // managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that

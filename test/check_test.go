@@ -64,7 +64,7 @@ func (ch check) runOn(a *Assembly) (failures []string) {
 // appChecks is every app-level assertion, in the files of their topics.
 func appChecks() []check {
 	var all []check
-	for _, group := range [][]check{networkChecks, appStackChecks, dataChecks, edgeChecks, assemblyChecks, layoutChecks, governanceChecks, tierChecks} {
+	for _, group := range [][]check{networkChecks, appStackChecks, dataChecks, edgeChecks, assemblyChecks, layoutChecks, governanceChecks, tierChecks, transitChecks} {
 		all = append(all, group...)
 	}
 	return all

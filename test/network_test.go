@@ -2,6 +2,7 @@ package test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -66,6 +67,7 @@ func checkStacksFollowTheConfigs(c *C, a *Assembly) {
 				want = append(want, stackName(env, stacks.ServiceDataStackKind(s.Name), r.Name))
 			}
 		}
+		want = append(want, transitStackNames(env)...)
 	}
 	assert.ElementsMatch(c, want, a.StackNames(), "%s: stacks", a.Name)
 	for _, tpl := range a.stacksOf("Edge") {
@@ -79,6 +81,7 @@ func checkSubnetsFollowTheConfig(c *C, a *Assembly) {
 		for _, az := range region.AvailabilityZones {
 			want["Public/"+az.Name], want["App/"+az.Name], want["Data/"+az.Name] = az.PublicSubnet, az.AppSubnet, az.DataSubnet
 		}
+		maps.Copy(want, transitSubnetPlan(tpl.Env, region))
 		assert.Equal(c, want, subnetPlan(tpl), "%s: subnets", tpl.StackName)
 		_, vpcs := tpl.OfType("AWS::EC2::VPC")
 		if assert.Len(c, vpcs, 1, "%s: VPCs", tpl.StackName) {
@@ -149,7 +152,10 @@ func checkRoutes(c *C, a *Assembly) {
 			assert.NotEqual(c, "nat:", target, "%s: app subnet in %s", name, az.Name)
 			assert.Equal(c, want, target, "%s: app subnet in %s routes 0.0.0.0/0", name, az.Name)
 		}
-		assert.Len(c, routes, 3*len(region.AvailabilityZones), "%s: subnets %v", name, routes)
+		for k := range transitSubnetPlan(env, region) {
+			assert.Equal(c, "", routes[k], "%s: attachment subnet %s has a default route", name, k)
+		}
+		assert.Len(c, routes, 3*len(region.AvailabilityZones)+len(transitSubnetPlan(env, region)), "%s: subnets %v", name, routes)
 	}
 }
 
@@ -259,6 +265,7 @@ func checkDataNacl(c *C, a *Assembly) {
 				fmt.Sprintf("out %s 1024-65535", data),
 				fmt.Sprintf("out %s 443-443", app))
 		}
+		want = append(want, peerNaclEntries(env, region)...)
 		_, entries := naclParts(tpl, "AWS::EC2::NetworkAclEntry", dataNacl)
 		var got []string
 		for _, e := range entries {
@@ -360,6 +367,12 @@ func checkSecurityGroupChain(c *C, a *Assembly) {
 			callee, caller := tpl.group("Network"+naming.Pascal(call.Callee)+"ServiceSecurityGroup"), tpl.group("Network"+naming.Pascal(call.Caller)+"ServiceSecurityGroup")
 			in, out = append(in, Rule{callee, caller, "tcp", call.Port, call.Port}), append(out, Rule{caller, callee, "tcp", call.Port, call.Port})
 		}
+		var services []string
+		for _, s := range env.Services {
+			services = append(services, tpl.group("Network"+naming.Pascal(s.Name)+"ServiceSecurityGroup"))
+		}
+		peerIn, peerOut := peerRules(env, region, db, services)
+		in, out = append(in, peerIn...), append(out, peerOut...)
 		if env.RunsTiers() { // the ALB's rules to the web tier are the Tiers stack's (checkTierChain)
 			out = append(out, Rule{alb, noTraffic.Peer, noTraffic.Protocol, noTraffic.From, noTraffic.To})
 		}
@@ -394,7 +407,8 @@ func checkNoDefaultEgress(c *C, a *Assembly) {
 			for _, r := range rules {
 				r.Group = ""
 				cidr := strings.Contains(r.Peer, "/") && !strings.HasPrefix(r.Peer, "import:")
-				ok := r == noTraffic || r == Rule{Peer: "0.0.0.0/0", Protocol: "tcp", From: 443, To: 443} || (!cidr && r.Protocol == "tcp" && r.From == r.To)
+				ok := r == noTraffic || r == Rule{Peer: "0.0.0.0/0", Protocol: "tcp", From: 443, To: 443} || (!cidr && r.Protocol == "tcp" && r.From == r.To) ||
+					peerDatabaseEgress(tpl, r)
 				assert.True(c, ok, "%s: egress rule %s", name, r)
 			}
 		}
@@ -513,6 +527,7 @@ func TestFixtureProdCarriesTheSeedAddressPlan(t *testing.T) {
 			want["Public/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 1+i)
 			want["App/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 10+i)
 			want["Data/"+region+az] = fmt.Sprintf("10.%d.%d.0/24", x, 20+i)
+			want["Transit/"+region+az] = fmt.Sprintf("10.%d.30.%d/28", x, 16*i) // seed 004's transit gateway
 		}
 		assert.Equal(t, want, subnetPlan(tpl), region)
 		assert.Equal(t, fmt.Sprintf("10.%d.0.0/16", x), regionOf(a.Envs["prod"], region).CIDR)

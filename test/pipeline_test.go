@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -158,9 +159,33 @@ type pipelineStage struct {
 	Actions []action `json:"Actions"`
 }
 
+// stages are the pipeline's stages. CodePipeline holds at most 50 actions per stage, so CDK
+// Pipelines splits a larger environment stage into <Env>.1, <Env>.2, …, which run one after the
+// other; stages joins the parts back into the environment's stage, each part's run orders after
+// the previous part's, as they run.
 func (p *pipelineApp) stages(t *testing.T) []pipelineStage {
 	t.Helper()
-	return cdktest.Decode[[]pipelineStage](t, p.pipeline["Stages"])
+	var out []pipelineStage
+	for _, s := range cdktest.Decode[[]pipelineStage](t, p.pipeline["Stages"]) {
+		base, part, split := strings.Cut(s.Name, ".")
+		if _, err := strconv.Atoi(part); !split || err != nil {
+			out = append(out, s)
+			continue
+		}
+		if len(out) == 0 || out[len(out)-1].Name != base {
+			out = append(out, pipelineStage{Name: base})
+		}
+		joined := &out[len(out)-1]
+		offset := 0
+		for _, a := range joined.Actions {
+			offset = max(offset, a.RunOrder)
+		}
+		for _, a := range s.Actions {
+			a.RunOrder += offset
+			joined.Actions = append(joined.Actions, a)
+		}
+	}
+	return out
 }
 
 func (p *pipelineApp) stage(t *testing.T, name string) pipelineStage {

@@ -25,6 +25,11 @@ type Connection struct {
 	// authenticate with IAM: an Aurora secondary (no credentials of its own) and an Aurora
 	// cluster that creates its clients' users (AuroraPostgresProps.Users).
 	Secret sm.ISecret
+	// WriterHost is the Global Database's global writer endpoint, which follows the writer across
+	// regions (AuroraPostgres.GlobalWriterEndpoint); nil where the caller gives none.
+	WriterHost *string
+	// ReaderHost is the local reader endpoint of an Aurora cluster; nil where the caller gives none.
+	ReaderHost *string
 	// ResourceId is the DbClusterResourceId or DbiResourceId that rds-db:connect ARNs name.
 	ResourceId *string
 }

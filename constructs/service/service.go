@@ -228,6 +228,12 @@ func (p ServiceProps) containerVariables() (map[string]*string, map[string]ecs.S
 		env["DB_HOST"] = db.Host
 		env["DB_PORT"] = jsii.String(strconv.Itoa(db.Port))
 		env["DB_IAM_USER"] = jsii.String(p.DatabaseUser)
+		if db.WriterHost != nil {
+			env["DB_WRITER_HOST"] = db.WriterHost
+		}
+		if db.ReaderHost != nil {
+			env["DB_READER_HOST"] = db.ReaderHost
+		}
 		if db.DatabaseName != "" {
 			env["DB_NAME"] = jsii.String(db.DatabaseName)
 		}

@@ -18,7 +18,7 @@ const DefaultLogRetentionDays = 365
 // Environment variables of the service containers.
 var (
 	// DatabaseEnvNames are set by the service construct from the service's database.
-	DatabaseEnvNames = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_USER", "DB_PASSWORD"}
+	DatabaseEnvNames = []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_USER", "DB_PASSWORD", "DB_WRITER_HOST", "DB_READER_HOST"}
 	// CacheEnvNames are set by the service construct from the cache.
 	CacheEnvNames = []string{"REDIS_HOST", "REDIS_PORT", "REDIS_AUTH"}
 	// OtelEnvNames are set by the service construct when the adot sidecar runs.

@@ -1,0 +1,84 @@
+package network
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
+)
+
+var peer = Peer{Name: "eu-west-1", AppCidrs: []string{"10.2.10.0/24", "10.2.11.0/24"}, DataCidrs: []string{"10.2.20.0/24", "10.2.21.0/24"}}
+
+// peeredTemplate is tieredProps' network admitting peer.
+func peeredTemplate(t *testing.T) map[string]any {
+	t.Helper()
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Test", "us-east-1")
+	n, err := NewNetwork(stack, "Network", tieredProps())
+	require.NoError(t, err)
+	require.NoError(t, n.AdmitPeers(5432, []Peer{peer}))
+	return cdktest.Template(t, stack)
+}
+
+func TestPeersReachOnlyTheDatabasePort(t *testing.T) {
+	tpl := peeredTemplate(t)
+	got := egressByGroup(t, tpl)
+	assert.Equal(t, []string{
+		"tcp 443-443 to 0.0.0.0/0",
+		"tcp 5432-5432 to 10.2.20.0/24", "tcp 5432-5432 to 10.2.21.0/24", // the peer's databases (global writer endpoint)
+		"tcp 5432-5432 to Databases: database port from the services only",
+		"tcp 6379-6379 to Caches: cache port from the services only",
+	}, got["Service order: port 9090 from the ALB only"])
+	assert.Equal(t, []string{noTraffic}, got["Databases: database port from the services only"], "the databases call nothing")
+	assert.Equal(t, []string{noTraffic}, got["Caches: cache port from the services only"], "no cross-region cache path")
+
+	var ingress []string
+	for _, g := range cdktest.OfType(t, tpl, "AWS::EC2::SecurityGroup") {
+		p := cdktest.Props(t, g)
+		rules, _ := p["SecurityGroupIngress"].([]any)
+		for _, r := range rules {
+			rule := r.(map[string]any)
+			if rule["CidrIp"] != nil {
+				ingress = append(ingress, fmt.Sprintf("%s: %v %v-%v from %v", p["GroupDescription"], rule["IpProtocol"], rule["FromPort"], rule["ToPort"], rule["CidrIp"]))
+			}
+		}
+	}
+	assert.Subset(t, ingress, []string{
+		"Databases: database port from the services only: tcp 5432-5432 from 10.2.10.0/24",
+		"Databases: database port from the services only: tcp 5432-5432 from 10.2.11.0/24",
+	})
+	for _, r := range ingress {
+		assert.NotContains(t, r, "10.2.2", "nothing admits the peer's data subnets: %s", r)
+		assert.NotContains(t, r, "0.0.0.0/0")
+	}
+
+	assert.Equal(t, []string{
+		"100 10.9.10.0/24 5432-5432 allow", "101 10.9.11.0/24 5432-5432 allow",
+		"110 10.9.10.0/24 6379-6379 allow", "111 10.9.11.0/24 6379-6379 allow",
+		"120 10.9.20.0/24 1024-65535 allow", "121 10.9.21.0/24 1024-65535 allow",
+		"130 10.9.10.0/24 32768-65535 allow", "131 10.9.11.0/24 32768-65535 allow",
+		"140 10.2.10.0/24 5432-5432 allow", "141 10.2.11.0/24 5432-5432 allow", // the peer's services, database port only
+	}, naclEntries(t, tpl, false), "inbound")
+	assert.Equal(t, []string{
+		"100 10.9.10.0/24 1024-65535 allow", "101 10.9.11.0/24 1024-65535 allow",
+		"110 10.9.20.0/24 1024-65535 allow", "111 10.9.21.0/24 1024-65535 allow",
+		"120 10.9.10.0/24 443-443 allow", "121 10.9.11.0/24 443-443 allow",
+		"130 10.2.10.0/24 1024-65535 allow", "131 10.2.11.0/24 1024-65535 allow", // responses to the peer's services
+	}, naclEntries(t, tpl, true), "outbound")
+}
+
+func TestTooManyPeerSubnetsAreRejected(t *testing.T) {
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Test", "us-east-1")
+	n, err := NewNetwork(stack, "Network", tieredProps())
+	require.NoError(t, err)
+	many := Peer{Name: "eu-west-1"}
+	for i := range 13 {
+		many.AppCidrs = append(many.AppCidrs, fmt.Sprintf("10.2.%d.0/24", 100+i))
+	}
+	err = n.AdmitPeers(5432, []Peer{many, {Name: "x", DataCidrs: []string{"10.3.0.0/33"}}})
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "the data NACL would hold 21 inbound rules (2 zones here, 13 peer app subnets); a NACL holds 20")
+	assert.ErrorContains(t, err, `Peers[1] (x): "10.3.0.0/33" is not an IPv4 subnet CIDR`)
+}
