@@ -190,6 +190,9 @@ func (r *Releases) project(scope constructs.Construct, id, script string, privil
 func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 	props = props.withDefaults()
 	err := props.validate()
+	if err == nil {
+		err = props.checkVariableSizes()
+	}
 	if r.Pipelines[props.Service] != nil {
 		err = errors.Join(err, fmt.Errorf("Service %q has a pipeline already", props.Service))
 	}
@@ -199,10 +202,7 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 	scope := constructs.NewConstruct(r.Construct, jsii.String(naming.Pascal(props.Service)))
 	rp := &ReleasePipeline{}
 
-	homes := make([]string, len(props.Environments)) // account,region,repository of each environment's home
-	for i, e := range props.Environments {
-		homes[i] = strings.Join([]string{e.Account, e.Targets[0].Region, e.Repository}, ",")
-	}
+	homes := props.homes()
 	// The targets are the project's own variables, which have no CodePipeline size limit.
 	rp.Build = r.project(scope, "Build", buildScript, true, 120, map[string]string{"TARGETS": words(homes)},
 		append(slices.Clone(props.TestCommands), props.ScanCommands...)...)
@@ -229,14 +229,10 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 			Branch: jsii.String(props.Branch), Output: source, TriggerOnPush: jsii.Bool(true),
 		}),
 	}})
-	var errs []error
 	codeBuild := func(name string, project codebuild.IProject, order int, vars map[string]string) codepipeline.IAction {
 		env := map[string]*codebuild.BuildEnvironmentVariable{}
 		for k, v := range vars {
 			env[k] = &codebuild.BuildEnvironmentVariable{Value: jsii.String(v)}
-		}
-		if n := variablesSize(vars); n > maxActionVariables {
-			errs = append(errs, fmt.Errorf("action %s: its variables take %d characters, over CodePipeline's %d (fewer regions per environment)", name, n, maxActionVariables))
 		}
 		a := &actions.CodeBuildActionProps{ActionName: jsii.String(name), Project: project, Input: source,
 			RunOrder: jsii.Number(float64(order)), EnvironmentVariables: &env}
@@ -249,18 +245,13 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 		codeBuild("Build", rp.Build, 1, map[string]string{"COMMIT_ID": CommitVariable}),
 	}})
 	pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String("ScanGate"), Actions: &[]codepipeline.IAction{
-		codeBuild("Scan", r.Scan, 1, map[string]string{"IMAGE_DIGEST": DigestVariable, "TARGETS": words(homes), "FAIL_SEVERITIES": words(FailSeverities(props.FailOn))}),
+		codeBuild("Scan", r.Scan, 1, props.scanVariables()),
 	}})
 	for i, e := range props.Environments {
-		regions, stacks := make([]string, len(e.Targets)), make([]string, len(e.Targets))
-		for j, t := range e.Targets {
-			regions[j], stacks[j] = t.Region, t.Region+"="+t.StackName
-		}
+		regions := e.regions()
 		order := 1
 		next := func() int { order++; return order - 1 }
-		acts := []codepipeline.IAction{codeBuild("Replicated", r.Replication, next(), map[string]string{
-			"IMAGE_DIGEST": DigestVariable, "ACCOUNT": e.Account, "REPOSITORY": e.Repository, "REGIONS": words(regions),
-		})}
+		acts := []codepipeline.IAction{codeBuild("Replicated", r.Replication, next(), e.replicationVariables())}
 		if e.Approve {
 			acts = append(acts, actions.NewManualApprovalAction(&actions.ManualApprovalActionProps{
 				ActionName: jsii.String("Approve"), RunOrder: jsii.Number(float64(next())), NotificationTopic: r.Topic,
@@ -268,20 +259,16 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 					props.Service, DigestVariable, CommitVariable, e.Name, e.Name)),
 			}))
 		}
-		acts = append(acts, codeBuild("Deploy", r.Deploy, next(), map[string]string{
-			"IMAGE_DIGEST": DigestVariable, "ACCOUNT": e.Account, "REPOSITORY": e.Repository,
-			"PARAMETER": e.ImageParameter, "STACKS": words(stacks),
-		}))
+		acts = append(acts, codeBuild("Deploy", r.Deploy, next(), e.deployVariables()))
 		if rp.IntegrationTest != nil && i < len(props.Environments)-1 {
 			acts = append(acts, codeBuild("IntegrationTest", rp.IntegrationTest, next(), map[string]string{
 				"ENTRY_URL": e.EntryURL, "IMAGE_DIGEST": DigestVariable,
 			}))
 		}
 		pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String(naming.Pascal(e.Name)), Actions: &acts})
-		r.grantTargets(e.Account, regions, rp.Build, r.Scan, r.Replication, r.Deploy)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("release pipeline %s:\n%w", props.Service, err)
+		// Build and scan gate work in the home region only; the waits and deploys in every region.
+		r.grantTargets(e.Account, regions[:1], rp.Build, r.Scan)
+		r.grantTargets(e.Account, regions, r.Replication, r.Deploy)
 	}
 	pipeline.NotifyOn(jsii.String("Failures"), r.Topic, &codepipeline.PipelineNotifyOnOptions{
 		Events: &[]codepipeline.PipelineNotificationEvents{
@@ -324,6 +311,56 @@ func DeployRoleArn(qualifier, account, region string) string {
 func FailSeverities(failOn string) []string {
 	i := slices.Index(limits.ScanSeverities, failOn)
 	return slices.Clone(limits.ScanSeverities[:i+1])
+}
+
+// homes are the account,region,repository of each environment's home region.
+func (p PipelineProps) homes() []string {
+	homes := make([]string, len(p.Environments))
+	for i, e := range p.Environments {
+		homes[i] = strings.Join([]string{e.Account, e.Targets[0].Region, e.Repository}, ",")
+	}
+	return homes
+}
+
+func (p PipelineProps) scanVariables() map[string]string {
+	return map[string]string{"IMAGE_DIGEST": DigestVariable, "TARGETS": words(p.homes()), "FAIL_SEVERITIES": words(FailSeverities(p.FailOn))}
+}
+
+func (e Environment) regions() []string {
+	out := make([]string, len(e.Targets))
+	for i, t := range e.Targets {
+		out[i] = t.Region
+	}
+	return out
+}
+
+func (e Environment) replicationVariables() map[string]string {
+	return map[string]string{"IMAGE_DIGEST": DigestVariable, "ACCOUNT": e.Account, "REPOSITORY": e.Repository, "REGIONS": words(e.regions())}
+}
+
+func (e Environment) deployVariables() map[string]string {
+	stacks := make([]string, len(e.Targets))
+	for i, t := range e.Targets {
+		stacks[i] = t.Region + "=" + t.StackName
+	}
+	return map[string]string{"IMAGE_DIGEST": DigestVariable, "ACCOUNT": e.Account, "REPOSITORY": e.Repository,
+		"PARAMETER": e.ImageParameter, "STACKS": words(stacks)}
+}
+
+// checkVariableSizes reports every action whose variables would not fit CodePipeline's limit.
+func (p PipelineProps) checkVariableSizes() error {
+	var errs []error
+	check := func(name string, vars map[string]string) {
+		if n := variablesSize(vars); n > maxActionVariables {
+			errs = append(errs, fmt.Errorf("action %s: its variables take %d characters, over CodePipeline's %d (fewer regions per environment)", name, n, maxActionVariables))
+		}
+	}
+	check("Scan", p.scanVariables())
+	for _, e := range p.Environments {
+		check(naming.Pascal(e.Name)+"/Replicated", e.replicationVariables())
+		check(naming.Pascal(e.Name)+"/Deploy", e.deployVariables())
+	}
+	return errors.Join(errs...)
 }
 
 // variablesSize is the length of vars as the CodeBuild action's EnvironmentVariables JSON.

@@ -2,6 +2,7 @@ package releasepipeline
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,24 +251,52 @@ func TestEveryDeployReleasesTheBuildsDigest(t *testing.T) {
 func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
 	b := get(t)
 	tpl := cdktest.Template(t, b.stack)
-	want := []any{
-		"arn:aws:iam::" + staging + ":role/cdk-hnb659fds-deploy-role-" + staging + "-us-east-1",
-		"arn:aws:iam::" + prod + ":role/cdk-hnb659fds-deploy-role-" + prod + "-us-east-1",
-		"arn:aws:iam::" + prod + ":role/cdk-hnb659fds-deploy-role-" + prod + "-eu-west-1",
+	role := func(account, region string) any {
+		return "arn:aws:iam::" + account + ":role/cdk-hnb659fds-deploy-role-" + account + "-" + region
 	}
-	assumes := 0
-	for id, p := range cdktest.OfType(t, tpl, "AWS::IAM::ManagedPolicy") {
-		for _, s := range cdktest.Path[[]any](t, cdktest.Props(t, p), "PolicyDocument", "Statement") {
+	homes := []any{role(staging, "us-east-1"), role(prod, "us-east-1")}
+	every := append(slices.Clone(homes), role(prod, "eu-west-1"))
+	want := map[string][]any{
+		"ReleasesProductBuildRole": homes, "ReleasesUserBuildRole": homes, "ReleasesScanGateRole": homes,
+		"ReleasesReplicationWaitRole": every, "ReleasesDeployRole": every,
+	}
+	got := map[string][]any{}
+	for _, p := range cdktest.OfType(t, tpl, "AWS::IAM::ManagedPolicy") {
+		props := cdktest.Props(t, p)
+		for _, s := range cdktest.Path[[]any](t, props, "PolicyDocument", "Statement") {
 			st := s.(map[string]any)
 			if st["Action"] != "sts:AssumeRole" {
 				continue
 			}
-			assumes++
-			assert.ElementsMatch(t, want, st["Resource"], "%s assumes exactly the environments' deploy roles", id)
+			ref := cdktest.Path[string](t, props, "Roles", "0", "Ref")
+			name := ref[:strings.LastIndex(ref, "Role")+len("Role")]
+			got[name] = append(got[name], st["Resource"].([]any)...)
 		}
 	}
-	assert.Equal(t, 5, assumes, "the two builds and the shared scan, replication and deploy projects")
+	require.Len(t, got, len(want), "only the build, scan, replication and deploy roles assume anything: %v", got)
+	for name, arns := range want {
+		assert.ElementsMatch(t, arns, got[name], "%s assumes exactly these deploy roles", name)
+	}
 	assert.Empty(t, cdktest.OfType(t, tpl, "AWS::IAM::Policy"), "grants live in managed policies")
+}
+
+func TestActionVariablesFitCodePipeline(t *testing.T) {
+	app := cdktest.NewApp(t)
+	stack := awscdk.NewStack(app, jsii.String("Big"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(tooling), Region: jsii.String("us-east-1")},
+	})
+	r, err := NewReleases(stack, "Releases", ReleasesProps{NotificationEmails: []string{"team@example.com"}})
+	require.NoError(t, err)
+	p := validProps()
+	for _, region := range []string{"us-west-2", "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1", "ca-central-1"} {
+		p.Environments[1].Targets = append(p.Environments[1].Targets, Target{Region: region, StackName: "Prod-Service-product-with-a-long-name-" + region + "-" + strings.Repeat("x", 40)})
+	}
+	_, err = r.AddPipeline(p)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "action Prod/Deploy: its variables take")
+	assert.Contains(t, err.Error(), "over CodePipeline's 1000")
+	_, err = r.AddPipeline(validProps())
+	assert.NoError(t, err, "a failed pipeline leaves nothing behind that blocks the service")
 }
 
 func TestEncryption(t *testing.T) {
