@@ -31,10 +31,15 @@ type Release struct {
 	IntegrationTest []string `yaml:"integrationTest"`
 }
 
-// ReleaseSource is a service repository; the connection is the delivery file's.
+// ReleaseSource is where a release starts: a service repository (the connection is the
+// delivery file's), or an image pushed to the tooling account.
 type ReleaseSource struct {
-	// Repository (yaml "repository") is owner/name.
-	Repository string `yaml:"repository" jsonschema:"required"`
+	// Type (yaml "type", default repository) is repository (build the repository on every commit)
+	// or ecr-push (release every image pushed with the tag "release" to the tooling account's ECR
+	// repository release/<service>, which the Release stack creates).
+	Type string `yaml:"type"`
+	// Repository (yaml "repository", type repository only) is owner/name.
+	Repository string `yaml:"repository"`
 	// Branch (yaml "branch", default main) is the branch whose every commit is released.
 	Branch string `yaml:"branch"`
 }
@@ -56,7 +61,10 @@ func releasePath(service string) string { return fmt.Sprintf("releases[%q]", ser
 func releaseDefaults(d *Delivery, dec *decoder) {
 	for name, r := range d.Releases {
 		path := releasePath(name)
-		if !dec.has(path + ".source.branch") {
+		if !dec.has(path + ".source.type") {
+			r.Source.Type = limits.SourceRepository
+		}
+		if !dec.has(path+".source.branch") && r.Source.Type == limits.SourceRepository {
 			r.Source.Branch = limits.DefaultBranch
 		}
 		if !dec.has(path + ".failOn") {
@@ -83,12 +91,24 @@ func validateReleases(d *Delivery, dec *decoder) {
 			bad(path, "%q is not a service name (allowed: %s)", name, limits.ServiceNameRule)
 		}
 		switch {
+		case !slices.Contains(limits.SourceTypes, r.Source.Type):
+			bad(path+".source.type", "%q is not a source type (allowed: %s)", r.Source.Type, strings.Join(limits.SourceTypes, ", "))
+		case r.Source.Type == limits.SourceEcrPush:
+			// The image arrives built: no repository to read, no commands to run on it.
+			for _, k := range []struct {
+				key   string
+				given bool
+			}{{"source.repository", r.Source.Repository != ""}, {"source.branch", r.Source.Branch != ""}, {"test", len(r.Test) > 0}, {"securityScan", len(r.SecurityScan) > 0}} {
+				if k.given {
+					bad(path+"."+k.key, "not allowed with source.type %s (the image arrives built; allowed with source.type %s)", limits.SourceEcrPush, limits.SourceRepository)
+				}
+			}
 		case r.Source.Repository == "" && !dec.bad[path+".source.repository"]:
 			bad(path+".source.repository", "missing (%s)", limits.RepositoryRule)
 		case r.Source.Repository != "" && !limits.RepositoryRE.MatchString(r.Source.Repository):
 			bad(path+".source.repository", "%q is not a repository (allowed: %s)", r.Source.Repository, limits.RepositoryRule)
 		}
-		if !limits.ValidBranch(r.Source.Branch) {
+		if r.Source.Type == limits.SourceRepository && !limits.ValidBranch(r.Source.Branch) {
 			bad(path+".source.branch", "%q is not a branch name (allowed: %s)", r.Source.Branch, limits.BranchRule)
 		}
 		if !slices.Contains(limits.ScanSeverities, r.FailOn) {

@@ -22,10 +22,20 @@ func TestShippedReleaseLoads(t *testing.T) {
 	assert.Len(t, r.IntegrationTest, 1)
 }
 
+func TestEcrPushRelease(t *testing.T) {
+	d, err := LoadDelivery(deliveryDir(t, "      repository: example-org/product\n      branch: main\n", "      type: ecr-push\n",
+		"    test:\n      - go test ./...\n", "", "    securityScan:\n      - go vet ./...\n", ""))
+	require.NoError(t, err)
+	r := d.Releases["product"]
+	assert.Equal(t, "ecr-push", r.Source.Type)
+	assert.Empty(t, r.Source.Branch, "no branch for a pushed image")
+}
+
 func TestReleaseDefaults(t *testing.T) {
 	d, err := LoadDelivery(deliveryDir(t, "      branch: main\n", "", "    failOn: HIGH\n", ""))
 	require.NoError(t, err)
 	assert.Equal(t, "main", d.Releases["product"].Source.Branch)
+	assert.Equal(t, "repository", d.Releases["product"].Source.Type)
 	assert.Equal(t, "HIGH", d.Releases["product"].FailOn)
 }
 
@@ -44,6 +54,9 @@ func TestBadReleaseConfig(t *testing.T) {
 		{"branch", []string{"      branch: main\n", "      branch: a..b\n"}, `:36: releases["product"].source.branch: "a..b" is not a branch name`},
 		{"service name", []string{"  product:\n", "  Product_1:\n"}, `releases["Product_1"]: "Product_1" is not a service name`},
 		{"empty command", []string{"      - go vet ./...\n", "      - \"\"\n"}, `:40: releases["product"].securityScan[0]: is empty (allowed: a shell command)`},
+		{"source type", []string{"      repository: example-org/product\n", "      type: git\n      repository: example-org/product\n"}, `releases["product"].source.type: "git" is not a source type (allowed: repository, ecr-push)`},
+		{"ecr-push with a repository", []string{"      repository: example-org/product\n      branch: main\n", "      type: ecr-push\n      repository: example-org/product\n", "    test:\n      - go test ./...\n", "", "    securityScan:\n      - go vet ./...\n", ""}, `:36: releases["product"].source.repository: not allowed with source.type ecr-push (the image arrives built; allowed with source.type repository)`},
+		{"ecr-push with tests", []string{"      repository: example-org/product\n      branch: main\n", "      type: ecr-push\n", "    securityScan:\n      - go vet ./...\n", ""}, `releases["product"].test: not allowed with source.type ecr-push`},
 		{"commands not a list", []string{"    test:\n      - go test ./...\n", "    test: go test ./...\n"}, `releases["product"].test: must be a sequence`},
 	}
 	for _, c := range cases {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/releasepipeline"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // ReleaseStackName is the stack of the services' release pipelines (docs/release.md), beside the
@@ -50,9 +51,13 @@ func NewReleaseStack(app constructs.Construct, delivery *config.Delivery, stages
 	for _, name := range delivery.ReleasedServices() {
 		rel := delivery.Releases[name]
 		props := releasepipeline.PipelineProps{
-			Service: name, ConnectionArn: delivery.Source.ConnectionArn,
-			Repository: rel.Source.Repository, Branch: rel.Source.Branch,
+			Service: name, Repository: rel.Source.Repository, Branch: rel.Source.Branch,
 			TestCommands: rel.Test, ScanCommands: rel.SecurityScan, FailOn: rel.FailOn, IntegrationCommands: rel.IntegrationTest,
+		}
+		if rel.Source.Type == limits.SourceEcrPush {
+			props.EcrPush = true
+		} else {
+			props.ConnectionArn = delivery.Source.ConnectionArn
 		}
 		for _, s := range stages {
 			props.Environments = append(props.Environments, releaseEnvironment(delivery, s, name))

@@ -14,7 +14,9 @@ import (
 const (
 	notReplicated = "The bucket holds only the release pipelines' run artifacts (or their access logs), which any run " +
 		"recreates from the service repositories; replicating them to another region would protect nothing those do not hold."
-	sseS3Only  = "S3 server access log delivery supports only SSE-S3 (AES256) on the destination bucket, not SSE-KMS."
+	sseS3Only     = "S3 server access log delivery supports only SSE-S3 (AES256) on the destination bucket, not SSE-KMS."
+	registryLogin = "ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource \"*\"); it only issues " +
+		"the registry login token with which the build pulls the pushed image, and the pull stays limited to the service's release repository."
 	privileged = "The service's image is built with docker, whose daemon CodeBuild runs only in privileged mode. Only the " +
 		"build project of a service is privileged; it runs that service's own repository's commands and reaches the " +
 		"environments only through their CDK deploy roles."

@@ -50,13 +50,19 @@ type PipelineProps struct {
 	// PipelineName is the CodePipeline pipeline's name.
 	// Default: "release-<Service>".
 	PipelineName string
+	// EcrPush releases images pushed, tagged limits.ReleaseTag, to the tooling account's ECR
+	// repository release/<Service> (created with the pipeline) instead of building Repository; the
+	// image's digest, as "sha256-<hex>", is then its tag in the environments' repositories.
+	// Default: false.
+	EcrPush bool
 	// ConnectionArn is the CodeConnections connection the source reads the repository through.
-	// Required.
+	// Required unless EcrPush (then not allowed).
 	ConnectionArn string
-	// Repository is the service's repository as owner/name. Required.
+	// Repository is the service's repository as owner/name. Required unless EcrPush (then not
+	// allowed).
 	Repository string
 	// Branch is the branch whose every commit is released.
-	// Default: "main".
+	// Default: "main" (none with EcrPush).
 	Branch string
 	// TestCommands run in the build before the image is built.
 	// Default: none.
@@ -154,7 +160,7 @@ func (p PipelineProps) withDefaults() PipelineProps {
 	if p.PipelineName == "" {
 		p.PipelineName = "release-" + p.Service
 	}
-	if p.Branch == "" {
+	if p.Branch == "" && !p.EcrPush {
 		p.Branch = limits.DefaultBranch
 	}
 	if p.FailOn == "" {
@@ -172,14 +178,21 @@ func (p PipelineProps) validate() error {
 	if !pipelineName.MatchString(p.PipelineName) {
 		add("PipelineName %q must be 1-100 of A-Z a-z 0-9 . @ _ -", p.PipelineName)
 	}
-	if !limits.ConnectionArnRE.MatchString(p.ConnectionArn) {
-		add("ConnectionArn %q is not a connection ARN (allowed: %s)", p.ConnectionArn, limits.ConnectionArnRule)
-	}
-	if !limits.RepositoryRE.MatchString(p.Repository) {
-		add("Repository %q is not owner/name", p.Repository)
-	}
-	if !limits.ValidBranch(p.Branch) {
-		add("Branch %q is not a branch name (allowed: %s)", p.Branch, limits.BranchRule)
+	switch {
+	case p.EcrPush:
+		if p.ConnectionArn != "" || p.Repository != "" || p.Branch != "" || len(p.TestCommands)+len(p.ScanCommands) > 0 {
+			add("EcrPush releases a pushed image: ConnectionArn, Repository, Branch, TestCommands and ScanCommands must be empty")
+		}
+	default:
+		if !limits.ConnectionArnRE.MatchString(p.ConnectionArn) {
+			add("ConnectionArn %q is not a connection ARN (allowed: %s)", p.ConnectionArn, limits.ConnectionArnRule)
+		}
+		if !limits.RepositoryRE.MatchString(p.Repository) {
+			add("Repository %q is not owner/name", p.Repository)
+		}
+		if !limits.ValidBranch(p.Branch) {
+			add("Branch %q is not a branch name (allowed: %s)", p.Branch, limits.BranchRule)
+		}
 	}
 	if !slices.Contains(limits.ScanSeverities, p.FailOn) {
 		add("FailOn %q is not a scan severity (allowed: %s)", p.FailOn, strings.Join(limits.ScanSeverities, ", "))

@@ -11,6 +11,7 @@ import (
 	codebuild "github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	codepipeline "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	actions "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -19,6 +20,7 @@ import (
 	subs "github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
@@ -68,6 +70,29 @@ type ReleasePipeline struct {
 	Build codebuild.PipelineProject
 	// IntegrationTest runs the integration commands; nil without any.
 	IntegrationTest codebuild.PipelineProject
+	// Inbox is the tooling account's repository release/<service> an EcrPush pipeline releases
+	// from; nil otherwise.
+	Inbox ecr.Repository
+}
+
+// inbox is the repository teams push service's images to: scanned on push, encrypted with the
+// key, immutable but for the release tag, which each push moves to the newest image.
+func (r *Releases) inbox(scope constructs.Construct, service string) ecr.Repository {
+	return ecr.NewRepository(scope, jsii.String("Inbox"), &ecr.RepositoryProps{
+		RepositoryName:     jsii.String("release/" + service),
+		ImageScanOnPush:    jsii.Bool(true),
+		ImageTagMutability: ecr.TagMutability_IMMUTABLE_WITH_EXCLUSION,
+		ImageTagMutabilityExclusionFilters: &[]ecr.ImageTagMutabilityExclusionFilter{
+			ecr.ImageTagMutabilityExclusionFilter_Wildcard(jsii.String(limits.ReleaseTag)),
+		},
+		Encryption:    ecr.RepositoryEncryption_KMS(),
+		EncryptionKey: r.Key,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*ecr.LifecycleRule{{
+			Description: jsii.String("Expire untagged images 30 days after push (the released copies live in the environments)"),
+			TagStatus:   ecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(30)),
+		}},
+	})
 }
 
 // NewReleases creates the shared resources, or returns every problem with props.
@@ -204,7 +229,11 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 
 	homes := props.homes()
 	// The targets are the project's own variables, which have no CodePipeline size limit.
-	rp.Build = r.project(scope, "Build", buildScript, true, 120, map[string]string{"TARGETS": words(homes)},
+	image := buildImage
+	if props.EcrPush {
+		image = pullImage
+	}
+	rp.Build = r.project(scope, "Build", prelude+image+buildScript, true, 120, map[string]string{"TARGETS": words(homes)},
 		append(slices.Clone(props.TestCommands), props.ScanCommands...)...)
 	if len(props.IntegrationCommands) > 0 {
 		rp.IntegrationTest = r.project(scope, "IntegrationTest", strings.Join(props.IntegrationCommands, "\n"), false, 60, nil)
@@ -221,14 +250,25 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 	})
 	rp.Pipeline = pipeline
 	source := codepipeline.NewArtifact(jsii.String("Source"), nil)
-	owner, repo, _ := strings.Cut(props.Repository, "/")
-	pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String("Source"), Actions: &[]codepipeline.IAction{
-		actions.NewCodeStarConnectionsSourceAction(&actions.CodeStarConnectionsSourceActionProps{
+	buildVariables := map[string]string{"COMMIT_ID": CommitVariable}
+	var sourceAction codepipeline.IAction
+	if props.EcrPush {
+		rp.Inbox = r.inbox(scope, props.Service)
+		rp.Inbox.GrantPull(rp.Build)
+		sourceAction = actions.NewEcrSourceAction(&actions.EcrSourceActionProps{
+			ActionName: jsii.String("Source"), VariablesNamespace: jsii.String("Source"),
+			Repository: rp.Inbox, ImageTag: jsii.String(limits.ReleaseTag), Output: source,
+		})
+		buildVariables = map[string]string{"SOURCE_DIGEST": "#{Source.ImageDigest}", "SOURCE_REPOSITORY": *rp.Inbox.RepositoryUri()}
+	} else {
+		owner, repo, _ := strings.Cut(props.Repository, "/")
+		sourceAction = actions.NewCodeStarConnectionsSourceAction(&actions.CodeStarConnectionsSourceActionProps{
 			ActionName: jsii.String("Source"), VariablesNamespace: jsii.String("Source"),
 			ConnectionArn: jsii.String(props.ConnectionArn), Owner: jsii.String(owner), Repo: jsii.String(repo),
 			Branch: jsii.String(props.Branch), Output: source, TriggerOnPush: jsii.Bool(true),
-		}),
-	}})
+		})
+	}
+	pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String("Source"), Actions: &[]codepipeline.IAction{sourceAction}})
 	codeBuild := func(name string, project codebuild.IProject, order int, vars map[string]string) codepipeline.IAction {
 		env := map[string]*codebuild.BuildEnvironmentVariable{}
 		for k, v := range vars {
@@ -242,7 +282,7 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 		return actions.NewCodeBuildAction(a)
 	}
 	pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String("Build"), Actions: &[]codepipeline.IAction{
-		codeBuild("Build", rp.Build, 1, map[string]string{"COMMIT_ID": CommitVariable}),
+		codeBuild("Build", rp.Build, 1, buildVariables),
 	}})
 	pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String("ScanGate"), Actions: &[]codepipeline.IAction{
 		codeBuild("Scan", r.Scan, 1, props.scanVariables()),
@@ -284,6 +324,11 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 	}
 	acceptByDesign(scope)
 	suppress(rp.Build.Node().DefaultChild(), privileged, "AwsSolutions-CB3")
+	if rp.Inbox != nil {
+		cdknag.NagSuppressions_AddResourceSuppressions(rp.Build.Role(), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-IAM5"), AppliesTo: &[]any{jsii.String("Resource::*")}, Reason: jsii.String(registryLogin),
+		}}, jsii.Bool(true))
+	}
 	r.Pipelines[props.Service] = rp
 	return rp, nil
 }

@@ -42,6 +42,7 @@ func TestPropsRejectBadInput(t *testing.T) {
 	validate := func(p PipelineProps) error { return p.validate() }
 	cdktest.Rejects(t, valid, validate, []cdktest.Invalid[PipelineProps]{
 		{Name: "service", Mutate: func(p *PipelineProps) { p.Service = "Product" }, Want: `Service "Product" is not a service name`},
+		{Name: "ecr push with a repository", Mutate: func(p *PipelineProps) { p.EcrPush = true }, Want: "EcrPush releases a pushed image: ConnectionArn, Repository, Branch, TestCommands and ScanCommands must be empty"},
 		{Name: "connection", Mutate: func(p *PipelineProps) { p.ConnectionArn = "arn:aws:s3:::x" }, Want: `ConnectionArn "arn:aws:s3:::x" is not a connection ARN`},
 		{Name: "repository", Mutate: func(p *PipelineProps) { p.Repository = "product" }, Want: `Repository "product" is not owner/name`},
 		{Name: "branch", Mutate: func(p *PipelineProps) { p.Branch = "a..b" }, Want: `Branch "a..b" is not a branch name`},
@@ -112,6 +113,15 @@ func get(t *testing.T) *built {
 		if _, err := r.AddPipeline(user); err != nil {
 			return nil, err
 		}
+		order := validProps()
+		order.Service, order.EcrPush, order.ConnectionArn, order.Repository = "order", true, "", ""
+		order.TestCommands, order.ScanCommands = nil, nil
+		for i := range order.Environments {
+			order.Environments[i].Repository = strings.Replace(order.Environments[i].Repository, "product", "order", 1)
+		}
+		if _, err := r.AddPipeline(order); err != nil {
+			return nil, err
+		}
 		return &built{releases: r, stack: stack, dir: dir}, nil
 	})
 }
@@ -160,11 +170,27 @@ func names(acts []action) []string {
 func variables(t *testing.T, a action) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	raw, _ := a.Config["EnvironmentVariables"].(string)
-	for _, v := range cdktest.Decode[[]struct{ Name, Value string }](t, jsonAny(t, raw)) {
+	for _, v := range cdktest.Decode[[]struct{ Name, Value string }](t, jsonAny(t, literal(a.Config["EnvironmentVariables"]))) {
 		out[v.Name] = v.Value
 	}
 	return out
+}
+
+// literal is v's text with every token of an Fn::Join replaced by TOKEN.
+func literal(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	join, _ := v.(map[string]any)["Fn::Join"].([]any)
+	var b strings.Builder
+	for _, part := range join[1].([]any) {
+		if s, ok := part.(string); ok {
+			b.WriteString(s)
+		} else {
+			b.WriteString("TOKEN")
+		}
+	}
+	return b.String()
 }
 
 func jsonAny(t *testing.T, s string) any {
@@ -219,6 +245,34 @@ func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
 	assert.Contains(t, cdktest.Path[string](t, build, "Cache", "Modes", "0"), "LOCAL_DOCKER_LAYER_CACHE")
 }
 
+func TestEcrPushReleasesThePushedDigest(t *testing.T) {
+	b := get(t)
+	tpl := cdktest.Template(t, b.stack)
+	order, acts := stages(t, tpl, "release-order")
+	assert.Equal(t, []string{"Source", "Build", "ScanGate", "Staging", "Prod"}, order)
+	src := acts["Source"][0]
+	assert.Equal(t, "ECR", src.ActionTypeID.Provider)
+	assert.Equal(t, "release", src.Config["ImageTag"])
+	build := variables(t, acts["Build"][0])
+	assert.Equal(t, "#{Source.ImageDigest}", build["SOURCE_DIGEST"], "the pushed image, by digest")
+	assert.Equal(t, "TOKEN.dkr.ecr.TOKEN.TOKEN/TOKEN", build["SOURCE_REPOSITORY"], "the release repository's URI")
+	var inbox map[string]any
+	for _, r := range cdktest.OfType(t, tpl, "AWS::ECR::Repository") {
+		if p := cdktest.Props(t, r); p["RepositoryName"] == "release/order" {
+			inbox = p
+		}
+	}
+	require.NotNil(t, inbox, "the tooling account's release/order repository")
+	assert.Equal(t, "IMMUTABLE_WITH_EXCLUSION", inbox["ImageTagMutability"])
+	assert.Equal(t, []any{map[string]any{"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": "release"}},
+		inbox["ImageTagMutabilityExclusionFilters"], "only the release tag moves")
+	assert.Equal(t, "KMS", cdktest.Path[string](t, inbox, "EncryptionConfiguration", "EncryptionType"))
+	project := cdktest.Props(t, tpl["Resources"].(map[string]any)[*b.stack.GetLogicalId(b.releases.Pipelines["order"].Build.Node().DefaultChild().(awscdk.CfnElement))].(map[string]any))
+	spec := cdktest.Path[string](t, project, "Source", "BuildSpec")
+	assert.Contains(t, spec, `docker pull \"$SOURCE_REPOSITORY@$SOURCE_DIGEST\"`)
+	assert.NotContains(t, spec, "docker build", "nothing to build")
+}
+
 func TestScanGateAndReplicationWait(t *testing.T) {
 	b := get(t)
 	tpl := cdktest.Template(t, b.stack)
@@ -257,7 +311,7 @@ func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
 	homes := []any{role(staging, "us-east-1"), role(prod, "us-east-1")}
 	every := append(slices.Clone(homes), role(prod, "eu-west-1"))
 	want := map[string][]any{
-		"ReleasesProductBuildRole": homes, "ReleasesUserBuildRole": homes, "ReleasesScanGateRole": homes,
+		"ReleasesProductBuildRole": homes, "ReleasesUserBuildRole": homes, "ReleasesOrderBuildRole": homes, "ReleasesScanGateRole": homes,
 		"ReleasesReplicationWaitRole": every, "ReleasesDeployRole": every,
 	}
 	got := map[string][]any{}

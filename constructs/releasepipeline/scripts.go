@@ -15,10 +15,24 @@ target() {
 }
 `
 
+// buildImage makes the image release:$COMMIT_ID from the repository's Dockerfile.
+const buildImage = `make_image() { docker build --tag "release:$COMMIT_ID" --label "org.opencontainers.image.revision=$COMMIT_ID" .; }
+`
+
+// pullImage makes the image release:$COMMIT_ID from the pushed image SOURCE_REPOSITORY@SOURCE_DIGEST
+// (tooling account, the project's own role); its tag is the pushed digest.
+const pullImage = `COMMIT_ID="sha256-${SOURCE_DIGEST#sha256:}"
+make_image() {
+  aws ecr get-login-password | docker login --username AWS --password-stdin "${SOURCE_REPOSITORY%%/*}"
+  docker pull "$SOURCE_REPOSITORY@$SOURCE_DIGEST"
+  docker tag "$SOURCE_REPOSITORY@$SOURCE_DIGEST" "release:$COMMIT_ID"
+}
+`
+
 // buildScript builds the image once and pushes it, tagged COMMIT_ID, to the home repository of
 // every environment (TARGETS: account,region,repository ...). The pushes must yield one digest,
 // which it exports as IMAGE_DIGEST. A run of a commit already released reuses its image.
-const buildScript = prelude + `found=""; missing=0; count=0
+const buildScript = `found=""; missing=0; count=0
 for t in $TARGETS; do
   IFS=, read -r account region repo <<<"$t"; target "$account" "$region"; count=$((count + 1))
   d=$(aws ecr describe-images --repository-name "$repo" --image-ids imageTag="$COMMIT_ID" --query 'imageDetails[0].imageDigest' --output text 2>/dev/null) || d=""
@@ -31,7 +45,7 @@ elif [ "$missing" -ne "$count" ]; then
   echo "tag $COMMIT_ID exists in only some repositories (digests:$found): delete it there or release another commit"; exit 1
 else
   unset AWS_PROFILE
-  docker build --tag "release:$COMMIT_ID" --label "org.opencontainers.image.revision=$COMMIT_ID" .
+  make_image
   digests=""
   for t in $TARGETS; do
     IFS=, read -r account region repo <<<"$t"; target "$account" "$region"
@@ -48,6 +62,7 @@ else
 fi
 case "$IMAGE_DIGEST" in sha256:*) ;; *) echo "no image digest: $IMAGE_DIGEST"; exit 1 ;; esac
 IMAGE_TAG="$COMMIT_ID"
+export IMAGE_DIGEST IMAGE_TAG # exported-variables reads them from the environment
 echo "released image: $IMAGE_DIGEST (tag $IMAGE_TAG)"`
 
 // scanScript waits for ECR's scan of IMAGE_DIGEST in every environment's home repository

@@ -10,6 +10,17 @@ var (
 	ImageDigestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 )
 
+// Release sources: a service repository through the delivery connection, or images pushed to the
+// tooling account's release/<service> ECR repository with the tag ReleaseTag.
+const (
+	SourceRepository = "repository"
+	SourceEcrPush    = "ecr-push"
+	ReleaseTag       = "release"
+)
+
+// SourceTypes are the allowed release source types.
+var SourceTypes = []string{SourceRepository, SourceEcrPush}
+
 const (
 	// DefaultScanFailOn is the severity at and above which a release's scan gate fails by default.
 	DefaultScanFailOn = "HIGH"
