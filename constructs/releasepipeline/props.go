@@ -184,14 +184,8 @@ func (p PipelineProps) validate() error {
 			add("EcrPush releases a pushed image: ConnectionArn, Repository, Branch, TestCommands and ScanCommands must be empty")
 		}
 	default:
-		if !limits.ConnectionArnRE.MatchString(p.ConnectionArn) {
-			add("ConnectionArn %q is not a connection ARN (allowed: %s)", p.ConnectionArn, limits.ConnectionArnRule)
-		}
-		if !limits.RepositoryRE.MatchString(p.Repository) {
-			add("Repository %q is not owner/name", p.Repository)
-		}
-		if !limits.ValidBranch(p.Branch) {
-			add("Branch %q is not a branch name (allowed: %s)", p.Branch, limits.BranchRule)
+		for _, msg := range limits.SourceProblems(p.ConnectionArn, p.Repository, p.Branch) {
+			errs = append(errs, errors.New(msg))
 		}
 	}
 	if !slices.Contains(limits.ScanSeverities, p.FailOn) {
