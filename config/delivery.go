@@ -40,6 +40,8 @@ type Delivery struct {
 	Approvals []string `yaml:"approvals"`
 	// Notify (yaml "notify", 1-10) are the e-mail addresses told of approvals and failures.
 	Notify []string `yaml:"notify" jsonschema:"required"`
+	// Releases (yaml "releases", default none) are the services with a release pipeline, by name.
+	Releases map[string]Release `yaml:"releases"`
 }
 
 // Source is a repository reached through an AWS CodeConnections connection. Release pipelines
@@ -123,6 +125,7 @@ func decodeDelivery(file string, data []byte) (*Delivery, *decoder) {
 	if !dec.has("source.branch") {
 		d.Source.Branch = limits.DefaultBranch
 	}
+	releaseDefaults(d, dec)
 	return d, dec
 }
 
@@ -182,6 +185,7 @@ func validateDelivery(d *Delivery, dec *decoder, names []string) {
 			bad(path, "%q is not an e-mail address (allowed: %s)", addr, limits.EmailRule)
 		}
 	})
+	validateReleases(d, dec)
 }
 
 // distinct reports an entry of list given twice and runs check on the others.

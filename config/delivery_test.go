@@ -83,7 +83,7 @@ func TestBadDeliveryConfig(t *testing.T) {
 		replace []string
 		want    string
 	}{
-		{"unknown key", []string{"region: us-east-1\n", "region: us-east-1\nregon: x\n"}, `:9: regon: unknown key (allowed: account, region, source, environments, approvals, notify)`},
+		{"unknown key", []string{"region: us-east-1\n", "region: us-east-1\nregon: x\n"}, `:9: regon: unknown key (allowed: account, region, source, environments, approvals, notify, releases)`},
 		{"duplicate key", []string{"region: us-east-1\n", "region: us-east-1\nregion: eu-west-1\n"}, `:9: region: duplicate key (first given at line 8`},
 		{"wrong type", []string{"environments: [dev, staging, prod]", "environments: dev"}, `:19: environments: must be a sequence`},
 		{"unquoted account", []string{`account: "444444444444"`, `account: 444444444444`}, `:7: account: must be a string, got an integer 444444444444 (quote it`},

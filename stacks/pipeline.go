@@ -60,6 +60,9 @@ func AddPipeline(app awscdk.App, delivery *config.Delivery, stages map[string]*E
 	if err != nil {
 		return nil, err
 	}
+	if _, err := NewReleaseStack(app, delivery, ordered); err != nil {
+		return nil, err
+	}
 	ApplyCompliance(app)
 	return p, nil
 }

@@ -37,6 +37,7 @@ func NewRegistryStack(scope constructs.Construct, env *config.Environment, regio
 		}
 		r.Repositories[s.Name] = repo
 	}
+	addImageParameters(r, env, region) // the services' image parameters: docs/release.md
 	// Replication creates a missing destination repository with ECR's defaults, so the primary
 	// configures it only after the other regions' Registry stacks exist (see the stage).
 	if others := otherRegions(env); region.Name == HomeRegion(env) && len(others) > 0 {

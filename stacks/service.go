@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -50,12 +49,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	if env.DNS.Routing == config.RoutingFailover && region.Name != env.PrimaryRegion {
 		capacity = env.App.WarmCapacity // the warm standby runs reduced until it takes over
 	}
-	var image ecs.ContainerImage
-	if s.PullsOwnRepository() {
-		image = ecs.ContainerImage_FromEcrRepository(rs.Registry.Repositories[s.Name].Repository, jsii.String(s.Image))
-	} else {
-		image = ecs.ContainerImage_FromRegistry(jsii.String(s.Image), nil)
-	}
+	image := serviceImage(stack, env, s) // the image parameter: docs/release.md
 	envVars := map[string]*string{}
 	for k, v := range s.Environment {
 		envVars[k] = jsii.String(v)
@@ -104,6 +98,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
 	}
+	grantImagePull(svc, s, rs.Registry)
 	// Its tasks read the cache AUTH token at start: the token's rotation redeploys it by this tag.
 	cache.Tag(svc.Service.Node().DefaultChild(), CacheAuthSecretName(env))
 	observed, err := serviceAlarms(stack, env, region.Name, s.Name, serviceRequestMetrics(app, s.Name, wiring), svc.Service.MetricCpuUtilization,

@@ -28,6 +28,7 @@ type pipelineApp struct {
 	delivery *config.Delivery
 	stack    *stacks.PipelineStack
 	support  []awscdk.Stack
+	release  awscdk.Stack   // the Release stack (delivery.yaml releases)
 	pipeline map[string]any // the AWS::CodePipeline::Pipeline's Properties
 }
 
@@ -121,7 +122,11 @@ func Pipeline(t testing.TB) *pipelineApp {
 		app.Synth(nil)
 		out := &pipelineApp{dir: dir, delivery: delivery, stack: stack}
 		for _, c := range *app.Node().Children() {
-			if s, ok := c.(awscdk.Stack); ok && *s.StackName() != stacks.PipelineStackName {
+			switch s, ok := c.(awscdk.Stack); {
+			case !ok || *s.StackName() == stacks.PipelineStackName:
+			case *s.StackName() == stacks.ReleaseStackName:
+				out.release = s
+			default:
 				out.support = append(out.support, s)
 			}
 		}
@@ -457,7 +462,8 @@ func TestTheSynthStepRunsTheGates(t *testing.T) {
 
 func TestThePipelineIsCompliant(t *testing.T) {
 	p := Pipeline(t)
-	all := append([]awscdk.Stack{p.stack.Stack}, p.support...)
+	require.NotNil(t, p.release, "the fixtures' delivery file releases product")
+	all := append([]awscdk.Stack{p.stack.Stack, p.release}, p.support...)
 	// One support stack per region, other than the pipeline's, that a stage deploys to: prod's
 	// eu-west-1, and staging's backup DR region (us-west-2).
 	envs, err := config.LoadDir(filepath.Join(repoRoot, fixtureDir))
@@ -489,7 +495,7 @@ func TestPipelineGolden(t *testing.T) {
 	dir := filepath.Join("testdata", "golden", "pipeline")
 	files, err := filepath.Glob(filepath.Join(p.dir, "*.template.json"))
 	require.NoError(t, err)
-	require.Len(t, files, 1+len(p.support))
+	require.Len(t, files, 2+len(p.support), "the pipeline's, the Release and the support stacks")
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {

@@ -98,14 +98,8 @@ func (p PipelineProps) withDefaults() PipelineProps {
 func (p PipelineProps) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !limits.ConnectionArnRE.MatchString(p.ConnectionArn) {
-		add("ConnectionArn %q is not a connection ARN (allowed: %s)", p.ConnectionArn, limits.ConnectionArnRule)
-	}
-	if !limits.RepositoryRE.MatchString(p.Repository) {
-		add("Repository %q is not owner/name", p.Repository)
-	}
-	if !limits.ValidBranch(p.Branch) {
-		add("Branch %q is not a branch name (allowed: %s)", p.Branch, limits.BranchRule)
+	for _, msg := range limits.SourceProblems(p.ConnectionArn, p.Repository, p.Branch) {
+		errs = append(errs, errors.New(msg))
 	}
 	if !pipelineName.MatchString(p.PipelineName) {
 		add("PipelineName %q must be 1-100 characters of A-Z, a-z, 0-9, ., @, _ and -", p.PipelineName)

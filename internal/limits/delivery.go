@@ -1,6 +1,9 @@
 package limits
 
-import "regexp"
+import (
+	"fmt"
+	"regexp"
+)
 
 // The platform pipeline's rules, read by config (config/delivery.yaml) and constructs/pipeline.
 var (
@@ -40,4 +43,20 @@ const (
 // ValidBranch reports whether name is a branch the pipeline accepts.
 func ValidBranch(name string) bool {
 	return BranchRE.MatchString(name) && !regexp.MustCompile(`\.\.|//|\.lock$|/$|\.$|@\{`).MatchString(name)
+}
+
+// SourceProblems reports what is wrong with a pipeline source given as props (a connection ARN,
+// a repository as owner/name and a branch), one message per field, in the props' words.
+func SourceProblems(connectionArn, repository, branch string) []string {
+	var out []string
+	if !ConnectionArnRE.MatchString(connectionArn) {
+		out = append(out, fmt.Sprintf("ConnectionArn %q is not a connection ARN (allowed: %s)", connectionArn, ConnectionArnRule))
+	}
+	if !RepositoryRE.MatchString(repository) {
+		out = append(out, fmt.Sprintf("Repository %q is not owner/name", repository))
+	}
+	if !ValidBranch(branch) {
+		out = append(out, fmt.Sprintf("Branch %q is not a branch name (allowed: %s)", branch, BranchRule))
+	}
+	return out
 }

@@ -1,0 +1,385 @@
+package releasepipeline
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
+)
+
+const (
+	tooling = "444444444444"
+	staging = "222222222222"
+	prod    = "111111111111"
+	arn     = "arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-0000-0000-000000000000"
+)
+
+func environments() []Environment {
+	return []Environment{
+		{Name: "staging", Account: staging, Repository: "staging/product", ImageParameter: "/stratus/staging/product/image",
+			Targets:  []Target{{Region: "us-east-1", StackName: "Staging-Service-product-us-east-1"}},
+			EntryURL: "https://staging.example.com/"},
+		{Name: "prod", Account: prod, Repository: "prod/product", ImageParameter: "/stratus/prod/product/image", Approve: true,
+			Targets: []Target{{Region: "us-east-1", StackName: "Prod-Service-product-us-east-1"}, {Region: "eu-west-1", StackName: "Prod-Service-product-eu-west-1"}}},
+	}
+}
+
+func validProps() PipelineProps {
+	return PipelineProps{Service: "product", ConnectionArn: arn, Repository: "example-org/product",
+		TestCommands: []string{"go test ./..."}, ScanCommands: []string{"go vet ./..."},
+		IntegrationCommands: []string{`curl --fail "$ENTRY_URL"`}, Environments: environments()}
+}
+
+func TestPropsRejectBadInput(t *testing.T) {
+	valid := func() PipelineProps { return validProps().withDefaults() }
+	validate := func(p PipelineProps) error { return p.validate() }
+	cdktest.Rejects(t, valid, validate, []cdktest.Invalid[PipelineProps]{
+		{Name: "service", Mutate: func(p *PipelineProps) { p.Service = "Product" }, Want: `Service "Product" is not a service name`},
+		{Name: "ecr push with a repository", Mutate: func(p *PipelineProps) { p.EcrPush = true }, Want: "EcrPush releases a pushed image: ConnectionArn, Repository, Branch, TestCommands and ScanCommands must be empty"},
+		{Name: "connection", Mutate: func(p *PipelineProps) { p.ConnectionArn = "arn:aws:s3:::x" }, Want: `ConnectionArn "arn:aws:s3:::x" is not a connection ARN`},
+		{Name: "repository", Mutate: func(p *PipelineProps) { p.Repository = "product" }, Want: `Repository "product" is not owner/name`},
+		{Name: "branch", Mutate: func(p *PipelineProps) { p.Branch = "a..b" }, Want: `Branch "a..b" is not a branch name`},
+		{Name: "severity", Mutate: func(p *PipelineProps) { p.FailOn = "INFORMATIONAL" }, Want: `FailOn "INFORMATIONAL" is not a scan severity (allowed: CRITICAL, HIGH, MEDIUM, LOW)`},
+		{Name: "empty command", Mutate: func(p *PipelineProps) { p.TestCommands = []string{" "} }, Want: "TestCommands[0] is empty"},
+		{Name: "no environment", Mutate: func(p *PipelineProps) { p.Environments = nil }, Want: "Environments is empty"},
+		{Name: "environment twice", Mutate: func(p *PipelineProps) { p.Environments[1].Name = "staging" }, Want: `Environments[1]: "staging" is given twice`},
+		{Name: "account", Mutate: func(p *PipelineProps) { p.Environments[0].Account = "1" }, Want: `Environments[0]: Account "1" must be 12 digits`},
+		{Name: "ecr repository", Mutate: func(p *PipelineProps) { p.Environments[0].Repository = "Prod/X" }, Want: `Environments[0]: Repository "Prod/X" is not an ECR repository name`},
+		{Name: "parameter", Mutate: func(p *PipelineProps) { p.Environments[0].ImageParameter = "image" }, Want: `Environments[0]: ImageParameter "image" is not an SSM parameter name`},
+		{Name: "no targets", Mutate: func(p *PipelineProps) { p.Environments[0].Targets = nil }, Want: "Environments[0]: Targets is empty"},
+		{Name: "region twice", Mutate: func(p *PipelineProps) { p.Environments[1].Targets[1].Region = "us-east-1" }, Want: `Environments[1]: Targets[1].Region "us-east-1" is given twice`},
+		{Name: "stack", Mutate: func(p *PipelineProps) { p.Environments[1].Targets[0].StackName = "a b" }, Want: `Targets[0].StackName "a b" is not a stack name`},
+		{Name: "untested entry", Mutate: func(p *PipelineProps) { p.Environments[0].EntryURL = "" }, Want: "Environments[0]: EntryURL is empty: the integration commands run against it"},
+		{Name: "entry url", Mutate: func(p *PipelineProps) { p.Environments[0].EntryURL = "https://x/$(id)" }, Want: `EntryURL "https://x/$(id)" must be an https:// URL`},
+	})
+	releases := func() ReleasesProps {
+		return ReleasesProps{NotificationEmails: []string{"team@example.com"}}.withDefaults()
+	}
+	cdktest.Rejects(t, releases, func(p ReleasesProps) error { return p.validate() }, []cdktest.Invalid[ReleasesProps]{
+		{Name: "no address", Mutate: func(p *ReleasesProps) { p.NotificationEmails = nil }, Want: "NotificationEmails has 0 addresses (allowed: 1-10)"},
+		{Name: "address", Mutate: func(p *ReleasesProps) { p.NotificationEmails = []string{"team"} }, Want: `NotificationEmails[0] "team" is not an e-mail address`},
+		{Name: "qualifier", Mutate: func(p *ReleasesProps) { p.Qualifier = "Q-1" }, Want: `Qualifier "Q-1" is not a CDK bootstrap qualifier`},
+		{Name: "retention", Mutate: func(p *ReleasesProps) { p.LogRetention = "FOREVER" }, Want: "LogRetention"},
+	})
+}
+
+func TestFailSeverities(t *testing.T) {
+	assert.Equal(t, []string{"CRITICAL"}, FailSeverities("CRITICAL"))
+	assert.Equal(t, []string{"CRITICAL", "HIGH"}, FailSeverities("HIGH"))
+	assert.Equal(t, []string{"CRITICAL", "HIGH", "MEDIUM", "LOW"}, FailSeverities("LOW"))
+}
+
+type built struct {
+	releases *Releases
+	stack    awscdk.Stack
+	dir      string
+}
+
+var fixture cdktest.Once[*built]
+
+func TestMain(m *testing.M) {
+	fixture.Tweak = func(ctx map[string]any) {
+		ctx["aws:cdk:enable-path-metadata"], ctx["aws:cdk:version-reporting"] = true, true
+	}
+	fixture.Main(m)
+}
+
+// get is a Release stack with two pipelines: product (integration tests, prod approved, prod in
+// two regions) and user (no integration test, scan gate at CRITICAL).
+func get(t *testing.T) *built {
+	return fixture.Get(t, "releasepipeline-test", func(app awscdk.App, dir string) (*built, error) {
+		stack := awscdk.NewStack(app, jsii.String("Release"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String(tooling), Region: jsii.String("us-east-1")},
+		})
+		r, err := NewReleases(stack, "Releases", ReleasesProps{NotificationEmails: []string{"team@example.com"}})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := r.AddPipeline(validProps()); err != nil {
+			return nil, err
+		}
+		user := validProps()
+		user.Service, user.Repository, user.FailOn, user.IntegrationCommands = "user", "example-org/user", "CRITICAL", nil
+		for i := range user.Environments {
+			user.Environments[i].Repository = strings.Replace(user.Environments[i].Repository, "product", "user", 1)
+		}
+		if _, err := r.AddPipeline(user); err != nil {
+			return nil, err
+		}
+		order := validProps()
+		order.Service, order.EcrPush, order.ConnectionArn, order.Repository = "order", true, "", ""
+		order.TestCommands, order.ScanCommands = nil, nil
+		for i := range order.Environments {
+			order.Environments[i].Repository = strings.Replace(order.Environments[i].Repository, "product", "order", 1)
+		}
+		if _, err := r.AddPipeline(order); err != nil {
+			return nil, err
+		}
+		return &built{releases: r, stack: stack, dir: dir}, nil
+	})
+}
+
+type action struct {
+	Name         string
+	RunOrder     int
+	ActionTypeID struct{ Category, Provider string } `json:"ActionTypeId"`
+	Config       map[string]any                      `json:"Configuration"`
+}
+
+// stages reads the pipeline named name: its stages' names and actions.
+func stages(t *testing.T, tpl map[string]any, name string) ([]string, map[string][]action) {
+	t.Helper()
+	for _, r := range cdktest.OfType(t, tpl, "AWS::CodePipeline::Pipeline") {
+		p := cdktest.Props(t, r)
+		if p["Name"] != name {
+			continue
+		}
+		var names []string
+		byStage := map[string][]action{}
+		for _, s := range cdktest.Decode[[]struct {
+			Name    string
+			Actions []action
+		}](t, p["Stages"]) {
+			names = append(names, s.Name)
+			byStage[s.Name] = s.Actions
+		}
+		assert.Equal(t, "V2", p["PipelineType"])
+		assert.Equal(t, "QUEUED", p["ExecutionMode"])
+		return names, byStage
+	}
+	t.Fatalf("no pipeline %s", name)
+	return nil, nil
+}
+
+func names(acts []action) []string {
+	var out []string
+	for _, a := range acts {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// variables are a CodeBuild action's environment variables by name.
+func variables(t *testing.T, a action) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, v := range cdktest.Decode[[]struct{ Name, Value string }](t, jsonAny(t, literal(a.Config["EnvironmentVariables"]))) {
+		out[v.Name] = v.Value
+	}
+	return out
+}
+
+// literal is v's text with every token of an Fn::Join replaced by TOKEN.
+func literal(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	join, _ := v.(map[string]any)["Fn::Join"].([]any)
+	var b strings.Builder
+	for _, part := range join[1].([]any) {
+		if s, ok := part.(string); ok {
+			b.WriteString(s)
+		} else {
+			b.WriteString("TOKEN")
+		}
+	}
+	return b.String()
+}
+
+func jsonAny(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	require.NoError(t, json.Unmarshal([]byte(s), &v), "EnvironmentVariables is JSON: %s", s)
+	return v
+}
+
+func TestStageOrderAndActions(t *testing.T) {
+	b := get(t)
+	tpl := cdktest.Template(t, b.stack)
+	order, acts := stages(t, tpl, "release-product")
+	assert.Equal(t, []string{"Source", "Build", "ScanGate", "Staging", "Prod"}, order, "scan gate before staging, staging before prod")
+	assert.Equal(t, []string{"Replicated", "Deploy", "IntegrationTest"}, names(acts["Staging"]), "integration test after the staging deploy")
+	assert.Equal(t, []string{"Replicated", "Approve", "Deploy"}, names(acts["Prod"]), "approval before the production deploy; no test after the last")
+	for stage, list := range acts {
+		for i, a := range list {
+			assert.Equal(t, i+1, a.RunOrder, "%s/%s runs after the action before it", stage, a.Name)
+		}
+	}
+	src := acts["Source"][0]
+	assert.Equal(t, "CodeStarSourceConnection", src.ActionTypeID.Provider)
+	assert.Equal(t, "example-org/product", src.Config["FullRepositoryId"])
+	assert.Equal(t, "main", src.Config["BranchName"])
+	assert.Equal(t, arn, src.Config["ConnectionArn"])
+	assert.Equal(t, "Approval", acts["Prod"][1].ActionTypeID.Category)
+
+	_, user := stages(t, tpl, "release-user")
+	assert.Equal(t, []string{"Replicated", "Deploy"}, names(user["Staging"]), "no integration commands, no test")
+}
+
+func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
+	b := get(t)
+	tpl := cdktest.Template(t, b.stack)
+	_, acts := stages(t, tpl, "release-product")
+	assert.Equal(t, map[string]string{"COMMIT_ID": CommitVariable}, variables(t, acts["Build"][0]))
+
+	build := cdktest.Props(t, tpl["Resources"].(map[string]any)[*b.stack.GetLogicalId(b.releases.Pipelines["product"].Build.Node().DefaultChild().(awscdk.CfnElement))].(map[string]any))
+	assert.Equal(t, true, cdktest.Path[bool](t, build, "Environment", "PrivilegedMode"), "docker needs privileged mode")
+	env := map[string]string{}
+	for _, v := range cdktest.Decode[[]struct{ Name, Value string }](t, cdktest.Path[any](t, build, "Environment", "EnvironmentVariables")) {
+		env[v.Name] = v.Value
+	}
+	assert.Equal(t, staging+",us-east-1,staging/product "+prod+",us-east-1,prod/product", env["TARGETS"], "the push goes to each environment's home repository")
+	spec := cdktest.Path[string](t, build, "Source", "BuildSpec")
+	assert.Contains(t, spec, `docker tag \"release:$COMMIT_ID\" \"$registry/$repo:$COMMIT_ID\"`, "the immutable tag is the commit id")
+	assert.Contains(t, spec, `"go test ./..."`, "the test commands run")
+	assert.Contains(t, spec, `"go vet ./..."`, "the scan commands run")
+	assert.Equal(t, []any{"IMAGE_DIGEST", "IMAGE_TAG"}, cdktest.Path[[]any](t, jsonAny(t, spec), "env", "exported-variables"),
+		"the digest leaves the build as a pipeline variable")
+	assert.Contains(t, cdktest.Path[string](t, build, "Cache", "Modes", "0"), "LOCAL_DOCKER_LAYER_CACHE")
+}
+
+func TestEcrPushReleasesThePushedDigest(t *testing.T) {
+	b := get(t)
+	tpl := cdktest.Template(t, b.stack)
+	order, acts := stages(t, tpl, "release-order")
+	assert.Equal(t, []string{"Source", "Build", "ScanGate", "Staging", "Prod"}, order)
+	src := acts["Source"][0]
+	assert.Equal(t, "ECR", src.ActionTypeID.Provider)
+	assert.Equal(t, "release", src.Config["ImageTag"])
+	build := variables(t, acts["Build"][0])
+	assert.Equal(t, "#{Source.ImageDigest}", build["SOURCE_DIGEST"], "the pushed image, by digest")
+	assert.Equal(t, "TOKEN.dkr.ecr.TOKEN.TOKEN/TOKEN", build["SOURCE_REPOSITORY"], "the release repository's URI")
+	var inbox map[string]any
+	for _, r := range cdktest.OfType(t, tpl, "AWS::ECR::Repository") {
+		if p := cdktest.Props(t, r); p["RepositoryName"] == "release/order" {
+			inbox = p
+		}
+	}
+	require.NotNil(t, inbox, "the tooling account's release/order repository")
+	assert.Equal(t, "IMMUTABLE_WITH_EXCLUSION", inbox["ImageTagMutability"])
+	assert.Equal(t, []any{map[string]any{"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": "release"}},
+		inbox["ImageTagMutabilityExclusionFilters"], "only the release tag moves")
+	assert.Equal(t, "KMS", cdktest.Path[string](t, inbox, "EncryptionConfiguration", "EncryptionType"))
+	project := cdktest.Props(t, tpl["Resources"].(map[string]any)[*b.stack.GetLogicalId(b.releases.Pipelines["order"].Build.Node().DefaultChild().(awscdk.CfnElement))].(map[string]any))
+	spec := cdktest.Path[string](t, project, "Source", "BuildSpec")
+	assert.Contains(t, spec, `docker pull \"$SOURCE_REPOSITORY@$SOURCE_DIGEST\"`)
+	assert.NotContains(t, spec, "docker build", "nothing to build")
+}
+
+func TestScanGateAndReplicationWait(t *testing.T) {
+	b := get(t)
+	tpl := cdktest.Template(t, b.stack)
+	_, acts := stages(t, tpl, "release-product")
+	scan := variables(t, acts["ScanGate"][0])
+	assert.Equal(t, "CRITICAL HIGH", scan["FAIL_SEVERITIES"])
+	assert.Equal(t, DigestVariable, scan["IMAGE_DIGEST"])
+	_, user := stages(t, tpl, "release-user")
+	assert.Equal(t, "CRITICAL", variables(t, user["ScanGate"][0])["FAIL_SEVERITIES"])
+
+	wait := variables(t, acts["Prod"][0])
+	assert.Equal(t, "us-east-1 eu-west-1", wait["REGIONS"], "every region of prod")
+	assert.Equal(t, "prod/product", wait["REPOSITORY"])
+	assert.Equal(t, prod, wait["ACCOUNT"])
+}
+
+func TestEveryDeployReleasesTheBuildsDigest(t *testing.T) {
+	b := get(t)
+	_, acts := stages(t, cdktest.Template(t, b.stack), "release-product")
+	staging, prodDeploy := variables(t, acts["Staging"][1]), variables(t, acts["Prod"][2])
+	assert.Equal(t, DigestVariable, staging["IMAGE_DIGEST"])
+	assert.Equal(t, DigestVariable, prodDeploy["IMAGE_DIGEST"], "prod deploys the digest staging deployed, not a tag")
+	assert.Equal(t, "/stratus/prod/product/image", prodDeploy["PARAMETER"])
+	assert.Equal(t, "us-east-1=Prod-Service-product-us-east-1 eu-west-1=Prod-Service-product-eu-west-1", prodDeploy["STACKS"])
+	assert.Equal(t, "https://staging.example.com/", variables(t, acts["Staging"][2])["ENTRY_URL"])
+	assert.Contains(t, deployScript, "--use-previous-template")
+	assert.Contains(t, deployScript, "UsePreviousValue=true")
+}
+
+func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
+	b := get(t)
+	tpl := cdktest.Template(t, b.stack)
+	role := func(account, region string) any {
+		return "arn:aws:iam::" + account + ":role/cdk-hnb659fds-deploy-role-" + account + "-" + region
+	}
+	homes := []any{role(staging, "us-east-1"), role(prod, "us-east-1")}
+	every := append(slices.Clone(homes), role(prod, "eu-west-1"))
+	want := map[string][]any{
+		"ReleasesProductBuildRole": homes, "ReleasesUserBuildRole": homes, "ReleasesOrderBuildRole": homes, "ReleasesScanGateRole": homes,
+		"ReleasesReplicationWaitRole": every, "ReleasesDeployRole": every,
+	}
+	got := map[string][]any{}
+	for _, p := range cdktest.OfType(t, tpl, "AWS::IAM::ManagedPolicy") {
+		props := cdktest.Props(t, p)
+		for _, s := range cdktest.Path[[]any](t, props, "PolicyDocument", "Statement") {
+			st := s.(map[string]any)
+			if st["Action"] != "sts:AssumeRole" {
+				continue
+			}
+			ref := cdktest.Path[string](t, props, "Roles", "0", "Ref")
+			name := ref[:strings.LastIndex(ref, "Role")+len("Role")]
+			got[name] = append(got[name], st["Resource"].([]any)...)
+		}
+	}
+	require.Len(t, got, len(want), "only the build, scan, replication and deploy roles assume anything: %v", got)
+	for name, arns := range want {
+		assert.ElementsMatch(t, arns, got[name], "%s assumes exactly these deploy roles", name)
+	}
+	assert.Empty(t, cdktest.OfType(t, tpl, "AWS::IAM::Policy"), "grants live in managed policies")
+}
+
+func TestActionVariablesFitCodePipeline(t *testing.T) {
+	app := cdktest.NewApp(t)
+	stack := awscdk.NewStack(app, jsii.String("Big"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(tooling), Region: jsii.String("us-east-1")},
+	})
+	r, err := NewReleases(stack, "Releases", ReleasesProps{NotificationEmails: []string{"team@example.com"}})
+	require.NoError(t, err)
+	p := validProps()
+	for _, region := range []string{"us-west-2", "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1", "ca-central-1"} {
+		p.Environments[1].Targets = append(p.Environments[1].Targets, Target{Region: region, StackName: "Prod-Service-product-with-a-long-name-" + region + "-" + strings.Repeat("x", 40)})
+	}
+	_, err = r.AddPipeline(p)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "action Prod/Deploy: its variables take")
+	assert.Contains(t, err.Error(), "over CodePipeline's 1000")
+	_, err = r.AddPipeline(validProps())
+	assert.NoError(t, err, "a failed pipeline leaves nothing behind that blocks the service")
+}
+
+func TestEncryption(t *testing.T) {
+	b := get(t)
+	tpl := cdktest.Template(t, b.stack)
+	for id, p := range cdktest.OfType(t, tpl, "AWS::CodeBuild::Project") {
+		assert.NotNil(t, cdktest.Props(t, p)["EncryptionKey"], "%s encrypts its artifacts with the key", id)
+		assert.Equal(t, "ENABLED", cdktest.Path[string](t, cdktest.Props(t, p), "LogsConfig", "CloudWatchLogs", "Status"), id)
+	}
+	_, group := cdktest.Only(t, tpl, "AWS::Logs::LogGroup")
+	assert.NotNil(t, cdktest.Props(t, group)["KmsKeyId"], "build logs are encrypted")
+	_, topic := cdktest.Only(t, tpl, "AWS::SNS::Topic")
+	assert.NotNil(t, cdktest.Props(t, topic)["KmsMasterKeyId"], "the approval topic is encrypted")
+	_, key := cdktest.Only(t, tpl, "AWS::KMS::Key")
+	assert.Equal(t, true, cdktest.Props(t, key)["EnableKeyRotation"])
+	for id, bucket := range cdktest.OfType(t, tpl, "AWS::S3::Bucket") {
+		algo := cdktest.Path[string](t, cdktest.Props(t, bucket), "BucketEncryption", "ServerSideEncryptionConfiguration", "0", "ServerSideEncryptionByDefault", "SSEAlgorithm")
+		if strings.HasPrefix(id, "ReleasesArtifacts") {
+			assert.Equal(t, "aws:kms", algo, "artifacts are KMS-encrypted")
+		}
+	}
+	for id, p := range cdktest.OfType(t, tpl, "AWS::CodeBuild::Project") {
+		if !strings.Contains(id, "Build") || strings.Contains(id, "IntegrationTest") {
+			assert.Equal(t, false, cdktest.Path[bool](t, cdktest.Props(t, p), "Environment", "PrivilegedMode"), "%s runs no docker: not privileged", id)
+		}
+	}
+}
+
+func TestGates(t *testing.T) {
+	b := get(t)
+	cdktest.Gates(t, b.dir, b.stack)
+}

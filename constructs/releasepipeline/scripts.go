@@ -1,0 +1,135 @@
+package releasepipeline
+
+import "strings"
+
+// The scripts the pipelines' CodeBuild projects run (bash). Each reaches an environment account
+// only through target, which points the AWS CLI at that account's CDK deploy role in one region;
+// the CLI assumes it afresh whenever the credentials near expiry, so a long deploy keeps working.
+
+// prelude defines target ACCOUNT REGION.
+const prelude = `set -euo pipefail
+target() {
+  aws configure set profile.target.role_arn "arn:aws:iam::$1:role/cdk-${QUALIFIER}-deploy-role-$1-$2"
+  aws configure set profile.target.credential_source EcsContainer
+  export AWS_PROFILE=target AWS_REGION="$2" AWS_DEFAULT_REGION="$2"
+}
+`
+
+// buildImage makes the image release:$COMMIT_ID from the repository's Dockerfile.
+const buildImage = `make_image() { docker build --tag "release:$COMMIT_ID" --label "org.opencontainers.image.revision=$COMMIT_ID" .; }
+`
+
+// pullImage makes the image release:$COMMIT_ID from the pushed image SOURCE_REPOSITORY@SOURCE_DIGEST
+// (tooling account, the project's own role); its tag is the pushed digest.
+const pullImage = `COMMIT_ID="sha256-${SOURCE_DIGEST#sha256:}"
+make_image() {
+  aws ecr get-login-password | docker login --username AWS --password-stdin "${SOURCE_REPOSITORY%%/*}"
+  docker pull "$SOURCE_REPOSITORY@$SOURCE_DIGEST"
+  docker tag "$SOURCE_REPOSITORY@$SOURCE_DIGEST" "release:$COMMIT_ID"
+}
+`
+
+// buildScript builds the image once and pushes it, tagged COMMIT_ID, to the home repository of
+// every environment (TARGETS: account,region,repository ...). The pushes must yield one digest,
+// which it exports as IMAGE_DIGEST. A run of a commit already released reuses its image.
+const buildScript = `found=""; missing=0; count=0
+for t in $TARGETS; do
+  IFS=, read -r account region repo <<<"$t"; target "$account" "$region"; count=$((count + 1))
+  d=$(aws ecr describe-images --repository-name "$repo" --image-ids imageTag="$COMMIT_ID" --query 'imageDetails[0].imageDigest' --output text 2>/dev/null) || d=""
+  case "$d" in ""|None) missing=$((missing + 1)) ;; *) found="$found $d" ;; esac
+done
+if [ "$missing" -eq 0 ] && [ "$(printf '%s\n' $found | sort -u | wc -l)" -eq 1 ]; then
+  IMAGE_DIGEST=$(printf '%s\n' $found | sort -u)
+  echo "commit $COMMIT_ID was built before: releasing $IMAGE_DIGEST again"
+elif [ "$missing" -ne "$count" ]; then
+  echo "tag $COMMIT_ID exists in only some repositories (digests:$found): delete it there or release another commit"; exit 1
+else
+  unset AWS_PROFILE
+  make_image
+  digests=""
+  for t in $TARGETS; do
+    IFS=, read -r account region repo <<<"$t"; target "$account" "$region"
+    registry="$account.dkr.ecr.$region.amazonaws.com"
+    aws ecr get-login-password | docker login --username AWS --password-stdin "$registry"
+    docker tag "release:$COMMIT_ID" "$registry/$repo:$COMMIT_ID"
+    docker push "$registry/$repo:$COMMIT_ID"
+    digests="$digests $(aws ecr describe-images --repository-name "$repo" --image-ids imageTag="$COMMIT_ID" --query 'imageDetails[0].imageDigest' --output text)"
+  done
+  if [ "$(printf '%s\n' $digests | sort -u | wc -l)" -ne 1 ]; then
+    echo "the pushes of one build produced different digests ($digests): no exact promotion possible"; exit 1
+  fi
+  IMAGE_DIGEST=$(printf '%s\n' $digests | sort -u)
+fi
+case "$IMAGE_DIGEST" in sha256:*) ;; *) echo "no image digest: $IMAGE_DIGEST"; exit 1 ;; esac
+IMAGE_TAG="$COMMIT_ID"
+export IMAGE_DIGEST IMAGE_TAG # exported-variables reads them from the environment
+echo "released image: $IMAGE_DIGEST (tag $IMAGE_TAG)"`
+
+// scanScript waits for ECR's scan of IMAGE_DIGEST in every environment's home repository
+// (TARGETS) and fails on any finding of a severity in FAIL_SEVERITIES.
+const scanScript = prelude + `for t in $TARGETS; do
+  IFS=, read -r account region repo <<<"$t"; target "$account" "$region"
+  status=PENDING
+  for attempt in $(seq 1 90); do
+    status=$(aws ecr describe-image-scan-findings --repository-name "$repo" --image-id imageDigest="$IMAGE_DIGEST" --query imageScanStatus.status --output text 2>/dev/null) || status=PENDING
+    case "$status" in COMPLETE|ACTIVE) break ;; FAILED|UNSUPPORTED_IMAGE|FINDINGS_UNAVAILABLE) echo "$repo: scan $status"; exit 1 ;; esac
+    sleep 10
+  done
+  case "$status" in COMPLETE|ACTIVE) ;; *) echo "$repo: the scan of $IMAGE_DIGEST is still $status"; exit 1 ;; esac
+  blocking=0
+  for severity in $FAIL_SEVERITIES; do
+    n=$(aws ecr describe-image-scan-findings --repository-name "$repo" --image-id imageDigest="$IMAGE_DIGEST" --query "imageScanFindings.findingSeverityCounts.$severity" --output text)
+    case "$n" in ""|None) n=0 ;; esac
+    echo "$repo@$IMAGE_DIGEST: $n $severity findings"
+    blocking=$((blocking + n))
+  done
+  [ "$blocking" -eq 0 ] || { echo "$repo: $blocking findings at or above the gate ($FAIL_SEVERITIES): release stopped"; exit 1; }
+done`
+
+// replicationScript waits until IMAGE_DIGEST is in REPOSITORY in every region of REGIONS
+// (account ACCOUNT): ECR replicates from the home region within minutes.
+const replicationScript = prelude + `for region in $REGIONS; do
+  target "$ACCOUNT" "$region"; ok=""
+  for attempt in $(seq 1 90); do
+    if aws ecr describe-images --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST" >/dev/null 2>&1; then ok=1; break; fi
+    sleep 10
+  done
+  [ -n "$ok" ] || { echo "$REPOSITORY@$IMAGE_DIGEST has not reached $region"; exit 1; }
+  echo "$REPOSITORY@$IMAGE_DIGEST is in $region"
+done`
+
+// deployScript deploys IMAGE_DIGEST region by region (STACKS: region=stack ...): it writes the
+// image parameter PARAMETER and updates the stack with its previous template and parameters, so
+// CloudFormation resolves the parameter again and runs the ECS deployment (strategy, alarms,
+// rollback). When the update fails or rolls back, the parameter gets its previous value back, so
+// the next platform deploy does not pick up the failed image.
+const deployScript = prelude + `for entry in $STACKS; do
+  region="${entry%%=*}"; stack="${entry#*=}"
+  target "$ACCOUNT" "$region"
+  image="$ACCOUNT.dkr.ecr.$region.amazonaws.com/$REPOSITORY@$IMAGE_DIGEST"
+  aws ecr describe-images --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST" >/dev/null
+  previous=$(aws ssm get-parameter --name "$PARAMETER" --query Parameter.Value --output text)
+  restore() { aws ssm put-parameter --name "$PARAMETER" --overwrite --value "$previous" >/dev/null; echo "$PARAMETER is $previous again"; }
+  aws ssm put-parameter --name "$PARAMETER" --overwrite --value "$image" >/dev/null
+  params=()
+  for key in $(aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Parameters[].ParameterKey' --output text); do
+    params+=("ParameterKey=$key,UsePreviousValue=true")
+  done
+  if ! out=$(aws cloudformation update-stack --stack-name "$stack" --use-previous-template --parameters "${params[@]}" \
+      --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND \
+      --role-arn "arn:aws:iam::$ACCOUNT:role/cdk-$QUALIFIER-cfn-exec-role-$ACCOUNT-$region" 2>&1); then
+    case "$out" in *"No updates are to be performed"*) echo "$stack already runs $image"; continue ;; esac
+    echo "$out"; restore; exit 1
+  fi
+  echo "$stack: deploying $image"
+  while sleep 30; do
+    status=$(aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].StackStatus' --output text)
+    case "$status" in
+      UPDATE_COMPLETE) echo "$stack: deployed $image"; break ;;
+      *ROLLBACK_COMPLETE|*FAILED) echo "$stack: $status (see its events and the ECS deployment)"; restore; exit 1 ;;
+    esac
+  done
+done`
+
+// words joins values into one space-separated variable value.
+func words(values []string) string { return strings.Join(values, " ") }

@@ -1,0 +1,140 @@
+package stacks
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/service"
+	"github.com/stratus-platform/stratus/internal/naming"
+)
+
+// The image a service pulling its own repository runs lives in an SSM parameter per environment,
+// region and service (docs/release.md, "Image promotion"), not in its Service stack's template:
+//
+//   - the Registry stack creates the parameter with the config's image (`image:`, a tag);
+//   - the Service stack reads it as a CloudFormation parameter of type
+//     AWS::SSM::Parameter::Value<String>, which CloudFormation resolves again on every update;
+//   - a release writes the parameter (repository@sha256:digest) and updates the Service stack with
+//     its previous template, so CloudFormation runs the ECS deployment with its strategy and alarms.
+//
+// A platform deploy with the same config changes neither template, so it never rolls a release
+// back; changing `image:` in config is an explicit release of that tag (the parameter resource's
+// Value changes, so CloudFormation writes it), which the next platform deploy rolls out.
+
+// ecrPushActions are what pushing an image (docker push) needs on the repository.
+var ecrPushActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+	"ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}
+
+// ImageParameterName is the SSM parameter holding the image service svc of env runs (in every
+// region, the region's own parameter).
+func ImageParameterName(env, svc string) string { return fmt.Sprintf("/stratus/%s/%s/image", env, svc) }
+
+// RepositoryURI is the URI of service svc's repository of env in account and region.
+func RepositoryURI(account, region, env, svc string) string {
+	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s/%s", account, region, env, svc)
+}
+
+// bootstrapRole is the name of the CDK bootstrap's role of kind (deploy, cfn-exec, lookup) in
+// account and region, default qualifier (the platform pipeline deploys through the same roles).
+func bootstrapRole(kind, account, region string) string {
+	return fmt.Sprintf("cdk-%s-%s-role-%s-%s", *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER(), kind, account, region)
+}
+
+// addImageParameters adds to a Registry stack the image parameter of every service pulling its
+// own repository, and the grants the region's CDK deploy role needs to resolve and release them.
+func addImageParameters(r *RegistryStack, env *config.Environment, region config.Region) {
+	var params, repos []string
+	for _, s := range env.Services {
+		if !s.PullsOwnRepository() {
+			continue
+		}
+		repo := r.Repositories[s.Name].Repository
+		uri := RepositoryURI(env.Account, region.Name, env.Name, s.Name)
+		p := ssm.NewCfnParameter(r.Stack, jsii.String(naming.Pascal(s.Name)+"ImageParameter"), &ssm.CfnParameterProps{
+			Name:  jsii.String(ImageParameterName(env.Name, s.Name)),
+			Type:  jsii.String("String"),
+			Value: jsii.String(uri + ":" + s.Image),
+			// Only this service's own repository, by tag or digest: a release cannot point the
+			// service at another registry.
+			AllowedPattern: jsii.String("^" + regexp.QuoteMeta(uri) + `(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[0-9a-f]{64})$`),
+			Description: jsii.String(fmt.Sprintf("The image %s runs in %s (config sets it on creation and when `image:` changes; "+
+				"the release pipeline sets the digest it released)", s.Name, region.Name)),
+		})
+		// Tags would make a change of the environment's tags rewrite the Value (a rollback).
+		p.AddPropertyDeletionOverride(jsii.String("Tags"))
+		p.Node().AddDependency(repo)
+		// The Service stack no longer reads the repository's name; the export stays so a deployed
+		// Service stack that still imports it does not block this stack's update.
+		r.Stack.ExportValue(repo.RepositoryName(), nil)
+		params = append(params, fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region.Name, env.Account, ImageParameterName(env.Name, s.Name)))
+		repos = append(repos, *repo.RepositoryArn())
+	}
+	if len(params) == 0 {
+		return
+	}
+	statements := []iam.PolicyStatement{
+		// CloudFormation resolves a stack's SSM parameters with the caller's credentials: the
+		// platform pipeline and `cdk deploy` call it as this role, whose bootstrap policy reads
+		// only the bootstrap version.
+		iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ResolveImages"),
+			Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(params...)}),
+		// The release pipeline, through the bootstrap trust.
+		iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReleaseImages"),
+			Actions: jsii.Strings("ssm:PutParameter"), Resources: jsii.Strings(params...)}),
+		iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReadImages"),
+			Actions: jsii.Strings("ecr:DescribeImages", "ecr:DescribeImageScanFindings"), Resources: jsii.Strings(repos...)}),
+	}
+	if region.Name == HomeRegion(env) { // ECR replicates the pushed image to the other regions
+		statements = append(statements,
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("PushImages"),
+				Actions: jsii.Strings(ecrPushActions...), Resources: jsii.Strings(repos...)}),
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("RegistryLogin"),
+				Actions: jsii.Strings("ecr:GetAuthorizationToken"), Resources: jsii.Strings("*")}))
+	}
+	deploy := iam.Role_FromRoleName(r.Stack, jsii.String("CdkDeployRole"), jsii.String(bootstrapRole("deploy", env.Account, region.Name)), nil)
+	policy := iam.NewManagedPolicy(r.Stack, jsii.String("ReleaseAccess"), &iam.ManagedPolicyProps{
+		Description: jsii.String(fmt.Sprintf("Stratus %s: the CDK deploy role resolves, and the release pipeline sets and pushes, the services' images in %s", env.Name, region.Name)),
+		Roles:       &[]iam.IRole{deploy},
+		Statements:  &statements,
+	})
+	if region.Name == HomeRegion(env) {
+		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-IAM5"), AppliesTo: &[]any{jsii.String("Resource::*")},
+			Reason: jsii.String("ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource \"*\"); it only " +
+				"issues the registry login token, and the pushes stay limited to this environment's service repositories."),
+		}}, jsii.Bool(false))
+	}
+}
+
+// serviceImage is the image of service s in stack: its parameter, resolved on every stack
+// update, when s pulls its own repository; else the config's full reference, as written.
+func serviceImage(stack awscdk.Stack, env *config.Environment, s config.Service) ecs.ContainerImage {
+	if !s.PullsOwnRepository() {
+		return ecs.ContainerImage_FromRegistry(jsii.String(s.Image), nil)
+	}
+	param := awscdk.NewCfnParameter(stack, jsii.String(ImageParameterID(s.Name)), &awscdk.CfnParameterProps{
+		Type:        jsii.String("AWS::SSM::Parameter::Value<String>"),
+		Default:     jsii.String(ImageParameterName(env.Name, s.Name)),
+		Description: jsii.String("The SSM parameter naming the image this service runs (set by releases; docs/release.md)"),
+	})
+	return ecs.ContainerImage_FromRegistry(param.ValueAsString(), nil)
+}
+
+// ImageParameterID is the logical id of service svc's image parameter in its Service stack.
+func ImageParameterID(svc string) string { return naming.Pascal(svc) + "Image" }
+
+// grantImagePull lets service s's execution role pull its own repository (an image from a
+// parameter carries no grant of its own).
+func grantImagePull(svc *service.Service, s config.Service, registry *RegistryStack) {
+	if s.PullsOwnRepository() {
+		registry.Repositories[s.Name].Repository.GrantPull(svc.ExecutionRole)
+	}
+}

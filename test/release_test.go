@@ -1,0 +1,204 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/releasepipeline"
+	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/stacks"
+)
+
+// rawTemplate is a synthesized template as JSON, Parameters included.
+func rawTemplate(t *testing.T, tpl *Template) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(tpl.Path)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(data, &out))
+	return out
+}
+
+// TestServiceImageComesFromItsParameter: every Service stack of a service pulling its own
+// repository reads its image from the SSM parameter (resolved on every update), and its task
+// definition runs exactly that value; the Registry stack creates the parameter with config's tag.
+func TestServiceImageComesFromItsParameter(t *testing.T) {
+	a := Fixtures(t)
+	checked := 0
+	for _, env := range a.Envs {
+		for _, region := range env.Regions {
+			for _, svc := range env.Services {
+				require.True(t, svc.PullsOwnRepository(), "the fixtures' services pull their own repositories")
+				tpl := a.Template(t, stackName(env, stacks.ServiceStackKind(svc.Name), region.Name))
+				id := stacks.ImageParameterID(svc.Name)
+				param := cdktest.Path[map[string]any](t, rawTemplate(t, tpl), "Parameters", id)
+				assert.Equal(t, "AWS::SSM::Parameter::Value<String>", param["Type"], tpl.StackName)
+				assert.Equal(t, stacks.ImageParameterName(env.Name, svc.Name), param["Default"], tpl.StackName)
+				_, tasks := tpl.OfType("AWS::ECS::TaskDefinition")
+				require.Len(t, tasks, 1, tpl.StackName)
+				for _, task := range tasks {
+					image := cdktest.Path[any](t, task.Properties, "ContainerDefinitions", "0", "Image")
+					assert.Equal(t, map[string]any{"Ref": id}, image, "%s runs the parameter's image", tpl.StackName)
+				}
+
+				registry := a.Template(t, stackName(env, "Registry", region.Name))
+				var found bool
+				for _, p := range registry.Resources {
+					if p.Type != "AWS::SSM::Parameter" || p.Properties["Name"] != param["Default"] {
+						continue
+					}
+					found = true
+					uri := stacks.RepositoryURI(env.Account, region.Name, env.Name, svc.Name)
+					assert.Equal(t, uri+":"+svc.Image, p.Properties["Value"], "created with config's tag")
+					assert.NotContains(t, p.Properties, "Tags", "a tag change must not rewrite (roll back) the released image")
+					assert.Contains(t, p.Properties["AllowedPattern"], `dkr\.ecr\.`+region.Name, "only the service's own repository")
+				}
+				assert.True(t, found, "%s creates %s", registry.StackName, param["Default"])
+				checked++
+			}
+		}
+	}
+	assert.Positive(t, checked)
+}
+
+// TestNoDrift: the image is not in the Service template, so a platform deploy after a release
+// (same config) changes nothing there, and even a new `image:` changes only the Registry's
+// parameter, never the Service template.
+func TestNoDrift(t *testing.T) {
+	load := func() *config.Environment {
+		envs, err := config.LoadDir(filepath.Join(repoRoot, fixtureDir))
+		require.NoError(t, err)
+		for _, e := range envs {
+			if e.Name == "dev" {
+				return e
+			}
+		}
+		t.Fatal("no dev fixture")
+		return nil
+	}
+	before, err := Synth([]*config.Environment{load()})
+	require.NoError(t, err)
+	changed := load()
+	changed.Services[0].Image = "9.9.9"
+	after, err := Synth([]*config.Environment{changed})
+	require.NoError(t, err)
+
+	env := before.Envs["dev"]
+	svc := env.Services[0].Name
+	for _, kind := range []string{stacks.ServiceStackKind(svc), stacks.ServiceStackKind(env.Services[1].Name)} {
+		name := stackName(env, kind, env.PrimaryRegion)
+		a, err := os.ReadFile(before.Template(t, name).Path)
+		require.NoError(t, err)
+		b, err := os.ReadFile(after.Template(t, name).Path)
+		require.NoError(t, err)
+		assert.Equal(t, string(a), string(b), "%s does not change with the image", name)
+	}
+	registry := stackName(env, "Registry", env.PrimaryRegion)
+	value := func(a *Assembly) any {
+		for _, r := range a.Template(t, registry).Resources {
+			if r.Type == "AWS::SSM::Parameter" && r.Properties["Name"] == stacks.ImageParameterName("dev", svc) {
+				return r.Properties["Value"]
+			}
+		}
+		return nil
+	}
+	assert.Equal(t, stacks.RepositoryURI(env.Account, env.PrimaryRegion, "dev", svc)+":9.9.9", value(after), "config wins when it changes")
+	assert.NotEqual(t, value(before), value(after))
+}
+
+// TestDeployRoleMayResolveAndReleaseImages: CloudFormation resolves a stack's SSM parameters with
+// the caller's credentials, so each region's CDK deploy role (the platform pipeline's and
+// `cdk deploy`'s) gets exactly its region's image parameters, and the release pipeline's pushes.
+func TestDeployRoleMayResolveAndReleaseImages(t *testing.T) {
+	a := Fixtures(t)
+	env := a.Envs["prod"]
+	for _, region := range env.Regions {
+		tpl := a.Template(t, stackName(env, "Registry", region.Name))
+		_, policies := tpl.OfType("AWS::IAM::ManagedPolicy")
+		require.Len(t, policies, 1, tpl.StackName)
+		for _, p := range policies {
+			assert.Equal(t, []any{"cdk-hnb659fds-deploy-role-" + env.Account + "-" + region.Name}, p.Properties["Roles"])
+			actions := map[string]any{}
+			for _, s := range cdktest.Path[[]any](t, p.Properties, "PolicyDocument", "Statement") {
+				st := s.(map[string]any)
+				actions[st["Sid"].(string)] = st["Action"]
+				if st["Sid"] == "ResolveImages" || st["Sid"] == "ReleaseImages" {
+					var want []any
+					for _, svc := range env.Services {
+						want = append(want, "arn:aws:ssm:"+region.Name+":"+env.Account+":parameter"+stacks.ImageParameterName(env.Name, svc.Name))
+					}
+					assert.ElementsMatch(t, want, st["Resource"], "%s: %s", tpl.StackName, st["Sid"])
+				}
+			}
+			assert.Equal(t, []any{"ssm:GetParameter", "ssm:GetParameters"}, actions["ResolveImages"])
+			assert.Equal(t, "ssm:PutParameter", actions["ReleaseImages"])
+			assert.Equal(t, []any{"ecr:DescribeImageScanFindings", "ecr:DescribeImages"}, actions["ReadImages"])
+			if region.Name == env.PrimaryRegion {
+				assert.Equal(t, []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+					"ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}, actions["PushImages"])
+			} else {
+				assert.NotContains(t, actions, "PushImages", "ECR replicates to %s: no push there", region.Name)
+			}
+		}
+	}
+}
+
+// releaseTemplate is the Release stack of the fixtures' delivery file.
+func releaseTemplate(t *testing.T) map[string]any {
+	p := Pipeline(t)
+	data, err := os.ReadFile(filepath.Join(p.dir, stacks.ReleaseStackName+".template.json"))
+	require.NoError(t, err, "the delivery file's releases add the Release stack")
+	var tpl map[string]any
+	require.NoError(t, json.Unmarshal(data, &tpl))
+	return tpl
+}
+
+func TestReleasePipelinePromotesOneDigestThroughTheEnvironments(t *testing.T) {
+	tpl := releaseTemplate(t)
+	var pipe map[string]any
+	for _, r := range cdktest.OfType(t, tpl, "AWS::CodePipeline::Pipeline") {
+		if p := cdktest.Props(t, r); p["Name"] == "release-product" {
+			pipe = p
+		}
+	}
+	require.NotNil(t, pipe, "product's release pipeline")
+	var order []string
+	byStage := map[string][]action{}
+	for _, s := range cdktest.Decode[[]pipelineStage](t, pipe["Stages"]) {
+		order = append(order, s.Name)
+		byStage[s.Name] = s.Actions
+	}
+	assert.Equal(t, []string{"Source", "Build", "ScanGate", "Dev", "Staging", "Prod"}, order, "delivery.yaml's order, after the scan gate")
+	names := func(stage string) (out []string) {
+		for _, a := range byStage[stage] {
+			out = append(out, a.Name)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"Replicated", "Deploy", "IntegrationTest"}, names("Staging"))
+	assert.Equal(t, []string{"Replicated", "Approve", "Deploy"}, names("Prod"), "delivery.yaml approves prod")
+
+	vars := func(a action) map[string]string {
+		out := map[string]string{}
+		var list []struct{ Name, Value string }
+		require.NoError(t, json.Unmarshal([]byte(a.Configuration["EnvironmentVariables"].(string)), &list))
+		for _, v := range list {
+			out[v.Name] = v.Value
+		}
+		return out
+	}
+	staging, prod := vars(byStage["Staging"][1]), vars(byStage["Prod"][2])
+	assert.Equal(t, releasepipeline.DigestVariable, staging["IMAGE_DIGEST"])
+	assert.Equal(t, releasepipeline.DigestVariable, prod["IMAGE_DIGEST"], "prod deploys the digest staging deployed")
+	assert.Equal(t, "us-east-1=Prod-Service-product-us-east-1 eu-west-1=Prod-Service-product-eu-west-1", prod["STACKS"])
+	assert.Equal(t, "/stratus/prod/product/image", prod["PARAMETER"])
+	assert.Equal(t, "us-east-1 eu-west-1", vars(byStage["Prod"][0])["REGIONS"], "prod waits for the replica in eu-west-1")
+	assert.Equal(t, "https://staging.stratus.example.com/", vars(byStage["Staging"][2])["ENTRY_URL"], "the staging Edge stack's EntryUrl")
+	assert.Equal(t, "CRITICAL HIGH", vars(byStage["ScanGate"][0])["FAIL_SEVERITIES"], "failOn: HIGH")
+}
