@@ -202,3 +202,22 @@ func TestReleasePipelinePromotesOneDigestThroughTheEnvironments(t *testing.T) {
 	assert.Equal(t, "https://staging.stratus.example.com/", vars(byStage["Staging"][2])["ENTRY_URL"], "the staging Edge stack's EntryUrl")
 	assert.Equal(t, "CRITICAL HIGH", vars(byStage["ScanGate"][0])["FAIL_SEVERITIES"], "failOn: HIGH")
 }
+
+// TestEveryShippedServiceHasAReleasePipeline: with the shipped delivery file, each service of
+// the environments it deploys (all pull their own repository) ships through its own pipeline.
+func TestEveryShippedServiceHasAReleasePipeline(t *testing.T) {
+	envs, err := config.LoadDir(filepath.Join(repoRoot, fixtureDir))
+	require.NoError(t, err)
+	want := map[string]bool{}
+	for _, env := range envs {
+		for _, s := range env.Services {
+			require.True(t, s.PullsOwnRepository(), "%s: %s pulls its own repository", env.Name, s.Name)
+			want["release-"+s.Name] = true
+		}
+	}
+	got := map[string]bool{}
+	for _, r := range cdktest.OfType(t, releaseTemplate(t), "AWS::CodePipeline::Pipeline") {
+		got[cdktest.Props(t, r)["Name"].(string)] = true
+	}
+	assert.Equal(t, want, got)
+}
