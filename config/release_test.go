@@ -13,7 +13,7 @@ import (
 func TestShippedReleaseLoads(t *testing.T) {
 	d, err := LoadDelivery("../test/testdata/config")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"product"}, d.ReleasedServices())
+	assert.Equal(t, []string{"order", "product", "user"}, d.ReleasedServices(), "every shipped service")
 	r := d.Releases["product"]
 	assert.Equal(t, "example-org/product", r.Source.Repository)
 	assert.Equal(t, "main", r.Source.Branch)
