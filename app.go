@@ -39,7 +39,8 @@ func run() int {
 	// Whatever aws-cdk-lib throws while building or synthesizing (a stack over a CloudFormation
 	// limit, a construct refusing its props) reaches the user as one line, not a stack trace.
 	if err := thrown.Catch(func() {
-		app := awscdk.NewApp(nil)
+		defaults := clicontext.AppDefaults()
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &defaults})
 		if _, bad = stacks.Build(app, envs, delivery); bad == nil {
 			app.Synth(nil)
 		}

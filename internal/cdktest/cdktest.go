@@ -8,6 +8,7 @@ package cdktest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/gates"
 )
 
@@ -47,7 +49,8 @@ func NoPanic(t testing.TB, f func()) {
 	}
 }
 
-// Context returns a fresh copy of cdk.json's context: the feature flags `cdk synth` runs with.
+// Context returns a fresh copy of cdk.json's context (the feature flags `cdk synth` runs with)
+// and the app's own defaults (clicontext.AppDefaults).
 // It panics when cdk.json cannot be read, as a test app cannot be built without it.
 func Context() map[string]any {
 	_, file, _, _ := runtime.Caller(0)
@@ -61,6 +64,7 @@ func Context() map[string]any {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		panic(fmt.Sprintf("cdk.json: %v", err))
 	}
+	maps.Copy(doc.Context, clicontext.AppDefaults()) // what app.go adds
 	return doc.Context
 }
 

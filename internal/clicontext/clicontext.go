@@ -54,3 +54,11 @@ func (c Context) String(key, fallback string) string {
 	}
 	return fallback
 }
+
+// AppDefaults is the context the app sets itself (awscdk.AppProps.Context; the CLI's context
+// wins over it). Creation stack traces are off: each resource's would point into the jsii
+// runtime's JavaScript, never at the Go code that made it, and capturing them costs synth time.
+// The key is one the CLI reserves, so it cannot live in cdk.json (the CLI warns on every run).
+func AppDefaults() map[string]any {
+	return map[string]any{"aws:cdk:disable-creation-stack-traces": true}
+}
