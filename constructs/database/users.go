@@ -1,11 +1,7 @@
 package database
 
 import (
-	"crypto/sha256"
 	_ "embed" // the users function's code
-	"encoding/hex"
-	"os"
-	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -16,6 +12,8 @@ import (
 	rds "github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/handler"
 )
 
 // usersCode is the custom resource's handler (users/index.py, unit-tested with
@@ -32,7 +30,7 @@ func usersLogGroupName(identifier string) string { return "/stratus/database/" +
 // cluster ARN, the master secret ARN, the database and the user list, after every member of the
 // cluster exists. The Data API needs no driver and no 5432 path to the database.
 func addUsers(scope constructs.Construct, cluster rds.DatabaseCluster, key kms.IKey, identifier string, p AuroraPostgresProps) (awscdk.CustomResource, error) {
-	code, err := usersAsset()
+	code, err := handler.Folder("stratus-database-users", "index.py", usersCode)
 	if err != nil {
 		return nil, err
 	}
@@ -114,15 +112,4 @@ func addUsers(scope constructs.Construct, cluster rds.DatabaseCluster, key kms.I
 		jsii.String("the function needs its grants when CloudFormation invokes it"))
 	suppressUsersFunction(fn, role)
 	return cr, nil
-}
-
-// usersAsset writes the handler into a folder named by its hash (the asset hash is the same
-// whatever the folder) and returns the folder: the asset is only the handler, never its tests.
-func usersAsset() (string, error) {
-	sum := sha256.Sum256(usersCode)
-	dir := filepath.Join(os.TempDir(), "stratus-database-users-"+hex.EncodeToString(sum[:8]))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	return dir, os.WriteFile(filepath.Join(dir, "index.py"), usersCode, 0o644)
 }

@@ -1,13 +1,9 @@
 package transitgateway
 
 import (
-	"crypto/sha256"
 	_ "embed" // the peering functions' code
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -21,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/handler"
 )
 
 // peeringCode is the custom resources' handler (peering/index.py, unit-tested with
@@ -93,9 +90,12 @@ func NewPeeringRequest(scope constructs.Construct, id string, props PeeringReque
 	for _, p := range props.Peers {
 		reads = append(reads, parameterArn(stack, p.Region, p.GatewayParameter))
 	}
-	provider := newProvider(this, f, []iam.PolicyStatement{
+	provider, err := newProvider(this, f, []iam.PolicyStatement{
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{Actions: jsii.Strings("ssm:GetParameter"), Resources: &reads}),
 	})
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range props.Peers {
 		peer := awscdk.NewCustomResource(this, jsii.String("PeerGateway-"+p.Region), &awscdk.CustomResourceProps{
 			ServiceToken: provider.ServiceToken(),
@@ -192,7 +192,7 @@ func NewPeeringAccepter(scope constructs.Construct, id string, props PeeringAcce
 	for _, p := range props.Peers {
 		reads = append(reads, parameterArn(stack, p.Region, p.AttachmentParameter))
 	}
-	provider := newProvider(this, f, append(writerGrants(stack, props.GlobalWriters),
+	provider, err := newProvider(this, f, append(writerGrants(stack, props.GlobalWriters),
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{Actions: jsii.Strings("ssm:GetParameter"), Resources: &reads}),
 		// Accepting names the attachment, whose id exists only once the peer requested it.
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{
@@ -205,6 +205,9 @@ func NewPeeringAccepter(scope constructs.Construct, id string, props PeeringAcce
 			Actions: jsii.Strings("ec2:DescribeTransitGatewayPeeringAttachments"), Resources: jsii.Strings("*"),
 		}),
 	))
+	if err != nil {
+		return nil, err
+	}
 	var routes []Route
 	for _, p := range props.Peers {
 		accept := awscdk.NewCustomResource(this, jsii.String("Accept-"+p.Region), &awscdk.CustomResourceProps{
@@ -250,7 +253,10 @@ func NewGlobalWriterEndpoints(scope constructs.Construct, id string, props Globa
 		return nil, fmt.Errorf("global writer endpoints %s: invalid props:\n%w", id, err)
 	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	provider := newProvider(this, f, writerGrants(awscdk.Stack_Of(this), props.Writers))
+	provider, err := newProvider(this, f, writerGrants(awscdk.Stack_Of(this), props.Writers))
+	if err != nil {
+		return nil, err
+	}
 	return &GlobalWriterEndpoints{Construct: this, Hostnames: addWriterLookups(this, provider, props.Writers)}, nil
 }
 
@@ -382,10 +388,10 @@ func parameterArn(stack awscdk.Stack, region, name string) *string {
 // newProvider builds the provider framework for the peering handler: the on-event and
 // is-complete functions (Python, in the VPC, HTTPS out only, encrypted logs) with a role holding
 // statements, and the framework's own functions and waiter, logging to the same group.
-func newProvider(scope constructs.Construct, f FunctionProps, statements []iam.PolicyStatement) cr.Provider {
-	asset, err := peeringAsset()
+func newProvider(scope constructs.Construct, f FunctionProps, statements []iam.PolicyStatement) (cr.Provider, error) {
+	asset, err := handler.Folder("stratus-transit-peering", "index.py", peeringCode)
 	if err != nil {
-		panic(err) // a temp folder that cannot be written: no input of the caller's can cause it
+		return nil, fmt.Errorf("the peering handler's asset folder: %w", err)
 	}
 	key := keys.NewKey(scope, "LogKey", "Encrypts the transit gateway peering functions' logs")
 	keys.AllowCloudWatchLogs(key)
@@ -452,7 +458,7 @@ func newProvider(scope constructs.Construct, f FunctionProps, statements []iam.P
 	})
 	suppressFramework(provider)
 	dropRoleDependsOn(provider)
-	return provider
+	return provider, nil
 }
 
 // dropRoleDependsOn replaces the DependsOn of each framework function (and the waiter) with one
@@ -475,15 +481,4 @@ func dropRoleDependsOn(provider cr.Provider) {
 			res.AddDeletionOverride(jsii.String("DependsOn"))
 		}
 	}
-}
-
-// peeringAsset writes the handler into a folder named by its hash and returns the folder: the
-// asset is only the handler, never its tests.
-func peeringAsset() (string, error) {
-	sum := sha256.Sum256(peeringCode)
-	dir := filepath.Join(os.TempDir(), "stratus-transit-peering-"+hex.EncodeToString(sum[:8]))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	return dir, os.WriteFile(filepath.Join(dir, "index.py"), peeringCode, 0o644)
 }

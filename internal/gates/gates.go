@@ -154,18 +154,21 @@ func lintConcurrently(templates []string) ([]lintMatch, error) {
 	cache := newLintCache()
 	var todo []string
 	var found []lintMatch
+	entries := map[string]string{} // of the templates to lint
 	for _, tpl := range templates {
-		if m, ok := cache.get(tpl); ok {
+		entry := cache.entry(tpl)
+		if m, ok := cache.get(entry, tpl); ok {
 			found = append(found, m...)
 		} else {
 			todo = append(todo, tpl)
+			entries[tpl] = entry
 		}
 	}
 	linted, err := lintInChunks(todo)
 	if err != nil {
 		return nil, err
 	}
-	cache.put(todo, linted)
+	cache.put(entries, linted)
 	all := append(found, linted...)
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Filename < all[j].Filename })
 	return all, nil

@@ -20,29 +20,29 @@ type lintCache struct{ dir string }
 
 func newLintCache() lintCache { return lintCache{dir: os.Getenv(LintCacheEnv)} }
 
-// key is the entry of a template: the hash of the arguments lint passes and its content.
-func (c lintCache) key(template string) (string, error) {
+// entry is the cache file of a template: the hash of the arguments lint passes and its content;
+// "" with the cache off or the template unreadable (cfn-lint then reports on it).
+func (c lintCache) entry(template string) string {
+	if c.dir == "" {
+		return ""
+	}
 	data, err := os.ReadFile(template)
 	if err != nil {
-		return "", err
+		return ""
 	}
 	h := sha256.New()
 	h.Write([]byte(lintArgsVersion + "\x00"))
 	h.Write(data)
-	return filepath.Join(c.dir, hex.EncodeToString(h.Sum(nil))+".json"), nil
+	return filepath.Join(c.dir, hex.EncodeToString(h.Sum(nil))+".json")
 }
 
 // lintArgsVersion changes whenever lint's cfn-lint arguments do, so no entry outlives them.
 const lintArgsVersion = "--format json"
 
-// get returns the matches recorded for template, with its current file name, and whether there
-// was an entry.
-func (c lintCache) get(template string) ([]lintMatch, bool) {
-	if c.dir == "" {
-		return nil, false
-	}
-	entry, err := c.key(template)
-	if err != nil {
+// get returns the matches recorded in entry, under template's current file name, and whether
+// there was one.
+func (c lintCache) get(entry, template string) ([]lintMatch, bool) {
+	if entry == "" {
 		return nil, false
 	}
 	data, err := os.ReadFile(entry)
@@ -59,21 +59,20 @@ func (c lintCache) get(template string) ([]lintMatch, bool) {
 	return matches, true
 }
 
-// put records the matches of templates, just linted. An entry that cannot be written is only a
-// lost saving.
-func (c lintCache) put(templates []string, matches []lintMatch) {
+// put records the matches of the templates just linted, in their entries (template -> entry).
+// An entry that cannot be written is only a lost saving.
+func (c lintCache) put(entries map[string]string, matches []lintMatch) {
 	// Nothing new, nothing touched: go test records the files a test looks at, and a look at the
 	// folder (which every new entry changes) would keep its result out of the test cache.
-	if c.dir == "" || len(templates) == 0 || os.MkdirAll(c.dir, 0o755) != nil {
+	if c.dir == "" || len(entries) == 0 || os.MkdirAll(c.dir, 0o755) != nil {
 		return
 	}
 	byFile := map[string][]lintMatch{}
 	for _, m := range matches {
 		byFile[m.Filename] = append(byFile[m.Filename], m)
 	}
-	for _, tpl := range templates {
-		entry, err := c.key(tpl)
-		if err != nil {
+	for tpl, entry := range entries {
+		if entry == "" {
 			continue
 		}
 		data, err := json.Marshal(append([]lintMatch{}, byFile[tpl]...))
