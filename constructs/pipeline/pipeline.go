@@ -138,6 +138,14 @@ func (p *Pipeline) buildDefaults() *pipelines.CodeBuildOptions {
 }
 
 func (p *Pipeline) buildBuckets() {
+	p.AccessLogs, p.ArtifactBucket = ArtifactBuckets(p.Construct, p.Key)
+}
+
+// ArtifactBuckets are a pipeline's artifact bucket (SSE-KMS with key, versioned, TLS-only, no
+// public access, retained, artifacts kept artifactDays) and its access-log bucket (the same,
+// but SSE-S3: S3 log delivery supports nothing else), as "AccessLogs" and "Artifacts" under
+// scope. The release pipelines (constructs/releasepipeline) use the same pair.
+func ArtifactBuckets(scope constructs.Construct, key kms.IKey) (accessLogs, artifacts s3.Bucket) {
 	newBucket := func(id string, props *s3.BucketProps) s3.Bucket {
 		props.EnforceSSL = jsii.Bool(true)
 		props.MinimumTLSVersion = jsii.Number(1.2)
@@ -146,13 +154,14 @@ func (p *Pipeline) buildBuckets() {
 		props.ObjectOwnership = s3.ObjectOwnership_BUCKET_OWNER_ENFORCED
 		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 		props.LifecycleRules = lifecycle()
-		return s3.NewBucket(p.Construct, jsii.String(id), props)
+		return s3.NewBucket(scope, jsii.String(id), props)
 	}
-	p.AccessLogs = newBucket("AccessLogs", &s3.BucketProps{Encryption: s3.BucketEncryption_S3_MANAGED})
-	p.ArtifactBucket = newBucket("Artifacts", &s3.BucketProps{
-		Encryption: s3.BucketEncryption_KMS, EncryptionKey: p.Key, BucketKeyEnabled: jsii.Bool(true),
-		ServerAccessLogsBucket: p.AccessLogs, ServerAccessLogsPrefix: jsii.String("artifacts/"),
+	accessLogs = newBucket("AccessLogs", &s3.BucketProps{Encryption: s3.BucketEncryption_S3_MANAGED})
+	artifacts = newBucket("Artifacts", &s3.BucketProps{
+		Encryption: s3.BucketEncryption_KMS, EncryptionKey: key, BucketKeyEnabled: jsii.Bool(true),
+		ServerAccessLogsBucket: accessLogs, ServerAccessLogsPrefix: jsii.String("artifacts/"),
 	})
+	return accessLogs, artifacts
 }
 
 // lifecycle keeps a run's artifacts (and access logs) artifactDays, old versions 30 days.

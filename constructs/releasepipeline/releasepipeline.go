@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/stratus-platform/stratus/constructs/pipeline"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -154,25 +155,7 @@ func NewReleases(scope constructs.Construct, id string, props ReleasesProps) (*R
 }
 
 func (r *Releases) buildBuckets() {
-	newBucket := func(id string, props *s3.BucketProps) s3.Bucket {
-		props.EnforceSSL = jsii.Bool(true)
-		props.MinimumTLSVersion = jsii.Number(1.2)
-		props.Versioned = jsii.Bool(true)
-		props.BlockPublicAccess = s3.BlockPublicAccess_BLOCK_ALL()
-		props.ObjectOwnership = s3.ObjectOwnership_BUCKET_OWNER_ENFORCED
-		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-		props.LifecycleRules = &[]*s3.LifecycleRule{{
-			Expiration:                          awscdk.Duration_Days(jsii.Number(90)),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
-		}}
-		return s3.NewBucket(r.Construct, jsii.String(id), props)
-	}
-	r.AccessLogs = newBucket("AccessLogs", &s3.BucketProps{Encryption: s3.BucketEncryption_S3_MANAGED})
-	r.ArtifactBucket = newBucket("Artifacts", &s3.BucketProps{
-		Encryption: s3.BucketEncryption_KMS, EncryptionKey: r.Key, BucketKeyEnabled: jsii.Bool(true),
-		ServerAccessLogsBucket: r.AccessLogs, ServerAccessLogsPrefix: jsii.String("artifacts/"),
-	})
+	r.AccessLogs, r.ArtifactBucket = pipeline.ArtifactBuckets(r.Construct, r.Key)
 }
 
 // project is a CodeBuild project running script in bash (with its input's files), encrypted
