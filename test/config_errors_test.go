@@ -158,7 +158,10 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 			require.NoError(t, err)
 			cmd := exec.Command(bin)
 			cmd.Dir = repoRoot
-			cmd.Env = append(os.Environ(), "CDK_OUTDIR="+t.TempDir(), "CDK_CONTEXT_JSON="+string(ctx))
+			// JSII_DEBUG makes a started jsii runtime log its requests ("[@jsii/kernel] load"), which
+			// assertCleanFailure rejects: config must fail before the runtime starts (a package-level
+			// jsii call would start it in every run, a second each).
+			cmd.Env = append(os.Environ(), "CDK_OUTDIR="+t.TempDir(), "CDK_CONTEXT_JSON="+string(ctx), "JSII_DEBUG=1")
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			assertCleanFailure(t, cmd.Run(), stderr.String(), c.want...)

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/stratus-platform/stratus/constructs/retention"
@@ -128,7 +129,9 @@ var (
 
 func (p ReleasesProps) withDefaults() ReleasesProps {
 	if p.Qualifier == "" {
-		p.Qualifier = *defaultQualifier
+		// Read when needed, not at package init: a package-level call would start the jsii runtime
+		// in every program importing this package, before it has even read its config.
+		p.Qualifier = *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = retention.Default

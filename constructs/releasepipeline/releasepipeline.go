@@ -27,8 +27,6 @@ import (
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
-var defaultQualifier = awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()
-
 // Output variables of the Build action (namespace "Build") and the source (namespace "Source").
 const (
 	// DigestVariable is the pipeline variable every deploy reads: the digest the build pushed.
