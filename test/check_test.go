@@ -102,52 +102,60 @@ var (
 	forkDomains    = map[string]string{"dev": "dev.acme.test", "staging": "staging.acme.test", "prod": "www.acme.test", "qa": "qa.acme.test"}
 )
 
-// writeFork writes the fork's configs into dir.
-func writeFork(t testing.TB, dir string) {
-	t.Helper()
+// forkConfig writes the fork's configs into a new folder.
+func forkConfig() (string, error) {
+	dir, err := os.MkdirTemp("", "stratus-fork-*")
+	if err != nil {
+		return "", err
+	}
 	files, err := filepath.Glob(filepath.Join(repoRoot, fixtureDir, "*.yaml"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
+	if err != nil || len(files) == 0 {
+		return "", fmt.Errorf("%s: no configs (%v)", fixtureDir, err)
+	}
 	texts := map[string]string{}
 	for _, f := range files {
 		if filepath.Base(f) == config.DeliveryFile {
 			continue // the fork's environments; the pipeline is tested in pipeline_test.go
 		}
 		data, err := os.ReadFile(f)
-		require.NoError(t, err)
+		if err != nil {
+			return "", err
+		}
 		texts[strings.TrimSuffix(filepath.Base(f), ".yaml")] = string(data)
 	}
-	require.Contains(t, texts, "dev", "the fork copies dev into qa")
+	if _, ok := texts["dev"]; !ok {
+		return "", fmt.Errorf("%s has no dev.yaml: the fork copies dev into qa", fixtureDir)
+	}
 	qa := strings.Replace(texts["dev"], "name: dev\n", "name: qa\n", 1)
 	// qa gets its own address space, so nothing overlaps dev's.
 	texts["qa"] = strings.ReplaceAll(qa, "10.21.", "10.31.")
-	require.NotEqual(t, qa, texts["qa"], "dev.yaml no longer uses 10.21.0.0/16; update the fork")
-	names := slices.Sorted(maps.Keys(texts))
-	for i, name := range names {
-		require.Contains(t, forkDomains, name, "the fork needs a domain for %s", name)
+	if qa == texts["qa"] {
+		return "", fmt.Errorf("dev.yaml no longer uses 10.21.0.0/16; update the fork")
+	}
+	for i, name := range slices.Sorted(maps.Keys(texts)) {
+		if _, ok := forkDomains[name]; !ok {
+			return "", fmt.Errorf("the fork needs a domain for %s", name)
+		}
 		text := texts[name]
-		account := 900000000001 + i
-		replaced := accountLine.ReplaceAllString(text, fmt.Sprintf(`account: "%d"`, account))
-		require.NotEqual(t, text, replaced, "%s.yaml has no account line to change", name)
+		replaced := accountLine.ReplaceAllString(text, fmt.Sprintf(`account: "%d"`, 900000000001+i))
 		domain := regexp.MustCompile(`(?m)^  domain: (\S+)$`).FindStringSubmatch(replaced)
-		require.Len(t, domain, 2, "%s.yaml has no dns.domain", name)
+		if replaced == text || len(domain) != 2 {
+			return "", fmt.Errorf("%s.yaml has no account line or no dns.domain to change", name)
+		}
 		replaced = strings.ReplaceAll(replaced, domain[1], forkDomains[name])
 		replaced = hostedZoneLine.ReplaceAllString(replaced, "  hostedZoneId: Z0FORK"+strings.ToUpper(name))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(replaced), 0o644))
+		if err := os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(replaced), 0o644); err != nil {
+			return "", err
+		}
 	}
+	return dir, nil
 }
 
 // TestAGeneratedForkPassesTheSuite: a fork with its own accounts and domains and a fourth
 // environment passes every app-level assertion, so a fork's first edits keep `make test` green.
 func TestAGeneratedForkPassesTheSuite(t *testing.T) {
-	a := fork.get(t, "fork", func() ([]*config.Environment, error) {
-		dir, err := os.MkdirTemp("", "stratus-fork-*")
-		if err != nil {
-			return nil, err
-		}
-		writeFork(t, dir)
-		return config.LoadDir(dir)
-	})
+	t.Parallel() // it reads a child synthesis (child_test.go): last, when that is done
+	a := forkChild.Assembly(t)
 	require.Len(t, a.Envs, 4)
 	accounts := map[string]bool{}
 	for name, domain := range forkDomains {

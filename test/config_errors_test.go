@@ -35,6 +35,13 @@ func buildApp(t testing.TB) string { return appBinary.build(t, ".", "stratus") }
 // slowest step, happens once for the CLI and the tests alike.
 func (b *binary) build(t testing.TB, dir, name string) string {
 	t.Helper()
+	path, err := b.compile(dir, name)
+	require.NoError(t, err)
+	return path
+}
+
+// compile is build for callers without a test (TestMain's child syntheses).
+func (b *binary) compile(dir, name string) (string, error) {
 	b.once.Do(func() {
 		tmp, err := os.MkdirTemp("", "stratus-"+name+"-*")
 		if err != nil {
@@ -48,8 +55,7 @@ func (b *binary) build(t testing.TB, dir, name string) string {
 			b.err = &buildError{err, string(out)}
 		}
 	})
-	require.NoError(t, b.err)
-	return b.path
+	return b.path, b.err
 }
 
 type buildError struct {

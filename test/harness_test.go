@@ -73,7 +73,7 @@ type sharedSynth struct {
 	err  error
 }
 
-var fixtures, seedVariants, userConfigs, fork, stagingOptions sharedSynth
+var fixtures, seedVariants, userConfigs, stagingOptions sharedSynth
 
 // fixtureDir holds the project's own copies of the shipped configs: the goldens and the
 // seed-specific assertions pin these, so a fork's edits to config/ keep the tests green.
@@ -189,19 +189,27 @@ func (s *sharedSynth) getOrRead(t testing.TB, what, sharedDir string, load func(
 // Synth builds an app holding envs, the way app.go does, into a fresh folder under the test
 // binary's temporary root (which TestMain removes).
 func Synth(envs []*config.Environment) (a *Assembly, err error) {
-	defer recoverInto(&err)
 	dir, err := os.MkdirTemp("", "stratus-test-*")
 	if err != nil {
 		return nil, err
 	}
+	if err := synthInto(dir, envs); err != nil {
+		return nil, err
+	}
+	return ReadAssembly(dir, envs)
+}
+
+// synthInto synthesizes envs' stages into dir.
+func synthInto(dir string, envs []*config.Environment) (err error) {
+	defer recoverInto(&err)
 	app := NewTestApp(dir)
 	for _, env := range envs {
 		if _, err := stacks.NewEnvironmentStage(app, env); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	app.Synth(nil)
-	return ReadAssembly(dir, envs)
+	return nil
 }
 
 // sharedAssemblyEnv names the folder of the assembly `make test` has just synthesized, with
@@ -436,6 +444,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Setenv("TMPDIR", root)
+	startChildSyntheses()
 	code := m.Run()
 	jsii.Close()
 	if os.Getenv("KEEP_SYNTH") == "" {

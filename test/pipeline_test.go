@@ -62,47 +62,33 @@ func cliApp(dir string) awscdk.App {
 }
 
 // withoutDelivery copies the fixture configs except delivery.yaml into a new folder.
-func withoutDelivery(t testing.TB) string {
-	t.Helper()
+func withoutDelivery() (string, error) {
 	dir, err := os.MkdirTemp("", "stratus-nodelivery-*")
-	require.NoError(t, err)
+	if err != nil {
+		return "", err
+	}
 	files, err := filepath.Glob(filepath.Join(repoRoot, fixtureDir, "*.yaml"))
-	require.NoError(t, err)
+	if err != nil {
+		return "", err
+	}
 	for _, f := range files {
 		if filepath.Base(f) == config.DeliveryFile {
 			continue
 		}
 		data, err := os.ReadFile(f)
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644))
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644); err != nil {
+			return "", err
+		}
 	}
-	return dir
+	return dir, nil
 }
-
-var (
-	cliOnce sync.Once
-	cliDir  string
-	cliErr  error
-)
 
 // CLIWithoutDelivery is the fixtures without their delivery file, synthesized as `cdk synth`
-// does (cliApp), once: what `cdk deploy` deploys.
-func CLIWithoutDelivery(t testing.TB) string {
-	t.Helper()
-	cliOnce.Do(func() {
-		defer recoverInto(&cliErr)
-		configs := withoutDelivery(t)
-		if cliDir, cliErr = os.MkdirTemp("", "stratus-cli-*"); cliErr != nil {
-			return
-		}
-		app := cliApp(cliDir)
-		if _, _, cliErr = buildLikeApp(app, configs); cliErr == nil {
-			app.Synth(nil)
-		}
-	})
-	require.NoError(t, cliErr)
-	return cliDir
-}
+// does, once (child_test.go): what `cdk deploy` deploys.
+func CLIWithoutDelivery(t testing.TB) string { return cliChild.Dir(t) }
 
 func Pipeline(t testing.TB) *pipelineApp {
 	t.Helper()
@@ -353,6 +339,7 @@ func TestStacksAreDeployedInDependencyOrder(t *testing.T) {
 // delivery file), at the same place in the cloud assembly, and every stack of those
 // environments is deployed.
 func TestThePipelineDeploysTheCLIsTemplates(t *testing.T) {
+	t.Parallel() // it reads a child synthesis (child_test.go): last, when that is done
 	p := Pipeline(t)
 	cli := CLIWithoutDelivery(t)
 	deployed := map[string]bool{}
@@ -535,6 +522,7 @@ func withoutVersionReport(doc map[string]any) map[string]any {
 // TestNoDeliveryFileNoPipeline: without delivery.yaml the app holds the environment stages and
 // nothing else, as before the pipeline existed.
 func TestNoDeliveryFileNoPipeline(t *testing.T) {
+	t.Parallel() // it reads a child synthesis (child_test.go): last, when that is done
 	dir := CLIWithoutDelivery(t)
 	templates, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	require.NoError(t, err)
@@ -554,7 +542,9 @@ func TestNoDeliveryFileNoPipeline(t *testing.T) {
 		}
 	}
 	assert.ElementsMatch(t, []string{"assembly-Dev", "assembly-Staging", "assembly-Prod"}, nested)
-	d, err := config.LoadDelivery(withoutDelivery(t))
+	folder, err := withoutDelivery()
+	require.NoError(t, err)
+	d, err := config.LoadDelivery(folder)
 	assert.NoError(t, err)
 	assert.Nil(t, d)
 }
