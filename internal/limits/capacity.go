@@ -12,6 +12,8 @@ const (
 	MaxLambdaFunctionName = 64
 	// DefaultCapacityTimeoutMinutes is how long the plan's capacity step retries by default.
 	DefaultCapacityTimeoutMinutes = 30
+	// MaxCapacityTimeoutMinutes bounds that wait: a day, far beyond any recovery objective.
+	MaxCapacityTimeoutMinutes = 1440
 )
 
 var lambdaFunctionNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
