@@ -124,6 +124,7 @@ python:
 	cd constructs/rotation && python3 -B -m unittest discover -q -s tests -t tests
 	cd constructs/apigateway && python3 -B -m unittest discover -q -s tests -t tests
 	cd constructs/transitgateway/peering && python3 -B -m unittest -q
+	cd constructs/capacity/scaler && python3 -B -m unittest -q
 
 # The sample service is a module of its own (its image builds from its folder alone).
 sample:

@@ -75,6 +75,9 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 			return nil, wrap("service TLS", err)
 		}
 	}
+	if err := a.addCapacity(env, region); err != nil { // capacity.go
+		return nil, err
+	}
 
 	if env.UsesAPI() {
 		return a.apiMode(env, region, net, zone, primaryData)

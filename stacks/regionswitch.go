@@ -16,7 +16,8 @@ import (
 //
 //   - It references no resource of either region: the databases by their global cluster
 //     identifiers and their clusters' fixed identifiers, the records by zone, name and set
-//     identifier, the alarms by name. Its role is IAM, which is global.
+//     identifier, the alarms by name, the capacity functions (capacity.go) by their fixed name.
+//     Its role is IAM, which is global.
 //   - The plan is a global resource (its ARN has no region) and Region switch runs it from the
 //     region being activated, so an impaired us-east-1 (even when it is one of the plan's
 //     regions) stops changes to the plan, never its execution.
@@ -60,7 +61,7 @@ func (s *EnvironmentStage) addRegionSwitch() error {
 		// The home region, not primaryRegion: the plan's primary region cannot change without a
 		// replacement, and primaryRegion changes after every switchover.
 		Name: PlanName(env), Regions: regions, PrimaryRegion: HomeRegion(env), Approach: approach,
-		Description:                  fmt.Sprintf("Stratus %s: move the writers and the traffic between %s and %s", env.Name, regions[0], regions[1]),
+		Description:                  fmt.Sprintf("Stratus %s: scale the services, move the writers and the traffic between %s and %s", env.Name, regions[0], regions[1]),
 		RecoveryTimeObjectiveMinutes: env.RegionSwitch.RecoveryTimeObjectiveMinutes,
 		HostedZoneID:                 env.DNS.HostedZoneId, RecordName: OriginName(env), SetIdentifiers: sets,
 		Approval: env.RegionSwitch.Approval, ApprovalRoleArn: env.RegionSwitch.ApprovalRoleArn, ApproverRoleName: ApproverRoleName(env),
@@ -72,6 +73,9 @@ func (s *EnvironmentStage) addRegionSwitch() error {
 			Name: name, Region: r,
 			Arn: fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", *stack.Partition(), config.EdgeRegion, env.Account, name),
 		})
+	}
+	if arns := capacityFunctionArns(env, *stack.Partition(), regions); arns != nil {
+		props.Capacity = &regionswitch.Capacity{FunctionArns: arns}
 	}
 	var err error
 	if props.Databases, err = s.globalDatabases(regions); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/cache"
+	scaling "github.com/stratus-platform/stratus/constructs/capacity"
 	"github.com/stratus-platform/stratus/constructs/service"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -101,6 +102,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	grantImagePull(svc, s, rs.Registry)
 	// Its tasks read the cache AUTH token at start: the token's rotation redeploys it by this tag.
 	cache.Tag(svc.Service.Node().DefaultChild(), CacheAuthSecretName(env))
+	scaling.Tag(svc.Service.Node().DefaultChild(), s.Name) // the Region switch capacity function finds it by this tag
 	observed, err := serviceAlarms(stack, env, region.Name, s.Name, serviceRequestMetrics(app, s.Name, wiring), svc.Service.MetricCpuUtilization,
 		svc.Service.MetricMemoryUtilization, app.Cluster.Cluster.ClusterName(), svc.Service.ServiceName(), net.Observed.Topic.Action)
 	if err != nil {

@@ -176,7 +176,11 @@ var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegm
 	// ECS's blue/green infrastructure role reads the groups it moves traffic between.
 	"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
 	// The transit gateway peering accepter waits for its attachment (constructs/transitgateway).
-	"ec2:DescribeTransitGatewayPeeringAttachments"}, tierUnscopable...)
+	"ec2:DescribeTransitGatewayPeeringAttachments",
+	// The Region switch capacity function (constructs/capacity) lists its cluster's services (held
+	// to the cluster by an ecs:cluster condition) and raises their scalable targets, whose ARNs end
+	// in an id Application Auto Scaling generates.
+	"ecs:ListServices", "application-autoscaling:DescribeScalableTargets", "application-autoscaling:RegisterScalableTarget"}, tierUnscopable...)
 
 // managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that

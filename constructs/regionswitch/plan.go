@@ -135,9 +135,7 @@ func (p PlanProps) policy(this constructs.Construct, role iam.Role) iam.ManagedP
 	var dbs []string
 	for _, d := range p.Databases {
 		dbs = append(dbs, fmt.Sprintf("arn:%s:rds::%s:global-cluster:%s", *stack.Partition(), *stack.Account(), d.GlobalClusterIdentifier))
-		for _, r := range p.Regions {
-			dbs = append(dbs, d.ClusterArns[r])
-		}
+		dbs = append(dbs, p.inRegions(d.ClusterArns)...)
 	}
 	if len(dbs) > 0 {
 		statements = append(statements, statement([]string{"rds:DescribeGlobalClusters", "rds:DescribeDBClusters",
@@ -150,19 +148,8 @@ func (p PlanProps) policy(this constructs.Construct, role iam.Role) iam.ManagedP
 		}
 		statements = append(statements, statement([]string{"cloudwatch:DescribeAlarms"}, arns...))
 	}
-	var ecsServices, ecsClusters []string
-	for _, s := range p.EcsServices {
-		for _, r := range p.Regions {
-			ecsServices, ecsClusters = append(ecsServices, s.ServiceArns[r]), append(ecsClusters, s.ClusterArns[r])
-		}
-	}
-	if len(ecsServices) > 0 {
-		statements = append(statements,
-			statement([]string{"ecs:DescribeServices", "ecs:UpdateService"}, ecsServices...),
-			statement([]string{"ecs:DescribeClusters"}, ecsClusters...),
-			// These three support no resource-level permissions.
-			statement([]string{"ecs:ListServices", "application-autoscaling:DescribeScalableTargets",
-				"application-autoscaling:RegisterScalableTarget", "cloudwatch:GetMetricStatistics"}, "*"))
+	if c := p.Capacity; c != nil {
+		statements = append(statements, statement([]string{"lambda:InvokeFunction", "lambda:GetFunction"}, p.inRegions(c.FunctionArns)...))
 	}
 	policy := iam.NewManagedPolicy(this, jsii.String("ExecutionPolicy"), &iam.ManagedPolicyProps{
 		Description: jsii.String("What Region switch plan " + p.Name + " does: switch its databases, scale its services, read its records and alarms"),
@@ -170,14 +157,16 @@ func (p PlanProps) policy(this constructs.Construct, role iam.Role) iam.ManagedP
 		Statements:  &statements,
 	})
 	suppressPlanArn(policy, p.Name)
-	if len(ecsServices) > 0 {
-		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("ecs:ListServices, application-autoscaling:DescribeScalableTargets/RegisterScalableTarget and cloudwatch:GetMetricStatistics support no resource-level permissions; every other action names its resources"),
-			AppliesTo: &[]any{jsii.String("Resource::*")},
-		}}, jsii.Bool(false))
-	}
 	return policy
+}
+
+// inRegions lists a per-region value in the order of the plan's regions.
+func (p PlanProps) inRegions(byRegion map[string]string) []string {
+	out := make([]string, len(p.Regions))
+	for i, r := range p.Regions {
+		out[i] = byRegion[r]
+	}
+	return out
 }
 
 // other is the plan region that is not r.
@@ -227,26 +216,23 @@ func (p PlanProps) workflows(approver iam.IRole) []any {
 	return out
 }
 
-// capacityStep scales every service in the activated region to the other region's peak of the
-// last 24 hours (nil without services).
+// capacityStep invokes the activated region's capacity function until it succeeds (nil without
+// Capacity). Region switch runs it in the region being activated, so it does not depend on the
+// region being left. It has no ungraceful behaviour: Lambda's only one is to skip the step, and
+// a failover is when the activated region needs its capacity most.
 func (p PlanProps) capacityStep() *arc.CfnPlan_StepProperty {
-	if len(p.EcsServices) == 0 {
+	if p.Capacity == nil {
 		return nil
 	}
-	var blocks []any
-	for i, s := range p.EcsServices {
-		var services []any
-		for _, r := range p.Regions {
-			services = append(services, &arc.CfnPlan_ServiceProperty{ClusterArn: jsii.String(s.ClusterArns[r]), ServiceArn: jsii.String(s.ServiceArns[r])})
-		}
-		blocks = append(blocks, step(fmt.Sprintf("scale-%d", i+1), "ECSServiceScaling", "Scale the activated region's service to full capacity",
-			&arc.CfnPlan_ExecutionBlockConfigurationProperty{EcsCapacityIncreaseConfig: &arc.CfnPlan_EcsCapacityIncreaseConfigurationProperty{
-				Services: services, TargetPercent: jsii.Number(100), CapacityMonitoringApproach: jsii.String("sampledMaxInLast24Hours"),
-				// An ungraceful run goes on once most of the capacity is there.
-				Ungraceful: &arc.CfnPlan_EcsUngracefulProperty{MinimumSuccessPercentage: jsii.Number(80)},
-			}}))
+	var lambdas []any
+	for _, arn := range p.inRegions(p.Capacity.FunctionArns) {
+		lambdas = append(lambdas, &arc.CfnPlan_LambdasProperty{Arn: jsii.String(arn)})
 	}
-	return parallel("scale-services", "Scale every service in the activated region", blocks)
+	return step("scale-services", "CustomActionLambda", "Raise the activated region's ECS services to full capacity and wait until they run",
+		&arc.CfnPlan_ExecutionBlockConfigurationProperty{CustomActionLambdaConfig: &arc.CfnPlan_CustomActionLambdaConfigurationProperty{
+			Lambdas: lambdas, RegionToRun: jsii.String("activatingRegion"),
+			RetryIntervalMinutes: jsii.Number(1), TimeoutMinutes: jsii.Number(float64(p.Capacity.TimeoutMinutes)),
+		}})
 }
 
 // databaseStep switches over (graceful) or fails over (ungraceful) every Global Database in
@@ -258,10 +244,7 @@ func (p PlanProps) databaseStep() *arc.CfnPlan_StepProperty {
 	dbs := sortedDatabases(p.Databases)
 	var blocks []any
 	for _, d := range dbs {
-		var arns []string
-		for _, r := range p.Regions {
-			arns = append(arns, d.ClusterArns[r])
-		}
+		arns := p.inRegions(d.ClusterArns)
 		blocks = append(blocks, step(d.GlobalClusterIdentifier, "AuroraGlobalDatabase", "Move the writer of "+d.GlobalClusterIdentifier,
 			&arc.CfnPlan_ExecutionBlockConfigurationProperty{GlobalAuroraConfig: &arc.CfnPlan_GlobalAuroraConfigurationProperty{
 				GlobalClusterIdentifier: jsii.String(d.GlobalClusterIdentifier), DatabaseClusterArns: jsii.Strings(arns...),

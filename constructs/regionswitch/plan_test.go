@@ -37,15 +37,24 @@ func validProps() PlanProps {
 	}
 }
 
-// ecsProps is an active/active plan with ECS services and an imported approver.
-func ecsProps() PlanProps {
+func functionArn(region string) string {
+	return "arn:aws:lambda:" + region + ":" + acct + ":function:stratus-prod-region-switch-capacity"
+}
+
+// capacityProps is an active/active plan with a capacity step and an imported approver.
+func capacityProps() PlanProps {
 	p := validProps()
 	p.Name, p.Approach, p.Triggers, p.ApprovalRoleArn = "stratus-aa", ActiveActive, false, "arn:aws:iam::"+acct+":role/dr"
 	p.Databases = p.Databases[:1]
-	p.EcsServices = []EcsService{{
-		ClusterArns: map[string]string{"us-east-1": "arn:aws:ecs:us-east-1:" + acct + ":cluster/app", "eu-west-1": "arn:aws:ecs:eu-west-1:" + acct + ":cluster/app"},
-		ServiceArns: map[string]string{"us-east-1": "arn:aws:ecs:us-east-1:" + acct + ":service/app/web", "eu-west-1": "arn:aws:ecs:eu-west-1:" + acct + ":service/app/web"},
-	}}
+	p.Capacity = &Capacity{FunctionArns: map[string]string{"us-east-1": functionArn("us-east-1"), "eu-west-1": functionArn("eu-west-1")}}
+	return p
+}
+
+// passiveCapacityProps is the active/passive plan with a capacity step of 45 minutes.
+func passiveCapacityProps() PlanProps {
+	p := validProps()
+	p.Name = "stratus-ap"
+	p.Capacity = &Capacity{FunctionArns: capacityProps().Capacity.FunctionArns, TimeoutMinutes: 45}
 	return p
 }
 
@@ -62,7 +71,7 @@ func shared(t *testing.T) *synthesized {
 	t.Helper()
 	return fixture.Get(t, "regionswitch-test", func(app awscdk.App, dir string) (*synthesized, error) {
 		s := &synthesized{dir: dir, stacks: map[string]awscdk.Stack{}}
-		for name, props := range map[string]PlanProps{"Passive": validProps(), "Active": ecsProps()} {
+		for name, props := range map[string]PlanProps{"Passive": validProps(), "Active": capacityProps(), "PassiveScaled": passiveCapacityProps()} {
 			s.stacks[name] = cdktest.NewStack(app, name, "us-east-1")
 			if _, err := NewPlan(s.stacks[name], "RegionSwitch", props); err != nil {
 				return nil, err
@@ -157,11 +166,67 @@ func TestActiveActivePlanDeactivatesAndScales(t *testing.T) {
 		wf := w.(map[string]any)
 		got[wf["WorkflowTargetAction"].(string)+" "+wf["WorkflowTargetRegion"].(string)] = stepsOf(wf)
 	}
-	activate := []string{"ManualApproval", "ECSServiceScaling", "Route53HealthCheck"}
+	activate := []string{"ManualApproval", "CustomActionLambda", "Route53HealthCheck"}
 	deactivate := []string{"ManualApproval", "AuroraGlobalDatabase", "Route53HealthCheck"}
 	assert.Equal(t, map[string][]string{"activate us-east-1": activate, "deactivate us-east-1": deactivate, "activate eu-west-1": activate, "deactivate eu-west-1": deactivate}, got)
 	assert.Contains(t, js(p["Workflows"]), `"ApprovalRole":"arn:aws:iam::`+acct+`:role/dr"`, "the configured approver")
 	assert.Empty(t, ofType(t, "Active", "AWS::IAM::Role")["RegionSwitchApprover"], "no approver role is made")
+}
+
+// TestCapacityStepRunsTheActivatedRegionsFunctionBeforeTheWriters: both regions' functions, run
+// in the region being activated, retried every minute until the timeout; no ungraceful skip;
+// before the database and traffic steps.
+func TestCapacityStepRunsTheActivatedRegionsFunctionBeforeTheWriters(t *testing.T) {
+	for stack, timeout := range map[string]string{"Active": "30", "PassiveScaled": "45"} {
+		p := plan(t, stack)
+		var activates int
+		for _, w := range p["Workflows"].([]any) {
+			wf := w.(map[string]any)
+			if wf["WorkflowTargetAction"] != "activate" {
+				assert.NotContains(t, stepsOf(wf), "CustomActionLambda", "%s: only activations scale", stack)
+				continue
+			}
+			activates++
+			steps := wf["Steps"].([]any)
+			require.GreaterOrEqual(t, len(steps), 2, stack)
+			assert.Equal(t, `{"Description":"Raise the activated region's ECS services to full capacity and wait until they run",`+
+				`"ExecutionBlockConfiguration":{"CustomActionLambdaConfig":{"Lambdas":[{"Arn":"`+functionArn("us-east-1")+`"},{"Arn":"`+functionArn("eu-west-1")+`"}],`+
+				`"RegionToRun":"activatingRegion","RetryIntervalMinutes":1,"TimeoutMinutes":`+timeout+`}},`+
+				`"ExecutionBlockType":"CustomActionLambda","Name":"scale-services"}`, js(steps[1]), "%s: right after the approval", stack)
+		}
+		assert.Equal(t, 2, activates, stack)
+	}
+	var passive []string
+	for _, w := range plan(t, "PassiveScaled")["Workflows"].([]any) {
+		passive = stepsOf(w.(map[string]any))
+	}
+	assert.Equal(t, []string{"ManualApproval", "CustomActionLambda", "Parallel[AuroraGlobalDatabase,AuroraGlobalDatabase]", "Route53HealthCheck"}, passive,
+		"capacity first, then the writers, then the traffic")
+}
+
+// TestExecutionRoleMayInvokeExactlyTheCapacityFunctions: invoke and read the two functions, no
+// ECS grant and no wildcard.
+func TestExecutionRoleMayInvokeExactlyTheCapacityFunctions(t *testing.T) {
+	doc := executionPolicy(t, "Active")
+	assert.Contains(t, doc, `{"Action":["lambda:GetFunction","lambda:InvokeFunction"],"Effect":"Allow","Resource":["`+functionArn("eu-west-1")+`","`+functionArn("us-east-1")+`"]}`, "sorted, as minimizePolicies writes them")
+	assert.Equal(t, 1, strings.Count(doc, "lambda:"+"InvokeFunction"))
+	assert.NotContains(t, doc, "ecs:")
+	assert.NotContains(t, doc, "application-autoscaling:")
+	assert.NotContains(t, doc, `"Resource":"*"`)
+	assert.NotContains(t, executionPolicy(t, "Passive"), "lambda:", "no capacity step, no grant")
+}
+
+// executionPolicy is the execution policy document of a stack's plan, as JSON.
+func executionPolicy(t *testing.T, stack string) string {
+	t.Helper()
+	var doc string
+	for id, p := range ofType(t, stack, "AWS::IAM::ManagedPolicy") {
+		if strings.HasPrefix(id, "RegionSwitchExecutionPolicy") {
+			doc = js(p["Properties"].(map[string]any)["PolicyDocument"])
+		}
+	}
+	require.NotEmpty(t, doc)
+	return doc
 }
 
 // TestExecutionRoleIsLeastPrivilege: assumed by Region switch of this account only; one managed
@@ -180,14 +245,8 @@ func TestExecutionRoleIsLeastPrivilege(t *testing.T) {
 	assert.Equal(t, `{"Statement":[{"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"`+acct+`"}},"Effect":"Allow","Principal":{"Service":"arc-region-switch.amazonaws.com"}}],"Version":"2012-10-17"}`, js(exec["AssumeRolePolicyDocument"]))
 	assert.Nil(t, exec["Policies"], "no inline policy")
 	assert.Empty(t, ofType(t, "Passive", "AWS::IAM::Policy"), "no inline policy resource")
-	var doc string
-	for id, p := range ofType(t, "Passive", "AWS::IAM::ManagedPolicy") {
-		if strings.HasPrefix(id, "RegionSwitchExecutionPolicy") {
-			doc = js(p["Properties"].(map[string]any)["PolicyDocument"])
-		}
-	}
-	require.NotEmpty(t, doc)
-	assert.NotContains(t, doc, `"Resource":"*"`, "no wildcard resource without ECS services")
+	doc := executionPolicy(t, "Passive")
+	assert.NotContains(t, doc, `"Resource":"*"`, "no wildcard resource")
 	assert.Contains(t, doc, `"Action":["rds:DescribeDBClusters","rds:DescribeGlobalClusters","rds:FailoverGlobalCluster","rds:SwitchoverGlobalCluster"]`)
 	for _, arn := range []string{":global-cluster:stratus-prod-order", ":global-cluster:stratus-prod-billing", clusterArn("us-east-1", "order-a"), clusterArn("eu-west-1", "billing-b")} {
 		assert.Contains(t, doc, arn)
@@ -199,7 +258,7 @@ func TestExecutionRoleIsLeastPrivilege(t *testing.T) {
 
 func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 	s := shared(t)
-	cdktest.Gates(t, s.dir, s.stacks["Passive"], s.stacks["Active"])
+	cdktest.Gates(t, s.dir, s.stacks["Passive"], s.stacks["Active"], s.stacks["PassiveScaled"])
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
@@ -216,6 +275,28 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a cluster ARN of the wrong region", Mutate: func(p *PlanProps) {
 			p.Databases = []GlobalDatabase{{GlobalClusterIdentifier: "g", ClusterArns: map[string]string{"us-east-1": clusterArn("eu-west-1", "a"), "eu-west-1": clusterArn("eu-west-1", "b")}}}
 		}, Want: `Databases[0].ClusterArns["us-east-1"]`},
+		{Name: "a capacity function missing in a region", Mutate: func(p *PlanProps) {
+			p.Capacity = &Capacity{FunctionArns: map[string]string{"us-east-1": functionArn("us-east-1")}}
+		}, Want: `Capacity.FunctionArns["eu-west-1"] "" is not an ARN of a function in eu-west-1`},
+		{Name: "a capacity function of the wrong region", Mutate: func(p *PlanProps) {
+			p.Capacity = &Capacity{FunctionArns: map[string]string{"us-east-1": functionArn("eu-west-1"), "eu-west-1": functionArn("eu-west-1")}}
+		}, Want: `Capacity.FunctionArns["us-east-1"] "` + functionArn("eu-west-1") + `" is not an ARN of a function in us-east-1`},
+		{Name: "a capacity function of a third region", Mutate: func(p *PlanProps) {
+			p.Capacity = capacityProps().Capacity
+			p.Capacity.FunctionArns["us-west-2"] = functionArn("us-west-2")
+		}, Want: `Capacity.FunctionArns has 3 entries; one per region of [us-east-1 eu-west-1]`},
+		{Name: "not a function", Mutate: func(p *PlanProps) {
+			p.Capacity = capacityProps().Capacity
+			p.Capacity.FunctionArns["eu-west-1"] = "arn:aws:lambda:eu-west-1:" + acct + ":layer:x"
+		}, Want: `Capacity.FunctionArns["eu-west-1"]`},
+		{Name: "a capacity timeout over a day", Mutate: func(p *PlanProps) {
+			p.Capacity = capacityProps().Capacity
+			p.Capacity.TimeoutMinutes = 1441
+		}, Want: "Capacity.TimeoutMinutes 1441 is outside 1-1440"},
+		{Name: "a negative capacity timeout", Mutate: func(p *PlanProps) {
+			p.Capacity = capacityProps().Capacity
+			p.Capacity.TimeoutMinutes = -1
+		}, Want: "Capacity.TimeoutMinutes -1 is outside 1-1440"},
 		{Name: "no record to move", Mutate: func(p *PlanProps) { p.RecordName = "" }, Want: "HostedZoneID and RecordName are required"},
 		{Name: "a region without its record", Mutate: func(p *PlanProps) { p.SetIdentifiers = map[string]string{"us-east-1": "us-east-1"} }, Want: `SetIdentifiers has no record set identifier for "eu-west-1"`},
 		{Name: "an approver without approval", Mutate: func(p *PlanProps) { p.Approval, p.ApprovalRoleArn = false, "arn:aws:iam::"+acct+":role/x" }, Want: "ApprovalRoleArn is set without Approval"},

@@ -1,6 +1,8 @@
 // Package regionswitch provides Plan: an AWS ARC Region switch plan (AWS::ARCRegionSwitch::Plan)
-// between two regions, with the workflows that approve, scale ECS services, switch over (or fail
-// over) Aurora Global Databases and move Route 53 traffic, and a least-privilege execution role.
+// between two regions, with the workflows that approve, raise the activated region's ECS services
+// to full capacity (through a function of each region, see constructs/capacity), switch over (or
+// fail over) Aurora Global Databases and move Route 53 traffic, and a least-privilege execution
+// role.
 // Everything it acts on is named by deterministic identifiers and ARNs, so the plan's stack
 // references no resource of either region.
 package regionswitch
@@ -31,11 +33,15 @@ type GlobalDatabase struct {
 	ClusterArns map[string]string
 }
 
-// EcsService is one ECS service in each of the plan's regions, scaled together.
-type EcsService struct {
-	// ClusterArns and ServiceArns map each of the plan's regions to the service's cluster and
-	// service ARN there.
-	ClusterArns, ServiceArns map[string]string
+// Capacity is the plan's capacity step: Region switch invokes, in the region being activated,
+// that region's function, again every minute while it fails, until TimeoutMinutes. The function
+// raises the region's services to full capacity and succeeds once they run (constructs/capacity).
+type Capacity struct {
+	// FunctionArns maps each of the plan's regions to its function's ARN, in that region.
+	FunctionArns map[string]string
+	// TimeoutMinutes is how long the step retries before the execution stops on it, 1-1440.
+	// Default: 30.
+	TimeoutMinutes int
 }
 
 // Alarm is a CloudWatch alarm the plan watches (and may be triggered by).
@@ -62,9 +68,10 @@ type PlanProps struct {
 	RecoveryTimeObjectiveMinutes int
 	// Databases are switched over (graceful runs) or failed over (ungraceful runs), in parallel.
 	Databases []GlobalDatabase
-	// EcsServices are scaled in the activated region to the other region's recent peak.
-	// Default: none.
-	EcsServices []EcsService
+	// Capacity, when set, raises the activated region's services before the databases and the
+	// traffic move.
+	// Default: nil (no capacity step).
+	Capacity *Capacity
 	// HostedZoneID and RecordName name the health-checked records whose traffic the plan moves;
 	// SetIdentifiers maps each region to its record's set identifier. Route 53 then follows
 	// the health checks the plan creates, once they are attached to the records.
@@ -100,6 +107,11 @@ func (p PlanProps) withDefaults() PlanProps {
 	if p.TriggerDelayMinutes == 0 {
 		p.TriggerDelayMinutes = 60
 	}
+	if p.Capacity != nil && p.Capacity.TimeoutMinutes == 0 {
+		c := *p.Capacity
+		c.TimeoutMinutes = limits.DefaultCapacityTimeoutMinutes
+		p.Capacity = &c
+	}
 	return p
 }
 
@@ -132,9 +144,11 @@ func (p PlanProps) validate() error {
 		}
 		p.perRegion(add, fmt.Sprintf("Databases[%d].ClusterArns", i), d.ClusterArns, ":rds:", ":cluster:")
 	}
-	for i, s := range p.EcsServices {
-		p.perRegion(add, fmt.Sprintf("EcsServices[%d].ClusterArns", i), s.ClusterArns, ":ecs:", ":cluster/")
-		p.perRegion(add, fmt.Sprintf("EcsServices[%d].ServiceArns", i), s.ServiceArns, ":ecs:", ":service/")
+	if c := p.Capacity; c != nil {
+		p.perRegion(add, "Capacity.FunctionArns", c.FunctionArns, ":lambda:", ":function:")
+		if c.TimeoutMinutes < 1 || c.TimeoutMinutes > limits.MaxCapacityTimeoutMinutes {
+			add("Capacity.TimeoutMinutes %d is outside 1-%d", c.TimeoutMinutes, limits.MaxCapacityTimeoutMinutes)
+		}
 	}
 	if p.HostedZoneID == "" || p.RecordName == "" {
 		add("HostedZoneID and RecordName are required: the plan moves traffic through Route 53")

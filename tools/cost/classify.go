@@ -71,7 +71,7 @@ var unpriced = map[string]string{
 	"AWS::CDK::Metadata":                               "CDK bookkeeping",
 	"AWS::IAM::*":                                      "IAM is free",
 	"Custom::*":                                        "custom resources run a Lambda function at deployment only",
-	"AWS::Lambda::Function":                            "billed per request and duration; these functions run at deployment or rotation, or (the HTTP API's authorizer) about once per cached verdict",
+	"AWS::Lambda::Function":                            "billed per request and duration; these functions run at deployment or rotation, about once a minute during a Region switch (the capacity function), or (the HTTP API's authorizer) about once per cached verdict",
 	"AWS::Lambda::Permission":                          "free",
 	"AWS::StepFunctions::StateMachine":                 "the custom resource provider's waiter: a few state transitions while a deployment waits (the transit gateway peering's acceptance), $0.025 per 1,000",
 	"AWS::CodeStarNotifications::NotificationRule":     "free (the SNS topic it publishes to is priced)",
