@@ -104,7 +104,11 @@ func TestThePlanSwitchesEveryGlobalDatabaseAndTheOriginRecords(t *testing.T) {
 			}
 			for _, w := range p["Workflows"].([]any) {
 				steps := get(w, "Steps").([]any)
-				assert.Equal(t, "ManualApproval", str(get(steps[0], "ExecutionBlockType")), "%s: approval first", name)
+				if env.RegionSwitch.Approval {
+					assert.Equal(t, "ManualApproval", str(get(steps[0], "ExecutionBlockType")), "%s: approval first", name)
+				} else {
+					assert.NotContains(t, jsonOf(steps), "ManualApproval", "%s: approval off", name)
+				}
 				assert.Equal(t, "Route53HealthCheck", str(get(steps[len(steps)-1], "ExecutionBlockType")), "%s: traffic last", name)
 			}
 		}
@@ -184,5 +188,35 @@ func TestPlanHealthChecksAreCombinedWithTheHTTPSChecks(t *testing.T) {
 		// The alarm watches the HTTPS check, not the calculated one.
 		alarm := alarmsOf(t, a, env.Name)[stacks.HealthCheckAlarmName(env, r.Name)]
 		assert.Equal(t, ref(children[0]), ref(get(asList(alarm.props["Dimensions"])[0], "Value")), r.Name)
+	}
+}
+
+// TestSeed002PromotesTheWarmRegionByItself: seed 002 asks for the warm region to take over
+// without a person, so its plan is triggered by each region's health-check alarm (activating
+// the other region) and has no approval step to wait on.
+func TestSeed002PromotesTheWarmRegionByItself(t *testing.T) {
+	a := SeedVariants(t)
+	env := a.Envs["seed-002"]
+	require.NotNil(t, env)
+	require.True(t, env.RegionSwitch.Triggers)
+	_, p := planOf(t, a, env)
+	assert.NotContains(t, jsonOf(p["Workflows"]), "ManualApproval")
+	triggers, _ := p["Triggers"].([]any)
+	require.Len(t, triggers, len(env.Regions), "one trigger per region's alarm")
+	other := map[string]string{env.Regions[0].Name: env.Regions[1].Name, env.Regions[1].Name: env.Regions[0].Name}
+	for _, r := range env.Regions {
+		alarm := stacks.HealthCheckAlarmName(env, r.Name)
+		assert.Equal(t, "trigger", str(get(p["AssociatedAlarms"], alarm, "AlarmType")), alarm)
+		found := false
+		for _, tr := range triggers {
+			conditions := jsonOf(get(tr, "Conditions"))
+			if strings.Contains(conditions, `"AssociatedAlarmName":"`+alarm+`"`) {
+				found = true
+				assert.Equal(t, "activate", str(get(tr, "Action")), alarm)
+				assert.Equal(t, other[r.Name], str(get(tr, "TargetRegion")), "%s activates the other region", alarm)
+				assert.Contains(t, conditions, `"Condition":"red"`, alarm)
+			}
+		}
+		assert.True(t, found, "a trigger on %s", alarm)
 	}
 }
