@@ -46,10 +46,9 @@ var (
 	scaleChild = &childSynth{what: fmt.Sprintf("%d services × 2 regions", scaleServices), tests: []string{"TestFortyServicesPerRegionFit"},
 		prepare: func() (string, error) { return scaleConfig(os.TempDir(), scaleServices) }}
 	forkChild = &childSynth{what: "the generated fork", tests: []string{"TestAGeneratedForkPassesTheSuite"}, prepare: forkConfig}
-	// cliChild is what `cdk deploy` deploys: the CLI turns on construct paths and the CDKMetadata
-	// resource (by which cfn-lint recognises a CDK template).
+	// cliChild is what `cdk deploy` deploys: synthesized with what the CLI adds (cliContext).
 	cliChild = &childSynth{what: "the fixtures without delivery.yaml", tests: []string{"TestThePipelineDeploysTheCLIsTemplates", "TestNoDeliveryFileNoPipeline"},
-		prepare: withoutDelivery, context: map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:version-reporting": true}}
+		prepare: withoutDelivery, context: cliContext}
 	childSyntheses = []*childSynth{scaleChild, forkChild, cliChild}
 	childLane      sync.Mutex
 )

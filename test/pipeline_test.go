@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,20 +17,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/assembly"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/stacks"
 )
 
 // pipelineApp is the fixture folder built as app.go builds it (every stage with the compliance
-// packs, then the Pipeline stack from delivery.yaml) and synthesized once.
+// packs, then the Pipeline stack from delivery.yaml) and synthesized once, read from its cloud
+// assembly: make test's own (config/ is the fixtures, delivery.yaml included) or, without one,
+// a synthesis here.
 type pipelineApp struct {
 	dir      string
 	delivery *config.Delivery
-	stack    *stacks.PipelineStack
-	support  []awscdk.Stack
-	release  awscdk.Stack   // the Release stack (delivery.yaml releases)
-	pipeline map[string]any // the AWS::CodePipeline::Pipeline's Properties
+	// release and support are the Release stack (delivery.yaml releases) and CDK Pipelines'
+	// cross-region support stacks, from the manifest.
+	release *assembly.Artifact
+	support []assembly.Artifact
+	// pipeline is the AWS::CodePipeline::Pipeline's Properties.
+	pipeline map[string]any
 }
 
 var (
@@ -53,11 +59,15 @@ func buildLikeApp(app awscdk.App, dir string) (*config.Delivery, *stacks.Pipelin
 	return delivery, p, err
 }
 
-// cliApp is an app as `cdk synth` runs one: cdk.json's context and what the CLI turns on, the
-// construct paths and the CDKMetadata resource (by which cfn-lint recognises a CDK template).
+// cliContext is what `cdk synth` adds to cdk.json's context: construct paths and asset paths in
+// the resources' metadata, and the CDKMetadata resource (by which cfn-lint recognises a CDK
+// template).
+var cliContext = map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:enable-asset-metadata": true, "aws:cdk:version-reporting": true}
+
+// cliApp is an app as `cdk synth` runs one (cliContext), writing to dir.
 func cliApp(dir string) awscdk.App {
 	ctx := cdktest.Context()
-	ctx["aws:cdk:enable-path-metadata"], ctx["aws:cdk:version-reporting"] = true, true
+	maps.Copy(ctx, cliContext)
 	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
 }
 
@@ -94,43 +104,69 @@ func Pipeline(t testing.TB) *pipelineApp {
 	t.Helper()
 	pipelineOnce.Do(func() {
 		defer recoverInto(&pipelineErr)
-		dir, err := os.MkdirTemp("", "stratus-pipeline-*")
-		if err != nil {
-			pipelineErr = err
-			return
+		fixtures := filepath.Join(repoRoot, fixtureDir)
+		dir := ""
+		// make test synthesized config/ with its delivery file: while config/ is the fixtures,
+		// that assembly is this one, so the pipeline is not synthesized a second time.
+		if same, err := sameYAML(filepath.Join(repoRoot, "config"), fixtures); err == nil && same {
+			dir = shared(t, "config")
 		}
-		app := cliApp(dir)
-		delivery, stack, err := buildLikeApp(app, filepath.Join(repoRoot, fixtureDir))
-		if err != nil {
-			pipelineErr = err
-			return
-		}
-		app.Synth(nil)
-		out := &pipelineApp{dir: dir, delivery: delivery, stack: stack}
-		for _, c := range *app.Node().Children() {
-			switch s, ok := c.(awscdk.Stack); {
-			case !ok || *s.StackName() == stacks.PipelineStackName:
-			case *s.StackName() == stacks.ReleaseStackName:
-				out.release = s
-			default:
-				out.support = append(out.support, s)
+		if dir == "" {
+			if dir, pipelineErr = os.MkdirTemp("", "stratus-pipeline-*"); pipelineErr != nil {
+				return
 			}
-		}
-		tpl, err := readTemplate(filepath.Join(dir, stacks.PipelineStackName+".template.json"))
-		if err != nil {
-			pipelineErr = err
-			return
-		}
-		for _, r := range tpl.Resources {
-			if r.Type == "AWS::CodePipeline::Pipeline" {
-				out.pipeline = r.Properties
+			app := cliApp(dir)
+			if _, _, pipelineErr = buildLikeApp(app, fixtures); pipelineErr != nil {
+				return
 			}
+			app.Synth(nil)
 		}
-		pipelineOut = out
+		pipelineOut, pipelineErr = readPipeline(dir, fixtures)
 	})
 	require.NoError(t, pipelineErr, "synthesizing the fixtures with their delivery file")
-	require.NotNil(t, pipelineOut.stack, "the fixtures' delivery file adds the pipeline")
+	require.NotNil(t, pipelineOut.pipeline, "the fixtures' delivery file adds the pipeline")
 	return pipelineOut
+}
+
+// readPipeline reads the pipeline of the configs in configDir from the assembly in dir: every
+// top-level stack that belongs to no environment's stage is the Pipeline stack, the Release
+// stack or a support stack.
+func readPipeline(dir, configDir string) (*pipelineApp, error) {
+	envs, err := config.LoadDir(configDir)
+	if err != nil {
+		return nil, err
+	}
+	delivery, err := config.LoadDelivery(configDir)
+	if err != nil {
+		return nil, err
+	}
+	artifacts, err := assembly.Artifacts(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := &pipelineApp{dir: dir, delivery: delivery}
+	for _, a := range artifacts {
+		staged := slices.ContainsFunc(envs, func(env *config.Environment) bool {
+			return strings.HasPrefix(a.StackName, stacks.StageID(env.Name)+"-")
+		})
+		switch {
+		case staged || a.StackName == stacks.PipelineStackName:
+		case a.StackName == stacks.ReleaseStackName:
+			out.release = &a
+		default:
+			out.support = append(out.support, a)
+		}
+	}
+	tpl, err := readTemplate(filepath.Join(dir, stacks.PipelineStackName+".template.json"))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range tpl.Resources {
+		if r.Type == "AWS::CodePipeline::Pipeline" {
+			out.pipeline = r.Properties
+		}
+	}
+	return out, nil
 }
 
 // action is one action of the synthesized pipeline.
@@ -450,7 +486,7 @@ func TestTheSynthStepRunsTheGates(t *testing.T) {
 func TestThePipelineIsCompliant(t *testing.T) {
 	p := Pipeline(t)
 	require.NotNil(t, p.release, "the fixtures' delivery file releases product")
-	all := append([]awscdk.Stack{p.stack.Stack, p.release}, p.support...)
+	names := []string{stacks.PipelineStackName, p.release.StackName}
 	// One support stack per region, other than the pipeline's, that a stage deploys to: prod's
 	// eu-west-1, and staging's backup DR region (us-west-2).
 	envs, err := config.LoadDir(filepath.Join(repoRoot, fixtureDir))
@@ -464,16 +500,16 @@ func TestThePipelineIsCompliant(t *testing.T) {
 		}
 	}
 	for _, s := range p.support {
-		got = append(got, *s.Region())
+		got = append(got, s.Region)
+		names = append(names, s.StackName)
 	}
 	require.ElementsMatch(t, want, got, "a cross-region support stack per region the stages deploy to")
-	cdktest.NoAnnotations(t, all...)
-	var names []string
-	for _, s := range all {
-		names = append(names, *s.StackName())
+	// No error or warning annotation in the assembly (manifests and validation report).
+	for _, f := range (check{"no annotation", checkAnnotations}).runOn(&Assembly{Dir: p.dir}) {
+		t.Error(f)
 	}
 	cdktest.NagPacksRan(t, p.dir, names...)
-	cdktest.CfnLintClean(t, p.dir, len(all))
+	cdktest.CfnLintClean(t, p.dir, len(names))
 }
 
 // TestPipelineGolden compares the pipeline's stacks with test/testdata/golden/pipeline.

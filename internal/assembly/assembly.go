@@ -217,6 +217,9 @@ func stackArtifacts(dir string, m *manifest) ([]Artifact, error) {
 		}
 		art := Artifact{ID: id, StackName: a.Properties.StackName, Name: name, Account: account, Region: region,
 			TemplatePath: filepath.Join(dir, a.Properties.TemplateFile), TerminationProtection: a.Properties.TerminationProtection}
+		if art.StackName == "" {
+			art.StackName = id // the manifest omits a stack name equal to the artifact id
+		}
 		for _, d := range a.Dependencies {
 			if isStack[d] {
 				art.DependsOn = append(art.DependsOn, d)

@@ -110,3 +110,20 @@ func TestGraphFollowsImportsSubsAndNames(t *testing.T) {
 		assert.NotEqual(t, "AWS::Route53::RecordSet", r.Type, "records sharing a name are not linked: %s", r)
 	}
 }
+
+// TestAStackNamedLikeItsArtifactGetsThatName: the manifest leaves out a stack name equal to the
+// artifact id (top-level stacks such as Stratus-Pipeline), and Artifacts fills it in.
+func TestAStackNamedLikeItsArtifactGetsThatName(t *testing.T) {
+	dir := t.TempDir()
+	manifest := `{"artifacts": {
+		"Stratus-Pipeline": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "properties": {"templateFile": "p.json"}},
+		"ProdApp": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "properties": {"templateFile": "a.json", "stackName": "Prod-App-us-east-1"}}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o644))
+	artifacts, err := Artifacts(dir)
+	require.NoError(t, err)
+	names := map[string]string{}
+	for _, a := range artifacts {
+		names[a.ID] = a.StackName
+	}
+	assert.Equal(t, map[string]string{"Stratus-Pipeline": "Stratus-Pipeline", "ProdApp": "Prod-App-us-east-1"}, names)
+}
