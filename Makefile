@@ -62,17 +62,26 @@ synth: deps
 
 # make test's synth of config/ and config/examples: the two staged side by side (each is mostly one
 # Node process), then placed, so the unit tests and the gates read exactly what this run made.
+# When nothing a synthesis reads has changed since make test last made both (internal/inputs: the
+# working tree but the app-level tests, Go test files and docs; the frontend folders; the Node and
+# Go versions; CDK_ and JSII_ variables) and both still hold what make stamped, they are kept: the
+# synthesis would write the same. The key is taken before the synthesis, so an edit during it
+# counts as a change next time. A subset (ENV, CONFIG_DIR) is never kept.
+KEPT := .make/assemblies.kept
 test: deps lint vet assemblies unit python sample
 	$(lintcache)go run ./tools/gates $(OUT)
 	$(if $(ENV)$(CONFIG_DIR),@echo 'diagram and cost not checked: the committed outputs cover all shipped configs',go run ./tools/diagram -check $(ASSEMBLIES))
 	$(if $(ENV)$(CONFIG_DIR),@true,go run ./tools/cost -check $(ASSEMBLIES))
 
 assemblies: deps
-	@( $(call stage,$(OUT),$(CONTEXT)) ) & app=$$!; \
+	@key=$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples)); \
+	if [ -n "$$key" ] && go run ./tools/gates -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
+	rm -f $(KEPT); \
+	( $(call stage,$(OUT),$(CONTEXT)) ) & app=$$!; \
 	( $(call stage,$(OUT)/examples,-c configDir=config/examples) ) & seeds=$$!; \
-	status=0; wait $$app || status=1; wait $$seeds || status=1; exit $$status
-	@$(call place,$(OUT))
-	@$(call place,$(OUT)/examples)
+	status=0; wait $$app || status=1; wait $$seeds || status=1; [ $$status = 0 ] && \
+	$(call place,$(OUT)) && $(call place,$(OUT)/examples) && \
+	{ [ -z "$$key" ] || go run ./tools/gates -record $(KEPT) -key $$key $(ASSEMBLIES); }
 
 deps: node_modules/.installed .make/go-modules
 	@[ "$(NODE_MAJOR)" -ge 20 ] 2>/dev/null || { echo "Node.js 20 or newer is required (found: $$(node --version 2>&1))"; exit 1; }
