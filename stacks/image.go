@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/service"
+	"github.com/stratus-platform/stratus/internal/bootstrap"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -40,12 +41,6 @@ func ImageParameterName(env, svc string) string { return fmt.Sprintf("/stratus/%
 // RepositoryURI is the URI of service svc's repository of env in account and region.
 func RepositoryURI(account, region, env, svc string) string {
 	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s/%s", account, region, env, svc)
-}
-
-// bootstrapRole is the name of the CDK bootstrap's role of kind (deploy, cfn-exec, lookup) in
-// account and region, default qualifier (the platform pipeline deploys through the same roles).
-func bootstrapRole(kind, account, region string) string {
-	return fmt.Sprintf("cdk-%s-%s-role-%s-%s", *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER(), kind, account, region)
 }
 
 // addImageParameters adds to a Registry stack the image parameter of every service pulling its
@@ -99,7 +94,7 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("RegistryLogin"),
 				Actions: jsii.Strings("ecr:GetAuthorizationToken"), Resources: jsii.Strings("*")}))
 	}
-	deploy := iam.Role_FromRoleName(r.Stack, jsii.String("CdkDeployRole"), jsii.String(bootstrapRole("deploy", env.Account, region.Name)), nil)
+	deploy := iam.Role_FromRoleName(r.Stack, jsii.String("CdkDeployRole"), jsii.String(bootstrap.RoleName(r.Stack, "deploy", env.Account, region.Name)), nil)
 	policy := iam.NewManagedPolicy(r.Stack, jsii.String("ReleaseAccess"), &iam.ManagedPolicyProps{
 		Description: jsii.String(fmt.Sprintf("Stratus %s: the CDK deploy role resolves, and the release pipeline sets and pushes, the services' images in %s", env.Name, region.Name)),
 		Roles:       &[]iam.IRole{deploy},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/pipeline"
+	"github.com/stratus-platform/stratus/internal/bootstrap"
 )
 
 // PipelineStackName is the platform pipeline's stack (and the id `cdk deploy` takes).
@@ -139,7 +140,6 @@ func smokeTest(stage *EnvironmentStage) ([]string, map[string]awscdk.CfnOutput, 
 		outputs["HEALTH_CHECK_"+strings.ToUpper(strings.ReplaceAll(r.Name, "-", "_"))] = stage.Edge.HealthCheckIDs[r.Name]
 	}
 	// The bootstrap's lookup role (trusted by the tooling account through `cdk bootstrap --trust`).
-	role := fmt.Sprintf("arn:aws:iam::%s:role/cdk-%s-lookup-role-%s-%s",
-		env.Account, *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER(), env.Account, env.PrimaryRegion)
+	role := bootstrap.RoleArn(stage.Edge.Stack, "lookup", env.Account, env.PrimaryRegion)
 	return []string{"export SMOKE_ROLE_ARN=" + role, smokeScript}, outputs, []string{role}
 }

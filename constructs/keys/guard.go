@@ -1,13 +1,13 @@
 package keys
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/bootstrap"
 )
 
 // AdminActions are the key-administration actions only the key's administrator may call. Use of
@@ -31,12 +31,7 @@ const (
 // CDK bootstrap's cfn-exec role of the stack's account and region (qualifier from the
 // "@aws-cdk/core:bootstrapQualifier" context, else the default one).
 func DeployingRoleArn(stack awscdk.Stack) string {
-	qualifier := *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()
-	if q, ok := stack.Node().TryGetContext(jsii.String("@aws-cdk/core:bootstrapQualifier")).(string); ok && q != "" {
-		qualifier = q
-	}
-	return fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-cfn-exec-role-%s-%s",
-		*stack.Partition(), *stack.Account(), qualifier, *stack.Account(), *stack.Region())
+	return bootstrap.RoleArn(stack, "cfn-exec", *stack.Account(), *stack.Region())
 }
 
 // Guard adds two deny statements to the policy of every customer-managed key under scope, keys

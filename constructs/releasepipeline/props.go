@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/stratus-platform/stratus/constructs/retention"
@@ -37,7 +36,8 @@ type ReleasesProps struct {
 	NotificationEmails []string
 	// Qualifier is the CDK bootstrap qualifier of the environment accounts: the pipelines call them
 	// through cdk-<Qualifier>-deploy-role-<account>-<region>.
-	// Default: "hnb659fds" (the CDK default).
+	// Default: the app's (bootstrap.Qualifier: the "@aws-cdk/core:bootstrapQualifier" context,
+	// else the CDK default "hnb659fds").
 	Qualifier string
 	// LogRetention is how long the build logs are kept.
 	// Default: retention.Default.
@@ -128,11 +128,6 @@ var (
 )
 
 func (p ReleasesProps) withDefaults() ReleasesProps {
-	if p.Qualifier == "" {
-		// Read when needed, not at package init: a package-level call would start the jsii runtime
-		// in every program importing this package, before it has even read its config.
-		p.Qualifier = *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()
-	}
 	if p.LogRetention == "" {
 		p.LogRetention = retention.Default
 	}

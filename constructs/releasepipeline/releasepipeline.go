@@ -23,6 +23,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/constructs/pipeline"
+	"github.com/stratus-platform/stratus/internal/bootstrap"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -96,6 +97,9 @@ func (r *Releases) inbox(scope constructs.Construct, service string) ecr.Reposit
 
 // NewReleases creates the shared resources, or returns every problem with props.
 func NewReleases(scope constructs.Construct, id string, props ReleasesProps) (*Releases, error) {
+	if props.Qualifier == "" {
+		props.Qualifier = bootstrap.Qualifier(scope)
+	}
 	props = props.withDefaults()
 	if err := props.validate(); err != nil {
 		return nil, fmt.Errorf("releases %s: invalid props:\n%w", id, err)
@@ -330,7 +334,7 @@ func (r *Releases) grantTargets(account string, regions []string, projects ...co
 
 // DeployRoleArn is the CDK bootstrap deploy role of account in region.
 func DeployRoleArn(qualifier, account, region string) string {
-	return fmt.Sprintf("arn:aws:iam::%s:role/cdk-%s-deploy-role-%s-%s", account, qualifier, account, region)
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, bootstrap.Name(qualifier, "deploy", account, region))
 }
 
 // FailSeverities are the ECR severities at and above failOn.

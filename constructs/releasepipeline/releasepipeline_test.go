@@ -60,7 +60,7 @@ func TestPropsRejectBadInput(t *testing.T) {
 		{Name: "entry url", Mutate: func(p *PipelineProps) { p.Environments[0].EntryURL = "https://x/$(id)" }, Want: `EntryURL "https://x/$(id)" must be an https:// URL`},
 	})
 	releases := func() ReleasesProps {
-		return ReleasesProps{NotificationEmails: []string{"team@example.com"}}.withDefaults()
+		return ReleasesProps{NotificationEmails: []string{"team@example.com"}, Qualifier: "hnb659fds"}.withDefaults()
 	}
 	cdktest.Rejects(t, releases, func(p ReleasesProps) error { return p.validate() }, []cdktest.Invalid[ReleasesProps]{
 		{Name: "no address", Mutate: func(p *ReleasesProps) { p.NotificationEmails = nil }, Want: "NotificationEmails has 0 addresses (allowed: 1-10)"},
