@@ -46,17 +46,17 @@ var (
 
 // buildLikeApp loads dir's environments and delivery file and builds them into app with
 // stacks.Build, as app.go does.
-func buildLikeApp(app awscdk.App, dir string) (*config.Delivery, *stacks.PipelineStack, error) {
+func buildLikeApp(app awscdk.App, dir string) error {
 	envs, err := config.LoadDir(dir)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	delivery, err := config.LoadDelivery(dir)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	p, err := stacks.Build(app, envs, delivery)
-	return delivery, p, err
+	_, err = stacks.Build(app, envs, delivery)
+	return err
 }
 
 // cliContext is what `cdk synth` adds to cdk.json's context: construct paths and asset paths in
@@ -116,7 +116,7 @@ func Pipeline(t testing.TB) *pipelineApp {
 				return
 			}
 			app := cliApp(dir)
-			if _, _, pipelineErr = buildLikeApp(app, fixtures); pipelineErr != nil {
+			if pipelineErr = buildLikeApp(app, fixtures); pipelineErr != nil {
 				return
 			}
 			app.Synth(nil)

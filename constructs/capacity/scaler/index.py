@@ -102,7 +102,7 @@ def config(environ):
     for name, t in targets.items():
         if not all(isinstance(t.get(k), int) and t[k] >= 0 for k in ("desiredCount", "minCount", "maxCount")):
             raise ValueError(f"SERVICES[{name}] needs whole desiredCount, minCount and maxCount")
-    percent = int(environ.get("MINIMUM_RUNNING_PERCENT", "100"))
+    percent = int(environ["MINIMUM_RUNNING_PERCENT"])  # the construct always sets it (default 80)
     if not 1 <= percent <= 100:
         raise ValueError(f"MINIMUM_RUNNING_PERCENT {percent} is outside 1-100")
     return environ["CLUSTER"], targets, percent
