@@ -27,6 +27,7 @@ import (
 	"github.com/stratus-platform/stratus/internal/assembly"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
+	"github.com/stratus-platform/stratus/internal/jsiidirect"
 	"github.com/stratus-platform/stratus/stacks"
 )
 
@@ -438,6 +439,7 @@ func requireTool(t testing.TB, path, install string) {
 // so nothing a test writes (assemblies, a compiled app, the jsii runtime) outlives the run.
 // KEEP_SYNTH=1 keeps it to inspect.
 func TestMain(m *testing.M) {
+	jsiidirect.Restart() // the child syntheses inherit its JSII_RUNTIME
 	root, err := os.MkdirTemp("", "stratus-test-run-*")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -30,6 +30,7 @@ import (
 
 	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/gates"
+	"github.com/stratus-platform/stratus/internal/jsiidirect"
 )
 
 // Account is the account of the test stacks NewStack makes.
@@ -473,10 +474,12 @@ func RequireTool(t testing.TB, tool, install string) {
 // app's folder (unless KEEP_SYNTH is set) and exits with the tests' code.
 func (o *Once[T]) Main(m *testing.M) { Main(m, o.Remove) }
 
-// Main is every CDK test package's TestMain: it runs the tests and the cleanups, then stops the
-// jsii runtime before exiting. Only jsii.Close removes the runtime's folder in the temp folder, so
-// a test binary that exits without it leaves one behind on every run.
+// Main is every CDK test package's TestMain: it starts the jsii kernel without its relay process
+// (internal/jsiidirect), runs the tests and the cleanups, then stops the jsii runtime before
+// exiting. Only jsii.Close removes the runtime's folder in the temp folder, so a test binary that
+// exits without it leaves one behind on every run.
 func Main(m *testing.M, cleanups ...func()) {
+	jsiidirect.Restart()
 	code := m.Run()
 	for _, cleanup := range cleanups {
 		cleanup()

@@ -1,11 +1,20 @@
 package cdktest
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/jsiidirect"
 )
 
 // recorder is a testing.TB whose Fatalf records the failure instead of stopping the test.
@@ -109,3 +118,36 @@ func TestStrReadsNilAsEmpty(t *testing.T) {
 
 // TestMain stops the jsii runtime after the tests, so its temp folder goes with it.
 func TestMain(m *testing.M) { Main(m) }
+
+// TestTheKernelRunsWithoutItsRelay checks what Main set up: the jsii kernel this binary talks to
+// is its own child, running the kernel bundle directly, with no relay process between them.
+func TestTheKernelRunsWithoutItsRelay(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the process table from /proc")
+	}
+	if os.Getenv(jsiidirect.OptOutEnv) == "0" {
+		t.Skipf("%s=0 keeps the relay", jsiidirect.OptOutEnv)
+	}
+	awscdk.NewApp(nil) // starts the kernel, if no test has yet
+	var kernels []string
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	require.NoError(t, err)
+	for _, stat := range stats {
+		data, err := os.ReadFile(stat)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid …: comm may hold spaces, so the fields start after the last ')'.
+		fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+		if len(fields) < 2 || fields[1] != strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join(filepath.Dir(stat), "cmdline"))
+		if err == nil {
+			kernels = append(kernels, strings.ReplaceAll(string(bytes.TrimRight(cmdline, "\x00")), "\x00", " "))
+		}
+	}
+	require.Len(t, kernels, 1, "one child process: the kernel")
+	assert.Contains(t, kernels[0], "program.js", "the kernel bundle runs in the child itself")
+	assert.NotContains(t, kernels[0], "jsii-runtime.js", "not the relay")
+}

@@ -7,9 +7,12 @@ package main
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/jsiidirect"
 )
 
 func main() {
+	jsiidirect.Restart() // as the app does
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Empty"), nil)
