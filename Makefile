@@ -54,34 +54,62 @@ lintcache = $(if $(CFNLINT_VERSION),STRATUS_CFNLINT_CACHE=$(CURDIR)/.make/cfn-li
 # seeds writes into what synth replaces: one at a time (make test stages both side by side).
 .NOTPARALLEL:
 
-.PHONY: synth seeds assemblies test vet unit python sample gates lint bench clean deps diagram cost
+.PHONY: synth seeds assemblies checks test vet unit python sample gates lint bench clean deps diagram cost
 
 synth: deps
 	@$(call stage,$(OUT),$(CONTEXT))
 	@$(call place,$(OUT))
 
 # make test's synth of config/ and config/examples: the two staged side by side (each is mostly one
-# Node process), then placed, so the unit tests and the gates read exactly what this run made.
+# Node process), then placed, so the gates read exactly what this run made.
 # When nothing a synthesis reads has changed since make test last made both (internal/inputs: the
 # working tree but the app-level tests, Go test files and docs; the frontend folders; the Node and
 # Go versions; CDK_ and JSII_ variables) and both still hold what make stamped, they are kept: the
 # synthesis would write the same. The key is taken before the synthesis, so an edit during it
-# counts as a change next time. A subset (ENV, CONFIG_DIR) is never kept.
+# counts as a change next time. A subset (ENV, CONFIG_DIR) is never kept. The app is built once
+# first (into Go's cache, which each stage's `go run .` then finds), not twice at the same time.
 KEPT := .make/assemblies.kept
-test: deps lint vet assemblies unit python sample
-	$(lintcache)go run ./tools/gates $(OUT)
-	$(if $(ENV)$(CONFIG_DIR),@echo 'diagram and cost not checked: the committed outputs cover all shipped configs',go run ./tools/diagram -check $(ASSEMBLIES))
-	$(if $(ENV)$(CONFIG_DIR),@true,go run ./tools/cost -check $(ASSEMBLIES))
+test: deps checks
 
 assemblies: deps
-	@key=$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples)); \
+	@key=$(if $(KEY),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples))); \
 	if [ -n "$$key" ] && go run ./tools/gates -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
 	rm -f $(KEPT); \
+	go build -o .make/stratus .; \
 	( $(call stage,$(OUT),$(CONTEXT)) ) & app=$$!; \
 	( $(call stage,$(OUT)/examples,-c configDir=config/examples) ) & seeds=$$!; \
 	status=0; wait $$app || status=1; wait $$seeds || status=1; [ $$status = 0 ] && \
 	$(call place,$(OUT)) && $(call place,$(OUT)/examples) && \
 	{ [ -z "$$key" ] || go run ./tools/gates -record $(KEPT) -key $$key $(ASSEMBLIES); }
+
+# checks: everything make test runs, in three lanes side by side (two cores stay busy):
+#   1. the validated syntheses of config/ and config/examples (assemblies), then the gates and the
+#      diagram and cost checks, which read them;
+#   2. go vet, then the unit tests (unit SHARE=1): the app-level tests read lane 1's assemblies
+#      instead of synthesizing config/ and config/examples a second time, and wait for them while
+#      PENDING exists (it says "failed" when the synthesis failed). go test decides on its cached
+#      results before the assemblies are placed, so those tests are also keyed by the synthesis's
+#      inputs key (a fresh value when there is none);
+#   3. lint, the Python handlers' and the sample service's tests (printed when the others are done).
+# A subset (ENV, CONFIG_DIR) runs them one after the other, the tests synthesizing their own
+# configs, and checks no diagram or cost (the committed ones cover all shipped configs).
+PENDING := .make/assemblies.pending
+checks: deps
+ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
+	@key=$$(go run ./tools/gates -inputs config,config/examples); \
+	mkdir -p .make && rm -f $(PENDING) && touch $(PENDING); \
+	{ { $(MAKE) --no-print-directory assemblies KEY="$$key" && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
+	  echo '$(lintcache)go run ./tools/gates $(OUT)' && $(lintcache)go run ./tools/gates $(OUT) && \
+	  echo 'go run ./tools/diagram -check $(ASSEMBLIES)' && go run ./tools/diagram -check $(ASSEMBLIES) && \
+	  echo 'go run ./tools/cost -check $(ASSEMBLIES)' && go run ./tools/cost -check $(ASSEMBLIES); } & synth=$$!; \
+	$(MAKE) --no-print-directory lint python sample > .make/handlers.log 2>&1 & handlers=$$!; \
+	status=0; $(MAKE) --no-print-directory unit SHARE=1 SHARE_KEY="$${key:-unkept-$$(date +%s%N)}" || status=1; \
+	wait $$synth || status=1; wait $$handlers || status=1; cat .make/handlers.log; exit $$status
+else
+	@$(MAKE) --no-print-directory lint assemblies unit python sample
+	$(lintcache)go run ./tools/gates $(OUT)
+	@echo 'diagram and cost not checked: the committed outputs cover all shipped configs'
+endif
 
 deps: node_modules/.installed .make/go-modules
 	@[ "$(NODE_MAJOR)" -ge 20 ] 2>/dev/null || { echo "Node.js 20 or newer is required (found: $$(node --version 2>&1))"; exit 1; }
@@ -116,13 +144,15 @@ vet: deps
 
 # go test shows a passing package's output only with -v; the log keeps it, so make prints each
 # package's verdict and the mutation suite's tally, and everything when a test fails.
-# Within make test, the app-level tests read the assembly this run synthesized (and stamped) from
-# config/ and config/examples instead of synthesizing the same configs a second time; a plain
-# `go test ./...`, or a make test of a subset (ENV, CONFIG_DIR), synthesizes its own.
-share = $(if $(filter test,$(MAKECMDGOALS)),$(if $(strip $(ENV)$(CONFIG_DIR)),,STRATUS_SHARED_ASSEMBLY=$(OUT) ))
-unit: deps
-	@echo '$(share)$(lintcache)CDK_VALIDATION=false go test -v ./...'
-	@mkdir -p .make && $(share)$(lintcache)CDK_VALIDATION=false go test -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
+# Within make test (SHARE=1, from checks), the app-level tests read the assembly that run
+# synthesizes from config/ and config/examples; a plain `go test ./...` or `make unit`
+# synthesizes its own. The test binaries are linked without DWARF (-w): a run links about 45 of
+# them, a second less each; stack traces keep their file and line. go test's own vet pass is off:
+# unit runs the whole of go vet (a superset of its analyzers) over the same packages first.
+share = $(if $(SHARE),STRATUS_SHARED_ASSEMBLY=$(OUT) STRATUS_SHARED_ASSEMBLY_PENDING=$(PENDING) STRATUS_SHARED_ASSEMBLY_KEY=$(SHARE_KEY) )
+unit: deps vet
+	@echo '$(share)$(lintcache)CDK_VALIDATION=false go test -vet=off -ldflags=-w -v ./...'
+	@mkdir -p .make && $(share)$(lintcache)CDK_VALIDATION=false go test -vet=off -ldflags=-w -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
 	@grep -E '^(ok|FAIL|\?) |^mutants: ' .make/unit.log
 
 # The Lambda handlers are Python, deployed from their folders with no build step: the database

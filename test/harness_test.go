@@ -7,7 +7,9 @@ package test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -18,9 +20,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
@@ -213,19 +217,46 @@ func synthInto(dir string, envs []*config.Environment) (err error) {
 	return nil
 }
 
-// sharedAssemblyEnv names the folder of the assembly `make test` has just synthesized, with
-// validation, from config/ (and config/examples into its examples/ folder) before it runs the
-// unit tests. The harness reads it instead of synthesizing the same configs again; without the
-// variable (a plain `go test`) every assembly is synthesized here.
+// sharedAssemblyEnv names the folder of the assembly `make test` synthesizes, with validation,
+// from config/ (and config/examples into its examples/ folder) while the unit tests run. The
+// harness reads it instead of synthesizing the same configs again; without the variable (a plain
+// `go test`) every assembly is synthesized here.
 const sharedAssemblyEnv = "STRATUS_SHARED_ASSEMBLY"
 
+// Make runs its synthesis and the unit tests side by side (most tests need no assembly), so:
+//   - sharedAssemblyPendingEnv names a file that exists while make synthesizes the assembly and
+//     holds "failed" when the synthesis failed; shared waits until it is gone.
+//   - sharedAssemblyKeyEnv is make's key of everything the synthesis reads (internal/inputs).
+//     go test decides whether a cached result of this package still holds before make has placed
+//     the new assembly, so the tests that read the assembly read the key too, and the result is
+//     cached by it.
+const (
+	sharedAssemblyPendingEnv = "STRATUS_SHARED_ASSEMBLY_PENDING"
+	sharedAssemblyKeyEnv     = "STRATUS_SHARED_ASSEMBLY_KEY"
+)
+
+var makesSynthesis struct {
+	once sync.Once
+	err  error
+}
+
 // shared returns the stamped assembly of make test holding the configs in configDir (config or
-// config/examples), or "" when there is none to share.
+// config/examples), or "" when there is none to share. It waits for make to finish synthesizing it.
 func shared(t testing.TB, configDir string) string {
 	root := os.Getenv(sharedAssemblyEnv)
 	if root == "" {
 		return ""
 	}
+	_ = os.Getenv(sharedAssemblyKeyEnv) // read, so go test caches the result by it
+	makesSynthesis.once.Do(func() {
+		if pending := os.Getenv(sharedAssemblyPendingEnv); pending != "" {
+			if !filepath.IsAbs(pending) {
+				pending = filepath.Join(repoRoot, pending)
+			}
+			makesSynthesis.err = waitForSynthesis(pending, 250*time.Millisecond, 30*time.Minute)
+		}
+	})
+	require.NoError(t, makesSynthesis.err)
 	if !filepath.IsAbs(root) {
 		root = filepath.Join(repoRoot, root)
 	}
@@ -236,6 +267,26 @@ func shared(t testing.TB, configDir string) string {
 	// Only what make stamped right after synthesizing it, unchanged since, stands in for a synth.
 	require.NoError(t, gates.Fresh(dir), "%s=%s", sharedAssemblyEnv, root)
 	return dir
+}
+
+// waitForSynthesis returns once the file pending is gone, looking every poll, and fails when it
+// says the synthesis failed or is still there after limit.
+func waitForSynthesis(pending string, poll, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		data, err := os.ReadFile(pending)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		case err != nil:
+			return err
+		case strings.TrimSpace(string(data)) == "failed":
+			return fmt.Errorf("make test's synthesis of the shared assemblies failed (its output is above): %s says so", pending)
+		case time.Now().After(deadline):
+			return fmt.Errorf("make test's synthesis of the shared assemblies did not finish within %v: %s is still there", limit, pending)
+		}
+		time.Sleep(poll)
+	}
 }
 
 // ReadAssembly reads the stacks of envs from the cloud assembly in dir (its manifests through
@@ -455,4 +506,31 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "kept the synthesized assemblies in", root)
 	}
 	os.Exit(code)
+}
+
+func TestTheHarnessWaitsForMakesSynthesis(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pending := filepath.Join(dir, "assemblies.pending")
+
+	require.NoError(t, waitForSynthesis(pending, time.Millisecond, time.Second), "nothing pending: no wait")
+
+	require.NoError(t, os.WriteFile(pending, nil, 0o644))
+	start := time.Now()
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		os.Remove(pending)
+	}()
+	require.NoError(t, waitForSynthesis(pending, 10*time.Millisecond, time.Minute))
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "returns only once the file is gone")
+
+	require.NoError(t, os.WriteFile(pending, []byte("failed\n"), 0o644))
+	err := waitForSynthesis(pending, time.Millisecond, time.Minute)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "failed")
+
+	require.NoError(t, os.WriteFile(pending, nil, 0o644))
+	err = waitForSynthesis(pending, time.Millisecond, 20*time.Millisecond)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "did not finish")
 }
