@@ -68,11 +68,12 @@ synth: deps
 # synthesis would write the same. The key is taken before the synthesis, so an edit during it
 # counts as a change next time. A subset (ENV, CONFIG_DIR) is never kept. The app is built once
 # first (into Go's cache, which each stage's `go run .` then finds), not twice at the same time.
+# checks hands over the key it took (KEYED=1 KEY=…, empty when the inputs cannot be named).
 KEPT := .make/assemblies.kept
 test: deps checks
 
 assemblies: deps
-	@key=$(if $(KEY),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples))); \
+	@key=$(if $(KEYED),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples))); \
 	if [ -n "$$key" ] && go run ./tools/gates -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
 	rm -f $(KEPT); \
 	go build -o .make/stratus .; \
@@ -98,7 +99,7 @@ checks: deps
 ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
 	@key=$$(go run ./tools/gates -inputs config,config/examples); \
 	mkdir -p .make && rm -f $(PENDING) && touch $(PENDING); \
-	{ { $(MAKE) --no-print-directory assemblies KEY="$$key" && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
+	{ { $(MAKE) --no-print-directory assemblies KEYED=1 KEY="$$key" && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
 	  echo '$(lintcache)go run ./tools/gates $(OUT)' && $(lintcache)go run ./tools/gates $(OUT) && \
 	  echo 'go run ./tools/diagram -check $(ASSEMBLIES)' && go run ./tools/diagram -check $(ASSEMBLIES) && \
 	  echo 'go run ./tools/cost -check $(ASSEMBLIES)' && go run ./tools/cost -check $(ASSEMBLIES); } & synth=$$!; \
