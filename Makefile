@@ -21,7 +21,11 @@ staging = .make/stage-$(subst /,_,$(1))
 # jsii's support window; the variable silences it only for the major versions it lists (so the
 # old `=1` silenced nothing). Node 20 still runs everything here (deps checks for 20 or newer);
 # the CDK CLI prints no such banner itself.
+# Asked once per make test: its lanes are sub-makes, which inherit both answers (exported).
+ifndef NODE_MAJOR
 NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+endif
+export NODE_MAJOR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= $(NODE_MAJOR)
 
 # The CLI asks for a top-level stack id after every synth (the stages hold every stack but the
@@ -47,7 +51,10 @@ place = if cmp -s $(call staging,$(1))/stratus-stamp.json $(1)/stratus-stamp.jso
 # it by content in .make/cfn-lint/<version> (internal/gates), so a test or gate re-lints only the
 # templates that changed. Asked once per make run that lints, and only then (it costs a second).
 ifneq ($(filter test unit gates,$(MAKECMDGOALS)),)
+ifndef CFNLINT_VERSION
 CFNLINT_VERSION := $(shell cfn-lint --version 2>/dev/null | tr -c 'A-Za-z0-9.\n' '-')
+endif
+export CFNLINT_VERSION
 endif
 lintcache = $(if $(CFNLINT_VERSION),STRATUS_CFNLINT_CACHE=$(CURDIR)/.make/cfn-lint/$(CFNLINT_VERSION) )
 
