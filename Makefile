@@ -74,7 +74,8 @@ synth: deps
 # Go versions; CDK_ and JSII_ variables) and both still hold what make stamped, they are kept: the
 # synthesis would write the same. The key is taken before the synthesis, so an edit during it
 # counts as a change next time. A subset (ENV, CONFIG_DIR) is never kept. The app is built once
-# first (into Go's cache, which each stage's `go run .` then finds), not twice at the same time.
+# (.make/stratus) and both stages run that binary (--app), instead of each building it with
+# cdk.json's `go run .` at the same time.
 # checks hands over the key it took (KEYED=1 KEY=…, empty when the inputs cannot be named).
 KEPT := .make/assemblies.kept
 test: deps checks
@@ -84,8 +85,8 @@ assemblies: deps
 	if [ -n "$$key" ] && go run ./tools/gates -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
 	rm -f $(KEPT); \
 	go build -o .make/stratus .; \
-	( $(call stage,$(OUT),$(CONTEXT)) ) & app=$$!; \
-	( $(call stage,$(OUT)/examples,-c configDir=config/examples) ) & seeds=$$!; \
+	( $(call stage,$(OUT),$(CONTEXT) --app .make/stratus) ) & app=$$!; \
+	( $(call stage,$(OUT)/examples,-c configDir=config/examples --app .make/stratus) ) & seeds=$$!; \
 	status=0; wait $$app || status=1; wait $$seeds || status=1; [ $$status = 0 ] && \
 	$(call place,$(OUT)) && $(call place,$(OUT)/examples) && \
 	{ [ -z "$$key" ] || go run ./tools/gates -record $(KEPT) -key $$key $(ASSEMBLIES); }
@@ -95,13 +96,14 @@ assemblies: deps
 #      diagram and cost checks, which read them;
 #   2. go vet, then the unit tests (unit SHARE=1): the app-level tests read lane 1's assemblies
 #      instead of synthesizing config/ and config/examples a second time, and wait for them while
-#      PENDING exists (it says "failed" when the synthesis failed). go test decides on its cached
+#      PENDING exists (it says "failed" when the synthesis failed; at most 8 minutes). go test decides on its cached
 #      results before the assemblies are placed, so those tests are also keyed by the synthesis's
 #      inputs key (a fresh value when there is none);
 #   3. lint, the Python handlers' and the sample service's tests (printed when the others are done).
 # A subset (ENV, CONFIG_DIR) runs them one after the other, the tests synthesizing their own
 # configs, and checks no diagram or cost (the committed ones cover all shipped configs).
-PENDING := .make/assemblies.pending
+# PENDING lives outside the module: go test re-checks the files a test opened inside it.
+PENDING := $(or $(TMPDIR),/tmp)/stratus-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1).pending
 checks: deps
 ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
 	@key=$$(go run ./tools/gates -inputs config,config/examples); \

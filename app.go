@@ -29,7 +29,7 @@ func main() {
 // run returns the exit code, so the deferred jsii.Close still runs before os.Exit.
 func run() int {
 	// One Node process for the jsii kernel instead of two: a quarter less CPU per synth.
-	jsiidirect.Restart()
+	jsiidirect.Enable()
 	defer closeRuntime()
 	// The config is loaded and checked before the jsii runtime starts, so bad input fails in
 	// milliseconds: the user's to fix, one problem per line, no trace.

@@ -253,7 +253,8 @@ func shared(t testing.TB, configDir string) string {
 			if !filepath.IsAbs(pending) {
 				pending = filepath.Join(repoRoot, pending)
 			}
-			makesSynthesis.err = waitForSynthesis(pending, 250*time.Millisecond, 30*time.Minute)
+			// Within go test's default 10-minute timeout, so a hung synthesis fails with this.
+			makesSynthesis.err = waitForSynthesis(pending, 250*time.Millisecond, 8*time.Minute)
 		}
 	})
 	require.NoError(t, makesSynthesis.err)
@@ -490,7 +491,7 @@ func requireTool(t testing.TB, path, install string) {
 // so nothing a test writes (assemblies, a compiled app, the jsii runtime) outlives the run.
 // KEEP_SYNTH=1 keeps it to inspect.
 func TestMain(m *testing.M) {
-	jsiidirect.Restart() // the child syntheses inherit its JSII_RUNTIME
+	jsiidirect.Enable() // before any jsii call; the child syntheses inherit its JSII_RUNTIME
 	root, err := os.MkdirTemp("", "stratus-test-run-*")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

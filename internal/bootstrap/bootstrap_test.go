@@ -38,3 +38,6 @@ func TestRolesFollowTheAppsQualifier(t *testing.T) {
 		})
 	}
 }
+
+// TestMain is cdktest's: the kernel without its relay, and the jsii runtime stopped at the end.
+func TestMain(m *testing.M) { cdktest.Main(m) }

@@ -479,7 +479,7 @@ func (o *Once[T]) Main(m *testing.M) { Main(m, o.Remove) }
 // exiting. Only jsii.Close removes the runtime's folder in the temp folder, so a test binary that
 // exits without it leaves one behind on every run.
 func Main(m *testing.M, cleanups ...func()) {
-	jsiidirect.Restart()
+	jsiidirect.Enable()
 	code := m.Run()
 	for _, cleanup := range cleanups {
 		cleanup()

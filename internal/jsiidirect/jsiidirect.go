@@ -8,13 +8,14 @@
 // override) at a command that runs the kernel of the same jsii-runtime-go version directly: the
 // shell hands it Go's request pipe as fd 3 and Go's response pipe as fd 4, a three-line shim sends
 // the kernel's fd-3 writes to fd 4, and the kernel's own stdout goes to stderr, where Go already
-// prints what is not a protocol message. The protocol, the kernel and its version are unchanged;
+// prints what is not a protocol message (a printed line that is itself a JSON object is read as a
+// console message, so it may show empty). The protocol, the kernel and its version are unchanged;
 // only the relay process is gone.
 //
-// jsii-runtime-go reads JSII_RUNTIME when its client is built, at package initialization (type
-// registration), before main or TestMain run. So Restart sets the variable and re-executes the
-// program, which costs a few milliseconds; the kernel process itself starts only at the first
-// jsii call, so the first image never starts one.
+// jsii-runtime-go builds its client (which reads JSII_RUNTIME) at package initialization, but
+// starts the kernel process only at the first call. Enable sets the variable and drops that
+// unstarted client (jsii.Close), so the first call builds a new one that reads it. Its type
+// registry is package-level, so nothing registered at initialization is lost.
 package jsiidirect
 
 import (
@@ -26,7 +27,6 @@ import (
 	"reflect"
 	goruntime "runtime"
 	"strings"
-	"syscall"
 	"unicode"
 
 	"github.com/aws/jsii-runtime-go"
@@ -44,27 +44,13 @@ const RuntimeEnv = "JSII_RUNTIME"
 // open before Node starts, so no file the kernel opens can take either number.
 const shim = `const fs=require("fs"),w=fs.writeSync;fs.writeSync=function(fd,...a){return w.call(this,fd===3?4:fd,...a)};require(%s)`
 
-// Restart re-executes this program with JSII_RUNTIME set to the direct command, when Enable sets
-// it. Call it first thing in main or TestMain, before any jsii call. It returns when there is
-// nothing to do (the variable is set already, as in the re-executed program) or the re-execution
-// failed, and then everything runs as before, through the relay.
-func Restart() {
-	if !Enable() {
-		return
-	}
-	if self, err := os.Executable(); err == nil {
-		_ = syscall.Exec(self, os.Args, os.Environ()) // returns only when it failed
-	}
-	os.Unsetenv(RuntimeEnv)
-}
-
-// Enable sets JSII_RUNTIME to the direct command before the first jsii call, unless the variable
-// is already set, OptOutEnv is 0, or the command cannot be built here (no kernel bundle of this
-// binary's jsii-runtime-go version found, a shell that may not read POSIX redirections, a path
-// the quoting cannot carry, Windows). In those cases nothing changes and jsii starts its relay as usual.
-// It reports whether it set the variable.
+// Enable sets JSII_RUNTIME to the direct command, for the next jsii client: call it first thing
+// in main or TestMain, before any jsii call (it closes the client, which would end a started
+// kernel). It does nothing when KeptRelay gives a reason, or the command cannot be built here (no
+// kernel bundle of this binary's jsii-runtime-go version found, a path the quoting cannot carry):
+// everything then runs through the relay as usual. It reports whether it set the variable.
 func Enable() bool {
-	if goruntime.GOOS == "windows" || os.Getenv(RuntimeEnv) != "" || os.Getenv(OptOutEnv) == "0" {
+	if KeptRelay() != "" {
 		return false
 	}
 	program, ok := kernelBundle()
@@ -75,26 +61,58 @@ func Enable() bool {
 	if node == "" {
 		node = "node"
 	}
-	command, ok := Command(os.Getenv("SHELL"), node, program)
-	if !ok {
+	command, ok := Command(shell(), node, program)
+	if !ok || os.Setenv(RuntimeEnv, command) != nil {
 		return false
 	}
-	return os.Setenv(RuntimeEnv, command) == nil
+	jsii.Close()
+	return true
+}
+
+// KeptRelay says why this process's environment keeps jsii's relay: a JSII_RUNTIME of its own,
+// the opt-out, Windows, or a SHELL that is not a POSIX shell on the PATH. "" when none applies.
+func KeptRelay() string {
+	switch sh := shell(); {
+	case os.Getenv(RuntimeEnv) != "":
+		return RuntimeEnv + " is set"
+	case os.Getenv(OptOutEnv) == "0":
+		return OptOutEnv + "=0"
+	case goruntime.GOOS == "windows":
+		return "Windows has no POSIX shell for the command"
+	case !posix(sh):
+		return "SHELL " + sh + " is not a POSIX shell"
+	default:
+		if _, err := exec.LookPath(sh); err != nil {
+			return "SHELL " + sh + " cannot be run"
+		}
+	}
+	return ""
+}
+
+// shell is what jsii-runtime-go runs JSII_RUNTIME with: $SHELL, else /bin/sh.
+func shell() string {
+	if sh := os.Getenv("SHELL"); sh != "" {
+		return sh
+	}
+	return "/bin/sh"
+}
+
+// posix reports whether the shell reads the command's POSIX redirections.
+func posix(shell string) bool {
+	switch filepath.Base(shell) {
+	case "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash":
+		return true
+	}
+	return false
 }
 
 // Command is the shell command that runs the kernel bundle program with node, for the shell
-// jsii-runtime-go will run it with ($SHELL, else /bin/sh), and whether it can be built: the shell
-// must be a POSIX one and neither path may hold a quote or a control character.
+// jsii-runtime-go will run it with, and whether it can be built: the shell must be a POSIX one and
+// neither path may hold a quote or a control character. The kernel reads requests on fd 3 (Go's
+// request pipe) and writes responses to fd 4 (Go's response pipe); its stdin is /dev/null, as
+// behind the relay, and its stdout goes to stderr.
 func Command(shell, node, program string) (string, bool) {
-	if shell == "" {
-		shell = "/bin/sh"
-	}
-	switch filepath.Base(shell) {
-	case "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox":
-	default:
-		return "", false
-	}
-	if !quotable(node) || !quotable(program) {
+	if !posix(shell) || !quotable(node) || !quotable(program) {
 		return "", false
 	}
 	literal, err := json.Marshal(program)
@@ -103,7 +121,7 @@ func Command(shell, node, program string) (string, bool) {
 	}
 	// exec: the kernel replaces the shell, so the process jsii-runtime-go waits on and signals
 	// is the kernel itself.
-	return fmt.Sprintf("exec '%s' --preserve-symlinks -e '%s' 3<&0 4>&1 1>&2", node, fmt.Sprintf(shim, literal)), true
+	return fmt.Sprintf("exec '%s' --preserve-symlinks -e '%s' 3<&0 0</dev/null 4>&1 1>&2", node, fmt.Sprintf(shim, literal)), true
 }
 
 // quotable reports whether s can stand between single quotes in a shell word and in a JSON string

@@ -16,9 +16,10 @@ func TestCommand(t *testing.T) {
 		ok                         bool
 	}{
 		{"bash runs it", "/bin/bash", "node", program, true},
-		{"no SHELL means /bin/sh, which runs it", "", "node", program, true},
+		{"sh runs it", "/bin/sh", "node", program, true},
 		{"zsh runs it", "/usr/bin/zsh", "/opt/node/bin/node", program, true},
 		{"fish may not read the redirections", "/usr/bin/fish", "node", program, false},
+		{"busybox is not called as a shell", "/bin/busybox", "node", program, false},
 		{"a quote in the bundle's path cannot be carried", "/bin/bash", "node", "/home/o'brien/program.js", false},
 		{"a double quote in the node path cannot be carried", "/bin/bash", `/opt/"node"`, program, false},
 		{"a backslash cannot be carried", "/bin/sh", "node", `/a\b/program.js`, false},
@@ -33,7 +34,7 @@ func TestCommand(t *testing.T) {
 				return
 			}
 			assert.Equal(t, "exec '"+c.node+"' --preserve-symlinks -e 'const fs=require(\"fs\"),w=fs.writeSync;"+
-				"fs.writeSync=function(fd,...a){return w.call(this,fd===3?4:fd,...a)};require(\""+c.program+"\")' 3<&0 4>&1 1>&2", command)
+				"fs.writeSync=function(fd,...a){return w.call(this,fd===3?4:fd,...a)};require(\""+c.program+"\")' 3<&0 0</dev/null 4>&1 1>&2", command)
 		})
 	}
 }
@@ -42,6 +43,22 @@ func TestEnableLeavesAnExplicitRuntimeAlone(t *testing.T) {
 	t.Setenv(RuntimeEnv, "my-runtime")
 	assert.False(t, Enable())
 	assert.Equal(t, "my-runtime", os.Getenv(RuntimeEnv))
+}
+
+func TestTheRelayIsKeptForAShellThatCannotRunTheCommand(t *testing.T) {
+	t.Setenv(RuntimeEnv, "")
+	t.Setenv(OptOutEnv, "")
+	for shell, reason := range map[string]string{
+		"/usr/bin/fish":       "is not a POSIX shell",
+		"/no/such/place/bash": "cannot be run",
+	} {
+		t.Setenv("SHELL", shell)
+		assert.Contains(t, KeptRelay(), reason, shell)
+		assert.False(t, Enable(), shell)
+		assert.Empty(t, os.Getenv(RuntimeEnv), shell)
+	}
+	t.Setenv("SHELL", "")
+	assert.Empty(t, KeptRelay(), "no SHELL: /bin/sh")
 }
 
 func TestEnableCanBeSwitchedOff(t *testing.T) {

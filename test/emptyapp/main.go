@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	jsiidirect.Restart() // as the app does
+	jsiidirect.Enable() // as the app does
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Empty"), nil)
