@@ -103,15 +103,17 @@ assemblies: deps
 # A subset (ENV, CONFIG_DIR) runs them one after the other, the tests synthesizing their own
 # configs, and checks no diagram or cost (the committed ones cover all shipped configs).
 # PENDING lives outside the module: go test re-checks the files a test opened inside it.
+# shown prints a command, then runs it (as make would, for a recipe line of its own).
+shown = echo '$(1)' && $(1)
 PENDING := $(or $(TMPDIR),/tmp)/stratus-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1).pending
 checks: deps
 ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
 	@key=$$(go run ./tools/gates -inputs config,config/examples); \
 	mkdir -p .make && rm -f $(PENDING) && touch $(PENDING); \
 	{ { $(MAKE) --no-print-directory assemblies KEYED=1 KEY="$$key" && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
-	  echo '$(lintcache)go run ./tools/gates $(OUT)' && $(lintcache)go run ./tools/gates $(OUT) && \
-	  echo 'go run ./tools/diagram -check $(ASSEMBLIES)' && go run ./tools/diagram -check $(ASSEMBLIES) && \
-	  echo 'go run ./tools/cost -check $(ASSEMBLIES)' && go run ./tools/cost -check $(ASSEMBLIES); } & synth=$$!; \
+	  $(call shown,$(lintcache)go run ./tools/gates $(OUT)) && \
+	  $(call shown,go run ./tools/diagram -check $(ASSEMBLIES)) && \
+	  $(call shown,go run ./tools/cost -check $(ASSEMBLIES)); } & synth=$$!; \
 	$(MAKE) --no-print-directory lint python sample > .make/handlers.log 2>&1 & handlers=$$!; \
 	status=0; $(MAKE) --no-print-directory unit SHARE=1 SHARE_KEY="$${key:-unkept-$$(date +%s%N)}" || status=1; \
 	wait $$synth || status=1; wait $$handlers || status=1; cat .make/handlers.log; exit $$status

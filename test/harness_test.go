@@ -86,11 +86,16 @@ const fixtureDir = "test/testdata/config"
 
 // Fixtures synthesizes the fixture configs (test/testdata/config) once and shares the result.
 func Fixtures(t testing.TB) *Assembly {
-	dir := ""
+	return fixtures.getOrRead(t, "fixtures", sharedFixtures(t), loadDir(fixtureDir))
+}
+
+// sharedFixtures is make test's assembly of config/ while config/ is the fixtures (delivery.yaml
+// included), so it stands for theirs; "" when there is none or config/ differs.
+func sharedFixtures(t testing.TB) string {
 	if same, err := sameYAML(filepath.Join(repoRoot, "config"), filepath.Join(repoRoot, fixtureDir)); err == nil && same {
-		dir = shared(t, "config") // config/ is the fixtures: make test's assembly of it is theirs
+		return shared(t, "config")
 	}
-	return fixtures.getOrRead(t, "fixtures", dir, loadDir(fixtureDir))
+	return ""
 }
 
 // SeedVariants synthesizes the seed variants in config/examples once and shares the result.

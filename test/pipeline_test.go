@@ -105,12 +105,8 @@ func Pipeline(t testing.TB) *pipelineApp {
 	pipelineOnce.Do(func() {
 		defer recoverInto(&pipelineErr)
 		fixtures := filepath.Join(repoRoot, fixtureDir)
-		dir := ""
-		// make test synthesized config/ with its delivery file: while config/ is the fixtures,
-		// that assembly is this one, so the pipeline is not synthesized a second time.
-		if same, err := sameYAML(filepath.Join(repoRoot, "config"), fixtures); err == nil && same {
-			dir = shared(t, "config")
-		}
+		// make test's assembly of config/ holds the fixtures' pipeline too: not synthesized twice.
+		dir := sharedFixtures(t)
 		if dir == "" {
 			if dir, pipelineErr = os.MkdirTemp("", "stratus-pipeline-*"); pipelineErr != nil {
 				return

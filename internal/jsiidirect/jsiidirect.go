@@ -26,13 +26,14 @@ import (
 	"path/filepath"
 	"reflect"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/aws/jsii-runtime-go"
 )
 
-// OptOutEnv, set to 0, keeps jsii-runtime-go's default relay (for comparing the two, or should a
+// OptOutEnv, set to 0 (or false, off), keeps jsii-runtime-go's default relay (for comparing the two, or should a
 // shell or platform not run the command).
 const OptOutEnv = "STRATUS_JSII_DIRECT"
 
@@ -75,8 +76,8 @@ func KeptRelay() string {
 	switch sh := shell(); {
 	case os.Getenv(RuntimeEnv) != "":
 		return RuntimeEnv + " is set"
-	case os.Getenv(OptOutEnv) == "0":
-		return OptOutEnv + "=0"
+	case slices.Contains([]string{"0", "false", "off"}, strings.ToLower(os.Getenv(OptOutEnv))):
+		return OptOutEnv + "=" + os.Getenv(OptOutEnv)
 	case goruntime.GOOS == "windows":
 		return "Windows has no POSIX shell for the command"
 	case !posix(sh):

@@ -63,9 +63,11 @@ func TestTheRelayIsKeptForAShellThatCannotRunTheCommand(t *testing.T) {
 
 func TestEnableCanBeSwitchedOff(t *testing.T) {
 	t.Setenv(RuntimeEnv, "")
-	t.Setenv(OptOutEnv, "0")
-	assert.False(t, Enable())
-	assert.Empty(t, os.Getenv(RuntimeEnv))
+	for _, off := range []string{"0", "false", "OFF"} {
+		t.Setenv(OptOutEnv, off)
+		assert.False(t, Enable(), off)
+		assert.Empty(t, os.Getenv(RuntimeEnv), off)
+	}
 }
 
 func TestEnableFindsThisBuildsKernelBundle(t *testing.T) {
