@@ -37,6 +37,12 @@ import (
 // shell or platform not run the command).
 const OptOutEnv = "STRATUS_JSII_DIRECT"
 
+// SingleThreadedEnv, set to 1 (or true, on), runs the kernel's Node with --single-threaded: V8
+// then collects garbage and compiles on the kernel's own thread instead of background threads. A
+// synthesis alone on a machine takes longer so; several at once on few cores (make test's lanes
+// and test binaries on two) take about 8 % less CPU and time in all, so make test sets it.
+const SingleThreadedEnv = "STRATUS_JSII_SINGLE_THREADED"
+
 // RuntimeEnv is jsii-runtime-go's variable naming the command that starts the kernel.
 const RuntimeEnv = "JSII_RUNTIME"
 
@@ -62,7 +68,11 @@ func Enable() bool {
 	if node == "" {
 		node = "node"
 	}
-	command, ok := Command(shell(), node, program)
+	var flags []string
+	if slices.Contains([]string{"1", "true", "on"}, strings.ToLower(os.Getenv(SingleThreadedEnv))) {
+		flags = append(flags, "--single-threaded")
+	}
+	command, ok := Command(shell(), node, program, flags...)
 	if !ok || os.Setenv(RuntimeEnv, command) != nil {
 		return false
 	}
@@ -107,14 +117,21 @@ func posix(shell string) bool {
 	return false
 }
 
-// Command is the shell command that runs the kernel bundle program with node, for the shell
-// jsii-runtime-go will run it with, and whether it can be built: the shell must be a POSIX one and
-// neither path may hold a quote or a control character. The kernel reads requests on fd 3 (Go's
+// Command is the shell command that runs the kernel bundle program with node (and Node's
+// nodeFlags), for the shell jsii-runtime-go will run it with, and whether it can be built: the
+// shell must be a POSIX one and no path or flag may hold a quote or a control character. The kernel reads requests on fd 3 (Go's
 // request pipe) and writes responses to fd 4 (Go's response pipe); its stdin is /dev/null, as
 // behind the relay, and its stdout goes to stderr.
-func Command(shell, node, program string) (string, bool) {
+func Command(shell, node, program string, nodeFlags ...string) (string, bool) {
 	if !posix(shell) || !quotable(node) || !quotable(program) {
 		return "", false
+	}
+	flags := ""
+	for _, f := range nodeFlags {
+		if !quotable(f) {
+			return "", false
+		}
+		flags += " '" + f + "'"
 	}
 	literal, err := json.Marshal(program)
 	if err != nil {
@@ -122,7 +139,7 @@ func Command(shell, node, program string) (string, bool) {
 	}
 	// exec: the kernel replaces the shell, so the process jsii-runtime-go waits on and signals
 	// is the kernel itself.
-	return fmt.Sprintf("exec '%s' --preserve-symlinks -e '%s' 3<&0 0</dev/null 4>&1 1>&2", node, fmt.Sprintf(shim, literal)), true
+	return fmt.Sprintf("exec '%s'%s --preserve-symlinks -e '%s' 3<&0 0</dev/null 4>&1 1>&2", node, flags, fmt.Sprintf(shim, literal)), true
 }
 
 // quotable reports whether s can stand between single quotes in a shell word and in a JSON string

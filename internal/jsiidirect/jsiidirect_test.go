@@ -3,6 +3,7 @@ package jsiidirect
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,6 +37,25 @@ func TestCommand(t *testing.T) {
 			assert.Equal(t, "exec '"+c.node+"' --preserve-symlinks -e 'const fs=require(\"fs\"),w=fs.writeSync;"+
 				"fs.writeSync=function(fd,...a){return w.call(this,fd===3?4:fd,...a)};require(\""+c.program+"\")' 3<&0 0</dev/null 4>&1 1>&2", command)
 		})
+	}
+}
+
+func TestNodeFlagsComeBeforeTheKernel(t *testing.T) {
+	command, ok := Command("/bin/sh", "node", "/m/program.js", "--single-threaded")
+	require.True(t, ok)
+	assert.Contains(t, command, "exec 'node' '--single-threaded' --preserve-symlinks -e ")
+	_, ok = Command("/bin/sh", "node", "/m/program.js", "--title='x'")
+	assert.False(t, ok, "a flag the quoting cannot carry")
+}
+
+func TestEnableRunsTheKernelSingleThreadedWhenAsked(t *testing.T) {
+	t.Setenv(OptOutEnv, "")
+	t.Setenv("SHELL", "/bin/sh")
+	for value, want := range map[string]bool{"1": true, "TRUE": true, "on": true, "": false, "0": false} {
+		t.Setenv(RuntimeEnv, "")
+		t.Setenv(SingleThreadedEnv, value)
+		require.True(t, Enable(), value)
+		assert.Equal(t, want, strings.Contains(os.Getenv(RuntimeEnv), "'--single-threaded'"), "%s=%q", SingleThreadedEnv, value)
 	}
 }
 
