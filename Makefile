@@ -47,6 +47,14 @@ place = if cmp -s $(call staging,$(1))/stratus-stamp.json $(1)/stratus-stamp.jso
 	then rm -rf $(call staging,$(1)); \
 	else rm -rf $(1) && mkdir -p $(dir $(1)) && mv $(call staging,$(1)) $(1); fi
 
+# make test runs several syntheses and test binaries at once, more than the two cores of a small
+# machine: their jsii kernels run single-threaded (internal/jsiidirect), which takes about 8 % less
+# CPU and time in all than V8's background threads contending for the same cores. A lone
+# `make synth` keeps them (it is faster with them).
+ifneq ($(filter test checks unit assemblies,$(MAKECMDGOALS)),)
+export STRATUS_JSII_SINGLE_THREADED ?= 1
+endif
+
 # cfn-lint's verdict on a template depends only on the template and cfn-lint's version: make keeps
 # it by content in .make/cfn-lint/<version> (internal/gates), so a test or gate re-lints only the
 # templates that changed. Asked once per make run that lints, and only then (it costs a second).
@@ -161,11 +169,18 @@ vet: deps
 # synthesizes its own. The test binaries are linked without DWARF (-w): a run links about 45 of
 # them, a second less each; stack traces keep their file and line. go test's own vet pass is off:
 # unit runs the whole of go vet (a superset of its analyzers) over the same packages first.
+# go test links every test binary it runs, even when no package in it changed (about 2.5
+# CPU-seconds for one that imports aws-cdk-lib); tools/linkcache, run as go's -toolexec, keeps
+# each package's last link in .make/links and restores it while its inputs are the same.
 share = $(if $(SHARE),STRATUS_SHARED_ASSEMBLY=$(OUT) STRATUS_SHARED_ASSEMBLY_PENDING=$(PENDING) STRATUS_SHARED_ASSEMBLY_KEY=$(SHARE_KEY) )
-unit: deps vet
-	@echo '$(share)$(lintcache)CDK_VALIDATION=false go test -vet=off -ldflags=-w -v ./...'
-	@mkdir -p .make && $(share)$(lintcache)CDK_VALIDATION=false go test -vet=off -ldflags=-w -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
+gotest = go test -vet=off -ldflags=-w -toolexec="$(CURDIR)/.make/linkcache -dir $(CURDIR)/.make/links"
+unit: deps vet .make/linkcache
+	@echo '$(share)$(lintcache)CDK_VALIDATION=false $(gotest) -v ./...'
+	@mkdir -p .make && $(share)$(lintcache)CDK_VALIDATION=false $(gotest) -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
 	@grep -E '^(ok|FAIL|\?) |^mutants: ' .make/unit.log
+
+.make/linkcache: $(wildcard tools/linkcache/*.go) go.mod
+	go build -o $@ ./tools/linkcache
 
 # The Lambda handlers are Python, deployed from their folders with no build step: the database
 # users function and the secret rotations. Their unit tests use in-memory fakes of the AWS APIs
