@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // minFree is what the disk keeps free: a CDK test binary is about 110 MB, one per package.
@@ -28,7 +30,7 @@ func run(dir, tool string, args []string) int {
 		return runTool(tool, args) // inputs it cannot name: link as usual
 	}
 	kept := filepath.Join(dir, l.name(), key)
-	if copyFile(kept, l.out) == nil {
+	if restore(kept, l.out) == nil {
 		return 0
 	}
 	if code := runTool(tool, args); code != 0 {
@@ -43,7 +45,7 @@ func runTool(tool string, args []string) int {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
-		if errors.As(err, &exit) {
+		if errors.As(err, &exit) && exit.ExitCode() > 0 {
 			return exit.ExitCode()
 		}
 		fmt.Fprintln(os.Stderr, "linkcache:", err)
@@ -145,11 +147,40 @@ func (l *link) name() string {
 			}
 		}
 	}
-	return unsafeName.ReplaceAllString(name, "_")
+	sum := sha256.Sum256([]byte(name))
+	return unsafeName.ReplaceAllString(name, "_") + "-" + hex.EncodeToString(sum[:4])
 }
 
-// copyFile copies src to dst (a new file, executable), through the kernel where it can.
-func copyFile(src, dst string) error {
+// restore copies the kept binary to the link's output, when it is one: a file cut short (the
+// machine stopped while it was written) is removed, and the linker runs.
+func restore(kept, out string) error {
+	f, err := os.Open(kept)
+	if err != nil {
+		return err
+	}
+	magic := make([]byte, 4)
+	_, err = io.ReadFull(f, magic)
+	f.Close()
+	if err != nil || !executable(magic) {
+		os.Remove(kept)
+		return fmt.Errorf("%s: not an executable", kept)
+	}
+	return copyFile(kept, out, false)
+}
+
+// executable reports whether a file starting with magic is an ELF or Mach-O executable.
+func executable(magic []byte) bool {
+	for _, m := range [][]byte{{0x7f, 'E', 'L', 'F'}, {0xcf, 0xfa, 0xed, 0xfe}, {0xfe, 0xed, 0xfa, 0xcf}} {
+		if bytes.Equal(magic, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// copyFile copies src to dst (a new file, executable), through the kernel where it can; with
+// sync, onto the disk before it returns.
+func copyFile(src, dst string, sync bool) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -159,7 +190,11 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	_, err = io.Copy(out, in)
+	if err == nil && sync {
+		err = out.Sync()
+	}
+	if err != nil {
 		out.Close()
 		os.Remove(dst)
 		return err
@@ -167,25 +202,33 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// keep stores the linked binary as kept (written beside it, then renamed into place, so a
-// concurrent reader sees all of it or nothing) and removes the package's earlier binaries.
+// keep stores the linked binary as kept (copied before go writes its build ID into the output,
+// which go then does to a restored copy alike; written beside it and synced, then renamed into
+// place, so a reader sees all of it or nothing) and removes the package's earlier binaries, and
+// copies left by a wrapper that was stopped while it wrote one.
 func keep(kept, linked string) {
 	dir := filepath.Dir(kept)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return
 	}
+	prune(dir, kept)
 	if info, err := os.Stat(linked); err != nil || !roomFor(dir, uint64(info.Size())) {
 		return
 	}
 	tmp := fmt.Sprintf("%s.%d.tmp", kept, os.Getpid())
-	if copyFile(linked, tmp) != nil || os.Rename(tmp, kept) != nil {
+	if copyFile(linked, tmp, true) != nil || os.Rename(tmp, kept) != nil {
 		os.Remove(tmp)
-		return
 	}
+}
+
+// prune removes from dir every file but kept, except copies being written now by another wrapper.
+func prune(dir, kept string) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if e.Name() != filepath.Base(kept) && !strings.HasSuffix(e.Name(), ".tmp") {
-			os.Remove(filepath.Join(dir, e.Name()))
+		info, err := e.Info()
+		if err != nil || e.Name() == filepath.Base(kept) || strings.HasSuffix(e.Name(), ".tmp") && time.Since(info.ModTime()) < 10*time.Minute {
+			continue
 		}
+		os.Remove(filepath.Join(dir, e.Name()))
 	}
 }

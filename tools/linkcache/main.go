@@ -24,14 +24,18 @@ import (
 )
 
 func main() {
-	args := os.Args[1:]
-	dir := ""
-	if len(args) >= 2 && args[0] == "-dir" {
-		dir, args = args[1], args[2:]
-	}
+	dir, args := splitArgs(os.Args[1:])
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "usage: linkcache [-dir folder] tool [args...] (as go's -toolexec)")
 		os.Exit(2)
 	}
 	os.Exit(run(dir, args[0], args[1:]))
+}
+
+// splitArgs separates the wrapper's own -dir from the tool and its arguments go passes.
+func splitArgs(args []string) (dir string, tool []string) {
+	if len(args) >= 2 && args[0] == "-dir" {
+		return args[1], args[2:]
+	}
+	return "", args
 }
