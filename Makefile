@@ -84,12 +84,12 @@ synth: deps
 # counts as a change next time. A subset (ENV, CONFIG_DIR) is never kept. The app is built once
 # (.make/stratus) and both stages run that binary (--app), instead of each building it with
 # cdk.json's `go run .` at the same time.
-# checks hands over the key it took (KEYED=1 KEY=…, empty when the inputs cannot be named).
+# checks hands over the key it took (KEY=…, empty when the inputs cannot be named).
 KEPT := .make/assemblies.kept
 test: deps checks
 
 assemblies: deps
-	@key=$(if $(KEYED),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples))); \
+	@key=$(if $(filter command line,$(origin KEY)),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples))); \
 	if [ -n "$$key" ] && go run ./tools/gates -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
 	rm -f $(KEPT); \
 	go build -o .make/stratus .; \
@@ -118,7 +118,7 @@ checks: deps
 ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
 	@key=$$(go run ./tools/gates -inputs config,config/examples); \
 	mkdir -p .make && rm -f $(PENDING) && touch $(PENDING); \
-	{ { $(MAKE) --no-print-directory assemblies KEYED=1 KEY="$$key" && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
+	{ { $(MAKE) --no-print-directory assemblies KEY="$$key" && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
 	  $(call shown,$(lintcache)go run ./tools/gates $(OUT)) && \
 	  $(call shown,go run ./tools/diagram -check $(ASSEMBLIES)) && \
 	  $(call shown,go run ./tools/cost -check $(ASSEMBLIES)); } & synth=$$!; \

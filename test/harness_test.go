@@ -255,17 +255,12 @@ func shared(t testing.TB, configDir string) string {
 	_ = os.Getenv(sharedAssemblyKeyEnv) // read, so go test caches the result by it
 	makesSynthesis.once.Do(func() {
 		if pending := os.Getenv(sharedAssemblyPendingEnv); pending != "" {
-			if !filepath.IsAbs(pending) {
-				pending = filepath.Join(repoRoot, pending)
-			}
 			// Within go test's default 10-minute timeout, so a hung synthesis fails with this.
-			makesSynthesis.err = waitForSynthesis(pending, 250*time.Millisecond, 8*time.Minute)
+			makesSynthesis.err = waitForSynthesis(inRepo(pending), 250*time.Millisecond, 8*time.Minute)
 		}
 	})
 	require.NoError(t, makesSynthesis.err)
-	if !filepath.IsAbs(root) {
-		root = filepath.Join(repoRoot, root)
-	}
+	root = inRepo(root)
 	dir := root
 	if configDir != "config" {
 		dir = filepath.Join(root, strings.TrimPrefix(configDir, "config/"))
@@ -273,6 +268,14 @@ func shared(t testing.TB, configDir string) string {
 	// Only what make stamped right after synthesizing it, unchanged since, stands in for a synth.
 	require.NoError(t, gates.Fresh(dir), "%s=%s", sharedAssemblyEnv, root)
 	return dir
+}
+
+// inRepo is path, read from the repository's root when it is relative (as make names it).
+func inRepo(path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(repoRoot, path)
 }
 
 // waitForSynthesis returns once the file pending is gone, looking every poll, and fails when it

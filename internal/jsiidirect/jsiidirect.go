@@ -33,8 +33,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// OptOutEnv, set to 0 (or false, off), keeps jsii-runtime-go's default relay (for comparing the two, or should a
-// shell or platform not run the command).
+// OptOutEnv, set to 0 (or false, off), keeps jsii-runtime-go's default relay (for comparing the
+// two, or should a shell or platform not run the command).
 const OptOutEnv = "STRATUS_JSII_DIRECT"
 
 // SingleThreadedEnv, set to 1 (or true, on), runs the kernel's Node with --single-threaded: V8
@@ -69,7 +69,7 @@ func Enable() bool {
 		node = "node"
 	}
 	var flags []string
-	if slices.Contains([]string{"1", "true", "on"}, strings.ToLower(os.Getenv(SingleThreadedEnv))) {
+	if envIs(SingleThreadedEnv, "1", "true", "on") {
 		flags = append(flags, "--single-threaded")
 	}
 	command, ok := Command(shell(), node, program, flags...)
@@ -86,7 +86,7 @@ func KeptRelay() string {
 	switch sh := shell(); {
 	case os.Getenv(RuntimeEnv) != "":
 		return RuntimeEnv + " is set"
-	case slices.Contains([]string{"0", "false", "off"}, strings.ToLower(os.Getenv(OptOutEnv))):
+	case envIs(OptOutEnv, "0", "false", "off"):
 		return OptOutEnv + "=" + os.Getenv(OptOutEnv)
 	case goruntime.GOOS == "windows":
 		return "Windows has no POSIX shell for the command"
@@ -98,6 +98,11 @@ func KeptRelay() string {
 		}
 	}
 	return ""
+}
+
+// envIs reports whether the variable name holds one of values, in any case.
+func envIs(name string, values ...string) bool {
+	return slices.Contains(values, strings.ToLower(os.Getenv(name)))
 }
 
 // shell is what jsii-runtime-go runs JSII_RUNTIME with: $SHELL, else /bin/sh.
@@ -119,9 +124,9 @@ func posix(shell string) bool {
 
 // Command is the shell command that runs the kernel bundle program with node (and Node's
 // nodeFlags), for the shell jsii-runtime-go will run it with, and whether it can be built: the
-// shell must be a POSIX one and no path or flag may hold a quote or a control character. The kernel reads requests on fd 3 (Go's
-// request pipe) and writes responses to fd 4 (Go's response pipe); its stdin is /dev/null, as
-// behind the relay, and its stdout goes to stderr.
+// shell must be a POSIX one and no path or flag may hold a quote or a control character. The
+// kernel reads requests on fd 3 (Go's request pipe) and writes responses to fd 4 (Go's response
+// pipe); its stdin is /dev/null, as behind the relay, and its stdout goes to stderr.
 func Command(shell, node, program string, nodeFlags ...string) (string, bool) {
 	if !posix(shell) || !quotable(node) || !quotable(program) {
 		return "", false

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -60,11 +59,13 @@ type link struct {
 	args      []string
 	out       string // -o
 	importcfg string // -importcfg
+	cfg       string // what it holds
 	work      string // the go command's work folder ($WORK), which holds both
 }
 
 // parseLink reads a linker invocation as go runs it: -o and -importcfg inside the work folder,
-// and a -buildid. Anything else (another tool, `link -V=full`) is not a link to keep.
+// and a -buildid, with an import config it can read. Anything else (another tool, `link -V=full`)
+// is not a link to keep.
 func parseLink(tool string, args []string) (*link, bool) {
 	if strings.TrimSuffix(filepath.Base(tool), ".exe") != "link" {
 		return nil, false
@@ -89,6 +90,11 @@ func parseLink(tool string, args []string) (*link, bool) {
 	if filepath.Dir(filepath.Dir(l.importcfg)) != l.work || !filepath.IsAbs(l.work) || l.work == filepath.Dir(l.work) {
 		return nil, false
 	}
+	cfg, err := os.ReadFile(l.importcfg)
+	if err != nil {
+		return nil, false
+	}
+	l.cfg = string(cfg)
 	return l, true
 }
 
@@ -96,10 +102,6 @@ func parseLink(tool string, args []string) (*link, bool) {
 // with the work folder masked, plus the content of every file named under the work folder (go
 // names packages in its build cache by their content, so their names are enough).
 func (l *link) key() (string, error) {
-	cfg, err := os.ReadFile(l.importcfg)
-	if err != nil {
-		return "", err
-	}
 	h := sha256.New()
 	fmt.Fprintf(h, "tool %s\n", l.tool)
 	for _, name := range []string{"GOROOT", "GOOS", "GOARCH", "GOAMD64", "GOARM64", "GOEXPERIMENT", "GOFIPS140", "CGO_ENABLED", "CC", "GO_EXTLINK_ENABLED", "GO_LDSO"} {
@@ -108,8 +110,8 @@ func (l *link) key() (string, error) {
 	for _, a := range l.args {
 		fmt.Fprintf(h, "arg %s\n", l.mask(a))
 	}
-	fmt.Fprintf(h, "importcfg %d\n%s\n", len(cfg), l.mask(string(cfg)))
-	named := append(append([]string{}, l.args...), strings.Fields(strings.ReplaceAll(string(cfg), "=", " "))...)
+	fmt.Fprintf(h, "importcfg %d\n%s\n", len(l.cfg), l.mask(l.cfg))
+	named := append(append([]string{}, l.args...), strings.Fields(strings.ReplaceAll(l.cfg, "=", " "))...)
 	for _, path := range named {
 		if path == l.out || path == l.importcfg || !strings.HasPrefix(path, l.work+string(filepath.Separator)) {
 			continue
@@ -131,20 +133,11 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // test binary, "<package>.test"), else the output's file name.
 func (l *link) name() string {
 	name := filepath.Base(l.out)
-	if f, err := os.Open(l.importcfg); err == nil {
-		defer f.Close()
-		main := ""
-		if n := len(l.args); n > 0 {
-			main = l.args[n-1] // the main package's archive comes last
-		}
-		s := bufio.NewScanner(f)
-		s.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for s.Scan() {
-			pkg, file, ok := strings.Cut(strings.TrimPrefix(s.Text(), "packagefile "), "=")
-			if ok && file == main && main != "" {
-				name = pkg
-				break
-			}
+	main := l.args[len(l.args)-1] // the main package's archive comes last
+	for _, line := range strings.Split(l.cfg, "\n") {
+		if pkg, file, ok := strings.Cut(strings.TrimPrefix(line, "packagefile "), "="); ok && file == main {
+			name = pkg
+			break
 		}
 	}
 	sum := sha256.Sum256([]byte(name))
