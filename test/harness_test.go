@@ -86,21 +86,21 @@ const fixtureDir = "test/testdata/config"
 
 // Fixtures synthesizes the fixture configs (test/testdata/config) once and shares the result.
 func Fixtures(t testing.TB) *Assembly {
-	return fixtures.getOrRead(t, "fixtures", sharedFixtures(t), loadDir(fixtureDir))
+	return fixtures.getOrRead(t, "fixtures", sharedFixtures, loadDir(fixtureDir))
 }
 
 // sharedFixtures is make test's assembly of config/ while config/ is the fixtures (delivery.yaml
 // included), so it stands for theirs; "" when there is none or config/ differs.
-func sharedFixtures(t testing.TB) string {
+func sharedFixtures() (string, error) {
 	if same, err := sameYAML(filepath.Join(repoRoot, "config"), filepath.Join(repoRoot, fixtureDir)); err == nil && same {
-		return shared(t, "config")
+		return shared("config")
 	}
-	return ""
+	return "", nil
 }
 
 // SeedVariants synthesizes the seed variants in config/examples once and shares the result.
 func SeedVariants(t testing.TB) *Assembly {
-	return seedVariants.getOrRead(t, "seed variants", shared(t, "config/examples"), loadDir("config/examples"))
+	return seedVariants.getOrRead(t, "seed variants", func() (string, error) { return shared("config/examples") }, loadDir("config/examples"))
 }
 
 // UserConfigs is config/ synthesized: whatever environments this checkout has. While config/
@@ -112,7 +112,7 @@ func UserConfigs(t testing.TB) *Assembly {
 	if same {
 		return Fixtures(t)
 	}
-	return userConfigs.getOrRead(t, "config", shared(t, "config"), loadDir("config"))
+	return userConfigs.getOrRead(t, "config", func() (string, error) { return shared("config") }, loadDir("config"))
 }
 
 // StagingWithOptions is the fixture staging environment with every opt-in turned on (an OTLP
@@ -171,20 +171,26 @@ func sameYAML(a, b string) (bool, error) {
 }
 
 func (s *sharedSynth) get(t testing.TB, what string, load func() ([]*config.Environment, error)) *Assembly {
-	return s.getOrRead(t, what, "", load)
+	return s.getOrRead(t, what, func() (string, error) { return "", nil }, load)
 }
 
-// getOrRead is get, reading the assembly in sharedDir instead of synthesizing when it is not "".
-func (s *sharedSynth) getOrRead(t testing.TB, what, sharedDir string, load func() ([]*config.Environment, error)) *Assembly {
+// getOrRead is get, reading the assembly in the folder sharedDir names instead of synthesizing
+// when it names one (asked once: checking a shared folder reads all of it).
+func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (string, error), load func() ([]*config.Environment, error)) *Assembly {
 	t.Helper()
 	s.once.Do(func() {
+		dir, err := sharedDir()
+		if err != nil {
+			s.err = err
+			return
+		}
 		envs, err := load()
 		if err != nil {
 			s.err = err
 			return
 		}
-		if sharedDir != "" {
-			s.a, s.err = ReadAssembly(sharedDir, envs)
+		if dir != "" {
+			s.a, s.err = ReadAssembly(dir, envs)
 		} else {
 			s.a, s.err = Synth(envs)
 		}
@@ -247,10 +253,11 @@ var makesSynthesis struct {
 
 // shared returns the stamped assembly of make test holding the configs in configDir (config or
 // config/examples), or "" when there is none to share. It waits for make to finish synthesizing it.
-func shared(t testing.TB, configDir string) string {
+// Its callers ask once per test binary (sharedSynth.getOrRead), when they first read the assembly.
+func shared(configDir string) (string, error) {
 	root := os.Getenv(sharedAssemblyEnv)
 	if root == "" {
-		return ""
+		return "", nil
 	}
 	_ = os.Getenv(sharedAssemblyKeyEnv) // read, so go test caches the result by it
 	makesSynthesis.once.Do(func() {
@@ -259,15 +266,19 @@ func shared(t testing.TB, configDir string) string {
 			makesSynthesis.err = waitForSynthesis(inRepo(pending), 250*time.Millisecond, 8*time.Minute)
 		}
 	})
-	require.NoError(t, makesSynthesis.err)
+	if makesSynthesis.err != nil {
+		return "", makesSynthesis.err
+	}
 	root = inRepo(root)
 	dir := root
 	if configDir != "config" {
 		dir = filepath.Join(root, strings.TrimPrefix(configDir, "config/"))
 	}
 	// Only what make stamped right after synthesizing it, unchanged since, stands in for a synth.
-	require.NoError(t, gates.Fresh(dir), "%s=%s", sharedAssemblyEnv, root)
-	return dir
+	if err := gates.Fresh(dir); err != nil {
+		return "", fmt.Errorf("%s=%s: %w", sharedAssemblyEnv, root, err)
+	}
+	return dir, nil
 }
 
 // inRepo is path, read from the repository's root when it is relative (as make names it).

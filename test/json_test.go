@@ -2,8 +2,13 @@ package test
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Helpers to read CloudFormation JSON without a panic on an unexpected shape: a missing or
@@ -97,6 +102,34 @@ func jsonOf(v any) string {
 	return string(data)
 }
 
+// mentions reports whether a string anywhere in decoded JSON v (a key or a value) contains sub:
+// what strings.Contains(jsonOf(v), sub) answers for text without JSON escapes, without encoding
+// every template of an assembly again.
+func mentions(v any, sub string) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, sub)
+	case []any:
+		return slices.ContainsFunc(x, func(e any) bool { return mentions(e, sub) })
+	case map[string]any:
+		for k, e := range x {
+			if strings.Contains(k, sub) || mentions(e, sub) {
+				return true
+			}
+		}
+	case map[string]Resource:
+		for id, r := range x {
+			if strings.Contains(id, sub) || mentions(r, sub) {
+				return true
+			}
+		}
+	case Resource:
+		return strings.Contains(x.Type, sub) || strings.Contains(x.DeletionPolicy, sub) ||
+			mentions(x.Properties, sub) || mentions(x.DependsOn, sub)
+	}
+	return false
+}
+
 func compact(v any) string {
 	s := jsonOf(v)
 	if len(s) > 2000 {
@@ -136,4 +169,29 @@ func mainContainers(tpl *Template) map[string]container {
 		}
 	}
 	return out
+}
+
+// TestMentionsFindsAStringWhereverTheJSONHasIt: mentions answers as a search of the encoded JSON
+// does, for a string in each place a template can hold one.
+func TestMentionsFindsAStringWhereverTheJSONHasIt(t *testing.T) {
+	nested := map[string]any{"AvailabilityZones": []any{"us-east-1a", map[string]any{"Fn::Select": []any{0.0, "dummy1a"}}}}
+	cases := []struct {
+		name string
+		v    any
+		want bool
+	}{
+		{"a value deep in a property", map[string]Resource{"Vpc": {Type: "AWS::EC2::Subnet", Properties: nested}}, true},
+		{"a property's name", map[string]Resource{"Vpc": {Type: "AWS::EC2::Subnet", Properties: map[string]any{"dummyKey": 1.0}}}, true},
+		{"a logical id", map[string]Resource{"dummySubnet": {Type: "AWS::EC2::Subnet"}}, true},
+		{"a type", map[string]Resource{"Subnet": {Type: "Custom::dummy"}}, true},
+		{"a dependency", map[string]Resource{"Subnet": {Type: "AWS::EC2::Subnet", DependsOn: []any{"dummyVpc"}}}, true},
+		{"a deletion policy", map[string]Resource{"Subnet": {Type: "AWS::EC2::Subnet", DeletionPolicy: "dummy"}}, true},
+		{"nowhere", map[string]Resource{"Subnet": {Type: "AWS::EC2::Subnet", Properties: map[string]any{"Zone": "us-east-1a", "Count": 2.0, "On": true}}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			require.Equal(t, c.want, strings.Contains(jsonOf(c.v), "dummy"), "the case itself")
+			assert.Equal(t, c.want, mentions(c.v, "dummy"))
+		})
+	}
 }

@@ -106,7 +106,10 @@ func Pipeline(t testing.TB) *pipelineApp {
 		defer recoverInto(&pipelineErr)
 		fixtures := filepath.Join(repoRoot, fixtureDir)
 		// make test's assembly of config/ holds the fixtures' pipeline too: not synthesized twice.
-		dir := sharedFixtures(t)
+		dir, err := sharedFixtures()
+		if pipelineErr = err; err != nil {
+			return
+		}
 		if dir == "" {
 			if dir, pipelineErr = os.MkdirTemp("", "stratus-pipeline-*"); pipelineErr != nil {
 				return
