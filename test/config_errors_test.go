@@ -31,8 +31,8 @@ func buildApp(t testing.TB) string { return appBinary.build(t, ".", "stratus") }
 // build compiles the package in dir (relative to the repository) once and returns its path.
 // `go run -exec cp <pkg> <dest>` makes the go command "run" the executable as `cp <exe> <dest>`:
 // a copy of its own, taken before go run removes a temporary build, and when `cdk synth` (go run .
-// in cdk.json) has run the same code, straight from the go command's cache, so the link, the
-// slowest step, happens once for the CLI and the tests alike.
+// in cdk.json) or make test's .make/stratus (built the same way) has built the same code, straight
+// from the go command's cache, so the link, the slowest step, happens once for all of them.
 func (b *binary) build(t testing.TB, dir, name string) string {
 	t.Helper()
 	path, err := b.compile(dir, name)
