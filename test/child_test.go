@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/gates"
 )
 
 // Child syntheses. A test binary has one jsii runtime, a single-threaded Node process that every
@@ -23,17 +26,23 @@ import (
 // (40 services × 2 regions, the generated fork, the fixtures as `cdk synth` writes them without
 // delivery.yaml) run the app binary instead, each in a process of its own. TestMain starts the
 // ones the selected tests read before any test runs, so they proceed on the other core while this
-// binary synthesizes everything else; the tests then wait for them.
+// binary synthesizes everything else; the tests then wait for them. Each is kept by its inputs
+// (kept_test.go), so a run that changed none of them reads the kept assembly instead.
 
 // childSynth is one synthesis by the app binary of the configs prepare writes.
 type childSynth struct {
-	// what names it in messages; tests are the tests that read it (TestMain starts it for them).
-	what  string
-	tests []string
+	// what names it in messages, name in kept folders; tests are the tests that read it
+	// (TestMain starts it for them).
+	what, name string
+	tests      []string
 	// prepare writes the configs into a new folder and returns it.
 	prepare func() (string, error)
 	// context is added to cdk.json's context and configDir.
 	context map[string]any
+	// app builds the app binary and keptIn is the folder of kept syntheses (kept_test.go), for
+	// tests of the keeping. Default: the app (appBinary), keptSyntheses.
+	app    func() (string, error)
+	keptIn string
 
 	once      sync.Once
 	done      chan struct{}
@@ -43,11 +52,11 @@ type childSynth struct {
 }
 
 var (
-	scaleChild = &childSynth{what: fmt.Sprintf("%d services × 2 regions", scaleServices), tests: []string{"TestFortyServicesPerRegionFit"},
+	scaleChild = &childSynth{what: fmt.Sprintf("%d services × 2 regions", scaleServices), name: "scale", tests: []string{"TestFortyServicesPerRegionFit"},
 		prepare: func() (string, error) { return scaleConfig(os.TempDir(), scaleServices) }}
-	forkChild = &childSynth{what: "the generated fork", tests: []string{"TestAGeneratedForkPassesTheSuite"}, prepare: forkConfig}
+	forkChild = &childSynth{what: "the generated fork", name: "fork", tests: []string{"TestAGeneratedForkPassesTheSuite"}, prepare: forkConfig}
 	// cliChild is what `cdk deploy` deploys: synthesized with what the CLI adds (cliContext).
-	cliChild = &childSynth{what: "the fixtures without delivery.yaml", tests: []string{"TestThePipelineDeploysTheCLIsTemplates", "TestNoDeliveryFileNoPipeline"},
+	cliChild = &childSynth{what: "the fixtures without delivery.yaml", name: "cli", tests: []string{"TestThePipelineDeploysTheCLIsTemplates", "TestNoDeliveryFileNoPipeline"},
 		prepare: withoutDelivery, context: cliContext}
 	childSyntheses = []*childSynth{scaleChild, forkChild, cliChild}
 	childLane      sync.Mutex
@@ -69,27 +78,42 @@ func (c *childSynth) run() (string, error) {
 	if c.configDir, err = c.prepare(); err != nil {
 		return "", err
 	}
-	bin, err := appBinary.compile(".", "stratus")
-	if err != nil {
-		return "", err
-	}
-	out, err := os.MkdirTemp("", "stratus-child-*")
-	if err != nil {
-		return "", err
-	}
 	ctx := cdktest.Context()
 	for k, v := range c.context {
 		ctx[k] = v
+	}
+	// The configs count by content, so configDir is not yet in the context.
+	context, err := json.Marshal(ctx)
+	if err != nil {
+		return "", err
+	}
+	kept := keptFolder(c.keptIn, c.name, []string{c.configDir}, string(context))
+	if kept != "" && gates.Fresh(kept) == nil {
+		return kept, nil
+	}
+	app := c.app
+	if app == nil {
+		app = func() (string, error) { return appBinary.compile(".", "stratus") }
+	}
+	bin, err := app()
+	if err != nil {
+		return "", err
+	}
+	out, err := newOut(kept, "stratus-child-*")
+	if err != nil {
+		return "", err
 	}
 	ctx["configDir"] = c.configDir
 	data, err := json.Marshal(ctx)
 	if err != nil {
 		return "", err
 	}
-	// One child at a time: with this binary's own Node process that fills the two cores of the
+	// One app at a time: with this binary's own Node process that fills the two cores of the
 	// reference machine; more would only share them.
-	childLane.Lock()
-	defer childLane.Unlock()
+	if c.app == nil {
+		childLane.Lock()
+		defer childLane.Unlock()
+	}
 	cmd := exec.Command(bin)
 	cmd.Dir = repoRoot
 	// The child inherits CDK_VALIDATION and TMPDIR (TestMain's folder, removed at the end).
@@ -97,9 +121,13 @@ func (c *childSynth) run() (string, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
+		os.RemoveAll(out)
 		return "", fmt.Errorf("the app failed (%v):\n%s", err, stderr.String())
 	}
-	return out, nil
+	if kept == "" {
+		return out, nil
+	}
+	return keep(out, kept)
 }
 
 // Dir waits for the synthesis (starting it when TestMain did not) and returns its cloud assembly.
@@ -148,4 +176,50 @@ func matchesTop(f *flag.Flag, name string, whenEmpty bool) bool {
 	}
 	re, err := regexp.Compile(strings.Split(f.Value.String(), "/")[0])
 	return err != nil || re.MatchString(name)
+}
+
+// TestAChildSynthesisIsKeptUntilItsInputsChange: a child synthesis whose configs and context are
+// those of a kept one reads the kept assembly; a changed config, or a kept folder that no longer
+// matches its stamp, runs the app again.
+func TestAChildSynthesisIsKeptUntilItsInputsChange(t *testing.T) {
+	dir := t.TempDir()
+	runs := filepath.Join(dir, "runs")
+	app := filepath.Join(dir, "app")
+	script := "#!/bin/sh\necho run >> '" + runs + "'\nprintf '{}' > \"$CDK_OUTDIR/manifest.json\"\n"
+	require.NoError(t, os.WriteFile(app, []byte(script), 0o755))
+	dev, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, "dev.yaml"))
+	require.NoError(t, err)
+	synth := func(text string) string {
+		t.Helper()
+		c := &childSynth{what: "a test child", name: "keeping", keptIn: filepath.Join(dir, "kept"),
+			app: func() (string, error) { return app, nil },
+			prepare: func() (string, error) {
+				folder, err := os.MkdirTemp(dir, "config-")
+				if err != nil {
+					return "", err
+				}
+				return folder, os.WriteFile(filepath.Join(folder, "dev.yaml"), []byte(text), 0o644)
+			}}
+		return c.Dir(t)
+	}
+	appRuns := func() int {
+		data, _ := os.ReadFile(runs)
+		return strings.Count(string(data), "run")
+	}
+
+	first := synth(string(dev))
+	require.Equal(t, 1, appRuns())
+	require.FileExists(t, filepath.Join(first, gates.StampFile), "kept stamped")
+	assert.Equal(t, first, synth(string(dev)), "the same configs in another folder read the kept assembly")
+	assert.Equal(t, 1, appRuns(), "without running the app")
+
+	require.NoError(t, os.WriteFile(filepath.Join(first, "manifest.json"), []byte(`{"changed":true}`), 0o644))
+	assert.Equal(t, first, synth(string(dev)))
+	assert.Equal(t, 2, appRuns(), "a kept folder changed since its stamp is synthesized again")
+	assert.NoError(t, gates.Fresh(first), "and kept anew")
+
+	other := synth(string(dev) + "# changed\n")
+	assert.NotEqual(t, first, other)
+	assert.Equal(t, 3, appRuns(), "a changed config runs the app")
+	assert.DirExists(t, first, "a kept folder stays while a run beside this one may read it")
 }

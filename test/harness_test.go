@@ -202,15 +202,38 @@ func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (str
 	return s.a
 }
 
-// Synth builds an app holding envs, the way app.go does, into a fresh folder under the test
-// binary's temporary root (which TestMain removes).
-func Synth(envs []*config.Environment) (a *Assembly, err error) {
-	dir, err := os.MkdirTemp("", "stratus-test-*")
+// Synth builds an app holding envs, the way app.go does, or reads the one kept from an earlier
+// synthesis of the same inputs (kept_test.go).
+func Synth(envs []*config.Environment) (*Assembly, error) {
+	material, err := inProcessMaterial(envs)
+	if err != nil {
+		return nil, err
+	}
+	kept := keptFolder("", "synth", nil, material...)
+	if kept != "" && gates.Fresh(kept) == nil {
+		return ReadAssembly(kept, envs)
+	}
+	return synthKeeping(envs, kept)
+}
+
+// synthFresh is Synth into a new folder under the test binary's temporary root (which TestMain
+// removes), never kept: what make bench times.
+func synthFresh(envs []*config.Environment) (*Assembly, error) { return synthKeeping(envs, "") }
+
+// synthKeeping synthesizes envs and keeps the assembly in kept ("": not kept).
+func synthKeeping(envs []*config.Environment, kept string) (*Assembly, error) {
+	dir, err := newOut(kept, "stratus-test-*")
 	if err != nil {
 		return nil, err
 	}
 	if err := synthInto(dir, envs); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
+	}
+	if kept != "" {
+		if dir, err = keep(dir, kept); err != nil {
+			return nil, err
+		}
 	}
 	return ReadAssembly(dir, envs)
 }
