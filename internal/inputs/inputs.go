@@ -41,10 +41,8 @@ func skipped(path string) bool {
 }
 
 // Key returns the key of a synthesis run in root, the repository (the folder holding cdk.json),
-// of the configs in configDirs (relative to root, or absolute), with extra (e.g. the make
-// context) added. The configs of a folder outside the repository (a test's generated configs)
-// count by their names and content, not by where the folder is. An error means the inputs
-// cannot be named (no git, a config that does not load): synthesize.
+// of the configs in configDirs (relative to root), with extra (e.g. the make context) added.
+// An error means the inputs cannot be named (no git, a config that does not load): synthesize.
 func Key(root string, configDirs []string, extra ...string) (string, error) {
 	listed, err := exec.Command("git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
@@ -60,20 +58,8 @@ func Key(root string, configDirs []string, extra ...string) (string, error) {
 	if home, err := os.UserHomeDir(); err == nil {
 		files["~/.cdk.json"] = filepath.Join(home, ".cdk.json")
 	}
-	for i, dir := range configDirs {
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(root, dir)
-		}
-		if rel, err := filepath.Rel(root, dir); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-			yamls, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-			if err != nil {
-				return "", err
-			}
-			for _, y := range yamls {
-				files[fmt.Sprintf("config folder %d/%s", i, filepath.Base(y))] = y
-			}
-		}
-		envs, err := config.LoadDir(dir)
+	for _, dir := range configDirs {
+		envs, err := config.LoadDir(filepath.Join(root, dir))
 		if err != nil {
 			return "", err
 		}

@@ -105,28 +105,6 @@ func TestTheKeyFollowsWhatASynthesisReads(t *testing.T) {
 	})
 }
 
-func TestConfigsOutsideTheRepositoryCountByContent(t *testing.T) {
-	root := repo(t)
-	// The fixture itself: its frontend folder (repo's) would be looked for beside the copy.
-	_, here, _, _ := runtime.Caller(0)
-	dev, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "test", "testdata", "config", "dev.yaml"))
-	require.NoError(t, err)
-	folder := func(text string) string {
-		dir := t.TempDir()
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "dev.yaml"), []byte(text), 0o644))
-		return dir
-	}
-	keyOf := func(dir string) string {
-		k, err := Key(root, []string{dir})
-		require.NoError(t, err)
-		return k
-	}
-	base := keyOf(folder(string(dev)))
-	assert.Equal(t, base, keyOf(folder(string(dev))), "the same configs in another folder, the same key")
-	assert.NotEqual(t, base, keyOf(folder(string(dev)+"# changed\n")), "a changed config")
-	assert.NotEqual(t, base, key(t, root), "the repository's own config folder is not this one")
-}
-
 func TestNoKeyWithoutLoadableConfigs(t *testing.T) {
 	root := repo(t)
 	require.NoError(t, os.WriteFile(filepath.Join(root, "config", "dev.yaml"), []byte("name: [\n"), 0o644))
