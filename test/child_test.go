@@ -82,14 +82,12 @@ func (c *childSynth) run() (string, error) {
 	for k, v := range c.context {
 		ctx[k] = v
 	}
-	// The configs count by content, so configDir is not yet in the context.
-	context, err := json.Marshal(ctx)
+	folder, err := c.keptFolder(ctx)
 	if err != nil {
 		return "", err
 	}
-	kept := keptFolder(c.keptIn, c.name, []string{c.configDir}, string(context))
-	if kept != "" && gates.Fresh(kept) == nil {
-		return kept, nil
+	if dir := reuse(folder); dir != "" {
+		return dir, nil
 	}
 	app := c.app
 	if app == nil {
@@ -99,7 +97,7 @@ func (c *childSynth) run() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := newOut(kept, "stratus-child-*")
+	out, err := newOut(folder, "stratus-child-*")
 	if err != nil {
 		return "", err
 	}
@@ -124,10 +122,34 @@ func (c *childSynth) run() (string, error) {
 		os.RemoveAll(out)
 		return "", fmt.Errorf("the app failed (%v):\n%s", err, stderr.String())
 	}
-	if kept == "" {
+	if folder == "" {
 		return out, nil
 	}
-	return keep(out, kept)
+	return keep(out, folder)
+}
+
+// keptFolder is where the synthesis with context ctx (configDir not yet set: the configs count by
+// content) is kept, or "" when it is not: its code cannot be named, or a config names a frontend
+// folder (which the app would read relative to the repository, outside the configs).
+func (c *childSynth) keptFolder(ctx map[string]any) (string, error) {
+	envs, err := config.LoadDir(c.configDir)
+	if err != nil {
+		return "", err
+	}
+	for _, env := range envs {
+		if env.CloudFront.FrontendSource != "" {
+			return "", nil
+		}
+	}
+	context, err := json.Marshal(ctx)
+	if err != nil {
+		return "", err
+	}
+	configs, err := treeSum(c.configDir)
+	if err != nil {
+		return "", err
+	}
+	return keptFolder(c.keptIn, c.name, string(context), "configs "+configs), nil
 }
 
 // Dir waits for the synthesis (starting it when TestMain did not) and returns its cloud assembly.

@@ -175,7 +175,7 @@ func (s *sharedSynth) get(t testing.TB, what string, load func() ([]*config.Envi
 }
 
 // getOrRead is get, reading the assembly in the folder sharedDir names instead of synthesizing
-// when it names one (asked once: checking a shared folder reads all of it).
+// when it names one.
 func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (string, error), load func() ([]*config.Environment, error)) *Assembly {
 	t.Helper()
 	s.once.Do(func() {
@@ -209,20 +209,20 @@ func Synth(envs []*config.Environment) (*Assembly, error) {
 	if err != nil {
 		return nil, err
 	}
-	kept := keptFolder("", "synth", nil, material...)
-	if kept != "" && gates.Fresh(kept) == nil {
-		return ReadAssembly(kept, envs)
+	folder := keptFolder("", inProcessName(material), material...)
+	if dir := reuse(folder); dir != "" {
+		return ReadAssembly(dir, envs)
 	}
-	return synthKeeping(envs, kept)
+	return synthKeeping(envs, folder)
 }
 
 // synthFresh is Synth into a new folder under the test binary's temporary root (which TestMain
 // removes), never kept: what make bench times.
 func synthFresh(envs []*config.Environment) (*Assembly, error) { return synthKeeping(envs, "") }
 
-// synthKeeping synthesizes envs and keeps the assembly in kept ("": not kept).
-func synthKeeping(envs []*config.Environment, kept string) (*Assembly, error) {
-	dir, err := newOut(kept, "stratus-test-*")
+// synthKeeping synthesizes envs and keeps the assembly in folder ("": not kept).
+func synthKeeping(envs []*config.Environment, folder string) (*Assembly, error) {
+	dir, err := newOut(folder, "stratus-test-*")
 	if err != nil {
 		return nil, err
 	}
@@ -230,8 +230,8 @@ func synthKeeping(envs []*config.Environment, kept string) (*Assembly, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if kept != "" {
-		if dir, err = keep(dir, kept); err != nil {
+	if folder != "" {
+		if dir, err = keep(dir, folder); err != nil {
 			return nil, err
 		}
 	}
@@ -274,10 +274,19 @@ var makesSynthesis struct {
 	err  error
 }
 
+// sharedDirs holds shared's answer for each configDir: checking a folder fresh reads all of it.
+var sharedDirs sync.Map
+
 // shared returns the stamped assembly of make test holding the configs in configDir (config or
-// config/examples), or "" when there is none to share. It waits for make to finish synthesizing it.
-// Its callers ask once per test binary (sharedSynth.getOrRead), when they first read the assembly.
+// config/examples), or "" when there is none to share. It waits for make to finish synthesizing it,
+// and checks it once per test binary, when first asked.
 func shared(configDir string) (string, error) {
+	check, _ := sharedDirs.LoadOrStore(configDir, sync.OnceValues(func() (string, error) { return checkShared(configDir) }))
+	return check.(func() (string, error))()
+}
+
+// checkShared is shared's first answer for configDir.
+func checkShared(configDir string) (string, error) {
 	root := os.Getenv(sharedAssemblyEnv)
 	if root == "" {
 		return "", nil

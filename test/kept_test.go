@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,71 +21,122 @@ import (
 	"github.com/stratus-platform/stratus/internal/inputs"
 )
 
-// Kept syntheses. A synthesis the tests read from disk is kept in .make/syntheses under the key
-// of its inputs (internal/inputs: the app's code and data, the Node and Go versions, the CDK_
-// and JSII_ variables; plus the synthesis's own configs, context and, for one made in this
-// binary, the harness that makes it), stamped as make stamps its assemblies (internal/gates). A
-// run whose inputs are those of an earlier one (after a change to a test, or `go clean
-// -testcache`) reads the kept assembly, as make test keeps its own, instead of synthesizing the
-// same thing again; one whose kept folder no longer matches its stamp synthesizes afresh. Only a
-// change to what a synthesis reads makes a new one. `make clean` forgets them.
+// Kept syntheses. A synthesis the tests read from disk is kept in .make/syntheses under a key of
+// its inputs, stamped as make stamps its assemblies (internal/gates). A run whose inputs are those
+// of an earlier one (after a change to a test, or `go clean -testcache`) reads the kept assembly,
+// as make test keeps its own, instead of synthesizing the same thing again; one whose kept folder
+// no longer matches its stamp synthesizes afresh. `make clean` forgets them.
+//
+// The key is the code's (keyBase) and the synthesis's own material: its configs, context and, for
+// one made in this binary, the environments as the test handed them over and the harness. A
+// synthesis is named by what it synthesizes (a child's name, or a hash of an in-process one's
+// material), so a change to the code keeps a new folder of the same name, and the older ones of
+// that name go once unread for ten minutes; any folder unread for a day goes too.
 
 // keptSyntheses is the folder of kept syntheses.
 var keptSyntheses = filepath.Join(repoRoot, ".make", "syntheses")
 
-// keptFolder is where the synthesis name with the given key material is kept under in (""
-// for keptSyntheses), or "" when its inputs cannot be named.
-func keptFolder(in, name string, configDirs []string, material ...string) string {
-	key, err := inputs.Key(repoRoot, configDirs, append([]string{"synthesis " + name}, material...)...)
+// keyBase names the app's code and tools. Under make test it is make's inputs key (internal/inputs:
+// the repository but test/, docs and Go test files; the Node and Go versions; the CDK_ and JSII_
+// variables), taken before go test compiled this binary, so a file saved during the run counts as
+// a change next time. Without make it is the same key taken at this binary's first synthesis. ""
+// (keep nothing) when the inputs cannot be named.
+var keyBase = sync.OnceValue(func() string {
+	if k := os.Getenv(sharedAssemblyKeyEnv); k != "" {
+		if strings.HasPrefix(k, "unkept-") { // make could not name them
+			return ""
+		}
+		return "make " + k
+	}
+	k, err := inputs.Key(repoRoot, nil)
 	if err != nil {
 		return ""
+	}
+	return k
+})
+
+// keptFolder is where the synthesis name with material is kept under in ("": keptSyntheses), or
+// "" when the code's inputs cannot be named.
+func keptFolder(in, name string, material ...string) string {
+	base := keyBase()
+	if base == "" {
+		return ""
+	}
+	h := sha256.New()
+	for _, m := range append([]string{base, name}, material...) {
+		fmt.Fprintf(h, "%q\n", m)
 	}
 	if in == "" {
 		in = keptSyntheses
 	}
-	return filepath.Join(in, name+"-"+key)
+	return filepath.Join(in, name+"-"+hex.EncodeToString(h.Sum(nil)))
+}
+
+// reuse returns the kept folder when it still holds what its stamp recorded, marking it read now
+// (so no run prunes it while this one may read it), or "".
+func reuse(folder string) string {
+	if folder == "" || gates.Fresh(folder) != nil {
+		return ""
+	}
+	now := time.Now()
+	os.Chtimes(folder, now, now)
+	return folder
 }
 
 // newOut makes the empty folder a synthesis writes to: next to kept, to be renamed into it, or,
 // when it is not kept (""), a temporary one (pattern as for os.MkdirTemp).
-func newOut(kept, pattern string) (string, error) {
-	if kept == "" {
+func newOut(folder, pattern string) (string, error) {
+	if folder == "" {
 		return os.MkdirTemp("", pattern)
 	}
-	if err := os.MkdirAll(filepath.Dir(kept), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(folder), 0o755); err != nil {
 		return "", err
 	}
-	return os.MkdirTemp(filepath.Dir(kept), "tmp-"+keptName(kept)+"-")
+	return os.MkdirTemp(filepath.Dir(folder), "tmp-"+keptName(folder)+"-")
 }
 
 // keptName is the synthesis name of a kept folder "<name>-<key>".
-func keptName(kept string) string {
-	base := filepath.Base(kept)
-	return base[:strings.LastIndex(base, "-")]
+func keptName(folder string) string {
+	base := filepath.Base(folder)
+	return base[:max(strings.LastIndex(base, "-"), 0)]
 }
 
-// keep stamps the synthesis in out and moves it to kept, then removes the synthesis's other
-// kept folders, and temporary ones a stopped run left, once they are ten minutes old (a test
-// binary running beside this one may still read them). It returns where the assembly is.
-func keep(out, kept string) (string, error) {
+// keep stamps the synthesis in out and moves it to folder, then prunes (see above). When another
+// run kept the same synthesis meanwhile, that one stays and out goes. It returns where the
+// assembly is.
+func keep(out, folder string) (string, error) {
+	if reuse(folder) != "" {
+		os.RemoveAll(out)
+		return folder, nil
+	}
 	if err := gates.Stamp(out); err != nil {
+		os.RemoveAll(out)
 		return "", err
 	}
-	os.RemoveAll(kept) // one that no longer matched its stamp
-	if err := os.Rename(out, kept); err != nil {
-		return out, nil // read where it is; a later run keeps it
+	os.RemoveAll(folder) // one that no longer matched its stamp
+	if err := os.Rename(out, folder); err != nil {
+		return out, nil // read where it is; a later prune removes it
 	}
-	name := keptName(kept)
-	others, _ := filepath.Glob(filepath.Join(filepath.Dir(kept), "*"+name+"-*"))
-	for _, dir := range others {
-		if dir == kept || keptName(strings.TrimPrefix(filepath.Base(dir), "tmp-")) != name {
+	prune(folder)
+	return folder, nil
+}
+
+// prune removes, beside folder, the other folders of its name (and temporary ones a stopped run
+// left) unread for ten minutes, and any folder unread for a day.
+func prune(folder string) {
+	name := keptName(folder)
+	entries, _ := os.ReadDir(filepath.Dir(folder))
+	for _, e := range entries {
+		dir := filepath.Join(filepath.Dir(folder), e.Name())
+		info, err := e.Info()
+		if dir == folder || err != nil {
 			continue
 		}
-		if info, err := os.Stat(dir); err == nil && time.Since(info.ModTime()) > 10*time.Minute {
+		idle := time.Since(info.ModTime())
+		if idle > 24*time.Hour || (idle > 10*time.Minute && keptName(strings.TrimPrefix(e.Name(), "tmp-")) == name) {
 			os.RemoveAll(dir)
 		}
 	}
-	return kept, nil
 }
 
 // inProcessMaterial is what a synthesis of envs in this binary (synthInto) reads besides the
@@ -121,6 +173,13 @@ func inProcessMaterial(envs []*config.Environment) ([]string, error) {
 	return append(material, string(data), "harness "+hex.EncodeToString(sum[:])), nil
 }
 
+// inProcessName names an in-process synthesis by its material: the same variant of the configs
+// keeps one folder whatever the code.
+func inProcessName(material []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(material, "\x00")))
+	return "synth-" + hex.EncodeToString(sum[:4])
+}
+
 // treeSum hashes the names and content of the files under dir.
 func treeSum(dir string) (string, error) {
 	h := sha256.New()
@@ -128,11 +187,15 @@ func treeSum(dir string) (string, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
+		rel, _ := filepath.Rel(dir, path)
+		if info, err := os.Stat(path); err == nil && info.IsDir() { // a link to a folder
+			fmt.Fprintf(h, "%s\x00folder\n", filepath.ToSlash(rel))
+			return nil
+		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, path)
 		fmt.Fprintf(h, "%s\x00%x\n", filepath.ToSlash(rel), sha256.Sum256(data))
 		return nil
 	})
@@ -159,9 +222,9 @@ func TestAnInProcessSynthesisIsKeyedByWhatItReads(t *testing.T) {
 	key := func(env *config.Environment) string {
 		material, err := inProcessMaterial([]*config.Environment{env})
 		require.NoError(t, err)
-		kept := keptFolder(t.TempDir(), "synth", nil, material...)
-		require.NotEmpty(t, kept)
-		return filepath.Base(kept)
+		folder := keptFolder(t.TempDir(), inProcessName(material), material...)
+		require.NotEmpty(t, folder)
+		return filepath.Base(folder)
 	}
 	base := key(load())
 	assert.Equal(t, base, key(load()), "the same environment loaded from another folder")
@@ -179,4 +242,44 @@ func TestAnInProcessSynthesisIsKeyedByWhatItReads(t *testing.T) {
 	assert.NotEqual(t, base, first, "a frontend folder")
 	assert.Equal(t, first, key(withSite("<p>one</p>")), "the same frontend files in another folder")
 	assert.NotEqual(t, first, key(withSite("<p>two</p>")), "a changed frontend file")
+}
+
+// TestKeepingPrunesWhatNoRunReads: keeping a synthesis removes the older folders of its name (and
+// temporary ones a stopped run left) once unread for ten minutes, and any folder unread for a
+// day; one read lately stays. What another run kept meanwhile is kept, not replaced.
+func TestKeepingPrunesWhatNoRunReads(t *testing.T) {
+	dir := t.TempDir()
+	folder := func(name string, idle time.Duration) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(path, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(path, "manifest.json"), []byte(name), 0o644))
+		then := time.Now().Add(-idle)
+		require.NoError(t, os.Chtimes(path, then, then))
+		return path
+	}
+	older := folder("scale-0ld", time.Hour)
+	readLately := folder("scale-1ate", time.Minute)
+	leftBehind := folder("tmp-scale-123", time.Hour)
+	otherName := folder("fork-0ld", time.Hour)
+	unreadForDays := folder("fork-d4ys", 48*time.Hour)
+
+	want := filepath.Join(dir, "scale-new")
+	got, err := keep(folder("tmp-scale-456", 0), want)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.NoError(t, gates.Fresh(got), "kept stamped")
+	assert.NoDirExists(t, older, "an older folder of the name, unread for an hour")
+	assert.NoDirExists(t, leftBehind, "a temporary folder of the name, an hour old")
+	assert.DirExists(t, readLately, "a folder of the name read a minute ago")
+	assert.DirExists(t, otherName, "another name's folder, unread for an hour")
+	assert.NoDirExists(t, unreadForDays, "any folder unread for two days")
+
+	again := folder("tmp-scale-789", 0)
+	got, err = keep(again, want)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.NoDirExists(t, again, "the second synthesis of what was kept meanwhile goes")
+	data, err := os.ReadFile(filepath.Join(want, "manifest.json"))
+	require.NoError(t, err)
+	assert.Equal(t, "tmp-scale-456", string(data), "the first stays")
 }
