@@ -126,8 +126,10 @@ func mentions(v any, sub string) bool {
 	case Resource:
 		return strings.Contains(x.Type, sub) || strings.Contains(x.DeletionPolicy, sub) ||
 			mentions(x.Properties, sub) || mentions(x.DependsOn, sub)
+	case nil, bool, float64:
+		return false
 	}
-	return false
+	return strings.Contains(jsonOf(v), sub) // a shape decoded JSON does not have: encode it
 }
 
 func compact(v any) string {
@@ -186,6 +188,7 @@ func TestMentionsFindsAStringWhereverTheJSONHasIt(t *testing.T) {
 		{"a type", map[string]Resource{"Subnet": {Type: "Custom::dummy"}}, true},
 		{"a dependency", map[string]Resource{"Subnet": {Type: "AWS::EC2::Subnet", DependsOn: []any{"dummyVpc"}}}, true},
 		{"a deletion policy", map[string]Resource{"Subnet": {Type: "AWS::EC2::Subnet", DeletionPolicy: "dummy"}}, true},
+		{"a value of a shape decoded JSON does not have", map[string]Resource{"Subnet": {Type: "AWS::EC2::Subnet", Properties: map[string]any{"Zones": []string{"dummy1a"}}}}, true},
 		{"nowhere", map[string]Resource{"Subnet": {Type: "AWS::EC2::Subnet", Properties: map[string]any{"Zone": "us-east-1a", "Count": 2.0, "On": true}}}, false},
 	}
 	for _, c := range cases {
