@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -258,17 +260,38 @@ func TestMutantsAreCaught(t *testing.T) {
 			require.Empty(t, ch.runOn(a), "%s fails on %s itself", ch.name, a.Name)
 		}
 	}
-	caught := 0
-	for _, m := range mutants {
-		a, err := m.mutated(base[m.seeds])
-		if !assert.NoError(t, err, m.name) {
-			continue
-		}
-		var by []string
-		for _, ch := range checks {
-			if len(ch.runOn(a)) > 0 {
-				by = append(by, ch.name)
+	// Each mutant is a copy of its stack, checked against read-only assemblies: they run side by
+	// side, one per core.
+	type verdict struct {
+		by  []string
+		err error
+	}
+	verdicts := make([]verdict, len(mutants))
+	var wg sync.WaitGroup
+	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, m := range mutants {
+		wg.Add(1)
+		cores <- struct{}{}
+		go func() {
+			defer func() { <-cores; wg.Done() }()
+			a, err := m.mutated(base[m.seeds])
+			if err != nil {
+				verdicts[i].err = err
+				return
 			}
+			for _, ch := range checks {
+				if len(ch.runOn(a)) > 0 {
+					verdicts[i].by = append(verdicts[i].by, ch.name)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	caught := 0
+	for i, m := range mutants {
+		by := verdicts[i].by
+		if !assert.NoError(t, verdicts[i].err, m.name) {
+			continue
 		}
 		if assert.NotEmpty(t, by, "mutant not caught: %s (%s)", m.name, m.stack) {
 			caught++
