@@ -87,7 +87,8 @@ synth: deps
 # (.make/stratus) and both stages run that binary (--app), instead of each building it with
 # cdk.json's `go run .` at the same time. It is built as `go run -exec cp` builds it: go keeps
 # that executable in its build cache (go build links again), so the app-level tests, which build
-# the app the same way, find it there instead of linking it a second time.
+# the app the same way, find it there instead of linking it a second time. (Copied beside, then
+# renamed: a make running the old binary keeps it.)
 # checks hands over the key it took (KEY=…, empty when the inputs cannot be named).
 KEPT := .make/assemblies.kept
 test: deps checks
@@ -96,7 +97,7 @@ assemblies: deps
 	@key=$(if $(filter command line,$(origin KEY)),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples))); \
 	if [ -n "$$key" ] && go run ./tools/gates -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
 	rm -f $(KEPT); \
-	go run -exec cp . .make/stratus; \
+	go run -exec cp . .make/stratus.new && mv .make/stratus.new .make/stratus; \
 	( $(call stage,$(OUT),$(CONTEXT) --app .make/stratus) ) & app=$$!; \
 	( $(call stage,$(OUT)/examples,-c configDir=config/examples --app .make/stratus) ) & seeds=$$!; \
 	status=0; wait $$app || status=1; wait $$seeds || status=1; [ $$status = 0 ] && \
