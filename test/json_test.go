@@ -117,12 +117,14 @@ func mentions(v any, sub string) bool {
 				return true
 			}
 		}
+		return false
 	case map[string]Resource:
 		for id, r := range x {
 			if strings.Contains(id, sub) || mentions(r, sub) {
 				return true
 			}
 		}
+		return false
 	case Resource:
 		return strings.Contains(x.Type, sub) || strings.Contains(x.DeletionPolicy, sub) ||
 			mentions(x.Properties, sub) || mentions(x.DependsOn, sub)
