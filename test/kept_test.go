@@ -161,6 +161,16 @@ func inProcessMaterial(envs []*config.Environment) ([]string, error) {
 		}
 		material = append(material, string(data))
 	}
+	shared, err := harnessMaterial()
+	if err != nil {
+		return nil, err
+	}
+	return append(material, shared...), nil
+}
+
+// harnessMaterial is what every in-process synthesis shares: the context and the harness that
+// synthesizes (read once per binary).
+var harnessMaterial = sync.OnceValues(func() ([]string, error) {
 	data, err := json.Marshal(cdkContext)
 	if err != nil {
 		return nil, err
@@ -170,8 +180,8 @@ func inProcessMaterial(envs []*config.Environment) ([]string, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(harness)
-	return append(material, string(data), "harness "+hex.EncodeToString(sum[:])), nil
-}
+	return []string{string(data), "harness " + hex.EncodeToString(sum[:])}, nil
+})
 
 // inProcessName names an in-process synthesis by its material: the same variant of the configs
 // keeps one folder whatever the code.
