@@ -39,10 +39,11 @@ type childSynth struct {
 	prepare func() (string, error)
 	// context is added to cdk.json's context and configDir.
 	context map[string]any
-	// app builds the app binary and keptIn is the folder of kept syntheses (kept_test.go), for
-	// tests of the keeping. Default: the app (appBinary), keptSyntheses.
+	// app builds the app binary, keptIn is the folder of kept syntheses and base names the code
+	// (kept_test.go), for tests of the keeping. Default: the app (appBinary), keptSyntheses, keyBase.
 	app    func() (string, error)
 	keptIn string
+	base   func() string
 
 	once      sync.Once
 	done      chan struct{}
@@ -149,7 +150,11 @@ func (c *childSynth) keptFolder(ctx map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return keptFolder(c.keptIn, c.name, string(context), "configs "+configs), nil
+	base := c.base
+	if base == nil {
+		base = keyBase
+	}
+	return keptFolder(base(), c.keptIn, c.name, string(context), "configs "+configs), nil
 }
 
 // Dir waits for the synthesis (starting it when TestMain did not) and returns its cloud assembly.
@@ -214,7 +219,9 @@ func TestAChildSynthesisIsKeptUntilItsInputsChange(t *testing.T) {
 	synth := func(text string) string {
 		t.Helper()
 		c := &childSynth{what: "a test child", name: "keeping", keptIn: filepath.Join(dir, "kept"),
-			app: func() (string, error) { return app, nil },
+			// Its own code key, so the test holds where make could not name the code (no git).
+			base: func() string { return "test code" },
+			app:  func() (string, error) { return app, nil },
 			prepare: func() (string, error) {
 				folder, err := os.MkdirTemp(dir, "config-")
 				if err != nil {

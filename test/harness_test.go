@@ -209,7 +209,7 @@ func Synth(envs []*config.Environment) (*Assembly, error) {
 	if err != nil {
 		return nil, err
 	}
-	folder := keptFolder("", inProcessName(material), material...)
+	folder := keptFolder(keyBase(), "", inProcessName(material), material...)
 	if dir := reuse(folder); dir != "" {
 		return ReadAssembly(dir, envs)
 	}

@@ -55,10 +55,10 @@ var keyBase = sync.OnceValue(func() string {
 	return k
 })
 
-// keptFolder is where the synthesis name with material is kept under in ("": keptSyntheses), or
-// "" when the code's inputs cannot be named.
-func keptFolder(in, name string, material ...string) string {
-	base := keyBase()
+// keptFolder is where the synthesis name with material is kept under in ("": keptSyntheses), for
+// the code named base (keyBase, or a test's own), or "" when base is "" (the code's inputs cannot
+// be named).
+func keptFolder(base, in, name string, material ...string) string {
 	if base == "" {
 		return ""
 	}
@@ -232,7 +232,8 @@ func TestAnInProcessSynthesisIsKeyedByWhatItReads(t *testing.T) {
 	key := func(env *config.Environment) string {
 		material, err := inProcessMaterial([]*config.Environment{env})
 		require.NoError(t, err)
-		folder := keptFolder(t.TempDir(), inProcessName(material), material...)
+		// The test's own code key: the material decides, even where make could not name the code.
+		folder := keptFolder("test code", t.TempDir(), inProcessName(material), material...)
 		require.NotEmpty(t, folder)
 		return filepath.Base(folder)
 	}
