@@ -354,7 +354,7 @@ func checkRegistries(c *C, a *Assembly) {
 		// Only a bare tag pulls from the Registry stack; a full reference (docker.io/…) does not.
 		if slices.ContainsFunc(app.Env.Services, config.Service.PullsOwnRepository) {
 			assert.Contains(c, app.DependsOn, registry, "%s depends on", app.StackName)
-			assert.Contains(c, jsonOf(app.Resources), `"Fn::ImportValue":"`+registry+":", "%s does not pull from %s", app.StackName, registry)
+			assert.True(c, importsFrom(app.Resources, registry), "%s does not pull from %s", app.StackName, registry)
 		}
 		ids, _ := app.OfType("AWS::ECR::Repository")
 		assert.Empty(c, ids, "%s: repositories belong in the Registry stack", app.StackName)

@@ -24,7 +24,7 @@ var dataChecks = []check{
 func checkDataImportsNetwork(c *C, a *Assembly) {
 	for _, tpl := range requireStacks(c, a, "Data") {
 		network := strings.Replace(tpl.StackName, "-Data-", "-Network-", 1)
-		assert.Contains(c, jsonOf(tpl.Resources), `"Fn::ImportValue":"`+network+`:`, "%s takes nothing from %s", tpl.StackName, network)
+		assert.True(c, importsFrom(tpl.Resources, network), "%s takes nothing from %s", tpl.StackName, network)
 	}
 }
 

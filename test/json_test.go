@@ -177,6 +177,58 @@ func mainContainers(tpl *Template) map[string]container {
 
 // TestMentionsFindsAStringWhereverTheJSONHasIt: mentions answers as a search of the encoded JSON
 // does, for a string in each place a template can hold one.
+// importsFrom reports whether one of resources imports an export of stack: an Fn::ImportValue of
+// "<stack>:…" anywhere in its properties.
+func importsFrom(resources map[string]Resource, stack string) bool {
+	var found func(v any) bool
+	found = func(v any) bool {
+		switch x := v.(type) {
+		case map[string]any:
+			if name, ok := x["Fn::ImportValue"].(string); ok && strings.HasPrefix(name, stack+":") {
+				return true
+			}
+			for _, e := range x {
+				if found(e) {
+					return true
+				}
+			}
+		case []any:
+			return slices.ContainsFunc(x, found)
+		}
+		return false
+	}
+	for _, r := range resources {
+		if found(r.Properties) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestImportsFromFindsAnImportOfTheStackOnly(t *testing.T) {
+	with := func(v any) map[string]Resource {
+		return map[string]Resource{"Service": {Type: "AWS::ECS::Service", Properties: map[string]any{"Network": v}}}
+	}
+	imp := func(name string) map[string]any { return map[string]any{"Fn::ImportValue": name} }
+	cases := []struct {
+		name      string
+		resources map[string]Resource
+		want      bool
+	}{
+		{"a property that imports", with(imp("Prod-Network-us-east-1:ExportsOutputVpc")), true},
+		{"an import deep in a list", with([]any{"a", map[string]any{"Fn::Join": []any{"", []any{imp("Prod-Network-us-east-1:Subnet")}}}}), true},
+		{"an import of another stack", with(imp("Prod-Network-eu-west-1:ExportsOutputVpc")), false},
+		{"a stack whose name only starts alike", with(imp("Prod-Network-us-east-1b:Vpc")), false},
+		{"the name as a plain value", with("Prod-Network-us-east-1:ExportsOutputVpc"), false},
+		{"no import", with(map[string]any{"Ref": "Vpc"}), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, importsFrom(c.resources, "Prod-Network-us-east-1"))
+		})
+	}
+}
+
 func TestMentionsFindsAStringWhereverTheJSONHasIt(t *testing.T) {
 	nested := map[string]any{"AvailabilityZones": []any{"us-east-1a", map[string]any{"Fn::Select": []any{0.0, "dummy1a"}}}}
 	cases := []struct {
