@@ -35,17 +35,27 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= $(NODE_MAJOR)
 # goes. (jsii's "waitid: no child processes" shutdown noise is silenced in app.go itself.)
 quiet = sed -u -e '/^Supply a stack id (.*) to display its template\.$$/d' -e 's|$(abspath $(call staging,$(1)))|$(abspath $(1))|'
 
+# The project's Go tools (tools/gates, diagram, cost) run up to ten times in one make test, and
+# `go run` checks the build cache again at every run (about 0.3 s and 0.4 CPU-seconds). Each make
+# that runs a tool builds it once, as `go run -exec cp` does (go keeps that executable in its build
+# cache, so nothing is linked when nothing changed), and runs the copy: .make/bin/<tool>.
+tool  = .make/bin/$(1)
+GATES = $(call tool,gates)
+.make/bin/%: FORCE
+	@mkdir -p $(@D) && go run -exec cp ./tools/$* $@.$$$$ && mv $@.$$$$ $@
+FORCE:
+
 # stage synthesizes with validation into the staging folder of <out> and stamps it; place then
 # moves it into <out>: $(call stage,<out>,<context>), $(call place,<out>). Each is one shell line,
 # so `make test` can run two stages side by side.
 stage = rm -rf $(call staging,$(1)) && mkdir -p .make && \
 	echo 'CDK_VALIDATION=true $(CDK) synth --quiet --output $(call staging,$(1))$(if $(strip $(2)), $(strip $(2)))   \# then moved to $(1)' && \
 	CDK_VALIDATION=true $(CDK) synth --quiet --output $(call staging,$(1)) $(2) 2>&1 | $(call quiet,$(1)) && \
-	go run ./tools/gates -stamp $(call staging,$(1))
+	$(GATES) -stamp $(call staging,$(1))
 # When the new stamp equals the one in place and the folder in place still holds what that stamp
 # recorded (the same files, byte for byte, but for jsii's temporary folder in creation traces), the
 # old folder stays with its file times, so Go's test cache still knows the assembly the tests read.
-place = if cmp -s $(call staging,$(1))/stratus-stamp.json $(1)/stratus-stamp.json && go run ./tools/gates -fresh $(1) 2>/dev/null; \
+place = if cmp -s $(call staging,$(1))/stratus-stamp.json $(1)/stratus-stamp.json && $(GATES) -fresh $(1) 2>/dev/null; \
 	then rm -rf $(call staging,$(1)); \
 	else rm -rf $(1) && mkdir -p $(dir $(1)) && mv $(call staging,$(1)) $(1); fi
 
@@ -71,9 +81,9 @@ lintcache = $(if $(CFNLINT_VERSION),STRATUS_CFNLINT_CACHE=$(CURDIR)/.make/cfn-li
 # seeds writes into what synth replaces: one at a time (make test stages both side by side).
 .NOTPARALLEL:
 
-.PHONY: synth seeds assemblies checks test vet unit python sample gates lint bench clean deps diagram cost
+.PHONY: FORCE synth seeds assemblies checks test vet unit python sample gates lint bench clean deps diagram cost
 
-synth: deps
+synth: deps $(GATES)
 	@$(call stage,$(OUT),$(CONTEXT))
 	@$(call place,$(OUT))
 
@@ -93,16 +103,16 @@ synth: deps
 KEPT := .make/assemblies.kept
 test: deps checks
 
-assemblies: deps
-	@key=$(if $(filter command line,$(origin KEY)),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,go run ./tools/gates -inputs config,config/examples))); \
-	if [ -n "$$key" ] && go run ./tools/gates -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
+assemblies: deps $(GATES)
+	@key=$(if $(filter command line,$(origin KEY)),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,$(GATES) -inputs config,config/examples))); \
+	if [ -n "$$key" ] && $(GATES) -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
 	rm -f $(KEPT); \
 	go run -exec cp . .make/stratus.new && mv .make/stratus.new .make/stratus; \
 	( $(call stage,$(OUT),$(CONTEXT) --app .make/stratus) ) & app=$$!; \
 	( $(call stage,$(OUT)/examples,-c configDir=config/examples --app .make/stratus) ) & seeds=$$!; \
 	status=0; wait $$app || status=1; wait $$seeds || status=1; [ $$status = 0 ] && \
 	$(call place,$(OUT)) && $(call place,$(OUT)/examples) && \
-	{ [ -z "$$key" ] || go run ./tools/gates -record $(KEPT) -key $$key $(ASSEMBLIES); }
+	{ [ -z "$$key" ] || $(GATES) -record $(KEPT) -key $$key $(ASSEMBLIES); }
 
 # checks: everything make test runs, in three lanes side by side (two cores stay busy):
 #   1. the validated syntheses of config/ and config/examples (assemblies), then the gates and the
@@ -119,20 +129,20 @@ assemblies: deps
 # shown prints a command, then runs it (as make would, for a recipe line of its own).
 shown = echo '$(1)' && $(1)
 PENDING := $(or $(TMPDIR),/tmp)/stratus-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1).pending
-checks: deps
+checks: deps $(GATES) $(call tool,diagram) $(call tool,cost)
 ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
-	@key=$$(go run ./tools/gates -inputs config,config/examples); \
+	@key=$$($(GATES) -inputs config,config/examples); \
 	mkdir -p .make && rm -f $(PENDING) && touch $(PENDING); \
 	{ { $(MAKE) --no-print-directory assemblies KEY="$$key" && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
-	  $(call shown,$(lintcache)go run ./tools/gates $(OUT)) && \
-	  $(call shown,go run ./tools/diagram -check $(ASSEMBLIES)) && \
-	  $(call shown,go run ./tools/cost -check $(ASSEMBLIES)); } & synth=$$!; \
+	  $(call shown,$(lintcache)$(GATES) $(OUT)) && \
+	  $(call shown,$(call tool,diagram) -check $(ASSEMBLIES)) && \
+	  $(call shown,$(call tool,cost) -check $(ASSEMBLIES)); } & synth=$$!; \
 	$(MAKE) --no-print-directory lint python sample > .make/handlers.log 2>&1 & handlers=$$!; \
 	status=0; $(MAKE) --no-print-directory unit SHARE=1 SHARE_KEY="$${key:-unkept-$$(date +%s%N)}" || status=1; \
 	wait $$synth || status=1; wait $$handlers || status=1; cat .make/handlers.log; exit $$status
 else
 	@$(MAKE) --no-print-directory lint assemblies unit python sample
-	$(lintcache)go run ./tools/gates $(OUT)
+	$(lintcache)$(GATES) $(OUT)
 	@echo 'diagram and cost not checked: the committed outputs cover all shipped configs'
 endif
 
@@ -203,14 +213,14 @@ sample:
 
 # The seed variants (config/examples) are shipped configs too: synthesized with validation into
 # $(OUT)/examples, where the gates check them with everything else.
-seeds: deps
+seeds: deps $(GATES)
 	@$(call stage,$(OUT)/examples,-c configDir=config/examples)
 	@$(call place,$(OUT)/examples)
 
 # cdk-nag reports, cfn-lint over every template, and the built-in validation reports of what this
 # run synthesized: gates reads no assembly that changed after make stamped it.
-gates: synth seeds
-	$(lintcache)go run ./tools/gates $(OUT)
+gates: synth seeds $(GATES)
+	$(lintcache)$(GATES) $(OUT)
 
 # The architecture diagrams (docs/diagrams, the README's prod diagram) and the monthly cost estimate
 # (docs/cost.md, the README's summary) are generated from the synthesized assemblies, offline:
@@ -218,10 +228,10 @@ gates: synth seeds
 # make test fails when a committed output is stale.
 ASSEMBLIES = $(OUT) $(OUT)/examples
 
-diagram cost:
+diagram cost: %: .make/bin/%
 	@[ -e $(OUT)/manifest.json ] || { echo "$(OUT): no cloud assembly; run make synth first"; exit 1; }
 	@[ -e $(OUT)/examples/manifest.json ] || $(MAKE) --no-print-directory seeds
-	go run ./tools/$@ $(ASSEMBLIES)
+	$(call tool,$@) $(ASSEMBLIES)
 
 bench: deps
 	CDK_VALIDATION=false go test -run '^$$' -bench . -benchtime 3x ./test
