@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/stratus-platform/stratus/config"
-	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 // benchRow is one line of `make bench`'s summary.
@@ -115,9 +114,9 @@ func benchInProcess(b *testing.B, name string, envs []*config.Environment) bench
 	return row
 }
 
-// benchProcess times runs of a compiled app with cdk.json's context, as `cdk synth` starts it.
+// benchProcess times runs of a compiled app with the context `cdk synth` gives it (cdkContext).
 func benchProcess(b *testing.B, name, path, validation string) time.Duration {
-	ctx, err := json.Marshal(cdktest.Context())
+	ctx, err := json.Marshal(cdkContext)
 	if err != nil {
 		b.Fatal(err)
 	}

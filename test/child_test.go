@@ -37,8 +37,6 @@ type childSynth struct {
 	tests      []string
 	// prepare writes the configs into a new folder and returns it.
 	prepare func() (string, error)
-	// context is added to cdk.json's context and configDir.
-	context map[string]any
 	// app builds the app binary, keptIn is the folder of kept syntheses and base names the code
 	// (kept_test.go), for tests of the keeping. Default: the app (appBinary), keptSyntheses, keyBase.
 	app    func() (string, error)
@@ -56,9 +54,9 @@ var (
 	scaleChild = &childSynth{what: fmt.Sprintf("%d services × 2 regions", scaleServices), name: "scale", tests: []string{"TestFortyServicesPerRegionFit"},
 		prepare: func() (string, error) { return scaleConfig(os.TempDir(), scaleServices) }}
 	forkChild = &childSynth{what: "the generated fork", name: "fork", tests: []string{"TestAGeneratedForkPassesTheSuite"}, prepare: forkConfig}
-	// cliChild is what `cdk deploy` deploys: synthesized with what the CLI adds (cliContext).
+	// cliChild is what `cdk deploy` deploys without delivery.yaml.
 	cliChild = &childSynth{what: "the fixtures without delivery.yaml", name: "cli", tests: []string{"TestThePipelineDeploysTheCLIsTemplates", "TestNoDeliveryFileNoPipeline"},
-		prepare: withoutDelivery, context: cliContext}
+		prepare: withoutDelivery}
 	childSyntheses = []*childSynth{scaleChild, forkChild, cliChild}
 	childLane      sync.Mutex
 )
@@ -79,10 +77,7 @@ func (c *childSynth) run() (string, error) {
 	if c.configDir, err = c.prepare(); err != nil {
 		return "", err
 	}
-	ctx := cdktest.Context()
-	for k, v := range c.context {
-		ctx[k] = v
-	}
+	ctx := withCLI(cdktest.Context())
 	folder, err := c.keptFolder(ctx)
 	if err != nil {
 		return "", err

@@ -383,12 +383,26 @@ func ReadAssembly(dir string, envs []*config.Environment) (*Assembly, error) {
 	return a, nil
 }
 
-// NewTestApp is an app with cdk.json's context (the feature flags `cdk synth` sees) writing to dir.
+// NewTestApp is an app as `cdk synth` runs one, writing to dir: with cdk.json's context (the
+// feature flags) and what the CLI adds to it (cliContext).
 func NewTestApp(dir string) awscdk.App {
 	return awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
 }
 
-var cdkContext = cdktest.Context()
+// cliContext is what `cdk synth` adds to cdk.json's context: construct paths and asset paths in
+// the resources' metadata, and the CDKMetadata resource (by which cfn-lint recognises a CDK
+// template). The tests synthesize with it, so what they check is what the CLI writes: the
+// built-in validator, for one, reports the databases' zones (W3010) without it and not with it.
+var cliContext = map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:enable-asset-metadata": true, "aws:cdk:version-reporting": true}
+
+// cdkContext is cdk.json's context with cliContext.
+var cdkContext = withCLI(cdktest.Context())
+
+// withCLI adds cliContext to ctx and returns it.
+func withCLI(ctx map[string]any) map[string]any {
+	maps.Copy(ctx, cliContext)
+	return ctx
+}
 
 func readTemplate(path string) (*Template, error) {
 	data, err := os.ReadFile(path)

@@ -2,7 +2,6 @@ package test
 
 import (
 	"encoding/json"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,18 +58,6 @@ func buildLikeApp(app awscdk.App, dir string) error {
 	return err
 }
 
-// cliContext is what `cdk synth` adds to cdk.json's context: construct paths and asset paths in
-// the resources' metadata, and the CDKMetadata resource (by which cfn-lint recognises a CDK
-// template).
-var cliContext = map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:enable-asset-metadata": true, "aws:cdk:version-reporting": true}
-
-// cliApp is an app as `cdk synth` runs one (cliContext), writing to dir.
-func cliApp(dir string) awscdk.App {
-	ctx := cdktest.Context()
-	maps.Copy(ctx, cliContext)
-	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
-}
-
 // withoutDelivery copies the fixture configs except delivery.yaml into a new folder.
 func withoutDelivery() (string, error) {
 	dir, err := os.MkdirTemp("", "stratus-nodelivery-*")
@@ -114,7 +101,7 @@ func Pipeline(t testing.TB) *pipelineApp {
 			if dir, pipelineErr = os.MkdirTemp("", "stratus-pipeline-*"); pipelineErr != nil {
 				return
 			}
-			app := cliApp(dir)
+			app := NewTestApp(dir)
 			if pipelineErr = buildLikeApp(app, fixtures); pipelineErr != nil {
 				return
 			}
