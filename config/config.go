@@ -260,6 +260,9 @@ func (s Service) PullsOwnRepository() bool { return isBareTag(s.Image) }
 // OwnsDatabase reports whether the service has a database of its own: not shared, not none.
 func (s Service) OwnsDatabase() bool { return s.ShareDatabaseWith == "" && s.Database != EngineNone }
 
+// UsesDatabase reports whether the service reaches a database: its own or the one it shares.
+func (s Service) UsesDatabase() bool { return s.OwnsDatabase() || s.ShareDatabaseWith != "" }
+
 // DatabaseOwner names the service whose database s uses: s itself, or the one it shares.
 func (s Service) DatabaseOwner() string {
 	if s.ShareDatabaseWith != "" {

@@ -53,7 +53,7 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 	}
 	services := make([]network.ServicePort, len(env.Services))
 	for i, s := range env.Services {
-		services[i] = network.ServicePort{Name: s.Name, Port: s.Port}
+		services[i] = network.ServicePort{Name: s.Name, Port: s.Port, Database: s.UsesDatabase()}
 	}
 	net, err := network.NewNetwork(stack, "Network", network.NetworkProps{
 		VpcCidr:                region.CIDR,

@@ -51,7 +51,10 @@ type Template struct {
 	// DependsOn names the stacks deployed before this one (the cloud assembly's dependencies).
 	DependsOn []string
 	Path      string
+	// Resources are the template's resources but the CDKMetadata the CLI's version reporting adds;
+	// Written counts them as written, CDKMetadata included (what CloudFormation's limit counts).
 	Resources map[string]Resource
+	Written   int `json:"-"`
 	Outputs   map[string]any
 }
 
@@ -413,6 +416,7 @@ func readTemplate(path string) (*Template, error) {
 	if err := json.Unmarshal(data, tpl); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	tpl.Written = len(tpl.Resources)
 	delete(tpl.Resources, "CDKMetadata") // the CLI's version reporting (see withoutCliMetadata)
 	return tpl, nil
 }

@@ -196,6 +196,12 @@ var mutants = []mutant{
 		func(r *Resource, _ *Template) {
 			r.Properties["GroupId"], r.Properties["SourceSecurityGroupId"] = r.Properties["SourceSecurityGroupId"], r.Properties["GroupId"]
 		}},
+	{"the database admits a service without a database (catalog: database none)", true, "Seed001-Network-us-east-1", "AWS::EC2::SecurityGroupIngress",
+		"NetworkCacheSecurityGroupfromSeed001Networkuseast1NetworkCatalogServiceSecurityGroup",
+		func(r *Resource, tpl *Template) {
+			r.Properties["GroupId"] = map[string]any{"Fn::GetAtt": []any{tpl.group("NetworkDatabaseSecurityGroup"), "GroupId"}}
+			r.Properties["FromPort"], r.Properties["ToPort"] = float64(5432), float64(5432)
+		}},
 }
 
 // mutated returns a copy of a whose stack is a deep copy with m applied; a itself is unchanged.

@@ -333,8 +333,9 @@ func (tpl *Template) group(prefix string) string {
 
 // checkSecurityGroupChain: the Network stack's groups hold exactly the tier chain. Inbound:
 // CloudFront to the ALB, Route 53's checkers to the checkers' group, the ALB to each service,
-// each service to the database and the cache, the VPC to the endpoints. Outbound: the ALB to each
-// service, each service to the database, the cache and HTTPS; nothing else.
+// each service to the cache and, when it has a database (its own or a shared one), to the
+// database, the VPC to the endpoints. Outbound: the ALB to each service, each service to the
+// cache, HTTPS and (with a database) the database; nothing else.
 func checkSecurityGroupChain(c *C, a *Assembly) {
 	for tpl, region := range networkStacks(c, a) {
 		env, name := tpl.Env, tpl.StackName
@@ -355,23 +356,26 @@ func checkSecurityGroupChain(c *C, a *Assembly) {
 			sg := tpl.group("Network" + naming.Pascal(s.Name) + "ServiceSecurityGroup")
 			require.NotEmpty(c, sg, "%s: no security group for service %s", name, s.Name)
 			tiers[sg] = true
-			in = append(in, Rule{sg, alb, "tcp", s.Port, s.Port},
-				Rule{db, sg, "tcp", config.DatabasePort, config.DatabasePort},
-				Rule{cache, sg, "tcp", env.Cache.Port, env.Cache.Port})
+			in = append(in, Rule{sg, alb, "tcp", s.Port, s.Port}, Rule{cache, sg, "tcp", env.Cache.Port, env.Cache.Port})
 			out = append(out, Rule{alb, sg, "tcp", s.Port, s.Port},
 				Rule{sg, "0.0.0.0/0", "tcp", 443, 443},
-				Rule{sg, db, "tcp", config.DatabasePort, config.DatabasePort},
 				Rule{sg, cache, "tcp", env.Cache.Port, env.Cache.Port})
+			if s.UsesDatabase() { // a service without a database has no path to the database port
+				in = append(in, Rule{db, sg, "tcp", config.DatabasePort, config.DatabasePort})
+				out = append(out, Rule{sg, db, "tcp", config.DatabasePort, config.DatabasePort})
+			}
 		}
 		for _, call := range declaredCalls(env) { // services[].calls: exactly these paths between services
 			callee, caller := tpl.group("Network"+naming.Pascal(call.Callee)+"ServiceSecurityGroup"), tpl.group("Network"+naming.Pascal(call.Caller)+"ServiceSecurityGroup")
 			in, out = append(in, Rule{callee, caller, "tcp", call.Port, call.Port}), append(out, Rule{caller, callee, "tcp", call.Port, call.Port})
 		}
-		var services []string
+		var clients []string // the services with a database
 		for _, s := range env.Services {
-			services = append(services, tpl.group("Network"+naming.Pascal(s.Name)+"ServiceSecurityGroup"))
+			if s.UsesDatabase() {
+				clients = append(clients, tpl.group("Network"+naming.Pascal(s.Name)+"ServiceSecurityGroup"))
+			}
 		}
-		peerIn, peerOut := peerRules(env, region, db, services)
+		peerIn, peerOut := peerRules(env, region, db, clients)
 		in, out = append(in, peerIn...), append(out, peerOut...)
 		if env.RunsTiers() { // the ALB's rules to the web tier are the Tiers stack's (checkTierChain)
 			out = append(out, Rule{alb, noTraffic.Peer, noTraffic.Protocol, noTraffic.From, noTraffic.To})

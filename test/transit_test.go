@@ -80,7 +80,8 @@ func peerNaclEntries(env *config.Environment, region config.Region) []string {
 }
 
 // peerRules are the security-group rules of the cross-region database path in region: the
-// database group admits the peers' app subnets, each service group sends to their data subnets.
+// database group admits the peers' app subnets, each service group with a database sends to their
+// data subnets.
 func peerRules(env *config.Environment, region config.Region, db string, services []string) (in, out []Rule) {
 	if !env.TransitGatewayOn() {
 		return nil, nil

@@ -45,7 +45,8 @@ type Network struct {
 	HealthCheckSecurityGroup ec2.ISecurityGroup
 	// ServiceSecurityGroups maps a service name to its security group (service port from the ALB).
 	ServiceSecurityGroups map[string]ec2.ISecurityGroup
-	// DatabaseSecurityGroup admits the database port from the service security groups.
+	// DatabaseSecurityGroup admits the database port from the security groups of the services
+	// with a database (ServicePort.Database).
 	DatabaseSecurityGroup ec2.ISecurityGroup
 	// CacheSecurityGroup admits the cache port from the service security groups.
 	CacheSecurityGroup ec2.ISecurityGroup
@@ -59,6 +60,9 @@ type Network struct {
 	// FlowLogGroup receives the VPC flow logs; FlowLogKey encrypts it.
 	FlowLogGroup logs.ILogGroup
 	FlowLogKey   kms.IKey
+
+	// databaseClients are the services with a database, in the order of NetworkProps.Services.
+	databaseClients []string
 }
 
 // NewNetwork builds the VPC and its security groups, or returns every problem with props.
@@ -201,7 +205,10 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 		sg.Connections().AllowFrom(alb, ec2.Port_Tcp(jsii.Number(float64(s.Port))), jsii.String("From the ALB to service "+s.Name))
 		// Tasks call AWS APIs (through endpoints or NAT) and external HTTPS services only.
 		sg.AddEgressRule(ec2.Peer_AnyIpv4(), ec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS APIs and external services"), nil)
-		db.Connections().AllowFrom(sg, ec2.Port_Tcp(jsii.Number(float64(p.DatabasePort))), jsii.String("From service "+s.Name))
+		if s.Database {
+			n.databaseClients = append(n.databaseClients, s.Name)
+			db.Connections().AllowFrom(sg, ec2.Port_Tcp(jsii.Number(float64(p.DatabasePort))), jsii.String("From service "+s.Name))
+		}
 		cache.Connections().AllowFrom(sg, ec2.Port_Tcp(jsii.Number(float64(p.CachePort))), jsii.String("From service "+s.Name))
 		n.ServiceSecurityGroups[s.Name] = sg
 	}

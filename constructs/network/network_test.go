@@ -102,7 +102,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	p.FlowLogRetention = logs.RetentionDays_ONE_MONTH
 	p.CachePort = 6380
 	p.DatabasePort = 5433
-	p.Services = []ServicePort{{Name: "order", Port: 9090}}
+	p.Services = []ServicePort{{Name: "order", Port: 9090, Database: true}}
 	p.HealthCheckerCidrs = []string{"15.177.0.0/18"}
 	tpl := synth(t, p)
 	cdktest.NoPanic(t, func() {

@@ -46,6 +46,10 @@ type ServicePort struct {
 	Name string
 	// Port is the container port the ALB forwards to.
 	Port int
+	// Database gives the service's group the database port: to the database security group (which
+	// admits it) and to the data subnets of peered regions.
+	// Default: false (a service without a database cannot open a connection to one).
+	Database bool
 }
 
 // NetworkProps configures a Network.

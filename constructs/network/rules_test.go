@@ -16,10 +16,11 @@ import (
 // egress rule would get EC2's default allow-all egress.
 const noTraffic = "no traffic"
 
-// tieredProps has one service and the health checkers, so every tier's group exists.
+// tieredProps has the health checkers and two services, one with a database, so every tier's
+// group exists.
 func tieredProps() NetworkProps {
 	p := validProps()
-	p.Services = []ServicePort{{Name: "order", Port: 9090}}
+	p.Services = []ServicePort{{Name: "order", Port: 9090, Database: true}, {Name: "stock", Port: 9091}}
 	p.HealthCheckerCidrs = []string{"15.177.0.0/18"}
 	return p
 }
@@ -89,7 +90,10 @@ func TestEverySecurityGroupHasExactlyItsEgress(t *testing.T) {
 	assert.Equal(t, map[string][]string{
 		// The ALB reaches each service's port and nothing else. CDK drops the stand-in once a
 		// group has a real rule, even one in a resource of its own.
-		"Public ALB: HTTPS from CloudFront origin-facing servers only": {"tcp 9090-9090 to Service order: port 9090 from the ALB only"},
+		"Public ALB: HTTPS from CloudFront origin-facing servers only": {
+			"tcp 9090-9090 to Service order: port 9090 from the ALB only",
+			"tcp 9091-9091 to Service stock: port 9091 from the ALB only",
+		},
 		// Inbound-only groups keep the stand-in: no outbound traffic at all.
 		"Public ALB: HTTPS from Route 53 health checkers (health-check rule only)": {noTraffic},
 		"Databases: database port from the services only":                          {noTraffic},
@@ -99,6 +103,11 @@ func TestEverySecurityGroupHasExactlyItsEgress(t *testing.T) {
 		"Service order: port 9090 from the ALB only": {
 			"tcp 443-443 to 0.0.0.0/0",
 			"tcp 5432-5432 to Databases: database port from the services only",
+			"tcp 6379-6379 to Caches: cache port from the services only",
+		},
+		// A service without a database cannot open a connection to one.
+		"Service stock: port 9091 from the ALB only": {
+			"tcp 443-443 to 0.0.0.0/0",
 			"tcp 6379-6379 to Caches: cache port from the services only",
 		},
 	}, got)

@@ -3,7 +3,6 @@ package network
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 
@@ -35,7 +34,8 @@ const (
 
 // AdmitPeers opens exactly the cross-region database path: each peer's app subnets to the
 // database port of this region's data subnets (database security group and data NACL, with the
-// responses), and this region's services to the database port of each peer's data subnets. The
+// responses), and this region's services with a database (ServicePort.Database) to the database
+// port of each peer's data subnets. The
 // caches stay regional (a Global Datastore replicates over AWS's network, not the VPC).
 func (n *Network) AdmitPeers(databasePort int, peers []Peer) error {
 	nacl, ok := n.Node().TryFindChild(jsii.String("DataNacl")).(ec2.NetworkAcl)
@@ -80,7 +80,7 @@ func (n *Network) AdmitPeers(databasePort int, peers []Peer) error {
 			k++
 		}
 		for _, c := range p.DataCidrs {
-			for _, name := range slices.Sorted(maps.Keys(n.ServiceSecurityGroups)) {
+			for _, name := range slices.Sorted(slices.Values(n.databaseClients)) {
 				n.ServiceSecurityGroups[name].AddEgressRule(ec2.Peer_Ipv4(jsii.String(c)), port,
 					jsii.String(fmt.Sprintf("To the databases in the data subnet %s of %s over the transit gateway", c, p.Name)), nil)
 			}

@@ -31,6 +31,10 @@ func TestPeersReachOnlyTheDatabasePort(t *testing.T) {
 		"tcp 5432-5432 to Databases: database port from the services only",
 		"tcp 6379-6379 to Caches: cache port from the services only",
 	}, got["Service order: port 9090 from the ALB only"])
+	assert.Equal(t, []string{
+		"tcp 443-443 to 0.0.0.0/0",
+		"tcp 6379-6379 to Caches: cache port from the services only",
+	}, got["Service stock: port 9091 from the ALB only"], "a service without a database reaches no peer's databases either")
 	assert.Equal(t, []string{noTraffic}, got["Databases: database port from the services only"], "the databases call nothing")
 	assert.Equal(t, []string{noTraffic}, got["Caches: cache port from the services only"], "no cross-region cache path")
 

@@ -89,9 +89,11 @@ var (
 // Task counts and scaling.
 const (
 	MinTaskCount, MaxTaskCount = 1, 1000
-	// MaxServices bounds services per environment. Each service adds about 7 resources (its
-	// security group and rules) to its region's Network stack, which passes CloudFormation's
-	// 500-resource limit near 57 services; 50 leaves headroom (the ALB's 100 rules are not the limit).
+	// MaxServices bounds services per environment. Each service adds 5 resources to its region's
+	// Network stack (its security group, the ALB's and the cache's rules) and 2 more with a
+	// database; with every service on a database the stack (about 120 resources of its own)
+	// passes CloudFormation's 500-resource limit past 54 services. 50 leaves headroom (the ALB's
+	// 100 rules are not the limit).
 	MinServices, MaxServices                   = 1, 50
 	MinTargetPercent, MaxTargetPercent         = 1, 100 // scaling cpu and memory targets
 	MinRequestsPerTarget, MaxRequestsPerTarget = 1, 1_000_000
