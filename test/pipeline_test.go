@@ -3,6 +3,7 @@ package test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -56,6 +57,39 @@ func buildLikeApp(app awscdk.App, dir string) error {
 	}
 	_, err = stacks.Build(app, envs, delivery)
 	return err
+}
+
+// TestTheHarnessSynthesizesWithWhatTheCLIAdds: every context key the pinned CLI adds to an app's
+// context (aws:cdk:… and @aws-cdk/…) is one the harness synthesizes with, at the CLI's value
+// (cliContext), or one it leaves out for a stated reason. Synthesized without the CLI's version
+// reporting, the built-in validator reported warnings `cdk synth` never shows.
+func TestTheHarnessSynthesizesWithWhatTheCLIAdds(t *testing.T) {
+	cli := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
+	requireTool(t, cli, "`make synth` installs the pinned CDK CLI (npm ci)")
+	dir := t.TempDir()
+	dump, app := filepath.Join(dir, "context.json"), filepath.Join(dir, "app")
+	require.NoError(t, os.WriteFile(app, []byte("#!/bin/sh\nprintf '%s' \"$CDK_CONTEXT_JSON\" > '"+dump+"'\n"), 0o755))
+	cmd := exec.Command(cli, "synth", "--quiet", "--app", app, "--output", filepath.Join(dir, "out"))
+	cmd.Dir = repoRoot
+	out, _ := cmd.CombinedOutput() // the app writes no assembly, so the CLI fails after it ran
+	data, err := os.ReadFile(dump)
+	require.NoError(t, err, "the CLI did not run the app:\n%s", out)
+	var given map[string]any
+	require.NoError(t, json.Unmarshal(data, &given))
+	leftOut := map[string]string{
+		"aws:cdk:bundling-stacks": "which stacks bundle assets: the app bundles none (its functions deploy from their folders)",
+		"@aws-cdk/core:failSynthOnValidationErrors": "the CLI then fails on the validation report itself; a test's synth fails at once, " +
+			"and the tests read the report too (checkAnnotations)",
+	}
+	for k := range cliContext {
+		assert.Contains(t, given, k, "the CLI no longer adds %s: drop it from cliContext", k)
+	}
+	for k, v := range given {
+		if _, ok := leftOut[k]; ok || !(strings.HasPrefix(k, "aws:cdk:") || strings.HasPrefix(k, "@aws-cdk/")) {
+			continue
+		}
+		assert.Equal(t, v, cdkContext[k], "the CLI gives the app %s; the harness synthesizes with %v", k, cdkContext[k])
+	}
 }
 
 // withoutDelivery copies the fixture configs except delivery.yaml into a new folder.
