@@ -38,9 +38,11 @@ quiet = sed -u -e '/^Supply a stack id (.*) to display its template\.$$/d' -e 's
 # The project's Go tools (tools/gates, diagram, cost) run up to ten times in one make test, and
 # `go run` checks the build cache again at every run (about 0.3 s and 0.4 CPU-seconds). Each make
 # that runs a tool builds it once, as `go run -exec cp` does (go keeps that executable in its build
-# cache, so nothing is linked when nothing changed), and runs the copy: .make/bin/<tool>.
+# cache, so nothing is linked when nothing changed), and runs the copy: .make/bin/<tool>. The
+# sub-makes of make test (TOOLS_BUILT=1) use the copies their parent built.
 tool  = .make/bin/$(1)
 GATES = $(call tool,gates)
+built = $(if $(TOOLS_BUILT),,$(1))
 .make/bin/%: FORCE
 	@mkdir -p $(@D) && go run -exec cp ./tools/$* $@.$$$$ && mv $@.$$$$ $@
 FORCE:
@@ -103,7 +105,7 @@ synth: deps $(GATES)
 KEPT := .make/assemblies.kept
 test: deps checks
 
-assemblies: deps $(GATES)
+assemblies: deps $(call built,$(GATES))
 	@key=$(if $(filter command line,$(origin KEY)),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,$(GATES) -inputs config,config/examples))); \
 	if [ -n "$$key" ] && $(GATES) -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
 	rm -f $(KEPT); \
@@ -129,11 +131,11 @@ assemblies: deps $(GATES)
 # shown prints a command, then runs it (as make would, for a recipe line of its own).
 shown = echo '$(1)' && $(1)
 PENDING := $(or $(TMPDIR),/tmp)/stratus-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1).pending
-checks: deps $(GATES) $(call tool,diagram) $(call tool,cost)
+checks: deps $(GATES) $(if $(strip $(ENV)$(CONFIG_DIR)),,$(call tool,diagram) $(call tool,cost))
 ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
 	@key=$$($(GATES) -inputs config,config/examples); \
 	mkdir -p .make && rm -f $(PENDING) && touch $(PENDING); \
-	{ { $(MAKE) --no-print-directory assemblies KEY="$$key" && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
+	{ { $(MAKE) --no-print-directory assemblies KEY="$$key" TOOLS_BUILT=1 && rm -f $(PENDING); } || { echo failed > $(PENDING); exit 1; }; \
 	  $(call shown,$(lintcache)$(GATES) $(OUT)) && \
 	  $(call shown,$(call tool,diagram) -check $(ASSEMBLIES)) && \
 	  $(call shown,$(call tool,cost) -check $(ASSEMBLIES)); } & synth=$$!; \
@@ -141,7 +143,7 @@ ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
 	status=0; $(MAKE) --no-print-directory unit SHARE=1 SHARE_KEY="$${key:-unkept-$$(date +%s%N)}" || status=1; \
 	wait $$synth || status=1; wait $$handlers || status=1; cat .make/handlers.log; exit $$status
 else
-	@$(MAKE) --no-print-directory lint assemblies unit python sample
+	@$(MAKE) --no-print-directory lint assemblies unit python sample TOOLS_BUILT=1
 	$(lintcache)$(GATES) $(OUT)
 	@echo 'diagram and cost not checked: the committed outputs cover all shipped configs'
 endif
