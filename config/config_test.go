@@ -2201,3 +2201,24 @@ func services(n int) string {
 	}
 	return b.String()
 }
+
+// TestWhoUsesADatabase: a service uses a database when it owns one or shares another's; the
+// network rules to the database port and the database users follow this.
+func TestWhoUsesADatabase(t *testing.T) {
+	cases := []struct {
+		name       string
+		svc        Service
+		owns, uses bool
+	}{
+		{"an Aurora database of its own", Service{Name: "order", Database: EngineAuroraPostgres}, true, true},
+		{"an RDS database of its own", Service{Name: "order", Database: EnginePostgres}, true, true},
+		{"another service's database", Service{Name: "stock", Database: EngineAuroraPostgres, ShareDatabaseWith: "order"}, false, true},
+		{"none", Service{Name: "web", Database: EngineNone}, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.owns, c.svc.OwnsDatabase(), "owns")
+			assert.Equal(t, c.uses, c.svc.UsesDatabase(), "uses")
+		})
+	}
+}

@@ -151,7 +151,7 @@ func followWriter(stack awscdk.Stack, conn *database.Connection, r role, writer,
 func databaseUsers(env *config.Environment, owner string) []string {
 	var users []string
 	for _, svc := range env.Services {
-		if svc.Database != config.EngineNone && svc.DatabaseOwner() == owner {
+		if svc.UsesDatabase() && svc.DatabaseOwner() == owner {
 			users = append(users, svc.Name)
 		}
 	}

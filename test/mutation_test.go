@@ -198,9 +198,11 @@ var mutants = []mutant{
 		}},
 	{"the database admits a service without a database (catalog: database none)", true, "Seed001-Network-us-east-1", "AWS::EC2::SecurityGroupIngress",
 		"NetworkCacheSecurityGroupfromSeed001Networkuseast1NetworkCatalogServiceSecurityGroup",
-		func(r *Resource, tpl *Template) {
-			r.Properties["GroupId"] = map[string]any{"Fn::GetAtt": []any{tpl.group("NetworkDatabaseSecurityGroup"), "GroupId"}}
-			r.Properties["FromPort"], r.Properties["ToPort"] = float64(5432), float64(5432)
+		func(r *Resource, tpl *Template) { // a rule more beside catalog's cache rule, which stays
+			props := maps.Clone(r.Properties)
+			props["GroupId"] = map[string]any{"Fn::GetAtt": []any{tpl.group("NetworkDatabaseSecurityGroup"), "GroupId"}}
+			props["FromPort"], props["ToPort"], props["Description"] = float64(5432), float64(5432), "From service catalog"
+			tpl.Resources["MutantDatabaseFromCatalog"] = Resource{Type: r.Type, Properties: props}
 		}},
 }
 

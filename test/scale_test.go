@@ -108,6 +108,7 @@ func TestFortyServicesPerRegionFit(t *testing.T) {
 		tpl := a.Templates[name]
 		info, err := os.Stat(tpl.Path)
 		require.NoError(t, err)
+		assert.Equal(t, len(tpl.Resources)+1, tpl.Written, "%s: written with the CLI's CDKMetadata", name)
 		assert.Less(t, tpl.Written, maxStackResources, "%s: resources as written, CDKMetadata included", name)
 		assert.Less(t, info.Size(), int64(maxTemplateBytes), "%s: template bytes", name)
 		assert.Less(t, len(tpl.Outputs), maxStackOutputs, "%s: outputs (exports)", name)
