@@ -175,36 +175,20 @@ func mainContainers(tpl *Template) map[string]container {
 	return out
 }
 
-// TestMentionsFindsAStringWhereverTheJSONHasIt: mentions answers as a search of the encoded JSON
-// does, for a string in each place a template can hold one.
 // importsFrom reports whether one of resources imports an export of stack: an Fn::ImportValue of
 // "<stack>:…" anywhere in its properties.
 func importsFrom(resources map[string]Resource, stack string) bool {
-	var found func(v any) bool
-	found = func(v any) bool {
-		switch x := v.(type) {
-		case map[string]any:
-			if name, ok := x["Fn::ImportValue"].(string); ok && strings.HasPrefix(name, stack+":") {
-				return true
-			}
-			for _, e := range x {
-				if found(e) {
-					return true
-				}
-			}
-		case []any:
-			return slices.ContainsFunc(x, found)
-		}
-		return false
-	}
+	found := false
 	for _, r := range resources {
-		if found(r.Properties) {
-			return true
-		}
+		walkRefs(r.Properties, func(kind, target string) {
+			found = found || kind == "Fn::ImportValue" && strings.HasPrefix(target, stack+":")
+		})
 	}
-	return false
+	return found
 }
 
+// TestImportsFromFindsAnImportOfTheStackOnly: importsFrom finds an import of the stack's exports
+// wherever a property holds it, and nothing else that names the stack.
 func TestImportsFromFindsAnImportOfTheStackOnly(t *testing.T) {
 	with := func(v any) map[string]Resource {
 		return map[string]Resource{"Service": {Type: "AWS::ECS::Service", Properties: map[string]any{"Network": v}}}
@@ -229,6 +213,8 @@ func TestImportsFromFindsAnImportOfTheStackOnly(t *testing.T) {
 	}
 }
 
+// TestMentionsFindsAStringWhereverTheJSONHasIt: mentions answers as a search of the encoded JSON
+// does, for a string in each place a template can hold one.
 func TestMentionsFindsAStringWhereverTheJSONHasIt(t *testing.T) {
 	nested := map[string]any{"AvailabilityZones": []any{"us-east-1a", map[string]any{"Fn::Select": []any{0.0, "dummy1a"}}}}
 	cases := []struct {
