@@ -230,7 +230,7 @@ gates: synth seeds $(GATES)
 # make test fails when a committed output is stale.
 ASSEMBLIES = $(OUT) $(OUT)/examples
 
-diagram cost: %: .make/bin/%
+diagram cost: %: $(call tool,%)
 	@[ -e $(OUT)/manifest.json ] || { echo "$(OUT): no cloud assembly; run make synth first"; exit 1; }
 	@[ -e $(OUT)/examples/manifest.json ] || $(MAKE) --no-print-directory seeds
 	$(call tool,$@) $(ASSEMBLIES)

@@ -77,7 +77,7 @@ func (c *childSynth) run() (string, error) {
 	if c.configDir, err = c.prepare(); err != nil {
 		return "", err
 	}
-	ctx := withCLI(cdktest.Context())
+	ctx := cdktest.CLIContext()
 	folder, err := c.keptFolder(ctx)
 	if err != nil {
 		return "", err

@@ -387,25 +387,15 @@ func ReadAssembly(dir string, envs []*config.Environment) (*Assembly, error) {
 }
 
 // NewTestApp is an app as `cdk synth` runs one, writing to dir: with cdk.json's context (the
-// feature flags) and what the CLI adds to it (cliContext).
+// feature flags) and what the CLI adds to it (cdkContext).
 func NewTestApp(dir string) awscdk.App {
 	return awscdk.NewApp(&awscdk.AppProps{Context: &cdkContext, Outdir: jsii.String(dir)})
 }
 
-// cliContext is what `cdk synth` adds to cdk.json's context: construct paths and asset paths in
-// the resources' metadata, and the CDKMetadata resource (by which cfn-lint recognises a CDK
-// template). The tests synthesize with it, so what they check is what the CLI writes: the
-// built-in validator, for one, reports the databases' zones (W3010) without it and not with it.
-var cliContext = map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:enable-asset-metadata": true, "aws:cdk:version-reporting": true}
-
-// cdkContext is cdk.json's context with cliContext.
-var cdkContext = withCLI(cdktest.Context())
-
-// withCLI adds cliContext to ctx and returns it.
-func withCLI(ctx map[string]any) map[string]any {
-	maps.Copy(ctx, cliContext)
-	return ctx
-}
+// cdkContext is the context `cdk synth` gives the app, so what the tests check is what the CLI
+// writes (the built-in validator reports the databases' zones, W3010, only without the CLI's
+// additions).
+var cdkContext = cdktest.CLIContext()
 
 func readTemplate(path string) (*Template, error) {
 	data, err := os.ReadFile(path)

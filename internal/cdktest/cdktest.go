@@ -69,6 +69,22 @@ func Context() map[string]any {
 	return doc.Context
 }
 
+// CLIAdditions returns a fresh copy of what `cdk synth` adds to cdk.json's context: construct
+// paths and asset paths in the resources' metadata, and version reporting (the CDKMetadata
+// resource, by which cfn-lint recognises a CDK template). The built-in validator, for one,
+// reports warnings without them that it does not report under the CLI.
+func CLIAdditions() map[string]any {
+	return map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:enable-asset-metadata": true, "aws:cdk:version-reporting": true}
+}
+
+// CLIContext returns a fresh copy of the whole context `cdk synth` gives the app: Context and
+// CLIAdditions.
+func CLIContext() map[string]any {
+	ctx := Context()
+	maps.Copy(ctx, CLIAdditions())
+	return ctx
+}
+
 // NewApp is an app with cdk.json's context that synthesizes into a temporary folder of t.
 func NewApp(t testing.TB) awscdk.App {
 	t.Helper()

@@ -3,6 +3,7 @@ package cdktest
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -108,6 +109,15 @@ func TestContextIsCdkJSONsAndFreshEachTime(t *testing.T) {
 	require.NotEmpty(t, a, "cdk.json has a context")
 	a["x"] = true
 	assert.NotContains(t, b, "x", "Context returns a fresh map")
+}
+
+func TestCLIContextIsContextWithTheCLIsAdditions(t *testing.T) {
+	ctx, want := CLIContext(), Context()
+	maps.Copy(want, CLIAdditions())
+	assert.Equal(t, want, ctx)
+	assert.Equal(t, true, ctx["aws:cdk:version-reporting"], "version reporting, as the CLI turns it on")
+	ctx["x"] = 1
+	assert.NotContains(t, CLIContext(), "x", "CLIContext returns a fresh map")
 }
 
 func TestStrReadsNilAsEmpty(t *testing.T) {
