@@ -119,12 +119,16 @@ assemblies: deps $(call built,$(GATES))
 # checks: everything make test runs, in three lanes side by side (two cores stay busy):
 #   1. the validated syntheses of config/ and config/examples (assemblies), then the gates and the
 #      diagram and cost checks, which read them;
-#   2. go vet, then the unit tests (unit SHARE=1): the app-level tests read lane 1's assemblies
+#   2. the unit tests (unit SHARE=1): the app-level tests read lane 1's assemblies
 #      instead of synthesizing config/ and config/examples a second time, and wait for them while
 #      PENDING exists (it says "failed" when the synthesis failed; at most 8 minutes). go test decides on its cached
 #      results before the assemblies are placed, so those tests are also keyed by the synthesis's
 #      inputs key (a fresh value when there is none);
-#   3. lint, the Python handlers' and the sample service's tests (printed when the others are done).
+#   3. lint, the Python handlers' tests, go vet and the sample service's tests (printed when the
+#      others are done). go vet is no prerequisite of the unit tests here, so the test binaries
+#      are built and started at once; it runs after the Python tests, by when lane 1 has compiled
+#      the app's packages, which vet then reads from go's build cache instead of compiling them a
+#      second time side by side.
 # A subset (ENV, CONFIG_DIR) runs them one after the other, the tests synthesizing their own
 # configs, and checks no diagram or cost (the committed ones cover all shipped configs).
 # PENDING lives outside the module: go test re-checks the files a test opened inside it.
@@ -139,7 +143,7 @@ ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
 	  $(call shown,$(lintcache)$(GATES) $(OUT)) && \
 	  $(call shown,$(call tool,diagram) -check $(ASSEMBLIES)) && \
 	  $(call shown,$(call tool,cost) -check $(ASSEMBLIES)); } & synth=$$!; \
-	$(MAKE) --no-print-directory lint python sample > .make/handlers.log 2>&1 & handlers=$$!; \
+	$(MAKE) --no-print-directory lint python vet sample > .make/handlers.log 2>&1 & handlers=$$!; \
 	status=0; $(MAKE) --no-print-directory unit SHARE=1 SHARE_KEY="$${key:-unkept-$$(date +%s%N)}" || status=1; \
 	wait $$synth || status=1; wait $$handlers || status=1; cat .make/handlers.log; exit $$status
 else
@@ -185,13 +189,14 @@ vet: deps
 # synthesizes from config/ and config/examples; a plain `go test ./...` or `make unit`
 # synthesizes its own. The test binaries are linked without DWARF (-w): a run links about 45 of
 # them, a second less each; stack traces keep their file and line. go test's own vet pass is off:
-# unit runs the whole of go vet (a superset of its analyzers) over the same packages first.
+# unit runs the whole of go vet (a superset of its analyzers) over the same packages first, or,
+# within make test, lane 3 runs it beside the tests.
 # go test links every test binary it runs, even when no package in it changed (about 2.5
 # CPU-seconds for one that imports aws-cdk-lib); tools/linkcache, run as go's -toolexec, keeps
 # each package's last link in .make/links and restores it while its inputs are the same.
 share = $(if $(SHARE),STRATUS_SHARED_ASSEMBLY=$(OUT) STRATUS_SHARED_ASSEMBLY_PENDING=$(PENDING) STRATUS_SHARED_ASSEMBLY_KEY=$(SHARE_KEY) )
 gotest = go test -vet=off -ldflags=-w -toolexec="$(CURDIR)/.make/linkcache -dir $(CURDIR)/.make/links"
-unit: deps vet .make/linkcache
+unit: deps $(if $(SHARE),,vet) .make/linkcache
 	@echo '$(share)$(lintcache)CDK_VALIDATION=false $(gotest) -v ./...'
 	@mkdir -p .make && $(share)$(lintcache)CDK_VALIDATION=false $(gotest) -v ./... > .make/unit.log 2>&1 || { cat .make/unit.log; exit 1; }
 	@grep -E '^(ok|FAIL|\?) |^mutants: ' .make/unit.log
