@@ -1,8 +1,7 @@
 package test
 
 import (
-	"os"
-	"path/filepath"
+	"errors"
 	"strings"
 	"testing"
 
@@ -202,21 +201,24 @@ func checkOriginRecords(c *C, a *Assembly) {
 	}
 }
 
+// prodFailover is the fixture prod with routing: failover instead of latency.
+var prodFailover = newVariant("prod with failover", func() ([]*config.Environment, error) {
+	env, err := fixtureText("prod", func(text string) (string, error) {
+		changed := strings.Replace(text, "  routing: latency\n", "  routing: failover\n", 1)
+		if changed == text {
+			return "", errors.New("no `  routing: latency` to switch; update prodFailover")
+		}
+		return changed, nil
+	})
+	return []*config.Environment{env}, err
+})
+
 // TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity synthesizes the fixture prod a
-// second time with routing: failover and compares every template with the latency one.
+// second time with routing: failover (prodFailover) and compares every template with the
+// latency one.
 func TestSwitchingToFailoverChangesOnlyTheRecordsAndTheWarmCapacity(t *testing.T) {
 	latency := Fixtures(t)
-	data, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, "prod.yaml"))
-	require.NoError(t, err)
-	text := strings.Replace(string(data), "  routing: latency\n", "  routing: failover\n", 1)
-	require.NotEqual(t, string(data), text, "prod.yaml does not say `  routing: latency`; update this test")
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(text), 0o644))
-	env, err := config.Load(filepath.Join(dir, "prod.yaml"))
-	require.NoError(t, err)
-	failover, err := Synth([]*config.Environment{env})
-	require.NoError(t, err)
-	failover.Name = "prod with failover"
+	failover := prodFailover.Assembly(t)
 	changed := map[string]bool{}
 	for name, after := range failover.Templates {
 		before := latency.Template(t, name)

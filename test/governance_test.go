@@ -3,7 +3,6 @@ package test
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -329,28 +328,29 @@ func checkDenyLists(c *C, a *Assembly) {
 	}
 }
 
-var governanceOff sharedSynth
-
-// TestGovernanceSwitchesOff synthesizes the fixture environments as accounts under an
-// organization trail and Control Tower would run them: trail and AWS Config off everywhere,
-// backups off in dev and staging, and prod's backups on without a vault lock; dev gains a deny
-// list and staging loses its own. The governance checks hold there too.
-func TestGovernanceSwitchesOff(t *testing.T) {
-	a := governanceOff.get(t, "governance off", func() ([]*config.Environment, error) {
-		var envs []*config.Environment
-		for _, name := range []string{"dev", "staging", "prod"} {
-			env, err := config.Load(filepath.Join(repoRoot, fixtureDir, name+".yaml"))
-			if err != nil {
-				return nil, err
-			}
-			g := &env.Governance
-			g.CloudTrail.Enabled, g.AwsConfig.Enabled = false, false
-			g.Backup.Enabled, g.Backup.VaultLockDays = name == "prod", 0
-			env.Network.DeniedCidrs = map[string][]string{"dev": {"203.0.113.0/24"}, "staging": {}, "prod": {"198.51.100.0/24"}}[name]
-			envs = append(envs, env)
+// governanceOff is the fixture environments as accounts under an organization trail and Control
+// Tower would run them: trail and AWS Config off everywhere, backups off in dev and staging, and
+// prod's backups on without a vault lock; dev gains a deny list and staging loses its own.
+var governanceOff = newVariant("governance off", func() ([]*config.Environment, error) {
+	var envs []*config.Environment
+	for _, name := range []string{"dev", "staging", "prod"} {
+		env, err := fixture(name)
+		if err != nil {
+			return nil, err
 		}
-		return envs, nil
-	})
+		g := &env.Governance
+		g.CloudTrail.Enabled, g.AwsConfig.Enabled = false, false
+		g.Backup.Enabled, g.Backup.VaultLockDays = name == "prod", 0
+		env.Network.DeniedCidrs = map[string][]string{"dev": {"203.0.113.0/24"}, "staging": {}, "prod": {"198.51.100.0/24"}}[name]
+		envs = append(envs, env)
+	}
+	return envs, nil
+})
+
+// TestGovernanceSwitchesOff: with governance off (governanceOff) the governance checks hold too,
+// only prod has Governance stacks and backup tags.
+func TestGovernanceSwitchesOff(t *testing.T) {
+	a := governanceOff.Assembly(t)
 	for _, ch := range governanceChecks {
 		t.Run(ch.name, func(t *testing.T) { assert.Empty(t, ch.runOn(a)) })
 	}

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -81,7 +82,7 @@ type sharedSynth struct {
 	err  error
 }
 
-var fixtures, seedVariants, userConfigs, stagingOptions sharedSynth
+var fixtures, seedVariants, userConfigs sharedSynth
 
 // fixtureDir holds the project's own copies of the shipped configs: the goldens and the
 // seed-specific assertions pin these, so a fork's edits to config/ keep the tests green.
@@ -118,25 +119,99 @@ func UserConfigs(t testing.TB) *Assembly {
 	return userConfigs.getOrRead(t, "config", func() (string, error) { return shared("config") }, loadDir("config"))
 }
 
-// StagingWithOptions is the fixture staging environment with every opt-in turned on (an OTLP
-// export, Shield Advanced, a frontend upload), synthesized once.
-func StagingWithOptions(t testing.TB) *Assembly {
-	return stagingOptions.get(t, "staging with every option", func() ([]*config.Environment, error) {
-		env, err := config.Load(filepath.Join(repoRoot, fixtureDir, "staging.yaml"))
-		if err != nil {
-			return nil, err
+// stagingOptions is the fixture staging environment with every opt-in turned on (an OTLP
+// export, Shield Advanced, a frontend upload).
+var stagingOptions = newVariant("staging with every option", func() ([]*config.Environment, error) {
+	env, err := fixture("staging")
+	if err != nil {
+		return nil, err
+	}
+	site, err := os.MkdirTemp("", "stratus-test-site-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(site, "index.html"), []byte("<!doctype html><title>Stratus</title>"), 0o644); err != nil {
+		return nil, err
+	}
+	env.App.Otlp = &config.Otlp{Endpoint: "https://otlp.example.com", SecretName: "stratus/staging/otlp"}
+	env.CloudFront.ShieldAdvanced, env.CloudFront.FrontendSource = true, site
+	return []*config.Environment{env}, nil
+})
+
+// StagingWithOptions is stagingOptions synthesized.
+func StagingWithOptions(t testing.TB) *Assembly { return stagingOptions.Assembly(t) }
+
+// fixture loads the fixture environment name (test/testdata/config/<name>.yaml).
+func fixture(name string) (*config.Environment, error) {
+	return config.Load(filepath.Join(repoRoot, fixtureDir, name+".yaml"))
+}
+
+// fixtureText loads the fixture environment name after edit has changed its YAML (written to a
+// new folder under the test binary's temporary root), so config reads it as it would a user's file.
+func fixtureText(name string, edit func(text string) (string, error)) (*config.Environment, error) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, name+".yaml"))
+	if err != nil {
+		return nil, err
+	}
+	text, err := edit(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s.yaml: %w", fixtureDir, name, err)
+	}
+	dir, err := os.MkdirTemp("", "stratus-test-config-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(text), 0o644); err != nil {
+		return nil, err
+	}
+	return config.Load(filepath.Join(dir, name+".yaml"))
+}
+
+// variant is a config the tests derive from a fixture or a seed variant (an option turned on, a
+// key changed), synthesized in this binary once. Within make test the first test that reads
+// make's assemblies waits for them (shared), and the tests after it with it, so the variants the
+// later tests synthesize would start only once lane 1 is done, and end the run on one core.
+// TestMain synthesizes every variant first instead (prepareVariants), while make's syntheses and
+// the child syntheses run; by the time the tests wait, the variants are done.
+type variant struct {
+	what string
+	load func() ([]*config.Environment, error)
+	s    sharedSynth
+}
+
+// variants are all the variants, in the order TestMain prepares them.
+var variants []*variant
+
+// newVariant declares a variant (at package level: TestMain prepares every declared one).
+func newVariant(what string, load func() ([]*config.Environment, error)) *variant {
+	v := &variant{what: what, load: load}
+	variants = append(variants, v)
+	return v
+}
+
+// Assembly synthesizes the variant once (or waits for TestMain's synthesis) and returns it.
+func (v *variant) Assembly(t testing.TB) *Assembly {
+	t.Helper()
+	a, err := v.s.ensure(v.what, noSharedDir, v.load)
+	require.NoError(t, err, "synthesizing %s", v.what)
+	return a
+}
+
+// prepareVariants synthesizes every variant, one after the other, when the whole package runs:
+// a run of a few tests (-run, -skip, or -bench alone) synthesizes only what they read. It runs
+// before any test, not beside them: the jsii runtime is not safe for calls from two goroutines at
+// once (a callback from Node can meet another goroutine's request). A failure is kept and
+// reported by the tests that read the variant.
+func prepareVariants() {
+	flag.Parse()
+	for _, name := range []string{"test.run", "test.skip"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
+			return
 		}
-		site, err := os.MkdirTemp("", "stratus-test-site-*")
-		if err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(site, "index.html"), []byte("<!doctype html><title>Stratus</title>"), 0o644); err != nil {
-			return nil, err
-		}
-		env.App.Otlp = &config.Otlp{Endpoint: "https://otlp.example.com", SecretName: "stratus/staging/otlp"}
-		env.CloudFront.ShieldAdvanced, env.CloudFront.FrontendSource = true, site
-		return []*config.Environment{env}, nil
-	})
+	}
+	for _, v := range variants {
+		v.s.ensure(v.what, noSharedDir, v.load)
+	}
 }
 
 func loadDir(dir string) func() ([]*config.Environment, error) {
@@ -173,14 +248,21 @@ func sameYAML(a, b string) (bool, error) {
 	return true, nil
 }
 
-func (s *sharedSynth) get(t testing.TB, what string, load func() ([]*config.Environment, error)) *Assembly {
-	return s.getOrRead(t, what, func() (string, error) { return "", nil }, load)
-}
+// noSharedDir names no assembly to read: the environments are synthesized.
+func noSharedDir() (string, error) { return "", nil }
 
-// getOrRead is get, reading the assembly in the folder sharedDir names instead of synthesizing
-// when it names one.
+// getOrRead reads the assembly in the folder sharedDir names, or synthesizes the environments
+// load returns when it names none, once.
 func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (string, error), load func() ([]*config.Environment, error)) *Assembly {
 	t.Helper()
+	a, err := s.ensure(what, sharedDir, load)
+	require.NoError(t, err, "synthesizing %s", what)
+	return a
+}
+
+// ensure is getOrRead without a test: the first call reads or synthesizes, the others wait for it
+// and return the same.
+func (s *sharedSynth) ensure(what string, sharedDir func() (string, error), load func() ([]*config.Environment, error)) (*Assembly, error) {
 	s.once.Do(func() {
 		dir, err := sharedDir()
 		if err != nil {
@@ -201,8 +283,7 @@ func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (str
 			s.a.Name = what
 		}
 	})
-	require.NoError(t, s.err, "synthesizing %s", what)
-	return s.a
+	return s.a, s.err
 }
 
 // Synth builds an app holding envs, the way app.go does, or reads the one kept from an earlier
@@ -558,6 +639,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("TMPDIR", root)
 	startChildSyntheses()
+	prepareVariants()
 	code := m.Run()
 	jsii.Close()
 	if os.Getenv("KEEP_SYNTH") == "" {

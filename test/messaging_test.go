@@ -1,7 +1,6 @@
 package test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,22 +9,21 @@ import (
 	"github.com/stratus-platform/stratus/config"
 )
 
-var devMessaging sharedSynth
+// devMessaging is the fixture dev environment (Fargate services product, order, user) with a
+// user pool, a queue order → user and a topic product publishes.
+var devMessaging = newVariant("dev with messaging", func() ([]*config.Environment, error) {
+	env, err := fixture("dev")
+	if err != nil {
+		return nil, err
+	}
+	env.Users = &config.Users{DomainPrefix: "stratus-dev-users", Mfa: "required", PasswordMinLength: 14, CallbackUrls: []string{"https://dev.example.com/"}}
+	env.Queues = []config.Queue{{Name: "orders", MaxReceiveCount: 4, VisibilityTimeoutSeconds: 30, Producers: []string{"order"}, Consumers: []string{"user"}}}
+	env.Topics = []config.Topic{{Name: "catalog", Publishers: []string{"product"}}}
+	return []*config.Environment{env}, nil
+})
 
-// DevWithMessaging is the fixture dev environment (Fargate services product, order, user) with a
-// user pool, a queue order → user and a topic product publishes, synthesized once.
-func DevWithMessaging(t testing.TB) *Assembly {
-	return devMessaging.get(t, "dev with messaging", func() ([]*config.Environment, error) {
-		env, err := config.Load(filepath.Join(repoRoot, fixtureDir, "dev.yaml"))
-		if err != nil {
-			return nil, err
-		}
-		env.Users = &config.Users{DomainPrefix: "stratus-dev-users", Mfa: "required", PasswordMinLength: 14, CallbackUrls: []string{"https://dev.example.com/"}}
-		env.Queues = []config.Queue{{Name: "orders", MaxReceiveCount: 4, VisibilityTimeoutSeconds: 30, Producers: []string{"order"}, Consumers: []string{"user"}}}
-		env.Topics = []config.Topic{{Name: "catalog", Publishers: []string{"product"}}}
-		return []*config.Environment{env}, nil
-	})
-}
+// DevWithMessaging is devMessaging synthesized.
+func DevWithMessaging(t testing.TB) *Assembly { return devMessaging.Assembly(t) }
 
 // TestMessagingIsGrantedToExactlyTheServicesConfigNames: with Fargate, each task role gets what
 // config names for its service and nothing else; the whole assembly passes the suite.

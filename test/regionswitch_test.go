@@ -2,8 +2,6 @@ package test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -155,21 +153,27 @@ func TestThePlanRoleIsManagedAndScoped(t *testing.T) {
 	assert.Equal(t, 1, rds, "one statement switches the databases")
 }
 
+// planHealthCheckIDs are the Region switch plan's health checks prodPlanHealthChecks names.
+var planHealthCheckIDs = map[string]string{"us-east-1": "0123abcd-4567-89ab-cdef-0123456789ab", "eu-west-1": "89abcdef-0123-4567-89ab-cdef01234567"}
+
+// prodPlanHealthChecks is the fixture prod with regionSwitch.healthCheckIds set.
+var prodPlanHealthChecks = newVariant("prod with the plan's health checks", func() ([]*config.Environment, error) {
+	env, err := fixtureText("prod", func(text string) (string, error) {
+		return text + "regionSwitch:\n  healthCheckIds:\n    us-east-1: " + planHealthCheckIDs["us-east-1"] +
+			"\n    eu-west-1: " + planHealthCheckIDs["eu-west-1"] + "\n", nil
+	})
+	return []*config.Environment{env}, err
+})
+
 // TestPlanHealthChecksAreCombinedWithTheHTTPSChecks synthesizes the fixture prod with
 // regionSwitch.healthCheckIds: each origin record then uses a calculated check needing its
 // region's HTTPS check and the plan's check, while the health-check alarms still watch the HTTPS
 // checks.
 func TestPlanHealthChecksAreCombinedWithTheHTTPSChecks(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, "prod.yaml"))
-	require.NoError(t, err)
-	ids := map[string]string{"us-east-1": "0123abcd-4567-89ab-cdef-0123456789ab", "eu-west-1": "89abcdef-0123-4567-89ab-cdef01234567"}
-	text := string(data) + "regionSwitch:\n  healthCheckIds:\n    us-east-1: " + ids["us-east-1"] + "\n    eu-west-1: " + ids["eu-west-1"] + "\n"
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(text), 0o644))
-	env, err := config.Load(filepath.Join(dir, "prod.yaml"))
-	require.NoError(t, err)
-	a, err := Synth([]*config.Environment{env})
-	require.NoError(t, err)
+	a := prodPlanHealthChecks.Assembly(t)
+	env := a.Envs["prod"]
+	require.NotNil(t, env)
+	ids := planHealthCheckIDs
 	edge := a.Template(t, stackName(env, "Edge", config.EdgeRegion))
 	_, checks := edge.OfType("AWS::Route53::HealthCheck")
 	require.Len(t, checks, 4, "an HTTPS and a calculated check per region")

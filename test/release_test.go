@@ -67,29 +67,23 @@ func TestServiceImageComesFromItsParameter(t *testing.T) {
 	assert.Positive(t, checked)
 }
 
+// devNewImage is the fixture dev with a new image for its first service.
+var devNewImage = newVariant("dev with a new image", func() ([]*config.Environment, error) {
+	env, err := fixture("dev")
+	if err != nil {
+		return nil, err
+	}
+	env.Services[0].Image = "9.9.9"
+	return []*config.Environment{env}, nil
+})
+
 // TestNoDrift: the image is not in the Service template, so a platform deploy after a release
 // (same config) changes nothing there, and even a new `image:` changes only the Registry's
-// parameter, never the Service template.
+// parameter, never the Service template. (The fixtures' dev is the one before: the same config.)
 func TestNoDrift(t *testing.T) {
-	load := func() *config.Environment {
-		envs, err := config.LoadDir(filepath.Join(repoRoot, fixtureDir))
-		require.NoError(t, err)
-		for _, e := range envs {
-			if e.Name == "dev" {
-				return e
-			}
-		}
-		t.Fatal("no dev fixture")
-		return nil
-	}
-	before, err := Synth([]*config.Environment{load()})
-	require.NoError(t, err)
-	changed := load()
-	changed.Services[0].Image = "9.9.9"
-	after, err := Synth([]*config.Environment{changed})
-	require.NoError(t, err)
-
+	before, after := Fixtures(t), devNewImage.Assembly(t)
 	env := before.Envs["dev"]
+	require.NotNil(t, env)
 	svc := env.Services[0].Name
 	for _, kind := range []string{stacks.ServiceStackKind(svc), stacks.ServiceStackKind(env.Services[1].Name)} {
 		name := stackName(env, kind, env.PrimaryRegion)
