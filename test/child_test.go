@@ -156,6 +156,7 @@ func (c *childSynth) keptFolder(ctx map[string]any) (string, error) {
 // Dir waits for the synthesis (starting it when TestMain did not) and returns its cloud assembly.
 func (c *childSynth) Dir(t testing.TB) string {
 	t.Helper()
+	codeRead(t)
 	c.start()
 	<-c.done
 	require.NoError(t, c.err, "synthesizing %s", c.what)

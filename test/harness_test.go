@@ -189,22 +189,25 @@ func newVariant(what string, load func() ([]*config.Environment, error)) *varian
 	return v
 }
 
-// Assembly synthesizes the variant once (or waits for TestMain's synthesis) and returns it.
+// Assembly synthesizes the variant once (or takes TestMain's synthesis) and returns it.
 func (v *variant) Assembly(t testing.TB) *Assembly {
 	t.Helper()
+	codeRead(t)
 	a, err := v.s.ensure(v.what, noSharedDir, v.load)
 	require.NoError(t, err, "synthesizing %s", v.what)
 	return a
 }
 
 // prepareVariants synthesizes every variant, one after the other, when the whole package runs:
-// a run of a few tests (-run, -skip, or -bench alone) synthesizes only what they read. It runs
-// before any test, not beside them: the jsii runtime is not safe for calls from two goroutines at
-// once (a callback from Node can meet another goroutine's request). A failure is kept and
-// reported by the tests that read the variant.
+// a run of a few tests (-run or -skip, as make bench's -run '^$') or a -list synthesizes only what
+// they read. It runs before any test, not beside them: the jsii runtime is not safe for calls
+// from two goroutines at once (a callback from Node can meet another goroutine's request). A
+// failure is kept and reported by the tests that read the variant. (go test's -timeout counts
+// from the first test, so this time is not in it; go test still ends a hung binary a minute
+// after.)
 func prepareVariants() {
 	flag.Parse()
-	for _, name := range []string{"test.run", "test.skip"} {
+	for _, name := range []string{"test.run", "test.skip", "test.list"} {
 		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
 			return
 		}
@@ -255,6 +258,7 @@ func noSharedDir() (string, error) { return "", nil }
 // load returns when it names none, once.
 func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (string, error), load func() ([]*config.Environment, error)) *Assembly {
 	t.Helper()
+	codeRead(t)
 	a, err := s.ensure(what, sharedDir, load)
 	require.NoError(t, err, "synthesizing %s", what)
 	return a
@@ -264,6 +268,7 @@ func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (str
 // and return the same.
 func (s *sharedSynth) ensure(what string, sharedDir func() (string, error), load func() ([]*config.Environment, error)) (*Assembly, error) {
 	s.once.Do(func() {
+		defer recoverInto(&s.err) // a load that panics fails the tests that read it, by name
 		dir, err := sharedDir()
 		if err != nil {
 			s.err = err

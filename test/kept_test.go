@@ -55,6 +55,26 @@ var keyBase = sync.OnceValue(func() string {
 	return k
 })
 
+// codeRead takes the code's inputs key again within a test, once per binary, when make did not
+// hand one over. go test caches a package's result by the files and variables its tests read,
+// and only what they read once the tests run counts: keyBase may have read the code's files
+// before (TestMain synthesizes the variants first, child_test.go starts the children), and would
+// not read them again. The key must also be the one the syntheses were kept under: a change to
+// the code while the tests ran would leave results of the older code.
+var codeReadOnce sync.Once
+
+func codeRead(t testing.TB) {
+	t.Helper()
+	codeReadOnce.Do(func() {
+		if os.Getenv(sharedAssemblyKeyEnv) != "" || keyBase() == "" {
+			return
+		}
+		k, err := inputs.Key(repoRoot, nil)
+		require.NoError(t, err)
+		require.Equal(t, keyBase(), k, "the app's code changed while the tests ran: run them again")
+	})
+}
+
 // keptFolder is where the synthesis name with material is kept under in ("": keptSyntheses), for
 // the code named base (keyBase, or a test's own), or "" when base is "" (the code's inputs cannot
 // be named).

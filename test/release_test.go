@@ -91,7 +91,7 @@ func TestNoDrift(t *testing.T) {
 		require.NoError(t, err)
 		b, err := os.ReadFile(after.Template(t, name).Path)
 		require.NoError(t, err)
-		assert.Equal(t, string(a), string(b), "%s does not change with the image", name)
+		assert.Equal(t, string(a), string(b), "%s does not change with the image (before: the fixtures' assembly, make's synthesis under make test; after: this binary's)", name)
 	}
 	registry := stackName(env, "Registry", env.PrimaryRegion)
 	value := func(a *Assembly) any {

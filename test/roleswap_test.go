@@ -153,7 +153,7 @@ func TestRoleSwapReplacesNoStatefulResource(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%s primary %s", filepath.Base(c.file), r.Name), func(t *testing.T) {
 				swap := roleSwaps[c.file+" "+r.Name]
-				require.NotNil(t, swap, "no role swap declared for %s", r.Name)
+				require.NotNil(t, swap, "no role swap declared for %s primary %s", c.file, r.Name)
 				swapped := swap.Assembly(t)
 				env := swapped.Envs[base.Name]
 				require.NotNil(t, env)

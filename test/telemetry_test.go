@@ -21,12 +21,13 @@ import (
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
-// cdk.json keeps usage data to what the CDK always reports (its version and the construct types
-// used): the CLI sends no telemetry ("cli-telemetry": false), and aws-cdk-lib records no construct
+// cdk.json keeps usage data to the CDK's default version reporting (the aws-cdk-lib version and
+// the construct types used, in each template's CDKMetadata; cfn-lint recognises a CDK template by
+// it): the CLI sends no telemetry ("cli-telemetry": false), and aws-cdk-lib records no construct
 // properties or method calls (@aws-cdk/core:enableAdditionalMetadataCollection: false). With that
-// flag on, every template's CDKMetadata carries the values of the L2 constructs' boolean, enum
-// and number props (retention days, removal policies, …) to AWS at deploy, and every stack's
-// metadata file lists them.
+// flag on, every template's CDKMetadata carries the L2 constructs' property names with their
+// boolean and enum values (removal policies, retention periods, …; other values as "*") to AWS at
+// deploy, and every stack's metadata file lists them.
 
 func TestTheCLISendsNoTelemetry(t *testing.T) {
 	assert.Equal(t, false, cdktest.Context()["cli-telemetry"], "cdk.json: cli-telemetry")
@@ -72,8 +73,7 @@ func propertiesReported(t *testing.T, dir string, templates []string) []string {
 		analytics, err := analyticsOf(f)
 		require.NoError(t, err)
 		require.True(t, strings.HasPrefix(analytics, "2."), "%s: CDKMetadata names the aws-cdk-lib version first: %.40s", f, analytics)
-		// Types are listed as Name, or Name[props…] with the flag on.
-		if strings.Contains(analytics, "[") {
+		if reportsProperties(analytics) {
 			found = append(found, f+": CDKMetadata reports construct properties")
 		}
 	}
@@ -87,11 +87,34 @@ func propertiesReported(t *testing.T, dir string, templates []string) []string {
 	for _, f := range metadata {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
-		if strings.Contains(string(data), `"aws:cdk:analytics:`) {
-			found = append(found, f+": records construct properties or method calls")
+		for _, kind := range analyticsKinds {
+			if strings.Contains(string(data), `"aws:cdk:analytics:`+kind+`"`) {
+				found = append(found, f+": records construct properties or method calls")
+				break
+			}
 		}
 	}
 	return found
+}
+
+// analyticsKinds are the metadata entries the flag adds; aws-cdk-lib records the use of a mixin
+// ("aws:cdk:analytics:mixin") whatever it says.
+var analyticsKinds = []string{"construct", "method", "featureflag"}
+
+// reportsProperties reports whether a decoded CDKMetadata analytics lists a construct with its
+// properties or calls, Name[…], as the flag writes it; a mixin's use, [{"mixin":…}], does not
+// count.
+func reportsProperties(analytics string) bool {
+	for rest := analytics; ; {
+		i := strings.Index(rest, "[")
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+		if !strings.HasPrefix(rest, `{"mixin"`) {
+			return true
+		}
+	}
 }
 
 // analyticsOf is the CDKMetadata resource's Analytics of the template in file, decoded: the
@@ -125,4 +148,16 @@ func analyticsOf(file string) (string, error) {
 	}
 	text, err := io.ReadAll(r)
 	return string(text), err
+}
+
+func TestReportsPropertiesReadsTheFlagsForm(t *testing.T) {
+	for analytics, want := range map[string]bool{
+		`2.277.0!aws-cdk-lib.{Stack,aws_kms.{Key,CfnKey}}`:                                  false,
+		`2.277.0!aws-cdk-lib.{Stack,aws_kms.{Key[{"mixin":"Tagged"}],CfnKey}}`:              false,
+		`2.277.0!aws-cdk-lib.{Stack,aws_kms.{Key[{"enableKeyRotation":true}],CfnKey}}`:      true,
+		`2.277.0!aws-cdk-lib.{Resource["*","*"],Stack}`:                                     true,
+		`2.277.0!aws-cdk-lib.{Key[{"mixin":"Tagged"}],Role[{"assumedBy":"*"}],Stack,Topic}`: true,
+	} {
+		assert.Equal(t, want, reportsProperties(analytics), analytics)
+	}
 }
