@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -168,53 +167,29 @@ func fixtureText(name string, edit func(text string) (string, error)) (*config.E
 }
 
 // variant is a config the tests derive from a fixture or a seed variant (an option turned on, a
-// key changed), synthesized in this binary once. Within make test the first test that reads
-// make's assemblies waits for them (shared), and the tests after it with it, so the variants the
-// later tests synthesize would start only once lane 1 is done, and end the run on one core.
-// TestMain synthesizes every variant first instead (prepareVariants), while make's syntheses and
-// the child syntheses run; by the time the tests wait, the variants are done.
+// key changed), synthesized in this binary once, by the first test that reads it. (Synthesizing
+// every variant in TestMain instead, while make's syntheses and the child apps run, was tried:
+// in paired make test runs after a change to stacks/ it was no faster, medians 107 s against
+// 104 s; both cores are busy either way. It cannot run beside the tests: the jsii runtime is not
+// safe for calls from two goroutines at once.)
 type variant struct {
 	what string
 	load func() ([]*config.Environment, error)
 	s    sharedSynth
 }
 
-// variants are all the variants, in the order TestMain prepares them.
-var variants []*variant
-
-// newVariant declares a variant (at package level: TestMain prepares every declared one).
+// newVariant declares a variant.
 func newVariant(what string, load func() ([]*config.Environment, error)) *variant {
-	v := &variant{what: what, load: load}
-	variants = append(variants, v)
-	return v
+	return &variant{what: what, load: load}
 }
 
-// Assembly synthesizes the variant once (or takes TestMain's synthesis) and returns it.
+// Assembly synthesizes the variant once and returns it.
 func (v *variant) Assembly(t testing.TB) *Assembly {
 	t.Helper()
 	codeRead(t)
 	a, err := v.s.ensure(v.what, noSharedDir, v.load)
 	require.NoError(t, err, "synthesizing %s", v.what)
 	return a
-}
-
-// prepareVariants synthesizes every variant, one after the other, when the whole package runs:
-// a run of a few tests (-run or -skip, as make bench's -run '^$') or a -list synthesizes only what
-// they read. It runs before any test, not beside them: the jsii runtime is not safe for calls
-// from two goroutines at once (a callback from Node can meet another goroutine's request). A
-// failure is kept and reported by the tests that read the variant. (go test's -timeout counts
-// from the first test, so this time is not in it; go test still ends a hung binary a minute
-// after.)
-func prepareVariants() {
-	flag.Parse()
-	for _, name := range []string{"test.run", "test.skip", "test.list"} {
-		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
-			return
-		}
-	}
-	for _, v := range variants {
-		v.s.ensure(v.what, noSharedDir, v.load)
-	}
 }
 
 func loadDir(dir string) func() ([]*config.Environment, error) {
@@ -644,7 +619,6 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("TMPDIR", root)
 	startChildSyntheses()
-	prepareVariants()
 	code := m.Run()
 	jsii.Close()
 	if os.Getenv("KEEP_SYNTH") == "" {
