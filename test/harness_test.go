@@ -55,6 +55,8 @@ type Template struct {
 	// Written counts them as written, CDKMetadata included (what CloudFormation's limit counts).
 	Resources map[string]Resource
 	Written   int `json:"-"`
+	// Analytics is CDKMetadata's Analytics as written ("v2:deflate64:…"; "" without it).
+	Analytics string `json:"-"`
 	Outputs   map[string]any
 }
 
@@ -186,10 +188,7 @@ func newVariant(what string, load func() ([]*config.Environment, error)) *varian
 // Assembly synthesizes the variant once and returns it.
 func (v *variant) Assembly(t testing.TB) *Assembly {
 	t.Helper()
-	codeRead(t)
-	a, err := v.s.ensure(v.what, noSharedDir, v.load)
-	require.NoError(t, err, "synthesizing %s", v.what)
-	return a
+	return v.s.getOrRead(t, v.what, noSharedDir, v.load)
 }
 
 func loadDir(dir string) func() ([]*config.Environment, error) {
@@ -234,16 +233,9 @@ func noSharedDir() (string, error) { return "", nil }
 func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (string, error), load func() ([]*config.Environment, error)) *Assembly {
 	t.Helper()
 	codeRead(t)
-	a, err := s.ensure(what, sharedDir, load)
-	require.NoError(t, err, "synthesizing %s", what)
-	return a
-}
-
-// ensure is getOrRead without a test: the first call reads or synthesizes, the others wait for it
-// and return the same.
-func (s *sharedSynth) ensure(what string, sharedDir func() (string, error), load func() ([]*config.Environment, error)) (*Assembly, error) {
 	s.once.Do(func() {
-		defer recoverInto(&s.err) // a load that panics fails the tests that read it, by name
+		// A load that panics fails every test that reads it, by name, not only the first.
+		defer recoverInto(&s.err)
 		dir, err := sharedDir()
 		if err != nil {
 			s.err = err
@@ -263,7 +255,8 @@ func (s *sharedSynth) ensure(what string, sharedDir func() (string, error), load
 			s.a.Name = what
 		}
 	})
-	return s.a, s.err
+	require.NoError(t, s.err, "synthesizing %s", what)
+	return s.a
 }
 
 // Synth builds an app holding envs, the way app.go does, or reads the one kept from an earlier
@@ -468,6 +461,7 @@ func readTemplate(path string) (*Template, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	tpl.Written = len(tpl.Resources)
+	tpl.Analytics, _ = tpl.Resources["CDKMetadata"].Properties["Analytics"].(string)
 	delete(tpl.Resources, "CDKMetadata") // the CLI's version reporting (see withoutCliMetadata)
 	return tpl, nil
 }

@@ -58,8 +58,9 @@ var keyBase = sync.OnceValue(func() string {
 // codeRead takes the code's inputs key again within a test, once per binary, when make did not
 // hand one over. go test caches a package's result by the files and variables its tests read,
 // and only what they read once the tests run counts: keyBase may have read the code's files
-// before (TestMain starts the child syntheses, child_test.go), and would not read them again. The key must also be the one the syntheses were kept under: a change to
-// the code while the tests ran would leave results of the older code.
+// before (TestMain starts the child syntheses, child_test.go), and would not read them again.
+// The key must also be the one the syntheses were kept under: a change to the code while the
+// tests ran would leave results of the older code.
 var codeReadOnce sync.Once
 
 func codeRead(t testing.TB) {

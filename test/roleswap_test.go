@@ -94,45 +94,15 @@ func statefulResources(a *Assembly, env string) map[string]statefulResource {
 	return out
 }
 
-// roleSwapCases are the multi-region shipped configs a role swap is tried on, with the assembly
-// holding them as shipped.
-var roleSwapCases = []struct {
-	assembly func(testing.TB) *Assembly
-	file     string
-}{
-	{Fixtures, filepath.Join(fixtureDir, "prod.yaml")},
-	{SeedVariants, "config/examples/seed-002.yaml"},
-}
-
-// roleSwaps holds, per roleSwapCases file and region, that config with the region as its primary
-// (declared for every region that is not the primary one).
-var roleSwaps = func() map[string]*variant {
-	out := map[string]*variant{}
-	for _, c := range roleSwapCases {
-		base, err := config.Load(filepath.Join(repoRoot, c.file))
-		if err != nil {
-			continue // the test reports it
-		}
-		for _, r := range base.Regions {
-			if r.Name == base.PrimaryRegion {
-				continue
-			}
-			file, region := c.file, r.Name
-			out[file+" "+region] = newVariant(fmt.Sprintf("%s with primary %s", filepath.Base(file), region), func() ([]*config.Environment, error) {
-				env, err := config.Load(filepath.Join(repoRoot, file))
-				if err != nil {
-					return nil, err
-				}
-				env.PrimaryRegion = region
-				return []*config.Environment{env}, nil
-			})
-		}
-	}
-	return out
-}()
-
 func TestRoleSwapReplacesNoStatefulResource(t *testing.T) {
-	for _, c := range roleSwapCases {
+	cases := []struct {
+		assembly func(testing.TB) *Assembly
+		file     string
+	}{
+		{Fixtures, filepath.Join(fixtureDir, "prod.yaml")},
+		{SeedVariants, "config/examples/seed-002.yaml"},
+	}
+	for _, c := range cases {
 		base, err := config.Load(filepath.Join(repoRoot, c.file))
 		require.NoError(t, err)
 		require.Greater(t, len(base.Regions), 1, "%s: a role swap needs two regions", c.file)
@@ -152,12 +122,11 @@ func TestRoleSwapReplacesNoStatefulResource(t *testing.T) {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s primary %s", filepath.Base(c.file), r.Name), func(t *testing.T) {
-				swap := roleSwaps[c.file+" "+r.Name]
-				require.NotNil(t, swap, "no role swap declared for %s primary %s", c.file, r.Name)
-				swapped := swap.Assembly(t)
-				env := swapped.Envs[base.Name]
-				require.NotNil(t, env)
-				require.Equal(t, r.Name, env.PrimaryRegion)
+				env, err := config.Load(filepath.Join(repoRoot, c.file))
+				require.NoError(t, err)
+				env.PrimaryRegion = r.Name
+				swapped, err := Synth([]*config.Environment{env})
+				require.NoError(t, err)
 				got := statefulResources(swapped, env.Name)
 				assertSameStateful(t, want, got)
 				assertHostsFollowWriter(t, swapped, env)
