@@ -3,33 +3,54 @@ package test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
+	"github.com/stratus-platform/stratus/internal/jsiidirect"
+	"github.com/stratus-platform/stratus/internal/thrown"
+	"github.com/stratus-platform/stratus/stacks"
 )
 
 // Child syntheses. A test binary has one jsii runtime, a single-threaded Node process that every
-// synthesis in it queues on. The largest syntheses whose result the tests only read from disk
-// (40 services × 2 regions, the generated fork, the fixtures as `cdk synth` writes them without
-// delivery.yaml) run the app binary instead, each in a process of its own. TestMain starts the
-// ones the selected tests read before any test runs, so they proceed on the other core while this
-// binary synthesizes everything else; the tests then wait for them. Each is kept by its inputs
-// (kept_test.go), so a run that changed none of them reads the kept assembly instead.
+// synthesis in it queues on. So a second process, a child, synthesizes beside it: this test
+// binary again (childJobsEnv), fed one job at a time on its stdin.
+//
+//   - The largest syntheses, whose results the tests only read from disk (40 services × 2
+//     regions, the generated fork, the fixtures as `cdk synth` writes them without delivery.yaml),
+//     are the child's alone (childSynth): it synthesizes their config folders as app.go does, with
+//     the context `cdk synth` gives the app.
+//   - When it has done those, it takes the syntheses this binary would make itself (the variants
+//     and the role swaps: prefetch), from the last test's backwards, while the tests take them
+//     from the front as they reach them; whichever comes first makes it, and keeps it
+//     (kept_test.go), where the other reads it. Under make test the tests wait for make's
+//     assemblies first, so without this the child would be done and idle long before the tests
+//     had synthesized their variants one after another.
+//
+// TestMain starts the child for the selected tests before any test runs. One child for all, not
+// one each: a synthesis in a fresh process pays about 5 CPU-seconds before its first construct
+// (Node starting, aws-cdk-lib and cdk-nag loading, their code compiled while cold), one in a warm
+// runtime does not. Each synthesis is kept by its inputs, so a run that changed none of them
+// reads the kept assembly instead.
 
-// childSynth is one synthesis by the app binary of the configs prepare writes.
+// childSynth is one child synthesis of the configs prepare writes.
 type childSynth struct {
 	// what names it in messages, name in kept folders; tests are the tests that read it
 	// (TestMain starts it for them).
@@ -37,11 +58,12 @@ type childSynth struct {
 	tests      []string
 	// prepare writes the configs into a new folder and returns it.
 	prepare func() (string, error)
-	// app builds the app binary, keptIn is the folder of kept syntheses and base names the code
-	// (kept_test.go), for tests of the keeping. Default: the app (appBinary), keptSyntheses, keyBase.
-	app    func() (string, error)
-	keptIn string
-	base   func() string
+	// synthesize runs the jobs work hands out, keptIn is the folder of kept syntheses and base
+	// names the code (kept_test.go), for tests of the keeping. Default: the child process
+	// (synthesizeInChild), keptSyntheses, keyBase.
+	synthesize func(work childWork) error
+	keptIn     string
+	base       func() string
 
 	once      sync.Once
 	done      chan struct{}
@@ -57,72 +79,268 @@ var (
 	// cliChild is what `cdk deploy` deploys without delivery.yaml.
 	cliChild = &childSynth{what: "the fixtures without delivery.yaml", name: "cli", tests: []string{"TestThePipelineDeploysTheCLIsTemplates", "TestNoDeliveryFileNoPipeline"},
 		prepare: withoutDelivery}
-	childSyntheses = []*childSynth{scaleChild, forkChild, cliChild}
-	childLane      sync.Mutex
+	childSyntheses = []*childSynth{forkChild, scaleChild, cliChild}
+	// childLane runs one child process at a time: with this binary's own Node process that fills
+	// the two cores of the reference machine; more would only share them. (Two at a time, tried in
+	// three paired make test runs after a change to stacks/, gave medians of 105 s against 103 s.)
+	childLane sync.Mutex
 )
 
-// start runs the synthesis in the background, once.
-func (c *childSynth) start() {
-	c.once.Do(func() {
-		c.done = make(chan struct{})
-		go func() {
-			defer close(c.done)
-			c.out, c.err = c.run()
-		}()
-	})
+// childJob is one synthesis a child makes: the configs in ConfigDir into Out, with Context; or the
+// prefetch named Prefetch.
+type childJob struct {
+	ConfigDir string         `json:"configDir,omitempty"`
+	Out       string         `json:"out,omitempty"`
+	Context   map[string]any `json:"context,omitempty"`
+	Prefetch  string         `json:"prefetch,omitempty"`
 }
 
-func (c *childSynth) run() (string, error) {
-	var err error
+// childWork hands a child its jobs one at a time: next returns the next one (false: there is no
+// more), done reports how it ended.
+type childWork interface {
+	next() (childJob, bool)
+	done(err error)
+}
+
+// start runs the synthesis in the background, once.
+func (c *childSynth) start() { startChildren([]*childSynth{c}, false) }
+
+// startChildren starts, in the background, the syntheses of cs not started yet: one child process
+// for those with the default synthesize (in the order given; then the prefetches when prefetch is
+// set), and any other on its own.
+func startChildren(cs []*childSynth, prefetch bool) {
+	var batch []*childSynth
+	for _, c := range cs {
+		c.once.Do(func() {
+			c.done = make(chan struct{})
+			if c.synthesize != nil {
+				go runChildren([]*childSynth{c}, c.synthesize, false)
+			} else {
+				batch = append(batch, c)
+			}
+		})
+	}
+	if len(batch) > 0 || prefetch {
+		go runChildren(batch, synthesizeInChild, prefetch)
+	}
+}
+
+// childFeed is the work of one child: the jobs of its childSyntheses, then (when prefetching) the
+// prefetches nobody has taken yet.
+type childFeed struct {
+	jobs     []childJob
+	finish   []func(err error)
+	prefetch bool
+	current  func(err error) // how the job handed out last ends; nil once it has
+}
+
+func (f *childFeed) next() (childJob, bool) {
+	if len(f.jobs) > 0 {
+		job := f.jobs[0]
+		f.current, f.jobs, f.finish = f.finish[0], f.jobs[1:], f.finish[1:]
+		return job, true
+	}
+	if p := takeForChild(f.prefetch); p != nil {
+		f.current = func(error) { childDone(p) } // the test reads it kept, or makes it itself
+		return childJob{Prefetch: p.what}, true
+	}
+	return childJob{}, false
+}
+
+func (f *childFeed) done(err error) {
+	if f.current != nil {
+		f.current(err)
+		f.current = nil
+	}
+}
+
+// runChildren reads the kept synthesis of each of cs, or has synthesize make it, keeping it, and
+// ends each as soon as its own is done; then, with prefetch, it has synthesize make the
+// prefetches.
+func runChildren(cs []*childSynth, synthesize func(work childWork) error, prefetch bool) {
+	feed := &childFeed{prefetch: prefetch}
+	for _, c := range cs {
+		finish := func(out string, err error) {
+			c.out, c.err = out, err
+			close(c.done)
+		}
+		job, folder, dir, err := c.plan()
+		if err != nil || dir != "" {
+			finish(dir, err)
+			continue
+		}
+		feed.jobs = append(feed.jobs, job)
+		feed.finish = append(feed.finish, func(err error) {
+			switch {
+			case err != nil:
+				os.RemoveAll(job.Out)
+				finish("", err)
+			case folder == "":
+				finish(job.Out, nil)
+			default:
+				finish(keep(job.Out, folder))
+			}
+		})
+	}
+	if len(feed.jobs) == 0 && !prefetch {
+		return
+	}
+	err := synthesize(feed)
+	if err == nil {
+		err = errors.New("it reported no result")
+	}
+	// The job in hand when the child ended, and those it never got.
+	feed.done(fmt.Errorf("the child ended before it synthesized this: %w", err))
+	for _, finish := range feed.finish {
+		finish(fmt.Errorf("the child ended before it synthesized this: %w", err))
+	}
+}
+
+// plan prepares c's configs and returns the job that synthesizes them and the folder it is kept
+// in, or the kept assembly that holds it already (dir).
+func (c *childSynth) plan() (job childJob, folder, dir string, err error) {
 	if c.configDir, err = c.prepare(); err != nil {
-		return "", err
+		return job, "", "", err
 	}
 	ctx := cdktest.CLIContext()
-	folder, err := c.keptFolder(ctx)
-	if err != nil {
-		return "", err
+	if folder, err = c.keptFolder(ctx); err != nil {
+		return job, "", "", err
 	}
 	if dir := reuse(folder); dir != "" {
-		return dir, nil
-	}
-	app := c.app
-	if app == nil {
-		app = func() (string, error) { return appBinary.compile(".", "stratus") }
-	}
-	bin, err := app()
-	if err != nil {
-		return "", err
+		return job, "", dir, nil
 	}
 	out, err := newOut(folder, "stratus-child-*")
 	if err != nil {
-		return "", err
+		return job, "", "", err
 	}
-	ctx["configDir"] = c.configDir
-	data, err := json.Marshal(ctx)
+	ctx["configDir"] = c.configDir // as `cdk synth -c configDir=…` gives it
+	return childJob{ConfigDir: c.configDir, Out: out, Context: ctx}, folder, "", nil
+}
+
+// childJobsEnv, set, makes this test binary a child: TestMain runs the jobs on stdin
+// (runChildJobs) instead of the tests.
+const childJobsEnv = "STRATUS_TEST_CHILD"
+
+// childResult is what a child prints on stdout for each job, as soon as it is done.
+type childResult struct {
+	Error string `json:"error,omitempty"`
+}
+
+// synthesizeInChild runs the jobs work hands out in a child process (this test binary, again),
+// one at a time. It returns why the child ended when that was before work ran out, nil otherwise.
+func synthesizeInChild(work childWork) error {
+	childLane.Lock()
+	defer childLane.Unlock()
+	self, err := os.Executable()
 	if err != nil {
-		return "", err
+		return err
 	}
-	// One app at a time: with this binary's own Node process that fills the two cores of the
-	// reference machine; more would only share them. (Two at a time, tried in three paired make
-	// test runs after a change to stacks/, gave medians of 105 s against 103 s.)
-	if c.app == nil {
-		childLane.Lock()
-		defer childLane.Unlock()
-	}
-	cmd := exec.Command(bin)
+	cmd := exec.Command(self)
 	cmd.Dir = repoRoot
-	// The child inherits CDK_VALIDATION and TMPDIR (TestMain's folder, removed at the end).
-	cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out, "CDK_CONTEXT_JSON="+string(data))
+	// The child inherits CDK_VALIDATION, JSII_RUNTIME (jsiidirect), TMPDIR (TestMain's folder,
+	// removed at the end) and make's key; no context from the environment but its jobs'.
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "CDK_CONTEXT_JSON=") || strings.HasPrefix(kv, "CDK_OUTDIR=") || strings.HasPrefix(kv, "CONTEXT_OVERFLOW_LOCATION_ENV=")
+	}), childJobsEnv+"=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		os.RemoveAll(out)
-		return "", fmt.Errorf("the app failed (%v):\n%s", err, stderr.String())
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
 	}
-	if folder == "" {
-		return out, nil
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
 	}
-	return keep(out, folder)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	ended := func(why error) error {
+		stdin.Close()
+		cmd.Wait()
+		return fmt.Errorf("%v:\n%s", why, stderr.String())
+	}
+	requests, results := json.NewEncoder(stdin), json.NewDecoder(stdout)
+	for {
+		job, ok := work.next()
+		if !ok {
+			break
+		}
+		if err := requests.Encode(job); err != nil {
+			return ended(err)
+		}
+		var r childResult
+		if err := results.Decode(&r); err != nil {
+			return ended(err)
+		}
+		if r.Error != "" {
+			work.done(errors.New(r.Error))
+		} else {
+			work.done(nil)
+		}
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("%v:\n%s", err, stderr.String())
+	}
+	return nil
+}
+
+// runChildJobs is a child's whole run: it synthesizes each job its stdin brings, one after another
+// in one jsii runtime, and answers each with a childResult on stdout. It returns the exit code.
+func runChildJobs() int {
+	jsiidirect.Enable()
+	defer jsii.Close()
+	requests, results := json.NewDecoder(os.Stdin), json.NewEncoder(os.Stdout)
+	for {
+		var job childJob
+		if err := requests.Decode(&job); err == io.EOF {
+			return 0
+		} else if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		var r childResult
+		if err := runChildJob(job); err != nil {
+			r.Error = err.Error()
+		}
+		if err := results.Encode(r); err != nil {
+			return 1
+		}
+	}
+}
+
+// runChildJob makes one job: a prefetch as the test that reads it would (Synth, keeping it), a
+// config folder as app.go synthesizes the one the CLI names.
+func runChildJob(job childJob) (err error) {
+	if job.Prefetch != "" {
+		defer recoverInto(&err)
+		p, err := prefetchNamed(job.Prefetch)
+		if err != nil {
+			return err
+		}
+		envs, err := p.load()
+		if err != nil {
+			return err
+		}
+		_, err = synthesized(envs) // kept: startPrefetching made sure
+		return err
+	}
+	envs, envErr := config.LoadDir(job.ConfigDir)
+	delivery, deliveryErr := config.LoadDelivery(job.ConfigDir)
+	if err := errors.Join(envErr, deliveryErr); err != nil {
+		return err
+	}
+	var bad error
+	if err := thrown.Catch(func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &job.Context, Outdir: jsii.String(job.Out)})
+		if _, bad = stacks.Build(app, envs, delivery); bad == nil {
+			app.Synth(nil)
+		}
+	}); err != nil {
+		return fmt.Errorf("synth failed: %w", err)
+	}
+	return bad
 }
 
 // keptFolder is where the synthesis with context ctx (configDir not yet set: the configs count by
@@ -182,14 +400,15 @@ func startChildSyntheses() {
 	selected := func(name string) bool {
 		return matchesTop(flag.Lookup("test.run"), name, true) && !matchesTop(flag.Lookup("test.skip"), name, false)
 	}
+	var wanted []*childSynth
 	for _, c := range childSyntheses {
-		for _, name := range c.tests {
-			if selected(name) {
-				c.start()
-				break
-			}
+		if slices.ContainsFunc(c.tests, selected) {
+			wanted = append(wanted, c)
 		}
 	}
+	// Prefetching only when every test runs: with a selection, most prefetches would go unread.
+	unset := func(name string) bool { f := flag.Lookup(name); return f == nil || f.Value.String() == "" }
+	startChildren(wanted, unset("test.run") && unset("test.skip") && startPrefetching())
 }
 
 // matchesTop reports whether the top-level part of a -run or -skip pattern matches a test name
@@ -207,18 +426,23 @@ func matchesTop(f *flag.Flag, name string, whenEmpty bool) bool {
 // matches its stamp, runs the app again.
 func TestAChildSynthesisIsKeptUntilItsInputsChange(t *testing.T) {
 	dir := t.TempDir()
-	runs := filepath.Join(dir, "runs")
-	app := filepath.Join(dir, "app")
-	script := "#!/bin/sh\necho run >> '" + runs + "'\nprintf '{}' > \"$CDK_OUTDIR/manifest.json\"\n"
-	require.NoError(t, os.WriteFile(app, []byte(script), 0o755))
+	runs := 0
+	// It stands for a child: it writes a manifest into each job's folder.
+	synthesize := func(work childWork) error {
+		for job, ok := work.next(); ok; job, ok = work.next() {
+			runs++
+			work.done(os.WriteFile(filepath.Join(job.Out, "manifest.json"), []byte("{}"), 0o644))
+		}
+		return nil
+	}
 	dev, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, "dev.yaml"))
 	require.NoError(t, err)
 	synth := func(text string) string {
 		t.Helper()
 		c := &childSynth{what: "a test child", name: "keeping", keptIn: filepath.Join(dir, "kept"),
 			// Its own code key, so the test holds where make could not name the code (no git).
-			base: func() string { return "test code" },
-			app:  func() (string, error) { return app, nil },
+			base:       func() string { return "test code" },
+			synthesize: synthesize,
 			prepare: func() (string, error) {
 				folder, err := os.MkdirTemp(dir, "config-")
 				if err != nil {
@@ -228,10 +452,7 @@ func TestAChildSynthesisIsKeptUntilItsInputsChange(t *testing.T) {
 			}}
 		return c.Dir(t)
 	}
-	appRuns := func() int {
-		data, _ := os.ReadFile(runs)
-		return strings.Count(string(data), "run")
-	}
+	appRuns := func() int { return runs }
 
 	first := synth(string(dev))
 	require.Equal(t, 1, appRuns())

@@ -169,25 +169,28 @@ func fixtureText(name string, edit func(text string) (string, error)) (*config.E
 }
 
 // variant is a config the tests derive from a fixture or a seed variant (an option turned on, a
-// key changed), synthesized in this binary once, by the first test that reads it. (Synthesizing
-// every variant in TestMain instead, while make's syntheses and the child apps run, was tried:
-// in paired make test runs after a change to stacks/ it was no faster, medians 107 s against
-// 104 s; both cores are busy either way. It cannot run beside the tests: the jsii runtime is not
-// safe for calls from two goroutines at once.)
+// key changed), synthesized once, by the first test that reads it or, when every test runs, by
+// the child ahead of it (a prefetch). (Synthesizing every variant in TestMain instead, while
+// make's syntheses and the child apps ran, was tried: in paired make test runs after a change to
+// stacks/ it was no faster, medians 107 s against 104 s. It cannot run beside the tests in this
+// binary: the jsii runtime is not safe for calls from two goroutines at once.)
 type variant struct {
-	what string
-	load func() ([]*config.Environment, error)
-	s    sharedSynth
+	prefetch
+	s sharedSynth
 }
 
 // newVariant declares a variant.
 func newVariant(what string, load func() ([]*config.Environment, error)) *variant {
-	return &variant{what: what, load: load}
+	v := &variant{prefetch: prefetch{what: what, load: load}}
+	variants = append(variants, v)
+	return v
 }
 
-// Assembly synthesizes the variant once and returns it.
+// Assembly synthesizes the variant once (or reads what the child made, prefetch_test.go) and
+// returns it.
 func (v *variant) Assembly(t testing.TB) *Assembly {
 	t.Helper()
+	v.claim()
 	return v.s.getOrRead(t, v.what, noSharedDir, v.load)
 }
 
@@ -262,37 +265,52 @@ func (s *sharedSynth) getOrRead(t testing.TB, what string, sharedDir func() (str
 // Synth builds an app holding envs, the way app.go does, or reads the one kept from an earlier
 // synthesis of the same inputs (kept_test.go).
 func Synth(envs []*config.Environment) (*Assembly, error) {
-	material, err := inProcessMaterial(envs)
+	dir, err := synthesized(envs)
 	if err != nil {
 		return nil, err
 	}
+	return ReadAssembly(dir, envs)
+}
+
+// synthesized returns the folder of envs' assembly: the kept one, or a new synthesis, kept
+// unless the code's inputs cannot be named.
+func synthesized(envs []*config.Environment) (string, error) {
+	material, err := inProcessMaterial(envs)
+	if err != nil {
+		return "", err
+	}
 	folder := keptFolder(keyBase(), "", inProcessName(material), material...)
 	if dir := reuse(folder); dir != "" {
-		return ReadAssembly(dir, envs)
+		return dir, nil
 	}
 	return synthKeeping(envs, folder)
 }
 
 // synthFresh is Synth into a new folder under the test binary's temporary root (which TestMain
 // removes), never kept: what make bench times.
-func synthFresh(envs []*config.Environment) (*Assembly, error) { return synthKeeping(envs, "") }
-
-// synthKeeping synthesizes envs and keeps the assembly in folder ("": not kept).
-func synthKeeping(envs []*config.Environment, folder string) (*Assembly, error) {
-	dir, err := newOut(folder, "stratus-test-*")
+func synthFresh(envs []*config.Environment) (*Assembly, error) {
+	dir, err := synthKeeping(envs, "")
 	if err != nil {
 		return nil, err
 	}
+	return ReadAssembly(dir, envs)
+}
+
+// synthKeeping synthesizes envs and keeps the assembly in folder ("": not kept), returning where
+// it is.
+func synthKeeping(envs []*config.Environment, folder string) (string, error) {
+	dir, err := newOut(folder, "stratus-test-*")
+	if err != nil {
+		return "", err
+	}
 	if err := synthInto(dir, envs); err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return "", err
 	}
-	if folder != "" {
-		if dir, err = keep(dir, folder); err != nil {
-			return nil, err
-		}
+	if folder == "" {
+		return dir, nil
 	}
-	return ReadAssembly(dir, envs)
+	return keep(dir, folder)
 }
 
 // synthInto synthesizes envs' stages into dir.
@@ -605,6 +623,9 @@ func requireTool(t testing.TB, path, install string) {
 // so nothing a test writes (assemblies, a compiled app, the jsii runtime) outlives the run.
 // KEEP_SYNTH=1 keeps it to inspect.
 func TestMain(m *testing.M) {
+	if os.Getenv(childJobsEnv) != "" {
+		os.Exit(runChildJobs()) // a child (child_test.go), not a test run
+	}
 	jsiidirect.Enable() // before any jsii call; the child syntheses inherit its JSII_RUNTIME
 	root, err := os.MkdirTemp("", "stratus-test-run-*")
 	if err != nil {

@@ -1,7 +1,6 @@
 package test
 
 import (
-	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -95,18 +94,14 @@ func statefulResources(a *Assembly, env string) map[string]statefulResource {
 }
 
 func TestRoleSwapReplacesNoStatefulResource(t *testing.T) {
-	cases := []struct {
-		assembly func(testing.TB) *Assembly
-		file     string
-	}{
-		{Fixtures, filepath.Join(fixtureDir, "prod.yaml")},
-		{SeedVariants, "config/examples/seed-002.yaml"},
-	}
-	for _, c := range cases {
-		base, err := config.Load(filepath.Join(repoRoot, c.file))
+	assemblies := map[string]func(testing.TB) *Assembly{roleSwapFiles[0]: Fixtures, roleSwapFiles[1]: SeedVariants}
+	swaps, err := roleSwaps()
+	require.NoError(t, err)
+	for _, file := range roleSwapFiles {
+		base, err := config.Load(filepath.Join(repoRoot, file))
 		require.NoError(t, err)
-		require.Greater(t, len(base.Regions), 1, "%s: a role swap needs two regions", c.file)
-		want := statefulResources(c.assembly(t), base.Name)
+		require.Greater(t, len(base.Regions), 1, "%s: a role swap needs two regions", file)
+		want := statefulResources(assemblies[file](t), base.Name)
 		types := map[string]bool{}
 		for _, r := range want {
 			types[r.typ] = true
@@ -114,24 +109,28 @@ func TestRoleSwapReplacesNoStatefulResource(t *testing.T) {
 		// Without these the comparison would be vacuous for the resources the issue is about.
 		for _, typ := range []string{"AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::RDS::GlobalCluster",
 			"AWS::ElastiCache::ReplicationGroup", "AWS::KMS::Key", "AWS::SecretsManager::Secret"} {
-			require.True(t, types[typ], "%s: no %s to compare", c.file, typ)
+			require.True(t, types[typ], "%s: no %s to compare", file, typ)
 		}
 
-		for _, r := range base.Regions {
-			if r.Name == base.PrimaryRegion {
+		var regions []string
+		for _, s := range swaps {
+			if s.file != file {
 				continue
 			}
-			t.Run(fmt.Sprintf("%s primary %s", filepath.Base(c.file), r.Name), func(t *testing.T) {
-				env, err := config.Load(filepath.Join(repoRoot, c.file))
+			regions = append(regions, s.region)
+			t.Run(s.what, func(t *testing.T) {
+				s.claim() // the child may have made it (prefetch_test.go)
+				envs, err := s.load()
 				require.NoError(t, err)
-				env.PrimaryRegion = r.Name
-				swapped, err := Synth([]*config.Environment{env})
+				require.Equal(t, s.region, envs[0].PrimaryRegion)
+				swapped, err := Synth(envs)
 				require.NoError(t, err)
-				got := statefulResources(swapped, env.Name)
+				got := statefulResources(swapped, envs[0].Name)
 				assertSameStateful(t, want, got)
-				assertHostsFollowWriter(t, swapped, env)
+				assertHostsFollowWriter(t, swapped, envs[0])
 			})
 		}
+		assert.Len(t, regions, len(base.Regions)-1, "%s: a swap to every region but the primary", file)
 	}
 }
 
