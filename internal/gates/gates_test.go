@@ -296,3 +296,36 @@ func checkFindings(t *testing.T, found []Finding, err error, want []string, want
 		assert.Contains(t, found[i].String(), w, "finding %d", i)
 	}
 }
+
+// TestTheVersionProbeAnswersAsCfnLintDoes: tools/cfnlint-version, which make keys the lint cache by,
+// prints what `cfn-lint --version` prints: asking cfn-lint's Python for the package's version, or
+// cfn-lint itself when its script is no Python one, or nothing without a cfn-lint on the PATH.
+func TestTheVersionProbeAnswersAsCfnLintDoes(t *testing.T) {
+	probe, err := filepath.Abs(filepath.Join("..", "..", "tools", "cfnlint-version"))
+	require.NoError(t, err)
+	run := func(path string) string {
+		t.Helper()
+		cmd := exec.Command(probe)
+		cmd.Env = append(os.Environ(), "PATH="+path)
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		return string(out)
+	}
+
+	want, err := exec.Command("cfn-lint", "--version").Output()
+	require.NoError(t, err, "cfn-lint is needed (make test lints every template)")
+	assert.Equal(t, string(want), run(os.Getenv("PATH")), "the installed cfn-lint")
+
+	// The probe's own tools, and no cfn-lint but a fake.
+	tools := t.TempDir()
+	for _, name := range []string{"head", "sed"} {
+		path, err := exec.LookPath(name)
+		require.NoError(t, err)
+		require.NoError(t, os.Symlink(path, filepath.Join(tools, name)))
+	}
+	fake := t.TempDir()
+	write(t, fake, "cfn-lint", "#!/bin/sh\necho 'cfn-lint 9.9.9'\n")
+	require.NoError(t, os.Chmod(filepath.Join(fake, "cfn-lint"), 0o755))
+	assert.Equal(t, "cfn-lint 9.9.9\n", run(fake+":"+tools), "a script no Python runs: cfn-lint answers")
+	assert.Empty(t, run(tools), "no cfn-lint on the PATH")
+}
