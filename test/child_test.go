@@ -235,13 +235,19 @@ func synthesizeInChild(work childWork) error {
 	if err != nil {
 		return err
 	}
+	// Its own temporary folder inside TestMain's (removed at the end), so nothing the two jsii
+	// runtimes write there meets.
+	tmp, err := os.MkdirTemp("", "child-*")
+	if err != nil {
+		return err
+	}
 	cmd := exec.Command(self)
 	cmd.Dir = repoRoot
-	// The child inherits CDK_VALIDATION, JSII_RUNTIME (jsiidirect), TMPDIR (TestMain's folder,
-	// removed at the end) and make's key; no context from the environment but its jobs'.
+	// The child inherits CDK_VALIDATION, JSII_RUNTIME (jsiidirect) and make's key; no context from
+	// the environment but its jobs'.
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "CDK_CONTEXT_JSON=") || strings.HasPrefix(kv, "CDK_OUTDIR=") || strings.HasPrefix(kv, "CONTEXT_OVERFLOW_LOCATION_ENV=")
-	}), childJobsEnv+"=1")
+	}), childJobsEnv+"=1", "TMPDIR="+tmp)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
