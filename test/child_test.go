@@ -476,3 +476,37 @@ func TestAChildSynthesisIsKeptUntilItsInputsChange(t *testing.T) {
 	assert.Equal(t, 3, appRuns(), "a changed config runs the app")
 	assert.DirExists(t, first, "a kept folder stays while a run beside this one may read it")
 }
+
+// TestAChildReportsEachJobAndGoesOn: the child process answers every job with its own result, a
+// failed one included, and takes the next; each test reads its own. (The fixture dev with a
+// delivery file app.go refuses: the child fails before anything reaches the jsii runtime, so it
+// costs a process start.)
+func TestAChildReportsEachJobAndGoesOn(t *testing.T) {
+	t.Parallel() // the child process runs one at a time (childLane): last, after the others
+	dev, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, "dev.yaml"))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	child := func(delivery string) *childSynth {
+		return &childSynth{what: "a refused delivery file", name: "refused", keptIn: filepath.Join(dir, "kept"),
+			base: func() string { return "test code" },
+			prepare: func() (string, error) {
+				folder, err := os.MkdirTemp(dir, "config-")
+				if err == nil {
+					err = os.WriteFile(filepath.Join(folder, "dev.yaml"), dev, 0o644)
+				}
+				if err == nil {
+					err = os.WriteFile(filepath.Join(folder, config.DeliveryFile), []byte(delivery), 0o644)
+				}
+				return folder, err
+			}}
+	}
+	first, second := child("noSuchKey: 1\n"), child("otherUnknownKey: 2\n")
+	startChildren([]*childSynth{first, second}, false)
+	for _, c := range []*childSynth{first, second} {
+		<-c.done
+		require.Error(t, c.err, "the child refuses the delivery file")
+	}
+	assert.Contains(t, first.err.Error(), "noSuchKey", "the first job's own error")
+	assert.Contains(t, second.err.Error(), "otherUnknownKey", "the second job ran after the first failed, with its own error")
+	assert.NotContains(t, second.err.Error(), "noSuchKey")
+}
