@@ -76,7 +76,7 @@ endif
 # anything else can start).
 ifneq ($(filter test unit gates,$(MAKECMDGOALS)),)
 ifndef CFNLINT_VERSION
-CFNLINT_VERSION := $(shell tools/cfnlint-version | tr -c 'A-Za-z0-9.\n' '-')
+CFNLINT_VERSION := $(shell sh tools/cfnlint-version | tr -c 'A-Za-z0-9.\n' '-')
 endif
 export CFNLINT_VERSION
 endif
@@ -100,8 +100,9 @@ synth: deps $(GATES)
 # counts as a change next time. A subset (ENV, CONFIG_DIR) is never kept. The app is built once
 # (.make/stratus) and both stages run that binary (--app), instead of each building it with
 # cdk.json's `go run .` at the same time. It is built as `go run -exec cp` builds it: go keeps
-# that executable in its build cache (go build links again), so the app-level tests, which build
-# the app the same way, find it there instead of linking it a second time. (Copied beside, then
+# that executable in its build cache (go build links again), so the app-level tests that run the
+# app (the config error tests) build it the same way and find it there instead of linking it a
+# second time. (Copied beside, then
 # renamed: a make running the old binary keeps it.)
 # checks hands over the key it took (KEY=…, empty when the inputs cannot be named).
 KEPT := .make/assemblies.kept

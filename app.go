@@ -7,10 +7,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -18,7 +16,6 @@ import (
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/jsiidirect"
-	"github.com/stratus-platform/stratus/internal/thrown"
 	"github.com/stratus-platform/stratus/stacks"
 )
 
@@ -38,45 +35,22 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	var bad error
-	// Whatever aws-cdk-lib throws while building or synthesizing (a stack over a CloudFormation
-	// limit, a construct refusing its props) reaches the user as one line, not a stack trace.
-	if err := thrown.Catch(func() {
-		defaults := clicontext.AppDefaults()
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &defaults})
-		if _, bad = stacks.Build(app, envs, delivery); bad == nil {
-			app.Synth(nil)
-		}
-	}); err != nil {
-		fmt.Fprintln(os.Stderr, "synth failed:", err)
-		return 1
-	}
-	if bad != nil {
-		fmt.Fprintln(os.Stderr, bad)
+	defaults := clicontext.AppDefaults()
+	if err := stacks.Synthesize(&awscdk.AppProps{Context: &defaults}, envs, delivery); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return 0
 }
 
-// loadConfig loads the environments the context selects, configDir (default config) and env
-// (comma-separated names; default every file in the folder), and the folder's delivery file (nil
-// when there is none).
+// loadConfig loads the environments and the delivery file the CLI's context selects
+// (stacks.LoadConfig).
 func loadConfig() ([]*config.Environment, *config.Delivery, error) {
 	ctx, err := clicontext.Read()
 	if err != nil {
 		return nil, nil, err
 	}
-	var names []string
-	if env := ctx.String("env", ""); env != "" {
-		names = strings.Split(env, ",")
-	}
-	dir := ctx.String("configDir", "config")
-	envs, envErr := config.LoadDir(dir, names...)
-	delivery, deliveryErr := config.LoadDelivery(dir)
-	if err := errors.Join(envErr, deliveryErr); err != nil {
-		return nil, nil, err
-	}
-	return envs, delivery, nil
+	return stacks.LoadConfig(ctx)
 }
 
 // closeRuntime stops the jsii runtime. On shutdown jsii waits for its Node process twice and the

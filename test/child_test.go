@@ -23,9 +23,9 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/gates"
 	"github.com/stratus-platform/stratus/internal/jsiidirect"
-	"github.com/stratus-platform/stratus/internal/thrown"
 	"github.com/stratus-platform/stratus/stacks"
 )
 
@@ -89,10 +89,10 @@ var (
 // childJob is one synthesis a child makes: the configs in ConfigDir into Out, with Context; or the
 // prefetch named Prefetch.
 type childJob struct {
-	ConfigDir string         `json:"configDir,omitempty"`
-	Out       string         `json:"out,omitempty"`
-	Context   map[string]any `json:"context,omitempty"`
-	Prefetch  string         `json:"prefetch,omitempty"`
+	ConfigDir string             `json:"configDir,omitempty"`
+	Out       string             `json:"out,omitempty"`
+	Context   clicontext.Context `json:"context,omitempty"`
+	Prefetch  string             `json:"prefetch,omitempty"`
 }
 
 // childWork hands a child its jobs one at a time: next returns the next one (false: there is no
@@ -202,7 +202,7 @@ func (c *childSynth) plan() (job childJob, folder, dir string, err error) {
 	if c.configDir, err = c.prepare(); err != nil {
 		return job, "", "", err
 	}
-	ctx := cdktest.CLIContext()
+	ctx := clicontext.Context(cdktest.CLIContext())
 	if folder, err = c.keptFolder(ctx); err != nil {
 		return job, "", "", err
 	}
@@ -218,8 +218,29 @@ func (c *childSynth) plan() (job childJob, folder, dir string, err error) {
 }
 
 // childJobsEnv, set, makes this test binary a child: TestMain runs the jobs on stdin
-// (runChildJobs) instead of the tests.
-const childJobsEnv = "STRATUS_TEST_CHILD"
+// (runChildJobs) instead of the tests. childKeyEnv hands it the parent's keyBase, so both keep
+// and look up the same folders.
+const (
+	childJobsEnv = "STRATUS_TEST_CHILD"
+	childKeyEnv  = "STRATUS_TEST_CHILD_KEY"
+)
+
+// runningChild is the child process while it runs, for stopChildren.
+var runningChild struct {
+	sync.Mutex
+	cmd *exec.Cmd
+}
+
+// stopChildren ends the child when the tests are done: what it would still make (a prefetch no
+// test read, after a failure or with -failfast) is of no use, and it must not outlive the run.
+func stopChildren() {
+	stopPrefetching()
+	runningChild.Lock()
+	defer runningChild.Unlock()
+	if runningChild.cmd != nil {
+		runningChild.cmd.Process.Kill()
+	}
+}
 
 // childResult is what a child prints on stdout for each job, as soon as it is done.
 type childResult struct {
@@ -247,7 +268,7 @@ func synthesizeInChild(work childWork) error {
 	// the environment but its jobs'.
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "CDK_CONTEXT_JSON=") || strings.HasPrefix(kv, "CDK_OUTDIR=") || strings.HasPrefix(kv, "CONTEXT_OVERFLOW_LOCATION_ENV=")
-	}), childJobsEnv+"=1", "TMPDIR="+tmp)
+	}), childJobsEnv+"=1", "TMPDIR="+tmp, childKeyEnv+"="+keyBase())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
@@ -261,7 +282,17 @@ func synthesizeInChild(work childWork) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	runningChild.Lock()
+	runningChild.cmd = cmd
+	runningChild.Unlock()
+	defer func() {
+		runningChild.Lock()
+		runningChild.cmd = nil
+		runningChild.Unlock()
+	}()
+	// The stream is broken: stop the child rather than wait for a job nobody reads.
 	ended := func(why error) error {
+		cmd.Process.Kill()
 		stdin.Close()
 		cmd.Wait()
 		return fmt.Errorf("%v:\n%s", why, stderr.String())
@@ -317,7 +348,8 @@ func runChildJobs() int {
 }
 
 // runChildJob makes one job: a prefetch as the test that reads it would (Synth, keeping it), a
-// config folder as app.go synthesizes the one the CLI names.
+// config folder as app.go synthesizes the one the CLI names (stacks.LoadConfig and Synthesize,
+// which app.go runs too).
 func runChildJob(job childJob) (err error) {
 	if job.Prefetch != "" {
 		defer recoverInto(&err)
@@ -332,21 +364,11 @@ func runChildJob(job childJob) (err error) {
 		_, err = synthesized(envs) // kept: startPrefetching made sure
 		return err
 	}
-	envs, envErr := config.LoadDir(job.ConfigDir)
-	delivery, deliveryErr := config.LoadDelivery(job.ConfigDir)
-	if err := errors.Join(envErr, deliveryErr); err != nil {
+	envs, delivery, err := stacks.LoadConfig(job.Context) // configDir is in the context
+	if err != nil {
 		return err
 	}
-	var bad error
-	if err := thrown.Catch(func() {
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &job.Context, Outdir: jsii.String(job.Out)})
-		if _, bad = stacks.Build(app, envs, delivery); bad == nil {
-			app.Synth(nil)
-		}
-	}); err != nil {
-		return fmt.Errorf("synth failed: %w", err)
-	}
-	return bad
+	return stacks.Synthesize(&awscdk.AppProps{Context: (*map[string]any)(&job.Context), Outdir: jsii.String(job.Out)}, envs, delivery)
 }
 
 // keptFolder is where the synthesis with context ctx (configDir not yet set: the configs count by
@@ -429,7 +451,7 @@ func matchesTop(f *flag.Flag, name string, whenEmpty bool) bool {
 
 // TestAChildSynthesisIsKeptUntilItsInputsChange: a child synthesis whose configs and context are
 // those of a kept one reads the kept assembly; a changed config, or a kept folder that no longer
-// matches its stamp, runs the app again.
+// matches its stamp, runs the child again.
 func TestAChildSynthesisIsKeptUntilItsInputsChange(t *testing.T) {
 	dir := t.TempDir()
 	runs := 0
@@ -458,28 +480,28 @@ func TestAChildSynthesisIsKeptUntilItsInputsChange(t *testing.T) {
 			}}
 		return c.Dir(t)
 	}
-	appRuns := func() int { return runs }
+	childRuns := func() int { return runs }
 
 	first := synth(string(dev))
-	require.Equal(t, 1, appRuns())
+	require.Equal(t, 1, childRuns())
 	require.FileExists(t, filepath.Join(first, gates.StampFile), "kept stamped")
 	assert.Equal(t, first, synth(string(dev)), "the same configs in another folder read the kept assembly")
-	assert.Equal(t, 1, appRuns(), "without running the app")
+	assert.Equal(t, 1, childRuns(), "without running the child")
 
 	require.NoError(t, os.WriteFile(filepath.Join(first, "manifest.json"), []byte(`{"changed":true}`), 0o644))
 	assert.Equal(t, first, synth(string(dev)))
-	assert.Equal(t, 2, appRuns(), "a kept folder changed since its stamp is synthesized again")
+	assert.Equal(t, 2, childRuns(), "a kept folder changed since its stamp is synthesized again")
 	assert.NoError(t, gates.Fresh(first), "and kept anew")
 
 	other := synth(string(dev) + "# changed\n")
 	assert.NotEqual(t, first, other)
-	assert.Equal(t, 3, appRuns(), "a changed config runs the app")
+	assert.Equal(t, 3, childRuns(), "a changed config runs the child")
 	assert.DirExists(t, first, "a kept folder stays while a run beside this one may read it")
 }
 
 // TestAChildReportsEachJobAndGoesOn: the child process answers every job with its own result, a
 // failed one included, and takes the next; each test reads its own. (The fixture dev with a
-// delivery file app.go refuses: the child fails before anything reaches the jsii runtime, so it
+// delivery file config refuses: the child fails before anything reaches the jsii runtime, so it
 // costs a process start.)
 func TestAChildReportsEachJobAndGoesOn(t *testing.T) {
 	t.Parallel() // the child process runs one at a time (childLane): last, after the others

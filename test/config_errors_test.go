@@ -40,7 +40,7 @@ func (b *binary) build(t testing.TB, dir, name string) string {
 	return path
 }
 
-// compile is build for callers without a test (TestMain's child syntheses).
+// compile is build without a test to fail: it returns the error.
 func (b *binary) compile(dir, name string) (string, error) {
 	b.once.Do(func() {
 		tmp, err := os.MkdirTemp("", "stratus-"+name+"-*")

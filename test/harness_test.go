@@ -635,6 +635,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("TMPDIR", root)
 	startChildSyntheses()
 	code := m.Run()
+	stopChildren()
 	jsii.Close()
 	if os.Getenv("KEEP_SYNTH") == "" {
 		os.RemoveAll(root)

@@ -42,6 +42,9 @@ var keptSyntheses = filepath.Join(repoRoot, ".make", "syntheses")
 // a change next time. Without make it is the same key taken at this binary's first synthesis. ""
 // (keep nothing) when the inputs cannot be named.
 var keyBase = sync.OnceValue(func() string {
+	if k, child := os.LookupEnv(childKeyEnv); child {
+		return k // a child: its parent's (child_test.go)
+	}
 	if k := os.Getenv(sharedAssemblyKeyEnv); k != "" {
 		if strings.HasPrefix(k, "unkept-") { // make could not name them
 			return ""

@@ -60,12 +60,26 @@ func startPrefetching() bool {
 	if err != nil || len(all) == 0 || keyBase() == "" {
 		return false
 	}
+	names := map[string]bool{}
+	for _, p := range all {
+		if names[p.what] {
+			return false // the child finds a prefetch by its name: two of one name, none prefetched
+		}
+		names[p.what] = true
+	}
 	prefetching.Lock()
 	defer prefetching.Unlock()
 	prefetching.order = all
 	prefetching.test = map[*prefetch]bool{}
 	prefetching.child = map[*prefetch]chan struct{}{}
 	return true
+}
+
+// stopPrefetching gives the child nothing more.
+func stopPrefetching() {
+	prefetching.Lock()
+	defer prefetching.Unlock()
+	prefetching.order = nil
 }
 
 // takeForChild gives the child the last prefetch nobody has taken, or nil.

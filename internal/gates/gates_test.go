@@ -299,13 +299,15 @@ func checkFindings(t *testing.T, found []Finding, err error, want []string, want
 
 // TestTheVersionProbeAnswersAsCfnLintDoes: tools/cfnlint-version, which make keys the lint cache by,
 // prints what `cfn-lint --version` prints: asking cfn-lint's Python for the package's version, or
-// cfn-lint itself when its script is no Python one, or nothing without a cfn-lint on the PATH.
+// cfn-lint itself when its script names no Python, or nothing without a cfn-lint on the PATH.
 func TestTheVersionProbeAnswersAsCfnLintDoes(t *testing.T) {
 	probe, err := filepath.Abs(filepath.Join("..", "..", "tools", "cfnlint-version"))
 	require.NoError(t, err)
+	_, err = os.ReadFile(probe) // so go test's cache knows the script: an edit runs this again
+	require.NoError(t, err)
 	run := func(path string) string {
 		t.Helper()
-		cmd := exec.Command(probe)
+		cmd := exec.Command("sh", probe)
 		cmd.Env = append(os.Environ(), "PATH="+path)
 		out, err := cmd.Output()
 		require.NoError(t, err)
@@ -318,14 +320,25 @@ func TestTheVersionProbeAnswersAsCfnLintDoes(t *testing.T) {
 
 	// The probe's own tools, and no cfn-lint but a fake.
 	tools := t.TempDir()
-	for _, name := range []string{"head", "sed"} {
+	for _, name := range []string{"head", "sed", "tr"} {
 		path, err := exec.LookPath(name)
 		require.NoError(t, err)
 		require.NoError(t, os.Symlink(path, filepath.Join(tools, name)))
 	}
 	fake := t.TempDir()
-	write(t, fake, "cfn-lint", "#!/bin/sh\necho 'cfn-lint 9.9.9'\n")
-	require.NoError(t, os.Chmod(filepath.Join(fake, "cfn-lint"), 0o755))
+	executable := func(name, body string) string {
+		write(t, fake, name, body)
+		require.NoError(t, os.Chmod(filepath.Join(fake, name), 0o755))
+		return filepath.Join(fake, name)
+	}
+	executable("cfn-lint", "#!/bin/sh\necho 'cfn-lint 9.9.9'\n")
 	assert.Equal(t, "cfn-lint 9.9.9\n", run(fake+":"+tools), "a script no Python runs: cfn-lint answers")
+
+	// A Python that says 7.7.7 when asked for the package's version, while cfn-lint would say
+	// 9.9.9: the answer shows which one the probe asked.
+	python := executable("python3-fake", "#!/bin/sh\nif [ \"$1\" = -c ]; then echo 7.7.7; else echo 'cfn-lint 9.9.9'; fi\n")
+	executable("cfn-lint", "#!"+python+"\n")
+	assert.Equal(t, "cfn-lint 7.7.7\n", run(fake+":"+tools), "a Python script: its interpreter answers")
+
 	assert.Empty(t, run(tools), "no cfn-lint on the PATH")
 }
