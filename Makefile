@@ -102,8 +102,7 @@ synth: deps $(GATES)
 # cdk.json's `go run .` at the same time. It is built as `go run -exec cp` builds it: go keeps
 # that executable in its build cache (go build links again), so the app-level tests that run the
 # app (the config error tests) build it the same way and find it there instead of linking it a
-# second time. (Copied beside, then
-# renamed: a make running the old binary keeps it.)
+# second time. (Copied beside, then renamed: a make running the old binary keeps it.)
 # checks hands over the key it took (KEY=…, empty when the inputs cannot be named).
 KEPT := .make/assemblies.kept
 test: deps checks

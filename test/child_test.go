@@ -86,13 +86,12 @@ var (
 	childLane sync.Mutex
 )
 
-// childJob is one synthesis a child makes: the configs in ConfigDir into Out, with Context; or the
-// prefetch named Prefetch.
+// childJob is one synthesis a child makes: the configs its Context names (configDir) into Out; or
+// the prefetch named Prefetch.
 type childJob struct {
-	ConfigDir string             `json:"configDir,omitempty"`
-	Out       string             `json:"out,omitempty"`
-	Context   clicontext.Context `json:"context,omitempty"`
-	Prefetch  string             `json:"prefetch,omitempty"`
+	Out      string             `json:"out,omitempty"`
+	Context  clicontext.Context `json:"context,omitempty"`
+	Prefetch string             `json:"prefetch,omitempty"`
 }
 
 // childWork hands a child its jobs one at a time: next returns the next one (false: there is no
@@ -140,8 +139,11 @@ func (f *childFeed) next() (childJob, bool) {
 		f.current, f.jobs, f.finish = f.finish[0], f.jobs[1:], f.finish[1:]
 		return job, true
 	}
-	if p := takeForChild(f.prefetch); p != nil {
-		f.current = func(error) { childDone(p) } // the test reads it kept, or makes it itself
+	if !f.prefetch {
+		return childJob{}, false
+	}
+	if p, done := takeForChild(); p != nil {
+		f.current = func(error) { close(done) } // the test reads it kept, or makes it itself
 		return childJob{Prefetch: p.what}, true
 	}
 	return childJob{}, false
@@ -214,7 +216,7 @@ func (c *childSynth) plan() (job childJob, folder, dir string, err error) {
 		return job, "", "", err
 	}
 	ctx["configDir"] = c.configDir // as `cdk synth -c configDir=…` gives it
-	return childJob{ConfigDir: c.configDir, Out: out, Context: ctx}, folder, "", nil
+	return childJob{Out: out, Context: ctx}, folder, "", nil
 }
 
 // childJobsEnv, set, makes this test binary a child: TestMain runs the jobs on stdin

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
 )
@@ -16,13 +20,12 @@ type prefetch struct {
 	load func() ([]*config.Environment, error)
 }
 
-// The prefetches' states while prefetching: which of them the child or a test has taken, and a
-// channel per prefetch the child took, closed once it is done with it.
+// Who has taken which prefetch while prefetching: a test (nil), or the child (a channel it closes
+// once it is done with it).
 var prefetching struct {
 	sync.Mutex
 	order []*prefetch // as the tests read them; empty: not prefetching
-	test  map[*prefetch]bool
-	child map[*prefetch]chan struct{}
+	taken map[*prefetch]chan struct{}
 }
 
 // variants lists every variant as declared (newVariant).
@@ -60,18 +63,10 @@ func startPrefetching() bool {
 	if err != nil || len(all) == 0 || keyBase() == "" {
 		return false
 	}
-	names := map[string]bool{}
-	for _, p := range all {
-		if names[p.what] {
-			return false // the child finds a prefetch by its name: two of one name, none prefetched
-		}
-		names[p.what] = true
-	}
 	prefetching.Lock()
 	defer prefetching.Unlock()
 	prefetching.order = all
-	prefetching.test = map[*prefetch]bool{}
-	prefetching.child = map[*prefetch]chan struct{}{}
+	prefetching.taken = map[*prefetch]chan struct{}{}
 	return true
 }
 
@@ -82,21 +77,20 @@ func stopPrefetching() {
 	prefetching.order = nil
 }
 
-// takeForChild gives the child the last prefetch nobody has taken, or nil.
-func takeForChild(prefetch bool) *prefetch {
-	if !prefetch {
-		return nil
-	}
+// takeForChild gives the child the last prefetch nobody has taken, and the channel to close once
+// it is done with it; nil when there is none.
+func takeForChild() (*prefetch, chan struct{}) {
 	prefetching.Lock()
 	defer prefetching.Unlock()
 	for i := len(prefetching.order) - 1; i >= 0; i-- {
 		p := prefetching.order[i]
-		if _, child := prefetching.child[p]; !child && !prefetching.test[p] {
-			prefetching.child[p] = make(chan struct{})
-			return p
+		if _, taken := prefetching.taken[p]; !taken {
+			done := make(chan struct{})
+			prefetching.taken[p] = done
+			return p, done
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // claim is called by a test before it synthesizes p: when the child has taken p, it waits until
@@ -104,22 +98,14 @@ func takeForChild(prefetch bool) *prefetch {
 // failed, makes it itself); otherwise the child will not take it.
 func (p *prefetch) claim() {
 	prefetching.Lock()
-	done, child := prefetching.child[p]
-	if !child && prefetching.test != nil {
-		prefetching.test[p] = true
+	done, taken := prefetching.taken[p]
+	if !taken && prefetching.taken != nil {
+		prefetching.taken[p] = nil
 	}
 	prefetching.Unlock()
-	if child {
+	if done != nil {
 		<-done
 	}
-}
-
-// childDone is called when the child is done with p, made or not.
-func childDone(p *prefetch) {
-	prefetching.Lock()
-	done := prefetching.child[p]
-	prefetching.Unlock()
-	close(done)
 }
 
 // roleSwap is a two-region config with another region as its primary.
@@ -156,3 +142,16 @@ var roleSwaps = sync.OnceValues(func() ([]*roleSwap, error) {
 	}
 	return out, nil
 })
+
+// TestEveryPrefetchHasItsOwnName: the child finds a prefetch by its name (prefetchNamed), so two of
+// one name would have it make the first for both.
+func TestEveryPrefetchHasItsOwnName(t *testing.T) {
+	all, err := prefetches()
+	require.NoError(t, err)
+	require.NotEmpty(t, all)
+	seen := map[string]bool{}
+	for _, p := range all {
+		assert.False(t, seen[p.what], "two prefetches are called %q", p.what)
+		seen[p.what] = true
+	}
+}
