@@ -42,18 +42,29 @@ func DeployingRoleArn(stack awscdk.Stack) string {
 //   - nobody but adminRoleArn(stack) — by default DeployingRoleArn — may administer the key
 //     (AdminActions), whatever IAM policy says.
 //
-// Call it once scope is complete, before synth: it finds the keys with one walk of the tree (an
-// aspect would cost a Go callback for every construct of the app, about a tenth of a large
-// app's synth), so each call guards again. An imported key (whose policy this app does not own) is
-// left alone.
+// Call it once scope is complete, before synth. It asks aws-cdk-lib for the AWS::KMS::Key
+// resources under scope (ConstructSelector, which walks the tree in the jsii runtime) and guards
+// the L2 key each belongs to. Walking the tree from Go (Node().FindAll) sent every construct of
+// the app across jsii and cost about 4 % of a synth; an aspect would cost a Go callback for every
+// construct, about a tenth. Each call guards again. An imported key (whose policy this app does
+// not own) has no resource and is left alone, as is a bare CfnKey (no L2 policy to extend).
 func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) {
 	if adminRoleArn == nil {
 		adminRoleArn = DeployingRoleArn
 	}
-	for _, node := range *scope.Node().FindAll(constructs.ConstructOrder_PREORDER) {
-		if key, ok := node.(kms.Key); ok {
-			GuardKey(key, adminRoleArn(awscdk.Stack_Of(key)))
+	admins := map[awscdk.Stack]string{} // one lookup per stack: a stack holds several keys
+	for _, resource := range *awscdk.ConstructSelector_ResourcesOfType(jsii.String("AWS::KMS::Key")).Select(scope) {
+		key, ok := resource.Node().Scope().(kms.Key)
+		if !ok {
+			continue
 		}
+		stack := awscdk.Stack_Of(key)
+		admin, seen := admins[stack]
+		if !seen {
+			admin = adminRoleArn(stack)
+			admins[stack] = admin
+		}
+		GuardKey(key, admin)
 	}
 }
 

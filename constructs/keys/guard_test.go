@@ -22,7 +22,10 @@ func TestGuardDeniesForeignGrantsAndAdministrationOnEveryKey(t *testing.T) {
 		_, err := NewRegionalKey(stack, "Regional", RegionalKeyProps{Alias: "stratus/dev/secrets"})
 		require.NoError(t, err)
 		// A key made by another construct deep in the tree, and an imported key.
-		kms.NewKey(awscdk.NewStack(app, jsii.String("Other"), nil), jsii.String("Deep"), nil)
+		// Its stack has an account and region of its own: each key gets its own stack's role.
+		kms.NewKey(awscdk.NewStack(app, jsii.String("Other"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
+		}), jsii.String("Deep"), nil)
 		kms.Key_FromKeyArn(stack, jsii.String("Imported"), jsii.String("arn:aws:kms:eu-west-1:111111111111:key/abc"))
 		Guard(app, nil)
 
@@ -54,7 +57,13 @@ func TestGuardDeniesForeignGrantsAndAdministrationOnEveryKey(t *testing.T) {
 		_, deep := cdktest.Only(t, other, "AWS::KMS::Key")
 		sids := []any{}
 		for _, s := range cdktest.Path[[]any](t, deep, "Properties", "KeyPolicy", "Statement") {
-			sids = append(sids, cdktest.As[map[string]any](t, s)["Sid"])
+			st := cdktest.As[map[string]any](t, s)
+			sids = append(sids, st["Sid"])
+			if st["Sid"] == AdministratorOnlySid {
+				assert.Equal(t, map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"},
+					":iam::222222222222:role/cdk-hnb659fds-cfn-exec-role-222222222222-us-west-2"}}},
+					cdktest.Path[map[string]any](t, st, "Condition", "ArnNotEquals")["aws:PrincipalArn"], "the other stack's own role")
+			}
 		}
 		assert.Subset(t, sids, []any{GrantsForAWSResourcesSid, AdministratorOnlySid}, "a key of another construct and stack is guarded too")
 	})
