@@ -175,6 +175,49 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 	}
 }
 
+// TestAssembleRejectsBadArgumentsAndConfigs: `stratus assemble` (make test's synthesis of
+// config/ and config/examples in one process) names every bad argument, and every folder's config
+// problems, before the jsii runtime starts.
+func TestAssembleRejectsBadArgumentsAndConfigs(t *testing.T) {
+	bin := buildApp(t)
+	out := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"an argument the app does not take is named, with the usage",
+			[]string{"synth"}, []string{"stratus takes no arguments but `assemble`, got [\"synth\"]", assembleUsage}},
+		{"assemble without a folder asks for one",
+			[]string{"assemble"}, []string{"assemble: name at least one config folder", assembleUsage}},
+		{"every argument that is not folder=output is named, and an output named twice",
+			[]string{"assemble", "config", "=" + out, "config/examples=", "config=" + out, "config/examples=" + out},
+			[]string{`assemble: "config" is not <config folder>=<output folder>`, `assemble: "=` + out + `" is not`,
+				`assemble: "config/examples=" is not`, "assemble: output folder " + out + " is named twice", assembleUsage}},
+		{"each folder's config problems are reported together",
+			[]string{"assemble", badProd(t) + "=" + filepath.Join(out, "a"), filepath.Join(out, "none") + "=" + filepath.Join(out, "b")},
+			[]string{`prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`,
+				filepath.Join(out, "none") + ": cannot list environments"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(bin, c.args...)
+			cmd.Dir = repoRoot
+			// JSII_DEBUG: a started runtime would log its requests, which assertCleanFailure rejects.
+			cmd.Env = append(os.Environ(), "JSII_DEBUG=1")
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			assertCleanFailure(t, cmd.Run(), stderr.String(), c.want...)
+		})
+	}
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing is written when an argument or a config is bad")
+}
+
+// assembleUsage is the line `stratus assemble` ends every refusal of its arguments with.
+const assembleUsage = "usage: stratus assemble <config folder>=<output folder> …"
+
 // TestCdkSynthRejectsABadConfig runs the path users run: the pinned CLI, which compiles and
 // runs app.go through cdk.json.
 func TestCdkSynthRejectsABadConfig(t *testing.T) {

@@ -67,8 +67,8 @@ func TestTheHarnessSynthesizesWithWhatTheCLIAdds(t *testing.T) {
 	cli := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
 	requireTool(t, cli, "`make synth` installs the pinned CDK CLI (npm ci)")
 	dir := t.TempDir()
-	dump, app := filepath.Join(dir, "context.json"), filepath.Join(dir, "app")
-	require.NoError(t, os.WriteFile(app, []byte("#!/bin/sh\nprintf '%s' \"$CDK_CONTEXT_JSON\" > '"+dump+"'\n"), 0o755))
+	dump, app, env := filepath.Join(dir, "context.json"), filepath.Join(dir, "app"), filepath.Join(dir, "env")
+	require.NoError(t, os.WriteFile(app, []byte("#!/bin/sh\nprintf '%s' \"$CDK_CONTEXT_JSON\" > '"+dump+"'\nenv > '"+env+"'\n"), 0o755))
 	cmd := exec.Command(cli, "synth", "--quiet", "--app", app, "--output", filepath.Join(dir, "out"))
 	cmd.Dir = repoRoot
 	out, _ := cmd.CombinedOutput() // the app writes no assembly, so the CLI fails after it ran
@@ -89,6 +89,26 @@ func TestTheHarnessSynthesizesWithWhatTheCLIAdds(t *testing.T) {
 			continue
 		}
 		assert.Equal(t, v, cdkContext[k], "the CLI gives the app %s; the harness synthesizes with %v", k, cdkContext[k])
+	}
+	// Nor does the CLI hand the app a variable that changes what it writes: the harness and
+	// `stratus assemble` (make test's synthesis) set none of them.
+	unneeded := map[string]string{
+		"CDK_OUTDIR":             "where to write: the harness and assemble give the app's Outdir",
+		"CDK_CONTEXT_JSON":       "the context, checked above",
+		"CDK_CLI_VERSION":        "read by no aws-cdk-lib code but the CLI's own",
+		"CDK_CLI_ASM_VERSION":    "read by no aws-cdk-lib code but the CLI's own",
+		"CDK_DEFAULT_REGION":     "for stacks without a region; every Stratus stack names its account and region",
+		"CDK_DEFAULT_ACCOUNT":    "for stacks without an account; every Stratus stack names its account and region",
+		"CDK_ERROR_FILE":         "where the app leaves an error for the CLI to print",
+		"CDK_PERF_COUNTERS_FILE": "where aws-cdk-lib leaves its timings for the CLI",
+	}
+	vars, err := os.ReadFile(env)
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(vars), "\n") {
+		name, _, _ := strings.Cut(line, "=")
+		if strings.HasPrefix(name, "CDK_") && os.Getenv(name) == "" {
+			assert.Contains(t, unneeded, name, "the CLI now gives the app %s: does the harness (and stratus assemble) need it?", name)
+		}
 	}
 }
 

@@ -55,33 +55,27 @@ func NoPanic(t testing.TB, f func()) {
 // It panics when cdk.json cannot be read, as a test app cannot be built without it.
 func Context() map[string]any {
 	_, file, _, _ := runtime.Caller(0)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cdk.json"))
+	ctx, err := clicontext.CdkJSON(filepath.Join(filepath.Dir(file), "..", ".."))
 	if err != nil {
 		panic(err)
 	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		panic(fmt.Sprintf("cdk.json: %v", err))
-	}
-	maps.Copy(doc.Context, clicontext.AppDefaults()) // what app.go adds
-	return doc.Context
+	maps.Copy(ctx, clicontext.AppDefaults()) // what app.go adds
+	return ctx
 }
 
-// CLIAdditions returns a fresh copy of what `cdk synth` adds to cdk.json's context: construct
-// paths and asset paths in the resources' metadata, and version reporting (the CDKMetadata
-// resource, by which cfn-lint recognises a CDK template). The built-in validator, for one,
-// reports warnings without them that it does not report under the CLI.
-func CLIAdditions() map[string]any {
-	return map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:enable-asset-metadata": true, "aws:cdk:version-reporting": true}
-}
+// CLIAdditions returns a fresh copy of what `cdk synth` adds to cdk.json's context
+// (clicontext.CLIAdditions).
+func CLIAdditions() map[string]any { return clicontext.CLIAdditions() }
 
 // CLIContext returns a fresh copy of the whole context `cdk synth` gives the app: Context and
-// CLIAdditions.
+// CLIAdditions, as `stratus assemble` synthesizes with (clicontext.Synth).
+// It panics when cdk.json cannot be read, as a test app cannot be built without it.
 func CLIContext() map[string]any {
-	ctx := Context()
-	maps.Copy(ctx, CLIAdditions())
+	_, file, _, _ := runtime.Caller(0)
+	ctx, err := clicontext.Synth(filepath.Join(filepath.Dir(file), "..", ".."))
+	if err != nil {
+		panic(err)
+	}
 	return ctx
 }
 

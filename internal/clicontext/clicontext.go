@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 )
 
 const (
@@ -61,4 +62,45 @@ func (c Context) String(key, fallback string) string {
 // The key is one the CLI reserves, so it cannot live in cdk.json (the CLI warns on every run).
 func AppDefaults() map[string]any {
 	return map[string]any{"aws:cdk:disable-creation-stack-traces": true}
+}
+
+// CdkJSON returns the context of dir's cdk.json: the feature flags `cdk synth` runs the app with.
+func CdkJSON(dir string) (Context, error) {
+	file := filepath.Join(dir, "cdk.json")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Context Context `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if doc.Context == nil {
+		doc.Context = Context{}
+	}
+	return doc.Context, nil
+}
+
+// CLIAdditions returns what `cdk synth` adds to cdk.json's context: construct paths and asset
+// paths in the resources' metadata, and version reporting (the CDKMetadata resource, by which
+// cfn-lint recognises a CDK template). The built-in validator, for one, reports warnings without
+// them that it does not report under the CLI. (The CLI also adds which stacks bundle assets, none
+// here, and turns off failing the synth on validation errors, reading the report itself instead.)
+func CLIAdditions() map[string]any {
+	return map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:enable-asset-metadata": true, "aws:cdk:version-reporting": true}
+}
+
+// Synth returns the context the app synthesizes with under `cdk synth` run in dir without -c:
+// its own defaults (AppDefaults), cdk.json's context and CLIAdditions.
+func Synth(dir string) (Context, error) {
+	project, err := CdkJSON(dir)
+	if err != nil {
+		return nil, err
+	}
+	ctx := Context(AppDefaults())
+	maps.Copy(ctx, project)
+	maps.Copy(ctx, CLIAdditions())
+	return ctx, nil
 }
