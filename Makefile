@@ -82,7 +82,7 @@ export CFNLINT_VERSION
 endif
 lintcache = $(if $(CFNLINT_VERSION),STRATUS_CFNLINT_CACHE=$(CURDIR)/.make/cfn-lint/$(CFNLINT_VERSION) )
 
-# seeds writes into what synth replaces: one at a time (make test stages both side by side).
+# seeds writes into what synth replaces: one at a time (make test synthesizes both in one process).
 .NOTPARALLEL:
 
 .PHONY: FORCE synth seeds assemblies checks test vet unit python sample gates lint bench clean deps diagram cost
@@ -98,7 +98,7 @@ synth: deps $(GATES)
 # Go versions; CDK_ and JSII_ variables) and both still hold what make stamped, they are kept: the
 # synthesis would write the same. The key is taken before the synthesis, so an edit during it
 # counts as a change next time. A subset (ENV, CONFIG_DIR) is never kept. The app is built once
-# (.make/stratus), instead of by cdk.json's `go run .`. It is built as `go run -exec cp` builds it: go keeps
+# (.make/stratus), instead of by cdk.json's `go run .`, as `go run -exec cp` builds it: go keeps
 # that executable in its build cache (go build links again), so the app-level tests that run the
 # app (the config error tests) build it the same way and find it there instead of linking it a
 # second time. (Copied beside, then renamed: a make running the old binary keeps it.)
@@ -110,17 +110,17 @@ assemblies: deps $(call built,$(GATES))
 	@key=$(if $(filter command line,$(origin KEY)),$(KEY),$$($(if $(ENV)$(CONFIG_DIR),true,$(GATES) -inputs config,config/examples))); \
 	if [ -n "$$key" ] && $(GATES) -kept $(KEPT) -key $$key $(ASSEMBLIES); then exit 0; fi; \
 	rm -f $(KEPT); \
-	go run -exec cp . .make/stratus.new && mv .make/stratus.new .make/stratus; \
+	go run -exec cp . .make/stratus.new && mv .make/stratus.new .make/stratus || exit 1; \
 	$(if $(ENV),$(stage-both),$(assemble)) && \
 	$(call place,$(OUT)) && $(call place,$(OUT)/examples) && \
 	{ [ -z "$$key" ] || $(GATES) -record $(KEPT) -key $$key $(ASSEMBLIES); }
 
 # assemble synthesizes config/ (or CONFIG_DIR) and config/examples with validation in one process
 # of the app (`stratus assemble`, app.go): one Node start, one load of aws-cdk-lib and one start
-# of the built-in validator instead of a `cdk synth` for each, about 11 CPU-seconds less. Then the
-# pinned CLI reads the first assembly, as `cdk synth` does once the app has written it, and both
-# are stamped. stage-both, for a subset of environments (ENV), runs `cdk synth` for each side by
-# side instead.
+# of the built-in validator instead of a `cdk synth` for each, about 13 CPU-seconds less. Then the
+# pinned CLI reads the first assembly (2-3 CPU-seconds), as `cdk synth` does once the app has
+# written it; the second, written by the same binary, is left to the gates. Both are stamped.
+# stage-both, for a subset of environments (ENV), runs `cdk synth` for each side by side instead.
 assemble = rm -rf $(call staging,$(OUT)) $(call staging,$(OUT)/examples) && mkdir -p .make && \
 	$(call shown,CDK_VALIDATION=true .make/stratus assemble $(or $(CONFIG_DIR),config)=$(call staging,$(OUT)) config/examples=$(call staging,$(OUT)/examples)) && \
 	$(call shown,$(CDK) synth --quiet --app $(call staging,$(OUT))) 2>&1 | $(call quiet,$(OUT)) && \

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -73,30 +74,36 @@ type assembly struct {
 
 // assemble runs `stratus assemble <folder>=<output> …`. One process instead of a `cdk synth`
 // per folder: the CLI's Node start, the jsii runtime's start with aws-cdk-lib's modules and the
-// built-in validator's start are paid once, about 13 CPU-seconds of make test's two syntheses.
-// The context is the one `cdk synth` gives the app (clicontext.Synth, which the tests hold to
-// the pinned CLI's); the CLI would also fail on validation errors, which this synth does itself
-// (aws-cdk-lib's default without the CLI). Every folder's config is loaded and checked before
-// the jsii runtime starts.
+// built-in validator's start are paid once (README, Quality gates). The context is the one
+// `cdk synth` gives the app (clicontext.Synth, which the tests hold to the pinned CLI's). The CLI
+// fails on validation errors after the app has run; here aws-cdk-lib fails the synth itself, its
+// default without the CLI. Every folder's config is loaded and checked before the jsii runtime
+// starts; a folder whose synthesis fails does not stop the others. Exit status: 2 for bad
+// arguments, 1 for a config or synth error.
 func assemble(args []string) int {
 	assemblies, err := parseAssemble(args)
-	if err == nil {
-		err = loadAssemblies(assemblies)
-	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	if err := loadAssemblies(assemblies); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	// Under CDK_APP_MODE=process aws-cdk-lib would only set the Node process's exit code on a
+	// validation error, which this process never sees; unset, it throws.
+	os.Unsetenv("CDK_APP_MODE")
 	jsiidirect.Enable()
 	defer closeRuntime()
+	status := 0
 	for _, a := range assemblies {
 		props := &awscdk.AppProps{Context: (*map[string]any)(&a.ctx), Outdir: jsii.String(a.out)}
 		if err := stacks.Synthesize(props, a.envs, a.delivery); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", a.configDir, err)
-			return 1
+			status = 1
 		}
 	}
-	return 0
+	return status
 }
 
 const assembleUsage = "usage: stratus assemble <config folder>=<output folder> …"
@@ -112,16 +119,17 @@ func parseAssemble(args []string) ([]*assembly, error) {
 	}
 	var out []*assembly
 	var problems []error
-	seen := map[string]bool{}
+	seen := map[string]bool{} // outputs as absolute, clean paths: x, ./x and x/ are one folder
 	for _, arg := range args[1:] {
 		dir, output, ok := strings.Cut(arg, "=")
+		abs, err := filepath.Abs(output)
 		switch {
-		case !ok || dir == "" || output == "":
+		case !ok || dir == "" || output == "" || err != nil:
 			problems = append(problems, fmt.Errorf("assemble: %q is not <config folder>=<output folder>", arg))
-		case seen[output]:
+		case seen[abs]:
 			problems = append(problems, fmt.Errorf("assemble: output folder %s is named twice", output))
 		default:
-			seen[output] = true
+			seen[abs] = true
 			out = append(out, &assembly{configDir: dir, out: output})
 		}
 	}

@@ -184,19 +184,20 @@ func TestAssembleRejectsBadArgumentsAndConfigs(t *testing.T) {
 	cases := []struct {
 		name string
 		args []string
+		code int // 2: bad arguments, 1: a bad config
 		want []string
 	}{
 		{"an argument the app does not take is named, with the usage",
-			[]string{"synth"}, []string{"stratus takes no arguments but `assemble`, got [\"synth\"]", assembleUsage}},
+			[]string{"synth"}, 2, []string{"stratus takes no arguments but `assemble`, got [\"synth\"]", assembleUsage}},
 		{"assemble without a folder asks for one",
-			[]string{"assemble"}, []string{"assemble: name at least one config folder", assembleUsage}},
-		{"every argument that is not folder=output is named, and an output named twice",
-			[]string{"assemble", "config", "=" + out, "config/examples=", "config=" + out, "config/examples=" + out},
-			[]string{`assemble: "config" is not <config folder>=<output folder>`, `assemble: "=` + out + `" is not`,
-				`assemble: "config/examples=" is not`, "assemble: output folder " + out + " is named twice", assembleUsage}},
+			[]string{"assemble"}, 2, []string{"assemble: name at least one config folder", assembleUsage}},
+		{"every argument that is not folder=output is named, and an output named twice in other words",
+			[]string{"assemble", "config", "=" + out, "config/examples=", "config=" + out, "config/examples=" + out + "/./"},
+			2, []string{`assemble: "config" is not <config folder>=<output folder>`, `assemble: "=` + out + `" is not`,
+				`assemble: "config/examples=" is not`, "assemble: output folder " + out + "/./ is named twice", assembleUsage}},
 		{"each folder's config problems are reported together",
 			[]string{"assemble", badProd(t) + "=" + filepath.Join(out, "a"), filepath.Join(out, "none") + "=" + filepath.Join(out, "b")},
-			[]string{`prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`,
+			1, []string{`prod.yaml:39: regions[1].cidr "10.1.0.0/16" overlaps regions[0].cidr "10.1.0.0/16"`,
 				filepath.Join(out, "none") + ": cannot list environments"}},
 	}
 	for _, c := range cases {
@@ -208,6 +209,7 @@ func TestAssembleRejectsBadArgumentsAndConfigs(t *testing.T) {
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			assertCleanFailure(t, cmd.Run(), stderr.String(), c.want...)
+			assert.Equal(t, c.code, cmd.ProcessState.ExitCode(), "exit status")
 		})
 	}
 	entries, err := os.ReadDir(out)

@@ -78,8 +78,8 @@ func TestTheHarnessSynthesizesWithWhatTheCLIAdds(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &given))
 	leftOut := map[string]string{
 		"aws:cdk:bundling-stacks": "which stacks bundle assets: the app bundles none (its functions deploy from their folders)",
-		"@aws-cdk/core:failSynthOnValidationErrors": "the CLI then fails on the validation report itself; a test's synth fails at once, " +
-			"and the tests read the report too (checkAnnotations)",
+		"@aws-cdk/core:failSynthOnValidationErrors": "the CLI then fails on the validation report itself; a test's synth (and stratus assemble's) " +
+			"fails at once, and the tests read the report too (checkAnnotations)",
 	}
 	for k := range cdktest.CLIAdditions() {
 		assert.Contains(t, given, k, "the CLI no longer adds %s: drop it from cdktest.CLIAdditions", k)
@@ -91,24 +91,29 @@ func TestTheHarnessSynthesizesWithWhatTheCLIAdds(t *testing.T) {
 		assert.Equal(t, v, cdkContext[k], "the CLI gives the app %s; the harness synthesizes with %v", k, cdkContext[k])
 	}
 	// Nor does the CLI hand the app a variable that changes what it writes: the harness and
-	// `stratus assemble` (make test's synthesis) set none of them.
+	// `stratus assemble` (make test's synthesis) set none of them. (PATH, PWD, SHLVL and _ are the
+	// shell's that runs the app.)
 	unneeded := map[string]string{
-		"CDK_OUTDIR":             "where to write: the harness and assemble give the app's Outdir",
-		"CDK_CONTEXT_JSON":       "the context, checked above",
-		"CDK_CLI_VERSION":        "read by no aws-cdk-lib code but the CLI's own",
-		"CDK_CLI_ASM_VERSION":    "read by no aws-cdk-lib code but the CLI's own",
-		"CDK_DEFAULT_REGION":     "for stacks without a region; every Stratus stack names its account and region",
-		"CDK_DEFAULT_ACCOUNT":    "for stacks without an account; every Stratus stack names its account and region",
-		"CDK_ERROR_FILE":         "where the app leaves an error for the CLI to print",
-		"CDK_PERF_COUNTERS_FILE": "where aws-cdk-lib leaves its timings for the CLI",
+		"AWS_EC2_METADATA_DISABLED": "for AWS SDK calls, which the app never makes: its stacks need no lookups",
+		"FORCE_COLOR":               "the colour of the CLI's own output",
+		"PYTHONIOENCODING":          "for Python apps",
+		"CDK_OUTDIR":                "where to write: the harness and assemble give the app's Outdir",
+		"CDK_CONTEXT_JSON":          "the context, checked above",
+		"CDK_CLI_VERSION":           "read by no aws-cdk-lib code but the CLI's own",
+		"CDK_CLI_ASM_VERSION":       "read by no aws-cdk-lib code but the CLI's own",
+		"CDK_DEFAULT_REGION":        "for stacks without a region; every Stratus stack names its account and region",
+		"CDK_DEFAULT_ACCOUNT":       "for stacks without an account; every Stratus stack names its account and region",
+		"CDK_ERROR_FILE":            "where the app leaves an error for the CLI to print",
+		"CDK_PERF_COUNTERS_FILE":    "where aws-cdk-lib leaves its timings for the CLI",
 	}
 	vars, err := os.ReadFile(env)
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(vars), "\n") {
-		name, _, _ := strings.Cut(line, "=")
-		if strings.HasPrefix(name, "CDK_") && os.Getenv(name) == "" {
-			assert.Contains(t, unneeded, name, "the CLI now gives the app %s: does the harness (and stratus assemble) need it?", name)
+		name, value, ok := strings.Cut(line, "=")
+		if !ok || slices.Contains([]string{"PATH", "PWD", "SHLVL", "_"}, name) || os.Getenv(name) == value {
+			continue
 		}
+		assert.Contains(t, unneeded, name, "the CLI now gives the app %s: does the harness (and stratus assemble) need it?", name)
 	}
 }
 

@@ -1,10 +1,12 @@
 package keys
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -77,5 +79,45 @@ func TestDeployingRoleFollowsTheBootstrapQualifier(t *testing.T) {
 			Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
 		})
 		assert.Contains(t, DeployingRoleArn(stack), ":iam::222222222222:role/cdk-custom123-cfn-exec-role-222222222222-us-west-2")
+	})
+}
+
+// TestGuardFindsKeysAnywhereUnderItsScope: as the app calls it, on a Stage, Guard reaches a key
+// under plain constructs and one in a nested stack, and leaves a bare CfnKey (no L2 policy) alone.
+func TestGuardFindsKeysAnywhereUnderItsScope(t *testing.T) {
+	cdktest.NoPanic(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+		stage := awscdk.NewStage(app, jsii.String("Dev"), nil)
+		stack := awscdk.NewStack(stage, jsii.String("Data"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
+		})
+		outer := constructs.NewConstruct(stack, jsii.String("Outer"))
+		kms.NewKey(constructs.NewConstruct(outer, jsii.String("Inner")), jsii.String("Deep"), nil)
+		nested := awscdk.NewNestedStack(stack, jsii.String("Nested"), nil)
+		kms.NewKey(nested, jsii.String("InNested"), nil)
+		kms.NewCfnKey(stack, jsii.String("Bare"), &kms.CfnKeyProps{KeyPolicy: map[string]any{
+			"Version": "2012-10-17", "Statement": []any{},
+		}})
+		Guard(stage, func(awscdk.Stack) string { return "arn:aws:iam::111111111111:role/admin" })
+
+		sidsOf := func(key map[string]any) []any {
+			var sids []any
+			for _, s := range cdktest.Path[[]any](t, key, "Properties", "KeyPolicy", "Statement") {
+				sids = append(sids, cdktest.As[map[string]any](t, s)["Sid"])
+			}
+			return sids
+		}
+		guarded := []any{GrantsForAWSResourcesSid, AdministratorOnlySid}
+		keysFound := cdktest.OfType(t, cdktest.Template(t, stack), "AWS::KMS::Key")
+		require.Len(t, keysFound, 2, "the deep key and the bare one")
+		for id, key := range keysFound {
+			if strings.HasPrefix(id, "Bare") {
+				assert.Empty(t, sidsOf(key), "a bare CfnKey is left alone")
+			} else {
+				assert.Subset(t, sidsOf(key), guarded, "%s: a key under plain constructs", id)
+			}
+		}
+		_, inNested := cdktest.Only(t, cdktest.Template(t, nested), "AWS::KMS::Key")
+		assert.Subset(t, sidsOf(inNested), guarded, "a key in a nested stack")
 	})
 }

@@ -8,7 +8,6 @@ package cdktest
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,20 +49,18 @@ func NoPanic(t testing.TB, f func()) {
 	}
 }
 
-// Context returns a fresh copy of cdk.json's context (the feature flags `cdk synth` runs with)
-// and the app's own defaults (clicontext.AppDefaults).
+// Context returns a fresh copy of the context `cdk synth` gives the app before its own additions:
+// cdk.json's (the feature flags) over the app's defaults (clicontext.Project).
 // It panics when cdk.json cannot be read, as a test app cannot be built without it.
 func Context() map[string]any {
-	_, file, _, _ := runtime.Caller(0)
-	ctx, err := clicontext.CdkJSON(filepath.Join(filepath.Dir(file), "..", ".."))
+	ctx, err := clicontext.Project(repoRoot())
 	if err != nil {
 		panic(err)
 	}
-	maps.Copy(ctx, clicontext.AppDefaults()) // what app.go adds
 	return ctx
 }
 
-// CLIAdditions returns a fresh copy of what `cdk synth` adds to cdk.json's context
+// CLIAdditions returns a fresh copy of what `cdk synth` adds to the context
 // (clicontext.CLIAdditions).
 func CLIAdditions() map[string]any { return clicontext.CLIAdditions() }
 
@@ -71,12 +68,17 @@ func CLIAdditions() map[string]any { return clicontext.CLIAdditions() }
 // CLIAdditions, as `stratus assemble` synthesizes with (clicontext.Synth).
 // It panics when cdk.json cannot be read, as a test app cannot be built without it.
 func CLIContext() map[string]any {
-	_, file, _, _ := runtime.Caller(0)
-	ctx, err := clicontext.Synth(filepath.Join(filepath.Dir(file), "..", ".."))
+	ctx, err := clicontext.Synth(repoRoot())
 	if err != nil {
 		panic(err)
 	}
 	return ctx
+}
+
+// repoRoot is the repository's root folder, found from this file.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
 // NewApp is an app with cdk.json's context that synthesizes into a temporary folder of t.

@@ -1,5 +1,6 @@
 // Package clicontext reads the context the CDK CLI hands an app (cdk.json's context and every
-// `-c key=value`) straight from the process environment, without the jsii runtime.
+// `-c key=value`) straight from the process environment, without the jsii runtime, and composes
+// the same context from the project's files for a synthesis without the CLI (Synth).
 //
 // The app reads its configDir and env keys this way so that it can load and validate the config
 // before it starts the runtime: a bad file then fails in milliseconds rather than after a Node
@@ -64,43 +65,63 @@ func AppDefaults() map[string]any {
 	return map[string]any{"aws:cdk:disable-creation-stack-traces": true}
 }
 
-// CdkJSON returns the context of dir's cdk.json: the feature flags `cdk synth` runs the app with.
-func CdkJSON(dir string) (Context, error) {
-	file := filepath.Join(dir, "cdk.json")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Context Context `json:"context"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	if doc.Context == nil {
-		doc.Context = Context{}
-	}
-	return doc.Context, nil
-}
-
-// CLIAdditions returns what `cdk synth` adds to cdk.json's context: construct paths and asset
-// paths in the resources' metadata, and version reporting (the CDKMetadata resource, by which
-// cfn-lint recognises a CDK template). The built-in validator, for one, reports warnings without
-// them that it does not report under the CLI. (The CLI also adds which stacks bundle assets, none
-// here, and turns off failing the synth on validation errors, reading the report itself instead.)
+// CLIAdditions returns what `cdk synth` adds to the context: construct paths and asset paths in
+// the resources' metadata, and version reporting (the CDKMetadata resource, by which cfn-lint
+// recognises a CDK template). The built-in validator, for one, reports warnings without them that
+// it does not report under the CLI. (The CLI also names which stacks bundle assets, none here,
+// and turns off failing the synth on validation errors, reading the report itself instead.)
 func CLIAdditions() map[string]any {
 	return map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:enable-asset-metadata": true, "aws:cdk:version-reporting": true}
 }
 
+// Project returns the context `cdk synth` run in dir gives the app before any -c and the CLI's
+// additions: the app's own defaults (AppDefaults), then the context of ~/.cdk.json, of dir's
+// cdk.json and of dir's cdk.context.json, each over the one before, as the CLI ranks them. Only
+// cdk.json must exist.
+func Project(dir string) (Context, error) {
+	type source struct {
+		file, key string // key "": the whole file is context
+		optional  bool
+	}
+	var sources []source
+	if home, err := os.UserHomeDir(); err == nil {
+		sources = append(sources, source{filepath.Join(home, ".cdk.json"), "context", true})
+	}
+	sources = append(sources,
+		source{filepath.Join(dir, "cdk.json"), "context", false},
+		source{filepath.Join(dir, "cdk.context.json"), "", true}, // the CLI's cache of lookups
+	)
+	ctx := Context(AppDefaults())
+	for _, src := range sources {
+		data, err := os.ReadFile(src.file)
+		if src.optional && os.IsNotExist(err) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		doc := Context{}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			return nil, fmt.Errorf("%s: not a JSON object: %w", src.file, err)
+		}
+		if src.key != "" {
+			nested, ok := doc[src.key].(map[string]any)
+			if !ok && doc[src.key] != nil {
+				return nil, fmt.Errorf("%s: %q is not a JSON object", src.file, src.key)
+			}
+			doc = nested
+		}
+		maps.Copy(ctx, doc)
+	}
+	return ctx, nil
+}
+
 // Synth returns the context the app synthesizes with under `cdk synth` run in dir without -c:
-// its own defaults (AppDefaults), cdk.json's context and CLIAdditions.
+// Project and CLIAdditions.
 func Synth(dir string) (Context, error) {
-	project, err := CdkJSON(dir)
+	ctx, err := Project(dir)
 	if err != nil {
 		return nil, err
 	}
-	ctx := Context(AppDefaults())
-	maps.Copy(ctx, project)
 	maps.Copy(ctx, CLIAdditions())
 	return ctx, nil
 }

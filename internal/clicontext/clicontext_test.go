@@ -56,3 +56,64 @@ func TestReadRejectsWhatIsNotAJsonObject(t *testing.T) {
 		})
 	}
 }
+
+func TestProjectRanksTheContextFilesAsTheCLIDoes(t *testing.T) {
+	home, dir := t.TempDir(), t.TempDir()
+	t.Setenv("HOME", home)
+	write := func(file, text string) {
+		t.Helper()
+		require.NoError(t, os.WriteFile(file, []byte(text), 0o644))
+	}
+	write(filepath.Join(home, ".cdk.json"), `{"context":{"user":"home","shared":"home","flag":"home"}}`)
+	write(filepath.Join(dir, "cdk.json"), `{"app":"go run .","context":{"shared":"project","flag":"project"}}`)
+	write(filepath.Join(dir, "cdk.context.json"), `{"flag":"lookups"}`)
+
+	ctx, err := Project(dir)
+	require.NoError(t, err)
+	assert.Equal(t, "home", ctx["user"], "~/.cdk.json's context is read")
+	assert.Equal(t, "project", ctx["shared"], "cdk.json's context wins over ~/.cdk.json's")
+	assert.Equal(t, "lookups", ctx["flag"], "cdk.context.json wins over cdk.json")
+	assert.NotContains(t, ctx, "app", "only cdk.json's context key is context")
+	for k, v := range AppDefaults() {
+		assert.Equal(t, v, ctx[k], "the app's own default %s", k)
+	}
+
+	synth, err := Synth(dir)
+	require.NoError(t, err)
+	for k, v := range CLIAdditions() {
+		assert.Equal(t, v, synth[k], "Synth adds the CLI's %s", k)
+	}
+}
+
+func TestProjectNeedsOnlyCdkJSON(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	dir := t.TempDir()
+	_, err := Project(dir)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a project without cdk.json")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cdk.json"), []byte(`{"context":{"a":1}}`), 0o644))
+	ctx, err := Project(dir)
+	require.NoError(t, err)
+	assert.Equal(t, float64(1), ctx["a"], "no ~/.cdk.json and no cdk.context.json")
+}
+
+func TestProjectRejectsContextFilesThatAreNotJSONObjects(t *testing.T) {
+	cases := []struct {
+		name, file, text, want string
+	}{
+		{"cdk.json that is not JSON", "cdk.json", "{context:", "cdk.json: not a JSON object"},
+		{"cdk.json whose context is a list", "cdk.json", `{"context":[1]}`, `cdk.json: "context" is not a JSON object`},
+		{"cdk.context.json holding a list", "cdk.context.json", `[1]`, "cdk.context.json: not a JSON object"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("HOME", t.TempDir())
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "cdk.json"), []byte(`{"context":{}}`), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, c.file), []byte(c.text), 0o644))
+			_, err := Project(dir)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
