@@ -127,17 +127,23 @@ func startChildren(cs []*childSynth, prefetch bool) {
 // childFeed is the work of one child: the jobs of its childSyntheses, then (when prefetching) the
 // prefetches nobody has taken yet.
 type childFeed struct {
-	jobs     []childJob
-	finish   []func(err error)
+	jobs     []fedJob
 	prefetch bool
 	current  func(err error) // how the job handed out last ends; nil once it has
 }
 
+// fedJob is a job of a childSynth and how it ends.
+type fedJob struct {
+	job    childJob
+	finish func(err error)
+}
+
 func (f *childFeed) next() (childJob, bool) {
 	if len(f.jobs) > 0 {
-		job := f.jobs[0]
-		f.current, f.jobs, f.finish = f.finish[0], f.jobs[1:], f.finish[1:]
-		return job, true
+		var fed fedJob
+		fed, f.jobs = f.jobs[0], f.jobs[1:]
+		f.current = fed.finish
+		return fed.job, true
 	}
 	if !f.prefetch {
 		return childJob{}, false
@@ -171,8 +177,7 @@ func runChildren(cs []*childSynth, synthesize func(work childWork) error, prefet
 			finish(dir, err)
 			continue
 		}
-		feed.jobs = append(feed.jobs, job)
-		feed.finish = append(feed.finish, func(err error) {
+		feed.jobs = append(feed.jobs, fedJob{job, func(err error) {
 			switch {
 			case err != nil:
 				os.RemoveAll(job.Out)
@@ -182,7 +187,7 @@ func runChildren(cs []*childSynth, synthesize func(work childWork) error, prefet
 			default:
 				finish(keep(job.Out, folder))
 			}
-		})
+		}})
 	}
 	if len(feed.jobs) == 0 && !prefetch {
 		return
@@ -192,9 +197,10 @@ func runChildren(cs []*childSynth, synthesize func(work childWork) error, prefet
 		err = errors.New("it reported no result")
 	}
 	// The job in hand when the child ended, and those it never got.
-	feed.done(fmt.Errorf("the child ended before it synthesized this: %w", err))
-	for _, finish := range feed.finish {
-		finish(fmt.Errorf("the child ended before it synthesized this: %w", err))
+	ended := fmt.Errorf("the child ended before it synthesized this: %w", err)
+	feed.done(ended)
+	for _, fed := range feed.jobs {
+		fed.finish(ended)
 	}
 }
 

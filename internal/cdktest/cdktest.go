@@ -50,7 +50,8 @@ func NoPanic(t testing.TB, f func()) {
 }
 
 // Context returns a fresh copy of the context `cdk synth` gives the app before its own additions:
-// cdk.json's (the feature flags) over the app's defaults (clicontext.Project).
+// the project's (cdk.json's feature flags, and ~/.cdk.json's and cdk.context.json's where they
+// exist) over the app's defaults (clicontext.Project).
 // It panics when cdk.json cannot be read, as a test app cannot be built without it.
 func Context() map[string]any {
 	ctx, err := clicontext.Project(repoRoot())
