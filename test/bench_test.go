@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/stratus-platform/stratus/config"
 )
 
@@ -19,11 +23,14 @@ type benchRow struct {
 	perOp   time.Duration
 	largest stackSize // by resources
 	biggest stackSize // by template bytes
+	total   int       // resources in all stacks, as written
 }
 
 // BenchmarkSynth is `make bench`: in one run, the synth time of each shipped environment
 // (config/), of prod's layout with 3, 10 and 40 services in each of its two regions (the marginal
-// cost of a service follows), and of the whole app as `cdk synth` runs it against an empty app.
+// cost of a service follows, and the resources it adds), of bare L1 resources (what a resource
+// costs with none of an L2's work: the floor a service's marginal cost is compared with), and of
+// the whole app as `cdk synth` runs it against an empty app.
 // In-process synths build and synthesize without the compliance packs, as the tests do; the
 // app and the empty app are whole processes (jsii runtime start included), the app with its
 // compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
@@ -54,6 +61,8 @@ func BenchmarkSynth(b *testing.B) {
 		rows = append(rows, scale[n])
 	}
 
+	bare := benchBare(b)
+
 	bin := buildApp(b)
 	empty := emptyAppBinary.build(b, "test/emptyapp", "emptyapp")
 	process := map[string]time.Duration{}
@@ -76,12 +85,62 @@ func BenchmarkSynth(b *testing.B) {
 		per := (scale[hi].perOp - scale[lo].perOp) / time.Duration(hi-lo)
 		fmt.Fprintf(out, "marginal cost of a service (both regions), %d→%d services: %d ms\n", lo, hi, per.Milliseconds())
 	}
+	lo, hi := scale[sizes[1]], scale[sizes[2]]
+	added := float64(hi.total-lo.total) / float64(sizes[2]-sizes[1])
+	perService := (hi.perOp - lo.perOp) / time.Duration(sizes[2]-sizes[1])
+	fmt.Fprintf(out, "resources a service adds (both regions), %d→%d services: %.0f; a bare L1 resource costs %.2f ms, so %.0f of them %.0f ms: the marginal cost is %.1f× that\n",
+		sizes[1], sizes[2], added, ms(bare), added, added*ms(bare), ms(perService)/(added*ms(bare)))
 	for _, v := range []string{"false", "true"} {
 		app, floor := process["app/validation="+v], process["empty/validation="+v]
 		fmt.Fprintf(out, "whole app (validation %s): %.2fs, empty app %.2fs: %.2f×\n", v, app.Seconds(), floor.Seconds(), app.Seconds()/floor.Seconds())
 	}
 	fmt.Print(out.String())
 }
+
+// Bare resources: the shared stack's topic, then bareStacks stacks of bareEach topics.
+const bareStacks, bareEach = 8, 50
+
+// benchBare returns what one bare L1 resource adds to a synthesis here, in the conditions of the
+// in-process rows: an SNS topic whose display name is another stack's topic name, so each is a
+// create across jsii and a cross-stack reference, as most of a service's resources are, with
+// none of an L2's work. Two apps, one stack of one topic and bareStacks of bareEach, give the
+// cost per topic added, the start and the shared stack cancelling out.
+func benchBare(b *testing.B) time.Duration {
+	small, large := benchBareApp(b, 1, 1), benchBareApp(b, bareStacks, bareEach)
+	return (large - small) / time.Duration(bareStacks*bareEach-1)
+}
+
+func benchBareApp(b *testing.B, stacks, each int) time.Duration {
+	var per time.Duration
+	b.Run(fmt.Sprintf("bare=%dx%d", stacks, each), func(b *testing.B) {
+		var dir string
+		n, start := 0, time.Now()
+		for b.Loop() {
+			os.RemoveAll(dir)
+			var err error
+			if dir, err = os.MkdirTemp("", "stratus-bench-*"); err != nil {
+				b.Fatal(err)
+			}
+			app := NewTestApp(dir)
+			env := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")}
+			shared := awscdk.NewStack(app, jsii.String("Shared"), &awscdk.StackProps{Env: env})
+			name := sns.NewCfnTopic(shared, jsii.String("Topic"), nil).AttrTopicName()
+			for i := range stacks {
+				stack := awscdk.NewStack(app, jsii.String(fmt.Sprintf("Bare%d", i)), &awscdk.StackProps{Env: env})
+				for j := range each {
+					sns.NewCfnTopic(stack, jsii.String(fmt.Sprintf("Topic%d", j)), &sns.CfnTopicProps{DisplayName: name})
+				}
+			}
+			app.Synth(nil)
+			n++
+		}
+		per = time.Since(start) / time.Duration(n)
+		os.RemoveAll(dir)
+	})
+	return per
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // shortName drops the stage from a stack name for the table.
 func shortName(stack string) string {
@@ -93,21 +152,29 @@ func shortName(stack string) string {
 func benchInProcess(b *testing.B, name string, envs []*config.Environment) benchRow {
 	row := benchRow{name: name}
 	b.Run(name, func(b *testing.B) {
-		var a *Assembly
+		var dir string
 		n, start := 0, time.Now()
 		for b.Loop() {
+			os.RemoveAll(dir)
 			var err error
-			if a, err = synthFresh(envs); err != nil {
+			if dir, err = synthKeeping(envs, ""); err != nil {
 				b.Fatal(err)
 			}
 			n++
 		}
+		// Only the synthesis is timed: reading the templates back is the tests' work.
 		row.perOp = time.Since(start) / time.Duration(n)
-		var err error
+		defer os.RemoveAll(dir)
+		a, err := ReadAssembly(dir, envs)
+		if err != nil {
+			b.Fatal(err)
+		}
 		if row.largest, row.biggest, err = a.largest(); err != nil {
 			b.Fatal(err)
 		}
-		os.RemoveAll(a.Dir)
+		for _, tpl := range a.Templates {
+			row.total += tpl.Written
+		}
 		b.ReportMetric(float64(row.largest.resources), "max-resources")
 		b.ReportMetric(float64(row.biggest.bytes)/1024, "max-KB")
 	})
