@@ -16,6 +16,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/ingress"
 	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/constructs/rotation"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -164,7 +165,7 @@ func rotationAlarms(d *DataStack, env *config.Environment, region string, action
 			return
 		}
 		specs = append(specs, alarms.Spec{
-			Name: name, Metric: r.Function.MetricErrors(&cw.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+			Name: name, Metric: r.Function.MetricErrors(&cw.MetricOptions{Period: duration.Minutes(5), Statistic: jsii.String("Sum")}),
 			Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching, Severity: limits.SeverityTicket,
 			Runbook: "secret-rotation.md", What: what + " failed a step (Errors of its rotation function at or above 1 in 5 minutes)",
 		})

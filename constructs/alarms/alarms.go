@@ -19,6 +19,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -253,5 +254,5 @@ func pascal(s string) string {
 
 // Period is a period in seconds as a Duration, for callers building metrics.
 func Period(seconds int) awscdk.Duration {
-	return awscdk.Duration_Seconds(jsii.Number(float64(seconds)))
+	return duration.Seconds(float64(seconds))
 }

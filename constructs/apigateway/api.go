@@ -20,6 +20,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -187,7 +188,7 @@ func (a *HttpApi) buildAuthorizer(p HttpApiProps) {
 		Code: lambda.Code_FromAsset(jsii.String(handlerDir()), &awss3assets.AssetOptions{
 			Exclude: jsii.Strings("__pycache__", "*.pyc"),
 		}),
-		Timeout:                      awscdk.Duration_Seconds(jsii.Number(10)),
+		Timeout:                      duration.Seconds(10),
 		MemorySize:                   jsii.Number(256),
 		ReservedConcurrentExecutions: jsii.Number(authorizerConcurrency),
 		Environment:                  &env,
@@ -226,7 +227,7 @@ func (a *HttpApi) buildRoutes(p HttpApiProps) {
 		d := servicediscovery.NewService(a.Construct, jsii.String(id+"Discovery"), &servicediscovery.ServiceProps{
 			Namespace: p.Namespace, Name: jsii.String(r.Name),
 			Description:   jsii.String(fmt.Sprintf("Tasks of %s (address and port), for the HTTP API's private integration", r.Name)),
-			DnsRecordType: servicediscovery.DnsRecordType_SRV, DnsTtl: awscdk.Duration_Seconds(jsii.Number(10)),
+			DnsRecordType: servicediscovery.DnsRecordType_SRV, DnsTtl: duration.Seconds(10),
 			// ECS reports task health to Cloud Map (as it does for services it registers itself).
 			CustomHealthCheck: &servicediscovery.HealthCheckCustomConfig{FailureThreshold: jsii.Number(1)},
 		})

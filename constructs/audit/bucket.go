@@ -7,6 +7,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 // noncurrentVersionDays is how long an overwritten or deleted object version survives.
@@ -39,9 +41,9 @@ func NewArchiveBucket(scope constructs.Construct, id string, p ArchiveBucketProp
 	lifecycle := func(days int) *[]*s3.LifecycleRule {
 		return &[]*s3.LifecycleRule{{
 			Id:                                  jsii.String("Expire"),
-			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(days))),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(noncurrentVersionDays)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+			Expiration:                          duration.Days(float64(days)),
+			NoncurrentVersionExpiration:         duration.Days(noncurrentVersionDays),
+			AbortIncompleteMultipartUploadAfter: duration.Days(7),
 		}}
 	}
 	base := func() *s3.BucketProps {
@@ -64,7 +66,7 @@ func NewArchiveBucket(scope constructs.Construct, id string, p ArchiveBucketProp
 	props.ServerAccessLogsBucket, props.ServerAccessLogsPrefix = accessLogs, jsii.String("archive/")
 	if p.ObjectLockDays > 0 {
 		props.ObjectLockEnabled = jsii.Bool(true)
-		props.ObjectLockDefaultRetention = s3.ObjectLockRetention_Compliance(awscdk.Duration_Days(jsii.Number(float64(p.ObjectLockDays))))
+		props.ObjectLockDefaultRetention = s3.ObjectLockRetention_Compliance(duration.Days(float64(p.ObjectLockDays)))
 	}
 	bucket := s3.NewBucket(scope, jsii.String(id), props)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -156,8 +157,8 @@ func (b *Backup) buildPlan(p BackupProps) {
 			RuleName:           jsii.String(name),
 			ScheduleExpression: events.Schedule_Cron(cron),
 			DeleteAfter:        days(keep),
-			StartWindow:        awscdk.Duration_Hours(jsii.Number(1)),
-			CompletionWindow:   awscdk.Duration_Hours(jsii.Number(8)),
+			StartWindow:        duration.Hours(1),
+			CompletionWindow:   duration.Hours(8),
 		}
 		if destination != nil {
 			props.CopyActions = &[]*bk.BackupPlanCopyActionProps{{DestinationBackupVault: destination, DeleteAfter: days(keep)}}
@@ -182,4 +183,4 @@ func (b *Backup) buildPlan(p BackupProps) {
 	}}, jsii.Bool(true))
 }
 
-func days(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
+func days(n int) awscdk.Duration { return duration.Days(float64(n)) }

@@ -15,6 +15,7 @@ import (
 	cdknag "github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/handler"
 )
 
@@ -75,7 +76,7 @@ func NewScaler(scope constructs.Construct, id string, props ScalerProps) (*Scale
 		Code:         lambda.Code_FromAsset(jsii.String(asset), nil),
 		// One pass lists, describes and updates a cluster's services: seconds. Region switch
 		// retries a failed pass itself, so the function never waits.
-		Timeout:    awscdk.Duration_Minutes(jsii.Number(1)),
+		Timeout:    duration.Minutes(1),
 		MemorySize: jsii.Number(128),
 		Environment: &map[string]*string{
 			"CLUSTER":                 p.Cluster.ClusterName(),

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 // Widget is one widget: a graph of Left (and Right) metrics, a single value of each of Values,
@@ -142,4 +144,4 @@ func widget(w Widget) cw.IWidget {
 }
 
 // Seconds is a Duration of s seconds, for callers building metrics.
-func Seconds(s int) awscdk.Duration { return awscdk.Duration_Seconds(jsii.Number(float64(s))) }
+func Seconds(s int) awscdk.Duration { return duration.Seconds(float64(s)) }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
@@ -229,8 +230,8 @@ func spread(azs []string, i, offset int) *string {
 }
 
 // durationDays and durationSeconds keep the L2 prop conversions short.
-func durationDays(n int) awscdk.Duration    { return awscdk.Duration_Days(jsii.Number(float64(n))) }
-func durationSeconds(n int) awscdk.Duration { return awscdk.Duration_Seconds(jsii.Number(float64(n))) }
+func durationDays(n int) awscdk.Duration    { return duration.Days(float64(n)) }
+func durationSeconds(n int) awscdk.Duration { return duration.Seconds(float64(n)) }
 
 // instanceType turns "db.r6g.large" into the ec2.InstanceType the rds L2s want ("r6g.large").
 func instanceType(class string) ec2.InstanceType {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/handler"
 )
 
@@ -82,7 +83,7 @@ func addUsers(scope constructs.Construct, cluster rds.DatabaseCluster, key kms.I
 		Runtime:        lambda.Runtime_PYTHON_3_14(),
 		Handler:        jsii.String("index.handler"),
 		Code:           lambda.Code_FromAsset(jsii.String(code), nil),
-		Timeout:        awscdk.Duration_Minutes(jsii.Number(5)),
+		Timeout:        duration.Minutes(5),
 		MemorySize:     jsii.Number(256),
 		Vpc:            p.Vpc,
 		VpcSubnets:     p.RotationSubnets,

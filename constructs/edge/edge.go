@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/internal/duration"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
 )
@@ -138,9 +139,9 @@ func (e *Edge) buildLogging(p EdgeProps, names physicalNames) {
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*s3.LifecycleRule{{
 			Id:                                  jsii.String("ExpireLogs"),
-			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(p.LogRetentionDays))),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+			Expiration:                          duration.Days(float64(p.LogRetentionDays)),
+			NoncurrentVersionExpiration:         duration.Days(30),
+			AbortIncompleteMultipartUploadAfter: duration.Days(7),
 		}},
 	})
 }
@@ -178,8 +179,8 @@ func (e *Edge) buildFrontendBucket() {
 		ServerAccessLogsPrefix: jsii.String("s3-access/frontend/"),
 		LifecycleRules: &[]*s3.LifecycleRule{{
 			Id:                                  jsii.String("ExpireOldFrontendVersions"),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+			NoncurrentVersionExpiration:         duration.Days(90),
+			AbortIncompleteMultipartUploadAfter: duration.Days(7),
 		}},
 	})
 }
@@ -271,7 +272,7 @@ function handler(event) {
 func (e *Edge) buildResponseHeadersPolicy(p EdgeProps) cf.ResponseHeadersPolicy {
 	security := &cf.ResponseSecurityHeadersBehavior{
 		StrictTransportSecurity: &cf.ResponseHeadersStrictTransportSecurity{
-			AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)),
+			AccessControlMaxAge: duration.Days(730),
 			IncludeSubdomains:   jsii.Bool(true),
 			Preload:             jsii.Bool(true),
 			Override:            jsii.Bool(true),

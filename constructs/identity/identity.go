@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -108,7 +109,7 @@ func NewUserPool(scope constructs.Construct, id string, props UserPoolProps) (*U
 		PasswordPolicy: &cognito.PasswordPolicy{
 			MinLength: jsii.Number(float64(p.PasswordMinLength)), RequireDigits: jsii.Bool(true), RequireLowercase: jsii.Bool(true),
 			RequireUppercase: jsii.Bool(true), RequireSymbols: jsii.Bool(true),
-			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(3)),
+			TempPasswordValidity: duration.Days(3),
 		},
 		FeaturePlan:                  cognito.FeaturePlan_PLUS,
 		StandardThreatProtectionMode: cognito.StandardThreatProtectionMode_FULL_FUNCTION,
@@ -126,9 +127,9 @@ func NewUserPool(scope constructs.Construct, id string, props UserPoolProps) (*U
 		AuthFlows:                  &cognito.AuthFlow{UserSrp: jsii.Bool(true)},
 		PreventUserExistenceErrors: jsii.Bool(true),
 		EnableTokenRevocation:      jsii.Bool(true),
-		AccessTokenValidity:        awscdk.Duration_Hours(jsii.Number(1)),
-		IdTokenValidity:            awscdk.Duration_Hours(jsii.Number(1)),
-		RefreshTokenValidity:       awscdk.Duration_Days(jsii.Number(30)),
+		AccessTokenValidity:        duration.Hours(1),
+		IdTokenValidity:            duration.Hours(1),
+		RefreshTokenValidity:       duration.Days(30),
 		OAuth: &cognito.OAuthSettings{
 			Flows:        &cognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true), ImplicitCodeGrant: jsii.Bool(false)},
 			Scopes:       &[]cognito.OAuthScope{cognito.OAuthScope_OPENID(), cognito.OAuthScope_EMAIL(), cognito.OAuthScope_PROFILE()},

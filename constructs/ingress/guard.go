@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 // The rule-weights guard. ECS moves a blue/green rule's weights with every release, outside
@@ -103,7 +104,7 @@ func (l *LoadBalancer) guardFunction() lambda.Function {
 		Architecture: lambda.Architecture_ARM_64(),
 		Handler:      jsii.String("index.handler"),
 		Code:         lambda.Code_FromInline(jsii.String(guardCode)),
-		Timeout:      awscdk.Duration_Minutes(jsii.Number(2)),
+		Timeout:      duration.Minutes(2),
 		MemorySize:   jsii.Number(128),
 		// CloudFormation invokes it asynchronously and Lambda retries throttled events, so one
 		// at a time only makes a deployment with many rules wait a little.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -114,19 +115,19 @@ func logLifecycle(days int) *s3.LifecycleRule {
 	var transitions []*s3.Transition
 	if days > 60 {
 		transitions = append(transitions, &s3.Transition{
-			StorageClass: s3.StorageClass_INFREQUENT_ACCESS(), TransitionAfter: awscdk.Duration_Days(jsii.Number(30)),
+			StorageClass: s3.StorageClass_INFREQUENT_ACCESS(), TransitionAfter: duration.Days(30),
 		})
 	}
 	if days >= 180 {
 		transitions = append(transitions, &s3.Transition{
-			StorageClass: s3.StorageClass_GLACIER(), TransitionAfter: awscdk.Duration_Days(jsii.Number(90)),
+			StorageClass: s3.StorageClass_GLACIER(), TransitionAfter: duration.Days(90),
 		})
 	}
 	rule := &s3.LifecycleRule{
 		Id:                                  jsii.String("ExpireLogs"),
-		Expiration:                          awscdk.Duration_Days(jsii.Number(float64(days))),
-		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(noncurrentVersionDays)),
-		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		Expiration:                          duration.Days(float64(days)),
+		NoncurrentVersionExpiration:         duration.Days(noncurrentVersionDays),
+		AbortIncompleteMultipartUploadAfter: duration.Days(7),
 	}
 	if len(transitions) > 0 {
 		rule.Transitions = &transitions
@@ -250,7 +251,7 @@ func newTargetGroup(scope constructs.Construct, id string, p LoadBalancerProps, 
 		TargetType:          targetType,
 		Protocol:            elbv2.ApplicationProtocol_HTTP,
 		Port:                jsii.Number(float64(t.Port)),
-		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(deregistrationDelay)),
+		DeregistrationDelay: duration.Seconds(deregistrationDelay),
 		HealthCheck: &elbv2.HealthCheck{
 			Enabled:                 jsii.Bool(true),
 			Path:                    jsii.String(t.HealthCheckPath),
@@ -258,8 +259,8 @@ func newTargetGroup(scope constructs.Construct, id string, p LoadBalancerProps, 
 			HealthyHttpCodes:        jsii.String("200"),
 			HealthyThresholdCount:   jsii.Number(healthyThreshold),
 			UnhealthyThresholdCount: jsii.Number(unhealthyThreshold),
-			Interval:                awscdk.Duration_Seconds(jsii.Number(healthCheckInterval)),
-			Timeout:                 awscdk.Duration_Seconds(jsii.Number(healthCheckTimeout)),
+			Interval:                duration.Seconds(healthCheckInterval),
+			Timeout:                 duration.Seconds(healthCheckTimeout),
 		},
 	})
 }

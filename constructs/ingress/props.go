@@ -16,6 +16,7 @@ import (
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -207,7 +208,7 @@ func (p LoadBalancerProps) withDefaults() LoadBalancerProps {
 		p.AccessLogExpirationDays = defaultAccessLogDays
 	}
 	if p.IdleTimeout == nil {
-		p.IdleTimeout = awscdk.Duration_Seconds(jsii.Number(defaultIdleTimeoutSecond))
+		p.IdleTimeout = duration.Seconds(defaultIdleTimeoutSecond)
 	}
 	targets := make([]Target, len(p.Targets))
 	for i, t := range p.Targets {

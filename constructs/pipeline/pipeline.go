@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 var (
@@ -167,9 +169,9 @@ func ArtifactBuckets(scope constructs.Construct, key kms.IKey) (accessLogs, arti
 // lifecycle keeps a run's artifacts (and access logs) artifactDays, old versions 30 days.
 func lifecycle() *[]*s3.LifecycleRule {
 	return &[]*s3.LifecycleRule{{
-		Expiration:                          awscdk.Duration_Days(jsii.Number(artifactDays)),
-		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		Expiration:                          duration.Days(artifactDays),
+		NoncurrentVersionExpiration:         duration.Days(30),
+		AbortIncompleteMultipartUploadAfter: duration.Days(7),
 	}}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -94,7 +95,7 @@ func NewQueue(scope constructs.Construct, id string, props QueueProps) (*Queue, 
 		Encryption:          sqs.QueueEncryption_KMS,
 		EncryptionMasterKey: q.Key,
 		EnforceSSL:          jsii.Bool(true),
-		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)), // the most SQS keeps: time to inspect and redrive
+		RetentionPeriod:     duration.Days(14), // the most SQS keeps: time to inspect and redrive
 		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
 	})
 	q.Queue = sqs.NewQueue(this, jsii.String("Queue"), &sqs.QueueProps{
@@ -102,7 +103,7 @@ func NewQueue(scope constructs.Construct, id string, props QueueProps) (*Queue, 
 		Encryption:          sqs.QueueEncryption_KMS,
 		EncryptionMasterKey: q.Key,
 		EnforceSSL:          jsii.Bool(true),
-		VisibilityTimeout:   awscdk.Duration_Seconds(jsii.Number(float64(p.VisibilityTimeoutSeconds))),
+		VisibilityTimeout:   duration.Seconds(float64(p.VisibilityTimeoutSeconds)),
 		DeadLetterQueue:     &sqs.DeadLetterQueue{Queue: q.DeadLetterQueue, MaxReceiveCount: jsii.Number(float64(p.MaxReceiveCount))},
 		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
 	})

@@ -9,6 +9,8 @@ import (
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 // Repository is one service's private ECR repository.
@@ -55,7 +57,7 @@ func NewRepository(scope constructs.Construct, id string, props RepositoryProps)
 				RulePriority: jsii.Number(1),
 				Description:  jsii.String(fmt.Sprintf("Expire untagged images %d days after push", untaggedDays)),
 				TagStatus:    ecr.TagStatus_UNTAGGED,
-				MaxImageAge:  awscdk.Duration_Days(jsii.Number(untaggedDays)),
+				MaxImageAge:  duration.Days(untaggedDays),
 			},
 			{
 				RulePriority:   jsii.Number(2),

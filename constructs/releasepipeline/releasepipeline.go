@@ -24,6 +24,7 @@ import (
 
 	"github.com/stratus-platform/stratus/constructs/pipeline"
 	"github.com/stratus-platform/stratus/internal/bootstrap"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -90,7 +91,7 @@ func (r *Releases) inbox(scope constructs.Construct, service string) ecr.Reposit
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*ecr.LifecycleRule{{
 			Description: jsii.String("Expire untagged images 30 days after push (the released copies live in the environments)"),
-			TagStatus:   ecr.TagStatus_UNTAGGED, MaxImageAge: awscdk.Duration_Days(jsii.Number(30)),
+			TagStatus:   ecr.TagStatus_UNTAGGED, MaxImageAge: duration.Days(30),
 		}},
 	})
 }
@@ -188,7 +189,7 @@ func (r *Releases) project(scope constructs.Construct, id, script string, privil
 		},
 		EncryptionKey: r.Key,
 		Cache:         cache,
-		Timeout:       awscdk.Duration_Minutes(jsii.Number(timeoutMinutes)),
+		Timeout:       duration.Minutes(timeoutMinutes),
 		Logging: &codebuild.LoggingOptions{CloudWatch: &codebuild.CloudWatchLoggingOptions{
 			LogGroup: r.Logs, Prefix: jsii.String(id),
 		}},

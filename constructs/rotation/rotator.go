@@ -14,6 +14,8 @@ import (
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 // timeoutMinutes is Lambda's longest: a step may wait for CloudFront or ElastiCache (and fails,
@@ -71,7 +73,7 @@ func NewRotator(scope constructs.Construct, id string, props RotatorProps) (*Rot
 		Code: lambda.Code_FromAsset(jsii.String(handlerDir()), &awss3assets.AssetOptions{
 			Exclude: jsii.Strings("__pycache__", "*.pyc"),
 		}),
-		Timeout:    awscdk.Duration_Minutes(jsii.Number(timeoutMinutes)),
+		Timeout:    duration.Minutes(timeoutMinutes),
 		MemorySize: jsii.Number(256),
 		// One rotation at a time: Secrets Manager never runs two for a secret, and nothing else may call it.
 		ReservedConcurrentExecutions: jsii.Number(1),
@@ -89,7 +91,7 @@ func NewRotator(scope constructs.Construct, id string, props RotatorProps) (*Rot
 	r.Schedule = sm.NewRotationSchedule(this, jsii.String("Schedule"), &sm.RotationScheduleProps{
 		Secret:             p.Secret,
 		RotationLambda:     r.Function,
-		AutomaticallyAfter: awscdk.Duration_Days(jsii.Number(float64(p.Days))),
+		AutomaticallyAfter: duration.Days(float64(p.Days)),
 		// Not at deploy: on a first deploy the stacks using the secret do not exist yet, and
 		// CloudFormation resolves the value they deploy with from AWSCURRENT.
 		RotateImmediatelyOnUpdate: jsii.Bool(false),

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -126,7 +127,7 @@ func (d Deployment) validate() error {
 
 // applyTo sets the strategy, its traffic steps, bake time and alarms on props.
 func (d Deployment) applyTo(props *ecs.FargateServiceProps) {
-	minutes := func(m int) awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(float64(m))) }
+	minutes := func(m int) awscdk.Duration { return duration.Minutes(float64(m)) }
 	props.DeploymentStrategy = map[string]ecs.DeploymentStrategy{
 		limits.StrategyRolling: ecs.DeploymentStrategy_ROLLING, limits.StrategyBlueGreen: ecs.DeploymentStrategy_BLUE_GREEN,
 		limits.StrategyCanary: ecs.DeploymentStrategy_CANARY, limits.StrategyLinear: ecs.DeploymentStrategy_LINEAR,

@@ -1,10 +1,11 @@
 package service
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 // cloudMap is the service's own Cloud Map entry (A records, TTL 10 s), or nil when it registers
@@ -17,7 +18,7 @@ func (p ServiceProps) cloudMap() *ecs.CloudMapOptions {
 		CloudMapNamespace: p.Namespace,
 		Name:              jsii.String(p.Name),
 		DnsRecordType:     servicediscovery.DnsRecordType_A,
-		DnsTtl:            awscdk.Duration_Seconds(jsii.Number(10)),
+		DnsTtl:            duration.Seconds(10),
 	}
 }
 

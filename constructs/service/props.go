@@ -27,6 +27,7 @@ import (
 
 	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/constructs/retention"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -259,16 +260,16 @@ func (p ServiceProps) withDefaults() ServiceProps {
 		p.Architecture = ecs.CpuArchitecture_X86_64()
 	}
 	if p.StopTimeout == nil {
-		p.StopTimeout = awscdk.Duration_Seconds(jsii.Number(30))
+		p.StopTimeout = duration.Seconds(30)
 	}
 	if p.ScaleOutCooldown == nil {
-		p.ScaleOutCooldown = awscdk.Duration_Seconds(jsii.Number(60))
+		p.ScaleOutCooldown = duration.Seconds(60)
 	}
 	if p.ScaleInCooldown == nil {
-		p.ScaleInCooldown = awscdk.Duration_Seconds(jsii.Number(300))
+		p.ScaleInCooldown = duration.Seconds(300)
 	}
 	if p.HealthCheckGracePeriod == nil {
-		p.HealthCheckGracePeriod = awscdk.Duration_Seconds(jsii.Number(60))
+		p.HealthCheckGracePeriod = duration.Seconds(60)
 	}
 	if p.MinHealthyPercent == nil {
 		p.MinHealthyPercent = ptr(100)

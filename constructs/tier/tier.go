@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 // Timings of the group and its health checks.
@@ -276,7 +277,7 @@ func envFile(env map[string]string) string {
 }
 
 func (t *Tier) buildGroup(p TierProps) {
-	warmup := awscdk.Duration_Seconds(jsii.Number(warmupSeconds))
+	warmup := duration.Seconds(warmupSeconds)
 	t.AutoScalingGroup = autoscaling.NewAutoScalingGroup(t.Construct, jsii.String("Group"), &autoscaling.AutoScalingGroupProps{
 		Vpc:            p.Vpc,
 		VpcSubnets:     p.Subnets,
@@ -287,7 +288,7 @@ func (t *Tier) buildGroup(p TierProps) {
 			AdditionalTypes: &[]autoscaling.AdditionalHealthCheckType{autoscaling.AdditionalHealthCheckType_ELB},
 			GracePeriod:     warmup,
 		}),
-		Cooldown:              awscdk.Duration_Seconds(jsii.Number(cooldownSeconds)),
+		Cooldown:              duration.Seconds(cooldownSeconds),
 		DefaultInstanceWarmup: warmup,
 		GroupMetrics:          &[]autoscaling.GroupMetrics{autoscaling.GroupMetrics_All()},
 		Notifications:         &[]*autoscaling.NotificationConfiguration{{Topic: p.Notifications, ScalingEvents: autoscaling.ScalingEvents_ALL()}},
@@ -298,11 +299,11 @@ func (t *Tier) buildGroup(p TierProps) {
 			MaxBatchSize:          jsii.Number(1),
 			MinInstancesInService: jsii.Number(float64(min(p.MinCount, p.MaxCount-1))),
 			WaitOnResourceSignals: jsii.Bool(true),
-			PauseTime:             awscdk.Duration_Seconds(jsii.Number(signalSeconds)),
+			PauseTime:             duration.Seconds(signalSeconds),
 			SuspendProcesses: &[]autoscaling.ScalingProcess{autoscaling.ScalingProcess_HEALTH_CHECK, autoscaling.ScalingProcess_REPLACE_UNHEALTHY,
 				autoscaling.ScalingProcess_AZ_REBALANCE, autoscaling.ScalingProcess_ALARM_NOTIFICATION, autoscaling.ScalingProcess_SCHEDULED_ACTIONS},
 		}),
-		Signals: autoscaling.Signals_WaitForMinCapacity(&autoscaling.SignalsOptions{Timeout: awscdk.Duration_Seconds(jsii.Number(signalSeconds))}),
+		Signals: autoscaling.Signals_WaitForMinCapacity(&autoscaling.SignalsOptions{Timeout: duration.Seconds(signalSeconds)}),
 	})
 	cfn := t.AutoScalingGroup.Node().DefaultChild().(autoscaling.CfnAutoScalingGroup)
 	// Set on the resource, not the L2 prop, which only warns that a deployment resets it: that
@@ -349,7 +350,7 @@ func (t *Tier) buildInternal(p TierProps) {
 		TargetType:          elbv2.TargetType_INSTANCE,
 		Protocol:            elbv2.ApplicationProtocol_HTTP,
 		Port:                jsii.Number(float64(p.Port)),
-		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(drainSeconds)),
+		DeregistrationDelay: duration.Seconds(drainSeconds),
 		HealthCheck:         HealthCheck(p.HealthCheckPath),
 	})
 	// Registers the group and opens the ALB group to the instances on the target port.
@@ -372,7 +373,7 @@ func HealthCheck(path string) *elbv2.HealthCheck {
 		HealthyHttpCodes:        jsii.String("200"),
 		HealthyThresholdCount:   jsii.Number(healthyThreshold),
 		UnhealthyThresholdCount: jsii.Number(unhealthyThreshold),
-		Interval:                awscdk.Duration_Seconds(jsii.Number(checkInterval)),
-		Timeout:                 awscdk.Duration_Seconds(jsii.Number(checkTimeout)),
+		Interval:                duration.Seconds(checkInterval),
+		Timeout:                 duration.Seconds(checkTimeout),
 	}
 }

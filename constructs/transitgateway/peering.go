@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/handler"
 )
 
@@ -422,7 +423,7 @@ func newProvider(scope constructs.Construct, f FunctionProps, statements []iam.P
 			Runtime:        lambda.Runtime_PYTHON_3_14(),
 			Handler:        jsii.String(handler),
 			Code:           lambda.Code_FromAsset(jsii.String(asset), nil),
-			Timeout:        awscdk.Duration_Minutes(jsii.Number(1)),
+			Timeout:        duration.Minutes(1),
 			MemorySize:     jsii.Number(128),
 			Vpc:            f.Vpc,
 			VpcSubnets:     f.Subnets,
@@ -444,8 +445,8 @@ func newProvider(scope constructs.Construct, f FunctionProps, statements []iam.P
 		OnEventHandler:    onEvent,
 		IsCompleteHandler: isComplete,
 		// An accepted peering is usually available within 2-5 minutes.
-		QueryInterval:  awscdk.Duration_Seconds(jsii.Number(20)),
-		TotalTimeout:   awscdk.Duration_Minutes(jsii.Number(30)),
+		QueryInterval:  duration.Seconds(20),
+		TotalTimeout:   duration.Minutes(30),
 		LogGroup:       group,
 		Vpc:            f.Vpc,
 		VpcSubnets:     f.Subnets,

@@ -1,0 +1,53 @@
+// Package duration hands out aws-cdk-lib Durations, one jsii object per unit and value.
+//
+// Each awscdk.Duration_Seconds (or _Minutes, _Hours, _Days) call is a round trip to the jsii
+// kernel, about 0.1 ms of synth, and returns a new object for a value that cannot change. A
+// service asked for the same few values some 50 times (its alarms' periods, its SLO windows, its
+// defaults), in each region. Here the first call of a unit and value creates the Duration and
+// later ones return it. The unit is kept as asked, so what a Duration renders (toHumanString, a
+// period in seconds) is what the direct call would have rendered.
+//
+// The objects live in the process's jsii kernel: a process must not synthesize after closing the
+// runtime (jsii.Close), which the app and the test binaries only do when they exit.
+package duration
+
+import (
+	"sync"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+type key struct {
+	unit  string
+	value float64
+}
+
+var (
+	mu    sync.Mutex
+	known = map[key]awscdk.Duration{}
+)
+
+// Seconds is awscdk.Duration_Seconds(n).
+func Seconds(n float64) awscdk.Duration { return of("seconds", n, awscdk.Duration_Seconds) }
+
+// Minutes is awscdk.Duration_Minutes(n).
+func Minutes(n float64) awscdk.Duration { return of("minutes", n, awscdk.Duration_Minutes) }
+
+// Hours is awscdk.Duration_Hours(n).
+func Hours(n float64) awscdk.Duration { return of("hours", n, awscdk.Duration_Hours) }
+
+// Days is awscdk.Duration_Days(n).
+func Days(n float64) awscdk.Duration { return of("days", n, awscdk.Duration_Days) }
+
+func of(unit string, n float64, create func(*float64) awscdk.Duration) awscdk.Duration {
+	mu.Lock()
+	defer mu.Unlock()
+	k := key{unit, n}
+	d, ok := known[k]
+	if !ok {
+		d = create(jsii.Number(n))
+		known[k] = d
+	}
+	return d
+}
