@@ -396,12 +396,18 @@ func DashboardName(env *config.Environment, region string) string {
 	return fmt.Sprintf("stratus-%s-%s", env.Name, region)
 }
 
-// alarmByName references an alarm (or composite) of env's account in region by name: the
+// alarmsByName references alarms (or composites) of stack's account in region by name: the
 // dashboards show alarms of stacks they cannot reference without adding a layer or crossing
 // regions, and alarm names are fixed (AlarmPrefix).
-func alarmByName(stack awscdk.Stack, region, name string) cw.IAlarm {
-	arn := fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", *stack.Partition(), region, *stack.Account(), name)
-	return cw.Alarm_FromAlarmArn(stack, jsii.String("Ref-"+name), jsii.String(arn))
+func alarmsByName(stack awscdk.Stack, region string, names []string) []cw.IAlarm {
+	// Read once: each is a call into the jsii runtime, and a dashboard shows a few alarms a service.
+	partition, account := *stack.Partition(), *stack.Account()
+	out := make([]cw.IAlarm, len(names))
+	for i, name := range names {
+		arn := fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partition, region, account, name)
+		out[i] = cw.Alarm_FromAlarmArn(stack, jsii.String("Ref-"+name), jsii.String(arn))
+	}
+	return out
 }
 
 // regionAlarmNames are the paging alarms of env in region, and the database and cache alarms,
@@ -427,11 +433,7 @@ func alarmWidgets(stack awscdk.Stack, region, title string, names []string, widt
 	var out []dashboard.Widget
 	for start := 0; start < len(names); start += 100 {
 		end := min(start+100, len(names))
-		w := dashboard.Widget{Title: title, Width: width}
-		for _, n := range names[start:end] {
-			w.Alarms = append(w.Alarms, alarmByName(stack, region, n))
-		}
-		out = append(out, w)
+		out = append(out, dashboard.Widget{Title: title, Width: width, Alarms: alarmsByName(stack, region, names[start:end])})
 	}
 	return out
 }

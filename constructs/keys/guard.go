@@ -71,20 +71,34 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 // GuardKey adds Guard's two statements to key's policy, with adminRoleArn as the only
 // administrator.
 func GuardKey(key kms.IKey, adminRoleArn string) {
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String(GrantsForAWSResourcesSid),
-		Effect:     iam.Effect_DENY,
-		Principals: &[]iam.IPrincipal{iam.NewAnyPrincipal()},
-		Actions:    jsii.Strings("kms:CreateGrant"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}},
-	}), nil)
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String(AdministratorOnlySid),
-		Effect:     iam.Effect_DENY,
-		Principals: &[]iam.IPrincipal{iam.NewAnyPrincipal()},
-		Actions:    jsii.Strings(AdminActions...),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": adminRoleArn}},
-	}), nil)
+	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
+	statements := []iam.PolicyStatement{
+		iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:        jsii.String(GrantsForAWSResourcesSid),
+			Effect:     iam.Effect_DENY,
+			Principals: anyone,
+			Actions:    jsii.Strings("kms:CreateGrant"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}},
+		}),
+		iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:        jsii.String(AdministratorOnlySid),
+			Effect:     iam.Effect_DENY,
+			Principals: anyone,
+			Actions:    jsii.Strings(AdminActions...),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": adminRoleArn}},
+		}),
+	}
+	// What kms.Key's AddToResourcePolicy does, in one call for both: each AddToResourcePolicy is a
+	// call into the jsii runtime and a read of each field of its result.
+	if l2, ok := key.(kms.Key); ok {
+		if policy := l2.Policy(); policy != nil {
+			policy.AddStatements(statements...)
+			return
+		}
+	}
+	for _, st := range statements {
+		key.AddToResourcePolicy(st, nil)
+	}
 }

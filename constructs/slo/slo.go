@@ -23,6 +23,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/constructs/alarms"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -92,9 +93,14 @@ type SLO struct {
 	FastBurn, SlowBurn cw.CompositeAlarm
 	// Windows are the four window alarms (no actions), by window: "1h", "5m", "6h", "30m".
 	Windows map[string]cw.Alarm
-	// BudgetRemaining is the error budget left over WindowDays, in percent (negative when
-	// spent), for dashboards.
-	BudgetRemaining cw.IMetric
+	props   SLOProps
+}
+
+// BudgetRemaining is the error budget left over WindowDays, in percent (negative when spent), for
+// dashboards. It is built when asked, not with the alarms: a metric is several calls into the
+// jsii runtime, for each SLO of each service in each region.
+func (s *SLO) BudgetRemaining() cw.IMetric {
+	return BudgetRemaining(s.props.Indicator, s.props.Objective, s.props.WindowDays, s.props.What)
 }
 
 var (
@@ -152,15 +158,15 @@ var burns = []burn{
 	{"SlowBurn", "6h", "30m", limits.SlowBurnLongWindow, limits.SlowBurnShortWindow, limits.SlowBurnFactor, limits.SeverityTicket},
 }
 
-// NewSLO creates the window alarms, the two burn composites and the budget metric, or returns
-// every problem with props.
+// NewSLO creates the window alarms and the two burn composites, or returns every problem with
+// props.
 func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error) {
 	if err := props.Validate(); err != nil {
 		return nil, fmt.Errorf("slo %s: invalid props:\n%w", id, err)
 	}
 	props.defaults()
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	s := &SLO{Construct: this, Windows: map[string]cw.Alarm{}}
+	s := &SLO{Construct: this, Windows: map[string]cw.Alarm{}, props: props}
 	budget := 1 - props.Objective/100
 	var composites []cw.CompositeAlarm
 	for _, b := range burns {
@@ -170,7 +176,7 @@ func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error)
 				AlarmName: jsii.String(fmt.Sprintf("%s-burn-%s", props.Name, label)),
 				AlarmDescription: jsii.String(fmt.Sprintf("Window of %s-%s: error ratio over %s at or above %g times the budget (%g). No actions: the composite notifies.",
 					props.Name, strings.ToLower(b.id[:1])+b.id[1:], label, b.factor, budget)),
-				Metric:             props.Indicator.ErrorRatio(awscdk.Duration_Seconds(jsii.Number(float64(seconds)))),
+				Metric:             props.Indicator.ErrorRatio(duration.Seconds(float64(seconds))),
 				Threshold:          jsii.Number(threshold),
 				ComparisonOperator: cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 				EvaluationPeriods:  jsii.Number(1),
@@ -194,14 +200,13 @@ func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error)
 			props.Action))
 	}
 	s.FastBurn, s.SlowBurn = composites[0], composites[1]
-	s.BudgetRemaining = BudgetRemaining(props.Indicator, props.Objective, props.WindowDays, props.What)
 	return s, nil
 }
 
 // BudgetRemaining is the error budget of an objective (percent) over windowDays left, in percent
 // (negative when overspent), for dashboards; label names the objective.
 func BudgetRemaining(ind Indicator, objective float64, windowDays int, label string) cw.IMetric {
-	window := awscdk.Duration_Days(jsii.Number(float64(windowDays)))
+	window := duration.Days(float64(windowDays))
 	// The id is the label's: two budgets in one widget must not share their metric ids.
 	id := "ratio_" + strings.Trim(idChars.ReplaceAllString(strings.ToLower(label), "_"), "_")
 	return cw.NewMathExpression(&cw.MathExpressionProps{

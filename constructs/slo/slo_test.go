@@ -2,6 +2,8 @@ package slo
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -84,6 +86,20 @@ func TestBurnRateAlarmsUseBothWindows(t *testing.T) {
 	})
 	assert.Len(t, s.slo.Windows, 4)
 	cdktest.Gates(t, s.dir, s.stack)
+}
+
+func TestTheBudgetIsWhatIsLeftOfTheWindowsErrors(t *testing.T) {
+	s := synth(t)
+	var config *cw.MetricConfig
+	cdktest.NoPanic(t, func() { config = s.slo.BudgetRemaining().ToMetricConfig() })
+	require.NotNil(t, config.MathExpression)
+	m := regexp.MustCompile(`^100 \* \(1 - FILL\(ratio_api_availability, 0\) / ([0-9.e-]+)\)$`).FindStringSubmatch(*config.MathExpression.Expression)
+	require.Len(t, m, 2, *config.MathExpression.Expression)
+	budget, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	assert.InDelta(t, 0.001, budget, 1e-9, "the budget of 99.9 %")
+	assert.Equal(t, 30*86400.0, *config.MathExpression.Period, "over the 30-day window")
+	assert.Contains(t, *config.MathExpression.UsingMetrics, "ratio_api_availability")
 }
 
 // roundAll rounds thresholds to dodge float noise (14.4 × 0.001).
