@@ -3,9 +3,12 @@ package test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +32,9 @@ type benchRow struct {
 // BenchmarkSynth is `make bench`: in one run, the synth time of each shipped environment
 // (config/), of prod's layout with 3, 10 and 40 services in each of its two regions (the marginal
 // cost of a service follows, and the resources it adds), of bare L1 resources (what a resource
-// costs with none of an L2's work: the floor a service's marginal cost is compared with), and of
-// the whole app as `cdk synth` runs it against an empty app.
+// costs with none of an L2's work: the floor a service's marginal cost is compared with), of the
+// cheapest call into the jsii runtime, with the number of requests a service adds (counted, not
+// timed), and of the whole app as `cdk synth` runs it against an empty app.
 // In-process synths build and synthesize without the compliance packs, as the tests do; the
 // app and the empty app are whole processes (jsii runtime start included), the app with its
 // compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
@@ -62,8 +66,10 @@ func BenchmarkSynth(b *testing.B) {
 	}
 
 	bare := benchBare(b)
+	trip := benchRoundTrip(b)
 
 	bin := buildApp(b)
+	requests := jsiiRequestsPerService(b, bin, dir)
 	empty := emptyAppBinary.build(b, "test/emptyapp", "emptyapp")
 	process := map[string]time.Duration{}
 	for _, validation := range []string{"false", "true"} {
@@ -90,6 +96,8 @@ func BenchmarkSynth(b *testing.B) {
 	perService := (hi.perOp - lo.perOp) / time.Duration(sizes[2]-sizes[1])
 	fmt.Fprintf(out, "resources a service adds (both regions), %d→%d services: %.0f; a bare L1 resource costs %.2f ms, so %.0f of them %.0f ms: the marginal cost is %.1f× that\n",
 		sizes[1], sizes[2], added, ms(bare), added, added*ms(bare), ms(perService)/(added*ms(bare)))
+	fmt.Fprintf(out, "jsii requests a service adds (both regions), 10→11 services: %d; a round trip costs %.3f ms, so %.0f ms of the marginal cost\n",
+		requests, ms(trip), float64(requests)*ms(trip))
 	for _, v := range []string{"false", "true"} {
 		app, floor := process["app/validation="+v], process["empty/validation="+v]
 		fmt.Fprintf(out, "whole app (validation %s): %.2fs, empty app %.2fs: %.2f×\n", v, app.Seconds(), floor.Seconds(), app.Seconds()/floor.Seconds())
@@ -138,6 +146,82 @@ func benchBareApp(b *testing.B, stacks, each int) time.Duration {
 		os.RemoveAll(dir)
 	})
 	return per
+}
+
+// benchRoundTrip returns what the cheapest call into the jsii runtime costs: a static method
+// that takes a string and returns a bool, so nearly all of it is the round trip (the JSON, the
+// pipes, both processes waking).
+func benchRoundTrip(b *testing.B) time.Duration {
+	const calls = 2000
+	var per time.Duration
+	b.Run("roundtrip", func(b *testing.B) {
+		n, start := 0, time.Now()
+		for b.Loop() {
+			for range calls {
+				awscdk.Token_IsUnresolved(jsii.String("plain"))
+			}
+			n++
+		}
+		per = time.Since(start) / time.Duration(n*calls)
+	})
+	return per
+}
+
+// countResponses, preloaded into the jsii kernel's Node (NODE_OPTIONS), counts the lines the
+// kernel writes to fd 4, its response pipe when it runs without the relay (internal/jsiidirect):
+// one per request (and one hello), and writes the count to $STRATUS_RESPONSES at exit.
+const countResponses = `const fs = require("fs"), write = fs.writeSync;
+let lines = 0;
+fs.writeSync = function (fd, buffer, offset, ...rest) {
+	const written = write.call(this, fd, buffer, offset, ...rest);
+	if (fd === 4 && Buffer.isBuffer(buffer)) {
+		for (let i = offset || 0; i < (offset || 0) + written; i++) if (buffer[i] === 10) lines++;
+	}
+	return written;
+};
+process.on("exit", () => fs.writeFileSync(process.env.STRATUS_RESPONSES, String(lines)));
+`
+
+// jsiiRequestsPerService counts the requests the app binary sends the jsii kernel for prod with
+// 10 and with 11 services, and returns the difference: a measure of what a service costs that
+// does not vary with the machine, as times do.
+func jsiiRequestsPerService(b *testing.B, bin, dir string) int {
+	counter := filepath.Join(dir, "count-responses.js")
+	if err := os.WriteFile(counter, []byte(countResponses), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	count := func(n int) int {
+		folder, err := scaleConfig(dir, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := maps.Clone(cdkContext)
+		ctx["configDir"] = folder
+		data, err := json.Marshal(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		responses := filepath.Join(folder, "responses")
+		cmd := exec.Command(bin)
+		cmd.Dir = repoRoot
+		// Without this process's JSII_RUNTIME the app builds its own direct kernel command.
+		cmd.Env = append(slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "JSII_RUNTIME=") }),
+			"CDK_VALIDATION=false", "CDK_OUTDIR="+b.TempDir(), "CDK_CONTEXT_JSON="+string(data),
+			"NODE_OPTIONS=--require="+counter, "STRATUS_RESPONSES="+responses)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%s with %d services: %v\n%s", bin, n, err, out)
+		}
+		text, err := os.ReadFile(responses)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines, err := strconv.Atoi(string(text))
+		if err != nil || lines == 0 {
+			b.Fatalf("%s with %d services: %q responses: the count needs the kernel without its relay (internal/jsiidirect)", bin, n, text)
+		}
+		return lines
+	}
+	return count(11) - count(10)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -3,7 +3,7 @@
 // By default jsii-runtime-go starts `node jsii-runtime.js`, which starts the kernel
 // (lib/program.js) in a second Node process and relays every request and response between its
 // own stdin/stdout and the kernel's fd 3 through Node streams. A synthesis makes thousands of
-// calls (about 1,000 per service in both regions), so the relay costs a quarter of a synth's CPU
+// calls (about 800 per service in both regions), so the relay costs a quarter of a synth's CPU
 // and adds a hop to each call's latency. Enable points JSII_RUNTIME (jsii-runtime-go's documented
 // override) at a command that runs the kernel of the same jsii-runtime-go version directly: the
 // shell hands it Go's request pipe as fd 3 and Go's response pipe as fd 4, a three-line shim sends
