@@ -1,6 +1,12 @@
 package duration
 
 import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -38,5 +44,31 @@ func TestEachUnitRendersAsTheDirectCall(t *testing.T) {
 }
 
 func ptr(n float64) *float64 { return &n }
+
+// TestTheAppAsksThisPackageForDurations keeps the round trips saved: a direct awscdk.Duration_*
+// call in the app's code (constructs/, stacks/) would make a new jsii object for each use again.
+func TestTheAppAsksThisPackageForDurations(t *testing.T) {
+	direct := regexp.MustCompile(`awscdk\.Duration_(Seconds|Minutes|Hours|Days)\(`)
+	var found []string
+	for _, dir := range []string{"constructs", "stacks"} {
+		err := filepath.WalkDir(filepath.Join("..", "..", dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for i, line := range strings.Split(string(data), "\n") {
+				if direct.MatchString(line) {
+					found = append(found, fmt.Sprintf("%s:%d", path, i+1))
+				}
+			}
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	assert.Empty(t, found, "use duration.Seconds (Minutes, Hours, Days) instead")
+}
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
