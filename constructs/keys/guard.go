@@ -70,9 +70,11 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 
 // GuardKey adds Guard's two statements to key's policy, with adminRoleArn as the only
 // administrator.
-func GuardKey(key kms.IKey, adminRoleArn string) {
+func GuardKey(key kms.Key, adminRoleArn string) {
 	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
-	statements := []iam.PolicyStatement{
+	// What key.AddToResourcePolicy does, for both statements in one call: each
+	// AddToResourcePolicy is a call into the jsii runtime and a read of each field of its result.
+	key.Policy().AddStatements(
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{
 			Sid:        jsii.String(GrantsForAWSResourcesSid),
 			Effect:     iam.Effect_DENY,
@@ -89,16 +91,5 @@ func GuardKey(key kms.IKey, adminRoleArn string) {
 			Resources:  jsii.Strings("*"),
 			Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": adminRoleArn}},
 		}),
-	}
-	// What kms.Key's AddToResourcePolicy does, in one call for both: each AddToResourcePolicy is a
-	// call into the jsii runtime and a read of each field of its result.
-	if l2, ok := key.(kms.Key); ok {
-		if policy := l2.Policy(); policy != nil {
-			policy.AddStatements(statements...)
-			return
-		}
-	}
-	for _, st := range statements {
-		key.AddToResourcePolicy(st, nil)
-	}
+	)
 }

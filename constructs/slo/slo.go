@@ -93,7 +93,8 @@ type SLO struct {
 	FastBurn, SlowBurn cw.CompositeAlarm
 	// Windows are the four window alarms (no actions), by window: "1h", "5m", "6h", "30m".
 	Windows map[string]cw.Alarm
-	props   SLOProps
+	// props (defaults applied) are what BudgetRemaining is built from.
+	props SLOProps
 }
 
 // BudgetRemaining is the error budget left over WindowDays, in percent (negative when spent), for

@@ -7,8 +7,10 @@
 // later ones return it. The unit is kept as asked, so what a Duration renders (toHumanString, a
 // period in seconds) is what the direct call would have rendered.
 //
-// The objects live in the process's jsii kernel: a process must not synthesize after closing the
-// runtime (jsii.Close), which the app and the test binaries only do when they exit.
+// The objects live in the process's jsii kernel, so none may be made before the kernel this
+// process synthesizes with starts (jsiidirect.Enable closes the runtime first: no package-level
+// Duration, no init function making one) or used after it closes (jsii.Close, which the app and
+// the test binaries call only when they exit).
 package duration
 
 import (
