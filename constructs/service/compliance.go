@@ -46,21 +46,21 @@ func suppressTracingWildcard(policy iam.ManagedPolicy) {
 // A statement with Resource "*" is suppressed for AwsSolutions-IAM5 only when every one of its
 // actions is in wildcards (action -> why AWS requires "*"); any other wildcard stays a finding.
 func managedGrants(role iam.Role, wildcards map[string]string) {
-	awscdk.Aspects_Of(role).Add(&grantMover{role: role, path: *role.Node().Path(), wildcards: wildcards},
+	awscdk.Aspects_Of(role).Add(&grantMover{role: role, wildcards: wildcards},
 		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
 }
 
 type grantMover struct {
 	role      iam.Role
-	path      string
 	wildcards map[string]string
 	done      bool
 }
 
 // Visit implements awscdk.IAspect; it acts once, on the role itself.
 func (g *grantMover) Visit(node constructs.IConstruct) {
-	// The type check is local; a path costs two calls into the jsii runtime, so only a role pays it.
-	if _, isRole := node.(iam.Role); g.done || !isRole || *node.Node().Path() != g.path {
+	// Both checks are local: jsii hands Go the same object for the same construct, so the role
+	// is recognized without reading paths (two calls into the jsii runtime each).
+	if g.done || node != constructs.IConstruct(g.role) {
 		return
 	}
 	child := g.role.Node().TryFindChild(jsii.String("DefaultPolicy"))
@@ -74,7 +74,7 @@ func (g *grantMover) Visit(node constructs.IConstruct) {
 	g.done = true
 	doc := defaultPolicy.Document()
 	policy := iam.NewManagedPolicy(g.role, jsii.String("Policy"), &iam.ManagedPolicyProps{
-		Description: jsii.String(fmt.Sprintf("Grants of %s", g.path)),
+		Description: jsii.String(fmt.Sprintf("Grants of %s", *g.role.Node().Path())),
 		Document:    doc,
 		Roles:       &[]iam.IRole{g.role},
 	})

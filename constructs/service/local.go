@@ -57,7 +57,8 @@ func (s *Service) localSecrets(p ServiceProps) ServiceProps {
 	return p
 }
 
-// foreign reports whether c belongs to a stack other than this construct's.
+// foreign reports whether c belongs to a stack other than this construct's. jsii hands Go the
+// same object for the same stack, so identity decides without reading paths (two calls each).
 func (s *Service) foreign(c constructs.IConstruct) bool {
-	return *awscdk.Stack_Of(c).Node().Path() != *awscdk.Stack_Of(s.Construct).Node().Path()
+	return awscdk.Stack_Of(c) != awscdk.Stack_Of(s.Construct)
 }

@@ -124,11 +124,13 @@ func (s *Service) buildLogs(p ServiceProps) {
 // (confused-deputy protection). Their grants end up in customer managed policies.
 func (s *Service) buildRoles() {
 	stack := awscdk.Stack_Of(s.Construct)
+	// Read once for both roles: each is a call into the jsii runtime.
+	account, partition, region := *stack.Account(), *stack.Partition(), *stack.Region()
 	principal := func() iam.IPrincipal {
 		return iam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &iam.ServicePrincipalOpts{
 			Conditions: &map[string]any{
-				"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-				"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ecs:%s:%s:*", *stack.Partition(), *stack.Region(), *stack.Account())},
+				"StringEquals": map[string]any{"aws:SourceAccount": account},
+				"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, region, account)},
 			},
 		})
 	}
