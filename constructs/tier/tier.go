@@ -175,8 +175,8 @@ type grantMover struct {
 
 // Visit implements awscdk.IAspect; it acts on the role itself.
 func (g *grantMover) Visit(node constructs.IConstruct) {
-	// The type check is local; a path costs calls into the jsii runtime, so only a role pays them.
-	if _, isRole := node.(iam.Role); g.done || !isRole || *node.Node().Path() != *g.role.Node().Path() {
+	// Local: jsii hands Go the same object for the same construct, so no path is read.
+	if g.done || node != constructs.IConstruct(g.role) {
 		return
 	}
 	defaultPolicy, ok := g.role.Node().TryFindChild(jsii.String("DefaultPolicy")).(iam.Policy)
