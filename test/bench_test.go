@@ -1,11 +1,9 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -86,14 +84,14 @@ func BenchmarkSynth(b *testing.B) {
 			fmt.Sprintf("%d (%s)", r.largest.resources, shortName(r.largest.name)),
 			fmt.Sprintf("%.0f KB (%s)", float64(r.biggest.bytes)/1024, shortName(r.biggest.name)))
 	}
+	var perService time.Duration // the last pair's: 10 to 40 services
 	for i := 1; i < len(sizes); i++ {
 		lo, hi := sizes[i-1], sizes[i]
-		per := (scale[hi].perOp - scale[lo].perOp) / time.Duration(hi-lo)
-		fmt.Fprintf(out, "marginal cost of a service (both regions), %d→%d services: %d ms\n", lo, hi, per.Milliseconds())
+		perService = (scale[hi].perOp - scale[lo].perOp) / time.Duration(hi-lo)
+		fmt.Fprintf(out, "marginal cost of a service (both regions), %d→%d services: %d ms\n", lo, hi, perService.Milliseconds())
 	}
 	lo, hi := scale[sizes[1]], scale[sizes[2]]
 	added := float64(hi.total-lo.total) / float64(sizes[2]-sizes[1])
-	perService := (hi.perOp - lo.perOp) / time.Duration(sizes[2]-sizes[1])
 	fmt.Fprintf(out, "resources a service adds (both regions), %d→%d services: %.0f; a bare L1 resource costs %.2f ms, so %.0f of them %.0f ms: the marginal cost is %.1f× that\n",
 		sizes[1], sizes[2], added, ms(bare), added, added*ms(bare), ms(perService)/(added*ms(bare)))
 	fmt.Fprintf(out, "jsii requests a service adds (both regions), %d→%d services: %.0f; the cheapest round trip costs %.3f ms, so they take at least %.0f ms\n",
@@ -210,17 +208,11 @@ func jsiiRequestsPerService(b *testing.B, bin, dir string) float64 {
 		}
 		ctx := maps.Clone(cdkContext)
 		ctx["configDir"] = folder
-		data, err := json.Marshal(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
 		responses := filepath.Join(folder, "responses")
-		cmd := exec.Command(bin)
-		cmd.Dir = repoRoot
-		// Without this process's JSII_RUNTIME the app builds its own direct kernel command.
-		cmd.Env = append(slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "JSII_RUNTIME=") }),
-			"CDK_VALIDATION=false", "CDK_OUTDIR="+b.TempDir(), "CDK_CONTEXT_JSON="+string(data),
+		cmd := appCommand(b, bin, ctx, b.TempDir(), "CDK_VALIDATION=false",
 			"NODE_OPTIONS="+strings.TrimSpace("--require="+strconv.Quote(counter)+" "+os.Getenv("NODE_OPTIONS")), "STRATUS_RESPONSES="+responses)
+		// Without this process's JSII_RUNTIME the app builds its own direct kernel command.
+		cmd.Env = slices.DeleteFunc(cmd.Env, func(v string) bool { return strings.HasPrefix(v, "JSII_RUNTIME=") })
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("%s with %d services: %v\n%s", bin, n, err, out)
 		}
@@ -282,10 +274,6 @@ func benchInProcess(b *testing.B, name string, envs []*config.Environment) bench
 
 // benchProcess times runs of a compiled app with the context `cdk synth` gives it (cdkContext).
 func benchProcess(b *testing.B, name, path, validation string) time.Duration {
-	ctx, err := json.Marshal(cdkContext)
-	if err != nil {
-		b.Fatal(err)
-	}
 	var per time.Duration
 	b.Run(name, func(b *testing.B) {
 		n, start := 0, time.Now()
@@ -294,10 +282,7 @@ func benchProcess(b *testing.B, name, path, validation string) time.Duration {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cmd := exec.Command(path)
-			cmd.Dir = repoRoot
-			cmd.Env = append(os.Environ(), "CDK_VALIDATION="+validation, "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+string(ctx))
-			if out, err := cmd.CombinedOutput(); err != nil {
+			if out, err := appCommand(b, path, cdkContext, outdir, "CDK_VALIDATION="+validation).CombinedOutput(); err != nil {
 				b.Fatalf("%s: %v\n%s", name, err, out)
 			}
 			n++

@@ -28,6 +28,18 @@ var appBinary, emptyAppBinary binary
 // buildApp compiles app.go once per test binary.
 func buildApp(t testing.TB) string { return appBinary.build(t, ".", "stratus") }
 
+// appCommand runs the app binary bin here as `cdk synth` runs the app: with ctx as its context
+// (CDK_CONTEXT_JSON), writing its assembly into outdir, with this process's environment and env.
+func appCommand(t testing.TB, bin string, ctx map[string]any, outdir string, env ...string) *exec.Cmd {
+	t.Helper()
+	data, err := json.Marshal(ctx)
+	require.NoError(t, err)
+	cmd := exec.Command(bin)
+	cmd.Dir = repoRoot
+	cmd.Env = append(append(os.Environ(), "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+string(data)), env...)
+	return cmd
+}
+
 // build compiles the package in dir (relative to the repository) once and returns its path.
 // `go run -exec cp <pkg> <dest>` makes the go command "run" the executable as `cp <exe> <dest>`:
 // a copy of its own, taken before go run removes a temporary build, and when `cdk synth` (go run .
@@ -160,14 +172,10 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 			for k, v := range c.context {
 				merged[k] = v
 			}
-			ctx, err := json.Marshal(merged)
-			require.NoError(t, err)
-			cmd := exec.Command(bin)
-			cmd.Dir = repoRoot
 			// JSII_DEBUG makes a started jsii runtime log its requests ("[@jsii/kernel] load"), which
 			// assertCleanFailure rejects: config must fail before the runtime starts (a package-level
 			// jsii call would start it in every run, a second each).
-			cmd.Env = append(os.Environ(), "CDK_OUTDIR="+t.TempDir(), "CDK_CONTEXT_JSON="+string(ctx), "JSII_DEBUG=1")
+			cmd := appCommand(t, bin, merged, t.TempDir(), "JSII_DEBUG=1")
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			assertCleanFailure(t, cmd.Run(), stderr.String(), c.want...)

@@ -19,6 +19,7 @@ import (
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/assembly"
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/stacks"
 )
@@ -61,7 +62,7 @@ func buildLikeApp(app awscdk.App, dir string) error {
 
 // TestTheHarnessSynthesizesWithWhatTheCLIAdds: every context key the pinned CLI adds to an app's
 // context (aws:cdk:… and @aws-cdk/…) is one the harness synthesizes with, at the CLI's value
-// (cdktest.CLIAdditions), or one it leaves out for a stated reason. Synthesized without the CLI's version
+// (clicontext.CLIAdditions), or one it leaves out for a stated reason. Synthesized without the CLI's version
 // reporting, the built-in validator reported warnings `cdk synth` never shows.
 func TestTheHarnessSynthesizesWithWhatTheCLIAdds(t *testing.T) {
 	cli := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
@@ -81,8 +82,8 @@ func TestTheHarnessSynthesizesWithWhatTheCLIAdds(t *testing.T) {
 		"@aws-cdk/core:failSynthOnValidationErrors": "the CLI then fails on the validation report itself; a test's synth (and stratus assemble's) " +
 			"fails at once, and the tests read the report too (checkAnnotations)",
 	}
-	for k := range cdktest.CLIAdditions() {
-		assert.Contains(t, given, k, "the CLI no longer adds %s: drop it from cdktest.CLIAdditions", k)
+	for k := range clicontext.CLIAdditions() {
+		assert.Contains(t, given, k, "the CLI no longer adds %s: drop it from clicontext.CLIAdditions", k)
 	}
 	for k, v := range given {
 		if _, ok := leftOut[k]; ok || !(strings.HasPrefix(k, "aws:cdk:") || strings.HasPrefix(k, "@aws-cdk/")) {

@@ -61,12 +61,8 @@ func Context() map[string]any {
 	return ctx
 }
 
-// CLIAdditions returns a fresh copy of what `cdk synth` adds to the context
-// (clicontext.CLIAdditions).
-func CLIAdditions() map[string]any { return clicontext.CLIAdditions() }
-
 // CLIContext returns a fresh copy of the whole context `cdk synth` gives the app: Context and
-// CLIAdditions, as `stratus assemble` synthesizes with (clicontext.Synth).
+// clicontext.CLIAdditions, as `stratus assemble` synthesizes with (clicontext.Synth).
 // It panics when cdk.json cannot be read, as a test app cannot be built without it.
 func CLIContext() map[string]any {
 	ctx, err := clicontext.Synth(repoRoot())

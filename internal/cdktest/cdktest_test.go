@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/jsiidirect"
 )
 
@@ -113,7 +114,7 @@ func TestContextIsCdkJSONsAndFreshEachTime(t *testing.T) {
 
 func TestCLIContextIsContextWithTheCLIsAdditions(t *testing.T) {
 	ctx, want := CLIContext(), Context()
-	maps.Copy(want, CLIAdditions())
+	maps.Copy(want, clicontext.CLIAdditions())
 	assert.Equal(t, want, ctx)
 	assert.Equal(t, true, ctx["aws:cdk:version-reporting"], "version reporting, as the CLI turns it on")
 	ctx["x"] = 1
