@@ -8,11 +8,11 @@ package service
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -454,7 +454,7 @@ func (p ServiceProps) validateVariables(add func(string, ...any)) {
 			add("%s[%q]: the prefixes %v are reserved for the platform", field, name, limits.ReservedEnvPrefixes)
 		}
 	}
-	for _, name := range sortedKeys(p.Environment) {
+	for _, name := range slices.Sorted(maps.Keys(p.Environment)) {
 		check("Environment", name)
 		if limits.LooksLikeCredential(name) {
 			add("Environment[%q] reads like a credential: pass it in Secrets (an ECS secret), never as a plain variable", name)
@@ -463,7 +463,7 @@ func (p ServiceProps) validateVariables(add func(string, ...any)) {
 			add("Environment[%q] is nil", name)
 		}
 	}
-	for _, name := range sortedKeys(p.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(p.Secrets)) {
 		check("Secrets", name)
 		if p.Environment[name] != nil {
 			add("Secrets[%q] is also in Environment", name)
@@ -499,12 +499,4 @@ func isRoot(user string) bool {
 
 func unresolved(s *string) bool { return *awscdk.Token_IsUnresolved(s) }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 func ptr[T any](v T) *T { return &v }

@@ -3,6 +3,8 @@ package service
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -191,10 +193,10 @@ func (s *Service) buildTaskDefinition(p ServiceProps) {
 	}
 
 	env, secrets := p.containerVariables()
-	for _, name := range sortedKeys(env) {
+	for _, name := range slices.Sorted(maps.Keys(env)) {
 		c.AddEnvironment(jsii.String(name), env[name])
 	}
-	for _, name := range sortedKeys(secrets) {
+	for _, name := range slices.Sorted(maps.Keys(secrets)) {
 		c.AddSecret(jsii.String(name), secrets[name])
 	}
 	s.Container = c
@@ -420,7 +422,7 @@ func loadBalancerFullName(lb elbv2.IApplicationLoadBalancer) *string {
 // injectedSecrets are the Secrets Manager secrets ECS reads into the containers at task start.
 func (p ServiceProps) injectedSecrets() []sm.ISecret {
 	var out []sm.ISecret
-	for _, name := range sortedKeys(p.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(p.Secrets)) {
 		out = append(out, p.Secrets[name].Secret)
 	}
 	if p.Database != nil && p.Database.Secret != nil {

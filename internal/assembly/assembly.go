@@ -6,8 +6,10 @@ package assembly
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -54,7 +56,7 @@ func (s *Stage) Regions() []string {
 			}
 		}
 	}
-	out := sortedKeys(dependents)
+	out := slices.Sorted(maps.Keys(dependents))
 	sort.SliceStable(out, func(i, j int) bool { return dependents[out[i]] > dependents[out[j]] })
 	return out
 }
@@ -117,7 +119,7 @@ func Read(dir string) ([]*Stage, error) {
 		}
 		stages = append(stages, top)
 	}
-	for _, id := range sortedKeys(m.Artifacts) {
+	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		a := m.Artifacts[id]
 		if a.Type != "cdk:cloud-assembly" {
 			continue
@@ -183,7 +185,7 @@ func Artifacts(dir string) ([]Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range sortedKeys(m.Artifacts) {
+	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		if a := m.Artifacts[id]; a.Type == "cdk:cloud-assembly" {
 			nested, err := Artifacts(filepath.Join(dir, a.Properties.DirectoryName))
 			if err != nil {
@@ -202,7 +204,7 @@ func stackArtifacts(dir string, m *manifest) ([]Artifact, error) {
 		isStack[id] = a.Type == "aws:cloudformation:stack"
 	}
 	var out []Artifact
-	for _, id := range sortedKeys(m.Artifacts) {
+	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		a := m.Artifacts[id]
 		if !isStack[id] {
 			continue
@@ -255,7 +257,7 @@ func ReadStack(path, name, account, region string) (*Stack, error) {
 		return nil, err
 	}
 	st := &Stack{ArtifactID: name, Name: name, Account: account, Region: region, outputs: map[string]any{}}
-	for _, lid := range sortedKeys(t.Resources) {
+	for _, lid := range slices.Sorted(maps.Keys(t.Resources)) {
 		r := t.Resources[lid]
 		st.Resources = append(st.Resources, &Resource{Stack: st, LogicalID: lid, Type: r.Type, Properties: r.Properties})
 	}
@@ -293,21 +295,12 @@ func envName(s *Stage) string {
 		}
 	}
 	best := strings.ToLower(s.ID)
-	for _, k := range sortedKeys(count) {
+	for _, k := range slices.Sorted(maps.Keys(count)) {
 		if count[k] > count[best] {
 			best = k
 		}
 	}
 	return best
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // String names the resource for messages: "Network-us-east-1/NatGateway1 (AWS::EC2::NatGateway)".

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -40,7 +41,7 @@ func parsePrices(b []byte) (*Prices, error) {
 	if p.Taken == "" || p.Currency == "" || p.HoursPerMonth <= 0 {
 		return nil, fmt.Errorf("%s: taken, currency and hoursPerMonth (> 0) are required", pricesFile)
 	}
-	for _, k := range sortedKeys(p.Rows) {
+	for _, k := range slices.Sorted(maps.Keys(p.Rows)) {
 		if p.Rows[k].Unit == "" || len(p.Rows[k].Regions) == 0 {
 			return nil, fmt.Errorf("%s: prices.%s: needs a unit and a price for at least one region", pricesFile, k)
 		}
@@ -56,7 +57,7 @@ func (p *Prices) price(key, region string) (float64, error) {
 	}
 	v, ok := row.Regions[region]
 	if !ok {
-		return 0, fmt.Errorf("%s: prices.%s has no price for %s (has %v); add it", pricesFile, key, region, sortedKeys(row.Regions))
+		return 0, fmt.Errorf("%s: prices.%s has no price for %s (has %v); add it", pricesFile, key, region, slices.Sorted(maps.Keys(row.Regions)))
 	}
 	return v, nil
 }
@@ -68,13 +69,4 @@ func (p *Prices) assumed(name string) (float64, error) {
 		return 0, fmt.Errorf("%s: no assumptions.%s; add it", pricesFile, name)
 	}
 	return v, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,9 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/stratus-platform/stratus/internal/assembly"
@@ -333,7 +334,7 @@ func regionsNamed(v any) []string {
 			out = append(out, regionsNamed(e)...)
 		}
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			if s, ok := v[k].(string); ok && k == "Region" {
 				out = append(out, s)
 			} else {
@@ -474,7 +475,7 @@ func dbCluster(r *assembly.Resource, g *assembly.Graph) string {
 		}
 	}
 	var parts []string
-	for _, c := range sortedKeys(classes) {
+	for _, c := range slices.Sorted(maps.Keys(classes)) {
 		parts = append(parts, fmt.Sprintf("%d × %s", classes[c], c))
 	}
 	if lo, ok := r.Num("ServerlessV2ScalingConfiguration", "MinCapacity"); ok {
@@ -498,13 +499,4 @@ func cache(r *assembly.Resource, _ *assembly.Graph) string {
 		nodes = 1
 	}
 	return fmt.Sprintf("%s %s<br/>%g × %s", r.Str("Engine"), r.Str("EngineVersion"), nodes, r.Str("CacheNodeType"))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
