@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -17,6 +16,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/dashboard"
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/service"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -109,31 +109,31 @@ func apiMetrics(apiID *string, route string) requestMetrics {
 	if route != "" {
 		dims["Route"] = jsii.String(route)
 	}
-	m := func(name, stat string, p awscdk.Duration) cw.Metric {
+	m := func(name, stat string, p int) alarms.Metric {
 		return metric("AWS/ApiGateway", name, stat, p, dims)
 	}
 	return requestMetrics{
-		errors:   func(p awscdk.Duration) cw.Metric { return m("5xx", "Sum", p) },
-		requests: func(p awscdk.Duration) cw.Metric { return m("Count", "Sum", p) },
+		errors:   func(p int) alarms.Metric { return m("5xx", "Sum", p) },
+		requests: func(p int) alarms.Metric { return m("Count", "Sum", p) },
 		// IntegrationLatency is the service's own time (like the ALB's target response time), in ms.
-		latency: func(stat string, p awscdk.Duration) cw.IMetric {
+		latency: func(stat string, p int) alarms.Query {
 			// One id per statistic: a widget may show several.
 			id := "latency_" + strings.ReplaceAll(stat, ".", "_")
-			return expression(id+" / 1000", "integration latency "+stat+" (s)", p, map[string]cw.IMetric{id: m("IntegrationLatency", stat, p)})
+			return expression(id+" / 1000", "integration latency "+stat+" (s)", p, map[string]alarms.Query{id: m("IntegrationLatency", stat, p)})
 		},
-		within: func(bound float64, p awscdk.Duration) cw.Metric {
-			return m("IntegrationLatency", *cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound*1000)), p)
+		within: func(bound float64, p int) alarms.Metric {
+			return m("IntegrationLatency", percentileRank(bound*1000), p)
 		},
 	}
 }
 
 // apiAlarms watches the region's API as loadBalancerAlarms watches an ALB: its 5xx responses
 // (the catalog's elb5xx: the entrance's 5xx) and the region's composite over them and others.
-func apiAlarms(a *AppStack, env *config.Environment, region string, others []cw.IAlarm, action cw.IAlarmAction) (*alarms.Alarms, error) {
+func apiAlarms(a *AppStack, env *config.Environment, region string, others []*alarms.Alarm, action *string) (*alarms.Alarms, error) {
 	m := apiMetrics(a.Api.Api.Ref(), "")
 	return newAlarms(a.Stack, env, "LoadBalancerAlarms", alarms.AlarmsProps{
 		Prefix: AlarmPrefix(env, region),
-		Specs:  []alarms.Spec{spec(env, "elb5xx", 1, func(p awscdk.Duration) cw.IMetric { return m.errors(p) })},
+		Specs:  []alarms.Spec{spec(env, "elb5xx", 1, func(p int) alarms.Query { return m.errors(p) })},
 		Composite: &alarms.Composite{
 			Name: limits.RegionUnhealthy.Name, Members: []string{"elb5xx"}, Others: others,
 			Severity: limits.RegionUnhealthy.Severity, Runbook: limits.RegionUnhealthy.Runbook, What: limits.RegionUnhealthy.What + " in " + region,
@@ -142,9 +142,10 @@ func apiAlarms(a *AppStack, env *config.Environment, region string, others []cw.
 }
 
 // entranceRow is the dashboard row of the region's ALB or API.
-func (a *AppStack) entranceRow(sum *cw.MetricOptions) dashboard.Row {
+func (a *AppStack) entranceRow() dashboard.Row {
 	if a.Api == nil {
 		lb := a.Ingress.LoadBalancer.Metrics()
+		sum := &cw.MetricOptions{Statistic: jsii.String("Sum"), Period: duration.Seconds(60)}
 		return dashboard.Row{Title: "Load balancer", Widgets: []dashboard.Widget{
 			{Title: "Requests", Left: []cw.IMetric{lb.RequestCount(sum)}, Width: 6},
 			{Title: "ELB 5xx", Left: []cw.IMetric{lb.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, sum)}, Width: 6},
@@ -154,12 +155,12 @@ func (a *AppStack) entranceRow(sum *cw.MetricOptions) dashboard.Row {
 	}
 	m := apiMetrics(a.Api.Api.Ref(), "")
 	all := func(name string) cw.IMetric {
-		return metric("AWS/ApiGateway", name, "Sum", sum.Period, map[string]*string{"ApiId": a.Api.Api.Ref(), "Stage": jsii.String(apigateway.StageName)})
+		return metric("AWS/ApiGateway", name, "Sum", 60, map[string]*string{"ApiId": a.Api.Api.Ref(), "Stage": jsii.String(apigateway.StageName)}).L2()
 	}
 	return dashboard.Row{Title: "HTTP API", Widgets: []dashboard.Widget{
-		{Title: "Requests", Left: []cw.IMetric{m.requests(sum.Period)}, Width: 6},
-		{Title: "5xx", Left: []cw.IMetric{m.errors(sum.Period)}, Width: 6},
+		{Title: "Requests", Left: []cw.IMetric{m.requests(60).L2()}, Width: 6},
+		{Title: "5xx", Left: []cw.IMetric{m.errors(60).L2()}, Width: 6},
 		{Title: "4xx (throttled, unauthorized)", Left: []cw.IMetric{all("4xx")}, Width: 6},
-		{Title: "Integration latency p99 (s)", Left: []cw.IMetric{m.latency("p99", sum.Period)}, Width: 6},
+		{Title: "Integration latency p99 (s)", Left: []cw.IMetric{m.latency("p99", 60).L2()}, Width: 6},
 	}}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -16,7 +15,6 @@ import (
 	"github.com/stratus-platform/stratus/constructs/ingress"
 	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/constructs/rotation"
-	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -85,10 +83,10 @@ func NewDataStack(scope constructs.Construct, env *config.Environment, region co
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 	}
-	if d.CacheAlarms, err = cacheAlarms(stack, env, region.Name, d.Cache.ReplicationGroup.Ref(), net.Observed.Topic.Action); err != nil {
+	if d.CacheAlarms, err = cacheAlarms(stack, env, region.Name, d.Cache.ReplicationGroup.Ref(), net.Observed.Topic.Arn); err != nil {
 		return nil, err
 	}
-	if d.RotationAlarms, err = rotationAlarms(d, env, region.Name, net.Observed.Topic.Action); err != nil {
+	if d.RotationAlarms, err = rotationAlarms(d, env, region.Name, net.Observed.Topic.Arn); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -158,14 +156,15 @@ func otherRegions(env *config.Environment) []string {
 }
 
 // rotationAlarms alarm when a rotation function made in d fails (an error in any step).
-func rotationAlarms(d *DataStack, env *config.Environment, region string, action cw.IAlarmAction) (*alarms.Alarms, error) {
+func rotationAlarms(d *DataStack, env *config.Environment, region string, action *string) (*alarms.Alarms, error) {
 	var specs []alarms.Spec
 	add := func(name, what string, r *rotation.Rotator) {
 		if r == nil {
 			return
 		}
 		specs = append(specs, alarms.Spec{
-			Name: name, Metric: r.Function.MetricErrors(&cw.MetricOptions{Period: duration.Minutes(5), Statistic: jsii.String("Sum")}),
+			// The function's Errors, as aws-cdk-lib's metricErrors reads them.
+			Name: name, Metric: metric("AWS/Lambda", "Errors", "Sum", 300, map[string]*string{"FunctionName": r.Function.FunctionName()}),
 			Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching, Severity: limits.SeverityTicket,
 			Runbook: "secret-rotation.md", What: what + " failed a step (Errors of its rotation function at or above 1 in 5 minutes)",
 		})

@@ -5,12 +5,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/alarms"
 	"github.com/stratus-platform/stratus/constructs/service"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
@@ -112,8 +111,8 @@ func testListenerSources(env *config.Environment, vpc ec2.IVpc) []*string {
 // new tasks are behind the alternate group, and an alarm on one group would not see them. The
 // alternate's metrics take its full name from its ARN (no export of its own).
 type targetMetrics struct {
-	primary       elbv2.ApplicationTargetGroup
-	alternateName *string // "targetgroup/<name>/<id>", or nil
+	primary       func(name, stat string, p int) alarms.Metric // requestMetrics.target
+	alternateName *string                                      // "targetgroup/<name>/<id>", or nil
 }
 
 // serviceRequestMetrics are what service name's alarms read of its requests (app.requestMetrics);
@@ -123,38 +122,22 @@ func serviceRequestMetrics(app *AppStack, name string, wiring deploymentWiring) 
 	if app.Ingress == nil || wiring.alternate == nil {
 		return m
 	}
-	groups := targetMetrics{primary: app.Ingress.TargetGroups[name],
+	groups := targetMetrics{primary: m.target,
 		alternateName: awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), wiring.alternate, nil))}
 	m.errorRate, m.p99 = groups.errorRate, groups.p99
 	return m
 }
 
-func (m targetMetrics) each(prefix, label string, p awscdk.Duration, combine func(terms []string) string, metric func(elbv2.IApplicationTargetGroupMetrics, *cw.MetricOptions) cw.Metric, stat string) cw.IMetric {
-	primary := metric(m.primary.Metrics(), &cw.MetricOptions{Statistic: jsii.String(stat), Period: p})
+func (m targetMetrics) each(prefix, label string, p int, combine func(terms []string) string, name, stat string) alarms.Query {
+	primary := m.primary(name, stat, p)
 	if m.alternateName == nil {
 		return primary
 	}
-	dims := map[string]*string{"TargetGroup": m.alternateName}
-	for k, v := range *primary.Dimensions() {
-		if k == "LoadBalancer" {
-			dims[k] = asString(v)
-		}
-	}
-	alternate := primary.With(&cw.MetricOptions{DimensionsMap: &dims})
+	alternate := primary
+	alternate.Dimensions = map[string]*string{"LoadBalancer": primary.Dimensions["LoadBalancer"], "TargetGroup": m.alternateName}
 	// Ids unique across the nested expressions of one alarm.
-	using := map[string]cw.IMetric{prefix + "0": primary, prefix + "1": alternate}
+	using := map[string]alarms.Query{prefix + "0": primary, prefix + "1": alternate}
 	return expression(combine([]string{prefix + "0", prefix + "1"}), label, p, using)
-}
-
-// asString is a dimension value as jsii returns it.
-func asString(v any) *string {
-	switch s := v.(type) {
-	case *string:
-		return s
-	case string:
-		return &s
-	}
-	panic(fmt.Sprintf("stacks: dimension value %v is not a string", v))
 }
 
 func fill(terms []string) []string {
@@ -168,23 +151,21 @@ func fill(terms []string) []string {
 func sum(terms []string) string { return strings.Join(fill(terms), " + ") }
 
 // fiveXX and requests are counts over every group; p99 is the slowest group's p99.
-func (m targetMetrics) fiveXX(p awscdk.Duration) cw.IMetric {
-	return m.each("e", "target 5xx (all groups)", p, sum, func(g elbv2.IApplicationTargetGroupMetrics, o *cw.MetricOptions) cw.Metric {
-		return g.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, o)
-	}, "Sum")
+func (m targetMetrics) fiveXX(p int) alarms.Query {
+	return m.each("e", "target 5xx (all groups)", p, sum, "HTTPCode_Target_5XX_Count", "Sum")
 }
 
-func (m targetMetrics) requests(p awscdk.Duration) cw.IMetric {
-	return m.each("r", "requests (all groups)", p, sum, elbv2.IApplicationTargetGroupMetrics.RequestCount, "Sum")
+func (m targetMetrics) requests(p int) alarms.Query {
+	return m.each("r", "requests (all groups)", p, sum, "RequestCount", "Sum")
 }
 
-func (m targetMetrics) p99(p awscdk.Duration) cw.IMetric {
+func (m targetMetrics) p99(p int) alarms.Query {
 	return m.each("t", "p99 response time (slowest group)", p, func(terms []string) string {
 		return "MAX([" + strings.Join(fill(terms), ", ") + "])"
-	}, elbv2.IApplicationTargetGroupMetrics.TargetResponseTime, "p99")
+	}, "TargetResponseTime", "p99")
 }
 
 // errorRate is 100 × 5xx ÷ requests over every group, with no value while nothing is served.
-func (m targetMetrics) errorRate(p awscdk.Duration) cw.IMetric {
-	return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]cw.IMetric{"errors": m.fiveXX(p), "requests": m.requests(p)})
+func (m targetMetrics) errorRate(p int) alarms.Query {
+	return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]alarms.Query{"errors": m.fiveXX(p), "requests": m.requests(p)})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/edge"
 	"github.com/stratus-platform/stratus/constructs/slo"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -56,17 +57,17 @@ func newTopic(stack awscdk.Stack, env *config.Environment, region string) (*aler
 
 // spec is the catalog alarm name as env configures it, over the metric metric builds for the
 // alarm's period; scale converts the configured threshold into the metric's unit.
-func spec(env *config.Environment, name string, scale float64, metric func(period awscdk.Duration) cw.IMetric) alarms.Spec {
+func spec(env *config.Environment, name string, scale float64, metric func(period int) alarms.Query) alarms.Spec {
 	a := env.Observability.Alarm(name)
 	return alarms.Spec{
-		Name: name, Metric: metric(alarms.Period(a.PeriodSeconds)), Threshold: a.Threshold * scale, Below: a.Below(),
+		Name: name, Metric: metric(a.PeriodSeconds), Threshold: a.Threshold * scale, Below: a.Below(),
 		Periods: a.Periods, MissingData: a.MissingData, Severity: a.Severity, Runbook: a.Runbook,
 		What: strings.ReplaceAll(a.What, "Threshold", strconv.FormatFloat(a.Threshold, 'f', -1, 64)) + fmt.Sprintf(" for %d periods of %d s", a.Periods, a.PeriodSeconds),
 	}
 }
 
 // newAlarms creates a set in stack and reports a problem with the file's name.
-func newAlarms(stack awscdk.Stack, env *config.Environment, id string, props alarms.AlarmsProps, action cw.IAlarmAction) (*alarms.Alarms, error) {
+func newAlarms(stack awscdk.Stack, env *config.Environment, id string, props alarms.AlarmsProps, action *string) (*alarms.Alarms, error) {
 	props.Action, props.RunbookBase = action, env.Observability.RunbookBaseURL
 	a, err := alarms.NewAlarms(stack, id, props)
 	if err != nil {
@@ -75,29 +76,24 @@ func newAlarms(stack awscdk.Stack, env *config.Environment, id string, props ala
 	return a, nil
 }
 
-// metric is a plain CloudWatch metric.
-func metric(namespace, name, stat string, period awscdk.Duration, dims map[string]*string) cw.Metric {
-	return cw.NewMetric(&cw.MetricProps{
-		Namespace: jsii.String(namespace), MetricName: jsii.String(name), Statistic: jsii.String(stat),
-		Period: period, DimensionsMap: &dims,
-	})
+// metric is a plain CloudWatch metric over period seconds.
+func metric(namespace, name, stat string, period int, dims map[string]*string) alarms.Metric {
+	return alarms.Metric{Namespace: namespace, Name: name, Stat: stat, Period: period, Dimensions: dims}
 }
 
 // expression is metric math over the named metrics.
-func expression(expr, label string, period awscdk.Duration, using map[string]cw.IMetric) cw.IMetric {
-	return cw.NewMathExpression(&cw.MathExpressionProps{
-		Expression: jsii.String(expr), UsingMetrics: &using, Period: period, Label: jsii.String(label),
-	})
+func expression(expr, label string, period int, using map[string]alarms.Query) alarms.Expression {
+	return alarms.Expression{Expression: expr, Label: label, Period: period, Using: using}
 }
 
 // natAlarms watches the region's NAT gateways (none without NAT gateways).
-func natAlarms(stack awscdk.Stack, env *config.Environment, region string, ids []*string, action cw.IAlarmAction) (*alarms.Alarms, error) {
+func natAlarms(stack awscdk.Stack, env *config.Environment, region string, ids []*string, action *string) (*alarms.Alarms, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	sum := func(name string) func(awscdk.Duration) cw.IMetric {
-		return func(p awscdk.Duration) cw.IMetric {
-			using := map[string]cw.IMetric{}
+	sum := func(name string) func(int) alarms.Query {
+		return func(p int) alarms.Query {
+			using := map[string]alarms.Query{}
 			terms := make([]string, len(ids))
 			for i, id := range ids {
 				terms[i] = fmt.Sprintf("FILL(m%d, 0)", i)
@@ -117,20 +113,18 @@ func natAlarms(stack awscdk.Stack, env *config.Environment, region string, ids [
 
 // loadBalancerAlarms watches the region's ALB and adds the region's composite over them and
 // others (the NAT alarms).
-func loadBalancerAlarms(stack awscdk.Stack, env *config.Environment, region string, lb elbv2.ApplicationLoadBalancer, others []cw.IAlarm, action cw.IAlarmAction) (*alarms.Alarms, error) {
-	m := lb.Metrics()
-	// The load balancer's counts, summed over each period.
-	with := func(f func(*cw.MetricOptions) cw.Metric) func(awscdk.Duration) cw.IMetric {
-		return func(p awscdk.Duration) cw.IMetric {
-			return f(&cw.MetricOptions{Statistic: jsii.String("Sum"), Period: p})
-		}
+func loadBalancerAlarms(stack awscdk.Stack, env *config.Environment, region string, lb elbv2.ApplicationLoadBalancer, others []*alarms.Alarm, action *string) (*alarms.Alarms, error) {
+	dims := map[string]*string{"LoadBalancer": lb.LoadBalancerFullName()}
+	// The load balancer's counts (the metrics aws-cdk-lib's lb.metrics names), summed over each period.
+	sum := func(name string) func(int) alarms.Query {
+		return func(p int) alarms.Query { return metric("AWS/ApplicationELB", name, "Sum", p, dims) }
 	}
 	return newAlarms(stack, env, "LoadBalancerAlarms", alarms.AlarmsProps{
 		Prefix: AlarmPrefix(env, region),
 		Specs: []alarms.Spec{
-			spec(env, "elb5xx", 1, with(func(o *cw.MetricOptions) cw.Metric { return m.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, o) })),
-			spec(env, "rejectedConnections", 1, with(m.RejectedConnectionCount)),
-			spec(env, "tlsNegotiationErrors", 1, with(m.ClientTlsNegotiationErrorCount)),
+			spec(env, "elb5xx", 1, sum("HTTPCode_ELB_5XX_Count")),
+			spec(env, "rejectedConnections", 1, sum("RejectedConnectionCount")),
+			spec(env, "tlsNegotiationErrors", 1, sum("ClientTLSNegotiationErrorCount")),
 		},
 		Composite: &alarms.Composite{
 			Name: limits.RegionUnhealthy.Name, Members: []string{"elb5xx", "rejectedConnections"}, Others: others,
@@ -150,59 +144,65 @@ type ServiceObservability struct {
 
 // requestMetrics are what a service's alarms, SLOs and dashboard row read of its requests: its
 // ALB target group's (targetGroupMetrics) or, in API mode, its HTTP API route's (apiRouteMetrics).
+// Periods are in seconds.
 type requestMetrics struct {
 	// errors and requests count 5xx responses and all requests (Sum).
-	errors, requests func(p awscdk.Duration) cw.Metric
+	errors, requests func(p int) alarms.Metric
 	// latency is a statistic of the response time in seconds (the catalog's unit).
-	latency func(stat string, p awscdk.Duration) cw.IMetric
+	latency func(stat string, p int) alarms.Query
 	// within is the latency SLO's metric: the percentile rank of responses within bound seconds.
-	within func(bound float64, p awscdk.Duration) cw.Metric
+	within func(bound float64, p int) alarms.Metric
 	// healthy and unhealthy count targets; nil where there is no target health (API mode).
-	healthy, unhealthy func(stat string, p awscdk.Duration) cw.IMetric
+	healthy, unhealthy func(stat string, p int) alarms.Query
 	// errorRate and p99, when set, replace the 5xx rate and p99 alarms' metrics: over both
 	// target groups of a service that releases by blue/green, canary or linear (deployment.go),
 	// since those alarms are its deployment alarms and the new tasks sit behind the alternate.
-	errorRate, p99 func(p awscdk.Duration) cw.IMetric
+	errorRate, p99 func(p int) alarms.Query
+	// target reads any metric of the target group; nil in API mode.
+	target func(name, stat string, p int) alarms.Metric
 }
 
-// targetGroupMetrics reads a target group's metrics.
+// targetGroupMetrics reads a target group's metrics, with the dimensions aws-cdk-lib's
+// tg.metrics gives them (its first load balancer's and its own full names).
 func targetGroupMetrics(tg elbv2.ApplicationTargetGroup) requestMetrics {
-	m := tg.Metrics()
-	opts := func(stat string, p awscdk.Duration) *cw.MetricOptions {
-		return &cw.MetricOptions{Statistic: jsii.String(stat), Period: p}
-	}
+	dims := map[string]*string{"LoadBalancer": tg.FirstLoadBalancerFullName(), "TargetGroup": tg.TargetGroupFullName()}
+	m := func(name, stat string, p int) alarms.Metric { return metric("AWS/ApplicationELB", name, stat, p, dims) }
 	return requestMetrics{
-		errors: func(p awscdk.Duration) cw.Metric {
-			return m.HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, opts("Sum", p))
+		errors:   func(p int) alarms.Metric { return m("HTTPCode_Target_5XX_Count", "Sum", p) },
+		requests: func(p int) alarms.Metric { return m("RequestCount", "Sum", p) },
+		latency:  func(stat string, p int) alarms.Query { return m("TargetResponseTime", stat, p) },
+		within: func(bound float64, p int) alarms.Metric {
+			return m("TargetResponseTime", percentileRank(bound), p)
 		},
-		requests: func(p awscdk.Duration) cw.Metric { return m.RequestCount(opts("Sum", p)) },
-		latency:  func(stat string, p awscdk.Duration) cw.IMetric { return m.TargetResponseTime(opts(stat, p)) },
-		within: func(bound float64, p awscdk.Duration) cw.Metric {
-			return m.TargetResponseTime(opts(*cw.Stats_PercentileRank(jsii.Number(0), jsii.Number(bound)), p))
-		},
-		healthy:   func(stat string, p awscdk.Duration) cw.IMetric { return m.HealthyHostCount(opts(stat, p)) },
-		unhealthy: func(stat string, p awscdk.Duration) cw.IMetric { return m.UnhealthyHostCount(opts(stat, p)) },
+		healthy:   func(stat string, p int) alarms.Query { return m("HealthyHostCount", stat, p) },
+		unhealthy: func(stat string, p int) alarms.Query { return m("UnHealthyHostCount", stat, p) },
+		target:    m,
 	}
 }
 
-// serviceAlarms watches service name's requests (m) and ECS service and adds its SLOs.
-func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name string, m requestMetrics, cpu, memory func(*cw.MetricOptions) cw.Metric, clusterName, serviceName *string, action cw.IAlarmAction) (*ServiceObservability, error) {
-	opts := func(stat string, p awscdk.Duration) *cw.MetricOptions {
-		return &cw.MetricOptions{Statistic: jsii.String(stat), Period: p}
-	}
+// percentileRank is the statistic of the share of values (percent) at or under bound, as
+// aws-cdk-lib's Stats.percentileRank(0, bound) writes it.
+func percentileRank(bound float64) string {
+	return "PR(0:" + strconv.FormatFloat(bound, 'f', -1, 64) + ")"
+}
+
+// serviceAlarms watches service name's requests (m) and ECS service (its cluster's and its own
+// names) and adds its SLOs.
+func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name string, m requestMetrics, clusterName, serviceName *string, action *string) (*ServiceObservability, error) {
+	service := map[string]*string{"ClusterName": clusterName, "ServiceName": serviceName}
 	fiveXX, requests := m.errors, m.requests
-	tasks := func(metricName string, p awscdk.Duration) cw.IMetric {
-		return metric("ECS/ContainerInsights", metricName, "Average", p, map[string]*string{"ClusterName": clusterName, "ServiceName": serviceName})
+	tasks := func(metricName string, p int) alarms.Query {
+		return metric("ECS/ContainerInsights", metricName, "Average", p, service)
 	}
 	prefix := AlarmPrefix(env, region, name)
 	errorRate, p99 := m.errorRate, m.p99
 	if errorRate == nil {
-		errorRate = func(p awscdk.Duration) cw.IMetric {
-			return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]cw.IMetric{"errors": fiveXX(p), "requests": requests(p)})
+		errorRate = func(p int) alarms.Query {
+			return expression("100 * FILL(errors, 0) / requests", "target 5xx rate (%)", p, map[string]alarms.Query{"errors": fiveXX(p), "requests": requests(p)})
 		}
 	}
 	if p99 == nil {
-		p99 = func(p awscdk.Duration) cw.IMetric { return m.latency("p99", p) }
+		p99 = func(p int) alarms.Query { return m.latency("p99", p) }
 	}
 	specs := []alarms.Spec{
 		// Both are deployment alarms too (deployment.go).
@@ -211,15 +211,17 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 	}
 	members := []string{"target5xxRate", "tasksBelowDesired"}
 	if m.unhealthy != nil { // an HTTP API's Cloud Map targets report no health metric
-		specs = append(specs, spec(env, "unhealthyTargets", 1, func(p awscdk.Duration) cw.IMetric { return m.unhealthy("Maximum", p) }))
+		specs = append(specs, spec(env, "unhealthyTargets", 1, func(p int) alarms.Query { return m.unhealthy("Maximum", p) }))
 		members = []string{"target5xxRate", "unhealthyTargets", "tasksBelowDesired"}
 	}
 	specs = append(specs,
-		spec(env, "tasksBelowDesired", 1, func(p awscdk.Duration) cw.IMetric {
-			return expression("desired - running", "tasks below desired", p, map[string]cw.IMetric{"desired": tasks("DesiredTaskCount", p), "running": tasks("RunningTaskCount", p)})
+		spec(env, "tasksBelowDesired", 1, func(p int) alarms.Query {
+			return expression("desired - running", "tasks below desired", p, map[string]alarms.Query{"desired": tasks("DesiredTaskCount", p), "running": tasks("RunningTaskCount", p)})
 		}),
-		spec(env, "serviceCpuHigh", 1, func(p awscdk.Duration) cw.IMetric { return cpu(opts("Average", p)) }),
-		spec(env, "serviceMemoryHigh", 1, func(p awscdk.Duration) cw.IMetric { return memory(opts("Average", p)) }),
+		// The ECS service's utilization, as aws-cdk-lib's metricCpuUtilization and
+		// metricMemoryUtilization read it.
+		spec(env, "serviceCpuHigh", 1, func(p int) alarms.Query { return metric("AWS/ECS", "CPUUtilization", "Average", p, service) }),
+		spec(env, "serviceMemoryHigh", 1, func(p int) alarms.Query { return metric("AWS/ECS", "MemoryUtilization", "Average", p, service) }),
 	)
 	a, err := newAlarms(stack, env, naming.Pascal(name)+"Alarms", alarms.AlarmsProps{
 		Prefix: prefix,
@@ -236,7 +238,7 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 	objectives := env.Observability.SLO
 	if o.Availability, err = newSLO(stack, env, naming.Pascal(name)+"AvailabilitySlo", slo.SLOProps{
 		Name: prefix + "-availability", Objective: objectives.Availability, Runbook: limits.FastBurn.Runbook,
-		Indicator: slo.Ratio{Bad: fiveXX(alarms.Period(60)), Total: requests(alarms.Period(60))},
+		Indicator: slo.Ratio{Bad: fiveXX(60), Total: requests(60)},
 		What:      name + " availability (responses that are not target 5xx)",
 	}, action); err != nil {
 		return nil, err
@@ -244,7 +246,7 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 	bound := float64(objectives.LatencyThresholdMs) / 1000
 	if o.Latency, err = newSLO(stack, env, naming.Pascal(name)+"LatencySlo", slo.SLOProps{
 		Name: prefix + "-latency", Objective: objectives.Latency, Runbook: limits.LatencyRunbook,
-		Indicator: slo.Rank{Metric: m.within(bound, alarms.Period(60))},
+		Indicator: slo.Rank{Metric: m.within(bound, 60)},
 		What:      fmt.Sprintf("%s latency (responses within %d ms)", name, objectives.LatencyThresholdMs),
 	}, action); err != nil {
 		return nil, err
@@ -252,7 +254,7 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 	return o, nil
 }
 
-func newSLO(stack awscdk.Stack, env *config.Environment, id string, props slo.SLOProps, action cw.IAlarmAction) (*slo.SLO, error) {
+func newSLO(stack awscdk.Stack, env *config.Environment, id string, props slo.SLOProps, action *string) (*slo.SLO, error) {
 	props.Action, props.RunbookBase, props.WindowDays = action, env.Observability.RunbookBaseURL, env.Observability.SLO.WindowDays
 	s, err := slo.NewSLO(stack, id, props)
 	if err != nil {
@@ -275,9 +277,9 @@ type databaseTarget struct {
 }
 
 // databaseAlarms watches the database service owner owns in region.
-func databaseAlarms(stack awscdk.Stack, env *config.Environment, region, owner string, db databaseTarget, action cw.IAlarmAction) (*alarms.Alarms, error) {
-	rds := func(name, stat string) func(awscdk.Duration) cw.IMetric {
-		return func(p awscdk.Duration) cw.IMetric {
+func databaseAlarms(stack awscdk.Stack, env *config.Environment, region, owner string, db databaseTarget, action *string) (*alarms.Alarms, error) {
+	rds := func(name, stat string) func(int) alarms.Query {
+		return func(p int) alarms.Query {
 			return metric("AWS/RDS", name, stat, p, map[string]*string{db.Dimension: db.Identifier})
 		}
 	}
@@ -318,10 +320,10 @@ func maxConnections(env *config.Environment, instance bool) int {
 
 // cacheAlarms watches the region's replication group: its primary node, and the first replica's
 // replication lag when there are replicas.
-func cacheAlarms(stack awscdk.Stack, env *config.Environment, region string, groupID *string, action cw.IAlarmAction) (*alarms.Alarms, error) {
-	node := func(n int, name, stat string) func(awscdk.Duration) cw.IMetric {
+func cacheAlarms(stack awscdk.Stack, env *config.Environment, region string, groupID *string, action *string) (*alarms.Alarms, error) {
+	node := func(n int, name, stat string) func(int) alarms.Query {
 		id := awscdk.Fn_Join(jsii.String(""), &[]*string{groupID, jsii.String(fmt.Sprintf("-%03d", n))})
-		return func(p awscdk.Duration) cw.IMetric {
+		return func(p int) alarms.Query {
 			return metric("AWS/ElastiCache", name, stat, p, map[string]*string{"CacheClusterId": id})
 		}
 	}
@@ -339,11 +341,11 @@ func cacheAlarms(stack awscdk.Stack, env *config.Environment, region string, gro
 // healthCheckAlarms watch every region's Route 53 health check from the Edge stack: Route 53
 // publishes HealthCheckStatus in us-east-1 only, and an alarm reads its own region's metrics.
 // They go to the edge topic; each is named after its region ("stratus-prod-eu-west-1-healthCheckFailed").
-func healthCheckAlarms(stack awscdk.Stack, env *config.Environment, origins map[string]*dns.OriginRecord, action cw.IAlarmAction) (map[string]*alarms.Alarms, error) {
+func healthCheckAlarms(stack awscdk.Stack, env *config.Environment, origins map[string]*dns.OriginRecord, action *string) (map[string]*alarms.Alarms, error) {
 	out := map[string]*alarms.Alarms{}
 	for _, r := range env.Regions {
 		id := origins[r.Name].HealthCheck.AttrHealthCheckId()
-		s := spec(env, "healthCheckFailed", 1, func(p awscdk.Duration) cw.IMetric {
+		s := spec(env, "healthCheckFailed", 1, func(p int) alarms.Query {
 			return metric("AWS/Route53", "HealthCheckStatus", "Minimum", p, map[string]*string{"HealthCheckId": id})
 		})
 		if env.HasRegionSwitch() {
@@ -371,22 +373,22 @@ type edgeMetrics struct {
 	webACLMetric   string
 }
 
-func (e edgeMetrics) cloudFront(name, stat string, p awscdk.Duration) cw.Metric {
+func (e edgeMetrics) cloudFront(name, stat string, p int) alarms.Metric {
 	return metric("AWS/CloudFront", name, stat, p, map[string]*string{"DistributionId": e.distributionID, "Region": jsii.String("Global")})
 }
 
-func (e edgeMetrics) waf(name string, p awscdk.Duration) cw.Metric {
+func (e edgeMetrics) waf(name string, p int) alarms.Metric {
 	return metric("AWS/WAFV2", name, "Sum", p, map[string]*string{"WebACL": jsii.String(e.webACLMetric), "Rule": jsii.String("ALL")})
 }
 
 // edgeAlarms watches CloudFront and the web ACL.
-func edgeAlarms(stack awscdk.Stack, env *config.Environment, e edgeMetrics, action cw.IAlarmAction) (*alarms.Alarms, error) {
+func edgeAlarms(stack awscdk.Stack, env *config.Environment, e edgeMetrics, action *string) (*alarms.Alarms, error) {
 	return newAlarms(stack, env, "EdgeAlarms", alarms.AlarmsProps{
 		Prefix: AlarmPrefix(env, "edge"),
 		Specs: []alarms.Spec{
-			spec(env, "cloudFront5xxRate", 1, func(p awscdk.Duration) cw.IMetric { return e.cloudFront("5xxErrorRate", "Average", p) }),
-			spec(env, "originLatency", 1, func(p awscdk.Duration) cw.IMetric { return e.cloudFront("OriginLatency", "p99", p) }),
-			spec(env, "wafBlockedSpike", 1, func(p awscdk.Duration) cw.IMetric { return e.waf("BlockedRequests", p) }),
+			spec(env, "cloudFront5xxRate", 1, func(p int) alarms.Query { return e.cloudFront("5xxErrorRate", "Average", p) }),
+			spec(env, "originLatency", 1, func(p int) alarms.Query { return e.cloudFront("OriginLatency", "p99", p) }),
+			spec(env, "wafBlockedSpike", 1, func(p int) alarms.Query { return e.waf("BlockedRequests", p) }),
 		},
 	}, action)
 }
@@ -442,36 +444,35 @@ func alarmWidgets(stack awscdk.Stack, region, title string, names []string, widt
 // latency, healthy tasks and SLO budgets (from the target groups), the load balancer, the NAT
 // gateways, and the states of the region's paging, database and cache alarms.
 func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs []*string) error {
-	minute := alarms.Period(60)
-	sum := &cw.MetricOptions{Statistic: jsii.String("Sum"), Period: minute}
+	const minute = 60
 	var services []dashboard.Row
 	objectives := env.Observability.SLO
 	for _, s := range env.Services {
 		m := a.requestMetrics(s.Name)
 		bound := float64(objectives.LatencyThresholdMs) / 1000
 		widgets := []dashboard.Widget{
-			{Title: "Requests and target 5xx", Left: []cw.IMetric{m.requests(minute)}, Right: []cw.IMetric{m.errors(minute)}, Width: 6},
-			{Title: "Response time p50 / p99 (s)", Left: []cw.IMetric{m.latency("p50", minute), m.latency("p99", minute)}, Width: 6},
+			{Title: "Requests and target 5xx", Left: []cw.IMetric{m.requests(minute).L2()}, Right: []cw.IMetric{m.errors(minute).L2()}, Width: 6},
+			{Title: "Response time p50 / p99 (s)", Left: []cw.IMetric{m.latency("p50", minute).L2(), m.latency("p99", minute).L2()}, Width: 6},
 		}
 		if m.healthy != nil {
-			widgets = append(widgets, dashboard.Widget{Title: "Healthy / unhealthy tasks", Left: []cw.IMetric{m.healthy("Minimum", minute), m.unhealthy("Maximum", minute)}, Width: 6})
+			widgets = append(widgets, dashboard.Widget{Title: "Healthy / unhealthy tasks", Left: []cw.IMetric{m.healthy("Minimum", minute).L2(), m.unhealthy("Maximum", minute).L2()}, Width: 6})
 		}
 		widgets = append(widgets, dashboard.Widget{Title: "Error budget remaining (%)", WholeRange: true, Width: 6, Values: []cw.IMetric{
-			slo.BudgetRemaining(slo.Ratio{Bad: m.errors(minute), Total: m.requests(minute)}, objectives.Availability, objectives.WindowDays, "availability"),
-			slo.BudgetRemaining(slo.Rank{Metric: m.within(bound, minute)}, objectives.Latency, objectives.WindowDays, "latency"),
+			slo.BudgetRemaining(slo.Ratio{Bad: m.errors(minute), Total: m.requests(minute)}, objectives.Availability, objectives.WindowDays, "availability").L2(),
+			slo.BudgetRemaining(slo.Rank{Metric: m.within(bound, minute)}, objectives.Latency, objectives.WindowDays, "latency").L2(),
 		}})
 		services = append(services, dashboard.Row{Title: "Service " + s.Name, Widgets: widgets})
 	}
 	paging, data := regionAlarmNames(env, region)
 	rows := []dashboard.Row{{Title: "Alarms", Widgets: append(alarmWidgets(a.Stack, region, "Paging alarms", paging, 12), alarmWidgets(a.Stack, region, "Database and cache", data, 12)...)}}
 	rows = append(rows, services...)
-	rows = append(rows, a.entranceRow(sum))
+	rows = append(rows, a.entranceRow())
 	if len(natIDs) > 0 {
 		var ports, drops []cw.IMetric
 		for _, id := range natIDs {
 			dims := map[string]*string{"NatGatewayId": id}
-			ports = append(ports, metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", minute, dims))
-			drops = append(drops, metric("AWS/NATGateway", "PacketsDropCount", "Sum", minute, dims))
+			ports = append(ports, metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", minute, dims).L2())
+			drops = append(drops, metric("AWS/NATGateway", "PacketsDropCount", "Sum", minute, dims).L2())
 		}
 		rows = append(rows, dashboard.Row{Title: "NAT gateways", Widgets: []dashboard.Widget{
 			{Title: "Port-allocation errors", Left: ports, Width: 12}, {Title: "Dropped packets", Left: drops, Width: 12},
@@ -488,7 +489,7 @@ func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs
 // each region's dashboard, every region's Route 53 health check, CloudFront, the web ACL and the
 // edge's error budget.
 func globalDashboard(es *EdgeStack, env *config.Environment, e edgeMetrics) error {
-	minute := alarms.Period(60)
+	const minute = 60
 	objectives := env.Observability.SLO
 	width := max(6, 24/len(env.Regions))
 	var links []string
@@ -499,25 +500,27 @@ func globalDashboard(es *EdgeStack, env *config.Environment, e edgeMetrics) erro
 		paging, data := regionAlarmNames(env, r.Name)
 		regions = append(regions, alarmWidgets(es.Stack, r.Name, r.Name, append(paging, data...), width)...)
 		links = append(links, fmt.Sprintf("[%[1]s](https://console.aws.amazon.com/cloudwatch/home?region=%[1]s#dashboards:name=%[2]s)", r.Name, DashboardName(env, r.Name)))
-		status = append(status, metric("AWS/Route53", "HealthCheckStatus", "Minimum", minute,
-			map[string]*string{"HealthCheckId": es.Origins[r.Name].HealthCheck.AttrHealthCheckId()}).With(&cw.MetricOptions{Label: jsii.String(r.Name)}))
-		checks = append(checks, dashboard.Widget{Title: "Health check " + r.Name, Width: max(2, 12/len(env.Regions)), Alarms: []cw.IAlarm{es.HealthCheckAlarms[r.Name].Alarms["healthCheckFailed"]}})
+		status = append(status, alarms.Metric{Namespace: "AWS/Route53", Name: "HealthCheckStatus", Stat: "Minimum", Period: minute, Label: r.Name,
+			Dimensions: map[string]*string{"HealthCheckId": es.Origins[r.Name].HealthCheck.AttrHealthCheckId()}}.L2())
+		check := es.HealthCheckAlarms[r.Name].Alarms["healthCheckFailed"]
+		checks = append(checks, dashboard.Widget{Title: "Health check " + r.Name, Width: max(2, 12/len(env.Regions)),
+			Alarms: []cw.IAlarm{cw.Alarm_FromAlarmArn(check.Construct, jsii.String("Ref"), check.Arn())}})
 	}
 	rows := []dashboard.Row{
 		{Title: "Regions side by side — region dashboards: " + strings.Join(links, " · "), Widgets: append(traffic, regions...)},
 		{Title: "Route 53 health checks (origin.<domain> routing)", Widgets: append(checks,
 			dashboard.Widget{Title: "Health check status (1 = healthy)", Left: status, Width: 12})},
 		{Title: "CloudFront", Widgets: []dashboard.Widget{
-			{Title: "Requests", Left: []cw.IMetric{e.cloudFront("Requests", "Sum", minute)}, Width: 6},
-			{Title: "Error rates (%)", Left: []cw.IMetric{e.cloudFront("5xxErrorRate", "Average", minute), e.cloudFront("4xxErrorRate", "Average", minute)}, Width: 6},
-			{Title: "Origin latency p99 (ms)", Left: []cw.IMetric{e.cloudFront("OriginLatency", "p99", minute)}, Width: 6},
+			{Title: "Requests", Left: []cw.IMetric{e.cloudFront("Requests", "Sum", minute).L2()}, Width: 6},
+			{Title: "Error rates (%)", Left: []cw.IMetric{e.cloudFront("5xxErrorRate", "Average", minute).L2(), e.cloudFront("4xxErrorRate", "Average", minute).L2()}, Width: 6},
+			{Title: "Origin latency p99 (ms)", Left: []cw.IMetric{e.cloudFront("OriginLatency", "p99", minute).L2()}, Width: 6},
 			{Title: "Edge error budget remaining (%)", WholeRange: true, Width: 6, Values: []cw.IMetric{
-				slo.BudgetRemaining(slo.Percent{Metric: e.cloudFront("5xxErrorRate", "Average", minute)}, objectives.Availability, objectives.WindowDays, "edge availability"),
+				slo.BudgetRemaining(slo.Percent{Metric: e.cloudFront("5xxErrorRate", "Average", minute)}, objectives.Availability, objectives.WindowDays, "edge availability").L2(),
 			}},
 		}},
 		{Title: "WAF", Widgets: []dashboard.Widget{
-			{Title: "Allowed / blocked requests", Left: []cw.IMetric{e.waf("AllowedRequests", minute)}, Right: []cw.IMetric{e.waf("BlockedRequests", minute)}, Width: 12},
-			{Title: "Counted requests", Left: []cw.IMetric{e.waf("CountedRequests", minute)}, Width: 12},
+			{Title: "Allowed / blocked requests", Left: []cw.IMetric{e.waf("AllowedRequests", minute).L2()}, Right: []cw.IMetric{e.waf("BlockedRequests", minute).L2()}, Width: 12},
+			{Title: "Counted requests", Left: []cw.IMetric{e.waf("CountedRequests", minute).L2()}, Width: 12},
 		}},
 	}
 	if _, err := dashboard.NewDashboard(es.Stack, "GlobalDashboard", dashboard.DashboardProps{Name: DashboardName(env, "global"), Rows: rows}); err != nil {
@@ -534,7 +537,7 @@ func regionTraffic(region string, width int) dashboard.Widget {
 	search := func(fn, name, stat, label string) cw.IMetric {
 		return cw.NewMathExpression(&cw.MathExpressionProps{
 			Expression: jsii.String(fmt.Sprintf(`%s(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="%s"', '%s', 60))`, fn, name, stat)),
-			Label:      jsii.String(label), Period: alarms.Period(60), SearchRegion: jsii.String(region),
+			Label:      jsii.String(label), Period: duration.Seconds(60), SearchRegion: jsii.String(region),
 		})
 	}
 	return dashboard.Widget{
@@ -563,7 +566,7 @@ func observeNetwork(stack awscdk.Stack, env *config.Environment, region string, 
 		return RegionTopic{}, err
 	}
 	out := RegionTopic{Topic: t, NatGatewayIDs: natIDs}
-	out.NatAlarms, err = natAlarms(stack, env, region, out.NatGatewayIDs, t.Action)
+	out.NatAlarms, err = natAlarms(stack, env, region, out.NatGatewayIDs, t.Arn)
 	return out, err
 }
 
@@ -577,15 +580,15 @@ type RegionAlarms struct {
 // its App stack. The region's health check alarm is in the Edge stack (healthCheckAlarms).
 func observeApp(a *AppStack, env *config.Environment, region string, net RegionTopic) (RegionAlarms, error) {
 	var out RegionAlarms
-	var others []cw.IAlarm
+	var others []*alarms.Alarm
 	if net.NatAlarms != nil {
 		others = append(others, net.NatAlarms.Alarms["natPortAllocation"])
 	}
 	var err error
 	if a.Api != nil {
-		out.LoadBalancer, err = apiAlarms(a, env, region, others, net.Topic.Action)
+		out.LoadBalancer, err = apiAlarms(a, env, region, others, net.Topic.Arn)
 	} else {
-		out.LoadBalancer, err = loadBalancerAlarms(a.Stack, env, region, a.Ingress.LoadBalancer, others, net.Topic.Action)
+		out.LoadBalancer, err = loadBalancerAlarms(a.Stack, env, region, a.Ingress.LoadBalancer, others, net.Topic.Arn)
 	}
 	if err != nil {
 		return out, err
@@ -612,10 +615,10 @@ func observeEdge(es *EdgeStack, env *config.Environment) error {
 		},
 	})
 	m := edgeMetrics{distributionID: e.Distribution.DistributionId(), webACLMetric: edge.WebAclMetricName}
-	if es.Alarms, err = edgeAlarms(stack, env, m, t.Action); err != nil {
+	if es.Alarms, err = edgeAlarms(stack, env, m, t.Arn); err != nil {
 		return err
 	}
-	if es.HealthCheckAlarms, err = healthCheckAlarms(stack, env, es.Origins, t.Action); err != nil {
+	if es.HealthCheckAlarms, err = healthCheckAlarms(stack, env, es.Origins, t.Arn); err != nil {
 		return err
 	}
 	return globalDashboard(es, env, m)

@@ -47,7 +47,7 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: services %s: %w", env.File, region.Name, s.Name, err)
 	}
-	a, err := databaseAlarms(stack, env, region.Name, s.Name, target, net.Observed.Topic.Action)
+	a, err := databaseAlarms(stack, env, region.Name, s.Name, target, net.Observed.Topic.Arn)
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,13 @@
 // severity and runbook, with alarm and OK actions, and optionally a composite alarm over them
 // (and over alarms made elsewhere) that pages for the set as a whole.
 //
-// The package knows no tier: callers pass the metrics (values), thresholds and windows, so the
-// same construct watches a service, a load balancer, a database or a NAT gateway. The alarms are
-// exposed by name, so other features (e.g. ECS deployment alarms) can reuse them.
+// The package knows no tier: callers pass the metrics (Query values), thresholds and windows, so
+// the same construct watches a service, a load balancer, a database or a NAT gateway. The alarms
+// are exposed by name, so other features (e.g. ECS deployment alarms) can reuse them.
+//
+// Each alarm is an L1 resource (NewAlarm) at the construct path and logical id aws-cdk-lib's
+// Alarm gives it, with the properties that Alarm renders: the same template, for a fraction of
+// the calls into the jsii runtime (see Query).
 package alarms
 
 import (
@@ -14,12 +18,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -29,7 +31,7 @@ type Spec struct {
 	// called "<Prefix>-<Name>".
 	Name string
 	// Metric is what the alarm evaluates, with its statistic and period.
-	Metric cw.IMetric
+	Metric Query
 	// Threshold is compared with Metric: at or above it breaches, or below it when Below is set.
 	Threshold float64
 	// Below makes values under Threshold breach.
@@ -57,7 +59,7 @@ type Composite struct {
 	Members []string
 	// Others are alarms made elsewhere (e.g. in another stack of the same region).
 	// Default: none.
-	Others []cw.IAlarm
+	Others []*Alarm
 	// Severity, Runbook and What as in Spec.
 	Severity, Runbook, What string
 }
@@ -73,8 +75,8 @@ type AlarmsProps struct {
 	// Composite adds a composite alarm.
 	// Default: none.
 	Composite *Composite
-	// Action receives every alarm's ALARM and OK transitions.
-	Action cw.IAlarmAction
+	// Action is the ARN of the SNS topic that receives every alarm's ALARM and OK transitions.
+	Action *string
 	// RunbookBase is put before a runbook's file name in descriptions: the repository path or
 	// an https:// URL (a "/" is added when missing).
 	// Default: "runbooks/".
@@ -85,9 +87,26 @@ type AlarmsProps struct {
 type Alarms struct {
 	constructs.Construct
 	// Alarms maps a spec's Name to its alarm.
-	Alarms map[string]cw.Alarm
+	Alarms map[string]*Alarm
 	// Composite is the composite alarm, or nil.
-	Composite cw.CompositeAlarm
+	Composite *Alarm
+}
+
+// Alarm is an alarm or composite alarm: the construct holding its resource and its fixed name.
+type Alarm struct {
+	constructs.Construct
+	Name     string
+	resource interface{ AttrArn() *string }
+	arn      *string
+}
+
+// Arn is the alarm's ARN. Read when first asked: most alarms are never referenced, and each
+// read is a call into the jsii runtime.
+func (a *Alarm) Arn() *string {
+	if a.arn == nil {
+		a.arn = a.resource.AttrArn()
+	}
+	return a.arn
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,200}$`)
@@ -113,6 +132,8 @@ func (p AlarmsProps) Validate() error {
 		names[s.Name] = true
 		if s.Metric == nil {
 			errs = append(errs, fmt.Errorf("%s: Metric is required", who))
+		} else if err := s.Metric.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: Metric: %w", who, err))
 		}
 		if s.Periods < 1 || s.Periods > limits.MaxAlarmPeriods {
 			errs = append(errs, fmt.Errorf("%s: Periods %d must be 1-%d", who, s.Periods, limits.MaxAlarmPeriods))
@@ -131,6 +152,9 @@ func (p AlarmsProps) Validate() error {
 			if !names[m] {
 				errs = append(errs, fmt.Errorf("%s: member %q is not a spec", who, m))
 			}
+		}
+		if slices.Contains(c.Others, nil) {
+			errs = append(errs, fmt.Errorf("%s: Others holds a nil alarm", who))
 		}
 		if len(c.Members)+len(c.Others) == 0 {
 			errs = append(errs, fmt.Errorf("%s: needs at least one member", who))
@@ -176,72 +200,107 @@ func RunbookOf(description string) string {
 	return ""
 }
 
-// treatments maps limits' names to CDK's enum; "" is the default, notBreaching.
-var treatments = map[string]cw.TreatMissingData{
-	"":                         cw.TreatMissingData_NOT_BREACHING,
-	limits.MissingNotBreaching: cw.TreatMissingData_NOT_BREACHING,
-	limits.MissingIgnore:       cw.TreatMissingData_IGNORE,
-	limits.MissingMissing:      cw.TreatMissingData_MISSING,
-	limits.MissingBreaching:    cw.TreatMissingData_BREACHING,
-}
-
 // NewAlarms creates the alarms and the composite, or returns every problem with props.
 func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) (*Alarms, error) {
 	if err := props.Validate(); err != nil {
 		return nil, fmt.Errorf("alarms %s: invalid props:\n%w", id, err)
 	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	a := &Alarms{Construct: this, Alarms: map[string]cw.Alarm{}}
+	a := &Alarms{Construct: this, Alarms: map[string]*Alarm{}}
 	for _, s := range props.Specs {
-		op := cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+		op := "GreaterThanOrEqualToThreshold"
 		if s.Below {
-			op = cw.ComparisonOperator_LESS_THAN_THRESHOLD
+			op = "LessThanThreshold"
 		}
-		alarm := cw.NewAlarm(this, jsii.String(pascal(s.Name)), &cw.AlarmProps{
-			AlarmName:          jsii.String(props.Prefix + "-" + s.Name),
-			AlarmDescription:   jsii.String(Description(s.Severity, s.What, props.RunbookBase, s.Runbook)),
-			Metric:             s.Metric,
-			Threshold:          jsii.Number(s.Threshold),
-			ComparisonOperator: op,
-			EvaluationPeriods:  jsii.Number(float64(s.Periods)),
-			DatapointsToAlarm:  jsii.Number(float64(s.Periods)),
-			TreatMissingData:   treatments[s.MissingData],
+		missing := s.MissingData
+		if missing == "" {
+			missing = limits.MissingNotBreaching
+		}
+		a.Alarms[s.Name] = NewAlarm(this, pascal(s.Name), AlarmProps{
+			Name: props.Prefix + "-" + s.Name, Description: Description(s.Severity, s.What, props.RunbookBase, s.Runbook),
+			Metric: s.Metric, Threshold: s.Threshold, Comparison: op, Periods: s.Periods, DatapointsToAlarm: s.Periods,
+			MissingData: missing, Action: props.Action,
 		})
-		notify(alarm, props.Action)
-		a.Alarms[s.Name] = alarm
 	}
 	if c := props.Composite; c != nil {
-		rules := make([]cw.IAlarmRule, 0, len(c.Members)+len(c.Others))
+		members := make([]*Alarm, 0, len(c.Members)+len(c.Others))
 		for _, m := range c.Members {
-			rules = append(rules, cw.AlarmRule_FromAlarm(a.Alarms[m], cw.AlarmState_ALARM))
+			members = append(members, a.Alarms[m])
 		}
-		for _, o := range c.Others {
-			rules = append(rules, cw.AlarmRule_FromAlarm(o, cw.AlarmState_ALARM))
-		}
+		members = append(members, c.Others...)
 		a.Composite = NewComposite(this, pascal(c.Name), props.Prefix+"-"+c.Name,
-			Description(c.Severity, c.What, props.RunbookBase, c.Runbook), cw.AlarmRule_AnyOf(rules...), props.Action)
+			Description(c.Severity, c.What, props.RunbookBase, c.Runbook), AnyOf(members...), props.Action)
 	}
 	return a, nil
 }
 
-// NewComposite is a composite alarm called name with rule, notifying action of ALARM and OK.
-func NewComposite(scope constructs.Construct, id, name, description string, rule cw.IAlarmRule, action cw.IAlarmAction) cw.CompositeAlarm {
-	c := cw.NewCompositeAlarm(scope, jsii.String(id), &cw.CompositeAlarmProps{
-		CompositeAlarmName: jsii.String(name),
-		AlarmDescription:   jsii.String(description),
-		AlarmRule:          rule,
-	})
-	notify(c, action)
-	return c
+// AlarmProps is one alarm as NewAlarm creates it: callers (NewAlarms, the slo package) have
+// validated it.
+type AlarmProps struct {
+	Name, Description string
+	Metric            Query
+	Threshold         float64
+	// Comparison is CloudFormation's ComparisonOperator, e.g. "GreaterThanOrEqualToThreshold".
+	Comparison string
+	// Periods are evaluated; DatapointsToAlarm of them must breach.
+	// Default (DatapointsToAlarm): 0, not set (CloudWatch takes all of them).
+	Periods, DatapointsToAlarm int
+	// MissingData is a limits.MissingDataTreatments value.
+	MissingData string
+	// Action is the topic ARN of both transitions.
+	// Default: nil, no actions.
+	Action *string
 }
 
-// notify sends both transitions: OK tells on-call the page is over.
-func notify(alarm interface {
-	AddAlarmAction(...cw.IAlarmAction)
-	AddOkAction(...cw.IAlarmAction)
-}, action cw.IAlarmAction) {
-	alarm.AddAlarmAction(action)
-	alarm.AddOkAction(action)
+// NewAlarm creates an AWS::CloudWatch::Alarm under a construct id, at the path (so with the
+// logical id) of an aws-cdk-lib Alarm called id.
+func NewAlarm(scope constructs.Construct, id string, p AlarmProps) *Alarm {
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	props := &cw.CfnAlarmProps{
+		AlarmName: jsii.String(p.Name), AlarmDescription: jsii.String(p.Description),
+		Threshold: jsii.Number(p.Threshold), ComparisonOperator: jsii.String(p.Comparison),
+		EvaluationPeriods: jsii.Number(float64(p.Periods)), TreatMissingData: jsii.String(p.MissingData),
+	}
+	if p.DatapointsToAlarm > 0 {
+		props.DatapointsToAlarm = jsii.Number(float64(p.DatapointsToAlarm))
+	}
+	notify(&props.AlarmActions, &props.OkActions, p.Action)
+	render(p.Metric, props)
+	return &Alarm{Construct: this, Name: p.Name, resource: cw.NewCfnAlarm(this, jsii.String("Resource"), props)}
+}
+
+// AnyOf is a composite rule in ALARM when any of alarms is.
+func AnyOf(alarms ...*Alarm) string { return rule("OR", alarms) }
+
+// AllOf is a composite rule in ALARM when all of alarms are.
+func AllOf(alarms ...*Alarm) string { return rule("AND", alarms) }
+
+// rule joins the alarms' ALARM states with operator, as aws-cdk-lib's AlarmRule does.
+func rule(operator string, alarms []*Alarm) string {
+	states := make([]string, len(alarms))
+	for i, a := range alarms {
+		states[i] = `ALARM("` + *a.Arn() + `")`
+	}
+	return "(" + strings.Join(states, " "+operator+" ") + ")"
+}
+
+// NewComposite is a composite alarm called name with rule (AnyOf, AllOf), notifying action (a
+// topic ARN) of ALARM and OK, at the path of an aws-cdk-lib CompositeAlarm called id.
+func NewComposite(scope constructs.Construct, id, name, description, rule string, action *string) *Alarm {
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	props := &cw.CfnCompositeAlarmProps{
+		AlarmName: jsii.String(name), AlarmDescription: jsii.String(description), AlarmRule: jsii.String(rule),
+	}
+	notify(&props.AlarmActions, &props.OkActions, action)
+	return &Alarm{Construct: this, Name: name, resource: cw.NewCfnCompositeAlarm(this, jsii.String("Resource"), props)}
+}
+
+// notify sends both transitions to action: OK tells on-call the page is over.
+func notify(alarm, ok **[]any, action *string) {
+	if action == nil {
+		return
+	}
+	*alarm, *ok = &[]any{action}, &[]any{action}
 }
 
 // pascal turns "target5xxRate" into "Target5xxRate" for construct ids.
@@ -250,9 +309,4 @@ func pascal(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// Period is a period in seconds as a Duration, for callers building metrics.
-func Period(seconds int) awscdk.Duration {
-	return duration.Seconds(float64(seconds))
 }

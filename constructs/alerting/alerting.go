@@ -11,8 +11,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	chatbot "github.com/aws/aws-cdk-go/awscdk/v2/awschatbot"
-	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -54,8 +52,8 @@ type Topic struct {
 	Topic sns.ITopic
 	// Key encrypts the topic's messages at rest; CloudWatch may use it to publish.
 	Key kms.IKey
-	// Action sends an alarm's transitions to Topic (add it as alarm and OK action).
-	Action cw.IAlarmAction
+	// Arn is Topic's ARN, read once: the alarm and OK action of every alarm that notifies it.
+	Arn *string
 }
 
 var (
@@ -143,7 +141,7 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 	if s := props.Slack; s != nil {
 		newSlackChannel(this, props.Name, *s, topic)
 	}
-	return &Topic{Construct: this, Topic: topic, Key: key, Action: cwactions.NewSnsAction(topic)}, nil
+	return &Topic{Construct: this, Topic: topic, Key: key, Arn: topic.TopicArn()}, nil
 }
 
 // newSlackChannel relays topic to a Slack channel. Its role and guardrail allow nothing: the

@@ -65,7 +65,13 @@ func TestTopicIsEncryptedTLSOnlyAndSubscribed(t *testing.T) {
 			"PolicyDocument": map[string]any{"Statement": []any{map[string]any{"Effect": "Deny", "Action": "*", "Resource": "*"}}},
 		})
 	})
-	assert.NotNil(t, s.topic.Action)
+	topics := cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::SNS::Topic")
+	require.Len(t, topics, 1)
+	for id := range topics {
+		var arn any
+		cdktest.NoPanic(t, func() { arn = s.stack.Resolve(s.topic.Arn) })
+		assert.Equal(t, map[string]any{"Ref": id}, arn, "Arn is the topic's, the action of the alarms that notify it")
+	}
 	cdktest.Gates(t, s.dir, s.stack)
 }
 

@@ -16,52 +16,45 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/constructs/alarms"
-	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
-// Indicator gives the share of bad events (0 to 1) over a window as a metric-math expression.
+// Indicator gives the share of bad events (0 to 1) over a window (seconds) as metric math.
 type Indicator interface {
-	ErrorRatio(window awscdk.Duration) cw.IMetric
+	ErrorRatio(window int) alarms.Expression
 }
 
 // Ratio is an Indicator of two counts: Bad events out of Total (e.g. target 5xx responses out
 // of requests). Both are summed over the window; no traffic gives no data (not an error).
 type Ratio struct {
-	Bad, Total cw.Metric
+	Bad, Total alarms.Metric
 }
 
 // ErrorRatio implements Indicator.
-func (r Ratio) ErrorRatio(window awscdk.Duration) cw.IMetric {
-	return cw.NewMathExpression(&cw.MathExpressionProps{
-		Expression:   jsii.String("FILL(bad, 0) / total"),
-		UsingMetrics: &map[string]cw.IMetric{"bad": over(r.Bad, window), "total": over(r.Total, window)},
-		Period:       window,
-		Label:        jsii.String("error ratio"),
-	})
+func (r Ratio) ErrorRatio(window int) alarms.Expression {
+	return alarms.Expression{
+		Expression: "FILL(bad, 0) / total", Label: "error ratio", Period: window,
+		Using: map[string]alarms.Query{"bad": r.Bad.With(window), "total": r.Total.With(window)},
+	}
 }
 
-// Rank is an Indicator of a percentile-rank statistic: Metric's statistic is "PR(:x)", the
+// Rank is an Indicator of a percentile-rank statistic: Metric's statistic is "PR(0:x)", the
 // percentage of requests at or under x (e.g. of TargetResponseTime); the rest are bad.
 type Rank struct {
-	Metric cw.Metric
+	Metric alarms.Metric
 }
 
 // ErrorRatio implements Indicator.
-func (r Rank) ErrorRatio(window awscdk.Duration) cw.IMetric {
-	return cw.NewMathExpression(&cw.MathExpressionProps{
-		Expression:   jsii.String("(100 - good) / 100"),
-		UsingMetrics: &map[string]cw.IMetric{"good": over(r.Metric, window)},
-		Period:       window,
-		Label:        jsii.String("error ratio"),
-	})
+func (r Rank) ErrorRatio(window int) alarms.Expression {
+	return alarms.Expression{
+		Expression: "(100 - good) / 100", Label: "error ratio", Period: window,
+		Using: map[string]alarms.Query{"good": r.Metric.With(window)},
+	}
 }
 
 // SLOProps configures an SLO.
@@ -77,8 +70,8 @@ type SLOProps struct {
 	// WindowDays is the period the budget is spent over (for BudgetRemaining).
 	// Default: limits.DefaultSLOWindowDays (30).
 	WindowDays int
-	// Action receives the burn alarms' ALARM and OK transitions.
-	Action cw.IAlarmAction
+	// Action is the ARN of the SNS topic that receives the burn alarms' ALARM and OK transitions.
+	Action *string
 	// Runbook is the runbook's file name (limits.Runbooks); RunbookBase as in alarms.AlarmsProps.
 	Runbook     string
 	RunbookBase string
@@ -90,17 +83,16 @@ type SLOProps struct {
 type SLO struct {
 	constructs.Construct
 	// FastBurn pages, SlowBurn tickets; each is ALARM when both of its windows are.
-	FastBurn, SlowBurn cw.CompositeAlarm
+	FastBurn, SlowBurn *alarms.Alarm
 	// Windows are the four window alarms (no actions), by window: "1h", "5m", "6h", "30m".
-	Windows map[string]cw.Alarm
+	Windows map[string]*alarms.Alarm
 	// props (defaults applied) are what BudgetRemaining is built from.
 	props SLOProps
 }
 
 // BudgetRemaining is the error budget left over WindowDays, in percent (negative when spent), for
-// dashboards. It is built when asked, not with the alarms: a metric is several calls into the
-// jsii runtime, for each SLO of each service in each region.
-func (s *SLO) BudgetRemaining() cw.IMetric {
+// dashboards. It is built when asked, not with the alarms.
+func (s *SLO) BudgetRemaining() alarms.Expression {
 	return BudgetRemaining(s.props.Indicator, s.props.Objective, s.props.WindowDays, s.props.What)
 }
 
@@ -167,75 +159,65 @@ func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error)
 	}
 	props.defaults()
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	s := &SLO{Construct: this, Windows: map[string]cw.Alarm{}, props: props}
+	s := &SLO{Construct: this, Windows: map[string]*alarms.Alarm{}, props: props}
 	budget := 1 - props.Objective/100
-	var composites []cw.CompositeAlarm
+	var composites []*alarms.Alarm
+	var windows []constructs.IConstruct
 	for _, b := range burns {
 		threshold := b.factor * budget
-		window := func(label string, seconds int) cw.Alarm {
-			a := cw.NewAlarm(this, jsii.String(b.id+label), &cw.AlarmProps{
-				AlarmName: jsii.String(fmt.Sprintf("%s-burn-%s", props.Name, label)),
-				AlarmDescription: jsii.String(fmt.Sprintf("Window of %s-%s: error ratio over %s at or above %g times the budget (%g). No actions: the composite notifies.",
-					props.Name, strings.ToLower(b.id[:1])+b.id[1:], label, b.factor, budget)),
-				Metric:             props.Indicator.ErrorRatio(duration.Seconds(float64(seconds))),
-				Threshold:          jsii.Number(threshold),
-				ComparisonOperator: cw.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-				EvaluationPeriods:  jsii.Number(1),
-				TreatMissingData:   cw.TreatMissingData_NOT_BREACHING, // no traffic burns no budget
+		window := func(label string, seconds int) *alarms.Alarm {
+			a := alarms.NewAlarm(this, b.id+label, alarms.AlarmProps{
+				Name: fmt.Sprintf("%s-burn-%s", props.Name, label),
+				Description: fmt.Sprintf("Window of %s-%s: error ratio over %s at or above %g times the budget (%g). No actions: the composite notifies.",
+					props.Name, strings.ToLower(b.id[:1])+b.id[1:], label, b.factor, budget),
+				Metric: props.Indicator.ErrorRatio(seconds), Threshold: threshold,
+				Comparison: "GreaterThanOrEqualToThreshold", Periods: 1,
+				MissingData: limits.MissingNotBreaching, // no traffic burns no budget
 			})
-			// The window is half of a pair: its own notifications would page on every 5-minute
-			// spike, which is what the pair exists to prevent.
-			cdknag.NagSuppressions_AddResourceSuppressions(a, &[]*cdknag.NagPackSuppression{{
-				Id: jsii.String("NIST.800.53.R5-CloudWatchAlarmAction"),
-				Reason: jsii.String("A burn-rate window alarm is one half of a multi-window pair; the composite alarm over the pair " +
-					"has the alarm and OK actions. Actions on each window would notify on every short spike the pair exists to filter out."),
-			}}, jsii.Bool(false))
+			windows = append(windows, a.Construct)
 			s.Windows[label] = a
 			return a
 		}
 		long, short := window(b.long, b.longS), window(b.short, b.shortS)
 		what := fmt.Sprintf("%s (objective %g %%) is burning its error budget %g times too fast over %s and %s", props.What, props.Objective, b.factor, b.long, b.short)
 		composites = append(composites, alarms.NewComposite(this, b.id, fmt.Sprintf("%s-%s", props.Name, strings.ToLower(b.id[:1])+b.id[1:]),
-			alarms.Description(b.severity, what, props.RunbookBase, props.Runbook),
-			cw.AlarmRule_AllOf(cw.AlarmRule_FromAlarm(long, cw.AlarmState_ALARM), cw.AlarmRule_FromAlarm(short, cw.AlarmState_ALARM)),
-			props.Action))
+			alarms.Description(b.severity, what, props.RunbookBase, props.Runbook), alarms.AllOf(long, short), props.Action))
 	}
+	// A window is half of a pair: its own notifications would page on every 5-minute spike,
+	// which is what the pair exists to prevent. (One call for the four windows.)
+	cdknag.NagSuppressions_AddResourceSuppressions(&windows, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("NIST.800.53.R5-CloudWatchAlarmAction"),
+		Reason: jsii.String("A burn-rate window alarm is one half of a multi-window pair; the composite alarm over the pair " +
+			"has the alarm and OK actions. Actions on each window would notify on every short spike the pair exists to filter out."),
+	}}, jsii.Bool(false))
 	s.FastBurn, s.SlowBurn = composites[0], composites[1]
 	return s, nil
 }
 
 // BudgetRemaining is the error budget of an objective (percent) over windowDays left, in percent
 // (negative when overspent), for dashboards; label names the objective.
-func BudgetRemaining(ind Indicator, objective float64, windowDays int, label string) cw.IMetric {
-	window := duration.Days(float64(windowDays))
+func BudgetRemaining(ind Indicator, objective float64, windowDays int, label string) alarms.Expression {
+	window := windowDays * 86400
 	// The id is the label's: two budgets in one widget must not share their metric ids.
 	id := "ratio_" + strings.Trim(idChars.ReplaceAllString(strings.ToLower(label), "_"), "_")
-	return cw.NewMathExpression(&cw.MathExpressionProps{
-		Expression:   jsii.String(fmt.Sprintf("100 * (1 - FILL(%s, 0) / %g)", id, 1-objective/100)),
-		UsingMetrics: &map[string]cw.IMetric{id: ind.ErrorRatio(window)},
-		Label:        jsii.String(label + ": error budget remaining (%)"),
-		Period:       window,
-	})
+	return alarms.Expression{
+		Expression: fmt.Sprintf("100 * (1 - FILL(%s, 0) / %g)", id, 1-objective/100),
+		Using:      map[string]alarms.Query{id: ind.ErrorRatio(window)},
+		Label:      label + ": error budget remaining (%)",
+		Period:     window,
+	}
 }
 
 // Percent is an Indicator of a metric that is already a bad share in percent (e.g. CloudFront's
 // 5xxErrorRate); its average over the window is taken as the ratio.
 type Percent struct {
-	Metric cw.Metric
+	Metric alarms.Metric
 }
 
 // ErrorRatio implements Indicator.
-func (r Percent) ErrorRatio(window awscdk.Duration) cw.IMetric {
-	return cw.NewMathExpression(&cw.MathExpressionProps{
-		Expression:   jsii.String("bad / 100"),
-		UsingMetrics: &map[string]cw.IMetric{"bad": over(r.Metric, window)},
-		Period:       window,
-		Label:        jsii.String("error ratio"),
-	})
-}
-
-// over is m with period window: an expression's metrics share its period (CloudWatch would
-// override theirs, and CDK warns when it does).
-func over(m cw.Metric, window awscdk.Duration) cw.Metric {
-	return m.With(&cw.MetricOptions{Period: window})
+func (r Percent) ErrorRatio(window int) alarms.Expression {
+	return alarms.Expression{
+		Expression: "bad / 100", Label: "error ratio", Period: window,
+		Using: map[string]alarms.Query{"bad": r.Metric.With(window)},
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratus-platform/stratus/constructs/alarms"
 	"github.com/stratus-platform/stratus/constructs/alerting"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -27,9 +28,9 @@ var fixture cdktest.Once[*synthesized]
 
 func TestMain(m *testing.M) { fixture.Main(m) }
 
-func count(name string) cw.Metric {
-	return cw.NewMetric(&cw.MetricProps{Namespace: jsii.String("AWS/ApplicationELB"), MetricName: jsii.String(name), Statistic: jsii.String("Sum"),
-		DimensionsMap: &map[string]*string{"TargetGroup": jsii.String("targetgroup/api/0123")}})
+func count(name string) alarms.Metric {
+	return alarms.Metric{Namespace: "AWS/ApplicationELB", Name: name, Stat: "Sum", Period: 60,
+		Dimensions: map[string]*string{"TargetGroup": jsii.String("targetgroup/api/0123")}}
 }
 
 func synth(t *testing.T) *synthesized {
@@ -41,7 +42,7 @@ func synth(t *testing.T) *synthesized {
 			return nil, err
 		}
 		s.slo, err = NewSLO(s.stack, "Availability", SLOProps{
-			Name: "stratus-prod-us-east-1-api-availability", Action: topic.Action, Runbook: "service-5xx.md", What: "api availability",
+			Name: "stratus-prod-us-east-1-api-availability", Action: topic.Arn, Runbook: "service-5xx.md", What: "api availability",
 			Indicator: Ratio{Bad: count("HTTPCode_Target_5XX_Count"), Total: count("RequestCount")},
 		})
 		return s, err
@@ -91,7 +92,7 @@ func TestBurnRateAlarmsUseBothWindows(t *testing.T) {
 func TestTheBudgetIsWhatIsLeftOfTheWindowsErrors(t *testing.T) {
 	s := synth(t)
 	var config *cw.MetricConfig
-	cdktest.NoPanic(t, func() { config = s.slo.BudgetRemaining().ToMetricConfig() })
+	cdktest.NoPanic(t, func() { config = s.slo.BudgetRemaining().L2().ToMetricConfig() })
 	require.NotNil(t, config.MathExpression)
 	m := regexp.MustCompile(`^100 \* \(1 - FILL\(ratio_api_availability, 0\) / ([0-9.e-]+)\)$`).FindStringSubmatch(*config.MathExpression.Expression)
 	require.Len(t, m, 2, *config.MathExpression.Expression)
@@ -112,10 +113,9 @@ func roundAll(m map[string][2]float64) map[string][2]float64 {
 }
 
 func TestSLOPropsAreValidated(t *testing.T) {
-	var r Ratio
-	cdktest.NoPanic(t, func() { r = Ratio{Bad: count("a"), Total: count("b")} })
+	r := Ratio{Bad: count("a"), Total: count("b")}
 	valid := func() SLOProps {
-		return SLOProps{Name: "n", Indicator: r, Action: stubAction{}, Runbook: "latency-burn.md", What: "w"}
+		return SLOProps{Name: "n", Indicator: r, Action: jsii.String("arn:aws:sns:us-east-1:111111111111:alarms"), Runbook: "latency-burn.md", What: "w"}
 	}
 	cdktest.Rejects(t, valid, SLOProps.Validate, []cdktest.Invalid[SLOProps]{
 		{Name: "a name with a space", Mutate: func(p *SLOProps) { p.Name = "a b" }, Want: `Name "a b"`},
@@ -127,5 +127,3 @@ func TestSLOPropsAreValidated(t *testing.T) {
 		{Name: "no what", Mutate: func(p *SLOProps) { p.What = "" }, Want: "What is required"},
 	})
 }
-
-type stubAction struct{ cw.IAlarmAction }
