@@ -479,11 +479,17 @@ func (p ServiceProps) validateVariables(add func(string, ...any)) {
 
 // checkDuration checks a resolved duration lies within [min, max] seconds, in whole seconds.
 func (p ServiceProps) checkDuration(add func(string, ...any), key string, d awscdk.Duration, min, max float64) {
-	if d == nil || *d.IsUnresolved() {
+	if d == nil {
 		return
 	}
-	ms := *d.ToMilliseconds(nil)
-	if s := ms / 1000; s < min || s > max || s != math.Trunc(s) {
+	s, known := duration.SecondsOf(d)
+	if !known {
+		if *d.IsUnresolved() {
+			return
+		}
+		s = *d.ToMilliseconds(nil) / 1000
+	}
+	if s < min || s > max || s != math.Trunc(s) {
 		add("%s %s is outside %v-%v whole seconds", key, *d.ToHumanString(), min, max)
 	}
 }

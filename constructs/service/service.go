@@ -166,7 +166,12 @@ func (s *Service) buildTaskDefinition(p ServiceProps) {
 	s.TaskDefinition = td
 	root := isRoot(p.User)
 
+	// The variables go in with the container: one call into the jsii runtime, where adding them
+	// one by one was one each. They stay in name order (jsii hands a Go map over sorted).
+	env, secrets := p.containerVariables()
 	c := td.AddContainer(jsii.String(p.Name), &ecs.ContainerDefinitionOptions{
+		Environment:   &env,
+		Secrets:       &secrets,
 		ContainerName: jsii.String(p.Name),
 		Image:         p.Image,
 		Essential:     jsii.Bool(true),
@@ -192,13 +197,6 @@ func (s *Service) buildTaskDefinition(p ServiceProps) {
 		c.AddMountPoints(&ecs.MountPoint{ContainerPath: jsii.String("/tmp"), SourceVolume: jsii.String(scratchVolume), ReadOnly: jsii.Bool(false)})
 	}
 
-	env, secrets := p.containerVariables()
-	for _, name := range slices.Sorted(maps.Keys(env)) {
-		c.AddEnvironment(jsii.String(name), env[name])
-	}
-	for _, name := range slices.Sorted(maps.Keys(secrets)) {
-		c.AddSecret(jsii.String(name), secrets[name])
-	}
 	s.Container = c
 
 	if p.Adot != nil {

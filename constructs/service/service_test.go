@@ -26,6 +26,7 @@ import (
 
 	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -641,6 +642,8 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{Name: "a port out of range", Mutate: func(p *ServiceProps) { p.Port = 70000 }, Want: "Port 70000 is outside 1-65535"},
 		{Name: "the collector's port with the sidecar on", Mutate: func(p *ServiceProps) { p.Port, p.Adot = 4317, &AdotSidecar{} }, Want: "Port 4317 is taken by the ADOT collector"},
 		{Name: "a stop timeout over Fargate's limit", Mutate: func(p *ServiceProps) { p.StopTimeout = awscdk.Duration_Minutes(jsii.Number(3)) }, Want: "StopTimeout 3 minutes is outside 2-120"},
+		{Name: "a stop timeout over Fargate's limit, of internal/duration", Mutate: func(p *ServiceProps) { p.StopTimeout = duration.Minutes(3) }, Want: "StopTimeout 3 minutes is outside 2-120"},
+		{Name: "a cooldown of a fraction of a second", Mutate: func(p *ServiceProps) { p.ScaleInCooldown = duration.Seconds(1.5) }, Want: "ScaleInCooldown 1 second 500 millis is outside 0-86400 whole seconds"},
 		{Name: "a minimum above the desired count", Mutate: func(p *ServiceProps) { p.MinCount, p.DesiredCount = 3, 2 }, Want: "MinCount 3, DesiredCount 2 and MaxCount 20 must satisfy"},
 		{Name: "a desired count above the maximum", Mutate: func(p *ServiceProps) { p.DesiredCount, p.MaxCount = 30, 20 }, Want: "DesiredCount 30 and MaxCount 20"},
 		{Name: "a minimum of zero tasks", Mutate: func(p *ServiceProps) { p.MinCount = -1 }, Want: "MinCount -1 is outside 1-1000"},

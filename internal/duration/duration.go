@@ -28,7 +28,22 @@ type key struct {
 var (
 	mu    sync.Mutex
 	known = map[key]awscdk.Duration{}
+	// seconds is the length of each Duration made here, for SecondsOf.
+	seconds = map[awscdk.Duration]float64{}
 )
+
+// unitSeconds are the units' lengths.
+var unitSeconds = map[string]float64{"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+// SecondsOf is d's length in seconds if d was made here, read without a call into the jsii
+// runtime (validation asks for the lengths of a service's durations in every region); ok is false
+// for any other Duration, whose length only aws-cdk-lib knows.
+func SecondsOf(d awscdk.Duration) (s float64, ok bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	s, ok = seconds[d]
+	return s, ok
+}
 
 // Seconds is awscdk.Duration_Seconds(n).
 func Seconds(n float64) awscdk.Duration { return of("seconds", n, awscdk.Duration_Seconds) }
@@ -50,6 +65,7 @@ func of(unit string, n float64, create func(*float64) awscdk.Duration) awscdk.Du
 	if !ok {
 		d = create(jsii.Number(n))
 		known[k] = d
+		seconds[d] = n * unitSeconds[unit]
 	}
 	return d
 }

@@ -39,6 +39,11 @@ func TestEachUnitRendersAsTheDirectCall(t *testing.T) {
 			assert.Equal(t, *c.direct.ToSeconds(nil), *c.got.ToSeconds(nil))
 			assert.Equal(t, *c.direct.ToHumanString(), *c.got.ToHumanString())
 			assert.Equal(t, *c.direct.UnitLabel(), *c.got.UnitLabel())
+			s, ok := SecondsOf(c.got)
+			assert.True(t, ok, "made here")
+			assert.Equal(t, *c.direct.ToSeconds(nil), s, "its length is known without asking aws-cdk-lib")
+			_, ok = SecondsOf(c.direct)
+			assert.False(t, ok, "made elsewhere: only aws-cdk-lib knows its length")
 		})
 	}
 }
