@@ -504,7 +504,7 @@ func globalDashboard(es *EdgeStack, env *config.Environment, e edgeMetrics) erro
 			Dimensions: map[string]*string{"HealthCheckId": es.Origins[r.Name].HealthCheck.AttrHealthCheckId()}}.L2())
 		check := es.HealthCheckAlarms[r.Name].Alarms["healthCheckFailed"]
 		checks = append(checks, dashboard.Widget{Title: "Health check " + r.Name, Width: max(2, 12/len(env.Regions)),
-			Alarms: []cw.IAlarm{cw.Alarm_FromAlarmArn(check.Construct, jsii.String("Ref"), check.Arn())}})
+			Alarms: []cw.IAlarm{cw.Alarm_FromAlarmArn(es.Stack, jsii.String("Ref-"+check.Name), check.Arn())}})
 	}
 	rows := []dashboard.Row{
 		{Title: "Regions side by side — region dashboards: " + strings.Join(links, " · "), Widgets: append(traffic, regions...)},

@@ -7,8 +7,9 @@
 // are exposed by name, so other features (e.g. ECS deployment alarms) can reuse them.
 //
 // Each alarm is an L1 resource (NewAlarm) at the construct path and logical id aws-cdk-lib's
-// Alarm gives it, with the properties that Alarm renders: the same template, for a fraction of
-// the calls into the jsii runtime (see Query).
+// Alarm gives it, with the properties that Alarm renders for the same query (within what
+// Validate accepts): the same template, for a fraction of the calls into the jsii runtime (see
+// Query).
 package alarms
 
 import (
@@ -130,9 +131,7 @@ func (p AlarmsProps) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: Name must be given and unique", who))
 		}
 		names[s.Name] = true
-		if s.Metric == nil {
-			errs = append(errs, fmt.Errorf("%s: Metric is required", who))
-		} else if err := s.Metric.validate(); err != nil {
+		if err := Validate(s.Metric); err != nil {
 			errs = append(errs, fmt.Errorf("%s: Metric: %w", who, err))
 		}
 		if s.Periods < 1 || s.Periods > limits.MaxAlarmPeriods {
@@ -207,6 +206,7 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) (*Alarm
 	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	a := &Alarms{Construct: this, Alarms: map[string]*Alarm{}}
+	var errs []error
 	for _, s := range props.Specs {
 		op := "GreaterThanOrEqualToThreshold"
 		if s.Below {
@@ -216,11 +216,16 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) (*Alarm
 		if missing == "" {
 			missing = limits.MissingNotBreaching
 		}
-		a.Alarms[s.Name] = NewAlarm(this, pascal(s.Name), AlarmProps{
+		alarm, err := NewAlarm(this, pascal(s.Name), AlarmProps{
 			Name: props.Prefix + "-" + s.Name, Description: Description(s.Severity, s.What, props.RunbookBase, s.Runbook),
 			Metric: s.Metric, Threshold: s.Threshold, Comparison: op, Periods: s.Periods, DatapointsToAlarm: s.Periods,
 			MissingData: missing, Action: props.Action,
 		})
+		a.Alarms[s.Name] = alarm
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("alarms %s: %w", id, err)
 	}
 	if c := props.Composite; c != nil {
 		members := make([]*Alarm, 0, len(c.Members)+len(c.Others))
@@ -228,33 +233,84 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) (*Alarm
 			members = append(members, a.Alarms[m])
 		}
 		members = append(members, c.Others...)
-		a.Composite = NewComposite(this, pascal(c.Name), props.Prefix+"-"+c.Name,
-			Description(c.Severity, c.What, props.RunbookBase, c.Runbook), AnyOf(members...), props.Action)
+		var err error
+		if a.Composite, err = NewComposite(this, pascal(c.Name), CompositeProps{
+			Name: props.Prefix + "-" + c.Name, Description: Description(c.Severity, c.What, props.RunbookBase, c.Runbook),
+			Rule: AnyOf(members...), Action: props.Action,
+		}); err != nil {
+			return nil, fmt.Errorf("alarms %s: %w", id, err)
+		}
 	}
 	return a, nil
 }
 
-// AlarmProps is one alarm as NewAlarm creates it: callers (NewAlarms, the slo package) have
-// validated it.
+// AlarmProps configures NewAlarm: one alarm.
 type AlarmProps struct {
-	Name, Description string
-	Metric            Query
-	Threshold         float64
-	// Comparison is CloudFormation's ComparisonOperator, e.g. "GreaterThanOrEqualToThreshold".
+	// Name is the alarm's name, 1-255 characters.
+	Name string
+	// Description says what breaches, 1-1024 characters.
+	Description string
+	// Metric is what the alarm evaluates (see Validate).
+	Metric Query
+	// Threshold is what Metric is compared with.
+	Threshold float64
+	// Comparison is one of comparisons: CloudFormation's ComparisonOperator.
 	Comparison string
-	// Periods are evaluated; DatapointsToAlarm of them must breach.
-	// Default (DatapointsToAlarm): 0, not set (CloudWatch takes all of them).
-	Periods, DatapointsToAlarm int
+	// Periods is the number of periods evaluated, 1-limits.MaxAlarmPeriods.
+	Periods int
+	// DatapointsToAlarm is how many of the Periods must breach, 1-Periods.
+	// Default: 0, not set: all of them.
+	DatapointsToAlarm int
 	// MissingData is a limits.MissingDataTreatments value.
 	MissingData string
-	// Action is the topic ARN of both transitions.
+	// Action is the ARN of the SNS topic that receives both transitions.
 	// Default: nil, no actions.
 	Action *string
 }
 
+// comparisons are the comparison operators of a static threshold.
+var comparisons = []string{"GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"}
+
+// Validate returns every problem with p.
+func (p AlarmProps) Validate() error {
+	var errs []error
+	errs = append(errs, named(p.Name, p.Description)...)
+	if err := Validate(p.Metric); err != nil {
+		errs = append(errs, fmt.Errorf("Metric: %w", err))
+	}
+	if !slices.Contains(comparisons, p.Comparison) {
+		errs = append(errs, fmt.Errorf("Comparison %q must be one of %s", p.Comparison, strings.Join(comparisons, ", ")))
+	}
+	if p.Periods < 1 || p.Periods > limits.MaxAlarmPeriods {
+		errs = append(errs, fmt.Errorf("Periods %d must be 1-%d", p.Periods, limits.MaxAlarmPeriods))
+	}
+	if p.DatapointsToAlarm < 0 || p.DatapointsToAlarm > p.Periods {
+		errs = append(errs, fmt.Errorf("DatapointsToAlarm %d must be 1-Periods (%d), or 0 for all", p.DatapointsToAlarm, p.Periods))
+	}
+	if !slices.Contains(limits.MissingDataTreatments, p.MissingData) {
+		errs = append(errs, fmt.Errorf("MissingData %q must be one of %s", p.MissingData, strings.Join(limits.MissingDataTreatments, ", ")))
+	}
+	return errors.Join(errs...)
+}
+
+// named checks an alarm's name and description against CloudWatch's limits.
+func named(name, description string) []error {
+	var errs []error
+	if len(name) < 1 || len(name) > 255 {
+		errs = append(errs, fmt.Errorf("Name %q must be 1-255 characters", name))
+	}
+	if len(description) < 1 || len(description) > 1024 {
+		errs = append(errs, fmt.Errorf("Description of %q must be 1-1024 characters", name))
+	}
+	return errs
+}
+
 // NewAlarm creates an AWS::CloudWatch::Alarm under a construct id, at the path (so with the
-// logical id) of an aws-cdk-lib Alarm called id.
-func NewAlarm(scope constructs.Construct, id string, p AlarmProps) *Alarm {
+// logical id) of an aws-cdk-lib Alarm called id, or returns every problem with p.
+func NewAlarm(scope constructs.Construct, id string, p AlarmProps) (*Alarm, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("alarm %s: invalid props:\n%w", id, err)
+	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	props := &cw.CfnAlarmProps{
 		AlarmName: jsii.String(p.Name), AlarmDescription: jsii.String(p.Description),
@@ -266,17 +322,20 @@ func NewAlarm(scope constructs.Construct, id string, p AlarmProps) *Alarm {
 	}
 	notify(&props.AlarmActions, &props.OkActions, p.Action)
 	render(p.Metric, props)
-	return &Alarm{Construct: this, Name: p.Name, resource: cw.NewCfnAlarm(this, jsii.String("Resource"), props)}
+	return &Alarm{Construct: this, Name: p.Name, resource: cw.NewCfnAlarm(this, jsii.String("Resource"), props)}, nil
 }
 
-// AnyOf is a composite rule in ALARM when any of alarms is.
+// AnyOf is a composite rule in ALARM when any of alarms is ("" without alarms).
 func AnyOf(alarms ...*Alarm) string { return rule("OR", alarms) }
 
-// AllOf is a composite rule in ALARM when all of alarms are.
+// AllOf is a composite rule in ALARM when all of alarms are ("" without alarms).
 func AllOf(alarms ...*Alarm) string { return rule("AND", alarms) }
 
 // rule joins the alarms' ALARM states with operator, as aws-cdk-lib's AlarmRule does.
 func rule(operator string, alarms []*Alarm) string {
+	if len(alarms) == 0 {
+		return ""
+	}
 	states := make([]string, len(alarms))
 	for i, a := range alarms {
 		states[i] = `ALARM("` + *a.Arn() + `")`
@@ -284,15 +343,38 @@ func rule(operator string, alarms []*Alarm) string {
 	return "(" + strings.Join(states, " "+operator+" ") + ")"
 }
 
-// NewComposite is a composite alarm called name with rule (AnyOf, AllOf), notifying action (a
-// topic ARN) of ALARM and OK, at the path of an aws-cdk-lib CompositeAlarm called id.
-func NewComposite(scope constructs.Construct, id, name, description, rule string, action *string) *Alarm {
+// CompositeProps configures NewComposite.
+type CompositeProps struct {
+	// Name and Description as in AlarmProps.
+	Name, Description string
+	// Rule is AnyOf or AllOf of at least one alarm.
+	Rule string
+	// Action is the ARN of the SNS topic that receives both transitions.
+	// Default: nil, no actions.
+	Action *string
+}
+
+// Validate returns every problem with p.
+func (p CompositeProps) Validate() error {
+	errs := named(p.Name, p.Description)
+	if p.Rule == "" {
+		errs = append(errs, errors.New("Rule is required: AnyOf or AllOf of at least one alarm"))
+	}
+	return errors.Join(errs...)
+}
+
+// NewComposite creates a composite alarm at the path of an aws-cdk-lib CompositeAlarm called id,
+// or returns every problem with p.
+func NewComposite(scope constructs.Construct, id string, p CompositeProps) (*Alarm, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("composite alarm %s: invalid props:\n%w", id, err)
+	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	props := &cw.CfnCompositeAlarmProps{
-		AlarmName: jsii.String(name), AlarmDescription: jsii.String(description), AlarmRule: jsii.String(rule),
+		AlarmName: jsii.String(p.Name), AlarmDescription: jsii.String(p.Description), AlarmRule: jsii.String(p.Rule),
 	}
-	notify(&props.AlarmActions, &props.OkActions, action)
-	return &Alarm{Construct: this, Name: name, resource: cw.NewCfnCompositeAlarm(this, jsii.String("Resource"), props)}
+	notify(&props.AlarmActions, &props.OkActions, p.Action)
+	return &Alarm{Construct: this, Name: p.Name, resource: cw.NewCfnCompositeAlarm(this, jsii.String("Resource"), props)}, nil
 }
 
 // notify sends both transitions to action: OK tells on-call the page is over.

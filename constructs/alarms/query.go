@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strings"
 
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/jsii-runtime-go"
@@ -12,11 +14,14 @@ import (
 	"github.com/stratus-platform/stratus/internal/duration"
 )
 
-// Query is what an alarm evaluates: a Metric or an Expression over metrics. It is described in
-// Go, not as aws-cdk-lib metric objects, so an alarm is one L1 resource created in one call into
-// the jsii runtime: a metric object is a call of its own, every option and period another, and
-// aws-cdk-lib's Alarm renders them again at synthesis. Alarms are most of a service's resources.
-// L2 gives the same query as an aws-cdk-lib metric, for dashboards.
+// Query is what an alarm evaluates: a Metric or an Expression over metrics (values, not
+// pointers). It is described in Go, not as aws-cdk-lib metric objects, so an alarm is one L1
+// resource created in one call into the jsii runtime: a metric object is a call of its own,
+// every option and period another, and aws-cdk-lib's Alarm renders them again at synthesis.
+// Alarms are most of a service's resources. NewAlarm renders a query as aws-cdk-lib's Alarm
+// renders the same metric, for what Validate accepts: canonical statistics, the periods
+// aws-cdk-lib allows, and an expression's metrics over its own period (aws-cdk-lib would change
+// theirs). L2 gives the same query as an aws-cdk-lib metric, for dashboards.
 type Query interface {
 	// L2 is the query as an aws-cdk-lib metric or math expression.
 	L2() cw.IMetric
@@ -29,12 +34,12 @@ type Metric struct {
 	// Dimensions name the resource; values may be tokens.
 	// Default: none.
 	Dimensions map[string]*string
-	// Stat is a statistic: Sum, Average, Minimum, Maximum, SampleCount, or an extended one
-	// ("p99", "PR(0:1)").
+	// Stat is a statistic as CloudWatch spells it: Sum, Average, Minimum, Maximum, SampleCount,
+	// or an extended one ("p99", "tm90", "PR(0:1)", "IQM").
 	Stat string
-	// Period is in seconds.
+	// Period is in seconds: 1, 5, 10, 30 or a multiple of 60.
 	Period int
-	// Label names the metric on a dashboard.
+	// Label names the metric on a dashboard and in the alarm's console.
 	// Default: none (CloudWatch shows the metric's name).
 	Label string
 }
@@ -42,28 +47,53 @@ type Metric struct {
 // Expression is metric math over Using, keyed by the ids Expression names them by.
 type Expression struct {
 	Expression string
-	// Using are the metrics (or expressions) the expression reads.
+	// Using are the metrics (or expressions) the expression reads, at least one. Their ids are
+	// variable names (a lower-case letter, then letters, digits and _), unique in the whole query.
 	Using map[string]Query
-	// Period is in seconds.
+	// Period is in seconds, and the period of every metric in Using.
 	Period int
 	// Label names the result on graphs and in the alarm's console.
 	// Default: none.
 	Label string
 }
 
-// simpleStats are the statistics CloudFormation's Statistic takes; others are extended.
-var simpleStats = []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
+// Validate returns every problem with q: a Metric or an Expression that NewAlarm renders as
+// aws-cdk-lib's Alarm would.
+func Validate(q Query) error {
+	switch q.(type) {
+	case Metric, Expression:
+		return errors.Join(q.validate(), uniqueIDs(q))
+	case nil:
+		return errors.New("a query is required")
+	}
+	return fmt.Errorf("a query is a Metric or an Expression, not %T", q)
+}
+
+var (
+	// simpleStats are the statistics CloudFormation's Statistic takes; others are extended.
+	simpleStats = []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
+	// extendedStat is CloudWatch's extended statistics: percentile, trimmed mean, winsorized
+	// mean, trimmed count and trimmed sum, as a value or a range; and the interquartile mean.
+	extendedStat = regexp.MustCompile(`^((p|tm|wm|tc|ts)\d{1,2}(\.\d+)?|p100|(PR|TM|WM|TC|TS)\([0-9.%]*:[0-9.%]*\)|IQM)$`)
+	idRE         = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
+)
+
+// topID is the id of an alarm's top expression (render).
+const topID = "expr_1"
+
+func validPeriod(p int) bool { return p == 1 || p == 5 || p == 10 || p == 30 || (p > 0 && p%60 == 0) }
 
 func (m Metric) validate() error {
 	var errs []error
 	if m.Namespace == "" || m.Name == "" {
 		errs = append(errs, errors.New("a metric needs a namespace and a name"))
 	}
-	if m.Stat == "" {
-		errs = append(errs, fmt.Errorf("metric %s/%s: a statistic is required", m.Namespace, m.Name))
+	if !slices.Contains(simpleStats, m.Stat) && !extendedStat.MatchString(m.Stat) {
+		errs = append(errs, fmt.Errorf("metric %s/%s: statistic %q must be one of %s or an extended statistic such as p99 or PR(0:1), spelled as CloudWatch does",
+			m.Namespace, m.Name, m.Stat, strings.Join(simpleStats, ", ")))
 	}
-	if m.Period <= 0 {
-		errs = append(errs, fmt.Errorf("metric %s/%s: period %d must be a positive number of seconds", m.Namespace, m.Name, m.Period))
+	if !validPeriod(m.Period) {
+		errs = append(errs, fmt.Errorf("metric %s/%s: period %d must be 1, 5, 10, 30 or a multiple of 60 seconds", m.Namespace, m.Name, m.Period))
 	}
 	return errors.Join(errs...)
 }
@@ -73,15 +103,53 @@ func (e Expression) validate() error {
 	if e.Expression == "" {
 		errs = append(errs, errors.New("an expression is required"))
 	}
-	if e.Period <= 0 {
-		errs = append(errs, fmt.Errorf("expression %q: period %d must be a positive number of seconds", e.Expression, e.Period))
+	if !validPeriod(e.Period) {
+		errs = append(errs, fmt.Errorf("expression %q: period %d must be 1, 5, 10, 30 or a multiple of 60 seconds", e.Expression, e.Period))
+	}
+	if len(e.Using) == 0 {
+		errs = append(errs, fmt.Errorf("expression %q: uses no metric", e.Expression))
 	}
 	for _, id := range slices.Sorted(maps.Keys(e.Using)) {
-		if e.Using[id] == nil {
-			errs = append(errs, fmt.Errorf("expression %q: metric %q is nil", e.Expression, id))
+		var period int
+		switch q := e.Using[id].(type) {
+		case Metric:
+			period = q.Period
+		case Expression:
+			period = q.Period
+		default:
+			errs = append(errs, fmt.Errorf("expression %q: %q is %T, not a Metric or an Expression", e.Expression, id, q))
 			continue
 		}
+		if period != e.Period {
+			errs = append(errs, fmt.Errorf("expression %q: %q has period %d, not the expression's %d", e.Expression, id, period, e.Period))
+		}
 		errs = append(errs, e.Using[id].validate())
+	}
+	return errors.Join(errs...)
+}
+
+// uniqueIDs checks the ids of q's expressions: variable names, each once in the whole query, and
+// none the top expression's.
+func uniqueIDs(q Query) error {
+	var errs []error
+	seen := map[string]bool{}
+	var walk func(Expression)
+	walk = func(e Expression) {
+		for _, id := range slices.Sorted(maps.Keys(e.Using)) {
+			switch {
+			case !idRE.MatchString(id) || id == topID:
+				errs = append(errs, fmt.Errorf("expression %q: id %q must start with a lower-case letter, hold only letters, digits and _, and not be %s", e.Expression, id, topID))
+			case seen[id]:
+				errs = append(errs, fmt.Errorf("expression %q: id %q is used twice in the query", e.Expression, id))
+			}
+			seen[id] = true
+			if sub, ok := e.Using[id].(Expression); ok {
+				walk(sub)
+			}
+		}
+	}
+	if e, ok := q.(Expression); ok {
+		walk(e)
 	}
 	return errors.Join(errs...)
 }
@@ -122,6 +190,11 @@ func (m Metric) With(period int) Metric {
 func render(q Query, props *cw.CfnAlarmProps) {
 	switch q := q.(type) {
 	case Metric:
+		if q.Label != "" {
+			// A label needs a metric data query, as aws-cdk-lib renders it.
+			props.Metrics = &[]*cw.CfnAlarm_MetricDataQueryProperty{q.query("m1", true)}
+			return
+		}
 		props.Namespace, props.MetricName = jsii.String(q.Namespace), jsii.String(q.Name)
 		props.Dimensions = dimensions(q.Dimensions)
 		props.Period = jsii.Number(float64(q.Period))
@@ -132,8 +205,10 @@ func render(q Query, props *cw.CfnAlarmProps) {
 		}
 	case Expression:
 		var queries []*cw.CfnAlarm_MetricDataQueryProperty
-		q.queries("expr_1", true, &queries)
+		q.queries(topID, true, &queries)
 		props.Metrics = &queries
+	default:
+		panic(fmt.Sprintf("alarms: %T is not a Metric or an Expression (Validate refuses it)", q))
 	}
 }
 
@@ -148,16 +223,23 @@ func (e Expression) queries(id string, top bool, out *[]*cw.CfnAlarm_MetricDataQ
 		case Expression:
 			q.queries(key, false, out)
 		case Metric:
-			*out = append(*out, &cw.CfnAlarm_MetricDataQueryProperty{
-				Id: jsii.String(key), Label: optional(q.Label), ReturnData: jsii.Bool(false),
-				MetricStat: &cw.CfnAlarm_MetricStatProperty{
-					Metric: &cw.CfnAlarm_MetricProperty{
-						Namespace: jsii.String(q.Namespace), MetricName: jsii.String(q.Name), Dimensions: dimensions(q.Dimensions),
-					},
-					Period: jsii.Number(float64(q.Period)), Stat: jsii.String(q.Stat),
-				},
-			})
+			*out = append(*out, q.query(key, false))
+		default:
+			panic(fmt.Sprintf("alarms: %T is not a Metric or an Expression (Validate refuses it)", q))
 		}
+	}
+}
+
+// query is m as the metric data query id.
+func (m Metric) query(id string, returnData bool) *cw.CfnAlarm_MetricDataQueryProperty {
+	return &cw.CfnAlarm_MetricDataQueryProperty{
+		Id: jsii.String(id), Label: optional(m.Label), ReturnData: jsii.Bool(returnData),
+		MetricStat: &cw.CfnAlarm_MetricStatProperty{
+			Metric: &cw.CfnAlarm_MetricProperty{
+				Namespace: jsii.String(m.Namespace), MetricName: jsii.String(m.Name), Dimensions: dimensions(m.Dimensions),
+			},
+			Period: jsii.Number(float64(m.Period)), Stat: jsii.String(m.Stat),
+		},
 	}
 }
 

@@ -91,7 +91,7 @@ type SLO struct {
 }
 
 // BudgetRemaining is the error budget left over WindowDays, in percent (negative when spent), for
-// dashboards. It is built when asked, not with the alarms.
+// dashboards.
 func (s *SLO) BudgetRemaining() alarms.Expression {
 	return BudgetRemaining(s.props.Indicator, s.props.Objective, s.props.WindowDays, s.props.What)
 }
@@ -119,6 +119,8 @@ func (p SLOProps) Validate() error {
 	}
 	if p.Indicator == nil {
 		errs = append(errs, errors.New("Indicator is required"))
+	} else if err := alarms.Validate(p.Indicator.ErrorRatio(limits.FastBurnShortWindow)); err != nil {
+		errs = append(errs, fmt.Errorf("Indicator: %w", err))
 	}
 	if p.Action == nil {
 		errs = append(errs, errors.New("Action is required"))
@@ -163,10 +165,11 @@ func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error)
 	budget := 1 - props.Objective/100
 	var composites []*alarms.Alarm
 	var windows []constructs.IConstruct
+	var errs []error
 	for _, b := range burns {
 		threshold := b.factor * budget
 		window := func(label string, seconds int) *alarms.Alarm {
-			a := alarms.NewAlarm(this, b.id+label, alarms.AlarmProps{
+			a, err := alarms.NewAlarm(this, b.id+label, alarms.AlarmProps{
 				Name: fmt.Sprintf("%s-burn-%s", props.Name, label),
 				Description: fmt.Sprintf("Window of %s-%s: error ratio over %s at or above %g times the budget (%g). No actions: the composite notifies.",
 					props.Name, strings.ToLower(b.id[:1])+b.id[1:], label, b.factor, budget),
@@ -174,14 +177,29 @@ func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error)
 				Comparison: "GreaterThanOrEqualToThreshold", Periods: 1,
 				MissingData: limits.MissingNotBreaching, // no traffic burns no budget
 			})
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
 			windows = append(windows, a.Construct)
 			s.Windows[label] = a
 			return a
 		}
 		long, short := window(b.long, b.longS), window(b.short, b.shortS)
+		if long == nil || short == nil {
+			continue
+		}
 		what := fmt.Sprintf("%s (objective %g %%) is burning its error budget %g times too fast over %s and %s", props.What, props.Objective, b.factor, b.long, b.short)
-		composites = append(composites, alarms.NewComposite(this, b.id, fmt.Sprintf("%s-%s", props.Name, strings.ToLower(b.id[:1])+b.id[1:]),
-			alarms.Description(b.severity, what, props.RunbookBase, props.Runbook), alarms.AllOf(long, short), props.Action))
+		composite, err := alarms.NewComposite(this, b.id, alarms.CompositeProps{
+			Name:        fmt.Sprintf("%s-%s", props.Name, strings.ToLower(b.id[:1])+b.id[1:]),
+			Description: alarms.Description(b.severity, what, props.RunbookBase, props.Runbook),
+			Rule:        alarms.AllOf(long, short), Action: props.Action,
+		})
+		errs = append(errs, err)
+		composites = append(composites, composite)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("slo %s: %w", id, err)
 	}
 	// A window is half of a pair: its own notifications would page on every 5-minute spike,
 	// which is what the pair exists to prevent. (One call for the four windows.)

@@ -120,6 +120,11 @@ func TestSLOPropsAreValidated(t *testing.T) {
 	cdktest.Rejects(t, valid, SLOProps.Validate, []cdktest.Invalid[SLOProps]{
 		{Name: "a name with a space", Mutate: func(p *SLOProps) { p.Name = "a b" }, Want: `Name "a b"`},
 		{Name: "no indicator", Mutate: func(p *SLOProps) { p.Indicator = nil }, Want: "Indicator is required"},
+		{Name: "an indicator over a statistic CloudWatch does not know", Mutate: func(p *SLOProps) {
+			bad := count("a")
+			bad.Stat = "avg"
+			p.Indicator = Ratio{Bad: bad, Total: count("b")}
+		}, Want: `Indicator: metric AWS/ApplicationELB/a: statistic "avg"`},
 		{Name: "no action", Mutate: func(p *SLOProps) { p.Action = nil }, Want: "Action is required"},
 		{Name: "an objective of 100 %", Mutate: func(p *SLOProps) { p.Objective = 100 }, Want: "Objective 100 must be 90-99.999 percent"},
 		{Name: "a window of a year", Mutate: func(p *SLOProps) { p.WindowDays = 365 }, Want: "WindowDays 365 must be 7-90"},

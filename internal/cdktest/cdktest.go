@@ -8,11 +8,12 @@ package cdktest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -234,7 +235,7 @@ func Path[T any](t testing.TB, v any, keys ...string) T {
 		case map[string]any:
 			next, ok := node[k]
 			if !ok {
-				t.Fatalf("%s: no key %q (keys: %v)", strings.Join(keys[:i+1], "."), k, sortedKeys(node))
+				t.Fatalf("%s: no key %q (keys: %v)", strings.Join(keys[:i+1], "."), k, slices.Sorted(maps.Keys(node)))
 			}
 			cur = next
 		case []any:
@@ -259,15 +260,6 @@ func Path[T any](t testing.TB, v any, keys ...string) T {
 func Props(t testing.TB, resource map[string]any) map[string]any {
 	t.Helper()
 	return Path[map[string]any](t, resource, "Properties")
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Only returns the logical id and body of the one resource of type typ in template, and fails

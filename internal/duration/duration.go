@@ -37,7 +37,8 @@ var unitSeconds = map[string]float64{"seconds": 1, "minutes": 60, "hours": 3600,
 
 // SecondsOf is d's length in seconds if d was made here, read without a call into the jsii
 // runtime (validation asks for the lengths of a service's durations in every region); ok is false
-// for any other Duration, whose length only aws-cdk-lib knows.
+// for a Duration of a token and for any Duration made elsewhere, whose length only aws-cdk-lib
+// knows.
 func SecondsOf(d awscdk.Duration) (s float64, ok bool) {
 	mu.Lock()
 	defer mu.Unlock()
@@ -65,7 +66,9 @@ func of(unit string, n float64, create func(*float64) awscdk.Duration) awscdk.Du
 	if !ok {
 		d = create(jsii.Number(n))
 		known[k] = d
-		seconds[d] = n * unitSeconds[unit]
+		if !*awscdk.Token_IsUnresolved(n) { // a token's length is known at deployment only
+			seconds[d] = n * unitSeconds[unit]
+		}
 	}
 	return d
 }
