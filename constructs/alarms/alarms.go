@@ -131,14 +131,9 @@ func (p AlarmsProps) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: Name must be given and unique", who))
 		}
 		names[s.Name] = true
-		if err := Validate(s.Metric); err != nil {
-			errs = append(errs, fmt.Errorf("%s: Metric: %w", who, err))
-		}
-		if s.Periods < 1 || s.Periods > limits.MaxAlarmPeriods {
-			errs = append(errs, fmt.Errorf("%s: Periods %d must be 1-%d", who, s.Periods, limits.MaxAlarmPeriods))
-		}
-		if s.MissingData != "" && !slices.Contains(limits.MissingDataTreatments, s.MissingData) {
-			errs = append(errs, fmt.Errorf("%s: MissingData %q must be one of %s", who, s.MissingData, strings.Join(limits.MissingDataTreatments, ", ")))
+		// The alarm NewAlarm will create: its rules (metric, periods, treatment) are checked there.
+		for _, err := range p.alarm(s).problems() {
+			errs = append(errs, fmt.Errorf("%s: %w", who, err))
 		}
 		errs = append(errs, described(who, s.Severity, s.Runbook, s.What)...)
 	}
@@ -206,26 +201,12 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) (*Alarm
 	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
 	a := &Alarms{Construct: this, Alarms: map[string]*Alarm{}}
-	var errs []error
 	for _, s := range props.Specs {
-		op := "GreaterThanOrEqualToThreshold"
-		if s.Below {
-			op = "LessThanThreshold"
+		alarm, err := NewAlarm(this, pascal(s.Name), props.alarm(s))
+		if err != nil {
+			return nil, fmt.Errorf("alarms %s: %w", id, err)
 		}
-		missing := s.MissingData
-		if missing == "" {
-			missing = limits.MissingNotBreaching
-		}
-		alarm, err := NewAlarm(this, pascal(s.Name), AlarmProps{
-			Name: props.Prefix + "-" + s.Name, Description: Description(s.Severity, s.What, props.RunbookBase, s.Runbook),
-			Metric: s.Metric, Threshold: s.Threshold, Comparison: op, Periods: s.Periods, DatapointsToAlarm: s.Periods,
-			MissingData: missing, Action: props.Action,
-		})
 		a.Alarms[s.Name] = alarm
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("alarms %s: %w", id, err)
 	}
 	if c := props.Composite; c != nil {
 		members := make([]*Alarm, 0, len(c.Members)+len(c.Others))
@@ -242,6 +223,23 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) (*Alarm
 		}
 	}
 	return a, nil
+}
+
+// alarm is the alarm of s in the set.
+func (p AlarmsProps) alarm(s Spec) AlarmProps {
+	op := "GreaterThanOrEqualToThreshold"
+	if s.Below {
+		op = "LessThanThreshold"
+	}
+	missing := s.MissingData
+	if missing == "" {
+		missing = limits.MissingNotBreaching
+	}
+	return AlarmProps{
+		Name: p.Prefix + "-" + s.Name, Description: Description(s.Severity, s.What, p.RunbookBase, s.Runbook),
+		Metric: s.Metric, Threshold: s.Threshold, Comparison: op, Periods: s.Periods, DatapointsToAlarm: s.Periods,
+		MissingData: missing, Action: p.Action,
+	}
 }
 
 // AlarmProps configures NewAlarm: one alarm.
@@ -272,9 +270,10 @@ type AlarmProps struct {
 var comparisons = []string{"GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"}
 
 // Validate returns every problem with p.
-func (p AlarmProps) Validate() error {
-	var errs []error
-	errs = append(errs, named(p.Name, p.Description)...)
+func (p AlarmProps) Validate() error { return errors.Join(p.problems()...) }
+
+func (p AlarmProps) problems() []error {
+	errs := named(p.Name, p.Description)
 	if err := Validate(p.Metric); err != nil {
 		errs = append(errs, fmt.Errorf("Metric: %w", err))
 	}
@@ -290,7 +289,7 @@ func (p AlarmProps) Validate() error {
 	if !slices.Contains(limits.MissingDataTreatments, p.MissingData) {
 		errs = append(errs, fmt.Errorf("MissingData %q must be one of %s", p.MissingData, strings.Join(limits.MissingDataTreatments, ", ")))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // named checks an alarm's name and description against CloudWatch's limits.

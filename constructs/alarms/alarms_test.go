@@ -2,6 +2,7 @@ package alarms
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -25,6 +26,15 @@ type synthesized struct {
 	// pairs are alarms over the same query, by NewAlarm and by aws-cdk-lib's Alarm; rules are
 	// composites over the same alarms, by NewComposite and by aws-cdk-lib's CompositeAlarm.
 	pairs, rules map[string][2]string
+	template     map[string]any // the stack's template, read once (tpl)
+}
+
+// tpl is the stack's template as JSON, read from the synthesized app the first time asked.
+func (s *synthesized) tpl(t *testing.T) map[string]any {
+	if s.template == nil {
+		s.template = cdktest.Template(t, s.stack)
+	}
+	return s.template
 }
 
 var fixture cdktest.Once[*synthesized]
@@ -159,7 +169,7 @@ func TestAlarmsNotifyNameTheirRunbookAndCompose(t *testing.T) {
 		})
 	})
 	var set []map[string]any
-	for _, c := range cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::CloudWatch::CompositeAlarm") {
+	for _, c := range cdktest.OfType(t, s.tpl(t), "AWS::CloudWatch::CompositeAlarm") {
 		if cdktest.Props(t, c)["AlarmName"] == "stratus-prod-us-east-1-api-serviceUnhealthy" {
 			set = append(set, c)
 		}
@@ -178,21 +188,22 @@ func TestAlarmsNotifyNameTheirRunbookAndCompose(t *testing.T) {
 func TestAnAlarmIsWhatAwsCdkLibsAlarmRendersForTheSameQuery(t *testing.T) {
 	s := synth(t)
 	byName := map[string]map[string]any{}
-	for _, a := range cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::CloudWatch::Alarm") {
+	for _, a := range cdktest.OfType(t, s.tpl(t), "AWS::CloudWatch::Alarm") {
 		p := cdktest.Props(t, a)
 		byName[cdktest.As[string](t, p["AlarmName"])] = p
 	}
 	require.Len(t, s.pairs, len(rendered()))
 	for name, pair := range s.pairs {
-		l1, l2 := byName[pair[0]], byName[pair[1]]
-		require.NotNil(t, l1, name)
-		require.NotNil(t, l2, name)
+		require.NotNil(t, byName[pair[0]], name)
+		require.NotNil(t, byName[pair[1]], name)
+		// Copies: the template is shared by the tests.
+		l1, l2 := maps.Clone(byName[pair[0]]), maps.Clone(byName[pair[1]])
 		delete(l1, "AlarmName")
 		delete(l2, "AlarmName")
 		assert.Equal(t, l2, l1, "%s: NewAlarm renders the query as aws-cdk-lib does", name)
 	}
 	composites := map[string]map[string]any{}
-	for _, c := range cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::CloudWatch::CompositeAlarm") {
+	for _, c := range cdktest.OfType(t, s.tpl(t), "AWS::CloudWatch::CompositeAlarm") {
 		p := cdktest.Props(t, c)
 		composites[cdktest.As[string](t, p["AlarmName"])] = p
 	}

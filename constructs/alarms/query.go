@@ -25,7 +25,8 @@ import (
 type Query interface {
 	// L2 is the query as an aws-cdk-lib metric or math expression.
 	L2() cw.IMetric
-	validate() error
+	// validate checks the query; ids holds the ids the query used so far (Expression).
+	validate(ids map[string]bool) error
 }
 
 // Metric is one CloudWatch metric with a statistic and a period.
@@ -62,7 +63,7 @@ type Expression struct {
 func Validate(q Query) error {
 	switch q.(type) {
 	case Metric, Expression:
-		return errors.Join(q.validate(), uniqueIDs(q))
+		return q.validate(map[string]bool{})
 	case nil:
 		return errors.New("a query is required")
 	}
@@ -83,7 +84,7 @@ const topID = "expr_1"
 
 func validPeriod(p int) bool { return p == 1 || p == 5 || p == 10 || p == 30 || (p > 0 && p%60 == 0) }
 
-func (m Metric) validate() error {
+func (m Metric) validate(map[string]bool) error {
 	var errs []error
 	if m.Namespace == "" || m.Name == "" {
 		errs = append(errs, errors.New("a metric needs a namespace and a name"))
@@ -98,7 +99,7 @@ func (m Metric) validate() error {
 	return errors.Join(errs...)
 }
 
-func (e Expression) validate() error {
+func (e Expression) validate(ids map[string]bool) error {
 	var errs []error
 	if e.Expression == "" {
 		errs = append(errs, errors.New("an expression is required"))
@@ -110,6 +111,14 @@ func (e Expression) validate() error {
 		errs = append(errs, fmt.Errorf("expression %q: uses no metric", e.Expression))
 	}
 	for _, id := range slices.Sorted(maps.Keys(e.Using)) {
+		// Ids are variable names, each once in the whole query, and none the top expression's.
+		switch {
+		case !idRE.MatchString(id) || id == topID:
+			errs = append(errs, fmt.Errorf("expression %q: id %q must start with a lower-case letter, hold only letters, digits and _, and not be %s", e.Expression, id, topID))
+		case ids[id]:
+			errs = append(errs, fmt.Errorf("expression %q: id %q is used twice in the query", e.Expression, id))
+		}
+		ids[id] = true
 		var period int
 		switch q := e.Using[id].(type) {
 		case Metric:
@@ -123,33 +132,7 @@ func (e Expression) validate() error {
 		if period != e.Period {
 			errs = append(errs, fmt.Errorf("expression %q: %q has period %d, not the expression's %d", e.Expression, id, period, e.Period))
 		}
-		errs = append(errs, e.Using[id].validate())
-	}
-	return errors.Join(errs...)
-}
-
-// uniqueIDs checks the ids of q's expressions: variable names, each once in the whole query, and
-// none the top expression's.
-func uniqueIDs(q Query) error {
-	var errs []error
-	seen := map[string]bool{}
-	var walk func(Expression)
-	walk = func(e Expression) {
-		for _, id := range slices.Sorted(maps.Keys(e.Using)) {
-			switch {
-			case !idRE.MatchString(id) || id == topID:
-				errs = append(errs, fmt.Errorf("expression %q: id %q must start with a lower-case letter, hold only letters, digits and _, and not be %s", e.Expression, id, topID))
-			case seen[id]:
-				errs = append(errs, fmt.Errorf("expression %q: id %q is used twice in the query", e.Expression, id))
-			}
-			seen[id] = true
-			if sub, ok := e.Using[id].(Expression); ok {
-				walk(sub)
-			}
-		}
-	}
-	if e, ok := q.(Expression); ok {
-		walk(e)
+		errs = append(errs, e.Using[id].validate(ids))
 	}
 	return errors.Join(errs...)
 }

@@ -165,41 +165,36 @@ func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error)
 	budget := 1 - props.Objective/100
 	var composites []*alarms.Alarm
 	var windows []constructs.IConstruct
-	var errs []error
 	for _, b := range burns {
-		threshold := b.factor * budget
-		window := func(label string, seconds int) *alarms.Alarm {
-			a, err := alarms.NewAlarm(this, b.id+label, alarms.AlarmProps{
+		// Validate has checked everything the alarms are made of: an error here is this
+		// package's, reported rather than made into a panic.
+		window := func(label string, seconds int) (*alarms.Alarm, error) {
+			return alarms.NewAlarm(this, b.id+label, alarms.AlarmProps{
 				Name: fmt.Sprintf("%s-burn-%s", props.Name, label),
 				Description: fmt.Sprintf("Window of %s-%s: error ratio over %s at or above %g times the budget (%g). No actions: the composite notifies.",
 					props.Name, strings.ToLower(b.id[:1])+b.id[1:], label, b.factor, budget),
-				Metric: props.Indicator.ErrorRatio(seconds), Threshold: threshold,
+				Metric: props.Indicator.ErrorRatio(seconds), Threshold: b.factor * budget,
 				Comparison: "GreaterThanOrEqualToThreshold", Periods: 1,
 				MissingData: limits.MissingNotBreaching, // no traffic burns no budget
 			})
-			if err != nil {
-				errs = append(errs, err)
-				return nil
-			}
-			windows = append(windows, a.Construct)
-			s.Windows[label] = a
-			return a
 		}
-		long, short := window(b.long, b.longS), window(b.short, b.shortS)
-		if long == nil || short == nil {
-			continue
+		long, errLong := window(b.long, b.longS)
+		short, errShort := window(b.short, b.shortS)
+		if err := errors.Join(errLong, errShort); err != nil {
+			return nil, fmt.Errorf("slo %s: %w", id, err)
 		}
+		s.Windows[b.long], s.Windows[b.short] = long, short
+		windows = append(windows, long.Construct, short.Construct)
 		what := fmt.Sprintf("%s (objective %g %%) is burning its error budget %g times too fast over %s and %s", props.What, props.Objective, b.factor, b.long, b.short)
 		composite, err := alarms.NewComposite(this, b.id, alarms.CompositeProps{
 			Name:        fmt.Sprintf("%s-%s", props.Name, strings.ToLower(b.id[:1])+b.id[1:]),
 			Description: alarms.Description(b.severity, what, props.RunbookBase, props.Runbook),
 			Rule:        alarms.AllOf(long, short), Action: props.Action,
 		})
-		errs = append(errs, err)
+		if err != nil {
+			return nil, fmt.Errorf("slo %s: %w", id, err)
+		}
 		composites = append(composites, composite)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("slo %s: %w", id, err)
 	}
 	// A window is half of a pair: its own notifications would page on every 5-minute spike,
 	// which is what the pair exists to prevent. (One call for the four windows.)
