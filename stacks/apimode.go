@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
@@ -16,7 +15,6 @@ import (
 	"github.com/stratus-platform/stratus/constructs/dashboard"
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/service"
-	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -144,23 +142,26 @@ func apiAlarms(a *AppStack, env *config.Environment, region string, others []*al
 // entranceRow is the dashboard row of the region's ALB or API.
 func (a *AppStack) entranceRow() dashboard.Row {
 	if a.Api == nil {
-		lb := a.Ingress.LoadBalancer.Metrics()
-		sum := &cw.MetricOptions{Statistic: jsii.String("Sum"), Period: duration.Seconds(60)}
+		// The metrics aws-cdk-lib's load balancer metrics give (its full name as the dimension).
+		lb := map[string]*string{"LoadBalancer": a.Ingress.LoadBalancer.LoadBalancerFullName()}
+		sum := func(name string) []dashboard.Line {
+			return []dashboard.Line{metric("AWS/ApplicationELB", name, "Sum", 60, lb)}
+		}
 		return dashboard.Row{Title: "Load balancer", Widgets: []dashboard.Widget{
-			{Title: "Requests", Left: []cw.IMetric{lb.RequestCount(sum)}, Width: 6},
-			{Title: "ELB 5xx", Left: []cw.IMetric{lb.HttpCodeElb(elbv2.HttpCodeElb_ELB_5XX_COUNT, sum)}, Width: 6},
-			{Title: "Rejected connections", Left: []cw.IMetric{lb.RejectedConnectionCount(sum)}, Width: 6},
-			{Title: "Client TLS negotiation errors", Left: []cw.IMetric{lb.ClientTlsNegotiationErrorCount(sum)}, Width: 6},
+			{Title: "Requests", Left: sum("RequestCount"), Width: 6},
+			{Title: "ELB 5xx", Left: sum("HTTPCode_ELB_5XX_Count"), Width: 6},
+			{Title: "Rejected connections", Left: sum("RejectedConnectionCount"), Width: 6},
+			{Title: "Client TLS negotiation errors", Left: sum("ClientTLSNegotiationErrorCount"), Width: 6},
 		}}
 	}
 	m := apiMetrics(a.Api.Api.Ref(), "")
-	all := func(name string) cw.IMetric {
-		return metric("AWS/ApiGateway", name, "Sum", 60, map[string]*string{"ApiId": a.Api.Api.Ref(), "Stage": jsii.String(apigateway.StageName)}).L2()
+	all := func(name string) dashboard.Line {
+		return metric("AWS/ApiGateway", name, "Sum", 60, map[string]*string{"ApiId": a.Api.Api.Ref(), "Stage": jsii.String(apigateway.StageName)})
 	}
 	return dashboard.Row{Title: "HTTP API", Widgets: []dashboard.Widget{
-		{Title: "Requests", Left: []cw.IMetric{m.requests(60).L2()}, Width: 6},
-		{Title: "5xx", Left: []cw.IMetric{m.errors(60).L2()}, Width: 6},
-		{Title: "4xx (throttled, unauthorized)", Left: []cw.IMetric{all("4xx")}, Width: 6},
-		{Title: "Integration latency p99 (s)", Left: []cw.IMetric{m.latency("p99", 60).L2()}, Width: 6},
+		{Title: "Requests", Left: []dashboard.Line{m.requests(60)}, Width: 6},
+		{Title: "5xx", Left: []dashboard.Line{m.errors(60)}, Width: 6},
+		{Title: "4xx (throttled, unauthorized)", Left: []dashboard.Line{all("4xx")}, Width: 6},
+		{Title: "Integration latency p99 (s)", Left: []dashboard.Line{m.latency("p99", 60)}, Width: 6},
 	}}
 }

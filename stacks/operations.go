@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cf "github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
-	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/stratus-platform/stratus/constructs/dns"
 	"github.com/stratus-platform/stratus/constructs/edge"
 	"github.com/stratus-platform/stratus/constructs/slo"
-	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -398,16 +396,15 @@ func DashboardName(env *config.Environment, region string) string {
 	return fmt.Sprintf("stratus-%s-%s", env.Name, region)
 }
 
-// alarmsByName references alarms (or composites) of stack's account in region by name: the
+// alarmsByName are the ARNs of alarms (or composites) of stack's account in region, by name: the
 // dashboards show alarms of stacks they cannot reference without adding a layer or crossing
 // regions, and alarm names are fixed (AlarmPrefix).
-func alarmsByName(stack awscdk.Stack, region string, names []string) []cw.IAlarm {
+func alarmsByName(stack awscdk.Stack, region string, names []string) []*string {
 	// Read once: each is a call into the jsii runtime, and a dashboard shows a few alarms a service.
 	partition, account := *stack.Partition(), *stack.Account()
-	out := make([]cw.IAlarm, len(names))
+	out := make([]*string, len(names))
 	for i, name := range names {
-		arn := fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partition, region, account, name)
-		out[i] = cw.Alarm_FromAlarmArn(stack, jsii.String("Ref-"+name), jsii.String(arn))
+		out[i] = jsii.String(fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partition, region, account, name))
 	}
 	return out
 }
@@ -451,15 +448,15 @@ func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs
 		m := a.requestMetrics(s.Name)
 		bound := float64(objectives.LatencyThresholdMs) / 1000
 		widgets := []dashboard.Widget{
-			{Title: "Requests and target 5xx", Left: []cw.IMetric{m.requests(minute).L2()}, Right: []cw.IMetric{m.errors(minute).L2()}, Width: 6},
-			{Title: "Response time p50 / p99 (s)", Left: []cw.IMetric{m.latency("p50", minute).L2(), m.latency("p99", minute).L2()}, Width: 6},
+			{Title: "Requests and target 5xx", Left: []dashboard.Line{m.requests(minute)}, Right: []dashboard.Line{m.errors(minute)}, Width: 6},
+			{Title: "Response time p50 / p99 (s)", Left: []dashboard.Line{m.latency("p50", minute), m.latency("p99", minute)}, Width: 6},
 		}
 		if m.healthy != nil {
-			widgets = append(widgets, dashboard.Widget{Title: "Healthy / unhealthy tasks", Left: []cw.IMetric{m.healthy("Minimum", minute).L2(), m.unhealthy("Maximum", minute).L2()}, Width: 6})
+			widgets = append(widgets, dashboard.Widget{Title: "Healthy / unhealthy tasks", Left: []dashboard.Line{m.healthy("Minimum", minute), m.unhealthy("Maximum", minute)}, Width: 6})
 		}
-		widgets = append(widgets, dashboard.Widget{Title: "Error budget remaining (%)", WholeRange: true, Width: 6, Values: []cw.IMetric{
-			slo.BudgetRemaining(slo.Ratio{Bad: m.errors(minute), Total: m.requests(minute)}, objectives.Availability, objectives.WindowDays, "availability").L2(),
-			slo.BudgetRemaining(slo.Rank{Metric: m.within(bound, minute)}, objectives.Latency, objectives.WindowDays, "latency").L2(),
+		widgets = append(widgets, dashboard.Widget{Title: "Error budget remaining (%)", WholeRange: true, Width: 6, Values: []dashboard.Line{
+			slo.BudgetRemaining(slo.Ratio{Bad: m.errors(minute), Total: m.requests(minute)}, objectives.Availability, objectives.WindowDays, "availability"),
+			slo.BudgetRemaining(slo.Rank{Metric: m.within(bound, minute)}, objectives.Latency, objectives.WindowDays, "latency"),
 		}})
 		services = append(services, dashboard.Row{Title: "Service " + s.Name, Widgets: widgets})
 	}
@@ -468,11 +465,11 @@ func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs
 	rows = append(rows, services...)
 	rows = append(rows, a.entranceRow())
 	if len(natIDs) > 0 {
-		var ports, drops []cw.IMetric
+		var ports, drops []dashboard.Line
 		for _, id := range natIDs {
 			dims := map[string]*string{"NatGatewayId": id}
-			ports = append(ports, metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", minute, dims).L2())
-			drops = append(drops, metric("AWS/NATGateway", "PacketsDropCount", "Sum", minute, dims).L2())
+			ports = append(ports, metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", minute, dims))
+			drops = append(drops, metric("AWS/NATGateway", "PacketsDropCount", "Sum", minute, dims))
 		}
 		rows = append(rows, dashboard.Row{Title: "NAT gateways", Widgets: []dashboard.Widget{
 			{Title: "Port-allocation errors", Left: ports, Width: 12}, {Title: "Dropped packets", Left: drops, Width: 12},
@@ -494,33 +491,33 @@ func globalDashboard(es *EdgeStack, env *config.Environment, e edgeMetrics) erro
 	width := max(6, 24/len(env.Regions))
 	var links []string
 	var traffic, regions, checks []dashboard.Widget
-	var status []cw.IMetric
+	var status []dashboard.Line
 	for _, r := range env.Regions {
 		traffic = append(traffic, regionTraffic(r.Name, width))
 		paging, data := regionAlarmNames(env, r.Name)
 		regions = append(regions, alarmWidgets(es.Stack, r.Name, r.Name, append(paging, data...), width)...)
 		links = append(links, fmt.Sprintf("[%[1]s](https://console.aws.amazon.com/cloudwatch/home?region=%[1]s#dashboards:name=%[2]s)", r.Name, DashboardName(env, r.Name)))
 		status = append(status, alarms.Metric{Namespace: "AWS/Route53", Name: "HealthCheckStatus", Stat: "Minimum", Period: minute, Label: r.Name,
-			Dimensions: map[string]*string{"HealthCheckId": es.Origins[r.Name].HealthCheck.AttrHealthCheckId()}}.L2())
+			Dimensions: map[string]*string{"HealthCheckId": es.Origins[r.Name].HealthCheck.AttrHealthCheckId()}})
 		check := es.HealthCheckAlarms[r.Name].Alarms["healthCheckFailed"]
 		checks = append(checks, dashboard.Widget{Title: "Health check " + r.Name, Width: max(2, 12/len(env.Regions)),
-			Alarms: []cw.IAlarm{cw.Alarm_FromAlarmArn(es.Stack, jsii.String("Ref-"+check.Name), check.Arn())}})
+			Alarms: []*string{check.Arn()}})
 	}
 	rows := []dashboard.Row{
 		{Title: "Regions side by side — region dashboards: " + strings.Join(links, " · "), Widgets: append(traffic, regions...)},
 		{Title: "Route 53 health checks (origin.<domain> routing)", Widgets: append(checks,
 			dashboard.Widget{Title: "Health check status (1 = healthy)", Left: status, Width: 12})},
 		{Title: "CloudFront", Widgets: []dashboard.Widget{
-			{Title: "Requests", Left: []cw.IMetric{e.cloudFront("Requests", "Sum", minute).L2()}, Width: 6},
-			{Title: "Error rates (%)", Left: []cw.IMetric{e.cloudFront("5xxErrorRate", "Average", minute).L2(), e.cloudFront("4xxErrorRate", "Average", minute).L2()}, Width: 6},
-			{Title: "Origin latency p99 (ms)", Left: []cw.IMetric{e.cloudFront("OriginLatency", "p99", minute).L2()}, Width: 6},
-			{Title: "Edge error budget remaining (%)", WholeRange: true, Width: 6, Values: []cw.IMetric{
-				slo.BudgetRemaining(slo.Percent{Metric: e.cloudFront("5xxErrorRate", "Average", minute)}, objectives.Availability, objectives.WindowDays, "edge availability").L2(),
+			{Title: "Requests", Left: []dashboard.Line{e.cloudFront("Requests", "Sum", minute)}, Width: 6},
+			{Title: "Error rates (%)", Left: []dashboard.Line{e.cloudFront("5xxErrorRate", "Average", minute), e.cloudFront("4xxErrorRate", "Average", minute)}, Width: 6},
+			{Title: "Origin latency p99 (ms)", Left: []dashboard.Line{e.cloudFront("OriginLatency", "p99", minute)}, Width: 6},
+			{Title: "Edge error budget remaining (%)", WholeRange: true, Width: 6, Values: []dashboard.Line{
+				slo.BudgetRemaining(slo.Percent{Metric: e.cloudFront("5xxErrorRate", "Average", minute)}, objectives.Availability, objectives.WindowDays, "edge availability"),
 			}},
 		}},
 		{Title: "WAF", Widgets: []dashboard.Widget{
-			{Title: "Allowed / blocked requests", Left: []cw.IMetric{e.waf("AllowedRequests", minute).L2()}, Right: []cw.IMetric{e.waf("BlockedRequests", minute).L2()}, Width: 12},
-			{Title: "Counted requests", Left: []cw.IMetric{e.waf("CountedRequests", minute).L2()}, Width: 12},
+			{Title: "Allowed / blocked requests", Left: []dashboard.Line{e.waf("AllowedRequests", minute)}, Right: []dashboard.Line{e.waf("BlockedRequests", minute)}, Width: 12},
+			{Title: "Counted requests", Left: []dashboard.Line{e.waf("CountedRequests", minute)}, Width: 12},
 		}},
 	}
 	if _, err := dashboard.NewDashboard(es.Stack, "GlobalDashboard", dashboard.DashboardProps{Name: DashboardName(env, "global"), Rows: rows}); err != nil {
@@ -534,20 +531,20 @@ func globalDashboard(es *EdgeStack, env *config.Environment, e edgeMetrics) erro
 // stack may not reference across regions, so each line is a SEARCH evaluated in the region over
 // the account's load balancers there: the environment's own (one environment per account).
 func regionTraffic(region string, width int) dashboard.Widget {
-	search := func(fn, name, stat, label string) cw.IMetric {
-		return cw.NewMathExpression(&cw.MathExpressionProps{
-			Expression: jsii.String(fmt.Sprintf(`%s(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="%s"', '%s', 60))`, fn, name, stat)),
-			Label:      jsii.String(label), Period: duration.Seconds(60), SearchRegion: jsii.String(region),
-		})
+	search := func(fn, name, stat, label string) dashboard.Line {
+		return dashboard.Search{
+			Expression: fmt.Sprintf(`%s(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="%s"', '%s', 60))`, fn, name, stat),
+			Label:      label, Period: 60, Region: region,
+		}
 	}
 	return dashboard.Widget{
 		Title: region + ": requests, 5xx, p99 response time (s)", Width: width,
-		Left: []cw.IMetric{
+		Left: []dashboard.Line{
 			search("SUM", "RequestCount", "Sum", "requests"),
 			search("SUM", "HTTPCode_ELB_5XX_Count", "Sum", "ELB 5xx"),
 			search("SUM", "HTTPCode_Target_5XX_Count", "Sum", "target 5xx"),
 		},
-		Right: []cw.IMetric{search("MAX", "TargetResponseTime", "p99", "p99 response time")},
+		Right: []dashboard.Line{search("MAX", "TargetResponseTime", "p99", "p99 response time")},
 	}
 }
 

@@ -21,7 +21,8 @@ import (
 // Alarms are most of a service's resources. NewAlarm renders a query as aws-cdk-lib's Alarm
 // renders the same metric, for what Validate accepts: canonical statistics, the periods
 // aws-cdk-lib allows, and an expression's metrics over its own period (aws-cdk-lib would change
-// theirs). L2 gives the same query as an aws-cdk-lib metric, for dashboards.
+// theirs). L2 gives the same query as an aws-cdk-lib metric: what the tests compare this
+// package's and the dashboards' rendering with.
 type Query interface {
 	// L2 is the query as an aws-cdk-lib metric or math expression.
 	L2() cw.IMetric
@@ -82,7 +83,8 @@ var (
 // topID is the id of an alarm's top expression (render).
 const topID = "expr_1"
 
-func validPeriod(p int) bool { return p == 1 || p == 5 || p == 10 || p == 30 || (p > 0 && p%60 == 0) }
+// ValidPeriod says whether CloudWatch takes a period of p seconds: 1, 5, 10, 30 or a multiple of 60.
+func ValidPeriod(p int) bool { return p == 1 || p == 5 || p == 10 || p == 30 || (p > 0 && p%60 == 0) }
 
 func (m Metric) validate(map[string]bool) error {
 	var errs []error
@@ -93,7 +95,7 @@ func (m Metric) validate(map[string]bool) error {
 		errs = append(errs, fmt.Errorf("metric %s/%s: statistic %q must be one of %s or an extended statistic such as p99 or PR(0:1), spelled as CloudWatch does",
 			m.Namespace, m.Name, m.Stat, strings.Join(simpleStats, ", ")))
 	}
-	if !validPeriod(m.Period) {
+	if !ValidPeriod(m.Period) {
 		errs = append(errs, fmt.Errorf("metric %s/%s: period %d must be 1, 5, 10, 30 or a multiple of 60 seconds", m.Namespace, m.Name, m.Period))
 	}
 	return errors.Join(errs...)
@@ -104,7 +106,7 @@ func (e Expression) validate(ids map[string]bool) error {
 	if e.Expression == "" {
 		errs = append(errs, errors.New("an expression is required"))
 	}
-	if !validPeriod(e.Period) {
+	if !ValidPeriod(e.Period) {
 		errs = append(errs, fmt.Errorf("expression %q: period %d must be 1, 5, 10, 30 or a multiple of 60 seconds", e.Expression, e.Period))
 	}
 	if len(e.Using) == 0 {

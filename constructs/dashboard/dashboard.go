@@ -1,5 +1,11 @@
 // Package dashboard provides Dashboard: a CloudWatch dashboard laid out as rows of widgets over
 // given metrics and alarms. It knows no tier: callers pass the metrics of their resources.
+//
+// The dashboard is one L1 resource whose body is written in Go (body.go), as aws-cdk-lib's
+// Dashboard, GraphWidget, SingleValueWidget, AlarmStatusWidget and TextWidget write it for the
+// same widgets: the aws-cdk-lib objects cost a call into the jsii runtime each (every metric,
+// widget and imported alarm) and a second rendering of the whole body at synthesis, and a
+// region's dashboard has a row for every service. The tests compare the two bodies.
 package dashboard
 
 import (
@@ -9,24 +15,45 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-platform/stratus/internal/duration"
+	"github.com/stratus-platform/stratus/constructs/alarms"
 )
 
-// Widget is one widget: a graph of Left (and Right) metrics, a single value of each of Values,
+// Line is one line of a graph or one single value: an alarms.Metric, an alarms.Expression (metric
+// math over metrics of the dashboard's region) or a Search (values, not pointers).
+type Line any
+
+// Search is metric math over the results of SEARCH expressions, run in Region: it graphs
+// resources the dashboard's stack cannot reference (another region's, or names generated
+// elsewhere).
+type Search struct {
+	// Expression holds the SEARCH, e.g. SUM(SEARCH('{AWS/ApplicationELB,LoadBalancer}
+	// MetricName="RequestCount"', 'Sum', 60)).
+	Expression string
+	// Label names the line.
+	Label string
+	// Period is in seconds: 1, 5, 10, 30 or a multiple of 60.
+	Period int
+	// Region is where the search runs.
+	// Default: the dashboard's region.
+	Region string
+}
+
+// Widget is one widget: a graph of Left (and Right) lines, a single value of each of Values,
 // or the states of Alarms. Exactly one of the three is set.
 type Widget struct {
 	Title  string
-	Left   []cw.IMetric
-	Right  []cw.IMetric
-	Values []cw.IMetric
+	Left   []Line
+	Right  []Line
+	Values []Line
 	// WholeRange makes Values cover the dashboard's whole time range instead of the latest
 	// period (for values with a period of their own, such as an error budget).
 	WholeRange bool
-	Alarms     []cw.IAlarm
+	// Alarms are the ARNs of the alarms (or composite alarms) whose states the widget shows, at
+	// most 100 (CloudWatch's limit).
+	Alarms []*string
 	// Width is in grid units (24 per row).
 	// Default: 8.
 	Width int
@@ -52,10 +79,13 @@ type DashboardProps struct {
 // Dashboard is the dashboard.
 type Dashboard struct {
 	constructs.Construct
-	Dashboard cw.Dashboard
+	Resource cw.CfnDashboard
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+// maxAlarms is how many alarms an alarm status widget shows at most.
+const maxAlarms = 100
 
 // Validate returns every problem with p.
 func (p DashboardProps) Validate() error {
@@ -68,6 +98,7 @@ func (p DashboardProps) Validate() error {
 	}
 	for i, r := range p.Rows {
 		for j, w := range r.Widgets {
+			at := fmt.Sprintf("Rows[%d] %q widget %d %q", i, r.Title, j, w.Title)
 			kinds := 0
 			for _, n := range []int{len(w.Left) + len(w.Right), len(w.Values), len(w.Alarms)} {
 				if n > 0 {
@@ -75,14 +106,58 @@ func (p DashboardProps) Validate() error {
 				}
 			}
 			if kinds != 1 {
-				errs = append(errs, fmt.Errorf("Rows[%d] %q widget %d %q: exactly one of metrics, values and alarms", i, r.Title, j, w.Title))
+				errs = append(errs, fmt.Errorf("%s: exactly one of metrics, values and alarms", at))
 			}
 			if w.Width < 0 || w.Width > 24 {
-				errs = append(errs, fmt.Errorf("Rows[%d] %q widget %d %q: Width %d must be 1-24", i, r.Title, j, w.Title, w.Width))
+				errs = append(errs, fmt.Errorf("%s: Width %d must be 1-24", at, w.Width))
+			}
+			if len(w.Alarms) > maxAlarms {
+				errs = append(errs, fmt.Errorf("%s: %d alarms, at most %d", at, len(w.Alarms), maxAlarms))
+			}
+			for k, a := range w.Alarms {
+				if a == nil || *a == "" {
+					errs = append(errs, fmt.Errorf("%s: Alarms[%d] is not an alarm ARN", at, k))
+				}
+			}
+			for _, l := range append(append(append([]Line{}, w.Left...), w.Right...), w.Values...) {
+				if err := validateLine(l); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", at, err))
+				}
+			}
+			// Lines that share an id must be the same metric (aws-cdk-lib refuses the rest).
+			if _, err := metricSet(w.Left, w.Right); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", at, err))
+			}
+			if _, err := metricSet(w.Values, nil); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", at, err))
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func validateLine(l Line) error {
+	switch l := l.(type) {
+	case alarms.Metric:
+		return alarms.Validate(l)
+	case alarms.Expression:
+		return alarms.Validate(l)
+	case Search:
+		var errs []error
+		if l.Expression == "" {
+			errs = append(errs, errors.New("a search needs an expression"))
+		}
+		if l.Label == "" {
+			errs = append(errs, fmt.Errorf("search %q: a label is required", l.Expression))
+		}
+		if !alarms.ValidPeriod(l.Period) {
+			errs = append(errs, fmt.Errorf("search %q: period %d must be 1, 5, 10, 30 or a multiple of 60 seconds", l.Expression, l.Period))
+		}
+		return errors.Join(errs...)
+	case nil:
+		return errors.New("a line is required")
+	}
+	return fmt.Errorf("a line is an alarms.Metric, an alarms.Expression or a Search, not %T", l)
 }
 
 // NewDashboard creates the dashboard, or returns every problem with props.
@@ -94,54 +169,29 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) (
 		props.Start = "-PT3H"
 	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	d := cw.NewDashboard(this, jsii.String("Dashboard"), &cw.DashboardProps{
+	body, err := render(props, stackRegion(scope))
+	if err != nil {
+		return nil, fmt.Errorf("dashboard %s: %w", id, err)
+	}
+	// At the path aws-cdk-lib's Dashboard gives its resource (<id>/Dashboard/Resource), so the
+	// logical id is the one the dashboard always had.
+	resource := cw.NewCfnDashboard(constructs.NewConstruct(this, jsii.String("Dashboard")), jsii.String("Resource"), &cw.CfnDashboardProps{
 		DashboardName: jsii.String(props.Name),
-		Start:         jsii.String(props.Start),
+		DashboardBody: jsii.String(body),
 	})
 	// CloudFormation accepts Tags on a dashboard, but the pinned cfn-lint (1.51.0) does not know
 	// the property yet (E3002) and a dashboard costs nothing to leave untagged; drop this with
 	// the untagged types of stacks/stage.go when cfn-lint is upgraded.
-	d.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("Tags"))
-	for _, r := range props.Rows {
-		d.AddWidgets(cw.NewTextWidget(&cw.TextWidgetProps{Markdown: jsii.String("## " + r.Title), Width: jsii.Number(24), Height: jsii.Number(1)}))
-		widgets := make([]cw.IWidget, len(r.Widgets))
-		for i, w := range r.Widgets {
-			widgets[i] = widget(w)
-		}
-		d.AddWidgets(widgets...)
-	}
-	return &Dashboard{Construct: this, Dashboard: d}, nil
+	resource.AddPropertyDeletionOverride(jsii.String("Tags"))
+	return &Dashboard{Construct: this, Resource: resource}, nil
 }
 
-func widget(w Widget) cw.IWidget {
-	width := w.Width
-	if width == 0 {
-		width = 8
+// stackRegion is the region of scope's stack, "" when it is a token (an environment-agnostic
+// stack): a Search in another region names it, as aws-cdk-lib does.
+func stackRegion(scope constructs.Construct) string {
+	region := awscdk.Stack_Of(scope).Region()
+	if *awscdk.Token_IsUnresolved(region) {
+		return ""
 	}
-	switch {
-	case len(w.Values) > 0:
-		return cw.NewSingleValueWidget(&cw.SingleValueWidgetProps{
-			Title: jsii.String(w.Title), Metrics: &w.Values, Width: jsii.Number(float64(width)), Height: jsii.Number(4),
-			SetPeriodToTimeRange: jsii.Bool(w.WholeRange),
-		})
-	case len(w.Alarms) > 0:
-		refs := make([]interfacesawscloudwatch.IAlarmRef, len(w.Alarms))
-		for i, a := range w.Alarms {
-			refs[i] = a
-		}
-		return cw.NewAlarmStatusWidget(&cw.AlarmStatusWidgetProps{
-			Title: jsii.String(w.Title), Alarms: &refs, Width: jsii.Number(float64(width)), Height: jsii.Number(6),
-		})
-	}
-	props := &cw.GraphWidgetProps{Title: jsii.String(w.Title), Width: jsii.Number(float64(width)), Height: jsii.Number(6)}
-	if len(w.Left) > 0 {
-		props.Left = &w.Left
-	}
-	if len(w.Right) > 0 {
-		props.Right = &w.Right
-	}
-	return cw.NewGraphWidget(props)
+	return *region
 }
-
-// Seconds is a Duration of s seconds, for callers building metrics.
-func Seconds(s int) awscdk.Duration { return duration.Seconds(float64(s)) }

@@ -2,66 +2,261 @@ package dashboard
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratus-platform/stratus/constructs/alarms"
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/duration"
 )
 
 type synthesized struct {
 	dir   string
 	stack awscdk.Stack
+	// l2 holds an aws-cdk-lib Dashboard for each case, where NewDashboard puts its dashboard in
+	// stack (<name>/Dashboard), to compare logical ids.
+	l2 awscdk.Stack
+	// cases are the dashboards of TestTheBodyIsWhatAwsCdkLibsDashboardWrites, by name: each
+	// built by NewDashboard ("<name>") and by aws-cdk-lib's Dashboard ("<name>Reference").
+	cases []string
 }
 
 var fixture cdktest.Once[*synthesized]
 
 func TestMain(m *testing.M) { fixture.Main(m) }
 
-func requests() cw.IMetric {
-	return cw.NewMetric(&cw.MetricProps{Namespace: jsii.String("AWS/ApplicationELB"), MetricName: jsii.String("RequestCount"),
-		DimensionsMap: &map[string]*string{"LoadBalancer": jsii.String("app/api/0123")}, Period: Seconds(60), Statistic: jsii.String("Sum")})
+func requests(dims map[string]*string) alarms.Metric {
+	return alarms.Metric{Namespace: "AWS/ApplicationELB", Name: "RequestCount", Stat: "Sum", Period: 60, Dimensions: dims}
 }
 
-func TestDashboardLaysOutRows(t *testing.T) {
-	s := fixture.Get(t, "dashboard-test", func(app awscdk.App, dir string) (*synthesized, error) {
-		s := &synthesized{dir: dir, stack: cdktest.NewStack(app, "Dash", "us-east-1")}
-		alarm := cw.Alarm_FromAlarmArn(s.stack, jsii.String("A"), jsii.String("arn:aws:cloudwatch:eu-west-1:111111111111:alarm:stratus-prod-eu-west-1-regionUnhealthy"))
-		_, err := NewDashboard(s.stack, "Dashboard", DashboardProps{Name: "stratus-prod-us-east-1", Rows: []Row{
-			{Title: "Alarms", Widgets: []Widget{{Title: "Paging", Alarms: []cw.IAlarm{alarm}, Width: 24}}},
-			{Title: "Load balancer", Widgets: []Widget{{Title: "Requests", Left: []cw.IMetric{requests()}}, {Title: "Total", Values: []cw.IMetric{requests()}, WholeRange: true}}},
-		}})
-		return s, err
-	})
-	dashboards := cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::CloudWatch::Dashboard")
-	require.Len(t, dashboards, 1)
-	for _, d := range dashboards {
-		p := cdktest.Props(t, d)
-		assert.Equal(t, "stratus-prod-us-east-1", p["DashboardName"])
-		assert.NotContains(t, p, "Tags")
-		body := fmt.Sprint(p["DashboardBody"])
-		for _, want := range []string{"## Alarms", "## Load balancer", `"type":"alarm"`, "stratus-prod-eu-west-1-regionUnhealthy", `"title":"Requests"`, `"view":"singleValue"`, `"setPeriodToTimeRange":true`, "app/api/0123"} {
-			assert.Contains(t, body, want)
-		}
+var loadBalancer = map[string]*string{"LoadBalancer": jsii.String("app/api/0123")}
+
+// comparedRows are dashboards that use every kind of widget and line this package writes, with
+// tokens in dimensions and alarm ARNs, and text JSON must escape. topic and arn are tokens.
+func comparedRows(topic *string, arn *string) map[string][]Row {
+	target := map[string]*string{"LoadBalancer": jsii.String("app/api/0123"), "TargetGroup": topic}
+	errors := alarms.Metric{Namespace: "AWS/ApplicationELB", Name: "HTTPCode_Target_5XX_Count", Stat: "Sum", Period: 60, Dimensions: target}
+	all := requests(target)
+	ratio := alarms.Expression{Expression: "100 * (1 - bad / total)", Label: "availability", Period: 60,
+		Using: map[string]alarms.Query{"bad": errors, "total": all}}
+	nested := alarms.Expression{Expression: "100 - rate", Label: "budget", Period: 60,
+		Using: map[string]alarms.Query{"rate": alarms.Expression{Expression: "bad / total", Period: 60,
+			Using: map[string]alarms.Query{"bad": errors, "total": all}}}}
+	rank := alarms.Expression{Expression: "within", Period: 60, Using: map[string]alarms.Query{
+		"within": alarms.Metric{Namespace: "AWS/ApplicationELB", Name: "TargetResponseTime", Stat: "PR(0:0.5)", Period: 60, Dimensions: target}}}
+	search := func(region string) Search {
+		return Search{Expression: `SUM(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="RequestCount"', 'Sum', 60))`, Label: "requests", Period: 60, Region: region}
 	}
-	cdktest.Gates(t, s.dir, s.stack)
+	return map[string][]Row{
+		"Graphs": {{Title: `Service "orders" <api> & more — ünïcode`, Widgets: []Widget{
+			{Title: "Requests and 5xx", Left: []Line{all}, Right: []Line{errors}, Width: 6},
+			{Title: "p50 / p99", Left: []Line{all.With(300), alarms.Metric{Namespace: "AWS/ApplicationELB", Name: "TargetResponseTime", Stat: "Average", Period: 300}}, Width: 6},
+			{Title: "Labelled", Left: []Line{alarms.Metric{Namespace: "AWS/Route53", Name: "HealthCheckStatus", Stat: "Minimum", Period: 60, Label: "us-east-1",
+				Dimensions: map[string]*string{"HealthCheckId": topic}}}, Width: 12},
+			// Wraps to a second line of the row (6+6+12 fill the first).
+			{Title: "Availability", Left: []Line{ratio, all}, Right: []Line{nested}},
+			{Title: "A shown metric an expression also reads", Left: []Line{errors, ratio}},
+			{Title: "An expression without a label", Left: []Line{rank}, Width: 20},
+		}}},
+		"Values": {{Title: "Budgets", Widgets: []Widget{
+			{Title: "Error budget remaining (%)", WholeRange: true, Width: 6, Values: []Line{ratio, nested, rank}},
+			{Title: "Latest", Values: []Line{all}},
+		}}},
+		"Searches": {{Title: "Regions", Widgets: []Widget{
+			{Title: "Here", Left: []Line{search("us-east-1")}, Width: 12},
+			{Title: "There", Left: []Line{search("eu-west-1")}, Right: []Line{search("")}, Width: 12},
+		}}},
+		"Alarms": {
+			{Title: "Alarms", Widgets: []Widget{
+				{Title: "Paging", Alarms: []*string{arn, jsii.String("arn:aws:cloudwatch:eu-west-1:111111111111:alarm:stratus-prod-eu-west-1-regionUnhealthy")}, Width: 12},
+				{Alarms: []*string{arn}, Width: 12},
+			}},
+			{Title: "An empty row"},
+			{Title: "One widget", Widgets: []Widget{{Title: "Total", Values: []Line{all}, WholeRange: true}}},
+		},
+	}
+}
+
+// reference builds rows with aws-cdk-lib's Dashboard and widgets, as this package did before it
+// wrote the body itself.
+func reference(scope constructs.Construct, id, name string, rows []Row) {
+	d := cw.NewDashboard(scope, jsii.String(id), &cw.DashboardProps{DashboardName: jsii.String(name), Start: jsii.String("-PT3H")})
+	d.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("Tags"))
+	metrics := func(lines []Line) *[]cw.IMetric {
+		if len(lines) == 0 {
+			return nil
+		}
+		out := make([]cw.IMetric, len(lines))
+		for i, l := range lines {
+			switch l := l.(type) {
+			case Search:
+				props := &cw.MathExpressionProps{Expression: jsii.String(l.Expression), Label: jsii.String(l.Label), Period: duration.Seconds(float64(l.Period))}
+				if l.Region != "" {
+					props.SearchRegion = jsii.String(l.Region)
+				}
+				out[i] = cw.NewMathExpression(props)
+			case alarms.Query:
+				out[i] = l.L2()
+			}
+		}
+		return &out
+	}
+	for _, r := range rows {
+		d.AddWidgets(cw.NewTextWidget(&cw.TextWidgetProps{Markdown: jsii.String("## " + r.Title), Width: jsii.Number(24), Height: jsii.Number(1)}))
+		widgets := make([]cw.IWidget, len(r.Widgets))
+		for i, w := range r.Widgets {
+			width, height := w.size()
+			switch {
+			case len(w.Values) > 0:
+				widgets[i] = cw.NewSingleValueWidget(&cw.SingleValueWidgetProps{Title: jsii.String(w.Title), Metrics: metrics(w.Values),
+					Width: jsii.Number(float64(width)), Height: jsii.Number(float64(height)), SetPeriodToTimeRange: jsii.Bool(w.WholeRange)})
+			case len(w.Alarms) > 0:
+				refs := make([]interfacesawscloudwatch.IAlarmRef, len(w.Alarms))
+				for j, arn := range w.Alarms {
+					refs[j] = cw.Alarm_FromAlarmArn(scope, jsii.String(fmt.Sprintf("%s%d%d", id, i, j)), arn)
+				}
+				props := &cw.AlarmStatusWidgetProps{Alarms: &refs, Width: jsii.Number(float64(width)), Height: jsii.Number(float64(height))}
+				if w.Title != "" {
+					props.Title = jsii.String(w.Title)
+				}
+				widgets[i] = cw.NewAlarmStatusWidget(props)
+			default:
+				widgets[i] = cw.NewGraphWidget(&cw.GraphWidgetProps{Title: jsii.String(w.Title), Left: metrics(w.Left), Right: metrics(w.Right),
+					Width: jsii.Number(float64(width)), Height: jsii.Number(float64(height))})
+			}
+		}
+		d.AddWidgets(widgets...)
+	}
+}
+
+func app(t testing.TB) *synthesized {
+	return fixture.Get(t, "dashboard-test", func(app awscdk.App, dir string) (*synthesized, error) {
+		s := &synthesized{dir: dir, stack: cdktest.NewStack(app, "Dash", "us-east-1"), l2: cdktest.NewStack(app, "DashL2", "us-east-1")}
+		// A token for a dimension (an Fn::GetAtt), from a resource the packs find nothing in.
+		topic := ssm.NewCfnParameter(s.stack, jsii.String("Target"), &ssm.CfnParameterProps{Type: jsii.String("String"), Value: jsii.String("targetgroup/api/0123")}).AttrValue()
+		arn := jsii.String(fmt.Sprintf("arn:%s:cloudwatch:us-east-1:%s:alarm:stratus-prod-us-east-1-regionUnhealthy", *s.stack.Partition(), *s.stack.Account()))
+		for name, rows := range comparedRows(topic, arn) {
+			s.cases = append(s.cases, name)
+			if _, err := NewDashboard(s.stack, name, DashboardProps{Name: "stratus-" + name, Rows: rows}); err != nil {
+				return nil, err
+			}
+			reference(s.stack, name+"Reference", "stratus-reference-"+name, rows)
+			d := cw.NewDashboard(constructs.NewConstruct(s.l2, jsii.String(name)), jsii.String("Dashboard"), &cw.DashboardProps{DashboardName: jsii.String("stratus-l2-" + name)})
+			d.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("Tags"))
+		}
+		return s, nil
+	})
+}
+
+// dashboardBodies are the template's dashboards' bodies, by dashboard name.
+func dashboardBodies(t *testing.T, s *synthesized) map[string]any {
+	out := map[string]any{}
+	for _, d := range cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::CloudWatch::Dashboard") {
+		p := cdktest.Props(t, d)
+		out[cdktest.As[string](t, p["DashboardName"])] = p["DashboardBody"]
+	}
+	return out
+}
+
+func TestTheBodyIsWhatAwsCdkLibsDashboardWrites(t *testing.T) {
+	s := app(t)
+	bodies := dashboardBodies(t, s)
+	require.Len(t, s.cases, 4)
+	for _, name := range s.cases {
+		t.Run(name, func(t *testing.T) {
+			got, want := bodies["stratus-"+name], bodies["stratus-reference-"+name]
+			require.NotNil(t, want)
+			assert.Equal(t, want, got)
+		})
+	}
+	// The comparison means something only if the bodies carry tokens (an Fn::Join) and every kind
+	// of widget.
+	all := fmt.Sprint(bodies)
+	for _, want := range []string{"Fn::Join", "Fn::GetAtt", `"type":"alarm"`, `"view":"singleValue"`, `"view":"timeSeries"`, `"type":"text"`,
+		`"visible":false`, `"region":"eu-west-1"`, `"yAxis":"right"`, `"title":"Alarm Status"`, `"y":7`} {
+		assert.Contains(t, all, want)
+	}
+}
+
+func TestTheDashboardIsOneUntaggedResourceWithTheLogicalIdOfAwsCdkLibs(t *testing.T) {
+	s := app(t)
+	ids := func(stack awscdk.Stack) []string {
+		var out []string
+		for id, d := range cdktest.OfType(t, cdktest.Template(t, stack), "AWS::CloudWatch::Dashboard") {
+			assert.NotContains(t, cdktest.Props(t, d), "Tags", id)
+			if !strings.Contains(id, "Reference") {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	l2 := ids(s.l2)
+	require.Len(t, l2, len(s.cases))
+	assert.ElementsMatch(t, l2, ids(s.stack))
+	cdktest.Gates(t, s.dir, s.stack, s.l2)
 }
 
 func TestDashboardPropsAreValidated(t *testing.T) {
-	var m cw.IMetric
-	cdktest.NoPanic(t, func() { m = requests() })
+	m := requests(loadBalancer)
 	valid := func() DashboardProps {
-		return DashboardProps{Name: "d", Rows: []Row{{Title: "r", Widgets: []Widget{{Title: "w", Left: []cw.IMetric{m}}}}}}
+		return DashboardProps{Name: "d", Rows: []Row{{Title: "r", Widgets: []Widget{{Title: "w", Left: []Line{m}}}}}}
 	}
+	widget := func(p *DashboardProps) *Widget { return &p.Rows[0].Widgets[0] }
 	cdktest.Rejects(t, valid, DashboardProps.Validate, []cdktest.Invalid[DashboardProps]{
 		{Name: "a name with a dot", Mutate: func(p *DashboardProps) { p.Name = "a.b" }, Want: `Name "a.b"`},
 		{Name: "no rows", Mutate: func(p *DashboardProps) { p.Rows = nil }, Want: "at least one row"},
-		{Name: "an empty widget", Mutate: func(p *DashboardProps) { p.Rows[0].Widgets[0].Left = nil }, Want: "exactly one of metrics, values and alarms"},
-		{Name: "a graph with values", Mutate: func(p *DashboardProps) { p.Rows[0].Widgets[0].Values = []cw.IMetric{m} }, Want: "exactly one of"},
-		{Name: "a widget too wide", Mutate: func(p *DashboardProps) { p.Rows[0].Widgets[0].Width = 25 }, Want: "Width 25 must be 1-24"},
+		{Name: "an empty widget", Mutate: func(p *DashboardProps) { widget(p).Left = nil }, Want: "exactly one of metrics, values and alarms"},
+		{Name: "a graph with values", Mutate: func(p *DashboardProps) { widget(p).Values = []Line{m} }, Want: "exactly one of"},
+		{Name: "a widget too wide", Mutate: func(p *DashboardProps) { widget(p).Width = 25 }, Want: "Width 25 must be 1-24"},
+		{Name: "a line of another type", Mutate: func(p *DashboardProps) { widget(p).Left = []Line{"RequestCount"} }, Want: "not string"},
+		{Name: "a pointer to a metric", Mutate: func(p *DashboardProps) { widget(p).Left = []Line{&m} }, Want: "not *alarms.Metric"},
+		{Name: "a nil line", Mutate: func(p *DashboardProps) { widget(p).Right = []Line{nil} }, Want: "a line is required"},
+		{Name: "a metric alarms.Validate refuses", Mutate: func(p *DashboardProps) { widget(p).Left = []Line{m.With(7)} }, Want: "period 7"},
+		{Name: "a search without a label", Mutate: func(p *DashboardProps) {
+			widget(p).Left = []Line{Search{Expression: "SEARCH('x', 'Sum', 60)", Period: 60}}
+		}, Want: "a label is required"},
+		{Name: "a search without an expression, over a bad period", Mutate: func(p *DashboardProps) {
+			widget(p).Left = []Line{Search{Label: "x", Period: 90}}
+		}, Want: "period 90"},
+		{Name: "an id naming two metrics", Mutate: func(p *DashboardProps) {
+			widget(p).Left = []Line{
+				alarms.Expression{Expression: "a", Period: 60, Label: "one", Using: map[string]alarms.Query{"a": m}},
+				alarms.Expression{Expression: "a * 2", Period: 60, Label: "two", Using: map[string]alarms.Query{"a": m.With(120)}},
+			}
+		}, Want: `id "a" names two different metrics`},
+		{Name: "too many alarms", Mutate: func(p *DashboardProps) {
+			*widget(p) = Widget{Alarms: make([]*string, 101)}
+			for i := range widget(p).Alarms {
+				widget(p).Alarms[i] = jsii.String(fmt.Sprintf("arn:aws:cloudwatch:us-east-1:111111111111:alarm:a%d", i))
+			}
+		}, Want: "101 alarms, at most 100"},
+		{Name: "an alarm without an ARN", Mutate: func(p *DashboardProps) { *widget(p) = Widget{Alarms: []*string{nil}} }, Want: "Alarms[0] is not an alarm ARN"},
 	})
+}
+
+func TestNewDashboardReportsInvalidProps(t *testing.T) {
+	_, err := NewDashboard(nil, "Broken", DashboardProps{Name: "a.b"})
+	assert.ErrorContains(t, err, "dashboard Broken: invalid props")
+}
+
+func TestQuoteWritesWhatJSONStringifyWrites(t *testing.T) {
+	for in, want := range map[string]string{
+		`plain`:            `"plain"`,
+		`"quoted" \ path`:  `"\"quoted\" \\ path"`,
+		"tab\tnew\nline\r": `"tab\tnew\nline\r"`,
+		"\b\f\x01\x1f":     `"\b\f\u0001\u001f"`,
+		"<a> & — \u2028":   "\"<a> & — \u2028\"",
+		"${Token[X.1]}":    `"${Token[X.1]}"`,
+	} {
+		assert.Equal(t, want, quote(in), "%q", in)
+	}
 }
