@@ -24,7 +24,11 @@ func NewKey(scope constructs.Construct, id, description string) kms.Key {
 // account and region of scope's stack. Tokens work in name.
 func LogGroupArn(scope constructs.IConstruct, name string) string {
 	stack := awscdk.Stack_Of(scope)
-	return fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", *stack.Partition(), *stack.Region(), *stack.Account(), name)
+	return logGroupArn(*stack.Partition(), *stack.Region(), *stack.Account(), name)
+}
+
+func logGroupArn(partition, region, account, name string) string {
+	return fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partition, region, account, name)
 }
 
 // AllowCloudWatchLogs adds the key-policy statement "AllowCloudWatchLogs" that lets CloudWatch
@@ -39,10 +43,11 @@ func LogGroupArn(scope constructs.IConstruct, name string) string {
 // nothing, when key is imported and its policy cannot be changed.
 func AllowCloudWatchLogs(key kms.IKey, logGroupArns ...string) bool {
 	stack := awscdk.Stack_Of(key)
+	region := *stack.Region() // read once: each read is a call into the jsii runtime
 	var arns any
 	switch len(logGroupArns) {
 	case 0:
-		arns = LogGroupArn(key, "*")
+		arns = logGroupArn(*stack.Partition(), region, *stack.Account(), "*")
 	case 1:
 		arns = logGroupArns[0]
 	default:
@@ -50,7 +55,7 @@ func AllowCloudWatchLogs(key kms.IKey, logGroupArns ...string) bool {
 	}
 	res := key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchLogs"),
-		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
+		Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", region)), nil)},
 		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": arns}},

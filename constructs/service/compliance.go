@@ -45,22 +45,28 @@ func suppressTracingWildcard(policy iam.ManagedPolicy) {
 //
 // A statement with Resource "*" is suppressed for AwsSolutions-IAM5 only when every one of its
 // actions is in wildcards (action -> why AWS requires "*"); any other wildcard stays a finding.
+//
+// The aspect sits on the role's CloudFormation resource, which has no children: it is visited
+// once, where on the role it would be visited for every construct under it (the policies it
+// creates too), each visit a call from the jsii runtime into Go.
 func managedGrants(role iam.Role, wildcards map[string]string) {
-	awscdk.Aspects_Of(role).Add(&grantMover{role: role, wildcards: wildcards},
+	resource := role.Node().DefaultChild()
+	awscdk.Aspects_Of(resource).Add(&grantMover{role: role, resource: resource, wildcards: wildcards},
 		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
 }
 
 type grantMover struct {
 	role      iam.Role
+	resource  constructs.IConstruct
 	wildcards map[string]string
 	done      bool
 }
 
-// Visit implements awscdk.IAspect; it acts once, on the role itself.
+// Visit implements awscdk.IAspect; it acts once, on the role's resource.
 func (g *grantMover) Visit(node constructs.IConstruct) {
-	// Both checks are local: jsii hands Go the same object for the same construct, so the role
-	// is recognized without reading paths (two calls into the jsii runtime each).
-	if g.done || node != constructs.IConstruct(g.role) {
+	// Both checks are local: jsii hands Go the same object for the same construct, so the
+	// resource is recognized without reading paths (two calls into the jsii runtime each).
+	if g.done || node != g.resource {
 		return
 	}
 	child := g.role.Node().TryFindChild(jsii.String("DefaultPolicy"))

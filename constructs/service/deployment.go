@@ -156,11 +156,10 @@ func (s *Service) addAlternate(p ServiceProps, svc ecs.FargateService) {
 	if !d.shifts() {
 		return
 	}
-	stack := awscdk.Stack_Of(s.Construct)
 	role := iam.NewRole(s.Construct, jsii.String("InfrastructureRole"), &iam.RoleProps{
 		Description: jsii.String("ECS moves this service's blue/green traffic with it: its two target groups and listener rules"),
 		AssumedBy: iam.NewServicePrincipal(jsii.String("ecs.amazonaws.com"), &iam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": s.account}},
 		}),
 	})
 	rules := []*string{d.ProductionRuleArn}

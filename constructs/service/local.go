@@ -60,5 +60,5 @@ func (s *Service) localSecrets(p ServiceProps) ServiceProps {
 // foreign reports whether c belongs to a stack other than this construct's. jsii hands Go the
 // same object for the same stack, so identity decides without reading paths (two calls each).
 func (s *Service) foreign(c constructs.IConstruct) bool {
-	return awscdk.Stack_Of(c) != awscdk.Stack_Of(s.Construct)
+	return awscdk.Stack_Of(c) != s.stack
 }

@@ -59,6 +59,10 @@ type Service struct {
 	InfrastructureRole iam.IRole
 
 	taskRole iam.Role
+	// stack is this construct's stack, and account, partition and region its environment, read
+	// once: each read is a call into the jsii runtime.
+	stack                      awscdk.Stack
+	account, partition, region string
 }
 
 // NewService builds the service, or returns every problem with props.
@@ -76,7 +80,8 @@ func NewService(scope constructs.Construct, id string, props ServiceProps) (*Ser
 	}
 
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	s := &Service{Construct: this}
+	s := &Service{Construct: this, stack: awscdk.Stack_Of(this)}
+	s.account, s.partition, s.region = *s.stack.Account(), *s.stack.Partition(), *s.stack.Region()
 	p = s.localSecrets(p)
 	s.buildLogs(p)
 	s.buildRoles()
@@ -125,9 +130,7 @@ func (s *Service) buildLogs(p ServiceProps) {
 // buildRoles creates the two roles, each assumable by ECS tasks of this account and region only
 // (confused-deputy protection). Their grants end up in customer managed policies.
 func (s *Service) buildRoles() {
-	stack := awscdk.Stack_Of(s.Construct)
-	// Read once for both roles: each is a call into the jsii runtime.
-	account, partition, region := *stack.Account(), *stack.Partition(), *stack.Region()
+	account, partition, region := s.account, s.partition, s.region
 	principal := func() iam.IPrincipal {
 		return iam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &iam.ServicePrincipalOpts{
 			Conditions: &map[string]any{
@@ -313,8 +316,8 @@ func (s *Service) grantTaskRole(p ServiceProps) {
 	for _, secret := range p.ReadableSecrets {
 		secret.GrantRead(s.TaskRole, nil)
 	}
-	grantDecryptViaSecretsManager(s.TaskRole, p.ReadableSecrets)
-	grantDecryptViaSecretsManager(s.ExecutionRole, p.injectedSecrets())
+	s.grantDecryptViaSecretsManager(s.TaskRole, p.ReadableSecrets)
+	s.grantDecryptViaSecretsManager(s.ExecutionRole, p.injectedSecrets())
 	if p.Adot != nil {
 		// X-Ray's write and sampling APIs have no resource-level permissions: they live in a policy
 		// of their own, so the Resource "*" suppression covers exactly these actions.
@@ -370,9 +373,8 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 // buildScaling tracks CPU, memory and ALB requests per task; the most demanding policy wins
 // scale-out, and scale-in happens only when every policy agrees.
 func (s *Service) buildScaling(p ServiceProps) {
-	stack := awscdk.Stack_Of(s.Construct)
 	// Application Auto Scaling's service-linked role for ECS, as ecs.BaseService.autoScaleTaskCount uses it.
-	role := iam.Role_FromRoleArn(s.Construct, jsii.String("ScalingRole"), stack.FormatArn(&awscdk.ArnComponents{
+	role := iam.Role_FromRoleArn(s.Construct, jsii.String("ScalingRole"), s.stack.FormatArn(&awscdk.ArnComponents{
 		Region: jsii.String(""), Service: jsii.String("iam"),
 		Resource:     jsii.String("role/aws-service-role/ecs.application-autoscaling.amazonaws.com"),
 		ResourceName: jsii.String("AWSServiceRoleForApplicationAutoScaling_ECSService"),
@@ -435,12 +437,12 @@ func (p ServiceProps) injectedSecrets() []sm.ISecret {
 	return out
 }
 
-// grantDecryptViaSecretsManager lets role decrypt with the customer keys of secrets, only
+// grantDecryptViaSecretsManager lets role (one of the service's) decrypt with the customer keys of secrets, only
 // through Secrets Manager. The secrets' own grantRead grants this in the key's policy alone,
 // through a kms:ViaService principal that never reaches the role's identity policy: enough when
 // the key lives in the same stack, but a key in another stack (the Data stack) then trusts only
 // the account, and without this statement the read fails at task start.
-func grantDecryptViaSecretsManager(role iam.IRole, secrets []sm.ISecret) {
+func (s *Service) grantDecryptViaSecretsManager(role iam.IRole, secrets []sm.ISecret) {
 	var keys []*string
 	seen := map[string]bool{}
 	for _, secret := range secrets {
@@ -452,12 +454,11 @@ func grantDecryptViaSecretsManager(role iam.IRole, secrets []sm.ISecret) {
 	if len(keys) == 0 {
 		return
 	}
-	stack := awscdk.Stack_Of(role)
 	role.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
 		Actions:   jsii.Strings("kms:Decrypt"),
 		Resources: &keys,
 		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("secretsmanager.%s.amazonaws.com", *stack.Region())},
+			"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("secretsmanager.%s.amazonaws.com", s.region)},
 		},
 	}))
 }
