@@ -200,16 +200,26 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 	db := n.newSecurityGroup("DatabaseSecurityGroup", "Databases: database port from the services only")
 	cache := n.newSecurityGroup("CacheSecurityGroup", "Caches: cache port from the services only")
 
+	// Read and made once for every service: each is a call into the jsii runtime, and a Port or a
+	// Peer is a value aws-cdk-lib never changes.
+	ports := map[int]ec2.Port{}
+	tcp := func(port int) ec2.Port {
+		if ports[port] == nil {
+			ports[port] = ec2.Port_Tcp(jsii.Number(float64(port)))
+		}
+		return ports[port]
+	}
+	anywhere, dbConnections, cacheConnections := ec2.Peer_AnyIpv4(), db.Connections(), cache.Connections()
 	for _, s := range p.Services {
 		sg := n.newSecurityGroup(naming.Pascal(s.Name)+"ServiceSecurityGroup", fmt.Sprintf("Service %s: port %d from the ALB only", s.Name, s.Port))
-		sg.Connections().AllowFrom(alb, ec2.Port_Tcp(jsii.Number(float64(s.Port))), jsii.String("From the ALB to service "+s.Name))
+		sg.Connections().AllowFrom(alb, tcp(s.Port), jsii.String("From the ALB to service "+s.Name))
 		// Tasks call AWS APIs (through endpoints or NAT) and external HTTPS services only.
-		sg.AddEgressRule(ec2.Peer_AnyIpv4(), ec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS APIs and external services"), nil)
+		sg.AddEgressRule(anywhere, tcp(443), jsii.String("HTTPS to AWS APIs and external services"), nil)
 		if s.Database {
 			n.databaseClients = append(n.databaseClients, s.Name)
-			db.Connections().AllowFrom(sg, ec2.Port_Tcp(jsii.Number(float64(p.DatabasePort))), jsii.String("From service "+s.Name))
+			dbConnections.AllowFrom(sg, tcp(p.DatabasePort), jsii.String("From service "+s.Name))
 		}
-		cache.Connections().AllowFrom(sg, ec2.Port_Tcp(jsii.Number(float64(p.CachePort))), jsii.String("From service "+s.Name))
+		cacheConnections.AllowFrom(sg, tcp(p.CachePort), jsii.String("From service "+s.Name))
 		n.ServiceSecurityGroups[s.Name] = sg
 	}
 	n.AlbSecurityGroup, n.DatabaseSecurityGroup, n.CacheSecurityGroup = alb, db, cache
