@@ -177,13 +177,41 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) (
 	// logical id is the one the dashboard always had.
 	resource := cw.NewCfnDashboard(constructs.NewConstruct(this, jsii.String("Dashboard")), jsii.String("Resource"), &cw.CfnDashboardProps{
 		DashboardName: jsii.String(props.Name),
-		DashboardBody: jsii.String(body),
+		DashboardBody: joined(body),
 	})
 	// CloudFormation accepts Tags on a dashboard, but the pinned cfn-lint (1.51.0) does not know
 	// the property yet (E3002) and a dashboard costs nothing to leave untagged; drop this with
 	// the untagged types of stacks/stage.go when cfn-lint is upgraded.
 	resource.AddPropertyDeletionOverride(jsii.String("Tags"))
 	return &Dashboard{Construct: this, Resource: resource}, nil
+}
+
+// tokenRE matches a string token as aws-cdk-lib encodes it in a string.
+var tokenRE = regexp.MustCompile(`\$\{Token\[[a-zA-Z0-9:._-]+\]\}`)
+
+// joined is body as one Fn::Join of its literal parts and its tokens, or body itself when it holds
+// no token. Handed over as one string, body would give the same Fn::Join, but aws-cdk-lib joins a
+// string's parts two at a time, copying what it has joined so far at each step: a region's
+// dashboard holds several tokens a service, so its synthesis would grow with the square of the
+// services. Fn::Join resolves its list in one pass.
+func joined(body string) *string {
+	locations := tokenRE.FindAllStringIndex(body, -1)
+	if len(locations) == 0 {
+		return jsii.String(body)
+	}
+	parts := make([]*string, 0, 2*len(locations)+1)
+	last := 0
+	for _, l := range locations {
+		if l[0] > last {
+			parts = append(parts, jsii.String(body[last:l[0]]))
+		}
+		parts = append(parts, jsii.String(body[l[0]:l[1]]))
+		last = l[1]
+	}
+	if last < len(body) {
+		parts = append(parts, jsii.String(body[last:]))
+	}
+	return awscdk.Fn_Join(jsii.String(""), &parts)
 }
 
 // stackRegion is the region of scope's stack, "" when it is a token (an environment-agnostic
