@@ -101,8 +101,8 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	}
 	grantImagePull(svc, s, rs.Registry)
 	// Its tasks read the cache AUTH token at start: the token's rotation redeploys it by this tag.
-	cache.Tag(svc.Service.Node().DefaultChild(), CacheAuthSecretName(env))
-	scaling.Tag(svc.Service.Node().DefaultChild(), s.Name) // the Region switch capacity function finds it by this tag
+	cache.Tag(svc.Resource, CacheAuthSecretName(env))
+	scaling.Tag(svc.Resource, s.Name) // the Region switch capacity function finds it by this tag
 	observed, err := serviceAlarms(stack, env, region.Name, s.Name, serviceRequestMetrics(app, s.Name, wiring),
 		app.Cluster.Cluster.ClusterName(), svc.Service.ServiceName(), net.Observed.Topic.Arn)
 	if err != nil {

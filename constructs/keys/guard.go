@@ -52,7 +52,8 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 	if adminRoleArn == nil {
 		adminRoleArn = DeployingRoleArn
 	}
-	admins := map[awscdk.Stack]string{} // one lookup per stack: a stack holds several keys
+	admins := map[awscdk.Stack]string{}                // one lookup per stack: a stack holds several keys
+	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()} // a value: one for every key's statements
 	for _, resource := range *awscdk.ConstructSelector_ResourcesOfType(jsii.String("AWS::KMS::Key")).Select(scope) {
 		key, ok := resource.Node().Scope().(kms.Key)
 		if !ok {
@@ -64,14 +65,17 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 			admin = adminRoleArn(stack)
 			admins[stack] = admin
 		}
-		GuardKey(key, admin)
+		guardKey(key, admin, anyone)
 	}
 }
 
 // GuardKey adds Guard's two statements to key's policy, with adminRoleArn as the only
 // administrator.
 func GuardKey(key kms.Key, adminRoleArn string) {
-	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
+	guardKey(key, adminRoleArn, &[]iam.IPrincipal{iam.NewAnyPrincipal()})
+}
+
+func guardKey(key kms.Key, adminRoleArn string, anyone *[]iam.IPrincipal) {
 	// What key.AddToResourcePolicy does, for both statements in one call: each
 	// AddToResourcePolicy is a call into the jsii runtime and a read of each field of its result.
 	key.Policy().AddStatements(

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -52,8 +53,12 @@ func suppressTracingWildcard(policy iam.ManagedPolicy) {
 func managedGrants(role iam.Role, wildcards map[string]string) {
 	resource := role.Node().DefaultChild()
 	awscdk.Aspects_Of(resource).Add(&grantMover{role: role, resource: resource, wildcards: wildcards},
-		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+		&awscdk.AspectOptions{Priority: mutating()})
 }
+
+// mutating is aws-cdk-lib's priority for aspects that change the tree, read once (a call into the
+// jsii runtime).
+var mutating = sync.OnceValue(awscdk.AspectPriority_MUTATING)
 
 type grantMover struct {
 	role      iam.Role
@@ -63,13 +68,14 @@ type grantMover struct {
 }
 
 // Visit implements awscdk.IAspect; it acts once, on the role's resource.
-func (g *grantMover) Visit(node constructs.IConstruct) {
+func (g *grantMover) Visit(visited constructs.IConstruct) {
 	// Both checks are local: jsii hands Go the same object for the same construct, so the
 	// resource is recognized without reading paths (two calls into the jsii runtime each).
-	if g.done || node != g.resource {
+	if g.done || visited != g.resource {
 		return
 	}
-	child := g.role.Node().TryFindChild(jsii.String("DefaultPolicy"))
+	node := g.role.Node() // read once: each read is a call into the jsii runtime
+	child := node.TryFindChild(jsii.String("DefaultPolicy"))
 	if child == nil {
 		return // nothing granted (yet): a later grant would create it only after synth started
 	}
@@ -80,12 +86,15 @@ func (g *grantMover) Visit(node constructs.IConstruct) {
 	g.done = true
 	doc := defaultPolicy.Document()
 	policy := iam.NewManagedPolicy(g.role, jsii.String("Policy"), &iam.ManagedPolicyProps{
-		Description: jsii.String(fmt.Sprintf("Grants of %s", *g.role.Node().Path())),
+		Description: jsii.String(fmt.Sprintf("Grants of %s", *node.Path())),
 		Document:    doc,
 		Roles:       &[]iam.IRole{g.role},
 	})
-	g.role.Node().TryRemoveChild(jsii.String("DefaultPolicy"))
+	node.TryRemoveChild(jsii.String("DefaultPolicy"))
 
+	if len(g.wildcards) == 0 {
+		return // no wildcard has a reason, so none is suppressed (and the document is not read)
+	}
 	if reasons, ok := wildcardReasons(doc, g.wildcards); ok && len(reasons) > 0 {
 		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 			Id:        jsii.String("AwsSolutions-IAM5"),

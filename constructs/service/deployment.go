@@ -191,11 +191,10 @@ func (s *Service) addAlternate(p ServiceProps, svc ecs.FargateService) {
 	suppress(policy.Node().DefaultChild(), "Elastic Load Balancing's Describe actions have no resource-level permissions "+
 		"(AWS requires Resource \"*\"); they only read. Every action that changes something is limited to this service's "+
 		"two target groups and its listener rules.", "AwsSolutions-IAM5")
-	cfn := svc.Node().DefaultChild().(ecs.CfnService)
-	cfn.AddPropertyOverride(jsii.String("LoadBalancers.0.AdvancedConfiguration"), advanced)
+	s.Resource.AddPropertyOverride(jsii.String("LoadBalancers.0.AdvancedConfiguration"), advanced)
 	// ECS uses the role as soon as the service exists: wait for its policy (its Arn already
 	// orders the role itself).
-	cfn.Node().AddDependency(policy)
+	s.Resource.Node().AddDependency(policy)
 	s.InfrastructureRole = role
 }
 

@@ -35,8 +35,9 @@ const (
 type Service struct {
 	constructs.Construct
 
-	// Service is the ECS service.
-	Service ecs.FargateService
+	// Service is the ECS service, and Resource its CloudFormation resource.
+	Service  ecs.FargateService
+	Resource ecs.CfnService
 	// TaskDefinition is the service's task definition.
 	TaskDefinition ecs.FargateTaskDefinition
 	// TaskRole is what the application's code may do. Grant more to it as usual (e.g.
@@ -357,6 +358,7 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 	}
 	p.deployment.applyTo(props)
 	svc := ecs.NewFargateService(s.Construct, jsii.String("Service"), props)
+	s.Service, s.Resource = svc, svc.Node().DefaultChild().(ecs.CfnService)
 	if p.Discovery != nil {
 		s.attachDiscovery(svc, p)
 	} else {
@@ -366,8 +368,7 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 		s.addAlternate(p, svc)
 	}
 	// Tasks start only once both roles have their policies (CDK waits for the task role alone).
-	svc.Node().DefaultChild().Node().AddDependency(s.ExecutionRole, s.TaskRole)
-	s.Service = svc
+	s.Resource.Node().AddDependency(s.ExecutionRole, s.TaskRole)
 }
 
 // buildScaling tracks CPU, memory and ALB requests per task; the most demanding policy wins
