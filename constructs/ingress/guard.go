@@ -74,8 +74,7 @@ func (l *LoadBalancer) guardFunction() lambda.Function {
 	if l.guard != nil {
 		return l.guard
 	}
-	stack := awscdk.Stack_Of(l.Construct)
-	name := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *stack.StackName())
+	name := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *l.stackOf().StackName())
 	key := keys.NewKey(l.Construct, "RuleWeightsLogKey", "Encrypts the log group "+name)
 	keys.AllowCloudWatchLogs(key, keys.LogGroupArn(l.Construct, name))
 	logGroup := logs.NewLogGroup(l.Construct, jsii.String("RuleWeightsLogGroup"), &logs.LogGroupProps{
@@ -115,7 +114,7 @@ func (l *LoadBalancer) guardFunction() lambda.Function {
 	// Lambda adds a DependsOn on the role, which its Role attribute already implies; what it
 	// needs in place when CloudFormation first calls it is the policy.
 	l.guard.Node().DefaultChild().(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"),
-		[]any{stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))})
+		[]any{l.stackOf().GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))})
 	fn := l.guard.Node().DefaultChild()
 	suppress(policy.Node().DefaultChild(), "elasticloadbalancing:DescribeRules has no resource-level permissions "+
 		"(AWS requires Resource \"*\"); it only reads listener rules.", "AwsSolutions-IAM5")
@@ -127,22 +126,32 @@ func (l *LoadBalancer) guardFunction() lambda.Function {
 	return l.guard
 }
 
+// stackOf is the load balancer's stack.
+func (l *LoadBalancer) stackOf() awscdk.Stack {
+	if l.stack == nil {
+		l.stack = awscdk.Stack_Of(l.Construct)
+	}
+	return l.stack
+}
+
 // guardWeights makes rule's two weights the live ones (see the top of this file).
 func (l *LoadBalancer) guardWeights(t Target, rule elbv2.ApplicationListenerRule) {
-	cfn := rule.Node().DefaultChild().(elbv2.CfnListenerRule)
-	stack := awscdk.Stack_Of(l.Construct)
-	declared, err := json.Marshal(stack.Resolve(map[string]any{
-		"listener": cfn.ListenerArn(), "priority": cfn.Priority(), "conditions": cfn.Conditions(),
+	// Each read is a call into the jsii runtime: the rule's node, listener and priority once.
+	node := rule.Node()
+	cfn := node.DefaultChild().(elbv2.CfnListenerRule)
+	listener, priority := cfn.ListenerArn(), cfn.Priority()
+	declared, err := json.Marshal(l.stackOf().Resolve(map[string]any{
+		"listener": listener, "priority": priority, "conditions": cfn.Conditions(),
 	}))
 	if err != nil {
-		panic(fmt.Sprintf("ingress: rule %s cannot be fingerprinted: %v", *rule.Node().Path(), err))
+		panic(fmt.Sprintf("ingress: rule %s cannot be fingerprinted: %v", *node.Path(), err))
 	}
 	sum := sha256.Sum256(declared)
-	weights := awscdk.NewCustomResource(l.Construct, jsii.String(*rule.Node().Id()+"Weights"), &awscdk.CustomResourceProps{
+	weights := awscdk.NewCustomResource(l.Construct, jsii.String(*node.Id()+"Weights"), &awscdk.CustomResourceProps{
 		ServiceToken: l.guardFunction().FunctionArn(),
 		ResourceType: jsii.String("Custom::RuleWeights"),
 		Properties: &map[string]any{
-			"ListenerArn": cfn.ListenerArn(), "Priority": strconv.Itoa(int(*cfn.Priority())),
+			"ListenerArn": listener, "Priority": strconv.Itoa(int(*priority)),
 			"Primary": l.TargetGroups[t.Name].TargetGroupArn(), "Alternate": l.AlternateTargetGroups[t.Name].TargetGroupArn(),
 			"Fingerprint": hex.EncodeToString(sum[:8]),
 		},

@@ -60,6 +60,8 @@ type LoadBalancer struct {
 	AccessLogBucket s3.IBucket
 
 	guard lambda.Function
+	// stack is the load balancer's stack, read once (guardWeights needs it for every rule).
+	stack awscdk.Stack
 }
 
 // NewLoadBalancer builds the ALB, its certificate, listeners, rules, target groups and log

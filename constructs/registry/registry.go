@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
@@ -48,7 +49,7 @@ func NewRepository(scope constructs.Construct, id string, props RepositoryProps)
 		RepositoryName:     jsii.String(p.Name),
 		ImageScanOnPush:    jsii.Bool(true),
 		ImageTagMutability: ecr.TagMutability_IMMUTABLE,
-		Encryption:         ecr.RepositoryEncryption_KMS(),
+		Encryption:         kmsEncryption(),
 		EncryptionKey:      r.Key,
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
 		EmptyOnDelete:      jsii.Bool(false),
@@ -123,3 +124,7 @@ func NewReplication(scope constructs.Construct, id string, props ReplicationProp
 	})
 	return &Replication{Construct: this, Configuration: cfg}, nil
 }
+
+// kmsEncryption is aws-cdk-lib's KMS encryption setting, read once (a call into the jsii runtime
+// for every repository otherwise).
+var kmsEncryption = sync.OnceValue(ecr.RepositoryEncryption_KMS)

@@ -132,21 +132,20 @@ func (s *Service) buildLogs(p ServiceProps) {
 // (confused-deputy protection). Their grants end up in customer managed policies.
 func (s *Service) buildRoles() {
 	account, partition, region := s.account, s.partition, s.region
-	principal := func() iam.IPrincipal {
-		return iam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &iam.ServicePrincipalOpts{
-			Conditions: &map[string]any{
-				"StringEquals": map[string]any{"aws:SourceAccount": account},
-				"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, region, account)},
-			},
-		})
-	}
+	// One principal for both roles: a principal is a value no role changes.
+	principal := iam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &iam.ServicePrincipalOpts{
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": account},
+			"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, region, account)},
+		},
+	})
 	execution := iam.NewRole(s.Construct, jsii.String("ExecutionRole"), &iam.RoleProps{
 		Description: jsii.String("ECS starts this service's tasks with it: image pull, logs, injected secrets"),
-		AssumedBy:   principal(),
+		AssumedBy:   principal,
 	})
 	task := iam.NewRole(s.Construct, jsii.String("TaskRole"), &iam.RoleProps{
 		Description: jsii.String("This service's application code runs with it"),
-		AssumedBy:   principal(),
+		AssumedBy:   principal,
 	})
 	managedGrants(execution, map[string]string{
 		"ecr:GetAuthorizationToken": "ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource \"*\"); " +

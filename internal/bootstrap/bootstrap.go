@@ -7,6 +7,7 @@ package bootstrap
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -22,10 +23,13 @@ func Qualifier(scope constructs.Construct) string {
 	if q, ok := scope.Node().TryGetContext(jsii.String(QualifierContext)).(string); ok && q != "" {
 		return q
 	}
-	// Read here, never at package init: a package-level call would start the jsii runtime in every
-	// program importing the package, before it has even read its config.
-	return *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()
+	return defaultQualifier()
 }
+
+// defaultQualifier is read on first use, never at package init: a package-level call would start
+// the jsii runtime in every program importing the package, before it has even read its config.
+// Once: each read is a call into the jsii runtime, and the key guard asks for every stack.
+var defaultQualifier = sync.OnceValue(func() string { return *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER() })
 
 // Name is the name of the bootstrap role of kind ("deploy", "cfn-exec", "lookup", …) that
 // `cdk bootstrap` with qualifier creates in account and region.
