@@ -47,12 +47,12 @@ func suppressTracingWildcard(policy iam.ManagedPolicy) {
 // A statement with Resource "*" is suppressed for AwsSolutions-IAM5 only when every one of its
 // actions is in wildcards (action -> why AWS requires "*"); any other wildcard stays a finding.
 //
-// The aspect sits on the role's CloudFormation resource, which has no children: it is visited
-// once, where on the role it would be visited for every construct under it (the policies it
-// creates too), each visit a call from the jsii runtime into Go.
+// The aspect sits on the role itself, not on its resource (which would be visited once, where
+// the role's every child is): aws-cdk-lib lists a construct's children before it visits the
+// first, so the compliance packs would still visit the DefaultPolicy the mover took away when it
+// ran on the resource, and report its inline policy.
 func managedGrants(role iam.Role, wildcards map[string]string) {
-	resource := role.Node().DefaultChild()
-	awscdk.Aspects_Of(resource).Add(&grantMover{role: role, resource: resource, wildcards: wildcards},
+	awscdk.Aspects_Of(role).Add(&grantMover{role: role, wildcards: wildcards},
 		&awscdk.AspectOptions{Priority: mutating()})
 }
 
@@ -62,16 +62,15 @@ var mutating = sync.OnceValue(awscdk.AspectPriority_MUTATING)
 
 type grantMover struct {
 	role      iam.Role
-	resource  constructs.IConstruct
 	wildcards map[string]string
 	done      bool
 }
 
-// Visit implements awscdk.IAspect; it acts once, on the role's resource.
+// Visit implements awscdk.IAspect; it acts once, on the role itself.
 func (g *grantMover) Visit(visited constructs.IConstruct) {
-	// Both checks are local: jsii hands Go the same object for the same construct, so the
-	// resource is recognized without reading paths (two calls into the jsii runtime each).
-	if g.done || visited != g.resource {
+	// Both checks are local: jsii hands Go the same object for the same construct, so the role
+	// is recognized without reading paths (two calls into the jsii runtime each).
+	if g.done || visited != constructs.IConstruct(g.role) {
 		return
 	}
 	node := g.role.Node() // read once: each read is a call into the jsii runtime

@@ -345,6 +345,17 @@ func NagPacksRan(t testing.TB, dir string, stacks ...string) {
 	}
 }
 
+// NagReportsClean fails the test for each non-compliant (or unevaluable) line of the cdk-nag
+// reports under dir, as make test's gates do over the shipped assemblies. The annotations alone
+// (NoAnnotations) miss a finding on a construct an aspect removed from the tree after the packs
+// had visited it: the report keeps it.
+func NagReportsClean(t testing.TB, dir string) {
+	t.Helper()
+	findings, err := gates.Nag(dir)
+	require.NoError(t, err)
+	assert.Empty(t, findings, "cdk-nag findings")
+}
+
 // ValidationReportClean fails the test for each violation in the validation report of the app
 // synthesized to dir with the validator on: the annotations land there
 // (@aws-cdk/core:annotationsInValidationReport), and the CloudFormation validator's findings. A
@@ -436,7 +447,7 @@ func Rejects[P any](t *testing.T, valid func() P, validate func(P) error, cases 
 }
 
 // Gates runs, as subtests, every check a construct package's test app must pass: no error or
-// warning annotation on stacks, both cdk-nag packs ran on each of them, cfn-lint finds nothing in
+// warning annotation on stacks, both cdk-nag packs ran on each of them and their reports hold no finding, cfn-lint finds nothing in
 // the templates synthesized to dir, and, when the validator ran, its report is clean. Under
 // CDK_VALIDATION=false (make unit) the validator does not run, so that subtest does not exist
 // rather than pass unread; the validator's gate over every shipped assembly runs in make test's
@@ -449,6 +460,7 @@ func Gates(t *testing.T, dir string, stacks ...awscdk.Stack) {
 	}
 	t.Run("no error or warning annotation", func(t *testing.T) { NoAnnotations(t, stacks...) })
 	t.Run("both cdk-nag packs ran", func(t *testing.T) { NagPacksRan(t, dir, names...) })
+	t.Run("the cdk-nag reports hold no finding", func(t *testing.T) { NagReportsClean(t, dir) })
 	if os.Getenv("CDK_VALIDATION") != "false" {
 		t.Run("the validation report is clean", func(t *testing.T) { ValidationReportClean(t, dir) })
 	}
