@@ -437,18 +437,22 @@ func (p ServiceProps) injectedSecrets() []sm.ISecret {
 	return out
 }
 
-// grantDecryptViaSecretsManager lets role (one of the service's) decrypt with the customer keys of secrets, only
-// through Secrets Manager. The secrets' own grantRead grants this in the key's policy alone,
-// through a kms:ViaService principal that never reaches the role's identity policy: enough when
-// the key lives in the same stack, but a key in another stack (the Data stack) then trusts only
-// the account, and without this statement the read fails at task start.
+// grantDecryptViaSecretsManager lets role (one of the service's) decrypt with the customer keys
+// of secrets, only through Secrets Manager. The secrets' own grantRead grants this in the key's
+// policy alone, through a kms:ViaService principal that never reaches the role's identity policy:
+// enough when the key lives in the same stack, but a key in another stack (the Data stack) then
+// trusts only the account, and without this statement the read fails at task start.
 func (s *Service) grantDecryptViaSecretsManager(role iam.IRole, secrets []sm.ISecret) {
 	var keys []*string
 	seen := map[string]bool{}
 	for _, secret := range secrets {
-		if key := secret.EncryptionKey(); key != nil && !seen[*key.KeyArn()] {
-			seen[*key.KeyArn()] = true
-			keys = append(keys, key.KeyArn())
+		key := secret.EncryptionKey()
+		if key == nil {
+			continue
+		}
+		if arn := key.KeyArn(); !seen[*arn] { // read once: a call into the jsii runtime
+			seen[*arn] = true
+			keys = append(keys, arn)
 		}
 	}
 	if len(keys) == 0 {
