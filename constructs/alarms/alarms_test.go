@@ -291,6 +291,32 @@ func TestAlarmsPropsAreValidated(t *testing.T) {
 			inner := Expression{Expression: "m * 2", Period: 60, Using: map[string]Query{"m": cpu()}}
 			p.Specs[0].Metric = Expression{Expression: "m + d", Period: 60, Using: map[string]Query{"m": cpu(), "d": inner}}
 		}, Want: `id "m" is used twice`},
+		{Name: "an expression reading an id it does not define", Mutate: func(p *AlarmsProps) {
+			p.Specs[0].Metric = Expression{Expression: "m + FILL(other, 0)", Period: 60, Using: map[string]Query{"m": cpu()}}
+		}, Want: `reads other, which Using does not name`},
+		{Name: "a dimension without a value", Mutate: func(p *AlarmsProps) {
+			m := cpu()
+			m.Dimensions = map[string]*string{"ClusterName": nil}
+			p.Specs[0].Metric = m
+		}, Want: "dimension ClusterName has no value"},
+		{Name: "an empty dimension value", Mutate: func(p *AlarmsProps) {
+			m := cpu()
+			m.Dimensions = map[string]*string{"ClusterName": jsii.String("")}
+			p.Specs[0].Metric = m
+		}, Want: `dimension ClusterName value "" must be 1-255 characters`},
+		{Name: "an empty dimension name", Mutate: func(p *AlarmsProps) {
+			m := cpu()
+			m.Dimensions = map[string]*string{"": jsii.String("x")}
+			p.Specs[0].Metric = m
+		}, Want: `dimension name "" must be 1-255 characters`},
+		{Name: "too many dimensions", Mutate: func(p *AlarmsProps) {
+			m := cpu()
+			m.Dimensions = map[string]*string{}
+			for i := range 31 {
+				m.Dimensions[fmt.Sprintf("D%d", i)] = jsii.String("x")
+			}
+			p.Specs[0].Metric = m
+		}, Want: "31 dimensions, at most 30"},
 		{Name: "zero periods", Mutate: func(p *AlarmsProps) { p.Specs[0].Periods = 0 }, Want: "Periods 0 must be 1-24"},
 		{Name: "a bad treatment", Mutate: func(p *AlarmsProps) { p.Specs[0].MissingData = "zero" }, Want: `MissingData "zero"`},
 		{Name: "a bad severity", Mutate: func(p *AlarmsProps) { p.Specs[0].Severity = "sev1" }, Want: `Severity "sev1"`},
@@ -342,4 +368,18 @@ func TestNewAlarmsReportsInvalidProps(t *testing.T) {
 		_, err = NewComposite(stack, "Any", CompositeProps{Name: "any", Description: "d"})
 		require.ErrorContains(t, err, "composite alarm Any: invalid props")
 	})
+}
+
+func TestUnknownIdentifiersAreThoseAwsCdkLibWarnsOf(t *testing.T) {
+	using := map[string]Query{"errors": cpu(), "requests": cpu()}
+	for expr, want := range map[string][]string{
+		"100 * FILL(errors, 0) / requests":                                           nil,
+		"errors + missing * other + missing":                                         {"missing", "other"},
+		`SEARCH('{AWS/EC2,InstanceId} MetricName="CPUUtilization"', 'Average', 300)`: nil,
+		"sum(METRICS()) + anything":                                                  nil,
+		`errors + "a quoted name" + 'another one'`:                                   nil,
+		"errors * ${Token[TOKEN.12]}":                                                nil,
+	} {
+		assert.Equal(t, want, unknownIdentifiers(expr, using), expr)
+	}
 }

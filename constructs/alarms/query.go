@@ -98,7 +98,50 @@ func (m Metric) validate(map[string]bool) error {
 	if !ValidPeriod(m.Period) {
 		errs = append(errs, fmt.Errorf("metric %s/%s: period %d must be 1, 5, 10, 30 or a multiple of 60 seconds", m.Namespace, m.Name, m.Period))
 	}
+	// CloudWatch's limits on dimensions, which aws-cdk-lib's Metric checks (a token's length is
+	// known only at deploy time).
+	if len(m.Dimensions) > maxDimensions {
+		errs = append(errs, fmt.Errorf("metric %s/%s: %d dimensions, at most %d", m.Namespace, m.Name, len(m.Dimensions), maxDimensions))
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.Dimensions)) {
+		value := m.Dimensions[name]
+		switch {
+		case len(name) < 1 || len(name) > 255:
+			errs = append(errs, fmt.Errorf("metric %s/%s: dimension name %q must be 1-255 characters", m.Namespace, m.Name, name))
+		case value == nil:
+			errs = append(errs, fmt.Errorf("metric %s/%s: dimension %s has no value", m.Namespace, m.Name, name))
+		case !strings.Contains(*value, "${Token[") && (len(*value) < 1 || len(*value) > 255):
+			errs = append(errs, fmt.Errorf("metric %s/%s: dimension %s value %q must be 1-255 characters", m.Namespace, m.Name, name, *value))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// maxDimensions is how many dimensions a CloudWatch metric has at most.
+const maxDimensions = 30
+
+var (
+	// identifierRE finds the variables of a metric math expression (functions are upper case).
+	identifierRE = regexp.MustCompile(`[a-z][a-zA-Z0-9_]*`)
+	// unscannedRE is what holds no variable: tokens and quoted strings.
+	unscannedRE = regexp.MustCompile(`\$\{Token\[[^\]]+\]\}|"[^"]*"|'[^']*'`)
+	// searchRE marks expressions whose names are not all variables (aws-cdk-lib skips them too).
+	searchRE = regexp.MustCompile(`\b(INSIGHT_RULE_METRIC|SELECT|SEARCH|METRICS)\b`)
+)
+
+// unknownIdentifiers are the variables expr reads that using does not define, as aws-cdk-lib's
+// MathExpression finds them (it warns; CloudWatch refuses the expression).
+func unknownIdentifiers(expr string, using map[string]Query) []string {
+	if searchRE.MatchString(strings.ToUpper(expr)) {
+		return nil
+	}
+	var out []string
+	for _, id := range identifierRE.FindAllString(unscannedRE.ReplaceAllString(expr, ""), -1) {
+		if _, ok := using[id]; !ok && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (e Expression) validate(ids map[string]bool) error {
@@ -111,6 +154,9 @@ func (e Expression) validate(ids map[string]bool) error {
 	}
 	if len(e.Using) == 0 {
 		errs = append(errs, fmt.Errorf("expression %q: uses no metric", e.Expression))
+	}
+	if unknown := unknownIdentifiers(e.Expression, e.Using); len(unknown) > 0 {
+		errs = append(errs, fmt.Errorf("expression %q: reads %s, which Using does not name", e.Expression, strings.Join(unknown, ", ")))
 	}
 	for _, id := range slices.Sorted(maps.Keys(e.Using)) {
 		// Ids are variable names, each once in the whole query, and none the top expression's.

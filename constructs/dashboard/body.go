@@ -25,14 +25,17 @@ const (
 )
 
 // regionToken is the token of the deploying region (AWS::Region), read once: each read is a call
-// into the jsii runtime, and it is the same token in every stack.
+// into the jsii runtime, and it is the same token in every stack. A token belongs to the jsii
+// runtime that made it; the process keeps one runtime from its first call to its exit
+// (internal/jsiidirect starts it, jsii.Close ends it at exit).
 var regionToken = sync.OnceValue(func() string { return *awscdk.Aws_REGION() })
 
 // render writes the dashboard's body as aws-cdk-lib's Dashboard writes the same widgets: every
 // row is a title (a text widget across the grid) over its widgets, laid out left to right and
 // wrapped at the grid's width; widget and metric fields in aws-cdk-lib's order, without the ones
 // it leaves out. Values may hold tokens ("${Token[...]}" strings): they are written inside JSON
-// strings, where aws-cdk-lib's resolution turns the body into the same Fn::Join as its own.
+// strings, where the resolution of the body (joined) gives the same Fn::Join as aws-cdk-lib's for
+// tokens whose value needs no JSON escaping (see Line).
 // stackRegion is the region of the dashboard's stack ("" for a token).
 func render(p DashboardProps, stackRegion string) (string, error) {
 	var b strings.Builder

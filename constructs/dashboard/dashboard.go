@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -23,6 +24,12 @@ import (
 
 // Line is one line of a graph or one single value: an alarms.Metric, an alarms.Expression (metric
 // math over metrics of the dashboard's region) or a Search (values, not pointers).
+//
+// Dimension values and alarm ARNs may be tokens of references: Ref, Fn::GetAtt, imports and
+// strings built from them (an ARN of the stack's partition and account). The body carries them
+// inside JSON strings as they resolve, unescaped: a token whose value holds literal text that JSON
+// must escape (a quote, a backslash, a control character) would break the body, where
+// aws-cdk-lib's Dashboard escapes it.
 type Line any
 
 // Search is metric math over the results of SEARCH expressions, run in Region: it graphs
@@ -52,7 +59,8 @@ type Widget struct {
 	// period (for values with a period of their own, such as an error budget).
 	WholeRange bool
 	// Alarms are the ARNs of the alarms (or composite alarms) whose states the widget shows, at
-	// most 100 (CloudWatch's limit).
+	// most 100 (CloudWatch's limit): arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>,
+	// tokens allowed (see Line).
 	Alarms []*string
 	// Width is in grid units (24 per row).
 	// Default: 8.
@@ -115,14 +123,19 @@ func (p DashboardProps) Validate() error {
 				errs = append(errs, fmt.Errorf("%s: %d alarms, at most %d", at, len(w.Alarms), maxAlarms))
 			}
 			for k, a := range w.Alarms {
-				if a == nil || *a == "" {
-					errs = append(errs, fmt.Errorf("%s: Alarms[%d] is not an alarm ARN", at, k))
+				if !alarmArn(a) {
+					errs = append(errs, fmt.Errorf("%s: Alarms[%d] %s is not an alarm ARN (arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>)", at, k, show(a)))
 				}
 			}
+			linesOK := true
 			for _, l := range append(append(append([]Line{}, w.Left...), w.Right...), w.Values...) {
 				if err := validateLine(l); err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", at, err))
+					linesOK = false
 				}
+			}
+			if !linesOK {
+				continue // the ids of lines that are not valid cannot be compared
 			}
 			// Lines that share an id must be the same metric (aws-cdk-lib refuses the rest).
 			if _, err := metricSet(w.Left, w.Right); err != nil {
@@ -134,6 +147,25 @@ func (p DashboardProps) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// alarmArn says whether a is an alarm's ARN, or a token (whose value is known at deploy time).
+func alarmArn(a *string) bool {
+	if a == nil {
+		return false
+	}
+	if tokenRE.MatchString(*a) && !strings.HasPrefix(*a, "arn:") {
+		return true // a token as a whole, or starting with one: an attribute, an import
+	}
+	parts := strings.SplitN(*a, ":", 6) // the name, last, may hold colons
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "cloudwatch" && strings.HasPrefix(parts[5], "alarm:") && len(parts[5]) > len("alarm:")
+}
+
+func show(a *string) string {
+	if a == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%q", *a)
 }
 
 func validateLine(l Line) error {

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -110,28 +111,30 @@ func reference(scope constructs.Construct, id, name string, rows []Row) {
 		}
 		return &out
 	}
-	for _, r := range rows {
+	for k, r := range rows {
 		d.AddWidgets(cw.NewTextWidget(&cw.TextWidgetProps{Markdown: jsii.String("## " + r.Title), Width: jsii.Number(24), Height: jsii.Number(1)}))
 		widgets := make([]cw.IWidget, len(r.Widgets))
 		for i, w := range r.Widgets {
-			width, height := w.size()
+			// The sizes the package used with aws-cdk-lib's widgets: 8 wide unless set; a value 4
+			// high, a graph and an alarm widget 6.
+			width := jsii.Number(float64(cmp.Or(w.Width, 8)))
 			switch {
 			case len(w.Values) > 0:
 				widgets[i] = cw.NewSingleValueWidget(&cw.SingleValueWidgetProps{Title: jsii.String(w.Title), Metrics: metrics(w.Values),
-					Width: jsii.Number(float64(width)), Height: jsii.Number(float64(height)), SetPeriodToTimeRange: jsii.Bool(w.WholeRange)})
+					Width: width, Height: jsii.Number(4), SetPeriodToTimeRange: jsii.Bool(w.WholeRange)})
 			case len(w.Alarms) > 0:
 				refs := make([]interfacesawscloudwatch.IAlarmRef, len(w.Alarms))
 				for j, arn := range w.Alarms {
-					refs[j] = cw.Alarm_FromAlarmArn(scope, jsii.String(fmt.Sprintf("%s%d%d", id, i, j)), arn)
+					refs[j] = cw.Alarm_FromAlarmArn(scope, jsii.String(fmt.Sprintf("%s-%d-%d-%d", id, k, i, j)), arn)
 				}
-				props := &cw.AlarmStatusWidgetProps{Alarms: &refs, Width: jsii.Number(float64(width)), Height: jsii.Number(float64(height))}
+				props := &cw.AlarmStatusWidgetProps{Alarms: &refs, Width: width, Height: jsii.Number(6)}
 				if w.Title != "" {
 					props.Title = jsii.String(w.Title)
 				}
 				widgets[i] = cw.NewAlarmStatusWidget(props)
 			default:
 				widgets[i] = cw.NewGraphWidget(&cw.GraphWidgetProps{Title: jsii.String(w.Title), Left: metrics(w.Left), Right: metrics(w.Right),
-					Width: jsii.Number(float64(width)), Height: jsii.Number(float64(height))})
+					Width: width, Height: jsii.Number(6)})
 			}
 		}
 		d.AddWidgets(widgets...)
@@ -207,6 +210,7 @@ func TestTheDashboardIsOneUntaggedResourceWithTheLogicalIdOfAwsCdkLibs(t *testin
 
 func TestDashboardPropsAreValidated(t *testing.T) {
 	m := requests(loadBalancer)
+	other := alarms.Metric{Namespace: "AWS/ApplicationELB", Name: "HTTPCode_ELB_5XX_Count", Stat: "Sum", Period: 60, Dimensions: loadBalancer}
 	valid := func() DashboardProps {
 		return DashboardProps{Name: "d", Rows: []Row{{Title: "r", Widgets: []Widget{{Title: "w", Left: []Line{m}}}}}}
 	}
@@ -224,22 +228,45 @@ func TestDashboardPropsAreValidated(t *testing.T) {
 		{Name: "a search without a label", Mutate: func(p *DashboardProps) {
 			widget(p).Left = []Line{Search{Expression: "SEARCH('x', 'Sum', 60)", Period: 60}}
 		}, Want: "a label is required"},
-		{Name: "a search without an expression, over a bad period", Mutate: func(p *DashboardProps) {
-			widget(p).Left = []Line{Search{Label: "x", Period: 90}}
+		{Name: "a search without an expression", Mutate: func(p *DashboardProps) {
+			widget(p).Left = []Line{Search{Label: "x", Period: 60}}
+		}, Want: "a search needs an expression"},
+		{Name: "a search over a bad period", Mutate: func(p *DashboardProps) {
+			widget(p).Left = []Line{Search{Expression: "SEARCH('x', 'Sum', 90)", Label: "x", Period: 90}}
 		}, Want: "period 90"},
+		{Name: "a negative width", Mutate: func(p *DashboardProps) { widget(p).Width = -1 }, Want: "Width -1 must be 1-24"},
 		{Name: "an id naming two metrics", Mutate: func(p *DashboardProps) {
 			widget(p).Left = []Line{
 				alarms.Expression{Expression: "a", Period: 60, Label: "one", Using: map[string]alarms.Query{"a": m}},
-				alarms.Expression{Expression: "a * 2", Period: 60, Label: "two", Using: map[string]alarms.Query{"a": m.With(120)}},
+				alarms.Expression{Expression: "a * 2", Period: 60, Label: "two", Using: map[string]alarms.Query{"a": other}},
 			}
 		}, Want: `id "a" names two different metrics`},
+		{Name: "an id naming two metrics among values", Mutate: func(p *DashboardProps) {
+			*widget(p) = Widget{Title: "v", Values: []Line{
+				alarms.Expression{Expression: "a", Period: 60, Label: "one", Using: map[string]alarms.Query{"a": m}},
+				alarms.Expression{Expression: "a * 2", Period: 60, Label: "two", Using: map[string]alarms.Query{"a": other}},
+			}}
+		}, Want: `widget 0 "v": id "a" names two different metrics`},
+		{Name: "an expression reading an id it does not define", Mutate: func(p *DashboardProps) {
+			widget(p).Left = []Line{alarms.Expression{Expression: "a + b", Period: 60, Label: "x", Using: map[string]alarms.Query{"a": m}}}
+		}, Want: "reads b, which Using does not name"},
+		{Name: "a dimension without a value", Mutate: func(p *DashboardProps) {
+			widget(p).Left = []Line{requests(map[string]*string{"LoadBalancer": nil})}
+		}, Want: "dimension LoadBalancer has no value"},
 		{Name: "too many alarms", Mutate: func(p *DashboardProps) {
 			*widget(p) = Widget{Alarms: make([]*string, 101)}
 			for i := range widget(p).Alarms {
 				widget(p).Alarms[i] = jsii.String(fmt.Sprintf("arn:aws:cloudwatch:us-east-1:111111111111:alarm:a%d", i))
 			}
 		}, Want: "101 alarms, at most 100"},
-		{Name: "an alarm without an ARN", Mutate: func(p *DashboardProps) { *widget(p) = Widget{Alarms: []*string{nil}} }, Want: "Alarms[0] is not an alarm ARN"},
+		{Name: "an alarm without an ARN", Mutate: func(p *DashboardProps) { *widget(p) = Widget{Alarms: []*string{nil}} }, Want: "Alarms[0] nil is not an alarm ARN"},
+		{Name: "an empty alarm ARN", Mutate: func(p *DashboardProps) { *widget(p) = Widget{Alarms: []*string{jsii.String("")}} }, Want: `Alarms[0] "" is not an alarm ARN`},
+		{Name: "an alarm's name for its ARN", Mutate: func(p *DashboardProps) {
+			*widget(p) = Widget{Alarms: []*string{jsii.String("stratus-prod-us-east-1-regionUnhealthy")}}
+		}, Want: "is not an alarm ARN"},
+		{Name: "another service's ARN", Mutate: func(p *DashboardProps) {
+			*widget(p) = Widget{Alarms: []*string{jsii.String("arn:aws:sns:us-east-1:111111111111:alarm:x")}}
+		}, Want: "is not an alarm ARN"},
 	})
 }
 
@@ -258,5 +285,15 @@ func TestQuoteWritesWhatJSONStringifyWrites(t *testing.T) {
 		"${Token[X.1]}":    `"${Token[X.1]}"`,
 	} {
 		assert.Equal(t, want, quote(in), "%q", in)
+	}
+}
+
+func TestAlarmArnsAndTokensAreAccepted(t *testing.T) {
+	for _, arn := range []string{
+		"arn:aws:cloudwatch:eu-west-1:111111111111:alarm:stratus-prod-eu-west-1-regionUnhealthy",
+		"arn:${Token[AWS.Partition.9]}:cloudwatch:us-east-1:${Token[AWS.AccountId.5]}:alarm:a:name:with:colons",
+		"${Token[TOKEN.42]}",
+	} {
+		assert.True(t, alarmArn(jsii.String(arn)), arn)
 	}
 }

@@ -126,5 +126,6 @@ func NewReplication(scope constructs.Construct, id string, props ReplicationProp
 }
 
 // kmsEncryption is aws-cdk-lib's KMS encryption setting, read once (a call into the jsii runtime
-// for every repository otherwise).
+// for every repository otherwise). It is an object of the jsii runtime that made it; the process
+// keeps one runtime from its first call to its exit.
 var kmsEncryption = sync.OnceValue(ecr.RepositoryEncryption_KMS)
