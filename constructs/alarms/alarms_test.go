@@ -26,16 +26,11 @@ type synthesized struct {
 	// pairs are alarms over the same query, by NewAlarm and by aws-cdk-lib's Alarm; rules are
 	// composites over the same alarms, by NewComposite and by aws-cdk-lib's CompositeAlarm.
 	pairs, rules map[string][2]string
-	template     map[string]any // the stack's template, read once (tpl)
+	templates    cdktest.Templates
 }
 
-// tpl is the stack's template as JSON, read from the synthesized app the first time asked.
-func (s *synthesized) tpl(t *testing.T) map[string]any {
-	if s.template == nil {
-		s.template = cdktest.Template(t, s.stack)
-	}
-	return s.template
-}
+// tpl is the stack's template as JSON, read once.
+func (s *synthesized) tpl(t *testing.T) map[string]any { return s.templates.Of(t, s.stack) }
 
 var fixture cdktest.Once[*synthesized]
 

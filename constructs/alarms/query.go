@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/internal/duration"
+	"github.com/stratus-platform/stratus/internal/tokens"
 )
 
 // Query is what an alarm evaluates: a Metric or an Expression over metrics (values, not
@@ -110,7 +111,7 @@ func (m Metric) validate(map[string]bool) error {
 			errs = append(errs, fmt.Errorf("metric %s/%s: dimension name %q must be 1-255 characters", m.Namespace, m.Name, name))
 		case value == nil:
 			errs = append(errs, fmt.Errorf("metric %s/%s: dimension %s has no value", m.Namespace, m.Name, name))
-		case !strings.Contains(*value, "${Token[") && (len(*value) < 1 || len(*value) > 255):
+		case !tokens.In(*value) && (len(*value) < 1 || len(*value) > 255):
 			errs = append(errs, fmt.Errorf("metric %s/%s: dimension %s value %q must be 1-255 characters", m.Namespace, m.Name, name, *value))
 		}
 	}
@@ -124,7 +125,7 @@ var (
 	// identifierRE finds the variables of a metric math expression (functions are upper case).
 	identifierRE = regexp.MustCompile(`[a-z][a-zA-Z0-9_]*`)
 	// unscannedRE is what holds no variable: tokens and quoted strings.
-	unscannedRE = regexp.MustCompile(`\$\{Token\[[^\]]+\]\}|"[^"]*"|'[^']*'`)
+	unscannedRE = regexp.MustCompile(tokens.Pattern + `|"[^"]*"|'[^']*'`)
 	// searchRE marks expressions whose names are not all variables (aws-cdk-lib skips them too).
 	searchRE = regexp.MustCompile(`\b(INSIGHT_RULE_METRIC|SELECT|SEARCH|METRICS)\b`)
 )

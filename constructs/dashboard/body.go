@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -36,8 +37,8 @@ var regionToken = sync.OnceValue(func() string { return *awscdk.Aws_REGION() })
 // it leaves out. Values may hold tokens ("${Token[...]}" strings): they are written inside JSON
 // strings, where the resolution of the body (joined) gives the same Fn::Join as aws-cdk-lib's for
 // tokens whose value needs no JSON escaping (see Line).
-// stackRegion is the region of the dashboard's stack ("" for a token).
-func render(p DashboardProps, stackRegion string) (string, error) {
+// stackRegion is the region of the dashboard's stack ("" for a token). p is valid (Validate).
+func render(p DashboardProps, stackRegion string) string {
 	var b strings.Builder
 	b.WriteString(`{"start":`)
 	b.WriteString(quote(p.Start))
@@ -59,19 +60,15 @@ func render(p DashboardProps, stackRegion string) (string, error) {
 			if x+width > gridWidth {
 				top, x = height, 0
 			}
-			properties, err := w.properties(stackRegion)
-			if err != nil {
-				return "", err
-			}
 			sep()
-			writeWidget(&b, w.kind(), width, h, x, y+top, properties)
+			writeWidget(&b, w.kind(), width, h, x, y+top, w.properties(stackRegion))
 			height = max(height, top+h)
 			x += width
 		}
 		y += height
 	}
 	b.WriteString("]}")
-	return b.String(), nil
+	return b.String()
 }
 
 func writeWidget(b *strings.Builder, kind string, width, height, x, y int, properties string) {
@@ -79,10 +76,7 @@ func writeWidget(b *strings.Builder, kind string, width, height, x, y int, prope
 }
 
 func (w Widget) size() (width, height int) {
-	width = w.Width
-	if width == 0 {
-		width = 8
-	}
+	width = cmp.Or(w.Width, 8)
 	switch {
 	case len(w.Values) > 0:
 		return width, valueHeight
@@ -101,7 +95,7 @@ func (w Widget) kind() string {
 
 // properties are w's properties, as aws-cdk-lib's AlarmStatusWidget, SingleValueWidget and
 // GraphWidget write them.
-func (w Widget) properties(stackRegion string) (string, error) {
+func (w Widget) properties(stackRegion string) string {
 	if len(w.Alarms) > 0 {
 		title := w.Title
 		if title == "" {
@@ -111,21 +105,17 @@ func (w Widget) properties(stackRegion string) (string, error) {
 		for i, a := range w.Alarms {
 			arns[i] = quote(*a)
 		}
-		return `{"title":` + quote(title) + `,"alarms":[` + strings.Join(arns, ",") + `]}`, nil
+		return `{"title":` + quote(title) + `,"alarms":[` + strings.Join(arns, ",") + `]}`
 	}
 	view, left, right := "timeSeries", w.Left, w.Right
 	if len(w.Values) > 0 {
 		view, left, right = "singleValue", w.Values, nil
 	}
-	metrics, err := metricsJSON(left, right, stackRegion)
-	if err != nil {
-		return "", err
-	}
-	head := `{"view":"` + view + `","title":` + quote(w.Title) + `,"region":` + quote(regionToken()) + `,"metrics":` + metrics
+	head := `{"view":"` + view + `","title":` + quote(w.Title) + `,"region":` + quote(regionToken()) + `,"metrics":` + metricsJSON(left, right, stackRegion)
 	if view == "singleValue" {
-		return head + `,"setPeriodToTimeRange":` + strconv.FormatBool(w.WholeRange) + "}", nil
+		return head + `,"setPeriodToTimeRange":` + strconv.FormatBool(w.WholeRange) + "}"
 	}
-	return head + `,"yAxis":{}}`, nil
+	return head + `,"yAxis":{}}`
 }
 
 // entry is one line of a widget's metrics: a line the widget shows (on the "left" or "right"
@@ -216,16 +206,16 @@ func metricKey(l Line) string {
 // metricsJSON is the metrics of a widget as aws-cdk-lib renders them: each an array of the
 // namespace, the name and the dimensions' names and values, then its options; an expression or
 // a search as its options alone.
-func metricsJSON(left, right []Line, stackRegion string) (string, error) {
+func metricsJSON(left, right []Line, stackRegion string) string {
 	entries, err := metricSet(left, right)
 	if err != nil {
-		return "", err
+		panic(fmt.Sprintf("dashboard: %v (Validate refuses it)", err))
 	}
 	out := make([]string, len(entries))
 	for i, e := range entries {
 		out[i] = e.json(stackRegion)
 	}
-	return "[" + strings.Join(out, ",") + "]", nil
+	return "[" + strings.Join(out, ",") + "]"
 }
 
 // json writes the entry's array. The options come in the order aws-cdk-lib sets them: a

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/alarms"
+	"github.com/stratus-platform/stratus/internal/tokens"
 )
 
 // Line is one line of a graph or one single value: an alarms.Metric, an alarms.Expression (metric
@@ -128,7 +130,7 @@ func (p DashboardProps) Validate() error {
 				}
 			}
 			linesOK := true
-			for _, l := range append(append(append([]Line{}, w.Left...), w.Right...), w.Values...) {
+			for _, l := range slices.Concat(w.Left, w.Right, w.Values) {
 				if err := validateLine(l); err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", at, err))
 					linesOK = false
@@ -154,7 +156,7 @@ func alarmArn(a *string) bool {
 	if a == nil {
 		return false
 	}
-	if tokenRE.MatchString(*a) && !strings.HasPrefix(*a, "arn:") {
+	if tokens.In(*a) && !strings.HasPrefix(*a, "arn:") {
 		return true // a token as a whole, or starting with one: an attribute, an import
 	}
 	parts := strings.SplitN(*a, ":", 6) // the name, last, may hold colons
@@ -201,10 +203,7 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) (
 		props.Start = "-PT3H"
 	}
 	this := constructs.NewConstruct(scope, jsii.String(id))
-	body, err := render(props, stackRegion(scope))
-	if err != nil {
-		return nil, fmt.Errorf("dashboard %s: %w", id, err)
-	}
+	body := render(props, stackRegion(scope))
 	// At the path aws-cdk-lib's Dashboard gives its resource (<id>/Dashboard/Resource), so the
 	// logical id is the one the dashboard always had.
 	resource := cw.NewCfnDashboard(constructs.NewConstruct(this, jsii.String("Dashboard")), jsii.String("Resource"), &cw.CfnDashboardProps{
@@ -218,16 +217,13 @@ func NewDashboard(scope constructs.Construct, id string, props DashboardProps) (
 	return &Dashboard{Construct: this, Resource: resource}, nil
 }
 
-// tokenRE matches a string token as aws-cdk-lib encodes it in a string.
-var tokenRE = regexp.MustCompile(`\$\{Token\[[a-zA-Z0-9:._-]+\]\}`)
-
 // joined is body as one Fn::Join of its literal parts and its tokens, or body itself when it holds
 // no token. Handed over as one string, body would give the same Fn::Join, but aws-cdk-lib joins a
 // string's parts two at a time, copying what it has joined so far at each step: a region's
 // dashboard holds several tokens a service, so its synthesis would grow with the square of the
 // services. Fn::Join resolves its list in one pass.
 func joined(body string) *string {
-	locations := tokenRE.FindAllStringIndex(body, -1)
+	locations := tokens.Locate(body)
 	if len(locations) == 0 {
 		return jsii.String(body)
 	}

@@ -28,7 +28,8 @@ type synthesized struct {
 	l2 awscdk.Stack
 	// cases are the dashboards of TestTheBodyIsWhatAwsCdkLibsDashboardWrites, by name: each
 	// built by NewDashboard ("<name>") and by aws-cdk-lib's Dashboard ("<name>Reference").
-	cases []string
+	cases     []string
+	templates cdktest.Templates
 }
 
 var fixture cdktest.Once[*synthesized]
@@ -163,7 +164,7 @@ func app(t testing.TB) *synthesized {
 // dashboardBodies are the template's dashboards' bodies, by dashboard name.
 func dashboardBodies(t *testing.T, s *synthesized) map[string]any {
 	out := map[string]any{}
-	for _, d := range cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::CloudWatch::Dashboard") {
+	for _, d := range cdktest.OfType(t, s.templates.Of(t, s.stack), "AWS::CloudWatch::Dashboard") {
 		p := cdktest.Props(t, d)
 		out[cdktest.As[string](t, p["DashboardName"])] = p["DashboardBody"]
 	}
@@ -194,7 +195,7 @@ func TestTheDashboardIsOneUntaggedResourceWithTheLogicalIdOfAwsCdkLibs(t *testin
 	s := app(t)
 	ids := func(stack awscdk.Stack) []string {
 		var out []string
-		for id, d := range cdktest.OfType(t, cdktest.Template(t, stack), "AWS::CloudWatch::Dashboard") {
+		for id, d := range cdktest.OfType(t, s.templates.Of(t, stack), "AWS::CloudWatch::Dashboard") {
 			assert.NotContains(t, cdktest.Props(t, d), "Tags", id)
 			if !strings.Contains(id, "Reference") {
 				out = append(out, id)

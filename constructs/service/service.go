@@ -131,12 +131,11 @@ func (s *Service) buildLogs(p ServiceProps) {
 // buildRoles creates the two roles, each assumable by ECS tasks of this account and region only
 // (confused-deputy protection). Their grants end up in customer managed policies.
 func (s *Service) buildRoles() {
-	account, partition, region := s.account, s.partition, s.region
 	// One principal for both roles: a principal is a value no role changes.
 	principal := iam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), &iam.ServicePrincipalOpts{
 		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": account},
-			"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, region, account)},
+			"StringEquals": map[string]any{"aws:SourceAccount": s.account},
+			"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ecs:%s:%s:*", s.partition, s.region, s.account)},
 		},
 	})
 	execution := iam.NewRole(s.Construct, jsii.String("ExecutionRole"), &iam.RoleProps{

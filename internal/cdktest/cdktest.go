@@ -208,6 +208,28 @@ func Template(t testing.TB, stack awscdk.Stack) map[string]any {
 	return tpl
 }
 
+// Templates reads a stack's template once, the first time a test asks for it (Template), and
+// hands every test the same map: a test that changes it changes a copy (maps.Clone). The zero
+// value is ready to use; keep one beside a package's shared app.
+type Templates struct {
+	mu   sync.Mutex
+	read map[awscdk.Stack]map[string]any
+}
+
+// Of is stack's template.
+func (c *Templates) Of(t testing.TB, stack awscdk.Stack) map[string]any {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.read == nil {
+		c.read = map[awscdk.Stack]map[string]any{}
+	}
+	if c.read[stack] == nil {
+		c.read[stack] = Template(t, stack)
+	}
+	return c.read[stack]
+}
+
 // OfType returns the resources of CloudFormation type typ in template, by logical id.
 func OfType(t testing.TB, template map[string]any, typ string) map[string]map[string]any {
 	t.Helper()
