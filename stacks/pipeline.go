@@ -12,6 +12,7 @@ import (
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/pipeline"
 	"github.com/stratus-platform/stratus/internal/bootstrap"
+	"github.com/stratus-platform/stratus/internal/nagpacks"
 )
 
 // PipelineStackName is the platform pipeline's stack (and the id `cdk deploy` takes).
@@ -64,7 +65,9 @@ func AddPipeline(app awscdk.App, delivery *config.Delivery, stages map[string]*E
 	if _, err := NewReleaseStack(app, delivery, ordered); err != nil {
 		return nil, err
 	}
-	ApplyCompliance(app)
+	// On the app itself, not its stacks: the pipeline adds its cross-region support stacks only
+	// while it is synthesized, after this.
+	nagpacks.Apply(app)
 	return p, nil
 }
 

@@ -14,12 +14,12 @@ import (
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
+	"github.com/stratus-platform/stratus/internal/nagpacks"
 )
 
 const account = "111111111111"
@@ -134,9 +134,7 @@ func load(t *testing.T) *fixture {
 				shared.err = fmt.Errorf("%s: %w", name, err)
 				return
 			}
-			nag := &cdknag.NagPackProps{Reports: jsii.Bool(true)}
-			awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-			awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+			nagpacks.Apply(stack)
 			shared.stacks[name], shared.redis[name] = stack, r
 		}
 		app.Synth(nil)

@@ -17,11 +17,11 @@ import (
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	r53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/gates"
+	"github.com/stratus-platform/stratus/internal/nagpacks"
 )
 
 const (
@@ -132,9 +132,7 @@ func build(dir string, mutateSecret func(*OriginSecretProps, scene), mutateLB fu
 	// layer does the same, or orders the stacks).
 	lb.Node().AddDependency(secret.Construct)
 
-	nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
-	awscdk.Aspects_Of(s.stack).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-	awscdk.Aspects_Of(s.stack).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+	nagpacks.Apply(s.stack)
 
 	asm := s.app.Synth(nil)
 	data, err := os.ReadFile(filepath.Join(*asm.Directory(), *s.stack.TemplateFile()))

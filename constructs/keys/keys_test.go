@@ -6,11 +6,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/nagpacks"
 )
 
 func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
@@ -19,8 +19,7 @@ func TestRegionalKeyIsRotatingRetainedAndNamedByConvention(t *testing.T) {
 		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
 			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
 		})
-		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
-		awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nil), nil)
+		nagpacks.Apply(stack)
 		k, err := NewRegionalKey(stack, "SecretsKey", RegionalKeyProps{Alias: "stratus/prod/secrets"})
 		require.NoError(t, err)
 		assert.Equal(t, "alias/stratus/prod/secrets", k.AliasName, "AliasName = %q", k.AliasName)

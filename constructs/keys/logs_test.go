@@ -10,10 +10,10 @@ import (
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/nagpacks"
 )
 
 // logsStatement returns the AllowCloudWatchLogs statement of the only key in stack, failing the
@@ -51,8 +51,7 @@ func TestAllowCloudWatchLogsWithoutArnsCoversTheAccountsLogGroupsInTheRegion(t *
 	cdktest.NoPanic(t, func() {
 		app := cdktest.NewApp(t)
 		stack = cdktest.NewStack(app, "Test", "eu-west-1")
-		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
-		awscdk.Aspects_Of(stack).Add(cdknag.NewNIST80053R5Checks(nil), nil)
+		nagpacks.Apply(stack)
 		key := NewKey(stack, "LogKey", "Encrypts the test log group")
 		assert.False(t, !AllowCloudWatchLogs(key), "AllowCloudWatchLogs on a new key returned false")
 		logs.NewLogGroup(stack, jsii.String("Group"), &logs.LogGroupProps{

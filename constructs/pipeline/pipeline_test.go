@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/nagpacks"
 )
 
 const (
@@ -101,11 +102,14 @@ func get(t *testing.T) *built {
 			stage := awscdk.NewStage(app, jsii.String([]string{"Near", "Far"}[i]), &awscdk.StageProps{
 				Env: &awscdk.Environment{Account: jsii.String(target), Region: jsii.String(region)},
 			})
+			nagpacks.Apply(stage) // before AddEnvironment, which synthesizes the stage
 			s := awscdk.NewStack(stage, jsii.String("Queue"), &awscdk.StackProps{
 				StackName: jsii.String([]string{"Near", "Far"}[i] + "-Queue"),
 				Env:       &awscdk.Environment{Account: jsii.String(target), Region: jsii.String(region)},
 			})
-			q := sqs.NewQueue(s, jsii.String("Queue"), &sqs.QueueProps{EnforceSSL: jsii.Bool(true)})
+			dlq := sqs.NewQueue(s, jsii.String("DeadLetters"), &sqs.QueueProps{EnforceSSL: jsii.Bool(true)})
+			q := sqs.NewQueue(s, jsii.String("Queue"), &sqs.QueueProps{EnforceSSL: jsii.Bool(true),
+				DeadLetterQueue: &sqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(3)}})
 			out := awscdk.NewCfnOutput(s, jsii.String("Url"), &awscdk.CfnOutputProps{Value: q.QueueUrl()})
 			opts := EnvironmentOptions{Approve: i == 1}
 			if i == 0 {

@@ -24,13 +24,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/gates"
 	"github.com/stratus-platform/stratus/internal/jsiidirect"
+	"github.com/stratus-platform/stratus/internal/nagpacks"
 )
 
 // Account is the account of the test stacks NewStack makes.
@@ -156,7 +156,8 @@ type Once[T any] struct {
 // with cdk.json's context and dir, its output folder; it adds the stacks and returns what the
 // tests read (and an error for a bad prop); it must not synthesize or read a template, or the app
 // would be synthesized without the packs. Get then applies both cdk-nag packs (verbose, with
-// reports) to every stack and synthesizes the app. An error or a panic fails every test that
+// reports) to the app and synthesizes it. The app's packs do not reach into a Stage: build gives
+// a stage its own (nagpacks.Apply) before anything synthesizes it. An error or a panic fails every test that
 // calls Get.
 func (o *Once[T]) Get(t testing.TB, prefix string, build func(app awscdk.App, dir string) (T, error)) T {
 	t.Helper()
@@ -179,9 +180,7 @@ func (o *Once[T]) Get(t testing.TB, prefix string, build func(app awscdk.App, di
 			o.err = err
 			return
 		}
-		nag := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
-		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nag), nil)
-		awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(nag), nil)
+		nagpacks.Apply(app)
 		app.Synth(nil)
 		o.out = out
 	})

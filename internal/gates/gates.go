@@ -3,6 +3,7 @@
 package gates
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -41,6 +42,9 @@ func Nag(dir string) ([]Finding, error) {
 			return nil, fmt.Errorf("%s: no %s cdk-nag report: the pack was not applied", dir, pack)
 		}
 	}
+	if err := everyStackReported(dir); err != nil {
+		return nil, err
+	}
 	var out []Finding
 	for _, report := range reports {
 		f, err := os.Open(report)
@@ -63,6 +67,56 @@ func Nag(dir string) ([]Finding, error) {
 		}
 	}
 	return out, nil
+}
+
+// everyStackReported fails for each stack of each cloud assembly under dir that lacks a report
+// from one of NagPacks. The packs are applied stack by stack (stacks.ApplyCompliance), and a stack
+// they were not applied to has no report at all, where a checked one without findings has a
+// report of compliant lines. cdk-nag names a report `<pack>-<stage>-<stack name>-NagReport.csv`
+// (the stage's id, empty for the app's own stacks) and writes it in the app's output folder: a
+// stage's nested assembly (`assembly-<stage>`) is a folder of it.
+func everyStackReported(dir string) error {
+	manifests, err := find(dir, func(name string) bool { return name == "manifest.json" })
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, path := range manifests {
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var manifest struct {
+			Artifacts map[string]struct {
+				Type       string `json:"type"`
+				Properties struct {
+					StackName string `json:"stackName"`
+				} `json:"properties"`
+			} `json:"artifacts"`
+		}
+		if err := json.Unmarshal(body, &manifest); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		root, stage := filepath.Dir(path), ""
+		if name, ok := strings.CutPrefix(filepath.Base(root), "assembly-"); ok {
+			root, stage = filepath.Dir(root), name
+		}
+		for id, artifact := range manifest.Artifacts {
+			if artifact.Type != "aws:cloudformation:stack" {
+				continue
+			}
+			name := cmp.Or(artifact.Properties.StackName, id)
+			for _, pack := range NagPacks {
+				report := filepath.Join(root, fmt.Sprintf("%s-%s-%s-NagReport.csv", pack, stage, name))
+				if _, err := os.Stat(report); err != nil {
+					errs = append(errs, fmt.Errorf("%s: stack %s has no %s cdk-nag report (%s): the pack was not applied to it",
+						rel(dir, path), name, pack, rel(dir, report)))
+				}
+			}
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
 }
 
 // Validation lists every violation in the validation-report.json files under dir and fails

@@ -26,6 +26,11 @@ func writeAll(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
+// manifest is a cloud assembly manifest holding artifacts (JSON members).
+func manifest(artifacts string) string {
+	return `{"version": "48.0.0", "artifacts": {` + artifacts + `}}`
+}
+
 func TestNag(t *testing.T) {
 	clean := nagHeader +
 		`"AwsSolutions-VPC7","Prod/Net/Vpc","Compliant","N/A","Warning","flow logs"` + "\n" +
@@ -59,6 +64,28 @@ func TestNag(t *testing.T) {
 		{"a missing pack is an error", map[string]string{
 			"AwsSolutions-Prod-Net-NagReport.csv": clean,
 		}, nil, "no NIST.800.53.R5 cdk-nag report"},
+		{"every stack of the app and its stages has both packs' reports", map[string]string{
+			"manifest.json":                                  manifest(`"Stratus-Pipeline": {"type": "aws:cloudformation:stack"}`),
+			"assembly-Prod/manifest.json":                    manifest(`"ProdNet1A2B": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Prod-Net"}}`),
+			"AwsSolutions--Stratus-Pipeline-NagReport.csv":   clean,
+			"NIST.800.53.R5--Stratus-Pipeline-NagReport.csv": nagHeader,
+			"AwsSolutions-Prod-Prod-Net-NagReport.csv":       clean,
+			"NIST.800.53.R5-Prod-Prod-Net-NagReport.csv":     nagHeader,
+		}, nil, ""},
+		{"a stack without a pack's report is an error", map[string]string{
+			"assembly-Prod/manifest.json": manifest(`"ProdNet1A2B": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Prod-Net"}},
+				"ProdApp3C4D": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Prod-App"}},
+				"ProdNet1A2B.assets": {"type": "cdk:asset-manifest"}`),
+			"AwsSolutions-Prod-Prod-Net-NagReport.csv":   clean,
+			"NIST.800.53.R5-Prod-Prod-Net-NagReport.csv": nagHeader,
+			"AwsSolutions-Prod-Prod-App-NagReport.csv":   clean,
+		}, nil, "stack Prod-App has no NIST.800.53.R5 cdk-nag report (NIST.800.53.R5-Prod-Prod-App-NagReport.csv)"},
+		{"another stage's report for a stack of the same name does not count", map[string]string{
+			"assembly-Dev/manifest.json":            manifest(`"DevNet": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Net"}}`),
+			"AwsSolutions-Prod-Net-NagReport.csv":   clean,
+			"NIST.800.53.R5-Prod-Net-NagReport.csv": nagHeader,
+			"AwsSolutions-Dev-Net-NagReport.csv":    clean,
+		}, nil, "stack Net has no NIST.800.53.R5 cdk-nag report (NIST.800.53.R5-Dev-Net-NagReport.csv)"},
 		{"a malformed line is an error", map[string]string{
 			"AwsSolutions-Prod-Net-NagReport.csv":   nagHeader + `"AwsSolutions-VPC7","Prod/Net/Vpc"` + "\n",
 			"NIST.800.53.R5-Prod-Net-NagReport.csv": nagHeader,
