@@ -95,7 +95,7 @@ func (a *AppStack) entrance(props *service.ServiceProps, name string) {
 // requestMetrics are service name's request metrics: its target group's or its API route's.
 func (a *AppStack) requestMetrics(name string) requestMetrics {
 	if a.Api == nil {
-		return targetGroupMetrics(a.Ingress.TargetGroups[name])
+		return targetGroupMetrics(a.Ingress.TargetGroups[name], a.Ingress.LoadBalancer.LoadBalancerFullName())
 	}
 	return apiMetrics(a.Api.Api.Ref(), a.Api.RouteKeys[name])
 }

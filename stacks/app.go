@@ -96,6 +96,12 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 		return nil, wrap("ingress", err)
 	}
 	exportDeployments(a, env)
+	if !env.RunsTiers() {
+		// The services' alarms read the load balancer's full name from its own attribute; they
+		// used to cut it out of the HTTPS listener's ARN. The export stays so a deployed Service
+		// stack that still imports the ARN does not block this stack's update.
+		stack.ExportValue(a.Ingress.HttpsListener.ListenerArn(), nil)
+	}
 	// The origin secret's rotation finds the ALB (and its rules) by this tag.
 	ingress.Tag(a.Ingress.LoadBalancer.Node().DefaultChild(), OriginSecretName(env))
 	// The listener rules read the origin secret by name, which CloudFormation cannot see.

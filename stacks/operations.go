@@ -160,10 +160,14 @@ type requestMetrics struct {
 	target func(name, stat string, p int) alarms.Metric
 }
 
-// targetGroupMetrics reads a target group's metrics, with the dimensions aws-cdk-lib's
-// tg.metrics gives them (its first load balancer's and its own full names).
-func targetGroupMetrics(tg elbv2.ApplicationTargetGroup) requestMetrics {
-	dims := map[string]*string{"LoadBalancer": tg.FirstLoadBalancerFullName(), "TargetGroup": tg.TargetGroupFullName()}
+// targetGroupMetrics reads the metrics of a target group behind the load balancer of full name
+// lb ("app/<name>/<id>"), with the dimensions aws-cdk-lib's tg.metrics gives them: the load
+// balancer's and the target group's full names. The load balancer's comes from its own attribute
+// (one import a service stack shares with its scaling policy), not from tg.metrics'
+// firstLoadBalancerFullName: that one cuts it out of the listener's ARN, three Fn::Select of an
+// Fn::Split of an import in each dimension, some 60 in a service's stack.
+func targetGroupMetrics(tg elbv2.ApplicationTargetGroup, lb *string) requestMetrics {
+	dims := map[string]*string{"LoadBalancer": lb, "TargetGroup": tg.TargetGroupFullName()}
 	m := func(name, stat string, p int) alarms.Metric { return metric("AWS/ApplicationELB", name, stat, p, dims) }
 	return requestMetrics{
 		errors:   func(p int) alarms.Metric { return m("HTTPCode_Target_5XX_Count", "Sum", p) },

@@ -395,3 +395,86 @@ func TestTheSeedExportsTracesOverOtlp(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadBalancerMetricsNameTheirLoadBalancer: every ALB metric an alarm reads names its load
+// balancer by the load balancer's own LoadBalancerFullName ("app/<name>/<id>"), read in its stack
+// or imported from the stack that exports it: one import, rather than the name cut out of the
+// HTTPS listener's ARN (three Fn::Select of an Fn::Split of an import), as the services' alarms
+// had it. The App stacks still export that ARN, for the Service stacks deployed before.
+func TestLoadBalancerMetricsNameTheirLoadBalancer(t *testing.T) {
+	a := Fixtures(t)
+	for _, tpl := range a.stacksOf("App") {
+		if tpl.Env.RunsTiers() || tpl.Env.UsesAPI() {
+			continue
+		}
+		kept := false
+		for _, o := range tpl.Outputs {
+			l, ok := tpl.Resources[fmt.Sprint(get(o, "Value", "Ref"))]
+			kept = kept || ok && l.Type == "AWS::ElasticLoadBalancingV2::Listener" && l.Properties["Port"] == 443.0 && get(o, "Export", "Name") != nil
+		}
+		assert.True(t, kept, "%s exports its HTTPS listener's ARN", tpl.StackName)
+	}
+	type exported struct {
+		stack string
+		value any
+	}
+	exports := map[string]exported{}
+	for _, name := range a.StackNames() {
+		for _, o := range a.Templates[name].Outputs {
+			if export := get(o, "Export", "Name"); export != nil {
+				exports[fmt.Sprint(export)] = exported{name, get(o, "Value")}
+			}
+		}
+	}
+	// fullName reports whether v, in stack, is a load balancer's LoadBalancerFullName attribute.
+	fullName := func(stack string, v any) bool {
+		if export, ok := get(v, "Fn::ImportValue").(string); ok {
+			e, found := exports[export]
+			if !found {
+				return false
+			}
+			stack, v = e.stack, e.value
+		}
+		att := asList(get(v, "Fn::GetAtt"))
+		if len(att) != 2 || att[1] != "LoadBalancerFullName" {
+			return false
+		}
+		r, ok := a.Templates[stack].Resources[fmt.Sprint(att[0])]
+		return ok && r.Type == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+	}
+	checked := 0
+	for _, name := range a.StackNames() {
+		for id, r := range a.Templates[name].Resources {
+			if r.Type != "AWS::CloudWatch::Alarm" {
+				continue
+			}
+			walkMaps(r.Properties, func(m map[string]any) {
+				if m["Namespace"] != "AWS/ApplicationELB" {
+					return
+				}
+				for _, d := range asList(m["Dimensions"]) {
+					if get(d, "Name") == "LoadBalancer" {
+						checked++
+						assert.True(t, fullName(name, get(d, "Value")), "%s/%s: LoadBalancer dimension %s is not a load balancer's LoadBalancerFullName", name, id, jsonOf(get(d, "Value")))
+					}
+				}
+			})
+		}
+	}
+	assert.Greater(t, checked, 100, "ALB metrics checked")
+}
+
+// walkMaps calls f on every JSON object in v, v itself included, outermost first.
+func walkMaps(v any, f func(map[string]any)) {
+	switch x := v.(type) {
+	case map[string]any:
+		f(x)
+		for _, inner := range x {
+			walkMaps(inner, f)
+		}
+	case []any:
+		for _, inner := range x {
+			walkMaps(inner, f)
+		}
+	}
+}
