@@ -95,7 +95,7 @@ func (a *AppStack) entrance(props *service.ServiceProps, name string) {
 // requestMetrics are service name's request metrics: its target group's or its API route's.
 func (a *AppStack) requestMetrics(name string) requestMetrics {
 	if a.Api == nil {
-		return targetGroupMetrics(a.Ingress.TargetGroups[name], a.Ingress.LoadBalancer.LoadBalancerFullName())
+		return targetGroupMetrics(a.Ingress.TargetGroups[name], a.loadBalancerFullName())
 	}
 	return apiMetrics(a.Api.Api.Ref(), a.Api.RouteKeys[name])
 }
@@ -143,7 +143,7 @@ func apiAlarms(a *AppStack, env *config.Environment, region string, others []*al
 func (a *AppStack) entranceRow() dashboard.Row {
 	if a.Api == nil {
 		// The metrics aws-cdk-lib's load balancer metrics give (its full name as the dimension).
-		lb := map[string]*string{"LoadBalancer": a.Ingress.LoadBalancer.LoadBalancerFullName()}
+		lb := map[string]*string{"LoadBalancer": a.loadBalancerFullName()}
 		sum := func(name string) []dashboard.Line {
 			return []dashboard.Line{metric("AWS/ApplicationELB", name, "Sum", 60, lb)}
 		}

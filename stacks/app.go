@@ -34,6 +34,18 @@ type AppStack struct {
 	LogRetention logs.RetentionDays
 	// Observed is the region's load balancer alarms and composite (operations.go).
 	Observed RegionAlarms
+	// lbFullName caches Ingress's LoadBalancerFullName, which every service's metrics read
+	// (loadBalancerFullName).
+	lbFullName *string
+}
+
+// loadBalancerFullName is the ALB's LoadBalancerFullName ("app/<name>/<id>"), read from the jsii
+// runtime once for all the region's services.
+func (a *AppStack) loadBalancerFullName() *string {
+	if a.lbFullName == nil {
+		a.lbFullName = a.Ingress.LoadBalancer.LoadBalancerFullName()
+	}
+	return a.lbFullName
 }
 
 // OriginName is the name CloudFront sends API requests to; each region publishes it.
