@@ -110,8 +110,10 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	exportDeployments(a, env)
 	if !env.RunsTiers() {
 		// The services' alarms read the load balancer's full name from its own attribute; they
-		// used to cut it out of the HTTPS listener's ARN. The export stays so a deployed Service
-		// stack that still imports the ARN does not block this stack's update.
+		// used to cut it out of the HTTPS listener's ARN. The export (same name as before) stays
+		// so a deployed Service stack that still imports the ARN does not block this stack's
+		// update. It can go once nothing imports it: `aws cloudformation list-imports
+		// --export-name <name>` empty in every account and region the platform deployed to.
 		stack.ExportValue(a.Ingress.HttpsListener.ListenerArn(), nil)
 	}
 	// The origin secret's rotation finds the ALB (and its rules) by this tag.

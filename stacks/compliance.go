@@ -7,8 +7,12 @@ import (
 )
 
 // ApplyCompliance runs the cdk-nag AwsSolutions and NIST 800-53 rev 5 packs over every stack of
-// stage at synth. Findings become error/warning annotations and CSV reports
-// (`<pack>-<stage>-<stack>-NagReport.csv`) beside the templates, which `make gates` reads.
+// stage (an environment's, or the app for its own stacks) at synth. Findings become error/warning
+// annotations and CSV reports (`<pack>-<stage>-<stack>-NagReport.csv`) beside the templates, which
+// `make gates` reads. Call it once the stage's last stack is added, and before anything
+// synthesizes the stage (the pipeline does when it adds one): it gives packs to the stacks that
+// are the stage's children then (a stack's nested stacks are under its packs too). The gates
+// fail for a stack of the assembly without both packs' reports.
 //
 // Each stack gets packs of its own rather than one pair for the stage: a pack's report logger
 // looks up the stack's report in a list of every report it has opened, at each rule it applies

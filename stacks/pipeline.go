@@ -12,7 +12,6 @@ import (
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/pipeline"
 	"github.com/stratus-platform/stratus/internal/bootstrap"
-	"github.com/stratus-platform/stratus/internal/nagpacks"
 )
 
 // PipelineStackName is the platform pipeline's stack (and the id `cdk deploy` takes).
@@ -65,9 +64,9 @@ func AddPipeline(app awscdk.App, delivery *config.Delivery, stages map[string]*E
 	if _, err := NewReleaseStack(app, delivery, ordered); err != nil {
 		return nil, err
 	}
-	// On the app itself, not its stacks: the pipeline adds its cross-region support stacks only
-	// while it is synthesized, after this.
-	nagpacks.Apply(app)
+	// The app's own stacks: the pipeline's, the release's and the pipeline's cross-region support
+	// stacks (its Build created them).
+	ApplyCompliance(app)
 	return p, nil
 }
 

@@ -73,8 +73,9 @@ func Nag(dir string) ([]Finding, error) {
 // from one of NagPacks. The packs are applied stack by stack (stacks.ApplyCompliance), and a stack
 // they were not applied to has no report at all, where a checked one without findings has a
 // report of compliant lines. cdk-nag names a report `<pack>-<stage>-<stack name>-NagReport.csv`
-// (the stage's id, empty for the app's own stacks) and writes it in the app's output folder: a
-// stage's nested assembly (`assembly-<stage>`) is a folder of it.
+// (the id of the stack's stage, empty for the app's own stacks) and writes it in the app's output
+// folder, the one that holds the top manifest: an app's stages are nested assemblies under it
+// (their manifests' cdk:cloud-assembly artifacts), each named for its stage's id last.
 func everyStackReported(dir string) error {
 	manifests, err := find(dir, func(name string) bool { return name == "manifest.json" })
 	if err != nil {
@@ -82,32 +83,49 @@ func everyStackReported(dir string) error {
 	}
 	var errs []error
 	for _, path := range manifests {
-		body, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		// An app's output folder: not a stage's nested assembly (read from its app's) nor an
+		// asset's content.
+		if base := filepath.Base(filepath.Dir(path)); strings.HasPrefix(base, "assembly-") || strings.HasPrefix(base, "asset.") {
+			continue
 		}
-		var manifest struct {
-			Artifacts map[string]struct {
-				Type       string `json:"type"`
-				Properties struct {
-					StackName string `json:"stackName"`
-				} `json:"properties"`
-			} `json:"artifacts"`
-		}
-		if err := json.Unmarshal(body, &manifest); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		root, stage := filepath.Dir(path), ""
-		if name, ok := strings.CutPrefix(filepath.Base(root), "assembly-"); ok {
-			root, stage = filepath.Dir(root), name
-		}
-		for id, artifact := range manifest.Artifacts {
-			if artifact.Type != "aws:cloudformation:stack" {
-				continue
-			}
+		errs = append(errs, stacksReported(dir, filepath.Dir(path), filepath.Dir(path), "")...)
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}
+
+// stacksReported checks the stacks of the assembly in folder, a stage of id stage (or the app,
+// ""), and of the stages nested in it, against the reports in the app's output folder, outdir.
+func stacksReported(dir, outdir, folder, stage string) []error {
+	path := filepath.Join(folder, "manifest.json")
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return []error{err}
+	}
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type       string `json:"type"`
+			Properties struct {
+				StackName     string `json:"stackName"`
+				DirectoryName string `json:"directoryName"`
+				DisplayName   string `json:"displayName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(body, &manifest); err != nil {
+		return []error{fmt.Errorf("%s: %w", rel(dir, path), err)}
+	}
+	var errs []error
+	for id, artifact := range manifest.Artifacts {
+		switch artifact.Type {
+		case "cdk:cloud-assembly": // a stage: its display name is its path, its id last
+			display := cmp.Or(artifact.Properties.DisplayName, id)
+			errs = append(errs, stacksReported(dir, outdir, filepath.Join(folder, artifact.Properties.DirectoryName),
+				display[strings.LastIndex(display, "/")+1:])...)
+		case "aws:cloudformation:stack":
 			name := cmp.Or(artifact.Properties.StackName, id)
 			for _, pack := range NagPacks {
-				report := filepath.Join(root, fmt.Sprintf("%s-%s-%s-NagReport.csv", pack, stage, name))
+				report := filepath.Join(outdir, fmt.Sprintf("%s-%s-%s-NagReport.csv", pack, stage, name))
 				if _, err := os.Stat(report); err != nil {
 					errs = append(errs, fmt.Errorf("%s: stack %s has no %s cdk-nag report (%s): the pack was not applied to it",
 						rel(dir, path), name, pack, rel(dir, report)))
@@ -115,8 +133,7 @@ func everyStackReported(dir string) error {
 			}
 		}
 	}
-	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
-	return errors.Join(errs...)
+	return errs
 }
 
 // Validation lists every violation in the validation-report.json files under dir and fails

@@ -31,6 +31,9 @@ func manifest(artifacts string) string {
 	return `{"version": "48.0.0", "artifacts": {` + artifacts + `}}`
 }
 
+// prodStage is an app's manifest with the stage Prod.
+var prodStage = manifest(`"assembly-Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod", "displayName": "Prod"}}`)
+
 func TestNag(t *testing.T) {
 	clean := nagHeader +
 		`"AwsSolutions-VPC7","Prod/Net/Vpc","Compliant","N/A","Warning","flow logs"` + "\n" +
@@ -65,7 +68,8 @@ func TestNag(t *testing.T) {
 			"AwsSolutions-Prod-Net-NagReport.csv": clean,
 		}, nil, "no NIST.800.53.R5 cdk-nag report"},
 		{"every stack of the app and its stages has both packs' reports", map[string]string{
-			"manifest.json":                                  manifest(`"Stratus-Pipeline": {"type": "aws:cloudformation:stack"}`),
+			"manifest.json": manifest(`"Stratus-Pipeline": {"type": "aws:cloudformation:stack"},
+				"assembly-Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod", "displayName": "Prod"}}`),
 			"assembly-Prod/manifest.json":                    manifest(`"ProdNet1A2B": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Prod-Net"}}`),
 			"AwsSolutions--Stratus-Pipeline-NagReport.csv":   clean,
 			"NIST.800.53.R5--Stratus-Pipeline-NagReport.csv": nagHeader,
@@ -73,6 +77,7 @@ func TestNag(t *testing.T) {
 			"NIST.800.53.R5-Prod-Prod-Net-NagReport.csv":     nagHeader,
 		}, nil, ""},
 		{"a stack without a pack's report is an error", map[string]string{
+			"manifest.json": prodStage,
 			"assembly-Prod/manifest.json": manifest(`"ProdNet1A2B": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Prod-Net"}},
 				"ProdApp3C4D": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Prod-App"}},
 				"ProdNet1A2B.assets": {"type": "cdk:asset-manifest"}`),
@@ -80,12 +85,36 @@ func TestNag(t *testing.T) {
 			"NIST.800.53.R5-Prod-Prod-Net-NagReport.csv": nagHeader,
 			"AwsSolutions-Prod-Prod-App-NagReport.csv":   clean,
 		}, nil, "stack Prod-App has no NIST.800.53.R5 cdk-nag report (NIST.800.53.R5-Prod-Prod-App-NagReport.csv)"},
+		{"an app's own stack without a report is an error", map[string]string{
+			"manifest.json": manifest(`"Stratus-Pipeline": {"type": "aws:cloudformation:stack"}`),
+			"AwsSolutions--Stratus-Pipeline-NagReport.csv": clean,
+			"AwsSolutions-Prod-Net-NagReport.csv":          clean,
+			"NIST.800.53.R5-Prod-Net-NagReport.csv":        nagHeader,
+		}, nil, "stack Stratus-Pipeline has no NIST.800.53.R5 cdk-nag report (NIST.800.53.R5--Stratus-Pipeline-NagReport.csv)"},
 		{"another stage's report for a stack of the same name does not count", map[string]string{
+			"manifest.json":                         manifest(`"assembly-Dev": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Dev", "displayName": "Dev"}}`),
 			"assembly-Dev/manifest.json":            manifest(`"DevNet": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Net"}}`),
 			"AwsSolutions-Prod-Net-NagReport.csv":   clean,
 			"NIST.800.53.R5-Prod-Net-NagReport.csv": nagHeader,
 			"AwsSolutions-Dev-Net-NagReport.csv":    clean,
 		}, nil, "stack Net has no NIST.800.53.R5 cdk-nag report (NIST.800.53.R5-Dev-Net-NagReport.csv)"},
+		{"a stage below a construct and a stage in a stage name their reports by their own ids, in the app's folder", map[string]string{
+			"manifest.json": manifest(`"assembly-Group-Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Group-Prod", "displayName": "Group/Prod"}}`),
+			"assembly-Group-Prod/manifest.json": manifest(`"GroupProdNet": {"type": "aws:cloudformation:stack", "properties": {"stackName": "Net"}},
+				"assembly-Group-Prod-Inner": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Group-Prod-Inner", "displayName": "Group/Prod/Inner"}}`),
+			"assembly-Group-Prod/assembly-Group-Prod-Inner/manifest.json": manifest(`"GroupProdInnerApp": {"type": "aws:cloudformation:stack", "properties": {"stackName": "App"}}`),
+			"AwsSolutions-Prod-Net-NagReport.csv":                         clean,
+			"NIST.800.53.R5-Prod-Net-NagReport.csv":                       nagHeader,
+			"AwsSolutions-Inner-App-NagReport.csv":                        clean,
+			"NIST.800.53.R5-Inner-App-NagReport.csv":                      nagHeader,
+		}, nil, ""},
+		{"an asset's own manifest.json is not an assembly's", map[string]string{
+			"manifest.json":                         prodStage,
+			"assembly-Prod/manifest.json":           manifest(``),
+			"asset.0123abcd/manifest.json":          "[not a cloud assembly]",
+			"AwsSolutions-Prod-Net-NagReport.csv":   clean,
+			"NIST.800.53.R5-Prod-Net-NagReport.csv": nagHeader,
+		}, nil, ""},
 		{"a malformed line is an error", map[string]string{
 			"AwsSolutions-Prod-Net-NagReport.csv":   nagHeader + `"AwsSolutions-VPC7","Prod/Net/Vpc"` + "\n",
 			"NIST.800.53.R5-Prod-Net-NagReport.csv": nagHeader,
