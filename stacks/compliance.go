@@ -21,8 +21,10 @@ import (
 // same files either way: a report is named after its pack, stage and stack, not its logger.
 func ApplyCompliance(stage awscdk.Stage) {
 	for _, child := range *stage.Node().Children() {
-		if *awscdk.Stack_IsStack(child) {
-			nagpacks.Apply(child)
+		// A type check, not Stack_IsStack (a call into the jsii runtime): jsii hands Go a stack as
+		// the Stack it is.
+		if stack, ok := child.(awscdk.Stack); ok {
+			nagpacks.Apply(stack)
 		}
 	}
 }

@@ -195,7 +195,8 @@ const requestsFrom, requestsTo = 10, 14
 // jsiiRequestsPerService counts the requests the app binary sends the jsii kernel for prod with
 // requestsFrom and requestsTo services, and returns the difference per service: a measure of what
 // a service costs that does not vary with the machine, as times do. The binary runs the
-// compliance packs, which make no requests (they run inside the kernel).
+// compliance packs: giving each stack its pair takes five requests, and their checks none (they
+// run inside the kernel).
 func jsiiRequestsPerService(b *testing.B, bin, dir string) float64 {
 	counter := filepath.Join(dir, "count-responses.js")
 	if err := os.WriteFile(counter, []byte(countResponses), 0o644); err != nil {

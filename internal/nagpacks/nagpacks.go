@@ -15,6 +15,7 @@ import (
 // needs packs of its own, added before anything synthesizes it).
 func Apply(scope constructs.IConstruct) {
 	props := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
-	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(props), nil)
-	awscdk.Aspects_Of(scope).Add(cdknag.NewNIST80053R5Checks(props), nil)
+	aspects := awscdk.Aspects_Of(scope)
+	aspects.Add(cdknag.NewAwsSolutionsChecks(props), nil)
+	aspects.Add(cdknag.NewNIST80053R5Checks(props), nil)
 }
