@@ -32,7 +32,8 @@ type benchRow struct {
 // cost of a service follows, and the resources it adds), of bare L1 resources (what a resource
 // costs with none of an L2's work: the floor a service's marginal cost is compared with), of the
 // cheapest call into the jsii runtime, with the number of requests a service adds (counted, not
-// timed), and of the whole app as `cdk synth` runs it against an empty app.
+// timed), of the 10- and 40-service layouts as `cdk synth` runs them (the compliance packs
+// included), and of the whole app as `cdk synth` runs it against an empty app.
 // In-process synths build and synthesize without the compliance packs, as the tests do; the
 // app and the empty app are whole processes (jsii runtime start included), the app with its
 // compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
@@ -73,8 +74,19 @@ func BenchmarkSynth(b *testing.B) {
 	for _, validation := range []string{"false", "true"} {
 		for name, path := range map[string]string{"app": bin, "empty": empty} {
 			key := name + "/validation=" + validation
-			process[key] = benchProcess(b, key, path, validation)
+			process[key] = benchProcess(b, key, path, validation, cdkContext)
 		}
+	}
+	// The 10- and 40-service rows again as `cdk synth` runs them: a process, the packs included.
+	synth := map[int]time.Duration{}
+	for _, n := range sizes[1:] {
+		folder, err := scaleConfig(dir, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := maps.Clone(cdkContext)
+		ctx["configDir"] = folder
+		synth[n] = benchProcess(b, fmt.Sprintf("synth/services=%dx2", n), bin, "false", ctx)
 	}
 
 	out := &strings.Builder{}
@@ -96,6 +108,8 @@ func BenchmarkSynth(b *testing.B) {
 		sizes[1], sizes[2], added, ms(bare), added, added*ms(bare), ms(perService)/(added*ms(bare)))
 	fmt.Fprintf(out, "jsii requests a service adds (both regions), %d→%d services: %.0f; the cheapest round trip costs %.3f ms, so they take at least %.0f ms\n",
 		requestsFrom, requestsTo, requests, ms(trip), requests*ms(trip))
+	fmt.Fprintf(out, "as `cdk synth` runs it (a process, cdk-nag packs on, validation false): %d services × 2 regions %.2fs, %d × 2 %.2fs: %d ms a service\n",
+		sizes[1], synth[sizes[1]].Seconds(), sizes[2], synth[sizes[2]].Seconds(), ((synth[sizes[2]]-synth[sizes[1]])/time.Duration(sizes[2]-sizes[1])).Milliseconds())
 	for _, v := range []string{"false", "true"} {
 		app, floor := process["app/validation="+v], process["empty/validation="+v]
 		fmt.Fprintf(out, "whole app (validation %s): %.2fs, empty app %.2fs: %.2f×\n", v, app.Seconds(), floor.Seconds(), app.Seconds()/floor.Seconds())
@@ -273,8 +287,9 @@ func benchInProcess(b *testing.B, name string, envs []*config.Environment) bench
 	return row
 }
 
-// benchProcess times runs of a compiled app with the context `cdk synth` gives it (cdkContext).
-func benchProcess(b *testing.B, name, path, validation string) time.Duration {
+// benchProcess times runs of a compiled app with ctx, the context `cdk synth` gives it (cdkContext,
+// with another configDir for a scale row).
+func benchProcess(b *testing.B, name, path, validation string, ctx map[string]any) time.Duration {
 	var per time.Duration
 	b.Run(name, func(b *testing.B) {
 		n, start := 0, time.Now()
@@ -283,7 +298,7 @@ func benchProcess(b *testing.B, name, path, validation string) time.Duration {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if out, err := appCommand(b, path, cdkContext, outdir, "CDK_VALIDATION="+validation).CombinedOutput(); err != nil {
+			if out, err := appCommand(b, path, ctx, outdir, "CDK_VALIDATION="+validation).CombinedOutput(); err != nil {
 				b.Fatalf("%s: %v\n%s", name, err, out)
 			}
 			n++
