@@ -109,10 +109,10 @@ func natAlarms(stack awscdk.Stack, env *config.Environment, region string, ids [
 	}, action)
 }
 
-// loadBalancerAlarms watches the region's ALB and adds the region's composite over them and
-// others (the NAT alarms).
-func loadBalancerAlarms(stack awscdk.Stack, env *config.Environment, region string, lb elbv2.ApplicationLoadBalancer, others []*alarms.Alarm, action *string) (*alarms.Alarms, error) {
-	dims := map[string]*string{"LoadBalancer": lb.LoadBalancerFullName()}
+// loadBalancerAlarms watches the region's ALB (by its full name, "app/<name>/<id>") and adds the
+// region's composite over them and others (the NAT alarms).
+func loadBalancerAlarms(stack awscdk.Stack, env *config.Environment, region string, lbFullName *string, others []*alarms.Alarm, action *string) (*alarms.Alarms, error) {
+	dims := map[string]*string{"LoadBalancer": lbFullName}
 	// The load balancer's counts (the metrics aws-cdk-lib's lb.metrics names), summed over each period.
 	sum := func(name string) func(int) alarms.Query {
 		return func(p int) alarms.Query { return metric("AWS/ApplicationELB", name, "Sum", p, dims) }
@@ -589,7 +589,7 @@ func observeApp(a *AppStack, env *config.Environment, region string, net RegionT
 	if a.Api != nil {
 		out.LoadBalancer, err = apiAlarms(a, env, region, others, net.Topic.Arn)
 	} else {
-		out.LoadBalancer, err = loadBalancerAlarms(a.Stack, env, region, a.Ingress.LoadBalancer, others, net.Topic.Arn)
+		out.LoadBalancer, err = loadBalancerAlarms(a.Stack, env, region, a.loadBalancerFullName(), others, net.Topic.Arn)
 	}
 	if err != nil {
 		return out, err

@@ -109,7 +109,7 @@ func BenchmarkSynth(b *testing.B) {
 	fmt.Fprintf(out, "jsii requests a service adds (both regions), %d→%d services: %.0f; the cheapest round trip costs %.3f ms, so they take at least %.0f ms\n",
 		requestsFrom, requestsTo, requests, ms(trip), requests*ms(trip))
 	fmt.Fprintf(out, "as `cdk synth` runs it (a process, cdk-nag packs on, validation false): %d services × 2 regions %.2fs, %d × 2 %.2fs: %d ms a service\n",
-		sizes[1], synth[sizes[1]].Seconds(), sizes[2], synth[sizes[2]].Seconds(), ((synth[sizes[2]]-synth[sizes[1]])/time.Duration(sizes[2]-sizes[1])).Milliseconds())
+		sizes[1], synth[sizes[1]].Seconds(), sizes[2], synth[sizes[2]].Seconds(), ((synth[sizes[2]] - synth[sizes[1]]) / time.Duration(sizes[2]-sizes[1])).Milliseconds())
 	for _, v := range []string{"false", "true"} {
 		app, floor := process["app/validation="+v], process["empty/validation="+v]
 		fmt.Fprintf(out, "whole app (validation %s): %.2fs, empty app %.2fs: %.2f×\n", v, app.Seconds(), floor.Seconds(), app.Seconds()/floor.Seconds())

@@ -27,6 +27,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/database"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/duration"
+	"github.com/stratus-platform/stratus/internal/gates"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -734,8 +735,7 @@ func TestNagPacksEvaluatedTheServiceRules(t *testing.T) {
 	s := synth(t)
 	for _, stack := range []string{"Minimal", "Full", "Relaxed"} {
 		for _, pack := range []string{"AwsSolutions", "NIST.800.53.R5"} {
-			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
-			data, err := os.ReadFile(filepath.Join(s.dir, pack+"--"+stack+"-NagReport.csv"))
+			data, err := os.ReadFile(filepath.Join(s.dir, gates.NagReportName(pack, "", stack))) // the app's own stack
 			rule := map[string]string{"AwsSolutions": `"AwsSolutions-ECS2",`, "NIST.800.53.R5": `"NIST.800.53.R5-IAMNoInlinePolicy",`}[pack]
 			if assert.NoError(t, err, "%s report of %s", pack, stack) {
 				assert.Contains(t, string(data), rule, "%s report of %s: the ECS and IAM rules evaluated", pack, stack)

@@ -157,8 +157,8 @@ type Once[T any] struct {
 // tests read (and an error for a bad prop); it must not synthesize or read a template, or the app
 // would be synthesized without the packs. Get then applies both cdk-nag packs (verbose, with
 // reports) to the app and synthesizes it. The app's packs do not reach into a Stage: build gives
-// a stage its own (nagpacks.Apply) before anything synthesizes it. An error or a panic fails every test that
-// calls Get.
+// a stage its own (nagpacks.Apply) before anything synthesizes it. An error or a panic fails
+// every test that calls Get.
 func (o *Once[T]) Get(t testing.TB, prefix string, build func(app awscdk.App, dir string) (T, error)) T {
 	t.Helper()
 	o.once.Do(func() {
@@ -357,8 +357,7 @@ func NagPacksRan(t testing.TB, dir string, stacks ...string) {
 	t.Helper()
 	for _, stack := range stacks {
 		for _, pack := range gates.NagPacks {
-			// The file is <pack>-<stage>-<stack>-NagReport.csv; the app's stage has no name.
-			data, err := os.ReadFile(filepath.Join(dir, pack+"--"+stack+"-NagReport.csv"))
+			data, err := os.ReadFile(filepath.Join(dir, gates.NagReportName(pack, "", stack))) // the app's own stack
 			if assert.NoError(t, err, "%s report of %s", pack, stack) {
 				assert.True(t, strings.HasPrefix(string(data), "Rule ID,"), "%s report of %s starts %.40q, want its header line", pack, stack, data)
 			}
@@ -468,8 +467,8 @@ func Rejects[P any](t *testing.T, valid func() P, validate func(P) error, cases 
 }
 
 // Gates runs, as subtests, every check a construct package's test app must pass: no error or
-// warning annotation on stacks, both cdk-nag packs ran on each of them and their reports hold no finding, cfn-lint finds nothing in
-// the templates synthesized to dir, and, when the validator ran, its report is clean. Under
+// warning annotation on stacks, both cdk-nag packs ran on each of them and their reports hold no
+// finding, cfn-lint finds nothing in the templates synthesized to dir, and, when the validator ran, its report is clean. Under
 // CDK_VALIDATION=false (make unit) the validator does not run, so that subtest does not exist
 // rather than pass unread; the validator's gate over every shipped assembly runs in make test's
 // validated synths.

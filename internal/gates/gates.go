@@ -30,6 +30,12 @@ func (f Finding) String() string { return fmt.Sprintf("[%s] %s: %s", f.Gate, f.W
 // NagPacks are the packs whose reports must exist for every stack.
 var NagPacks = []string{"AwsSolutions", "NIST.800.53.R5"}
 
+// NagReportName is the file a cdk-nag pack writes its report of stack in, in the app's output
+// folder: stage is the id of the stack's stage, "" for the app's own stacks.
+func NagReportName(pack, stage, stack string) string {
+	return fmt.Sprintf("%s-%s-%s-NagReport.csv", pack, stage, stack)
+}
+
 // Nag lists every non-compliant or unevaluable (UNKNOWN) cdk-nag report line under dir. It is an
 // error when no report exists for a pack: a missing report would otherwise read as a clean one.
 func Nag(dir string) ([]Finding, error) {
@@ -72,9 +78,8 @@ func Nag(dir string) ([]Finding, error) {
 // everyStackReported fails for each stack of each cloud assembly under dir that lacks a report
 // from one of NagPacks. The packs are applied stack by stack (stacks.ApplyCompliance), and a stack
 // they were not applied to has no report at all, where a checked one without findings has a
-// report of compliant lines. cdk-nag names a report `<pack>-<stage>-<stack name>-NagReport.csv`
-// (the id of the stack's stage, empty for the app's own stacks) and writes it in the app's output
-// folder, the one that holds the top manifest: an app's stages are nested assemblies under it
+// report of compliant lines. cdk-nag writes a report (NagReportName) in the app's output folder,
+// the one that holds the top manifest: an app's stages are nested assemblies under it
 // (their manifests' cdk:cloud-assembly artifacts), each named for its stage's id last.
 func everyStackReported(dir string) error {
 	manifests, err := find(dir, func(name string) bool { return name == "manifest.json" })
@@ -125,7 +130,7 @@ func stacksReported(dir, outdir, folder, stage string) []error {
 		case "aws:cloudformation:stack":
 			name := cmp.Or(artifact.Properties.StackName, id)
 			for _, pack := range NagPacks {
-				report := filepath.Join(outdir, fmt.Sprintf("%s-%s-%s-NagReport.csv", pack, stage, name))
+				report := filepath.Join(outdir, NagReportName(pack, stage, name))
 				if _, err := os.Stat(report); err != nil {
 					errs = append(errs, fmt.Errorf("%s: stack %s has no %s cdk-nag report (%s): the pack was not applied to it",
 						rel(dir, path), name, pack, rel(dir, report)))
