@@ -14,15 +14,16 @@ import (
 )
 
 // acceptByDesign records, on the exact resources, the cdk-nag findings this design keeps on
-// purpose, each with the reason it is safe.
+// purpose, each with the reason it is safe. The task definition's resource is the only one under
+// it (its containers are constructs without resources), so cdk-nag finds it among the children.
 func (s *Service) acceptByDesign() {
-	cdknag.NagSuppressions_AddResourceSuppressions(s.TaskDefinition.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+	cdknag.NagSuppressions_AddResourceSuppressions(s.TaskDefinition, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-ECS2"),
 		Reason: jsii.String("The plain environment holds configuration only: endpoints, ports, names, the IAM database user name " +
 			"(IAM authentication, no password) and the collector configuration. Every credential (DB_USER and DB_PASSWORD, REDIS_AUTH, " +
 			"OTLP_AUTH_HEADER and the Secrets prop) is an ECS secret read from Secrets Manager at task start, and the " +
 			"construct rejects Environment names that read like credentials."),
-	}}, jsii.Bool(false))
+	}}, jsii.Bool(true))
 }
 
 // suppressTracingWildcard names the one Resource "*" the task role needs, on the policy that
@@ -51,29 +52,51 @@ func suppressTracingWildcard(policy iam.ManagedPolicy) {
 // the role's every child is): aws-cdk-lib lists a construct's children before it visits the
 // first, so the compliance packs would still visit the DefaultPolicy the mover took away when it
 // ran on the resource, and report its inline policy.
+//
+// Every role carries the same aspect object: the first time a Go object crosses into the jsii
+// runtime, jsii-runtime-go matches its type against every jsii interface it knows (about 1 ms),
+// and one object per role paid that for each of a service's two roles in each region.
 func managedGrants(role iam.Role, wildcards map[string]string) {
-	awscdk.Aspects_Of(role).Add(&grantMover{role: role, wildcards: wildcards},
-		&awscdk.AspectOptions{Priority: mutating()})
+	movers.add(role, wildcards)
+	awscdk.Aspects_Of(role).Add(movers, &awscdk.AspectOptions{Priority: mutating()})
 }
 
 // mutating is aws-cdk-lib's priority for aspects that change the tree, read once (a call into the
 // jsii runtime).
 var mutating = sync.OnceValue(awscdk.AspectPriority_MUTATING)
 
-type grantMover struct {
-	role      iam.Role
-	wildcards map[string]string
-	done      bool
+// movers is the aspect of every role managedGrants was given: the roles still to move, each with
+// the wildcards its policy may keep.
+var movers = &grantMovers{pending: map[constructs.IConstruct]map[string]string{}}
+
+type grantMovers struct {
+	mu      sync.Mutex
+	pending map[constructs.IConstruct]map[string]string
 }
 
-// Visit implements awscdk.IAspect; it acts once, on the role itself.
-func (g *grantMover) Visit(visited constructs.IConstruct) {
-	// Both checks are local: jsii hands Go the same object for the same construct, so the role
-	// is recognized without reading paths (two calls into the jsii runtime each).
-	if g.done || visited != constructs.IConstruct(g.role) {
-		return
+func (m *grantMovers) add(role iam.Role, wildcards map[string]string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pending[role] = wildcards
+}
+
+// Visit implements awscdk.IAspect; it acts on each role itself, once (aws-cdk-lib visits a
+// construct once with each aspect).
+// The lookup is local: jsii hands Go the same object for the same construct, so a role is
+// recognized without reading paths (two calls into the jsii runtime each).
+func (m *grantMovers) Visit(visited constructs.IConstruct) {
+	m.mu.Lock()
+	wildcards, pending := m.pending[visited]
+	delete(m.pending, visited)
+	m.mu.Unlock()
+	if pending {
+		moveGrants(visited.(iam.Role), wildcards)
 	}
-	node := g.role.Node() // read once: each read is a call into the jsii runtime
+}
+
+// moveGrants moves role's DefaultPolicy, if it has one, into a customer managed policy.
+func moveGrants(role iam.Role, wildcards map[string]string) {
+	node := role.Node() // read once: each read is a call into the jsii runtime
 	child := node.TryFindChild(jsii.String("DefaultPolicy"))
 	if child == nil {
 		return // nothing granted (yet): a later grant would create it only after synth started
@@ -82,19 +105,18 @@ func (g *grantMover) Visit(visited constructs.IConstruct) {
 	if !ok {
 		return
 	}
-	g.done = true
 	doc := defaultPolicy.Document()
-	policy := iam.NewManagedPolicy(g.role, jsii.String("Policy"), &iam.ManagedPolicyProps{
+	policy := iam.NewManagedPolicy(role, jsii.String("Policy"), &iam.ManagedPolicyProps{
 		Description: jsii.String(fmt.Sprintf("Grants of %s", *node.Path())),
 		Document:    doc,
-		Roles:       &[]iam.IRole{g.role},
+		Roles:       &[]iam.IRole{role},
 	})
 	node.TryRemoveChild(jsii.String("DefaultPolicy"))
 
-	if len(g.wildcards) == 0 {
+	if len(wildcards) == 0 {
 		return // no wildcard has a reason, so none is suppressed (and the document is not read)
 	}
-	if reasons, ok := wildcardReasons(doc, g.wildcards); ok && len(reasons) > 0 {
+	if reasons, ok := wildcardReasons(doc, wildcards); ok && len(reasons) > 0 {
 		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 			Id:        jsii.String("AwsSolutions-IAM5"),
 			Reason:    jsii.String(strings.Join(reasons, " ")),
