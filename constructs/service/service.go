@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	appscaling "github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
@@ -94,14 +95,43 @@ func NewService(scope constructs.Construct, id string, props ServiceProps) (*Ser
 	return s, nil
 }
 
-// selectSubnets resolves the selection in the VPC and refuses public subnets.
-func selectSubnets(p ServiceProps) (subnets *[]ec2.ISubnet, err error) {
+// selectSubnets resolves the selection in the VPC and refuses public subnets. A VPC's subnets are
+// fixed once it is built, so each VPC and selection is resolved once (seven calls into the jsii
+// runtime: the call and a read of each field of its result), not once per service.
+func selectSubnets(p ServiceProps) (*[]ec2.ISubnet, error) {
+	key := subnetsKey{p.Vpc, p.Subnets}
+	selectedMu.Lock()
+	defer selectedMu.Unlock()
+	if got, ok := selected[key]; ok {
+		return got.subnets, got.err
+	}
+	subnets, err := resolveSubnets(p.Vpc, p.Subnets)
+	selected[key] = selection{subnets, err}
+	return subnets, err
+}
+
+type subnetsKey struct {
+	vpc       ec2.IVpc
+	selection *ec2.SubnetSelection
+}
+
+type selection struct {
+	subnets *[]ec2.ISubnet
+	err     error
+}
+
+var (
+	selectedMu sync.Mutex
+	selected   = map[subnetsKey]selection{}
+)
+
+func resolveSubnets(vpc ec2.IVpc, selection *ec2.SubnetSelection) (subnets *[]ec2.ISubnet, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("Subnets selects nothing in Vpc: %v", r)
 		}
 	}()
-	selected := p.Vpc.SelectSubnets(p.Subnets)
+	selected := vpc.SelectSubnets(selection)
 	switch {
 	case selected.Subnets == nil || len(*selected.Subnets) == 0:
 		return nil, fmt.Errorf("Subnets selects no subnet in Vpc")
@@ -116,7 +146,7 @@ func (s *Service) buildLogs(p ServiceProps) {
 	if key == nil {
 		newKey := keys.NewKey(s.Construct, "LogKey", "Encrypts the log group "+p.LogGroupName)
 		// CloudWatch Logs uses the key on the log group's behalf, for this one log group only.
-		keys.AllowCloudWatchLogs(newKey, keys.LogGroupArn(s.Construct, p.LogGroupName))
+		keys.AllowCloudWatchLogs(newKey, keys.LogGroupArnIn(s.partition, s.region, s.account, p.LogGroupName))
 		key = newKey
 	}
 	s.LogKey = key
