@@ -37,6 +37,17 @@ type AppStack struct {
 	// lbFullName caches Ingress's LoadBalancerFullName, which every service's metrics read
 	// (loadBalancerFullName).
 	lbFullName *string
+	// name caches the stack's name, which every service's deployment export and import read
+	// (deploymentExport).
+	name string
+}
+
+// stackName is the stack's name, read from the jsii runtime once for all the region's services.
+func (a *AppStack) stackName() string {
+	if a.name == "" {
+		a.name = *a.Stack.StackName()
+	}
+	return a.name
 }
 
 // loadBalancerFullName is the ALB's LoadBalancerFullName ("app/<name>/<id>"), read from the jsii

@@ -49,7 +49,7 @@ type deploymentWiring struct{ alternate, production, test *string }
 
 // deploymentExport names the App stack's export of service name's wiring.
 func deploymentExport(app *AppStack, name string) string {
-	return fmt.Sprintf("%s:Deployment-%s", *app.Stack.StackName(), name)
+	return fmt.Sprintf("%s:Deployment-%s", app.stackName(), name)
 }
 
 // exportDeployments gives every ECS service's wiring as one export, "alternate|production|test"

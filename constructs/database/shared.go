@@ -102,9 +102,11 @@ func newKey(scope constructs.Construct, description string, logGroupNames []stri
 		panic("database: newKey needs the exported log group names")
 	}
 	key := keys.NewKey(scope, "Key", description)
+	stack := awscdk.Stack_Of(scope) // its environment read once: each read is a call into the jsii runtime
+	partition, region, account := *stack.Partition(), *stack.Region(), *stack.Account()
 	arns := make([]string, len(logGroupNames))
 	for i, name := range logGroupNames {
-		arns[i] = keys.LogGroupArn(scope, name)
+		arns[i] = keys.LogGroupArnIn(partition, region, account, name)
 	}
 	keys.AllowCloudWatchLogs(key, arns...)
 	return key

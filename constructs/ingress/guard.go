@@ -69,11 +69,16 @@ def handler(event, context):
         cfnresponse.send(event, context, cfnresponse.FAILED, {}, "rule-weights", reason=str(e)[:200])
 `
 
-// guardFunction returns the ALB's guard function, created on first use.
-func (l *LoadBalancer) guardFunction() lambda.Function {
-	if l.guard != nil {
-		return l.guard
+// guardFunctionArn returns the ARN of the ALB's guard function, created on first use.
+func (l *LoadBalancer) guardFunctionArn() *string {
+	if l.guard == nil {
+		l.newGuardFunction()
+		l.guardArn = l.guard.FunctionArn()
 	}
+	return l.guardArn
+}
+
+func (l *LoadBalancer) newGuardFunction() {
 	name := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *l.stackOf().StackName())
 	key := keys.NewKey(l.Construct, "RuleWeightsLogKey", "Encrypts the log group "+name)
 	keys.AllowCloudWatchLogs(key, keys.LogGroupArn(l.Construct, name))
@@ -123,7 +128,6 @@ func (l *LoadBalancer) guardFunction() lambda.Function {
 		"resource in the VPC, so placing it there would add NAT traffic and no protection.", "NIST.800.53.R5-LambdaInsideVPC")
 	suppress(fn, "CloudFormation invokes it as a custom resource and waits for its answer: a failure fails the "+
 		"deployment, so a dead-letter queue would hold nothing.", "NIST.800.53.R5-LambdaDLQ")
-	return l.guard
 }
 
 // stackOf is the load balancer's stack.
@@ -148,7 +152,7 @@ func (l *LoadBalancer) guardWeights(t Target, rule elbv2.ApplicationListenerRule
 	}
 	sum := sha256.Sum256(declared)
 	weights := awscdk.NewCustomResource(l.Construct, jsii.String(*node.Id()+"Weights"), &awscdk.CustomResourceProps{
-		ServiceToken: l.guardFunction().FunctionArn(),
+		ServiceToken: l.guardFunctionArn(),
 		ResourceType: jsii.String("Custom::RuleWeights"),
 		Properties: &map[string]any{
 			"ListenerArn": listener, "Priority": strconv.Itoa(int(*priority)),

@@ -60,6 +60,8 @@ type LoadBalancer struct {
 	AccessLogBucket s3.IBucket
 
 	guard lambda.Function
+	// guardArn is guard's ARN, read once: every blue/green rule's custom resource names it.
+	guardArn *string
 	// stack is the load balancer's stack, read once (guardWeights needs it for every rule).
 	stack awscdk.Stack
 }

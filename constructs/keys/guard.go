@@ -52,8 +52,10 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 	if adminRoleArn == nil {
 		adminRoleArn = DeployingRoleArn
 	}
-	admins := map[awscdk.Stack]string{}                // one lookup per stack: a stack holds several keys
-	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()} // a value: one for every key's statements
+	admins := map[awscdk.Stack]string{} // one lookup per stack: a stack holds several keys
+	// Values no key changes, so one of each for every key: each is a call into the jsii runtime.
+	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
+	grants := grantsForAWSResourcesOnly(anyone)
 	for _, resource := range *awscdk.ConstructSelector_ResourcesOfType(jsii.String("AWS::KMS::Key")).Select(scope) {
 		key, ok := resource.Node().Scope().(kms.Key)
 		if !ok {
@@ -65,28 +67,35 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 			admin = adminRoleArn(stack)
 			admins[stack] = admin
 		}
-		guardKey(key, admin, anyone)
+		guardKey(key, admin, anyone, grants)
 	}
 }
 
 // GuardKey adds Guard's two statements to key's policy, with adminRoleArn as the only
 // administrator.
 func GuardKey(key kms.Key, adminRoleArn string) {
-	guardKey(key, adminRoleArn, &[]iam.IPrincipal{iam.NewAnyPrincipal()})
+	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
+	guardKey(key, adminRoleArn, anyone, grantsForAWSResourcesOnly(anyone))
 }
 
-func guardKey(key kms.Key, adminRoleArn string, anyone *[]iam.IPrincipal) {
+// grantsForAWSResourcesOnly is the statement that denies grants not for an AWS resource. It names
+// nothing of a key or stack, so every key's policy can hold the same statement.
+func grantsForAWSResourcesOnly(anyone *[]iam.IPrincipal) iam.PolicyStatement {
+	return iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String(GrantsForAWSResourcesSid),
+		Effect:     iam.Effect_DENY,
+		Principals: anyone,
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}},
+	})
+}
+
+func guardKey(key kms.Key, adminRoleArn string, anyone *[]iam.IPrincipal, grants iam.PolicyStatement) {
 	// What key.AddToResourcePolicy does, for both statements in one call: each
 	// AddToResourcePolicy is a call into the jsii runtime and a read of each field of its result.
 	key.Policy().AddStatements(
-		iam.NewPolicyStatement(&iam.PolicyStatementProps{
-			Sid:        jsii.String(GrantsForAWSResourcesSid),
-			Effect:     iam.Effect_DENY,
-			Principals: anyone,
-			Actions:    jsii.Strings("kms:CreateGrant"),
-			Resources:  jsii.Strings("*"),
-			Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}},
-		}),
+		grants,
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{
 			Sid:        jsii.String(AdministratorOnlySid),
 			Effect:     iam.Effect_DENY,

@@ -89,6 +89,8 @@ func TestAllowCloudWatchLogsKeepsExplicitArnsExact(t *testing.T) {
 				arns := make([]string, len(tc.names))
 				for i, n := range tc.names {
 					arns[i] = LogGroupArn(key, n)
+					assert.Equal(t, arns[i], LogGroupArnIn(*stack.Partition(), *stack.Region(), *stack.Account(), n),
+						"LogGroupArnIn with the stack's environment")
 				}
 				AllowCloudWatchLogs(key, arns...)
 			})

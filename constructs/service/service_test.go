@@ -14,6 +14,7 @@ import (
 	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -776,4 +777,53 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, decrypts, "%d statements decrypt with the Data stack's key via Secrets Manager, want 1", decrypts)
+}
+
+func TestEveryRoleSharesOneGrantMover(t *testing.T) {
+	s := synth(t)
+	cdktest.NoPanic(t, func() {
+		for _, svc := range []*Service{s.minimalOut, s.fullOut} {
+			for _, role := range []iam.IRole{svc.ExecutionRole, svc.TaskRole} {
+				var found int
+				for _, aspect := range *awscdk.Aspects_Of(role).All() {
+					if aspect == awscdk.IAspect(movers) {
+						found++
+					}
+				}
+				assert.Equal(t, 1, found, "%s carries the shared mover once", *role.Node().Path())
+				movers.mu.Lock()
+				_, pending := movers.pending[role]
+				movers.mu.Unlock()
+				assert.False(t, pending, "%s: moved at synth, so no longer waiting", *role.Node().Path())
+			}
+		}
+	})
+	for _, stack := range []awscdk.Stack{s.minimal, s.full, s.relaxed} {
+		for id, r := range readTemplate(t, stack).Resources {
+			assert.NotEqual(t, "AWS::IAM::Policy", r.Type, "%s: %s is an inline policy: a role's grants were not moved", *stack.StackName(), id)
+		}
+	}
+}
+
+func TestSubnetsAreResolvedOncePerVpcAndSelection(t *testing.T) {
+	cdktest.NoPanic(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+		stack := cdktest.NewStack(app, "Shared", "us-east-1")
+		p := requiredProps(stack)
+		before := len(selected)
+		a, err := NewService(stack, "A", p)
+		require.NoError(t, err)
+		q := p
+		q.Name = "other"
+		b, err := NewService(stack, "B", q)
+		require.NoError(t, err)
+		assert.Equal(t, before+1, len(selected), "two services on one VPC and selection resolve it once")
+		assert.Equal(t, jsonOf(a.Resource.NetworkConfiguration()), jsonOf(b.Resource.NetworkConfiguration()))
+
+		q.Subnets = &ec2.SubnetSelection{SubnetGroupName: jsii.String("Public")}
+		for _, id := range []string{"C", "D"} {
+			_, err := NewService(stack, id, q)
+			assert.ErrorContains(t, err, "Subnets selects public subnets", "a refused selection is refused for every service")
+		}
+	})
 }
