@@ -89,14 +89,18 @@ func TestAllowCloudWatchLogsKeepsExplicitArnsExact(t *testing.T) {
 				arns := make([]string, len(tc.names))
 				for i, n := range tc.names {
 					arns[i] = LogGroupArn(key, n)
-					assert.Equal(t, arns[i], LogGroupArnIn(*stack.Partition(), *stack.Region(), *stack.Account(), n),
-						"LogGroupArnIn with the stack's environment")
 				}
 				AllowCloudWatchLogs(key, arns...)
 			})
 			assert.Equal(t, cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", tc.want), logsStatement(t, stack))
 		})
 	}
+}
+
+func TestLogGroupArnInNamesTheLogGroupInThatEnvironment(t *testing.T) {
+	assert.Equal(t, "arn:aws-cn:logs:cn-north-1:111111111111:log-group:/ecs/product",
+		LogGroupArnIn("aws-cn", "cn-north-1", "111111111111", "/ecs/product"))
+	assert.Equal(t, "arn:aws:logs:eu-west-1:222222222222:log-group:*", LogGroupArnIn("aws", "eu-west-1", "222222222222", "*"))
 }
 
 func TestAllowCloudWatchLogsResolvesTokensOfAnEnvironmentAgnosticStack(t *testing.T) {

@@ -81,7 +81,7 @@ func (m *grantMovers) add(role iam.Role, wildcards map[string]string) {
 }
 
 // Visit implements awscdk.IAspect; it acts on each role itself, once (aws-cdk-lib visits a
-// construct once with each aspect).
+// construct once with each aspect in a synthesis; an app is synthesized once).
 // The lookup is local: jsii hands Go the same object for the same construct, so a role is
 // recognized without reading paths (two calls into the jsii runtime each).
 func (m *grantMovers) Visit(visited constructs.IConstruct) {

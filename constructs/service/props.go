@@ -46,7 +46,8 @@ type ServiceProps struct {
 	// Vpc is the cluster's VPC; Subnets are selected from it.
 	Vpc ec2.IVpc
 	// Subnets selects the private-app subnets the tasks run in. Tasks never get a public IP, and a
-	// selection that contains a public subnet is rejected.
+	// selection that contains a public subnet is rejected. Services on the same Vpc and selection
+	// (the same pointer) share one resolution of it: do not change a selection once it is used.
 	Subnets *ec2.SubnetSelection
 	// SecurityGroup is the service's own security group (from the Network stack).
 	SecurityGroup ec2.ISecurityGroup
