@@ -37,17 +37,6 @@ type AppStack struct {
 	// lbFullName caches Ingress's LoadBalancerFullName, which every service's metrics read
 	// (loadBalancerFullName).
 	lbFullName *string
-	// name caches the stack's name, which every service's deployment export and import read
-	// (deploymentExport).
-	name string
-}
-
-// stackName is the stack's name, read from the jsii runtime once for all the region's services.
-func (a *AppStack) stackName() string {
-	if a.name == "" {
-		a.name = *a.Stack.StackName()
-	}
-	return a.name
 }
 
 // loadBalancerFullName is the ALB's LoadBalancerFullName ("app/<name>/<id>"), read from the jsii
@@ -118,7 +107,7 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	}); err != nil {
 		return nil, wrap("ingress", err)
 	}
-	exportDeployments(a, env)
+	exportDeployments(a, env, region.Name)
 	if !env.RunsTiers() {
 		// The services' alarms read the load balancer's full name from its own attribute; they
 		// used to cut it out of the HTTPS listener's ARN. The export (same name as before) stays

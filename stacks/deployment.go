@@ -47,15 +47,15 @@ func serviceDeployment(env *config.Environment, region string, s config.Service,
 // deploymentWiring is an ECS service's alternate group and ECS-managed rules, as ARNs.
 type deploymentWiring struct{ alternate, production, test *string }
 
-// deploymentExport names the App stack's export of service name's wiring.
-func deploymentExport(app *AppStack, name string) string {
-	return fmt.Sprintf("%s:Deployment-%s", app.stackName(), name)
+// deploymentExport names the export of service name's wiring by env's App stack in region.
+func deploymentExport(env *config.Environment, region, name string) string {
+	return StackName(env.Name, "App", region) + ":Deployment-" + name
 }
 
 // exportDeployments gives every ECS service's wiring as one export, "alternate|production|test"
 // (test "-" without a test rule): one export per service instead of three keeps a region with
 // many services inside CloudFormation's 200 outputs per stack.
-func exportDeployments(a *AppStack, env *config.Environment) {
+func exportDeployments(a *AppStack, env *config.Environment, region string) {
 	in := a.Ingress
 	for _, s := range env.Services {
 		alt, ok := in.AlternateTargetGroups[s.Name]
@@ -69,17 +69,17 @@ func exportDeployments(a *AppStack, env *config.Environment) {
 		awscdk.NewCfnOutput(a.Stack, jsii.String("Deployment"+naming.Pascal(s.Name)), &awscdk.CfnOutputProps{
 			Description: jsii.String(fmt.Sprintf("Service %s's alternate target group and ECS-managed rules (alternate|production|test)", s.Name)),
 			Value:       awscdk.Fn_Join(jsii.String("|"), &[]*string{alt.TargetGroupArn(), in.ProductionRules[s.Name].ListenerRuleArn(), test}),
-			ExportName:  jsii.String(deploymentExport(a, s.Name)),
+			ExportName:  jsii.String(deploymentExport(env, region, s.Name)),
 		})
 	}
 }
 
-// importDeployment reads service name's wiring in its Service stack.
-func importDeployment(app *AppStack, name string) deploymentWiring {
+// importDeployment reads service name's wiring in its Service stack in region.
+func importDeployment(app *AppStack, env *config.Environment, region, name string) deploymentWiring {
 	if app.Ingress == nil {
 		return deploymentWiring{} // an HTTP API: services roll (config allows nothing else)
 	}
-	parts := awscdk.Fn_Split(jsii.String("|"), awscdk.Fn_ImportValue(jsii.String(deploymentExport(app, name))), jsii.Number(3))
+	parts := awscdk.Fn_Split(jsii.String("|"), awscdk.Fn_ImportValue(jsii.String(deploymentExport(env, region, name))), jsii.Number(3))
 	w := deploymentWiring{alternate: (*parts)[0], production: (*parts)[1]}
 	if _, ok := app.Ingress.TestRules[name]; ok {
 		w.test = (*parts)[2]

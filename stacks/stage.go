@@ -257,12 +257,17 @@ func homeFirst(env *config.Environment) []config.Region { return env.Regions }
 // StageID turns "prod" into "Prod"; stack names then read "Prod-Network-us-east-1".
 func StageID(envName string) string { return naming.Pascal(envName) }
 
+// StackName is the name of env's stack of kind ("Network", "App", "Service-order", …) in region,
+// e.g. "Prod-Network-us-east-1": known from config, so nobody needs to ask a stack for it.
+func StackName(envName, kind, region string) string {
+	return fmt.Sprintf("%s-%s-%s", StageID(envName), kind, region)
+}
+
 // newStack creates a stack of kind (e.g. "Network") for env in region, with explicit
 // account/region and the env's termination protection.
 func newStack(stage constructs.Construct, kind string, env *config.Environment, region config.Region, description string) awscdk.Stack {
-	id := fmt.Sprintf("%s-%s", kind, region.Name)
-	stack := awscdk.NewStack(stage, jsii.String(id), &awscdk.StackProps{
-		StackName:             jsii.String(fmt.Sprintf("%s-%s", StageID(env.Name), id)),
+	stack := awscdk.NewStack(stage, jsii.String(fmt.Sprintf("%s-%s", kind, region.Name)), &awscdk.StackProps{
+		StackName:             jsii.String(StackName(env.Name, kind, region.Name)),
 		Env:                   &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(region.Name)},
 		TerminationProtection: jsii.Bool(env.TerminationProtection),
 		Description:           jsii.String(description),

@@ -503,7 +503,7 @@ func (a *Assembly) StackNames() []string {
 
 // stackName is the name of env's stack of kind ("Network", "App", …) in region.
 func stackName(env *config.Environment, kind, region string) string {
-	return stacks.StageID(env.Name) + "-" + kind + "-" + region
+	return stacks.StackName(env.Name, kind, region)
 }
 
 // OfType returns the logical ids (sorted) and resources of one type.

@@ -71,14 +71,13 @@ def handler(event, context):
 
 // guardFunctionArn returns the ARN of the ALB's guard function, created on first use.
 func (l *LoadBalancer) guardFunctionArn() *string {
-	if l.guard == nil {
-		l.newGuardFunction()
-		l.guardArn = l.guard.FunctionArn()
+	if l.guardArn == nil {
+		l.guardArn = l.newGuardFunction().FunctionArn()
 	}
 	return l.guardArn
 }
 
-func (l *LoadBalancer) newGuardFunction() {
+func (l *LoadBalancer) newGuardFunction() lambda.Function {
 	name := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *l.stackOf().StackName())
 	key := keys.NewKey(l.Construct, "RuleWeightsLogKey", "Encrypts the log group "+name)
 	keys.AllowCloudWatchLogs(key, keys.LogGroupArn(l.Construct, name))
@@ -102,7 +101,7 @@ func (l *LoadBalancer) newGuardFunction() {
 			}),
 		},
 	})
-	l.guard = lambda.NewFunction(l.Construct, jsii.String("RuleWeightsFunction"), &lambda.FunctionProps{
+	guard := lambda.NewFunction(l.Construct, jsii.String("RuleWeightsFunction"), &lambda.FunctionProps{
 		Description:  jsii.String("Deploy-time guard: carries ECS's live blue/green weights into listener rule updates"),
 		Runtime:      lambda.Runtime_PYTHON_3_14(),
 		Architecture: lambda.Architecture_ARM_64(),
@@ -118,9 +117,9 @@ func (l *LoadBalancer) newGuardFunction() {
 	})
 	// Lambda adds a DependsOn on the role, which its Role attribute already implies; what it
 	// needs in place when CloudFormation first calls it is the policy.
-	l.guard.Node().DefaultChild().(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"),
+	fn := guard.Node().DefaultChild()
+	fn.(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"),
 		[]any{l.stackOf().GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))})
-	fn := l.guard.Node().DefaultChild()
 	suppress(policy.Node().DefaultChild(), "elasticloadbalancing:DescribeRules has no resource-level permissions "+
 		"(AWS requires Resource \"*\"); it only reads listener rules.", "AwsSolutions-IAM5")
 	suppress(fn, "python3.14 is the newest Python runtime Lambda and CloudFormation accept.", "AwsSolutions-L1")
@@ -128,6 +127,7 @@ func (l *LoadBalancer) newGuardFunction() {
 		"resource in the VPC, so placing it there would add NAT traffic and no protection.", "NIST.800.53.R5-LambdaInsideVPC")
 	suppress(fn, "CloudFormation invokes it as a custom resource and waits for its answer: a failure fails the "+
 		"deployment, so a dead-letter queue would hold nothing.", "NIST.800.53.R5-LambdaDLQ")
+	return guard
 }
 
 // stackOf is the load balancer's stack.

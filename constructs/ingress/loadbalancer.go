@@ -6,7 +6,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	acm "github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	lambda "github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -59,8 +58,8 @@ type LoadBalancer struct {
 	// AccessLogBucket receives the ALB access logs (SSE-S3).
 	AccessLogBucket s3.IBucket
 
-	guard lambda.Function
-	// guardArn is guard's ARN, read once: every blue/green rule's custom resource names it.
+	// guardArn is the ARN of the guard function (guard.go), created with the first blue/green
+	// rule and read once: every such rule's custom resource names it.
 	guardArn *string
 	// stack is the load balancer's stack, read once (guardWeights needs it for every rule).
 	stack awscdk.Stack
