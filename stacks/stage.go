@@ -69,6 +69,12 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 	if err := s.build(); err != nil {
 		return nil, err
 	}
+	// Every grant to the services' roles is made: move them out of inline policies.
+	for _, byName := range s.Services {
+		for _, st := range byName {
+			st.Service.MoveGrants()
+		}
+	}
 	// Every customer key of the stage: grants only for AWS resources, administered only by the
 	// deploying role.
 	keys.Guard(stage, nil)

@@ -149,7 +149,7 @@ func addServices(t *testing.T, app awscdk.App, count built) {
 				Name: name, Cluster: in.cluster, Namespace: in.namespace, Vpc: in.vpc, Subnets: cdktest.Subnets("App"), SecurityGroup: in.sg,
 				Image: ecs.ContainerImage_FromRegistry(jsii.String("public.ecr.aws/nginx/nginx:1.27"), nil), TargetGroup: in.tg, LoadBalancer: in.alb,
 				Cpu: cpu, Memory: memory, LogRetention: r,
-			}))
+			})).MoveGrants()
 			count["fargate sizes"]++
 			if !seen[days] {
 				seen[days] = true

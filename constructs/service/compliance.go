@@ -38,36 +38,48 @@ func suppressTracingWildcard(policy iam.ManagedPolicy) {
 	}}, jsii.Bool(true))
 }
 
-// managedGrants keeps a role free of inline policies (NIST 800-53 IAMNoInlinePolicy): at synth,
-// before the compliance packs look, it moves the role's DefaultPolicy, where aws-cdk-lib's grants
-// (image pull, logs, secrets, and any grant the stacks layer adds later) collect, into a customer
-// managed policy under the role. The managed policy shares the same PolicyDocument, so a statement
-// added even after the move still lands in it. Depending on the role (ecs.BaseService does for
-// the task role; NewService does for both) therefore also waits for the policy.
-//
-// A statement with Resource "*" is suppressed for AwsSolutions-IAM5 only when every one of its
-// actions is in wildcards (action -> why AWS requires "*"); any other wildcard stays a finding.
-//
-// The aspect sits on the role itself, not on its resource (which would be visited once, where
-// the role's every child is): aws-cdk-lib lists a construct's children before it visits the
-// first, so the compliance packs would still visit the DefaultPolicy the mover took away when it
-// ran on the resource, and report its inline policy.
-//
-// Every role carries the same aspect object: the first time a Go object crosses into the jsii
-// runtime, jsii-runtime-go matches its type against every jsii interface it knows (about 1 ms),
-// and one object per role paid that for each of a service's two roles in each region.
-func managedGrants(role iam.Role, wildcards map[string]string) {
-	movers.add(role, wildcards)
-	awscdk.Aspects_Of(role).Add(movers, &awscdk.AspectOptions{Priority: mutating()})
+// managedGrants records role for MoveGrants, with the wildcards (action -> why AWS requires "*")
+// its policy may keep.
+func (s *Service) managedGrants(role iam.Role, wildcards map[string]string) {
+	s.grantMoves = append(s.grantMoves, grantMove{role: role, wildcards: wildcards})
 }
 
-// mutating is aws-cdk-lib's priority for aspects that change the tree, read once (a call into the
-// jsii runtime).
-var mutating = sync.OnceValue(awscdk.AspectPriority_MUTATING)
+// grantMove is a role whose grants MoveGrants moves, and the wildcards its policy may keep.
+type grantMove struct {
+	role      iam.Role
+	wildcards map[string]string
+}
 
-// movers is the aspect of every role managedGrants was given: the roles still to move, each with
-// the wildcards its policy may keep.
-var movers = &grantMovers{pending: map[constructs.IConstruct]map[string]string{}}
+// MoveGrants keeps the service's roles free of inline policies (NIST 800-53 IAMNoInlinePolicy):
+// it moves each role's DefaultPolicy, where aws-cdk-lib's grants collect (image pull, logs,
+// secrets, and whatever the stacks layer grants), into a customer managed policy under the role.
+// Call it once every grant to the roles is made and before synth: the stacks layer calls it for
+// each service when its stage is complete. The managed policy shares the DefaultPolicy's
+// document, so a grant made after the move still lands in it. A role with no grant yet has no
+// policy to move: it gets an aspect that moves the policy a later grant creates, at synth.
+// Calling it again does nothing. Depending on the role (ecs.BaseService does for the task role;
+// NewService does for both) also waits for the policy.
+//
+// A statement with Resource "*" is suppressed for AwsSolutions-IAM5 only when every one of its
+// actions has a reason in the role's wildcards; any other wildcard stays a finding.
+//
+// It is a call, not an aspect on every role: an aspect is called back from the jsii runtime for
+// the role and each of its children, about a dozen round trips a service in each region.
+func (s *Service) MoveGrants() {
+	for _, m := range s.grantMoves {
+		if !moveGrants(m.role, m.wildcards) {
+			laterGrants.add(m.role, m.wildcards)
+			awscdk.Aspects_Of(m.role).Add(laterGrants, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+		}
+	}
+	s.grantMoves = nil
+}
+
+// laterGrants is the aspect of every role MoveGrants found without grants: the roles still to
+// move at synth, each with the wildcards its policy may keep. One object for all: the first time
+// a Go object crosses into the jsii runtime, jsii-runtime-go matches its type against every jsii
+// interface it knows (about 1 ms).
+var laterGrants = &grantMovers{pending: map[constructs.IConstruct]map[string]string{}}
 
 type grantMovers struct {
 	mu      sync.Mutex
@@ -80,10 +92,11 @@ func (m *grantMovers) add(role iam.Role, wildcards map[string]string) {
 	m.pending[role] = wildcards
 }
 
-// Visit implements awscdk.IAspect; it acts on each role itself, once (aws-cdk-lib visits a
-// construct once with each aspect in a synthesis; an app is synthesized once).
-// The lookup is local: jsii hands Go the same object for the same construct, so a role is
-// recognized without reading paths (two calls into the jsii runtime each).
+// Visit implements awscdk.IAspect. It sits on the role itself, not on its resource: aws-cdk-lib
+// lists a construct's children before it visits the first, so the compliance packs would still
+// visit a DefaultPolicy moved from the resource's visit, and report its inline policy. A role is
+// moved once (aws-cdk-lib visits a construct once with each aspect in a synthesis), and
+// recognized without reading its path: jsii hands Go the same object for the same construct.
 func (m *grantMovers) Visit(visited constructs.IConstruct) {
 	m.mu.Lock()
 	wildcards, pending := m.pending[visited]
@@ -94,16 +107,17 @@ func (m *grantMovers) Visit(visited constructs.IConstruct) {
 	}
 }
 
-// moveGrants moves role's DefaultPolicy, if it has one, into a customer managed policy.
-func moveGrants(role iam.Role, wildcards map[string]string) {
+// moveGrants moves role's DefaultPolicy, if it has one, into a customer managed policy, and
+// reports whether it had one.
+func moveGrants(role iam.Role, wildcards map[string]string) bool {
 	node := role.Node() // read once: each read is a call into the jsii runtime
 	child := node.TryFindChild(jsii.String("DefaultPolicy"))
 	if child == nil {
-		return // nothing granted (yet): a later grant would create it only after synth started
+		return false // nothing granted yet
 	}
 	defaultPolicy, ok := child.(iam.Policy)
 	if !ok {
-		return
+		return true // not aws-cdk-lib's grant policy: nothing of ours to move
 	}
 	doc := defaultPolicy.Document()
 	policy := iam.NewManagedPolicy(role, jsii.String("Policy"), &iam.ManagedPolicyProps{
@@ -114,7 +128,7 @@ func moveGrants(role iam.Role, wildcards map[string]string) {
 	node.TryRemoveChild(jsii.String("DefaultPolicy"))
 
 	if len(wildcards) == 0 {
-		return // no wildcard has a reason, so none is suppressed (and the document is not read)
+		return true // no wildcard has a reason, so none is suppressed (and the document is not read)
 	}
 	if reasons, ok := wildcardReasons(doc, wildcards); ok && len(reasons) > 0 {
 		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
@@ -123,6 +137,7 @@ func moveGrants(role iam.Role, wildcards map[string]string) {
 			AppliesTo: &[]any{jsii.String("Resource::*")},
 		}}, jsii.Bool(true))
 	}
+	return true
 }
 
 // wildcardReasons returns the reasons for every Resource "*" statement of doc, and false when one

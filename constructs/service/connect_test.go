@@ -47,8 +47,9 @@ func connectTemplates(t *testing.T) (client, server, tls map[string]any) {
 	app := cdktest.NewApp(t)
 	build := func(id string, server, tls bool) awscdk.Stack {
 		stack := cdktest.NewStack(app, id, "us-east-1")
-		_, err := NewService(stack, "Service", connectProps(stack, server, tls))
+		svc, err := NewService(stack, "Service", connectProps(stack, server, tls))
 		require.NoError(t, err)
+		svc.MoveGrants()
 		return stack
 	}
 	c, s, st := build("Client", false, false), build("Server", true, false), build("TlsServer", true, true)

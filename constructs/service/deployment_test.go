@@ -52,16 +52,22 @@ func strategyStacks(t *testing.T) *strategies {
 		s := &strategies{dir: dir, canary: cdktest.NewStack(app, "Canary", "us-east-1"),
 			linear: cdktest.NewStack(app, "Linear", "us-east-1"), blueGreen: cdktest.NewStack(app, "BlueGreen", "us-east-1")}
 		var err error
+		var linear, blueGreen *Service
 		if s.canaryOut, err = NewService(s.canary, "Service", shifting(s.canary,
 			Deployment{Strategy: limits.StrategyCanary, AlarmNames: deploymentAlarms}, true)); err != nil {
 			return nil, err
 		}
-		if _, err = NewService(s.linear, "Service", shifting(s.linear,
+		if linear, err = NewService(s.linear, "Service", shifting(s.linear,
 			Deployment{Strategy: limits.StrategyLinear, LinearStepPercent: 25.5, StepMinutes: ptr(2), BakeMinutes: ptr(0)}, false)); err != nil {
 			return nil, err
 		}
-		_, err = NewService(s.blueGreen, "Service", shifting(s.blueGreen, Deployment{Strategy: limits.StrategyBlueGreen, BakeMinutes: ptr(30)}, false))
-		return s, err
+		if blueGreen, err = NewService(s.blueGreen, "Service", shifting(s.blueGreen, Deployment{Strategy: limits.StrategyBlueGreen, BakeMinutes: ptr(30)}, false)); err != nil {
+			return nil, err
+		}
+		for _, svc := range []*Service{s.canaryOut, linear, blueGreen} {
+			svc.MoveGrants()
+		}
+		return s, nil
 	})
 }
 

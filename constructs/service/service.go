@@ -42,8 +42,8 @@ type Service struct {
 	// TaskDefinition is the service's task definition.
 	TaskDefinition ecs.FargateTaskDefinition
 	// TaskRole is what the application's code may do. Grant more to it as usual (e.g.
-	// bucket.GrantRead(TaskRole)): at synth its grants move into a customer managed policy, so
-	// the role never has an inline policy.
+	// bucket.GrantRead(TaskRole)): MoveGrants moves its grants into a customer managed policy,
+	// so the role never has an inline policy.
 	TaskRole iam.IRole
 	// ExecutionRole is what ECS may do to start the task: pull the images, write the logs,
 	// read the secrets it injects.
@@ -61,6 +61,8 @@ type Service struct {
 	InfrastructureRole iam.IRole
 
 	taskRole iam.Role
+	// grantMoves are the roles MoveGrants has still to move.
+	grantMoves []grantMove
 	// stack is this construct's stack, and account, partition and region its environment, read
 	// once: each read is a call into the jsii runtime.
 	stack                      awscdk.Stack
@@ -176,11 +178,11 @@ func (s *Service) buildRoles() {
 		Description: jsii.String("This service's application code runs with it"),
 		AssumedBy:   principal,
 	})
-	managedGrants(execution, map[string]string{
+	s.managedGrants(execution, map[string]string{
 		"ecr:GetAuthorizationToken": "ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource \"*\"); " +
 			"it only issues the registry login token, and image pulls stay limited to the service's own repositories.",
 	})
-	managedGrants(task, nil)
+	s.managedGrants(task, nil)
 	s.ExecutionRole, s.TaskRole, s.taskRole = execution, task, task
 }
 

@@ -77,7 +77,10 @@ func synth(t *testing.T) *synthesized {
 		}
 		s.minimalOut = must(NewService(s.minimal, "Service", requiredProps(s.minimal)))
 		s.fullOut = must(NewService(s.full, "Service", fullProps(s.full)))
-		must(NewService(s.relaxed, "Service", relaxedProps(s.relaxed)))
+		relaxed := must(NewService(s.relaxed, "Service", relaxedProps(s.relaxed)))
+		for _, svc := range []*Service{s.minimalOut, s.fullOut, relaxed} {
+			svc.MoveGrants() // as the stacks layer does once the stage is complete
+		}
 		return s, nil
 	})
 }
@@ -758,8 +761,9 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 		secret := sm.NewSecret(data, jsii.String("DbSecret"), &sm.SecretProps{EncryptionKey: key})
 		p := requiredProps(appStack)
 		p.Database = &database.Connection{Host: jsii.String("db.example.internal"), Port: database.Port, Secret: secret, ResourceId: jsii.String("cluster-ABCDEFGHIJ")}
-		_, err := NewService(appStack, "Service", p)
+		svc, err := NewService(appStack, "Service", p)
 		require.NoError(t, err)
+		svc.MoveGrants()
 		// Synthesis panics on a dependency cycle.
 		dataTpl, appTpl = cdktest.Template(t, data), cdktest.Template(t, appStack)
 	})
@@ -779,28 +783,70 @@ func TestSecretsOfAnotherStackAreGrantedInThisStackOnly(t *testing.T) {
 	assert.Equal(t, 1, decrypts, "%d statements decrypt with the Data stack's key via Secrets Manager, want 1", decrypts)
 }
 
-func TestEveryRoleSharesOneGrantMover(t *testing.T) {
+func TestMovedGrantsLeaveNoInlinePolicy(t *testing.T) {
 	s := synth(t)
 	cdktest.NoPanic(t, func() {
-		for _, svc := range []*Service{s.minimalOut, s.fullOut} {
-			for _, role := range []iam.IRole{svc.ExecutionRole, svc.TaskRole} {
-				var found int
-				for _, aspect := range *awscdk.Aspects_Of(role).All() {
-					if aspect == awscdk.IAspect(movers) {
-						found++
-					}
-				}
-				assert.Equal(t, 1, found, "%s carries the shared mover once", *role.Node().Path())
-				movers.mu.Lock()
-				_, pending := movers.pending[role]
-				movers.mu.Unlock()
-				assert.False(t, pending, "%s: visited at synth, so no longer waiting", *role.Node().Path())
-			}
+		// The minimal service's task role has no grant, so nothing to hold.
+		granted := []iam.IRole{s.minimalOut.ExecutionRole, s.fullOut.ExecutionRole, s.fullOut.TaskRole}
+		for _, role := range append(granted, s.minimalOut.TaskRole) {
+			node := role.Node()
+			assert.Nil(t, node.TryFindChild(jsii.String("DefaultPolicy")), "%s keeps no DefaultPolicy", *node.Path())
+		}
+		for _, role := range granted {
+			_, managed := role.Node().TryFindChild(jsii.String("Policy")).(iam.ManagedPolicy)
+			assert.True(t, managed, "%s holds its grants in a managed policy", *role.Node().Path())
 		}
 	})
 	for _, stack := range []awscdk.Stack{s.minimal, s.full, s.relaxed} {
 		for id, r := range readTemplate(t, stack).Resources {
 			assert.NotEqual(t, "AWS::IAM::Policy", r.Type, "%s: %s is an inline policy: a role's grants were not moved", *stack.StackName(), id)
+		}
+	}
+}
+
+// resourceTypes counts the resources of tpl by type.
+func resourceTypes(tpl map[string]any) map[string]int {
+	count := map[string]int{}
+	for _, r := range tpl["Resources"].(map[string]any) {
+		count[r.(map[string]any)["Type"].(string)]++
+	}
+	return count
+}
+
+func TestMoveGrantsIsWhatKeepsGrantsOutOfInlinePolicies(t *testing.T) {
+	app := cdktest.NewApp(t)
+	build := func(id string) (awscdk.Stack, *Service) {
+		stack := cdktest.NewStack(app, id, "us-east-1")
+		svc, err := NewService(stack, "Service", requiredProps(stack))
+		require.NoError(t, err)
+		return stack, svc
+	}
+	var kept, moved, later map[string]any
+	var laterDoc string
+	cdktest.NoPanic(t, func() {
+		keptStack, _ := build("Kept")
+		movedStack, twice := build("Moved")
+		twice.MoveGrants()
+		twice.MoveGrants() // a second call finds nothing left to move
+		laterStack, svc := build("Later")
+		svc.MoveGrants()
+		svc.TaskRole.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Actions: jsii.Strings("s3:GetObject"), Resources: jsii.Strings("arn:aws:s3:::bucket/*"),
+		}))
+		kept, moved, later = cdktest.Template(t, keptStack), cdktest.Template(t, movedStack), cdktest.Template(t, laterStack)
+		laterDoc = jsonOf(later)
+	})
+	// The minimal service grants to its execution role only (logs); its task role has no grant
+	// until "Later" makes one after the move, which the aspect MoveGrants left on it moves.
+	assert.Equal(t, 1, resourceTypes(kept)["AWS::IAM::Policy"], "without MoveGrants the grants stay inline")
+	assert.Zero(t, resourceTypes(moved)["AWS::IAM::Policy"], "moved, twice")
+	assert.Equal(t, 1, resourceTypes(moved)["AWS::IAM::ManagedPolicy"], "one managed policy a role with grants, however often MoveGrants runs")
+	assert.Zero(t, resourceTypes(later)["AWS::IAM::Policy"], "a grant to a role that had none at the move makes no inline policy")
+	assert.Equal(t, 2, resourceTypes(later)["AWS::IAM::ManagedPolicy"], "the task role's later grant is in a managed policy of its own")
+	assert.Contains(t, laterDoc, "arn:aws:s3:::bucket/*", "the grant made after the move is in the template")
+	for id, r := range later["Resources"].(map[string]any) {
+		if strings.Contains(jsonOf(r), "s3:GetObject") {
+			assert.Equal(t, "AWS::IAM::ManagedPolicy", r.(map[string]any)["Type"], "%s holds the later grant", id)
 		}
 	}
 }
