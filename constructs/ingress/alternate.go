@@ -65,14 +65,11 @@ func (l *LoadBalancer) addTestRules(p LoadBalancerProps) {
 	}
 	for _, t := range targets {
 		// No origin header: CloudFront never sends here; the security group is the guard.
-		rule := elbv2.NewApplicationListenerRule(l.Construct, jsii.String(naming.Pascal(t.Name)+"TestRule"), &elbv2.ApplicationListenerRuleProps{
-			Listener:   l.TestListener,
-			Priority:   jsii.Number(float64(t.Priority)),
-			Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings(t.PathPattern))},
-			Action:     l.forward(t),
-		})
-		l.TestRules[t.Name] = rule
-		l.guardWeights(t, rule)
+		r := rule{id: naming.Pascal(t.Name) + "TestRule", listener: l.TestListener, priority: float64(t.Priority),
+			conditions: []condition{pathPatterns(t.PathPattern)}}
+		created := l.newRule(r, l.forward(t))
+		l.TestRules[t.Name] = created
+		l.guardWeights(t, r, created)
 	}
 }
 

@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -206,4 +209,35 @@ func TestGuardHandlerCarriesLiveWeights(t *testing.T) {
 	out, err := exec.Command("python3", "tests/guard_test.py", dir).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "OK")
+}
+
+// The fingerprint hashes the conditions in the raw form aws-cdk-lib renders for the rule
+// (conditions are kept in Go so fingerprinting reads nothing back): the two must not drift apart.
+func TestFingerprintedConditionsAreWhatTheRuleRenders(t *testing.T) {
+	conditions := []condition{
+		pathPatterns("/api/product/*"),
+		httpHeader(DefaultHeaderName, "{{resolve:secretsmanager:stratus/prod/origin-header:SecretString:::}}"),
+		hostHeaders("us-east-1.origin.example.com"),
+	}
+	var rendered any
+	cdktest.NoPanic(t, func() {
+		stack := cdktest.NewStack(cdktest.NewApp(t), "Rules", "us-east-1")
+		listener := elbv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("Listener"), &elbv2.ApplicationListenerAttributes{
+			ListenerArn:   jsii.String("arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/alb/0123456789abcdef/0123456789abcdef"),
+			SecurityGroup: ec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("Sg"), jsii.String("sg-0123456789abcdef0"), nil),
+		})
+		l := &LoadBalancer{Construct: stack}
+		created := l.newRule(rule{id: "Rule", listener: listener, priority: 10, conditions: conditions},
+			elbv2.ListenerAction_FixedResponse(jsii.Number(404), nil))
+		rendered = stack.Resolve(created.Node().DefaultChild().(elbv2.CfnListenerRule).Conditions())
+	})
+	raw := make([]any, len(conditions))
+	for i, c := range conditions {
+		raw[i] = c.raw
+	}
+	want, err := json.Marshal(rendered)
+	require.NoError(t, err)
+	got, err := json.Marshal(raw)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(got))
 }

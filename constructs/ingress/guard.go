@@ -138,29 +138,103 @@ func (l *LoadBalancer) stackOf() awscdk.Stack {
 	return l.stack
 }
 
-// guardWeights makes rule's two weights the live ones (see the top of this file).
-func (l *LoadBalancer) guardWeights(t Target, rule elbv2.ApplicationListenerRule) {
-	// Each read is a call into the jsii runtime: the rule's node, listener and priority once.
-	node := rule.Node()
-	cfn := node.DefaultChild().(elbv2.CfnListenerRule)
-	listener, priority := cfn.ListenerArn(), cfn.Priority()
-	declared, err := json.Marshal(l.stackOf().Resolve(map[string]any{
-		"listener": listener, "priority": priority, "conditions": cfn.Conditions(),
-	}))
+// condition is a listener-rule condition together with the raw form aws-cdk-lib renders for it
+// (ListenerCondition.renderRawCondition), which the guard's fingerprint hashes: kept in Go, so
+// fingerprinting a rule reads nothing back from the jsii runtime. Values are plain strings (the
+// origin header's value is a dynamic reference, never a token).
+type condition struct {
+	cdk elbv2.ListenerCondition
+	raw map[string]any
+}
+
+func pathPatterns(values ...string) condition {
+	return condition{elbv2.ListenerCondition_PathPatterns(jsii.Strings(values...)),
+		map[string]any{"field": "path-pattern", "pathPatternConfig": map[string]any{"values": values}}}
+}
+
+func hostHeaders(values ...string) condition {
+	return condition{elbv2.ListenerCondition_HostHeaders(jsii.Strings(values...)),
+		map[string]any{"field": "host-header", "hostHeaderConfig": map[string]any{"values": values}}}
+}
+
+func httpHeader(name string, values ...string) condition {
+	return condition{elbv2.ListenerCondition_HttpHeader(jsii.String(name), jsii.Strings(values...)),
+		map[string]any{"field": "http-header", "httpHeaderConfig": map[string]any{"httpHeaderName": name, "values": values}}}
+}
+
+// rule is what a listener rule declares besides its action.
+type rule struct {
+	id         string
+	listener   elbv2.IApplicationListener
+	priority   float64
+	conditions []condition
+}
+
+// newRule creates r's listener rule with action.
+func (l *LoadBalancer) newRule(r rule, action elbv2.ListenerAction) elbv2.ApplicationListenerRule {
+	conditions := make([]elbv2.ListenerCondition, len(r.conditions))
+	for i, c := range r.conditions {
+		conditions[i] = c.cdk
+	}
+	return elbv2.NewApplicationListenerRule(l.Construct, jsii.String(r.id), &elbv2.ApplicationListenerRuleProps{
+		Listener: r.listener, Priority: jsii.Number(r.priority), Conditions: &conditions, Action: action,
+	})
+}
+
+// listenerArn is listener's ARN and its resolved form, each read once per listener (calls into
+// the jsii runtime).
+func (l *LoadBalancer) listenerArn(listener elbv2.IApplicationListener) (arn *string, resolved any) {
+	known, ok := l.listeners[listener]
+	if !ok {
+		arn := listener.ListenerArn()
+		known = knownListener{arn: arn, resolved: l.stackOf().Resolve(arn)}
+		if l.listeners == nil {
+			l.listeners = map[elbv2.IApplicationListener]knownListener{}
+		}
+		l.listeners[listener] = known
+	}
+	return known.arn, known.resolved
+}
+
+type knownListener struct {
+	arn      *string
+	resolved any
+}
+
+// fingerprint is a short hash of what r declares besides its action, resolved as CloudFormation
+// gets it: its listener, priority and conditions.
+func (l *LoadBalancer) fingerprint(r rule) string {
+	_, listener := l.listenerArn(r.listener)
+	conditions := make([]any, len(r.conditions))
+	for i, c := range r.conditions {
+		conditions[i] = c.raw
+	}
+	declared, err := json.Marshal(map[string]any{"listener": listener, "priority": r.priority, "conditions": conditions})
 	if err != nil {
-		panic(fmt.Sprintf("ingress: rule %s cannot be fingerprinted: %v", *node.Path(), err))
+		panic(fmt.Sprintf("ingress: rule %s cannot be fingerprinted: %v", r.id, err))
 	}
 	sum := sha256.Sum256(declared)
-	weights := awscdk.NewCustomResource(l.Construct, jsii.String(*node.Id()+"Weights"), &awscdk.CustomResourceProps{
+	return hex.EncodeToString(sum[:8])
+}
+
+// guardWeights makes the two weights of t's rule r (created by newRule) the live ones (see the
+// top of this file).
+func (l *LoadBalancer) guardWeights(t Target, r rule, created elbv2.ApplicationListenerRule) {
+	listener, _ := l.listenerArn(r.listener)
+	primary, alternate := l.TargetGroups[t.Name].TargetGroupArn(), l.AlternateTargetGroups[t.Name].TargetGroupArn()
+	weights := awscdk.NewCustomResource(l.Construct, jsii.String(r.id+"Weights"), &awscdk.CustomResourceProps{
 		ServiceToken: l.guardFunctionArn(),
 		ResourceType: jsii.String("Custom::RuleWeights"),
 		Properties: &map[string]any{
-			"ListenerArn": listener, "Priority": strconv.Itoa(int(*priority)),
-			"Primary": l.TargetGroups[t.Name].TargetGroupArn(), "Alternate": l.AlternateTargetGroups[t.Name].TargetGroupArn(),
-			"Fingerprint": hex.EncodeToString(sum[:8]),
+			"ListenerArn": listener, "Priority": strconv.Itoa(int(r.priority)),
+			"Primary": primary, "Alternate": alternate, "Fingerprint": l.fingerprint(r),
 		},
 	})
-	for i, attr := range []string{"PrimaryWeight", "AlternateWeight"} {
-		cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Actions.0.ForwardConfig.TargetGroups.%d.Weight", i)), weights.GetAtt(jsii.String(attr)))
-	}
+	// The whole list in one override (one call into the jsii runtime), as aws-cdk-lib renders it
+	// for ListenerAction.weightedForward, with the live weights.
+	cfn := created.Node().DefaultChild().(elbv2.CfnListenerRule)
+	cfn.AddPropertyOverride(jsii.String("Actions.0.ForwardConfig.TargetGroups"), []any{
+		map[string]any{"TargetGroupArn": primary, "Weight": weights.GetAtt(jsii.String("PrimaryWeight"))},
+		map[string]any{"TargetGroupArn": alternate, "Weight": weights.GetAtt(jsii.String("AlternateWeight"))},
+	})
 }

@@ -63,6 +63,8 @@ type LoadBalancer struct {
 	guardArn *string
 	// stack is the load balancer's stack, read once (guardWeights needs it for every rule).
 	stack awscdk.Stack
+	// listeners holds each listener's ARN and its resolved form, read once (listenerArn).
+	listeners map[elbv2.IApplicationListener]knownListener
 }
 
 // NewLoadBalancer builds the ALB, its certificate, listeners, rules, target groups and log
@@ -208,37 +210,25 @@ func (l *LoadBalancer) buildTargets(p LoadBalancerProps) {
 		if t.Alternate {
 			l.AlternateTargetGroups[t.Name] = newTargetGroup(l.Construct, id+"AlternateTargetGroup", p, t)
 		}
-		rule := elbv2.NewApplicationListenerRule(l.Construct, jsii.String(id+"Rule"), &elbv2.ApplicationListenerRuleProps{
-			Listener: l.HttpsListener,
-			Priority: jsii.Number(float64(t.Priority)),
-			Conditions: &[]elbv2.ListenerCondition{
-				elbv2.ListenerCondition_PathPatterns(jsii.Strings(t.PathPattern)),
-				elbv2.ListenerCondition_HttpHeader(jsii.String(p.OriginHeaderName), &[]*string{p.OriginHeaderValue}),
-			},
-			Action: l.forward(t),
-		})
-		l.ProductionRules[t.Name] = rule
+		r := rule{id: id + "Rule", listener: l.HttpsListener, priority: float64(t.Priority),
+			conditions: []condition{pathPatterns(t.PathPattern), httpHeader(p.OriginHeaderName, *p.OriginHeaderValue)}}
+		created := l.newRule(r, l.forward(t))
+		l.ProductionRules[t.Name] = created
 		if t.Alternate {
-			l.guardWeights(t, rule)
+			l.guardWeights(t, r, created)
 		}
 	}
 	l.addTestRules(p)
 	if p.HealthCheckHost != "" {
 		first := p.Targets[0]
-		rule := elbv2.NewApplicationListenerRule(l.Construct, jsii.String("HealthCheckRule"), &elbv2.ApplicationListenerRuleProps{
-			Listener: l.HttpsListener,
-			Priority: jsii.Number(healthCheckRulePriority),
-			Conditions: &[]elbv2.ListenerCondition{
-				elbv2.ListenerCondition_HostHeaders(jsii.Strings(p.HealthCheckHost)),
-				elbv2.ListenerCondition_PathPatterns(jsii.Strings(first.HealthCheckPath)),
-			},
-			Action: l.forward(first),
-		})
+		r := rule{id: "HealthCheckRule", listener: l.HttpsListener, priority: healthCheckRulePriority,
+			conditions: []condition{hostHeaders(p.HealthCheckHost), pathPatterns(first.HealthCheckPath)}}
+		created := l.newRule(r, l.forward(first))
 		if first.Alternate {
 			// ECS moves the first service's tasks between its two groups; as the service's ECS test
 			// rule, this rule follows them (see TestRules).
-			l.TestRules[first.Name] = rule
-			l.guardWeights(first, rule)
+			l.TestRules[first.Name] = created
+			l.guardWeights(first, r, created)
 		}
 	}
 }
