@@ -108,7 +108,7 @@ func newKey(scope constructs.Construct, description string, logGroupNames []stri
 	for i, name := range logGroupNames {
 		arns[i] = keys.LogGroupArnIn(partition, region, account, name)
 	}
-	keys.AllowCloudWatchLogs(key, arns...)
+	keys.AllowCloudWatchLogsIn(key, region, arns...)
 	return key
 }
 

@@ -44,7 +44,7 @@ func DeployingRoleArn(stack awscdk.Stack) string {
 //
 // Call it once scope is complete, before synth. It asks aws-cdk-lib for the AWS::KMS::Key
 // resources under scope (ConstructSelector, which walks the tree in the jsii runtime) and guards
-// the L2 key each belongs to. Walking the tree from Go (Node().FindAll) sent every construct of
+// the policy document of each L2 key's resource. Walking the tree from Go (Node().FindAll) sent every construct of
 // the app across jsii and cost about 4 % of a synth; an aspect would cost a Go callback for every
 // construct, about a tenth. Each call guards again. An imported key (whose policy this app does
 // not own) has no resource and is left alone, as is a bare CfnKey (no L2 policy to extend).
@@ -57,17 +57,23 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
 	grants := grantsForAWSResourcesOnly(anyone)
 	for _, resource := range *awscdk.ConstructSelector_ResourcesOfType(jsii.String("AWS::KMS::Key")).Select(scope) {
-		key, ok := resource.Node().Scope().(kms.Key)
+		// An L2 key's resource holds the key's PolicyDocument itself (one read, where going
+		// through the L2 is three); a bare CfnKey's policy is plain JSON, not a document.
+		cfn, ok := resource.(kms.CfnKey)
 		if !ok {
 			continue
 		}
-		stack := awscdk.Stack_Of(key)
+		policy, ok := cfn.KeyPolicy().(iam.PolicyDocument)
+		if !ok {
+			continue
+		}
+		stack := awscdk.Stack_Of(resource)
 		admin, seen := admins[stack]
 		if !seen {
 			admin = adminRoleArn(stack)
 			admins[stack] = admin
 		}
-		guardKey(key, admin, anyone, grants)
+		guardPolicy(policy, admin, anyone, grants)
 	}
 }
 
@@ -75,7 +81,7 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 // administrator.
 func GuardKey(key kms.Key, adminRoleArn string) {
 	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
-	guardKey(key, adminRoleArn, anyone, grantsForAWSResourcesOnly(anyone))
+	guardPolicy(key.Policy(), adminRoleArn, anyone, grantsForAWSResourcesOnly(anyone))
 }
 
 // grantsForAWSResourcesOnly is the statement that denies grants not for an AWS resource. It names
@@ -91,10 +97,11 @@ func grantsForAWSResourcesOnly(anyone *[]iam.IPrincipal) iam.PolicyStatement {
 	})
 }
 
-func guardKey(key kms.Key, adminRoleArn string, anyone *[]iam.IPrincipal, grants iam.PolicyStatement) {
+// guardPolicy adds Guard's two statements to a key's policy.
+func guardPolicy(policy iam.PolicyDocument, adminRoleArn string, anyone *[]iam.IPrincipal, grants iam.PolicyStatement) {
 	// What key.AddToResourcePolicy does, for both statements in one call: each
 	// AddToResourcePolicy is a call into the jsii runtime and a read of each field of its result.
-	key.Policy().AddStatements(
+	policy.AddStatements(
 		grants,
 		iam.NewPolicyStatement(&iam.PolicyStatementProps{
 			Sid:        jsii.String(AdministratorOnlySid),

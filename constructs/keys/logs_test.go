@@ -127,3 +127,12 @@ func TestAllowCloudWatchLogsCannotChangeAnImportedKey(t *testing.T) {
 		assert.False(t, AllowCloudWatchLogs(imported), "AllowCloudWatchLogs on an imported key returned true")
 	})
 }
+
+func TestAllowCloudWatchLogsInRefusesToGuessTheLogGroups(t *testing.T) {
+	cdktest.NoPanic(t, func() {
+		stack := cdktest.NewStack(cdktest.NewApp(t), "Test", "us-east-1")
+		key := NewKey(stack, "LogKey", "Encrypts the test log groups")
+		assert.PanicsWithValue(t, "keys: AllowCloudWatchLogsIn needs the log groups' ARNs (AllowCloudWatchLogs allows every log group)",
+			func() { AllowCloudWatchLogsIn(key, "us-east-1") })
+	})
+}

@@ -148,7 +148,7 @@ func (s *Service) buildLogs(p ServiceProps) {
 	if key == nil {
 		newKey := keys.NewKey(s.Construct, "LogKey", "Encrypts the log group "+p.LogGroupName)
 		// CloudWatch Logs uses the key on the log group's behalf, for this one log group only.
-		keys.AllowCloudWatchLogs(newKey, keys.LogGroupArnIn(s.partition, s.region, s.account, p.LogGroupName))
+		keys.AllowCloudWatchLogsIn(newKey, s.region, keys.LogGroupArnIn(s.partition, s.region, s.account, p.LogGroupName))
 		key = newKey
 	}
 	s.LogKey = key
