@@ -92,12 +92,23 @@ func (a *AppStack) entrance(props *service.ServiceProps, name string) {
 	props.TargetGroup, props.LoadBalancer = a.Ingress.TargetGroups[name], a.Ingress.LoadBalancer
 }
 
-// requestMetrics are service name's request metrics: its target group's or its API route's.
+// requestMetrics are service name's request metrics: its target group's or its API route's,
+// built once (they read attributes through the jsii runtime).
 func (a *AppStack) requestMetrics(name string) requestMetrics {
-	if a.Api == nil {
-		return targetGroupMetrics(a.Ingress.TargetGroups[name], a.loadBalancerFullName())
+	if m, ok := a.metrics[name]; ok {
+		return m
 	}
-	return apiMetrics(a.Api.Api.Ref(), a.Api.RouteKeys[name])
+	var m requestMetrics
+	if a.Api == nil {
+		m = targetGroupMetrics(a.Ingress.TargetGroups[name], a.loadBalancerFullName())
+	} else {
+		m = apiMetrics(a.Api.Api.Ref(), a.Api.RouteKeys[name])
+	}
+	if a.metrics == nil {
+		a.metrics = map[string]requestMetrics{}
+	}
+	a.metrics[name] = m
+	return m
 }
 
 // apiMetrics reads an HTTP API's metrics (namespace AWS/ApiGateway): one route's with the

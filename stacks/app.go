@@ -37,6 +37,9 @@ type AppStack struct {
 	// lbFullName caches Ingress's LoadBalancerFullName, which every service's metrics read
 	// (loadBalancerFullName).
 	lbFullName *string
+	// metrics caches each service's request metrics, which its alarms and the region's dashboard
+	// both read (requestMetrics).
+	metrics map[string]requestMetrics
 }
 
 // loadBalancerFullName is the ALB's LoadBalancerFullName ("app/<name>/<id>"), read from the jsii

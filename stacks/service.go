@@ -104,7 +104,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 	cache.Tag(svc.Resource, CacheAuthSecretName(env))
 	scaling.Tag(svc.Resource, s.Name) // the Region switch capacity function finds it by this tag
 	observed, err := serviceAlarms(stack, env, region.Name, s.Name, serviceRequestMetrics(app, s.Name, wiring),
-		app.Cluster.Cluster.ClusterName(), svc.Service.ServiceName(), net.Observed.Topic.Arn)
+		svc.ClusterName, svc.ServiceName, net.Observed.Topic.Arn)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,9 @@ type Service struct {
 	// Service is the ECS service, and Resource its CloudFormation resource.
 	Service  ecs.FargateService
 	Resource ecs.CfnService
+	// ClusterName and ServiceName are the cluster's and the service's names (the dimensions of
+	// the service's ECS metrics), read once: each read is a call into the jsii runtime.
+	ClusterName, ServiceName *string
 	// TaskDefinition is the service's task definition.
 	TaskDefinition ecs.FargateTaskDefinition
 	// TaskRole is what the application's code may do. Grant more to it as usual (e.g.
@@ -389,6 +392,7 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 	p.deployment.applyTo(props)
 	svc := ecs.NewFargateService(s.Construct, jsii.String("Service"), props)
 	s.Service, s.Resource = svc, svc.Node().DefaultChild().(ecs.CfnService)
+	s.ClusterName, s.ServiceName = p.Cluster.ClusterName(), svc.ServiceName()
 	if p.Discovery != nil {
 		s.attachDiscovery(svc, p)
 	} else {
@@ -405,14 +409,13 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 // scale-out, and scale-in happens only when every policy agrees.
 func (s *Service) buildScaling(p ServiceProps) {
 	// Application Auto Scaling's service-linked role for ECS, as ecs.BaseService.autoScaleTaskCount uses it.
-	role := iam.Role_FromRoleArn(s.Construct, jsii.String("ScalingRole"), s.stack.FormatArn(&awscdk.ArnComponents{
-		Region: jsii.String(""), Service: jsii.String("iam"),
-		Resource:     jsii.String("role/aws-service-role/ecs.application-autoscaling.amazonaws.com"),
-		ResourceName: jsii.String("AWSServiceRoleForApplicationAutoScaling_ECSService"),
-	}), nil)
+	// What stack.FormatArn builds, from the environment already read.
+	role := iam.Role_FromRoleArn(s.Construct, jsii.String("ScalingRole"), jsii.String(fmt.Sprintf(
+		"arn:%s:iam::%s:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
+		s.partition, s.account)), nil)
 	target := appscaling.NewScalableTarget(s.Construct, jsii.String("Scaling"), &appscaling.ScalableTargetProps{
 		ServiceNamespace:  appscaling.ServiceNamespace_ECS,
-		ResourceId:        jsii.String(fmt.Sprintf("service/%s/%s", *p.Cluster.ClusterName(), *s.Service.ServiceName())),
+		ResourceId:        jsii.String(fmt.Sprintf("service/%s/%s", *s.ClusterName, *s.ServiceName)),
 		ScalableDimension: jsii.String("ecs:service:DesiredCount"),
 		MinCapacity:       jsii.Number(float64(p.MinCount)),
 		MaxCapacity:       jsii.Number(float64(p.MaxCount)),
