@@ -34,13 +34,30 @@ func DeployingRoleArn(stack awscdk.Stack) string {
 	return bootstrap.RoleArn(stack, "cfn-exec", *stack.Account(), *stack.Region())
 }
 
+// deployingRoleArns is DeployingRoleArn for the stacks under scope, reading what they share once
+// (each read is a call into the jsii runtime): the qualifier, from scope's context, which its
+// stacks inherit, and the partition of each region.
+func deployingRoleArns(scope constructs.IConstruct) func(awscdk.Stack) string {
+	qualifier := bootstrap.Qualifier(scope)
+	partitions := map[string]string{}
+	return func(stack awscdk.Stack) string {
+		account, region := *stack.Account(), *stack.Region()
+		partition, ok := partitions[region]
+		if !ok {
+			partition = *stack.Partition()
+			partitions[region] = partition
+		}
+		return bootstrap.Arn(partition, account, bootstrap.Name(qualifier, "cfn-exec", account, region))
+	}
+}
+
 // Guard adds two deny statements to the policy of every customer-managed key under scope, keys
 // created by any construct included:
 //
 //   - nobody may create a grant that is not for an AWS resource (kms:GrantIsForAWSResource), so a
 //     principal allowed to use the key cannot hand it on to another principal;
-//   - nobody but adminRoleArn(stack) — by default DeployingRoleArn — may administer the key
-//     (AdminActions), whatever IAM policy says.
+//   - nobody but adminRoleArn(stack) — by default DeployingRoleArn, with the qualifier of scope's
+//     context — may administer the key (AdminActions), whatever IAM policy says.
 //
 // Call it once scope is complete, before synth. It asks aws-cdk-lib for the AWS::KMS::Key
 // resources under scope (ConstructSelector, which walks the tree in the jsii runtime) and guards
@@ -50,7 +67,7 @@ func DeployingRoleArn(stack awscdk.Stack) string {
 // not own) has no resource and is left alone, as is a bare CfnKey (no L2 policy to extend).
 func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) {
 	if adminRoleArn == nil {
-		adminRoleArn = DeployingRoleArn
+		adminRoleArn = deployingRoleArns(scope)
 	}
 	admins := map[awscdk.Stack]string{} // one lookup per stack: a stack holds several keys
 	// Values no key changes, so one of each for every key: each is a call into the jsii runtime.

@@ -69,11 +69,15 @@ func (s *Service) MoveGrants() {
 	for _, m := range s.grantMoves {
 		if !moveGrants(m.role, m.wildcards) {
 			laterGrants.add(m.role, m.wildcards)
-			awscdk.Aspects_Of(m.role).Add(laterGrants, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+			awscdk.Aspects_Of(m.role).Add(laterGrants, &awscdk.AspectOptions{Priority: mutating()})
 		}
 	}
 	s.grantMoves = nil
 }
+
+// mutating is aws-cdk-lib's priority for aspects that change the tree, read once (a call into the
+// jsii runtime).
+var mutating = sync.OnceValue(awscdk.AspectPriority_MUTATING)
 
 // laterGrants is the aspect of every role MoveGrants found without grants: the roles still to
 // move at synth, each with the wildcards its policy may keep. One object for all: the first time

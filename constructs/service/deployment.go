@@ -173,20 +173,14 @@ func (s *Service) addAlternate(p ServiceProps, svc ecs.FargateService) {
 	policy := iam.NewManagedPolicy(role, jsii.String("Policy"), &iam.ManagedPolicyProps{
 		Description: jsii.String(fmt.Sprintf("ECS moves the traffic of service %s between its two target groups", p.Name)),
 		Roles:       &[]iam.IRole{role},
-		Statements: &[]iam.PolicyStatement{
-			iam.NewPolicyStatement(&iam.PolicyStatementProps{
-				Actions: jsii.Strings("elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
-					"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"),
-				Resources: jsii.Strings("*"),
-			}),
-			iam.NewPolicyStatement(&iam.PolicyStatementProps{
-				Actions:   jsii.Strings("elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"),
-				Resources: &[]*string{p.TargetGroup.TargetGroupArn(), d.AlternateTargetGroupArn},
-			}),
-			iam.NewPolicyStatement(&iam.PolicyStatementProps{
-				Actions: jsii.Strings("elasticloadbalancing:ModifyRule"), Resources: &rules,
-			}),
-		},
+		// The document in one call into the jsii runtime, where a PolicyStatement is one each.
+		Document: iam.PolicyDocument_FromJson(map[string]any{"Statement": []any{
+			map[string]any{"Effect": "Allow", "Resource": "*", "Action": []string{"elasticloadbalancing:DescribeListeners",
+				"elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"}},
+			map[string]any{"Effect": "Allow", "Resource": []*string{p.TargetGroup.TargetGroupArn(), d.AlternateTargetGroupArn},
+				"Action": []string{"elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"}},
+			map[string]any{"Effect": "Allow", "Resource": rules, "Action": "elasticloadbalancing:ModifyRule"},
+		}}),
 	})
 	suppress(policy, "Elastic Load Balancing's Describe actions have no resource-level permissions "+
 		"(AWS requires Resource \"*\"); they only read. Every action that changes something is limited to this service's "+

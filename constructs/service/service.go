@@ -63,7 +63,7 @@ type Service struct {
 	// InfrastructureRole is what ECS moves blue/green traffic with; nil for rolling.
 	InfrastructureRole iam.IRole
 
-	taskRole iam.Role
+	taskRole, executionRole iam.Role
 	// grantMoves are the roles MoveGrants has still to move.
 	grantMoves []grantMove
 	// stack is this construct's stack, and account, partition and region its environment, read
@@ -186,7 +186,7 @@ func (s *Service) buildRoles() {
 			"it only issues the registry login token, and image pulls stay limited to the service's own repositories.",
 	})
 	s.managedGrants(task, nil)
-	s.ExecutionRole, s.TaskRole, s.taskRole = execution, task, task
+	s.ExecutionRole, s.TaskRole, s.taskRole, s.executionRole = execution, task, task, execution
 }
 
 func (s *Service) buildTaskDefinition(p ServiceProps) {
@@ -350,8 +350,8 @@ func (s *Service) grantTaskRole(p ServiceProps) {
 	for _, secret := range p.ReadableSecrets {
 		secret.GrantRead(s.TaskRole, nil)
 	}
-	s.grantDecryptViaSecretsManager(s.TaskRole, p.ReadableSecrets)
-	s.grantDecryptViaSecretsManager(s.ExecutionRole, p.injectedSecrets())
+	s.grantDecryptViaSecretsManager(s.taskRole, p.ReadableSecrets)
+	s.grantDecryptViaSecretsManager(s.executionRole, p.injectedSecrets())
 	if p.Adot != nil {
 		// X-Ray's write and sampling APIs have no resource-level permissions: they live in a policy
 		// of their own, so the Resource "*" suppression covers exactly these actions.
@@ -476,7 +476,7 @@ func (p ServiceProps) injectedSecrets() []sm.ISecret {
 // policy alone, through a kms:ViaService principal that never reaches the role's identity policy:
 // enough when the key lives in the same stack, but a key in another stack (the Data stack) then
 // trusts only the account, and without this statement the read fails at task start.
-func (s *Service) grantDecryptViaSecretsManager(role iam.IRole, secrets []sm.ISecret) {
+func (s *Service) grantDecryptViaSecretsManager(role iam.Role, secrets []sm.ISecret) {
 	var keys []*string
 	seen := map[string]bool{}
 	for _, secret := range secrets {
@@ -492,7 +492,9 @@ func (s *Service) grantDecryptViaSecretsManager(role iam.IRole, secrets []sm.ISe
 	if len(keys) == 0 {
 		return
 	}
-	role.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+	// AddToPolicy, not AddToPrincipalPolicy: the same grant, and a bool is one value to read back
+	// where a result struct is one read per field (calls into the jsii runtime).
+	role.AddToPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
 		Actions:   jsii.Strings("kms:Decrypt"),
 		Resources: &keys,
 		Conditions: &map[string]any{

@@ -19,7 +19,7 @@ const QualifierContext = "@aws-cdk/core:bootstrapQualifier"
 
 // Qualifier is the bootstrap qualifier scope's stacks synthesize for: the QualifierContext
 // context when set, else the CDK default.
-func Qualifier(scope constructs.Construct) string {
+func Qualifier(scope constructs.IConstruct) string {
 	if q, ok := scope.Node().TryGetContext(jsii.String(QualifierContext)).(string); ok && q != "" {
 		return q
 	}
@@ -44,5 +44,10 @@ func RoleName(scope constructs.Construct, kind, account, region string) string {
 
 // RoleArn is RoleName's ARN, in the partition of scope's stack.
 func RoleArn(scope constructs.Construct, kind, account, region string) string {
-	return fmt.Sprintf("arn:%s:iam::%s:role/%s", *awscdk.Stack_Of(scope).Partition(), account, RoleName(scope, kind, account, region))
+	return Arn(*awscdk.Stack_Of(scope).Partition(), account, RoleName(scope, kind, account, region))
+}
+
+// Arn is the ARN of the role called name in partition and account.
+func Arn(partition, account, name string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, name)
 }
