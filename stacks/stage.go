@@ -57,6 +57,7 @@ func NewEnvironmentStage(scope constructs.Construct, env *config.Environment) (*
 	stage := awscdk.NewStage(scope, jsii.String(StageID(env.Name)), &awscdk.StageProps{
 		Env: &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.PrimaryRegion)},
 	})
+	answerZoneLookups(stage, env)
 	tags := awscdk.Tags_Of(stage)
 	tagProps := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings(untaggedTypes...)}
 	tags.Add(jsii.String("project"), jsii.String(Project), tagProps)
@@ -278,16 +279,24 @@ func newStack(stage constructs.Construct, kind string, env *config.Environment, 
 		TerminationProtection: jsii.Bool(env.TerminationProtection),
 		Description:           jsii.String(description),
 	})
-	// Answer the AZ lookup that ec2.Vpc (and others) make through Stack.availabilityZones from
-	// config, as a cdk.context.json entry would: synth then never calls AWS and never falls back
-	// to "dummy" AZs.
-	if len(region.AvailabilityZones) == 0 {
-		return stack // a stack without a VPC (Edge) asks for no AZs
+	return stack // its AZ lookups are answered by the stage's context (answerZoneLookups)
+}
+
+// answerZoneLookups answers, in stage's context, the AZ lookup that ec2.Vpc (and others) make
+// through Stack.availabilityZones for every region of env, from config, as a cdk.context.json
+// entry would: synth then never calls AWS and never falls back to "dummy" AZs. The stage's stacks
+// inherit it: one entry a region, not one a stack (two calls into the jsii runtime each). Call it
+// before the stage has children (aws-cdk-lib allows context only then).
+func answerZoneLookups(stage constructs.Construct, env *config.Environment) {
+	node := stage.Node()
+	for _, region := range env.Regions {
+		if len(region.AvailabilityZones) == 0 {
+			continue
+		}
+		azs := make([]*string, len(region.AvailabilityZones))
+		for i, az := range region.AvailabilityZones {
+			azs[i] = jsii.String(az.Name)
+		}
+		node.SetContext(jsii.String(fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, region.Name)), &azs)
 	}
-	azs := make([]*string, len(region.AvailabilityZones))
-	for i, az := range region.AvailabilityZones {
-		azs[i] = jsii.String(az.Name)
-	}
-	stack.Node().SetContext(jsii.String(fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, region.Name)), &azs)
-	return stack
 }

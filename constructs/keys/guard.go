@@ -69,10 +69,11 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 	if adminRoleArn == nil {
 		adminRoleArn = deployingRoleArns(scope)
 	}
-	admins := map[awscdk.Stack]string{} // one lookup per stack: a stack holds several keys
 	// Values no key changes, so one of each for every key: each is a call into the jsii runtime.
 	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
 	grants := grantsForAWSResourcesOnly(anyone)
+	admins := map[awscdk.Stack]iam.PolicyStatement{} // one lookup per stack: a stack holds several keys
+	byArn := map[string]iam.PolicyStatement{}        // stacks of one account and region share the role
 	for _, resource := range *awscdk.ConstructSelector_ResourcesOfType(jsii.String("AWS::KMS::Key")).Select(scope) {
 		// An L2 key's resource holds the key's PolicyDocument itself (one read, where going
 		// through the L2 is three); a bare CfnKey's policy is plain JSON, not a document.
@@ -87,10 +88,16 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 		stack := awscdk.Stack_Of(resource)
 		admin, seen := admins[stack]
 		if !seen {
-			admin = adminRoleArn(stack)
+			arn := adminRoleArn(stack)
+			if admin, seen = byArn[arn]; !seen {
+				admin = administratorOnly(anyone, arn)
+				byArn[arn] = admin
+			}
 			admins[stack] = admin
 		}
-		guardPolicy(policy, admin, anyone, grants)
+		// What key.AddToResourcePolicy does, for both statements in one call: each
+		// AddToResourcePolicy is a call into the jsii runtime and a read of each field of its result.
+		policy.AddStatements(grants, admin)
 	}
 }
 
@@ -98,7 +105,7 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 // administrator.
 func GuardKey(key kms.Key, adminRoleArn string) {
 	anyone := &[]iam.IPrincipal{iam.NewAnyPrincipal()}
-	guardPolicy(key.Policy(), adminRoleArn, anyone, grantsForAWSResourcesOnly(anyone))
+	key.Policy().AddStatements(grantsForAWSResourcesOnly(anyone), administratorOnly(anyone, adminRoleArn))
 }
 
 // grantsForAWSResourcesOnly is the statement that denies grants not for an AWS resource. It names
@@ -114,19 +121,16 @@ func grantsForAWSResourcesOnly(anyone *[]iam.IPrincipal) iam.PolicyStatement {
 	})
 }
 
-// guardPolicy adds Guard's two statements to a key's policy.
-func guardPolicy(policy iam.PolicyDocument, adminRoleArn string, anyone *[]iam.IPrincipal, grants iam.PolicyStatement) {
-	// What key.AddToResourcePolicy does, for both statements in one call: each
-	// AddToResourcePolicy is a call into the jsii runtime and a read of each field of its result.
-	policy.AddStatements(
-		grants,
-		iam.NewPolicyStatement(&iam.PolicyStatementProps{
-			Sid:        jsii.String(AdministratorOnlySid),
-			Effect:     iam.Effect_DENY,
-			Principals: anyone,
-			Actions:    jsii.Strings(AdminActions...),
-			Resources:  jsii.Strings("*"),
-			Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": adminRoleArn}},
-		}),
-	)
+// administratorOnly is the statement that denies key administration to all but adminRoleArn. It
+// names nothing of a key, so the policies of keys with the same administrator can hold the same
+// statement.
+func administratorOnly(anyone *[]iam.IPrincipal, adminRoleArn string) iam.PolicyStatement {
+	return iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Sid:        jsii.String(AdministratorOnlySid),
+		Effect:     iam.Effect_DENY,
+		Principals: anyone,
+		Actions:    jsii.Strings(AdminActions...),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": adminRoleArn}},
+	})
 }

@@ -396,9 +396,11 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 	if p.Discovery != nil {
 		s.attachDiscovery(svc, p)
 	} else {
-		svc.LoadBalancerTarget(&ecs.LoadBalancerTargetOptions{
+		// Through the target group: AttachToApplicationTargetGroup returns a struct, and Go reads
+		// each of its fields back (a call into the jsii runtime each).
+		p.TargetGroup.AddTarget(svc.LoadBalancerTarget(&ecs.LoadBalancerTargetOptions{
 			ContainerName: jsii.String(p.Name), ContainerPort: jsii.Number(float64(p.Port)), Protocol: ecs.Protocol_TCP,
-		}).AttachToApplicationTargetGroup(p.TargetGroup)
+		}))
 		s.addAlternate(p, svc)
 	}
 	// Tasks start only once both roles have their policies (CDK waits for the task role alone).
