@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
 
 	"github.com/stratus-platform/stratus/config"
 )
@@ -34,6 +35,8 @@ type benchRow struct {
 // cheapest call into the jsii runtime, with the number of requests a service adds (counted, not
 // timed), of the 10- and 40-service layouts as `cdk synth` runs them (the compliance packs
 // included), and of the whole app as `cdk synth` runs it against an empty app.
+// Each time is the median of the row's runs (-benchtime 3x gives three), and the scale layouts run
+// in turns (benchScale), so drift and a slow run do not land on one row.
 // In-process synths build and synthesize without the compliance packs, as the tests do; the
 // app and the empty app are whole processes (jsii runtime start included), the app with its
 // compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
@@ -54,13 +57,14 @@ func BenchmarkSynth(b *testing.B) {
 	}
 	dir := b.TempDir()
 	sizes := []int{3, 10, scaleServices}
-	scale := map[int]benchRow{}
+	layouts := map[int]*config.Environment{}
 	for _, n := range sizes {
-		env, err := loadScale(dir, n)
-		if err != nil {
+		if layouts[n], err = loadScale(dir, n); err != nil {
 			b.Fatal(err)
 		}
-		scale[n] = benchInProcess(b, fmt.Sprintf("services=%dx2", n), []*config.Environment{env})
+	}
+	scale := benchScale(b, sizes, layouts)
+	for _, n := range sizes {
 		rows = append(rows, scale[n])
 	}
 
@@ -257,34 +261,83 @@ func benchInProcess(b *testing.B, name string, envs []*config.Environment) bench
 	row := benchRow{name: name}
 	b.Run(name, func(b *testing.B) {
 		var dirs []string
-		n, start := 0, time.Now()
+		var times []time.Duration
 		for b.Loop() {
+			start := time.Now()
 			dir, err := synthKeeping(envs, "")
 			if err != nil {
 				b.Fatal(err)
 			}
+			// Only the synthesis is timed: not reading the templates back (the tests' work), nor
+			// deleting them.
+			times = append(times, time.Since(start))
 			dirs = append(dirs, dir)
-			n++
 		}
-		// Only the synthesis is timed: not reading the templates back (the tests' work), nor
-		// deleting them.
-		row.perOp = time.Since(start) / time.Duration(n)
 		defer removeAll(dirs)
-		dir := dirs[len(dirs)-1]
-		a, err := ReadAssembly(dir, envs)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if row.largest, row.biggest, err = a.largest(); err != nil {
-			b.Fatal(err)
-		}
-		for _, tpl := range a.Templates {
-			row.total += tpl.Written
-		}
-		b.ReportMetric(float64(row.largest.resources), "max-resources")
-		b.ReportMetric(float64(row.biggest.bytes)/1024, "max-KB")
+		row.perOp = median(times)
+		measureRow(b, &row, dirs[len(dirs)-1], envs)
 	})
 	return row
+}
+
+// benchScale times prod's layout at each of sizes the way benchInProcess times a row, but in
+// turns, round after round (3, 10, 40, 3, 10, 40, …), each size's time the median of its
+// rounds: a machine that slows down or speeds up during the run, or one slow synth, then moves
+// every size alike, not one row, and the difference between two rows stays the services'.
+func benchScale(b *testing.B, sizes []int, layouts map[int]*config.Environment) map[int]benchRow {
+	rows := map[int]benchRow{}
+	name := func(n int) string { return fmt.Sprintf("services=%dx2", n) }
+	b.Run("services=in-turns", func(b *testing.B) {
+		times := map[int][]time.Duration{}
+		last := map[int]string{}
+		for b.Loop() {
+			for _, n := range sizes {
+				start := time.Now()
+				dir, err := synthKeeping([]*config.Environment{layouts[n]}, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				times[n] = append(times[n], time.Since(start))
+				os.RemoveAll(last[n])
+				last[n] = dir
+			}
+		}
+		for _, n := range sizes {
+			row := benchRow{name: name(n), perOp: median(times[n])}
+			measureRow(b, &row, last[n], []*config.Environment{layouts[n]})
+			os.RemoveAll(last[n])
+			rows[n] = row
+			b.ReportMetric(float64(row.perOp.Milliseconds()), fmt.Sprintf("ms-%dx2", n))
+		}
+	})
+	return rows
+}
+
+// measureRow fills row's largest stacks and resource count from the assembly in dir.
+func measureRow(b *testing.B, row *benchRow, dir string, envs []*config.Environment) {
+	a, err := ReadAssembly(dir, envs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if row.largest, row.biggest, err = a.largest(); err != nil {
+		b.Fatal(err)
+	}
+	for _, tpl := range a.Templates {
+		row.total += tpl.Written
+	}
+	b.ReportMetric(float64(row.largest.resources), "max-resources")
+	b.ReportMetric(float64(row.biggest.bytes)/1024, "max-KB")
+}
+
+// median is the middle of times (the mean of the two middle ones for an even count): on a
+// machine whose speed swings, one slow run moves a mean, not a median.
+func median(times []time.Duration) time.Duration {
+	sorted := slices.Sorted(slices.Values(times))
+	mid := len(sorted) / 2
+	if len(sorted)%2 == 0 {
+		return (sorted[mid-1] + sorted[mid]) / 2
+	}
+	return sorted[mid]
 }
 
 // benchProcess times runs of a compiled app with ctx, the context `cdk synth` gives it (cdkContext,
@@ -292,19 +345,44 @@ func benchInProcess(b *testing.B, name string, envs []*config.Environment) bench
 func benchProcess(b *testing.B, name, path, validation string, ctx map[string]any) time.Duration {
 	var per time.Duration
 	b.Run(name, func(b *testing.B) {
-		n, start := 0, time.Now()
+		var times []time.Duration
 		for b.Loop() {
 			outdir, err := os.MkdirTemp("", "stratus-bench-*")
 			if err != nil {
 				b.Fatal(err)
 			}
+			start := time.Now()
 			if out, err := appCommand(b, path, ctx, outdir, "CDK_VALIDATION="+validation).CombinedOutput(); err != nil {
 				b.Fatalf("%s: %v\n%s", name, err, out)
 			}
-			n++
+			times = append(times, time.Since(start))
 			os.RemoveAll(outdir)
 		}
-		per = time.Since(start) / time.Duration(n)
+		per = median(times)
 	})
 	return per
+}
+
+func TestMedianIsTheMiddleRun(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		times []time.Duration
+		want  time.Duration
+	}{
+		{"one slow run of three does not move it", ms(100, 900, 110), 110 * time.Millisecond},
+		{"an even count takes the mean of the middle two", ms(40, 10, 30, 20), 25 * time.Millisecond},
+		{"a single run is itself", ms(7), 7 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, median(c.times))
+		})
+	}
 }
