@@ -35,8 +35,9 @@ type benchRow struct {
 // cheapest call into the jsii runtime, with the number of requests a service adds (counted, not
 // timed), of the 10- and 40-service layouts as `cdk synth` runs them (the compliance packs
 // included), and of the whole app as `cdk synth` runs it against an empty app.
-// Each time is the median of the row's runs (-benchtime 3x gives three), and the scale layouts run
-// in turns (benchScale), so drift and a slow run do not land on one row.
+// Each row's time is the median of its runs (-benchtime 3x gives three), and the scale layouts run
+// in turns (benchScale), so drift and a slow run do not land on one row; the bare resource and
+// the round trip are means over many calls.
 // In-process synths build and synthesize without the compliance packs, as the tests do; the
 // app and the empty app are whole processes (jsii runtime start included), the app with its
 // compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
@@ -275,7 +276,7 @@ func benchInProcess(b *testing.B, name string, envs []*config.Environment) bench
 		}
 		defer removeAll(dirs)
 		row.perOp = median(times)
-		measureRow(b, &row, dirs[len(dirs)-1], envs)
+		measureRow(b, &row, dirs[len(dirs)-1], envs, "")
 	})
 	return row
 }
@@ -304,7 +305,7 @@ func benchScale(b *testing.B, sizes []int, layouts map[int]*config.Environment) 
 		}
 		for _, n := range sizes {
 			row := benchRow{name: name(n), perOp: median(times[n])}
-			measureRow(b, &row, last[n], []*config.Environment{layouts[n]})
+			measureRow(b, &row, last[n], []*config.Environment{layouts[n]}, fmt.Sprintf("-%dx2", n))
 			os.RemoveAll(last[n])
 			rows[n] = row
 			b.ReportMetric(float64(row.perOp.Milliseconds()), fmt.Sprintf("ms-%dx2", n))
@@ -313,8 +314,9 @@ func benchScale(b *testing.B, sizes []int, layouts map[int]*config.Environment) 
 	return rows
 }
 
-// measureRow fills row's largest stacks and resource count from the assembly in dir.
-func measureRow(b *testing.B, row *benchRow, dir string, envs []*config.Environment) {
+// measureRow fills row's largest stacks and resource count from the assembly in dir, and reports
+// them as metrics named with suffix.
+func measureRow(b *testing.B, row *benchRow, dir string, envs []*config.Environment, suffix string) {
 	a, err := ReadAssembly(dir, envs)
 	if err != nil {
 		b.Fatal(err)
@@ -325,8 +327,8 @@ func measureRow(b *testing.B, row *benchRow, dir string, envs []*config.Environm
 	for _, tpl := range a.Templates {
 		row.total += tpl.Written
 	}
-	b.ReportMetric(float64(row.largest.resources), "max-resources")
-	b.ReportMetric(float64(row.biggest.bytes)/1024, "max-KB")
+	b.ReportMetric(float64(row.largest.resources), "max-resources"+suffix)
+	b.ReportMetric(float64(row.biggest.bytes)/1024, "max-KB"+suffix)
 }
 
 // median is the middle of times (the mean of the two middle ones for an even count): on a

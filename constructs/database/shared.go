@@ -108,7 +108,7 @@ func newKey(scope constructs.Construct, description string, logGroupNames []stri
 	for i, name := range logGroupNames {
 		arns[i] = keys.LogGroupArnIn(partition, region, account, name)
 	}
-	keys.AllowCloudWatchLogsIn(key, region, arns...)
+	keys.AllowCloudWatchLogsIn(key, region, arns[0], arns[1:]...)
 	return key
 }
 

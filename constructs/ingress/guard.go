@@ -148,18 +148,18 @@ type condition struct {
 }
 
 func pathPatterns(values ...string) condition {
-	return condition{elbv2.ListenerCondition_PathPatterns(jsii.Strings(values...)),
-		map[string]any{"field": "path-pattern", "pathPatternConfig": map[string]any{"values": values}}}
+	return condition{cdk: elbv2.ListenerCondition_PathPatterns(jsii.Strings(values...)),
+		raw: map[string]any{"field": "path-pattern", "pathPatternConfig": map[string]any{"values": values}}}
 }
 
 func hostHeaders(values ...string) condition {
-	return condition{elbv2.ListenerCondition_HostHeaders(jsii.Strings(values...)),
-		map[string]any{"field": "host-header", "hostHeaderConfig": map[string]any{"values": values}}}
+	return condition{cdk: elbv2.ListenerCondition_HostHeaders(jsii.Strings(values...)),
+		raw: map[string]any{"field": "host-header", "hostHeaderConfig": map[string]any{"values": values}}}
 }
 
 func httpHeader(name string, values ...string) condition {
-	return condition{elbv2.ListenerCondition_HttpHeader(jsii.String(name), jsii.Strings(values...)),
-		map[string]any{"field": "http-header", "httpHeaderConfig": map[string]any{"httpHeaderName": name, "values": values}}}
+	return condition{cdk: elbv2.ListenerCondition_HttpHeader(jsii.String(name), jsii.Strings(values...)),
+		raw: map[string]any{"field": "http-header", "httpHeaderConfig": map[string]any{"httpHeaderName": name, "values": values}}}
 }
 
 // rule is what a listener rule declares besides its action.

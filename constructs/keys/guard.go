@@ -31,12 +31,13 @@ const (
 // CDK bootstrap's cfn-exec role of the stack's account and region (qualifier from the
 // "@aws-cdk/core:bootstrapQualifier" context, else the default one).
 func DeployingRoleArn(stack awscdk.Stack) string {
-	return bootstrap.RoleArn(stack, "cfn-exec", *stack.Account(), *stack.Region())
+	return deployingRoleArns(stack)(stack)
 }
 
 // deployingRoleArns is DeployingRoleArn for the stacks under scope, reading what they share once
-// (each read is a call into the jsii runtime): the qualifier, from scope's context, which its
-// stacks inherit, and the partition of each region.
+// (each read is a call into the jsii runtime): the qualifier, from scope's context (set on the
+// app or a stage, which the stacks under it inherit; a qualifier set on one stack of its own is
+// not seen), and the partition of each region.
 func deployingRoleArns(scope constructs.IConstruct) func(awscdk.Stack) string {
 	qualifier := bootstrap.Qualifier(scope)
 	partitions := map[string]string{}
@@ -61,10 +62,11 @@ func deployingRoleArns(scope constructs.IConstruct) func(awscdk.Stack) string {
 //
 // Call it once scope is complete, before synth. It asks aws-cdk-lib for the AWS::KMS::Key
 // resources under scope (ConstructSelector, which walks the tree in the jsii runtime) and guards
-// the policy document of each L2 key's resource. Walking the tree from Go (Node().FindAll) sent every construct of
-// the app across jsii and cost about 4 % of a synth; an aspect would cost a Go callback for every
-// construct, about a tenth. Each call guards again. An imported key (whose policy this app does
-// not own) has no resource and is left alone, as is a bare CfnKey (no L2 policy to extend).
+// each one whose key policy is an iam.PolicyDocument: every L2 key's, and a CfnKey's given one.
+// Walking the tree from Go (Node().FindAll) sent every construct of the app across jsii and cost
+// about 4 % of a synth; an aspect would cost a Go callback for every construct, about a tenth.
+// Each call guards again. An imported key (whose policy this app does not own) has no resource
+// and is left alone, as is a CfnKey whose policy is plain JSON (no document to extend).
 func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) {
 	if adminRoleArn == nil {
 		adminRoleArn = deployingRoleArns(scope)
@@ -76,7 +78,7 @@ func Guard(scope constructs.IConstruct, adminRoleArn func(awscdk.Stack) string) 
 	byArn := map[string]iam.PolicyStatement{}        // stacks of one account and region share the role
 	for _, resource := range *awscdk.ConstructSelector_ResourcesOfType(jsii.String("AWS::KMS::Key")).Select(scope) {
 		// An L2 key's resource holds the key's PolicyDocument itself (one read, where going
-		// through the L2 is three); a bare CfnKey's policy is plain JSON, not a document.
+		// through the L2 is three); a CfnKey written by hand usually holds plain JSON.
 		cfn, ok := resource.(kms.CfnKey)
 		if !ok {
 			continue

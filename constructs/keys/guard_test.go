@@ -80,7 +80,7 @@ func TestDeployingRoleFollowsTheBootstrapQualifier(t *testing.T) {
 			Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
 		})
 		assert.Contains(t, DeployingRoleArn(stack), ":iam::222222222222:role/cdk-custom123-cfn-exec-role-222222222222-us-west-2")
-		// Guard reads the qualifier once, from its scope's context, for every stack under it.
+		// Guard, reading the qualifier from its scope's context, names the same role.
 		NewKey(stack, "Key", "a key")
 		Guard(app, nil)
 		rendered, err := json.Marshal(cdktest.Template(t, stack))

@@ -47,36 +47,34 @@ func AllowCloudWatchLogs(key kms.IKey, logGroupArns ...string) bool {
 	stack := awscdk.Stack_Of(key)
 	region := *stack.Region() // read once: each read is a call into the jsii runtime
 	if len(logGroupArns) == 0 {
-		logGroupArns = []string{LogGroupArnIn(*stack.Partition(), region, *stack.Account(), "*")}
+		return AllowCloudWatchLogsIn(key, region, LogGroupArnIn(*stack.Partition(), region, *stack.Account(), "*"))
 	}
-	return AllowCloudWatchLogsIn(key, region, logGroupArns...)
+	return AllowCloudWatchLogsIn(key, region, logGroupArns[0], logGroupArns[1:]...)
 }
 
 // AllowCloudWatchLogsIn is AllowCloudWatchLogs for a caller that has read the key's region (two
-// calls into the jsii runtime fewer) and names the log groups: at least one ARN or pattern.
-func AllowCloudWatchLogsIn(key kms.IKey, region string, logGroupArns ...string) bool {
-	var arns any
-	switch len(logGroupArns) {
-	case 0:
-		panic("keys: AllowCloudWatchLogsIn needs the log groups' ARNs (AllowCloudWatchLogs allows every log group)")
-	case 1:
-		arns = logGroupArns[0]
-	default:
-		arns = logGroupArns
+// calls into the jsii runtime fewer) and names the log groups: logGroupArn and any more.
+func AllowCloudWatchLogsIn(key kms.IKey, region, logGroupArn string, more ...string) bool {
+	var arns any = logGroupArn
+	if len(more) > 0 {
+		arns = append([]string{logGroupArn}, more...)
 	}
-	owned, ok := key.(kms.Key) // an imported key is not: its policy is not this app's
-	if !ok {
-		return false
-	}
-	// One call builds the statement, principal included; adding it to the policy directly saves
-	// reading back the result AddToResourcePolicy returns.
-	owned.Policy().AddStatements(iam.PolicyStatement_FromJson(map[string]any{
+	// One call builds the statement, principal included.
+	statement := iam.PolicyStatement_FromJson(map[string]any{
 		"Sid":       "AllowCloudWatchLogs",
 		"Effect":    "Allow",
 		"Principal": map[string]any{"Service": fmt.Sprintf("logs.%s.amazonaws.com", region)},
 		"Action":    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
 		"Resource":  "*",
 		"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": arns}},
-	}))
-	return true
+	})
+	if owned, ok := key.(kms.Key); ok {
+		// A key of this app: into its policy directly, which saves reading back the result
+		// AddToResourcePolicy returns (a call for each of its fields).
+		owned.Policy().AddStatements(statement)
+		return true
+	}
+	// Any other key (an alias passes it on to its key; an imported key adds nothing).
+	res := key.AddToResourcePolicy(statement, nil)
+	return res != nil && res.StatementAdded != nil && *res.StatementAdded
 }

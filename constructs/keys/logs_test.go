@@ -128,11 +128,14 @@ func TestAllowCloudWatchLogsCannotChangeAnImportedKey(t *testing.T) {
 	})
 }
 
-func TestAllowCloudWatchLogsInRefusesToGuessTheLogGroups(t *testing.T) {
+func TestAllowCloudWatchLogsReachesTheKeyBehindAnAlias(t *testing.T) {
+	var stack awscdk.Stack
 	cdktest.NoPanic(t, func() {
-		stack := cdktest.NewStack(cdktest.NewApp(t), "Test", "us-east-1")
-		key := NewKey(stack, "LogKey", "Encrypts the test log groups")
-		assert.PanicsWithValue(t, "keys: AllowCloudWatchLogsIn needs the log groups' ARNs (AllowCloudWatchLogs allows every log group)",
-			func() { AllowCloudWatchLogsIn(key, "us-east-1") })
+		stack = cdktest.NewStack(cdktest.NewApp(t), "Test", "us-east-1")
+		alias := NewKey(stack, "LogKey", "Encrypts the test log groups").AddAlias(jsii.String("alias/test-logs"))
+		assert.True(t, AllowCloudWatchLogsIn(alias, "us-east-1", LogGroupArnIn("aws", "us-east-1", "111111111111", "/test")),
+			"an alias of a key of this app passes the statement on")
 	})
+	assert.Equal(t, cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", "arn:aws:logs:us-east-1:111111111111:log-group:/test"),
+		logsStatement(t, stack))
 }

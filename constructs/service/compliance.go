@@ -2,6 +2,8 @@ package service
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -61,7 +63,9 @@ type grantMove struct {
 // NewService does for both) also waits for the policy.
 //
 // A statement with Resource "*" is suppressed for AwsSolutions-IAM5 only when every one of its
-// actions has a reason in the role's wildcards; any other wildcard stays a finding.
+// actions has a reason in the role's wildcards; any other wildcard stays a finding. A grant made
+// after the move that gives Resource "*" to an action without a reason fails the synthesis (the
+// suppression would hide it).
 //
 // It is a call, not an aspect on every role: an aspect is called back from the jsii runtime for
 // the role and each of its children, about a dozen round trips a service in each region.
@@ -123,9 +127,9 @@ func moveGrants(role iam.Role, wildcards map[string]string) bool {
 	if !ok {
 		return true // not aws-cdk-lib's grant policy: nothing of ours to move
 	}
-	doc := defaultPolicy.Document()
+	doc, path := defaultPolicy.Document(), *node.Path()
 	policy := iam.NewManagedPolicy(role, jsii.String("Policy"), &iam.ManagedPolicyProps{
-		Description: jsii.String(fmt.Sprintf("Grants of %s", *node.Path())),
+		Description: jsii.String(fmt.Sprintf("Grants of %s", path)),
 		Document:    doc,
 		Roles:       &[]iam.IRole{role},
 	})
@@ -140,8 +144,30 @@ func moveGrants(role iam.Role, wildcards map[string]string) bool {
 			Reason:    jsii.String(strings.Join(reasons, " ")),
 			AppliesTo: &[]any{jsii.String("Resource::*")},
 		}}, jsii.Bool(true))
+		// The suppression covers every Resource "*" of the policy: a grant added after the move
+		// must not slip an action without a reason in under it.
+		policy.Node().AddValidation(&keptWildcards{doc: doc, allowed: wildcards, role: path})
 	}
 	return true
+}
+
+// keptWildcards fails the synthesis when a policy whose Resource "*" statements were suppressed
+// at the move holds one with an action that has no reason by then: a grant made after
+// MoveGrants, which the suppression would otherwise hide.
+type keptWildcards struct {
+	doc     iam.PolicyDocument
+	allowed map[string]string
+	role    string
+}
+
+// Validate implements constructs.IValidation.
+func (k *keptWildcards) Validate() *[]*string {
+	if _, ok := wildcardReasons(k.doc, k.allowed); ok {
+		return &[]*string{}
+	}
+	return &[]*string{jsii.String(fmt.Sprintf("%s: a grant made after MoveGrants gives Resource \"*\" to an action "+
+		"the role keeps no reason for (only %s may have it); make the grant before MoveGrants, or on named resources",
+		k.role, strings.Join(slices.Sorted(maps.Keys(k.allowed)), ", ")))}
 }
 
 // wildcardReasons returns the reasons for every Resource "*" statement of doc, and false when one

@@ -2,6 +2,7 @@ package service
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -828,6 +829,18 @@ func TestMoveGrantsIsWhatKeepsGrantsOutOfInlinePolicies(t *testing.T) {
 		movedStack, twice := build("Moved")
 		twice.MoveGrants()
 		twice.MoveGrants() // a second call finds nothing left to move
+		// The task role had no grant at the move: it carries the later-grants aspect. The
+		// execution role's grants were moved by the first call: the second leaves it alone.
+		carries := func(role iam.IRole) (n int) {
+			for _, aspect := range *awscdk.Aspects_Of(role).All() {
+				if aspect == awscdk.IAspect(laterGrants) {
+					n++
+				}
+			}
+			return n
+		}
+		assert.Equal(t, 1, carries(twice.TaskRole), "the role without grants waits for a later one")
+		assert.Zero(t, carries(twice.ExecutionRole), "the moved role is not visited again")
 		laterStack, svc := build("Later")
 		svc.MoveGrants()
 		svc.TaskRole.AddToPrincipalPolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
@@ -879,4 +892,44 @@ func TestSubnetsAreResolvedOncePerVpcAndSelection(t *testing.T) {
 			assert.ErrorContains(t, err, "Subnets selects public subnets", "a refused selection is refused for every service")
 		}
 	})
+}
+
+// The move suppresses the execution role's Resource "*" finding for the actions that need it; a
+// grant made after the move must not hide another action under that suppression.
+func TestAWildcardGrantedAfterTheMoveFailsTheSynth(t *testing.T) {
+	synthAfter := func(t *testing.T, late iam.PolicyStatement) (failure string) {
+		app := cdktest.NewApp(t)
+		stack := cdktest.NewStack(app, "Late", "us-east-1")
+		defer func() {
+			if r := recover(); r != nil {
+				failure = fmt.Sprint(r)
+			}
+		}()
+		svc, err := NewService(stack, "Service", requiredProps(stack))
+		require.NoError(t, err)
+		svc.MoveGrants()
+		svc.ExecutionRole.AddToPrincipalPolicy(late)
+		app.Synth(nil)
+		return ""
+	}
+	cases := []struct {
+		name, action, resource, want string
+	}{
+		{"an action without a reason on every resource fails", "s3:GetObject", "*", "a grant made after MoveGrants"},
+		{"the same action on a named resource passes", "s3:GetObject", "arn:aws:s3:::bucket/*", ""},
+		{"an action with a reason on every resource passes", "ecr:GetAuthorizationToken", "*", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			failure := synthAfter(t, iam.NewPolicyStatement(&iam.PolicyStatementProps{
+				Actions: jsii.Strings(c.action), Resources: jsii.Strings(c.resource),
+			}))
+			if c.want == "" {
+				assert.Empty(t, failure)
+				return
+			}
+			assert.Contains(t, failure, c.want)
+			assert.Contains(t, failure, "Late/Service/ExecutionRole", "names the role")
+		})
+	}
 }

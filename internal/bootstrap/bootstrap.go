@@ -38,12 +38,12 @@ func Name(qualifier, kind, account, region string) string {
 }
 
 // RoleName is Name for scope's qualifier.
-func RoleName(scope constructs.Construct, kind, account, region string) string {
+func RoleName(scope constructs.IConstruct, kind, account, region string) string {
 	return Name(Qualifier(scope), kind, account, region)
 }
 
 // RoleArn is RoleName's ARN, in the partition of scope's stack.
-func RoleArn(scope constructs.Construct, kind, account, region string) string {
+func RoleArn(scope constructs.IConstruct, kind, account, region string) string {
 	return Arn(*awscdk.Stack_Of(scope).Partition(), account, RoleName(scope, kind, account, region))
 }
 
