@@ -273,13 +273,13 @@ func StackName(envName, kind, region string) string {
 // newStack creates a stack of kind (e.g. "Network") for env in region, with explicit
 // account/region and the env's termination protection.
 func newStack(stage constructs.Construct, kind string, env *config.Environment, region config.Region, description string) awscdk.Stack {
-	stack := awscdk.NewStack(stage, jsii.String(fmt.Sprintf("%s-%s", kind, region.Name)), &awscdk.StackProps{
+	// Its AZ lookups are answered by the stage's context (answerZoneLookups).
+	return awscdk.NewStack(stage, jsii.String(fmt.Sprintf("%s-%s", kind, region.Name)), &awscdk.StackProps{
 		StackName:             jsii.String(StackName(env.Name, kind, region.Name)),
 		Env:                   &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(region.Name)},
 		TerminationProtection: jsii.Bool(env.TerminationProtection),
 		Description:           jsii.String(description),
 	})
-	return stack // its AZ lookups are answered by the stage's context (answerZoneLookups)
 }
 
 // answerZoneLookups answers, in stage's context, the AZ lookup that ec2.Vpc (and others) make

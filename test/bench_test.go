@@ -36,7 +36,7 @@ type benchRow struct {
 // timed), of the 10- and 40-service layouts as `cdk synth` runs them (the compliance packs
 // included), and of the whole app as `cdk synth` runs it against an empty app.
 // Each row's time is the median of its runs (-benchtime 3x gives three), and the scale layouts run
-// in turns (benchScale), so drift and a slow run do not land on one row; the bare resource and
+// in turns (benchInProcess), so drift and a slow run do not land on one row; the bare resource and
 // the round trip are means over many calls.
 // In-process synths build and synthesize without the compliance packs, as the tests do; the
 // app and the empty app are whole processes (jsii runtime start included), the app with its
@@ -54,20 +54,25 @@ func BenchmarkSynth(b *testing.B) {
 	}
 	var rows []benchRow
 	for _, env := range envs {
-		rows = append(rows, benchInProcess(b, "env="+env.Name, []*config.Environment{env}))
+		name := "env=" + env.Name
+		rows = append(rows, benchInProcess(b, name, []benchLayout{{name, []*config.Environment{env}}})...)
 	}
 	dir := b.TempDir()
 	sizes := []int{3, 10, scaleServices}
-	layouts := map[int]*config.Environment{}
-	for _, n := range sizes {
-		if layouts[n], err = loadScale(dir, n); err != nil {
+	layouts := make([]benchLayout, len(sizes))
+	for i, n := range sizes {
+		env, err := loadScale(dir, n)
+		if err != nil {
 			b.Fatal(err)
 		}
+		layouts[i] = benchLayout{fmt.Sprintf("services=%dx2", n), []*config.Environment{env}}
 	}
-	scale := benchScale(b, sizes, layouts)
-	for _, n := range sizes {
-		rows = append(rows, scale[n])
+	scaled := benchInProcess(b, "services=in-turns", layouts)
+	scale := map[int]benchRow{}
+	for i, n := range sizes {
+		scale[n] = scaled[i]
 	}
+	rows = append(rows, scaled...)
 
 	bare := benchBare(b)
 	trip := benchRoundTrip(b)
@@ -257,61 +262,47 @@ func shortName(stack string) string {
 	return rest
 }
 
-// benchInProcess times Synth of envs and reports the largest stack it made.
-func benchInProcess(b *testing.B, name string, envs []*config.Environment) benchRow {
-	row := benchRow{name: name}
+// benchInProcess times the synthesis of each layout (a row's name and its environments), in
+// turns when there are several: round after round (3, 10, 40, 3, 10, 40, …), each layout's time
+// the median of its rounds. A machine that slows down or speeds up during the run, or one slow
+// synth, then moves every layout alike, not one row, and the difference between two rows stays
+// the services'. Only the synthesis is timed: not reading the templates back (the tests' work),
+// nor deleting them. name names the sub-benchmark; each row reports its largest stack.
+func benchInProcess(b *testing.B, name string, layouts []benchLayout) []benchRow {
+	rows := make([]benchRow, len(layouts))
 	b.Run(name, func(b *testing.B) {
-		var dirs []string
-		var times []time.Duration
+		times := make([][]time.Duration, len(layouts))
+		last := make([]string, len(layouts))
 		for b.Loop() {
-			start := time.Now()
-			dir, err := synthKeeping(envs, "")
-			if err != nil {
-				b.Fatal(err)
-			}
-			// Only the synthesis is timed: not reading the templates back (the tests' work), nor
-			// deleting them.
-			times = append(times, time.Since(start))
-			dirs = append(dirs, dir)
-		}
-		defer removeAll(dirs)
-		row.perOp = median(times)
-		measureRow(b, &row, dirs[len(dirs)-1], envs, "")
-	})
-	return row
-}
-
-// benchScale times prod's layout at each of sizes the way benchInProcess times a row, but in
-// turns, round after round (3, 10, 40, 3, 10, 40, …), each size's time the median of its
-// rounds: a machine that slows down or speeds up during the run, or one slow synth, then moves
-// every size alike, not one row, and the difference between two rows stays the services'.
-func benchScale(b *testing.B, sizes []int, layouts map[int]*config.Environment) map[int]benchRow {
-	rows := map[int]benchRow{}
-	name := func(n int) string { return fmt.Sprintf("services=%dx2", n) }
-	b.Run("services=in-turns", func(b *testing.B) {
-		times := map[int][]time.Duration{}
-		last := map[int]string{}
-		for b.Loop() {
-			for _, n := range sizes {
+			for i, l := range layouts {
 				start := time.Now()
-				dir, err := synthKeeping([]*config.Environment{layouts[n]}, "")
+				dir, err := synthKeeping(l.envs, "")
 				if err != nil {
 					b.Fatal(err)
 				}
-				times[n] = append(times[n], time.Since(start))
-				os.RemoveAll(last[n])
-				last[n] = dir
+				times[i] = append(times[i], time.Since(start))
+				os.RemoveAll(last[i])
+				last[i] = dir
 			}
 		}
-		for _, n := range sizes {
-			row := benchRow{name: name(n), perOp: median(times[n])}
-			measureRow(b, &row, last[n], []*config.Environment{layouts[n]}, fmt.Sprintf("-%dx2", n))
-			os.RemoveAll(last[n])
-			rows[n] = row
-			b.ReportMetric(float64(row.perOp.Milliseconds()), fmt.Sprintf("ms-%dx2", n))
+		for i, l := range layouts {
+			rows[i] = benchRow{name: l.name, perOp: median(times[i])}
+			suffix := ""
+			if len(layouts) > 1 {
+				suffix = "-" + l.name
+				b.ReportMetric(float64(rows[i].perOp.Milliseconds()), "ms"+suffix)
+			}
+			measureRow(b, &rows[i], last[i], l.envs, suffix)
+			os.RemoveAll(last[i])
 		}
 	})
 	return rows
+}
+
+// benchLayout is a row of in-process synths: its name and the environments synthesized.
+type benchLayout struct {
+	name string
+	envs []*config.Environment
 }
 
 // measureRow fills row's largest stacks and resource count from the assembly in dir, and reports

@@ -78,9 +78,11 @@ func (l *LoadBalancer) guardFunctionArn() *string {
 }
 
 func (l *LoadBalancer) newGuardFunction() lambda.Function {
-	name := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *l.stackOf().StackName())
+	stack := l.stackOf()
+	name := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *stack.StackName())
 	key := keys.NewKey(l.Construct, "RuleWeightsLogKey", "Encrypts the log group "+name)
-	keys.AllowCloudWatchLogs(key, keys.LogGroupArn(l.Construct, name))
+	region := *stack.Region() // read once: each read is a call into the jsii runtime
+	keys.AllowCloudWatchLogsIn(key, region, keys.LogGroupArnIn(*stack.Partition(), region, *stack.Account(), name))
 	logGroup := logs.NewLogGroup(l.Construct, jsii.String("RuleWeightsLogGroup"), &logs.LogGroupProps{
 		LogGroupName: jsii.String(name), EncryptionKey: key, Retention: logs.RetentionDays_ONE_YEAR,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,

@@ -468,10 +468,10 @@ func Rejects[P any](t *testing.T, valid func() P, validate func(P) error, cases 
 
 // Gates runs, as subtests, every check a construct package's test app must pass: no error or
 // warning annotation on stacks, both cdk-nag packs ran on each of them and their reports hold no
-// finding, cfn-lint finds nothing in the templates synthesized to dir, and, when the validator ran, its report is clean. Under
-// CDK_VALIDATION=false (make unit) the validator does not run, so that subtest does not exist
-// rather than pass unread; the validator's gate over every shipped assembly runs in make test's
-// validated synths.
+// finding, cfn-lint finds nothing in the templates synthesized to dir, and, when the validator
+// ran, its report is clean. Under CDK_VALIDATION=false (make unit) the validator does not run, so
+// that subtest does not exist rather than pass unread; the validator's gate over every shipped
+// assembly runs in make test's validated synths.
 func Gates(t *testing.T, dir string, stacks ...awscdk.Stack) {
 	t.Helper()
 	names := make([]string, len(stacks))
