@@ -1,9 +1,11 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,15 +19,17 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/jsiidirect"
 )
 
 // benchRow is one line of `make bench`'s summary.
 type benchRow struct {
 	name    string
-	perOp   time.Duration
-	largest stackSize // by resources
-	biggest stackSize // by template bytes
-	total   int       // resources in all stacks, as written
+	perOp   time.Duration   // the median of runs
+	runs    []time.Duration // in the order of the rounds
+	largest stackSize       // by resources
+	biggest stackSize       // by template bytes
+	total   int             // resources in all stacks, as written
 }
 
 // BenchmarkSynth is `make bench`: in one run, the synth time of each shipped environment
@@ -35,27 +39,18 @@ type benchRow struct {
 // cheapest call into the jsii runtime, with the number of requests a service adds (counted, not
 // timed), of the 10- and 40-service layouts as `cdk synth` runs them (the compliance packs
 // included), and of the whole app as `cdk synth` runs it against an empty app.
-// Each row's time is the median of its runs (-benchtime 3x gives three), and the scale layouts run
-// in turns (benchInProcess), so drift and a slow run do not land on one row; the bare resource and
-// the round trip are means over many calls.
-// In-process synths build and synthesize without the compliance packs, as the tests do; the
-// app and the empty app are whole processes (jsii runtime start included), the app with its
-// compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
+// Each row's time is the median of its runs (make bench's -benchtime 5x gives five), and the rows
+// compared with each other run in turns (the scale layouts in benchFresh; the app and the
+// empty app, and the 10- and 40-service processes, in benchProcesses), so drift and a slow run do
+// not land on one row; the bare resource and the round trip are means over many calls.
+// The environment and scale rows build and synthesize as the tests do, without the compliance
+// packs, each in a fresh jsii runtime whose start is not timed (benchFresh); the app and the empty
+// app are whole processes (jsii runtime start included), the app with its compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
 // app/empty pair, which is measured both ways.
 func BenchmarkSynth(b *testing.B) {
 	envs, err := config.LoadDir(filepath.Join(repoRoot, "config"))
 	if err != nil {
 		b.Fatal(err)
-	}
-	// The first synth of a process also loads aws-cdk-lib's modules into the jsii runtime; done
-	// once untimed, so no row pays for it.
-	if _, err := synthFresh(envs[:1]); err != nil {
-		b.Fatal(err)
-	}
-	var rows []benchRow
-	for _, env := range envs {
-		name := "env=" + env.Name
-		rows = append(rows, benchInProcess(b, name, []benchLayout{{name, []*config.Environment{env}}})...)
 	}
 	dir := b.TempDir()
 	sizes := []int{3, 10, scaleServices}
@@ -67,28 +62,44 @@ func BenchmarkSynth(b *testing.B) {
 		}
 		layouts[i] = benchLayout{fmt.Sprintf("services=%dx2", n), []*config.Environment{env}}
 	}
-	scaled := benchInProcess(b, "services=in-turns", layouts)
+	// Each timed synthesis runs in a fresh runtime after an untimed one of the smallest layout,
+	// which loads aws-cdk-lib's modules: no row pays for that, and none for the rows before it.
+	warm := layouts[0].envs[0]
+	var rows []benchRow
+	for _, env := range envs {
+		name := "env=" + env.Name
+		rows = append(rows, benchFresh(b, name, warm, []benchLayout{{name, []*config.Environment{env}}})...)
+	}
+	scaled := benchFresh(b, "services=in-turns", warm, layouts)
 	scale := map[int]benchRow{}
 	for i, n := range sizes {
 		scale[n] = scaled[i]
 	}
 	rows = append(rows, scaled...)
 
+	// The bare resources are synthesized in this process's runtime: the first synthesis also
+	// loads aws-cdk-lib's modules into it, so one is done untimed first.
+	if _, err := synthFresh(envs[:1]); err != nil {
+		b.Fatal(err)
+	}
 	bare := benchBare(b)
 	trip := benchRoundTrip(b)
 
 	bin := buildApp(b)
 	requests := jsiiRequestsPerService(b, bin, dir)
 	empty := emptyAppBinary.build(b, "test/emptyapp", "emptyapp")
-	process := map[string]time.Duration{}
+	// The app and the empty app, both ways, in turns: their ratio compares runs of the same
+	// minutes, not the app's runs with the empty app's a minute later.
+	var pairs []benchRun
 	for _, validation := range []string{"false", "true"} {
-		for name, path := range map[string]string{"app": bin, "empty": empty} {
-			key := name + "/validation=" + validation
-			process[key] = benchProcess(b, key, path, validation, cdkContext)
+		for _, a := range []struct{ name, path string }{{"app", bin}, {"empty", empty}} {
+			pairs = append(pairs, benchRun{a.name + "/validation=" + validation, a.path, validation, cdkContext})
 		}
 	}
-	// The 10- and 40-service rows again as `cdk synth` runs them: a process, the packs included.
-	synth := map[int]time.Duration{}
+	process := benchProcesses(b, "whole-app/in-turns", pairs)
+	// The 10- and 40-service rows again as `cdk synth` runs them (a process, the packs
+	// included), in turns for the same reason.
+	var scaleRuns []benchRun
 	for _, n := range sizes[1:] {
 		folder, err := scaleConfig(dir, n)
 		if err != nil {
@@ -96,7 +107,12 @@ func BenchmarkSynth(b *testing.B) {
 		}
 		ctx := maps.Clone(cdkContext)
 		ctx["configDir"] = folder
-		synth[n] = benchProcess(b, fmt.Sprintf("synth/services=%dx2", n), bin, "false", ctx)
+		scaleRuns = append(scaleRuns, benchRun{fmt.Sprintf("services=%dx2", n), bin, "false", ctx})
+	}
+	synthRuns := benchProcesses(b, "synth/in-turns", scaleRuns)
+	synth := map[int][]time.Duration{}
+	for _, n := range sizes[1:] {
+		synth[n] = synthRuns[fmt.Sprintf("services=%dx2", n)]
 	}
 
 	out := &strings.Builder{}
@@ -109,8 +125,9 @@ func BenchmarkSynth(b *testing.B) {
 	var perService time.Duration // the last pair's: 10 to 40 services
 	for i := 1; i < len(sizes); i++ {
 		lo, hi := sizes[i-1], sizes[i]
-		perService = (scale[hi].perOp - scale[lo].perOp) / time.Duration(hi-lo)
-		fmt.Fprintf(out, "marginal cost of a service (both regions), %d→%d services: %d ms\n", lo, hi, perService.Milliseconds())
+		var rounds []time.Duration
+		perService, rounds = marginal(scale[lo].runs, scale[hi].runs, hi-lo)
+		fmt.Fprintf(out, "marginal cost of a service (both regions), %d→%d services: %d ms (rounds: %s)\n", lo, hi, perService.Milliseconds(), millis(rounds))
 	}
 	lo, hi := scale[sizes[1]], scale[sizes[2]]
 	added := float64(hi.total-lo.total) / float64(sizes[2]-sizes[1])
@@ -118,11 +135,17 @@ func BenchmarkSynth(b *testing.B) {
 		sizes[1], sizes[2], added, ms(bare), added, added*ms(bare), ms(perService)/(added*ms(bare)))
 	fmt.Fprintf(out, "jsii requests a service adds (both regions), %d→%d services: %.0f; the cheapest round trip costs %.3f ms, so they take at least %.0f ms\n",
 		requestsFrom, requestsTo, requests, ms(trip), requests*ms(trip))
-	fmt.Fprintf(out, "as `cdk synth` runs it (a process, cdk-nag packs on, validation false): %d services × 2 regions %.2fs, %d × 2 %.2fs: %d ms a service\n",
-		sizes[1], synth[sizes[1]].Seconds(), sizes[2], synth[sizes[2]].Seconds(), ((synth[sizes[2]] - synth[sizes[1]]) / time.Duration(sizes[2]-sizes[1])).Milliseconds())
+	synthService, synthRounds := marginal(synth[sizes[1]], synth[sizes[2]], sizes[2]-sizes[1])
+	fmt.Fprintf(out, "as `cdk synth` runs it (a process, cdk-nag packs on, validation false): %d services × 2 regions %.2fs, %d × 2 %.2fs: %d ms a service (rounds: %s)\n",
+		sizes[1], median(synth[sizes[1]]).Seconds(), sizes[2], median(synth[sizes[2]]).Seconds(), synthService.Milliseconds(), millis(synthRounds))
 	for _, v := range []string{"false", "true"} {
 		app, floor := process["app/validation="+v], process["empty/validation="+v]
-		fmt.Fprintf(out, "whole app (validation %s): %.2fs, empty app %.2fs: %.2f×\n", v, app.Seconds(), floor.Seconds(), app.Seconds()/floor.Seconds())
+		ratios := make([]float64, len(app))
+		for i := range app {
+			ratios[i] = app[i].Seconds() / floor[i].Seconds()
+		}
+		fmt.Fprintf(out, "whole app (validation %s): %.2fs, empty app %.2fs: %.2f× (rounds: %s)\n",
+			v, median(app).Seconds(), median(floor).Seconds(), median(ratios), joined(ratios, "%.2f×"))
 	}
 	fmt.Print(out.String())
 }
@@ -130,8 +153,8 @@ func BenchmarkSynth(b *testing.B) {
 // Bare resources: the shared stack's topic, then bareStacks stacks of bareEach topics.
 const bareStacks, bareEach = 8, 50
 
-// benchBare returns what one bare L1 resource adds to a synthesis here, in the conditions of the
-// in-process rows: an SNS topic whose display name is another stack's topic name, so each is a
+// benchBare returns what one bare L1 resource adds to a synthesis here, built and synthesized as
+// the environment and scale rows are: an SNS topic whose display name is another stack's topic name, so each is a
 // create across jsii and a cross-stack reference, as most of a service's resources are, with
 // none of an L2's work. Two apps of bareStacks stacks, with one topic each and with bareEach,
 // give the cost per topic added: the start and the stacks' own cost cancel out.
@@ -262,31 +285,36 @@ func shortName(stack string) string {
 	return rest
 }
 
-// benchInProcess times the synthesis of each layout (a row's name and its environments), in
+// benchFresh times the synthesis of each layout (a row's name and its environments), in
 // turns when there are several: round after round (3, 10, 40, 3, 10, 40, …), each layout's time
 // the median of its rounds. A machine that slows down or speeds up during the run, or one slow
 // synth, then moves every layout alike, not one row, and the difference between two rows stays
-// the services'. Only the synthesis is timed: not reading the templates back (the tests' work),
-// nor deleting them. name names the sub-benchmark; each row reports its largest stack.
-func benchInProcess(b *testing.B, name string, layouts []benchLayout) []benchRow {
+// the services'. Each synthesis runs in a fresh jsii runtime (benchChild), after warm, an untimed
+// synthesis that loads the modules. Only the synthesis is timed: not reading the templates back
+// (the tests' work), nor deleting them. name names the sub-benchmark; each row reports its largest
+// stack.
+func benchFresh(b *testing.B, name string, warm *config.Environment, layouts []benchLayout) []benchRow {
 	rows := make([]benchRow, len(layouts))
 	b.Run(name, func(b *testing.B) {
 		times := make([][]time.Duration, len(layouts))
 		last := make([]string, len(layouts))
 		for b.Loop() {
 			for i, l := range layouts {
-				start := time.Now()
-				dir, err := synthKeeping(l.envs, "")
+				dir, err := os.MkdirTemp("", "stratus-bench-*")
 				if err != nil {
 					b.Fatal(err)
 				}
-				times[i] = append(times[i], time.Since(start))
+				took, err := benchChild(warm, l.envs, dir)
+				if err != nil {
+					b.Fatalf("%s: %v", l.name, err)
+				}
+				times[i] = append(times[i], took)
 				os.RemoveAll(last[i])
 				last[i] = dir
 			}
 		}
 		for i, l := range layouts {
-			rows[i] = benchRow{name: l.name, perOp: median(times[i])}
+			rows[i] = benchRow{name: l.name, perOp: median(times[i]), runs: times[i]}
 			suffix := ""
 			if len(layouts) > 1 {
 				suffix = "-" + l.name
@@ -299,7 +327,85 @@ func benchInProcess(b *testing.B, name string, layouts []benchLayout) []benchRow
 	return rows
 }
 
-// benchLayout is a row of in-process synths: its name and the environments synthesized.
+// A jsii runtime keeps every object a Go process created in it until the process ends
+// (jsii-runtime-go never releases one), so a runtime that synthesizes layout after layout carries
+// every earlier synthesis in its heap, and later syntheses cost more: in one process, 40 services
+// × 2 regions after six syntheses of config/ took 9.1-9.7 s, a service 193-231 ms; without them
+// 6.0-6.8 s and 110-150 ms. `cdk synth` synthesizes once in a process, so each timed synthesis of
+// the bench runs in a child process of its own: this test binary again, with benchChildEnv set.
+const benchChildEnv = "STRATUS_BENCH_CHILD"
+
+// benchChildJob is what a child synthesizes: Warm (an environment file) untimed, then Envs (the
+// environment files) into Out, timed.
+type benchChildJob struct {
+	Warm string
+	Envs []string
+	Out  string
+}
+
+// benchChild synthesizes envs into out in a child process, after warm, and returns how long the
+// synthesis of envs took.
+func benchChild(warm *config.Environment, envs []*config.Environment, out string) (time.Duration, error) {
+	job := benchChildJob{Warm: warm.File, Out: out}
+	for _, env := range envs {
+		job.Envs = append(job.Envs, env.File)
+	}
+	data, err := json.Marshal(job)
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), benchChildEnv+"="+string(data))
+	cmd.Stderr = os.Stderr
+	text, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("bench child: %w", err)
+	}
+	ns, err := strconv.ParseInt(strings.TrimSpace(string(text)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bench child printed %q, not the nanoseconds of its synthesis", text)
+	}
+	return time.Duration(ns), nil
+}
+
+// runBenchChild is the child's side of benchChild: it prints the nanoseconds the synthesis took.
+func runBenchChild(spec string) int {
+	var job benchChildJob
+	if err := json.Unmarshal([]byte(spec), &job); err != nil {
+		fmt.Fprintln(os.Stderr, benchChildEnv, err)
+		return 2
+	}
+	load := func(files ...string) []*config.Environment {
+		envs := make([]*config.Environment, len(files))
+		for i, f := range files {
+			env, err := config.Load(f)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			envs[i] = env
+		}
+		return envs
+	}
+	warm, envs := load(job.Warm), load(job.Envs...)
+	jsiidirect.Enable()
+	defer jsii.Close()
+	dir, err := synthKeeping(warm, "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	os.RemoveAll(dir)
+	start := time.Now()
+	if err := synthInto(job.Out, envs); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(time.Since(start).Nanoseconds())
+	return 0
+}
+
+// benchLayout is a row of benchFresh's syntheses: its name and the environments synthesized.
 type benchLayout struct {
 	name string
 	envs []*config.Environment
@@ -322,10 +428,10 @@ func measureRow(b *testing.B, row *benchRow, dir string, envs []*config.Environm
 	b.ReportMetric(float64(row.biggest.bytes)/1024, "max-KB"+suffix)
 }
 
-// median is the middle of times (the mean of the two middle ones for an even count): on a
+// median is the middle of values (the mean of the two middle ones for an even count): on a
 // machine whose speed swings, one slow run moves a mean, not a median.
-func median(times []time.Duration) time.Duration {
-	sorted := slices.Sorted(slices.Values(times))
+func median[T time.Duration | float64](values []T) T {
+	sorted := slices.Sorted(slices.Values(values))
 	mid := len(sorted) / 2
 	if len(sorted)%2 == 0 {
 		return (sorted[mid-1] + sorted[mid]) / 2
@@ -333,49 +439,109 @@ func median(times []time.Duration) time.Duration {
 	return sorted[mid]
 }
 
-// benchProcess times runs of a compiled app with ctx, the context `cdk synth` gives it (cdkContext,
-// with another configDir for a scale row).
-func benchProcess(b *testing.B, name, path, validation string, ctx map[string]any) time.Duration {
-	var per time.Duration
+// marginal is what each of added services costs: the median, over the rounds, of the round's
+// difference between hi's time and lo's, both synthesized in that round (in turns), and those
+// differences. Pairing runs of one round keeps a slow minute out of the difference.
+func marginal(lo, hi []time.Duration, added int) (time.Duration, []time.Duration) {
+	rounds := make([]time.Duration, min(len(lo), len(hi)))
+	for i := range rounds {
+		rounds[i] = (hi[i] - lo[i]) / time.Duration(added)
+	}
+	return median(rounds), rounds
+}
+
+// millis lists durations in whole milliseconds.
+func millis(d []time.Duration) string {
+	ms := make([]float64, len(d))
+	for i, x := range d {
+		ms[i] = float64(x.Milliseconds())
+	}
+	return joined(ms, "%.0f ms")
+}
+
+// joined formats each of values with format, comma-separated.
+func joined(values []float64, format string) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = fmt.Sprintf(format, v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// benchRun is one process row: a compiled app run with ctx, the context `cdk synth` gives it
+// (cdkContext, with another configDir for a scale row), and CDK_VALIDATION set to validation.
+type benchRun struct {
+	name, path, validation string
+	ctx                    map[string]any
+}
+
+// benchProcesses times the runs in turns, round after round as benchFresh does, and returns
+// each run's times, in the order of the rounds, by its name. name names the sub-benchmark, which
+// reports each run's median time.
+func benchProcesses(b *testing.B, name string, runs []benchRun) map[string][]time.Duration {
+	out := map[string][]time.Duration{}
 	b.Run(name, func(b *testing.B) {
-		var times []time.Duration
+		times := make([][]time.Duration, len(runs))
 		for b.Loop() {
-			outdir, err := os.MkdirTemp("", "stratus-bench-*")
-			if err != nil {
-				b.Fatal(err)
+			for i, r := range runs {
+				outdir, err := os.MkdirTemp("", "stratus-bench-*")
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if out, err := appCommand(b, r.path, r.ctx, outdir, "CDK_VALIDATION="+r.validation).CombinedOutput(); err != nil {
+					b.Fatalf("%s: %v\n%s", r.name, err, out)
+				}
+				times[i] = append(times[i], time.Since(start))
+				os.RemoveAll(outdir)
 			}
-			start := time.Now()
-			if out, err := appCommand(b, path, ctx, outdir, "CDK_VALIDATION="+validation).CombinedOutput(); err != nil {
-				b.Fatalf("%s: %v\n%s", name, err, out)
-			}
-			times = append(times, time.Since(start))
-			os.RemoveAll(outdir)
 		}
-		per = median(times)
+		for i, r := range runs {
+			out[r.name] = times[i]
+			b.ReportMetric(float64(median(times[i]).Milliseconds()), "ms-"+r.name)
+		}
 	})
-	return per
+	return out
+}
+
+// msList is durations in milliseconds, for the tests of the bench's arithmetic.
+func msList(v ...int) []time.Duration {
+	out := make([]time.Duration, len(v))
+	for i, x := range v {
+		out[i] = time.Duration(x) * time.Millisecond
+	}
+	return out
 }
 
 func TestMedianIsTheMiddleRun(t *testing.T) {
-	ms := func(v ...int) []time.Duration {
-		out := make([]time.Duration, len(v))
-		for i, x := range v {
-			out[i] = time.Duration(x) * time.Millisecond
-		}
-		return out
-	}
 	cases := []struct {
 		name  string
 		times []time.Duration
 		want  time.Duration
 	}{
-		{"one slow run of three does not move it", ms(100, 900, 110), 110 * time.Millisecond},
-		{"an even count takes the mean of the middle two", ms(40, 10, 30, 20), 25 * time.Millisecond},
-		{"a single run is itself", ms(7), 7 * time.Millisecond},
+		{"one slow run of three does not move it", msList(100, 900, 110), 110 * time.Millisecond},
+		{"an even count takes the mean of the middle two", msList(40, 10, 30, 20), 25 * time.Millisecond},
+		{"a single run is itself", msList(7), 7 * time.Millisecond},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			assert.Equal(t, c.want, median(c.times))
 		})
 	}
+}
+
+func TestMarginalComparesRunsOfTheSameRound(t *testing.T) {
+	// The second round ran on a machine twice as slow: both of its runs are, so its difference
+	// is the slow one, and the median of the rounds keeps it out.
+	// (The difference of the two medians, 420 - 130, would give 29 ms.)
+	per, rounds := marginal(msList(100, 200, 130), msList(400, 800, 420), 10)
+	assert.Equal(t, msList(30, 60, 29), rounds)
+	assert.Equal(t, 30*time.Millisecond, per)
+	// A run missing on one side pairs only the rounds both have.
+	_, rounds = marginal(msList(100, 200), msList(400), 10)
+	assert.Equal(t, msList(30), rounds)
+}
+
+func TestMedianOfRatios(t *testing.T) {
+	assert.InDelta(t, 2.5, median([]float64{9, 2, 3, 1}), 1e-9)
 }

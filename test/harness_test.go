@@ -626,6 +626,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childJobsEnv) != "" {
 		os.Exit(runChildJobs()) // a child (child_test.go), not a test run
 	}
+	if job := os.Getenv(benchChildEnv); job != "" {
+		os.Exit(runBenchChild(job)) // a synthesis of make bench (bench_test.go)
+	}
 	jsiidirect.Enable() // before any jsii call; the child syntheses inherit its JSII_RUNTIME
 	root, err := os.MkdirTemp("", "stratus-test-run-*")
 	if err != nil {
