@@ -38,7 +38,8 @@ type benchRow struct {
 // costs with none of an L2's work: the floor a service's marginal cost is compared with), of the
 // cheapest call into the jsii runtime, with the number of requests a service adds (counted, not
 // timed), of the 10- and 40-service layouts as `cdk synth` runs them (the compliance packs
-// included), and of the whole app as `cdk synth` runs it against an empty app.
+// included), and of the whole app against an empty app: the compiled apps alone and through the
+// pinned CLI's `cdk synth`.
 // Each row's time is the median of its runs (make bench's -benchtime 5x gives five), and the rows
 // compared with each other run in turns (the scale layouts in benchFresh; the app and the
 // empty app, and the 10- and 40-service processes, in benchProcesses), so drift and a slow run do
@@ -88,12 +89,12 @@ func BenchmarkSynth(b *testing.B) {
 	bin := buildApp(b)
 	requests := jsiiRequestsPerService(b, bin, dir)
 	empty := emptyAppBinary.build(b, "test/emptyapp", "emptyapp")
-	// The app and the empty app, both ways, in turns: their ratio compares runs of the same
-	// minutes, not the app's runs with the empty app's a minute later.
+	// The app and the empty app, both ways and through the CLI, in turns: their ratio compares
+	// runs of the same minutes, not the app's runs with the empty app's a minute later.
 	var pairs []benchRun
-	for _, validation := range []string{"false", "true"} {
+	for _, way := range wholeAppWays {
 		for _, a := range []struct{ name, path string }{{"app", bin}, {"empty", empty}} {
-			pairs = append(pairs, benchRun{a.name + "/validation=" + validation, a.path, validation, cdkContext})
+			pairs = append(pairs, benchRun{a.name + "/" + way.name, a.path, way.validation, cdkContext, way.cli})
 		}
 	}
 	process := benchProcesses(b, "whole-app/in-turns", pairs)
@@ -107,7 +108,7 @@ func BenchmarkSynth(b *testing.B) {
 		}
 		ctx := maps.Clone(cdkContext)
 		ctx["configDir"] = folder
-		scaleRuns = append(scaleRuns, benchRun{fmt.Sprintf("services=%dx2", n), bin, "false", ctx})
+		scaleRuns = append(scaleRuns, benchRun{fmt.Sprintf("services=%dx2", n), bin, "false", ctx, false})
 	}
 	synthRuns := benchProcesses(b, "synth/in-turns", scaleRuns)
 	synth := map[int][]time.Duration{}
@@ -138,14 +139,14 @@ func BenchmarkSynth(b *testing.B) {
 	synthService, synthRounds := marginal(synth[sizes[1]], synth[sizes[2]], sizes[2]-sizes[1])
 	fmt.Fprintf(out, "as `cdk synth` runs it (a process, cdk-nag packs on, validation false): %d services × 2 regions %.2fs, %d × 2 %.2fs: %d ms a service (rounds: %s)\n",
 		sizes[1], median(synth[sizes[1]]).Seconds(), sizes[2], median(synth[sizes[2]]).Seconds(), synthService.Milliseconds(), millis(synthRounds))
-	for _, v := range []string{"false", "true"} {
-		app, floor := process["app/validation="+v], process["empty/validation="+v]
+	for _, way := range wholeAppWays {
+		app, floor := process["app/"+way.name], process["empty/"+way.name]
 		ratios := make([]float64, len(app))
 		for i := range app {
 			ratios[i] = app[i].Seconds() / floor[i].Seconds()
 		}
-		fmt.Fprintf(out, "whole app (validation %s): %.2fs, empty app %.2fs: %.2f× (rounds: %s)\n",
-			v, median(app).Seconds(), median(floor).Seconds(), median(ratios), joined(ratios, "%.2f×"))
+		fmt.Fprintf(out, "whole app (%s): %.2fs, empty app %.2fs: %.2f× (rounds: %s)\n",
+			way.what, median(app).Seconds(), median(floor).Seconds(), median(ratios), joined(ratios, "%.2f×"))
 	}
 	fmt.Print(out.String())
 }
@@ -468,11 +469,39 @@ func joined(values []float64, format string) string {
 	return strings.Join(parts, ", ")
 }
 
+// wholeAppWays are the ways the whole app and the empty app are run: the compiled app alone,
+// with the context `cdk synth` gives it, the validator off and on; and through the pinned CLI,
+// `cdk synth --quiet` with the validator on, as a user synthesizes (the CLI's start and its
+// reading of the assembly included; the app given as its compiled binary, so go's build check
+// is not).
+var wholeAppWays = []struct {
+	name, what, validation string
+	cli                    bool
+}{
+	{"validation=false", "validation false", "false", false},
+	{"validation=true", "validation true", "true", false},
+	{"cdk-synth", "`cdk synth`, validation true", "true", true},
+}
+
 // benchRun is one process row: a compiled app run with ctx, the context `cdk synth` gives it
-// (cdkContext, with another configDir for a scale row), and CDK_VALIDATION set to validation.
+// (cdkContext, with another configDir for a scale row), and CDK_VALIDATION set to validation;
+// with cli, run by the pinned CLI's `cdk synth`, which gives the app cdk.json's context and its
+// own.
 type benchRun struct {
 	name, path, validation string
 	ctx                    map[string]any
+	cli                    bool
+}
+
+// command is the command of one run of r, writing its assembly into outdir.
+func (r benchRun) command(b *testing.B, outdir string) *exec.Cmd {
+	if !r.cli {
+		return appCommand(b, r.path, r.ctx, outdir, "CDK_VALIDATION="+r.validation)
+	}
+	cmd := exec.Command(filepath.Join(repoRoot, "node_modules", ".bin", "cdk"), "synth", "--quiet", "--app", r.path, "--output", outdir)
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "CDK_VALIDATION="+r.validation)
+	return cmd
 }
 
 // benchProcesses times the runs in turns, round after round as benchFresh does, and returns
@@ -489,7 +518,7 @@ func benchProcesses(b *testing.B, name string, runs []benchRun) map[string][]tim
 					b.Fatal(err)
 				}
 				start := time.Now()
-				if out, err := appCommand(b, r.path, r.ctx, outdir, "CDK_VALIDATION="+r.validation).CombinedOutput(); err != nil {
+				if out, err := r.command(b, outdir).CombinedOutput(); err != nil {
 					b.Fatalf("%s: %v\n%s", r.name, err, out)
 				}
 				times[i] = append(times[i], time.Since(start))
