@@ -254,7 +254,7 @@ diagram cost: %: $(call tool,%)
 	$(call tool,$@) $(ASSEMBLIES)
 
 bench: deps
-	CDK_VALIDATION=false go test -run '^$$' -bench . -benchtime 5x ./test
+	CDK_VALIDATION=false go test -run '^$$' -bench . -benchtime 5x -timeout 60m ./test
 
 clean:
 	rm -rf $(OUT) .make

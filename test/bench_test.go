@@ -41,13 +41,16 @@ type benchRow struct {
 // included), and of the whole app against an empty app: the compiled apps alone and through the
 // pinned CLI's `cdk synth`.
 // Each row's time is the median of its runs (make bench's -benchtime 5x gives five), and the rows
-// compared with each other run in turns (the scale layouts in benchFresh; the app and the
-// empty app, and the 10- and 40-service processes, in benchProcesses), so drift and a slow run do
-// not land on one row; the bare resource and the round trip are means over many calls.
+// compared with each other run in turns (the scale layouts in benchFresh; the app and the empty
+// app, and the 10- and 40-service processes, in benchProcesses; the two bare apps), so drift and
+// a slow run do not land on one row; a marginal cost or a ratio is the median of the rounds' own.
+// The round trip is a mean over many calls.
 // The environment and scale rows build and synthesize as the tests do, without the compliance
 // packs, each in a fresh jsii runtime whose start is not timed (benchFresh); the app and the empty
-// app are whole processes (jsii runtime start included), the app with its compliance packs. Validation follows CDK_VALIDATION (make bench turns it off), except in the
-// app/empty pair, which is measured both ways.
+// app are whole processes (jsii runtime start included), the app with its compliance packs.
+// Validation follows CDK_VALIDATION (make bench turns it off) in the environment, scale and bare
+// rows; the `cdk synth` layouts and the request count run without it, and the app/empty pairs
+// run three ways (wholeAppWays).
 func BenchmarkSynth(b *testing.B) {
 	envs, err := config.LoadDir(filepath.Join(repoRoot, "config"))
 	if err != nil {
@@ -89,7 +92,7 @@ func BenchmarkSynth(b *testing.B) {
 	bin := buildApp(b)
 	requests := jsiiRequestsPerService(b, bin, dir)
 	empty := emptyAppBinary.build(b, "test/emptyapp", "emptyapp")
-	// The app and the empty app, both ways and through the CLI, in turns: their ratio compares
+	// The app and the empty app, each way, in turns: their ratio compares
 	// runs of the same minutes, not the app's runs with the empty app's a minute later.
 	var pairs []benchRun
 	for _, way := range wholeAppWays {
@@ -128,7 +131,7 @@ func BenchmarkSynth(b *testing.B) {
 		lo, hi := sizes[i-1], sizes[i]
 		var rounds []time.Duration
 		perService, rounds = marginal(scale[lo].runs, scale[hi].runs, hi-lo)
-		fmt.Fprintf(out, "marginal cost of a service (both regions), %d→%d services: %d ms (rounds: %s)\n", lo, hi, perService.Milliseconds(), millis(rounds))
+		fmt.Fprintf(out, "marginal cost of a service (both regions), %d→%d services: %d ms (rounds: %s)\n", lo, hi, wholeMs(perService), millis(rounds))
 	}
 	lo, hi := scale[sizes[1]], scale[sizes[2]]
 	added := float64(hi.total-lo.total) / float64(sizes[2]-sizes[1])
@@ -138,7 +141,7 @@ func BenchmarkSynth(b *testing.B) {
 		requestsFrom, requestsTo, requests, ms(trip), requests*ms(trip))
 	synthService, synthRounds := marginal(synth[sizes[1]], synth[sizes[2]], sizes[2]-sizes[1])
 	fmt.Fprintf(out, "as `cdk synth` runs it (a process, cdk-nag packs on, validation false): %d services × 2 regions %.2fs, %d × 2 %.2fs: %d ms a service (rounds: %s)\n",
-		sizes[1], median(synth[sizes[1]]).Seconds(), sizes[2], median(synth[sizes[2]]).Seconds(), synthService.Milliseconds(), millis(synthRounds))
+		sizes[1], median(synth[sizes[1]]).Seconds(), sizes[2], median(synth[sizes[2]]).Seconds(), wholeMs(synthService), millis(synthRounds))
 	for _, way := range wholeAppWays {
 		app, floor := process["app/"+way.name], process["empty/"+way.name]
 		ratios := make([]float64, len(app))
@@ -154,51 +157,48 @@ func BenchmarkSynth(b *testing.B) {
 // Bare resources: the shared stack's topic, then bareStacks stacks of bareEach topics.
 const bareStacks, bareEach = 8, 50
 
-// benchBare returns what one bare L1 resource adds to a synthesis here, built and synthesized as
-// the environment and scale rows are: an SNS topic whose display name is another stack's topic name, so each is a
-// create across jsii and a cross-stack reference, as most of a service's resources are, with
-// none of an L2's work. Two apps of bareStacks stacks, with one topic each and with bareEach,
-// give the cost per topic added: the start and the stacks' own cost cancel out.
+// benchBare returns what one bare L1 resource adds to a synthesis here: an SNS topic whose
+// display name is another stack's topic name, so each is a create across jsii and a cross-stack
+// reference, as most of a service's resources are, with none of an L2's work. Two apps of
+// bareStacks stacks, with one topic each and with bareEach, synthesized in turns in this
+// process's runtime, give the cost per topic added (the median of the rounds'): the start and the
+// stacks' own cost cancel out. The apps are small, so the runtime's growth over the rounds is too.
 func benchBare(b *testing.B) time.Duration {
-	small, large := benchBareApp(b, bareStacks, 1), benchBareApp(b, bareStacks, bareEach)
-	return (large - small) / time.Duration(bareStacks*(bareEach-1))
-}
-
-func benchBareApp(b *testing.B, stacks, each int) time.Duration {
 	var per time.Duration
-	b.Run(fmt.Sprintf("bare=%dx%d", stacks, each), func(b *testing.B) {
-		var dirs []string
-		n, start := 0, time.Now()
+	b.Run(fmt.Sprintf("bare=%dx1-and-%dx%d", bareStacks, bareStacks, bareEach), func(b *testing.B) {
+		var small, large []time.Duration
 		for b.Loop() {
-			dir, err := os.MkdirTemp("", "stratus-bench-*")
-			if err != nil {
-				b.Fatal(err)
-			}
-			dirs = append(dirs, dir)
-			app := NewTestApp(dir)
-			env := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")}
-			shared := awscdk.NewStack(app, jsii.String("Shared"), &awscdk.StackProps{Env: env})
-			name := sns.NewCfnTopic(shared, jsii.String("Topic"), nil).AttrTopicName()
-			for i := range stacks {
-				stack := awscdk.NewStack(app, jsii.String(fmt.Sprintf("Bare%d", i)), &awscdk.StackProps{Env: env})
-				for j := range each {
-					sns.NewCfnTopic(stack, jsii.String(fmt.Sprintf("Topic%d", j)), &sns.CfnTopicProps{DisplayName: name})
-				}
-			}
-			app.Synth(nil)
-			n++
+			small = append(small, benchBareApp(b, bareStacks, 1))
+			large = append(large, benchBareApp(b, bareStacks, bareEach))
 		}
-		per = time.Since(start) / time.Duration(n)
-		removeAll(dirs)
+		per, _ = marginal(small, large, bareStacks*(bareEach-1))
+		b.ReportMetric(float64(per.Microseconds()), "µs/resource")
+		b.ReportMetric(0, "ns/op")
 	})
 	return per
 }
 
-// removeAll deletes the assemblies a timed loop wrote, once the timing is done.
-func removeAll(dirs []string) {
-	for _, dir := range dirs {
-		os.RemoveAll(dir)
+// benchBareApp synthesizes an app of stacks stacks of each bare topics and returns how long that
+// took.
+func benchBareApp(b *testing.B, stacks, each int) time.Duration {
+	dir, err := os.MkdirTemp("", "stratus-bench-*")
+	if err != nil {
+		b.Fatal(err)
 	}
+	defer os.RemoveAll(dir)
+	start := time.Now()
+	app := NewTestApp(dir)
+	env := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")}
+	shared := awscdk.NewStack(app, jsii.String("Shared"), &awscdk.StackProps{Env: env})
+	name := sns.NewCfnTopic(shared, jsii.String("Topic"), nil).AttrTopicName()
+	for i := range stacks {
+		stack := awscdk.NewStack(app, jsii.String(fmt.Sprintf("Bare%d", i)), &awscdk.StackProps{Env: env})
+		for j := range each {
+			sns.NewCfnTopic(stack, jsii.String(fmt.Sprintf("Topic%d", j)), &sns.CfnTopicProps{DisplayName: name})
+		}
+	}
+	app.Synth(nil)
+	return time.Since(start)
 }
 
 // benchRoundTrip returns what the cheapest call into the jsii runtime costs: a static method
@@ -319,11 +319,14 @@ func benchFresh(b *testing.B, name string, warm *config.Environment, layouts []b
 			suffix := ""
 			if len(layouts) > 1 {
 				suffix = "-" + l.name
-				b.ReportMetric(float64(rows[i].perOp.Milliseconds()), "ms"+suffix)
 			}
+			b.ReportMetric(float64(wholeMs(rows[i].perOp)), "ms"+suffix)
 			measureRow(b, &rows[i], last[i], l.envs, suffix)
 			os.RemoveAll(last[i])
 		}
+		// ns/op would be a child process's whole life (its start and warm-up included), not
+		// the synthesis the ms metrics give.
+		b.ReportMetric(0, "ns/op")
 	})
 	return rows
 }
@@ -355,16 +358,24 @@ func benchChild(warm *config.Environment, envs []*config.Environment, out string
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), benchChildEnv+"="+string(data))
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(self)
+	cmd.Dir = repoRoot
+	cmd.Env = childEnv(benchChildEnv + "=" + string(data))
 	cmd.Stderr = os.Stderr
 	text, err := cmd.Output()
 	if err != nil {
 		return 0, fmt.Errorf("bench child: %w", err)
 	}
-	ns, err := strconv.ParseInt(strings.TrimSpace(string(text)), 10, 64)
+	// The last line: behind jsii's relay (internal/jsiidirect), what the kernel prints comes on
+	// stdout too.
+	lines := strings.Split(strings.TrimSpace(string(text)), "\n")
+	ns, err := strconv.ParseInt(lines[len(lines)-1], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("bench child printed %q, not the nanoseconds of its synthesis", text)
+		return 0, fmt.Errorf("bench child printed %q, not the nanoseconds of its synthesis last", text)
 	}
 	return time.Duration(ns), nil
 }
@@ -376,19 +387,19 @@ func runBenchChild(spec string) int {
 		fmt.Fprintln(os.Stderr, benchChildEnv, err)
 		return 2
 	}
-	load := func(files ...string) []*config.Environment {
-		envs := make([]*config.Environment, len(files))
-		for i, f := range files {
-			env, err := config.Load(f)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(1)
-			}
-			envs[i] = env
+	var warm, envs []*config.Environment
+	for i, f := range append([]string{job.Warm}, job.Envs...) {
+		env, err := config.Load(f)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
 		}
-		return envs
+		if i == 0 {
+			warm = append(warm, env)
+		} else {
+			envs = append(envs, env)
+		}
 	}
-	warm, envs := load(job.Warm), load(job.Envs...)
 	jsiidirect.Enable()
 	defer jsii.Close()
 	dir, err := synthKeeping(warm, "")
@@ -432,6 +443,9 @@ func measureRow(b *testing.B, row *benchRow, dir string, envs []*config.Environm
 // median is the middle of values (the mean of the two middle ones for an even count): on a
 // machine whose speed swings, one slow run moves a mean, not a median.
 func median[T time.Duration | float64](values []T) T {
+	if len(values) == 0 {
+		return 0 // a row -bench left out
+	}
 	sorted := slices.Sorted(slices.Values(values))
 	mid := len(sorted) / 2
 	if len(sorted)%2 == 0 {
@@ -451,11 +465,14 @@ func marginal(lo, hi []time.Duration, added int) (time.Duration, []time.Duration
 	return median(rounds), rounds
 }
 
+// wholeMs is d rounded to whole milliseconds.
+func wholeMs(d time.Duration) int64 { return d.Round(time.Millisecond).Milliseconds() }
+
 // millis lists durations in whole milliseconds.
 func millis(d []time.Duration) string {
 	ms := make([]float64, len(d))
 	for i, x := range d {
-		ms[i] = float64(x.Milliseconds())
+		ms[i] = float64(wholeMs(x))
 	}
 	return joined(ms, "%.0f ms")
 }
@@ -498,7 +515,7 @@ func (r benchRun) command(b *testing.B, outdir string) *exec.Cmd {
 	if !r.cli {
 		return appCommand(b, r.path, r.ctx, outdir, "CDK_VALIDATION="+r.validation)
 	}
-	cmd := exec.Command(filepath.Join(repoRoot, "node_modules", ".bin", "cdk"), "synth", "--quiet", "--app", r.path, "--output", outdir)
+	cmd := exec.Command(pinnedCLI(b), "synth", "--quiet", "--app", r.path, "--output", outdir)
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "CDK_VALIDATION="+r.validation)
 	return cmd
@@ -527,8 +544,9 @@ func benchProcesses(b *testing.B, name string, runs []benchRun) map[string][]tim
 		}
 		for i, r := range runs {
 			out[r.name] = times[i]
-			b.ReportMetric(float64(median(times[i]).Milliseconds()), "ms-"+r.name)
+			b.ReportMetric(float64(wholeMs(median(times[i]))), "ms-"+r.name)
 		}
+		b.ReportMetric(0, "ns/op") // a round of every run, not one run
 	})
 	return out
 }
@@ -560,11 +578,11 @@ func TestMedianIsTheMiddleRun(t *testing.T) {
 }
 
 func TestMarginalComparesRunsOfTheSameRound(t *testing.T) {
-	// The second round ran on a machine twice as slow: both of its runs are, so its difference
-	// is the slow one, and the median of the rounds keeps it out.
-	// (The difference of the two medians, 420 - 130, would give 29 ms.)
-	per, rounds := marginal(msList(100, 200, 130), msList(400, 800, 420), 10)
-	assert.Equal(t, msList(30, 60, 29), rounds)
+	// The machine slowed down from round to round: the runs of a round are alike, those of
+	// different rounds not. Paired by round, each difference is its round's; the difference of
+	// the two medians (400 - 200) would pair runs of different rounds and give 20 ms.
+	per, rounds := marginal(msList(100, 200, 200), msList(400, 400, 800), 10)
+	assert.Equal(t, msList(30, 20, 60), rounds)
 	assert.Equal(t, 30*time.Millisecond, per)
 	// A run missing on one side pairs only the rounds both have.
 	_, rounds = marginal(msList(100, 200), msList(400), 10)
@@ -573,4 +591,5 @@ func TestMarginalComparesRunsOfTheSameRound(t *testing.T) {
 
 func TestMedianOfRatios(t *testing.T) {
 	assert.InDelta(t, 2.5, median([]float64{9, 2, 3, 1}), 1e-9)
+	assert.Zero(t, median([]float64{}), "a row -bench left out has no runs")
 }

@@ -255,6 +255,15 @@ type childResult struct {
 	Error string `json:"error,omitempty"`
 }
 
+// childEnv is the environment of a child synthesis (this test binary, again): this process's,
+// but for the context and output folder a CLI may have set (aws-cdk-lib would read them over the
+// app's own), with extra added.
+func childEnv(extra ...string) []string {
+	return append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "CDK_CONTEXT_JSON=") || strings.HasPrefix(kv, "CDK_OUTDIR=") || strings.HasPrefix(kv, "CONTEXT_OVERFLOW_LOCATION_ENV=")
+	}), extra...)
+}
+
 // synthesizeInChild runs the jobs work hands out in a child process (this test binary, again),
 // one at a time. It returns why the child ended when that was before work ran out, nil otherwise.
 func synthesizeInChild(work childWork) error {
@@ -272,11 +281,8 @@ func synthesizeInChild(work childWork) error {
 	}
 	cmd := exec.Command(self)
 	cmd.Dir = repoRoot
-	// The child inherits CDK_VALIDATION, JSII_RUNTIME (jsiidirect) and make's key; no context from
-	// the environment but its jobs'.
-	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "CDK_CONTEXT_JSON=") || strings.HasPrefix(kv, "CDK_OUTDIR=") || strings.HasPrefix(kv, "CONTEXT_OVERFLOW_LOCATION_ENV=")
-	}), childJobsEnv+"=1", "TMPDIR="+tmp, childKeyEnv+"="+keyBase())
+	// The child inherits CDK_VALIDATION, JSII_RUNTIME (jsiidirect) and make's key.
+	cmd.Env = childEnv(childJobsEnv+"=1", "TMPDIR="+tmp, childKeyEnv+"="+keyBase())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()

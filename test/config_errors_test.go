@@ -231,8 +231,7 @@ const assembleUsage = "usage: stratus assemble <config folder>=<output folder> â
 // TestCdkSynthRejectsABadConfig runs the path users run: the pinned CLI, which compiles and
 // runs app.go through cdk.json.
 func TestCdkSynthRejectsABadConfig(t *testing.T) {
-	cli := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
-	requireTool(t, cli, "`make synth` installs the pinned CDK CLI (npm ci)")
+	cli := pinnedCLI(t)
 	cmd := exec.Command(cli, "synth", "--quiet", "-c", "configDir="+badProd(t), "--output", t.TempDir())
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")

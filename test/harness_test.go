@@ -287,7 +287,7 @@ func synthesized(envs []*config.Environment) (string, error) {
 }
 
 // synthFresh is Synth into a new folder under the test binary's temporary root (which TestMain
-// removes), never kept: what make bench times.
+// removes), never kept.
 func synthFresh(envs []*config.Environment) (*Assembly, error) {
 	dir, err := synthKeeping(envs, "")
 	if err != nil {
@@ -608,6 +608,15 @@ func (a *Assembly) partsOf(shared *Template, partKind string) []*Template {
 
 // requireTool fails the test, saying how to install it, when a tool `make test` needs is
 // missing: the one skip policy is no skip.
+// pinnedCLI is the path of the pinned CDK CLI, which `make synth` installs; the test fails when
+// it is missing.
+func pinnedCLI(t testing.TB) string {
+	t.Helper()
+	cli := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
+	requireTool(t, cli, "`make synth` installs the pinned CDK CLI (npm ci)")
+	return cli
+}
+
 func requireTool(t testing.TB, path, install string) {
 	t.Helper()
 	if filepath.IsAbs(path) {

@@ -65,8 +65,7 @@ func buildLikeApp(app awscdk.App, dir string) error {
 // (clicontext.CLIAdditions), or one it leaves out for a stated reason. Synthesized without the CLI's version
 // reporting, the built-in validator reported warnings `cdk synth` never shows.
 func TestTheHarnessSynthesizesWithWhatTheCLIAdds(t *testing.T) {
-	cli := filepath.Join(repoRoot, "node_modules", ".bin", "cdk")
-	requireTool(t, cli, "`make synth` installs the pinned CDK CLI (npm ci)")
+	cli := pinnedCLI(t)
 	dir := t.TempDir()
 	dump, app, env := filepath.Join(dir, "context.json"), filepath.Join(dir, "app"), filepath.Join(dir, "env")
 	require.NoError(t, os.WriteFile(app, []byte("#!/bin/sh\nprintf '%s' \"$CDK_CONTEXT_JSON\" > '"+dump+"'\nenv > '"+env+"'\n"), 0o755))
