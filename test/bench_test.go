@@ -25,7 +25,6 @@ import (
 // benchRow is one line of `make bench`'s summary.
 type benchRow struct {
 	name    string
-	perOp   time.Duration   // the median of runs
 	runs    []time.Duration // in the order of the rounds
 	largest stackSize       // by resources
 	biggest stackSize       // by template bytes
@@ -64,7 +63,7 @@ func BenchmarkSynth(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		layouts[i] = benchLayout{fmt.Sprintf("services=%dx2", n), []*config.Environment{env}}
+		layouts[i] = benchLayout{scaleRowName(n), []*config.Environment{env}}
 	}
 	// Each timed synthesis runs in a fresh runtime after an untimed one of the smallest layout,
 	// which loads aws-cdk-lib's modules: no row pays for that, and none for the rows before it.
@@ -83,7 +82,7 @@ func BenchmarkSynth(b *testing.B) {
 
 	// The bare resources are synthesized in this process's runtime: the first synthesis also
 	// loads aws-cdk-lib's modules into it, so one is done untimed first.
-	if _, err := synthFresh(envs[:1]); err != nil {
+	if err := synthDiscarded(envs[:1]); err != nil {
 		b.Fatal(err)
 	}
 	bare := benchBare(b)
@@ -102,27 +101,20 @@ func BenchmarkSynth(b *testing.B) {
 	}
 	process := benchProcesses(b, "whole-app/in-turns", pairs)
 	// The 10- and 40-service rows again as `cdk synth` runs them (a process, the packs
-	// included), in turns for the same reason.
+	// included), in turns for the same reason, from the config folders the rows above read.
 	var scaleRuns []benchRun
-	for _, n := range sizes[1:] {
-		folder, err := scaleConfig(dir, n)
-		if err != nil {
-			b.Fatal(err)
-		}
+	for _, l := range layouts[1:] {
 		ctx := maps.Clone(cdkContext)
-		ctx["configDir"] = folder
-		scaleRuns = append(scaleRuns, benchRun{fmt.Sprintf("services=%dx2", n), bin, "false", ctx, false})
+		ctx["configDir"] = filepath.Dir(l.envs[0].File)
+		scaleRuns = append(scaleRuns, benchRun{l.name, bin, "false", ctx, false})
 	}
-	synthRuns := benchProcesses(b, "synth/in-turns", scaleRuns)
-	synth := map[int][]time.Duration{}
-	for _, n := range sizes[1:] {
-		synth[n] = synthRuns[fmt.Sprintf("services=%dx2", n)]
-	}
+	synth := benchProcesses(b, "synth/in-turns", scaleRuns)
+	synthLo, synthHi := synth[scaleRowName(sizes[1])], synth[scaleRowName(sizes[2])]
 
 	out := &strings.Builder{}
 	fmt.Fprintf(out, "\n%-22s %10s %28s %30s\n", "synth", "time", "most resources", "largest template")
 	for _, r := range rows {
-		fmt.Fprintf(out, "%-22s %9.2fs %28s %30s\n", r.name, r.perOp.Seconds(),
+		fmt.Fprintf(out, "%-22s %9.2fs %28s %30s\n", r.name, median(r.runs).Seconds(),
 			fmt.Sprintf("%d (%s)", r.largest.resources, shortName(r.largest.name)),
 			fmt.Sprintf("%.0f KB (%s)", float64(r.biggest.bytes)/1024, shortName(r.biggest.name)))
 	}
@@ -139,9 +131,9 @@ func BenchmarkSynth(b *testing.B) {
 		sizes[1], sizes[2], added, ms(bare), added, added*ms(bare), ms(perService)/(added*ms(bare)))
 	fmt.Fprintf(out, "jsii requests a service adds (both regions), %d→%d services: %.0f; the cheapest round trip costs %.3f ms, so they take at least %.0f ms\n",
 		requestsFrom, requestsTo, requests, ms(trip), requests*ms(trip))
-	synthService, synthRounds := marginal(synth[sizes[1]], synth[sizes[2]], sizes[2]-sizes[1])
+	synthService, synthRounds := marginal(synthLo, synthHi, sizes[2]-sizes[1])
 	fmt.Fprintf(out, "as `cdk synth` runs it (a process, cdk-nag packs on, validation false): %d services × 2 regions %.2fs, %d × 2 %.2fs: %d ms a service (rounds: %s)\n",
-		sizes[1], median(synth[sizes[1]]).Seconds(), sizes[2], median(synth[sizes[2]]).Seconds(), wholeMs(synthService), millis(synthRounds))
+		sizes[1], median(synthLo).Seconds(), sizes[2], median(synthHi).Seconds(), wholeMs(synthService), millis(synthRounds))
 	for _, way := range wholeAppWays {
 		app, floor := process["app/"+way.name], process["empty/"+way.name]
 		ratios := make([]float64, len(app))
@@ -315,12 +307,12 @@ func benchFresh(b *testing.B, name string, warm *config.Environment, layouts []b
 			}
 		}
 		for i, l := range layouts {
-			rows[i] = benchRow{name: l.name, perOp: median(times[i]), runs: times[i]}
+			rows[i] = benchRow{name: l.name, runs: times[i]}
 			suffix := ""
 			if len(layouts) > 1 {
 				suffix = "-" + l.name
 			}
-			b.ReportMetric(float64(wholeMs(rows[i].perOp)), "ms"+suffix)
+			b.ReportMetric(float64(wholeMs(median(times[i]))), "ms"+suffix)
 			measureRow(b, &rows[i], last[i], l.envs, suffix)
 			os.RemoveAll(last[i])
 		}
@@ -375,7 +367,7 @@ func benchChild(warm *config.Environment, envs []*config.Environment, out string
 	lines := strings.Split(strings.TrimSpace(string(text)), "\n")
 	ns, err := strconv.ParseInt(lines[len(lines)-1], 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("bench child printed %q, not the nanoseconds of its synthesis last", text)
+		return 0, fmt.Errorf("bench child: its last line of output is not the nanoseconds its synthesis took: %q", text)
 	}
 	return time.Duration(ns), nil
 }
@@ -387,27 +379,22 @@ func runBenchChild(spec string) int {
 		fmt.Fprintln(os.Stderr, benchChildEnv, err)
 		return 2
 	}
-	var warm, envs []*config.Environment
-	for i, f := range append([]string{job.Warm}, job.Envs...) {
-		env, err := config.Load(f)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		if i == 0 {
-			warm = append(warm, env)
-		} else {
-			envs = append(envs, env)
-		}
-	}
-	jsiidirect.Enable()
-	defer jsii.Close()
-	dir, err := synthKeeping(warm, "")
+	warm, err := loadFiles(job.Warm)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	os.RemoveAll(dir)
+	envs, err := loadFiles(job.Envs...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	jsiidirect.Enable()
+	defer jsii.Close()
+	if err := synthDiscarded(warm); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	start := time.Now()
 	if err := synthInto(job.Out, envs); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -416,6 +403,30 @@ func runBenchChild(spec string) int {
 	fmt.Println(time.Since(start).Nanoseconds())
 	return 0
 }
+
+// loadFiles loads the environment files.
+func loadFiles(files ...string) ([]*config.Environment, error) {
+	envs := make([]*config.Environment, len(files))
+	for i, f := range files {
+		env, err := config.Load(f)
+		if err != nil {
+			return nil, err
+		}
+		envs[i] = env
+	}
+	return envs, nil
+}
+
+// synthDiscarded synthesizes envs and deletes the assembly unread: a synthesis that only warms
+// the runtime up.
+func synthDiscarded(envs []*config.Environment) error {
+	dir, err := synthKeeping(envs, "")
+	os.RemoveAll(dir)
+	return err
+}
+
+// scaleRowName names the row of the scale layout with n services in each region.
+func scaleRowName(n int) string { return fmt.Sprintf("services=%dx2", n) }
 
 // benchLayout is a row of benchFresh's syntheses: its name and the environments synthesized.
 type benchLayout struct {

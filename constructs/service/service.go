@@ -21,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/internal/bootstrap"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -412,9 +413,8 @@ func (s *Service) buildService(p ServiceProps, subnets *[]ec2.ISubnet) {
 func (s *Service) buildScaling(p ServiceProps) {
 	// Application Auto Scaling's service-linked role for ECS, as ecs.BaseService.autoScaleTaskCount uses it.
 	// What stack.FormatArn builds, from the environment already read.
-	role := iam.Role_FromRoleArn(s.Construct, jsii.String("ScalingRole"), jsii.String(fmt.Sprintf(
-		"arn:%s:iam::%s:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService",
-		s.partition, s.account)), nil)
+	role := iam.Role_FromRoleArn(s.Construct, jsii.String("ScalingRole"), jsii.String(bootstrap.Arn(s.partition, s.account,
+		"aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService")), nil)
 	target := appscaling.NewScalableTarget(s.Construct, jsii.String("Scaling"), &appscaling.ScalableTargetProps{
 		ServiceNamespace:  appscaling.ServiceNamespace_ECS,
 		ResourceId:        jsii.String(fmt.Sprintf("service/%s/%s", *s.ClusterName, *s.ServiceName)),

@@ -47,7 +47,8 @@ func RoleArn(scope constructs.IConstruct, kind, account, region string) string {
 	return Arn(*awscdk.Stack_Of(scope).Partition(), account, RoleName(scope, kind, account, region))
 }
 
-// Arn is the ARN of the role called name in partition and account.
+// Arn is the ARN of the role called name (its path included) in partition and account: a
+// bootstrap role or any other.
 func Arn(partition, account, name string) string {
 	return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, name)
 }
