@@ -74,7 +74,7 @@ type assembly struct {
 
 // assemble runs `stratus assemble <folder>=<output> …`. One process instead of a `cdk synth`
 // per folder: the CLI's Node start, the jsii runtime's start with aws-cdk-lib's modules and the
-// built-in validator's start are paid once (README, Quality gates). The context is the one
+// built-in validator's start are paid once (docs/performance.md). The context is the one
 // `cdk synth` gives the app (clicontext.Synth, which the tests hold to the pinned CLI's). The CLI
 // fails on validation errors after the app has run; here aws-cdk-lib fails the synth itself, its
 // default without the CLI. Every folder's config is loaded and checked before the jsii runtime

@@ -246,7 +246,7 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:24: tags["cost-center"]: must be a string, got an integer 4711 (quote it: "4711")`},
 		},
 
-		// ---- limits that only a construct or AWS knew (issue 9) ----
+		// ---- limits that only a construct or AWS knew ----
 		{
 			name:  "a YAML syntax error points at the offending line, not the enclosing mapping",
 			edits: []edit{{"  port: 6379\n", "  port: 6379\n  - replicas\n"}},

@@ -17,7 +17,7 @@ import (
 // Each stack gets packs of its own rather than one pair for the stage: a pack's report logger
 // looks up the stack's report in a list of every report it has opened, at each rule it applies
 // to each resource, so one pair over a stage costs time in the product of resources and stacks
-// (about 18 ms a service at 40 services a region, see the README's bench). The reports are the
+// (about 18 ms a service at 40 services a region, docs/performance.md). The reports are the
 // same files either way: a report is named after its pack, stage and stack, not its logger.
 func ApplyCompliance(stage awscdk.Stage) {
 	for _, child := range *stage.Node().Children() {

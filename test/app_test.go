@@ -186,10 +186,10 @@ var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegm
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that
 // locks down each VPC's default security group.
 var managedPolicies = []string{"service-role/AmazonRDSEnhancedMonitoringRole", "service-role/AWSLambdaBasicExecutionRole",
-	// AWS Config's recorder role and AWS Backup's selection role (issue 15): AWS keeps them in step
+	// AWS Config's recorder role and AWS Backup's selection role (governance): AWS keeps them in step
 	// with every resource type those services record, back up and restore.
 	"service-role/AWS_ConfigRole", "service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores",
-	// The database users function (issue 16) attaches to the VPC and writes its logs.
+	// The database users function (constructs/database) attaches to the VPC and writes its logs.
 	"service-role/AWSLambdaVPCAccessExecutionRole"}
 
 // checkLeastPrivilege: no IAM statement grants every action or uses NotAction/NotResource, a

@@ -145,7 +145,7 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 		{"two services on one path name both",
 			map[string]string{"configDir": prodWith(t, "  - name: user\n", "  - name: user\n    pathPattern: /api/product/*\n")},
 			[]string{`prod.yaml:115: services[2].pathPattern "/api/product/*" (service "user"): same as services[0].pathPattern (service "product")`}},
-		// The drift cases of issue 9: config, not a construct, rejects them, once, in YAML terms.
+		// Limits a construct or AWS used to find first: config, not a construct, rejects them, once, in YAML terms.
 		{"Redis 6.2 fails config once, with the versions the cache construct builds",
 			map[string]string{"configDir": prodWith(t, "cache:\n", "cache:\n  engineVersion: \"6.2\"\n")},
 			[]string{`prod.yaml:150: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1)`}},

@@ -17,7 +17,7 @@ import (
 	"github.com/stratus-platform/stratus/stacks"
 )
 
-// Issue 15: audit trail, AWS Config, AWS Backup, key policies, container memory and subnet deny
+// Governance: audit trail, AWS Config, AWS Backup, key policies, container memory and subnet deny
 // lists. Every expectation is read from the environment's config, so the same checks hold with
 // the switches on (fixtures) and off (governanceOff).
 var governanceChecks = []check{
