@@ -50,8 +50,8 @@ func planOf(t *testing.T, a *Assembly, env *config.Environment) (*Template, map[
 }
 
 // TestThePlanSwitchesEveryGlobalDatabaseAndTheOriginRecords: the plan names every Aurora Global
-// Database of the environment with the very cluster identifiers the ServiceData stacks give,
-// moves the origin records the Edge stack publishes, matches the routing (latency:
+// Database of the environment with the very cluster identifiers the ServiceData stacks give
+// (switched over in a graceful run, failed over only in an ungraceful one), moves the origin records the Edge stack publishes, matches the routing (latency:
 // activeActive, failover: activePassive) and reaches no other stack by reference.
 func TestThePlanSwitchesEveryGlobalDatabaseAndTheOriginRecords(t *testing.T) {
 	cases := map[string]string{"prod": "activeActive", "seed-002": "activePassive"}
@@ -69,11 +69,15 @@ func TestThePlanSwitchesEveryGlobalDatabaseAndTheOriginRecords(t *testing.T) {
 			assert.Equal(t, stacks.HomeRegion(env), p["PrimaryRegion"], "fixed: primaryRegion changes after a switchover")
 			assert.Equal(t, float64(env.RegionSwitch.RecoveryTimeObjectiveMinutes), p["RecoveryTimeObjectiveMinutes"])
 			assert.NotContains(t, body, "Fn::ImportValue", "%s: the plan imports nothing", name)
+			assert.NotContains(t, body, `"Behavior":"failover"`, "%s: no database block may lose data in a graceful run", name)
 			for _, svc := range env.Services {
 				if !svc.OwnsDatabase() || svc.Database != config.EngineAuroraPostgres {
 					continue
 				}
 				assert.Contains(t, body, `"GlobalClusterIdentifier":"`+stacks.GlobalClusterID(env, svc.Name)+`"`, "%s: %s's Global Database", name, svc.Name)
+				// A graceful run (a drill, planned maintenance) must not lose data: switchoverOnly calls
+				// SwitchoverGlobalCluster then; "failover" would fail over with AllowDataLoss even there.
+				assert.Contains(t, body, `{"Behavior":"switchoverOnly","DatabaseClusterArns":`, "%s: graceful runs switch over", name)
 				for _, r := range env.Regions {
 					data := a.Template(t, stackName(env, stacks.ServiceDataStackKind(svc.Name), r.Name))
 					_, clusters := data.OfType("AWS::RDS::DBCluster")

@@ -248,8 +248,10 @@ func (p PlanProps) databaseStep() *arc.CfnPlan_StepProperty {
 		blocks = append(blocks, step(d.GlobalClusterIdentifier, "AuroraGlobalDatabase", "Move the writer of "+d.GlobalClusterIdentifier,
 			&arc.CfnPlan_ExecutionBlockConfigurationProperty{GlobalAuroraConfig: &arc.CfnPlan_GlobalAuroraConfigurationProperty{
 				GlobalClusterIdentifier: jsii.String(d.GlobalClusterIdentifier), DatabaseClusterArns: jsii.Strings(arns...),
-				// Graceful runs switch over (no data loss); ungraceful runs fail over.
-				Behavior:   jsii.String("failover"),
+				// Graceful runs switch over (SwitchoverGlobalCluster: the secondary catches up first,
+				// no data loss); ungraceful runs fail over (FailoverGlobalCluster with AllowDataLoss).
+				// Behavior "failover" would fail over with data loss in graceful runs too.
+				Behavior:   jsii.String("switchoverOnly"),
 				Ungraceful: &arc.CfnPlan_GlobalAuroraUngracefulProperty{Ungraceful: jsii.String("failover")},
 			}}))
 	}

@@ -135,8 +135,9 @@ func TestActivePassivePlanApprovesMovesEveryWriterThenTraffic(t *testing.T) {
 		assert.Equal(t, []string{"ManualApproval", "Parallel[AuroraGlobalDatabase,AuroraGlobalDatabase]", "Route53HealthCheck"}, stepsOf(w), region)
 	}
 	body := js(workflows[0])
-	// Graceful runs switch over, ungraceful ones fail over; both members of each database.
-	assert.Contains(t, body, `"GlobalAuroraConfig":{"Behavior":"failover","DatabaseClusterArns":["`+clusterArn("us-east-1", "billing-a")+`","`+clusterArn("eu-west-1", "billing-b")+`"],"GlobalClusterIdentifier":"stratus-prod-billing","Ungraceful":{"Ungraceful":"failover"}}`)
+	// Graceful runs switch over (switchoverOnly: no data loss; "failover" would allow data loss
+	// even in a graceful run), ungraceful ones fail over; both members of each database.
+	assert.Contains(t, body, `"GlobalAuroraConfig":{"Behavior":"switchoverOnly","DatabaseClusterArns":["`+clusterArn("us-east-1", "billing-a")+`","`+clusterArn("eu-west-1", "billing-b")+`"],"GlobalClusterIdentifier":"stratus-prod-billing","Ungraceful":{"Ungraceful":"failover"}}`)
 	assert.Contains(t, body, `"GlobalClusterIdentifier":"stratus-prod-order"`)
 	assert.Contains(t, body, `"Route53HealthCheckConfig":{"HostedZoneId":"Z0123456789EXAMPLE","RecordName":"origin.example.com","RecordSets":[{"RecordSetIdentifier":"us-east-1","Region":"us-east-1"},{"RecordSetIdentifier":"eu-west-1","Region":"eu-west-1"}]}`)
 	assert.Contains(t, body, `"ExecutionApprovalConfig":{"ApprovalRole":{"Fn::GetAtt":["RegionSwitchApprover`)
