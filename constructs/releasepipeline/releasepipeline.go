@@ -150,8 +150,7 @@ func NewReleases(scope constructs.Construct, id string, props ReleasesProps) (*R
 
 	r.Scan = r.project(this, "ScanGate", scanScript, false, 120, nil)
 	r.Replication = r.project(this, "ReplicationWait", replicationScript, false, 60, nil)
-	// An ECS deployment with a canary or blue/green bake runs as long as its bake times.
-	r.Deploy = r.project(this, "Deploy", deployScript, false, 480, nil)
+	r.Deploy = r.project(this, "Deploy", deployScript, false, deployTimeoutMinutes, nil)
 	acceptByDesign(this)
 	r.acceptBuckets()
 	return r, nil

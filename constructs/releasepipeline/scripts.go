@@ -1,6 +1,9 @@
 package releasepipeline
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // The scripts the pipelines' CodeBuild projects run (bash). Each reaches an environment account
 // only through target, which points the AWS CLI at that account's CDK deploy role in one region;
@@ -98,12 +101,24 @@ const replicationScript = prelude + `for region in $REGIONS; do
   echo "$REPOSITORY@$IMAGE_DIGEST is in $region"
 done`
 
+// deployTimeoutMinutes is the Deploy project's build timeout: one build deploys every region of
+// an environment, one after another, and an ECS deployment with a canary, linear or blue/green
+// bake runs as long as its bake times. deployStopMinutes into the build, a stack still updating
+// stops the release, leaving the build time to put the previous image back: CodeBuild's timeout
+// kills the script, and restore with it.
+const (
+	deployTimeoutMinutes = 480
+	deployStopMinutes    = deployTimeoutMinutes - 10
+)
+
 // deployScript deploys IMAGE_DIGEST region by region (STACKS: region=stack ...): it writes the
 // image parameter PARAMETER and updates the stack with its previous template and parameters, so
 // CloudFormation resolves the parameter again and runs the ECS deployment (strategy, alarms,
-// rollback). When the update fails or rolls back, the parameter gets its previous value back, so
-// the next platform deploy does not pick up the failed image.
-const deployScript = prelude + `for entry in $STACKS; do
+// rollback). When the update fails or rolls back, or has not finished by deployStopMinutes, the
+// parameter gets its previous value back, so the next platform deploy does not pick up an image
+// whose release did not complete.
+var deployScript = prelude + `deadline=$(( $(date +%s) + ` + strconv.Itoa(deployStopMinutes*60) + ` ))
+for entry in $STACKS; do
   region="${entry%%=*}"; stack="${entry#*=}"
   target "$ACCOUNT" "$region"
   image="$ACCOUNT.dkr.ecr.$region.amazonaws.com/$REPOSITORY@$IMAGE_DIGEST"
@@ -128,6 +143,12 @@ const deployScript = prelude + `for entry in $STACKS; do
       UPDATE_COMPLETE) echo "$stack: deployed $image"; break ;;
       *ROLLBACK_COMPLETE|*FAILED) echo "$stack: $status (see its events and the ECS deployment)"; restore; exit 1 ;;
     esac
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "$stack: still $status near the end of the build's time: the release stops here"
+      restore
+      echo "$stack: the update goes on without this run; once it ends, release again (a run of the same commit reuses its image)"
+      exit 1
+    fi
   done
 done`
 

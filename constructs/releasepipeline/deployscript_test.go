@@ -1,0 +1,108 @@
+package releasepipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/cdktest"
+)
+
+// fakeAWS answers the calls deployScript makes as an environment account would, with the
+// Service stack's status fixed to $STATUS, and appends every value written to the image
+// parameter to $WRITES. fakeDate's clock moves an hour at each reading after the first, and
+// sleep returns at once, so a run reaches the deadline in a few polls.
+const (
+	fakeAWS = `#!/bin/bash
+case "$1 $2" in
+  "ssm get-parameter") echo "$PREVIOUS" ;;
+  "ssm put-parameter") while [ $# -gt 0 ]; do [ "$1" = --value ] && echo "$2" >> "$WRITES"; shift; done ;;
+  "cloudformation describe-stacks")
+    case "$*" in *StackStatus*) echo "$STATUS" ;; *) echo "ImageParameter" ;; esac ;;
+  "cloudformation update-stack") echo '{"StackId":"arn:stack"}' ;;
+esac
+`
+	fakeDate = `#!/bin/bash
+n=$(cat "$CLOCK" 2>/dev/null || echo 0); echo $((n + 1)) > "$CLOCK"
+echo $((1700000000 + n * 3600))
+`
+	fakeSleep = "#!/bin/sh\n"
+)
+
+// runDeploy runs deployScript for one stack whose update ends in status (or never ends), and
+// returns its exit error, its output and the values it wrote to the image parameter.
+func runDeploy(t *testing.T, status string) (error, string, []string) {
+	t.Helper()
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err, "the deploy script is bash")
+	dir := t.TempDir()
+	for name, body := range map[string]string{"aws": fakeAWS, "date": fakeDate, "sleep": fakeSleep} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755))
+	}
+	writes := filepath.Join(dir, "writes")
+	// A script that never gives up would poll forever against the fake clock: stop it.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bash, "-c", deployScript)
+	cmd.Env = []string{
+		"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir,
+		"STATUS=" + status, "WRITES=" + writes, "CLOCK=" + filepath.Join(dir, "clock"), "PREVIOUS=previous-image",
+		"STACKS=us-east-1=Prod-Service-product-us-east-1", "ACCOUNT=111111111111", "QUALIFIER=hnb659fds",
+		"REPOSITORY=prod/product", "IMAGE_DIGEST=sha256:new", "PARAMETER=/stratus/prod/product/image",
+	}
+	out, runErr := cmd.CombinedOutput()
+	data, err := os.ReadFile(writes)
+	require.NoError(t, err, "the script writes the parameter: %s", out)
+	return runErr, string(out), strings.Fields(string(data))
+}
+
+// TestDeployScriptLeavesNoUnfinishedImageInTheParameter: whatever becomes of the Service stack's
+// update, the image parameter ends at the new image only when the update completed.
+func TestDeployScriptLeavesNoUnfinishedImageInTheParameter(t *testing.T) {
+	newImage := "111111111111.dkr.ecr.us-east-1.amazonaws.com/prod/product@sha256:new"
+	cases := []struct {
+		name, status string
+		ok           bool
+		want         []string
+		says         string
+	}{
+		{"A completed update keeps the new image", "UPDATE_COMPLETE", true, []string{newImage}, "deployed"},
+		{"A rolled-back update puts the previous image back", "UPDATE_ROLLBACK_COMPLETE", false, []string{newImage, "previous-image"}, "UPDATE_ROLLBACK_COMPLETE"},
+		{"An update still running near the build's timeout puts the previous image back", "UPDATE_IN_PROGRESS", false, []string{newImage, "previous-image"}, "release again"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err, out, writes := runDeploy(t, c.status)
+			assert.Equal(t, c.ok, err == nil, "exit status: %v\n%s", err, out)
+			assert.Equal(t, c.want, writes, "the values written to the image parameter, in order")
+			assert.Contains(t, out, c.says)
+		})
+	}
+}
+
+// TestTheDeployProjectOutlastsTheScriptsDeadline: the project that runs the deploy script times
+// out after the script's deadline, with time left to restore the parameter.
+func TestTheDeployProjectOutlastsTheScriptsDeadline(t *testing.T) {
+	b := get(t)
+	found := 0
+	for id, p := range cdktest.OfType(t, cdktest.Template(t, b.stack), "AWS::CodeBuild::Project") {
+		spec := cdktest.Path[string](t, cdktest.Props(t, p), "Source", "BuildSpec")
+		if !strings.Contains(spec, "deadline=") {
+			continue
+		}
+		found++
+		timeout := cdktest.Props(t, p)["TimeoutInMinutes"]
+		require.NotNil(t, timeout, id)
+		assert.Contains(t, spec, fmt.Sprintf("+ %d ))", deployStopMinutes*60), "%s: the script stops at deployStopMinutes", id)
+		assert.GreaterOrEqual(t, timeout.(float64)-deployStopMinutes, 5.0, "%s: minutes left to restore after the script stops", id)
+	}
+	assert.Equal(t, 1, found, "one Deploy project")
+}
