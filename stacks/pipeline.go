@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/constructs/pipeline"
 	"github.com/stratus-platform/stratus/internal/bootstrap"
 )
@@ -67,6 +68,14 @@ func AddPipeline(app awscdk.App, delivery *config.Delivery, stages map[string]*E
 	// The app's own stacks: the pipeline's, the release's and the pipeline's cross-region support
 	// stacks (its Build created them).
 	ApplyCompliance(app)
+	// Their keys (the pipeline's, the releases' and the replication buckets') get the guard every
+	// stage's keys get: grants only for AWS resources, administered only by the deploying role.
+	// Stack by stack, not the app: the stages' keys are guarded already, and Guard adds again.
+	for _, child := range *app.Node().Children() {
+		if stack, ok := child.(awscdk.Stack); ok {
+			keys.Guard(stack, nil)
+		}
+	}
 	return p, nil
 }
 

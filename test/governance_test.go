@@ -242,24 +242,32 @@ func keysOf[V any](m map[string]V) []string {
 
 func checkKeyPolicies(c *C, a *Assembly) {
 	for _, tpl := range a.Templates {
-		_, all := tpl.OfType("AWS::KMS::Key")
-		for id, key := range all {
-			bySid := map[string]any{}
-			for _, st := range asList(get(key.Properties, "KeyPolicy", "Statement")) {
-				bySid[str(get(st, "Sid"))] = st
-			}
-			grants, admin := bySid[keys.GrantsForAWSResourcesSid], bySid[keys.AdministratorOnlySid]
-			if assert.NotNil(c, grants, "%s: key %s lets grants go to any principal", tpl.StackName, id) {
-				assert.Equal(c, "Deny", str(get(grants, "Effect")))
-				assert.Equal(c, "false", str(get(grants, "Condition", "Bool", "kms:GrantIsForAWSResource")), "%s: key %s", tpl.StackName, id)
-			}
-			if assert.NotNil(c, admin, "%s: key %s can be administered by anyone", tpl.StackName, id) {
-				assert.Equal(c, "Deny", str(get(admin, "Effect")))
-				role := literal(get(admin, "Condition", "ArnNotEquals", "aws:PrincipalArn"))
-				assert.Contains(c, role, fmt.Sprintf("-cfn-exec-role-%s-%s", tpl.Env.Account, tpl.Region), "%s: key %s administrator", tpl.StackName, id)
-			}
+		assertKeysGuarded(c, tpl, tpl.Env.Account, tpl.Region)
+	}
+}
+
+// assertKeysGuarded checks that every customer key of tpl (a stack of account and region)
+// carries keys.Guard's statements, administered by that account's deploying role in region, and
+// returns how many keys it checked.
+func assertKeysGuarded(c assert.TestingT, tpl *Template, account, region string) int {
+	_, all := tpl.OfType("AWS::KMS::Key")
+	for id, key := range all {
+		bySid := map[string]any{}
+		for _, st := range asList(get(key.Properties, "KeyPolicy", "Statement")) {
+			bySid[str(get(st, "Sid"))] = st
+		}
+		grants, admin := bySid[keys.GrantsForAWSResourcesSid], bySid[keys.AdministratorOnlySid]
+		if assert.NotNil(c, grants, "%s: key %s lets grants go to any principal", tpl.StackName, id) {
+			assert.Equal(c, "Deny", str(get(grants, "Effect")))
+			assert.Equal(c, "false", str(get(grants, "Condition", "Bool", "kms:GrantIsForAWSResource")), "%s: key %s", tpl.StackName, id)
+		}
+		if assert.NotNil(c, admin, "%s: key %s can be administered by anyone", tpl.StackName, id) {
+			assert.Equal(c, "Deny", str(get(admin, "Effect")))
+			role := literal(get(admin, "Condition", "ArnNotEquals", "aws:PrincipalArn"))
+			assert.Contains(c, role, fmt.Sprintf("-cfn-exec-role-%s-%s", account, region), "%s: key %s administrator", tpl.StackName, id)
 		}
 	}
+	return len(all)
 }
 
 func checkContainerMemory(c *C, a *Assembly) {
