@@ -557,23 +557,30 @@ func TestThePipelineIsCompliant(t *testing.T) {
 	cdktest.CfnLintClean(t, p.dir, len(names))
 }
 
-// TestTheToolingKeysAreGuarded: the keys of the app's own stacks (the pipeline's, the releases'
-// and the cross-region replication buckets') carry the guard the stages' keys carry: no grant
-// but for an AWS resource, no administration but by the tooling account's deploying role.
-func TestTheToolingKeysAreGuarded(t *testing.T) {
+// TestTheToolingStacksGuardTheirKeysAndKeepTheirData: the app's own stacks (the pipeline's, the
+// releases' and the cross-region replication buckets') hold to what every stage stack holds to.
+// Their keys carry the guard (no grant but for an AWS resource, no administration but by the
+// tooling account's deploying role), and their buckets, keys and log groups outlive a deleted
+// stack.
+func TestTheToolingStacksGuardTheirKeysAndKeepTheirData(t *testing.T) {
 	p := Pipeline(t)
 	require.NotNil(t, p.release)
 	arts := append([]assembly.Artifact{*p.release}, p.support...)
 	arts = append(arts, assembly.Artifact{StackName: stacks.PipelineStackName, Account: p.delivery.Account, Region: p.delivery.Region,
 		TemplatePath: filepath.Join(p.dir, stacks.PipelineStackName+".template.json")})
+	tooling := &Assembly{Name: "tooling stacks", Dir: p.dir, Templates: map[string]*Template{}}
 	guarded := 0
 	for _, a := range arts {
 		tpl, err := readTemplate(a.TemplatePath)
 		require.NoError(t, err, a.StackName)
 		tpl.StackName = a.StackName
+		tooling.Templates[a.StackName] = tpl
 		guarded += assertKeysGuarded(t, tpl, a.Account, a.Region)
 	}
 	assert.GreaterOrEqual(t, guarded, 2+len(p.support), "the pipeline's, the releases' and each support stack's key")
+	for _, f := range (check{"nothing stateful lost", checkNothingStatefulLost}).runOn(tooling) {
+		t.Error(f)
+	}
 }
 
 // TestPipelineGolden compares the pipeline's stacks with test/testdata/golden/pipeline.

@@ -128,16 +128,22 @@ func (p *Pipeline) acceptByDesign() {
 
 // hardenSupportStacks versions and access-logs the replication bucket of every cross-region
 // support stack aws-cdk-lib's CodePipeline added to the app (one per other region it deploys
-// to), into a log bucket of the same stack.
+// to), into a log bucket of the same stack, and retains the bucket's key as the bucket is.
 func (p *Pipeline) hardenSupportStacks() {
 	for _, c := range *awscdk.Stage_Of(p.Construct).Node().Children() {
 		if !strings.HasPrefix(*c.Node().Id(), "cross-region-stack-") {
 			continue
 		}
 		stack := awscdk.Stack_Of(c)
-		cfn, ok := c.Node().TryFindChild(jsii.String("Default")).Node().TryFindChild(jsii.String("CrossRegionCodePipelineReplicationBucket")).Node().DefaultChild().(s3.CfnBucket)
+		support := c.Node().TryFindChild(jsii.String("Default"))
+		cfn, ok := support.Node().TryFindChild(jsii.String("CrossRegionCodePipelineReplicationBucket")).Node().DefaultChild().(s3.CfnBucket)
 		if !ok {
 			continue
+		}
+		// aws-cdk-lib retains the bucket but deletes its key: a kept bucket whose objects no key
+		// can decrypt. Keep the key with it.
+		if key, ok := support.Node().TryFindChild(jsii.String("CrossRegionCodePipelineReplicationBucketEncryptionKey")).Node().DefaultChild().(awscdk.CfnResource); ok {
+			key.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 		}
 		logs := s3.NewBucket(stack, jsii.String("AccessLogs"), &s3.BucketProps{
 			Encryption: s3.BucketEncryption_S3_MANAGED, EnforceSSL: jsii.Bool(true), MinimumTLSVersion: jsii.Number(1.2),
