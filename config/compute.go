@@ -26,7 +26,7 @@ var tierDatabases = []DatabaseEngine{EnginePostgres, EngineNone}
 
 // TierPathPattern is what the public ALB forwards to the web tier: CloudFront sends /api/* to
 // the ALB, everything else to the frontend bucket.
-const TierPathPattern = "/api/*"
+const TierPathPattern = limits.EdgeApiPathPattern
 
 // Tiers is the tiers section, read when compute is ec2: CloudFront → public ALB → web tier →
 // internal ALB → app tier → database.

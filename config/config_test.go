@@ -849,6 +849,11 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:17: services[0].pathPattern "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
 		},
 		{
+			name:  "a path pattern CloudFront never sends to the services is rejected",
+			edits: []edit{svc("    pathPattern: /v1/web/*\n")},
+			want:  []string{`:17: services[0].pathPattern "/v1/web/*" (service "web"): matches no path CloudFront sends to the services (only /api/*), so it would route nothing: start it with "/api/" (e.g. "/api/web/*")`},
+		},
+		{
 			name:  "two services on one path pattern are reported naming both services",
 			edits: []edit{svc("    pathPattern: /api/*\n"), service("order", "    pathPattern: /api/*\n")},
 			want:  []string{`:20: services[1].pathPattern "/api/*" (service "order"): same as services[0].pathPattern (service "web") (each service needs its own path pattern)`},

@@ -402,9 +402,15 @@ func (v *validator) services() {
 		v.intRange(p+".scaling.cpuTarget", who, s.CpuTarget, limits.MinTargetPercent, limits.MaxTargetPercent, "percent")
 		v.intRange(p+".scaling.memoryTarget", who, s.MemoryTarget, limits.MinTargetPercent, limits.MaxTargetPercent, "percent")
 		v.intRange(p+".scaling.requestsPerTarget", who, s.RequestsPerTarget, limits.MinRequestsPerTarget, limits.MaxRequestsPerTarget, "requests per task per minute")
-		if v.given(p+".pathPattern", "") && !limits.ValidPathPattern(s.PathPattern) {
+		switch {
+		case !v.given(p+".pathPattern", ""):
+		case !limits.ValidPathPattern(s.PathPattern):
 			v.errorf("%s.pathPattern %q%s: not an ALB path pattern (allowed: %s)", p, s.PathPattern, who, limits.PathPatternRule)
 			v.d.bad[p+".pathPattern"] = true // not compared with the other services' patterns
+		case !limits.ReachableThroughEdge(s.PathPattern):
+			v.errorf("%s.pathPattern %q%s: matches no path CloudFront sends to the services (only %s), so it would route nothing: start it with %q (e.g. \"%s%s/*\")",
+				p, s.PathPattern, who, limits.EdgeApiPathPattern, limits.EdgeApiPrefix, limits.EdgeApiPrefix, s.Name)
+			v.d.bad[p+".pathPattern"] = true
 		}
 		switch hp := s.HealthCheckPath; {
 		case !v.given(p+".healthCheckPath", ""):

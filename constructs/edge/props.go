@@ -160,7 +160,7 @@ var (
 // withDefaults returns a copy of p with every unset optional field given its documented default.
 func (p EdgeProps) withDefaults() EdgeProps {
 	if p.ApiPathPattern == "" {
-		p.ApiPathPattern = "/api/*"
+		p.ApiPathPattern = limits.EdgeApiPathPattern
 	}
 	if p.RateLimit == 0 {
 		p.RateLimit = limits.DefaultWAFRateLimit

@@ -53,3 +53,28 @@ func ApiRouteKey(pattern string) string {
 		return "ANY " + pattern
 	}
 }
+
+// EdgeApiPathPattern is the path pattern CloudFront sends to the services (the ALB or the HTTP
+// API); every other path goes to the frontend bucket. EdgeApiPrefix is what such a path starts
+// with.
+const (
+	EdgeApiPathPattern = "/api/*"
+	EdgeApiPrefix      = "/api/"
+)
+
+// ReachableThroughEdge reports whether the ALB-style path pattern (* any run of characters, ?
+// one) matches some path CloudFront sends to the services, one starting with EdgeApiPrefix. A
+// pattern that cannot ("/v1/orders/*", "/api") would route nothing.
+func ReachableThroughEdge(pattern string) bool {
+	for i := 0; i < len(EdgeApiPrefix); i++ {
+		switch {
+		case i == len(pattern):
+			return false
+		case pattern[i] == '*':
+			return true
+		case pattern[i] != '?' && pattern[i] != EdgeApiPrefix[i]:
+			return false
+		}
+	}
+	return true
+}

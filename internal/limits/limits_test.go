@@ -195,3 +195,13 @@ func TestBelowAlarmsAreTheOnesWhoseWhatSaysBelow(t *testing.T) {
 	}
 	assert.Equal(t, 225, MaxConnectionsForMemory(2048), "1 ACU of Serverless v2")
 }
+
+func TestReachableThroughEdge(t *testing.T) {
+	for pattern, want := range map[string]bool{
+		"/api/orders/*": true, "/api/*": true, "/*": true, "/ap?/x": true, "/*/orders": true, "/api/": true,
+		"/v1/orders/*": false, "/api": false, "/apis/*": false, "/": false, "/Api/*": false,
+	} {
+		assert.Equal(t, want, ReachableThroughEdge(pattern), pattern)
+	}
+	assert.True(t, ReachableThroughEdge(EdgeApiPathPattern), "the edge's own pattern")
+}
