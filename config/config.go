@@ -447,8 +447,8 @@ type CloudFront struct {
 	// GeoRestrictionCountries (yaml "geoRestriction.countries") are ISO 3166-1 alpha-2 codes.
 	// Never nil.
 	GeoRestrictionCountries []string
-	// FrontendEnabled (yaml "frontend.enabled", default true) creates the frontend bucket and
-	// makes it the default origin.
+	// FrontendEnabled (yaml "frontend.enabled", default true) is the frontend bucket as the
+	// default origin. Only true is accepted: the Edge stack always builds it.
 	FrontendEnabled bool
 	// FrontendSource (yaml "frontend.source", default "") is a folder, relative to the
 	// repository root, with a built frontend to upload; "" uploads nothing.

@@ -1442,9 +1442,9 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:21: cloudfront.frontend.source "frontend/../../www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
 		},
 		{
-			name:  "a frontend source with the frontend disabled is rejected",
+			name:  "a disabled frontend is refused, since the Edge stack always builds it",
 			edits: []edit{section("cloudfront", "  frontend:\n    enabled: false\n    source: frontend/dist\n")},
-			want:  []string{`:22: cloudfront.frontend.source "frontend/dist": only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)`},
+			want:  []string{`:21: cloudfront.frontend.enabled: false is not supported: the Edge stack always serves the frontend bucket as CloudFront's default origin (every path but /api/*; an empty bucket answers them with 403); set it to true or remove it`},
 		},
 		{
 			name:  "an unknown frontend key lists the frontend keys",

@@ -1118,13 +1118,16 @@ func (v *validator) cloudfront() {
 	c := &v.env.CloudFront
 	oneOf(v, "cloudfront.priceClass", c.PriceClass, limits.PriceClasses, "unknown price class")
 	v.geo("cloudfront.geoRestriction", c.GeoRestrictionMode, geoRestrictionModes, c.GeoRestrictionCountries)
+	// The Edge stack always builds the frontend bucket as the default origin: false would be
+	// accepted and do nothing.
+	if !c.FrontendEnabled && !v.d.bad["cloudfront.frontend.enabled"] {
+		v.errorf("cloudfront.frontend.enabled: false is not supported: the Edge stack always serves the frontend bucket as CloudFront's default origin (every path but %s; an empty bucket answers them with 403); set it to true or remove it", limits.EdgeApiPathPattern)
+	}
 	const sp = "cloudfront.frontend.source"
-	if v.given(sp, "") {
+	if v.given(sp, "") && c.FrontendEnabled {
 		switch src := c.FrontendSource; {
 		case !validRelativeDir(src):
 			v.errorf("%s %q: must be a folder path relative to the repository root, without \"..\" (e.g. \"frontend/dist\")", sp, src)
-		case !c.FrontendEnabled && !v.d.bad["cloudfront.frontend.enabled"]:
-			v.errorf("%s %q: only used when cloudfront.frontend.enabled is true (enable the frontend or remove source)", sp, src)
 		default:
 			dir := FrontendDir(v.env)
 			if info, err := os.Stat(dir); err != nil || !info.IsDir() {
