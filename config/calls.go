@@ -63,6 +63,9 @@ func (env *Environment) CallPort(s Service) int {
 // the environment, once; TLS needs a call to protect and a port of its own.
 func (v *validator) calls() {
 	if v.env.RunsTiers() {
+		if v.env.App.ServiceConnect.Tls && !v.d.bad["app.serviceConnect.tls"] {
+			v.errorf("app.serviceConnect.tls: only with compute: fargate (the EC2 tiers do not use Service Connect; remove it)")
+		}
 		return // compute reports services (and so their calls) given with tiers
 	}
 	var names []string

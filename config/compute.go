@@ -129,8 +129,11 @@ func (v *validator) compute() {
 	for _, name := range limits.TierNames {
 		v.tier("tiers."+name, v.env.tierMap()[name])
 	}
+	// Named by the key the file gives (web's when both are): a default port is not the user's to fix.
 	if w, a := v.env.Tiers.Web, v.env.Tiers.App; w.Port == a.Port && v.d.has("tiers.web.port") {
 		v.errorf("tiers.web.port %d: the app tier listens on it too (the internal ALB and the web tier need distinct ports)", w.Port)
+	} else if w.Port == a.Port {
+		v.errorf("tiers.app.port %d: the web tier listens on it too (its default; the internal ALB and the web tier need distinct ports)", a.Port)
 	}
 }
 
