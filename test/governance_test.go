@@ -242,14 +242,14 @@ func keysOf[V any](m map[string]V) []string {
 
 func checkKeyPolicies(c *C, a *Assembly) {
 	for _, tpl := range a.Templates {
-		assertKeysGuarded(c, tpl, tpl.Env.Account, tpl.Region)
+		assertKeysGuarded(c, tpl, fmt.Sprintf("-cfn-exec-role-%s-%s", tpl.Env.Account, tpl.Region))
 	}
 }
 
-// assertKeysGuarded checks that every customer key of tpl (a stack of account and region)
-// carries keys.Guard's statements, administered by that account's deploying role in region, and
-// returns how many keys it checked.
-func assertKeysGuarded(c assert.TestingT, tpl *Template, account, region string) int {
+// assertKeysGuarded checks that every customer key of tpl carries keys.Guard's statements, with
+// the role that deploys the stack (named by role) as the only administrator, and returns how many
+// keys it checked.
+func assertKeysGuarded(c assert.TestingT, tpl *Template, role string) int {
 	_, all := tpl.OfType("AWS::KMS::Key")
 	for id, key := range all {
 		bySid := map[string]any{}
@@ -263,8 +263,7 @@ func assertKeysGuarded(c assert.TestingT, tpl *Template, account, region string)
 		}
 		if assert.NotNil(c, admin, "%s: key %s can be administered by anyone", tpl.StackName, id) {
 			assert.Equal(c, "Deny", str(get(admin, "Effect")))
-			role := literal(get(admin, "Condition", "ArnNotEquals", "aws:PrincipalArn"))
-			assert.Contains(c, role, fmt.Sprintf("-cfn-exec-role-%s-%s", account, region), "%s: key %s administrator", tpl.StackName, id)
+			assert.Contains(c, literal(get(admin, "Condition", "ArnNotEquals", "aws:PrincipalArn")), role, "%s: key %s administrator", tpl.StackName, id)
 		}
 	}
 	return len(all)

@@ -31,8 +31,9 @@ import (
 type pipelineApp struct {
 	dir      string
 	delivery *config.Delivery
-	// release and support are the Release stack (delivery.yaml releases) and CDK Pipelines'
-	// cross-region support stacks, from the manifest.
+	// stack, release and support are the Pipeline stack, the Release stack (delivery.yaml
+	// releases) and CDK Pipelines' cross-region support stacks, from the manifest.
+	stack   *assembly.Artifact
 	release *assembly.Artifact
 	support []assembly.Artifact
 	// pipeline is the AWS::CodePipeline::Pipeline's Properties.
@@ -195,7 +196,9 @@ func readPipeline(dir, configDir string) (*pipelineApp, error) {
 			return strings.HasPrefix(a.StackName, stacks.StageID(env.Name)+"-")
 		})
 		switch {
-		case staged || a.StackName == stacks.PipelineStackName:
+		case staged:
+		case a.StackName == stacks.PipelineStackName:
+			out.stack = &a
 		case a.StackName == stacks.ReleaseStackName:
 			out.release = &a
 		default:
@@ -565,9 +568,8 @@ func TestThePipelineIsCompliant(t *testing.T) {
 func TestTheToolingStacksGuardTheirKeysAndKeepTheirData(t *testing.T) {
 	p := Pipeline(t)
 	require.NotNil(t, p.release)
-	arts := append([]assembly.Artifact{*p.release}, p.support...)
-	arts = append(arts, assembly.Artifact{StackName: stacks.PipelineStackName, Account: p.delivery.Account, Region: p.delivery.Region,
-		TemplatePath: filepath.Join(p.dir, stacks.PipelineStackName+".template.json")})
+	require.NotNil(t, p.stack)
+	arts := append([]assembly.Artifact{*p.stack, *p.release}, p.support...)
 	tooling := &Assembly{Name: "tooling stacks", Dir: p.dir, Templates: map[string]*Template{}}
 	guarded := 0
 	for _, a := range arts {
@@ -575,7 +577,11 @@ func TestTheToolingStacksGuardTheirKeysAndKeepTheirData(t *testing.T) {
 		require.NoError(t, err, a.StackName)
 		tpl.StackName = a.StackName
 		tooling.Templates[a.StackName] = tpl
-		guarded += assertKeysGuarded(t, tpl, a.Account, a.Region)
+		// The role CloudFormation deploys the stack with: aws-cdk-lib deploys the support
+		// stacks with the pipeline region's roles, which must keep administering their keys.
+		_, role, ok := strings.Cut(a.ExecutionRoleArn, ":role/")
+		require.True(t, ok, "%s: the manifest names its execution role: %q", a.StackName, a.ExecutionRoleArn)
+		guarded += assertKeysGuarded(t, tpl, role)
 	}
 	assert.GreaterOrEqual(t, guarded, 2+len(p.support), "the pipeline's, the releases' and each support stack's key")
 	for _, f := range (check{"nothing stateful lost", checkNothingStatefulLost}).runOn(tooling) {

@@ -17,29 +17,34 @@ import (
 )
 
 // fakeAWS answers the calls deployScript makes as an environment account would, with the
-// Service stack's status fixed to $STATUS, and appends every value written to the image
-// parameter to $WRITES. fakeDate's clock moves an hour at each reading after the first, and
-// sleep returns at once, so a run reaches the deadline in a few polls.
+// Service stacks' status fixed to $STATUS ("throttled": reading it fails), and appends every
+// value written to the image parameter to $WRITES. fakeDate's clock starts at 1700000000 and
+// moves $STEP seconds (default an hour) at each reading after the first, and sleep returns at
+// once, so a run reaches the deadline in a few polls.
 const (
 	fakeAWS = `#!/bin/bash
 case "$1 $2" in
   "ssm get-parameter") echo "$PREVIOUS" ;;
   "ssm put-parameter") while [ $# -gt 0 ]; do [ "$1" = --value ] && echo "$2" >> "$WRITES"; shift; done ;;
   "cloudformation describe-stacks")
-    case "$*" in *StackStatus*) echo "$STATUS" ;; *) echo "ImageParameter" ;; esac ;;
+    case "$*" in
+      *StackStatus*) [ "$STATUS" != throttled ] || { echo "Rate exceeded" >&2; exit 255; }; echo "$STATUS" ;;
+      *) echo "ImageParameter" ;;
+    esac ;;
   "cloudformation update-stack") echo '{"StackId":"arn:stack"}' ;;
 esac
 `
 	fakeDate = `#!/bin/bash
 n=$(cat "$CLOCK" 2>/dev/null || echo 0); echo $((n + 1)) > "$CLOCK"
-echo $((1700000000 + n * 3600))
+echo $((1700000000 + n * ${STEP:-3600}))
 `
 	fakeSleep = "#!/bin/sh\n"
 )
 
-// runDeploy runs deployScript for one stack whose update ends in status (or never ends), and
-// returns its exit error, its output and the values it wrote to the image parameter.
-func runDeploy(t *testing.T, status string) (error, string, []string) {
+// runDeploy runs deployScript for stacks (region=stack ...) whose updates end in status (or never
+// end), with extra variables, and returns its exit error, its output and the values it wrote to
+// the image parameter.
+func runDeploy(t *testing.T, stacks, status string, extra ...string) (error, string, []string) {
 	t.Helper()
 	bash, err := exec.LookPath("bash")
 	require.NoError(t, err, "the deploy script is bash")
@@ -55,32 +60,42 @@ func runDeploy(t *testing.T, status string) (error, string, []string) {
 	cmd.Env = []string{
 		"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir,
 		"STATUS=" + status, "WRITES=" + writes, "CLOCK=" + filepath.Join(dir, "clock"), "PREVIOUS=previous-image",
-		"STACKS=us-east-1=Prod-Service-product-us-east-1", "ACCOUNT=111111111111", "QUALIFIER=hnb659fds",
+		"STACKS=" + stacks, "ACCOUNT=111111111111", "QUALIFIER=hnb659fds",
 		"REPOSITORY=prod/product", "IMAGE_DIGEST=sha256:new", "PARAMETER=/stratus/prod/product/image",
 	}
+	cmd.Env = append(cmd.Env, extra...)
 	out, runErr := cmd.CombinedOutput()
 	data, err := os.ReadFile(writes)
-	require.NoError(t, err, "the script writes the parameter: %s", out)
+	if !os.IsNotExist(err) {
+		require.NoError(t, err, "%s", out)
+	}
 	return runErr, string(out), strings.Fields(string(data))
 }
 
 // TestDeployScriptLeavesNoUnfinishedImageInTheParameter: whatever becomes of the Service stack's
 // update, the image parameter ends at the new image only when the update completed.
 func TestDeployScriptLeavesNoUnfinishedImageInTheParameter(t *testing.T) {
-	newImage := "111111111111.dkr.ecr.us-east-1.amazonaws.com/prod/product@sha256:new"
+	east := "111111111111.dkr.ecr.us-east-1.amazonaws.com/prod/product@sha256:new"
+	one, two := "us-east-1=Prod-Service-product-us-east-1", "us-east-1=Prod-Service-product-us-east-1 eu-west-1=Prod-Service-product-eu-west-1"
+	// The build started 7 h 50 min before the clock's first reading: its time is up.
+	late := fmt.Sprintf("CODEBUILD_START_TIME=%d", (1700000000-deployStopMinutes*60)*1000)
 	cases := []struct {
-		name, status string
-		ok           bool
-		want         []string
-		says         string
+		name, stacks, status string
+		extra                []string
+		ok                   bool
+		want                 []string
+		says                 string
 	}{
-		{"A completed update keeps the new image", "UPDATE_COMPLETE", true, []string{newImage}, "deployed"},
-		{"A rolled-back update puts the previous image back", "UPDATE_ROLLBACK_COMPLETE", false, []string{newImage, "previous-image"}, "UPDATE_ROLLBACK_COMPLETE"},
-		{"An update still running near the build's timeout puts the previous image back", "UPDATE_IN_PROGRESS", false, []string{newImage, "previous-image"}, "release again"},
+		{"A completed update keeps the new image", one, "UPDATE_COMPLETE", nil, true, []string{east}, "deployed"},
+		{"A rolled-back update puts the previous image back", one, "UPDATE_ROLLBACK_COMPLETE", nil, false, []string{east, "previous-image"}, "UPDATE_ROLLBACK_COMPLETE"},
+		{"An update still running near the build's timeout puts the previous image back", one, "UPDATE_IN_PROGRESS", nil, false, []string{east, "previous-image"}, "release again"},
+		{"A failing status read puts the previous image back", one, "throttled", nil, false, []string{east, "previous-image"}, "Rate exceeded"},
+		{"No region starts once the build's time is up", two, "UPDATE_COMPLETE", []string{"STEP=20000"}, false, []string{east}, "no time left"},
+		{"The deadline counts from the build's start, not the script's", one, "UPDATE_COMPLETE", []string{late}, false, []string{}, "no time left"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err, out, writes := runDeploy(t, c.status)
+			err, out, writes := runDeploy(t, c.stacks, c.status, c.extra...)
 			assert.Equal(t, c.ok, err == nil, "exit status: %v\n%s", err, out)
 			assert.Equal(t, c.want, writes, "the values written to the image parameter, in order")
 			assert.Contains(t, out, c.says)

@@ -103,9 +103,10 @@ done`
 
 // deployTimeoutMinutes is the Deploy project's build timeout: one build deploys every region of
 // an environment, one after another, and an ECS deployment with a canary, linear or blue/green
-// bake runs as long as its bake times. deployStopMinutes into the build, a stack still updating
-// stops the release, leaving the build time to put the previous image back: CodeBuild's timeout
-// kills the script, and restore with it.
+// bake runs as long as its bake times. deployStopMinutes into the build (counted from the build's
+// start, as CodeBuild counts its timeout), a stack still updating stops the release, leaving the
+// build time to put the previous image back: CodeBuild's timeout kills the script, and restore
+// with it; and no region starts after that.
 const (
 	deployTimeoutMinutes = 480
 	deployStopMinutes    = deployTimeoutMinutes - 10
@@ -114,18 +115,26 @@ const (
 // deployScript deploys IMAGE_DIGEST region by region (STACKS: region=stack ...): it writes the
 // image parameter PARAMETER and updates the stack with its previous template and parameters, so
 // CloudFormation resolves the parameter again and runs the ECS deployment (strategy, alarms,
-// rollback). When the update fails or rolls back, or has not finished by deployStopMinutes, the
-// parameter gets its previous value back, so the next platform deploy does not pick up an image
-// whose release did not complete.
-var deployScript = prelude + `deadline=$(( $(date +%s) + ` + strconv.Itoa(deployStopMinutes*60) + ` ))
+// rollback). When the update fails or rolls back, has not finished by deployStopMinutes, or any
+// command fails once the parameter holds the new image, the parameter gets its previous value
+// back, so the next platform deploy does not pick up an image whose release did not complete.
+var deployScript = prelude + `# CodeBuild counts its timeout from the build's start (CODEBUILD_START_TIME, in milliseconds).
+started=$(( ${CODEBUILD_START_TIME:-0} / 1000 )); [ "$started" -gt 0 ] || started=$(date +%s)
+deadline=$(( started + ` + strconv.Itoa(deployStopMinutes*60) + ` ))
 for entry in $STACKS; do
   region="${entry%%=*}"; stack="${entry#*=}"
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "$stack: no time left in this build to deploy it: the release stops before it; release again"
+    exit 1
+  fi
   target "$ACCOUNT" "$region"
   image="$ACCOUNT.dkr.ecr.$region.amazonaws.com/$REPOSITORY@$IMAGE_DIGEST"
   aws ecr describe-images --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST" >/dev/null
   previous=$(aws ssm get-parameter --name "$PARAMETER" --query Parameter.Value --output text)
   restore() { aws ssm put-parameter --name "$PARAMETER" --overwrite --value "$previous" >/dev/null; echo "$PARAMETER is $previous again"; }
   aws ssm put-parameter --name "$PARAMETER" --overwrite --value "$image" >/dev/null
+  # Until the update completes, a failing command (set -e) puts the previous image back first.
+  trap restore ERR
   params=()
   for key in $(aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Parameters[].ParameterKey' --output text); do
     params+=("ParameterKey=$key,UsePreviousValue=true")
@@ -133,14 +142,14 @@ for entry in $STACKS; do
   if ! out=$(aws cloudformation update-stack --stack-name "$stack" --use-previous-template --parameters "${params[@]}" \
       --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND \
       --role-arn "arn:aws:iam::$ACCOUNT:role/cdk-$QUALIFIER-cfn-exec-role-$ACCOUNT-$region" 2>&1); then
-    case "$out" in *"No updates are to be performed"*) echo "$stack already runs $image"; continue ;; esac
+    case "$out" in *"No updates are to be performed"*) echo "$stack already runs $image"; trap - ERR; continue ;; esac
     echo "$out"; restore; exit 1
   fi
   echo "$stack: deploying $image"
   while sleep 30; do
     status=$(aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].StackStatus' --output text)
     case "$status" in
-      UPDATE_COMPLETE) echo "$stack: deployed $image"; break ;;
+      UPDATE_COMPLETE) echo "$stack: deployed $image"; trap - ERR; break ;;
       *ROLLBACK_COMPLETE|*FAILED) echo "$stack: $status (see its events and the ECS deployment)"; restore; exit 1 ;;
     esac
     if [ "$(date +%s)" -ge "$deadline" ]; then

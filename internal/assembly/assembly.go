@@ -81,6 +81,7 @@ type manifest struct {
 			DirectoryName         string `json:"directoryName"`
 			StackName             string `json:"stackName"`
 			TerminationProtection bool   `json:"terminationProtection"`
+			ExecutionRoleArn      string `json:"cloudFormationExecutionRoleArn"`
 		} `json:"properties"`
 	} `json:"artifacts"`
 }
@@ -171,7 +172,10 @@ type Artifact struct {
 	Account, Region       string
 	TemplatePath          string
 	TerminationProtection bool
-	DependsOn             []string // artifact ids of the stacks this one deploys after
+	// ExecutionRoleArn is the role CloudFormation deploys the stack with, as the manifest writes
+	// it (the partition as ${AWS::Partition}).
+	ExecutionRoleArn string
+	DependsOn        []string // artifact ids of the stacks this one deploys after
 }
 
 // Artifacts lists the stacks of the assembly in dir and of its nested (stage) assemblies, each
@@ -218,7 +222,8 @@ func stackArtifacts(dir string, m *manifest) ([]Artifact, error) {
 			name = name[i+1:]
 		}
 		art := Artifact{ID: id, StackName: a.Properties.StackName, Name: name, Account: account, Region: region,
-			TemplatePath: filepath.Join(dir, a.Properties.TemplateFile), TerminationProtection: a.Properties.TerminationProtection}
+			TemplatePath: filepath.Join(dir, a.Properties.TemplateFile), TerminationProtection: a.Properties.TerminationProtection,
+			ExecutionRoleArn: a.Properties.ExecutionRoleArn}
 		if art.StackName == "" {
 			art.StackName = id // the manifest omits a stack name equal to the artifact id
 		}
