@@ -70,12 +70,11 @@ func AddPipeline(app awscdk.App, delivery *config.Delivery, stages map[string]*E
 	ApplyCompliance(app)
 	// Their keys (the pipeline's, the releases' and the replication buckets') get the guard every
 	// stage's keys get: grants only for AWS resources, administered only by the role that deploys
-	// them. That is the role their synthesizer names: aws-cdk-lib deploys the cross-region support
-	// stacks with the pipeline region's roles, not their own region's. Stack by stack, not the app:
-	// the stages' keys are guarded already, and Guard adds again.
+	// them (the pipeline region's for the cross-region support stacks). Stack by stack, not the
+	// app: the stages' keys are guarded already, and Guard adds again.
 	for _, child := range *app.Node().Children() {
 		if stack, ok := child.(awscdk.Stack); ok {
-			keys.Guard(stack, executionRoleArn)
+			keys.Guard(stack, nil)
 		}
 	}
 	return p, nil
@@ -155,15 +154,4 @@ func smokeTest(stage *EnvironmentStage) ([]string, map[string]awscdk.CfnOutput, 
 	// The bootstrap's lookup role (trusted by the tooling account through `cdk bootstrap --trust`).
 	role := bootstrap.RoleArn(stage.Edge.Stack, "lookup", env.Account, env.PrimaryRegion)
 	return []string{"export SMOKE_ROLE_ARN=" + role, smokeScript}, outputs, []string{role}
-}
-
-// executionRoleArn is the role CloudFormation deploys stack with, as its synthesizer names it:
-// the pipeline region's cfn-exec role for the cross-region support stacks, the stack's own
-// region's for the others.
-func executionRoleArn(stack awscdk.Stack) string {
-	synth, ok := stack.Synthesizer().(awscdk.DefaultStackSynthesizer)
-	if !ok || synth.CloudFormationExecutionRoleArn() == nil {
-		panic(fmt.Sprintf("stack %s: its synthesizer names no CloudFormation execution role to administer its keys", *stack.StackName()))
-	}
-	return strings.ReplaceAll(*synth.CloudFormationExecutionRoleArn(), "${AWS::Partition}", *stack.Partition())
 }

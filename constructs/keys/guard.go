@@ -1,6 +1,8 @@
 package keys
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -27,19 +29,21 @@ const (
 	AdministratorOnlySid     = "DenyAdministrationExceptByDeployingRole"
 )
 
-// DeployingRoleArn is the ARN of the role CloudFormation deploys stack's resources with: the
-// CDK bootstrap's cfn-exec role of the stack's account and region (qualifier from the
-// "@aws-cdk/core:bootstrapQualifier" context, else the default one).
+// DeployingRoleArn is the ARN of the role CloudFormation deploys stack's resources with: the one
+// its synthesizer names (the CDK bootstrap's cfn-exec role of the account and region it deploys
+// from; aws-cdk-lib deploys CodePipeline's cross-region support stacks with the pipeline region's
+// role), or, for a synthesizer that names none, the bootstrap's cfn-exec role of the stack's
+// account and region (qualifier from the "@aws-cdk/core:bootstrapQualifier" context, else the
+// default one).
 func DeployingRoleArn(stack awscdk.Stack) string {
 	return deployingRoleArns(stack)(stack)
 }
 
 // deployingRoleArns is DeployingRoleArn for the stacks under scope, reading what they share once
-// (each read is a call into the jsii runtime): the qualifier, from scope's context (set on the
-// app or a stage, which the stacks under it inherit; a qualifier set on one stack of its own is
-// not seen), and the partition of each region.
+// (each read is a call into the jsii runtime): the partition of each region and, for a
+// synthesizer that names no role, the qualifier from scope's context.
 func deployingRoleArns(scope constructs.IConstruct) func(awscdk.Stack) string {
-	qualifier := bootstrap.Qualifier(scope)
+	var qualifier *string
 	partitions := map[string]string{}
 	return func(stack awscdk.Stack) string {
 		account, region := *stack.Account(), *stack.Region()
@@ -48,7 +52,19 @@ func deployingRoleArns(scope constructs.IConstruct) func(awscdk.Stack) string {
 			partition = *stack.Partition()
 			partitions[region] = partition
 		}
-		return bootstrap.Arn(partition, account, bootstrap.Name(qualifier, "cfn-exec", account, region))
+		// CloudFormationExecutionRole, not ...RoleArn, which throws where the synthesizer reads as
+		// unbound: one made in Go (a stack binds a copy, and jsii hands Go back the original),
+		// which then gets the bootstrap's role below.
+		if synth, ok := stack.Synthesizer().(awscdk.DefaultStackSynthesizer); ok {
+			if arn := synth.CloudFormationExecutionRole(); arn != nil {
+				// The manifest's form: placeholders where the stack's environment is not fixed.
+				return strings.NewReplacer("${AWS::Partition}", partition, "${AWS::AccountId}", account, "${AWS::Region}", region).Replace(*arn)
+			}
+		}
+		if qualifier == nil {
+			qualifier = jsii.String(bootstrap.Qualifier(scope))
+		}
+		return bootstrap.Arn(partition, account, bootstrap.Name(*qualifier, "cfn-exec", account, region))
 	}
 }
 
@@ -57,8 +73,8 @@ func deployingRoleArns(scope constructs.IConstruct) func(awscdk.Stack) string {
 //
 //   - nobody may create a grant that is not for an AWS resource (kms:GrantIsForAWSResource), so a
 //     principal allowed to use the key cannot hand it on to another principal;
-//   - nobody but adminRoleArn(stack) — by default DeployingRoleArn, with the qualifier of scope's
-//     context — may administer the key (AdminActions), whatever IAM policy says.
+//   - nobody but adminRoleArn(stack) — by default DeployingRoleArn, the role that deploys the
+//     stack — may administer the key (AdminActions), whatever IAM policy says.
 //
 // Call it once scope is complete, before synth. It asks aws-cdk-lib for the AWS::KMS::Key
 // resources under scope (ConstructSelector, which walks the tree in the jsii runtime) and guards

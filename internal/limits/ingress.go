@@ -54,12 +54,11 @@ func ApiRouteKey(pattern string) string {
 	}
 }
 
-// EdgeApiPathPattern is the path pattern CloudFront sends to the services (the ALB or the HTTP
-// API); every other path goes to the frontend bucket. EdgeApiPrefix is what such a path starts
-// with.
+// EdgeApiPrefix starts every path CloudFront sends to the services (the ALB or the HTTP API),
+// the paths of EdgeApiPathPattern; every other path goes to the frontend bucket.
 const (
-	EdgeApiPathPattern = "/api/*"
 	EdgeApiPrefix      = "/api/"
+	EdgeApiPathPattern = EdgeApiPrefix + "*"
 )
 
 // ReachableThroughEdge reports whether the ALB-style path pattern (* any run of characters, ?
