@@ -21,3 +21,12 @@ var (
 	Route53HealthCheckerRegions = limits.Route53HealthCheckerRegions
 	Route53HealthCheckerCidrs   = limits.Route53HealthCheckerCidrs
 )
+
+// RegionNames are the names of the environment's regions, in order.
+func (env *Environment) RegionNames() []string {
+	names := make([]string, len(env.Regions))
+	for i, r := range env.Regions {
+		names[i] = r.Name
+	}
+	return names
+}

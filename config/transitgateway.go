@@ -112,13 +112,7 @@ func (v *validator) transitGateway() {
 	}
 }
 
-func (v *validator) regionNames() []string {
-	names := make([]string, len(v.env.Regions))
-	for i, r := range v.env.Regions {
-		names[i] = r.Name
-	}
-	return names
-}
+func (v *validator) regionNames() []string { return v.env.RegionNames() }
 
 // deriveAttachmentSubnets gives every AZ of region i a /28 in the /24 at the third octet
 // TransitGatewaySubnetOctet of a /16 VPC, and checks them against the region's other subnets.

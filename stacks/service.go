@@ -72,7 +72,8 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 		props.Database = db.Connection
 		if w := rs.WriterHosts[s.DatabaseOwner()]; w != nil {
 			conn := *db.Connection
-			conn.WriterHost = w // DB_WRITER_HOST: over the transit gateway to the current writer
+			conn.WriterHost = w                    // DB_WRITER_HOST: over the transit gateway to the current writer
+			conn.WriterRegions = env.RegionNames() // the Global Database has a cluster in every region
 			props.Database = &conn
 		}
 	}

@@ -431,24 +431,40 @@ func checkOwnDatabase(c *C, a *Assembly) {
 				// User and password are one pair: the same secret's username and password fields.
 				assert.Equal(c, jsonOf(pw), strings.Replace(jsonOf(ct.secrets["DB_USER"]), ":username::", ":password::", 1), "%s: DB_USER and DB_PASSWORD are not one secret's pair", id)
 			}
-			var connects []string
-			for _, r := range tpl.Resources {
-				if r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Policy" {
-					continue
-				}
-				for _, st := range statements(r) {
-					res := jsonOf(get(st, "Resource"))
-					if slices.Equal(stringList(get(st, "Action")), []string{"rds-db:connect"}) && strings.Contains(res, ":dbuser:") && strings.Contains(res, "/"+s.Name+`"`) {
-						connects = append(connects, res)
-					}
+			// One grant names this region's cluster; any other is the writer's in another region
+			// (checkWriterHosts), by cluster-* and never in this region.
+			var local []string
+			for _, g := range connectGrants(tpl, s.Name) {
+				if strings.Contains(g, ":rds-db:"+tpl.Region+":") {
+					local = append(local, g)
+				} else {
+					assert.Contains(c, g, ":dbuser:cluster-*/"+s.Name+`"`, "%s: connects to a cluster of another region other than by the writer's wildcard", id)
 				}
 			}
-			if assert.Len(c, connects, 1, "%s: rds-db:connect grants", id) {
-				assert.Contains(c, connects[0], db, "%s: connects outside %s", id, data)
-				assert.Contains(c, connects[0], prefix, "%s: connects to another database than %s's", id, owner)
+			if assert.Len(c, local, 1, "%s: rds-db:connect grants in %s", id, tpl.Region) {
+				assert.Contains(c, local[0], db, "%s: connects outside %s", id, data)
+				assert.Contains(c, local[0], prefix, "%s: connects to another database than %s's", id, owner)
 			}
 		}
 	}
+}
+
+// connectGrants are the Resource elements (as JSON) of tpl's statements that allow
+// rds-db:connect as the database user user.
+func connectGrants(tpl *Template, user string) []string {
+	var connects []string
+	for _, r := range tpl.Resources {
+		if r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		for _, st := range statements(r) {
+			res := jsonOf(get(st, "Resource"))
+			if slices.Equal(stringList(get(st, "Action")), []string{"rds-db:connect"}) && strings.Contains(res, ":dbuser:") && strings.Contains(res, "/"+user+`"`) {
+				connects = append(connects, res)
+			}
+		}
+	}
+	return connects
 }
 
 // TestFixtureStagingAndProdRunTheSeedSizes pins the platform's default service size on the

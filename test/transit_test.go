@@ -311,6 +311,13 @@ func checkWriterHosts(c *C, a *Assembly) {
 			}
 			assert.Equal(c, 1, lookups, "%s %s: one deploy-time read of %s", tpl.StackName, svc, stacks.GlobalClusterID(env, owner))
 			assert.False(c, strings.Contains(writer, "ReadEndpoint"), "%s %s: DB_WRITER_HOST is a reader", tpl.StackName, svc)
+			// IAM checks a connection against the writer's cluster, in whichever region it is.
+			connects := strings.Join(connectGrants(tpl, svc), " ")
+			for _, r := range env.RegionNames() {
+				if r != tpl.Region {
+					assert.Contains(c, connects, ":rds-db:"+r+":"+env.Account+":dbuser:cluster-*/"+svc+`"`, "%s %s: may not connect to the writer in %s", tpl.StackName, svc, r)
+				}
+			}
 		}
 	}
 }
