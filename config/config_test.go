@@ -371,12 +371,17 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an instance class family Aurora does not offer is rejected",
 			edits: []edit{section("database", "  instanceClass: db.m6g.large\n")},
-			want:  []string{`:20: database.instanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes (allowed families: r*, x*, t*; e.g. db.r6g.large, db.t4g.medium)`},
+			want:  []string{`:20: database.instanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes (allowed families: r*, x*, and t* at medium and large; e.g. db.r6g.large)`},
 		},
 		{
 			name:  "a burstable Aurora class below medium is rejected",
 			edits: []edit{section("database", "  instanceClass: db.t3.micro\n")},
 			want:  []string{`:20: database.instanceClass "db.t3.micro": Aurora PostgreSQL offers burstable classes only at medium and large (e.g. db.t3.medium)`},
+		},
+		{
+			name:  "a burstable Aurora class is rejected: the Data API that creates the users does not run on it",
+			edits: []edit{section("database", "  instanceClass: db.t4g.medium\n")},
+			want:  []string{`:20: database.instanceClass "db.t4g.medium": the RDS Data API, which creates the services' database users at deploy time, does not run on burstable (db.t*) classes; use a memory-optimised class (e.g. db.r6g.large) or Serverless v2`},
 		},
 		{
 			name:  "a storage ceiling less than 10% above the allocated storage is rejected",

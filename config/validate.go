@@ -756,6 +756,8 @@ func (v *validator) database() {
 			v.errorf("database.instanceClass %q: for Serverless v2 give database.serverlessV2 {minCapacity, maxCapacity} instead", db.InstanceClass)
 		case limits.AuroraInstanceClassProblem(db.InstanceClass) != "":
 			v.errorf("database.instanceClass %q: %s", db.InstanceClass, limits.AuroraInstanceClassProblem(db.InstanceClass))
+		case limits.DataAPIClassProblem(db.InstanceClass) != "":
+			v.errorf("database.instanceClass %q: %s", db.InstanceClass, limits.DataAPIClassProblem(db.InstanceClass))
 		}
 	}
 	v.intRange("database.readers", "", db.Readers, limits.MinReaders, limits.MaxReaders, "")

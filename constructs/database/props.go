@@ -311,6 +311,9 @@ func (p AuroraPostgresProps) validate() error {
 			v.add("Users: %q must match %s", u, userPattern)
 		}
 	}
+	if len(p.Users) > 0 && p.ServerlessV2 == nil && limits.DataAPIClassProblem(p.InstanceClass) != "" {
+		v.add("InstanceClass %q with Users: %s", p.InstanceClass, limits.DataAPIClassProblem(p.InstanceClass))
+	}
 	return v.err()
 }
 

@@ -59,6 +59,8 @@ func TestAuroraPostgresRejectsInvalidProps(t *testing.T) {
 		{Name: "an engine version no longer supported", Mutate: func(p *P) { p.EngineVersion = "13.9" }, Want: `EngineVersion "13.9" is not a supported`},
 		{Name: "an instance class Aurora does not offer", Mutate: func(p *P) { p.InstanceClass = "db.m6g.large" },
 			Want: `InstanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes`},
+		{Name: "a burstable class for a cluster that creates users", Mutate: func(p *P) { p.InstanceClass, p.Users = "db.t4g.medium", []string{"orders"} },
+			Want: `InstanceClass "db.t4g.medium" with Users: the RDS Data API, which creates the services' database users at deploy time, does not run on burstable (db.t*) classes`},
 		{Name: "an instance class without the db. prefix", Mutate: func(p *P) { p.InstanceClass = "r6g.large" },
 			Want: `InstanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size>`},
 		{Name: "db.serverless without a capacity range", Mutate: func(p *P) { p.InstanceClass = "db.serverless" },

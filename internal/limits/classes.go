@@ -37,6 +37,16 @@ func CacheNodeFamily(s string) string {
 	return ""
 }
 
+// DataAPIClassProblem says why the RDS Data API cannot run on an Aurora instance class, or ""
+// when it can: it does not run on burstable (t) classes. The database users of an Aurora cluster
+// are created through it at deploy time.
+func DataAPIClassProblem(class string) string {
+	if m := dbClassRE.FindStringSubmatch(class); m != nil && strings.HasPrefix(m[1], "t") {
+		return "the RDS Data API, which creates the services' database users at deploy time, does not run on burstable (db.t*) classes; use a memory-optimised class (e.g. db.r6g.large) or Serverless v2"
+	}
+	return ""
+}
+
 // GlobalDatastoreNodeType reports whether a (valid) node type can join a Global Datastore:
 // burstable t families cannot.
 func GlobalDatastoreNodeType(s string) bool {
@@ -55,7 +65,7 @@ func AuroraInstanceClassProblem(class string) string {
 	family, size := m[1], m[2]
 	switch {
 	case !strings.HasPrefix(family, "r") && !strings.HasPrefix(family, "x") && !strings.HasPrefix(family, "t"):
-		return "Aurora PostgreSQL offers no " + family + " classes (allowed families: r*, x*, t*; e.g. db.r6g.large, db.t4g.medium)"
+		return "Aurora PostgreSQL offers no " + family + " classes (allowed families: r*, x*, and t* at medium and large; e.g. db.r6g.large)"
 	case strings.HasPrefix(family, "t") && size != "medium" && size != "large":
 		return "Aurora PostgreSQL offers burstable classes only at medium and large (e.g. db." + family + ".medium)"
 	}

@@ -77,6 +77,9 @@ func TestInstanceClassesAndNodeTypes(t *testing.T) {
 	assert.Contains(t, AuroraInstanceClassProblem("db.m6g.large"), "offers no m6g classes")
 	assert.Contains(t, AuroraInstanceClassProblem("db.t3.micro"), "only at medium and large")
 	assert.Contains(t, AuroraInstanceClassProblem("db.r6g"), "not an RDS instance class")
+	assert.Contains(t, DataAPIClassProblem("db.t4g.medium"), "does not run on burstable (db.t*) classes")
+	assert.Empty(t, DataAPIClassProblem("db.r6g.large"))
+	assert.Empty(t, DataAPIClassProblem("db.serverless"))
 
 	assert.True(t, ValidCacheNodeType("cache.t4g.micro"))
 	assert.False(t, ValidCacheNodeType("cache.r7g.giant"))
