@@ -121,3 +121,33 @@ func TestTheDeployProjectOutlastsTheScriptsDeadline(t *testing.T) {
 	}
 	assert.Equal(t, 1, found, "one Deploy project")
 }
+
+// TestThePullLogsInToTheInboxsRegion: the release inbox is in the tooling region, whatever
+// region the environment looked at last left in AWS_REGION.
+func TestThePullLogsInToTheInboxsRegion(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err, "the build script is bash")
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	for name, body := range map[string]string{
+		"aws":    "#!/bin/bash\necho \"aws $*\" >> \"$CALLS\"; echo token\n",
+		"docker": "#!/bin/bash\ncat >/dev/null; echo \"docker $*\" >> \"$CALLS\"\n",
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755))
+	}
+	cmd := exec.Command(bash, "-c", pullImage+"make_image")
+	cmd.Env = []string{
+		"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir, "CALLS=" + calls,
+		"AWS_REGION=us-west-2", "AWS_DEFAULT_REGION=us-west-2",
+		"SOURCE_REPOSITORY=444444444444.dkr.ecr.eu-central-1.amazonaws.com/release/order", "SOURCE_DIGEST=sha256:abc",
+	}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	data, err := os.ReadFile(calls)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	require.NotEmpty(t, lines)
+	assert.Equal(t, "aws ecr get-login-password --region eu-central-1", lines[0])
+	assert.Contains(t, lines, "docker login --username AWS --password-stdin 444444444444.dkr.ecr.eu-central-1.amazonaws.com")
+	assert.Contains(t, lines, "docker pull 444444444444.dkr.ecr.eu-central-1.amazonaws.com/release/order@sha256:abc")
+}

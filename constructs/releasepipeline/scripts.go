@@ -23,10 +23,13 @@ const buildImage = `make_image() { docker build --tag "release:$COMMIT_ID" --lab
 `
 
 // pullImage makes the image release:$COMMIT_ID from the pushed image SOURCE_REPOSITORY@SOURCE_DIGEST
-// (tooling account, the project's own role); its tag is the pushed digest.
+// (tooling account, the project's own role); its tag is the pushed digest. The login is for the
+// inbox's region (the registry host <account>.dkr.ecr.<region>.amazonaws.com), not AWS_REGION,
+// which the last environment looked at has set.
 const pullImage = `COMMIT_ID="sha256-${SOURCE_DIGEST#sha256:}"
 make_image() {
-  aws ecr get-login-password | docker login --username AWS --password-stdin "${SOURCE_REPOSITORY%%/*}"
+  local registry="${SOURCE_REPOSITORY%%/*}"
+  aws ecr get-login-password --region "$(cut -d. -f4 <<<"$registry")" | docker login --username AWS --password-stdin "$registry"
   docker pull "$SOURCE_REPOSITORY@$SOURCE_DIGEST"
   docker tag "$SOURCE_REPOSITORY@$SOURCE_DIGEST" "release:$COMMIT_ID"
 }
@@ -53,7 +56,7 @@ else
   for t in $TARGETS; do
     IFS=, read -r account region repo <<<"$t"; target "$account" "$region"
     registry="$account.dkr.ecr.$region.amazonaws.com"
-    aws ecr get-login-password | docker login --username AWS --password-stdin "$registry"
+    aws ecr get-login-password --region "$(cut -d. -f4 <<<"$registry")" | docker login --username AWS --password-stdin "$registry"
     docker tag "release:$COMMIT_ID" "$registry/$repo:$COMMIT_ID"
     docker push "$registry/$repo:$COMMIT_ID"
     digests="$digests $(aws ecr describe-images --repository-name "$repo" --image-ids imageTag="$COMMIT_ID" --query 'imageDetails[0].imageDigest' --output text)"
