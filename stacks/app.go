@@ -110,7 +110,7 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	}); err != nil {
 		return nil, wrap("ingress", err)
 	}
-	exportDeployments(a, env, region.Name)
+	writeDeployments(a, env)
 	if !env.RunsTiers() {
 		// The services' alarms read the load balancer's full name from its own attribute; they
 		// used to cut it out of the HTTPS listener's ARN. The export (same name as before) stays

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
@@ -47,15 +48,18 @@ func serviceDeployment(env *config.Environment, region string, s config.Service,
 // deploymentWiring is an ECS service's alternate group and ECS-managed rules, as ARNs.
 type deploymentWiring struct{ alternate, production, test *string }
 
-// deploymentExport names the export of service name's wiring by env's App stack in region.
-func deploymentExport(env *config.Environment, region, name string) string {
-	return StackName(env.Name, "App", region) + ":Deployment-" + name
+// DeploymentParameterName is the SSM parameter in which each region's App stack of environment
+// env hands service svc its wiring.
+func DeploymentParameterName(env, svc string) string {
+	return fmt.Sprintf("/stratus/%s/%s/deployment", env, svc)
 }
 
-// exportDeployments gives every ECS service's wiring as one export, "alternate|production|test"
-// (test "-" without a test rule): one export per service instead of three keeps a region with
-// many services inside CloudFormation's 200 outputs per stack.
-func exportDeployments(a *AppStack, env *config.Environment, region string) {
+// writeDeployments gives every ECS service's wiring in an SSM parameter of the region,
+// "alternate|production|test" (test "-" without a test rule), which the Service stack reads at
+// each deploy. Not an export: the value changes with normal edits (a service's test listener
+// turned on or off; another service becoming the first, whose test rule is the health check's),
+// and CloudFormation refuses to change an export another stack imports.
+func writeDeployments(a *AppStack, env *config.Environment) {
 	in := a.Ingress
 	for _, s := range env.Services {
 		alt, ok := in.AlternateTargetGroups[s.Name]
@@ -66,20 +70,27 @@ func exportDeployments(a *AppStack, env *config.Environment, region string) {
 		if rule, ok := in.TestRules[s.Name]; ok {
 			test = rule.ListenerRuleArn()
 		}
-		awscdk.NewCfnOutput(a.Stack, jsii.String("Deployment"+naming.Pascal(s.Name)), &awscdk.CfnOutputProps{
-			Description: jsii.String(fmt.Sprintf("Service %s's alternate target group and ECS-managed rules (alternate|production|test)", s.Name)),
-			Value:       awscdk.Fn_Join(jsii.String("|"), &[]*string{alt.TargetGroupArn(), in.ProductionRules[s.Name].ListenerRuleArn(), test}),
-			ExportName:  jsii.String(deploymentExport(env, region, s.Name)),
+		ssm.NewStringParameter(a.Stack, jsii.String("Deployment"+naming.Pascal(s.Name)), &ssm.StringParameterProps{
+			ParameterName: jsii.String(DeploymentParameterName(env.Name, s.Name)),
+			Description:   jsii.String(fmt.Sprintf("Service %s's alternate target group and ECS-managed rules (alternate|production|test)", s.Name)),
+			StringValue:   awscdk.Fn_Join(jsii.String("|"), &[]*string{alt.TargetGroupArn(), in.ProductionRules[s.Name].ListenerRuleArn(), test}),
 		})
 	}
 }
 
-// importDeployment reads service name's wiring in its Service stack in region.
-func importDeployment(app *AppStack, env *config.Environment, region, name string) deploymentWiring {
+// readDeployment reads service name's wiring in its Service stack, from the parameter the
+// region's App stack writes (a dependency of stack).
+func readDeployment(stack awscdk.Stack, app *AppStack, env *config.Environment, name string) deploymentWiring {
 	if app.Ingress == nil {
 		return deploymentWiring{} // an HTTP API: services roll (config allows nothing else)
 	}
-	parts := awscdk.Fn_Split(jsii.String("|"), awscdk.Fn_ImportValue(jsii.String(deploymentExport(env, region, name))), jsii.Number(3))
+	param := awscdk.NewCfnParameter(stack, jsii.String("DeploymentWiring"), &awscdk.CfnParameterProps{
+		Type:        jsii.String("AWS::SSM::Parameter::Value<String>"),
+		Default:     jsii.String(DeploymentParameterName(env.Name, name)),
+		Description: jsii.String("The SSM parameter in which the region's App stack hands this service its alternate target group and rules"),
+	})
+	stack.AddDependency(app.Stack, jsii.String("the App stack writes the deployment wiring parameter"))
+	parts := awscdk.Fn_Split(jsii.String("|"), param.ValueAsString(), jsii.Number(3))
 	w := deploymentWiring{alternate: (*parts)[0], production: (*parts)[1]}
 	if _, ok := app.Ingress.TestRules[name]; ok {
 		w.test = (*parts)[2]

@@ -56,7 +56,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 		envVars[k] = jsii.String(v)
 	}
 	net, data, app := rs.Network, rs.Data, rs.App
-	wiring := importDeployment(app, env, region.Name, s.Name)
+	wiring := readDeployment(stack, app, env, s.Name)
 	props := service.ServiceProps{
 		Name: s.Name, Cluster: app.Cluster.Cluster, Namespace: app.Cluster.Namespace,
 		Vpc: net.Network.Vpc, Subnets: net.Network.AppSubnets, SecurityGroup: net.Network.ServiceSecurityGroups[s.Name],

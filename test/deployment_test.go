@@ -52,20 +52,28 @@ func TestProdReleasesByCanaryAndDevRolls(t *testing.T) {
 				assert.Equal(t, 10.0, config["BakeTimeInMinutes"], tpl.StackName)
 				assert.Equal(t, map[string]any{"CanaryPercent": 10.0, "CanaryBakeTimeInMinutes": 5.0}, config["CanaryConfiguration"], tpl.StackName)
 				advanced := lb["AdvancedConfiguration"].(map[string]any)
-				// The App stack hands the wiring over in one export, "alternate|production|test".
-				export := fmt.Sprintf("%s-App-%s:Deployment-%s", stacks.StageID(env.Name), r.Name, s.Name)
+				// The App stack hands the wiring over in an SSM parameter, "alternate|production|test",
+				// which the Service stack resolves at each deploy: no export to lock its value.
+				name := stacks.DeploymentParameterName(env.Name, s.Name)
+				assert.Equal(t, map[string]any{"Type": "AWS::SSM::Parameter::Value<String>", "Default": name,
+					"Description": "The SSM parameter in which the region's App stack hands this service its alternate target group and rules"},
+					tpl.Parameters["DeploymentWiring"], tpl.StackName)
 				part := func(i int) string {
-					return fmt.Sprintf(`{"Fn::Select":[%d,{"Fn::Split":["|",{"Fn::ImportValue":"%s"}]}]}`, i, export)
+					return fmt.Sprintf(`{"Fn::Select":[%d,{"Fn::Split":["|",{"Ref":"DeploymentWiring"}]}]}`, i)
 				}
 				assert.JSONEq(t, part(0), jsonOf(advanced["AlternateTargetGroupArn"]), tpl.StackName)
 				assert.JSONEq(t, part(1), jsonOf(advanced["ProductionListenerRule"]), tpl.StackName)
 				assert.Contains(t, jsonOf(advanced["RoleArn"]), "ServiceInfrastructureRole", tpl.StackName)
 				app := a.Template(t, fmt.Sprintf("%s-App-%s", stacks.StageID(env.Name), r.Name))
+				assert.Contains(t, tpl.DependsOn, app.StackName, "%s deploys after the App stack that writes its wiring", tpl.StackName)
 				var value string
-				for _, o := range app.Outputs {
-					if jsonOf(get(o, "Export", "Name")) == `"`+export+`"` {
-						value = jsonOf(get(o, "Value"))
+				for _, p := range app.Resources {
+					if p.Type == "AWS::SSM::Parameter" && p.Properties["Name"] == name {
+						value = jsonOf(p.Properties["Value"])
 					}
+				}
+				for _, o := range app.Outputs {
+					assert.NotContains(t, jsonOf(get(o, "Export", "Name")), ":Deployment-", "%s: the wiring is not an export", app.StackName)
 				}
 				p := naming.Pascal(s.Name)
 				test := `"-"`
@@ -77,7 +85,7 @@ func TestProdReleasesByCanaryAndDevRolls(t *testing.T) {
 				} else {
 					assert.NotContains(t, advanced, "TestListenerRule", tpl.StackName)
 				}
-				assert.Regexp(t, `^\{"Fn::Join":\["\|",\[\{"Ref":"Ingress`+p+`AlternateTargetGroup[0-9A-F]{8}"\},\{"Ref":"Ingress`+p+`Rule[0-9A-F]{8}"\},`+regexp.QuoteMeta(test)+`\]\]\}$`, value, export)
+				assert.Regexp(t, `^\{"Fn::Join":\["\|",\[\{"Ref":"Ingress`+p+`AlternateTargetGroup[0-9A-F]{8}"\},\{"Ref":"Ingress`+p+`Rule[0-9A-F]{8}"\},`+regexp.QuoteMeta(test)+`\]\]\}$`, value, name)
 			}
 		}
 	}
@@ -104,7 +112,7 @@ func TestDeploymentAlarmsAreTheOperationsAlarmsOverBothGroups(t *testing.T) {
 				}
 				metrics := jsonOf(al.props["Metrics"])
 				// The primary by its exported full name, the alternate by its ARN's.
-				for _, group := range []string{"Ingress" + naming.Pascal(s.Name) + "TargetGroup", fmt.Sprintf(`{"Fn::Select":[5,{"Fn::Split":[":",{"Fn::Select":[0,{"Fn::Split":["|",{"Fn::ImportValue":"%s-App-%s:Deployment-%s"}]}]}]}]}`, stacks.StageID(env.Name), r.Name, s.Name)} {
+				for _, group := range []string{"Ingress" + naming.Pascal(s.Name) + "TargetGroup", `{"Fn::Select":[5,{"Fn::Split":[":",{"Fn::Select":[0,{"Fn::Split":["|",{"Ref":"DeploymentWiring"}]}]}]}]}`} {
 					assert.Contains(t, metrics, group, "%s watches %s", name, group)
 				}
 			}

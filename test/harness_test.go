@@ -56,8 +56,9 @@ type Template struct {
 	Resources map[string]Resource
 	Written   int `json:"-"`
 	// Analytics is CDKMetadata's Analytics as written ("v2:deflate64:…"; "" without it).
-	Analytics string `json:"-"`
-	Outputs   map[string]any
+	Analytics  string `json:"-"`
+	Outputs    map[string]any
+	Parameters map[string]any
 }
 
 // Resource is one CloudFormation resource of a Template.
