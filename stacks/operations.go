@@ -444,7 +444,7 @@ func alarmWidgets(stack awscdk.Stack, region, title string, names []string, widt
 // regionDashboard is env's dashboard of region, in its App stack: per service requests, errors,
 // latency, healthy tasks and SLO budgets (from the target groups), the load balancer, the NAT
 // gateways, and the states of the region's paging, database and cache alarms.
-func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs []*string) error {
+func regionDashboard(a *AppStack, env *config.Environment, region string, hasNat bool) error {
 	const minute = 60
 	var services []dashboard.Row
 	objectives := env.Observability.SLO
@@ -468,15 +468,19 @@ func regionDashboard(a *AppStack, env *config.Environment, region string, natIDs
 	rows := []dashboard.Row{{Title: "Alarms", Widgets: append(alarmWidgets(a.Stack, region, "Paging alarms", paging, 12), alarmWidgets(a.Stack, region, "Database and cache", data, 12)...)}}
 	rows = append(rows, services...)
 	rows = append(rows, a.entranceRow())
-	if len(natIDs) > 0 {
-		var ports, drops []dashboard.Line
-		for _, id := range natIDs {
-			dims := map[string]*string{"NatGatewayId": id}
-			ports = append(ports, metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", minute, dims))
-			drops = append(drops, metric("AWS/NATGateway", "PacketsDropCount", "Sum", minute, dims))
+	if hasNat {
+		// A line per gateway by SEARCH over the account's gateways in the region (the environment's
+		// own: one environment per account), not by the Network stack's ids: importing them would
+		// lock the exports, and switching natGateways from per-az to single would fail.
+		nat := func(name, label string) []dashboard.Line {
+			return []dashboard.Line{dashboard.Search{
+				Expression: fmt.Sprintf(`SEARCH('{AWS/NATGateway,NatGatewayId} MetricName="%s"', 'Sum', %d)`, name, minute),
+				Label:      label, Period: minute,
+			}}
 		}
 		rows = append(rows, dashboard.Row{Title: "NAT gateways", Widgets: []dashboard.Widget{
-			{Title: "Port-allocation errors", Left: ports, Width: 12}, {Title: "Dropped packets", Left: drops, Width: 12},
+			{Title: "Port-allocation errors", Left: nat("ErrorPortAllocation", "port-allocation errors"), Width: 12},
+			{Title: "Dropped packets", Left: nat("PacketsDropCount", "dropped packets"), Width: 12},
 		}})
 	}
 	if _, err := dashboard.NewDashboard(a.Stack, "Dashboard", dashboard.DashboardProps{Name: DashboardName(env, region), Rows: rows}); err != nil {
@@ -594,7 +598,7 @@ func observeApp(a *AppStack, env *config.Environment, region string, net RegionT
 	if err != nil {
 		return out, err
 	}
-	return out, regionDashboard(a, env, region, net.NatGatewayIDs)
+	return out, regionDashboard(a, env, region, len(net.NatGatewayIDs) > 0)
 }
 
 // observeEdge creates the edge's topic, its alarms, every region's health check alarm and the

@@ -245,6 +245,24 @@ func TestDashboardsPerRegionAndGlobal(t *testing.T) {
 	}
 }
 
+// TestTheRegionDashboardFindsTheNatGatewaysBySearch: the NAT rows graph every gateway of the
+// region by SEARCH, not by the Network stack's ids: an import would lock those exports, and
+// switching network.natGateways from per-az to single would fail the Network stack's update.
+func TestTheRegionDashboardFindsTheNatGatewaysBySearch(t *testing.T) {
+	a := Fixtures(t)
+	for _, tpl := range a.stacksOf("App") {
+		_, dashboards := tpl.OfType("AWS::CloudWatch::Dashboard")
+		require.Len(t, dashboards, 1, tpl.StackName)
+		for _, d := range dashboards {
+			body := jsonOf(d.Properties["DashboardBody"])
+			for _, metric := range []string{"ErrorPortAllocation", "PacketsDropCount"} {
+				assert.Contains(t, body, `SEARCH('{AWS/NATGateway,NatGatewayId} MetricName=\\\"`+metric+`\\\"', 'Sum', 60)`, "%s: %s by SEARCH", tpl.StackName, metric)
+			}
+			assert.NotRegexp(t, `"Fn::ImportValue":"[^"]*NATGateway`, body, "%s: the dashboard imports a NAT gateway id", tpl.StackName)
+		}
+	}
+}
+
 // fixedDimensions are the dimension values the app sets by name: the web ACL's metric name, the
 // "all rules" and CloudFront's global region.
 var fixedDimensions = []string{"EdgeWebAcl", "ALL", "Global"}
