@@ -155,19 +155,24 @@ func otherRegions(env *config.Environment) []string {
 	return out
 }
 
+// rotationFailed is the alarm on a secret-rotation function's errors: a rotation that failed a
+// step, which Secrets Manager retries only at the next schedule.
+func rotationFailed(name, what string, function *string) alarms.Spec {
+	return alarms.Spec{
+		// The function's Errors, as aws-cdk-lib's metricErrors reads them.
+		Name: name, Metric: metric("AWS/Lambda", "Errors", "Sum", 300, map[string]*string{"FunctionName": function}),
+		Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching, Severity: limits.SeverityTicket,
+		Runbook: "secret-rotation.md", What: what + " failed a step (Errors of its rotation function at or above 1 in 5 minutes)",
+	}
+}
+
 // rotationAlarms alarm when a rotation function made in d fails (an error in any step).
 func rotationAlarms(d *DataStack, env *config.Environment, region string, action *string) (*alarms.Alarms, error) {
 	var specs []alarms.Spec
 	add := func(name, what string, r *rotation.Rotator) {
-		if r == nil {
-			return
+		if r != nil {
+			specs = append(specs, rotationFailed(name, what, r.Function.FunctionName()))
 		}
-		specs = append(specs, alarms.Spec{
-			// The function's Errors, as aws-cdk-lib's metricErrors reads them.
-			Name: name, Metric: metric("AWS/Lambda", "Errors", "Sum", 300, map[string]*string{"FunctionName": r.Function.FunctionName()}),
-			Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching, Severity: limits.SeverityTicket,
-			Runbook: "secret-rotation.md", What: what + " failed a step (Errors of its rotation function at or above 1 in 5 minutes)",
-		})
 	}
 	add("cacheTokenRotationFailed", "The cache AUTH token rotation", d.Cache.Rotation)
 	if d.OriginSecret != nil {

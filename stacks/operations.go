@@ -276,6 +276,9 @@ type databaseTarget struct {
 	// Readers is the number of readers in this region; Secondary is a Global Database secondary.
 	Readers   int
 	Secondary bool
+	// RotationFunction is the name of the master-secret rotation function, "" where the database
+	// has no secret of its own (a Global Database secondary).
+	RotationFunction string
 }
 
 // databaseAlarms watches the database service owner owns in region.
@@ -300,6 +303,9 @@ func databaseAlarms(stack awscdk.Stack, env *config.Environment, region, owner s
 	}
 	if db.Secondary {
 		specs = append(specs, spec(env, "globalDatabaseLag", 1, rds("AuroraGlobalDBReplicationLag", "Maximum")))
+	}
+	if db.RotationFunction != "" {
+		specs = append(specs, rotationFailed("databaseRotationFailed", "The database's master password rotation", jsii.String(db.RotationFunction)))
 	}
 	return newAlarms(stack, env, naming.Pascal(owner)+"DatabaseAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region, owner), Specs: specs}, action)
 }

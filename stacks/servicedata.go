@@ -77,7 +77,7 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 		if err != nil {
 			return nil, databaseTarget{}, err
 		}
-		return inst.Connection, databaseTarget{Dimension: "DBInstanceIdentifier", Identifier: inst.InstanceIdentifier, Instance: true}, nil
+		return inst.Connection, databaseTarget{Dimension: "DBInstanceIdentifier", Identifier: inst.InstanceIdentifier, Instance: true, RotationFunction: inst.RotationFunctionName}, nil
 	}
 
 	var serverless *database.ServerlessV2Capacity
@@ -121,7 +121,7 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	if db.GlobalDatabase {
 		conn = followWriter(stack, conn, r, c.Endpoint, c.ReaderEndpoint)
 	}
-	return conn, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers}, nil
+	return conn, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers, RotationFunction: c.RotationFunctionName}, nil
 }
 
 // role is what a region is to a Global Database: its home (where the global cluster and the

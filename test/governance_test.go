@@ -28,6 +28,37 @@ var governanceChecks = []check{
 	{"every container has a hard memory limit within its task's", checkContainerMemory},
 	{"the public and app subnets deny the configured ranges", checkDenyLists},
 	{"the origin secret and the cache token rotate on schedule, alarmed, and find what they update by tag", checkRotation},
+	{"every database master secret's rotation function is alarmed", checkDatabaseRotationAlarms},
+}
+
+// checkDatabaseRotationAlarms: a failed master-password rotation (for instance while the home
+// region's cluster is not the writer) raises a ticket: an alarm on the errors of the function
+// the rotation application creates, by the name it gives it, in the same stack.
+func checkDatabaseRotationAlarms(c *C, a *Assembly) {
+	for _, tpl := range a.stacksOf("ServiceData") {
+		_, apps := tpl.OfType("AWS::Serverless::Application")
+		var functions []string
+		for _, app := range apps {
+			functions = append(functions, str(get(app.Properties, "Parameters", "functionName")))
+		}
+		var watched []string
+		_, all := tpl.OfType("AWS::CloudWatch::Alarm")
+		for _, al := range all {
+			if !strings.HasSuffix(str(al.Properties["AlarmName"]), "-databaseRotationFailed") {
+				continue
+			}
+			assert.Equal(c, "AWS/Lambda", al.Properties["Namespace"], "%s", tpl.StackName)
+			assert.Equal(c, "Errors", al.Properties["MetricName"], "%s", tpl.StackName)
+			assert.NotEmpty(c, asList(al.Properties["AlarmActions"]), "%s: the rotation alarm notifies the topic", tpl.StackName)
+			assert.Contains(c, str(al.Properties["AlarmDescription"]), "secret-rotation.md", tpl.StackName)
+			for _, d := range asList(al.Properties["Dimensions"]) {
+				if get(d, "Name") == "FunctionName" {
+					watched = append(watched, str(get(d, "Value")))
+				}
+			}
+		}
+		assert.ElementsMatch(c, functions, watched, "%s: the rotation functions and the ones alarmed", tpl.StackName)
+	}
 }
 
 // governanceStackNames are the Governance stacks env must have.
@@ -485,7 +516,8 @@ func checkRotation(c *C, a *Assembly) {
 		_, alarms := tpl.OfType("AWS::CloudWatch::Alarm")
 		alarmed := 0
 		for _, al := range alarms {
-			if strings.HasSuffix(str(al.Properties["AlarmName"]), "RotationFailed") {
+			// The region's view holds the databases' too (checkDatabaseRotationAlarms).
+			if name := str(al.Properties["AlarmName"]); strings.HasSuffix(name, "RotationFailed") && !strings.HasSuffix(name, "-databaseRotationFailed") {
 				alarmed++
 				assert.NotEmpty(c, asList(al.Properties["AlarmActions"]), "%s: a rotation alarm notifies the topic", tpl.StackName)
 				assert.Contains(c, str(al.Properties["AlarmDescription"]), "secret-rotation.md")

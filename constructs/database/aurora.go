@@ -48,6 +48,8 @@ type AuroraPostgres struct {
 	LogGroup logs.ILogGroup
 	// RotationSecurityGroup is the secret-rotation function's security group.
 	RotationSecurityGroup ec2.ISecurityGroup
+	// RotationFunctionName is the secret-rotation function's name (its AWS/Lambda metrics).
+	RotationFunctionName string
 	// Users is the custom resource that creates Props.Users, or nil without users; clients
 	// that connect at start-up should depend on it.
 	Users awscdk.CustomResource
@@ -136,7 +138,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 		suppressClusterMemberBackupPlan(member, p.BackupRetentionDays)
 	}
 
-	rotationSG := addRotation(this, cluster.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationDays)
+	rotationSG, rotationFunction := addRotation(this, cluster.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationDays)
 
 	if p.GlobalClusterIdentifier != "" {
 		a.GlobalCluster = rds.NewCfnGlobalCluster(this, jsii.String("GlobalCluster"), &rds.CfnGlobalClusterProps{
@@ -148,7 +150,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 		a.GlobalCluster.ApplyRemovalPolicy(dependentPolicy(p.RemovalPolicy), nil)
 	}
 
-	a.Cluster, a.Key, a.LogGroup, a.RotationSecurityGroup = cluster, key, groups[0], rotationSG
+	a.Cluster, a.Key, a.LogGroup, a.RotationSecurityGroup, a.RotationFunctionName = cluster, key, groups[0], rotationSG, rotationFunction
 	a.Secret = cluster.Secret()
 	a.Endpoint = cluster.ClusterEndpoint().Hostname()
 	a.ReaderEndpoint = cluster.ClusterReadEndpoint().Hostname()

@@ -38,6 +38,8 @@ type PostgresInstance struct {
 	LogGroups []logs.ILogGroup
 	// RotationSecurityGroup is the secret-rotation function's security group.
 	RotationSecurityGroup ec2.ISecurityGroup
+	// RotationFunctionName is the secret-rotation function's name (its AWS/Lambda metrics).
+	RotationFunctionName string
 }
 
 // instanceLogTypes are every log RDS for PostgreSQL can export.
@@ -123,7 +125,7 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 		suppressDeletionProtectionOff(cfnInstance, string(p.RemovalPolicy))
 	}
 
-	d.RotationSecurityGroup = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationDays)
+	d.RotationSecurityGroup, d.RotationFunctionName = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationDays)
 	d.Instance, d.Key, d.Secret = instance, key, instance.Secret()
 	for _, g := range groups {
 		d.LogGroups = append(d.LogGroups, g)

@@ -183,7 +183,11 @@ func newSecret(scope constructs.Construct, key kms.IKey, databaseName string) rd
 // stack's rotation group — a Network → Data → Network cycle. Added as a remote rule, the ingress
 // lands in the rotation group's (this) stack. The port is a literal, not the endpoint-port token
 // the L2s use, so the rules are reviewable and cdk-nag can evaluate them.
-func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, subnets *ec2.SubnetSelection, db ec2.ISecurityGroup, days int) ec2.SecurityGroup {
+//
+// It returns the function's security group and name: aws-cdk-lib names the function in the
+// application's parameters after the rotation construct's unique id, its last 64 characters
+// (a test holds the two together).
+func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, subnets *ec2.SubnetSelection, db ec2.ISecurityGroup, days int) (ec2.SecurityGroup, string) {
 	sg := ec2.NewSecurityGroup(scope, jsii.String("RotationSecurityGroup"), &ec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Master-secret rotation function: HTTPS to AWS APIs, PostgreSQL to the database"),
@@ -198,7 +202,7 @@ func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, su
 	// SecretRotation needs a target with a default port; one without security groups makes it
 	// add no rules of its own.
 	target := ec2.NewConnections(&ec2.ConnectionsProps{DefaultPort: postgres})
-	sm.NewSecretRotation(scope, jsii.String("Rotation"), &sm.SecretRotationProps{
+	rotation := sm.NewSecretRotation(scope, jsii.String("Rotation"), &sm.SecretRotationProps{
 		Application:        sm.SecretRotationApplication_POSTGRES_ROTATION_SINGLE_USER(),
 		Secret:             secret,
 		Target:             target,
@@ -208,7 +212,8 @@ func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, su
 		AutomaticallyAfter: durationDays(days),
 		ExcludeCharacters:  jsii.String(excludedPasswordCharacters),
 	})
-	return sg
+	name := *awscdk.Names_UniqueId(rotation)
+	return sg, name[max(len(name)-64, 0):]
 }
 
 // memberPolicies sets what CloudFormation does with an Aurora cluster member. Instances hold no
