@@ -1,6 +1,7 @@
 package test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -200,8 +201,9 @@ func checkCaches(c *C, a *Assembly) {
 }
 
 // checkNothingStatefulLost: every resource that holds data or protects it has a DeletionPolicy
-// that keeps it (Retain) or its data (Snapshot). An Aurora instance follows its cluster: kept
-// with a retained cluster (which stays usable), deleted with a snapshotted one (CloudFormation
+// that keeps it (Retain) or its data (Snapshot). An Aurora instance holds no data: a retained
+// cluster keeps exactly one of its instances (which keeps it serving), and deletes the others (a
+// reader removed from the config goes); a snapshotted cluster deletes them all (CloudFormation
 // cannot delete a cluster that still has instances).
 func checkNothingStatefulLost(c *C, a *Assembly) {
 	keep := map[string][]string{
@@ -215,14 +217,14 @@ func checkNothingStatefulLost(c *C, a *Assembly) {
 		"AWS::ECR::Repository":               {"Retain"},
 		"AWS::RDS::DBInstance":               {"Retain", "Snapshot"},
 	}
-	memberPolicy := map[string]string{"Retain": "Retain", "Snapshot": "Delete"}
 	stateful := 0
 	for name, tpl := range a.Templates {
+		members := map[string][]string{} // a cluster's members' DeletionPolicy
 		for id, r := range tpl.Resources {
 			if cid := ref(r.Properties["DBClusterIdentifier"]); r.Type == "AWS::RDS::DBInstance" && cid != "" {
-				cluster, ok := tpl.Resources[cid]
+				_, ok := tpl.Resources[cid]
 				if assert.True(c, ok, "%s/%s: DBClusterIdentifier %s is not a cluster of this stack", name, id, cid) {
-					assert.Equal(c, memberPolicy[cluster.DeletionPolicy], r.DeletionPolicy, "%s/%s: DeletionPolicy with cluster %s %q", name, id, cid, cluster.DeletionPolicy)
+					members[cid] = append(members[cid], r.DeletionPolicy)
 				}
 				continue
 			}
@@ -230,6 +232,16 @@ func checkNothingStatefulLost(c *C, a *Assembly) {
 				stateful++
 				assert.Contains(c, allowed, r.DeletionPolicy, "%s/%s (%s): DeletionPolicy", name, id, r.Type)
 			}
+		}
+		for cid, policies := range members {
+			kept := 0
+			if tpl.Resources[cid].DeletionPolicy == "Retain" {
+				kept = 1
+			}
+			slices.Sort(policies)
+			want := slices.Repeat([]string{"Delete"}, len(policies)-kept)
+			want = append(want, slices.Repeat([]string{"Retain"}, kept)...)
+			assert.Equal(c, want, policies, "%s: members of cluster %s (%s)", name, cid, tpl.Resources[cid].DeletionPolicy)
 		}
 	}
 	assert.NotZero(c, stateful, "%s: no stateful resources", a.Name)

@@ -132,9 +132,9 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 	if !*p.DeletionProtection {
 		suppressDeletionProtectionOff(cfnCluster, string(p.RemovalPolicy))
 	}
-	for _, id := range append([]string{"Writer"}, readerIDs(*p.Readers)...) {
+	for i, id := range append([]string{"Writer"}, readerIDs(*p.Readers)...) {
 		member := cluster.Node().FindChild(jsii.String(id)).Node().DefaultChild().(awscdk.CfnResource)
-		memberPolicies(member, p.RemovalPolicy)
+		memberPolicies(member, p.RemovalPolicy, i == 0)
 		suppressClusterMemberBackupPlan(member, p.BackupRetentionDays)
 	}
 

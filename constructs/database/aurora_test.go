@@ -63,8 +63,8 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 				"EnablePerformanceInsights": true, "PerformanceInsightsKMSKeyId": key,
 				"MonitoringInterval": 60, "MonitoringRoleArn": getAtt(roleID, "Arn"),
 			},
-			// Members of a retained cluster stay with it; a replaced member never lingers.
-			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Delete",
+			// A replaced member never lingers.
+			"UpdateReplacePolicy": "Delete",
 		})
 		tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), &map[string]any{
 			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{assertions.Match_ObjectLike(&map[string]any{
@@ -246,5 +246,27 @@ func TestRotationRulesLiveInTheDatabaseStack(t *testing.T) {
 			"%s: ingress rules for 5432 from the rotation group to the other stack's database group", stack)
 		assert.Equal(t, 1, rules("AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId", "GroupId"),
 			"%s: egress rules for 5432 from the rotation group to the other stack's database group", stack)
+	}
+}
+
+// The writer of a retained cluster stays with it, so deleting the stack leaves the database
+// serving; a reader is deleted, so lowering Readers removes it instead of leaving it billed
+// outside the template.
+func TestAuroraPostgresKeepsTheWriterAndDropsRemovedReaders(t *testing.T) {
+	f := fixtures(t)
+	var policies map[string]any
+	cdktest.NoPanic(t, func() {
+		policies = map[string]any{}
+		for id, r := range *f.templates[stackPrimary].FindResources(jsii.String("AWS::RDS::DBInstance"), nil) {
+			policies[id] = (*r)["DeletionPolicy"]
+		}
+	})
+	require.Len(t, policies, 2)
+	for id, policy := range policies {
+		want := "Delete"
+		if strings.Contains(id, "Writer") {
+			want = "Retain"
+		}
+		assert.Equal(t, want, policy, id)
 	}
 }

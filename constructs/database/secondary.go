@@ -134,7 +134,7 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 				// instance that takes over after a regional failover is already sized for the load.
 				PromotionTier: jsii.Number(float64(min(i, 15))),
 			})
-			memberPolicies(instance, p.RemovalPolicy)
+			memberPolicies(instance, p.RemovalPolicy, i == 0)
 			suppressClusterMemberBackupPlan(instance, p.BackupRetentionDays)
 			s.Instances = append(s.Instances, instance)
 		}

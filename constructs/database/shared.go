@@ -217,13 +217,16 @@ func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, su
 }
 
 // memberPolicies sets what CloudFormation does with an Aurora cluster member. Instances hold no
-// data (the cluster volume does), and CloudFormation rejects Snapshot on them: with a retained
-// cluster they are retained too, so deleting the stack never takes the database offline; with a
-// snapshotted cluster they are deleted. A replaced instance is always deleted, or it would stay
-// in the cluster, serving and billed, outside the template.
-func memberPolicies(instance awscdk.CfnResource, removal awscdk.RemovalPolicy) {
+// data (the cluster volume does), and CloudFormation rejects Snapshot on them. The first member
+// (the primary's writer, a secondary's first reader) follows the cluster: with a retained cluster
+// it is retained too, so deleting the stack never takes the database offline; with a snapshotted
+// cluster it is deleted. Every further member is deleted, so lowering the reader count removes
+// the readers instead of leaving them in the cluster, serving and billed, outside the template
+// (on a stack deletion the first member keeps serving). A replaced instance is always deleted,
+// for the same reason.
+func memberPolicies(instance awscdk.CfnResource, removal awscdk.RemovalPolicy, first bool) {
 	deletion := awscdk.CfnDeletionPolicy_DELETE
-	if removal == awscdk.RemovalPolicy_RETAIN {
+	if first && removal == awscdk.RemovalPolicy_RETAIN {
 		deletion = awscdk.CfnDeletionPolicy_RETAIN
 	}
 	instance.CfnOptions().SetDeletionPolicy(deletion)
