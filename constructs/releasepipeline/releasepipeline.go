@@ -67,7 +67,11 @@ type Releases struct {
 type ReleasePipeline struct {
 	// Pipeline is the V2 CodePipeline pipeline.
 	Pipeline codepipeline.Pipeline
-	// Build builds, tests and pushes the image (privileged: docker).
+	// Test runs the service's test and scan commands, with no rights in any environment; nil
+	// without any.
+	Test codebuild.PipelineProject
+	// Build builds and pushes the image (privileged: docker), with fixed commands only: its role
+	// may assume the environments' deploy roles to push.
 	Build codebuild.PipelineProject
 	// IntegrationTest runs the integration commands; nil without any.
 	IntegrationTest codebuild.PipelineProject
@@ -148,9 +152,9 @@ func NewReleases(scope constructs.Construct, id string, props ReleasesProps) (*R
 		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("sns.%s.amazonaws.com", *stack.Region())}},
 	}), jsii.Bool(false))
 
-	r.Scan = r.project(this, "ScanGate", scanScript, false, 120, nil)
-	r.Replication = r.project(this, "ReplicationWait", replicationScript, false, 60, nil)
-	r.Deploy = r.project(this, "Deploy", deployScript, false, deployTimeoutMinutes, nil)
+	r.Scan = r.project(this, "ScanGate", []string{scanScript}, false, 120, nil)
+	r.Replication = r.project(this, "ReplicationWait", []string{replicationScript}, false, 60, nil)
+	r.Deploy = r.project(this, "Deploy", []string{deployScript}, false, deployTimeoutMinutes, nil)
 	acceptByDesign(this)
 	r.acceptBuckets()
 	return r, nil
@@ -160,13 +164,12 @@ func (r *Releases) buildBuckets() {
 	r.AccessLogs, r.ArtifactBucket = pipeline.ArtifactBuckets(r.Construct, r.Key)
 }
 
-// project is a CodeBuild project running script in bash (with its input's files), encrypted
-// with the key and logging to the shared log group, on the managed Amazon Linux image.
-func (r *Releases) project(scope constructs.Construct, id, script string, privileged bool, timeoutMinutes float64, vars map[string]string, pre ...string) codebuild.PipelineProject {
-	phases := map[string]any{"build": map[string]any{"commands": []string{script}}}
-	if len(pre) > 0 {
-		phases["pre_build"] = map[string]any{"commands": pre}
-	}
+// project is a CodeBuild project running commands in bash (with its input's files), encrypted
+// with the key and logging to the shared log group, on the managed Amazon Linux image. Each
+// command is its own entry, so the first that fails fails the build (a script of several lines
+// sets -e itself).
+func (r *Releases) project(scope constructs.Construct, id string, commands []string, privileged bool, timeoutMinutes float64, vars map[string]string) codebuild.PipelineProject {
+	phases := map[string]any{"build": map[string]any{"commands": commands}}
 	spec := map[string]any{"shell": "bash"}
 	cache := codebuild.Cache_None()
 	if privileged {
@@ -218,10 +221,14 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 	if props.EcrPush {
 		image = pullImage
 	}
-	rp.Build = r.project(scope, "Build", prelude+image+buildScript, true, 120, map[string]string{"TARGETS": words(homes)},
-		append(slices.Clone(props.TestCommands), props.ScanCommands...)...)
+	rp.Build = r.project(scope, "Build", []string{prelude + image + buildScript}, true, 120, map[string]string{"TARGETS": words(homes)})
+	// The service's own commands run its repository's code: in a project of their own, whose role
+	// can assume nothing, not in the build, whose role reaches every environment's deploy role.
+	if commands := slices.Concat(props.TestCommands, props.ScanCommands); len(commands) > 0 {
+		rp.Test = r.project(scope, "Test", commands, false, 60, nil)
+	}
 	if len(props.IntegrationCommands) > 0 {
-		rp.IntegrationTest = r.project(scope, "IntegrationTest", strings.Join(props.IntegrationCommands, "\n"), false, 60, nil)
+		rp.IntegrationTest = r.project(scope, "IntegrationTest", props.IntegrationCommands, false, 60, nil)
 	}
 
 	pipeline := codepipeline.NewPipeline(scope, jsii.String("Pipeline"), &codepipeline.PipelineProps{
@@ -266,9 +273,12 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 		}
 		return actions.NewCodeBuildAction(a)
 	}
-	pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String("Build"), Actions: &[]codepipeline.IAction{
-		codeBuild("Build", rp.Build, 1, buildVariables),
-	}})
+	var build []codepipeline.IAction
+	if rp.Test != nil {
+		build = append(build, codeBuild("Test", rp.Test, 1, nil))
+	}
+	build = append(build, codeBuild("Build", rp.Build, len(build)+1, buildVariables))
+	pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String("Build"), Actions: &build})
 	pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String("ScanGate"), Actions: &[]codepipeline.IAction{
 		codeBuild("Scan", r.Scan, 1, props.scanVariables()),
 	}})

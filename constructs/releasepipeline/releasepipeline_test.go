@@ -227,7 +227,8 @@ func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
 	b := get(t)
 	tpl := cdktest.Template(t, b.stack)
 	_, acts := stages(t, tpl, "release-product")
-	assert.Equal(t, map[string]string{"COMMIT_ID": CommitVariable}, variables(t, acts["Build"][0]))
+	require.Equal(t, []string{"Test", "Build"}, names(acts["Build"]), "the service's commands, then the image")
+	assert.Equal(t, map[string]string{"COMMIT_ID": CommitVariable}, variables(t, acts["Build"][1]))
 
 	build := cdktest.Props(t, tpl["Resources"].(map[string]any)[*b.stack.GetLogicalId(b.releases.Pipelines["product"].Build.Node().DefaultChild().(awscdk.CfnElement))].(map[string]any))
 	assert.Equal(t, true, cdktest.Path[bool](t, build, "Environment", "PrivilegedMode"), "docker needs privileged mode")
@@ -238,8 +239,13 @@ func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
 	assert.Equal(t, staging+",us-east-1,staging/product "+prod+",us-east-1,prod/product", env["TARGETS"], "the push goes to each environment's home repository")
 	spec := cdktest.Path[string](t, build, "Source", "BuildSpec")
 	assert.Contains(t, spec, `docker tag \"release:$COMMIT_ID\" \"$registry/$repo:$COMMIT_ID\"`, "the immutable tag is the commit id")
-	assert.Contains(t, spec, `"go test ./..."`, "the test commands run")
-	assert.Contains(t, spec, `"go vet ./..."`, "the scan commands run")
+	assert.NotContains(t, spec, "go test", "the service's commands never run where the deploy roles can be assumed")
+	assert.NotContains(t, spec, "pre_build")
+	// They run in a project of their own, each a command of its own (the first failure fails it),
+	// whose role assumes nothing (TestRolesAssumeOnlyTheDeployRoles).
+	test := cdktest.Props(t, tpl["Resources"].(map[string]any)[*b.stack.GetLogicalId(b.releases.Pipelines["product"].Test.Node().DefaultChild().(awscdk.CfnElement))].(map[string]any))
+	assert.Equal(t, false, cdktest.Path[bool](t, test, "Environment", "PrivilegedMode"))
+	assert.Equal(t, []any{"go test ./...", "go vet ./..."}, cdktest.Path[[]any](t, jsonAny(t, cdktest.Path[string](t, test, "Source", "BuildSpec")), "phases", "build", "commands"))
 	assert.Equal(t, []any{"IMAGE_DIGEST", "IMAGE_TAG"}, cdktest.Path[[]any](t, jsonAny(t, spec), "env", "exported-variables"),
 		"the digest leaves the build as a pipeline variable")
 	assert.Contains(t, cdktest.Path[string](t, build, "Cache", "Modes", "0"), "LOCAL_DOCKER_LAYER_CACHE")
