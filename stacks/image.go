@@ -44,7 +44,8 @@ func RepositoryURI(account, region, env, svc string) string {
 }
 
 // addImageParameters adds to a Registry stack the image parameter of every service pulling its
-// own repository, and the grants the region's CDK deploy role needs to resolve and release them.
+// own repository, and the grants the region's CDK deploy role needs to resolve and release them
+// and to resolve the services' deployment wiring.
 func addImageParameters(r *RegistryStack, env *config.Environment, region config.Region) {
 	var params, repos []string
 	for _, s := range env.Services {
@@ -72,22 +73,33 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 		params = append(params, fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region.Name, env.Account, ImageParameterName(env.Name, s.Name)))
 		repos = append(repos, *repo.RepositoryArn())
 	}
-	if len(params) == 0 {
+	// CloudFormation resolves a stack's SSM parameters with the caller's credentials: the
+	// platform pipeline and `cdk deploy` call it as this role, whose bootstrap policy reads only
+	// the bootstrap version. The Service stacks read their image and, behind the load balancer,
+	// their deployment wiring (written by the App stack, deployment.go).
+	var statements []iam.PolicyStatement
+	if !env.UsesAPI() {
+		var wiring []string
+		for _, s := range env.Services {
+			wiring = append(wiring, fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region.Name, env.Account, DeploymentParameterName(env.Name, s.Name)))
+		}
+		statements = append(statements, iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ResolveDeployments"),
+			Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(wiring...)}))
+	}
+	if len(params) > 0 {
+		statements = append(statements,
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ResolveImages"),
+				Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(params...)}),
+			// The release pipeline, through the bootstrap trust.
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReleaseImages"),
+				Actions: jsii.Strings("ssm:PutParameter"), Resources: jsii.Strings(params...)}),
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReadImages"),
+				Actions: jsii.Strings("ecr:DescribeImages", "ecr:DescribeImageScanFindings"), Resources: jsii.Strings(repos...)}))
+	}
+	if len(statements) == 0 {
 		return
 	}
-	statements := []iam.PolicyStatement{
-		// CloudFormation resolves a stack's SSM parameters with the caller's credentials: the
-		// platform pipeline and `cdk deploy` call it as this role, whose bootstrap policy reads
-		// only the bootstrap version.
-		iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ResolveImages"),
-			Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(params...)}),
-		// The release pipeline, through the bootstrap trust.
-		iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReleaseImages"),
-			Actions: jsii.Strings("ssm:PutParameter"), Resources: jsii.Strings(params...)}),
-		iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReadImages"),
-			Actions: jsii.Strings("ecr:DescribeImages", "ecr:DescribeImageScanFindings"), Resources: jsii.Strings(repos...)}),
-	}
-	if region.Name == HomeRegion(env) { // ECR replicates the pushed image to the other regions
+	if len(params) > 0 && region.Name == HomeRegion(env) { // ECR replicates the pushed image to the other regions
 		statements = append(statements,
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("PushImages"),
 				Actions: jsii.Strings(ecrPushActions...), Resources: jsii.Strings(repos...)}),
@@ -96,11 +108,11 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 	}
 	deploy := iam.Role_FromRoleName(r.Stack, jsii.String("CdkDeployRole"), jsii.String(bootstrap.RoleName(r.Stack, "deploy", env.Account, region.Name)), nil)
 	policy := iam.NewManagedPolicy(r.Stack, jsii.String("ReleaseAccess"), &iam.ManagedPolicyProps{
-		Description: jsii.String(fmt.Sprintf("Stratus %s: the CDK deploy role resolves, and the release pipeline sets and pushes, the services' images in %s", env.Name, region.Name)),
+		Description: jsii.String(fmt.Sprintf("Stratus %s: the CDK deploy role resolves the services' parameters, and the release pipeline sets and pushes their images, in %s", env.Name, region.Name)),
 		Roles:       &[]iam.IRole{deploy},
 		Statements:  &statements,
 	})
-	if region.Name == HomeRegion(env) {
+	if len(params) > 0 && region.Name == HomeRegion(env) {
 		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 			Id: jsii.String("AwsSolutions-IAM5"), AppliesTo: &[]any{jsii.String("Resource::*")},
 			Reason: jsii.String("ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource \"*\"); it only " +

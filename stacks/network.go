@@ -86,6 +86,9 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 	if ns.Observed, err = observeNetwork(stack, env, region.Name, net.NatGatewayIDs); err != nil {
 		return nil, err
 	}
+	if env.RunsTiers() {
+		grantTierImages(stack, env, region.Name)
+	}
 	return ns, nil
 }
 

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -16,6 +17,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/ingress"
 	"github.com/stratus-platform/stratus/constructs/tier"
 	"github.com/stratus-platform/stratus/constructs/topic"
+	"github.com/stratus-platform/stratus/internal/bootstrap"
 )
 
 // appTierDatabase owns the app tier's database (compute: ec2) the way a service owns its own: its
@@ -169,5 +171,27 @@ func allow(stack awscdk.Stack, id string, from, to ec2.ISecurityGroup, port int,
 	ec2.NewCfnSecurityGroupIngress(stack, jsii.String(id+"Ingress"), &ec2.CfnSecurityGroupIngressProps{
 		GroupId: to.SecurityGroupId(), SourceSecurityGroupId: from.SecurityGroupId(),
 		IpProtocol: jsii.String("tcp"), FromPort: p, ToPort: p, Description: jsii.String(what),
+	})
+}
+
+// grantTierImages lets region's CDK deploy role read the public AMI parameters the Tiers stack
+// resolves: CloudFormation reads a stack's SSM parameters with the caller's credentials, and the
+// bootstrap's policy reads only its version. In the Network stack, which deploys before the
+// Tiers stack.
+func grantTierImages(stack awscdk.Stack, env *config.Environment, region string) {
+	var arns []string
+	for _, t := range []config.Tier{env.Tiers.Web, env.Tiers.App} {
+		arn := fmt.Sprintf("arn:aws:ssm:%s::parameter%s", region, tier.ImageParameterName(t.InstanceType))
+		if !slices.Contains(arns, arn) {
+			arns = append(arns, arn)
+		}
+	}
+	deploy := iam.Role_FromRoleName(stack, jsii.String("CdkDeployRole"), jsii.String(bootstrap.RoleName(stack, "deploy", env.Account, region)), nil)
+	iam.NewManagedPolicy(stack, jsii.String("TierImageAccess"), &iam.ManagedPolicyProps{
+		Description: jsii.String(fmt.Sprintf("Stratus %s: the CDK deploy role resolves the EC2 tiers' AMI parameters in %s", env.Name, region)),
+		Roles:       &[]iam.IRole{deploy},
+		Statements: &[]iam.PolicyStatement{iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid: jsii.String("ResolveTierImages"), Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(arns...),
+		})},
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -140,6 +142,48 @@ func TestDeployRoleMayResolveAndReleaseImages(t *testing.T) {
 				assert.NotContains(t, actions, "PushImages", "ECR replicates to %s: no push there", region.Name)
 			}
 		}
+	}
+}
+
+// TestTheDeployRoleMayResolveEverySsmParameter: CloudFormation resolves a stack's
+// AWS::SSM::Parameter::Value parameters with the caller's credentials, and the platform pipeline
+// and cdk deploy call it as the bootstrap deploy role, which reads nothing of its own: every such
+// parameter of every stack is granted to it in its region.
+func TestTheDeployRoleMayResolveEverySsmParameter(t *testing.T) {
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		granted := map[string]bool{} // parameter ARNs the deploy role may read
+		for _, name := range a.StackNames() {
+			_, policies := a.Templates[name].OfType("AWS::IAM::ManagedPolicy")
+			for _, p := range policies {
+				if !strings.Contains(jsonOf(p.Properties["Roles"]), "-deploy-role-") {
+					continue
+				}
+				for _, s := range asList(get(p.Properties, "PolicyDocument", "Statement")) {
+					if slices.Contains(stringList(get(s, "Action")), "ssm:GetParameters") {
+						for _, arn := range stringList(get(s, "Resource")) {
+							granted[arn] = true
+						}
+					}
+				}
+			}
+		}
+		resolved := 0
+		for _, name := range a.StackNames() {
+			tpl := a.Templates[name]
+			for id, p := range tpl.Parameters {
+				if !strings.HasPrefix(str(get(p, "Type")), "AWS::SSM::Parameter::Value") || str(get(p, "Default")) == "/cdk-bootstrap/hnb659fds/version" {
+					continue
+				}
+				resolved++
+				account := tpl.Env.Account
+				if strings.HasPrefix(str(get(p, "Default")), "/aws/service/") {
+					account = "" // AWS's public parameters
+				}
+				arn := "arn:aws:ssm:" + tpl.Region + ":" + account + ":parameter" + str(get(p, "Default"))
+				assert.True(t, granted[arn], "%s: %s resolves %s, which the deploy role may not read", name, id, arn)
+			}
+		}
+		assert.NotZero(t, resolved, "%s: no SSM parameter resolved", a.Name)
 	}
 }
 

@@ -37,6 +37,18 @@ const (
 // instance role may put metrics nowhere else.
 const MetricNamespace = "Stratus/Tiers"
 
+// ImageParameterName is the public SSM parameter holding the latest Amazon Linux 2023 AMI for
+// instanceType's architecture: the image of a tier without a MachineImage. CloudFormation
+// resolves it with the deploying caller's credentials, so whoever deploys the tier's stack needs
+// ssm:GetParameters on it (arn:<partition>:ssm:<region>::parameter<name>).
+func ImageParameterName(instanceType string) string {
+	arch := "x86_64"
+	if graviton.MatchString(instanceType) {
+		arch = "arm64"
+	}
+	return "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-" + arch
+}
+
 // graviton matches instance types of arm64 families: a "g" among the attribute letters after
 // the generation digit (t4g, m7g, c7gn, x2gd).
 var graviton = regexp.MustCompile(`^[a-z]+[0-9]+[a-z-]*g[a-z-]*\.`)
@@ -195,11 +207,9 @@ func (g *grantMover) Visit(node constructs.IConstruct) {
 func (t *Tier) buildLaunchTemplate(p TierProps) {
 	image := p.MachineImage
 	if image == nil {
-		cpu := ec2.AmazonLinuxCpuType_X86_64
-		if graviton.MatchString(p.InstanceType) {
-			cpu = ec2.AmazonLinuxCpuType_ARM_64
-		}
-		image = ec2.MachineImage_LatestAmazonLinux2023(&ec2.AmazonLinux2023ImageSsmParameterProps{CpuType: cpu, CachedInContext: jsii.Bool(false)})
+		image = ec2.MachineImage_FromSsmParameter(jsii.String(ImageParameterName(p.InstanceType)), &ec2.SsmParameterImageOptions{
+			Os: ec2.OperatingSystemType_LINUX, CachedInContext: jsii.Bool(false),
+		})
 	}
 	userData := ec2.UserData_ForLinux(nil)
 	userData.AddCommands(*jsii.Strings(agentSetup(p.Name, *t.LogGroup.LogGroupName())...)...)
