@@ -371,12 +371,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an instance class family Aurora does not offer is rejected",
 			edits: []edit{section("database", "  instanceClass: db.m6g.large\n")},
-			want:  []string{`:20: database.instanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes (allowed families: r*, x*, and t* at medium and large; e.g. db.r6g.large)`},
+			want:  []string{`:20: database.instanceClass "db.m6g.large": Aurora PostgreSQL offers no m6g classes for a cluster whose users the Data API creates (allowed families: r*, x*; e.g. db.r6g.large)`},
 		},
 		{
-			name:  "a burstable Aurora class below medium is rejected",
+			name:  "a burstable Aurora class below medium is rejected for the Data API, not sent to medium",
 			edits: []edit{section("database", "  instanceClass: db.t3.micro\n")},
-			want:  []string{`:20: database.instanceClass "db.t3.micro": Aurora PostgreSQL offers burstable classes only at medium and large (e.g. db.t3.medium)`},
+			want:  []string{`:20: database.instanceClass "db.t3.micro": the RDS Data API, which creates the services' database users at deploy time, does not run on burstable (db.t*) classes; use a memory-optimised class (e.g. db.r6g.large) or Serverless v2`},
 		},
 		{
 			name:  "a burstable Aurora class is rejected: the Data API that creates the users does not run on it",

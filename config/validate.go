@@ -754,10 +754,8 @@ func (v *validator) database() {
 			v.errorf("database.instanceClass %q: not allowed together with database.serverlessV2 (Serverless v2 instances have no instance class; remove one of the two)", db.InstanceClass)
 		case db.InstanceClass == limits.ServerlessInstanceClass:
 			v.errorf("database.instanceClass %q: for Serverless v2 give database.serverlessV2 {minCapacity, maxCapacity} instead", db.InstanceClass)
-		case limits.AuroraInstanceClassProblem(db.InstanceClass) != "":
-			v.errorf("database.instanceClass %q: %s", db.InstanceClass, limits.AuroraInstanceClassProblem(db.InstanceClass))
-		case limits.DataAPIClassProblem(db.InstanceClass) != "":
-			v.errorf("database.instanceClass %q: %s", db.InstanceClass, limits.DataAPIClassProblem(db.InstanceClass))
+		case limits.AuroraUsersClassProblem(db.InstanceClass) != "":
+			v.errorf("database.instanceClass %q: %s", db.InstanceClass, limits.AuroraUsersClassProblem(db.InstanceClass))
 		}
 	}
 	v.intRange("database.readers", "", db.Readers, limits.MinReaders, limits.MaxReaders, "")

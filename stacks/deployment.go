@@ -89,6 +89,7 @@ func readDeployment(stack awscdk.Stack, app *AppStack, env *config.Environment, 
 		Default:     jsii.String(DeploymentParameterName(env.Name, name)),
 		Description: jsii.String("The SSM parameter in which the region's App stack hands this service its alternate target group and rules"),
 	})
+	// Its imports of the App stack order it too; this says why, should they go.
 	stack.AddStackDependency(app.Stack, jsii.String("the App stack writes the deployment wiring parameter"))
 	parts := awscdk.Fn_Split(jsii.String("|"), param.ValueAsString(), jsii.Number(3))
 	w := deploymentWiring{alternate: (*parts)[0], production: (*parts)[1]}

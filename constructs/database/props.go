@@ -74,8 +74,8 @@ type AuroraPostgresProps struct {
 	// Default: true.
 	DeletionProtection *bool
 	// RemovalPolicy is what happens to the cluster when CloudFormation deletes or replaces it:
-	// RETAIN keeps it (and its instances, key, secret and log group); SNAPSHOT takes a final
-	// snapshot and deletes the instances. DESTROY is rejected: nothing is lost silently.
+	// RETAIN keeps it (and its first instance, key, secret and log group; further readers are
+	// deleted); SNAPSHOT takes a final snapshot and deletes the instances. DESTROY is rejected: nothing is lost silently.
 	// Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 	// MonitoringInterval is the enhanced-monitoring interval in seconds: 1, 5, 10, 15, 30 or 60.

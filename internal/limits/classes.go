@@ -47,6 +47,23 @@ func DataAPIClassProblem(class string) string {
 	return ""
 }
 
+// AuroraUsersClassProblem says why class cannot run an Aurora PostgreSQL cluster that creates its
+// users through the Data API (every cluster of a config: a database exists because a service
+// owns it), or "" when it can: memory-optimised (r, x) classes only.
+func AuroraUsersClassProblem(class string) string {
+	if p := DataAPIClassProblem(class); p != "" {
+		return p
+	}
+	m := dbClassRE.FindStringSubmatch(class)
+	if m == nil {
+		return "not an RDS instance class (allowed: " + InstanceClassRule + ")"
+	}
+	if family := m[1]; !strings.HasPrefix(family, "r") && !strings.HasPrefix(family, "x") {
+		return "Aurora PostgreSQL offers no " + family + " classes for a cluster whose users the Data API creates (allowed families: r*, x*; e.g. db.r6g.large)"
+	}
+	return ""
+}
+
 // GlobalDatastoreNodeType reports whether a (valid) node type can join a Global Datastore:
 // burstable t families cannot.
 func GlobalDatastoreNodeType(s string) bool {

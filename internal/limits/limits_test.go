@@ -80,6 +80,10 @@ func TestInstanceClassesAndNodeTypes(t *testing.T) {
 	assert.Contains(t, DataAPIClassProblem("db.t4g.medium"), "does not run on burstable (db.t*) classes")
 	assert.Empty(t, DataAPIClassProblem("db.r6g.large"))
 	assert.Empty(t, DataAPIClassProblem("db.serverless"))
+	assert.Empty(t, AuroraUsersClassProblem("db.r7g.2xlarge"))
+	assert.Contains(t, AuroraUsersClassProblem("db.t3.micro"), "does not run on burstable (db.t*) classes")
+	assert.Contains(t, AuroraUsersClassProblem("db.m6g.large"), "(allowed families: r*, x*; e.g. db.r6g.large)")
+	assert.Contains(t, AuroraUsersClassProblem("db.r6g"), "not an RDS instance class")
 
 	assert.True(t, ValidCacheNodeType("cache.t4g.micro"))
 	assert.False(t, ValidCacheNodeType("cache.r7g.giant"))
