@@ -14,6 +14,7 @@ import (
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -126,7 +127,7 @@ func NewTrail(scope constructs.Construct, id string, props TrailProps) (*Trail, 
 		SendToCloudWatchLogs:       jsii.Bool(true),
 		CloudWatchLogGroup:         t.LogGroup,
 	})
-	noInlinePolicy(t.Trail)
+	noInlinePolicy(t.Trail, t.Archive.Bucket)
 	// Advanced selectors: every management event, and every S3 object-level event except on the
 	// trail's own buckets, whose deliveries would otherwise log themselves in a loop.
 	cfn := t.Trail.Node().DefaultChild().(cloudtrail.CfnTrail)
@@ -151,9 +152,9 @@ func NewTrail(scope constructs.Construct, id string, props TrailProps) (*Trail, 
 }
 
 // noInlinePolicy moves the grants aws-cdk-lib gave the trail's CloudWatch Logs role from an
-// inline policy into a managed one (NIST 800-53 IAMNoInlinePolicy); the trail waits for it, as
-// CloudTrail checks the role when the trail is created.
-func noInlinePolicy(trail cloudtrail.Trail) {
+// inline policy into a managed one (NIST 800-53 IAMNoInlinePolicy); the trail waits for it, and
+// for the bucket's policy, as CloudTrail checks both when the trail is created.
+func noInlinePolicy(trail cloudtrail.Trail, bucket s3.IBucket) {
 	role, ok := trail.Node().TryFindChild(jsii.String("LogsRole")).(iam.Role)
 	if !ok {
 		return
@@ -168,7 +169,13 @@ func noInlinePolicy(trail cloudtrail.Trail) {
 		Roles:       &[]iam.IRole{role},
 	})
 	role.Node().TryRemoveChild(jsii.String("DefaultPolicy"))
-	// Only the policy: the role is already referenced (cfn-lint W3005 flags a second DependsOn).
-	cfn := trail.Node().DefaultChild().(awscdk.CfnResource)
-	cfn.AddOverride(jsii.String("DependsOn"), []any{awscdk.Stack_Of(trail).GetLogicalId(managed.Node().DefaultChild().(awscdk.CfnElement))})
+	// The two policies, which the trail does not reference: the role it does (cfn-lint W3005 flags
+	// a DependsOn on a referenced resource). The override replaces aws-cdk-lib's DependsOn, which
+	// named the bucket policy (CloudTrail refuses a bucket it may not write to yet) and the role.
+	stack := awscdk.Stack_Of(trail)
+	dependsOn := []any{stack.GetLogicalId(managed.Node().DefaultChild().(awscdk.CfnElement))}
+	if policy := bucket.Policy(); policy != nil {
+		dependsOn = append(dependsOn, stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement)))
+	}
+	trail.Node().DefaultChild().(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"), dependsOn)
 }

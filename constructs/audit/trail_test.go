@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -93,7 +95,24 @@ func TestTrailIsMultiRegionEncryptedValidatedAndArchived(t *testing.T) {
 		})
 	})
 
-	_, trail := cdktest.Only(t, cdktest.Template(t, s.defaults), "AWS::CloudTrail::Trail")
+	raw := cdktest.Template(t, s.defaults)
+	_, trail := cdktest.Only(t, raw, "AWS::CloudTrail::Trail")
+	// CloudTrail checks the bucket policy and the logs role's policy when it creates the trail.
+	var waitsFor []string
+	for id, r := range raw["Resources"].(map[string]any) {
+		switch r.(map[string]any)["Type"] {
+		case "AWS::S3::BucketPolicy":
+			if strings.Contains(jsonOf(t, r), "cloudtrail.amazonaws.com") {
+				waitsFor = append(waitsFor, id)
+			}
+		case "AWS::IAM::ManagedPolicy":
+			if strings.Contains(jsonOf(t, r), "logs:PutLogEvents") {
+				waitsFor = append(waitsFor, id)
+			}
+		}
+	}
+	require.Len(t, waitsFor, 2, "the archive's policy and the logs role's")
+	assert.ElementsMatch(t, waitsFor, trail["DependsOn"], "the trail waits for both policies")
 	selectors := cdktest.Path[[]any](t, trail, "Properties", "AdvancedEventSelectors")
 	require.Len(t, selectors, 2)
 	assert.Equal(t, []any{map[string]any{"Field": "eventCategory", "Equals": []any{"Management"}}},
@@ -192,4 +211,12 @@ func TestInvalidRecorderPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a long retention", Mutate: func(p *RecorderProps) { p.RetentionDays = 4000 }, Want: "RetentionDays 4000 is outside 90-3653"},
 		{Name: "a prefix with a space", Mutate: func(p *RecorderProps) { p.RuleNamePrefix = "my rules" }, Want: `RuleNamePrefix "my rules"`},
 	})
+}
+
+// jsonOf is v as JSON, for looking into a rendered resource.
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	out, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(out)
 }
