@@ -290,10 +290,12 @@ func databaseAlarms(stack awscdk.Stack, env *config.Environment, region, owner s
 	}
 	const mib, gib = 1 << 20, 1 << 30
 	specs := []alarms.Spec{
-		spec(env, "databaseCpu", 1, rds("CPUUtilization", "Average")),
+		// Maximum: with only the cluster's identifier, AWS/RDS aggregates its instances, and their
+		// average would halve a saturated writer beside an idle reader.
+		spec(env, "databaseCpu", 1, rds("CPUUtilization", "Maximum")),
 		spec(env, "databaseFreeableMemory", mib, rds("FreeableMemory", "Minimum")),
 		spec(env, "databaseConnections", float64(maxConnections(env, db.Instance))/100, rds("DatabaseConnections", "Maximum")),
-		spec(env, "databaseDeadlocks", 1.0/60, rds("Deadlocks", "Average")), // Deadlocks is per second
+		spec(env, "databaseDeadlocks", 1.0/60, rds("Deadlocks", "Maximum")), // per second; the busiest instance, as CPU
 	}
 	if db.Instance {
 		specs = append(specs, spec(env, "databaseFreeStorage", gib, rds("FreeStorageSpace", "Minimum")))
@@ -326,22 +328,35 @@ func maxConnections(env *config.Environment, instance bool) int {
 	return 5000 // an unknown class: the formula's ceiling
 }
 
-// cacheAlarms watches the region's replication group: its primary node, and the first replica's
-// replication lag when there are replicas.
+// cacheAlarms watches the region's replication group over all its nodes: the busiest node's CPU,
+// the fullest's memory, every node's evictions and, with replicas, the slowest replica's lag.
 func cacheAlarms(stack awscdk.Stack, env *config.Environment, region string, groupID *string, action *string) (*alarms.Alarms, error) {
-	node := func(n int, name, stat string) func(int) alarms.Query {
-		id := awscdk.Fn_Join(jsii.String(""), &[]*string{groupID, jsii.String(fmt.Sprintf("-%03d", n))})
+	// Every node (<group>-001 …): a Multi-AZ failover moves the primary role to another node, so
+	// an alarm on -001 alone would then watch a replica, and one on a replica's lag the primary.
+	nodes := 1 + env.Cache.Replicas
+	each := func(name, stat, combine, label string) func(int) alarms.Query {
 		return func(p int) alarms.Query {
-			return metric("AWS/ElastiCache", name, stat, p, map[string]*string{"CacheClusterId": id})
+			using := map[string]alarms.Query{}
+			var terms []string
+			for n := 1; n <= nodes; n++ {
+				id := awscdk.Fn_Join(jsii.String(""), &[]*string{groupID, jsii.String(fmt.Sprintf("-%03d", n))})
+				m := metric("AWS/ElastiCache", name, stat, p, map[string]*string{"CacheClusterId": id})
+				if nodes == 1 {
+					return m
+				}
+				key := fmt.Sprintf("n%d", n)
+				using[key], terms = m, append(terms, key)
+			}
+			return expression(fmt.Sprintf("%s([%s])", combine, strings.Join(fill(terms), ", ")), label, p, using)
 		}
 	}
 	specs := []alarms.Spec{
-		spec(env, "cacheCpu", 1, node(1, "EngineCPUUtilization", "Average")),
-		spec(env, "cacheMemory", 1, node(1, "DatabaseMemoryUsagePercentage", "Maximum")),
-		spec(env, "cacheEvictions", 1, node(1, "Evictions", "Sum")),
+		spec(env, "cacheCpu", 1, each("EngineCPUUtilization", "Average", "MAX", "engine CPU (busiest node)")),
+		spec(env, "cacheMemory", 1, each("DatabaseMemoryUsagePercentage", "Maximum", "MAX", "memory used (fullest node)")),
+		spec(env, "cacheEvictions", 1, each("Evictions", "Sum", "SUM", "evictions (all nodes)")),
 	}
 	if env.Cache.Replicas > 0 {
-		specs = append(specs, spec(env, "cacheReplicationLag", 1, node(2, "ReplicationLag", "Maximum")))
+		specs = append(specs, spec(env, "cacheReplicationLag", 1, each("ReplicationLag", "Maximum", "MAX", "replication lag (slowest replica)")))
 	}
 	return newAlarms(stack, env, "CacheAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region), Specs: specs}, action)
 }

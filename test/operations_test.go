@@ -118,6 +118,42 @@ func TestEveryProdServiceHasItsAlarmsWiredToTheTopic(t *testing.T) {
 	}
 }
 
+// TestAuroraAlarmsWatchTheBusiestInstance: with only DBClusterIdentifier, AWS/RDS aggregates a
+// cluster's instances; an average would halve a saturated writer beside an idle reader.
+func TestAuroraAlarmsWatchTheBusiestInstance(t *testing.T) {
+	a := Fixtures(t)
+	checked := 0
+	for name, al := range alarmsOf(t, a, "prod") {
+		if !strings.HasSuffix(name, "-databaseCpu") && !strings.HasSuffix(name, "-databaseDeadlocks") {
+			continue
+		}
+		checked++
+		assert.Contains(t, jsonOf(al.props["Dimensions"]), "DBClusterIdentifier", name)
+		assert.Equal(t, "Maximum", al.props["Statistic"], name)
+	}
+	assert.NotZero(t, checked, "no database alarms")
+}
+
+// TestCacheAlarmsWatchEveryNode: a Multi-AZ failover moves the primary role to another node, so
+// each cache alarm reads every node of the replication group (<group>-001 …), not one.
+func TestCacheAlarmsWatchEveryNode(t *testing.T) {
+	a := Fixtures(t)
+	env := a.Envs["prod"]
+	require.Positive(t, env.Cache.Replicas, "prod's cache has replicas")
+	checked := 0
+	for name, al := range alarmsOf(t, a, "prod") {
+		if !regexp.MustCompile(`-cache(Cpu|Memory|Evictions|ReplicationLag)$`).MatchString(name) {
+			continue
+		}
+		checked++
+		metrics := jsonOf(al.props["Metrics"])
+		for n := 1; n <= 1+env.Cache.Replicas; n++ {
+			assert.Contains(t, metrics, fmt.Sprintf(`"-%03d"`, n), "%s reads node %d", name, n)
+		}
+	}
+	assert.Equal(t, 4*len(env.Regions), checked, "the cache alarms of every region")
+}
+
 // TestEveryTopicIsKMSEncryptedAndTLSOnly: one topic per environment and region plus one for the
 // edge, each encrypted with a customer-managed key and denying non-TLS requests.
 func TestEveryTopicIsKMSEncryptedAndTLSOnly(t *testing.T) {
