@@ -198,7 +198,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a service without a name is reported as required",
 			edits: []edit{{"  - name: web\n    port: 8080", "  - port: 8080"}},
-			want:  []string{`:14: services[0].name: required: the service name, a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})`},
+			want:  []string{`:14: services[0].name: required: the service name, a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)`},
 		},
 		{
 			name:  "a key given twice in a mapping is reported with both lines",
@@ -321,9 +321,9 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:15: services[0].port 4317 (service "web"): the adot sidecar listens on 4317, 4318 in the same task (allowed with adot: 1-65535 except 80, 443, 4317 and 4318)`},
 		},
 		{
-			name:  "service names that differ only in dashes are rejected",
-			edits: []edit{service("a-b", ""), service("a--b", "")},
-			want:  []string{`:19: services[2].name "a--b": differs from services[1].name "a-b" only in dashes, and resource names drop dashes (rename one)`},
+			name:  "a service name with two hyphens in a row is rejected: ECR, RDS and ElastiCache names refuse it",
+			edits: []edit{service("a--b", "")},
+			want:  []string{`:17: services[1].name "a--b": must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)`},
 		},
 		{
 			name:  "a service whose database name PostgreSQL reserves is rejected",
@@ -542,7 +542,7 @@ func TestLoadErrors(t *testing.T) {
 			name:  "an environment name with capitals is rejected",
 			file:  "Test.yaml",
 			edits: []edit{{"name: test", "name: Test"}},
-			want:  []string{`:1: name "Test": must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19})`},
+			want:  []string{`:1: name "Test": must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)`},
 		},
 		{
 			name:  "an environment name that differs from the file name is rejected",
@@ -594,7 +594,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a service name with capitals is rejected",
 			edits: []edit{{"  - name: web", "  - name: Web"}},
-			want:  []string{`:14: services[0].name "Web": must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})`},
+			want:  []string{`:14: services[0].name "Web": must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)`},
 		},
 		{
 			name:  "a service port above 65535 is rejected",
@@ -635,6 +635,38 @@ func TestLoadErrors(t *testing.T) {
 			name:  "a service port equal to the default cache port is rejected",
 			edits: []edit{{"    port: 8080", "    port: 6379"}, {"cache:\n  port: 6379\n", ""}},
 			want:  []string{`:15: services[0].port 6379 (service "web"): equals cache.port 6379 (the app and cache security groups would share a port; pick another)`},
+		},
+
+		// ---- limits AWS applies at deploy time ----
+		{
+			name:  "more tags than a Route 53 health check takes beside the platform's are rejected",
+			edits: []edit{{"  team: platform", "  a: x\n  b: x\n  c: x\n  d: x\n  e: x\n  f: x\n  g: x\n  h: x"}},
+			want:  []string{`:22: tags: 8 keys; at most 7 (Route 53 health checks take 10 tags, and Stratus adds project, environment and Name)`},
+		},
+		{
+			name:  "failover routing over three regions is rejected: Route 53 failover has one primary and one secondary",
+			edits: []edit{globalDB, addRegion, {"network:\n", "  - name: us-west-2\n    cidr: 10.3.0.0/16\n    availabilityZones:\n      - name: us-west-2a\n      - name: us-west-2b\nnetwork:\n"}, inDNS("  routing: failover\n")},
+			want:  []string{`:34: dns.routing "failover": needs exactly two regions (Route 53 failover has one primary and one secondary record), the environment has 3: use latency`},
+		},
+		{
+			name:  "a service named like a role PostgreSQL reserves is rejected when it has a database",
+			edits: []edit{service("public", "")},
+			want:  []string{`:17: services[1].name "public": PostgreSQL reserves it as a role name, and the service connects to its database as a role of its own name (reserved: none, public; rename the service or set database: none)`},
+		},
+		{
+			name:  "more readers than a Global Database primary takes with its secondaries are rejected",
+			edits: []edit{section("database", "  globalDatabase: true\n  readers: 15\n"), addRegion},
+			want:  []string{`:26: database.readers 15: a Global Database's primary cluster takes at most 14 readers with 1 secondary region(s) (15 minus the secondaries)`},
+		},
+		{
+			name:  "a path pattern with more wildcards than an ALB rule takes is rejected",
+			edits: []edit{svc("    pathPattern: /api/*/*/*/*/*/*\n")},
+			want:  []string{`:17: services[0].pathPattern "/api/*/*/*/*/*/*" (service "web"): 6 wildcards; an ALB rule takes at most 5 (a quota AWS does not raise)`},
+		},
+		{
+			name:  "an environment name ending with a hyphen is rejected",
+			edits: []edit{{"name: test", "name: te-"}},
+			want:  []string{`:1: name "te-": must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)`},
 		},
 
 		// ---- tags ----

@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/stratus-platform/stratus/internal/limits"
-	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 var (
@@ -99,8 +98,8 @@ func (v *validator) name() {
 	base := filepath.Base(v.env.File)
 	base = strings.TrimSuffix(base, filepath.Ext(base))
 	switch {
-	case !envNameRE.MatchString(v.env.Name):
-		v.errorf("name %q: must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19})", v.env.Name)
+	case !envNameRE.MatchString(v.env.Name) || !limits.HyphensFit(v.env.Name):
+		v.errorf("name %q: must be 2-20 characters: a lowercase letter, then lowercase letters, digits or hyphens ([a-z][a-z0-9-]{1,19}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)", v.env.Name)
 	case v.env.Name != base:
 		v.errorf("name %q: must equal the file name %q (rename the file or change the name)", v.env.Name, base)
 	}
@@ -366,7 +365,7 @@ func (v *validator) network() {
 
 func (v *validator) services() {
 	cachePortOK := !v.d.bad["cache"] && !v.d.bad["cache.port"]
-	first, folded := map[string]int{}, map[string]int{}
+	first := map[string]int{}
 	allowed := fmt.Sprintf("%d-%d services per environment", limits.MinServices, limits.MaxServices)
 	if v.env.RunsTiers() {
 		return // compute reports services given with tiers
@@ -381,17 +380,16 @@ func (v *validator) services() {
 			continue
 		}
 		if v.given(p+".name", "the service name, "+limits.ServiceNameRule) {
+			// A valid name has no trailing or doubled hyphen, so no two valid names differ only in
+			// dashes: the PascalCase ids built from them (naming.Pascal) stay distinct.
 			j, dup := first[s.Name]
-			k, folds := folded[naming.Pascal(s.Name)]
 			switch {
 			case !limits.ValidServiceName(s.Name):
 				v.errorf("%s.name %q: must be %s", p, s.Name, limits.ServiceNameRule)
 			case dup:
 				v.errorf("%s.name %q: duplicate of services[%d].name (service names must be unique)", p, s.Name, j)
-			case folds:
-				v.errorf("%s.name %q: differs from services[%d].name %q only in dashes, and resource names drop dashes (rename one)", p, s.Name, k, v.env.Services[k].Name)
 			default:
-				first[s.Name], folded[naming.Pascal(s.Name)] = i, i
+				first[s.Name] = i
 			}
 		}
 		who := v.serviceLabel(p, s)
@@ -407,6 +405,10 @@ func (v *validator) services() {
 		case !limits.ValidPathPattern(s.PathPattern):
 			v.errorf("%s.pathPattern %q%s: not an ALB path pattern (allowed: %s)", p, s.PathPattern, who, limits.PathPatternRule)
 			v.d.bad[p+".pathPattern"] = true // not compared with the other services' patterns
+		case strings.Count(s.PathPattern, "*")+strings.Count(s.PathPattern, "?") > limits.MaxRuleWildcards:
+			v.errorf("%s.pathPattern %q%s: %d wildcards; an ALB rule takes at most %d (a quota AWS does not raise)",
+				p, s.PathPattern, who, strings.Count(s.PathPattern, "*")+strings.Count(s.PathPattern, "?"), limits.MaxRuleWildcards)
+			v.d.bad[p+".pathPattern"] = true
 		case !limits.ReachableThroughEdge(s.PathPattern):
 			v.errorf("%s.pathPattern %q%s: matches no path CloudFront sends to the services (only %s), so it would route nothing: start it with %q (e.g. \"%s%s/*\")",
 				p, s.PathPattern, who, limits.EdgeApiPathPattern, limits.EdgeApiPrefix, limits.EdgeApiPrefix, s.Name)
@@ -422,6 +424,10 @@ func (v *validator) services() {
 		if v.given(p+".database", "") && !slices.Contains(databaseEngines, s.Database) {
 			v.errorf("%s.database %q%s: unknown database engine (allowed: %s, %s, %s)", p, s.Database, who, EngineAuroraPostgres, EnginePostgres, EngineNone)
 			v.d.bad[p+".database"] = true
+		}
+		if s.UsesDatabase() && slices.Contains(limits.ReservedRoleNames, s.Name) {
+			v.errorf("%s.name %q: PostgreSQL reserves it as a role name, and the service connects to its database as a role of its own name (reserved: %s; rename the service or set database: none)",
+				p, s.Name, strings.Join(limits.ReservedRoleNames, ", "))
 		}
 		if db := s.DatabaseName(); s.OwnsDatabase() && slices.Contains(limits.ReservedDatabaseNames, db) {
 			v.errorf("%s.name %q: its database would be named %q, which PostgreSQL or RDS reserves (reserved: %s; rename the service or set database: none)",
@@ -759,6 +765,10 @@ func (v *validator) database() {
 		}
 	}
 	v.intRange("database.readers", "", db.Readers, limits.MinReaders, limits.MaxReaders, "")
+	if secondaries := len(v.env.Regions) - 1; db.GlobalDatabase && secondaries > 0 && db.Readers > limits.MaxReaders-secondaries && db.Readers <= limits.MaxReaders {
+		v.errorf("database.readers %d: a Global Database's primary cluster takes at most %d readers with %d secondary region(s) (%d minus the secondaries)",
+			db.Readers, limits.MaxReaders-secondaries, secondaries, limits.MaxReaders)
+	}
 	if sv := db.ServerlessV2; sv != nil {
 		v.serverlessV2(sv)
 	}
@@ -1021,8 +1031,13 @@ func (v *validator) dns() {
 			}
 		}
 	}
-	if oneOf(v, "dns.routing", dn.Routing, routingModes, "unknown routing") && v.d.has("dns.routing") && dn.Routing == RoutingFailover && v.singleRegion() {
-		v.errorf("dns.routing %q: failover routing needs a secondary region: add a second entry to regions", dn.Routing)
+	if oneOf(v, "dns.routing", dn.Routing, routingModes, "unknown routing") && v.d.has("dns.routing") && dn.Routing == RoutingFailover {
+		switch {
+		case v.singleRegion():
+			v.errorf("dns.routing %q: failover routing needs a secondary region: add a second entry to regions", dn.Routing)
+		case len(v.env.Regions) > 2:
+			v.errorf("dns.routing %q: needs exactly two regions (Route 53 failover has one primary and one secondary record), the environment has %d: use latency", dn.Routing, len(v.env.Regions))
+		}
 	}
 	oneOf(v, "dns.healthCheck.intervalSeconds", dn.HealthCheckIntervalSeconds, limits.HealthCheckIntervals, "not an interval Route 53 health checks accept")
 	v.intRange("dns.healthCheck.failureThreshold", "", dn.HealthCheckFailureThreshold, limits.MinHealthCheckFailures, limits.MaxHealthCheckFailures, "failed checks")
@@ -1184,6 +1199,9 @@ func validRelativeDir(s string) bool {
 
 func (v *validator) tags() {
 	keys := slices.Sorted(maps.Keys(v.env.Tags))
+	if len(keys) > limits.MaxUserTags {
+		v.errorf("tags: %d keys; at most %d (Route 53 health checks take 10 tags, and Stratus adds project, environment and Name)", len(keys), limits.MaxUserTags)
+	}
 	const chars = "letters, digits, spaces and _ . : / = + - @"
 	for _, k := range keys {
 		val := v.env.Tags[k]

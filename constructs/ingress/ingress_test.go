@@ -558,9 +558,9 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		}, Want: "Targets[0].Priority 1 is reserved for the health-check rule"},
 		{Name: "a bad target name", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Name = "Product" }, Want: `Targets[0].Name "Product" must be a lowercase letter`},
 		{Name: "duplicate target names", Mutate: func(p *LoadBalancerProps) { p.Targets[1].Name = "product" }, Want: `Targets[1].Name "product" is already Targets[0].Name`},
-		{Name: "target names that differ only in dashes", Mutate: func(p *LoadBalancerProps) {
+		{Name: "a target name with two hyphens in a row", Mutate: func(p *LoadBalancerProps) {
 			p.Targets[0].Name, p.Targets[1].Name = "user-api", "user--api"
-		}, Want: `Targets[1].Name "user--api" is already Targets[0].Name`},
+		}, Want: `Targets[1].Name "user--api" must be a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30}), not ending with a hyphen`},
 		{Name: "a port of zero", Mutate: func(p *LoadBalancerProps) { p.Targets[0].Port = 0 }, Want: "Targets[0].Port 0 is outside 1-65535"},
 		{Name: "a port above 65535", Mutate: func(p *LoadBalancerProps) { p.Targets[1].Port = 70000 }, Want: "Targets[1].Port 70000 is outside 1-65535"},
 		{Name: "a path pattern without a leading slash", Mutate: func(p *LoadBalancerProps) { p.Targets[0].PathPattern = "api/product/*" }, Want: `Targets[0].PathPattern "api/product/*" is not an ALB path pattern (allowed: starting with "/"`},

@@ -27,7 +27,7 @@ var (
 
 // Rules describing the predicates, for messages and docs.
 const (
-	ServiceNameRule      = "a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30})"
+	ServiceNameRule      = "a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)"
 	PathPatternRule      = `starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?`
 	HealthCheckPathRule  = `starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health"`
 	SecretNameRule       = "1-512 characters of letters, digits and / _ + = . @ -"
@@ -39,7 +39,26 @@ const (
 	DefaultHealthCheckPath = "/health"
 )
 
-func ValidServiceName(s string) bool { return serviceNameRE.MatchString(s) }
+func ValidServiceName(s string) bool { return serviceNameRE.MatchString(s) && HyphensFit(s) }
+
+// HyphensFit reports whether name neither ends with a hyphen nor holds two in a row, which ECR
+// repository, RDS and ElastiCache identifiers built from it refuse.
+func HyphensFit(name string) bool {
+	return !strings.HasSuffix(name, "-") && !strings.Contains(name, "--")
+}
+
+// ReservedRoleNames are names PostgreSQL refuses for a role: a service whose database users are
+// created (it connects as a role of its own name) cannot have them.
+var ReservedRoleNames = []string{"none", "public"}
+
+// MaxRuleWildcards is how many wildcards (* and ?) an ALB rule's conditions take in all, a quota
+// AWS does not raise.
+const MaxRuleWildcards = 5
+
+// MaxUserTags is how many tags of its own a configuration may set: Route 53 health checks take
+// 10 tags, and Stratus adds project, environment and Name.
+const MaxUserTags = 7
+
 func ValidPathPattern(s string) bool { return pathPatternRE.MatchString(s) }
 func ValidSecretName(s string) bool  { return secretNameRE.MatchString(s) }
 func ValidRuleName(s string) bool    { return ruleNameRE.MatchString(s) }
