@@ -394,9 +394,14 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:24: cache.nodeType "cache.t4g.medium": burstable (t) node types cannot join a Global Datastore (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)`},
 		},
 		{
+			name:  "a small size of a family that has none is rejected",
+			edits: []edit{inCache("  nodeType: cache.r7g.micro\n")},
+			want:  []string{`:19: cache.nodeType "cache.r7g.micro": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal, micro to medium in burstable (t) families only (e.g. cache.r7g.large, cache.t4g.micro))`},
+		},
+		{
 			name:  "a cache node size AWS does not have is rejected",
 			edits: []edit{inCache("  nodeType: cache.r7g.huge\n")},
-			want:  []string{`:19: cache.nodeType "cache.r7g.huge": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. cache.r7g.large))`},
+			want:  []string{`:19: cache.nodeType "cache.r7g.huge": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal, micro to medium in burstable (t) families only (e.g. cache.r7g.large, cache.t4g.micro))`},
 		},
 
 		// ---- CIDRs and subnets ----
@@ -972,7 +977,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an Aurora instance class in the wrong format is rejected",
 			edits: []edit{section("database", "  instanceClass: r6g.large\n")},
-			want:  []string{`:20: database.instanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. db.r6g.large))`},
+			want:  []string{`:20: database.instanceClass "r6g.large": not an RDS instance class (allowed: db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal, micro to medium in burstable (t) families only (e.g. db.r6g.large, db.t4g.medium))`},
 		},
 		{
 			name:  "db.serverless as an instance class points at serverlessV2",
@@ -1134,7 +1139,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a PostgreSQL instance class in the wrong format is rejected",
 			edits: []edit{section("database", "  postgres:\n    instanceClass: t3.medium\n")},
-			want:  []string{`:21: database.postgres.instanceClass "t3.medium": not an RDS instance class (allowed: db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. db.r6g.large))`},
+			want:  []string{`:21: database.postgres.instanceClass "t3.medium": not an RDS instance class (allowed: db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal, micro to medium in burstable (t) families only (e.g. db.r6g.large, db.t4g.medium))`},
 		},
 		{
 			name:  "PostgreSQL storage below 20 GiB is rejected",
@@ -1176,7 +1181,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a cache node type in the wrong format is rejected",
 			edits: []edit{inCache("  nodeType: r7g.large\n")},
-			want:  []string{`:19: cache.nodeType "r7g.large": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. cache.r7g.large))`},
+			want:  []string{`:19: cache.nodeType "r7g.large": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal, micro to medium in burstable (t) families only (e.g. cache.r7g.large, cache.t4g.micro))`},
 		},
 		{
 			name:  "more than 5 cache replicas are rejected",

@@ -189,5 +189,13 @@ func (v *validator) deniedCidrs() {
 				v.errorf("%s %q: overlaps the VPC of %s (%s); a deny list blocks outside ranges only", p, c, r.Name, r.CIDR)
 			}
 		}
+		// The public subnets' NACL would turn Route 53's health checks away: every origin would
+		// look down, and routing would fail over (or stop) for nothing.
+		for _, checker := range Route53HealthCheckerCidrs {
+			if cp, err := netip.ParsePrefix(checker); err == nil && cp.Overlaps(pf) {
+				v.errorf("%s %q: overlaps %s, a range Route 53's health checkers use; denying it makes every origin look unhealthy", p, c, checker)
+				break
+			}
+		}
 	}
 }

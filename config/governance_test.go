@@ -83,6 +83,8 @@ func TestGovernanceBadInputIsRejected(t *testing.T) {
 			[]string{`:13: network.deniedCidrs[0] "0.0.0.0/0": would deny every address (list the ranges to block)`}},
 		{"denying the VPC", []edit{denied("[10.1.8.0/22]")},
 			[]string{`:13: network.deniedCidrs[0] "10.1.8.0/22": overlaps the VPC of us-east-1 (10.1.0.0/16); a deny list blocks outside ranges only`}},
+		{"denying Route 53's health checkers", []edit{denied("[15.177.0.0/16]")},
+			[]string{`:13: network.deniedCidrs[0] "15.177.0.0/16": overlaps 15.177.0.0/18, a range Route 53's health checkers use; denying it makes every origin look unhealthy`}},
 		{"a range twice", []edit{denied("[192.0.2.0/24, 192.0.2.0/24]")},
 			[]string{`:13: network.deniedCidrs[1] "192.0.2.0/24": duplicate of network.deniedCidrs[0]`}},
 		{"too many ranges", []edit{denied("[" + ranges(11) + "]")},

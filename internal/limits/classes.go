@@ -17,17 +17,28 @@ var (
 
 // InstanceClassRule and CacheNodeTypeRule describe the accepted shapes, for messages and docs.
 const (
-	InstanceClassRule = "db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. db.r6g.large)"
-	CacheNodeTypeRule = "cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal (e.g. cache.r7g.large)"
+	InstanceClassRule = "db.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal, micro to medium in burstable (t) families only (e.g. db.r6g.large, db.t4g.medium)"
+	CacheNodeTypeRule = "cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal, micro to medium in burstable (t) families only (e.g. cache.r7g.large, cache.t4g.micro)"
 	// ServerlessInstanceClass is the class Aurora gives Serverless v2 instances.
 	ServerlessInstanceClass = "db.serverless"
 )
 
 // ValidInstanceClass reports whether s has the shape of an RDS instance class.
-func ValidInstanceClass(s string) bool { return dbClassRE.MatchString(s) }
+func ValidInstanceClass(s string) bool { return sized(dbClassRE.FindStringSubmatch(s)) }
 
 // ValidCacheNodeType reports whether s has the shape of an ElastiCache node type.
-func ValidCacheNodeType(s string) bool { return cacheNodeTypeRE.MatchString(s) }
+func ValidCacheNodeType(s string) bool { return sized(cacheNodeTypeRE.FindStringSubmatch(s)) }
+
+// sized reports whether a class's match (prefix, family, size) names a size its family has:
+// micro, small and medium exist in burstable (t) families only (no db.r7g.micro, no
+// cache.m6g.medium).
+func sized(m []string) bool {
+	if m == nil {
+		return false
+	}
+	small := m[2] == "micro" || m[2] == "small" || m[2] == "medium"
+	return !small || strings.HasPrefix(m[1], "t")
+}
 
 // CacheNodeFamily returns the family of a node type ("r7g" of cache.r7g.large), or "".
 func CacheNodeFamily(s string) string {

@@ -71,9 +71,11 @@ func TestInstanceClassesAndNodeTypes(t *testing.T) {
 		assert.True(t, ValidInstanceClass(c), c)
 		assert.Empty(t, AuroraInstanceClassProblem(c), c)
 	}
-	for _, c := range []string{"db.r6g", "r6g.large", "db.r6g.huge", "db.R6G.large", "cache.r7g.large"} {
+	for _, c := range []string{"db.r6g", "r6g.large", "db.r6g.huge", "db.R6G.large", "cache.r7g.large", "db.r7g.micro", "db.m6g.medium"} {
 		assert.False(t, ValidInstanceClass(c), c)
 	}
+	assert.True(t, ValidCacheNodeType("cache.t4g.micro"))
+	assert.False(t, ValidCacheNodeType("cache.r7g.micro"), "micro to medium exist only in t families")
 	assert.Contains(t, AuroraInstanceClassProblem("db.m6g.large"), "offers no m6g classes")
 	assert.Contains(t, AuroraInstanceClassProblem("db.t3.micro"), "only at medium and large")
 	assert.Contains(t, AuroraInstanceClassProblem("db.r6g"), "not an RDS instance class")
