@@ -649,6 +649,13 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:22: tags: 8 keys; at most 7 (Route 53 health checks take 10 tags, and Stratus adds project, environment and Name)`},
 		},
 		{
+			name: "a Global Datastore over four regions is rejected: it takes two secondaries",
+			edits: []edit{globalDB, addRegion,
+				{"network:\n", "  - name: us-west-2\n    cidr: 10.3.0.0/16\n    availabilityZones:\n      - name: us-west-2a\n      - name: us-west-2b\n  - name: us-east-2\n    cidr: 10.4.0.0/16\n    availabilityZones:\n      - name: us-east-2a\n      - name: us-east-2b\nnetwork:\n"},
+				inCache("  globalDatastore: true\n")},
+			want: []string{`:34: cache.globalDatastore true: a Global Datastore spans at most 3 regions (a primary and two secondaries), the environment has 4`},
+		},
+		{
 			name:  "failover routing over three regions is rejected: Route 53 failover has one primary and one secondary",
 			edits: []edit{globalDB, addRegion, {"network:\n", "  - name: us-west-2\n    cidr: 10.3.0.0/16\n    availabilityZones:\n      - name: us-west-2a\n      - name: us-west-2b\nnetwork:\n"}, inDNS("  routing: failover\n")},
 			want:  []string{`:34: dns.routing "failover": needs exactly two regions (Route 53 failover has one primary and one secondary record), the environment has 3: use latency`},

@@ -928,6 +928,9 @@ func (v *validator) cache() {
 	v.intRange("cache.replicas", "", c.Replicas, limits.MinCacheReplicas, limits.MaxCacheReplicas, "")
 	v.intRange("cache.snapshotRetentionDays", "", c.SnapshotRetentionDays, limits.MinSnapshotRetentionDays, limits.MaxSnapshotRetentionDays, "days")
 	v.windows("cache.snapshotWindow", c.SnapshotWindow, "cache.maintenanceWindow", c.MaintenanceWindow, limits.MinCacheWindowMinutes)
+	if n := len(v.env.Regions); v.given("cache.globalDatastore", "") && c.GlobalDatastore && n > limits.MaxGlobalDatastoreRegions {
+		v.errorf("cache.globalDatastore true: a Global Datastore spans at most %d regions (a primary and two secondaries), the environment has %d", limits.MaxGlobalDatastoreRegions, n)
+	}
 	if v.given("cache.globalDatastore", "") && c.GlobalDatastore && v.singleRegion() {
 		v.errorf("cache.globalDatastore true: a Global Datastore needs a secondary region: add a second entry to regions")
 	}

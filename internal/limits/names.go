@@ -55,6 +55,10 @@ var ReservedRoleNames = []string{"none", "public"}
 // AWS does not raise.
 const MaxRuleWildcards = 5
 
+// MaxGlobalDatastoreRegions is how many regions an ElastiCache Global Datastore spans: its
+// primary's and at most two secondaries'.
+const MaxGlobalDatastoreRegions = 3
+
 // MaxUserTags is how many tags of its own a configuration may set: Route 53 health checks take
 // 10 tags, and Stratus adds project, environment and Name.
 const MaxUserTags = 7
