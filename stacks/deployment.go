@@ -136,8 +136,22 @@ func serviceRequestMetrics(app *AppStack, name string, wiring deploymentWiring) 
 	}
 	groups := targetMetrics{primary: m.target,
 		alternateName: awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), wiring.alternate, nil))}
-	m.errorRate, m.p99 = groups.errorRate, groups.p99
+	m.errorRate, m.p99, m.alternate = groups.errorRate, groups.p99, groups.alternate
+	m.unhealthy = groups.unhealthy
 	return m
+}
+
+// alternate is metric name of the alternate group.
+func (m targetMetrics) alternate(name, stat string, p int) alarms.Metric {
+	a := m.primary(name, stat, p)
+	a.Dimensions = map[string]*string{"LoadBalancer": a.Dimensions["LoadBalancer"], "TargetGroup": m.alternateName}
+	return a
+}
+
+// unhealthy is the larger of the two groups' unhealthy targets: after a release the tasks may
+// be behind either.
+func (m targetMetrics) unhealthy(stat string, p int) alarms.Query {
+	return m.each("u", "unhealthy targets (either group)", p, maxOf, "UnHealthyHostCount", stat)
 }
 
 func (m targetMetrics) each(prefix, label string, p int, combine func(terms []string) string, name, stat string) alarms.Query {
@@ -145,10 +159,8 @@ func (m targetMetrics) each(prefix, label string, p int, combine func(terms []st
 	if m.alternateName == nil {
 		return primary
 	}
-	alternate := primary
-	alternate.Dimensions = map[string]*string{"LoadBalancer": primary.Dimensions["LoadBalancer"], "TargetGroup": m.alternateName}
 	// Ids unique across the nested expressions of one alarm.
-	using := map[string]alarms.Query{prefix + "0": primary, prefix + "1": alternate}
+	using := map[string]alarms.Query{prefix + "0": primary, prefix + "1": m.alternate(name, stat, p)}
 	return expression(combine([]string{prefix + "0", prefix + "1"}), label, p, using)
 }
 
@@ -172,10 +184,10 @@ func (m targetMetrics) requests(p int) alarms.Query {
 }
 
 func (m targetMetrics) p99(p int) alarms.Query {
-	return m.each("t", "p99 response time (slowest group)", p, func(terms []string) string {
-		return "MAX([" + strings.Join(fill(terms), ", ") + "])"
-	}, "TargetResponseTime", "p99")
+	return m.each("t", "p99 response time (slowest group)", p, maxOf, "TargetResponseTime", "p99")
 }
+
+func maxOf(terms []string) string { return "MAX([" + strings.Join(fill(terms), ", ") + "])" }
 
 // errorRate is 100 × 5xx ÷ requests over every group, with no value while nothing is served.
 func (m targetMetrics) errorRate(p int) alarms.Query {

@@ -158,6 +158,10 @@ type requestMetrics struct {
 	errorRate, p99 func(p int) alarms.Query
 	// target reads any metric of the target group; nil in API mode.
 	target func(name, stat string, p int) alarms.Metric
+	// alternate reads the same of the service's alternate target group, where its tasks may be
+	// after a blue/green, canary or linear release: the SLOs and unhealthyTargets cover both
+	// groups (deployment.go). Nil without one.
+	alternate func(name, stat string, p int) alarms.Metric
 }
 
 // targetGroupMetrics reads the metrics of a target group behind the load balancer of full name
@@ -238,17 +242,22 @@ func serviceAlarms(stack awscdk.Stack, env *config.Environment, region, name str
 	}
 	o := &ServiceObservability{Alarms: a}
 	objectives := env.Observability.SLO
+	bound := float64(objectives.LatencyThresholdMs) / 1000
+	availability, latency := slo.Ratio{Bad: fiveXX(60), Total: requests(60)}, slo.Rank{Metric: m.within(bound, 60)}
+	if alt := m.alternate; alt != nil {
+		availability.Also = []slo.Ratio{{Bad: alt("HTTPCode_Target_5XX_Count", "Sum", 60), Total: alt("RequestCount", "Sum", 60)}}
+		latency.Also = []alarms.Metric{alt("TargetResponseTime", percentileRank(bound), 60)}
+	}
 	if o.Availability, err = newSLO(stack, env, naming.Pascal(name)+"AvailabilitySlo", slo.SLOProps{
 		Name: prefix + "-availability", Objective: objectives.Availability, Runbook: limits.FastBurn.Runbook,
-		Indicator: slo.Ratio{Bad: fiveXX(60), Total: requests(60)},
+		Indicator: availability,
 		What:      name + " availability (responses that are not target 5xx)",
 	}, action); err != nil {
 		return nil, err
 	}
-	bound := float64(objectives.LatencyThresholdMs) / 1000
 	if o.Latency, err = newSLO(stack, env, naming.Pascal(name)+"LatencySlo", slo.SLOProps{
 		Name: prefix + "-latency", Objective: objectives.Latency, Runbook: limits.LatencyRunbook,
-		Indicator: slo.Rank{Metric: m.within(bound, 60)},
+		Indicator: latency,
 		What:      fmt.Sprintf("%s latency (responses within %d ms)", name, objectives.LatencyThresholdMs),
 	}, action); err != nil {
 		return nil, err

@@ -118,6 +118,26 @@ func TestEveryProdServiceHasItsAlarmsWiredToTheTopic(t *testing.T) {
 	}
 }
 
+// TestProdServiceAlarmsWatchBothTargetGroups: a canary release leaves a service's tasks behind
+// its alternate target group, so every window of its SLOs and its unhealthyTargets alarm read
+// that group too (its name from the deployment wiring), not the primary alone.
+func TestProdServiceAlarmsWatchBothTargetGroups(t *testing.T) {
+	a := Fixtures(t)
+	alternate := `{"Fn::Select":[5,{"Fn::Split":[":",{"Fn::Select":[0,{"Fn::Split":["|",{"Ref":"DeploymentWiring"}]}]}]}]}`
+	checked := 0
+	for name, al := range alarmsOf(t, a, "prod") {
+		if !regexp.MustCompile(`-(availability|latency)-burn-(1h|5m|6h|30m)$|-unhealthyTargets$`).MatchString(name) {
+			continue
+		}
+		checked++
+		metrics := jsonOf(al.props["Metrics"])
+		assert.Contains(t, metrics, alternate, "%s reads the alternate group", name)
+		assert.Contains(t, metrics, "TargetGroupFullName", "%s reads the primary group", name)
+	}
+	env := a.Envs["prod"]
+	assert.Equal(t, len(env.Regions)*len(env.Services)*(2*4+1), checked, "every SLO window and unhealthyTargets alarm of prod")
+}
+
 // TestAuroraAlarmsWatchTheBusiestInstance: with only DBClusterIdentifier, AWS/RDS aggregates a
 // cluster's instances; an average would halve a saturated writer beside an idle reader.
 func TestAuroraAlarmsWatchTheBusiestInstance(t *testing.T) {

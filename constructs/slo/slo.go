@@ -33,13 +33,33 @@ type Indicator interface {
 // of requests). Both are summed over the window; no traffic gives no data (not an error).
 type Ratio struct {
 	Bad, Total alarms.Metric
+	// Also are the same counts of further groups that serve the same traffic (a blue/green
+	// service's alternate target group, where its tasks may be after a release): summed with
+	// Bad and Total.
+	// Default: none.
+	Also []Ratio
 }
 
 // ErrorRatio implements Indicator.
 func (r Ratio) ErrorRatio(window int) alarms.Expression {
+	if len(r.Also) == 0 {
+		return alarms.Expression{
+			Expression: "FILL(bad, 0) / total", Label: "error ratio", Period: window,
+			Using: map[string]alarms.Query{"bad": r.Bad.With(window), "total": r.Total.With(window)},
+		}
+	}
+	// A group without traffic has no data: each count is filled with 0, and no traffic at all
+	// gives 0 / 0, which metric math drops (no data, not an error).
+	using := map[string]alarms.Query{}
+	var bad, total []string
+	for i, g := range append([]Ratio{{Bad: r.Bad, Total: r.Total}}, r.Also...) {
+		b, t := fmt.Sprintf("bad%d", i), fmt.Sprintf("total%d", i)
+		using[b], using[t] = g.Bad.With(window), g.Total.With(window)
+		bad, total = append(bad, "FILL("+b+", 0)"), append(total, "FILL("+t+", 0)")
+	}
 	return alarms.Expression{
-		Expression: "FILL(bad, 0) / total", Label: "error ratio", Period: window,
-		Using: map[string]alarms.Query{"bad": r.Bad.With(window), "total": r.Total.With(window)},
+		Expression: "(" + strings.Join(bad, " + ") + ") / (" + strings.Join(total, " + ") + ")",
+		Label:      "error ratio", Period: window, Using: using,
 	}
 }
 
@@ -47,13 +67,34 @@ func (r Ratio) ErrorRatio(window int) alarms.Expression {
 // percentage of requests at or under x (e.g. of TargetResponseTime); the rest are bad.
 type Rank struct {
 	Metric alarms.Metric
+	// Also are the same statistic of further groups that serve the same traffic (a blue/green
+	// service's alternate target group): each group's rank weighs by its number of values (the
+	// metric's SampleCount).
+	// Default: none.
+	Also []alarms.Metric
 }
 
 // ErrorRatio implements Indicator.
 func (r Rank) ErrorRatio(window int) alarms.Expression {
+	if len(r.Also) == 0 {
+		return alarms.Expression{
+			Expression: "(100 - good) / 100", Label: "error ratio", Period: window,
+			Using: map[string]alarms.Query{"good": r.Metric.With(window)},
+		}
+	}
+	using := map[string]alarms.Query{}
+	var weighted, counts []string
+	for i, m := range append([]alarms.Metric{r.Metric}, r.Also...) {
+		g, n := fmt.Sprintf("good%d", i), fmt.Sprintf("count%d", i)
+		count := m.With(window)
+		count.Stat = "SampleCount"
+		using[g], using[n] = m.With(window), count
+		weighted, counts = append(weighted, "FILL("+g+", 0) * FILL("+n+", 0)"), append(counts, "FILL("+n+", 0)")
+	}
+	sum := "(" + strings.Join(counts, " + ") + ")"
 	return alarms.Expression{
-		Expression: "(100 - good) / 100", Label: "error ratio", Period: window,
-		Using: map[string]alarms.Query{"good": r.Metric.With(window)},
+		Expression: "(100 - (" + strings.Join(weighted, " + ") + ") / " + sum + ") / 100",
+		Label:      "error ratio", Period: window, Using: using,
 	}
 }
 

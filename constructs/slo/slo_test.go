@@ -132,3 +132,34 @@ func TestSLOPropsAreValidated(t *testing.T) {
 		{Name: "no what", Mutate: func(p *SLOProps) { p.What = "" }, Want: "What is required"},
 	})
 }
+
+// Over a blue/green service's two target groups (its tasks may be behind either after a release),
+// the indicators count both: the ratio sums bad and total events, the rank weighs each group's
+// rank by its number of responses.
+func TestIndicatorsOverSeveralGroupsCountEveryGroup(t *testing.T) {
+	group := func(tg, name, stat string) alarms.Metric {
+		return alarms.Metric{Namespace: "AWS/ApplicationELB", Name: name, Stat: stat, Period: 60,
+			Dimensions: map[string]*string{"TargetGroup": jsii.String(tg)}}
+	}
+	ratio := Ratio{Bad: group("blue", "HTTPCode_Target_5XX_Count", "Sum"), Total: group("blue", "RequestCount", "Sum"),
+		Also: []Ratio{{Bad: group("green", "HTTPCode_Target_5XX_Count", "Sum"), Total: group("green", "RequestCount", "Sum")}}}.ErrorRatio(3600)
+	assert.Equal(t, "(FILL(bad0, 0) + FILL(bad1, 0)) / (FILL(total0, 0) + FILL(total1, 0))", ratio.Expression)
+	assert.Equal(t, 3600, ratio.Period)
+	assert.Equal(t, map[string]alarms.Query{
+		"bad0": group("blue", "HTTPCode_Target_5XX_Count", "Sum").With(3600), "total0": group("blue", "RequestCount", "Sum").With(3600),
+		"bad1": group("green", "HTTPCode_Target_5XX_Count", "Sum").With(3600), "total1": group("green", "RequestCount", "Sum").With(3600),
+	}, ratio.Using)
+	require.NoError(t, alarms.Validate(ratio))
+
+	rank := Rank{Metric: group("blue", "TargetResponseTime", "PR(0:0.5)"), Also: []alarms.Metric{group("green", "TargetResponseTime", "PR(0:0.5)")}}.ErrorRatio(300)
+	assert.Equal(t, "(100 - (FILL(good0, 0) * FILL(count0, 0) + FILL(good1, 0) * FILL(count1, 0)) / (FILL(count0, 0) + FILL(count1, 0))) / 100", rank.Expression)
+	assert.Equal(t, map[string]alarms.Query{
+		"good0": group("blue", "TargetResponseTime", "PR(0:0.5)").With(300), "count0": group("blue", "TargetResponseTime", "SampleCount").With(300),
+		"good1": group("green", "TargetResponseTime", "PR(0:0.5)").With(300), "count1": group("green", "TargetResponseTime", "SampleCount").With(300),
+	}, rank.Using)
+	require.NoError(t, alarms.Validate(rank))
+
+	// One group: the expressions of before, so single-group templates do not change.
+	assert.Equal(t, "FILL(bad, 0) / total", Ratio{Bad: group("blue", "HTTPCode_Target_5XX_Count", "Sum"), Total: group("blue", "RequestCount", "Sum")}.ErrorRatio(60).Expression)
+	assert.Equal(t, "(100 - good) / 100", Rank{Metric: group("blue", "TargetResponseTime", "PR(0:0.5)")}.ErrorRatio(60).Expression)
+}
