@@ -282,9 +282,11 @@ type databaseTarget struct {
 	// Instance is true for an RDS instance (free storage), false for Aurora (replica and
 	// Global Database lag).
 	Instance bool
-	// Readers is the number of readers in this region; Secondary is a Global Database secondary.
-	Readers   int
-	Secondary bool
+	// Readers is the number of readers in this region; Global is a member of a Global Database
+	// of several regions: a secondary now, or after a switchover or failover (only secondaries
+	// publish the replication lag, so every member carries the alarm).
+	Readers int
+	Global  bool
 	// RotationFunction is the name of the master-secret rotation function, "" where the database
 	// has no secret of its own (a Global Database secondary).
 	RotationFunction string
@@ -312,7 +314,7 @@ func databaseAlarms(stack awscdk.Stack, env *config.Environment, region, owner s
 	if !db.Instance && db.Readers > 0 {
 		specs = append(specs, spec(env, "databaseReplicaLag", 1, rds("AuroraReplicaLagMaximum", "Maximum")))
 	}
-	if db.Secondary {
+	if db.Global {
 		specs = append(specs, spec(env, "globalDatabaseLag", 1, rds("AuroraGlobalDBReplicationLag", "Maximum")))
 	}
 	if db.RotationFunction != "" {
@@ -452,7 +454,7 @@ func regionAlarmNames(env *config.Environment, region string) (paging, data []st
 		paging = append(paging, p+"-"+limits.ServiceUnhealthy.Name, p+"-availability-fastBurn", p+"-latency-fastBurn")
 		if s.OwnsDatabase() {
 			data = append(data, p+"-databaseCpu", p+"-databaseConnections", p+"-databaseFreeableMemory")
-			if env.Database.GlobalDatabase && region != HomeRegion(env) && s.Database == config.EngineAuroraPostgres {
+			if env.Database.GlobalDatabase && len(env.Regions) > 1 && s.Database == config.EngineAuroraPostgres {
 				data = append(data, p+"-globalDatabaseLag")
 			}
 		}

@@ -107,7 +107,7 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 		if err != nil {
 			return nil, databaseTarget{}, err
 		}
-		return followWriter(stack, sec.Connection, r, sec.Endpoint, sec.ReaderEndpoint), databaseTarget{Dimension: "DBClusterIdentifier", Identifier: sec.ClusterIdentifier, Readers: db.SecondaryReaders, Secondary: true}, nil
+		return followWriter(stack, sec.Connection, r, sec.Endpoint, sec.ReaderEndpoint), databaseTarget{Dimension: "DBClusterIdentifier", Identifier: sec.ClusterIdentifier, Readers: db.SecondaryReaders, Global: true}, nil
 	}
 	c, err := database.NewAuroraPostgres(stack, id, props)
 	if err != nil {
@@ -121,7 +121,8 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	if db.GlobalDatabase {
 		conn = followWriter(stack, conn, r, c.Endpoint, c.ReaderEndpoint)
 	}
-	return conn, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers, RotationFunction: c.RotationFunctionName}, nil
+	return conn, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers, RotationFunction: c.RotationFunctionName,
+		Global: db.GlobalDatabase && len(env.Regions) > 1}, nil
 }
 
 // role is what a region is to a Global Database: its home (where the global cluster and the
