@@ -673,7 +673,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a path pattern with more wildcards than an ALB rule takes is rejected",
 			edits: []edit{svc("    pathPattern: /api/*/*/*/*/*/*\n")},
-			want:  []string{`:17: services[0].pathPattern "/api/*/*/*/*/*/*" (service "web"): 6 wildcards; an ALB rule takes at most 5 (a quota AWS does not raise)`},
+			want:  []string{`:17: services[0].pathPattern "/api/*/*/*/*/*/*" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and at most 5 of the wildcards * ? (an ALB rule's quota))`},
 		},
 		{
 			name:  "an environment name ending with a hyphen is rejected",
@@ -885,17 +885,17 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a path pattern without a leading slash is rejected",
 			edits: []edit{svc("    pathPattern: api/web/*\n")},
-			want:  []string{`:17: services[0].pathPattern "api/web/*" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "api/web/*" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and at most 5 of the wildcards * ? (an ALB rule's quota))`},
 		},
 		{
 			name:  "a path pattern with a character ALBs do not accept is rejected",
 			edits: []edit{svc("    pathPattern: \"/api/web/#\"\n")},
-			want:  []string{`:17: services[0].pathPattern "/api/web/#" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "/api/web/#" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and at most 5 of the wildcards * ? (an ALB rule's quota))`},
 		},
 		{
 			name:  "a path pattern longer than 128 characters is rejected",
 			edits: []edit{svc("    pathPattern: /" + strings.Repeat("a", 128) + "\n")},
-			want:  []string{`:17: services[0].pathPattern "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?)`},
+			want:  []string{`:17: services[0].pathPattern "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" (service "web"): not an ALB path pattern (allowed: starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and at most 5 of the wildcards * ? (an ALB rule's quota))`},
 		},
 		{
 			name:  "a path pattern CloudFront never sends to the services is rejected",

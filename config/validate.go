@@ -405,10 +405,6 @@ func (v *validator) services() {
 		case !limits.ValidPathPattern(s.PathPattern):
 			v.errorf("%s.pathPattern %q%s: not an ALB path pattern (allowed: %s)", p, s.PathPattern, who, limits.PathPatternRule)
 			v.d.bad[p+".pathPattern"] = true // not compared with the other services' patterns
-		case strings.Count(s.PathPattern, "*")+strings.Count(s.PathPattern, "?") > limits.MaxRuleWildcards:
-			v.errorf("%s.pathPattern %q%s: %d wildcards; an ALB rule takes at most %d (a quota AWS does not raise)",
-				p, s.PathPattern, who, strings.Count(s.PathPattern, "*")+strings.Count(s.PathPattern, "?"), limits.MaxRuleWildcards)
-			v.d.bad[p+".pathPattern"] = true
 		case !limits.ReachableThroughEdge(s.PathPattern):
 			v.errorf("%s.pathPattern %q%s: matches no path CloudFront sends to the services (only %s), so it would route nothing: start it with %q (e.g. \"%s%s/*\")",
 				p, s.PathPattern, who, limits.EdgeApiPathPattern, limits.EdgeApiPrefix, limits.EdgeApiPrefix, s.Name)

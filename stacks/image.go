@@ -70,7 +70,7 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 		// The Service stack no longer reads the repository's name; the export stays so a deployed
 		// Service stack that still imports it does not block this stack's update.
 		r.Stack.ExportValue(repo.RepositoryName(), nil)
-		params = append(params, fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region.Name, env.Account, ImageParameterName(env.Name, s.Name)))
+		params = append(params, parameterArn(region.Name, env.Account, ImageParameterName(env.Name, s.Name)))
 		repos = append(repos, *repo.RepositoryArn())
 	}
 	// CloudFormation resolves a stack's SSM parameters with the caller's credentials: the
@@ -81,15 +81,13 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 	if !env.UsesAPI() {
 		var wiring []string
 		for _, s := range env.Services {
-			wiring = append(wiring, fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region.Name, env.Account, DeploymentParameterName(env.Name, s.Name)))
+			wiring = append(wiring, parameterArn(region.Name, env.Account, DeploymentParameterName(env.Name, s.Name)))
 		}
-		statements = append(statements, iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ResolveDeployments"),
-			Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(wiring...)}))
+		statements = append(statements, resolveParameters("ResolveDeployments", wiring))
 	}
 	if len(params) > 0 {
 		statements = append(statements,
-			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ResolveImages"),
-				Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(params...)}),
+			resolveParameters("ResolveImages", params),
 			// The release pipeline, through the bootstrap trust.
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReleaseImages"),
 				Actions: jsii.Strings("ssm:PutParameter"), Resources: jsii.Strings(params...)}),
@@ -106,12 +104,8 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("RegistryLogin"),
 				Actions: jsii.Strings("ecr:GetAuthorizationToken"), Resources: jsii.Strings("*")}))
 	}
-	deploy := iam.Role_FromRoleName(r.Stack, jsii.String("CdkDeployRole"), jsii.String(bootstrap.RoleName(r.Stack, "deploy", env.Account, region.Name)), nil)
-	policy := iam.NewManagedPolicy(r.Stack, jsii.String("ReleaseAccess"), &iam.ManagedPolicyProps{
-		Description: jsii.String(fmt.Sprintf("Stratus %s: the CDK deploy role resolves the services' parameters, and the release pipeline sets and pushes their images, in %s", env.Name, region.Name)),
-		Roles:       &[]iam.IRole{deploy},
-		Statements:  &statements,
-	})
+	policy := deployRolePolicy(r.Stack, env, region.Name, "ReleaseAccess",
+		"the CDK deploy role resolves the services' parameters, and the release pipeline sets and pushes their images", statements)
 	if len(params) > 0 && region.Name == HomeRegion(env) {
 		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 			Id: jsii.String("AwsSolutions-IAM5"), AppliesTo: &[]any{jsii.String("Resource::*")},
@@ -144,4 +138,29 @@ func grantImagePull(svc *service.Service, s config.Service, registry *RegistrySt
 	if s.PullsOwnRepository() {
 		registry.Repositories[s.Name].Repository.GrantPull(svc.ExecutionRole)
 	}
+}
+
+// parameterArn is the ARN of the SSM parameter name in region of account ("" for AWS's public
+// parameters, such as the Amazon Linux AMIs').
+func parameterArn(region, account, name string) string {
+	return fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region, account, name)
+}
+
+// resolveParameters lets CloudFormation, called as the deploy role, resolve the parameters arns:
+// it reads a stack's AWS::SSM::Parameter::Value parameters with the caller's credentials, and the
+// bootstrap's policy reads only its version.
+func resolveParameters(sid string, arns []string) iam.PolicyStatement {
+	return iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String(sid),
+		Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(arns...)})
+}
+
+// deployRolePolicy attaches statements to env's CDK bootstrap deploy role of region, in a
+// managed policy id of stack, which must deploy before the stacks that need them.
+func deployRolePolicy(stack awscdk.Stack, env *config.Environment, region, id, what string, statements []iam.PolicyStatement) iam.ManagedPolicy {
+	deploy := iam.Role_FromRoleName(stack, jsii.String("CdkDeployRole"), jsii.String(bootstrap.RoleName(stack, "deploy", env.Account, region)), nil)
+	return iam.NewManagedPolicy(stack, jsii.String(id), &iam.ManagedPolicyProps{
+		Description: jsii.String(fmt.Sprintf("Stratus %s: %s, in %s", env.Name, what, region)),
+		Roles:       &[]iam.IRole{deploy},
+		Statements:  &statements,
+	})
 }

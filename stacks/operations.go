@@ -345,7 +345,7 @@ func cacheAlarms(stack awscdk.Stack, env *config.Environment, region string, gro
 	// Every node (<group>-001 …): a Multi-AZ failover moves the primary role to another node, so
 	// an alarm on -001 alone would then watch a replica, and one on a replica's lag the primary.
 	nodes := 1 + env.Cache.Replicas
-	each := func(name, stat, combine, label string) func(int) alarms.Query {
+	each := func(name, stat string, combine func(terms []string) string, label string) func(int) alarms.Query {
 		return func(p int) alarms.Query {
 			using := map[string]alarms.Query{}
 			var terms []string
@@ -358,16 +358,16 @@ func cacheAlarms(stack awscdk.Stack, env *config.Environment, region string, gro
 				key := fmt.Sprintf("n%d", n)
 				using[key], terms = m, append(terms, key)
 			}
-			return expression(fmt.Sprintf("%s([%s])", combine, strings.Join(fill(terms), ", ")), label, p, using)
+			return expression(combine(terms), label, p, using)
 		}
 	}
 	specs := []alarms.Spec{
-		spec(env, "cacheCpu", 1, each("EngineCPUUtilization", "Average", "MAX", "engine CPU (busiest node)")),
-		spec(env, "cacheMemory", 1, each("DatabaseMemoryUsagePercentage", "Maximum", "MAX", "memory used (fullest node)")),
-		spec(env, "cacheEvictions", 1, each("Evictions", "Sum", "SUM", "evictions (all nodes)")),
+		spec(env, "cacheCpu", 1, each("EngineCPUUtilization", "Average", maxOf, "engine CPU (busiest node)")),
+		spec(env, "cacheMemory", 1, each("DatabaseMemoryUsagePercentage", "Maximum", maxOf, "memory used (fullest node)")),
+		spec(env, "cacheEvictions", 1, each("Evictions", "Sum", sum, "evictions (all nodes)")),
 	}
 	if env.Cache.Replicas > 0 {
-		specs = append(specs, spec(env, "cacheReplicationLag", 1, each("ReplicationLag", "Maximum", "MAX", "replication lag (slowest replica)")))
+		specs = append(specs, spec(env, "cacheReplicationLag", 1, each("ReplicationLag", "Maximum", maxOf, "replication lag (slowest replica)")))
 	}
 	return newAlarms(stack, env, "CacheAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region), Specs: specs}, action)
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/stratus-platform/stratus/constructs/ingress"
 	"github.com/stratus-platform/stratus/constructs/tier"
 	"github.com/stratus-platform/stratus/constructs/topic"
-	"github.com/stratus-platform/stratus/internal/bootstrap"
 )
 
 // appTierDatabase owns the app tier's database (compute: ec2) the way a service owns its own: its
@@ -175,23 +174,14 @@ func allow(stack awscdk.Stack, id string, from, to ec2.ISecurityGroup, port int,
 }
 
 // grantTierImages lets region's CDK deploy role read the public AMI parameters the Tiers stack
-// resolves: CloudFormation reads a stack's SSM parameters with the caller's credentials, and the
-// bootstrap's policy reads only its version. In the Network stack, which deploys before the
-// Tiers stack.
+// resolves. In the Network stack, which deploys before the Tiers stack.
 func grantTierImages(stack awscdk.Stack, env *config.Environment, region string) {
 	var arns []string
 	for _, t := range []config.Tier{env.Tiers.Web, env.Tiers.App} {
-		arn := fmt.Sprintf("arn:aws:ssm:%s::parameter%s", region, tier.ImageParameterName(t.InstanceType))
-		if !slices.Contains(arns, arn) {
+		if arn := parameterArn(region, "", tier.ImageParameterName(t.InstanceType)); !slices.Contains(arns, arn) {
 			arns = append(arns, arn)
 		}
 	}
-	deploy := iam.Role_FromRoleName(stack, jsii.String("CdkDeployRole"), jsii.String(bootstrap.RoleName(stack, "deploy", env.Account, region)), nil)
-	iam.NewManagedPolicy(stack, jsii.String("TierImageAccess"), &iam.ManagedPolicyProps{
-		Description: jsii.String(fmt.Sprintf("Stratus %s: the CDK deploy role resolves the EC2 tiers' AMI parameters in %s", env.Name, region)),
-		Roles:       &[]iam.IRole{deploy},
-		Statements: &[]iam.PolicyStatement{iam.NewPolicyStatement(&iam.PolicyStatementProps{
-			Sid: jsii.String("ResolveTierImages"), Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters"), Resources: jsii.Strings(arns...),
-		})},
-	})
+	deployRolePolicy(stack, env, region, "TierImageAccess", "the CDK deploy role resolves the EC2 tiers' AMI parameters",
+		[]iam.PolicyStatement{resolveParameters("ResolveTierImages", arns)})
 }

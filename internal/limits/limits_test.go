@@ -80,6 +80,8 @@ func TestInstanceClassesAndNodeTypes(t *testing.T) {
 	assert.Contains(t, AuroraInstanceClassProblem("db.t3.micro"), "only at medium and large")
 	assert.Contains(t, AuroraInstanceClassProblem("db.r6g"), "not an RDS instance class")
 	assert.Contains(t, DataAPIClassProblem("db.t4g.medium"), "does not run on burstable (db.t*) classes")
+	assert.True(t, ValidPathPattern("/api/*/*/*/*/?"), "five wildcards")
+	assert.False(t, ValidPathPattern("/api/*/*/*/*/*/*"), "six wildcards: more than an ALB rule takes")
 	assert.Empty(t, DataAPIClassProblem("db.r6g.large"))
 	assert.Empty(t, DataAPIClassProblem("db.serverless"))
 	assert.Empty(t, AuroraUsersClassProblem("db.r7g.2xlarge"))

@@ -28,7 +28,7 @@ var (
 // Rules describing the predicates, for messages and docs.
 const (
 	ServiceNameRule      = "a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)"
-	PathPatternRule      = `starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?`
+	PathPatternRule      = `starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and at most 5 of the wildcards * ? (an ALB rule's quota)`
 	HealthCheckPathRule  = `starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health"`
 	SecretNameRule       = "1-512 characters of letters, digits and / _ + = . @ -"
 	RuleNameRule         = "1-128 characters of letters, digits, _ and -"
@@ -63,10 +63,12 @@ const MaxGlobalDatastoreRegions = 3
 // 10 tags, and Stratus adds project, environment and Name.
 const MaxUserTags = 7
 
-func ValidPathPattern(s string) bool { return pathPatternRE.MatchString(s) }
-func ValidSecretName(s string) bool  { return secretNameRE.MatchString(s) }
-func ValidRuleName(s string) bool    { return ruleNameRE.MatchString(s) }
-func ValidRegionName(s string) bool  { return regionNameRE.MatchString(s) } // the shape only, e.g. "eu-west-1"
+func ValidPathPattern(s string) bool {
+	return pathPatternRE.MatchString(s) && strings.Count(s, "*")+strings.Count(s, "?") <= MaxRuleWildcards
+}
+func ValidSecretName(s string) bool { return secretNameRE.MatchString(s) }
+func ValidRuleName(s string) bool   { return ruleNameRE.MatchString(s) }
+func ValidRegionName(s string) bool { return regionNameRE.MatchString(s) } // the shape only, e.g. "eu-west-1"
 
 func ValidHealthCheckPath(s string) bool {
 	return len(s) <= MaxTargetHealthCheckPathLength && healthCheckPathRE.MatchString(s)
