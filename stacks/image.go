@@ -92,7 +92,11 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReleaseImages"),
 				Actions: jsii.Strings("ssm:PutParameter"), Resources: jsii.Strings(params...)}),
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReadImages"),
-				Actions: jsii.Strings("ecr:DescribeImages", "ecr:DescribeImageScanFindings"), Resources: jsii.Strings(repos...)}))
+				Actions: jsii.Strings("ecr:DescribeImages", "ecr:DescribeImageScanFindings"), Resources: jsii.Strings(repos...)}),
+			// The release moves the region's live tag to the image it deployed (registry.LiveTag):
+			// it reads the image's manifest and puts it under that tag.
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("MarkLiveImages"),
+				Actions: jsii.Strings("ecr:BatchGetImage", "ecr:PutImage"), Resources: jsii.Strings(repos...)}))
 	}
 	if len(statements) == 0 {
 		return

@@ -366,7 +366,10 @@ func checkRegistries(c *C, a *Assembly) {
 		for id, r := range repos {
 			p := r.Properties
 			assert.Equal(c, true, get(p, "ImageScanningConfiguration", "ScanOnPush"), "%s/%s: scan on push", tpl.StackName, id)
-			assert.Equal(c, "IMMUTABLE", str(p["ImageTagMutability"]), "%s/%s: tag mutability", tpl.StackName, id)
+			// Immutable but for the live tags the releases move (docs/release.md).
+			assert.Equal(c, "IMMUTABLE_WITH_EXCLUSION", str(p["ImageTagMutability"]), "%s/%s: tag mutability", tpl.StackName, id)
+			assert.Equal(c, []any{map[string]any{"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": "live-*"}},
+				p["ImageTagMutabilityExclusionFilters"], "%s/%s: the mutable tags", tpl.StackName, id)
 			assert.Equal(c, "KMS", str(get(p, "EncryptionConfiguration", "EncryptionType")), "%s/%s: encryption", tpl.StackName, id)
 			assert.NotNil(c, p["LifecyclePolicy"], "%s/%s: lifecycle policy", tpl.StackName, id)
 		}

@@ -110,7 +110,8 @@ func TestNoDrift(t *testing.T) {
 
 // TestDeployRoleMayResolveAndReleaseImages: CloudFormation resolves a stack's SSM parameters with
 // the caller's credentials, so each region's CDK deploy role (the platform pipeline's and
-// `cdk deploy`'s) gets exactly its region's image parameters, and the release pipeline's pushes.
+// `cdk deploy`'s) gets exactly its region's image parameters, and the release pipeline's pushes
+// and live tags.
 func TestDeployRoleMayResolveAndReleaseImages(t *testing.T) {
 	a := Fixtures(t)
 	env := a.Envs["prod"]
@@ -120,10 +121,10 @@ func TestDeployRoleMayResolveAndReleaseImages(t *testing.T) {
 		require.Len(t, policies, 1, tpl.StackName)
 		for _, p := range policies {
 			assert.Equal(t, []any{"cdk-hnb659fds-deploy-role-" + env.Account + "-" + region.Name}, p.Properties["Roles"])
-			actions := map[string]any{}
+			actions, resources := map[string]any{}, map[string]any{}
 			for _, s := range cdktest.Path[[]any](t, p.Properties, "PolicyDocument", "Statement") {
 				st := s.(map[string]any)
-				actions[st["Sid"].(string)] = st["Action"]
+				actions[st["Sid"].(string)], resources[st["Sid"].(string)] = st["Action"], st["Resource"]
 				if st["Sid"] == "ResolveImages" || st["Sid"] == "ReleaseImages" {
 					var want []any
 					for _, svc := range env.Services {
@@ -135,6 +136,9 @@ func TestDeployRoleMayResolveAndReleaseImages(t *testing.T) {
 			assert.Equal(t, []any{"ssm:GetParameter", "ssm:GetParameters"}, actions["ResolveImages"])
 			assert.Equal(t, "ssm:PutParameter", actions["ReleaseImages"])
 			assert.Equal(t, []any{"ecr:DescribeImageScanFindings", "ecr:DescribeImages"}, actions["ReadImages"])
+			// The deploy script moves the region's live tag in every region (registry.LiveTag).
+			assert.Equal(t, []any{"ecr:BatchGetImage", "ecr:PutImage"}, actions["MarkLiveImages"])
+			assert.Equal(t, resources["ReadImages"], resources["MarkLiveImages"], "%s: the live tags go on the services' repositories", tpl.StackName)
 			if region.Name == env.PrimaryRegion {
 				assert.Equal(t, []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
 					"ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}, actions["PushImages"])

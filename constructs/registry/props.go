@@ -20,7 +20,8 @@ type RepositoryProps struct {
 	Name string
 
 	// KeepTaggedImages is how many tagged images the lifecycle policy keeps (the newest); older
-	// tagged images expire. Untagged images always expire 7 days after they are pushed.
+	// tagged images expire, except an image with a live tag (LiveTag), which never does.
+	// Untagged images always expire 7 days after they are pushed.
 	// Default: 50.
 	KeepTaggedImages int
 	// Key encrypts the images.
@@ -44,6 +45,19 @@ const (
 	maxFilters      = 100
 	untaggedDays    = 7
 )
+
+// LiveTagPrefix starts the live tags: the release moves LiveTag(region) to the image it deployed
+// in region once the deployment completes. They are the repository's only mutable tags, and the
+// lifecycle policy never expires an image carrying one.
+const LiveTagPrefix = "live-"
+
+// LiveTag is the tag on the image the services of region run.
+func LiveTag(region string) string { return LiveTagPrefix + region }
+
+// maxLiveImages bounds the images with a live tag: one per region that deploys from the
+// repository or replicates its tags into it (its home and at most maxDestinations others), so
+// the lifecycle rule that keeps this many keeps them all.
+const maxLiveImages = maxDestinations + 1
 
 var (
 	// The repository name grammar ECR enforces.

@@ -46,13 +46,15 @@ func NewRepository(scope constructs.Construct, id string, props RepositoryProps)
 		})
 	}
 	r.Repository = ecr.NewRepository(this, jsii.String("Repository"), &ecr.RepositoryProps{
-		RepositoryName:     jsii.String(p.Name),
-		ImageScanOnPush:    jsii.Bool(true),
-		ImageTagMutability: ecr.TagMutability_IMMUTABLE,
-		Encryption:         kmsEncryption(),
-		EncryptionKey:      r.Key,
-		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
-		EmptyOnDelete:      jsii.Bool(false),
+		RepositoryName:  jsii.String(p.Name),
+		ImageScanOnPush: jsii.Bool(true),
+		// Release tags never move; only the live tags do, each to the image its region runs.
+		ImageTagMutability:                 ecr.TagMutability_IMMUTABLE_WITH_EXCLUSION,
+		ImageTagMutabilityExclusionFilters: &[]ecr.ImageTagMutabilityExclusionFilter{liveFilter()},
+		Encryption:                         kmsEncryption(),
+		EncryptionKey:                      r.Key,
+		RemovalPolicy:                      awscdk.RemovalPolicy_RETAIN,
+		EmptyOnDelete:                      jsii.Bool(false),
 		LifecycleRules: &[]*ecr.LifecycleRule{
 			{
 				RulePriority: jsii.Number(1),
@@ -61,7 +63,16 @@ func NewRepository(scope constructs.Construct, id string, props RepositoryProps)
 				MaxImageAge:  duration.Days(untaggedDays),
 			},
 			{
+				// ECR never expires an image that a higher-priority rule's tags select by a lower
+				// one: the image a region runs stays, however many commits were pushed since.
 				RulePriority:   jsii.Number(2),
+				Description:    jsii.String("Keep every image a region runs (tags " + LiveTagPrefix + "<region>)"),
+				TagStatus:      ecr.TagStatus_TAGGED,
+				TagPatternList: jsii.Strings(LiveTagPrefix + "*"),
+				MaxImageCount:  jsii.Number(maxLiveImages),
+			},
+			{
+				RulePriority:   jsii.Number(3),
 				Description:    jsii.String(fmt.Sprintf("Keep the newest %d tagged images", p.KeepTaggedImages)),
 				TagStatus:      ecr.TagStatus_TAGGED,
 				TagPatternList: jsii.Strings("*"),
@@ -129,3 +140,8 @@ func NewReplication(scope constructs.Construct, id string, props ReplicationProp
 // for every repository otherwise). It is an object of the jsii runtime that made it; the process
 // keeps one runtime from its first call to its exit.
 var kmsEncryption = sync.OnceValue(ecr.RepositoryEncryption_KMS)
+
+// liveFilter makes the live tags mutable, read once like kmsEncryption.
+var liveFilter = sync.OnceValue(func() ecr.ImageTagMutabilityExclusionFilter {
+	return ecr.ImageTagMutabilityExclusionFilter_Wildcard(jsii.String(LiveTagPrefix + "*"))
+})

@@ -60,7 +60,11 @@ func TestRepositoryDefaultsAreSecure(t *testing.T) {
 			"Properties": map[string]any{
 				"RepositoryName":             "prod/product",
 				"ImageScanningConfiguration": map[string]any{"ScanOnPush": true},
-				"ImageTagMutability":         "IMMUTABLE",
+				// Every tag but the live ones is immutable.
+				"ImageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+				"ImageTagMutabilityExclusionFilters": []any{map[string]any{
+					"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": "live-*",
+				}},
 				"EncryptionConfiguration": map[string]any{
 					"EncryptionType": "KMS",
 					"KmsKey":         map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^ProductKey")), "Arn"}},
@@ -78,7 +82,9 @@ func TestRepositoryDefaultsAreSecure(t *testing.T) {
 	rules := lifecycleRules(t, tpl)
 	want := []map[string]any{
 		{"rulePriority": 1.0, "selection": map[string]any{"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7.0}},
-		{"rulePriority": 2.0, "selection": map[string]any{"tagStatus": "tagged", "tagPatternList": []any{"*"}, "countType": "imageCountMoreThan", "countNumber": 50.0}},
+		// Before the count of tagged images: an image a region runs never expires.
+		{"rulePriority": 2.0, "selection": map[string]any{"tagStatus": "tagged", "tagPatternList": []any{"live-*"}, "countType": "imageCountMoreThan", "countNumber": 26.0}},
+		{"rulePriority": 3.0, "selection": map[string]any{"tagStatus": "tagged", "tagPatternList": []any{"*"}, "countType": "imageCountMoreThan", "countNumber": 50.0}},
 	}
 	checkRules(t, rules, want)
 }
@@ -113,8 +119,8 @@ func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
 		})
 	})
 	rules := lifecycleRules(t, tpl)
-	require.Len(t, rules, 2, "lifecycle rules")
-	require.Equal(t, 10.0, cdktest.As[map[string]any](t, rules[1]["selection"])["countNumber"], "the tagged rule keeps 10 images: %v", rules)
+	require.Len(t, rules, 3, "lifecycle rules")
+	require.Equal(t, 10.0, cdktest.As[map[string]any](t, rules[2]["selection"])["countNumber"], "the tagged rule keeps 10 images: %v", rules)
 }
 
 // lifecycleRules parses the one repository's lifecycle policy text.

@@ -13,12 +13,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratus-platform/stratus/constructs/registry"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
 
 // fakeAWS answers the calls deployScript makes as an environment account would, with the
-// Service stacks' status fixed to $STATUS ("throttled": reading it fails), and appends every
-// value written to the image parameter to $WRITES. fakeDate's clock starts at 1700000000 and
+// Service stacks' status fixed to $STATUS ("throttled": reading it fails; "unchanged": the update
+// has nothing to do), and appends every value written to the image parameter to $WRITES and every
+// tag put on an image to $TAGS (tag@digest), failing a put with $PUT_ERROR when set. fakeDate's clock starts at 1700000000 and
 // moves $STEP seconds (default an hour) at each reading after the first, and sleep returns at
 // once, so a run reaches the deadline in a few polls.
 const (
@@ -31,7 +33,16 @@ case "$1 $2" in
       *StackStatus*) [ "$STATUS" != throttled ] || { echo "Rate exceeded" >&2; exit 255; }; echo "$STATUS" ;;
       *) echo "ImageParameter" ;;
     esac ;;
-  "cloudformation update-stack") echo '{"StackId":"arn:stack"}' ;;
+  "cloudformation update-stack")
+    [ "$STATUS" != unchanged ] || { echo "An error occurred (ValidationError): No updates are to be performed." >&2; exit 254; }
+    echo '{"StackId":"arn:stack"}' ;;
+  "ecr batch-get-image")
+    case "$*" in *imageManifestMediaType*) echo application/vnd.oci.image.manifest.v1+json ;; *) echo '{"schemaVersion":2}' ;; esac ;;
+  "ecr put-image")
+    [ -z "$PUT_ERROR" ] || { echo "$PUT_ERROR" >&2; exit 254; }
+    tag=""; digest=""
+    while [ $# -gt 0 ]; do case "$1" in --image-tag) tag="$2" ;; --image-digest) digest="$2" ;; esac; shift; done
+    echo "$tag@$digest" >> "$TAGS" ;;
 esac
 `
 	fakeDate = `#!/bin/bash
@@ -41,10 +52,17 @@ echo $((1700000000 + n * ${STEP:-3600}))
 	fakeSleep = "#!/bin/sh\n"
 )
 
+// deployRun is what a run of deployScript did.
+type deployRun struct {
+	err    error    // its exit error
+	out    string   // its output
+	writes []string // the values it wrote to the image parameter, in order
+	tags   []string // the tags it put on images (tag@digest), in order
+}
+
 // runDeploy runs deployScript for stacks (region=stack ...) whose updates end in status (or never
-// end), with extra variables, and returns its exit error, its output and the values it wrote to
-// the image parameter.
-func runDeploy(t *testing.T, stacks, status string, extra ...string) (error, string, []string) {
+// end), with extra variables.
+func runDeploy(t *testing.T, stacks, status string, extra ...string) deployRun {
 	t.Helper()
 	bash, err := exec.LookPath("bash")
 	require.NoError(t, err, "the deploy script is bash")
@@ -52,24 +70,28 @@ func runDeploy(t *testing.T, stacks, status string, extra ...string) (error, str
 	for name, body := range map[string]string{"aws": fakeAWS, "date": fakeDate, "sleep": fakeSleep} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755))
 	}
-	writes := filepath.Join(dir, "writes")
+	writes, tags := filepath.Join(dir, "writes"), filepath.Join(dir, "tags")
 	// A script that never gives up would poll forever against the fake clock: stop it.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bash, "-c", deployScript)
 	cmd.Env = []string{
 		"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir,
-		"STATUS=" + status, "WRITES=" + writes, "CLOCK=" + filepath.Join(dir, "clock"), "PREVIOUS=previous-image",
+		"STATUS=" + status, "WRITES=" + writes, "TAGS=" + tags, "CLOCK=" + filepath.Join(dir, "clock"), "PREVIOUS=previous-image",
 		"STACKS=" + stacks, "ACCOUNT=111111111111", "QUALIFIER=hnb659fds",
 		"REPOSITORY=prod/product", "IMAGE_DIGEST=sha256:new", "PARAMETER=/stratus/prod/product/image",
 	}
 	cmd.Env = append(cmd.Env, extra...)
 	out, runErr := cmd.CombinedOutput()
-	data, err := os.ReadFile(writes)
-	if !os.IsNotExist(err) {
-		require.NoError(t, err, "%s", out)
+	run := deployRun{err: runErr, out: string(out)}
+	for file, into := range map[string]*[]string{writes: &run.writes, tags: &run.tags} {
+		data, err := os.ReadFile(file)
+		if !os.IsNotExist(err) {
+			require.NoError(t, err, "%s", out)
+		}
+		*into = strings.Fields(string(data))
 	}
-	return runErr, string(out), strings.Fields(string(data))
+	return run
 }
 
 // TestDeployScriptLeavesNoUnfinishedImageInTheParameter: whatever becomes of the Service stack's
@@ -95,12 +117,51 @@ func TestDeployScriptLeavesNoUnfinishedImageInTheParameter(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err, out, writes := runDeploy(t, c.stacks, c.status, c.extra...)
-			assert.Equal(t, c.ok, err == nil, "exit status: %v\n%s", err, out)
-			assert.Equal(t, c.want, writes, "the values written to the image parameter, in order")
-			assert.Contains(t, out, c.says)
+			run := runDeploy(t, c.stacks, c.status, c.extra...)
+			assert.Equal(t, c.ok, run.err == nil, "exit status: %v\n%s", run.err, run.out)
+			assert.Equal(t, c.want, run.writes, "the values written to the image parameter, in order")
+			assert.Contains(t, run.out, c.says)
 		})
 	}
+}
+
+// TestDeployScriptTagsTheImageARegionRunsLive: the image a region runs carries the region's live
+// tag, which the repository's lifecycle policy never expires, as soon as the region runs it and
+// never before.
+func TestDeployScriptTagsTheImageARegionRunsLive(t *testing.T) {
+	two := "us-east-1=Prod-Service-product-us-east-1 eu-west-1=Prod-Service-product-eu-west-1"
+	east := "111111111111.dkr.ecr.us-east-1.amazonaws.com/prod/product@sha256:new"
+	both := []string{"live-us-east-1@sha256:new", "live-eu-west-1@sha256:new"}
+	cases := []struct {
+		name, status string
+		extra        []string
+		ok           bool
+		tags, writes []string
+		says         string
+	}{
+		{"Each region's completed update tags the image with that region's tag", "UPDATE_COMPLETE", nil, true, both,
+			[]string{east, strings.ReplaceAll(east, "us-east-1", "eu-west-1")}, "is live-eu-west-1"},
+		{"A stack that already runs the image gets the tag too", "unchanged", nil, true, both,
+			[]string{east, strings.ReplaceAll(east, "us-east-1", "eu-west-1")}, "already runs"},
+		{"A tag already on the image is no failure", "UPDATE_COMPLETE",
+			[]string{"PUT_ERROR=An error occurred (ImageAlreadyExistsException) when calling the PutImage operation"}, true, []string{},
+			[]string{east, strings.ReplaceAll(east, "us-east-1", "eu-west-1")}, "is live-eu-west-1"},
+		{"A rolled-back update tags nothing", "UPDATE_ROLLBACK_COMPLETE", nil, false, []string{},
+			[]string{east, "previous-image"}, "UPDATE_ROLLBACK_COMPLETE"},
+		// The region runs the new image: the parameter keeps it, and the run stops loudly.
+		{"A failed tagging stops the release and keeps the deployed image", "UPDATE_COMPLETE",
+			[]string{"PUT_ERROR=An error occurred (AccessDeniedException)"}, false, []string{}, []string{east}, "tag it by hand"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			run := runDeploy(t, two, c.status, c.extra...)
+			assert.Equal(t, c.ok, run.err == nil, "exit status: %v\n%s", run.err, run.out)
+			assert.Equal(t, c.tags, run.tags, "the tags put on images, in order\n%s", run.out)
+			assert.Equal(t, c.writes, run.writes, "the values written to the image parameter, in order")
+			assert.Contains(t, run.out, c.says)
+		})
+	}
+	assert.Equal(t, "live-eu-west-1", registry.LiveTag("eu-west-1"), "the script's tags are the ones the lifecycle policy keeps")
 }
 
 // TestTheDeployProjectOutlastsTheScriptsDeadline: the project that runs the deploy script times

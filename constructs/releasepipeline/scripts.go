@@ -3,6 +3,8 @@ package releasepipeline
 import (
 	"strconv"
 	"strings"
+
+	"github.com/stratus-platform/stratus/constructs/registry"
 )
 
 // The scripts the pipelines' CodeBuild projects run (bash). Each reaches an environment account
@@ -121,7 +123,24 @@ const (
 // rollback). When the update fails or rolls back, has not finished by deployStopMinutes, or any
 // command fails once the parameter holds the new image, the parameter gets its previous value
 // back, so the next platform deploy does not pick up an image whose release did not complete.
-var deployScript = prelude + `# CodeBuild counts its timeout from the build's start (CODEBUILD_START_TIME, in milliseconds).
+// Once a region runs the image (its update completed, or the stack already ran it), the image gets
+// the region's live tag (registry.LiveTag), which the repository's lifecycle policy never expires:
+// without it, the image an environment runs would expire once enough later commits were pushed.
+var deployScript = prelude + `# mark_live moves the region's live tag to the image it runs now. --image-digest makes ECR refuse
+# a manifest that came back altered instead of storing it as another image.
+mark_live() {
+  local live="` + registry.LiveTagPrefix + `$region" manifest media out=""
+  if manifest=$(aws ecr batch-get-image --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST" --query 'images[0].imageManifest' --output text) &&
+    media=$(aws ecr batch-get-image --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST" --query 'images[0].imageManifestMediaType' --output text) &&
+    { out=$(aws ecr put-image --repository-name "$REPOSITORY" --image-tag "$live" --image-digest "$IMAGE_DIGEST" \
+        --image-manifest "$manifest" --image-manifest-media-type "$media" 2>&1) || [[ "$out" == *ImageAlreadyExistsException* ]]; }; then
+    echo "$REPOSITORY@$IMAGE_DIGEST is $live"; return
+  fi
+  [ -z "$out" ] || echo "$out"
+  echo "$stack runs $image, but moving its tag $live failed: tag it by hand (docs/release.md, Image promotion) before the lifecycle policy expires it"
+  exit 1
+}
+# CodeBuild counts its timeout from the build's start (CODEBUILD_START_TIME, in milliseconds).
 started=$(( ${CODEBUILD_START_TIME:-0} / 1000 )); [ "$started" -gt 0 ] || started=$(date +%s)
 deadline=$(( started + ` + strconv.Itoa(deployStopMinutes*60) + ` ))
 for entry in $STACKS; do
@@ -145,14 +164,14 @@ for entry in $STACKS; do
   if ! out=$(aws cloudformation update-stack --stack-name "$stack" --use-previous-template --parameters "${params[@]}" \
       --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND \
       --role-arn "arn:aws:iam::$ACCOUNT:role/cdk-$QUALIFIER-cfn-exec-role-$ACCOUNT-$region" 2>&1); then
-    case "$out" in *"No updates are to be performed"*) echo "$stack already runs $image"; trap - ERR; continue ;; esac
+    case "$out" in *"No updates are to be performed"*) echo "$stack already runs $image"; trap - ERR; mark_live; continue ;; esac
     echo "$out"; restore; exit 1
   fi
   echo "$stack: deploying $image"
   while sleep 30; do
     status=$(aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].StackStatus' --output text)
     case "$status" in
-      UPDATE_COMPLETE) echo "$stack: deployed $image"; trap - ERR; break ;;
+      UPDATE_COMPLETE) echo "$stack: deployed $image"; trap - ERR; mark_live; break ;;
       *ROLLBACK_COMPLETE|*FAILED) echo "$stack: $status (see its events and the ECS deployment)"; restore; exit 1 ;;
     esac
     if [ "$(date +%s)" -ge "$deadline" ]; then
