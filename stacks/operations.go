@@ -480,19 +480,37 @@ func regionDashboard(a *AppStack, env *config.Environment, region string, hasNat
 	const minute = 60
 	var services []dashboard.Row
 	objectives := env.Observability.SLO
+	bound := float64(objectives.LatencyThresholdMs) / 1000
 	for _, s := range env.Services {
 		m := a.requestMetrics(s.Name)
-		bound := float64(objectives.LatencyThresholdMs) / 1000
-		widgets := []dashboard.Widget{
-			{Title: "Requests and target 5xx", Left: []dashboard.Line{m.requests(minute)}, Right: []dashboard.Line{m.errors(minute)}, Width: 6},
-			{Title: "Response time p50 / p99 (s)", Left: []dashboard.Line{m.latency("p50", minute), m.latency("p99", minute)}, Width: 6},
-		}
+		// The lines of one group, or, for a service with an alternate group (where its tasks may
+		// be after a release), of both: as its alarms and SLOs read them.
+		requests, errors := dashboard.Line(m.requests(minute)), dashboard.Line(m.errors(minute))
+		p50, p99 := dashboard.Line(m.latency("p50", minute)), dashboard.Line(m.latency("p99", minute))
+		var healthy, unhealthy dashboard.Line
 		if m.healthy != nil {
-			widgets = append(widgets, dashboard.Widget{Title: "Healthy / unhealthy tasks", Left: []dashboard.Line{m.healthy("Minimum", minute), m.unhealthy("Maximum", minute)}, Width: 6})
+			healthy, unhealthy = m.healthy("Minimum", minute), m.unhealthy("Maximum", minute)
+		}
+		availability, latency := slo.Ratio{Bad: m.errors(minute), Total: m.requests(minute)}, slo.Rank{Metric: m.within(bound, minute)}
+		if a.Ingress != nil && a.Ingress.AlternateTargetGroups[s.Name] != nil {
+			both := targetMetrics{primary: m.target, alternateName: a.Ingress.AlternateTargetGroups[s.Name].TargetGroupFullName()}
+			requests, errors = both.requests(minute), both.fiveXX(minute)
+			p50, p99 = both.each("m", "p50 response time (slowest group)", minute, maxOf, "TargetResponseTime", "p50"), both.p99(minute)
+			healthy = both.each("h", "healthy targets (all groups)", minute, sum, "HealthyHostCount", "Minimum")
+			unhealthy = both.unhealthy("Maximum", minute)
+			availability.Also = []slo.Ratio{{Bad: both.alternate("HTTPCode_Target_5XX_Count", "Sum", minute), Total: both.alternate("RequestCount", "Sum", minute)}}
+			latency.Also = []alarms.Metric{both.alternate("TargetResponseTime", percentileRank(bound), minute)}
+		}
+		widgets := []dashboard.Widget{
+			{Title: "Requests and target 5xx", Left: []dashboard.Line{requests}, Right: []dashboard.Line{errors}, Width: 6},
+			{Title: "Response time p50 / p99 (s)", Left: []dashboard.Line{p50, p99}, Width: 6},
+		}
+		if healthy != nil {
+			widgets = append(widgets, dashboard.Widget{Title: "Healthy / unhealthy tasks", Left: []dashboard.Line{healthy, unhealthy}, Width: 6})
 		}
 		widgets = append(widgets, dashboard.Widget{Title: "Error budget remaining (%)", WholeRange: true, Width: 6, Values: []dashboard.Line{
-			slo.BudgetRemaining(slo.Ratio{Bad: m.errors(minute), Total: m.requests(minute)}, objectives.Availability, objectives.WindowDays, "availability"),
-			slo.BudgetRemaining(slo.Rank{Metric: m.within(bound, minute)}, objectives.Latency, objectives.WindowDays, "latency"),
+			slo.BudgetRemaining(availability, objectives.Availability, objectives.WindowDays, "availability"),
+			slo.BudgetRemaining(latency, objectives.Latency, objectives.WindowDays, "latency"),
 		}})
 		services = append(services, dashboard.Row{Title: "Service " + s.Name, Widgets: widgets})
 	}

@@ -124,6 +124,10 @@ func checkCredentials(c *C, a *Assembly) {
 	}
 }
 
+// bothGroups stands for the request policy of a service with two target groups: requests per
+// healthy target summed over both (constructs/service requestsPerTarget).
+const bothGroups = "requests per healthy target, both groups"
+
 func checkScaling(c *C, a *Assembly) {
 	for _, tpl := range requireStacks(c, a, "App") {
 		env := tpl.Env
@@ -146,7 +150,11 @@ func checkScaling(c *C, a *Assembly) {
 			wantRanges = append(wantRanges, fmt.Sprintf("%d-%d", lo, hi))
 			wantTargets["ECSServiceAverageCPUUtilization"] = append(wantTargets["ECSServiceAverageCPUUtilization"], s.CpuTarget)
 			wantTargets["ECSServiceAverageMemoryUtilization"] = append(wantTargets["ECSServiceAverageMemoryUtilization"], s.MemoryTarget)
-			if !env.UsesAPI() {
+			switch {
+			case env.UsesAPI():
+			case s.Deployment.ShiftsTraffic(): // its tasks may be behind either group (TestShiftingStrategies…)
+				wantTargets[bothGroups] = append(wantTargets[bothGroups], s.RequestsPerTarget)
+			default:
 				wantTargets["ALBRequestCountPerTarget"] = append(wantTargets["ALBRequestCountPerTarget"], s.RequestsPerTarget)
 			}
 		}
@@ -158,6 +166,9 @@ func checkScaling(c *C, a *Assembly) {
 		for _, p := range policies {
 			cfg := get(p.Properties, "TargetTrackingScalingPolicyConfiguration")
 			metric := str(get(cfg, "PredefinedMetricSpecification", "PredefinedMetricType"))
+			if custom := jsonOf(get(cfg, "CustomizedMetricSpecification")); strings.Contains(custom, `"RequestCount"`) && strings.Contains(custom, `"HealthyHostCount"`) {
+				metric = bothGroups
+			}
 			gotTargets[metric] = append(gotTargets[metric], num(get(cfg, "TargetValue")))
 		}
 		for metric, want := range wantTargets {

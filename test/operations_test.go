@@ -300,6 +300,43 @@ func TestDashboardsPerRegionAndGlobal(t *testing.T) {
 	}
 }
 
+// TestTheRegionDashboardReadsBothTargetGroups: after a blue/green, canary or linear release a
+// service's tasks may stay behind its alternate group, so every line of its dashboard row that
+// reads the primary group reads the alternate too (requests, 5xx, latency, targets, budgets).
+func TestTheRegionDashboardReadsBothTargetGroups(t *testing.T) {
+	a := Fixtures(t)
+	alternates := 0
+	for _, tpl := range a.stacksOf("App") {
+		_, dashboards := tpl.OfType("AWS::CloudWatch::Dashboard")
+		require.Len(t, dashboards, 1, tpl.StackName)
+		var body string
+		for _, d := range dashboards {
+			body = jsonOf(d.Properties["DashboardBody"])
+		}
+		reads := func(group string) int {
+			return strings.Count(body, `{"Fn::GetAtt":["`+group+`","TargetGroupFullName"]}`)
+		}
+		groups, _ := tpl.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
+		for _, id := range groups {
+			before, after, found := strings.Cut(id, "AlternateTargetGroup")
+			if !found {
+				continue
+			}
+			alternates++
+			primary := ""
+			for _, other := range groups {
+				if strings.HasPrefix(other, before+"TargetGroup") && len(other) == len(before+"TargetGroup")+len(after) {
+					primary = other
+				}
+			}
+			require.NotEmpty(t, primary, "%s: the primary group of %s", tpl.StackName, id)
+			assert.Positive(t, reads(primary), "%s: the dashboard reads %s", tpl.StackName, primary)
+			assert.Equal(t, reads(primary), reads(id), "%s: the dashboard reads %s wherever it reads %s", tpl.StackName, id, primary)
+		}
+	}
+	assert.Positive(t, alternates, "the fixtures have services with an alternate group")
+}
+
 // TestTheRegionDashboardFindsTheNatGatewaysBySearch: the NAT rows graph every gateway of the
 // region by SEARCH, not by the Network stack's ids: an import would lock those exports, and
 // switching network.natGateways from per-az to single would fail the Network stack's update.

@@ -141,6 +141,56 @@ func TestRollingHasNoAlternateAndNoInfrastructureRole(t *testing.T) {
 	assert.Nil(t, s.minimalOut.InfrastructureRole)
 }
 
+// TestShiftingStrategiesScaleOnTheRequestsOfBothGroups: after a traffic-shifting release the
+// tasks may stay behind the alternate group, where the primary group's ALBRequestCountPerTarget
+// would read no request at all: the request policy sums both groups' requests over both groups'
+// healthy targets. A rolling service keeps the predefined metric (TestDefaultsAreSecure).
+func TestShiftingStrategiesScaleOnTheRequestsOfBothGroups(t *testing.T) {
+	s := strategyStacks(t)
+	for name, stack := range map[string]awscdk.Stack{"canary": s.canary, "linear": s.linear, "blue/green": s.blueGreen} {
+		t.Run(name, func(t *testing.T) {
+			var config map[string]any
+			for _, p := range cdktest.OfType(t, cdktest.Template(t, stack), "AWS::ApplicationAutoScaling::ScalingPolicy") {
+				c := cdktest.Path[map[string]any](t, cdktest.Props(t, p), "TargetTrackingScalingPolicyConfiguration")
+				if _, custom := c["CustomizedMetricSpecification"]; custom {
+					require.Nil(t, config, "one policy on a customized metric")
+					config = c
+				}
+			}
+			require.NotNil(t, config, "the request policy tracks a customized metric")
+			assert.NotContains(t, config, "PredefinedMetricSpecification")
+			assert.Equal(t, 1000.0, config["TargetValue"], "the same target as the predefined metric: requests a minute per task")
+			groups := map[string]string{} // query id: the target group it reads
+			var out []string
+			for _, q := range cdktest.Path[[]any](t, config, "CustomizedMetricSpecification", "Metrics") {
+				q := q.(map[string]any)
+				id := q["Id"].(string)
+				if q["ReturnData"] == true {
+					out = append(out, q["Expression"].(string))
+				}
+				if q["MetricStat"] == nil {
+					continue
+				}
+				metric := cdktest.Path[map[string]any](t, q, "MetricStat", "Metric")
+				assert.Equal(t, "AWS/ApplicationELB", metric["Namespace"], id)
+				dims := map[string]any{}
+				for _, d := range metric["Dimensions"].([]any) {
+					dims[d.(map[string]any)["Name"].(string)] = d.(map[string]any)["Value"]
+				}
+				assert.Equal(t, "app/prod-alb/0123456789abcdef", dims["LoadBalancer"], id)
+				groups[id] = dims["TargetGroup"].(string) + " " + metric["MetricName"].(string) + " " + q["MetricStat"].(map[string]any)["Stat"].(string)
+			}
+			assert.Equal(t, map[string]string{
+				"r0": "targetgroup/prod-product/0123456789abcdef RequestCount Sum",
+				"h0": "targetgroup/prod-product/0123456789abcdef HealthyHostCount Average",
+				"r1": "targetgroup/prod-product-alt/fedcba9876543210 RequestCount Sum",
+				"h1": "targetgroup/prod-product-alt/fedcba9876543210 HealthyHostCount Average",
+			}, groups)
+			assert.Equal(t, []string{"IF(healthy > 0, requests / healthy, requests)"}, out, "one time series comes back")
+		})
+	}
+}
+
 // ECS may change exactly this service's two rules and register tasks in exactly its two groups.
 func TestInfrastructureRoleIsLeastPrivilege(t *testing.T) {
 	s := strategyStacks(t)

@@ -105,7 +105,7 @@ type ServiceProps struct {
 	// Default: 75.
 	MemoryTarget int
 	// RequestsPerTarget is the ALB requests per task autoscaling tracks (ALBRequestCountPerTarget,
-	// a per-minute sum).
+	// a per-minute sum; with a Deployment that shifts traffic, the same over both target groups).
 	// Default: 1000.
 	RequestsPerTarget int
 	// ScaleOutCooldown is the wait after a scale-out before the next one.

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -423,8 +424,8 @@ func (s *Service) buildScaling(p ServiceProps) {
 		MaxCapacity:       jsii.Number(float64(p.MaxCount)),
 		Role:              role,
 	})
-	track := func(id string, metric appscaling.PredefinedMetric, value int, label *string) {
-		target.ScaleToTrackMetric(jsii.String(id), &appscaling.BasicTargetTrackingScalingPolicyProps{
+	track := func(id string, metric appscaling.PredefinedMetric, value int, label *string) appscaling.TargetTrackingScalingPolicy {
+		return target.ScaleToTrackMetric(jsii.String(id), &appscaling.BasicTargetTrackingScalingPolicyProps{
 			PredefinedMetric: metric,
 			ResourceLabel:    label,
 			TargetValue:      jsii.Number(float64(value)),
@@ -438,12 +439,54 @@ func (s *Service) buildScaling(p ServiceProps) {
 		s.Scaling = target
 		return
 	}
-	// The label is "<ALB full name>/<target group full name>"; the target group's full name
-	// ("targetgroup/<name>/<id>") is the last field of its ARN.
-	tgFullName := awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), p.TargetGroup.TargetGroupArn(), jsii.Number(6)))
-	track("RequestCountScaling", appscaling.PredefinedMetric_ALB_REQUEST_COUNT_PER_TARGET, p.RequestsPerTarget,
-		jsii.String(fmt.Sprintf("%s/%s", *loadBalancerFullName(p.LoadBalancer), *tgFullName)))
+	// The label is "<ALB full name>/<target group full name>".
+	lbFullName, tgFullName := loadBalancerFullName(p.LoadBalancer), targetGroupFullName(p.TargetGroup.TargetGroupArn())
+	policy := track("RequestCountScaling", appscaling.PredefinedMetric_ALB_REQUEST_COUNT_PER_TARGET, p.RequestsPerTarget,
+		jsii.String(fmt.Sprintf("%s/%s", *lbFullName, *tgFullName)))
+	if p.deployment.shifts() {
+		// After a blue/green, canary or linear release the tasks may stay behind the alternate
+		// group, where the primary's ALBRequestCountPerTarget sees no request: track both groups'
+		// requests over both groups' healthy targets (the same policy, so its logical id and name stay).
+		cfn := policy.Node().DefaultChild().(awscdk.CfnResource)
+		cfn.AddPropertyDeletionOverride(jsii.String("TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification"))
+		cfn.AddPropertyOverride(jsii.String("TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification"),
+			requestsPerTarget(lbFullName, []*string{tgFullName, targetGroupFullName(p.deployment.AlternateTargetGroupArn)}))
+	}
 	s.Scaling = target
+}
+
+// targetGroupFullName is a target group's full name ("targetgroup/<name>/<id>"), the last field
+// of its ARN: the TargetGroup dimension of its metrics.
+func targetGroupFullName(arn *string) *string {
+	return awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), arn, jsii.Number(6)))
+}
+
+// requestsPerTarget is the metric math a target tracking policy follows for requests per task
+// over several target groups of load balancer lb: what ALBRequestCountPerTarget is for one (the
+// requests of a minute over the healthy targets), summed over the groups. A group without data
+// (no request, no target) counts 0; with no healthy target at all, the requests count as one
+// target's, so a service whose tasks all fail their checks still scales out on its traffic.
+func requestsPerTarget(lb *string, groups []*string) map[string]any {
+	var queries []any
+	var requests, healthy []string
+	for i, g := range groups {
+		dims := []any{map[string]any{"Name": "LoadBalancer", "Value": lb}, map[string]any{"Name": "TargetGroup", "Value": g}}
+		for _, m := range []struct {
+			id, name, stat string
+			into           *[]string
+		}{{fmt.Sprintf("r%d", i), "RequestCount", "Sum", &requests}, {fmt.Sprintf("h%d", i), "HealthyHostCount", "Average", &healthy}} {
+			queries = append(queries, map[string]any{"Id": m.id, "ReturnData": false, "MetricStat": map[string]any{
+				"Metric": map[string]any{"Namespace": "AWS/ApplicationELB", "MetricName": m.name, "Dimensions": dims}, "Stat": m.stat,
+			}})
+			*m.into = append(*m.into, "FILL("+m.id+", 0)")
+		}
+	}
+	queries = append(queries,
+		map[string]any{"Id": "requests", "ReturnData": false, "Expression": strings.Join(requests, " + ")},
+		map[string]any{"Id": "healthy", "ReturnData": false, "Expression": strings.Join(healthy, " + ")},
+		map[string]any{"Id": "perTarget", "ReturnData": true, "Label": "Requests per healthy target (all target groups)",
+			"Expression": "IF(healthy > 0, requests / healthy, requests)"})
+	return map[string]any{"Metrics": queries}
 }
 
 // loadBalancerFullName is "app/<name>/<id>": the ALB's own attribute when it has one (an ALB of
