@@ -430,7 +430,14 @@ func TestLoadErrors(t *testing.T) {
 			edits: []edit{{"cidr: 10.1.0.0/16", "cidr: 10.1.0.0/25"}, {"      - name: us-east-1a\n      - name: us-east-1b\n",
 				"      - name: us-east-1a\n        publicSubnet: 10.1.0.0/28\n        appSubnet: 10.1.0.16/28\n        dataSubnet: 10.1.0.32/28\n" +
 					"      - name: us-east-1b\n        publicSubnet: 10.1.0.48/28\n        appSubnet: 10.1.0.64/28\n        dataSubnet: 10.1.0.80/28\n"}},
-			want: []string{`:6: regions[0].cidr "10.1.0.0/25": prefix /25 out of range (allowed: /16 to /24)`},
+			want: []string{`:6: regions[0].cidr "10.1.0.0/25": prefix /25 out of range (allowed: /16 to /24)`,
+				// Reported together: /28 app subnets hold 11 addresses (appSubnetRoom's own cases are below).
+				`:10: regions[0].availabilityZones[0].appSubnet "10.1.0.16/28": 11 usable addresses, fewer than the 38 its zone may need at once: ` +
+					`20 for the services' tasks (200% of each maxCount over 2 zones: a deployment runs old and new tasks side by side), ` +
+					`8 for the interface endpoints, 10 for Lambda and VPC-link interfaces; give an appSubnet of at least /26, or lower maxCount`,
+				`:14: regions[0].availabilityZones[1].appSubnet "10.1.0.64/28": 11 usable addresses, fewer than the 38 its zone may need at once: ` +
+					`20 for the services' tasks (200% of each maxCount over 2 zones: a deployment runs old and new tasks side by side), ` +
+					`8 for the interface endpoints, 10 for Lambda and VPC-link interfaces; give an appSubnet of at least /26, or lower maxCount`},
 		},
 		{
 			name:  "subnets are required when the VPC is not a /16",

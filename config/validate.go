@@ -49,6 +49,7 @@ func validate(env *Environment, d *decoder) {
 	v.services()
 	v.calls()
 	v.deployments()
+	v.appSubnetRoom()
 	v.database()
 	v.cache()
 	v.app()

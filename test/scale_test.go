@@ -26,8 +26,8 @@ const (
 const scaleServices = 40
 
 // scaleConfig writes the fixture prod config (two regions) with n services into a new folder
-// under dir: product and n-1 generated ones, in groups of four of which one owns an Aurora
-// database, one shares it and two have none.
+// under dir: product and n-1 generated ones of at most 4 tasks, in groups of four of which one
+// owns an Aurora database, one shares it and two have none.
 func scaleConfig(dir string, n int) (string, error) {
 	data, err := os.ReadFile(filepath.Join(repoRoot, fixtureDir, "prod.yaml"))
 	if err != nil {
@@ -41,7 +41,9 @@ func scaleConfig(dir string, n int) (string, error) {
 	owner := "product"
 	for i := 2; i <= n; i++ {
 		name := fmt.Sprintf("svc%02d", i)
-		fmt.Fprintf(&services, "  - name: %s\n    image: \"1.0.0\"\n", name)
+		// At most 4 tasks each: 40 services at the default 20 would need more addresses than the
+		// fixture's /24 app subnets hold (config's appSubnetRoom).
+		fmt.Fprintf(&services, "  - name: %s\n    image: \"1.0.0\"\n    maxCount: 4\n", name)
 		switch i % 4 {
 		case 1:
 			owner = name // owns the default Aurora database

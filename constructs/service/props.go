@@ -250,7 +250,7 @@ func (p ServiceProps) withDefaults() ServiceProps {
 		{&p.Cpu, limits.DefaultServiceCpu}, {&p.Memory, limits.DefaultServiceMemory}, {&p.Port, limits.DefaultServicePort},
 		{&p.DesiredCount, limits.DefaultDesiredCount}, {&p.MinCount, limits.DefaultMinCount}, {&p.MaxCount, limits.DefaultMaxCount},
 		{&p.CpuTarget, limits.DefaultCpuTarget}, {&p.MemoryTarget, limits.DefaultMemoryTarget},
-		{&p.RequestsPerTarget, limits.DefaultRequestsPerTarget}, {&p.MaxHealthyPercent, 200},
+		{&p.RequestsPerTarget, limits.DefaultRequestsPerTarget}, {&p.MaxHealthyPercent, limits.DeploymentPeakPercent},
 	} {
 		if *d.v == 0 {
 			*d.v = d.d
@@ -363,8 +363,8 @@ func (p ServiceProps) validate() error {
 	if m := *p.MinHealthyPercent; m < 0 || m > 100 {
 		add("MinHealthyPercent %d is outside 0-100", m)
 	}
-	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > 200 {
-		add("MaxHealthyPercent %d is outside 100-200", p.MaxHealthyPercent)
+	if p.MaxHealthyPercent < 100 || p.MaxHealthyPercent > limits.DeploymentPeakPercent {
+		add("MaxHealthyPercent %d is outside 100-%d", p.MaxHealthyPercent, limits.DeploymentPeakPercent)
 	}
 	if p.MaxHealthyPercent <= *p.MinHealthyPercent {
 		add("MaxHealthyPercent %d must be above MinHealthyPercent %d, or a rolling deployment cannot start a new task", p.MaxHealthyPercent, *p.MinHealthyPercent)

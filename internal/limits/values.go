@@ -133,6 +133,16 @@ const (
 	DefaultWAFRateLimit                      = 2000
 	MinVPCPrefixBits, MaxVPCPrefixBits       = 16, 24 // AWS allows /28; /24 keeps room for 3 tiers in 2+ AZs
 	MinSubnetPrefixBits, MaxSubnetPrefixBits = 16, 28
+	// ReservedSubnetAddresses are the addresses AWS keeps in every subnet: the network address,
+	// the router, DNS, one for future use and the last.
+	ReservedSubnetAddresses = 5
+	// AppSubnetInterfaces are the app subnet addresses set aside for the network interfaces of
+	// the VPC Lambdas (one per security group and subnet: the secret rotations, the transit
+	// gateway's functions) and of an HTTP API's VPC link.
+	AppSubnetInterfaces = 10
+	// DeploymentPeakPercent is the most of a service's tasks that run during a deployment, in
+	// percent of its count: the ceiling and default of the service construct's MaxHealthyPercent.
+	DeploymentPeakPercent = 200
 )
 
 // MinMaxAllocatedStorageGiB is the smallest storage-autoscaling ceiling RDS accepts above
