@@ -1245,6 +1245,24 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:20: app.namespace "my_app.internal": not a DNS name (allowed: lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot)`},
 		},
 		{
+			name:  "a namespace that is the domain is rejected: it would hide the public names in the VPC",
+			edits: []edit{section("app", "  namespace: example.com\n")},
+			want: []string{`:20: app.namespace "example.com": the services' private zone would answer for dns.domain "example.com" inside the VPCs (Route 53 Resolver answers every name ` +
+				`in a private zone from that zone alone), so the tasks could not resolve the environment's public names; use a name outside it, e.g. "test.internal"`},
+		},
+		{
+			name:  "a namespace above the domain is rejected too",
+			edits: []edit{section("app", "  namespace: com\n")},
+			want: []string{`:20: app.namespace "com": the services' private zone would answer for dns.domain "example.com" inside the VPCs (Route 53 Resolver answers every name ` +
+				`in a private zone from that zone alone), so the tasks could not resolve the environment's public names; use a name outside it, e.g. "test.internal"`},
+		},
+		{
+			name:  "a namespace within amazonaws.com is rejected: it would hide AWS's endpoints",
+			edits: []edit{section("app", "  namespace: ecr.us-east-1.amazonaws.com\n")},
+			want: []string{`:20: app.namespace "ecr.us-east-1.amazonaws.com": the services' private zone would answer for AWS's service endpoints (amazonaws.com) inside the VPCs, ` +
+				`so the tasks could not reach ECR, Secrets Manager or CloudWatch; use a name outside it, e.g. "test.internal"`},
+		},
+		{
 			name:  "an OTLP endpoint that is not https is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: http://collector.example.com:4318\n    secretName: otlp/grafana\n")},
 			want:  []string{`:22: app.otlp.endpoint "http://collector.example.com:4318": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
@@ -2282,4 +2300,13 @@ func TestWhoUsesADatabase(t *testing.T) {
 			assert.Equal(t, c.uses, c.svc.UsesDatabase(), "uses")
 		})
 	}
+}
+
+// TestANamespaceBelowTheDomainIsAccepted: a private zone for a subdomain of the environment's
+// domain hides only the names under it (namespaceHidesNothing's rule is about equal and parent
+// names).
+func TestANamespaceBelowTheDomainIsAccepted(t *testing.T) {
+	env, err := loadDoc(t, apply(t, baseYAML, []edit{section("app", "  namespace: svc.example.com\n")}))
+	require.NoError(t, err)
+	assert.Equal(t, "svc.example.com", env.App.Namespace)
 }

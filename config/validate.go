@@ -936,8 +936,12 @@ func (v *validator) cache() {
 func (v *validator) app() {
 	a := &v.env.App
 	oneOf(v, "app.logRetentionDays", a.LogRetentionDays, limits.LogRetentionDays, "not a retention CloudWatch Logs accepts")
-	if v.given("app.namespace", "") && !validNamespace(a.Namespace) {
-		v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, limits.DNSNameRule, lowercaseHint(a.Namespace, validNamespace))
+	if v.given("app.namespace", "") {
+		if !validNamespace(a.Namespace) {
+			v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, limits.DNSNameRule, lowercaseHint(a.Namespace, validNamespace))
+		} else {
+			v.namespaceHidesNothing(a.Namespace)
+		}
 	}
 	if o := a.Otlp; o != nil {
 		if v.given("app.otlp.endpoint", "the https:// URL of the OTLP endpoint") {
@@ -975,6 +979,25 @@ func (v *validator) anyServiceRuns(sidecar string) bool {
 var hostedZoneRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 
 func validNamespace(s string) bool { return limits.ValidDNSName(s, 1) }
+
+// namespaceHidesNothing reports a namespace whose private zone would answer, inside the VPCs, for
+// names the tasks must resolve publicly: Route 53 Resolver answers every name within a private
+// zone associated with the VPC from that zone alone, never from public DNS. A namespace that is
+// the environment's domain or a parent of it hides the origin and API names; one that holds, or
+// lies within, amazonaws.com hides AWS's service endpoints (ECR, Secrets Manager, CloudWatch…).
+func (v *validator) namespaceHidesNothing(ns string) {
+	within := func(name, zone string) bool { return name == zone || strings.HasSuffix(name, "."+zone) }
+	const aws = "amazonaws.com"
+	switch domain := v.env.DNS.Domain; {
+	case domain != "" && within(domain, ns):
+		v.errorf("app.namespace %q: the services' private zone would answer for dns.domain %q inside the VPCs (Route 53 Resolver answers every name "+
+			"in a private zone from that zone alone), so the tasks could not resolve the environment's public names; use a name outside it, e.g. %q",
+			ns, domain, v.env.Name+".internal")
+	case within(aws, ns) || within(ns, aws):
+		v.errorf("app.namespace %q: the services' private zone would answer for AWS's service endpoints (%s) inside the VPCs, so the tasks "+
+			"could not reach ECR, Secrets Manager or CloudWatch; use a name outside it, e.g. %q", ns, aws, v.env.Name+".internal")
+	}
+}
 
 // lowercaseHint suggests the fix for a DNS name that is only wrong in case or by a trailing dot.
 func lowercaseHint(s string, valid func(string) bool) string {
