@@ -85,7 +85,7 @@ lintcache = $(if $(CFNLINT_VERSION),STRATUS_CFNLINT_CACHE=$(CURDIR)/.make/cfn-li
 # seeds writes into what synth replaces: one at a time (make test synthesizes both in one process).
 .NOTPARALLEL:
 
-.PHONY: FORCE synth seeds assemblies checks test vet unit python sample gates lint bench clean deps diagram cost
+.PHONY: FORCE synth seeds assemblies checks test vet unit python node sample gates lint bench clean deps diagram cost
 
 synth: deps $(GATES)
 	@$(call stage,$(OUT),$(CONTEXT))
@@ -156,11 +156,11 @@ ifeq ($(strip $(ENV)$(CONFIG_DIR)),)
 	  $(call shown,$(lintcache)$(GATES) $(OUT)) && \
 	  $(call shown,$(call tool,diagram) -check $(ASSEMBLIES)) && \
 	  $(call shown,$(call tool,cost) -check $(ASSEMBLIES)); } & synth=$$!; \
-	$(MAKE) --no-print-directory lint python vet sample > .make/handlers.log 2>&1 & handlers=$$!; \
+	$(MAKE) --no-print-directory lint python node vet sample > .make/handlers.log 2>&1 & handlers=$$!; \
 	status=0; $(MAKE) --no-print-directory unit SHARE=1 SHARE_KEY="$${key:-unkept-$$(date +%s%N)}" || status=1; \
 	wait $$synth || status=1; wait $$handlers || status=1; cat .make/handlers.log; exit $$status
 else
-	@$(MAKE) --no-print-directory lint assemblies unit python sample TOOLS_BUILT=1
+	@$(MAKE) --no-print-directory lint assemblies unit python node sample TOOLS_BUILT=1
 	$(lintcache)$(GATES) $(OUT)
 	@echo 'diagram and cost not checked: the committed outputs cover all shipped configs'
 endif
@@ -227,6 +227,12 @@ python:
 	cd constructs/apigateway && python3 -B -m unittest discover -q -s tests -t tests
 	cd constructs/transitgateway/peering && python3 -B -m unittest -q
 	cd constructs/capacity/scaler && python3 -B -m unittest -q
+
+# The RDS for PostgreSQL users function is Node.js, for the Amazon CA certificates its Lambda
+# runtime ships (constructs/database/instanceusers): its tests speak the wire protocol to a local
+# PostgreSQL (initdb and postgres on the PATH; they are skipped, and say so, without one).
+node:
+	cd constructs/database/instanceusers && node --test
 
 # The sample service is a module of its own (its image builds from its folder alone).
 sample:

@@ -73,9 +73,18 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 			MultiAZ: jsii.Bool(db.Postgres.MultiAZ), BackupRetentionDays: db.BackupRetentionDays,
 			BackupWindow: db.BackupWindow, MaintenanceWindow: db.MaintenanceWindow,
 			DeletionProtection: jsii.Bool(db.DeletionProtection), RemovalPolicy: removal, LogRetention: logRetention,
+			// Its services authenticate with IAM as themselves, as on Aurora (the EC2 app tier,
+			// which no service's user list names, keeps the master secret).
+			Users: databaseUsers(env, s.Name),
 		})
 		if err != nil {
 			return nil, databaseTarget{}, err
+		}
+		if inst.Users != nil {
+			// Service stacks deployed before IAM authentication import the master secret and its
+			// key: the exports stay, or deploying this stack first would delete exports in use.
+			stack.ExportValue(inst.Secret.SecretArn(), nil)
+			stack.ExportValue(inst.Key.KeyArn(), nil)
 		}
 		return inst.Connection, databaseTarget{Dimension: "DBInstanceIdentifier", Identifier: inst.InstanceIdentifier, Instance: true, RotationFunction: inst.RotationFunctionName}, nil
 	}

@@ -69,16 +69,6 @@ func checkServices(c *C, a *Assembly) {
 	}
 }
 
-// ownerEngine is the engine of the database s uses (its own or the one it shares).
-func ownerEngine(env *config.Environment, s config.Service) config.DatabaseEngine {
-	for _, o := range env.Services {
-		if o.Name == s.ShareDatabaseWith {
-			return o.Database
-		}
-	}
-	return s.Database
-}
-
 func firstOf(v any) any {
 	if l := asList(v); len(l) > 0 {
 		return l[0]
@@ -108,18 +98,12 @@ func checkCredentials(c *C, a *Assembly) {
 			}
 			assert.Contains(c, env, "DB_HOST", id)
 			assert.Contains(c, env, "DB_IAM_USER", id)
-			// An RDS instance gives its services the secret's user and password, a matching pair;
-			// Aurora, in every region, is reached with IAM authentication as the service's own user
-			// (created by the platform), and the master secret never reaches a service.
-			if ownerEngine(tpl.Env, s) == config.EnginePostgres {
-				assert.Contains(c, secrets, "DB_USER", "%s: DB_USER is not an ECS secret", id)
-				assert.Contains(c, secrets, "DB_PASSWORD", "%s: DB_PASSWORD is not an ECS secret", id)
-				assert.NotContains(c, env, "DB_USER", id)
-			} else {
-				assert.NotContains(c, secrets, "DB_PASSWORD", "%s: an Aurora client gets password credentials", id)
-				assert.NotContains(c, secrets, "DB_USER", "%s: an Aurora client gets the master user", id)
-				assert.Contains(c, env, "DB_USER", id)
-			}
+			// Aurora in every region and an RDS instance alike are reached with IAM authentication
+			// as the service's own user (created by the platform): the master secret never reaches
+			// a service.
+			assert.NotContains(c, secrets, "DB_PASSWORD", "%s: a database client gets password credentials", id)
+			assert.NotContains(c, secrets, "DB_USER", "%s: a database client gets the master user", id)
+			assert.Equal(c, s.Name, str(env["DB_USER"]), "%s: DB_USER is the service's own user", id)
 		}
 	}
 }

@@ -91,21 +91,21 @@ func suppressSingleAZ(instance constructs.IConstruct) {
 }
 
 // suppressUsersFunction records what the deploy-time users function keeps on purpose.
-func suppressUsersFunction(fn, role constructs.IConstruct) {
+func suppressUsersFunction(fn, role constructs.IConstruct, runtime, database string) {
 	invoked := "CloudFormation invokes this function once per deploy that changes the user list and waits for its " +
 		"answer: a failure fails the deploy with the reason, so there is nothing for a dead-letter queue to hold and no " +
 		"concurrency to reserve (reserving some would take it from the account's services)."
 	suppress(fn,
 		suppression{id: "NIST.800.53.R5-LambdaDLQ", reason: invoked},
 		suppression{id: "NIST.800.53.R5-LambdaConcurrency", reason: invoked},
-		suppression{id: "AwsSolutions-L1", reason: "python3.14 is the newest Python runtime CloudFormation accepts " +
-			"(cfn-lint's schema lists no later one); aws-cdk-lib already names python3.15, which cdk-nag takes for the latest."},
+		suppression{id: "AwsSolutions-L1", reason: runtime + " is the newest runtime of its language CloudFormation accepts " +
+			"(cfn-lint's schema lists no later one); aws-cdk-lib already names a later one, which cdk-nag takes for the latest."},
 	)
 	suppress(role, suppression{
 		id: "AwsSolutions-IAM4",
 		reason: "AWSLambdaVPCAccessExecutionRole is the AWS-maintained policy Lambda documents for attaching a function " +
 			"to its VPC subnets and writing its logs; only lambda.amazonaws.com can assume the role, and its own grants " +
-			"are a customer managed policy naming the cluster, its secret and its key.",
+			"are a customer managed policy naming the " + database + ", its secret and its key.",
 		appliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"},
 	})
 }

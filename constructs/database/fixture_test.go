@@ -101,6 +101,7 @@ const (
 	stackPrimaryUsers      = "PrimaryUsers"      // a Global Database primary creating its IAM users
 	stackInstance          = "Instance"          // PostgresInstance defaults
 	stackInstanceVariant   = "InstanceVariant"   // provisioned IOPS, single-AZ, snapshot, PG 17
+	stackInstanceUsers     = "InstanceUsers"     // an instance creating its IAM users, its security group in Network
 	// stackNetwork holds only a database security group, used by PrimaryGlobal and
 	// InstanceVariant as the real app does: from another stack.
 	stackNetwork = "Network"
@@ -186,6 +187,9 @@ func build(app awscdk.App, dir string) (*fixture, error) {
 			p.EngineVersion, p.InstanceClass, p.BackupRetentionDays = "17.5", "db.m6g.large", 14
 			p.InstanceIdentifier, p.RotationDays = "shop-db", 90
 			p.SecurityGroup = otherStackSG
+		})),
+		add("PostgresInstance", stackInstanceUsers, "us-east-1", instance(func(p *PostgresInstanceProps) {
+			p.Users, p.SecurityGroup = []string{"shop", "cart"}, otherStackSG
 		})),
 		add("Canary", stackCanary, "us-east-1", func(s awscdk.Stack, _ net) error {
 			logs.NewLogGroup(s, jsii.String("PlainLogs"), &logs.LogGroupProps{Retention: logs.RetentionDays_INFINITE})

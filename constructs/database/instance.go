@@ -3,6 +3,7 @@ package database
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -40,6 +41,9 @@ type PostgresInstance struct {
 	RotationSecurityGroup ec2.ISecurityGroup
 	// RotationFunctionName is the secret-rotation function's name (its AWS/Lambda metrics).
 	RotationFunctionName string
+	// Users is the custom resource that creates PostgresInstanceProps.Users (nil without users):
+	// a client's first connection must wait for it.
+	Users awscdk.CustomResource
 }
 
 // instanceLogTypes are every log RDS for PostgreSQL can export.
@@ -62,6 +66,9 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 	names := make([]string, len(instanceLogTypes))
 	for i, t := range instanceLogTypes {
 		names[i] = logGroupName("instance", identifier, t)
+	}
+	if len(p.Users) > 0 {
+		names = append(names, usersLogGroupName(identifier))
 	}
 	key := newKey(this, "RDS PostgreSQL instance "+identifier+": storage, Performance Insights, master secret and logs", names)
 	groups := newLogGroups(this, "instance", identifier, instanceLogTypes, key, p.LogRetention)
@@ -134,5 +141,13 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 	d.InstanceIdentifier = instance.InstanceIdentifier()
 	d.ResourceId = instance.InstanceResourceId()
 	d.Connection = &Connection{Host: d.Endpoint, Port: Port, DatabaseName: p.DatabaseName, Secret: d.Secret, ResourceId: d.ResourceId}
+	if len(p.Users) > 0 {
+		users, err := addInstanceUsers(this, instance, key, p.SecurityGroup, identifier, p)
+		if err != nil {
+			return nil, err
+		}
+		d.Users = users
+		d.Connection.Secret = nil // clients authenticate with IAM, as the users they are
+	}
 	return d, nil
 }

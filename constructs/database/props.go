@@ -245,6 +245,14 @@ type PostgresInstanceProps struct {
 	// fixed at synth for the same reason as AuroraPostgresProps.ClusterIdentifier.
 	// Default: derived from the construct path.
 	InstanceIdentifier string
+	// Users are the database users ([a-z][a-z0-9_-]{0,62}) the construct creates at deploy time,
+	// as AuroraPostgresProps.Users does: LOGIN roles with rds_iam (IAM authentication only) that
+	// may use and create objects in the database's public schema. With no Data API here, a
+	// function in RotationSubnets runs the statements over PostgreSQL's protocol (TLS, verified)
+	// as the master user, which SecurityGroup admits for it. With users, Connection carries no
+	// secret: clients authenticate with IAM, and the master password rotates under nobody's feet.
+	// Default: none (clients get the master secret in Connection).
+	Users []string
 }
 
 // Default engine versions, from limits.
@@ -306,11 +314,7 @@ func (p AuroraPostgresProps) validate() error {
 	if p.ClusterIdentifier != "" {
 		v.identifier("ClusterIdentifier", p.ClusterIdentifier, rdsIdentifier)
 	}
-	for _, u := range p.Users {
-		if !userPattern.MatchString(u) {
-			v.add("Users: %q must match %s", u, userPattern)
-		}
-	}
+	v.users(p.Users)
 	if len(p.Users) > 0 && p.ServerlessV2 == nil && limits.DataAPIClassProblem(p.InstanceClass) != "" {
 		v.add("InstanceClass %q with Users: %s", p.InstanceClass, limits.DataAPIClassProblem(p.InstanceClass))
 	}
@@ -369,6 +373,7 @@ func (p PostgresInstanceProps) validate() error {
 	if p.InstanceIdentifier != "" {
 		v.identifier("InstanceIdentifier", p.InstanceIdentifier, rdsIdentifier)
 	}
+	v.users(p.Users)
 	return v.err()
 }
 

@@ -211,6 +211,15 @@ func (v *problems) common(backupDays int, backupWindow, maintenanceWindow string
 	}
 }
 
+// users checks the names of the users a database creates.
+func (v *problems) users(users []string) {
+	for _, u := range users {
+		if !userPattern.MatchString(u) {
+			v.add("Users: %q must match %s", u, userPattern)
+		}
+	}
+}
+
 func (v *problems) rotation(days int, subnets *ec2.SubnetSelection) {
 	if days < 1 || days > 365 {
 		v.add("RotationDays %d is outside 1-365", days)
