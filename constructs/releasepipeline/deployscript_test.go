@@ -37,6 +37,7 @@ case "$1 $2" in
     [ "$STATUS" != unchanged ] || { echo "An error occurred (ValidationError): No updates are to be performed." >&2; exit 254; }
     echo '{"StackId":"arn:stack"}' ;;
   "ecr batch-get-image")
+    case "$*" in *--accepted-media-types*application/vnd.oci.image.index.v1+json*) ;; *) echo "no accepted media types" >&2; exit 254 ;; esac
     case "$*" in *imageManifestMediaType*) echo application/vnd.oci.image.manifest.v1+json ;; *) echo '{"schemaVersion":2}' ;; esac ;;
   "ecr put-image")
     [ -z "$PUT_ERROR" ] || { echo "$PUT_ERROR" >&2; exit 254; }
@@ -148,9 +149,11 @@ func TestDeployScriptTagsTheImageARegionRunsLive(t *testing.T) {
 			[]string{east, strings.ReplaceAll(east, "us-east-1", "eu-west-1")}, "is live-eu-west-1"},
 		{"A rolled-back update tags nothing", "UPDATE_ROLLBACK_COMPLETE", nil, false, []string{},
 			[]string{east, "previous-image"}, "UPDATE_ROLLBACK_COMPLETE"},
-		// The region runs the new image: the parameter keeps it, and the run stops loudly.
-		{"A failed tagging stops the release and keeps the deployed image", "UPDATE_COMPLETE",
-			[]string{"PUT_ERROR=An error occurred (AccessDeniedException)"}, false, []string{}, []string{east}, "tag it by hand"},
+		// The regions run the new image: the parameters keep it, the next region still deploys
+		// (an environment on two images would be worse), and the run fails at the end.
+		{"A failed tagging fails the run after every region deployed", "UPDATE_COMPLETE",
+			[]string{"PUT_ERROR=An error occurred (AccessDeniedException)"}, false, []string{},
+			[]string{east, strings.ReplaceAll(east, "us-east-1", "eu-west-1")}, "live tag did not move in: us-east-1 eu-west-1; tag it there by hand"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

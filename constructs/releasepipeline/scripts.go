@@ -126,19 +126,25 @@ const (
 // Once a region runs the image (its update completed, or the stack already ran it), the image gets
 // the region's live tag (registry.LiveTag), which the repository's lifecycle policy never expires:
 // without it, the image an environment runs would expire once enough later commits were pushed.
-var deployScript = prelude + `# mark_live moves the region's live tag to the image it runs now. --image-digest makes ECR refuse
-# a manifest that came back altered instead of storing it as another image.
+// A tag that cannot move does not stop the regions after it (they would run another image than
+// this one): the run deploys them and fails at the end, naming the regions to tag by hand.
+var deployScript = prelude + `# mark_live moves the region's live tag to the image it runs now: the image's own manifest, as
+# stored (every media type accepted, so ECR converts nothing), under the tag; --image-digest makes
+# ECR refuse a manifest that came back altered instead of storing it as another image.
+untagged=""
 mark_live() {
   local live="` + registry.LiveTagPrefix + `$region" manifest media out=""
-  if manifest=$(aws ecr batch-get-image --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST" --query 'images[0].imageManifest' --output text) &&
-    media=$(aws ecr batch-get-image --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST" --query 'images[0].imageManifestMediaType' --output text) &&
+  local get=(aws ecr batch-get-image --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST"
+    --accepted-media-types ` + words(manifestMediaTypes) + `)
+  if manifest=$("${get[@]}" --query 'images[0].imageManifest' --output text) &&
+    media=$("${get[@]}" --query 'images[0].imageManifestMediaType' --output text) &&
     { out=$(aws ecr put-image --repository-name "$REPOSITORY" --image-tag "$live" --image-digest "$IMAGE_DIGEST" \
         --image-manifest "$manifest" --image-manifest-media-type "$media" 2>&1) || [[ "$out" == *ImageAlreadyExistsException* ]]; }; then
     echo "$REPOSITORY@$IMAGE_DIGEST is $live"; return
   fi
   [ -z "$out" ] || echo "$out"
-  echo "$stack runs $image, but moving its tag $live failed: tag it by hand (docs/release.md, Image promotion) before the lifecycle policy expires it"
-  exit 1
+  echo "$stack runs $image, but moving its tag $live failed"
+  untagged="$untagged $region"
 }
 # CodeBuild counts its timeout from the build's start (CODEBUILD_START_TIME, in milliseconds).
 started=$(( ${CODEBUILD_START_TIME:-0} / 1000 )); [ "$started" -gt 0 ] || started=$(date +%s)
@@ -181,7 +187,18 @@ for entry in $STACKS; do
       exit 1
     fi
   done
-done`
+done
+if [ -n "$untagged" ]; then
+  echo "every region runs $IMAGE_DIGEST, but its live tag did not move in:$untagged; tag it there by hand (docs/release.md, Image promotion) before the lifecycle policy expires it"
+  exit 1
+fi`
+
+// manifestMediaTypes are the image manifest types ECR stores: Docker's v2 manifest and manifest
+// list, and OCI's manifest and index.
+var manifestMediaTypes = []string{
+	"application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+}
 
 // words joins values into one space-separated variable value.
 func words(values []string) string { return strings.Join(values, " ") }
