@@ -50,13 +50,13 @@ type usersFunction struct {
 
 // newUsers creates the users of database (Users) of the database identifier, whose master secret
 // and key are given, at deploy time: a function in the VPC's subnets that CloudFormation invokes
-// with the user list, and that only ever adds users. It returns the custom resource, the
-// function's security group and its policy (the resource depends on it).
+// with the user list, and that only ever adds users. It returns the custom resource (which waits
+// for the function's policy), the function's security group and the construct holding them.
 func newUsers(scope constructs.Construct, f usersFunction, identifier, database string, users []string, secret sm.ISecret, key kms.IKey,
-	vpc ec2.IVpc, subnets *ec2.SubnetSelection, retention logs.RetentionDays) (awscdk.CustomResource, ec2.SecurityGroup, error) {
+	vpc ec2.IVpc, subnets *ec2.SubnetSelection, retention logs.RetentionDays) (awscdk.CustomResource, ec2.SecurityGroup, constructs.Construct, error) {
 	code, err := handler.Folder("stratus-database-users", f.file, f.code)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	this := constructs.NewConstruct(scope, jsii.String("Users"))
 	group := logs.NewLogGroup(this, jsii.String("Logs"), &logs.LogGroupProps{
@@ -129,14 +129,14 @@ func newUsers(scope constructs.Construct, f usersFunction, identifier, database 
 	cr.Node().DefaultChild().(awscdk.CfnResource).AddResourceDependency(policy.Node().DefaultChild().(awscdk.CfnResource),
 		jsii.String("the function needs its grants when CloudFormation invokes it"))
 	suppressUsersFunction(fn, role, *f.runtime.Name(), f.database)
-	return cr, sg, nil
+	return cr, sg, this, nil
 }
 
 // addUsers creates users in cluster's database through the RDS Data API: a Python function
 // (HTTPS out only, to the Data API and Secrets Manager) that runs after every member of the
 // cluster exists. The Data API needs no driver and no 5432 path to the database.
 func addUsers(scope constructs.Construct, cluster rds.DatabaseCluster, key kms.IKey, identifier string, p AuroraPostgresProps) (awscdk.CustomResource, error) {
-	cr, _, err := newUsers(scope, usersFunction{
+	cr, _, _, err := newUsers(scope, usersFunction{
 		file: "index.py", code: usersCode, runtime: lambda.Runtime_PYTHON_3_14(),
 		group:  "Database users function: HTTPS to the RDS Data API, Secrets Manager and CloudFormation",
 		egress: "HTTPS to the RDS Data API, Secrets Manager and the CloudFormation response URL",
@@ -161,7 +161,7 @@ func addUsers(scope constructs.Construct, cluster rds.DatabaseCluster, key kms.I
 // which verify the instance's TLS certificate) connects to the instance's port from a security
 // group the database security group db admits, as the master user.
 func addInstanceUsers(scope constructs.Construct, instance rds.DatabaseInstance, key kms.IKey, db ec2.ISecurityGroup, identifier string, p PostgresInstanceProps) (awscdk.CustomResource, error) {
-	cr, sg, err := newUsers(scope, usersFunction{
+	cr, sg, users, err := newUsers(scope, usersFunction{
 		file: "index.js", code: instanceUsersCode, runtime: lambda.Runtime_NODEJS_24_X(),
 		// The runtime's Amazon CA certificates, which Node.js 20 and later runtimes do not load
 		// by default; the RDS CAs are among them.
@@ -174,8 +174,18 @@ func addInstanceUsers(scope constructs.Construct, instance rds.DatabaseInstance,
 	if err != nil {
 		return nil, err
 	}
-	postgres := ec2.Port_Tcp(jsii.Number(Port))
-	sg.AddEgressRule(db, postgres, jsii.String("PostgreSQL to the instance, as its master user"), nil)
-	db.AddIngressRule(sg, postgres, jsii.String("PostgreSQL from the database users function"), jsii.Bool(true))
-	return cr, nil // its Host, the instance's endpoint, makes it wait for the instance
+	// The two rules as resources of their own, so the users wait for them too (its Host, the
+	// instance's endpoint, orders it after the instance already).
+	egress := ec2.NewCfnSecurityGroupEgress(users, jsii.String("ToDatabase"), &ec2.CfnSecurityGroupEgressProps{
+		GroupId: sg.SecurityGroupId(), DestinationSecurityGroupId: db.SecurityGroupId(),
+		IpProtocol: jsii.String("tcp"), FromPort: jsii.Number(Port), ToPort: jsii.Number(Port),
+		Description: jsii.String("PostgreSQL to the instance, as its master user"),
+	})
+	ingress := ec2.NewCfnSecurityGroupIngress(users, jsii.String("FromUsersFunction"), &ec2.CfnSecurityGroupIngressProps{
+		GroupId: db.SecurityGroupId(), SourceSecurityGroupId: sg.SecurityGroupId(),
+		IpProtocol: jsii.String("tcp"), FromPort: jsii.Number(Port), ToPort: jsii.Number(Port),
+		Description: jsii.String("PostgreSQL from the database users function"),
+	})
+	cr.Node().AddDependency(egress, ingress)
+	return cr, nil
 }

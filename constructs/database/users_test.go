@@ -95,9 +95,11 @@ func TestPostgresInstanceCreatesItsIAMUsersAtDeploy(t *testing.T) {
 	require.Len(t, sgIDs, 1)
 	sgID := cdktest.As[[]any](t, cdktest.As[map[string]any](t, sgIDs[0])["Fn::GetAtt"])[0].(string)
 	egress := cdktest.Path[[]any](t, f.resources(t, stackInstanceUsers, "AWS::EC2::SecurityGroup")[sgID]["Properties"].(map[string]any), "SecurityGroupEgress")
-	for _, e := range f.resources(t, stackInstanceUsers, "AWS::EC2::SecurityGroupEgress") { // rules to another stack's group
+	var ruleIDs []string                                                                     // the users wait for both rules: invoked before them, the function could not connect
+	for id, e := range f.resources(t, stackInstanceUsers, "AWS::EC2::SecurityGroupEgress") { // rules to another stack's group
 		if ep := e["Properties"].(map[string]any); fmt.Sprint(ep["GroupId"]) == fmt.Sprint(getAtt(sgID, "GroupId")) {
 			egress = append(egress, ep)
+			ruleIDs = append(ruleIDs, id)
 		}
 	}
 	var rules []string
@@ -112,15 +114,20 @@ func TestPostgresInstanceCreatesItsIAMUsersAtDeploy(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"tcp 443 0.0.0.0/0", "tcp 5432 the database security group"}, rules)
 	found := false
-	for _, in := range f.resources(t, stackInstanceUsers, "AWS::EC2::SecurityGroupIngress") {
+	for id, in := range f.resources(t, stackInstanceUsers, "AWS::EC2::SecurityGroupIngress") {
 		ip := in["Properties"].(map[string]any)
 		if fmt.Sprint(ip["SourceSecurityGroupId"]) == fmt.Sprint(getAtt(sgID, "GroupId")) {
 			found = true
+			ruleIDs = append(ruleIDs, id)
 			assert.Equal(t, 5432.0, ip["FromPort"])
 			assert.Equal(t, 5432.0, ip["ToPort"])
 		}
 	}
 	assert.True(t, found, "the database security group admits the function")
+	require.Len(t, ruleIDs, 2)
+	for _, id := range ruleIDs {
+		assert.Contains(t, cr["DependsOn"], id, "the users wait for the rule")
+	}
 
 	// The function reads the master secret, and may do nothing else of its own.
 	var actions []string

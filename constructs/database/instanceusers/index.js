@@ -94,16 +94,25 @@ class Reader {
   }
 }
 
-// errorText renders an ErrorResponse's fields (severity, SQLSTATE code, message).
-function errorText(body) {
+// fieldsOf reads an ErrorResponse's or NoticeResponse's fields (S severity, C SQLSTATE, M message).
+function fieldsOf(body) {
   const fields = {};
   for (let i = 0; i < body.length && body[i] !== 0;) {
     const end = body.indexOf(0, i + 1);
     fields[String.fromCharCode(body[i])] = body.toString('utf8', i + 1, end);
     i = end + 1;
   }
-  return `${fields.S || 'ERROR'} ${fields.C || ''}: ${fields.M || 'unknown error'}`;
+  return fields;
 }
+
+function errorText(body) {
+  const f = fieldsOf(body);
+  return `${f.S || 'ERROR'} ${f.C || ''}: ${f.M || 'unknown error'}`;
+}
+
+// A GRANT that grants nothing is a warning in PostgreSQL (the grantor lacks the grant option),
+// not an error: here it is a failure, or a deploy would report users that cannot connect.
+const NOT_GRANTED = '01007';
 
 function hmac(key, data) {
   return crypto.createHmac('sha256', key).update(data).digest();
@@ -203,7 +212,7 @@ async function connect({ host, port, database, user, password, ca, timeoutMs = 2
       let failure = null;
       for (;;) {
         const m = await reader.next();
-        if (m.type === 'E') failure = new Error(errorText(m.body));
+        if (m.type === 'E' || (m.type === 'N' && fieldsOf(m.body).C === NOT_GRANTED)) failure = failure || new Error(errorText(m.body));
         if (m.type === 'Z') break;
       }
       if (failure) throw failure;

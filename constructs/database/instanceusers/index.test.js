@@ -103,6 +103,10 @@ before(async () => {
       await c.query('CREATE DATABASE orders');
       await c.query("SET password_encryption = 'md5'");
       await c.query("CREATE ROLE md5user LOGIN SUPERUSER PASSWORD 'md5-secret'");
+      // A role that may grant one privilege on the database, but not CONNECT.
+      await c.query("SET password_encryption = 'scram-sha-256'");
+      await c.query("CREATE ROLE weak LOGIN PASSWORD 'weak-secret'");
+      await c.query('GRANT TEMPORARY ON DATABASE orders TO weak WITH GRANT OPTION');
       c.end();
       break;
     } catch (err) {
@@ -211,4 +215,10 @@ test('a server that cannot prove it knows the password is refused (SCRAM server 
   await assert.rejects(index.connect({ host: 'localhost', port: fake.address().port, database: 'orders', user: 'u', password: 'pw', ca }),
     /failed SCRAM server verification/);
   fake.close();
+});
+
+test('a GRANT that grants nothing (a warning in PostgreSQL) fails the run', { skip }, async () => {
+  const c = await index.connect({ host: 'localhost', port, database: 'orders', user: 'weak', password: 'weak-secret', ca });
+  await assert.rejects(c.query('GRANT CONNECT ON DATABASE orders TO weak'), /01007/);
+  c.end();
 });
