@@ -253,6 +253,25 @@ type Service struct {
 	Deployment Deployment
 }
 
+// OriginName is the name CloudFront sends API requests to; each region publishes it.
+func (e *Environment) OriginName() string { return "origin." + e.DNS.Domain }
+
+// RegionalOriginName resolves to one region's load balancer only (health checks, debugging).
+func (e *Environment) RegionalOriginName(region string) string {
+	return region + "." + e.OriginName()
+}
+
+// PublicNames are the names the environment publishes in its public zone: its domain, the
+// viewer names and the origin names.
+func (e *Environment) PublicNames() []string {
+	names := append([]string{e.DNS.Domain}, e.DNS.ViewerNames...)
+	names = append(names, e.OriginName())
+	for _, r := range e.Regions {
+		names = append(names, e.RegionalOriginName(r.Name))
+	}
+	return names
+}
+
 // PullsOwnRepository reports whether the service's image is a bare tag, a tag of the service's
 // own Stratus ECR repository (Registry stack), rather than a full image reference.
 func (s Service) PullsOwnRepository() bool { return isBareTag(s.Image) }

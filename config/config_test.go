@@ -1247,14 +1247,26 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a namespace that is the domain is rejected: it would hide the public names in the VPC",
 			edits: []edit{section("app", "  namespace: example.com\n")},
-			want: []string{`:20: app.namespace "example.com": the services' private zone would answer for dns.domain "example.com" inside the VPCs (Route 53 Resolver answers every name ` +
-				`in a private zone from that zone alone), so the tasks could not resolve the environment's public names; use a name outside it, e.g. "test.internal"`},
+			want: []string{`:20: app.namespace "example.com": the services' private zone would answer for "example.com", a name the environment publishes, inside the VPCs ` +
+				`(Route 53 Resolver answers every name in a private zone from that zone alone), so the tasks could not resolve it; use a name outside dns.domain or beside those names, e.g. "test.internal"`},
 		},
 		{
-			name:  "a namespace above the domain is rejected too",
+			name:  "a namespace above the domain and amazonaws.com is rejected",
 			edits: []edit{section("app", "  namespace: com\n")},
-			want: []string{`:20: app.namespace "com": the services' private zone would answer for dns.domain "example.com" inside the VPCs (Route 53 Resolver answers every name ` +
-				`in a private zone from that zone alone), so the tasks could not resolve the environment's public names; use a name outside it, e.g. "test.internal"`},
+			want: []string{`:20: app.namespace "com": the services' private zone would answer for AWS's service endpoints (amazonaws.com) inside the VPCs, ` +
+				`so the tasks could not reach ECR, Secrets Manager or CloudWatch; use a name outside it, e.g. "test.internal"`},
+		},
+		{
+			name:  "a namespace holding the origin names is rejected",
+			edits: []edit{section("app", "  namespace: origin.example.com\n")},
+			want: []string{`:20: app.namespace "origin.example.com": the services' private zone would answer for "origin.example.com", a name the environment publishes, inside the VPCs ` +
+				`(Route 53 Resolver answers every name in a private zone from that zone alone), so the tasks could not resolve it; use a name outside dns.domain or beside those names, e.g. "test.internal"`},
+		},
+		{
+			name:  "a namespace that is a viewer name is rejected",
+			edits: []edit{section("app", "  namespace: www.example.com\n")},
+			want: []string{`:20: app.namespace "www.example.com": the services' private zone would answer for "www.example.com", a name the environment publishes, inside the VPCs ` +
+				`(Route 53 Resolver answers every name in a private zone from that zone alone), so the tasks could not resolve it; use a name outside dns.domain or beside those names, e.g. "test.internal"`},
 		},
 		{
 			name:  "a namespace within amazonaws.com is rejected: it would hide AWS's endpoints",

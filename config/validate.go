@@ -982,20 +982,28 @@ func validNamespace(s string) bool { return limits.ValidDNSName(s, 1) }
 
 // namespaceHidesNothing reports a namespace whose private zone would answer, inside the VPCs, for
 // names the tasks must resolve publicly: Route 53 Resolver answers every name within a private
-// zone associated with the VPC from that zone alone, never from public DNS. A namespace that is
-// the environment's domain or a parent of it hides the origin and API names; one that holds, or
-// lies within, amazonaws.com hides AWS's service endpoints (ECR, Secrets Manager, CloudWatch…).
+// zone associated with the VPC from that zone alone, never from public DNS. A namespace at or
+// above a name the environment publishes (its domain, the origin names, the viewer names) hides
+// it; one that holds, or lies within, amazonaws.com hides AWS's service endpoints (ECR, Secrets
+// Manager, CloudWatch…). A namespace beside them under the domain is fine.
 func (v *validator) namespaceHidesNothing(ns string) {
 	within := func(name, zone string) bool { return name == zone || strings.HasSuffix(name, "."+zone) }
 	const aws = "amazonaws.com"
-	switch domain := v.env.DNS.Domain; {
-	case domain != "" && within(domain, ns):
-		v.errorf("app.namespace %q: the services' private zone would answer for dns.domain %q inside the VPCs (Route 53 Resolver answers every name "+
-			"in a private zone from that zone alone), so the tasks could not resolve the environment's public names; use a name outside it, e.g. %q",
-			ns, domain, v.env.Name+".internal")
-	case within(aws, ns) || within(ns, aws):
+	if within(aws, ns) || within(ns, aws) {
 		v.errorf("app.namespace %q: the services' private zone would answer for AWS's service endpoints (%s) inside the VPCs, so the tasks "+
 			"could not reach ECR, Secrets Manager or CloudWatch; use a name outside it, e.g. %q", ns, aws, v.env.Name+".internal")
+		return
+	}
+	if v.env.DNS.Domain == "" {
+		return // reported by dns
+	}
+	for _, name := range v.env.PublicNames() {
+		if within(name, ns) {
+			v.errorf("app.namespace %q: the services' private zone would answer for %q, a name the environment publishes, inside the VPCs "+
+				"(Route 53 Resolver answers every name in a private zone from that zone alone), so the tasks could not resolve it; "+
+				"use a name outside dns.domain or beside those names, e.g. %q", ns, name, v.env.Name+".internal")
+			return
+		}
 	}
 }
 

@@ -52,11 +52,11 @@ func (a *AppStack) loadBalancerFullName() *string {
 }
 
 // OriginName is the name CloudFront sends API requests to; each region publishes it.
-func OriginName(env *config.Environment) string { return "origin." + env.DNS.Domain }
+func OriginName(env *config.Environment) string { return env.OriginName() }
 
 // RegionalOriginName resolves to one region's ALB only (health checks, debugging).
 func RegionalOriginName(env *config.Environment, region string) string {
-	return region + ".origin." + env.DNS.Domain
+	return env.RegionalOriginName(region)
 }
 
 // NewAppStack builds the App stack of env in region on the region's Network stack.
