@@ -118,7 +118,7 @@ func TestTheGlobalDashboardShowsEveryRegionsTrafficSideBySide(t *testing.T) {
 		require.Len(t, dashboards, 1, env.Name)
 		for _, d := range dashboards {
 			body := ""
-			for _, piece := range get(d.Properties["DashboardBody"], "Fn::Join").([]any)[1].([]any) {
+			for _, piece := range pieces(d.Properties["DashboardBody"]) {
 				if s, ok := piece.(string); ok {
 					body += s
 				}

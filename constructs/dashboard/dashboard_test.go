@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -179,16 +180,73 @@ func TestTheBodyIsWhatAwsCdkLibsDashboardWrites(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got, want := bodies["stratus-"+name], bodies["stratus-reference-"+name]
 			require.NotNil(t, want)
-			assert.Equal(t, want, got)
+			// What CloudFormation writes: the same string, though this package hands it over as an
+			// Fn::Sub of its distinct tokens and aws-cdk-lib as an Fn::Join of every piece.
+			assert.Equal(t, deployed(t, want), deployed(t, got))
+			assert.Contains(t, got, "Fn::Sub", "the tokens are variables")
 		})
 	}
-	// The comparison means something only if the bodies carry tokens (an Fn::Join) and every kind
-	// of widget.
+	// The comparison means something only if the bodies carry tokens and every kind of widget.
 	all := fmt.Sprint(bodies)
 	for _, want := range []string{"Fn::Join", "Fn::GetAtt", `"type":"alarm"`, `"view":"singleValue"`, `"view":"timeSeries"`, `"type":"text"`,
 		`"visible":false`, `"region":"eu-west-1"`, `"yAxis":"right"`, `"title":"Alarm Status"`, `"y":7`} {
 		assert.Contains(t, all, want)
 	}
+}
+
+// deployed is the string CloudFormation makes of a body: itself, the pieces of an Fn::Join, or the
+// template of an Fn::Sub with its variables put in ("${!" is a literal "${"). A token (an
+// attribute, an import) is written as its JSON between angle brackets.
+func deployed(t *testing.T, body any) string {
+	t.Helper()
+	token := func(v any) string {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		return "<" + string(b) + ">"
+	}
+	switch b := body.(type) {
+	case string:
+		return b
+	case map[string]any:
+		if join, ok := b["Fn::Join"].([]any); ok {
+			var out strings.Builder
+			for _, piece := range join[1].([]any) {
+				if s, ok := piece.(string); ok {
+					out.WriteString(s)
+				} else {
+					out.WriteString(token(piece))
+				}
+			}
+			return out.String()
+		}
+		if sub, ok := b["Fn::Sub"].([]any); ok {
+			template, variables := sub[0].(string), sub[1].(map[string]any)
+			var out strings.Builder
+			for len(template) > 0 {
+				i := strings.Index(template, "${")
+				if i < 0 {
+					out.WriteString(template)
+					break
+				}
+				out.WriteString(template[:i])
+				template = template[i+2:]
+				if strings.HasPrefix(template, "!") {
+					out.WriteString("${")
+					template = template[1:]
+					continue
+				}
+				end := strings.Index(template, "}")
+				require.Positive(t, end, "an unclosed variable")
+				v, ok := variables[template[:end]]
+				require.True(t, ok, "variable %s is not defined", template[:end])
+				out.WriteString(token(v))
+				template = template[end+1:]
+			}
+			return out.String()
+		}
+	}
+	t.Fatalf("not a body CloudFormation writes: %v", body)
+	return ""
 }
 
 func TestTheDashboardIsOneUntaggedResourceWithTheLogicalIdOfAwsCdkLibs(t *testing.T) {
@@ -297,4 +355,23 @@ func TestAlarmArnsAndTokensAreAccepted(t *testing.T) {
 	} {
 		assert.True(t, alarmArn(jsii.String(arn)), arn)
 	}
+}
+
+// TestSubstitutedKeepsLiteralDollarBracesAndNamesEachTokenOnce: a body's own "${" (a dynamic
+// label) stays literal through Fn::Sub, and a token met twice is one variable.
+func TestSubstitutedKeepsLiteralDollarBracesAndNamesEachTokenOnce(t *testing.T) {
+	var resolved any
+	cdktest.NoPanic(t, func() {
+		stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Substituted"), nil)
+		region := *awscdk.Aws_REGION()
+		resolved = stack.Resolve(substituted(`{"label":"${PROP('Dim.Name')}","a":"` + region + `","b":"` + region + `"}`))
+	})
+	body, err := json.Marshal(resolved)
+	require.NoError(t, err)
+	var parsed any
+	require.NoError(t, json.Unmarshal(body, &parsed))
+	assert.Equal(t, `{"label":"${PROP('Dim.Name')}","a":"<{"Ref":"AWS::Region"}>","b":"<{"Ref":"AWS::Region"}>"}`, deployed(t, parsed))
+	sub := parsed.(map[string]any)["Fn::Sub"].([]any)
+	assert.Len(t, sub[1], 1, "one variable for the token met twice")
+	assert.Equal(t, "no token", *substituted("no token"), "a body without tokens stays a string")
 }
