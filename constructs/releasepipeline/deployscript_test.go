@@ -30,6 +30,7 @@ case "$1 $2" in
   "ssm put-parameter") while [ $# -gt 0 ]; do [ "$1" = --value ] && echo "$2" >> "$WRITES"; shift; done ;;
   "cloudformation describe-stacks")
     case "$*" in
+      *eu-west-1*StackStatus*) [ -z "$STATUS_EU" ] || { echo "$STATUS_EU"; exit 0; }; echo "$STATUS" ;;
       *StackStatus*) [ "$STATUS" != throttled ] || { echo "Rate exceeded" >&2; exit 255; }; echo "$STATUS" ;;
       *) echo "ImageParameter" ;;
     esac ;;
@@ -37,7 +38,7 @@ case "$1 $2" in
     [ "$STATUS" != unchanged ] || { echo "An error occurred (ValidationError): No updates are to be performed." >&2; exit 254; }
     echo '{"StackId":"arn:stack"}' ;;
   "ecr batch-get-image")
-    case "$*" in *--accepted-media-types*application/vnd.oci.image.index.v1+json*) ;; *) echo "no accepted media types" >&2; exit 254 ;; esac
+    case "$*" in *--accepted-media-types*application/vnd.oci.image.manifest.v1+json*) ;; *) echo "no accepted media types" >&2; exit 254 ;; esac
     case "$*" in *imageManifestMediaType*) echo application/vnd.oci.image.manifest.v1+json ;; *) echo '{"schemaVersion":2}' ;; esac ;;
   "ecr put-image")
     [ -z "$PUT_ERROR" ] || { echo "$PUT_ERROR" >&2; exit 254; }
@@ -154,6 +155,10 @@ func TestDeployScriptTagsTheImageARegionRunsLive(t *testing.T) {
 		{"A failed tagging fails the run after every region deployed", "UPDATE_COMPLETE",
 			[]string{"PUT_ERROR=An error occurred (AccessDeniedException)"}, false, []string{},
 			[]string{east, strings.ReplaceAll(east, "us-east-1", "eu-west-1")}, "live tag did not move in: us-east-1 eu-west-1; tag it there by hand"},
+		// A later region's failure ends the run early: the region before it is still named.
+		{"A region left untagged is named when a later region fails", "UPDATE_COMPLETE",
+			[]string{"PUT_ERROR=An error occurred (AccessDeniedException)", "STATUS_EU=UPDATE_ROLLBACK_COMPLETE"}, false, []string{},
+			[]string{east, strings.ReplaceAll(east, "us-east-1", "eu-west-1"), "previous-image"}, "live tag did not move in: us-east-1; tag it there by hand"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -132,6 +132,11 @@ var deployScript = prelude + `# mark_live moves the region's live tag to the ima
 # stored (every media type accepted, so ECR converts nothing), under the tag; --image-digest makes
 # ECR refuse a manifest that came back altered instead of storing it as another image.
 untagged=""
+# Whatever ends the run, a region whose tag did not move is named.
+report_untagged() {
+  [ -z "$untagged" ] || echo "these regions run $IMAGE_DIGEST, but its live tag did not move in:$untagged; tag it there by hand (docs/release.md, Image promotion) before the lifecycle policy expires it"
+}
+trap report_untagged EXIT
 mark_live() {
   local live="` + registry.LiveTagPrefix + `$region" manifest media out=""
   local get=(aws ecr batch-get-image --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST"
@@ -188,17 +193,13 @@ for entry in $STACKS; do
     fi
   done
 done
-if [ -n "$untagged" ]; then
-  echo "every region runs $IMAGE_DIGEST, but its live tag did not move in:$untagged; tag it there by hand (docs/release.md, Image promotion) before the lifecycle policy expires it"
-  exit 1
-fi`
+[ -z "$untagged" ] || exit 1 # report_untagged names them`
 
-// manifestMediaTypes are the image manifest types ECR stores: Docker's v2 manifest and manifest
-// list, and OCI's manifest and index.
-var manifestMediaTypes = []string{
-	"application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
-	"application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-}
+// manifestMediaTypes are the manifest types the release asks ECR for: the single-image ones
+// BatchGetImage documents beside Docker's old v1 (which ECR would convert to, changing the
+// digest). The Build stage's docker push stores one of them; a multi-architecture index would
+// come back as a failure, and the run would say to tag it by hand.
+var manifestMediaTypes = []string{"application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.manifest.v1+json"}
 
 // words joins values into one space-separated variable value.
 func words(values []string) string { return strings.Join(values, " ") }
