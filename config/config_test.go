@@ -1247,32 +1247,27 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a namespace that is the domain is rejected: it would hide the public names in the VPC",
 			edits: []edit{section("app", "  namespace: example.com\n")},
-			want: []string{`:20: app.namespace "example.com": the services' private zone would answer for "example.com", a name the environment publishes, inside the VPCs ` +
-				`(Route 53 Resolver answers every name in a private zone from that zone alone), so the tasks could not resolve it; use a name outside dns.domain or beside those names, e.g. "test.internal"`},
+			want:  []string{hidesPublicName("example.com", "example.com")},
 		},
 		{
 			name:  "a namespace above the domain and amazonaws.com is rejected",
 			edits: []edit{section("app", "  namespace: com\n")},
-			want: []string{`:20: app.namespace "com": the services' private zone would answer for AWS's service endpoints (amazonaws.com) inside the VPCs, ` +
-				`so the tasks could not reach ECR, Secrets Manager or CloudWatch; use a name outside it, e.g. "test.internal"`},
+			want:  []string{hidesAWSEndpoints("com")},
 		},
 		{
 			name:  "a namespace holding the origin names is rejected",
 			edits: []edit{section("app", "  namespace: origin.example.com\n")},
-			want: []string{`:20: app.namespace "origin.example.com": the services' private zone would answer for "origin.example.com", a name the environment publishes, inside the VPCs ` +
-				`(Route 53 Resolver answers every name in a private zone from that zone alone), so the tasks could not resolve it; use a name outside dns.domain or beside those names, e.g. "test.internal"`},
+			want:  []string{hidesPublicName("origin.example.com", "origin.example.com")},
 		},
 		{
 			name:  "a namespace that is a viewer name is rejected",
 			edits: []edit{section("app", "  namespace: www.example.com\n")},
-			want: []string{`:20: app.namespace "www.example.com": the services' private zone would answer for "www.example.com", a name the environment publishes, inside the VPCs ` +
-				`(Route 53 Resolver answers every name in a private zone from that zone alone), so the tasks could not resolve it; use a name outside dns.domain or beside those names, e.g. "test.internal"`},
+			want:  []string{hidesPublicName("www.example.com", "www.example.com")},
 		},
 		{
 			name:  "a namespace within amazonaws.com is rejected: it would hide AWS's endpoints",
 			edits: []edit{section("app", "  namespace: ecr.us-east-1.amazonaws.com\n")},
-			want: []string{`:20: app.namespace "ecr.us-east-1.amazonaws.com": the services' private zone would answer for AWS's service endpoints (amazonaws.com) inside the VPCs, ` +
-				`so the tasks could not reach ECR, Secrets Manager or CloudWatch; use a name outside it, e.g. "test.internal"`},
+			want:  []string{hidesAWSEndpoints("ecr.us-east-1.amazonaws.com")},
 		},
 		{
 			name:  "an OTLP endpoint that is not https is rejected",
@@ -2321,4 +2316,16 @@ func TestANamespaceBelowTheDomainIsAccepted(t *testing.T) {
 	env, err := loadDoc(t, apply(t, baseYAML, []edit{section("app", "  namespace: svc.example.com\n")}))
 	require.NoError(t, err)
 	assert.Equal(t, "svc.example.com", env.App.Namespace)
+}
+
+// hidesPublicName and hidesAWSEndpoints are namespaceHidesNothing's two messages for baseYAML
+// (environment "test", app.namespace on line 20).
+func hidesPublicName(ns, name string) string {
+	return fmt.Sprintf(`:20: app.namespace %q: the services' private zone would answer for %q, a name the environment publishes, inside the VPCs `+
+		`(Route 53 Resolver answers every name in a private zone from that zone alone), so the tasks could not resolve it; use a name outside dns.domain or beside those names, e.g. "test.internal"`, ns, name)
+}
+
+func hidesAWSEndpoints(ns string) string {
+	return fmt.Sprintf(`:20: app.namespace %q: the services' private zone would answer for AWS's service endpoints (amazonaws.com) inside the VPCs, `+
+		`so the tasks could not reach ECR, Secrets Manager or CloudWatch; use a name outside it, e.g. "test.internal"`, ns)
 }

@@ -51,7 +51,7 @@ func (a *AppStack) addApi(env *config.Environment, region config.Region, net *Ne
 	props := apigateway.HttpApiProps{
 		Name: fmt.Sprintf("stratus-%s-%s", env.Name, region.Name), Vpc: net.Network.Vpc, Subnets: *net.Network.Vpc.SelectSubnets(net.Network.AppSubnets).Subnets,
 		Namespace: a.Cluster.Namespace, Routes: routes, HostedZone: zone,
-		OriginName: OriginName(env), RegionalName: RegionalOriginName(env, region.Name),
+		OriginName: env.OriginName(), RegionalName: env.RegionalOriginName(region.Name),
 		HealthCheckPath: env.Services[0].HealthCheckPath, HealthCheckerCidrs: config.Route53HealthCheckerCidrs,
 		OriginSecretName: OriginSecretName(env), OriginSecretKey: secretKey,
 		RateLimit: env.Ingress.Api.Throttling.RateLimit, BurstLimit: env.Ingress.Api.Throttling.BurstLimit,

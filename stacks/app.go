@@ -51,14 +51,6 @@ func (a *AppStack) loadBalancerFullName() *string {
 	return a.lbFullName
 }
 
-// OriginName is the name CloudFront sends API requests to; each region publishes it.
-func OriginName(env *config.Environment) string { return env.OriginName() }
-
-// RegionalOriginName resolves to one region's ALB only (health checks, debugging).
-func RegionalOriginName(env *config.Environment, region string) string {
-	return env.RegionalOriginName(region)
-}
-
 // NewAppStack builds the App stack of env in region on the region's Network stack.
 // primaryData is the primary region's Data stack, which holds the origin secret the ALB checks.
 func NewAppStack(scope constructs.Construct, env *config.Environment, region config.Region, net *NetworkStack, primaryData *DataStack) (*AppStack, error) {
@@ -101,10 +93,10 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 	if a.Ingress, err = ingress.NewLoadBalancer(stack, "Ingress", ingress.LoadBalancerProps{
 		Vpc: n.Vpc, Subnets: n.PublicSubnets, SecurityGroup: n.AlbSecurityGroup, HealthCheckSecurityGroup: n.HealthCheckSecurityGroup,
 		HostedZone:        zone,
-		CertificateNames:  []string{OriginName(env), RegionalOriginName(env, region.Name)},
+		CertificateNames:  []string{env.OriginName(), env.RegionalOriginName(region.Name)},
 		OriginHeaderValue: ingress.HeaderValue(OriginSecretName(env)),
 		Targets:           targets,
-		HealthCheckHost:   RegionalOriginName(env, region.Name),
+		HealthCheckHost:   env.RegionalOriginName(region.Name),
 		// Pre-traffic checks (services[].deployment.testListener) reach the ALB from the NAT gateways.
 		TestListenerSources: testListenerSources(env, n.Vpc),
 	}); err != nil {
@@ -145,7 +137,7 @@ func NewAppStack(scope constructs.Construct, env *config.Environment, region con
 func (a *AppStack) addRecords(env *config.Environment, region config.Region, zone r53.IHostedZone) error {
 	lb, target := a.aliasTarget()
 	_, err := dns.NewRegionalAlias(a.Stack, "RegionalOriginAlias", dns.RegionalAliasProps{
-		Zone: zone, Name: RegionalOriginName(env, region.Name), LoadBalancer: lb, Target: target,
+		Zone: zone, Name: env.RegionalOriginName(region.Name), LoadBalancer: lb, Target: target,
 	})
 	return err
 }

@@ -135,7 +135,7 @@ func serviceRequestMetrics(app *AppStack, name string, wiring deploymentWiring) 
 		return m
 	}
 	groups := targetMetrics{primary: m.target,
-		alternateName: awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), wiring.alternate, nil))}
+		alternateName: service.TargetGroupFullName(wiring.alternate)}
 	m.errorRate, m.p99, m.alternate = groups.errorRate, groups.p99, groups.alternate
 	m.unhealthy = groups.unhealthy
 	return m

@@ -71,7 +71,7 @@ func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*A
 		shieldArns = append(shieldArns, "arn:aws:route53:::hostedzone/"+env.DNS.HostedZoneId)
 	}
 	e, err := edge.NewEdge(stack, "Edge", edge.EdgeProps{
-		HostedZone: zone, ViewerNames: env.DNS.ViewerNames, ApiOriginName: OriginName(env),
+		HostedZone: zone, ViewerNames: env.DNS.ViewerNames, ApiOriginName: env.OriginName(),
 		OriginHeaderName: ingress.DefaultHeaderName, OriginHeaderValue: ingress.HeaderValue(OriginSecretName(env)),
 		RateLimit: env.WAF.RateLimit, ExtraManagedRuleGroups: env.WAF.ManagedRuleGroups, CountOverrides: overrides,
 		GeoMatch:   edge.GeoMatch{Mode: string(env.WAF.GeoMode), Countries: env.WAF.GeoCountries},
@@ -115,7 +115,7 @@ func (es *EdgeStack) addOrigins(env *config.Environment, zone r53.IHostedZone) e
 	for _, r := range env.Regions {
 		id := naming.Pascal(r.Name)
 		o, err := dns.NewOriginRecord(es.Stack, "OriginRecord"+id, dns.OriginRecordProps{
-			Zone: zone, Name: OriginName(env), RegionalName: RegionalOriginName(env, r.Name), Region: r.Name,
+			Zone: zone, Name: env.OriginName(), RegionalName: env.RegionalOriginName(r.Name), Region: r.Name,
 			Routing: string(env.DNS.Routing), Primary: r.Name == env.PrimaryRegion,
 			HealthCheckIntervalSeconds: env.DNS.HealthCheckIntervalSeconds, FailureThreshold: env.DNS.HealthCheckFailureThreshold,
 			HealthCheckPath: path, CheckerRegions: config.Route53HealthCheckerRegions,
@@ -129,7 +129,7 @@ func (es *EdgeStack) addOrigins(env *config.Environment, zone r53.IHostedZone) e
 		es.Origins[r.Name] = o
 		es.HealthCheckIDs[r.Name] = awscdk.NewCfnOutput(es.Stack, jsii.String("OriginHealthCheckId"+id), &awscdk.CfnOutputProps{
 			Value:       o.HealthCheck.AttrHealthCheckId(),
-			Description: jsii.String(fmt.Sprintf("Route 53 health check of https://%s%s", RegionalOriginName(env, r.Name), path)),
+			Description: jsii.String(fmt.Sprintf("Route 53 health check of https://%s%s", env.RegionalOriginName(r.Name), path)),
 		})
 	}
 	return errors.Join(errs...)

@@ -63,7 +63,7 @@ func (s *EnvironmentStage) addRegionSwitch() error {
 		Name: PlanName(env), Regions: regions, PrimaryRegion: HomeRegion(env), Approach: approach,
 		Description:                  fmt.Sprintf("Stratus %s: scale the services, move the writers and the traffic between %s and %s", env.Name, regions[0], regions[1]),
 		RecoveryTimeObjectiveMinutes: env.RegionSwitch.RecoveryTimeObjectiveMinutes,
-		HostedZoneID:                 env.DNS.HostedZoneId, RecordName: OriginName(env), SetIdentifiers: sets,
+		HostedZoneID:                 env.DNS.HostedZoneId, RecordName: env.OriginName(), SetIdentifiers: sets,
 		Approval: env.RegionSwitch.Approval, ApprovalRoleArn: env.RegionSwitch.ApprovalRoleArn, ApproverRoleName: ApproverRoleName(env),
 		Triggers: env.RegionSwitch.Triggers,
 	}

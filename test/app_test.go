@@ -302,7 +302,7 @@ func checkAlb(c *C, a *Assembly) {
 			if num(r.Properties["Priority"]) == 1 { // the Route 53 health-check rule
 				healthRules++
 				want := []any{
-					map[string]any{"Field": "host-header", "HostHeaderConfig": map[string]any{"Values": []any{stacks.RegionalOriginName(env, tpl.Region)}}},
+					map[string]any{"Field": "host-header", "HostHeaderConfig": map[string]any{"Values": []any{env.RegionalOriginName(tpl.Region)}}},
 					map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{publicTargets(env)[0].HealthCheckPath}}},
 				}
 				assert.Equal(c, want, conds, "%s/%s: the header-less rule admits only the regional host and the health path", tpl.StackName, id)

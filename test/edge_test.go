@@ -194,7 +194,7 @@ func checkOriginRecords(c *C, a *Assembly) {
 			cfg := get(hc.Properties, "HealthCheckConfig")
 			assert.Equal(c, "HTTPS", str(get(cfg, "Type")), "%s: health check type", what)
 			assert.Equal(c, publicTargets(env)[0].HealthCheckPath, str(get(cfg, "ResourcePath")), "%s: health check path", what)
-			assert.Equal(c, stacks.RegionalOriginName(env, region.Name), str(get(cfg, "FullyQualifiedDomainName")), "%s: health check name", what)
+			assert.Equal(c, env.RegionalOriginName(region.Name), str(get(cfg, "FullyQualifiedDomainName")), "%s: health check name", what)
 			assert.Equal(c, env.DNS.HealthCheckIntervalSeconds, num(get(cfg, "RequestInterval")), "%s: health check interval", what)
 			assert.Equal(c, env.DNS.HealthCheckFailureThreshold, num(get(cfg, "FailureThreshold")), "%s: failure threshold", what)
 		}

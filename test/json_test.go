@@ -1,6 +1,8 @@
 package test
 
 import (
+	"github.com/stratus-platform/stratus/internal/cdktest"
+
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -68,45 +70,8 @@ func literal(v any) string {
 	return s
 }
 
-// pieces splits a string CloudFormation builds into its literal text and its tokens, in order:
-// an Fn::Join's parts, or an Fn::Sub's template around its variables ("${!" is a literal "${");
-// a plain string is one piece. Each piece is a string or a token (an intrinsic function).
-func pieces(v any) []any {
-	if s, ok := v.(string); ok {
-		return []any{s}
-	}
-	if join := asList(get(v, "Fn::Join")); len(join) == 2 {
-		return asList(join[1])
-	}
-	sub := asList(get(v, "Fn::Sub"))
-	if len(sub) != 2 {
-		return nil
-	}
-	template, variables := str(sub[0]), sub[1]
-	var out []any
-	text := ""
-	for len(template) > 0 {
-		i := strings.Index(template, "${")
-		if i < 0 {
-			text += template
-			break
-		}
-		text += template[:i]
-		template = template[i+2:]
-		if strings.HasPrefix(template, "!") {
-			text += "${"
-			template = template[1:]
-			continue
-		}
-		end := strings.Index(template, "}")
-		if end < 0 {
-			return nil
-		}
-		out = append(out, text, get(variables, template[:end]))
-		text, template = "", template[end+1:]
-	}
-	return append(out, text)
-}
+// pieces splits a string CloudFormation builds into literal text and tokens (cdktest.Pieces).
+func pieces(v any) []any { return cdktest.Pieces(v) }
 
 // expanded is the string of pieces(v), each token written as its JSON.
 func expanded(v any) string {

@@ -23,7 +23,7 @@ func TestEveryHealthCheckAndOriginRecordIsInTheEdgeStack(t *testing.T) {
 	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
 		for _, env := range a.Envs {
 			edge := a.Template(t, stackName(env, "Edge", config.EdgeRegion))
-			origin := stacks.OriginName(env) + "."
+			origin := env.OriginName() + "."
 			for _, name := range a.StackNames() {
 				tpl := a.Templates[name]
 				if tpl.Env.Name != env.Name || tpl == edge {
@@ -45,7 +45,7 @@ func TestEveryHealthCheckAndOriginRecordIsInTheEdgeStack(t *testing.T) {
 					continue
 				}
 				region := fmt.Sprint(r.Properties["SetIdentifier"])
-				regional := stacks.RegionalOriginName(env, region)
+				regional := env.RegionalOriginName(region)
 				seen[region] = true
 				what := fmt.Sprintf("%s: %s/%s = %s", a.Name, env.Name, id, jsonOf(r.Properties))
 				assert.Equal(t, regional+".", get(r.Properties, "AliasTarget", "DNSName"), what)
@@ -96,7 +96,7 @@ func TestEveryRegionsHealthCheckAlarmsInUsEast1(t *testing.T) {
 				dims := jsonOf(al.props["Dimensions"])
 				check := ""
 				for id, c := range checks {
-					if get(c.Properties, "HealthCheckConfig", "FullyQualifiedDomainName") == stacks.RegionalOriginName(env, r.Name) {
+					if get(c.Properties, "HealthCheckConfig", "FullyQualifiedDomainName") == env.RegionalOriginName(r.Name) {
 						check = id
 					}
 				}

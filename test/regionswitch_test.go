@@ -93,12 +93,12 @@ func TestThePlanSwitchesEveryGlobalDatabaseAndTheOriginRecords(t *testing.T) {
 			for _, r := range env.Regions {
 				found := false
 				for _, rec := range records {
-					found = found || (str(rec.Properties["Name"]) == stacks.OriginName(env)+"." && str(rec.Properties["SetIdentifier"]) == r.Name)
+					found = found || (str(rec.Properties["Name"]) == env.OriginName()+"." && str(rec.Properties["SetIdentifier"]) == r.Name)
 				}
 				assert.True(t, found, "%s: an origin record with set identifier %s", name, r.Name)
 				assert.Contains(t, body, `{"RecordSetIdentifier":"`+r.Name+`","Region":"`+r.Name+`"}`, name)
 			}
-			assert.Contains(t, body, `"RecordName":"`+stacks.OriginName(env)+`"`, name)
+			assert.Contains(t, body, `"RecordName":"`+env.OriginName()+`"`, name)
 			assert.Contains(t, body, `"HostedZoneId":"`+env.DNS.HostedZoneId+`"`, name)
 			// Every region's health-check alarm is the plan's; the approval step comes first.
 			for _, r := range env.Regions {
@@ -191,7 +191,7 @@ func TestPlanHealthChecksAreCombinedWithTheHTTPSChecks(t *testing.T) {
 		children := asList(get(cfg, "ChildHealthChecks"))
 		require.Len(t, children, 2, r.Name)
 		https := checks[ref(children[0])]
-		assert.Equal(t, stacks.RegionalOriginName(env, r.Name), str(get(https.Properties, "HealthCheckConfig", "FullyQualifiedDomainName")), r.Name)
+		assert.Equal(t, env.RegionalOriginName(r.Name), str(get(https.Properties, "HealthCheckConfig", "FullyQualifiedDomainName")), r.Name)
 		assert.Equal(t, ids[r.Name], str(children[1]), "%s: the plan's check", r.Name)
 		// The alarm watches the HTTPS check, not the calculated one.
 		alarm := alarmsOf(t, a, env.Name)[stacks.HealthCheckAlarmName(env, r.Name)]

@@ -204,49 +204,18 @@ func deployed(t *testing.T, body any) string {
 		require.NoError(t, err)
 		return "<" + string(b) + ">"
 	}
-	switch b := body.(type) {
-	case string:
-		return b
-	case map[string]any:
-		if join, ok := b["Fn::Join"].([]any); ok {
-			var out strings.Builder
-			for _, piece := range join[1].([]any) {
-				if s, ok := piece.(string); ok {
-					out.WriteString(s)
-				} else {
-					out.WriteString(token(piece))
-				}
-			}
-			return out.String()
-		}
-		if sub, ok := b["Fn::Sub"].([]any); ok {
-			template, variables := sub[0].(string), sub[1].(map[string]any)
-			var out strings.Builder
-			for len(template) > 0 {
-				i := strings.Index(template, "${")
-				if i < 0 {
-					out.WriteString(template)
-					break
-				}
-				out.WriteString(template[:i])
-				template = template[i+2:]
-				if strings.HasPrefix(template, "!") {
-					out.WriteString("${")
-					template = template[1:]
-					continue
-				}
-				end := strings.Index(template, "}")
-				require.Positive(t, end, "an unclosed variable")
-				v, ok := variables[template[:end]]
-				require.True(t, ok, "variable %s is not defined", template[:end])
-				out.WriteString(token(v))
-				template = template[end+1:]
-			}
-			return out.String()
+	parts := cdktest.Pieces(body)
+	require.NotEmpty(t, parts, "not a body CloudFormation writes: %v", body)
+	var out strings.Builder
+	for _, piece := range parts {
+		if s, ok := piece.(string); ok {
+			out.WriteString(s)
+		} else {
+			require.NotNil(t, piece, "a variable the Fn::Sub does not define: %v", body)
+			out.WriteString(token(piece))
 		}
 	}
-	t.Fatalf("not a body CloudFormation writes: %v", body)
-	return ""
+	return out.String()
 }
 
 func TestTheDashboardIsOneUntaggedResourceWithTheLogicalIdOfAwsCdkLibs(t *testing.T) {

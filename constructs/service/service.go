@@ -440,7 +440,7 @@ func (s *Service) buildScaling(p ServiceProps) {
 		return
 	}
 	// The label is "<ALB full name>/<target group full name>".
-	lbFullName, tgFullName := loadBalancerFullName(p.LoadBalancer), targetGroupFullName(p.TargetGroup.TargetGroupArn())
+	lbFullName, tgFullName := loadBalancerFullName(p.LoadBalancer), TargetGroupFullName(p.TargetGroup.TargetGroupArn())
 	policy := track("RequestCountScaling", appscaling.PredefinedMetric_ALB_REQUEST_COUNT_PER_TARGET, p.RequestsPerTarget,
 		jsii.String(fmt.Sprintf("%s/%s", *lbFullName, *tgFullName)))
 	if p.deployment.shifts() {
@@ -450,15 +450,15 @@ func (s *Service) buildScaling(p ServiceProps) {
 		cfn := policy.Node().DefaultChild().(awscdk.CfnResource)
 		cfn.AddPropertyDeletionOverride(jsii.String("TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification"))
 		cfn.AddPropertyOverride(jsii.String("TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification"),
-			requestsPerTarget(lbFullName, []*string{tgFullName, targetGroupFullName(p.deployment.AlternateTargetGroupArn)}))
+			requestsPerTarget(lbFullName, []*string{tgFullName, TargetGroupFullName(p.deployment.AlternateTargetGroupArn)}))
 	}
 	s.Scaling = target
 }
 
-// targetGroupFullName is a target group's full name ("targetgroup/<name>/<id>"), the last field
-// of its ARN: the TargetGroup dimension of its metrics.
-func targetGroupFullName(arn *string) *string {
-	return awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), arn, jsii.Number(6)))
+// TargetGroupFullName is a target group's full name ("targetgroup/<name>/<id>"), the last field
+// of its ARN: the TargetGroup dimension of its metrics, for a group known only by its ARN.
+func TargetGroupFullName(arn *string) *string {
+	return awscdk.Fn_Select(jsii.Number(5), awscdk.Fn_Split(jsii.String(":"), arn, nil))
 }
 
 // requestsPerTarget is the metric math a target tracking policy follows for requests per task
