@@ -1717,7 +1717,7 @@ func TestFixtureFiles(t *testing.T) {
 		Governance: Governance{
 			CloudTrail: CloudTrail{Enabled: true, RetentionDays: 365, ObjectLockDays: 365, LogRetentionDays: 365},
 			AwsConfig:  AwsConfig{Enabled: true, RetentionDays: 365},
-			Backup:     Backup{Enabled: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365, VaultLockDays: 35},
+			Backup:     Backup{Enabled: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365, VaultLockDays: 35, StartTime: "06:00"},
 			Rotation:   Rotation{OriginSecretDays: 30, CacheTokenDays: 30},
 		},
 		Ingress:       defaultIngress(),
@@ -1839,9 +1839,9 @@ dns:
 	assert.Equal(t, Governance{
 		CloudTrail: CloudTrail{Enabled: true, RetentionDays: 365, LogRetentionDays: 365},
 		AwsConfig:  AwsConfig{Enabled: true, RetentionDays: 365},
-		Backup:     Backup{Enabled: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365},
+		Backup:     Backup{Enabled: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365, StartTime: "06:00"},
 		Rotation:   Rotation{OriginSecretDays: 30, CacheTokenDays: 30},
-	}, env.Governance, "every switch on, no locks, no DR region")
+	}, env.Governance, "every switch on, no locks, no DR region, backups at 06:00 UTC")
 	assert.False(t, env.TerminationProtection)
 	assert.Equal(t, map[string]string{}, env.Tags)
 	wantService := Service{

@@ -72,6 +72,11 @@ type Backup struct {
 	// DrRegion (yaml "drRegion", default none) is where a single-region environment copies its
 	// recovery points; a multi-region environment copies to its other region instead.
 	DrRegion string `yaml:"drRegion"`
+	// StartTime (yaml "startTime", default "06:00") is when the daily and monthly backups are
+	// scheduled, hh24:mi UTC; each may start within the hour after. Where an RDS instance holds a
+	// database, that hour may not meet database.maintenanceWindow or the hour before it: AWS
+	// Backup starts no backup of an instance then, and the job would expire.
+	StartTime string `yaml:"startTime"`
 }
 
 // defaultGovernance has every switch on and no lock.
@@ -79,8 +84,9 @@ func defaultGovernance() Governance {
 	return Governance{
 		CloudTrail: CloudTrail{Enabled: true, RetentionDays: limits.DefaultTrailRetentionDays, LogRetentionDays: limits.DefaultLogRetentionDays},
 		AwsConfig:  AwsConfig{Enabled: true, RetentionDays: limits.DefaultTrailRetentionDays},
-		Backup:     Backup{Enabled: true, DailyRetentionDays: limits.DefaultVaultDailyDays, MonthlyRetentionDays: limits.DefaultVaultMonthlyDays},
-		Rotation:   Rotation{OriginSecretDays: limits.DefaultRotationDays, CacheTokenDays: limits.DefaultRotationDays},
+		Backup: Backup{Enabled: true, DailyRetentionDays: limits.DefaultVaultDailyDays, MonthlyRetentionDays: limits.DefaultVaultMonthlyDays,
+			StartTime: limits.DefaultBackupStartTime},
+		Rotation: Rotation{OriginSecretDays: limits.DefaultRotationDays, CacheTokenDays: limits.DefaultRotationDays},
 	}
 }
 
@@ -136,6 +142,7 @@ func (v *validator) governance() {
 			backup, b.VaultLockDays, min(b.DailyRetentionDays, b.MonthlyRetentionDays), min(b.DailyRetentionDays, b.MonthlyRetentionDays))
 	}
 	v.drRegion(backup + "drRegion")
+	v.backupStart(backup+"startTime", b)
 	v.intRange("governance.rotation.originSecretDays", "", g.Rotation.OriginSecretDays, limits.MinRotationDays, limits.MaxRotationDays, "days")
 	v.intRange("governance.rotation.cacheTokenDays", "", g.Rotation.CacheTokenDays, limits.MinRotationDays, limits.MaxRotationDays, "days")
 	v.deniedCidrs()
@@ -198,4 +205,59 @@ func (v *validator) deniedCidrs() {
 			}
 		}
 	}
+}
+
+// InstanceDatabases names what holds a single-instance RDS PostgreSQL database: each service that
+// owns one, and "tiers" when the app tier has one.
+func (env *Environment) InstanceDatabases() []string {
+	var out []string
+	for _, s := range env.Services {
+		if s.OwnsDatabase() && s.Database == EnginePostgres {
+			out = append(out, s.Name)
+		}
+	}
+	if env.RunsTiers() && env.Tiers.Database == EnginePostgres {
+		out = append(out, "tiers")
+	}
+	return out
+}
+
+// backupStart checks governance.backup.startTime: its syntax and, where RDS instances hold
+// databases, that the hour its jobs may start in meets neither database.maintenanceWindow nor
+// the hour before it on any day. AWS Backup starts no backup of an instance then; a job that
+// cannot start within its hour expires, and that day has no recovery point.
+func (v *validator) backupStart(path string, b Backup) {
+	if v.d.bad[path] || !b.Enabled {
+		return
+	}
+	start, err := limits.ParseTimeOfDay(b.StartTime)
+	if err != nil {
+		v.errorf("%s %q: %v", path, b.StartTime, err)
+		return
+	}
+	const maintPath = "database.maintenanceWindow"
+	owners, maint := v.env.InstanceDatabases(), v.env.Database.MaintenanceWindow
+	m, err := limits.ParseWeeklyWindow(maint, limits.MinDatabaseWindowMinutes)
+	if len(owners) == 0 || v.d.bad[maintPath] || err != nil { // a bad window is reported by database()
+		return
+	}
+	jobs := limits.Window{Start: start, Length: limits.BackupStartWindowMinutes}
+	day, overlap := limits.DailyOverlapsWeekly(jobs, m.Lead(limits.BackupMaintenanceLeadMinutes))
+	if !overlap {
+		return
+	}
+	hour := fmt.Sprintf("%s-%s UTC", b.StartTime, limits.FormatTimeOfDay(start+limits.BackupStartWindowMinutes))
+	why := fmt.Sprintf("AWS Backup starts no backup of an RDS instance (%s) then, and the job expires unstarted", strings.Join(owners, ", "))
+	lead, fix := limits.BackupStartWindowMinutes+limits.BackupMaintenanceLeadMinutes, limits.FormatTimeOfDay(m.End())
+	if v.d.has(path) || !v.d.has(maintPath) {
+		window := fmt.Sprintf("%s %q", maintPath, maint)
+		if !v.d.has(maintPath) {
+			window = "the default " + window
+		}
+		v.errorf("%s %q: on %s the hour backup jobs may start in, %s, meets %s or the hour before it: %s (allowed: a start at least %d minutes before the maintenance window, or at or after its end, e.g. %q)",
+			path, b.StartTime, day, hour, window, why, lead, fix)
+		return
+	}
+	v.errorf("%s %q: on %s it or the hour before it meets the hour backup jobs may start in after the default %s %q, %s: %s (allowed: a %s at least %d minutes before the window, or at or after its end, e.g. %q)",
+		maintPath, maint, day, path, b.StartTime, hour, why, path, lead, fix)
 }

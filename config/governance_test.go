@@ -129,3 +129,46 @@ func ranges(n int) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+func TestBackupsStartClearOfTheInstancesMaintenance(t *testing.T) {
+	instance := svc("    database: postgres\n")
+	startAt := func(at string) edit { return section("governance", "  backup:\n    startTime: \""+at+"\"\n") }
+	const why = `AWS Backup starts no backup of an RDS instance (web) then, and the job expires unstarted`
+	const advice = ` or the hour before it: ` + why + ` (allowed: a start at least 120 minutes before the maintenance window, or at or after its end, e.g. "05:30")`
+	cases := []struct {
+		name  string
+		edits []edit
+		want  []string // nil: the file loads
+	}{
+		{"a start that is not a time of day", []edit{startAt("6am")},
+			[]string{`:21: governance.backup.startTime "6am": not a time of day (allowed: hh24:mi in UTC, e.g. "06:00")`}},
+		{"a start inside an instance's maintenance window", []edit{instance, startAt("05:00")},
+			[]string{`:22: governance.backup.startTime "05:00": on sun the hour backup jobs may start in, 05:00-06:00 UTC, meets the default database.maintenanceWindow "sun:04:30-sun:05:30"` + advice}},
+		{"a start whose hour ends in the hour before maintenance", []edit{instance, startAt("03:31")},
+			[]string{`:22: governance.backup.startTime "03:31": on sun the hour backup jobs may start in, 03:31-04:31 UTC, meets the default database.maintenanceWindow "sun:04:30-sun:05:30"` + advice}},
+		{"a start whose hour ends as that hour begins", []edit{instance, startAt("02:30")}, nil},
+		{"a start as maintenance ends", []edit{instance, startAt("05:30")}, nil},
+		{"a maintenance window moved onto the default start", []edit{instance, section("database", "  maintenanceWindow: sun:06:30-sun:07:30\n")},
+			[]string{`:21: database.maintenanceWindow "sun:06:30-sun:07:30": on sun it or the hour before it meets the hour backup jobs may start in after the default governance.backup.startTime "06:00", 06:00-07:00 UTC: ` +
+				why + ` (allowed: a governance.backup.startTime at least 120 minutes before the window, or at or after its end, e.g. "07:30")`}},
+		{"both given and clashing", []edit{instance, section("database", "  maintenanceWindow: sat:23:30-sun:00:30\n"), startAt("23:00")},
+			[]string{`:24: governance.backup.startTime "23:00": on sat the hour backup jobs may start in, 23:00-00:00 UTC, meets database.maintenanceWindow "sat:23:30-sun:00:30"` +
+				strings.Replace(advice, `"05:30"`, `"00:30"`, 1)}},
+		{"a start inside the maintenance of the app tier's instance", []edit{ec2, startAt("05:00")},
+			[]string{`:23: governance.backup.startTime "05:00": on sun the hour backup jobs may start in, 05:00-06:00 UTC, meets the default database.maintenanceWindow "sun:04:30-sun:05:30"` +
+				strings.Replace(advice, "(web)", "(tiers)", 1)}},
+		{"the same start with Aurora clusters only, which AWS Backup exempts", []edit{startAt("05:00")}, nil},
+		{"the same start with backups off", []edit{instance, section("governance", "  backup:\n    enabled: false\n    startTime: \"05:00\"\n")}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.want == nil {
+				env, err := Load(writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, tc.edits)))
+				require.NoError(t, err)
+				assert.NotEmpty(t, env.Governance.Backup.StartTime)
+				return
+			}
+			assert.Equal(t, tc.want, loadProblems(t, tc.edits...))
+		})
+	}
+}

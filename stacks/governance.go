@@ -78,6 +78,7 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 			props.Plan = &backup.PlanProps{
 				TagKey: BackupTagKey, TagValue: env.Name,
 				DailyRetentionDays: g.Backup.DailyRetentionDays, MonthlyRetentionDays: g.Backup.MonthlyRetentionDays,
+				StartTime: g.Backup.StartTime,
 			}
 			if to := env.BackupCopyRegion(region); to != "" {
 				props.Plan.CopyToVaultArn = backup.VaultArn(*stack.Partition(), to, env.Account, VaultName(env, to))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	bk "github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
@@ -20,9 +21,6 @@ import (
 	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
-
-// Hour (UTC) the backup rules start: after the default database backup window (03:00-04:00).
-const startHour = "5"
 
 // PlanProps configures the plan of a Backup.
 type PlanProps struct {
@@ -38,6 +36,12 @@ type PlanProps struct {
 	// long as the original.
 	// Default: "" (no copy).
 	CopyToVaultArn string
+	// StartTime schedules the daily and monthly rules, hh24:mi UTC; a job may start within
+	// limits.BackupStartWindowMinutes after it. Keep that hour clear of the maintenance window
+	// (and the hour before it) of any RDS instance the tag selects: AWS Backup starts no backup
+	// of an instance then.
+	// Default: limits.DefaultBackupStartTime.
+	StartTime string
 }
 
 // BackupProps configures a Backup.
@@ -84,6 +88,9 @@ func (p BackupProps) withDefaults() BackupProps {
 		if plan.MonthlyRetentionDays == 0 {
 			plan.MonthlyRetentionDays = limits.DefaultVaultMonthlyDays
 		}
+		if plan.StartTime == "" {
+			plan.StartTime = limits.DefaultBackupStartTime
+		}
 		p.Plan = &plan
 	}
 	return p
@@ -110,6 +117,9 @@ func (p BackupProps) validate() error {
 		}
 		if shortest := min(plan.DailyRetentionDays, plan.MonthlyRetentionDays); p.LockDays > shortest {
 			add("LockDays %d is longer than the shortest retention (%d days): the vault would refuse those recovery points", p.LockDays, shortest)
+		}
+		if _, err := limits.ParseTimeOfDay(plan.StartTime); err != nil {
+			add("Plan.StartTime %q: %v", plan.StartTime, err)
 		}
 		if plan.CopyToVaultArn != "" && !vaultArn.MatchString(plan.CopyToVaultArn) {
 			add("Plan.CopyToVaultArn %q is not a backup vault ARN", plan.CopyToVaultArn)
@@ -157,7 +167,7 @@ func (b *Backup) buildPlan(p BackupProps) {
 			RuleName:           jsii.String(name),
 			ScheduleExpression: events.Schedule_Cron(cron),
 			DeleteAfter:        days(keep),
-			StartWindow:        duration.Hours(1),
+			StartWindow:        duration.Minutes(limits.BackupStartWindowMinutes),
 			CompletionWindow:   duration.Hours(8),
 		}
 		if destination != nil {
@@ -165,8 +175,10 @@ func (b *Backup) buildPlan(p BackupProps) {
 		}
 		b.Plan.AddRule(bk.NewBackupPlanRule(props))
 	}
-	rule("Daily", &events.CronOptions{Minute: jsii.String("0"), Hour: jsii.String(startHour)}, plan.DailyRetentionDays)
-	rule("Monthly", &events.CronOptions{Minute: jsii.String("0"), Hour: jsii.String(startHour), Day: jsii.String("1")}, plan.MonthlyRetentionDays)
+	start, _ := limits.ParseTimeOfDay(plan.StartTime) // validated
+	hour, minute := jsii.String(strconv.Itoa(start/60)), jsii.String(strconv.Itoa(start%60))
+	rule("Daily", &events.CronOptions{Minute: minute, Hour: hour}, plan.DailyRetentionDays)
+	rule("Monthly", &events.CronOptions{Minute: minute, Hour: hour, Day: jsii.String("1")}, plan.MonthlyRetentionDays)
 
 	b.Selection = b.Plan.AddSelection(jsii.String("Tagged"), &bk.BackupSelectionOptions{
 		Resources:     &[]bk.BackupResource{bk.BackupResource_FromTag(jsii.String(plan.TagKey), jsii.String(plan.TagValue), bk.TagOperation_STRING_EQUALS)},

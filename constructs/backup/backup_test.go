@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 type synthesized struct {
@@ -30,6 +31,7 @@ func synth(t *testing.T) *synthesized {
 			copies: cdktest.NewStack(app, "Copies", "eu-west-1"), dev: cdktest.NewStack(app, "Dev", "us-east-1")}
 		if _, err := NewBackup(s.primary, "Backup", BackupProps{VaultName: "stratus-prod-us-east-1", LockDays: 35, Plan: &PlanProps{
 			TagKey: "stratus:backup", TagValue: "prod", DailyRetentionDays: 35, MonthlyRetentionDays: 365, CopyToVaultArn: copyVault,
+			StartTime: "07:45",
 		}}); err != nil {
 			return nil, err
 		}
@@ -60,10 +62,10 @@ func TestPlanBacksUpTaggedResourcesDailyAndMonthlyWithCopies(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::Backup::BackupPlan"), &map[string]any{"BackupPlan": map[string]any{
 			"BackupPlanName": "stratus-prod-us-east-1",
 			"BackupPlanRule": []any{
-				assertions.Match_ObjectLike(&map[string]any{"RuleName": "Daily", "ScheduleExpression": "cron(0 5 * * ? *)",
+				assertions.Match_ObjectLike(&map[string]any{"RuleName": "Daily", "ScheduleExpression": "cron(45 7 * * ? *)",
 					"Lifecycle": map[string]any{"DeleteAfterDays": 35}, "CopyActions": copyAction(35),
 					"StartWindowMinutes": 60, "CompletionWindowMinutes": 480}),
-				assertions.Match_ObjectLike(&map[string]any{"RuleName": "Monthly", "ScheduleExpression": "cron(0 5 1 * ? *)",
+				assertions.Match_ObjectLike(&map[string]any{"RuleName": "Monthly", "ScheduleExpression": "cron(45 7 1 * ? *)",
 					"Lifecycle": map[string]any{"DeleteAfterDays": 365}, "CopyActions": copyAction(365)}),
 			},
 		}})
@@ -89,6 +91,8 @@ func TestVaultOnlyAndDefaults(t *testing.T) {
 	for i, keep := range []float64{35, 365} {
 		r := cdktest.As[map[string]any](t, rules[i])
 		assert.Equal(t, keep, cdktest.Path[float64](t, r, "Lifecycle", "DeleteAfterDays"))
+		assert.Equal(t, []string{"cron(0 6 * * ? *)", "cron(0 6 1 * ? *)"}[i], cdktest.Path[string](t, r, "ScheduleExpression"),
+			"the default start, %s UTC", limits.DefaultBackupStartTime)
 		assert.NotContains(t, r, "CopyActions", "no copy without a copy vault")
 	}
 	assert.Equal(t, copyVault, VaultArn("aws", "eu-west-1", "111111111111", "stratus-prod-eu-west-1"))
@@ -105,6 +109,7 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "no tag", Mutate: func(p *BackupProps) { p.Plan.TagKey = "" }, Want: "Plan.TagKey"},
 		{Name: "no daily retention", Mutate: func(p *BackupProps) { p.Plan.DailyRetentionDays = -3 }, Want: "Plan.DailyRetentionDays -3"},
 		{Name: "a short monthly retention", Mutate: func(p *BackupProps) { p.Plan.MonthlyRetentionDays = 7 }, Want: "Plan.MonthlyRetentionDays 7 is outside 30-36500"},
+		{Name: "a start time past midnight", Mutate: func(p *BackupProps) { p.Plan.StartTime = "24:00" }, Want: `Plan.StartTime "24:00": not a time of day`},
 		{Name: "a copy target that is not a vault", Mutate: func(p *BackupProps) { p.Plan.CopyToVaultArn = "arn:aws:s3:::bucket" }, Want: `Plan.CopyToVaultArn "arn:aws:s3:::bucket"`},
 	})
 }

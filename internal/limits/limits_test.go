@@ -216,3 +216,26 @@ func TestReachableThroughEdge(t *testing.T) {
 	}
 	assert.True(t, ReachableThroughEdge(EdgeApiPathPattern), "the edge's own pattern")
 }
+
+func TestTimesOfDayAndLeads(t *testing.T) {
+	at, err := ParseTimeOfDay("07:45")
+	require.NoError(t, err)
+	assert.Equal(t, 7*60+45, at)
+	for _, bad := range []string{"24:00", "7:45", "07:60", "07:45 ", ""} {
+		_, err := ParseTimeOfDay(bad)
+		assert.EqualError(t, err, `not a time of day (allowed: hh24:mi in UTC, e.g. "06:00")`, bad)
+	}
+	assert.Equal(t, "23:30", FormatTimeOfDay(-30))
+	assert.Equal(t, "00:15", FormatTimeOfDay(MinutesPerDay+15))
+
+	monday, _ := ParseWeeklyWindow("mon:00:30-mon:01:00", 30)
+	lead := monday.Lead(60)
+	assert.Equal(t, Window{Start: MinutesPerWeek - 30, Length: 90, Weekly: true}, lead, "an hour before Monday 00:30 is Sunday 23:30")
+	assert.Equal(t, monday.End(), lead.End(), "a lead keeps the end")
+	assert.Equal(t, 60, monday.End())
+
+	start, _ := ParseTimeOfDay(DefaultBackupStartTime)
+	maintenance, _ := ParseWeeklyWindow(DefaultDatabaseMaintenance, 30)
+	_, overlap := DailyOverlapsWeekly(Window{Start: start, Length: BackupStartWindowMinutes}, maintenance.Lead(BackupMaintenanceLeadMinutes))
+	assert.False(t, overlap, "the default backup start is clear of the default maintenance window and the hour before it")
+}

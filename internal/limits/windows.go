@@ -26,10 +26,21 @@ const (
 	DefaultCacheMaintenanceWindow = "sun:06:30-sun:07:30"
 )
 
-// DailyWindowRule and WeeklyWindowRule describe the window syntaxes, for messages and docs.
+// AWS Backup's plan: its jobs may start up to BackupStartWindowMinutes after the scheduled time
+// (a job not started by then expires), and AWS Backup starts no backup of an RDS instance
+// during its maintenance window or in the BackupMaintenanceLeadMinutes before it (Aurora
+// clusters are exempt). The default start lies clear of the default database windows.
+const (
+	BackupStartWindowMinutes     = 60
+	BackupMaintenanceLeadMinutes = 60
+	DefaultBackupStartTime       = "06:00"
+)
+
+// DailyWindowRule, WeeklyWindowRule and TimeOfDayRule describe the syntaxes, for messages and docs.
 const (
 	DailyWindowRule  = `hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00"`
 	WeeklyWindowRule = `ddd:hh24:mi-ddd:hh24:mi in UTC with ddd one of mon, tue, wed, thu, fri, sat, sun, e.g. "sun:04:30-sun:05:30"`
+	TimeOfDayRule    = `hh24:mi in UTC, e.g. "06:00"`
 )
 
 // Window is a span on a circular clock: Start minutes after midnight (daily) or after Monday
@@ -41,9 +52,42 @@ type Window struct {
 }
 
 var (
+	timeRE   = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])$`)
 	dailyRE  = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$`)
 	weeklyRE = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):([0-5][0-9])-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):([0-5][0-9])$`)
 )
+
+// ParseTimeOfDay parses hh24:mi (UTC) into minutes after midnight.
+func ParseTimeOfDay(s string) (int, error) {
+	m := timeRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("not a time of day (allowed: %s)", TimeOfDayRule)
+	}
+	return atoi(m[1])*60 + atoi(m[2]), nil
+}
+
+// FormatTimeOfDay writes minutes after midnight (any day) as hh24:mi.
+func FormatTimeOfDay(minutes int) string {
+	minutes = (minutes%MinutesPerDay + MinutesPerDay) % MinutesPerDay
+	return fmt.Sprintf("%02d:%02d", minutes/60, minutes%60)
+}
+
+// Lead is the window started lead minutes earlier, ending when w ends.
+func (w Window) Lead(lead int) Window {
+	period := MinutesPerDay
+	if w.Weekly {
+		period = MinutesPerWeek
+	}
+	return Window{Start: ((w.Start-lead)%period + period) % period, Length: w.Length + lead, Weekly: w.Weekly}
+}
+
+// End is the minute w ends at, on its own clock.
+func (w Window) End() int {
+	if w.Weekly {
+		return (w.Start + w.Length) % MinutesPerWeek
+	}
+	return (w.Start + w.Length) % MinutesPerDay
+}
 
 // ParseDailyWindow parses hh24:mi-hh24:mi (UTC) and checks it lasts at least minMinutes.
 func ParseDailyWindow(s string, minMinutes int) (Window, error) {
