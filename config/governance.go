@@ -74,8 +74,8 @@ type Backup struct {
 	DrRegion string `yaml:"drRegion"`
 	// StartTime (yaml "startTime", default "06:00") is when the daily and monthly backups are
 	// scheduled, hh24:mi UTC; each may start within the hour after. Where an RDS instance holds a
-	// database, that hour may not meet database.maintenanceWindow or the hour before it: AWS
-	// Backup starts no backup of an instance then, and the job would expire.
+	// database, that hour may not meet database.maintenanceWindow, database.backupWindow or the
+	// hour before either: AWS Backup starts no backup of an instance then.
 	StartTime string `yaml:"startTime"`
 }
 
@@ -223,9 +223,10 @@ func (env *Environment) InstanceDatabases() []string {
 }
 
 // backupStart checks governance.backup.startTime: its syntax and, where RDS instances hold
-// databases, that the hour its jobs may start in meets neither database.maintenanceWindow nor
-// the hour before it on any day. AWS Backup starts no backup of an instance then; a job that
-// cannot start within its hour expires, and that day has no recovery point.
+// databases, that the hour its jobs may start in meets, on no day, database.maintenanceWindow,
+// database.backupWindow or the hour before either. AWS Backup starts no backup of an instance
+// then (Aurora clusters are exempt); a job that cannot start within its hour fails or expires,
+// and that day has no recovery point.
 func (v *validator) backupStart(path string, b Backup) {
 	if v.d.bad[path] || !b.Enabled {
 		return
@@ -235,29 +236,59 @@ func (v *validator) backupStart(path string, b Backup) {
 		v.errorf("%s %q: %v", path, b.StartTime, err)
 		return
 	}
-	const maintPath = "database.maintenanceWindow"
-	owners, maint := v.env.InstanceDatabases(), v.env.Database.MaintenanceWindow
-	m, err := limits.ParseWeeklyWindow(maint, limits.MinDatabaseWindowMinutes)
-	if len(owners) == 0 || v.d.bad[maintPath] || err != nil { // a bad window is reported by database()
+	const maintPath, backupPath = "database.maintenanceWindow", "database.backupWindow"
+	owners, db := v.env.InstanceDatabases(), v.env.Database
+	maint, errM := limits.ParseWeeklyWindow(db.MaintenanceWindow, limits.MinDatabaseWindowMinutes)
+	daily, errB := limits.ParseDailyWindow(db.BackupWindow, limits.MinDatabaseWindowMinutes)
+	if len(owners) == 0 || v.d.bad[maintPath] || v.d.bad[backupPath] || errM != nil || errB != nil { // a bad window is reported by database()
 		return
 	}
-	jobs := limits.Window{Start: start, Length: limits.BackupStartWindowMinutes}
-	day, overlap := limits.DailyOverlapsWeekly(jobs, m.Lead(limits.BackupMaintenanceLeadMinutes))
-	if !overlap {
+	windows := []struct {
+		path, value string
+		blocked     limits.Window
+	}{
+		{maintPath, db.MaintenanceWindow, maint.Lead(limits.BackupLeadMinutes)},
+		{backupPath, db.BackupWindow, daily.Lead(limits.BackupLeadMinutes)},
+	}
+	// clash returns the first window the jobs' hour from start meets, and on which day.
+	clash := func(start int) (int, string) {
+		jobs := limits.Window{Start: start, Length: limits.BackupStartWindowMinutes}
+		for i, w := range windows {
+			if day, overlap := limits.DailyOverlaps(jobs, w.blocked); overlap {
+				return i, day
+			}
+		}
+		return -1, ""
+	}
+	i, day := clash(start)
+	if i < 0 {
 		return
+	}
+	w := windows[i]
+	when := "on " + day
+	if day == "" {
+		when = "every day"
+	}
+	fix := "no start fits: shorten database.maintenanceWindow or database.backupWindow"
+	for k := range limits.MinutesPerDay {
+		at := (w.blocked.End() + k) % limits.MinutesPerDay
+		if j, _ := clash(at); j < 0 {
+			fix = fmt.Sprintf("e.g. %q", limits.FormatTimeOfDay(at))
+			break
+		}
 	}
 	hour := fmt.Sprintf("%s-%s UTC", b.StartTime, limits.FormatTimeOfDay(start+limits.BackupStartWindowMinutes))
-	why := fmt.Sprintf("AWS Backup starts no backup of an RDS instance (%s) then, and the job expires unstarted", strings.Join(owners, ", "))
-	lead, fix := limits.BackupStartWindowMinutes+limits.BackupMaintenanceLeadMinutes, limits.FormatTimeOfDay(m.End())
-	if v.d.has(path) || !v.d.has(maintPath) {
-		window := fmt.Sprintf("%s %q", maintPath, maint)
-		if !v.d.has(maintPath) {
+	why := fmt.Sprintf("AWS Backup starts no backup of an RDS instance (%s) then, and a job that cannot start within its hour fails or expires", strings.Join(owners, ", "))
+	clear := "clear of database.maintenanceWindow, database.backupWindow and the hour before each"
+	if v.d.has(path) || !v.d.has(w.path) {
+		window := fmt.Sprintf("%s %q", w.path, w.value)
+		if !v.d.has(w.path) {
 			window = "the default " + window
 		}
-		v.errorf("%s %q: on %s the hour backup jobs may start in, %s, meets %s or the hour before it: %s (allowed: a start at least %d minutes before the maintenance window, or at or after its end, e.g. %q)",
-			path, b.StartTime, day, hour, window, why, lead, fix)
+		v.errorf("%s %q: %s the hour backup jobs may start in, %s, meets %s or the hour before it: %s (allowed: a start whose hour is %s; %s)",
+			path, b.StartTime, when, hour, window, why, clear, fix)
 		return
 	}
-	v.errorf("%s %q: on %s it or the hour before it meets the hour backup jobs may start in after the default %s %q, %s: %s (allowed: a %s at least %d minutes before the window, or at or after its end, e.g. %q)",
-		maintPath, maint, day, path, b.StartTime, hour, why, path, lead, fix)
+	v.errorf("%s %q: %s it or the hour before it meets the hour backup jobs may start in after the default %s %q, %s: %s (allowed: a %s whose hour is %s; %s)",
+		w.path, w.value, when, path, b.StartTime, hour, why, path, clear, fix)
 }

@@ -130,11 +130,12 @@ func ranges(n int) string {
 	return strings.Join(out, ", ")
 }
 
-func TestBackupsStartClearOfTheInstancesMaintenance(t *testing.T) {
+func TestBackupsStartClearOfTheInstancesWindows(t *testing.T) {
 	instance := svc("    database: postgres\n")
 	startAt := func(at string) edit { return section("governance", "  backup:\n    startTime: \""+at+"\"\n") }
-	const why = `AWS Backup starts no backup of an RDS instance (web) then, and the job expires unstarted`
-	const advice = ` or the hour before it: ` + why + ` (allowed: a start at least 120 minutes before the maintenance window, or at or after its end, e.g. "05:30")`
+	const why = `AWS Backup starts no backup of an RDS instance (web) then, and a job that cannot start within its hour fails or expires`
+	const allowed = ` (allowed: a start whose hour is clear of database.maintenanceWindow, database.backupWindow and the hour before each; e.g. "05:30")`
+	const meetsMaintenance = ` meets the default database.maintenanceWindow "sun:04:30-sun:05:30" or the hour before it: ` + why + allowed
 	cases := []struct {
 		name  string
 		edits []edit
@@ -143,20 +144,29 @@ func TestBackupsStartClearOfTheInstancesMaintenance(t *testing.T) {
 		{"a start that is not a time of day", []edit{startAt("6am")},
 			[]string{`:21: governance.backup.startTime "6am": not a time of day (allowed: hh24:mi in UTC, e.g. "06:00")`}},
 		{"a start inside an instance's maintenance window", []edit{instance, startAt("05:00")},
-			[]string{`:22: governance.backup.startTime "05:00": on sun the hour backup jobs may start in, 05:00-06:00 UTC, meets the default database.maintenanceWindow "sun:04:30-sun:05:30"` + advice}},
-		{"a start whose hour ends in the hour before maintenance", []edit{instance, startAt("03:31")},
-			[]string{`:22: governance.backup.startTime "03:31": on sun the hour backup jobs may start in, 03:31-04:31 UTC, meets the default database.maintenanceWindow "sun:04:30-sun:05:30"` + advice}},
-		{"a start whose hour ends as that hour begins", []edit{instance, startAt("02:30")}, nil},
+			[]string{`:22: governance.backup.startTime "05:00": on sun the hour backup jobs may start in, 05:00-06:00 UTC,` + meetsMaintenance}},
+		{"a start whose hour ends in the hour before maintenance", []edit{instance, startAt("02:31")},
+			[]string{`:22: governance.backup.startTime "02:31": on sun the hour backup jobs may start in, 02:31-03:31 UTC,` + meetsMaintenance}},
+		{"a start whose hour ends in the hour before the automated backups", []edit{instance, startAt("01:01")},
+			[]string{`:22: governance.backup.startTime "01:01": every day the hour backup jobs may start in, 01:01-02:01 UTC, meets the default database.backupWindow "03:00-04:00" or the hour before it: ` +
+				why + allowed}},
+		{"a start whose hour ends as the hour before the automated backups begins", []edit{instance, startAt("01:00")}, nil},
 		{"a start as maintenance ends", []edit{instance, startAt("05:30")}, nil},
 		{"a maintenance window moved onto the default start", []edit{instance, section("database", "  maintenanceWindow: sun:06:30-sun:07:30\n")},
 			[]string{`:21: database.maintenanceWindow "sun:06:30-sun:07:30": on sun it or the hour before it meets the hour backup jobs may start in after the default governance.backup.startTime "06:00", 06:00-07:00 UTC: ` +
-				why + ` (allowed: a governance.backup.startTime at least 120 minutes before the window, or at or after its end, e.g. "07:30")`}},
-		{"both given and clashing", []edit{instance, section("database", "  maintenanceWindow: sat:23:30-sun:00:30\n"), startAt("23:00")},
-			[]string{`:24: governance.backup.startTime "23:00": on sat the hour backup jobs may start in, 23:00-00:00 UTC, meets database.maintenanceWindow "sat:23:30-sun:00:30"` +
-				strings.Replace(advice, `"05:30"`, `"00:30"`, 1)}},
+				why + ` (allowed: a governance.backup.startTime whose hour is clear of database.maintenanceWindow, database.backupWindow and the hour before each; e.g. "07:30")`}},
+		{"automated backups moved onto the default start", []edit{instance, section("database", "  backupWindow: 06:30-07:00\n")},
+			[]string{`:21: database.backupWindow "06:30-07:00": every day it or the hour before it meets the hour backup jobs may start in after the default governance.backup.startTime "06:00", 06:00-07:00 UTC: ` +
+				why + ` (allowed: a governance.backup.startTime whose hour is clear of database.maintenanceWindow, database.backupWindow and the hour before each; e.g. "07:00")`}},
+		{"a maintenance window across the end of the week", []edit{instance, section("database", "  maintenanceWindow: sun:23:30-mon:00:30\n"), startAt("22:00")},
+			[]string{`:24: governance.backup.startTime "22:00": on sun the hour backup jobs may start in, 22:00-23:00 UTC, meets database.maintenanceWindow "sun:23:30-mon:00:30" or the hour before it: ` +
+				why + strings.Replace(allowed, `"05:30"`, `"00:30"`, 1)}},
+		{"a start clear of a maintenance window across the end of the week", []edit{instance, section("database", "  maintenanceWindow: sun:23:30-mon:00:30\n"), startAt("21:30")}, nil},
+		{"windows that leave no start", []edit{instance, section("database", "  maintenanceWindow: mon:00:30-mon:23:00\n  backupWindow: 23:00-23:30\n"), startAt("20:00")},
+			[]string{`:25: governance.backup.startTime "20:00": on mon the hour backup jobs may start in, 20:00-21:00 UTC, meets database.maintenanceWindow "mon:00:30-mon:23:00" or the hour before it: ` +
+				why + ` (allowed: a start whose hour is clear of database.maintenanceWindow, database.backupWindow and the hour before each; no start fits: shorten database.maintenanceWindow or database.backupWindow)`}},
 		{"a start inside the maintenance of the app tier's instance", []edit{ec2, startAt("05:00")},
-			[]string{`:23: governance.backup.startTime "05:00": on sun the hour backup jobs may start in, 05:00-06:00 UTC, meets the default database.maintenanceWindow "sun:04:30-sun:05:30"` +
-				strings.Replace(advice, "(web)", "(tiers)", 1)}},
+			[]string{`:23: governance.backup.startTime "05:00": on sun the hour backup jobs may start in, 05:00-06:00 UTC,` + strings.Replace(meetsMaintenance, "(web)", "(tiers)", 1)}},
 		{"the same start with Aurora clusters only, which AWS Backup exempts", []edit{startAt("05:00")}, nil},
 		{"the same start with backups off", []edit{instance, section("governance", "  backup:\n    enabled: false\n    startTime: \"05:00\"\n")}, nil},
 	}

@@ -37,9 +37,9 @@ type PlanProps struct {
 	// Default: "" (no copy).
 	CopyToVaultArn string
 	// StartTime schedules the daily and monthly rules, hh24:mi UTC; a job may start within
-	// limits.BackupStartWindowMinutes after it. Keep that hour clear of the maintenance window
-	// (and the hour before it) of any RDS instance the tag selects: AWS Backup starts no backup
-	// of an instance then.
+	// limits.BackupStartWindowMinutes after it. Keep that hour clear of the maintenance and
+	// automated backup windows (and the hour before each) of any RDS instance the tag selects:
+	// AWS Backup starts no backup of an instance then.
 	// Default: limits.DefaultBackupStartTime.
 	StartTime string
 }

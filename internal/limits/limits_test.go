@@ -234,8 +234,26 @@ func TestTimesOfDayAndLeads(t *testing.T) {
 	assert.Equal(t, monday.End(), lead.End(), "a lead keeps the end")
 	assert.Equal(t, 60, monday.End())
 
+	daily, _ := ParseDailyWindow("23:30-00:30", 30)
+	wrapped := daily.Lead(60)
+	assert.Equal(t, Window{Start: 22*60 + 30, Length: 120}, wrapped, "a daily lead stays on the daily clock")
+	for _, tc := range []struct {
+		start int
+		meets bool
+	}{{21*60 + 31, true}, {21*60 + 30, false}, {30, false}, {29, true}} {
+		_, overlap := DailyOverlaps(Window{Start: tc.start, Length: 60}, wrapped)
+		assert.Equal(t, tc.meets, overlap, "an hour from %s against 22:30-00:30", FormatTimeOfDay(tc.start))
+	}
+	day, overlap := DailyOverlaps(Window{Start: 23 * 60, Length: 60}, lead)
+	assert.Equal(t, "sun", day, "a weekly window is checked day by day")
+	assert.True(t, overlap)
+
 	start, _ := ParseTimeOfDay(DefaultBackupStartTime)
+	jobs := Window{Start: start, Length: BackupStartWindowMinutes}
 	maintenance, _ := ParseWeeklyWindow(DefaultDatabaseMaintenance, 30)
-	_, overlap := DailyOverlapsWeekly(Window{Start: start, Length: BackupStartWindowMinutes}, maintenance.Lead(BackupMaintenanceLeadMinutes))
-	assert.False(t, overlap, "the default backup start is clear of the default maintenance window and the hour before it")
+	backups, _ := ParseDailyWindow(DefaultBackupWindow, 30)
+	for _, w := range []Window{maintenance, backups} {
+		_, overlap := DailyOverlaps(jobs, w.Lead(BackupLeadMinutes))
+		assert.False(t, overlap, "the default backup start is clear of the default %v and the hour before it", w)
+	}
 }

@@ -28,12 +28,13 @@ const (
 
 // AWS Backup's plan: its jobs may start up to BackupStartWindowMinutes after the scheduled time
 // (a job not started by then expires), and AWS Backup starts no backup of an RDS instance
-// during its maintenance window or in the BackupMaintenanceLeadMinutes before it (Aurora
-// clusters are exempt). The default start lies clear of the default database windows.
+// during its maintenance window or its automated backup window, nor in the
+// BackupLeadMinutes before either (Aurora clusters are exempt). The default start
+// lies clear of the default database windows.
 const (
-	BackupStartWindowMinutes     = 60
-	BackupMaintenanceLeadMinutes = 60
-	DefaultBackupStartTime       = "06:00"
+	BackupStartWindowMinutes = 60
+	BackupLeadMinutes        = 60
+	DefaultBackupStartTime   = "06:00"
 )
 
 // DailyWindowRule, WeeklyWindowRule and TimeOfDayRule describe the syntaxes, for messages and docs.
@@ -116,6 +117,17 @@ func checkLength(w Window, minMinutes int) (Window, error) {
 		return Window{}, fmt.Errorf("%d minutes long (allowed: at least %d minutes)", w.Length, minMinutes)
 	}
 	return w, nil
+}
+
+// DailyOverlaps reports whether a daily window, repeated every day, meets another window
+// (both half-open): a weekly one (DailyOverlapsWeekly, with the weekday) or a daily one (every
+// day, so no weekday: "").
+func DailyOverlaps(daily, other Window) (string, bool) {
+	if other.Weekly {
+		return DailyOverlapsWeekly(daily, other)
+	}
+	return "", (other.Start-daily.Start+MinutesPerDay)%MinutesPerDay < daily.Length ||
+		(daily.Start-other.Start+MinutesPerDay)%MinutesPerDay < other.Length
 }
 
 // DailyOverlapsWeekly reports whether a daily window, repeated every day, meets a weekly window
