@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -78,6 +79,13 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: regions %s: %w", env.File, region.Name, err)
+	}
+	if slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) {
+		// Until 2026-12 every database of a region was in DatabaseSecurityGroup, and ServiceData
+		// stacks deployed before then import it: the export stays, or this stack, deployed first,
+		// would delete an export in use. The group's rules stay too, so those databases stay
+		// reachable until their stacks move them to groups of their own.
+		stack.ExportValue(net.DatabaseSecurityGroup.SecurityGroupId(), nil)
 	}
 	ns := &NetworkStack{Stack: stack, Network: net, SecretsKey: secretsKey}
 	if ns.TransitGateway, err = addTransitGateway(stack, env, region, net); err != nil {

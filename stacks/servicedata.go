@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -54,6 +55,22 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 	return &ServiceDataStack{Stack: stack, Connection: conn, Alarms: a}, nil
 }
 
+// databaseGroup is the security group of the database service s owns: one of its own, which
+// admits s and the services sharing its database and no other (network.NewDatabaseGroup). The EC2
+// app tier's database, the only one of its environment, keeps the region's DatabaseSecurityGroup.
+func databaseGroup(stack awscdk.Stack, env *config.Environment, s config.Service, n *network.Network) (ec2.ISecurityGroup, error) {
+	if s.Name == appTierDatabase.Name && env.RunsTiers() {
+		return n.DatabaseSecurityGroup, nil
+	}
+	clients := []string{s.Name}
+	for _, other := range env.Services {
+		if other.ShareDatabaseWith == s.Name {
+			clients = append(clients, other.Name)
+		}
+	}
+	return n.NewDatabaseGroup(stack, naming.Pascal(s.Name)+"DatabaseSecurityGroup", s.Name, clients)
+}
+
 // newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
 // Global Database secondary outside the home region, whichever region writes today). Whichever
 // it is, the services get its connection.
@@ -65,9 +82,13 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	if db.RemovalPolicy == "snapshot" {
 		removal = awscdk.RemovalPolicy_SNAPSHOT
 	}
+	group, err := databaseGroup(stack, env, s, n)
+	if err != nil {
+		return nil, databaseTarget{}, err
+	}
 	if s.Database == config.EnginePostgres {
 		inst, err := database.NewPostgresInstance(stack, id, database.PostgresInstanceProps{
-			Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
+			Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: group, RotationSubnets: n.AppSubnets,
 			DatabaseName: name, EngineVersion: db.Postgres.EngineVersion, InstanceClass: db.Postgres.InstanceClass,
 			AllocatedStorageGiB: db.Postgres.AllocatedStorageGiB, MaxAllocatedStorageGiB: db.Postgres.MaxAllocatedStorageGiB,
 			MultiAZ: jsii.Bool(db.Postgres.MultiAZ), BackupRetentionDays: db.BackupRetentionDays,
@@ -96,7 +117,7 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 		instanceClass = "" // the construct uses db.serverless
 	}
 	props := database.AuroraPostgresProps{
-		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: n.DatabaseSecurityGroup, RotationSubnets: n.AppSubnets,
+		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: group, RotationSubnets: n.AppSubnets,
 		AvailabilityZones: azs, DatabaseName: name,
 		EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
 		Readers: &db.Readers, BackupRetentionDays: db.BackupRetentionDays,

@@ -9,12 +9,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 var dataChecks = []check{
 	{"every Data stack imports its region's Network stack", checkDataImportsNetwork},
 	{"databases are encrypted, protected and backed up as configured", checkDatabases},
 	{"every database forces TLS", checkForceTls},
+	{"each database admits its own services only", checkDatabaseGroups},
 	{"database secrets are encrypted, retained and rotated", checkSecrets},
 	{"every region has one hardened cache", checkCaches},
 	{"nothing stateful is silently lost", checkNothingStatefulLost},
@@ -353,4 +355,90 @@ func TestFixtureDevTradesProtectionForCost(t *testing.T) {
 	for id, i := range instances {
 		assert.Equal(t, "db.serverless", str(i.Properties["DBInstanceClass"]), id)
 	}
+}
+
+// checkDatabaseGroups: each database sits in a security group of its own stack that admits the
+// database port from the services that use it (its owner and the services sharing it), its own
+// deploy-time functions (rotation, users) and, over the transit gateway, the peer regions' app
+// subnets; from no other service. The EC2 app tier's database, the only one of its environment,
+// keeps the region's shared group.
+func checkDatabaseGroups(c *C, a *Assembly) {
+	for _, tpl := range requireStacks(c, a, "Data") {
+		env := tpl.Env
+		ingress := map[string][]Rule{}
+		for _, r := range tpl.rules(false) {
+			ingress[r.Group] = append(ingress[r.Group], r)
+		}
+		checked := 0
+		for id, r := range tpl.Resources {
+			if r.Type != "AWS::RDS::DBCluster" && (r.Type != "AWS::RDS::DBInstance" || r.Properties["DBClusterIdentifier"] != nil) {
+				continue
+			}
+			checked++
+			groups := asList(r.Properties["VpcSecurityGroupIds"]) // a cluster's; an instance's:
+			if r.Type == "AWS::RDS::DBInstance" {
+				groups = asList(r.Properties["VPCSecurityGroups"])
+			}
+			if !assert.Len(c, groups, 1, "%s/%s: security groups", tpl.StackName, id) || env.RunsTiers() {
+				continue
+			}
+			group := ref(groups[0])
+			if !assert.Equal(c, "AWS::EC2::SecurityGroup", tpl.Resources[group].Type, "%s/%s: not in a group of its own stack", tpl.StackName, id) {
+				continue
+			}
+			var owner string
+			for _, s := range env.Services {
+				if s.OwnsDatabase() && strings.HasPrefix(id, naming.Pascal(s.Name)+"Database") {
+					owner = s.Name
+				}
+			}
+			require.NotEmpty(c, owner, "%s/%s: whose database?", tpl.StackName, id)
+			var want, got []string
+			for _, s := range env.Services {
+				if s.Name == owner || s.ShareDatabaseWith == owner {
+					want = append(want, "service "+s.Name)
+				}
+			}
+			for _, p := range peers(env, tpl.Region) {
+				for _, az := range p.AvailabilityZones {
+					if env.TransitGatewayOn() {
+						want = append(want, "peer app subnet "+az.AppSubnet)
+					}
+				}
+			}
+			for _, rule := range ingress[group] {
+				assert.Equal(c, []any{"tcp", config.DatabasePort, config.DatabasePort}, []any{rule.Protocol, rule.From, rule.To}, "%s/%s: rule %s", tpl.StackName, id, rule)
+				switch local := tpl.Resources[rule.Peer]; {
+				case local.Type == "AWS::EC2::SecurityGroup":
+					assert.True(c, strings.HasPrefix(rule.Peer, naming.Pascal(owner)+"Database"), "%s/%s: admits %s, a group of another construct", tpl.StackName, id, rule.Peer)
+				case strings.HasPrefix(rule.Peer, "import:"):
+					got = append(got, "service "+importedService(env, rule.Peer))
+				default:
+					got = append(got, "peer app subnet "+rule.Peer)
+				}
+			}
+			assert.ElementsMatch(c, want, got, "%s/%s: who reaches the database", tpl.StackName, id)
+			for rid, rule := range tpl.Resources { // the database moves into its group once the group admits its services
+				p := rule.Properties
+				service := func(key string) bool { return str(get(p[key], "Fn::ImportValue")) != "" }
+				if rule.Type == "AWS::EC2::SecurityGroupIngress" && ref(p["GroupId"]) == group && service("SourceSecurityGroupId") ||
+					rule.Type == "AWS::EC2::SecurityGroupEgress" && ref(p["DestinationSecurityGroupId"]) == group && service("GroupId") {
+					assert.Contains(c, r.DependsOn, rid, "%s/%s: does not wait for the rule %s of its group", tpl.StackName, id, rid)
+				}
+			}
+		}
+		all, _ := regionDatabases(env, tpl.Region)
+		assert.Equal(c, all, checked, "%s: databases", tpl.StackName)
+	}
+}
+
+// importedService names the service whose Network security group an import names, or gives the
+// import back.
+func importedService(env *config.Environment, imp string) string {
+	for _, s := range env.Services {
+		if strings.Contains(imp, "Network"+naming.Pascal(s.Name)+"ServiceSecurityGroup") {
+			return s.Name
+		}
+	}
+	return imp
 }

@@ -196,6 +196,16 @@ var mutants = []mutant{
 		func(r *Resource, _ *Template) {
 			r.Properties["GroupId"], r.Properties["SourceSecurityGroupId"] = r.Properties["SourceSecurityGroupId"], r.Properties["GroupId"]
 		}},
+	{"a database's own group admits a service that uses another database", false, "Prod-ServiceData-product-us-east-1", "AWS::EC2::SecurityGroupIngress",
+		"ProductDatabaseSecurityGroupfromProdNetworkuseast1NetworkProductServiceSecurityGroup",
+		func(r *Resource, tpl *Template) { // a rule more beside product's own, which stays
+			props := maps.Clone(r.Properties)
+			imp := str(get(props["SourceSecurityGroupId"], "Fn::ImportValue"))
+			props["SourceSecurityGroupId"] = map[string]any{"Fn::ImportValue": strings.Replace(imp, "NetworkProductService", "NetworkOrderService", 1)}
+			tpl.Resources["MutantProductDatabaseFromOrder"] = Resource{Type: r.Type, Properties: props}
+		}},
+	{"a database goes back into the region's shared group", true, "Seed001-ServiceData-orders-us-east-1", "AWS::RDS::DBInstance", "OrdersDatabaseInstance",
+		set("VPCSecurityGroups", []any{map[string]any{"Fn::ImportValue": "Seed001-Network-us-east-1:ExportsOutputFnGetAttNetworkDatabaseSecurityGroup2B3F4679GroupId6435BE23"}})},
 	{"the database admits a service without a database (catalog: database none)", true, "Seed001-Network-us-east-1", "AWS::EC2::SecurityGroupIngress",
 		"NetworkCacheSecurityGroupfromSeed001Networkuseast1NetworkCatalogServiceSecurityGroup",
 		func(r *Resource, tpl *Template) { // a rule more beside catalog's cache rule, which stays

@@ -139,6 +139,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 	}
 
 	rotationSG, rotationFunction := addRotation(this, cluster.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationDays)
+	waitForRules(cfnCluster, p.SecurityGroup)
 
 	if p.GlobalClusterIdentifier != "" {
 		a.GlobalCluster = rds.NewCfnGlobalCluster(this, jsii.String("GlobalCluster"), &rds.CfnGlobalClusterProps{

@@ -39,7 +39,7 @@ func TestAuroraPostgresDefaultsAreSecure(t *testing.T) {
 			},
 			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
 			// RDS finds its log group already encrypted and with a retention.
-			"DependsOn": []any{logsID},
+			"DependsOn": assertions.Match_ArrayWith(&[]any{logsID}), // and the group's rules: assertRotationNetworking
 		})
 		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBClusterParameterGroup"), &map[string]any{
 			"Family": "aurora-postgresql16",
@@ -145,6 +145,24 @@ func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 			"Parameters": assertions.Match_ObjectLike(&map[string]any{"vpcSecurityGroupIds": getAtt(rotationSG, "GroupId")}),
 		})
 	})
+	// The database waits for the rules of its group (here the rotation function's ingress), so it
+	// never moves into a group that does not yet admit its clients.
+	var admitsRotation string
+	for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupIngress") {
+		if cdktest.Path[string](t, r, "Properties", "SourceSecurityGroupId", "Fn::GetAtt", "0") == rotationSG {
+			admitsRotation = id
+		}
+	}
+	require.NotEmpty(t, admitsRotation, "the rule admitting the rotation function")
+	databases := f.resources(t, stack, "AWS::RDS::DBCluster")
+	if len(databases) == 0 {
+		databases = f.resources(t, stack, "AWS::RDS::DBInstance")
+	}
+	require.Len(t, databases, 1)
+	for id, db := range databases {
+		assert.Contains(t, db["DependsOn"], admitsRotation, "%s waits for its group's rules", id)
+		assert.NotContains(t, db["DependsOn"], dbSG, "%s: its reference already orders the group itself", id)
+	}
 }
 
 func TestAuroraPostgresGlobalPrimaryWithLargerInstances(t *testing.T) {

@@ -133,6 +133,7 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 	}
 
 	d.RotationSecurityGroup, d.RotationFunctionName = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationDays)
+	waitForRules(cfnInstance, p.SecurityGroup)
 	d.Instance, d.Key, d.Secret = instance, key, instance.Secret()
 	for _, g := range groups {
 		d.LogGroups = append(d.LogGroups, g)

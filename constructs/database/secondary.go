@@ -110,6 +110,7 @@ func NewAuroraSecondary(scope constructs.Construct, id string, props AuroraSecon
 	cluster := rds.NewCfnDBCluster(this, jsii.String("Cluster"), clusterProps)
 	cluster.ApplyRemovalPolicy(p.RemovalPolicy, nil)
 	dependOn(cluster, groups)
+	waitForRules(cluster, p.SecurityGroup)
 	if !*p.DeletionProtection {
 		suppressDeletionProtectionOff(cluster, string(p.RemovalPolicy))
 	}

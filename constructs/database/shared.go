@@ -140,6 +140,22 @@ func dependOn(resource awscdk.CfnResource, groups []logs.LogGroup) {
 	}
 }
 
+// waitForRules makes resource wait for every rule resource made so far under its security
+// group's construct (its clients' ingress and their egress to it, the rotation function's
+// ingress): a database moving into a new group of its own then never sits in it before the group
+// admits its clients. Its reference to the group already orders the group itself, and a group of
+// another stack (the region's shared one) is that stack's, which this one follows.
+func waitForRules(resource awscdk.CfnResource, group ec2.ISecurityGroup) {
+	if *awscdk.Stack_Of(group).Node().Path() != *awscdk.Stack_Of(resource).Node().Path() {
+		return
+	}
+	for _, child := range *group.Node().Children() {
+		if rule, ok := child.(awscdk.CfnResource); ok && *rule.CfnResourceType() != "AWS::EC2::SecurityGroup" {
+			resource.AddResourceDependency(rule, jsii.String("the database moves into the group once it admits its clients"))
+		}
+	}
+}
+
 // newMonitoringRole is the role RDS enhanced monitoring assumes to write OS metrics, kept as long
 // as the database (removal is the database's removal policy).
 func newMonitoringRole(scope constructs.Construct, removal awscdk.RemovalPolicy) iam.Role {

@@ -46,7 +46,9 @@ type Network struct {
 	// ServiceSecurityGroups maps a service name to its security group (service port from the ALB).
 	ServiceSecurityGroups map[string]ec2.ISecurityGroup
 	// DatabaseSecurityGroup admits the database port from the security groups of the services
-	// with a database (ServicePort.Database).
+	// with a database (ServicePort.Database). A service's database gets a group of its own
+	// (NewDatabaseGroup); this one holds the EC2 app tier's database, and databases deployed
+	// before those groups existed until their stacks move them.
 	DatabaseSecurityGroup ec2.ISecurityGroup
 	// CacheSecurityGroup admits the cache port from the service security groups.
 	CacheSecurityGroup ec2.ISecurityGroup
@@ -63,6 +65,11 @@ type Network struct {
 
 	// databaseClients are the services with a database, in the order of NetworkProps.Services.
 	databaseClients []string
+	// databasePort is NetworkProps.DatabasePort; databaseGroups are the groups NewDatabaseGroup
+	// made, and peers the regions AdmitPeers admitted: each admits the other's app subnets.
+	databasePort   int
+	databaseGroups []ec2.SecurityGroup
+	peers          []Peer
 }
 
 // NewNetwork builds the VPC and its security groups, or returns every problem with props.
@@ -223,6 +230,48 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 		n.ServiceSecurityGroups[s.Name] = sg
 	}
 	n.AlbSecurityGroup, n.DatabaseSecurityGroup, n.CacheSecurityGroup = alb, db, cache
+	n.databasePort = p.DatabasePort
+}
+
+// NewDatabaseGroup makes, in scope (the stack of one database), a security group for that
+// database alone: the database port from the named services' groups (the owner and the services
+// sharing its database), and over the transit gateway from the app subnets of the peer regions
+// (AdmitPeers, before or after). No other service's group reaches it, unlike
+// DatabaseSecurityGroup, which admits every service with a database. Each service's group gets
+// the matching egress rule. It returns an error naming a service without a group here.
+func (n *Network) NewDatabaseGroup(scope constructs.Construct, id, owner string, clients []string) (ec2.SecurityGroup, error) {
+	var missing []string
+	for _, c := range clients {
+		if n.ServiceSecurityGroups[c] == nil {
+			missing = append(missing, c)
+		}
+	}
+	if len(clients) == 0 || len(missing) > 0 {
+		return nil, fmt.Errorf("network: the database of %s: clients %v: no service security group for %v", owner, clients, missing)
+	}
+	sg := ec2.NewSecurityGroup(scope, jsii.String(id), &ec2.SecurityGroupProps{
+		Vpc:              n.Vpc,
+		Description:      jsii.String(fmt.Sprintf("Database of %s: database port from its services only", owner)),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	port := ec2.Port_Tcp(jsii.Number(float64(n.databasePort)))
+	connections := sg.Connections()
+	for _, c := range clients {
+		connections.AllowFrom(n.ServiceSecurityGroups[c], port, jsii.String("From service "+c))
+	}
+	for _, p := range n.peers {
+		admitPeer(sg, port, p)
+	}
+	n.databaseGroups = append(n.databaseGroups, sg)
+	return sg, nil
+}
+
+// admitPeer lets group accept port from each app subnet of peer, over the transit gateway.
+func admitPeer(group ec2.ISecurityGroup, port ec2.Port, p Peer) {
+	for _, c := range p.AppCidrs {
+		group.AddIngressRule(ec2.Peer_Ipv4(jsii.String(c)), port,
+			jsii.String(fmt.Sprintf("From the app subnet %s of %s over the transit gateway", c, p.Name)), nil)
+	}
 }
 
 // buildDataNacl lets the data subnets accept connections only on the database and cache ports,

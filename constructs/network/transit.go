@@ -65,9 +65,12 @@ func (n *Network) AdmitPeers(databasePort int, peers []Peer) error {
 	var entries []constructs.IConstruct
 	k := 0
 	for _, p := range peers {
+		admitPeer(n.DatabaseSecurityGroup, port, p)
+		for _, g := range n.databaseGroups {
+			admitPeer(g, port, p)
+		}
+		n.peers = append(n.peers, p)
 		for _, c := range p.AppCidrs {
-			n.DatabaseSecurityGroup.AddIngressRule(ec2.Peer_Ipv4(jsii.String(c)), port,
-				jsii.String(fmt.Sprintf("From the app subnet %s of %s over the transit gateway", c, p.Name)), nil)
 			in := nacl.AddEntry(jsii.String(fmt.Sprintf("DatabaseFromPeerApp%d", k)), &ec2.CommonNetworkAclEntryOptions{
 				Cidr: ec2.AclCidr_Ipv4(jsii.String(c)), RuleNumber: jsii.Number(float64(peerIngressRuleBase + k)),
 				Traffic: ec2.AclTraffic_TcpPort(jsii.Number(float64(databasePort))), Direction: ec2.TrafficDirection_INGRESS, RuleAction: ec2.Action_ALLOW,

@@ -2,6 +2,8 @@ package network
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -85,4 +87,76 @@ func TestTooManyPeerSubnetsAreRejected(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "the data NACL would hold 21 inbound rules (2 zones here, 13 peer app subnets); a NACL holds 20")
 	assert.ErrorContains(t, err, `Peers[1] (x): "10.3.0.0/33" is not an IPv4 subnet CIDR`)
+}
+
+// ingressByGroup lists every ingress rule of every security group of template, inline or a
+// resource of its own, as "<protocol> <from>-<to> from <source>", by the group's description.
+// The source is a CIDR, a prefix list or another group's description.
+func ingressByGroup(t *testing.T, template map[string]any) map[string][]string {
+	t.Helper()
+	name := map[string]string{}
+	for id, g := range cdktest.OfType(t, template, "AWS::EC2::SecurityGroup") {
+		name[id] = cdktest.Path[string](t, g, "Properties", "GroupDescription")
+	}
+	groupOf := func(ref any) string {
+		getAtt := cdktest.Path[[]any](t, ref, "Fn::GetAtt")
+		require.Len(t, getAtt, 2)
+		return name[fmt.Sprint(getAtt[0])]
+	}
+	describe := func(rule map[string]any) string {
+		from := fmt.Sprint(rule["CidrIp"], rule["SourcePrefixListId"])
+		if rule["SourceSecurityGroupId"] != nil {
+			from = groupOf(rule["SourceSecurityGroupId"])
+		}
+		return fmt.Sprintf("%v %v-%v from %s", rule["IpProtocol"], rule["FromPort"], rule["ToPort"], strings.TrimSuffix(strings.TrimSuffix(from, "<nil>"), "<nil>"))
+	}
+	out := map[string][]string{}
+	for id, g := range cdktest.OfType(t, template, "AWS::EC2::SecurityGroup") {
+		rules, _ := cdktest.Props(t, g)["SecurityGroupIngress"].([]any)
+		for _, r := range rules {
+			out[name[id]] = append(out[name[id]], describe(r.(map[string]any)))
+		}
+	}
+	for _, r := range cdktest.OfType(t, template, "AWS::EC2::SecurityGroupIngress") {
+		props := cdktest.Props(t, r)
+		out[groupOf(props["GroupId"])] = append(out[groupOf(props["GroupId"])], describe(props))
+	}
+	for _, rules := range out {
+		sort.Strings(rules)
+	}
+	return out
+}
+
+func TestADatabaseGroupAdmitsItsOwnServicesAndThePeersOnly(t *testing.T) {
+	stack := cdktest.NewStack(cdktest.NewApp(t), "Test", "us-east-1")
+	p := tieredProps()
+	p.Services = append(p.Services, ServicePort{Name: "basket", Port: 9092, Database: true})
+	n, err := NewNetwork(stack, "Network", p)
+	require.NoError(t, err)
+	_, err = n.NewDatabaseGroup(stack, "OrderDatabase", "order", []string{"order", "basket"})
+	require.NoError(t, err, "a group made before the peers are admitted")
+	require.NoError(t, n.AdmitPeers(5432, []Peer{peer}))
+	_, err = n.NewDatabaseGroup(stack, "StockDatabase", "stock", []string{"stock"})
+	require.NoError(t, err, "a group made after")
+	_, err = n.NewDatabaseGroup(stack, "GhostDatabase", "ghost", []string{"ghost", "order"})
+	assert.EqualError(t, err, "network: the database of ghost: clients [ghost order]: no service security group for [ghost]")
+	_, err = n.NewDatabaseGroup(stack, "LonelyDatabase", "lonely", nil)
+	assert.Error(t, err, "a database no service reaches")
+
+	const order, stock = "Database of order: database port from its services only", "Database of stock: database port from its services only"
+	tpl := cdktest.Template(t, stack)
+	in := ingressByGroup(t, tpl)
+	peers := []string{"tcp 5432-5432 from 10.2.10.0/24", "tcp 5432-5432 from 10.2.11.0/24"}
+	assert.Equal(t, append(append([]string{}, peers...),
+		"tcp 5432-5432 from Service basket: port 9092 from the ALB only",
+		"tcp 5432-5432 from Service order: port 9090 from the ALB only"), in[order], "the owner, the service sharing its database and the peers' services")
+	assert.Equal(t, append(append([]string{}, peers...), "tcp 5432-5432 from Service stock: port 9091 from the ALB only"), in[stock])
+	assert.NotContains(t, in, "Database of ghost: database port from its services only", "a refused group is not made")
+
+	out := egressByGroup(t, tpl)
+	assert.Equal(t, []string{noTraffic}, out[order], "the database calls nothing")
+	assert.Contains(t, out["Service basket: port 9092 from the ALB only"], "tcp 5432-5432 to "+order)
+	assert.Contains(t, out["Service stock: port 9091 from the ALB only"], "tcp 5432-5432 to "+stock)
+	assert.NotContains(t, out["Service stock: port 9091 from the ALB only"], "tcp 5432-5432 to "+order, "no service reaches another's database")
+	assert.NotContains(t, out["Service order: port 9090 from the ALB only"], "tcp 5432-5432 to "+stock)
 }
