@@ -56,9 +56,11 @@ func NewServiceDataStack(scope constructs.Construct, env *config.Environment, re
 }
 
 // databaseGroup is the security group of the database service s owns: one of its own, which
-// admits s and the services sharing its database and no other (network.NewDatabaseGroup). The EC2
-// app tier's database, the only one of its environment, keeps the region's DatabaseSecurityGroup.
-func databaseGroup(stack awscdk.Stack, env *config.Environment, s config.Service, n *network.Network) (ec2.ISecurityGroup, error) {
+// admits s and the services sharing its database and no other (network.NewDatabaseGroup), and
+// for a Global Database member the peer regions' app subnets. It is kept with a retained
+// database. The EC2 app tier's database, the only one of its environment, keeps the region's
+// DatabaseSecurityGroup.
+func databaseGroup(stack awscdk.Stack, env *config.Environment, s config.Service, n *network.Network, removal awscdk.RemovalPolicy) (ec2.ISecurityGroup, error) {
 	if s.Name == appTierDatabase.Name && env.RunsTiers() {
 		return n.DatabaseSecurityGroup, nil
 	}
@@ -68,7 +70,12 @@ func databaseGroup(stack awscdk.Stack, env *config.Environment, s config.Service
 			clients = append(clients, other.Name)
 		}
 	}
-	return n.NewDatabaseGroup(stack, naming.Pascal(s.Name)+"DatabaseSecurityGroup", s.Name, clients)
+	props := network.DatabaseGroupProps{Owner: s.Name, Clients: clients,
+		FromPeers: s.Database == config.EngineAuroraPostgres && env.Database.GlobalDatabase}
+	if removal == awscdk.RemovalPolicy_RETAIN {
+		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	return n.NewDatabaseGroup(stack, naming.Pascal(s.Name)+"DatabaseSecurityGroup", props)
 }
 
 // newDatabase builds the database service s owns: an RDS instance, or an Aurora cluster (a
@@ -82,7 +89,7 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	if db.RemovalPolicy == "snapshot" {
 		removal = awscdk.RemovalPolicy_SNAPSHOT
 	}
-	group, err := databaseGroup(stack, env, s, n)
+	group, err := databaseGroup(stack, env, s, n, removal)
 	if err != nil {
 		return nil, databaseTarget{}, err
 	}

@@ -358,13 +358,21 @@ func TestFixtureDevTradesProtectionForCost(t *testing.T) {
 }
 
 // checkDatabaseGroups: each database sits in a security group of its own stack that admits the
-// database port from the services that use it (its owner and the services sharing it), its own
-// deploy-time functions (rotation, users) and, over the transit gateway, the peer regions' app
-// subnets; from no other service. The EC2 app tier's database, the only one of its environment,
-// keeps the region's shared group.
+// database port from the services that use it (its owner and the services sharing it), whose
+// groups send to it, its own deploy-time functions (rotation, users) and, for a Global Database
+// member over the transit gateway, the peer regions' app subnets; from no other service. It waits
+// for its services' rules and is kept with a retained database. The EC2 app tier's database, the
+// only one of its environment, keeps the region's shared group, which the Network stack keeps
+// exporting for the ServiceData stacks deployed before the groups of their own.
 func checkDatabaseGroups(c *C, a *Assembly) {
 	for _, tpl := range requireStacks(c, a, "Data") {
 		env := tpl.Env
+		network := a.Templates[strings.Replace(tpl.StackName, "-Data-", "-Network-", 1)]
+		require.NotNil(c, network, "%s: no Network stack", tpl.StackName)
+		shared := network.group("NetworkDatabaseSecurityGroup")
+		if slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) {
+			assert.True(c, exportsGroup(network, shared), "%s: stops exporting the shared database group that older ServiceData stacks import", network.StackName)
+		}
 		ingress := map[string][]Rule{}
 		for _, r := range tpl.rules(false) {
 			ingress[r.Group] = append(ingress[r.Group], r)
@@ -379,45 +387,60 @@ func checkDatabaseGroups(c *C, a *Assembly) {
 			if r.Type == "AWS::RDS::DBInstance" {
 				groups = asList(r.Properties["VPCSecurityGroups"])
 			}
-			if !assert.Len(c, groups, 1, "%s/%s: security groups", tpl.StackName, id) || env.RunsTiers() {
+			if !assert.Len(c, groups, 1, "%s/%s: security groups", tpl.StackName, id) {
+				continue
+			}
+			if env.RunsTiers() {
+				assert.Contains(c, str(get(groups[0], "Fn::ImportValue")), "NetworkDatabaseSecurityGroup", "%s/%s: the app tier's database is in the shared group", tpl.StackName, id)
 				continue
 			}
 			group := ref(groups[0])
 			if !assert.Equal(c, "AWS::EC2::SecurityGroup", tpl.Resources[group].Type, "%s/%s: not in a group of its own stack", tpl.StackName, id) {
 				continue
 			}
-			var owner string
+			var owner config.Service
 			for _, s := range env.Services {
 				if s.OwnsDatabase() && strings.HasPrefix(id, naming.Pascal(s.Name)+"Database") {
-					owner = s.Name
+					owner = s
 				}
 			}
-			require.NotEmpty(c, owner, "%s/%s: whose database?", tpl.StackName, id)
-			var want, got []string
+			require.NotEmpty(c, owner.Name, "%s/%s: whose database?", tpl.StackName, id)
+			var clients []string
 			for _, s := range env.Services {
-				if s.Name == owner || s.ShareDatabaseWith == owner {
-					want = append(want, "service "+s.Name)
+				if s.Name == owner.Name || s.ShareDatabaseWith == owner.Name {
+					clients = append(clients, "service "+s.Name)
 				}
 			}
-			for _, p := range peers(env, tpl.Region) {
-				for _, az := range p.AvailabilityZones {
-					if env.TransitGatewayOn() {
+			want := slices.Clone(clients)
+			if env.TransitGatewayOn() && owner.Database == config.EngineAuroraPostgres && env.Database.GlobalDatabase {
+				for _, p := range peers(env, tpl.Region) {
+					for _, az := range p.AvailabilityZones {
 						want = append(want, "peer app subnet "+az.AppSubnet)
 					}
 				}
 			}
+			var got, sending []string
 			for _, rule := range ingress[group] {
 				assert.Equal(c, []any{"tcp", config.DatabasePort, config.DatabasePort}, []any{rule.Protocol, rule.From, rule.To}, "%s/%s: rule %s", tpl.StackName, id, rule)
 				switch local := tpl.Resources[rule.Peer]; {
 				case local.Type == "AWS::EC2::SecurityGroup":
-					assert.True(c, strings.HasPrefix(rule.Peer, naming.Pascal(owner)+"Database"), "%s/%s: admits %s, a group of another construct", tpl.StackName, id, rule.Peer)
+					assert.True(c, strings.HasPrefix(rule.Peer, naming.Pascal(owner.Name)+"Database"), "%s/%s: admits %s, a group of another construct", tpl.StackName, id, rule.Peer)
 				case strings.HasPrefix(rule.Peer, "import:"):
 					got = append(got, "service "+importedService(env, rule.Peer))
 				default:
 					got = append(got, "peer app subnet "+rule.Peer)
 				}
 			}
+			for _, rule := range tpl.Resources { // egress from a group of the Network stack: a service's
+				if imp := str(get(rule.Properties["GroupId"], "Fn::ImportValue")); rule.Type == "AWS::EC2::SecurityGroupEgress" && imp != "" &&
+					ref(rule.Properties["DestinationSecurityGroupId"]) == group {
+					sending = append(sending, "service "+importedService(env, imp))
+				}
+			}
 			assert.ElementsMatch(c, want, got, "%s/%s: who reaches the database", tpl.StackName, id)
+			assert.ElementsMatch(c, clients, sending, "%s/%s: whose group sends to the database", tpl.StackName, id)
+			retained := map[bool]string{true: "Retain", false: ""}[env.Database.RemovalPolicy == "retain"]
+			assert.Equal(c, retained, tpl.Resources[group].DeletionPolicy, "%s/%s: the group's DeletionPolicy (removalPolicy %s)", tpl.StackName, id, env.Database.RemovalPolicy)
 			for rid, rule := range tpl.Resources { // the database moves into its group once the group admits its services
 				p := rule.Properties
 				service := func(key string) bool { return str(get(p[key], "Fn::ImportValue")) != "" }
@@ -430,6 +453,16 @@ func checkDatabaseGroups(c *C, a *Assembly) {
 		all, _ := regionDatabases(env, tpl.Region)
 		assert.Equal(c, all, checked, "%s: databases", tpl.StackName)
 	}
+}
+
+// exportsGroup reports whether tpl exports the GroupId of its security group id.
+func exportsGroup(tpl *Template, id string) bool {
+	for _, o := range tpl.Outputs {
+		if get(o, "Export") != nil && ref(get(o, "Value")) == id && str(asList(get(o, "Value", "Fn::GetAtt"))[1]) == "GroupId" {
+			return true
+		}
+	}
+	return false
 }
 
 // importedService names the service whose Network security group an import names, or gives the

@@ -198,12 +198,27 @@ var mutants = []mutant{
 		}},
 	{"a database's own group admits a service that uses another database", false, "Prod-ServiceData-product-us-east-1", "AWS::EC2::SecurityGroupIngress",
 		"ProductDatabaseSecurityGroupfromProdNetworkuseast1NetworkProductServiceSecurityGroup",
-		func(r *Resource, tpl *Template) { // a rule more beside product's own, which stays
+		func(r *Resource, tpl *Template) { // a rule more beside product's own, which stays; the database waits for it too
 			props := maps.Clone(r.Properties)
-			imp := str(get(props["SourceSecurityGroupId"], "Fn::ImportValue"))
-			props["SourceSecurityGroupId"] = map[string]any{"Fn::ImportValue": strings.Replace(imp, "NetworkProductService", "NetworkOrderService", 1)}
+			props["SourceSecurityGroupId"] = map[string]any{"Fn::ImportValue": "Prod-Network-us-east-1:ExportsOutputFnGetAttNetworkOrderServiceSecurityGroupA6CC8EBDGroupIdC020EF83"}
 			tpl.Resources["MutantProductDatabaseFromOrder"] = Resource{Type: r.Type, Properties: props}
+			cluster := tpl.withFirst("AWS::RDS::DBCluster", "ProductDatabaseCluster")
+			db := tpl.Resources[cluster]
+			db.DependsOn = append(slices.Clone(asList(db.DependsOn)), "MutantProductDatabaseFromOrder")
+			tpl.Resources[cluster] = db
 		}},
+	{"a database stops waiting for the rules that admit its services", false, "Prod-ServiceData-order-us-east-1", "AWS::RDS::DBCluster", "OrderDatabaseCluster",
+		func(r *Resource, _ *Template) {
+			var kept []any
+			for _, d := range asList(r.DependsOn) {
+				if !strings.Contains(str(d), "SecurityGroup") {
+					kept = append(kept, d)
+				}
+			}
+			r.DependsOn = kept
+		}},
+	{"a retained database's group would be deleted with its stack", false, "Staging-ServiceData-user-us-east-1", "AWS::EC2::SecurityGroup", "UserDatabaseSecurityGroup",
+		func(r *Resource, _ *Template) { r.DeletionPolicy = "" }},
 	{"a database goes back into the region's shared group", true, "Seed001-ServiceData-orders-us-east-1", "AWS::RDS::DBInstance", "OrdersDatabaseInstance",
 		set("VPCSecurityGroups", []any{map[string]any{"Fn::ImportValue": "Seed001-Network-us-east-1:ExportsOutputFnGetAttNetworkDatabaseSecurityGroup2B3F4679GroupId6435BE23"}})},
 	{"the database admits a service without a database (catalog: database none)", true, "Seed001-Network-us-east-1", "AWS::EC2::SecurityGroupIngress",

@@ -334,7 +334,8 @@ func (tpl *Template) group(prefix string) string {
 // checkSecurityGroupChain: the Network stack's groups hold exactly the tier chain. Inbound:
 // CloudFront to the ALB, Route 53's checkers to the checkers' group, the ALB to each service,
 // each service to the cache and, when it has a database (its own or a shared one), to the
-// database, the VPC to the endpoints. Outbound: the ALB to each service, each service to the
+// region's shared database group (which since 2026-12 holds only the EC2 app tier's database and
+// databases not yet moved into groups of their own: checkDatabaseGroups), the VPC to the endpoints. Outbound: the ALB to each service, each service to the
 // cache, HTTPS and (with a database) the database; nothing else.
 func checkSecurityGroupChain(c *C, a *Assembly) {
 	for tpl, region := range networkStacks(c, a) {

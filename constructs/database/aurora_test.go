@@ -149,7 +149,8 @@ func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 	// never moves into a group that does not yet admit its clients.
 	var admitsRotation string
 	for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupIngress") {
-		if cdktest.Path[string](t, r, "Properties", "SourceSecurityGroupId", "Fn::GetAtt", "0") == rotationSG {
+		source, _ := cdktest.Props(t, r)["SourceSecurityGroupId"].(map[string]any)
+		if getAtt, _ := source["Fn::GetAtt"].([]any); len(getAtt) == 2 && getAtt[0] == rotationSG {
 			admitsRotation = id
 		}
 	}

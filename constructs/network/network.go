@@ -65,11 +65,12 @@ type Network struct {
 
 	// databaseClients are the services with a database, in the order of NetworkProps.Services.
 	databaseClients []string
-	// databasePort is NetworkProps.DatabasePort; databaseGroups are the groups NewDatabaseGroup
-	// made, and peers the regions AdmitPeers admitted: each admits the other's app subnets.
-	databasePort   int
-	databaseGroups []ec2.SecurityGroup
-	peers          []Peer
+	// databasePort is NetworkProps.DatabasePort; peeredGroups are the groups NewDatabaseGroup made
+	// with FromPeers, and peers the regions AdmitPeers admitted: each admits the other's app
+	// subnets.
+	databasePort int
+	peeredGroups []ec2.SecurityGroup
+	peers        []Peer
 }
 
 // NewNetwork builds the VPC and its security groups, or returns every problem with props.
@@ -233,36 +234,60 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 	n.databasePort = p.DatabasePort
 }
 
+// DatabaseGroupProps configures NewDatabaseGroup.
+type DatabaseGroupProps struct {
+	// Owner names the service that owns the database.
+	Owner string
+	// Clients are the services that use the database: the owner and the services sharing it.
+	// Each must have a group here (NetworkProps.Services).
+	Clients []string
+	// FromPeers admits the peer regions' app subnets (AdmitPeers, before or after), for a Global
+	// Database member, which the other regions' services reach over the transit gateway. Across
+	// regions the rules name subnets, not services.
+	// Default: false (this region's clients only).
+	FromPeers bool
+	// RemovalPolicy is the group's: a database retained when its stack goes keeps its group,
+	// which EC2 would refuse to delete while the database's interfaces use it.
+	// Default: awscdk.RemovalPolicy_DESTROY.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
 // NewDatabaseGroup makes, in scope (the stack of one database), a security group for that
-// database alone: the database port from the named services' groups (the owner and the services
-// sharing its database), and over the transit gateway from the app subnets of the peer regions
-// (AdmitPeers, before or after). No other service's group reaches it, unlike
-// DatabaseSecurityGroup, which admits every service with a database. Each service's group gets
-// the matching egress rule. It returns an error naming a service without a group here.
-func (n *Network) NewDatabaseGroup(scope constructs.Construct, id, owner string, clients []string) (ec2.SecurityGroup, error) {
+// database alone: the database port from its clients' groups, each of which gets the matching
+// egress rule, and with FromPeers from the peer regions' app subnets. No other service's group
+// reaches it, unlike DatabaseSecurityGroup, which admits every service with a database. The
+// client rules are resources under the group's construct, made here, before the database: the
+// database's construct makes it wait for them. It returns an error naming a client without a
+// group here.
+func (n *Network) NewDatabaseGroup(scope constructs.Construct, id string, p DatabaseGroupProps) (ec2.SecurityGroup, error) {
 	var missing []string
-	for _, c := range clients {
+	for _, c := range p.Clients {
 		if n.ServiceSecurityGroups[c] == nil {
 			missing = append(missing, c)
 		}
 	}
-	if len(clients) == 0 || len(missing) > 0 {
-		return nil, fmt.Errorf("network: the database of %s: clients %v: no service security group for %v", owner, clients, missing)
+	if len(p.Clients) == 0 || len(missing) > 0 {
+		return nil, fmt.Errorf("network: the database of %s: clients %v: no service security group for %v", p.Owner, p.Clients, missing)
 	}
 	sg := ec2.NewSecurityGroup(scope, jsii.String(id), &ec2.SecurityGroupProps{
 		Vpc:              n.Vpc,
-		Description:      jsii.String(fmt.Sprintf("Database of %s: database port from its services only", owner)),
+		Description:      jsii.String(fmt.Sprintf("Database of %s: database port from its services only", p.Owner)),
 		AllowAllOutbound: jsii.Bool(false),
 	})
+	if p.RemovalPolicy != "" {
+		sg.ApplyRemovalPolicy(p.RemovalPolicy)
+	}
 	port := ec2.Port_Tcp(jsii.Number(float64(n.databasePort)))
 	connections := sg.Connections()
-	for _, c := range clients {
+	for _, c := range p.Clients {
 		connections.AllowFrom(n.ServiceSecurityGroups[c], port, jsii.String("From service "+c))
 	}
-	for _, p := range n.peers {
-		admitPeer(sg, port, p)
+	if p.FromPeers {
+		for _, peer := range n.peers {
+			admitPeer(sg, port, peer)
+		}
+		n.peeredGroups = append(n.peeredGroups, sg)
 	}
-	n.databaseGroups = append(n.databaseGroups, sg)
 	return sg, nil
 }
 

@@ -66,7 +66,7 @@ func (n *Network) AdmitPeers(databasePort int, peers []Peer) error {
 	k := 0
 	for _, p := range peers {
 		admitPeer(n.DatabaseSecurityGroup, port, p)
-		for _, g := range n.databaseGroups {
+		for _, g := range n.peeredGroups {
 			admitPeer(g, port, p)
 		}
 		n.peers = append(n.peers, p)

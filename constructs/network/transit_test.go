@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -133,17 +135,21 @@ func TestADatabaseGroupAdmitsItsOwnServicesAndThePeersOnly(t *testing.T) {
 	p.Services = append(p.Services, ServicePort{Name: "basket", Port: 9092, Database: true})
 	n, err := NewNetwork(stack, "Network", p)
 	require.NoError(t, err)
-	_, err = n.NewDatabaseGroup(stack, "OrderDatabase", "order", []string{"order", "basket"})
+	_, err = n.NewDatabaseGroup(stack, "OrderDatabase", DatabaseGroupProps{Owner: "order", Clients: []string{"order", "basket"}, FromPeers: true,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
 	require.NoError(t, err, "a group made before the peers are admitted")
 	require.NoError(t, n.AdmitPeers(5432, []Peer{peer}))
-	_, err = n.NewDatabaseGroup(stack, "StockDatabase", "stock", []string{"stock"})
+	_, err = n.NewDatabaseGroup(stack, "StockDatabase", DatabaseGroupProps{Owner: "stock", Clients: []string{"stock"}, FromPeers: true})
 	require.NoError(t, err, "a group made after")
-	_, err = n.NewDatabaseGroup(stack, "GhostDatabase", "ghost", []string{"ghost", "order"})
+	_, err = n.NewDatabaseGroup(stack, "LocalDatabase", DatabaseGroupProps{Owner: "local", Clients: []string{"basket"}})
+	require.NoError(t, err, "a database no other region reaches")
+	_, err = n.NewDatabaseGroup(stack, "GhostDatabase", DatabaseGroupProps{Owner: "ghost", Clients: []string{"ghost", "order"}})
 	assert.EqualError(t, err, "network: the database of ghost: clients [ghost order]: no service security group for [ghost]")
-	_, err = n.NewDatabaseGroup(stack, "LonelyDatabase", "lonely", nil)
+	_, err = n.NewDatabaseGroup(stack, "LonelyDatabase", DatabaseGroupProps{Owner: "lonely"})
 	assert.Error(t, err, "a database no service reaches")
 
-	const order, stock = "Database of order: database port from its services only", "Database of stock: database port from its services only"
+	const order, stock, local = "Database of order: database port from its services only", "Database of stock: database port from its services only",
+		"Database of local: database port from its services only"
 	tpl := cdktest.Template(t, stack)
 	in := ingressByGroup(t, tpl)
 	peers := []string{"tcp 5432-5432 from 10.2.10.0/24", "tcp 5432-5432 from 10.2.11.0/24"}
@@ -151,12 +157,21 @@ func TestADatabaseGroupAdmitsItsOwnServicesAndThePeersOnly(t *testing.T) {
 		"tcp 5432-5432 from Service basket: port 9092 from the ALB only",
 		"tcp 5432-5432 from Service order: port 9090 from the ALB only"), in[order], "the owner, the service sharing its database and the peers' services")
 	assert.Equal(t, append(append([]string{}, peers...), "tcp 5432-5432 from Service stock: port 9091 from the ALB only"), in[stock])
+	assert.Equal(t, []string{"tcp 5432-5432 from Service basket: port 9092 from the ALB only"}, in[local], "no peer without FromPeers")
 	assert.NotContains(t, in, "Database of ghost: database port from its services only", "a refused group is not made")
 
 	out := egressByGroup(t, tpl)
 	assert.Equal(t, []string{noTraffic}, out[order], "the database calls nothing")
+	assert.Contains(t, out["Service order: port 9090 from the ALB only"], "tcp 5432-5432 to "+order)
 	assert.Contains(t, out["Service basket: port 9092 from the ALB only"], "tcp 5432-5432 to "+order)
 	assert.Contains(t, out["Service stock: port 9091 from the ALB only"], "tcp 5432-5432 to "+stock)
 	assert.NotContains(t, out["Service stock: port 9091 from the ALB only"], "tcp 5432-5432 to "+order, "no service reaches another's database")
 	assert.NotContains(t, out["Service order: port 9090 from the ALB only"], "tcp 5432-5432 to "+stock)
+
+	policies := map[string]any{}
+	for _, g := range cdktest.OfType(t, tpl, "AWS::EC2::SecurityGroup") {
+		policies[cdktest.Path[string](t, g, "Properties", "GroupDescription")] = g["DeletionPolicy"]
+	}
+	assert.Equal(t, "Retain", policies[order], "kept with a retained database, which EC2 would not let it go from")
+	assert.Nil(t, policies[stock], "deleted by default")
 }
