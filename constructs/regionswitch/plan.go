@@ -126,8 +126,14 @@ func (p PlanProps) policy(this constructs.Construct, role iam.Role) iam.ManagedP
 	statement := func(actions []string, resources ...string) iam.PolicyStatement {
 		return iam.NewPolicyStatement(&iam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...)})
 	}
+	own := []string{"arc-region-switch:GetPlan", "arc-region-switch:GetPlanExecution", "arc-region-switch:ListPlanExecutions"}
+	if p.Triggers {
+		// A trigger's alarm starts the plan as this role (ARC's page on the execution role's trust
+		// policy: it is assumed "to start the plan execution when the trigger conditions are met").
+		own = append(own, "arc-region-switch:StartPlanExecution")
+	}
 	statements := []iam.PolicyStatement{
-		statement([]string{"arc-region-switch:GetPlan", "arc-region-switch:GetPlanExecution", "arc-region-switch:ListPlanExecutions"}, p.arn(stack)),
+		statement(own, p.arn(stack)),
 		// Plan evaluation simulates the role's own policies.
 		statement([]string{"iam:SimulatePrincipalPolicy"}, *role.RoleArn()),
 		statement([]string{"route53:ListResourceRecordSets"}, fmt.Sprintf("arn:%s:route53:::hostedzone/%s", *stack.Partition(), p.HostedZoneID)),
