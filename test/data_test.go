@@ -370,6 +370,7 @@ func checkDatabaseGroups(c *C, a *Assembly) {
 		network := a.Templates[strings.Replace(tpl.StackName, "-Data-", "-Network-", 1)]
 		require.NotNil(c, network, "%s: no Network stack", tpl.StackName)
 		shared := network.group("NetworkDatabaseSecurityGroup")
+		require.NotEmpty(c, shared, "%s: no shared database group", network.StackName)
 		if slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) {
 			assert.True(c, exportsGroup(network, shared), "%s: stops exporting the shared database group that older ServiceData stacks import", network.StackName)
 		}
@@ -458,7 +459,8 @@ func checkDatabaseGroups(c *C, a *Assembly) {
 // exportsGroup reports whether tpl exports the GroupId of its security group id.
 func exportsGroup(tpl *Template, id string) bool {
 	for _, o := range tpl.Outputs {
-		if get(o, "Export") != nil && ref(get(o, "Value")) == id && str(asList(get(o, "Value", "Fn::GetAtt"))[1]) == "GroupId" {
+		getAtt := asList(get(o, "Value", "Fn::GetAtt"))
+		if id != "" && get(o, "Export") != nil && len(getAtt) == 2 && str(getAtt[0]) == id && str(getAtt[1]) == "GroupId" {
 			return true
 		}
 	}

@@ -217,6 +217,8 @@ var mutants = []mutant{
 			}
 			r.DependsOn = kept
 		}},
+	{"a Global Database secondary's group stops admitting the home region's services", false, "Prod-ServiceData-order-eu-west-1", "AWS::EC2::SecurityGroup", "OrderDatabaseSecurityGroup",
+		set("SecurityGroupIngress", nil)},
 	{"a retained database's group would be deleted with its stack", false, "Staging-ServiceData-user-us-east-1", "AWS::EC2::SecurityGroup", "UserDatabaseSecurityGroup",
 		func(r *Resource, _ *Template) { r.DeletionPolicy = "" }},
 	{"a database goes back into the region's shared group", true, "Seed001-ServiceData-orders-us-east-1", "AWS::RDS::DBInstance", "OrdersDatabaseInstance",

@@ -274,7 +274,7 @@ func (n *Network) NewDatabaseGroup(scope constructs.Construct, id string, p Data
 		Description:      jsii.String(fmt.Sprintf("Database of %s: database port from its services only", p.Owner)),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	if p.RemovalPolicy != "" {
+	if p.RemovalPolicy != "" { // and on replacement, which the validator asks of a protected resource (W3011)
 		sg.ApplyRemovalPolicy(p.RemovalPolicy)
 	}
 	port := ec2.Port_Tcp(jsii.Number(float64(n.databasePort)))

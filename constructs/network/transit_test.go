@@ -138,11 +138,11 @@ func TestADatabaseGroupAdmitsItsOwnServicesAndThePeersOnly(t *testing.T) {
 	_, err = n.NewDatabaseGroup(stack, "OrderDatabase", DatabaseGroupProps{Owner: "order", Clients: []string{"order", "basket"}, FromPeers: true,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
 	require.NoError(t, err, "a group made before the peers are admitted")
+	_, err = n.NewDatabaseGroup(stack, "LocalDatabase", DatabaseGroupProps{Owner: "local", Clients: []string{"basket"}})
+	require.NoError(t, err, "a database no other region reaches, made before the peers are admitted")
 	require.NoError(t, n.AdmitPeers(5432, []Peer{peer}))
 	_, err = n.NewDatabaseGroup(stack, "StockDatabase", DatabaseGroupProps{Owner: "stock", Clients: []string{"stock"}, FromPeers: true})
 	require.NoError(t, err, "a group made after")
-	_, err = n.NewDatabaseGroup(stack, "LocalDatabase", DatabaseGroupProps{Owner: "local", Clients: []string{"basket"}})
-	require.NoError(t, err, "a database no other region reaches")
 	_, err = n.NewDatabaseGroup(stack, "GhostDatabase", DatabaseGroupProps{Owner: "ghost", Clients: []string{"ghost", "order"}})
 	assert.EqualError(t, err, "network: the database of ghost: clients [ghost order]: no service security group for [ghost]")
 	_, err = n.NewDatabaseGroup(stack, "LonelyDatabase", DatabaseGroupProps{Owner: "lonely"})
