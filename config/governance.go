@@ -207,6 +207,12 @@ func (v *validator) deniedCidrs() {
 	}
 }
 
+// TierDatabase reports whether the EC2 app tier (compute: ec2) has a database of its own, an RDS
+// PostgreSQL instance.
+func (env *Environment) TierDatabase() bool {
+	return env.RunsTiers() && env.Tiers.Database == EnginePostgres
+}
+
 // InstanceDatabases names what holds a single-instance RDS PostgreSQL database: each service that
 // owns one, and "tiers" when the app tier has one.
 func (env *Environment) InstanceDatabases() []string {
@@ -216,7 +222,7 @@ func (env *Environment) InstanceDatabases() []string {
 			out = append(out, s.Name)
 		}
 	}
-	if env.RunsTiers() && env.Tiers.Database == EnginePostgres {
+	if env.TierDatabase() {
 		out = append(out, "tiers")
 	}
 	return out

@@ -64,13 +64,7 @@ func databaseGroup(stack awscdk.Stack, env *config.Environment, s config.Service
 	if s.Name == appTierDatabase.Name && env.RunsTiers() {
 		return n.DatabaseSecurityGroup, nil
 	}
-	clients := []string{s.Name}
-	for _, other := range env.Services {
-		if other.ShareDatabaseWith == s.Name {
-			clients = append(clients, other.Name)
-		}
-	}
-	props := network.DatabaseGroupProps{Owner: s.Name, Clients: clients,
+	props := network.DatabaseGroupProps{Owner: s.Name, Clients: databaseUsers(env, s.Name),
 		FromPeers: s.Database == config.EngineAuroraPostgres && env.Database.GlobalDatabase}
 	if removal == awscdk.RemovalPolicy_RETAIN {
 		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN

@@ -49,7 +49,7 @@ func ingressTargets(env *config.Environment) []ingress.Target {
 
 // buildTierData adds the app tier's database stack (ServiceData-app) in the region, when it has one.
 func (s *EnvironmentStage) buildTierData(region config.Region) error {
-	if !s.Config.RunsTiers() || s.Config.Tiers.Database != config.EnginePostgres {
+	if !s.Config.TierDatabase() {
 		return nil
 	}
 	st, err := NewServiceDataStack(s.Stage, s.Config, region, appTierDatabase, s.Networks[region.Name])

@@ -432,24 +432,26 @@ func checkDatabaseGroups(c *C, a *Assembly) {
 					got = append(got, "peer app subnet "+rule.Peer)
 				}
 			}
-			for _, rule := range tpl.Resources { // egress from a group of the Network stack: a service's
-				if imp := str(get(rule.Properties["GroupId"], "Fn::ImportValue")); rule.Type == "AWS::EC2::SecurityGroupEgress" && imp != "" &&
-					ref(rule.Properties["DestinationSecurityGroupId"]) == group {
-					sending = append(sending, "service "+importedService(env, imp))
+			// The rules between the group and a service's group of the Network stack (an import):
+			// the service's egress to it names who sends, and the database waits for each of them.
+			for rid, rule := range tpl.Resources {
+				p := rule.Properties
+				ingress := rule.Type == "AWS::EC2::SecurityGroupIngress" && ref(p["GroupId"]) == group && str(get(p["SourceSecurityGroupId"], "Fn::ImportValue")) != ""
+				egress := str(get(p["GroupId"], "Fn::ImportValue"))
+				if rule.Type != "AWS::EC2::SecurityGroupEgress" || ref(p["DestinationSecurityGroupId"]) != group {
+					egress = ""
+				}
+				if egress != "" {
+					sending = append(sending, "service "+importedService(env, egress))
+				}
+				if ingress || egress != "" {
+					assert.Contains(c, r.DependsOn, rid, "%s/%s: does not wait for the rule %s of its group", tpl.StackName, id, rid)
 				}
 			}
 			assert.ElementsMatch(c, want, got, "%s/%s: who reaches the database", tpl.StackName, id)
 			assert.ElementsMatch(c, clients, sending, "%s/%s: whose group sends to the database", tpl.StackName, id)
 			retained := map[bool]string{true: "Retain", false: ""}[env.Database.RemovalPolicy == "retain"]
 			assert.Equal(c, retained, tpl.Resources[group].DeletionPolicy, "%s/%s: the group's DeletionPolicy (removalPolicy %s)", tpl.StackName, id, env.Database.RemovalPolicy)
-			for rid, rule := range tpl.Resources { // the database moves into its group once the group admits its services
-				p := rule.Properties
-				service := func(key string) bool { return str(get(p[key], "Fn::ImportValue")) != "" }
-				if rule.Type == "AWS::EC2::SecurityGroupIngress" && ref(p["GroupId"]) == group && service("SourceSecurityGroupId") ||
-					rule.Type == "AWS::EC2::SecurityGroupEgress" && ref(p["DestinationSecurityGroupId"]) == group && service("GroupId") {
-					assert.Contains(c, r.DependsOn, rid, "%s/%s: does not wait for the rule %s of its group", tpl.StackName, id, rid)
-				}
-			}
 		}
 		all, _ := regionDatabases(env, tpl.Region)
 		assert.Equal(c, all, checked, "%s: databases", tpl.StackName)

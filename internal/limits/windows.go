@@ -73,22 +73,21 @@ func FormatTimeOfDay(minutes int) string {
 	return fmt.Sprintf("%02d:%02d", minutes/60, minutes%60)
 }
 
+// period is the length of w's clock: a day or a week.
+func (w Window) period() int {
+	if w.Weekly {
+		return MinutesPerWeek
+	}
+	return MinutesPerDay
+}
+
 // Lead is the window started lead minutes earlier, ending when w ends.
 func (w Window) Lead(lead int) Window {
-	period := MinutesPerDay
-	if w.Weekly {
-		period = MinutesPerWeek
-	}
-	return Window{Start: ((w.Start-lead)%period + period) % period, Length: w.Length + lead, Weekly: w.Weekly}
+	return Window{Start: ((w.Start-lead)%w.period() + w.period()) % w.period(), Length: w.Length + lead, Weekly: w.Weekly}
 }
 
 // End is the minute w ends at, on its own clock.
-func (w Window) End() int {
-	if w.Weekly {
-		return (w.Start + w.Length) % MinutesPerWeek
-	}
-	return (w.Start + w.Length) % MinutesPerDay
-}
+func (w Window) End() int { return (w.Start + w.Length) % w.period() }
 
 // ParseDailyWindow parses hh24:mi-hh24:mi (UTC) and checks it lasts at least minMinutes.
 func ParseDailyWindow(s string, minMinutes int) (Window, error) {
