@@ -152,7 +152,9 @@ func (p PlanProps) policy(this constructs.Construct, role iam.Role) iam.ManagedP
 		for _, a := range p.Alarms {
 			arns = append(arns, a.Arn)
 		}
-		statements = append(statements, statement([]string{"cloudwatch:DescribeAlarms"}, arns...))
+		// ARC reads the alarms' state and, to time the recovery, their history (AWS's sample policy
+		// for application health alarms and its managed execution policy list both).
+		statements = append(statements, statement([]string{"cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms"}, arns...))
 	}
 	if c := p.Capacity; c != nil {
 		statements = append(statements, statement([]string{"lambda:InvokeFunction", "lambda:GetFunction"}, p.inRegions(c.FunctionArns)...))

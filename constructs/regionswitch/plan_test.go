@@ -253,7 +253,7 @@ func TestExecutionRoleIsLeastPrivilege(t *testing.T) {
 		assert.Contains(t, doc, arn)
 	}
 	assert.Contains(t, doc, `{"Action":"route53:ListResourceRecordSets","Effect":"Allow","Resource":"arn:aws:route53:::hostedzone/Z0123456789EXAMPLE"}`)
-	assert.Contains(t, doc, `{"Action":"cloudwatch:DescribeAlarms","Effect":"Allow","Resource":["arn:aws:cloudwatch:us-east-1:`+acct+`:alarm:stratus-prod-eu-west-1-healthCheckFailed","arn:aws:cloudwatch:us-east-1:`+acct+`:alarm:stratus-prod-us-east-1-healthCheckFailed"]}`)
+	assert.Contains(t, doc, `{"Action":["cloudwatch:DescribeAlarmHistory","cloudwatch:DescribeAlarms"],"Effect":"Allow","Resource":["arn:aws:cloudwatch:us-east-1:`+acct+`:alarm:stratus-prod-eu-west-1-healthCheckFailed","arn:aws:cloudwatch:us-east-1:`+acct+`:alarm:stratus-prod-us-east-1-healthCheckFailed"]}`)
 	assert.Contains(t, doc, `"Action":"iam:SimulatePrincipalPolicy"`)
 	assert.Contains(t, doc, `{"Action":["arc-region-switch:GetPlan","arc-region-switch:GetPlanExecution","arc-region-switch:ListPlanExecutions","arc-region-switch:StartPlanExecution"],"Effect":"Allow","Resource":"arn:aws:arc-region-switch::`+acct+`:plan/stratus-prod:*"}`,
 		"its triggers start the plan as this role")
