@@ -1726,6 +1726,7 @@ func TestFixtureFiles(t *testing.T) {
 		RegionSwitch:  defaultRegionSwitch(),
 		Compute:       ComputeFargate,
 	}
+	wantProd.Observability.Notifications.Emails = []string{"oncall@example.com"}
 	assert.Equal(t, wantProd, prod)
 	// The seed's exact subnets, spelled out rather than computed, so a helper bug cannot hide.
 	assert.Equal(t, AvailabilityZone{Name: "us-east-1c", PublicSubnet: "10.1.3.0/24", AppSubnet: "10.1.12.0/24", DataSubnet: "10.1.22.0/24"},

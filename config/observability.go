@@ -18,7 +18,8 @@ type Observability struct {
 	// https:// URL alarm descriptions put before a runbook's file name, e.g. the runbooks/
 	// folder of your fork on your Git host.
 	RunbookBaseURL string `yaml:"runbookBaseUrl"`
-	// Notifications (yaml "notifications") are the subscriptions of every topic of the environment.
+	// Notifications (yaml "notifications") are the subscriptions of every topic of the environment;
+	// at least one when terminationProtection is true.
 	Notifications Notifications `yaml:"notifications"`
 	// SLO (yaml "slo") are the objectives of every service.
 	SLO SLO `yaml:"slo"`
@@ -138,6 +139,11 @@ func (v *validator) observability() {
 		if v.given(p+".notifications.slack.channelId", "the Slack channel id, e.g. C0123ABCD") && !slackChanRE.MatchString(s.ChannelID) {
 			v.errorf("%s.notifications.slack.channelId %q: not a Slack channel id (allowed: C or G and 2-20 capital letters or digits)", p, s.ChannelID)
 		}
+	}
+	if v.env.TerminationProtection && len(n.Emails)+len(n.HTTPSEndpoints) == 0 && n.Slack == nil &&
+		!v.d.bad["terminationProtection"] && !v.d.bad[p+".notifications"] {
+		// A protected environment is one people depend on: its pages must reach someone.
+		v.errorf("%s.notifications: no subscription, and terminationProtection is true: the environment's alarms would page no one (add emails, httpsEndpoints or slack, e.g. notifications: {emails: [oncall@example.com]})", p)
 	}
 	v.slo(p + ".slo")
 	names := slices.Sorted(func(yield func(string) bool) {

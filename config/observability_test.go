@@ -64,6 +64,33 @@ func TestObservabilityErrors(t *testing.T) {
 	assertRejected(t, cases)
 }
 
+// protect turns terminationProtection on in baseYAML.
+var protect = edit{"name: test\n", "name: test\nterminationProtection: true\n"}
+
+func TestAProtectedEnvironmentPagesSomeone(t *testing.T) {
+	const noOne = "observability.notifications: no subscription, and terminationProtection is true: the environment's alarms would page no one " +
+		"(add emails, httpsEndpoints or slack, e.g. notifications: {emails: [oncall@example.com]})"
+	assertRejected(t, []badInput{
+		{"a protected environment without observability", []edit{protect}, []string{": " + noOne}},
+		{"a protected environment with empty lists", []edit{protect, section("observability", "  notifications:\n    emails: []\n    httpsEndpoints: []\n")},
+			[]string{":21: " + noOne}},
+	})
+	for _, tc := range []struct {
+		name  string
+		edits []edit
+	}{
+		{"an unprotected environment may page no one", nil},
+		{"an e-mail is enough", []edit{protect, section("observability", "  notifications:\n    emails: [oncall@example.com]\n")}},
+		{"an HTTPS endpoint is enough", []edit{protect, section("observability", "  notifications:\n    httpsEndpoints: [https://events.example.com/x]\n")}},
+		{"a Slack channel is enough", []edit{protect, section("observability", "  notifications:\n    slack: {workspaceId: T0123ABCD, channelId: C0123ABCD}\n")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(writeFile(t, repository(t), "test.yaml", apply(t, baseYAML, tc.edits)))
+			assert.NoError(t, err)
+		})
+	}
+}
+
 // manyEmails lists n distinct addresses.
 func manyEmails(n int) string {
 	out := make([]string, n)
