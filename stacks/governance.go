@@ -9,8 +9,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/alarms"
+	"github.com/stratus-platform/stratus/constructs/alerting"
 	"github.com/stratus-platform/stratus/constructs/audit"
 	"github.com/stratus-platform/stratus/constructs/backup"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // BackupTagKey tags the databases an environment's backup plan selects; its value is the
@@ -36,7 +39,9 @@ func VaultName(env *config.Environment, region string) string {
 
 // NewGovernanceStack builds the Governance stack of env in region (one of env's regions, or its
 // backup DR region, which gets only a vault). It returns nil when nothing is switched on there.
-func NewGovernanceStack(scope constructs.Construct, env *config.Environment, region string) (*GovernanceStack, error) {
+// failures is region's alarm topic, which hears of failed backup jobs (nil where the region has
+// no Network stack: the backup DR region).
+func NewGovernanceStack(scope constructs.Construct, env *config.Environment, region string, failures *alerting.Topic) (*GovernanceStack, error) {
 	g := env.Governance
 	primary := region == env.PrimaryRegion
 	// The account trail and the recording of global resources stay where they were created,
@@ -79,6 +84,10 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 				TagKey: BackupTagKey, TagValue: env.Name,
 				DailyRetentionDays: g.Backup.DailyRetentionDays, MonthlyRetentionDays: g.Backup.MonthlyRetentionDays,
 				StartTime: g.Backup.StartTime,
+			}
+			if failures != nil {
+				props.Plan.FailureTopicArn = failures.Arn
+				props.Plan.FailureRunbook = alarms.RunbookURL(env.Observability.RunbookBaseURL, limits.BackupRunbook)
 			}
 			if to := env.BackupCopyRegion(region); to != "" {
 				props.Plan.CopyToVaultArn = backup.VaultArn(*stack.Partition(), to, env.Account, VaultName(env, to))

@@ -42,7 +42,9 @@ func AlarmPrefix(env *config.Environment, region string, service ...string) stri
 // newTopic creates the alarm topic called TopicName(env, region) in stack.
 func newTopic(stack awscdk.Stack, env *config.Environment, region string) (*alerting.Topic, error) {
 	n := env.Observability.Notifications
-	props := alerting.TopicProps{Name: TopicName(env, region), Emails: n.Emails, HTTPSEndpoints: n.HTTPSEndpoints}
+	props := alerting.TopicProps{Name: TopicName(env, region), Emails: n.Emails, HTTPSEndpoints: n.HTTPSEndpoints,
+		// The primary region's Governance stack reports failed backup jobs through EventBridge.
+		AllowEventBridge: region == env.PrimaryRegion && env.Governance.Backup.Enabled}
 	if n.Slack != nil {
 		props.Slack = &alerting.Slack{WorkspaceID: n.Slack.WorkspaceID, ChannelID: n.Slack.ChannelID}
 	}

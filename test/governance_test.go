@@ -244,6 +244,7 @@ func checkBackups(c *C, a *Assembly) {
 		}
 		require.Len(c, plans, 1, "%s: one plan, in the primary region (%v)", env.Name, planRegions)
 		assert.Equal(c, env.PrimaryRegion, planRegions[0], "%s: the plan's region", env.Name)
+		checkBackupFailuresReported(c, a, env)
 		rules := asList(get(plans[0].Properties, "BackupPlan", "BackupPlanRule"))
 		require.Len(c, rules, 2, "%s: daily and monthly rules", env.Name)
 		copyTo := env.BackupCopyRegion(env.PrimaryRegion)
@@ -427,8 +428,46 @@ func isDenyListNacl(tpl *Template, nacl string) bool {
 }
 
 // governanceMutants join the mutation suite: each governance check must catch a plausible
+// checkBackupFailuresReported: the primary region's failed backup jobs (and failed copies, where
+// the plan copies) reach its alarm topic, whose key and policy let EventBridge publish there only.
+func checkBackupFailuresReported(c *C, a *Assembly, env *config.Environment) {
+	want := []string{"Backup Job State Change"}
+	if env.BackupCopyRegion(env.PrimaryRegion) != "" {
+		want = append(want, "Copy Job State Change")
+	}
+	var got []string
+	for _, tpl := range envTemplates(a, env) {
+		_, rules := tpl.OfType("AWS::Events::Rule")
+		for id, r := range rules {
+			pattern := r.Properties["EventPattern"]
+			if jsonOf(get(pattern, "source")) != `["aws.backup"]` {
+				continue
+			}
+			assert.Equal(c, env.PrimaryRegion, tpl.Region, "%s %s: backup rules are in the primary region", tpl.StackName, id)
+			got = append(got, str(asList(get(pattern, "detail-type"))[0]))
+			targets := asList(r.Properties["Targets"])
+			if assert.Len(c, targets, 1, "%s %s", tpl.StackName, id) {
+				assert.Contains(c, jsonOf(get(targets[0], "Arn")), "AlarmTopic", "%s %s: the region's alarm topic", tpl.StackName, id)
+			}
+			assert.NotEmpty(c, asList(get(pattern, "detail", "state")), "%s %s: failures only", tpl.StackName, id)
+		}
+		if tpl.StackName != stacks.StackName(env.Name, "Network", tpl.Region) {
+			continue
+		}
+		eventsMayPublish := false
+		_, policies := tpl.OfType("AWS::SNS::TopicPolicy")
+		for _, p := range policies {
+			eventsMayPublish = eventsMayPublish || strings.Contains(jsonOf(p.Properties), "events.amazonaws.com")
+		}
+		assert.Equal(c, tpl.Region == env.PrimaryRegion, eventsMayPublish, "%s: EventBridge may publish to the alarm topic only where the backup rules are", tpl.StackName)
+	}
+	assert.ElementsMatch(c, want, got, "%s: rules for failed backup jobs (and copies)", env.Name)
+}
+
 // regression of what it guards.
 var governanceMutants = []mutant{
+	{"failed backup jobs stop reaching on-call", false, "Prod-Governance-us-east-1", "AWS::Events::Rule", "BackupBackupJobFailures",
+		set("Targets", []any{})},
 	{"the trail stops validating log files", false, "Prod-Governance-us-east-1", "AWS::CloudTrail::Trail", "Trail",
 		set("EnableLogFileValidation", false)},
 	{"the trail stops logging S3 data events", false, "Prod-Governance-us-east-1", "AWS::CloudTrail::Trail", "Trail",

@@ -417,9 +417,36 @@ func checkDashboard(t *testing.T, tpl *Template, stacksOfApp []string, name stri
 	}
 }
 
-// TestRunbooks: every alarm that notifies names a runbook that exists in runbooks/, every
-// runbook is named by an alarm, and every runbook has the five sections, a command and a
-// dashboard to open.
+// ruleMessages lists, by "stack/rule", the input template of every EventBridge rule target of
+// env that notifies its region's alarm topic.
+func ruleMessages(a *Assembly, env string) map[string]string {
+	out := map[string]string{}
+	for _, name := range a.StackNames() {
+		tpl := a.Templates[name]
+		if tpl.Env.Name != env {
+			continue
+		}
+		for id, r := range tpl.Resources {
+			if r.Type != "AWS::Events::Rule" {
+				continue
+			}
+			targets, _ := r.Properties["Targets"].([]any)
+			for _, target := range targets {
+				target, _ := target.(map[string]any)
+				if !strings.Contains(jsonOf(target["Arn"]), "AlarmTopic") {
+					continue
+				}
+				transform, _ := target["InputTransformer"].(map[string]any)
+				out[name+"/"+id] = fmt.Sprint(transform["InputTemplate"])
+			}
+		}
+	}
+	return out
+}
+
+// TestRunbooks: every alarm that notifies, and every EventBridge rule that messages the alarm
+// topic, names a runbook that exists in runbooks/, every runbook is named by one of them, and
+// every runbook has the five sections, a command and a dashboard to open.
 func TestRunbooks(t *testing.T) {
 	dir := filepath.Join(repoRoot, "runbooks")
 	files, err := filepath.Glob(filepath.Join(dir, "*.md"))
@@ -441,6 +468,13 @@ func TestRunbooks(t *testing.T) {
 				book := alarms.RunbookOf(fmt.Sprint(al.props["AlarmDescription"]))
 				if assert.NotEmpty(t, book, "%s names no runbook: %v", name, al.props["AlarmDescription"]) {
 					assert.True(t, have[book], "%s points to runbooks/%s, which does not exist", name, book)
+					named[book] = true
+				}
+			}
+			for rule, message := range ruleMessages(a, env.Name) {
+				book := alarms.RunbookOf(strings.TrimSuffix(message, `"`))
+				if assert.NotEmpty(t, book, "%s names no runbook: %s", rule, message) {
+					assert.True(t, have[book], "%s points to runbooks/%s, which does not exist", rule, book)
 					named[book] = true
 				}
 			}

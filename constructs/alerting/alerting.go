@@ -6,8 +6,10 @@ package alerting
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	chatbot "github.com/aws/aws-cdk-go/awscdk/v2/awschatbot"
@@ -44,6 +46,10 @@ type TopicProps struct {
 	// Slack adds a Chatbot Slack channel that relays the topic's messages.
 	// Default: none.
 	Slack *Slack
+	// AllowEventBridge lets this account's EventBridge rules publish to the topic (and use its
+	// key), for events that are not alarms, such as a failed AWS Backup job.
+	// Default: false (CloudWatch alarms only).
+	AllowEventBridge bool
 }
 
 // Topic is an encrypted alarm topic and its subscriptions.
@@ -105,15 +111,25 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 	// CloudWatch publishes alarm transitions as a service principal, which the account statement
 	// of the default key policy does not cover; the source account condition keeps other
 	// accounts' alarms out.
-	cloudwatch := iam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	// EventBridge, where allowed, likewise.
+	publishers := map[string]string{"AllowCloudWatchAlarms": "cloudwatch.amazonaws.com"}
+	if props.AllowEventBridge {
+		publishers["AllowEventBridgeRules"] = "events.amazonaws.com"
+	}
+	sids := slices.Sorted(maps.Keys(publishers))
 	sourceAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}}
-	key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarms"),
-		Principals: &[]iam.IPrincipal{cloudwatch},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: sourceAccount,
-	}), nil)
+	principal := func(sid string) *[]iam.IPrincipal {
+		return &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(publishers[sid]), nil)}
+	}
+	for _, sid := range sids {
+		key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:        jsii.String(sid),
+			Principals: principal(sid),
+			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+			Resources:  jsii.Strings("*"),
+			Conditions: sourceAccount,
+		}), nil)
+	}
 
 	topic := sns.NewTopic(this, jsii.String("Topic"), &sns.TopicProps{
 		TopicName:   jsii.String(props.Name),
@@ -121,13 +137,15 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true), // denies every publish or subscribe that is not over TLS
 	})
-	topic.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarms"),
-		Principals: &[]iam.IPrincipal{cloudwatch},
-		Actions:    jsii.Strings("sns:Publish"),
-		Resources:  &[]*string{topic.TopicArn()},
-		Conditions: sourceAccount,
-	}))
+	for _, sid := range sids {
+		topic.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Sid:        jsii.String(sid),
+			Principals: principal(sid),
+			Actions:    jsii.Strings("sns:Publish"),
+			Resources:  &[]*string{topic.TopicArn()},
+			Conditions: sourceAccount,
+		}))
+	}
 	for i, e := range props.Emails {
 		sns.NewSubscription(this, jsii.String(fmt.Sprintf("Email%d", i)), &sns.SubscriptionProps{
 			Topic: topic, Protocol: sns.SubscriptionProtocol_EMAIL, Endpoint: jsii.String(e),

@@ -1,6 +1,8 @@
 package alerting
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -16,6 +18,8 @@ type synthesized struct {
 	dir   string
 	stack awscdk.Stack
 	topic *Topic
+	// plain is a topic without AllowEventBridge.
+	plain *Topic
 }
 
 var fixture cdktest.Once[*synthesized]
@@ -29,9 +33,14 @@ func synth(t *testing.T) *synthesized {
 		var err error
 		s.topic, err = NewTopic(s.stack, "AlarmTopic", TopicProps{
 			Name: "stratus-prod-eu-west-1-alarms", Emails: []string{"oncall@example.com"},
-			HTTPSEndpoints: []string{"https://events.example.com/cloudwatch"},
-			Slack:          &Slack{WorkspaceID: "T0123ABCD", ChannelID: "C0123ABCD"},
+			HTTPSEndpoints:   []string{"https://events.example.com/cloudwatch"},
+			Slack:            &Slack{WorkspaceID: "T0123ABCD", ChannelID: "C0123ABCD"},
+			AllowEventBridge: true,
 		})
+		if err != nil {
+			return s, err
+		}
+		s.plain, err = NewTopic(s.stack, "EdgeTopic", TopicProps{Name: "stratus-prod-edge-alarms"})
 		return s, err
 	})
 }
@@ -65,14 +74,56 @@ func TestTopicIsEncryptedTLSOnlyAndSubscribed(t *testing.T) {
 			"PolicyDocument": map[string]any{"Statement": []any{map[string]any{"Effect": "Deny", "Action": "*", "Resource": "*"}}},
 		})
 	})
-	topics := cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::SNS::Topic")
-	require.Len(t, topics, 1)
-	for id := range topics {
-		var arn any
-		cdktest.NoPanic(t, func() { arn = s.stack.Resolve(s.topic.Arn) })
-		assert.Equal(t, map[string]any{"Ref": id}, arn, "Arn is the topic's, the action of the alarms that notify it")
-	}
+	var arn any
+	cdktest.NoPanic(t, func() { arn = s.stack.Resolve(s.topic.Arn) })
+	id := fmt.Sprint(arn.(map[string]any)["Ref"])
+	assert.Equal(t, "AWS::SNS::Topic", cdktest.Template(t, s.stack)["Resources"].(map[string]any)[id].(map[string]any)["Type"],
+		"Arn is the topic's, the action of the alarms that notify it")
 	cdktest.Gates(t, s.dir, s.stack)
+}
+
+// publishers lists, per statement id, the service principals the key and topic policies of the
+// topic whose key's logical id starts with prefix let publish.
+func publishers(t *testing.T, s *synthesized, prefix string) (key, topic map[string]any) {
+	t.Helper()
+	tpl := cdktest.Template(t, s.stack)
+	allowed := func(doc any) map[string]any {
+		out := map[string]any{}
+		for _, st := range doc.(map[string]any)["Statement"].([]any) {
+			st := st.(map[string]any)
+			if p, ok := st["Principal"].(map[string]any); ok && st["Sid"] != nil {
+				out[fmt.Sprint(st["Sid"])] = []any{p["Service"], st["Condition"]}
+			}
+		}
+		return out
+	}
+	for id, r := range cdktest.OfType(t, tpl, "AWS::KMS::Key") {
+		if strings.HasPrefix(id, prefix) {
+			key = allowed(r["Properties"].(map[string]any)["KeyPolicy"])
+		}
+	}
+	for id, r := range cdktest.OfType(t, tpl, "AWS::SNS::TopicPolicy") {
+		if strings.HasPrefix(id, prefix) {
+			topic = allowed(r["Properties"].(map[string]any)["PolicyDocument"])
+		}
+	}
+	return key, topic
+}
+
+func TestOnlyATopicThatAllowsEventBridgeTakesItsEvents(t *testing.T) {
+	s := synth(t)
+	account := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": cdktest.Account}}
+	key, topic := publishers(t, s, "AlarmTopic")
+	want := map[string]any{
+		"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account},
+		"AllowEventBridgeRules": []any{"events.amazonaws.com", account},
+	}
+	assert.Equal(t, want, key, "the key of a topic that allows EventBridge")
+	assert.Equal(t, want, topic, "the policy of a topic that allows EventBridge")
+	key, topic = publishers(t, s, "EdgeTopic")
+	delete(want, "AllowEventBridgeRules")
+	assert.Equal(t, want, key, "a plain topic's key: CloudWatch only")
+	assert.Equal(t, want, topic, "a plain topic's policy: CloudWatch only")
 }
 
 func TestTopicPropsAreValidated(t *testing.T) {

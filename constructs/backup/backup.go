@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	bk "github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
@@ -42,6 +43,14 @@ type PlanProps struct {
 	// AWS Backup starts no backup of an instance then.
 	// Default: limits.DefaultBackupStartTime.
 	StartTime string
+	// FailureTopicArn is an SNS topic told of every backup job of the vault that fails, aborts
+	// or expires (a job that could not start in its window), and every copy out of it that
+	// fails: an EventBridge rule each, so the topic must let this account's EventBridge publish.
+	// Default: nil (nobody is told).
+	FailureTopicArn *string
+	// FailureRunbook ends each failure message ("Runbook: <FailureRunbook>").
+	// Default: "" (no runbook named).
+	FailureRunbook string
 }
 
 // BackupProps configures a Backup.
@@ -180,6 +189,10 @@ func (b *Backup) buildPlan(p BackupProps) {
 	rule("Daily", &events.CronOptions{Minute: minute, Hour: hour}, plan.DailyRetentionDays)
 	rule("Monthly", &events.CronOptions{Minute: minute, Hour: hour, Day: jsii.String("1")}, plan.MonthlyRetentionDays)
 
+	if plan.FailureTopicArn != nil {
+		b.reportFailures(p)
+	}
+
 	b.Selection = b.Plan.AddSelection(jsii.String("Tagged"), &bk.BackupSelectionOptions{
 		Resources:     &[]bk.BackupResource{bk.BackupResource_FromTag(jsii.String(plan.TagKey), jsii.String(plan.TagValue), bk.TagOperation_STRING_EQUALS)},
 		AllowRestores: jsii.Bool(true),
@@ -193,6 +206,39 @@ func (b *Backup) buildPlan(p BackupProps) {
 			jsii.String("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"),
 		},
 	}}, jsii.Bool(true))
+}
+
+// reportFailures sends the plan's failed jobs to its failure topic, one line each: AWS Backup
+// retries nothing on its own, and a day without a recovery point is seen only in the console.
+func (b *Backup) reportFailures(p BackupProps) {
+	plan := p.Plan
+	runbook := ""
+	if plan.FailureRunbook != "" {
+		runbook = " Runbook: " + plan.FailureRunbook
+	}
+	rule := func(id, detailType string, detail map[string]any, job string) {
+		message := fmt.Sprintf("[ticket] AWS Backup: %s <job> of vault %s is <state> in <region> for <resource>: <message>%s",
+			strings.ToLower(strings.TrimSuffix(detailType, " State Change")), p.VaultName, runbook)
+		events.NewCfnRule(b.Construct, jsii.String(id), &events.CfnRuleProps{
+			Description:  jsii.String(detailType + " events of vault " + p.VaultName + " that need someone"),
+			EventPattern: map[string]any{"source": []string{"aws.backup"}, "detail-type": []string{detailType}, "detail": detail},
+			State:        jsii.String("ENABLED"),
+			Targets: &[]*events.CfnRule_TargetProperty{{
+				Id: jsii.String("FailureTopic"), Arn: plan.FailureTopicArn,
+				InputTransformer: &events.CfnRule_InputTransformerProperty{
+					InputPathsMap: map[string]string{"job": "$.detail." + job, "state": "$.detail.state", "region": "$.region",
+						"resource": "$.detail.resourceArn", "message": "$.detail.statusMessage"},
+					InputTemplate: jsii.String(strconv.Quote(message)),
+				},
+			}},
+		})
+	}
+	rule("BackupJobFailures", "Backup Job State Change",
+		map[string]any{"state": limits.BackupJobFailureStates, "backupVaultName": []string{p.VaultName}}, "backupJobId")
+	if plan.CopyToVaultArn != "" {
+		rule("CopyJobFailures", "Copy Job State Change",
+			map[string]any{"state": []string{"FAILED"}, "sourceBackupVaultArn": []*string{b.Vault.BackupVaultArn()}}, "copyJobId")
+	}
 }
 
 func days(n int) awscdk.Duration { return duration.Days(float64(n)) }

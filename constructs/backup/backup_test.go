@@ -22,7 +22,10 @@ var fixture cdktest.Once[*synthesized]
 
 func TestMain(m *testing.M) { fixture.Main(m) }
 
-const copyVault = "arn:aws:backup:eu-west-1:111111111111:backup-vault:stratus-prod-eu-west-1"
+const (
+	copyVault  = "arn:aws:backup:eu-west-1:111111111111:backup-vault:stratus-prod-eu-west-1"
+	alarmTopic = "arn:aws:sns:us-east-1:111111111111:stratus-prod-us-east-1-alarms"
+)
 
 func synth(t *testing.T) *synthesized {
 	t.Helper()
@@ -31,7 +34,7 @@ func synth(t *testing.T) *synthesized {
 			copies: cdktest.NewStack(app, "Copies", "eu-west-1"), dev: cdktest.NewStack(app, "Dev", "us-east-1")}
 		if _, err := NewBackup(s.primary, "Backup", BackupProps{VaultName: "stratus-prod-us-east-1", LockDays: 35, Plan: &PlanProps{
 			TagKey: "stratus:backup", TagValue: "prod", DailyRetentionDays: 35, MonthlyRetentionDays: 365, CopyToVaultArn: copyVault,
-			StartTime: "07:45",
+			StartTime: "07:45", FailureTopicArn: jsii.String(alarmTopic), FailureRunbook: "runbooks/backup-failure.md",
 		}}); err != nil {
 			return nil, err
 		}
@@ -96,6 +99,44 @@ func TestVaultOnlyAndDefaults(t *testing.T) {
 		assert.NotContains(t, r, "CopyActions", "no copy without a copy vault")
 	}
 	assert.Equal(t, copyVault, VaultArn("aws", "eu-west-1", "111111111111", "stratus-prod-eu-west-1"))
+}
+
+func TestFailedJobsReachTheFailureTopic(t *testing.T) {
+	s := synth(t)
+	rules := cdktest.OfType(t, cdktest.Template(t, s.primary), "AWS::Events::Rule")
+	require.Len(t, rules, 2, "backup jobs and copy jobs")
+	vaultID, _ := cdktest.Only(t, cdktest.Template(t, s.primary), "AWS::Backup::BackupVault")
+	vaultArn := map[string]any{"Fn::GetAtt": []any{vaultID, "BackupVaultArn"}}
+	want := map[string]struct {
+		pattern map[string]any
+		job     string
+	}{
+		"BackupJobFailures": {map[string]any{"source": []any{"aws.backup"}, "detail-type": []any{"Backup Job State Change"},
+			"detail": map[string]any{"state": []any{"ABORTED", "EXPIRED", "FAILED"}, "backupVaultName": []any{"stratus-prod-us-east-1"}}}, "backupJobId"},
+		"CopyJobFailures": {map[string]any{"source": []any{"aws.backup"}, "detail-type": []any{"Copy Job State Change"},
+			"detail": map[string]any{"state": []any{"FAILED"}, "sourceBackupVaultArn": []any{vaultArn}}}, "copyJobId"},
+	}
+	for id, r := range rules {
+		name := id[len("Backup") : len(id)-8] // BackupBackupJobFailures1A2B3C4D: the construct id between
+		w, ok := want[name]
+		if !assert.True(t, ok, "unexpected rule %s", id) {
+			continue
+		}
+		props := cdktest.Props(t, r)
+		assert.Equal(t, w.pattern, props["EventPattern"], name)
+		assert.Equal(t, "ENABLED", props["State"], name)
+		targets := cdktest.As[[]any](t, props["Targets"])
+		require.Len(t, targets, 1, name)
+		target := cdktest.As[map[string]any](t, targets[0])
+		assert.Equal(t, alarmTopic, target["Arn"], name)
+		transform := cdktest.As[map[string]any](t, target["InputTransformer"])
+		assert.Equal(t, map[string]any{"job": "$.detail." + w.job, "state": "$.detail.state", "region": "$.region",
+			"resource": "$.detail.resourceArn", "message": "$.detail.statusMessage"}, transform["InputPathsMap"], name)
+		template := cdktest.As[string](t, transform["InputTemplate"])
+		assert.Regexp(t, `^"\[ticket\] AWS Backup: (backup|copy) job <job> of vault stratus-prod-us-east-1 is <state> in <region> for <resource>: <message> Runbook: runbooks/backup-failure.md"$`, template, name)
+	}
+	dev := cdktest.Template(t, s.dev)
+	assert.Empty(t, cdktest.OfType(t, dev, "AWS::Events::Rule"), "no failure topic, no rule")
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {

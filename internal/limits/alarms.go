@@ -150,8 +150,12 @@ func LookupAlarm(name string) (Alarm, bool) {
 var Runbooks = []string{
 	"region-unhealthy.md", "service-5xx.md", "latency-burn.md", "database-failover.md", "cache-failover.md",
 	"deployment-rollback.md", "waf-block-spike.md", "nat-exhaustion.md", "health-check-failover.md",
-	"secret-rotation.md", RegionSwitchRunbook,
+	"secret-rotation.md", RegionSwitchRunbook, BackupRunbook,
 }
+
+// BackupRunbook is what to do about a failed AWS Backup job, which an EventBridge rule (not an
+// alarm) reports.
+const BackupRunbook = "backup-failure.md"
 
 // DatabaseMaxConnections estimates PostgreSQL's default max_connections on RDS and Aurora for
 // instance class ("db.r6g.large"): LEAST(memory/9531392, 5000), the parameter groups' default

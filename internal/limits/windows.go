@@ -37,6 +37,10 @@ const (
 	DefaultBackupStartTime   = "06:00"
 )
 
+// BackupJobFailureStates are the end states of a backup job that leave no recovery point: it
+// failed, was aborted, or expired because it could not start within its start window.
+var BackupJobFailureStates = []string{"ABORTED", "EXPIRED", "FAILED"}
+
 // DailyWindowRule, WeeklyWindowRule and TimeOfDayRule describe the syntaxes, for messages and docs.
 const (
 	DailyWindowRule  = `hh24:mi-hh24:mi in UTC, e.g. "03:00-04:00"`
