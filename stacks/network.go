@@ -68,6 +68,7 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 		DatabasePort:           config.DatabasePort,
 		CachePort:              env.Cache.Port,
 		HealthCheckerCidrs:     config.Route53HealthCheckerCidrs,
+		WithoutLoadBalancer:    env.UsesAPI(),
 		DeniedCidrs:            env.Network.DeniedCidrs,
 	})
 	if err != nil {

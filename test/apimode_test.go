@@ -30,6 +30,15 @@ func TestSeed001HasNoLoadBalancerAtAll(t *testing.T) {
 		assert.Equal(t, 8080, num(get(registries[0], "ContainerPort")), "%s registers its port (SRV) for the integration", id)
 		assert.Contains(t, jsonOf(get(registries[0], "RegistryArn")), "Discovery", "%s: in the API's Cloud Map service", id)
 	}
+	// Nor the load balancer's security groups: nothing would use the one that admits CloudFront,
+	// and the services would still trust it.
+	network := a.Template(t, "Seed001-Network-us-east-1")
+	for id, r := range network.Resources {
+		text := jsonOf(r.Properties)
+		assert.False(t, strings.HasPrefix(id, "NetworkAlbSecurityGroup") || strings.HasPrefix(id, "NetworkHealthCheckSecurityGroup"), "%s: an ALB group", id)
+		assert.NotContains(t, text, "AlbSecurityGroup", "%s refers to an ALB group", id)
+		assert.NotContains(t, text, "pl-", "%s admits a prefix list (CloudFront's)", id)
+	}
 }
 
 func TestSeed001ApiReachesEachServiceThroughTheVpcLink(t *testing.T) {

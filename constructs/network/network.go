@@ -37,7 +37,8 @@ type Network struct {
 	// DataSubnets hold databases and caches; they have no route to the internet.
 	DataSubnets *ec2.SubnetSelection
 
-	// AlbSecurityGroup admits HTTPS from CloudFront's origin-facing prefix list only.
+	// AlbSecurityGroup admits HTTPS from CloudFront's origin-facing prefix list only; nil with
+	// WithoutLoadBalancer.
 	AlbSecurityGroup ec2.ISecurityGroup
 	// HealthCheckSecurityGroup admits HTTPS from HealthCheckerCidrs; attach it to the ALB beside
 	// AlbSecurityGroup. It is a group of its own because CloudFront's prefix list counts as 55 of
@@ -194,10 +195,14 @@ func (n *Network) buildEndpoints(p NetworkProps) {
 }
 
 func (n *Network) buildSecurityGroups(p NetworkProps) {
-	alb := n.newSecurityGroup("AlbSecurityGroup", "Public ALB: HTTPS from CloudFront origin-facing servers only")
-	alb.AddIngressRule(ec2.Peer_PrefixList(jsii.String(p.CloudFrontPrefixListId)), ec2.Port_Tcp(jsii.Number(443)),
-		jsii.String("HTTPS from CloudFront origin-facing servers"), nil)
-	if len(p.HealthCheckerCidrs) > 0 {
+	var alb ec2.SecurityGroup
+	if !p.WithoutLoadBalancer {
+		alb = n.newSecurityGroup("AlbSecurityGroup", "Public ALB: HTTPS from CloudFront origin-facing servers only")
+		alb.AddIngressRule(ec2.Peer_PrefixList(jsii.String(p.CloudFrontPrefixListId)), ec2.Port_Tcp(jsii.Number(443)),
+			jsii.String("HTTPS from CloudFront origin-facing servers"), nil)
+		n.AlbSecurityGroup = alb
+	}
+	if len(p.HealthCheckerCidrs) > 0 && !p.WithoutLoadBalancer {
 		checkers := n.newSecurityGroup("HealthCheckSecurityGroup", "Public ALB: HTTPS from Route 53 health checkers (health-check rule only)")
 		for _, cidr := range p.HealthCheckerCidrs {
 			checkers.AddIngressRule(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_Tcp(jsii.Number(443)),
@@ -220,7 +225,9 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 	anywhere, dbConnections, cacheConnections := ec2.Peer_AnyIpv4(), db.Connections(), cache.Connections()
 	for _, s := range p.Services {
 		sg := n.newSecurityGroup(naming.Pascal(s.Name)+"ServiceSecurityGroup", fmt.Sprintf("Service %s: port %d from the ALB only", s.Name, s.Port))
-		sg.Connections().AllowFrom(alb, tcp(s.Port), jsii.String("From the ALB to service "+s.Name))
+		if alb != nil {
+			sg.Connections().AllowFrom(alb, tcp(s.Port), jsii.String("From the ALB to service "+s.Name))
+		}
 		// Tasks call AWS APIs (through endpoints or NAT) and external HTTPS services only.
 		sg.AddEgressRule(anywhere, tcp(443), jsii.String("HTTPS to AWS APIs and external services"), nil)
 		if s.Database {
@@ -230,7 +237,7 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 		cacheConnections.AllowFrom(sg, tcp(p.CachePort), jsii.String("From service "+s.Name))
 		n.ServiceSecurityGroups[s.Name] = sg
 	}
-	n.AlbSecurityGroup, n.DatabaseSecurityGroup, n.CacheSecurityGroup = alb, db, cache
+	n.DatabaseSecurityGroup, n.CacheSecurityGroup = db, cache
 	n.databasePort = p.DatabasePort
 }
 

@@ -97,6 +97,12 @@ type NetworkProps struct {
 	// overlap the VPC or be 0.0.0.0/0. The data tier keeps its own allow-list NACL.
 	// Default: none (the public and app subnets keep the VPC's default NACL).
 	DeniedCidrs []string
+	// WithoutLoadBalancer leaves out the public ALB's groups (AlbSecurityGroup,
+	// HealthCheckSecurityGroup) and the services' ingress from them: the services are reached
+	// another way (an HTTP API's VPC link, whose group the API admits itself). CloudFrontPrefixListId
+	// and HealthCheckerCidrs are then unused.
+	// Default: false (an ALB fronts the services).
+	WithoutLoadBalancer bool
 }
 
 var (
@@ -168,7 +174,7 @@ func (p NetworkProps) validate() error {
 		}
 	}
 
-	if !prefixListID.MatchString(p.CloudFrontPrefixListId) {
+	if !p.WithoutLoadBalancer && !prefixListID.MatchString(p.CloudFrontPrefixListId) {
 		add("CloudFrontPrefixListId %q is not a prefix list id (pl-…)", p.CloudFrontPrefixListId)
 	}
 	if p.NatGateways != NatPerAZ && p.NatGateways != NatSingle {
