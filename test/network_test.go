@@ -336,31 +336,43 @@ func (tpl *Template) group(prefix string) string {
 // each service to the cache and, when it has a database (its own or a shared one), to the
 // region's shared database group (which since 2026-12 holds only the EC2 app tier's database and
 // databases not yet moved into groups of their own: checkDatabaseGroups), the VPC to the endpoints. Outbound: the ALB to each service, each service to the
-// cache, HTTPS and (with a database) the database; nothing else.
+// cache, HTTPS and (with a database) the database; nothing else. With ingress.mode api there is
+// no ALB or checkers' group, and nothing admits CloudFront.
 func checkSecurityGroupChain(c *C, a *Assembly) {
 	for tpl, region := range networkStacks(c, a) {
 		env, name := tpl.Env, tpl.StackName
 		facts, _ := config.LookupRegion(tpl.Region)
 		alb, checkers := tpl.group("NetworkAlbSecurityGroup"), tpl.group("NetworkHealthCheckSecurityGroup")
 		db, cache, endpoints := tpl.group("NetworkDatabaseSecurityGroup"), tpl.group("NetworkCacheSecurityGroup"), tpl.group("NetworkEndpointSecurityGroup")
-		tiers := map[string]bool{alb: true, checkers: true, db: true, cache: true, endpoints: true}
-		require.NotContains(c, tiers, "", "%s: missing tier security groups: alb=%q checkers=%q db=%q cache=%q endpoints=%q", name, alb, checkers, db, cache, endpoints)
-		in := []Rule{{alb, facts.CloudFrontOriginPrefixList, "tcp", 443, 443}, {endpoints, region.CIDR, "tcp", 443, 443}}
-		for _, cidr := range config.Route53HealthCheckerCidrs {
-			in = append(in, Rule{checkers, cidr, "tcp", 443, 443})
+		tiers := map[string]bool{db: true, cache: true, endpoints: true}
+		balanced := !env.UsesAPI() // an HTTP API's VPC link replaces the ALB and its groups
+		if balanced {
+			tiers[alb], tiers[checkers] = true, true
+		} else {
+			assert.Empty(c, alb+checkers, "%s: ingress.mode api makes no ALB or checkers' group", name)
 		}
+		require.NotContains(c, tiers, "", "%s: missing tier security groups: alb=%q checkers=%q db=%q cache=%q endpoints=%q", name, alb, checkers, db, cache, endpoints)
+		in := []Rule{{endpoints, region.CIDR, "tcp", 443, 443}}
 		out := []Rule{}
-		for _, g := range []string{checkers, db, cache, endpoints} {
+		for _, g := range []string{db, cache, endpoints} {
 			out = append(out, Rule{g, noTraffic.Peer, noTraffic.Protocol, noTraffic.From, noTraffic.To})
+		}
+		if balanced {
+			in = append(in, Rule{alb, facts.CloudFrontOriginPrefixList, "tcp", 443, 443})
+			for _, cidr := range config.Route53HealthCheckerCidrs {
+				in = append(in, Rule{checkers, cidr, "tcp", 443, 443})
+			}
+			out = append(out, Rule{checkers, noTraffic.Peer, noTraffic.Protocol, noTraffic.From, noTraffic.To})
 		}
 		for _, s := range env.Services {
 			sg := tpl.group("Network" + naming.Pascal(s.Name) + "ServiceSecurityGroup")
 			require.NotEmpty(c, sg, "%s: no security group for service %s", name, s.Name)
 			tiers[sg] = true
-			in = append(in, Rule{sg, alb, "tcp", s.Port, s.Port}, Rule{cache, sg, "tcp", env.Cache.Port, env.Cache.Port})
-			out = append(out, Rule{alb, sg, "tcp", s.Port, s.Port},
-				Rule{sg, "0.0.0.0/0", "tcp", 443, 443},
-				Rule{sg, cache, "tcp", env.Cache.Port, env.Cache.Port})
+			in = append(in, Rule{cache, sg, "tcp", env.Cache.Port, env.Cache.Port})
+			out = append(out, Rule{sg, "0.0.0.0/0", "tcp", 443, 443}, Rule{sg, cache, "tcp", env.Cache.Port, env.Cache.Port})
+			if balanced {
+				in, out = append(in, Rule{sg, alb, "tcp", s.Port, s.Port}), append(out, Rule{alb, sg, "tcp", s.Port, s.Port})
+			}
 			if s.UsesDatabase() { // a service without a database has no path to the database port
 				in = append(in, Rule{db, sg, "tcp", config.DatabasePort, config.DatabasePort})
 				out = append(out, Rule{sg, db, "tcp", config.DatabasePort, config.DatabasePort})
