@@ -10,7 +10,6 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/alarms"
-	"github.com/stratus-platform/stratus/constructs/alerting"
 	"github.com/stratus-platform/stratus/constructs/audit"
 	"github.com/stratus-platform/stratus/constructs/backup"
 	"github.com/stratus-platform/stratus/internal/limits"
@@ -39,9 +38,7 @@ func VaultName(env *config.Environment, region string) string {
 
 // NewGovernanceStack builds the Governance stack of env in region (one of env's regions, or its
 // backup DR region, which gets only a vault). It returns nil when nothing is switched on there.
-// failures is region's alarm topic, which hears of failed backup jobs (nil where the region has
-// no Network stack: the backup DR region).
-func NewGovernanceStack(scope constructs.Construct, env *config.Environment, region string, failures *alerting.Topic) (*GovernanceStack, error) {
+func NewGovernanceStack(scope constructs.Construct, env *config.Environment, region string) (*GovernanceStack, error) {
 	g := env.Governance
 	primary := region == env.PrimaryRegion
 	// The account trail and the recording of global resources stay where they were created,
@@ -85,10 +82,10 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 				DailyRetentionDays: g.Backup.DailyRetentionDays, MonthlyRetentionDays: g.Backup.MonthlyRetentionDays,
 				StartTime: g.Backup.StartTime,
 			}
-			if failures != nil {
-				props.Plan.FailureTopicArn = failures.Arn
-				props.Plan.FailureRunbook = alarms.RunbookURL(env.Observability.RunbookBaseURL, limits.BackupRunbook)
-			}
+			// The region's alarm topic, by its name: an import of the Network stack's would tie
+			// this stack's deploys to it (the rule's target need not exist before it).
+			props.Plan.FailureTopicArn = jsii.String(fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), region, env.Account, TopicName(env, region)))
+			props.Plan.FailureRunbook = alarms.RunbookURL(env.Observability.RunbookBaseURL, limits.BackupRunbook)
 			if to := env.BackupCopyRegion(region); to != "" {
 				props.Plan.CopyToVaultArn = backup.VaultArn(*stack.Partition(), to, env.Account, VaultName(env, to))
 			}

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
-	"github.com/stratus-platform/stratus/constructs/alerting"
 	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
@@ -183,17 +182,13 @@ func (s *EnvironmentStage) build() error {
 	return s.addRegionSwitch()
 }
 
-// buildGovernance adds the Governance stacks: every region's and the backup DR region's. The
-// primary region's reads its Network stack's alarm topic (layer 2); the others stand alone.
+// buildGovernance adds the Governance stacks: every region's and the backup DR region's. They
+// stand alone (layer 1).
 func (s *EnvironmentStage) buildGovernance() error {
 	s.Governance = map[string]*GovernanceStack{}
 	var errs []error
 	for _, region := range s.Config.BackupRegions() {
-		var failures *alerting.Topic
-		if n, ok := s.Networks[region]; ok {
-			failures = n.Observed.Topic
-		}
-		st, err := NewGovernanceStack(s.Stage, s.Config, region, failures)
+		st, err := NewGovernanceStack(s.Stage, s.Config, region)
 		if err != nil {
 			errs = append(errs, err)
 		} else if st != nil {

@@ -427,7 +427,6 @@ func isDenyListNacl(tpl *Template, nacl string) bool {
 	return denies == 2*len(tpl.Env.Network.DeniedCidrs)
 }
 
-// governanceMutants join the mutation suite: each governance check must catch a plausible
 // checkBackupFailuresReported: the primary region's failed backup jobs (and failed copies, where
 // the plan copies) reach its alarm topic, whose key and policy let EventBridge publish there only.
 func checkBackupFailuresReported(c *C, a *Assembly, env *config.Environment) {
@@ -447,7 +446,8 @@ func checkBackupFailuresReported(c *C, a *Assembly, env *config.Environment) {
 			got = append(got, str(asList(get(pattern, "detail-type"))[0]))
 			targets := asList(r.Properties["Targets"])
 			if assert.Len(c, targets, 1, "%s %s", tpl.StackName, id) {
-				assert.Contains(c, jsonOf(get(targets[0], "Arn")), "AlarmTopic", "%s %s: the region's alarm topic", tpl.StackName, id)
+				topic := fmt.Sprintf("arn:aws:sns:%s:%s:%s", tpl.Region, env.Account, stacks.TopicName(env, tpl.Region))
+				assert.Equal(c, topic, str(get(targets[0], "Arn")), "%s %s: the region's alarm topic", tpl.StackName, id)
 			}
 			assert.NotEmpty(c, asList(get(pattern, "detail", "state")), "%s %s: failures only", tpl.StackName, id)
 		}
@@ -464,6 +464,7 @@ func checkBackupFailuresReported(c *C, a *Assembly, env *config.Environment) {
 	assert.ElementsMatch(c, want, got, "%s: rules for failed backup jobs (and copies)", env.Name)
 }
 
+// governanceMutants join the mutation suite: each governance check must catch a plausible
 // regression of what it guards.
 var governanceMutants = []mutant{
 	{"failed backup jobs stop reaching on-call", false, "Prod-Governance-us-east-1", "AWS::Events::Rule", "BackupBackupJobFailures",

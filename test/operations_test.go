@@ -418,7 +418,7 @@ func checkDashboard(t *testing.T, tpl *Template, stacksOfApp []string, name stri
 }
 
 // ruleMessages lists, by "stack/rule", the input template of every EventBridge rule target of
-// env that notifies its region's alarm topic.
+// env that notifies an alarm topic (named by its ARN: stratus-<env>-<region>-alarms).
 func ruleMessages(a *Assembly, env string) map[string]string {
 	out := map[string]string{}
 	for _, name := range a.StackNames() {
@@ -433,7 +433,7 @@ func ruleMessages(a *Assembly, env string) map[string]string {
 			targets, _ := r.Properties["Targets"].([]any)
 			for _, target := range targets {
 				target, _ := target.(map[string]any)
-				if !strings.Contains(jsonOf(target["Arn"]), "AlarmTopic") {
+				if arn := jsonOf(target["Arn"]); !strings.Contains(arn, ":sns:") || !strings.Contains(arn, "-alarms") {
 					continue
 				}
 				transform, _ := target["InputTransformer"].(map[string]any)

@@ -111,15 +111,22 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 	// CloudWatch publishes alarm transitions as a service principal, which the account statement
 	// of the default key policy does not cover; the source account condition keeps other
 	// accounts' alarms out.
-	// EventBridge, where allowed, likewise.
-	publishers := map[string]string{"AllowCloudWatchAlarms": "cloudwatch.amazonaws.com"}
+	// EventBridge, where allowed, likewise, but SNS's guide says a key policy may not put a source
+	// condition on EventBridge publishing to an encrypted topic (delivery fails): its key statement
+	// has none, and the topic policy admits this account's rules only.
+	type publisher struct {
+		service        string
+		key, topicCond *map[string]any
+	}
+	sourceAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}}
+	publishers := map[string]publisher{"AllowCloudWatchAlarms": {"cloudwatch.amazonaws.com", sourceAccount, sourceAccount}}
 	if props.AllowEventBridge {
-		publishers["AllowEventBridgeRules"] = "events.amazonaws.com"
+		rules := fmt.Sprintf("arn:%s:events:%s:%s:rule/*", *stack.Partition(), *stack.Region(), *stack.Account())
+		publishers["AllowEventBridgeRules"] = publisher{"events.amazonaws.com", nil, &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": rules}}}
 	}
 	sids := slices.Sorted(maps.Keys(publishers))
-	sourceAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}}
 	principal := func(sid string) *[]iam.IPrincipal {
-		return &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(publishers[sid]), nil)}
+		return &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(publishers[sid].service), nil)}
 	}
 	for _, sid := range sids {
 		key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
@@ -127,7 +134,7 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 			Principals: principal(sid),
 			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 			Resources:  jsii.Strings("*"),
-			Conditions: sourceAccount,
+			Conditions: publishers[sid].key,
 		}), nil)
 	}
 
@@ -143,7 +150,7 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 			Principals: principal(sid),
 			Actions:    jsii.Strings("sns:Publish"),
 			Resources:  &[]*string{topic.TopicArn()},
-			Conditions: sourceAccount,
+			Conditions: publishers[sid].topicCond,
 		}))
 	}
 	for i, e := range props.Emails {

@@ -113,17 +113,21 @@ func publishers(t *testing.T, s *synthesized, prefix string) (key, topic map[str
 func TestOnlyATopicThatAllowsEventBridgeTakesItsEvents(t *testing.T) {
 	s := synth(t)
 	account := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": cdktest.Account}}
+	rules := map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:aws:events:eu-west-1:" + cdktest.Account + ":rule/*"}}
 	key, topic := publishers(t, s, "AlarmTopic")
-	want := map[string]any{
+	assert.Equal(t, map[string]any{
 		"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account},
-		"AllowEventBridgeRules": []any{"events.amazonaws.com", account},
-	}
-	assert.Equal(t, want, key, "the key of a topic that allows EventBridge")
-	assert.Equal(t, want, topic, "the policy of a topic that allows EventBridge")
+		// SNS's guide: no aws:Source* condition for EventBridge in the key policy of an encrypted topic.
+		"AllowEventBridgeRules": []any{"events.amazonaws.com", nil},
+	}, key, "the key of a topic that allows EventBridge")
+	assert.Equal(t, map[string]any{
+		"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account},
+		"AllowEventBridgeRules": []any{"events.amazonaws.com", rules},
+	}, topic, "the policy of a topic that allows EventBridge: this account's rules in its region")
 	key, topic = publishers(t, s, "EdgeTopic")
-	delete(want, "AllowEventBridgeRules")
-	assert.Equal(t, want, key, "a plain topic's key: CloudWatch only")
-	assert.Equal(t, want, topic, "a plain topic's policy: CloudWatch only")
+	cloudWatchOnly := map[string]any{"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account}}
+	assert.Equal(t, cloudWatchOnly, key, "a plain topic's key: CloudWatch only")
+	assert.Equal(t, cloudWatchOnly, topic, "a plain topic's policy: CloudWatch only")
 }
 
 func TestTopicPropsAreValidated(t *testing.T) {

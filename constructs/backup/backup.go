@@ -208,8 +208,11 @@ func (b *Backup) buildPlan(p BackupProps) {
 	}}, jsii.Bool(true))
 }
 
-// reportFailures sends the plan's failed jobs to its failure topic, one line each: AWS Backup
-// retries nothing on its own, and a day without a recovery point is seen only in the console.
+// reportFailures sends the plan's failed jobs to its failure topic, one line each: a job that
+// ends so is not run again before the next scheduled one, and a day without a recovery point is
+// otherwise seen only in the console. AWS Backup's reason (statusMessage) is left out: it can
+// hold double quotes, which EventBridge would not escape inside the message's JSON string; the
+// runbook reads it with the job.
 func (b *Backup) reportFailures(p BackupProps) {
 	plan := p.Plan
 	runbook := ""
@@ -217,7 +220,7 @@ func (b *Backup) reportFailures(p BackupProps) {
 		runbook = " Runbook: " + plan.FailureRunbook
 	}
 	rule := func(id, detailType string, detail map[string]any, job string) {
-		message := fmt.Sprintf("[ticket] AWS Backup: %s <job> of vault %s is <state> in <region> for <resource>: <message>%s",
+		message := fmt.Sprintf("[ticket] AWS Backup: %s <job> of vault %s is <state> in <region> for <resource>.%s",
 			strings.ToLower(strings.TrimSuffix(detailType, " State Change")), p.VaultName, runbook)
 		events.NewCfnRule(b.Construct, jsii.String(id), &events.CfnRuleProps{
 			Description:  jsii.String(detailType + " events of vault " + p.VaultName + " that need someone"),
@@ -227,7 +230,7 @@ func (b *Backup) reportFailures(p BackupProps) {
 				Id: jsii.String("FailureTopic"), Arn: plan.FailureTopicArn,
 				InputTransformer: &events.CfnRule_InputTransformerProperty{
 					InputPathsMap: map[string]string{"job": "$.detail." + job, "state": "$.detail.state", "region": "$.region",
-						"resource": "$.detail.resourceArn", "message": "$.detail.statusMessage"},
+						"resource": "$.detail.resourceArn"},
 					InputTemplate: jsii.String(strconv.Quote(message)),
 				},
 			}},
