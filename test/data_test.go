@@ -10,6 +10,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/internal/naming"
+	"github.com/stratus-platform/stratus/stacks"
 )
 
 var dataChecks = []check{
@@ -20,6 +21,7 @@ var dataChecks = []check{
 	{"database secrets are encrypted, retained and rotated", checkSecrets},
 	{"every region has one hardened cache", checkCaches},
 	{"nothing stateful is silently lost", checkNothingStatefulLost},
+	{"a stack that may be destroyed and created again keeps no log group in its way", checkRebuildable},
 	{"keys rotate and no key policy opens to everyone", checkKeys},
 	{"buckets block public access, encrypt and refuse plain HTTP", checkBuckets},
 }
@@ -200,6 +202,39 @@ func checkCaches(c *C, a *Assembly) {
 			assert.Equal(c, env.Cache.SnapshotRetentionDays, num(p["SnapshotRetentionLimit"]), "%s: snapshot retention", name)
 		}
 	}
+}
+
+// checkRebuildable: the App, Edge and Service stacks can be destroyed and created again
+// (docs/architecture.md), but a retained log group outlives its stack under its name. Each such
+// group's name is generated or carries the stack's own id (retention.Rebuildable), except the two
+// the README's "Adding back what was removed" names: a service's /ecs/<service> and the Region
+// switch capacity function's /aws/lambda/…-region-switch-capacity.
+func checkRebuildable(c *C, a *Assembly) {
+	checked := 0
+	for name, tpl := range a.Templates {
+		if tpl.Env == nil {
+			continue
+		}
+		kind, _, _ := strings.Cut(strings.TrimPrefix(name, stacks.StageID(tpl.Env.Name)+"-"), "-")
+		if kind != "App" && kind != "Edge" && kind != "Service" {
+			continue
+		}
+		for id, r := range tpl.Resources {
+			if r.Type != "AWS::Logs::LogGroup" || r.DeletionPolicy != "Retain" || r.Properties["LogGroupName"] == nil {
+				continue
+			}
+			checked++
+			fixed, ok := r.Properties["LogGroupName"].(string)
+			if !ok {
+				assert.Contains(c, jsonOf(r.Properties["LogGroupName"]), `{"Ref":"AWS::StackId"}`, "%s/%s: a name made at deploy time carries the stack's id", name, id)
+				continue
+			}
+			documented := kind == "Service" && strings.HasPrefix(fixed, "/ecs/") ||
+				kind == "App" && strings.HasPrefix(fixed, "/aws/lambda/") && strings.HasSuffix(fixed, "-region-switch-capacity")
+			assert.True(c, documented, "%s/%s: the retained log group %q would make the stack fail to create again after a destroy", name, id, fixed)
+		}
+	}
+	assert.NotZero(c, checked, "no retained named log group in an App, Edge or Service stack")
 }
 
 // checkNothingStatefulLost: every resource that holds data or protects it has a DeletionPolicy

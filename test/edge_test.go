@@ -63,7 +63,9 @@ func checkWebAcl(c *C, a *Assembly) {
 			assert.Contains(c, dest, "log-group:", "%s: WAF log destination is not a log group", tpl.StackName)
 			for id, g := range tpl.Resources {
 				if strings.Contains(dest, `"`+id+`"`) {
-					assert.True(c, strings.HasPrefix(str(g.Properties["LogGroupName"]), "aws-waf-logs-"), "%s: WAF logs to %s named %v", tpl.StackName, id, g.Properties["LogGroupName"])
+					name := g.Properties["LogGroupName"] // a literal, or joined with the stack's id
+					starts := strings.HasPrefix(str(name), "aws-waf-logs-") || strings.HasPrefix(jsonOf(name), `{"Fn::Join":["",["aws-waf-logs-`)
+					assert.True(c, starts, "%s: WAF logs to %s named %v", tpl.StackName, id, name)
 				}
 			}
 		}

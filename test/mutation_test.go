@@ -152,6 +152,8 @@ var mutants = []mutant{
 		set("PublicAccessBlockConfiguration", nil)},
 	{"a log bucket loses DeletionPolicy Retain", false, "Staging-App-us-east-1", "AWS::S3::Bucket", "IngressServerAccessLogBucket",
 		func(r *Resource, _ *Template) { r.DeletionPolicy = "Delete" }},
+	{"a retained log group of the App stack gets a fixed name again", false, "Prod-App-us-east-1", "AWS::Logs::LogGroup", "IngressRuleWeightsLogGroup",
+		set("LogGroupName", "/stratus/ingress/Prod-App-us-east-1/rule-weights")},
 	{"a repository accepts overwritten tags", false, "Prod-Registry-eu-west-1", "AWS::ECR::Repository", "",
 		set("ImageTagMutability", "MUTABLE")},
 	{"the WAF rate rule only counts", false, "Prod-Edge-us-east-1", "AWS::WAFv2::WebACL", "EdgeWebAcl",

@@ -103,7 +103,8 @@ func (e *Edge) resourceNames(p EdgeProps) physicalNames {
 		spaRewriteFunction: unique(64-len(spaRewriteSuffix)) + spaRewriteSuffix,
 	}
 	if n.wafLogGroup == "" {
-		n.wafLogGroup = "aws-waf-logs-" + base
+		// Retained: with the stack's id, a rebuilt Edge stack makes a group of its own.
+		n.wafLogGroup = retention.Rebuildable(e.Construct, "aws-waf-logs-"+base)
 	}
 	return n
 }

@@ -195,7 +195,7 @@ func TestSpaFallbackIsAViewerRequestFunctionOnTheFrontendBehaviorOnly(t *testing
 		assert.True(t, strings.HasSuffix(name, spaRewriteSuffix), "%s: function name %q, want the suffix %s", stack, name, spaRewriteSuffix)
 		if stack == defaultsStack {
 			_, group := only(t, stack, "AWS::Logs::LogGroup")
-			want := strings.TrimPrefix(cdktest.As[string](t, group.Properties["LogGroupName"]), "aws-waf-logs-") + spaRewriteSuffix
+			want := strings.TrimPrefix(cdktest.RebuildableName(t, group.Properties["LogGroupName"]), "aws-waf-logs-") + spaRewriteSuffix
 			assert.Equal(t, want, name, "function name")
 		}
 	}
@@ -274,8 +274,9 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 	assert.Equal(t, `[{"SingleHeader":{"Name":"authorization"}},{"SingleHeader":{"Name":"cookie"}}]`, asJSON(logging.Properties["RedactedFields"]))
 	// The destination is the group's ARN without the ":*" that Fn::GetAtt would add.
 	assert.Equal(t, `[{"Fn::Join":["",["arn:aws:logs:us-east-1:111111111111:log-group:",{"Ref":"`+groupID+`"}]]}]`, asJSON(logging.Properties["LogDestinationConfigs"]))
-	name, _ := group.Properties["LogGroupName"].(string)
-	assert.True(t, strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-"), "log group name %q, want aws-waf-logs-<unique>", name)
+	// With the stack's id: retained, the group would block an Edge stack created again.
+	name := cdktest.RebuildableName(t, group.Properties["LogGroupName"])
+	assert.True(t, strings.HasPrefix(name, "aws-waf-logs-Defaults-Edge-"), "log group name %q, want aws-waf-logs-<unique>-<stack id>", name)
 	assert.NotNil(t, group.Properties["KmsKeyId"], "WAF log group key")
 	assert.Equal(t, 365.0, group.Properties["RetentionInDays"], "WAF log group retention")
 	assert.Equal(t, "Retain", group.DeletionPolicy, "WAF log group")
@@ -284,7 +285,8 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 			"EnableKeyRotation": true,
 			"KeyPolicy": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 				// Exactly the WAF log group: no FrontendSource, so no deployment log group.
-				cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", "arn:aws:logs:us-east-1:111111111111:log-group:"+name),
+				cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", map[string]any{"Fn::Join": []any{"",
+					[]any{"arn:aws:logs:us-east-1:111111111111:log-group:" + name + "-", cdktest.StackInstanceID}}}),
 			})}),
 		})
 	})

@@ -147,6 +147,11 @@ func TestGuardFunctionOnlyReadsRules(t *testing.T) {
 		})
 	})
 	assert.NotContains(t, guardCode, "modify_rule", "the guard never changes a rule itself")
+	// Retained, its group carries the stack's id: an App stack created again makes its own.
+	_, group := cdktest.Only(t, cdktest.Template(t, f.stack), "AWS::Logs::LogGroup")
+	assert.Equal(t, "DeletionPolicy:Retain", "DeletionPolicy:"+fmt.Sprint(group["DeletionPolicy"]))
+	name := cdktest.RebuildableName(t, cdktest.Props(t, group)["LogGroupName"])
+	assert.Regexp(t, `^/stratus/ingress/[^/]+/rule-weights$`, name)
 }
 
 // The test listener is HTTPS on its own port, refuses by default and admits only the given

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/constructs/keys"
+	"github.com/stratus-platform/stratus/constructs/retention"
 	"github.com/stratus-platform/stratus/internal/duration"
 )
 
@@ -79,8 +80,11 @@ func (l *LoadBalancer) guardFunctionArn() *string {
 
 func (l *LoadBalancer) newGuardFunction() lambda.Function {
 	stack := l.stackOf()
-	name := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *stack.StackName())
-	key := keys.NewKey(l.Construct, "RuleWeightsLogKey", "Encrypts the log group "+name)
+	// Retained, and named so the key can name it: with the stack's id, so a rebuilt stack makes
+	// its own.
+	base := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *stack.StackName())
+	name := retention.Rebuildable(l.Construct, base)
+	key := keys.NewKey(l.Construct, "RuleWeightsLogKey", "Encrypts the log group "+base+"-<stack id>")
 	region := *stack.Region() // read once: each read is a call into the jsii runtime
 	keys.AllowCloudWatchLogsIn(key, region, keys.LogGroupArnIn(*stack.Partition(), region, *stack.Account(), name))
 	logGroup := logs.NewLogGroup(l.Construct, jsii.String("RuleWeightsLogGroup"), &logs.LogGroupProps{

@@ -6,7 +6,10 @@ package retention
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/internal/limits"
 )
@@ -46,4 +49,15 @@ func Check(key string, r logs.RetentionDays) error {
 	}
 	return fmt.Errorf("%s %q is not a finite logs.RetentionDays value (allowed: %v days, ONE_DAY … TEN_YEARS; never INFINITE)",
 		key, r, limits.LogRetentionDays)
+}
+
+// Rebuildable returns name followed by "-" and the id CloudFormation gave the stack of scope when
+// it created it (the UUID that ends AWS::StackId). A retained log group outlives its stack under
+// its name, so a stack created again under the same name could not create a group of that name
+// ("already exists"); with the stack's own id in the name, the new group does not collide. Use it
+// for a retained group of a stack that can be destroyed and rebuilt (App, Edge) whose name a key
+// policy must know in advance.
+func Rebuildable(scope constructs.Construct, name string) string {
+	id := awscdk.Fn_Split(jsii.String("/"), awscdk.Stack_Of(scope).StackId(), nil)
+	return name + "-" + *awscdk.Fn_Select(jsii.Number(2), id)
 }

@@ -520,3 +520,21 @@ func Main(m *testing.M, cleanups ...func()) {
 	jsii.Close()
 	os.Exit(code)
 }
+
+// StackInstanceID is how a template reads the id CloudFormation gave its stack when it created
+// it: the UUID that ends AWS::StackId (retention.Rebuildable).
+var StackInstanceID = map[string]any{"Fn::Select": []any{2.0, map[string]any{"Fn::Split": []any{"/", map[string]any{"Ref": "AWS::StackId"}}}}}
+
+// RebuildableName returns the literal part of a name that retention.Rebuildable made: v must be
+// that literal, a "-" and StackInstanceID, joined.
+func RebuildableName(t testing.TB, v any) string {
+	t.Helper()
+	join, _ := v.(map[string]any)["Fn::Join"].([]any)
+	require.Len(t, join, 2, "a name joined with the stack's id: %v", v)
+	parts, _ := join[1].([]any)
+	require.Len(t, parts, 2, "a literal and the stack's id: %v", v)
+	require.Equal(t, StackInstanceID, parts[1], "the stack's own id ends the name")
+	literal, _ := parts[0].(string)
+	require.True(t, strings.HasSuffix(literal, "-"), "%q ends in a - before the stack's id", literal)
+	return strings.TrimSuffix(literal, "-")
+}
