@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -28,6 +29,8 @@ type GovernanceStack struct {
 	Trail    *audit.Trail
 	Recorder *audit.Recorder
 	Backup   *backup.Backup
+	// DeliveryAlarms watch the failed-backup rules' deliveries (primary region, with a plan).
+	DeliveryAlarms *alarms.Alarms
 }
 
 // VaultName is the name of env's backup vault in region (the same scheme everywhere, so a plan
@@ -74,6 +77,9 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 	}
 	if g.Backup.Enabled {
 		props := backup.BackupProps{VaultName: VaultName(env, region), LockDays: g.Backup.VaultLockDays}
+		// The region's alarm topic, by its name: an import of the Network stack's would tie this
+		// stack's deploys to it (a rule's or an alarm's target need not exist before it).
+		topic := jsii.String(fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), region, env.Account, TopicName(env, region)))
 		// Only the primary region holds writable databases (elsewhere they are Global Database
 		// secondaries), so only it has a plan.
 		if primary {
@@ -82,9 +88,7 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 				DailyRetentionDays: g.Backup.DailyRetentionDays, MonthlyRetentionDays: g.Backup.MonthlyRetentionDays,
 				StartTime: g.Backup.StartTime,
 			}
-			// The region's alarm topic, by its name: an import of the Network stack's would tie
-			// this stack's deploys to it (the rule's target need not exist before it).
-			props.Plan.FailureTopicArn = jsii.String(fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), region, env.Account, TopicName(env, region)))
+			props.Plan.FailureTopicArn = topic
 			props.Plan.FailureRunbook = alarms.RunbookURL(env.Observability.RunbookBaseURL, limits.BackupRunbook)
 			if to := env.BackupCopyRegion(region); to != "" {
 				props.Plan.CopyToVaultArn = backup.VaultArn(*stack.Partition(), to, env.Account, VaultName(env, to))
@@ -93,8 +97,31 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 		if out.Backup, err = backup.NewBackup(stack, "Backup", props); err != nil {
 			return nil, wrap(err)
 		}
+		if out.DeliveryAlarms, err = deliveryAlarms(stack, env, region, out.Backup, topic); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// deliveryAlarms raise a ticket when a failed-backup rule of b cannot deliver its message
+// (FailedInvocations of the rule): the alarm reaches the topic through CloudWatch, which the
+// broken path does not use.
+func deliveryAlarms(stack awscdk.Stack, env *config.Environment, region string, b *backup.Backup, topic *string) (*alarms.Alarms, error) {
+	var specs []alarms.Spec
+	for _, kind := range slices.Sorted(maps.Keys(b.FailureRules)) {
+		specs = append(specs, alarms.Spec{
+			Name:      kind + "JobReportUndelivered",
+			Metric:    metric("AWS/Events", "FailedInvocations", "Sum", 300, map[string]*string{"RuleName": b.FailureRules[kind].Ref()}),
+			Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching, Severity: limits.SeverityTicket,
+			Runbook: limits.BackupRunbook,
+			What:    "The rule that reports failed AWS Backup " + kind + " jobs could not deliver to the alarm topic (FailedInvocations at or above 1 in 5 minutes)",
+		})
+	}
+	if len(specs) == 0 {
+		return nil, nil
+	}
+	return newAlarms(stack, env, "BackupDeliveryAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region), Specs: specs}, topic)
 }
 
 // tagForBackup marks the database of a ServiceData stack for env's backup plan: the Aurora

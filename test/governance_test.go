@@ -450,6 +450,17 @@ func checkBackupFailuresReported(c *C, a *Assembly, env *config.Environment) {
 				assert.Equal(c, topic, str(get(targets[0], "Arn")), "%s %s: the region's alarm topic", tpl.StackName, id)
 			}
 			assert.NotEmpty(c, asList(get(pattern, "detail", "state")), "%s %s: failures only", tpl.StackName, id)
+			// A message the rule cannot deliver raises a ticket through CloudWatch instead.
+			watched := false
+			_, alarms := tpl.OfType("AWS::CloudWatch::Alarm")
+			for _, al := range alarms {
+				if str(al.Properties["MetricName"]) == "FailedInvocations" && jsonOf(al.Properties["Dimensions"]) == `[{"Name":"RuleName","Value":{"Ref":"`+id+`"}}]` {
+					watched = true
+					assert.Equal(c, jsonOf(al.Properties["AlarmActions"]), jsonOf(al.Properties["OKActions"]), "%s %s: the delivery alarm's actions", tpl.StackName, id)
+					assert.Contains(c, jsonOf(al.Properties["AlarmActions"]), stacks.TopicName(env, tpl.Region), "%s %s: the delivery alarm notifies the region's topic", tpl.StackName, id)
+				}
+			}
+			assert.True(c, watched, "%s %s: no alarm on the rule's FailedInvocations", tpl.StackName, id)
 		}
 		if tpl.StackName != stacks.StackName(env.Name, "Network", tpl.Region) {
 			continue
@@ -469,6 +480,8 @@ func checkBackupFailuresReported(c *C, a *Assembly, env *config.Environment) {
 var governanceMutants = []mutant{
 	{"failed backup jobs stop reaching on-call", false, "Prod-Governance-us-east-1", "AWS::Events::Rule", "BackupBackupJobFailures",
 		set("Targets", []any{})},
+	{"nothing notices when the failed-copy messages cannot be delivered", false, "Prod-Governance-us-east-1", "AWS::CloudWatch::Alarm", "BackupDeliveryAlarmsCopyJobReportUndelivered",
+		set("Dimensions", []any{})},
 	{"the trail stops validating log files", false, "Prod-Governance-us-east-1", "AWS::CloudTrail::Trail", "Trail",
 		set("EnableLogFileValidation", false)},
 	{"the trail stops logging S3 data events", false, "Prod-Governance-us-east-1", "AWS::CloudTrail::Trail", "Trail",

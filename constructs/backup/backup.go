@@ -75,6 +75,10 @@ type Backup struct {
 	// Plan and Selection are nil without BackupProps.Plan.
 	Plan      bk.BackupPlan
 	Selection bk.BackupSelection
+	// FailureRules report failed jobs, keyed by the job kind ("backup", "copy"): empty without
+	// PlanProps.FailureTopicArn. Alarm on their FailedInvocations: a message that cannot be
+	// delivered is otherwise lost without a trace.
+	FailureRules map[string]events.CfnRule
 }
 
 var (
@@ -219,10 +223,12 @@ func (b *Backup) reportFailures(p BackupProps) {
 	if plan.FailureRunbook != "" {
 		runbook = " Runbook: " + plan.FailureRunbook
 	}
+	b.FailureRules = map[string]events.CfnRule{}
 	rule := func(id, detailType string, detail map[string]any, job string) {
-		message := fmt.Sprintf("[ticket] AWS Backup: %s <job> of vault %s is <state> in <region> for <resource>.%s",
-			strings.ToLower(strings.TrimSuffix(detailType, " State Change")), p.VaultName, runbook)
-		events.NewCfnRule(b.Construct, jsii.String(id), &events.CfnRuleProps{
+		kind := strings.ToLower(strings.TrimSuffix(detailType, " Job State Change"))
+		message := fmt.Sprintf("[ticket] AWS Backup: %s job <job> of vault %s is <state> in <region> for <resource>.%s",
+			kind, p.VaultName, runbook)
+		b.FailureRules[kind] = events.NewCfnRule(b.Construct, jsii.String(id), &events.CfnRuleProps{
 			Description:  jsii.String(detailType + " events of vault " + p.VaultName + " that need someone"),
 			EventPattern: map[string]any{"source": []string{"aws.backup"}, "detail-type": []string{detailType}, "detail": detail},
 			State:        jsii.String("ENABLED"),

@@ -16,6 +16,7 @@ import (
 type synthesized struct {
 	dir                  string
 	primary, copies, dev awscdk.Stack
+	primaryBackup        *Backup
 }
 
 var fixture cdktest.Once[*synthesized]
@@ -32,7 +33,8 @@ func synth(t *testing.T) *synthesized {
 	return fixture.Get(t, "backup-test", func(app awscdk.App, dir string) (*synthesized, error) {
 		s := &synthesized{dir: dir, primary: cdktest.NewStack(app, "Primary", "us-east-1"),
 			copies: cdktest.NewStack(app, "Copies", "eu-west-1"), dev: cdktest.NewStack(app, "Dev", "us-east-1")}
-		if _, err := NewBackup(s.primary, "Backup", BackupProps{VaultName: "stratus-prod-us-east-1", LockDays: 35, Plan: &PlanProps{
+		var err error
+		if s.primaryBackup, err = NewBackup(s.primary, "Backup", BackupProps{VaultName: "stratus-prod-us-east-1", LockDays: 35, Plan: &PlanProps{
 			TagKey: "stratus:backup", TagValue: "prod", DailyRetentionDays: 35, MonthlyRetentionDays: 365, CopyToVaultArn: copyVault,
 			StartTime: "07:45", FailureTopicArn: jsii.String(alarmTopic), FailureRunbook: "runbooks/backup-failure.md",
 		}}); err != nil {
@@ -138,6 +140,14 @@ func TestFailedJobsReachTheFailureTopic(t *testing.T) {
 	}
 	dev := cdktest.Template(t, s.dev)
 	assert.Empty(t, cdktest.OfType(t, dev, "AWS::Events::Rule"), "no failure topic, no rule")
+	var ids []string
+	cdktest.NoPanic(t, func() {
+		for _, kind := range []string{"backup", "copy"} {
+			ids = append(ids, *s.primary.GetLogicalId(s.primaryBackup.FailureRules[kind]))
+		}
+	})
+	assert.Equal(t, []string{"BackupBackupJobFailures", "BackupCopyJobFailures"}, []string{ids[0][:len(ids[0])-8], ids[1][:len(ids[1])-8]},
+		"FailureRules holds each rule under its job kind")
 }
 
 func TestInvalidPropsAreRejectedTogether(t *testing.T) {
