@@ -587,6 +587,27 @@ func TestTheToolingStacksGuardTheirKeysAndKeepTheirData(t *testing.T) {
 	for _, f := range (check{"nothing stateful lost", checkNothingStatefulLost}).runOn(tooling) {
 		t.Error(f)
 	}
+	for _, f := range (check{"buckets block public access, encrypt and refuse plain HTTP", checkBuckets}).runOn(tooling) {
+		t.Error(f)
+	}
+	// The support stacks as the pipeline's own: protected, and their replication bucket refuses
+	// TLS below 1.2 and ACLs.
+	require.NotEmpty(t, p.support)
+	for _, a := range p.support {
+		assert.True(t, a.TerminationProtection, "%s: termination protection", a.StackName)
+		tpl := tooling.Templates[a.StackName]
+		id := tpl.withPrefix("AWS::S3::Bucket", "CrossRegionCodePipelineReplicationBucket")
+		require.NotEmpty(t, id, "%s: the replication bucket", a.StackName)
+		assert.Equal(t, `{"Rules":[{"ObjectOwnership":"BucketOwnerEnforced"}]}`, jsonOf(tpl.Resources[id].Properties["OwnershipControls"]), "%s: no ACLs", a.StackName)
+		tls12 := false
+		_, policies := tpl.OfType("AWS::S3::BucketPolicy")
+		for _, pol := range policies {
+			for _, st := range asList(get(pol.Properties, "PolicyDocument", "Statement")) {
+				tls12 = tls12 || ref(pol.Properties["Bucket"]) == id && str(get(st, "Effect")) == "Deny" && jsonOf(get(st, "Condition", "NumericLessThan", "s3:TlsVersion")) == "1.2"
+			}
+		}
+		assert.True(t, tls12, "%s: the replication bucket refuses TLS below 1.2", a.StackName)
+	}
 }
 
 // TestPipelineGolden compares the pipeline's stacks with test/testdata/golden/pipeline.

@@ -128,7 +128,9 @@ func (p *Pipeline) acceptByDesign() {
 
 // hardenSupportStacks versions and access-logs the replication bucket of every cross-region
 // support stack aws-cdk-lib's CodePipeline added to the app (one per other region it deploys
-// to), into a log bucket of the same stack, and retains the bucket's key as the bucket is.
+// to), into a log bucket of the same stack, retains the bucket's key as the bucket is, holds the
+// bucket to TLS 1.2 and its owner's objects only (no ACLs), as every other bucket of the app, and
+// protects the stack from deletion as the pipeline's own.
 func (p *Pipeline) hardenSupportStacks() {
 	for _, c := range *awscdk.Stage_Of(p.Construct).Node().Children() {
 		if !strings.HasPrefix(*c.Node().Id(), "cross-region-stack-") {
@@ -165,6 +167,18 @@ func (p *Pipeline) hardenSupportStacks() {
 			DestinationBucketName: logs.BucketName(), LogFilePrefix: jsii.String("replication/"),
 		})
 		cfn.SetVersioningConfiguration(&s3.CfnBucket_VersioningConfigurationProperty{Status: jsii.String("Enabled")})
+		cfn.SetOwnershipControls(&s3.CfnBucket_OwnershipControlsProperty{Rules: &[]any{
+			&s3.CfnBucket_OwnershipControlsRuleProperty{ObjectOwnership: jsii.String("BucketOwnerEnforced")},
+		}})
+		if bucket, ok := support.Node().TryFindChild(jsii.String("CrossRegionCodePipelineReplicationBucket")).(s3.Bucket); ok {
+			// What MinimumTLSVersion writes on the buckets this app makes itself.
+			bucket.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+				Effect: iam.Effect_DENY, Principals: &[]iam.IPrincipal{iam.NewAnyPrincipal()}, Actions: jsii.Strings("s3:*"),
+				Resources:  jsii.Strings(*bucket.BucketArn(), *bucket.ArnForObjects(jsii.String("*"))),
+				Conditions: &map[string]any{"NumericLessThan": map[string]any{"s3:TlsVersion": 1.2}},
+			}))
+		}
+		stack.SetTerminationProtection(jsii.Bool(true))
 		cfn.SetLifecycleConfiguration(&s3.CfnBucket_LifecycleConfigurationProperty{Rules: &[]any{
 			&s3.CfnBucket_RuleProperty{Status: jsii.String("Enabled"), ExpirationInDays: jsii.Number(artifactDays),
 				NoncurrentVersionExpiration: &s3.CfnBucket_NoncurrentVersionExpirationProperty{NoncurrentDays: jsii.Number(30)}},
