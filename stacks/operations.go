@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -520,25 +521,63 @@ func regionDashboard(a *AppStack, env *config.Environment, region string, hasNat
 	rows := []dashboard.Row{{Title: "Alarms", Widgets: append(alarmWidgets(a.Stack, region, "Paging alarms", paging, 12), alarmWidgets(a.Stack, region, "Database and cache", data, 12)...)}}
 	rows = append(rows, services...)
 	rows = append(rows, a.entranceRow())
+	rows = append(rows, resourceRows(env)...)
 	if hasNat {
-		// A line per gateway by SEARCH over the account's gateways in the region (the environment's
-		// own: one environment per account), not by the Network stack's ids: importing them would
-		// lock the exports, and switching natGateways from per-az to single would fail.
-		nat := func(name, label string) []dashboard.Line {
-			return []dashboard.Line{dashboard.Search{
-				Expression: fmt.Sprintf(`SEARCH('{AWS/NATGateway,NatGatewayId} MetricName="%s"', 'Sum', %d)`, name, minute),
-				Label:      label, Period: minute,
-			}}
-		}
 		rows = append(rows, dashboard.Row{Title: "NAT gateways", Widgets: []dashboard.Widget{
-			{Title: "Port-allocation errors", Left: nat("ErrorPortAllocation", "port-allocation errors"), Width: 12},
-			{Title: "Dropped packets", Left: nat("PacketsDropCount", "dropped packets"), Width: 12},
+			{Title: "Port-allocation errors", Left: search("NATGateway,NatGatewayId", "ErrorPortAllocation", "Sum", "port-allocation errors"), Width: 12},
+			{Title: "Dropped packets", Left: search("NATGateway,NatGatewayId", "PacketsDropCount", "Sum", "dropped packets"), Width: 12},
 		}})
 	}
 	if _, err := dashboard.NewDashboard(a.Stack, "Dashboard", dashboard.DashboardProps{Name: DashboardName(env, region), Rows: rows}); err != nil {
 		return fmt.Errorf("%s: observability: %w", env.File, err)
 	}
 	return nil
+}
+
+// search is a line for each metric called name of the region's account whose dimensions are
+// exactly schema's ("ECS,ClusterName,ServiceName"), by SEARCH over a minute: the dashboard graphs
+// the environment's own resources (one environment per account) without naming them, and so
+// without importing another stack's ids, which would lock those exports.
+func search(schema, name, stat, label string) []dashboard.Line {
+	const minute = 60
+	return []dashboard.Line{dashboard.Search{
+		Expression: fmt.Sprintf(`SEARCH('{AWS/%s} MetricName="%s"', '%s', %d)`, schema, name, stat, minute),
+		Label:      label, Period: minute,
+	}}
+}
+
+// resourceRows graph what the services run on, a line per resource by search: each ECS service's
+// CPU and memory, each database instance's CPU, connections and memory (and the Global Database's
+// replication lag), each cache node's engine CPU, memory and evictions.
+func resourceRows(env *config.Environment) []dashboard.Row {
+	var rows []dashboard.Row
+	if len(env.Services) > 0 {
+		rows = append(rows, dashboard.Row{Title: "ECS services", Widgets: []dashboard.Widget{
+			{Title: "CPU by service (%)", Left: search("ECS,ClusterName,ServiceName", "CPUUtilization", "Average", "CPU"), Width: 12},
+			{Title: "Memory by service (%)", Left: search("ECS,ClusterName,ServiceName", "MemoryUtilization", "Average", "memory"), Width: 12},
+		}})
+	}
+	if slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) || env.TierDatabase() {
+		db := []dashboard.Widget{
+			{Title: "Database CPU by instance (%)", Left: search("RDS,DBInstanceIdentifier", "CPUUtilization", "Maximum", "CPU"), Width: 8},
+			{Title: "Database connections by instance", Left: search("RDS,DBInstanceIdentifier", "DatabaseConnections", "Maximum", "connections"), Width: 8},
+			{Title: "Database freeable memory by instance (bytes)", Left: search("RDS,DBInstanceIdentifier", "FreeableMemory", "Minimum", "freeable memory"), Width: 8},
+		}
+		if env.Database.GlobalDatabase && len(env.Regions) > 1 {
+			for i := range db {
+				db[i].Width = 6
+			}
+			db = append(db, dashboard.Widget{Title: "Global Database replication lag (ms)", Width: 6,
+				Left: search("RDS,DBClusterIdentifier,SecondaryAWSRegion", "AuroraGlobalDBReplicationLag", "Maximum", "replication lag")})
+		}
+		rows = append(rows, dashboard.Row{Title: "Databases", Widgets: db})
+	}
+	rows = append(rows, dashboard.Row{Title: "Cache", Widgets: []dashboard.Widget{
+		{Title: "Engine CPU by node (%)", Left: search("ElastiCache,CacheClusterId", "EngineCPUUtilization", "Average", "engine CPU"), Width: 8},
+		{Title: "Memory used by node (%)", Left: search("ElastiCache,CacheClusterId", "DatabaseMemoryUsagePercentage", "Maximum", "memory used"), Width: 8},
+		{Title: "Evictions by node", Left: search("ElastiCache,CacheClusterId", "Evictions", "Sum", "evictions"), Width: 8},
+	}})
+	return rows
 }
 
 // globalDashboard is env's global dashboard, in the Edge stack: each region's load balancer

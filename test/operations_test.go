@@ -357,6 +357,44 @@ func TestTheRegionDashboardFindsTheNatGatewaysBySearch(t *testing.T) {
 	}
 }
 
+// TestTheRegionDashboardGraphsWhatTheServicesRunOn: besides the target groups' traffic, each
+// region's dashboard graphs every ECS service's CPU and memory, every database instance's CPU,
+// connections and memory (and, with a Global Database across regions, its replication lag), and
+// every cache node's engine CPU, memory and evictions: by SEARCH, so it names no other stack's
+// resource (an import would lock the export).
+func TestTheRegionDashboardGraphsWhatTheServicesRunOn(t *testing.T) {
+	checked := 0
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, tpl := range a.stacksOf("App") {
+			env := tpl.Env
+			_, dashboards := tpl.OfType("AWS::CloudWatch::Dashboard")
+			require.Len(t, dashboards, 1, tpl.StackName)
+			for _, d := range dashboards {
+				checked++
+				body := jsonOf(d.Properties["DashboardBody"])
+				want := map[string]bool{
+					`{AWS/ECS,ClusterName,ServiceName} MetricName="CPUUtilization"', 'Average', 60)`:               len(env.Services) > 0,
+					`{AWS/ECS,ClusterName,ServiceName} MetricName="MemoryUtilization"', 'Average', 60)`:            len(env.Services) > 0,
+					`{AWS/RDS,DBInstanceIdentifier} MetricName="CPUUtilization"', 'Maximum', 60)`:                  slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) || env.TierDatabase(),
+					`{AWS/RDS,DBInstanceIdentifier} MetricName="DatabaseConnections"', 'Maximum', 60)`:             slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) || env.TierDatabase(),
+					`{AWS/RDS,DBInstanceIdentifier} MetricName="FreeableMemory"', 'Minimum', 60)`:                  slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) || env.TierDatabase(),
+					`{AWS/RDS,DBClusterIdentifier,SecondaryAWSRegion} MetricName="AuroraGlobalDBReplicationLag"`:   env.Database.GlobalDatabase && len(env.Regions) > 1 && slices.ContainsFunc(env.Services, config.Service.OwnsDatabase),
+					`{AWS/ElastiCache,CacheClusterId} MetricName="EngineCPUUtilization"', 'Average', 60)`:          true,
+					`{AWS/ElastiCache,CacheClusterId} MetricName="DatabaseMemoryUsagePercentage"', 'Maximum', 60)`: true,
+					`{AWS/ElastiCache,CacheClusterId} MetricName="Evictions"', 'Sum', 60)`:                         true,
+				}
+				for expr, present := range want {
+					// The body is JSON inside the template's JSON: its quotes come escaped twice.
+					escaped := strings.ReplaceAll(expr, `"`, `\\\"`)
+					assert.Equal(t, present, strings.Contains(body, "SEARCH('"+escaped), "%s: %s", tpl.StackName, expr)
+				}
+				assert.NotContains(t, body, "Fn::ImportValue", "%s: the dashboard imports another stack's value", tpl.StackName)
+			}
+		}
+	}
+	assert.NotZero(t, checked)
+}
+
 // fixedDimensions are the dimension values the app sets by name: the web ACL's metric name, the
 // "all rules" and CloudFront's global region.
 var fixedDimensions = []string{"EdgeWebAcl", "ALL", "Global"}
