@@ -568,7 +568,8 @@ func resourceRows(env *config.Environment) []dashboard.Row {
 				db[i].Width = 6
 			}
 			db = append(db, dashboard.Widget{Title: "Global Database replication lag (ms)", Width: 6,
-				Left: search("RDS,DBClusterIdentifier,SecondaryAWSRegion", "AuroraGlobalDBReplicationLag", "Maximum", "replication lag")})
+				// By cluster, as the globalDatabaseLag alarm reads it: a secondary publishes it.
+				Left: search("RDS,DBClusterIdentifier", "AuroraGlobalDBReplicationLag", "Maximum", "replication lag")})
 		}
 		rows = append(rows, dashboard.Row{Title: "Databases", Widgets: db})
 	}

@@ -54,7 +54,8 @@ func (e *Edge) acceptDeploymentHandler() {
 			"time: object actions are scoped to this one bucket's objects, and log events to the handler's own log streams."),
 		AppliesTo: &[]any{
 			fmt.Sprintf("Resource::<%s.Arn>/*", bucketID),
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:.*:logs:.*:log-group:\/stratus\/edge\/.*\/frontend-deployment:log-stream:\*$/`)},
+			// The group's name ends in the stack's id (retention.Rebuildable), as cdk-nag renders it.
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:.*:logs:.*:log-group:\/stratus\/edge\/.*\/frontend-deployment-\{"Fn::Select":\[2,\{"Fn::Split":\["\/",\{"Ref":"AWS::StackId"\}\]\}\]\}:log-stream:\*$/`)},
 		},
 	}}, jsii.Bool(false))
 

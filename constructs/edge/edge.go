@@ -84,6 +84,9 @@ type physicalNames struct {
 	base               string // the path with a hash, e.g. "Prod-Edge-Edge-1A2B3C4D"
 	wafLogGroup        string
 	deploymentLogGroup string
+	// keptLogGroups are the names the log groups had before they carried the stack's id: a group
+	// kept from then still holds logs the log key encrypted, which it must go on decrypting.
+	keptLogGroups      []string
 	spaRewriteFunction string // at most 64 characters (CloudFront Function names), same hash as base
 }
 
@@ -98,13 +101,19 @@ func (e *Edge) resourceNames(p EdgeProps) physicalNames {
 		})
 	}
 	base := unique(100)
+	// The log groups are retained: with the stack's id in their names, an Edge stack destroyed and
+	// created again makes groups of its own.
+	deployment := "/stratus/edge/" + base + "/frontend-deployment"
 	n := physicalNames{
-		base: base, wafLogGroup: p.WafLogGroupName, deploymentLogGroup: "/stratus/edge/" + base + "/frontend-deployment",
+		base: base, wafLogGroup: p.WafLogGroupName, deploymentLogGroup: retention.Rebuildable(e.Construct, deployment),
 		spaRewriteFunction: unique(64-len(spaRewriteSuffix)) + spaRewriteSuffix,
 	}
+	if p.FrontendSource != "" {
+		n.keptLogGroups = append(n.keptLogGroups, deployment)
+	}
 	if n.wafLogGroup == "" {
-		// Retained: with the stack's id, a rebuilt Edge stack makes a group of its own.
 		n.wafLogGroup = retention.Rebuildable(e.Construct, "aws-waf-logs-"+base)
+		n.keptLogGroups = append(n.keptLogGroups, "aws-waf-logs-"+base)
 	}
 	return n
 }
@@ -113,6 +122,9 @@ func (e *Edge) buildLogging(p EdgeProps, names physicalNames) {
 	groups := []string{keys.LogGroupArn(e.Construct, names.wafLogGroup)}
 	if p.FrontendSource != "" {
 		groups = append(groups, keys.LogGroupArn(e.Construct, names.deploymentLogGroup))
+	}
+	for _, kept := range names.keptLogGroups {
+		groups = append(groups, keys.LogGroupArn(e.Construct, kept))
 	}
 
 	key := keys.NewKey(e.Construct, "LogKey", "Encrypts the edge's CloudWatch log groups (WAF logs)")

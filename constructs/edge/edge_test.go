@@ -284,9 +284,12 @@ func TestWafLogsGoToAnEncryptedAwsWafLogsGroupWithoutSecrets(t *testing.T) {
 		assertions.Template_FromStack(shared(t).stacks[defaultsStack], nil).HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"EnableKeyRotation": true,
 			"KeyPolicy": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
-				// Exactly the WAF log group: no FrontendSource, so no deployment log group.
-				cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", map[string]any{"Fn::Join": []any{"",
-					[]any{"arn:aws:logs:us-east-1:111111111111:log-group:" + name + "-", cdktest.StackInstanceID}}}),
+				// Exactly the WAF log group (no FrontendSource, so no deployment log group), and its
+				// name before it carried the stack's id, whose kept group holds logs this key encrypted.
+				cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", []any{
+					map[string]any{"Fn::Join": []any{"", []any{"arn:aws:logs:us-east-1:111111111111:log-group:" + name + "-", cdktest.StackInstanceID}}},
+					"arn:aws:logs:us-east-1:111111111111:log-group:" + name,
+				}),
 			})}),
 		})
 	})
@@ -620,4 +623,28 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		cdktest.NoPanic(t, func() { _, err = NewShieldProtection(stack, "Missing", ShieldProtectionProps{Name: "alb"}) })
 		assert.ErrorContains(t, err, "ResourceArn is required")
 	})
+}
+
+// TestTheFrontendDeploymentLogGroupSurvivesARebuild: with an upload (the options stack), the
+// deployment's retained log group carries the stack's id, as the WAF's, and the log key still
+// decrypts the group's name from before that.
+func TestTheFrontendDeploymentLogGroupSurvivesARebuild(t *testing.T) {
+	var deployment string
+	for _, g := range ofType(t, optionsStack, "AWS::Logs::LogGroup") {
+		if strings.Contains(asJSON(g.Properties["LogGroupName"]), "frontend-deployment") {
+			assert.Equal(t, "Retain", g.DeletionPolicy)
+			deployment = cdktest.RebuildableName(t, g.Properties["LogGroupName"])
+		}
+	}
+	require.Regexp(t, `^/stratus/edge/Options-Edge-[A-F0-9]{8}/frontend-deployment$`, deployment)
+	key := ofType(t, optionsStack, "AWS::KMS::Key")
+	var logKey resource
+	for id, k := range key {
+		if strings.HasPrefix(id, "EdgeLogKey") {
+			logKey = k
+		}
+	}
+	statement := asJSON(logKey.Properties["KeyPolicy"])
+	assert.Contains(t, statement, `"arn:aws:logs:us-east-1:111111111111:log-group:`+deployment+`-",`, "the group as it is named now")
+	assert.Contains(t, statement, `"arn:aws:logs:us-east-1:111111111111:log-group:`+deployment+`"`, "the group as it was named before")
 }
