@@ -152,6 +152,16 @@ func TestGuardFunctionOnlyReadsRules(t *testing.T) {
 	assert.Equal(t, "DeletionPolicy:Retain", "DeletionPolicy:"+fmt.Sprint(group["DeletionPolicy"]))
 	name := cdktest.RebuildableName(t, cdktest.Props(t, group)["LogGroupName"])
 	assert.Regexp(t, `^/stratus/ingress/[^/]+/rule-weights$`, name)
+	// Its key decrypts the group as named now and as named before it carried the stack's id.
+	var policies []string
+	for id, k := range cdktest.OfType(t, cdktest.Template(t, f.stack), "AWS::KMS::Key") {
+		if strings.HasPrefix(id, "IngressRuleWeightsLogKey") {
+			policies = append(policies, fmt.Sprint(cdktest.Props(t, k)["KeyPolicy"]))
+		}
+	}
+	require.Len(t, policies, 1)
+	assert.Contains(t, policies[0], "log-group:"+name+"-", "the group as named now")
+	assert.Contains(t, policies[0], "log-group:"+name+"]", "the group as named before")
 }
 
 // The test listener is HTTPS on its own port, refuses by default and admits only the given
