@@ -207,6 +207,13 @@ func (v *validator) deniedCidrs() {
 	}
 }
 
+// GlobalDatabaseAcrossRegions reports whether the environment's Aurora databases are Global
+// Databases with a member in more than one region (with one region, database.globalDatabase
+// changes nothing).
+func (env *Environment) GlobalDatabaseAcrossRegions() bool {
+	return env.Database.GlobalDatabase && len(env.Regions) > 1
+}
+
 // TierDatabase reports whether the EC2 app tier (compute: ec2) has a database of its own, an RDS
 // PostgreSQL instance.
 func (env *Environment) TierDatabase() bool {

@@ -158,11 +158,17 @@ func otherRegions(env *config.Environment) []string {
 // rotationFailed is the alarm on a secret-rotation function's errors: a rotation that failed a
 // step, which Secrets Manager retries only at the next schedule.
 func rotationFailed(name, what string, function *string) alarms.Spec {
+	// The function's Errors, as aws-cdk-lib's metricErrors reads them.
+	return failureTicket(name, metric("AWS/Lambda", "Errors", "Sum", 300, map[string]*string{"FunctionName": function}),
+		"secret-rotation.md", what+" failed a step (Errors of its rotation function at or above 1 in 5 minutes)")
+}
+
+// failureTicket is a ticket the first time a count of failures (a Sum over 5 minutes) is 1 or
+// more; no data, as when nothing fails, is not a breach.
+func failureTicket(name string, failures alarms.Metric, runbook, what string) alarms.Spec {
 	return alarms.Spec{
-		// The function's Errors, as aws-cdk-lib's metricErrors reads them.
-		Name: name, Metric: metric("AWS/Lambda", "Errors", "Sum", 300, map[string]*string{"FunctionName": function}),
-		Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching, Severity: limits.SeverityTicket,
-		Runbook: "secret-rotation.md", What: what + " failed a step (Errors of its rotation function at or above 1 in 5 minutes)",
+		Name: name, Metric: failures, Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching,
+		Severity: limits.SeverityTicket, Runbook: runbook, What: what,
 	}
 }
 

@@ -43,7 +43,6 @@ func VaultName(env *config.Environment, region string) string {
 // backup DR region, which gets only a vault). It returns nil when nothing is switched on there.
 func NewGovernanceStack(scope constructs.Construct, env *config.Environment, region string) (*GovernanceStack, error) {
 	g := env.Governance
-	primary := region == env.PrimaryRegion
 	// The account trail and the recording of global resources stay where they were created,
 	// whichever region writes today (HomeRegion): moving them would recreate named resources.
 	home := region == HomeRegion(env)
@@ -80,9 +79,7 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 		// The region's alarm topic, by its name: an import of the Network stack's would tie this
 		// stack's deploys to it (a rule's or an alarm's target need not exist before it).
 		topic := jsii.String(fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), region, env.Account, TopicName(env, region)))
-		// Only the primary region holds writable databases (elsewhere they are Global Database
-		// secondaries), so only it has a plan.
-		if primary {
+		if reportsBackupFailures(env, region) {
 			props.Plan = &backup.PlanProps{
 				TagKey: BackupTagKey, TagValue: env.Name,
 				DailyRetentionDays: g.Backup.DailyRetentionDays, MonthlyRetentionDays: g.Backup.MonthlyRetentionDays,
@@ -110,18 +107,22 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 func deliveryAlarms(stack awscdk.Stack, env *config.Environment, region string, b *backup.Backup, topic *string) (*alarms.Alarms, error) {
 	var specs []alarms.Spec
 	for _, kind := range slices.Sorted(maps.Keys(b.FailureRules)) {
-		specs = append(specs, alarms.Spec{
-			Name:      kind + "JobReportUndelivered",
-			Metric:    metric("AWS/Events", "FailedInvocations", "Sum", 300, map[string]*string{"RuleName": b.FailureRules[kind].Ref()}),
-			Threshold: 1, Periods: 1, MissingData: limits.MissingNotBreaching, Severity: limits.SeverityTicket,
-			Runbook: limits.BackupRunbook,
-			What:    "The rule that reports failed AWS Backup " + kind + " jobs could not deliver to the alarm topic (FailedInvocations at or above 1 in 5 minutes)",
-		})
+		specs = append(specs, failureTicket(kind+"JobReportUndelivered",
+			metric("AWS/Events", "FailedInvocations", "Sum", 300, map[string]*string{"RuleName": b.FailureRules[kind].Ref()}),
+			limits.BackupRunbook, "The rule that reports failed AWS Backup "+kind+" jobs could not deliver to the alarm topic (FailedInvocations at or above 1 in 5 minutes)"))
 	}
 	if len(specs) == 0 {
 		return nil, nil
 	}
 	return newAlarms(stack, env, "BackupDeliveryAlarms", alarms.AlarmsProps{Prefix: AlarmPrefix(env, region), Specs: specs}, topic)
+}
+
+// reportsBackupFailures reports whether env's Governance stack in region holds the backup plan,
+// and so the rules that send its failed jobs to region's alarm topic, whose policy must then let
+// EventBridge publish. Only the primary region holds writable databases (elsewhere they are
+// Global Database secondaries), so only it has a plan.
+func reportsBackupFailures(env *config.Environment, region string) bool {
+	return env.Governance.Backup.Enabled && region == env.PrimaryRegion
 }
 
 // tagForBackup marks the database of a ServiceData stack for env's backup plan: the Aurora

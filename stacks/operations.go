@@ -44,8 +44,7 @@ func AlarmPrefix(env *config.Environment, region string, service ...string) stri
 func newTopic(stack awscdk.Stack, env *config.Environment, region string) (*alerting.Topic, error) {
 	n := env.Observability.Notifications
 	props := alerting.TopicProps{Name: TopicName(env, region), Emails: n.Emails, HTTPSEndpoints: n.HTTPSEndpoints,
-		// The primary region's Governance stack reports failed backup jobs through EventBridge.
-		AllowEventBridge: region == env.PrimaryRegion && env.Governance.Backup.Enabled}
+		AllowEventBridge: reportsBackupFailures(env, region)}
 	if n.Slack != nil {
 		props.Slack = &alerting.Slack{WorkspaceID: n.Slack.WorkspaceID, ChannelID: n.Slack.ChannelID}
 	}
@@ -457,7 +456,7 @@ func regionAlarmNames(env *config.Environment, region string) (paging, data []st
 		paging = append(paging, p+"-"+limits.ServiceUnhealthy.Name, p+"-availability-fastBurn", p+"-latency-fastBurn")
 		if s.OwnsDatabase() {
 			data = append(data, p+"-databaseCpu", p+"-databaseConnections", p+"-databaseFreeableMemory")
-			if env.Database.GlobalDatabase && len(env.Regions) > 1 && s.Database == config.EngineAuroraPostgres {
+			if env.GlobalDatabaseAcrossRegions() && s.Database == config.EngineAuroraPostgres {
 				data = append(data, p+"-globalDatabaseLag")
 			}
 		}
@@ -477,10 +476,10 @@ func alarmWidgets(stack awscdk.Stack, region, title string, names []string, widt
 }
 
 // regionDashboard is env's dashboard of region, in its App stack: per service requests, errors,
-// latency, healthy tasks and SLO budgets (from the target groups), the load balancer, the NAT
-// gateways, and the states of the region's paging, database and cache alarms.
+// latency, healthy tasks and SLO budgets (from the target groups), the load balancer, what the
+// services run on (resourceRows), the NAT gateways, and the states of the region's paging,
+// database and cache alarms.
 func regionDashboard(a *AppStack, env *config.Environment, region string, hasNat bool) error {
-	const minute = 60
 	var services []dashboard.Row
 	objectives := env.Observability.SLO
 	bound := float64(objectives.LatencyThresholdMs) / 1000
@@ -534,16 +533,20 @@ func regionDashboard(a *AppStack, env *config.Environment, region string, hasNat
 	return nil
 }
 
-// search is a line for each metric called name of the region's account whose dimensions are
-// exactly schema's ("ECS,ClusterName,ServiceName"), by SEARCH over a minute: the dashboard graphs
-// the environment's own resources (one environment per account) without naming them, and so
-// without importing another stack's ids, which would lock those exports.
+// minute is the dashboards' period, in seconds.
+const minute = 60
+
+// searchOf finds every metric called name of the account whose dimensions are exactly schema's
+// ("ECS,ClusterName,ServiceName"), over a minute: a dashboard graphs the environment's own
+// resources (one environment per account) without naming them, and so without importing another
+// stack's ids, which would lock those exports (or, across regions, cannot be referenced at all).
+func searchOf(schema, name, stat string) string {
+	return fmt.Sprintf(`SEARCH('{AWS/%s} MetricName="%s"', '%s', %d)`, schema, name, stat, minute)
+}
+
+// search is a line for each metric searchOf finds in the dashboard's region.
 func search(schema, name, stat, label string) []dashboard.Line {
-	const minute = 60
-	return []dashboard.Line{dashboard.Search{
-		Expression: fmt.Sprintf(`SEARCH('{AWS/%s} MetricName="%s"', '%s', %d)`, schema, name, stat, minute),
-		Label:      label, Period: minute,
-	}}
+	return []dashboard.Line{dashboard.Search{Expression: searchOf(schema, name, stat), Label: label, Period: minute}}
 }
 
 // resourceRows graph what the services run on, a line per resource by search: each ECS service's
@@ -563,7 +566,7 @@ func resourceRows(env *config.Environment) []dashboard.Row {
 			{Title: "Database connections by instance", Left: search("RDS,DBInstanceIdentifier", "DatabaseConnections", "Maximum", "connections"), Width: 8},
 			{Title: "Database freeable memory by instance (bytes)", Left: search("RDS,DBInstanceIdentifier", "FreeableMemory", "Minimum", "freeable memory"), Width: 8},
 		}
-		if env.Database.GlobalDatabase && len(env.Regions) > 1 {
+		if env.GlobalDatabaseAcrossRegions() {
 			for i := range db {
 				db[i].Width = 6
 			}
@@ -586,7 +589,6 @@ func resourceRows(env *config.Environment) []dashboard.Row {
 // each region's dashboard, every region's Route 53 health check, CloudFront, the web ACL and the
 // edge's error budget.
 func globalDashboard(es *EdgeStack, env *config.Environment, e edgeMetrics) error {
-	const minute = 60
 	objectives := env.Observability.SLO
 	width := max(6, 24/len(env.Regions))
 	var links []string
@@ -633,8 +635,8 @@ func globalDashboard(es *EdgeStack, env *config.Environment, e edgeMetrics) erro
 func regionTraffic(region string, width int) dashboard.Widget {
 	search := func(fn, name, stat, label string) dashboard.Line {
 		return dashboard.Search{
-			Expression: fmt.Sprintf(`%s(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="%s"', '%s', 60))`, fn, name, stat),
-			Label:      label, Period: 60, Region: region,
+			Expression: fn + "(" + searchOf("ApplicationELB,LoadBalancer", name, stat) + ")",
+			Label:      label, Period: minute, Region: region,
 		}
 	}
 	return dashboard.Widget{

@@ -153,7 +153,7 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 		conn = followWriter(stack, conn, r, c.Endpoint, c.ReaderEndpoint)
 	}
 	return conn, databaseTarget{Dimension: "DBClusterIdentifier", Identifier: c.ClusterIdentifier, Readers: db.Readers, RotationFunction: c.RotationFunctionName,
-		Global: db.GlobalDatabase && len(env.Regions) > 1}, nil
+		Global: env.GlobalDatabaseAcrossRegions()}, nil
 }
 
 // role is what a region is to a Global Database: its home (where the global cluster and the

@@ -52,9 +52,11 @@ func alarmsOf(t *testing.T, a *Assembly, env string) map[string]alarm {
 // depends on no stack, the topic's ARN: stratus-<env>-<region>-alarms).
 func (a alarm) notifies() bool {
 	actions, ok := jsonOf(a.props["AlarmActions"]), jsonOf(a.props["OKActions"])
-	byArn := regexp.MustCompile(`^\["arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:stratus-[a-z0-9-]+-alarms"\]$`).MatchString(actions)
-	return actions == ok && (strings.Contains(actions, "AlarmTopic") || byArn)
+	return actions == ok && (strings.Contains(actions, "AlarmTopic") || alarmTopicArnRE.MatchString(actions))
 }
+
+// alarmTopicArnRE is an alarm's actions naming a region's alarm topic by its ARN.
+var alarmTopicArnRE = regexp.MustCompile(`^\["arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:stratus-[a-z0-9-]+-alarms"\]$`)
 
 // TestEveryProdServiceHasItsAlarmsWiredToTheTopic: each prod service, in every region, has every
 // service-tier alarm of the catalog, its "service unhealthy" composite and its two SLOs' burn

@@ -56,7 +56,8 @@ type TopicProps struct {
 type Topic struct {
 	constructs.Construct
 	Topic sns.ITopic
-	// Key encrypts the topic's messages at rest; CloudWatch may use it to publish.
+	// Key encrypts the topic's messages at rest; CloudWatch (and, with AllowEventBridge,
+	// EventBridge) may use it to publish.
 	Key kms.IKey
 	// Arn is Topic's ARN, read once: the alarm and OK action of every alarm that notifies it.
 	Arn *string

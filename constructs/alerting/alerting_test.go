@@ -76,9 +76,14 @@ func TestTopicIsEncryptedTLSOnlyAndSubscribed(t *testing.T) {
 	})
 	var arn any
 	cdktest.NoPanic(t, func() { arn = s.stack.Resolve(s.topic.Arn) })
-	id := fmt.Sprint(arn.(map[string]any)["Ref"])
-	assert.Equal(t, "AWS::SNS::Topic", cdktest.Template(t, s.stack)["Resources"].(map[string]any)[id].(map[string]any)["Type"],
-		"Arn is the topic's, the action of the alarms that notify it")
+	var id string
+	for topicID, topic := range cdktest.OfType(t, cdktest.Template(t, s.stack), "AWS::SNS::Topic") {
+		if cdktest.Props(t, topic)["TopicName"] == "stratus-prod-eu-west-1-alarms" {
+			id = topicID
+		}
+	}
+	require.NotEmpty(t, id, "the topic named stratus-prod-eu-west-1-alarms")
+	assert.Equal(t, map[string]any{"Ref": id}, arn, "Arn is the topic's, the action of the alarms that notify it")
 	cdktest.Gates(t, s.dir, s.stack)
 }
 
@@ -92,7 +97,7 @@ func publishers(t *testing.T, s *synthesized, prefix string) (key, topic map[str
 		for _, st := range doc.(map[string]any)["Statement"].([]any) {
 			st := st.(map[string]any)
 			if p, ok := st["Principal"].(map[string]any); ok && st["Sid"] != nil {
-				out[fmt.Sprint(st["Sid"])] = []any{p["Service"], st["Condition"]}
+				out[fmt.Sprint(st["Sid"])] = []any{p["Service"], st["Condition"], st["Effect"], st["Action"]}
 			}
 		}
 		return out
@@ -114,20 +119,22 @@ func TestOnlyATopicThatAllowsEventBridgeTakesItsEvents(t *testing.T) {
 	s := synth(t)
 	account := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": cdktest.Account}}
 	rules := map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:aws:events:eu-west-1:" + cdktest.Account + ":rule/*"}}
+	encrypt := []any{"kms:Decrypt", "kms:GenerateDataKey*"}
 	key, topic := publishers(t, s, "AlarmTopic")
 	assert.Equal(t, map[string]any{
-		"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account},
+		"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account, "Allow", encrypt},
 		// SNS's guide: no aws:Source* condition for EventBridge in the key policy of an encrypted topic.
-		"AllowEventBridgeRules": []any{"events.amazonaws.com", nil},
+		"AllowEventBridgeRules": []any{"events.amazonaws.com", nil, "Allow", encrypt},
 	}, key, "the key of a topic that allows EventBridge")
 	assert.Equal(t, map[string]any{
-		"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account},
-		"AllowEventBridgeRules": []any{"events.amazonaws.com", rules},
+		"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account, "Allow", "sns:Publish"},
+		"AllowEventBridgeRules": []any{"events.amazonaws.com", rules, "Allow", "sns:Publish"},
 	}, topic, "the policy of a topic that allows EventBridge: this account's rules in its region")
 	key, topic = publishers(t, s, "EdgeTopic")
-	cloudWatchOnly := map[string]any{"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account}}
-	assert.Equal(t, cloudWatchOnly, key, "a plain topic's key: CloudWatch only")
-	assert.Equal(t, cloudWatchOnly, topic, "a plain topic's policy: CloudWatch only")
+	assert.Equal(t, map[string]any{"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account, "Allow", encrypt}}, key,
+		"a plain topic's key: CloudWatch only")
+	assert.Equal(t, map[string]any{"AllowCloudWatchAlarms": []any{"cloudwatch.amazonaws.com", account, "Allow", "sns:Publish"}}, topic,
+		"a plain topic's policy: CloudWatch only")
 }
 
 func TestTopicPropsAreValidated(t *testing.T) {

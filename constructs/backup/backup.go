@@ -226,8 +226,8 @@ func (b *Backup) reportFailures(p BackupProps) {
 	b.FailureRules = map[string]events.CfnRule{}
 	rule := func(id, detailType string, detail map[string]any, job string) {
 		kind := strings.ToLower(strings.TrimSuffix(detailType, " Job State Change"))
-		message := fmt.Sprintf("[ticket] AWS Backup: %s job <job> of vault %s is <state> in <region> for <resource>.%s",
-			kind, p.VaultName, runbook)
+		message := fmt.Sprintf("[%s] AWS Backup: %s job <job> of vault %s is <state> in <region> for <resource>.%s",
+			limits.SeverityTicket, kind, p.VaultName, runbook)
 		b.FailureRules[kind] = events.NewCfnRule(b.Construct, jsii.String(id), &events.CfnRuleProps{
 			Description:  jsii.String(detailType + " events of vault " + p.VaultName + " that need someone"),
 			EventPattern: map[string]any{"source": []string{"aws.backup"}, "detail-type": []string{detailType}, "detail": detail},

@@ -142,7 +142,8 @@ type EdgeProps struct {
 	// Default: 365.
 	LogRetentionDays int
 	// WafLogGroupName names the WAF log group; WAF requires the "aws-waf-logs-" prefix.
-	// Default: "aws-waf-logs-" followed by a name unique to this construct's path.
+	// Default: "aws-waf-logs-" followed by a name unique to this construct's path and, as the
+	// group is retained, the stack's own id (retention.Rebuildable).
 	WafLogGroupName string
 	// ContentSecurityPolicy, when set, is sent as the Content-Security-Policy header on every
 	// response.

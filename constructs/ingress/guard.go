@@ -85,11 +85,12 @@ func (l *LoadBalancer) newGuardFunction() lambda.Function {
 	base := fmt.Sprintf("/stratus/ingress/%s/rule-weights", *stack.StackName())
 	name := retention.Rebuildable(l.Construct, base)
 	key := keys.NewKey(l.Construct, "RuleWeightsLogKey", "Encrypts the log group "+base+"-<stack id>")
-	region := *stack.Region() // read once: each read is a call into the jsii runtime
+	// Read once: each read is a call into the jsii runtime.
+	partition, region, account := *stack.Partition(), *stack.Region(), *stack.Account()
 	// The group's name before it carried the stack's id too: a group kept from then still holds
 	// logs this key encrypted.
-	keys.AllowCloudWatchLogsIn(key, region, keys.LogGroupArnIn(*stack.Partition(), region, *stack.Account(), name),
-		keys.LogGroupArnIn(*stack.Partition(), region, *stack.Account(), base))
+	keys.AllowCloudWatchLogsIn(key, region, keys.LogGroupArnIn(partition, region, account, name),
+		keys.LogGroupArnIn(partition, region, account, base))
 	logGroup := logs.NewLogGroup(l.Construct, jsii.String("RuleWeightsLogGroup"), &logs.LogGroupProps{
 		LogGroupName: jsii.String(name), EncryptionKey: key, Retention: logs.RetentionDays_ONE_YEAR,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,

@@ -42,9 +42,11 @@ type Network struct {
 	AlbSecurityGroup ec2.ISecurityGroup
 	// HealthCheckSecurityGroup admits HTTPS from HealthCheckerCidrs; attach it to the ALB beside
 	// AlbSecurityGroup. It is a group of its own because CloudFront's prefix list counts as 55 of
-	// the 60 inbound rules a security group may hold. Nil without HealthCheckerCidrs.
+	// the 60 inbound rules a security group may hold. Nil without HealthCheckerCidrs or with
+	// WithoutLoadBalancer.
 	HealthCheckSecurityGroup ec2.ISecurityGroup
-	// ServiceSecurityGroups maps a service name to its security group (service port from the ALB).
+	// ServiceSecurityGroups maps a service name to its security group (service port from the ALB;
+	// with WithoutLoadBalancer, from whatever the caller admits).
 	ServiceSecurityGroups map[string]ec2.ISecurityGroup
 	// DatabaseSecurityGroup admits the database port from the security groups of the services
 	// with a database (ServicePort.Database). A service's database gets a group of its own

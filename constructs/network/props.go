@@ -60,7 +60,8 @@ type NetworkProps struct {
 	// as they are: synth never looks AZs up, so it never needs credentials.
 	Zones []Zone
 	// CloudFrontPrefixListId is the id of the region's `com.amazonaws.global.cloudfront.origin-facing`
-	// managed prefix list; the ALB security group admits HTTPS from it only.
+	// managed prefix list; the ALB security group admits HTTPS from it only. Required unless
+	// WithoutLoadBalancer.
 	CloudFrontPrefixListId string
 
 	// NatGateways chooses one NAT per AZ or a single shared NAT.
@@ -73,7 +74,8 @@ type NetworkProps struct {
 	// FlowLogRetention is how long the flow-log group keeps records.
 	// Default: awslogs.RetentionDays_ONE_YEAR.
 	FlowLogRetention awslogs.RetentionDays
-	// Services gets one security group each, open on its port to the ALB security group only.
+	// Services gets one security group each, open on its port to the ALB security group only
+	// (with WithoutLoadBalancer, to nothing until the caller admits a source).
 	// Default: none.
 	Services []ServicePort
 	// Calls are the service-to-service paths the service groups admit, each exactly one rule
