@@ -93,7 +93,7 @@ func addTransitGateway(stack awscdk.Stack, env *config.Environment, region confi
 	if err != nil {
 		return nil, fmt.Errorf("%s: network.transitGateway (%s): %w", env.File, region.Name, err)
 	}
-	if err := net.AdmitPeers(config.DatabasePort, peers); err != nil {
+	if err := net.AdmitPeers(peers); err != nil {
 		return nil, fmt.Errorf("%s: network.transitGateway (%s): %w", env.File, region.Name, err)
 	}
 	return tgw, nil

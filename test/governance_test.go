@@ -437,6 +437,7 @@ func checkBackupFailuresReported(c *C, a *Assembly, env *config.Environment) {
 	var got []string
 	for _, tpl := range envTemplates(a, env) {
 		_, rules := tpl.OfType("AWS::Events::Rule")
+		_, alarms := tpl.OfType("AWS::CloudWatch::Alarm")
 		for id, r := range rules {
 			pattern := r.Properties["EventPattern"]
 			if jsonOf(get(pattern, "source")) != `["aws.backup"]` {
@@ -452,7 +453,6 @@ func checkBackupFailuresReported(c *C, a *Assembly, env *config.Environment) {
 			assert.NotEmpty(c, asList(get(pattern, "detail", "state")), "%s %s: failures only", tpl.StackName, id)
 			// A message the rule cannot deliver raises a ticket through CloudWatch instead.
 			watched := false
-			_, alarms := tpl.OfType("AWS::CloudWatch::Alarm")
 			for _, al := range alarms {
 				if str(al.Properties["MetricName"]) == "FailedInvocations" && jsonOf(al.Properties["Dimensions"]) == `[{"Name":"RuleName","Value":{"Ref":"`+id+`"}}]` {
 					watched = true

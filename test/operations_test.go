@@ -461,13 +461,9 @@ func checkDashboard(t *testing.T, tpl *Template, stacksOfApp []string, name stri
 
 // ruleMessages lists, by "stack/rule", the input template of every EventBridge rule target of
 // env that notifies an alarm topic (named by its ARN: stratus-<env>-<region>-alarms).
-func ruleMessages(a *Assembly, env string) map[string]string {
+func ruleMessages(a *Assembly, env *config.Environment) map[string]string {
 	out := map[string]string{}
-	for _, name := range a.StackNames() {
-		tpl := a.Templates[name]
-		if tpl.Env.Name != env {
-			continue
-		}
+	for _, tpl := range envTemplates(a, env) {
 		for id, r := range tpl.Resources {
 			if r.Type != "AWS::Events::Rule" {
 				continue
@@ -479,7 +475,7 @@ func ruleMessages(a *Assembly, env string) map[string]string {
 					continue
 				}
 				transform, _ := target["InputTransformer"].(map[string]any)
-				out[name+"/"+id] = fmt.Sprint(transform["InputTemplate"])
+				out[tpl.StackName+"/"+id] = fmt.Sprint(transform["InputTemplate"])
 			}
 		}
 	}
@@ -513,7 +509,7 @@ func TestRunbooks(t *testing.T) {
 					named[book] = true
 				}
 			}
-			for rule, message := range ruleMessages(a, env.Name) {
+			for rule, message := range ruleMessages(a, env) {
 				book := alarms.RunbookOf(strings.TrimSuffix(message, `"`))
 				if assert.NotEmpty(t, book, "%s names no runbook: %s", rule, message) {
 					assert.True(t, have[book], "%s points to runbooks/%s, which does not exist", rule, book)

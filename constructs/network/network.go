@@ -68,9 +68,9 @@ type Network struct {
 
 	// databaseClients are the services with a database, in the order of NetworkProps.Services.
 	databaseClients []string
-	// databasePort is NetworkProps.DatabasePort; peeredGroups are the groups NewDatabaseGroup made
-	// with FromPeers, and peers the regions AdmitPeers admitted: each admits the other's app
-	// subnets.
+	// databasePort is NetworkProps.DatabasePort, which every database group and AdmitPeers open;
+	// peeredGroups are the groups NewDatabaseGroup made with FromPeers, and peers the regions
+	// AdmitPeers admitted: each admits the other's app subnets.
 	databasePort int
 	peeredGroups []ec2.SecurityGroup
 	peers        []Peer
@@ -203,14 +203,14 @@ func (n *Network) buildSecurityGroups(p NetworkProps) {
 		alb.AddIngressRule(ec2.Peer_PrefixList(jsii.String(p.CloudFrontPrefixListId)), ec2.Port_Tcp(jsii.Number(443)),
 			jsii.String("HTTPS from CloudFront origin-facing servers"), nil)
 		n.AlbSecurityGroup = alb
-	}
-	if len(p.HealthCheckerCidrs) > 0 && !p.WithoutLoadBalancer {
-		checkers := n.newSecurityGroup("HealthCheckSecurityGroup", "Public ALB: HTTPS from Route 53 health checkers (health-check rule only)")
-		for _, cidr := range p.HealthCheckerCidrs {
-			checkers.AddIngressRule(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_Tcp(jsii.Number(443)),
-				jsii.String("HTTPS from Route 53 health checkers (health-check rule only)"), nil)
+		if len(p.HealthCheckerCidrs) > 0 {
+			checkers := n.newSecurityGroup("HealthCheckSecurityGroup", "Public ALB: HTTPS from Route 53 health checkers (health-check rule only)")
+			for _, cidr := range p.HealthCheckerCidrs {
+				checkers.AddIngressRule(ec2.Peer_Ipv4(jsii.String(cidr)), ec2.Port_Tcp(jsii.Number(443)),
+					jsii.String("HTTPS from Route 53 health checkers (health-check rule only)"), nil)
+			}
+			n.HealthCheckSecurityGroup = checkers
 		}
-		n.HealthCheckSecurityGroup = checkers
 	}
 	db := n.newSecurityGroup("DatabaseSecurityGroup", "Databases: database port from the services only")
 	cache := n.newSecurityGroup("CacheSecurityGroup", "Caches: cache port from the services only")

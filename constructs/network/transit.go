@@ -35,9 +35,11 @@ const (
 // AdmitPeers opens exactly the cross-region database path: each peer's app subnets to the
 // database port of this region's data subnets (database security group and data NACL, with the
 // responses), and this region's services with a database (ServicePort.Database) to the database
-// port of each peer's data subnets. The
-// caches stay regional (a Global Datastore replicates over AWS's network, not the VPC).
-func (n *Network) AdmitPeers(databasePort int, peers []Peer) error {
+// port of each peer's data subnets, on NetworkProps.DatabasePort, the port every database group
+// admits. The caches stay regional (a Global Datastore replicates over AWS's network, not the
+// VPC).
+func (n *Network) AdmitPeers(peers []Peer) error {
+	databasePort := n.databasePort
 	nacl, ok := n.Node().TryFindChild(jsii.String("DataNacl")).(ec2.NetworkAcl)
 	if !ok {
 		return errors.New("network: no data NACL to extend")

@@ -22,7 +22,7 @@ func peeredTemplate(t *testing.T) map[string]any {
 	stack := cdktest.NewStack(cdktest.NewApp(t), "Test", "us-east-1")
 	n, err := NewNetwork(stack, "Network", tieredProps())
 	require.NoError(t, err)
-	require.NoError(t, n.AdmitPeers(5432, []Peer{peer}))
+	require.NoError(t, n.AdmitPeers([]Peer{peer}))
 	return cdktest.Template(t, stack)
 }
 
@@ -85,7 +85,7 @@ func TestTooManyPeerSubnetsAreRejected(t *testing.T) {
 	for i := range 13 {
 		many.AppCidrs = append(many.AppCidrs, fmt.Sprintf("10.2.%d.0/24", 100+i))
 	}
-	err = n.AdmitPeers(5432, []Peer{many, {Name: "x", DataCidrs: []string{"10.3.0.0/33"}}})
+	err = n.AdmitPeers([]Peer{many, {Name: "x", DataCidrs: []string{"10.3.0.0/33"}}})
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "the data NACL would hold 21 inbound rules (2 zones here, 13 peer app subnets); a NACL holds 20")
 	assert.ErrorContains(t, err, `Peers[1] (x): "10.3.0.0/33" is not an IPv4 subnet CIDR`)
@@ -140,7 +140,7 @@ func TestADatabaseGroupAdmitsItsOwnServicesAndThePeersOnly(t *testing.T) {
 	require.NoError(t, err, "a group made before the peers are admitted")
 	_, err = n.NewDatabaseGroup(stack, "LocalDatabase", DatabaseGroupProps{Owner: "local", Clients: []string{"basket"}})
 	require.NoError(t, err, "a database no other region reaches, made before the peers are admitted")
-	require.NoError(t, n.AdmitPeers(5432, []Peer{peer}))
+	require.NoError(t, n.AdmitPeers([]Peer{peer}))
 	_, err = n.NewDatabaseGroup(stack, "StockDatabase", DatabaseGroupProps{Owner: "stock", Clients: []string{"stock"}, FromPeers: true})
 	require.NoError(t, err, "a group made after")
 	_, err = n.NewDatabaseGroup(stack, "GhostDatabase", DatabaseGroupProps{Owner: "ghost", Clients: []string{"ghost", "order"}})

@@ -87,7 +87,8 @@ func (w Window) period() int {
 
 // Lead is the window started lead minutes earlier, ending when w ends.
 func (w Window) Lead(lead int) Window {
-	return Window{Start: ((w.Start-lead)%w.period() + w.period()) % w.period(), Length: w.Length + lead, Weekly: w.Weekly}
+	period := w.period()
+	return Window{Start: ((w.Start-lead)%period + period) % period, Length: w.Length + lead, Weekly: w.Weekly}
 }
 
 // End is the minute w ends at, on its own clock.
