@@ -2,14 +2,19 @@ package pipeline
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/policydoc"
 )
 
 // Reasons for the cdk-nag findings the pipeline keeps on purpose.
@@ -41,9 +46,10 @@ var wildcards = []struct{ pattern, reason string }{
 // pipeline construct.
 var roleWildcards = map[string][]struct{ appliesTo, reason string }{
 	"Pipeline/Pipeline/Role": {
-		{"Resource::*", "kms:Decrypt/DescribeKey/Encrypt/GenerateDataKey*/ReEncrypt* for the cross-region " +
-			"replication keys, which the support stacks in the other regions create and the pipeline stack can only " +
-			"name by alias."},
+		{`/^Resource::arn:aws:kms:[a-z0-9-]+:<AWS::AccountId>:key\/\*$/`, "kms:Decrypt/DescribeKey/Encrypt/" +
+			"GenerateDataKey*/ReEncrypt* on a cross-region replication key, which its support stack creates in another " +
+			"region: the statement names the keys of that region in this account (key/*) that carry the key's alias " +
+			"(kms:ResourceAliases), as the pipeline stack cannot name the key itself."},
 		{`/^Resource::arn:aws:s3:::[a-z0-9-]+-support-[a-z0-9-]+\/\*$/`,
 			"Every object of a cross-region replication bucket (named by its support stack), which holds nothing " +
 				"but this pipeline's artifacts on their way to that region's deploy actions."},
@@ -78,17 +84,24 @@ func suppress(c constructs.IConstruct, children bool, reason string, ids ...stri
 // findings kept on purpose. Build calls it once everything exists.
 func (p *Pipeline) acceptByDesign() {
 	account, region := *awscdk.Stack_Of(p.Construct).Account(), *awscdk.Stack_Of(p.Construct).Region()
-	policyIDs := map[string]string{} // role path -> its grants' logical id
+	type grants struct {
+		logicalID string
+		policy    iam.ManagedPolicy
+	}
+	policies := map[string]grants{} // role path -> the managed policy of its grants
 	for _, c := range *p.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		if role, ok := c.(iam.Role); ok {
-			policyIDs[*role.Node().Path()] = managedGrants(role)
+			if id, managed := managedGrants(role); managed != nil {
+				policies[*role.Node().Path()] = grants{id, managed}
+			}
 		}
 	}
 	// The pipeline waits for its role's policy; the role itself it already references (RoleArn),
 	// and the extra DependsOn aws-cdk-lib adds for it is cfn-lint's W3005.
-	if id := policyIDs[*p.CodePipeline.Pipeline().Role().Node().Path()]; id != "" {
+	if g, ok := policies[*p.CodePipeline.Pipeline().Role().Node().Path()]; ok {
 		cfnPipeline := p.CodePipeline.Pipeline().Node().DefaultChild().(awscdk.CfnResource)
-		cfnPipeline.AddOverride(jsii.String("DependsOn"), []string{id})
+		cfnPipeline.AddOverride(jsii.String("DependsOn"), []string{g.logicalID})
+		narrowReplicationKeyGrants(g.policy, p.replicationKeys())
 	}
 
 	var rules []*cdknag.NagPackSuppression
@@ -132,12 +145,8 @@ func (p *Pipeline) acceptByDesign() {
 // bucket to TLS 1.2 and its owner's objects only (no ACLs), as every other bucket of the app, and
 // protects the stack from deletion as the pipeline's own.
 func (p *Pipeline) hardenSupportStacks() {
-	for _, c := range *awscdk.Stage_Of(p.Construct).Node().Children() {
-		if !strings.HasPrefix(*c.Node().Id(), "cross-region-stack-") {
-			continue
-		}
-		stack := awscdk.Stack_Of(c)
-		support := c.Node().TryFindChild(jsii.String("Default"))
+	for _, stack := range p.supportStacks() {
+		support := stack.Node().TryFindChild(jsii.String("Default"))
 		cfn, ok := resourceOf(support, "CrossRegionCodePipelineReplicationBucket").(s3.CfnBucket)
 		if !ok {
 			continue
@@ -190,6 +199,128 @@ func (p *Pipeline) hardenSupportStacks() {
 	}
 }
 
+// supportStacks are the cross-region support stacks aws-cdk-lib's CodePipeline added to the app,
+// one per other region it deploys to.
+func (p *Pipeline) supportStacks() []awscdk.Stack {
+	var out []awscdk.Stack
+	for _, c := range *awscdk.Stage_Of(p.Construct).Node().Children() {
+		if stack, ok := c.(awscdk.Stack); ok && strings.HasPrefix(*c.Node().Id(), "cross-region-stack-") {
+			out = append(out, stack)
+		}
+	}
+	return out
+}
+
+// replicationKey is a support stack's replication key as an IAM policy can name it: by its
+// region and account, and by the alias aws-cdk-lib gives it.
+type replicationKey struct{ partition, region, account, alias string }
+
+// replicationKeys are the replication keys of the support stacks.
+func (p *Pipeline) replicationKeys() []replicationKey {
+	var keys []replicationKey
+	for _, stack := range p.supportStacks() {
+		support := stack.Node().TryFindChild(jsii.String("Default"))
+		if alias, ok := resourceOf(support, "CrossRegionCodePipelineReplicationBucketEncryptionAlias").(kms.CfnAlias); ok {
+			keys = append(keys, replicationKey{*stack.Partition(), *stack.Region(), *stack.Account(), *alias.AliasName()})
+		}
+	}
+	return keys
+}
+
+// narrowReplicationKeyGrants holds the grant aws-cdk-lib gives the pipeline role on the
+// cross-region replication keys to those keys. aws-cdk-lib writes it on Resource "*", as the
+// keys live in stacks of other regions and the pipeline stack knows them only by alias; here
+// a statement for each support stack names the keys of its region and account (key/*) that
+// carry its key's alias (kms:ResourceAliases), as AWS's guide to alias-based access shows. The document is
+// rewritten when it is rendered, so a grant added after this still lands in it; a KMS statement
+// on "*" is left as it is when no replication key is known, and cdk-nag then reports it.
+func narrowReplicationKeyGrants(managed iam.ManagedPolicy, keys []replicationKey) {
+	if len(keys) == 0 {
+		return
+	}
+	narrowed := &replicationKeyGrants{document: managed.Document(), keys: keys}
+	// The property itself, not an override: cdk-nag reads the property, so it checks what is written.
+	managed.Node().DefaultChild().(iam.CfnManagedPolicy).SetPolicyDocument(awscdk.Lazy_UncachedAny(narrowed, nil))
+}
+
+// replicationKeyGrants renders a policy document with its KMS statements on "*" held to keys.
+type replicationKeyGrants struct {
+	document iam.PolicyDocument
+	keys     []replicationKey
+}
+
+// Produce is called by aws-cdk-lib as it renders the template.
+func (g *replicationKeyGrants) Produce(ctx awscdk.IResolveContext) any {
+	resolved := ctx.Resolve(g.document, nil)
+	if doc, ok := resolved.(map[string]any); ok {
+		return narrowKMS(doc, g.keys)
+	}
+	return resolved
+}
+
+// narrowKMS replaces, in a rendered policy document, every unconditional KMS statement's "*"
+// with a statement for each of keys (the statement's other resources stay where they were).
+func narrowKMS(doc map[string]any, keys []replicationKey) map[string]any {
+	statements, _ := doc["Statement"].([]any)
+	var out []any
+	for _, s := range statements {
+		st, ok := s.(map[string]any)
+		actions, onAll := kmsOnAll(st)
+		if !ok || !onAll {
+			out = append(out, s)
+			continue
+		}
+		if rest := withoutWildcard(st["Resource"]); len(rest) > 0 {
+			kept := maps.Clone(st)
+			kept["Resource"] = rest
+			if len(rest) == 1 {
+				kept["Resource"] = rest[0]
+			}
+			out = append(out, kept)
+		}
+		for _, k := range keys {
+			out = append(out, map[string]any{
+				"Action": actions, "Effect": "Allow",
+				"Resource":  fmt.Sprintf("arn:%s:kms:%s:%s:key/*", k.partition, k.region, k.account),
+				"Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": k.alias}},
+			})
+		}
+	}
+	narrowed := maps.Clone(doc)
+	narrowed["Statement"] = out
+	return narrowed
+}
+
+// kmsOnAll returns the statement's actions when it allows only KMS actions and names "*" among
+// its resources.
+func kmsOnAll(st map[string]any) (any, bool) {
+	if st["Effect"] != "Allow" || st["Condition"] != nil || !slices.Contains(policydoc.Strings(st["Resource"]), "*") {
+		return nil, false
+	}
+	actions := policydoc.Strings(st["Action"])
+	for _, a := range actions {
+		if !strings.HasPrefix(a, "kms:") {
+			return nil, false
+		}
+	}
+	return st["Action"], len(actions) > 0
+}
+
+// withoutWildcard is a statement's resources but "*".
+func withoutWildcard(resource any) []any {
+	var rest []any
+	list, ok := resource.([]any)
+	if !ok {
+		list = []any{resource}
+	}
+	for _, r := range list {
+		if r != "*" {
+			rest = append(rest, r)
+		}
+	}
+	return rest
+}
+
 // resourceOf is the L1 resource of scope's child id, or nil where aws-cdk-lib builds no such
 // child (scope itself nil included), so a renamed construct skips the hardening instead of
 // panicking; the tests then find the unhardened resource.
@@ -206,13 +337,14 @@ func resourceOf(scope constructs.IConstruct, id string) awscdk.CfnResource {
 }
 
 // managedGrants moves role's DefaultPolicy, where aws-cdk-lib's grants collect, into a customer
-// managed policy under the role (NIST 800-53 IAMNoInlinePolicy). The managed policy shares the
-// policy document, so a grant added later still lands in it, and it takes over the inline
-// policy's logical id (returned), so the DependsOn that grants gave other resources still name it.
-func managedGrants(role iam.Role) string {
+// managed policy under the role (NIST 800-53 IAMNoInlinePolicy), which it returns (nil when the
+// role has no grants). The managed policy shares the policy document, so a grant added later
+// still lands in it, and it takes over the inline policy's logical id (returned too), so the
+// DependsOn that grants gave other resources still name it.
+func managedGrants(role iam.Role) (string, iam.ManagedPolicy) {
 	policy, ok := role.Node().TryFindChild(jsii.String("DefaultPolicy")).(iam.Policy)
 	if !ok {
-		return ""
+		return "", nil
 	}
 	stack := awscdk.Stack_Of(role)
 	logicalID := stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))
@@ -223,5 +355,5 @@ func managedGrants(role iam.Role) string {
 	})
 	managed.Node().DefaultChild().(awscdk.CfnElement).OverrideLogicalId(logicalID)
 	role.Node().TryRemoveChild(jsii.String("DefaultPolicy"))
-	return *logicalID
+	return *logicalID, managed
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/nagpacks"
+	"github.com/stratus-platform/stratus/internal/policydoc"
 )
 
 const (
@@ -161,4 +163,75 @@ func TestGates(t *testing.T) {
 	b := get(t)
 	require.NotNil(t, b.support)
 	cdktest.Gates(t, b.dir, b.stack, b.support)
+}
+
+// TestThePipelineRoleUsesOnlyItsReplicationKeys: aws-cdk-lib grants the pipeline role KMS on
+// Resource "*" for the replication keys of other regions; the written policy names the support
+// stack's region and account and its key's alias instead, and keeps the pipeline key by ARN.
+func TestThePipelineRoleUsesOnlyItsReplicationKeys(t *testing.T) {
+	b := get(t)
+	require.NotNil(t, b.support)
+	_, alias := cdktest.Only(t, cdktest.Template(t, b.support), "AWS::KMS::Alias")
+	aliasName := cdktest.As[string](t, cdktest.Props(t, alias)["AliasName"])
+	require.NotEmpty(t, aliasName)
+
+	tpl := cdktest.Template(t, b.stack)
+	var kms []map[string]any
+	for id, policy := range cdktest.OfType(t, tpl, "AWS::IAM::ManagedPolicy") {
+		for _, s := range cdktest.Path[[]any](t, cdktest.Props(t, policy), "PolicyDocument", "Statement") {
+			st := cdktest.As[map[string]any](t, s)
+			if actions := policydoc.Strings(st["Action"]); len(actions) == 0 || !strings.HasPrefix(actions[0], "kms:") {
+				continue
+			}
+			assert.NotContains(t, policydoc.Strings(st["Resource"]), "*", "%s: no role may use every key", id)
+			if strings.Contains(id, "PipelineRoleDefaultPolicy") {
+				kms = append(kms, st)
+			}
+		}
+	}
+	require.Len(t, kms, 2, "the pipeline key's statement and the replication key's")
+	keyID, _ := cdktest.Only(t, tpl, "AWS::KMS::Key")
+	assert.Equal(t, map[string]any{"Fn::GetAtt": []any{keyID, "Arn"}}, kms[0]["Resource"])
+	assert.Nil(t, kms[0]["Condition"])
+	assert.Equal(t, "arn:aws:kms:eu-west-1:"+tooling+":key/*", kms[1]["Resource"])
+	assert.Equal(t, map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": aliasName}}, kms[1]["Condition"])
+	assert.Equal(t, kms[0]["Action"], kms[1]["Action"], "the same actions on both")
+}
+
+func TestNarrowKMSHoldsOnlyKMSOnAllToTheKeys(t *testing.T) {
+	keys := []replicationKey{{"aws", "eu-west-1", "111111111111", "alias/a"}, {"aws", "us-west-2", "111111111111", "alias/b"}}
+	actions := []any{"kms:Decrypt", "kms:Encrypt"}
+	onKey := func(region, alias string) map[string]any {
+		return map[string]any{"Action": actions, "Effect": "Allow", "Resource": "arn:aws:kms:" + region + ":111111111111:key/*",
+			"Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": alias}}}
+	}
+	own := map[string]any{"Fn::GetAtt": []any{"Key", "Arn"}}
+	cases := []struct {
+		name     string
+		in, want []any
+	}{
+		{"a KMS statement on * alone becomes one statement per key",
+			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": "*"}},
+			[]any{onKey("eu-west-1", "alias/a"), onKey("us-west-2", "alias/b")}},
+		{"a KMS statement's other resources stay in it",
+			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": []any{"*", own}}},
+			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": own}, onKey("eu-west-1", "alias/a"), onKey("us-west-2", "alias/b")}},
+		{"a statement of another service on * is left alone",
+			[]any{map[string]any{"Action": []any{"kms:Decrypt", "s3:GetObject"}, "Effect": "Allow", "Resource": "*"}},
+			[]any{map[string]any{"Action": []any{"kms:Decrypt", "s3:GetObject"}, "Effect": "Allow", "Resource": "*"}}},
+		{"a conditioned statement is left alone",
+			[]any{map[string]any{"Action": "kms:Decrypt", "Effect": "Allow", "Resource": "*", "Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}}},
+			[]any{map[string]any{"Action": "kms:Decrypt", "Effect": "Allow", "Resource": "*", "Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}}}},
+		{"a KMS statement on named keys is left alone",
+			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": own}},
+			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": own}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc := map[string]any{"Version": "2012-10-17", "Statement": c.in}
+			got := narrowKMS(doc, keys)
+			assert.Equal(t, map[string]any{"Version": "2012-10-17", "Statement": c.want}, got)
+			assert.Equal(t, c.in, doc["Statement"], "the rendered document itself is not changed")
+		})
+	}
 }

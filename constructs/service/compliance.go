@@ -13,6 +13,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/policydoc"
 )
 
 // acceptByDesign records, on the exact resources, the cdk-nag findings this design keeps on
@@ -181,7 +183,7 @@ func wildcardReasons(doc iam.PolicyDocument, allowed map[string]string) ([]strin
 		if !contains(st["Resource"], "*") {
 			continue
 		}
-		actions := asStrings(st["Action"])
+		actions := policydoc.Strings(st["Action"])
 		if len(actions) == 0 {
 			return nil, false
 		}
@@ -200,24 +202,8 @@ func wildcardReasons(doc iam.PolicyDocument, allowed map[string]string) ([]strin
 	return reasons, true
 }
 
-func asStrings(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 func contains(v any, want string) bool {
-	for _, s := range asStrings(v) {
+	for _, s := range policydoc.Strings(v) {
 		if s == want {
 			return true
 		}

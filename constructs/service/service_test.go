@@ -31,6 +31,7 @@ import (
 	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/gates"
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/policydoc"
 )
 
 // connection is a valid database connection, changed by mutate.
@@ -375,7 +376,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 	require.NotEmpty(t, exec)
 	for _, statements := range exec {
 		for _, st := range statements {
-			for _, a := range asStrings(st["Action"]) {
+			for _, a := range policydoc.Strings(st["Action"]) {
 				actions = append(actions, a)
 			}
 			if contains(st["Resource"], "*") {
@@ -500,7 +501,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	}}), jsonOf(tracing), "tracing policy")
 	resources := map[string][]string{}
 	for _, st := range grants {
-		for _, a := range asStrings(st["Action"]) {
+		for _, a := range policydoc.Strings(st["Action"]) {
 			assert.NotContains(t, a, "*")
 			resources[a] = append(resources[a], jsonOf(st["Resource"]))
 		}
@@ -527,7 +528,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 	for _, statements := range raw.policiesOf(t, "ServiceExecutionRole") {
 		for _, st := range statements {
 			if contains(st["Action"], "secretsmanager:GetSecretValue") || contains(st["Action"], "kms:Decrypt") {
-				for _, r := range asStrings(st["Resource"]) {
+				for _, r := range policydoc.Strings(st["Resource"]) {
 					execResources[r] = true
 				}
 			}
