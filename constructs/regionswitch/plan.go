@@ -75,6 +75,9 @@ func NewPlan(scope constructs.Construct, id string, props PlanProps) (*Plan, err
 
 // approver is ApprovalRoleArn, or a role the account's principals may assume (when their own
 // policies allow sts:AssumeRole on it) that can approve this plan's steps and nothing else.
+// ApprovePlanExecutionStep is this role's, not the execution role's: Region switch does not
+// assume the execution role for an approval block (ARC's page on the execution role's trust
+// policy), and whoever can use the block's approval role approves.
 func (p PlanProps) approver(this constructs.Construct, stack awscdk.Stack) iam.IRole {
 	if p.ApprovalRoleArn != "" {
 		return iam.Role_FromRoleArn(this, jsii.String("Approver"), jsii.String(p.ApprovalRoleArn), &iam.FromRoleArnOptions{Mutable: jsii.Bool(false)})
@@ -144,6 +147,11 @@ func (p PlanProps) policy(this constructs.Construct, role iam.Role) iam.ManagedP
 		dbs = append(dbs, p.inRegions(d.ClusterArns)...)
 	}
 	if len(dbs) > 0 {
+		// AWS's sample policy for the Aurora Global Database block grants the two describes on "*";
+		// both take the cluster's resource type, which IAM checks when a call names the cluster,
+		// so they name these clusters. Should ARC call one without naming a cluster, the plan's
+		// evaluation reports the missing permission (the drill checks it first:
+		// runbooks/region-switch.md) long before a switch needs it.
 		statements = append(statements, statement([]string{"rds:DescribeGlobalClusters", "rds:DescribeDBClusters",
 			"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"}, dbs...))
 	}
