@@ -467,7 +467,7 @@ type CloudFront struct {
 	// Never nil.
 	GeoRestrictionCountries []string
 	// FrontendEnabled (yaml "frontend.enabled", default true) is the frontend bucket as the
-	// default origin. Only true is accepted: the Edge stack always builds it.
+	// default origin; false builds an API-only edge, which sends every path to the services.
 	FrontendEnabled bool
 	// FrontendSource (yaml "frontend.source", default "") is a folder, relative to the
 	// repository root, with a built frontend to upload; "" uploads nothing.

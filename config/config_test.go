@@ -1523,9 +1523,9 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:21: cloudfront.frontend.source "frontend/../../www": must be a folder path relative to the repository root, without ".." (e.g. "frontend/dist")`},
 		},
 		{
-			name:  "a disabled frontend is refused, since the Edge stack always builds it",
+			name:  "an upload is refused without a frontend to upload to",
 			edits: []edit{section("cloudfront", "  frontend:\n    enabled: false\n    source: frontend/dist\n")},
-			want:  []string{`:21: cloudfront.frontend.enabled: false is not supported: the Edge stack always serves the frontend bucket as CloudFront's default origin (every path but /api/*; an empty bucket answers them with 403); set it to true or remove it`},
+			want:  []string{`:22: cloudfront.frontend.source "frontend/dist": needs cloudfront.frontend.enabled: true (with false, CloudFront sends every path to the services and there is no frontend bucket to upload to); remove source or enabled: false`},
 		},
 		{
 			name:  "an unknown frontend key lists the frontend keys",
@@ -2329,4 +2329,14 @@ func hidesPublicName(ns, name string) string {
 func hidesAWSEndpoints(ns string) string {
 	return fmt.Sprintf(`:20: app.namespace %q: the services' private zone would answer for AWS's service endpoints (amazonaws.com) inside the VPCs, `+
 		`so the tasks could not reach ECR, Secrets Manager or CloudWatch; use a name outside it, e.g. "test.internal"`, ns)
+}
+
+// TestAnApiOnlyEdgeLoads: frontend.enabled false is an environment of its own (the Edge stack
+// sends every path to the services), not an error.
+func TestAnApiOnlyEdgeLoads(t *testing.T) {
+	doc := apply(t, baseYAML, []edit{section("cloudfront", "  frontend:\n    enabled: false\n")})
+	env, err := Load(writeFile(t, repository(t), "test.yaml", doc))
+	require.NoError(t, err)
+	assert.False(t, env.CloudFront.FrontendEnabled)
+	assert.Empty(t, env.CloudFront.FrontendSource)
 }

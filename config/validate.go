@@ -1164,12 +1164,11 @@ func (v *validator) cloudfront() {
 	c := &v.env.CloudFront
 	oneOf(v, "cloudfront.priceClass", c.PriceClass, limits.PriceClasses, "unknown price class")
 	v.geo("cloudfront.geoRestriction", c.GeoRestrictionMode, geoRestrictionModes, c.GeoRestrictionCountries)
-	// The Edge stack always builds the frontend bucket as the default origin: false would be
-	// accepted and do nothing.
-	if !c.FrontendEnabled && !v.d.bad["cloudfront.frontend.enabled"] {
-		v.errorf("cloudfront.frontend.enabled: false is not supported: the Edge stack always serves the frontend bucket as CloudFront's default origin (every path but %s; an empty bucket answers them with 403); set it to true or remove it", limits.EdgeApiPathPattern)
-	}
 	const sp = "cloudfront.frontend.source"
+	// enabled: false builds an API-only edge, with no bucket to upload to.
+	if v.given(sp, "") && !c.FrontendEnabled && !v.d.bad["cloudfront.frontend.enabled"] {
+		v.errorf("%s %q: needs cloudfront.frontend.enabled: true (with false, CloudFront sends every path to the services and there is no frontend bucket to upload to); remove source or enabled: false", sp, c.FrontendSource)
+	}
 	if v.given(sp, "") && c.FrontendEnabled {
 		switch src := c.FrontendSource; {
 		case !validRelativeDir(src):

@@ -301,3 +301,49 @@ func TestShieldAdvancedAndTheFrontendUploadAreOptIn(t *testing.T) {
 		assert.Equal(t, []any{"/*"}, u.Properties["DistributionPaths"], id)
 	}
 }
+
+// devApiOnly is the fixture dev with cloudfront.frontend.enabled: false.
+var devApiOnly = newVariant("dev with an API-only edge", func() ([]*config.Environment, error) {
+	env, err := fixture("dev")
+	if err != nil {
+		return nil, err
+	}
+	env.CloudFront.FrontendEnabled, env.CloudFront.FrontendSource = false, ""
+	return []*config.Environment{env}, nil
+})
+
+// TestAnApiOnlyEdgeChangesOnlyTheEdge synthesizes the fixture dev without its frontend
+// (devApiOnly): only the Edge stack changes, where the frontend's bucket, key, origin access
+// control and rewrite function are gone and every path goes to the services' origin, and the
+// environment holds no error or warning annotation (cdk-nag's findings among them).
+func TestAnApiOnlyEdgeChangesOnlyTheEdge(t *testing.T) {
+	fixtures := Fixtures(t)
+	a := devApiOnly.Assembly(t)
+	for _, f := range (check{"no annotation", checkAnnotations}).runOn(a) {
+		t.Error(f)
+	}
+	var changed []string
+	for name, after := range a.Templates {
+		if !assert.ObjectsAreEqual(after.Resources, fixtures.Template(t, name).Resources) {
+			changed = append(changed, name)
+		}
+	}
+	assert.Equal(t, []string{"Dev-Edge-us-east-1"}, changed, "only the Edge stack changes")
+
+	edge := a.Template(t, "Dev-Edge-us-east-1")
+	for _, typ := range []string{"AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::Function", "AWS::S3::BucketPolicy", "AWS::S3::Bucket"} {
+		ids, _ := edge.OfType(typ)
+		for _, id := range ids {
+			assert.NotContains(t, id, "Frontend", "%s %s", typ, id)
+		}
+	}
+	ids, dists := edge.OfType("AWS::CloudFront::Distribution")
+	require.Len(t, ids, 1)
+	cfg := get(dists[ids[0]].Properties, "DistributionConfig")
+	assert.Nil(t, get(cfg, "CacheBehaviors"), "the default behavior is the only one")
+	origins := asList(get(cfg, "Origins"))
+	require.Len(t, origins, 1, "the services' origin only")
+	assert.Equal(t, fixtures.Envs["dev"].OriginName(), str(get(origins[0], "DomainName")))
+	assert.Equal(t, str(get(origins[0], "Id")), str(get(cfg, "DefaultCacheBehavior", "TargetOriginId")))
+	assert.Equal(t, `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]`, jsonOf(get(cfg, "DefaultCacheBehavior", "AllowedMethods")))
+}

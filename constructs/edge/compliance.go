@@ -12,10 +12,26 @@ import (
 // acceptByDesign records, on the exact resources, the cdk-nag findings (and the one aws-cdk-lib
 // warning) this design keeps on purpose, each with the reason it is safe.
 func (e *Edge) acceptByDesign(p EdgeProps) {
-	suppress(e.FrontendBucket, "NIST.800.53.R5-S3BucketReplicationEnabled",
-		"The frontend bucket holds a build artifact, not data: the pipeline (or FrontendSource) republishes it, it is "+
-			"versioned and retained, and CloudFront serves it from edge caches worldwide; a cross-region replica would "+
-			"have no origin pointing at it.")
+	if e.FrontendBucket == nil {
+		// With a frontend, the log bucket is the frontend bucket's access-log destination, which
+		// cdk-nag accepts for a log bucket.
+		for _, rule := range []string{"AwsSolutions-S1", "NIST.800.53.R5-S3BucketLoggingEnabled"} {
+			suppress(e.LogBucket, rule, "The log bucket is itself the destination of the edge's logs (CloudFront "+
+				"standard logs): its own access logs would need another log bucket, and so on. Only CloudFront's log "+
+				"delivery writes to it; it is versioned, retained, closed to the public and TLS-only.")
+		}
+	} else {
+		suppress(e.FrontendBucket, "NIST.800.53.R5-S3BucketReplicationEnabled",
+			"The frontend bucket holds a build artifact, not data: the pipeline (or FrontendSource) republishes it, it is "+
+				"versioned and retained, and CloudFront serves it from edge caches worldwide; a cross-region replica would "+
+				"have no origin pointing at it.")
+		// The bucket's key lets CloudFront decrypt for any distribution of this account: the
+		// distribution id cannot appear in the key policy without a key → distribution → bucket →
+		// key cycle. Reading still needs s3:GetObject, which the bucket policy grants to this
+		// distribution only, so no other distribution can read the frontend.
+		awscdk.Annotations_Of(e.Construct).AcknowledgeWarning(jsii.String("@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac"),
+			jsii.String("The bucket policy limits s3:GetObject to this distribution's ARN; the key grant alone reads nothing."))
+	}
 	suppress(e.LogBucket, "NIST.800.53.R5-S3BucketReplicationEnabled",
 		"The log bucket keeps CloudFront and S3 access logs for analysis; it is versioned, retained on stack deletion, "+
 			"closed to the public and TLS-only. A cross-region copy of access logs adds cost without adding recovery: "+
@@ -30,13 +46,6 @@ func (e *Edge) acceptByDesign(p EdgeProps) {
 			"No CloudFront geo restriction is configured for this environment; geographic rules are enforced by the "+
 				"web ACL's geo rule from config (GeoMatch), which can answer with a custom response and is logged.")
 	}
-
-	// The bucket's key lets CloudFront decrypt for any distribution of this account: the
-	// distribution id cannot appear in the key policy without a key → distribution → bucket → key
-	// cycle. Reading still needs s3:GetObject, which the bucket policy grants to this distribution
-	// only, so no other distribution can read the frontend.
-	awscdk.Annotations_Of(e.Construct).AcknowledgeWarning(jsii.String("@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac"),
-		jsii.String("The bucket policy limits s3:GetObject to this distribution's ARN; the key grant alone reads nothing."))
 
 	if e.FrontendDeployment != nil {
 		e.acceptDeploymentHandler()

@@ -37,9 +37,10 @@ type Edge struct {
 	WebAcl waf.CfnWebACL
 	// Certificate covers the viewer names (us-east-1, DNS-validated).
 	Certificate acm.ICertificate
-	// FrontendBucket holds the static frontend; only the distribution can read it (OAC).
+	// FrontendBucket holds the static frontend; only the distribution can read it (OAC). Nil
+	// with WithoutFrontend.
 	FrontendBucket s3.IBucket
-	// FrontendKey encrypts FrontendBucket.
+	// FrontendKey encrypts FrontendBucket (nil with WithoutFrontend).
 	FrontendKey kms.IKey
 	// LogBucket receives CloudFront standard logs (prefix "cloudfront/") and the frontend
 	// bucket's S3 access logs (prefix "s3-access/frontend/").
@@ -69,7 +70,9 @@ func NewEdge(scope constructs.Construct, id string, props EdgeProps) (*Edge, err
 	e.buildLogging(p, names)
 	e.buildWebAcl(p)
 	e.buildCertificate(p)
-	e.buildFrontendBucket()
+	if !p.WithoutFrontend {
+		e.buildFrontendBucket()
+	}
 	e.buildDistribution(p, names)
 	e.buildShield(p, names)
 	e.buildDeployment(p, names)
@@ -205,7 +208,17 @@ func (e *Edge) buildDistribution(p EdgeProps, names physicalNames) {
 		OriginSslProtocols: &[]cf.OriginSslPolicy{cf.OriginSslPolicy_TLS_V1_2},
 		CustomHeaders:      &map[string]*string{p.OriginHeaderName: p.OriginHeaderValue},
 	})
-	frontend := awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(e.FrontendBucket, nil)
+	// What the API paths get, and with WithoutFrontend every path: all methods, nothing cached,
+	// the viewer's headers but Host (the origin's certificate is for the origin name).
+	apiBehavior := &cf.BehaviorOptions{
+		Origin:                api,
+		ViewerProtocolPolicy:  cf.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+		AllowedMethods:        cf.AllowedMethods_ALLOW_ALL(),
+		CachePolicy:           cf.CachePolicy_CACHING_DISABLED(),
+		OriginRequestPolicy:   cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+		ResponseHeadersPolicy: headers,
+		Compress:              jsii.Bool(true),
+	}
 
 	var geo cf.GeoRestriction
 	switch p.GeoRestriction.Mode {
@@ -215,17 +228,7 @@ func (e *Edge) buildDistribution(p EdgeProps, names physicalNames) {
 		geo = cf.GeoRestriction_Denylist(*jsii.Strings(p.GeoRestriction.Countries...)...)
 	}
 
-	// The single-page app's routes reach index.html through a function on the default (frontend)
-	// behavior only: distribution-wide custom error responses would also answer the API's
-	// 403/404 with the frontend's HTML and 200.
-	spaRewrite := cf.NewFunction(e.Construct, jsii.String("SpaRewrite"), &cf.FunctionProps{
-		FunctionName: jsii.String(names.spaRewriteFunction),
-		Comment:      jsii.String("Serve index.html for the single-page app's routes"),
-		Runtime:      cf.FunctionRuntime_JS_2_0(),
-		Code:         cf.FunctionCode_FromInline(jsii.String(spaRewriteCode)),
-	})
-
-	e.Distribution = cf.NewDistribution(e.Construct, jsii.String("Distribution"), &cf.DistributionProps{
+	props := &cf.DistributionProps{
 		Comment:                jsii.String(fmt.Sprintf("Stratus edge for %s", p.ViewerNames[0])),
 		DomainNames:            jsii.Strings(p.ViewerNames...),
 		Certificate:            e.Certificate,
@@ -236,13 +239,25 @@ func (e *Edge) buildDistribution(p EdgeProps, names physicalNames) {
 		PriceClass:             priceClasses[p.PriceClass],
 		GeoRestriction:         geo,
 		WebAclId:               e.WebAcl.AttrArn(),
-		DefaultRootObject:      jsii.String("index.html"),
 		EnableLogging:          jsii.Bool(true),
 		LogBucket:              e.LogBucket,
 		LogFilePrefix:          jsii.String("cloudfront/"),
 		LogIncludesCookies:     jsii.Bool(false),
-		DefaultBehavior: &cf.BehaviorOptions{
-			Origin:                frontend,
+		DefaultBehavior:        apiBehavior,
+	}
+	if !p.WithoutFrontend {
+		// The single-page app's routes reach index.html through a function on the default
+		// (frontend) behavior only: distribution-wide custom error responses would also answer
+		// the API's 403/404 with the frontend's HTML and 200.
+		spaRewrite := cf.NewFunction(e.Construct, jsii.String("SpaRewrite"), &cf.FunctionProps{
+			FunctionName: jsii.String(names.spaRewriteFunction),
+			Comment:      jsii.String("Serve index.html for the single-page app's routes"),
+			Runtime:      cf.FunctionRuntime_JS_2_0(),
+			Code:         cf.FunctionCode_FromInline(jsii.String(spaRewriteCode)),
+		})
+		props.DefaultRootObject = jsii.String("index.html")
+		props.DefaultBehavior = &cf.BehaviorOptions{
+			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(e.FrontendBucket, nil),
 			ViewerProtocolPolicy:  cf.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
 			AllowedMethods:        cf.AllowedMethods_ALLOW_GET_HEAD_OPTIONS(),
 			CachePolicy:           cf.CachePolicy_CACHING_OPTIMIZED(),
@@ -251,19 +266,10 @@ func (e *Edge) buildDistribution(p EdgeProps, names physicalNames) {
 			FunctionAssociations: &[]*cf.FunctionAssociation{{
 				EventType: cf.FunctionEventType_VIEWER_REQUEST, Function: spaRewrite,
 			}},
-		},
-		AdditionalBehaviors: &map[string]*cf.BehaviorOptions{
-			p.ApiPathPattern: {
-				Origin:                api,
-				ViewerProtocolPolicy:  cf.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-				AllowedMethods:        cf.AllowedMethods_ALLOW_ALL(),
-				CachePolicy:           cf.CachePolicy_CACHING_DISABLED(),
-				OriginRequestPolicy:   cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
-				ResponseHeadersPolicy: headers,
-				Compress:              jsii.Bool(true),
-			},
-		},
-	})
+		}
+		props.AdditionalBehaviors = &map[string]*cf.BehaviorOptions{p.ApiPathPattern: apiBehavior}
+	}
+	e.Distribution = cf.NewDistribution(e.Construct, jsii.String("Distribution"), props)
 }
 
 // spaRewriteCode is the viewer-request handler of the default behavior (cloudfront-js-2.0). A URI

@@ -395,6 +395,50 @@ func TestApiBehaviorGoesToTheOriginNameWithTheSecretHeader(t *testing.T) {
 	assert.Equal(t, `{"Fn::GetAtt":["`+oacID+`","Id"]}`, asJSON(get(def, "OriginAccessControlId")), "default origin")
 }
 
+// TestAnApiOnlyEdgeSendsEveryPathToTheOrigin: without a frontend, the API behavior is the
+// default one, and nothing of the frontend (bucket, key, OAC, rewrite function, root object) is
+// built; the log bucket stays.
+func TestAnApiOnlyEdgeSendsEveryPathToTheOrigin(t *testing.T) {
+	c := distributionConfig(t, apiOnlyStack)
+	assert.Nil(t, c["CacheBehaviors"], "no behavior but the default")
+	assert.Nil(t, c["DefaultRootObject"], "no index.html to serve")
+	def := get(c, "DefaultCacheBehavior")
+	var cachingDisabled, allViewerExceptHost string
+	cdktest.NoPanic(t, func() {
+		cachingDisabled = *cf.CachePolicy_CACHING_DISABLED().CachePolicyId()
+		allViewerExceptHost = *cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER().OriginRequestPolicyId()
+	})
+	assert.Equal(t, cachingDisabled, get(def, "CachePolicyId"))
+	assert.Equal(t, allViewerExceptHost, get(def, "OriginRequestPolicyId"))
+	assert.Equal(t, `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]`, asJSON(get(def, "AllowedMethods")))
+	assert.Equal(t, "redirect-to-https", get(def, "ViewerProtocolPolicy"))
+	assert.Nil(t, get(def, "FunctionAssociations"), "no single-page app to rewrite for")
+	assert.NotNil(t, get(def, "ResponseHeadersPolicyId"), "the security headers on every response")
+	origins := cdktest.As[[]any](t, c["Origins"])
+	require.Len(t, origins, 1, "the API origin only")
+	assert.Equal(t, "origin.example.com", get(origins[0], "DomainName"))
+	assert.Equal(t, get(def, "TargetOriginId"), get(origins[0], "Id"))
+	assert.Equal(t, `[{"HeaderName":"X-Origin-Verify","HeaderValue":"`+testSecret+`"}]`, asJSON(get(origins[0], "OriginCustomHeaders")))
+
+	for _, typ := range []string{"AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::Function", "AWS::S3::BucketPolicy"} {
+		for id := range ofType(t, apiOnlyStack, typ) {
+			assert.NotContains(t, id, "Frontend", "%s %s", typ, id)
+		}
+	}
+	assert.Empty(t, ofType(t, apiOnlyStack, "AWS::CloudFront::OriginAccessControl"))
+	assert.Empty(t, ofType(t, apiOnlyStack, "AWS::CloudFront::Function"))
+	buckets := ofType(t, apiOnlyStack, "AWS::S3::Bucket")
+	require.Len(t, buckets, 1, "the log bucket alone")
+	for id := range buckets {
+		assert.Contains(t, id, "LogBucket")
+	}
+	_, key := only(t, apiOnlyStack, "AWS::KMS::Key")
+	assert.Contains(t, asJSON(key.Properties["Description"]), "log groups", "the log key alone")
+	e := shared(t).edges[apiOnlyStack]
+	assert.Nil(t, e.FrontendBucket)
+	assert.Nil(t, e.FrontendKey)
+}
+
 func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *testing.T) {
 	buckets := ofType(t, defaultsStack, "AWS::S3::Bucket")
 	var frontendID string
@@ -549,6 +593,8 @@ func TestInvalidPropsAreRejectedTogether(t *testing.T) {
 		{Name: "a header name the ALB rule cannot match", Mutate: func(p *EdgeProps) { p.OriginHeaderName = "X-" + strings.Repeat("a", 39) }, Want: "is not an origin header name"},
 		{Name: "a missing header value", Mutate: func(p *EdgeProps) { p.OriginHeaderValue = nil }, Want: "OriginHeaderValue is required"},
 		{Name: "a literal header value", Mutate: func(p *EdgeProps) { p.OriginHeaderValue = jsii.String("hunter2") }, Want: "never a literal value"},
+		{Name: "an upload without a frontend", Mutate: func(p *EdgeProps) { p.WithoutFrontend, p.FrontendSource = true, "testdata/site" },
+			Want: `FrontendSource "testdata/site" has nowhere to go: WithoutFrontend builds no frontend bucket`},
 		{Name: "a path pattern without a slash", Mutate: func(p *EdgeProps) { p.ApiPathPattern = "api/*" }, Want: `ApiPathPattern "api/*" is not a CloudFront path pattern`},
 		{Name: "a path pattern that replaces the default", Mutate: func(p *EdgeProps) { p.ApiPathPattern = "/*" }, Want: "would replace the default"},
 		{Name: "a rate limit below WAF's minimum of 10", Mutate: func(p *EdgeProps) { p.RateLimit = 9 }, Want: "RateLimit 9 is outside 10-2000000000"},

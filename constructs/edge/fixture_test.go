@@ -79,6 +79,7 @@ const (
 	optionsStack  = "Options"  // every option changed (geo allow, Shield, upload…)
 	geoBlockStack = "GeoBlock" // geo block lists
 	regionalStack = "Regional" // eu-west-1: NewShieldProtection for an ALB
+	apiOnlyStack  = "ApiOnly"  // WithoutFrontend: the API origin is the default behavior
 )
 
 const testAlbArn = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/stratus-prod/0123456789abcdef"
@@ -97,6 +98,11 @@ func shared(t *testing.T) *synthesized {
 				p := validProps(z)
 				p.GeoMatch = GeoMatch{Mode: GeoBlock, Countries: []string{"KP", "IR"}}
 				p.GeoRestriction = GeoMatch{Mode: GeoBlock, Countries: []string{"RU"}}
+				return p
+			},
+			apiOnlyStack: func(z r53.IHostedZone) EdgeProps {
+				p := validProps(z)
+				p.WithoutFrontend = true
 				return p
 			},
 		} {

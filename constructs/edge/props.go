@@ -130,6 +130,12 @@ type EdgeProps struct {
 	// their own regional stack with NewShieldProtection: their ARNs end in a random id.
 	// Default: none.
 	ShieldResourceArns []string
+	// WithoutFrontend builds an API-only edge: no frontend bucket, its key or the single-page
+	// app's rewrite function, and the API origin as the default behavior (every path, every
+	// method, nothing cached), so ApiPathPattern routes nothing of its own.
+	// Default: false (the frontend bucket is the default origin, the API origin serves
+	// ApiPathPattern).
+	WithoutFrontend bool
 	// FrontendSource is a local folder (relative to the working directory, or absolute)
 	// holding a built frontend (with index.html) that an
 	// s3deployment.BucketDeployment uploads to the frontend bucket at deploy time, pruning old
@@ -285,7 +291,10 @@ func (p EdgeProps) validate() error {
 		seenArn[arn] = true
 	}
 
-	if p.FrontendSource != "" {
+	switch {
+	case p.FrontendSource != "" && p.WithoutFrontend:
+		add("FrontendSource %q has nowhere to go: WithoutFrontend builds no frontend bucket", p.FrontendSource)
+	case p.FrontendSource != "":
 		if info, err := os.Stat(p.FrontendSource); err != nil || !info.IsDir() {
 			add("FrontendSource %q is not a folder", p.FrontendSource)
 		} else if _, err := os.Stat(filepath.Join(p.FrontendSource, "index.html")); err != nil {
