@@ -46,10 +46,6 @@ var wildcards = []struct{ pattern, reason string }{
 // pipeline construct.
 var roleWildcards = map[string][]struct{ appliesTo, reason string }{
 	"Pipeline/Pipeline/Role": {
-		{`/^Resource::arn:aws:kms:[a-z0-9-]+:<AWS::AccountId>:key\/\*$/`, "kms:Decrypt/DescribeKey/Encrypt/" +
-			"GenerateDataKey*/ReEncrypt* on a cross-region replication key, which its support stack creates in another " +
-			"region: the statement names the keys of that region in this account (key/*) that carry the key's alias " +
-			"(kms:ResourceAliases), as the pipeline stack cannot name the key itself."},
 		{`/^Resource::arn:aws:s3:::[a-z0-9-]+-support-[a-z0-9-]+\/\*$/`,
 			"Every object of a cross-region replication bucket (named by its support stack), which holds nothing " +
 				"but this pipeline's artifacts on their way to that region's deploy actions."},
@@ -229,11 +225,12 @@ func (p *Pipeline) replicationKeys() []replicationKey {
 
 // narrowReplicationKeyGrants holds the grant aws-cdk-lib gives the pipeline role on the
 // cross-region replication keys to those keys. aws-cdk-lib writes it on Resource "*", as the
-// keys live in stacks of other regions and the pipeline stack knows them only by alias; here
-// a statement for each support stack names the keys of its region and account (key/*) that
-// carry its key's alias (kms:ResourceAliases), as AWS's guide to alias-based access shows. The document is
-// rewritten when it is rendered, so a grant added after this still lands in it; a KMS statement
-// on "*" is left as it is when no replication key is known, and cdk-nag then reports it.
+// keys live in stacks of other regions and the pipeline stack knows them only by alias; here a
+// statement for each support stack names the keys of its region and account (key/*) that carry
+// its key's alias (kms:ResourceAliases), as AWS's guide to alias-based access shows. The
+// document is rewritten when it is rendered, so a grant added after this still lands in it.
+// Only that one grant is rewritten (replicationKeyActions on "*", once): anything else on "*",
+// or no replication key known, stays as written, and cdk-nag then fails the synth on it.
 func narrowReplicationKeyGrants(managed iam.ManagedPolicy, keys []replicationKey) {
 	if len(keys) == 0 {
 		return
@@ -241,9 +238,31 @@ func narrowReplicationKeyGrants(managed iam.ManagedPolicy, keys []replicationKey
 	narrowed := &replicationKeyGrants{document: managed.Document(), keys: keys}
 	// The property itself, not an override: cdk-nag reads the property, so it checks what is written.
 	managed.Node().DefaultChild().(iam.CfnManagedPolicy).SetPolicyDocument(awscdk.Lazy_UncachedAny(narrowed, nil))
+	applies := make([]any, len(keys))
+	for i, k := range keys {
+		applies[i] = jsii.String("Resource::" + k.arn())
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(managed, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("kms:Decrypt/DescribeKey/Encrypt/GenerateDataKey*/ReEncrypt* on a cross-region replication " +
+			"key, which its support stack creates in another region: the statement names the keys of that region in " +
+			"this account (key/*) that carry the key's alias (kms:ResourceAliases), as the pipeline stack cannot name " +
+			"the key itself."),
+		AppliesTo: &applies,
+	}}, jsii.Bool(false))
 }
 
-// replicationKeyGrants renders a policy document with its KMS statements on "*" held to keys.
+// arn is the resource of k's statement: every key of its region and account.
+func (k replicationKey) arn() string {
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/*", k.partition, k.region, k.account)
+}
+
+// replicationKeyActions are the actions of aws-cdk-lib's encrypt/decrypt grant (as rendered:
+// sorted), which CodePipeline gives its role on each replication key.
+var replicationKeyActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+
+// replicationKeyGrants renders a policy document with its grant on the replication keys held to
+// keys.
 type replicationKeyGrants struct {
 	document iam.PolicyDocument
 	keys     []replicationKey
@@ -258,52 +277,51 @@ func (g *replicationKeyGrants) Produce(ctx awscdk.IResolveContext) any {
 	return resolved
 }
 
-// narrowKMS replaces, in a rendered policy document, every unconditional KMS statement's "*"
-// with a statement for each of keys (the statement's other resources stay where they were).
+// narrowKMS replaces, in a rendered policy document, the "*" of the one unconditional statement
+// of replicationKeyActions with a statement for each of keys (the statement's other resources
+// stay where they were). A document with no such statement, or more than one, is returned as it
+// is.
 func narrowKMS(doc map[string]any, keys []replicationKey) map[string]any {
 	statements, _ := doc["Statement"].([]any)
-	var out []any
-	for _, s := range statements {
-		st, ok := s.(map[string]any)
-		actions, onAll := kmsOnAll(st)
-		if !ok || !onAll {
-			out = append(out, s)
-			continue
-		}
-		if rest := withoutWildcard(st["Resource"]); len(rest) > 0 {
-			kept := maps.Clone(st)
-			kept["Resource"] = rest
-			if len(rest) == 1 {
-				kept["Resource"] = rest[0]
+	match := -1
+	for i, s := range statements {
+		if st, ok := s.(map[string]any); ok && replicationGrantOnAll(st) {
+			if match >= 0 {
+				return doc
 			}
-			out = append(out, kept)
-		}
-		for _, k := range keys {
-			out = append(out, map[string]any{
-				"Action": actions, "Effect": "Allow",
-				"Resource":  fmt.Sprintf("arn:%s:kms:%s:%s:key/*", k.partition, k.region, k.account),
-				"Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": k.alias}},
-			})
+			match = i
 		}
 	}
+	if match < 0 {
+		return doc
+	}
+	st := statements[match].(map[string]any)
+	out := slices.Clone(statements[:match])
+	if rest := withoutWildcard(st["Resource"]); len(rest) > 0 {
+		kept := maps.Clone(st)
+		kept["Resource"] = rest
+		if len(rest) == 1 {
+			kept["Resource"] = rest[0]
+		}
+		out = append(out, kept)
+	}
+	for _, k := range keys {
+		out = append(out, map[string]any{
+			"Action": st["Action"], "Effect": "Allow", "Resource": k.arn(),
+			"Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": k.alias}},
+		})
+	}
+	out = append(out, statements[match+1:]...)
 	narrowed := maps.Clone(doc)
 	narrowed["Statement"] = out
 	return narrowed
 }
 
-// kmsOnAll returns the statement's actions when it allows only KMS actions and names "*" among
-// its resources.
-func kmsOnAll(st map[string]any) (any, bool) {
-	if st["Effect"] != "Allow" || st["Condition"] != nil || !slices.Contains(policydoc.Strings(st["Resource"]), "*") {
-		return nil, false
-	}
-	actions := policydoc.Strings(st["Action"])
-	for _, a := range actions {
-		if !strings.HasPrefix(a, "kms:") {
-			return nil, false
-		}
-	}
-	return st["Action"], len(actions) > 0
+// replicationGrantOnAll reports whether the statement allows exactly replicationKeyActions,
+// unconditionally, with "*" among its resources.
+func replicationGrantOnAll(st map[string]any) bool {
+	return st["Effect"] == "Allow" && st["Condition"] == nil && slices.Contains(policydoc.Strings(st["Resource"]), "*") &&
+		slices.Equal(policydoc.Strings(st["Action"]), replicationKeyActions)
 }
 
 // withoutWildcard is a statement's resources but "*".

@@ -198,33 +198,40 @@ func TestThePipelineRoleUsesOnlyItsReplicationKeys(t *testing.T) {
 	assert.Equal(t, kms[0]["Action"], kms[1]["Action"], "the same actions on both")
 }
 
-func TestNarrowKMSHoldsOnlyKMSOnAllToTheKeys(t *testing.T) {
+func TestNarrowKMSHoldsOnlyTheReplicationGrantToTheKeys(t *testing.T) {
 	keys := []replicationKey{{"aws", "eu-west-1", "111111111111", "alias/a"}, {"aws", "us-west-2", "111111111111", "alias/b"}}
-	actions := []any{"kms:Decrypt", "kms:Encrypt"}
+	actions := []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
 	onKey := func(region, alias string) map[string]any {
 		return map[string]any{"Action": actions, "Effect": "Allow", "Resource": "arn:aws:kms:" + region + ":111111111111:key/*",
 			"Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": alias}}}
 	}
 	own := map[string]any{"Fn::GetAtt": []any{"Key", "Arn"}}
+	grant := func(resource any) map[string]any {
+		return map[string]any{"Action": actions, "Effect": "Allow", "Resource": resource}
+	}
+	other := map[string]any{"Action": "s3:GetObject", "Effect": "Allow", "Resource": "arn:aws:s3:::b/*"}
 	cases := []struct {
 		name     string
 		in, want []any
 	}{
-		{"a KMS statement on * alone becomes one statement per key",
-			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": "*"}},
-			[]any{onKey("eu-west-1", "alias/a"), onKey("us-west-2", "alias/b")}},
-		{"a KMS statement's other resources stay in it",
-			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": []any{"*", own}}},
-			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": own}, onKey("eu-west-1", "alias/a"), onKey("us-west-2", "alias/b")}},
-		{"a statement of another service on * is left alone",
-			[]any{map[string]any{"Action": []any{"kms:Decrypt", "s3:GetObject"}, "Effect": "Allow", "Resource": "*"}},
-			[]any{map[string]any{"Action": []any{"kms:Decrypt", "s3:GetObject"}, "Effect": "Allow", "Resource": "*"}}},
-		{"a conditioned statement is left alone",
-			[]any{map[string]any{"Action": "kms:Decrypt", "Effect": "Allow", "Resource": "*", "Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}}},
-			[]any{map[string]any{"Action": "kms:Decrypt", "Effect": "Allow", "Resource": "*", "Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}}}},
-		{"a KMS statement on named keys is left alone",
-			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": own}},
-			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": own}}},
+		{"the grant on * alone becomes one statement per key, in its place",
+			[]any{other, grant("*"), other},
+			[]any{other, onKey("eu-west-1", "alias/a"), onKey("us-west-2", "alias/b"), other}},
+		{"the grant's other resources stay in it",
+			[]any{grant([]any{"*", own})},
+			[]any{grant(own), onKey("eu-west-1", "alias/a"), onKey("us-west-2", "alias/b")}},
+		{"other KMS actions on * are left for cdk-nag to report",
+			[]any{map[string]any{"Action": []any{"kms:Decrypt"}, "Effect": "Allow", "Resource": "*"}},
+			[]any{map[string]any{"Action": []any{"kms:Decrypt"}, "Effect": "Allow", "Resource": "*"}}},
+		{"a conditioned grant is left alone",
+			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": "*", "Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}}},
+			[]any{map[string]any{"Action": actions, "Effect": "Allow", "Resource": "*", "Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}}}},
+		{"the grant on named keys is left alone",
+			[]any{grant(own)},
+			[]any{grant(own)}},
+		{"two such grants are left for cdk-nag to report, not narrowed twice",
+			[]any{grant("*"), grant([]any{"*", own})},
+			[]any{grant("*"), grant([]any{"*", own})}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
