@@ -161,8 +161,9 @@ func checkScaling(c *C, a *Assembly) {
 	}
 }
 
-// unscopable are the actions AWS offers no resource scoping for: the only ones allowed on
-// Resource "*".
+// unscopable are the actions allowed on Resource "*": those AWS offers no resource scoping for,
+// those on resources this app cannot name in advance, and the Region switch's describes, which
+// AWS's policy for it grants on "*".
 var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
 	"xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries",
 	// The secret rotations (constructs/rotation) look resources up by tag and read listener rules.
@@ -175,7 +176,11 @@ var unscopable = append([]string{"ecr:GetAuthorizationToken", "xray:PutTraceSegm
 	// The Region switch capacity function (constructs/capacity) lists its cluster's services (held
 	// to the cluster by an ecs:cluster condition) and raises their scalable targets, whose ARNs end
 	// in an id Application Auto Scaling generates.
-	"ecs:ListServices", "application-autoscaling:DescribeScalableTargets", "application-autoscaling:RegisterScalableTarget"}, tierUnscopable...)
+	"ecs:ListServices", "application-autoscaling:DescribeScalableTargets", "application-autoscaling:RegisterScalableTarget",
+	// The Region switch execution role (constructs/regionswitch) describes the Global Databases as
+	// AWS's sample policy for the Aurora block has it: a describe naming no cluster is checked
+	// against "*", and a switch must not stop on a read.
+	"rds:DescribeGlobalClusters", "rds:DescribeDBClusters"}, tierUnscopable...)
 
 // managedPolicies are the AWS-managed policies a role may carry, each needed by a role aws-cdk-lib
 // builds: enhanced monitoring of the databases, and the basic execution role of the Lambda that
