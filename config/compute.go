@@ -25,7 +25,8 @@ var computeModes = []Compute{ComputeFargate, ComputeEC2}
 var tierDatabases = []DatabaseEngine{EnginePostgres, EngineNone}
 
 // TierPathPattern is what the public ALB forwards to the web tier: CloudFront sends /api/* to
-// the ALB, everything else to the frontend bucket.
+// the ALB, everything else to the frontend bucket (an API-only edge sends it to the ALB, whose
+// default answer it gets).
 const TierPathPattern = limits.EdgeApiPathPattern
 
 // Tiers is the tiers section, read when compute is ec2: CloudFront → public ALB → web tier →

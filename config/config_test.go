@@ -910,6 +910,11 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:17: services[0].pathPattern "/v1/web/*" (service "web"): matches no path CloudFront sends to the services (only /api/*), so it would route nothing: start it with "/api/" (e.g. "/api/web/*")`},
 		},
 		{
+			name:  "a path pattern outside /api/ is rejected with an API-only edge too",
+			edits: []edit{svc("    pathPattern: /v1/web/*\n"), section("cloudfront", "  frontend:\n    enabled: false\n")},
+			want:  []string{`:17: services[0].pathPattern "/v1/web/*" (service "web"): services live under /api/* even with an API-only edge (cloudfront.frontend.enabled: false), so that a frontend added later takes no service's paths: start it with "/api/" (e.g. "/api/web/*")`},
+		},
+		{
 			name:  "two services on one path pattern are reported naming both services",
 			edits: []edit{svc("    pathPattern: /api/*\n"), service("order", "    pathPattern: /api/*\n")},
 			want:  []string{`:20: services[1].pathPattern "/api/*" (service "order"): same as services[0].pathPattern (service "web") (each service needs its own path pattern)`},

@@ -9,7 +9,8 @@ import (
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
-// Users is the users section: a Cognito user pool (in the primary region) the frontend signs in with.
+// Users is the users section: a Cognito user pool (in the primary region) the frontend (or, with
+// an API-only edge, the clients of callbackUrls) signs in with.
 type Users struct {
 	// DomainPrefix (yaml "users.domainPrefix", required) names the hosted sign-in:
 	// <domainPrefix>.auth.<primaryRegion>.amazoncognito.com.
@@ -18,8 +19,8 @@ type Users struct {
 	Mfa string `yaml:"mfa"`
 	// PasswordMinLength (yaml "users.passwordMinLength", default 12) is the shortest password.
 	PasswordMinLength int `yaml:"passwordMinLength"`
-	// CallbackUrls (yaml "users.callbackUrls", default [https://<first viewer name>/]) are where
-	// sign-in and sign-out return the single-page app.
+	// CallbackUrls (yaml "users.callbackUrls", default [https://<first viewer name>/]; required
+	// with an API-only edge) are where sign-in and sign-out return the app.
 	CallbackUrls []string `yaml:"callbackUrls"`
 }
 
@@ -94,6 +95,11 @@ func (v *validator) messaging() {
 		}
 		oneOf(v, "users.mfa", u.Mfa, limits.MfaModes, "unknown MFA mode")
 		v.intRange("users.passwordMinLength", "", u.PasswordMinLength, limits.MinPasswordLength, limits.MaxPasswordLength, "characters")
+		// The default returns sign-in to the frontend's root, which an API-only edge sends to
+		// the load balancer's 403.
+		if !v.env.CloudFront.FrontendEnabled && !v.d.has("users.callbackUrls") {
+			v.errorf("users.callbackUrls: required with an API-only edge (cloudfront.frontend.enabled: false): the default, https://<first viewer name>/, would return sign-in to no page; list the URLs of the app that signs in (e.g. [https://app.example.com/callback])")
+		}
 		for i, cb := range u.CallbackUrls {
 			if pu, err := url.Parse(cb); err != nil || pu.Host == "" || pu.Fragment != "" || !(pu.Scheme == "https" || pu.Scheme == "http" && pu.Hostname() == "localhost") {
 				v.errorf("users.callbackUrls[%d] %q: not an https URL without a fragment (http only for localhost)", i, cb)

@@ -22,6 +22,11 @@ func TestMessagingLoadsWithDefaults(t *testing.T) {
 	assert.Equal(t, []Topic{{Name: "events", Publishers: []string{"web"}}}, env.Topics)
 	assert.True(t, env.HasIntegration())
 
+	apiOnly, err := loadDoc(t, apply(t, baseYAML, []edit{section("cloudfront", "  frontend:\n    enabled: false\n"),
+		messagingSection("users:\n  domainPrefix: u\n  callbackUrls: [\"https://app.example.com/callback\"]\n")}))
+	require.NoError(t, err, "an API-only edge with its callback URLs")
+	assert.Equal(t, []string{"https://app.example.com/callback"}, apiOnly.Users.CallbackUrls)
+
 	plain, err := loadDoc(t, baseYAML)
 	require.NoError(t, err)
 	assert.False(t, plain.HasIntegration())
@@ -40,6 +45,8 @@ func TestMessagingErrors(t *testing.T) {
 			[]string{":21: users.passwordMinLength 6: out of range (allowed: 8-99 characters)"}},
 		{"plain http callback", []edit{messagingSection("users:\n  domainPrefix: u\n  callbackUrls: [\"http://example.com/\"]\n")},
 			[]string{`:21: users.callbackUrls[0] "http://example.com/": not an https URL without a fragment (http only for localhost)`}},
+		{"users with an API-only edge and the default callback", []edit{section("cloudfront", "  frontend:\n    enabled: false\n"), messagingSection("users:\n  domainPrefix: u\n")},
+			[]string{`:22: users.callbackUrls: required with an API-only edge (cloudfront.frontend.enabled: false): the default, https://<first viewer name>/, would return sign-in to no page; list the URLs of the app that signs in (e.g. [https://app.example.com/callback])`}},
 		{"queue without a name", []edit{messagingSection("queues:\n  - maxReceiveCount: 3\n")},
 			[]string{":20: queues[0].name: required: " + limits.ServiceNameRule}},
 		{"bad queue name", []edit{messagingSection("queues:\n  - name: Orders\n")},

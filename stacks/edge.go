@@ -50,8 +50,11 @@ type EdgeStack struct {
 // the same zone, and the origin secret's name — so nothing crosses regions as a reference and
 // the regional stacks can change without a deadlock.
 func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*AppStack) (*EdgeStack, error) {
-	stack := newStack(scope, "Edge", env, config.Region{Name: config.EdgeRegion},
-		fmt.Sprintf("Stratus %s edge: WAF, CloudFront, frontend bucket, apex records", env.Name))
+	description := fmt.Sprintf("Stratus %s edge: WAF, CloudFront, frontend bucket, apex records", env.Name)
+	if !env.CloudFront.FrontendEnabled {
+		description = fmt.Sprintf("Stratus %s edge: WAF, CloudFront (API only), apex records", env.Name)
+	}
+	stack := newStack(scope, "Edge", env, config.Region{Name: config.EdgeRegion}, description)
 	zone := importZone(stack, env)
 
 	overrides := make([]edge.RuleOverride, 0, len(env.WAF.CountOverrides))

@@ -331,8 +331,14 @@ func TestAnApiOnlyEdgeChangesOnlyTheEdge(t *testing.T) {
 	assert.Equal(t, []string{"Dev-Edge-us-east-1"}, changed, "only the Edge stack changes")
 
 	edge := a.Template(t, "Dev-Edge-us-east-1")
-	for _, typ := range []string{"AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::Function", "AWS::S3::BucketPolicy", "AWS::S3::Bucket"} {
+	for _, typ := range []string{"AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::Function"} {
 		ids, _ := edge.OfType(typ)
+		assert.Empty(t, ids, typ)
+	}
+	for _, typ := range []string{"AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::KMS::Key"} {
+		ids, _ := edge.OfType(typ)
+		before, _ := fixtures.Template(t, "Dev-Edge-us-east-1").OfType(typ)
+		assert.Len(t, ids, len(before)-1, "%s: the frontend's one is gone", typ)
 		for _, id := range ids {
 			assert.NotContains(t, id, "Frontend", "%s %s", typ, id)
 		}

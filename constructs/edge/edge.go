@@ -27,7 +27,8 @@ import (
 	"github.com/stratus-platform/stratus/constructs/keys"
 )
 
-// Edge is the WAF-protected CloudFront front door with its certificate, frontend bucket and logs.
+// Edge is the WAF-protected CloudFront front door with its certificate, frontend bucket (unless
+// WithoutFrontend) and logs.
 type Edge struct {
 	constructs.Construct
 
@@ -43,7 +44,7 @@ type Edge struct {
 	// FrontendKey encrypts FrontendBucket (nil with WithoutFrontend).
 	FrontendKey kms.IKey
 	// LogBucket receives CloudFront standard logs (prefix "cloudfront/") and the frontend
-	// bucket's S3 access logs (prefix "s3-access/frontend/").
+	// bucket's S3 access logs (prefix "s3-access/frontend/"), when there is a frontend bucket.
 	LogBucket s3.IBucket
 	// WafLogGroup receives the web ACL's logs ("aws-waf-logs-…"); LogKey encrypts it (and the
 	// frontend upload's Lambda log group).

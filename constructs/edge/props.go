@@ -1,8 +1,8 @@
 // Package edge provides Edge, the global front door of Stratus for the us-east-1 Edge stack: a
 // CLOUDFRONT-scope WAF web ACL with logging, the viewer certificate, the CloudFront distribution
 // (API origin `origin.<domain>` for /api/*, private S3 frontend through Origin Access Control as
-// the default), its log bucket, optional Shield Advanced protections and an optional upload of a
-// built frontend.
+// the default, or, API-only, the API origin for every path), its log bucket, optional Shield
+// Advanced protections and an optional upload of a built frontend.
 //
 // The single-page app's routes reach /index.html through a CloudFront Function on the default
 // (frontend) behavior only, which rewrites paths without a file extension at viewer request. There
@@ -237,7 +237,7 @@ func (p EdgeProps) validate() error {
 	case !pathPattern.MatchString(p.ApiPathPattern):
 		add("ApiPathPattern %q is not a CloudFront path pattern starting with \"/\"", p.ApiPathPattern)
 	case p.ApiPathPattern == "/*":
-		add("ApiPathPattern %q would replace the default (frontend) behavior", p.ApiPathPattern)
+		add("ApiPathPattern %q would replace the default (frontend) behavior; WithoutFrontend sends every path to the API origin", p.ApiPathPattern)
 	}
 	if p.RateLimit < limits.MinWAFRateLimit || p.RateLimit > limits.MaxWAFRateLimit {
 		add("RateLimit %d is outside %d-%d requests per 5 minutes", p.RateLimit, limits.MinWAFRateLimit, limits.MaxWAFRateLimit)

@@ -55,7 +55,8 @@ func ApiRouteKey(pattern string) string {
 }
 
 // EdgeApiPrefix starts every path CloudFront sends to the services (the ALB or the HTTP API),
-// the paths of EdgeApiPathPattern; every other path goes to the frontend bucket.
+// the paths of EdgeApiPathPattern; every other path goes to the frontend bucket (with an
+// API-only edge, to the services' origin too, where no service claims it).
 const (
 	EdgeApiPrefix      = "/api/"
 	EdgeApiPathPattern = EdgeApiPrefix + "*"
