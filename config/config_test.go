@@ -394,6 +394,11 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:24: cache.nodeType "cache.t4g.medium": burstable (t) node types cannot join a Global Datastore (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)`},
 		},
 		{
+			name:  "a previous-generation cache node cannot join a Global Datastore",
+			edits: []edit{addRegion, globalDB, inCache("  nodeType: cache.r4.large\n  globalDatastore: true\n")},
+			want:  []string{`:24: cache.nodeType "cache.r4.large": previous-generation node types (older than m5 and r5) cannot join a Global Datastore (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)`},
+		},
+		{
 			name:  "a small size of a family that has none is rejected",
 			edits: []edit{inCache("  nodeType: cache.r7g.micro\n")},
 			want:  []string{`:19: cache.nodeType "cache.r7g.micro": not an ElastiCache node type (allowed: cache.<family>.<size> with size micro, small, medium, large, <n>xlarge or metal, micro to medium in burstable (t) families only (e.g. cache.r7g.large, cache.t4g.micro))`},

@@ -922,8 +922,8 @@ func (v *validator) cache() {
 		switch {
 		case !limits.ValidCacheNodeType(c.NodeType):
 			v.errorf("cache.nodeType %q: not an ElastiCache node type (allowed: %s)", c.NodeType, limits.CacheNodeTypeRule)
-		case c.GlobalDatastore && !limits.GlobalDatastoreNodeType(c.NodeType):
-			v.errorf("cache.nodeType %q: burstable (t) node types cannot join a Global Datastore (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)", c.NodeType)
+		case c.GlobalDatastore && limits.GlobalDatastoreNodeTypeProblem(c.NodeType) != "":
+			v.errorf("cache.nodeType %q: %s (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)", c.NodeType, limits.GlobalDatastoreNodeTypeProblem(c.NodeType))
 		}
 	}
 	v.intRange("cache.replicas", "", c.Replicas, limits.MinCacheReplicas, limits.MaxCacheReplicas, "")

@@ -87,7 +87,8 @@ type RedisProps struct {
 	// GlobalDatastoreSuffix makes this group the primary of a new Global Datastore whose id is
 	// the region's prefix, a hyphen and this suffix (see GlobalDatastoreID). Lowercase letters,
 	// digits and single hyphens, starting with a letter, at most 34 characters. Node types of the
-	// burstable t families cannot join a Global Datastore. Once the Global Datastore exists,
+	// burstable t families and of previous generations (older than m5 and r5) cannot join a
+	// Global Datastore. Once the Global Datastore exists,
 	// CloudFormation cannot change NodeType or EngineVersion on its members (they belong to the
 	// Global Datastore then): such changes need a ModifyGlobalReplicationGroup call.
 	// Default: "" (no Global Datastore).
@@ -260,8 +261,8 @@ func (p RedisProps) validate() error {
 			add("GlobalDatastoreSuffix %q must be lowercase letters, digits and single hyphens, start with a letter and end with a letter or digit, at most %d characters",
 				p.GlobalDatastoreSuffix, maxGlobalSuffixLength)
 		}
-		if limits.ValidCacheNodeType(p.NodeType) && !limits.GlobalDatastoreNodeType(p.NodeType) {
-			add("NodeType %q cannot join a Global Datastore (burstable t families are not supported; use e.g. %q)", p.NodeType, defaultNodeType)
+		if problem := limits.GlobalDatastoreNodeTypeProblem(p.NodeType); limits.ValidCacheNodeType(p.NodeType) && problem != "" {
+			add("NodeType %q: %s (use e.g. %q)", p.NodeType, problem, defaultNodeType)
 		}
 	case p.GlobalDatastoreId != "":
 		if !globalIDPattern.MatchString(p.GlobalDatastoreId) {

@@ -2,13 +2,14 @@ package limits
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
 // Instance classes and node types are <prefix>.<family>.<size>: the family is letters, a
 // generation digit and optional attribute letters (r6g, r6gd, x2iedn, t4g), the size one AWS
 // names. The pattern is the shape every RDS and ElastiCache class has; what a given engine
-// offers is narrowed by AuroraInstanceClassProblem and GlobalDatastoreNodeType.
+// offers is narrowed by AuroraInstanceClassProblem and GlobalDatastoreNodeTypeProblem.
 var (
 	classSize       = `(micro|small|medium|large|[0-9]*xlarge|metal)`
 	dbClassRE       = regexp.MustCompile(`^db\.([a-z]+[0-9]+[a-z-]*)\.` + classSize + `$`)
@@ -75,12 +76,31 @@ func AuroraUsersClassProblem(class string) string {
 	return ""
 }
 
-// GlobalDatastoreNodeType reports whether a (valid) node type can join a Global Datastore:
-// burstable t families cannot.
-func GlobalDatastoreNodeType(s string) bool {
+// GlobalDatastoreNodeTypeProblem says why a (valid) node type cannot join a Global Datastore, or
+// "" when it can. ElastiCache's Global Datastore prerequisites: size large and above (which the
+// burstable t families never reach), and no previous-generation family ("not supported on
+// instances older than m5 or r5": m1-m4, r3, r4, c1). Newer families than the page lists stay
+// allowed: the list trails AWS's releases.
+func GlobalDatastoreNodeTypeProblem(s string) string {
 	f := CacheNodeFamily(s)
-	return f != "" && !strings.HasPrefix(f, "t")
+	m := familyGenerationRE.FindStringSubmatch(f)
+	var generation int
+	if m != nil {
+		generation, _ = strconv.Atoi(m[2])
+	}
+	switch {
+	case f == "" || m == nil:
+		return "not an ElastiCache node type (allowed: " + CacheNodeTypeRule + ")"
+	case m[1] == "t":
+		return "burstable (t) node types cannot join a Global Datastore"
+	case generation < 5:
+		return "previous-generation node types (older than m5 and r5) cannot join a Global Datastore"
+	}
+	return ""
 }
+
+// familyGenerationRE splits a node family into its letters and generation ("r", "7" of r7g).
+var familyGenerationRE = regexp.MustCompile(`^([a-z]+)([0-9]+)`)
 
 // AuroraInstanceClassProblem says why a (well-formed) class is not one Aurora PostgreSQL
 // offers, or "" when it is: Aurora runs memory-optimised (r, x) and burstable (t) classes only,

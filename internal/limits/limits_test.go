@@ -92,8 +92,23 @@ func TestInstanceClassesAndNodeTypes(t *testing.T) {
 	assert.True(t, ValidCacheNodeType("cache.t4g.micro"))
 	assert.False(t, ValidCacheNodeType("cache.r7g.giant"))
 	assert.Equal(t, "r6gd", CacheNodeFamily("cache.r6gd.xlarge"))
-	assert.True(t, GlobalDatastoreNodeType("cache.r7g.large"))
-	assert.False(t, GlobalDatastoreNodeType("cache.t4g.small"))
+	for nodeType, want := range map[string]string{
+		"cache.r7g.large":  "",
+		"cache.m5.xlarge":  "",
+		"cache.c7gn.large": "",
+		"cache.r8g.large":  "", // newer than the prerequisites page lists
+		"cache.t4g.small":  "burstable (t) node types cannot join a Global Datastore",
+		"cache.m4.large":   "previous-generation node types (older than m5 and r5) cannot join a Global Datastore",
+		"cache.r4.2xlarge": "previous-generation node types (older than m5 and r5) cannot join a Global Datastore",
+		"cache.c1.xlarge":  "previous-generation node types (older than m5 and r5) cannot join a Global Datastore",
+		"cache.r6g.giant":  "not an ElastiCache node type",
+	} {
+		if want == "" {
+			assert.Empty(t, GlobalDatastoreNodeTypeProblem(nodeType), nodeType)
+		} else {
+			assert.Contains(t, GlobalDatastoreNodeTypeProblem(nodeType), want, nodeType)
+		}
+	}
 }
 
 func TestWindows(t *testing.T) {
