@@ -917,7 +917,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a path pattern outside /api/ is rejected with an API-only edge too",
 			edits: []edit{svc("    pathPattern: /v1/web/*\n"), section("cloudfront", "  frontend:\n    enabled: false\n")},
-			want:  []string{`:17: services[0].pathPattern "/v1/web/*" (service "web"): services live under /api/* even with an API-only edge (cloudfront.frontend.enabled: false), so that a frontend added later takes no service's paths: start it with "/api/" (e.g. "/api/web/*")`},
+			want:  []string{`:17: services[0].pathPattern "/v1/web/*" (service "web"): matches no path under /api/*, which an API-only edge (cloudfront.frontend.enabled: false) holds services to as the edge with a frontend does, so turning the frontend on later cuts no service off: start it with "/api/" (e.g. "/api/web/*")`},
 		},
 		{
 			name:  "two services on one path pattern are reported naming both services",

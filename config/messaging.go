@@ -97,6 +97,9 @@ func (v *validator) messaging() {
 		v.intRange("users.passwordMinLength", "", u.PasswordMinLength, limits.MinPasswordLength, limits.MaxPasswordLength, "characters")
 		// The default returns sign-in to the frontend's root, which an API-only edge sends to
 		// the load balancer's 403.
+		if v.d.has("users.callbackUrls") && len(u.CallbackUrls) == 0 {
+			v.errorf("users.callbackUrls: empty: list at least one URL sign-in may return to, or remove the key for the default https://<first viewer name>/")
+		}
 		if !v.env.CloudFront.FrontendEnabled && !v.d.has("users.callbackUrls") {
 			v.errorf("users.callbackUrls: required with an API-only edge (cloudfront.frontend.enabled: false): the default, https://<first viewer name>/, would return sign-in to no page; list the URLs of the app that signs in (e.g. [https://app.example.com/callback])")
 		}

@@ -47,6 +47,8 @@ func TestMessagingErrors(t *testing.T) {
 			[]string{`:21: users.callbackUrls[0] "http://example.com/": not an https URL without a fragment (http only for localhost)`}},
 		{"users with an API-only edge and the default callback", []edit{section("cloudfront", "  frontend:\n    enabled: false\n"), messagingSection("users:\n  domainPrefix: u\n")},
 			[]string{`:22: users.callbackUrls: required with an API-only edge (cloudfront.frontend.enabled: false): the default, https://<first viewer name>/, would return sign-in to no page; list the URLs of the app that signs in (e.g. [https://app.example.com/callback])`}},
+		{"an empty callback list", []edit{messagingSection("users:\n  domainPrefix: u\n  callbackUrls: []\n")},
+			[]string{`:21: users.callbackUrls: empty: list at least one URL sign-in may return to, or remove the key for the default https://<first viewer name>/`}},
 		{"queue without a name", []edit{messagingSection("queues:\n  - maxReceiveCount: 3\n")},
 			[]string{":20: queues[0].name: required: " + limits.ServiceNameRule}},
 		{"bad queue name", []edit{messagingSection("queues:\n  - name: Orders\n")},

@@ -406,13 +406,12 @@ func (v *validator) services() {
 		case !limits.ValidPathPattern(s.PathPattern):
 			v.errorf("%s.pathPattern %q%s: not an ALB path pattern (allowed: %s)", p, s.PathPattern, who, limits.PathPatternRule)
 			v.d.bad[p+".pathPattern"] = true // not compared with the other services' patterns
-		case !limits.ReachableThroughEdge(s.PathPattern) && v.env.CloudFront.FrontendEnabled:
-			v.errorf("%s.pathPattern %q%s: matches no path CloudFront sends to the services (only %s), so it would route nothing: start it with %q (e.g. \"%s%s/*\")",
-				p, s.PathPattern, who, limits.EdgeApiPathPattern, limits.EdgeApiPrefix, limits.EdgeApiPrefix, s.Name)
-			v.d.bad[p+".pathPattern"] = true
 		case !limits.ReachableThroughEdge(s.PathPattern):
-			v.errorf("%s.pathPattern %q%s: services live under %s even with an API-only edge (cloudfront.frontend.enabled: false), so that a frontend added later takes no service's paths: start it with %q (e.g. \"%s%s/*\")",
-				p, s.PathPattern, who, limits.EdgeApiPathPattern, limits.EdgeApiPrefix, limits.EdgeApiPrefix, s.Name)
+			why := fmt.Sprintf("matches no path CloudFront sends to the services (only %s), so it would route nothing", limits.EdgeApiPathPattern)
+			if !v.env.CloudFront.FrontendEnabled {
+				why = fmt.Sprintf("matches no path under %s, which an API-only edge (cloudfront.frontend.enabled: false) holds services to as the edge with a frontend does, so turning the frontend on later cuts no service off", limits.EdgeApiPathPattern)
+			}
+			v.errorf("%s.pathPattern %q%s: %s: start it with %q (e.g. \"%s%s/*\")", p, s.PathPattern, who, why, limits.EdgeApiPrefix, limits.EdgeApiPrefix, s.Name)
 			v.d.bad[p+".pathPattern"] = true
 		}
 		switch hp := s.HealthCheckPath; {

@@ -21,7 +21,7 @@ import (
 )
 
 // EdgeStack holds the environment's global entry point: WAF, certificate, CloudFront, the
-// frontend bucket, the apex records, and every region's origin.<domain> record with its Route 53
+// frontend bucket (none with an API-only edge), the apex records, and every region's origin.<domain> record with its Route 53
 // health check. The health checks live here, in us-east-1, because Route 53 publishes their
 // metrics only there: each region's health check alarm can then watch it.
 type EdgeStack struct {

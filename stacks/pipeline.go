@@ -118,7 +118,8 @@ func NewPipelineStack(app constructs.Construct, delivery *config.Delivery, stage
 }
 
 // smokeScript requests the public entry until CloudFront answers it over TLS with a status
-// below 500 (an environment without a frontend upload answers / with S3's 403), then waits until
+// below 500 (an environment without a frontend upload answers / with S3's 403, an API-only edge
+// with the load balancer's answer to a path no service claims), then waits until
 // every region's Route 53 health check (the origin health path,
 // https://<region>.origin.<domain><path>) passes from every checker. The origins admit only
 // CloudFront and Route 53's checkers, so the checks' verdicts, read in the target account

@@ -91,8 +91,10 @@ func checkDistribution(c *C, a *Assembly) {
 			assert.Equal(c, env.CloudFront.PriceClass, str(get(cfg, "PriceClass")), "%s: price class", tpl.StackName)
 			behaviors := append([]any{get(cfg, "DefaultCacheBehavior")}, asList(get(cfg, "CacheBehaviors"))...)
 			api := 0
-			for _, b := range behaviors {
-				assert.Equal(c, "redirect-to-https", str(get(b, "ViewerProtocolPolicy")), "%s: behavior %v", tpl.StackName, get(b, "PathPattern"))
+			for i, b := range behaviors {
+				// The frontend redirects browsers to HTTPS; the API answers plain HTTP with 403.
+				want := map[bool]string{true: "redirect-to-https", false: "https-only"}[i == 0 && env.CloudFront.FrontendEnabled]
+				assert.Equal(c, want, str(get(b, "ViewerProtocolPolicy")), "%s: behavior %v", tpl.StackName, get(b, "PathPattern"))
 				if str(get(b, "PathPattern")) == "/api/*" {
 					api++
 					assert.Equal(c, cachingDisabled, str(get(b, "CachePolicyId")), "%s: /api/* cache policy", tpl.StackName)

@@ -33,12 +33,12 @@ func (e *Edge) acceptByDesign(p EdgeProps) {
 			jsii.String("The bucket policy limits s3:GetObject to this distribution's ARN; the key grant alone reads nothing."))
 	}
 	suppress(e.LogBucket, "NIST.800.53.R5-S3BucketReplicationEnabled",
-		"The log bucket keeps CloudFront and S3 access logs for analysis; it is versioned, retained on stack deletion, "+
+		"The log bucket keeps CloudFront logs (and, with a frontend, its bucket's S3 access logs) for analysis; it is versioned, retained on stack deletion, "+
 			"closed to the public and TLS-only. A cross-region copy of access logs adds cost without adding recovery: "+
 			"nothing is restored from them.")
 	suppress(e.LogBucket, "NIST.800.53.R5-S3DefaultEncryptionKMS",
 		"This bucket receives CloudFront standard (legacy) logs, which the awslogsdelivery account writes through the "+
-			"bucket ACL, and S3 server access logs: it is encrypted with SSE-S3 so delivery never depends on a key "+
+			"bucket ACL, and, with a frontend, S3 server access logs: it is encrypted with SSE-S3 so delivery never depends on a key "+
 			"policy granting external log-delivery principals. The logs hold no secrets (cookies are not logged).")
 
 	if p.GeoRestriction.Mode == GeoNone {

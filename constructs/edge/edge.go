@@ -75,6 +75,7 @@ func NewEdge(scope constructs.Construct, id string, props EdgeProps) (*Edge, err
 		e.buildFrontendBucket()
 	}
 	e.buildDistribution(p, names)
+	e.retainFrontendPolicy()
 	e.buildShield(p, names)
 	e.buildDeployment(p, names)
 	e.acceptByDesign(p)
@@ -202,6 +203,19 @@ func (e *Edge) buildFrontendBucket() {
 	})
 }
 
+// retainFrontendPolicy keeps the frontend bucket's policy with the bucket it guards (TLS only,
+// TLS 1.2 or later, reads by this distribution only): the bucket is retained when the frontend is
+// turned off or the stack deleted, and without its policy it would accept plain HTTP. Called
+// once the distribution has added its read grant, which creates the policy.
+func (e *Edge) retainFrontendPolicy() {
+	if e.FrontendBucket == nil {
+		return
+	}
+	if policy := e.FrontendBucket.Policy(); policy != nil {
+		policy.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+	}
+}
+
 func (e *Edge) buildDistribution(p EdgeProps, names physicalNames) {
 	headers := e.buildResponseHeadersPolicy(p)
 	api := awscloudfrontorigins.NewHttpOrigin(jsii.String(p.ApiOriginName), &awscloudfrontorigins.HttpOriginProps{
@@ -210,10 +224,13 @@ func (e *Edge) buildDistribution(p EdgeProps, names physicalNames) {
 		CustomHeaders:      &map[string]*string{p.OriginHeaderName: p.OriginHeaderValue},
 	})
 	// What the API paths get, and with WithoutFrontend every path: all methods, nothing cached,
-	// the viewer's headers but Host (the origin's certificate is for the origin name).
+	// the viewer's headers but Host (the origin's certificate is for the origin name). HTTPS only:
+	// a redirect would come after a plain-HTTP request had already sent its body and credentials
+	// in the clear, and API clients do not follow a redirect of a POST anyway; CloudFront answers
+	// HTTP with 403. The browser-facing frontend keeps the redirect.
 	apiBehavior := &cf.BehaviorOptions{
 		Origin:                api,
-		ViewerProtocolPolicy:  cf.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+		ViewerProtocolPolicy:  cf.ViewerProtocolPolicy_HTTPS_ONLY,
 		AllowedMethods:        cf.AllowedMethods_ALLOW_ALL(),
 		CachePolicy:           cf.CachePolicy_CACHING_DISABLED(),
 		OriginRequestPolicy:   cf.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),

@@ -347,9 +347,13 @@ func TestDistributionIsHttpsOnlyModernAndProtected(t *testing.T) {
 
 	behaviors := append([]any{c["DefaultCacheBehavior"]}, cdktest.As[[]any](t, c["CacheBehaviors"])...)
 	require.NotEmpty(t, behaviors)
-	for _, b := range behaviors {
+	for i, b := range behaviors {
 		what := fmt.Sprintf("behavior %v", get(b, "PathPattern"))
-		assert.Equal(t, "redirect-to-https", get(b, "ViewerProtocolPolicy"), what)
+		want := "https-only" // the API: no plain-HTTP request reaches it, not even to be redirected
+		if i == 0 {
+			want = "redirect-to-https" // the default: the frontend, for browsers
+		}
+		assert.Equal(t, want, get(b, "ViewerProtocolPolicy"), what)
 		assert.Equal(t, true, get(b, "Compress"), what)
 		assert.NotNil(t, get(b, "ResponseHeadersPolicyId"), "%s: security headers", what)
 	}
@@ -411,7 +415,7 @@ func TestAnApiOnlyEdgeSendsEveryPathToTheOrigin(t *testing.T) {
 	assert.Equal(t, cachingDisabled, get(def, "CachePolicyId"))
 	assert.Equal(t, allViewerExceptHost, get(def, "OriginRequestPolicyId"))
 	assert.Equal(t, `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]`, asJSON(get(def, "AllowedMethods")))
-	assert.Equal(t, "redirect-to-https", get(def, "ViewerProtocolPolicy"))
+	assert.Equal(t, "https-only", get(def, "ViewerProtocolPolicy"), "an API answers plain HTTP with 403, not a redirect")
 	assert.Nil(t, get(def, "FunctionAssociations"), "no single-page app to rewrite for")
 	assert.NotNil(t, get(def, "ResponseHeadersPolicyId"), "the security headers on every response")
 	origins := cdktest.As[[]any](t, c["Origins"])
@@ -466,6 +470,7 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 		if asJSON(policy.Properties["Bucket"]) != `{"Ref":"`+frontendID+`"}` {
 			continue
 		}
+		assert.Equal(t, "Retain", policy.DeletionPolicy, "the policy stays with the retained bucket it guards")
 		require.NotEmpty(t, cdktest.As[[]any](t, get(policy.Properties, "PolicyDocument", "Statement")))
 		for _, s := range cdktest.As[[]any](t, get(policy.Properties, "PolicyDocument", "Statement")) {
 			switch get(s, "Effect") {
