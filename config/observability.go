@@ -129,7 +129,8 @@ func (v *validator) observability() {
 			v.errorf("%s %q: repeats httpsEndpoints[%d]", path, u, j)
 		}
 	}
-	if total := len(n.Emails) + len(n.HTTPSEndpoints); total > limits.MaxSubscriptions {
+	total := len(n.Emails) + len(n.HTTPSEndpoints)
+	if total > limits.MaxSubscriptions {
 		v.errorf("%s.notifications: %d subscriptions: too many (allowed: at most %d e-mail and HTTPS subscriptions together; subscribe a list or a paging service instead)", p, total, limits.MaxSubscriptions)
 	}
 	if s := n.Slack; s != nil {
@@ -140,7 +141,7 @@ func (v *validator) observability() {
 			v.errorf("%s.notifications.slack.channelId %q: not a Slack channel id (allowed: C or G and 2-20 capital letters or digits)", p, s.ChannelID)
 		}
 	}
-	if v.env.TerminationProtection && len(n.Emails)+len(n.HTTPSEndpoints) == 0 && n.Slack == nil &&
+	if v.env.TerminationProtection && total == 0 && n.Slack == nil &&
 		!v.d.bad["terminationProtection"] && !v.d.bad[p+".notifications"] {
 		// A protected environment is one people depend on: its pages must reach someone.
 		v.errorf("%s.notifications: no subscription, and terminationProtection is true: the environment's alarms would page no one (add emails, httpsEndpoints or slack, e.g. notifications: {emails: [oncall@example.com]})", p)

@@ -918,11 +918,11 @@ func (v *validator) cache() {
 		oneOf(v, "cache.engineVersion", c.EngineVersion, limits.CacheEngineVersions[c.Engine], "not a supported "+c.Engine+" version")
 	}
 	if v.given("cache.nodeType", "") {
-		switch {
+		switch problem := limits.GlobalDatastoreNodeTypeProblem(c.NodeType); {
 		case !limits.ValidCacheNodeType(c.NodeType):
 			v.errorf("cache.nodeType %q: not an ElastiCache node type (allowed: %s)", c.NodeType, limits.CacheNodeTypeRule)
-		case c.GlobalDatastore && limits.GlobalDatastoreNodeTypeProblem(c.NodeType) != "":
-			v.errorf("cache.nodeType %q: %s (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)", c.NodeType, limits.GlobalDatastoreNodeTypeProblem(c.NodeType))
+		case c.GlobalDatastore && problem != "":
+			v.errorf("cache.nodeType %q: %s (allowed with cache.globalDatastore: true: e.g. cache.r7g.large, cache.m7g.large)", c.NodeType, problem)
 		}
 	}
 	v.intRange("cache.replicas", "", c.Replicas, limits.MinCacheReplicas, limits.MaxCacheReplicas, "")

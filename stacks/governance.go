@@ -86,7 +86,7 @@ func NewGovernanceStack(scope constructs.Construct, env *config.Environment, reg
 				StartTime: g.Backup.StartTime,
 			}
 			props.Plan.FailureTopicArn = topic
-			props.Plan.FailureRunbook = alarms.RunbookURL(env.Observability.RunbookBaseURL, limits.BackupRunbook)
+			props.Plan.RunbookBase = env.Observability.RunbookBaseURL
 			if to := env.BackupCopyRegion(region); to != "" {
 				props.Plan.CopyToVaultArn = backup.VaultArn(*stack.Partition(), to, env.Account, VaultName(env, to))
 			}

@@ -380,7 +380,7 @@ func TestTheRegionDashboardGraphsWhatTheServicesRunOn(t *testing.T) {
 					`{AWS/RDS,DBInstanceIdentifier} MetricName="CPUUtilization"', 'Maximum', 60)`:                  slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) || env.TierDatabase(),
 					`{AWS/RDS,DBInstanceIdentifier} MetricName="DatabaseConnections"', 'Maximum', 60)`:             slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) || env.TierDatabase(),
 					`{AWS/RDS,DBInstanceIdentifier} MetricName="FreeableMemory"', 'Minimum', 60)`:                  slices.ContainsFunc(env.Services, config.Service.OwnsDatabase) || env.TierDatabase(),
-					`{AWS/RDS,DBClusterIdentifier} MetricName="AuroraGlobalDBReplicationLag"`:                      env.Database.GlobalDatabase && len(env.Regions) > 1 && slices.ContainsFunc(env.Services, config.Service.OwnsDatabase),
+					`{AWS/RDS,DBClusterIdentifier} MetricName="AuroraGlobalDBReplicationLag"`:                      env.GlobalDatabaseAcrossRegions() && slices.ContainsFunc(env.Services, config.Service.OwnsDatabase),
 					`{AWS/ElastiCache,CacheClusterId} MetricName="EngineCPUUtilization"', 'Average', 60)`:          true,
 					`{AWS/ElastiCache,CacheClusterId} MetricName="DatabaseMemoryUsagePercentage"', 'Maximum', 60)`: true,
 					`{AWS/ElastiCache,CacheClusterId} MetricName="Evictions"', 'Sum', 60)`:                         true,

@@ -175,12 +175,12 @@ func described(who, severity, runbook, what string) []error {
 // Description is what an alarm's description says: severity, what breaches and the runbook.
 // Tests and the runbook check read the runbook back from it (RunbookOf).
 func Description(severity, what, runbookBase, runbook string) string {
-	return fmt.Sprintf("[%s] %s. Runbook: %s", severity, what, RunbookURL(runbookBase, runbook))
+	return fmt.Sprintf("[%s] %s. Runbook: %s", severity, what, runbookURL(runbookBase, runbook))
 }
 
-// RunbookURL is where runbook (a file name under runbooks/) is read: after runbookBase, or
+// runbookURL is where runbook (a file name under runbooks/) is read: after runbookBase, or
 // DefaultRunbookBase when that is "".
-func RunbookURL(runbookBase, runbook string) string {
+func runbookURL(runbookBase, runbook string) string {
 	if runbookBase == "" {
 		runbookBase = DefaultRunbookBase
 	}

@@ -6,10 +6,8 @@ package alerting
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"regexp"
-	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	chatbot "github.com/aws/aws-cdk-go/awscdk/v2/awschatbot"
@@ -116,26 +114,23 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 	// condition on EventBridge publishing to an encrypted topic (delivery fails): its key statement
 	// has none, and the topic policy admits this account's rules only.
 	type publisher struct {
-		service        string
+		sid, service   string
 		key, topicCond *map[string]any
 	}
 	sourceAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}}
-	publishers := map[string]publisher{"AllowCloudWatchAlarms": {"cloudwatch.amazonaws.com", sourceAccount, sourceAccount}}
+	publishers := []publisher{{"AllowCloudWatchAlarms", "cloudwatch.amazonaws.com", sourceAccount, sourceAccount}}
 	if props.AllowEventBridge {
 		rules := fmt.Sprintf("arn:%s:events:%s:%s:rule/*", *stack.Partition(), *stack.Region(), *stack.Account())
-		publishers["AllowEventBridgeRules"] = publisher{"events.amazonaws.com", nil, &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": rules}}}
+		publishers = append(publishers, publisher{"AllowEventBridgeRules", "events.amazonaws.com", nil,
+			&map[string]any{"ArnLike": map[string]any{"aws:SourceArn": rules}}})
 	}
-	sids := slices.Sorted(maps.Keys(publishers))
-	principal := func(sid string) *[]iam.IPrincipal {
-		return &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(publishers[sid].service), nil)}
-	}
-	for _, sid := range sids {
+	for _, p := range publishers {
 		key.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-			Sid:        jsii.String(sid),
-			Principals: principal(sid),
+			Sid:        jsii.String(p.sid),
+			Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(p.service), nil)},
 			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 			Resources:  jsii.Strings("*"),
-			Conditions: publishers[sid].key,
+			Conditions: p.key,
 		}), nil)
 	}
 
@@ -145,13 +140,13 @@ func NewTopic(scope constructs.Construct, id string, props TopicProps) (*Topic, 
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true), // denies every publish or subscribe that is not over TLS
 	})
-	for _, sid := range sids {
+	for _, p := range publishers {
 		topic.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-			Sid:        jsii.String(sid),
-			Principals: principal(sid),
+			Sid:        jsii.String(p.sid),
+			Principals: &[]iam.IPrincipal{iam.NewServicePrincipal(jsii.String(p.service), nil)},
 			Actions:    jsii.Strings("sns:Publish"),
 			Resources:  &[]*string{topic.TopicArn()},
-			Conditions: publishers[sid].topicCond,
+			Conditions: p.topicCond,
 		}))
 	}
 	for i, e := range props.Emails {

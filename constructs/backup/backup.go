@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	bk "github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/stratus-platform/stratus/constructs/alarms"
 	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/internal/duration"
 	"github.com/stratus-platform/stratus/internal/limits"
@@ -48,9 +48,10 @@ type PlanProps struct {
 	// fails: an EventBridge rule each, so the topic must let this account's EventBridge publish.
 	// Default: nil (nobody is told).
 	FailureTopicArn *string
-	// FailureRunbook ends each failure message ("Runbook: <FailureRunbook>").
-	// Default: "" (no runbook named).
-	FailureRunbook string
+	// RunbookBase is where the failure messages' runbook (limits.BackupRunbook) is read, as for
+	// every alarm (alarms.Description).
+	// Default: alarms.DefaultRunbookBase.
+	RunbookBase string
 }
 
 // BackupProps configures a Backup.
@@ -219,15 +220,11 @@ func (b *Backup) buildPlan(p BackupProps) {
 // runbook reads it with the job.
 func (b *Backup) reportFailures(p BackupProps) {
 	plan := p.Plan
-	runbook := ""
-	if plan.FailureRunbook != "" {
-		runbook = " Runbook: " + plan.FailureRunbook
-	}
 	b.FailureRules = map[string]events.CfnRule{}
-	rule := func(id, detailType string, detail map[string]any, job string) {
-		kind := strings.ToLower(strings.TrimSuffix(detailType, " Job State Change"))
-		message := fmt.Sprintf("[%s] AWS Backup: %s job <job> of vault %s is <state> in <region> for <resource>.%s",
-			limits.SeverityTicket, kind, p.VaultName, runbook)
+	rule := func(id, kind, detailType string, detail map[string]any, job string) {
+		message := alarms.Description(limits.SeverityTicket,
+			fmt.Sprintf("AWS Backup: %s job <job> of vault %s is <state> in <region> for <resource>", kind, p.VaultName),
+			plan.RunbookBase, limits.BackupRunbook)
 		b.FailureRules[kind] = events.NewCfnRule(b.Construct, jsii.String(id), &events.CfnRuleProps{
 			Description:  jsii.String(detailType + " events of vault " + p.VaultName + " that need someone"),
 			EventPattern: map[string]any{"source": []string{"aws.backup"}, "detail-type": []string{detailType}, "detail": detail},
@@ -242,10 +239,10 @@ func (b *Backup) reportFailures(p BackupProps) {
 			}},
 		})
 	}
-	rule("BackupJobFailures", "Backup Job State Change",
+	rule("BackupJobFailures", "backup", "Backup Job State Change",
 		map[string]any{"state": limits.BackupJobFailureStates, "backupVaultName": []string{p.VaultName}}, "backupJobId")
 	if plan.CopyToVaultArn != "" {
-		rule("CopyJobFailures", "Copy Job State Change",
+		rule("CopyJobFailures", "copy", "Copy Job State Change",
 			map[string]any{"state": []string{"FAILED"}, "sourceBackupVaultArn": []*string{b.Vault.BackupVaultArn()}}, "copyJobId")
 	}
 }

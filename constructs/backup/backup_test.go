@@ -36,7 +36,7 @@ func synth(t *testing.T) *synthesized {
 		var err error
 		if s.primaryBackup, err = NewBackup(s.primary, "Backup", BackupProps{VaultName: "stratus-prod-us-east-1", LockDays: 35, Plan: &PlanProps{
 			TagKey: "stratus:backup", TagValue: "prod", DailyRetentionDays: 35, MonthlyRetentionDays: 365, CopyToVaultArn: copyVault,
-			StartTime: "07:45", FailureTopicArn: jsii.String(alarmTopic), FailureRunbook: "runbooks/backup-failure.md",
+			StartTime: "07:45", FailureTopicArn: jsii.String(alarmTopic), RunbookBase: "runbooks/",
 		}}); err != nil {
 			return nil, err
 		}

@@ -75,7 +75,6 @@ func NewEdge(scope constructs.Construct, id string, props EdgeProps) (*Edge, err
 		e.buildFrontendBucket()
 	}
 	e.buildDistribution(p, names)
-	e.retainFrontendPolicy()
 	e.buildShield(p, names)
 	e.buildDeployment(p, names)
 	e.acceptByDesign(p)
@@ -124,12 +123,15 @@ func (e *Edge) resourceNames(p EdgeProps) physicalNames {
 }
 
 func (e *Edge) buildLogging(p EdgeProps, names physicalNames) {
-	groups := []string{keys.LogGroupArn(e.Construct, names.wafLogGroup)}
+	stack := awscdk.Stack_Of(e.Construct)
+	partition, region, account := *stack.Partition(), *stack.Region(), *stack.Account()
+	named := []string{names.wafLogGroup}
 	if p.FrontendSource != "" {
-		groups = append(groups, keys.LogGroupArn(e.Construct, names.deploymentLogGroup))
+		named = append(named, names.deploymentLogGroup)
 	}
-	for _, kept := range names.keptLogGroups {
-		groups = append(groups, keys.LogGroupArn(e.Construct, kept))
+	var groups []string
+	for _, name := range append(named, names.keptLogGroups...) {
+		groups = append(groups, keys.LogGroupArnIn(partition, region, account, name))
 	}
 
 	key := keys.NewKey(e.Construct, "LogKey", "Encrypts the edge's CloudWatch log groups (WAF logs)")
@@ -201,19 +203,10 @@ func (e *Edge) buildFrontendBucket() {
 			AbortIncompleteMultipartUploadAfter: duration.Days(7),
 		}},
 	})
-}
-
-// retainFrontendPolicy keeps the frontend bucket's policy with the bucket it guards (TLS only,
-// TLS 1.2 or later, reads by this distribution only): the bucket is retained when the frontend is
-// turned off or the stack deleted, and without its policy it would accept plain HTTP. Called
-// once the distribution has added its read grant, which creates the policy.
-func (e *Edge) retainFrontendPolicy() {
-	if e.FrontendBucket == nil {
-		return
-	}
-	if policy := e.FrontendBucket.Policy(); policy != nil {
-		policy.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
-	}
+	// The policy (TLS only, TLS 1.2 or later, and later the distribution's read grant) stays with
+	// the bucket it guards: the bucket is retained when the frontend is turned off or the stack
+	// deleted, and without its policy it would accept plain HTTP. EnforceSSL has just made it.
+	e.FrontendBucket.Policy().ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 }
 
 func (e *Edge) buildDistribution(p EdgeProps, names physicalNames) {

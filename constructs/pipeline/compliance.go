@@ -143,10 +143,14 @@ func (p *Pipeline) acceptByDesign() {
 func (p *Pipeline) hardenSupportStacks() {
 	for _, stack := range p.supportStacks() {
 		support := stack.Node().TryFindChild(jsii.String("Default"))
-		cfn, ok := resourceOf(support, "CrossRegionCodePipelineReplicationBucket").(s3.CfnBucket)
+		if support == nil {
+			continue
+		}
+		bucket, ok := support.Node().TryFindChild(jsii.String("CrossRegionCodePipelineReplicationBucket")).(s3.Bucket)
 		if !ok {
 			continue
 		}
+		cfn := bucket.Node().DefaultChild().(s3.CfnBucket)
 		// aws-cdk-lib retains the bucket but deletes its key: a kept bucket whose objects no key
 		// can decrypt. Keep the key with it.
 		if key := resourceOf(support, "CrossRegionCodePipelineReplicationBucketEncryptionKey"); key != nil {
@@ -175,14 +179,12 @@ func (p *Pipeline) hardenSupportStacks() {
 		cfn.SetOwnershipControls(&s3.CfnBucket_OwnershipControlsProperty{Rules: &[]any{
 			&s3.CfnBucket_OwnershipControlsRuleProperty{ObjectOwnership: jsii.String("BucketOwnerEnforced")},
 		}})
-		if bucket, ok := support.Node().TryFindChild(jsii.String("CrossRegionCodePipelineReplicationBucket")).(s3.Bucket); ok {
-			// What MinimumTLSVersion writes on the buckets this app makes itself.
-			bucket.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
-				Effect: iam.Effect_DENY, Principals: &[]iam.IPrincipal{iam.NewAnyPrincipal()}, Actions: jsii.Strings("s3:*"),
-				Resources:  jsii.Strings(*bucket.BucketArn(), *bucket.ArnForObjects(jsii.String("*"))),
-				Conditions: &map[string]any{"NumericLessThan": map[string]any{"s3:TlsVersion": 1.2}},
-			}))
-		}
+		// What MinimumTLSVersion writes on the buckets this app makes itself.
+		bucket.AddToResourcePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+			Effect: iam.Effect_DENY, Principals: &[]iam.IPrincipal{iam.NewAnyPrincipal()}, Actions: jsii.Strings("s3:*"),
+			Resources:  jsii.Strings(*bucket.BucketArn(), *bucket.ArnForObjects(jsii.String("*"))),
+			Conditions: &map[string]any{"NumericLessThan": map[string]any{"s3:TlsVersion": 1.2}},
+		}))
 		stack.SetTerminationProtection(jsii.Bool(true))
 		cfn.SetLifecycleConfiguration(&s3.CfnBucket_LifecycleConfigurationProperty{Rules: &[]any{
 			&s3.CfnBucket_RuleProperty{Status: jsii.String("Enabled"), ExpirationInDays: jsii.Number(artifactDays),
@@ -326,17 +328,11 @@ func replicationGrantOnAll(st map[string]any) bool {
 
 // withoutWildcard is a statement's resources but "*".
 func withoutWildcard(resource any) []any {
-	var rest []any
 	list, ok := resource.([]any)
 	if !ok {
 		list = []any{resource}
 	}
-	for _, r := range list {
-		if r != "*" {
-			rest = append(rest, r)
-		}
-	}
-	return rest
+	return slices.DeleteFunc(slices.Clone(list), func(r any) bool { return r == "*" })
 }
 
 // resourceOf is the L1 resource of scope's child id, or nil where aws-cdk-lib builds no such

@@ -82,15 +82,11 @@ func AuroraUsersClassProblem(class string) string {
 // instances older than m5 or r5": m1-m4, r3, r4, c1). Newer families than the page lists stay
 // allowed: the list trails AWS's releases.
 func GlobalDatastoreNodeTypeProblem(s string) string {
-	f := CacheNodeFamily(s)
-	m := familyGenerationRE.FindStringSubmatch(f)
-	var generation int
-	if m != nil {
-		generation, _ = strconv.Atoi(m[2])
-	}
-	switch {
-	case f == "" || m == nil:
+	m := familyGenerationRE.FindStringSubmatch(CacheNodeFamily(s))
+	if m == nil {
 		return "not an ElastiCache node type (allowed: " + CacheNodeTypeRule + ")"
+	}
+	switch generation, _ := strconv.Atoi(m[2]); {
 	case m[1] == "t":
 		return "burstable (t) node types cannot join a Global Datastore"
 	case generation < 5:
