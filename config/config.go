@@ -347,7 +347,9 @@ type Database struct {
 	// happens to a database when its stack deletes it.
 	RemovalPolicy string `yaml:"removalPolicy"`
 	// GlobalDatabase (yaml "globalDatabase", default false) makes each Aurora cluster a Global
-	// Database: primary in PrimaryRegion, a secondary cluster in each other region.
+	// Database: the global cluster and its first writer in the home region Regions[0] (the writer
+	// moves with a switchover; PrimaryRegion records where it is), a secondary cluster that
+	// forwards writes in each other region.
 	GlobalDatabase bool `yaml:"globalDatabase"`
 	// SecondaryReaders (yaml "secondaryReaders", default 1) is the reader count of each
 	// secondary cluster, 0-15 (0: headless). Only meaningful with GlobalDatabase.
@@ -378,7 +380,8 @@ type Cache struct {
 	// UTC window, ddd:hh24:mi-ddd:hh24:mi, at least 60 minutes.
 	MaintenanceWindow string `yaml:"maintenanceWindow"`
 	// GlobalDatastore (yaml "globalDatastore", default false) replicates the cache to every
-	// other region; it needs at least two regions.
+	// other region; it needs two or three regions and a node type of size large or above, m5/r5
+	// or newer.
 	GlobalDatastore bool `yaml:"globalDatastore"`
 }
 

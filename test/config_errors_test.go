@@ -148,10 +148,10 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 		// Limits a construct or AWS used to find first: config, not a construct, rejects them, once, in YAML terms.
 		{"Redis 6.2 fails config once, with the versions the cache construct builds",
 			map[string]string{"configDir": prodWith(t, "cache:\n", "cache:\n  engineVersion: \"6.2\"\n")},
-			[]string{`prod.yaml:150: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1)`}},
+			[]string{`prod.yaml:151: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1)`}},
 		{"an unquoted 6.2 is one problem that names the allowed versions",
 			map[string]string{"configDir": prodWith(t, "cache:\n", "cache:\n  engineVersion: 6.2\n")},
-			[]string{`prod.yaml:150: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1) (and quote the value)`}},
+			[]string{`prod.yaml:151: cache.engineVersion "6.2": not a supported redis version (allowed: 7.0, 7.1) (and quote the value)`}},
 		{"OTEL_SERVICE_NAME fails config with advice in YAML terms",
 			map[string]string{"configDir": prodWith(t, "  - name: order\n", "  - name: order\n    environment:\n      OTEL_SERVICE_NAME: order\n")},
 			[]string{`prod.yaml:113: services[1].environment["OTEL_SERVICE_NAME"] (service "order"): reserved: Stratus sets`, "(rename the variable)"}},
@@ -163,7 +163,7 @@ func TestTheAppRejectsABadConfigWithOneLinePerProblem(t *testing.T) {
 			[]string{`prod.yaml:75: services: has 51 services (allowed: 1-50 services per environment)`}},
 		{"a copied environment keeping prod's domain names both files",
 			map[string]string{"configDir": withCopy(t, prodWith(t), "qa"), "env": "qa"},
-			[]string{`qa.yaml:195: dns.domain "stratus.example.com": also the dns.domain of prod.yaml`}},
+			[]string{`qa.yaml:197: dns.domain "stratus.example.com": also the dns.domain of prod.yaml`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
