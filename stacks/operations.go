@@ -451,14 +451,22 @@ func alarmsByName(stack awscdk.Stack, region string, names []string) []*string {
 // by name: what the dashboards show as alarm states.
 func regionAlarmNames(env *config.Environment, region string) (paging, data []string) {
 	paging = append(paging, AlarmPrefix(env, region)+"-"+limits.RegionUnhealthy.Name)
+	owners := []config.Service{}
 	for _, s := range env.Services {
 		p := AlarmPrefix(env, region, s.Name)
 		paging = append(paging, p+"-"+limits.ServiceUnhealthy.Name, p+"-availability-fastBurn", p+"-latency-fastBurn")
 		if s.OwnsDatabase() {
-			data = append(data, p+"-databaseCpu", p+"-databaseConnections", p+"-databaseFreeableMemory")
-			if env.GlobalDatabaseAcrossRegions() && s.Database == config.EngineAuroraPostgres {
-				data = append(data, p+"-globalDatabaseLag")
-			}
+			owners = append(owners, s)
+		}
+	}
+	if env.TierDatabase() {
+		owners = append(owners, appTierDatabase) // its ServiceData stack's alarms (databaseAlarms)
+	}
+	for _, s := range owners {
+		p := AlarmPrefix(env, region, s.Name)
+		data = append(data, p+"-databaseCpu", p+"-databaseConnections", p+"-databaseFreeableMemory")
+		if env.GlobalDatabaseAcrossRegions() && s.Database == config.EngineAuroraPostgres {
+			data = append(data, p+"-globalDatabaseLag")
 		}
 	}
 	data = append(data, AlarmPrefix(env, region)+"-cacheCpu", AlarmPrefix(env, region)+"-cacheMemory")

@@ -397,6 +397,34 @@ func TestTheRegionDashboardGraphsWhatTheServicesRunOn(t *testing.T) {
 	assert.NotZero(t, checked)
 }
 
+// TestTheRegionDashboardShowsEveryDatabaseAndCacheAlarm: the "Database and cache" alarm widget of
+// a region's dashboard names every database and cache alarm of the region, a service's database
+// or the EC2 app tier's (runbooks/database-failover.md sends on-call there first).
+func TestTheRegionDashboardShowsEveryDatabaseAndCacheAlarm(t *testing.T) {
+	dataAlarm := regexp.MustCompile(`-(databaseCpu|databaseConnections|databaseFreeableMemory|globalDatabaseLag|cacheCpu|cacheMemory)$`)
+	checked := map[string]int{}
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, tpl := range a.stacksOf("App") {
+			_, dashboards := tpl.OfType("AWS::CloudWatch::Dashboard")
+			require.Len(t, dashboards, 1, tpl.StackName)
+			shown := map[string]bool{}
+			for _, d := range dashboards {
+				for _, m := range alarmArnRE.FindAllStringSubmatch(jsonOf(d.Properties["DashboardBody"]), -1) {
+					shown[m[1]] = true
+				}
+			}
+			for name, al := range alarmsOf(t, a, tpl.Env.Name) {
+				if a.Templates[al.stack].Region == tpl.Region && dataAlarm.MatchString(name) {
+					checked[tpl.Env.Name]++
+					assert.True(t, shown[name], "%s: the dashboard does not show %s", tpl.StackName, name)
+				}
+			}
+		}
+	}
+	assert.NotZero(t, checked["seed-003"], "the EC2 tiers' seed has database alarms to show: %v", checked)
+	assert.NotZero(t, checked["prod"], "%v", checked)
+}
+
 // fixedDimensions are the dimension values the app sets by name: the web ACL's metric name, the
 // "all rules" and CloudFront's global region.
 var fixedDimensions = []string{"EdgeWebAcl", "ALL", "Global"}
