@@ -99,7 +99,8 @@ type LoadBalancerProps struct {
 	// Subnets selects the public subnets the ALB is placed in (at least 2 AZs).
 	Subnets *ec2.SubnetSelection
 	// SecurityGroup is the ALB security group from the Network stack; it already admits 443 from
-	// CloudFront's origin-facing prefix list only, and this construct adds no rule to it.
+	// CloudFront's origin-facing prefix list only. This construct adds a rule to it only for the
+	// test listener (TestListenerSources).
 	SecurityGroup ec2.ISecurityGroup
 	// HealthCheckSecurityGroup is a second ALB security group from the Network stack, admitting
 	// the Route 53 health checkers that reach the HealthCheckHost rule.

@@ -1,8 +1,9 @@
 // Package tier provides Tier, the EC2 tier L3 of Stratus: a launch template (Amazon Linux 2023
 // resolved at deploy time, IMDSv2 only, an encrypted gp3 root volume under a customer key, no SSH
 // key pair, SSM Session Manager and the CloudWatch agent), an Auto Scaling group across the given
-// subnets with target tracking on CPU, load-balancer health checks and instance refresh on every
-// launch-template change, a least-privilege instance role, and optionally an internal ALB in
+// subnets with target tracking on CPU, load-balancer health checks and a rolling update on every
+// launch-template change (one instance at a time, each signalling its application healthy), a
+// least-privilege instance role, and optionally an internal ALB in
 // front of the tier that admits exactly the client security groups it is given.
 package tier
 
@@ -59,7 +60,8 @@ type TierProps struct {
 	// Default: "/health".
 	HealthCheckPath string
 	// UserData is shell script run (as root, by bash) at first boot after the CloudWatch agent
-	// is set up: it installs and starts the application. Changing it starts an instance refresh.
+	// is set up: it installs and starts the application. Changing it replaces the instances in a
+	// rolling update.
 	// Default: "" (nothing beyond the agent).
 	UserData string
 	// Environment is written to /etc/stratus/app.env (NAME=value lines, values may be tokens such

@@ -58,7 +58,8 @@ type Tier struct {
 	constructs.Construct
 	// AutoScalingGroup runs the instances.
 	AutoScalingGroup autoscaling.AutoScalingGroup
-	// LaunchTemplate describes every instance; a change to it starts an instance refresh.
+	// LaunchTemplate describes every instance; a change to it replaces the instances in a rolling
+	// update.
 	LaunchTemplate ec2.LaunchTemplate
 	// SecurityGroup is the instances' group: the tier's port from its load balancers only,
 	// HTTPS out. Add rules for what the application calls (its database, another tier).
