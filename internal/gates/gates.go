@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // Finding is one problem a gate found, printable as one line.
@@ -195,6 +197,9 @@ type validationReport struct {
 // lists each error and warning. Informational matches are not findings, nor are the known schema
 // gaps of the pinned cfn-lint (see schemaGap).
 func CfnLint(dir string) ([]Finding, error) {
+	if err := pinnedCfnLint(); err != nil {
+		return nil, err
+	}
 	templates, err := find(dir, func(name string) bool { return strings.HasSuffix(name, ".template.json") })
 	if err != nil {
 		return nil, err
@@ -305,7 +310,7 @@ func lint(templates []string) ([]lintMatch, error) {
 	stdout, err := cmd.Output()
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		return nil, fmt.Errorf("cfn-lint: %w (install it with `pip install cfn-lint`)", err)
+		return nil, fmt.Errorf("cfn-lint: %w (install it with `pip install cfn-lint==%s`)", err, limits.CfnLintVersion)
 	}
 	if exit != nil && exit.ExitCode()&^(2|4|8) != 0 {
 		return nil, fmt.Errorf("cfn-lint failed (exit %d): %s", exit.ExitCode(), stderr.String())

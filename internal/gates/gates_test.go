@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 const nagHeader = "Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info\n"
@@ -159,7 +161,7 @@ func TestValidation(t *testing.T) {
 
 func TestCfnLintFindsErrorsInNestedAssemblies(t *testing.T) {
 	_, err := exec.LookPath("cfn-lint")
-	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")
+	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint=="+limits.CfnLintVersion)
 	dir := t.TempDir()
 	write(t, dir, "Good.template.json", `{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}`)
 	write(t, dir, "assembly-Prod/Bad.template.json",
@@ -169,9 +171,23 @@ func TestCfnLintFindsErrorsInNestedAssemblies(t *testing.T) {
 	assert.Equal(t, filepath.Join("assembly-Prod", "Bad.template.json"), found[0].Where)
 }
 
+func TestCfnLintRefusesAnotherVersionThanThePinnedOne(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "Good.template.json", `{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}`)
+	t.Setenv(CfnLintVersionEnv, "cfn-lint-0.99.1")
+	_, err := CfnLint(dir)
+	require.Error(t, err)
+	assert.Equal(t, "cfn-lint: 0.99.1 on the PATH, but the gates are pinned to "+limits.CfnLintVersion+
+		" (pip install cfn-lint=="+limits.CfnLintVersion+")", err.Error())
+	for _, v := range []string{"cfn-lint-" + limits.CfnLintVersion, ""} {
+		t.Setenv(CfnLintVersionEnv, v)
+		assert.NoError(t, pinnedCfnLint(), "%q", v)
+	}
+}
+
 func TestCfnLintKeepsEachVerdictByTemplateContent(t *testing.T) {
 	_, err := exec.LookPath("cfn-lint")
-	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")
+	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint=="+limits.CfnLintVersion)
 	t.Setenv(LintCacheEnv, t.TempDir())
 	dir := t.TempDir()
 	good := `{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}`
@@ -209,7 +225,7 @@ func scalableTarget(service, extra string) string {
 
 func TestCfnLintExcludesOnlyTheKnownTagsGaps(t *testing.T) {
 	_, err := exec.LookPath("cfn-lint")
-	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")
+	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint=="+limits.CfnLintVersion)
 	tags := `"Tags":[{"Key":"project","Value":"stratus"}]`
 	dir := t.TempDir()
 	// The two gaps: top-level Tags on these two types is what aws-cdk-lib renders.
@@ -324,7 +340,7 @@ func TestFreshIgnoresOnlyJsiisTemporaryFolder(t *testing.T) {
 
 func TestAllChecksEveryGateOfAFreshAssembly(t *testing.T) {
 	_, err := exec.LookPath("cfn-lint")
-	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint")
+	require.NoError(t, err, "cfn-lint is required by `make test`: pip install cfn-lint=="+limits.CfnLintVersion)
 	dir := stamped(t)
 	found, err := All(dir)
 	require.NoError(t, err)

@@ -4,8 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // LintCacheEnv names the folder where cfn-lint's verdict on each template is kept, by the
@@ -14,6 +18,22 @@ import (
 // templates that did not change, and a cfn-lint start alone costs seconds of CPU. Unset (a plain
 // go test or go run), every template is linted.
 const LintCacheEnv = "STRATUS_CFNLINT_CACHE"
+
+// CfnLintVersionEnv is where make records the cfn-lint on the PATH ("cfn-lint-1.51.0",
+// tools/cfnlint-version), once per make run.
+const CfnLintVersionEnv = "CFNLINT_VERSION"
+
+// pinnedCfnLint refuses a cfn-lint of another version than limits.CfnLintVersion, as make found
+// it: its rules, and so its findings, are another version's (and tagsUnknownToCfnLint is this
+// one's). Unset (a plain go test), nothing is checked.
+func pinnedCfnLint() error {
+	got, want := os.Getenv(CfnLintVersionEnv), "cfn-lint-"+limits.CfnLintVersion
+	if got == "" || got == want {
+		return nil
+	}
+	return fmt.Errorf("cfn-lint: %s on the PATH, but the gates are pinned to %s (pip install cfn-lint==%s)",
+		strings.TrimPrefix(got, "cfn-lint-"), limits.CfnLintVersion, limits.CfnLintVersion)
+}
 
 // lintCache holds cfn-lint's matches per template content in dir ("" disables it).
 type lintCache struct{ dir string }
