@@ -603,3 +603,44 @@ func checkRotation(c *C, a *Assembly) {
 		}
 	}
 }
+
+// TestServicesActOnlyForThisAccount: the AWS services whose guides ask for confused-deputy
+// conditions act only for the environment's account: RDS enhanced monitoring and AWS Config
+// assume their roles under aws:SourceAccount, and Secrets Manager invokes the rotation functions
+// with SourceAccount on their permission.
+func TestServicesActOnlyForThisAccount(t *testing.T) {
+	conditioned := map[string]int{}
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, name := range a.StackNames() {
+			tpl := a.Templates[name]
+			_, roles := tpl.OfType("AWS::IAM::Role")
+			for id, r := range roles {
+				for _, s := range statementsOf(r.Properties["AssumeRolePolicyDocument"]) {
+					service := fmt.Sprint(get(s, "Principal", "Service"))
+					if service != "monitoring.rds.amazonaws.com" && service != "config.amazonaws.com" {
+						continue
+					}
+					conditioned[service]++
+					assert.Equal(t, tpl.Env.Account, get(s, "Condition", "StringEquals", "aws:SourceAccount"),
+						"%s: %s: %s assumes the role for any account", name, id, service)
+				}
+			}
+			_, permissions := tpl.OfType("AWS::Lambda::Permission")
+			for id, p := range permissions {
+				if p.Properties["Principal"] == "secretsmanager.amazonaws.com" {
+					conditioned["secretsmanager"]++
+					assert.Equal(t, tpl.Env.Account, p.Properties["SourceAccount"], "%s: %s: Secrets Manager may invoke for any account", name, id)
+				}
+			}
+		}
+	}
+	for _, service := range []string{"monitoring.rds.amazonaws.com", "config.amazonaws.com", "secretsmanager"} {
+		assert.NotZero(t, conditioned[service], "no %s grant was checked", service)
+	}
+}
+
+// statementsOf is a policy document's statements.
+func statementsOf(doc any) []any {
+	statements, _ := get(doc, "Statement").([]any)
+	return statements
+}

@@ -103,11 +103,14 @@ func NewRecorder(scope constructs.Construct, id string, props RecorderProps) (*R
 	r.Key = keys.NewKey(this, "Key", "Encrypts AWS Config's configuration snapshots and history")
 	r.Archive = NewArchiveBucket(this, "Archive", ArchiveBucketProps{Key: r.Key, ExpirationDays: p.RetentionDays, What: "AWS Config snapshots"})
 
+	stack := awscdk.Stack_Of(this)
 	role := iam.NewRole(this, jsii.String("Role"), &iam.RoleProps{
-		AssumedBy:       iam.NewServicePrincipal(jsii.String("config.amazonaws.com"), nil),
+		// Only AWS Config acting for this account (Config's guide to confused-deputy prevention).
+		AssumedBy: iam.NewServicePrincipal(jsii.String("config.amazonaws.com"), &iam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+		}),
 		ManagedPolicies: &[]iam.IManagedPolicy{iam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWS_ConfigRole"))},
 	})
-	stack := awscdk.Stack_Of(this)
 	policy := iam.NewManagedPolicy(this, jsii.String("DeliveryPolicy"), &iam.ManagedPolicyProps{
 		Description: jsii.String("Lets AWS Config deliver snapshots and history to its bucket"),
 		Roles:       &[]iam.IRole{role},

@@ -161,7 +161,10 @@ func waitForRules(resource awscdk.CfnResource, group ec2.ISecurityGroup) {
 func newMonitoringRole(scope constructs.Construct, removal awscdk.RemovalPolicy) iam.Role {
 	role := iam.NewRole(scope, jsii.String("MonitoringRole"), &iam.RoleProps{
 		Description: jsii.String("RDS enhanced monitoring writes this database's OS metrics to CloudWatch Logs"),
-		AssumedBy:   iam.NewServicePrincipal(jsii.String("monitoring.rds.amazonaws.com"), nil),
+		// Only for this account's databases (RDS's guide to confused-deputy prevention).
+		AssumedBy: iam.NewServicePrincipal(jsii.String("monitoring.rds.amazonaws.com"), &iam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(scope).Account()}},
+		}),
 		ManagedPolicies: &[]iam.IManagedPolicy{
 			iam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonRDSEnhancedMonitoringRole")),
 		},

@@ -96,6 +96,19 @@ func NewRotator(scope constructs.Construct, id string, props RotatorProps) (*Rot
 		// CloudFormation resolves the value they deploy with from AWSCURRENT.
 		RotateImmediatelyOnUpdate: jsii.Bool(false),
 	})
+	r.invokedByThisAccountOnly(stack)
 	r.acceptByDesign()
 	return r, nil
+}
+
+// invokedByThisAccountOnly holds the permission the schedule gives Secrets Manager to invoke the
+// function to this account (aws:SourceAccount), as Secrets Manager's guide to rotation functions
+// asks: without it, Secrets Manager acting for another account could invoke the function (which
+// would fail on this account's secret, and raise the rotation alarm).
+func (r *Rotator) invokedByThisAccountOnly(stack awscdk.Stack) {
+	for _, child := range *r.Function.Node().Children() {
+		if p, ok := child.(lambda.CfnPermission); ok && p.Principal() != nil && *p.Principal() == "secretsmanager.amazonaws.com" {
+			p.AddPropertyOverride(jsii.String("SourceAccount"), stack.Account())
+		}
+	}
 }
