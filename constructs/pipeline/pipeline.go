@@ -12,6 +12,7 @@ import (
 	codepipeline "github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	sns "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	subs "github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/internal/duration"
 )
 
@@ -57,6 +59,10 @@ type Pipeline struct {
 	AccessLogs s3.Bucket
 	// Topic (encrypted with Key) announces pending approvals and failed runs.
 	Topic sns.Topic
+	// Logs holds every CodeBuild project's logs (encrypted with Key, retained): without it
+	// CodeBuild writes to /aws/codebuild/<project> groups it creates itself, kept forever and
+	// encrypted with no key of the account's.
+	Logs logs.LogGroup
 
 	props  PipelineProps
 	stages []string
@@ -79,6 +85,12 @@ func NewPipeline(scope constructs.Construct, id string, props PipelineProps) (*P
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
 	p.buildBuckets()
+	p.Logs = logs.NewLogGroup(this, jsii.String("BuildLogs"), &logs.LogGroupProps{
+		EncryptionKey: p.Key, Retention: props.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	// The group's name is generated after the key, whose policy therefore names the account's
+	// log groups of the region rather than this one (a dependency cycle otherwise).
+	keys.AllowCloudWatchLogs(p.Key)
 	p.buildTopic()
 
 	source := pipelines.CodePipelineSource_Connection(jsii.String(props.Repository), jsii.String(props.Branch),
@@ -135,7 +147,8 @@ func (p *Pipeline) buildDefaults() *pipelines.CodeBuildOptions {
 			}},
 			"cache": map[string]any{"paths": []string{goModCache + "/**/*", goBuildCache + "/**/*", npmCache + "/**/*"}},
 		}),
-		Cache: codebuild.Cache_Local(codebuild.LocalCacheMode_CUSTOM),
+		Cache:   codebuild.Cache_Local(codebuild.LocalCacheMode_CUSTOM),
+		Logging: &codebuild.LoggingOptions{CloudWatch: &codebuild.CloudWatchLoggingOptions{LogGroup: p.Logs}},
 	}
 }
 

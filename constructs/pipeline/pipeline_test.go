@@ -5,11 +5,13 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	sqs "github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratus-platform/stratus/constructs/retention"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/internal/limits"
 	"github.com/stratus-platform/stratus/internal/nagpacks"
@@ -43,6 +45,7 @@ func TestNewPipelineRejectsBadProps(t *testing.T) {
 		{Name: "bad address", Mutate: func(p *PipelineProps) { p.NotificationEmails = []string{"team"} }, Want: `NotificationEmails[0] "team" is not an e-mail address`},
 		{Name: "address twice", Mutate: func(p *PipelineProps) { p.NotificationEmails = []string{"a@example.com", "a@example.com"} }, Want: `NotificationEmails[1] "a@example.com" is given twice`},
 		{Name: "empty command", Mutate: func(p *PipelineProps) { p.SynthCommands = []string{""} }, Want: "SynthCommands[0] is empty"},
+		{Name: "logs kept forever", Mutate: func(p *PipelineProps) { p.LogRetention = logs.RetentionDays_INFINITE }, Want: `LogRetention "INFINITE" is not a finite logs.RetentionDays value`},
 	})
 }
 
@@ -55,6 +58,7 @@ func TestPropsDefaults(t *testing.T) {
 	assert.Equal(t, limits.NodeMajor, p.NodeVersion)
 	assert.Equal(t, limits.CdkCliVersion, p.CliVersion)
 	assert.Equal(t, limits.CdkAssetsVersion, p.AssetsCliVersion)
+	assert.Equal(t, retention.Default, p.LogRetention)
 }
 
 func TestEnvironmentOptionsRejectBadInput(t *testing.T) {
@@ -142,10 +146,19 @@ func TestPipelineShape(t *testing.T) {
 	}
 	assert.Equal(t, []string{"Source", "Build", "UpdatePipeline", "Near", "Far"}, names)
 
-	for id, project := range cdktest.OfType(t, tpl, "AWS::CodeBuild::Project") {
+	logGroup, group := cdktest.Only(t, tpl, "AWS::Logs::LogGroup")
+	assert.Equal(t, "Retain", group["DeletionPolicy"], "the build logs outlive the stack")
+	assert.NotNil(t, cdktest.Props(t, group)["KmsKeyId"], "the build logs are encrypted with the pipeline key")
+	assert.NotNil(t, cdktest.Props(t, group)["RetentionInDays"])
+	projects := cdktest.OfType(t, tpl, "AWS::CodeBuild::Project")
+	require.NotEmpty(t, projects)
+	for id, project := range projects {
 		p := cdktest.Props(t, project)
 		assert.NotNil(t, p["EncryptionKey"], "%s is encrypted with the pipeline key", id)
 		assert.Equal(t, false, cdktest.Path[bool](t, p, "Environment", "PrivilegedMode"), "%s is not privileged", id)
+		// Not CodeBuild's own /aws/codebuild/<project> group, which is kept forever.
+		assert.Equal(t, map[string]any{"Ref": logGroup}, cdktest.Path[any](t, p, "LogsConfig", "CloudWatchLogs", "GroupName"), "%s logs to the build log group", id)
+		assert.Equal(t, "ENABLED", cdktest.Path[any](t, p, "LogsConfig", "CloudWatchLogs", "Status"), "%s", id)
 	}
 	_, key := cdktest.Only(t, tpl, "AWS::KMS::Key")
 	assert.Equal(t, true, cdktest.Props(t, key)["EnableKeyRotation"])

@@ -15,7 +15,9 @@ import (
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
+	"github.com/stratus-platform/stratus/constructs/retention"
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
@@ -54,6 +56,9 @@ type PipelineProps struct {
 	AssetsCliVersion string
 	// NotificationEmails receive pending approvals and failed runs (1 to limits.MaxNotify).
 	NotificationEmails []string
+	// LogRetention is how long the CodeBuild projects' logs are kept (a retention.FromDays value).
+	// Default: retention.Default.
+	LogRetention logs.RetentionDays
 }
 
 // EnvironmentOptions says how one Stage is deployed.
@@ -92,6 +97,9 @@ func (p PipelineProps) withDefaults() PipelineProps {
 	if len(p.SynthCommands) == 0 {
 		p.SynthCommands = []string{"make test"}
 	}
+	if p.LogRetention == "" {
+		p.LogRetention = retention.Default
+	}
 	return p
 }
 
@@ -117,6 +125,9 @@ func (p PipelineProps) validate() error {
 	}
 	if n := len(p.NotificationEmails); n == 0 || n > limits.MaxNotify {
 		add("NotificationEmails has %d addresses (allowed: 1-%d)", n, limits.MaxNotify)
+	}
+	if err := retention.Check("LogRetention", p.LogRetention); err != nil {
+		errs = append(errs, err)
 	}
 	for i, e := range p.NotificationEmails {
 		if !limits.EmailRE.MatchString(e) {
