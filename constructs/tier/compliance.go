@@ -49,7 +49,9 @@ func (t *Tier) acceptByDesign(p TierProps) {
 		"NIST.800.53.R5-ALBWAFEnabled")
 	suppress(t.Listener.Node().DefaultChild(),
 		"The listener carries tier-to-tier HTTP inside the VPC: the ALB is internal, in the private app subnets, and its "+
-			"security group admits only the client tier's group. HTTPS would need a certificate for an internal name, which "+
-			"ACM issues only from a Private CA; the public leg (viewer to CloudFront to the public ALB) is TLS end to end.",
+			"security group admits only the client tier's group. HTTPS would need a certificate for the name the web tier "+
+			"calls: ACM issues none for the ALB's own internal DNS name, and a public one would need a name under the "+
+			"environment's domain resolving to this private ALB, which the platform does not publish. The public leg "+
+			"(viewer to CloudFront to the public ALB) is TLS end to end.",
 		"NIST.800.53.R5-ALBHttpToHttpsRedirection", "NIST.800.53.R5-ELBv2ACMCertificateRequired")
 }
