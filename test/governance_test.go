@@ -606,8 +606,9 @@ func checkRotation(c *C, a *Assembly) {
 
 // TestServicesActOnlyForThisAccount: the AWS services whose guides ask for confused-deputy
 // conditions act only for the environment's account: RDS enhanced monitoring and AWS Config
-// assume their roles under aws:SourceAccount, and Secrets Manager invokes the rotation functions
-// with SourceAccount on their permission.
+// assume their roles under aws:SourceAccount, Secrets Manager invokes the rotation functions
+// with SourceAccount on their permission, and CloudTrail may write to the trail's archive bucket
+// only for the environment's trail (aws:SourceArn).
 func TestServicesActOnlyForThisAccount(t *testing.T) {
 	conditioned := map[string]int{}
 	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
@@ -625,6 +626,17 @@ func TestServicesActOnlyForThisAccount(t *testing.T) {
 						"%s: %s: %s assumes the role for any account", name, id, service)
 				}
 			}
+			_, bucketPolicies := tpl.OfType("AWS::S3::BucketPolicy")
+			for id, p := range bucketPolicies {
+				for _, s := range statementsOf(p.Properties["PolicyDocument"]) {
+					if get(s, "Principal", "Service") == "cloudtrail.amazonaws.com" && get(s, "Effect") == "Allow" {
+						conditioned["cloudtrail"]++
+						trail := fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/stratus-%s", tpl.Region, tpl.Env.Account, tpl.Env.Name)
+						assert.Equal(t, trail, get(s, "Condition", "StringEquals", "aws:SourceArn"),
+							"%s: %s: CloudTrail may write %v for any trail", name, id, get(s, "Action"))
+					}
+				}
+			}
 			_, permissions := tpl.OfType("AWS::Lambda::Permission")
 			for id, p := range permissions {
 				if p.Properties["Principal"] == "secretsmanager.amazonaws.com" {
@@ -634,7 +646,7 @@ func TestServicesActOnlyForThisAccount(t *testing.T) {
 			}
 		}
 	}
-	for _, service := range []string{"monitoring.rds.amazonaws.com", "config.amazonaws.com", "secretsmanager"} {
+	for _, service := range []string{"monitoring.rds.amazonaws.com", "config.amazonaws.com", "secretsmanager", "cloudtrail"} {
 		assert.NotZero(t, conditioned[service], "no %s grant was checked", service)
 	}
 }

@@ -128,6 +128,7 @@ func NewTrail(scope constructs.Construct, id string, props TrailProps) (*Trail, 
 		CloudWatchLogGroup:         t.LogGroup,
 	})
 	noInlinePolicy(t.Trail, t.Archive.Bucket)
+	onlyThisTrailWrites(t.Archive.Bucket, trailArn)
 	// Advanced selectors: every management event, and every S3 object-level event except on the
 	// trail's own buckets, whose deliveries would otherwise log themselves in a loop.
 	cfn := t.Trail.Node().DefaultChild().(cloudtrail.CfnTrail)
@@ -178,4 +179,60 @@ func noInlinePolicy(trail cloudtrail.Trail, bucket s3.IBucket) {
 		dependsOn = append(dependsOn, stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement)))
 	}
 	trail.Node().DefaultChild().(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"), dependsOn)
+}
+
+// onlyThisTrailWrites holds the archive bucket's grants to CloudTrail (aws-cdk-lib's Trail adds
+// them without a condition) to this trail, with aws:SourceArn as CloudTrail's guide to its bucket
+// policy has it: without it, CloudTrail writing for any trail of any account that names the
+// bucket could read its ACL and put objects under this account's prefix.
+func onlyThisTrailWrites(bucket s3.IBucket, trailArn string) {
+	policy := bucket.Policy()
+	if policy == nil {
+		return
+	}
+	held := &trailOnly{document: policy.Document(), trailArn: trailArn}
+	// The property itself, not an override: cdk-nag reads the property, so it checks what is written.
+	policy.Node().DefaultChild().(s3.CfnBucketPolicy).SetPolicyDocument(awscdk.Lazy_UncachedAny(held, nil))
+}
+
+// trailOnly renders a bucket policy with aws:SourceArn = trailArn on CloudTrail's statements.
+type trailOnly struct {
+	document iam.PolicyDocument
+	trailArn string
+}
+
+// Produce is called by aws-cdk-lib as it renders the template.
+func (h *trailOnly) Produce(ctx awscdk.IResolveContext) any {
+	resolved := ctx.Resolve(h.document, nil)
+	if doc, ok := resolved.(map[string]any); ok {
+		return withSourceArn(doc, cloudTrailPrincipal, h.trailArn)
+	}
+	return resolved
+}
+
+const cloudTrailPrincipal = "cloudtrail.amazonaws.com"
+
+// withSourceArn adds StringEquals aws:SourceArn = arn to every Allow statement of doc whose
+// principal is the service (keeping the statement's other conditions).
+func withSourceArn(doc map[string]any, service, arn string) map[string]any {
+	statements, _ := doc["Statement"].([]any)
+	for _, s := range statements {
+		st, ok := s.(map[string]any)
+		principal, _ := st["Principal"].(map[string]any)
+		if !ok || st["Effect"] != "Allow" || principal == nil || principal["Service"] != service {
+			continue
+		}
+		conditions, _ := st["Condition"].(map[string]any)
+		if conditions == nil {
+			conditions = map[string]any{}
+			st["Condition"] = conditions
+		}
+		equals, _ := conditions["StringEquals"].(map[string]any)
+		if equals == nil {
+			equals = map[string]any{}
+			conditions["StringEquals"] = equals
+		}
+		equals["aws:SourceArn"] = arn
+	}
+	return doc
 }
