@@ -451,7 +451,7 @@ func alarmsByName(stack awscdk.Stack, region string, names []string) []*string {
 // by name: what the dashboards show as alarm states.
 func regionAlarmNames(env *config.Environment, region string) (paging, data []string) {
 	paging = append(paging, AlarmPrefix(env, region)+"-"+limits.RegionUnhealthy.Name)
-	owners := []config.Service{}
+	var owners []config.Service
 	for _, s := range env.Services {
 		p := AlarmPrefix(env, region, s.Name)
 		paging = append(paging, p+"-"+limits.ServiceUnhealthy.Name, p+"-availability-fastBurn", p+"-latency-fastBurn")

@@ -616,7 +616,7 @@ func TestServicesActOnlyForThisAccount(t *testing.T) {
 			tpl := a.Templates[name]
 			_, roles := tpl.OfType("AWS::IAM::Role")
 			for id, r := range roles {
-				for _, s := range statementsOf(r.Properties["AssumeRolePolicyDocument"]) {
+				for _, s := range asList(get(r.Properties, "AssumeRolePolicyDocument", "Statement")) {
 					service := fmt.Sprint(get(s, "Principal", "Service"))
 					if service != "monitoring.rds.amazonaws.com" && service != "config.amazonaws.com" {
 						continue
@@ -628,7 +628,7 @@ func TestServicesActOnlyForThisAccount(t *testing.T) {
 			}
 			_, bucketPolicies := tpl.OfType("AWS::S3::BucketPolicy")
 			for id, p := range bucketPolicies {
-				for _, s := range statementsOf(p.Properties["PolicyDocument"]) {
+				for _, s := range asList(get(p.Properties, "PolicyDocument", "Statement")) {
 					if get(s, "Principal", "Service") == "cloudtrail.amazonaws.com" && get(s, "Effect") == "Allow" {
 						conditioned["cloudtrail"]++
 						trail := fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/stratus-%s", tpl.Region, tpl.Env.Account, tpl.Env.Name)
@@ -649,10 +649,4 @@ func TestServicesActOnlyForThisAccount(t *testing.T) {
 	for _, service := range []string{"monitoring.rds.amazonaws.com", "config.amazonaws.com", "secretsmanager", "cloudtrail"} {
 		assert.NotZero(t, conditioned[service], "no %s grant was checked", service)
 	}
-}
-
-// statementsOf is a policy document's statements.
-func statementsOf(doc any) []any {
-	statements, _ := get(doc, "Statement").([]any)
-	return statements
 }

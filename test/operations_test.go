@@ -404,6 +404,10 @@ func TestTheRegionDashboardShowsEveryDatabaseAndCacheAlarm(t *testing.T) {
 	dataAlarm := regexp.MustCompile(`-(databaseCpu|databaseConnections|databaseFreeableMemory|globalDatabaseLag|cacheCpu|cacheMemory)$`)
 	checked := map[string]int{}
 	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		alarmsByEnv := map[string]map[string]alarm{}
+		for _, env := range a.Envs {
+			alarmsByEnv[env.Name] = alarmsOf(t, a, env.Name)
+		}
 		for _, tpl := range a.stacksOf("App") {
 			_, dashboards := tpl.OfType("AWS::CloudWatch::Dashboard")
 			require.Len(t, dashboards, 1, tpl.StackName)
@@ -413,7 +417,7 @@ func TestTheRegionDashboardShowsEveryDatabaseAndCacheAlarm(t *testing.T) {
 					shown[m[1]] = true
 				}
 			}
-			for name, al := range alarmsOf(t, a, tpl.Env.Name) {
+			for name, al := range alarmsByEnv[tpl.Env.Name] {
 				if a.Templates[al.stack].Region == tpl.Region && dataAlarm.MatchString(name) {
 					checked[tpl.Env.Name]++
 					assert.True(t, shown[name], "%s: the dashboard does not show %s", tpl.StackName, name)

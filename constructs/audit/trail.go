@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cloudtrail "github.com/aws/aws-cdk-go/awscdk/v2/awscloudtrail"
@@ -21,6 +22,7 @@ import (
 	"github.com/stratus-platform/stratus/constructs/keys"
 	"github.com/stratus-platform/stratus/constructs/retention"
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/policydoc"
 )
 
 // TrailProps configures a Trail.
@@ -186,28 +188,10 @@ func noInlinePolicy(trail cloudtrail.Trail, bucket s3.IBucket) {
 // policy has it: without it, CloudTrail writing for any trail of any account that names the
 // bucket could read its ACL and put objects under this account's prefix.
 func onlyThisTrailWrites(bucket s3.IBucket, trailArn string) {
-	policy := bucket.Policy()
-	if policy == nil {
-		return
+	if policy := bucket.Policy(); policy != nil {
+		policy.Node().DefaultChild().(s3.CfnBucketPolicy).SetPolicyDocument(policydoc.Rewritten(policy.Document(),
+			func(doc map[string]any) map[string]any { return withSourceArn(doc, cloudTrailPrincipal, trailArn) }))
 	}
-	held := &trailOnly{document: policy.Document(), trailArn: trailArn}
-	// The property itself, not an override: cdk-nag reads the property, so it checks what is written.
-	policy.Node().DefaultChild().(s3.CfnBucketPolicy).SetPolicyDocument(awscdk.Lazy_UncachedAny(held, nil))
-}
-
-// trailOnly renders a bucket policy with aws:SourceArn = trailArn on CloudTrail's statements.
-type trailOnly struct {
-	document iam.PolicyDocument
-	trailArn string
-}
-
-// Produce is called by aws-cdk-lib as it renders the template.
-func (h *trailOnly) Produce(ctx awscdk.IResolveContext) any {
-	resolved := ctx.Resolve(h.document, nil)
-	if doc, ok := resolved.(map[string]any); ok {
-		return withSourceArn(doc, cloudTrailPrincipal, h.trailArn)
-	}
-	return resolved
 }
 
 const cloudTrailPrincipal = "cloudtrail.amazonaws.com"
@@ -217,9 +201,9 @@ const cloudTrailPrincipal = "cloudtrail.amazonaws.com"
 func withSourceArn(doc map[string]any, service, arn string) map[string]any {
 	statements, _ := doc["Statement"].([]any)
 	for _, s := range statements {
-		st, ok := s.(map[string]any)
+		st, _ := s.(map[string]any)
 		principal, _ := st["Principal"].(map[string]any)
-		if !ok || st["Effect"] != "Allow" || principal == nil || principal["Service"] != service {
+		if st["Effect"] != "Allow" || !slices.Contains(policydoc.Strings(principal["Service"]), service) {
 			continue
 		}
 		conditions, _ := st["Condition"].(map[string]any)

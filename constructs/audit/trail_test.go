@@ -220,3 +220,24 @@ func jsonOf(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(out)
 }
+
+func TestWithSourceArnHoldsOnlyTheServicesAllowStatements(t *testing.T) {
+	doc := map[string]any{"Statement": []any{
+		map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": cloudTrailPrincipal}, "Action": "s3:GetBucketAcl"},
+		map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": []any{"config.amazonaws.com", cloudTrailPrincipal}},
+			"Action": "s3:PutObject", "Condition": map[string]any{"StringEquals": map[string]any{"s3:x-amz-acl": "bucket-owner-full-control"}}},
+		map[string]any{"Effect": "Deny", "Principal": map[string]any{"Service": cloudTrailPrincipal}, "Action": "s3:*"},
+		map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "config.amazonaws.com"}, "Action": "s3:PutObject"},
+	}}
+	statements := withSourceArn(doc, cloudTrailPrincipal, "arn:trail")["Statement"].([]any)
+	held := func(i int) any {
+		c, _ := statements[i].(map[string]any)["Condition"].(map[string]any)
+		e, _ := c["StringEquals"].(map[string]any)
+		return e["aws:SourceArn"]
+	}
+	assert.Equal(t, "arn:trail", held(0), "a bare grant gets the condition")
+	assert.Equal(t, "arn:trail", held(1), "a principal list naming the service")
+	assert.Equal(t, "bucket-owner-full-control", statements[1].(map[string]any)["Condition"].(map[string]any)["StringEquals"].(map[string]any)["s3:x-amz-acl"], "other conditions stay")
+	assert.Nil(t, held(2), "a deny is left as it is")
+	assert.Nil(t, held(3), "another service's grant is left as it is")
+}

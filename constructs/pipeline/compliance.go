@@ -237,9 +237,8 @@ func narrowReplicationKeyGrants(managed iam.ManagedPolicy, keys []replicationKey
 	if len(keys) == 0 {
 		return
 	}
-	narrowed := &replicationKeyGrants{document: managed.Document(), keys: keys}
-	// The property itself, not an override: cdk-nag reads the property, so it checks what is written.
-	managed.Node().DefaultChild().(iam.CfnManagedPolicy).SetPolicyDocument(awscdk.Lazy_UncachedAny(narrowed, nil))
+	managed.Node().DefaultChild().(iam.CfnManagedPolicy).SetPolicyDocument(policydoc.Rewritten(managed.Document(),
+		func(doc map[string]any) map[string]any { return narrowKMS(doc, keys) }))
 	applies := make([]any, len(keys))
 	for i, k := range keys {
 		applies[i] = jsii.String("Resource::" + k.arn())
@@ -262,22 +261,6 @@ func (k replicationKey) arn() string {
 // replicationKeyActions are the actions of aws-cdk-lib's encrypt/decrypt grant (as rendered:
 // sorted), which CodePipeline gives its role on each replication key.
 var replicationKeyActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
-
-// replicationKeyGrants renders a policy document with its grant on the replication keys held to
-// keys.
-type replicationKeyGrants struct {
-	document iam.PolicyDocument
-	keys     []replicationKey
-}
-
-// Produce is called by aws-cdk-lib as it renders the template.
-func (g *replicationKeyGrants) Produce(ctx awscdk.IResolveContext) any {
-	resolved := ctx.Resolve(g.document, nil)
-	if doc, ok := resolved.(map[string]any); ok {
-		return narrowKMS(doc, g.keys)
-	}
-	return resolved
-}
 
 // narrowKMS replaces, in a rendered policy document, the "*" of the one unconditional statement
 // of replicationKeyActions with a statement for each of keys (the statement's other resources
