@@ -214,6 +214,32 @@ func TestEveryTopicIsKMSEncryptedAndTLSOnly(t *testing.T) {
 	}
 }
 
+// TestEveryFunctionLogsToARetainedEncryptedGroupOfItsStack: no Lambda function, aws-cdk-lib's
+// own included, is left to the log group Lambda creates on a first run (AWS-owned key, kept
+// forever, outside every template); each names a group of its stack with a customer key, a
+// retention and DeletionPolicy Retain.
+func TestEveryFunctionLogsToARetainedEncryptedGroupOfItsStack(t *testing.T) {
+	functions := 0
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, name := range a.StackNames() {
+			tpl := a.Templates[name]
+			_, fns := tpl.OfType("AWS::Lambda::Function")
+			for id, fn := range fns {
+				functions++
+				group, ok := tpl.Resources[ref(get(fn.Properties, "LoggingConfig", "LogGroup"))]
+				if !assert.True(t, ok && group.Type == "AWS::Logs::LogGroup", "%s/%s logs to %v, not a log group of its stack",
+					name, id, get(fn.Properties, "LoggingConfig")) {
+					continue
+				}
+				assert.NotNil(t, group.Properties["KmsKeyId"], "%s/%s: its log group has no customer key", name, id)
+				assert.NotNil(t, group.Properties["RetentionInDays"], "%s/%s: its log group keeps records forever", name, id)
+				assert.Equal(t, "Retain", group.DeletionPolicy, "%s/%s: its log group", name, id)
+			}
+		}
+	}
+	assert.NotZero(t, functions, "no function to check")
+}
+
 // TestBurnRateAlarmsUseBothWindows: every burn composite is the AND of a long and a short window
 // alarm, 1 h and 5 min at 14.4 times the budget (fast, pages) or 6 h and 30 min at 6 times
 // (slow, tickets), evaluated by metric math.

@@ -2,6 +2,7 @@ package network
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -25,15 +26,41 @@ func (n *Network) acceptByDesign(nacl awscdk.Resource) {
 	}}, jsii.Bool(true))
 }
 
+// restrictDefaultGroupHandler is the function of aws-cdk-lib's restrict-default-security-group
+// provider, a singleton of the stack; nil if the stack has none.
+func (n *Network) restrictDefaultGroupHandler() awscdk.CfnResource {
+	provider := awscdk.Stack_Of(n.Construct).Node().TryFindChild(jsii.String("Custom::VpcRestrictDefaultSGCustomResourceProvider"))
+	if provider == nil {
+		return nil
+	}
+	handler, _ := provider.Node().TryFindChild(jsii.String("Handler")).(awscdk.CfnResource)
+	return handler
+}
+
+// logDefaultGroupRestriction sends the restrict-default-security-group function's logs to a log
+// group of the stack. aws-cdk-lib writes that function as a bare resource without a logging
+// configuration, so Lambda would create /aws/lambda/<function> on its first run: without the
+// customer key, kept forever, and outside the template. The function's role (AWS's basic
+// execution policy) may already write to any group.
+func (n *Network) logDefaultGroupRestriction(p NetworkProps) {
+	handler := n.restrictDefaultGroupHandler()
+	if handler == nil {
+		return
+	}
+	group := logs.NewLogGroup(n.Construct, jsii.String("DefaultSecurityGroupLogs"), &logs.LogGroupProps{
+		EncryptionKey: n.FlowLogKey,
+		Retention:     p.FlowLogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	handler.AddPropertyOverride(jsii.String("LoggingConfig.LogGroup"), group.LogGroupName())
+	n.DefaultGroupLogGroup = group
+}
+
 // dropRedundantDependsOn removes the DependsOn that aws-cdk-lib puts on the handler of its
 // restrict-default-security-group provider: the handler already references the role through
 // Fn::GetAtt, so CloudFormation orders them anyway and cfn-lint warns (W3005) about the extra one.
 func (n *Network) dropRedundantDependsOn() {
-	provider := awscdk.Stack_Of(n.Construct).Node().TryFindChild(jsii.String("Custom::VpcRestrictDefaultSGCustomResourceProvider"))
-	if provider == nil {
-		return
-	}
-	if handler, ok := provider.Node().TryFindChild(jsii.String("Handler")).(awscdk.CfnResource); ok {
+	if handler := n.restrictDefaultGroupHandler(); handler != nil {
 		handler.AddDeletionOverride(jsii.String("DependsOn"))
 	}
 }

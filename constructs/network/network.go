@@ -62,9 +62,12 @@ type Network struct {
 	// alarms and dashboards.
 	NatGatewayIDs []*string
 
-	// FlowLogGroup receives the VPC flow logs; FlowLogKey encrypts it.
+	// FlowLogGroup receives the VPC flow logs; FlowLogKey encrypts it and DefaultGroupLogGroup.
 	FlowLogGroup logs.ILogGroup
 	FlowLogKey   kms.IKey
+	// DefaultGroupLogGroup receives the logs of the function that empties the VPC's default
+	// security group (aws-cdk-lib's restrictDefaultSecurityGroup).
+	DefaultGroupLogGroup logs.ILogGroup
 
 	// databaseClients are the services with a database, in the order of NetworkProps.Services.
 	databaseClients []string
@@ -94,6 +97,7 @@ func NewNetwork(scope constructs.Construct, id string, props NetworkProps) (*Net
 	n.acceptByDesign(nacl)
 	n.buildDenyNacls(p)
 	n.dropRedundantDependsOn()
+	n.logDefaultGroupRestriction(p)
 	return n, nil
 }
 
@@ -137,7 +141,7 @@ func (n *Network) buildVpc(p NetworkProps) {
 
 func (n *Network) buildFlowLogs(p NetworkProps) {
 	stack := awscdk.Stack_Of(n.Construct)
-	key := keys.NewKey(n.Construct, "FlowLogKey", "Encrypts the VPC flow-log group")
+	key := keys.NewKey(n.Construct, "FlowLogKey", "Encrypts the VPC's log groups: flow logs and the default security group function's")
 	// Any log group of this account and region: the group's name is generated.
 	keys.AllowCloudWatchLogs(key)
 	group := logs.NewLogGroup(n.Construct, jsii.String("FlowLogGroup"), &logs.LogGroupProps{

@@ -81,6 +81,37 @@ func TestDefaultsAreSecure(t *testing.T) {
 	})
 }
 
+// TestTheDefaultGroupFunctionLogsToAnEncryptedGroup: the function aws-cdk-lib deploys to empty the
+// default security group logs to a retained group of the stack under the flow-log key, kept as
+// long as the flow logs, not to the group Lambda would create on its first run.
+func TestTheDefaultGroupFunctionLogsToAnEncryptedGroup(t *testing.T) {
+	p := validProps()
+	p.FlowLogRetention = logs.RetentionDays_ONE_MONTH
+	resources, _ := synthJSON(t, p)["Resources"].(map[string]any)
+	var functions []string
+	for id, r := range resources {
+		res, _ := r.(map[string]any)
+		if res["Type"] != "AWS::Lambda::Function" {
+			continue
+		}
+		functions = append(functions, id)
+		props, _ := res["Properties"].(map[string]any)
+		logging, _ := props["LoggingConfig"].(map[string]any)
+		ref, _ := logging["LogGroup"].(map[string]any)
+		group, _ := resources[fmt.Sprint(ref["Ref"])].(map[string]any)
+		require.NotNil(t, group, "%s logs to %v, not a log group of the stack", id, props["LoggingConfig"])
+		assert.Equal(t, "AWS::Logs::LogGroup", group["Type"], id)
+		assert.Equal(t, "Retain", group["DeletionPolicy"], id)
+		gp, _ := group["Properties"].(map[string]any)
+		assert.EqualValues(t, 30, gp["RetentionInDays"], id)
+		key, _ := gp["KmsKeyId"].(map[string]any)
+		getAtt, _ := key["Fn::GetAtt"].([]any)
+		require.Len(t, getAtt, 2, "%s: its log group's key", id)
+		assert.Contains(t, getAtt[0], "FlowLogKey", "%s: its log group's key", id)
+	}
+	assert.Len(t, functions, 1, "the stack's functions")
+}
+
 func TestSubnetsGetExactlyTheCidrsGiven(t *testing.T) {
 	tpl := synth(t, validProps())
 	cdktest.NoPanic(t, func() {

@@ -71,7 +71,8 @@ type NetworkProps struct {
 	// e.g. "ecr.api", "logs". They are placed in the app subnets with private DNS.
 	// Default: none (the S3 and DynamoDB gateway endpoints are always created).
 	InterfaceEndpoints []string
-	// FlowLogRetention is how long the flow-log group keeps records.
+	// FlowLogRetention is how long the flow-log group keeps records, and the log group of the
+	// function that empties the default security group.
 	// Default: awslogs.RetentionDays_ONE_YEAR.
 	FlowLogRetention awslogs.RetentionDays
 	// Services gets one security group each, open on its port to the ALB security group only
