@@ -89,7 +89,8 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 	}
 	if s.Database == config.EnginePostgres {
 		inst, err := database.NewPostgresInstance(stack, id, database.PostgresInstanceProps{
-			Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: group, RotationSubnets: n.AppSubnets,
+			Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: group,
+			RotationSubnets: n.AppSubnets, RotationEndpoint: n.EndpointGroupOf("secretsmanager"),
 			DatabaseName: name, EngineVersion: db.Postgres.EngineVersion, InstanceClass: db.Postgres.InstanceClass,
 			AllocatedStorageGiB: db.Postgres.AllocatedStorageGiB, MaxAllocatedStorageGiB: db.Postgres.MaxAllocatedStorageGiB,
 			MultiAZ: jsii.Bool(db.Postgres.MultiAZ), BackupRetentionDays: db.BackupRetentionDays,
@@ -118,7 +119,8 @@ func newDatabase(stack awscdk.Stack, env *config.Environment, s config.Service, 
 		instanceClass = "" // the construct uses db.serverless
 	}
 	props := database.AuroraPostgresProps{
-		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: group, RotationSubnets: n.AppSubnets,
+		Vpc: n.Vpc, Subnets: n.DataSubnets, SecurityGroup: group,
+		RotationSubnets: n.AppSubnets, RotationEndpoint: n.EndpointGroupOf("secretsmanager"),
 		AvailabilityZones: azs, DatabaseName: name,
 		EngineVersion: db.EngineVersion, InstanceClass: instanceClass, ServerlessV2: serverless,
 		Readers: &db.Readers, BackupRetentionDays: db.BackupRetentionDays,

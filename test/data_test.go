@@ -517,3 +517,40 @@ func importedService(env *config.Environment, imp string) string {
 	}
 	return imp
 }
+
+// TestRotationFunctionsReachSecretsManagerThroughItsEndpoint: a database's master-secret rotation
+// function calls only the Secrets Manager API. Where the VPC has that interface endpoint (every
+// shipped config and seed), its HTTPS goes to the endpoints' security group alone; without it,
+// anywhere (NAT), as the construct's test shows.
+func TestRotationFunctionsReachSecretsManagerThroughItsEndpoint(t *testing.T) {
+	checked := 0
+	eachResource(t, "AWS::EC2::SecurityGroup", func(tpl *Template, id string, g Resource) {
+		if !strings.HasPrefix(str(g.Properties["GroupDescription"]), "Master-secret rotation") {
+			return
+		}
+		name := tpl.StackName
+		endpoint := slices.Contains(tpl.Env.Network.InterfaceEndpoints, "secretsmanager")
+		if endpoint {
+			checked++
+		}
+		var https []string
+		for _, r := range tpl.rules(true) {
+			if r.Group != id {
+				continue
+			}
+			if r.From == 443 {
+				https = append(https, r.Peer)
+			} else {
+				assert.NotContains(t, r.Peer, "/", "%s/%s: a rule to addresses: %s", name, id, r)
+			}
+		}
+		want := `^import:.*NetworkEndpointSecurityGroup`
+		if !endpoint {
+			want = `^0\.0\.0\.0/0$`
+		}
+		if assert.Len(t, https, 1, "%s/%s: HTTPS rules", name, id) {
+			assert.Regexp(t, want, https[0], "%s/%s: where HTTPS goes", name, id)
+		}
+	})
+	assert.NotZero(t, checked, "no rotation function with the endpoint to check")
+}

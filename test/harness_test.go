@@ -77,6 +77,23 @@ type Assembly struct {
 	Templates map[string]*Template // by stack name, e.g. "Prod-Network-us-east-1"
 }
 
+// eachResource calls visit with every resource of type typ in every stack of the fixtures and the
+// seed variants, and returns how many it visited.
+func eachResource(t testing.TB, typ string, visit func(tpl *Template, id string, r Resource)) int {
+	n := 0
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		for _, name := range a.StackNames() {
+			tpl := a.Templates[name]
+			_, resources := tpl.OfType(typ)
+			for id, r := range resources {
+				n++
+				visit(tpl, id, r)
+			}
+		}
+	}
+	return n
+}
+
 // sharedSynth synthesizes a set of environments once per test binary.
 type sharedSynth struct {
 	once sync.Once

@@ -219,24 +219,17 @@ func TestEveryTopicIsKMSEncryptedAndTLSOnly(t *testing.T) {
 // forever, outside every template); each names a group of its stack with a customer key, a
 // retention and DeletionPolicy Retain.
 func TestEveryFunctionLogsToARetainedEncryptedGroupOfItsStack(t *testing.T) {
-	functions := 0
-	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
-		for _, name := range a.StackNames() {
-			tpl := a.Templates[name]
-			_, fns := tpl.OfType("AWS::Lambda::Function")
-			for id, fn := range fns {
-				functions++
-				group, ok := tpl.Resources[ref(get(fn.Properties, "LoggingConfig", "LogGroup"))]
-				if !assert.True(t, ok && group.Type == "AWS::Logs::LogGroup", "%s/%s logs to %v, not a log group of its stack",
-					name, id, get(fn.Properties, "LoggingConfig")) {
-					continue
-				}
-				assert.NotNil(t, group.Properties["KmsKeyId"], "%s/%s: its log group has no customer key", name, id)
-				assert.NotNil(t, group.Properties["RetentionInDays"], "%s/%s: its log group keeps records forever", name, id)
-				assert.Equal(t, "Retain", group.DeletionPolicy, "%s/%s: its log group", name, id)
-			}
+	functions := eachResource(t, "AWS::Lambda::Function", func(tpl *Template, id string, fn Resource) {
+		name := tpl.StackName
+		group, ok := tpl.Resources[ref(get(fn.Properties, "LoggingConfig", "LogGroup"))]
+		if !assert.True(t, ok && group.Type == "AWS::Logs::LogGroup", "%s/%s logs to %v, not a log group of its stack",
+			name, id, get(fn.Properties, "LoggingConfig")) {
+			return
 		}
-	}
+		assert.NotNil(t, group.Properties["KmsKeyId"], "%s/%s: its log group has no customer key", name, id)
+		assert.NotNil(t, group.Properties["RetentionInDays"], "%s/%s: its log group keeps records forever", name, id)
+		assert.Equal(t, "Retain", group.DeletionPolicy, "%s/%s: its log group", name, id)
+	})
 	assert.NotZero(t, functions, "no function to check")
 }
 

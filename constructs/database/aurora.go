@@ -138,7 +138,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 		suppressClusterMemberBackupPlan(member, p.BackupRetentionDays)
 	}
 
-	rotationSG, rotationFunction := addRotation(this, cluster.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationDays)
+	rotationSG, rotationFunction := addRotation(this, cluster.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationEndpoint, p.RotationDays)
 	waitForRules(cfnCluster, p.SecurityGroup)
 
 	if p.GlobalClusterIdentifier != "" {

@@ -1,6 +1,7 @@
 package database
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -116,9 +117,10 @@ func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 	dbSG, rotationSG := "", ""
 	require.NotEmpty(t, f.resources(t, stack, "AWS::EC2::SecurityGroup"))
 	for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
-		if strings.HasPrefix(cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["GroupDescription"]), "Master-secret rotation") {
+		switch description := cdktest.As[string](t, cdktest.As[map[string]any](t, r["Properties"])["GroupDescription"]); {
+		case strings.HasPrefix(description, "Master-secret rotation"):
 			rotationSG = id
-		} else {
+		case strings.HasPrefix(description, "Databases:"):
 			dbSG = id
 		}
 	}
@@ -163,6 +165,49 @@ func assertRotationNetworking(t *testing.T, f *fixture, stack string) {
 	for id, db := range databases {
 		assert.Contains(t, db["DependsOn"], admitsRotation, "%s waits for its group's rules", id)
 		assert.NotContains(t, db["DependsOn"], dbSG, "%s: its reference already orders the group itself", id)
+	}
+}
+
+// TestRotationSendsHTTPSOnlyWhereItMust: without an endpoint the rotation function's HTTPS may go
+// anywhere (NAT); given the Secrets Manager endpoint's group, there alone, and nowhere else.
+func TestRotationSendsHTTPSOnlyWhereItMust(t *testing.T) {
+	f := fixtures(t)
+	for stack, viaEndpoint := range map[string]bool{stackPrimary: false, stackInstance: false, stackPrimaryGlobal: true, stackInstanceVariant: true} {
+		var rotationSG string
+		var cidrs []string
+		for id, r := range f.resources(t, stack, "AWS::EC2::SecurityGroup") {
+			props := cdktest.Props(t, r)
+			if !strings.HasPrefix(fmt.Sprint(props["GroupDescription"]), "Master-secret rotation") {
+				continue
+			}
+			rotationSG = id
+			// None with only rules to groups: a separate egress rule replaces EC2's default one.
+			inline, _ := props["SecurityGroupEgress"].([]any)
+			for _, e := range inline {
+				rule := cdktest.As[map[string]any](t, e)
+				cidrs = append(cidrs, fmt.Sprintf("%v %v", rule["CidrIp"], rule["FromPort"]))
+			}
+		}
+		require.NotEmpty(t, rotationSG, "%s: the rotation security group", stack)
+		var toGroups []string
+		for _, r := range f.resources(t, stack, "AWS::EC2::SecurityGroupEgress") {
+			props := cdktest.Props(t, r)
+			if fmt.Sprint(props["GroupId"]) == fmt.Sprint(getAtt(rotationSG, "GroupId")) {
+				dest := props["DestinationSecurityGroupId"]
+				if _, imported := cdktest.As[map[string]any](t, dest)["Fn::ImportValue"]; imported {
+					dest = "an imported group"
+				}
+				toGroups = append(toGroups, fmt.Sprintf("%v %v", dest, props["FromPort"]))
+			}
+		}
+		if viaEndpoint {
+			assert.Empty(t, cidrs, "%s: rules to addresses beside the endpoint", stack)
+			assert.Contains(t, toGroups, "an imported group 443", stack)
+		} else {
+			assert.Equal(t, []string{"0.0.0.0/0 443"}, cidrs, stack)
+			assert.NotContains(t, toGroups, "an imported group 443", stack)
+		}
+		assert.Len(t, toGroups, map[bool]int{false: 1, true: 2}[viaEndpoint], "%s: the rotation group's rules to other groups: %v", stack, toGroups)
 	}
 }
 

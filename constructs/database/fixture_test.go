@@ -47,6 +47,9 @@ func newTestStack(app awscdk.App, name, region string) (awscdk.Stack, net) {
 	sg := ec2.NewSecurityGroup(stack, jsii.String("DatabaseSecurityGroup"), &ec2.SecurityGroupProps{
 		Vpc: vpc, Description: jsii.String("Databases: 5432 from the services only"), AllowAllOutbound: jsii.Bool(false),
 	})
+	ec2.NewSecurityGroup(stack, jsii.String("EndpointSecurityGroup"), &ec2.SecurityGroupProps{
+		Vpc: vpc, Description: jsii.String("Interface endpoints: HTTPS from the VPC"), AllowAllOutbound: jsii.Bool(false),
+	})
 	return stack, net{
 		vpc:             vpc,
 		data:            &ec2.SubnetSelection{SubnetGroupName: jsii.String("Data")},
@@ -93,17 +96,17 @@ type fixture struct {
 // so one synth shows what every prop does.
 const (
 	stackPrimary           = "Primary"           // AuroraPostgres defaults
-	stackPrimaryGlobal     = "PrimaryGlobal"     // prod: larger class, 2 readers, global, 35-day backups
+	stackPrimaryGlobal     = "PrimaryGlobal"     // prod: larger class, 2 readers, global, 35-day backups, rotation through the endpoint
 	stackPrimaryDev        = "PrimaryDev"        // dev: Serverless v2 writer only, snapshot, no deletion protection
 	stackSecondary         = "Secondary"         // AuroraSecondary defaults
 	stackSecondaryVariant  = "SecondaryVariant"  // Serverless v2 readers, snapshot, other windows
 	stackSecondaryHeadless = "SecondaryHeadless" // no readers, no deletion protection
 	stackPrimaryUsers      = "PrimaryUsers"      // a Global Database primary creating its IAM users
 	stackInstance          = "Instance"          // PostgresInstance defaults
-	stackInstanceVariant   = "InstanceVariant"   // provisioned IOPS, single-AZ, snapshot, PG 17
+	stackInstanceVariant   = "InstanceVariant"   // provisioned IOPS, single-AZ, snapshot, PG 17, rotation through the endpoint
 	stackInstanceUsers     = "InstanceUsers"     // an instance creating its IAM users, its security group in Network
-	// stackNetwork holds only a database security group, used by PrimaryGlobal and
-	// InstanceVariant as the real app does: from another stack.
+	// stackNetwork holds only a database and an endpoint security group, used by PrimaryGlobal
+	// and InstanceVariant as the real app does: from another stack.
 	stackNetwork = "Network"
 	// stackCanary holds a deliberately non-compliant log group: the nag tests prove on it that
 	// they do see findings, so a clean result means something.
@@ -154,12 +157,16 @@ func build(app awscdk.App, dir string) (*fixture, error) {
 	if !ok {
 		return nil, fmt.Errorf("the Network stack has no DatabaseSecurityGroup")
 	}
+	endpointSG, ok := networkStack.Node().FindChild(jsii.String("EndpointSecurityGroup")).(ec2.ISecurityGroup)
+	if !ok {
+		return nil, fmt.Errorf("the Network stack has no EndpointSecurityGroup")
+	}
 	for _, err := range []error{
 		add("AuroraPostgres", stackPrimary, "us-east-1", primary(func(*AuroraPostgresProps) {})),
 		add("AuroraPostgres", stackPrimaryGlobal, "us-east-1", primary(func(p *AuroraPostgresProps) {
 			p.InstanceClass, p.Readers, p.GlobalClusterIdentifier = "db.r6g.xlarge", ptr(2), "stratus-prod-orders"
 			p.BackupRetentionDays, p.BackupWindow = 35, "02:00-02:30"
-			p.SecurityGroup = otherStackSG
+			p.SecurityGroup, p.RotationEndpoint = otherStackSG, endpointSG
 		})),
 		add("AuroraPostgres", stackPrimaryUsers, "us-east-1", primary(func(p *AuroraPostgresProps) {
 			p.GlobalClusterIdentifier, p.Users = "stratus-prod-orders", []string{"orders", "billing-api"}
@@ -186,7 +193,7 @@ func build(app awscdk.App, dir string) (*fixture, error) {
 			p.MultiAZ, p.RemovalPolicy, p.DeletionProtection = jsii.Bool(false), awscdk.RemovalPolicy_SNAPSHOT, jsii.Bool(false)
 			p.EngineVersion, p.InstanceClass, p.BackupRetentionDays = "17.5", "db.m6g.large", 14
 			p.InstanceIdentifier, p.RotationDays = "shop-db", 90
-			p.SecurityGroup = otherStackSG
+			p.SecurityGroup, p.RotationEndpoint = otherStackSG, endpointSG
 		})),
 		add("PostgresInstance", stackInstanceUsers, "us-east-1", instance(func(p *PostgresInstanceProps) {
 			p.Users, p.SecurityGroup = []string{"shop", "cart"}, otherStackSG

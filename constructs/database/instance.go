@@ -132,7 +132,7 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 		suppressDeletionProtectionOff(cfnInstance, string(p.RemovalPolicy))
 	}
 
-	d.RotationSecurityGroup, d.RotationFunctionName = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationDays)
+	d.RotationSecurityGroup, d.RotationFunctionName = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationEndpoint, p.RotationDays)
 	waitForRules(cfnInstance, p.SecurityGroup)
 	d.Instance, d.Key, d.Secret = instance, key, instance.Secret()
 	for _, g := range groups {

@@ -90,6 +90,11 @@ type AuroraPostgresProps struct {
 	// RotationSubnets is where the rotation function runs: subnets that reach the Secrets Manager
 	// and KMS APIs (the app subnets, through NAT or interface endpoints). Required.
 	RotationSubnets *ec2.SubnetSelection
+	// RotationEndpoint is the security group of a Secrets Manager interface endpoint in
+	// RotationSubnets (with private DNS): the rotation function, which calls no other AWS API,
+	// then sends HTTPS to it alone.
+	// Default: nil (HTTPS to anywhere, through NAT or whichever endpoints exist).
+	RotationEndpoint ec2.ISecurityGroup
 	// GlobalClusterIdentifier, when set, makes this cluster the primary of a new
 	// AWS::RDS::GlobalCluster with exactly this identifier ([a-zA-Z][a-zA-Z0-9-]{0,62}, no
 	// trailing hyphen, no "--"); AuroraSecondary clusters in other regions join it by this name.
@@ -193,6 +198,10 @@ type PostgresInstanceProps struct {
 	DatabaseName string
 	// RotationSubnets is where the rotation function runs (see AuroraPostgresProps.RotationSubnets).
 	RotationSubnets *ec2.SubnetSelection
+	// RotationEndpoint is where the rotation function's HTTPS goes (see
+	// AuroraPostgresProps.RotationEndpoint).
+	// Default: nil (HTTPS to anywhere).
+	RotationEndpoint ec2.ISecurityGroup
 
 	// EngineVersion is the PostgreSQL version: 15 or newer, one aws-cdk-lib knows and still
 	// supports (the error lists them).

@@ -194,8 +194,8 @@ func newSecret(scope constructs.Construct, key kms.IKey, databaseName string) rd
 // addRotation rotates the master password (secret, attached to the database) every days with the
 // single-user PostgreSQL rotation function AWS publishes in the Serverless Application
 // Repository. The function runs in subnets with its own security group: HTTPS out to the Secrets
-// Manager and KMS APIs (through NAT or interface endpoints) and 5432 to the database security
-// group, which in turn admits it.
+// Manager API (to its interface endpoint's group when there is one, else anywhere: NAT or other
+// endpoints) and 5432 to the database security group, which in turn admits it.
 //
 // The two 5432 rules are added here, not by SecretRotation: the database security group usually
 // lives in the Network stack, and CDK would put an ingress rule on it there, referencing this
@@ -206,15 +206,18 @@ func newSecret(scope constructs.Construct, key kms.IKey, databaseName string) rd
 // It returns the function's security group and name: aws-cdk-lib names the function in the
 // application's parameters after the rotation construct's unique id, its last 64 characters
 // (a test holds the two together).
-func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, subnets *ec2.SubnetSelection, db ec2.ISecurityGroup, days int) (ec2.SecurityGroup, string) {
+func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, subnets *ec2.SubnetSelection, db, endpoint ec2.ISecurityGroup, days int) (ec2.SecurityGroup, string) {
 	sg := ec2.NewSecurityGroup(scope, jsii.String("RotationSecurityGroup"), &ec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Master-secret rotation function: HTTPS to AWS APIs, PostgreSQL to the database"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	postgres := ec2.Port_Tcp(jsii.Number(Port))
-	sg.AddEgressRule(ec2.Peer_AnyIpv4(), ec2.Port_Tcp(jsii.Number(443)),
-		jsii.String("HTTPS to the Secrets Manager and KMS APIs"), nil)
+	postgres, https := ec2.Port_Tcp(jsii.Number(Port)), ec2.Port_Tcp(jsii.Number(443))
+	if endpoint != nil {
+		sg.AddEgressRule(endpoint, https, jsii.String("HTTPS to the Secrets Manager API through its interface endpoint"), jsii.Bool(false))
+	} else {
+		sg.AddEgressRule(ec2.Peer_AnyIpv4(), https, jsii.String("HTTPS to the Secrets Manager and KMS APIs"), nil)
+	}
 	sg.AddEgressRule(db, postgres, jsii.String("PostgreSQL to the database"), jsii.Bool(false))
 	db.AddIngressRule(sg, postgres, jsii.String("PostgreSQL from the master-secret rotation function"), jsii.Bool(true))
 

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -68,6 +69,9 @@ type Network struct {
 	// DefaultGroupLogGroup receives the logs of the function that empties the VPC's default
 	// security group (aws-cdk-lib's restrictDefaultSecurityGroup).
 	DefaultGroupLogGroup logs.ILogGroup
+
+	// interfaceEndpoints are the names of the interface endpoints made (NetworkProps).
+	interfaceEndpoints []string
 
 	// databaseClients are the services with a database, in the order of NetworkProps.Services.
 	databaseClients []string
@@ -189,6 +193,7 @@ func (n *Network) buildEndpoints(p NetworkProps) {
 	sg.AddIngressRule(ec2.Peer_Ipv4(jsii.String(p.VpcCidr)), ec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("HTTPS from the VPC"), nil)
 	n.EndpointSecurityGroup = sg
+	n.interfaceEndpoints = slices.Clone(p.InterfaceEndpoints)
 	for _, name := range p.InterfaceEndpoints {
 		n.Vpc.AddInterfaceEndpoint(jsii.String(naming.Pascal(name)+"Endpoint"), &ec2.InterfaceVpcEndpointOptions{
 			Service:           ec2.NewInterfaceVpcEndpointAwsService(jsii.String(name), nil, nil, nil),
@@ -198,6 +203,16 @@ func (n *Network) buildEndpoints(p NetworkProps) {
 			Open:              jsii.Bool(false),
 		})
 	}
+}
+
+// EndpointGroupOf is EndpointSecurityGroup when the VPC has the interface endpoint of service
+// (its name in NetworkProps.InterfaceEndpoints, e.g. "secretsmanager"), else nil: a client in
+// the app subnets then reaches that API through the endpoint alone and needs no route elsewhere.
+func (n *Network) EndpointGroupOf(service string) ec2.ISecurityGroup {
+	if slices.Contains(n.interfaceEndpoints, service) {
+		return n.EndpointSecurityGroup
+	}
+	return nil
 }
 
 func (n *Network) buildSecurityGroups(p NetworkProps) {
