@@ -349,14 +349,14 @@ func TestLoadErrors(t *testing.T) {
 			name:  "a health-check path with non-ASCII characters is rejected",
 			edits: []edit{svc("    healthCheckPath: /santé\n"), service("order", "    healthCheckPath: /santé\n")},
 			want: []string{
-				`:17: services[0].healthCheckPath "/santé" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
-				`:20: services[1].healthCheckPath "/santé" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
+				`:17: services[0].healthCheckPath "/santé" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/santé" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
 			},
 		},
 		{
 			name:  "the first service's health path must suit the Route 53 health check",
-			edits: []edit{svc("    healthCheckPath: /health#ready\n")},
-			want:  []string{`:17: services[0].healthCheckPath "/health#ready" (service "web"): the first service's health path is also the Route 53 health check's, which allows only paths starting with "/", at most 255 characters of letters, digits and _ - . ~ / % ? & = + : @ ! $ ' ( ) * , ;`},
+			edits: []edit{svc("    healthCheckPath: \"/health[1]\"\n")},
+			want:  []string{`:17: services[0].healthCheckPath "/health[1]" (service "web"): the first service's health path is also the Route 53 health check's, which allows only paths starting with "/", at most 255 characters of letters, digits and _ - . ~ / % ? & = + : @ ! $ ' ( ) * , ;`},
 		},
 		{
 			name:  "OTEL variables the service construct sets are reserved",
@@ -932,14 +932,24 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a health-check path without a leading slash is rejected",
 			edits: []edit{svc("    healthCheckPath: health\n")},
-			want:  []string{`:17: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`},
+			want:  []string{`:17: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`},
 		},
 		{
 			name:  "a health-check path with a wildcard or a space is rejected",
 			edits: []edit{svc("    healthCheckPath: /health/*\n"), service("order", "    healthCheckPath: /health check\n")},
 			want: []string{
-				`:17: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
-				`:20: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
+				`:17: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
+			},
+		},
+		{
+			// A listener rule's path pattern reads "?" as a wildcard and never sees the query, so
+			// Route 53's checks of the first service's path would meet the 403 default instead.
+			name:  "a health-check path with a query string or a fragment is rejected",
+			edits: []edit{svc("    healthCheckPath: /health?deep=1\n"), service("order", "    healthCheckPath: /health#top\n")},
+			want: []string{
+				`:17: services[0].healthCheckPath "/health?deep=1" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/health#top" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
 			},
 		},
 		{

@@ -12,8 +12,10 @@ package slo
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -255,7 +257,7 @@ func BudgetRemaining(ind Indicator, objective float64, windowDays int, label str
 	// The id is the label's: two budgets in one widget must not share their metric ids.
 	id := "ratio_" + strings.Trim(idChars.ReplaceAllString(strings.ToLower(label), "_"), "_")
 	return alarms.Expression{
-		Expression: fmt.Sprintf("100 * (1 - FILL(%s, 0) / %g)", id, 1-objective/100),
+		Expression: fmt.Sprintf("100 * (1 - FILL(%s, 0) / %s)", id, budgetFraction(objective)),
 		Using:      map[string]alarms.Query{id: ind.ErrorRatio(window)},
 		Label:      label + ": error budget remaining (%)",
 		Period:     window,
@@ -274,4 +276,11 @@ func (r Percent) ErrorRatio(window int) alarms.Expression {
 		Expression: "bad / 100", Label: "error ratio", Period: window,
 		Using: map[string]alarms.Query{"bad": r.Metric.With(window)},
 	}
+}
+
+// budgetFraction is the error budget of objective (percent) as a fraction in plain decimals:
+// CloudWatch's metric math reads no exponent (%g writes 99.999's budget as 1.0000000000065512e-05),
+// and an objective has at most three decimals, so nine places hold it exactly.
+func budgetFraction(objective float64) string {
+	return strconv.FormatFloat(math.Round((100-objective)*1e7)/1e9, 'f', -1, 64)
 }

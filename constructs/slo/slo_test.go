@@ -103,6 +103,14 @@ func TestTheBudgetIsWhatIsLeftOfTheWindowsErrors(t *testing.T) {
 	assert.Contains(t, *config.MathExpression.UsingMetrics, "ratio_api_availability")
 }
 
+// TestTheBudgetIsWrittenInPlainDecimals: CloudWatch's metric math reads no exponent, and %g
+// wrote the budget of the highest objective allowed as 1.0000000000065512e-05.
+func TestTheBudgetIsWrittenInPlainDecimals(t *testing.T) {
+	for objective, want := range map[float64]string{99.999: "0.00001", 99.995: "0.00005", 99.9: "0.001", 99.95: "0.0005", 93.1: "0.069", 90: "0.1"} {
+		assert.Equal(t, want, budgetFraction(objective), "the budget of %v %%", objective)
+	}
+}
+
 // roundAll rounds thresholds to dodge float noise (14.4 × 0.001).
 func roundAll(m map[string][2]float64) map[string][2]float64 {
 	out := map[string][2]float64{}
@@ -126,7 +134,7 @@ func TestSLOPropsAreValidated(t *testing.T) {
 			p.Indicator = Ratio{Bad: bad, Total: count("b")}
 		}, Want: `Indicator: metric AWS/ApplicationELB/a: statistic "avg"`},
 		{Name: "no action", Mutate: func(p *SLOProps) { p.Action = nil }, Want: "Action is required"},
-		{Name: "an objective of 100 %", Mutate: func(p *SLOProps) { p.Objective = 100 }, Want: "Objective 100 must be 90-99.999 percent"},
+		{Name: "an objective of 100 %", Mutate: func(p *SLOProps) { p.Objective = 100 }, Want: "Objective 100 must be 93.1-99.999 percent"},
 		{Name: "a window of a year", Mutate: func(p *SLOProps) { p.WindowDays = 365 }, Want: "WindowDays 365 must be 7-90"},
 		{Name: "an unknown runbook", Mutate: func(p *SLOProps) { p.Runbook = "x.md" }, Want: `Runbook "x.md"`},
 		{Name: "no what", Mutate: func(p *SLOProps) { p.What = "" }, Want: "What is required"},

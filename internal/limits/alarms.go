@@ -105,8 +105,11 @@ const (
 
 // SLO bounds and defaults.
 const (
-	DefaultSLOObjective  = 99.9 // percent
-	MinSLOObjective      = 90.0
+	DefaultSLOObjective = 99.9 // percent
+	// MinSLOObjective keeps the fast-burn threshold (FastBurnFactor times the error budget)
+	// below an error ratio of 1: at 93 % it would be 1.008, more than every request failing, and
+	// the page could never fire.
+	MinSLOObjective      = 93.1
 	MaxSLOObjective      = 99.999
 	DefaultSLOWindowDays = 30
 	MinSLOWindowDays     = 7
