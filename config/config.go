@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 // NatMode selects how many NAT gateways a region's VPC gets: one per AZ survives the loss of an
@@ -529,9 +530,18 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 		if len(found) == 0 {
 			return nil, &problem{file: dir, msg: "no environment files (*.yaml) found"}
 		}
+		stages := map[string]string{} // the stage id each name gives (naming.Pascal) → the file
 		for _, n := range found {
-			paths = append(paths, filepath.Join(dir, n+".yaml"))
+			path := filepath.Join(dir, n+".yaml")
+			if other, clash := stages[naming.Pascal(n)]; clash {
+				errs = append(errs, &problem{file: path, msg: fmt.Sprintf("gives the same stage and stack names as %s "+
+					"(names that differ only in a hyphen before a digit collide): rename one", other)})
+				continue
+			}
+			stages[naming.Pascal(n)] = filepath.Base(path)
+			paths = append(paths, path)
 		}
+		errs = append(errs, misnamedFiles(dir)...)
 	} else {
 		seen := map[string]bool{}
 		for _, n := range names {
@@ -618,6 +628,20 @@ func unshared(dir string, envs []*Environment, decoders map[*Environment]*decode
 }
 
 // envNames returns the base names of the *.yaml files directly in dir, in LoadDir order.
+// misnamedFiles reports the files of dir that look like environment files but are not read:
+// only *.yaml is.
+func misnamedFiles(dir string) []error {
+	entries, _ := os.ReadDir(dir) // envNames has read it
+	var errs []error
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yml") {
+			errs = append(errs, &problem{file: filepath.Join(dir, e.Name()),
+				msg: "not read: environment files end in .yaml (rename it, or move it out of the folder)"})
+		}
+	}
+	return errs
+}
+
 func envNames(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {

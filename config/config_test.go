@@ -953,6 +953,26 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// aws-cdk-lib would resolve the marker as the value of that number (here an import of a
+			// subnet's AZ) or fail the synthesis naming no key.
+			name:  "text holding aws-cdk-lib's token marker is rejected wherever it is",
+			edits: []edit{svc("    environment:\n      FOO: \"x${Token[TOKEN.20]}y\"\n    healthCheckPath: \"/#{Token[TOKEN.21]}\"\n")},
+			want: []string{
+				`:18: services[0].environment["FOO"]: contains "${Token[", which aws-cdk-lib would read as a reference to one of its own values (write the text without it)`,
+				`:19: services[0].healthCheckPath: contains "#{Token[", which aws-cdk-lib would read as a reference to one of its own values (write the text without it)`,
+			},
+		},
+		{
+			name:  "service names that give one construct id are rejected",
+			edits: []edit{service("order-1", ""), service("order1", ""), service("health-check", ""), service("web-alternate", ""), service("web-test", "")},
+			want: []string{
+				`:19: services[2].name "order1": gives the same resource ids as services[1].name "order-1" (names that differ only in a hyphen before a digit collide)`,
+				`:21: services[3].name "health-check": reserved: the load balancer's rule for Route 53's health checks takes that name`,
+				`:23: services[4].name "web-alternate": reserved: the load balancer names web's alternate target group that way (web-alternate)`,
+				`:25: services[5].name "web-test": reserved: the load balancer names web's test-listener rule that way (web-test)`,
+			},
+		},
+		{
 			name:  "an environment variable name in lowercase or starting with a digit is rejected",
 			edits: []edit{svc("    environment:\n      log_level: info\n      1ST: x\n")},
 			want: []string{
@@ -2148,7 +2168,7 @@ func TestLoadDirOrdersDevStagingProdThenAlphabetically(t *testing.T) {
 	for _, n := range []string{"zeta", "prod", "alpha", "staging", "dev"} {
 		writeFile(t, dir, n+".yaml", envYAML(n))
 	}
-	writeFile(t, dir, "notes.yml", "not: loaded\n")                          // only *.yaml counts
+	writeFile(t, dir, "notes.txt", "not: loaded\n")                          // only *.yaml counts (a .yml file is an error)
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "examples.yaml"), 0o755)) // a directory is skipped, and nothing below dir is read
 	envs, err := LoadDir(dir)
 	require.NoError(t, err)
@@ -2191,6 +2211,21 @@ func TestLoadDirCollectsErrorsAcrossFiles(t *testing.T) {
 	want := []string{
 		filepath.Join(dir, "staging.yaml") + `:1: name "stage": must equal the file name "staging" (rename the file or change the name)`,
 		filepath.Join(dir, "prod.yaml") + ":2: region: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics)",
+	}
+	assert.Equal(t, want, errorLines(err))
+}
+
+// TestLoadDirRefusesFilesItCannotUse: dev-2 and dev2 would both be the stage Dev2, and a .yml
+// file would be left out without a word.
+func TestLoadDirRefusesFilesItCannotUse(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dev-2.yaml", envYAML("dev-2"))
+	writeFile(t, dir, "dev2.yaml", envYAML("dev2"))
+	writeFile(t, dir, "staging.yml", envYAML("staging"))
+	_, err := LoadDir(dir)
+	want := []string{
+		filepath.Join(dir, "dev2.yaml") + ": gives the same stage and stack names as dev-2.yaml (names that differ only in a hyphen before a digit collide): rename one",
+		filepath.Join(dir, "staging.yml") + ": not read: environment files end in .yaml (rename it, or move it out of the folder)",
 	}
 	assert.Equal(t, want, errorLines(err))
 }

@@ -53,6 +53,22 @@ type decoder struct {
 }
 
 // has reports whether the file gives the key path.
+// tokenMarkers open aws-cdk-lib's encoding of a deferred value inside a string ("${Token[…]}") or
+// a list ("#{Token[…]}"): text holding one would be resolved as a reference to whatever value
+// has that number, or fail synthesis naming no key.
+var tokenMarkers = []string{"${Token[", "#{Token["}
+
+// noTokenMarker refuses a string holding a token marker.
+func (d *decoder) noTokenMarker(path string, n *yaml.Node) {
+	for _, m := range tokenMarkers {
+		if strings.Contains(n.Value, m) {
+			d.errAt(n.Line, "%s: contains %q, which aws-cdk-lib would read as a reference to one of its own values (write the text without it)", displayPath(path), m)
+			d.bad[path] = true
+			return
+		}
+	}
+}
+
 func (d *decoder) has(path string) bool {
 	_, ok := d.lines[path]
 	return ok
@@ -240,6 +256,7 @@ func (d *decoder) scalar(path string, n *yaml.Node, kind reflect.Kind) {
 	switch kind {
 	case reflect.String:
 		if isScalar && tag == "!!str" {
+			d.noTokenMarker(path, n)
 			return
 		}
 		if isScalar && tag != "!!null" {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 // Users is the users section: a Cognito user pool (in the primary region) the frontend (or, with
@@ -103,13 +104,26 @@ func (v *validator) messaging() {
 		if !v.env.CloudFront.FrontendEnabled && !v.d.has("users.callbackUrls") {
 			v.errorf("users.callbackUrls: required with an API-only edge (cloudfront.frontend.enabled: false): the default, https://<first viewer name>/, would return sign-in to no page; list the URLs of the app that signs in (e.g. [https://app.example.com/callback])")
 		}
+		if n := len(u.CallbackUrls); n > limits.MaxCallbackUrls {
+			v.errorf("users.callbackUrls: has %d URLs (allowed: at most %d, Cognito's limit for an app client)", n, limits.MaxCallbackUrls)
+		}
+		seen := map[string]int{}
 		for i, cb := range u.CallbackUrls {
-			if pu, err := url.Parse(cb); err != nil || pu.Host == "" || pu.Fragment != "" || !(pu.Scheme == "https" || pu.Scheme == "http" && pu.Hostname() == "localhost") {
+			j, dup := seen[cb]
+			switch pu, err := url.Parse(cb); {
+			case dup:
+				v.errorf("users.callbackUrls[%d] %q: duplicate of users.callbackUrls[%d]", i, cb, j)
+			case len(cb) > limits.MaxCallbackUrlLength:
+				v.errorf("users.callbackUrls[%d]: has %d characters (allowed: at most %d)", i, len(cb), limits.MaxCallbackUrlLength)
+			case err != nil || pu.Host == "" || pu.Fragment != "" || !(pu.Scheme == "https" || pu.Scheme == "http" && pu.Hostname() == "localhost"):
 				v.errorf("users.callbackUrls[%d] %q: not an https URL without a fragment (http only for localhost)", i, cb)
+			}
+			if !dup {
+				seen[cb] = i
 			}
 		}
 	}
-	names := map[string]int{}
+	names := map[string]named{}
 	for i := range v.env.Queues {
 		q, p := &v.env.Queues[i], fmt.Sprintf("queues[%d]", i)
 		v.integrationName(p, q.Name, names)
@@ -118,7 +132,15 @@ func (v *validator) messaging() {
 		v.grantees(p+".producers", q.Producers)
 		v.grantees(p+".consumers", q.Consumers)
 	}
-	topics := map[string]int{}
+	// A queue's dead-letter queue is "<name>-dlq" in the same account and region.
+	for i, q := range v.env.Queues {
+		for j, o := range v.env.Queues {
+			if o.Name == q.Name+"-dlq" {
+				v.errorf("queues[%d].name %q: is the name of queues[%d]'s dead-letter queue (%s-dlq); name the queue otherwise", j, o.Name, i, q.Name)
+			}
+		}
+	}
+	topics := map[string]named{}
 	for i := range v.env.Topics {
 		t, p := &v.env.Topics[i], fmt.Sprintf("topics[%d]", i)
 		v.integrationName(p, t.Name, topics)
@@ -126,26 +148,31 @@ func (v *validator) messaging() {
 	}
 }
 
-// integrationName checks the name of a queue or topic at p, unique among seen.
-func (v *validator) integrationName(p, name string, seen map[string]int) {
+// integrationName checks the name of a queue or topic at p, unique among seen (the key paths of
+// the names so far, by the construct id they give: naming.Pascal).
+func (v *validator) integrationName(p, name string, seen map[string]named) {
 	if !v.given(p+".name", limits.ServiceNameRule) {
 		return
 	}
-	if j, dup := seen[name]; dup {
-		v.errorf("%s.name %q: duplicate of %s[%d].name", p, name, p[:strings.Index(p, "[")], j)
+	if earlier, dup := seen[naming.Pascal(name)]; dup {
+		v.errorf("%s.name %q: %s", p, name, earlier.sameIDs(name))
 		return
 	}
-	seen[name] = index(p)
+	seen[naming.Pascal(name)] = named{p + ".name", name}
 	if !limits.ValidServiceName(name) {
 		v.errorf("%s.name %q: must be %s", p, name, limits.ServiceNameRule)
 	}
 }
 
-// index is the list index in key path p ("queues[3]" → 3).
-func index(p string) int {
-	var i int
-	fmt.Sscanf(p[strings.Index(p, "[")+1:], "%d", &i)
-	return i
+// named is a name and its key path, e.g. queues[0].name "job-1".
+type named struct{ path, name string }
+
+// sameIDs says why name is refused when it gives the construct id (naming.Pascal) of n.
+func (n named) sameIDs(name string) string {
+	if n.name == name {
+		return "duplicate of " + n.path
+	}
+	return fmt.Sprintf("gives the same resource ids as %s %q (names that differ only in a hyphen before a digit collide)", n.path, n.name)
 }
 
 // grantees checks that every name at p is a tier or service, once.

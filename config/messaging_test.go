@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,6 +57,16 @@ func TestMessagingErrors(t *testing.T) {
 			[]string{`:20: queues[0].name "Orders": must be ` + limits.ServiceNameRule}},
 		{"duplicate queue", []edit{messagingSection("queues:\n  - name: orders\n  - name: orders\n")},
 			[]string{`:21: queues[1].name "orders": duplicate of queues[0].name`}},
+		{"queues whose names differ only in a hyphen before a digit", []edit{messagingSection("queues:\n  - name: job-1\n  - name: job1\n")},
+			[]string{`:21: queues[1].name "job1": gives the same resource ids as queues[0].name "job-1" (names that differ only in a hyphen before a digit collide)`}},
+		{"a queue named as another's dead-letter queue", []edit{messagingSection("queues:\n  - name: jobs\n  - name: jobs-dlq\n")},
+			[]string{`:21: queues[1].name "jobs-dlq": is the name of queues[0]'s dead-letter queue (jobs-dlq); name the queue otherwise`}},
+		{"topics whose names differ only in a hyphen before a digit", []edit{messagingSection("topics:\n  - name: events-2\n  - name: events2\n")},
+			[]string{`:21: topics[1].name "events2": gives the same resource ids as topics[0].name "events-2" (names that differ only in a hyphen before a digit collide)`}},
+		{"callback URLs beyond Cognito's limits", []edit{messagingSection("users:\n  domainPrefix: u\n  callbackUrls:\n    - https://a.example.com/\n    - https://a.example.com/\n    - https://a.example.com/" + strings.Repeat("x", 1010) + "\n")},
+			[]string{`:23: users.callbackUrls[1] "https://a.example.com/": duplicate of users.callbackUrls[0]`, `:24: users.callbackUrls[2]: has 1032 characters (allowed: at most 1024)`}},
+		{"more callback URLs than Cognito takes", []edit{messagingSection("users:\n  domainPrefix: u\n  callbackUrls: [" + manyURLs(101) + "]\n")},
+			[]string{`:21: users.callbackUrls: has 101 URLs (allowed: at most 100, Cognito's limit for an app client)`}},
 		{"max receives", []edit{messagingSection("queues:\n  - name: orders\n    maxReceiveCount: 0\n")},
 			[]string{":21: queues[0].maxReceiveCount 0: out of range (allowed: 1-1000 receives)"}},
 		{"visibility timeout", []edit{messagingSection("queues:\n  - name: orders\n    visibilityTimeoutSeconds: 50000\n")},
@@ -69,4 +81,13 @@ func TestMessagingErrors(t *testing.T) {
 			[]string{`:23: topics[0].publishers[0] "worker": not a tier of this environment (allowed: web, app)`}},
 	}
 	assertRejected(t, cases)
+}
+
+// manyURLs is n distinct https URLs, comma-separated.
+func manyURLs(n int) string {
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("https://a.example.com/%d", i)
+	}
+	return strings.Join(urls, ", ")
 }

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 var (
@@ -366,7 +367,7 @@ func (v *validator) network() {
 
 func (v *validator) services() {
 	cachePortOK := !v.d.bad["cache"] && !v.d.bad["cache.port"]
-	first := map[string]int{}
+	first, ids := map[string]int{}, map[string]named{}
 	allowed := fmt.Sprintf("%d-%d services per environment", limits.MinServices, limits.MaxServices)
 	if v.env.RunsTiers() {
 		return // compute reports services given with tiers
@@ -381,16 +382,20 @@ func (v *validator) services() {
 			continue
 		}
 		if v.given(p+".name", "the service name, "+limits.ServiceNameRule) {
-			// A valid name has no trailing or doubled hyphen, so no two valid names differ only in
-			// dashes: the PascalCase ids built from them (naming.Pascal) stay distinct.
+			// The constructs build ids from the PascalCase name (naming.Pascal), where "order-1"
+			// and "order1" are both Order1.
 			j, dup := first[s.Name]
+			earlier, sameID := ids[naming.Pascal(s.Name)]
 			switch {
 			case !limits.ValidServiceName(s.Name):
 				v.errorf("%s.name %q: must be %s", p, s.Name, limits.ServiceNameRule)
 			case dup:
 				v.errorf("%s.name %q: duplicate of services[%d].name (service names must be unique)", p, s.Name, j)
+			case sameID:
+				v.errorf("%s.name %q: %s", p, s.Name, earlier.sameIDs(s.Name))
 			default:
 				first[s.Name] = i
+				ids[naming.Pascal(s.Name)] = named{p + ".name", s.Name}
 			}
 		}
 		who := v.serviceLabel(p, s)
@@ -438,11 +443,31 @@ func (v *validator) services() {
 	}
 	v.pathPatterns(first)
 	v.sharedDatabases(first)
+	v.suffixedIDs(ids)
 }
 
 // serviceLabel returns ` (service "name")` for the service at key path p, to follow the value in
 // its messages (a key path alone does not say which service services[3] is), or "" when the
 // service has no usable name.
+// suffixedIDs refuses a service name whose construct id is one the load balancer builds for
+// another service (its alternate target group, its test rule) or for itself (the health-check
+// rule): ids holds each valid service's naming.Pascal id.
+func (v *validator) suffixedIDs(ids map[string]named) {
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		n := ids[id]
+		if id == "HealthCheck" {
+			v.errorf("%s %q: reserved: the load balancer's rule for Route 53's health checks takes that name", n.path, n.name)
+			continue
+		}
+		for _, suffix := range []string{"Alternate", "Test"} {
+			if other, ok := ids[strings.TrimSuffix(id, suffix)]; ok && strings.HasSuffix(id, suffix) {
+				v.errorf("%s %q: reserved: the load balancer names %s's %s that way (%s-%s)", n.path, n.name, other.name,
+					map[string]string{"Alternate": "alternate target group", "Test": "test-listener rule"}[suffix], other.name, strings.ToLower(suffix))
+			}
+		}
+	}
+}
+
 func (v *validator) serviceLabel(p string, s *Service) string {
 	if !v.d.has(p+".name") || v.d.bad[p+".name"] {
 		return ""

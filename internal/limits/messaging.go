@@ -33,3 +33,9 @@ var (
 
 // CognitoDomainPrefixRule describes an accepted prefix, for messages and docs.
 const CognitoDomainPrefixRule = `1-63 lowercase letters, digits and hyphens, no leading or trailing hyphen, without "aws", "amazon" or "cognito"`
+
+// Cognito's limits on an app client's callback URLs.
+const (
+	MaxCallbackUrls      = 100
+	MaxCallbackUrlLength = 1024
+)
