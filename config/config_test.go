@@ -132,6 +132,11 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{":17: alarms: unknown key (allowed: name, account, primaryRegion, terminationProtection, regions, network, services, database, cache, app, dns, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics)"},
 		},
 		{
+			name:  "a VPC in a range EC2 reserves is rejected",
+			edits: []edit{{"    cidr: 10.1.0.0/16", "    cidr: 169.254.0.0/16"}},
+			want:  []string{`:6: regions[0].cidr "169.254.0.0/16": inside 169.254.0.0/16, which a VPC cannot use (not 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4 or 240.0.0.0/4; use a private range such as 10.0.0.0/8)`},
+		},
+		{
 			name:  "an unknown key in an availability zone lists the AZ keys",
 			edits: []edit{{"      - name: us-east-1b\n", "      - name: us-east-1b\n        privateSubnet: 10.1.50.0/24\n"}},
 			want:  []string{":10: regions[0].availabilityZones[1].privateSubnet: unknown key (allowed: name, publicSubnet, appSubnet, dataSubnet)"},
@@ -675,7 +680,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a service named like a role PostgreSQL reserves is rejected when it has a database",
 			edits: []edit{service("public", "")},
-			want:  []string{`:17: services[1].name "public": PostgreSQL reserves it as a role name, and the service connects to its database as a role of its own name (reserved: none, public; rename the service or set database: none)`},
+			want:  []string{`:17: services[1].name "public": PostgreSQL or RDS reserves it as a role name, and the service connects to its database as a role of its own name (reserved: none, public, rdsadmin, rdsrepladmin, rdstopmgr; rename the service or set database: none)`},
+		},
+		{
+			name:  "a service named as RDS's administrator role is rejected",
+			edits: []edit{service("rdsadmin", "    shareDatabaseWith: web\n")},
+			want:  []string{`:17: services[1].name "rdsadmin": PostgreSQL or RDS reserves it as a role name, and the service connects to its database as a role of its own name (reserved: none, public, rdsadmin, rdsrepladmin, rdstopmgr; rename the service or set database: none)`},
 		},
 		{
 			name:  "more readers than a Global Database primary takes with its secondaries are rejected",
@@ -697,12 +707,18 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "the reserved tag key project is rejected",
 			edits: []edit{{"  team: platform", "  project: stratus"}},
-			want:  []string{`:23: tags["project"]: reserved: the app sets the project and environment tags itself`},
+			want:  []string{`:23: tags["project"]: reserved: the app sets the project, environment and Name tags itself (Name labels health checks, subnets and security groups in the console)`},
+		},
+		{
+			// It replaced the names Stratus gives, e.g. the health check's "origin.<domain> in <region>".
+			name:  "the tag key Name is rejected",
+			edits: []edit{{"  team: platform", "  Name: custom"}},
+			want:  []string{`:23: tags["Name"]: reserved: the app sets the project, environment and Name tags itself (Name labels health checks, subnets and security groups in the console)`},
 		},
 		{
 			name:  "the reserved tag key environment is rejected whatever its case",
 			edits: []edit{{"  team: platform", "  Environment: prod"}},
-			want:  []string{`:23: tags["Environment"]: reserved: the app sets the project and environment tags itself`},
+			want:  []string{`:23: tags["Environment"]: reserved: the app sets the project, environment and Name tags itself (Name labels health checks, subnets and security groups in the console)`},
 		},
 		{
 			name:  "a tag key starting with aws: is rejected",
@@ -1312,12 +1328,19 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "an OTLP endpoint that is not https is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: http://collector.example.com:4318\n    secretName: otlp/grafana\n")},
-			want:  []string{`:22: app.otlp.endpoint "http://collector.example.com:4318": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+			want:  []string{`:22: app.otlp.endpoint "http://collector.example.com:4318": must be an https:// URL without credentials, query or fragment (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
 		},
 		{
 			name:  "an OTLP endpoint with credentials in it is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://user:pass@otlp.example.com\n    secretName: otlp/grafana\n")},
-			want:  []string{`:22: app.otlp.endpoint "https://user:pass@otlp.example.com": must be an https:// URL without credentials (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+			want:  []string{`:22: app.otlp.endpoint "https://user:pass@otlp.example.com": must be an https:// URL without credentials, query or fragment (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
+		},
+		{
+			// The service construct refused it later, naming no key: the collector appends its
+			// paths to the endpoint.
+			name:  "an OTLP endpoint with a query or a fragment is rejected",
+			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://otlp.example.com/v1?tenant=a#frag\n    secretName: otlp/grafana\n")},
+			want:  []string{`:22: app.otlp.endpoint "https://otlp.example.com/v1?tenant=a#frag": must be an https:// URL without credentials, query or fragment (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
 		},
 		{
 			name:  "an OTLP secret name with a space is rejected",

@@ -109,8 +109,14 @@ var (
 func (v *validator) observability() {
 	const p = "observability"
 	o := &v.env.Observability
-	if v.given(p+".runbookBaseUrl", "") && !httpsURL(o.RunbookBaseURL) {
+	switch {
+	case !v.given(p+".runbookBaseUrl", ""):
+	case !httpsURL(o.RunbookBaseURL):
 		v.errorf("%s.runbookBaseUrl %q: must be an https:// URL without credentials (e.g. \"https://github.com/acme/stratus/blob/main/runbooks\")", p, o.RunbookBaseURL)
+	case len(o.RunbookBaseURL) > limits.MaxRunbookBaseURLLength:
+		// Every alarm's description (1024 characters at most) ends with its runbook's URL.
+		v.errorf("%s.runbookBaseUrl: has %d characters (allowed: at most %d: every alarm's description, which CloudWatch holds to 1024, ends with a runbook's address under it)",
+			p, len(o.RunbookBaseURL), limits.MaxRunbookBaseURLLength)
 	}
 	n := o.Notifications
 	for i, e := range n.Emails {

@@ -17,6 +17,8 @@ func obs(body string) []edit { return []edit{section("observability", body)} }
 // TestObservabilityErrors has one bad input per rule of config/observability.go.
 func TestObservabilityErrors(t *testing.T) {
 	cases := []badInput{
+		{"a runbook base URL too long for the alarms' descriptions", obs("  runbookBaseUrl: https://git.example.com/" + strings.Repeat("a", 950) + "\n"),
+			[]string{`:20: observability.runbookBaseUrl: has 974 characters (allowed: at most 512: every alarm's description, which CloudWatch holds to 1024, ends with a runbook's address under it)`}},
 		{"a runbook base URL that is not https", obs("  runbookBaseUrl: http://wiki.example.com/runbooks\n"),
 			[]string{`:20: observability.runbookBaseUrl "http://wiki.example.com/runbooks": must be an https:// URL without credentials (e.g. "https://github.com/acme/stratus/blob/main/runbooks")`}},
 		{"an e-mail without a domain", obs("  notifications:\n    emails: [oncall]\n"),

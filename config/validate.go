@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"net/netip"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,7 +26,7 @@ var (
 
 // reservedTagKeys are set by the app on every resource; letting a file set them too would make
 // the effective value depend on tag precedence.
-var reservedTagKeys = []string{"project", "environment"}
+var reservedTagKeys = []string{"project", "environment", "name"}
 
 // validator checks the values of a decoded Environment and fills in derived subnets. Problems are
 // recorded on the decoder, after the decoding ones, so a file's problems are reported together.
@@ -160,8 +159,12 @@ func (v *validator) regions() {
 		var cidr netip.Prefix
 		if v.given(path+".cidr", "the VPC's IPv4 CIDR, /16 to /24 (e.g. 10.1.0.0/16)") {
 			if p, ok := v.prefix(path+".cidr", r.CIDR, limits.MinVPCPrefixBits, limits.MaxVPCPrefixBits); ok {
-				cidr = p
-				vpcs = append(vpcs, vpc{path + ".cidr", p})
+				if reserved, isReserved := limits.ReservedVPCRange(p); isReserved {
+					v.errorf("%s.cidr %q: inside %s, which a VPC cannot use (%s)", path, r.CIDR, reserved, limits.ReservedVPCRangesRule)
+				} else {
+					cidr = p
+					vpcs = append(vpcs, vpc{path + ".cidr", p})
+				}
 			}
 		}
 		v.zones(path, r, facts, known, cidr)
@@ -431,7 +434,7 @@ func (v *validator) services() {
 			v.d.bad[p+".database"] = true
 		}
 		if s.UsesDatabase() && slices.Contains(limits.ReservedRoleNames, s.Name) {
-			v.errorf("%s.name %q: PostgreSQL reserves it as a role name, and the service connects to its database as a role of its own name (reserved: %s; rename the service or set database: none)",
+			v.errorf("%s.name %q: PostgreSQL or RDS reserves it as a role name, and the service connects to its database as a role of its own name (reserved: %s; rename the service or set database: none)",
 				p, s.Name, strings.Join(limits.ReservedRoleNames, ", "))
 		}
 		if db := s.DatabaseName(); s.OwnsDatabase() && slices.Contains(limits.ReservedDatabaseNames, db) {
@@ -973,8 +976,8 @@ func (v *validator) app() {
 	}
 	if o := a.Otlp; o != nil {
 		if v.given("app.otlp.endpoint", "the https:// URL of the OTLP endpoint") {
-			if u, err := url.Parse(o.Endpoint); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
-				v.errorf("app.otlp.endpoint %q: must be an https:// URL without credentials (e.g. \"https://otlp.example.com/otlp\"; credentials belong in the secret)", o.Endpoint)
+			if !limits.ValidOtlpEndpoint(o.Endpoint) {
+				v.errorf("app.otlp.endpoint %q: must be %s", o.Endpoint, limits.OtlpEndpointRule)
 			}
 		}
 		if v.given("app.otlp.secretName", "the name of the Secrets Manager secret with the endpoint's credentials") && !limits.ValidSecretName(o.SecretName) {
@@ -1266,7 +1269,7 @@ func (v *validator) tags() {
 		p := fmt.Sprintf("tags[%q]", k)
 		switch {
 		case slices.Contains(reservedTagKeys, strings.ToLower(k)):
-			v.errorf("%s: reserved: the app sets the %s and %s tags itself", p, reservedTagKeys[0], reservedTagKeys[1])
+			v.errorf("%s: reserved: the app sets the project, environment and Name tags itself (Name labels health checks, subnets and security groups in the console)", p)
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			v.errorf(`%s: keys starting with "aws:" are reserved by AWS`, p)
 		case utf8.RuneCountInString(k) < 1 || utf8.RuneCountInString(k) > 128:

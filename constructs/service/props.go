@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -424,9 +423,8 @@ func (p ServiceProps) validate() error {
 
 	if a := p.Adot; a != nil {
 		if a.OtlpEndpoint != "" {
-			u, err := url.Parse(a.OtlpEndpoint)
-			if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-				add("Adot.OtlpEndpoint %q is not an https URL without credentials, query or fragment", a.OtlpEndpoint)
+			if !limits.ValidOtlpEndpoint(a.OtlpEndpoint) {
+				add("Adot.OtlpEndpoint %q must be %s", a.OtlpEndpoint, limits.OtlpEndpointRule)
 			}
 		}
 		if a.OtlpSecret != nil && a.OtlpEndpoint == "" {

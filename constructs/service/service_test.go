@@ -691,8 +691,8 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		{Name: "root without AllowRoot", Mutate: func(p *ServiceProps) { p.User = "root" }, Want: `User "root" runs the container as root; set AllowRoot`},
 		{Name: "the root group without AllowRoot", Mutate: func(p *ServiceProps) { p.User = "1000:0" }, Want: `User "1000:0" runs the container as root`},
 		{Name: "a malformed user", Mutate: func(p *ServiceProps) { p.User = "1000:1000:1000" }, Want: `User "1000:1000:1000" is not`},
-		{Name: "a plain-http OTLP endpoint", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "http://collector:4318"} }, Want: `Adot.OtlpEndpoint "http://collector:4318" is not an https URL`},
-		{Name: "an OTLP endpoint with credentials", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "https://u:p@otlp.example.com"} }, Want: "is not an https URL without credentials"},
+		{Name: "a plain-http OTLP endpoint", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "http://collector:4318"} }, Want: `Adot.OtlpEndpoint "http://collector:4318" must be an https:// URL`},
+		{Name: "an OTLP endpoint with credentials", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpEndpoint: "https://u:p@otlp.example.com"} }, Want: "must be an https:// URL without credentials"},
 		{Name: "an OTLP secret without an endpoint", Mutate: func(p *ServiceProps) { p.Adot = &AdotSidecar{OtlpSecret: secret} }, Want: "Adot.OtlpSecret is set but Adot.OtlpEndpoint is not"},
 	}
 	cdktest.Rejects(t, base, func(p ServiceProps) error { return p.withDefaults().validate() }, cases)

@@ -214,8 +214,8 @@ func NewSLO(scope constructs.Construct, id string, props SLOProps) (*SLO, error)
 		window := func(label string, seconds int) (*alarms.Alarm, error) {
 			return alarms.NewAlarm(this, b.id+label, alarms.AlarmProps{
 				Name: fmt.Sprintf("%s-burn-%s", props.Name, label),
-				Description: fmt.Sprintf("Window of %s-%s: error ratio over %s at or above %g times the budget (%g). No actions: the composite notifies.",
-					props.Name, strings.ToLower(b.id[:1])+b.id[1:], label, b.factor, budget),
+				Description: fmt.Sprintf("Window of %s-%s: error ratio over %s at or above %g times the budget (%s). No actions: the composite notifies.",
+					props.Name, strings.ToLower(b.id[:1])+b.id[1:], label, b.factor, budgetFraction(props.Objective)),
 				Metric: props.Indicator.ErrorRatio(seconds), Threshold: b.factor * budget,
 				Comparison: "GreaterThanOrEqualToThreshold", Periods: 1,
 				MissingData: limits.MissingNotBreaching, // no traffic burns no budget

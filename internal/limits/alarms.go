@@ -199,3 +199,7 @@ func classMemoryMiB(class string) int {
 	}
 	return perVCPU * vcpus
 }
+
+// MaxRunbookBaseURLLength bounds observability.runbookBaseUrl: an alarm's description (1-1024
+// characters) says what breaches in under 400 and ends with its runbook's URL under the base.
+const MaxRunbookBaseURLLength = 512

@@ -47,9 +47,10 @@ func HyphensFit(name string) bool {
 	return !strings.HasSuffix(name, "-") && !strings.Contains(name, "--")
 }
 
-// ReservedRoleNames are names PostgreSQL refuses for a role: a service whose database users are
-// created (it connects as a role of its own name) cannot have them.
-var ReservedRoleNames = []string{"none", "public"}
+// ReservedRoleNames are role names PostgreSQL refuses (none, public) or RDS holds for itself
+// (rdsadmin, rdsrepladmin, rdstopmgr): a service whose database users are created connects as a
+// role of its own name, and granting rds_iam to RDS's own would lock its administration out.
+var ReservedRoleNames = []string{"none", "public", "rdsadmin", "rdsrepladmin", "rdstopmgr"}
 
 // MaxRuleWildcards is how many wildcards (* and ?) an ALB rule's conditions take in all, a quota
 // AWS does not raise.

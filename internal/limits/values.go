@@ -1,6 +1,8 @@
 package limits
 
 import (
+	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -207,3 +209,33 @@ const Route53PathRule = `starting with "/", at most 255 characters of letters, d
 
 // ValidRoute53Path reports whether s is a path Route 53 health checks accept.
 func ValidRoute53Path(s string) bool { return route53PathRE.MatchString(s) }
+
+// OtlpEndpointRule describes ValidOtlpEndpoint, for messages and docs.
+const OtlpEndpointRule = `an https:// URL without credentials, query or fragment (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`
+
+// ValidOtlpEndpoint reports whether s is an endpoint the ADOT collector's exporter takes: the
+// collector appends its signal paths, so a query or fragment would end up inside the path.
+func ValidOtlpEndpoint(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" && !strings.HasSuffix(s, "#")
+}
+
+// reservedVPCRanges are IPv4 ranges EC2 refuses for a VPC: "this network", loopback, link-local
+// (the instance metadata service's), multicast and the reserved class E.
+var reservedVPCRanges = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("224.0.0.0/4"), netip.MustParsePrefix("240.0.0.0/4"),
+}
+
+// ReservedVPCRangesRule names the ranges ReservedVPCRange refuses, for messages and docs.
+const ReservedVPCRangesRule = "not 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4 or 240.0.0.0/4; use a private range such as 10.0.0.0/8"
+
+// ReservedVPCRange returns the reserved range p overlaps, if any.
+func ReservedVPCRange(p netip.Prefix) (netip.Prefix, bool) {
+	for _, r := range reservedVPCRanges {
+		if r.Overlaps(p) {
+			return r, true
+		}
+	}
+	return netip.Prefix{}, false
+}
