@@ -1220,10 +1220,14 @@ func (v *validator) cloudfront() {
 // rather than the source, which is relative to the repository root and not to the working
 // directory of a test.
 func FrontendDir(env *Environment) string {
-	if env.CloudFront.FrontendSource == "" {
+	switch src := env.CloudFront.FrontendSource; {
+	case src == "":
 		return ""
+	case filepath.IsAbs(src): // set by code: Load refuses an absolute source
+		return src
+	default:
+		return filepath.Join(repositoryRoot(env.File), src)
 	}
-	return filepath.Join(repositoryRoot(env.File), env.CloudFront.FrontendSource)
 }
 
 // repositoryRoot is the folder holding cdk.json above an environment file: cdk runs the app

@@ -80,7 +80,7 @@ func NewEdgeStack(scope constructs.Construct, env *config.Environment, apps []*A
 		GeoMatch:   edge.GeoMatch{Mode: string(env.WAF.GeoMode), Countries: env.WAF.GeoCountries},
 		PriceClass: env.CloudFront.PriceClass, GeoRestriction: cfGeo,
 		ShieldAdvanced: env.CloudFront.ShieldAdvanced, ShieldResourceArns: shieldArns,
-		FrontendSource: env.CloudFront.FrontendSource, WithoutFrontend: !env.CloudFront.FrontendEnabled,
+		FrontendSource: config.FrontendDir(env), WithoutFrontend: !env.CloudFront.FrontendEnabled,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: edge: %w", env.File, err)

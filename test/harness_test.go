@@ -138,6 +138,9 @@ func UserConfigs(t testing.TB) *Assembly {
 	return userConfigs.getOrRead(t, "config", func() (string, error) { return shared("config") }, loadDir("config"))
 }
 
+// frontendFixture is a frontend build folder, relative to the repository root.
+const frontendFixture = "test/testdata/frontend"
+
 // stagingOptions is the fixture staging environment with every opt-in turned on (an OTLP
 // export, Shield Advanced, a frontend upload).
 var stagingOptions = newVariant("staging with every option", func() ([]*config.Environment, error) {
@@ -145,15 +148,10 @@ var stagingOptions = newVariant("staging with every option", func() ([]*config.E
 	if err != nil {
 		return nil, err
 	}
-	site, err := os.MkdirTemp("", "stratus-test-site-*")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(site, "index.html"), []byte("<!doctype html><title>Stratus</title>"), 0o644); err != nil {
-		return nil, err
-	}
 	env.App.Otlp = &config.Otlp{Endpoint: "https://otlp.example.com", SecretName: "stratus/staging/otlp"}
-	env.CloudFront.ShieldAdvanced, env.CloudFront.FrontendSource = true, site
+	// As a config gives it: relative to the repository root, which is not the tests' working
+	// directory (test/), so a source read from there would not be found.
+	env.CloudFront.ShieldAdvanced, env.CloudFront.FrontendSource = true, frontendFixture
 	return []*config.Environment{env}, nil
 })
 

@@ -171,8 +171,8 @@ func inProcessMaterial(envs []*config.Environment) ([]string, error) {
 	for _, env := range envs {
 		copied := *env
 		copied.File = ""
-		if src := env.CloudFront.FrontendSource; src != "" {
-			sum, err := treeSum(src)
+		if env.CloudFront.FrontendSource != "" {
+			sum, err := treeSum(config.FrontendDir(env))
 			if err != nil {
 				return nil, err
 			}
