@@ -321,6 +321,18 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:16: services[0].image "210987654321.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2" (service "web"): a private ECR repository of account 210987654321, which the tasks of account 123456789012 cannot pull from (their execution role may pull only from the service's own Stratus repository): push the image there and give its tag, e.g. image: "1.4.2"`},
 		},
 		{
+			// A full reference gets no pull grant (only the service's own repository, by tag, does),
+			// in this account too; the host is matched in any case and by its dual-stack name.
+			name: "a private ECR repository named in full is rejected, whatever the account and host form",
+			edits: []edit{{`image: "1.0.0"`, `image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/web:1.4.2`},
+				{"cache:\n", "  - name: order\n    image: 210987654321.DKR.ECR.us-east-1.amazonaws.com/x:1\n  - name: user\n    image: 123456789012.dkr-ecr.us-east-1.on.aws/x:1\ncache:\n"}},
+			want: []string{
+				`:16: services[0].image "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/web:1.4.2" (service "web"): a private ECR repository named in full, which the tasks cannot pull from (their execution role may pull only from the service's own Stratus repository, given by its tag): push the image to test/web and give its tag, e.g. image: "1.4.2"`,
+				`:18: services[1].image "210987654321.DKR.ECR.us-east-1.amazonaws.com/x:1" (service "order"): a private ECR repository of account 210987654321, which the tasks of account 123456789012 cannot pull from (their execution role may pull only from the service's own Stratus repository): push the image there and give its tag, e.g. image: "1.4.2"`,
+				`:20: services[2].image "123456789012.dkr-ecr.us-east-1.on.aws/x:1" (service "user"): a private ECR repository named in full, which the tasks cannot pull from (their execution role may pull only from the service's own Stratus repository, given by its tag): push the image to test/user and give its tag, e.g. image: "1.4.2"`,
+			},
+		},
+		{
 			name:  "a service port the adot collector listens on is rejected",
 			edits: []edit{{"    port: 8080", "    port: 4317\n    sidecars: [adot]"}},
 			want:  []string{`:15: services[0].port 4317 (service "web"): the adot sidecar listens on 4317, 4318 in the same task (allowed with adot: 1-65535 except 80, 443, 4317 and 4318)`},
@@ -1967,10 +1979,10 @@ func TestValidValuesAreAccepted(t *testing.T) {
 		},
 		{
 			name: "full image references with a tag or a digest are accepted",
-			edits: []edit{{`image: "1.0.0"`, `image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1`},
+			edits: []edit{{`image: "1.0.0"`, `image: public.ecr.aws/team/web:2024.06.01_rc-1`},
 				service("order", "")},
 			check: func(t *testing.T, env *Environment) {
-				assert.Equal(t, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:2024.06.01_rc-1", env.Services[0].Image)
+				assert.Equal(t, "public.ecr.aws/team/web:2024.06.01_rc-1", env.Services[0].Image)
 			},
 		},
 		{

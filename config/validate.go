@@ -519,12 +519,17 @@ func (v *validator) image(p, who string, s *Service) {
 		} else if m := ecrRegistryRE.FindStringSubmatch(s.Image); m != nil && m[1] != v.env.Account && accountRE.MatchString(v.env.Account) {
 			v.errorf("%s %q%s: a private ECR repository of account %s, which the tasks of account %s cannot pull from (their execution role may pull only from the service's own Stratus repository): push the image there and give its tag, e.g. image: \"1.4.2\"",
 				kp, s.Image, who, m[1], v.env.Account)
+		} else if m != nil {
+			// A full reference gets no pull grant, even to the service's own repository.
+			v.errorf("%s %q%s: a private ECR repository named in full, which the tasks cannot pull from (their execution role may pull only from the service's own Stratus repository, given by its tag): push the image to %s/%s and give its tag, e.g. image: \"1.4.2\"",
+				kp, s.Image, who, v.env.Name, s.Name)
 		}
 	}
 }
 
-// ecrRegistryRE matches a private ECR registry host and captures its account.
-var ecrRegistryRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/`)
+// ecrRegistryRE matches a private ECR registry host, in any case (a DNS name) and by its IPv4 or
+// dual-stack name, and captures its account.
+var ecrRegistryRE = regexp.MustCompile(`(?i)^([0-9]{12})\.(?:dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?|dkr-ecr(?:-fips)?\.[a-z0-9-]+\.on\.aws)/`)
 
 // imageProblem says what is wrong with an image reference, or "" when it is fine. A value with
 // none of "/", ":" and "@" is a bare tag in the service's own repository.
