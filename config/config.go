@@ -583,6 +583,7 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 const (
 	whyAccount = "each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account"
 	whyName    = "each environment needs its own domain and viewer names: CloudFront alternate domain names are unique across AWS, so a copy would collide at deploy"
+	whyPrefix  = "each environment needs its own: Cognito's hosted sign-in prefixes are unique in a region across AWS, so the second deploy would fail"
 )
 
 // unshared reports an account, dns.domain or viewer name that an environment shares with
@@ -615,6 +616,10 @@ func unshared(dir string, envs []*Environment, decoders map[*Environment]*decode
 			return false
 		}
 		clash("account", "the account", env.Account, whyAccount, func(o *Environment) bool { return o.Account == env.Account })
+		if u := env.Users; u != nil && u.DomainPrefix != "" {
+			clash("users.domainPrefix", "the users.domainPrefix", u.DomainPrefix, whyPrefix,
+				func(o *Environment) bool { return o.Users != nil && o.Users.DomainPrefix == u.DomainPrefix })
+		}
 		domain := clash("dns.domain", "the dns.domain", env.DNS.Domain, whyName, func(o *Environment) bool { return o.DNS.Domain == env.DNS.Domain })
 		if domain && !d.has("dns.viewerNames") {
 			continue // the default viewer names follow the domain, which is reported
@@ -627,7 +632,6 @@ func unshared(dir string, envs []*Environment, decoders map[*Environment]*decode
 	return errs
 }
 
-// envNames returns the base names of the *.yaml files directly in dir, in LoadDir order.
 // misnamedFiles reports the files of dir that look like environment files but are not read:
 // only *.yaml is.
 func misnamedFiles(dir string) []error {
@@ -642,6 +646,7 @@ func misnamedFiles(dir string) []error {
 	return errs
 }
 
+// envNames returns the base names of the *.yaml files directly in dir, in LoadDir order.
 func envNames(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -2135,6 +2135,7 @@ func TestValuesSharedAcrossTheFolderAreRejectedNamingBothFiles(t *testing.T) {
 	const (
 		whyAccount = " (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)"
 		whyName    = " (each environment needs its own domain and viewer names: CloudFront alternate domain names are unique across AWS, so a copy would collide at deploy)"
+		whyPrefix  = " (each environment needs its own: Cognito's hosted sign-in prefixes are unique in a region across AWS, so the second deploy would fail)"
 	)
 	// sharedAccount gives an environment file the account 123456789012.
 	sharedAccount := func(name string) string {
@@ -2170,6 +2171,14 @@ func TestValuesSharedAcrossTheFolderAreRejectedNamingBothFiles(t *testing.T) {
 			want: []string{
 				`/dev.yaml:20: dns.domain "dev.example.com": also the dns.domain of staging.yaml` + whyName,
 				`/staging.yaml:20: dns.domain "dev.example.com": also the dns.domain of dev.yaml` + whyName,
+			},
+		},
+		{
+			name: "two environments with one Cognito domain prefix are reported on both files",
+			dev:  envYAML("dev") + "users:\n  domainPrefix: stratus-users\n", staging: envYAML("staging") + "users:\n  domainPrefix: stratus-users\n",
+			want: []string{
+				`/dev.yaml:25: users.domainPrefix "stratus-users": also the users.domainPrefix of staging.yaml` + whyPrefix,
+				`/staging.yaml:25: users.domainPrefix "stratus-users": also the users.domainPrefix of dev.yaml` + whyPrefix,
 			},
 		},
 		{
