@@ -1355,6 +1355,12 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{`:22: app.otlp.endpoint "https://otlp.example.com/v1?tenant=a#frag": must be an https:// URL without credentials, query or fragment (e.g. "https://otlp.example.com/otlp"; credentials belong in the secret)`},
 		},
 		{
+			// Cloud Map names each service <service>.<namespace>: 3 + 1 + 253 characters here.
+			name:  "a namespace too long for the services' names under it is rejected",
+			edits: []edit{section("app", "  namespace: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\n")},
+			want:  []string{`:20: app.namespace: 253 characters leave no room for the service name web.<namespace>, which DNS holds to 253 characters (allowed: at most 249 here)`},
+		},
+		{
 			name:  "an OTLP secret name with a space is rejected",
 			edits: []edit{svc("    sidecars: [adot]\n"), section("app", "  otlp:\n    endpoint: https://otlp.example.com/otlp\n    secretName: grafana cloud\n")},
 			want:  []string{`:23: app.otlp.secretName "grafana cloud": not a Secrets Manager secret name (allowed: 1-512 characters of letters, digits and / _ + = . @ -)`},

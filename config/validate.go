@@ -973,9 +973,20 @@ func (v *validator) app() {
 	a := &v.env.App
 	oneOf(v, "app.logRetentionDays", a.LogRetentionDays, limits.LogRetentionDays, "not a retention CloudWatch Logs accepts")
 	if v.given("app.namespace", "") {
-		if !validNamespace(a.Namespace) {
+		longest := ""
+		for _, s := range v.env.Services {
+			if len(s.Name) > len(longest) {
+				longest = s.Name
+			}
+		}
+		switch {
+		case !validNamespace(a.Namespace):
 			v.errorf("app.namespace %q: not a DNS name (allowed: %s)%s", a.Namespace, limits.DNSNameRule, lowercaseHint(a.Namespace, validNamespace))
-		} else {
+		case len(longest)+1+len(a.Namespace) > limits.MaxDNSNameLength:
+			// Cloud Map registers each service as <service>.<namespace>.
+			v.errorf("app.namespace: %d characters leave no room for the service name %s.<namespace>, which DNS holds to %d characters (allowed: at most %d here)",
+				len(a.Namespace), longest, limits.MaxDNSNameLength, limits.MaxDNSNameLength-1-len(longest))
+		default:
 			v.namespaceHidesNothing(a.Namespace)
 		}
 	}

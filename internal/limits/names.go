@@ -78,7 +78,7 @@ func ValidHealthCheckPath(s string) bool {
 // ValidDNSName reports whether s is a lowercase DNS name of at least minLabels labels.
 func ValidDNSName(s string, minLabels int) bool {
 	labels := strings.Split(s, ".")
-	if len(s) > 253 || len(labels) < minLabels {
+	if len(s) > MaxDNSNameLength || len(labels) < minLabels {
 		return false
 	}
 	for _, l := range labels {
@@ -103,3 +103,6 @@ func ValidOriginHeaderName(name string) bool {
 	return originHeaderNameRE.MatchString(name) && !slices.Contains(cloudFrontReservedHeaders, lower) &&
 		!strings.HasPrefix(lower, "x-amz-") && !strings.HasPrefix(lower, "x-edge-")
 }
+
+// MaxDNSNameLength is the longest DNS name, dots included, without the trailing dot.
+const MaxDNSNameLength = 253
