@@ -123,6 +123,12 @@ func (v *validator) messaging() {
 			}
 		}
 	}
+	if n := len(v.env.Queues); n > limits.MaxQueues {
+		v.errorf("queues: has %d queues (allowed: at most %d: they share one Integration stack, which CloudFormation holds to 500 resources and 200 outputs)", n, limits.MaxQueues)
+	}
+	if n := len(v.env.Topics); n > limits.MaxTopics {
+		v.errorf("topics: has %d topics (allowed: at most %d: they share one Integration stack, which CloudFormation holds to 500 resources and 200 outputs)", n, limits.MaxTopics)
+	}
 	names := map[string]named{}
 	for i := range v.env.Queues {
 		q, p := &v.env.Queues[i], fmt.Sprintf("queues[%d]", i)

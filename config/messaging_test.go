@@ -67,6 +67,9 @@ func TestMessagingErrors(t *testing.T) {
 			[]string{`:23: users.callbackUrls[1] "https://a.example.com/": duplicate of users.callbackUrls[0]`, `:24: users.callbackUrls[2]: has 1032 characters (allowed: at most 1024)`}},
 		{"more callback URLs than Cognito takes", []edit{messagingSection("users:\n  domainPrefix: u\n  callbackUrls: [" + manyURLs(101) + "]\n")},
 			[]string{`:21: users.callbackUrls: has 101 URLs (allowed: at most 100, Cognito's limit for an app client)`}},
+		{"more queues and topics than one Integration stack holds", []edit{messagingSection("queues:\n" + manyNames("q", 41) + "topics:\n" + manyNames("t", 31))},
+			[]string{`:19: queues: has 41 queues (allowed: at most 40: they share one Integration stack, which CloudFormation holds to 500 resources and 200 outputs)`,
+				`:61: topics: has 31 topics (allowed: at most 30: they share one Integration stack, which CloudFormation holds to 500 resources and 200 outputs)`}},
 		{"max receives", []edit{messagingSection("queues:\n  - name: orders\n    maxReceiveCount: 0\n")},
 			[]string{":21: queues[0].maxReceiveCount 0: out of range (allowed: 1-1000 receives)"}},
 		{"visibility timeout", []edit{messagingSection("queues:\n  - name: orders\n    visibilityTimeoutSeconds: 50000\n")},
@@ -90,4 +93,13 @@ func manyURLs(n int) string {
 		urls[i] = fmt.Sprintf("https://a.example.com/%d", i)
 	}
 	return strings.Join(urls, ", ")
+}
+
+// manyNames is a YAML list of n items named <prefix>0, <prefix>1, …
+func manyNames(prefix string, n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  - name: %s%d\n", prefix, i)
+	}
+	return b.String()
 }

@@ -39,3 +39,12 @@ const (
 	MaxCallbackUrls      = 100
 	MaxCallbackUrlLength = 1024
 )
+
+// The most queues and topics an environment may declare: all live in its home region's
+// Integration stack, a queue as 5 resources (its key, the queue and its dead-letter queue, their
+// policies) and up to 3 outputs its users import, a topic as 3 and 2, so 40 and 30 keep the
+// stack well under CloudFormation's 500 resources and 200 outputs.
+const (
+	MaxQueues = 40
+	MaxTopics = 30
+)
