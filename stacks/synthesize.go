@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/internal/assembly"
 	"github.com/stratus-platform/stratus/internal/clicontext"
 	"github.com/stratus-platform/stratus/internal/thrown"
 )
@@ -36,13 +37,21 @@ func LoadConfig(ctx clicontext.Context) ([]*config.Environment, *config.Delivery
 // refuses, as Build words it.
 func Synthesize(props *awscdk.AppProps, envs []*config.Environment, delivery *config.Delivery) error {
 	var bad error
+	var dir string
 	if err := thrown.Catch(func() {
 		app := awscdk.NewApp(props)
 		if _, bad = Build(app, envs, delivery); bad == nil {
-			app.Synth(nil)
+			dir = *app.Synth(nil).Directory()
 		}
 	}); err != nil {
 		return fmt.Errorf("synth failed: %w", err)
 	}
-	return bad
+	if bad != nil {
+		return bad
+	}
+	// aws-cdk-lib only warns about a template CloudFormation would refuse.
+	if err := assembly.OversizedTemplates(dir); err != nil {
+		return fmt.Errorf("synth failed: %w", err)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ package assembly
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -345,4 +346,31 @@ func (r *Resource) Prop(path ...string) any {
 		v = m[k]
 	}
 	return v
+}
+
+// MaxTemplateBytes is the largest template CloudFormation accepts (from S3, where cdk deploy puts
+// every template over 51,200 bytes).
+const MaxTemplateBytes = 1_000_000
+
+// OversizedTemplates returns an error naming every stack of the assembly in dir (nested stages
+// included) whose template is over MaxTemplateBytes: aws-cdk-lib only warns, and the deploy of
+// that stack would fail. Nil when every template fits.
+func OversizedTemplates(dir string) error {
+	arts, err := Artifacts(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range arts {
+		info, err := os.Stat(a.TemplatePath)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if info.Size() > MaxTemplateBytes {
+			errs = append(errs, fmt.Errorf("stack %s: its template is %d bytes, over the %d CloudFormation accepts: "+
+				"declare less of what it holds in the config (e.g. fewer services, releases, queues or topics)", a.StackName, info.Size(), MaxTemplateBytes))
+		}
+	}
+	return errors.Join(errs...)
 }

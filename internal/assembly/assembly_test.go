@@ -127,3 +127,24 @@ func TestAStackNamedLikeItsArtifactGetsThatName(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"Stratus-Pipeline": "Stratus-Pipeline", "ProdApp": "Prod-App-us-east-1"}, names)
 }
+
+// TestOversizedTemplatesNamesTheStacksCloudFormationWouldRefuse: aws-cdk-lib only warns about a
+// template over CloudFormation's 1,000,000 bytes, and the deploy fails; the check names it.
+func TestOversizedTemplatesNamesTheStacksCloudFormationWouldRefuse(t *testing.T) {
+	require.NoError(t, OversizedTemplates(fixture), "the fixture's templates fit")
+
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(fixture)))
+	path := filepath.Join(dir, "assembly-Test", "TestAppuseast1.template.json")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	padded := append(data, make([]byte, MaxTemplateBytes+1-len(data))...)
+	for i := len(data); i < len(padded); i++ {
+		padded[i] = ' ' // still the same JSON
+	}
+	require.NoError(t, os.WriteFile(path, padded, 0o644))
+	err = OversizedTemplates(dir)
+	require.Error(t, err)
+	assert.Equal(t, "stack TestAppuseast1: its template is 1000001 bytes, over the 1000000 CloudFormation accepts: "+
+		"declare less of what it holds in the config (e.g. fewer services, releases, queues or topics)", err.Error())
+}
