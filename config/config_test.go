@@ -1001,6 +1001,11 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name:  "environment variables too large for a task definition are rejected",
+			edits: []edit{svc("    environment:\n      BIG_A: \"" + strings.Repeat("a", 20000) + "\"\n      BIG_B: \"" + strings.Repeat("b", 20000) + "\"\n")},
+			want:  []string{`:17: services[0].environment (service "web"): its names and values take 40010 bytes (allowed: at most 32768: they are written into the task definition, which ECS holds to 64 KiB with the sidecars' definitions; keep large values in SSM or S3)`},
+		},
+		{
 			name:  "an environment variable name in lowercase or starting with a digit is rejected",
 			edits: []edit{svc("    environment:\n      log_level: info\n      1ST: x\n")},
 			want: []string{

@@ -710,6 +710,14 @@ func (v *validator) pathPatterns(first map[string]int) {
 var envVarNameRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,254}$`)
 
 func (v *validator) environment(p, who string, s *Service) {
+	size := 0
+	for k, val := range s.Environment {
+		size += len(strconv.Quote(k)) + len(strconv.Quote(val)) - 4 // as escaped in the task definition's JSON
+	}
+	if size > limits.MaxEnvironmentBytes {
+		v.errorf("%s.environment%s: its names and values take %d bytes (allowed: at most %d: they are written into the task definition, which ECS holds to 64 KiB with the sidecars' definitions; keep large values in SSM or S3)",
+			p, who, size, limits.MaxEnvironmentBytes)
+	}
 	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		kp := fmt.Sprintf("%s.environment[%q]", p, k)
 		switch {

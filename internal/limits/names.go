@@ -106,3 +106,8 @@ func ValidOriginHeaderName(name string) bool {
 
 // MaxDNSNameLength is the longest DNS name, dots included, without the trailing dot.
 const MaxDNSNameLength = 253
+
+// MaxEnvironmentBytes bounds a service's environment variables, names and values together: they
+// are written into its task definition, which ECS refuses over 64 KiB; Stratus's own container
+// and sidecar definitions take under 10 KiB of it (4.5 KB as synthesized with every sidecar).
+const MaxEnvironmentBytes = 32 * 1024
