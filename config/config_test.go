@@ -453,7 +453,10 @@ func TestLoadErrors(t *testing.T) {
 				"      - name: us-east-1a\n        publicSubnet: 10.1.0.0/28\n        appSubnet: 10.1.0.16/28\n        dataSubnet: 10.1.0.32/28\n" +
 					"      - name: us-east-1b\n        publicSubnet: 10.1.0.48/28\n        appSubnet: 10.1.0.64/28\n        dataSubnet: 10.1.0.80/28\n"}},
 			want: []string{`:6: regions[0].cidr "10.1.0.0/25": prefix /25 out of range (allowed: /16 to /24)`,
-				// Reported together: /28 app subnets hold 11 addresses (appSubnetRoom's own cases are below).
+				// Reported together: a load balancer needs /27 public subnets, and /28 app subnets hold
+				// 11 addresses (appSubnetRoom's own cases are below).
+				`:9: regions[0].availabilityZones[0].publicSubnet "10.1.0.0/28": too small for the load balancer, which needs a /27 or larger in each of its subnets`,
+				`:13: regions[0].availabilityZones[1].publicSubnet "10.1.0.48/28": too small for the load balancer, which needs a /27 or larger in each of its subnets`,
 				`:10: regions[0].availabilityZones[0].appSubnet "10.1.0.16/28": 11 usable addresses, fewer than the 38 its zone may need at once: ` +
 					`20 for the services' tasks (200% of each maxCount over 2 zones: a deployment runs old and new tasks side by side), ` +
 					`8 for the interface endpoints, 10 for Lambda and VPC-link interfaces; give an appSubnet of at least /26, or lower maxCount`,

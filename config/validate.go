@@ -277,6 +277,9 @@ func (v *validator) azSubnets(regionPath, p string, j int, az *AvailabilityZone,
 			v.errorf("%s %q: outside the VPC %s.cidr %q", kp, s, regionPath, cidr)
 			continue
 		}
+		if k == "publicSubnet" && !v.env.UsesAPI() && pfx.Bits() > limits.MaxLoadBalancerSubnetPrefixBits {
+			v.errorf("%s %q: too small for the load balancer, which needs a /%d or larger in each of its subnets", kp, s, limits.MaxLoadBalancerSubnetPrefixBits)
+		}
 		out = append(out, subnet{path: kp, prefix: pfx})
 	}
 	return out

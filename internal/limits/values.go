@@ -135,6 +135,9 @@ const (
 	DefaultWAFRateLimit                      = 2000
 	MinVPCPrefixBits, MaxVPCPrefixBits       = 16, 24 // AWS allows /28; /24 keeps room for 3 tiers in 2+ AZs
 	MinSubnetPrefixBits, MaxSubnetPrefixBits = 16, 28
+	// MaxLoadBalancerSubnetPrefixBits: an ALB needs a /27 or larger (8 free addresses) in each
+	// subnet it is placed in.
+	MaxLoadBalancerSubnetPrefixBits = 27
 	// ReservedSubnetAddresses are the addresses AWS keeps in every subnet: the network address,
 	// the router, DNS, one for future use and the last.
 	ReservedSubnetAddresses = 5
