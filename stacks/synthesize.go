@@ -3,6 +3,7 @@ package stacks
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -44,7 +45,7 @@ func Synthesize(props *awscdk.AppProps, envs []*config.Environment, delivery *co
 			dir = *app.Synth(nil).Directory()
 		}
 	}); err != nil {
-		return fmt.Errorf("synth failed: %w", err)
+		return fmt.Errorf("synth failed: %w", withLimitHint(err, envs))
 	}
 	if bad != nil {
 		return bad
@@ -54,4 +55,31 @@ func Synthesize(props *awscdk.AppProps, envs []*config.Environment, delivery *co
 		return fmt.Errorf("synth failed: %w", err)
 	}
 	return nil
+}
+
+// tooManyResources finds the stack of aws-cdk-lib's error for a stack over CloudFormation's
+// resource limit: "… in stack 'Dev/Network-us-east-1': 521 is greater than …".
+var tooManyResources = regexp.MustCompile(`TooManyResourcesInStack: Number of resources in stack '(?:([^/']+)/)?([^']+)'`)
+
+// fillers says which config keys fill a stack of each kind beyond what one service adds.
+var fillers = map[string]string{
+	"Network":     "services[] (a security group and its rules each) and services[].calls (two rules a path)",
+	"App":         "services[] (target groups, listener rules and alarms each)",
+	"Integration": "queues[] and topics[]",
+}
+
+// withLimitHint adds to an error over CloudFormation's resource limit the file and keys whose
+// entries fill that stack, when the stack is one of an environment of envs.
+func withLimitHint(err error, envs []*config.Environment) error {
+	m := tooManyResources.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	kind, _, _ := strings.Cut(m[2], "-")
+	for _, env := range envs {
+		if StageID(env.Name) == m[1] && fillers[kind] != "" {
+			return fmt.Errorf("%w\n%s: %s fill that stack: declare fewer", err, env.File, fillers[kind])
+		}
+	}
+	return err
 }

@@ -1,0 +1,31 @@
+package stacks
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/stratus-platform/stratus/config"
+)
+
+// TestAStackOverTheResourceLimitNamesTheKeysThatFillIt: aws-cdk-lib names the stack; the error
+// adds the environment's file and the keys whose entries fill a stack of that kind.
+func TestAStackOverTheResourceLimitNamesTheKeysThatFillIt(t *testing.T) {
+	envs := []*config.Environment{{Name: "dev", File: "config/dev.yaml"}, {Name: "prod", File: "config/prod.yaml"}}
+	over := func(stack string) error {
+		return errors.New("TooManyResourcesInStack: Number of resources in stack '" + stack + "': 521 is greater than allowed maximum of 500: AWS::EC2::SecurityGroupIngress (200)")
+	}
+	for _, tc := range []struct{ stack, want string }{
+		{"Dev/Network-us-east-1", "config/dev.yaml: services[] (a security group and its rules each) and services[].calls (two rules a path) fill that stack: declare fewer"},
+		{"Prod/Integration-eu-west-1", "config/prod.yaml: queues[] and topics[] fill that stack: declare fewer"},
+		{"Prod/App-us-east-1", "config/prod.yaml: services[] (target groups, listener rules and alarms each) fill that stack: declare fewer"},
+	} {
+		assert.Equal(t, over(tc.stack).Error()+"\n"+tc.want, withLimitHint(over(tc.stack), envs).Error(), tc.stack)
+	}
+	for _, stack := range []string{"Stratus-Release", "Staging/Network-us-east-1", "Dev/Governance-us-east-1"} {
+		assert.Equal(t, over(stack).Error(), withLimitHint(over(stack), envs).Error(), "%s: no hint to give", stack)
+	}
+	other := errors.New("ValidationError: something else")
+	assert.Equal(t, other, withLimitHint(other, envs))
+}
