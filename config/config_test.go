@@ -2393,6 +2393,19 @@ func TestFrontendDirIsResolvedAgainstTheRepositoryRoot(t *testing.T) {
 	assert.Empty(t, FrontendDir(env))
 }
 
+// TestAFrontendFolderWithALinkToAFolderIsRejected: the upload follows links, and one to a parent
+// filled cdk.out with nested copies until the path was too long.
+func TestAFrontendFolderWithALinkToAFolderIsRejected(t *testing.T) {
+	dir := repository(t)
+	require.NoError(t, os.Symlink("..", filepath.Join(dir, "frontend", "dist", "up")))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "config"), 0o755))
+	doc := apply(t, baseYAML, []edit{section("cloudfront", "  frontend:\n    source: frontend/dist\n")})
+	path := writeFile(t, dir, "config/test.yaml", doc)
+	_, err := Load(path)
+	assert.Equal(t, []string{path + `:21: cloudfront.frontend.source "frontend/dist": up links to a folder, which the upload would follow (a link to a parent fills cdk.out until the path is too long): copy what it holds into the build instead`},
+		errorLines(err))
+}
+
 // services is the YAML of n more services, s0 to s<n-1>.
 func services(n int) string {
 	var b strings.Builder

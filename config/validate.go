@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io/fs"
 	"maps"
 	"math"
 	"net/netip"
@@ -1237,6 +1238,8 @@ func (v *validator) cloudfront() {
 				v.errorf("%s %q: no such folder under the repository root, the folder holding cdk.json (build the frontend there first, or remove source)", sp, src)
 			} else if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
 				v.errorf("%s %q: the folder has no index.html, which CloudFront serves as the default root object", sp, src)
+			} else if link := folderLink(dir); link != "" {
+				v.errorf("%s %q: %s links to a folder, which the upload would follow (a link to a parent fills cdk.out until the path is too long): copy what it holds into the build instead", sp, src, link)
 			}
 		}
 	}
@@ -1273,6 +1276,24 @@ func repositoryRoot(file string) string {
 		dir = parent
 	}
 	return "."
+}
+
+// folderLink is the first symbolic link to a folder under dir (relative to it), or "".
+func folderLink(dir string) string {
+	var found string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || found != "" {
+			return filepath.SkipDir
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if info, err := os.Stat(path); err == nil && info.IsDir() {
+				found, _ = filepath.Rel(dir, path)
+				return filepath.SkipAll
+			}
+		}
+		return nil
+	})
+	return found
 }
 
 // validRelativeDir reports whether s is a non-empty relative path that stays inside its root.
