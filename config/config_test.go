@@ -366,8 +366,8 @@ func TestLoadErrors(t *testing.T) {
 			name:  "a health-check path with non-ASCII characters is rejected",
 			edits: []edit{svc("    healthCheckPath: /santé\n"), service("order", "    healthCheckPath: /santé\n")},
 			want: []string{
-				`:17: services[0].healthCheckPath "/santé" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
-				`:20: services[1].healthCheckPath "/santé" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
+				`:17: services[0].healthCheckPath "/santé" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/santé" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
 			},
 		},
 		{
@@ -963,24 +963,30 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a health-check path without a leading slash is rejected",
 			edits: []edit{svc("    healthCheckPath: health\n")},
-			want:  []string{`:17: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`},
+			want:  []string{`:17: services[0].healthCheckPath "health" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`},
 		},
 		{
 			name:  "a health-check path with a wildcard or a space is rejected",
 			edits: []edit{svc("    healthCheckPath: /health/*\n"), service("order", "    healthCheckPath: /health check\n")},
 			want: []string{
-				`:17: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
-				`:20: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
+				`:17: services[0].healthCheckPath "/health/*" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
+				`:20: services[1].healthCheckPath "/health check" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health")`,
 			},
 		},
 		{
 			// A listener rule's path pattern reads "?" as a wildcard and never sees the query, so
 			// Route 53's checks of the first service's path would meet the 403 default instead.
-			name:  "a health-check path with a query string or a fragment is rejected",
-			edits: []edit{svc("    healthCheckPath: /health?deep=1\n"), service("order", "    healthCheckPath: /health#top\n")},
+			name:  "the first service's health-check path with a query string is rejected, another service's is not",
+			edits: []edit{svc("    healthCheckPath: /health?deep=1\n"), service("order", "    healthCheckPath: /health?deep=1\n")},
 			want: []string{
-				`:17: services[0].healthCheckPath "/health?deep=1" (service "web"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
-				`:20: services[1].healthCheckPath "/health#top" (service "order"): not a health-check path (allowed: starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health")`,
+				`:17: services[0].healthCheckPath "/health?deep=1" (service "web"): the first service's path is also the load balancer's rule for Route 53's health checks, which matches no query string or fragment: give the path alone`,
+			},
+		},
+		{
+			name:  "with ingress.mode api no service's health-check path may hold a query string or a fragment",
+			edits: []edit{section("ingress", "  mode: api\n"), service("order", "    healthCheckPath: /health#top\n")},
+			want: []string{
+				`:19: services[1].healthCheckPath "/health#top" (service "order"): with ingress.mode api the path is an API route, which matches no query string or fragment: give the path alone`,
 			},
 		},
 		{

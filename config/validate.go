@@ -432,6 +432,11 @@ func (v *validator) services() {
 			v.errorf("%s.healthCheckPath %q%s: not a health-check path (allowed: %s)", p, hp, who, limits.HealthCheckPathRule)
 		case i == 0 && !limits.ValidRoute53Path(hp):
 			v.errorf("%s.healthCheckPath %q%s: the first service's health path is also the Route 53 health check's, which allows only paths %s", p, hp, who, limits.Route53PathRule)
+		case (i == 0 || v.env.UsesAPI()) && strings.ContainsAny(hp, "?#"):
+			// The load balancer's rule for Route 53's checks (the first service's path) and an API
+			// route (every service's, with ingress.mode api) match a path alone, and a rule reads
+			// "?" as a wildcard; a target group's own check would take the query.
+			v.errorf("%s.healthCheckPath %q%s: %s, which matches no query string or fragment: give the path alone", p, hp, who, pathMatcher(i, v.env.UsesAPI()))
 		}
 		if v.given(p+".database", "") && !slices.Contains(databaseEngines, s.Database) {
 			v.errorf("%s.database %q%s: unknown database engine (allowed: %s, %s, %s)", p, s.Database, who, EngineAuroraPostgres, EnginePostgres, EngineNone)
@@ -456,6 +461,14 @@ func (v *validator) services() {
 // serviceLabel returns ` (service "name")` for the service at key path p, to follow the value in
 // its messages (a key path alone does not say which service services[3] is), or "" when the
 // service has no usable name.
+// pathMatcher names what matches service i's health-check path besides its target group.
+func pathMatcher(i int, api bool) string {
+	if api {
+		return "with ingress.mode api the path is an API route"
+	}
+	return "the first service's path is also the load balancer's rule for Route 53's health checks"
+}
+
 // suffixedIDs refuses a service name whose construct id is one the load balancer builds for
 // another service (its alternate target group, its test rule) or for itself (the health-check
 // rule): ids holds each valid service's naming.Pascal id.

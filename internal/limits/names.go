@@ -10,8 +10,8 @@ import (
 // config lets through never fails at synth.
 var (
 	serviceNameRE      = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
-	pathPatternRE      = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)      // ALB path-pattern condition
-	healthCheckPathRE  = regexp.MustCompile(`^/[\x21\x22\x24-\x29\x2b-\x3e\x40-\x7e]*$`) // printable ASCII, no space, "*", "?" or "#"
+	pathPatternRE      = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`) // ALB path-pattern condition
+	healthCheckPathRE  = regexp.MustCompile(`^/[\x21-\x29\x2b-\x7e]*$`)             // printable ASCII, no space or "*"
 	secretNameRE       = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	ruleNameRE         = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`) // a rule inside a WAF rule group
 	regionNameRE       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
@@ -29,7 +29,7 @@ var (
 const (
 	ServiceNameRule      = "a lowercase letter then up to 30 lowercase letters, digits or hyphens ([a-z][a-z0-9-]{0,30}), not ending with a hyphen or holding two in a row (ECR, RDS and ElastiCache names refuse those)"
 	PathPatternRule      = `starting with "/", at most 128 characters of letters, digits, _ - . $ / ~ " ' @ : + & and at most 5 of the wildcards * ? (an ALB rule's quota)`
-	HealthCheckPathRule  = `starting with "/", at most 1024 printable ASCII characters, no spaces, "*", "?" or "#" (a path alone: the load balancer's rules and the API's routes match no query string); e.g. "/health"`
+	HealthCheckPathRule  = `starting with "/", at most 1024 printable ASCII characters, no spaces or "*"; e.g. "/health"`
 	SecretNameRule       = "1-512 characters of letters, digits and / _ + = . @ -"
 	RuleNameRule         = "1-128 characters of letters, digits, _ and -"
 	DNSNameRule          = "lowercase labels of a-z, 0-9 and -, each 1-63 characters, not starting or ending with -, joined by dots, at most 253 characters, no trailing dot"
