@@ -142,6 +142,8 @@ func (v *validator) compute() {
 func (v *validator) tier(p string, t *Tier) {
 	if v.given(p+".instanceType", "an EC2 instance type, "+limits.InstanceTypeRule) && !limits.ValidInstanceType(t.InstanceType) {
 		v.errorf("%s.instanceType %q: not an EC2 instance type (allowed: %s)", p, t.InstanceType, limits.InstanceTypeRule)
+	} else if strings.HasPrefix(t.InstanceType, "a1.") {
+		v.errorf("%s.instanceType %q: Amazon Linux 2023, the tiers' image, does not run on A1 (the first Graviton); take a later Graviton family such as t4g or m7g", p, t.InstanceType)
 	}
 	v.intRange(p+".port", "", t.Port, limits.MinPort, limits.MaxPort, "")
 	rule := fmt.Sprintf("%d <= minCount <= desiredCount <= maxCount <= %d", limits.MinTierInstances, limits.MaxTierInstances)

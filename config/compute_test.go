@@ -54,6 +54,8 @@ func TestTierErrors(t *testing.T) {
 	cases := []badInput{
 		{"unknown compute", []edit{{baseServices, "compute: lambda\n" + baseServices}},
 			[]string{`:13: compute "lambda": unknown compute (allowed: fargate, ec2)`}},
+		{"an A1 tier, which Amazon Linux 2023 does not run on", []edit{{baseServices, "compute: ec2\ntiers:\n  web:\n    instanceType: a1.large\n  app:\n    instanceType: t3.small\n"}},
+			[]string{`:16: tiers.web.instanceType "a1.large": Amazon Linux 2023, the tiers' image, does not run on A1 (the first Graviton); take a later Graviton family such as t4g or m7g`}},
 		{"tiers without ec2", []edit{{baseServices, "tiers:\n  web:\n    instanceType: t3.small\n" + baseServices}},
 			[]string{":13: tiers: only read with compute: ec2 (compute is fargate; remove tiers or set compute: ec2)"}},
 		{"services with ec2", []edit{{baseServices, "compute: ec2\ntiers:\n  web:\n    instanceType: t3.small\n  app:\n    instanceType: t3.small\n" + baseServices}},

@@ -50,8 +50,9 @@ func ImageParameterName(instanceType string) string {
 }
 
 // graviton matches instance types of arm64 families: a "g" among the attribute letters after
-// the generation digit (t4g, m7g, c7gn, x2gd), and a1, the first Graviton's, which has none.
-var graviton = regexp.MustCompile(`^(a1|[a-z]+[0-9]+[a-z-]*g[a-z-]*)\.`)
+// the generation digit (t4g, m7g, c7gn, x2gd). A1, the first Graviton, has none, and Amazon Linux
+// 2023 does not run on it (config refuses it).
+var graviton = regexp.MustCompile(`^[a-z]+[0-9]+[a-z-]*g[a-z-]*\.`)
 
 // Tier is an Auto Scaling group of instances behind a load balancer.
 type Tier struct {

@@ -256,11 +256,11 @@ func jsonText(v any) string {
 	return b.String()
 }
 
-// TestImageArchitectureFollowsTheInstanceFamily: Graviton families get the arm64 image, a1 (the
-// first Graviton, with no "g" in its name) included; the rest x86_64.
+// TestImageArchitectureFollowsTheInstanceFamily: Graviton families get the arm64 image, the rest
+// x86_64 (a g5 is a GPU family, not a Graviton one).
 func TestImageArchitectureFollowsTheInstanceFamily(t *testing.T) {
 	for instanceType, arch := range map[string]string{
-		"t4g.medium": "arm64", "m7g.large": "arm64", "c7gn.xlarge": "arm64", "x2gd.large": "arm64", "a1.large": "arm64",
+		"t4g.medium": "arm64", "m7g.large": "arm64", "c7gn.xlarge": "arm64", "x2gd.large": "arm64",
 		"t3.small": "x86_64", "m7i.large": "x86_64", "c5n.xlarge": "x86_64", "g5.xlarge": "x86_64",
 	} {
 		assert.Equal(t, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-"+arch, ImageParameterName(instanceType), instanceType)
