@@ -543,14 +543,21 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 		}
 		errs = append(errs, misnamedFiles(dir)...)
 	} else {
-		seen := map[string]bool{}
+		seen, stages := map[string]bool{}, map[string]string{}
 		for _, n := range names {
-			if seen[n] {
-				errs = append(errs, &problem{file: filepath.Join(dir, n+".yaml"), msg: fmt.Sprintf("environment %q requested twice", n)})
+			path := filepath.Join(dir, n+".yaml")
+			other, clash := stages[naming.Pascal(n)]
+			switch {
+			case seen[n]:
+				errs = append(errs, &problem{file: path, msg: fmt.Sprintf("environment %q requested twice", n)})
+				continue
+			case clash:
+				errs = append(errs, &problem{file: path, msg: fmt.Sprintf("gives the same stage and stack names as %s "+
+					"(names that differ only in a hyphen before a digit collide): rename one", other)})
 				continue
 			}
-			seen[n] = true
-			paths = append(paths, filepath.Join(dir, n+".yaml"))
+			seen[n], stages[naming.Pascal(n)] = true, filepath.Base(path)
+			paths = append(paths, path)
 		}
 	}
 
@@ -583,7 +590,7 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 const (
 	whyAccount = "each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account"
 	whyName    = "each environment needs its own domain and viewer names: CloudFront alternate domain names are unique across AWS, so a copy would collide at deploy"
-	whyPrefix  = "each environment needs its own: Cognito's hosted sign-in prefixes are unique in a region across AWS, so the second deploy would fail"
+	whyPrefix  = "each environment with its user pool in the same primary region needs its own: Cognito's hosted sign-in prefixes are unique in a region across AWS, so the second deploy would fail"
 )
 
 // unshared reports an account, dns.domain or viewer name that an environment shares with
@@ -617,8 +624,9 @@ func unshared(dir string, envs []*Environment, decoders map[*Environment]*decode
 		}
 		clash("account", "the account", env.Account, whyAccount, func(o *Environment) bool { return o.Account == env.Account })
 		if u := env.Users; u != nil && u.DomainPrefix != "" {
-			clash("users.domainPrefix", "the users.domainPrefix", u.DomainPrefix, whyPrefix,
-				func(o *Environment) bool { return o.Users != nil && o.Users.DomainPrefix == u.DomainPrefix })
+			clash("users.domainPrefix", "the users.domainPrefix", u.DomainPrefix, whyPrefix, func(o *Environment) bool {
+				return o.Users != nil && o.Users.DomainPrefix == u.DomainPrefix && o.PrimaryRegion == env.PrimaryRegion
+			})
 		}
 		domain := clash("dns.domain", "the dns.domain", env.DNS.Domain, whyName, func(o *Environment) bool { return o.DNS.Domain == env.DNS.Domain })
 		if domain && !d.has("dns.viewerNames") {

@@ -1004,9 +1004,9 @@ func TestLoadErrors(t *testing.T) {
 			edits: []edit{service("order-1", ""), service("order1", ""), service("health-check", ""), service("web-alternate", ""), service("web-test", "")},
 			want: []string{
 				`:19: services[2].name "order1": gives the same resource ids as services[1].name "order-1" (names that differ only in a hyphen before a digit collide)`,
-				`:21: services[3].name "health-check": reserved: the load balancer's rule for Route 53's health checks takes that name`,
-				`:23: services[4].name "web-alternate": reserved: the load balancer names web's alternate target group that way (web-alternate)`,
-				`:25: services[5].name "web-test": reserved: the load balancer names web's test-listener rule that way (web-test)`,
+				`:21: services[3].name "health-check": reserved: the load balancer's rule for Route 53's health checks takes that name (kept for it in every ingress mode, so a switch of mode breaks nothing)`,
+				`:23: services[4].name "web-alternate": reserved: the load balancer names web's alternate target group that way (web-alternate), kept for it whatever its deployment strategy, so a later switch breaks nothing`,
+				`:25: services[5].name "web-test": reserved: the load balancer names web's test-listener rule that way (web-test), kept for it whatever its deployment strategy, so a later switch breaks nothing`,
 			},
 		},
 		{
@@ -2155,7 +2155,7 @@ func TestValuesSharedAcrossTheFolderAreRejectedNamingBothFiles(t *testing.T) {
 	const (
 		whyAccount = " (each environment needs its own account: service log groups /ecs/<service> and the ECR replication configuration are named per account)"
 		whyName    = " (each environment needs its own domain and viewer names: CloudFront alternate domain names are unique across AWS, so a copy would collide at deploy)"
-		whyPrefix  = " (each environment needs its own: Cognito's hosted sign-in prefixes are unique in a region across AWS, so the second deploy would fail)"
+		whyPrefix  = " (each environment with its user pool in the same primary region needs its own: Cognito's hosted sign-in prefixes are unique in a region across AWS, so the second deploy would fail)"
 	)
 	// sharedAccount gives an environment file the account 123456789012.
 	sharedAccount := func(name string) string {
@@ -2292,6 +2292,9 @@ func TestLoadDirRefusesFilesItCannotUse(t *testing.T) {
 		filepath.Join(dir, "staging.yml") + ": not read: environment files end in .yaml (rename it, or move it out of the folder)",
 	}
 	assert.Equal(t, want, errorLines(err))
+	// Selected by name (cdk synth -c env=dev-2,dev2), too.
+	_, err = LoadDir(dir, "dev-2", "dev2")
+	assert.Equal(t, want[:1], errorLines(err))
 }
 
 func TestLoadDirWithoutEnvironmentFiles(t *testing.T) {
@@ -2399,17 +2402,25 @@ func TestFrontendDirIsResolvedAgainstTheRepositoryRoot(t *testing.T) {
 	assert.Empty(t, FrontendDir(env))
 }
 
-// TestAFrontendFolderWithALinkToAFolderIsRejected: the upload follows links, and one to a parent
-// filled cdk.out with nested copies until the path was too long.
-func TestAFrontendFolderWithALinkToAFolderIsRejected(t *testing.T) {
+// TestAFrontendFolderLinkingAboveItselfIsRejected: the upload follows links, and one to a parent
+// filled cdk.out with nested copies until the path was too long. A link to a folder elsewhere,
+// copied once, and a source that is itself a link are fine.
+func TestAFrontendFolderLinkingAboveItselfIsRejected(t *testing.T) {
 	dir := repository(t)
-	require.NoError(t, os.Symlink("..", filepath.Join(dir, "frontend", "dist", "up")))
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "config"), 0o755))
-	doc := apply(t, baseYAML, []edit{section("cloudfront", "  frontend:\n    source: frontend/dist\n")})
-	path := writeFile(t, dir, "config/test.yaml", doc)
-	_, err := Load(path)
-	assert.Equal(t, []string{path + `:21: cloudfront.frontend.source "frontend/dist": up links to a folder, which the upload would follow (a link to a parent fills cdk.out until the path is too long): copy what it holds into the build instead`},
-		errorLines(err))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "assets"), 0o755))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "assets"), filepath.Join(dir, "frontend", "dist", "assets")))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "frontend", "dist"), filepath.Join(dir, "site")))
+	load := func(source string) error {
+		doc := apply(t, baseYAML, []edit{section("cloudfront", "  frontend:\n    source: "+source+"\n")})
+		_, err := Load(writeFile(t, dir, "config/test.yaml", doc))
+		return err
+	}
+	assert.NoError(t, load("frontend/dist"), "a link to a folder elsewhere")
+	assert.NoError(t, load("site"), "a source that is itself a link")
+	require.NoError(t, os.Symlink("..", filepath.Join(dir, "frontend", "dist", "up")))
+	assert.Equal(t, []string{filepath.Join(dir, "config", "test.yaml") + `:21: cloudfront.frontend.source "site": up links to the folder or one above it, which the upload would follow without end (filling cdk.out until the path is too long): remove the link`},
+		errorLines(load("site")))
 }
 
 // services is the YAML of n more services, s0 to s<n-1>.

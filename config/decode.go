@@ -52,7 +52,6 @@ type decoder struct {
 	unquoted map[string]int
 }
 
-// has reports whether the file gives the key path.
 // tokenMarkers open aws-cdk-lib's encoding of a deferred value inside a string ("${Token[…]}") or
 // a list ("#{Token[…]}"): text holding one would be resolved as a reference to whatever value
 // has that number, or fail synthesis naming no key.
@@ -69,6 +68,7 @@ func (d *decoder) noTokenMarker(path string, n *yaml.Node) {
 	}
 }
 
+// has reports whether the file gives the key path.
 func (d *decoder) has(path string) bool {
 	_, ok := d.lines[path]
 	return ok

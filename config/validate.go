@@ -458,9 +458,6 @@ func (v *validator) services() {
 	v.suffixedIDs(ids)
 }
 
-// serviceLabel returns ` (service "name")` for the service at key path p, to follow the value in
-// its messages (a key path alone does not say which service services[3] is), or "" when the
-// service has no usable name.
 // pathMatcher names what matches service i's health-check path besides its target group.
 func pathMatcher(i int, api bool) string {
 	if api {
@@ -476,18 +473,21 @@ func (v *validator) suffixedIDs(ids map[string]named) {
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		n := ids[id]
 		if id == "HealthCheck" {
-			v.errorf("%s %q: reserved: the load balancer's rule for Route 53's health checks takes that name", n.path, n.name)
+			v.errorf("%s %q: reserved: the load balancer's rule for Route 53's health checks takes that name (kept for it in every ingress mode, so a switch of mode breaks nothing)", n.path, n.name)
 			continue
 		}
 		for _, suffix := range []string{"Alternate", "Test"} {
 			if other, ok := ids[strings.TrimSuffix(id, suffix)]; ok && strings.HasSuffix(id, suffix) {
-				v.errorf("%s %q: reserved: the load balancer names %s's %s that way (%s-%s)", n.path, n.name, other.name,
+				v.errorf("%s %q: reserved: the load balancer names %s's %s that way (%s-%s), kept for it whatever its deployment strategy, so a later switch breaks nothing", n.path, n.name, other.name,
 					map[string]string{"Alternate": "alternate target group", "Test": "test-listener rule"}[suffix], other.name, strings.ToLower(suffix))
 			}
 		}
 	}
 }
 
+// serviceLabel returns ` (service "name")` for the service at key path p, to follow the value in
+// its messages (a key path alone does not say which service services[3] is), or "" when the
+// service has no usable name.
 func (v *validator) serviceLabel(p string, s *Service) string {
 	if !v.d.has(p+".name") || v.d.bad[p+".name"] {
 		return ""
@@ -1252,7 +1252,7 @@ func (v *validator) cloudfront() {
 			} else if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
 				v.errorf("%s %q: the folder has no index.html, which CloudFront serves as the default root object", sp, src)
 			} else if link := folderLink(dir); link != "" {
-				v.errorf("%s %q: %s links to a folder, which the upload would follow (a link to a parent fills cdk.out until the path is too long): copy what it holds into the build instead", sp, src, link)
+				v.errorf("%s %q: %s links to the folder or one above it, which the upload would follow without end (filling cdk.out until the path is too long): remove the link", sp, src, link)
 			}
 		}
 	}
@@ -1291,16 +1291,23 @@ func repositoryRoot(file string) string {
 	return "."
 }
 
-// folderLink is the first symbolic link to a folder under dir (relative to it), or "".
+// folderLink is the first symbolic link under dir (relative to it) to dir itself or a folder
+// above it, or "": aws-cdk-lib copies a link to anything else once, but following one of those
+// never ends. dir may itself be a link.
 func folderLink(dir string) string {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return ""
+	}
 	var found string
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || found != "" {
-			return filepath.SkipDir
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == root {
+			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
-			if info, err := os.Stat(path); err == nil && info.IsDir() {
-				found, _ = filepath.Rel(dir, path)
+			target, err := filepath.EvalSymlinks(path)
+			if err == nil && (target == root || strings.HasPrefix(root, target+string(filepath.Separator)) || target == string(filepath.Separator)) {
+				found, _ = filepath.Rel(root, path)
 				return filepath.SkipAll
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -52,14 +53,32 @@ func Synthesize(props *awscdk.AppProps, envs []*config.Environment, delivery *co
 	}
 	// aws-cdk-lib only warns about a template CloudFormation would refuse.
 	if err := assembly.OversizedTemplates(dir); err != nil {
-		return fmt.Errorf("synth failed: %w", err)
+		return fmt.Errorf("synth failed: %w", withFillers(err, envs))
 	}
 	return nil
 }
 
+// withFillers adds to err, for each stack of an environment of envs it names ("stack
+// Prod-Network-us-east-1: …"), the environment's file and the keys that fill a stack of that kind.
+func withFillers(err error, envs []*config.Environment) error {
+	var hints []string
+	for _, env := range envs {
+		for kind, keys := range fillers {
+			if strings.Contains(err.Error(), "stack "+StageID(env.Name)+"-"+kind+"-") {
+				hints = append(hints, fmt.Sprintf("%s: %s fill its %s stacks: declare fewer", env.File, keys, kind))
+			}
+		}
+	}
+	if len(hints) == 0 {
+		return err
+	}
+	slices.Sort(hints)
+	return fmt.Errorf("%w\n%s", err, strings.Join(hints, "\n"))
+}
+
 // tooManyResources finds the stack of aws-cdk-lib's error for a stack over CloudFormation's
 // resource limit: "… in stack 'Dev/Network-us-east-1': 521 is greater than …".
-var tooManyResources = regexp.MustCompile(`TooManyResourcesInStack: Number of resources in stack '(?:([^/']+)/)?([^']+)'`)
+var tooManyResources = regexp.MustCompile(`Number of resources in stack '(?:([^/']+)/)?([^']+)': [0-9]+ is greater than allowed maximum`)
 
 // fillers says which config keys fill a stack of each kind beyond what one service adds.
 var fillers = map[string]string{

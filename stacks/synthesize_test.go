@@ -29,3 +29,14 @@ func TestAStackOverTheResourceLimitNamesTheKeysThatFillIt(t *testing.T) {
 	other := errors.New("ValidationError: something else")
 	assert.Equal(t, other, withLimitHint(other, envs))
 }
+
+// TestAnOversizedTemplateNamesTheKeysThatFillIt: the size check names the stack; the error adds
+// the environment's file and the keys that fill a stack of that kind.
+func TestAnOversizedTemplateNamesTheKeysThatFillIt(t *testing.T) {
+	envs := []*config.Environment{{Name: "prod", File: "config/prod.yaml"}}
+	err := errors.New("stack Prod-App-us-east-1: its template is 1000001 bytes, over the 1000000 CloudFormation accepts: …")
+	assert.Equal(t, err.Error()+"\nconfig/prod.yaml: services[] (target groups, listener rules and alarms each) fill its App stacks: declare fewer",
+		withFillers(err, envs).Error())
+	release := errors.New("stack Stratus-Release: its template is 1227625 bytes, over the 1000000 CloudFormation accepts: …")
+	assert.Equal(t, release, withFillers(release, envs), "not a stack of an environment")
+}
