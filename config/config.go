@@ -520,9 +520,9 @@ func load(path string) (*Environment, *decoder, error) {
 // follows the order of names when they are given. Problems across all files are collected into
 // one error; on any problem the result is nil.
 func LoadDir(dir string, names ...string) ([]*Environment, error) {
-	var paths []string
 	var errs []error
-	if len(names) == 0 {
+	whole := len(names) == 0 // no names: every environment file of the folder
+	if whole {
 		found, err := envNames(dir)
 		if err != nil {
 			return nil, &problem{file: dir, msg: "cannot list environments: " + err.Error(), err: err}
@@ -530,35 +530,26 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 		if len(found) == 0 {
 			return nil, &problem{file: dir, msg: "no environment files (*.yaml) found"}
 		}
-		stages := map[string]string{} // the stage id each name gives (naming.Pascal) → the file
-		for _, n := range found {
-			path := filepath.Join(dir, n+".yaml")
-			if other, clash := stages[naming.Pascal(n)]; clash {
-				errs = append(errs, &problem{file: path, msg: fmt.Sprintf("gives the same stage and stack names as %s "+
-					"(names that differ only in a hyphen before a digit collide): rename one", other)})
-				continue
-			}
-			stages[naming.Pascal(n)] = filepath.Base(path)
-			paths = append(paths, path)
-		}
-		errs = append(errs, misnamedFiles(dir)...)
-	} else {
-		seen, stages := map[string]bool{}, map[string]string{}
-		for _, n := range names {
-			path := filepath.Join(dir, n+".yaml")
-			other, clash := stages[naming.Pascal(n)]
-			switch {
-			case seen[n]:
-				errs = append(errs, &problem{file: path, msg: fmt.Sprintf("environment %q requested twice", n)})
-				continue
-			case clash:
-				errs = append(errs, &problem{file: path, msg: fmt.Sprintf("gives the same stage and stack names as %s "+
-					"(names that differ only in a hyphen before a digit collide): rename one", other)})
-				continue
-			}
+		names = found
+	}
+	var paths []string
+	seen, stages := map[string]bool{}, map[string]string{} // stages: the stage id a name gives (naming.Pascal) → its file
+	for _, n := range names {
+		path := filepath.Join(dir, n+".yaml")
+		other, clash := stages[naming.Pascal(n)]
+		switch {
+		case seen[n]:
+			errs = append(errs, &problem{file: path, msg: fmt.Sprintf("environment %q requested twice", n)})
+		case clash:
+			errs = append(errs, &problem{file: path, msg: fmt.Sprintf("gives the same stage and stack names as %s "+
+				"(names that differ only in a hyphen before a digit collide): rename one", other)})
+		default:
 			seen[n], stages[naming.Pascal(n)] = true, filepath.Base(path)
 			paths = append(paths, path)
 		}
+	}
+	if whole {
+		errs = append(errs, misnamedFiles(dir)...)
 	}
 
 	var envs []*Environment

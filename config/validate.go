@@ -466,6 +466,9 @@ func pathMatcher(i int, api bool) string {
 	return "the first service's path is also the load balancer's rule for Route 53's health checks"
 }
 
+// builtForAService are the ids the load balancer builds from a service's id and a suffix.
+var builtForAService = []struct{ suffix, what string }{{"Alternate", "alternate target group"}, {"Test", "test-listener rule"}}
+
 // suffixedIDs refuses a service name whose construct id is one the load balancer builds for
 // another service (its alternate target group, its test rule) or for itself (the health-check
 // rule): ids holds each valid service's naming.Pascal id.
@@ -476,10 +479,10 @@ func (v *validator) suffixedIDs(ids map[string]named) {
 			v.errorf("%s %q: reserved: the load balancer's rule for Route 53's health checks takes that name (kept for it in every ingress mode, so a switch of mode breaks nothing)", n.path, n.name)
 			continue
 		}
-		for _, suffix := range []string{"Alternate", "Test"} {
-			if other, ok := ids[strings.TrimSuffix(id, suffix)]; ok && strings.HasSuffix(id, suffix) {
-				v.errorf("%s %q: reserved: the load balancer names %s's %s that way (%s-%s), kept for it whatever its deployment strategy, so a later switch breaks nothing", n.path, n.name, other.name,
-					map[string]string{"Alternate": "alternate target group", "Test": "test-listener rule"}[suffix], other.name, strings.ToLower(suffix))
+		for _, b := range builtForAService {
+			if other, ok := ids[strings.TrimSuffix(id, b.suffix)]; ok && strings.HasSuffix(id, b.suffix) {
+				v.errorf("%s %q: reserved: the load balancer names %s's %s that way (%s-%s), kept for it whatever its deployment strategy, so a later switch breaks nothing",
+					n.path, n.name, other.name, b.what, other.name, strings.ToLower(b.suffix))
 			}
 		}
 	}

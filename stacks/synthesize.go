@@ -3,7 +3,7 @@ package stacks
 import (
 	"errors"
 	"fmt"
-	"regexp"
+	"maps"
 	"slices"
 	"strings"
 
@@ -36,7 +36,8 @@ func LoadConfig(ctx clicontext.Context) ([]*config.Environment, *config.Delivery
 // synthesizes it: the whole of a `cdk synth` but loading the config. Whatever aws-cdk-lib throws
 // while building or synthesizing (a stack over a CloudFormation limit, a construct refusing its
 // props) comes back as one error, "synth failed: …", not a stack trace; so does a config Build
-// refuses, as Build words it.
+// refuses, as Build words it, and a template over CloudFormation's size limit, which aws-cdk-lib
+// only warns about. An error over a limit names the files and keys that fill the stack.
 func Synthesize(props *awscdk.AppProps, envs []*config.Environment, delivery *config.Delivery) error {
 	var bad error
 	var dir string
@@ -46,59 +47,47 @@ func Synthesize(props *awscdk.AppProps, envs []*config.Environment, delivery *co
 			dir = *app.Synth(nil).Directory()
 		}
 	}); err != nil {
-		return fmt.Errorf("synth failed: %w", withLimitHint(err, envs))
+		return fmt.Errorf("synth failed: %w", withFillers(err, envs, delivery))
 	}
 	if bad != nil {
 		return bad
 	}
-	// aws-cdk-lib only warns about a template CloudFormation would refuse.
 	if err := assembly.OversizedTemplates(dir); err != nil {
-		return fmt.Errorf("synth failed: %w", withFillers(err, envs))
+		return fmt.Errorf("synth failed: %w", withFillers(err, envs, delivery))
 	}
 	return nil
 }
 
-// withFillers adds to err, for each stack of an environment of envs it names ("stack
-// Prod-Network-us-east-1: …"), the environment's file and the keys that fill a stack of that kind.
-func withFillers(err error, envs []*config.Environment) error {
-	var hints []string
-	for _, env := range envs {
-		for kind, keys := range fillers {
-			if strings.Contains(err.Error(), "stack "+StageID(env.Name)+"-"+kind+"-") {
-				hints = append(hints, fmt.Sprintf("%s: %s fill its %s stacks: declare fewer", env.File, keys, kind))
-			}
-		}
-	}
-	if len(hints) == 0 {
-		return err
-	}
-	slices.Sort(hints)
-	return fmt.Errorf("%w\n%s", err, strings.Join(hints, "\n"))
-}
-
-// tooManyResources finds the stack of aws-cdk-lib's error for a stack over CloudFormation's
-// resource limit: "… in stack 'Dev/Network-us-east-1': 521 is greater than …".
-var tooManyResources = regexp.MustCompile(`Number of resources in stack '(?:([^/']+)/)?([^']+)': [0-9]+ is greater than allowed maximum`)
-
-// fillers says which config keys fill a stack of each kind beyond what one service adds.
+// fillers says which config keys fill an environment's stack of each kind beyond what one
+// service adds.
 var fillers = map[string]string{
 	"Network":     "services[] (a security group and its rules each) and services[].calls (two rules a path)",
 	"App":         "services[] (target groups, listener rules and alarms each)",
 	"Integration": "queues[] and topics[]",
 }
 
-// withLimitHint adds to an error over CloudFormation's resource limit the file and keys whose
-// entries fill that stack, when the stack is one of an environment of envs.
-func withLimitHint(err error, envs []*config.Environment) error {
-	m := tooManyResources.FindStringSubmatch(err.Error())
-	if m == nil {
-		return err
+// withFillers adds to err, for each stack over a CloudFormation limit it names (aws-cdk-lib's
+// "Number of resources in stack 'Dev/Network-us-east-1'", the size check's "stack
+// Dev-Network-us-east-1:"), the file and the keys whose entries fill it; err as it is when it
+// names none.
+func withFillers(err error, envs []*config.Environment, delivery *config.Delivery) error {
+	msg := err.Error()
+	names := func(stage, stack string) bool {
+		return strings.Contains(msg, "in stack '"+stage+"/"+stack) || strings.Contains(msg, "stack "+stage+"-"+stack)
 	}
-	kind, _, _ := strings.Cut(m[2], "-")
+	var hints []string
 	for _, env := range envs {
-		if StageID(env.Name) == m[1] && fillers[kind] != "" {
-			return fmt.Errorf("%w\n%s: %s fill that stack: declare fewer", err, env.File, fillers[kind])
+		for _, kind := range slices.Sorted(maps.Keys(fillers)) {
+			if names(StageID(env.Name), kind+"-") {
+				hints = append(hints, fmt.Sprintf("%s: %s fill its %s stacks: declare fewer", env.File, fillers[kind], kind))
+			}
 		}
 	}
-	return err
+	if delivery != nil && (strings.Contains(msg, "in stack '"+ReleaseStackName+"'") || strings.Contains(msg, "stack "+ReleaseStackName+":")) {
+		hints = append(hints, delivery.File+": releases (a pipeline each) fill the "+ReleaseStackName+" stack: declare fewer")
+	}
+	if len(hints) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w\n%s", err, strings.Join(hints, "\n"))
 }

@@ -17,17 +17,17 @@ func TestAStackOverTheResourceLimitNamesTheKeysThatFillIt(t *testing.T) {
 		return errors.New("TooManyResourcesInStack: Number of resources in stack '" + stack + "': 521 is greater than allowed maximum of 500: AWS::EC2::SecurityGroupIngress (200)")
 	}
 	for _, tc := range []struct{ stack, want string }{
-		{"Dev/Network-us-east-1", "config/dev.yaml: services[] (a security group and its rules each) and services[].calls (two rules a path) fill that stack: declare fewer"},
-		{"Prod/Integration-eu-west-1", "config/prod.yaml: queues[] and topics[] fill that stack: declare fewer"},
-		{"Prod/App-us-east-1", "config/prod.yaml: services[] (target groups, listener rules and alarms each) fill that stack: declare fewer"},
+		{"Dev/Network-us-east-1", "config/dev.yaml: services[] (a security group and its rules each) and services[].calls (two rules a path) fill its Network stacks: declare fewer"},
+		{"Prod/Integration-eu-west-1", "config/prod.yaml: queues[] and topics[] fill its Integration stacks: declare fewer"},
+		{"Prod/App-us-east-1", "config/prod.yaml: services[] (target groups, listener rules and alarms each) fill its App stacks: declare fewer"},
 	} {
-		assert.Equal(t, over(tc.stack).Error()+"\n"+tc.want, withLimitHint(over(tc.stack), envs).Error(), tc.stack)
+		assert.Equal(t, over(tc.stack).Error()+"\n"+tc.want, withFillers(over(tc.stack), envs, nil).Error(), tc.stack)
 	}
 	for _, stack := range []string{"Stratus-Release", "Staging/Network-us-east-1", "Dev/Governance-us-east-1"} {
-		assert.Equal(t, over(stack).Error(), withLimitHint(over(stack), envs).Error(), "%s: no hint to give", stack)
+		assert.Equal(t, over(stack).Error(), withFillers(over(stack), envs, nil).Error(), "%s: no hint to give", stack)
 	}
 	other := errors.New("ValidationError: something else")
-	assert.Equal(t, other, withLimitHint(other, envs))
+	assert.Equal(t, other, withFillers(other, envs, nil))
 }
 
 // TestAnOversizedTemplateNamesTheKeysThatFillIt: the size check names the stack; the error adds
@@ -36,7 +36,9 @@ func TestAnOversizedTemplateNamesTheKeysThatFillIt(t *testing.T) {
 	envs := []*config.Environment{{Name: "prod", File: "config/prod.yaml"}}
 	err := errors.New("stack Prod-App-us-east-1: its template is 1000001 bytes, over the 1000000 CloudFormation accepts: …")
 	assert.Equal(t, err.Error()+"\nconfig/prod.yaml: services[] (target groups, listener rules and alarms each) fill its App stacks: declare fewer",
-		withFillers(err, envs).Error())
-	release := errors.New("stack Stratus-Release: its template is 1227625 bytes, over the 1000000 CloudFormation accepts: …")
-	assert.Equal(t, release, withFillers(release, envs), "not a stack of an environment")
+		withFillers(err, envs, nil).Error())
+	release := errors.New("stack Stratus-Release: its template is 1227625 bytes, over the 1000000 CloudFormation accepts")
+	assert.Equal(t, release, withFillers(release, envs, nil), "not a stack of an environment, and no delivery file")
+	assert.Equal(t, release.Error()+"\nconfig/delivery.yaml: releases (a pipeline each) fill the Stratus-Release stack: declare fewer",
+		withFillers(release, envs, &config.Delivery{File: "config/delivery.yaml"}).Error())
 }

@@ -354,7 +354,8 @@ const MaxTemplateBytes = 1_000_000
 
 // OversizedTemplates returns an error naming every stack of the assembly in dir (nested stages
 // included) whose template is over MaxTemplateBytes: aws-cdk-lib only warns, and the deploy of
-// that stack would fail. Nil when every template fits.
+// that stack would fail. Nil when every template fits. (Which config keys fill a stack is the
+// stacks package's to say.)
 func OversizedTemplates(dir string) error {
 	arts, err := Artifacts(dir)
 	if err != nil {
@@ -368,8 +369,7 @@ func OversizedTemplates(dir string) error {
 			continue
 		}
 		if info.Size() > MaxTemplateBytes {
-			errs = append(errs, fmt.Errorf("stack %s: its template is %d bytes, over the %d CloudFormation accepts: "+
-				"declare less of what it holds in the config (e.g. fewer services, releases, queues or topics)", a.StackName, info.Size(), MaxTemplateBytes))
+			errs = append(errs, fmt.Errorf("stack %s: its template is %d bytes, over the %d CloudFormation accepts", a.StackName, info.Size(), MaxTemplateBytes))
 		}
 	}
 	return errors.Join(errs...)
