@@ -12,15 +12,14 @@ import (
 	"github.com/stratus-platform/stratus/constructs/servicetls"
 )
 
-// networkCalls are the declared calls of env (services[].calls) as security-group paths, on the
-// port each callee admits its callers on.
-func networkCalls(env *config.Environment) []network.Call {
-	var out []network.Call
-	for _, caller := range env.Services {
-		for _, name := range caller.Calls {
-			i := slices.IndexFunc(env.Services, func(s config.Service) bool { return s.Name == name })
-			out = append(out, network.Call{Caller: caller.Name, Callee: name, Port: env.CallPort(env.Services[i])})
-		}
+// serviceCalls are the declared calls of s (services[].calls) as paths to the callees' groups,
+// on the port each callee admits its callers on. The caller's Service stack holds their rules,
+// so the Network stack does not grow with the calls (docs/service-contract.md).
+func serviceCalls(env *config.Environment, s config.Service, net *network.Network) []service.Call {
+	var out []service.Call
+	for _, name := range s.Calls {
+		i := slices.IndexFunc(env.Services, func(c config.Service) bool { return c.Name == name })
+		out = append(out, service.Call{Name: name, Group: net.ServiceSecurityGroups[name], Port: env.CallPort(env.Services[i])})
 	}
 	return out
 }
@@ -34,14 +33,15 @@ func connectNamespaceName(env *config.Environment) string {
 	return "connect." + env.App.Namespace
 }
 
-// serviceConnect places s in Service Connect: a client when it calls, a server when it is
-// called (with TLS when app.serviceConnect.tls is on), nil when neither.
-func serviceConnect(env *config.Environment, s config.Service, app *AppStack) *service.Connect {
+// serviceConnect places s in Service Connect: a client of the services it calls (with their
+// paths), a server when it is called (with TLS when app.serviceConnect.tls is on), nil when
+// neither.
+func serviceConnect(env *config.Environment, s config.Service, app *AppStack, net *network.Network) *service.Connect {
 	called := env.IsCalled(s.Name)
 	if len(s.Calls) == 0 && !called {
 		return nil
 	}
-	c := &service.Connect{Namespace: app.Cluster.ServiceConnectNamespace, Server: called}
+	c := &service.Connect{Namespace: app.Cluster.ServiceConnectNamespace, Server: called, Calls: serviceCalls(env, s, net)}
 	if called && app.ServiceTls != nil {
 		t := app.ServiceTls
 		c.Tls = &service.ConnectTls{AuthorityArn: t.AuthorityArn(), Key: t.Key, Role: t.Role}

@@ -64,7 +64,6 @@ func NewNetworkStack(scope constructs.Construct, env *config.Environment, region
 		InterfaceEndpoints:     env.Network.InterfaceEndpoints,
 		FlowLogRetention:       retention,
 		Services:               services,
-		Calls:                  networkCalls(env),
 		DatabasePort:           config.DatabasePort,
 		CachePort:              env.Cache.Port,
 		HealthCheckerCidrs:     config.Route53HealthCheckerCidrs,

@@ -77,7 +77,7 @@ func NewServiceStack(scope constructs.Construct, env *config.Environment, region
 			props.Database = &conn
 		}
 	}
-	props.Connect = serviceConnect(env, s, app)
+	props.Connect = serviceConnect(env, s, app, net.Network)
 	if slices.Contains(s.Sidecars, "adot") {
 		props.Adot = &service.AdotSidecar{}
 		if o := env.App.Otlp; o != nil {

@@ -182,19 +182,25 @@ var mutants = []mutant{
 		func(_ *Resource, tpl *Template) {
 			tpl.DependsOn = append(slices.Clone(tpl.DependsOn), "Prod-Edge-us-east-1")
 		}},
+	{"a caller's egress rule to its callee goes missing", true, "Seed002-Service-reporting-us-east-1", "AWS::EC2::SecurityGroupEgress",
+		"ReportingServiceCallToCatalogEgress",
+		func(r *Resource, tpl *Template) {
+			id := tpl.withFirst("AWS::EC2::SecurityGroupEgress", "ReportingServiceCallToCatalogEgress")
+			delete(tpl.Resources, id)
+		}},
 	{"a per-service logical id stops deriving from its service's name", false, "Dev-Service-user-us-east-1", "AWS::Logs::LogGroup", "UserService",
 		func(r *Resource, tpl *Template) {
 			id := tpl.withFirst("AWS::Logs::LogGroup", "UserService")
 			tpl.Resources["ServiceLogs"] = *r
 			delete(tpl.Resources, id)
 		}},
-	{"a declared call is admitted on the app's plain port instead of the TLS proxy's", true, "Seed002-Network-us-east-1", "AWS::EC2::SecurityGroupIngress",
-		"NetworkCatalogServiceSecurityGroupfromSeed002Networkuseast1NetworkCheckoutServiceSecurityGroup",
+	{"a declared call is admitted on the app's plain port instead of the TLS proxy's", true, "Seed002-Service-checkout-us-east-1", "AWS::EC2::SecurityGroupIngress",
+		"CheckoutServiceCallToCatalogIngress",
 		func(r *Resource, _ *Template) {
 			r.Properties["FromPort"], r.Properties["ToPort"] = float64(8080), float64(8080)
 		}},
-	{"a call's path is opened the other way round (callee to caller)", true, "Seed002-Network-us-west-2", "AWS::EC2::SecurityGroupIngress",
-		"NetworkCatalogServiceSecurityGroupfromSeed002Networkuswest2NetworkCheckoutServiceSecurityGroup",
+	{"a call's path is opened the other way round (callee to caller)", true, "Seed002-Service-checkout-us-west-2", "AWS::EC2::SecurityGroupIngress",
+		"CheckoutServiceCallToCatalogIngress",
 		func(r *Resource, _ *Template) {
 			r.Properties["GroupId"], r.Properties["SourceSecurityGroupId"] = r.Properties["SourceSecurityGroupId"], r.Properties["GroupId"]
 		}},

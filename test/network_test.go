@@ -23,6 +23,7 @@ var networkChecks = []check{
 	{"flow logs capture everything into an encrypted retained group", checkFlowLogs},
 	{"the data NACL admits and sends only the data tier's traffic", checkDataNacl},
 	{"security groups form the tier chain, inbound and outbound", checkSecurityGroupChain},
+	{"each declared call opens its path in the caller's Service stack, and nothing else does", checkCallPaths},
 	{"no security group is left with the default egress", checkNoDefaultEgress},
 	{"every security group fits the rule quota", checkRuleQuota},
 	{"nothing is open to the internet", checkNothingOpen},
@@ -378,10 +379,6 @@ func checkSecurityGroupChain(c *C, a *Assembly) {
 				out = append(out, Rule{sg, db, "tcp", config.DatabasePort, config.DatabasePort})
 			}
 		}
-		for _, call := range declaredCalls(env) { // services[].calls: exactly these paths between services
-			callee, caller := tpl.group("Network"+naming.Pascal(call.Callee)+"ServiceSecurityGroup"), tpl.group("Network"+naming.Pascal(call.Caller)+"ServiceSecurityGroup")
-			in, out = append(in, Rule{callee, caller, "tcp", call.Port, call.Port}), append(out, Rule{caller, callee, "tcp", call.Port, call.Port})
-		}
 		var clients []string // the services with a database
 		for _, s := range env.Services {
 			if s.UsesDatabase() {
@@ -401,6 +398,52 @@ func checkSecurityGroupChain(c *C, a *Assembly) {
 				}
 			}
 			assert.ElementsMatch(c, want, got, "%s: tier rules (egress %v)", name, dir)
+		}
+	}
+}
+
+// checkCallPaths: the paths of services[].calls are the caller's Service stack's rules (so the
+// Network stack, whose groups hold no service-to-service rule at all (checkSecurityGroupChain),
+// does not grow with the calls): in each region, the callee's group admits the caller's group on
+// the call's port and the caller's group may send there, for exactly the caller's declared calls.
+// A Service stack holds no other security group rule.
+func checkCallPaths(c *C, a *Assembly) {
+	for _, env := range a.Envs {
+		for _, region := range env.Regions {
+			for _, s := range env.Services {
+				name := stackName(env, stacks.ServiceStackKind(s.Name), region.Name)
+				tpl := a.Templates[name]
+				require.NotNil(c, tpl, name)
+				// serviceOf names the service whose Network group a rule's side imports.
+				serviceOf := func(v any) string {
+					imp := str(get(v, "Fn::ImportValue"))
+					for _, other := range env.Services {
+						if strings.Contains(imp, "GetAttNetwork"+naming.Pascal(other.Name)+"ServiceSecurityGroup") {
+							return other.Name
+						}
+					}
+					return fmt.Sprintf("not a service group: %v", v)
+				}
+				var want, got []string
+				for _, call := range declaredCalls(env) {
+					if call.Caller == s.Name {
+						want = append(want, fmt.Sprintf("%s admits %s on tcp %d", call.Callee, s.Name, call.Port),
+							fmt.Sprintf("%s sends to %s on tcp %d", s.Name, call.Callee, call.Port))
+					}
+				}
+				for _, side := range []struct{ typ, peer, format string }{
+					{"AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId", "%s admits %s on %v %v"},
+					{"AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId", "%s sends to %s on %v %v"},
+				} {
+					_, rules := tpl.OfType(side.typ)
+					for id, r := range rules {
+						p := r.Properties
+						assert.Equal(c, p["FromPort"], p["ToPort"], "%s/%s: one port", name, id)
+						got = append(got, fmt.Sprintf(side.format, serviceOf(p["GroupId"]), serviceOf(p[side.peer]), p["IpProtocol"], p["FromPort"]))
+					}
+				}
+				assert.ElementsMatch(c, want, got, "%s: its security group rules are exactly its declared calls' paths", name)
+			}
 		}
 	}
 }

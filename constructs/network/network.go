@@ -96,7 +96,6 @@ func NewNetwork(scope constructs.Construct, id string, props NetworkProps) (*Net
 	n.buildFlowLogs(p)
 	n.buildEndpoints(p)
 	n.buildSecurityGroups(p)
-	n.buildCalls(p)
 	nacl := n.buildDataNacl(p)
 	n.acceptByDesign(nacl)
 	n.buildDenyNacls(p)

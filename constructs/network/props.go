@@ -79,11 +79,6 @@ type NetworkProps struct {
 	// (with WithoutLoadBalancer, to nothing until the caller admits a source).
 	// Default: none.
 	Services []ServicePort
-	// Calls are the service-to-service paths the service groups admit, each exactly one rule
-	// pair: the callee's group admits the caller's group on Port, and the caller's group may
-	// send there (see Call).
-	// Default: none (services reach no other service).
-	Calls []Call
 	// DatabasePort is the port the database security group and the data-tier NACL admit.
 	// Default: 5432.
 	DatabasePort int
@@ -243,7 +238,6 @@ func (p NetworkProps) validate() error {
 		seenService[s.Name] = true
 		checkPort(fmt.Sprintf("Services[%d].Port", i), s.Port)
 	}
-	errs = append(errs, p.callProblems(seenService)...)
 	return errors.Join(errs...)
 }
 

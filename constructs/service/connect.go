@@ -1,7 +1,10 @@
 package service
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -9,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 // Connect is a service's place in ECS Service Connect. Every service that calls another is a
@@ -25,6 +29,23 @@ type Connect struct {
 	// Tls encrypts the traffic into this (server) service between the proxies; only with Server.
 	// Default: nil (plain traffic between the proxies inside the VPC).
 	Tls *ConnectTls
+	// Calls are the services this one calls. Each opens exactly one path: an ingress rule on
+	// the callee's group from the service's SecurityGroup, and the matching egress rule on that
+	// group. Both are in the service's own scope (its stack), so the shared stack that holds
+	// the groups does not grow with the calls.
+	// Default: none (a server only).
+	Calls []Call
+}
+
+// Call is a service this one calls.
+type Call struct {
+	// Name is the callee's service name: the rules' construct ids and descriptions.
+	Name string
+	// Group is the callee's security group.
+	Group ec2.ISecurityGroup
+	// Port is where the callee admits its callers: its own port, or the port its Service
+	// Connect proxy terminates TLS on.
+	Port int
 }
 
 // ConnectTls is Service Connect TLS: ECS issues every task of a server a short-lived
@@ -59,6 +80,47 @@ func (p ServiceProps) validateConnect(add func(string, ...any)) {
 		if p.Port == limits.ServiceConnectTlsPort {
 			add("Port %d is where the Service Connect proxy terminates TLS (choose another port)", p.Port)
 		}
+	}
+	seen := map[string]bool{}
+	for i, call := range c.Calls {
+		switch {
+		case call.Name == "":
+			add("Connect.Calls[%d].Name is required", i)
+		case call.Name == p.Name:
+			add("Connect.Calls[%d] has service %q call itself", i, p.Name)
+		case seen[naming.Pascal(call.Name)]:
+			add("Connect.Calls[%d] (%s) is listed twice", i, call.Name)
+		}
+		seen[naming.Pascal(call.Name)] = true
+		if call.Group == nil {
+			add("Connect.Calls[%d].Group is required: the callee's security group", i)
+		}
+		if call.Port < limits.MinPort || call.Port > limits.MaxPort {
+			add("Connect.Calls[%d].Port %d is outside %d-%d", i, call.Port, limits.MinPort, limits.MaxPort)
+		}
+	}
+}
+
+// buildCalls opens the paths of Connect.Calls, each an ingress and an egress rule resource of
+// its own (the groups, and their descriptions, stay as they are, so a call added or removed
+// never replaces a group). The ECS service waits for them: its tasks reach their callees from
+// the start.
+func (s *Service) buildCalls(p ServiceProps) {
+	if p.Connect == nil {
+		return
+	}
+	own := p.SecurityGroup.SecurityGroupId()
+	for _, call := range p.Connect.Calls {
+		id, callee, port := naming.Pascal(call.Name), call.Group.SecurityGroupId(), jsii.Number(float64(call.Port))
+		description := jsii.String(fmt.Sprintf("From service %s: its declared call to %s (Service Connect)", p.Name, call.Name))
+		in := ec2.NewCfnSecurityGroupIngress(s.Construct, jsii.String("CallTo"+id+"Ingress"), &ec2.CfnSecurityGroupIngressProps{
+			GroupId: callee, SourceSecurityGroupId: own, IpProtocol: jsii.String("tcp"), FromPort: port, ToPort: port, Description: description,
+		})
+		out := ec2.NewCfnSecurityGroupEgress(s.Construct, jsii.String("CallTo"+id+"Egress"), &ec2.CfnSecurityGroupEgressProps{
+			GroupId: own, DestinationSecurityGroupId: callee, IpProtocol: jsii.String("tcp"), FromPort: port, ToPort: port, Description: description,
+		})
+		s.Resource.AddDependency(in)
+		s.Resource.AddDependency(out)
 	}
 }
 

@@ -1,9 +1,13 @@
 package service
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	servicediscovery "github.com/aws/aws-cdk-go/awscdk/v2/awsservicediscovery"
@@ -124,15 +128,96 @@ func TestWithoutConnectThereIsNoServiceConnect(t *testing.T) {
 	assert.NotContains(t, appPortMapping(t, tpl), "AppProtocol")
 }
 
+// callsTemplates synthesizes a service that calls stock (on 9091) and price (on its TLS port)
+// into a stack of its own, beside a stack that holds all three services' groups, as the Network
+// stack does; and the same service without calls. It returns the caller's and the groups'
+// templates with calls, and the caller's without.
+func callsTemplates(t *testing.T) (caller, groups, without map[string]any) {
+	t.Helper()
+	app := cdktest.NewApp(t)
+	shared := cdktest.NewStack(app, "Groups", "us-east-1")
+	vpc := ec2.Vpc_FromVpcAttributes(shared, jsii.String("Vpc"), &ec2.VpcAttributes{
+		VpcId: jsii.String("vpc-0123456789abcdef0"), AvailabilityZones: jsii.Strings("us-east-1a", "us-east-1b"),
+	})
+	group := func(name string) ec2.ISecurityGroup {
+		return ec2.NewSecurityGroup(shared, jsii.String(name), &ec2.SecurityGroupProps{
+			Vpc: vpc, Description: jsii.String("Service " + name), AllowAllOutbound: jsii.Bool(false),
+		})
+	}
+	product, stock, price := group("Product"), group("Stock"), group("Price")
+	build := func(id string, calls []Call) awscdk.Stack {
+		stack := cdktest.NewStack(app, id, "us-east-1")
+		p := connectProps(stack, false, false)
+		p.SecurityGroup, p.Connect.Calls = product, calls
+		svc, err := NewService(stack, "Service", p)
+		require.NoError(t, err)
+		svc.MoveGrants()
+		return stack
+	}
+	with := build("Caller", []Call{{Name: "stock", Group: stock, Port: 9091}, {Name: "price", Group: price, Port: 7443}})
+	alone := build("Alone", nil)
+	return cdktest.Template(t, with), cdktest.Template(t, shared), cdktest.Template(t, alone)
+}
+
+func TestCallsOpenExactlyTheDeclaredPathsInTheCallersStack(t *testing.T) {
+	caller, groups, without := callsTemplates(t)
+	// groupOf names the group of the Groups stack a rule's side imports ("" for anything else).
+	groupOf := func(v any) string {
+		for _, name := range []string{"Product", "Stock", "Price"} {
+			if imp, ok := v.(map[string]any)["Fn::ImportValue"].(string); ok && strings.Contains(imp, "GetAtt"+name) {
+				return name
+			}
+		}
+		return ""
+	}
+	rules := func(tpl map[string]any, typ, peer string) (ids, got []string) {
+		for id, r := range cdktest.OfType(t, tpl, typ) {
+			p := cdktest.Props(t, r)
+			ids = append(ids, id)
+			got = append(got, fmt.Sprintf("%s ← %s %v %v-%v: %v", groupOf(p["GroupId"]), groupOf(p[peer]), p["IpProtocol"], p["FromPort"], p["ToPort"], p["Description"]))
+		}
+		slices.Sort(got)
+		return ids, got
+	}
+	inIDs, ingress := rules(caller, "AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId")
+	outIDs, egress := rules(caller, "AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId")
+	assert.Equal(t, []string{
+		"Price ← Product tcp 7443-7443: From service product: its declared call to price (Service Connect)",
+		"Stock ← Product tcp 9091-9091: From service product: its declared call to stock (Service Connect)",
+	}, ingress, "each callee admits the caller on the call's port, and nothing else is admitted")
+	assert.Equal(t, []string{
+		"Product ← Price tcp 7443-7443: From service product: its declared call to price (Service Connect)",
+		"Product ← Stock tcp 9091-9091: From service product: its declared call to stock (Service Connect)",
+	}, egress, "the caller sends to each callee on the call's port, and nowhere else")
+	assert.Empty(t, cdktest.OfType(t, groups, "AWS::EC2::SecurityGroupIngress"), "the groups' stack does not grow with the calls")
+	assert.Empty(t, cdktest.OfType(t, groups, "AWS::EC2::SecurityGroupEgress"), "the groups' stack does not grow with the calls")
+
+	_, svc := cdktest.Only(t, caller, "AWS::ECS::Service")
+	dependsOn := cdktest.Path[[]any](t, svc, "DependsOn")
+	for _, id := range append(inIDs, outIDs...) {
+		assert.Contains(t, dependsOn, id, "the service's tasks start once their paths are open")
+	}
+
+	assert.Empty(t, cdktest.OfType(t, without, "AWS::EC2::SecurityGroupIngress"), "without calls the service admits nothing new")
+	assert.Empty(t, cdktest.OfType(t, without, "AWS::EC2::SecurityGroupEgress"), "without calls the service sends nowhere new")
+}
+
 func TestInvalidConnectIsRejected(t *testing.T) {
 	stack := cdktest.NewStack(cdktest.NewApp(t), "Bad", "us-east-1")
 	built := connectProps(stack, true, true)
+	built.Connect.Calls = []Call{{Name: "stock", Port: 9091, Group: ec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("Stock"),
+		jsii.String("sg-0aaaaaaaaaaaaaaaa"), &ec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)})}}
 	base := func() ServiceProps { // a fresh copy of what the mutations change
 		p, c, tls := built, *built.Connect, *built.Connect.Tls
-		c.Tls, p.Connect = &tls, &c
+		c.Tls, c.Calls, p.Connect = &tls, slices.Clone(c.Calls), &c
 		return p
 	}
 	cases := []cdktest.Invalid[ServiceProps]{
+		{Name: "a call without a name", Mutate: func(p *ServiceProps) { p.Connect.Calls[0].Name = "" }, Want: "Connect.Calls[0].Name is required"},
+		{Name: "a service calling itself", Mutate: func(p *ServiceProps) { p.Connect.Calls[0].Name = "product" }, Want: `Connect.Calls[0] has service "product" call itself`},
+		{Name: "a call twice", Mutate: func(p *ServiceProps) { p.Connect.Calls = append(p.Connect.Calls, p.Connect.Calls[0]) }, Want: "Connect.Calls[1] (stock) is listed twice"},
+		{Name: "a call without the callee's group", Mutate: func(p *ServiceProps) { p.Connect.Calls[0].Group = nil }, Want: "Connect.Calls[0].Group is required"},
+		{Name: "a call's port out of range", Mutate: func(p *ServiceProps) { p.Connect.Calls[0].Port = 0 }, Want: "Connect.Calls[0].Port 0 is outside 1-65535"},
 		{Name: "no namespace", Mutate: func(p *ServiceProps) { p.Connect.Namespace = nil }, Want: "Connect.Namespace is required"},
 		{Name: "TLS on a client", Mutate: func(p *ServiceProps) { p.Connect.Server = false }, Want: "Connect.Tls applies to a server only"},
 		{Name: "TLS without its role", Mutate: func(p *ServiceProps) { p.Connect.Tls.Role = nil }, Want: "Connect.Tls needs AuthorityArn, Key and Role"},

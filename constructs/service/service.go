@@ -97,6 +97,7 @@ func NewService(scope constructs.Construct, id string, props ServiceProps) (*Ser
 	s.buildTaskDefinition(p)
 	s.grantTaskRole(p)
 	s.buildService(p, subnets)
+	s.buildCalls(p)
 	s.buildScaling(p)
 	s.acceptByDesign()
 	return s, nil
