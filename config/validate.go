@@ -51,6 +51,7 @@ func validate(env *Environment, d *decoder) {
 	v.calls()
 	v.deployments()
 	v.appSubnetRoom()
+	v.dataSubnetRoom()
 	v.database()
 	v.cache()
 	v.app()
