@@ -15,11 +15,16 @@ import (
 // serviceCalls are the declared calls of s (services[].calls) as paths to the callees' groups,
 // on the port each callee admits its callers on. The caller's Service stack holds their rules,
 // so the Network stack does not grow with the calls (docs/service-contract.md).
+// A callee config does not know (config rejects it) gets no group and no port, which the
+// construct reports.
 func serviceCalls(env *config.Environment, s config.Service, net *network.Network) []service.Call {
 	var out []service.Call
 	for _, name := range s.Calls {
-		i := slices.IndexFunc(env.Services, func(c config.Service) bool { return c.Name == name })
-		out = append(out, service.Call{Name: name, Group: net.ServiceSecurityGroups[name], Port: env.CallPort(env.Services[i])})
+		call := service.Call{Name: name, Group: net.ServiceSecurityGroups[name]}
+		if i := slices.IndexFunc(env.Services, func(c config.Service) bool { return c.Name == name }); i >= 0 {
+			call.Port = env.CallPort(env.Services[i])
+		}
+		out = append(out, call)
 	}
 	return out
 }

@@ -61,7 +61,7 @@ func Synthesize(props *awscdk.AppProps, envs []*config.Environment, delivery *co
 // fillers says which config keys fill an environment's stack of each kind beyond what one
 // service adds.
 var fillers = map[string]string{
-	"Network":     "services[] (a security group and its rules each) and services[].calls (two rules a path)",
+	"Network":     "services[] (a security group and its rules each)",
 	"App":         "services[] (target groups, listener rules and alarms each)",
 	"Integration": "queues[] and topics[]",
 }

@@ -17,7 +17,7 @@ func TestAStackOverTheResourceLimitNamesTheKeysThatFillIt(t *testing.T) {
 		return errors.New("TooManyResourcesInStack: Number of resources in stack '" + stack + "': 521 is greater than allowed maximum of 500: AWS::EC2::SecurityGroupIngress (200)")
 	}
 	for _, tc := range []struct{ stack, want string }{
-		{"Dev/Network-us-east-1", "config/dev.yaml: services[] (a security group and its rules each) and services[].calls (two rules a path) fill its Network stacks: declare fewer"},
+		{"Dev/Network-us-east-1", "config/dev.yaml: services[] (a security group and its rules each) fill its Network stacks: declare fewer"},
 		{"Prod/Integration-eu-west-1", "config/prod.yaml: queues[] and topics[] fill its Integration stacks: declare fewer"},
 		{"Prod/App-us-east-1", "config/prod.yaml: services[] (target groups, listener rules and alarms each) fill its App stacks: declare fewer"},
 	} {

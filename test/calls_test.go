@@ -48,7 +48,7 @@ func connectOf(t *testing.T, tpl *Template) map[string]any {
 }
 
 // TestSeed002CallsEachOtherThroughServiceConnectWithTls: checkout calls catalog, reporting
-// calls catalog and checkout, over TLS (checkSecurityGroupChain asserts the exact paths).
+// calls catalog and checkout, over TLS (checkCallPaths asserts the exact paths).
 func TestSeed002CallsEachOtherThroughServiceConnectWithTls(t *testing.T) {
 	a := SeedVariants(t)
 	env := a.Envs["seed-002"]

@@ -182,6 +182,16 @@ var mutants = []mutant{
 		func(_ *Resource, tpl *Template) {
 			tpl.DependsOn = append(slices.Clone(tpl.DependsOn), "Prod-Edge-us-east-1")
 		}},
+	{"a call's rule is back in the shared Network stack, beside the groups", true, "Seed002-Network-us-east-1", "AWS::EC2::SecurityGroup",
+		"NetworkCatalogServiceSecurityGroup",
+		func(_ *Resource, tpl *Template) {
+			group := func(name string) any {
+				return map[string]any{"Fn::GetAtt": []any{tpl.withFirst("AWS::EC2::SecurityGroup", "Network"+name+"ServiceSecurityGroup"), "GroupId"}}
+			}
+			tpl.Resources["CallBackInTheNetworkStack"] = Resource{Type: "AWS::EC2::SecurityGroupIngress", Properties: map[string]any{
+				"GroupId": group("Catalog"), "SourceSecurityGroupId": group("Checkout"), "IpProtocol": "tcp", "FromPort": float64(7443), "ToPort": float64(7443),
+			}}
+		}},
 	{"a caller's egress rule to its callee goes missing", true, "Seed002-Service-reporting-us-east-1", "AWS::EC2::SecurityGroupEgress",
 		"ReportingServiceCallToCatalogEgress",
 		func(r *Resource, tpl *Template) {

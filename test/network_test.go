@@ -481,20 +481,41 @@ func checkNoDefaultEgress(c *C, a *Assembly) {
 // list. Synth and cfn-lint cannot see this; CloudFormation fails on it.
 func checkRuleQuota(c *C, a *Assembly) {
 	const quota, cloudFrontWeight = 60, 55
-	rules := 0
+	// A group's rules may be in other stacks than the group (a call's rule is in the caller's
+	// Service stack), where they name it by its export: count them with the group's own.
+	exported := map[string]string{} // export name → "<stack>/<logical id>" of the group
 	for name, tpl := range a.Templates {
-		used := map[string]int{}
-		for _, r := range tpl.rules(false) {
-			rules++
-			if strings.HasPrefix(r.Peer, "pl-") {
-				used[r.Group] += cloudFrontWeight
-			} else {
-				used[r.Group]++
+		for _, o := range tpl.Outputs {
+			export := str(get(get(o, "Export"), "Name"))
+			if att, ok := get(get(o, "Value"), "Fn::GetAtt").([]any); ok && export != "" && len(att) == 2 && att[1] == "GroupId" {
+				exported[export] = name + "/" + str(att[0])
 			}
 		}
-		for group, n := range used {
-			assert.LessOrEqual(c, n, quota, "%s: security group %s inbound rules", name, group)
+	}
+	weight := func(r Rule) int {
+		if strings.HasPrefix(r.Peer, "pl-") {
+			return cloudFrontWeight
 		}
+		return 1
+	}
+	used, rules := map[string]int{}, 0
+	for name, tpl := range a.Templates {
+		for _, r := range tpl.rules(false) {
+			rules++
+			if r.Group != "" { // a group of this stack; a rule on another's is counted below
+				used[name+"/"+r.Group] += weight(r)
+			}
+		}
+		_, separate := tpl.OfType("AWS::EC2::SecurityGroupIngress")
+		for id, r := range separate {
+			if imp := str(get(r.Properties["GroupId"], "Fn::ImportValue")); imp != "" {
+				require.NotEmpty(c, exported[imp], "%s/%s: a rule on the group of export %s, which no stack exports", name, id, imp)
+				used[exported[imp]] += weight(parseRule("", r.Properties, "SourceSecurityGroupId", "SourcePrefixListId"))
+			}
+		}
+	}
+	for group, n := range used {
+		assert.LessOrEqual(c, n, quota, "security group %s: inbound rules, in its stack and others", group)
 	}
 	assert.NotZero(c, rules, "%s: no inbound rules", a.Name)
 }

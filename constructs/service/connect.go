@@ -92,8 +92,11 @@ func (p ServiceProps) validateConnect(add func(string, ...any)) {
 			add("Connect.Calls[%d] (%s) is listed twice", i, call.Name)
 		}
 		seen[naming.Pascal(call.Name)] = true
-		if call.Group == nil {
+		switch call.Group {
+		case nil:
 			add("Connect.Calls[%d].Group is required: the callee's security group", i)
+		case p.SecurityGroup:
+			add("Connect.Calls[%d].Group is the service's own SecurityGroup: give the callee's", i)
 		}
 		if call.Port < limits.MinPort || call.Port > limits.MaxPort {
 			add("Connect.Calls[%d].Port %d is outside %d-%d", i, call.Port, limits.MinPort, limits.MaxPort)
@@ -119,8 +122,7 @@ func (s *Service) buildCalls(p ServiceProps) {
 		out := ec2.NewCfnSecurityGroupEgress(s.Construct, jsii.String("CallTo"+id+"Egress"), &ec2.CfnSecurityGroupEgressProps{
 			GroupId: own, DestinationSecurityGroupId: callee, IpProtocol: jsii.String("tcp"), FromPort: port, ToPort: port, Description: description,
 		})
-		s.Resource.AddDependency(in)
-		s.Resource.AddDependency(out)
+		s.Resource.Node().AddDependency(in, out)
 	}
 }
 

@@ -217,6 +217,7 @@ func TestInvalidConnectIsRejected(t *testing.T) {
 		{Name: "a service calling itself", Mutate: func(p *ServiceProps) { p.Connect.Calls[0].Name = "product" }, Want: `Connect.Calls[0] has service "product" call itself`},
 		{Name: "a call twice", Mutate: func(p *ServiceProps) { p.Connect.Calls = append(p.Connect.Calls, p.Connect.Calls[0]) }, Want: "Connect.Calls[1] (stock) is listed twice"},
 		{Name: "a call without the callee's group", Mutate: func(p *ServiceProps) { p.Connect.Calls[0].Group = nil }, Want: "Connect.Calls[0].Group is required"},
+		{Name: "a call to the service's own group", Mutate: func(p *ServiceProps) { p.Connect.Calls[0].Group = p.SecurityGroup }, Want: "Connect.Calls[0].Group is the service's own SecurityGroup"},
 		{Name: "a call's port out of range", Mutate: func(p *ServiceProps) { p.Connect.Calls[0].Port = 0 }, Want: "Connect.Calls[0].Port 0 is outside 1-65535"},
 		{Name: "no namespace", Mutate: func(p *ServiceProps) { p.Connect.Namespace = nil }, Want: "Connect.Namespace is required"},
 		{Name: "TLS on a client", Mutate: func(p *ServiceProps) { p.Connect.Server = false }, Want: "Connect.Tls applies to a server only"},
