@@ -144,6 +144,8 @@ func (v *validator) tier(p string, t *Tier) {
 		v.errorf("%s.instanceType %q: not an EC2 instance type (allowed: %s)", p, t.InstanceType, limits.InstanceTypeRule)
 	} else if strings.HasPrefix(t.InstanceType, "a1.") {
 		v.errorf("%s.instanceType %q: Amazon Linux 2023, the tiers' image, does not run on A1 (the first Graviton); take a later Graviton family such as t4g or m7g", p, t.InstanceType)
+	} else if strings.HasPrefix(t.InstanceType, "mac") {
+		v.errorf("%s.instanceType %q: Mac instances run macOS on Dedicated Hosts only, not the tiers' Amazon Linux 2023 in an Auto Scaling group; take another family such as m7i or m7g", p, t.InstanceType)
 	}
 	v.intRange(p+".port", "", t.Port, limits.MinPort, limits.MaxPort, "")
 	rule := fmt.Sprintf("%d <= minCount <= desiredCount <= maxCount <= %d", limits.MinTierInstances, limits.MaxTierInstances)

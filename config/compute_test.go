@@ -54,6 +54,8 @@ func TestTierErrors(t *testing.T) {
 	cases := []badInput{
 		{"unknown compute", []edit{{baseServices, "compute: lambda\n" + baseServices}},
 			[]string{`:13: compute "lambda": unknown compute (allowed: fargate, ec2)`}},
+		{"a Mac tier, which runs on Dedicated Hosts only", []edit{{baseServices, "compute: ec2\ntiers:\n  web:\n    instanceType: t3.small\n  app:\n    instanceType: mac2.metal\n"}},
+			[]string{`:18: tiers.app.instanceType "mac2.metal": Mac instances run macOS on Dedicated Hosts only, not the tiers' Amazon Linux 2023 in an Auto Scaling group; take another family such as m7i or m7g`}},
 		{"an A1 tier, which Amazon Linux 2023 does not run on", []edit{{baseServices, "compute: ec2\ntiers:\n  web:\n    instanceType: a1.large\n  app:\n    instanceType: t3.small\n"}},
 			[]string{`:16: tiers.web.instanceType "a1.large": Amazon Linux 2023, the tiers' image, does not run on A1 (the first Graviton); take a later Graviton family such as t4g or m7g`}},
 		{"tiers without ec2", []edit{{baseServices, "tiers:\n  web:\n    instanceType: t3.small\n" + baseServices}},

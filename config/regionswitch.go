@@ -95,12 +95,19 @@ func (v *validator) planHealthChecks(path string) {
 			v.errorf("%s: no health check for %s (allowed: one for each of %s, or none)", path, r, strings.Join(regions, ", "))
 		}
 	}
+	first := map[string]string{} // id → the region it was first given for
 	for _, region := range slices.Sorted(maps.Keys(ids)) {
 		switch id := ids[region]; {
 		case !slices.Contains(regions, region):
 			v.errorf("%s.%s: not a region of the environment (allowed: %s)", path, region, strings.Join(regions, ", "))
 		case !healthCheckIDRE.MatchString(id):
 			v.errorf("%s.%s %q: not a Route 53 health check id (a lowercase UUID such as \"abcdef01-2345-6789-abcd-ef0123456789\")", path, region, id)
+		case first[id] != "":
+			// One check under both records would take both down together, and Route 53 answers
+			// as if all were healthy when none is: the plan could never move traffic.
+			v.errorf("%s.%s %q: also given for %s; each region has a check of its own (aws arc-region-switch list-route53-health-checks lists one per region)", path, region, id, first[id])
+		default:
+			first[id] = region
 		}
 	}
 }

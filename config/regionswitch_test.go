@@ -8,7 +8,7 @@ import (
 )
 
 // planCheck stands for a health check id a Region switch plan created.
-const planCheck = "0123abcd-4567-89ab-cdef-0123456789ab"
+const planCheck, otherCheck = "0123abcd-4567-89ab-cdef-0123456789ab", "89abcdef-0123-4567-89ab-cdef01234567"
 
 func TestRegionSwitchBadInputIsRejected(t *testing.T) {
 	// regionSwitch: is inserted at line 19; its keys follow.
@@ -37,8 +37,10 @@ func TestRegionSwitchBadInputIsRejected(t *testing.T) {
 			[]string{":20: regionSwitch.healthCheckIds: only with a Region switch plan (two regions and regionSwitch.enabled)"}},
 		{"a plan health check for one region only", []edit{addRegion, globalDB, section("regionSwitch", "  healthCheckIds: {us-east-1: "+planCheck+"}\n")},
 			[]string{":27: regionSwitch.healthCheckIds: no health check for eu-west-1 (allowed: one for each of us-east-1, eu-west-1, or none)"}},
-		{"a plan health check of another region", []edit{addRegion, globalDB, section("regionSwitch", "  healthCheckIds:\n    us-east-1: "+planCheck+"\n    eu-west-1: "+planCheck+"\n    us-west-2: "+planCheck+"\n")},
+		{"a plan health check of another region", []edit{addRegion, globalDB, section("regionSwitch", "  healthCheckIds:\n    us-east-1: "+planCheck+"\n    eu-west-1: "+otherCheck+"\n    us-west-2: "+planCheck+"\n")},
 			[]string{":27: regionSwitch.healthCheckIds.us-west-2: not a region of the environment (allowed: us-east-1, eu-west-1)"}},
+		{"one plan health check for both regions", []edit{addRegion, globalDB, section("regionSwitch", "  healthCheckIds:\n    us-east-1: "+planCheck+"\n    eu-west-1: "+planCheck+"\n")},
+			[]string{`:27: regionSwitch.healthCheckIds.us-east-1 "` + planCheck + `": also given for eu-west-1; each region has a check of its own (aws arc-region-switch list-route53-health-checks lists one per region)`}},
 		{"a plan health check that is not an id", []edit{addRegion, globalDB, section("regionSwitch", "  healthCheckIds:\n    us-east-1: "+planCheck+"\n    eu-west-1: hc-1\n")},
 			[]string{`:27: regionSwitch.healthCheckIds.eu-west-1 "hc-1": not a Route 53 health check id (a lowercase UUID such as "abcdef01-2345-6789-abcd-ef0123456789")`}},
 	}
