@@ -2402,25 +2402,47 @@ func TestFrontendDirIsResolvedAgainstTheRepositoryRoot(t *testing.T) {
 	assert.Empty(t, FrontendDir(env))
 }
 
-// TestAFrontendFolderLinkingAboveItselfIsRejected: the upload follows links, and one to a parent
-// filled cdk.out with nested copies until the path was too long. A link to a folder elsewhere,
-// copied once, and a source that is itself a link are fine.
-func TestAFrontendFolderLinkingAboveItselfIsRejected(t *testing.T) {
+// TestFrontendFolderLinksStayInsideIt: the upload follows links. One to a parent filled cdk.out
+// with nested copies until the path was too long; one that leaves the folder publishes what it
+// reaches (the fuzz pass's: a link to a folder holding an SSH key put the key in the bucket);
+// one to nothing fails the copy. A link to a file or folder inside, and a source that is itself
+// a link, are fine.
+func TestFrontendFolderLinksStayInsideIt(t *testing.T) {
 	dir := repository(t)
+	dist := filepath.Join(dir, "frontend", "dist")
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "config"), 0o755))
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "assets"), 0o755))
-	require.NoError(t, os.Symlink(filepath.Join(dir, "assets"), filepath.Join(dir, "frontend", "dist", "assets")))
-	require.NoError(t, os.Symlink(filepath.Join(dir, "frontend", "dist"), filepath.Join(dir, "site")))
+	require.NoError(t, os.MkdirAll(filepath.Join(dist, "static"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("key"), 0o600))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "keys"), 0o755))
+	require.NoError(t, os.Symlink(filepath.Join(dist, "static"), filepath.Join(dist, "assets")))
+	require.NoError(t, os.Symlink("index.html", filepath.Join(dist, "home.html")))
+	require.NoError(t, os.Symlink(dist, filepath.Join(dir, "site")))
 	load := func(source string) error {
 		doc := apply(t, baseYAML, []edit{section("cloudfront", "  frontend:\n    source: "+source+"\n")})
 		_, err := Load(writeFile(t, dir, "config/test.yaml", doc))
 		return err
 	}
-	assert.NoError(t, load("frontend/dist"), "a link to a folder elsewhere")
-	assert.NoError(t, load("site"), "a source that is itself a link")
-	require.NoError(t, os.Symlink("..", filepath.Join(dir, "frontend", "dist", "up")))
-	assert.Equal(t, []string{filepath.Join(dir, "config", "test.yaml") + `:21: cloudfront.frontend.source "site": up links to the folder or one above it, which the upload would follow without end (filling cdk.out until the path is too long): remove the link`},
-		errorLines(load("site")))
+	require.NoError(t, load("frontend/dist"), "links to a folder and a file inside the folder")
+	require.NoError(t, load("site"), "a source that is itself a link")
+	file := filepath.Join(dir, "config", "test.yaml")
+	resolved := func(path string) string { // as the message names it, with the temporary folder's own links resolved
+		real, err := filepath.EvalSymlinks(path)
+		require.NoError(t, err)
+		return real
+	}
+	for _, tc := range []struct{ name, target, want string }{
+		{"a link above the folder", "..", "links to the folder or one above it, which the upload would follow without end (filling cdk.out until the path is too long): remove the link"},
+		{"a link to a folder outside", filepath.Join(dir, "keys"), "links outside the folder, to " + resolved(filepath.Join(dir, "keys")) + ", which the upload would publish: copy what the frontend needs into the folder, or remove the link"},
+		{"a link to a file outside", filepath.Join(dir, "secret.txt"), "links outside the folder, to " + resolved(filepath.Join(dir, "secret.txt")) + ", which the upload would publish: copy what the frontend needs into the folder, or remove the link"},
+		{"a link to nothing", filepath.Join(dir, "gone"), "links to nothing, which the upload cannot copy: remove the link"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			link := filepath.Join(dist, "static", "bad")
+			require.NoError(t, os.Symlink(tc.target, link))
+			defer os.Remove(link)
+			assert.Equal(t, []string{file + `:21: cloudfront.frontend.source "site": static/bad ` + tc.want}, errorLines(load("site")))
+		})
+	}
 }
 
 // services is the YAML of n more services, s0 to s<n-1>.

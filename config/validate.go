@@ -1255,8 +1255,8 @@ func (v *validator) cloudfront() {
 				v.errorf("%s %q: no such folder under the repository root, the folder holding cdk.json (build the frontend there first, or remove source)", sp, src)
 			} else if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
 				v.errorf("%s %q: the folder has no index.html, which CloudFront serves as the default root object", sp, src)
-			} else if link := folderLink(dir); link != "" {
-				v.errorf("%s %q: %s links to the folder or one above it, which the upload would follow without end (filling cdk.out until the path is too long): remove the link", sp, src, link)
+			} else if link, why := frontendLink(dir); link != "" {
+				v.errorf("%s %q: %s %s", sp, src, link, why)
 			}
 		}
 	}
@@ -1295,29 +1295,36 @@ func repositoryRoot(file string) string {
 	return "."
 }
 
-// folderLink is the first symbolic link under dir (relative to it) to dir itself or a folder
-// above it, or "": aws-cdk-lib copies a link to anything else once, but following one of those
-// never ends. dir may itself be a link.
-func folderLink(dir string) string {
+// frontendLink is the first symbolic link under dir (relative to it) that the upload must not
+// follow, with why, or "": aws-cdk-lib's copy follows links, so one to dir itself or a folder
+// above it never ends, one that leaves dir publishes what it reaches (the bucket is CloudFront's
+// origin), and one to nothing fails the copy. A link to a file or folder inside dir is copied
+// as what it links to. dir may itself be a link.
+func frontendLink(dir string) (link, why string) {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	var found string
+	sep := string(filepath.Separator)
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || path == root {
+		if err != nil || path == root || d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			target, err := filepath.EvalSymlinks(path)
-			if err == nil && (target == root || strings.HasPrefix(root, target+string(filepath.Separator)) || target == string(filepath.Separator)) {
-				found, _ = filepath.Rel(root, path)
-				return filepath.SkipAll
-			}
+		target, err := filepath.EvalSymlinks(path)
+		switch {
+		case err != nil:
+			why = "links to nothing, which the upload cannot copy: remove the link"
+		case target == root || target == sep || strings.HasPrefix(root, target+sep):
+			why = "links to the folder or one above it, which the upload would follow without end (filling cdk.out until the path is too long): remove the link"
+		case !strings.HasPrefix(target, root+sep):
+			why = "links outside the folder, to " + target + ", which the upload would publish: copy what the frontend needs into the folder, or remove the link"
+		default:
+			return nil
 		}
-		return nil
+		link, _ = filepath.Rel(root, path)
+		return filepath.SkipAll
 	})
-	return found
+	return link, why
 }
 
 // validRelativeDir reports whether s is a non-empty relative path that stays inside its root.
