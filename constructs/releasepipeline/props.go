@@ -28,6 +28,7 @@ import (
 
 	"github.com/stratus-platform/stratus/constructs/retention"
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 // ReleasesProps configures Releases.
@@ -118,7 +119,7 @@ type Target struct {
 
 var (
 	pipelineName  = regexp.MustCompile(`^[A-Za-z0-9.@_-]{1,100}$`)
-	envName       = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+	envName       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`) // as config's environment names; stages are their PascalCase
 	account       = regexp.MustCompile(`^[0-9]{12}$`)
 	qualifier     = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
 	repository    = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
@@ -199,13 +200,13 @@ func (p PipelineProps) validate() error {
 	if len(p.Environments) == 0 {
 		add("Environments is empty: a release deploys to at least one environment")
 	}
-	seen := map[string]bool{}
+	seen := map[string]bool{} // by stage name: "dev-2" and "dev2" would both be stage Dev2
 	for i, e := range p.Environments {
 		where := fmt.Sprintf("Environments[%d]", i)
-		if seen[e.Name] {
-			add("%s: %q is given twice", where, e.Name)
+		if stage := naming.Pascal(e.Name); seen[stage] {
+			add("%s: %q is given twice (stage %s)", where, e.Name, stage)
 		}
-		seen[e.Name] = true
+		seen[naming.Pascal(e.Name)] = true
 		last := i == len(p.Environments)-1
 		errs = append(errs, e.validate(where, len(p.IntegrationCommands) > 0 && !last))
 	}
@@ -216,7 +217,7 @@ func (e Environment) validate(where string, tested bool) error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(where+": "+format, args...)) }
 	if !envName.MatchString(e.Name) {
-		add("Name %q must be 1-16 lowercase letters and digits, starting with a letter", e.Name)
+		add("Name %q must be 1-20 lowercase letters, digits and hyphens, starting with a letter", e.Name)
 	}
 	if !account.MatchString(e.Account) {
 		add("Account %q must be 12 digits", e.Account)
