@@ -53,18 +53,18 @@ func (v *validator) appSubnetRoom() {
 		}
 		parts = append(parts, fmt.Sprintf("%d for Lambda and VPC-link interfaces", limits.AppSubnetInterfaces))
 		need := ceilDiv(tasks, zones) + ceilDiv(instances, zones) + endpoints + limits.AppSubnetInterfaces
-		v.subnetRoom(i, "appSubnet", need, parts, "lower maxCount")
+		v.subnetRoom(i, "appSubnet", func(int) (int, []string) { return need, parts }, "lower maxCount")
 	}
 }
 
 // dataSubnetRoom reports a data subnet too small for what the environment places in it: in each
-// region, every database instance (an Aurora cluster's writer and readers, or a Global
-// Database secondary's readers; an RDS instance and its Multi-AZ standby, the EC2 app tier's
-// too) and cache node (the primary and its replicas), spread over the region's zones (the
-// transit gateway attaches to subnets of its own, and the databases' functions run in the app
-// subnets). RDS and ElastiCache refuse to create an instance or node in a subnet group with no
-// free address, mid-deploy. Like appSubnetRoom it is a floor: AWS does not promise an even
-// spread.
+// region, every database instance and cache node (the transit gateway attaches to subnets of
+// its own, and the databases' functions run in the app subnets). An Aurora cluster places its
+// instances zone by zone from the first (the writer in the first zone, reader i in zone i+1, a
+// Global Database secondary's reader i in zone i: constructs/database), so the first zones hold
+// most; RDS places an instance and its Multi-AZ standby, and ElastiCache its primary and
+// replicas, itself, counted here as spread evenly (a floor). RDS and ElastiCache refuse to create
+// an instance or node in a subnet group with no free address, mid-deploy.
 func (v *validator) dataSubnetRoom() {
 	env, db := v.env, v.env.Database
 	for _, key := range []string{"database.readers", "database.secondaryReaders", "database.postgres.multiAz", "cache.replicas"} {
@@ -76,49 +76,58 @@ func (v *validator) dataSubnetRoom() {
 		db.SecondaryReaders > limits.MaxReaders || env.Cache.Replicas < limits.MinCacheReplicas || env.Cache.Replicas > limits.MaxCacheReplicas {
 		return // reported
 	}
-	rds := 1 // an RDS instance, with its standby under Multi-AZ
+	perInstance := 1 // an RDS instance, with its standby under Multi-AZ
 	if db.Postgres.MultiAZ {
-		rds = 2
+		perInstance = 2
 	}
 	owners := env.Services
 	if env.RunsTiers() {
-		owners = []Service{{Name: "app", Database: EnginePostgres}} // the app tier's database
+		owners = nil
+		if env.TierDatabase() {
+			owners = []Service{{Name: "app", Database: EnginePostgres}} // the app tier's database
+		}
 	}
 	for i, r := range env.Regions {
 		zones := len(r.AvailabilityZones)
 		if zones == 0 {
 			continue
 		}
-		instances, databases := 0, 0
+		aurora := make([]int, zones) // instances in each zone
+		rds, databases := 0, 0
 		for _, s := range owners {
+			k := 1 + db.Readers // the writer and readers
 			switch {
 			case !s.OwnsDatabase():
 				continue
 			case s.Database == EnginePostgres:
-				instances += rds
+				rds += perInstance
+				k = 0
 			case db.GlobalDatabase && i > 0: // a secondary cluster: readers only
-				instances += db.SecondaryReaders
-			default:
-				instances += 1 + db.Readers
+				k = db.SecondaryReaders
+			}
+			for j := range k {
+				aurora[j%zones]++
 			}
 			databases++
 		}
 		nodes := 1 + env.Cache.Replicas
-		var parts []string
-		if instances > 0 {
-			parts = append(parts, fmt.Sprintf("%d for the database instances (%d over %d zones, of %d databases)", ceilDiv(instances, zones), instances, zones, databases))
-		}
-		parts = append(parts, fmt.Sprintf("%d for the cache nodes (%d over %d zones)", ceilDiv(nodes, zones), nodes, zones))
-		need := ceilDiv(instances, zones) + ceilDiv(nodes, zones)
-		v.subnetRoom(i, "dataSubnet", need, parts, "fewer readers or databases")
+		v.subnetRoom(i, "dataSubnet", func(zone int) (int, []string) {
+			var parts []string
+			if instances := aurora[zone] + ceilDiv(rds, zones); instances > 0 {
+				parts = append(parts, fmt.Sprintf("%d for the database instances (of %d databases: each Aurora cluster fills the zones in order from the first, RDS spreads over them)", instances, databases))
+			}
+			parts = append(parts, fmt.Sprintf("%d for the cache nodes (%d over %d zones)", ceilDiv(nodes, zones), nodes, zones))
+			return aurora[zone] + ceilDiv(rds, zones) + ceilDiv(nodes, zones), parts
+		}, "fewer readers or databases")
 	}
 }
 
-// subnetRoom reports each zone of region i whose subnet of kind ("appSubnet", "dataSubnet")
-// has fewer than need usable addresses, with what needs them (parts) and the ways out: a larger
-// subnet, or lower.
-func (v *validator) subnetRoom(i int, kind string, need int, parts []string, lower string) {
+// subnetRoom reports each zone j of region i whose subnet of kind ("appSubnet", "dataSubnet")
+// has fewer usable addresses than needs(j) says it needs, with what needs them and the ways out:
+// a larger subnet, or lower.
+func (v *validator) subnetRoom(i int, kind string, needs func(zone int) (int, []string), lower string) {
 	for j, az := range v.env.Regions[i].AvailabilityZones {
+		need, parts := needs(j)
 		p := fmt.Sprintf("regions[%d].availabilityZones[%d]", i, j)
 		cidr := az.AppSubnet
 		if kind == "dataSubnet" {

@@ -2402,11 +2402,10 @@ func TestFrontendDirIsResolvedAgainstTheRepositoryRoot(t *testing.T) {
 	assert.Empty(t, FrontendDir(env))
 }
 
-// TestFrontendFolderLinksStayInsideIt: the upload follows links. One to a parent filled cdk.out
-// with nested copies until the path was too long; one that leaves the folder publishes what it
-// reaches (the fuzz pass's: a link to a folder holding an SSH key put the key in the bucket);
-// one to nothing fails the copy. A link to a file or folder inside, and a source that is itself
-// a link, are fine.
+// TestFrontendFolderLinksStayInsideIt: the upload follows links. One that leaves the folder
+// publishes what it reaches (the fuzz pass's: a link to a folder holding an SSH key put the key
+// in the bucket), one to a folder that holds it loops, one to nothing would publish whatever is
+// there later. A link to a file or folder inside, and a source that is itself a link, are fine.
 func TestFrontendFolderLinksStayInsideIt(t *testing.T) {
 	dir := repository(t)
 	dist := filepath.Join(dir, "frontend", "dist")
@@ -2430,11 +2429,14 @@ func TestFrontendFolderLinksStayInsideIt(t *testing.T) {
 		require.NoError(t, err)
 		return real
 	}
+	loop := "links to a folder that holds it, a loop the upload's packaging follows until the path is too long: remove the link"
 	for _, tc := range []struct{ name, target, want string }{
-		{"a link above the folder", "..", "links to the folder or one above it, which the upload would follow without end (filling cdk.out until the path is too long): remove the link"},
+		{"a link to the folder itself", "..", loop},
+		{"a link to the folder that holds it, inside", ".", loop},
+		{"a link above the folder", "../..", "links outside the folder, to " + resolved(filepath.Join(dir, "frontend")) + ", which the upload would publish: copy what the frontend needs into the folder, or remove the link"},
 		{"a link to a folder outside", filepath.Join(dir, "keys"), "links outside the folder, to " + resolved(filepath.Join(dir, "keys")) + ", which the upload would publish: copy what the frontend needs into the folder, or remove the link"},
 		{"a link to a file outside", filepath.Join(dir, "secret.txt"), "links outside the folder, to " + resolved(filepath.Join(dir, "secret.txt")) + ", which the upload would publish: copy what the frontend needs into the folder, or remove the link"},
-		{"a link to nothing", filepath.Join(dir, "gone"), "links to nothing, which the upload cannot copy: remove the link"},
+		{"a link to nothing", filepath.Join(dir, "gone"), "links to nothing, which the upload leaves out now and would publish whatever is there when it runs: remove the link"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			link := filepath.Join(dist, "static", "bad")

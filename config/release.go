@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stratus-platform/stratus/internal/limits"
+	"github.com/stratus-platform/stratus/internal/naming"
 )
 
 // Release (delivery.yaml releases.<service>) is how one service's release pipeline builds,
@@ -139,6 +140,17 @@ func CheckReleases(d *Delivery, envs []*Environment) error {
 		byName[e.Name] = e
 	}
 	dec := &decoder{file: d.File}
+	for i, envName := range d.Environments {
+		stage := naming.Pascal(envName)
+		if len(d.Releases) > 0 && limits.IsReleaseStage(stage) {
+			file := "the environment's file"
+			if env := byName[envName]; env != nil {
+				file = env.File
+			}
+			dec.errAt(0, "environments[%d] %q: would be stage %s of every release pipeline, which they have already (%s): rename the environment (name in %s)",
+				i, envName, stage, strings.Join(limits.ReleaseStages, ", "), file)
+		}
+	}
 	for _, name := range d.ReleasedServices() {
 		for _, envName := range d.Environments {
 			env := byName[envName]

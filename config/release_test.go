@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,4 +97,19 @@ func TestCheckReleasesNeedsTheServiceWithItsOwnRepositoryEverywhere(t *testing.T
 	assert.Contains(t, err.Error(), `services product: image "public.ecr.aws/nginx/nginx:1.27" is a full reference`)
 	assert.Len(t, strings.Split(err.Error(), "\n"), 1)
 	assert.NoError(t, CheckReleases(nil, envs), "no delivery file, nothing to check")
+}
+
+// TestAnEnvironmentNamedAfterAReleaseStageIsRejected: a release pipeline has the stages Source,
+// Build and ScanGate before one per environment, named after it in PascalCase.
+func TestAnEnvironmentNamedAfterAReleaseStageIsRejected(t *testing.T) {
+	for _, name := range []string{"build", "source", "scan-gate", "scangate"} {
+		env := &Environment{Name: name, File: "/c/" + name + ".yaml"}
+		d := &Delivery{File: "/c/delivery.yaml", Environments: []string{name}, Releases: map[string]Release{"product": {}}}
+		err := CheckReleases(d, []*Environment{env})
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), fmt.Sprintf(`/c/delivery.yaml: environments[0] %q: would be stage `, name))
+		assert.Contains(t, err.Error(), "which they have already (Source, Build, ScanGate): rename the environment (name in /c/"+name+".yaml)")
+		d.Releases = nil
+		assert.NoError(t, CheckReleases(d, []*Environment{env}), "%s: without releases there is no release pipeline", name)
+	}
 }

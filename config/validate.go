@@ -1296,28 +1296,32 @@ func repositoryRoot(file string) string {
 }
 
 // frontendLink is the first symbolic link under dir (relative to it) that the upload must not
-// follow, with why, or "": aws-cdk-lib's copy follows links, so one to dir itself or a folder
-// above it never ends, one that leaves dir publishes what it reaches (the bucket is CloudFront's
-// origin), and one to nothing fails the copy. A link to a file or folder inside dir is copied
-// as what it links to. dir may itself be a link.
+// follow, with why, or "": the upload follows links, so one that leaves dir (to a file, a folder
+// or a folder above dir) publishes what it reaches (the bucket is CloudFront's origin), one to a
+// folder that holds it is a loop the packaging follows until the path is too long, and one to
+// nothing is left out now but would publish whatever is there when the upload runs. A link to a
+// file or another folder inside dir is uploaded as what it links to. dir may itself be a link.
+// A Windows junction is not a symbolic link to Go (fs.ModeIrregular) but is to Node: both count.
 func frontendLink(dir string) (link, why string) {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return "", ""
 	}
 	sep := string(filepath.Separator)
+	inside := func(path, folder string) bool { return path == folder || strings.HasPrefix(path, folder+sep) }
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || path == root || d.Type()&fs.ModeSymlink == 0 {
+		if err != nil || path == root || d.Type()&(fs.ModeSymlink|fs.ModeIrregular) == 0 {
 			return nil
 		}
 		target, err := filepath.EvalSymlinks(path)
+		holder, herr := filepath.EvalSymlinks(filepath.Dir(path))
 		switch {
-		case err != nil:
-			why = "links to nothing, which the upload cannot copy: remove the link"
-		case target == root || target == sep || strings.HasPrefix(root, target+sep):
-			why = "links to the folder or one above it, which the upload would follow without end (filling cdk.out until the path is too long): remove the link"
-		case !strings.HasPrefix(target, root+sep):
+		case err != nil || herr != nil:
+			why = "links to nothing, which the upload leaves out now and would publish whatever is there when it runs: remove the link"
+		case !inside(target, root):
 			why = "links outside the folder, to " + target + ", which the upload would publish: copy what the frontend needs into the folder, or remove the link"
+		case inside(holder, target):
+			why = "links to a folder that holds it, a loop the upload's packaging follows until the path is too long: remove the link"
 		default:
 			return nil
 		}

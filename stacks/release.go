@@ -18,7 +18,8 @@ const ReleaseStackName = "Stratus-Release"
 
 // ReleaseStack holds every service's release pipeline. One stack for all: a pipeline costs about
 // a dozen resources and the shared key, buckets, topic and gate projects are created once;
-// limits.MaxReleases keeps it far below CloudFormation's 500 resources.
+// limits.MaxReleases keeps it far below CloudFormation's 500 resources, though with many
+// environments or long commands its template reaches CloudFormation's 1 MB first (docs/release.md).
 type ReleaseStack struct {
 	awscdk.Stack
 	Releases *releasepipeline.Releases

@@ -203,7 +203,10 @@ func (p PipelineProps) validate() error {
 	seen := map[string]bool{} // by stage name: "dev-2" and "dev2" would both be stage Dev2
 	for i, e := range p.Environments {
 		where := fmt.Sprintf("Environments[%d]", i)
-		if stage := naming.Pascal(e.Name); seen[stage] {
+		switch stage := naming.Pascal(e.Name); {
+		case limits.IsReleaseStage(stage):
+			add("%s: %q would be stage %s, which every release pipeline has already (%s)", where, e.Name, stage, strings.Join(limits.ReleaseStages, ", "))
+		case seen[stage]:
 			add("%s: %q is given twice (stage %s)", where, e.Name, stage)
 		}
 		seen[naming.Pascal(e.Name)] = true

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 const (
@@ -37,6 +38,16 @@ func validProps() PipelineProps {
 		IntegrationCommands: []string{`curl --fail "$ENTRY_URL"`}, Environments: environments()}
 }
 
+// TestEveryEnvironmentNameConfigAllowsIsAccepted: config allows 2-20 lowercase letters, digits
+// and hyphens; the name only becomes a stage name (PascalCase) and text.
+func TestEveryEnvironmentNameConfigAllowsIsAccepted(t *testing.T) {
+	for _, name := range []string{"dev-eu2", "abcdefghijklmnopqrst", "qa"} {
+		p := validProps().withDefaults()
+		p.Environments[0].Name = name
+		assert.NoError(t, p.validate(), name)
+	}
+}
+
 func TestPropsRejectBadInput(t *testing.T) {
 	valid := func() PipelineProps { return validProps().withDefaults() }
 	validate := func(p PipelineProps) error { return p.validate() }
@@ -52,6 +63,7 @@ func TestPropsRejectBadInput(t *testing.T) {
 		{Name: "environment twice", Mutate: func(p *PipelineProps) { p.Environments[1].Name = "staging" }, Want: `Environments[1]: "staging" is given twice (stage Staging)`},
 		{Name: "two environments of one stage name", Mutate: func(p *PipelineProps) { p.Environments[0].Name, p.Environments[1].Name = "dev-2", "dev2" }, Want: `Environments[1]: "dev2" is given twice (stage Dev2)`},
 		{Name: "an environment name with an upper-case letter", Mutate: func(p *PipelineProps) { p.Environments[0].Name = "Prod" }, Want: `Environments[0]: Name "Prod" must be 1-20 lowercase letters, digits and hyphens`},
+		{Name: "an environment named after a stage every pipeline has", Mutate: func(p *PipelineProps) { p.Environments[0].Name = "scan-gate" }, Want: `Environments[0]: "scan-gate" would be stage ScanGate, which every release pipeline has already (Source, Build, ScanGate)`},
 		{Name: "an environment name over 20 characters", Mutate: func(p *PipelineProps) { p.Environments[0].Name = "abcdefghijklmnopqrstu" }, Want: `Environments[0]: Name "abcdefghijklmnopqrstu" must be 1-20`},
 		{Name: "account", Mutate: func(p *PipelineProps) { p.Environments[0].Account = "1" }, Want: `Environments[0]: Account "1" must be 12 digits`},
 		{Name: "ecr repository", Mutate: func(p *PipelineProps) { p.Environments[0].Repository = "Prod/X" }, Want: `Environments[0]: Repository "Prod/X" is not an ECR repository name`},
@@ -208,6 +220,7 @@ func TestStageOrderAndActions(t *testing.T) {
 	tpl := cdktest.Template(t, b.stack)
 	order, acts := stages(t, tpl, "release-product")
 	assert.Equal(t, []string{"Source", "Build", "ScanGate", "Staging", "Prod"}, order, "scan gate before staging, staging before prod")
+	assert.Equal(t, limits.ReleaseStages, order[:len(limits.ReleaseStages)], "the stages environment names are checked against are the pipeline's own")
 	assert.Equal(t, []string{"Replicated", "Deploy", "IntegrationTest"}, names(acts["Staging"]), "integration test after the staging deploy")
 	assert.Equal(t, []string{"Replicated", "Approve", "Deploy"}, names(acts["Prod"]), "approval before the production deploy; no test after the last")
 	for stage, list := range acts {

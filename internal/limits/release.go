@@ -1,6 +1,10 @@
 package limits
 
-import "regexp"
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
 
 // The release pipelines' rules (config/delivery.yaml releases, constructs/releasepipeline).
 var (
@@ -32,3 +36,14 @@ const (
 	// with three environments): assembly.OversizedTemplates stops the synthesis then.
 	MaxReleases = 20
 )
+
+// ReleaseStages are the stages every release pipeline has before its environments', which are
+// named after the environments in PascalCase: an environment whose stage would be one of these
+// would clash with it.
+var ReleaseStages = []string{"Source", "Build", "ScanGate"}
+
+// IsReleaseStage reports whether stage is one of ReleaseStages, in any case ("Scangate" too:
+// stage names that differ only in case are not worth the doubt).
+func IsReleaseStage(stage string) bool {
+	return slices.ContainsFunc(ReleaseStages, func(s string) bool { return strings.EqualFold(s, stage) })
+}
