@@ -287,13 +287,22 @@ func (r Rule) String() string {
 	return fmt.Sprintf("%s %s %s %d-%d", r.Group, r.Peer, r.Protocol, r.From, r.To)
 }
 
-// peer names a rule's other side.
-func peer(m map[string]any, sgKey, prefixKey string) string {
-	if id := ref(m[sgKey]); id != "" {
+// groupOf names the security group a rule's property names: its logical id in this template,
+// "import:<export name>" for another stack's group, or "".
+func groupOf(v any) string {
+	if id := ref(v); id != "" {
 		return id
 	}
-	if imp := str(get(m[sgKey], "Fn::ImportValue")); imp != "" {
+	if imp := str(get(v, "Fn::ImportValue")); imp != "" {
 		return "import:" + imp
+	}
+	return ""
+}
+
+// peer names a rule's other side.
+func peer(m map[string]any, sgKey, prefixKey string) string {
+	if g := groupOf(m[sgKey]); g != "" {
+		return g
 	}
 	return str(m["CidrIp"]) + str(m["CidrIpv6"]) + str(m[prefixKey])
 }
@@ -302,7 +311,8 @@ func parseRule(group string, m map[string]any, sgKey, prefixKey string) Rule {
 	return Rule{Group: group, Peer: peer(m, sgKey, prefixKey), Protocol: str(m["IpProtocol"]), From: num(m["FromPort"]), To: num(m["ToPort"])}
 }
 
-// rules returns a template's ingress or egress rules (inline and separate), sorted.
+// rules returns a template's ingress or egress rules (inline and separate), sorted; a separate
+// rule on another stack's group has Group "import:<export name>".
 func (tpl *Template) rules(egress bool) []Rule {
 	inline, separate, sgKey, prefixKey := "SecurityGroupIngress", "AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId", "SourcePrefixListId"
 	if egress {
@@ -317,7 +327,7 @@ func (tpl *Template) rules(egress bool) []Rule {
 				out = append(out, parseRule(id, m, sgKey, prefixKey))
 			}
 		case separate:
-			out = append(out, parseRule(ref(r.Properties["GroupId"]), r.Properties, sgKey, prefixKey))
+			out = append(out, parseRule(groupOf(r.Properties["GroupId"]), r.Properties, sgKey, prefixKey))
 		}
 	}
 	slices.SortFunc(out, func(a, b Rule) int { return strings.Compare(a.String(), b.String()) })
@@ -415,31 +425,28 @@ func checkCallPaths(c *C, a *Assembly) {
 				tpl := a.Templates[name]
 				require.NotNil(c, tpl, name)
 				// serviceOf names the service whose Network group a rule's side imports.
-				serviceOf := func(v any) string {
-					imp := str(get(v, "Fn::ImportValue"))
+				serviceOf := func(group string) string {
 					for _, other := range env.Services {
-						if strings.Contains(imp, "GetAttNetwork"+naming.Pascal(other.Name)+"ServiceSecurityGroup") {
+						if strings.HasPrefix(group, "import:") && strings.Contains(group, "GetAttNetwork"+naming.Pascal(other.Name)+"ServiceSecurityGroup") {
 							return other.Name
 						}
 					}
-					return fmt.Sprintf("not a service group: %v", v)
+					return "not a service group: " + group
 				}
 				var want, got []string
 				for _, call := range declaredCalls(env) {
 					if call.Caller == s.Name {
-						want = append(want, fmt.Sprintf("%s admits %s on tcp %d", call.Callee, s.Name, call.Port),
-							fmt.Sprintf("%s sends to %s on tcp %d", s.Name, call.Callee, call.Port))
+						want = append(want, fmt.Sprintf("%s admits %s on tcp %d-%d", call.Callee, s.Name, call.Port, call.Port),
+							fmt.Sprintf("%s sends to %s on tcp %d-%d", s.Name, call.Callee, call.Port, call.Port))
 					}
 				}
-				for _, side := range []struct{ typ, peer, format string }{
-					{"AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId", "%s admits %s on %v %v"},
-					{"AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId", "%s sends to %s on %v %v"},
-				} {
-					_, rules := tpl.OfType(side.typ)
-					for id, r := range rules {
-						p := r.Properties
-						assert.Equal(c, p["FromPort"], p["ToPort"], "%s/%s: one port", name, id)
-						got = append(got, fmt.Sprintf(side.format, serviceOf(p["GroupId"]), serviceOf(p[side.peer]), p["IpProtocol"], p["FromPort"]))
+				for _, egress := range []bool{false, true} {
+					format := "%s admits %s on %s %d-%d"
+					if egress {
+						format = "%s sends to %s on %s %d-%d"
+					}
+					for _, r := range tpl.rules(egress) {
+						got = append(got, fmt.Sprintf(format, serviceOf(r.Group), serviceOf(r.Peer), r.Protocol, r.From, r.To))
 					}
 				}
 				assert.ElementsMatch(c, want, got, "%s: its security group rules are exactly its declared calls' paths", name)
@@ -502,16 +509,12 @@ func checkRuleQuota(c *C, a *Assembly) {
 	for name, tpl := range a.Templates {
 		for _, r := range tpl.rules(false) {
 			rules++
-			if r.Group != "" { // a group of this stack; a rule on another's is counted below
-				used[name+"/"+r.Group] += weight(r)
+			group := name + "/" + r.Group
+			if imp, ok := strings.CutPrefix(r.Group, "import:"); ok { // another stack's group
+				require.NotEmpty(c, exported[imp], "%s: a rule on the group of export %s, which no stack exports", name, imp)
+				group = exported[imp]
 			}
-		}
-		_, separate := tpl.OfType("AWS::EC2::SecurityGroupIngress")
-		for id, r := range separate {
-			if imp := str(get(r.Properties["GroupId"], "Fn::ImportValue")); imp != "" {
-				require.NotEmpty(c, exported[imp], "%s/%s: a rule on the group of export %s, which no stack exports", name, id, imp)
-				used[exported[imp]] += weight(parseRule("", r.Properties, "SourceSecurityGroupId", "SourcePrefixListId"))
-			}
+			used[group] += weight(r)
 		}
 	}
 	for group, n := range used {

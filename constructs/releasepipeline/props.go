@@ -203,13 +203,14 @@ func (p PipelineProps) validate() error {
 	seen := map[string]bool{} // by stage name: "dev-2" and "dev2" would both be stage Dev2
 	for i, e := range p.Environments {
 		where := fmt.Sprintf("Environments[%d]", i)
-		switch stage := naming.Pascal(e.Name); {
+		stage := naming.Pascal(e.Name)
+		switch {
 		case limits.IsReleaseStage(stage):
 			add("%s: %q would be stage %s, which every release pipeline has already (%s)", where, e.Name, stage, strings.Join(limits.ReleaseStages, ", "))
 		case seen[stage]:
 			add("%s: %q is given twice (stage %s)", where, e.Name, stage)
 		}
-		seen[naming.Pascal(e.Name)] = true
+		seen[stage] = true
 		last := i == len(p.Environments)-1
 		errs = append(errs, e.validate(where, len(p.IntegrationCommands) > 0 && !last))
 	}
