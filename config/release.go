@@ -37,7 +37,7 @@ type Release struct {
 type ReleaseSource struct {
 	// Type (yaml "type", default repository) is repository (build the repository on every commit)
 	// or ecr-push (release every image pushed with the tag "release" to the tooling account's ECR
-	// repository release/<service>, which the Release stack creates).
+	// repository release/<service>, which the service's Release stack creates).
 	Type string `yaml:"type"`
 	// Repository (yaml "repository", type repository only) is owner/name.
 	Repository string `yaml:"repository"`
@@ -82,9 +82,6 @@ func validateReleases(d *Delivery, dec *decoder) {
 		if !dec.bad[path] {
 			dec.errAt(dec.lineOf(path), "%s: %s", path, fmt.Sprintf(format, args...))
 		}
-	}
-	if n := len(d.Releases); n > limits.MaxReleases {
-		bad("releases", "%d releases; at most %d (every release pipeline lives in the one Release stack)", n, limits.MaxReleases)
 	}
 	for _, name := range d.ReleasedServices() {
 		r, path := d.Releases[name], releasePath(name)

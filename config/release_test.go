@@ -113,3 +113,15 @@ func TestAnEnvironmentNamedAfterAReleaseStageIsRejected(t *testing.T) {
 		assert.NoError(t, CheckReleases(d, []*Environment{env}), "%s: without releases there is no release pipeline", name)
 	}
 }
+
+// TestFortyReleasesLoad: each release pipeline has a stack of its own, so a delivery file may
+// release as many services as its environments run (40 here; limits.MaxServices bounds them).
+func TestFortyReleasesLoad(t *testing.T) {
+	var more strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&more, "  svc%02d:\n    source:\n      repository: example-org/svc%02d\n", i, i)
+	}
+	d, err := LoadDelivery(deliveryDir(t, "releases:\n", "releases:\n"+more.String()))
+	require.NoError(t, err)
+	assert.Len(t, d.ReleasedServices(), 43, "the forty and the fixture's product, order and user")
+}

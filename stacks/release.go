@@ -12,20 +12,31 @@ import (
 	"github.com/stratus-platform/stratus/internal/limits"
 )
 
-// ReleaseStackName is the stack of the services' release pipelines (docs/release.md), beside the
-// platform pipeline in the tooling account.
+// ReleaseStackName is the stack of the resources the services' release pipelines share
+// (docs/release.md), beside the platform pipeline in the tooling account; each pipeline is in a
+// stack of its own, ReleaseStackName-<service> (ReleaseServiceStackName).
 const ReleaseStackName = "Stratus-Release"
 
-// ReleaseStack holds every service's release pipeline. One stack for all: a pipeline costs about
-// a dozen resources and the shared key, buckets, topic and gate projects are created once;
-// limits.MaxReleases keeps it far below CloudFormation's 500 resources, though with many
-// environments or long commands its template reaches CloudFormation's 1 MB first (docs/release.md).
+// ReleaseServiceStackName is the stack of service's release pipeline.
+func ReleaseServiceStackName(service string) string {
+	return ReleaseStackName + "-" + service
+}
+
+// ReleaseStack holds the resources every release pipeline shares (key, buckets, topic, log group,
+// the scan gate, replication wait and deploy projects), and Services each service's pipeline.
+// A pipeline with its projects and roles is about 55 KB of template: one stack for all of them
+// reached CloudFormation's 1 MB at about 16 services. A stack a service grows the Release stacks
+// by one stack of fixed size per release, and adding or removing a release leaves every other
+// pipeline's stack as it was. The shared stack does not grow with releases: the grants to its
+// projects are the same for every pipeline.
 type ReleaseStack struct {
 	awscdk.Stack
 	Releases *releasepipeline.Releases
+	// Services are the pipelines' stacks by service.
+	Services map[string]awscdk.Stack
 }
 
-// NewReleaseStack builds the Release stack of delivery, a direct child of app, releasing each
+// NewReleaseStack builds the Release stacks of delivery, direct children of app, releasing each
 // service of delivery.Releases through stages (in the delivery order); nil without releases.
 func NewReleaseStack(app constructs.Construct, delivery *config.Delivery, stages []*EnvironmentStage) (*ReleaseStack, error) {
 	if len(delivery.Releases) == 0 {
@@ -38,17 +49,22 @@ func NewReleaseStack(app constructs.Construct, delivery *config.Delivery, stages
 	if err := config.CheckReleases(delivery, envs); err != nil {
 		return nil, err
 	}
-	stack := awscdk.NewStack(app, jsii.String(ReleaseStackName), &awscdk.StackProps{
-		StackName:             jsii.String(ReleaseStackName),
-		Env:                   &awscdk.Environment{Account: jsii.String(delivery.Account), Region: jsii.String(delivery.Region)},
-		TerminationProtection: jsii.Bool(true),
-		Description:           jsii.String("Stratus release pipelines: one per released service"),
-	})
-	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(Project), nil)
+	newStack := func(name, description string) awscdk.Stack {
+		stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
+			StackName:             jsii.String(name),
+			Env:                   &awscdk.Environment{Account: jsii.String(delivery.Account), Region: jsii.String(delivery.Region)},
+			TerminationProtection: jsii.Bool(true),
+			Description:           jsii.String(description),
+		})
+		awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(Project), nil)
+		return stack
+	}
+	stack := newStack(ReleaseStackName, "Stratus release pipelines: what every service's pipeline shares")
 	r, err := releasepipeline.NewReleases(stack, "Releases", releasepipeline.ReleasesProps{NotificationEmails: delivery.Notify})
 	if err != nil {
 		return nil, fmt.Errorf("%s: releases: %w", delivery.File, err)
 	}
+	out := &ReleaseStack{Stack: stack, Releases: r, Services: map[string]awscdk.Stack{}}
 	for _, name := range delivery.ReleasedServices() {
 		rel := delivery.Releases[name]
 		props := releasepipeline.PipelineProps{
@@ -63,11 +79,13 @@ func NewReleaseStack(app constructs.Construct, delivery *config.Delivery, stages
 		for _, s := range stages {
 			props.Environments = append(props.Environments, releaseEnvironment(delivery, s, name))
 		}
-		if _, err := r.AddPipeline(props); err != nil {
+		own := newStack(ReleaseServiceStackName(name), "Stratus release pipeline of "+name)
+		if _, err := r.AddPipeline(own, props); err != nil {
 			return nil, fmt.Errorf("%s: releases[%q]: %w", delivery.File, name, err)
 		}
+		out.Services[name] = own
 	}
-	return &ReleaseStack{Stack: stack, Releases: r}, nil
+	return out, nil
 }
 
 // releaseEnvironment is where service svc's release deploys in stage: its repository, image

@@ -83,8 +83,15 @@ func withFillers(err error, envs []*config.Environment, delivery *config.Deliver
 			}
 		}
 	}
-	if delivery != nil && (strings.Contains(msg, "in stack '"+ReleaseStackName+"'") || strings.Contains(msg, "stack "+ReleaseStackName+":")) {
-		hints = append(hints, delivery.File+": releases (a pipeline each) fill the "+ReleaseStackName+" stack: declare fewer")
+	// A release pipeline's own stack grows only with its commands and the environments and
+	// regions it deploys (the shared stack not at all).
+	if delivery != nil {
+		for _, name := range delivery.ReleasedServices() {
+			stack := ReleaseServiceStackName(name)
+			if strings.Contains(msg, "in stack '"+stack+"'") || strings.Contains(msg, "stack "+stack+":") {
+				hints = append(hints, fmt.Sprintf("%s: releases[%q]: its commands and the environments it deploys fill its %s stack: shorten the commands", delivery.File, name, stack))
+			}
+		}
 	}
 	if len(hints) == 0 {
 		return err

@@ -37,8 +37,11 @@ func TestAnOversizedTemplateNamesTheKeysThatFillIt(t *testing.T) {
 	err := errors.New("stack Prod-App-us-east-1: its template is 1000001 bytes, over the 1000000 CloudFormation accepts: …")
 	assert.Equal(t, err.Error()+"\nconfig/prod.yaml: services[] (target groups, listener rules and alarms each) fill its App stacks: declare fewer",
 		withFillers(err, envs, nil).Error())
-	release := errors.New("stack Stratus-Release: its template is 1227625 bytes, over the 1000000 CloudFormation accepts")
+	release := errors.New("stack Stratus-Release-product: its template is 1227625 bytes, over the 1000000 CloudFormation accepts")
 	assert.Equal(t, release, withFillers(release, envs, nil), "not a stack of an environment, and no delivery file")
-	assert.Equal(t, release.Error()+"\nconfig/delivery.yaml: releases (a pipeline each) fill the Stratus-Release stack: declare fewer",
-		withFillers(release, envs, &config.Delivery{File: "config/delivery.yaml"}).Error())
+	delivery := &config.Delivery{File: "config/delivery.yaml", Releases: map[string]config.Release{"product": {}, "product-api": {}}}
+	assert.Equal(t, release.Error()+"\nconfig/delivery.yaml: releases[\"product\"]: its commands and the environments it deploys fill its Stratus-Release-product stack: shorten the commands",
+		withFillers(release, envs, delivery).Error(), "the release whose stack it is, not product-api")
+	shared := errors.New("stack Stratus-Release: its template is 1227625 bytes, over the 1000000 CloudFormation accepts")
+	assert.Equal(t, shared, withFillers(shared, envs, delivery), "the shared stack does not grow with releases")
 }

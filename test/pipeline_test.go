@@ -33,11 +33,12 @@ import (
 type pipelineApp struct {
 	dir      string
 	delivery *config.Delivery
-	// stack, release and support are the Pipeline stack, the Release stack (delivery.yaml
-	// releases) and CDK Pipelines' cross-region support stacks, from the manifest.
-	stack   *assembly.Artifact
-	release *assembly.Artifact
-	support []assembly.Artifact
+	// stack, releases and support are the Pipeline stack, the Release stacks (delivery.yaml
+	// releases: the shared one first, then a pipeline's each) and CDK Pipelines' cross-region
+	// support stacks, from the manifest.
+	stack    *assembly.Artifact
+	releases []assembly.Artifact
+	support  []assembly.Artifact
 	// pipeline is the AWS::CodePipeline::Pipeline's Properties.
 	pipeline map[string]any
 }
@@ -177,7 +178,7 @@ func Pipeline(t testing.TB) *pipelineApp {
 }
 
 // readPipeline reads the pipeline of the configs in configDir from the assembly in dir: every
-// top-level stack that belongs to no environment's stage is the Pipeline stack, the Release
+// top-level stack that belongs to no environment's stage is the Pipeline stack, a Release
 // stack or a support stack.
 func readPipeline(dir, configDir string) (*pipelineApp, error) {
 	envs, err := config.LoadDir(configDir)
@@ -202,7 +203,9 @@ func readPipeline(dir, configDir string) (*pipelineApp, error) {
 		case a.StackName == stacks.PipelineStackName:
 			out.stack = &a
 		case a.StackName == stacks.ReleaseStackName:
-			out.release = &a
+			out.releases = append([]assembly.Artifact{a}, out.releases...)
+		case strings.HasPrefix(a.StackName, stacks.ReleaseStackName+"-"):
+			out.releases = append(out.releases, a)
 		default:
 			out.support = append(out.support, a)
 		}
@@ -535,8 +538,11 @@ func TestTheSynthStepRunsTheGates(t *testing.T) {
 
 func TestThePipelineIsCompliant(t *testing.T) {
 	p := Pipeline(t)
-	require.NotNil(t, p.release, "the fixtures' delivery file releases product")
-	names := []string{stacks.PipelineStackName, p.release.StackName}
+	require.Len(t, p.releases, 1+len(p.delivery.Releases), "the fixtures' delivery file releases its services: the shared Release stack and one a pipeline")
+	names := []string{stacks.PipelineStackName}
+	for _, a := range p.releases {
+		names = append(names, a.StackName)
+	}
 	// One support stack per region, other than the pipeline's, that a stage deploys to: prod's
 	// eu-west-1, and staging's backup DR region (us-west-2).
 	envs, err := config.LoadDir(filepath.Join(repoRoot, fixtureDir))
@@ -569,9 +575,9 @@ func TestThePipelineIsCompliant(t *testing.T) {
 // stack.
 func TestTheToolingStacksGuardTheirKeysAndKeepTheirData(t *testing.T) {
 	p := Pipeline(t)
-	require.NotNil(t, p.release)
+	require.NotEmpty(t, p.releases)
 	require.NotNil(t, p.stack)
-	arts := append([]assembly.Artifact{*p.stack, *p.release}, p.support...)
+	arts := slices.Concat([]assembly.Artifact{*p.stack}, p.releases, p.support)
 	tooling := &Assembly{Name: "tooling stacks", Dir: p.dir, Templates: map[string]*Template{}}
 	guarded := 0
 	for _, a := range arts {
@@ -643,7 +649,7 @@ func TestPipelineGolden(t *testing.T) {
 	dir := filepath.Join("testdata", "golden", "pipeline")
 	files, err := filepath.Glob(filepath.Join(p.dir, "*.template.json"))
 	require.NoError(t, err)
-	require.Len(t, files, 2+len(p.support), "the pipeline's, the Release and the support stacks")
+	require.Len(t, files, 1+len(p.releases)+len(p.support), "the pipeline's, the Release and the support stacks")
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {

@@ -191,14 +191,35 @@ func TestTheDeployRoleMayResolveEverySsmParameter(t *testing.T) {
 	}
 }
 
-// releaseTemplate is the Release stack of the fixtures' delivery file.
+// releaseTemplate is the resources of the Release stacks of the fixtures' delivery file in one
+// template (their logical ids differ), after checking that each pipeline is in its own stack.
 func releaseTemplate(t *testing.T) map[string]any {
 	p := Pipeline(t)
-	data, err := os.ReadFile(filepath.Join(p.dir, stacks.ReleaseStackName+".template.json"))
-	require.NoError(t, err, "the delivery file's releases add the Release stack")
-	var tpl map[string]any
-	require.NoError(t, json.Unmarshal(data, &tpl))
-	return tpl
+	require.NotEmpty(t, p.releases, "the delivery file's releases add the Release stacks")
+	all := map[string]any{}
+	for _, a := range p.releases {
+		data, err := os.ReadFile(a.TemplatePath)
+		require.NoError(t, err)
+		var tpl map[string]any
+		require.NoError(t, json.Unmarshal(data, &tpl))
+		pipelines := cdktest.OfType(t, tpl, "AWS::CodePipeline::Pipeline")
+		if a.StackName == stacks.ReleaseStackName {
+			assert.Empty(t, pipelines, "the shared Release stack holds no pipeline")
+		} else {
+			require.Len(t, pipelines, 1, "%s holds one pipeline", a.StackName)
+			for _, r := range pipelines {
+				assert.Equal(t, stacks.ReleaseServiceStackName(strings.TrimPrefix(cdktest.Props(t, r)["Name"].(string), "release-")), a.StackName,
+					"a service's pipeline is in its own stack")
+			}
+		}
+		for id, r := range tpl["Resources"].(map[string]any) {
+			if id != "CDKMetadata" {
+				require.NotContains(t, all, id, "logical ids differ between the Release stacks")
+				all[id] = r
+			}
+		}
+	}
+	return map[string]any{"Resources": all}
 }
 
 func TestReleasePipelinePromotesOneDigestThroughTheEnvironments(t *testing.T) {

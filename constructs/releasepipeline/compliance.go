@@ -28,7 +28,9 @@ var wildcards = []struct{ pattern, reason string }{
 	{`/^Action::s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*$/`,
 		"aws-cdk-lib's read/write grants on the pipelines' own artifact bucket: each action wildcard is one family " +
 			"(e.g. GetObject* = object, version, ACL and tag reads), on that bucket only."},
-	{`/^Resource::<[A-Za-z0-9]*Artifacts[A-F0-9]{8}\.Arn>\/\*$/`,
+	// The bucket is the stack's own (the shared resources'), or the shared stack's export in a
+	// pipeline's own stack.
+	{`/^Resource::(<[A-Za-z0-9]*Artifacts[A-F0-9]{8}\.Arn>|[A-Za-z0-9-]+:ExportsOutputFnGetAtt[A-Za-z0-9]*Artifacts[A-F0-9]{8}Arn[A-F0-9]{8})\/\*$/`,
 		"Every object of the pipelines' artifact bucket, which holds nothing but release artifacts."},
 	{`/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/`,
 		"aws-cdk-lib's encrypt/decrypt grants on the release key: GenerateDataKey* and ReEncrypt* are the families " +

@@ -198,9 +198,11 @@ func (r *Releases) project(scope constructs.Construct, id string, commands []str
 	})
 }
 
-// AddPipeline adds service props.Service's release pipeline, or returns every problem with
-// props.
-func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
+// AddPipeline adds service props.Service's release pipeline under scope, or returns every
+// problem with props. scope may be in a stack of its own (in the shared resources' account and
+// region), which keeps each pipeline's template apart: one stack for all reaches
+// CloudFormation's 1 MB template limit at about 16 pipelines.
+func (r *Releases) AddPipeline(scope constructs.Construct, props PipelineProps) (*ReleasePipeline, error) {
 	props = props.withDefaults()
 	err := props.validate()
 	if err == nil {
@@ -209,10 +211,11 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 	if r.Pipelines[props.Service] != nil {
 		err = errors.Join(err, fmt.Errorf("Service %q has a pipeline already", props.Service))
 	}
+	err = errors.Join(err, r.checkScope(scope))
 	if err != nil {
 		return nil, fmt.Errorf("release pipeline %s: invalid props:\n%w", props.Service, err)
 	}
-	scope := constructs.NewConstruct(r.Construct, jsii.String(naming.Pascal(props.Service)))
+	scope = constructs.NewConstruct(scope, jsii.String(naming.Pascal(props.Service)))
 	rp := &ReleasePipeline{}
 
 	homes := props.homes()
@@ -326,6 +329,22 @@ func (r *Releases) AddPipeline(props PipelineProps) (*ReleasePipeline, error) {
 	}
 	r.Pipelines[props.Service] = rp
 	return rp, nil
+}
+
+// checkScope refuses a scope whose stack is in another account or region than the shared
+// resources': the pipeline's artifacts, key and projects are regional, and a reference to them
+// from elsewhere would not resolve.
+func (r *Releases) checkScope(scope constructs.Construct) error {
+	if scope == nil {
+		return errors.New("scope is nil")
+	}
+	shared, own := awscdk.Stack_Of(r.Construct), awscdk.Stack_Of(scope)
+	where := func(s awscdk.Stack) string { return *s.Account() + "/" + *s.Region() }
+	if where(own) != where(shared) {
+		return fmt.Errorf("scope's stack %s is in %s, not in %s with the shared resources (stack %s)",
+			*own.StackName(), where(own), where(shared), *shared.StackName())
+	}
+	return nil
 }
 
 // grantTargets lets the projects assume the CDK deploy role of account in each region: all they

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -92,8 +93,12 @@ func TestFailSeverities(t *testing.T) {
 }
 
 type built struct {
+	app      awscdk.App
 	releases *Releases
+	// stack holds the shared resources; services each service's pipeline, in a stack of its own
+	// as stacks.NewReleaseStack places them.
 	stack    awscdk.Stack
+	services map[string]awscdk.Stack
 	dir      string
 }
 
@@ -106,26 +111,48 @@ func TestMain(m *testing.M) {
 	fixture.Main(m)
 }
 
-// get is a Release stack with two pipelines: product (integration tests, prod approved, prod in
-// two regions) and user (no integration test, scan gate at CRITICAL).
+// toolingStack is a stack of the tooling account in region.
+func toolingStack(app awscdk.App, id, region string) awscdk.Stack {
+	return awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(tooling), Region: jsii.String(region)},
+	})
+}
+
+// sharedAndProduct is the shared Release stack and product's pipeline in a stack of its own.
+func sharedAndProduct(app awscdk.App) (*built, error) {
+	stack := toolingStack(app, "Release", "us-east-1")
+	r, err := NewReleases(stack, "Releases", ReleasesProps{NotificationEmails: []string{"team@example.com"}})
+	if err != nil {
+		return nil, err
+	}
+	b := &built{app: app, releases: r, stack: stack, services: map[string]awscdk.Stack{}}
+	return b, b.add("product", validProps())
+}
+
+// add puts service's pipeline into a stack of its own.
+func (b *built) add(service string, p PipelineProps) error {
+	own := toolingStack(b.app, "Release-"+service, "us-east-1")
+	b.services[service] = own
+	_, err := b.releases.AddPipeline(own, p)
+	return err
+}
+
+// get is the shared Release stack and three pipelines, each in a stack of its own: product
+// (integration tests, prod approved, prod in two regions), user (no integration test, scan gate
+// at CRITICAL) and order (released from pushed images).
 func get(t *testing.T) *built {
 	return fixture.Get(t, "releasepipeline-test", func(app awscdk.App, dir string) (*built, error) {
-		stack := awscdk.NewStack(app, jsii.String("Release"), &awscdk.StackProps{
-			Env: &awscdk.Environment{Account: jsii.String(tooling), Region: jsii.String("us-east-1")},
-		})
-		r, err := NewReleases(stack, "Releases", ReleasesProps{NotificationEmails: []string{"team@example.com"}})
+		b, err := sharedAndProduct(app)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := r.AddPipeline(validProps()); err != nil {
-			return nil, err
-		}
+		b.dir = dir
 		user := validProps()
 		user.Service, user.Repository, user.FailOn, user.IntegrationCommands = "user", "example-org/user", "CRITICAL", nil
 		for i := range user.Environments {
 			user.Environments[i].Repository = strings.Replace(user.Environments[i].Repository, "product", "user", 1)
 		}
-		if _, err := r.AddPipeline(user); err != nil {
+		if err := b.add("user", user); err != nil {
 			return nil, err
 		}
 		order := validProps()
@@ -134,11 +161,42 @@ func get(t *testing.T) *built {
 		for i := range order.Environments {
 			order.Environments[i].Repository = strings.Replace(order.Environments[i].Repository, "product", "order", 1)
 		}
-		if _, err := r.AddPipeline(order); err != nil {
-			return nil, err
-		}
-		return &built{releases: r, stack: stack, dir: dir}, nil
+		return b, b.add("order", order)
 	})
+}
+
+// stacks are the shared stack and every pipeline's.
+func (b *built) stacks() []awscdk.Stack {
+	out := []awscdk.Stack{b.stack}
+	for _, s := range b.services {
+		out = append(out, s)
+	}
+	return out
+}
+
+// template is every stack's resources in one template (their logical ids differ: each
+// pipeline's start with its service's name).
+func (b *built) template(t *testing.T) map[string]any {
+	t.Helper()
+	all := map[string]any{}
+	for _, s := range b.stacks() {
+		for id, r := range cdktest.Template(t, s)["Resources"].(map[string]any) {
+			if id == "CDKMetadata" {
+				continue
+			}
+			require.NotContains(t, all, id, "logical ids differ between the Release stacks")
+			all[id] = r
+		}
+	}
+	return map[string]any{"Resources": all}
+}
+
+// resource is c's resource's properties, from the template of c's own stack.
+func resource(t *testing.T, c constructs.IConstruct) map[string]any {
+	t.Helper()
+	stack := awscdk.Stack_Of(c)
+	id := *stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+	return cdktest.Props(t, cdktest.Template(t, stack)["Resources"].(map[string]any)[id].(map[string]any))
 }
 
 type action struct {
@@ -217,7 +275,7 @@ func jsonAny(t *testing.T, s string) any {
 
 func TestStageOrderAndActions(t *testing.T) {
 	b := get(t)
-	tpl := cdktest.Template(t, b.stack)
+	tpl := b.template(t)
 	order, acts := stages(t, tpl, "release-product")
 	assert.Equal(t, []string{"Source", "Build", "ScanGate", "Staging", "Prod"}, order, "scan gate before staging, staging before prod")
 	assert.Equal(t, limits.ReleaseStages, order[:len(limits.ReleaseStages)], "the stages environment names are checked against are the pipeline's own")
@@ -241,12 +299,12 @@ func TestStageOrderAndActions(t *testing.T) {
 
 func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
 	b := get(t)
-	tpl := cdktest.Template(t, b.stack)
+	tpl := b.template(t)
 	_, acts := stages(t, tpl, "release-product")
 	require.Equal(t, []string{"Test", "Build"}, names(acts["Build"]), "the service's commands, then the image")
 	assert.Equal(t, map[string]string{"COMMIT_ID": CommitVariable}, variables(t, acts["Build"][1]))
 
-	build := cdktest.Props(t, tpl["Resources"].(map[string]any)[*b.stack.GetLogicalId(b.releases.Pipelines["product"].Build.Node().DefaultChild().(awscdk.CfnElement))].(map[string]any))
+	build := resource(t, b.releases.Pipelines["product"].Build)
 	assert.Equal(t, true, cdktest.Path[bool](t, build, "Environment", "PrivilegedMode"), "docker needs privileged mode")
 	env := map[string]string{}
 	for _, v := range cdktest.Decode[[]struct{ Name, Value string }](t, cdktest.Path[any](t, build, "Environment", "EnvironmentVariables")) {
@@ -259,7 +317,7 @@ func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
 	assert.NotContains(t, spec, "pre_build")
 	// They run in a project of their own, each a command of its own (the first failure fails it),
 	// whose role assumes nothing (TestRolesAssumeOnlyTheDeployRoles).
-	test := cdktest.Props(t, tpl["Resources"].(map[string]any)[*b.stack.GetLogicalId(b.releases.Pipelines["product"].Test.Node().DefaultChild().(awscdk.CfnElement))].(map[string]any))
+	test := resource(t, b.releases.Pipelines["product"].Test)
 	assert.Equal(t, false, cdktest.Path[bool](t, test, "Environment", "PrivilegedMode"))
 	assert.Equal(t, []any{"go test ./...", "go vet ./..."}, cdktest.Path[[]any](t, jsonAny(t, cdktest.Path[string](t, test, "Source", "BuildSpec")), "phases", "build", "commands"))
 	assert.Equal(t, []any{"IMAGE_DIGEST", "IMAGE_TAG"}, cdktest.Path[[]any](t, jsonAny(t, spec), "env", "exported-variables"),
@@ -269,7 +327,7 @@ func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
 
 func TestEcrPushReleasesThePushedDigest(t *testing.T) {
 	b := get(t)
-	tpl := cdktest.Template(t, b.stack)
+	tpl := b.template(t)
 	order, acts := stages(t, tpl, "release-order")
 	assert.Equal(t, []string{"Source", "Build", "ScanGate", "Staging", "Prod"}, order)
 	src := acts["Source"][0]
@@ -289,7 +347,7 @@ func TestEcrPushReleasesThePushedDigest(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": "release"}},
 		inbox["ImageTagMutabilityExclusionFilters"], "only the release tag moves")
 	assert.Equal(t, "KMS", cdktest.Path[string](t, inbox, "EncryptionConfiguration", "EncryptionType"))
-	project := cdktest.Props(t, tpl["Resources"].(map[string]any)[*b.stack.GetLogicalId(b.releases.Pipelines["order"].Build.Node().DefaultChild().(awscdk.CfnElement))].(map[string]any))
+	project := resource(t, b.releases.Pipelines["order"].Build)
 	spec := cdktest.Path[string](t, project, "Source", "BuildSpec")
 	assert.Contains(t, spec, `docker pull \"$SOURCE_REPOSITORY@$SOURCE_DIGEST\"`)
 	assert.NotContains(t, spec, "docker build", "nothing to build")
@@ -297,7 +355,7 @@ func TestEcrPushReleasesThePushedDigest(t *testing.T) {
 
 func TestScanGateAndReplicationWait(t *testing.T) {
 	b := get(t)
-	tpl := cdktest.Template(t, b.stack)
+	tpl := b.template(t)
 	_, acts := stages(t, tpl, "release-product")
 	scan := variables(t, acts["ScanGate"][0])
 	assert.Equal(t, "CRITICAL HIGH", scan["FAIL_SEVERITIES"])
@@ -313,7 +371,7 @@ func TestScanGateAndReplicationWait(t *testing.T) {
 
 func TestEveryDeployReleasesTheBuildsDigest(t *testing.T) {
 	b := get(t)
-	_, acts := stages(t, cdktest.Template(t, b.stack), "release-product")
+	_, acts := stages(t, b.template(t), "release-product")
 	staging, prodDeploy := variables(t, acts["Staging"][1]), variables(t, acts["Prod"][2])
 	assert.Equal(t, DigestVariable, staging["IMAGE_DIGEST"])
 	assert.Equal(t, DigestVariable, prodDeploy["IMAGE_DIGEST"], "prod deploys the digest staging deployed, not a tag")
@@ -326,14 +384,14 @@ func TestEveryDeployReleasesTheBuildsDigest(t *testing.T) {
 
 func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
 	b := get(t)
-	tpl := cdktest.Template(t, b.stack)
+	tpl := b.template(t)
 	role := func(account, region string) any {
 		return "arn:aws:iam::" + account + ":role/cdk-hnb659fds-deploy-role-" + account + "-" + region
 	}
 	homes := []any{role(staging, "us-east-1"), role(prod, "us-east-1")}
 	every := append(slices.Clone(homes), role(prod, "eu-west-1"))
 	want := map[string][]any{
-		"ReleasesProductBuildRole": homes, "ReleasesUserBuildRole": homes, "ReleasesOrderBuildRole": homes, "ReleasesScanGateRole": homes,
+		"ProductBuildRole": homes, "UserBuildRole": homes, "OrderBuildRole": homes, "ReleasesScanGateRole": homes,
 		"ReleasesReplicationWaitRole": every, "ReleasesDeployRole": every,
 	}
 	got := map[string][]any{}
@@ -358,26 +416,76 @@ func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
 
 func TestActionVariablesFitCodePipeline(t *testing.T) {
 	app := cdktest.NewApp(t)
-	stack := awscdk.NewStack(app, jsii.String("Big"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String(tooling), Region: jsii.String("us-east-1")},
-	})
+	stack := toolingStack(app, "Big", "us-east-1")
 	r, err := NewReleases(stack, "Releases", ReleasesProps{NotificationEmails: []string{"team@example.com"}})
 	require.NoError(t, err)
 	p := validProps()
 	for _, region := range []string{"us-west-2", "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1", "ca-central-1"} {
 		p.Environments[1].Targets = append(p.Environments[1].Targets, Target{Region: region, StackName: "Prod-Service-product-with-a-long-name-" + region + "-" + strings.Repeat("x", 40)})
 	}
-	_, err = r.AddPipeline(p)
+	_, err = r.AddPipeline(stack, p)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "action Prod/Deploy: its variables take")
 	assert.Contains(t, err.Error(), "over CodePipeline's 1000")
-	_, err = r.AddPipeline(validProps())
+	_, err = r.AddPipeline(stack, validProps())
 	assert.NoError(t, err, "a failed pipeline leaves nothing behind that blocks the service")
+}
+
+// TestAPipelineStaysWithTheSharedResources: a pipeline's stack must be in the shared resources'
+// account and region, whose bucket, key and projects it uses.
+func TestAPipelineStaysWithTheSharedResources(t *testing.T) {
+	app := cdktest.NewApp(t)
+	r, err := NewReleases(toolingStack(app, "Release", "us-east-1"), "Releases", ReleasesProps{NotificationEmails: []string{"team@example.com"}})
+	require.NoError(t, err)
+	elsewhere := toolingStack(app, "Release-product", "eu-west-1")
+	_, err = r.AddPipeline(elsewhere, validProps())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "release pipeline product: invalid props:")
+	assert.Contains(t, err.Error(), "scope's stack Release-product is in 444444444444/eu-west-1, not in 444444444444/us-east-1 with the shared resources (stack Release)")
+	other := awscdk.NewStack(app, jsii.String("Other"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(prod), Region: jsii.String("us-east-1")},
+	})
+	_, err = r.AddPipeline(other, validProps())
+	assert.ErrorContains(t, err, "scope's stack Other is in 111111111111/us-east-1")
+}
+
+// TestEachPipelineHasAStackOfItsOwn: the shared stack holds no pipeline's resource and stays the
+// same whatever pipelines are added, and each pipeline's stack holds that pipeline alone, so a
+// release added or removed changes no other stack.
+func TestEachPipelineHasAStackOfItsOwn(t *testing.T) {
+	b := get(t)
+	assert.Empty(t, cdktest.OfType(t, cdktest.Template(t, b.stack), "AWS::CodePipeline::Pipeline"), "no pipeline in the shared stack")
+	for service, stack := range b.services {
+		tpl := cdktest.Template(t, stack)
+		_, p := cdktest.Only(t, tpl, "AWS::CodePipeline::Pipeline")
+		assert.Equal(t, "release-"+service, cdktest.Props(t, p)["Name"], "%s's stack holds its pipeline", service)
+		assert.Empty(t, cdktest.OfType(t, tpl, "AWS::KMS::Key"), "%s's stack uses the shared key", service)
+		assert.Empty(t, cdktest.OfType(t, tpl, "AWS::S3::Bucket"), "%s's stack uses the shared bucket", service)
+	}
+	one, err := sharedAndProduct(cdktest.NewApp(t))
+	require.NoError(t, err)
+	assert.Equal(t, withoutMetadata(cdktest.Template(t, b.stack)), withoutMetadata(cdktest.Template(t, one.stack)),
+		"the shared stack is the same with one pipeline as with three")
+	assert.Equal(t, withoutMetadata(cdktest.Template(t, b.services["product"])), withoutMetadata(cdktest.Template(t, one.services["product"])),
+		"product's stack is the same beside others as alone")
+}
+
+// withoutMetadata is tpl without its CDKMetadata resource (the analytics name every construct
+// type the app uses) and the resources' construct paths (the fixture's app writes them).
+func withoutMetadata(tpl map[string]any) map[string]any {
+	resources := tpl["Resources"].(map[string]any)
+	delete(resources, "CDKMetadata")
+	for _, r := range resources {
+		if m, ok := r.(map[string]any)["Metadata"].(map[string]any); ok {
+			delete(m, "aws:cdk:path")
+		}
+	}
+	return tpl
 }
 
 func TestEncryption(t *testing.T) {
 	b := get(t)
-	tpl := cdktest.Template(t, b.stack)
+	tpl := b.template(t)
 	for id, p := range cdktest.OfType(t, tpl, "AWS::CodeBuild::Project") {
 		assert.NotNil(t, cdktest.Props(t, p)["EncryptionKey"], "%s encrypts its artifacts with the key", id)
 		assert.Equal(t, "ENABLED", cdktest.Path[string](t, cdktest.Props(t, p), "LogsConfig", "CloudWatchLogs", "Status"), id)
@@ -403,5 +511,5 @@ func TestEncryption(t *testing.T) {
 
 func TestGates(t *testing.T) {
 	b := get(t)
-	cdktest.Gates(t, b.dir, b.stack)
+	cdktest.Gates(t, b.dir, b.stacks()...)
 }

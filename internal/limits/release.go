@@ -30,11 +30,6 @@ const (
 	DefaultScanFailOn = "HIGH"
 	// MaxReleaseCommands bounds each command list of a release (one buildspec phase).
 	MaxReleaseCommands = 50
-	// MaxReleases bounds the services released from one delivery account: every release pipeline
-	// lives in the one Release stack, far below CloudFormation's 500 resources per stack. Its
-	// template's 1 MB comes first with many environments or long commands (about 16 releases
-	// with three environments): assembly.OversizedTemplates stops the synthesis then.
-	MaxReleases = 20
 )
 
 // ReleaseStages are the stages every release pipeline has before its environments', which are
