@@ -29,6 +29,7 @@ var governanceChecks = []check{
 	{"the public and app subnets deny the configured ranges", checkDenyLists},
 	{"the origin secret and the cache token rotate on schedule, alarmed, and find what they update by tag", checkRotation},
 	{"every database master secret's rotation function is alarmed", checkDatabaseRotationAlarms},
+	{"every database rotation function finds its log group made, encrypted and expiring", checkDatabaseRotationLogs},
 }
 
 // checkDatabaseRotationAlarms: a failed master-password rotation (for instance while the home
@@ -59,6 +60,35 @@ func checkDatabaseRotationAlarms(c *C, a *Assembly) {
 		}
 		assert.ElementsMatch(c, functions, watched, "%s: the rotation functions and the ones alarmed", tpl.StackName)
 	}
+}
+
+// checkDatabaseRotationLogs: Lambda would create a rotation function's log group unencrypted and
+// kept forever at the first rotation, so each ServiceData stack makes /aws/lambda/<function>
+// first (the application waits for it), with a customer key and a retention, and retains it.
+func checkDatabaseRotationLogs(c *C, a *Assembly) {
+	apps := 0
+	for _, tpl := range a.stacksOf("ServiceData") {
+		groups := map[string]string{} // log group name → logical id
+		_, logGroups := tpl.OfType("AWS::Logs::LogGroup")
+		for id, g := range logGroups {
+			groups[str(g.Properties["LogGroupName"])] = id
+		}
+		_, all := tpl.OfType("AWS::Serverless::Application")
+		for appID, app := range all {
+			apps++
+			name := "/aws/lambda/" + str(get(app.Properties, "Parameters", "functionName"))
+			id, ok := groups[name]
+			if !assert.True(c, ok, "%s/%s: no log group %s", tpl.StackName, appID, name) {
+				continue
+			}
+			g := logGroups[id]
+			assert.NotNil(c, g.Properties["KmsKeyId"], "%s/%s: encrypted with a customer key", tpl.StackName, id)
+			assert.NotNil(c, g.Properties["RetentionInDays"], "%s/%s: expires", tpl.StackName, id)
+			assert.Equal(c, "Retain", g.DeletionPolicy, "%s/%s", tpl.StackName, id)
+			assert.Contains(c, asList(app.DependsOn), id, "%s/%s: the function's application waits for its log group", tpl.StackName, appID)
+		}
+	}
+	assert.NotZero(c, apps, "no rotation application in the ServiceData stacks")
 }
 
 // governanceStackNames are the Governance stacks env must have.

@@ -103,6 +103,10 @@ var mutants = []mutant{
 		func(_ *Resource, tpl *Template) {
 			delete(tpl.Resources, tpl.withPrefix("AWS::SecretsManager::RotationSchedule", "ProductDatabaseSecretAttachmentRotationSchedule"))
 		}},
+	{"a database rotation function's log group loses its customer key", false, "Dev-ServiceData-order-us-east-1", "AWS::Logs::LogGroup", "OrderDatabaseRotationLogs",
+		func(r *Resource, _ *Template) { delete(r.Properties, "KmsKeyId") }},
+	{"a database rotation application stops waiting for its log group (Lambda would make it first)", false, "Prod-ServiceData-user-us-east-1", "AWS::Serverless::Application", "UserDatabaseRotation",
+		func(r *Resource, _ *Template) { r.DependsOn = nil }},
 	{"a key policy allows Principal \"*\"", false, "Prod-Data-us-east-1", "AWS::KMS::Key", "CacheKey",
 		func(r *Resource, _ *Template) {
 			doc := r.Properties["KeyPolicy"].(map[string]any)

@@ -334,3 +334,50 @@ func TestAuroraPostgresKeepsTheWriterAndDropsRemovedReaders(t *testing.T) {
 		assert.Equal(t, want, policy, id)
 	}
 }
+
+// TestRotationLogsAreEncryptedAndExpire: the master-secret rotation function (AWS's Serverless
+// Application Repository application, whose template sets no log group) gets a name of ours and
+// finds its log group made before it: encrypted with the database's key (whose policy lets
+// CloudWatch Logs use it for that group), expiring, retained, and waited for.
+func TestRotationLogsAreEncryptedAndExpire(t *testing.T) {
+	f := fixtures(t)
+	for _, stack := range []string{stackPrimary, stackPrimaryGlobal, stackInstance, stackInstanceVariant} {
+		_, app := f.only(t, stack, "AWS::Serverless::Application")
+		name := cdktest.Path[string](t, cdktest.Props(t, app), "Parameters", "functionName")
+		assert.Regexp(t, `^[A-Za-z0-9-]{1,55}-rotation$`, name, "%s: a Lambda function name (64 characters at most)", stack)
+		switch c := f.built[stack].(type) {
+		case *AuroraPostgres:
+			assert.Equal(t, name, c.RotationFunctionName, "%s: the alarms read the function the application creates", stack)
+		case *PostgresInstance:
+			assert.Equal(t, name, c.RotationFunctionName, "%s: the alarms read the function the application creates", stack)
+		default:
+			t.Fatalf("%s: %T", stack, c)
+		}
+		var groupID string
+		var group map[string]any
+		for id, r := range f.resources(t, stack, "AWS::Logs::LogGroup") {
+			if cdktest.Props(t, r)["LogGroupName"] == "/aws/lambda/"+name {
+				groupID, group = id, r
+			}
+		}
+		require.NotNil(t, group, "%s: a log group /aws/lambda/%s", stack, name)
+		keyID, key := f.only(t, stack, "AWS::KMS::Key")
+		assert.Equal(t, getAtt(keyID, "Arn"), cdktest.Props(t, group)["KmsKeyId"], "%s: encrypted with the database's key", stack)
+		assert.NotNil(t, cdktest.Props(t, group)["RetentionInDays"], "%s: the rotation logs expire", stack)
+		assert.Equal(t, "Retain", group["DeletionPolicy"], stack)
+		assert.Contains(t, app["DependsOn"], groupID, "%s: the application (and so the function) waits for its log group", stack)
+		var allowed []any
+		for _, s := range cdktest.Path[[]any](t, cdktest.Props(t, key), "KeyPolicy", "Statement") {
+			st := cdktest.As[map[string]any](t, s)
+			if st["Sid"] == "AllowCloudWatchLogs" {
+				arns := cdktest.Path[any](t, st, "Condition", "ArnLike", "kms:EncryptionContext:aws:logs:arn")
+				if list, ok := arns.([]any); ok {
+					allowed = append(allowed, list...)
+				} else {
+					allowed = append(allowed, arns)
+				}
+			}
+		}
+		assert.Contains(t, fmt.Sprint(allowed), ":log-group:/aws/lambda/"+name, "%s: the key lets CloudWatch Logs encrypt the rotation logs", stack)
+	}
+}

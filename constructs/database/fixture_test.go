@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/internal/cdktest"
 )
@@ -254,10 +256,26 @@ func (f *fixture) auroraParts(t *testing.T, stack string) (clusterID, logsID, ro
 	t.Helper()
 	keyID, _ := f.only(t, stack, "AWS::KMS::Key")
 	clusterID, cluster := f.only(t, stack, "AWS::RDS::DBCluster")
-	logsID, _ = f.only(t, stack, "AWS::Logs::LogGroup")
+	exported := f.exportLogGroups(t, stack)
+	require.Len(t, exported, 1, "%s: one log group RDS exports to", stack)
+	logsID = exported[0]
 	roleID, _ = f.only(t, stack, "AWS::IAM::Role")
 	identifier = cdktest.As[string](t, cdktest.As[map[string]any](t, cluster["Properties"])["DBClusterIdentifier"])
 	return clusterID, logsID, roleID, getAtt(keyID, "Arn"), identifier
+}
+
+// exportLogGroups are the logical ids, sorted, of stack's log groups that RDS exports to
+// (/aws/rds/…), not the rotation function's or the users function's.
+func (f *fixture) exportLogGroups(t *testing.T, stack string) []string {
+	t.Helper()
+	var ids []string
+	for id, r := range f.resources(t, stack, "AWS::Logs::LogGroup") {
+		if strings.HasPrefix(fmt.Sprint(cdktest.Props(t, r)["LogGroupName"]), "/aws/rds/") {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 func getAtt(id, attr string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }

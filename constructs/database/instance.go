@@ -67,6 +67,7 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 	for i, t := range instanceLogTypes {
 		names[i] = logGroupName("instance", identifier, t)
 	}
+	names = append(names, rotationLogGroupName(this))
 	if len(p.Users) > 0 {
 		names = append(names, usersLogGroupName(identifier))
 	}
@@ -132,7 +133,7 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 		suppressDeletionProtectionOff(cfnInstance, string(p.RemovalPolicy))
 	}
 
-	d.RotationSecurityGroup, d.RotationFunctionName = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationEndpoint, p.RotationDays)
+	d.RotationSecurityGroup, d.RotationFunctionName = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationEndpoint, p.RotationDays, key, p.LogRetention)
 	waitForRules(cfnInstance, p.SecurityGroup)
 	d.Instance, d.Key, d.Secret = instance, key, instance.Secret()
 	for _, g := range groups {

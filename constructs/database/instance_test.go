@@ -1,8 +1,6 @@
 package database
 
 import (
-	"maps"
-	"slices"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -22,8 +20,8 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 	key := getAtt(keyID, "Arn")
 	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, instance["Properties"])["DBInstanceIdentifier"])
 	var logGroups []any // DependsOn lists them sorted
-	require.NotEmpty(t, f.resources(t, stackInstance, "AWS::Logs::LogGroup"))
-	for _, id := range slices.Sorted(maps.Keys(f.resources(t, stackInstance, "AWS::Logs::LogGroup"))) {
+	require.Len(t, f.exportLogGroups(t, stackInstance), 2, "postgresql and upgrade")
+	for _, id := range f.exportLogGroups(t, stackInstance) {
 		logGroups = append(logGroups, id)
 	}
 
@@ -68,12 +66,14 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::RotationSchedule"), &map[string]any{
 			"RotationRules": map[string]any{"ScheduleExpression": "rate(30 days)"},
 		})
-		// CloudWatch Logs may use the key for exactly the two exported log groups.
+		// CloudWatch Logs may use the key for exactly the two exported log groups and the
+		// rotation function's.
 		tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), &map[string]any{
 			"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 				cdktest.LogsKeyStatement("logs.us-east-1.amazonaws.com", []any{
 					"arn:aws:logs:us-east-1:111111111111:log-group:/aws/rds/instance/" + identifier + "/postgresql",
 					"arn:aws:logs:us-east-1:111111111111:log-group:/aws/rds/instance/" + identifier + "/upgrade",
+					"arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/" + f.built[stackInstance].(*PostgresInstance).RotationFunctionName,
 				}),
 			})},
 		})

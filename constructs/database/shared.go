@@ -10,6 +10,7 @@ import (
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	logs "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	rds "github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	sam "github.com/aws/aws-cdk-go/awscdk/v2/awssam"
 	sm "github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -206,7 +207,8 @@ func newSecret(scope constructs.Construct, key kms.IKey, databaseName string) rd
 // It returns the function's security group and name: aws-cdk-lib names the function in the
 // application's parameters after the rotation construct's unique id, its last 64 characters
 // (a test holds the two together).
-func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, subnets *ec2.SubnetSelection, db, endpoint ec2.ISecurityGroup, days int) (ec2.SecurityGroup, string) {
+func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, subnets *ec2.SubnetSelection, db, endpoint ec2.ISecurityGroup, days int,
+	key kms.IKey, retention logs.RetentionDays) (ec2.SecurityGroup, string) {
 	sg := ec2.NewSecurityGroup(scope, jsii.String("RotationSecurityGroup"), &ec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Master-secret rotation function: HTTPS to AWS APIs, PostgreSQL to the database"),
@@ -234,8 +236,37 @@ func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, su
 		AutomaticallyAfter: durationDays(days),
 		ExcludeCharacters:  jsii.String(excludedPasswordCharacters),
 	})
-	name := *awscdk.Names_UniqueId(rotation)
-	return sg, name[max(len(name)-64, 0):]
+	// The function lives in the nested stack of AWS's Serverless Application Repository
+	// application, whose template sets no log group: Lambda would create /aws/lambda/<name> at
+	// the first rotation, unencrypted and kept forever. The application gets a name of ours and
+	// waits for its log group, encrypted with the database's key and expiring with its logs.
+	name := rotationFunctionName(scope)
+	app := rotation.Node().DefaultChild().(sam.CfnApplication)
+	app.AddPropertyOverride(jsii.String("Parameters.functionName"), name)
+	group := logs.NewLogGroup(scope, jsii.String("RotationLogs"), &logs.LogGroupProps{
+		LogGroupName:  jsii.String(rotationLogGroupName(scope)),
+		EncryptionKey: key,
+		Retention:     retention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	app.AddResourceDependency(group.Node().DefaultChild().(awscdk.CfnResource),
+		jsii.String("Lambda must find the rotation function's log group already encrypted and with its retention"))
+	return sg, name
+}
+
+// rotationFunctionName is the name of the master-secret rotation function of the database
+// construct scope: unique in the app (its path, with a hash of it) and within Lambda's 64
+// characters. Not aws-cdk-lib's own name for it (the path without separators), so that an
+// environment deployed with that name gets a new function, whose log group is not there yet.
+func rotationFunctionName(scope constructs.Construct) string {
+	return *awscdk.Names_UniqueResourceName(scope, &awscdk.UniqueResourceNameOptions{
+		MaxLength: jsii.Number(64 - len("-rotation")), Separator: jsii.String("-"),
+	}) + "-rotation"
+}
+
+// rotationLogGroupName is the log group Lambda writes the rotation function of scope's logs to.
+func rotationLogGroupName(scope constructs.Construct) string {
+	return "/aws/lambda/" + rotationFunctionName(scope)
 }
 
 // memberPolicies sets what CloudFormation does with an Aurora cluster member. Instances hold no
