@@ -65,8 +65,8 @@ func AddPipeline(app awscdk.App, delivery *config.Delivery, stages map[string]*E
 	if _, err := NewReleaseStack(app, delivery, ordered); err != nil {
 		return nil, err
 	}
-	// The app's own stacks: the pipeline's, the release's and the pipeline's cross-region support
-	// stacks (its Build created them).
+	// The app's own stacks: the pipeline's, the Release stacks and the pipeline's cross-region
+	// support stacks (its Build created them).
 	ApplyCompliance(app)
 	// Their keys (the pipeline's, the releases' and the replication buckets') get the guard every
 	// stage's keys get: grants only for AWS resources, administered only by the role that deploys

@@ -25,9 +25,9 @@ func ReleaseServiceStackName(service string) string {
 // ReleaseStack holds the resources every release pipeline shares (key, buckets, topic, log group,
 // the scan gate, replication wait and deploy projects), and Services each service's pipeline.
 // A pipeline with its projects and roles is about 55 KB of template: one stack for all of them
-// reached CloudFormation's 1 MB at about 16 services. A stack a service grows the Release stacks
-// by one stack of fixed size per release, and adding or removing a release leaves every other
-// pipeline's stack as it was. The shared stack does not grow with releases: the grants to its
+// reached CloudFormation's 1 MB at about 16 services. With a stack a service, a release adds one
+// stack whose size depends only on its own commands, environments and regions, and adding or
+// removing a release leaves every other pipeline's stack as it was. The shared stack does not grow with releases: the grants to its
 // projects are the same for every pipeline.
 type ReleaseStack struct {
 	awscdk.Stack

@@ -118,15 +118,15 @@ func toolingStack(app awscdk.App, id, region string) awscdk.Stack {
 	})
 }
 
-// sharedAndProduct is the shared Release stack and product's pipeline in a stack of its own.
-func sharedAndProduct(app awscdk.App) (*built, error) {
+// sharedAnd is the shared Release stack and service's pipeline (props p) in a stack of its own.
+func sharedAnd(app awscdk.App, service string, p PipelineProps) (*built, error) {
 	stack := toolingStack(app, "Release", "us-east-1")
 	r, err := NewReleases(stack, "Releases", ReleasesProps{NotificationEmails: []string{"team@example.com"}})
 	if err != nil {
 		return nil, err
 	}
 	b := &built{app: app, releases: r, stack: stack, services: map[string]awscdk.Stack{}}
-	return b, b.add("product", validProps())
+	return b, b.add(service, p)
 }
 
 // add puts service's pipeline into a stack of its own.
@@ -142,27 +142,38 @@ func (b *built) add(service string, p PipelineProps) error {
 // at CRITICAL) and order (released from pushed images).
 func get(t *testing.T) *built {
 	return fixture.Get(t, "releasepipeline-test", func(app awscdk.App, dir string) (*built, error) {
-		b, err := sharedAndProduct(app)
+		b, err := sharedAnd(app, "product", validProps())
 		if err != nil {
 			return nil, err
 		}
 		b.dir = dir
-		user := validProps()
-		user.Service, user.Repository, user.FailOn, user.IntegrationCommands = "user", "example-org/user", "CRITICAL", nil
-		for i := range user.Environments {
-			user.Environments[i].Repository = strings.Replace(user.Environments[i].Repository, "product", "user", 1)
-		}
-		if err := b.add("user", user); err != nil {
+		if err := b.add("user", userProps()); err != nil {
 			return nil, err
 		}
-		order := validProps()
-		order.Service, order.EcrPush, order.ConnectionArn, order.Repository = "order", true, "", ""
-		order.TestCommands, order.ScanCommands = nil, nil
-		for i := range order.Environments {
-			order.Environments[i].Repository = strings.Replace(order.Environments[i].Repository, "product", "order", 1)
-		}
-		return b, b.add("order", order)
+		return b, b.add("order", orderProps())
 	})
+}
+
+// userProps are user's pipeline: no integration test, scan gate at CRITICAL.
+func userProps() PipelineProps {
+	user := validProps()
+	user.Service, user.Repository, user.FailOn, user.IntegrationCommands = "user", "example-org/user", "CRITICAL", nil
+	for i := range user.Environments {
+		user.Environments[i].Repository = strings.Replace(user.Environments[i].Repository, "product", "user", 1)
+	}
+	return user
+}
+
+// orderProps are order's pipeline: released from pushed images (no test or scan commands),
+// with integration tests.
+func orderProps() PipelineProps {
+	order := validProps()
+	order.Service, order.EcrPush, order.ConnectionArn, order.Repository = "order", true, "", ""
+	order.TestCommands, order.ScanCommands = nil, nil
+	for i := range order.Environments {
+		order.Environments[i].Repository = strings.Replace(order.Environments[i].Repository, "product", "order", 1)
+	}
+	return order
 }
 
 // stacks are the shared stack and every pipeline's.
@@ -462,12 +473,20 @@ func TestEachPipelineHasAStackOfItsOwn(t *testing.T) {
 		assert.Empty(t, cdktest.OfType(t, tpl, "AWS::KMS::Key"), "%s's stack uses the shared key", service)
 		assert.Empty(t, cdktest.OfType(t, tpl, "AWS::S3::Bucket"), "%s's stack uses the shared bucket", service)
 	}
-	one, err := sharedAndProduct(cdktest.NewApp(t))
-	require.NoError(t, err)
-	assert.Equal(t, withoutMetadata(cdktest.Template(t, b.stack)), withoutMetadata(cdktest.Template(t, one.stack)),
-		"the shared stack is the same with one pipeline as with three")
-	assert.Equal(t, withoutMetadata(cdktest.Template(t, b.services["product"])), withoutMetadata(cdktest.Template(t, one.services["product"])),
-		"product's stack is the same beside others as alone")
+	// Alone, a pipeline with every kind of command, or one with none, leaves the shared stack as
+	// it is with all three: every pipeline imports the same exports.
+	bare := orderProps()
+	bare.IntegrationCommands = nil
+	for service, props := range map[string]PipelineProps{"product": validProps(), "order": bare} {
+		one, err := sharedAnd(cdktest.NewApp(t), service, props)
+		require.NoError(t, err)
+		assert.Equal(t, withoutMetadata(cdktest.Template(t, b.stack)), withoutMetadata(cdktest.Template(t, one.stack)),
+			"the shared stack is the same with %s's pipeline alone as with three", service)
+		if service == "product" {
+			assert.Equal(t, withoutMetadata(cdktest.Template(t, b.services[service])), withoutMetadata(cdktest.Template(t, one.services[service])),
+				"product's stack is the same beside others as alone")
+		}
+	}
 }
 
 // withoutMetadata is tpl without its CDKMetadata resource (the analytics name every construct
