@@ -84,14 +84,8 @@ func AddPipeline(app awscdk.App, delivery *config.Delivery, stages map[string]*E
 // stages (the CLI's own EnvironmentStage objects, compliance packs already applied) in the
 // delivery order. Every environment but the last is smoke-tested before the next one starts.
 func NewPipelineStack(app constructs.Construct, delivery *config.Delivery, stages []*EnvironmentStage) (*PipelineStack, error) {
-	stack := awscdk.NewStack(app, jsii.String(PipelineStackName), &awscdk.StackProps{
-		StackName:             jsii.String(PipelineStackName),
-		Env:                   &awscdk.Environment{Account: jsii.String(delivery.Account), Region: jsii.String(delivery.Region)},
-		TerminationProtection: jsii.Bool(true),
-		Description: jsii.String(fmt.Sprintf("Stratus platform pipeline: %s@%s to %s",
-			delivery.Source.Repository, delivery.Source.Branch, strings.Join(delivery.Environments, ", "))),
-	})
-	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(Project), nil)
+	stack := newToolingStack(app, delivery, PipelineStackName, fmt.Sprintf("Stratus platform pipeline: %s@%s to %s",
+		delivery.Source.Repository, delivery.Source.Branch, strings.Join(delivery.Environments, ", ")))
 	p, err := pipeline.NewPipeline(stack, "Platform", pipeline.PipelineProps{
 		PipelineName:       "stratus-platform",
 		ConnectionArn:      delivery.Source.ConnectionArn,
@@ -115,6 +109,19 @@ func NewPipelineStack(app constructs.Construct, delivery *config.Delivery, stage
 		return nil, fmt.Errorf("%s: %w", delivery.File, err)
 	}
 	return &PipelineStack{Stack: stack, Pipeline: p}, nil
+}
+
+// newToolingStack is a top-level stack of app in delivery's account and region, named name
+// (its id too, which `cdk deploy` takes), termination-protected and tagged with the project.
+func newToolingStack(app constructs.Construct, delivery *config.Delivery, name, description string) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
+		StackName:             jsii.String(name),
+		Env:                   &awscdk.Environment{Account: jsii.String(delivery.Account), Region: jsii.String(delivery.Region)},
+		TerminationProtection: jsii.Bool(true),
+		Description:           jsii.String(description),
+	})
+	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(Project), nil)
+	return stack
 }
 
 // smokeScript requests the public entry until CloudFront answers it over TLS with a status

@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/releasepipeline"
@@ -27,8 +26,8 @@ func ReleaseServiceStackName(service string) string {
 // A pipeline with its projects and roles is about 55 KB of template: one stack for all of them
 // reached CloudFormation's 1 MB at about 16 services. With a stack a service, a release adds one
 // stack whose size depends only on its own commands, environments and regions, and adding or
-// removing a release leaves every other pipeline's stack as it was. The shared stack does not grow with releases: the grants to its
-// projects are the same for every pipeline.
+// removing a release leaves every other pipeline's stack as it was. The shared stack does not
+// grow with releases: the grants to its projects are the same for every pipeline.
 type ReleaseStack struct {
 	awscdk.Stack
 	Releases *releasepipeline.Releases
@@ -49,17 +48,7 @@ func NewReleaseStack(app constructs.Construct, delivery *config.Delivery, stages
 	if err := config.CheckReleases(delivery, envs); err != nil {
 		return nil, err
 	}
-	newStack := func(name, description string) awscdk.Stack {
-		stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
-			StackName:             jsii.String(name),
-			Env:                   &awscdk.Environment{Account: jsii.String(delivery.Account), Region: jsii.String(delivery.Region)},
-			TerminationProtection: jsii.Bool(true),
-			Description:           jsii.String(description),
-		})
-		awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(Project), nil)
-		return stack
-	}
-	stack := newStack(ReleaseStackName, "Stratus release pipelines: what every service's pipeline shares")
+	stack := newToolingStack(app, delivery, ReleaseStackName, "Stratus release pipelines: what every service's pipeline shares")
 	r, err := releasepipeline.NewReleases(stack, "Releases", releasepipeline.ReleasesProps{NotificationEmails: delivery.Notify})
 	if err != nil {
 		return nil, fmt.Errorf("%s: releases: %w", delivery.File, err)
@@ -79,7 +68,7 @@ func NewReleaseStack(app constructs.Construct, delivery *config.Delivery, stages
 		for _, s := range stages {
 			props.Environments = append(props.Environments, releaseEnvironment(delivery, s, name))
 		}
-		own := newStack(ReleaseServiceStackName(name), "Stratus release pipeline of "+name)
+		own := newToolingStack(app, delivery, ReleaseServiceStackName(name), "Stratus release pipeline of "+name)
 		if _, err := r.AddPipeline(own, props); err != nil {
 			return nil, fmt.Errorf("%s: releases[%q]: %w", delivery.File, name, err)
 		}

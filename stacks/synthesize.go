@@ -72,13 +72,16 @@ var fillers = map[string]string{
 // names none.
 func withFillers(err error, envs []*config.Environment, delivery *config.Delivery) error {
 	msg := err.Error()
-	names := func(stage, stack string) bool {
-		return strings.Contains(msg, "in stack '"+stage+"/"+stack) || strings.Contains(msg, "stack "+stage+"-"+stack)
+	// names reports whether msg names a stack by its construct path (aws-cdk-lib's "in stack
+	// 'Dev/Network-us-east-1'") or by its name (the size check's "stack Dev-Network-us-east-1:"),
+	// each a prefix of what msg writes.
+	names := func(path, name string) bool {
+		return strings.Contains(msg, "in stack '"+path) || strings.Contains(msg, "stack "+name)
 	}
 	var hints []string
 	for _, env := range envs {
 		for _, kind := range slices.Sorted(maps.Keys(fillers)) {
-			if names(StageID(env.Name), kind+"-") {
+			if stage := StageID(env.Name); names(stage+"/"+kind+"-", stage+"-"+kind+"-") {
 				hints = append(hints, fmt.Sprintf("%s: %s fill its %s stacks: declare fewer", env.File, fillers[kind], kind))
 			}
 		}
@@ -88,7 +91,7 @@ func withFillers(err error, envs []*config.Environment, delivery *config.Deliver
 	if delivery != nil {
 		for _, name := range delivery.ReleasedServices() {
 			stack := ReleaseServiceStackName(name)
-			if strings.Contains(msg, "in stack '"+stack+"'") || strings.Contains(msg, "stack "+stack+":") {
+			if names(stack+"'", stack+":") {
 				hints = append(hints, fmt.Sprintf("%s: releases[%q]: its commands and the environments it deploys fill its %s stack: shorten the commands", delivery.File, name, stack))
 			}
 		}

@@ -69,7 +69,8 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 		identifier = physicalName(this)
 	}
 
-	logNames := []string{logGroupName("cluster", identifier, "postgresql"), rotationLogGroupName(this)}
+	rotationFunction := rotationFunctionName(this)
+	logNames := []string{logGroupName("cluster", identifier, "postgresql"), rotationLogGroupName(rotationFunction)}
 	if len(p.Users) > 0 {
 		logNames = append(logNames, usersLogGroupName(identifier))
 	}
@@ -138,7 +139,7 @@ func NewAuroraPostgres(scope constructs.Construct, id string, props AuroraPostgr
 		suppressClusterMemberBackupPlan(member, p.BackupRetentionDays)
 	}
 
-	rotationSG, rotationFunction := addRotation(this, cluster.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationEndpoint, p.RotationDays, key, p.LogRetention)
+	rotationSG := addRotation(this, cluster.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationEndpoint, p.RotationDays, rotationFunction, key, p.LogRetention)
 	waitForRules(cfnCluster, p.SecurityGroup)
 
 	if p.GlobalClusterIdentifier != "" {

@@ -67,7 +67,8 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 	for i, t := range instanceLogTypes {
 		names[i] = logGroupName("instance", identifier, t)
 	}
-	names = append(names, rotationLogGroupName(this))
+	rotationFunction := rotationFunctionName(this)
+	names = append(names, rotationLogGroupName(rotationFunction))
 	if len(p.Users) > 0 {
 		names = append(names, usersLogGroupName(identifier))
 	}
@@ -133,7 +134,8 @@ func NewPostgresInstance(scope constructs.Construct, id string, props PostgresIn
 		suppressDeletionProtectionOff(cfnInstance, string(p.RemovalPolicy))
 	}
 
-	d.RotationSecurityGroup, d.RotationFunctionName = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationEndpoint, p.RotationDays, key, p.LogRetention)
+	d.RotationSecurityGroup = addRotation(this, instance.Secret(), p.Vpc, p.RotationSubnets, p.SecurityGroup, p.RotationEndpoint, p.RotationDays, rotationFunction, key, p.LogRetention)
+	d.RotationFunctionName = rotationFunction
 	waitForRules(cfnInstance, p.SecurityGroup)
 	d.Instance, d.Key, d.Secret = instance, key, instance.Secret()
 	for _, g := range groups {

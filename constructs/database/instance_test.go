@@ -20,8 +20,9 @@ func TestPostgresInstanceDefaultsAreSecure(t *testing.T) {
 	key := getAtt(keyID, "Arn")
 	identifier := cdktest.As[string](t, cdktest.As[map[string]any](t, instance["Properties"])["DBInstanceIdentifier"])
 	var logGroups []any // DependsOn lists them sorted
-	require.Len(t, f.exportLogGroups(t, stackInstance), 2, "postgresql and upgrade")
-	for _, id := range f.exportLogGroups(t, stackInstance) {
+	exported := f.exportLogGroups(t, stackInstance)
+	require.Len(t, exported, 2, "postgresql and upgrade")
+	for _, id := range exported {
 		logGroups = append(logGroups, id)
 	}
 

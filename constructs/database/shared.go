@@ -204,11 +204,11 @@ func newSecret(scope constructs.Construct, key kms.IKey, databaseName string) rd
 // lands in the rotation group's (this) stack. The port is a literal, not the endpoint-port token
 // the L2s use, so the rules are reviewable and cdk-nag can evaluate them.
 //
-// It returns the function's security group and name: aws-cdk-lib names the function in the
-// application's parameters after the rotation construct's unique id, its last 64 characters
-// (a test holds the two together).
+// The function is named name (rotationFunctionName) and logs to a group of this stack, encrypted
+// with key, whose policy must allow its rotationLogGroupName. It returns the function's security
+// group.
 func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, subnets *ec2.SubnetSelection, db, endpoint ec2.ISecurityGroup, days int,
-	key kms.IKey, retention logs.RetentionDays) (ec2.SecurityGroup, string) {
+	name string, key kms.IKey, retention logs.RetentionDays) ec2.SecurityGroup {
 	sg := ec2.NewSecurityGroup(scope, jsii.String("RotationSecurityGroup"), &ec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("Master-secret rotation function: HTTPS to AWS APIs, PostgreSQL to the database"),
@@ -240,18 +240,17 @@ func addRotation(scope constructs.Construct, secret sm.ISecret, vpc ec2.IVpc, su
 	// application, whose template sets no log group: Lambda would create /aws/lambda/<name> at
 	// the first rotation, unencrypted and kept forever. The application gets a name of ours and
 	// waits for its log group, encrypted with the database's key and expiring with its logs.
-	name := rotationFunctionName(scope)
 	app := rotation.Node().DefaultChild().(sam.CfnApplication)
 	app.AddPropertyOverride(jsii.String("Parameters.functionName"), name)
 	group := logs.NewLogGroup(scope, jsii.String("RotationLogs"), &logs.LogGroupProps{
-		LogGroupName:  jsii.String(rotationLogGroupName(scope)),
+		LogGroupName:  jsii.String(rotationLogGroupName(name)),
 		EncryptionKey: key,
 		Retention:     retention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	app.AddResourceDependency(group.Node().DefaultChild().(awscdk.CfnResource),
 		jsii.String("Lambda must find the rotation function's log group already encrypted and with its retention"))
-	return sg, name
+	return sg
 }
 
 // rotationFunctionName is the name of the master-secret rotation function of the database
@@ -264,9 +263,9 @@ func rotationFunctionName(scope constructs.Construct) string {
 	}) + "-rotation"
 }
 
-// rotationLogGroupName is the log group Lambda writes the rotation function of scope's logs to.
-func rotationLogGroupName(scope constructs.Construct) string {
-	return "/aws/lambda/" + rotationFunctionName(scope)
+// rotationLogGroupName is the log group Lambda writes the logs of the function named function to.
+func rotationLogGroupName(function string) string {
+	return "/aws/lambda/" + function
 }
 
 // memberPolicies sets what CloudFormation does with an Aurora cluster member. Instances hold no

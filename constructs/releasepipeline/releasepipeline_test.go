@@ -2,6 +2,7 @@ package releasepipeline
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -102,7 +103,11 @@ type built struct {
 	dir      string
 }
 
-var fixture cdktest.Once[*built]
+var (
+	fixture cdktest.Once[*built]
+	// templates are the fixture's stacks' templates, each read once.
+	templates cdktest.Templates
+)
 
 func TestMain(m *testing.M) {
 	fixture.Tweak = func(ctx map[string]any) {
@@ -191,7 +196,7 @@ func (b *built) template(t *testing.T) map[string]any {
 	t.Helper()
 	all := map[string]any{}
 	for _, s := range b.stacks() {
-		for id, r := range cdktest.Template(t, s)["Resources"].(map[string]any) {
+		for id, r := range templates.Of(t, s)["Resources"].(map[string]any) {
 			if id == "CDKMetadata" {
 				continue
 			}
@@ -207,7 +212,7 @@ func resource(t *testing.T, c constructs.IConstruct) map[string]any {
 	t.Helper()
 	stack := awscdk.Stack_Of(c)
 	id := *stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
-	return cdktest.Props(t, cdktest.Template(t, stack)["Resources"].(map[string]any)[id].(map[string]any))
+	return cdktest.Props(t, templates.Of(t, stack)["Resources"].(map[string]any)[id].(map[string]any))
 }
 
 type action struct {
@@ -465,9 +470,9 @@ func TestAPipelineStaysWithTheSharedResources(t *testing.T) {
 // release added or removed changes no other stack.
 func TestEachPipelineHasAStackOfItsOwn(t *testing.T) {
 	b := get(t)
-	assert.Empty(t, cdktest.OfType(t, cdktest.Template(t, b.stack), "AWS::CodePipeline::Pipeline"), "no pipeline in the shared stack")
+	assert.Empty(t, cdktest.OfType(t, templates.Of(t, b.stack), "AWS::CodePipeline::Pipeline"), "no pipeline in the shared stack")
 	for service, stack := range b.services {
-		tpl := cdktest.Template(t, stack)
+		tpl := templates.Of(t, stack)
 		_, p := cdktest.Only(t, tpl, "AWS::CodePipeline::Pipeline")
 		assert.Equal(t, "release-"+service, cdktest.Props(t, p)["Name"], "%s's stack holds its pipeline", service)
 		assert.Empty(t, cdktest.OfType(t, tpl, "AWS::KMS::Key"), "%s's stack uses the shared key", service)
@@ -480,26 +485,36 @@ func TestEachPipelineHasAStackOfItsOwn(t *testing.T) {
 	for service, props := range map[string]PipelineProps{"product": validProps(), "order": bare} {
 		one, err := sharedAnd(cdktest.NewApp(t), service, props)
 		require.NoError(t, err)
-		assert.Equal(t, withoutMetadata(cdktest.Template(t, b.stack)), withoutMetadata(cdktest.Template(t, one.stack)),
+		assert.Equal(t, withoutMetadata(templates.Of(t, b.stack)), withoutMetadata(cdktest.Template(t, one.stack)),
 			"the shared stack is the same with %s's pipeline alone as with three", service)
 		if service == "product" {
-			assert.Equal(t, withoutMetadata(cdktest.Template(t, b.services[service])), withoutMetadata(cdktest.Template(t, one.services[service])),
+			assert.Equal(t, withoutMetadata(templates.Of(t, b.services[service])), withoutMetadata(cdktest.Template(t, one.services[service])),
 				"product's stack is the same beside others as alone")
 		}
 	}
 }
 
-// withoutMetadata is tpl without its CDKMetadata resource (the analytics name every construct
-// type the app uses) and the resources' construct paths (the fixture's app writes them).
+// withoutMetadata is a copy of tpl (its outputs, the exports, included) without its CDKMetadata
+// resource (the analytics name every construct type the app uses) and the resources' construct
+// paths (the fixture's app writes them); tpl stays as it is (templates hands every test the same
+// map).
 func withoutMetadata(tpl map[string]any) map[string]any {
-	resources := tpl["Resources"].(map[string]any)
-	delete(resources, "CDKMetadata")
-	for _, r := range resources {
-		if m, ok := r.(map[string]any)["Metadata"].(map[string]any); ok {
-			delete(m, "aws:cdk:path")
+	resources := map[string]any{}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		if id == "CDKMetadata" {
+			continue
 		}
+		resource := maps.Clone(r.(map[string]any))
+		if m, ok := resource["Metadata"].(map[string]any); ok {
+			m = maps.Clone(m)
+			delete(m, "aws:cdk:path")
+			resource["Metadata"] = m
+		}
+		resources[id] = resource
 	}
-	return tpl
+	out := maps.Clone(tpl)
+	out["Resources"] = resources
+	return out
 }
 
 func TestEncryption(t *testing.T) {
