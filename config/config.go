@@ -156,6 +156,18 @@ type Environment struct {
 	Observability Observability
 	// RegionSwitch (yaml "regionSwitch") is the ARC Region switch plan of a two-region environment.
 	RegionSwitch RegionSwitch
+	// Released is what the folder's delivery file releases into this environment (not a YAML
+	// key; Delivery.Attach sets it); nil when it releases nothing here.
+	Released *Released
+}
+
+// Released says which release pipelines deploy into an environment: the environment then lets
+// each one's build push its service's images (a push role per service).
+type Released struct {
+	// ToolingAccount is the account the release pipelines live in (delivery.yaml's account).
+	ToolingAccount string
+	// Services are the released services, sorted.
+	Services []string
 }
 
 // Region is one region's VPC layout. Subnets are always filled in after Load, derived or not.

@@ -55,6 +55,17 @@ func (d *Delivery) ReleasedServices() []string {
 	return names
 }
 
+// Attach records on each of envs that d releases into it (Environment.Released): the
+// environments d deploys, when d has releases. d may be nil: nothing is released anywhere.
+func (d *Delivery) Attach(envs []*Environment) {
+	for _, env := range envs {
+		env.Released = nil
+		if d != nil && len(d.Releases) > 0 && slices.Contains(d.Environments, env.Name) {
+			env.Released = &Released{ToolingAccount: d.Account, Services: d.ReleasedServices()}
+		}
+	}
+}
+
 // releasePath is the key path of service's release, as the decoder records it.
 func releasePath(service string) string { return fmt.Sprintf("releases[%q]", service) }
 

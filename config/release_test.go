@@ -23,6 +23,29 @@ func TestShippedReleaseLoads(t *testing.T) {
 	assert.Len(t, r.IntegrationTest, 1)
 }
 
+// TestAttachMarksTheEnvironmentsReleasesDeployTo: an environment learns the tooling account and
+// the released services when the delivery file deploys it, and nothing otherwise.
+func TestAttachMarksTheEnvironmentsReleasesDeployTo(t *testing.T) {
+	d, err := LoadDelivery("../test/testdata/config")
+	require.NoError(t, err)
+	require.Contains(t, d.Environments, "prod")
+	prod, other := &Environment{Name: "prod"}, &Environment{Name: "qa", Released: &Released{ToolingAccount: "1"}}
+	d.Attach([]*Environment{prod, other})
+	assert.Equal(t, &Released{ToolingAccount: d.Account, Services: []string{"order", "product", "user"}}, prod.Released)
+	assert.Nil(t, other.Released, "qa is not one of the delivery file's environments")
+
+	releases := d.Releases
+	d.Releases = nil
+	d.Attach([]*Environment{prod})
+	assert.Nil(t, prod.Released, "a delivery file without releases releases nothing")
+	d.Releases = releases
+
+	var none *Delivery
+	prod.Released = &Released{}
+	none.Attach([]*Environment{prod})
+	assert.Nil(t, prod.Released, "a folder without a delivery file releases nothing")
+}
+
 func TestEcrPushRelease(t *testing.T) {
 	d, err := LoadDelivery(deliveryDir(t, "      repository: example-org/product\n      branch: main\n", "      type: ecr-push\n",
 		"    test:\n      - go test ./...\n", "", "    securityScan:\n      - go vet ./...\n", ""))

@@ -9,7 +9,6 @@ import (
 	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	ssm "github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/service"
@@ -29,10 +28,6 @@ import (
 // A platform deploy with the same config changes neither template, so it never rolls a release
 // back; changing `image:` in config is an explicit release of that tag (the parameter resource's
 // Value changes, so CloudFormation writes it), which the next platform deploy rolls out.
-
-// ecrPushActions are what pushing an image (docker push) needs on the repository.
-var ecrPushActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-	"ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}
 
 // ImageParameterName is the SSM parameter holding the image service svc of env runs (in every
 // region, the region's own parameter).
@@ -101,22 +96,9 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 	if len(statements) == 0 {
 		return
 	}
-	if len(params) > 0 && region.Name == HomeRegion(env) { // ECR replicates the pushed image to the other regions
-		statements = append(statements,
-			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("PushImages"),
-				Actions: jsii.Strings(ecrPushActions...), Resources: jsii.Strings(repos...)}),
-			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("RegistryLogin"),
-				Actions: jsii.Strings("ecr:GetAuthorizationToken"), Resources: jsii.Strings("*")}))
-	}
-	policy := deployRolePolicy(r.Stack, env, region.Name, "ReleaseAccess",
-		"the CDK deploy role resolves the services' parameters, and the release pipeline sets and pushes their images", statements)
-	if len(params) > 0 && region.Name == HomeRegion(env) {
-		cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-IAM5"), AppliesTo: &[]any{jsii.String("Resource::*")},
-			Reason: jsii.String("ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource \"*\"); it only " +
-				"issues the registry login token, and the pushes stay limited to this environment's service repositories."),
-		}}, jsii.Bool(false))
-	}
+	// The release build pushes as the service's push role (NewRegistryStack), never as this one.
+	deployRolePolicy(r.Stack, env, region.Name, "ReleaseAccess",
+		"the CDK deploy role resolves the services' parameters, and the release pipeline sets their images", statements)
 }
 
 // serviceImage is the image of service s in stack: its parameter, resolved on every stack

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/stratus-platform/stratus/config"
 	"github.com/stratus-platform/stratus/constructs/registry"
+	"github.com/stratus-platform/stratus/constructs/releasepipeline"
 	"github.com/stratus-platform/stratus/internal/naming"
 )
 
@@ -21,10 +24,23 @@ type RegistryStack struct {
 	Repositories map[string]*registry.Repository
 }
 
+// ReleasePushRoleName is the role the release build of service svc assumes to push its images
+// into env's home region: at most 64 characters (IAM's limit), so a long environment and service
+// name pair ends in a hash of the full name instead.
+func ReleasePushRoleName(env, svc string) string {
+	name := fmt.Sprintf("stratus-%s-%s-push", env, svc)
+	if len(name) <= 64 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:55] + "-" + hex.EncodeToString(sum[:4])
+}
+
 // RepositoryName is the ECR repository of a service; the same name in every region.
 func RepositoryName(env *config.Environment, svc string) string { return env.Name + "/" + svc }
 
-// NewRegistryStack builds the Registry stack of env in region.
+// NewRegistryStack builds the Registry stack of env in region, with, in the home region, the push
+// role of each service released into env (env.Released).
 func NewRegistryStack(scope constructs.Construct, env *config.Environment, region config.Region) (*RegistryStack, error) {
 	stack := newStack(scope, "Registry", env, region,
 		fmt.Sprintf("Stratus %s image registry in %s: ECR repositories and replication", env.Name, region.Name))
@@ -38,6 +54,21 @@ func NewRegistryStack(scope constructs.Construct, env *config.Environment, regio
 		r.Repositories[s.Name] = repo
 	}
 	addImageParameters(r, env, region) // the services' image parameters: docs/release.md
+	// The release builds push in the home region only; ECR replicates to the others.
+	if rel := env.Released; rel != nil && region.Name == HomeRegion(env) {
+		for _, svc := range rel.Services {
+			repo := r.Repositories[svc]
+			if repo == nil {
+				return nil, fmt.Errorf("%s: the delivery file releases service %q, which %s does not have", where, svc, env.File)
+			}
+			if _, err := registry.NewPushRole(stack, naming.Pascal(svc)+"ReleasePush", registry.PushRoleProps{
+				RoleName: ReleasePushRoleName(env.Name, svc), Repository: repo.Repository,
+				TrustedAccount: rel.ToolingAccount, TrustedRoleName: releasepipeline.BuildRoleName(svc),
+			}); err != nil {
+				return nil, fmt.Errorf("%s: release push role of %s: %w", where, svc, err)
+			}
+		}
+	}
 	// Replication creates a missing destination repository with ECR's defaults, so the primary
 	// configures it only after the other regions' Registry stacks exist (see the stage).
 	if others := otherRegions(env); region.Name == HomeRegion(env) && len(others) > 0 {

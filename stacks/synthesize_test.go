@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,4 +45,17 @@ func TestAnOversizedTemplateNamesTheKeysThatFillIt(t *testing.T) {
 		withFillers(release, envs, delivery).Error(), "the release whose stack it is, not product-api")
 	shared := errors.New("stack Stratus-Release: its template is 1227625 bytes, over the 1000000 CloudFormation accepts")
 	assert.Equal(t, shared, withFillers(shared, envs, delivery), "the shared stack does not grow with releases")
+}
+
+// TestReleasePushRoleNamesFitIAM: IAM names a role with at most 64 characters; the longest
+// environment (20) and service (31) names config allows would make 65.
+func TestReleasePushRoleNamesFitIAM(t *testing.T) {
+	assert.Equal(t, "stratus-prod-product-push", ReleasePushRoleName("prod", "product"))
+	env, svc := strings.Repeat("e", 20), strings.Repeat("s", 31)
+	long := ReleasePushRoleName(env, svc)
+	assert.Len(t, long, 64)
+	assert.True(t, strings.HasPrefix(long, "stratus-"+env+"-"), long)
+	assert.Equal(t, long, ReleasePushRoleName(env, svc), "the same name every time: the release pipeline computes it too")
+	assert.NotEqual(t, long, ReleasePushRoleName(env, svc[:30]+"t"), "two long names that share their start still differ")
+	assert.LessOrEqual(t, len(ReleasePushRoleName(env, svc[:30])), 64)
 }

@@ -20,6 +20,7 @@ var appStackChecks = []check{
 	{"credentials are ECS secrets, never environment", checkCredentials},
 	{"scaling follows the config", checkScaling},
 	{"roles are least privilege", checkLeastPrivilege},
+	{"each released service's build pushes through one push role, to its own repository only", checkReleasePushRoles},
 	{"the ALB answers only HTTPS with the origin secret", checkAlb},
 	{"images come from scanned immutable encrypted repositories", checkRegistries},
 	{"clusters have Container Insights and the namespace", checkClusters},

@@ -160,7 +160,19 @@ func StagingWithOptions(t testing.TB) *Assembly { return stagingOptions.Assembly
 
 // fixture loads the fixture environment name (test/testdata/config/<name>.yaml).
 func fixture(name string) (*config.Environment, error) {
-	return config.Load(filepath.Join(repoRoot, fixtureDir, name+".yaml"))
+	return loadReleased(filepath.Join(repoRoot, fixtureDir, name+".yaml"), fixtureDir)
+}
+
+// loadReleased loads the environment file path with what the delivery file of folder dir (from
+// the repository root) releases into it, as the app loads every environment of its folder.
+func loadReleased(path, dir string) (*config.Environment, error) {
+	env, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	delivery, err := config.LoadDelivery(filepath.Join(repoRoot, dir))
+	delivery.Attach([]*config.Environment{env})
+	return env, err
 }
 
 // fixtureText loads the fixture environment name after edit has changed its YAML (written to a
@@ -181,7 +193,7 @@ func fixtureText(name string, edit func(text string) (string, error)) (*config.E
 	if err := os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(text), 0o644); err != nil {
 		return nil, err
 	}
-	return config.Load(filepath.Join(dir, name+".yaml"))
+	return loadReleased(filepath.Join(dir, name+".yaml"), fixtureDir) // a variant of a fixture is still one of them
 }
 
 // variant is a config the tests derive from a fixture or a seed variant (an option turned on, a
@@ -211,7 +223,16 @@ func (v *variant) Assembly(t testing.TB) *Assembly {
 }
 
 func loadDir(dir string) func() ([]*config.Environment, error) {
-	return func() ([]*config.Environment, error) { return config.LoadDir(filepath.Join(repoRoot, dir)) }
+	return func() ([]*config.Environment, error) {
+		envs, err := config.LoadDir(filepath.Join(repoRoot, dir))
+		if err != nil {
+			return nil, err
+		}
+		// What the folder's delivery file releases into them, as the app loads them.
+		delivery, err := config.LoadDelivery(filepath.Join(repoRoot, dir))
+		delivery.Attach(envs)
+		return envs, err
+	}
 }
 
 // sameYAML reports whether two folders hold the same *.yaml files, byte for byte.

@@ -160,6 +160,18 @@ var mutants = []mutant{
 		set("LogGroupName", "/stratus/ingress/Prod-App-us-east-1/rule-weights")},
 	{"a repository accepts overwritten tags", false, "Prod-Registry-eu-west-1", "AWS::ECR::Repository", "",
 		set("ImageTagMutability", "MUTABLE")},
+	{"a release push role trusts every principal of the tooling account", false, "Prod-Registry-us-east-1", "AWS::IAM::Role", "ProductReleasePushRole",
+		set("AssumeRolePolicyDocument.Statement.0.Condition", nil)},
+	{"a release push role may push to every repository", false, "Staging-Registry-us-east-1", "AWS::IAM::ManagedPolicy", "OrderReleasePushPolicy",
+		set("PolicyDocument.Statement.1.Resource", "*")},
+	{"the deploy role may push images again", false, "Dev-Registry-us-east-1", "AWS::IAM::ManagedPolicy", "ReleaseAccess",
+		func(r *Resource, _ *Template) {
+			statements := asList(get(r.Properties, "PolicyDocument", "Statement"))
+			r.Properties["PolicyDocument"].(map[string]any)["Statement"] = append(statements, map[string]any{
+				"Sid": "PushImages", "Effect": "Allow", "Action": []any{"ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"},
+				"Resource": "*",
+			})
+		}},
 	{"the WAF rate rule only counts", false, "Prod-Edge-us-east-1", "AWS::WAFv2::WebACL", "EdgeWebAcl",
 		set("Rules.0.Action", map[string]any{"Count": map[string]any{}})},
 	{"a WAF managed rule group only counts", false, "Dev-Edge-us-east-1", "AWS::WAFv2::WebACL", "EdgeWebAcl",

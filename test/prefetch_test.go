@@ -130,7 +130,7 @@ var roleSwaps = sync.OnceValues(func() ([]*roleSwap, error) {
 				continue
 			}
 			load := func() ([]*config.Environment, error) {
-				env, err := config.Load(filepath.Join(repoRoot, file))
+				env, err := loadReleased(filepath.Join(repoRoot, file), filepath.Dir(file))
 				if err != nil {
 					return nil, err
 				}

@@ -2,8 +2,10 @@ package test
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -110,17 +112,23 @@ func TestNoDrift(t *testing.T) {
 
 // TestDeployRoleMayResolveAndReleaseImages: CloudFormation resolves a stack's SSM parameters with
 // the caller's credentials, so each region's CDK deploy role (the platform pipeline's and
-// `cdk deploy`'s) gets exactly its region's image parameters, and the release pipeline's pushes
-// and live tags.
+// `cdk deploy`'s) gets exactly its region's image parameters, and the release pipeline's reads
+// and live tags; never the pushes, which are the push roles' alone.
 func TestDeployRoleMayResolveAndReleaseImages(t *testing.T) {
 	a := Fixtures(t)
 	env := a.Envs["prod"]
 	for _, region := range env.Regions {
 		tpl := a.Template(t, stackName(env, "Registry", region.Name))
-		_, policies := tpl.OfType("AWS::IAM::ManagedPolicy")
-		require.Len(t, policies, 1, tpl.StackName)
+		_, all := tpl.OfType("AWS::IAM::ManagedPolicy")
+		deployRole := []any{"cdk-hnb659fds-deploy-role-" + env.Account + "-" + region.Name}
+		var policies []Resource // the push roles have their own
+		for _, p := range all {
+			if reflect.DeepEqual(p.Properties["Roles"], deployRole) {
+				policies = append(policies, p)
+			}
+		}
+		require.Len(t, policies, 1, "%s: one policy for the deploy role", tpl.StackName)
 		for _, p := range policies {
-			assert.Equal(t, []any{"cdk-hnb659fds-deploy-role-" + env.Account + "-" + region.Name}, p.Properties["Roles"])
 			actions, resources := map[string]any{}, map[string]any{}
 			for _, s := range cdktest.Path[[]any](t, p.Properties, "PolicyDocument", "Statement") {
 				st := s.(map[string]any)
@@ -139,12 +147,8 @@ func TestDeployRoleMayResolveAndReleaseImages(t *testing.T) {
 			// The deploy script moves the region's live tag in every region (registry.LiveTag).
 			assert.Equal(t, []any{"ecr:BatchGetImage", "ecr:PutImage"}, actions["MarkLiveImages"])
 			assert.Equal(t, resources["ReadImages"], resources["MarkLiveImages"], "%s: the live tags go on the services' repositories", tpl.StackName)
-			if region.Name == env.PrimaryRegion {
-				assert.Equal(t, []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-					"ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}, actions["PushImages"])
-			} else {
-				assert.NotContains(t, actions, "PushImages", "ECR replicates to %s: no push there", region.Name)
-			}
+			assert.ElementsMatch(t, []string{"ResolveDeployments", "ResolveImages", "ReleaseImages", "ReadImages", "MarkLiveImages"},
+				slices.Collect(maps.Keys(actions)), "%s: no push and no registry login for the deploy role", tpl.StackName)
 		}
 	}
 }
@@ -188,6 +192,135 @@ func TestTheDeployRoleMayResolveEverySsmParameter(t *testing.T) {
 			}
 		}
 		assert.NotZero(t, resolved, "%s: no SSM parameter resolved", a.Name)
+	}
+}
+
+// checkReleasePushRoles: each service a delivery file releases into an environment has one push
+// role there, in the home region (ECR replicates to the others), which only its own build's role
+// in the tooling account may assume and which pushes to its own repository alone; and no deploy
+// role may push or log in to the registry (the builds no longer go through it).
+func checkReleasePushRoles(c *C, a *Assembly) {
+	for _, env := range a.Envs {
+		if env.RunsTiers() {
+			continue // no images, no Registry stacks
+		}
+		var released []string
+		if env.Released != nil {
+			released = env.Released.Services
+		}
+		for _, region := range env.Regions {
+			tpl := a.Template(c, stackName(env, "Registry", region.Name))
+			_, roles := tpl.OfType("AWS::IAM::Role")
+			found := map[string]string{} // push role name → logical id
+			for id, r := range roles {
+				if name, _ := r.Properties["RoleName"].(string); strings.HasSuffix(name, "-push") || strings.Contains(name, "-push-") {
+					found[name] = id
+				}
+			}
+			want := map[string]bool{}
+			if region.Name == stacks.HomeRegion(env) {
+				for _, svc := range released {
+					want[stacks.ReleasePushRoleName(env.Name, svc)] = true
+				}
+			}
+			assert.ElementsMatch(c, slices.Collect(maps.Keys(want)), slices.Collect(maps.Keys(found)), "%s: the push roles", tpl.StackName)
+			for _, svc := range released {
+				id, ok := found[stacks.ReleasePushRoleName(env.Name, svc)]
+				if !ok {
+					continue
+				}
+				trust := asList(get(roles[id].Properties, "AssumeRolePolicyDocument", "Statement"))
+				require.Len(c, trust, 1, "%s: %s", tpl.StackName, id)
+				st, _ := trust[0].(map[string]any)
+				assert.Equal(c, map[string]any{"AWS": "arn:aws:iam::" + env.Released.ToolingAccount + ":root"}, st["Principal"], "%s: %s", tpl.StackName, id)
+				assert.Equal(c, map[string]any{"ArnEquals": map[string]any{
+					"aws:PrincipalArn": "arn:aws:iam::" + env.Released.ToolingAccount + ":role/" + releasepipeline.BuildRoleName(svc),
+				}}, st["Condition"], "%s: %s trusts %s's build alone", tpl.StackName, id, svc)
+				pushesTo(c, tpl, id, stacks.RepositoryName(env, svc))
+			}
+			_, policies := tpl.OfType("AWS::IAM::ManagedPolicy")
+			for id, p := range policies {
+				if !strings.Contains(jsonOf(p.Properties["Roles"]), "-deploy-role-") {
+					continue
+				}
+				for _, s := range asList(get(p.Properties, "PolicyDocument", "Statement")) {
+					for _, action := range stringList(get(s, "Action")) {
+						assert.NotContains(c, []string{"ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:GetAuthorizationToken"},
+							action, "%s: %s: the deploy role pushes nothing", tpl.StackName, id)
+					}
+				}
+			}
+		}
+	}
+}
+
+// pushesTo checks that role id of tpl may push to repository name and nothing else.
+func pushesTo(c *C, tpl *Template, id, name string) {
+	ids, repos := tpl.OfType("AWS::ECR::Repository")
+	var repo string
+	for _, rid := range ids {
+		if repos[rid].Properties["RepositoryName"] == name {
+			repo = rid
+		}
+	}
+	require.NotEmpty(c, repo, "%s: repository %s", tpl.StackName, name)
+	_, policies := tpl.OfType("AWS::IAM::ManagedPolicy")
+	var statements []any
+	for _, p := range policies {
+		if reflect.DeepEqual(p.Properties["Roles"], []any{map[string]any{"Ref": id}}) {
+			statements = append(statements, asList(get(p.Properties, "PolicyDocument", "Statement"))...)
+		}
+	}
+	require.Len(c, statements, 2, "%s: %s's login and push", tpl.StackName, id)
+	for _, s := range statements {
+		st, _ := s.(map[string]any)
+		if st["Sid"] == "RegistryLogin" {
+			assert.Equal(c, "ecr:GetAuthorizationToken", st["Action"], "%s: %s", tpl.StackName, id)
+			continue
+		}
+		assert.Equal(c, map[string]any{"Fn::GetAtt": []any{repo, "Arn"}}, st["Resource"], "%s: %s pushes to %s only", tpl.StackName, id, name)
+	}
+}
+
+// TestEachReleaseBuildAssumesOnlyItsServicesPushRoles: the push roles (environment accounts,
+// checkReleasePushRoles) and the builds' roles (tooling account) are two stacks apart and meet
+// only by name: each build's role has the name its service's push roles trust and assumes exactly
+// those.
+func TestEachReleaseBuildAssumesOnlyItsServicesPushRoles(t *testing.T) {
+	a := Fixtures(t)
+	delivery, err := config.LoadDelivery(filepath.Join(repoRoot, fixtureDir))
+	require.NoError(t, err)
+	require.NotEmpty(t, delivery.ReleasedServices())
+	release := releaseTemplate(t)
+	for _, svc := range delivery.ReleasedServices() {
+		var pushRoles []any
+		for _, envName := range delivery.Environments {
+			env := a.Envs[envName]
+			require.NotNil(t, env, envName)
+			require.NotNil(t, env.Released, "%s: the delivery file releases into it", envName)
+			pushRoles = append(pushRoles, "arn:aws:iam::"+env.Account+":role/"+stacks.ReleasePushRoleName(env.Name, svc))
+		}
+		build := ""
+		for id, r := range cdktest.OfType(t, release, "AWS::IAM::Role") {
+			if cdktest.Props(t, r)["RoleName"] == releasepipeline.BuildRoleName(svc) {
+				require.Empty(t, build, "one role named %s", releasepipeline.BuildRoleName(svc))
+				build = id
+			}
+		}
+		require.NotEmpty(t, build, "%s's build role has the name its push roles trust", svc)
+		var assumed []any
+		for _, p := range cdktest.OfType(t, release, "AWS::IAM::ManagedPolicy") {
+			props := cdktest.Props(t, p)
+			if cdktest.Path[string](t, props, "Roles", "0", "Ref") != build {
+				continue
+			}
+			for _, s := range cdktest.Path[[]any](t, props, "PolicyDocument", "Statement") {
+				if st := s.(map[string]any); st["Action"] == "sts:AssumeRole" {
+					assumed = append(assumed, st["Resource"].([]any)...)
+				}
+			}
+		}
+		assert.ElementsMatch(t, pushRoles, assumed, "%s's build assumes its push roles and nothing else", svc)
 	}
 }
 

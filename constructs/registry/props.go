@@ -1,6 +1,7 @@
 // Package registry provides Repository, the ECR repository L3 of Stratus (one per service: scan on
-// push, immutable tags, a customer KMS key, lifecycle rules, retained), and Replication, the
-// registry's cross-region replication of an environment's repositories.
+// push, immutable tags, a customer KMS key, lifecycle rules, retained), Replication, the
+// registry's cross-region replication of an environment's repositories, and PushRole, the role
+// one release build in another account assumes to push to one repository.
 package registry
 
 import (
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 
+	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 
 	"github.com/stratus-platform/stratus/internal/limits"
@@ -39,6 +41,20 @@ type ReplicationProps struct {
 	RepositoryPrefixes []string
 }
 
+// PushRoleProps configures a PushRole.
+type PushRoleProps struct {
+	// RoleName is the role's name (1-64 of A-Z a-z 0-9 + = , . @ _ -): the pushing account names it
+	// in the ARN it assumes. Required.
+	RoleName string
+	// Repository is the one repository the role may read and push to. Required.
+	Repository ecr.IRepository
+	// TrustedAccount is the 12-digit account of the one role that may assume this one. Required.
+	TrustedAccount string
+	// TrustedRoleName is the name of that role (1-64 of A-Z a-z 0-9 + = , . @ _ -); no other
+	// principal of TrustedAccount may assume this one. Required.
+	TrustedRoleName string
+}
+
 // Limits of one replication configuration (ECR quotas).
 const (
 	maxDestinations = 25
@@ -64,6 +80,9 @@ var (
 	repositoryName = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	// A prefix is the start of such a name: it may stop after a separator.
 	repositoryPrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
+	// IAM's role names.
+	roleName = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
+	account  = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // withDefaults returns a copy of p with every unset optional field given its documented default.
@@ -118,6 +137,25 @@ func (p ReplicationProps) validate() error {
 			add("RepositoryPrefixes[%d] %q is listed twice", i, f)
 		}
 		seen[f] = true
+	}
+	return errors.Join(errs...)
+}
+
+// validate reports every problem of the props together.
+func (p PushRoleProps) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !roleName.MatchString(p.RoleName) {
+		add("RoleName %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", p.RoleName)
+	}
+	if p.Repository == nil {
+		add("Repository is nil: the role pushes to exactly one repository")
+	}
+	if !account.MatchString(p.TrustedAccount) {
+		add("TrustedAccount %q must be 12 digits", p.TrustedAccount)
+	}
+	if !roleName.MatchString(p.TrustedRoleName) {
+		add("TrustedRoleName %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", p.TrustedRoleName)
 	}
 	return errors.Join(errs...)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	ecr "github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	kms "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
@@ -34,7 +35,14 @@ func synth(t *testing.T) *synthesized {
 	return fixture.Get(t, "registry-test", func(app awscdk.App, dir string) (*synthesized, error) {
 		s := &synthesized{dir: dir, defaults: cdktest.NewStack(app, "Defaults", "us-east-1"), custom: cdktest.NewStack(app, "Custom", "us-east-1")}
 
-		if _, err := NewRepository(s.defaults, "Product", RepositoryProps{Name: "prod/product"}); err != nil {
+		product, err := NewRepository(s.defaults, "Product", RepositoryProps{Name: "prod/product"})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := NewPushRole(s.defaults, "ProductPush", PushRoleProps{
+			RoleName: "stratus-prod-product-push", Repository: product.Repository,
+			TrustedAccount: "999999999999", TrustedRoleName: "stratus-release-product-build",
+		}); err != nil {
 			return nil, err
 		}
 		if _, err := NewReplication(s.defaults, "Replication", ReplicationProps{
@@ -103,6 +111,33 @@ func TestReplicationCopiesThePrefixToEveryRegion(t *testing.T) {
 			}}},
 		})
 	})
+}
+
+func TestAPushRoleTrustsOneRoleAndPushesToOneRepository(t *testing.T) {
+	tpl := cdktest.Template(t, synth(t).defaults)
+	_, role := cdktest.Only(t, tpl, "AWS::IAM::Role")
+	props := cdktest.Props(t, role)
+	assert.Equal(t, "stratus-prod-product-push", props["RoleName"])
+	trust := cdktest.Path[[]any](t, props, "AssumeRolePolicyDocument", "Statement")
+	require.Len(t, trust, 1)
+	st := cdktest.Path[map[string]any](t, trust, "0")
+	assert.Equal(t, "sts:AssumeRole", st["Action"])
+	assert.Equal(t, map[string]any{"AWS": "arn:aws:iam::999999999999:root"}, st["Principal"], "the trusted account, and no other")
+	assert.Equal(t, map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": "arn:aws:iam::999999999999:role/stratus-release-product-build"}},
+		st["Condition"], "only the release build's role of that account may assume it")
+
+	_, policy := cdktest.Only(t, tpl, "AWS::IAM::ManagedPolicy")
+	assert.Empty(t, cdktest.OfType(t, tpl, "AWS::IAM::Policy"), "no inline policy")
+	statements := cdktest.Path[[]any](t, policy, "Properties", "PolicyDocument", "Statement")
+	require.Len(t, statements, 2)
+	login, push := cdktest.Path[map[string]any](t, statements, "0"), cdktest.Path[map[string]any](t, statements, "1")
+	assert.Equal(t, "ecr:GetAuthorizationToken", login["Action"])
+	assert.Equal(t, "*", login["Resource"], "the login has no resource-level permission")
+	assert.ElementsMatch(t, []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+		"ecr:DescribeImages", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}, push["Action"])
+	resource, err := json.Marshal(push["Resource"])
+	require.NoError(t, err)
+	assert.Regexp(t, `^\{"Fn::GetAtt":\["ProductRepository[0-9A-F]{8}","Arn"\]\}$`, string(resource), "the one repository")
 }
 
 func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
@@ -184,8 +219,21 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		return ReplicationProps{DestinationRegions: []string{"eu-west-1"}, RepositoryPrefixes: []string{"prod/"}}
 	}, ReplicationProps.validate, replicationCases)
 
+	pushCases := []cdktest.Invalid[PushRoleProps]{
+		{Name: "an empty role name", Mutate: func(p *PushRoleProps) { p.RoleName = "" }, Want: `RoleName "" is not a role name`},
+		{Name: "a role name over 64 characters", Mutate: func(p *PushRoleProps) { p.RoleName = strings.Repeat("a", 65) }, Want: "is not a role name (1-64"},
+		{Name: "a role name with a slash", Mutate: func(p *PushRoleProps) { p.RoleName = "a/b" }, Want: `RoleName "a/b"`},
+		{Name: "no repository", Mutate: func(p *PushRoleProps) { p.Repository = nil }, Want: "Repository is nil"},
+		{Name: "a short account", Mutate: func(p *PushRoleProps) { p.TrustedAccount = "12345" }, Want: `TrustedAccount "12345" must be 12 digits`},
+		{Name: "a trusted role name with a space", Mutate: func(p *PushRoleProps) { p.TrustedRoleName = "a b" }, Want: `TrustedRoleName "a b" is not a role name`},
+	}
+	repo := synth(t).defaults.Node().FindChild(jsii.String("Product")).Node().FindChild(jsii.String("Repository")).(ecr.IRepository)
+	cdktest.Rejects(t, func() PushRoleProps {
+		return PushRoleProps{RoleName: "push", Repository: repo, TrustedAccount: "999999999999", TrustedRoleName: "build"}
+	}, PushRoleProps.validate, pushCases)
+
 	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
-		var repoErr, replErr, selfErr error
+		var repoErr, replErr, selfErr, pushErr error
 		cdktest.NoPanic(t, func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 			stack := cdktest.NewStack(app, "Bad", "us-east-1")
@@ -194,6 +242,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			_, selfErr = NewReplication(stack, "ToItself", ReplicationProps{
 				DestinationRegions: []string{"eu-west-1", "us-east-1"}, RepositoryPrefixes: []string{"prod/"},
 			})
+			_, pushErr = NewPushRole(stack, "Push", PushRoleProps{TrustedAccount: "1"})
 		})
 		for _, c := range []struct {
 			err  error
@@ -202,6 +251,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			{repoErr, []string{`Name "Bad Name"`, "KeepTaggedImages -3"}},
 			{replErr, []string{"DestinationRegions has 0 entries", "RepositoryPrefixes has 0 entries"}},
 			{selfErr, []string{`DestinationRegions lists "us-east-1", the stack's own region`}},
+			{pushErr, []string{`RoleName ""`, "Repository is nil", `TrustedAccount "1"`, `TrustedRoleName ""`}},
 		} {
 			for _, w := range c.want {
 				assert.ErrorContains(t, c.err, w)

@@ -191,32 +191,73 @@ func TestTheDeployProjectOutlastsTheScriptsDeadline(t *testing.T) {
 	assert.Equal(t, 1, found, "one Deploy project")
 }
 
+// runWithFakes runs script in bash with fakes (name → body) first on the PATH, HOME and CALLS (a
+// file the fakes may append to) in a new folder, and env; it returns the output and CALLS.
+func runWithFakes(t *testing.T, script string, fakes map[string]string, env ...string) (out, calls string) {
+	t.Helper()
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err, "the scripts are bash")
+	dir := t.TempDir()
+	for name, body := range fakes {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755))
+	}
+	cmd := exec.Command(bash, "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir,
+		"CALLS=" + filepath.Join(dir, "calls")}, env...)
+	output, err := cmd.CombinedOutput()
+	data, _ := os.ReadFile(filepath.Join(dir, "calls"))
+	require.NoError(t, err, "%s\ncalls:\n%s", output, data)
+	return string(output), string(data)
+}
+
 // TestThePullLogsInToTheInboxsRegion: the release inbox is in the tooling region, whatever
 // region the environment looked at last left in AWS_REGION.
 func TestThePullLogsInToTheInboxsRegion(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	require.NoError(t, err, "the build script is bash")
-	dir := t.TempDir()
-	calls := filepath.Join(dir, "calls")
-	for name, body := range map[string]string{
+	_, calls := runWithFakes(t, pullImage+"make_image", map[string]string{
 		"aws":    "#!/bin/bash\necho \"aws $*\" >> \"$CALLS\"; echo token\n",
 		"docker": "#!/bin/bash\ncat >/dev/null; echo \"docker $*\" >> \"$CALLS\"\n",
-	} {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755))
-	}
-	cmd := exec.Command(bash, "-c", pullImage+"make_image")
-	cmd.Env = []string{
-		"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir, "CALLS=" + calls,
-		"AWS_REGION=us-west-2", "AWS_DEFAULT_REGION=us-west-2",
-		"SOURCE_REPOSITORY=444444444444.dkr.ecr.eu-central-1.amazonaws.com/release/order", "SOURCE_DIGEST=sha256:abc",
-	}
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	data, err := os.ReadFile(calls)
-	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	}, "AWS_REGION=us-west-2", "AWS_DEFAULT_REGION=us-west-2",
+		"SOURCE_REPOSITORY=444444444444.dkr.ecr.eu-central-1.amazonaws.com/release/order", "SOURCE_DIGEST=sha256:abc")
+	lines := strings.Split(strings.TrimSpace(calls), "\n")
 	require.NotEmpty(t, lines)
 	assert.Equal(t, "aws ecr get-login-password --region eu-central-1", lines[0])
 	assert.Contains(t, lines, "docker login --username AWS --password-stdin 444444444444.dkr.ecr.eu-central-1.amazonaws.com")
 	assert.Contains(t, lines, "docker pull 444444444444.dkr.ecr.eu-central-1.amazonaws.com/release/order@sha256:abc")
+}
+
+// TestTheBuildPushesAsThePushRoles: every call the build makes into an environment (the look for
+// an earlier push, the login, the push, the digest) is made as that environment's push role,
+// never as its CDK deploy role.
+func TestTheBuildPushesAsThePushRoles(t *testing.T) {
+	out, calls := runWithFakes(t, prelude+buildImage+buildScript, map[string]string{
+		// Each call is logged with the role the profile names; describe-images finds no image
+		// before the push, the pushed digest after it.
+		"aws": `#!/bin/bash
+echo "aws $* [role $(sed -n 's/^role_arn = //p' "$HOME/.aws/config" 2>/dev/null | tail -1)]" >> "$CALLS"
+case "$1 $2" in
+  "configure set") if [ "$3" = profile.target.role_arn ]; then mkdir -p "$HOME/.aws"; echo "role_arn = $4" >> "$HOME/.aws/config"; fi ;;
+  "ecr describe-images") grep -q "docker push" "$CALLS" && echo sha256:pushed || echo None ;;
+  "ecr get-login-password") echo token ;;
+esac
+`,
+		"docker": "#!/bin/bash\ncat >/dev/null; echo \"docker $*\" >> \"$CALLS\"\n",
+	}, "QUALIFIER=hnb659fds", "COMMIT_ID=abc123",
+		"TARGETS=222222222222,us-east-1,staging/product,stratus-staging-product-push 111111111111,eu-west-1,prod/product,stratus-prod-product-push")
+	assert.Contains(t, out, "released image: sha256:pushed")
+	var roles []string
+	for _, line := range strings.Split(strings.TrimSpace(calls), "\n") {
+		if strings.HasPrefix(line, "aws configure set profile.target.role_arn ") {
+			roles = append(roles, strings.Fields(line)[4])
+		}
+		if strings.HasPrefix(line, "aws ecr ") {
+			assert.Regexp(t, `\[role arn:aws:iam::[0-9]{12}:role/stratus-(staging|prod)-product-push\]$`, line, "an environment's registry, as its push role")
+		}
+	}
+	assert.Equal(t, []string{
+		"arn:aws:iam::222222222222:role/stratus-staging-product-push", "arn:aws:iam::111111111111:role/stratus-prod-product-push",
+		"arn:aws:iam::222222222222:role/stratus-staging-product-push", "arn:aws:iam::111111111111:role/stratus-prod-product-push",
+	}, roles, "the look for an earlier push, then the push, in each environment's home as its push role")
+	assert.NotContains(t, calls, "deploy-role")
+	assert.Contains(t, calls, "docker push 111111111111.dkr.ecr.eu-west-1.amazonaws.com/prod/product:abc123")
 }

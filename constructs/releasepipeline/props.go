@@ -7,10 +7,12 @@
 //
 // A deploy writes the image (repository@digest) into the service's SSM image parameter in each
 // region and updates the service's stack with its previous template: CloudFormation resolves the
-// parameter again and runs the ECS deployment with the service's strategy and alarms. Every call
-// into an environment account goes through that account's CDK bootstrap deploy role (trusted by
-// the tooling account through `cdk bootstrap --trust`), which must be allowed to push, read scan
-// results and write the image parameters (the Registry stacks grant it).
+// parameter again and runs the ECS deployment with the service's strategy and alarms. The build,
+// which runs the repository's Dockerfile, reaches an environment account only through the
+// service's push role there (Environment.PushRole: push to the one repository). Every other call
+// goes through the account's CDK bootstrap deploy role (trusted by the tooling account through
+// `cdk bootstrap --trust`), which must be allowed to read scan results, tag images and write the
+// image parameters (the Registry stacks grant it).
 //
 // Releases shares, among its pipelines, one customer-managed rotating KMS key (artifacts, build
 // logs, the notification topic), the artifact bucket and the CodeBuild projects that do not run a
@@ -97,6 +99,11 @@ type Environment struct {
 	// ImageParameter is the SSM parameter (the same name in every region) the service's stack
 	// reads its image from, e.g. "/stratus/prod/product/image".
 	ImageParameter string
+	// PushRole is the name of the role of Account the build assumes to push to Repository in the
+	// first region, e.g. "stratus-prod-product-push". The environment creates it (registry.PushRole)
+	// trusting only the build's role, BuildRoleName(Service), of the pipelines' account; the build
+	// reaches the environment through nothing else.
+	PushRole string
 	// Targets are the regions in deploy order, the first the repository's home, each with the
 	// name of the service's stack there.
 	Targets []Target
@@ -126,6 +133,7 @@ var (
 	parameterName = regexp.MustCompile(`^/[A-Za-z0-9_.\-/]{1,1000}$`)
 	stackName     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 	entryURL      = regexp.MustCompile(`^https://[^\s"'$\x60\\]+$`)
+	roleName      = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
 )
 
 func (p ReleasesProps) withDefaults() ReleasesProps {
@@ -228,6 +236,9 @@ func (e Environment) validate(where string, tested bool) error {
 	}
 	if len(e.Repository) < 2 || len(e.Repository) > 256 || !repository.MatchString(e.Repository) {
 		add("Repository %q is not an ECR repository name", e.Repository)
+	}
+	if !roleName.MatchString(e.PushRole) {
+		add("PushRole %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", e.PushRole)
 	}
 	if !parameterName.MatchString(e.ImageParameter) {
 		add("ImageParameter %q is not an SSM parameter name starting with /", e.ImageParameter)

@@ -218,13 +218,18 @@ func (r *Releases) AddPipeline(scope constructs.Construct, props PipelineProps) 
 	scope = constructs.NewConstruct(scope, jsii.String(naming.Pascal(props.Service)))
 	rp := &ReleasePipeline{}
 
-	homes := props.homes()
 	// The targets are the project's own variables, which have no CodePipeline size limit.
 	image := buildImage
 	if props.EcrPush {
 		image = pullImage
 	}
-	rp.Build = r.project(scope, "Build", []string{prelude + image + buildScript}, true, 120, map[string]string{"TARGETS": words(homes)})
+	rp.Build = r.project(scope, "Build", []string{prelude + image + buildScript}, true, 120, map[string]string{"TARGETS": words(props.pushTargets())})
+	// Named, so that the environments' push roles can trust this role alone.
+	rp.Build.Role().Node().DefaultChild().(iam.CfnRole).SetRoleName(jsii.String(BuildRoleName(props.Service)))
+	// It pushes as each environment's push role, and reaches the environments through nothing else.
+	rp.Build.AddToRolePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
+		Actions: jsii.Strings("sts:AssumeRole"), Resources: jsii.Strings(props.pushRoleArns()...),
+	}))
 	// The service's own commands run its repository's code: in a project of their own, whose role
 	// can assume nothing, not in the build, whose role reaches every environment's deploy role.
 	if commands := slices.Concat(props.TestCommands, props.ScanCommands); len(commands) > 0 {
@@ -304,8 +309,9 @@ func (r *Releases) AddPipeline(scope constructs.Construct, props PipelineProps) 
 			}))
 		}
 		pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String(naming.Pascal(e.Name)), Actions: &acts})
-		// Build and scan gate work in the home region only; the waits and deploys in every region.
-		r.grantTargets(e.Account, regions[:1], rp.Build, r.Scan)
+		// The scan gate reads the home region, the waits and deploys every region, as the CDK
+		// deploy role.
+		r.grantTargets(e.Account, regions[:1], r.Scan)
 		r.grantTargets(e.Account, regions, r.Replication, r.Deploy)
 	}
 	pipeline.NotifyOn(jsii.String("Failures"), r.Topic, &codepipeline.PipelineNotifyOnOptions{
@@ -379,6 +385,29 @@ func (p PipelineProps) homes() []string {
 		homes[i] = strings.Join([]string{e.Account, e.Targets[0].Region, e.Repository}, ",")
 	}
 	return homes
+}
+
+// pushTargets are the build's TARGETS: each environment's home as account,region,repository,push
+// role.
+func (p PipelineProps) pushTargets() []string {
+	targets := make([]string, len(p.Environments))
+	for i, e := range p.Environments {
+		targets[i] = strings.Join([]string{e.Account, e.Targets[0].Region, e.Repository, e.PushRole}, ",")
+	}
+	return targets
+}
+
+// BuildRoleName is the name of the role of service's Build project: the one principal of the
+// pipelines' account that an environment's push role for service trusts.
+func BuildRoleName(service string) string { return "stratus-release-" + service + "-build" }
+
+// pushRoleArns are the environments' push roles.
+func (p PipelineProps) pushRoleArns() []string {
+	arns := make([]string, len(p.Environments))
+	for i, e := range p.Environments {
+		arns[i] = fmt.Sprintf("arn:aws:iam::%s:role/%s", e.Account, e.PushRole)
+	}
+	return arns
 }
 
 func (p PipelineProps) scanVariables() map[string]string {

@@ -26,10 +26,10 @@ const (
 
 func environments() []Environment {
 	return []Environment{
-		{Name: "staging", Account: staging, Repository: "staging/product", ImageParameter: "/stratus/staging/product/image",
+		{Name: "staging", Account: staging, Repository: "staging/product", ImageParameter: "/stratus/staging/product/image", PushRole: "stratus-staging-product-push",
 			Targets:  []Target{{Region: "us-east-1", StackName: "Staging-Service-product-us-east-1"}},
 			EntryURL: "https://staging.example.com/"},
-		{Name: "prod", Account: prod, Repository: "prod/product", ImageParameter: "/stratus/prod/product/image", Approve: true,
+		{Name: "prod", Account: prod, Repository: "prod/product", ImageParameter: "/stratus/prod/product/image", PushRole: "stratus-prod-product-push", Approve: true,
 			Targets: []Target{{Region: "us-east-1", StackName: "Prod-Service-product-us-east-1"}, {Region: "eu-west-1", StackName: "Prod-Service-product-eu-west-1"}}},
 	}
 }
@@ -68,6 +68,8 @@ func TestPropsRejectBadInput(t *testing.T) {
 		{Name: "an environment named after a stage every pipeline has", Mutate: func(p *PipelineProps) { p.Environments[0].Name = "scan-gate" }, Want: `Environments[0]: "scan-gate" would be stage ScanGate, which every release pipeline has already (Source, Build, ScanGate)`},
 		{Name: "an environment name over 20 characters", Mutate: func(p *PipelineProps) { p.Environments[0].Name = "abcdefghijklmnopqrstu" }, Want: `Environments[0]: Name "abcdefghijklmnopqrstu" must be 1-20`},
 		{Name: "account", Mutate: func(p *PipelineProps) { p.Environments[0].Account = "1" }, Want: `Environments[0]: Account "1" must be 12 digits`},
+		{Name: "no push role", Mutate: func(p *PipelineProps) { p.Environments[0].PushRole = "" }, Want: `Environments[0]: PushRole "" is not a role name`},
+		{Name: "a push role given as an ARN", Mutate: func(p *PipelineProps) { p.Environments[1].PushRole = "arn:aws:iam::111111111111:role/push" }, Want: `Environments[1]: PushRole "arn:aws:iam::111111111111:role/push" is not a role name`},
 		{Name: "ecr repository", Mutate: func(p *PipelineProps) { p.Environments[0].Repository = "Prod/X" }, Want: `Environments[0]: Repository "Prod/X" is not an ECR repository name`},
 		{Name: "parameter", Mutate: func(p *PipelineProps) { p.Environments[0].ImageParameter = "image" }, Want: `Environments[0]: ImageParameter "image" is not an SSM parameter name`},
 		{Name: "no targets", Mutate: func(p *PipelineProps) { p.Environments[0].Targets = nil }, Want: "Environments[0]: Targets is empty"},
@@ -165,6 +167,7 @@ func userProps() PipelineProps {
 	user.Service, user.Repository, user.FailOn, user.IntegrationCommands = "user", "example-org/user", "CRITICAL", nil
 	for i := range user.Environments {
 		user.Environments[i].Repository = strings.Replace(user.Environments[i].Repository, "product", "user", 1)
+		user.Environments[i].PushRole = strings.Replace(user.Environments[i].PushRole, "product", "user", 1)
 	}
 	return user
 }
@@ -177,6 +180,7 @@ func orderProps() PipelineProps {
 	order.TestCommands, order.ScanCommands = nil, nil
 	for i := range order.Environments {
 		order.Environments[i].Repository = strings.Replace(order.Environments[i].Repository, "product", "order", 1)
+		order.Environments[i].PushRole = strings.Replace(order.Environments[i].PushRole, "product", "order", 1)
 	}
 	return order
 }
@@ -326,7 +330,10 @@ func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
 	for _, v := range cdktest.Decode[[]struct{ Name, Value string }](t, cdktest.Path[any](t, build, "Environment", "EnvironmentVariables")) {
 		env[v.Name] = v.Value
 	}
-	assert.Equal(t, staging+",us-east-1,staging/product "+prod+",us-east-1,prod/product", env["TARGETS"], "the push goes to each environment's home repository")
+	assert.Equal(t, staging+",us-east-1,staging/product,stratus-staging-product-push "+prod+",us-east-1,prod/product,stratus-prod-product-push",
+		env["TARGETS"], "the push goes to each environment's home repository, as its push role")
+	assert.Equal(t, "stratus-release-product-build", resource(t, b.releases.Pipelines["product"].Build.Role())["RoleName"],
+		"the name the environments' push roles trust")
 	spec := cdktest.Path[string](t, build, "Source", "BuildSpec")
 	assert.Contains(t, spec, `docker tag \"release:$COMMIT_ID\" \"$registry/$repo:$COMMIT_ID\"`, "the immutable tag is the commit id")
 	assert.NotContains(t, spec, "go test", "the service's commands never run where the deploy roles can be assumed")
@@ -398,16 +405,21 @@ func TestEveryDeployReleasesTheBuildsDigest(t *testing.T) {
 	assert.Contains(t, deployScript, "UsePreviousValue=true")
 }
 
+// TestRolesAssumeOnlyTheDeployRoles: the builds, which run the repositories' Dockerfiles, assume
+// only their own service's push roles; the shared projects only the CDK deploy roles.
 func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
 	b := get(t)
 	tpl := b.template(t)
 	role := func(account, region string) any {
 		return "arn:aws:iam::" + account + ":role/cdk-hnb659fds-deploy-role-" + account + "-" + region
 	}
+	push := func(service string) []any {
+		return []any{"arn:aws:iam::" + staging + ":role/stratus-staging-" + service + "-push", "arn:aws:iam::" + prod + ":role/stratus-prod-" + service + "-push"}
+	}
 	homes := []any{role(staging, "us-east-1"), role(prod, "us-east-1")}
 	every := append(slices.Clone(homes), role(prod, "eu-west-1"))
 	want := map[string][]any{
-		"ProductBuildRole": homes, "UserBuildRole": homes, "OrderBuildRole": homes, "ReleasesScanGateRole": homes,
+		"ProductBuildRole": push("product"), "UserBuildRole": push("user"), "OrderBuildRole": push("order"), "ReleasesScanGateRole": homes,
 		"ReleasesReplicationWaitRole": every, "ReleasesDeployRole": every,
 	}
 	got := map[string][]any{}

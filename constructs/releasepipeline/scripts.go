@@ -8,13 +8,15 @@ import (
 )
 
 // The scripts the pipelines' CodeBuild projects run (bash). Each reaches an environment account
-// only through target, which points the AWS CLI at that account's CDK deploy role in one region;
-// the CLI assumes it afresh whenever the credentials near expiry, so a long deploy keeps working.
+// only through target, which points the AWS CLI at a role of that account in one region: the
+// build at the service's push role, the others at the account's CDK deploy role. The CLI assumes
+// it afresh whenever the credentials near expiry, so a long deploy keeps working.
 
-// prelude defines target ACCOUNT REGION.
+// prelude defines target ACCOUNT REGION [ROLE], ROLE defaulting to the CDK deploy role of ACCOUNT
+// in REGION.
 const prelude = `set -euo pipefail
 target() {
-  aws configure set profile.target.role_arn "arn:aws:iam::$1:role/cdk-${QUALIFIER}-deploy-role-$1-$2"
+  aws configure set profile.target.role_arn "arn:aws:iam::$1:role/${3:-cdk-${QUALIFIER}-deploy-role-$1-$2}"
   aws configure set profile.target.credential_source EcsContainer
   export AWS_PROFILE=target AWS_REGION="$2" AWS_DEFAULT_REGION="$2"
 }
@@ -38,11 +40,12 @@ make_image() {
 `
 
 // buildScript builds the image once and pushes it, tagged COMMIT_ID, to the home repository of
-// every environment (TARGETS: account,region,repository ...). The pushes must yield one digest,
+// every environment (TARGETS: account,region,repository,push role ...), as that environment's
+// push role. The pushes must yield one digest,
 // which it exports as IMAGE_DIGEST. A run of a commit already released reuses its image.
 const buildScript = `found=""; missing=0; count=0
 for t in $TARGETS; do
-  IFS=, read -r account region repo <<<"$t"; target "$account" "$region"; count=$((count + 1))
+  IFS=, read -r account region repo role <<<"$t"; target "$account" "$region" "$role"; count=$((count + 1))
   d=$(aws ecr describe-images --repository-name "$repo" --image-ids imageTag="$COMMIT_ID" --query 'imageDetails[0].imageDigest' --output text 2>/dev/null) || d=""
   case "$d" in ""|None) missing=$((missing + 1)) ;; *) found="$found $d" ;; esac
 done
@@ -56,7 +59,7 @@ else
   make_image
   digests=""
   for t in $TARGETS; do
-    IFS=, read -r account region repo <<<"$t"; target "$account" "$region"
+    IFS=, read -r account region repo role <<<"$t"; target "$account" "$region" "$role"
     registry="$account.dkr.ecr.$region.amazonaws.com"
     aws ecr get-login-password --region "$(cut -d. -f4 <<<"$registry")" | docker login --username AWS --password-stdin "$registry"
     docker tag "release:$COMMIT_ID" "$registry/$repo:$COMMIT_ID"

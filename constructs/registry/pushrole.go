@@ -1,0 +1,64 @@
+package registry
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	iam "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// PushActions are what pushing an image (docker push) needs on the repository; DescribeImages
+// lets the pusher find a tag it pushed before and the digest it pushed.
+var PushActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+	"ecr:DescribeImages", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"}
+
+// PushRole is a role that one role of another account (a release build) assumes to push images
+// to one repository, and that can do nothing else.
+type PushRole struct {
+	constructs.Construct
+
+	// Role is the role, named RoleName.
+	Role iam.Role
+	// Policy holds its permissions: the registry login and the pushes to the repository.
+	Policy iam.ManagedPolicy
+}
+
+// NewPushRole creates the role, or returns every problem with props.
+//
+// The trust names the account and, in a condition on aws:PrincipalArn, the one role of it that
+// may assume this one: a condition, not that role as the principal, because IAM refuses a trust
+// policy whose principal role does not exist yet, and the two accounts deploy independently.
+func NewPushRole(scope constructs.Construct, id string, props PushRoleProps) (*PushRole, error) {
+	if err := props.validate(); err != nil {
+		return nil, fmt.Errorf("registry push role %s: invalid props:\n%w", id, err)
+	}
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	stack := awscdk.Stack_Of(scope)
+	trusted := fmt.Sprintf("arn:%s:iam::%s:role/%s", *stack.Partition(), props.TrustedAccount, props.TrustedRoleName)
+	role := iam.NewRole(this, jsii.String("Role"), &iam.RoleProps{
+		RoleName:    jsii.String(props.RoleName),
+		Description: jsii.String(fmt.Sprintf("Pushes images to %s for %s only", *props.Repository.RepositoryName(), trusted)),
+		AssumedBy: iam.NewPrincipalWithConditions(iam.NewAccountPrincipal(jsii.String(props.TrustedAccount)), &map[string]any{
+			"ArnEquals": map[string]any{"aws:PrincipalArn": trusted},
+		}),
+	})
+	policy := iam.NewManagedPolicy(this, jsii.String("Policy"), &iam.ManagedPolicyProps{
+		Description: jsii.String(fmt.Sprintf("Push images to %s", *props.Repository.RepositoryName())),
+		Roles:       &[]iam.IRole{role},
+		Statements: &[]iam.PolicyStatement{
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("RegistryLogin"),
+				Actions: jsii.Strings("ecr:GetAuthorizationToken"), Resources: jsii.Strings("*")}),
+			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("PushImages"),
+				Actions: jsii.Strings(PushActions...), Resources: &[]*string{props.Repository.RepositoryArn()}}),
+		},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"), AppliesTo: &[]any{jsii.String("Resource::*")},
+		Reason: jsii.String("ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource \"*\"); it only " +
+			"issues the registry login token, and the pushes stay limited to the one repository."),
+	}}, jsii.Bool(false))
+	return &PushRole{Construct: this, Role: role, Policy: policy}, nil
+}
