@@ -28,6 +28,12 @@ type PipelineStack struct {
 // compliance packs, then, with a delivery file, the Pipeline stack (nil without one or when a
 // selection leaves an environment it deploys out).
 func Build(app awscdk.App, envs []*config.Environment, delivery *config.Delivery) (*PipelineStack, error) {
+	// The environments a release deploys to let its build push (push roles): record on each
+	// what delivery releases into it, once the releases are known to fit them.
+	if err := config.CheckReleases(delivery, envs); err != nil {
+		return nil, err
+	}
+	delivery.Attach(envs)
 	var errs []error
 	byName := map[string]*EnvironmentStage{}
 	for _, env := range envs {

@@ -29,10 +29,6 @@ func LoadConfig(ctx clicontext.Context) ([]*config.Environment, *config.Delivery
 	if err := errors.Join(envErr, deliveryErr); err != nil {
 		return nil, nil, err
 	}
-	if err := config.CheckReleases(delivery, envs); err != nil {
-		return nil, nil, err
-	}
-	delivery.Attach(envs)
 	return envs, delivery, nil
 }
 

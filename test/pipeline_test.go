@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -427,28 +428,74 @@ func TestStacksAreDeployedInDependencyOrder(t *testing.T) {
 // byte, the template `cdk deploy` deploys for that stack (the same configs synthesized without a
 // delivery file), at the same place in the cloud assembly, and every stack of those
 // environments is deployed.
+//
+// The delivery file adds one thing to the environments: the push role of each released service in
+// its environment's home-region Registry stack (docs/release.md). Those stacks must equal the
+// CLI's once the push roles (and the CDKMetadata construct list, which names the role's type) are
+// taken out; every other template is the same, byte for byte.
 func TestThePipelineDeploysTheCLIsTemplates(t *testing.T) {
 	t.Parallel() // it reads a child synthesis (child_test.go): last, when that is done
 	p := Pipeline(t)
 	cli := CLIWithoutDelivery(t)
 	deployed := map[string]bool{}
 	for _, env := range p.delivery.Environments {
+		a := Fixtures(t)
 		for _, d := range p.stage(t, stacks.StageID(env)).prepares() {
 			artifact, path, ok := strings.Cut(cdktest.As[string](t, d.Configuration["TemplatePath"]), "::")
 			require.True(t, ok)
 			assert.Equal(t, "Synth_Output", artifact, "the template comes from the synth step's cloud assembly")
-			deployed[cdktest.As[string](t, d.Configuration["StackName"])] = true
+			name := cdktest.As[string](t, d.Configuration["StackName"])
+			deployed[name] = true
 			got, err := os.ReadFile(filepath.Join(p.dir, path))
 			require.NoError(t, err)
 			want, err := os.ReadFile(filepath.Join(cli, path))
 			require.NoError(t, err, "the CLI's assembly has %s", path)
-			assert.True(t, string(got) == string(want), "%s differs from the CLI's", path)
+			e := a.Envs[env]
+			if name != stackName(e, "Registry", stacks.HomeRegion(e)) {
+				assert.True(t, string(got) == string(want), "%s differs from the CLI's", path)
+				continue
+			}
+			var pushRoles []string
+			for _, svc := range p.delivery.ReleasedServices() {
+				pushRoles = append(pushRoles, stacks.ReleasePushRoleName(e.Name, svc))
+			}
+			gotTpl, removed := withoutPushRoles(t, got)
+			wantTpl, none := withoutPushRoles(t, want)
+			assert.ElementsMatch(t, pushRoles, removed, "%s: the push roles of the released services", path)
+			assert.Empty(t, none, "%s: the CLI's synthesis without a delivery file has no push role", path)
+			assert.Equal(t, wantTpl, gotTpl, "%s differs from the CLI's beyond the push roles", path)
 		}
 	}
 	require.NotEmpty(t, deployed)
 	for _, name := range Fixtures(t).StackNames() {
 		assert.True(t, deployed[name], "the pipeline deploys %s", name)
 	}
+}
+
+// withoutPushRoles decodes a template and takes out its release push roles (registry.PushRole:
+// each role named stratus-…-push and the policy attached to it) and its CDKMetadata resource; it
+// returns the rest and the roles' names.
+func withoutPushRoles(t *testing.T, data []byte) (map[string]any, []string) {
+	t.Helper()
+	var tpl map[string]any
+	require.NoError(t, json.Unmarshal(data, &tpl))
+	resources := cdktest.Path[map[string]any](t, tpl, "Resources")
+	delete(resources, "CDKMetadata")
+	var names []string
+	for id, r := range cdktest.OfType(t, tpl, "AWS::IAM::Role") {
+		name, _ := cdktest.Props(t, r)["RoleName"].(string)
+		if !strings.HasPrefix(name, "stratus-") || !strings.HasSuffix(name, "-push") {
+			continue
+		}
+		names = append(names, name)
+		delete(resources, id)
+		for pid, p := range cdktest.OfType(t, tpl, "AWS::IAM::ManagedPolicy") {
+			if reflect.DeepEqual(cdktest.Props(t, p)["Roles"], []any{map[string]any{"Ref": id}}) {
+				delete(resources, pid)
+			}
+		}
+	}
+	return tpl, names
 }
 
 func TestPipelineEncryptionAndBuilds(t *testing.T) {
