@@ -42,14 +42,25 @@ func (e *Edge) acceptByDesign(p EdgeProps) {
 			"policy granting external log-delivery principals. The logs hold no secrets (cookies are not logged).")
 
 	if p.GeoRestriction.Mode == GeoNone {
-		suppress(e.Distribution, "AwsSolutions-CFR1",
-			"No CloudFront geo restriction is configured for this environment; geographic rules are enforced by the "+
-				"web ACL's geo rule from config (GeoMatch), which can answer with a custom response and is logged.")
+		suppress(e.Distribution, "AwsSolutions-CFR1", geoReason(p.GeoMatch.Mode))
 	}
 
 	if e.FrontendDeployment != nil {
 		e.acceptDeploymentHandler()
 	}
+}
+
+// geoReason is why a distribution without CloudFront's own geo restriction is accepted: the web
+// ACL's geo rule restricts instead, or the environment's config restricts no country at all.
+func geoReason(wafGeo string) string {
+	if wafGeo != GeoNone {
+		return "CloudFront's own geo restriction is off because the web ACL's GeoMatch rule (waf.geo) restricts by " +
+			"country instead: it answers with a custom 403 response and its blocks are logged, which CloudFront's " +
+			"restriction does neither."
+	}
+	return "This environment restricts no country: its config sets neither waf.geo nor cloudfront.geoRestriction, " +
+		"so the API and frontend are served worldwide. Either setting restricts by country (waf.geo with a logged " +
+		"custom response)."
 }
 
 // acceptDeploymentHandler covers the Lambda function that aws-cdk-lib's BucketDeployment adds

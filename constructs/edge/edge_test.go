@@ -574,6 +574,38 @@ func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
 // TestNoFindingsFromCdkNagOrCfnLint holds every test stack to the app's gates: no error or
 // warning annotation (cdk-nag's or aws-cdk-lib's), no non-compliant nag report line, and no
 // cfn-lint error or warning.
+// A distribution without CloudFront's own geo restriction is accepted (AwsSolutions-CFR1) with a
+// reason that says what the config does: the web ACL restricts, or nothing does.
+func TestTheGeoRestrictionFindingIsAcceptedForWhatTheConfigDoes(t *testing.T) {
+	cases := []struct {
+		name, stack string
+		want        string // in the reason; "" means no suppression
+	}{
+		{"neither the web ACL nor CloudFront restricts", defaultsStack, "restricts no country"},
+		{"only the web ACL restricts", apiOnlyStack, "GeoMatch rule (waf.geo) restricts by country instead"},
+		{"CloudFront restricts itself", geoBlockStack, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id, _ := only(t, c.stack, "AWS::CloudFront::Distribution")
+			raw := cdktest.Template(t, shared(t).stacks[c.stack])
+			var reasons []string
+			rules, _ := get(raw, "Resources", id, "Metadata", "cdk_nag", "rules_to_suppress").([]any)
+			for _, rule := range rules {
+				if get(rule, "id") == "AwsSolutions-CFR1" {
+					reasons = append(reasons, cdktest.As[string](t, get(rule, "reason")))
+				}
+			}
+			if c.want == "" {
+				assert.Empty(t, reasons)
+				return
+			}
+			require.Len(t, reasons, 1)
+			assert.Contains(t, reasons[0], c.want)
+		})
+	}
+}
+
 func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 	s := shared(t)
 	cdktest.PassesGates(t, s.dir, slices.Collect(maps.Values(s.stacks))...)

@@ -79,7 +79,7 @@ const (
 	optionsStack  = "Options"  // every option changed (geo allow, Shield, upload…)
 	geoBlockStack = "GeoBlock" // geo block lists
 	regionalStack = "Regional" // eu-west-1: NewShieldProtection for an ALB
-	apiOnlyStack  = "ApiOnly"  // WithoutFrontend: the API origin is the default behavior
+	apiOnlyStack  = "ApiOnly"  // WithoutFrontend: the API origin is the default behavior; WAF geo block only
 )
 
 const testAlbArn = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/stratus-prod/0123456789abcdef"
@@ -103,6 +103,7 @@ func shared(t *testing.T) *synthesized {
 			apiOnlyStack: func(z r53.IHostedZone) EdgeProps {
 				p := validProps(z)
 				p.WithoutFrontend = true
+				p.GeoMatch = GeoMatch{Mode: GeoBlock, Countries: []string{"KP"}} // the web ACL's rule alone
 				return p
 			},
 		} {

@@ -27,7 +27,7 @@ func (o *OriginSecret) acceptByDesign() {
 }
 
 // acceptByDesign records the findings the load balancer keeps on purpose.
-func (l *LoadBalancer) acceptByDesign(serverLogs s3.Bucket, http elbv2.ApplicationListener) {
+func (l *LoadBalancer) acceptByDesign(p LoadBalancerProps, serverLogs s3.Bucket, http elbv2.ApplicationListener) {
 	const notReplicated = "Log buckets hold regional operational records of a regional ALB: every region of the " +
 		"environment has its own ALB and its own log buckets, versioned and retained, and cross-region replication " +
 		"would copy logs without restoring anything the region's loss takes away."
@@ -40,13 +40,25 @@ func (l *LoadBalancer) acceptByDesign(serverLogs s3.Bucket, http elbv2.Applicati
 		"NIST.800.53.R5-S3DefaultEncryptionKMS")
 	suppress(serverLogs.Node().DefaultChild(), notReplicated, "NIST.800.53.R5-S3BucketReplicationEnabled")
 
-	suppress(l.LoadBalancer.Node().DefaultChild(),
-		"The WAF web ACL sits in front of this ALB at CloudFront (CLOUDFRONT scope, Edge stack); the ALB's security "+
-			"group admits only CloudFront's origin-facing prefix list, and every listener rule also requires CloudFront's "+
-			"secret origin header, so no request reaches a service without passing the WAF.",
-		"NIST.800.53.R5-ALBWAFEnabled")
+	suppress(l.LoadBalancer.Node().DefaultChild(), wafReason(p.HealthCheckHost), "NIST.800.53.R5-ALBWAFEnabled")
 	suppress(http.Node().DefaultChild(),
 		"Port 80 only answers a permanent redirect to HTTPS 443 and serves no content, so it has no certificate to use; "+
 			"the security group does not even admit port 80.",
 		"NIST.800.53.R5-ELBv2ACMCertificateRequired")
+}
+
+// wafReason is why the ALB has no web ACL of its own: the one at CloudFront stands in front of
+// every rule but the health-check rule, which it names when there is one.
+func wafReason(healthCheckHost string) string {
+	const atCloudFront = "The WAF web ACL sits in front of this ALB at CloudFront (CLOUDFRONT scope, Edge stack), and " +
+		"the ALB's security group admits CloudFront's origin-facing prefix list. "
+	if healthCheckHost == "" {
+		return atCloudFront + "Every listener rule requires CloudFront's secret origin header, so no request reaches a " +
+			"service without passing the WAF."
+	}
+	return atCloudFront + "Every listener rule but one requires CloudFront's secret origin header, so no other request " +
+		"reaches a service without passing the WAF. The exception is the health-check rule: Route 53's health checkers " +
+		"cannot send the header, so GETs of exactly " + healthCheckHost + " and the first service's health path reach that " +
+		"path alone without it (from the checkers' ranges, which a second security group admits, or through CloudFront); " +
+		"the service contract has that answer reveal nothing."
 }

@@ -316,6 +316,59 @@ func TestEachTargetGetsAGuardedRuleAndAnIpTargetGroup(t *testing.T) {
 	assert.NotNil(t, f.lb.TargetGroups["order"])
 }
 
+// The ALB's accepted WAF finding (NIST.800.53.R5-ALBWAFEnabled) says every rule requires the
+// origin header only where every rule does; otherwise it names the host of the one that does not.
+func TestTheWafFindingIsAcceptedForTheRulesThereAre(t *testing.T) {
+	for name, f := range map[string]*fixture{"defaults": defaults(t), "a health-check host": custom(t)} {
+		t.Run(name, func(t *testing.T) {
+			var tpl struct {
+				Resources map[string]struct {
+					Type       string
+					Properties struct{ Conditions []map[string]any }
+					Metadata   struct {
+						CdkNag struct {
+							Rules []struct{ Id, Reason string } `json:"rules_to_suppress"`
+						} `json:"cdk_nag"`
+					}
+				}
+			}
+			require.NoError(t, json.Unmarshal([]byte(f.raw), &tpl))
+			var unguarded []string // the hosts of rules without the header
+			reason := ""
+			for _, r := range tpl.Resources {
+				switch r.Type {
+				case "AWS::ElasticLoadBalancingV2::ListenerRule":
+					guarded, host := false, ""
+					for _, c := range r.Properties.Conditions {
+						guarded = guarded || c["Field"] == "http-header"
+						if c["Field"] == "host-header" {
+							host = fmt.Sprint(c["HostHeaderConfig"].(map[string]any)["Values"].([]any)[0])
+						}
+					}
+					if !guarded {
+						unguarded = append(unguarded, host)
+					}
+				case "AWS::ElasticLoadBalancingV2::LoadBalancer":
+					for _, rule := range r.Metadata.CdkNag.Rules {
+						if rule.Id == "NIST.800.53.R5-ALBWAFEnabled" {
+							reason = rule.Reason
+						}
+					}
+				}
+			}
+			require.NotEmpty(t, reason)
+			if len(unguarded) == 0 {
+				assert.Contains(t, reason, "Every listener rule requires")
+				return
+			}
+			assert.NotContains(t, reason, "Every listener rule requires")
+			for _, host := range unguarded {
+				assert.Contains(t, reason, "GETs of exactly "+host)
+			}
+		})
+	}
+}
+
 // The secret header value must reach the template only as the by-name dynamic reference.
 func TestHeaderValueIsOnlyADynamicReference(t *testing.T) {
 	want := "{{resolve:secretsmanager:" + secretID + ":SecretString:::}}"

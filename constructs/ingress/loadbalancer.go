@@ -85,7 +85,7 @@ func NewLoadBalancer(scope constructs.Construct, id string, props LoadBalancerPr
 	l.buildCertificate(p)
 	http := l.buildListeners(p)
 	l.buildTargets(p)
-	l.acceptByDesign(serverLogs, http)
+	l.acceptByDesign(p, serverLogs, http)
 	return l, nil
 }
 

@@ -9,14 +9,12 @@ import (
 
 // acceptByDesign records, on the exact resources, the cdk-nag findings this design keeps on
 // purpose, each with the reason it is safe.
-func (n *Network) acceptByDesign(nacl awscdk.Resource) {
+func (n *Network) acceptByDesign(nacl awscdk.Resource, healthCheckers bool) {
 	for _, subnet := range *n.Vpc.PublicSubnets() {
 		route := subnet.Node().TryFindChild(jsii.String("DefaultRoute"))
 		cdknag.NagSuppressions_AddResourceSuppressions(route, &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW"),
-			Reason: jsii.String("Public subnets hold only the internet-facing ALB (its security group admits CloudFront's " +
-				"origin-facing prefix list alone) and the NAT gateways, which need a default route to the internet gateway; " +
-				"no instance there gets a public IP (MapPublicIpOnLaunch is false), and app and data subnets have no IGW route."),
+			Id:     jsii.String("NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW"),
+			Reason: jsii.String(routeReason(healthCheckers)),
 		}}, jsii.Bool(false))
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(nacl, &[]*cdknag.NagPackSuppression{{
@@ -24,6 +22,19 @@ func (n *Network) acceptByDesign(nacl awscdk.Resource) {
 		Reason: jsii.String("The data-tier NACL is deliberate defense in depth around the isolated data subnets: it admits only " +
 			"the database and cache ports from the app subnets, on top of the security groups that remain the primary control."),
 	}}, jsii.Bool(true))
+}
+
+// routeReason is why the public subnets' default routes to the internet gateway are safe; it
+// names the health checkers' ranges when the ALB admits them too.
+func routeReason(healthCheckers bool) string {
+	admits := "its security group admits CloudFront's origin-facing prefix list alone"
+	if healthCheckers {
+		admits = "its security groups admit CloudFront's origin-facing prefix list and, for the health-check rule, " +
+			"Route 53's health checkers' ranges"
+	}
+	return "Public subnets hold only the internet-facing ALB (" + admits + ") and the NAT gateways, which need a " +
+		"default route to the internet gateway; no instance there gets a public IP (MapPublicIpOnLaunch is false), and " +
+		"app and data subnets have no IGW route."
 }
 
 // restrictDefaultGroupHandler is the function of aws-cdk-lib's restrict-default-security-group

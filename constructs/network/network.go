@@ -97,7 +97,7 @@ func NewNetwork(scope constructs.Construct, id string, props NetworkProps) (*Net
 	n.buildEndpoints(p)
 	n.buildSecurityGroups(p)
 	nacl := n.buildDataNacl(p)
-	n.acceptByDesign(nacl)
+	n.acceptByDesign(nacl, n.HealthCheckSecurityGroup != nil)
 	n.buildDenyNacls(p)
 	n.dropRedundantDependsOn()
 	n.logDefaultGroupRestriction(p)

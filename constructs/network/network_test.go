@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -55,6 +56,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(2)) // S3 + DynamoDB gateways only
 		tpl.ResourceCountIs(jsii.String("Custom::VpcRestrictDefaultSG"), jsii.Number(1))
 		tpl.AllResourcesProperties(jsii.String("AWS::EC2::Subnet"), &map[string]any{"MapPublicIpOnLaunch": false})
+		hasRouteReason(tpl, "its security group admits CloudFront's origin-facing prefix list alone")
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), &map[string]any{
 			"TrafficType": "ALL", "ResourceType": "VPC", "LogDestinationType": "cloud-watch-logs",
 		})
@@ -126,6 +128,18 @@ func TestSubnetsGetExactlyTheCidrsGiven(t *testing.T) {
 	})
 }
 
+// hasRouteReason asserts that the public default routes' accepted finding says what the ALB admits.
+func hasRouteReason(tpl assertions.Template, admits string) {
+	tpl.HasResource(jsii.String("AWS::EC2::Route"), &map[string]any{
+		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{
+				"id":     "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+				"reason": assertions.Match_StringLikeRegexp(jsii.String(regexp.QuoteMeta(admits))),
+			}),
+		})}},
+	})
+}
+
 func TestPropsChangeWhatTheySay(t *testing.T) {
 	p := validProps()
 	p.NatGateways = NatSingle
@@ -151,6 +165,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
 		// The checkers get a group of their own: CloudFront's prefix list already uses 55 of the
 		// ALB group's 60 inbound rules.
+		hasRouteReason(tpl, "and, for the health-check rule, Route 53's health checkers' ranges")
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
 			"GroupDescription": "Public ALB: HTTPS from Route 53 health checkers (health-check rule only)",
 			"SecurityGroupIngress": []any{assertions.Match_ObjectLike(&map[string]any{

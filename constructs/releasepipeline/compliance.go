@@ -19,7 +19,8 @@ const (
 		"the registry login token with which the build pulls the pushed image, and the pull stays limited to the service's release repository."
 	privileged = "The service's image is built with docker, whose daemon CodeBuild runs only in privileged mode. Only the " +
 		"build project of a service is privileged; it runs that service's own repository's commands and reaches the " +
-		"environments only through their CDK deploy roles."
+		"environments only through that service's push roles, which may push to its own repository alone: a pushed " +
+		"image deploys only by its digest, after the scan gate and any approval the delivery file asks for."
 )
 
 // wildcards are the IAM wildcards aws-cdk-lib's grants write into the release roles, each

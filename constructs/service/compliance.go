@@ -23,10 +23,11 @@ import (
 func (s *Service) acceptByDesign() {
 	cdknag.NagSuppressions_AddResourceSuppressions(s.TaskDefinition, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-ECS2"),
-		Reason: jsii.String("The plain environment holds configuration only: endpoints, ports, names, the IAM database user name " +
-			"(IAM authentication, no password) and the collector configuration. Every credential (DB_USER and DB_PASSWORD, REDIS_AUTH, " +
-			"OTLP_AUTH_HEADER and the Secrets prop) is an ECS secret read from Secrets Manager at task start, and the " +
-			"construct rejects Environment names that read like credentials."),
+		Reason: jsii.String("The plain environment holds configuration only: endpoints, ports, names, the database user name " +
+			"when the service signs in with IAM authentication (DB_USER, no password) and the collector configuration. Every " +
+			"credential (with password authentication DB_USER and DB_PASSWORD, REDIS_AUTH, OTLP_AUTH_HEADER and the Secrets " +
+			"prop) is an ECS secret read from Secrets Manager at task start, and the construct rejects Environment names " +
+			"that read like credentials."),
 	}}, jsii.Bool(true))
 }
 
