@@ -86,8 +86,10 @@ func addImageParameters(r *RegistryStack, env *config.Environment, region config
 			// The release pipeline, through the bootstrap trust.
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReleaseImages"),
 				Actions: jsii.Strings("ssm:PutParameter"), Resources: jsii.Strings(params...)}),
+			// The deploy checks that the image is in the region; the scan gate reads the findings
+			// as the release's read role (NewRegistryStack), not as this one.
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("ReadImages"),
-				Actions: jsii.Strings("ecr:DescribeImages", "ecr:DescribeImageScanFindings"), Resources: jsii.Strings(repos...)}),
+				Actions: jsii.Strings("ecr:DescribeImages"), Resources: jsii.Strings(repos...)}),
 			// The release moves the region's live tag to the image it deployed (registry.LiveTag):
 			// it reads the image's manifest and puts it under that tag.
 			iam.NewPolicyStatement(&iam.PolicyStatementProps{Sid: jsii.String("MarkLiveImages"),

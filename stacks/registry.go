@@ -36,11 +36,15 @@ func ReleasePushRoleName(env, svc string) string {
 	return name[:55] + "-" + hex.EncodeToString(sum[:4])
 }
 
+// ReleaseReadRoleName is the role the release's scan gate and replication wait assume to read
+// env's released images (environment names have at most 20 characters, so it fits IAM's 64).
+func ReleaseReadRoleName(env string) string { return "stratus-" + env + "-release-read" }
+
 // RepositoryName is the ECR repository of a service; the same name in every region.
 func RepositoryName(env *config.Environment, svc string) string { return env.Name + "/" + svc }
 
 // NewRegistryStack builds the Registry stack of env in region, with, in the home region, the push
-// role of each service released into env (env.Released).
+// role of each service released into env (env.Released) and the release's read role.
 func NewRegistryStack(scope constructs.Construct, env *config.Environment, region config.Region) (*RegistryStack, error) {
 	stack := newStack(scope, "Registry", env, region,
 		fmt.Sprintf("Stratus %s image registry in %s: ECR repositories and replication", env.Name, region.Name))
@@ -56,6 +60,13 @@ func NewRegistryStack(scope constructs.Construct, env *config.Environment, regio
 	addImageParameters(r, env, region) // the services' image parameters: docs/release.md
 	// The release builds push in the home region only; ECR replicates to the others.
 	if rel := env.Released; rel != nil && region.Name == HomeRegion(env) {
+		read := registry.ReadRoleProps{
+			RoleName: ReleaseReadRoleName(env.Name), TrustedAccount: rel.ToolingAccount,
+			TrustedRoleNames: []string{releasepipeline.ScanRoleName, releasepipeline.ReplicationWaitRoleName},
+		}
+		for _, r := range env.Regions {
+			read.Regions = append(read.Regions, r.Name)
+		}
 		for _, svc := range rel.Services {
 			repo := r.Repositories[svc]
 			if repo == nil {
@@ -67,6 +78,10 @@ func NewRegistryStack(scope constructs.Construct, env *config.Environment, regio
 			}); err != nil {
 				return nil, fmt.Errorf("%s: release push role of %s: %w", where, svc, err)
 			}
+			read.Repositories = append(read.Repositories, RepositoryName(env, svc))
+		}
+		if _, err := registry.NewReadRole(stack, "ReleaseRead", read); err != nil {
+			return nil, fmt.Errorf("%s: release read role: %w", where, err)
 		}
 	}
 	// Replication creates a missing destination repository with ECR's defaults, so the primary

@@ -85,7 +85,8 @@ func releaseEnvironment(delivery *config.Delivery, stage *EnvironmentStage, svc 
 	e := releasepipeline.Environment{
 		Name: env.Name, Account: env.Account, Repository: RepositoryName(env, svc),
 		ImageParameter: ImageParameterName(env.Name, svc), PushRole: ReleasePushRoleName(env.Name, svc),
-		Approve: delivery.NeedsApproval(env.Name),
+		ReadRole: ReleaseReadRoleName(env.Name),
+		Approve:  delivery.NeedsApproval(env.Name),
 	}
 	// The entry is a literal (the first viewer name); jsii hands it back as a string.
 	switch url := stage.Edge.EntryURL.Value().(type) {

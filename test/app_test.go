@@ -21,6 +21,7 @@ var appStackChecks = []check{
 	{"scaling follows the config", checkScaling},
 	{"roles are least privilege", checkLeastPrivilege},
 	{"each released service's build pushes through one push role, to its own repository only", checkReleasePushRoles},
+	{"the release's scan gate and replication wait read through one read role, which only reads", checkReleaseReadRoles},
 	{"the ALB answers only HTTPS with the origin secret", checkAlb},
 	{"images come from scanned immutable encrypted repositories", checkRegistries},
 	{"clusters have Container Insights and the namespace", checkClusters},

@@ -164,6 +164,10 @@ var mutants = []mutant{
 		set("AssumeRolePolicyDocument.Statement.0.Condition", nil)},
 	{"a release push role may push to every repository", false, "Staging-Registry-us-east-1", "AWS::IAM::ManagedPolicy", "OrderReleasePushPolicy",
 		set("PolicyDocument.Statement.1.Resource", "*")},
+	{"a release read role trusts every principal of the tooling account", false, "Prod-Registry-us-east-1", "AWS::IAM::Role", "ReleaseReadRole",
+		set("AssumeRolePolicyDocument.Statement.0.Condition", nil)},
+	{"a release read role may push images", false, "Staging-Registry-us-east-1", "AWS::IAM::ManagedPolicy", "ReleaseReadPolicy",
+		set("PolicyDocument.Statement.0.Action", []any{"ecr:DescribeImageScanFindings", "ecr:DescribeImages", "ecr:PutImage"})},
 	{"the deploy role may push images again", false, "Dev-Registry-us-east-1", "AWS::IAM::ManagedPolicy", "ReleaseAccess",
 		func(r *Resource, _ *Template) {
 			statements := asList(get(r.Properties, "PolicyDocument", "Statement"))

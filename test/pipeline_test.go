@@ -455,15 +455,15 @@ func TestThePipelineDeploysTheCLIsTemplates(t *testing.T) {
 				assert.True(t, string(got) == string(want), "%s differs from the CLI's", path)
 				continue
 			}
-			var pushRoles []string
+			releaseRoles := []string{stacks.ReleaseReadRoleName(e.Name)}
 			for _, svc := range p.delivery.ReleasedServices() {
-				pushRoles = append(pushRoles, stacks.ReleasePushRoleName(e.Name, svc))
+				releaseRoles = append(releaseRoles, stacks.ReleasePushRoleName(e.Name, svc))
 			}
-			gotTpl, removed := withoutPushRoles(t, got)
-			wantTpl, none := withoutPushRoles(t, want)
-			assert.ElementsMatch(t, pushRoles, removed, "%s: the push roles of the released services", path)
-			assert.Empty(t, none, "%s: the CLI's synthesis without a delivery file has no push role", path)
-			assert.Equal(t, wantTpl, gotTpl, "%s differs from the CLI's beyond the push roles", path)
+			gotTpl, removed := withoutReleaseRoles(t, got)
+			wantTpl, none := withoutReleaseRoles(t, want)
+			assert.ElementsMatch(t, releaseRoles, removed, "%s: the read role and the push roles of the released services", path)
+			assert.Empty(t, none, "%s: the CLI's synthesis without a delivery file has no release role", path)
+			assert.Equal(t, wantTpl, gotTpl, "%s differs from the CLI's beyond the release roles", path)
 		}
 	}
 	require.NotEmpty(t, deployed)
@@ -472,10 +472,11 @@ func TestThePipelineDeploysTheCLIsTemplates(t *testing.T) {
 	}
 }
 
-// withoutPushRoles decodes a template and takes out its release push roles (registry.PushRole:
-// each role named stratus-…-push and the policy attached to it) and its CDKMetadata resource; it
-// returns the rest and the roles' names.
-func withoutPushRoles(t *testing.T, data []byte) (map[string]any, []string) {
+// withoutReleaseRoles decodes a template and takes out the roles the releases assume
+// (registry.PushRole, each named stratus-…-push, and registry.ReadRole, stratus-…-release-read,
+// with the policies attached to them) and its CDKMetadata resource; it returns the rest and the
+// roles' names.
+func withoutReleaseRoles(t *testing.T, data []byte) (map[string]any, []string) {
 	t.Helper()
 	var tpl map[string]any
 	require.NoError(t, json.Unmarshal(data, &tpl))
@@ -484,7 +485,7 @@ func withoutPushRoles(t *testing.T, data []byte) (map[string]any, []string) {
 	var names []string
 	for id, r := range cdktest.OfType(t, tpl, "AWS::IAM::Role") {
 		name, _ := cdktest.Props(t, r)["RoleName"].(string)
-		if !strings.HasPrefix(name, "stratus-") || !strings.HasSuffix(name, "-push") {
+		if !strings.HasPrefix(name, "stratus-") || !strings.HasSuffix(name, "-push") && !strings.HasSuffix(name, "-release-read") {
 			continue
 		}
 		names = append(names, name)

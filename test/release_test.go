@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-platform/stratus/config"
+	"github.com/stratus-platform/stratus/constructs/registry"
 	"github.com/stratus-platform/stratus/constructs/releasepipeline"
 	"github.com/stratus-platform/stratus/internal/cdktest"
 	"github.com/stratus-platform/stratus/stacks"
@@ -143,7 +144,7 @@ func TestDeployRoleMayResolveAndReleaseImages(t *testing.T) {
 			}
 			assert.Equal(t, []any{"ssm:GetParameter", "ssm:GetParameters"}, actions["ResolveImages"])
 			assert.Equal(t, "ssm:PutParameter", actions["ReleaseImages"])
-			assert.Equal(t, []any{"ecr:DescribeImageScanFindings", "ecr:DescribeImages"}, actions["ReadImages"])
+			assert.Equal(t, "ecr:DescribeImages", actions["ReadImages"], "%s: the deploy reads no scan findings", tpl.StackName)
 			// The deploy script moves the region's live tag in every region (registry.LiveTag).
 			assert.Equal(t, []any{"ecr:BatchGetImage", "ecr:PutImage"}, actions["MarkLiveImages"])
 			assert.Equal(t, resources["ReadImages"], resources["MarkLiveImages"], "%s: the live tags go on the services' repositories", tpl.StackName)
@@ -254,6 +255,74 @@ func checkReleasePushRoles(c *C, a *Assembly) {
 	}
 }
 
+// checkReleaseReadRoles: an environment that a delivery file releases into has one read role, in
+// its home region's Registry stack, which only the release's scan gate and replication wait in
+// the tooling account may assume, and which may only read (registry.ReadActions) the released
+// services' repositories in the environment's regions.
+func checkReleaseReadRoles(c *C, a *Assembly) {
+	for _, env := range a.Envs {
+		if env.RunsTiers() {
+			continue // no images, no Registry stacks
+		}
+		for _, region := range env.Regions {
+			tpl := a.Template(c, stackName(env, "Registry", region.Name))
+			ids, roles := tpl.OfType("AWS::IAM::Role")
+			var found []string
+			for _, id := range ids {
+				if name, _ := roles[id].Properties["RoleName"].(string); strings.HasSuffix(name, "-release-read") {
+					assert.Equal(c, stacks.ReleaseReadRoleName(env.Name), name, "%s: %s", tpl.StackName, id)
+					found = append(found, id)
+				}
+			}
+			if env.Released == nil || region.Name != stacks.HomeRegion(env) {
+				assert.Empty(c, found, "%s: a read role only in the home region of an environment releases go to", tpl.StackName)
+				continue
+			}
+			require.Len(c, found, 1, "%s: the release's read role", tpl.StackName)
+			id := found[0]
+			tooling := "arn:aws:iam::" + env.Released.ToolingAccount
+			trust := asList(get(roles[id].Properties, "AssumeRolePolicyDocument", "Statement"))
+			require.Len(c, trust, 1, "%s: %s", tpl.StackName, id)
+			st, _ := trust[0].(map[string]any)
+			assert.Equal(c, map[string]any{"AWS": tooling + ":root"}, st["Principal"], "%s: %s", tpl.StackName, id)
+			assert.Equal(c, map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": []any{
+				tooling + ":role/" + releasepipeline.ScanRoleName, tooling + ":role/" + releasepipeline.ReplicationWaitRoleName,
+			}}}, st["Condition"], "%s: %s trusts the scan gate and the replication wait alone", tpl.StackName, id)
+			var want []any
+			for _, r := range env.Regions {
+				for _, svc := range env.Released.Services {
+					want = append(want, "arn:aws:ecr:"+r.Name+":"+env.Account+":repository/"+stacks.RepositoryName(env, svc))
+				}
+			}
+			statements := policyStatements(tpl, id)
+			require.Len(c, statements, 1, "%s: %s's one statement", tpl.StackName, id)
+			assert.Equal(c, stringsAsAny(registry.ReadActions), get(statements[0], "Action"), "%s: %s only reads", tpl.StackName, id)
+			assert.ElementsMatch(c, want, asList(get(statements[0], "Resource")), "%s: %s reads the released repositories alone", tpl.StackName, id)
+		}
+	}
+}
+
+// policyStatements are the statements of the managed policies of tpl attached to role id alone.
+func policyStatements(tpl *Template, id string) []any {
+	_, policies := tpl.OfType("AWS::IAM::ManagedPolicy")
+	var statements []any
+	for _, p := range policies {
+		if reflect.DeepEqual(p.Properties["Roles"], []any{map[string]any{"Ref": id}}) {
+			statements = append(statements, asList(get(p.Properties, "PolicyDocument", "Statement"))...)
+		}
+	}
+	return statements
+}
+
+// stringsAsAny is ss as JSON decodes a list of strings.
+func stringsAsAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
 // pushesTo checks that role id of tpl may push to repository name and nothing else.
 func pushesTo(c *C, tpl *Template, id, name string) {
 	ids, repos := tpl.OfType("AWS::ECR::Repository")
@@ -264,13 +333,7 @@ func pushesTo(c *C, tpl *Template, id, name string) {
 		}
 	}
 	require.NotEmpty(c, repo, "%s: repository %s", tpl.StackName, name)
-	_, policies := tpl.OfType("AWS::IAM::ManagedPolicy")
-	var statements []any
-	for _, p := range policies {
-		if reflect.DeepEqual(p.Properties["Roles"], []any{map[string]any{"Ref": id}}) {
-			statements = append(statements, asList(get(p.Properties, "PolicyDocument", "Statement"))...)
-		}
-	}
+	statements := policyStatements(tpl, id)
 	require.Len(c, statements, 2, "%s: %s's login and push", tpl.StackName, id)
 	for _, s := range statements {
 		st, _ := s.(map[string]any)
@@ -300,28 +363,58 @@ func TestEachReleaseBuildAssumesOnlyItsServicesPushRoles(t *testing.T) {
 			require.NotNil(t, env.Released, "%s: the delivery file releases into it", envName)
 			pushRoles = append(pushRoles, "arn:aws:iam::"+env.Account+":role/"+stacks.ReleasePushRoleName(env.Name, svc))
 		}
-		build := ""
-		for id, r := range cdktest.OfType(t, release, "AWS::IAM::Role") {
-			if cdktest.Props(t, r)["RoleName"] == releasepipeline.BuildRoleName(svc) {
-				require.Empty(t, build, "one role named %s", releasepipeline.BuildRoleName(svc))
-				build = id
-			}
+		assert.ElementsMatch(t, pushRoles, assumedBy(t, release, releasepipeline.BuildRoleName(svc)),
+			"%s's build assumes its push roles and nothing else", svc)
+	}
+}
+
+// TestTheScanGateAndTheWaitAssumeOnlyTheReadRoles: as the builds and the push roles, the read roles
+// (checkReleaseReadRoles) and the two projects that assume them meet only by name.
+func TestTheScanGateAndTheWaitAssumeOnlyTheReadRoles(t *testing.T) {
+	a := Fixtures(t)
+	delivery, err := config.LoadDelivery(filepath.Join(repoRoot, fixtureDir))
+	require.NoError(t, err)
+	var readRoles []any
+	for _, envName := range delivery.Environments {
+		env := a.Envs[envName]
+		require.NotNil(t, env, envName)
+		readRoles = append(readRoles, "arn:aws:iam::"+env.Account+":role/"+stacks.ReleaseReadRoleName(env.Name))
+	}
+	release := releaseTemplate(t)
+	for _, name := range []string{releasepipeline.ScanRoleName, releasepipeline.ReplicationWaitRoleName} {
+		assert.ElementsMatch(t, readRoles, assumedBy(t, release, name), "%s assumes the read roles and nothing else", name)
+	}
+}
+
+// assumedBy is what the one role of the release's stacks named name may assume.
+func assumedBy(t *testing.T, release map[string]any, name string) []any {
+	t.Helper()
+	role := ""
+	for id, r := range cdktest.OfType(t, release, "AWS::IAM::Role") {
+		if cdktest.Props(t, r)["RoleName"] == name {
+			require.Empty(t, role, "one role named %s", name)
+			role = id
 		}
-		require.NotEmpty(t, build, "%s's build role has the name its push roles trust", svc)
-		var assumed []any
-		for _, p := range cdktest.OfType(t, release, "AWS::IAM::ManagedPolicy") {
-			props := cdktest.Props(t, p)
-			if cdktest.Path[string](t, props, "Roles", "0", "Ref") != build {
-				continue
-			}
-			for _, s := range cdktest.Path[[]any](t, props, "PolicyDocument", "Statement") {
-				if st := s.(map[string]any); st["Action"] == "sts:AssumeRole" {
-					assumed = append(assumed, st["Resource"].([]any)...)
+	}
+	require.NotEmpty(t, role, "a role has the name %s, which the environments' roles trust", name)
+	var assumed []any
+	for _, p := range cdktest.OfType(t, release, "AWS::IAM::ManagedPolicy") {
+		props := cdktest.Props(t, p)
+		if cdktest.Path[string](t, props, "Roles", "0", "Ref") != role {
+			continue
+		}
+		for _, s := range cdktest.Path[[]any](t, props, "PolicyDocument", "Statement") {
+			if st := s.(map[string]any); st["Action"] == "sts:AssumeRole" {
+				switch r := st["Resource"].(type) {
+				case []any:
+					assumed = append(assumed, r...)
+				default:
+					assumed = append(assumed, r)
 				}
 			}
 		}
-		assert.ElementsMatch(t, pushRoles, assumed, "%s's build assumes its push roles and nothing else", svc)
 	}
+	return assumed
 }
 
 // releaseTemplate is the resources of the Release stacks of the fixtures' delivery file in one

@@ -1,7 +1,8 @@
 // Package registry provides Repository, the ECR repository L3 of Stratus (one per service: scan on
 // push, immutable tags, a customer KMS key, lifecycle rules, retained), Replication, the
-// registry's cross-region replication of an environment's repositories, and PushRole, the role
-// one release build in another account assumes to push to one repository.
+// registry's cross-region replication of an environment's repositories, PushRole, the role one
+// release build in another account assumes to push to one repository, and ReadRole, the role the
+// release's scan gate and replication wait assume to read what ECR knows of the released images.
 package registry
 
 import (
@@ -53,6 +54,24 @@ type PushRoleProps struct {
 	// TrustedRoleName is the name of that role (1-64 of A-Z a-z 0-9 + = , . @ _ -); no other
 	// principal of TrustedAccount may assume this one. Required.
 	TrustedRoleName string
+}
+
+// ReadRoleProps configures a ReadRole.
+type ReadRoleProps struct {
+	// RoleName is the role's name (1-64 of A-Z a-z 0-9 + = , . @ _ -): the reading account names it
+	// in the ARN it assumes. Required.
+	RoleName string
+	// Repositories are the names of the repositories the role may read, e.g. "prod/product".
+	// Required.
+	Repositories []string
+	// Regions are the regions whose repositories of those names it may read: the home region and
+	// the regions ECR replicates to. Required.
+	Regions []string
+	// TrustedAccount is the 12-digit account of the roles that may assume this one. Required.
+	TrustedAccount string
+	// TrustedRoleNames are the names of those roles; no other principal of TrustedAccount may
+	// assume this one. Required.
+	TrustedRoleNames []string
 }
 
 // Limits of one replication configuration (ECR quotas).
@@ -156,6 +175,43 @@ func (p PushRoleProps) validate() error {
 	}
 	if !roleName.MatchString(p.TrustedRoleName) {
 		add("TrustedRoleName %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", p.TrustedRoleName)
+	}
+	return errors.Join(errs...)
+}
+
+// validate reports every problem of the props together.
+func (p ReadRoleProps) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !roleName.MatchString(p.RoleName) {
+		add("RoleName %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", p.RoleName)
+	}
+	if len(p.Repositories) == 0 {
+		add("Repositories is empty: the role reads at least one repository")
+	}
+	for i, name := range p.Repositories {
+		if len(name) < 2 || len(name) > 256 || !repositoryName.MatchString(name) {
+			add("Repositories[%d] %q is not a repository name (e.g. \"prod/product\")", i, name)
+		}
+	}
+	if len(p.Regions) == 0 {
+		add("Regions is empty: the role reads the repositories of at least one region")
+	}
+	for i, r := range p.Regions {
+		if !limits.ValidRegionName(r) {
+			add("Regions[%d] %q is not a region name such as \"eu-west-1\"", i, r)
+		}
+	}
+	if !account.MatchString(p.TrustedAccount) {
+		add("TrustedAccount %q must be 12 digits", p.TrustedAccount)
+	}
+	if len(p.TrustedRoleNames) == 0 {
+		add("TrustedRoleNames is empty: name the roles that may assume this one")
+	}
+	for i, name := range p.TrustedRoleNames {
+		if !roleName.MatchString(name) {
+			add("TrustedRoleNames[%d] %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", i, name)
+		}
 	}
 	return errors.Join(errs...)
 }

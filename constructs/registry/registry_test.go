@@ -56,6 +56,9 @@ func synth(t *testing.T) *synthesized {
 		if _, err := NewRepository(s.custom, "Order", RepositoryProps{Name: "staging/order-api", KeepTaggedImages: 10, Key: key}); err != nil {
 			return nil, err
 		}
+		if _, err := NewReadRole(s.custom, "ReleaseRead", readRoleProps()); err != nil {
+			return nil, err
+		}
 		return s, nil
 	})
 }
@@ -113,18 +116,25 @@ func TestReplicationCopiesThePrefixToEveryRegion(t *testing.T) {
 	})
 }
 
-func TestAPushRoleTrustsOneRoleAndPushesToOneRepository(t *testing.T) {
-	tpl := cdktest.Template(t, synth(t).defaults)
+// trustsOnly asserts that tpl's one role is named name and that only the roles principalArns (an
+// ARN or a list of them) of account 999999999999 may assume it.
+func trustsOnly(t *testing.T, tpl map[string]any, name string, principalArns any) {
+	t.Helper()
 	_, role := cdktest.Only(t, tpl, "AWS::IAM::Role")
 	props := cdktest.Props(t, role)
-	assert.Equal(t, "stratus-prod-product-push", props["RoleName"])
+	assert.Equal(t, name, props["RoleName"])
 	trust := cdktest.Path[[]any](t, props, "AssumeRolePolicyDocument", "Statement")
 	require.Len(t, trust, 1)
 	st := cdktest.Path[map[string]any](t, trust, "0")
 	assert.Equal(t, "sts:AssumeRole", st["Action"])
 	assert.Equal(t, map[string]any{"AWS": "arn:aws:iam::999999999999:root"}, st["Principal"], "the trusted account, and no other")
-	assert.Equal(t, map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": "arn:aws:iam::999999999999:role/stratus-release-product-build"}},
-		st["Condition"], "only the release build's role of that account may assume it")
+	assert.Equal(t, map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": principalArns}},
+		st["Condition"], "only those roles of that account may assume it")
+}
+
+func TestAPushRoleTrustsOneRoleAndPushesToOneRepository(t *testing.T) {
+	tpl := cdktest.Template(t, synth(t).defaults)
+	trustsOnly(t, tpl, "stratus-prod-product-push", "arn:aws:iam::999999999999:role/stratus-release-product-build")
 
 	_, policy := cdktest.Only(t, tpl, "AWS::IAM::ManagedPolicy")
 	assert.Empty(t, cdktest.OfType(t, tpl, "AWS::IAM::Policy"), "no inline policy")
@@ -138,6 +148,34 @@ func TestAPushRoleTrustsOneRoleAndPushesToOneRepository(t *testing.T) {
 	resource, err := json.Marshal(push["Resource"])
 	require.NoError(t, err)
 	assert.Regexp(t, `^\{"Fn::GetAtt":\["ProductRepository[0-9A-F]{8}","Arn"\]\}$`, string(resource), "the one repository")
+}
+
+// readRoleProps are the Custom stack's read role: two repositories in two regions, two readers.
+func readRoleProps() ReadRoleProps {
+	return ReadRoleProps{
+		RoleName: "stratus-staging-release-read", Repositories: []string{"staging/order-api", "staging/user"},
+		Regions: []string{"us-east-1", "eu-west-1"}, TrustedAccount: "999999999999",
+		TrustedRoleNames: []string{"stratus-release-scan-gate", "stratus-release-replication-wait"},
+	}
+}
+
+func TestAReadRoleTrustsTheReadersAndOnlyReadsTheRepositories(t *testing.T) {
+	tpl := cdktest.Template(t, synth(t).custom)
+	trustsOnly(t, tpl, "stratus-staging-release-read", []any{
+		"arn:aws:iam::999999999999:role/stratus-release-scan-gate", "arn:aws:iam::999999999999:role/stratus-release-replication-wait",
+	})
+
+	_, policy := cdktest.Only(t, tpl, "AWS::IAM::ManagedPolicy")
+	assert.Empty(t, cdktest.OfType(t, tpl, "AWS::IAM::Policy"), "no inline policy")
+	statements := cdktest.Path[[]any](t, policy, "Properties", "PolicyDocument", "Statement")
+	require.Len(t, statements, 1)
+	read := cdktest.Path[map[string]any](t, statements, "0")
+	assert.Equal(t, []any{"ecr:DescribeImageScanFindings", "ecr:DescribeImages"}, read["Action"], "reads, no push, no pull, no login")
+	want := func(region, repo string) any { return "arn:aws:ecr:" + region + ":111111111111:repository/" + repo }
+	assert.ElementsMatch(t, []any{
+		want("us-east-1", "staging/order-api"), want("us-east-1", "staging/user"),
+		want("eu-west-1", "staging/order-api"), want("eu-west-1", "staging/user"),
+	}, read["Resource"], "each repository in each region, nothing else")
 }
 
 func TestRepositoryPropsChangeWhatTheySay(t *testing.T) {
@@ -232,8 +270,21 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 		return PushRoleProps{RoleName: "push", Repository: repo, TrustedAccount: "999999999999", TrustedRoleName: "build"}
 	}, PushRoleProps.validate, pushCases)
 
+	readCases := []cdktest.Invalid[ReadRoleProps]{
+		{Name: "a role name over 64 characters", Mutate: func(p *ReadRoleProps) { p.RoleName = strings.Repeat("a", 65) }, Want: "is not a role name (1-64"},
+		{Name: "no repository", Mutate: func(p *ReadRoleProps) { p.Repositories = nil }, Want: "Repositories is empty"},
+		{Name: "an uppercase repository name", Mutate: func(p *ReadRoleProps) { p.Repositories = []string{"Prod/x"} }, Want: `Repositories[0] "Prod/x" is not a repository name`},
+		{Name: "a repository wildcard", Mutate: func(p *ReadRoleProps) { p.Repositories = []string{"prod/*"} }, Want: `Repositories[0] "prod/*" is not a repository name`},
+		{Name: "no region", Mutate: func(p *ReadRoleProps) { p.Regions = nil }, Want: "Regions is empty"},
+		{Name: "a region that is not one", Mutate: func(p *ReadRoleProps) { p.Regions = []string{"*"} }, Want: `Regions[0] "*" is not a region name`},
+		{Name: "a short account", Mutate: func(p *ReadRoleProps) { p.TrustedAccount = "12345" }, Want: `TrustedAccount "12345" must be 12 digits`},
+		{Name: "no trusted role", Mutate: func(p *ReadRoleProps) { p.TrustedRoleNames = nil }, Want: "TrustedRoleNames is empty"},
+		{Name: "a trusted role name with a space", Mutate: func(p *ReadRoleProps) { p.TrustedRoleNames = []string{"a", "a b"} }, Want: `TrustedRoleNames[1] "a b" is not a role name`},
+	}
+	cdktest.Rejects(t, readRoleProps, ReadRoleProps.validate, readCases)
+
 	t.Run("the constructors return every problem instead of panicking", func(t *testing.T) {
-		var repoErr, replErr, selfErr, pushErr error
+		var repoErr, replErr, selfErr, pushErr, readErr error
 		cdktest.NoPanic(t, func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 			stack := cdktest.NewStack(app, "Bad", "us-east-1")
@@ -243,6 +294,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 				DestinationRegions: []string{"eu-west-1", "us-east-1"}, RepositoryPrefixes: []string{"prod/"},
 			})
 			_, pushErr = NewPushRole(stack, "Push", PushRoleProps{TrustedAccount: "1"})
+			_, readErr = NewReadRole(stack, "Read", ReadRoleProps{TrustedAccount: "1"})
 		})
 		for _, c := range []struct {
 			err  error
@@ -252,6 +304,7 @@ func TestInvalidPropsAreRejected(t *testing.T) {
 			{replErr, []string{"DestinationRegions has 0 entries", "RepositoryPrefixes has 0 entries"}},
 			{selfErr, []string{`DestinationRegions lists "us-east-1", the stack's own region`}},
 			{pushErr, []string{`RoleName ""`, "Repository is nil", `TrustedAccount "1"`, `TrustedRoleName ""`}},
+			{readErr, []string{`RoleName ""`, "Repositories is empty", "Regions is empty", `TrustedAccount "1"`, "TrustedRoleNames is empty"}},
 		} {
 			for _, w := range c.want {
 				assert.ErrorContains(t, c.err, w)

@@ -226,22 +226,58 @@ func TestThePullLogsInToTheInboxsRegion(t *testing.T) {
 	assert.Contains(t, lines, "docker pull 444444444444.dkr.ecr.eu-central-1.amazonaws.com/release/order@sha256:abc")
 }
 
+// fakeAws logs each call with the role the profile names. describe-images finds no image before a
+// docker push, the pushed digest after it; a scan is complete, without findings.
+const fakeAws = `#!/bin/bash
+echo "aws $* [role $(sed -n 's/^role_arn = //p' "$HOME/.aws/config" 2>/dev/null | tail -1)]" >> "$CALLS"
+case "$1 $2" in
+  "configure set") if [ "$3" = profile.target.role_arn ]; then mkdir -p "$HOME/.aws"; echo "role_arn = $4" >> "$HOME/.aws/config"; fi ;;
+  "ecr describe-images") grep -q "docker push" "$CALLS" && echo sha256:pushed || echo None ;;
+  "ecr describe-image-scan-findings") case "$*" in *imageScanStatus*) echo COMPLETE ;; *) echo None ;; esac ;;
+  "ecr get-login-password") echo token ;;
+esac
+`
+
+// TestTheScanAndTheWaitReadAsTheReadRoles: the scan gate and the replication wait make every call
+// into an environment as its read role, never as its CDK deploy role.
+func TestTheScanAndTheWaitReadAsTheReadRoles(t *testing.T) {
+	out, calls := runWithFakes(t, scanScript, map[string]string{"aws": fakeAws}, "QUALIFIER=hnb659fds",
+		"IMAGE_DIGEST=sha256:abc", "FAIL_SEVERITIES=CRITICAL HIGH",
+		"TARGETS=222222222222,us-east-1,staging/product,stratus-staging-release-read 111111111111,eu-west-1,prod/product,stratus-prod-release-read")
+	assert.Contains(t, out, "prod/product@sha256:abc: 0 HIGH findings")
+	_, waitCalls := runWithFakes(t, replicationScript, map[string]string{"aws": fakeAws}, "QUALIFIER=hnb659fds",
+		"IMAGE_DIGEST=sha256:abc", "ACCOUNT=111111111111", "REPOSITORY=prod/product", "REGIONS=eu-west-1 us-east-1",
+		"READ_ROLE=stratus-prod-release-read")
+	for name, c := range map[string]struct {
+		calls string
+		roles []string
+	}{
+		"scan": {calls, []string{"arn:aws:iam::222222222222:role/stratus-staging-release-read", "arn:aws:iam::111111111111:role/stratus-prod-release-read"}},
+		"wait": {waitCalls, []string{"arn:aws:iam::111111111111:role/stratus-prod-release-read", "arn:aws:iam::111111111111:role/stratus-prod-release-read"}},
+	} {
+		var roles []string
+		ecr := 0
+		for _, line := range strings.Split(strings.TrimSpace(c.calls), "\n") {
+			if strings.HasPrefix(line, "aws configure set profile.target.role_arn ") {
+				roles = append(roles, strings.Fields(line)[4])
+			}
+			if strings.HasPrefix(line, "aws ecr ") {
+				ecr++
+				assert.Regexp(t, `\[role arn:aws:iam::[0-9]{12}:role/stratus-(staging|prod)-release-read\]$`, line, "%s: as the read role", name)
+			}
+		}
+		assert.Equal(t, c.roles, roles, "%s: each environment (region) as its read role", name)
+		assert.Positive(t, ecr, "%s: the script read the registry", name)
+		assert.NotContains(t, c.calls, "deploy-role", name)
+	}
+}
+
 // TestTheBuildPushesAsThePushRoles: every call the build makes into an environment (the look for
 // an earlier push, the login, the push, the digest) is made as that environment's push role,
 // never as its CDK deploy role.
 func TestTheBuildPushesAsThePushRoles(t *testing.T) {
 	out, calls := runWithFakes(t, prelude+buildImage+buildScript, map[string]string{
-		// Each call is logged with the role the profile names; describe-images finds no image
-		// before the push, the pushed digest after it.
-		"aws": `#!/bin/bash
-echo "aws $* [role $(sed -n 's/^role_arn = //p' "$HOME/.aws/config" 2>/dev/null | tail -1)]" >> "$CALLS"
-case "$1 $2" in
-  "configure set") if [ "$3" = profile.target.role_arn ]; then mkdir -p "$HOME/.aws"; echo "role_arn = $4" >> "$HOME/.aws/config"; fi ;;
-  "ecr describe-images") grep -q "docker push" "$CALLS" && echo sha256:pushed || echo None ;;
-  "ecr get-login-password") echo token ;;
-esac
-`,
-		"docker": "#!/bin/bash\ncat >/dev/null; echo \"docker $*\" >> \"$CALLS\"\n",
+		"aws": fakeAws, "docker": "#!/bin/bash\ncat >/dev/null; echo \"docker $*\" >> \"$CALLS\"\n",
 	}, "QUALIFIER=hnb659fds", "COMMIT_ID=abc123",
 		"TARGETS=222222222222,us-east-1,staging/product,stratus-staging-product-push 111111111111,eu-west-1,prod/product,stratus-prod-product-push")
 	assert.Contains(t, out, "released image: sha256:pushed")

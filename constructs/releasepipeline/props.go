@@ -104,6 +104,11 @@ type Environment struct {
 	// trusting only the build's role, BuildRoleName(Service), of the pipelines' account; the build
 	// reaches the environment through nothing else.
 	PushRole string
+	// ReadRole is the name of the role of Account the scan gate and the replication wait assume
+	// to read the image's scan findings and whether it has reached a region, e.g.
+	// "stratus-prod-release-read". The environment creates it (registry.ReadRole) trusting only
+	// ScanRoleName and ReplicationWaitRoleName of the pipelines' account.
+	ReadRole string
 	// Targets are the regions in deploy order, the first the repository's home, each with the
 	// name of the service's stack there.
 	Targets []Target
@@ -239,6 +244,9 @@ func (e Environment) validate(where string, tested bool) error {
 	}
 	if !roleName.MatchString(e.PushRole) {
 		add("PushRole %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", e.PushRole)
+	}
+	if !roleName.MatchString(e.ReadRole) {
+		add("ReadRole %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", e.ReadRole)
 	}
 	if !parameterName.MatchString(e.ImageParameter) {
 		add("ImageParameter %q is not an SSM parameter name starting with /", e.ImageParameter)

@@ -154,6 +154,9 @@ func NewReleases(scope constructs.Construct, id string, props ReleasesProps) (*R
 
 	r.Scan = r.project(this, "ScanGate", []string{scanScript}, false, 120, nil)
 	r.Replication = r.project(this, "ReplicationWait", []string{replicationScript}, false, 60, nil)
+	// Named: the environments' read roles trust these two roles, and only them, by name.
+	r.Scan.Role().Node().DefaultChild().(iam.CfnRole).SetRoleName(jsii.String(ScanRoleName))
+	r.Replication.Role().Node().DefaultChild().(iam.CfnRole).SetRoleName(jsii.String(ReplicationWaitRoleName))
 	r.Deploy = r.project(this, "Deploy", []string{deployScript}, false, deployTimeoutMinutes, nil)
 	acceptByDesign(this)
 	r.acceptBuckets()
@@ -309,10 +312,10 @@ func (r *Releases) AddPipeline(scope constructs.Construct, props PipelineProps) 
 			}))
 		}
 		pipeline.AddStage(&codepipeline.StageOptions{StageName: jsii.String(naming.Pascal(e.Name)), Actions: &acts})
-		// The scan gate reads the home region, the waits and deploys every region, as the CDK
-		// deploy role.
-		r.grantTargets(e.Account, regions[:1], r.Scan)
-		r.grantTargets(e.Account, regions, r.Replication, r.Deploy)
+		// The scan gate and the waits read as the environment's read role; the deploys deploy
+		// every region as the CDK deploy role.
+		r.grantRoles([]string{e.readRoleArn()}, r.Scan, r.Replication)
+		r.grantTargets(e.Account, regions, r.Deploy)
 	}
 	pipeline.NotifyOn(jsii.String("Failures"), r.Topic, &codepipeline.PipelineNotifyOnOptions{
 		Events: &[]codepipeline.PipelineNotificationEvents{
@@ -360,6 +363,11 @@ func (r *Releases) grantTargets(account string, regions []string, projects ...co
 	for i, region := range regions {
 		arns[i] = DeployRoleArn(r.props.Qualifier, account, region)
 	}
+	r.grantRoles(arns, projects...)
+}
+
+// grantRoles lets the projects assume the roles arns.
+func (r *Releases) grantRoles(arns []string, projects ...codebuild.PipelineProject) {
 	for _, p := range projects {
 		p.AddToRolePolicy(iam.NewPolicyStatement(&iam.PolicyStatementProps{
 			Actions: jsii.Strings("sts:AssumeRole"), Resources: jsii.Strings(arns...),
@@ -378,13 +386,25 @@ func FailSeverities(failOn string) []string {
 	return slices.Clone(limits.ScanSeverities[:i+1])
 }
 
-// homes are the account,region,repository of each environment's home region.
+// homes are the account,region,repository,read role of each environment's home region.
 func (p PipelineProps) homes() []string {
 	homes := make([]string, len(p.Environments))
 	for i, e := range p.Environments {
-		homes[i] = strings.Join([]string{e.Account, e.Targets[0].Region, e.Repository}, ",")
+		homes[i] = strings.Join([]string{e.Account, e.Targets[0].Region, e.Repository, e.ReadRole}, ",")
 	}
 	return homes
+}
+
+// The names of the scan gate's and the replication wait's roles: the only principals of the
+// pipelines' account an environment's read role trusts (registry.ReadRole).
+const (
+	ScanRoleName            = "stratus-release-scan-gate"
+	ReplicationWaitRoleName = "stratus-release-replication-wait"
+)
+
+// readRoleArn is the environment's read role.
+func (e Environment) readRoleArn() string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", e.Account, e.ReadRole)
 }
 
 // pushTargets are the build's TARGETS: each environment's home as account,region,repository,push
@@ -423,7 +443,8 @@ func (e Environment) regions() []string {
 }
 
 func (e Environment) replicationVariables() map[string]string {
-	return map[string]string{"IMAGE_DIGEST": DigestVariable, "ACCOUNT": e.Account, "REPOSITORY": e.Repository, "REGIONS": words(e.regions())}
+	return map[string]string{"IMAGE_DIGEST": DigestVariable, "ACCOUNT": e.Account, "REPOSITORY": e.Repository,
+		"REGIONS": words(e.regions()), "READ_ROLE": e.ReadRole}
 }
 
 func (e Environment) deployVariables() map[string]string {

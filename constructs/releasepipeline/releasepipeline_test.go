@@ -3,7 +3,6 @@ package releasepipeline
 import (
 	"encoding/json"
 	"maps"
-	"slices"
 	"strings"
 	"testing"
 
@@ -26,10 +25,10 @@ const (
 
 func environments() []Environment {
 	return []Environment{
-		{Name: "staging", Account: staging, Repository: "staging/product", ImageParameter: "/stratus/staging/product/image", PushRole: "stratus-staging-product-push",
+		{Name: "staging", Account: staging, Repository: "staging/product", ImageParameter: "/stratus/staging/product/image", PushRole: "stratus-staging-product-push", ReadRole: "stratus-staging-release-read",
 			Targets:  []Target{{Region: "us-east-1", StackName: "Staging-Service-product-us-east-1"}},
 			EntryURL: "https://staging.example.com/"},
-		{Name: "prod", Account: prod, Repository: "prod/product", ImageParameter: "/stratus/prod/product/image", PushRole: "stratus-prod-product-push", Approve: true,
+		{Name: "prod", Account: prod, Repository: "prod/product", ImageParameter: "/stratus/prod/product/image", PushRole: "stratus-prod-product-push", ReadRole: "stratus-prod-release-read", Approve: true,
 			Targets: []Target{{Region: "us-east-1", StackName: "Prod-Service-product-us-east-1"}, {Region: "eu-west-1", StackName: "Prod-Service-product-eu-west-1"}}},
 	}
 }
@@ -69,6 +68,8 @@ func TestPropsRejectBadInput(t *testing.T) {
 		{Name: "an environment name over 20 characters", Mutate: func(p *PipelineProps) { p.Environments[0].Name = "abcdefghijklmnopqrstu" }, Want: `Environments[0]: Name "abcdefghijklmnopqrstu" must be 1-20`},
 		{Name: "account", Mutate: func(p *PipelineProps) { p.Environments[0].Account = "1" }, Want: `Environments[0]: Account "1" must be 12 digits`},
 		{Name: "no push role", Mutate: func(p *PipelineProps) { p.Environments[0].PushRole = "" }, Want: `Environments[0]: PushRole "" is not a role name`},
+		{Name: "no read role", Mutate: func(p *PipelineProps) { p.Environments[0].ReadRole = "" }, Want: `Environments[0]: ReadRole "" is not a role name`},
+		{Name: "a read role with a slash", Mutate: func(p *PipelineProps) { p.Environments[1].ReadRole = "role/read" }, Want: `Environments[1]: ReadRole "role/read" is not a role name`},
 		{Name: "a push role given as an ARN", Mutate: func(p *PipelineProps) { p.Environments[1].PushRole = "arn:aws:iam::111111111111:role/push" }, Want: `Environments[1]: PushRole "arn:aws:iam::111111111111:role/push" is not a role name`},
 		{Name: "ecr repository", Mutate: func(p *PipelineProps) { p.Environments[0].Repository = "Prod/X" }, Want: `Environments[0]: Repository "Prod/X" is not an ECR repository name`},
 		{Name: "parameter", Mutate: func(p *PipelineProps) { p.Environments[0].ImageParameter = "image" }, Want: `Environments[0]: ImageParameter "image" is not an SSM parameter name`},
@@ -386,7 +387,13 @@ func TestScanGateAndReplicationWait(t *testing.T) {
 	_, user := stages(t, tpl, "release-user")
 	assert.Equal(t, "CRITICAL", variables(t, user["ScanGate"][0])["FAIL_SEVERITIES"])
 
+	assert.Equal(t, staging+",us-east-1,staging/product,stratus-staging-release-read "+prod+",us-east-1,prod/product,stratus-prod-release-read",
+		scan["TARGETS"], "each environment's home repository, as its read role")
+	assert.Equal(t, ScanRoleName, resource(t, b.releases.Scan.Role())["RoleName"], "the name the environments' read roles trust")
+	assert.Equal(t, ReplicationWaitRoleName, resource(t, b.releases.Replication.Role())["RoleName"], "the name the read roles trust")
+
 	wait := variables(t, acts["Prod"][0])
+	assert.Equal(t, "stratus-prod-release-read", wait["READ_ROLE"])
 	assert.Equal(t, "us-east-1 eu-west-1", wait["REGIONS"], "every region of prod")
 	assert.Equal(t, "prod/product", wait["REPOSITORY"])
 	assert.Equal(t, prod, wait["ACCOUNT"])
@@ -406,7 +413,8 @@ func TestEveryDeployReleasesTheBuildsDigest(t *testing.T) {
 }
 
 // TestRolesAssumeOnlyTheDeployRoles: the builds, which run the repositories' Dockerfiles, assume
-// only their own service's push roles; the shared projects only the CDK deploy roles.
+// only their own service's push roles; the scan gate and the replication wait only the read
+// roles; the deploys only the CDK deploy roles.
 func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
 	b := get(t)
 	tpl := b.template(t)
@@ -416,11 +424,11 @@ func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
 	push := func(service string) []any {
 		return []any{"arn:aws:iam::" + staging + ":role/stratus-staging-" + service + "-push", "arn:aws:iam::" + prod + ":role/stratus-prod-" + service + "-push"}
 	}
-	homes := []any{role(staging, "us-east-1"), role(prod, "us-east-1")}
-	every := append(slices.Clone(homes), role(prod, "eu-west-1"))
+	read := []any{"arn:aws:iam::" + staging + ":role/stratus-staging-release-read", "arn:aws:iam::" + prod + ":role/stratus-prod-release-read"}
+	every := []any{role(staging, "us-east-1"), role(prod, "us-east-1"), role(prod, "eu-west-1")}
 	want := map[string][]any{
-		"ProductBuildRole": push("product"), "UserBuildRole": push("user"), "OrderBuildRole": push("order"), "ReleasesScanGateRole": homes,
-		"ReleasesReplicationWaitRole": every, "ReleasesDeployRole": every,
+		"ProductBuildRole": push("product"), "UserBuildRole": push("user"), "OrderBuildRole": push("order"), "ReleasesScanGateRole": read,
+		"ReleasesReplicationWaitRole": read, "ReleasesDeployRole": every,
 	}
 	got := map[string][]any{}
 	for _, p := range cdktest.OfType(t, tpl, "AWS::IAM::ManagedPolicy") {
@@ -437,7 +445,7 @@ func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
 	}
 	require.Len(t, got, len(want), "only the build, scan, replication and deploy roles assume anything: %v", got)
 	for name, arns := range want {
-		assert.ElementsMatch(t, arns, got[name], "%s assumes exactly these deploy roles", name)
+		assert.ElementsMatch(t, arns, got[name], "%s assumes exactly these roles", name)
 	}
 	assert.Empty(t, cdktest.OfType(t, tpl, "AWS::IAM::Policy"), "grants live in managed policies")
 }

@@ -77,9 +77,10 @@ export IMAGE_DIGEST IMAGE_TAG # exported-variables reads them from the environme
 echo "released image: $IMAGE_DIGEST (tag $IMAGE_TAG)"`
 
 // scanScript waits for ECR's scan of IMAGE_DIGEST in every environment's home repository
-// (TARGETS) and fails on any finding of a severity in FAIL_SEVERITIES.
+// (TARGETS: account,region,repository,read role ...), as the environment's read role, and fails
+// on any finding of a severity in FAIL_SEVERITIES.
 const scanScript = prelude + `for t in $TARGETS; do
-  IFS=, read -r account region repo <<<"$t"; target "$account" "$region"
+  IFS=, read -r account region repo role <<<"$t"; target "$account" "$region" "$role"
   status=PENDING
   for attempt in $(seq 1 90); do
     status=$(aws ecr describe-image-scan-findings --repository-name "$repo" --image-id imageDigest="$IMAGE_DIGEST" --query imageScanStatus.status --output text 2>/dev/null) || status=PENDING
@@ -98,9 +99,9 @@ const scanScript = prelude + `for t in $TARGETS; do
 done`
 
 // replicationScript waits until IMAGE_DIGEST is in REPOSITORY in every region of REGIONS
-// (account ACCOUNT): ECR replicates from the home region within minutes.
+// (account ACCOUNT, as its role READ_ROLE): ECR replicates from the home region within minutes.
 const replicationScript = prelude + `for region in $REGIONS; do
-  target "$ACCOUNT" "$region"; ok=""
+  target "$ACCOUNT" "$region" "$READ_ROLE"; ok=""
   for attempt in $(seq 1 90); do
     if aws ecr describe-images --repository-name "$REPOSITORY" --image-ids imageDigest="$IMAGE_DIGEST" >/dev/null 2>&1; then ok=1; break; fi
     sleep 10
