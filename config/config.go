@@ -571,7 +571,11 @@ func LoadDir(dir string, names ...string) ([]*Environment, error) {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				// Most likely a typo in -c env=<name>: say which environments do exist.
-				if found, lerr := envNames(dir); lerr == nil && len(found) > 0 {
+				yml := strings.TrimSuffix(p, ".yaml") + ".yml"
+				if _, serr := os.Stat(yml); serr == nil {
+					err = &problem{file: p, msg: fmt.Sprintf("cannot read: no such environment file, but %s exists: environment files end in .yaml (rename it)",
+						filepath.Base(yml)), err: err}
+				} else if found, lerr := envNames(dir); lerr == nil && len(found) > 0 {
 					err = &problem{file: p, msg: fmt.Sprintf("cannot read: no such environment file (environments in %s: %s)",
 						dir, strings.Join(found, ", ")), err: err}
 				}

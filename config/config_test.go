@@ -122,8 +122,8 @@ func TestLoadErrors(t *testing.T) {
 			name:  "an unknown key is reported with its line and the allowed keys",
 			edits: []edit{{"    cidr: 10.1.0.0/16", "    cidrr: 10.1.0.0/16"}},
 			want: []string{
-				`:6: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)`,
 				`:5: regions[0].cidr: required: the VPC's IPv4 CIDR, /16 to /24 (e.g. 10.1.0.0/16)`,
+				`:6: regions[0].cidrr: unknown key (allowed: name, cidr, availabilityZones)`,
 			},
 		},
 		{
@@ -149,12 +149,17 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a port given as a word is a wrong type",
 			edits: []edit{{"    port: 8080", "    port: abc"}},
-			want:  []string{`:15: services[0].port: must be an integer, got a string "abc"`},
+			want:  []string{`:15: services[0].port: must be an integer, got a string "abc" (allowed: 1–65535)`},
+		},
+		{
+			name:  "a whole number too large for an integer is out of range, not a wrong type",
+			edits: []edit{{"    port: 8080", "    port: 99999999999999999999"}},
+			want:  []string{`:15: services[0].port 99999999999999999999: integer out of range (allowed: 1–65535)`},
 		},
 		{
 			name:  "a quoted port is a wrong type with a hint to remove the quotes",
 			edits: []edit{{"  port: 6379", `  port: "6379"`}},
-			want:  []string{`:18: cache.port: must be an integer, got a string "6379" (remove the quotes)`},
+			want:  []string{`:18: cache.port: must be an integer, got a string "6379" (remove the quotes; allowed: 1024–65535)`},
 		},
 		{
 			name:  "an unquoted account number is a wrong type with a hint to quote it",
@@ -184,7 +189,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a key with no value is a wrong type with a hint to remove it",
 			edits: []edit{{"  flowLogRetentionDays: 365", "  flowLogRetentionDays:"}},
-			want:  []string{":12: network.flowLogRetentionDays: must be an integer, got null (give a value or remove the key)"},
+			want:  []string{":12: network.flowLogRetentionDays: must be an integer, got null (give a value or remove the key; allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)"},
 		},
 		{
 			name:  "a missing account is reported as required",
@@ -218,12 +223,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "an empty file is reported",
 			doc:  ptr(""),
-			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns (required) and terminationProtection, network, services, database, cache, app, waf, cloudfront, tags"},
+			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns, services (required; services unless compute is ec2) and terminationProtection, network, database, cache, app, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics"},
 		},
 		{
 			name: "a file of only comments is reported as empty",
 			doc:  ptr("# nothing here yet\n"),
-			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns (required) and terminationProtection, network, services, database, cache, app, waf, cloudfront, tags"},
+			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns, services (required; services unless compute is ec2) and terminationProtection, network, database, cache, app, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics"},
 		},
 		{
 			name:  "a YAML syntax error is reported with its approximate line",
@@ -233,7 +238,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "a YAML syntax error without a line is still reported",
 			doc:  ptr("name: a: b\n"),
-			want: []string{`:1: YAML syntax error: mapping values are not allowed in this context`},
+			want: []string{`:1: YAML syntax error: mapping values are not allowed in this context (check the indentation of this line and of the lines above it)`},
 		},
 		{
 			name: "a document that is not a mapping is reported",
@@ -253,9 +258,9 @@ func TestLoadErrors(t *testing.T) {
 
 		// ---- limits that only a construct or AWS knew ----
 		{
-			name:  "a YAML syntax error points at the offending line, not the enclosing mapping",
+			name:  "a YAML syntax error points at the offending line, not the enclosing mapping, and suggests the indentation",
 			edits: []edit{{"  port: 6379\n", "  port: 6379\n  - replicas\n"}},
-			want:  []string{`:19: YAML syntax error: did not find expected key`},
+			want:  []string{`:19: YAML syntax error: did not find expected key (check the indentation of this line and of the lines above it)`},
 		},
 		{
 			name:  "a tab in the indentation is reported on its line",
@@ -456,10 +461,10 @@ func TestLoadErrors(t *testing.T) {
 				// Reported together: a load balancer needs /27 public subnets, and /28 app subnets hold
 				// 11 addresses (appSubnetRoom's own cases are below).
 				`:9: regions[0].availabilityZones[0].publicSubnet "10.1.0.0/28": too small for the load balancer, which needs a /27 or larger in each of its subnets`,
-				`:13: regions[0].availabilityZones[1].publicSubnet "10.1.0.48/28": too small for the load balancer, which needs a /27 or larger in each of its subnets`,
 				`:10: regions[0].availabilityZones[0].appSubnet "10.1.0.16/28": 11 usable addresses, fewer than the 38 its zone may need at once: ` +
 					`20 for the services' tasks (200% of each maxCount over 2 zones: a deployment runs old and new tasks side by side), ` +
 					`8 for the interface endpoints, 10 for Lambda and VPC-link interfaces; give an appSubnet of at least /26, or lower maxCount`,
+				`:13: regions[0].availabilityZones[1].publicSubnet "10.1.0.48/28": too small for the load balancer, which needs a /27 or larger in each of its subnets`,
 				`:14: regions[0].availabilityZones[1].appSubnet "10.1.0.64/28": 11 usable addresses, fewer than the 38 its zone may need at once: ` +
 					`20 for the services' tasks (200% of each maxCount over 2 zones: a deployment runs old and new tasks side by side), ` +
 					`8 for the interface endpoints, 10 for Lambda and VPC-link interfaces; give an appSubnet of at least /26, or lower maxCount`},
@@ -1018,19 +1023,19 @@ func TestLoadErrors(t *testing.T) {
 			name:  "an environment variable name in lowercase or starting with a digit is rejected",
 			edits: []edit{svc("    environment:\n      log_level: info\n      1ST: x\n")},
 			want: []string{
-				`:19: services[0].environment["1ST"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
 				`:18: services[0].environment["log_level"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
+				`:19: services[0].environment["1ST"] (service "web"): not an environment variable name (allowed: [A-Z_][A-Z0-9_]{0,254}: uppercase letters, digits and _, not starting with a digit)`,
 			},
 		},
 		{
 			name:  "environment variables Stratus sets are reserved",
 			edits: []edit{svc("    environment:\n      DB_HOST: db\n      AWS_REGION: eu-west-1\n      ECS_ENABLE: \"true\"\n      REDIS_AUTH: x\n      DB_IAM_USER: me\n")},
 			want: []string{
-				`:19: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
 				`:18: services[0].environment["DB_HOST"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
-				`:22: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:19: services[0].environment["AWS_REGION"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
 				`:20: services[0].environment["ECS_ENABLE"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
 				`:21: services[0].environment["REDIS_AUTH"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
+				`:22: services[0].environment["DB_IAM_USER"] (service "web"): reserved: Stratus sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_USER, DB_PASSWORD, DB_WRITER_HOST, DB_READER_HOST, REDIS_HOST, REDIS_PORT, REDIS_AUTH, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL itself, and names starting with AWS_, ECS_ are reserved for AWS and ECS (rename the variable)`,
 			},
 		},
 		{
@@ -1127,7 +1132,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "a quoted Serverless v2 capacity is a wrong type with a hint to remove the quotes",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: \"0.5\"\n    maxCapacity: 4\n")},
-			want:  []string{`:21: database.serverlessV2.minCapacity: must be a number, got a string "0.5" (remove the quotes)`},
+			want:  []string{`:21: database.serverlessV2.minCapacity: must be a number, got a string "0.5" (remove the quotes; allowed: 0.5–256)`},
 		},
 		{
 			name:  "serverlessV2 together with an instance class is rejected",
@@ -1198,8 +1203,8 @@ func TestLoadErrors(t *testing.T) {
 			name:  "secondaryReaders without a Global Database is rejected",
 			edits: []edit{addRegion, section("database", "  secondaryReaders: 1\n")},
 			want: []string{
-				`:25: database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)`,
 				`:24: database.globalDatabase false: services web run in every region, and without a Global Database each region would get its own unrelated writable database (set database.globalDatabase: true)`,
+				`:25: database.secondaryReaders 1: only applies to a Global Database (set database.globalDatabase: true, with at least two regions, or remove secondaryReaders)`,
 			},
 		},
 		{
@@ -1689,11 +1694,12 @@ func TestLoadReportsEveryProblemInAFile(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "test.yaml", doc)
 	_, err := Load(p)
 	want := []string{
-		p + ":7: regions[0].vpcName: unknown key (allowed: name, cidr, availabilityZones)",
-		p + `:16: services[0].port: must be an integer, got a string "abc"`,
+		// In the file's order, though decoding finds the first and fifth, validation the others.
 		p + `:2: account "1234": must be exactly 12 digits (the AWS account id, quoted)`,
 		p + `:6: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`,
+		p + ":7: regions[0].vpcName: unknown key (allowed: name, cidr, availabilityZones)",
 		p + `:12: network.natGateways "nat": unknown NAT mode (allowed: per-az, single)`,
+		p + `:16: services[0].port: must be an integer, got a string "abc" (allowed: 1–65535)`,
 		p + ":19: cache.port 5432: is the database port (allowed: 1024-65535 except 5432)",
 	}
 	assert.Equal(t, want, errorLines(err))
@@ -2295,6 +2301,10 @@ func TestLoadDirRefusesFilesItCannotUse(t *testing.T) {
 	// Selected by name (cdk synth -c env=dev-2,dev2), too.
 	_, err = LoadDir(dir, "dev-2", "dev2")
 	assert.Equal(t, want[:1], errorLines(err))
+	// Asked for by name, a .yml file is named (cdk synth -c env=staging).
+	_, err = LoadDir(dir, "staging")
+	assert.Equal(t, []string{filepath.Join(dir, "staging.yaml") +
+		": cannot read: no such environment file, but staging.yml exists: environment files end in .yaml (rename it)"}, errorLines(err))
 }
 
 func TestLoadDirWithoutEnvironmentFiles(t *testing.T) {

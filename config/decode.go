@@ -8,6 +8,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,7 +80,9 @@ func (d *decoder) errAt(line int, format string, args ...any) {
 	d.problems = append(d.problems, &problem{file: d.file, line: line, msg: fmt.Sprintf(format, args...)})
 }
 
-// err joins every recorded problem into one error, one per line.
+// err joins every recorded problem into one error, one per line, in the order of the file's lines
+// (problems of the file as a whole first): the decoding and the validation find them in two
+// passes, and the first line in the file is usually the cause of what follows it.
 func (d *decoder) err() error {
 	var out []error
 	for _, p := range d.problems {
@@ -87,11 +90,32 @@ func (d *decoder) err() error {
 			out = append(out, p)
 		}
 	}
+	line := func(err error) int {
+		if p, ok := err.(*problem); ok {
+			return p.line
+		}
+		return 0
+	}
+	slices.SortStableFunc(out, func(a, b error) int { return line(a) - line(b) })
 	return errors.Join(out...)
 }
 
-const emptyMsg = "empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns (required) " +
-	"and terminationProtection, network, services, database, cache, app, waf, cloudfront, tags"
+// requiredKeys are the top-level keys an environment file must give (services unless compute is
+// ec2, whose tiers take their place).
+var requiredKeys = []string{"name", "account", "primaryRegion", "regions", "dns", "services"}
+
+// emptyMsg reports an empty environment file with every top-level key it may give.
+func emptyMsg() string {
+	t := reflect.TypeFor[File]()
+	var optional []string
+	for i := range t.NumField() {
+		if k := yamlKey(t.Field(i)); k != "" && !slices.Contains(requiredKeys, k) {
+			optional = append(optional, k)
+		}
+	}
+	return "empty file: expected a mapping with the keys " + strings.Join(requiredKeys, ", ") +
+		" (required; services unless compute is ec2) and " + strings.Join(optional, ", ")
+}
 
 // decode parses data strictly into an Environment with defaults applied. It returns nil when the
 // document as a whole is unusable; the decoder holds the problems either way.
@@ -101,7 +125,7 @@ func decode(file string, data []byte) (*Environment, *decoder) {
 	var doc, second yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			d.errAt(0, emptyMsg)
+			d.errAt(0, "%s", emptyMsg())
 		} else {
 			d.syntax(err, data)
 		}
@@ -114,7 +138,7 @@ func decode(file string, data []byte) (*Environment, *decoder) {
 	}
 	root := deref(doc.Content[0])
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		d.errAt(0, emptyMsg)
+		d.errAt(0, "%s", emptyMsg())
 		return nil, d
 	}
 	if root.Kind != yaml.MappingNode {
@@ -172,6 +196,10 @@ func (d *decoder) syntax(err error, data []byte) {
 			line = max(line, k+1)
 			break
 		}
+	}
+	if strings.HasPrefix(msg, "did not find expected key") || strings.HasPrefix(msg, "mapping values are not allowed") {
+		// Most often a key indented more or less than its siblings, or a list item where a key belongs.
+		msg += " (check the indentation of this line and of the lines above it)"
 	}
 	d.errAt(line, "YAML syntax error: %s", msg)
 }
@@ -268,15 +296,16 @@ func (d *decoder) scalar(path string, n *yaml.Node, kind reflect.Kind) {
 		d.wrongType(path, n, "a string", "")
 		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: n.Line} // keeps a list's later entries in place
 	case reflect.Int:
-		if isScalar && tag == "!!int" {
+		// A whole number too large for an int reads as a float.
+		if isScalar && (tag == "!!int" || tag == "!!float" && wholeNumber.MatchString(n.Value)) {
 			if n.Decode(new(int)) != nil {
-				d.errAt(n.Line, "%s %s: integer out of range", path, n.Value)
+				d.errAt(n.Line, "%s %s: integer out of range%s", path, n.Value, inParens(allowedHint(path)))
 				d.bad[path] = true
 			}
 			return
 		}
 		_, err := strconv.Atoi(strings.TrimSpace(n.Value))
-		d.wrongType(path, n, "an integer", quotedNumberHint(isScalar && tag == "!!str" && err == nil))
+		d.wrongType(path, n, "an integer", hints(quotedNumberHint(isScalar && tag == "!!str" && err == nil), allowedHint(path)))
 	case reflect.Float64:
 		var x float64
 		if isScalar && (tag == "!!int" || tag == "!!float") {
@@ -287,12 +316,40 @@ func (d *decoder) scalar(path string, n *yaml.Node, kind reflect.Kind) {
 			return
 		}
 		_, err := strconv.ParseFloat(strings.TrimSpace(n.Value), 64)
-		d.wrongType(path, n, "a number", quotedNumberHint(isScalar && tag == "!!str" && err == nil))
+		d.wrongType(path, n, "a number", hints(quotedNumberHint(isScalar && tag == "!!str" && err == nil), allowedHint(path)))
 	case reflect.Bool:
 		if !isScalar || tag != "!!bool" {
 			d.wrongType(path, n, "a boolean (true or false)", "")
 		}
 	}
+}
+
+// wholeNumber is a YAML integer written in decimal, whatever its size.
+var wholeNumber = regexp.MustCompile(`^[-+]?[0-9]+$`)
+
+// listIndex is an index in a key path, which the allowed texts write as [].
+var listIndex = regexp.MustCompile(`\[[0-9]+\]`)
+
+// allowedHint says what the key at path accepts, as docs/config.md does; "" for a key without
+// such a text.
+func allowedHint(path string) string {
+	if text, ok := AllowedText(listIndex.ReplaceAllString(path, "[]")); ok {
+		return "allowed: " + text
+	}
+	return ""
+}
+
+// hints joins the non-empty hints with "; ".
+func hints(hs ...string) string {
+	return strings.Join(slices.DeleteFunc(hs, func(h string) bool { return h == "" }), "; ")
+}
+
+// inParens is " (h)", or "" for an empty h.
+func inParens(h string) string {
+	if h == "" {
+		return ""
+	}
+	return " (" + h + ")"
 }
 
 func quotedNumberHint(quoted bool) string {
@@ -387,13 +444,10 @@ func (d *decoder) merge(path string, v *yaml.Node, child func(string) string) ([
 
 // wrongType reports that the value at path is not of the expected kind and marks it bad.
 func (d *decoder) wrongType(path string, n *yaml.Node, want, hint string) {
-	if hint == "" && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		hint = "give a value or remove the key"
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		hint = hints("give a value or remove the key", hint)
 	}
-	if hint != "" {
-		hint = " (" + hint + ")"
-	}
-	d.errAt(n.Line, "%s: must be %s, got %s%s", displayPath(path), want, describe(n), hint)
+	d.errAt(n.Line, "%s: must be %s, got %s%s", displayPath(path), want, describe(n), inParens(hint))
 	d.bad[path] = true
 }
 

@@ -34,15 +34,16 @@ func TestDeploymentDefaultsToRollingAndFollowsApp(t *testing.T) {
 	assert.True(t, env.Services[0].Deployment.ShiftsTraffic())
 }
 
-// prodDeployment is what config/prod.yaml's app.deployment resolves to.
+// prodDeployment is what the fixtures' prod.yaml (a copy of the shipped one) resolves
+// app.deployment to.
 var prodDeployment = Deployment{Strategy: "canary", BakeMinutes: 10, CanaryPercent: 10, LinearStepPercent: 10, StepMinutes: 5}
 
 // TestShippedDeployments: prod releases by canary (10 % for 5 minutes, then all), dev and
-// staging roll.
+// staging roll. It reads the fixtures' copies of the shipped files, so a fork may change its own.
 func TestShippedDeployments(t *testing.T) {
 	want := map[string]string{"dev": limits.StrategyRolling, "staging": limits.StrategyRolling, "prod": limits.StrategyCanary}
 	for name, strategy := range want {
-		env, err := Load("../config/" + name + ".yaml")
+		env, err := Load(fixtureDir + "/" + name + ".yaml")
 		require.NoError(t, err)
 		require.NotEmpty(t, env.Services, name)
 		for _, s := range env.Services {

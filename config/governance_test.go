@@ -70,7 +70,7 @@ func TestGovernanceBadInputIsRejected(t *testing.T) {
 		{"a cache token that lives too long", []edit{section("governance", "  rotation:\n    cacheTokenDays: 400\n")},
 			[]string{":21: governance.rotation.cacheTokenDays 400: out of range (allowed: 1-365 days)"}},
 		{"a rotation period that is not a number", []edit{section("governance", "  rotation:\n    cacheTokenDays: monthly\n")},
-			[]string{":21: governance.rotation.cacheTokenDays: must be an integer, got a string \"monthly\""}},
+			[]string{":21: governance.rotation.cacheTokenDays: must be an integer, got a string \"monthly\" (allowed: 1–365)"}},
 		{"an unknown rotation key", []edit{section("governance", "  rotation:\n    databaseDays: 30\n")},
 			[]string{":21: governance.rotation.databaseDays: unknown key (allowed: originSecretDays, cacheTokenDays)"}},
 		{"a denied range that is not a CIDR", []edit{denied("[203.0.113.9]")},

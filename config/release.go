@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -168,7 +169,8 @@ func CheckReleases(d *Delivery, envs []*Environment) error {
 			i := slices.IndexFunc(env.Services, func(s Service) bool { return s.Name == name })
 			switch {
 			case env.RunsTiers() || i < 0:
-				dec.errAt(0, "%s: %s has no service %q (a release deploys to every environment of environments)", releasePath(name), env.File, name)
+				dec.errAt(0, "%s: %s has no service %q (a release deploys to every environment of environments: add the service there, "+
+					"or remove %s from %s)", releasePath(name), env.File, name, releasePath(name), filepath.Base(d.File))
 			case !env.Services[i].PullsOwnRepository():
 				dec.errAt(0, "%s: %s: services %s: image %q is a full reference; a released service runs its own repository's images (give a tag such as \"1.0.0\")",
 					releasePath(name), env.File, name, env.Services[i].Image)

@@ -112,6 +112,7 @@ func TestCheckReleasesNeedsTheServiceWithItsOwnRepositoryEverywhere(t *testing.T
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `delivery.yaml: releases["nope"]: `)
 	assert.Contains(t, err.Error(), `dev.yaml has no service "nope"`)
+	assert.Contains(t, err.Error(), `add the service there, or remove releases["nope"] from delivery.yaml)`)
 	delete(d.Releases, "nope")
 
 	envs[2].Services[0].Image = "public.ecr.aws/nginx/nginx:1.27"
