@@ -98,4 +98,26 @@ func TestTheSchemaRejectsWhatConfigRejects(t *testing.T) {
 			assert.Error(t, schema.Validate(asJSON(t, []byte(strings.Replace(dev, tc.old, tc.new, 1)))))
 		})
 	}
+	t.Run("a Fargate environment without services", func(t *testing.T) {
+		without := withoutSection(t, dev, "services")
+		assert.Error(t, schema.Validate(asJSON(t, []byte(without))))
+		ec2 := "compute: ec2\n" + without
+		assert.NoError(t, schema.Validate(asJSON(t, []byte(ec2))), "with compute: ec2 the tiers take the services' place")
+	})
+}
+
+// withoutSection is doc without the top-level key and its block.
+func withoutSection(t *testing.T, doc, key string) string {
+	t.Helper()
+	start := strings.Index(doc, "\n"+key+":\n")
+	require.GreaterOrEqual(t, start, 0, "the document has %s", key)
+	rest := doc[start+1:]
+	end := 1 + len(key)
+	for _, line := range strings.SplitAfter(rest, "\n")[1:] {
+		if line != "" && line[0] != ' ' && line[0] != '#' && line != "\n" {
+			break
+		}
+		end += len(line)
+	}
+	return doc[:start+1] + rest[end+1:]
 }
