@@ -271,6 +271,10 @@ func checkBackups(c *C, a *Assembly) {
 				assert.Nil(c, lock, "%s %s: no vault lock", env.Name, region)
 			}
 			assert.Equal(c, "Retain", v.DeletionPolicy, "%s %s: vault retained", env.Name, region)
+			assert.Equal(c, []any{map[string]any{
+				"Effect": "Deny", "Principal": map[string]any{"AWS": "*"}, "Resource": "*",
+				"Action": []any{"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"},
+			}}, get(v.Properties, "AccessPolicy", "Statement"), "%s %s: no one deletes a recovery point before its lifecycle ends", env.Name, region)
 		}
 		require.Len(c, plans, 1, "%s: one plan, in the primary region (%v)", env.Name, planRegions)
 		assert.Equal(c, env.PrimaryRegion, planRegions[0], "%s: the plan's region", env.Name)
@@ -530,6 +534,8 @@ var governanceMutants = []mutant{
 		set("BackupPlan.BackupPlanRule.1.CopyActions", nil)},
 	{"the DR vault loses its lock", false, "Prod-Governance-eu-west-1", "AWS::Backup::BackupVault", "Backup",
 		set("LockConfiguration", nil)},
+	{"a vault lets its recovery points be deleted", false, "Staging-Governance-us-east-1", "AWS::Backup::BackupVault", "Backup",
+		set("AccessPolicy", nil)},
 	{"a database drops out of the backup plan", false, "Prod-ServiceData-order-us-east-1", "AWS::RDS::DBCluster", "OrderDatabaseCluster",
 		set("Tags", nil)},
 	{"a key lets grants go to any principal", false, "Prod-Data-us-east-1", "AWS::KMS::Key", "",

@@ -155,6 +155,10 @@ func NewBackup(scope constructs.Construct, id string, props BackupProps) (*Backu
 		BackupVaultName: jsii.String(p.VaultName),
 		EncryptionKey:   b.Key,
 		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+		// The vault's access policy denies every principal the deletion of a recovery point and
+		// shortening its lifecycle: only the plan's lifecycle expires them. Deleting one on
+		// purpose is a change of this stack first, which a vault lock's grace period may refuse.
+		BlockRecoveryPointDeletion: jsii.Bool(true),
 	}
 	if p.LockDays > 0 {
 		vault.LockConfiguration = &bk.LockConfiguration{MinRetention: days(p.LockDays)}

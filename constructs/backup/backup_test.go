@@ -80,6 +80,21 @@ func TestPlanBacksUpTaggedResourcesDailyAndMonthlyWithCopies(t *testing.T) {
 	})
 }
 
+// TestNoPrincipalMayDeleteARecoveryPoint: every vault (with a plan, a copy vault, a default one)
+// denies everyone the deletion of a recovery point and the shortening of its lifecycle.
+func TestNoPrincipalMayDeleteARecoveryPoint(t *testing.T) {
+	s := synth(t)
+	for name, stack := range map[string]awscdk.Stack{"primary": s.primary, "copies": s.copies, "dev": s.dev} {
+		_, vault := cdktest.Only(t, cdktest.Template(t, stack), "AWS::Backup::BackupVault")
+		statements := cdktest.Path[[]any](t, vault, "Properties", "AccessPolicy", "Statement")
+		require.Len(t, statements, 1, name)
+		assert.Equal(t, map[string]any{
+			"Effect": "Deny", "Principal": map[string]any{"AWS": "*"}, "Resource": "*",
+			"Action": []any{"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"},
+		}, statements[0], "%s: the vault keeps its recovery points until their lifecycle ends", name)
+	}
+}
+
 func TestVaultOnlyAndDefaults(t *testing.T) {
 	s := synth(t)
 	copies := cdktest.Template(t, s.copies)
