@@ -1694,7 +1694,7 @@ func TestLoadReportsEveryProblemInAFile(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "test.yaml", doc)
 	_, err := Load(p)
 	want := []string{
-		// In the file's order, though decoding finds the first and fifth, validation the others.
+		// In the file's order, though decoding finds the third and fifth, validation the others.
 		p + `:2: account "1234": must be exactly 12 digits (the AWS account id, quoted)`,
 		p + `:6: regions[0].cidr "10.1.2.0/16": not in canonical form: the network address of that /16 is 10.1.0.0 (write 10.1.0.0/16)`,
 		p + ":7: regions[0].vpcName: unknown key (allowed: name, cidr, availabilityZones)",

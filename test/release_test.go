@@ -296,6 +296,12 @@ func checkReleaseReadRoles(c *C, a *Assembly) {
 			}
 			statements := policyStatements(tpl, id)
 			require.Len(c, statements, 1, "%s: %s's one statement", tpl.StackName, id)
+			assert.Nil(c, roles[id].Properties["Policies"], "%s: %s has no inline policy", tpl.StackName, id)
+			assert.Nil(c, roles[id].Properties["ManagedPolicyArns"], "%s: %s has no other managed policy", tpl.StackName, id)
+			_, inline := tpl.OfType("AWS::IAM::Policy")
+			for pid, p := range inline {
+				assert.NotContains(c, jsonOf(p.Properties["Roles"]), `"`+id+`"`, "%s: %s is attached to %s", tpl.StackName, pid, id)
+			}
 			assert.Equal(c, stringsAsAny(registry.ReadActions), get(statements[0], "Action"), "%s: %s only reads", tpl.StackName, id)
 			assert.ElementsMatch(c, want, asList(get(statements[0], "Resource")), "%s: %s reads the released repositories alone", tpl.StackName, id)
 		}
@@ -404,13 +410,16 @@ func assumedBy(t *testing.T, release map[string]any, name string) []any {
 			continue
 		}
 		for _, s := range cdktest.Path[[]any](t, props, "PolicyDocument", "Statement") {
-			if st := s.(map[string]any); st["Action"] == "sts:AssumeRole" {
-				switch r := st["Resource"].(type) {
-				case []any:
-					assumed = append(assumed, r...)
-				default:
-					assumed = append(assumed, r)
-				}
+			st := s.(map[string]any)
+			// Any STS action (or every action) counts, listed or not.
+			if !slices.ContainsFunc(stringList(st["Action"]), func(a string) bool { return strings.HasPrefix(a, "sts:") || a == "*" }) {
+				continue
+			}
+			switch r := st["Resource"].(type) {
+			case []any:
+				assumed = append(assumed, r...)
+			default:
+				assumed = append(assumed, r)
 			}
 		}
 	}

@@ -155,9 +155,9 @@ func NewBackup(scope constructs.Construct, id string, props BackupProps) (*Backu
 		BackupVaultName: jsii.String(p.VaultName),
 		EncryptionKey:   b.Key,
 		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
-		// The vault's access policy denies every principal the deletion of a recovery point and
-		// shortening its lifecycle: only the plan's lifecycle expires them. Deleting one on
-		// purpose is a change of this stack first, which a vault lock's grace period may refuse.
+		// The vault's access policy denies every principal the deletion of a recovery point and any
+		// change of its lifecycle: only the lifecycle it was made with expires it (docs/governance.md
+		// says how to delete one on purpose).
 		BlockRecoveryPointDeletion: jsii.Bool(true),
 	}
 	if p.LockDays > 0 {

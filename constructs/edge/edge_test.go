@@ -571,9 +571,6 @@ func TestFrontendUploadUsesALeastPrivilegeRole(t *testing.T) {
 	}
 }
 
-// TestNoFindingsFromCdkNagOrCfnLint holds every test stack to the app's gates: no error or
-// warning annotation (cdk-nag's or aws-cdk-lib's), no non-compliant nag report line, and no
-// cfn-lint error or warning.
 // A distribution without CloudFront's own geo restriction is accepted (AwsSolutions-CFR1) with a
 // reason that says what the config does: the web ACL restricts, or nothing does.
 func TestTheGeoRestrictionFindingIsAcceptedForWhatTheConfigDoes(t *testing.T) {
@@ -606,6 +603,9 @@ func TestTheGeoRestrictionFindingIsAcceptedForWhatTheConfigDoes(t *testing.T) {
 	}
 }
 
+// TestNoFindingsFromCdkNagOrCfnLint holds every test stack to the app's gates: no error or
+// warning annotation (cdk-nag's or aws-cdk-lib's), no non-compliant nag report line, and no
+// cfn-lint error or warning.
 func TestNoFindingsFromCdkNagOrCfnLint(t *testing.T) {
 	s := shared(t)
 	cdktest.PassesGates(t, s.dir, slices.Collect(maps.Values(s.stacks))...)

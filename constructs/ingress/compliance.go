@@ -1,11 +1,16 @@
 package ingress
 
 import (
+	"fmt"
+	"slices"
+
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	s3 "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/limits"
 )
 
 // suppress records, on exactly one resource, cdk-nag findings kept on purpose.
@@ -40,7 +45,7 @@ func (l *LoadBalancer) acceptByDesign(p LoadBalancerProps, serverLogs s3.Bucket,
 		"NIST.800.53.R5-S3DefaultEncryptionKMS")
 	suppress(serverLogs.Node().DefaultChild(), notReplicated, "NIST.800.53.R5-S3BucketReplicationEnabled")
 
-	suppress(l.LoadBalancer.Node().DefaultChild(), wafReason(p.HealthCheckHost), "NIST.800.53.R5-ALBWAFEnabled")
+	suppress(l.LoadBalancer.Node().DefaultChild(), wafReason(p), "NIST.800.53.R5-ALBWAFEnabled")
 	suppress(http.Node().DefaultChild(),
 		"Port 80 only answers a permanent redirect to HTTPS 443 and serves no content, so it has no certificate to use; "+
 			"the security group does not even admit port 80.",
@@ -48,17 +53,30 @@ func (l *LoadBalancer) acceptByDesign(p LoadBalancerProps, serverLogs s3.Bucket,
 }
 
 // wafReason is why the ALB has no web ACL of its own: the one at CloudFront stands in front of
-// every rule but the health-check rule, which it names when there is one.
-func wafReason(healthCheckHost string) string {
-	const atCloudFront = "The WAF web ACL sits in front of this ALB at CloudFront (CLOUDFRONT scope, Edge stack), and " +
+// every rule but the health-check rule and the test listener's, which it names when there are.
+func wafReason(p LoadBalancerProps) string {
+	reason := "The WAF web ACL sits in front of this ALB at CloudFront (CLOUDFRONT scope, Edge stack), and " +
 		"the ALB's security group admits CloudFront's origin-facing prefix list. "
-	if healthCheckHost == "" {
-		return atCloudFront + "Every listener rule requires CloudFront's secret origin header, so no request reaches a " +
+	tests := slices.ContainsFunc(p.Targets, func(t Target) bool { return t.TestListener })
+	if p.HealthCheckHost == "" && !tests {
+		return reason + "Every listener rule requires CloudFront's secret origin header, so no request reaches a " +
 			"service without passing the WAF."
 	}
-	return atCloudFront + "Every listener rule but one requires CloudFront's secret origin header, so no other request " +
-		"reaches a service without passing the WAF. The exception is the health-check rule: Route 53's health checkers " +
-		"cannot send the header, so GETs of exactly " + healthCheckHost + " and the first service's health path reach that " +
-		"path alone without it (from the checkers' ranges, which a second security group admits, or through CloudFront); " +
-		"the service contract has that answer reveal nothing."
+	if p.HealthCheckHost == "" {
+		reason += "Every rule of the HTTPS listener requires CloudFront's secret origin header, so no request there " +
+			"reaches a service without passing the WAF."
+	} else {
+		reason += "Every rule of the HTTPS listener but the health-check rule requires CloudFront's secret origin " +
+			"header, so no other request there reaches a service without passing the WAF." +
+			" The health-check rule: Route 53's health checkers cannot send the header, so requests for exactly " +
+			p.HealthCheckHost + " and the first service's health path reach that path alone without it (from the " +
+			"checkers' ranges, which a second security group admits, or through CloudFront); the service contract has " +
+			"that answer reveal nothing."
+	}
+	if tests {
+		reason += fmt.Sprintf(" The test listener (port %d) has no origin header either: only the addresses of "+
+			"TestListenerSources reach it (Stratus gives the VPC's own NAT addresses, for the deployments' pre-traffic "+
+			"checks from inside the VPC).", limits.TestListenerPort)
+	}
+	return reason
 }

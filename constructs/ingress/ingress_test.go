@@ -317,9 +317,10 @@ func TestEachTargetGetsAGuardedRuleAndAnIpTargetGroup(t *testing.T) {
 }
 
 // The ALB's accepted WAF finding (NIST.800.53.R5-ALBWAFEnabled) says every rule requires the
-// origin header only where every rule does; otherwise it names the host of the one that does not.
+// origin header only where every rule does; otherwise it names the host of the health-check rule
+// and the test listener, whichever do not.
 func TestTheWafFindingIsAcceptedForTheRulesThereAre(t *testing.T) {
-	for name, f := range map[string]*fixture{"defaults": defaults(t), "a health-check host": custom(t)} {
+	for name, f := range map[string]*fixture{"defaults": defaults(t), "a health-check host": custom(t), "a test listener": alternates(t)} {
 		t.Run(name, func(t *testing.T) {
 			var tpl struct {
 				Resources map[string]struct {
@@ -333,8 +334,8 @@ func TestTheWafFindingIsAcceptedForTheRulesThereAre(t *testing.T) {
 				}
 			}
 			require.NoError(t, json.Unmarshal([]byte(f.raw), &tpl))
-			var unguarded []string // the hosts of rules without the header
-			reason := ""
+			var hosts []string // the hosts of rules without the header
+			tests, reason := 0, ""
 			for _, r := range tpl.Resources {
 				switch r.Type {
 				case "AWS::ElasticLoadBalancingV2::ListenerRule":
@@ -345,8 +346,12 @@ func TestTheWafFindingIsAcceptedForTheRulesThereAre(t *testing.T) {
 							host = fmt.Sprint(c["HostHeaderConfig"].(map[string]any)["Values"].([]any)[0])
 						}
 					}
-					if !guarded {
-						unguarded = append(unguarded, host)
+					switch {
+					case guarded:
+					case host != "":
+						hosts = append(hosts, host)
+					default: // a rule of the test listener
+						tests++
 					}
 				case "AWS::ElasticLoadBalancingV2::LoadBalancer":
 					for _, rule := range r.Metadata.CdkNag.Rules {
@@ -357,13 +362,18 @@ func TestTheWafFindingIsAcceptedForTheRulesThereAre(t *testing.T) {
 				}
 			}
 			require.NotEmpty(t, reason)
-			if len(unguarded) == 0 {
+			if len(hosts) == 0 && tests == 0 {
 				assert.Contains(t, reason, "Every listener rule requires")
 				return
 			}
 			assert.NotContains(t, reason, "Every listener rule requires")
-			for _, host := range unguarded {
-				assert.Contains(t, reason, "GETs of exactly "+host)
+			for _, host := range hosts {
+				assert.Contains(t, reason, "requests for exactly "+host+" and the first service's health path")
+			}
+			if tests > 0 {
+				assert.Contains(t, reason, "The test listener (port 8443) has no origin header either")
+			} else {
+				assert.NotContains(t, reason, "test listener")
 			}
 		})
 	}

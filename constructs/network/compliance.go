@@ -27,14 +27,14 @@ func (n *Network) acceptByDesign(nacl awscdk.Resource, healthCheckers bool) {
 // routeReason is why the public subnets' default routes to the internet gateway are safe; it
 // names the health checkers' ranges when the ALB admits them too.
 func routeReason(healthCheckers bool) string {
-	admits := "its security group admits CloudFront's origin-facing prefix list alone"
+	admits := "CloudFront's origin-facing prefix list"
 	if healthCheckers {
-		admits = "its security groups admit CloudFront's origin-facing prefix list and, for the health-check rule, " +
-			"Route 53's health checkers' ranges"
+		admits += ", Route 53's health checkers' ranges (for the health-check rule)"
 	}
-	return "Public subnets hold only the internet-facing ALB (" + admits + ") and the NAT gateways, which need a " +
-		"default route to the internet gateway; no instance there gets a public IP (MapPublicIpOnLaunch is false), and " +
-		"app and data subnets have no IGW route."
+	return "Public subnets hold only the internet-facing ALB (its security groups admit " + admits + " and, when a " +
+		"service has a test listener, this VPC's own NAT addresses on that listener's port) and the NAT gateways, " +
+		"which need a default route to the internet gateway; no instance there gets a public IP (MapPublicIpOnLaunch " +
+		"is false), and app and data subnets have no IGW route."
 }
 
 // restrictDefaultGroupHandler is the function of aws-cdk-lib's restrict-default-security-group

@@ -56,7 +56,7 @@ func TestDefaultsAreSecure(t *testing.T) {
 		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(2)) // S3 + DynamoDB gateways only
 		tpl.ResourceCountIs(jsii.String("Custom::VpcRestrictDefaultSG"), jsii.Number(1))
 		tpl.AllResourcesProperties(jsii.String("AWS::EC2::Subnet"), &map[string]any{"MapPublicIpOnLaunch": false})
-		hasRouteReason(tpl, "its security group admits CloudFront's origin-facing prefix list alone")
+		hasRouteReason(tpl, "admit CloudFront's origin-facing prefix list and, when a service has a test listener,")
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), &map[string]any{
 			"TrafficType": "ALL", "ResourceType": "VPC", "LogDestinationType": "cloud-watch-logs",
 		})
@@ -165,7 +165,7 @@ func TestPropsChangeWhatTheySay(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
 		// The checkers get a group of their own: CloudFront's prefix list already uses 55 of the
 		// ALB group's 60 inbound rules.
-		hasRouteReason(tpl, "and, for the health-check rule, Route 53's health checkers' ranges")
+		hasRouteReason(tpl, "admit CloudFront's origin-facing prefix list, Route 53's health checkers' ranges (for the health-check rule) and,")
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), &map[string]any{
 			"GroupDescription": "Public ALB: HTTPS from Route 53 health checkers (health-check rule only)",
 			"SecurityGroupIngress": []any{assertions.Match_ObjectLike(&map[string]any{

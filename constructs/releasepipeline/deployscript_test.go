@@ -238,6 +238,23 @@ case "$1 $2" in
 esac
 `
 
+// TestATargetThatCannotBeAssumedFailsAtOnce: during an upgrade (README) or with a wrong trust, the
+// role is missing or refuses the project; target says so instead of the scan gate waiting out its
+// 15 minutes on calls it reads as "not yet".
+func TestATargetThatCannotBeAssumedFailsAtOnce(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	fake := "#!/bin/bash\ncase \"$1 $2\" in \"sts get-caller-identity\") echo AccessDenied >&2; exit 254 ;; esac\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "aws"), []byte(fake), 0o755))
+	cmd := exec.Command(bash, "-c", prelude+`target 111111111111 us-east-1 stratus-prod-release-read; echo "went on"`)
+	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+dir, "QUALIFIER=hnb659fds")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "%s", out)
+	assert.Contains(t, string(out), "cannot assume arn:aws:iam::111111111111:role/stratus-prod-release-read")
+	assert.NotContains(t, string(out), "went on")
+}
+
 // TestTheScanAndTheWaitReadAsTheReadRoles: the scan gate and the replication wait make every call
 // into an environment as its read role, never as its CDK deploy role.
 func TestTheScanAndTheWaitReadAsTheReadRoles(t *testing.T) {

@@ -9,10 +9,11 @@
 // region and updates the service's stack with its previous template: CloudFormation resolves the
 // parameter again and runs the ECS deployment with the service's strategy and alarms. The build,
 // which runs the repository's Dockerfile, reaches an environment account only through the
-// service's push role there (Environment.PushRole: push to the one repository). Every other call
+// service's push role there (Environment.PushRole: push to the one repository). The scan gate and
+// the replication wait read through the environment's read role (Environment.ReadRole). The deploy
 // goes through the account's CDK bootstrap deploy role (trusted by the tooling account through
-// `cdk bootstrap --trust`), which must be allowed to read scan results, tag images and write the
-// image parameters (the Registry stacks grant it).
+// `cdk bootstrap --trust`), which must be allowed to check the image, tag it and write the image
+// parameters (the Registry stacks grant it).
 //
 // Releases shares, among its pipelines, one customer-managed rotating KMS key (artifacts, build
 // logs, the notification topic), the artifact bucket and the CodeBuild projects that do not run a

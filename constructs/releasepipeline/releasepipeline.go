@@ -71,7 +71,7 @@ type ReleasePipeline struct {
 	// without any.
 	Test codebuild.PipelineProject
 	// Build builds and pushes the image (privileged: docker), with fixed commands only: its role
-	// may assume the environments' deploy roles to push.
+	// may assume the service's push roles of the environments, and nothing else.
 	Build codebuild.PipelineProject
 	// IntegrationTest runs the integration commands; nil without any.
 	IntegrationTest codebuild.PipelineProject
@@ -234,7 +234,7 @@ func (r *Releases) AddPipeline(scope constructs.Construct, props PipelineProps) 
 		Actions: jsii.Strings("sts:AssumeRole"), Resources: jsii.Strings(props.pushRoleArns()...),
 	}))
 	// The service's own commands run its repository's code: in a project of their own, whose role
-	// can assume nothing, not in the build, whose role reaches every environment's deploy role.
+	// can assume nothing, not in the build, whose role reaches every environment's push role.
 	if commands := slices.Concat(props.TestCommands, props.ScanCommands); len(commands) > 0 {
 		rp.Test = r.project(scope, "Test", commands, false, 60, nil)
 	}

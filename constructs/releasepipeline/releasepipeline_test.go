@@ -340,7 +340,7 @@ func TestBuildTagsTheCommitAndPushesEveryEnvironmentsHome(t *testing.T) {
 	assert.NotContains(t, spec, "go test", "the service's commands never run where the deploy roles can be assumed")
 	assert.NotContains(t, spec, "pre_build")
 	// They run in a project of their own, each a command of its own (the first failure fails it),
-	// whose role assumes nothing (TestRolesAssumeOnlyTheDeployRoles).
+	// whose role assumes nothing (TestRolesAssumeOnlyTheirTargetRoles).
 	test := resource(t, b.releases.Pipelines["product"].Test)
 	assert.Equal(t, false, cdktest.Path[bool](t, test, "Environment", "PrivilegedMode"))
 	assert.Equal(t, []any{"go test ./...", "go vet ./..."}, cdktest.Path[[]any](t, jsonAny(t, cdktest.Path[string](t, test, "Source", "BuildSpec")), "phases", "build", "commands"))
@@ -412,10 +412,10 @@ func TestEveryDeployReleasesTheBuildsDigest(t *testing.T) {
 	assert.Contains(t, deployScript, "UsePreviousValue=true")
 }
 
-// TestRolesAssumeOnlyTheDeployRoles: the builds, which run the repositories' Dockerfiles, assume
+// TestRolesAssumeOnlyTheirTargetRoles: the builds, which run the repositories' Dockerfiles, assume
 // only their own service's push roles; the scan gate and the replication wait only the read
 // roles; the deploys only the CDK deploy roles.
-func TestRolesAssumeOnlyTheDeployRoles(t *testing.T) {
+func TestRolesAssumeOnlyTheirTargetRoles(t *testing.T) {
 	b := get(t)
 	tpl := b.template(t)
 	role := func(account, region string) any {

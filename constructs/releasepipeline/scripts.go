@@ -9,16 +9,22 @@ import (
 
 // The scripts the pipelines' CodeBuild projects run (bash). Each reaches an environment account
 // only through target, which points the AWS CLI at a role of that account in one region: the
-// build at the service's push role, the others at the account's CDK deploy role. The CLI assumes
-// it afresh whenever the credentials near expiry, so a long deploy keeps working.
+// build at the service's push role, the scan gate and the replication wait at the environment's
+// read role, the deploy at the account's CDK deploy role. The CLI assumes it afresh whenever the
+// credentials near expiry, so a long deploy keeps working.
 
 // prelude defines target ACCOUNT REGION [ROLE], ROLE defaulting to the CDK deploy role of ACCOUNT
-// in REGION.
+// in REGION. target assumes the role at once, so a role that is missing or does not trust the
+// project fails the run naming it, rather than as a scan or an image that never shows up (the
+// scripts read those calls' errors as "not yet").
 const prelude = `set -euo pipefail
 target() {
-  aws configure set profile.target.role_arn "arn:aws:iam::$1:role/${3:-cdk-${QUALIFIER}-deploy-role-$1-$2}"
+  local role="arn:aws:iam::$1:role/${3:-cdk-${QUALIFIER}-deploy-role-$1-$2}"
+  aws configure set profile.target.role_arn "$role"
   aws configure set profile.target.credential_source EcsContainer
   export AWS_PROFILE=target AWS_REGION="$2" AWS_DEFAULT_REGION="$2"
+  aws sts get-caller-identity --query Arn --output text >/dev/null ||
+    { echo "cannot assume $role: deploy the environment's stacks (which create it) first, and check its trust"; exit 1; }
 }
 `
 

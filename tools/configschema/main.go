@@ -93,10 +93,11 @@ func generate(root string) ([]byte, error) {
 			p.Minimum, p.Maximum = json.Number(fmt.Sprint(r[0])), json.Number(fmt.Sprint(r[1]))
 		}
 	}
-	// services is required unless compute is ec2, whose tiers take the services' place.
+	// compute: ec2 runs tiers and no services; Fargate (the default) services and no tiers.
 	s.If = &jsonschema.Schema{Required: []string{"compute"}, Properties: jsonschema.NewProperties()}
 	s.If.Properties.Set("compute", &jsonschema.Schema{Const: string(config.ComputeEC2)})
-	s.Else = &jsonschema.Schema{Required: []string{"services"}}
+	s.Then = &jsonschema.Schema{Required: []string{"tiers"}, Not: &jsonschema.Schema{Required: []string{"services"}}}
+	s.Else = &jsonschema.Schema{Required: []string{"services"}, Not: &jsonschema.Schema{Required: []string{"tiers"}}}
 	data, err := json.MarshalIndent(s, "", "  ")
 	return append(data, '\n'), err
 }

@@ -98,26 +98,46 @@ func TestTheSchemaRejectsWhatConfigRejects(t *testing.T) {
 			assert.Error(t, schema.Validate(asJSON(t, []byte(strings.Replace(dev, tc.old, tc.new, 1)))))
 		})
 	}
+	// compute decides between services and tiers; seed-003, an ec2 environment, passes
+	// (TestShippedConfigsNameAndPassTheSchema).
 	t.Run("a Fargate environment without services", func(t *testing.T) {
-		without := withoutSection(t, dev, "services")
-		assert.Error(t, schema.Validate(asJSON(t, []byte(without))))
-		ec2 := "compute: ec2\n" + without
-		assert.NoError(t, schema.Validate(asJSON(t, []byte(ec2))), "with compute: ec2 the tiers take the services' place")
+		assert.Error(t, schema.Validate(asJSON(t, []byte(withoutSection(t, dev, "services")))))
+	})
+	t.Run("a Fargate environment with tiers", func(t *testing.T) {
+		assert.Error(t, schema.Validate(asJSON(t, []byte(dev+"tiers: {}\n"))))
+	})
+	t.Run("an ec2 environment with services and no tiers", func(t *testing.T) {
+		assert.Error(t, schema.Validate(asJSON(t, []byte("compute: ec2\n"+dev))))
+	})
+	t.Run("an ec2 environment with tiers and services", func(t *testing.T) {
+		seed, err := os.ReadFile(filepath.Join(root, "config", "examples", "seed-003.yaml"))
+		require.NoError(t, err)
+		require.Contains(t, string(seed), "\ncompute: ec2\n")
+		require.NoError(t, schema.Validate(asJSON(t, seed)))
+		start, end := sectionBounds(t, dev, "services")
+		assert.Error(t, schema.Validate(asJSON(t, append(seed, dev[start:end]...))), "dev's services in seed-003")
 	})
 }
 
 // withoutSection is doc without the top-level key and its block.
 func withoutSection(t *testing.T, doc, key string) string {
+	start, end := sectionBounds(t, doc, key)
+	return doc[:start] + doc[end:]
+}
+
+// sectionBounds are where the top-level key's block (its line and the indented, blank and comment
+// lines after it) starts and ends in doc.
+func sectionBounds(t *testing.T, doc, key string) (start, end int) {
 	t.Helper()
-	start := strings.Index(doc, "\n"+key+":\n")
+	start = strings.Index(doc, "\n"+key+":\n")
 	require.GreaterOrEqual(t, start, 0, "the document has %s", key)
-	rest := doc[start+1:]
-	end := 1 + len(key)
-	for _, line := range strings.SplitAfter(rest, "\n")[1:] {
-		if line != "" && line[0] != ' ' && line[0] != '#' && line != "\n" {
+	start++
+	end = start
+	for i, line := range strings.SplitAfter(doc[start:], "\n") {
+		if i > 0 && line != "" && line != "\n" && line[0] != ' ' && line[0] != '#' {
 			break
 		}
 		end += len(line)
 	}
-	return doc[:start+1] + rest[end+1:]
+	return start, end
 }
