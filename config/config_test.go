@@ -223,12 +223,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "an empty file is reported",
 			doc:  ptr(""),
-			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns, services (required; services unless compute is ec2) and terminationProtection, network, database, cache, app, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics"},
+			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, services, dns (required; services unless compute is ec2) and terminationProtection, network, database, cache, app, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics"},
 		},
 		{
 			name: "a file of only comments is reported as empty",
 			doc:  ptr("# nothing here yet\n"),
-			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, dns, services (required; services unless compute is ec2) and terminationProtection, network, database, cache, app, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics"},
+			want: []string{": empty file: expected a mapping with the keys name, account, primaryRegion, regions, services, dns (required; services unless compute is ec2) and terminationProtection, network, database, cache, app, waf, cloudfront, governance, ingress, tags, observability, regionSwitch, compute, tiers, users, queues, topics"},
 		},
 		{
 			name:  "a YAML syntax error is reported with its approximate line",

@@ -100,20 +100,22 @@ func (d *decoder) err() error {
 	return errors.Join(out...)
 }
 
-// requiredKeys are the top-level keys an environment file must give (services unless compute is
-// ec2, whose tiers take their place).
-var requiredKeys = []string{"name", "account", "primaryRegion", "regions", "dns", "services"}
-
-// emptyMsg reports an empty environment file with every top-level key it may give.
+// emptyMsg reports an empty environment file with every top-level key it may give: the required
+// ones are File's fields tagged as the schema's (tools/configschema), and services, which the
+// schema requires unless compute is ec2.
 func emptyMsg() string {
 	t := reflect.TypeFor[File]()
-	var optional []string
+	var required, optional []string
 	for i := range t.NumField() {
-		if k := yamlKey(t.Field(i)); k != "" && !slices.Contains(requiredKeys, k) {
+		switch f, k := t.Field(i), yamlKey(t.Field(i)); {
+		case k == "":
+		case f.Tag.Get("jsonschema") == "required" || k == "services":
+			required = append(required, k)
+		default:
 			optional = append(optional, k)
 		}
 	}
-	return "empty file: expected a mapping with the keys " + strings.Join(requiredKeys, ", ") +
+	return "empty file: expected a mapping with the keys " + strings.Join(required, ", ") +
 		" (required; services unless compute is ec2) and " + strings.Join(optional, ", ")
 }
 

@@ -61,11 +61,8 @@ func NewRegistryStack(scope constructs.Construct, env *config.Environment, regio
 	// The release builds push in the home region only; ECR replicates to the others.
 	if rel := env.Released; rel != nil && region.Name == HomeRegion(env) {
 		read := registry.ReadRoleProps{
-			RoleName: ReleaseReadRoleName(env.Name), TrustedAccount: rel.ToolingAccount,
+			RoleName: ReleaseReadRoleName(env.Name), Regions: env.RegionNames(), TrustedAccount: rel.ToolingAccount,
 			TrustedRoleNames: []string{releasepipeline.ScanRoleName, releasepipeline.ReplicationWaitRoleName},
-		}
-		for _, r := range env.Regions {
-			read.Regions = append(read.Regions, r.Name)
 		}
 		for _, svc := range rel.Services {
 			repo := r.Repositories[svc]

@@ -2,12 +2,14 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -302,7 +304,7 @@ func checkReleaseReadRoles(c *C, a *Assembly) {
 			for pid, p := range inline {
 				assert.NotContains(c, jsonOf(p.Properties["Roles"]), `"`+id+`"`, "%s: %s is attached to %s", tpl.StackName, pid, id)
 			}
-			assert.Equal(c, stringsAsAny(registry.ReadActions), get(statements[0], "Action"), "%s: %s only reads", tpl.StackName, id)
+			assert.Equal(c, anys(registry.ReadActions), get(statements[0], "Action"), "%s: %s only reads", tpl.StackName, id)
 			assert.ElementsMatch(c, want, asList(get(statements[0], "Resource")), "%s: %s reads the released repositories alone", tpl.StackName, id)
 		}
 	}
@@ -318,15 +320,6 @@ func policyStatements(tpl *Template, id string) []any {
 		}
 	}
 	return statements
-}
-
-// stringsAsAny is ss as JSON decodes a list of strings.
-func stringsAsAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // pushesTo checks that role id of tpl may push to repository name and nothing else.
@@ -426,35 +419,68 @@ func assumedBy(t *testing.T, release map[string]any, name string) []any {
 	return assumed
 }
 
-// releaseTemplate is the resources of the Release stacks of the fixtures' delivery file in one
-// template (their logical ids differ), after checking that each pipeline is in its own stack.
-func releaseTemplate(t *testing.T) map[string]any {
+var (
+	releaseOnce   sync.Once
+	releaseStacks map[string]map[string]any // stack name → template
+	releaseAll    map[string]any
+	releaseErr    error
+)
+
+// readReleases reads the Release stacks of the fixtures' delivery file once: each template by
+// its stack's name, and their resources in one template (their logical ids differ).
+func readReleases(t *testing.T) (map[string]map[string]any, map[string]any) {
+	t.Helper()
 	p := Pipeline(t)
-	require.NotEmpty(t, p.releases, "the delivery file's releases add the Release stacks")
-	all := map[string]any{}
-	for _, a := range p.releases {
-		data, err := os.ReadFile(a.TemplatePath)
-		require.NoError(t, err)
-		var tpl map[string]any
-		require.NoError(t, json.Unmarshal(data, &tpl))
-		pipelines := cdktest.OfType(t, tpl, "AWS::CodePipeline::Pipeline")
-		if a.StackName == stacks.ReleaseStackName {
-			assert.Empty(t, pipelines, "the shared Release stack holds no pipeline")
-		} else {
-			require.Len(t, pipelines, 1, "%s holds one pipeline", a.StackName)
-			for _, r := range pipelines {
-				assert.Equal(t, stacks.ReleaseServiceStackName(strings.TrimPrefix(cdktest.Props(t, r)["Name"].(string), "release-")), a.StackName,
-					"a service's pipeline is in its own stack")
+	releaseOnce.Do(func() {
+		releaseStacks, releaseAll = map[string]map[string]any{}, map[string]any{}
+		for _, a := range p.releases {
+			data, err := os.ReadFile(a.TemplatePath)
+			if err == nil {
+				var tpl map[string]any
+				err = json.Unmarshal(data, &tpl)
+				releaseStacks[a.StackName] = tpl
+				resources, _ := tpl["Resources"].(map[string]any)
+				for id, r := range resources {
+					if _, seen := releaseAll[id]; seen && id != "CDKMetadata" {
+						err = fmt.Errorf("%s: logical id %s is in another Release stack too", a.StackName, id)
+					}
+					releaseAll[id] = r
+				}
+			}
+			if err != nil {
+				releaseErr = err
+				return
 			}
 		}
-		for id, r := range tpl["Resources"].(map[string]any) {
-			if id != "CDKMetadata" {
-				require.NotContains(t, all, id, "logical ids differ between the Release stacks")
-				all[id] = r
-			}
+		delete(releaseAll, "CDKMetadata")
+	})
+	require.NoError(t, releaseErr)
+	require.NotEmpty(t, releaseStacks, "the delivery file's releases add the Release stacks")
+	return releaseStacks, releaseAll
+}
+
+// releaseTemplate is the resources of the Release stacks in one template.
+func releaseTemplate(t *testing.T) map[string]any {
+	_, all := readReleases(t)
+	return map[string]any{"Resources": all}
+}
+
+// TestEachReleasePipelineIsInItsOwnStack: the shared Release stack holds no pipeline, and each
+// service's pipeline is in the stack named after it.
+func TestEachReleasePipelineIsInItsOwnStack(t *testing.T) {
+	byStack, _ := readReleases(t)
+	for name, tpl := range byStack {
+		pipelines := cdktest.OfType(t, tpl, "AWS::CodePipeline::Pipeline")
+		if name == stacks.ReleaseStackName {
+			assert.Empty(t, pipelines, "the shared Release stack holds no pipeline")
+			continue
+		}
+		require.Len(t, pipelines, 1, "%s holds one pipeline", name)
+		for _, r := range pipelines {
+			assert.Equal(t, stacks.ReleaseServiceStackName(strings.TrimPrefix(cdktest.Props(t, r)["Name"].(string), "release-")), name,
+				"a service's pipeline is in its own stack")
 		}
 	}
-	return map[string]any{"Resources": all}
 }
 
 func TestReleasePipelinePromotesOneDigestThroughTheEnvironments(t *testing.T) {

@@ -164,18 +164,12 @@ func (p ReplicationProps) validate() error {
 func (p PushRoleProps) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !roleName.MatchString(p.RoleName) {
-		add("RoleName %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", p.RoleName)
-	}
+	checkRoleName(add, "RoleName", p.RoleName)
 	if p.Repository == nil {
 		add("Repository is nil: the role pushes to exactly one repository")
 	}
-	if !account.MatchString(p.TrustedAccount) {
-		add("TrustedAccount %q must be 12 digits", p.TrustedAccount)
-	}
-	if !roleName.MatchString(p.TrustedRoleName) {
-		add("TrustedRoleName %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", p.TrustedRoleName)
-	}
+	checkAccount(add, p.TrustedAccount)
+	checkRoleName(add, "TrustedRoleName", p.TrustedRoleName)
 	return errors.Join(errs...)
 }
 
@@ -183,9 +177,7 @@ func (p PushRoleProps) validate() error {
 func (p ReadRoleProps) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !roleName.MatchString(p.RoleName) {
-		add("RoleName %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", p.RoleName)
-	}
+	checkRoleName(add, "RoleName", p.RoleName)
 	if len(p.Repositories) == 0 {
 		add("Repositories is empty: the role reads at least one repository")
 	}
@@ -202,16 +194,26 @@ func (p ReadRoleProps) validate() error {
 			add("Regions[%d] %q is not a region name such as \"eu-west-1\"", i, r)
 		}
 	}
-	if !account.MatchString(p.TrustedAccount) {
-		add("TrustedAccount %q must be 12 digits", p.TrustedAccount)
-	}
+	checkAccount(add, p.TrustedAccount)
 	if len(p.TrustedRoleNames) == 0 {
 		add("TrustedRoleNames is empty: name the roles that may assume this one")
 	}
 	for i, name := range p.TrustedRoleNames {
-		if !roleName.MatchString(name) {
-			add("TrustedRoleNames[%d] %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", i, name)
-		}
+		checkRoleName(add, fmt.Sprintf("TrustedRoleNames[%d]", i), name)
 	}
 	return errors.Join(errs...)
+}
+
+// checkRoleName reports name, the value of the prop label, unless IAM allows it as a role name.
+func checkRoleName(add func(string, ...any), label, name string) {
+	if !roleName.MatchString(name) {
+		add("%s %q is not a role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)", label, name)
+	}
+}
+
+// checkAccount reports a TrustedAccount that is not an account id.
+func checkAccount(add func(string, ...any), id string) {
+	if !account.MatchString(id) {
+		add("TrustedAccount %q must be 12 digits", id)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-platform/stratus/internal/bootstrap"
 )
 
 // PushActions are what pushing an image (docker push) needs on the repository; DescribeImages
@@ -109,7 +111,7 @@ func roleArns(scope constructs.Construct, account string, names ...string) []str
 	partition := *awscdk.Stack_Of(scope).Partition()
 	arns := make([]string, len(names))
 	for i, name := range names {
-		arns[i] = fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, name)
+		arns[i] = bootstrap.Arn(partition, account, name)
 	}
 	return arns
 }

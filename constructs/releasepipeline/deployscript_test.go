@@ -195,6 +195,14 @@ func TestTheDeployProjectOutlastsTheScriptsDeadline(t *testing.T) {
 // file the fakes may append to) in a new folder, and env; it returns the output and CALLS.
 func runWithFakes(t *testing.T, script string, fakes map[string]string, env ...string) (out, calls string) {
 	t.Helper()
+	out, calls, err := runScript(t, script, fakes, env...)
+	require.NoError(t, err, "%s\ncalls:\n%s", out, calls)
+	return out, calls
+}
+
+// runScript is runWithFakes for a script that may fail: it returns the script's error too.
+func runScript(t *testing.T, script string, fakes map[string]string, env ...string) (out, calls string, err error) {
+	t.Helper()
 	bash, err := exec.LookPath("bash")
 	require.NoError(t, err, "the scripts are bash")
 	dir := t.TempDir()
@@ -207,8 +215,7 @@ func runWithFakes(t *testing.T, script string, fakes map[string]string, env ...s
 		"CALLS=" + filepath.Join(dir, "calls")}, env...)
 	output, err := cmd.CombinedOutput()
 	data, _ := os.ReadFile(filepath.Join(dir, "calls"))
-	require.NoError(t, err, "%s\ncalls:\n%s", output, data)
-	return string(output), string(data)
+	return string(output), string(data), err
 }
 
 // TestThePullLogsInToTheInboxsRegion: the release inbox is in the tooling region, whatever
@@ -242,17 +249,12 @@ esac
 // role is missing or refuses the project; target says so instead of the scan gate waiting out its
 // 15 minutes on calls it reads as "not yet".
 func TestATargetThatCannotBeAssumedFailsAtOnce(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	require.NoError(t, err)
-	dir := t.TempDir()
-	fake := "#!/bin/bash\ncase \"$1 $2\" in \"sts get-caller-identity\") echo AccessDenied >&2; exit 254 ;; esac\n"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "aws"), []byte(fake), 0o755))
-	cmd := exec.Command(bash, "-c", prelude+`target 111111111111 us-east-1 stratus-prod-release-read; echo "went on"`)
-	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+dir, "QUALIFIER=hnb659fds")
-	out, err := cmd.CombinedOutput()
+	out, _, err := runScript(t, prelude+`target 111111111111 us-east-1 stratus-prod-release-read; echo "went on"`, map[string]string{
+		"aws": "#!/bin/bash\ncase \"$1 $2\" in \"sts get-caller-identity\") echo AccessDenied >&2; exit 254 ;; esac\n",
+	}, "QUALIFIER=hnb659fds")
 	require.Error(t, err, "%s", out)
-	assert.Contains(t, string(out), "cannot assume arn:aws:iam::111111111111:role/stratus-prod-release-read")
-	assert.NotContains(t, string(out), "went on")
+	assert.Contains(t, out, "cannot assume arn:aws:iam::111111111111:role/stratus-prod-release-read")
+	assert.NotContains(t, out, "went on")
 }
 
 // TestTheScanAndTheWaitReadAsTheReadRoles: the scan gate and the replication wait make every call

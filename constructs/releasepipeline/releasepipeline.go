@@ -377,7 +377,7 @@ func (r *Releases) grantRoles(arns []string, projects ...codebuild.PipelineProje
 
 // DeployRoleArn is the CDK bootstrap deploy role of account in region.
 func DeployRoleArn(qualifier, account, region string) string {
-	return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, bootstrap.Name(qualifier, "deploy", account, region))
+	return bootstrap.Arn("aws", account, bootstrap.Name(qualifier, "deploy", account, region))
 }
 
 // FailSeverities are the ECR severities at and above failOn.
@@ -404,7 +404,7 @@ const (
 
 // readRoleArn is the environment's read role.
 func (e Environment) readRoleArn() string {
-	return fmt.Sprintf("arn:aws:iam::%s:role/%s", e.Account, e.ReadRole)
+	return bootstrap.Arn("aws", e.Account, e.ReadRole)
 }
 
 // pushTargets are the build's TARGETS: each environment's home as account,region,repository,push
@@ -425,7 +425,7 @@ func BuildRoleName(service string) string { return "stratus-release-" + service 
 func (p PipelineProps) pushRoleArns() []string {
 	arns := make([]string, len(p.Environments))
 	for i, e := range p.Environments {
-		arns[i] = fmt.Sprintf("arn:aws:iam::%s:role/%s", e.Account, e.PushRole)
+		arns[i] = bootstrap.Arn("aws", e.Account, e.PushRole)
 	}
 	return arns
 }
