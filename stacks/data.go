@@ -139,6 +139,7 @@ func (d *DataStack) addOriginSecret(env *config.Environment) error {
 	s, err := ingress.NewOriginSecret(d.Stack, "OriginSecret", ingress.OriginSecretProps{
 		Name: OriginSecretName(env), ReplicaRegions: replicas,
 		RotationDays: env.Governance.Rotation.OriginSecretDays, HeaderName: ingress.DefaultHeaderName,
+		AuthorizerChecks: env.UsesAPI(),
 	})
 	d.OriginSecret = s
 	return err

@@ -159,3 +159,48 @@ func TestSeed001AlarmsReadTheApiRoutes(t *testing.T) {
 		assert.NotContains(t, jsonOf(al.Properties), "AWS/ApplicationELB", name)
 	}
 }
+
+// The origin secret's rotation looks for ALB listener rules only where an environment has load
+// balancers: with the HTTP API (seed 001) it would find none and fail every rotation, and it may
+// not touch a load balancer at all.
+func TestTheOriginRotationLooksForRulesOnlyWhereLoadBalancersAre(t *testing.T) {
+	seen := map[string]bool{}
+	for _, a := range []*Assembly{Fixtures(t), SeedVariants(t)} {
+		albs, checkedBy, policies := map[string]bool{}, map[string]string{}, map[string]string{}
+		for _, name := range a.StackNames() {
+			env, _, _ := strings.Cut(name, "-")
+			tpl := a.Template(t, name)
+			roles := map[string]string{} // the rotation function's role, by its environment
+			for _, r := range tpl.Resources {
+				switch {
+				case r.Type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+					albs[env] = true
+				case r.Type == "AWS::Lambda::Function" && r.Properties["Handler"] == "origin.handler":
+					checkedBy[env] = str(get(r.Properties, "Environment", "Variables", "CHECKED_BY"))
+					if ref := asList(get(r.Properties, "Role", "Fn::GetAtt")); len(ref) > 0 {
+						roles[env] = str(ref[0])
+					}
+				}
+			}
+			for env, role := range roles {
+				_, managed := tpl.OfType("AWS::IAM::ManagedPolicy")
+				for _, p := range managed {
+					if strings.Contains(jsonOf(p.Properties["Roles"]), `"Ref":"`+role+`"`) {
+						policies[env] += jsonOf(p.Properties["PolicyDocument"])
+					}
+				}
+			}
+		}
+		for env, got := range checkedBy {
+			want := "authorizer"
+			if albs[env] {
+				want = "alb"
+			}
+			assert.Equal(t, want, got, "%s: CHECKED_BY of its origin secret's rotation", env)
+			require.NotEmpty(t, policies[env], "%s: the rotation's policy", env)
+			assert.Equal(t, albs[env], strings.Contains(policies[env], "elasticloadbalancing:ModifyRule"), "%s: the rotation's policy", env)
+			seen[got] = true
+		}
+	}
+	assert.Equal(t, map[string]bool{"alb": true, "authorizer": true}, seen, "both kinds of environment are checked")
+}

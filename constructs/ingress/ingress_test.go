@@ -713,7 +713,7 @@ func TestOriginSecretRotatesOnlyWhenAsked(t *testing.T) {
 			"Handler": "origin.handler",
 			"Environment": map[string]any{"Variables": map[string]any{
 				"REGIONS": "us-east-1,eu-west-1,us-west-2", "HEADER_NAME": "X-Stratus-Origin", "TAG_VALUE": secretID,
-				"TAG_KEY": "stratus:origin-secret",
+				"TAG_KEY": "stratus:origin-secret", "CHECKED_BY": "alb",
 			}},
 		})
 	})

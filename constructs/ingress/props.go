@@ -58,6 +58,11 @@ type OriginSecretProps struct {
 	// HeaderName is the header CloudFront sends the secret in; the rotation looks for it.
 	// Default: DefaultHeaderName.
 	HeaderName string
+	// AuthorizerChecks says an HTTP API authorizer checks the header (reading the secret's
+	// current, pending and previous values itself) and no ALB listener rule does: the rotation
+	// then changes only the distributions, and would fail looking for rules that are not there.
+	// Default: false (the environment's ALBs check it).
+	AuthorizerChecks bool
 }
 
 // Target is one service behind the ALB.

@@ -66,9 +66,13 @@ func NewOriginSecret(scope constructs.Construct, id string, props OriginSecretPr
 		replicas[i] = &sm.ReplicaRegion{Region: jsii.String(r.Region), EncryptionKey: r.Key}
 	}
 
+	description := "Shared secret CloudFront sends to the regional ALBs in a custom origin header; the ALBs answer 403 without it"
+	if props.AuthorizerChecks {
+		description = "Shared secret CloudFront sends to the regional HTTP APIs in a custom origin header; their authorizer refuses requests without it"
+	}
 	o.Secret = sm.NewSecret(this, jsii.String("Secret"), &sm.SecretProps{
 		SecretName:  jsii.String(props.Name),
-		Description: jsii.String("Shared secret CloudFront sends to the regional ALBs in a custom origin header; the ALBs answer 403 without it"),
+		Description: jsii.String(description),
 		GenerateSecretString: &sm.SecretStringGenerator{
 			PasswordLength:     jsii.Number(secretLength),
 			ExcludePunctuation: jsii.Bool(true),
@@ -91,7 +95,7 @@ func NewOriginSecret(scope constructs.Construct, id string, props OriginSecretPr
 		}
 		r, err := rotation.NewRotator(this, "Rotation", rotation.RotatorProps{
 			Kind: rotation.Origin, Secret: o.Secret, SecretKey: o.Key, Days: props.RotationDays, Regions: regions,
-			TagValue: props.Name, HeaderName: header,
+			TagValue: props.Name, HeaderName: header, AuthorizerChecks: props.AuthorizerChecks,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("origin secret %s: %w", id, err)

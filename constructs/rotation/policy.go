@@ -45,9 +45,12 @@ func (r *Rotator) buildRole(p RotatorProps) (iam.Role, iam.ManagedPolicy) {
 		allow([]string{"secretsmanager:GetRandomPassword", "tag:GetResources"}, jsii.String("*")),
 	}
 	if p.Kind == Origin {
+		if !p.AuthorizerChecks {
+			statements = append(statements,
+				allow([]string{"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"}, jsii.String("*")),
+				allow([]string{"elasticloadbalancing:ModifyRule"}, perRegion("elasticloadbalancing", "listener-rule/app/*")...))
+		}
 		statements = append(statements,
-			allow([]string{"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"}, jsii.String("*")),
-			allow([]string{"elasticloadbalancing:ModifyRule"}, perRegion("elasticloadbalancing", "listener-rule/app/*")...),
 			allow([]string{"cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"},
 				arn("cloudfront", "", "distribution/*")),
 		)
@@ -63,23 +66,42 @@ func (r *Rotator) buildRole(p RotatorProps) (iam.Role, iam.ManagedPolicy) {
 		Roles:       &[]iam.IRole{role},
 		Statements:  &statements,
 	})
-	suppress(policy.Node().DefaultChild(), "Describe calls of Elastic Load Balancing, tag:GetResources and secretsmanager:GetRandomPassword "+
-		"have no resource-level permissions; the rules, distributions and ECS services it changes are found by tag at "+
-		"rotation time (their ids are in other stacks and regions) and are limited to this account, the environment's "+
-		"regions and their resource type.", "AwsSolutions-IAM5")
+	suppress(policy.Node().DefaultChild(), wildcardReason(p), "AwsSolutions-IAM5")
 	return role, policy
 }
 
+// wildcardReason is why the policy's wildcards are accepted, naming only the calls and the
+// resources p's kind has.
+func wildcardReason(p RotatorProps) string {
+	calls, changes := "tag:GetResources and secretsmanager:GetRandomPassword", "ECS services it redeploys"
+	if p.Kind == Origin {
+		changes = "distributions it changes"
+		if !p.AuthorizerChecks {
+			calls = "Describe calls of Elastic Load Balancing, " + calls
+			changes = "listener rules and " + changes
+		}
+	}
+	return calls + " have no resource-level permissions; the " + changes + " are found by tag at rotation time " +
+		"(their ids are in other stacks and regions) and are limited to this account, the environment's regions " +
+		"and their resource type."
+}
+
 // acceptByDesign records the findings the function keeps on purpose.
-func (r *Rotator) acceptByDesign() {
+func (r *Rotator) acceptByDesign(p RotatorProps) {
 	fn := r.Function.Node().DefaultChild()
 	suppress(fn, "python3.14 is the newest Python runtime Lambda and CloudFormation accept (the "+
 		"AWS::Lambda::Function schema cfn-lint checks lists nothing later); the CDK library already names python3.15, "+
 		"which cannot be deployed yet.", "AwsSolutions-L1")
-	suppress(fn, "The function calls only AWS APIs (Secrets Manager, Elastic Load Balancing, CloudFront, "+
-		"ElastiCache, ECS, Resource Groups Tagging), several in other regions and some without VPC endpoints; it never "+
-		"connects to a resource inside the VPC, so placing it there would add NAT traffic and no protection.",
-		"NIST.800.53.R5-LambdaInsideVPC")
+	apis := "ElastiCache, ECS"
+	if p.Kind == Origin {
+		apis = "CloudFront"
+		if !p.AuthorizerChecks {
+			apis = "Elastic Load Balancing, " + apis
+		}
+	}
+	suppress(fn, "The function calls only AWS APIs (Secrets Manager, Resource Groups Tagging, "+apis+"), some in "+
+		"other regions or without VPC endpoints; it never connects to a resource inside the VPC, so placing it there "+
+		"would add NAT traffic and no protection.", "NIST.800.53.R5-LambdaInsideVPC")
 	suppress(fn, "Secrets Manager invokes the function synchronously for each rotation step and retries a "+
 		"failed rotation itself; a dead-letter queue would hold nothing, and every error raises the rotation alarm.",
 		"NIST.800.53.R5-LambdaDLQ")

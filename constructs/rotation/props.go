@@ -22,7 +22,8 @@ type Kind string
 const (
 	// Origin rotates the CloudFront origin secret: every ALB listener rule checking HeaderName on
 	// a load balancer tagged TagKey=TagValue (in every region of Regions) first accepts the old and
-	// the new value, then every distribution so tagged sends the new one.
+	// the new value, then every distribution so tagged sends the new one. With AuthorizerChecks,
+	// only the distributions change.
 	Origin Kind = "origin"
 	// Cache rotates a cache AUTH token with ElastiCache's ROTATE then SET, redeploying every ECS
 	// service tagged TagKey=TagValue in Regions so its tasks read the new token.
@@ -56,6 +57,11 @@ type RotatorProps struct {
 	// HeaderName is the origin header (Origin only).
 	// Default: none.
 	HeaderName string
+	// AuthorizerChecks says an HTTP API authorizer checks the origin header, reading the secret's
+	// current, pending and previous values itself, and no ALB listener rule does (Origin only):
+	// the function changes only the distributions, and may not read or change a load balancer.
+	// Default: false (ALB listener rules check it, and must accept a value before CloudFront sends it).
+	AuthorizerChecks bool
 	// ReplicationGroupID is the replication group whose token rotates (Cache only).
 	// Default: none.
 	ReplicationGroupID *string
@@ -98,6 +104,9 @@ func (p RotatorProps) validate() error {
 	if p.Kind == Origin && p.HeaderName == "" {
 		add("HeaderName is required for an origin secret")
 	}
+	if p.Kind == Cache && p.AuthorizerChecks {
+		add("AuthorizerChecks applies to an origin secret only")
+	}
 	if p.Kind == Cache && p.ReplicationGroupID == nil {
 		add("ReplicationGroupID is required for a cache token")
 	}
@@ -109,4 +118,12 @@ func (p RotatorProps) withDefaults() RotatorProps {
 		p.LogRetention = logs.RetentionDays_ONE_YEAR
 	}
 	return p
+}
+
+// checker is what checks an origin secret's header, as the function's CHECKED_BY names it.
+func (p RotatorProps) checker() string {
+	if p.AuthorizerChecks {
+		return "authorizer"
+	}
+	return "alb"
 }

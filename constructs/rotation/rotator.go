@@ -60,6 +60,7 @@ func NewRotator(scope constructs.Construct, id string, props RotatorProps) (*Rot
 	handler := "origin.handler"
 	if p.Kind == Origin {
 		env["TAG_KEY"], env["HEADER_NAME"] = jsii.String(OriginTagKey), jsii.String(p.HeaderName)
+		env["CHECKED_BY"] = jsii.String(p.checker())
 	} else {
 		handler = "cache.handler"
 		env["TAG_KEY"], env["REPLICATION_GROUP_ID"] = jsii.String(CacheTagKey), p.ReplicationGroupID
@@ -97,7 +98,7 @@ func NewRotator(scope constructs.Construct, id string, props RotatorProps) (*Rot
 		RotateImmediatelyOnUpdate: jsii.Bool(false),
 	})
 	r.invokedByThisAccountOnly(stack)
-	r.acceptByDesign()
+	r.acceptByDesign(p)
 	return r, nil
 }
 

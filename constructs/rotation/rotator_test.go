@@ -15,8 +15,8 @@ import (
 )
 
 type synthesized struct {
-	dir           string
-	origin, cache awscdk.Stack
+	dir                       string
+	origin, authorizer, cache awscdk.Stack
 }
 
 var fixture cdktest.Once[*synthesized]
@@ -33,13 +33,19 @@ func secret(stack awscdk.Stack) (sm.ISecret, kms.IKey) {
 func synth(t *testing.T) *synthesized {
 	t.Helper()
 	return fixture.Get(t, "rotation-test", func(app awscdk.App, dir string) (*synthesized, error) {
-		s := &synthesized{dir: dir, origin: cdktest.NewStack(app, "Origin", "eu-west-1"), cache: cdktest.NewStack(app, "Cache", "eu-west-1")}
-		secretO, keyO := secret(s.origin)
-		if _, err := NewRotator(s.origin, "Rotation", RotatorProps{
-			Kind: Origin, Secret: secretO, SecretKey: keyO, Days: 30, Regions: []string{"eu-west-1", "us-east-1"},
-			TagValue: "stratus/dev/origin-verify", HeaderName: "X-Origin-Verify",
-		}); err != nil {
-			return nil, err
+		s := &synthesized{dir: dir, origin: cdktest.NewStack(app, "Origin", "eu-west-1"),
+			authorizer: cdktest.NewStack(app, "Authorizer", "eu-west-1"), cache: cdktest.NewStack(app, "Cache", "eu-west-1")}
+		for _, o := range []struct {
+			stack      awscdk.Stack
+			authorizer bool
+		}{{s.origin, false}, {s.authorizer, true}} {
+			secretO, keyO := secret(o.stack)
+			if _, err := NewRotator(o.stack, "Rotation", RotatorProps{
+				Kind: Origin, Secret: secretO, SecretKey: keyO, Days: 30, Regions: []string{"eu-west-1", "us-east-1"},
+				TagValue: "stratus/dev/origin-verify", HeaderName: "X-Origin-Verify", AuthorizerChecks: o.authorizer,
+			}); err != nil {
+				return nil, err
+			}
 		}
 		secretC, keyC := secret(s.cache)
 		if _, err := NewRotator(s.cache, "Rotation", RotatorProps{
@@ -60,7 +66,8 @@ func TestFunctionIsBoundedEncryptedAndScheduled(t *testing.T) {
 		days    float64
 		env     []string
 	}{
-		{s.origin, "origin.handler", 30, []string{"HEADER_NAME", "REGIONS", "TAG_KEY", "TAG_VALUE"}},
+		{s.origin, "origin.handler", 30, []string{"CHECKED_BY", "HEADER_NAME", "REGIONS", "TAG_KEY", "TAG_VALUE"}},
+		{s.authorizer, "origin.handler", 30, []string{"CHECKED_BY", "HEADER_NAME", "REGIONS", "TAG_KEY", "TAG_VALUE"}},
 		{s.cache, "cache.handler", 7, []string{"REGIONS", "REPLICATION_GROUP_ID", "TAG_KEY", "TAG_VALUE"}},
 	} {
 		tpl := cdktest.Template(t, c.stack)
@@ -105,19 +112,55 @@ func TestPolicyNamesWhatEachKindChanges(t *testing.T) {
 		}
 		return out
 	}
-	origin, cache := actions(s.origin), actions(s.cache)
+	origin, authorizer, cache := actions(s.origin), actions(s.authorizer), actions(s.cache)
 	assert.Contains(t, origin, "elasticloadbalancing:ModifyRule")
 	assert.Contains(t, origin, "cloudfront:UpdateDistribution")
 	assert.NotContains(t, origin, "elasticache:ModifyReplicationGroup")
+	assert.Contains(t, authorizer, "cloudfront:UpdateDistribution")
+	for _, a := range authorizer {
+		assert.NotContains(t, a, "elasticloadbalancing:", "no load balancer checks the header: the rotation may not touch one")
+	}
 	assert.Contains(t, cache, "elasticache:ModifyReplicationGroup")
 	assert.Contains(t, cache, "ecs:UpdateService")
 	assert.Contains(t, cache, "secretsmanager:TagResource")
 	assert.NotContains(t, cache, "cloudfront:UpdateDistribution")
 }
 
+// The function learns what checks the header from CHECKED_BY: rules it would look for and not
+// find (an HTTP API has none) fail every rotation.
+func TestTheFunctionIsToldWhatChecksTheHeader(t *testing.T) {
+	s := synth(t)
+	for stack, want := range map[awscdk.Stack]string{s.origin: "alb", s.authorizer: "authorizer"} {
+		_, fn := cdktest.Only(t, cdktest.Template(t, stack), "AWS::Lambda::Function")
+		assert.Equal(t, want, cdktest.Path[string](t, cdktest.Props(t, fn), "Environment", "Variables", "CHECKED_BY"), *stack.StackName())
+	}
+}
+
+func TestTheWildcardReasonsNameOnlyWhatTheFunctionCalls(t *testing.T) {
+	s := synth(t)
+	reasons := func(stack awscdk.Stack) string {
+		_, policy := cdktest.Only(t, cdktest.Template(t, stack), "AWS::IAM::ManagedPolicy")
+		var out []string
+		for _, rule := range cdktest.Path[[]any](t, policy, "Metadata", "cdk_nag", "rules_to_suppress") {
+			if r := rule.(map[string]any); r["id"] == "AwsSolutions-IAM5" {
+				out = append(out, r["reason"].(string))
+			}
+		}
+		require.Len(t, out, 1, "one reason for the policy's wildcards")
+		return out[0]
+	}
+	assert.Contains(t, reasons(s.origin), "Describe calls of Elastic Load Balancing")
+	assert.Contains(t, reasons(s.origin), "the listener rules and distributions it changes")
+	for _, stack := range []awscdk.Stack{s.authorizer, s.cache} {
+		assert.NotContains(t, reasons(stack), "Elastic Load Balancing", "%s calls no load balancer", *stack.StackName())
+	}
+	assert.Contains(t, reasons(s.authorizer), "the distributions it changes")
+	assert.Contains(t, reasons(s.cache), "the ECS services it redeploys")
+}
+
 func TestPassesTheGates(t *testing.T) {
 	s := synth(t)
-	cdktest.Gates(t, s.dir, s.origin, s.cache)
+	cdktest.Gates(t, s.dir, s.origin, s.authorizer, s.cache)
 }
 
 func TestRejectsBadProps(t *testing.T) {
@@ -139,6 +182,9 @@ func TestRejectsBadProps(t *testing.T) {
 		{Name: "bad tag", Mutate: func(p *RotatorProps) { p.TagValue = "" }, Want: "TagValue"},
 		{Name: "origin without header", Mutate: func(p *RotatorProps) { p.HeaderName = "" }, Want: "HeaderName is required"},
 		{Name: "cache without group", Mutate: func(p *RotatorProps) { p.Kind = Cache }, Want: "ReplicationGroupID is required"},
+		{Name: "cache checked by an authorizer", Mutate: func(p *RotatorProps) {
+			p.Kind, p.ReplicationGroupID, p.AuthorizerChecks = Cache, jsii.String("rg-1"), true
+		}, Want: "AuthorizerChecks applies to an origin secret only"},
 	})
 	_, err := NewRotator(stack, "R", RotatorProps{})
 	require.Error(t, err)

@@ -29,6 +29,10 @@ ISSUER = os.environ.get("JWT_ISSUER", "")
 AUDIENCES = {a for a in os.environ.get("JWT_AUDIENCES", "").split(",") if a}
 
 SECRET_TTL = 60  # seconds a fetched secret value is reused
+# A value not among those fetched is checked again against fresh ones (at most this often): a
+# rotation's new value reaches CloudFront's edges seconds after it was created, and API Gateway
+# caches a refusal of it for 5 minutes, so it must not wait out SECRET_TTL.
+MISS_REFETCH = 1
 KEYS_TTL = 3600  # seconds the issuer's signing keys are reused
 SHA256_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 
@@ -62,8 +66,15 @@ def from_checker(event):
 def origin_ok(value):
     if not value:
         return False
+    if matches(value, SECRET_TTL):
+        return True
+    return matches(value, MISS_REFETCH)
+
+
+def matches(value, max_age):
+    """value is one of the secret's values, fetched no more than max_age seconds ago."""
     now = time.time()
-    if now - _values["at"] > SECRET_TTL:
+    if now - _values["at"] > max_age:
         found = []
         secrets = secrets_client()
         for stage in ("AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"):

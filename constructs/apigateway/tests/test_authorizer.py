@@ -71,6 +71,17 @@ class OriginTest(unittest.TestCase):
             self.allowed(event({"x-origin-verify": "new"}))
         self.assertEqual(3, origin._clients["secretsmanager"].calls, "one read per stage, once")
 
+    def test_a_new_value_is_accepted_before_the_cached_ones_expire(self):
+        self.assertTrue(self.allowed(event({"x-origin-verify": "new"})))
+        secrets = origin._clients["secretsmanager"]
+        secrets.stages["AWSPENDING"] = "newer"  # the rotation's createSecret, after that fetch
+        origin._values["at"] = time.time() - origin.MISS_REFETCH - 1  # well within SECRET_TTL
+        self.assertTrue(self.allowed(event({"x-origin-verify": "newer"})), "API Gateway would cache the refusal for 5 minutes")
+        calls = secrets.calls
+        for _ in range(5):
+            self.assertFalse(self.allowed(event({"x-origin-verify": "guess"})))
+        self.assertEqual(calls, secrets.calls, "wrong values refetch at most once every MISS_REFETCH seconds")
+
     def test_checkers_pass_only_on_the_health_route(self):
         self.assertTrue(self.allowed(event({}, route="GET /health", ip="15.177.1.2")))
         self.assertFalse(self.allowed(event({}, route="GET /health", ip="198.51.100.1")))

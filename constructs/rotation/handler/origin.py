@@ -1,11 +1,14 @@
 """Rotates the CloudFront origin secret (the value CloudFront sends in a custom origin header and
-every regional ALB listener rule requires).
+every regional ALB listener rule, or API Gateway authorizer, requires).
 
 setSecret lets every tagged ALB rule of every region accept both the current and the pending value,
 then points every tagged CloudFront distribution's origin header at the pending value; testSecret
 waits until the distributions are Deployed with it; finishSecret promotes it. The rules keep the
 previous value until the next rotation, so no request is refused while CloudFront's edges switch.
 Rules and distributions are found by tag (TAG_KEY=TAG_VALUE), never by cross-region reference.
+
+With CHECKED_BY=authorizer there are no rules: the environment's HTTP API authorizer reads the
+secret's current, pending and previous values itself, so only the distributions change.
 """
 
 import os
@@ -14,6 +17,7 @@ import protocol
 from protocol import RotationError, log
 
 CLOUDFRONT_REGION = "us-east-1"
+CHECKERS = ("alb", "authorizer")  # what checks the origin header: ALB listener rules, or an authorizer
 
 
 class Origin:
@@ -21,6 +25,9 @@ class Origin:
         self.header = env["HEADER_NAME"]
         self.tag_key, self.tag_value = env["TAG_KEY"], env["TAG_VALUE"]
         self.regions = protocol.regions(env)
+        if env["CHECKED_BY"] not in CHECKERS:
+            raise RotationError(f"CHECKED_BY {env['CHECKED_BY']!r} must be one of {', '.join(CHECKERS)}")
+        self.alb = env["CHECKED_BY"] == "alb"
         self.client, self.context, self.sleep = client, context, sleep
         self.sm = client("secretsmanager", None)
 
@@ -67,7 +74,9 @@ class Origin:
             log.info("rule %s accepts %d origin values", rule["RuleArn"], len(accepted))
 
     def all_rules(self):
-        """Every region's rules, by region."""
+        """Every region's rules, by region; none, and no region, when an authorizer checks the header."""
+        if not self.alb:
+            return {}
         return {r: self.rules(r) for r in self.regions}
 
     # Distributions.

@@ -6,7 +6,7 @@ import origin  # noqa: E402
 import protocol  # noqa: E402
 
 ENV = {"HEADER_NAME": "X-Origin-Verify", "TAG_KEY": "stratus:origin-secret", "TAG_VALUE": "stratus/dev/origin-verify",
-       "REGIONS": "eu-west-1,us-east-1"}
+       "REGIONS": "eu-west-1,us-east-1", "CHECKED_BY": "alb"}
 LB = "elasticloadbalancing:loadbalancer"
 DIST = "cloudfront:distribution"
 
@@ -120,6 +120,37 @@ class OriginTest(unittest.TestCase):
         protocol.dispatch(fakes.event("setSecret", "v3"), self.sm, o.steps())
         self.assertEqual(["new-value", "newest"], self.elb["eu-west-1"].accepted())
         self.assertEqual("newest", self.cf.sent())
+
+
+class AuthorizerTest(unittest.TestCase):
+    """An environment whose HTTP API authorizer checks the header: no load balancer anywhere."""
+
+    def setUp(self):
+        self.sm = fakes.Secrets()
+        self.cf = fakes.CloudFront()
+        # No elbv2 client at all: calling Elastic Load Balancing fails the test.
+        self.tagging = {"us-east-1": fakes.Tagging({DIST: ["arn:aws:cloudfront::1:distribution/EDFDVBD6EXAMPLE"]})}
+        self.clients = fakes.Clients(secretsmanager=self.sm, cloudfront=self.cf, resourcegroupstaggingapi=self.tagging)
+        self.env = dict(ENV, CHECKED_BY="authorizer")
+
+    def run_step(self, step):
+        o = origin.Origin(self.env, self.clients, fakes.Context(900_000), sleep=lambda s: None)
+        protocol.dispatch(fakes.event(step), self.sm, o.steps())
+
+    def test_every_step_switches_cloudfront_without_a_load_balancer(self):
+        self.sm.pend()
+        self.run_step("setSecret")
+        self.assertEqual("new-value", self.cf.sent())
+        self.assertEqual(["EDFDVBD6EXAMPLE"], self.cf.updates)
+        self.cf.status = "Deployed"
+        self.run_step("testSecret")
+        self.run_step("finishSecret")
+        self.assertEqual(["AWSCURRENT"], self.sm.stages["v2"])
+
+    def test_an_unknown_checker_is_refused(self):
+        self.env["CHECKED_BY"] = "nlb"
+        with self.assertRaisesRegex(protocol.RotationError, "CHECKED_BY 'nlb' must be one of alb, authorizer"):
+            origin.Origin(self.env, self.clients)
 
 
 class ProtocolTest(unittest.TestCase):
