@@ -1104,6 +1104,14 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name:  "a capacity that is not a finite number is rejected",
+			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: .nan\n    maxCapacity: .inf\n")},
+			want: []string{
+				`:21: database.serverlessV2.minCapacity .nan: must be a finite number`,
+				`:22: database.serverlessV2.maxCapacity .inf: must be a finite number`,
+			},
+		},
+		{
 			name:  "a Serverless v2 maximum below 1 ACU is rejected",
 			edits: []edit{section("database", "  serverlessV2:\n    minCapacity: 0.5\n    maxCapacity: 0.5\n")},
 			want:  []string{`:22: database.serverlessV2.maxCapacity 0.5: out of range (allowed: 1-256 ACUs in steps of 0.5)`},
@@ -1469,6 +1477,11 @@ func TestLoadErrors(t *testing.T) {
 				`:22: dns.viewerNames[1] "shop.example.org": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
 				`:22: dns.viewerNames[2] "badexample.com": outside the domain (allowed: dns.domain "example.com" or a subdomain of it)`,
 			},
+		},
+		{
+			name:  "a viewer name that is not a domain name is rejected",
+			edits: []edit{inDNS("  viewerNames: [example.com, \"shop..example.com\"]\n")},
+			want:  []string{`:22: dns.viewerNames[1] "shop..example.com": not a domain name (allowed: ` + limits.DomainNameRule + `)`},
 		},
 		{
 			name:  "a viewer name listed twice is reported",
@@ -2260,6 +2273,14 @@ func TestLoadDirWithNamesKeepsTheirOrder(t *testing.T) {
 	require.Len(t, envs, 2)
 	assert.Equal(t, "prod", envs[0].Name)
 	assert.Equal(t, "dev", envs[1].Name)
+}
+
+func TestLoadDirWithANameRequestedTwice(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dev.yaml", envYAML("dev"))
+	envs, err := LoadDir(dir, "dev", "dev")
+	assert.Nil(t, envs)
+	require.EqualError(t, err, filepath.Join(dir, "dev.yaml")+`: environment "dev" requested twice`)
 }
 
 func TestLoadDirWithANameThatHasNoFile(t *testing.T) {

@@ -89,6 +89,7 @@ func TestBadDeliveryConfig(t *testing.T) {
 		{"unquoted account", []string{`account: "444444444444"`, `account: 444444444444`}, `:7: account: must be a string, got an integer 444444444444 (quote it`},
 		{"account digits", []string{`account: "444444444444"`, `account: "4444"`}, `:7: account: "4444" must be exactly 12 digits`},
 		{"account missing", []string{"account: \"444444444444\"\n", ""}, `delivery.yaml: account: missing (the 12-digit tooling account`},
+		{"account empty", []string{`account: "444444444444"`, `account: ""`}, `:7: account: must not be empty (the 12-digit tooling account`},
 		{"region", []string{"region: us-east-1", "region: mars-1"}, `:8: region: "mars-1" is not a supported region (allowed: `},
 		{"connection arn", []string{arn, "arn:aws:s3:::bucket"}, `:13: source.connectionArn: "arn:aws:s3:::bucket" is not a connection ARN (allowed: arn:aws:codeconnections:`},
 		{"connection arn missing", []string{"  connectionArn: " + arn + "\n", ""}, `:10: source.connectionArn: missing (the CodeConnections connection)`},

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,6 +50,13 @@ func TestIngressErrors(t *testing.T) {
 			[]string{`:22: ingress.api.jwt.audiences: required: the accepted audiences (client ids), e.g. [my-client-id]`}},
 		{"duplicate audience", []edit{api("  api:\n    jwt:\n      issuer: https://issuer.example.com\n      audiences: [a, a]\n")},
 			[]string{`:24: ingress.api.jwt.audiences[1] "a": duplicate of audiences[0]`}},
+		{"an empty audience list", []edit{api("  api:\n    jwt:\n      issuer: https://issuer.example.com\n      audiences: []\n")},
+			[]string{`:24: ingress.api.jwt.audiences: has 0 entries (allowed: 1-50)`}},
+		{"too many audiences", []edit{api("  api:\n    jwt:\n      issuer: https://issuer.example.com\n      audiences: [" + numbered("client", 51) + "]\n")},
+			[]string{`:24: ingress.api.jwt.audiences: has 51 entries (allowed: 1-50)`}},
+		// An empty audience would make the authorizer's audience check accept a token without one.
+		{"an empty audience", []edit{api("  api:\n    jwt:\n      issuer: https://issuer.example.com\n      audiences: [client, \"\"]\n")},
+			[]string{`:24: ingress.api.jwt.audiences[1]: empty (allowed: a client id or audience string)`}},
 		{"a pattern no route can express", []edit{api(""), svc("    pathPattern: /api/*/orders\n")},
 			[]string{`:17: services[0].pathPattern "/api/*/orders": an HTTP API route cannot express it (ingress.mode api; allowed: ` + limits.ApiPathPatternRule + `)`}},
 		{"api mode with EC2 tiers", []edit{ec2, api("")},
@@ -70,4 +79,13 @@ func TestApiRouteKeys(t *testing.T) {
 	for _, bad := range []string{"/api/*/x", "/a?c/*", "*", "/api/orders*"} {
 		assert.False(t, limits.ValidApiPathPattern(bad), bad)
 	}
+}
+
+// numbered is n distinct YAML flow-list items: prefix0, prefix1, …
+func numbered(prefix string, n int) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = fmt.Sprintf("%s%d", prefix, i)
+	}
+	return strings.Join(items, ", ")
 }

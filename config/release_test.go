@@ -81,6 +81,7 @@ func TestBadReleaseConfig(t *testing.T) {
 		{"source type", []string{"      repository: example-org/product\n", "      type: git\n      repository: example-org/product\n"}, `releases["product"].source.type: "git" is not a source type (allowed: repository, ecr-push)`},
 		{"ecr-push with a repository", []string{"      repository: example-org/product\n      branch: main\n", "      type: ecr-push\n      repository: example-org/product\n", "    test:\n      - go test ./...\n", "", "    securityScan:\n      - go vet ./...\n", ""}, `:36: releases["product"].source.repository: not allowed with source.type ecr-push (the image arrives built; allowed with source.type repository)`},
 		{"ecr-push with tests", []string{"      repository: example-org/product\n      branch: main\n", "      type: ecr-push\n", "    securityScan:\n      - go vet ./...\n", ""}, `releases["product"].test: not allowed with source.type ecr-push`},
+		{"too many commands", []string{"    test:\n      - go test ./...\n", "    test:\n" + strings.Repeat("      - go test ./...\n", 51)}, `:37: releases["product"].test: 51 commands; at most 50`},
 		{"commands not a list", []string{"    test:\n      - go test ./...\n", "    test: go test ./...\n"}, `releases["product"].test: must be a sequence`},
 	}
 	for _, c := range cases {

@@ -256,6 +256,9 @@ func checkNothingStatefulLost(c *C, a *Assembly) {
 		"AWS::S3::Bucket":                    {"Retain"},
 		"AWS::ECR::Repository":               {"Retain"},
 		"AWS::RDS::DBInstance":               {"Retain", "Snapshot"},
+		"AWS::SQS::Queue":                    {"Retain"}, // messages not yet consumed
+		"AWS::Cognito::UserPool":             {"Retain"}, // every user's identity
+		"AWS::Backup::BackupVault":           {"Retain"},
 	}
 	stateful := 0
 	for name, tpl := range a.Templates {
@@ -271,6 +274,9 @@ func checkNothingStatefulLost(c *C, a *Assembly) {
 			if allowed, ok := keep[r.Type]; ok {
 				stateful++
 				assert.Contains(c, allowed, r.DeletionPolicy, "%s/%s (%s): DeletionPolicy", name, id, r.Type)
+			}
+			if r.Type == "AWS::Cognito::UserPool" {
+				assert.Equal(c, "ACTIVE", r.Properties["DeletionProtection"], "%s/%s: the pool cannot be deleted, even by hand", name, id)
 			}
 		}
 		for cid, policies := range members {

@@ -306,6 +306,13 @@ func keysOf[V any](m map[string]V) []string {
 	return out
 }
 
+// guardedAdminActions are the key-administration actions whose loss would let another principal
+// take a key over or destroy it: the policy, deletion, disabling, rotation and aliases.
+var guardedAdminActions = []string{
+	"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation",
+	"kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
+}
+
 func checkKeyPolicies(c *C, a *Assembly) {
 	for _, tpl := range a.Templates {
 		assertKeysGuarded(c, tpl, fmt.Sprintf("-cfn-exec-role-%s-%s", tpl.Env.Account, tpl.Region))
@@ -329,6 +336,7 @@ func assertKeysGuarded(c assert.TestingT, tpl *Template, role string) int {
 		}
 		if assert.NotNil(c, admin, "%s: key %s can be administered by anyone", tpl.StackName, id) {
 			assert.Equal(c, "Deny", str(get(admin, "Effect")))
+			assert.Subset(c, stringList(get(admin, "Action")), guardedAdminActions, "%s: key %s: what only its administrator may do", tpl.StackName, id)
 			assert.Contains(c, literal(get(admin, "Condition", "ArnNotEquals", "aws:PrincipalArn")), role, "%s: key %s administrator", tpl.StackName, id)
 		}
 	}

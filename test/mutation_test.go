@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-platform/stratus/constructs/keys"
 )
 
 // The mutation suite proves the app-level assertions can fail: each mutant is a one-property
@@ -112,6 +114,18 @@ var mutants = []mutant{
 			doc := r.Properties["KeyPolicy"].(map[string]any)
 			doc["Statement"] = append(asList(doc["Statement"]), map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"})
 		}},
+	{"a key's administrator-only statement no longer covers its policy and deletion", false, "Prod-ServiceData-order-us-east-1", "AWS::KMS::Key", "OrderDatabaseKey",
+		func(r *Resource, _ *Template) {
+			for _, st := range asList(get(r.Properties, "KeyPolicy", "Statement")) {
+				if str(get(st, "Sid")) == keys.AdministratorOnlySid {
+					st.(map[string]any)["Action"] = []any{"kms:CreateAlias"}
+				}
+			}
+		}},
+	{"a queue loses DeletionPolicy Retain", true, "Seed003-Integration-us-east-1", "AWS::SQS::Queue", "OrdersQueue",
+		func(r *Resource, _ *Template) { r.DeletionPolicy = "" }},
+	{"the user pool's deletion protection is switched off", true, "Seed003-Integration-us-east-1", "AWS::Cognito::UserPool", "UsersUserPool",
+		set("DeletionProtection", "INACTIVE")},
 	{"a task role gets the managed AdministratorAccess", false, "Dev-Service-order-us-east-1", "AWS::IAM::Role", "OrderServiceTaskRole",
 		func(r *Resource, _ *Template) {
 			r.Properties["ManagedPolicyArns"] = append(asList(r.Properties["ManagedPolicyArns"]), "arn:aws:iam::aws:policy/AdministratorAccess")

@@ -493,10 +493,12 @@ func TestFrontendBucketIsPrivateEncryptedAndReadableOnlyByTheDistribution(t *tes
 
 func TestLogBucketAcceptsCloudFrontLogsAndExpiresThem(t *testing.T) {
 	for stack, days := range map[string]float64{defaultsStack: 365, optionsStack: 90} {
+		logBuckets := 0
 		for id, b := range ofType(t, stack, "AWS::S3::Bucket") {
 			if !strings.Contains(id, "LogBucket") {
 				continue
 			}
+			logBuckets++
 			p := b.Properties
 			what := stack + " log bucket " + id
 			assert.Equal(t, "BucketOwnerPreferred", get(p, "OwnershipControls", "Rules", 0, "ObjectOwnership"), what)
@@ -506,6 +508,7 @@ func TestLogBucketAcceptsCloudFrontLogsAndExpiresThem(t *testing.T) {
 			assert.Equal(t, days, get(p, "LifecycleConfiguration", "Rules", 0, "ExpirationInDays"), what)
 			assert.Equal(t, "Retain", b.DeletionPolicy, what)
 		}
+		assert.Equal(t, 1, logBuckets, "%s: the access log bucket", stack)
 	}
 }
 

@@ -45,6 +45,8 @@ func TestPoolsFollowTheirProps(t *testing.T) {
 		tpl := cdktest.Template(t, stack)
 		_, pool := cdktest.Only(t, tpl, "AWS::Cognito::UserPool")
 		p := cdktest.Props(t, pool)
+		assert.Equal(t, "Retain", pool["DeletionPolicy"], "the users outlive the stack")
+		assert.Equal(t, "ACTIVE", p["DeletionProtection"], "nor can the pool be deleted by hand")
 		assert.Equal(t, want.mfa, p["MfaConfiguration"])
 		policy := cdktest.Path[map[string]any](t, p, "Policies", "PasswordPolicy")
 		assert.Equal(t, want.min, policy["MinimumLength"])

@@ -50,7 +50,13 @@ func TestGuardDeniesForeignGrantsAndAdministrationOnEveryKey(t *testing.T) {
 			assert.Equal(t, "kms:CreateGrant", grants["Action"])
 			assert.Equal(t, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}}, grants["Condition"])
 			assert.Equal(t, "Deny", admin["Effect"])
-			assert.ElementsMatch(t, AdminActions, admin["Action"])
+			// Written out, not AdminActions: a name dropped from the package's list must fail here.
+			assert.ElementsMatch(t, []any{
+				"kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:PutKeyPolicy", "kms:UpdateKeyDescription",
+				"kms:EnableKey", "kms:DisableKey", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:RotateKeyOnDemand",
+				"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:RevokeGrant",
+				"kms:ImportKeyMaterial", "kms:DeleteImportedKeyMaterial", "kms:ReplicateKey", "kms:UpdatePrimaryRegion",
+			}, admin["Action"])
 			assert.NotContains(t, admin["Action"], "kms:CreateGrant", "using the key is not administering it")
 			arn := cdktest.Path[map[string]any](t, admin, "Condition", "ArnNotEquals")["aws:PrincipalArn"]
 			assert.Equal(t, map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"},

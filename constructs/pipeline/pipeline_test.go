@@ -170,6 +170,9 @@ func TestAddEnvironmentRefusesAStageTwiceAndAfterBuild(t *testing.T) {
 	stage := awscdk.Stage_Of(b.stack) // the app itself is no environment; any stage name will do
 	assert.ErrorContains(t, b.pipeline.AddEnvironment(stage, EnvironmentOptions{}), "the pipeline is already built")
 	assert.ErrorContains(t, b.pipeline.Build(), "already built")
+	require.NotEmpty(t, b.pipeline.stages)
+	again := awscdk.NewStage(cdktest.NewApp(t), jsii.String(b.pipeline.stages[0]), nil)
+	assert.ErrorContains(t, b.pipeline.AddEnvironment(again, EnvironmentOptions{}), "stage "+b.pipeline.stages[0]+" is already in the pipeline")
 }
 
 func TestGates(t *testing.T) {

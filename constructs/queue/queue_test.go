@@ -59,6 +59,8 @@ func TestQueueHasAnEncryptedDeadLetterQueueAndRefusesPlainHttp(t *testing.T) {
 		p := cdktest.Props(t, q)
 		names[p["QueueName"].(string)] = p
 		assert.NotNil(t, p["KmsMasterKeyId"], "%s: customer key", p["QueueName"])
+		assert.Equal(t, "Retain", q["DeletionPolicy"], "%s: messages not yet consumed outlive the stack", p["QueueName"])
+		assert.Equal(t, "Retain", q["UpdateReplacePolicy"], p["QueueName"])
 	}
 	require.Contains(t, names, "orders")
 	require.Contains(t, names, "orders-dlq")

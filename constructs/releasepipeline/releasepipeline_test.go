@@ -465,6 +465,8 @@ func TestActionVariablesFitCodePipeline(t *testing.T) {
 	assert.Contains(t, err.Error(), "over CodePipeline's 1000")
 	_, err = r.AddPipeline(stack, validProps())
 	assert.NoError(t, err, "a failed pipeline leaves nothing behind that blocks the service")
+	_, err = r.AddPipeline(stack, validProps())
+	assert.ErrorContains(t, err, `Service "product" has a pipeline already`)
 }
 
 // TestAPipelineStaysWithTheSharedResources: a pipeline's stack must be in the shared resources'

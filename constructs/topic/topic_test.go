@@ -2,6 +2,7 @@ package topic
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -62,6 +63,7 @@ func TestTopicIsEncryptedTlsOnlyAndPublishableByItsPublishers(t *testing.T) {
 func TestPropsRejected(t *testing.T) {
 	cdktest.Rejects(t, func() TopicProps { return TopicProps{Description: "events"} }, TopicProps.validate, []cdktest.Invalid[TopicProps]{
 		{Name: "description", Mutate: func(p *TopicProps) { p.Description = "" }, Want: "Description is required"},
+		{Name: "long description", Mutate: func(p *TopicProps) { p.Description = strings.Repeat("d", 101) }, Want: "Description has 101 characters; SNS display names allow at most 100"},
 		{Name: "name", Mutate: func(p *TopicProps) { p.TopicName = "events.fifo" }, Want: `TopicName "events.fifo"`},
 		{Name: "publisher", Mutate: func(p *TopicProps) { p.Publishers = []iam.IGrantable{nil} }, Want: "Publishers[0] is nil"},
 	})

@@ -268,4 +268,24 @@ func TestBadPropsAreRejected(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "needs a Name and an AttachmentId")
 	assert.ErrorContains(t, err, "other than 0.0.0.0/0")
+
+	_, err = NewPeeringRequest(stack, "NoPeers", PeeringRequestProps{})
+	assert.ErrorContains(t, err, "Peers is empty")
+	_, err = NewPeeringAccepter(stack, "NoAccepted", PeeringAccepterProps{})
+	assert.ErrorContains(t, err, "Peers is empty")
+	_, err = NewGlobalWriterEndpoints(stack, "NoWriters", GlobalWriterEndpointsProps{})
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "global writer endpoints NoWriters: invalid props")
+	assert.ErrorContains(t, err, "Writers is empty")
+	_, err = NewGlobalWriterEndpoints(stack, "BadWriters", GlobalWriterEndpointsProps{Writers: []GlobalWriter{
+		{Key: "orders", Region: "us-east-1", GlobalClusterIdentifier: "stratus-prod-orders"},
+		{Key: "orders", Region: "mars", GlobalClusterIdentifier: ""},
+		{Key: "or-ders", Region: "eu-west-1", GlobalClusterIdentifier: "x"},
+	}})
+	require.Error(t, err)
+	for _, want := range []string{`GlobalWriters[1].Key "orders" must be letters and digits, once`, `GlobalWriters[1].Region "mars"`,
+		"GlobalWriters[1].GlobalClusterIdentifier is empty", `GlobalWriters[2].Key "or-ders" must be letters and digits, once`} {
+		assert.ErrorContains(t, err, want)
+	}
+	assert.NotContains(t, err.Error(), "GlobalWriters[0]", "a valid writer is not reported")
 }
