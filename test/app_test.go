@@ -306,7 +306,8 @@ func checkAlb(c *C, a *Assembly) {
 			ports = append(ports, num(p["Port"]))
 			switch num(p["Port"]) {
 			case 443:
-				assert.True(c, strings.HasPrefix(str(p["SslPolicy"]), "ELBSecurityPolicy-TLS13"), "%s/%s: HTTPS listener policy %v", tpl.StackName, id, p["SslPolicy"])
+				// TLS 1.3 and at least 1.2: ELBSecurityPolicy-TLS13-1-0-2021-06 still accepts TLS 1.0.
+				assert.Regexp(c, `^ELBSecurityPolicy-TLS13-1-[23]-`, str(p["SslPolicy"]), "%s/%s: HTTPS listener policy", tpl.StackName, id)
 				assert.Equal(c, "HTTPS", str(p["Protocol"]), "%s/%s: protocol", tpl.StackName, id)
 				assert.Equal(c, "403", str(get(action, "FixedResponseConfig", "StatusCode")), "%s/%s: default action %s", tpl.StackName, id, compact(action))
 			case 80:
@@ -389,6 +390,7 @@ func checkRegistries(c *C, a *Assembly) {
 			assert.Equal(c, []any{map[string]any{"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": "live-*"}},
 				p["ImageTagMutabilityExclusionFilters"], "%s/%s: the mutable tags", tpl.StackName, id)
 			assert.Equal(c, "KMS", str(get(p, "EncryptionConfiguration", "EncryptionType")), "%s/%s: encryption", tpl.StackName, id)
+			assertCustomerKey(c, tpl, get(p, "EncryptionConfiguration", "KmsKey"), "%s/%s", tpl.StackName, id)
 			assert.NotNil(c, p["LifecyclePolicy"], "%s/%s: lifecycle policy", tpl.StackName, id)
 		}
 		_, replication := tpl.OfType("AWS::ECR::ReplicationConfiguration")

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -115,7 +116,7 @@ func checkDatabases(c *C, a *Assembly) {
 			}
 			standalone++
 			assert.Equal(c, true, p["StorageEncrypted"], "%s/%s: storage encryption", tpl.StackName, id)
-			assert.NotNil(c, p["KmsKeyId"], "%s/%s: customer key", tpl.StackName, id)
+			assertCustomerKey(c, tpl, p["KmsKeyId"], "%s/%s", tpl.StackName, id)
 			assert.Equal(c, db.Postgres.MultiAZ, p["MultiAZ"], "%s/%s: Multi-AZ", tpl.StackName, id)
 			assert.Equal(c, db.DeletionProtection, p["DeletionProtection"], "%s/%s: deletion protection", tpl.StackName, id)
 			assert.Equal(c, db.BackupRetentionDays, num(p["BackupRetentionPeriod"]), "%s/%s: backup retention", tpl.StackName, id)
@@ -169,7 +170,7 @@ func checkSecrets(c *C, a *Assembly) {
 		dbSecrets := 0
 		for id, s := range secrets {
 			assert.Equal(c, "Retain", s.DeletionPolicy, "%s/%s: secret DeletionPolicy", tpl.StackName, id)
-			assert.NotNil(c, s.Properties["KmsKeyId"], "%s/%s: secret without a customer key", tpl.StackName, id)
+			assertCustomerKey(c, tpl, s.Properties["KmsKeyId"], "%s/%s", tpl.StackName, id)
 			if strings.Contains(id, "Database") {
 				dbSecrets++
 				assert.True(c, rotated[id], "%s/%s: database secret without a rotation schedule", tpl.StackName, id)
@@ -190,7 +191,7 @@ func checkCaches(c *C, a *Assembly) {
 			assert.Equal(c, true, p["AtRestEncryptionEnabled"], "%s: encryption at rest", name)
 			assert.Equal(c, true, p["TransitEncryptionEnabled"], "%s: encryption in transit", name)
 			assert.Equal(c, "required", str(p["TransitEncryptionMode"]), "%s: transit encryption mode", name)
-			assert.NotNil(c, p["KmsKeyId"], "%s: customer key", name)
+			assertCustomerKey(c, tpl, p["KmsKeyId"], "%s", name)
 			assert.Contains(c, jsonOf(p["AuthToken"]), "{{resolve:secretsmanager:", "%s: AuthToken is not a Secrets Manager dynamic reference", name)
 			failover := env.Cache.Replicas > 0
 			assert.Equal(c, failover, p["MultiAZEnabled"], "%s: Multi-AZ with %d replicas", name, env.Cache.Replicas)
@@ -559,4 +560,14 @@ func TestRotationFunctionsReachSecretsManagerThroughItsEndpoint(t *testing.T) {
 		}
 	})
 	assert.NotZero(t, checked, "no rotation function with the endpoint to check")
+}
+
+// assertCustomerKey checks that key (a resource's key property) names a customer key of tpl:
+// not missing, not an AWS managed key (alias/aws/…), which no key policy of ours governs.
+func assertCustomerKey(c assert.TestingT, tpl *Template, key any, format string, args ...any) {
+	what := fmt.Sprintf(format, args...)
+	id := ref(key)
+	if assert.NotEmpty(c, id, "%s: not encrypted with a customer key of this stack (%s)", what, jsonOf(key)) {
+		assert.Equal(c, "AWS::KMS::Key", tpl.Resources[id].Type, "%s: its key %s", what, id)
+	}
 }

@@ -93,7 +93,7 @@ var mutants = []mutant{
 		set("StorageEncrypted", false)},
 	{"rds.force_ssl is removed from a cluster parameter group", false, "Prod-ServiceData-user-eu-west-1", "AWS::RDS::DBClusterParameterGroup", "UserDatabaseClusterParameters",
 		func(r *Resource, _ *Template) { delete(r.Properties["Parameters"].(map[string]any), "rds.force_ssl") }},
-	{"the cache's in-transit encryption is switched off", false, "Staging-Data-us-east-1", "AWS::ElastiCache::ReplicationGroup", "Cache",
+	{"the cache's in-transit encryption is switched off", false, "Staging-Data-us-east-1", "AWS::ElastiCache::ReplicationGroup", "CacheReplicationGroup",
 		set("TransitEncryptionEnabled", false)},
 	{"prod's deletion protection is removed", false, "Prod-ServiceData-product-us-east-1", "AWS::RDS::DBCluster", "ProductDatabaseCluster",
 		set("DeletionProtection", false)},
@@ -126,6 +126,18 @@ var mutants = []mutant{
 		func(r *Resource, _ *Template) { r.DeletionPolicy = "" }},
 	{"the user pool's deletion protection is switched off", true, "Seed003-Integration-us-east-1", "AWS::Cognito::UserPool", "UsersUserPool",
 		set("DeletionProtection", "INACTIVE")},
+	{"the cache is encrypted with the AWS managed key", false, "Prod-Data-us-east-1", "AWS::ElastiCache::ReplicationGroup", "CacheReplicationGroup",
+		set("KmsKeyId", "alias/aws/elasticache")},
+	{"a database secret is encrypted with the AWS managed key", false, "Prod-ServiceData-order-us-east-1", "AWS::SecretsManager::Secret", "OrderDatabaseSecret",
+		set("KmsKeyId", "alias/aws/secretsmanager")},
+	{"a repository is encrypted with the AWS managed key", false, "Prod-Registry-us-east-1", "AWS::ECR::Repository", "OrderRepository",
+		func(r *Resource, _ *Template) {
+			delete(r.Properties["EncryptionConfiguration"].(map[string]any), "KmsKey")
+		}},
+	{"the PostgreSQL instance is encrypted with the AWS managed key", true, "Seed000-ServiceData-app-us-east-1", "AWS::RDS::DBInstance", "AppDatabaseInstance",
+		set("KmsKeyId", "alias/aws/rds")},
+	{"the HTTPS listener accepts TLS 1.0", false, "Prod-App-us-east-1", "AWS::ElasticLoadBalancingV2::Listener", "IngressLoadBalancerHttps",
+		set("SslPolicy", "ELBSecurityPolicy-TLS13-1-0-2021-06")},
 	{"a task role gets the managed AdministratorAccess", false, "Dev-Service-order-us-east-1", "AWS::IAM::Role", "OrderServiceTaskRole",
 		func(r *Resource, _ *Template) {
 			r.Properties["ManagedPolicyArns"] = append(asList(r.Properties["ManagedPolicyArns"]), "arn:aws:iam::aws:policy/AdministratorAccess")
