@@ -138,6 +138,8 @@ var mutants = []mutant{
 		set("KmsKeyId", "alias/aws/rds")},
 	{"the HTTPS listener accepts TLS 1.0", false, "Prod-App-us-east-1", "AWS::ElasticLoadBalancingV2::Listener", "IngressLoadBalancerHttps",
 		set("SslPolicy", "ELBSecurityPolicy-TLS13-1-0-2021-06")},
+	{"an execution role's actions become wildcards", false, "Prod-Service-order-us-east-1", "AWS::IAM::ManagedPolicy", "OrderServiceExecutionRolePolicy",
+		set("PolicyDocument.Statement.0.Action", []any{"ecr:Batch*", "ecr:Get*"})},
 	{"a task role gets the managed AdministratorAccess", false, "Dev-Service-order-us-east-1", "AWS::IAM::Role", "OrderServiceTaskRole",
 		func(r *Resource, _ *Template) {
 			r.Properties["ManagedPolicyArns"] = append(asList(r.Properties["ManagedPolicyArns"]), "arn:aws:iam::aws:policy/AdministratorAccess")
